@@ -1,0 +1,72 @@
+/**
+ * kernsim: a deterministic, executable model of Linux kernel semantics around BPF file dynptrs.
+ *
+ * Three ways in:
+ * - `new Session()` holds a world for you: `s.bpf_dynptr_read(buf, 8, 'd', 0, 0)` returns what the
+ *   kernel returns and advances `s.world`.
+ * - The pure functions under the kfuncs' kernel names take a world and a calling context first:
+ *   `bpf_dynptr_read(world, SLEEPABLE, buf, 8, 'd', 0, 0)` returns `{ world, ret }`.
+ * - `transact(world, ctx, (k) => …)` runs a batch as one transition; `kfuncsOf(k)` binds the kfuncs
+ *   to it, and `files`/`cache` hold the set-up operations (create, open, populate, evict, inject).
+ */
+import { kfuncsOf, type KfuncArgs, type KfuncName, type KfuncRet } from './model/kfuncs.ts';
+import { transact, type CallContext, type World } from './model/world.ts';
+
+export * from './model/errno.ts';
+export * from './model/errors.ts';
+export { U32_MAX, U64_MAX, S64_MAX, toU32, toU64, type Int } from './model/ctypes.ts';
+export { content, type Content } from './model/content.ts';
+export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, type KernelVersion, type VersionFeatures } from './model/version.ts';
+export { createWorld, transact, featuresOf, SLEEPABLE, NON_SLEEPABLE, type World, type CallContext, type Kern, type WorldOptions } from './model/world.ts';
+export type { Dynptr, DynptrSlot, FileDynptrState, FileId, FileObj, Ino, Inode, WorldState } from './model/state.ts';
+export { KFUNCS, kfuncsOf, kfuncDef, isKfuncName, type KfuncName, type KfuncArgs, type KfuncRet, type KfuncMethods } from './model/kfuncs.ts';
+export type { KfuncDef, ArgSpec, RetType } from './model/kfunc.ts';
+export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
+export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/trace.ts';
+export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } from './model/inspect.ts';
+export { PAGE_SIZE } from './pagecache/index.ts';
+export * as files from './model/files.ts';
+export * as cache from './model/cache.ts';
+export { Session, type SessionOptions } from './session.ts';
+
+/** One kfunc call as a pure function: `{ world, ret }`. */
+export type PureKfunc<N extends KfuncName> = (world: World, ctx: CallContext, ...args: KfuncArgs<N>) => { world: World; ret: KfuncRet<N> };
+
+function pure<N extends KfuncName>(name: N): PureKfunc<N> {
+  return (world, ctx, ...args) => {
+    const r = transact(world, ctx, (k) => (kfuncsOf(k)[name] as (...a: KfuncArgs<N>) => KfuncRet<N>)(...args));
+    return { world: r.world, ret: r.result };
+  };
+}
+
+/** Call kfunc `name` once on `world`: `call(world, ctx, 'bpf_dynptr_size', 'd')`. */
+export function call<N extends KfuncName>(world: World, ctx: CallContext, name: N, ...args: KfuncArgs<N>): { world: World; ret: KfuncRet<N> } {
+  return pure(name)(world, ctx, ...args);
+}
+
+/** kernel/bpf/helpers.c `bpf_dynptr_from_mem`. */
+export const bpf_dynptr_from_mem = pure('bpf_dynptr_from_mem');
+/** kernel/bpf/helpers.c `bpf_dynptr_from_file` (sleepable call sites: `bpf_dynptr_from_file_sleepable`). */
+export const bpf_dynptr_from_file = pure('bpf_dynptr_from_file');
+/** kernel/bpf/helpers.c `__bpf_dynptr_read`; FILE: `bpf_file_fetch_bytes`, lib/freader.c. */
+export const bpf_dynptr_read = pure('bpf_dynptr_read');
+/** kernel/bpf/helpers.c `__bpf_dynptr_write`. */
+export const bpf_dynptr_write = pure('bpf_dynptr_write');
+/** kernel/bpf/helpers.c `bpf_dynptr_adjust`. */
+export const bpf_dynptr_adjust = pure('bpf_dynptr_adjust');
+/** kernel/bpf/helpers.c `bpf_dynptr_size`. */
+export const bpf_dynptr_size = pure('bpf_dynptr_size');
+/** kernel/bpf/helpers.c `bpf_dynptr_is_null`. */
+export const bpf_dynptr_is_null = pure('bpf_dynptr_is_null');
+/** kernel/bpf/helpers.c `bpf_dynptr_is_rdonly`. */
+export const bpf_dynptr_is_rdonly = pure('bpf_dynptr_is_rdonly');
+/** kernel/bpf/helpers.c `bpf_dynptr_clone`. */
+export const bpf_dynptr_clone = pure('bpf_dynptr_clone');
+/** kernel/bpf/helpers.c `bpf_dynptr_slice`. */
+export const bpf_dynptr_slice = pure('bpf_dynptr_slice');
+/** kernel/bpf/helpers.c `bpf_dynptr_slice_rdwr`. */
+export const bpf_dynptr_slice_rdwr = pure('bpf_dynptr_slice_rdwr');
+/** kernel/bpf/helpers.c `bpf_dynptr_data`. */
+export const bpf_dynptr_data = pure('bpf_dynptr_data');
+/** kernel/bpf/helpers.c `bpf_dynptr_file_discard`; lib/freader.c `freader_cleanup`. */
+export const bpf_dynptr_file_discard = pure('bpf_dynptr_file_discard');

@@ -1,0 +1,89 @@
+/**
+ * File contents. A file's bytes are never copied into the world: an inode holds a `Content`, which is
+ * either a shared `Uint8Array` or a seeded pattern computed on demand, so a 1 TiB file costs nothing
+ * until a page of it is read. Bytes at or past the inode size read as zero (the tail of the last page).
+ */
+export type Content =
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+  | { readonly kind: 'pattern'; readonly seed: number }
+  | { readonly kind: 'zero' };
+
+export const content = {
+  /** The given bytes (shared, never copied; do not change them afterwards). */
+  bytes: (bytes: Uint8Array): Content => ({ kind: 'bytes', bytes }),
+  /** A deterministic pseudo-random byte at every offset, from `seed` (see `patternByte`). */
+  pattern: (seed: number): Content => ({ kind: 'pattern', seed: seed >>> 0 }),
+  /** All zero (a sparse file). */
+  zero: (): Content => ({ kind: 'zero' }),
+} as const;
+
+/** A 32-bit avalanche mix (the finaliser of MurmurHash3). */
+function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** The 32-bit word of a pattern file at word index `hi * 2^32 + lo`. */
+function patternWord(seed: number, hi: number, lo: number): number {
+  return mix32(mix32(seed ^ Math.imul(hi, 0x9e3779b1)) ^ lo);
+}
+
+/** The byte of a pattern file at `offset`: byte `offset & 3` of the word at `offset >> 2`. */
+export function patternByte(seed: number, offset: bigint): number {
+  const word = offset >> 2n;
+  const w = patternWord(seed >>> 0, Number(word >> 32n), Number(word & 0xffff_ffffn));
+  return (w >>> (Number(offset & 3n) * 8)) & 0xff;
+}
+
+/**
+ * Copy `len` bytes of a file of `size` bytes, from `fileOff`, into `dst` at `dstOff`; bytes at or
+ * past `size` are zero. `len` is small enough to be a number (it fits in the destination).
+ */
+export function copyFileBytes(
+  c: Content, size: bigint, fileOff: bigint, dst: Uint8Array, dstOff: number, len: number,
+): void {
+  const inFile = fileOff >= size ? 0 : Number(size - fileOff < BigInt(len) ? size - fileOff : BigInt(len));
+  if (inFile < len) dst.fill(0, dstOff + inFile, dstOff + len);
+  if (inFile === 0) return;
+  switch (c.kind) {
+    case 'zero':
+      dst.fill(0, dstOff, dstOff + inFile);
+      return;
+    case 'bytes': {
+      const start = Number(fileOff);
+      const avail = Math.max(0, Math.min(inFile, c.bytes.length - start));
+      if (avail > 0) dst.set(c.bytes.subarray(start, start + avail), dstOff);
+      if (avail < inFile) dst.fill(0, dstOff + avail, dstOff + inFile);
+      return;
+    }
+    case 'pattern': {
+      let i = 0;
+      let word = fileOff >> 2n;
+      let shift = Number(fileOff & 3n) * 8;
+      let hi = Number(word >> 32n);
+      let lo = Number(word & 0xffff_ffffn);
+      let w = patternWord(c.seed, hi, lo);
+      while (i < inFile) {
+        dst[dstOff + i] = (w >>> shift) & 0xff;
+        i += 1;
+        shift += 8;
+        if (shift === 32 && i < inFile) {
+          shift = 0;
+          lo = (lo + 1) >>> 0;
+          if (lo === 0) hi += 1;
+          w = patternWord(c.seed, hi, lo);
+        }
+      }
+      return;
+    }
+  }
+}
+
+/** The size a `bytes` content implies, for files created without an explicit size. */
+export function contentLength(c: Content): bigint | undefined {
+  return c.kind === 'bytes' ? BigInt(c.bytes.length) : undefined;
+}

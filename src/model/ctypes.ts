@@ -1,0 +1,37 @@
+/**
+ * C integer types. Arguments arrive as JavaScript numbers or bigints and are converted as C converts
+ * an integer to an unsigned type: modulo 2^bits, so `-1` as a `u32` is 4294967295 and as a `u64` is
+ * 2^64 - 1. Arithmetic on converted values is done in `bigint`, so nothing wraps unless the kernel's
+ * own C wraps. A value that is not an integer at all is a TypeScript misuse and throws.
+ */
+import { ArgumentError } from './errors.ts';
+
+export type Int = number | bigint;
+
+export const U32_MAX = 0xffff_ffffn;
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+export const S64_MAX = 0x7fff_ffff_ffff_ffffn;
+
+function toBigInt(value: unknown, argument: string): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    if (!Number.isSafeInteger(value)) {
+      throw new ArgumentError(argument, value, 'an integer that a number holds exactly (use a bigint)');
+    }
+    return BigInt(value);
+  }
+  throw new ArgumentError(argument, value, 'an integer (number or bigint)');
+}
+
+/** The value of `value` converted to an unsigned C type of `bits` bits. */
+export function toUnsigned(value: unknown, bits: 32 | 64, argument: string): bigint {
+  return BigInt.asUintN(bits, toBigInt(value, argument));
+}
+
+export const toU32 = (value: unknown, argument: string): bigint => toUnsigned(value, 32, argument);
+export const toU64 = (value: unknown, argument: string): bigint => toUnsigned(value, 64, argument);
+
+/** A negative errno returned through an unsigned return type of `bits` bits (C's conversion). */
+export function errnoAsUnsigned(ret: number, bits: 32 | 64): bigint {
+  return BigInt.asUintN(bits, BigInt(ret));
+}

@@ -1,0 +1,43 @@
+import { EINVAL } from '../errno.ts';
+import { defineKfunc } from '../kfunc.ts';
+import { dynptrAt, fileStateOf, setNull, uninitSlot } from './core.ts';
+
+/**
+ * `bpf_dynptr_clone` (kernel/bpf/helpers.c): a bitwise copy. A FILE dynptr's data points at its
+ * allocated state, so the clone shares it: an adjust through either moves both, and a discard
+ * through either frees it for both (the verifier gives clones one reference id).
+ */
+export const bpf_dynptr_clone = defineKfunc({
+  name: 'bpf_dynptr_clone',
+  mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_clone',
+  since: '6.18',
+  summary: 'Copy the dynptr `p` into `clone__uninit`.',
+  args: [
+    { name: 'p', type: 'dynptr' },
+    { name: 'clone__uninit', type: 'dynptr_uninit' },
+  ],
+  ret: 'int',
+  flags: [],
+  checks: ['p null → -EINVAL, clone__uninit set null'],
+  effects: [
+    'clone__uninit becomes a copy of p (LOCAL: same memory, own offset and size)',
+    'FILE: the copy shares p\'s allocated state (offset, size, reader)',
+  ],
+  confidence: 'H (shallow copy in source; no later change found up to 7.x)',
+  impl(k, p, clone) {
+    const d = dynptrAt(k, p, 'p');
+    const slot = uninitSlot(k, clone, 'clone__uninit');
+    switch (d.kind) {
+      case 'null':
+        setNull(k, slot);
+        return -EINVAL;
+      case 'local':
+        k.s.dynptrs.set(slot, { kind: 'local', data: d.data, offset: d.offset, size: d.size, rdonly: d.rdonly });
+        return 0;
+      case 'file':
+        fileStateOf(k, d, 'p');
+        k.s.dynptrs.set(slot, { kind: 'file', state: d.state });
+        return 0;
+    }
+  },
+});

@@ -1,0 +1,33 @@
+import { ArgumentError } from '../errors.ts';
+import { defineKfunc } from '../kfunc.ts';
+import { dynptrAt, fileStateOf, setNull } from './core.ts';
+import { releaseReader } from './freader.ts';
+
+/** `bpf_dynptr_file_discard` (kernel/bpf/helpers.c): release a FILE dynptr's reader and state. */
+export const bpf_dynptr_file_discard = defineKfunc({
+  name: 'bpf_dynptr_file_discard',
+  mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_file_discard; lib/freader.c: freader_cleanup',
+  since: '6.19',
+  summary: 'Release the FILE dynptr (KF_RELEASE pairing for bpf_dynptr_from_file).',
+  args: [{ name: 'dynptr', type: 'dynptr' }],
+  ret: 'int',
+  flags: ['KF_RELEASE'],
+  checks: ['dynptr null (a failed from_file) → 0'],
+  effects: [
+    'the reader drops the folio it holds; the state is freed (clones share it and become unusable)',
+    'dynptr is set null; returns 0',
+  ],
+  confidence: 'H (source)',
+  impl(k, dynptr) {
+    const d = dynptrAt(k, dynptr, 'dynptr');
+    if (d.kind === 'null') return 0;
+    if (d.kind !== 'file') {
+      throw new ArgumentError('dynptr', dynptr, 'a FILE dynptr (the verifier refuses others: "Expected a dynptr of type file")');
+    }
+    const st = fileStateOf(k, d, 'dynptr');
+    releaseReader(k, st);
+    st.freed = true;
+    setNull(k, dynptr);
+    return 0;
+  },
+});

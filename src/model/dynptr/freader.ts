@@ -1,0 +1,101 @@
+/**
+ * The file reader behind a FILE dynptr (lib/freader.c: `freader_fetch`, `freader_get_folio`,
+ * `freader_put_folio`; reached through `bpf_file_fetch_bytes` in kernel/bpf/helpers.c).
+ *
+ * - It keeps at most one folio referenced between fetches and reuses it while the next fetch starts
+ *   inside it; moving to another folio drops the old one first.
+ * - A secretmem mapping is refused with `-EFAULT` before any lookup.
+ * - Non-sleepable (`filemap_get_folio`): a page absent or not uptodate is `-EFAULT`.
+ * - Sleepable (`read_cache_folio`): the reader waits for the page's read, submitting it if nobody
+ *   has; a read that fails returns `-EIO` to the task that issued it (a task that only waited issues
+ *   it again); a page wholly past EOF is `-EIO` (observed on 7.2).
+ * - A range that crosses pages is copied piecewise into the destination, so a failure on a later page
+ *   leaves the earlier bytes written. A zero-length fetch still looks up the page at its offset.
+ */
+import { folioGet, folioPut, findPage, PAGE_SIZE_N, pageIndex, pageStart } from '../../pagecache/index.ts';
+import { copyFileBytes } from '../content.ts';
+import { EFAULT, EIO } from '../errno.ts';
+import { inodeOf, liveFile, mappingOf } from '../files.ts';
+import { Sleep, submitRead } from '../io.ts';
+import type { FileDynptrState, Inode } from '../state.ts';
+import type { Kern } from '../world.ts';
+
+/** How a fetch continues after a sleep: bytes already copied, the page waited on, who submitted it. */
+interface FetchResume {
+  readonly copied: bigint;
+  readonly waitingOn: number;
+  readonly submitted: boolean;
+}
+
+function isFetchResume(x: unknown): x is FetchResume {
+  return typeof x === 'object' && x !== null && 'waitingOn' in x && 'copied' in x;
+}
+
+/** `freader_get_folio`: make `st.folio` the page `pgoff`, or fail, or sleep. */
+function getFolio(k: Kern, st: FileDynptrState, inode: Inode, pgoff: number, copied: bigint): number | Sleep {
+  if (st.folio === pgoff) return 0;
+  const m = mappingOf(k, inode.ino);
+  if (st.folio !== null) {
+    folioPut(m, st.folio);
+    st.folio = null;
+  }
+  if (inode.secretmem) return -EFAULT;
+
+  const resume = k.resume;
+  if (isFetchResume(resume) && resume.waitingOn === pgoff) {
+    // Woken from the folio wait: the reference taken for the wait is still held.
+    k.resume = undefined;
+    const page = findPage(m, pgoff);
+    if (page?.state === 'uptodate') {
+      st.folio = pgoff;
+      return 0;
+    }
+    folioPut(m, pgoff);
+    if (resume.submitted) return -EIO;
+  }
+
+  const page = findPage(m, pgoff);
+  if (page?.state === 'uptodate') {
+    folioGet(m, pgoff);
+    st.folio = pgoff;
+    return 0;
+  }
+  if (!st.maySleep) return -EFAULT;
+  if (pageStart(pgoff) >= inode.size) return -EIO;
+  const submitted = submitRead(k, m, inode.ino, pgoff);
+  folioGet(m, pgoff);
+  const next: FetchResume = { copied, waitingOn: pgoff, submitted };
+  return new Sleep({ ino: inode.ino, pgoff }, next);
+}
+
+/**
+ * `freader_fetch` into `dst`: copy `len` bytes of the file from `fileOff`. Returns 0, a negative
+ * errno, or a `Sleep` to be continued (the caller keeps `k.resume` set to its `resume`).
+ */
+export function fileFetch(
+  k: Kern, st: FileDynptrState, fileOff: bigint, len: bigint, dst: Uint8Array, argument: string,
+): number | Sleep {
+  const inode = inodeOf(k, liveFile(k, st.file, `${argument} (its file)`).ino);
+  const resume = k.resume;
+  let copied = isFetchResume(resume) ? resume.copied : 0n;
+  let first = true;
+  while (first || copied < len) {
+    first = false;
+    const pos = fileOff + copied;
+    const pgoff = pageIndex(pos);
+    const got = getFolio(k, st, inode, pgoff, copied);
+    if (got !== 0) return got;
+    const pageEnd = pageStart(pgoff) + PAGE_SIZE_N;
+    const n = len - copied < pageEnd - pos ? len - copied : pageEnd - pos;
+    copyFileBytes(inode.content, inode.size, pos, dst, Number(copied), Number(n));
+    copied += n;
+  }
+  return 0;
+}
+
+/** `freader_cleanup`: drop the folio the reader holds. */
+export function releaseReader(k: Kern, st: FileDynptrState): void {
+  if (st.folio === null) return;
+  folioPut(mappingOf(k, st.ino), st.folio);
+  st.folio = null;
+}

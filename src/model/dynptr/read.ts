@@ -1,0 +1,51 @@
+import { EINVAL } from '../errno.ts';
+import { defineKfunc } from '../kfunc.ts';
+import { checkOffLen, dynptrAt, dynptrSize, fileStateOf, optionalCapacity, requireCapacity } from './core.ts';
+import { fileFetch } from './freader.ts';
+
+/** `bpf_dynptr_read` (kernel/bpf/helpers.c: `__bpf_dynptr_read`; FILE: `bpf_file_fetch_bytes`). */
+export const bpf_dynptr_read = defineKfunc({
+  name: 'bpf_dynptr_read',
+  mirrors: 'kernel/bpf/helpers.c: __bpf_dynptr_read, bpf_file_fetch_bytes; lib/freader.c: freader_fetch',
+  since: '6.18',
+  summary: 'Copy `len` bytes at `offset` of the dynptr `src` into `dst`.',
+  args: [
+    { name: 'dst', type: 'mem_or_null' },
+    { name: 'len', type: 'dsize' },
+    { name: 'src', type: 'dynptr' },
+    { name: 'offset', type: 'dsize' },
+    { name: 'flags', type: 'u64' },
+  ],
+  ret: 'int',
+  flags: [],
+  checks: [
+    'src null or flags ≠ 0 → -EINVAL',
+    'len > size or offset > size - len → -E2BIG (no wrap-around)',
+    'FILE: dst NULL → -EINVAL',
+    'FILE: secretmem mapping → -EFAULT',
+    'FILE, non-sleepable reader: a page of the range not uptodate → -EFAULT (also for len 0: the page at the offset is looked up)',
+    'FILE, sleepable reader: waits for each page\'s read; a failed read → -EIO; a page wholly past EOF → -EIO',
+  ],
+  effects: [
+    'dst receives the bytes; FILE bytes past EOF inside the last page read as zero',
+    'on error dst is not cleared; a FILE read failing on a later page leaves the earlier bytes copied',
+    'FILE: the reader keeps a reference on the last folio it read until the next fetch moves or the discard',
+  ],
+  confidence: 'H (source); -EIO and past-EOF results observed on 7.2',
+  impl(k, dst, len, src, offset, flags) {
+    const d = dynptrAt(k, src, 'src');
+    if (d.kind === 'null' || flags !== 0n) return -EINVAL;
+    const err = checkOffLen(dynptrSize(k, d, 'src'), offset, len);
+    if (err !== 0) return err;
+    if (d.kind === 'local') {
+      const n = optionalCapacity(dst, len, 'dst');
+      const from = d.offset + Number(offset);
+      if (n > 0) dst?.set(d.data.subarray(from, from + n));
+      return 0;
+    }
+    if (dst === null) return -EINVAL;
+    requireCapacity(dst, len, 'dst');
+    const st = fileStateOf(k, d, 'src');
+    return fileFetch(k, st, st.offset + offset, len, dst, 'src');
+  },
+});

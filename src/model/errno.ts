@@ -1,0 +1,31 @@
+/**
+ * Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h).
+ * Kernel functions return them negated: `-EINVAL` is `-22`.
+ */
+export const EPERM = 1;
+export const ENOENT = 2;
+export const ESRCH = 3;
+export const EIO = 5;
+export const E2BIG = 7;
+export const EBADF = 9;
+export const ENOMEM = 12;
+export const EFAULT = 14;
+export const EBUSY = 16;
+export const EINVAL = 22;
+export const ERANGE = 34;
+export const EOPNOTSUPP = 95;
+
+const NAMES: ReadonlyMap<number, string> = new Map([
+  [EPERM, 'EPERM'], [ENOENT, 'ENOENT'], [ESRCH, 'ESRCH'], [EIO, 'EIO'], [E2BIG, 'E2BIG'],
+  [EBADF, 'EBADF'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EBUSY, 'EBUSY'],
+  [EINVAL, 'EINVAL'], [ERANGE, 'ERANGE'], [EOPNOTSUPP, 'EOPNOTSUPP'],
+]);
+
+/** `-22` → `"-EINVAL"`; other values are printed as they are. */
+export function errnoName(ret: number): string {
+  if (ret < 0) {
+    const name = NAMES.get(-ret);
+    if (name !== undefined) return `-${name}`;
+  }
+  return String(ret);
+}

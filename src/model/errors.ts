@@ -1,0 +1,54 @@
+/**
+ * Errors thrown for misuse of the TypeScript API. A kernel error is never thrown: it is returned as a
+ * negative errno, as the kernel returns it. These are for calls the kernel could never receive
+ * (a fractional length, a handle that names nothing) and for detected bugs (use after free).
+ */
+export class KernsimError extends Error {
+  override name = 'KernsimError';
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** An argument of the wrong TypeScript shape: names the argument and the value received. */
+export class ArgumentError extends KernsimError {
+  override name = 'ArgumentError';
+  constructor(readonly argument: string, readonly value: unknown, readonly expected: string) {
+    super(`argument ${argument}: expected ${expected}, got ${show(value)}`);
+  }
+}
+
+/** A handle (file, dynptr slot, inode, task) that names nothing in this world. */
+export class UnknownHandleError extends KernsimError {
+  override name = 'UnknownHandleError';
+  constructor(readonly argument: string, readonly value: unknown, readonly kind: string) {
+    super(`argument ${argument}: no ${kind} ${show(value)} in this world`);
+  }
+}
+
+/**
+ * A use of an object after its last reference was dropped. In the kernel this is memory corruption;
+ * the model detects it and stops the transition (nothing of it is applied).
+ */
+export class UseAfterFreeError extends KernsimError {
+  override name = 'UseAfterFreeError';
+  constructor(readonly argument: string, readonly object: string) {
+    super(`argument ${argument}: use after free of ${object}`);
+  }
+}
+
+/** A kfunc that the world's kernel version does not have: the loader would refuse the program. */
+export class KfuncUnavailableError extends KernsimError {
+  override name = 'KfuncUnavailableError';
+  constructor(readonly kfunc: string, readonly version: string, readonly since: string) {
+    super(`${kfunc} is not available on Linux ${version} (first in ${since})`);
+  }
+}

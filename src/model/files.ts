@@ -1,0 +1,107 @@
+/**
+ * Inodes and open files (`struct inode`, `struct file`; fs/open.c, fs/file_table.c).
+ * A file starts with `f_count` 1 for its opener; `get_file` takes a reference and `fput` drops one;
+ * at zero the file is freed. A freed file stays in the world as a tombstone so that a later use is
+ * detected (`UseAfterFreeError`) rather than silently working.
+ */
+import { emptyMapping, type Mapping } from '../pagecache/index.ts';
+import { contentLength, content as contents, type Content } from './content.ts';
+import { ArgumentError, UnknownHandleError, UseAfterFreeError } from './errors.ts';
+import { S64_MAX } from './ctypes.ts';
+import type { FileId, FileObj, Ino, Inode } from './state.ts';
+import { emit, type Kern } from './world.ts';
+
+export interface NewFile {
+  readonly path: string;
+  /** Bytes, a seeded pattern or zeros (default: zeros). */
+  readonly content?: Content;
+  /** `i_size`; defaults to the length of `bytes` content. Required for pattern and zero content. */
+  readonly size?: number | bigint;
+  readonly secretmem?: boolean;
+  /** Virtual ticks per page read (default 100). */
+  readonly ioLatency?: number;
+}
+
+export const DEFAULT_IO_LATENCY = 100;
+
+/** Create an inode at `path` (`creat`). Returns its inode number. */
+export function createInode(k: Kern, spec: NewFile): Ino {
+  if (typeof spec.path !== 'string' || !spec.path.startsWith('/')) {
+    throw new ArgumentError('path', spec.path, 'an absolute path');
+  }
+  if (k.s.paths.has(spec.path)) throw new ArgumentError('path', spec.path, 'a path not yet created');
+  const c = spec.content ?? contents.zero();
+  const rawSize = spec.size ?? contentLength(c);
+  if (rawSize === undefined) throw new ArgumentError('size', spec.size, 'a size for pattern or zero content');
+  if (typeof rawSize === 'number' && !Number.isSafeInteger(rawSize)) {
+    throw new ArgumentError('size', rawSize, 'an integer size (number or bigint)');
+  }
+  const size = BigInt(rawSize);
+  if (size < 0n || size > S64_MAX) throw new ArgumentError('size', rawSize, 'a size in [0, 2^63 - 1] (loff_t)');
+  const ioLatency = spec.ioLatency ?? DEFAULT_IO_LATENCY;
+  if (!Number.isSafeInteger(ioLatency) || ioLatency < 0) {
+    throw new ArgumentError('ioLatency', ioLatency, 'a non-negative integer number of ticks');
+  }
+  const ino = k.s.ids.ino++;
+  const inode: Inode = {
+    ino, path: spec.path, size, content: c, secretmem: spec.secretmem ?? false, ioLatency, ioFaults: new Map(),
+  };
+  k.s.inodes.set(ino, inode);
+  k.s.paths.set(spec.path, ino);
+  k.s.pagecache.set(ino, emptyMapping());
+  return ino;
+}
+
+export function inodeOf(k: Kern, ino: Ino, argument = 'ino'): Inode {
+  const inode = k.s.inodes.get(ino);
+  if (inode === undefined) throw new UnknownHandleError(argument, ino, 'inode');
+  return inode;
+}
+
+export function inodeByPath(k: Kern, path: string, argument = 'path'): Inode {
+  const ino = k.s.paths.get(path);
+  if (ino === undefined) throw new UnknownHandleError(argument, path, 'file at path');
+  return inodeOf(k, ino, argument);
+}
+
+export function mappingOf(k: Kern, ino: Ino): Mapping {
+  const m = k.s.pagecache.get(ino);
+  if (m === undefined) throw new UnknownHandleError('ino', ino, 'page cache');
+  return m;
+}
+
+/** Open `path` (`filp_open`): a new `struct file` with `f_count` 1. */
+export function openFile(k: Kern, path: string): FileId {
+  const inode = inodeByPath(k, path);
+  const id = k.s.ids.file++;
+  k.s.files.set(id, { id, ino: inode.ino, f_count: 1, freed: false });
+  emit(k, { kind: 'file', t: k.s.clock.now, op: 'open', file: id, path, count: 1 });
+  return id;
+}
+
+/** The live file `id`; a freed one is a detected use after free, an unknown one a misuse. */
+export function liveFile(k: Kern, id: FileId, argument = 'file'): FileObj {
+  const f = k.s.files.get(id);
+  if (f === undefined) throw new UnknownHandleError(argument, id, 'file');
+  if (f.freed) throw new UseAfterFreeError(argument, `file#${id}`);
+  return f;
+}
+
+/** `get_file`: take a reference. */
+export function getFile(k: Kern, id: FileId): void {
+  const f = liveFile(k, id);
+  f.f_count += 1;
+  emit(k, { kind: 'file', t: k.s.clock.now, op: 'get', file: id, path: inodeOf(k, f.ino).path, count: f.f_count });
+}
+
+/** `fput`: drop a reference; at zero the file is freed (`__fput`). */
+export function putFile(k: Kern, id: FileId): void {
+  const f = liveFile(k, id);
+  f.f_count -= 1;
+  const path = inodeOf(k, f.ino).path;
+  emit(k, { kind: 'file', t: k.s.clock.now, op: 'put', file: id, path, count: f.f_count });
+  if (f.f_count === 0) {
+    f.freed = true;
+    emit(k, { kind: 'file', t: k.s.clock.now, op: 'free', file: id, path, count: 0 });
+  }
+}

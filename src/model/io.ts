@@ -1,0 +1,61 @@
+/**
+ * Page reads and the sleeps they cause. A sleepable reader that meets a page that is not uptodate
+ * does not finish its call: it returns a `Sleep` value naming the page it waits for and how to
+ * continue. The layer that owns time decides what happens meanwhile: the scheduler lets other tasks
+ * run; `completeSleepSync` (used when no scheduler drives the world) completes the read at once,
+ * advancing virtual time by the I/O latency.
+ */
+import { endRead, startRead, type Mapping } from '../pagecache/index.ts';
+import { KernsimError } from './errors.ts';
+import { inodeOf, mappingOf } from './files.ts';
+import { ioKey, type Ino } from './state.ts';
+import { emit, type Kern } from './world.ts';
+
+export interface PageWait {
+  readonly ino: Ino;
+  readonly pgoff: number;
+}
+
+/** A kfunc call that must sleep until `wait` is over, then be continued with `resume`. */
+export class Sleep {
+  constructor(readonly wait: PageWait, readonly resume: unknown) {}
+}
+
+/**
+ * Submit a read of page `pgoff` (`filemap_read_folio`): the page is locked and an I/O request is
+ * queued, completing after the inode's latency. Whether it fails is decided now, from the injected
+ * errors. Returns false (nothing submitted) when the page is already locked or uptodate.
+ */
+export function submitRead(k: Kern, m: Mapping, ino: Ino, pgoff: number): boolean {
+  if (!startRead(m, pgoff)) return false;
+  const inode = inodeOf(k, ino);
+  const failures = inode.ioFaults.get(pgoff) ?? 0;
+  if (failures > 0) {
+    if (failures === 1) inode.ioFaults.delete(pgoff);
+    else inode.ioFaults.set(pgoff, failures - 1);
+  }
+  const now = k.s.clock.now;
+  const req = { ino, pgoff, submittedAt: now, completesAt: now + inode.ioLatency, ok: failures === 0 };
+  k.s.io.set(ioKey(ino, pgoff), req);
+  emit(k, { kind: 'io_submit', t: now, ino, pgoff, completesAt: req.completesAt, willFail: !req.ok });
+  return true;
+}
+
+/** Complete the in-flight read of a page: the page becomes uptodate, or `failed` on an injected error. */
+export function completeRead(k: Kern, ino: Ino, pgoff: number): void {
+  const key = ioKey(ino, pgoff);
+  const req = k.s.io.get(key);
+  if (req === undefined) throw new KernsimError(`no read in flight for ino ${ino} page ${pgoff}`);
+  k.s.io.delete(key);
+  if (k.s.clock.now < req.completesAt) k.s.clock.now = req.completesAt;
+  endRead(mappingOf(k, ino), pgoff, req.ok);
+  emit(k, { kind: 'io_complete', t: k.s.clock.now, ino, pgoff, ok: req.ok });
+}
+
+/** With no scheduler: sleep until the awaited read completes (virtual time jumps to its end). */
+export function completeSleepSync(k: Kern, sleep: Sleep): void {
+  const { ino, pgoff } = sleep.wait;
+  emit(k, { kind: 'sleep', t: k.s.clock.now, reason: `folio wait, ino ${ino} page ${pgoff}` });
+  completeRead(k, ino, pgoff);
+  emit(k, { kind: 'wake', t: k.s.clock.now, reason: `ino ${ino} page ${pgoff} unlocked` });
+}

@@ -1,0 +1,156 @@
+/**
+ * How a kfunc is defined and called. A definition is data (name, the kernel function it mirrors,
+ * typed arguments, the checks in order, the effects) plus one implementation function, so the same
+ * definition drives the call path, the trace, the docs and `kernsim explain`.
+ *
+ * Arguments arrive as the TypeScript caller wrote them and are converted as C converts them: integer
+ * arguments to their unsigned C type (`dsize` is u64 from 6.19 on, u32 on 6.18), handles checked.
+ */
+import { EINVAL, errnoName } from './errno.ts';
+import { ArgumentError, KfuncUnavailableError } from './errors.ts';
+import { errnoAsUnsigned, toUnsigned, type Int } from './ctypes.ts';
+import { completeSleepSync, Sleep } from './io.ts';
+import type { DynptrSlot, FileId } from './state.ts';
+import { versionAtLeast, type KernelVersion } from './version.ts';
+import { emit, type Kern } from './world.ts';
+
+export type ArgType = 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file';
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly type: ArgType;
+}
+
+type IntArg = 'u32' | 'u64' | 'dsize';
+type ArgOut<T extends ArgType> = T extends IntArg ? bigint
+  : T extends 'dynptr' | 'dynptr_uninit' ? DynptrSlot
+  : T extends 'mem' ? Uint8Array
+  : T extends 'mem_or_null' ? Uint8Array | null
+  : T extends 'file' ? FileId
+  : never;
+type ArgIn<T extends ArgType> = T extends IntArg ? Int : ArgOut<T>;
+
+/** The implementation's view of the arguments (integers converted to bigint). */
+export type ArgsOut<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A[I] extends ArgSpec ? ArgOut<A[I]['type']> : never };
+/** The caller's view of the arguments. */
+export type ArgsIn<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A[I] extends ArgSpec ? ArgIn<A[I]['type']> : never };
+
+/**
+ * What the kfunc returns: `int` (0 or a negative errno, a number), `dsize` (an unsigned size of the
+ * version's dynptr width, a bigint), `bool`, or `ptr` (a view of memory, or null for NULL).
+ */
+export type RetType = 'int' | 'dsize' | 'bool' | 'ptr';
+export type RetOf<R extends RetType> = R extends 'int' ? number : R extends 'dsize' ? bigint : R extends 'bool' ? boolean : Uint8Array | null;
+
+export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R extends RetType = RetType> {
+  readonly name: string;
+  /** The kernel function(s) this mirrors, with their file. */
+  readonly mirrors: string;
+  /** The first kernel version that has it. */
+  readonly since: KernelVersion;
+  readonly summary: string;
+  readonly args: A;
+  readonly ret: R;
+  /** BTF_ID_FLAGS of the kfunc (KF_ACQUIRE, KF_RELEASE, …), for documentation and the verifier. */
+  readonly flags: readonly string[];
+  /** The checks, in the order the kernel makes them, each with its result. */
+  readonly checks: readonly string[];
+  /** What a successful call changes. */
+  readonly effects: readonly string[];
+  /** Confidence of the rule (SEMANTICS.md): H read in source, M inferred, observed on a kernel. */
+  readonly confidence: string;
+  readonly impl: (k: Kern, ...args: ArgsOut<A>) => RetOf<R> | Sleep;
+}
+
+export type AnyKfunc = KfuncDef<readonly ArgSpec[], RetType>;
+
+export function defineKfunc<const A extends readonly ArgSpec[], const R extends RetType>(def: KfuncDef<A, R>): KfuncDef<A, R> {
+  return Object.freeze(def);
+}
+
+function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
+  switch (spec.type) {
+    case 'u32':
+      return toUnsigned(value, 32, spec.name);
+    case 'u64':
+      return toUnsigned(value, 64, spec.name);
+    case 'dsize':
+      return toUnsigned(value, k.features.dynptrBits, spec.name);
+    case 'dynptr':
+    case 'dynptr_uninit':
+      if (typeof value !== 'string' || value.length === 0) throw new ArgumentError(spec.name, value, 'a dynptr slot name');
+      return value;
+    case 'mem':
+      if (!(value instanceof Uint8Array)) throw new ArgumentError(spec.name, value, 'a Uint8Array');
+      return value;
+    case 'mem_or_null':
+      if (value !== null && !(value instanceof Uint8Array)) throw new ArgumentError(spec.name, value, 'a Uint8Array or null');
+      return value;
+    case 'file':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new ArgumentError(spec.name, value, 'a file handle');
+      return value;
+  }
+}
+
+/** Convert the caller's arguments; throws on a wrong count, type or version. */
+export function convertArgs(k: Kern, def: AnyKfunc, raw: readonly unknown[]): unknown[] {
+  if (!versionAtLeast(k.features.version, def.since)) throw new KfuncUnavailableError(def.name, k.features.version, def.since);
+  if (raw.length !== def.args.length) {
+    throw new ArgumentError(`${def.name} arguments`, raw.length, `${def.args.length} arguments (${def.args.map((a) => a.name).join(', ')})`);
+  }
+  return def.args.map((spec, i) => convertArg(k, spec, raw[i]));
+}
+
+function showInt(v: bigint): string {
+  return v < 0x1_0000_0000n ? v.toString() : `0x${v.toString(16)}`;
+}
+
+function showArg(spec: ArgSpec, v: unknown): string {
+  if (typeof v === 'bigint') return showInt(v);
+  if (v === null) return 'NULL';
+  if (v instanceof Uint8Array) return `buf[${v.length}]`;
+  if (spec.type === 'file') return `file#${String(v)}`;
+  return String(v);
+}
+
+/** A return value as the trace shows it: errnos by name, unsigned errnos with their name. */
+export function showRet(k: Kern, def: AnyKfunc, v: unknown): string {
+  switch (def.ret) {
+    case 'int':
+      return errnoName(v as number);
+    case 'dsize': {
+      const u = v as bigint;
+      return u === errnoAsUnsigned(-EINVAL, k.features.dynptrBits) ? `${showInt(u)} (-EINVAL)` : showInt(u);
+    }
+    case 'bool':
+      return String(v);
+    case 'ptr':
+      return v === null ? 'NULL' : `ptr[${(v as Uint8Array).length}]`;
+  }
+}
+
+/**
+ * One attempt at a call with converted arguments: the result, or a `Sleep` when the call must wait.
+ * The caller continues a sleeping call by setting `k.resume` to the sleep's `resume` and calling again.
+ * The trace records the call once, when it returns.
+ */
+export function attempt(k: Kern, def: AnyKfunc, args: readonly unknown[]): unknown {
+  const impl = def.impl as (k: Kern, ...a: readonly unknown[]) => unknown;
+  const r = impl(k, ...args);
+  if (r instanceof Sleep) return r;
+  k.resume = undefined;
+  emit(k, { kind: 'kfunc', t: k.s.clock.now, name: def.name, args: def.args.map((s, i) => showArg(s, args[i])), ret: showRet(k, def, r), ctx: k.ctx.label ?? '' });
+  return r;
+}
+
+/** Call a kfunc to completion. A sleep completes at once (no scheduler): virtual time advances. */
+export function invoke(k: Kern, def: AnyKfunc, raw: readonly unknown[]): unknown {
+  const args = convertArgs(k, def, raw);
+  k.resume = undefined;
+  for (;;) {
+    const r = attempt(k, def, args);
+    if (!(r instanceof Sleep)) return r;
+    completeSleepSync(k, r);
+    k.resume = r.resume;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The world's event trace: every kfunc call with its arguments and return value, every I/O, sleep
+ * and wake-up, every reference taken or dropped on a file, every page-cache change. It is a
+ * persistent list (each node points at the one before), so appending is O(1) and a world keeps its
+ * whole history without copying it.
+ */
+export type TraceEvent =
+  | { readonly kind: 'kfunc'; readonly t: number; readonly name: string; readonly args: readonly string[]; readonly ret: string; readonly ctx: string }
+  | { readonly kind: 'io_submit'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly completesAt: number; readonly willFail: boolean }
+  | { readonly kind: 'io_complete'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly ok: boolean }
+  | { readonly kind: 'sleep'; readonly t: number; readonly reason: string }
+  | { readonly kind: 'wake'; readonly t: number; readonly reason: string }
+  | { readonly kind: 'file'; readonly t: number; readonly op: 'create' | 'open' | 'get' | 'put' | 'free'; readonly file: number; readonly path: string; readonly count: number }
+  | { readonly kind: 'pagecache'; readonly t: number; readonly op: 'populate' | 'evict' | 'drop_caches' | 'inject_io_error'; readonly ino: number; readonly pages: readonly number[]; readonly kept: readonly number[] }
+  | { readonly kind: 'fault'; readonly t: number; readonly what: 'alloc'; readonly count: number };
+
+export interface TraceNode {
+  readonly ev: TraceEvent;
+  readonly prev: TraceNode | null;
+}
+
+export interface Trace {
+  readonly head: TraceNode | null;
+  readonly length: number;
+}
+
+export const emptyTrace: Trace = { head: null, length: 0 };
+
+export function appendEvent(trace: Trace, ev: TraceEvent): Trace {
+  return { head: { ev, prev: trace.head }, length: trace.length + 1 };
+}
+
+/** The events in order, oldest first. */
+export function traceEvents(trace: Trace): TraceEvent[] {
+  const out: TraceEvent[] = new Array<TraceEvent>(trace.length);
+  let node = trace.head;
+  for (let i = trace.length - 1; node !== null; i -= 1, node = node.prev) out[i] = node.ev;
+  return out;
+}
+
+/** One line per event, for people. */
+export function formatEvent(ev: TraceEvent): string {
+  const t = `[t=${ev.t}]`.padEnd(9);
+  switch (ev.kind) {
+    case 'kfunc':
+      return `${t} ${ev.ctx ? `${ev.ctx} ` : ''}${ev.name}(${ev.args.join(', ')}) = ${ev.ret}`;
+    case 'io_submit':
+      return `${t} io: read ino ${ev.ino} page ${ev.pgoff} submitted, completes at t=${ev.completesAt}${ev.willFail ? ' (injected error)' : ''}`;
+    case 'io_complete':
+      return `${t} io: read ino ${ev.ino} page ${ev.pgoff} ${ev.ok ? 'done, page uptodate' : 'FAILED, page not uptodate'}`;
+    case 'sleep':
+      return `${t} sleep: ${ev.reason}`;
+    case 'wake':
+      return `${t} wake: ${ev.reason}`;
+    case 'file':
+      return `${t} file#${ev.file} ${ev.path}: ${ev.op}, f_count=${ev.count}`;
+    case 'pagecache': {
+      const kept = ev.kept.length > 0 ? `; kept (locked or referenced) ${compactRanges(ev.kept)}` : '';
+      return `${t} pagecache ino ${ev.ino}: ${ev.op} ${compactRanges(ev.pages)}${kept}`;
+    }
+    case 'fault':
+      return `${t} fault: next ${ev.count} ${ev.what} call(s) fail`;
+  }
+}
+
+/** `[0,1,2,5]` → `"0-2,5"`; `[]` → `"none"`. */
+export function compactRanges(xs: readonly number[]): string {
+  if (xs.length === 0) return 'none';
+  const sorted = [...xs].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let start = sorted[0] as number;
+  let prev = start;
+  for (const x of sorted.slice(1)) {
+    if (x === prev + 1) {
+      prev = x;
+      continue;
+    }
+    parts.push(start === prev ? `${start}` : `${start}-${prev}`);
+    start = prev = x;
+  }
+  parts.push(start === prev ? `${start}` : `${start}-${prev}`);
+  return parts.join(',');
+}
+
+export function formatTrace(trace: Trace): string {
+  return traceEvents(trace).map(formatEvent).join('\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * A session: a world held in one mutable place, for the REPL and for documentation pages. Each
+ * method is one pure transition of the world it holds (`session.world` is always an immutable
+ * value; earlier values stay valid). The kfuncs are methods under their kernel names.
+ */
+import { inspect } from 'node:util';
+import * as cache from './model/cache.ts';
+import * as files from './model/files.ts';
+import { describeWorld, pageMap, refSnapshot, type RefSnapshot } from './model/inspect.ts';
+import { kfuncsOf, KFUNCS, type KfuncMethods, type KfuncName } from './model/kfuncs.ts';
+import type { FileId, Ino } from './model/state.ts';
+import { formatTrace, traceEvents, type TraceEvent } from './model/trace.ts';
+import { createWorld, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type World, type WorldOptions } from './model/world.ts';
+
+export interface SessionOptions extends WorldOptions {
+  /** Whether kfunc calls run in a sleepable context (default false, like an `lsm/` program). */
+  readonly sleepable?: boolean;
+}
+
+// The kfunc methods are added in the constructor from the kfunc table.
+export interface Session extends KfuncMethods {}
+
+export class Session {
+  world: World;
+  context: CallContext;
+
+  constructor(opts: SessionOptions = {}) {
+    this.world = createWorld(opts);
+    this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;
+    for (const name of Object.keys(KFUNCS) as KfuncName[]) {
+      Object.defineProperty(this, name, {
+        enumerable: false,
+        value: (...args: unknown[]) => this.run((_k, kf) => (kf[name] as (...a: unknown[]) => unknown)(...args)),
+      });
+    }
+  }
+
+  /** Run `body` as one transition; the session's world becomes the result. */
+  run<T>(body: (k: Kern, kf: KfuncMethods) => T): T {
+    const { world, result } = transact(this.world, this.context, (k) => body(k, kfuncsOf(k)));
+    this.world = world;
+    return result;
+  }
+
+  /** Switch the calling context: sleepable (an `lsm.s/` program, a task_work callback) or not. */
+  sleepable(on = true): this {
+    this.context = on ? SLEEPABLE : NON_SLEEPABLE;
+    return this;
+  }
+
+  createFile(spec: files.NewFile): Ino {
+    return this.run((k) => files.createInode(k, spec));
+  }
+  open(path: string): FileId {
+    return this.run((k) => files.openFile(k, path));
+  }
+  get_file(file: FileId): void {
+    this.run((k) => files.getFile(k, file));
+  }
+  fput(file: FileId): void {
+    this.run((k) => files.putFile(k, file));
+  }
+  populate(path: string, offset?: number | bigint, len?: number | bigint): number[] {
+    return this.run((k) => cache.populateRange(k, path, offset, len));
+  }
+  evict(path: string, offset?: number | bigint, len?: number | bigint): number[] {
+    return this.run((k) => cache.evictRange(k, path, offset, len));
+  }
+  dropCaches(): number {
+    return this.run((k) => cache.dropCaches(k));
+  }
+  injectIoError(path: string, offset: number | bigint, times?: number): void {
+    this.run((k) => cache.injectIoError(k, path, offset, times));
+  }
+  injectAllocFailure(times?: number): void {
+    this.run((k) => cache.injectAllocFailure(k, times));
+  }
+
+  pages(path: string): Record<string, string> {
+    return pageMap(this.world, path);
+  }
+  refs(): RefSnapshot {
+    return refSnapshot(this.world);
+  }
+  events(): TraceEvent[] {
+    return traceEvents(this.world.trace);
+  }
+  trace(): string {
+    return formatTrace(this.world.trace);
+  }
+
+  [inspect.custom](): string {
+    return describeWorld(this.world);
+  }
+}
