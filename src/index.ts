@@ -9,8 +9,10 @@
  * - `transact(world, ctx, (k) => …)` runs a batch as one transition; `kfuncsOf(k)` binds the kfuncs
  *   to it, and `files`/`cache` hold the set-up operations (create, open, populate, evict, inject).
  */
-import { kfuncsOf, type KfuncArgs, type KfuncName, type KfuncRet } from './model/kfuncs.ts';
-import { transact, type CallContext, type World } from './model/world.ts';
+import { bindKfuncs, type ArgsOfDef, type MethodsOf, type RetOfDef } from './model/kfuncs.ts';
+import { transact, type CallContext, type Kern, type World } from './model/world.ts';
+import { ALL_KFUNCS } from './task_work/kfuncs.ts';
+import { settle } from './task_work/settle.ts';
 
 export * from './model/errno.ts';
 export * from './model/errors.ts';
@@ -19,8 +21,25 @@ export { content, type Content } from './model/content.ts';
 export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, type KernelVersion, type VersionFeatures } from './model/version.ts';
 export { createWorld, transact, featuresOf, SLEEPABLE, NON_SLEEPABLE, type World, type CallContext, type Kern, type WorldOptions } from './model/world.ts';
 export type { Dynptr, DynptrSlot, FileDynptrState, FileId, FileObj, Ino, Inode, WorldState } from './model/state.ts';
-export { KFUNCS, kfuncsOf, kfuncDef, isKfuncName, type KfuncName, type KfuncArgs, type KfuncRet, type KfuncMethods } from './model/kfuncs.ts';
-export type { KfuncDef, ArgSpec, RetType } from './model/kfunc.ts';
+export { ALL_KFUNCS } from './task_work/kfuncs.ts';
+export type { KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc.ts';
+export * as program from './model/program.ts';
+export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl } from './model/program.ts';
+export type { Task, TwCtx, TwState, Syscall, Pid, MapId, ProgId } from './model/task.ts';
+export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
+export { loadObject, spawnTask, reapTask, type NewTask } from './scheduler/setup.ts';
+export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
+export { settle } from './task_work/settle.ts';
+
+export type KfuncName = keyof typeof ALL_KFUNCS;
+export type KfuncArgs<N extends KfuncName> = ArgsOfDef<(typeof ALL_KFUNCS)[N]>;
+export type KfuncRet<N extends KfuncName> = RetOfDef<(typeof ALL_KFUNCS)[N]>;
+export type KfuncMethods = MethodsOf<typeof ALL_KFUNCS>;
+
+/** Every kfunc bound to the transition `k` (use inside `transact`; call `settle(k)` before it ends if you used maps or files from a task). */
+export function kfuncsOf(k: Kern): KfuncMethods {
+  return bindKfuncs(k, ALL_KFUNCS);
+}
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
 export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/trace.ts';
 export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } from './model/inspect.ts';
@@ -34,7 +53,11 @@ export type PureKfunc<N extends KfuncName> = (world: World, ctx: CallContext, ..
 
 function pure<N extends KfuncName>(name: N): PureKfunc<N> {
   return (world, ctx, ...args) => {
-    const r = transact(world, ctx, (k) => (kfuncsOf(k)[name] as (...a: KfuncArgs<N>) => KfuncRet<N>)(...args));
+    const r = transact(world, ctx, (k) => {
+      const ret = (kfuncsOf(k)[name] as (...a: KfuncArgs<N>) => KfuncRet<N>)(...args);
+      settle(k);
+      return ret;
+    });
     return { world: r.world, ret: r.result };
   };
 }

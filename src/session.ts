@@ -7,7 +7,14 @@ import { inspect } from 'node:util';
 import * as cache from './model/cache.ts';
 import * as files from './model/files.ts';
 import { describeWorld, pageMap, refSnapshot, type RefSnapshot } from './model/inspect.ts';
-import { kfuncsOf, KFUNCS, type KfuncMethods, type KfuncName } from './model/kfuncs.ts';
+import { bindKfuncs, type MethodsOf } from './model/kfuncs.ts';
+import type { BpfObject } from './model/program.ts';
+import type { ObjId, Pid } from './model/task.ts';
+import { ALL_KFUNCS } from './task_work/kfuncs.ts';
+import { settle } from './task_work/settle.ts';
+import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
+import { loadObject, reapTask, spawnTask, type NewTask } from './scheduler/setup.ts';
+import { run as runScheduler, step as stepScheduler, type RunOptions } from './scheduler/step.ts';
 import type { FileId, Ino } from './model/state.ts';
 import { formatTrace, traceEvents, type TraceEvent } from './model/trace.ts';
 import { createWorld, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type World, type WorldOptions } from './model/world.ts';
@@ -16,6 +23,9 @@ export interface SessionOptions extends WorldOptions {
   /** Whether kfunc calls run in a sleepable context (default false, like an `lsm/` program). */
   readonly sleepable?: boolean;
 }
+
+/** Every kfunc and helper, as functions of their kernel arguments. */
+export type KfuncMethods = MethodsOf<typeof ALL_KFUNCS>;
 
 // The kfunc methods are added in the constructor from the kfunc table.
 export interface Session extends KfuncMethods {}
@@ -27,7 +37,7 @@ export class Session {
   constructor(opts: SessionOptions = {}) {
     this.world = createWorld(opts);
     this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;
-    for (const name of Object.keys(KFUNCS) as KfuncName[]) {
+    for (const name of Object.keys(ALL_KFUNCS) as (keyof KfuncMethods)[]) {
       Object.defineProperty(this, name, {
         enumerable: false,
         value: (...args: unknown[]) => this.run((_k, kf) => (kf[name] as (...a: unknown[]) => unknown)(...args)),
@@ -37,7 +47,11 @@ export class Session {
 
   /** Run `body` as one transition; the session's world becomes the result. */
   run<T>(body: (k: Kern, kf: KfuncMethods) => T): T {
-    const { world, result } = transact(this.world, this.context, (k) => body(k, kfuncsOf(k)));
+    const { world, result } = transact(this.world, this.context, (k) => {
+      const r = body(k, bindKfuncs(k, ALL_KFUNCS));
+      settle(k);
+      return r;
+    });
     this.world = world;
     return result;
   }
@@ -74,6 +88,41 @@ export class Session {
   }
   injectAllocFailure(times?: number): void {
     this.run((k) => cache.injectAllocFailure(k, times));
+  }
+
+  /** Load a BPF object: its maps, globals and programs (attached to their hooks). */
+  load(obj: BpfObject): ObjId {
+    return this.run((k) => {
+      const r = loadObject(k, obj);
+      if (r.obj === null) throw new Error(`loading ${obj.name} failed: ${r.ret}`);
+      return r.obj;
+    });
+  }
+  /** A new task in user mode, about to run `script`. */
+  spawn(task: NewTask): Pid {
+    return this.run((k) => spawnTask(k, task));
+  }
+  reap(pid: Pid): void {
+    this.run((k) => reapTask(k, pid));
+  }
+  /** Run the scheduler until nothing is ready (default chooser: the ordinary schedule). */
+  simulate(chooser: Chooser = defaultChooser, opts?: RunOptions): this {
+    this.world = runScheduler(this.world, chooser, opts);
+    return this;
+  }
+  /** One scheduler step; false when nothing was ready. */
+  step(chooser: Chooser = defaultChooser): boolean {
+    const r = stepScheduler(this.world, chooser);
+    this.world = r.world;
+    return !r.done;
+  }
+  /** A global of a loaded object, as user space reads it through the skeleton. */
+  global(name: string): bigint | Uint8Array | undefined {
+    for (const o of this.world.objects.values()) {
+      const g = o.globals.get(name);
+      if (g !== undefined) return g as bigint | Uint8Array;
+    }
+    return undefined;
   }
 
   pages(path: string): Record<string, string> {

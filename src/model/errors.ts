@@ -48,7 +48,7 @@ export class UseAfterFreeError extends KernsimError {
 /** A kfunc that the world's kernel version does not have: the loader would refuse the program. */
 export class KfuncUnavailableError extends KernsimError {
   override name = 'KfuncUnavailableError';
-  constructor(readonly kfunc: string, readonly version: string, readonly since: string) {
-    super(`${kfunc} is not available on Linux ${version} (first in ${since})`);
+  constructor(readonly kfunc: string, readonly version: string, readonly since: string, readonly until?: string) {
+    super(`${kfunc} is not available on Linux ${version} (${until === undefined ? `first in ${since}` : `in ${since} up to, not including, ${until}`})`);
   }
 }

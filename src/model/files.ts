@@ -9,7 +9,7 @@ import { contentLength, content as contents, type Content } from './content.ts';
 import { ArgumentError, UnknownHandleError, UseAfterFreeError } from './errors.ts';
 import { S64_MAX } from './ctypes.ts';
 import type { FileId, FileObj, Ino, Inode } from './state.ts';
-import { emit, type Kern } from './world.ts';
+import { defer, emit, type Kern } from './world.ts';
 
 export interface NewFile {
   readonly path: string;
@@ -74,7 +74,7 @@ export function mappingOf(k: Kern, ino: Ino): Mapping {
 export function openFile(k: Kern, path: string): FileId {
   const inode = inodeByPath(k, path);
   const id = k.s.ids.file++;
-  k.s.files.set(id, { id, ino: inode.ino, f_count: 1, freed: false });
+  k.s.files.set(id, { id, ino: inode.ino, f_count: 1, freed: false, opening: false });
   emit(k, { kind: 'file', t: k.s.clock.now, op: 'open', file: id, path, count: 1 });
   return id;
 }
@@ -83,7 +83,7 @@ export function openFile(k: Kern, path: string): FileId {
 export function liveFile(k: Kern, id: FileId, argument = 'file'): FileObj {
   const f = k.s.files.get(id);
   if (f === undefined) throw new UnknownHandleError(argument, id, 'file');
-  if (f.freed) throw new UseAfterFreeError(argument, `file#${id}`);
+  if (f.freed || f.f_count === 0) throw new UseAfterFreeError(argument, `file#${id}${f.freed ? '' : ' (its last reference is gone)'}`);
   return f;
 }
 
@@ -94,14 +94,25 @@ export function getFile(k: Kern, id: FileId): void {
   emit(k, { kind: 'file', t: k.s.clock.now, op: 'get', file: id, path: inodeOf(k, f.ino).path, count: f.f_count });
 }
 
-/** `fput`: drop a reference; at zero the file is freed (`__fput`). */
+/**
+ * `fput`: drop a reference. At zero the file is released: from a task, the release is deferred through
+ * the task's task_work (`____fput`), which the layer above queues; without a task, at once.
+ */
 export function putFile(k: Kern, id: FileId): void {
   const f = liveFile(k, id);
   f.f_count -= 1;
   const path = inodeOf(k, f.ino).path;
   emit(k, { kind: 'file', t: k.s.clock.now, op: 'put', file: id, path, count: f.f_count });
-  if (f.f_count === 0) {
-    f.freed = true;
-    emit(k, { kind: 'file', t: k.s.clock.now, op: 'free', file: id, path, count: 0 });
-  }
+  if (f.f_count > 0) return;
+  if (k.ctx.task !== undefined) defer(k, { kind: 'fput', file: id, task: k.ctx.task });
+  else freeFile(k, id);
+}
+
+/** `__fput`: the final release of a file whose count reached zero. */
+export function freeFile(k: Kern, id: FileId): void {
+  const f = k.s.files.get(id);
+  if (f === undefined) throw new UnknownHandleError('file', id, 'file');
+  if (f.freed || f.f_count !== 0) throw new UseAfterFreeError('file', `file#${id} (released twice or still referenced)`);
+  f.freed = true;
+  emit(k, { kind: 'file', t: k.s.clock.now, op: 'free', file: id, path: inodeOf(k, f.ino).path, count: 0 });
 }

@@ -11,14 +11,27 @@ import { ArgumentError, KfuncUnavailableError } from './errors.ts';
 import { errnoAsUnsigned, toUnsigned, type Int } from './ctypes.ts';
 import { completeSleepSync, Sleep } from './io.ts';
 import type { DynptrSlot, FileId } from './state.ts';
+import type { MapId, Pid } from './task.ts';
+import type { ProgType } from './program.ts';
+import { UnknownHandleError } from './errors.ts';
 import { versionAtLeast, type KernelVersion } from './version.ts';
 import { emit, type Kern } from './world.ts';
 
-export type ArgType = 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file';
+export type ArgType =
+  | 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file'
+  | 'task' | 'map' | 'tw' | 'callback' | 'aux';
 
 export interface ArgSpec {
   readonly name: string;
   readonly type: ArgType;
+  /** Memory the call writes (the interpreter passes a copy and stores it back). */
+  readonly out?: boolean;
+}
+
+/** `&value->tw`: the task_work slot of one map element. */
+export interface TwRef {
+  readonly map: MapId;
+  readonly key: number;
 }
 
 type IntArg = 'u32' | 'u64' | 'dsize';
@@ -27,6 +40,11 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'mem' ? Uint8Array
   : T extends 'mem_or_null' ? Uint8Array | null
   : T extends 'file' ? FileId
+  : T extends 'task' ? Pid
+  : T extends 'map' ? MapId
+  : T extends 'tw' ? TwRef
+  : T extends 'callback' ? string
+  : T extends 'aux' ? null
   : never;
 type ArgIn<T extends ArgType> = T extends IntArg ? Int : ArgOut<T>;
 
@@ -39,15 +57,28 @@ export type ArgsIn<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A
  * What the kfunc returns: `int` (0 or a negative errno, a number), `dsize` (an unsigned size of the
  * version's dynptr width, a bigint), `bool`, or `ptr` (a view of memory, or null for NULL).
  */
-export type RetType = 'int' | 'dsize' | 'bool' | 'ptr';
-export type RetOf<R extends RetType> = R extends 'int' ? number : R extends 'dsize' ? bigint : R extends 'bool' ? boolean : Uint8Array | null;
+export type RetType = 'int' | 'dsize' | 'u64' | 'bool' | 'ptr' | 'task' | 'file' | 'map_value' | 'void';
+export type RetOf<R extends RetType> = R extends 'int' ? number
+  : R extends 'dsize' | 'u64' ? bigint
+  : R extends 'bool' ? boolean
+  : R extends 'ptr' ? Uint8Array | null
+  : R extends 'task' ? Pid | null
+  : R extends 'file' ? FileId | null
+  : R extends 'map_value' ? TwRef | null
+  : undefined;
 
 export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R extends RetType = RetType> {
   readonly name: string;
   /** The kernel function(s) this mirrors, with their file. */
   readonly mirrors: string;
+  /** A kfunc, or a BPF helper (called the same way by programs). */
+  readonly kind: 'kfunc' | 'helper';
   /** The first kernel version that has it. */
   readonly since: KernelVersion;
+  /** The first kernel version that no longer has it (renamed or removed). */
+  readonly until?: KernelVersion;
+  /** Program types allowed to call it when a kfunc filter restricts it (`bpf_fs_kfuncs_filter`). */
+  readonly progTypes?: readonly ProgType[];
   readonly summary: string;
   readonly args: A;
   readonly ret: R;
@@ -89,12 +120,34 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
     case 'file':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new ArgumentError(spec.name, value, 'a file handle');
       return value;
+    case 'task':
+      if (typeof value !== 'number' || !k.s.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task');
+      return value;
+    case 'map':
+      if (typeof value !== 'number' || !k.s.maps.has(value)) throw new UnknownHandleError(spec.name, value, 'map');
+      return value;
+    case 'tw': {
+      const t = value as Partial<TwRef> | null;
+      if (t === null || typeof t !== 'object' || typeof t.map !== 'number' || typeof t.key !== 'number') {
+        throw new ArgumentError(spec.name, value, 'a task_work slot { map, key } (the verifier refuses NULL)');
+      }
+      return { map: t.map, key: t.key };
+    }
+    case 'callback':
+      if (typeof value !== 'string' || value.length === 0) throw new ArgumentError(spec.name, value, 'a callback subprogram name');
+      return value;
+    case 'aux':
+      return null;
   }
+}
+
+export function availableIn(def: AnyKfunc, version: KernelVersion): boolean {
+  return versionAtLeast(version, def.since) && (def.until === undefined || !versionAtLeast(version, def.until));
 }
 
 /** Convert the caller's arguments; throws on a wrong count, type or version. */
 export function convertArgs(k: Kern, def: AnyKfunc, raw: readonly unknown[]): unknown[] {
-  if (!versionAtLeast(k.features.version, def.since)) throw new KfuncUnavailableError(def.name, k.features.version, def.since);
+  if (!availableIn(def, k.features.version)) throw new KfuncUnavailableError(def.name, k.features.version, def.since, def.until);
   if (raw.length !== def.args.length) {
     throw new ArgumentError(`${def.name} arguments`, raw.length, `${def.args.length} arguments (${def.args.map((a) => a.name).join(', ')})`);
   }
@@ -110,6 +163,9 @@ function showArg(spec: ArgSpec, v: unknown): string {
   if (v === null) return 'NULL';
   if (v instanceof Uint8Array) return `buf[${v.length}]`;
   if (spec.type === 'file') return `file#${String(v)}`;
+  if (spec.type === 'task') return `task(pid ${String(v)})`;
+  if (spec.type === 'map') return `map#${String(v)}`;
+  if (spec.type === 'tw' && typeof v === 'object') return `&map#${(v as TwRef).map}[${(v as TwRef).key}].tw`;
   return String(v);
 }
 
@@ -126,6 +182,16 @@ export function showRet(k: Kern, def: AnyKfunc, v: unknown): string {
       return String(v);
     case 'ptr':
       return v === null ? 'NULL' : `ptr[${(v as Uint8Array).length}]`;
+    case 'u64':
+      return showInt(v as bigint);
+    case 'task':
+      return v === null ? 'NULL' : `task(pid ${String(v)})`;
+    case 'file':
+      return v === null ? 'NULL' : `file#${String(v)}`;
+    case 'map_value':
+      return v === null ? 'NULL' : `&map#${(v as TwRef).map}[${(v as TwRef).key}]`;
+    case 'void':
+      return 'void';
   }
 }
 

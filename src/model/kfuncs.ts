@@ -1,6 +1,7 @@
 /**
- * The kfunc table: every kfunc the model knows, under its kernel name. Everything else (the public
- * functions, the session methods, `explain`, the docs) is generated from this one table.
+ * The kfunc table of the model layer: every kfunc and helper it defines, under its kernel name. The
+ * task_work kfuncs are added by src/task_work (`ALL_KFUNCS` there); everything else (the public
+ * functions, the session methods, `explain`, the docs) is generated from the tables, not typed twice.
  */
 import { bpf_dynptr_adjust } from './dynptr/adjust.ts';
 import { bpf_dynptr_clone } from './dynptr/clone.ts';
@@ -11,10 +12,12 @@ import { bpf_dynptr_is_null, bpf_dynptr_is_rdonly, bpf_dynptr_size } from './dyn
 import { bpf_dynptr_read } from './dynptr/read.ts';
 import { bpf_dynptr_data, bpf_dynptr_slice, bpf_dynptr_slice_rdwr } from './dynptr/slice.ts';
 import { bpf_dynptr_write } from './dynptr/write.ts';
+import { bpf_get_task_exe_file, bpf_put_file } from './fs_kfuncs.ts';
+import { bpf_get_current_pid_tgid, bpf_get_current_task_btf, bpf_map_delete_elem, bpf_map_lookup_elem, bpf_map_update_elem } from './helpers.ts';
 import { invoke, type AnyKfunc, type ArgSpec, type ArgsIn, type KfuncDef, type RetOf, type RetType } from './kfunc.ts';
 import type { Kern } from './world.ts';
 
-export const KFUNCS = {
+export const MODEL_KFUNCS = {
   bpf_dynptr_from_mem,
   bpf_dynptr_from_file,
   bpf_dynptr_read,
@@ -28,28 +31,26 @@ export const KFUNCS = {
   bpf_dynptr_slice_rdwr,
   bpf_dynptr_data,
   bpf_dynptr_file_discard,
+  bpf_get_task_exe_file,
+  bpf_put_file,
+  bpf_get_current_task_btf,
+  bpf_get_current_pid_tgid,
+  bpf_map_lookup_elem,
+  bpf_map_update_elem,
+  bpf_map_delete_elem,
 } as const;
 
-export type KfuncName = keyof typeof KFUNCS;
-export type KfuncArgs<N extends KfuncName> = (typeof KFUNCS)[N] extends KfuncDef<infer A extends readonly ArgSpec[], RetType> ? ArgsIn<A> : never;
-export type KfuncRet<N extends KfuncName> = (typeof KFUNCS)[N] extends KfuncDef<readonly ArgSpec[], infer R extends RetType> ? RetOf<R> : never;
-/** The kfuncs as functions of their kernel arguments, bound to one transition. */
-export type KfuncMethods = { readonly [N in KfuncName]: (...args: KfuncArgs<N>) => KfuncRet<N> };
+/** A table of kfunc definitions by name. */
+export type KfuncTable = { readonly [name: string]: KfuncDef<readonly ArgSpec[], RetType> };
 
-export function isKfuncName(name: unknown): name is KfuncName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(KFUNCS, name);
-}
+export type ArgsOfDef<D> = D extends { readonly args: infer A extends readonly ArgSpec[] } ? ArgsIn<A> : never;
+export type RetOfDef<D> = D extends { readonly ret: infer R extends RetType } ? RetOf<R> : never;
+/** The kfuncs of table `T` as functions of their kernel arguments, bound to one transition. */
+export type MethodsOf<T> = { readonly [N in keyof T]: (...args: ArgsOfDef<T[N]>) => RetOfDef<T[N]> };
 
-export function kfuncDef(name: KfuncName): AnyKfunc {
-  return KFUNCS[name] as unknown as AnyKfunc;
-}
-
-/** Bind every kfunc to the transition `k`: `kfuncsOf(k).bpf_dynptr_read(dst, 8, 'd', 0, 0)`. */
-export function kfuncsOf(k: Kern): KfuncMethods {
+/** Bind every kfunc of `table` to the transition `k`: `kfuncsOf(k, T).bpf_dynptr_read(dst, 8, 'd', 0, 0)`. */
+export function bindKfuncs<T extends object>(k: Kern, table: T): MethodsOf<T> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
-  for (const name of Object.keys(KFUNCS) as KfuncName[]) {
-    const def = kfuncDef(name);
-    out[name] = (...args: unknown[]) => invoke(k, def, args);
-  }
-  return out as unknown as KfuncMethods;
+  for (const [name, def] of Object.entries(table)) out[name] = (...args: unknown[]) => invoke(k, def as AnyKfunc, args);
+  return out as MethodsOf<T>;
 }

@@ -7,6 +7,7 @@ import type { Mapping } from '../pagecache/index.ts';
 import type { Content } from './content.ts';
 import type { Trace } from './trace.ts';
 import type { KernelVersion } from './version.ts';
+import type { BpfMap, IrqWork, LoadedObject, LoadedProg, MapId, ObjId, Pid, ProgId, Task, TwCtx } from './task.ts';
 
 export type Ino = number;
 export type FileId = number;
@@ -33,6 +34,8 @@ export interface FileObj {
   ino: Ino;
   f_count: number;
   freed: boolean;
+  /** Inside its `security_file_open` hook (the open has not returned yet). */
+  opening: boolean;
 }
 
 /** A null dynptr: `data == NULL` (bpf_dynptr_set_null). */
@@ -88,7 +91,7 @@ export interface WorldState {
   version: KernelVersion;
   /** Virtual time in ticks. */
   clock: { now: number };
-  ids: { ino: number; file: number; fstate: number };
+  ids: { ino: number; file: number; fstate: number; pid: number; work: number; map: number; prog: number; obj: number; twctx: number; irq: number; frame: number };
   inodes: Map<Ino, Inode>;
   paths: Map<string, Ino>;
   files: Map<FileId, FileObj>;
@@ -99,6 +102,19 @@ export interface WorldState {
   io: Map<string, IoRequest>;
   faults: { alloc: number };
   trace: Trace;
+  tasks: Map<Pid, Task>;
+  objects: Map<ObjId, LoadedObject>;
+  progs: Map<ProgId, LoadedProg>;
+  maps: Map<MapId, BpfMap>;
+  twctx: Map<number, TwCtx>;
+  /** Queued irq_work, oldest first. */
+  irqWork: IrqWork[];
+  /** Programs attached to each hook, in attach order. */
+  hooks: Map<string, ProgId[]>;
+  /** The scheduler's recorded choices, for replay. */
+  choices: number[];
+  /** The task that ran last (the scheduler prefers it by default: no preemption). */
+  current: Pid | null;
 }
 
 export const ioKey = (ino: Ino, pgoff: number): string => `${ino}:${pgoff}`;

@@ -12,7 +12,14 @@ export type TraceEvent =
   | { readonly kind: 'wake'; readonly t: number; readonly reason: string }
   | { readonly kind: 'file'; readonly t: number; readonly op: 'create' | 'open' | 'get' | 'put' | 'free'; readonly file: number; readonly path: string; readonly count: number }
   | { readonly kind: 'pagecache'; readonly t: number; readonly op: 'populate' | 'evict' | 'drop_caches' | 'inject_io_error'; readonly ino: number; readonly pages: readonly number[]; readonly kept: readonly number[] }
-  | { readonly kind: 'fault'; readonly t: number; readonly what: 'alloc'; readonly count: number };
+  | { readonly kind: 'fault'; readonly t: number; readonly what: 'alloc'; readonly count: number }
+  | { readonly kind: 'map'; readonly t: number; readonly op: 'update' | 'delete' | 'uref_put' | 'create'; readonly map: string; readonly key: number; readonly ret: number }
+  | { readonly kind: 'syscall'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit' | 'restart'; readonly call: string; readonly ret?: string }
+  | { readonly kind: 'task'; readonly t: number; readonly pid: number; readonly op: 'spawn' | 'sleep' | 'wake' | 'user' | 'exit_mm' | 'exit_files' | 'exit_task_work' | 'dead' | 'reap' | 'signal_wake'; readonly detail: string }
+  | { readonly kind: 'task_work'; readonly t: number; readonly pid: number; readonly op: 'add' | 'run' | 'cancel' | 'batch' | 'exited'; readonly work: string; readonly detail: string }
+  | { readonly kind: 'irq_work'; readonly t: number; readonly op: 'queue' | 'run'; readonly work: string }
+  | { readonly kind: 'bpf_tw'; readonly t: number; readonly ctx: number; readonly from: string; readonly to: string; readonly why: string; readonly refcnt: number }
+  | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string };
 
 export interface TraceNode {
   readonly ev: TraceEvent;
@@ -60,6 +67,20 @@ export function formatEvent(ev: TraceEvent): string {
     }
     case 'fault':
       return `${t} fault: next ${ev.count} ${ev.what} call(s) fail`;
+    case 'map':
+      return `${t} map ${ev.map}: ${ev.op}${ev.key >= 0 ? ` key ${ev.key}` : ''} = ${ev.op === 'uref_put' ? `usercnt ${ev.ret}` : ev.ret}`;
+    case 'syscall':
+      return `${t} pid ${ev.pid} ${ev.op === 'enter' ? '→' : ev.op === 'exit' ? '←' : '↻'} ${ev.call}${ev.ret === undefined ? '' : ` = ${ev.ret}`}`;
+    case 'task':
+      return `${t} pid ${ev.pid} ${ev.op}${ev.detail ? `: ${ev.detail}` : ''}`;
+    case 'task_work':
+      return `${t} pid ${ev.pid} task_work ${ev.op} ${ev.work}${ev.detail ? ` (${ev.detail})` : ''}`;
+    case 'irq_work':
+      return `${t} irq_work ${ev.op} ${ev.work}`;
+    case 'bpf_tw':
+      return `${t} bpf_task_work ctx#${ev.ctx}: ${ev.from} → ${ev.to} (${ev.why}; refcnt ${ev.refcnt})`;
+    case 'prog':
+      return `${t} pid ${ev.pid} ${ev.op === 'enter' ? 'run' : 'end'} ${ev.name}${ev.detail ? ` ${ev.detail}` : ''}`;
   }
 }
 

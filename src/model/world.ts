@@ -7,7 +7,7 @@
 import { castDraft, enableMapSet, freeze, produce, type Draft, type Immutable } from 'immer';
 import { appendEvent, emptyTrace, type Trace, type TraceEvent } from './trace.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from './version.ts';
-import { ArgumentError } from './errors.ts';
+import { ArgumentError, KernsimError } from './errors.ts';
 import type { WorldState } from './state.ts';
 
 enableMapSet();
@@ -19,10 +19,24 @@ export interface CallContext {
   readonly sleepable: boolean;
   /** A label for the trace (the program or task); empty when none. */
   readonly label?: string;
+  /** `current`, when the call runs in a task. */
+  readonly task?: number;
+  /** The program making the call (its `prog->aux`). */
+  readonly prog?: number;
 }
 
 export const SLEEPABLE: CallContext = Object.freeze({ sleepable: true });
 export const NON_SLEEPABLE: CallContext = Object.freeze({ sleepable: false });
+
+/**
+ * Work a lower layer found but whose rule belongs to a layer above: the model returns it as data and
+ * the layer that drives the transition carries it out before the transition ends.
+ */
+export type Deferred =
+  /** `bpf_task_work_cancel_and_free` for a context detached from its map value. */
+  | { readonly kind: 'bpf_task_work_cancel_and_free'; readonly ctx: number }
+  /** The last `fput` of a file in task context: its release goes through task_work (`____fput`). */
+  | { readonly kind: 'fput'; readonly file: number; readonly task: number };
 
 /** A transition in progress: the draft world, the calling context and the kernel version's features. */
 export interface Kern {
@@ -31,6 +45,12 @@ export interface Kern {
   readonly features: VersionFeatures;
   /** Continuation of a kfunc call that slept (see dynptr/freader.ts); undefined on the first attempt. */
   resume: unknown;
+  /** Requests for the layers above (see `Deferred`), in order. */
+  readonly outbox: Deferred[];
+}
+
+export function defer(k: Kern, d: Deferred): void {
+  k.outbox.push(d);
 }
 
 export function emit(k: Kern, ev: TraceEvent): void {
@@ -50,7 +70,7 @@ export function createWorld(opts: WorldOptions = {}): World {
   const state: WorldState = {
     version,
     clock: { now: 0 },
-    ids: { ino: 1, file: 1, fstate: 1 },
+    ids: { ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1 },
     inodes: new Map(),
     paths: new Map(),
     files: new Map(),
@@ -60,6 +80,15 @@ export function createWorld(opts: WorldOptions = {}): World {
     io: new Map(),
     faults: { alloc: 0 },
     trace: emptyTrace,
+    tasks: new Map(),
+    objects: new Map(),
+    progs: new Map(),
+    maps: new Map(),
+    twctx: new Map(),
+    irqWork: [],
+    hooks: new Map(),
+    choices: [],
+    current: null,
   };
   return freeze(state, true) as World;
 }
@@ -75,8 +104,11 @@ export function featuresOf(world: World): VersionFeatures {
 export function transact<T>(world: World, ctx: CallContext, body: (k: Kern) => T): { world: World; result: T } {
   let result: T | undefined;
   const next = produce(world as WorldState, (draft) => {
-    const k: Kern = { s: draft, ctx, features: KERNEL_VERSIONS[draft.version], resume: undefined };
+    const k: Kern = { s: draft, ctx, features: KERNEL_VERSIONS[draft.version], resume: undefined, outbox: [] };
     result = body(k);
+    if (k.outbox.length > 0) {
+      throw new KernsimError(`a transition ended with ${k.outbox.length} deferred request(s) unhandled (${k.outbox[0]?.kind}): drive it from the layer that owns them`);
+    }
   });
   return { world: next as World, result: result as T };
 }

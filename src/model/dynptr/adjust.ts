@@ -9,6 +9,7 @@ import { dynptrAt, dynptrSize, fileStateOf } from './core.ts';
 export const bpf_dynptr_adjust = defineKfunc({
   name: 'bpf_dynptr_adjust',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_adjust',
+  kind: 'kfunc',
   since: '6.18',
   summary: 'Advance the offset by `start` and set the size to `end - start`.',
   args: [

@@ -10,6 +10,7 @@ import { dynptrAt, fileStateOf, setNull, uninitSlot } from './core.ts';
 export const bpf_dynptr_clone = defineKfunc({
   name: 'bpf_dynptr_clone',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_clone',
+  kind: 'kfunc',
   since: '6.18',
   summary: 'Copy the dynptr `p` into `clone__uninit`.',
   args: [

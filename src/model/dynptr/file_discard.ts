@@ -7,6 +7,7 @@ import { releaseReader } from './freader.ts';
 export const bpf_dynptr_file_discard = defineKfunc({
   name: 'bpf_dynptr_file_discard',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_file_discard; lib/freader.c: freader_cleanup',
+  kind: 'kfunc',
   since: '6.19',
   summary: 'Release the FILE dynptr (KF_RELEASE pairing for bpf_dynptr_from_file).',
   args: [{ name: 'dynptr', type: 'dynptr' }],

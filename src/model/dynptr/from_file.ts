@@ -13,6 +13,7 @@ import { setNull, uninitSlot } from './core.ts';
 export const bpf_dynptr_from_file = defineKfunc({
   name: 'bpf_dynptr_from_file',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_from_file, make_file_dynptr; lib/freader.c: freader_init_from_file',
+  kind: 'kfunc',
   since: '6.19',
   summary: 'Make a read-only FILE dynptr that reads `file` through the page cache.',
   args: [

@@ -6,6 +6,7 @@ import { DYNPTR_MAX_SIZE, requireCapacity, setNull, uninitSlot } from './core.ts
 export const bpf_dynptr_from_mem = defineKfunc({
   name: 'bpf_dynptr_from_mem',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_from_mem, bpf_dynptr_check_size',
+  kind: 'helper',
   since: '6.18',
   summary: 'Make a writable LOCAL dynptr over `size` bytes of `data`.',
   args: [

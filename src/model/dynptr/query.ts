@@ -8,6 +8,7 @@ import { dynptrAt, dynptrRdonly, dynptrSize } from './core.ts';
 export const bpf_dynptr_size = defineKfunc({
   name: 'bpf_dynptr_size',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_size, __bpf_dynptr_size',
+  kind: 'kfunc',
   since: '6.18',
   summary: 'The number of bytes the dynptr covers.',
   args: [{ name: 'p', type: 'dynptr' }],
@@ -28,6 +29,7 @@ export const bpf_dynptr_size = defineKfunc({
 export const bpf_dynptr_is_null = defineKfunc({
   name: 'bpf_dynptr_is_null',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_is_null',
+  kind: 'kfunc',
   since: '6.18',
   summary: 'Whether the dynptr is null (a failed constructor, a discard, a failed clone).',
   args: [{ name: 'p', type: 'dynptr' }],
@@ -45,6 +47,7 @@ export const bpf_dynptr_is_null = defineKfunc({
 export const bpf_dynptr_is_rdonly = defineKfunc({
   name: 'bpf_dynptr_is_rdonly',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_is_rdonly, __bpf_dynptr_is_rdonly',
+  kind: 'kfunc',
   since: '6.18',
   summary: 'Whether the dynptr is read-only (always, for FILE).',
   args: [{ name: 'p', type: 'dynptr' }],

@@ -7,10 +7,11 @@ import { fileFetch } from './freader.ts';
 export const bpf_dynptr_read = defineKfunc({
   name: 'bpf_dynptr_read',
   mirrors: 'kernel/bpf/helpers.c: __bpf_dynptr_read, bpf_file_fetch_bytes; lib/freader.c: freader_fetch',
+  kind: 'helper',
   since: '6.18',
   summary: 'Copy `len` bytes at `offset` of the dynptr `src` into `dst`.',
   args: [
-    { name: 'dst', type: 'mem_or_null' },
+    { name: 'dst', type: 'mem_or_null', out: true },
     { name: 'len', type: 'dsize' },
     { name: 'src', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },

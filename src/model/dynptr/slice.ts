@@ -26,12 +26,13 @@ function slice(k: Kern, p: string, offset: bigint, buffer: Uint8Array | null, le
 export const bpf_dynptr_slice = defineKfunc({
   name: 'bpf_dynptr_slice',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_slice, bpf_file_fetch_bytes',
+  kind: 'kfunc',
   since: '6.18',
   summary: 'A pointer to `buffer__szk` bytes at `offset`: into the memory (LOCAL) or into the buffer (FILE).',
   args: [
     { name: 'p', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },
-    { name: 'buffer__opt', type: 'mem_or_null' },
+    { name: 'buffer__opt', type: 'mem_or_null', out: true },
     { name: 'buffer__szk', type: 'dsize' },
   ],
   ret: 'ptr',
@@ -52,12 +53,13 @@ export const bpf_dynptr_slice = defineKfunc({
 export const bpf_dynptr_slice_rdwr = defineKfunc({
   name: 'bpf_dynptr_slice_rdwr',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_slice_rdwr',
+  kind: 'kfunc',
   since: '6.18',
   summary: 'A writable pointer to `buffer__szk` bytes at `offset`, or NULL.',
   args: [
     { name: 'p', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },
-    { name: 'buffer__opt', type: 'mem_or_null' },
+    { name: 'buffer__opt', type: 'mem_or_null', out: true },
     { name: 'buffer__szk', type: 'dsize' },
   ],
   ret: 'ptr',
@@ -76,6 +78,7 @@ export const bpf_dynptr_slice_rdwr = defineKfunc({
 export const bpf_dynptr_data = defineKfunc({
   name: 'bpf_dynptr_data',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_data',
+  kind: 'helper',
   since: '6.18',
   summary: 'A pointer to `len` bytes at `offset` of the dynptr memory, or NULL.',
   args: [

@@ -6,6 +6,7 @@ import { checkOffLen, dynptrAt, dynptrSize, optionalCapacity } from './core.ts';
 export const bpf_dynptr_write = defineKfunc({
   name: 'bpf_dynptr_write',
   mirrors: 'kernel/bpf/helpers.c: __bpf_dynptr_write',
+  kind: 'helper',
   since: '6.18',
   summary: 'Copy `len` bytes of `src` into the dynptr `dst` at `offset`.',
   args: [

@@ -1,0 +1,141 @@
+/**
+ * BPF programs as data. A program has a name, an ELF section (from which its type, hook and
+ * sleepability follow) and a body of operations on named registers: kfunc and helper calls,
+ * moves, jumps to labels (branches, early returns, a `cleanup` path, bounded loops), returns, and
+ * writes of global variables. Programs come in objects (one `.bpf.o`): programs, maps and globals.
+ * The interpreter that runs them is in the scheduler; the verifier reads the same values.
+ */
+export type ProgType =
+  | 'LSM' | 'SYSCALL' | 'PERF_EVENT' | 'TRACING' | 'KPROBE' | 'TRACEPOINT' | 'SOCKET_FILTER' | 'SCHED_CLS' | 'XDP';
+
+export interface SectionInfo {
+  readonly type: ProgType;
+  readonly sleepable: boolean;
+  /** The hook a program of this section is attached to, if the model fires it (`lsm/file_open`). */
+  readonly hook: string | null;
+}
+
+const PREFIXES: readonly [string, ProgType, boolean][] = [
+  ['lsm.s/', 'LSM', true],
+  ['lsm/', 'LSM', false],
+  ['fentry.s/', 'TRACING', true],
+  ['fentry/', 'TRACING', false],
+  ['fexit/', 'TRACING', false],
+  ['tp_btf/', 'TRACING', false],
+  ['kprobe/', 'KPROBE', false],
+  ['tracepoint/', 'TRACEPOINT', false],
+];
+
+/** What a section name says (libbpf's section table, for the sections the model knows). */
+export function sectionInfo(section: string): SectionInfo | null {
+  if (section === 'syscall') return { type: 'SYSCALL', sleepable: true, hook: null };
+  if (section === 'perf_event') return { type: 'PERF_EVENT', sleepable: false, hook: null };
+  if (section === 'socket') return { type: 'SOCKET_FILTER', sleepable: false, hook: null };
+  if (section === 'tc' || section === 'classifier') return { type: 'SCHED_CLS', sleepable: false, hook: null };
+  if (section === 'xdp') return { type: 'XDP', sleepable: false, hook: null };
+  for (const [prefix, type, sleepable] of PREFIXES) {
+    if (section.startsWith(prefix) && section.length > prefix.length) {
+      const hook = type === 'LSM' ? `lsm/${section.slice(prefix.length)}` : null;
+      return { type, sleepable, hook };
+    }
+  }
+  return null;
+}
+
+/** An operand: a register, an immediate, NULL, or one of the things BPF code can name. */
+export type Arg =
+  | { readonly r: string }
+  | { readonly imm: number | bigint }
+  | { readonly null: true }
+  | { readonly dynptr: string }
+  | { readonly buf: string }
+  | { readonly global: string }
+  | { readonly map: string }
+  /** `&value->tw`, where register `tw` holds a map value pointer. */
+  | { readonly tw: string }
+  /** A static subprogram of the object, as a callback. */
+  | { readonly cb: string }
+  /** The hook's context argument (for `lsm/file_open`: the file being opened). */
+  | { readonly ctx: 'file' };
+
+/** 64-bit ALU operations (BPF_ADD, BPF_SUB, BPF_AND, BPF_OR, BPF_RSH, BPF_LSH), wrapping as the BPF ISA does. */
+export type AluFn = 'add' | 'sub' | 'and' | 'or' | 'rsh' | 'lsh';
+
+export type Cmp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 's<' | 's>';
+
+export interface Cond {
+  readonly r: string;
+  readonly cmp: Cmp;
+  readonly v: Arg;
+}
+
+export type Op =
+  | { readonly op: 'call'; readonly fn: string; readonly args: readonly Arg[]; readonly dst?: string }
+  | { readonly op: 'mov'; readonly dst: string; readonly src: Arg }
+  | { readonly op: 'alu'; readonly fn: AluFn; readonly dst: string; readonly src: Arg }
+  | { readonly op: 'store'; readonly global: string; readonly src: Arg }
+  | { readonly op: 'memcmp'; readonly dst: string; readonly a: Arg; readonly aoff: Arg; readonly b: Arg; readonly boff: Arg; readonly len: Arg }
+  | { readonly op: 'label'; readonly name: string }
+  | { readonly op: 'goto'; readonly to: string; readonly if?: Cond }
+  | { readonly op: 'ret'; readonly src: Arg };
+
+export interface Program {
+  readonly name: string;
+  readonly section: string;
+  readonly body: readonly Op[];
+}
+
+/** A static subprogram used as a callback: `int cb(map, key, value)` gets R1-R3. */
+export interface Subprog {
+  readonly name: string;
+  readonly body: readonly Op[];
+  /** `static` in C; the verifier refuses a global function as a callback. */
+  readonly isStatic: boolean;
+}
+
+export type MapType = 'array' | 'hash' | 'lru_hash' | 'percpu_array' | 'percpu_hash' | 'ringbuf';
+
+export interface MapDecl {
+  readonly name: string;
+  readonly type: MapType;
+  readonly maxEntries: number;
+  /** Bytes of plain data in the value (beside the special fields). */
+  readonly valueSize: number;
+  /** How many `struct bpf_task_work` fields the value holds (0 or 1; 2 is refused). */
+  readonly taskWorkFields: number;
+}
+
+export type GlobalDecl =
+  | { readonly name: string; readonly kind: 'int'; readonly init?: number | bigint }
+  | { readonly name: string; readonly kind: 'bytes'; readonly size: number };
+
+/** One BPF object file: what `bpf_object__open` sees. */
+export interface BpfObject {
+  readonly name: string;
+  readonly maps: readonly MapDecl[];
+  readonly globals: readonly GlobalDecl[];
+  readonly programs: readonly Program[];
+  readonly subprogs: readonly Subprog[];
+}
+
+/** Small constructors so programs read close to the C they model. */
+export const r = (name: string): Arg => ({ r: name });
+export const imm = (value: number | bigint): Arg => ({ imm: value });
+export const NULL: Arg = { null: true };
+export const dynptr = (slot: string): Arg => ({ dynptr: slot });
+export const buf = (name: string): Arg => ({ buf: name });
+export const glob = (name: string): Arg => ({ global: name });
+export const map = (name: string): Arg => ({ map: name });
+export const tw = (reg: string): Arg => ({ tw: reg });
+export const cb = (name: string): Arg => ({ cb: name });
+export const ctxFile: Arg = { ctx: 'file' };
+
+export const call = (fn: string, args: readonly Arg[], dst?: string): Op => (dst === undefined ? { op: 'call', fn, args } : { op: 'call', fn, args, dst });
+export const mov = (dst: string, src: Arg): Op => ({ op: 'mov', dst, src });
+export const alu = (fn: AluFn, dst: string, src: Arg): Op => ({ op: 'alu', fn, dst, src });
+export const store = (global: string, src: Arg): Op => ({ op: 'store', global, src });
+export const label = (name: string): Op => ({ op: 'label', name });
+export const goto = (to: string, cond?: Cond): Op => (cond === undefined ? { op: 'goto', to } : { op: 'goto', to, if: cond });
+export const ret = (src: Arg): Op => ({ op: 'ret', src });
+export const when = (reg: string, cmp: Cmp, v: Arg): Cond => ({ r: reg, cmp, v });
+export const memcmp = (dst: string, a: Arg, aoff: Arg, b: Arg, boff: Arg, len: Arg): Op => ({ op: 'memcmp', dst, a, aoff, b, boff, len });

@@ -1,0 +1,77 @@
+/**
+ * Setting a scenario up: loading a BPF object (maps, globals, programs attached to their hooks) and
+ * spawning tasks with an executable and a script of syscalls.
+ */
+import { castDraft } from 'immer';
+import { ArgumentError, UnknownHandleError } from '../model/errors.ts';
+import { inodeByPath, openFile } from '../model/files.ts';
+import { createMap } from '../model/maps.ts';
+import { sectionInfo, type BpfObject } from '../model/program.ts';
+import type { ObjId, Pid, Syscall } from '../model/task.ts';
+import { emit, type Kern } from '../model/world.ts';
+
+/**
+ * `bpf_object__load` + attach: create the maps (a refused map fails the load with its errno), the
+ * globals, and the programs; programs with a hook are attached to it. The loader keeps one user
+ * reference on each map and one reference on each program.
+ */
+export function loadObject(k: Kern, def: BpfObject): { ret: number; obj: ObjId | null } {
+  const maps = new Map<string, number>();
+  for (const decl of def.maps) {
+    const id = createMap(k, decl);
+    emit(k, { kind: 'map', t: k.s.clock.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
+    if (id < 0) return { ret: id, obj: null };
+    maps.set(decl.name, id);
+  }
+  const globals = new Map<string, bigint | Uint8Array>();
+  for (const g of def.globals) globals.set(g.name, g.kind === 'int' ? BigInt(g.init ?? 0) : new Uint8Array(g.size));
+  const id = k.s.ids.obj++;
+  const progs = new Map<string, number>();
+  k.s.objects.set(id, castDraft({ id, def, globals, maps, progs }));
+  for (const p of def.programs) {
+    const info = sectionInfo(p.section);
+    if (info === null) throw new ArgumentError('section', p.section, 'a section kernsim knows (lsm/, lsm.s/, syscall, perf_event, fentry/, …)');
+    const pid = k.s.ids.prog++;
+    k.s.progs.set(pid, { id: pid, obj: id, name: p.name, section: p.section, type: info.type, sleepable: info.sleepable, refs: 1 });
+    progs.set(p.name, pid);
+    if (info.hook !== null) {
+      const list = k.s.hooks.get(info.hook) ?? [];
+      list.push(pid);
+      k.s.hooks.set(info.hook, list);
+    }
+  }
+  return { ret: 0, obj: id };
+}
+
+export interface NewTask {
+  readonly comm: string;
+  /** Path of the executable; its `struct file` is held by the task's mm. Omit for a kernel thread. */
+  readonly exe?: string;
+  readonly script: readonly Syscall[];
+}
+
+/** `fork` + `exec`: a runnable task in user mode, about to make the first syscall of its script. */
+export function spawnTask(k: Kern, spec: NewTask): Pid {
+  const pid = k.s.ids.pid++;
+  let mm: { exe_file: number } | null = null;
+  if (spec.exe !== undefined) {
+    inodeByPath(k, spec.exe, 'exe');
+    mm = { exe_file: openFile(k, spec.exe) };
+  }
+  k.s.tasks.set(pid, castDraft({
+    pid, tgid: pid, comm: spec.comm, mm, fds: new Map(), state: 'runnable',
+    flags: { notifySignal: false, notifyResume: false, pfExiting: false }, usage: 0, reaped: false,
+    works: { queue: [], exited: false }, script: spec.script, pc: 0, stack: [], wait: null, results: [],
+  }));
+  emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'spawn', detail: `${spec.comm}${spec.exe === undefined ? ' (kernel thread)' : `, exe ${spec.exe}`}` });
+  return pid;
+}
+
+/** `release_task`: the parent reaps a dead task; `bpf_task_acquire` on it now fails. */
+export function reapTask(k: Kern, pid: Pid): void {
+  const t = k.s.tasks.get(pid);
+  if (t === undefined) throw new UnknownHandleError('pid', pid, 'task');
+  if (t.state !== 'dead') throw new ArgumentError('pid', pid, 'a task that has exited');
+  t.reaped = true;
+  emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'reap', detail: '' });
+}

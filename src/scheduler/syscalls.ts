@@ -1,0 +1,193 @@
+/**
+ * The syscalls a scenario's tasks make. Each runs in stages so that it can block (a page read, a
+ * sleep) and continue later; `stepSyscall` returns whether the syscall finished, blocked, or pushed
+ * something to run first (a hook program, a task_work run on a restart).
+ */
+import { folioGet, folioPut, findPage, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
+import { EBADF, EIO, ENOENT } from '../model/errno.ts';
+import { evictRange } from '../model/cache.ts';
+import { copyFileBytes } from '../model/content.ts';
+import { inodeOf, liveFile, mappingOf, openFile, putFile } from '../model/files.ts';
+import { submitRead } from '../model/io.ts';
+import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps.ts';
+import type { Activity, Syscall, Task } from '../model/task.ts';
+import { emit, type Kern } from '../model/world.ts';
+import { taskWorkAdd } from '../task_work/queue.ts';
+import { settle } from '../task_work/settle.ts';
+
+type SyscallActivity = Extract<Activity, { a: 'syscall' }>;
+export type SyscallStep = { readonly kind: 'done'; readonly ret: bigint } | { readonly kind: 'blocked' } | { readonly kind: 'pushed' };
+
+export function describeSyscall(sys: Syscall): string {
+  switch (sys.sys) {
+    case 'open': return `open("${sys.path}") as ${sys.fd}`;
+    case 'read': return `pread(${sys.fd}, ${sys.len}, ${sys.offset})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
+    case 'close': return `close(${sys.fd})`;
+    case 'fadvise_dontneed': return `posix_fadvise(${sys.fd}, 0, 0, POSIX_FADV_DONTNEED)`;
+    case 'sleep': return `nanosleep(${sys.ticks})`;
+    case 'set_global': return `skel->bss->${sys.global} = ${String(sys.value)}`;
+    case 'map_update': return `bpf(BPF_MAP_UPDATE_ELEM, ${sys.map}[${sys.key}])`;
+    case 'map_delete': return `bpf(BPF_MAP_DELETE_ELEM, ${sys.map}[${sys.key}])`;
+    case 'map_close': return `close(${sys.map} fd)`;
+    case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
+    case 'exit': return 'exit()';
+  }
+}
+
+/** A global of the loaded objects, by name (the first object that has it). */
+function findGlobal(k: Kern, name: string): { obj: number } | null {
+  for (const o of k.s.objects.values()) if (o.globals.has(name)) return { obj: o.id };
+  return null;
+}
+
+function taskCtx(task: Task) {
+  return { sleepable: true, task: task.pid, label: `pid ${task.pid}` } as const;
+}
+
+/** One stage of the syscall on top of `task`'s stack. */
+export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
+  const sys = act.sys;
+  const kk: Kern = { s: k.s, ctx: taskCtx(task), features: k.features, resume: undefined, outbox: k.outbox };
+  const done = (ret: bigint | number): SyscallStep => {
+    settle(kk);
+    return { kind: 'done', ret: BigInt(ret) };
+  };
+  switch (sys.sys) {
+    case 'open': {
+      // Stage 0: the struct file exists and security_file_open runs the attached programs in order.
+      if (act.stage === 0) {
+        const file = openFile(kk, sys.path);
+        liveFile(kk, file).opening = true;
+        act.scratch = file;
+      }
+      const file = act.scratch;
+      const hooks = k.s.hooks.get('lsm/file_open') ?? [];
+      if (act.stage < hooks.length && act.ret === null) {
+        const prog = hooks[act.stage] as number;
+        act.stage += 1;
+        const lp = k.s.progs.get(prog);
+        if (lp === undefined) return { kind: 'pushed' };
+        task.stack.push({
+          a: 'prog', started: false,
+          frame: { id: k.s.ids.frame++, prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file } }, resume: null, sleepable: lp.sleepable, ctxFile: file, twCtx: null },
+        });
+        return { kind: 'pushed' };
+      }
+      liveFile(kk, file).opening = false;
+      if (act.ret !== null && act.ret !== 0n) {
+        putFile(kk, file);
+        return done(act.ret);
+      }
+      task.fds.set(sys.fd, file);
+      return done(2 + task.fds.size);
+    }
+    case 'read': {
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(-EBADF);
+      const inode = inodeOf(kk, liveFile(kk, fileId).ino);
+      const m = mappingOf(kk, inode.ino);
+      const start = BigInt(sys.offset);
+      const end = start + BigInt(sys.len) < inode.size ? start + BigInt(sys.len) : inode.size;
+      const target = sys.into === undefined ? null : findGlobal(k, sys.into);
+      while (start + BigInt(act.scratch) < end) {
+        const pos = start + BigInt(act.scratch);
+        const pg = pageIndex(pos);
+        if (act.stage === 1) {
+          // Woken from the folio wait: drop the reference taken for it.
+          act.stage = 0;
+          folioPut(m, pg);
+          if (findPage(m, pg)?.state !== 'uptodate') return done(act.scratch > 0 ? act.scratch : -EIO);
+        }
+        if (findPage(m, pg)?.state !== 'uptodate') {
+          submitRead(kk, m, inode.ino, pg);
+          folioGet(m, pg);
+          act.stage = 1;
+          task.state = 'io_wait';
+          task.wait = { kind: 'page', ino: inode.ino, pgoff: pg };
+          emit(k, { kind: 'task', t: k.s.clock.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${inode.ino} page ${pg} in read` });
+          return { kind: 'blocked' };
+        }
+        const pageEnd = pageStart(pg) + PAGE_SIZE_N;
+        const n = Number((end < pageEnd ? end : pageEnd) - pos);
+        if (target !== null && sys.into !== undefined) {
+          const obj = k.s.objects.get(target.obj);
+          const old = obj?.globals.get(sys.into);
+          if (obj !== undefined && old instanceof Uint8Array) {
+            const next = old.slice();
+            const scratch = new Uint8Array(n);
+            copyFileBytes(inode.content, inode.size, pos, scratch, 0, n);
+            next.set(scratch.subarray(0, Math.max(0, Math.min(n, next.length - act.scratch))), act.scratch);
+            obj.globals.set(sys.into, next);
+          }
+        }
+        act.scratch += n;
+      }
+      return done(act.scratch);
+    }
+    case 'close': {
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(-EBADF);
+      task.fds.delete(sys.fd);
+      putFile(kk, fileId);
+      return done(0);
+    }
+    case 'fadvise_dontneed': {
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(-EBADF);
+      evictRange(kk, inodeOf(kk, liveFile(kk, fileId).ino).path, 0, 0);
+      return done(0);
+    }
+    case 'sleep': {
+      if (act.stage === 0) {
+        act.scratch = k.s.clock.now + sys.ticks;
+        act.stage = 1;
+      } else if (act.stage === 1 && k.s.clock.now >= act.scratch) {
+        return done(0);
+      } else if (act.stage === 1) {
+        // Broken by TIF_NOTIFY_SIGNAL with no real signal: -ERESTART_RESTARTBLOCK, the task_work
+        // runs on the way out, and the sleep restarts for the time left.
+        act.stage = 2;
+        emit(k, { kind: 'syscall', t: k.s.clock.now, pid: task.pid, op: 'restart', call: describeSyscall(sys) });
+        task.stack.push({ a: 'exit_to_user' });
+        return { kind: 'pushed' };
+      } else {
+        act.stage = 1;
+      }
+      task.state = 'interruptible';
+      task.wait = { kind: 'timer', until: act.scratch };
+      emit(k, { kind: 'task', t: k.s.clock.now, pid: task.pid, op: 'sleep', detail: `interruptible until t=${act.scratch}` });
+      return { kind: 'blocked' };
+    }
+    case 'set_global': {
+      const where = findGlobal(k, sys.global);
+      const obj = where === null ? undefined : k.s.objects.get(where.obj);
+      if (obj === undefined) return done(-ENOENT);
+      obj.globals.set(sys.global, sys.value === 'pid' ? BigInt(task.pid) : BigInt(sys.value));
+      return done(0);
+    }
+    case 'map_update': {
+      const m = mapByName(kk, sys.map);
+      const ret = updateElem(kk, m.id, sys.key, null, BPF_ANY);
+      emit(k, { kind: 'map', t: k.s.clock.now, op: 'update', map: sys.map, key: sys.key, ret });
+      return done(ret);
+    }
+    case 'map_delete': {
+      const m = mapByName(kk, sys.map);
+      const ret = deleteElem(kk, m.id, sys.key);
+      emit(k, { kind: 'map', t: k.s.clock.now, op: 'delete', map: sys.map, key: sys.key, ret });
+      return done(ret);
+    }
+    case 'map_close': {
+      mapPutUref(kk, mapByName(kk, sys.map).id);
+      return done(0);
+    }
+    case 'task_work_add': {
+      const fn = sys.then === undefined ? { kind: 'note' as const, label: sys.label } : { kind: 'note' as const, label: sys.label, then: sys.then };
+      return done(taskWorkAdd(kk, task.pid, fn, sys.mode).ret);
+    }
+    case 'exit':
+      task.stack.pop();
+      task.stack.push({ a: 'do_exit', stage: 0 });
+      return { kind: 'pushed' };
+  }
+}

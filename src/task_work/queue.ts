@@ -1,0 +1,78 @@
+/**
+ * The kernel's generic task_work (kernel/task_work.c): a per-task list of works run by the task
+ * itself on its way back to user mode or at exit.
+ *
+ * - `task_work_add` pushes at the head (the list is LIFO) and pokes the task by mode: `TWA_RESUME`
+ *   sets TIF_NOTIFY_RESUME; `TWA_SIGNAL` sets TIF_NOTIFY_SIGNAL and wakes a task in an interruptible
+ *   sleep (its syscall will restart); `TWA_NONE` does nothing. After the task's final exit-time run
+ *   the list holds the `work_exited` sentinel and adding returns -ESRCH.
+ * - `task_work_run` takes the whole list at once and runs it newest first; works added meanwhile go
+ *   to a fresh list, taken by the next round. When the list is empty and the task is exiting, the
+ *   sentinel is installed.
+ * - `task_work_cancel` unlinks a work not yet taken by a run.
+ */
+import { ESRCH } from '../model/errno.ts';
+import { taskOf } from '../model/fs_kfuncs.ts';
+import type { Pid, TwaMode, Work, WorkFn } from '../model/task.ts';
+import { emit, type Kern } from '../model/world.ts';
+
+export function describeWork(fn: WorkFn): string {
+  switch (fn.kind) {
+    case 'bpf_task_work':
+      return `bpf_task_work_callback(ctx#${fn.ctx})`;
+    case 'fput':
+      return `____fput(file#${fn.file})`;
+    case 'note':
+      return `note(${fn.label})`;
+  }
+}
+
+/** `task_work_add(task, work, mode)`: 0, or -ESRCH once the task ran its exit-time task_work. */
+export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret: number; work: Work | null } {
+  const t = taskOf(k, pid);
+  if (t.works.exited) {
+    emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = -ESRCH` });
+    return { ret: -ESRCH, work: null };
+  }
+  const work: Work = { id: k.s.ids.work++, fn };
+  t.works.queue.unshift(work);
+  emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = 0` });
+  if (mode === 'TWA_RESUME') t.flags.notifyResume = true;
+  if (mode === 'TWA_SIGNAL') {
+    t.flags.notifySignal = true;
+    if (t.state === 'interruptible') {
+      // wake_up_state(task, TASK_INTERRUPTIBLE): signal_pending() is now true, the sleep is broken.
+      t.state = 'runnable';
+      t.wait = null;
+      emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'signal_wake', detail: 'TIF_NOTIFY_SIGNAL broke an interruptible sleep' });
+    }
+  }
+  return { ret: 0, work };
+}
+
+/** `task_work_cancel(task, work)`: true when the work was still queued and is now unlinked. */
+export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
+  const t = taskOf(k, pid);
+  const i = t.works.queue.findIndex((w) => w.id === workId);
+  if (i < 0) return false;
+  const [w] = t.works.queue.splice(i, 1);
+  if (w !== undefined) emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'cancel', work: describeWork(w.fn), detail: '' });
+  return true;
+}
+
+/**
+ * One round of `task_work_run`: take the whole list (newest first is the run order). An empty list
+ * of an exiting task gets the `work_exited` sentinel instead.
+ */
+export function takeBatch(k: Kern, pid: Pid): Work[] {
+  const t = taskOf(k, pid);
+  const batch = t.works.queue;
+  t.works.queue = [];
+  if (batch.length === 0 && t.flags.pfExiting && !t.works.exited) {
+    t.works.exited = true;
+    emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'exited', work: 'work_exited', detail: 'task_work_add now returns -ESRCH' });
+  } else if (batch.length > 0) {
+    emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'batch', work: batch.map((w) => describeWork(w.fn)).join(', '), detail: `${batch.length} work(s), newest first` });
+  }
+  return batch;
+}
