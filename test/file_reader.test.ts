@@ -1,53 +1,79 @@
 /**
- * The seed example's `validate_file_read` sequence (SEMANTICS.md, "The seed scenario") on a
- * 256000-byte file, warm and cold, sleepable and not.
+ * The seed example (SEMANTICS.md, "The seed scenario"): `validate_file_read` on a 256000-byte file,
+ * run directly in a sleepable and a non-sleepable hook over a warm and a cold cache, and end to end
+ * through the task_work callback.
  */
 import { describe, expect, test } from 'vitest';
-import { E2BIG, EFAULT } from '../src/index.ts';
-import { FILE_PATH, FILE_SIZE, run } from '../examples/file_reader.ts';
+import { E2BIG, EFAULT, refSnapshot, traceEvents, type TraceEvent } from '../src/index.ts';
+import { directReaderObject, EXE, FILE_SIZE, fileReaderObject, scenario } from '../examples/file_reader.ts';
 
 const PAGES = Math.ceil(FILE_SIZE / 4096); // 63 pages: 0-62
 
-describe('validate_file_read', () => {
-  test.each([false, true])('warm cache, sleepable=%s: every check passes, no I/O', (sleepable) => {
-    const { result, session } = run({ cache: 'warm', sleepable });
-    expect(result.err).toBe(0);
-    expect(result.checks.map((c) => c.ok)).toEqual(Array(result.checks.length).fill(true));
-    expect(result.checks).toHaveLength(9);
-    expect(session.events().filter((e) => e.kind === 'io_submit')).toHaveLength(0);
-    expect(session.world.clock.now).toBe(0);
+const kfuncCalls = (evs: TraceEvent[], name: string) => evs.filter((e): e is Extract<TraceEvent, { kind: 'kfunc' }> => e.kind === 'kfunc' && e.name === name);
+
+describe('validate_file_read run directly in the hook', () => {
+  test.each([['lsm/file_open'], ['lsm.s/file_open']] as const)('%s, warm cache: every check passes', (section) => {
+    const s = scenario({ object: directReaderObject(section), cache: 'warm' }).simulate();
+    expect(s.global('err')).toBe(0n);
+    expect(s.global('run_success')).toBe(1n);
+    const reads = kfuncCalls(s.events(), 'bpf_dynptr_read').map((e) => e.ret);
+    // Whole file, 1 @ 1, 1 @ size-1, 100 @ 4097, 1 @ 0 after the adjust: 0; then two -E2BIG.
+    expect(reads).toEqual(['0', '0', '0', '0', '0', '-E2BIG', '-E2BIG']);
+    expect(-E2BIG).toBe(-7);
   });
 
-  test('after the adjust to [4097, 4098), a 2-byte read and a read at offset 1 fail with -E2BIG', () => {
-    const { result } = run({ cache: 'warm', sleepable: false });
-    const tail = result.checks.slice(-2);
-    expect(tail.map((c) => c.ret)).toEqual([-E2BIG, -E2BIG]);
+  test('lsm/file_open (non-sleepable), cold cache: the first read fails with exactly -EFAULT, no page is read', () => {
+    const s = scenario({ object: directReaderObject('lsm/file_open'), cache: 'cold' }).simulate();
+    expect(s.global('err')).toBe(BigInt(-EFAULT));
+    expect(s.global('run_success')).toBe(0n);
+    expect(kfuncCalls(s.events(), 'bpf_dynptr_read').map((e) => e.ret)).toEqual(['-EFAULT']);
+    expect(s.pages(EXE)).toEqual({});
   });
 
-  test('cold cache, non-sleepable: the first read fails with exactly -EFAULT and no page is read', () => {
-    const { result, session } = run({ cache: 'cold', sleepable: false });
-    expect(result.err).toBe(-EFAULT);
-    expect(session.pages(FILE_PATH)).toEqual({});
-    expect(session.events().some((e) => e.kind === 'io_submit')).toBe(false);
+  test('lsm.s/file_open (sleepable), cold cache: succeeds and leaves every page uptodate', () => {
+    const s = scenario({ object: directReaderObject('lsm.s/file_open'), cache: 'cold' }).simulate();
+    expect(s.global('err')).toBe(0n);
+    expect(s.global('run_success')).toBe(1n);
+    expect(s.pages(EXE)).toEqual({ uptodate: `0-${PAGES - 1}` });
+  });
+});
+
+describe('the seed scenario end to end', () => {
+  test.each(['warm', 'cold'] as const)('%s cache: the callback runs once, sleepable, before open() returns to user mode; run_success=1 err=0', (cache) => {
+    const s = scenario({ object: fileReaderObject(), cache }).simulate();
+    expect(s.global('run_success')).toBe(1n);
+    expect(s.global('err')).toBe(0n);
+    const evs = s.events();
+    const enters = evs.filter((e) => e.kind === 'prog' && e.op === 'enter' && e.name === 'task_work_callback');
+    expect(enters).toHaveLength(1);
+    expect(enters[0]?.kind === 'prog' && enters[0].detail).toContain('sleepable');
+    const openTrigger = evs.findIndex((e) => e.kind === 'syscall' && e.op === 'exit' && e.call.includes('/tmp/trigger'));
+    const cbEnd = evs.findIndex((e) => e.kind === 'prog' && e.op === 'exit' && e.name === 'task_work_callback');
+    const userAfter = evs.findIndex((e, i) => i > openTrigger && e.kind === 'task' && e.op === 'user');
+    expect(openTrigger).toBeGreaterThan(0);
+    expect(cbEnd).toBeGreaterThan(openTrigger);
+    expect(cbEnd).toBeLessThan(userAfter);
+    const sched = kfuncCalls(evs, 'bpf_task_work_schedule_signal_impl');
+    expect(sched.map((e) => e.ret)).toEqual(['0']);
   });
 
-  test('cold cache, sleepable: succeeds, reads every page once and leaves them uptodate', () => {
-    const { result, session } = run({ cache: 'cold', sleepable: true });
-    expect(result.err).toBe(0);
-    expect(session.pages(FILE_PATH)).toEqual({ uptodate: `0-${PAGES - 1}` });
-    const submitted = session.events().filter((e) => e.kind === 'io_submit').map((e) => (e.kind === 'io_submit' ? e.pgoff : -1));
-    expect(submitted).toEqual(Array.from({ length: PAGES }, (_, i) => i));
-    expect(session.world.clock.now).toBe(PAGES * 100); // default latency: 100 ticks per page read, one at a time
+  test('cold cache: the callback sleeps for I/O (the task waits), and time advances by the reads', () => {
+    const s = scenario({ object: fileReaderObject(), cache: 'cold' }).simulate();
+    const sleeps = s.events().filter((e) => e.kind === 'task' && e.op === 'sleep' && e.detail.includes('bpf_dynptr_read'));
+    expect(sleeps).toHaveLength(PAGES);
   });
 
-  test.each([['warm', false], ['warm', true], ['cold', false], ['cold', true]] as const)(
-    '%s cache, sleepable=%s: reference counts return to baseline', (cache, sleepable) => {
-      const { session } = run({ cache, sleepable });
-      const refs = session.refs();
-      expect(refs.folioRefs).toBe(0);
-      expect(refs.liveFileStates).toBe(0);
-      expect(refs.ioInFlight).toBe(0);
-      expect(refs.files).toEqual({ 1: 0 });
-    },
-  );
+  test.each(['warm', 'cold'] as const)('%s cache: every reference count is back at its baseline', (cache) => {
+    const s = scenario({ object: fileReaderObject(), cache }).simulate();
+    const refs = refSnapshot(s.world);
+    expect(refs.folioRefs).toBe(0);
+    expect(refs.liveFileStates).toBe(0);
+    expect(refs.ioInFlight).toBe(0);
+    expect(refs.irqWork).toBe(0);
+    expect(refs.taskWorks).toBe(0);
+    expect(Object.values(refs.files).every((n) => n === 0)).toBe(true);
+    expect(refs.progs).toEqual({ 1: 1 }); // the loader's reference only
+    expect(refs.tasks).toEqual({ 100: 0 });
+    expect(refs.twctx).toEqual({}); // the map's last user reference went away: the ctx is freed
+  });
 });

@@ -15,6 +15,16 @@ export interface RefSnapshot {
   readonly liveFileStates: number;
   /** Page reads in flight. */
   readonly ioInFlight: number;
+  /** `prog->aux->refcnt` of every loaded program. */
+  readonly progs: Readonly<Record<number, number>>;
+  /** References held on each task_struct by BPF task_work. */
+  readonly tasks: Readonly<Record<number, number>>;
+  /** bpf_task_work contexts not freed, with their reference counts. */
+  readonly twctx: Readonly<Record<number, number>>;
+  /** irq_work queued and not yet run. */
+  readonly irqWork: number;
+  /** task_work queued on all tasks. */
+  readonly taskWorks: number;
 }
 
 export function refSnapshot(world: World): RefSnapshot {
@@ -24,7 +34,17 @@ export function refSnapshot(world: World): RefSnapshot {
   for (const m of world.pagecache.values()) for (const p of m.pages.values()) folioRefs += p.refs;
   let liveFileStates = 0;
   for (const st of world.fileStates.values()) if (!st.freed) liveFileStates += 1;
-  return { files, folioRefs, liveFileStates, ioInFlight: world.io.size };
+  const progs: Record<number, number> = {};
+  for (const p of world.progs.values()) progs[p.id] = p.refs;
+  const tasks: Record<number, number> = {};
+  let taskWorks = 0;
+  for (const t of world.tasks.values()) {
+    tasks[t.pid] = t.usage;
+    taskWorks += t.works.queue.length;
+  }
+  const twctx: Record<number, number> = {};
+  for (const c of world.twctx.values()) if (!c.freed) twctx[c.id] = c.refcnt;
+  return { files, folioRefs, liveFileStates, ioInFlight: world.io.size, progs, tasks, twctx, irqWork: world.irqWork.length, taskWorks };
 }
 
 /** Page states of one inode, compacted: `{ uptodate: '0-2,5', locked: '3' }`. */

@@ -25,7 +25,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'close': return `close(${sys.fd})`;
     case 'fadvise_dontneed': return `posix_fadvise(${sys.fd}, 0, 0, POSIX_FADV_DONTNEED)`;
     case 'sleep': return `nanosleep(${sys.ticks})`;
-    case 'set_global': return `skel->bss->${sys.global} = ${String(sys.value)}`;
+    case 'set_global': return `(user space) skel->bss->${sys.global} = ${sys.value === 'pid' ? 'getpid()' : String(sys.value)}`;
     case 'map_update': return `bpf(BPF_MAP_UPDATE_ELEM, ${sys.map}[${sys.key}])`;
     case 'map_delete': return `bpf(BPF_MAP_DELETE_ELEM, ${sys.map}[${sys.key}])`;
     case 'map_close': return `close(${sys.map} fd)`;
@@ -99,7 +99,9 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
           if (findPage(m, pg)?.state !== 'uptodate') return done(act.scratch > 0 ? act.scratch : -EIO);
         }
         if (findPage(m, pg)?.state !== 'uptodate') {
-          submitRead(kk, m, inode.ino, pg);
+          // Readahead: the reads of every page of the request not yet cached go out together.
+          const last = pageIndex(end - 1n);
+          for (let p = pg; p <= last; p += 1) submitRead(kk, m, inode.ino, p);
           folioGet(m, pg);
           act.stage = 1;
           task.state = 'io_wait';

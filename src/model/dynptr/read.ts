@@ -23,6 +23,7 @@ export const bpf_dynptr_read = defineKfunc({
     'src null or flags ≠ 0 → -EINVAL',
     'len > size or offset > size - len → -E2BIG (no wrap-around)',
     'FILE: dst NULL → -EINVAL',
+    'FILE, sleepable reader of a file inside its own lsm.s/file_open hook → -EINVAL (observed on 7.2; cause not found)',
     'FILE: secretmem mapping → -EFAULT',
     'FILE, non-sleepable reader: a page of the range not uptodate → -EFAULT (also for len 0: the page at the offset is looked up)',
     'FILE, sleepable reader: waits for each page\'s read; a failed read → -EIO; a page wholly past EOF → -EIO',
