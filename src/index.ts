@@ -13,6 +13,11 @@ import { bindKfuncs, type ArgsOfDef, type MethodsOf, type RetOfDef } from './mod
 import { transact, type CallContext, type Kern, type World } from './model/world.ts';
 import { ALL_KFUNCS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
+import { verifyObject as verifyObjectImpl, type Verdict } from './model/verifier/verify.ts';
+import { renderC as renderCImpl } from './model/render.ts';
+import { DEFAULT_VERSION, KERNEL_VERSIONS, type KernelVersion } from './model/version.ts';
+import type { BpfObject } from './model/program.ts';
+import type { KfuncDef } from './model/kfunc.ts';
 
 export * from './model/errno.ts';
 export * from './model/errors.ts';
@@ -30,6 +35,8 @@ export { defaultChooser, seededChooser, listChooser, type Chooser } from './sche
 export { loadObject, spawnTask, reapTask, type NewTask } from './scheduler/setup.ts';
 export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
 export { settle } from './task_work/settle.ts';
+export { verifyObject as verifyObjectWith, verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
+export { FILE_DYNPTR_PROG_TYPES, FILE_DYNPTR_EXCLUDED } from './model/prog_types.ts';
 
 export type KfuncName = keyof typeof ALL_KFUNCS;
 export type KfuncArgs<N extends KfuncName> = ArgsOfDef<(typeof ALL_KFUNCS)[N]>;
@@ -93,3 +100,13 @@ export const bpf_dynptr_slice_rdwr = pure('bpf_dynptr_slice_rdwr');
 export const bpf_dynptr_data = pure('bpf_dynptr_data');
 /** kernel/bpf/helpers.c `bpf_dynptr_file_discard`; lib/freader.c `freader_cleanup`. */
 export const bpf_dynptr_file_discard = pure('bpf_dynptr_file_discard');
+
+/** Verify every program of `obj` as Linux `version` would (default 6.19). */
+export function verify(obj: BpfObject, version: KernelVersion = DEFAULT_VERSION): Verdict[] {
+  return verifyObjectImpl(obj, { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>> });
+}
+
+/** Render `obj` as BPF C (`SEC(...)` programs, maps, globals, `__ksym` externs). */
+export function renderC(obj: BpfObject): string {
+  return renderCImpl(obj, ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>>);
+}

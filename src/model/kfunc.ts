@@ -26,6 +26,8 @@ export interface ArgSpec {
   readonly type: ArgType;
   /** Memory the call writes (the interpreter passes a copy and stores it back). */
   readonly out?: boolean;
+  /** The dynptr type the verifier demands (`bpf_dynptr_file_discard`: file). */
+  readonly dynptrKind?: 'file';
 }
 
 /** `&value->tw`: the task_work slot of one map element. */

@@ -5,8 +5,9 @@
  * writes of global variables. Programs come in objects (one `.bpf.o`): programs, maps and globals.
  * The interpreter that runs them is in the scheduler; the verifier reads the same values.
  */
-export type ProgType =
-  | 'LSM' | 'SYSCALL' | 'PERF_EVENT' | 'TRACING' | 'KPROBE' | 'TRACEPOINT' | 'SOCKET_FILTER' | 'SCHED_CLS' | 'XDP';
+/** The program types the model knows (`BPF_PROG_TYPE_…`). */
+export const PROG_TYPES = ['LSM', 'SYSCALL', 'PERF_EVENT', 'TRACING', 'KPROBE', 'TRACEPOINT', 'SOCKET_FILTER', 'SCHED_CLS', 'XDP'] as const;
+export type ProgType = (typeof PROG_TYPES)[number];
 
 export interface SectionInfo {
   readonly type: ProgType;

@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors.ts';
 import { defineKfunc } from '../kfunc.ts';
 import { dynptrAt, fileStateOf, setNull } from './core.ts';
+import { FILE_DYNPTR_TYPES } from '../prog_types.ts';
 import { releaseReader } from './freader.ts';
 
 /** `bpf_dynptr_file_discard` (kernel/bpf/helpers.c): release a FILE dynptr's reader and state. */
@@ -9,8 +10,9 @@ export const bpf_dynptr_file_discard = defineKfunc({
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_file_discard; lib/freader.c: freader_cleanup',
   kind: 'kfunc',
   since: '6.19',
+  progTypes: FILE_DYNPTR_TYPES,
   summary: 'Release the FILE dynptr (KF_RELEASE pairing for bpf_dynptr_from_file).',
-  args: [{ name: 'dynptr', type: 'dynptr' }],
+  args: [{ name: 'dynptr', type: 'dynptr', dynptrKind: 'file' }],
   ret: 'int',
   flags: ['KF_RELEASE'],
   checks: ['dynptr null (a failed from_file) → 0'],

@@ -4,6 +4,7 @@ import { allocate } from '../cache.ts';
 import { liveFile } from '../files.ts';
 import { defineKfunc } from '../kfunc.ts';
 import { setNull, uninitSlot } from './core.ts';
+import { FILE_DYNPTR_TYPES } from '../prog_types.ts';
 
 /**
  * `bpf_dynptr_from_file` (kernel/bpf/helpers.c: `make_file_dynptr`, `bpf_dynptr_from_file`,
@@ -15,6 +16,7 @@ export const bpf_dynptr_from_file = defineKfunc({
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_from_file, make_file_dynptr; lib/freader.c: freader_init_from_file',
   kind: 'kfunc',
   since: '6.19',
+  progTypes: FILE_DYNPTR_TYPES,
   summary: 'Make a read-only FILE dynptr that reads `file` through the page cache.',
   args: [
     { name: 'file', type: 'file' },
