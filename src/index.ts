@@ -32,7 +32,7 @@ export * as program from './model/program.ts';
 export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl } from './model/program.ts';
 export type { Task, TwCtx, TwState, Syscall, Pid, MapId, ProgId } from './model/task.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
-export { loadObject, spawnTask, reapTask, type NewTask } from './scheduler/setup.ts';
+export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from './scheduler/setup.ts';
 export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
 export { settle } from './task_work/settle.ts';
 export { verifyObject as verifyObjectWith, verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
@@ -53,7 +53,7 @@ export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } fro
 export { PAGE_SIZE } from './pagecache/index.ts';
 export * as files from './model/files.ts';
 export * as cache from './model/cache.ts';
-export { Session, type SessionOptions } from './session.ts';
+export { Session, LoadError, type SessionOptions } from './session.ts';
 
 /** One kfunc call as a pure function: `{ world, ret }`. */
 export type PureKfunc<N extends KfuncName> = (world: World, ctx: CallContext, ...args: KfuncArgs<N>) => { world: World; ret: KfuncRet<N> };

@@ -13,11 +13,21 @@ import type { ObjId, Pid } from './model/task.ts';
 import { ALL_KFUNCS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
-import { loadObject, reapTask, spawnTask, type NewTask } from './scheduler/setup.ts';
+import { loadObject, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
+import { KernsimError } from './model/errors.ts';
+import { errnoName } from './model/errno.ts';
 import { run as runScheduler, step as stepScheduler, type RunOptions } from './scheduler/step.ts';
 import type { FileId, Ino } from './model/state.ts';
 import { formatTrace, traceEvents, type TraceEvent } from './model/trace.ts';
 import { createWorld, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type World, type WorldOptions } from './model/world.ts';
+
+/** A BPF object the kernel (or the model's verifier) refused to load. */
+export class LoadError extends KernsimError {
+  override name = 'LoadError';
+  constructor(readonly object: string, readonly errno: number, readonly verifier: string | null) {
+    super(`loading ${object} failed with ${errnoName(errno)}${verifier === null ? '' : `: ${verifier}`}`);
+  }
+}
 
 export interface SessionOptions extends WorldOptions {
   /** Whether kfunc calls run in a sleepable context (default false, like an `lsm/` program). */
@@ -90,13 +100,16 @@ export class Session {
     this.run((k) => cache.injectAllocFailure(k, times));
   }
 
-  /** Load a BPF object: its maps, globals and programs (attached to their hooks). */
-  load(obj: BpfObject): ObjId {
-    return this.run((k) => {
-      const r = loadObject(k, obj);
-      if (r.obj === null) throw new Error(`loading ${obj.name} failed: ${r.ret}`);
-      return r.obj;
-    });
+  /**
+   * Load a BPF object: verify its programs, create its maps and globals, attach its programs. A
+   * refused load throws a `LoadError` with the verifier's message or the map's errno.
+   */
+  load(obj: BpfObject, opts?: LoadOptions): ObjId {
+    const r = this.run((k) => loadObject(k, obj, opts));
+    if (r.obj === null) {
+      throw new LoadError(obj.name, r.ret, r.rejected === null ? null : `${r.rejected.program}: ${r.rejected.message ?? ''}`);
+    }
+    return r.obj;
   }
   /** A new task in user mode, about to run `script`. */
   spawn(task: NewTask): Pid {

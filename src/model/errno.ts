@@ -10,6 +10,7 @@ export const E2BIG = 7;
 export const EBADF = 9;
 export const ENOMEM = 12;
 export const EFAULT = 14;
+export const EACCES = 13;
 export const EBUSY = 16;
 export const EEXIST = 17;
 export const EINVAL = 22;
@@ -18,7 +19,7 @@ export const EOPNOTSUPP = 95;
 
 const NAMES: ReadonlyMap<number, string> = new Map([
   [EPERM, 'EPERM'], [ENOENT, 'ENOENT'], [ESRCH, 'ESRCH'], [EIO, 'EIO'], [E2BIG, 'E2BIG'],
-  [EBADF, 'EBADF'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
+  [EBADF, 'EBADF'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
   [EINVAL, 'EINVAL'], [ERANGE, 'ERANGE'], [EOPNOTSUPP, 'EOPNOTSUPP'],
 ]);
 

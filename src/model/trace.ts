@@ -19,7 +19,8 @@ export type TraceEvent =
   | { readonly kind: 'task_work'; readonly t: number; readonly pid: number; readonly op: 'add' | 'run' | 'cancel' | 'batch' | 'exited'; readonly work: string; readonly detail: string }
   | { readonly kind: 'irq_work'; readonly t: number; readonly op: 'queue' | 'run'; readonly work: string }
   | { readonly kind: 'bpf_tw'; readonly t: number; readonly ctx: number; readonly from: string; readonly to: string; readonly why: string; readonly refcnt: number }
-  | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string };
+  | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string }
+  | { readonly kind: 'verifier'; readonly t: number; readonly program: string; readonly ok: boolean; readonly message: string };
 
 export interface TraceNode {
   readonly ev: TraceEvent;
@@ -79,6 +80,8 @@ export function formatEvent(ev: TraceEvent): string {
       return `${t} irq_work ${ev.op} ${ev.work}`;
     case 'bpf_tw':
       return `${t} bpf_task_work ctx#${ev.ctx}: ${ev.from} → ${ev.to} (${ev.why}; refcnt ${ev.refcnt})`;
+    case 'verifier':
+      return `${t} verifier: ${ev.program} ${ev.ok ? 'accepted' : `rejected: ${ev.message}`}`;
     case 'prog':
       return `${t} pid ${ev.pid} ${ev.op === 'enter' ? 'run' : 'end'} ${ev.name}${ev.detail ? ` ${ev.detail}` : ''}`;
   }

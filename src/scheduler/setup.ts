@@ -9,18 +9,30 @@ import { createMap } from '../model/maps.ts';
 import { sectionInfo, type BpfObject } from '../model/program.ts';
 import type { ObjId, Pid, Syscall } from '../model/task.ts';
 import { emit, type Kern } from '../model/world.ts';
+import { EACCES } from '../model/errno.ts';
+import type { AnyKfunc } from '../model/kfunc.ts';
+import { verifyObject, type Verdict } from '../model/verifier/verify.ts';
+import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 
 /**
- * `bpf_object__load` + attach: create the maps (a refused map fails the load with its errno), the
+ * `bpf_object__load` + attach: verify every program (a rejection fails the load with -EACCES, as
+ * `BPF_PROG_LOAD` does, and the verifier's message is in the trace), create the maps (a refused map fails the load with its errno), the
  * globals, and the programs; programs with a hook are attached to it. The loader keeps one user
  * reference on each map and one reference on each program.
  */
-export function loadObject(k: Kern, def: BpfObject): { ret: number; obj: ObjId | null } {
+export function loadObject(k: Kern, def: BpfObject, opts: LoadOptions = {}): { ret: number; obj: ObjId | null; rejected: Verdict | null } {
+  if (opts.unverified !== true) {
+    const rejected = verifyObject(def, { features: k.features, kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }).find((v) => !v.ok);
+    if (rejected !== undefined) {
+      emit(k, { kind: 'verifier', t: k.s.clock.now, program: rejected.program, ok: false, message: rejected.message ?? '' });
+      return { ret: -EACCES, obj: null, rejected };
+    }
+  }
   const maps = new Map<string, number>();
   for (const decl of def.maps) {
     const id = createMap(k, decl);
     emit(k, { kind: 'map', t: k.s.clock.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
-    if (id < 0) return { ret: id, obj: null };
+    if (id < 0) return { ret: id, obj: null, rejected: null };
     maps.set(decl.name, id);
   }
   const globals = new Map<string, bigint | Uint8Array>();
@@ -40,7 +52,15 @@ export function loadObject(k: Kern, def: BpfObject): { ret: number; obj: ObjId |
       k.s.hooks.set(info.hook, list);
     }
   }
-  return { ret: 0, obj: id };
+  return { ret: 0, obj: id, rejected: null };
+}
+
+export interface LoadOptions {
+  /**
+   * Load without verifying, to watch at run time what the verifier would have prevented (a leak, a
+   * use after free). The kernel has no such mode; the model has it for exactly that demonstration.
+   */
+  readonly unverified?: boolean;
 }
 
 export interface NewTask {
