@@ -47,6 +47,8 @@ export type Syscall =
   | { readonly sys: 'map_delete'; readonly map: string; readonly key: number }
   | { readonly sys: 'map_close'; readonly map: string }
   | { readonly sys: 'task_work_add'; readonly label: string; readonly mode: TwaMode; readonly then?: { readonly label: string; readonly mode: TwaMode } }
+  /** `bpf(BPF_PROG_TEST_RUN)` of a loaded program (a `syscall` program runs in the caller, sleepable). */
+  | { readonly sys: 'prog_test_run'; readonly prog: string }
   | { readonly sys: 'exit' };
 
 /** A value in a BPF register. */
@@ -78,7 +80,7 @@ export interface Frame {
 
 /** One level of what a task is doing in the kernel; the top of its stack runs next. */
 export type Activity =
-  /** `scratch`: bytes copied (read), the new file (open), the wake-up time (sleep). */
+  /** `scratch`: bytes copied (read), the new file (open), the wake-up time (sleep), the program's return (test run). */
   | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number }
   | { a: 'prog'; frame: Frame; started: boolean }
   | { a: 'exit_to_user' }

@@ -102,7 +102,13 @@ export function stepTask(k: Kern, pid: Pid): void {
     if (task.state !== 'running' && task.state !== 'exiting') return;
     const act = top(task);
     if (act === undefined) {
-      // User mode: the next syscall of the script (an implicit exit at its end).
+      // User mode. A notify flag set meanwhile (the kick IPI of task_work_add) brings the task into
+      // the kernel; it runs its task_work on the return from that interrupt.
+      if (task.flags.notifySignal || task.flags.notifyResume) {
+        task.stack.push({ a: 'exit_to_user' });
+        continue;
+      }
+      // The next syscall of the script (an implicit exit at its end).
       const sys = task.script[task.pc] ?? { sys: 'exit' as const };
       task.pc += 1;
       emit(k, { kind: 'syscall', t: k.s.clock.now, pid, op: 'enter', call: describeSyscall(sys) });
@@ -135,6 +141,7 @@ export function stepTask(k: Kern, pid: Pid): void {
         if (frame.twCtx !== null) callbackDone(k, frame.twCtx);
         const parent = top(task);
         if (!frame.callback && parent?.a === 'syscall' && r.ret !== 0n && parent.ret === null) parent.ret = BigInt.asIntN(32, r.ret);
+        if (!frame.callback && parent?.a === 'syscall' && parent.sys.sys === 'prog_test_run') parent.scratch = Number(BigInt.asIntN(32, r.ret));
         continue;
       }
       case 'exit_to_user': {
@@ -164,8 +171,11 @@ export function stepTask(k: Kern, pid: Pid): void {
         continue;
       }
       case 'do_exit':
+        // Each stage of do_exit is a preemption point: irq_work may run between exit_mm and
+        // exit_task_work (then the work runs at exit, with no mm).
         doExitStage(k, task, act);
-        continue;
+        if (task.stack[task.stack.length - 1]?.a === 'task_work_run') continue;
+        return;
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { folioGet, folioPut, findPage, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
 import { EBADF, EIO, ENOENT } from '../model/errno.ts';
+import { ArgumentError } from '../model/errors.ts';
 import { evictRange } from '../model/cache.ts';
 import { copyFileBytes } from '../model/content.ts';
 import { inodeOf, liveFile, mappingOf, openFile, putFile } from '../model/files.ts';
@@ -30,6 +31,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'map_delete': return `bpf(BPF_MAP_DELETE_ELEM, ${sys.map}[${sys.key}])`;
     case 'map_close': return `close(${sys.map} fd)`;
     case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
+    case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog})`;
     case 'exit': return 'exit()';
   }
 }
@@ -56,6 +58,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'open': {
       // Stage 0: the struct file exists and security_file_open runs the attached programs in order.
       if (act.stage === 0) {
+        if (task.fds.has(sys.fd)) throw new ArgumentError('fd', sys.fd, 'an fd name not in use (close it first)');
         const file = openFile(kk, sys.path);
         liveFile(kk, file).opening = true;
         act.scratch = file;
@@ -140,21 +143,19 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       return done(0);
     }
     case 'sleep': {
-      if (act.stage === 0) {
-        act.scratch = k.s.clock.now + sys.ticks;
-        act.stage = 1;
-      } else if (act.stage === 1 && k.s.clock.now >= act.scratch) {
-        return done(0);
-      } else if (act.stage === 1) {
-        // Broken by TIF_NOTIFY_SIGNAL with no real signal: -ERESTART_RESTARTBLOCK, the task_work
-        // runs on the way out, and the sleep restarts for the time left.
+      // Stages: 0 first entry; 1 asleep (now woken: by the timer, or by TIF_NOTIFY_SIGNAL);
+      // 2 back from the task_work run of a restart. A signal wake (or a signal already pending when
+      // the sleep would start) makes the syscall return -ERESTART_RESTARTBLOCK with no real signal:
+      // the task_work runs on the way out and the sleep restarts for the time left.
+      if (act.stage === 0) act.scratch = k.s.clock.now + sys.ticks;
+      if (act.stage === 1 && k.s.clock.now >= act.scratch) return done(0);
+      if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
         act.stage = 2;
         emit(k, { kind: 'syscall', t: k.s.clock.now, pid: task.pid, op: 'restart', call: describeSyscall(sys) });
         task.stack.push({ a: 'exit_to_user' });
         return { kind: 'pushed' };
-      } else {
-        act.stage = 1;
       }
+      act.stage = 1;
       task.state = 'interruptible';
       task.wait = { kind: 'timer', until: act.scratch };
       emit(k, { kind: 'task', t: k.s.clock.now, pid: task.pid, op: 'sleep', detail: `interruptible until t=${act.scratch}` });
@@ -186,6 +187,20 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'task_work_add': {
       const fn = sys.then === undefined ? { kind: 'note' as const, label: sys.label } : { kind: 'note' as const, label: sys.label, then: sys.then };
       return done(taskWorkAdd(kk, task.pid, fn, sys.mode).ret);
+    }
+    case 'prog_test_run': {
+      // Stage 0 pushes the program's frame; stage 1 returns what the program returned (in `ret`).
+      if (act.stage === 1) return done(act.scratch);
+      let prog: number | undefined;
+      for (const o of k.s.objects.values()) prog ??= o.progs.get(sys.prog);
+      const lp = prog === undefined ? undefined : k.s.progs.get(prog);
+      if (lp === undefined) return done(-ENOENT);
+      act.stage = 1;
+      task.stack.push({
+        a: 'prog', started: false,
+        frame: { id: k.s.ids.frame++, prog: lp.id, fn: lp.name, callback: false, pc: 0, regs: {}, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
+      });
+      return { kind: 'pushed' };
     }
     case 'exit':
       task.stack.pop();

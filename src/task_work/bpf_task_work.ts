@@ -67,7 +67,9 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   const prog = k.ctx.prog === undefined ? undefined : k.s.progs.get(k.ctx.prog);
   if (prog === undefined || prog.refs === 0) return -EBADF;
   const t = k.s.tasks.get(task);
-  if (t === undefined || t.reaped) return -EBADF;
+  // bpf_task_acquire: refcount_inc_not_zero(&task->rcu_users). A reaped task's rcu_users is 0
+  // unless a pending task_work context still holds a reference on it.
+  if (t === undefined || (t.reaped && t.usage === 0)) return -EBADF;
   const elem = twSlot(k, tw.map, tw.key);
   if (elem.tw === null) {
     if (!allocate(k)) return -ENOMEM;
