@@ -13,6 +13,7 @@ import {
   type Syscall, type TraceEvent, type World,
 } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps.ts';
+import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
 import type { MapDecl, MapType } from '../src/model/program.ts';
 
 const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob, dynptr, buf } = P;
@@ -194,53 +195,7 @@ function expectBaseline(s: Session): void {
   }
 }
 
-/**
- * §8.3: every schedule that returned 0 ends in exactly one of (a) one callback run, (b) a silent drop
- * because the target exited (T3), (c) a cancellation before RUNNING. Walks the trace: a successful
- * schedule is the PENDING episode whose kfunc returned 0.
- */
-function outcomes(evs: TraceEvent[]): { scheduled: number; ran: number; dropped: number; cancelled: number; open: number; cbRuns: number } {
-  const episode = new Map<number, { ok: boolean; outcome: string | null }>();
-  const all: { ok: boolean; outcome: string | null }[] = [];
-  let lastPending: number | null = null;
-  let scheduled = 0;
-  let cbRuns = 0;
-  for (const e of evs) {
-    if (e.kind === 'bpf_tw') {
-      if (e.from === 'STANDBY' && e.to === 'PENDING') {
-        const ep = { ok: false, outcome: null };
-        episode.set(e.ctx, ep);
-        all.push(ep);
-        lastPending = e.ctx;
-        continue;
-      }
-      const ep = episode.get(e.ctx);
-      if (ep === undefined || ep.outcome !== null) continue;
-      if (e.to === 'RUNNING') ep.outcome = 'ran';
-      else if (e.why.includes('dropped silently')) ep.outcome = 'dropped';
-      else if (e.to === 'FREED') ep.outcome = 'cancelled';
-    } else if (e.kind === 'kfunc' && e.name.startsWith('bpf_task_work_schedule')) {
-      if (e.ret === '0') {
-        scheduled += 1;
-        const ep = lastPending === null ? undefined : episode.get(lastPending);
-        if (ep === undefined || ep.ok) throw new Error('a schedule returned 0 without its own PENDING transition');
-        ep.ok = true;
-      }
-      lastPending = null;
-    } else if (e.kind === 'prog' && e.op === 'enter' && e.detail.includes('task_work callback')) {
-      cbRuns += 1;
-    }
-  }
-  const ok = all.filter((x) => x.ok);
-  return {
-    scheduled,
-    ran: ok.filter((x) => x.outcome === 'ran').length,
-    dropped: ok.filter((x) => x.outcome === 'dropped').length,
-    cancelled: ok.filter((x) => x.outcome === 'cancelled').length,
-    open: ok.filter((x) => x.outcome === null).length,
-    cbRuns,
-  };
-}
+const outcomes = taskWorkOutcomes;
 
 /** Schedule from program `prog` running in task `as` (on another CPU), targeting `target`. */
 function scheduleAs(s: Session, as: number, target: number, mode: Mode = 'signal', key = 0): number {

@@ -71,6 +71,17 @@ export function describeWorld(world: World): string {
     const path = world.inodes.get(f.ino)?.path ?? '?';
     lines.push(`  file#${f.id} ${path}: ${f.freed ? 'freed' : `f_count=${f.f_count}`}`);
   }
+  for (const t of world.tasks.values()) {
+    const flags = [t.flags.notifySignal ? 'NOTIFY_SIGNAL' : '', t.flags.notifyResume ? 'NOTIFY_RESUME' : '', t.flags.pfExiting ? 'PF_EXITING' : ''].filter(Boolean).join('|');
+    lines.push(`  task ${t.pid} ${t.comm}: ${t.state}${flags ? ` [${flags}]` : ''}, ${t.works.queue.length} task_work queued, syscall ${t.pc}/${t.script.length}`);
+  }
+  for (const m of world.maps.values()) {
+    const tw = [...m.elems.entries()].filter(([, e]) => e.tw !== null).map(([key, e]) => {
+      const c = e.tw === null ? undefined : world.twctx.get(e.tw);
+      return `[${key}] ctx#${e.tw} ${c?.state ?? '?'} refcnt ${c?.refcnt ?? '?'}`;
+    });
+    lines.push(`  map ${m.name} (${m.type}, ${m.elems.size}/${m.maxEntries}, usercnt ${m.usercnt})${tw.length > 0 ? `: ${tw.join('; ')}` : ''}`);
+  }
   for (const [slot, d] of world.dynptrs) {
     if (d.kind === 'null') lines.push(`  dynptr ${slot}: null`);
     else if (d.kind === 'local') lines.push(`  dynptr ${slot}: LOCAL offset=${d.offset} size=${d.size}${d.rdonly ? ' rdonly' : ''}`);

@@ -9,6 +9,7 @@ import { appendEvent, emptyTrace, type Trace, type TraceEvent } from './trace.ts
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from './version.ts';
 import { ArgumentError, KernsimError } from './errors.ts';
 import type { WorldState } from './state.ts';
+import { describeWorld } from './inspect.ts';
 
 enableMapSet();
 
@@ -90,8 +91,18 @@ export function createWorld(opts: WorldOptions = {}): World {
     choices: [],
     current: null,
   };
+  // Node's util.inspect (the REPL) prints a world as a few readable lines. An enumerable symbol
+  // property: immer's copies keep it, JSON and Object.entries ignore it.
+  Object.defineProperty(state, INSPECT, { value: inspectWorld, enumerable: true });
   return freeze(state, true) as World;
 }
+
+function inspectWorld(this: World): string {
+  return describeWorld(this);
+}
+
+/** The key Node's util.inspect looks up (without importing node:util into the model). */
+export const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 export function featuresOf(world: World): VersionFeatures {
   return KERNEL_VERSIONS[world.version];

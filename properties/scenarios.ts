@@ -1,0 +1,92 @@
+/**
+ * Generated task_work scenarios (pure arbitraries plus the builder that turns one into a world).
+ * The object is like selftests/bpf/progs/task_work.c: the `lsm/file_open` hook finds (HASH: inserts)
+ * element 0 of `twmap` and schedules `cb` on the opener; the callback counts its runs and reads
+ * its exe file through a FILE dynptr (sleeping when the page is cold).
+ */
+import fc from 'fast-check';
+import { content, program as P, Session, type BpfObject, type Syscall } from '../src/index.ts';
+
+const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob, dynptr, buf } = P;
+
+export interface TwScenario {
+  readonly mapType: 'array' | 'hash' | 'lru_hash';
+  readonly mode: 'signal' | 'resume';
+  readonly cold: boolean;
+  readonly scripts: readonly (readonly Syscall[])[];
+}
+
+const EXE = '/bin/app';
+const TRIGGER = '/tmp/trigger';
+
+function object(sc: TwScenario): BpfObject {
+  const fn = `bpf_task_work_schedule_${sc.mode}_impl`;
+  return {
+    name: 'tw_props',
+    maps: [{ name: 'twmap', type: sc.mapType, maxEntries: 1, valueSize: 8, taskWorkFields: 1 }],
+    globals: [{ name: 'runs', kind: 'int' }, { name: 'byte', kind: 'bytes', size: 1 }],
+    programs: [{ name: 'hook', section: 'lsm/file_open', body: [
+      ...(sc.mapType === 'array' ? [] : [call('bpf_map_update_elem', [map('twmap'), imm(0), NULL, imm(1)])]),
+      call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
+      goto('out', when('r6', '==', NULL)),
+      call('bpf_get_current_task_btf', [], 'r7'),
+      call(fn, [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL], 'r0'),
+      label('out'),
+      ret(imm(0)),
+    ] }],
+    subprogs: [{ name: 'cb', isStatic: true, body: [
+      mov('r9', glob('runs')), alu('add', 'r9', imm(1)), store('runs', r('r9')),
+      call('bpf_get_current_task_btf', [], 'r6'),
+      call('bpf_get_task_exe_file', [r('r6')], 'r7'),
+      goto('out', when('r7', '==', NULL)),
+      call('bpf_dynptr_from_file', [r('r7'), imm(0), dynptr('d')], 'r0'),
+      call('bpf_dynptr_read', [buf('byte'), imm(1), dynptr('d'), imm(4096), imm(0)], 'r0'),
+      call('bpf_dynptr_file_discard', [dynptr('d')]),
+      call('bpf_put_file', [r('r7')]),
+      label('out'),
+      ret(imm(0)),
+    ] }],
+  };
+}
+
+/** One step of a task's script; opens are paired with closes so named descriptors stay free. */
+const step: fc.Arbitrary<Syscall[]> = fc.oneof(
+  fc.constant<Syscall[]>([{ sys: 'open', path: TRIGGER, fd: 't' }, { sys: 'close', fd: 't' }]),
+  fc.constant<Syscall[]>([{ sys: 'open', path: TRIGGER, fd: 't' }, { sys: 'sleep', ticks: 50 }, { sys: 'close', fd: 't' }]),
+  fc.constant<Syscall[]>([{ sys: 'map_delete', map: 'twmap', key: 0 }]),
+  fc.constant<Syscall[]>([{ sys: 'map_update', map: 'twmap', key: 0 }]),
+  fc.nat({ max: 120 }).map<Syscall[]>((ticks) => [{ sys: 'sleep', ticks }]),
+  fc.constant<Syscall[]>([{ sys: 'map_close', map: 'twmap' }]),
+  fc.constant<Syscall[]>([{ sys: 'exit' }]),
+);
+
+const script: fc.Arbitrary<Syscall[]> = fc.array(step, { minLength: 1, maxLength: 5 }).map((steps) => {
+  // A map_close may appear once per world; later ones are dropped by the builder.
+  return steps.flat();
+});
+
+export const twScenario: fc.Arbitrary<TwScenario> = fc.record({
+  mapType: fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const),
+  mode: fc.constantFrom('signal' as const, 'resume' as const),
+  cold: fc.boolean(),
+  scripts: fc.array(script, { minLength: 1, maxLength: 3 }),
+});
+
+export function buildTaskWorkWorld(sc: TwScenario): Session {
+  const s = new Session();
+  s.createFile({ path: EXE, content: content.pattern(5), size: 3 * 4096 });
+  s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
+  if (!sc.cold) s.populate(EXE);
+  s.load(object(sc));
+  let closed = false;
+  sc.scripts.forEach((sys, i) => {
+    const kept = sys.filter((x) => {
+      if (x.sys !== 'map_close') return true;
+      if (closed) return false;
+      closed = true;
+      return true;
+    });
+    s.spawn({ comm: `t${i}`, exe: EXE, script: kept });
+  });
+  return s;
+}

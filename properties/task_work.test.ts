@@ -1,0 +1,133 @@
+/**
+ * P7 task_work and P8 determinism, over generated scenarios: tasks whose scripts open a file (the
+ * hook schedules BPF task_work on the opener), close it, delete or update the map element, sleep,
+ * exit or drop the map's last user reference; and schedules chosen by fast-check (a list of choice
+ * indices, 0 = the ordinary schedule, so failures shrink toward it). Rules: semantics/task_work.md
+ * §2.4, §2.5, §3.1, §4.1, §8.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { formatTrace, listChooser, refSnapshot, seededChooser, traceEvents, type TraceEvent } from '../src/index.ts';
+import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
+import { mapPutUref } from '../src/model/maps.ts';
+import { buildTaskWorkWorld, twScenario, type TwScenario } from './scenarios.ts';
+
+function runTw(sc: TwScenario, choices: readonly number[]) {
+  const s = buildTaskWorkWorld(sc);
+  s.simulate(listChooser(choices));
+  // The loader exits: the map's last user reference goes (skeleton destroy), then quiescence.
+  const m = [...s.world.maps.values()][0];
+  if (m !== undefined && m.usercnt > 0) s.run((k) => mapPutUref(k, m.id));
+  s.simulate();
+  return s;
+}
+
+const BUSY_STATES = new Set(['PENDING', 'SCHEDULING', 'SCHEDULED', 'RUNNING']);
+
+describe('P7 task_work', () => {
+  test('P7 every schedule that returned 0 ends in exactly one of ran once / dropped / cancelled', () => {
+    fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
+      const s = runTw(sc, choices);
+      const o = taskWorkOutcomes(traceEvents(s.world.trace));
+      expect(o.open).toBe(0);
+      expect(o.ran + o.dropped + o.cancelled).toBe(o.scheduled);
+      expect(o.cbRuns).toBe(o.ran);
+    }));
+  });
+
+  test('P7 -EBUSY exactly while the slot is not STANDBY (or the map has no user references)', () => {
+    fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
+      const evs = traceEvents(runTw(sc, choices).world.trace);
+      // A call's own events are the ones right before its kfunc line: its transitions and its irq_work.
+      const own = (i: number): number => {
+        let j = i;
+        while (j > 0 && (evs[j - 1]?.kind === 'bpf_tw' || (evs[j - 1]?.kind === 'irq_work' && (evs[j - 1] as { op: string }).op === 'queue'))) j -= 1;
+        return j;
+      };
+      let state = 'NONE';
+      let applied = 0;
+      evs.forEach((e, i) => {
+        if (e.kind !== 'kfunc' || !e.name.startsWith('bpf_task_work_schedule')) return;
+        const from = own(i);
+        for (; applied < from; applied += 1) {
+          const x = evs[applied];
+          if (x?.kind === 'bpf_tw') state = x.to;
+        }
+        const mine = evs.slice(from, i).filter((x): x is Extract<TraceEvent, { kind: 'bpf_tw' }> => x.kind === 'bpf_tw');
+        if (e.ret === '0') {
+          expect(['NONE', 'STANDBY', 'FREED']).toContain(state);
+          expect(mine.some((x) => x.from === 'STANDBY' && x.to === 'PENDING')).toBe(true);
+        } else if (e.ret === '-EBUSY') {
+          const usercntPath = mine.some((x) => x.from === 'PENDING' && x.to === 'FREED');
+          expect(usercntPath || (mine.length === 0 && BUSY_STATES.has(state))).toBe(true);
+        } else expect(['-ENOMEM', '-EBADF']).toContain(e.ret);
+      });
+    }));
+  });
+
+  test('P7 the callback runs as its target, sleepable, before that task next runs user code', () => {
+    fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
+      const evs = traceEvents(runTw(sc, choices).world.trace);
+      // Each callback starts right after the task_work run of its target: same task, sleepable.
+      evs.forEach((e, j) => {
+        if (e.kind !== 'prog' || e.op !== 'enter' || !e.detail.includes('task_work callback')) return;
+        const run = evs.slice(0, j).reverse().find((x) => x.kind === 'task_work' && x.op === 'run');
+        expect(run?.kind === 'task_work' && run.work.startsWith('bpf_task_work_callback') ? run.pid : null).toBe(e.pid);
+        expect(e.detail).toContain('sleepable');
+      });
+      evs.forEach((e, i) => {
+        if (e.kind !== 'task_work' || e.op !== 'add' || !e.work.startsWith('bpf_task_work_callback') || !e.detail.endsWith('= 0')) return;
+        const rest = evs.slice(i + 1);
+        const ran = rest.findIndex((x) => x.kind === 'task_work' && x.op === 'run' && x.pid === e.pid && x.work === e.work);
+        const cancelled = rest.findIndex((x) => x.kind === 'task_work' && x.op === 'cancel' && x.pid === e.pid && x.work === e.work);
+        const nextUser = rest.findIndex((x) => (x.kind === 'syscall' && x.op === 'enter' && x.pid === e.pid));
+        const settled = ran >= 0 ? ran : cancelled;
+        expect(settled).toBeGreaterThanOrEqual(0);
+        if (nextUser >= 0) expect(settled).toBeLessThan(nextUser);
+      });
+    }));
+  });
+
+  test('P7 each task_work_run batch runs newest first, in the order it was taken', () => {
+    fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
+      const evs = traceEvents(runTw(sc, choices).world.trace);
+      evs.forEach((e, i) => {
+        if (e.kind !== 'task_work' || e.op !== 'batch') return;
+        const batch = e.work.split(', ');
+        const runs = evs.slice(i + 1).filter((x) => x.kind === 'task_work' && x.pid === e.pid && (x.op === 'run' || x.op === 'batch'));
+        const next = runs.findIndex((x) => x.kind === 'task_work' && x.op === 'batch');
+        const ran = (next < 0 ? runs : runs.slice(0, next)).map((x) => (x.kind === 'task_work' ? x.work : ''));
+        expect(ran).toEqual(batch);
+      });
+      // The queue is LIFO: a batch lists its works newest first (highest add index first).
+    }));
+  });
+
+  test('P7 reference counts of contexts, programs, tasks and files are back at baseline', () => {
+    fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
+      const s = runTw(sc, choices);
+      const snap = refSnapshot(s.world);
+      expect(snap.twctx).toEqual({});
+      expect(snap.irqWork).toBe(0);
+      expect(snap.taskWorks).toBe(0);
+      for (const n of Object.values(snap.progs)) expect(n).toBe(1);
+      for (const n of Object.values(snap.tasks)) expect(n).toBe(0);
+      for (const n of Object.values(snap.files)) expect(n).toBe(0);
+      expect(snap.folioRefs).toBe(0);
+      expect(snap.liveFileStates).toBe(0);
+    }));
+  });
+});
+
+describe('P8 determinism', () => {
+  test('P8 the same seed gives a byte-identical trace; replaying the recorded choices reproduces it', () => {
+    fc.assert(fc.property(twScenario, fc.string({ minLength: 1, maxLength: 8 }), (sc, seed) => {
+      const a = buildTaskWorkWorld(sc).simulate(seededChooser(seed));
+      const b = buildTaskWorkWorld(sc).simulate(seededChooser(seed));
+      expect(formatTrace(b.world.trace)).toBe(formatTrace(a.world.trace));
+      const replay = buildTaskWorkWorld(sc).simulate(listChooser(a.world.choices));
+      expect(formatTrace(replay.world.trace)).toBe(formatTrace(a.world.trace));
+      expect(replay.world.choices).toEqual(a.world.choices);
+    }), { numRuns: Math.max(20, Math.floor(fc.readConfigureGlobal().numRuns ?? 100) / 5) });
+  });
+});
