@@ -1,0 +1,569 @@
+/**
+ * Property suite for the dynptr kfuncs: the model against the independent oracle (oracle.ts).
+ * fast-check's seed and run count come from vitest.setup.ts (KERNSIM_SEED, KERNSIM_RUNS); no property
+ * passes its own. Replay a failure: KERNSIM_SEED=<seed> KERNSIM_PATH=<path> npm run props -- -t '<name>'.
+ * See docs/properties.md.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { formatTrace, refSnapshot, type Session } from '../src/index.ts';
+import {
+  cacheState, fileOffArg, fileSpec, fileSpecMaybeSecret, ioFaults, localSize, MAX_IO_LEN, opSequence, oversizedLocal,
+  PAGE, resolveFileOff, resolveU64, smallLen, smallOff, u64Arg, U64_MAX, type U64Arg,
+} from './arbitraries.ts';
+import { buildWorld, cacheOf, fileBounds, runOps, pageStates, refsNonNegative, sameStates, sessionOn, type FileSetup } from './harness.ts';
+import * as O from './oracle.ts';
+
+const SLOT = 'p';
+
+/** Fill a destination with a sentinel; `extra` bytes past `len` must never be written. */
+function sentinelBuf(len: bigint, sentinel: number, extra = 8): Uint8Array {
+  return new Uint8Array(Number(len) + extra).fill(sentinel);
+}
+
+function allEqual(a: Uint8Array, b: number): boolean {
+  return a.every((x) => x === b);
+}
+
+/** The bytes of a LOCAL dynptr's memory at `offset`, and a pattern to fill it with. */
+function localBuf(size: bigint, seed = 0): Uint8Array {
+  const b = new Uint8Array(Number(size));
+  for (let i = 0; i < b.length; i += 1) b[i] = (i * 13 + seed * 7 + (i >> 8)) & 0xff;
+  return b;
+}
+
+/** A pair of adjust bounds: often folded into [0, size] and ordered, sometimes raw edges. */
+const pairArg = fc.record({ a: u64Arg, b: u64Arg, fold: fc.integer({ min: 0, max: 4 }) });
+type PairArg = { a: U64Arg; b: U64Arg; fold: number };
+function resolvePair(p: PairArg, size: bigint): [bigint, bigint] {
+  let s = resolveU64(p.a, size);
+  let e = resolveU64(p.b, size);
+  if (p.fold > 0) {
+    s %= size + 1n;
+    e %= size + 1n;
+    if (s > e) [s, e] = [e, s];
+  }
+  return [s, e];
+}
+
+/** A LOCAL dynptr's offset, observed through `bpf_dynptr_data(p, 0, 0)` (a view at offset 0). */
+function localOffset(s: Session, slot: string, base: Uint8Array): number | null {
+  // (KfuncRet of the 'ptr' kfuncs types as `never` at the moment: cast to what they return.)
+  const v = s.bpf_dynptr_data(slot, 0, 0) as Uint8Array | null;
+  return v === null ? null : v.byteOffset - base.byteOffset;
+}
+
+// -------------------------------------------------------------------------------------------------
+describe('P1 read returns the file bytes', () => {
+  test('P1 a successful FILE read returns exactly the file bytes at dynptr offset + read offset', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          file: fileSpec, sleepable: fc.boolean(), at: fileOffArg, inFile: fc.integer({ min: 0, max: 3 }), fit: fc.boolean(),
+          off: smallOff, len: smallLen, cached: cacheState(5), sentinel: fc.integer({ min: 0, max: 255 }),
+        }),
+        ({ file, sleepable, at, inFile, fit, off: offArg, len, cached, sentinel }) => {
+          // The file offset read from is an edge; mostly inside the file (reads of pages past EOF
+          // fail, and P1 is about the bytes). It is split into dynptr offset + read offset.
+          const raw = resolveFileOff(at, file.size);
+          const fileOff = inFile > 0 && file.size > 0n ? raw % file.size : raw;
+          const off = offArg <= fileOff ? offArg : fileOff;
+          const start = fileOff - off;
+          const first = O.pageOf(fileOff);
+          const window = O.pagesTouched(fileOff, len);
+          // Non-sleepable readers need the window warm; sleepable ones get a cold-to-warm window.
+          const pages = sleepable ? cached.map((r) => first + r) : window;
+          const setup: FileSetup = { spec: file, cached: pages };
+          const built = buildWorld([setup]);
+          const f = built.files[0]!;
+          const s = sessionOn(built.world, sleepable);
+          expect(s.bpf_dynptr_from_file(f.id, 0, SLOT)).toBe(0);
+          // Adjust to [start, U64_MAX) or to exactly the bytes read ([start, start + off + len)).
+          const end = fit ? start + off + len : U64_MAX;
+          let view = O.fromFile(0n).view;
+          const adj = O.adjust(view, start, end);
+          expect(adj.ret).toBe(0);
+          view = adj.view;
+          expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(0);
+          expect(O.readBounds(view, len, off, 0n)).toBe(0);
+          const want = O.fileRead(cacheOf(setup), fileOff, len, sleepable);
+          const dst = sentinelBuf(len, sentinel);
+          const ret = s.bpf_dynptr_read(dst, len, SLOT, off, 0);
+          expect(ret).toBe(want.ret);
+          if (ret === 0) {
+            expect(dst.subarray(0, Number(len))).toEqual(O.expectedBytes(f.at, fileOff, Number(len)));
+            expect(allEqual(dst.subarray(Number(len)), sentinel)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe('P2 bounds', () => {
+  const target = fc.constantFrom('local' as const, 'file' as const, 'nullFlags' as const, 'nullBig' as const, 'nullFile' as const);
+  const opKind = fc.constantFrom('read' as const, 'write' as const, 'slice' as const, 'adjust' as const);
+  const flags = fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 4, 0x8000_0000) });
+
+  test('P2 bounds: read, write, slice and adjust return the oracle errno (LOCAL and FILE)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          target, size: localSize, oversized: oversizedLocal, file: fileSpecMaybeSecret, sleepable: fc.boolean(), cached: cacheState(4),
+          fstart: fc.option(fileOffArg, { freq: 3 }), pre: fc.array(pairArg, { maxLength: 2 }),
+          op: opKind, a: u64Arg, b: u64Arg, flags, nullBuf: fc.integer({ min: 0, max: 7 }), sentinel: fc.integer({ min: 0, max: 255 }),
+        }),
+        (g) => {
+          const setup: FileSetup = { spec: g.file, cached: g.cached };
+          const built = buildWorld([setup]);
+          const f = built.files[0]!;
+          const s = sessionOn(built.world, g.sleepable);
+          const buf = localBuf(g.target === 'nullBig' ? 16n : g.size);
+          const orig = buf.slice();
+
+          // Construct.
+          let c: { ret: number; view: O.View };
+          let ret: number;
+          switch (g.target) {
+            case 'local': c = O.fromMem(g.size, 0n); ret = s.bpf_dynptr_from_mem(buf, g.size, 0, SLOT); break;
+            case 'nullFlags': c = O.fromMem(g.size, 1n); ret = s.bpf_dynptr_from_mem(buf, g.size, 1, SLOT); break;
+            case 'nullBig': c = O.fromMem(g.oversized, 0n); ret = s.bpf_dynptr_from_mem(buf, g.oversized, 0, SLOT); break;
+            case 'file': c = O.fromFile(0n); ret = s.bpf_dynptr_from_file(f.id, 0, SLOT); break;
+            case 'nullFile': c = O.fromFile(1n); ret = s.bpf_dynptr_from_file(f.id, 1, SLOT); break;
+          }
+          expect(ret).toBe(c.ret);
+          let view = c.view;
+          expect(s.bpf_dynptr_is_null(SLOT)).toBe(view.kind === 'null');
+
+          // FILE: first move to an offset that matters for the file (its page and EOF edges).
+          if (g.fstart !== null && view.kind === 'file') {
+            const start = resolveFileOff(g.fstart, g.file.size);
+            const r = O.adjust(view, start, view.size);
+            expect(s.bpf_dynptr_adjust(SLOT, start, view.size)).toBe(r.ret);
+            view = r.view;
+          }
+          // Earlier adjusts compose.
+          for (const p of g.pre) {
+            const [start, end] = resolvePair(p, view.kind === 'null' ? 0n : view.size);
+            const r = O.adjust(view, start, end);
+            expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(r.ret);
+            view = r.view;
+          }
+
+          const size = view.kind === 'null' ? 0n : view.size;
+          const cacheM = cacheOf(setup);
+          switch (g.op) {
+            case 'read': {
+              const len = resolveU64(g.a, size);
+              const off = resolveU64(g.b, size, len);
+              const b = O.readBounds(view, len, off, BigInt(g.flags));
+              if (b !== 0) {
+                const dst = sentinelBuf(0n, g.sentinel);
+                expect(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags)).toBe(b);
+                expect(allEqual(dst, g.sentinel)).toBe(true);
+              } else if (view.kind === 'local') {
+                const dst = sentinelBuf(len, g.sentinel);
+                expect(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags)).toBe(0);
+                const from = Number(view.offset + off);
+                expect(dst.subarray(0, Number(len))).toEqual(orig.subarray(from, from + Number(len)));
+              } else if (view.kind === 'file') {
+                if (g.nullBuf === 0) {
+                  expect(s.bpf_dynptr_read(null, len, SLOT, off, g.flags)).toBe(O.EINVAL); // "FILE: dst NULL → -EINVAL"
+                  break;
+                }
+                if (len > MAX_IO_LEN) break; // no program can pass such a buffer
+                const dst = sentinelBuf(len, g.sentinel);
+                const want = O.fileRead(cacheM, view.offset + off, len, g.sleepable);
+                expect(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags)).toBe(want.ret);
+                if (want.ret === 0) expect(dst.subarray(0, Number(len))).toEqual(O.expectedBytes(f.at, view.offset + off, Number(len)));
+              }
+              break;
+            }
+            case 'write': {
+              const len = resolveU64(g.a, size);
+              const off = resolveU64(g.b, size, len);
+              const w = O.writeBounds(view, off, len);
+              const src = localBuf(w === 0 ? len : 8n, 99);
+              expect(s.bpf_dynptr_write(SLOT, off, src, len, 0)).toBe(w);
+              if (w === 0 && view.kind === 'local') {
+                const from = Number(view.offset + off);
+                expect(buf.subarray(from, from + Number(len))).toEqual(src.subarray(0, Number(len)));
+                // Nothing outside the written range changed.
+                expect(buf.subarray(0, from)).toEqual(orig.subarray(0, from));
+                expect(buf.subarray(from + Number(len))).toEqual(orig.subarray(from + Number(len)));
+              } else {
+                expect(buf).toEqual(orig);
+              }
+              break;
+            }
+            case 'slice': {
+              const len = resolveU64(g.a, size);
+              const off = resolveU64(g.b, size, len);
+              const ok = O.sliceBounds(view, off, len);
+              if (!ok) {
+                expect(s.bpf_dynptr_slice(SLOT, off, sentinelBuf(0n, g.sentinel), len)).toBeNull();
+              } else if (view.kind === 'local') {
+                const r = s.bpf_dynptr_slice(SLOT, off, null, len) as Uint8Array | null;
+                expect(r).not.toBeNull();
+                expect(r!.buffer).toBe(buf.buffer);
+                expect(r!.byteOffset - buf.byteOffset).toBe(Number(view.offset + off));
+                expect(r!.length).toBe(Number(len));
+              } else if (view.kind === 'file') {
+                if (g.nullBuf === 0) {
+                  expect(s.bpf_dynptr_slice(SLOT, off, null, len)).toBeNull();
+                  break;
+                }
+                if (len > MAX_IO_LEN) break;
+                const want = O.fileRead(cacheM, view.offset + off, len, g.sleepable);
+                const buffer = sentinelBuf(len, g.sentinel, 0);
+                const r = s.bpf_dynptr_slice(SLOT, off, buffer, len);
+                if (want.ret === 0) {
+                  expect(r).toBe(buffer);
+                  expect(buffer).toEqual(O.expectedBytes(f.at, view.offset + off, Number(len)));
+                } else {
+                  expect(r).toBeNull();
+                }
+              }
+              break;
+            }
+            case 'adjust': {
+              const start = resolveU64(g.b, size);
+              const end = resolveU64(g.a, size);
+              const r = O.adjust(view, start, end);
+              expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(r.ret);
+              if (r.view.kind !== 'null') expect(s.bpf_dynptr_size(SLOT)).toBe(BigInt.asUintN(64, r.view.size));
+              if (r.view.kind === 'file') expect(fileBounds(s.world, SLOT)).toEqual({ offset: r.view.offset, size: r.view.size });
+              if (r.view.kind === 'local') expect(localOffset(s, SLOT, buf)).toBe(Number(r.view.offset));
+              break;
+            }
+          }
+        },
+      ),
+    );
+  });
+
+  test('P2 every op of a generated sequence returns what the oracle predicts', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fileSpec, fileSpec, cacheState(6), cacheState(6), opSequence(2, 6)),
+        ([f0, f1, c0, c1, ops]) => {
+          const setups: FileSetup[] = [{ spec: f0, cached: c0 }, { spec: f1, cached: c1 }];
+          const built = buildWorld(setups);
+          const r = runOps(built.world, built, setups, ops);
+          const bad = r.steps.filter((st) => st.got !== st.want);
+          expect(bad).toEqual([]);
+        },
+      ),
+    );
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe('P3 adjust algebra', () => {
+  const kind = fc.constantFrom('local' as const, 'file' as const);
+
+  test('P3 two successive adjusts equal one adjust with composed bounds', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ kind, size: localSize, file: fileSpec, p1: pairArg, p2: pairArg }),
+        ({ kind: k, size: localSz, file, p1, p2 }) => {
+          const built = buildWorld([{ spec: file }]);
+          const f = built.files[0]!;
+          const s = sessionOn(built.world, true);
+          const buf = localBuf(localSz);
+          const make = (slot: string): O.View => {
+            if (k === 'local') {
+              expect(s.bpf_dynptr_from_mem(buf, localSz, 0, slot)).toBe(0);
+              return O.fromMem(localSz, 0n).view;
+            }
+            expect(s.bpf_dynptr_from_file(f.id, 0, slot)).toBe(0);
+            return O.fromFile(0n).view;
+          };
+          const bounds = (slot: string): unknown => (k === 'local' ? { offset: localOffset(s, slot, buf), size: s.bpf_dynptr_size(slot) } : fileBounds(s.world, slot));
+          const v0 = make('x');
+          make('y');
+          const size0 = v0.kind === 'null' ? 0n : v0.size;
+          const [s1, e1] = resolvePair(p1, size0);
+          const r1 = s.bpf_dynptr_adjust('x', s1, e1);
+          expect(r1).toBe(O.adjust(v0, s1, e1).ret);
+          if (r1 !== 0) return;
+          const afterFirst = bounds('x');
+          const [s2, e2] = resolvePair(p2, e1 - s1);
+          const r2 = s.bpf_dynptr_adjust('x', s2, e2);
+          if (r2 !== 0) {
+            // A failed adjust changes nothing.
+            expect(bounds('x')).toEqual(afterFirst);
+            return;
+          }
+          expect(s.bpf_dynptr_adjust('y', s1 + s2, s1 + e2)).toBe(0);
+          expect(bounds('y')).toEqual(bounds('x'));
+          expect(s.bpf_dynptr_size('x')).toBe(e2 - s2);
+        },
+      ),
+    );
+  });
+
+  test('P3 a LOCAL clone keeps its own bounds after the original is adjusted', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ size: localSize, pre: fc.option(pairArg), p: pairArg, q: pairArg }),
+        ({ size, pre, p, q }) => {
+          const s = sessionOn(buildWorld([]).world, false);
+          const buf = localBuf(size);
+          expect(s.bpf_dynptr_from_mem(buf, size, 0, 'd')).toBe(0);
+          let v = O.fromMem(size, 0n).view;
+          if (pre !== null) {
+            const [a, b] = resolvePair(pre, size);
+            const r = O.adjust(v, a, b);
+            expect(s.bpf_dynptr_adjust('d', a, b)).toBe(r.ret);
+            v = r.view;
+          }
+          const bounds = (slot: string) => ({ offset: localOffset(s, slot, buf), size: s.bpf_dynptr_size(slot) });
+          expect(s.bpf_dynptr_clone('d', 'c')).toBe(0);
+          const cloneBefore = bounds('c');
+          expect(cloneBefore).toEqual(bounds('d'));
+          const vs = v.kind === 'null' ? 0n : v.size;
+          const [a, b] = resolvePair(p, vs);
+          const r = O.adjust(v, a, b);
+          expect(s.bpf_dynptr_adjust('d', a, b)).toBe(r.ret);
+          expect(bounds('c')).toEqual(cloneBefore);
+          // And the other way round: adjusting the clone leaves the original alone.
+          const origAfter = bounds('d');
+          const [c1, c2] = resolvePair(q, vs);
+          s.bpf_dynptr_adjust('c', c1, c2);
+          expect(bounds('d')).toEqual(origAfter);
+        },
+      ),
+    );
+  });
+
+  test('P3 a FILE clone shares its bounds with the original (shared state)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          file: fileSpec, pre: fc.option(pairArg),
+          adjusts: fc.array(fc.record({ via: fc.constantFrom('d' as const, 'c' as const), p: pairArg }), { minLength: 1, maxLength: 4 }),
+          len: fc.bigInt(0n, 16n), discardVia: fc.constantFrom('d' as const, 'c' as const),
+        }),
+        ({ file, pre, adjusts, len, discardVia }) => {
+          const built = buildWorld([{ spec: file }]);
+          const f = built.files[0]!;
+          const s = sessionOn(built.world, true);
+          const baseline = refSnapshot(s.world);
+          expect(s.bpf_dynptr_from_file(f.id, 0, 'd')).toBe(0);
+          let v = O.fromFile(0n).view;
+          if (pre !== null) {
+            const [a, b] = resolvePair(pre, U64_MAX);
+            const r = O.adjust(v, a, b);
+            expect(s.bpf_dynptr_adjust('d', a, b)).toBe(r.ret);
+            v = r.view;
+          }
+          expect(s.bpf_dynptr_clone('d', 'c')).toBe(0);
+          for (const { via, p } of adjusts) {
+            const vs = v.kind === 'null' ? 0n : v.size;
+            const [a, b] = resolvePair(p, vs);
+            const r = O.adjust(v, a, b);
+            expect(s.bpf_dynptr_adjust(via, a, b)).toBe(r.ret);
+            v = r.view;
+            if (v.kind !== 'file') throw new Error('unreachable');
+            const want = { offset: v.offset, size: v.size };
+            expect(fileBounds(s.world, 'd')).toEqual(want);
+            expect(fileBounds(s.world, 'c')).toEqual(want);
+          }
+          // Reads through either see the same bytes.
+          const vs = v.kind === 'null' ? 0n : v.size;
+          const n = len <= vs ? len : vs;
+          const d1 = sentinelBuf(n, 0x5a);
+          const d2 = sentinelBuf(n, 0x5a);
+          expect(s.bpf_dynptr_read(d1, n, 'd', 0, 0)).toBe(s.bpf_dynptr_read(d2, n, 'c', 0, 0));
+          expect(d1).toEqual(d2);
+          // "discarding one invalidates all": the shared state is released once.
+          expect(s.bpf_dynptr_file_discard(discardVia)).toBe(0);
+          expect(refSnapshot(s.world)).toEqual(baseline);
+        },
+      ),
+    );
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe('P4 sleepable vs -EFAULT', () => {
+  const NP = 6;
+  /** Reads relative to a base page, with evictions between them. */
+  const action = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('read' as const), rel: fc.bigInt(0n, BigInt(NP) * PAGE - 1n), len: smallLen }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('evict' as const), page: fc.integer({ min: 0, max: NP - 1 }) }) },
+  );
+  const arb = fc.record({
+    file: fileSpec, base: fileOffArg, viaAdjust: fc.boolean(), cached: cacheState(NP), faults: ioFaults(NP),
+    actions: fc.array(action, { minLength: 1, maxLength: 5 }),
+  });
+
+  type Gen = typeof arb extends fc.Arbitrary<infer T> ? T : never;
+  function run(sleepable: boolean, g: Gen): void {
+    const basePage = O.pageOf(resolveFileOff(g.base, g.file.size));
+    const baseOff = O.pageStartOf(basePage);
+    const setup: FileSetup = {
+      spec: g.file,
+      cached: g.cached.map((r) => basePage + r),
+      faults: sleepable ? g.faults.map(([r, n]) => [basePage + r, n] as const) : [],
+    };
+    const built = buildWorld([setup]);
+    const f = built.files[0]!;
+    const s = sessionOn(built.world, sleepable);
+    const cacheM = cacheOf(setup);
+    const reader: O.ReaderModel = { folio: null };
+    expect(s.bpf_dynptr_from_file(f.id, 0, SLOT)).toBe(0);
+    let dynOff = 0n;
+    if (g.viaAdjust) {
+      expect(s.bpf_dynptr_adjust(SLOT, baseOff, U64_MAX)).toBe(0);
+      dynOff = baseOff;
+    }
+    for (const a of g.actions) {
+      if (a.kind === 'evict') {
+        s.evict(f.path, O.pageStartOf(basePage + a.page), PAGE);
+        const held = new Set<number>(reader.folio === null ? [] : [reader.folio]);
+        O.evict(cacheM, basePage + a.page, held);
+        continue;
+      }
+      const fileOff = baseOff + a.rel;
+      const before = pageStates(s.world, f.path);
+      const want = O.fileRead(cacheM, fileOff, a.len, sleepable, reader);
+      const ret = s.bpf_dynptr_read(new Uint8Array(Number(a.len)), a.len, SLOT, fileOff - dynOff, 0);
+      expect(ret).toBe(want.ret);
+      const after = pageStates(s.world, f.path);
+      if (!sleepable) {
+        // -EFAULT iff a touched page is not uptodate; and no page state changes either way.
+        expect(ret === O.EFAULT).toBe(want.touched.some((p) => before.get(p) !== 'uptodate'));
+        expect(sameStates(before, after)).toBe(true);
+      } else {
+        const upto = want.failPage === null ? want.touched : want.touched.filter((p) => p < want.failPage!);
+        for (const p of upto) expect(after.get(p)).toBe('uptodate');
+        if (want.failPage !== null) expect(after.get(want.failPage)).not.toBe('uptodate');
+        expect(refSnapshot(s.world).ioInFlight).toBe(0);
+      }
+      expect(refsNonNegative(s.world)).toBe(true);
+    }
+  }
+
+  test('P4 a non-sleepable read fails with -EFAULT iff a page is not uptodate, and changes no page state', () => {
+    fc.assert(fc.property(arb, (g) => run(false, g)));
+  });
+
+  test('P4 a sleepable in-bounds read succeeds unless an I/O error was injected, and leaves the pages uptodate', () => {
+    fc.assert(fc.property(arb, (g) => run(true, g)));
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe('P5 failed reads leave dst as SEMANTICS says', () => {
+  test('P5 a failed read does not clear dst: bytes from the failing page on keep the sentinel', () => {
+    const NP = 5;
+    fc.assert(
+      fc.property(
+        fc.record({
+          file: fileSpec, sleepable: fc.boolean(), base: fileOffArg, cached: cacheState(NP), faults: ioFaults(NP),
+          // Mostly unrestricted (reader failures), sometimes narrowed (bounds failures).
+          narrow: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.bigInt(0n, 3n * PAGE) }),
+          off: smallOff, len: fc.oneof(smallLen, fc.bigInt(PAGE + 1n, 3n * PAGE)), sentinel: fc.integer({ min: 0, max: 255 }),
+        }),
+        (g) => {
+          const basePage = O.pageOf(resolveFileOff(g.base, g.file.size));
+          const baseOff = O.pageStartOf(basePage);
+          const setup: FileSetup = {
+            spec: g.file,
+            cached: g.cached.map((r) => basePage + r),
+            faults: g.faults.map(([r, n]) => [basePage + r, n] as const),
+          };
+          const built = buildWorld([setup]);
+          const f = built.files[0]!;
+          const s = sessionOn(built.world, g.sleepable);
+          expect(s.bpf_dynptr_from_file(f.id, 0, SLOT)).toBe(0);
+          const end = g.narrow === null ? U64_MAX : baseOff + g.narrow;
+          expect(s.bpf_dynptr_adjust(SLOT, baseOff, end)).toBe(0);
+          const view = O.adjust(O.fromFile(0n).view, baseOff, end).view;
+          const len = g.len;
+          const dst = sentinelBuf(len, g.sentinel);
+          const ret = s.bpf_dynptr_read(dst, len, SLOT, g.off, 0);
+          const bounds = O.readBounds(view, len, g.off, 0n);
+          if (bounds !== 0) {
+            expect(ret).toBe(bounds);
+            expect(allEqual(dst, g.sentinel)).toBe(true);
+            return;
+          }
+          const fileOff = baseOff + g.off;
+          const want = O.fileRead(cacheOf(setup), fileOff, len, g.sleepable);
+          expect(ret).toBe(want.ret);
+          const n = Number(len);
+          expect(allEqual(dst.subarray(n), g.sentinel)).toBe(true);
+          const exp = O.expectedBytes(f.at, fileOff, n);
+          if (ret === 0) {
+            expect(dst.subarray(0, n)).toEqual(exp);
+            return;
+          }
+          const from = Math.min(n, O.untouchedFrom(fileOff, want.failPage!));
+          expect(allEqual(dst.subarray(from, n), g.sentinel)).toBe(true);
+          // Each earlier page's piece is either copied whole or left alone.
+          for (const p of want.touched) {
+            if (p >= want.failPage!) break;
+            const a = Math.max(0, Number(O.pageStartOf(p) - fileOff));
+            const b = Math.min(from, Number(O.pageStartOf(p + 1) - fileOff));
+            const piece = dst.subarray(a, b);
+            const copied = piece.every((x, i) => x === exp[a + i]);
+            expect(copied || allEqual(piece, g.sentinel)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe('P6 reference counts', () => {
+  test('P6 after any op sequence and discards of live file dynptrs, refSnapshot equals the baseline', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fileSpec, fileSpec, cacheState(6), cacheState(6), opSequence(2, 6)),
+        ([f0, f1, c0, c1, ops]) => {
+          const setups: FileSetup[] = [{ spec: f0, cached: c0 }, { spec: f1, cached: c1 }];
+          const built = buildWorld(setups);
+          const baseline = refSnapshot(built.world);
+          expect(baseline.folioRefs).toBe(0);
+          expect(baseline.liveFileStates).toBe(0);
+          expect(baseline.ioInFlight).toBe(0);
+          const r = runOps(built.world, built, setups, ops, (w, i) => {
+            // "keeps at most one folio referenced": never more folio references than live readers.
+            const mid = refSnapshot(w);
+            if (mid.folioRefs > mid.liveFileStates) throw new Error(`step ${i}: ${mid.folioRefs} folio refs for ${mid.liveFileStates} readers`);
+            if (mid.ioInFlight !== 0) throw new Error(`step ${i}: ${mid.ioInFlight} reads in flight after a synchronous call`);
+          });
+          expect(r.negativeRefsAt).toBe(-1);
+          const s = sessionOn(r.world, false);
+          for (const slot of r.liveFileSlots) expect(s.bpf_dynptr_file_discard(slot)).toBe(0);
+          expect(refsNonNegative(s.world)).toBe(true);
+          expect(refSnapshot(s.world)).toEqual(baseline);
+        },
+      ),
+    );
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe('P8 determinism', () => {
+  test('P8 the same op sequence from the same world gives a byte-identical trace', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fileSpec, fileSpec, cacheState(6), cacheState(6), ioFaults(6), opSequence(2, 6)),
+        ([f0, f1, c0, c1, faults, ops]) => {
+          const setups: FileSetup[] = [{ spec: f0, cached: c0, faults }, { spec: f1, cached: c1 }];
+          const built = buildWorld(setups);
+          const a = runOps(built.world, built, setups, ops);
+          const b = runOps(built.world, built, setups, ops);
+          expect(formatTrace(b.world.trace)).toBe(formatTrace(a.world.trace));
+          expect(b.steps).toEqual(a.steps);
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,295 @@
+/**
+ * The glue between generated data and the model: building initial worlds, reading page states, and
+ * running an operation sequence while an oracle shadow (oracle.ts) predicts every result. Only this
+ * file and the tests call the model.
+ */
+import { cache, content as contents, createWorld, files, NON_SLEEPABLE, pageMap, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
+import { fillBytes, MAX_IO_LEN, PAGE, resolveU64, type FileSpec, type Op, type Slot } from './arbitraries.ts';
+import * as O from './oracle.ts';
+
+export interface BuiltFile {
+  readonly path: string;
+  readonly spec: FileSpec;
+  readonly id: number;
+  /** The test-held bytes of a `bytes` file. */
+  readonly held: Uint8Array | undefined;
+  readonly at: O.ByteAt;
+}
+
+export interface Built {
+  readonly world: World;
+  readonly files: readonly BuiltFile[];
+}
+
+export interface FileSetup {
+  readonly spec: FileSpec;
+  /** Absolute page indices to warm. */
+  readonly cached?: readonly number[];
+  /** Absolute page index → injected failures. */
+  readonly faults?: ReadonlyArray<readonly [number, number]>;
+}
+
+/** A world with the files created, opened once each, their pages warmed and errors injected. */
+export function buildWorld(setups: readonly FileSetup[]): Built {
+  const out: BuiltFile[] = [];
+  const { world } = transact(createWorld(), NON_SLEEPABLE, (k) => {
+    setups.forEach(({ spec, cached = [], faults = [] }, i) => {
+      const path = `/f${i}`;
+      let held: Uint8Array | undefined;
+      const c = spec.content.kind === 'zero' ? contents.zero()
+        : spec.content.kind === 'pattern' ? contents.pattern(spec.content.seed)
+        : contents.bytes((held = fillBytes(spec.content.seed, Number(spec.size))));
+      files.createInode(k, { path, content: c, size: spec.size, secretmem: spec.secretmem });
+      const id = files.openFile(k, path);
+      for (const p of cached) cache.populateRange(k, path, BigInt(p) * PAGE, PAGE);
+      for (const [p, n] of faults) cache.injectIoError(k, path, BigInt(p) * PAGE, n);
+      out.push({ path, spec, id, held, at: O.byteSource(spec.content, spec.size, held) });
+    });
+  });
+  return { world, files: out };
+}
+
+/** The oracle's view of a built file's cache. */
+export function cacheOf(setup: FileSetup): O.CacheModel {
+  return O.cacheModel(setup.spec.size, setup.spec.secretmem, setup.cached ?? [], setup.faults ?? []);
+}
+
+/** A session holding `world`, in the given context. */
+export function sessionOn(world: World, sleepable: boolean): Session {
+  const s = new Session();
+  s.world = world;
+  s.context = sleepable ? SLEEPABLE : NON_SLEEPABLE;
+  return s;
+}
+
+/** Page index → state (`uptodate`, `locked`, `failed`), from `pageMap` with reader references ignored. */
+export function pageStates(world: World, path: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [key, ranges] of Object.entries(pageMap(world, path))) {
+    const state = key.replace(/\+ref$/, '');
+    for (const part of ranges.split(',')) {
+      if (part === 'none') continue;
+      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+      for (let p = a; p <= (b ?? a); p += 1) out.set(p, state);
+    }
+  }
+  return out;
+}
+
+export function sameStates(a: Map<number, string>, b: Map<number, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [p, s] of a) if (b.get(p) !== s) return false;
+  return true;
+}
+
+/** Every folio reference in the world is non-negative. */
+export function refsNonNegative(world: World): boolean {
+  for (const m of world.pagecache.values()) for (const p of m.pages.values()) if (p.refs < 0) return false;
+  return true;
+}
+
+/** A FILE dynptr's 64-bit offset and size as the world holds them (for comparing two dynptrs). */
+export function fileBounds(world: World, slot: string): { offset: bigint; size: bigint } | undefined {
+  const d = world.dynptrs.get(slot);
+  if (d?.kind !== 'file') return undefined;
+  const st = world.fileStates.get(d.state);
+  return st === undefined || st.freed ? undefined : { offset: st.offset, size: st.size };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running an operation sequence with an oracle shadow
+// ---------------------------------------------------------------------------------------------
+
+/** The shadow of one FILE dynptr state (shared by clones). */
+interface ShadowState {
+  view: O.View & { kind: 'file' };
+  readonly file: number;
+  readonly sleepable: boolean;
+  readonly reader: O.ReaderModel;
+  freed: boolean;
+}
+
+type ShadowSlot =
+  | { readonly kind: 'null' }
+  | { readonly kind: 'local'; view: O.View & { kind: 'local' }; readonly buf: Uint8Array }
+  | { readonly kind: 'file'; readonly st: ShadowState };
+
+export interface StepRecord {
+  readonly op: Op;
+  /** What the model returned ('skip:<why>' when the step could not be issued: see `runOps`). */
+  readonly got: string;
+  /** What the oracle expected. */
+  readonly want: string;
+}
+
+export interface RunResult {
+  readonly world: World;
+  readonly steps: readonly StepRecord[];
+  /** The first step (index) at which a page had negative references, or -1. */
+  readonly negativeRefsAt: number;
+  /** Slots holding a live FILE dynptr at the end, one per live state. */
+  readonly liveFileSlots: readonly string[];
+}
+
+const show = (v: unknown): string => (typeof v === 'bigint' ? `${v}n` : v === null ? 'NULL' : String(v));
+
+/**
+ * Run `ops` on `world` (built from `setups`, files in `built`). Each op is checked against what the
+ * verifier would accept: an op on a slot never initialized, on a FILE dynptr discarded through a
+ * clone, or a constructor over a live FILE dynptr is skipped (the verifier rejects such programs),
+ * and so is a read whose length passes the bounds but exceeds MAX_IO_LEN (no such buffer exists).
+ * Every other op is issued and its result recorded next to the oracle's prediction.
+ */
+export function runOps(
+  world: World, built: Built, setups: readonly FileSetup[], ops: readonly Op[], onStep?: (world: World, index: number) => void,
+): RunResult {
+  const s = sessionOn(world, false);
+  const caches = setups.map(cacheOf);
+  const slots = new Map<Slot, ShadowSlot>();
+  const states: ShadowState[] = [];
+  const steps: StepRecord[] = [];
+  let negativeRefsAt = -1;
+
+  const held = (file: number): Set<number> => {
+    const h = new Set<number>();
+    for (const st of states) if (!st.freed && st.file === file && st.reader.folio !== null) h.add(st.reader.folio);
+    return h;
+  };
+  const usable = (sl: ShadowSlot | undefined): sl is ShadowSlot => sl !== undefined && !(sl.kind === 'file' && sl.st.freed);
+  /** Why a slot cannot be used (the verifier would reject the program). */
+  const why = (sl: ShadowSlot | undefined): string => (sl === undefined ? 'skip:uninit' : 'skip:freed');
+  const liveFileIn = (slot: Slot): boolean => {
+    const sl = slots.get(slot);
+    return sl?.kind === 'file' && !sl.st.freed;
+  };
+  const viewOf = (sl: ShadowSlot): O.View => (sl.kind === 'null' ? O.NULL_VIEW : sl.kind === 'local' ? sl.view : sl.st.view);
+
+  const step = (o: Op): void => {
+    const rec = (got: unknown, want: unknown): void => {
+      steps.push({ op: o, got: show(got), want: show(want) });
+    };
+    switch (o.op) {
+      case 'fromFile': {
+        if (liveFileIn(o.slot)) return rec('skip:live', 'skip:live');
+        const f = built.files[o.file];
+        if (f === undefined) throw new Error(`no file ${o.file}`);
+        s.context = o.sleepable ? SLEEPABLE : NON_SLEEPABLE;
+        const got = s.bpf_dynptr_from_file(f.id, o.flags, o.slot);
+        s.context = NON_SLEEPABLE;
+        const want = O.fromFile(BigInt(o.flags));
+        if (want.view.kind === 'file') {
+          const st: ShadowState = { view: want.view, file: o.file, sleepable: o.sleepable, reader: { folio: null }, freed: false };
+          states.push(st);
+          slots.set(o.slot, { kind: 'file', st });
+        } else slots.set(o.slot, { kind: 'null' });
+        return rec(got, want.ret);
+      }
+      case 'fromMem': {
+        if (liveFileIn(o.slot)) return rec('skip:live', 'skip:live');
+        const buf = new Uint8Array(o.size > 9000n ? 16 : Number(o.size));
+        for (let j = 0; j < buf.length; j += 1) buf[j] = (j * 7 + 3) & 0xff;
+        const got = s.bpf_dynptr_from_mem(buf, o.size, o.flags, o.slot);
+        const want = O.fromMem(o.size, BigInt(o.flags));
+        slots.set(o.slot, want.view.kind === 'local' ? { kind: 'local', view: want.view, buf } : { kind: 'null' });
+        return rec(got, want.ret);
+      }
+      case 'read': {
+        const sl = slots.get(o.slot);
+        if (!usable(sl)) return rec(why(sl), why(sl));
+        const v = viewOf(sl);
+        const size = v.kind === 'null' ? 0n : v.size;
+        const len = resolveU64(o.len, size);
+        const off = resolveU64(o.off, size, len);
+        const b = O.readBounds(v, len, off, BigInt(o.flags));
+        if (b === 0 && len > MAX_IO_LEN) return rec('skip:len', 'skip:len');
+        const dst = new Uint8Array(b === 0 ? Number(len) : 8);
+        const got = s.bpf_dynptr_read(dst, len, o.slot, off, o.flags);
+        let want = b;
+        if (b === 0 && sl.kind === 'file') {
+          const c = caches[sl.st.file];
+          if (c === undefined) throw new Error('no cache');
+          want = O.fileRead(c, sl.st.view.offset + off, len, sl.st.sleepable, sl.st.reader).ret;
+        }
+        return rec(got, want);
+      }
+      case 'adjust': {
+        const sl = slots.get(o.slot);
+        if (!usable(sl)) return rec(why(sl), why(sl));
+        const v = viewOf(sl);
+        const size = v.kind === 'null' ? 0n : v.size;
+        const start = resolveU64(o.start, size);
+        const end = resolveU64(o.end, size);
+        const got = s.bpf_dynptr_adjust(o.slot, start, end);
+        const want = O.adjust(v, start, end);
+        if (want.view.kind === 'file' && sl.kind === 'file') sl.st.view = want.view;
+        else if (want.view.kind === 'local' && sl.kind === 'local') sl.view = want.view;
+        return rec(got, want.ret);
+      }
+      case 'clone': {
+        const sl = slots.get(o.slot);
+        if (!usable(sl)) return rec(why(sl), why(sl));
+        if (liveFileIn(o.to)) return rec('skip:live', 'skip:live');
+        const got = s.bpf_dynptr_clone(o.slot, o.to);
+        // "a bitwise copy … a FILE clone **shares** the allocated state"; "p null → clone set null, -EINVAL".
+        if (sl.kind === 'local') slots.set(o.to, { kind: 'local', view: sl.view, buf: sl.buf });
+        else slots.set(o.to, sl);
+        return rec(got, sl.kind === 'null' ? O.EINVAL : 0);
+      }
+      case 'size': {
+        const sl = slots.get(o.slot);
+        if (!usable(sl)) return rec(why(sl), why(sl));
+        const got = s.bpf_dynptr_size(o.slot);
+        // 6.19 returns a u64 (the file-dynptr series widened bpf_dynptr_size; README "Decisions"):
+        // -EINVAL as a u64 for a null dynptr, the full 64-bit size otherwise.
+        const v = viewOf(sl);
+        const want = v.kind === 'null' ? BigInt.asUintN(64, BigInt(O.EINVAL)) : BigInt.asUintN(64, v.size);
+        return rec(got, want);
+      }
+      case 'discard': {
+        const sl = slots.get(o.slot);
+        if (!usable(sl)) return rec(why(sl), why(sl));
+        if (sl.kind === 'local') return rec('skip:local', 'skip:local');
+        const got = s.bpf_dynptr_file_discard(o.slot);
+        if (sl.kind === 'file') {
+          sl.st.freed = true;
+          sl.st.reader.folio = null;
+        }
+        slots.set(o.slot, { kind: 'null' });
+        return rec(got, 0);
+      }
+      case 'evict':
+      case 'populate':
+      case 'inject': {
+        const f = built.files[o.file];
+        const c = caches[o.file];
+        if (f === undefined || c === undefined) throw new Error(`no file ${o.file}`);
+        const at = BigInt(o.page) * PAGE;
+        if (o.op === 'evict') {
+          s.evict(f.path, at, PAGE);
+          O.evict(c, o.page, held(o.file));
+        } else if (o.op === 'populate') {
+          s.populate(f.path, at, PAGE);
+          O.populate(c, o.page);
+        } else {
+          s.injectIoError(f.path, at, 1);
+          c.faults.set(o.page, (c.faults.get(o.page) ?? 0) + 1);
+        }
+        return rec('-', '-');
+      }
+    }
+  };
+  ops.forEach((o, i) => {
+    step(o);
+    if (negativeRefsAt < 0 && !refsNonNegative(s.world)) negativeRefsAt = i;
+    onStep?.(s.world, i);
+  });
+  const liveFileSlots: string[] = [];
+  const seen = new Set<ShadowState>();
+  for (const [slot, sl] of slots) {
+    if (sl.kind === 'file' && !sl.st.freed && !seen.has(sl.st)) {
+      seen.add(sl.st);
+      liveFileSlots.push(slot);
+    }
+  }
+  return { world: s.world, steps, negativeRefsAt, liveFileSlots };
+}
