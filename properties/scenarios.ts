@@ -19,7 +19,8 @@ export interface TwScenario {
 const EXE = '/bin/app';
 const TRIGGER = '/tmp/trigger';
 
-function object(sc: TwScenario): BpfObject {
+/** The BPF object of a scenario. */
+export function objectOf(sc: TwScenario): BpfObject {
   const fn = `bpf_task_work_schedule_${sc.mode}_impl`;
   return {
     name: 'tw_props',
@@ -77,7 +78,7 @@ export function buildTaskWorkWorld(sc: TwScenario): Session {
   s.createFile({ path: EXE, content: content.pattern(5), size: 3 * 4096 });
   s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
   if (!sc.cold) s.populate(EXE);
-  s.load(object(sc));
+  s.load(objectOf(sc));
   let closed = false;
   sc.scripts.forEach((sys, i) => {
     const kept = sys.filter((x) => {

@@ -7,10 +7,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { formatTrace, listChooser, refSnapshot, seededChooser, traceEvents, type TraceEvent } from '../src/index.ts';
+import { formatTrace, listChooser, refSnapshot, seededChooser, traceEvents, type Session, type TraceEvent } from '../src/index.ts';
 import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
 import { mapPutUref } from '../src/model/maps.ts';
-import { buildTaskWorkWorld, twScenario, type TwScenario } from './scenarios.ts';
+import { buildTaskWorkWorld, objectOf, twScenario, type TwScenario } from './scenarios.ts';
+import { context, reporting } from './report.ts';
+
+/** Run the scenario and check `body` on it; a failure shows the program as C and the trace. */
+function check(sc: TwScenario, choices: readonly number[], body: (s: Session) => void): void {
+  const s = runTw(sc, choices);
+  reporting(() => context(objectOf(sc), s.world), () => body(s));
+}
 
 function runTw(sc: TwScenario, choices: readonly number[]) {
   const s = buildTaskWorkWorld(sc);
@@ -27,11 +34,12 @@ const BUSY_STATES = new Set(['PENDING', 'SCHEDULING', 'SCHEDULED', 'RUNNING']);
 describe('P7 task_work', () => {
   test('P7 every schedule that returned 0 ends in exactly one of ran once / dropped / cancelled', () => {
     fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
-      const s = runTw(sc, choices);
-      const o = taskWorkOutcomes(traceEvents(s.world.trace));
-      expect(o.open).toBe(0);
-      expect(o.ran + o.dropped + o.cancelled).toBe(o.scheduled);
-      expect(o.cbRuns).toBe(o.ran);
+      check(sc, choices, (s) => {
+        const o = taskWorkOutcomes(traceEvents(s.world.trace));
+        expect(o.open).toBe(0);
+        expect(o.ran + o.dropped + o.cancelled).toBe(o.scheduled);
+        expect(o.cbRuns).toBe(o.ran);
+      });
     }));
   });
 
@@ -105,16 +113,17 @@ describe('P7 task_work', () => {
 
   test('P7 reference counts of contexts, programs, tasks and files are back at baseline', () => {
     fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
-      const s = runTw(sc, choices);
-      const snap = refSnapshot(s.world);
-      expect(snap.twctx).toEqual({});
-      expect(snap.irqWork).toBe(0);
-      expect(snap.taskWorks).toBe(0);
-      for (const n of Object.values(snap.progs)) expect(n).toBe(1);
-      for (const n of Object.values(snap.tasks)) expect(n).toBe(0);
-      for (const n of Object.values(snap.files)) expect(n).toBe(0);
-      expect(snap.folioRefs).toBe(0);
-      expect(snap.liveFileStates).toBe(0);
+      check(sc, choices, (s) => {
+        const snap = refSnapshot(s.world);
+        expect(snap.twctx).toEqual({});
+        expect(snap.irqWork).toBe(0);
+        expect(snap.taskWorks).toBe(0);
+        for (const n of Object.values(snap.progs)) expect(n).toBe(1);
+        for (const n of Object.values(snap.tasks)) expect(n).toBe(0);
+        for (const n of Object.values(snap.files)) expect(n).toBe(0);
+        expect(snap.folioRefs).toBe(0);
+        expect(snap.liveFileStates).toBe(0);
+      });
     }));
   });
 });

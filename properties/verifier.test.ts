@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, KernsimError, refSnapshot, renderC, UseAfterFreeError, verify } from '../src/index.ts';
 import { buildWorld, genProgram, genWorld, toObject, type Mutation } from './programs.ts';
+import { context, reporting } from './report.ts';
 
 const ALL: Mutation[] = ['none', 'drop_discard', 'drop_put', 'drop_null_check', 'use_clone_after_discard', 'put_before_discard'];
 
@@ -26,8 +27,10 @@ describe('P9 verifier soundness', () => {
       const [v] = verify(obj);
       fc.pre(v?.ok === true);
       const s = buildWorld(w, obj, false);
-      s.simulate(); // throws on a use after free or a broken invariant
-      atBaseline(s);
+      reporting(() => context(obj, s.world), () => {
+        s.simulate(); // throws on a use after free or a broken invariant
+        atBaseline(s);
+      });
     }));
   });
 
