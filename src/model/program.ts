@@ -140,3 +140,16 @@ export const goto = (to: string, cond?: Cond): Op => (cond === undefined ? { op:
 export const ret = (src: Arg): Op => ({ op: 'ret', src });
 export const when = (reg: string, cmp: Cmp, v: Arg): Cond => ({ r: reg, cmp, v });
 export const memcmp = (dst: string, a: Arg, aoff: Arg, b: Arg, boff: Arg, len: Arg): Op => ({ op: 'memcmp', dst, a, aoff, b, boff, len });
+
+/** The registers an operation reads. */
+export function registersRead(op: Op): string[] {
+  const regs = (args: readonly Arg[]): string[] => args.flatMap((a) => ('r' in a ? [a.r] : 'tw' in a ? [a.tw] : []));
+  switch (op.op) {
+    case 'call': return regs(op.args);
+    case 'mov': case 'store': case 'ret': return regs([op.src]);
+    case 'alu': return [op.dst, ...regs([op.src])];
+    case 'memcmp': return regs([op.a, op.aoff, op.b, op.boff, op.len]);
+    case 'goto': return op.if === undefined ? [] : [op.if.r, ...regs([op.if.v])];
+    case 'label': return [];
+  }
+}

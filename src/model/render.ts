@@ -5,7 +5,7 @@
  */
 import type { AnyKfunc, ArgSpec, RetType } from './kfunc.ts';
 import type { Arg, BpfObject, Cond, MapDecl, Op } from './program.ts';
-import { sectionInfo } from './program.ts';
+import { registersRead, sectionInfo } from './program.ts';
 
 const MAP_TYPES: Record<string, string> = {
   array: 'BPF_MAP_TYPE_ARRAY', hash: 'BPF_MAP_TYPE_HASH', lru_hash: 'BPF_MAP_TYPE_LRU_HASH',
@@ -151,7 +151,7 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     // R1-R3 arrive as (map, key, value); a register the body reads before writing starts from them.
     const types = registerTypes(sub.body, obj, kfuncs, new Map());
     const incoming: [string, string, string][] = [['r1', 'struct bpf_map *', 'map'], ['r2', 'void *', 'key'], ['r3', 'void *', 'value']];
-    const fromParams = incoming.filter(([r]) => !types.has(r) && sub.body.some((op) => JSON.stringify(op).includes(`"r":"${r}"`)))
+    const fromParams = incoming.filter(([r]) => !types.has(r) && sub.body.some((op) => registersRead(op).includes(r)))
       .map(([r, t, p]) => `	${t}${r} = ${p};`);
     lines.push(`${sub.isStatic ? 'static ' : ''}int ${sub.name}(struct bpf_map *map, void *key, void *value)`, '{',
       ...fromParams, ...locals(sub.body, types, new Set()), '', ...statements(sub.body), '}', '');

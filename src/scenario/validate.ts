@@ -27,6 +27,16 @@ function describe(s: Schema): string {
   return 'a valid value';
 }
 
+/** The property every option pins with a `const` (the tag of a tagged union), if there is one. */
+function discriminator(options: readonly Schema[]): string | null {
+  const first = options[0]?.properties as Record<string, Schema> | undefined;
+  if (first === undefined) return null;
+  for (const key of Object.keys(first)) {
+    if (options.every((o) => { const p = (o.properties as Record<string, Schema> | undefined)?.[key]; return p !== undefined && 'const' in p; })) return key;
+  }
+  return null;
+}
+
 export function validate(root: Schema, value: unknown): Problem[] {
   const defs = (root.$defs ?? {}) as Record<string, Schema>;
   const resolve = (s: Schema): Schema => {
@@ -47,6 +57,12 @@ export function validate(root: Schema, value: unknown): Problem[] {
         return Object.entries(props).some(([k, p]) => 'const' in p && (v as Record<string, unknown>)[k] === p.const);
       });
       if (meant >= 0) return results[meant] ?? [];
+      // A discriminating property (`sys`, `op`) whose value names no option: say which values exist.
+      const disc = discriminator(options);
+      if (disc !== null && typeof v === 'object' && v !== null && !Array.isArray(v) && disc in v) {
+        const values = options.map((o) => ((o.properties as Record<string, Schema>)[disc] as Schema).const);
+        return [{ path: `${path}/${esc(disc)}`, expected: `one of ${values.map((x) => JSON.stringify(x)).join(', ')}` }];
+      }
       const keyed = options.findIndex((o) => typeof v === 'object' && v !== null && Array.isArray(o.required) && (o.required as string[]).every((k) => k in v));
       if (keyed >= 0) return results[keyed] ?? [];
       return [{ path: path || '/', expected: options.map(describeOption).join(' or ') }];

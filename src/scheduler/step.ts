@@ -26,19 +26,26 @@ export type Action =
 
 const runnable = (t: { state: string }): boolean => t.state === 'runnable' || t.state === 'running' || t.state === 'exiting';
 
-/** The ready actions, default first: irq_work, the task that ran last, other tasks, the earliest timed events. */
+/**
+ * The ready actions, default first: irq_work; timed events already due (an interrupt at this instant
+ * is handled before a task runs); the task that ran last; other tasks; then the earliest timed events
+ * in the future (choosing one moves the clock to it).
+ */
 export function readyActions(world: World): Action[] {
   const out: Action[] = [];
   if (world.irqWork.length > 0) out.push({ kind: 'irq' });
+  const timed: (Extract<Action, { at: number }>)[] = [];
+  for (const req of world.io.values() as Iterable<IoRequest>) timed.push({ kind: 'io', ino: req.ino, pgoff: req.pgoff, at: req.completesAt });
+  for (const t of world.tasks.values()) if (t.state === 'interruptible' && t.wait?.kind === 'timer') timed.push({ kind: 'timer', pid: t.pid, at: t.wait.until });
+  const now = world.clock.now;
+  out.push(...timed.filter((a) => a.at <= now));
   const tasks = [...world.tasks.values()].filter(runnable).map((t) => t.pid).sort((a, b) => a - b);
   if (world.current !== null && tasks.includes(world.current)) out.push({ kind: 'task', pid: world.current });
   for (const pid of tasks) if (pid !== world.current) out.push({ kind: 'task', pid });
-  const timed: Action[] = [];
-  for (const req of world.io.values() as Iterable<IoRequest>) timed.push({ kind: 'io', ino: req.ino, pgoff: req.pgoff, at: req.completesAt });
-  for (const t of world.tasks.values()) if (t.state === 'interruptible' && t.wait?.kind === 'timer') timed.push({ kind: 'timer', pid: t.pid, at: t.wait.until });
-  if (timed.length > 0) {
-    const first = Math.min(...timed.map((a) => (a.kind === 'io' || a.kind === 'timer' ? a.at : Infinity)));
-    out.push(...timed.filter((a) => (a.kind === 'io' || a.kind === 'timer') && a.at === first));
+  const future = timed.filter((a) => a.at > now);
+  if (future.length > 0) {
+    const first = Math.min(...future.map((a) => a.at));
+    out.push(...future.filter((a) => a.at === first));
   }
   return out;
 }

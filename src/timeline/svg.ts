@@ -5,13 +5,13 @@
  * world; `timelineHtml` wraps it in a page. The x axis is the order of events (virtual time is
  * printed where it changes), so events at the same instant stay readable.
  */
-import { traceEvents, type TraceEvent } from '../model/trace.ts';
+import { compactRanges, traceEvents, type TraceEvent } from '../model/trace.ts';
 import type { World } from '../model/world.ts';
 
 const COL = 16;
-const LANE = 56;
+const LANE = 80;
 const LEFT = 150;
-const TOP = 40;
+const TOP = 170;
 
 type Mode = 'user' | 'kernel' | 'sleep' | 'io' | 'dead';
 const COLORS: Record<Mode, string> = { user: '#cfe3ff', kernel: '#ffd9a6', sleep: '#d9d9d9', io: '#ffb3b3', dead: 'none' };
@@ -23,14 +23,30 @@ function pidOf(ev: TraceEvent): number | null {
   return 'pid' in ev ? ev.pid : null;
 }
 
+/** Events that draw something, with runs of I/O submissions or completions folded into one column. */
+function columns(all: readonly TraceEvent[]): { ev: TraceEvent; pages: number[] }[] {
+  const out: { ev: TraceEvent; pages: number[] }[] = [];
+  for (const ev of all) {
+    if (ev.kind === 'file' || ev.kind === 'bpf_tw' || ev.kind === 'pagecache' || ev.kind === 'fault' || ev.kind === 'map' || ev.kind === 'verifier') continue;
+    const last = out[out.length - 1];
+    if ((ev.kind === 'io_submit' || ev.kind === 'io_complete') && last !== undefined && last.ev.kind === ev.kind && last.ev.t === ev.t) {
+      last.pages.push(ev.pgoff);
+      continue;
+    }
+    out.push({ ev, pages: ev.kind === 'io_submit' || ev.kind === 'io_complete' ? [ev.pgoff] : [] });
+  }
+  return out;
+}
+
 export function timelineSvg(world: World): string {
-  const events = traceEvents(world.trace);
+  const cols = columns(traceEvents(world.trace));
+  const events = cols.map((c) => c.ev);
   const pids = [...world.tasks.keys()].sort((a, b) => a - b);
   const laneOf = new Map<number | string, number>(pids.map((p, i) => [p, i]));
   laneOf.set('io', pids.length);
   laneOf.set('irq', pids.length + 1);
   const lanes = pids.length + 2;
-  const width = LEFT + Math.max(1, events.length) * COL + 220;
+  const width = LEFT + Math.max(1, events.length) * COL + 260;
   const inodes = [...world.inodes.values()].filter((i) => (world.pagecache.get(i.ino)?.pages.size ?? 0) > 0);
   const pageTop = TOP + lanes * LANE + 30;
   const height = pageTop + inodes.length * 40 + 60;
@@ -68,6 +84,7 @@ export function timelineSvg(world: World): string {
     mode.set(pid, m);
   };
   const marks: string[] = [];
+  let syscallLabels = 0;
   let lastT = -1;
   events.forEach((ev, i) => {
     if (ev.t !== lastT) {
@@ -79,7 +96,8 @@ export function timelineSvg(world: World): string {
       case 'syscall':
         if (pid !== null) setMode(pid, 'kernel', i);
         if (ev.op === 'exit' && pid !== null) {
-          marks.push(`<text class="syscall" x="${x(i)}" y="${y(laneOf.get(pid) ?? 0) + 50}" fill="#333">${esc(ev.call.split('(')[0] ?? '')} = ${esc(ev.ret ?? '')}</text>`);
+          const row = (syscallLabels += 1) % 2;
+          marks.push(`<text class="syscall" x="${x(i)}" y="${y(laneOf.get(pid) ?? 0) + 52 + row * 12}" fill="#333">${esc(ev.call.split('(')[0] ?? '')} = ${esc(ev.ret ?? '')}</text>`);
         }
         break;
       case 'task':
@@ -94,14 +112,15 @@ export function timelineSvg(world: World): string {
         const lane = m === null ? laneOf.get('irq') ?? 0 : laneOf.get(Number(m[1])) ?? 0;
         const bad = ev.ret.startsWith('-E') || ev.ret === 'NULL';
         marks.push(`<g class="kfunc"><circle cx="${x(i) + COL / 2}" cy="${y(lane) + 30}" r="4" fill="${bad ? '#d33' : '#2a7'}"/>`
-          + `<text class="ret" transform="translate(${x(i) + COL / 2 + 2},${y(lane) + 18}) rotate(-35)" fill="${bad ? '#b00' : '#063'}">${esc(ev.name)} = ${esc(ev.ret)}</text></g>`);
+          + `<text class="ret" transform="translate(${x(i) + COL / 2 + 2},${y(lane) + 18}) rotate(-40)" fill="${bad ? '#b00' : '#063'}">${esc(ev.name.replace(/^bpf_/, ''))} = ${esc(ev.ret)}</text></g>`);
         break;
       }
       case 'io_submit':
       case 'io_complete': {
         const lane = laneOf.get('io') ?? 0;
         const fill = ev.kind === 'io_submit' ? '#888' : 'ok' in ev && !ev.ok ? '#d33' : '#2a7';
-        marks.push(`<g class="${ev.kind}"><rect x="${x(i) + 4}" y="${y(lane) + 26}" width="8" height="8" fill="${fill}"/><text x="${x(i) + 2}" y="${y(lane) + 48}">${ev.pgoff}</text></g>`);
+        const pages = cols[i]?.pages ?? [ev.pgoff];
+        marks.push(`<g class="${ev.kind}"><rect x="${x(i) + 4}" y="${y(lane) + 26}" width="8" height="8" fill="${fill}"/><text x="${x(i) + 2}" y="${y(lane) + (ev.kind === 'io_submit' ? 48 : 60)}">${ev.kind === 'io_submit' ? '↑' : '↓'}${compactRanges(pages)}</text><title>${ev.kind === 'io_submit' ? 'read submitted' : 'read done'}: page(s) ${compactRanges(pages)}</title></g>`);
         break;
       }
       case 'irq_work':
