@@ -35,6 +35,10 @@ export { defaultChooser, seededChooser, listChooser, type Chooser } from './sche
 export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from './scheduler/setup.ts';
 export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
 export { settle } from './task_work/settle.ts';
+export { taskWorkOutcomes, type Outcomes } from './task_work/outcomes.ts';
+export { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioRun, type Check, type Expectations } from './scenario/run.ts';
+export { SCENARIO_SCHEMA } from './scenario/schema.ts';
+export { timelineSvg, timelineHtml } from './timeline/svg.ts';
 export { verifyObject as verifyObjectWith, verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
 export { FILE_DYNPTR_PROG_TYPES, FILE_DYNPTR_EXCLUDED } from './model/prog_types.ts';
 
