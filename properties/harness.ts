@@ -84,7 +84,7 @@ export function sameStates(a: Map<number, string>, b: Map<number, string>): bool
 
 /** Every folio reference in the world is non-negative. */
 export function refsNonNegative(world: World): boolean {
-  for (const m of world.pagecache.values()) for (const p of m.pages.values()) if (p.refs < 0) return false;
+  for (const m of world.pagecache.values()) for (const n of m.refs.values()) if (n < 0) return false;
   return true;
 }
 

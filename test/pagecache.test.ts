@@ -16,7 +16,11 @@ const P = 4096;
 
 function mappingWith(states: Record<number, 'locked' | 'uptodate' | 'failed'>, refs: Record<number, number> = {}): Mapping {
   const m = emptyMapping();
-  for (const [k, state] of Object.entries(states)) m.pages.set(Number(k), { state, refs: refs[Number(k)] ?? 0 });
+  for (const [k, state] of Object.entries(states)) {
+    m.pages.set(Number(k), state);
+    const n = refs[Number(k)] ?? 0;
+    if (n > 0) m.refs.set(Number(k), n);
+  }
   return m;
 }
 
@@ -119,9 +123,10 @@ describe('eviction on a bare mapping', () => {
 
   test('invalidateRange reports pages in ascending order whatever the insertion order', () => {
     const m = emptyMapping();
-    for (const p of [9, 3, 7, 1]) m.pages.set(p, { state: 'uptodate', refs: 0 });
-    m.pages.set(5, { state: 'locked', refs: 0 });
-    m.pages.set(2, { state: 'uptodate', refs: 2 });
+    for (const p of [9, 3, 7, 1]) m.pages.set(p, 'uptodate');
+    m.pages.set(5, 'locked');
+    m.pages.set(2, 'uptodate');
+    m.refs.set(2, 2);
     const r = invalidateRange(m, 0, 100);
     expect(r.evicted).toEqual([1, 3, 7, 9]);
     expect(r.kept).toEqual([2, 5]);

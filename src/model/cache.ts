@@ -7,6 +7,7 @@ import { dropClean, invalidateRange, pageIndex, populate } from '../pagecache/in
 import { ArgumentError } from './errors.ts';
 import { inodeByPath, mappingOf } from './files.ts';
 import { emit, type Kern } from './world.ts';
+import { ioKey } from './state.ts';
 
 interface PageRange {
   readonly first: number;
@@ -79,7 +80,8 @@ export function injectIoError(k: Kern, path: string, offset: number | bigint, ti
   if (!Number.isSafeInteger(times) || times < 1) throw new ArgumentError('times', times, 'a positive integer');
   const inode = inodeByPath(k, path);
   const pgoff = pageIndex(toByte(offset, 'offset'));
-  inode.ioFaults.set(pgoff, (inode.ioFaults.get(pgoff) ?? 0) + times);
+  const key = ioKey(inode.ino, pgoff);
+  k.s.faults.io.set(key, (k.s.faults.io.get(key) ?? 0) + times);
   emit(k, { kind: 'pagecache', t: k.s.clock.now, op: 'inject_io_error', ino: inode.ino, pages: [pgoff], kept: [] });
 }
 

@@ -8,7 +8,7 @@ import { emptyMapping, type Mapping } from '../pagecache/index.ts';
 import { contentLength, content as contents, type Content } from './content.ts';
 import { ArgumentError, UnknownHandleError, UseAfterFreeError } from './errors.ts';
 import { S64_MAX } from './ctypes.ts';
-import type { FileId, FileObj, Ino, Inode } from './state.ts';
+import { FileObj, Inode, type FileId, type Ino } from './state.ts';
 import { defer, emit, type Kern } from './world.ts';
 
 export interface NewFile {
@@ -43,17 +43,14 @@ export function createInode(k: Kern, spec: NewFile): Ino {
     throw new ArgumentError('ioLatency', ioLatency, 'a non-negative integer number of ticks');
   }
   const ino = k.s.ids.ino++;
-  const inode: Inode = {
-    ino, path: spec.path, size, content: c, secretmem: spec.secretmem ?? false, ioLatency, ioFaults: new Map(),
-  };
-  k.s.inodes.set(ino, inode);
+  k.s.inodes.set(ino, new Inode({ ino, path: spec.path, size, content: c, secretmem: spec.secretmem ?? false, ioLatency }));
   k.s.paths.set(spec.path, ino);
   k.s.pagecache.set(ino, emptyMapping());
   return ino;
 }
 
 export function inodeOf(k: Kern, ino: Ino, argument = 'ino'): Inode {
-  const inode = k.s.inodes.get(ino);
+  const inode = k.s.inodes.get(ino) as Inode | undefined;
   if (inode === undefined) throw new UnknownHandleError(argument, ino, 'inode');
   return inode;
 }
@@ -74,23 +71,29 @@ export function mappingOf(k: Kern, ino: Ino): Mapping {
 export function openFile(k: Kern, path: string): FileId {
   const inode = inodeByPath(k, path);
   const id = k.s.ids.file++;
-  k.s.files.set(id, { id, ino: inode.ino, f_count: 1, freed: false, opening: false });
+  k.s.files.set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, opening: false }));
   emit(k, { kind: 'file', t: k.s.clock.now, op: 'open', file: id, path, count: 1 });
   return id;
 }
 
 /** The live file `id`; a freed one is a detected use after free, an unknown one a misuse. */
 export function liveFile(k: Kern, id: FileId, argument = 'file'): FileObj {
-  const f = k.s.files.get(id);
+  const f = k.s.files.get(id) as FileObj | undefined;
   if (f === undefined) throw new UnknownHandleError(argument, id, 'file');
   if (f.freed || f.f_count === 0) throw new UseAfterFreeError(argument, `file#${id}${f.freed ? '' : ' (its last reference is gone)'}`);
   return f;
 }
 
+/** Mark a file as inside (or out of) its `security_file_open` hook. */
+export function setOpening(k: Kern, id: FileId, opening: boolean): void {
+  k.s.files.set(id, liveFile(k, id).with({ opening }));
+}
+
 /** `get_file`: take a reference. */
 export function getFile(k: Kern, id: FileId): void {
-  const f = liveFile(k, id);
-  f.f_count += 1;
+  const old = liveFile(k, id);
+  const f = old.with({ f_count: old.f_count + 1 });
+  k.s.files.set(id, f);
   emit(k, { kind: 'file', t: k.s.clock.now, op: 'get', file: id, path: inodeOf(k, f.ino).path, count: f.f_count });
 }
 
@@ -99,8 +102,9 @@ export function getFile(k: Kern, id: FileId): void {
  * the task's task_work (`____fput`), which the layer above queues; without a task, at once.
  */
 export function putFile(k: Kern, id: FileId): void {
-  const f = liveFile(k, id);
-  f.f_count -= 1;
+  const old = liveFile(k, id);
+  const f = old.with({ f_count: old.f_count - 1 });
+  k.s.files.set(id, f);
   const path = inodeOf(k, f.ino).path;
   emit(k, { kind: 'file', t: k.s.clock.now, op: 'put', file: id, path, count: f.f_count });
   if (f.f_count > 0) return;
@@ -110,9 +114,9 @@ export function putFile(k: Kern, id: FileId): void {
 
 /** `__fput`: the final release of a file whose count reached zero. */
 export function freeFile(k: Kern, id: FileId): void {
-  const f = k.s.files.get(id);
+  const f = k.s.files.get(id) as FileObj | undefined;
   if (f === undefined) throw new UnknownHandleError('file', id, 'file');
   if (f.freed || f.f_count !== 0) throw new UseAfterFreeError('file', `file#${id} (released twice or still referenced)`);
-  f.freed = true;
+  k.s.files.set(id, f.with({ freed: true }));
   emit(k, { kind: 'file', t: k.s.clock.now, op: 'free', file: id, path: inodeOf(k, f.ino).path, count: 0 });
 }

@@ -3,6 +3,7 @@
  * for tests and properties, and an estimate of the model state's size in bytes.
  */
 import { compactRanges } from './trace.ts';
+import { pagesOf, type Mapping } from '../pagecache/index.ts';
 import type { World } from './world.ts';
 
 /** Reference counts that must return to their baseline when a program or scenario is done. */
@@ -31,7 +32,7 @@ export function refSnapshot(world: World): RefSnapshot {
   const files: Record<number, number> = {};
   for (const [id, f] of world.files) files[id] = f.freed ? 0 : f.f_count;
   let folioRefs = 0;
-  for (const m of world.pagecache.values()) for (const p of m.pages.values()) folioRefs += p.refs;
+  for (const m of world.pagecache.values()) for (const n of m.refs.values()) folioRefs += n;
   let liveFileStates = 0;
   for (const st of world.fileStates.values()) if (!st.freed) liveFileStates += 1;
   const progs: Record<number, number> = {};
@@ -53,7 +54,7 @@ export function pageMap(world: World, path: string): Record<string, string> {
   const m = ino === undefined ? undefined : world.pagecache.get(ino);
   const by: Record<string, number[]> = {};
   if (m !== undefined) {
-    for (const [pgoff, p] of m.pages) (by[p.refs > 0 ? `${p.state}+ref` : p.state] ??= []).push(pgoff);
+    for (const [pgoff, p] of pagesOf(m as Mapping)) (by[p.refs > 0 ? `${p.state}+ref` : p.state] ??= []).push(pgoff);
   }
   const out: Record<string, string> = {};
   for (const key of Object.keys(by).sort()) out[key] = compactRanges(by[key] ?? []);

@@ -29,11 +29,10 @@ export class Sleep {
 export function submitRead(k: Kern, m: Mapping, ino: Ino, pgoff: number): boolean {
   if (!startRead(m, pgoff)) return false;
   const inode = inodeOf(k, ino);
-  const failures = inode.ioFaults.get(pgoff) ?? 0;
-  if (failures > 0) {
-    if (failures === 1) inode.ioFaults.delete(pgoff);
-    else inode.ioFaults.set(pgoff, failures - 1);
-  }
+  const key = ioKey(ino, pgoff);
+  const failures = k.s.faults.io.get(key) ?? 0;
+  if (failures === 1) k.s.faults.io.delete(key);
+  else if (failures > 1) k.s.faults.io.set(key, failures - 1);
   const now = k.s.clock.now;
   const req = { ino, pgoff, submittedAt: now, completesAt: now + inode.ioLatency, ok: failures === 0 };
   k.s.io.set(ioKey(ino, pgoff), req);

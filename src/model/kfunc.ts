@@ -172,13 +172,13 @@ function showArg(spec: ArgSpec, v: unknown): string {
 }
 
 /** A return value as the trace shows it: errnos by name, unsigned errnos with their name. */
-export function showRet(k: Kern, def: AnyKfunc, v: unknown): string {
+export function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
   switch (def.ret) {
     case 'int':
       return errnoName(v as number);
     case 'dsize': {
       const u = v as bigint;
-      return u === errnoAsUnsigned(-EINVAL, k.features.dynptrBits) ? `${showInt(u)} (-EINVAL)` : showInt(u);
+      return u === errnoAsUnsigned(-EINVAL, bits) ? `${showInt(u)} (-EINVAL)` : showInt(u);
     }
     case 'bool':
       return String(v);
@@ -198,6 +198,42 @@ export function showRet(k: Kern, def: AnyKfunc, v: unknown): string {
 }
 
 /**
+ * A kfunc call in the trace. It keeps the call's values and formats them when read: a batch makes many
+ * calls and most traces are never printed. Memory arguments are kept as their length only.
+ */
+export class KfuncEvent {
+  readonly kind = 'kfunc' as const;
+  private readonly raw: readonly unknown[];
+  private readonly value: unknown;
+  constructor(readonly t: number, private readonly def: AnyKfunc, args: readonly unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
+    this.raw = args.map(lengthOnly);
+    this.value = lengthOnly(value);
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get args(): readonly string[] {
+    return this.def.args.map((spec, i) => {
+      const a = this.raw[i];
+      return typeof a === 'object' && a !== null && 'bytes' in a ? `buf[${(a as { bytes: number }).bytes}]` : showArg(spec, a);
+    });
+  }
+
+  get ret(): string {
+    const v = this.value;
+    if (typeof v === 'object' && v !== null && 'bytes' in v) return `ptr[${(v as { bytes: number }).bytes}]`;
+    return showRet(this.bits, this.def, v);
+  }
+}
+
+/** Memory is recorded by its length: the trace must not hold (or show) program memory. */
+function lengthOnly(v: unknown): unknown {
+  return v instanceof Uint8Array ? { bytes: v.length } : v;
+}
+
+/**
  * One attempt at a call with converted arguments: the result, or a `Sleep` when the call must wait.
  * The caller continues a sleeping call by setting `k.resume` to the sleep's `resume` and calling again.
  * The trace records the call once, when it returns.
@@ -207,7 +243,7 @@ export function attempt(k: Kern, def: AnyKfunc, args: readonly unknown[]): unkno
   const r = impl(k, ...args);
   if (r instanceof Sleep) return r;
   k.resume = undefined;
-  emit(k, { kind: 'kfunc', t: k.s.clock.now, name: def.name, args: def.args.map((s, i) => showArg(s, args[i])), ret: showRet(k, def, r), ctx: k.ctx.label ?? '' });
+  emit(k, new KfuncEvent(k.s.clock.now, def, args, r, k.features.dynptrBits, k.ctx.label ?? ''));
   return r;
 }
 

@@ -14,68 +14,132 @@ export type FileId = number;
 /** A dynptr lives in a named slot (a stack slot of the BPF program: `"d"`, `"clone"`, …). */
 export type DynptrSlot = string;
 
-export interface Inode {
-  ino: Ino;
-  path: string;
+/*
+ * Inodes and open files are read by every file-dynptr call and rarely change: they too are frozen
+ * records that immer passes through without drafting; a change stores a new record.
+ */
+
+export interface InodeFields {
+  readonly ino: Ino;
+  readonly path: string;
   /** `i_size`, up to 2^63 - 1 (`loff_t`). */
-  size: bigint;
-  content: Content;
+  readonly size: bigint;
+  readonly content: Content;
   /** A secretmem-style mapping: file dynptr reads refuse it (`secretmem_mapping`). */
-  secretmem: boolean;
+  readonly secretmem: boolean;
   /** Virtual ticks one page read takes. */
-  ioLatency: number;
-  /** Injected I/O errors: page index → how many of its next reads fail. */
-  ioFaults: Map<number, number>;
+  readonly ioLatency: number;
+}
+
+export class Inode implements InodeFields {
+  readonly ino!: Ino;
+  readonly path!: string;
+  readonly size!: bigint;
+  readonly content!: Content;
+  readonly secretmem!: boolean;
+  readonly ioLatency!: number;
+  constructor(fields: InodeFields) {
+    Object.assign(this, fields);
+    Object.freeze(this);
+  }
+}
+
+export interface FileFields {
+  readonly id: FileId;
+  readonly ino: Ino;
+  readonly f_count: number;
+  readonly freed: boolean;
+  /** Inside its `security_file_open` hook (the open has not returned yet). */
+  readonly opening: boolean;
 }
 
 /** `struct file`: an open file with its reference count. A freed file stays as a tombstone. */
-export interface FileObj {
-  id: FileId;
-  ino: Ino;
-  f_count: number;
-  freed: boolean;
-  /** Inside its `security_file_open` hook (the open has not returned yet). */
-  opening: boolean;
+export class FileObj implements FileFields {
+  readonly id!: FileId;
+  readonly ino!: Ino;
+  readonly f_count!: number;
+  readonly freed!: boolean;
+  readonly opening!: boolean;
+  constructor(fields: FileFields) {
+    Object.assign(this, fields);
+    Object.freeze(this);
+  }
+
+  with(patch: Partial<FileFields>): FileObj {
+    return new FileObj({ ...this, ...patch });
+  }
 }
+
+/*
+ * Dynptrs and FILE dynptr states are records the model replaces rather than changes: class instances,
+ * frozen, which immer passes through without drafting. The kfuncs read them on every call; a draft
+ * proxy for each would cost more than the rule itself. To change one, store a new one.
+ */
 
 /** A null dynptr: `data == NULL` (bpf_dynptr_set_null). */
-export interface NullDynptr {
-  kind: 'null';
+export class NullDynptr {
+  readonly kind = 'null' as const;
+  constructor() {
+    Object.freeze(this);
+  }
 }
 
+export const NULL_DYNPTR: NullDynptr = new NullDynptr();
+
 /** A LOCAL dynptr over BPF program memory (`bpf_dynptr_from_mem`): u32 offset and 24-bit size. */
-export interface LocalDynptr {
-  kind: 'local';
-  data: Uint8Array;
-  offset: number;
-  size: number;
-  rdonly: boolean;
+export class LocalDynptr {
+  readonly kind = 'local' as const;
+  constructor(readonly data: Uint8Array, readonly offset: number, readonly size: number, readonly rdonly: boolean) {
+    Object.freeze(this);
+  }
 }
 
 /**
  * A FILE dynptr: its offset and size live in a separately allocated state (`struct
  * bpf_dynptr_file_impl`), shared by clones.
  */
-export interface FileDynptr {
-  kind: 'file';
-  state: number;
+export class FileDynptr {
+  readonly kind = 'file' as const;
+  constructor(readonly state: number) {
+    Object.freeze(this);
+  }
 }
 
 export type Dynptr = NullDynptr | LocalDynptr | FileDynptr;
 
-/** `struct bpf_dynptr_file_impl`: 64-bit offset and size and a file reader (`struct freader`). */
-export interface FileDynptrState {
-  id: number;
-  file: FileId;
+export interface FileDynptrFields {
+  readonly id: number;
+  readonly file: FileId;
   /** The file's inode, whose page cache the reader's folio belongs to. */
-  ino: Ino;
-  offset: bigint;
-  size: bigint;
+  readonly ino: Ino;
+  readonly offset: bigint;
+  readonly size: bigint;
   /** Built by `bpf_dynptr_from_file_sleepable` (may fault pages in) or the non-sleepable constructor. */
-  maySleep: boolean;
+  readonly maySleep: boolean;
   /** The folio the reader holds a reference on between fetches, as a page index. */
-  folio: number | null;
-  freed: boolean;
+  readonly folio: number | null;
+  readonly freed: boolean;
+}
+
+/** `struct bpf_dynptr_file_impl`: 64-bit offset and size and a file reader (`struct freader`). */
+export class FileDynptrState implements FileDynptrFields {
+  readonly id!: number;
+  readonly file!: FileId;
+  readonly ino!: Ino;
+  readonly offset!: bigint;
+  readonly size!: bigint;
+  readonly maySleep!: boolean;
+  readonly folio!: number | null;
+  readonly freed!: boolean;
+  constructor(fields: FileDynptrFields) {
+    Object.assign(this, fields);
+    Object.freeze(this);
+  }
+
+  /** A copy with some fields changed. */
+  with(patch: Partial<FileDynptrFields>): FileDynptrState {
+    return new FileDynptrState({ ...this, ...patch });
+  }
 }
 
 /** A page read in flight. Whether it fails was decided when it was submitted (injected errors). */
@@ -100,7 +164,8 @@ export interface WorldState {
   fileStates: Map<number, FileDynptrState>;
   /** Reads in flight, keyed `ino:pgoff`. */
   io: Map<string, IoRequest>;
-  faults: { alloc: number };
+  /** Injected faults: allocations that will fail, and page reads that will fail (`ino:pgoff` → count). */
+  faults: { alloc: number; io: Map<string, number> };
   trace: Trace;
   tasks: Map<Pid, Task>;
   objects: Map<ObjId, LoadedObject>;

@@ -22,27 +22,38 @@ export type TraceEvent =
   | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string }
   | { readonly kind: 'verifier'; readonly t: number; readonly program: string; readonly ok: boolean; readonly message: string };
 
-export interface TraceNode {
-  readonly ev: TraceEvent;
-  readonly prev: TraceNode | null;
+/** A batch of events appended by one transition, and the batches before it. */
+export interface TraceChunk {
+  readonly events: readonly TraceEvent[];
+  readonly prev: TraceChunk | null;
 }
 
+/**
+ * A persistent list of chunks (one per transition that emitted anything), so appending a batch is
+ * O(batch) and a world keeps its whole history without copying it. Chunks are frozen, so immer never
+ * walks them.
+ */
 export interface Trace {
-  readonly head: TraceNode | null;
+  readonly head: TraceChunk | null;
   readonly length: number;
 }
 
-export const emptyTrace: Trace = { head: null, length: 0 };
+export const emptyTrace: Trace = Object.freeze({ head: null, length: 0 });
 
-export function appendEvent(trace: Trace, ev: TraceEvent): Trace {
-  return { head: { ev, prev: trace.head }, length: trace.length + 1 };
+/** The trace with `events` appended (the array is taken over and frozen). */
+export function appendEvents(trace: Trace, events: TraceEvent[]): Trace {
+  if (events.length === 0) return trace;
+  return Object.freeze({ head: Object.freeze({ events: Object.freeze(events), prev: trace.head }), length: trace.length + events.length });
 }
 
 /** The events in order, oldest first. */
 export function traceEvents(trace: Trace): TraceEvent[] {
   const out: TraceEvent[] = new Array<TraceEvent>(trace.length);
-  let node = trace.head;
-  for (let i = trace.length - 1; node !== null; i -= 1, node = node.prev) out[i] = node.ev;
+  let end = trace.length;
+  for (let c = trace.head; c !== null; c = c.prev) {
+    end -= c.events.length;
+    for (let i = 0; i < c.events.length; i += 1) out[end + i] = c.events[i] as TraceEvent;
+  }
   return out;
 }
 

@@ -33,11 +33,11 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
 
 export const DEFAULT_VERSION: KernelVersion = '6.19';
 
+const ORDER: Readonly<Record<KernelVersion, number>> = { '6.18': 0, '6.19': 1, '7.0': 2, '7.2': 3 };
+
 /** Ordering of versions: `versionAtLeast('7.0', '6.19')` is true. */
 export function versionAtLeast(v: KernelVersion, min: KernelVersion): boolean {
-  const [a1, a2] = v.split('.').map(Number) as [number, number];
-  const [b1, b2] = min.split('.').map(Number) as [number, number];
-  return a1 !== b1 ? a1 > b1 : a2 >= b2;
+  return ORDER[v] >= ORDER[min];
 }
 
 export function isKernelVersion(v: unknown): v is KernelVersion {

@@ -5,7 +5,7 @@
  * features. If the batch throws, nothing of it is applied.
  */
 import { castDraft, enableMapSet, freeze, produce, type Draft, type Immutable } from 'immer';
-import { appendEvent, emptyTrace, type Trace, type TraceEvent } from './trace.ts';
+import { appendEvents, emptyTrace, type Trace, type TraceEvent } from './trace.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from './version.ts';
 import { ArgumentError, KernsimError } from './errors.ts';
 import type { WorldState } from './state.ts';
@@ -48,6 +48,13 @@ export interface Kern {
   resume: unknown;
   /** Requests for the layers above (see `Deferred`), in order. */
   readonly outbox: Deferred[];
+  /** The events of this transition, in order; appended to the world's trace when it ends. */
+  readonly log: TraceEvent[];
+}
+
+/** The same transition, in another calling context (a task, a program), optionally continuing a sleeping call. */
+export function withContext(k: Kern, ctx: CallContext, resume: unknown = undefined): Kern {
+  return { s: k.s, ctx, features: k.features, resume, outbox: k.outbox, log: k.log };
 }
 
 export function defer(k: Kern, d: Deferred): void {
@@ -55,7 +62,7 @@ export function defer(k: Kern, d: Deferred): void {
 }
 
 export function emit(k: Kern, ev: TraceEvent): void {
-  k.s.trace = castDraft(appendEvent(k.s.trace as Trace, ev));
+  k.log.push(ev);
 }
 
 export interface WorldOptions {
@@ -79,7 +86,7 @@ export function createWorld(opts: WorldOptions = {}): World {
     dynptrs: new Map(),
     fileStates: new Map(),
     io: new Map(),
-    faults: { alloc: 0 },
+    faults: { alloc: 0, io: new Map() },
     trace: emptyTrace,
     tasks: new Map(),
     objects: new Map(),
@@ -115,8 +122,11 @@ export function featuresOf(world: World): VersionFeatures {
 export function transact<T>(world: World, ctx: CallContext, body: (k: Kern) => T): { world: World; result: T } {
   let result: T | undefined;
   const next = produce(world as WorldState, (draft) => {
-    const k: Kern = { s: draft, ctx, features: KERNEL_VERSIONS[draft.version], resume: undefined, outbox: [] };
+    // The trace is kept out of immer: this transition's events are collected and appended once.
+    const log: TraceEvent[] = [];
+    const k: Kern = { s: draft, ctx, features: KERNEL_VERSIONS[draft.version], resume: undefined, outbox: [], log };
     result = body(k);
+    if (log.length > 0) draft.trace = castDraft(appendEvents(world.trace as Trace, log));
     if (k.outbox.length > 0) {
       throw new KernsimError(`a transition ended with ${k.outbox.length} deferred request(s) unhandled (${k.outbox[0]?.kind}): drive it from the layer that owns them`);
     }

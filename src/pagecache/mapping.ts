@@ -3,7 +3,7 @@
  * draft inside a world transition) and returns what happened as data; it knows nothing of files,
  * dynptrs or time, which live in the layers above (mm/filemap.c, mm/truncate.c are the kernel side).
  */
-import type { Mapping, Page } from './page.ts';
+import type { Mapping, Page, PageState } from './page.ts';
 
 /** A broken model invariant (never a kernel error): a count below zero, a state that cannot be. */
 export class PageCacheInvariantError extends Error {
@@ -11,11 +11,22 @@ export class PageCacheInvariantError extends Error {
 }
 
 export function findPage(m: Mapping, pgoff: number): Page | undefined {
-  return m.pages.get(pgoff);
+  const state = m.pages.get(pgoff);
+  return state === undefined ? undefined : { state, refs: m.refs.get(pgoff) ?? 0 };
+}
+
+/** Every cached page, in no particular order. */
+export function* pagesOf(m: Mapping): Generator<[number, Page]> {
+  for (const [pgoff, state] of m.pages) yield [pgoff, { state, refs: m.refs.get(pgoff) ?? 0 }];
 }
 
 export function isUptodate(m: Mapping, pgoff: number): boolean {
-  return m.pages.get(pgoff)?.state === 'uptodate';
+  return m.pages.get(pgoff) === 'uptodate';
+}
+
+/** Put a page in a state (adding it if absent); for set-up and tests. */
+export function setPage(m: Mapping, pgoff: number, state: PageState): void {
+  m.pages.set(pgoff, state);
 }
 
 /**
@@ -23,53 +34,38 @@ export function isUptodate(m: Mapping, pgoff: number): boolean {
  * `failed` page reused, and locked. Returns false when the page is already locked or uptodate.
  */
 export function startRead(m: Mapping, pgoff: number): boolean {
-  const page = m.pages.get(pgoff);
-  if (page === undefined) {
-    m.pages.set(pgoff, { state: 'locked', refs: 0 });
-    return true;
-  }
-  if (page.state !== 'failed') return false;
-  page.state = 'locked';
+  const state = m.pages.get(pgoff);
+  if (state !== undefined && state !== 'failed') return false;
+  m.pages.set(pgoff, 'locked');
   return true;
 }
 
 /** A read completed: uptodate when `ok`, else `failed` (a failed read never marks a page uptodate). */
 export function endRead(m: Mapping, pgoff: number, ok: boolean): void {
-  const page = m.pages.get(pgoff);
-  if (page === undefined || page.state !== 'locked') {
-    throw new PageCacheInvariantError(`endRead of page ${pgoff} that is not under I/O`);
-  }
-  page.state = ok ? 'uptodate' : 'failed';
+  if (m.pages.get(pgoff) !== 'locked') throw new PageCacheInvariantError(`endRead of page ${pgoff} that is not under I/O`);
+  m.pages.set(pgoff, ok ? 'uptodate' : 'failed');
 }
 
 /** Make a page uptodate at once (a warm cache set up by the scenario). A locked page is left alone. */
 export function populate(m: Mapping, pgoff: number): boolean {
-  const page = m.pages.get(pgoff);
-  if (page === undefined) {
-    m.pages.set(pgoff, { state: 'uptodate', refs: 0 });
-    return true;
-  }
-  if (page.state === 'failed') {
-    page.state = 'uptodate';
-    return true;
-  }
-  return false;
+  const state = m.pages.get(pgoff);
+  if (state === 'uptodate' || state === 'locked') return false;
+  m.pages.set(pgoff, 'uptodate');
+  return true;
 }
 
 /** `folio_get`. */
 export function folioGet(m: Mapping, pgoff: number): void {
-  const page = m.pages.get(pgoff);
-  if (page === undefined) throw new PageCacheInvariantError(`folio_get of absent page ${pgoff}`);
-  page.refs += 1;
+  if (!m.pages.has(pgoff)) throw new PageCacheInvariantError(`folio_get of absent page ${pgoff}`);
+  m.refs.set(pgoff, (m.refs.get(pgoff) ?? 0) + 1);
 }
 
 /** `folio_put`. */
 export function folioPut(m: Mapping, pgoff: number): void {
-  const page = m.pages.get(pgoff);
-  if (page === undefined || page.refs <= 0) {
-    throw new PageCacheInvariantError(`folio_put of page ${pgoff} without a reference`);
-  }
-  page.refs -= 1;
+  const refs = m.refs.get(pgoff) ?? 0;
+  if (!m.pages.has(pgoff) || refs <= 0) throw new PageCacheInvariantError(`folio_put of page ${pgoff} without a reference`);
+  if (refs === 1) m.refs.delete(pgoff);
+  else m.refs.set(pgoff, refs - 1);
 }
 
 /**
@@ -93,7 +89,7 @@ export interface EvictResult {
 export function invalidateRange(m: Mapping, first: number, last: number): EvictResult {
   const evicted: number[] = [];
   const kept: number[] = [];
-  for (const [pgoff, page] of m.pages) {
+  for (const [pgoff, page] of pagesOf(m)) {
     if (pgoff < first || pgoff > last) continue;
     if (evictable(page)) evicted.push(pgoff);
     else kept.push(pgoff);

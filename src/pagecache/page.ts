@@ -14,18 +14,26 @@ export const PAGE_SIZE_N = BigInt(PAGE_SIZE);
 
 export type PageState = 'locked' | 'uptodate' | 'failed';
 
+/** A page as readers see it: its state and the references readers hold on it. */
 export interface Page {
-  state: PageState;
-  refs: number;
+  readonly state: PageState;
+  readonly refs: number;
 }
 
-/** The page cache of one inode (`struct address_space`): sparse, keyed by page index. */
+/**
+ * The page cache of one inode (`struct address_space`): sparse, keyed by page index. States and
+ * reader references are kept in two maps of plain values: a warm read only changes `refs` (small:
+ * the pages readers hold), never the map of every cached page, so its cost does not grow with the
+ * number of pages cached.
+ */
 export interface Mapping {
-  pages: Map<number, Page>;
+  pages: Map<number, PageState>;
+  /** Pages with reader references, and how many; absent means 0. */
+  refs: Map<number, number>;
 }
 
 export function emptyMapping(): Mapping {
-  return { pages: new Map() };
+  return { pages: new Map(), refs: new Map() };
 }
 
 /** Page index of a byte offset (`offset >> PAGE_SHIFT`). Page indices of a 2^64-byte space fit in 2^52. */

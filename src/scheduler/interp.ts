@@ -8,7 +8,7 @@ import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type TwRef } from '.
 import { Sleep } from '../model/io.ts';
 import type { Arg, Op } from '../model/program.ts';
 import type { Frame, LoadedObject, RegVal, Task } from '../model/task.ts';
-import { emit, type CallContext, type Kern } from '../model/world.ts';
+import { emit, withContext, type CallContext, type Kern } from '../model/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { settle } from '../task_work/settle.ts';
 
@@ -252,7 +252,7 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
           throw new ArgumentError(`${op.fn} arguments`, op.args.length, `${def.args.length} arguments`);
         }
         const raw = def.args.map((spec, i) => toKfuncArg(frame, obj, spec, op.args[i] as Arg));
-        const kk: Kern = { s: k.s, ctx, features: k.features, resume: frame.resume ?? undefined, outbox: k.outbox };
+        const kk = withContext(k, ctx, frame.resume ?? undefined);
         const args = convertArgs(kk, def, raw);
         const r = attempt(kk, def, args);
         writeBack(obj, def, op.args, raw);

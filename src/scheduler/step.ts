@@ -10,13 +10,13 @@ import { freeFile, putFile } from '../model/files.ts';
 import { completeRead } from '../model/io.ts';
 import { ioKey, type IoRequest } from '../model/state.ts';
 import type { Activity, Pid, Task, Work } from '../model/task.ts';
-import { emit, NON_SLEEPABLE, transact, type Kern, type World } from '../model/world.ts';
+import { emit, NON_SLEEPABLE, transact, withContext, type Kern, type World } from '../model/world.ts';
 import { callbackDone, callbackStart, cancelScheduledIrq, taskWorkIrq } from '../task_work/bpf_task_work.ts';
 import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 import type { Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
-import { describeSyscall, stepSyscall } from './syscalls.ts';
+import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
 
 export type Action =
   | { readonly kind: 'irq' }
@@ -72,7 +72,7 @@ function top(task: Task): Activity | undefined {
 /** Run one work of a `task_work_run` batch. */
 function runWork(k: Kern, task: Task, w: Work): void {
   emit(k, { kind: 'task_work', t: k.s.clock.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
-  const kk: Kern = { s: k.s, ctx: { sleepable: true, task: task.pid, label: `pid ${task.pid}` }, features: k.features, resume: undefined, outbox: k.outbox };
+  const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {
     case 'note':
       if (w.fn.then !== undefined) taskWorkAdd(kk, task.pid, { kind: 'note', label: w.fn.then.label }, w.fn.then.mode);
@@ -189,7 +189,7 @@ export function stepTask(k: Kern, pid: Pid): void {
 
 /** `do_exit` in the order that matters here: PF_EXITING, exit_mm, exit_files, exit_task_work, dead. */
 function doExitStage(k: Kern, task: Task, act: Extract<Activity, { a: 'do_exit' }>): void {
-  const kk: Kern = { s: k.s, ctx: { sleepable: true, task: task.pid, label: `pid ${task.pid}` }, features: k.features, resume: undefined, outbox: k.outbox };
+  const kk = withContext(k, taskContext(task));
   const pid = task.pid;
   act.stage += 1;
   switch (act.stage) {

@@ -8,11 +8,11 @@ import { EBADF, EIO, ENOENT } from '../model/errno.ts';
 import { ArgumentError } from '../model/errors.ts';
 import { evictRange } from '../model/cache.ts';
 import { copyFileBytes } from '../model/content.ts';
-import { inodeOf, liveFile, mappingOf, openFile, putFile } from '../model/files.ts';
+import { inodeOf, liveFile, mappingOf, openFile, putFile, setOpening } from '../model/files.ts';
 import { submitRead } from '../model/io.ts';
 import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps.ts';
 import type { Activity, Syscall, Task } from '../model/task.ts';
-import { emit, type Kern } from '../model/world.ts';
+import { emit, withContext, type CallContext, type Kern } from '../model/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 
@@ -42,14 +42,15 @@ function findGlobal(k: Kern, name: string): { obj: number } | null {
   return null;
 }
 
-function taskCtx(task: Task) {
-  return { sleepable: true, task: task.pid, label: `pid ${task.pid}` } as const;
+/** A task running kernel code of its own (syscalls, task_work, exit): it may sleep. */
+export function taskContext(task: Task): CallContext {
+  return { sleepable: true, task: task.pid, label: `pid ${task.pid}` };
 }
 
 /** One stage of the syscall on top of `task`'s stack. */
 export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
   const sys = act.sys;
-  const kk: Kern = { s: k.s, ctx: taskCtx(task), features: k.features, resume: undefined, outbox: k.outbox };
+  const kk = withContext(k, taskContext(task));
   const done = (ret: bigint | number): SyscallStep => {
     settle(kk);
     return { kind: 'done', ret: BigInt(ret) };
@@ -60,7 +61,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       if (act.stage === 0) {
         if (task.fds.has(sys.fd)) throw new ArgumentError('fd', sys.fd, 'an fd name not in use (close it first)');
         const file = openFile(kk, sys.path);
-        liveFile(kk, file).opening = true;
+        setOpening(kk, file, true);
         act.scratch = file;
       }
       const file = act.scratch;
@@ -76,7 +77,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         });
         return { kind: 'pushed' };
       }
-      liveFile(kk, file).opening = false;
+      setOpening(kk, file, false);
       if (act.ret !== null && act.ret !== 0n) {
         putFile(kk, file);
         return done(act.ret);

@@ -6,6 +6,7 @@
  * printed where it changes), so events at the same instant stay readable.
  */
 import { compactRanges, traceEvents, type TraceEvent } from '../model/trace.ts';
+import type { Mapping } from '../pagecache/index.ts';
 import type { World } from '../model/world.ts';
 
 const COL = 16;
@@ -138,12 +139,13 @@ export function timelineSvg(world: World): string {
   // Page cache at the end, for the files that have pages.
   out.push(`<g data-lane="pagecache"><text x="6" y="${pageTop - 8}" font-size="12">page cache (end)</text>`);
   inodes.forEach((inode, row) => {
-    const pages = world.pagecache.get(inode.ino)?.pages;
+    const m = world.pagecache.get(inode.ino) as Mapping | undefined;
+    const pages = m?.pages;
     const yy = pageTop + row * 40;
     out.push(`<text x="6" y="${yy + 14}">${esc(inode.path)}</text>`);
     const keys = [...(pages?.keys() ?? [])].sort((a, b) => a - b).slice(0, 256);
     keys.forEach((pg, j) => {
-      const st = pages?.get(pg)?.state ?? 'absent';
+      const st = pages?.get(pg) ?? 'absent';
       out.push(`<rect class="page page-${st}" x="${LEFT + j * 10}" y="${yy}" width="9" height="18" fill="${PAGE_COLORS[st] ?? '#fff'}" stroke="#666" stroke-width="0.3"><title>page ${pg}: ${st}</title></rect>`);
     });
     if ((pages?.size ?? 0) > 256) out.push(`<text x="${LEFT + 2570}" y="${yy + 14}">… ${(pages?.size ?? 0) - 256} more</text>`);

@@ -1,5 +1,6 @@
 import { EINVAL, ERANGE } from '../errno.ts';
 import { defineKfunc } from '../kfunc.ts';
+import { LocalDynptr } from '../state.ts';
 import { dynptrAt, dynptrSize, fileStateOf } from './core.ts';
 
 /**
@@ -37,11 +38,9 @@ export const bpf_dynptr_adjust = defineKfunc({
     if (start > size || end > size) return -ERANGE;
     if (d.kind === 'file') {
       const st = fileStateOf(k, d, 'p');
-      st.offset += start;
-      st.size = end - start;
+      k.s.fileStates.set(st.id, st.with({ offset: st.offset + start, size: end - start }));
     } else {
-      d.offset += Number(start);
-      d.size = Number(end - start);
+      k.s.dynptrs.set(p, new LocalDynptr(d.data, d.offset + Number(start), Number(end - start), d.rdonly));
     }
     return 0;
   },

@@ -33,11 +33,12 @@ export const bpf_dynptr_clone = defineKfunc({
         setNull(k, slot);
         return -EINVAL;
       case 'local':
-        k.s.dynptrs.set(slot, { kind: 'local', data: d.data, offset: d.offset, size: d.size, rdonly: d.rdonly });
+        // A bitwise copy: the records are never changed in place, so the copy can be the same value.
+        k.s.dynptrs.set(slot, d);
         return 0;
       case 'file':
         fileStateOf(k, d, 'p');
-        k.s.dynptrs.set(slot, { kind: 'file', state: d.state });
+        k.s.dynptrs.set(slot, d);
         return 0;
     }
   },

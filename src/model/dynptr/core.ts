@@ -5,7 +5,7 @@
  */
 import { E2BIG } from '../errno.ts';
 import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../errors.ts';
-import type { Dynptr, DynptrSlot, FileDynptrState } from '../state.ts';
+import { NULL_DYNPTR, type Dynptr, type DynptrSlot, type FileDynptrState } from '../state.ts';
 import type { Kern } from '../world.ts';
 
 /** LOCAL, RINGBUF, SKB and XDP dynptrs keep their size in 24 bits (`DYNPTR_MAX_SIZE`). */
@@ -23,7 +23,7 @@ function checkSlotName(slot: unknown, argument: string): asserts slot is DynptrS
  */
 export function dynptrAt(k: Kern, slot: unknown, argument: string): Dynptr {
   checkSlotName(slot, argument);
-  const d = k.s.dynptrs.get(slot);
+  const d = k.s.dynptrs.get(slot) as Dynptr | undefined;
   if (d === undefined) throw new UnknownHandleError(argument, slot, 'initialized dynptr in slot');
   return d;
 }
@@ -43,12 +43,12 @@ export function uninitSlot(k: Kern, slot: unknown, argument: string): DynptrSlot
 
 /** `bpf_dynptr_set_null`. */
 export function setNull(k: Kern, slot: DynptrSlot): void {
-  k.s.dynptrs.set(slot, { kind: 'null' });
+  k.s.dynptrs.set(slot, NULL_DYNPTR);
 }
 
 /** The allocated state of a FILE dynptr; a state freed by a discard through a clone is a use after free. */
 export function fileStateOf(k: Kern, d: { state: number }, argument: string): FileDynptrState {
-  const st = k.s.fileStates.get(d.state);
+  const st = k.s.fileStates.get(d.state) as FileDynptrState | undefined;
   if (st === undefined) throw new UnknownHandleError(argument, d.state, 'file dynptr state');
   if (st.freed) throw new UseAfterFreeError(argument, `file dynptr state #${d.state} (discarded through a clone)`);
   return st;

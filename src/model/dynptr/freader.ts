@@ -13,7 +13,7 @@
  * - A range that crosses pages is copied piecewise into the destination, so a failure on a later page
  *   leaves the earlier bytes written. A zero-length fetch still looks up the page at its offset.
  */
-import { folioGet, folioPut, findPage, PAGE_SIZE_N, pageIndex, pageStart } from '../../pagecache/index.ts';
+import { folioGet, folioPut, findPage, isUptodate, PAGE_SIZE_N, pageIndex, pageStart } from '../../pagecache/index.ts';
 import { copyFileBytes } from '../content.ts';
 import { EFAULT, EINVAL, EIO } from '../errno.ts';
 import { inodeOf, liveFile, mappingOf } from '../files.ts';
@@ -32,13 +32,19 @@ function isFetchResume(x: unknown): x is FetchResume {
   return typeof x === 'object' && x !== null && 'waitingOn' in x && 'copied' in x;
 }
 
-/** `freader_get_folio`: make `st.folio` the page `pgoff`, or fail, or sleep. */
-function getFolio(k: Kern, st: FileDynptrState, inode: Inode, pgoff: number, copied: bigint): number | Sleep {
-  if (st.folio === pgoff) return 0;
+/** The reader's one piece of changing state within a fetch: the folio it holds. */
+interface Cursor {
+  folio: number | null;
+  readonly maySleep: boolean;
+}
+
+/** `freader_get_folio`: make `r.folio` the page `pgoff`, or fail, or sleep. */
+function getFolio(k: Kern, r: Cursor, inode: Inode, pgoff: number, copied: bigint): number | Sleep {
+  if (r.folio === pgoff) return 0;
   const m = mappingOf(k, inode.ino);
-  if (st.folio !== null) {
-    folioPut(m, st.folio);
-    st.folio = null;
+  if (r.folio !== null) {
+    folioPut(m, r.folio);
+    r.folio = null;
   }
   if (inode.secretmem) return -EFAULT;
 
@@ -48,20 +54,19 @@ function getFolio(k: Kern, st: FileDynptrState, inode: Inode, pgoff: number, cop
     k.resume = undefined;
     const page = findPage(m, pgoff);
     if (page?.state === 'uptodate') {
-      st.folio = pgoff;
+      r.folio = pgoff;
       return 0;
     }
     folioPut(m, pgoff);
     if (resume.submitted) return -EIO;
   }
 
-  const page = findPage(m, pgoff);
-  if (page?.state === 'uptodate') {
+  if (isUptodate(m, pgoff)) {
     folioGet(m, pgoff);
-    st.folio = pgoff;
+    r.folio = pgoff;
     return 0;
   }
-  if (!st.maySleep) return -EFAULT;
+  if (!r.maySleep) return -EFAULT;
   if (pageStart(pgoff) >= inode.size) return -EIO;
   const submitted = submitRead(k, m, inode.ino, pgoff);
   folioGet(m, pgoff);
@@ -81,26 +86,30 @@ export function fileFetch(
   // -EINVAL for every read, cached or not (cause not yet found in the source; kept as an observed rule).
   if (file.opening && st.maySleep) return -EINVAL;
   const inode = inodeOf(k, file.ino);
-  const resume = k.resume;
-  let copied = isFetchResume(resume) ? resume.copied : 0n;
-  let first = true;
-  while (first || copied < len) {
-    first = false;
-    const pos = fileOff + copied;
-    const pgoff = pageIndex(pos);
-    const got = getFolio(k, st, inode, pgoff, copied);
-    if (got !== 0) return got;
-    const pageEnd = pageStart(pgoff) + PAGE_SIZE_N;
-    const n = len - copied < pageEnd - pos ? len - copied : pageEnd - pos;
-    copyFileBytes(inode.content, inode.size, pos, dst, Number(copied), Number(n));
-    copied += n;
+  const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
+  try {
+    const resume = k.resume;
+    let copied = isFetchResume(resume) ? resume.copied : 0n;
+    let first = true;
+    while (first || copied < len) {
+      first = false;
+      const pos = fileOff + copied;
+      const pgoff = pageIndex(pos);
+      const got = getFolio(k, r, inode, pgoff, copied);
+      if (got !== 0) return got;
+      const pageEnd = pageStart(pgoff) + PAGE_SIZE_N;
+      const n = len - copied < pageEnd - pos ? len - copied : pageEnd - pos;
+      copyFileBytes(inode.content, inode.size, pos, dst, Number(copied), Number(n));
+      copied += n;
+    }
+    return 0;
+  } finally {
+    if (r.folio !== st.folio) k.s.fileStates.set(st.id, st.with({ folio: r.folio }));
   }
-  return 0;
 }
 
-/** `freader_cleanup`: drop the folio the reader holds. */
+/** `freader_cleanup`: drop the folio the reader holds (the caller stores the state without it). */
 export function releaseReader(k: Kern, st: FileDynptrState): void {
   if (st.folio === null) return;
   folioPut(mappingOf(k, st.ino), st.folio);
-  st.folio = null;
 }

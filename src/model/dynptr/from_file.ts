@@ -3,6 +3,7 @@ import { EINVAL, ENOMEM } from '../errno.ts';
 import { allocate } from '../cache.ts';
 import { liveFile } from '../files.ts';
 import { defineKfunc } from '../kfunc.ts';
+import { FileDynptr, FileDynptrState } from '../state.ts';
 import { setNull, uninitSlot } from './core.ts';
 import { FILE_DYNPTR_TYPES } from '../prog_types.ts';
 
@@ -47,10 +48,10 @@ export const bpf_dynptr_from_file = defineKfunc({
       return -ENOMEM;
     }
     const id = k.s.ids.fstate++;
-    k.s.fileStates.set(id, {
+    k.s.fileStates.set(id, new FileDynptrState({
       id, file, ino: f.ino, offset: 0n, size: U64_MAX, maySleep: k.ctx.sleepable, folio: null, freed: false,
-    });
-    k.s.dynptrs.set(slot, { kind: 'file', state: id });
+    }));
+    k.s.dynptrs.set(slot, new FileDynptr(id));
     return 0;
   },
 });

@@ -1,5 +1,6 @@
 import { E2BIG, EINVAL } from '../errno.ts';
 import { defineKfunc } from '../kfunc.ts';
+import { LocalDynptr } from '../state.ts';
 import { DYNPTR_MAX_SIZE, requireCapacity, setNull, uninitSlot } from './core.ts';
 
 /** `bpf_dynptr_from_mem` (kernel/bpf/helpers.c): a LOCAL dynptr over program memory. */
@@ -34,7 +35,7 @@ export const bpf_dynptr_from_mem = defineKfunc({
       return -EINVAL;
     }
     requireCapacity(data, size, 'data');
-    k.s.dynptrs.set(slot, { kind: 'local', data, offset: 0, size: Number(size), rdonly: false });
+    k.s.dynptrs.set(slot, new LocalDynptr(data, 0, Number(size), false));
     return 0;
   },
 });

@@ -1,0 +1,28 @@
+/** Per-kfunc cost in one transition, to find where the time goes (see bench/README.md). */
+import { cache, content, createWorld, files, kfuncsOf, SLEEPABLE, transact, type World } from '../src/index.ts';
+
+let w: World = createWorld();
+({ world: w } = transact(w, SLEEPABLE, (k) => {
+  files.createInode(k, { path: '/f', content: content.pattern(1), size: 256000 });
+  cache.populateRange(k, '/f');
+  kfuncsOf(k).bpf_dynptr_from_file(files.openFile(k, '/f'), 0, 'd');
+}));
+const dst = new Uint8Array(8);
+const N = 100000;
+const cases: [string, (kf: ReturnType<typeof kfuncsOf>, i: number) => unknown][] = [
+  ['is_null', (kf) => kf.bpf_dynptr_is_null('d')],
+  ['size', (kf) => kf.bpf_dynptr_size('d')],
+  ['adjust', (kf) => kf.bpf_dynptr_adjust('d', 0, 1_000_000)],
+  ['read 8', (kf, i) => kf.bpf_dynptr_read(dst, 8, 'd', 8 * (i % 400), 0)],
+];
+for (const [name, f] of cases) {
+  for (let rep = 0; rep < 2; rep += 1) {
+    const t0 = process.hrtime.bigint();
+    transact(w, SLEEPABLE, (k) => {
+      const kf = kfuncsOf(k);
+      for (let i = 0; i < N; i += 1) f(kf, i);
+    });
+    const ns = Number(process.hrtime.bigint() - t0);
+    if (rep === 1) console.log(`${name.padEnd(8)} ${(ns / N).toFixed(0)} ns/call`);
+  }
+}
