@@ -6,10 +6,8 @@ import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { setAutoFreeze } from 'immer';
 import { Bench } from 'tinybench';
-import {
-  content, createWorld, files, cache, kfuncsOf, refSnapshot, run, seededChooser, Session, SLEEPABLE, stateBytes, transact, verify,
-  type World,
-} from '../src/index.ts';
+import { content, kfuncsOf, refSnapshot, run, seededChooser, Session, SLEEPABLE, stateBytes, transact, verify } from '../src/index.ts';
+import { fileWorld, warmWorld } from './world.ts';
 import { buildWorld, genProgram, genWorld, toObject } from '../properties/programs.ts';
 import { exeBytes, fileReaderObject } from '../examples/file_reader.ts';
 
@@ -23,26 +21,15 @@ async function opsPerSecond(name: string, fn: () => void): Promise<number> {
   return r?.throughput?.mean ?? 0;
 }
 
-/** A warm world with a 256000-byte file and a sleepable FILE dynptr `d` over it. */
-function warmWorld(): World {
-  let w = createWorld();
-  ({ world: w } = transact(w, SLEEPABLE, (k) => {
-    files.createInode(k, { path: '/f', content: content.bytes(exeBytes('bench')) });
-    cache.populateRange(k, '/f');
-    kfuncsOf(k).bpf_dynptr_from_file(files.openFile(k, '/f'), 0, 'd');
-  }));
-  return w;
-}
-
 const results: Record<string, unknown> = {};
 const rows: [string, string, string, string][] = [];
 const row = (what: string, value: string, baseline: string, ratio: string): void => { rows.push([what, value, baseline, ratio]); };
 
 // 1. Read throughput: a 256000-byte read from a warm cache against Uint8Array.set of the same bytes.
 {
-  const w = warmWorld();
-  const dst = new Uint8Array(256000);
   const src = exeBytes('bench');
+  const w = fileWorld(content.bytes(src), src.length);
+  const dst = new Uint8Array(256000);
   const model = await opsPerSecond('read 256000', () => { transact(w, SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(dst, 256000, 'd', 0, 0)); });
   const limit = await opsPerSecond('Uint8Array.set 256000', () => { dst.set(src); });
   results.readThroughput = { modelOpsPerSec: model, modelMBps: (model * 256000) / 1e6, limitOpsPerSec: limit, limitMBps: (limit * 256000) / 1e6, ratio: model / limit, goal: 0.5 };
@@ -121,12 +108,7 @@ const row = (what: string, value: string, baseline: string, ratio: string): void
   const scale: Record<string, unknown>[] = [];
   const dst = new Uint8Array(8);
   for (const [label, size, cached] of [['4 KiB', 4096n, 1], ['1 GiB', 1n << 30n, 1], ['1 TiB', 1n << 40n, 1], ['1 page', 1n << 30n, 1], ['1,000 pages', 1n << 30n, 1000], ['100,000 pages', 1n << 30n, 100_000]] as const) {
-    let w = createWorld();
-    ({ world: w } = transact(w, SLEEPABLE, (k) => {
-      files.createInode(k, { path: '/f', content: content.pattern(1), size });
-      cache.populateRange(k, '/f', 0, cached * 4096);
-      kfuncsOf(k).bpf_dynptr_from_file(files.openFile(k, '/f'), 0, 'd');
-    }));
+    const w = fileWorld(content.pattern(1), size, cached * 4096);
     const perSec = await opsPerSecond(label, () => { transact(w, SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(dst, 8, 'd', 0, 0)); });
     scale.push({ label, fileBytes: String(size), cachedPages: cached, stateBytes: stateBytes(w), usPerRead: 1e6 / perSec });
     row(`scale: ${label}${cached > 1 ? ' cached' : ` file`}`, `${(stateBytes(w) / 1024).toFixed(1)} KiB state`, `${(1e6 / perSec).toFixed(1)} µs/read`, '-');

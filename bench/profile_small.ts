@@ -1,12 +1,9 @@
 /** A profiling target: many small kfunc calls in one transition (node --cpu-prof, see bench/README.md). */
-import { cache, content, createWorld, files, kfuncsOf, SLEEPABLE, transact, type World } from '../src/index.ts';
+import { kfuncsOf, SLEEPABLE, transact } from '../src/index.ts';
+import { warmWorld } from './world.ts';
 
-let w: World = createWorld();
-({ world: w } = transact(w, SLEEPABLE, (k) => {
-  files.createInode(k, { path: '/f', content: content.pattern(1), size: 256000 });
-  cache.populateRange(k, '/f');
-  kfuncsOf(k).bpf_dynptr_from_file(files.openFile(k, '/f'), 0, 'd');
-}));
+const w = warmWorld();
+
 const dst = new Uint8Array(8);
 const N = Number(process.argv[2] ?? 20000);
 const t0 = process.hrtime.bigint();

@@ -7,7 +7,7 @@ import { content, program as P, Session, type BpfObject, type Op } from '../src/
 
 const { r, imm, NULL, dynptr, buf, call, label, goto, ret, when } = P;
 
-export type Mutation = 'none' | 'drop_discard' | 'drop_put' | 'drop_null_check' | 'use_clone_after_discard' | 'put_before_discard';
+export type Mutation = 'none' | 'drop_discard' | 'drop_put' | 'drop_null_check' | 'use_clone_after_discard' | 'put_before_discard' | 'sleepable_call';
 
 export type Action =
   | { readonly kind: 'read'; readonly len: number; readonly off: bigint; readonly viaClone: boolean }
@@ -45,6 +45,8 @@ export const genProgram = (mutations: readonly Mutation[]): fc.Arbitrary<GenProg
 export function toObject(g: GenProgram): BpfObject {
   const m = g.mutation;
   const body: Op[] = [
+    // A sleepable-only kfunc: fine in lsm.s/, refused in lsm/ (KF_SLEEPABLE).
+    ...(m === 'sleepable_call' ? [call('bpf_copy_from_user_str', [buf('buf'), imm(8), imm(0x1000), imm(0)], 'r0')] : []),
     call('bpf_get_current_task_btf', [], 'r6'),
     call('bpf_get_task_exe_file', [r('r6')], 'r7'),
     ...(m === 'drop_null_check' ? [] : [goto('out', when('r7', '==', NULL))]),

@@ -10,7 +10,7 @@ import { ArgumentError, KernsimError, refSnapshot, renderC, UseAfterFreeError, v
 import { buildWorld, genProgram, genWorld, toObject, type Mutation } from './programs.ts';
 import { context, reporting } from './report.ts';
 
-const ALL: Mutation[] = ['none', 'drop_discard', 'drop_put', 'drop_null_check', 'use_clone_after_discard', 'put_before_discard'];
+const ALL: Mutation[] = ['none', 'drop_discard', 'drop_put', 'drop_null_check', 'use_clone_after_discard', 'put_before_discard', 'sleepable_call'];
 
 function atBaseline(s: ReturnType<typeof buildWorld>): void {
   const snap = refSnapshot(s.world);
@@ -55,11 +55,14 @@ describe('P9 verifier soundness', () => {
     ['use_clone_after_discard', /^Expected an initialized dynptr as arg #2$/, (g) => {
       expect(() => buildWorld({ exeSize: 8192, cached: [0], kthread: false }, toObject({ ...g, flags: 0 }), true).simulate()).toThrow(UseAfterFreeError);
     }],
+    ['sleepable_call', /^program must be sleepable to call sleepable kfunc bpf_copy_from_user_str$/, (g) => {
+      expect(() => buildWorld({ exeSize: 8192, cached: [0], kthread: false }, toObject(g), true).simulate()).toThrow(/non-sleepable context/);
+    }],
   ];
 
   for (const [mutation, message, misbehaves] of witnesses) {
     test(`P9 ${mutation}: rejected (${message.source}) and, run anyway, it misbehaves`, () => {
-      fc.assert(fc.property(genProgram([mutation]), (g) => {
+      fc.assert(fc.property(genProgram([mutation]).map((g) => (mutation === 'sleepable_call' ? { ...g, section: 'lsm/file_open' as const } : g)), (g) => {
         const [v] = verify(toObject(g));
         expect(v?.ok).toBe(false);
         expect(v?.message ?? '').toMatch(message);

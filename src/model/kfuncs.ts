@@ -13,7 +13,7 @@ import { bpf_dynptr_read } from './dynptr/read.ts';
 import { bpf_dynptr_data, bpf_dynptr_slice, bpf_dynptr_slice_rdwr } from './dynptr/slice.ts';
 import { bpf_dynptr_write } from './dynptr/write.ts';
 import { bpf_get_task_exe_file, bpf_put_file } from './fs_kfuncs.ts';
-import { bpf_get_current_pid_tgid, bpf_get_current_task_btf, bpf_map_delete_elem, bpf_map_lookup_elem, bpf_map_update_elem } from './helpers.ts';
+import { bpf_copy_from_user_str, bpf_get_current_pid_tgid, bpf_get_current_task_btf, bpf_map_delete_elem, bpf_map_lookup_elem, bpf_map_update_elem } from './helpers.ts';
 import { invoke, type AnyKfunc, type ArgSpec, type ArgsIn, type KfuncDef, type RetOf, type RetType } from './kfunc.ts';
 import type { Kern } from './world.ts';
 
@@ -38,6 +38,7 @@ export const MODEL_KFUNCS = {
   bpf_map_lookup_elem,
   bpf_map_update_elem,
   bpf_map_delete_elem,
+  bpf_copy_from_user_str,
 } as const;
 
 /** A table of kfunc definitions by name. */

@@ -74,7 +74,8 @@ export type Op =
   | { readonly op: 'call'; readonly fn: string; readonly args: readonly Arg[]; readonly dst?: string }
   | { readonly op: 'mov'; readonly dst: string; readonly src: Arg }
   | { readonly op: 'alu'; readonly fn: AluFn; readonly dst: string; readonly src: Arg }
-  | { readonly op: 'store'; readonly global: string; readonly src: Arg }
+  /** `global = src`, or with `index` `global[index] = src` into a `u64s` array global. */
+  | { readonly op: 'store'; readonly global: string; readonly src: Arg; readonly index?: number }
   | { readonly op: 'memcmp'; readonly dst: string; readonly a: Arg; readonly aoff: Arg; readonly b: Arg; readonly boff: Arg; readonly len: Arg }
   | { readonly op: 'label'; readonly name: string }
   | { readonly op: 'goto'; readonly to: string; readonly if?: Cond }
@@ -108,7 +109,9 @@ export interface MapDecl {
 
 export type GlobalDecl =
   | { readonly name: string; readonly kind: 'int'; readonly init?: number | bigint }
-  | { readonly name: string; readonly kind: 'bytes'; readonly size: number };
+  | { readonly name: string; readonly kind: 'bytes'; readonly size: number }
+  /** `__u64 name[size]`: an array of `size` u64 (memory too: a `buf` operand may name it). */
+  | { readonly name: string; readonly kind: 'u64s'; readonly size: number };
 
 /** One BPF object file: what `bpf_object__open` sees. */
 export interface BpfObject {
@@ -135,6 +138,8 @@ export const call = (fn: string, args: readonly Arg[], dst?: string): Op => (dst
 export const mov = (dst: string, src: Arg): Op => ({ op: 'mov', dst, src });
 export const alu = (fn: AluFn, dst: string, src: Arg): Op => ({ op: 'alu', fn, dst, src });
 export const store = (global: string, src: Arg): Op => ({ op: 'store', global, src });
+/** `global[index] = src` into a `u64s` global. */
+export const storeAt = (global: string, index: number, src: Arg): Op => ({ op: 'store', global, src, index });
 export const label = (name: string): Op => ({ op: 'label', name });
 export const goto = (to: string, cond?: Cond): Op => (cond === undefined ? { op: 'goto', to } : { op: 'goto', to, if: cond });
 export const ret = (src: Arg): Op => ({ op: 'ret', src });

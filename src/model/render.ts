@@ -83,7 +83,7 @@ function statements(body: readonly Op[]): string[] {
       case 'label': out.push(`${op.name}:`); break;
       case 'mov': out.push(`\t${op.dst} = ${arg(op.src)};`); break;
       case 'alu': out.push(`\t${op.dst} ${ALU[op.fn] ?? '?='} ${arg(op.src)};`); break;
-      case 'store': out.push(`\t${op.global} = ${arg(op.src)};`); break;
+      case 'store': out.push(`\t${op.global}${op.index === undefined ? '' : `[${op.index}]`} = ${arg(op.src)};`); break;
       case 'memcmp': out.push(`\t${op.dst} = memcmp_bytes(${arg(op.a)} + ${arg(op.aoff)}, ${arg(op.b)} + ${arg(op.boff)}, ${arg(op.len)});`); break;
       case 'goto': out.push(op.if === undefined ? `\tgoto ${op.to};` : `\tif (${cond(op.if)})\n\t\tgoto ${op.to};`); break;
       case 'ret': out.push(`\treturn ${arg(op.src)};`); break;
@@ -127,7 +127,9 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     lines.push('};', '', 'struct {', `\t__uint(type, ${MAP_TYPES[m.type] ?? m.type});`, `\t__uint(max_entries, ${m.maxEntries});`,
       '\t__type(key, int);', `\t__type(value, struct ${valueStruct(m)});`, `} ${m.name} SEC(".maps");`, '');
   }
-  for (const g of obj.globals) lines.push(g.kind === 'int' ? `int ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};` : `char ${g.name}[${g.size}];`);
+  for (const g of obj.globals) {
+    lines.push(g.kind === 'int' ? `int ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};` : g.kind === 'u64s' ? `__u64 ${g.name}[${g.size}];` : `char ${g.name}[${g.size}];`);
+  }
   if (obj.globals.length > 0) lines.push('');
   const bodies = [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)];
   const used = new Set<string>();

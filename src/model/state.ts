@@ -19,6 +19,17 @@ export type DynptrSlot = string;
  * records that immer passes through without drafting; a change stores a new record.
  */
 
+/**
+ * Make a record class cheap for immer to pass over. immer decides whether a value is a plain object
+ * (to be drafted) by looking at its prototype's own `constructor`, and for a class it then compares
+ * the constructor's source text — on every read through a draft. Without an own `constructor` on
+ * the prototype the answer is an immediate "no". (`instanceof` is unaffected.)
+ */
+function record<T extends abstract new (...args: never[]) => unknown>(cls: T): T {
+  delete (cls.prototype as { constructor?: unknown }).constructor;
+  return cls;
+}
+
 export interface InodeFields {
   readonly ino: Ino;
   readonly path: string;
@@ -183,3 +194,10 @@ export interface WorldState {
 }
 
 export const ioKey = (ino: Ino, pgoff: number): string => `${ino}:${pgoff}`;
+
+record(Inode);
+record(FileObj);
+record(NullDynptr);
+record(LocalDynptr);
+record(FileDynptr);
+record(FileDynptrState);

@@ -47,6 +47,8 @@ export type Syscall =
   | { readonly sys: 'map_delete'; readonly map: string; readonly key: number }
   | { readonly sys: 'map_close'; readonly map: string }
   | { readonly sys: 'task_work_add'; readonly label: string; readonly mode: TwaMode; readonly then?: { readonly label: string; readonly mode: TwaMode } }
+  /** User space writes a NUL-terminated string into its own memory at `addr` (a stack string). */
+  | { readonly sys: 'user_write'; readonly addr: number | string; readonly text: string }
   /** `bpf(BPF_PROG_TEST_RUN)` of a loaded program (a `syscall` program runs in the caller, sleepable). */
   | { readonly sys: 'prog_test_run'; readonly prog: string }
   | { readonly sys: 'exit' };
@@ -98,6 +100,8 @@ export interface Task {
   /** `task->mm`; it holds a reference on its exe file. NULL for kernel threads and after `exit_mm`. */
   mm: { exe_file: FileId } | null;
   fds: Map<string, FileId>;
+  /** The user memory the scenario wrote (`user_write`): regions of bytes by start address. */
+  userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
   flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
   /** References on the task_struct held by others (`bpf_task_acquire`); baseline 0. */

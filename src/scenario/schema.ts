@@ -56,6 +56,7 @@ const syscall = {
     { type: 'object', required: ['sys', 'map'], additionalProperties: false, properties: { sys: { const: 'map_close' }, map: name } },
     { type: 'object', required: ['sys', 'label', 'mode'], additionalProperties: false, properties: { sys: { const: 'task_work_add' }, label: name, mode: twaMode, then: { type: 'object', required: ['label', 'mode'], additionalProperties: false, properties: { label: name, mode: twaMode } } } },
     { type: 'object', required: ['sys', 'prog'], additionalProperties: false, properties: { sys: { const: 'prog_test_run' }, prog: name } },
+    { type: 'object', required: ['sys', 'addr', 'text'], additionalProperties: false, properties: { sys: { const: 'user_write' }, addr: bigInt, text: { type: 'string' } } },
     { type: 'object', required: ['sys'], additionalProperties: false, properties: { sys: { const: 'exit' } } },
   ],
 } as const;

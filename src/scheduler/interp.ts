@@ -218,6 +218,16 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
         break;
       case 'store': {
         const old = globalOf(obj, op.global);
+        if (op.index !== undefined) {
+          // `global[index] = src` into a u64 array: little-endian, copied on write like other program memory.
+          if (typeof old === 'bigint' || !Number.isInteger(op.index) || op.index < 0 || op.index * 8 + 8 > old.length) {
+            throw new ArgumentError('index', op.index, `an index inside the u64 array global ${op.global}`);
+          }
+          const next = old.slice();
+          new DataView(next.buffer).setBigUint64(op.index * 8, BigInt.asUintN(64, scalar(valueOf(frame, obj, op.src), 'src')), true);
+          obj.globals.set(op.global, next);
+          break;
+        }
         if (typeof old !== 'bigint') throw new ArgumentError('global', op.global, 'an integer global');
         obj.globals.set(op.global, scalar(valueOf(frame, obj, op.src), 'src'));
         break;

@@ -36,7 +36,7 @@ export function loadObject(k: Kern, def: BpfObject, opts: LoadOptions = {}): { r
     maps.set(decl.name, id);
   }
   const globals = new Map<string, bigint | Uint8Array>();
-  for (const g of def.globals) globals.set(g.name, g.kind === 'int' ? BigInt(g.init ?? 0) : new Uint8Array(g.size));
+  for (const g of def.globals) globals.set(g.name, g.kind === 'int' ? BigInt(g.init ?? 0) : new Uint8Array(g.kind === 'u64s' ? g.size * 8 : g.size));
   const id = k.s.ids.obj++;
   const progs = new Map<string, number>();
   k.s.objects.set(id, castDraft({ id, def, globals, maps, progs }));
@@ -79,7 +79,7 @@ export function spawnTask(k: Kern, spec: NewTask): Pid {
     mm = { exe_file: openFile(k, spec.exe) };
   }
   k.s.tasks.set(pid, castDraft({
-    pid, tgid: pid, comm: spec.comm, mm, fds: new Map(), state: 'runnable',
+    pid, tgid: pid, comm: spec.comm, mm, fds: new Map(), userMem: [], state: 'runnable',
     flags: { notifySignal: false, notifyResume: false, pfExiting: false }, usage: 0, reaped: false,
     works: { queue: [], exited: false }, script: spec.script, pc: 0, stack: [], wait: null, results: [],
   }));

@@ -32,6 +32,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'map_close': return `close(${sys.map} fd)`;
     case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
     case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog})`;
+    case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
     case 'exit': return 'exit()';
   }
 }
@@ -188,6 +189,13 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'task_work_add': {
       const fn = sys.then === undefined ? { kind: 'note' as const, label: sys.label } : { kind: 'note' as const, label: sys.label, then: sys.then };
       return done(taskWorkAdd(kk, task.pid, fn, sys.mode).ret);
+    }
+    case 'user_write': {
+      const addr = BigInt(sys.addr);
+      const bytes = new Uint8Array([...new TextEncoder().encode(sys.text), 0]);
+      const end = addr + BigInt(bytes.length);
+      task.userMem = [...task.userMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end), { addr, bytes }];
+      return done(0);
     }
     case 'prog_test_run': {
       // Stage 0 pushes the program's frame; stage 1 returns what the program returned (in `ret`).

@@ -191,7 +191,7 @@ class Walker {
     if ('null' in a) return { t: 'null' };
     if ('global' in a) {
       const g = this.obj.globals.find((x) => x.name === a.global);
-      return g?.kind === 'bytes' ? { t: 'mem', maybeNull: false } : { t: 'scalar' };
+      return g?.kind === 'bytes' || g?.kind === 'u64s' ? { t: 'mem', maybeNull: false } : { t: 'scalar' };
     }
     if ('buf' in a) return { t: 'mem', maybeNull: false };
     if ('map' in a) return { t: 'map', map: a.map };
@@ -234,6 +234,7 @@ class Walker {
     if (def === undefined) throw new Reject(m.unknownFunc(op.fn), pc);
     if (!availableIn(def, this.opts.features.version)) throw new Reject(m.missingKfunc(op.fn), pc);
     if (def.progTypes !== undefined && !def.progTypes.includes(frame.type)) throw new Reject(m.notAllowed(op.fn), pc);
+    if (def.flags.includes('KF_SLEEPABLE') && !frame.sleepable) throw new Reject(m.sleepableOnly(op.fn), pc);
     if (op.args.length !== def.args.length) throw new Reject(`${op.fn}: expected ${def.args.length} arguments (model wording)`, pc);
     let s = s0;
     let twMap: string | null = null;
