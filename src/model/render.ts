@@ -76,7 +76,16 @@ function registerTypes(body: readonly Op[], obj: BpfObject, kfuncs: Readonly<Rec
   return types;
 }
 
-function statements(body: readonly Op[]): string[] {
+/**
+ * The C of a call. A kfunc returning `bool` sets only the low byte of R0 (x86-64 ABI), and clang
+ * trusts a `bool` result to be 0 or 1, so the extern is declared `__u64` and the byte masked
+ * (found by the host conformance tier: a stored `bool` read back as 0xffffffffffffff01).
+ */
+function callExpr(text: string, ret: RetType | undefined): string {
+  return ret === 'bool' ? `(bool)(${text} & 0xff)` : text;
+}
+
+function statements(body: readonly Op[], kfuncs: Readonly<Record<string, AnyKfunc>> = {}): string[] {
   const out: string[] = [];
   for (const op of body) {
     switch (op.op) {
@@ -90,7 +99,8 @@ function statements(body: readonly Op[]): string[] {
       case 'call': {
         // Map helpers take a pointer to the key: a constant becomes a compound literal.
         const keyed = op.fn.startsWith('bpf_map_') ? 1 : -1;
-        const c = `${op.fn}(${op.args.map((a, i) => (i === keyed ? ('imm' in a ? `&(int){${literal(a.imm)}}` : `&${arg(a)}`) : arg(a))).join(', ')})`;
+        const c = callExpr(`${op.fn}(${op.args.map((a, i) => (i === keyed ? ('imm' in a ? `&(int){${literal(a.imm)}}` : `&${arg(a)}`) : arg(a))).join(', ')})`,
+          kfuncs[op.fn]?.kind === 'kfunc' && op.dst !== undefined ? kfuncs[op.fn]?.ret : undefined);
         out.push(op.dst === undefined ? `\t${c};` : `\t${op.dst} = ${c};`);
         break;
       }
@@ -141,7 +151,7 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
   const externs = [...used].sort().map((n) => kfuncs[n]).filter((d): d is AnyKfunc => d !== undefined && d.kind === 'kfunc');
   for (const d of externs) {
     const params = d.args.map((a) => `${C_ARG[a.type]}${C_ARG[a.type].endsWith('*') ? '' : ' '}${a.name}`).join(', ');
-    const ret = C_RET[d.ret];
+    const ret = d.ret === 'bool' ? '__u64' : C_RET[d.ret];
     lines.push(`extern ${ret}${ret.endsWith('*') ? '' : ' '}${d.name}(${params || 'void'}) __ksym;`);
   }
   if (externs.length > 0) lines.push('');
@@ -156,14 +166,14 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     const fromParams = incoming.filter(([r]) => !types.has(r) && sub.body.some((op) => registersRead(op).includes(r)))
       .map(([r, t, p]) => `	${t}${r} = ${p};`);
     lines.push(`${sub.isStatic ? 'static ' : ''}int ${sub.name}(struct bpf_map *map, void *key, void *value)`, '{',
-      ...fromParams, ...locals(sub.body, types, new Set()), '', ...statements(sub.body), '}', '');
+      ...fromParams, ...locals(sub.body, types, new Set()), '', ...statements(sub.body, kfuncs), '}', '');
   }
   for (const p of obj.programs) {
     const info = sectionInfo(p.section);
     const hookFile = info?.hook === 'lsm/file_open';
     const types = registerTypes(p.body, obj, kfuncs, new Map());
     const sig = hookFile ? `int BPF_PROG(${p.name}, struct file *file)` : `int ${p.name}(void *ctx)`;
-    lines.push(`SEC("${p.section}")`, sig, '{', ...locals(p.body, types, new Set()), '', ...statements(p.body), '}', '');
+    lines.push(`SEC("${p.section}")`, sig, '{', ...locals(p.body, types, new Set()), '', ...statements(p.body, kfuncs), '}', '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -18,6 +18,7 @@ export function messages(f: VersionFeatures) {
     unreleased: (id: number, insn: number) => `Unreleased reference id=${id} alloc_insn=${insn}`,
     leakingChild: (id: number, insn: number) => `Leaking reference id=${id} alloc_insn=${insn}: a dynptr made from this file is still live. Release it first (model wording)`,
     notAllowed: (fn: string) => `calling kernel function ${fn} is not allowed`,
+    noPacketWrite: () => 'the prog does not allow writes to packet data',
     sleepableOnly: (fn: string) => `program must be sleepable to call sleepable kfunc ${fn}`,
     notStatic: () => 'callback function not static',
     overwriteReferenced: () => 'cannot overwrite referenced dynptr',

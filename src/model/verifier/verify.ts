@@ -79,6 +79,9 @@ class Reject extends Error {
 
 const MAX_STATES = 100_000;
 
+/** Program types with direct packet write access (verifier.c `may_access_direct_pkt_data`, the ones the model knows). */
+const PKT_WRITE_TYPES: readonly ProgType[] = ['SCHED_CLS', 'XDP'];
+
 interface Frame {
   readonly name: string;
   readonly body: readonly Op[];
@@ -318,6 +321,9 @@ class Walker {
         }
       }
     });
+    // check_kfunc_call: a writable slice needs a program type that may write packet data
+    // (may_access_direct_pkt_data(env, NULL, BPF_WRITE)); found by the host conformance tier on 6.18.
+    if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_TYPES.includes(frame.type)) throw new Reject(m.noPacketWrite(), pc);
     // Effects on references and dynptr slots.
     if (released !== null) s = release(s, released);
     if (newSlot !== null) {

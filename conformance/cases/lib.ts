@@ -1,0 +1,145 @@
+/**
+ * Conformance cases as program values. A case is one `SEC("syscall")` program in an object of its
+ * own globals (all named after the case, so cases can share one compiled object): `<id>_rets`, a
+ * `__u64` array each call's return value is stored into (a pointer result as 1/0), `<id>_mem` (the
+ * LOCAL dynptr's memory), `<id>_out` (read destination) and `<id>_sbuf` (slice buffer). The source
+ * of a write is the rets array itself, so writes move non-zero bytes and the memory is compared too.
+ */
+import { program as P, type BpfObject, type Op } from '../../src/index.ts';
+
+export const RETS = 64;
+export const OUT = 64;
+export const SBUF = 64;
+/** Bytes of the rets array that a write may take as its source. */
+export const SRC_MAX = 64;
+
+export interface CallRecord {
+  /** Index into the rets array. */
+  readonly index: number;
+  readonly fn: string;
+  /** The call as written, for reports. */
+  readonly text: string;
+}
+
+export interface ConfCase {
+  readonly id: string;
+  /** The rule or group this case exercises (a row of docs/conformance.md). */
+  readonly rule: string;
+  readonly note: string;
+  readonly object: BpfObject;
+  readonly calls: readonly CallRecord[];
+  /** Verifier cases: the model is expected to reject the program. */
+  readonly verifier?: boolean;
+  /** Generated cases are marked so the report can count them. */
+  readonly generated?: boolean;
+}
+
+const show = (v: number | bigint): string => {
+  const b = BigInt(v);
+  return b >= 0x1_0000_0000n ? `0x${b.toString(16)}` : b.toString();
+};
+
+export type Slot = 'd' | 'e';
+
+/** Builds one case: each method adds a call and the store of its result. */
+export class CaseBuilder {
+  private readonly body: Op[] = [];
+  private readonly calls: CallRecord[] = [];
+  private n = 0;
+  constructor(readonly id: string, readonly memSize = 16) {}
+
+  private g(name: string): string {
+    return `${this.id}_${name}`;
+  }
+
+  private record(fn: string, args: readonly P.Arg[], text: string, kind: 'scalar' | 'ptr' | 'void' = 'scalar'): this {
+    const i = this.n;
+    if (i >= RETS) throw new Error(`${this.id}: more than ${RETS} calls`);
+    this.n += 1;
+    const v = `v${i}`;
+    if (kind === 'void') {
+      this.body.push(P.call(fn, args));
+      return this;
+    }
+    this.body.push(P.call(fn, args, v));
+    if (kind === 'scalar') {
+      this.body.push(P.storeAt(this.g('rets'), i, P.r(v)));
+    } else {
+      // A pointer result is stored as 1 (non-NULL) or 0 (NULL).
+      this.body.push(P.mov(`p${i}`, P.imm(0)), P.goto(`L${i}`, P.when(v, '==', P.NULL)), P.mov(`p${i}`, P.imm(1)), P.label(`L${i}`),
+        P.storeAt(this.g('rets'), i, P.r(`p${i}`)));
+    }
+    this.calls.push({ index: i, fn, text });
+    return this;
+  }
+
+  fromMem(size: number | bigint, flags: number | bigint = 0, slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_from_mem', [P.buf(this.g('mem')), P.imm(size), P.imm(flags), P.dynptr(slot)],
+      `bpf_dynptr_from_mem(mem[${this.memSize}], ${show(size)}, ${show(flags)}, &${slot})`);
+  }
+
+  read(len: number, off: number | bigint, flags: number | bigint = 0, slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_read', [P.buf(this.g('out')), P.imm(len), P.dynptr(slot), P.imm(off), P.imm(flags)],
+      `bpf_dynptr_read(out, ${len}, &${slot}, ${show(off)}, ${show(flags)})`);
+  }
+
+  write(off: number | bigint, len: number, flags: number | bigint = 0, slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_write', [P.dynptr(slot), P.imm(off), P.buf(this.g('rets')), P.imm(len), P.imm(flags)],
+      `bpf_dynptr_write(&${slot}, ${show(off)}, rets, ${len}, ${show(flags)})`);
+  }
+
+  adjust(start: number | bigint, end: number | bigint, slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_adjust', [P.dynptr(slot), P.imm(start), P.imm(end)], `bpf_dynptr_adjust(&${slot}, ${show(start)}, ${show(end)})`);
+  }
+
+  size(slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_size', [P.dynptr(slot)], `bpf_dynptr_size(&${slot})`);
+  }
+
+  isNull(slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_is_null', [P.dynptr(slot)], `bpf_dynptr_is_null(&${slot})`);
+  }
+
+  isRdonly(slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_is_rdonly', [P.dynptr(slot)], `bpf_dynptr_is_rdonly(&${slot})`);
+  }
+
+  clone(from: Slot = 'd', to: Slot = 'e'): this {
+    return this.record('bpf_dynptr_clone', [P.dynptr(from), P.dynptr(to)], `bpf_dynptr_clone(&${from}, &${to})`);
+  }
+
+  slice(off: number | bigint, sz: number, withBuf: boolean, slot: Slot = 'd', rdwr = false): this {
+    const fn = rdwr ? 'bpf_dynptr_slice_rdwr' : 'bpf_dynptr_slice';
+    return this.record(fn, [P.dynptr(slot), P.imm(off), withBuf ? P.buf(this.g('sbuf')) : P.NULL, P.imm(sz)],
+      `${fn}(&${slot}, ${show(off)}, ${withBuf ? 'sbuf' : 'NULL'}, ${sz}) != NULL`, 'ptr');
+  }
+
+  data(off: number | bigint, len: number, slot: Slot = 'd'): this {
+    return this.record('bpf_dynptr_data', [P.dynptr(slot), P.imm(off), P.imm(len)], `bpf_dynptr_data(&${slot}, ${show(off)}, ${len}) != NULL`, 'ptr');
+  }
+
+  /** A raw call (verifier cases): its result is not stored. */
+  raw(op: Op): this {
+    this.body.push(op);
+    return this;
+  }
+
+  build(rule: string, note: string, extra: Partial<Pick<ConfCase, 'verifier' | 'generated'>> = {}): ConfCase {
+    const object: BpfObject = {
+      name: this.id,
+      maps: [],
+      globals: [
+        { name: this.g('rets'), kind: 'u64s', size: RETS },
+        { name: this.g('mem'), kind: 'bytes', size: this.memSize },
+        { name: this.g('out'), kind: 'bytes', size: OUT },
+        { name: this.g('sbuf'), kind: 'bytes', size: SBUF },
+      ],
+      programs: [{ name: this.id, section: 'syscall', body: [...this.body, P.ret(P.imm(0))] }],
+      subprogs: [],
+    };
+    return { id: this.id, rule, note, object, calls: [...this.calls], ...extra };
+  }
+}
+
+export const U32_MAX = 0xffff_ffffn;
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;

@@ -1,0 +1,2 @@
+/** Known disagreements by case id, with what was done (shown in docs/conformance.md). */
+export const RESOLUTIONS: Readonly<Record<string, string>> = {};

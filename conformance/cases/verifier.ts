@@ -1,0 +1,36 @@
+/**
+ * Verifier cases: programs the model rejects. The kernel must refuse them too, with a log (verifier
+ * or libbpf) containing the model's message (6.18 spells arguments `arg #N`).
+ */
+import { program as P } from '../../src/index.ts';
+import { CaseBuilder, type ConfCase } from './lib.ts';
+
+const V = (id: string): CaseBuilder => new CaseBuilder(`v_${id}`);
+const rule = 'verifier';
+
+export const verifierCases: readonly ConfCase[] = [
+  V('read_uninit').read(1, 0).build(rule, 'bpf_dynptr_read (helper) of a dynptr never initialized', { verifier: true }),
+  V('write_uninit').write(0, 1).build(rule, 'bpf_dynptr_write (helper) of a dynptr never initialized', { verifier: true }),
+  V('data_uninit').data(0, 1).build(rule, 'bpf_dynptr_data (helper) of a dynptr never initialized', { verifier: true }),
+  V('adjust_uninit').adjust(0, 1).build(rule, 'bpf_dynptr_adjust (kfunc) of a dynptr never initialized', { verifier: true }),
+  V('size_uninit').size().build(rule, 'bpf_dynptr_size (kfunc) of a dynptr never initialized', { verifier: true }),
+  V('clone_uninit').clone('e', 'd').build(rule, 'bpf_dynptr_clone of a source never initialized', { verifier: true }),
+  V('slice_uninit').slice(0, 1, true).build(rule, 'bpf_dynptr_slice of a dynptr never initialized', { verifier: true }),
+  V('read_other_uninit').fromMem(16).read(1, 0, 0, 'e')
+    .build(rule, 'the other slot is still uninitialized after a from_mem into d', { verifier: true }),
+  V('slice_rdwr_syscall').fromMem(16).slice(0, 16, true, 'd', true)
+    .build(rule, 'bpf_dynptr_slice_rdwr needs a program type that may write packet data (not syscall)', { verifier: true }),
+  V('slice_rdwr_null_buf').fromMem(16).slice(0, 1, false, 'd', true)
+    .build(rule, 'bpf_dynptr_slice_rdwr without a buffer: refused the same way', { verifier: true }),
+  V('from_file_618')
+    .raw(P.call('bpf_get_current_task_btf', [], 'task'))
+    .raw(P.call('bpf_dynptr_from_file', [P.NULL, P.imm(0), P.dynptr('d')], 'v0'))
+    .build(rule, '6.18 has no bpf_dynptr_from_file: libbpf cannot resolve the extern', { verifier: true }),
+  V('exe_file_syscall')
+    .raw(P.call('bpf_get_current_task_btf', [], 'task'))
+    .raw(P.call('bpf_get_task_exe_file', [P.r('task')], 'f'))
+    .raw(P.goto('out', P.when('f', '==', P.NULL)))
+    .raw(P.call('bpf_put_file', [P.r('f')]))
+    .raw(P.label('out'))
+    .build(rule, 'fs kfuncs are for LSM programs only (bpf_fs_kfuncs_filter)', { verifier: true }),
+];
