@@ -39,16 +39,16 @@ export { taskWorkOutcomes, type Outcomes } from './task_work/outcomes.ts';
 export { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioRun, type Check, type Expectations } from './scenario/run.ts';
 export { SCENARIO_SCHEMA } from './scenario/schema.ts';
 export { timelineSvg, timelineHtml } from './timeline/svg.ts';
-export { verifyObject as verifyObjectWith, verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
+export { verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
 export { FILE_DYNPTR_PROG_TYPES, FILE_DYNPTR_EXCLUDED } from './model/prog_types.ts';
 
 export type KfuncName = keyof typeof ALL_KFUNCS;
 export type KfuncArgs<N extends KfuncName> = ArgsOfDef<(typeof ALL_KFUNCS)[N]>;
 export type KfuncRet<N extends KfuncName> = RetOfDef<(typeof ALL_KFUNCS)[N]>;
-export type KfuncMethods = MethodsOf<typeof ALL_KFUNCS>;
+export type { KfuncMethods } from './session.ts';
 
 /** Every kfunc bound to the transition `k` (use inside `transact`; call `settle(k)` before it ends if you used maps or files from a task). */
-export function kfuncsOf(k: Kern): KfuncMethods {
+export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
   return bindKfuncs(k, ALL_KFUNCS);
 }
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
