@@ -23,9 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { errnoName, renderC, Session, verify, type BpfObject, type KernelVersion } from '../src/index.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
+import { taskWorkCases } from './cases/task_work.ts';
 import { RESOLUTIONS } from './cases/resolutions.ts';
 import type { ConfCase } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
+import { guestTier } from './guest-tier.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -54,6 +56,8 @@ interface Prediction {
   readonly retval?: bigint;
   readonly rets?: readonly bigint[];
   readonly bytes?: Readonly<Record<string, string>>;
+  /** `int` globals (task_work counters), as the kernel's little-endian bytes. */
+  readonly ints?: Readonly<Record<string, string>>;
   readonly threw?: string;
 }
 
@@ -79,8 +83,15 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
     const retval = BigInt.asUintN(32, BigInt(task?.results[0] ?? -1));
     const rets = u64s(s.global(`${c.id}_rets`) as Uint8Array);
     const bytes: Record<string, string> = {};
+    const ints: Record<string, string> = {};
     for (const g of c.object.globals) if (g.kind === 'bytes') bytes[g.name] = hex(s.global(g.name) as Uint8Array);
-    return { ok: true, message: null, retval, rets, bytes };
+    for (const g of c.object.globals) {
+      if (g.kind !== 'int') continue;
+      const b = Buffer.alloc(4);
+      b.writeInt32LE(Number(BigInt.asIntN(32, (s.global(g.name) as bigint | undefined) ?? 0n)));
+      ints[g.name] = b.toString('hex');
+    }
+    return { ok: true, message: null, retval, rets, bytes, ints };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -123,7 +134,7 @@ async function pool<T, R>(items: readonly T[], n: number, f: (t: T) => Promise<R
 }
 
 function merge(name: string, objs: readonly BpfObject[]): BpfObject {
-  return { name, maps: [], globals: objs.flatMap((o) => o.globals), programs: objs.flatMap((o) => o.programs), subprogs: [] };
+  return { name, maps: objs.flatMap((o) => o.maps), globals: objs.flatMap((o) => o.globals), programs: objs.flatMap((o) => o.programs), subprogs: objs.flatMap((o) => o.subprogs) };
 }
 
 async function compile(name: string, obj: BpfObject): Promise<{ ok: boolean; path: string; err: string }> {
@@ -217,7 +228,7 @@ async function main(): Promise<number> {
 
   const seed = Number(process.env.KERNSIM_SEED ?? 20261127);
   const nGen = Number(process.env.KERNSIM_CONF_GENERATED ?? 400);
-  const cases: ConfCase[] = [...localCases, ...verifierCases, ...generatedCases(nGen, seed)];
+  const cases: ConfCase[] = [...localCases, ...verifierCases, ...taskWorkCases, ...generatedCases(nGen, seed)];
   say(`conformance (host): Linux ${rel} (model version ${version}); ${cases.length} cases (${nGen} generated, seed ${seed})`);
 
   const t0 = Date.now();
@@ -302,6 +313,14 @@ async function main(): Promise<number> {
       if (!retOk) {
         ok = false;
         disagree(c, 'retval', `err ${k.err} retval ${k.retval}`, String(p.retval));
+      }
+      for (const [name, mh] of Object.entries(p.ints ?? {})) {
+        const kh = k.globals.get(name) ?? '(missing)';
+        bump('task_work: callback runs (counter after the syscall)', kh === mh);
+        if (kh !== mh) {
+          ok = false;
+          disagree(c, `int ${name}`, kh, mh);
+        }
       }
       for (const [name, mh] of Object.entries(p.bytes ?? {})) {
         // clang drops a global no instruction uses: the kernel never had it, the model's is all zeros.
@@ -403,4 +422,6 @@ const RESOLVED: readonly string[] = [
     '`bpf_dynptr_from_file`; issue 8 reports LSM and fentry programs refused with EPERM on this host).',
 ];
 
-process.exitCode = await main();
+const hostCode = await main();
+const guestCode = await guestTier();
+process.exitCode = hostCode !== 0 ? hostCode : guestCode;

@@ -114,7 +114,7 @@ export function scheduleSignal(version: KernelVersion): { fn: string; extra: P.A
 }
 
 /** `on_open_validate_file_read`: the hook schedules the task_work; the callback validates. */
-export function fileReaderObject(version: KernelVersion = '6.19'): BpfObject {
+export function fileReaderObject(version: KernelVersion = '6.19', size: number = FILE_SIZE): BpfObject {
   const s = scheduleSignal(version);
   return {
     name: 'file_reader',
@@ -133,13 +133,13 @@ export function fileReaderObject(version: KernelVersion = '6.19'): BpfObject {
         ret(imm(0)),
       ],
     }],
-    subprogs: [{ name: 'task_work_callback', isStatic: true, body: validateFileRead(FILE_SIZE) }],
+    subprogs: [{ name: 'task_work_callback', isStatic: true, body: validateFileRead(size) }],
   };
 }
 
 /** The same checks made directly in a hook of `section` (`lsm/file_open`: `on_open_expect_fault`). */
-export function directReaderObject(section: 'lsm/file_open' | 'lsm.s/file_open'): BpfObject {
-  const body = validateFileRead(FILE_SIZE);
+export function directReaderObject(section: 'lsm/file_open' | 'lsm.s/file_open', size: number = FILE_SIZE): BpfObject {
+  const body = validateFileRead(size);
   return {
     name: 'file_reader_direct',
     maps: [ARRMAP],

@@ -138,6 +138,8 @@ export interface FileReadOutcome {
   readonly failPage: number | null;
   /** The pages the read looked up, in order. */
   readonly touched: readonly number[];
+  /** A sleepable read past EOF: -EIO with the first `eofAt` bytes (those before EOF) copied, the rest of dst untouched. */
+  readonly eofAt?: number;
 }
 
 /**
@@ -146,13 +148,22 @@ export interface FileReadOutcome {
  * - non-sleepable: "a page not in the page cache or not uptodate … → `-EFAULT`", "a page wholly past
  *   EOF → `-EFAULT` non-sleepable";
  * - sleepable: "waits for the page to be read"; "a page wholly past EOF → … `-EIO` sleepable"; "a
- *   failed read leaves the folio not uptodate and the sleepable reader returns the error (`-EIO`)".
+ *   failed read leaves the folio not uptodate and the sleepable reader returns the error (`-EIO`)";
+ *   "sleepable: bytes past EOF → `-EIO`, after the bytes before EOF are copied" (observed on 7.2).
  * Updates `m` (pages read in, injected errors consumed) and `reader` (the folio held afterwards:
  * the last page fetched on success, none after a failure, since the old folio is put first).
  */
 export function fileRead(m: CacheModel, fileOff: bigint, len: bigint, sleepable: boolean, reader: ReaderModel = { folio: null }): FileReadOutcome {
   const touched = pagesTouched(fileOff, len);
+  const pastEof = (p: number): FileReadOutcome => {
+    reader.folio = null;
+    return { ret: EIO, failPage: p, touched, eofAt: fileOff >= m.size ? 0 : Number(m.size - fileOff) };
+  };
+  // Observed on 7.2 (sleepable): len 0 at or past EOF → 0 with no lookup; a position ≥ 2^63 → -EINVAL.
+  if (sleepable && len === 0n && fileOff >= m.size && !m.secretmem) return { ret: 0, failPage: null, touched: [] };
+  if (sleepable && len > 0n && fileOff >= 1n << 63n && !m.secretmem) return { ret: -22, failPage: null, touched: [], eofAt: 0 };
   for (const p of touched) {
+    if (sleepable && len > 0n && (fileOff > pageStartOf(p) ? fileOff : pageStartOf(p)) >= m.size && !m.secretmem) return pastEof(p);
     if (reader.folio === p) continue; // reused while the fetch falls inside it
     reader.folio = null;
     const fail = (ret: number): FileReadOutcome => ({ ret, failPage: p, touched });
@@ -172,6 +183,7 @@ export function fileRead(m: CacheModel, fileOff: bigint, len: bigint, sleepable:
     m.uptodate.add(p);
     reader.folio = p;
   }
+  if (sleepable && len > 0n && fileOff + len > m.size) return pastEof(pageOf(m.size));
   return { ret: 0, failPage: null, touched };
 }
 

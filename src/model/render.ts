@@ -155,6 +155,16 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     lines.push(`extern ${ret}${ret.endsWith('*') ? '' : ' '}${d.name}(${params || 'void'}) __ksym;`);
   }
   if (externs.length > 0) lines.push('');
+  // libbpf's bpf_helper_defs.h before 1.5 declares these helpers' offset and length __u32, so clang
+  // truncates a u64 argument at the call site; the kernel takes u64 since 6.19 (and truncates itself
+  // on 6.18). Found by the guest conformance tier: offset 0x100000000 read byte 0 of the file.
+  const wide: Record<string, string> = {
+    bpf_dynptr_read: '((long (*)(void *, __u64, const struct bpf_dynptr *, __u64, __u64))BPF_FUNC_dynptr_read)',
+    bpf_dynptr_write: '((long (*)(const struct bpf_dynptr *, __u64, void *, __u64, __u64))BPF_FUNC_dynptr_write)',
+  };
+  const wideUsed = Object.keys(wide).filter((n) => used.has(n)).sort();
+  for (const n of wideUsed) lines.push(`#define ${n}(...) ${wide[n] ?? ''}(__VA_ARGS__)`);
+  if (wideUsed.length > 0) lines.push('');
   if (memcmpUsed) {
     lines.push('static __always_inline long memcmp_bytes(const char *a, const char *b, __u32 n)', '{',
       '\tfor (__u32 i = 0; i < n; i++)', '\t\tif (a[i] != b[i])', '\t\t\treturn a[i] < b[i] ? -1 : 1;', '\treturn 0;', '}', '');

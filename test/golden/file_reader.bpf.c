@@ -31,6 +31,8 @@ extern struct file *bpf_get_task_exe_file(struct task_struct *task) __ksym;
 extern void bpf_put_file(struct file *file) __ksym;
 extern int bpf_task_work_schedule_signal_impl(struct task_struct *task, struct bpf_task_work *tw, void *map__map, bpf_task_work_callback_t callback, void *aux__prog) __ksym;
 
+#define bpf_dynptr_read(...) ((long (*)(void *, __u64, const struct bpf_dynptr *, __u64, __u64))BPF_FUNC_dynptr_read)(__VA_ARGS__)
+
 static __always_inline long memcmp_bytes(const char *a, const char *b, __u32 n)
 {
 	for (__u32 i = 0; i < n; i++)

@@ -30,6 +30,8 @@ extern int bpf_dynptr_from_file(struct file *file, __u32 flags, struct bpf_dynpt
 extern struct file *bpf_get_task_exe_file(struct task_struct *task) __ksym;
 extern void bpf_put_file(struct file *file) __ksym;
 
+#define bpf_dynptr_read(...) ((long (*)(void *, __u64, const struct bpf_dynptr *, __u64, __u64))BPF_FUNC_dynptr_read)(__VA_ARGS__)
+
 static __always_inline long memcmp_bytes(const char *a, const char *b, __u32 n)
 {
 	for (__u32 i = 0; i < n; i++)

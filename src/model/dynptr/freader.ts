@@ -10,6 +10,11 @@
  *   has; a read that fails returns `-EIO` to the task that issued it (a task that only waited issues
  *   it again); a page wholly past EOF is `-EIO` (observed on 7.2).
  * - A sleepable reader of a file still inside its `lsm.s/file_open` hook: -EINVAL (observed, cause unknown).
+ * - Sleepable: bytes past EOF are -EIO, after the bytes before EOF are copied, even when the last
+ *   page is cached (observed on 7.2: `read(64, S-10)` → -EIO with 10 bytes copied; `read(0, S)` → 0).
+ *   The non-sleepable reader copies the cached last page's zero tail and returns 0.
+ * - Sleepable: a zero-length read at or past EOF → 0; a read starting at a position ≥ 2^63 → -EINVAL
+ *   (both observed on 7.2).
  * - A range that crosses pages is copied piecewise into the destination, so a failure on a later page
  *   leaves the earlier bytes written. A zero-length fetch still looks up the page at its offset.
  */
@@ -86,6 +91,10 @@ export function fileFetch(
   // -EINVAL for every read, cached or not (cause not yet found in the source; kept as an observed rule).
   if (file.opening && st.maySleep) return -EINVAL;
   const inode = inodeOf(k, file.ino);
+  // Observed on 7.2 (sleepable): a zero-length read at or past EOF → 0 with no page looked up; a
+  // read starting at a file position ≥ 2^63 (a negative loff_t) → -EINVAL.
+  if (!inode.secretmem && st.maySleep && len === 0n && fileOff >= inode.size) return 0;
+  if (!inode.secretmem && st.maySleep && len > 0n && fileOff >= 1n << 63n) return -EINVAL;
   const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
   try {
     const resume = k.resume;
@@ -94,11 +103,17 @@ export function fileFetch(
     while (first || copied < len) {
       first = false;
       const pos = fileOff + copied;
+      if (r.maySleep && copied < len && pos >= inode.size) {
+        if (r.folio !== null) folioPut(mappingOf(k, inode.ino), r.folio);
+        r.folio = null;
+        return -EIO;
+      }
       const pgoff = pageIndex(pos);
       const got = getFolio(k, r, inode, pgoff, copied);
       if (got !== 0) return got;
       const pageEnd = pageStart(pgoff) + PAGE_SIZE_N;
-      const n = len - copied < pageEnd - pos ? len - copied : pageEnd - pos;
+      const upTo = r.maySleep && inode.size < pageEnd ? inode.size : pageEnd;
+      const n = len - copied < upTo - pos ? len - copied : upTo - pos;
       copyFileBytes(inode.content, inode.size, pos, dst, Number(copied), Number(n));
       copied += n;
     }

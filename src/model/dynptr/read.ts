@@ -27,6 +27,8 @@ export const bpf_dynptr_read = defineKfunc({
     'FILE: secretmem mapping → -EFAULT',
     'FILE, non-sleepable reader: a page of the range not uptodate → -EFAULT (also for len 0: the page at the offset is looked up)',
     'FILE, sleepable reader: waits for each page\'s read; a failed read → -EIO; a page wholly past EOF → -EIO',
+    'FILE, sleepable reader: bytes past EOF → -EIO, after the bytes before EOF are copied (observed on 7.2, also in a cached last page)',
+    'FILE, sleepable reader: len 0 at or past EOF → 0; a file position ≥ 2^63 → -EINVAL (observed on 7.2)',
   ],
   effects: [
     'dst receives the bytes; FILE bytes past EOF inside the last page read as zero',

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernsim conformance guest driver (guest tier): a static libbpf program run inside the qemu guest.
+ * It runs from the ext4 disk (/mnt/ext4/driver), so its own executable file, read by the programs
+ * through bpf_get_task_exe_file(current), has a real page cache. Data is appended to the ELF (past
+ * every PT_LOAD segment, so never mapped), and posix_fadvise(DONTNEED) makes those pages cold.
+ *
+ * usage: driver MANIFEST
+ *   OBJ <path.o>                 load this object (each program alone when the whole does not load)
+ *   CASE <prog> <state>          for one program of the last object:
+ *                                  warm | cold | P:<a>-<b>[,<c>-<d>...] (page ranges re-read after eviction)
+ *
+ * Per case: attach the (LSM) program; fill the `user_buf` global with the exe's first bytes if the
+ * object has one; evict the exe (POSIX_FADV_DONTNEED); re-warm as the state says (FADV_RANDOM: no
+ * readahead); record the residency with mincore; set `<prog>_pid` (or `user_pid`) to getpid(); open
+ * and close the trigger file (the task_work callback of a scheduling program runs on the way back to
+ * user mode, before open returns); reset the pid; detach. After an object's cases, its globals (those
+ * of at most 64 KiB) are printed. Output: JSON lines between @@CONF-BEGIN@@ and @@CONF-END@@.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#define LOG_SIZE (1u << 22)
+#define PAGE 4096L
+#define TRIGGER "/mnt/ext4/trigger"
+
+static char *libbpf_msgs;
+static size_t libbpf_len;
+static char *vlog;
+static int exe_fd;
+static off_t exe_size;
+static unsigned char *scratch;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[4096];
+	int n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (libbpf_len + n + 1 < LOG_SIZE) {
+		memcpy(libbpf_msgs + libbpf_len, line, n);
+		libbpf_len += n;
+		libbpf_msgs[libbpf_len] = 0;
+	}
+	return 0;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static int is_data_map(const struct bpf_map *m)
+{
+	const char *n = bpf_map__name(m);
+	size_t l = strlen(n);
+
+	return (l >= 4 && strcmp(n + l - 4, ".bss") == 0) || (l >= 5 && strcmp(n + l - 5, ".data") == 0);
+}
+
+/* Find global `name`: its map and offset/size inside the map's value. */
+static struct bpf_map *find_var(struct bpf_object *obj, const char *name, __u32 *off, __u32 *size)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m;
+
+	if (!btf)
+		return NULL;
+	bpf_object__for_each_map(m, obj) {
+		const struct btf_type *t;
+		const struct btf_var_secinfo *v;
+		int i;
+
+		if (!is_data_map(m))
+			continue;
+		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
+		if (!t || !btf_is_datasec(t))
+			continue;
+		v = btf_var_secinfos(t);
+		for (i = 0; i < btf_vlen(t); i++, v++) {
+			const struct btf_type *var = btf__type_by_id(btf, v->type);
+
+			if (strcmp(btf__name_by_offset(btf, var->name_off), name) == 0) {
+				*off = v->offset;
+				*size = v->size;
+				return m;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Read-modify-write of a global through its map (nothing else writes while no program is attached). */
+static int set_var(struct bpf_object *obj, const char *name, const void *data, __u32 len)
+{
+	__u32 off, size, vs;
+	struct bpf_map *m = find_var(obj, name, &off, &size);
+	unsigned char *buf;
+	int key = 0, err;
+
+	if (!m)
+		return -ENOENT;
+	vs = bpf_map__value_size(m);
+	buf = calloc(1, vs);
+	if (!buf)
+		return -ENOMEM;
+	err = bpf_map__lookup_elem(m, &key, sizeof(key), buf, vs, 0);
+	if (!err) {
+		memcpy(buf + off, data, len < size ? len : size);
+		err = bpf_map__update_elem(m, &key, sizeof(key), buf, vs, 0);
+	}
+	free(buf);
+	return err ? -errno : 0;
+}
+
+static void dump_globals(struct bpf_object *obj, const char *only_prefix)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const struct btf_type *t;
+		const struct btf_var_secinfo *v;
+		__u32 size = bpf_map__value_size(m);
+		unsigned char *buf;
+		int key = 0, i;
+
+		if (!is_data_map(m) || !btf)
+			continue;
+		buf = calloc(1, size);
+		if (!buf || bpf_map__lookup_elem(m, &key, sizeof(key), buf, size, 0)) {
+			free(buf);
+			continue;
+		}
+		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
+		if (!t || !btf_is_datasec(t)) {
+			free(buf);
+			continue;
+		}
+		v = btf_var_secinfos(t);
+		for (i = 0; i < btf_vlen(t); i++, v++) {
+			const struct btf_type *var = btf__type_by_id(btf, v->type);
+			const char *n = btf__name_by_offset(btf, var->name_off);
+			__u32 j;
+
+			if (v->size > 65536)
+				continue;
+			if (only_prefix && strncmp(n, only_prefix, strlen(only_prefix)) != 0)
+				continue;
+			printf("{\"global\":");
+			json_str(n);
+			printf(",\"hex\":\"");
+			for (j = 0; j < v->size && v->offset + j < size; j++)
+				printf("%02x", buf[v->offset + j]);
+			printf("\"}\n");
+		}
+		free(buf);
+	}
+}
+
+static void print_resident(void)
+{
+	long n = (exe_size + PAGE - 1) / PAGE, i;
+	unsigned char *vec = calloc(n, 1);
+	void *m = mmap(NULL, exe_size, PROT_READ, MAP_SHARED, exe_fd, 0);
+
+	printf(",\"resident\":\"");
+	if (m != MAP_FAILED && vec && mincore(m, exe_size, vec) == 0)
+		for (i = 0; i < n; i++)
+			putchar(vec[i] & 1 ? '1' : '0');
+	printf("\"");
+	if (m != MAP_FAILED)
+		munmap(m, exe_size);
+	free(vec);
+}
+
+static void set_state(const char *state)
+{
+	posix_fadvise(exe_fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (strcmp(state, "warm") == 0) {
+		if (pread(exe_fd, scratch, exe_size, 0) < 0)
+			perror("pread");
+	} else if (strncmp(state, "P:", 2) == 0) {
+		const char *p = state + 2;
+
+		while (*p) {
+			long a, b;
+			int used = 0;
+
+			if (sscanf(p, "%ld-%ld%n", &a, &b, &used) != 2)
+				break;
+			if (pread(exe_fd, scratch, (b - a + 1) * PAGE, a * PAGE) < 0)
+				perror("pread");
+			p += used;
+			if (*p == ',')
+				p++;
+		}
+	}
+}
+
+static void run_case(struct bpf_object *obj, const char *prog_name, const char *state)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog_name);
+	struct bpf_link *link;
+	char pidvar[256];
+	__u32 off, size;
+	int pid = getpid(), zero = 0, fd;
+
+	printf("{\"case\":");
+	json_str(prog_name);
+	if (!p || bpf_program__fd(p) < 0) {
+		printf(",\"attached\":false,\"err\":%d}\n", -ENOENT);
+		return;
+	}
+	printf(",\"ms\":%ld", now_ms());
+	link = bpf_program__attach(p);
+	if (!link) {
+		printf(",\"attached\":false,\"err\":%d}\n", -errno);
+		return;
+	}
+	if (find_var(obj, "user_buf", &off, &size)) {
+		/* The user-space read of the executable (pread into the global), before eviction. */
+		posix_fadvise(exe_fd, 0, 0, POSIX_FADV_NORMAL);
+		if (pread(exe_fd, scratch, size, 0) < 0)
+			perror("pread");
+		set_var(obj, "user_buf", scratch, size);
+		posix_fadvise(exe_fd, 0, 0, POSIX_FADV_RANDOM);
+	}
+	set_state(state);
+	snprintf(pidvar, sizeof(pidvar), "%s_pid", prog_name);
+	if (!find_var(obj, pidvar, &off, &size))
+		snprintf(pidvar, sizeof(pidvar), "user_pid");
+	print_resident();
+	set_var(obj, pidvar, &pid, sizeof(pid));
+	fd = open(TRIGGER, O_RDONLY);
+	printf(",\"attached\":true,\"open\":%d", fd < 0 ? -errno : 0);
+	if (fd >= 0)
+		close(fd);
+	set_var(obj, pidvar, &zero, sizeof(zero));
+	bpf_link__destroy(link);
+	printf("}\n");
+}
+
+struct ccase { char prog[128]; char state[512]; };
+
+static struct bpf_object *open_obj(const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+
+	/* No log buffer: libbpf loads without a verifier log and, on failure, loads again with one and
+	 * prints it (collected in libbpf_msgs); a log on every load costs much time under TCG. */
+	(void)p;
+	return obj;
+}
+
+static void run_obj(const char *path, struct ccase *cs, int nc)
+{
+	struct bpf_object *obj;
+	struct bpf_program *p;
+	int err, n = 0, i, k;
+
+	libbpf_len = 0;
+	libbpf_msgs[0] = 0;
+	vlog[0] = 0;
+	obj = open_obj(path);
+	printf("{\"obj\":");
+	json_str(path);
+	if (!obj) {
+		printf(",\"open\":false,\"err\":%d,\"log\":", -errno);
+		json_str(libbpf_msgs);
+		printf("}\n");
+		return;
+	}
+	err = bpf_object__load(obj);
+	printf(",\"loaded\":%s,\"ms\":%ld}\n", err ? "false" : "true", now_ms());
+	if (!err) {
+		for (k = 0; k < nc; k++)
+			run_case(obj, cs[k].prog, cs[k].state);
+		dump_globals(obj, NULL);
+		bpf_object__close(obj);
+		return;
+	}
+	bpf_object__for_each_program(p, obj)
+		n++;
+	bpf_object__close(obj);
+	for (i = 0; i < n; i++) {
+		int j = 0;
+		const char *name = NULL;
+
+		vlog[0] = 0;
+		libbpf_len = 0;
+		libbpf_msgs[0] = 0;
+		obj = open_obj(path);
+		if (!obj)
+			return;
+		bpf_object__for_each_program(p, obj) {
+			bpf_program__set_autoload(p, j == i);
+			if (j == i)
+				name = bpf_program__name(p);
+			j++;
+		}
+		err = bpf_object__load(obj);
+		if (err) {
+			printf("{\"prog\":");
+			json_str(name);
+			printf(",\"loaded\":false,\"err\":%d,\"log\":", err);
+			json_str(vlog);
+			printf(",\"libbpf\":");
+			json_str(libbpf_msgs);
+			printf("}\n");
+		} else {
+			char prefix[160];
+
+			for (k = 0; k < nc; k++)
+				if (strcmp(cs[k].prog, name) == 0)
+					run_case(obj, cs[k].prog, cs[k].state);
+			snprintf(prefix, sizeof(prefix), "%s_", name);
+			dump_globals(obj, prefix);
+		}
+		bpf_object__close(obj);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct ccase cs[4096];
+	char line[1024], obj[512] = "";
+	struct stat st;
+	FILE *f;
+	int nc = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s MANIFEST\n", argv[0]);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	exe_fd = open("/proc/self/exe", O_RDONLY);
+	if (exe_fd < 0 || fstat(exe_fd, &st)) {
+		perror("open /proc/self/exe");
+		return 1;
+	}
+	exe_size = st.st_size;
+	scratch = malloc(exe_size + PAGE);
+	libbpf_msgs = calloc(1, LOG_SIZE);
+	vlog = calloc(1, LOG_SIZE);
+	libbpf_set_print(collect);
+	posix_fadvise(exe_fd, 0, 0, POSIX_FADV_RANDOM);
+	f = fopen(argv[1], "r");
+	if (!f) {
+		perror(argv[1]);
+		return 1;
+	}
+	printf("@@CONF-BEGIN@@\n{\"exe_size\":%ld}\n", (long)exe_size);
+	while (fgets(line, sizeof(line), f)) {
+		char a[512], b[512];
+
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "OBJ %511s", a) == 1) {
+			if (obj[0])
+				run_obj(obj, cs, nc);
+			snprintf(obj, sizeof(obj), "%s", a);
+			nc = 0;
+		} else if (sscanf(line, "CASE %511s %511s", a, b) == 2 && nc < 4096) {
+			snprintf(cs[nc].prog, sizeof(cs[nc].prog), "%.127s", a);
+			snprintf(cs[nc].state, sizeof(cs[nc].state), "%s", b);
+			nc++;
+		}
+		fflush(stdout);
+	}
+	if (obj[0])
+		run_obj(obj, cs, nc);
+	printf("@@CONF-END@@\n");
+	fflush(stdout);
+	return 0;
+}
