@@ -18,7 +18,7 @@
  * - A range that crosses pages is copied piecewise into the destination, so a failure on a later page
  *   leaves the earlier bytes written. A zero-length fetch still looks up the page at its offset.
  */
-import { folioGet, folioPut, findPage, isUptodate, PAGE_SIZE_N, pageIndex, pageStart } from '../../pagecache/index.ts';
+import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart, type Mapping } from '../../pagecache/index.ts';
 import { copyFileBytes } from '../content.ts';
 import { EFAULT, EINVAL, EIO } from '../errno.ts';
 import { inodeOf, liveFile, mappingOf } from '../files.ts';
@@ -43,31 +43,26 @@ interface Cursor {
   readonly maySleep: boolean;
 }
 
-/** `freader_get_folio`: make `r.folio` the page `pgoff`, or fail, or sleep. */
-function getFolio(k: Kern, r: Cursor, inode: Inode, pgoff: number, copied: bigint): number | Sleep {
+/**
+ * `freader_get_folio`: make `r.folio` the page `pgoff`, or fail, or sleep. Moving from one folio to
+ * the next is a `folio_put` and a `folio_get`; within one call nothing can observe the references in
+ * between, so the fetch settles the net change once, when it ends (`settleFolio`). The reference a
+ * sleeping reader holds on the page it waits for is real across the sleep and is taken here.
+ */
+function getFolio(k: Kern, m: Mapping, r: Cursor, inode: Inode, pgoff: number, copied: bigint): number | Sleep {
   if (r.folio === pgoff) return 0;
-  const m = mappingOf(k, inode.ino);
-  if (r.folio !== null) {
-    folioPut(m, r.folio);
-    r.folio = null;
-  }
+  r.folio = null;
   if (inode.secretmem) return -EFAULT;
 
   const resume = k.resume;
   if (isFetchResume(resume) && resume.waitingOn === pgoff) {
-    // Woken from the folio wait: the reference taken for the wait is still held.
+    // Woken from the folio wait: drop the wait's reference (the fetch takes the folio as usual).
     k.resume = undefined;
-    const page = findPage(m, pgoff);
-    if (page?.state === 'uptodate') {
-      r.folio = pgoff;
-      return 0;
-    }
     folioPut(m, pgoff);
-    if (resume.submitted) return -EIO;
+    if (!isUptodate(m, pgoff) && resume.submitted) return -EIO;
   }
 
   if (isUptodate(m, pgoff)) {
-    folioGet(m, pgoff);
     r.folio = pgoff;
     return 0;
   }
@@ -77,6 +72,14 @@ function getFolio(k: Kern, r: Cursor, inode: Inode, pgoff: number, copied: bigin
   folioGet(m, pgoff);
   const next: FetchResume = { copied, waitingOn: pgoff, submitted };
   return new Sleep({ ino: inode.ino, pgoff }, next);
+}
+
+/** The reader ends a fetch holding `r.folio` instead of `st.folio`: put the old, get the new. */
+function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, r: Cursor): void {
+  if (r.folio === st.folio) return;
+  if (st.folio !== null) folioPut(m, st.folio);
+  if (r.folio !== null) folioGet(m, r.folio);
+  k.s.fileStates.set(st.id, st.with({ folio: r.folio }));
 }
 
 /**
@@ -95,6 +98,7 @@ export function fileFetch(
   // read starting at a file position ≥ 2^63 (a negative loff_t) → -EINVAL.
   if (!inode.secretmem && st.maySleep && len === 0n && fileOff >= inode.size) return 0;
   if (!inode.secretmem && st.maySleep && len > 0n && fileOff >= 1n << 63n) return -EINVAL;
+  const m = mappingOf(k, inode.ino);
   const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
   try {
     const resume = k.resume;
@@ -104,12 +108,11 @@ export function fileFetch(
       first = false;
       const pos = fileOff + copied;
       if (r.maySleep && copied < len && pos >= inode.size) {
-        if (r.folio !== null) folioPut(mappingOf(k, inode.ino), r.folio);
         r.folio = null;
         return -EIO;
       }
       const pgoff = pageIndex(pos);
-      const got = getFolio(k, r, inode, pgoff, copied);
+      const got = getFolio(k, m, r, inode, pgoff, copied);
       if (got !== 0) return got;
       const pageEnd = pageStart(pgoff) + PAGE_SIZE_N;
       const upTo = r.maySleep && inode.size < pageEnd ? inode.size : pageEnd;
@@ -119,7 +122,7 @@ export function fileFetch(
     }
     return 0;
   } finally {
-    if (r.folio !== st.folio) k.s.fileStates.set(st.id, st.with({ folio: r.folio }));
+    settleFolio(k, m, st, r);
   }
 }
 
