@@ -130,8 +130,13 @@ export function featuresOf(world: World): VersionFeatures {
  * returned. Use one `transact` per batch (a program run, a scheduler step), not one per kfunc.
  */
 export function transact<T>(world: World, ctx: CallContext, body: (k: Kern) => T): { world: World; result: T } {
+  return transactWith(immer, world, ctx, body);
+}
+
+/** `transact` with a given immer instance (the benchmark compares auto-freeze on and off). */
+export function transactWith<T>(engine: Immer, world: World, ctx: CallContext, body: (k: Kern) => T): { world: World; result: T } {
   let result: T | undefined;
-  const next = immer.produce(world as WorldState, (draft) => {
+  const next = engine.produce(world as WorldState, (draft) => {
     // The trace is kept out of immer: this transition's events are collected and appended once.
     const log: TraceEvent[] = [];
     const k: Kern = { s: draft, ctx, features: KERNEL_VERSIONS[draft.version], resume: undefined, outbox: [], log };
