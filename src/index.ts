@@ -9,9 +9,9 @@
  * - `transact(world, ctx, (k) => …)` runs a batch as one transition; `kfuncsOf(k)` binds the kfuncs
  *   to it, and `files`/`cache` hold the set-up operations (create, open, populate, evict, inject).
  */
-import { bindKfuncs, type ArgsOfDef, type MethodsOf, type RetOfDef } from './model/kfuncs.ts';
+import { type ArgsOfDef, type MethodsOf, type RetOfDef } from './model/kfuncs.ts';
 import { transact, type CallContext, type Kern, type World } from './model/world.ts';
-import { ALL_KFUNCS } from './task_work/kfuncs.ts';
+import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { verifyObject as verifyObjectImpl, type Verdict } from './model/verifier/verify.ts';
 import { renderC as renderCImpl } from './model/render.ts';
@@ -49,7 +49,7 @@ export type { KfuncMethods } from './session.ts';
 
 /** Every kfunc bound to the transition `k` (use inside `transact`; call `settle(k)` before it ends if you used maps or files from a task). */
 export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
-  return bindKfuncs(k, ALL_KFUNCS);
+  return ALL_KFUNC_METHODS.bind(k);
 }
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
 export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/trace.ts';

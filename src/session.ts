@@ -7,10 +7,10 @@ import { inspect } from 'node:util';
 import * as cache from './model/cache.ts';
 import * as files from './model/files.ts';
 import { describeWorld, pageMap, refSnapshot, type RefSnapshot } from './model/inspect.ts';
-import { bindKfuncs, type MethodsOf } from './model/kfuncs.ts';
+import type { MethodsOf } from './model/kfuncs.ts';
 import type { BpfObject } from './model/program.ts';
 import type { ObjId, Pid } from './model/task.ts';
-import { ALL_KFUNCS } from './task_work/kfuncs.ts';
+import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
 import { loadObject, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
@@ -58,7 +58,7 @@ export class Session {
   /** Run `body` as one transition; the session's world becomes the result. */
   run<T>(body: (k: Kern, kf: KfuncMethods) => T): T {
     const { world, result } = transact(this.world, this.context, (k) => {
-      const r = body(k, bindKfuncs(k, ALL_KFUNCS));
+      const r = body(k, ALL_KFUNC_METHODS.bind(k));
       settle(k);
       return r;
     });

@@ -49,9 +49,22 @@ export type RetOfDef<D> = D extends { readonly ret: infer R extends RetType } ? 
 /** The kfuncs of table `T` as functions of their kernel arguments, bound to one transition. */
 export type MethodsOf<T> = { readonly [N in keyof T]: (...args: ArgsOfDef<T[N]>) => RetOfDef<T[N]> };
 
-/** Bind every kfunc of `table` to the transition `k`: `kfuncsOf(k, T).bpf_dynptr_read(dst, 8, 'd', 0, 0)`. */
-export function bindKfuncs<T extends object>(k: Kern, table: T): MethodsOf<T> {
-  const out: Record<string, (...args: unknown[]) => unknown> = {};
-  for (const [name, def] of Object.entries(table)) out[name] = (...args: unknown[]) => invoke(k, def as AnyKfunc, args);
-  return out as MethodsOf<T>;
+/**
+ * The kfuncs of `table` as methods of an object whose `k` is a transition: built once per table, so
+ * binding them to a transition is one object, not one closure per kfunc.
+ */
+export function kfuncMethods<T extends object>(table: T): KfuncBinder<T> {
+  const proto: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(table)) {
+    proto[name] = function (this: { readonly k: Kern }, ...args: unknown[]): unknown {
+      return invoke(this.k, def as AnyKfunc, args);
+    };
+  }
+  Object.freeze(proto);
+  return { bind: (k: Kern) => Object.create(proto, { k: { value: k } }) as MethodsOf<T> };
+}
+
+export interface KfuncBinder<T> {
+  /** Every kfunc of the table bound to the transition `k`: `bind(k).bpf_dynptr_read(dst, 8, 'd', 0, 0)`. */
+  readonly bind: (k: Kern) => MethodsOf<T>;
 }

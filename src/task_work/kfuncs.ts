@@ -4,7 +4,7 @@
  * substitutes the program); 7.0 removed those names for 4-argument `bpf_task_work_schedule_*`.
  */
 import { defineKfunc, type ArgSpec } from '../model/kfunc.ts';
-import { MODEL_KFUNCS } from '../model/kfuncs.ts';
+import { kfuncMethods, MODEL_KFUNCS } from '../model/kfuncs.ts';
 import { scheduleTaskWork } from './bpf_task_work.ts';
 
 const ARGS4 = [
@@ -66,3 +66,6 @@ export const ALL_KFUNCS = {
   bpf_task_work_schedule_signal,
   bpf_task_work_schedule_resume,
 } as const;
+
+/** Binds every kfunc of `ALL_KFUNCS` to a transition. */
+export const ALL_KFUNC_METHODS = kfuncMethods(ALL_KFUNCS);
