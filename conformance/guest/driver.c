@@ -31,13 +31,11 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "../common/bpf_report.h"
 
-#define LOG_SIZE (1u << 22)
 #define PAGE 4096L
 #define TRIGGER "/mnt/ext4/trigger"
 
-static char *libbpf_msgs;
-static size_t libbpf_len;
 static char *vlog;
 static int exe_fd;
 static off_t exe_size;
@@ -51,50 +49,8 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[4096];
-	int n;
 
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n < 0)
-		return 0;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (libbpf_len + n + 1 < LOG_SIZE) {
-		memcpy(libbpf_msgs + libbpf_len, line, n);
-		libbpf_len += n;
-		libbpf_msgs[libbpf_len] = 0;
-	}
-	return 0;
-}
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static int is_data_map(const struct bpf_map *m)
-{
-	const char *n = bpf_map__name(m);
-	size_t l = strlen(n);
-
-	return (l >= 4 && strcmp(n + l - 4, ".bss") == 0) || (l >= 5 && strcmp(n + l - 5, ".data") == 0);
-}
 
 /* Find global `name`: its map and offset/size inside the map's value. */
 static struct bpf_map *find_var(struct bpf_object *obj, const char *name, __u32 *off, __u32 *size)
@@ -151,50 +107,6 @@ static int set_var(struct bpf_object *obj, const char *name, const void *data, _
 	return err ? -errno : 0;
 }
 
-static void dump_globals(struct bpf_object *obj, const char *only_prefix)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, obj) {
-		const struct btf_type *t;
-		const struct btf_var_secinfo *v;
-		__u32 size = bpf_map__value_size(m);
-		unsigned char *buf;
-		int key = 0, i;
-
-		if (!is_data_map(m) || !btf)
-			continue;
-		buf = calloc(1, size);
-		if (!buf || bpf_map__lookup_elem(m, &key, sizeof(key), buf, size, 0)) {
-			free(buf);
-			continue;
-		}
-		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
-		if (!t || !btf_is_datasec(t)) {
-			free(buf);
-			continue;
-		}
-		v = btf_var_secinfos(t);
-		for (i = 0; i < btf_vlen(t); i++, v++) {
-			const struct btf_type *var = btf__type_by_id(btf, v->type);
-			const char *n = btf__name_by_offset(btf, var->name_off);
-			__u32 j;
-
-			if (v->size > 65536)
-				continue;
-			if (only_prefix && strncmp(n, only_prefix, strlen(only_prefix)) != 0)
-				continue;
-			printf("{\"global\":");
-			json_str(n);
-			printf(",\"hex\":\"");
-			for (j = 0; j < v->size && v->offset + j < size; j++)
-				printf("%02x", buf[v->offset + j]);
-			printf("\"}\n");
-		}
-		free(buf);
-	}
-}
 
 static void print_resident(void)
 {
@@ -298,8 +210,7 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 	struct bpf_program *p;
 	int err, n = 0, i, k;
 
-	libbpf_len = 0;
-	libbpf_msgs[0] = 0;
+	report_reset();
 	vlog[0] = 0;
 	obj = open_obj(path);
 	printf("{\"obj\":");
@@ -315,7 +226,7 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 	if (!err) {
 		for (k = 0; k < nc; k++)
 			run_case(obj, cs[k].prog, cs[k].state);
-		dump_globals(obj, NULL);
+		dump_globals(obj, NULL, 65536);
 		bpf_object__close(obj);
 		return;
 	}
@@ -327,8 +238,7 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 		const char *name = NULL;
 
 		vlog[0] = 0;
-		libbpf_len = 0;
-		libbpf_msgs[0] = 0;
+		report_reset();
 		obj = open_obj(path);
 		if (!obj)
 			return;
@@ -354,7 +264,7 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 				if (strcmp(cs[k].prog, name) == 0)
 					run_case(obj, cs[k].prog, cs[k].state);
 			snprintf(prefix, sizeof(prefix), "%s_", name);
-			dump_globals(obj, prefix);
+			dump_globals(obj, prefix, 65536);
 		}
 		bpf_object__close(obj);
 	}
@@ -380,9 +290,8 @@ int main(int argc, char **argv)
 	}
 	exe_size = st.st_size;
 	scratch = malloc(exe_size + PAGE);
-	libbpf_msgs = calloc(1, LOG_SIZE);
+	report_init();
 	vlog = calloc(1, LOG_SIZE);
-	libbpf_set_print(collect);
 	posix_fadvise(exe_fd, 0, 0, POSIX_FADV_RANDOM);
 	f = fopen(argv[1], "r");
 	if (!f) {

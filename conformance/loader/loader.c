@@ -20,101 +20,13 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "../common/bpf_report.h"
 
-#define LOG_SIZE (1u << 22)
 
-static char *libbpf_msgs;
-static size_t libbpf_len;
 
-static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[4096];
-	int n;
 
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n < 0)
-		return 0;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (libbpf_len + n + 1 < LOG_SIZE) {
-		memcpy(libbpf_msgs + libbpf_len, line, n);
-		libbpf_len += n;
-		libbpf_msgs[libbpf_len] = 0;
-	}
-	return 0;
-}
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
 
-static int is_data_map(const struct bpf_map *m)
-{
-	const char *n = bpf_map__name(m);
-	size_t l = strlen(n);
-
-	return (l >= 4 && strcmp(n + l - 4, ".bss") == 0) || (l >= 5 && strcmp(n + l - 5, ".data") == 0);
-}
-
-static void dump_globals(struct bpf_object *obj)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	struct bpf_map *m;
-
-	bpf_object__for_each_map(m, obj) {
-		const struct btf_type *t;
-		const struct btf_var_secinfo *v;
-		__u32 size = bpf_map__value_size(m);
-		unsigned char *buf;
-		int key = 0, i;
-
-		if (!is_data_map(m) || !btf)
-			continue;
-		buf = calloc(1, size);
-		if (!buf || bpf_map__lookup_elem(m, &key, sizeof(key), buf, size, 0)) {
-			printf("{\"map\":");
-			json_str(bpf_map__name(m));
-			printf(",\"error\":%d}\n", -errno);
-			free(buf);
-			continue;
-		}
-		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
-		if (!t || !btf_is_datasec(t)) {
-			free(buf);
-			continue;
-		}
-		v = btf_var_secinfos(t);
-		for (i = 0; i < btf_vlen(t); i++, v++) {
-			const struct btf_type *var = btf__type_by_id(btf, v->type);
-			__u32 j;
-
-			printf("{\"global\":");
-			json_str(btf__name_by_offset(btf, var->name_off));
-			printf(",\"offset\":%u,\"hex\":\"", v->offset);
-			for (j = 0; j < v->size && v->offset + j < size; j++)
-				printf("%02x", buf[v->offset + j]);
-			printf("\"}\n");
-		}
-		free(buf);
-	}
-}
 
 static void run_all(struct bpf_object *obj)
 {
@@ -156,8 +68,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s OBJ.o\n", argv[0]);
 		return 2;
 	}
-	libbpf_msgs = calloc(1, LOG_SIZE);
-	libbpf_set_print(collect);
+	report_init();
 	obj = open_obj(argv[1], log);
 	if (!obj) {
 		printf("{\"open\":false,\"err\":%d,\"log\":", -errno);
@@ -168,7 +79,7 @@ int main(int argc, char **argv)
 	err = bpf_object__load(obj);
 	if (!err) {
 		run_all(obj);
-		dump_globals(obj);
+		dump_globals(obj, NULL, 0);
 		bpf_object__close(obj);
 		return 0;
 	}
@@ -181,8 +92,7 @@ int main(int argc, char **argv)
 		const char *name = NULL;
 
 		log[0] = 0;
-		libbpf_len = 0;
-		libbpf_msgs[0] = 0;
+		report_reset();
 		obj = open_obj(argv[1], log);
 		if (!obj)
 			return 1;
@@ -207,7 +117,7 @@ int main(int argc, char **argv)
 			printf("{\"dump\":");
 			json_str(name);
 			printf("}\n");
-			dump_globals(obj);
+			dump_globals(obj, NULL, 0);
 		}
 		bpf_object__close(obj);
 	}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the host loader (conformance/loader/loader.c) and the guest driver (conformance/guest/driver.c)
+ * share: libbpf's messages collected into a buffer, JSON strings, and the dump of an object's globals
+ * (read back through its .bss/.data maps and laid out by BTF) as JSON lines `{"global", "offset", "hex"}`.
+ */
+#ifndef KERNSIM_BPF_REPORT_H
+#define KERNSIM_BPF_REPORT_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#define LOG_SIZE (1u << 22)
+
+static char *libbpf_msgs;
+static size_t libbpf_len;
+
+/* libbpf's print callback: keep warnings and info, drop debug. */
+static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[4096];
+	int n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (libbpf_len + n + 1 < LOG_SIZE) {
+		memcpy(libbpf_msgs + libbpf_len, line, n);
+		libbpf_len += n;
+		libbpf_msgs[libbpf_len] = 0;
+	}
+	return 0;
+}
+
+/* Start collecting libbpf's messages. */
+static void report_init(void)
+{
+	libbpf_msgs = calloc(1, LOG_SIZE);
+	libbpf_set_print(collect);
+}
+
+/* Forget the messages collected so far. */
+static void report_reset(void)
+{
+	libbpf_len = 0;
+	libbpf_msgs[0] = 0;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* The maps that hold an object's globals. */
+static int is_data_map(const struct bpf_map *m)
+{
+	const char *n = bpf_map__name(m);
+	size_t l = strlen(n);
+
+	return (l >= 4 && strcmp(n + l - 4, ".bss") == 0) || (l >= 5 && strcmp(n + l - 5, ".data") == 0);
+}
+
+/*
+ * Print each global of `obj` as a JSON line. Only names starting with `only_prefix` (NULL: all), and
+ * none larger than `max_size` bytes (0: no limit). A data map that cannot be read prints an error line.
+ */
+static void dump_globals(struct bpf_object *obj, const char *only_prefix, __u32 max_size)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const struct btf_type *t;
+		const struct btf_var_secinfo *v;
+		__u32 size = bpf_map__value_size(m);
+		unsigned char *buf;
+		int key = 0, i;
+
+		if (!is_data_map(m) || !btf)
+			continue;
+		buf = calloc(1, size);
+		if (!buf || bpf_map__lookup_elem(m, &key, sizeof(key), buf, size, 0)) {
+			printf("{\"map\":");
+			json_str(bpf_map__name(m));
+			printf(",\"error\":%d}\n", -errno);
+			free(buf);
+			continue;
+		}
+		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
+		if (!t || !btf_is_datasec(t)) {
+			free(buf);
+			continue;
+		}
+		v = btf_var_secinfos(t);
+		for (i = 0; i < btf_vlen(t); i++, v++) {
+			const struct btf_type *var = btf__type_by_id(btf, v->type);
+			const char *n = btf__name_by_offset(btf, var->name_off);
+			__u32 j;
+
+			if (max_size && v->size > max_size)
+				continue;
+			if (only_prefix && strncmp(n, only_prefix, strlen(only_prefix)) != 0)
+				continue;
+			printf("{\"global\":");
+			json_str(n);
+			printf(",\"offset\":%u,\"hex\":\"", v->offset);
+			for (j = 0; j < v->size && v->offset + j < size; j++)
+				printf("%02x", buf[v->offset + j]);
+			printf("\"}\n");
+		}
+		free(buf);
+	}
+}
+
+#endif
