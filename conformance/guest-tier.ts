@@ -18,6 +18,7 @@
  * Environment: KERNSIM_GUEST_GENERATED (default 320), KERNSIM_SEED, KERNSIM_CONF_NODOCS=1,
  * KERNSIM_CONF_GUEST=0 to skip the tier.
  */
+import { writeDocSection } from './docs.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -455,13 +456,7 @@ function writeDocs(d: DocInput): void {
     lines.push('');
   }
   lines.push('### Found and resolved while building this tier', '', ...GUEST_RESOLVED, '', END);
-  const path = join(root, 'docs', 'conformance.md');
-  const section = lines.join('\n');
-  let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Conformance: the model against real kernels\n\n';
-  const a = text.indexOf(BEGIN);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? `${text.slice(0, a)}${section}${text.slice(b + END.length)}` : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
+  writeDocSection(join(root, 'docs', 'conformance.md'), BEGIN, END, lines.join('\n'));
 }
 
 /** Disagreements found while the guest tier was built, and what was done about each. */
