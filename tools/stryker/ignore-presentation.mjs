@@ -7,7 +7,13 @@
  * - the arguments of a thrown model error (`new ArgumentError(…)`, `new UseAfterFreeError(…)`, …): the
  *   message text; whether and where the error is thrown is still mutated;
  * - `formatEvent` (src/model/trace.ts): the human-readable line of a trace event (the events
- *   themselves, which properties read, are still mutated).
+ *   themselves, which properties read, are still mutated);
+ * - the trace: the calls `emit(k, {…})` that append an event, and the `why` argument of
+ *   `move(k, ctx, to, why)` and `ctxPut(k, ctx, why)` (src/task_work/bpf_task_work.ts), which only
+ *   label events (the state changes themselves are still mutated);
+ * - the names that only flow into error messages: the `argument` string of the lookup and guard
+ *   helpers (`dynptrAt(k, slot, 'p')`, `liveFile(k, id, 'file')`, …), and in a kfunc definition its
+ *   `kind` ('kfunc' or 'helper') and the `name` of each argument.
  */
 import { declareValuePlugin, PluginKind } from '@stryker-mutator/api/plugin';
 
@@ -20,6 +26,24 @@ function isDefineKfuncArg(path) {
   return obj?.isObjectExpression() && call?.isCallExpression() && call.node.callee.type === 'Identifier' && call.node.callee.name === 'defineKfunc';
 }
 
+const WHY_ARG = new Map([['move', 3], ['ctxPut', 2]]);
+/** Helpers whose last parameter is the argument name used in their error messages. */
+const ARGUMENT_NAME_LAST = new Set([
+  'dynptrAt', 'uninitSlot', 'fileStateOf', 'dynptrSize', 'requireCapacity', 'optionalCapacity', 'checkSlotName',
+  'liveFile', 'inodeOf', 'inodeByPath', 'toByte', 'mapOf', 'mapByName', 'twSlot', 'taskOf', 'fileFetch',
+]);
+
+const calleeName = (call) => (call.node.callee.type === 'Identifier' ? call.node.callee.name : undefined);
+
+function isArgSpecName(path) {
+  // { name: '…', type: … } inside the `args: [ … ]` of a defineKfunc({ … }) call.
+  const spec = path.parentPath;
+  const arr = spec?.parentPath;
+  const prop = arr?.parentPath;
+  return spec?.isObjectExpression() && arr?.isArrayExpression() && prop?.isObjectProperty() && prop.node.key.type === 'Identifier'
+    && prop.node.key.name === 'args' && isDefineKfuncArg(prop);
+}
+
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'kernsim-presentation', {
     shouldIgnore(path) {
@@ -28,6 +52,30 @@ export const strykerPlugins = [
       }
       if (path.isNewExpression() && path.node.callee.type === 'Identifier' && ERRORS.test(path.node.callee.name)) {
         return 'error message text';
+      }
+      if (path.isCallExpression() && calleeName(path) === 'emit') {
+        return 'trace event';
+      }
+      if (path.isExpressionStatement() && path.node.expression.type === 'CallExpression' && path.node.expression.callee.type === 'Identifier'
+        && path.node.expression.callee.name === 'emit') {
+        return 'trace event';
+      }
+      const call = path.parentPath;
+      if (call?.isCallExpression() && WHY_ARG.get(calleeName(call)) === call.node.arguments.indexOf(path.node)) {
+        return 'trace event explanation text';
+      }
+      if ((path.isStringLiteral() || path.isTemplateLiteral()) && call?.isCallExpression() && ARGUMENT_NAME_LAST.has(calleeName(call))
+        && call.node.arguments.length > 1 && call.node.arguments.at(-1) === path.node) {
+        return 'argument name for an error message';
+      }
+      if (path.isObjectProperty() && path.node.key.type === 'Identifier' && path.node.key.name === 'kind' && isDefineKfuncArg(path)) {
+        return 'kfunc documentation field (kfunc or helper)';
+      }
+      if (path.isObjectProperty() && path.node.key.type === 'Identifier' && path.node.key.name === 'name' && isArgSpecName(path)) {
+        return 'kfunc argument name (documentation and error messages)';
+      }
+      if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && ['CHECKS', 'EFFECTS', 'MIRRORS'].includes(path.node.id.name)) {
+        return 'kfunc documentation text shared by several definitions';
       }
       if (path.isFunctionDeclaration() && path.node.id?.name === 'formatEvent') {
         return 'trace formatting for people';

@@ -1,0 +1,314 @@
+/**
+ * Properties added to kill mutants (docs/properties.md, "Mutation testing"): the schedule kfunc's
+ * errors in their order, called directly (as a program would, with the calling program's context)
+ * on targets that are alive, exited but not reaped, or reaped, with allocation failures injected
+ * and with the map's last user reference gone. Rules: semantics/task_work.md §2.3, §2.4 (T0, T1, T3,
+ * T9), §2.5, §3.1, §4.5; expected values are computed here from those rules.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { content, KfuncUnavailableError, program as P, refSnapshot, Session, type BpfObject } from '../src/index.ts';
+import { mapPutUref } from '../src/model/maps.ts';
+
+const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob } = P;
+
+const EBADF = -9;
+const ENOMEM = -12;
+const EBUSY = -16;
+
+const OBJECT = (mapType: 'array' | 'hash' | 'lru_hash'): BpfObject => ({
+  name: 'tw_direct',
+  maps: [{ name: 'twmap', type: mapType, maxEntries: 1, valueSize: 8, taskWorkFields: 1 }],
+  globals: [{ name: 'runs', kind: 'int' }],
+  programs: [{ name: 'prog', section: 'syscall', body: [
+    call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
+    goto('out', when('r6', '==', NULL)),
+    call('bpf_get_current_task_btf', [], 'r7'),
+    call('bpf_task_work_schedule_signal_impl', [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL], 'r0'),
+    label('out'),
+    ret(imm(0)),
+  ] }],
+  subprogs: [{ name: 'cb', isStatic: true, body: [mov('r9', glob('runs')), alu('add', 'r9', imm(1)), store('runs', r('r9')), ret(imm(0))] }],
+});
+
+interface Case {
+  readonly mapType: 'array' | 'hash' | 'lru_hash';
+  readonly mode: 'signal' | 'resume';
+  /** The target: alive (about to exit), exited and not reaped (a zombie), or reaped. */
+  readonly target: 'alive' | 'zombie' | 'reaped';
+  readonly allocFailures: number;
+  /** Drop the map's last user reference before the first schedule. */
+  readonly closed: boolean;
+}
+
+const arb: fc.Arbitrary<Case> = fc.record({
+  mapType: fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const),
+  mode: fc.constantFrom('signal' as const, 'resume' as const),
+  target: fc.constantFrom('alive' as const, 'zombie' as const, 'reaped' as const),
+  allocFailures: fc.integer({ min: 0, max: 2 }),
+  closed: fc.boolean(),
+});
+
+function setup(c: Case) {
+  const s = new Session();
+  s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
+  s.load(OBJECT(c.mapType));
+  const mapId = [...s.world.maps.values()][0]!.id;
+  const progId = [...s.world.progs.values()][0]!.id;
+  if (c.mapType !== 'array') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
+  const pid = s.spawn({ comm: 'target', exe: '/bin/app', script: c.target === 'alive' ? [{ sys: 'sleep', ticks: 5 }] : [] });
+  if (c.target !== 'alive') s.simulate(); // it exits: its exit-time task_work ran, it is a zombie
+  if (c.target === 'reaped') s.reap(pid);
+  if (c.closed) s.run((k) => mapPutUref(k, mapId));
+  if (c.allocFailures > 0) s.injectAllocFailure(c.allocFailures);
+  // The schedule is called by the loaded program (its prog->aux), from another context.
+  s.context = { sleepable: false, prog: progId, label: 'caller' };
+  const schedule = (): number => (c.mode === 'signal'
+    ? s.bpf_task_work_schedule_signal_impl(pid, { map: mapId, key: 0 }, mapId, 'cb', null)
+    : s.bpf_task_work_schedule_resume_impl(pid, { map: mapId, key: 0 }, mapId, 'cb', null));
+  const slot = (): number | null => s.world.maps.get(mapId)!.elems.get(0)!.tw;
+  return { s, pid, progId, schedule, slot };
+}
+
+describe('mutants: bpf_task_work_schedule errors and outcomes', () => {
+  test('mutants: -EBADF for a reaped target, -ENOMEM when the first context cannot be allocated, -EBUSY without user references; 0 otherwise', () => {
+    // task_work.md §3.1, in order: "`bpf_task_acquire(task)` returns NULL (`task->rcu_users == 0`,
+    // task being freed) → -EBADF"; "`tw->ctx` NULL and ctx allocation fails → -ENOMEM; task and prog
+    // refs released"; "`map->usercnt == 0` (checked after STANDBY→PENDING) → -EBUSY; ctx detached and
+    // freed (T9)". "A task that has exited but is not yet reaped (zombie) is accepted … The later
+    // `task_work_add` then fails with -ESRCH and the work is dropped silently (T3)." §2.3: a schedule
+    // takes a program and a task reference, released when the callback finishes or the work is dropped.
+    fc.assert(fc.property(arb, (c) => {
+      const { s, pid, progId, schedule, slot } = setup(c);
+      let failures = c.allocFailures;
+      // Up to three attempts: each failed allocation consumes one injected failure.
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const before = refSnapshot(s.world);
+        const got = schedule();
+        let want: number;
+        if (c.target === 'reaped') want = EBADF;
+        else if (failures > 0) want = ENOMEM;
+        else if (c.closed) want = EBUSY;
+        else want = 0;
+        expect(got).toBe(want);
+        const after = refSnapshot(s.world);
+        if (want === ENOMEM) failures -= 1;
+        if (want !== 0) {
+          // Nothing is attached or held: no context (the usercnt path frees the one it made).
+          expect(slot()).toBeNull();
+          expect(after.twctx).toEqual({});
+          expect(after.progs).toEqual(before.progs);
+          expect(after.tasks).toEqual(before.tasks);
+          expect(after.irqWork).toBe(0);
+          continue;
+        }
+        // T0 + T1: a context (map-ref + cb-ref), PENDING, an irq_work; references on prog and task.
+        const ctx = slot();
+        expect(ctx).not.toBeNull();
+        expect(s.world.twctx.get(ctx!)?.state).toBe('PENDING');
+        expect(after.twctx).toEqual({ [ctx!]: 2 });
+        expect(after.progs[progId]).toBe(before.progs[progId]! + 1);
+        expect(after.tasks[pid]).toBe(before.tasks[pid]! + 1);
+        expect(after.irqWork).toBe(1);
+        // "While the state is not STANDBY, more schedule calls return -EBUSY" (§2.5), and change nothing.
+        const w = s.world;
+        expect(schedule()).toBe(EBUSY);
+        expect(refSnapshot(s.world)).toEqual(after);
+        expect(s.world.twctx.get(ctx!)?.state).toBe(w.twctx.get(ctx!)?.state);
+        s.context = { sleepable: false, label: 'idle' };
+        s.simulate();
+        const end = refSnapshot(s.world);
+        // Alive: the callback ran exactly once (§8.3a). Zombie: dropped silently (T3), never ran.
+        expect(s.global('runs')).toBe(c.target === 'alive' ? 1n : 0n);
+        expect(s.world.twctx.get(ctx!)?.state).toBe('STANDBY');
+        expect(end.twctx).toEqual({ [ctx!]: 1 });
+        expect(end.progs[progId]).toBe(1);
+        expect(end.tasks[pid]).toBe(0);
+        expect(end.irqWork).toBe(0);
+        expect(end.taskWorks).toBe(0);
+        return;
+      }
+    }));
+  });
+});
+
+describe('mutants: cancellation by the map, and which maps may hold a bpf_task_work', () => {
+  const cancelArb = fc.record({
+    mapType: fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const),
+    mode: fc.constantFrom('signal' as const, 'resume' as const),
+    how: fc.constantFrom('update' as const, 'delete' as const, 'uref' as const),
+  });
+
+  test('mutants: an element update (ARRAY) or replace/delete (HASH) or the last user reference cancels a PENDING work: the callback never runs', () => {
+    // task_work.md §2.5: "ARRAY: delete is not supported, but every update of an element calls
+    // `bpf_obj_free_fields` … That cancels its pending task work and detaches the ctx; the next
+    // schedule allocates a new ctx (T0)"; "HASH / LRU_HASH: deleting or replacing an element frees its
+    // special fields (… → T9)"; "uref drop cancels everything"; "If T9 runs before T5 … the BPF
+    // callback never runs". T9 from PENDING puts the map-ref at once; T2x puts the cb-ref (§2.4).
+    fc.assert(fc.property(cancelArb, ({ mapType, mode, how }) => {
+      const c: Case = { mapType, mode, target: 'alive', allocFailures: 0, closed: false };
+      const { s, pid, progId, schedule, slot } = setup(c);
+      const mapId = [...s.world.maps.values()][0]!.id;
+      expect(schedule()).toBe(0);
+      const ctx = slot()!;
+      s.context = { sleepable: false, label: 'user' };
+      if (mapType === 'array' && how === 'delete') {
+        // "ARRAY: delete is not supported": it fails and cancels nothing; the callback runs once.
+        expect(s.bpf_map_delete_elem(mapId, 0)).toBeLessThan(0);
+        expect(s.world.twctx.get(ctx)?.state).toBe('PENDING');
+        expect(slot()).toBe(ctx);
+        s.simulate();
+        expect(s.global('runs')).toBe(1n);
+        return;
+      }
+      if (how === 'update') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
+      else if (how === 'delete') expect(s.bpf_map_delete_elem(mapId, 0)).toBe(0);
+      else s.run((k) => mapPutUref(k, mapId));
+      expect(s.world.twctx.get(ctx)?.state).toBe('FREED');
+      expect(refSnapshot(s.world).twctx).toEqual({ [ctx]: 1 });
+      if (how !== 'delete') expect(slot()).toBeNull();
+      s.simulate();
+      const end = refSnapshot(s.world);
+      expect(s.global('runs')).toBe(0n);
+      expect(end.twctx).toEqual({});
+      expect(end.progs[progId]).toBe(1);
+      expect(end.tasks[pid]).toBe(0);
+      expect(end.taskWorks).toBe(0);
+    }));
+  });
+
+  test('mutants: only HASH, LRU_HASH and ARRAY may hold a bpf_task_work; two in one value are refused', () => {
+    // task_work.md §2.1 / §3.3: "Any other map type whose value has a `bpf_task_work` fails
+    // `map_check_btf` with **-EOPNOTSUPP** at map creation"; "a second one in the same value fails
+    // BTF parsing with -E2BIG" (BTF is parsed before map_check_btf runs, so -E2BIG wins).
+    const types = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'ringbuf'] as const;
+    fc.assert(fc.property(fc.constantFrom(...types), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), (type, fields, maxEntries) => {
+      const s = new Session();
+      const obj: BpfObject = { name: 'maps', maps: [{ name: 'm', type, maxEntries, valueSize: 8, taskWorkFields: fields }], globals: [], programs: [], subprogs: [] };
+      const want = fields > 1 ? -7 : fields === 1 && !['array', 'hash', 'lru_hash'].includes(type) ? -95 : 0;
+      if (want === 0) {
+        s.load(obj);
+        const m = [...s.world.maps.values()][0]!;
+        expect(m.type).toBe(type);
+        expect(m.usercnt).toBe(1);
+      } else {
+        let errno: number | undefined;
+        try { s.load(obj); } catch (e) { errno = (e as { errno?: number }).errno; }
+        expect(errno).toBe(want);
+        expect(s.world.maps.size).toBe(0);
+      }
+    }));
+  });
+});
+
+describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => {
+  test('mutants: TWA_SIGNAL breaks an interruptible sleep, TWA_RESUME waits for it to end; a live target runs every work', () => {
+    // task_work.md §4.2: "`TWA_SIGNAL` … interruptible sleeps are broken"; "`TWA_RESUME` … **A blocked
+    // task is not woken**; the work waits until the task's current kernel path ends naturally";
+    // §8.3: a schedule that returned 0 leads to one callback run when the target is alive (only a
+    // target past its exit-time task_work run drops works: §4.5).
+    fc.assert(fc.property(fc.constantFrom('signal' as const, 'resume' as const), fc.integer({ min: 200, max: 1000 }), fc.integer({ min: 1, max: 3 }), (mode, ticks, times) => {
+      const c: Case = { mapType: 'array', mode, target: 'alive', allocFailures: 0, closed: false };
+      const { s, pid } = setup(c);
+      // Replace the target by a long sleeper.
+      const sleeper = s.spawn({ comm: 'sleeper', exe: '/bin/app', script: [{ sys: 'sleep', ticks }, { sys: 'sleep', ticks }] });
+      let guard = 0;
+      while (s.world.tasks.get(sleeper)!.state !== 'interruptible' && guard++ < 100) s.step();
+      expect(s.world.tasks.get(sleeper)!.state).toBe('interruptible');
+      const start = s.world.clock.now;
+      const progId = [...s.world.progs.values()][0]!.id;
+      const mapId = [...s.world.maps.values()][0]!.id;
+      for (let i = 0; i < times; i += 1) {
+        s.context = { sleepable: false, prog: progId, label: 'caller' };
+        const got = mode === 'signal'
+          ? s.bpf_task_work_schedule_signal_impl(sleeper, { map: mapId, key: 0 }, mapId, 'cb', null)
+          : s.bpf_task_work_schedule_resume_impl(sleeper, { map: mapId, key: 0 }, mapId, 'cb', null);
+        expect(got).toBe(0);
+        s.context = { sleepable: false, label: 'idle' };
+        // Run until this work's callback has run.
+        guard = 0;
+        while (s.global('runs') !== BigInt(i + 1) && guard++ < 200 && s.step());
+        expect(s.global('runs')).toBe(BigInt(i + 1));
+        const enters = s.events().filter((e) => e.kind === 'prog' && e.op === 'enter' && e.pid === sleeper);
+        const at = enters[enters.length - 1]!.t;
+        if (i === 0) {
+          if (mode === 'signal') expect(at).toBeLessThan(start + ticks);
+          else expect(at).toBeGreaterThanOrEqual(start + ticks);
+        }
+      }
+      void pid;
+    }));
+  });
+
+  test('mutants: cancelling a SCHEDULED work goes through irq_work, unlinks the queued work, and the callback never runs', () => {
+    // task_work.md §2.4 T9: "If prev == SCHEDULED: queue irq_work `bpf_task_work_cancel_scheduled`.
+    // That handler cancels the task_work (on success puts the cb-ref), then puts the map-ref";
+    // §3.2: "`task_work_cancel(task, cb)` … true if `cb` was still queued and was unlinked".
+    fc.assert(fc.property(fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const), fc.constantFrom('signal' as const, 'resume' as const), fc.boolean(), (mapType, mode, uref) => {
+      const c: Case = { mapType, mode, target: 'alive', allocFailures: 0, closed: false };
+      const { s, pid, progId, schedule, slot } = setup(c);
+      const mapId = [...s.world.maps.values()][0]!.id;
+      expect(schedule()).toBe(0);
+      const ctx = slot()!;
+      s.context = { sleepable: false, label: 'user' };
+      expect(s.step()).toBe(true); // the irq_work runs first (the ordinary schedule): T2 + T4
+      expect(s.world.twctx.get(ctx)?.state).toBe('SCHEDULED');
+      expect(refSnapshot(s.world).taskWorks).toBe(1);
+      if (uref) s.run((k) => mapPutUref(k, mapId));
+      else if (mapType === 'array') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
+      else expect(s.bpf_map_delete_elem(mapId, 0)).toBe(0);
+      expect(s.world.twctx.get(ctx)?.state).toBe('FREED');
+      // Both references are still held until the irq_work runs.
+      expect(refSnapshot(s.world).twctx).toEqual({ [ctx]: 2 });
+      expect(refSnapshot(s.world).irqWork).toBe(1);
+      expect(s.step()).toBe(true); // bpf_task_work_cancel_scheduled
+      const mid = refSnapshot(s.world);
+      expect(mid.taskWorks).toBe(0);
+      expect(mid.twctx).toEqual({});
+      expect(mid.progs[progId]).toBe(1);
+      expect(mid.tasks[pid]).toBe(0);
+      const work = `bpf_task_work_callback(ctx#${ctx})`;
+      expect(s.events().some((e) => e.kind === 'task_work' && e.op === 'cancel' && e.work === work)).toBe(true);
+      s.simulate();
+      expect(s.global('runs')).toBe(0n);
+      expect(s.events().some((e) => e.kind === 'task_work' && e.op === 'run' && e.work === work)).toBe(false);
+    }));
+  });
+
+  test('mutants: a reaped target still referenced by a pending context can be scheduled on; 7.0 names replace the _impl ones', () => {
+    // task_work.md §3.1: "`bpf_task_acquire(task)` returns NULL (`task->rcu_users == 0` …) → -EBADF":
+    // a pending context holds a task reference (§2.3), so the count is not 0 yet. §0: 7.0 renames
+    // the kfuncs to `bpf_task_work_schedule_{signal,resume}(task, tw, map, cb)` and "The `_impl`
+    // kfuncs were removed from the kfunc set"; 6.18/6.19 have only the `_impl` names.
+    fc.assert(fc.property(fc.constantFrom('6.19' as const, '7.0' as const, '7.2' as const), fc.constantFrom('signal' as const, 'resume' as const), (version, mode) => {
+      const s = new Session({ version });
+      s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
+      const obj = OBJECT('array');
+      s.load({ ...obj, maps: [{ ...obj.maps[0]!, maxEntries: 2 }] }, { unverified: true });
+      const mapId = [...s.world.maps.values()][0]!.id;
+      const progId = [...s.world.progs.values()][0]!.id;
+      const pid = s.spawn({ comm: 'zombie', exe: '/bin/app', script: [] });
+      s.simulate();
+      s.context = { sleepable: false, prog: progId, label: 'caller' };
+      const plain = version !== '6.19';
+      const call = (name: 'impl' | 'plain', key: number): number => {
+        const tw = { map: mapId, key };
+        if (name === 'impl') {
+          return mode === 'signal' ? s.bpf_task_work_schedule_signal_impl(pid, tw, mapId, 'cb', null) : s.bpf_task_work_schedule_resume_impl(pid, tw, mapId, 'cb', null);
+        }
+        return mode === 'signal' ? s.bpf_task_work_schedule_signal(pid, tw, mapId, 'cb') : s.bpf_task_work_schedule_resume(pid, tw, mapId, 'cb');
+      };
+      expect(() => call(plain ? 'impl' : 'plain', 0)).toThrow(KfuncUnavailableError);
+      const use = plain ? 'plain' : 'impl';
+      expect(call(use, 0)).toBe(0); // a zombie is accepted
+      s.reap(pid);
+      expect(call(use, 1)).toBe(0); // reaped, but slot 0's context holds a task reference
+      s.context = { sleepable: false, label: 'idle' };
+      s.simulate(); // both dropped silently (T3): the target is past its exit-time run
+      expect(s.global('runs')).toBe(0n);
+      expect(refSnapshot(s.world).tasks[pid]).toBe(0);
+      s.context = { sleepable: false, prog: progId, label: 'caller' };
+      expect(call(use, 0)).toBe(EBADF); // now no reference is left
+    }));
+  });
+});
