@@ -127,7 +127,7 @@ describe('mutants: calls no program can make are refused', () => {
     const bad = fc.constantFrom(
       { path: 'relative', size: 1 }, { path: '/f', size: 1 }, { path: '/p', content: content.pattern(1) }, { path: '/p', size: 1.5 },
       { path: '/p', size: -1 }, { path: '/p', size: -1n }, { path: '/p', size: S64_MAX + 1n }, { path: '/p', size: 1, ioLatency: -1 },
-      { path: '/p', size: 1, ioLatency: 0.5 },
+      { path: '/p', size: 1, ioLatency: 0.5 }, { path: 42 as unknown as string, size: 1 },
     );
     fc.assert(fc.property(bad, fc.boolean(), (spec, cacheOp) => {
       const { s } = session(8192n, false);
@@ -178,6 +178,8 @@ describe('mutants: calls no program can make are refused', () => {
       s.fput(f);
       expect(s.world.files.get(f)!.f_count).toBe(0);
       expect(s.world.files.get(f)!.freed).toBe(!fromTask);
+      // Its last reference is gone: a use now is a use after free, even before the release ran.
+      refused(s, UseAfterFreeError, () => s.bpf_dynptr_from_file(f, 0, 'x'));
       expect(s.world.tasks.get(pid)!.works.queue.length).toBe(fromTask ? 1 : 0);
       s.context = { sleepable: false };
       s.simulate();

@@ -145,6 +145,8 @@ describe('mutants: eviction', () => {
       expect(locked.length).toBeGreaterThan(0);
       if (drop) s.dropCaches();
       else s.evict('/f', 0, 0);
+      // Warming does not make a folio under I/O uptodate either: only its read completing does.
+      s.populate('/f');
       const after = states(s, '/f');
       for (const p of locked) expect(after.get(p)?.startsWith('locked')).toBe(true);
       s.simulate();
