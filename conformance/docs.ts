@@ -11,3 +11,21 @@ export function writeDocSection(path: string, begin: string, end: string, sectio
   text = a >= 0 && b > a ? `${text.slice(0, a)}${section}${text.slice(b + end.length)}` : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
 }
+
+/** Cases run and agreed, per rule. */
+export interface Row {
+  run: number;
+  agreed: number;
+}
+
+/** A per-rule tally: `bump(rule, ok)` counts one comparison. */
+export function tally(): { rows: Map<string, Row>; bump: (rule: string, ok: boolean) => void } {
+  const rows = new Map<string, Row>();
+  const bump = (rule: string, ok: boolean): void => {
+    const r = rows.get(rule) ?? { run: 0, agreed: 0 };
+    r.run += 1;
+    if (ok) r.agreed += 1;
+    rows.set(rule, r);
+  };
+  return { rows, bump };
+}

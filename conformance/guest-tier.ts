@@ -18,7 +18,7 @@
  * Environment: KERNSIM_GUEST_GENERATED (default 320), KERNSIM_SEED, KERNSIM_CONF_NODOCS=1,
  * KERNSIM_CONF_GUEST=0 to skip the tier.
  */
-import { writeDocSection } from './docs.ts';
+import { tally, writeDocSection, type Row } from './docs.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -204,7 +204,6 @@ function parse(text: string): GuestOut {
   return o;
 }
 
-interface Row { run: number; agreed: number }
 interface Disagreement { id: string; what: string; kernel: string; model: string }
 
 const sval = (v: bigint): string => {
@@ -338,13 +337,7 @@ export async function guestTier(): Promise<number> {
 
   // Compare.
   const t3 = Date.now();
-  const rows = new Map<string, Row>();
-  const bump = (rule: string, ok: boolean): void => {
-    const r = rows.get(rule) ?? { run: 0, agreed: 0 };
-    r.run += 1;
-    if (ok) r.agreed += 1;
-    rows.set(rule, r);
-  };
+  const { rows, bump } = tally();
   const disagreements: Disagreement[] = [];
   let caseAgreed = 0;
   let genAgreed = 0;

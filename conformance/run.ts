@@ -15,7 +15,7 @@
  * Environment: KERNSIM_CONF_GENERATED (default 400), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
-import { writeDocSection } from './docs.ts';
+import { tally, writeDocSection, type Row } from './docs.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -178,7 +178,6 @@ async function runObject(path: string, owners: ReadonlyMap<string, string> = new
 // Comparison and report
 // ---------------------------------------------------------------------------------------------
 
-interface Row { run: number; agreed: number }
 interface Disagreement { id: string; what: string; kernel: string; model: string; note: string }
 
 function outcome(fn: string, v: bigint): string {
@@ -261,13 +260,7 @@ async function main(): Promise<number> {
   const tKernel = Date.now() - t1;
 
   // Compare.
-  const rows = new Map<string, Row>();
-  const bump = (rule: string, ok: boolean): void => {
-    const r = rows.get(rule) ?? { run: 0, agreed: 0 };
-    r.run += 1;
-    if (ok) r.agreed += 1;
-    rows.set(rule, r);
-  };
+  const { rows, bump } = tally();
   const disagreements: Disagreement[] = [];
   const disagree = (c: ConfCase, what: string, k: string, m: string): void => {
     disagreements.push({ id: c.id, what, kernel: k, model: m, note: RESOLUTIONS[`${c.id}`] ?? '' });

@@ -53,6 +53,12 @@ function localOffset(s: Session, slot: string, base: Uint8Array): number | null 
   return v === null ? null : v.byteOffset - base.byteOffset;
 }
 
+
+/** Two files, their cache states, and an operation sequence over them. */
+const twoFilesAndOps = fc.tuple(fileSpec, fileSpec, cacheState(6), cacheState(6), opSequence(2, 6));
+const setupsOf = (f0: FileSetup['spec'], f1: FileSetup['spec'], c0: FileSetup['cached'], c1: FileSetup['cached']): FileSetup[] =>
+  [{ spec: f0, cached: c0 }, { spec: f1, cached: c1 }];
+
 // -------------------------------------------------------------------------------------------------
 describe('P1 read returns the file bytes', () => {
   test('P1 a successful FILE read returns exactly the file bytes at dynptr offset + read offset', () => {
@@ -246,9 +252,9 @@ describe('P2 bounds', () => {
   test('P2 every op of a generated sequence returns what the oracle predicts', () => {
     fc.assert(
       fc.property(
-        fc.tuple(fileSpec, fileSpec, cacheState(6), cacheState(6), opSequence(2, 6)),
+        twoFilesAndOps,
         ([f0, f1, c0, c1, ops]) => {
-          const setups: FileSetup[] = [{ spec: f0, cached: c0 }, { spec: f1, cached: c1 }];
+          const setups = setupsOf(f0, f1, c0, c1);
           const built = buildWorld(setups);
           const r = runOps(built.world, built, setups, ops);
           const bad = r.steps.filter((st) => st.got !== st.want);
@@ -530,9 +536,9 @@ describe('P6 reference counts', () => {
   test('P6 after any op sequence and discards of live file dynptrs, refSnapshot equals the baseline', () => {
     fc.assert(
       fc.property(
-        fc.tuple(fileSpec, fileSpec, cacheState(6), cacheState(6), opSequence(2, 6)),
+        twoFilesAndOps,
         ([f0, f1, c0, c1, ops]) => {
-          const setups: FileSetup[] = [{ spec: f0, cached: c0 }, { spec: f1, cached: c1 }];
+          const setups = setupsOf(f0, f1, c0, c1);
           const built = buildWorld(setups);
           const baseline = refSnapshot(built.world);
           expect(baseline.folioRefs).toBe(0);

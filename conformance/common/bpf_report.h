@@ -135,4 +135,34 @@ static void dump_globals(struct bpf_object *obj, const char *only_prefix, __u32 
 	}
 }
 
+/*
+ * Load only the `i`-th program of `obj` (for its own verdict). Returns its name in `*name` and 0, or
+ * prints `{"prog", "loaded": false, "err", "log", "libbpf"}` with the verifier log `vlog` and returns
+ * the error.
+ */
+static int load_only(struct bpf_object *obj, int i, const char *vlog, const char **name)
+{
+	struct bpf_program *p;
+	int j = 0, err;
+
+	*name = NULL;
+	bpf_object__for_each_program(p, obj) {
+		bpf_program__set_autoload(p, j == i);
+		if (j == i)
+			*name = bpf_program__name(p);
+		j++;
+	}
+	err = bpf_object__load(obj);
+	if (err) {
+		printf("{\"prog\":");
+		json_str(*name);
+		printf(",\"loaded\":false,\"err\":%d,\"log\":", err);
+		json_str(vlog);
+		printf(",\"libbpf\":");
+		json_str(libbpf_msgs);
+		printf("}\n");
+	}
+	return err;
+}
+
 #endif

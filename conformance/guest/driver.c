@@ -234,30 +234,14 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 		n++;
 	bpf_object__close(obj);
 	for (i = 0; i < n; i++) {
-		int j = 0;
-		const char *name = NULL;
+		const char *name;
 
 		vlog[0] = 0;
 		report_reset();
 		obj = open_obj(path);
 		if (!obj)
 			return;
-		bpf_object__for_each_program(p, obj) {
-			bpf_program__set_autoload(p, j == i);
-			if (j == i)
-				name = bpf_program__name(p);
-			j++;
-		}
-		err = bpf_object__load(obj);
-		if (err) {
-			printf("{\"prog\":");
-			json_str(name);
-			printf(",\"loaded\":false,\"err\":%d,\"log\":", err);
-			json_str(vlog);
-			printf(",\"libbpf\":");
-			json_str(libbpf_msgs);
-			printf("}\n");
-		} else {
+		if (!load_only(obj, i, vlog, &name)) {
 			char prefix[160];
 
 			for (k = 0; k < nc; k++)

@@ -88,30 +88,14 @@ int main(int argc, char **argv)
 	bpf_object__close(obj);
 	/* Load each program alone for its own verdict. */
 	for (i = 0; i < n; i++) {
-		int j = 0;
-		const char *name = NULL;
+		const char *name;
 
 		log[0] = 0;
 		report_reset();
 		obj = open_obj(argv[1], log);
 		if (!obj)
 			return 1;
-		bpf_object__for_each_program(p, obj) {
-			bpf_program__set_autoload(p, j == i);
-			if (j == i)
-				name = bpf_program__name(p);
-			j++;
-		}
-		err = bpf_object__load(obj);
-		if (err) {
-			printf("{\"prog\":");
-			json_str(name);
-			printf(",\"loaded\":false,\"err\":%d,\"log\":", err);
-			json_str(log);
-			printf(",\"libbpf\":");
-			json_str(libbpf_msgs);
-			printf("}\n");
-		} else {
+		if (!load_only(obj, i, log, &name)) {
 			run_all(obj);
 			/* Only this program ran: its own globals are the ones to read. */
 			printf("{\"dump\":");
