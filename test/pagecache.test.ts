@@ -17,9 +17,9 @@ const P = 4096;
 function mappingWith(states: Record<number, 'locked' | 'uptodate' | 'failed'>, refs: Record<number, number> = {}): Mapping {
   const m = emptyMapping();
   for (const [k, state] of Object.entries(states)) {
-    m.pages.set(Number(k), state);
+    m.writePages().set(Number(k), state);
     const n = refs[Number(k)] ?? 0;
-    if (n > 0) m.refs.set(Number(k), n);
+    if (n > 0) m.writeRefs().set(Number(k), n);
   }
   return m;
 }
@@ -123,10 +123,10 @@ describe('eviction on a bare mapping', () => {
 
   test('invalidateRange reports pages in ascending order whatever the insertion order', () => {
     const m = emptyMapping();
-    for (const p of [9, 3, 7, 1]) m.pages.set(p, 'uptodate');
-    m.pages.set(5, 'locked');
-    m.pages.set(2, 'uptodate');
-    m.refs.set(2, 2);
+    for (const p of [9, 3, 7, 1]) m.writePages().set(p, 'uptodate');
+    m.writePages().set(5, 'locked');
+    m.writePages().set(2, 'uptodate');
+    m.writeRefs().set(2, 2);
     const r = invalidateRange(m, 0, 100);
     expect(r.evicted).toEqual([1, 3, 7, 9]);
     expect(r.kept).toEqual([2, 5]);
@@ -223,7 +223,7 @@ describe('cache ops through a Session', () => {
     s.run((k) => {
       const m = files.mappingOf(k, ino);
       folioGet(m, 1);
-      m.pages.delete(3);
+      m.writePages().delete(3);
       startRead(m, 3); // page 3 under I/O: locked
     });
     expect(s.evict('/f')).toEqual([0, 2]);

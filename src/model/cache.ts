@@ -45,7 +45,7 @@ export function populateRange(k: Kern, path: string, offset: number | bigint = 0
   const m = mappingOf(k, inode.ino);
   const added: number[] = [];
   for (let p = first; p <= Math.min(last, eofPage); p += 1) if (populate(m, p)) added.push(p);
-  emit(k, { kind: 'pagecache', t: k.s.clock.now, op: 'populate', ino: inode.ino, pages: added, kept: [] });
+  emit(k, { kind: 'pagecache', t: k.t.now, op: 'populate', ino: inode.ino, pages: added, kept: [] });
   return added;
 }
 
@@ -58,18 +58,18 @@ export function evictRange(k: Kern, path: string, offset: number | bigint = 0, l
   const n = toByte(len, 'len');
   const range = n === 0n ? { first: pageIndex(toByte(offset, 'offset')), last: Number.MAX_SAFE_INTEGER } : pagesOf(offset, n);
   const r = invalidateRange(mappingOf(k, inode.ino), range.first, range.last);
-  emit(k, { kind: 'pagecache', t: k.s.clock.now, op: 'evict', ino: inode.ino, pages: r.evicted, kept: r.kept });
+  emit(k, { kind: 'pagecache', t: k.t.now, op: 'evict', ino: inode.ino, pages: r.evicted, kept: r.kept });
   return [...r.evicted];
 }
 
 /** `drop_caches`: every inode loses its evictable pages. Returns how many pages were dropped. */
 export function dropCaches(k: Kern): number {
   let total = 0;
-  for (const [ino, m] of k.s.pagecache) {
+  for (const [ino, m] of k.t.mappings()) {
     const r = dropClean(m);
     total += r.evicted.length;
     if (r.evicted.length > 0 || r.kept.length > 0) {
-      emit(k, { kind: 'pagecache', t: k.s.clock.now, op: 'drop_caches', ino, pages: r.evicted, kept: r.kept });
+      emit(k, { kind: 'pagecache', t: k.t.now, op: 'drop_caches', ino, pages: r.evicted, kept: r.kept });
     }
   }
   return total;
@@ -82,14 +82,14 @@ export function injectIoError(k: Kern, path: string, offset: number | bigint, ti
   const pgoff = pageIndex(toByte(offset, 'offset'));
   const key = ioKey(inode.ino, pgoff);
   k.s.faults.io.set(key, (k.s.faults.io.get(key) ?? 0) + times);
-  emit(k, { kind: 'pagecache', t: k.s.clock.now, op: 'inject_io_error', ino: inode.ino, pages: [pgoff], kept: [] });
+  emit(k, { kind: 'pagecache', t: k.t.now, op: 'inject_io_error', ino: inode.ino, pages: [pgoff], kept: [] });
 }
 
 /** Make the next `times` kernel allocations the model performs fail (`-ENOMEM` paths). */
 export function injectAllocFailure(k: Kern, times = 1): void {
   if (!Number.isSafeInteger(times) || times < 1) throw new ArgumentError('times', times, 'a positive integer');
   k.s.faults.alloc += times;
-  emit(k, { kind: 'fault', t: k.s.clock.now, what: 'alloc', count: k.s.faults.alloc });
+  emit(k, { kind: 'fault', t: k.t.now, what: 'alloc', count: k.s.faults.alloc });
 }
 
 /** An allocation (`kmalloc`, `bpf_mem_alloc`): false when an injected failure is consumed. */

@@ -25,6 +25,8 @@ function toBigInt(value: unknown, argument: string): bigint {
 
 /** The value of `value` converted to an unsigned C type of `bits` bits. */
 export function toUnsigned(value: unknown, bits: 32 | 64, argument: string): bigint {
+  // The common case, a small non-negative number, is its own value in either type.
+  if (typeof value === 'number' && value >= 0 && value <= 0xffff_ffff && Number.isInteger(value)) return BigInt(value);
   return BigInt.asUintN(bits, toBigInt(value, argument));
 }
 

@@ -4,7 +4,7 @@
  * at zero the file is freed. A freed file stays in the world as a tombstone so that a later use is
  * detected (`UseAfterFreeError`) rather than silently working.
  */
-import { emptyMapping, type Mapping } from '../pagecache/index.ts';
+import type { Mapping } from '../pagecache/index.ts';
 import { contentLength, content as contents, type Content } from './content.ts';
 import { ArgumentError, UnknownHandleError, UseAfterFreeError } from './errors.ts';
 import { S64_MAX } from './ctypes.ts';
@@ -29,7 +29,7 @@ export function createInode(k: Kern, spec: NewFile): Ino {
   if (typeof spec.path !== 'string' || !spec.path.startsWith('/')) {
     throw new ArgumentError('path', spec.path, 'an absolute path');
   }
-  if (k.s.paths.has(spec.path)) throw new ArgumentError('path', spec.path, 'a path not yet created');
+  if (k.t.paths.has(spec.path)) throw new ArgumentError('path', spec.path, 'a path not yet created');
   const c = spec.content ?? contents.zero();
   const rawSize = spec.size ?? contentLength(c);
   if (rawSize === undefined) throw new ArgumentError('size', spec.size, 'a size for pattern or zero content');
@@ -43,42 +43,41 @@ export function createInode(k: Kern, spec: NewFile): Ino {
     throw new ArgumentError('ioLatency', ioLatency, 'a non-negative integer number of ticks');
   }
   const ino = k.s.ids.ino++;
-  k.s.inodes.set(ino, new Inode({ ino, path: spec.path, size, content: c, secretmem: spec.secretmem ?? false, ioLatency }));
-  k.s.paths.set(spec.path, ino);
-  k.s.pagecache.set(ino, emptyMapping());
+  k.t.own('inodes').set(ino, new Inode({ ino, path: spec.path, size, content: c, secretmem: spec.secretmem ?? false, ioLatency }));
+  k.t.own('paths').set(spec.path, ino);
+  k.t.addMapping(ino);
   return ino;
 }
 
 export function inodeOf(k: Kern, ino: Ino, argument = 'ino'): Inode {
-  const inode = k.s.inodes.get(ino) as Inode | undefined;
+  const inode = k.t.inodes.get(ino) as Inode | undefined;
   if (inode === undefined) throw new UnknownHandleError(argument, ino, 'inode');
   return inode;
 }
 
 export function inodeByPath(k: Kern, path: string, argument = 'path'): Inode {
-  const ino = k.s.paths.get(path);
+  const ino = k.t.paths.get(path);
   if (ino === undefined) throw new UnknownHandleError(argument, path, 'file at path');
   return inodeOf(k, ino, argument);
 }
 
+/** The page cache of inode `ino`, to read or change. */
 export function mappingOf(k: Kern, ino: Ino): Mapping {
-  const m = k.s.pagecache.get(ino);
-  if (m === undefined) throw new UnknownHandleError('ino', ino, 'page cache');
-  return m;
+  return k.t.mapping(ino);
 }
 
 /** Open `path` (`filp_open`): a new `struct file` with `f_count` 1. */
 export function openFile(k: Kern, path: string): FileId {
   const inode = inodeByPath(k, path);
   const id = k.s.ids.file++;
-  k.s.files.set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, opening: false }));
-  emit(k, { kind: 'file', t: k.s.clock.now, op: 'open', file: id, path, count: 1 });
+  k.t.own('files').set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, opening: false }));
+  emit(k, { kind: 'file', t: k.t.now, op: 'open', file: id, path, count: 1 });
   return id;
 }
 
 /** The live file `id`; a freed one is a detected use after free, an unknown one a misuse. */
 export function liveFile(k: Kern, id: FileId, argument = 'file'): FileObj {
-  const f = k.s.files.get(id) as FileObj | undefined;
+  const f = k.t.files.get(id) as FileObj | undefined;
   if (f === undefined) throw new UnknownHandleError(argument, id, 'file');
   if (f.freed || f.f_count === 0) throw new UseAfterFreeError(argument, `file#${id}${f.freed ? '' : ' (its last reference is gone)'}`);
   return f;
@@ -86,15 +85,15 @@ export function liveFile(k: Kern, id: FileId, argument = 'file'): FileObj {
 
 /** Mark a file as inside (or out of) its `security_file_open` hook. */
 export function setOpening(k: Kern, id: FileId, opening: boolean): void {
-  k.s.files.set(id, liveFile(k, id).with({ opening }));
+  k.t.own('files').set(id, liveFile(k, id).with({ opening }));
 }
 
 /** `get_file`: take a reference. */
 export function getFile(k: Kern, id: FileId): void {
   const old = liveFile(k, id);
   const f = old.with({ f_count: old.f_count + 1 });
-  k.s.files.set(id, f);
-  emit(k, { kind: 'file', t: k.s.clock.now, op: 'get', file: id, path: inodeOf(k, f.ino).path, count: f.f_count });
+  k.t.own('files').set(id, f);
+  emit(k, { kind: 'file', t: k.t.now, op: 'get', file: id, path: inodeOf(k, f.ino).path, count: f.f_count });
 }
 
 /**
@@ -104,9 +103,9 @@ export function getFile(k: Kern, id: FileId): void {
 export function putFile(k: Kern, id: FileId): void {
   const old = liveFile(k, id);
   const f = old.with({ f_count: old.f_count - 1 });
-  k.s.files.set(id, f);
+  k.t.own('files').set(id, f);
   const path = inodeOf(k, f.ino).path;
-  emit(k, { kind: 'file', t: k.s.clock.now, op: 'put', file: id, path, count: f.f_count });
+  emit(k, { kind: 'file', t: k.t.now, op: 'put', file: id, path, count: f.f_count });
   if (f.f_count > 0) return;
   if (k.ctx.task !== undefined) defer(k, { kind: 'fput', file: id, task: k.ctx.task });
   else freeFile(k, id);
@@ -114,9 +113,9 @@ export function putFile(k: Kern, id: FileId): void {
 
 /** `__fput`: the final release of a file whose count reached zero. */
 export function freeFile(k: Kern, id: FileId): void {
-  const f = k.s.files.get(id) as FileObj | undefined;
+  const f = k.t.files.get(id) as FileObj | undefined;
   if (f === undefined) throw new UnknownHandleError('file', id, 'file');
   if (f.freed || f.f_count !== 0) throw new UseAfterFreeError('file', `file#${id} (released twice or still referenced)`);
-  k.s.files.set(id, f.with({ freed: true }));
-  emit(k, { kind: 'file', t: k.s.clock.now, op: 'free', file: id, path: inodeOf(k, f.ino).path, count: 0 });
+  k.t.own('files').set(id, f.with({ freed: true }));
+  emit(k, { kind: 'file', t: k.t.now, op: 'free', file: id, path: inodeOf(k, f.ino).path, count: 0 });
 }

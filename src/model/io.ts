@@ -33,9 +33,9 @@ export function submitRead(k: Kern, m: Mapping, ino: Ino, pgoff: number): boolea
   const failures = k.s.faults.io.get(key) ?? 0;
   if (failures === 1) k.s.faults.io.delete(key);
   else if (failures > 1) k.s.faults.io.set(key, failures - 1);
-  const now = k.s.clock.now;
+  const now = k.t.now;
   const req = { ino, pgoff, submittedAt: now, completesAt: now + inode.ioLatency, ok: failures === 0 };
-  k.s.io.set(ioKey(ino, pgoff), req);
+  k.t.own('io').set(ioKey(ino, pgoff), req);
   emit(k, { kind: 'io_submit', t: now, ino, pgoff, completesAt: req.completesAt, willFail: !req.ok });
   return true;
 }
@@ -43,18 +43,18 @@ export function submitRead(k: Kern, m: Mapping, ino: Ino, pgoff: number): boolea
 /** Complete the in-flight read of a page: the page becomes uptodate, or `failed` on an injected error. */
 export function completeRead(k: Kern, ino: Ino, pgoff: number): void {
   const key = ioKey(ino, pgoff);
-  const req = k.s.io.get(key);
+  const req = k.t.io.get(key);
   if (req === undefined) throw new KernsimError(`no read in flight for ino ${ino} page ${pgoff}`);
-  k.s.io.delete(key);
-  if (k.s.clock.now < req.completesAt) k.s.clock.now = req.completesAt;
+  k.t.own('io').delete(key);
+  if (k.t.now < req.completesAt) k.t.now = req.completesAt;
   endRead(mappingOf(k, ino), pgoff, req.ok);
-  emit(k, { kind: 'io_complete', t: k.s.clock.now, ino, pgoff, ok: req.ok });
+  emit(k, { kind: 'io_complete', t: k.t.now, ino, pgoff, ok: req.ok });
 }
 
 /** With no scheduler: sleep until the awaited read completes (virtual time jumps to its end). */
 export function completeSleepSync(k: Kern, sleep: Sleep): void {
   const { ino, pgoff } = sleep.wait;
-  emit(k, { kind: 'sleep', t: k.s.clock.now, reason: `folio wait, ino ${ino} page ${pgoff}` });
+  emit(k, { kind: 'sleep', t: k.t.now, reason: `folio wait, ino ${ino} page ${pgoff}` });
   completeRead(k, ino, pgoff);
-  emit(k, { kind: 'wake', t: k.s.clock.now, reason: `ino ${ino} page ${pgoff} unlocked` });
+  emit(k, { kind: 'wake', t: k.t.now, reason: `ino ${ino} page ${pgoff} unlocked` });
 }

@@ -206,7 +206,8 @@ export class KfuncEvent {
   private readonly raw: readonly unknown[];
   private readonly value: unknown;
   constructor(readonly t: number, private readonly def: AnyKfunc, args: readonly unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
-    this.raw = args.map(lengthOnly);
+    // The converted arguments are this call's own array: kept as they are unless they hold memory.
+    this.raw = args.some((a) => a instanceof Uint8Array) ? args.map(lengthOnly) : args;
     this.value = lengthOnly(value);
   }
 
@@ -243,7 +244,7 @@ export function attempt(k: Kern, def: AnyKfunc, args: readonly unknown[]): unkno
   const r = impl(k, ...args);
   if (r instanceof Sleep) return r;
   k.resume = undefined;
-  emit(k, new KfuncEvent(k.s.clock.now, def, args, r, k.features.dynptrBits, k.ctx.label ?? ''));
+  emit(k, new KfuncEvent(k.t.now, def, args, r, k.features.dynptrBits, k.ctx.label ?? ''));
   return r;
 }
 

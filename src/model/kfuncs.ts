@@ -61,7 +61,12 @@ export function kfuncMethods<T extends object>(table: T): KfuncBinder<T> {
     };
   }
   Object.freeze(proto);
-  return { bind: (k: Kern) => Object.create(proto, { k: { value: k } }) as MethodsOf<T> };
+  // A class over the prototype: binding is one small object, made the cheapest way JavaScript has.
+  const Bound = class {
+    constructor(readonly k: Kern) {}
+  };
+  Object.setPrototypeOf(Bound.prototype, proto);
+  return { bind: (k: Kern) => new Bound(k) as unknown as MethodsOf<T> };
 }
 
 export interface KfuncBinder<T> {

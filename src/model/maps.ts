@@ -121,7 +121,7 @@ export function mapPutUref(k: Kern, id: MapId): void {
   const m = mapOf(k, id);
   if (m.usercnt <= 0) throw new ArgumentError('map', m.name, 'a map with a user reference left');
   m.usercnt -= 1;
-  emit(k, { kind: 'map', t: k.s.clock.now, op: 'uref_put', map: m.name, key: -1, ret: m.usercnt });
+  emit(k, { kind: 'map', t: k.t.now, op: 'uref_put', map: m.name, key: -1, ret: m.usercnt });
   if (m.usercnt === 0) for (const e of m.elems.values()) freeSpecialFields(k, e);
 }
 

@@ -1,9 +1,10 @@
 /**
  * The shape of the world. It is one immutable value made of small records and `Map`s, changed only
- * through immer transitions (`transact` in world.ts). File bytes and BPF program memory are
- * `Uint8Array`s referenced from it, never copied into it.
+ * through transitions (`transact` in world.ts): immer for the scheduler's and task_work's state, and
+ * hand-written copy-on-write for the tables every kfunc reads (tables.ts). File bytes and BPF program
+ * memory are `Uint8Array`s referenced from it, never copied into it.
  */
-import type { Mapping } from '../pagecache/index.ts';
+import type { HotState } from './tables.ts';
 import type { Content } from './content.ts';
 import type { Trace } from './trace.ts';
 import type { KernelVersion } from './version.ts';
@@ -15,20 +16,10 @@ export type FileId = number;
 export type DynptrSlot = string;
 
 /*
- * Inodes and open files are read by every file-dynptr call and rarely change: they too are frozen
- * records that immer passes through without drafting; a change stores a new record.
+ * Inodes, open files, dynptrs and FILE dynptr states are records the model replaces rather than
+ * changes: frozen class instances, shared between worlds (they live in the hot tables, tables.ts). To
+ * change one, store a new one.
  */
-
-/**
- * Make a record class cheap for immer to pass over. immer decides whether a value is a plain object
- * (to be drafted) by looking at its prototype's own `constructor`, and for a class it then compares
- * the constructor's source text — on every read through a draft. Without an own `constructor` on
- * the prototype the answer is an immediate "no". (`instanceof` is unaffected.)
- */
-function record<T extends abstract new (...args: never[]) => unknown>(cls: T): T {
-  delete (cls.prototype as { constructor?: unknown }).constructor;
-  return cls;
-}
 
 export interface InodeFields {
   readonly ino: Ino;
@@ -81,12 +72,6 @@ export class FileObj implements FileFields {
   }
 }
 
-/*
- * Dynptrs and FILE dynptr states are records the model replaces rather than changes: class instances,
- * frozen, which immer passes through without drafting. The kfuncs read them on every call; a draft
- * proxy for each would cost more than the rule itself. To change one, store a new one.
- */
-
 /** A null dynptr: `data == NULL` (bpf_dynptr_set_null). */
 export class NullDynptr {
   readonly kind = 'null' as const;
@@ -134,22 +119,39 @@ export interface FileDynptrFields {
 
 /** `struct bpf_dynptr_file_impl`: 64-bit offset and size and a file reader (`struct freader`). */
 export class FileDynptrState implements FileDynptrFields {
-  readonly id!: number;
-  readonly file!: FileId;
-  readonly ino!: Ino;
-  readonly offset!: bigint;
-  readonly size!: bigint;
-  readonly maySleep!: boolean;
-  readonly folio!: number | null;
-  readonly freed!: boolean;
-  constructor(fields: FileDynptrFields) {
-    Object.assign(this, fields);
+  readonly id: number;
+  readonly file: FileId;
+  readonly ino: Ino;
+  readonly offset: bigint;
+  readonly size: bigint;
+  readonly maySleep: boolean;
+  readonly folio: number | null;
+  readonly freed: boolean;
+  constructor(f: FileDynptrFields) {
+    // Field by field (not Object.assign): a state is made on every adjust and on every move of the reader.
+    this.id = f.id;
+    this.file = f.file;
+    this.ino = f.ino;
+    this.offset = f.offset;
+    this.size = f.size;
+    this.maySleep = f.maySleep;
+    this.folio = f.folio;
+    this.freed = f.freed;
     Object.freeze(this);
   }
 
   /** A copy with some fields changed. */
   with(patch: Partial<FileDynptrFields>): FileDynptrState {
-    return new FileDynptrState({ ...this, ...patch });
+    return new FileDynptrState({
+      id: patch.id ?? this.id,
+      file: patch.file ?? this.file,
+      ino: patch.ino ?? this.ino,
+      offset: patch.offset ?? this.offset,
+      size: patch.size ?? this.size,
+      maySleep: patch.maySleep ?? this.maySleep,
+      folio: patch.folio !== undefined ? patch.folio : this.folio,
+      freed: patch.freed ?? this.freed,
+    });
   }
 }
 
@@ -162,19 +164,10 @@ export interface IoRequest {
   ok: boolean;
 }
 
-export interface WorldState {
+/** The part of the world immer changes (the hot tables are in `HotState`, tables.ts). */
+export interface ColdState {
   version: KernelVersion;
-  /** Virtual time in ticks. */
-  clock: { now: number };
   ids: { ino: number; file: number; fstate: number; pid: number; work: number; map: number; prog: number; obj: number; twctx: number; irq: number; frame: number };
-  inodes: Map<Ino, Inode>;
-  paths: Map<string, Ino>;
-  files: Map<FileId, FileObj>;
-  pagecache: Map<Ino, Mapping>;
-  dynptrs: Map<DynptrSlot, Dynptr>;
-  fileStates: Map<number, FileDynptrState>;
-  /** Reads in flight, keyed `ino:pgoff`. */
-  io: Map<string, IoRequest>;
   /** Injected faults: allocations that will fail, and page reads that will fail (`ino:pgoff` → count). */
   faults: { alloc: number; io: Map<string, number> };
   trace: Trace;
@@ -193,11 +186,7 @@ export interface WorldState {
   current: Pid | null;
 }
 
+export type WorldState = ColdState & HotState;
+
 export const ioKey = (ino: Ino, pgoff: number): string => `${ino}:${pgoff}`;
 
-record(Inode);
-record(FileObj);
-record(NullDynptr);
-record(LocalDynptr);
-record(FileDynptr);
-record(FileDynptrState);

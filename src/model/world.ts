@@ -1,14 +1,16 @@
 /**
  * The world value and its transitions. `createWorld` builds an empty world; `transact` runs a batch of
- * operations as one immer transition and returns the new world with the batch's result. Inside a
- * transition the operations work on a `Kern`: the draft state, the calling context, and the version's
- * features. If the batch throws, nothing of it is applied.
+ * operations as one transition and returns the new world with the batch's result. Inside a transition
+ * the operations work on a `Kern`: the draft state (immer, `s`), the hot tables (copy-on-write, `t`,
+ * see tables.ts), the calling context, and the version's features. If the batch throws, nothing of it
+ * is applied.
  */
-import { castDraft, enableMapSet, Immer, type Draft, type Immutable } from 'immer';
+import { enableMapSet, Immer, type Draft, type Immutable } from 'immer';
 import { appendEvents, emptyTrace, type Trace, type TraceEvent } from './trace.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from './version.ts';
 import { ArgumentError, KernsimError } from './errors.ts';
-import type { WorldState } from './state.ts';
+import type { ColdState, WorldState } from './state.ts';
+import { emptyHotState, Tables, type HotState } from './tables.ts';
 import { describeWorld } from './inspect.ts';
 
 enableMapSet();
@@ -23,7 +25,7 @@ enableMapSet();
  */
 const immer = new Immer({ autoFreeze: false });
 
-export type World = Immutable<WorldState>;
+export type World = Immutable<ColdState> & Readonly<HotState>;
 
 /** Where a kfunc runs. `sleepable` is the program's (or callback's) context. */
 export interface CallContext {
@@ -51,7 +53,10 @@ export type Deferred =
 
 /** A transition in progress: the draft world, the calling context and the kernel version's features. */
 export interface Kern {
-  readonly s: Draft<WorldState>;
+  /** The world's state that immer drafts (tasks, maps, programs, …); drafted on first use. */
+  readonly s: Draft<ColdState>;
+  /** The hot tables (files, page caches, dynptrs, the clock): read directly, `own` a table to change it. */
+  readonly t: Tables;
   readonly ctx: CallContext;
   readonly features: VersionFeatures;
   /** Continuation of a kfunc call that slept (see dynptr/freader.ts); undefined on the first attempt. */
@@ -62,9 +67,67 @@ export interface Kern {
   readonly log: TraceEvent[];
 }
 
+/** What the contexts of one transition share: the world it started from, its drafts and its events. */
+class Transition {
+  #draft: Draft<ColdState> | undefined;
+  readonly t: Tables;
+  readonly outbox: Deferred[] = [];
+  readonly log: TraceEvent[] = [];
+  readonly features: VersionFeatures;
+
+  constructor(readonly engine: Immer, readonly base: World) {
+    this.t = new Tables(base);
+    this.features = KERNEL_VERSIONS[base.version];
+  }
+
+  /**
+   * immer's draft of the cold state, made on first use: a batch of kfunc calls that only reads and
+   * changes the hot tables never pays for one.
+   */
+  get draft(): Draft<ColdState> {
+    this.#draft ??= this.engine.createDraft(this.base as unknown as ColdState);
+    return this.#draft;
+  }
+
+  /** The new world: immer's result (or a copy of the root), the changed tables, the events. */
+  finish(): World {
+    let next = (this.#draft === undefined ? this.base : this.engine.finishDraft(this.#draft)) as WorldState;
+    // An unchanged draft finishes as the base itself, which must not change.
+    if (next === this.base) next = { ...next };
+    Object.assign(next, this.t.commit(this.base));
+    if (this.log.length > 0) next.trace = appendEvents(this.base.trace as Trace, this.log);
+    return next as World;
+  }
+}
+
+/** A `Kern`: one transition seen from one calling context. */
+class Context implements Kern {
+  constructor(private readonly tx: Transition, readonly ctx: CallContext, public resume: unknown) {}
+  get s(): Draft<ColdState> {
+    return this.tx.draft;
+  }
+  get t(): Tables {
+    return this.tx.t;
+  }
+  get features(): VersionFeatures {
+    return this.tx.features;
+  }
+  get outbox(): Deferred[] {
+    return this.tx.outbox;
+  }
+  get log(): TraceEvent[] {
+    return this.tx.log;
+  }
+  /** The same transition in another context. */
+  in(ctx: CallContext, resume: unknown): Context {
+    return new Context(this.tx, ctx, resume);
+  }
+}
+
 /** The same transition, in another calling context (a task, a program), optionally continuing a sleeping call. */
 export function withContext(k: Kern, ctx: CallContext, resume: unknown = undefined): Kern {
-  return { s: k.s, ctx, features: k.features, resume, outbox: k.outbox, log: k.log };
+  if (!(k instanceof Context)) throw new KernsimError('withContext needs a Kern made by transact');
+  return k.in(ctx, resume);
 }
 
 export function defer(k: Kern, d: Deferred): void {
@@ -87,15 +150,8 @@ export function createWorld(opts: WorldOptions = {}): World {
   }
   const state: WorldState = {
     version,
-    clock: { now: 0 },
     ids: { ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1 },
-    inodes: new Map(),
-    paths: new Map(),
-    files: new Map(),
-    pagecache: new Map(),
-    dynptrs: new Map(),
-    fileStates: new Map(),
-    io: new Map(),
+    ...emptyHotState(),
     faults: { alloc: 0, io: new Map() },
     trace: emptyTrace,
     tasks: new Map(),
@@ -135,16 +191,10 @@ export function transact<T>(world: World, ctx: CallContext, body: (k: Kern) => T
 
 /** `transact` with a given immer instance (the benchmark compares auto-freeze on and off). */
 export function transactWith<T>(engine: Immer, world: World, ctx: CallContext, body: (k: Kern) => T): { world: World; result: T } {
-  let result: T | undefined;
-  const next = engine.produce(world as WorldState, (draft) => {
-    // The trace is kept out of immer: this transition's events are collected and appended once.
-    const log: TraceEvent[] = [];
-    const k: Kern = { s: draft, ctx, features: KERNEL_VERSIONS[draft.version], resume: undefined, outbox: [], log };
-    result = body(k);
-    if (log.length > 0) draft.trace = castDraft(appendEvents(world.trace as Trace, log));
-    if (k.outbox.length > 0) {
-      throw new KernsimError(`a transition ended with ${k.outbox.length} deferred request(s) unhandled (${k.outbox[0]?.kind}): drive it from the layer that owns them`);
-    }
-  });
-  return { world: next as World, result: result as T };
+  const tx = new Transition(engine, world);
+  const result = body(new Context(tx, ctx, undefined));
+  if (tx.outbox.length > 0) {
+    throw new KernsimError(`a transition ended with ${tx.outbox.length} deferred request(s) unhandled (${tx.outbox[0]?.kind}): drive it from the layer that owns them`);
+  }
+  return { world: tx.finish(), result };
 }

@@ -1,32 +1,32 @@
 /**
- * Transitions of one inode's page cache. Each function changes the `Mapping` it is given (an immer
- * draft inside a world transition) and returns what happened as data; it knows nothing of files,
+ * Transitions of one inode's page cache. Each function changes the `Mapping` it is given (a mapping
+ * being changed: it copies its maps on first write) and returns what happened as data; it knows nothing of files,
  * dynptrs or time, which live in the layers above (mm/filemap.c, mm/truncate.c are the kernel side).
  */
-import type { Mapping, Page, PageState } from './page.ts';
+import type { Mapping, MappingState, Page, PageState } from './page.ts';
 
 /** A broken model invariant (never a kernel error): a count below zero, a state that cannot be. */
 export class PageCacheInvariantError extends Error {
   override name = 'PageCacheInvariantError';
 }
 
-export function findPage(m: Mapping, pgoff: number): Page | undefined {
+export function findPage(m: MappingState, pgoff: number): Page | undefined {
   const state = m.pages.get(pgoff);
   return state === undefined ? undefined : { state, refs: m.refs.get(pgoff) ?? 0 };
 }
 
 /** Every cached page, in no particular order. */
-export function* pagesOf(m: Mapping): Generator<[number, Page]> {
+export function* pagesOf(m: MappingState): Generator<[number, Page]> {
   for (const [pgoff, state] of m.pages) yield [pgoff, { state, refs: m.refs.get(pgoff) ?? 0 }];
 }
 
-export function isUptodate(m: Mapping, pgoff: number): boolean {
+export function isUptodate(m: MappingState, pgoff: number): boolean {
   return m.pages.get(pgoff) === 'uptodate';
 }
 
 /** Put a page in a state (adding it if absent); for set-up and tests. */
 export function setPage(m: Mapping, pgoff: number, state: PageState): void {
-  m.pages.set(pgoff, state);
+  m.writePages().set(pgoff, state);
 }
 
 /**
@@ -36,36 +36,36 @@ export function setPage(m: Mapping, pgoff: number, state: PageState): void {
 export function startRead(m: Mapping, pgoff: number): boolean {
   const state = m.pages.get(pgoff);
   if (state !== undefined && state !== 'failed') return false;
-  m.pages.set(pgoff, 'locked');
+  m.writePages().set(pgoff, 'locked');
   return true;
 }
 
 /** A read completed: uptodate when `ok`, else `failed` (a failed read never marks a page uptodate). */
 export function endRead(m: Mapping, pgoff: number, ok: boolean): void {
   if (m.pages.get(pgoff) !== 'locked') throw new PageCacheInvariantError(`endRead of page ${pgoff} that is not under I/O`);
-  m.pages.set(pgoff, ok ? 'uptodate' : 'failed');
+  m.writePages().set(pgoff, ok ? 'uptodate' : 'failed');
 }
 
 /** Make a page uptodate at once (a warm cache set up by the scenario). A locked page is left alone. */
 export function populate(m: Mapping, pgoff: number): boolean {
   const state = m.pages.get(pgoff);
   if (state === 'uptodate' || state === 'locked') return false;
-  m.pages.set(pgoff, 'uptodate');
+  m.writePages().set(pgoff, 'uptodate');
   return true;
 }
 
 /** `folio_get`. */
 export function folioGet(m: Mapping, pgoff: number): void {
   if (!m.pages.has(pgoff)) throw new PageCacheInvariantError(`folio_get of absent page ${pgoff}`);
-  m.refs.set(pgoff, (m.refs.get(pgoff) ?? 0) + 1);
+  m.writeRefs().set(pgoff, (m.refs.get(pgoff) ?? 0) + 1);
 }
 
 /** `folio_put`. */
 export function folioPut(m: Mapping, pgoff: number): void {
   const refs = m.refs.get(pgoff) ?? 0;
   if (!m.pages.has(pgoff) || refs <= 0) throw new PageCacheInvariantError(`folio_put of page ${pgoff} without a reference`);
-  if (refs === 1) m.refs.delete(pgoff);
-  else m.refs.set(pgoff, refs - 1);
+  if (refs === 1) m.writeRefs().delete(pgoff);
+  else m.writeRefs().set(pgoff, refs - 1);
 }
 
 /**
@@ -94,7 +94,10 @@ export function invalidateRange(m: Mapping, first: number, last: number): EvictR
     if (evictable(page)) evicted.push(pgoff);
     else kept.push(pgoff);
   }
-  for (const pgoff of evicted) m.pages.delete(pgoff);
+  if (evicted.length > 0) {
+    const pages = m.writePages();
+    for (const pgoff of evicted) pages.delete(pgoff);
+  }
   evicted.sort((a, b) => a - b);
   kept.sort((a, b) => a - b);
   return { evicted, kept };

@@ -11,6 +11,7 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_SIZE_N = BigInt(PAGE_SIZE);
+const PAGE_SHIFT_N = BigInt(PAGE_SHIFT);
 
 export type PageState = 'locked' | 'uptodate' | 'failed';
 
@@ -21,26 +22,81 @@ export interface Page {
 }
 
 /**
- * The page cache of one inode (`struct address_space`): sparse, keyed by page index. States and
- * reader references are kept in two maps of plain values: a warm read only changes `refs` (small:
- * the pages readers hold), never the map of every cached page, so its cost does not grow with the
- * number of pages cached.
+ * The page cache of one inode (`struct address_space`) as the world stores it: sparse, keyed by page
+ * index, read-only and shared between worlds. States and reader references are kept in two maps of
+ * plain values: a warm read only changes `refs` (small: the pages readers hold), never the map of
+ * every cached page, so its cost does not grow with the number of pages cached.
  */
-export interface Mapping {
-  pages: Map<number, PageState>;
+export interface MappingState {
+  readonly pages: ReadonlyMap<number, PageState>;
   /** Pages with reader references, and how many; absent means 0. */
-  refs: Map<number, number>;
+  readonly refs: ReadonlyMap<number, number>;
+}
+
+const EMPTY: MappingState = Object.freeze({ pages: new Map<number, PageState>(), refs: new Map<number, number>() });
+
+/**
+ * A mapping being changed (the transitions in mapping.ts take one). It reads through to the state it
+ * started from and copies each of its two maps on that map's first write only, so a change of a
+ * reference does not copy the map of every cached page. `state()` is the result.
+ */
+export class Mapping implements MappingState {
+  #pages: ReadonlyMap<number, PageState>;
+  #refs: ReadonlyMap<number, number>;
+  #pagesOwned = false;
+  #refsOwned = false;
+
+  constructor(base: MappingState = EMPTY) {
+    this.#pages = base.pages;
+    this.#refs = base.refs;
+  }
+
+  get pages(): ReadonlyMap<number, PageState> {
+    return this.#pages;
+  }
+
+  get refs(): ReadonlyMap<number, number> {
+    return this.#refs;
+  }
+
+  /** The page states, to change. */
+  writePages(): Map<number, PageState> {
+    if (!this.#pagesOwned) {
+      this.#pages = new Map(this.#pages);
+      this.#pagesOwned = true;
+    }
+    return this.#pages as Map<number, PageState>;
+  }
+
+  /** The reader references, to change. */
+  writeRefs(): Map<number, number> {
+    if (!this.#refsOwned) {
+      this.#refs = new Map(this.#refs);
+      this.#refsOwned = true;
+    }
+    return this.#refs as Map<number, number>;
+  }
+
+  /** Whether a write happened since construction. */
+  get changed(): boolean {
+    return this.#pagesOwned || this.#refsOwned;
+  }
+
+  /** The mapping as the world stores it. */
+  state(): MappingState {
+    return Object.freeze({ pages: this.#pages, refs: this.#refs });
+  }
 }
 
 export function emptyMapping(): Mapping {
-  return { pages: new Map(), refs: new Map() };
+  return new Mapping();
 }
 
 /** Page index of a byte offset (`offset >> PAGE_SHIFT`). Page indices of a 2^64-byte space fit in 2^52. */
 export function pageIndex(offset: bigint): number {
-  return Number(offset >> BigInt(PAGE_SHIFT));
+  return Number(offset >> PAGE_SHIFT_N);
 }
 
 export function pageStart(pgoff: number): bigint {
-  return BigInt(pgoff) << BigInt(PAGE_SHIFT);
+  return BigInt(pgoff) << PAGE_SHIFT_N;
 }

@@ -271,7 +271,7 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
           frame.resume = r.resume;
           task.state = 'io_wait';
           task.wait = { kind: 'page', ino: r.wait.ino, pgoff: r.wait.pgoff };
-          emit(k, { kind: 'task', t: k.s.clock.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${op.fn}` });
+          emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${op.fn}` });
           return { done: false };
         }
         frame.resume = null;

@@ -24,14 +24,14 @@ export function loadObject(k: Kern, def: BpfObject, opts: LoadOptions = {}): { r
   if (opts.unverified !== true) {
     const rejected = verifyObject(def, { features: k.features, kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }).find((v) => !v.ok);
     if (rejected !== undefined) {
-      emit(k, { kind: 'verifier', t: k.s.clock.now, program: rejected.program, ok: false, message: rejected.message ?? '' });
+      emit(k, { kind: 'verifier', t: k.t.now, program: rejected.program, ok: false, message: rejected.message ?? '' });
       return { ret: -EACCES, obj: null, rejected };
     }
   }
   const maps = new Map<string, number>();
   for (const decl of def.maps) {
     const id = createMap(k, decl);
-    emit(k, { kind: 'map', t: k.s.clock.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
+    emit(k, { kind: 'map', t: k.t.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
     if (id < 0) return { ret: id, obj: null, rejected: null };
     maps.set(decl.name, id);
   }
@@ -83,7 +83,7 @@ export function spawnTask(k: Kern, spec: NewTask): Pid {
     flags: { notifySignal: false, notifyResume: false, pfExiting: false }, usage: 0, reaped: false,
     works: { queue: [], exited: false }, script: spec.script, pc: 0, stack: [], wait: null, results: [],
   }));
-  emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'spawn', detail: `${spec.comm}${spec.exe === undefined ? ' (kernel thread)' : `, exe ${spec.exe}`}` });
+  emit(k, { kind: 'task', t: k.t.now, pid, op: 'spawn', detail: `${spec.comm}${spec.exe === undefined ? ' (kernel thread)' : `, exe ${spec.exe}`}` });
   return pid;
 }
 
@@ -93,5 +93,5 @@ export function reapTask(k: Kern, pid: Pid): void {
   if (t === undefined) throw new UnknownHandleError('pid', pid, 'task');
   if (t.state !== 'dead') throw new ArgumentError('pid', pid, 'a task that has exited');
   t.reaped = true;
-  emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'reap', detail: '' });
+  emit(k, { kind: 'task', t: k.t.now, pid, op: 'reap', detail: '' });
 }

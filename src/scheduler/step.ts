@@ -71,7 +71,7 @@ function top(task: Task): Activity | undefined {
 
 /** Run one work of a `task_work_run` batch. */
 function runWork(k: Kern, task: Task, w: Work): void {
-  emit(k, { kind: 'task_work', t: k.s.clock.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
+  emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
   const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {
     case 'note':
@@ -118,7 +118,7 @@ export function stepTask(k: Kern, pid: Pid): void {
       // The next syscall of the script (an implicit exit at its end).
       const sys = task.script[task.pc] ?? { sys: 'exit' as const };
       task.pc += 1;
-      emit(k, { kind: 'syscall', t: k.s.clock.now, pid, op: 'enter', call: describeSyscall(sys) });
+      emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'enter', call: describeSyscall(sys) });
       task.stack.push({ a: 'syscall', sys, stage: 0, ret: null, scratch: 0 });
       continue;
     }
@@ -129,7 +129,7 @@ export function stepTask(k: Kern, pid: Pid): void {
         if (r.kind === 'pushed') continue;
         task.stack.pop();
         task.results.push(r.ret);
-        emit(k, { kind: 'syscall', t: k.s.clock.now, pid, op: 'exit', call: describeSyscall(act.sys), ret: r.ret < 0n ? `${r.ret}` : `${r.ret}` });
+        emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'exit', call: describeSyscall(act.sys), ret: r.ret < 0n ? `${r.ret}` : `${r.ret}` });
         task.stack.push({ a: 'exit_to_user' });
         task.state = 'runnable';
         return;
@@ -138,13 +138,13 @@ export function stepTask(k: Kern, pid: Pid): void {
         const frame = act.frame;
         if (!act.started) {
           act.started = true;
-          emit(k, { kind: 'prog', t: k.s.clock.now, pid, op: 'enter', name: frame.fn, detail: frame.callback ? '(task_work callback, sleepable)' : frame.sleepable ? '(sleepable)' : '(non-sleepable)' });
+          emit(k, { kind: 'prog', t: k.t.now, pid, op: 'enter', name: frame.fn, detail: frame.callback ? '(task_work callback, sleepable)' : frame.sleepable ? '(sleepable)' : '(non-sleepable)' });
         }
         const r = runFrame(k, task, frame);
         if (!r.done) return;
         task.stack.pop();
-        for (const slot of [...k.s.dynptrs.keys()]) if (slot.endsWith(`@${frame.id}`)) k.s.dynptrs.delete(slot);
-        emit(k, { kind: 'prog', t: k.s.clock.now, pid, op: 'exit', name: frame.fn, detail: `= ${r.ret}${frame.callback ? ' (ignored)' : ''}` });
+        for (const slot of [...k.t.dynptrs.keys()]) if (slot.endsWith(`@${frame.id}`)) k.t.own('dynptrs').delete(slot);
+        emit(k, { kind: 'prog', t: k.t.now, pid, op: 'exit', name: frame.fn, detail: `= ${r.ret}${frame.callback ? ' (ignored)' : ''}` });
         if (frame.twCtx !== null) callbackDone(k, frame.twCtx);
         const parent = top(task);
         if (!frame.callback && parent?.a === 'syscall' && r.ret !== 0n && parent.ret === null) parent.ret = BigInt.asIntN(32, r.ret);
@@ -162,7 +162,7 @@ export function stepTask(k: Kern, pid: Pid): void {
         }
         task.stack.pop();
         if (top(task) !== undefined) continue; // a restarted syscall continues
-        emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'user', detail: 'returned to user mode' });
+        emit(k, { kind: 'task', t: k.t.now, pid, op: 'user', detail: 'returned to user mode' });
         task.state = 'runnable';
         return;
       }
@@ -201,26 +201,26 @@ function doExitStage(k: Kern, task: Task, act: Extract<Activity, { a: 'do_exit' 
       if (task.mm !== null) {
         const exe = task.mm.exe_file;
         task.mm = null;
-        emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'exit_mm', detail: 'mm released' });
+        emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_mm', detail: 'mm released' });
         putFile(kk, exe);
         settle(kk);
       }
       return;
     case 3:
-      emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'exit_files', detail: `${task.fds.size} open file(s) closed` });
+      emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_files', detail: `${task.fds.size} open file(s) closed` });
       for (const f of [...task.fds.values()]) putFile(kk, f);
       task.fds.clear();
       settle(kk);
       return;
     case 4:
-      emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'exit_task_work', detail: '' });
+      emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_task_work', detail: '' });
       task.stack.push({ a: 'task_work_run', batch: [], exiting: true });
       return;
     default:
       task.stack.pop();
       task.state = 'dead';
       task.wait = null;
-      emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'dead', detail: '' });
+      emit(k, { kind: 'task', t: k.t.now, pid, op: 'dead', detail: '' });
   }
 }
 
@@ -230,7 +230,7 @@ function wakePageWaiters(k: Kern, ino: number, pgoff: number): void {
     if (t.state === 'io_wait' && t.wait?.kind === 'page' && t.wait.ino === ino && t.wait.pgoff === pgoff) {
       t.state = 'runnable';
       t.wait = null;
-      emit(k, { kind: 'task', t: k.s.clock.now, pid: t.pid, op: 'wake', detail: `ino ${ino} page ${pgoff} unlocked` });
+      emit(k, { kind: 'task', t: k.t.now, pid: t.pid, op: 'wake', detail: `ino ${ino} page ${pgoff} unlocked` });
     }
   }
 }
@@ -241,7 +241,7 @@ export function perform(k: Kern, a: Action): void {
     case 'irq': {
       const irq = k.s.irqWork.shift();
       if (irq === undefined) return;
-      emit(k, { kind: 'irq_work', t: k.s.clock.now, op: 'run', work: `${irq.kind}(ctx#${irq.ctx})` });
+      emit(k, { kind: 'irq_work', t: k.t.now, op: 'run', work: `${irq.kind}(ctx#${irq.ctx})` });
       if (irq.kind === 'bpf_task_work_irq') taskWorkIrq(k, irq.ctx);
       else cancelScheduledIrq(k, irq.ctx);
       break;
@@ -250,16 +250,16 @@ export function perform(k: Kern, a: Action): void {
       stepTask(k, a.pid);
       break;
     case 'io':
-      if (!k.s.io.has(ioKey(a.ino, a.pgoff))) throw new KernsimError(`no I/O in flight for ino ${a.ino} page ${a.pgoff}`);
+      if (!k.t.io.has(ioKey(a.ino, a.pgoff))) throw new KernsimError(`no I/O in flight for ino ${a.ino} page ${a.pgoff}`);
       completeRead(k, a.ino, a.pgoff);
       wakePageWaiters(k, a.ino, a.pgoff);
       break;
     case 'timer': {
       const t = taskOf(k, a.pid);
-      if (k.s.clock.now < a.at) k.s.clock.now = a.at;
+      if (k.t.now < a.at) k.t.now = a.at;
       t.state = 'runnable';
       t.wait = null;
-      emit(k, { kind: 'task', t: k.s.clock.now, pid: a.pid, op: 'wake', detail: 'timer expired' });
+      emit(k, { kind: 'task', t: k.t.now, pid: a.pid, op: 'wake', detail: 'timer expired' });
       break;
     }
   }

@@ -111,7 +111,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
           act.stage = 1;
           task.state = 'io_wait';
           task.wait = { kind: 'page', ino: inode.ino, pgoff: pg };
-          emit(k, { kind: 'task', t: k.s.clock.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${inode.ino} page ${pg} in read` });
+          emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${inode.ino} page ${pg} in read` });
           return { kind: 'blocked' };
         }
         const pageEnd = pageStart(pg) + PAGE_SIZE_N;
@@ -149,18 +149,18 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       // 2 back from the task_work run of a restart. A signal wake (or a signal already pending when
       // the sleep would start) makes the syscall return -ERESTART_RESTARTBLOCK with no real signal:
       // the task_work runs on the way out and the sleep restarts for the time left.
-      if (act.stage === 0) act.scratch = k.s.clock.now + sys.ticks;
-      if (act.stage === 1 && k.s.clock.now >= act.scratch) return done(0);
+      if (act.stage === 0) act.scratch = k.t.now + sys.ticks;
+      if (act.stage === 1 && k.t.now >= act.scratch) return done(0);
       if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
         act.stage = 2;
-        emit(k, { kind: 'syscall', t: k.s.clock.now, pid: task.pid, op: 'restart', call: describeSyscall(sys) });
+        emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: describeSyscall(sys) });
         task.stack.push({ a: 'exit_to_user' });
         return { kind: 'pushed' };
       }
       act.stage = 1;
       task.state = 'interruptible';
       task.wait = { kind: 'timer', until: act.scratch };
-      emit(k, { kind: 'task', t: k.s.clock.now, pid: task.pid, op: 'sleep', detail: `interruptible until t=${act.scratch}` });
+      emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `interruptible until t=${act.scratch}` });
       return { kind: 'blocked' };
     }
     case 'set_global': {
@@ -173,13 +173,13 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'map_update': {
       const m = mapByName(kk, sys.map);
       const ret = updateElem(kk, m.id, sys.key, null, BPF_ANY);
-      emit(k, { kind: 'map', t: k.s.clock.now, op: 'update', map: sys.map, key: sys.key, ret });
+      emit(k, { kind: 'map', t: k.t.now, op: 'update', map: sys.map, key: sys.key, ret });
       return done(ret);
     }
     case 'map_delete': {
       const m = mapByName(kk, sys.map);
       const ret = deleteElem(kk, m.id, sys.key);
-      emit(k, { kind: 'map', t: k.s.clock.now, op: 'delete', map: sys.map, key: sys.key, ret });
+      emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: sys.map, key: sys.key, ret });
       return done(ret);
     }
     case 'map_close': {

@@ -29,7 +29,7 @@ function ctxOf(k: Kern, id: number): TwCtx {
 function move(k: Kern, c: TwCtx, to: TwState, why: string): void {
   const from = c.state;
   c.state = to;
-  emit(k, { kind: 'bpf_tw', t: k.s.clock.now, ctx: c.id, from, to, why, refcnt: c.refcnt });
+  emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from, to, why, refcnt: c.refcnt });
 }
 
 /** `bpf_task_work_ctx_reset`: drop the program and task references the context holds. */
@@ -53,7 +53,7 @@ function ctxPut(k: Kern, c: TwCtx, why: string): void {
   if (c.refcnt === 0) {
     ctxReset(k, c);
     c.freed = true;
-    emit(k, { kind: 'bpf_tw', t: k.s.clock.now, ctx: c.id, from: c.state, to: c.state, why: `${why}; last reference: ctx freed`, refcnt: 0 });
+    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: `${why}; last reference: ctx freed`, refcnt: 0 });
   }
 }
 
@@ -76,7 +76,7 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
     const id = k.s.ids.twctx++;
     k.s.twctx.set(id, { id, state: 'STANDBY', refcnt: 1, freed: false, map: tw.map, key: tw.key, prog: null, task: null, mode, callback: null, work: null });
     elem.tw = id;
-    emit(k, { kind: 'bpf_tw', t: k.s.clock.now, ctx: id, from: '-', to: 'STANDBY', why: 'first use: ctx allocated', refcnt: 1 });
+    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: id, from: '-', to: 'STANDBY', why: 'first use: ctx allocated', refcnt: 1 });
   }
   const c = ctxOf(k, elem.tw);
   if (c.refcnt === 0) return -EBUSY;
@@ -101,7 +101,7 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   c.map = map;
   const irq = { id: k.s.ids.irq++, kind: 'bpf_task_work_irq' as const, ctx: c.id };
   k.s.irqWork.push(irq);
-  emit(k, { kind: 'irq_work', t: k.s.clock.now, op: 'queue', work: `bpf_task_work_irq(ctx#${c.id})` });
+  emit(k, { kind: 'irq_work', t: k.t.now, op: 'queue', work: `bpf_task_work_irq(ctx#${c.id})` });
   return 0;
 }
 
@@ -157,7 +157,7 @@ export function cancelAndFree(k: Kern, ctx: number): void {
   move(k, c, 'FREED', 'map value freed');
   if (prev === 'SCHEDULED') {
     k.s.irqWork.push({ id: k.s.ids.irq++, kind: 'bpf_task_work_cancel_scheduled', ctx });
-    emit(k, { kind: 'irq_work', t: k.s.clock.now, op: 'queue', work: `bpf_task_work_cancel_scheduled(ctx#${ctx})` });
+    emit(k, { kind: 'irq_work', t: k.t.now, op: 'queue', work: `bpf_task_work_cancel_scheduled(ctx#${ctx})` });
     return;
   }
   ctxPut(k, c, 'map reference dropped');

@@ -31,12 +31,12 @@ export function describeWork(fn: WorkFn): string {
 export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret: number; work: Work | null } {
   const t = taskOf(k, pid);
   if (t.works.exited) {
-    emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = -ESRCH` });
+    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = -ESRCH` });
     return { ret: -ESRCH, work: null };
   }
   const work: Work = { id: k.s.ids.work++, fn };
   t.works.queue.unshift(work);
-  emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = 0` });
+  emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = 0` });
   if (mode === 'TWA_RESUME') t.flags.notifyResume = true;
   if (mode === 'TWA_SIGNAL') {
     t.flags.notifySignal = true;
@@ -44,7 +44,7 @@ export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret
       // wake_up_state(task, TASK_INTERRUPTIBLE): signal_pending() is now true, the sleep is broken.
       t.state = 'runnable';
       t.wait = null;
-      emit(k, { kind: 'task', t: k.s.clock.now, pid, op: 'signal_wake', detail: 'TIF_NOTIFY_SIGNAL broke an interruptible sleep' });
+      emit(k, { kind: 'task', t: k.t.now, pid, op: 'signal_wake', detail: 'TIF_NOTIFY_SIGNAL broke an interruptible sleep' });
     }
   }
   return { ret: 0, work };
@@ -56,7 +56,7 @@ export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
   const i = t.works.queue.findIndex((w) => w.id === workId);
   if (i < 0) return false;
   const [w] = t.works.queue.splice(i, 1);
-  if (w !== undefined) emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'cancel', work: describeWork(w.fn), detail: '' });
+  if (w !== undefined) emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'cancel', work: describeWork(w.fn), detail: '' });
   return true;
 }
 
@@ -70,9 +70,9 @@ export function takeBatch(k: Kern, pid: Pid): Work[] {
   t.works.queue = [];
   if (batch.length === 0 && t.flags.pfExiting && !t.works.exited) {
     t.works.exited = true;
-    emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'exited', work: 'work_exited', detail: 'task_work_add now returns -ESRCH' });
+    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'exited', work: 'work_exited', detail: 'task_work_add now returns -ESRCH' });
   } else if (batch.length > 0) {
-    emit(k, { kind: 'task_work', t: k.s.clock.now, pid, op: 'batch', work: batch.map((w) => describeWork(w.fn)).join(', '), detail: `${batch.length} work(s), newest first` });
+    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: batch.map((w) => describeWork(w.fn)).join(', '), detail: `${batch.length} work(s), newest first` });
   }
   return batch;
 }

@@ -38,9 +38,9 @@ export const bpf_dynptr_adjust = defineKfunc({
     if (start > size || end > size) return -ERANGE;
     if (d.kind === 'file') {
       const st = fileStateOf(k, d, 'p');
-      k.s.fileStates.set(st.id, st.with({ offset: st.offset + start, size: end - start }));
+      k.t.own('fileStates').set(st.id, st.with({ offset: st.offset + start, size: end - start }));
     } else {
-      k.s.dynptrs.set(p, new LocalDynptr(d.data, d.offset + Number(start), Number(end - start), d.rdonly));
+      k.t.own('dynptrs').set(p, new LocalDynptr(d.data, d.offset + Number(start), Number(end - start), d.rdonly));
     }
     return 0;
   },

@@ -34,11 +34,11 @@ export const bpf_dynptr_clone = defineKfunc({
         return -EINVAL;
       case 'local':
         // A bitwise copy: the records are never changed in place, so the copy can be the same value.
-        k.s.dynptrs.set(slot, d);
+        k.t.own('dynptrs').set(slot, d);
         return 0;
       case 'file':
         fileStateOf(k, d, 'p');
-        k.s.dynptrs.set(slot, d);
+        k.t.own('dynptrs').set(slot, d);
         return 0;
     }
   },

@@ -23,7 +23,7 @@ function checkSlotName(slot: unknown, argument: string): asserts slot is DynptrS
  */
 export function dynptrAt(k: Kern, slot: unknown, argument: string): Dynptr {
   checkSlotName(slot, argument);
-  const d = k.s.dynptrs.get(slot) as Dynptr | undefined;
+  const d = k.t.dynptrs.get(slot) as Dynptr | undefined;
   if (d === undefined) throw new UnknownHandleError(argument, slot, 'initialized dynptr in slot');
   return d;
 }
@@ -34,8 +34,8 @@ export function dynptrAt(k: Kern, slot: unknown, argument: string): Dynptr {
  */
 export function uninitSlot(k: Kern, slot: unknown, argument: string): DynptrSlot {
   checkSlotName(slot, argument);
-  const old = k.s.dynptrs.get(slot);
-  if (old?.kind === 'file' && k.s.fileStates.get(old.state)?.freed === false) {
+  const old = k.t.dynptrs.get(slot);
+  if (old?.kind === 'file' && k.t.fileStates.get(old.state)?.freed === false) {
     throw new ArgumentError(argument, slot, 'a slot that does not hold a live file dynptr (discard it first)');
   }
   return slot;
@@ -43,12 +43,12 @@ export function uninitSlot(k: Kern, slot: unknown, argument: string): DynptrSlot
 
 /** `bpf_dynptr_set_null`. */
 export function setNull(k: Kern, slot: DynptrSlot): void {
-  k.s.dynptrs.set(slot, NULL_DYNPTR);
+  k.t.own('dynptrs').set(slot, NULL_DYNPTR);
 }
 
 /** The allocated state of a FILE dynptr; a state freed by a discard through a clone is a use after free. */
 export function fileStateOf(k: Kern, d: { state: number }, argument: string): FileDynptrState {
-  const st = k.s.fileStates.get(d.state) as FileDynptrState | undefined;
+  const st = k.t.fileStates.get(d.state) as FileDynptrState | undefined;
   if (st === undefined) throw new UnknownHandleError(argument, d.state, 'file dynptr state');
   if (st.freed) throw new UseAfterFreeError(argument, `file dynptr state #${d.state} (discarded through a clone)`);
   return st;
@@ -82,7 +82,7 @@ export function checkOffLen(size: bigint, offset: bigint, len: bigint): number {
 
 /** A destination or source buffer must hold the `len` bytes the verifier paired with it. */
 export function requireCapacity(buf: Uint8Array, len: bigint, argument: string): number {
-  if (len > BigInt(buf.length)) {
+  if (Number(len) > buf.length) {
     throw new ArgumentError(argument, buf, `a buffer of at least ${len} bytes (the verifier pairs it with the length)`);
   }
   return Number(len);

@@ -29,7 +29,7 @@ export const bpf_dynptr_file_discard = defineKfunc({
     }
     const st = fileStateOf(k, d, 'dynptr');
     releaseReader(k, st);
-    k.s.fileStates.set(st.id, st.with({ folio: null, freed: true }));
+    k.t.own('fileStates').set(st.id, st.with({ folio: null, freed: true }));
     setNull(k, dynptr);
     return 0;
   },

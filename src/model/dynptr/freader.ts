@@ -20,6 +20,7 @@
  */
 import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart, type Mapping } from '../../pagecache/index.ts';
 import { copyFileBytes } from '../content.ts';
+import { S64_MAX } from '../ctypes.ts';
 import { EFAULT, EINVAL, EIO } from '../errno.ts';
 import { inodeOf, liveFile, mappingOf } from '../files.ts';
 import { Sleep, submitRead } from '../io.ts';
@@ -93,7 +94,7 @@ function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, r: Cursor): void 
   if (r.folio === st.folio) return;
   if (st.folio !== null) folioPut(m, st.folio);
   if (r.folio !== null) folioGet(m, r.folio);
-  k.s.fileStates.set(st.id, st.with({ folio: r.folio }));
+  k.t.own('fileStates').set(st.id, st.with({ folio: r.folio }));
 }
 
 /**
@@ -111,7 +112,7 @@ export function fileFetch(
   // Observed on 7.2 (sleepable): a zero-length read at or past EOF → 0 with no page looked up; a
   // read starting at a file position ≥ 2^63 (a negative loff_t) → -EINVAL.
   if (!inode.secretmem && st.maySleep && len === 0n && fileOff >= inode.size) return 0;
-  if (!inode.secretmem && st.maySleep && len > 0n && fileOff >= 1n << 63n) return -EINVAL;
+  if (!inode.secretmem && st.maySleep && len > 0n && fileOff > S64_MAX) return -EINVAL;
   const m = mappingOf(k, inode.ino);
   const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
   if (k.resume === undefined && wholeRangeCached(m, inode, fileOff, len)) {

@@ -48,10 +48,10 @@ export const bpf_dynptr_from_file = defineKfunc({
       return -ENOMEM;
     }
     const id = k.s.ids.fstate++;
-    k.s.fileStates.set(id, new FileDynptrState({
+    k.t.own('fileStates').set(id, new FileDynptrState({
       id, file, ino: f.ino, offset: 0n, size: U64_MAX, maySleep: k.ctx.sleepable, folio: null, freed: false,
     }));
-    k.s.dynptrs.set(slot, new FileDynptr(id));
+    k.t.own('dynptrs').set(slot, new FileDynptr(id));
     return 0;
   },
 });

@@ -35,7 +35,7 @@ export const bpf_dynptr_from_mem = defineKfunc({
       return -EINVAL;
     }
     requireCapacity(data, size, 'data');
-    k.s.dynptrs.set(slot, new LocalDynptr(data, 0, Number(size), false));
+    k.t.own('dynptrs').set(slot, new LocalDynptr(data, 0, Number(size), false));
     return 0;
   },
 });
