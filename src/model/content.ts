@@ -46,7 +46,7 @@ export function patternByte(seed: number, offset: bigint): number {
 export function copyFileBytes(
   c: Content, size: bigint, fileOff: bigint, dst: Uint8Array, dstOff: number, len: number,
 ): void {
-  const inFile = fileOff >= size ? 0 : Number(size - fileOff < BigInt(len) ? size - fileOff : BigInt(len));
+  const inFile = fileOff >= size ? 0 : bytesBefore(size, fileOff, len);
   if (inFile < len) dst.fill(0, dstOff + inFile, dstOff + len);
   if (inFile === 0) return;
   switch (c.kind) {
@@ -62,10 +62,22 @@ export function copyFileBytes(
     }
     case 'pattern': {
       let i = 0;
-      let word = fileOff >> 2n;
-      let shift = Number(fileOff & 3n) * 8;
-      let hi = Number(word >> 32n);
-      let lo = Number(word & 0xffff_ffffn);
+      let shift: number;
+      let hi: number;
+      let lo: number;
+      if (fileOff <= MAX_EXACT) {
+        // The same split in numbers while exact (no bigints to allocate).
+        const off = Number(fileOff);
+        const word = Math.floor(off / 4);
+        shift = (off % 4) * 8;
+        hi = Math.floor(word / 0x1_0000_0000);
+        lo = word % 0x1_0000_0000;
+      } else {
+        const word = fileOff >> 2n;
+        shift = Number(fileOff & 3n) * 8;
+        hi = Number(word >> 32n);
+        lo = Number(word & 0xffff_ffffn);
+      }
       let w = patternWord(c.seed, hi, lo);
       while (i < inFile) {
         dst[dstOff + i] = (w >>> shift) & 0xff;
@@ -81,6 +93,14 @@ export function copyFileBytes(
       return;
     }
   }
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** How many of `len` bytes from `fileOff` (< `size`) lie before `size`. */
+function bytesBefore(size: bigint, fileOff: bigint, len: number): number {
+  const left = size - fileOff;
+  return left < MAX_EXACT && Number(left) < len ? Number(left) : len;
 }
 
 /** The size a `bytes` content implies, for files created without an explicit size. */

@@ -26,9 +26,14 @@ function toBigInt(value: unknown, argument: string): bigint {
 /** The value of `value` converted to an unsigned C type of `bits` bits. */
 export function toUnsigned(value: unknown, bits: 32 | 64, argument: string): bigint {
   // The common case, a small non-negative number, is its own value in either type.
-  if (typeof value === 'number' && value >= 0 && value <= 0xffff_ffff && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === 'number' && value >= 0 && value <= 0xffff_ffff && Number.isInteger(value)) {
+    return value < SMALL.length ? (SMALL[value] as bigint) : BigInt(value);
+  }
   return BigInt.asUintN(bits, toBigInt(value, argument));
 }
+
+/** 0n … 4095n, made once: most integer arguments are small, and a bigint made per call is garbage. */
+const SMALL: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 
 export const toU32 = (value: unknown, argument: string): bigint => toUnsigned(value, 32, argument);
 export const toU64 = (value: unknown, argument: string): bigint => toUnsigned(value, 64, argument);

@@ -2,6 +2,7 @@
  * Reading a world: a compact description for people (REPL, `npm start`), reference-count snapshots
  * for tests and properties, and an estimate of the model state's size in bytes.
  */
+import { Table } from './tables.ts';
 import { compactRanges } from './trace.ts';
 import { pagesOf, type Mapping } from '../pagecache/index.ts';
 import type { World } from './world.ts';
@@ -115,7 +116,7 @@ export function stateBytes(world: World): number {
         if (seen.has(v)) return 0;
         seen.add(v);
         if (ArrayBuffer.isView(v)) return 64 + v.byteLength;
-        if (v instanceof Map) {
+        if (v instanceof Map || v instanceof Table) {
           let n = 32;
           for (const [key, value] of v) n += 16 + walk(key) + walk(value);
           return n;

@@ -153,7 +153,10 @@ export function convertArgs(k: Kern, def: AnyKfunc, raw: readonly unknown[]): un
   if (raw.length !== def.args.length) {
     throw new ArgumentError(`${def.name} arguments`, raw.length, `${def.args.length} arguments (${def.args.map((a) => a.name).join(', ')})`);
   }
-  return def.args.map((spec, i) => convertArg(k, spec, raw[i]));
+  const args = def.args;
+  const out = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i += 1) out[i] = convertArg(k, args[i] as ArgSpec, raw[i]);
+  return out;
 }
 
 function showInt(v: bigint): string {
@@ -207,7 +210,7 @@ export class KfuncEvent {
   private readonly value: unknown;
   constructor(readonly t: number, private readonly def: AnyKfunc, args: readonly unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
     // The converted arguments are this call's own array: kept as they are unless they hold memory.
-    this.raw = args.some((a) => a instanceof Uint8Array) ? args.map(lengthOnly) : args;
+    this.raw = holdsMemory(args) ? args.map(lengthOnly) : args;
     this.value = lengthOnly(value);
   }
 
@@ -227,6 +230,11 @@ export class KfuncEvent {
     if (typeof v === 'object' && v !== null && 'bytes' in v) return `ptr[${(v as { bytes: number }).bytes}]`;
     return showRet(this.bits, this.def, v);
   }
+}
+
+function holdsMemory(args: readonly unknown[]): boolean {
+  for (const a of args) if (a instanceof Uint8Array) return true;
+  return false;
 }
 
 /** Memory is recorded by its length: the trace must not hold (or show) program memory. */

@@ -17,8 +17,11 @@ export type DynptrSlot = string;
 
 /*
  * Inodes, open files, dynptrs and FILE dynptr states are records the model replaces rather than
- * changes: frozen class instances, shared between worlds (they live in the hot tables, tables.ts). To
- * change one, store a new one.
+ * changes: class instances with read-only fields, shared between worlds (they live in the hot tables,
+ * tables.ts). To change one, store a new one. The records made on every call (open files, LOCAL
+ * dynptrs, FILE dynptr states) are not frozen at run time: `Object.freeze` costs more than the rest of
+ * an adjust (bench/README.md). Their types are read-only, and test/world.test.ts checks that no
+ * transition changes the world it started from.
  */
 
 export interface InodeFields {
@@ -64,7 +67,6 @@ export class FileObj implements FileFields {
   readonly opening!: boolean;
   constructor(fields: FileFields) {
     Object.assign(this, fields);
-    Object.freeze(this);
   }
 
   with(patch: Partial<FileFields>): FileObj {
@@ -86,7 +88,6 @@ export const NULL_DYNPTR: NullDynptr = new NullDynptr();
 export class LocalDynptr {
   readonly kind = 'local' as const;
   constructor(readonly data: Uint8Array, readonly offset: number, readonly size: number, readonly rdonly: boolean) {
-    Object.freeze(this);
   }
 }
 
@@ -127,31 +128,22 @@ export class FileDynptrState implements FileDynptrFields {
   readonly maySleep: boolean;
   readonly folio: number | null;
   readonly freed: boolean;
-  constructor(f: FileDynptrFields) {
-    // Field by field (not Object.assign): a state is made on every adjust and on every move of the reader.
-    this.id = f.id;
-    this.file = f.file;
-    this.ino = f.ino;
-    this.offset = f.offset;
-    this.size = f.size;
-    this.maySleep = f.maySleep;
-    this.folio = f.folio;
-    this.freed = f.freed;
-    Object.freeze(this);
+  /** A state from its fields, or from another state with some fields changed (see `with`). */
+  constructor(f: FileDynptrFields, patch?: Partial<FileDynptrFields>) {
+    // Field by field (no intermediate object): a state is made on every adjust and every move of the reader.
+    this.id = patch?.id ?? f.id;
+    this.file = patch?.file ?? f.file;
+    this.ino = patch?.ino ?? f.ino;
+    this.offset = patch?.offset ?? f.offset;
+    this.size = patch?.size ?? f.size;
+    this.maySleep = patch?.maySleep ?? f.maySleep;
+    this.folio = patch?.folio !== undefined ? patch.folio : f.folio;
+    this.freed = patch?.freed ?? f.freed;
   }
 
   /** A copy with some fields changed. */
   with(patch: Partial<FileDynptrFields>): FileDynptrState {
-    return new FileDynptrState({
-      id: patch.id ?? this.id,
-      file: patch.file ?? this.file,
-      ino: patch.ino ?? this.ino,
-      offset: patch.offset ?? this.offset,
-      size: patch.size ?? this.size,
-      maySleep: patch.maySleep ?? this.maySleep,
-      folio: patch.folio !== undefined ? patch.folio : this.folio,
-      freed: patch.freed ?? this.freed,
-    });
+    return new FileDynptrState(this, patch);
   }
 }
 

@@ -89,14 +89,16 @@ class Transition {
     return this.#draft;
   }
 
-  /** The new world: immer's result (or a copy of the root), the changed tables, the events. */
+  /** The new world: the changed tables and the events, put into immer's draft if there is one. */
   finish(): World {
-    let next = (this.#draft === undefined ? this.base : this.engine.finishDraft(this.#draft)) as WorldState;
-    // An unchanged draft finishes as the base itself, which must not change.
-    if (next === this.base) next = { ...next };
-    Object.assign(next, this.t.commit(this.base));
-    if (this.log.length > 0) next.trace = appendEvents(this.base.trace as Trace, this.log);
-    return next as World;
+    const changed: Partial<WorldState> = this.t.commit(this.base);
+    if (this.log.length > 0) changed.trace = appendEvents(this.base.trace as Trace, this.log);
+    if (this.#draft !== undefined) {
+      // Tables and trace chunks are opaque to immer: it stores them as they are.
+      Object.assign(this.#draft as unknown as WorldState, changed);
+      return this.engine.finishDraft(this.#draft) as unknown as World;
+    }
+    return Object.keys(changed).length === 0 ? this.base : ({ ...this.base, ...changed } as World);
   }
 }
 

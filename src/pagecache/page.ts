@@ -12,6 +12,7 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_SIZE_N = BigInt(PAGE_SIZE);
 const PAGE_SHIFT_N = BigInt(PAGE_SHIFT);
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 export type PageState = 'locked' | 'uptodate' | 'failed';
 
@@ -94,7 +95,8 @@ export function emptyMapping(): Mapping {
 
 /** Page index of a byte offset (`offset >> PAGE_SHIFT`). Page indices of a 2^64-byte space fit in 2^52. */
 export function pageIndex(offset: bigint): number {
-  return Number(offset >> PAGE_SHIFT_N);
+  // In numbers while exact (no bigint to allocate); the shift beyond 2^53.
+  return offset <= MAX_EXACT ? Math.floor(Number(offset) / PAGE_SIZE) : Number(offset >> PAGE_SHIFT_N);
 }
 
 export function pageStart(pgoff: number): bigint {

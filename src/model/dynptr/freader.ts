@@ -18,7 +18,7 @@
  * - A range that crosses pages is copied piecewise into the destination, so a failure on a later page
  *   leaves the earlier bytes written. A zero-length fetch still looks up the page at its offset.
  */
-import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart, type Mapping } from '../../pagecache/index.ts';
+import { folioGet, folioPut, isUptodate, PAGE_SIZE, PAGE_SIZE_N, pageIndex, pageStart, type Mapping, type MappingState } from '../../pagecache/index.ts';
 import { copyFileBytes } from '../content.ts';
 import { S64_MAX } from '../ctypes.ts';
 import { EFAULT, EINVAL, EIO } from '../errno.ts';
@@ -80,13 +80,20 @@ function getFolio(k: Kern, m: Mapping, r: Cursor, inode: Inode, pgoff: number, c
  * sleep, no fault, no EOF rule applies), so it can copy in one go. Computed in numbers: the range is
  * bounded by the destination's length.
  */
-function wholeRangeCached(m: Mapping, inode: Inode, fileOff: bigint, len: bigint): boolean {
-  if (len === 0n || inode.secretmem || fileOff + len > inode.size) return false;
+function wholeRangeCached(m: MappingState, inode: Inode, fileOff: bigint, len: bigint): boolean {
+  if (len === 0n || inode.secretmem || fileOff > inode.size || len > inode.size - fileOff) return false;
+  // i_size < 2^63 and len fits the destination: the end is at most 2^63, a page index below 2^51.
   const first = pageIndex(fileOff);
-  const last = pageIndex(fileOff + len - 1n);
+  const last = lastPage(fileOff, len);
   const pages = m.pages;
   for (let p = first; p <= last; p += 1) if (pages.get(p) !== 'uptodate') return false;
   return true;
+}
+
+/** The page holding the last byte of `[fileOff, fileOff + len)`, `len` > 0; in numbers while exact. */
+function lastPage(fileOff: bigint, len: bigint): number {
+  const end = Number(fileOff) + Number(len);
+  return end <= Number.MAX_SAFE_INTEGER ? Math.floor((end - 1) / PAGE_SIZE) : pageIndex(fileOff + len - 1n);
 }
 
 /** The reader ends a fetch holding `r.folio` instead of `st.folio`: put the old, get the new. */
@@ -118,7 +125,7 @@ export function fileFetch(
   if (k.resume === undefined && wholeRangeCached(m, inode, fileOff, len)) {
     // The same fetch, page by page, would find every page uptodate and end holding the last one.
     copyFileBytes(inode.content, inode.size, fileOff, dst, 0, Number(len));
-    r.folio = pageIndex(fileOff + len - 1n);
+    r.folio = lastPage(fileOff, len);
     settleFolio(k, m, st, r);
     return 0;
   }

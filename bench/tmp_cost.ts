@@ -1,0 +1,13 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+import { kfuncsOf, SLEEPABLE, transact } from '../src/index.ts';
+import { warmWorld } from './world.ts';
+const w = warmWorld(); const dst = new Uint8Array(8); const N = 3000;
+const run = () => { transact(w, SLEEPABLE, (k) => { const kf = kfuncsOf(k); for (let i = 0; i < N; i += 1) { kf.bpf_dynptr_read(dst, 8, 'd', 8 * (i % 400), 0); kf.bpf_dynptr_adjust('d', 0, 1_000_000); kf.bpf_dynptr_size('d'); } }); };
+for (let i = 0; i < 20; i++) run();
+const proto = Map.prototype as any; const { get, has } = proto; let lookups = 0;
+proto.get = function (k: unknown) { lookups++; return get.call(this, k); }; proto.has = function (k: unknown) { lookups++; return has.call(this, k); };
+run(); proto.get = get; proto.has = has;
+console.log('lookups/call', lookups / (3 * N));
+const growth = (fn: () => unknown) => { const out: number[] = []; for (let t = 0; t < 20; t++) { let g = 0; const obs = new PerformanceObserver((l) => { g += l.getEntries().length; }); obs.observe({ entryTypes: ['gc'] }); const b = process.memoryUsage().heapUsed; fn(); const d = process.memoryUsage().heapUsed - b; obs.disconnect(); out.push(g === 0 ? d : -d); } return out; };
+console.log(growth(() => run()).map((x) => (x / (3 * N)).toFixed(0)).join(' '));
+console.log(growth(() => { let o; for (let i = 0; i < 100000; i++) o = { a: i, b: i, c: i }; return o; }).map((x) => (x / 100000).toFixed(1)).join(' '));
