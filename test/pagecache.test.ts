@@ -9,7 +9,7 @@ import { ArgumentError, content, EIO, files, Session, UnknownHandleError } from 
 import {
   dropClean, emptyMapping, endRead, evictable, findPage, folioGet, folioPut, invalidateRange, isUptodate,
   PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, PageCacheInvariantError, pageIndex, pageStart, populate, startRead,
-  type Mapping,
+  Mapping as MappingDraft, type Mapping,
 } from '../src/pagecache/index.ts';
 
 const P = 4096;
@@ -38,6 +38,8 @@ describe('page geometry', () => {
     expect(pageIndex(3n * 4096n + 7n)).toBe(3);
     // The last byte of a 2^64-byte space: index 2^52 - 1, exact in a number.
     expect(pageIndex(2n ** 64n - 1n)).toBe(2 ** 52 - 1);
+    // Around 2^53, where a byte offset stops being exact in a number: the same as the bigint shift.
+    for (const off of [2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 4095n, 2n ** 53n + 4096n]) expect(pageIndex(off)).toBe(Number(off / 4096n));
   });
 
   test('pageStart: page index → first byte', () => {
@@ -102,6 +104,32 @@ describe('page state transitions', () => {
     expect(() => folioPut(m, 0)).toThrow(PageCacheInvariantError);
     expect(() => folioGet(m, 9)).toThrow(PageCacheInvariantError);
     expect(() => folioPut(m, 9)).toThrow(PageCacheInvariantError);
+  });
+});
+
+describe('a Mapping changes copies, never the state it started from', () => {
+  test('a reference change copies only the reference map; a state change only the page map', () => {
+    const base = mappingWith({ 0: 'uptodate', 1: 'uptodate' }, { 1: 1 }).state();
+    const m = new MappingDraft(base);
+    expect(m.changed).toBe(false);
+    folioGet(m, 0);
+    expect(m.changed).toBe(true);
+    const afterRef = m.state();
+    expect(afterRef.pages).toBe(base.pages);
+    expect(afterRef.refs).not.toBe(base.refs);
+    expect([...afterRef.refs].sort()).toEqual([[0, 1], [1, 1]]);
+    expect([...base.refs]).toEqual([[1, 1]]);
+    startRead(m, 5);
+    expect(m.state().pages).not.toBe(base.pages);
+    expect(m.state().pages.get(5)).toBe('locked');
+    expect(base.pages.has(5)).toBe(false);
+  });
+
+  test('an eviction that drops nothing copies nothing', () => {
+    const base = mappingWith({ 0: 'locked', 1: 'uptodate' }, { 1: 1 }).state();
+    const m = new MappingDraft(base);
+    expect(invalidateRange(m, 0, 10).evicted).toEqual([]);
+    expect(m.changed).toBe(false);
   });
 });
 

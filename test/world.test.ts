@@ -3,8 +3,10 @@
  * it was (the model runs immer without auto-freeze, so this is what keeps it honest), and the same
  * inputs give the same world.
  */
+import { Immer } from 'immer';
 import { describe, expect, test } from 'vitest';
-import { describeWorld, formatTrace, refSnapshot, stateBytes, type World } from '../src/index.ts';
+import { cache, content, createWorld, describeWorld, files, formatTrace, kfuncsOf, refSnapshot, Session, SLEEPABLE, stateBytes, transact, type World } from '../src/index.ts';
+import { transactWith } from '../src/model/world.ts';
 import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
 /** Everything observable about a world, as text. */
@@ -26,5 +28,45 @@ describe('worlds are values', () => {
     const a = scenario({ object: fileReaderObject(), cache: 'cold' }).simulate();
     const b = scenario({ object: fileReaderObject(), cache: 'cold' }).simulate();
     expect(fingerprint(b.world)).toBe(fingerprint(a.world));
+  });
+});
+
+describe('a transition copies only what it changes (src/model/tables.ts)', () => {
+  function warm(): World {
+    return transact(createWorld(), SLEEPABLE, (k) => {
+      files.createInode(k, { path: '/f', content: content.pattern(3), size: 3 * 4096 });
+      cache.populateRange(k, '/f');
+      kfuncsOf(k).bpf_dynptr_from_file(files.openFile(k, '/f'), 0, 'd');
+    }).world;
+  }
+
+  test('kfunc calls on the hot tables leave the immer state and the untouched tables shared', () => {
+    const w = warm();
+    const dst = new Uint8Array(8);
+    const next = transact(w, SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(dst, 8, 'd', 4096, 0)).world;
+    expect(next).not.toBe(w);
+    for (const name of ['tasks', 'maps', 'progs', 'ids', 'faults', 'inodes', 'paths', 'files', 'dynptrs', 'io'] as const) expect(next[name], name).toBe(w[name]);
+    // The read moved the reader to page 1: its state and the page references changed.
+    expect(next.fileStates).not.toBe(w.fileStates);
+    expect(next.pagecache).not.toBe(w.pagecache);
+    expect(next.trace.length).toBe(w.trace.length + 1);
+  });
+
+  test('a transition that changes nothing and logs nothing is the same world', () => {
+    const w = warm();
+    expect(transact(w, SLEEPABLE, () => 0).world).toBe(w);
+  });
+
+  test('an auto-freezing immer gives a frozen new world, with the hot tables and the trace in it', () => {
+    const s = new Session();
+    s.load(fileReaderObject());
+    const w = s.world;
+    const map = [...w.maps.keys()][0];
+    const next = transactWith(new Immer({ autoFreeze: true }), w, SLEEPABLE, (k) => kfuncsOf(k).bpf_map_update_elem(map ?? -1, 0, new Uint8Array(8), 0));
+    expect(next.result).toBe(0);
+    expect(Object.isFrozen(next.world)).toBe(true);
+    expect(next.world.maps).not.toBe(w.maps);
+    expect(next.world.trace.length).toBe(w.trace.length + 1);
+    expect(formatTrace(next.world.trace)).toContain('bpf_map_update_elem');
   });
 });

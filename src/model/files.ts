@@ -75,11 +75,14 @@ export function openFile(k: Kern, path: string): FileId {
   return id;
 }
 
-/** The live file `id`; a freed one is a detected use after free, an unknown one a misuse. */
-export function liveFile(k: Kern, id: FileId, argument = 'file'): FileObj {
+/**
+ * The live file `id`; a freed one is a detected use after free, an unknown one a misuse. The error
+ * names `argument` followed by `of` (e.g. ' (its file)'), joined only when there is an error.
+ */
+export function liveFile(k: Kern, id: FileId, argument = 'file', of = ''): FileObj {
   const f = k.t.files.get(id) as FileObj | undefined;
-  if (f === undefined) throw new UnknownHandleError(argument, id, 'file');
-  if (f.freed || f.f_count === 0) throw new UseAfterFreeError(argument, `file#${id}${f.freed ? '' : ' (its last reference is gone)'}`);
+  if (f === undefined) throw new UnknownHandleError(argument + of, id, 'file');
+  if (f.freed || f.f_count === 0) throw new UseAfterFreeError(argument + of, `file#${id}${f.freed ? '' : ' (its last reference is gone)'}`);
   return f;
 }
 

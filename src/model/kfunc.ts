@@ -149,14 +149,18 @@ export function availableIn(def: AnyKfunc, version: KernelVersion): boolean {
 
 /** Convert the caller's arguments; throws on a wrong count, type or version. */
 export function convertArgs(k: Kern, def: AnyKfunc, raw: readonly unknown[]): unknown[] {
+  return convertInPlace(k, def, [...raw]);
+}
+
+/** `convertArgs` into the array it is given (the caller's own, fresh array). */
+function convertInPlace(k: Kern, def: AnyKfunc, args: unknown[]): unknown[] {
   if (!availableIn(def, k.features.version)) throw new KfuncUnavailableError(def.name, k.features.version, def.since, def.until);
-  if (raw.length !== def.args.length) {
-    throw new ArgumentError(`${def.name} arguments`, raw.length, `${def.args.length} arguments (${def.args.map((a) => a.name).join(', ')})`);
+  const specs = def.args;
+  if (args.length !== specs.length) {
+    throw new ArgumentError(`${def.name} arguments`, args.length, `${specs.length} arguments (${specs.map((a) => a.name).join(', ')})`);
   }
-  const args = def.args;
-  const out = new Array<unknown>(args.length);
-  for (let i = 0; i < args.length; i += 1) out[i] = convertArg(k, args[i] as ArgSpec, raw[i]);
-  return out;
+  for (let i = 0; i < specs.length; i += 1) args[i] = convertArg(k, specs[i] as ArgSpec, args[i]);
+  return args;
 }
 
 function showInt(v: bigint): string {
@@ -208,9 +212,10 @@ export class KfuncEvent {
   readonly kind = 'kfunc' as const;
   private readonly raw: readonly unknown[];
   private readonly value: unknown;
-  constructor(readonly t: number, private readonly def: AnyKfunc, args: readonly unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
-    // The converted arguments are this call's own array: kept as they are unless they hold memory.
-    this.raw = holdsMemory(args) ? args.map(lengthOnly) : args;
+  /** `args` is the call's own array of converted arguments, kept with its memory replaced by lengths. */
+  constructor(readonly t: number, private readonly def: AnyKfunc, args: unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
+    for (let i = 0; i < args.length; i += 1) if (args[i] instanceof Uint8Array) args[i] = lengthOnly(args[i]);
+    this.raw = args;
     this.value = lengthOnly(value);
   }
 
@@ -232,11 +237,6 @@ export class KfuncEvent {
   }
 }
 
-function holdsMemory(args: readonly unknown[]): boolean {
-  for (const a of args) if (a instanceof Uint8Array) return true;
-  return false;
-}
-
 /** Memory is recorded by its length: the trace must not hold (or show) program memory. */
 function lengthOnly(v: unknown): unknown {
   return v instanceof Uint8Array ? { bytes: v.length } : v;
@@ -245,9 +245,10 @@ function lengthOnly(v: unknown): unknown {
 /**
  * One attempt at a call with converted arguments: the result, or a `Sleep` when the call must wait.
  * The caller continues a sleeping call by setting `k.resume` to the sleep's `resume` and calling again.
- * The trace records the call once, when it returns.
+ * The trace records the call once, when it returns, and keeps `args` (the call's own array of converted
+ * arguments; its memory is replaced by lengths then).
  */
-export function attempt(k: Kern, def: AnyKfunc, args: readonly unknown[]): unknown {
+export function attempt(k: Kern, def: AnyKfunc, args: unknown[]): unknown {
   const impl = def.impl as (k: Kern, ...a: readonly unknown[]) => unknown;
   const r = impl(k, ...args);
   if (r instanceof Sleep) return r;
@@ -256,9 +257,12 @@ export function attempt(k: Kern, def: AnyKfunc, args: readonly unknown[]): unkno
   return r;
 }
 
-/** Call a kfunc to completion. A sleep completes at once (no scheduler): virtual time advances. */
-export function invoke(k: Kern, def: AnyKfunc, raw: readonly unknown[]): unknown {
-  const args = convertArgs(k, def, raw);
+/**
+ * Call a kfunc to completion. A sleep completes at once (no scheduler): virtual time advances. `raw`
+ * is the caller's own array of arguments (a rest parameter): it is converted in place.
+ */
+export function invoke(k: Kern, def: AnyKfunc, raw: unknown[]): unknown {
+  const args = convertInPlace(k, def, raw);
   k.resume = undefined;
   for (;;) {
     const r = attempt(k, def, args);

@@ -76,32 +76,26 @@ function getFolio(k: Kern, m: Mapping, r: Cursor, inode: Inode, pgoff: number, c
 }
 
 /**
- * Whether a fetch of `[fileOff, fileOff + len)` would meet only uptodate pages inside the file (no
- * sleep, no fault, no EOF rule applies), so it can copy in one go. Computed in numbers: the range is
- * bounded by the destination's length.
+ * When a fetch of `[fileOff, fileOff + len)` would meet only uptodate pages inside the file (no sleep,
+ * no fault, no EOF rule applies), so that it can copy in one go: the page of its last byte; else -1.
  */
-function wholeRangeCached(m: MappingState, inode: Inode, fileOff: bigint, len: bigint): boolean {
-  if (len === 0n || inode.secretmem || fileOff > inode.size || len > inode.size - fileOff) return false;
+function cachedLastPage(m: MappingState, inode: Inode, fileOff: bigint, len: bigint): number {
+  if (len === 0n || inode.secretmem || fileOff > inode.size || len > inode.size - fileOff) return -1;
   // i_size < 2^63 and len fits the destination: the end is at most 2^63, a page index below 2^51.
   const first = pageIndex(fileOff);
-  const last = lastPage(fileOff, len);
-  const pages = m.pages;
-  for (let p = first; p <= last; p += 1) if (pages.get(p) !== 'uptodate') return false;
-  return true;
-}
-
-/** The page holding the last byte of `[fileOff, fileOff + len)`, `len` > 0; in numbers while exact. */
-function lastPage(fileOff: bigint, len: bigint): number {
   const end = Number(fileOff) + Number(len);
-  return end <= Number.MAX_SAFE_INTEGER ? Math.floor((end - 1) / PAGE_SIZE) : pageIndex(fileOff + len - 1n);
+  const last = end <= Number.MAX_SAFE_INTEGER ? Math.floor((end - 1) / PAGE_SIZE) : pageIndex(fileOff + len - 1n);
+  const pages = m.pages;
+  for (let p = first; p <= last; p += 1) if (pages.get(p) !== 'uptodate') return -1;
+  return last;
 }
 
-/** The reader ends a fetch holding `r.folio` instead of `st.folio`: put the old, get the new. */
-function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, r: Cursor): void {
-  if (r.folio === st.folio) return;
+/** The reader ends a fetch holding `folio` instead of `st.folio`: put the old, get the new. */
+function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, folio: number | null): void {
+  if (folio === st.folio) return;
   if (st.folio !== null) folioPut(m, st.folio);
-  if (r.folio !== null) folioGet(m, r.folio);
-  k.t.own('fileStates').set(st.id, st.with({ folio: r.folio }));
+  if (folio !== null) folioGet(m, folio);
+  k.t.own('fileStates').set(st.id, st.with({ folio }));
 }
 
 /**
@@ -111,7 +105,7 @@ function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, r: Cursor): void 
 export function fileFetch(
   k: Kern, st: FileDynptrState, fileOff: bigint, len: bigint, dst: Uint8Array, argument: string,
 ): number | Sleep {
-  const file = liveFile(k, st.file, `${argument} (its file)`);
+  const file = liveFile(k, st.file, argument, ' (its file)');
   // Observed on 7.2: a sleepable reader of the file whose security_file_open hook is running gets
   // -EINVAL for every read, cached or not (cause not yet found in the source; kept as an observed rule).
   if (file.opening && st.maySleep) return -EINVAL;
@@ -121,14 +115,14 @@ export function fileFetch(
   if (!inode.secretmem && st.maySleep && len === 0n && fileOff >= inode.size) return 0;
   if (!inode.secretmem && st.maySleep && len > 0n && fileOff > S64_MAX) return -EINVAL;
   const m = mappingOf(k, inode.ino);
-  const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
-  if (k.resume === undefined && wholeRangeCached(m, inode, fileOff, len)) {
+  const last = k.resume === undefined ? cachedLastPage(m, inode, fileOff, len) : -1;
+  if (last >= 0) {
     // The same fetch, page by page, would find every page uptodate and end holding the last one.
     copyFileBytes(inode.content, inode.size, fileOff, dst, 0, Number(len));
-    r.folio = lastPage(fileOff, len);
-    settleFolio(k, m, st, r);
+    settleFolio(k, m, st, last);
     return 0;
   }
+  const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
   try {
     const resume = k.resume;
     let copied = isFetchResume(resume) ? resume.copied : 0n;
@@ -151,7 +145,7 @@ export function fileFetch(
     }
     return 0;
   } finally {
-    settleFolio(k, m, st, r);
+    settleFolio(k, m, st, r.folio);
   }
 }
 
