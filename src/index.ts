@@ -25,7 +25,8 @@ export { U32_MAX, U64_MAX, S64_MAX, toU32, toU64, type Int } from './model/ctype
 export { content, type Content } from './model/content.ts';
 export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, type KernelVersion, type VersionFeatures } from './model/version.ts';
 export { createWorld, transact, featuresOf, SLEEPABLE, NON_SLEEPABLE, type World, type CallContext, type Kern, type WorldOptions } from './model/world.ts';
-export type { Dynptr, DynptrSlot, FileDynptrState, FileId, FileObj, Ino, Inode, WorldState } from './model/state.ts';
+export type { ColdState, Dynptr, DynptrSlot, FileDynptrState, FileId, FileObj, Ino, Inode, WorldState } from './model/state.ts';
+export type { HotName, HotState, Table, Tables } from './model/tables.ts';
 export { ALL_KFUNCS } from './task_work/kfuncs.ts';
 export type { KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc.ts';
 export * as program from './model/program.ts';
@@ -54,7 +55,7 @@ export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
 export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/trace.ts';
 export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } from './model/inspect.ts';
-export { PAGE_SIZE } from './pagecache/index.ts';
+export { PAGE_SIZE, type Mapping, type MappingState, type PageState } from './pagecache/index.ts';
 export * as files from './model/files.ts';
 export * as cache from './model/cache.ts';
 export { Session, LoadError, type SessionOptions } from './session.ts';

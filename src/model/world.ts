@@ -17,11 +17,12 @@ enableMapSet();
 
 /**
  * The model's own immer, with auto-freeze off: measured in bench/ (`npm run bench`, "immer
- * auto-freeze"), a transition runs about 1.7 times faster without it. It is safe here because no
- * code changes a world outside `transact`: the public types are read-only (`Immutable`), the records
- * read on every call (dynptrs, FILE dynptr states, inodes, files) and the trace chunks are frozen
- * when they are made, and test/world.test.ts checks that transitions leave their starting world as it
- * was. A dedicated instance keeps this choice out of any other immer user in the process.
+ * auto-freeze", a transition that updates a map), a transition runs about 1.7 times faster without
+ * it. It is safe here because no code changes a world outside `transact`: the public types are
+ * read-only (`Immutable`, and the hot tables are `Table`s, which have no way to change them), the
+ * trace chunks are frozen when they are made, and test/world.test.ts checks that transitions leave
+ * their starting world as it was. A dedicated instance keeps this choice out of any other immer user
+ * in the process.
  */
 const immer = new Immer({ autoFreeze: false });
 
