@@ -86,8 +86,6 @@ export type HotName = Exclude<keyof HotState, 'clock'>;
 type KeyOf<N extends HotName> = HotState[N] extends Table<infer K, unknown> ? K : never;
 type ValueOf<N extends HotName> = HotState[N] extends Table<unknown, infer V> ? V : never;
 
-export const HOT_NAMES: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 'dynptrs', 'fileStates', 'io'];
-
 export function emptyHotState(): HotState {
   return {
     clock: Object.freeze({ now: 0 }),

@@ -1,0 +1,181 @@
+/**
+ * Properties added to kill mutants (docs/properties.md, "Mutation testing"): arguments of the wrong
+ * TypeScript shape. README.md: "a misuse of the TypeScript API … throws an `ArgumentError` or
+ * `UnknownHandleError` naming the argument and the value", "if the batch throws, nothing of it
+ * applies", and a kfunc takes its kernel arguments in the kernel's order. The parameters below are
+ * the kernel prototypes (SEMANTICS.md; kernel/bpf/helpers.c, fs/bpf_fs_kfuncs.c, kernel/bpf/
+ * syscall.c helpers), written out here, with what each accepts from TypeScript: an integer (number
+ * or bigint), a dynptr slot (a non-empty string), memory (a Uint8Array; `?` also NULL), a file
+ * handle, a task or map that exists, a task_work slot `{ map, key }`, a callback name.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { ArgumentError, content, createWorld, KernsimError, Session, UnknownHandleError, type KernelVersion } from '../src/index.ts';
+
+type Kind = 'int' | 'slot' | 'mem' | 'mem?' | 'file' | 'task' | 'map' | 'tw' | 'callback' | 'aux';
+type Param = readonly [name: string, kind: Kind];
+
+/** The kfuncs and helpers the TypeScript API offers, with their parameters in kernel order. */
+const PROTOTYPES: Readonly<Record<string, readonly Param[]>> = {
+  bpf_dynptr_from_mem: [['data', 'mem'], ['size', 'int'], ['flags', 'int'], ['ptr', 'slot']],
+  bpf_dynptr_from_file: [['file', 'file'], ['flags', 'int'], ['ptr__uninit', 'slot']],
+  bpf_dynptr_read: [['dst', 'mem?'], ['len', 'int'], ['src', 'slot'], ['offset', 'int'], ['flags', 'int']],
+  bpf_dynptr_write: [['dst', 'slot'], ['offset', 'int'], ['src', 'mem?'], ['len', 'int'], ['flags', 'int']],
+  bpf_dynptr_adjust: [['p', 'slot'], ['start', 'int'], ['end', 'int']],
+  bpf_dynptr_size: [['p', 'slot']],
+  bpf_dynptr_is_null: [['p', 'slot']],
+  bpf_dynptr_is_rdonly: [['p', 'slot']],
+  bpf_dynptr_clone: [['p', 'slot'], ['clone__uninit', 'slot']],
+  bpf_dynptr_slice: [['p', 'slot'], ['offset', 'int'], ['buffer__opt', 'mem?'], ['buffer__szk', 'int']],
+  bpf_dynptr_slice_rdwr: [['p', 'slot'], ['offset', 'int'], ['buffer__opt', 'mem?'], ['buffer__szk', 'int']],
+  bpf_dynptr_data: [['p', 'slot'], ['offset', 'int'], ['len', 'int']],
+  bpf_dynptr_file_discard: [['dynptr', 'slot']],
+  bpf_get_task_exe_file: [['task', 'task']],
+  bpf_put_file: [['file', 'file']],
+  bpf_map_lookup_elem: [['map', 'map'], ['key', 'int']],
+  bpf_map_update_elem: [['map', 'map'], ['key', 'int'], ['value', 'mem?'], ['flags', 'int']],
+  bpf_map_delete_elem: [['map', 'map'], ['key', 'int']],
+  bpf_copy_from_user_str: [['dst', 'mem'], ['dst__sz', 'int'], ['unsafe_ptr__ign', 'int'], ['flags', 'int']],
+  bpf_task_work_schedule_signal_impl: [['task', 'task'], ['tw', 'tw'], ['map__map', 'map'], ['callback', 'callback'], ['aux__prog', 'aux']],
+  bpf_task_work_schedule_resume_impl: [['task', 'task'], ['tw', 'tw'], ['map__map', 'map'], ['callback', 'callback'], ['aux__prog', 'aux']],
+};
+
+interface Env {
+  readonly file: number;
+  readonly pid: number;
+  readonly map: number;
+}
+
+/** A well-formed value of each kind. */
+function good(kind: Kind, env: Env): unknown {
+  switch (kind) {
+    case 'int': return 0;
+    case 'slot': return 'd';
+    case 'mem': return new Uint8Array(8);
+    case 'mem?': return new Uint8Array(8);
+    case 'file': return env.file;
+    case 'task': return env.pid;
+    case 'map': return env.map;
+    case 'tw': return { map: env.map, key: 0 };
+    case 'callback': return 'cb';
+    case 'aux': return null;
+  }
+}
+
+/** Values of the wrong shape for each kind, and the error each must raise. */
+const BAD: Readonly<Record<Exclude<Kind, 'aux'>, readonly (readonly [unknown, typeof ArgumentError | typeof UnknownHandleError])[]>> = {
+  int: [[1.5, ArgumentError], ['7', ArgumentError], [2 ** 60, ArgumentError], [null, ArgumentError], [Number.NaN, ArgumentError]],
+  slot: [['', ArgumentError], [7, ArgumentError], [null, ArgumentError], [{}, ArgumentError]],
+  mem: [[null, ArgumentError], ['buf', ArgumentError], [[1, 2], ArgumentError], [8, ArgumentError]],
+  'mem?': [['buf', ArgumentError], [[1, 2], ArgumentError], [8, ArgumentError]],
+  file: [[1.5, ArgumentError], ['f', ArgumentError], [null, ArgumentError]],
+  task: [[999_999, UnknownHandleError], ['t', UnknownHandleError], [null, UnknownHandleError]],
+  map: [[999_999, UnknownHandleError], ['m', UnknownHandleError], [null, UnknownHandleError]],
+  tw: [[null, ArgumentError], [7, ArgumentError], [{ map: 'm', key: 0 }, ArgumentError], [{ map: 1 }, ArgumentError], [{ key: 0 }, ArgumentError]],
+  callback: [['', ArgumentError], [7, ArgumentError], [null, ArgumentError]],
+};
+
+function session(version: KernelVersion): { s: Session; env: Env } {
+  const s = new Session({ version });
+  s.createFile({ path: '/usr/bin/t', content: content.pattern(4), size: 8192 });
+  const file = s.open('/usr/bin/t');
+  const pid = s.spawn({ comm: 't', exe: '/usr/bin/t', script: [] });
+  s.load({ name: 'maps', maps: [{ name: 'm', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1 }], globals: [], programs: [], subprogs: [] });
+  return { s, env: { file, pid, map: [...s.world.maps.keys()][0] ?? -1 } };
+}
+
+const names = Object.keys(PROTOTYPES);
+
+describe('mutants: arguments of the wrong shape are refused, naming the argument', () => {
+  test('mutants: a wrong value in any one argument throws the documented error for that argument, and changes nothing', () => {
+    const misuse = fc.constantFrom(...names).chain((name) => {
+      const params = (PROTOTYPES[name] ?? []).map((p, i) => [p, i] as const).filter(([p]) => p[1] !== 'aux');
+      return fc.tuple(fc.constant(name), fc.constantFrom(...params).chain(([p, i]) => fc.tuple(fc.constant(i), fc.constantFrom(...BAD[p[1] as Exclude<Kind, 'aux'>]))));
+    });
+    fc.assert(fc.property(fc.constantFrom<KernelVersion>('6.18', '6.19'), misuse, (version, [name, [i, [value, cls]]]) => {
+      const { s, env } = session(version);
+      const params = PROTOTYPES[name] ?? [];
+      const args = params.map(([, kind]) => good(kind, env));
+      args[i] = value;
+      const fn = (s as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+      const before = s.world;
+      let thrown: unknown;
+      try {
+        fn?.apply(s, args);
+      } catch (e) {
+        thrown = e;
+      }
+      // A kfunc the version does not have is refused before its arguments are looked at.
+      const unavailable = thrown instanceof KernsimError && thrown.name === 'KfuncUnavailableError';
+      if (!unavailable) {
+        expect(thrown).toBeInstanceOf(cls);
+        expect((thrown as ArgumentError | UnknownHandleError).argument).toBe(params[i]?.[0]);
+        expect((thrown as ArgumentError | UnknownHandleError).value).toBe(value);
+      }
+      expect(s.world).toBe(before);
+    }));
+  });
+
+  test('mutants: a call with too few or too many arguments is refused, naming the kfunc', () => {
+    fc.assert(fc.property(fc.constantFrom(...names), fc.integer({ min: -2, max: 2 }).filter((d) => d !== 0), (name, delta) => {
+      const { s, env } = session('6.19');
+      const params = PROTOTYPES[name] ?? [];
+      if (params.length + delta < 0) return;
+      const args = [...params.map(([, kind]) => good(kind, env)), 0, 0].slice(0, params.length + delta);
+      const fn = (s as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+      const before = s.world;
+      let thrown: unknown;
+      try {
+        fn?.apply(s, args);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(ArgumentError);
+      expect((thrown as ArgumentError).argument).toBe(`${name} arguments`);
+      expect((thrown as ArgumentError).value).toBe(params.length + delta);
+      expect(s.world).toBe(before);
+    }));
+  });
+
+  test('mutants: a world of a version the model does not know is refused', () => {
+    fc.assert(fc.property(fc.constantFrom('6.17', '5.15', '', '6.19 ', 619, {}), (version) => {
+      let thrown: unknown;
+      try {
+        createWorld({ version: version as KernelVersion });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(ArgumentError);
+      expect((thrown as ArgumentError).argument).toBe('version');
+    }));
+  });
+
+  test('mutants: a world\'s tables read as the read-only maps their type says', () => {
+    // README.md, "As a library": a world is an immutable value; its tables (`world.files`,
+    // `world.dynptrs`, …) are typed `ReadonlyMap`. Every way of reading one agrees with `get`.
+    fc.assert(fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), (nfiles, nslots) => {
+      const s = new Session({ sleepable: true });
+      for (let i = 0; i < nfiles; i += 1) {
+        s.createFile({ path: `/f${i}`, content: content.pattern(i), size: 5000 });
+        const f = s.open(`/f${i}`);
+        if (i < nslots) expect(s.bpf_dynptr_from_file(f, 0, `d${i}`)).toBe(0);
+        if (i < nslots) expect(s.bpf_dynptr_read(new Uint8Array(4), 4, `d${i}`, 4096, 0)).toBe(0);
+      }
+      const w = s.world;
+      for (const t of [w.inodes, w.paths, w.files, w.pagecache, w.dynptrs, w.fileStates, w.io] as ReadonlyMap<unknown, unknown>[]) {
+        const viaGet = [...t.keys()].map((key) => [key, t.get(key)]);
+        expect([...t]).toEqual(viaGet);
+        expect([...t.entries()]).toEqual(viaGet);
+        expect([...t.values()]).toEqual(viaGet.map(([, v]) => v));
+        expect(t.size).toBe(viaGet.length);
+        for (const [key] of viaGet) expect(t.has(key)).toBe(true);
+        expect(t.has('no such key')).toBe(false);
+        const seen: unknown[] = [];
+        t.forEach((v, key, map) => { seen.push([key, v]); expect(map).toBe(t); });
+        expect(seen).toEqual(viaGet);
+      }
+      expect(w.files.size).toBe(nfiles);
+      expect(w.dynptrs.size).toBe(Math.min(nfiles, nslots));
+    }));
+  });
+});

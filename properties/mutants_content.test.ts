@@ -1,0 +1,62 @@
+/**
+ * Properties added to kill mutants (docs/properties.md, "Mutation testing"): reads far into huge files.
+ * P1's rule ("a successful read returns exactly the file's bytes at the dynptr's offset plus the read
+ * offset", SEMANTICS.md `bpf_dynptr_read`), at the file positions where the model's arithmetic changes
+ * form: around 2^34 (where a pattern file's 32-bit word index carries), 2^53 (beyond which a byte
+ * offset is no longer exact in a JavaScript number) and the end of a 2^63 - 1 byte file (`loff_t`).
+ * The expected bytes come from the oracle's byte source, one byte at a time.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { content, pageMap, Session } from '../src/index.ts';
+import { byteSource, expectedBytes } from './oracle.ts';
+
+const SIZE = 2n ** 63n - 1n;
+const EDGES = [2n ** 34n, 2n ** 35n, 2n ** 53n, 2n ** 53n + 2n ** 34n, 2n ** 62n, SIZE];
+
+describe('mutants: reads far into huge files', () => {
+  test('mutants: a read of cached pages across 2^34, 2^53 or up to EOF of a 2^63 - 1 byte pattern file returns the file\'s bytes', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(...EDGES), fc.integer({ min: -9000, max: 0 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 0, max: 0xffff_ffff }), fc.boolean(),
+      (edge, before, len, seed, sleepable) => {
+        const start = edge + BigInt(before);
+        const n = start + BigInt(len) > SIZE ? Number(SIZE - start) : len;
+        if (n <= 0) return;
+        const s = new Session({ sleepable });
+        s.createFile({ path: '/huge', content: content.pattern(seed), size: SIZE });
+        s.populate('/huge', start, n);
+        const f = s.open('/huge');
+        expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+        const dst = new Uint8Array(n);
+        expect(s.bpf_dynptr_read(dst, n, 'd', start, 0)).toBe(0);
+        expect(dst).toEqual(expectedBytes(byteSource({ kind: 'pattern', seed }, SIZE), start, n));
+      },
+    ));
+  });
+
+  test('mutants: after a read, the reader holds the folio of the last byte it read, and only that one', () => {
+    // SEMANTICS.md, the reader: "keeps at most one folio referenced between fetches and reuses it while
+    // the next fetch falls inside it; a range that crosses folios is copied piecewise": the folio it
+    // keeps is the one its last piece came from. pageMap shows a referenced page as 'uptodate+ref'.
+    fc.assert(fc.property(
+      fc.constantFrom(0n, 2n ** 34n, 2n ** 53n, 2n ** 62n), fc.array(fc.tuple(fc.integer({ min: 0, max: 5 * 4096 }), fc.integer({ min: 1, max: 3 * 4096 })), { minLength: 1, maxLength: 4 }), fc.boolean(),
+      (base, reads, sleepable) => {
+        const size = base + 8n * 4096n;
+        const s = new Session({ sleepable });
+        s.createFile({ path: '/f', content: content.pattern(5), size });
+        // Every page of the file cached, so every read takes the path that copies in one go.
+        s.populate('/f', base, 8 * 4096);
+        const f = s.open('/f');
+        expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+        for (const [off, n] of reads) {
+          const at = base + BigInt(off);
+          expect(s.bpf_dynptr_read(new Uint8Array(n), n, 'd', at, 0)).toBe(0);
+          const last = (at + BigInt(n) - 1n) / 4096n;
+          expect(pageMap(s.world, '/f')['uptodate+ref']).toBe(String(last));
+        }
+        expect(s.bpf_dynptr_file_discard('d')).toBe(0);
+        expect(pageMap(s.world, '/f')['uptodate+ref']).toBeUndefined();
+      },
+    ));
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * Properties added to kill mutants (docs/properties.md, "Mutation testing"): the trace shows every
+ * kfunc call as README.md ("Reading a trace") specifies: its name, its arguments as the C values the
+ * kernel received (an integer converted to its unsigned type; decimal below 2^32, hex from 2^32;
+ * memory as `buf[n]`, NULL as `NULL`, handles as `file#n`, `task(pid n)`, `map#n`), and its return
+ * value (an errno by name, an unsigned errno with its name, `true`/`false`, `ptr[n]`/`NULL`,
+ * `file#n`, `&map#m[k]`, `void`). The expected text is computed here from the arguments the test
+ * passed and the value the call returned; the types of the arguments are the kernel prototypes of
+ * SEMANTICS.md (sizes and offsets of dynptrs are u64 from 6.19 on, u32 on 6.18).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { content, Session, type KernelVersion, type TraceEvent } from '../src/index.ts';
+
+/** Linux's errno numbers of the errors these calls return (include/uapi/asm-generic/errno-base.h, errno.h). */
+const ERRNO: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 7: 'E2BIG', 9: 'EBADF', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 17: 'EEXIST', 22: 'EINVAL', 34: 'ERANGE', 95: 'EOPNOTSUPP' };
+
+const errnoText = (r: number): string => (r < 0 && ERRNO[-r] !== undefined ? `-${ERRNO[-r]}` : String(r));
+const intText = (v: bigint): string => (v < 2n ** 32n ? v.toString() : `0x${v.toString(16)}`);
+const asC = (x: number | bigint, bits: number): bigint => BigInt.asUintN(bits, BigInt(x));
+
+type Int = number | bigint;
+/** An integer argument: a C value near an edge, given as a number or a bigint, maybe negative. */
+const anInt: fc.Arbitrary<Int> = fc.oneof(
+  fc.constantFrom<Int>(0, 1, 7, 8, 4095, 4096, 4097, -1, -22, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 2n ** 63n, 2n ** 64n - 1n, -(2n ** 63n)),
+  fc.integer({ min: 0, max: 9000 }),
+  fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+);
+const slot = fc.constantFrom('d', 'e', 'm');
+
+/** One call: how to make it, and the argument texts the trace must show. */
+interface Call {
+  readonly name: string;
+  run(s: Session, env: Env): unknown;
+  args(env: Env): string[];
+  ret(v: unknown, env: Env): string;
+}
+interface Env {
+  readonly bits: number;
+  readonly file: number;
+  readonly pid: number;
+  readonly map: number;
+}
+
+const dsize = (x: Int, env: Env): string => intText(asC(x, env.bits));
+const buf = (n: number | null): string => (n === null ? 'NULL' : `buf[${n}]`);
+const intRet = (v: unknown): string => errnoText(v as number);
+const ptrRet = (v: unknown): string => (v === null ? 'NULL' : `ptr[${(v as Uint8Array).length}]`);
+
+const call: fc.Arbitrary<Call> = fc.oneof(
+  fc.tuple(anInt, slot).map(([flags, p]): Call => ({
+    name: 'bpf_dynptr_from_file',
+    run: (s, e) => s.bpf_dynptr_from_file(e.file, flags, p),
+    args: (e) => [`file#${e.file}`, intText(asC(flags, 32)), p],
+    ret: intRet,
+  })),
+  fc.tuple(fc.integer({ min: 0, max: 16 }), anInt, slot).map(([n, size, p]): Call => ({
+    name: 'bpf_dynptr_from_mem',
+    run: (s) => s.bpf_dynptr_from_mem(new Uint8Array(n), size, 0, p),
+    args: (e) => [buf(n), dsize(size, e), '0', p],
+    ret: intRet,
+  })),
+  fc.tuple(fc.option(fc.integer({ min: 0, max: 64 }), { nil: null }), slot, anInt, anInt).map(([n, p, off, flags]): Call => ({
+    name: 'bpf_dynptr_read',
+    run: (s) => s.bpf_dynptr_read(n === null ? null : new Uint8Array(n), n ?? 0, p, off, flags),
+    args: (e) => [buf(n), dsize(n ?? 0, e), p, dsize(off, e), intText(asC(flags, 64))],
+    ret: intRet,
+  })),
+  fc.tuple(slot, anInt, anInt).map(([p, a, b]): Call => ({
+    name: 'bpf_dynptr_adjust',
+    run: (s) => s.bpf_dynptr_adjust(p, a, b),
+    args: (e) => [p, dsize(a, e), dsize(b, e)],
+    ret: intRet,
+  })),
+  slot.map((p): Call => ({
+    name: 'bpf_dynptr_size',
+    run: (s) => s.bpf_dynptr_size(p),
+    args: () => [p],
+    // An unsigned errno is shown with its name.
+    ret: (v, e) => intText(v as bigint) + (v === asC(-22, e.bits) ? ' (-EINVAL)' : ''),
+  })),
+  fc.tuple(fc.constantFrom('bpf_dynptr_is_null' as const, 'bpf_dynptr_is_rdonly' as const), slot).map(([name, p]): Call => ({
+    name,
+    run: (s) => s[name](p),
+    args: () => [p],
+    ret: (v) => String(v as boolean),
+  })),
+  fc.tuple(slot, slot).map(([p, c]): Call => ({
+    name: 'bpf_dynptr_clone',
+    run: (s) => s.bpf_dynptr_clone(p, c),
+    args: () => [p, c],
+    ret: intRet,
+  })),
+  fc.tuple(fc.constantFrom('bpf_dynptr_slice' as const, 'bpf_dynptr_slice_rdwr' as const), slot, anInt, fc.option(fc.integer({ min: 0, max: 32 }), { nil: null })).map(([name, p, off, n]): Call => ({
+    name,
+    run: (s) => s[name](p, off, n === null ? null : new Uint8Array(n), n ?? 4),
+    args: (e) => [p, dsize(off, e), buf(n), dsize(n ?? 4, e)],
+    ret: ptrRet,
+  })),
+  fc.tuple(slot, anInt, fc.integer({ min: 0, max: 32 })).map(([p, off, n]): Call => ({
+    name: 'bpf_dynptr_data',
+    run: (s) => s.bpf_dynptr_data(p, off, n),
+    args: (e) => [p, dsize(off, e), dsize(n, e)],
+    ret: ptrRet,
+  })),
+  fc.tuple(slot, anInt, fc.option(fc.integer({ min: 0, max: 16 }), { nil: null }), anInt).map(([p, off, n, flags]): Call => ({
+    name: 'bpf_dynptr_write',
+    run: (s) => s.bpf_dynptr_write(p, off, n === null ? null : new Uint8Array(n), n ?? 0, flags),
+    args: (e) => [p, dsize(off, e), buf(n), dsize(n ?? 0, e), intText(asC(flags, 64))],
+    ret: intRet,
+  })),
+  fc.constant<Call>({
+    name: 'bpf_get_task_exe_file',
+    run: (s, e) => s.bpf_get_task_exe_file(e.pid),
+    args: (e) => [`task(pid ${e.pid})`],
+    ret: (v) => (v === null ? 'NULL' : `file#${String(v)}`),
+  }),
+  fc.tuple(anInt, fc.option(fc.integer({ min: 0, max: 16 }), { nil: null }), anInt).map(([key, n, flags]): Call => ({
+    name: 'bpf_map_update_elem',
+    run: (s, e) => s.bpf_map_update_elem(e.map, key, n === null ? null : new Uint8Array(n), flags),
+    args: (e) => [`map#${e.map}`, intText(asC(key, 32)), buf(n), intText(asC(flags, 64))],
+    ret: intRet,
+  })),
+  anInt.map((key): Call => ({
+    name: 'bpf_map_lookup_elem',
+    run: (s, e) => s.bpf_map_lookup_elem(e.map, key),
+    args: (e) => [`map#${e.map}`, intText(asC(key, 32))],
+    ret: (v, e) => (v === null ? 'NULL' : `&map#${e.map}[${(v as { key: number }).key}]`),
+  })),
+  anInt.map((key): Call => ({
+    name: 'bpf_map_delete_elem',
+    run: (s, e) => s.bpf_map_delete_elem(e.map, key),
+    args: (e) => [`map#${e.map}`, intText(asC(key, 32))],
+    ret: intRet,
+  })),
+);
+
+function world(version: KernelVersion, sleepable: boolean, warm: boolean, mapType: 'array' | 'hash'): { s: Session; env: Env } {
+  const s = new Session({ version, sleepable });
+  s.createFile({ path: '/usr/bin/t', content: content.pattern(9), size: 10_000 });
+  if (warm) s.populate('/usr/bin/t');
+  const file = s.open('/usr/bin/t');
+  const pid = s.spawn({ comm: 't', exe: '/usr/bin/t', script: [] });
+  // A map of each kind the calls may meet (one per world, chosen by the caller).
+  s.load({ name: 'maps', maps: [{ name: 'm', type: mapType, maxEntries: 2, valueSize: 8, taskWorkFields: 0 }], globals: [], programs: [], subprogs: [] });
+  const map = [...s.world.maps.keys()][0] ?? -1;
+  // Slots the calls find initialized: a LOCAL dynptr in 'm', a FILE one in 'd' where the version has them.
+  s.bpf_dynptr_from_mem(new Uint8Array(64), 64, 0, 'm');
+  if (version === '6.18') s.bpf_dynptr_from_mem(new Uint8Array(16), 16, 0, 'd');
+  else s.bpf_dynptr_from_file(file, 0, 'd');
+  return { s, env: { bits: version === '6.18' ? 32 : 64, file, pid, map } };
+}
+
+describe('mutants: the trace shows each kfunc call, its arguments and its return value', () => {
+  test('mutants: each call is one trace event whose name, argument texts and return text follow README "Reading a trace"', () => {
+    fc.assert(fc.property(fc.constantFrom<KernelVersion>('6.18', '6.19'), fc.boolean(), fc.boolean(), fc.constantFrom('array' as const, 'hash' as const), fc.array(call, { minLength: 1, maxLength: 12 }), (version, sleepable, warm, mapType, calls) => {
+      const { s, env } = world(version, sleepable, warm, mapType);
+      for (const c of calls) {
+        const before = s.events().length;
+        let v: unknown;
+        try {
+          v = c.run(s, env);
+        } catch {
+          // A misuse (e.g. a constructor over a live FILE dynptr) changes nothing and logs nothing.
+          expect(s.events().length).toBe(before);
+          continue;
+        }
+        const added = s.events().slice(before);
+        // Everything the call added is an event of the trace (each has a kind), one of them the call.
+        for (const ev of added) expect(typeof (ev as { kind?: unknown }).kind).toBe('string');
+        const evs = added.filter((ev): ev is Extract<TraceEvent, { kind: 'kfunc' }> => ev.kind === 'kfunc');
+        expect(evs.length).toBe(1);
+        const ev = evs[0];
+        expect(ev?.name).toBe(c.name);
+        expect(ev?.args).toEqual(c.args(env));
+        expect(ev?.ret).toBe(c.ret(v, env));
+      }
+    }));
+  });
+});
