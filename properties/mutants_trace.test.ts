@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { content, Session, type KernelVersion, type TraceEvent } from '../src/index.ts';
+import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
 /** Linux's errno numbers of the errors these calls return (include/uapi/asm-generic/errno-base.h, errno.h). */
 const ERRNO: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 7: 'E2BIG', 9: 'EBADF', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 17: 'EEXIST', 22: 'EINVAL', 34: 'ERANGE', 95: 'EOPNOTSUPP' };
@@ -110,6 +111,12 @@ const call: fc.Arbitrary<Call> = fc.oneof(
     ret: intRet,
   })),
   fc.constant<Call>({
+    name: 'bpf_put_file',
+    run: (s, e) => s.bpf_put_file(e.file),
+    args: (e) => [`file#${e.file}`],
+    ret: () => 'void',
+  }),
+  fc.constant<Call>({
     name: 'bpf_get_task_exe_file',
     run: (s, e) => s.bpf_get_task_exe_file(e.pid),
     args: (e) => [`task(pid ${e.pid})`],
@@ -153,7 +160,7 @@ function world(version: KernelVersion, sleepable: boolean, warm: boolean, mapTyp
 
 describe('mutants: the trace shows each kfunc call, its arguments and its return value', () => {
   test('mutants: each call is one trace event whose name, argument texts and return text follow README "Reading a trace"', () => {
-    fc.assert(fc.property(fc.constantFrom<KernelVersion>('6.18', '6.19'), fc.boolean(), fc.boolean(), fc.constantFrom('array' as const, 'hash' as const), fc.array(call, { minLength: 1, maxLength: 12 }), (version, sleepable, warm, mapType, calls) => {
+    fc.assert(fc.property(fc.constantFrom<KernelVersion>('6.18', '6.19'), fc.boolean(), fc.boolean(), fc.constantFrom('array' as const, 'hash' as const), fc.array(call, { minLength: 15, maxLength: 30 }), (version, sleepable, warm, mapType, calls) => {
       const { s, env } = world(version, sleepable, warm, mapType);
       for (const c of calls) {
         const before = s.events().length;
@@ -176,5 +183,31 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
         expect(ev?.ret).toBe(c.ret(v, env));
       }
     }));
+  });
+
+  test('mutants: in the seed scenario, the hook\'s calls show the task, the map value, the task_work slot and the callback', () => {
+    // SEMANTICS.md, "The seed scenario": the pid-filtered lsm/file_open hook looks up arrmap[0] and
+    // schedules signal task_work on its `tw` for the current task, with the callback; on 6.18/6.19
+    // through `bpf_task_work_schedule_signal_impl` (aux NULL), from 7.0 through
+    // `bpf_task_work_schedule_signal`. Two cache states, two versions: the space is checked whole.
+    for (const version of ['6.19', '7.0'] as const) {
+      for (const cache of ['warm', 'cold'] as const) {
+        const s = scenario({ object: fileReaderObject(version), cache, version }).simulate();
+        const pid = [...s.world.tasks.values()].find((t) => t.comm === 'test_progs')?.pid ?? -1;
+        const m = [...s.world.maps.keys()][0] ?? -1;
+        const kf = s.events().filter((ev): ev is Extract<TraceEvent, { kind: 'kfunc' }> => ev.kind === 'kfunc');
+        const first = (name: string): Extract<TraceEvent, { kind: 'kfunc' }> | undefined => kf.find((ev) => ev.name === name);
+        // pid_tgid is tgid << 32 | pid; a single-threaded task has tgid = pid.
+        expect(first('bpf_get_current_pid_tgid')?.ret).toBe(intText((BigInt(pid) << 32n) | BigInt(pid)));
+        expect(first('bpf_get_current_pid_tgid')?.args).toEqual([]);
+        expect(first('bpf_map_lookup_elem')?.args).toEqual([`map#${m}`, '0']);
+        expect(first('bpf_map_lookup_elem')?.ret).toBe(`&map#${m}[0]`);
+        expect(first('bpf_get_current_task_btf')?.ret).toBe(`task(pid ${pid})`);
+        const sched = version === '6.19' ? 'bpf_task_work_schedule_signal_impl' : 'bpf_task_work_schedule_signal';
+        const aux = version === '6.19' ? ['NULL'] : [];
+        expect(first(sched)?.args).toEqual([`task(pid ${pid})`, `&map#${m}[0].tw`, `map#${m}`, 'task_work_callback', ...aux]);
+        expect(first(sched)?.ret).toBe('0');
+      }
+    }
   });
 });

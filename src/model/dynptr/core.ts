@@ -11,18 +11,11 @@ import type { Kern } from '../world.ts';
 /** LOCAL, RINGBUF, SKB and XDP dynptrs keep their size in 24 bits (`DYNPTR_MAX_SIZE`). */
 export const DYNPTR_MAX_SIZE = (1n << 24n) - 1n;
 
-function checkSlotName(slot: unknown, argument: string): asserts slot is DynptrSlot {
-  if (typeof slot !== 'string' || slot.length === 0) {
-    throw new ArgumentError(argument, slot, 'a dynptr slot name (non-empty string)');
-  }
-}
-
 /**
  * The dynptr in `slot`. A slot never initialized by a constructor is a misuse: the verifier rejects
  * such a program ("Expected an initialized dynptr").
  */
-export function dynptrAt(k: Kern, slot: unknown, argument: string): Dynptr {
-  checkSlotName(slot, argument);
+export function dynptrAt(k: Kern, slot: DynptrSlot, argument: string): Dynptr {
   const d = k.t.dynptrs.get(slot) as Dynptr | undefined;
   if (d === undefined) throw new UnknownHandleError(argument, slot, 'initialized dynptr in slot');
   return d;
@@ -32,8 +25,7 @@ export function dynptrAt(k: Kern, slot: unknown, argument: string): Dynptr {
  * Check a constructor's `ptr__uninit` slot. Overwriting a live FILE dynptr would leak its state (the
  * verifier refuses to overwrite a referenced dynptr), so the model refuses it as a misuse.
  */
-export function uninitSlot(k: Kern, slot: unknown, argument: string): DynptrSlot {
-  checkSlotName(slot, argument);
+export function uninitSlot(k: Kern, slot: DynptrSlot, argument: string): DynptrSlot {
   const old = k.t.dynptrs.get(slot);
   if (old?.kind === 'file' && k.t.fileStates.get(old.state)?.freed === false) {
     throw new ArgumentError(argument, slot, 'a slot that does not hold a live file dynptr (discard it first)');
