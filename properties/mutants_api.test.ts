@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, content, createWorld, KernsimError, Session, UnknownHandleError, type KernelVersion } from '../src/index.ts';
+import { ArgumentError, content, createWorld, KernsimError, Session, UnknownHandleError, UseAfterFreeError, type KernelVersion } from '../src/index.ts';
 
 type Kind = 'int' | 'slot' | 'mem' | 'mem?' | 'file' | 'task' | 'map' | 'tw' | 'callback' | 'aux';
 type Param = readonly [name: string, kind: Kind];
@@ -182,5 +182,26 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
       expect(w.files.size).toBe(nfiles);
       expect(w.dynptrs.size).toBe(Math.min(nfiles, nslots));
     }));
+  });
+
+  test('mutants: a file used after its last reference is gone is refused, naming the argument', () => {
+    // README.md: "a use of a freed object throws `UseAfterFreeError`"; the error names the argument.
+    for (const version of ['6.19', '7.0'] as const) {
+      for (const use of ['bpf_dynptr_from_file', 'bpf_put_file'] as const) {
+        const { s, env } = session(version);
+        s.fput(env.file);
+        const before = s.world;
+        let thrown: unknown;
+        try {
+          if (use === 'bpf_put_file') s.bpf_put_file(env.file);
+          else s.bpf_dynptr_from_file(env.file, 0, 'd');
+        } catch (e) {
+          thrown = e;
+        }
+        expect(thrown, `${version} ${use}`).toBeInstanceOf(UseAfterFreeError);
+        expect((thrown as UseAfterFreeError).argument).toBe('file');
+        expect(s.world).toBe(before);
+      }
+    }
   });
 });

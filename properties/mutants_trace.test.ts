@@ -210,4 +210,16 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
       }
     }
   });
+
+  test('mutants: the size of a null dynptr shows the unsigned -EINVAL with its name', () => {
+    // SEMANTICS.md, `bpf_dynptr_size`: "null → -EINVAL as a u32 (4294967274)" on 6.18, the same errno
+    // as a u64 from 6.19 on (the widened return type); a discarded FILE dynptr is null.
+    for (const version of ['6.18', '6.19', '7.0'] as const) {
+      const s = new Session({ version });
+      s.bpf_dynptr_from_mem(new Uint8Array(4), 4, 1, 'n'); // flags ≠ 0: -EINVAL, and the slot is null
+      expect(s.bpf_dynptr_size('n')).toBe(asC(-22, version === '6.18' ? 32 : 64));
+      const ev = s.events().at(-1) as Extract<TraceEvent, { kind: 'kfunc' }>;
+      expect(ev.ret).toBe(`${intText(asC(-22, version === '6.18' ? 32 : 64))} (-EINVAL)`);
+    }
+  });
 });

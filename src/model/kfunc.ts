@@ -170,7 +170,6 @@ function showInt(v: bigint): string {
 function showArg(spec: ArgSpec, v: unknown): string {
   if (typeof v === 'bigint') return showInt(v);
   if (v === null) return 'NULL';
-  if (v instanceof Uint8Array) return `buf[${v.length}]`;
   if (spec.type === 'file') return `file#${String(v)}`;
   if (spec.type === 'task') return `task(pid ${String(v)})`;
   if (spec.type === 'map') return `map#${String(v)}`;

@@ -3,7 +3,7 @@
  * being changed: it copies its maps on first write) and returns what happened as data; it knows nothing of files,
  * dynptrs or time, which live in the layers above (mm/filemap.c, mm/truncate.c are the kernel side).
  */
-import type { Mapping, MappingState, Page, PageState } from './page.ts';
+import type { Mapping, MappingState, Page } from './page.ts';
 
 /** A broken model invariant (never a kernel error): a count below zero, a state that cannot be. */
 export class PageCacheInvariantError extends Error {
@@ -22,11 +22,6 @@ export function* pagesOf(m: MappingState): Generator<[number, Page]> {
 
 export function isUptodate(m: MappingState, pgoff: number): boolean {
   return m.pages.get(pgoff) === 'uptodate';
-}
-
-/** Put a page in a state (adding it if absent); for set-up and tests. */
-export function setPage(m: Mapping, pgoff: number, state: PageState): void {
-  m.writePages().set(pgoff, state);
 }
 
 /**

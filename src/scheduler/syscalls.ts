@@ -3,7 +3,7 @@
  * sleep) and continue later; `stepSyscall` returns whether the syscall finished, blocked, or pushed
  * something to run first (a hook program, a task_work run on a restart).
  */
-import { folioGet, folioPut, findPage, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
+import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
 import { EBADF, EIO, ENOENT } from '../model/errno.ts';
 import { ArgumentError } from '../model/errors.ts';
 import { evictRange } from '../model/cache.ts';
@@ -101,9 +101,9 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
           // Woken from the folio wait: drop the reference taken for it.
           act.stage = 0;
           folioPut(m, pg);
-          if (findPage(m, pg)?.state !== 'uptodate') return done(act.scratch > 0 ? act.scratch : -EIO);
+          if (!isUptodate(m, pg)) return done(act.scratch > 0 ? act.scratch : -EIO);
         }
-        if (findPage(m, pg)?.state !== 'uptodate') {
+        if (!isUptodate(m, pg)) {
           // Readahead: the reads of every page of the request not yet cached go out together.
           const last = pageIndex(end - 1n);
           for (let p = pg; p <= last; p += 1) submitRead(kk, m, inode.ino, p);
