@@ -1,0 +1,315 @@
+/**
+ * Properties added to kill mutants (docs/properties.md, "Mutation testing"): what the verifier rejects,
+ * on generated programs with one known defect, and that the same programs without it are accepted.
+ *
+ * Rules and messages: SEMANTICS.md "Verifier messages (selftests)" (file_reader_fail.c, task_work_fail.c,
+ * verifier_async_cb_context.c) and "Program types that may call bpf_dynptr_from_file"; semantics/
+ * task_work.md §3.3 (load-time errors and their messages, 6.18/6.19 and 7.0 spellings), §5 (KF_TRUSTED_ARGS:
+ * `task`, `tw`, `map__map` non-NULL; the callback is a static subprogram, verified as sleepable, and must
+ * release what it acquires; `bpf_get_task_exe_file` / `bpf_put_file` only in LSM programs), §6.2
+ * (task_work_fail.c cases with their 6.18/6.19 and 7.0 messages), §7 (the verifier specializes
+ * `bpf_dynptr_from_file` to `_sleepable` in a sleepable context); §0 / SEMANTICS.md "Version" (which
+ * kfunc names exist in which version). docs/conformance.md: `bpf_dynptr_slice_rdwr` needs a program type
+ * that may write packet data (observed on 6.18). Two messages read in kernel/bpf/verifier.c:
+ * `check_kfunc_call` prints "calling kernel function %s is not allowed" for a kfunc outside the program
+ * type's set (-EACCES); `destroy_if_dynptr_stack_slot` prints "cannot overwrite referenced dynptr" when a
+ * slot holding a refcounted dynptr (a FILE dynptr or its clone) is written. The expected message is computed here from the version's
+ * spelling: 6.18/6.19 name arguments (`arg #0`, `trusted arg1`, `arg#1`), 7.x registers (R<n+1>).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { program as P, verify, type BpfObject, type KernelVersion, type Op } from '../src/index.ts';
+
+const { r, imm, NULL, map, tw, cb, call, buf, dynptr, label, goto, ret, when, mov, alu } = P;
+
+type Version = '6.19' | '7.0' | '7.2';
+const byArg = (v: KernelVersion): boolean => v === '6.18' || v === '6.19';
+
+/** "Possibly NULL pointer passed to trusted arg<i>" (6.18/6.19) or "… trusted R<i+1>" (7.x). */
+const possiblyNull = (v: KernelVersion, i: number): string => `Possibly NULL pointer passed to trusted ${byArg(v) ? `arg${i}` : `R${i + 1}`}`;
+const notMapValue = (v: KernelVersion, i: number): string => `${byArg(v) ? `arg#${i}` : `R${i + 1}`} doesn't point to a map value`;
+const notInitialized = (v: KernelVersion, i: number): string => `Expected an initialized dynptr as ${byArg(v) ? `arg #${i}` : `R${i + 1}`}`;
+const notFileKind = (v: KernelVersion, i: number): string => `Expected a dynptr of type file as ${byArg(v) ? `arg #${i}` : `R${i + 1}`}`;
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// ---------------------------------------------------------------------------------------------
+// task_work programs
+
+type TwDefect =
+  | 'none' | 'tw_null' | 'map_null' | 'task_null' | 'tw_not_map_value' | 'map_mismatch' | 'no_tw_field'
+  | 'no_null_check' | 'map_not_map' | 'cb_not_static' | 'cb_not_func' | 'cb_leak';
+
+type CbBody = 'count' | 'copy_from_user' | 'file_read';
+
+interface TwProg {
+  readonly version: Version | '6.18';
+  readonly section: 'perf_event' | 'syscall' | 'lsm/file_open' | 'lsm.s/file_open' | 'fentry/do_sys_open';
+  readonly mapType: 'array' | 'hash' | 'lru_hash';
+  readonly mode: 'signal' | 'resume';
+  readonly cbBody: CbBody;
+  readonly defect: TwDefect;
+}
+
+const LSM = (s: TwProg['section']): boolean => s.startsWith('lsm');
+
+const twArb: fc.Arbitrary<TwProg> = fc.record({
+  version: fc.constantFrom('6.18' as const, '6.19' as const, '7.0' as const, '7.2' as const),
+  section: fc.constantFrom('perf_event' as const, 'syscall' as const, 'lsm/file_open' as const, 'lsm.s/file_open' as const, 'fentry/do_sys_open' as const),
+  mapType: fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const),
+  mode: fc.constantFrom('signal' as const, 'resume' as const),
+  cbBody: fc.constantFrom<CbBody>('count', 'copy_from_user', 'file_read'),
+  defect: fc.constantFrom<TwDefect>('none', 'none', 'tw_null', 'map_null', 'task_null', 'tw_not_map_value', 'map_mismatch', 'no_tw_field', 'no_null_check', 'map_not_map', 'cb_not_static', 'cb_not_func', 'cb_leak'),
+}).map((g) => (g.cbBody === 'file_read' && (!LSM(g.section) || g.version === '6.18') ? { ...g, cbBody: 'count' as const } : g))
+  // The exe-file kfuncs the leaking callback calls exist only for LSM programs.
+  .map((g) => (g.defect === 'cb_leak' && !LSM(g.section) ? { ...g, section: 'lsm/file_open' as const } : g));
+
+/** The callback: counts its runs; or copies a user string (a sleepable kfunc); or reads the exe through a file dynptr. */
+function callbackBody(g: TwProg): Op[] {
+  const count: Op[] = [mov('r9', imm(1)), alu('add', 'r9', imm(1))];
+  const body: Op[] = [...count];
+  if (g.cbBody === 'copy_from_user') body.push(call('bpf_copy_from_user_str', [buf('buf'), imm(8), imm(0x1000), imm(0)], 'r0'));
+  if (g.cbBody === 'file_read' || g.defect === 'cb_leak') {
+    body.push(call('bpf_get_current_task_btf', [], 'r6'), call('bpf_get_task_exe_file', [r('r6')], 'r7'), goto('done', when('r7', '==', NULL)));
+    if (g.cbBody === 'file_read') {
+      body.push(
+        call('bpf_dynptr_from_file', [r('r7'), imm(0), dynptr('d')], 'r0'),
+        call('bpf_dynptr_read', [buf('buf'), imm(8), dynptr('d'), imm(0), imm(0)], 'r0'),
+        call('bpf_dynptr_file_discard', [dynptr('d')]),
+      );
+    }
+    if (g.defect !== 'cb_leak') body.push(call('bpf_put_file', [r('r7')]));
+    body.push(label('done'));
+  }
+  body.push(ret(imm(0)));
+  return body;
+}
+
+function twObject(g: TwProg): BpfObject {
+  const plain = g.version === '7.0' || g.version === '7.2';
+  const fn = `bpf_task_work_schedule_${g.mode}${plain ? '' : '_impl'}`;
+  const from = g.defect === 'no_tw_field' ? 'plain' : 'twmap';
+  const mapArg = g.defect === 'map_null' ? NULL : g.defect === 'map_mismatch' ? map('other') : g.defect === 'map_not_map' ? r('r7') : map(from);
+  const twArg = g.defect === 'tw_null' ? NULL : g.defect === 'tw_not_map_value' ? buf('buf') : tw('r6');
+  const taskArg = g.defect === 'task_null' ? NULL : r('r7');
+  const cbArg = g.defect === 'cb_not_func' ? imm(0) : cb('cb');
+  const args = [taskArg, twArg, mapArg, cbArg, ...(plain ? [] : [NULL])];
+  const body: Op[] = [
+    call('bpf_map_lookup_elem', [map(from), imm(0)], 'r6'),
+    ...(g.defect === 'no_null_check' ? [] : [goto('out', when('r6', '==', NULL))]),
+    call('bpf_get_current_task_btf', [], 'r7'),
+    call(fn, args, 'r0'),
+    label('out'),
+    ret(imm(0)),
+  ];
+  return {
+    name: 'twgen',
+    maps: [
+      { name: 'twmap', type: g.mapType, maxEntries: 1, valueSize: 16, taskWorkFields: 1 },
+      { name: 'other', type: 'hash', maxEntries: 1, valueSize: 16, taskWorkFields: 1 },
+      { name: 'plain', type: 'array', maxEntries: 1, valueSize: 16, taskWorkFields: 0 },
+    ],
+    globals: [{ name: 'buf', kind: 'bytes', size: 16 }],
+    programs: [{ name: 'prog', section: g.section, body }],
+    subprogs: [{ name: 'cb', isStatic: g.defect !== 'cb_not_static', body: callbackBody(g) }],
+  };
+}
+
+/** The expected verdict: null for accepted, else a pattern the message must match. */
+function twExpected(g: TwProg): RegExp | null {
+  const v = g.version;
+  switch (g.defect) {
+    case 'none': return null;
+    case 'tw_null': return new RegExp(`^${escape(possiblyNull(v, 1))}$`);
+    case 'no_null_check': return new RegExp(`^${escape(possiblyNull(v, 1))}$`);
+    case 'map_null': return new RegExp(`^${escape(possiblyNull(v, 2))}$`);
+    case 'task_null': return new RegExp(`^${escape(possiblyNull(v, 0))}$`);
+    case 'tw_not_map_value': return new RegExp(`^${escape(notMapValue(v, 1))}$`);
+    case 'map_mismatch': return /doesn't match map pointer in R3/;
+    case 'no_tw_field': return /^map 'plain' has no valid bpf_task_work$/;
+    case 'map_not_map': return /^pointer in R3 isn't map pointer$/;
+    case 'cb_not_static': return /^callback function not static$/;
+    case 'cb_not_func': return /^arg3 expected pointer to func$/;
+    case 'cb_leak': return /^Unreleased reference id=\d+ alloc_insn=\d+/;
+  }
+}
+
+describe('mutants: the verifier on task_work programs', () => {
+  test('mutants: task_work_fail.c defects are rejected with the version\'s message; a well-formed program is accepted, its callback verified as sleepable', () => {
+    fc.assert(fc.property(twArb, (g) => {
+      const obj = twObject(g);
+      const [v] = verify(obj, g.version);
+      expect(v?.program).toBe('prog');
+      const want = twExpected(g);
+      if (want === null) {
+        // verifier_async_cb_context.c: a task_work callback is sleepable even when scheduled from a
+        // non-sleepable program (perf_event, fentry, lsm/), so bpf_copy_from_user_str is fine in it.
+        expect(v).toMatchObject({ ok: true, message: null, insn: null });
+        // §7: the call site of bpf_dynptr_from_file in the (sleepable) callback is specialized.
+        const spec = v!.specializations.filter((s) => s.to === 'bpf_dynptr_from_file_sleepable');
+        expect(spec.length).toBe(g.cbBody === 'file_read' ? 1 : 0);
+        if (g.cbBody === 'file_read') expect(spec[0]).toMatchObject({ from: 'bpf_dynptr_from_file', insn: obj.subprogs[0]!.body.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_from_file') });
+      } else {
+        expect(v?.ok).toBe(false);
+        expect(v?.message ?? '').toMatch(want);
+        expect(typeof v?.insn).toBe('number');
+      }
+    }));
+  });
+
+  test('mutants: the kfunc names of another version are refused; the exe-file kfuncs only in LSM programs', () => {
+    // SEMANTICS.md "Version": 7.0 renames the task_work kfuncs and removes the _impl names; 6.18 has
+    // no file dynptr. task_work.md §5.7: bpf_get_task_exe_file / bpf_put_file are allowed only in LSM
+    // programs (bpf_fs_kfuncs_filter).
+    fc.assert(fc.property(twArb, fc.boolean(), (g0, swapNames) => {
+      const g: TwProg = { ...g0, defect: 'none' };
+      const plain = g.version === '7.0' || g.version === '7.2';
+      const obj = twObject(g);
+      if (swapNames) {
+        const wrong = `bpf_task_work_schedule_${g.mode}${plain ? '_impl' : ''}`;
+        const args = plain ? [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL] : [r('r7'), tw('r6'), map('twmap'), cb('cb')];
+        const body = obj.programs[0]!.body.map((o) => (o.op === 'call' && o.fn.startsWith('bpf_task_work_schedule') ? call(wrong, args, 'r0') : o));
+        const [v] = verify({ ...obj, programs: [{ ...obj.programs[0]!, body }] }, g.version);
+        expect(v?.ok).toBe(false);
+        expect(v?.message ?? '').toContain(wrong);
+        return;
+      }
+      // The exe file from a non-LSM program's callback: refused (the callback runs with the program's type).
+      const withFile: TwProg = { ...g, cbBody: 'file_read' };
+      const [v] = verify(twObject(withFile), g.version);
+      if (LSM(g.section) && g.version !== '6.18') expect(v).toMatchObject({ ok: true });
+      else {
+        expect(v?.ok).toBe(false);
+        expect(v?.message ?? '').toMatch(g.version === '6.18' ? /bpf_dynptr_(from_file|file_discard)/ : /bpf_get_task_exe_file/);
+      }
+    }));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// dynptr programs
+
+type DynOp = 'read' | 'write' | 'adjust' | 'size' | 'is_null' | 'is_rdonly' | 'clone' | 'slice' | 'data' | 'discard';
+/** The index of the dynptr argument of each operation. */
+const DYNPTR_ARG: Readonly<Record<DynOp, number>> = { read: 2, write: 0, adjust: 0, size: 0, is_null: 0, is_rdonly: 0, clone: 0, slice: 0, data: 0, discard: 0 };
+
+function dynCall(o: DynOp, slot: string, cloneTo = 'c'): Op {
+  switch (o) {
+    case 'read': return call('bpf_dynptr_read', [buf('buf'), imm(4), dynptr(slot), imm(0), imm(0)], 'r0');
+    case 'write': return call('bpf_dynptr_write', [dynptr(slot), imm(0), buf('buf'), imm(4), imm(0)], 'r0');
+    case 'adjust': return call('bpf_dynptr_adjust', [dynptr(slot), imm(0), imm(4)], 'r0');
+    case 'size': return call('bpf_dynptr_size', [dynptr(slot)], 'r0');
+    case 'is_null': return call('bpf_dynptr_is_null', [dynptr(slot)], 'r0');
+    case 'is_rdonly': return call('bpf_dynptr_is_rdonly', [dynptr(slot)], 'r0');
+    case 'clone': return call('bpf_dynptr_clone', [dynptr(slot), dynptr(cloneTo)], 'r0');
+    case 'slice': return call('bpf_dynptr_slice', [dynptr(slot), imm(0), buf('buf'), imm(4)], 'r0');
+    case 'data': return call('bpf_dynptr_data', [dynptr(slot), imm(0), imm(4)], 'r0');
+    case 'discard': return call('bpf_dynptr_file_discard', [dynptr(slot)]);
+  }
+}
+
+type DynDefect = 'none' | 'no_discard' | 'use_after_discard' | 'never_initialized' | 'discard_local' | 'kprobe' | 'overwrite_file' | 'put_unchecked' | 'slice_rdwr';
+
+interface DynProg {
+  readonly version: Version;
+  readonly section: 'lsm/file_open' | 'lsm.s/file_open';
+  readonly ops: readonly DynOp[];
+  readonly useOp: DynOp;
+  readonly defect: DynDefect;
+}
+
+const dynOps: readonly DynOp[] = ['read', 'write', 'adjust', 'size', 'is_null', 'is_rdonly', 'clone', 'slice', 'data'];
+
+const dynArb: fc.Arbitrary<DynProg> = fc.record({
+  version: fc.constantFrom<Version>('6.19', '7.0', '7.2'),
+  section: fc.constantFrom('lsm/file_open' as const, 'lsm.s/file_open' as const),
+  ops: fc.array(fc.constantFrom(...dynOps), { maxLength: 4 }),
+  useOp: fc.constantFrom(...dynOps),
+  defect: fc.constantFrom<DynDefect>('none', 'none', 'no_discard', 'use_after_discard', 'never_initialized', 'discard_local', 'kprobe', 'overwrite_file', 'put_unchecked', 'slice_rdwr'),
+});
+
+function dynObject(g: DynProg): BpfObject {
+  if (g.defect === 'no_discard') {
+    // file_reader_fail.c: a FILE dynptr over a file the program did not acquire (here the hook's
+    // argument), never discarded.
+    const body: Op[] = [call('bpf_dynptr_from_file', [P.ctxFile, imm(0), dynptr('d')], 'r0'), ...g.ops.map((o, i) => dynCall(o, 'd', `c${i}`)), ret(imm(0))];
+    return { name: 'dyngen', maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 16 }], programs: [{ name: 'prog', section: g.section, body }], subprogs: [] };
+  }
+  const body: Op[] = [
+    call('bpf_get_current_task_btf', [], 'r6'),
+    call('bpf_get_task_exe_file', [r('r6')], 'r7'),
+    ...(g.defect === 'put_unchecked' ? [] : [goto('out', when('r7', '==', NULL))]),
+    call('bpf_dynptr_from_file', [r('r7'), imm(0), dynptr('d')], 'r0'),
+  ];
+  // Each clone goes to a slot of its own (a clone of a FILE dynptr holds its reference: overwriting one is refused).
+  g.ops.forEach((o, i) => body.push(dynCall(o, 'd', `c${i}`)));
+  if (g.defect === 'never_initialized') body.push(dynCall(g.useOp, 'x'));
+  if (g.defect === 'overwrite_file') body.push(call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('d')], 'r0'));
+  if (g.defect === 'slice_rdwr') body.push(call('bpf_dynptr_slice_rdwr', [dynptr('d'), imm(0), buf('buf'), imm(4)], 'r0'));
+  if (g.defect === 'discard_local') body.push(call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('m')], 'r0'), dynCall('discard', 'm'));
+  body.push(dynCall('discard', 'd'));
+  if (g.defect === 'use_after_discard') body.push(dynCall(g.useOp, 'd'));
+  body.push(call('bpf_put_file', [r('r7')]), label('out'), ret(imm(0)));
+  const section = g.defect === 'kprobe' ? 'kprobe/do_sys_open' : g.section;
+  return { name: 'dyngen', maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 16 }], programs: [{ name: 'prog', section, body }], subprogs: [] };
+}
+
+function dynExpected(g: DynProg): RegExp | null {
+  const v = g.version;
+  switch (g.defect) {
+    case 'none': return null;
+    case 'no_discard': return /^Unreleased reference id=\d+ alloc_insn=0$/; // the from_file call, op 0
+    case 'use_after_discard':
+    case 'never_initialized': return new RegExp(`^${escape(notInitialized(v, DYNPTR_ARG[g.useOp]))}$`);
+    case 'discard_local': return new RegExp(`^${escape(notFileKind(v, 0))}$`);
+    case 'kprobe': return /^calling kernel function bpf_get_task_exe_file is not allowed$/;
+    case 'overwrite_file': return /^cannot overwrite referenced dynptr$/;
+    case 'put_unchecked': return new RegExp(`^${escape(possiblyNull(v, 0))}$`);
+    case 'slice_rdwr': return /^the prog does not allow writes to packet data$/;
+  }
+}
+
+describe('mutants: the verifier on file dynptr programs', () => {
+  test('mutants: file_reader_fail.c defects and their kin are rejected with the version\'s message; the well-formed program is accepted', () => {
+    fc.assert(fc.property(dynArb, (g) => {
+      const obj = dynObject(g);
+      const [v] = verify(obj, g.version);
+      const want = dynExpected(g);
+      if (want === null) {
+        expect(v).toMatchObject({ ok: true, message: null, insn: null });
+        // §7: from_file is specialized in a sleepable program (lsm.s/), not in lsm/.
+        const sleepable = g.section === 'lsm.s/file_open';
+        expect(v!.specializations).toEqual(sleepable ? [{ insn: 3, from: 'bpf_dynptr_from_file', to: 'bpf_dynptr_from_file_sleepable' }] : []);
+      } else {
+        expect(v?.ok).toBe(false);
+        expect(v?.message ?? '').toMatch(want);
+        // The rejected instruction is the defective one where it is a single call.
+        const at = obj.programs[0]!.body;
+        if (g.defect === 'discard_local') expect(v?.insn).toBe(at.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_file_discard'));
+        if (g.defect === 'overwrite_file') expect(v?.insn).toBe(at.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_from_mem'));
+        if (g.defect === 'kprobe') expect(v?.insn).toBe(1);
+      }
+    }));
+  });
+
+  test('mutants: a LOCAL dynptr needs no release, and a clone of a FILE dynptr is released with it', () => {
+    // SEMANTICS.md: only a FILE dynptr holds a reference that must be discarded ("Unreleased reference"
+    // for a file dynptr not discarded); clones share the state, "discarding one invalidates all".
+    fc.assert(fc.property(fc.constantFrom<Version>('6.19', '7.0'), fc.array(fc.constantFrom(...dynOps), { maxLength: 4 }), fc.constantFrom(...dynOps), fc.boolean(), (version, ops, useOp, viaClone) => {
+      const local: Op[] = [call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('m')], 'r0'), ...ops.map((o) => dynCall(o, 'm')), ret(imm(0))]; // LOCAL clones hold nothing: 'c' may be overwritten
+      const [a] = verify({ name: 'l', maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 16 }], programs: [{ name: 'p', section: 'syscall', body: local }], subprogs: [] }, version);
+      expect(a).toMatchObject({ ok: true });
+      const g: DynProg = { version, section: 'lsm/file_open', ops: ['clone'], useOp, defect: 'none' };
+      const obj = dynObject(g);
+      const body = [...obj.programs[0]!.body];
+      const discardAt = body.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_file_discard');
+      // Discard through the clone, then use the original (or the reverse): both are gone.
+      body[discardAt] = dynCall('discard', viaClone ? 'c0' : 'd');
+      body.splice(discardAt + 1, 0, dynCall(useOp, viaClone ? 'd' : 'c0', 'c1'));
+      const [v] = verify({ ...obj, programs: [{ ...obj.programs[0]!, body }] }, version);
+      expect(v?.ok).toBe(false);
+      expect(v?.message).toBe(notInitialized(version, DYNPTR_ARG[useOp]));
+      expect(v?.insn).toBe(discardAt + 1);
+    }));
+  });
+});
