@@ -313,3 +313,120 @@ describe('mutants: the verifier on file dynptr programs', () => {
     }));
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// sections, paths, constants
+
+/**
+ * libbpf's section table (tools/lib/bpf/libbpf.c `section_defs`): the program type and whether the
+ * program is sleepable (SEC_SLEEPABLE: `lsm.s+`, `fentry.s+`, `syscall`). A section libbpf does not
+ * know is refused before the kernel sees the program.
+ */
+const SECTIONS: readonly (readonly [string, string | null, boolean])[] = [
+  ['lsm/file_open', 'LSM', false], ['lsm.s/file_open', 'LSM', true], ['fentry/do_sys_open', 'TRACING', false],
+  ['fentry.s/do_sys_open', 'TRACING', true], ['fexit/do_sys_open', 'TRACING', false], ['tp_btf/sched_switch', 'TRACING', false],
+  ['kprobe/do_sys_open', 'KPROBE', false], ['tracepoint/syscalls/sys_enter_openat', 'TRACEPOINT', false], ['syscall', 'SYSCALL', true],
+  ['perf_event', 'PERF_EVENT', false], ['socket', 'SOCKET_FILTER', false], ['tc', 'SCHED_CLS', false], ['classifier', 'SCHED_CLS', false],
+  ['xdp', 'XDP', false], ['no_such_section', null, false], ['lsm/', null, false], ['bogus/x', null, false],
+];
+
+const one = (section: string, body: Op[]): BpfObject => ({
+  name: 'one', maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 16 }], programs: [{ name: 'p', section, body }], subprogs: [],
+});
+
+describe('mutants: the verifier on program sections, paths and constants', () => {
+  test('mutants: the section decides the program type and sleepability: sleepable kfuncs, bpf_dynptr_from_file (not KPROBE), writable slices (packet types only)', () => {
+    // SEMANTICS.md: file dynptr program types ("Not KPROBE"); KF_SLEEPABLE kfuncs only in sleepable
+    // programs (P9's `program must be sleepable to call sleepable kfunc`); docs/conformance.md: slice_rdwr
+    // needs direct packet write access (verifier.c may_access_direct_pkt_data: of the model's types,
+    // SCHED_CLS and XDP).
+    fc.assert(fc.property(fc.constantFrom(...SECTIONS), fc.constantFrom<Version>('6.19', '7.0'), fc.constantFrom('sleepable', 'from_file', 'slice_rdwr'), ([section, type, sleepable], version, what) => {
+      let body: Op[];
+      if (what === 'sleepable') body = [call('bpf_copy_from_user_str', [buf('buf'), imm(8), imm(0x1000), imm(0)], 'r0'), ret(imm(0))];
+      else if (what === 'from_file') body = [call('bpf_dynptr_from_file', [NULL, imm(0), dynptr('d')], 'r0'), ret(imm(0))];
+      else body = [call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('m')], 'r0'), call('bpf_dynptr_slice_rdwr', [dynptr('m'), imm(0), buf('buf'), imm(4)], 'r0'), ret(imm(0))];
+      const [v] = verify(one(section, body), version);
+      expect(v?.program).toBe('p');
+      if (type === null) {
+        expect(v).toMatchObject({ ok: false, insn: null, states: 0 });
+        expect(v?.message ?? '').toContain(section);
+        return;
+      }
+      if (what === 'sleepable') {
+        if (sleepable) expect(v).toMatchObject({ ok: true });
+        else expect(v).toMatchObject({ ok: false, insn: 0, message: 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_str' });
+      } else if (what === 'from_file') {
+        // A NULL file is refused by KF_TRUSTED_ARGS, but only once the kfunc is allowed at all.
+        expect(v).toMatchObject({ ok: false, insn: 0, message: type === 'KPROBE' ? 'calling kernel function bpf_dynptr_from_file is not allowed' : possiblyNull(version, 0) });
+      } else if (type === 'SCHED_CLS' || type === 'XDP') {
+        expect(v).toMatchObject({ ok: true });
+      } else {
+        expect(v).toMatchObject({ ok: false, insn: 1, message: 'the prog does not allow writes to packet data' });
+      }
+    }));
+  });
+
+  const U = (x: bigint): bigint => BigInt.asUintN(64, x);
+  const S = (x: bigint): bigint => BigInt.asIntN(64, x);
+  const ALU = { add: (a: bigint, b: bigint) => U(a + b), sub: (a: bigint, b: bigint) => U(a - b), and: (a: bigint, b: bigint) => U(a) & U(b), or: (a: bigint, b: bigint) => U(a) | U(b), rsh: (a: bigint, b: bigint) => U(a) >> b, lsh: (a: bigint, b: bigint) => U(a << b) } as const;
+  const CMP = {
+    '==': (a: bigint, b: bigint) => U(a) === U(b), '!=': (a: bigint, b: bigint) => U(a) !== U(b), '<': (a: bigint, b: bigint) => U(a) < U(b),
+    '<=': (a: bigint, b: bigint) => U(a) <= U(b), '>': (a: bigint, b: bigint) => U(a) > U(b), '>=': (a: bigint, b: bigint) => U(a) >= U(b),
+    's<': (a: bigint, b: bigint) => S(a) < S(b), 's>': (a: bigint, b: bigint) => S(a) > S(b),
+  } as const;
+  const val = fc.oneof(fc.bigInt({ min: 0n, max: 8n }), fc.constantFrom(2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, 2n ** 32n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }));
+
+  test('mutants: a branch whose outcome the constants decide is not explored on its dead side (a leak there is not reported); unknown values explore both', () => {
+    // The verifier follows both sides of a conditional jump unless the registers' known constant values
+    // decide it (verifier.c is_branch_taken); 64-bit ALU on constants wraps modulo 2^64 (BPF_ALU64).
+    // The dead side here leaks a file reference ("Unreleased reference"), so the program is accepted iff
+    // the jump over it is always taken. Shift amounts stay below 64 (larger ones the kernel refuses).
+    fc.assert(fc.property(val, fc.constantFrom(...(Object.keys(ALU) as (keyof typeof ALU)[])), val, fc.constantFrom(...(Object.keys(CMP) as (keyof typeof CMP)[])), val, fc.boolean(), (a, fn, b0, cmp, c, unknown) => {
+      const b = fn === 'rsh' || fn === 'lsh' ? b0 % 64n : b0;
+      const body: Op[] = [
+        unknown ? call('bpf_get_current_pid_tgid', [], 'r8') : mov('r8', imm(a)),
+        alu(fn, 'r8', imm(b)),
+        goto('skip', when('r8', cmp, imm(c))),
+        call('bpf_get_current_task_btf', [], 'r6'),
+        call('bpf_get_task_exe_file', [r('r6')], 'r7'),
+        label('skip'),
+        ret(imm(0)),
+      ];
+      const [v] = verify(one('lsm/file_open', body), '6.19');
+      const taken = !unknown && CMP[cmp](ALU[fn](a, b), c);
+      if (taken) expect(v).toMatchObject({ ok: true });
+      else expect(v).toMatchObject({ ok: false, message: 'Unreleased reference id=1 alloc_insn=4', insn: 6 });
+    }));
+  });
+
+  test('mutants: a NULL check releases the reference on its NULL side; a register never written, a jump to nowhere, no exit and an endless loop are refused', () => {
+    // verifier.c: on the NULL side of `if (file == NULL)` the acquired reference is gone
+    // (mark_ptr_or_null_regs), so returning there leaks nothing; reading a register never written is
+    // refused (check_reg_arg, "!read_ok"); so is a program whose last instruction is not an exit or a
+    // jump, and a loop whose state repeats (is_state_visited, "infinite loop detected").
+    fc.assert(fc.property(fc.constantFrom('null_side', 'unread', 'nowhere', 'no_exit', 'loop') , fc.constantFrom('==', '!=') , (what, cmp) => {
+      let body: Op[];
+      switch (what) {
+        case 'null_side':
+          body = [call('bpf_get_current_task_btf', [], 'r6'), call('bpf_get_task_exe_file', [r('r6')], 'r7'),
+            goto('other', when('r7', cmp === '==' ? '!=' : '==', NULL)),
+            // Here r7 is NULL (cmp '==' jumped away when not NULL) or not NULL.
+            ...(cmp === '==' ? [ret(imm(0))] : [call('bpf_put_file', [r('r7')]), ret(imm(0))]),
+            label('other'),
+            ...(cmp === '==' ? [call('bpf_put_file', [r('r7')]), ret(imm(0))] : [ret(imm(0))])];
+          break;
+        case 'unread': body = [mov('r1', r('r9')), ret(imm(0))]; break;
+        case 'nowhere': body = [goto('missing'), ret(imm(0))]; break;
+        case 'no_exit': body = [mov('r1', imm(1))]; break;
+        case 'loop': body = [label('top'), mov('r1', imm(1)), goto('top')]; break;
+      }
+      const [v] = verify(one('lsm/file_open', body), '6.19');
+      if (what === 'null_side') expect(v).toMatchObject({ ok: true });
+      else {
+        expect(v?.ok).toBe(false);
+        if (what === 'unread') expect(v?.message ?? '').toMatch(/r9 !read_ok$/i);
+        if (what === 'loop') expect(v?.message ?? '').toMatch(/^infinite loop detected at insn \d+$/);
+      }
+    }));
+  });
+});
