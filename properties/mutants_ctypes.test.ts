@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, errnoName, Session, type BpfObject } from '../src/index.ts';
+import { ArgumentError, errnoName, FILE_DYNPTR_EXCLUDED, FILE_DYNPTR_PROG_TYPES, Session, toU32, toU64, type BpfObject } from '../src/index.ts';
 
 const LINUX_ERRNO: Readonly<Record<string, number>> = {
   EPERM: 1, ENOENT: 2, ESRCH: 3, EIO: 5, E2BIG: 7, EBADF: 9, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22, ERANGE: 34, EOPNOTSUPP: 95,
@@ -56,4 +56,31 @@ describe('mutants: integer conversion and errno names of the TypeScript API', ()
       expect(errnoName(n)).toBe(known === undefined ? String(n) : `-${known[0]}`);
     }));
   });
+
+  test('mutants: toU32 / toU64 convert as C converts to an unsigned type', () => {
+    fc.assert(fc.property(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.boolean(), (v, asNumber) => {
+      const arg = asNumber && Number.isSafeInteger(Number(v)) ? Number(v) : v;
+      const mod = (m: bigint): bigint => ((v % m) + m) % m;
+      expect(toU32(arg, 'x')).toBe(mod(2n ** 32n));
+      expect(toU64(arg, 'x')).toBe(mod(2n ** 64n));
+    }));
+    expect(() => toU32(0.5, 'x')).toThrow(ArgumentError);
+    expect(() => toU64(2 ** 53 + 2, 'x')).toThrow(ArgumentError);
+  });
 });
+
+/** SEMANTICS.md, "Program types that may call bpf_dynptr_from_file", as written there. */
+const SEMANTICS_PROG_TYPES = 'CGROUP_DEVICE (6.12), CGROUP_SKB, CGROUP_SOCK (6.12), CGROUP_SOCKOPT (6.12), CGROUP_SOCK_ADDR (6.7), CGROUP_SYSCTL (6.12), LSM, LWT_IN, LWT_OUT, LWT_SEG6LOCAL, LWT_XMIT, NETFILTER, PERF_EVENT (6.12), SCHED_ACT, SCHED_CLS, SK_SKB, SOCKET_FILTER, SOCK_OPS (6.15), STRUCT_OPS, SYSCALL, TRACEPOINT (6.12), TRACING, XDP. Not KPROBE.';
+
+describe('mutants: the program types of bpf_dynptr_from_file (the table docs and explain render)', () => {
+  test('mutants: FILE_DYNPTR_PROG_TYPES and FILE_DYNPTR_EXCLUDED are SEMANTICS.md\'s list, with its versions', () => {
+    const [allowed, excluded] = SEMANTICS_PROG_TYPES.split('. Not ');
+    const rows = allowed!.split(', ').map((x) => {
+      const m = /^([A-Z0-9_]+)(?: \(([\d.]+)\))?$/.exec(x)!;
+      return { type: m[1]!, since: m[2] ?? null };
+    });
+    expect(FILE_DYNPTR_PROG_TYPES).toEqual(rows);
+    expect(FILE_DYNPTR_EXCLUDED).toEqual([excluded!.replace('.', '')]);
+  });
+});
+

@@ -6,6 +6,8 @@
  *   confidence })`): rendered by `npm run docs` and `kernsim explain`, never read by a rule;
  * - the arguments of a thrown model error (`new ArgumentError(…)`, `new UseAfterFreeError(…)`, …): the
  *   message text; whether and where the error is thrown is still mutated;
+ * - the model's error classes (src/model/errors.ts): their `name` and the message their constructor
+ *   passes to `super(…)`, and `show`, which formats a value for that message;
  * - `formatEvent` (src/model/trace.ts): the human-readable line of a trace event (the events
  *   themselves, which properties read, are still mutated);
  * - the trace: the calls `emit(k, {…})` that append an event, and the `why` argument of
@@ -32,6 +34,20 @@ const ARGUMENT_NAME_LAST = new Set([
   'dynptrAt', 'uninitSlot', 'fileStateOf', 'dynptrSize', 'requireCapacity', 'optionalCapacity', 'checkSlotName',
   'liveFile', 'inodeOf', 'inodeByPath', 'toByte', 'mapOf', 'mapByName', 'twSlot', 'taskOf', 'fileFetch',
 ]);
+
+/** Inside `class X extends …Error` (the model's error classes, src/model/errors.ts). */
+function isInErrorClass(path) {
+  const cls = path.findParent((p) => p.isClassDeclaration());
+  const sup = cls?.node.superClass;
+  return sup?.type === 'Identifier' && (sup.name === 'Error' || ERRORS.test(sup.name));
+}
+
+/** The module that defines the error classes (it declares `class KernsimError extends Error`). */
+function isErrorsModule(path) {
+  const program = path.findParent((p) => p.isProgram());
+  return program?.node.body.some((n) => (n.type === 'ExportNamedDeclaration' ? n.declaration : n)?.type === 'ClassDeclaration'
+    && (n.type === 'ExportNamedDeclaration' ? n.declaration : n).id?.name === 'KernsimError') ?? false;
+}
 
 const calleeName = (call) => (call.node.callee.type === 'Identifier' ? call.node.callee.name : undefined);
 
@@ -79,6 +95,15 @@ export const strykerPlugins = [
       }
       if (path.isFunctionDeclaration() && path.node.id?.name === 'formatEvent') {
         return 'trace formatting for people';
+      }
+      if (isInErrorClass(path)) {
+        // The message (the `super(…)` text and `show`, which only builds it) and the `name` of an
+        // error class: what the error says, not whether or where it is thrown.
+        if (path.isCallExpression() && path.node.callee.type === 'Super') return 'error message text';
+        if (path.isClassProperty() && path.node.key.type === 'Identifier' && path.node.key.name === 'name') return 'error class name (message text)';
+      }
+      if (path.isFunctionDeclaration() && path.node.id?.name === 'show' && path.parentPath?.isProgram() && isErrorsModule(path)) {
+        return 'error message text (formats a value for a message)';
       }
       return undefined;
     },
