@@ -28,7 +28,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
+import { ArgumentError, content, program as P, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps.ts';
 
 const ENOENT = -2;
@@ -182,6 +182,28 @@ describe('mutants: generic BPF map rules', () => {
     }));
   });
 
+  test('mutants: one update of each kind: flags, BPF_F_LOCK, index range and presence decide the return, in the kernel\'s order', () => {
+    // The same rules as above, one call per case, so that every combination comes up in few runs.
+    const types: readonly MapType[] = ['array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash'];
+    fc.assert(fc.property(fc.constantFrom(...types), fc.integer({ min: 1, max: 3 }), fc.constantFrom('present', 'absent', 'beyond'), fc.constantFrom(0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 32n), fc.boolean(), (type, max, where, flags, full) => {
+      if ((type === 'percpu_array' || type === 'percpu_hash') && flags > 2n) return; // per-CPU flags changed in later kernels
+      const s = new Session();
+      s.load(object(type, max, 4));
+      const mapId = [...s.world.maps.values()][0]!.id;
+      const ref = new Reference(type, max, 4);
+      // HASH types: key 0 present, and the map full when asked (keys 0 … max − 1).
+      if (!ref.isArray) for (let key = 0; key < (full ? max : 1); key += 1) {
+        expect(s.bpf_map_update_elem(mapId, key, valueOf(9, 4, false), BPF_ANY)).toBe(ref.update(key, valueOf(9, 4, false), BPF_ANY).ret);
+      }
+      const key = where === 'present' ? 0 : where === 'absent' ? (ref.isArray ? max - 1 : max) : max + 1;
+      const before = modelElems(s, mapId);
+      const want = ref.update(key, valueOf(1, 4, false), flags);
+      expect(s.bpf_map_update_elem(mapId, key, valueOf(1, 4, false), flags)).toBe(want.ret);
+      if (want.ret !== 0) expect(modelElems(s, mapId)).toEqual(before);
+      else expect(modelElems(s, mapId).get(key)).toEqual(valueOf(1, 4, false));
+    }));
+  });
+
   test('mutants: a full HASH or PERCPU_HASH still replaces a present key; an LRU_HASH makes room for a new one', () => {
     // hashtab.c alloc_htab_elem: -E2BIG only for a new key (a replaced element's slot is reused);
     // htab_lru_map_update_elem: prealloc_lru_pop evicts when no element is free.
@@ -239,6 +261,16 @@ describe('mutants: generic BPF map rules', () => {
       t.run((k) => mapPutUref(k, id));
       expect(t.world.maps.get(id)!.usercnt).toBe(0);
       expect(() => t.run((k) => mapPutUref(k, id))).toThrow(ArgumentError);
+      // A task_work slot `{ map, key }` naming no element (a HASH key never inserted) names nothing.
+      const u = new Session();
+      u.createFile({ path: '/bin/app', content: content.zero(), size: 4096 });
+      u.load({ ...object('hash', 2, 8), maps: [{ name: 'm', type: 'hash', maxEntries: 2, valueSize: 8, taskWorkFields: 1 }], programs: [{ name: 'p', section: 'syscall', body: [P.ret(P.imm(0))] }], subprogs: [{ name: 'cb', isStatic: true, body: [P.ret(P.imm(0))] }] }, { unverified: true });
+      const hid = [...u.world.maps.values()][0]!.id;
+      const pid = u.spawn({ comm: 'x', exe: '/bin/app', script: [{ sys: 'sleep', ticks: 10 }] });
+      u.context = { sleepable: false, prog: [...u.world.progs.values()][0]!.id, label: 'caller' };
+      const w0 = u.world;
+      expect(() => u.bpf_task_work_schedule_signal_impl(pid, { map: hid, key: 1 }, hid, 'cb', null)).toThrow(UnknownHandleError);
+      expect(u.world).toBe(w0);
       void mapId;
     }));
   });
