@@ -381,21 +381,28 @@ describe('mutants: the verifier on program sections, paths and constants', () =>
     // decide it (verifier.c is_branch_taken); 64-bit ALU on constants wraps modulo 2^64 (BPF_ALU64).
     // The dead side here leaks a file reference ("Unreleased reference"), so the program is accepted iff
     // the jump over it is always taken. Shift amounts stay below 64 (larger ones the kernel refuses).
-    fc.assert(fc.property(val, fc.constantFrom(...(Object.keys(ALU) as (keyof typeof ALU)[])), val, fc.constantFrom(...(Object.keys(CMP) as (keyof typeof CMP)[])), val, fc.boolean(), (a, fn, b0, cmp, c, unknown) => {
-      const b = fn === 'rsh' || fn === 'lsh' ? b0 % 64n : b0;
-      const body: Op[] = [
-        unknown ? call('bpf_get_current_pid_tgid', [], 'r8') : mov('r8', imm(a)),
-        alu(fn, 'r8', imm(b)),
-        goto('skip', when('r8', cmp, imm(c))),
-        call('bpf_get_current_task_btf', [], 'r6'),
-        call('bpf_get_task_exe_file', [r('r6')], 'r7'),
-        label('skip'),
-        ret(imm(0)),
-      ];
-      const [v] = verify(one('lsm/file_open', body), '6.19');
-      const taken = !unknown && CMP[cmp](ALU[fn](a, b), c);
-      if (taken) expect(v).toMatchObject({ ok: true });
-      else expect(v).toMatchObject({ ok: false, message: 'Unreleased reference id=1 alloc_insn=4', insn: 6 });
+    // Every ALU operation and every comparison on each generated triple; the compared constant is the
+    // ALU result itself, one off it, or any value, so that equal and adjacent values come up.
+    fc.assert(fc.property(val, val, val, fc.constantFrom(-1n, 0n, 1n, null), fc.boolean(), (a, b0, c0, delta, unknown) => {
+      for (const fn of Object.keys(ALU) as (keyof typeof ALU)[]) {
+        const b = fn === 'rsh' || fn === 'lsh' ? b0 % 64n : b0;
+        const c = delta === null ? c0 : U(ALU[fn](a, b) + delta);
+        for (const cmp of Object.keys(CMP) as (keyof typeof CMP)[]) {
+          const body: Op[] = [
+            unknown ? call('bpf_get_current_pid_tgid', [], 'r8') : mov('r8', imm(a)),
+            alu(fn, 'r8', imm(b)),
+            goto('skip', when('r8', cmp, imm(c))),
+            call('bpf_get_current_task_btf', [], 'r6'),
+            call('bpf_get_task_exe_file', [r('r6')], 'r7'),
+            label('skip'),
+            ret(imm(0)),
+          ];
+          const [v] = verify(one('lsm/file_open', body), '6.19');
+          const taken = !unknown && CMP[cmp](ALU[fn](a, b), c);
+          if (taken) expect(v).toMatchObject({ ok: true });
+          else expect(v).toMatchObject({ ok: false, message: 'Unreleased reference id=1 alloc_insn=4', insn: 6 });
+        }
+      }
     }));
   });
 
