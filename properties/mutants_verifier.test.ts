@@ -437,3 +437,49 @@ describe('mutants: the verifier on program sections, paths and constants', () =>
     }));
   });
 });
+
+describe('mutants: the verifier on NULL checks and on the callback frame', () => {
+  test('mutants: only a comparison with NULL (or 0) proves a map value non-NULL; the callback starts with R1-R3 set and R4/R5 unset', () => {
+    // task_work.md §5.2: `tw` must be non-NULL (KF_TRUSTED_ARGS: "Possibly NULL pointer passed to trusted
+    // arg1"); a lookup result is proven non-NULL by `== NULL`/`!= NULL` (0 is NULL) on the path where it is
+    // not NULL (verifier.c mark_ptr_or_null_regs), not by a comparison with another constant.
+    // §1.2: "R1 = CONST_PTR_TO_MAP, R2 = PTR_TO_MAP_KEY, R3 = PTR_TO_MAP_VALUE … R4 and R5 are not
+    // initialized" in the callback, whose value is the element holding the bpf_task_work (non-NULL).
+    fc.assert(fc.property(
+      fc.constantFrom('eq_null', 'eq_zero', 'ne_null', 'ne_zero', 'eq_one', 'ne_one'),
+      fc.constantFrom('count', 'read_r1r2r3', 'read_r4', 'read_r5', 'reschedule'),
+      fc.constantFrom<Version>('6.19', '7.0'),
+      (check, cbUse, version) => {
+        const plain = version !== '6.19';
+        const fn = `bpf_task_work_schedule_signal${plain ? '' : '_impl'}`;
+        const sched = (task: string, twReg: string, mapArg: ReturnType<typeof map>): Op => call(fn, [r(task), tw(twReg), mapArg, cb('cb'), ...(plain ? [] : [NULL])], 'r0');
+        const v0 = check.endsWith('null') ? NULL : check.endsWith('zero') ? imm(0) : imm(1);
+        // eq_*: jump to out when equal; ne_*: jump to the schedule when not equal, else out.
+        const body: Op[] = check.startsWith('eq')
+          ? [call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'), goto('out', when('r6', '==', v0)), call('bpf_get_current_task_btf', [], 'r7'), sched('r7', 'r6', map('twmap')), label('out'), ret(imm(0))]
+          : [call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'), goto('go', when('r6', '!=', v0)), goto('out'), label('go'), call('bpf_get_current_task_btf', [], 'r7'), sched('r7', 'r6', map('twmap')), label('out'), ret(imm(0))];
+        const cbBody: Op[] = cbUse === 'count' ? [ret(imm(0))]
+          : cbUse === 'read_r1r2r3' ? [mov('r6', r('r1')), mov('r7', r('r2')), mov('r8', r('r3')), ret(imm(0))]
+          : cbUse === 'read_r4' ? [mov('r6', r('r4')), ret(imm(0))]
+          : cbUse === 'read_r5' ? [mov('r6', r('r5')), ret(imm(0))]
+          : [call('bpf_get_current_task_btf', [], 'r7'), sched('r7', 'r3', r('r1') as ReturnType<typeof map>), ret(imm(0))];
+        const obj: BpfObject = {
+          name: 'nullcheck',
+          maps: [{ name: 'twmap', type: 'hash', maxEntries: 1, valueSize: 16, taskWorkFields: 1 }],
+          globals: [],
+          programs: [{ name: 'prog', section: 'perf_event', body }],
+          subprogs: [{ name: 'cb', isStatic: true, body: cbBody }],
+        };
+        const [v] = verify(obj, version);
+        if (check.endsWith('one')) {
+          expect(v).toMatchObject({ ok: false, message: possiblyNull(version, 1) });
+        } else if (cbUse === 'read_r4' || cbUse === 'read_r5') {
+          expect(v?.ok).toBe(false);
+          expect(v?.message ?? '').toMatch(new RegExp(`^${cbUse === 'read_r4' ? 'r4' : 'r5'} !read_ok`, 'i'));
+        } else {
+          expect(v).toMatchObject({ ok: true, message: null });
+        }
+      },
+    ));
+  });
+});
