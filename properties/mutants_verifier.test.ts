@@ -483,3 +483,58 @@ describe('mutants: the verifier on NULL checks and on the callback frame', () =>
     ));
   });
 });
+
+describe('mutants: the verifier on malformed calls', () => {
+  test('mutants: calls with the wrong kind of argument, unknown functions and released or unacquired references are refused; the lowest leaked reference is reported', () => {
+    // Refusals (verifier.c): a dynptr argument that is not a stack dynptr ("arg#%d expected pointer to
+    // stack or const struct bpf_dynptr", process_dynptr_func); a release kfunc on a reference the program
+    // did not acquire ("release kernel function %s expects refcounted PTR_TO_BTF_ID"); a released file used
+    // again (release_reference invalidates every copy); a callback that names no subprogram; a tw register
+    // never written or not holding a map value (task_work.md §3.3); a kfunc libbpf cannot resolve, or a
+    // call with another argument count than the kfunc's BTF. With two references leaked,
+    // check_reference_leak reports the first acquired.
+    const cases: Record<string, { body: Op[]; want: RegExp | null }> = {
+      dynptr_not_slot: { body: [call('bpf_dynptr_size', [buf('buf')], 'r0'), ret(imm(0))], want: /expected pointer to stack or const struct bpf_dynptr$/ },
+      dynptr_uninit_not_slot: { body: [call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), buf('buf')], 'r0'), ret(imm(0))], want: /expected pointer to stack or const struct bpf_dynptr$/ },
+      put_unacquired: { body: [call('bpf_put_file', [P.ctxFile]), ret(imm(0))], want: /^release kernel function bpf_put_file expects refcounted PTR_TO_BTF_ID$/ },
+      use_after_put: { body: [call('bpf_get_current_task_btf', [], 'r6'), call('bpf_get_task_exe_file', [r('r6')], 'r7'), goto('out', when('r7', '==', NULL)), call('bpf_put_file', [r('r7')]), call('bpf_dynptr_from_file', [r('r7'), imm(0), dynptr('d')], 'r0'), call('bpf_dynptr_file_discard', [dynptr('d')]), label('out'), ret(imm(0))], want: /./ },
+      task_as_file: { body: [call('bpf_get_current_task_btf', [], 'r6'), call('bpf_dynptr_from_file', [r('r6'), imm(0), dynptr('d')], 'r0'), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0))], want: /./ },
+      scalar_as_file: { body: [mov('r6', imm(5)), call('bpf_dynptr_from_file', [r('r6'), imm(0), dynptr('d')], 'r0'), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0))], want: /./ },
+      pointer_as_int: { body: [call('bpf_dynptr_from_mem', [buf('buf'), buf('buf'), imm(0), dynptr('m')], 'r0'), ret(imm(0))], want: /./ },
+      unknown_kfunc: { body: [call('bpf_no_such_kfunc', [], 'r0'), ret(imm(0))], want: /bpf_no_such_kfunc/ },
+      arg_count: { body: [call('bpf_dynptr_size', [dynptr('d'), imm(0)], 'r0'), ret(imm(0))], want: /./ },
+      two_leaks: { body: [call('bpf_get_current_task_btf', [], 'r6'), call('bpf_get_task_exe_file', [r('r6')], 'r7'), goto('out', when('r7', '==', NULL)), call('bpf_dynptr_from_file', [r('r7'), imm(0), dynptr('d')], 'r0'), ret(imm(0)), label('out'), ret(imm(0))], want: /^Unreleased reference id=1 alloc_insn=1$/ },
+      local_ok: { body: [call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('m')], 'r0'), call('bpf_dynptr_read', [buf('buf'), imm(4), dynptr('m'), imm(0), imm(0)], 'r0'), ret(imm(0))], want: null },
+    };
+    fc.assert(fc.property(fc.constantFrom(...Object.keys(cases)), fc.constantFrom<Version>('6.19', '7.0'), (name, version) => {
+      const c = cases[name]!;
+      const [v] = verify(one('lsm/file_open', c.body), version);
+      if (c.want === null) expect(v).toMatchObject({ ok: true });
+      else {
+        expect(v?.ok).toBe(false);
+        expect(v?.message ?? '').toMatch(c.want);
+      }
+    }));
+  });
+
+  test('mutants: a task_work call whose tw register was never written, holds no map value, or whose callback names no subprogram is refused', () => {
+    fc.assert(fc.property(fc.constantFrom('tw_unset', 'tw_task', 'cb_missing'), fc.constantFrom<Version>('6.19', '7.0'), (what, version) => {
+      const plain = version !== '6.19';
+      const fn = `bpf_task_work_schedule_resume${plain ? '' : '_impl'}`;
+      const body: Op[] = [
+        call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
+        goto('out', when('r6', '==', NULL)),
+        call('bpf_get_current_task_btf', [], 'r7'),
+        call(fn, [r('r7'), tw(what === 'tw_unset' ? 'r9' : what === 'tw_task' ? 'r7' : 'r6'), map('twmap'), cb(what === 'cb_missing' ? 'nope' : 'cb'), ...(plain ? [] : [NULL])], 'r0'),
+        label('out'),
+        ret(imm(0)),
+      ];
+      const obj: BpfObject = { name: 't', maps: [{ name: 'twmap', type: 'array', maxEntries: 1, valueSize: 16, taskWorkFields: 1 }], globals: [], programs: [{ name: 'p', section: 'syscall', body }], subprogs: [{ name: 'cb', isStatic: true, body: [ret(imm(0))] }] };
+      const [v] = verify(obj, version);
+      expect(v?.ok).toBe(false);
+      if (what === 'tw_unset') expect(v?.message ?? '').toMatch(/^r9 !read_ok$/i);
+      if (what === 'tw_task') expect(v?.message).toBe(notMapValue(version, 1));
+      if (what === 'cb_missing') expect(v?.message ?? '').toMatch(/expected pointer to func$/);
+    }));
+  });
+});
