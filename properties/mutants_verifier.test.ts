@@ -129,7 +129,7 @@ function twExpected(g: TwProg): RegExp | null {
     case 'no_tw_field': return /^map 'plain' has no valid bpf_task_work$/;
     case 'map_not_map': return /^pointer in R3 isn't map pointer$/;
     case 'cb_not_static': return /^callback function not static$/;
-    case 'cb_not_func': return /^arg3 expected pointer to func$/;
+    case 'cb_not_func': return byArg(v) ? /^arg3 expected pointer to func$/ : /expected pointer to func$/; // 7.x spelling not known
     case 'cb_leak': return /^Unreleased reference id=\d+ alloc_insn=\d+/;
   }
 }
