@@ -8,6 +8,8 @@
  *   message text; whether and where the error is thrown is still mutated;
  * - the model's error classes (src/model/errors.ts): their `name` and the message their constructor
  *   passes to `super(…)`, and `show`, which formats a value for that message;
+ * - `registersRead` (src/model/program.ts): only render.ts, which stryker.config.mjs leaves unmutated, uses it;
+ * - `formatTrace` and `compactRanges` (src/model/trace.ts): the trace as text for people;
  * - `formatEvent` (src/model/trace.ts): the human-readable line of a trace event (the events
  *   themselves, which properties read, are still mutated);
  * - the trace: the calls `emit(k, {…})` that append an event, and the `why` argument of
@@ -93,8 +95,11 @@ export const strykerPlugins = [
       if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && ['CHECKS', 'EFFECTS', 'MIRRORS'].includes(path.node.id.name)) {
         return 'kfunc documentation text shared by several definitions';
       }
-      if (path.isFunctionDeclaration() && path.node.id?.name === 'formatEvent') {
+      if (path.isFunctionDeclaration() && ['formatEvent', 'formatTrace', 'compactRanges'].includes(path.node.id?.name)) {
         return 'trace formatting for people';
+      }
+      if (path.isFunctionDeclaration() && path.node.id?.name === 'registersRead') {
+        return 'only render.ts (BPF C text for people, not mutated) reads it';
       }
       if (isInErrorClass(path)) {
         // The message (the `super(…)` text and `show`, which only builds it) and the `name` of an
