@@ -78,9 +78,9 @@ export const bpf_map_update_elem = defineKfunc({
   ret: 'int',
   flags: [],
   checks: [
-    'flags > BPF_EXIST → -EINVAL',
-    'ARRAY: key out of range → -E2BIG; BPF_NOEXIST → -EEXIST',
-    'HASH: BPF_NOEXIST on a present key → -EEXIST; BPF_EXIST on a missing key → -ENOENT; full → -E2BIG (LRU: evicts)',
+    'flags > BPF_EXIST → -EINVAL (ARRAY and HASH: BPF_F_LOCK aside)',
+    'ARRAY: key out of range → -E2BIG; BPF_NOEXIST → -EEXIST; then BPF_F_LOCK → -EINVAL (no value has a bpf_spin_lock)',
+    'HASH: BPF_F_LOCK → -EINVAL; BPF_NOEXIST on a present key → -EEXIST; BPF_EXIST on a missing key → -ENOENT; full → -E2BIG (LRU: evicts)',
   ],
   effects: ['ARRAY: every update cancels the element\'s pending task_work; HASH: a replaced element\'s is cancelled'],
   confidence: 'H (array update frees fields), M (htab replace path)',

@@ -14,6 +14,8 @@ import { defer, emit, type Kern } from './world.ts';
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
 export const BPF_EXIST = 2n;
+/** Update under the value's `bpf_spin_lock` (include/uapi/linux/bpf.h); no value in the model has one. */
+export const BPF_F_LOCK = 4n;
 
 const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
 
@@ -73,20 +75,30 @@ export function lookupElem(k: Kern, id: MapId, key: number): number | null {
  * ARRAY: every update frees the element's special fields (`array_map_update_elem`), cancelling pending
  * task work. HASH: a replaced element's fields are freed; a full map is -E2BIG. LRU_HASH: a full map
  * evicts its least recently used element.
+ *
+ * Flags: ARRAY and HASH know BPF_F_LOCK besides BPF_NOEXIST / BPF_EXIST, the other types do not
+ * (arraymap.c `array_map_update_elem`, hashtab.c `htab_map_update_elem` mask it out of their unknown
+ * flags test; `htab_lru_map_update_elem` and the per-CPU hash do not). Since no value here holds a
+ * `bpf_spin_lock`, BPF_F_LOCK then fails with -EINVAL: ARRAY checks it after the index (-E2BIG) and
+ * BPF_NOEXIST (-EEXIST, a bit test), HASH before looking the key up.
  */
 export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | null, flags: bigint): number {
   const m = mapOf(k, id);
-  if (flags > BPF_EXIST) return -EINVAL;
+  const arrayLike = m.type === 'array' || m.type === 'percpu_array';
+  const lockKnown = arrayLike || m.type === 'hash';
+  if ((lockKnown ? flags & ~BPF_F_LOCK : flags) > BPF_EXIST) return -EINVAL;
   const data = new Uint8Array(m.valueSize);
   if (value !== null) data.set(value.subarray(0, m.valueSize));
   const old = m.elems.get(key);
-  if (m.type === 'array' || m.type === 'percpu_array') {
+  if (arrayLike) {
     if (key < 0 || key >= m.maxEntries || old === undefined) return -E2BIG;
-    if (flags === BPF_NOEXIST) return -EEXIST;
+    if ((flags & BPF_NOEXIST) !== 0n) return -EEXIST;
+    if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
     old.data = data;
     freeSpecialFields(k, old);
     return 0;
   }
+  if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
   if (old !== undefined && flags === BPF_NOEXIST) return -EEXIST;
   if (old === undefined && flags === BPF_EXIST) return -ENOENT;
   if (old === undefined && m.elems.size >= m.maxEntries) {

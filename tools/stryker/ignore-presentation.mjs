@@ -6,6 +6,10 @@
  *   confidence })`): rendered by `npm run docs` and `kernsim explain`, never read by a rule;
  * - the arguments of a thrown model error (`new ArgumentError(…)`, `new UseAfterFreeError(…)`, …): the
  *   message text; whether and where the error is thrown is still mutated;
+ * - the model's error classes (src/model/errors.ts): their `name` and the message their constructor
+ *   passes to `super(…)`, and `show`, which formats a value for that message;
+ * - `registersRead` (src/model/program.ts): only render.ts, which stryker.config.mjs leaves unmutated, uses it;
+ * - `formatTrace` and `compactRanges` (src/model/trace.ts): the trace as text for people;
  * - `formatEvent` (src/model/trace.ts): the human-readable line of a trace event (the events
  *   themselves, which properties read, are still mutated);
  * - the trace: the calls `emit(k, {…})` that append an event, and the `why` argument of
@@ -32,6 +36,20 @@ const ARGUMENT_NAME_LAST = new Set([
   'dynptrAt', 'uninitSlot', 'fileStateOf', 'dynptrSize', 'requireCapacity', 'optionalCapacity', 'checkSlotName',
   'liveFile', 'inodeOf', 'inodeByPath', 'toByte', 'mapOf', 'mapByName', 'twSlot', 'taskOf', 'fileFetch',
 ]);
+
+/** Inside `class X extends …Error` (the model's error classes, src/model/errors.ts). */
+function isInErrorClass(path) {
+  const cls = path.findParent((p) => p.isClassDeclaration());
+  const sup = cls?.node.superClass;
+  return sup?.type === 'Identifier' && (sup.name === 'Error' || ERRORS.test(sup.name));
+}
+
+/** The module that defines the error classes (it declares `class KernsimError extends Error`). */
+function isErrorsModule(path) {
+  const program = path.findParent((p) => p.isProgram());
+  return program?.node.body.some((n) => (n.type === 'ExportNamedDeclaration' ? n.declaration : n)?.type === 'ClassDeclaration'
+    && (n.type === 'ExportNamedDeclaration' ? n.declaration : n).id?.name === 'KernsimError') ?? false;
+}
 
 const calleeName = (call) => (call.node.callee.type === 'Identifier' ? call.node.callee.name : undefined);
 
@@ -77,8 +95,20 @@ export const strykerPlugins = [
       if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && ['CHECKS', 'EFFECTS', 'MIRRORS'].includes(path.node.id.name)) {
         return 'kfunc documentation text shared by several definitions';
       }
-      if (path.isFunctionDeclaration() && path.node.id?.name === 'formatEvent') {
+      if (path.isFunctionDeclaration() && ['formatEvent', 'formatTrace', 'compactRanges'].includes(path.node.id?.name)) {
         return 'trace formatting for people';
+      }
+      if (path.isFunctionDeclaration() && path.node.id?.name === 'registersRead') {
+        return 'only render.ts (BPF C text for people, not mutated) reads it';
+      }
+      if (isInErrorClass(path)) {
+        // The message (the `super(…)` text and `show`, which only builds it) and the `name` of an
+        // error class: what the error says, not whether or where it is thrown.
+        if (path.isCallExpression() && path.node.callee.type === 'Super') return 'error message text';
+        if (path.isClassProperty() && path.node.key.type === 'Identifier' && path.node.key.name === 'name') return 'error class name (message text)';
+      }
+      if (path.isFunctionDeclaration() && path.node.id?.name === 'show' && path.parentPath?.isProgram() && isErrorsModule(path)) {
+        return 'error message text (formats a value for a message)';
       }
       return undefined;
     },

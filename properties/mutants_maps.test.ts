@@ -1,0 +1,279 @@
+/**
+ * Properties added to kill mutants (docs/properties.md, "Mutation testing"): the generic BPF map rules
+ * of `bpf_map_lookup_elem`, `bpf_map_update_elem` and `bpf_map_delete_elem`. SEMANTICS.md does not
+ * state them; each was read in kernel source, and the function is cited where it is asserted:
+ *
+ * - kernel/bpf/hashtab.c `htab_map_update_elem`: flags other than BPF_F_LOCK above BPF_EXIST → -EINVAL;
+ *   BPF_F_LOCK on a value without a `bpf_spin_lock` → -EINVAL, before the key is looked up.
+ *   `check_flags`: BPF_NOEXIST on a present key → -EEXIST, BPF_EXIST on a missing key → -ENOENT.
+ *   `alloc_htab_elem`: a new key when max_entries elements are in use → -E2BIG (a replaced key reuses
+ *   its slot, so a full map can still replace). `__htab_percpu_map_update_elem`: the same for PERCPU_HASH,
+ *   without BPF_F_LOCK.
+ * - hashtab.c `htab_lru_map_update_elem`: flags above BPF_EXIST (BPF_F_LOCK included) → -EINVAL, the same
+ *   `check_flags`; a new key never fails for want of room: `prealloc_lru_pop` takes a free element or
+ *   evicts one (`bpf_lru_pop_free`). Which element goes is the LRU list's choice (approximate, with
+ *   reference bits): not asserted here.
+ * - hashtab.c `htab_map_delete_elem`, `htab_lru_map_delete_elem`: a missing key → -ENOENT.
+ * - kernel/bpf/arraymap.c `array_map_update_elem` (ARRAY, and PERCPU_ARRAY from a program): unknown
+ *   flags (BPF_F_LOCK aside) → -EINVAL, then index ≥ max_entries → -E2BIG ("all elements were
+ *   pre-allocated"), then the BPF_NOEXIST bit → -EEXIST ("all elements already exist"), then BPF_F_LOCK
+ *   without a spin lock → -EINVAL; otherwise the value is copied (`copy_map_value`).
+ *   `array_map_delete_elem`: always -EINVAL. `array_map_lookup_elem`: NULL for an index ≥ max_entries,
+ *   else the element; `array_map_alloc` allocates every element up front, zeroed.
+ * - hashtab.c `htab_map_lookup_elem`: NULL for a missing key.
+ *
+ * The expected values are computed here by a small reference map that follows those rules.
+ * Flag values whose meaning changed with the per-CPU flags of later kernels (BPF_F_CPU,
+ * BPF_F_ALL_CPUS) are not generated for the per-CPU types.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { ArgumentError, content, program as P, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
+import { mapPutUref } from '../src/model/maps.ts';
+
+const ENOENT = -2;
+const E2BIG = -7;
+const EEXIST = -17;
+const EINVAL = -22;
+
+const BPF_ANY = 0n;
+const BPF_NOEXIST = 1n;
+const BPF_EXIST = 2n;
+const BPF_F_LOCK = 4n;
+
+type MapType = 'array' | 'percpu_array' | 'hash' | 'percpu_hash' | 'lru_hash';
+const ARRAYS: readonly MapType[] = ['array', 'percpu_array'];
+
+type Op =
+  | { readonly op: 'lookup'; readonly key: number }
+  | { readonly op: 'update'; readonly key: number; readonly fill: number; readonly flags: bigint; readonly long: boolean }
+  | { readonly op: 'delete'; readonly key: number };
+
+interface Case {
+  readonly type: MapType;
+  readonly maxEntries: number;
+  readonly valueSize: number;
+  readonly ops: readonly Op[];
+}
+
+/** Flags: the three defined values most of the time; unknown flags (3, or a bit from 5 to 31) and BPF_F_LOCK combinations otherwise. */
+const flagsArb = (type: MapType): fc.Arbitrary<bigint> => {
+  const known = fc.constantFrom(BPF_ANY, BPF_NOEXIST, BPF_EXIST);
+  if (type === 'percpu_array' || type === 'percpu_hash') return known;
+  return fc.oneof(
+    { weight: 6, arbitrary: known },
+    { weight: 1, arbitrary: fc.constant(3n) },
+    { weight: 1, arbitrary: fc.bigInt({ min: 32n, max: 0xffff_ffffn }) },
+    { weight: 2, arbitrary: known.map((f) => f | BPF_F_LOCK) },
+  );
+};
+
+const caseArb: fc.Arbitrary<Case> = fc.record({
+  type: fc.constantFrom<MapType>('array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash'),
+  maxEntries: fc.integer({ min: 1, max: 4 }),
+  valueSize: fc.integer({ min: 1, max: 12 }),
+}).chain(({ type, maxEntries, valueSize }) => {
+  const key = fc.integer({ min: 0, max: maxEntries + 2 });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constant('lookup' as const), key }),
+    fc.record({ op: fc.constant('update' as const), key, fill: fc.integer({ min: 1, max: 255 }), flags: flagsArb(type), long: fc.boolean() }),
+    fc.record({ op: fc.constant('update' as const), key, fill: fc.integer({ min: 1, max: 255 }), flags: flagsArb(type), long: fc.boolean() }),
+    fc.record({ op: fc.constant('delete' as const), key }),
+  );
+  return fc.record({ type: fc.constant(type), maxEntries: fc.constant(maxEntries), valueSize: fc.constant(valueSize), ops: fc.array(op, { minLength: 1, maxLength: 30 }) });
+});
+
+const object = (type: MapType, maxEntries: number, valueSize: number, names: readonly string[] = ['m']): BpfObject => ({
+  name: 'maps',
+  maps: names.map((name) => ({ name, type, maxEntries, valueSize, taskWorkFields: 0 })),
+  globals: [],
+  programs: [],
+  subprogs: [],
+});
+
+/** The value an update writes: bytes fill, fill+1, …; `long` adds bytes past value_size, which are not copied. */
+const valueOf = (fill: number, size: number, long: boolean): Uint8Array =>
+  Uint8Array.from({ length: size + (long ? 3 : 0) }, (_, i) => (fill + i) & 0xff);
+
+/** The reference map: key → value bytes. */
+class Reference {
+  readonly elems = new Map<number, Uint8Array>();
+  constructor(readonly type: MapType, readonly max: number, readonly size: number) {
+    if (ARRAYS.includes(type)) for (let i = 0; i < max; i += 1) this.elems.set(i, new Uint8Array(size)); // array_map_alloc: zeroed
+  }
+
+  get isArray(): boolean { return ARRAYS.includes(this.type); }
+
+  lookup(key: number): boolean { return this.elems.has(key); }
+
+  /** The expected return; `evicts` is true when an LRU map must make room (the victim is its choice). */
+  update(key: number, value: Uint8Array, flags: bigint): { ret: number; evicts: boolean } {
+    const lockKnown = this.isArray || this.type === 'hash';
+    const unknown = (lockKnown ? flags & ~BPF_F_LOCK : flags) > BPF_EXIST;
+    if (unknown) return { ret: EINVAL, evicts: false };
+    const present = this.elems.has(key);
+    const stored = value.slice(0, this.size);
+    if (this.isArray) {
+      if (key >= this.max) return { ret: E2BIG, evicts: false };
+      if ((flags & BPF_NOEXIST) !== 0n) return { ret: EEXIST, evicts: false };
+      if ((flags & BPF_F_LOCK) !== 0n) return { ret: EINVAL, evicts: false };
+      this.elems.set(key, stored);
+      return { ret: 0, evicts: false };
+    }
+    if ((flags & BPF_F_LOCK) !== 0n) return { ret: EINVAL, evicts: false };
+    if (present && flags === BPF_NOEXIST) return { ret: EEXIST, evicts: false };
+    if (!present && flags === BPF_EXIST) return { ret: ENOENT, evicts: false };
+    const full = !present && this.elems.size >= this.max;
+    if (full && this.type !== 'lru_hash') return { ret: E2BIG, evicts: false };
+    this.elems.set(key, stored);
+    return { ret: 0, evicts: full };
+  }
+
+  delete(key: number): number {
+    if (this.isArray) return EINVAL;
+    if (!this.elems.delete(key)) return ENOENT;
+    return 0;
+  }
+}
+
+function modelElems(s: Session, mapId: number): Map<number, Uint8Array> {
+  const m = s.world.maps.get(mapId)!;
+  return new Map([...m.elems].map(([k, e]) => [k, Uint8Array.from(e.data)]));
+}
+
+describe('mutants: generic BPF map rules', () => {
+  test('mutants: lookup, update (flags, -EEXIST, -ENOENT, -E2BIG, LRU room), delete (-ENOENT, ARRAY -EINVAL) agree with a reference map', () => {
+    fc.assert(fc.property(caseArb, (c) => {
+      const s = new Session();
+      s.load(object(c.type, c.maxEntries, c.valueSize));
+      const mapId = [...s.world.maps.values()][0]!.id;
+      const ref = new Reference(c.type, c.maxEntries, c.valueSize);
+      expect(modelElems(s, mapId)).toEqual(ref.elems);
+      for (const o of c.ops) {
+        if (o.op === 'lookup') {
+          // array_map_lookup_elem / htab_map_lookup_elem: the element, or NULL.
+          const got = s.bpf_map_lookup_elem(mapId, o.key);
+          if (ref.lookup(o.key)) expect(got).toEqual({ map: mapId, key: o.key });
+          else expect(got).toBeNull();
+        } else if (o.op === 'update') {
+          const value = valueOf(o.fill, c.valueSize, o.long);
+          const before = modelElems(s, mapId);
+          const want = ref.update(o.key, value, o.flags);
+          expect(s.bpf_map_update_elem(mapId, o.key, value, o.flags)).toBe(want.ret);
+          // copy_map_value copies the bytes: a later change to the caller's buffer is not seen.
+          value.fill(0);
+          const after = modelElems(s, mapId);
+          if (want.ret !== 0) {
+            expect(after).toEqual(before); // a refused update changes nothing
+          } else if (want.evicts) {
+            // htab_lru_map_update_elem: room was made by evicting one element other than the new key.
+            expect(after.size).toBe(c.maxEntries);
+            expect(after.get(o.key)).toEqual(ref.elems.get(o.key));
+            const gone = [...before.keys()].filter((k) => !after.has(k));
+            expect(gone.length).toBe(1);
+            for (const [k, v] of after) if (k !== o.key) expect(v).toEqual(before.get(k));
+            ref.elems.delete(gone[0]!);
+          }
+        } else {
+          expect(s.bpf_map_delete_elem(mapId, o.key)).toBe(ref.delete(o.key));
+        }
+        expect(modelElems(s, mapId)).toEqual(ref.elems);
+      }
+    }));
+  });
+
+  test('mutants: one update of each kind: flags, BPF_F_LOCK, index range and presence decide the return, in the kernel\'s order', () => {
+    // The same rules as above, one call per case, so that every combination comes up in few runs.
+    const types: readonly MapType[] = ['array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash'];
+    fc.assert(fc.property(fc.constantFrom(...types), fc.integer({ min: 1, max: 3 }), fc.constantFrom('present', 'absent', 'beyond'), fc.boolean(), (type, max, where, full) => {
+      for (const flags of [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 32n]) {
+        if ((type === 'percpu_array' || type === 'percpu_hash') && flags > 2n) continue; // per-CPU flags changed in later kernels
+        const s = new Session();
+        s.load(object(type, max, 4));
+        const mapId = [...s.world.maps.values()][0]!.id;
+        const ref = new Reference(type, max, 4);
+        // HASH types: key 0 present, and the map full when asked (keys 0 … max − 1).
+        if (!ref.isArray) for (let key = 0; key < (full ? max : 1); key += 1) {
+          expect(s.bpf_map_update_elem(mapId, key, valueOf(9, 4, false), BPF_ANY)).toBe(ref.update(key, valueOf(9, 4, false), BPF_ANY).ret);
+      }
+      const key = where === 'present' ? 0 : where === 'absent' ? (ref.isArray ? max - 1 : max) : max + 1;
+      const before = modelElems(s, mapId);
+      const want = ref.update(key, valueOf(1, 4, false), flags);
+      expect(s.bpf_map_update_elem(mapId, key, valueOf(1, 4, false), flags)).toBe(want.ret);
+      if (want.ret !== 0) expect(modelElems(s, mapId)).toEqual(before);
+      else expect(modelElems(s, mapId).get(key)).toEqual(valueOf(1, 4, false));
+      }
+    }));
+  });
+
+  test('mutants: a full HASH or PERCPU_HASH still replaces a present key; an LRU_HASH makes room for a new one', () => {
+    // hashtab.c alloc_htab_elem: -E2BIG only for a new key (a replaced element's slot is reused);
+    // htab_lru_map_update_elem: prealloc_lru_pop evicts when no element is free.
+    fc.assert(fc.property(fc.constantFrom<MapType>('hash', 'percpu_hash', 'lru_hash'), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 255 }), (type, max, fill) => {
+      const s = new Session();
+      s.load(object(type, max, 4));
+      const mapId = [...s.world.maps.values()][0]!.id;
+      for (let key = 0; key < max; key += 1) expect(s.bpf_map_update_elem(mapId, key, valueOf(key + 1, 4, false), BPF_NOEXIST)).toBe(0);
+      const replaceKey = max - 1;
+      expect(s.bpf_map_update_elem(mapId, replaceKey, valueOf(fill, 4, false), BPF_EXIST)).toBe(0);
+      expect(s.bpf_map_update_elem(mapId, replaceKey, valueOf(fill, 4, false), BPF_ANY)).toBe(0);
+      expect([...s.world.maps.get(mapId)!.elems.get(replaceKey)!.data]).toEqual([...valueOf(fill, 4, false)]);
+      const got = s.bpf_map_update_elem(mapId, max, valueOf(fill, 4, false), BPF_ANY);
+      expect(got).toBe(type === 'lru_hash' ? 0 : E2BIG);
+      expect(s.world.maps.get(mapId)!.elems.size).toBe(max);
+      expect(s.world.maps.get(mapId)!.elems.has(max)).toBe(type === 'lru_hash');
+    }));
+  });
+
+  test('mutants: a task\'s map syscalls act on the map they name (BPF_ANY update, delete), and return the rules\' errors', () => {
+    // The bpf(2) commands reach the same map operations (kernel/bpf/syscall.c map_update_elem,
+    // map_delete_elem; the scripts use BPF_ANY): ARRAY delete -EINVAL, a missing HASH key -ENOENT,
+    // an ARRAY index out of range -E2BIG, a full HASH -E2BIG.
+    fc.assert(fc.property(fc.constantFrom<MapType>('array', 'hash'), fc.integer({ min: 1, max: 3 }), fc.array(fc.record({ which: fc.constantFrom('a', 'b'), del: fc.boolean(), key: fc.integer({ min: 0, max: 4 }) }), { minLength: 1, maxLength: 8 }), (type, max, steps) => {
+      const s = new Session();
+      s.load(object(type, max, 8, ['a', 'b']));
+      const ids = new Map([...s.world.maps.values()].map((m) => [m.name, m.id]));
+      const refs = new Map([['a', new Reference(type, max, 8)], ['b', new Reference(type, max, 8)]]);
+      const want: number[] = steps.map((st) => (st.del ? refs.get(st.which)!.delete(st.key) : refs.get(st.which)!.update(st.key, new Uint8Array(8), BPF_ANY).ret));
+      s.spawn({ comm: 'user', script: steps.map((st) => (st.del ? { sys: 'map_delete' as const, map: st.which, key: st.key } : { sys: 'map_update' as const, map: st.which, key: st.key })) });
+      s.simulate();
+      const got = s.events().filter((e) => e.kind === 'map' && (e.op === 'update' || e.op === 'delete')).map((e) => (e as { ret: number }).ret);
+      expect(got).toEqual(want);
+      for (const [name, ref] of refs) expect(modelElems(s, ids.get(name)!)).toEqual(ref.elems);
+    }));
+  });
+
+  test('mutants: a map of no positive integer size, a fractional value size, an unknown map name or a second last-reference put are API misuses', () => {
+    // README: "a misuse of the TypeScript API … throws an `ArgumentError` or `UnknownHandleError`
+    // naming the argument and the value". (The kernel refuses max_entries 0 too: -EINVAL from
+    // array_map_alloc_check / htab_map_alloc_check.)
+    fc.assert(fc.property(fc.constantFrom<MapType>('array', 'hash', 'lru_hash'), fc.constantFrom(0, -1, 1.5, Number.NaN), (type, bad) => {
+      const s = new Session();
+      expect(() => s.load(object(type, bad, 8))).toThrow(ArgumentError);
+      expect(s.world.maps.size).toBe(0);
+      expect(() => s.load(object(type, 1, bad === 0 ? -1 : bad))).toThrow(ArgumentError);
+      expect(s.world.maps.size).toBe(0);
+      s.load(object(type, 1, 8));
+      const mapId = [...s.world.maps.values()][0]!.id;
+      s.spawn({ comm: 'user', script: [{ sys: 'map_update', map: 'nope', key: 0 }] });
+      expect(() => s.simulate()).toThrow(UnknownHandleError);
+      const t = new Session();
+      t.load(object(type, 1, 8));
+      const id = [...t.world.maps.values()][0]!.id;
+      t.run((k) => mapPutUref(k, id));
+      expect(t.world.maps.get(id)!.usercnt).toBe(0);
+      expect(() => t.run((k) => mapPutUref(k, id))).toThrow(ArgumentError);
+      // A task_work slot `{ map, key }` naming no element (a HASH key never inserted) names nothing.
+      const u = new Session();
+      u.createFile({ path: '/bin/app', content: content.zero(), size: 4096 });
+      u.load({ ...object('hash', 2, 8), maps: [{ name: 'm', type: 'hash', maxEntries: 2, valueSize: 8, taskWorkFields: 1 }], programs: [{ name: 'p', section: 'syscall', body: [P.ret(P.imm(0))] }], subprogs: [{ name: 'cb', isStatic: true, body: [P.ret(P.imm(0))] }] }, { unverified: true });
+      const hid = [...u.world.maps.values()][0]!.id;
+      const pid = u.spawn({ comm: 'x', exe: '/bin/app', script: [{ sys: 'sleep', ticks: 10 }] });
+      u.context = { sleepable: false, prog: [...u.world.progs.values()][0]!.id, label: 'caller' };
+      const w0 = u.world;
+      expect(() => u.bpf_task_work_schedule_signal_impl(pid, { map: hid, key: 1 }, hid, 'cb', null)).toThrow(UnknownHandleError);
+      expect(u.world).toBe(w0);
+      void mapId;
+    }));
+  });
+});

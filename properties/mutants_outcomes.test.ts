@@ -1,0 +1,76 @@
+/**
+ * Properties added to kill mutants (docs/properties.md, "Mutation testing"): the trace reader
+ * `taskWorkOutcomes` (src/task_work/outcomes.ts), which P7 uses to count what became of each schedule,
+ * checked against outcomes known from the rules: semantics/task_work.md §8.3 (a schedule that returned 0
+ * on a live target runs its callback once), §4.5 / T3 (a target past its exit-time task_work run drops
+ * the work silently), §2.5 / T9 (an ARRAY update or HASH delete cancels a PENDING work: the callback
+ * never runs), §2.5 (-EBUSY while the slot is not STANDBY: not a schedule). Before the world runs, a
+ * schedule has no outcome yet (`open`).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { content, program as P, Session, traceEvents, type BpfObject } from '../src/index.ts';
+import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
+
+const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob } = P;
+
+const OBJECT = (mapType: 'array' | 'hash' | 'lru_hash', maxEntries: number): BpfObject => ({
+  name: 'tw_outcomes',
+  maps: [{ name: 'twmap', type: mapType, maxEntries, valueSize: 8, taskWorkFields: 1 }],
+  globals: [{ name: 'runs', kind: 'int' }],
+  programs: [{ name: 'prog', section: 'syscall', body: [
+    call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
+    goto('out', when('r6', '==', NULL)),
+    call('bpf_get_current_task_btf', [], 'r7'),
+    call('bpf_task_work_schedule_signal_impl', [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL], 'r0'),
+    label('out'),
+    ret(imm(0)),
+  ] }],
+  subprogs: [{ name: 'cb', isStatic: true, body: [mov('r9', glob('runs')), alu('add', 'r9', imm(1)), store('runs', r('r9')), ret(imm(0))] }],
+});
+
+type Fate = 'ran' | 'dropped' | 'cancelled';
+
+describe('mutants: what became of each schedule, read from the trace', () => {
+  test('mutants: each slot\'s schedule is counted once under the outcome the rules give it; -EBUSY calls are not schedules', () => {
+    fc.assert(fc.property(
+      fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const),
+      fc.constantFrom<'signal' | 'resume'>('signal', 'resume'),
+      fc.array(fc.record({ fate: fc.constantFrom<Fate>('ran', 'dropped', 'cancelled'), busy: fc.nat({ max: 2 }) }), { minLength: 1, maxLength: 3 }),
+      (mapType, mode, slots) => {
+        const s = new Session();
+        s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
+        s.load(OBJECT(mapType, slots.length));
+        const mapId = [...s.world.maps.values()][0]!.id;
+        const progId = [...s.world.progs.values()][0]!.id;
+        if (mapType !== 'array') slots.forEach((_, key) => expect(s.bpf_map_update_elem(mapId, key, null, 0)).toBe(0));
+        // The zombie exits (its exit-time task_work has run; it is not reaped) before the live target starts.
+        const zombie = s.spawn({ comm: 'zombie', exe: '/bin/app', script: [] });
+        s.simulate();
+        expect(s.world.tasks.get(zombie)!.state).toBe('dead');
+        const alive = s.spawn({ comm: 'alive', exe: '/bin/app', script: [{ sys: 'sleep', ticks: 5 }] });
+        slots.forEach((slot, key) => {
+          s.context = { sleepable: false, prog: progId, label: 'caller' };
+          const target = slot.fate === 'dropped' ? zombie : alive;
+          const schedule = (): number => (mode === 'signal'
+            ? s.bpf_task_work_schedule_signal_impl(target, { map: mapId, key }, mapId, 'cb', null)
+            : s.bpf_task_work_schedule_resume_impl(target, { map: mapId, key }, mapId, 'cb', null));
+          expect(schedule()).toBe(0);
+          for (let i = 0; i < slot.busy; i += 1) expect(schedule()).toBe(-16);
+          s.context = { sleepable: false, label: 'user' };
+          if (slot.fate === 'cancelled') {
+            if (mapType === 'array') expect(s.bpf_map_update_elem(mapId, key, null, 0)).toBe(0);
+            else expect(s.bpf_map_delete_elem(mapId, key)).toBe(0);
+          }
+        });
+        const count = (f: Fate): number => slots.filter((x) => x.fate === f).length;
+        const pending = taskWorkOutcomes(traceEvents(s.world.trace));
+        expect(pending).toEqual({ scheduled: slots.length, ran: 0, dropped: 0, cancelled: count('cancelled'), open: slots.length - count('cancelled'), cbRuns: 0 });
+        s.simulate();
+        const o = taskWorkOutcomes(traceEvents(s.world.trace));
+        expect(o).toEqual({ scheduled: slots.length, ran: count('ran'), dropped: count('dropped'), cancelled: count('cancelled'), open: 0, cbRuns: count('ran') });
+        expect(s.global('runs')).toBe(BigInt(count('ran')));
+      },
+    ));
+  });
+});
