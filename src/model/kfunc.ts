@@ -178,7 +178,7 @@ function showArg(spec: ArgSpec, v: unknown): string {
 }
 
 /** A return value as the trace shows it: errnos by name, unsigned errnos with their name. */
-export function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
+function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
   switch (def.ret) {
     case 'int':
       return errnoName(v as number);
@@ -189,7 +189,8 @@ export function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
     case 'bool':
       return String(v);
     case 'ptr':
-      return v === null ? 'NULL' : `ptr[${(v as Uint8Array).length}]`;
+      // The event keeps a returned pointer as its length (see lengthOnly).
+      return v === null ? 'NULL' : `ptr[${(v as { bytes: number }).bytes}]`;
     case 'u64':
       return showInt(v as bigint);
     case 'task':
@@ -230,9 +231,7 @@ export class KfuncEvent {
   }
 
   get ret(): string {
-    const v = this.value;
-    if (typeof v === 'object' && v !== null && 'bytes' in v) return `ptr[${(v as { bytes: number }).bytes}]`;
-    return showRet(this.bits, this.def, v);
+    return showRet(this.bits, this.def, this.value);
   }
 }
 
