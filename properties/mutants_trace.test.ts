@@ -222,4 +222,18 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
       expect(ev.ret).toBe(`${intText(asC(-22, version === '6.18' ? 32 : 64))} (-EINVAL)`);
     }
   });
+
+  test('mutants: a NULL file result shows as NULL', () => {
+    // SEMANTICS.md / fs/bpf_fs_kfuncs.c: bpf_get_task_exe_file returns NULL for a task without an mm
+    // (after exit_mm); the trace shows the NULL it returned.
+    for (const version of ['6.19', '7.0'] as const) {
+      const s = new Session({ version });
+      s.createFile({ path: '/usr/bin/z', content: content.zero(), size: 100 });
+      const pid = s.spawn({ comm: 'z', exe: '/usr/bin/z', script: [{ sys: 'exit' }] });
+      s.simulate();
+      expect(s.bpf_get_task_exe_file(pid)).toBeNull();
+      const ev = s.events().at(-1) as Extract<TraceEvent, { kind: 'kfunc' }>;
+      expect([ev.name, ev.args, ev.ret]).toEqual(['bpf_get_task_exe_file', [`task(pid ${pid})`], 'NULL']);
+    }
+  });
 });
