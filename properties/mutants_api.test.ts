@@ -84,6 +84,19 @@ function session(version: KernelVersion): { s: Session; env: Env } {
   return { s, env: { file, pid, map: [...s.world.maps.keys()][0] ?? -1 } };
 }
 
+/** What `f` throws (undefined when it returns). */
+function thrownBy(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+/** Call the kfunc `name` of the session with `args`, as a script would. */
+const callOn = (s: Session, name: string, args: unknown[]): unknown => (s as unknown as Record<string, (...a: unknown[]) => unknown>)[name]?.apply(s, args);
+
 const names = Object.keys(PROTOTYPES);
 
 describe('mutants: arguments of the wrong shape are refused, naming the argument', () => {
@@ -99,14 +112,8 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
             const { s, env } = session(version);
             const args = params.map(([, k]) => good(k, env));
             args[i] = value;
-            const fn = (s as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
             const before = s.world;
-            let thrown: unknown;
-            try {
-              fn?.apply(s, args);
-            } catch (e) {
-              thrown = e;
-            }
+            const thrown = thrownBy(() => callOn(s, name, args));
             expect(s.world).toBe(before);
             // A kfunc the version does not have is refused before its arguments are looked at.
             if (thrown instanceof KernsimError && thrown.name === 'KfuncUnavailableError') continue;
@@ -127,14 +134,8 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
       const params = PROTOTYPES[name] ?? [];
       if (params.length + delta < 0) return;
       const args = [...params.map(([, kind]) => good(kind, env)), 0, 0].slice(0, params.length + delta);
-      const fn = (s as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
       const before = s.world;
-      let thrown: unknown;
-      try {
-        fn?.apply(s, args);
-      } catch (e) {
-        thrown = e;
-      }
+      const thrown = thrownBy(() => callOn(s, name, args));
       expect(thrown).toBeInstanceOf(ArgumentError);
       expect((thrown as ArgumentError).argument).toBe(`${name} arguments`);
       expect((thrown as ArgumentError).value).toBe(params.length + delta);
@@ -144,12 +145,7 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
 
   test('mutants: a world of a version the model does not know is refused', () => {
     fc.assert(fc.property(fc.constantFrom('6.17', '5.15', '', '6.19 ', 619, {}), (version) => {
-      let thrown: unknown;
-      try {
-        createWorld({ version: version as KernelVersion });
-      } catch (e) {
-        thrown = e;
-      }
+      const thrown = thrownBy(() => createWorld({ version: version as KernelVersion }));
       expect(thrown).toBeInstanceOf(ArgumentError);
       expect((thrown as ArgumentError).argument).toBe('version');
     }));
@@ -191,13 +187,7 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
         const { s, env } = session(version);
         s.fput(env.file);
         const before = s.world;
-        let thrown: unknown;
-        try {
-          if (use === 'bpf_put_file') s.bpf_put_file(env.file);
-          else s.bpf_dynptr_from_file(env.file, 0, 'd');
-        } catch (e) {
-          thrown = e;
-        }
+        const thrown = thrownBy(() => (use === 'bpf_put_file' ? s.bpf_put_file(env.file) : s.bpf_dynptr_from_file(env.file, 0, 'd')));
         expect(thrown, `${version} ${use}`).toBeInstanceOf(UseAfterFreeError);
         expect((thrown as UseAfterFreeError).argument).toBe('file');
         expect(s.world).toBe(before);

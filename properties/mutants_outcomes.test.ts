@@ -9,25 +9,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { content, program as P, Session, traceEvents, type BpfObject } from '../src/index.ts';
+import { content, Session, traceEvents } from '../src/index.ts';
+import { syscallTaskWorkObject } from './scenarios.ts';
 import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
-
-const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob } = P;
-
-const OBJECT = (mapType: 'array' | 'hash' | 'lru_hash', maxEntries: number): BpfObject => ({
-  name: 'tw_outcomes',
-  maps: [{ name: 'twmap', type: mapType, maxEntries, valueSize: 8, taskWorkFields: 1 }],
-  globals: [{ name: 'runs', kind: 'int' }],
-  programs: [{ name: 'prog', section: 'syscall', body: [
-    call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
-    goto('out', when('r6', '==', NULL)),
-    call('bpf_get_current_task_btf', [], 'r7'),
-    call('bpf_task_work_schedule_signal_impl', [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL], 'r0'),
-    label('out'),
-    ret(imm(0)),
-  ] }],
-  subprogs: [{ name: 'cb', isStatic: true, body: [mov('r9', glob('runs')), alu('add', 'r9', imm(1)), store('runs', r('r9')), ret(imm(0))] }],
-});
 
 type Fate = 'ran' | 'dropped' | 'cancelled';
 
@@ -40,7 +24,7 @@ describe('mutants: what became of each schedule, read from the trace', () => {
       (mapType, mode, slots) => {
         const s = new Session();
         s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
-        s.load(OBJECT(mapType, slots.length));
+        s.load(syscallTaskWorkObject(mapType, slots.length));
         const mapId = [...s.world.maps.values()][0]!.id;
         const progId = [...s.world.progs.values()][0]!.id;
         if (mapType !== 'array') slots.forEach((_, key) => expect(s.bpf_map_update_elem(mapId, key, null, 0)).toBe(0));

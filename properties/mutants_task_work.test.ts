@@ -7,29 +7,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { content, KfuncUnavailableError, program as P, refSnapshot, Session, type BpfObject } from '../src/index.ts';
+import { content, KfuncUnavailableError, refSnapshot, Session, type BpfObject } from '../src/index.ts';
+import { syscallTaskWorkObject } from './scenarios.ts';
 import { mapPutUref } from '../src/model/maps.ts';
-
-const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob } = P;
 
 const EBADF = -9;
 const ENOMEM = -12;
 const EBUSY = -16;
-
-const OBJECT = (mapType: 'array' | 'hash' | 'lru_hash'): BpfObject => ({
-  name: 'tw_direct',
-  maps: [{ name: 'twmap', type: mapType, maxEntries: 1, valueSize: 8, taskWorkFields: 1 }],
-  globals: [{ name: 'runs', kind: 'int' }],
-  programs: [{ name: 'prog', section: 'syscall', body: [
-    call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
-    goto('out', when('r6', '==', NULL)),
-    call('bpf_get_current_task_btf', [], 'r7'),
-    call('bpf_task_work_schedule_signal_impl', [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL], 'r0'),
-    label('out'),
-    ret(imm(0)),
-  ] }],
-  subprogs: [{ name: 'cb', isStatic: true, body: [mov('r9', glob('runs')), alu('add', 'r9', imm(1)), store('runs', r('r9')), ret(imm(0))] }],
-});
 
 interface Case {
   readonly mapType: 'array' | 'hash' | 'lru_hash';
@@ -53,7 +37,7 @@ const arb: fc.Arbitrary<Case> = fc.record({
 function setup(c: Case) {
   const s = new Session({ version: c.version ?? '6.19' });
   s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
-  s.load(OBJECT(c.mapType), { unverified: c.version === '7.0' });
+  s.load(syscallTaskWorkObject(c.mapType), { unverified: c.version === '7.0' });
   const mapId = [...s.world.maps.values()][0]!.id;
   const progId = [...s.world.progs.values()][0]!.id;
   if (c.mapType !== 'array') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
@@ -286,7 +270,7 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
     fc.assert(fc.property(fc.constantFrom('6.19' as const, '7.0' as const, '7.2' as const), fc.constantFrom('signal' as const, 'resume' as const), (version, mode) => {
       const s = new Session({ version });
       s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
-      const obj = OBJECT('array');
+      const obj = syscallTaskWorkObject('array');
       s.load({ ...obj, maps: [{ ...obj.maps[0]!, maxEntries: 2 }] }, { unverified: true });
       const mapId = [...s.world.maps.values()][0]!.id;
       const progId = [...s.world.progs.values()][0]!.id;

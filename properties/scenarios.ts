@@ -91,3 +91,25 @@ export function buildTaskWorkWorld(sc: TwScenario): Session {
   });
   return s;
 }
+
+/**
+ * A `syscall` program that schedules signal-mode task_work on element 0 of `twmap` for the current
+ * task (6.18/6.19 `_impl` names), with a callback that counts its runs in the global `runs`: the
+ * smallest object the task_work properties load when they drive the kfuncs themselves.
+ */
+export function syscallTaskWorkObject(mapType: 'array' | 'hash' | 'lru_hash', maxEntries = 1): BpfObject {
+  return {
+    name: 'tw_direct',
+    maps: [{ name: 'twmap', type: mapType, maxEntries, valueSize: 8, taskWorkFields: 1 }],
+    globals: [{ name: 'runs', kind: 'int' }],
+    programs: [{ name: 'prog', section: 'syscall', body: [
+      call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
+      goto('out', when('r6', '==', NULL)),
+      call('bpf_get_current_task_btf', [], 'r7'),
+      call('bpf_task_work_schedule_signal_impl', [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL], 'r0'),
+      label('out'),
+      ret(imm(0)),
+    ] }],
+    subprogs: [{ name: 'cb', isStatic: true, body: [mov('r9', glob('runs')), alu('add', 'r9', imm(1)), store('runs', r('r9')), ret(imm(0))] }],
+  };
+}
