@@ -16,8 +16,8 @@ export default {
   ignorers: ['kernsim-presentation'],
   mutate: [
     'src/model/**/*.ts',
-    '!src/model/render.ts',
-    '!src/model/inspect.ts',
+    '!src/model/program/render.ts',
+    '!src/model/world/inspect.ts',
     'src/pagecache/**/*.ts',
     'src/task_work/**/*.ts',
   ],

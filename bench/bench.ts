@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Immer } from 'immer';
 import { Bench } from 'tinybench';
 import { content, kfuncsOf, refSnapshot, run, seededChooser, Session, SLEEPABLE, stateBytes, transact, verify } from '../src/index.ts';
-import { transactWith } from '../src/model/world.ts';
+import { transactWith } from '../src/model/world/world.ts';
 import { fileWorld, warmWorld } from './world.ts';
 import { buildWorld, genProgram, genWorld, toObject } from '../properties/programs.ts';
 import { exeBytes, fileReaderObject } from '../examples/file_reader.ts';
@@ -166,7 +166,7 @@ const row = (what: string, value: string, baseline: string, ratio: string): void
 }
 
 // 6. immer's auto-freeze: the same transition with an immer instance that freezes and one that does
-// not. kfunc calls on the hot tables do not use immer (src/model/tables.ts), so the transition is one
+// not. kfunc calls on the hot tables do not use immer (src/model/world/tables.ts), so the transition is one
 // that does: an update of the ARRAY map holding a bpf_task_work (maps are immer state), in the world
 // of the scheduler benchmark.
 {

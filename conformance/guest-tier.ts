@@ -463,7 +463,7 @@ export const GUEST_RESOLVED: readonly string[] = [
     'extends past EOF is `-EIO` even when the last page is cached, after the bytes before EOF are copied (the rest of `dst` untouched); the ' +
     'model returned 0 with zeros (that is the non-sleepable behaviour, which agreed). A zero-length sleepable read at or past EOF is 0 ' +
     '(the model said `-EIO`), and a sleepable read starting at a file position ≥ 2^63 (negative `loff_t`) is `-EINVAL` (the model said ' +
-    '`-EIO`). `lib/freader` model (`src/model/dynptr/freader.ts`), the property oracle (`properties/oracle.ts`) and ' +
+    '`-EIO`). `lib/freader` model (`src/model/dynptr/file/freader.ts`), the property oracle (`properties/oracle.ts`) and ' +
     '`test/dynptr_file.test.ts` updated; tests: `test/conformance_guest_fixes.test.ts`.',
   '- **The seed scenario is refused by the 7.2 verifier** (open model gap, not fixed). `fileReaderObject(\'7.2\')` and ' +
     '`directReaderObject(...)` as written compare 256000 bytes with an inlined byte loop: the kernel refuses them with -E2BIG ' +

@@ -29,7 +29,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, content, program as P, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
-import { mapPutUref } from '../src/model/maps.ts';
+import { mapPutUref } from '../src/model/maps/maps.ts';
 
 const ENOENT = -2;
 const E2BIG = -7;

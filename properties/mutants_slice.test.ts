@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { content, Session } from '../src/index.ts';
-import { patternByte } from '../src/model/content.ts';
+import { patternByte } from '../src/model/fs/content.ts';
 
 const PAGE = 4096n;
 const MAX_LOCAL = (1n << 24n) - 1n;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { content, KfuncUnavailableError, refSnapshot, Session, type BpfObject } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';
-import { mapPutUref } from '../src/model/maps.ts';
+import { mapPutUref } from '../src/model/maps/maps.ts';
 
 const EBADF = -9;
 const ENOMEM = -12;

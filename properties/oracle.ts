@@ -5,7 +5,7 @@
  *
  * SEMANTICS.md lines each function follows are quoted next to it.
  */
-import { patternByte } from '../src/model/content.ts';
+import { patternByte } from '../src/model/fs/content.ts';
 import { fillBytes, PAGE, U64_MAX, type ContentSpec } from './arbitraries.ts';
 
 export const EIO = -5;

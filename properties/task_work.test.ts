@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { formatTrace, listChooser, refSnapshot, seededChooser, traceEvents, type Session, type TraceEvent } from '../src/index.ts';
 import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
-import { mapPutUref } from '../src/model/maps.ts';
+import { mapPutUref } from '../src/model/maps/maps.ts';
 import { buildTaskWorkWorld, objectOf, twScenario, type TwScenario } from './scenarios.ts';
 import { context, reporting } from './report.ts';
 

@@ -9,29 +9,37 @@
  * - `transact(world, ctx, (k) => …)` runs a batch as one transition; `kfuncsOf(k)` binds the kfuncs
  *   to it, and `files`/`cache` hold the set-up operations (create, open, populate, evict, inject).
  */
-import { type ArgsOfDef, type MethodsOf, type RetOfDef } from './model/kfuncs.ts';
-import { transact, type CallContext, type Kern, type World } from './model/world.ts';
+import { type ArgsOfDef, type MethodsOf, type RetOfDef } from './model/kfunc/methods.ts';
+import { transact, type CallContext, type Kern } from './model/world/world.ts';
+import { type World } from './model/world/state.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { verifyObject as verifyObjectImpl, type Verdict } from './model/verifier/verify.ts';
-import { renderC as renderCImpl } from './model/render.ts';
-import { DEFAULT_VERSION, KERNEL_VERSIONS, type KernelVersion } from './model/version.ts';
-import type { BpfObject } from './model/program.ts';
-import type { KfuncDef } from './model/kfunc.ts';
+import { renderC as renderCImpl } from './model/program/render.ts';
+import { DEFAULT_VERSION, KERNEL_VERSIONS, type KernelVersion } from './model/kernel/version.ts';
+import type { BpfObject } from './model/program/program.ts';
+import type { KfuncDef } from './model/kfunc/kfunc.ts';
 
-export * from './model/errno.ts';
-export * from './model/errors.ts';
-export { U32_MAX, U64_MAX, S64_MAX, toU32, toU64, type Int } from './model/ctypes.ts';
-export { content, type Content } from './model/content.ts';
-export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, type KernelVersion, type VersionFeatures } from './model/version.ts';
-export { createWorld, transact, featuresOf, SLEEPABLE, NON_SLEEPABLE, type World, type CallContext, type Kern, type WorldOptions } from './model/world.ts';
-export type { ColdState, Dynptr, DynptrSlot, FileDynptrState, FileId, FileObj, Ino, Inode, WorldState } from './model/state.ts';
-export type { HotName, HotState, Table, Tables } from './model/tables.ts';
+export * from './model/kernel/errno.ts';
+export * from './model/kernel/errors.ts';
+export { U32_MAX, U64_MAX, S64_MAX, toU32, toU64, type Int } from './model/kernel/ctypes.ts';
+export { content, type Content } from './model/fs/content.ts';
+export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, type KernelVersion, type VersionFeatures } from './model/kernel/version.ts';
+export { createWorld, transact, featuresOf, SLEEPABLE, NON_SLEEPABLE, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
+export { type World } from './model/world/state.ts';
+export type { ColdState, WorldState } from './model/world/state.ts';
+export type { Dynptr, DynptrSlot } from './model/dynptr/types.ts';
+export type { FileDynptrState } from './model/dynptr/file/state.ts';
+export type { FileId, FileObj, Ino, Inode } from './model/fs/types.ts';
+export type { HotName, HotState, Table, Tables } from './model/world/tables.ts';
 export { ALL_KFUNCS } from './task_work/kfuncs.ts';
-export type { KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc.ts';
-export * as program from './model/program.ts';
-export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl } from './model/program.ts';
-export type { Task, TwCtx, TwState, Syscall, Pid, MapId, ProgId } from './model/task.ts';
+export type { KfuncRegistry } from './model/kfunc/registry.ts';
+export type { KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc/kfunc.ts';
+export * as program from './model/program/program.ts';
+export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl } from './model/program/program.ts';
+export type { Task, TwCtx, TwState, Syscall, Pid } from './model/task/types.ts';
+export type { MapId } from './model/maps/types.ts';
+export type { ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
 export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from './scheduler/setup.ts';
 export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
@@ -41,7 +49,7 @@ export { parseScenario, runScenario, ScenarioError, type Scenario, type Scenario
 export { SCENARIO_SCHEMA } from './scenario/schema.ts';
 export { timelineSvg, timelineHtml } from './timeline/svg.ts';
 export { verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
-export { FILE_DYNPTR_PROG_TYPES, FILE_DYNPTR_EXCLUDED } from './model/prog_types.ts';
+export { FILE_DYNPTR_PROG_TYPES, FILE_DYNPTR_EXCLUDED } from './model/program/prog_types.ts';
 
 export type KfuncName = keyof typeof ALL_KFUNCS;
 export type KfuncArgs<N extends KfuncName> = ArgsOfDef<(typeof ALL_KFUNCS)[N]>;
@@ -53,11 +61,11 @@ export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
   return ALL_KFUNC_METHODS.bind(k);
 }
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
-export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/trace.ts';
-export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } from './model/inspect.ts';
+export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/world/trace.ts';
+export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } from './model/world/inspect.ts';
 export { PAGE_SIZE, type Mapping, type MappingState, type PageState } from './pagecache/index.ts';
-export * as files from './model/files.ts';
-export * as cache from './model/cache.ts';
+export * as files from './model/fs/files.ts';
+export * as cache from './model/fs/cache.ts';
 export { Session, LoadError, type SessionOptions } from './session.ts';
 
 /** One kfunc call as a pure function: `{ world, ret }`. */

@@ -4,22 +4,25 @@
  * value; earlier values stay valid). The kfuncs are methods under their kernel names.
  */
 import { inspect } from 'node:util';
-import * as cache from './model/cache.ts';
-import * as files from './model/files.ts';
-import { describeWorld, pageMap, refSnapshot, type RefSnapshot } from './model/inspect.ts';
-import type { MethodsOf } from './model/kfuncs.ts';
-import type { BpfObject } from './model/program.ts';
-import type { ObjId, Pid } from './model/task.ts';
+import * as cache from './model/fs/cache.ts';
+import * as faults from './model/world/faults.ts';
+import * as files from './model/fs/files.ts';
+import { describeWorld, pageMap, refSnapshot, type RefSnapshot } from './model/world/inspect.ts';
+import type { MethodsOf } from './model/kfunc/methods.ts';
+import type { BpfObject } from './model/program/program.ts';
+import type { ObjId } from './model/program/loaded.ts';
+import type { Pid } from './model/task/types.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
 import { loadObject, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
-import { KernsimError } from './model/errors.ts';
-import { errnoName } from './model/errno.ts';
+import { KernsimError } from './model/kernel/errors.ts';
+import { errnoName } from './model/kernel/errno.ts';
 import { run as runScheduler, step as stepScheduler, type RunOptions } from './scheduler/step.ts';
-import type { FileId, Ino } from './model/state.ts';
-import { formatTrace, traceEvents, type TraceEvent } from './model/trace.ts';
-import { createWorld, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type World, type WorldOptions } from './model/world.ts';
+import type { FileId, Ino } from './model/fs/types.ts';
+import { formatTrace, traceEvents, type TraceEvent } from './model/world/trace.ts';
+import { createWorld, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
+import { type World } from './model/world/state.ts';
 
 /** A BPF object the kernel (or the model's verifier) refused to load. */
 export class LoadError extends KernsimError {
@@ -97,7 +100,7 @@ export class Session {
     this.run((k) => cache.injectIoError(k, path, offset, times));
   }
   injectAllocFailure(times?: number): void {
-    this.run((k) => cache.injectAllocFailure(k, times));
+    this.run((k) => faults.injectAllocFailure(k, times));
   }
 
   /**

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import {
   ArgumentError, content, KernsimError, S64_MAX, Session, toU32, toU64, U32_MAX, U64_MAX, UnknownHandleError,
 } from '../src/index.ts';
-import { errnoAsUnsigned } from '../src/model/ctypes.ts';
+import { errnoAsUnsigned } from '../src/model/kernel/ctypes.ts';
 
 /** Call a session kfunc with arguments its TypeScript signature would refuse. */
 function callRaw(s: Session, name: string, ...args: unknown[]): unknown {

@@ -12,9 +12,9 @@ import {
   program as P, readyActions, refSnapshot, seededChooser, Session, type BpfObject, type KernelVersion, type Op,
   type Syscall, type TraceEvent, type World,
 } from '../src/index.ts';
-import { mapPutUref } from '../src/model/maps.ts';
+import { mapPutUref } from '../src/model/maps/maps.ts';
 import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
-import type { MapDecl, MapType } from '../src/model/program.ts';
+import type { MapDecl, MapType } from '../src/model/program/program.ts';
 
 const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob, dynptr, buf } = P;
 

@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { content, ESRCH, EBADF, listChooser, readyActions, refSnapshot, Session, type Syscall, type TraceEvent } from '../src/index.ts';
 import { taskWorkAdd, taskWorkCancel } from '../src/task_work/queue.ts';
-import type { TwaMode } from '../src/model/task.ts';
+import type { TwaMode } from '../src/model/task/types.ts';
 
 const EXE = '/bin/app';
 const DATA = '/data/cold';

@@ -6,7 +6,7 @@
 import { Immer } from 'immer';
 import { describe, expect, test } from 'vitest';
 import { cache, content, createWorld, describeWorld, files, formatTrace, kfuncsOf, refSnapshot, Session, SLEEPABLE, stateBytes, transact, type World } from '../src/index.ts';
-import { transactWith } from '../src/model/world.ts';
+import { transactWith } from '../src/model/world/world.ts';
 import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
 /** Everything observable about a world, as text. */

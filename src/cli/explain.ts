@@ -2,10 +2,10 @@
  * `kernsim explain KFUNC`: the rule as the model states it, generated from the kfunc table (the same
  * definitions the model runs), never typed twice. Also the source of docs/kfuncs/*.md.
  */
-import type { AnyKfunc } from '../model/kfunc.ts';
-import { FILE_DYNPTR_PROG_TYPES } from '../model/prog_types.ts';
-import { KERNEL_VERSIONS, type KernelVersion } from '../model/version.ts';
-import { availableIn } from '../model/kfunc.ts';
+import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
+import { FILE_DYNPTR_PROG_TYPES } from '../model/program/prog_types.ts';
+import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
+import { availableIn } from '../model/kfunc/kfunc.ts';
 
 const ARG_C: Record<string, string> = {
   u32: 'u32', u64: 'u64', dsize: 'u64 (u32 on 6.18)', dynptr: 'struct bpf_dynptr *', dynptr_uninit: 'struct bpf_dynptr * (uninitialized)',

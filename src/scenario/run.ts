@@ -5,16 +5,16 @@
  * Pointer) and what was expected there.
  */
 import seedrandom from 'seedrandom';
-import { content as contents, type Content } from '../model/content.ts';
-import { errnoName } from '../model/errno.ts';
-import { KernsimError } from '../model/errors.ts';
-import { refSnapshot } from '../model/inspect.ts';
-import type { BpfObject, GlobalDecl, MapDecl, Op, Program, Subprog } from '../model/program.ts';
-import type { Syscall } from '../model/task.ts';
-import { traceEvents } from '../model/trace.ts';
-import { isKernelVersion, KERNEL_VERSIONS, type KernelVersion } from '../model/version.ts';
+import { content as contents, type Content } from '../model/fs/content.ts';
+import { errnoName } from '../model/kernel/errno.ts';
+import { KernsimError } from '../model/kernel/errors.ts';
+import { refSnapshot } from '../model/world/inspect.ts';
+import type { BpfObject, GlobalDecl, MapDecl, Op, Program, Subprog } from '../model/program/program.ts';
+import type { Syscall } from '../model/task/types.ts';
+import { traceEvents } from '../model/world/trace.ts';
+import { isKernelVersion, KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
 import { verifyObject } from '../model/verifier/verify.ts';
-import type { AnyKfunc } from '../model/kfunc.ts';
+import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { defaultChooser, listChooser, seededChooser, type Chooser } from '../scheduler/chooser.ts';
 import { LoadError, Session } from '../session.ts';

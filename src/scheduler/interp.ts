@@ -3,12 +3,13 @@
  * must sleep (a sleepable read of a page not uptodate): then the frame keeps its place and the
  * call's continuation, the task waits for the page, and the frame is continued when it runs again.
  */
-import { ArgumentError, KernsimError, UnknownHandleError } from '../model/errors.ts';
-import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type TwRef } from '../model/kfunc.ts';
-import { Sleep } from '../model/io.ts';
-import type { Arg, Op } from '../model/program.ts';
-import type { Frame, LoadedObject, RegVal, Task } from '../model/task.ts';
-import { emit, withContext, type CallContext, type Kern } from '../model/world.ts';
+import { ArgumentError, KernsimError, UnknownHandleError } from '../model/kernel/errors.ts';
+import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type TwRef } from '../model/kfunc/kfunc.ts';
+import { Sleep } from '../model/fs/io.ts';
+import type { Arg, Op } from '../model/program/program.ts';
+import type { Frame, RegVal, Task } from '../model/task/types.ts';
+import type { LoadedObject } from '../model/program/loaded.ts';
+import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { settle } from '../task_work/settle.ts';
 

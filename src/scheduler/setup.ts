@@ -3,14 +3,16 @@
  * spawning tasks with an executable and a script of syscalls.
  */
 import { castDraft } from 'immer';
-import { ArgumentError, UnknownHandleError } from '../model/errors.ts';
-import { inodeByPath, openFile } from '../model/files.ts';
-import { createMap } from '../model/maps.ts';
-import { sectionInfo, type BpfObject } from '../model/program.ts';
-import type { ObjId, Pid, Syscall } from '../model/task.ts';
-import { emit, type Kern } from '../model/world.ts';
-import { EACCES } from '../model/errno.ts';
-import type { AnyKfunc } from '../model/kfunc.ts';
+import { ArgumentError, UnknownHandleError } from '../model/kernel/errors.ts';
+import { inodeByPath, openFile } from '../model/fs/files.ts';
+import { createMap } from '../model/maps/maps.ts';
+import type { BpfObject } from '../model/program/program.ts';
+import { sectionInfo } from '../model/program/sections.ts';
+import type { ObjId } from '../model/program/loaded.ts';
+import type { Pid, Syscall } from '../model/task/types.ts';
+import { emit, type Kern } from '../model/world/world.ts';
+import { EACCES } from '../model/kernel/errno.ts';
+import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { verifyObject, type Verdict } from '../model/verifier/verify.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 

@@ -5,12 +5,13 @@
  * mode itself), or let the earliest timed event happen (an I/O completion, a sleep's end), which
  * moves the clock. Each step is one world transition.
  */
-import { KernsimError } from '../model/errors.ts';
-import { freeFile, putFile } from '../model/files.ts';
-import { completeRead } from '../model/io.ts';
-import { ioKey, type IoRequest } from '../model/state.ts';
-import type { Activity, Pid, Task, Work } from '../model/task.ts';
-import { emit, NON_SLEEPABLE, transact, withContext, type Kern, type World } from '../model/world.ts';
+import { KernsimError } from '../model/kernel/errors.ts';
+import { freeFile, putFile } from '../model/fs/files.ts';
+import { completeRead } from '../model/fs/io.ts';
+import { ioKey, type IoRequest } from '../model/fs/types.ts';
+import type { Activity, Pid, Task, Work } from '../model/task/types.ts';
+import { emit, NON_SLEEPABLE, transact, withContext, type Kern } from '../model/world/world.ts';
+import { type World } from '../model/world/state.ts';
 import { callbackDone, callbackStart, cancelScheduledIrq, taskWorkIrq } from '../task_work/bpf_task_work.ts';
 import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';

@@ -4,15 +4,15 @@
  * something to run first (a hook program, a task_work run on a restart).
  */
 import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
-import { EBADF, EIO, ENOENT } from '../model/errno.ts';
-import { ArgumentError } from '../model/errors.ts';
-import { evictRange } from '../model/cache.ts';
-import { copyFileBytes } from '../model/content.ts';
-import { inodeOf, liveFile, mappingOf, openFile, putFile, setOpening } from '../model/files.ts';
-import { submitRead } from '../model/io.ts';
-import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps.ts';
-import type { Activity, Syscall, Task } from '../model/task.ts';
-import { emit, withContext, type CallContext, type Kern } from '../model/world.ts';
+import { EBADF, EIO, ENOENT } from '../model/kernel/errno.ts';
+import { ArgumentError } from '../model/kernel/errors.ts';
+import { evictRange } from '../model/fs/cache.ts';
+import { copyFileBytes } from '../model/fs/content.ts';
+import { inodeOf, liveFile, mappingOf, openFile, putFile, setOpening } from '../model/fs/files.ts';
+import { submitRead } from '../model/fs/io.ts';
+import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps/maps.ts';
+import type { Activity, Syscall, Task } from '../model/task/types.ts';
+import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 

@@ -11,13 +11,14 @@
  * task runs the callback on its way to user mode. Each transition below is one atomic step of the
  * model (a valid linearization of the kernel's compare-and-exchange steps).
  */
-import { EBADF, EBUSY, ENOMEM } from '../model/errno.ts';
-import { KernsimError } from '../model/errors.ts';
-import { allocate } from '../model/cache.ts';
-import { mapOf, twSlot } from '../model/maps.ts';
-import type { TwRef } from '../model/kfunc.ts';
-import type { MapId, Pid, TwCtx, TwState, TwaMode } from '../model/task.ts';
-import { emit, type Kern } from '../model/world.ts';
+import { EBADF, EBUSY, ENOMEM } from '../model/kernel/errno.ts';
+import { KernsimError } from '../model/kernel/errors.ts';
+import { allocate } from '../model/world/faults.ts';
+import { mapOf, twSlot } from '../model/maps/maps.ts';
+import type { TwRef } from '../model/kfunc/kfunc.ts';
+import type { MapId } from '../model/maps/types.ts';
+import type { Pid, TwCtx, TwState, TwaMode } from '../model/task/types.ts';
+import { emit, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd, taskWorkCancel } from './queue.ts';
 
 function ctxOf(k: Kern, id: number): TwCtx {

@@ -1,10 +1,12 @@
 /**
- * The task_work kfuncs and the full kfunc table (the model's plus these). 6.18 and 6.19 name them
+ * The task_work kfuncs, registered under their kernel names. 6.18 and 6.19 name them
  * `bpf_task_work_schedule_{signal,resume}_impl` with a 5th `aux__prog` argument (NULL; the verifier
  * substitutes the program); 7.0 removed those names for 4-argument `bpf_task_work_schedule_*`.
  */
-import { defineKfunc, type ArgSpec } from '../model/kfunc.ts';
-import { kfuncMethods, MODEL_KFUNCS } from '../model/kfuncs.ts';
+import '../model/kfuncs.ts';
+import { defineKfunc, type ArgSpec } from '../model/kfunc/kfunc.ts';
+import { kfuncMethods } from '../model/kfunc/methods.ts';
+import { KFUNCS, registerKfuncs } from '../model/kfunc/registry.ts';
 import { scheduleTaskWork } from './bpf_task_work.ts';
 
 const ARGS4 = [
@@ -58,14 +60,20 @@ export const bpf_task_work_schedule_resume = defineKfunc({
   impl: (k, task, tw, map, callback) => scheduleTaskWork(k, task, tw, map, callback, 'TWA_RESUME'),
 });
 
-/** Every kfunc and helper kernsim models, by kernel name. */
-export const ALL_KFUNCS = {
-  ...MODEL_KFUNCS,
+export const TASK_WORK_KFUNCS = registerKfuncs({
   bpf_task_work_schedule_signal_impl,
   bpf_task_work_schedule_resume_impl,
   bpf_task_work_schedule_signal,
   bpf_task_work_schedule_resume,
-} as const;
+});
+
+type TaskWorkKfuncs = typeof TASK_WORK_KFUNCS;
+declare module '../model/kfunc/registry.ts' {
+  interface KfuncRegistry extends TaskWorkKfuncs {}
+}
+
+/** Every kfunc and helper kernsim models, by kernel name: the registry, with every layer loaded. */
+export const ALL_KFUNCS = KFUNCS;
 
 /** Binds every kfunc of `ALL_KFUNCS` to a transition. */
 export const ALL_KFUNC_METHODS = kfuncMethods(ALL_KFUNCS);

@@ -4,7 +4,7 @@
  * (SCHEDULING → STANDBY after a failed task_work_add), or it was cancelled (FREED before RUNNING).
  * `open` counts schedules with no outcome yet (the world has not quiesced).
  */
-import type { TraceEvent } from '../model/trace.ts';
+import type { TraceEvent } from '../model/world/trace.ts';
 
 export interface Outcomes {
   readonly scheduled: number;

@@ -11,10 +11,10 @@
  *   sentinel is installed.
  * - `task_work_cancel` unlinks a work not yet taken by a run.
  */
-import { ESRCH } from '../model/errno.ts';
-import { taskOf } from '../model/fs_kfuncs.ts';
-import type { Pid, TwaMode, Work, WorkFn } from '../model/task.ts';
-import { emit, type Kern } from '../model/world.ts';
+import { ESRCH } from '../model/kernel/errno.ts';
+import { taskOf } from '../model/task/task.ts';
+import type { Pid, TwaMode, Work, WorkFn } from '../model/task/types.ts';
+import { emit, type Kern } from '../model/world/world.ts';
 
 export function describeWork(fn: WorkFn): string {
   switch (fn.kind) {

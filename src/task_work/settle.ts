@@ -5,8 +5,8 @@
  * the task is past its exit-time run, the kernel falls back to the delayed-fput workqueue, which the
  * model runs at once).
  */
-import { freeFile } from '../model/files.ts';
-import type { Kern } from '../model/world.ts';
+import { freeFile } from '../model/fs/files.ts';
+import type { Kern } from '../model/world/world.ts';
 import { cancelAndFree } from './bpf_task_work.ts';
 import { taskWorkAdd } from './queue.ts';
 

@@ -5,9 +5,9 @@
  * world; `timelineHtml` wraps it in a page. The x axis is the order of events (virtual time is
  * printed where it changes), so events at the same instant stay readable.
  */
-import { compactRanges, traceEvents, type TraceEvent } from '../model/trace.ts';
+import { compactRanges, traceEvents, type TraceEvent } from '../model/world/trace.ts';
 import type { Mapping } from '../pagecache/index.ts';
-import type { World } from '../model/world.ts';
+import type { World } from '../model/world/state.ts';
 
 const COL = 16;
 const LANE = 80;

@@ -6,11 +6,11 @@
  *   confidence })`): rendered by `npm run docs` and `kernsim explain`, never read by a rule;
  * - the arguments of a thrown model error (`new ArgumentError(…)`, `new UseAfterFreeError(…)`, …): the
  *   message text; whether and where the error is thrown is still mutated;
- * - the model's error classes (src/model/errors.ts): their `name` and the message their constructor
+ * - the model's error classes (src/model/kernel/errors.ts): their `name` and the message their constructor
  *   passes to `super(…)`, and `show`, which formats a value for that message;
- * - `registersRead` (src/model/program.ts): only render.ts, which stryker.config.mjs leaves unmutated, uses it;
- * - `formatTrace` and `compactRanges` (src/model/trace.ts): the trace as text for people;
- * - `formatEvent` (src/model/trace.ts): the human-readable line of a trace event (the events
+ * - `registersRead` (src/model/program/program.ts): only render.ts, which stryker.config.mjs leaves unmutated, uses it;
+ * - `formatTrace` and `compactRanges` (src/model/world/trace.ts): the trace as text for people;
+ * - `formatEvent` (src/model/world/trace.ts): the human-readable line of a trace event (the events
  *   themselves, which properties read, are still mutated);
  * - the trace: the calls `emit(k, {…})` that append an event, and the `why` argument of
  *   `move(k, ctx, to, why)` and `ctxPut(k, ctx, why)` (src/task_work/bpf_task_work.ts), which only

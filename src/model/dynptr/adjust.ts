@@ -1,6 +1,6 @@
-import { EINVAL, ERANGE } from '../errno.ts';
-import { defineKfunc } from '../kfunc.ts';
-import { LocalDynptr } from '../state.ts';
+import { EINVAL, ERANGE } from '../kernel/errno.ts';
+import { defineKfunc } from '../kfunc/kfunc.ts';
+import { LocalDynptr } from './types.ts';
 import { dynptrAt, dynptrSize, fileStateOf } from './core.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { EINVAL } from '../errno.ts';
-import { defineKfunc } from '../kfunc.ts';
+import { EINVAL } from '../kernel/errno.ts';
+import { defineKfunc } from '../kfunc/kfunc.ts';
 import { dynptrAt, fileStateOf, setNull, uninitSlot } from './core.ts';
 
 /**

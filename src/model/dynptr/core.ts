@@ -3,10 +3,11 @@
  * (`__bpf_dynptr_size`), its read-only bit (`__bpf_dynptr_is_rdonly`), setting it null
  * (`bpf_dynptr_set_null`) and the bounds check (`bpf_dynptr_check_off_len`).
  */
-import { E2BIG } from '../errno.ts';
-import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../errors.ts';
-import { NULL_DYNPTR, type Dynptr, type DynptrSlot, type FileDynptrState } from '../state.ts';
-import type { Kern } from '../world.ts';
+import { E2BIG } from '../kernel/errno.ts';
+import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
+import { NULL_DYNPTR, type Dynptr, type DynptrSlot } from './types.ts';
+import { type FileDynptrState } from './file/state.ts';
+import type { Kern } from '../world/world.ts';
 
 /** LOCAL, RINGBUF, SKB and XDP dynptrs keep their size in 24 bits (`DYNPTR_MAX_SIZE`). */
 export const DYNPTR_MAX_SIZE = (1n << 24n) - 1n;

@@ -1,7 +1,7 @@
 /** The dynptr queries: size, is_null, is_rdonly (kernel/bpf/helpers.c). */
-import { errnoAsUnsigned } from '../ctypes.ts';
-import { EINVAL } from '../errno.ts';
-import { defineKfunc } from '../kfunc.ts';
+import { errnoAsUnsigned } from '../kernel/ctypes.ts';
+import { EINVAL } from '../kernel/errno.ts';
+import { defineKfunc } from '../kfunc/kfunc.ts';
 import { dynptrAt, dynptrRdonly, dynptrSize } from './core.ts';
 
 /** `bpf_dynptr_size`: the size, in the version's width (u64 from 6.19, u32 before). */

@@ -1,7 +1,7 @@
-import { EINVAL } from '../errno.ts';
-import { defineKfunc } from '../kfunc.ts';
+import { EINVAL } from '../kernel/errno.ts';
+import { defineKfunc } from '../kfunc/kfunc.ts';
 import { checkOffLen, dynptrAt, dynptrSize, fileStateOf, optionalCapacity, requireCapacity } from './core.ts';
-import { fileFetch } from './freader.ts';
+import { fileFetch } from './file/freader.ts';
 
 /** `bpf_dynptr_read` (kernel/bpf/helpers.c: `__bpf_dynptr_read`; FILE: `bpf_file_fetch_bytes`). */
 export const bpf_dynptr_read = defineKfunc({

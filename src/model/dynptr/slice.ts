@@ -1,9 +1,9 @@
 /** Direct access to dynptr memory: slice, slice_rdwr and data (kernel/bpf/helpers.c). */
-import { defineKfunc } from '../kfunc.ts';
-import type { Kern } from '../world.ts';
-import type { Sleep } from '../io.ts';
+import { defineKfunc } from '../kfunc/kfunc.ts';
+import type { Kern } from '../world/world.ts';
+import type { Sleep } from '../fs/io.ts';
 import { checkOffLen, dynptrAt, dynptrRdonly, dynptrSize, fileStateOf, requireCapacity } from './core.ts';
-import { fileFetch } from './freader.ts';
+import { fileFetch } from './file/freader.ts';
 
 /** The body both slices share, after their own first checks. */
 function slice(k: Kern, p: string, offset: bigint, buffer: Uint8Array | null, len: bigint): Uint8Array | null | Sleep {

@@ -1,5 +1,5 @@
-import { EINVAL } from '../errno.ts';
-import { defineKfunc } from '../kfunc.ts';
+import { EINVAL } from '../kernel/errno.ts';
+import { defineKfunc } from '../kfunc/kfunc.ts';
 import { checkOffLen, dynptrAt, dynptrSize, optionalCapacity } from './core.ts';
 
 /** `bpf_dynptr_write` (kernel/bpf/helpers.c: `__bpf_dynptr_write`). */

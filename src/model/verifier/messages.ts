@@ -3,7 +3,7 @@
  * `arg #0` / `trusted arg1` / `arg#1`, 7.x names registers (`R1`, `R2`; register n+1 holds argument n).
  * Texts marked (model) are the model's wording where the kernel's exact text is not known.
  */
-import type { VersionFeatures } from '../version.ts';
+import type { VersionFeatures } from '../kernel/version.ts';
 
 export function messages(f: VersionFeatures) {
   const reg = (i: number): string => `R${i + 1}`;

@@ -1,0 +1,32 @@
+/** The dynptr kfuncs and helpers (kernel/bpf/helpers.c), registered under their kernel names. */
+import { registerKfuncs } from '../kfunc/registry.ts';
+import { bpf_dynptr_adjust } from './adjust.ts';
+import { bpf_dynptr_clone } from './clone.ts';
+import { bpf_dynptr_file_discard } from './file/discard.ts';
+import { bpf_dynptr_from_file } from './file/from_file.ts';
+import { bpf_dynptr_from_mem } from './local/from_mem.ts';
+import { bpf_dynptr_is_null, bpf_dynptr_is_rdonly, bpf_dynptr_size } from './query.ts';
+import { bpf_dynptr_read } from './read.ts';
+import { bpf_dynptr_data, bpf_dynptr_slice, bpf_dynptr_slice_rdwr } from './slice.ts';
+import { bpf_dynptr_write } from './write.ts';
+
+export const DYNPTR_KFUNCS = registerKfuncs({
+  bpf_dynptr_from_mem,
+  bpf_dynptr_from_file,
+  bpf_dynptr_read,
+  bpf_dynptr_write,
+  bpf_dynptr_adjust,
+  bpf_dynptr_size,
+  bpf_dynptr_is_null,
+  bpf_dynptr_is_rdonly,
+  bpf_dynptr_clone,
+  bpf_dynptr_slice,
+  bpf_dynptr_slice_rdwr,
+  bpf_dynptr_data,
+  bpf_dynptr_file_discard,
+});
+
+type DynptrKfuncs = typeof DYNPTR_KFUNCS;
+declare module '../kfunc/registry.ts' {
+  interface KfuncRegistry extends DynptrKfuncs {}
+}

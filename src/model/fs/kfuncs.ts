@@ -1,0 +1,60 @@
+/** The file kfuncs of fs/bpf_fs_kfuncs.c that the seed example uses. */
+import { getFile, liveFile, putFile } from './files.ts';
+import { defineKfunc } from '../kfunc/kfunc.ts';
+import { registerKfuncs } from '../kfunc/registry.ts';
+import { taskOf } from '../task/task.ts';
+
+/**
+ * `bpf_get_task_exe_file` (fs/bpf_fs_kfuncs.c → `get_task_exe_file`): a referenced `struct file` for
+ * the task's `mm->exe_file`, or NULL when the task has no mm (a kernel thread, or exiting after
+ * `exit_mm`).
+ */
+export const bpf_get_task_exe_file = defineKfunc({
+  name: 'bpf_get_task_exe_file',
+  mirrors: 'fs/bpf_fs_kfuncs.c: bpf_get_task_exe_file; kernel/fork.c: get_task_exe_file',
+  kind: 'kfunc',
+  since: '6.18', // in the kernel since 6.12; 6.18 is the oldest version modelled
+  progTypes: ['LSM'],
+  summary: 'Take a reference on the executable file of `task`.',
+  args: [{ name: 'task', type: 'task' }],
+  ret: 'file',
+  flags: ['KF_ACQUIRE', 'KF_TRUSTED_ARGS', 'KF_RET_NULL'],
+  checks: ['task has no mm (kernel thread, or after exit_mm) → NULL'],
+  effects: ['the file\'s f_count is raised by one; release it with bpf_put_file'],
+  confidence: 'H (source)',
+  impl(k, task) {
+    const t = taskOf(k, task);
+    if (t.mm === null) return null;
+    const file = t.mm.exe_file;
+    liveFile(k, file, 'task->mm->exe_file');
+    getFile(k, file);
+    return file;
+  },
+});
+
+/** `bpf_put_file` (fs/bpf_fs_kfuncs.c): `fput`. */
+export const bpf_put_file = defineKfunc({
+  name: 'bpf_put_file',
+  mirrors: 'fs/bpf_fs_kfuncs.c: bpf_put_file; fs/file_table.c: fput',
+  kind: 'kfunc',
+  since: '6.18', // in the kernel since 6.12; 6.18 is the oldest version modelled
+  progTypes: ['LSM'],
+  summary: 'Release a file reference taken by bpf_get_task_exe_file.',
+  args: [{ name: 'file', type: 'file' }],
+  ret: 'void',
+  flags: ['KF_RELEASE'],
+  checks: [],
+  effects: ['f_count drops by one; the last reference, in task context, queues ____fput as task_work'],
+  confidence: 'H (source); deferral through task_work: M',
+  impl(k, file) {
+    putFile(k, file);
+    return undefined;
+  },
+});
+
+export const FS_KFUNCS = registerKfuncs({ bpf_get_task_exe_file, bpf_put_file });
+
+type FsKfuncs = typeof FS_KFUNCS;
+declare module '../kfunc/registry.ts' {
+  interface KfuncRegistry extends FsKfuncs {}
+}

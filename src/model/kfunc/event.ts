@@ -1,0 +1,84 @@
+/**
+ * A kfunc call as the trace records it: the converted arguments and the return value, formatted when
+ * read (README "Reading a trace").
+ */
+import { EINVAL, errnoName } from '../kernel/errno.ts';
+import { errnoAsUnsigned } from '../kernel/ctypes.ts';
+import type { AnyKfunc, ArgSpec, TwRef } from './types.ts';
+
+function showInt(v: bigint): string {
+  return v < 0x1_0000_0000n ? v.toString() : `0x${v.toString(16)}`;
+}
+
+function showArg(spec: ArgSpec, v: unknown): string {
+  if (typeof v === 'bigint') return showInt(v);
+  if (v === null) return 'NULL';
+  if (spec.type === 'file') return `file#${String(v)}`;
+  if (spec.type === 'task') return `task(pid ${String(v)})`;
+  if (spec.type === 'map') return `map#${String(v)}`;
+  if (spec.type === 'tw' && typeof v === 'object') return `&map#${(v as TwRef).map}[${(v as TwRef).key}].tw`;
+  return String(v);
+}
+
+/** A return value as the trace shows it: errnos by name, unsigned errnos with their name. */
+function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
+  switch (def.ret) {
+    case 'int':
+      return errnoName(v as number);
+    case 'dsize': {
+      const u = v as bigint;
+      return u === errnoAsUnsigned(-EINVAL, bits) ? `${showInt(u)} (-EINVAL)` : showInt(u);
+    }
+    case 'bool':
+      return String(v);
+    case 'ptr':
+      // The event keeps a returned pointer as its length (see lengthOnly).
+      return v === null ? 'NULL' : `ptr[${(v as { bytes: number }).bytes}]`;
+    case 'u64':
+      return showInt(v as bigint);
+    case 'task':
+      return v === null ? 'NULL' : `task(pid ${String(v)})`;
+    case 'file':
+      return v === null ? 'NULL' : `file#${String(v)}`;
+    case 'map_value':
+      return v === null ? 'NULL' : `&map#${(v as TwRef).map}[${(v as TwRef).key}]`;
+    case 'void':
+      return 'void';
+  }
+}
+
+/**
+ * A kfunc call in the trace. It keeps the call's values and formats them when read: a batch makes many
+ * calls and most traces are never printed. Memory arguments are kept as their length only.
+ */
+export class KfuncEvent {
+  readonly kind = 'kfunc' as const;
+  private readonly raw: readonly unknown[];
+  private readonly value: unknown;
+  /** `args` is the call's own array of converted arguments, kept with its memory replaced by lengths. */
+  constructor(readonly t: number, private readonly def: AnyKfunc, args: unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
+    for (let i = 0; i < args.length; i += 1) if (args[i] instanceof Uint8Array) args[i] = lengthOnly(args[i]);
+    this.raw = args;
+    this.value = lengthOnly(value);
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get args(): readonly string[] {
+    return this.def.args.map((spec, i) => {
+      const a = this.raw[i];
+      return typeof a === 'object' && a !== null && 'bytes' in a ? `buf[${(a as { bytes: number }).bytes}]` : showArg(spec, a);
+    });
+  }
+
+  get ret(): string {
+    return showRet(this.bits, this.def, this.value);
+  }
+}
+
+/** Memory is recorded by its length: the trace must not hold (or show) program memory. */
+function lengthOnly(v: unknown): unknown {
+  return v instanceof Uint8Array ? { bytes: v.length } : v;
+}

@@ -1,0 +1,113 @@
+/**
+ * How a kfunc is defined and called. A definition is data (name, the kernel function it mirrors,
+ * typed arguments, the checks in order, the effects) plus one implementation function, so the same
+ * definition drives the call path, the trace, the docs and `kernsim explain`.
+ *
+ * Arguments arrive as the TypeScript caller wrote them and are converted as C converts them: integer
+ * arguments to their unsigned C type (`dsize` is u64 from 6.19 on, u32 on 6.18), handles checked.
+ */
+import { ArgumentError, KfuncUnavailableError, UnknownHandleError } from '../kernel/errors.ts';
+import { toUnsigned } from '../kernel/ctypes.ts';
+import { completeSleepSync, Sleep } from '../fs/io.ts';
+import { versionAtLeast, type KernelVersion } from '../kernel/version.ts';
+import { emit, type Kern } from '../world/world.ts';
+import { KfuncEvent } from './event.ts';
+import type { AnyKfunc, ArgSpec, KfuncDef, RetType, TwRef } from './types.ts';
+
+export type { AnyKfunc, ArgSpec, ArgsIn, ArgsOut, ArgType, KfuncDef, RetOf, RetType, TwRef } from './types.ts';
+
+export function defineKfunc<const A extends readonly ArgSpec[], const R extends RetType>(def: KfuncDef<A, R>): KfuncDef<A, R> {
+  return Object.freeze(def);
+}
+
+function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
+  switch (spec.type) {
+    case 'u32':
+      return toUnsigned(value, 32, spec.name);
+    case 'u64':
+      return toUnsigned(value, 64, spec.name);
+    case 'dsize':
+      return toUnsigned(value, k.features.dynptrBits, spec.name);
+    case 'dynptr':
+    case 'dynptr_uninit':
+      if (typeof value !== 'string' || value.length === 0) throw new ArgumentError(spec.name, value, 'a dynptr slot name');
+      return value;
+    case 'mem':
+      if (!(value instanceof Uint8Array)) throw new ArgumentError(spec.name, value, 'a Uint8Array');
+      return value;
+    case 'mem_or_null':
+      if (value !== null && !(value instanceof Uint8Array)) throw new ArgumentError(spec.name, value, 'a Uint8Array or null');
+      return value;
+    case 'file':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new ArgumentError(spec.name, value, 'a file handle');
+      return value;
+    case 'task':
+      if (typeof value !== 'number' || !k.s.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task');
+      return value;
+    case 'map':
+      if (typeof value !== 'number' || !k.s.maps.has(value)) throw new UnknownHandleError(spec.name, value, 'map');
+      return value;
+    case 'tw': {
+      const t = value as Partial<TwRef> | null;
+      if (t === null || typeof t !== 'object' || typeof t.map !== 'number' || typeof t.key !== 'number') {
+        throw new ArgumentError(spec.name, value, 'a task_work slot { map, key } (the verifier refuses NULL)');
+      }
+      return { map: t.map, key: t.key };
+    }
+    case 'callback':
+      if (typeof value !== 'string' || value.length === 0) throw new ArgumentError(spec.name, value, 'a callback subprogram name');
+      return value;
+    case 'aux':
+      return null;
+  }
+}
+
+export function availableIn(def: AnyKfunc, version: KernelVersion): boolean {
+  return versionAtLeast(version, def.since) && (def.until === undefined || !versionAtLeast(version, def.until));
+}
+
+/** Convert the caller's arguments; throws on a wrong count, type or version. */
+export function convertArgs(k: Kern, def: AnyKfunc, raw: readonly unknown[]): unknown[] {
+  return convertInPlace(k, def, [...raw]);
+}
+
+/** `convertArgs` into the array it is given (the caller's own, fresh array). */
+function convertInPlace(k: Kern, def: AnyKfunc, args: unknown[]): unknown[] {
+  if (!availableIn(def, k.features.version)) throw new KfuncUnavailableError(def.name, k.features.version, def.since, def.until);
+  const specs = def.args;
+  if (args.length !== specs.length) {
+    throw new ArgumentError(`${def.name} arguments`, args.length, `${specs.length} arguments (${specs.map((a) => a.name).join(', ')})`);
+  }
+  for (let i = 0; i < specs.length; i += 1) args[i] = convertArg(k, specs[i] as ArgSpec, args[i]);
+  return args;
+}
+
+/**
+ * One attempt at a call with converted arguments: the result, or a `Sleep` when the call must wait.
+ * The caller continues a sleeping call by setting `k.resume` to the sleep's `resume` and calling again.
+ * The trace records the call once, when it returns, and keeps `args` (the call's own array of converted
+ * arguments; its memory is replaced by lengths then).
+ */
+export function attempt(k: Kern, def: AnyKfunc, args: unknown[]): unknown {
+  const impl = def.impl as (k: Kern, ...a: readonly unknown[]) => unknown;
+  const r = impl(k, ...args);
+  if (r instanceof Sleep) return r;
+  k.resume = undefined;
+  emit(k, new KfuncEvent(k.t.now, def, args, r, k.features.dynptrBits, k.ctx.label ?? ''));
+  return r;
+}
+
+/**
+ * Call a kfunc to completion. A sleep completes at once (no scheduler): virtual time advances. `raw`
+ * is the caller's own array of arguments (a rest parameter): it is converted in place.
+ */
+export function invoke(k: Kern, def: AnyKfunc, raw: unknown[]): unknown {
+  const args = convertInPlace(k, def, raw);
+  k.resume = undefined;
+  for (;;) {
+    const r = attempt(k, def, args);
+    if (!(r instanceof Sleep)) return r;
+    completeSleepSync(k, r);
+    k.resume = r.resume;
+  }
+}

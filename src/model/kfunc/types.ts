@@ -1,0 +1,94 @@
+/**
+ * What a kfunc definition is made of: typed arguments (C types the caller's values are converted to),
+ * the return type, and the definition itself (see kfunc.ts for `defineKfunc` and the call path).
+ */
+import type { Int } from '../kernel/ctypes.ts';
+import type { KernelVersion } from '../kernel/version.ts';
+import type { DynptrSlot } from '../dynptr/types.ts';
+import type { FileId } from '../fs/types.ts';
+import type { Sleep } from '../fs/io.ts';
+import type { MapId } from '../maps/types.ts';
+import type { ProgType } from '../program/sections.ts';
+import type { Pid } from '../task/types.ts';
+import type { Kern } from '../world/world.ts';
+
+export type ArgType =
+  | 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file'
+  | 'task' | 'map' | 'tw' | 'callback' | 'aux';
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly type: ArgType;
+  /** Memory the call writes (the interpreter passes a copy and stores it back). */
+  readonly out?: boolean;
+  /** The dynptr type the verifier demands (`bpf_dynptr_file_discard`: file). */
+  readonly dynptrKind?: 'file';
+}
+
+/** `&value->tw`: the task_work slot of one map element. */
+export interface TwRef {
+  readonly map: MapId;
+  readonly key: number;
+}
+
+/** The integer argument types. */
+type IntArg = 'u32' | 'u64' | 'dsize';
+type ArgOut<T extends ArgType> = T extends IntArg ? bigint
+  : T extends 'dynptr' | 'dynptr_uninit' ? DynptrSlot
+  : T extends 'mem' ? Uint8Array
+  : T extends 'mem_or_null' ? Uint8Array | null
+  : T extends 'file' ? FileId
+  : T extends 'task' ? Pid
+  : T extends 'map' ? MapId
+  : T extends 'tw' ? TwRef
+  : T extends 'callback' ? string
+  : T extends 'aux' ? null
+  : never;
+type ArgIn<T extends ArgType> = T extends IntArg ? Int : ArgOut<T>;
+
+/** The implementation's view of the arguments (integers converted to bigint). */
+export type ArgsOut<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A[I] extends ArgSpec ? ArgOut<A[I]['type']> : never };
+/** The caller's view of the arguments. */
+export type ArgsIn<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A[I] extends ArgSpec ? ArgIn<A[I]['type']> : never };
+
+/**
+ * What the kfunc returns: `int` (0 or a negative errno, a number), `dsize` (an unsigned size of the
+ * version's dynptr width, a bigint), `bool`, or `ptr` (a view of memory, or null for NULL).
+ */
+export type RetType = 'int' | 'dsize' | 'u64' | 'bool' | 'ptr' | 'task' | 'file' | 'map_value' | 'void';
+export type RetOf<R extends RetType> = R extends 'int' ? number
+  : R extends 'dsize' | 'u64' ? bigint
+  : R extends 'bool' ? boolean
+  : R extends 'ptr' ? Uint8Array | null
+  : R extends 'task' ? Pid | null
+  : R extends 'file' ? FileId | null
+  : R extends 'map_value' ? TwRef | null
+  : undefined;
+
+export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R extends RetType = RetType> {
+  readonly name: string;
+  /** The kernel function(s) this mirrors, with their file. */
+  readonly mirrors: string;
+  /** A kfunc, or a BPF helper (called the same way by programs). */
+  readonly kind: 'kfunc' | 'helper';
+  /** The first kernel version that has it. */
+  readonly since: KernelVersion;
+  /** The first kernel version that no longer has it (renamed or removed). */
+  readonly until?: KernelVersion;
+  /** Program types allowed to call it when a kfunc filter restricts it (`bpf_fs_kfuncs_filter`). */
+  readonly progTypes?: readonly ProgType[];
+  readonly summary: string;
+  readonly args: A;
+  readonly ret: R;
+  /** BTF_ID_FLAGS of the kfunc (KF_ACQUIRE, KF_RELEASE, …), for documentation and the verifier. */
+  readonly flags: readonly string[];
+  /** The checks, in the order the kernel makes them, each with its result. */
+  readonly checks: readonly string[];
+  /** What a successful call changes. */
+  readonly effects: readonly string[];
+  /** Confidence of the rule (SEMANTICS.md): H read in source, M inferred, observed on a kernel. */
+  readonly confidence: string;
+  readonly impl: (k: Kern, ...args: ArgsOut<A>) => RetOf<R> | Sleep;
+}
+
+export type AnyKfunc = KfuncDef<readonly ArgSpec[], RetType>;

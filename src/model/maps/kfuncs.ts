@@ -1,0 +1,70 @@
+/** The map helpers a BPF program calls (kernel/bpf/helpers.c; the rules are in maps.ts). */
+import { defineKfunc } from '../kfunc/kfunc.ts';
+import { registerKfuncs } from '../kfunc/registry.ts';
+import { deleteElem, lookupElem, updateElem } from './maps.ts';
+
+/** `bpf_map_lookup_elem`: a pointer to the value, or NULL. */
+export const bpf_map_lookup_elem = defineKfunc({
+  name: 'bpf_map_lookup_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_lookup_elem',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Look up `key` in `map`.',
+  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32' }],
+  ret: 'map_value',
+  flags: ['RET_PTR_TO_MAP_VALUE_OR_NULL'],
+  checks: ['no element → NULL'],
+  effects: ['LRU_HASH: the element becomes the most recently used'],
+  confidence: 'H',
+  impl(k, map, key) {
+    const found = lookupElem(k, map, Number(key));
+    return found === null ? null : { map, key: found };
+  },
+});
+
+/** `bpf_map_update_elem`: see maps.ts `updateElem` for the special-field side effects. */
+export const bpf_map_update_elem = defineKfunc({
+  name: 'bpf_map_update_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_update_elem; kernel/bpf/arraymap.c, hashtab.c',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Create or replace the element `key` of `map`.',
+  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32' }, { name: 'value', type: 'mem_or_null' }, { name: 'flags', type: 'u64' }],
+  ret: 'int',
+  flags: [],
+  checks: [
+    'flags > BPF_EXIST → -EINVAL (ARRAY and HASH: BPF_F_LOCK aside)',
+    'ARRAY: key out of range → -E2BIG; BPF_NOEXIST → -EEXIST; then BPF_F_LOCK → -EINVAL (no value has a bpf_spin_lock)',
+    'HASH: BPF_F_LOCK → -EINVAL; BPF_NOEXIST on a present key → -EEXIST; BPF_EXIST on a missing key → -ENOENT; full → -E2BIG (LRU: evicts)',
+  ],
+  effects: ['ARRAY: every update cancels the element\'s pending task_work; HASH: a replaced element\'s is cancelled'],
+  confidence: 'H (array update frees fields), M (htab replace path)',
+  impl(k, map, key, value, flags) {
+    return updateElem(k, map, Number(key), value, flags);
+  },
+});
+
+/** `bpf_map_delete_elem`. */
+export const bpf_map_delete_elem = defineKfunc({
+  name: 'bpf_map_delete_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_delete_elem; kernel/bpf/hashtab.c',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Delete the element `key` of `map`.',
+  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32' }],
+  ret: 'int',
+  flags: [],
+  checks: ['ARRAY → -EINVAL', 'no element → -ENOENT'],
+  effects: ['the element\'s pending task_work is cancelled'],
+  confidence: 'H',
+  impl(k, map, key) {
+    return deleteElem(k, map, Number(key));
+  },
+});
+
+export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem });
+
+type MapKfuncs = typeof MAP_KFUNCS;
+declare module '../kfunc/registry.ts' {
+  interface KfuncRegistry extends MapKfuncs {}
+}

@@ -1,0 +1,29 @@
+/**
+ * A BPF object and its programs once loaded (`struct bpf_prog` and what `bpf_object__load` made), as the
+ * world holds them. Data only.
+ */
+import type { MapId } from '../maps/types.ts';
+import type { BpfObject } from './program.ts';
+import type { ProgType } from './sections.ts';
+
+export type ProgId = number;
+export type ObjId = number;
+
+export interface LoadedProg {
+  id: ProgId;
+  obj: ObjId;
+  name: string;
+  section: string;
+  type: ProgType;
+  sleepable: boolean;
+  /** `prog->aux->refcnt`: the loader's fd/link holds 1; pending task_work holds one each. */
+  refs: number;
+}
+
+export interface LoadedObject {
+  id: ObjId;
+  def: BpfObject;
+  globals: Map<string, bigint | Uint8Array>;
+  maps: Map<string, MapId>;
+  progs: Map<string, ProgId>;
+}

@@ -1,0 +1,139 @@
+/**
+ * The data of tasks (`struct task_struct`: its state, flags, kernel stack of activities, the task_work
+ * list), of the BPF task_work context and of pending irq_work. Only shapes live here (the world holds
+ * them); the rules that change them live in their layers: src/task_work (task_work queues, the
+ * bpf_task_work state machine), src/scheduler (running tasks and programs).
+ */
+import type { FileId, Ino } from '../fs/types.ts';
+import type { MapId } from '../maps/types.ts';
+import type { ProgId } from '../program/loaded.ts';
+
+export type Pid = number;
+
+/** `TASK_RUNNING` split into on-CPU and waiting-for-CPU, the two sleeps the model needs, exit and death. */
+export type TaskState = 'running' | 'runnable' | 'interruptible' | 'io_wait' | 'exiting' | 'dead';
+
+export type TwaMode = 'TWA_NONE' | 'TWA_RESUME' | 'TWA_SIGNAL';
+
+/** What a queued `callback_head` runs. */
+export type WorkFn =
+  | { readonly kind: 'bpf_task_work'; readonly ctx: number }
+  /** `____fput`: the final release of a file whose last reference was dropped in task context. */
+  | { readonly kind: 'fput'; readonly file: FileId }
+  /** A plain work for scenarios and tests: it records its label; `then` queues one more when it runs. */
+  | { readonly kind: 'note'; readonly label: string; readonly then?: { readonly label: string; readonly mode: TwaMode } };
+
+export interface Work {
+  readonly id: number;
+  readonly fn: WorkFn;
+}
+
+/** `task->task_works`: newest first (the list head); `exited` is the `work_exited` sentinel. */
+export interface TaskWorks {
+  queue: Work[];
+  exited: boolean;
+}
+
+/** What a task does from user space, in order. File descriptors and results are named. */
+export type Syscall =
+  | { readonly sys: 'open'; readonly path: string; readonly fd: string }
+  | { readonly sys: 'read'; readonly fd: string; readonly offset: number; readonly len: number; readonly into?: string }
+  | { readonly sys: 'close'; readonly fd: string }
+  | { readonly sys: 'fadvise_dontneed'; readonly fd: string }
+  | { readonly sys: 'sleep'; readonly ticks: number }
+  | { readonly sys: 'set_global'; readonly global: string; readonly value: number | bigint | 'pid' }
+  | { readonly sys: 'map_update'; readonly map: string; readonly key: number }
+  | { readonly sys: 'map_delete'; readonly map: string; readonly key: number }
+  | { readonly sys: 'map_close'; readonly map: string }
+  | { readonly sys: 'task_work_add'; readonly label: string; readonly mode: TwaMode; readonly then?: { readonly label: string; readonly mode: TwaMode } }
+  /** User space writes a NUL-terminated string into its own memory at `addr` (a stack string). */
+  | { readonly sys: 'user_write'; readonly addr: number | string; readonly text: string }
+  /** `bpf(BPF_PROG_TEST_RUN)` of a loaded program (a `syscall` program runs in the caller, sleepable). */
+  | { readonly sys: 'prog_test_run'; readonly prog: string }
+  | { readonly sys: 'exit' };
+
+/** A value in a BPF register. */
+export type RegVal =
+  | bigint
+  | null
+  | { readonly ptr: 'task'; readonly pid: Pid }
+  | { readonly ptr: 'file'; readonly file: FileId }
+  | { readonly ptr: 'map'; readonly map: MapId }
+  | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number }
+  | { readonly ptr: 'mem'; readonly bytes: Uint8Array };
+
+/** A running BPF program or callback: where it is, its registers, and how to continue a sleeping call. */
+export interface Frame {
+  id: number;
+  prog: ProgId;
+  /** The program's name, or the callback subprogram's. */
+  fn: string;
+  callback: boolean;
+  pc: number;
+  regs: Record<string, RegVal>;
+  resume: unknown;
+  sleepable: boolean;
+  /** The hook's file argument, for `lsm/file_open`. */
+  ctxFile: FileId | null;
+  /** For a task_work callback: its `bpf_task_work_ctx`. */
+  twCtx: number | null;
+}
+
+/** One level of what a task is doing in the kernel; the top of its stack runs next. */
+export type Activity =
+  /** `scratch`: bytes copied (read), the new file (open), the wake-up time (sleep), the program's return (test run). */
+  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number }
+  | { a: 'prog'; frame: Frame; started: boolean }
+  | { a: 'exit_to_user' }
+  | { a: 'task_work_run'; batch: Work[]; exiting: boolean }
+  | { a: 'do_exit'; stage: number };
+
+export type TaskWait =
+  | { readonly kind: 'page'; readonly ino: Ino; readonly pgoff: number }
+  | { readonly kind: 'timer'; readonly until: number };
+
+export interface Task {
+  pid: Pid;
+  tgid: Pid;
+  comm: string;
+  /** `task->mm`; it holds a reference on its exe file. NULL for kernel threads and after `exit_mm`. */
+  mm: { exe_file: FileId } | null;
+  fds: Map<string, FileId>;
+  /** The user memory the scenario wrote (`user_write`): regions of bytes by start address. */
+  userMem: { addr: bigint; bytes: Uint8Array }[];
+  state: TaskState;
+  flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
+  /** References on the task_struct held by others (`bpf_task_acquire`); baseline 0. */
+  usage: number;
+  /** Released by its parent (`release_task`): `rcu_users` is 0, `bpf_task_acquire` fails. */
+  reaped: boolean;
+  works: TaskWorks;
+  script: readonly Syscall[];
+  pc: number;
+  stack: Activity[];
+  wait: TaskWait | null;
+  /** Return value of each finished syscall, in order. */
+  results: bigint[];
+}
+
+export type TwState = 'STANDBY' | 'PENDING' | 'SCHEDULING' | 'SCHEDULED' | 'RUNNING' | 'FREED';
+
+/** `struct bpf_task_work_ctx` (kernel/bpf/helpers.c). */
+export interface TwCtx {
+  id: number;
+  state: TwState;
+  refcnt: number;
+  /** The memory was freed (refcnt reached 0). */
+  freed: boolean;
+  map: MapId;
+  key: number;
+  prog: ProgId | null;
+  task: Pid | null;
+  mode: TwaMode;
+  callback: string | null;
+  work: number | null;
+}
+
+export type IrqWork =
+  | { readonly id: number; readonly kind: 'bpf_task_work_irq'; readonly ctx: number }
+  | { readonly id: number; readonly kind: 'bpf_task_work_cancel_scheduled'; readonly ctx: number };

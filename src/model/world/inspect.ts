@@ -1,0 +1,133 @@
+/**
+ * Reading a world: a compact description for people (REPL, `npm start`), reference-count snapshots
+ * for tests and properties, and an estimate of the model state's size in bytes.
+ */
+import { Table } from './tables.ts';
+import { compactRanges } from './trace.ts';
+import { pagesOf, type Mapping } from '../../pagecache/index.ts';
+import type { World } from './state.ts';
+
+/** Reference counts that must return to their baseline when a program or scenario is done. */
+export interface RefSnapshot {
+  /** `f_count` of every file, freed ones as 0. */
+  readonly files: Readonly<Record<number, number>>;
+  /** Sum of reader references over all folios. */
+  readonly folioRefs: number;
+  /** FILE dynptr states allocated and not yet discarded. */
+  readonly liveFileStates: number;
+  /** Page reads in flight. */
+  readonly ioInFlight: number;
+  /** `prog->aux->refcnt` of every loaded program. */
+  readonly progs: Readonly<Record<number, number>>;
+  /** References held on each task_struct by BPF task_work. */
+  readonly tasks: Readonly<Record<number, number>>;
+  /** bpf_task_work contexts not freed, with their reference counts. */
+  readonly twctx: Readonly<Record<number, number>>;
+  /** irq_work queued and not yet run. */
+  readonly irqWork: number;
+  /** task_work queued on all tasks. */
+  readonly taskWorks: number;
+}
+
+export function refSnapshot(world: World): RefSnapshot {
+  const files: Record<number, number> = {};
+  for (const [id, f] of world.files) files[id] = f.freed ? 0 : f.f_count;
+  let folioRefs = 0;
+  for (const m of world.pagecache.values()) for (const n of m.refs.values()) folioRefs += n;
+  let liveFileStates = 0;
+  for (const st of world.fileStates.values()) if (!st.freed) liveFileStates += 1;
+  const progs: Record<number, number> = {};
+  for (const p of world.progs.values()) progs[p.id] = p.refs;
+  const tasks: Record<number, number> = {};
+  let taskWorks = 0;
+  for (const t of world.tasks.values()) {
+    tasks[t.pid] = t.usage;
+    taskWorks += t.works.queue.length;
+  }
+  const twctx: Record<number, number> = {};
+  for (const c of world.twctx.values()) if (!c.freed) twctx[c.id] = c.refcnt;
+  return { files, folioRefs, liveFileStates, ioInFlight: world.io.size, progs, tasks, twctx, irqWork: world.irqWork.length, taskWorks };
+}
+
+/** Page states of one inode, compacted: `{ uptodate: '0-2,5', locked: '3' }`. */
+export function pageMap(world: World, path: string): Record<string, string> {
+  const ino = world.paths.get(path);
+  const m = ino === undefined ? undefined : world.pagecache.get(ino);
+  const by: Record<string, number[]> = {};
+  if (m !== undefined) {
+    for (const [pgoff, p] of pagesOf(m as Mapping)) (by[p.refs > 0 ? `${p.state}+ref` : p.state] ??= []).push(pgoff);
+  }
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(by).sort()) out[key] = compactRanges(by[key] ?? []);
+  return out;
+}
+
+/** A few lines a person can read: version and clock, files, page cache, dynptrs. */
+export function describeWorld(world: World): string {
+  const lines = [`kernsim world: Linux ${world.version}, t=${world.clock.now}, ${world.trace.length} trace events`];
+  for (const inode of world.inodes.values()) {
+    const pages = Object.entries(pageMap(world, inode.path)).map(([s, r]) => `${s} ${r}`).join('; ') || 'no pages cached';
+    lines.push(`  ${inode.path} (ino ${inode.ino}, ${inode.size} bytes${inode.secretmem ? ', secretmem' : ''}): ${pages}`);
+  }
+  for (const f of world.files.values()) {
+    const path = world.inodes.get(f.ino)?.path ?? '?';
+    lines.push(`  file#${f.id} ${path}: ${f.freed ? 'freed' : `f_count=${f.f_count}`}`);
+  }
+  for (const t of world.tasks.values()) {
+    const flags = [t.flags.notifySignal ? 'NOTIFY_SIGNAL' : '', t.flags.notifyResume ? 'NOTIFY_RESUME' : '', t.flags.pfExiting ? 'PF_EXITING' : ''].filter(Boolean).join('|');
+    lines.push(`  task ${t.pid} ${t.comm}: ${t.state}${flags ? ` [${flags}]` : ''}, ${t.works.queue.length} task_work queued, syscall ${t.pc}/${t.script.length}`);
+  }
+  for (const m of world.maps.values()) {
+    const tw = [...m.elems.entries()].filter(([, e]) => e.tw !== null).map(([key, e]) => {
+      const c = e.tw === null ? undefined : world.twctx.get(e.tw);
+      return `[${key}] ctx#${e.tw} ${c?.state ?? '?'} refcnt ${c?.refcnt ?? '?'}`;
+    });
+    lines.push(`  map ${m.name} (${m.type}, ${m.elems.size}/${m.maxEntries}, usercnt ${m.usercnt})${tw.length > 0 ? `: ${tw.join('; ')}` : ''}`);
+  }
+  for (const [slot, d] of world.dynptrs) {
+    if (d.kind === 'null') lines.push(`  dynptr ${slot}: null`);
+    else if (d.kind === 'local') lines.push(`  dynptr ${slot}: LOCAL offset=${d.offset} size=${d.size}${d.rdonly ? ' rdonly' : ''}`);
+    else {
+      const st = world.fileStates.get(d.state);
+      lines.push(st === undefined || st.freed
+        ? `  dynptr ${slot}: FILE (state #${d.state} freed)`
+        : `  dynptr ${slot}: FILE file#${st.file} offset=${st.offset} size=${st.size} ${st.maySleep ? 'sleepable' : 'non-sleepable'} reader${st.folio === null ? '' : `, holds page ${st.folio}`}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * An estimate of the bytes the model state occupies: every object, map entry, string and number it
+ * holds, counted structurally (typed-array bytes included; file content is counted only where it is
+ * held as bytes). Deterministic, unlike heap measurements. The trace is not counted.
+ */
+export function stateBytes(world: World): number {
+  const seen = new Set<object>();
+  const walk = (v: unknown): number => {
+    switch (typeof v) {
+      case 'number': return 8;
+      case 'boolean': return 4;
+      case 'bigint': return 16;
+      case 'string': return 16 + 2 * v.length;
+      case 'undefined': return 0;
+      case 'object': {
+        if (v === null) return 0;
+        if (seen.has(v)) return 0;
+        seen.add(v);
+        if (ArrayBuffer.isView(v)) return 64 + v.byteLength;
+        if (v instanceof Map || v instanceof Table) {
+          let n = 32;
+          for (const [key, value] of v) n += 16 + walk(key) + walk(value);
+          return n;
+        }
+        let n = 24;
+        for (const [key, value] of Object.entries(v)) n += 8 + walk(key) + walk(value);
+        return n;
+      }
+      default: return 8;
+    }
+  };
+  const { trace: _trace, ...rest } = world;
+  return walk(rest);
+}

@@ -1,0 +1,29 @@
+/**
+ * The import graph of src/, checked by `npm test` (test/deps.test.ts):
+ * - no import circles, type-only imports included;
+ * - the layering of the README: src/pagecache ← src/model ← src/task_work ← src/scheduler ←
+ *   src/session.ts, src/scenario, src/index.ts, src/cli. A lower layer never imports a higher one.
+ */
+const upper = (layers) => `^src/(${layers.join('|')})`;
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'An import circle (type-only imports count too).', from: {}, to: { circular: true } },
+    { name: 'pagecache-is-the-bottom', severity: 'error', comment: 'src/pagecache knows nothing of the layers above it.',
+      from: { path: '^src/pagecache/' }, to: { path: '^src/', pathNot: '^src/pagecache/' } },
+    { name: 'model-below-task_work', severity: 'error', comment: 'src/model imports only itself and src/pagecache.',
+      from: { path: '^src/model/' }, to: { path: '^src/', pathNot: '^src/(model|pagecache)/' } },
+    { name: 'task_work-below-scheduler', severity: 'error', comment: 'src/task_work imports only the layers below it.',
+      from: { path: '^src/task_work/' }, to: { path: '^src/', pathNot: '^src/(task_work|model|pagecache)/' } },
+    { name: 'scheduler-below-session', severity: 'error', comment: 'src/scheduler imports only the layers below it.',
+      from: { path: '^src/scheduler/' }, to: { path: upper(['session\\.ts', 'scenario/', 'cli/', 'index\\.ts', 'timeline/']) } },
+    { name: 'no-unresolvable', severity: 'error', comment: 'Every import resolves.', from: {}, to: { couldNotResolve: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
