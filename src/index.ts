@@ -28,7 +28,19 @@ export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, type KernelVersion, t
 export { createWorld, transact, featuresOf, SLEEPABLE, NON_SLEEPABLE, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
 export { type World } from './model/world/state.ts';
 export type { ColdState, WorldState } from './model/world/state.ts';
-export type { Dynptr, DynptrSlot } from './model/dynptr/types.ts';
+export type { Dynptr, DynptrSlot, LocalDynptr, FileDynptr, RingbufDynptr, PacketDynptr, SkbDynptr, SkbMetaDynptr, XdpDynptr, NullDynptr } from './model/dynptr/types.ts';
+export type { RingState, RingFields } from './model/ringbuf/state.ts';
+export { BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP, BPF_F_RB_OVERWRITE, BPF_F_NUMA_NODE, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ } from './model/ringbuf/state.ts';
+export type { RingInfo, RingRecord, RingbufAttr } from './model/ringbuf/ring.ts';
+export * as rings from './model/ringbuf/ring.ts';
+export type { Packet, SkbPacket, XdpPacket, SkbProgType, PacketView } from './model/packet/types.ts';
+export { SKB_PROG_TYPES, packetView } from './model/packet/types.ts';
+export type { PacketSpec, SkbSpec, XdpSpec } from './model/packet/create.ts';
+export * as packets from './model/packet/create.ts';
+export { BPF_F_RECOMPUTE_CSUM, BPF_F_INVALIDATE_HASH } from './model/packet/skb.ts';
+export { userWrite } from './model/helpers/user.ts';
+export { mapKernelMemory } from './model/helpers/kernel_mem.ts';
+export { createMap } from './model/maps/maps.ts';
 export type { FileDynptrState } from './model/dynptr/file/state.ts';
 export type { FileId, FileObj, Ino, Inode } from './model/fs/types.ts';
 export type { HotName, HotState, Table, Tables } from './model/world/tables.ts';
@@ -66,7 +78,7 @@ export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } fro
 export { PAGE_SIZE, type Mapping, type MappingState, type PageState } from './pagecache/index.ts';
 export * as files from './model/fs/files.ts';
 export * as cache from './model/fs/cache.ts';
-export { Session, LoadError, type SessionOptions } from './session.ts';
+export { Session, LoadError, type SessionOptions, type NewMap } from './session.ts';
 
 /** One kfunc call as a pure function: `{ world, ret }`. */
 export type PureKfunc<N extends KfuncName> = (world: World, ctx: CallContext, ...args: KfuncArgs<N>) => { world: World; ret: KfuncRet<N> };
@@ -113,6 +125,38 @@ export const bpf_dynptr_slice_rdwr = pure('bpf_dynptr_slice_rdwr');
 export const bpf_dynptr_data = pure('bpf_dynptr_data');
 /** kernel/bpf/helpers.c `bpf_dynptr_file_discard`; lib/freader.c `freader_cleanup`. */
 export const bpf_dynptr_file_discard = pure('bpf_dynptr_file_discard');
+/** kernel/bpf/helpers.c `bpf_dynptr_memset`. */
+export const bpf_dynptr_memset = pure('bpf_dynptr_memset');
+/** kernel/bpf/helpers.c `bpf_dynptr_copy`. */
+export const bpf_dynptr_copy = pure('bpf_dynptr_copy');
+/** kernel/bpf/ringbuf.c `bpf_ringbuf_reserve_dynptr`. */
+export const bpf_ringbuf_reserve_dynptr = pure('bpf_ringbuf_reserve_dynptr');
+/** kernel/bpf/ringbuf.c `bpf_ringbuf_submit_dynptr`. */
+export const bpf_ringbuf_submit_dynptr = pure('bpf_ringbuf_submit_dynptr');
+/** kernel/bpf/ringbuf.c `bpf_ringbuf_discard_dynptr`. */
+export const bpf_ringbuf_discard_dynptr = pure('bpf_ringbuf_discard_dynptr');
+/** net/core/filter.c `bpf_dynptr_from_skb` (read-only variant where the program type cannot write packets). */
+export const bpf_dynptr_from_skb = pure('bpf_dynptr_from_skb');
+/** net/core/filter.c `bpf_dynptr_from_skb_meta`. */
+export const bpf_dynptr_from_skb_meta = pure('bpf_dynptr_from_skb_meta');
+/** net/core/filter.c `bpf_dynptr_from_xdp`. */
+export const bpf_dynptr_from_xdp = pure('bpf_dynptr_from_xdp');
+/** kernel/trace/bpf_trace.c `bpf_probe_read_user_dynptr`. */
+export const bpf_probe_read_user_dynptr = pure('bpf_probe_read_user_dynptr');
+/** kernel/trace/bpf_trace.c `bpf_probe_read_kernel_dynptr`. */
+export const bpf_probe_read_kernel_dynptr = pure('bpf_probe_read_kernel_dynptr');
+/** kernel/trace/bpf_trace.c `bpf_probe_read_user_str_dynptr`. */
+export const bpf_probe_read_user_str_dynptr = pure('bpf_probe_read_user_str_dynptr');
+/** kernel/trace/bpf_trace.c `bpf_probe_read_kernel_str_dynptr`. */
+export const bpf_probe_read_kernel_str_dynptr = pure('bpf_probe_read_kernel_str_dynptr');
+/** kernel/trace/bpf_trace.c `bpf_copy_from_user_dynptr`. */
+export const bpf_copy_from_user_dynptr = pure('bpf_copy_from_user_dynptr');
+/** kernel/trace/bpf_trace.c `bpf_copy_from_user_str_dynptr`. */
+export const bpf_copy_from_user_str_dynptr = pure('bpf_copy_from_user_str_dynptr');
+/** kernel/trace/bpf_trace.c `bpf_copy_from_user_task_dynptr`. */
+export const bpf_copy_from_user_task_dynptr = pure('bpf_copy_from_user_task_dynptr');
+/** kernel/trace/bpf_trace.c `bpf_copy_from_user_task_str_dynptr`. */
+export const bpf_copy_from_user_task_str_dynptr = pure('bpf_copy_from_user_task_str_dynptr');
 
 /** Verify every program of `obj` as Linux `version` would (default 6.19). */
 export function verify(obj: BpfObject, version: KernelVersion = DEFAULT_VERSION): Verdict[] {

@@ -9,7 +9,16 @@ import * as faults from './model/world/faults.ts';
 import * as files from './model/fs/files.ts';
 import { describeWorld, pageMap, refSnapshot, type RefSnapshot } from './model/world/inspect.ts';
 import type { MethodsOf } from './model/kfunc/methods.ts';
-import type { BpfObject } from './model/program/program.ts';
+import type { BpfObject, MapType } from './model/program/program.ts';
+import type { MapId } from './model/maps/types.ts';
+import { createMap, mapByName } from './model/maps/maps.ts';
+import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
+import { newPacket, type PacketSpec } from './model/packet/create.ts';
+import { packetView, type PacketView } from './model/packet/types.ts';
+import { UnknownHandleError } from './model/kernel/errors.ts';
+import { userWrite } from './model/helpers/user.ts';
+import { mapKernelMemory } from './model/helpers/kernel_mem.ts';
+import { emit } from './model/world/world.ts';
 import type { ObjId } from './model/program/loaded.ts';
 import type { Pid } from './model/task/types.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
@@ -30,6 +39,19 @@ export class LoadError extends KernsimError {
   constructor(readonly object: string, readonly errno: number, readonly verifier: string | null) {
     super(`loading ${object} failed with ${errnoName(errno)}${verifier === null ? '' : `: ${verifier}`}`);
   }
+}
+
+/** A map to create with `Session.createMap` (`BPF_MAP_CREATE`); sizes and flags default as libbpf does. */
+export interface NewMap {
+  readonly name?: string;
+  readonly type: MapType;
+  readonly maxEntries: number;
+  /** Default 0 for a ring buffer, 8 otherwise. */
+  readonly valueSize?: number;
+  /** Default 0 for a ring buffer, 4 otherwise. */
+  readonly keySize?: number;
+  readonly flags?: number;
+  readonly taskWorkFields?: number;
 }
 
 export interface SessionOptions extends WorldOptions {
@@ -71,7 +93,17 @@ export class Session {
 
   /** Switch the calling context: sleepable (an `lsm.s/` program, a task_work callback) or not. */
   sleepable(on = true): this {
-    this.context = on ? SLEEPABLE : NON_SLEEPABLE;
+    this.context = this.context.task === undefined ? (on ? SLEEPABLE : NON_SLEEPABLE) : { ...this.context, sleepable: on };
+    return this;
+  }
+
+  /**
+   * Make kfunc calls run as task `pid` (`current`: whose user memory the probe-read and
+   * copy-from-user kfuncs read), or as no task (`null`).
+   */
+  inTask(pid: Pid | null): this {
+    const sleepable = this.context.sleepable;
+    this.context = pid === null ? (sleepable ? SLEEPABLE : NON_SLEEPABLE) : { sleepable, task: pid, label: `pid ${pid}` };
     return this;
   }
 
@@ -114,6 +146,64 @@ export class Session {
     }
     return r.obj;
   }
+  /**
+   * `BPF_MAP_CREATE`: the map's id, or the negative errno the kernel returns (a ring buffer's size and
+   * flag rules: src/model/ringbuf/ring.ts).
+   */
+  createMap(spec: NewMap): MapId | number {
+    const ringbuf = spec.type === 'ringbuf';
+    const name = spec.name ?? `map${this.world.ids.map}`;
+    return this.run((k) => {
+      const id = createMap(k, {
+        name, type: spec.type, maxEntries: spec.maxEntries, valueSize: spec.valueSize ?? (ringbuf ? 0 : 8),
+        taskWorkFields: spec.taskWorkFields ?? 0, keySize: spec.keySize, flags: spec.flags,
+      });
+      emit(k, { kind: 'map', t: k.t.now, op: 'create', map: name, key: -1, ret: id < 0 ? id : 0 });
+      return id;
+    });
+  }
+  /** The map id of a ring buffer given by id or by name. */
+  private ringId(map: MapId | string): MapId {
+    return typeof map === 'string' ? this.run((k) => mapByName(k, map).id) : map;
+  }
+  /**
+   * Read a ring buffer as libbpf's `ring_buffer__consume` does (at most `n` records: `…consume_n`):
+   * the payloads of the committed records in order, up to the first one still reserved; discarded
+   * ones are skipped. The consumer position moves past what was read.
+   */
+  ringbufConsume(map: MapId | string, n?: number): Uint8Array[] {
+    const id = this.ringId(map);
+    return this.run((k) => ringbufConsume(k, id, n).map((r) => r.data));
+  }
+  /** A ring buffer's positions and counters. */
+  ringbuf(map: MapId | string): RingInfo {
+    const id = this.ringId(map);
+    return this.run((k) => ringInfo(ringOf(k, id)));
+  }
+  /**
+   * A packet as a program context sees it, built the way `BPF_PROG_TEST_RUN` builds it from
+   * `data_in` and the context (src/model/packet/create.ts): its id, to pass as the `skb` / `x`
+   * argument, or the negative errno the test run returns.
+   */
+  packet(spec: PacketSpec): number {
+    return this.run((k) => newPacket(k, spec));
+  }
+  /** The bytes and layout of packet `id`. */
+  packetView(id: number): PacketView {
+    const p = this.world.packets.get(id);
+    if (p === undefined) throw new UnknownHandleError('id', id, 'packet');
+    return packetView(p);
+  }
+  /** Task `pid` writes `bytes` (a string: its bytes and a NUL) at `addr` of its user memory. */
+  writeUser(pid: Pid, addr: number | bigint, bytes: Uint8Array | string): void {
+    const b = typeof bytes === 'string' ? new Uint8Array([...new TextEncoder().encode(bytes), 0]) : bytes;
+    this.run((k) => userWrite(k, pid, BigInt(addr), b));
+  }
+  /** Map `bytes` at kernel address `addr` (a bigint from 0xffff800000000000), for the kernel probe-read kfuncs. */
+  mapKernelMemory(addr: bigint, bytes: Uint8Array): void {
+    this.run((k) => mapKernelMemory(k, addr, bytes));
+  }
+
   /** A new task in user mode, about to run `script`. */
   spawn(task: NewTask): Pid {
     return this.run((k) => spawnTask(k, task));

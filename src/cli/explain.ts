@@ -8,9 +8,10 @@ import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts'
 import { availableIn } from '../model/kfunc/kfunc.ts';
 
 const ARG_C: Record<string, string> = {
-  u32: 'u32', u64: 'u64', dsize: 'u64 (u32 on 6.18)', dynptr: 'struct bpf_dynptr *', dynptr_uninit: 'struct bpf_dynptr * (uninitialized)',
+  u8: 'u8', u32: 'u32', u64: 'u64', dsize: 'u64 (u32 on 6.18)', dynptr: 'struct bpf_dynptr *', dynptr_uninit: 'struct bpf_dynptr * (uninitialized)',
   mem: 'void *', mem_or_null: 'void * (may be NULL with length 0)', file: 'struct file *', task: 'struct task_struct *',
   map: 'struct bpf_map *', tw: 'struct bpf_task_work *', callback: 'static callback int (*)(map, key, value)', aux: 'void * (pass NULL)',
+  skb: 'struct __sk_buff * (a packet context of kind skb)', xdp_md: 'struct xdp_md * (a packet context of kind xdp)',
 };
 
 function versions(def: AnyKfunc): string {
@@ -19,6 +20,7 @@ function versions(def: AnyKfunc): string {
 }
 
 function progTypes(def: AnyKfunc): string {
+  if (def.kernelProgTypes !== undefined) return `${def.kernelProgTypes.join(', ')} only`;
   if (def.progTypes === undefined) return 'any program type';
   if (def.name.startsWith('bpf_dynptr_') && def.progTypes.length > 1) {
     return FILE_DYNPTR_PROG_TYPES.map((r) => `${r.type}${r.since === null ? '' : ` (${r.since})`}`).join(', ');

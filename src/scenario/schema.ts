@@ -56,6 +56,7 @@ const syscall = {
     { type: 'object', required: ['sys', 'map'], additionalProperties: false, properties: { sys: { const: 'map_close' }, map: name } },
     { type: 'object', required: ['sys', 'label', 'mode'], additionalProperties: false, properties: { sys: { const: 'task_work_add' }, label: name, mode: twaMode, then: { type: 'object', required: ['label', 'mode'], additionalProperties: false, properties: { label: name, mode: twaMode } } } },
     { type: 'object', required: ['sys', 'prog'], additionalProperties: false, properties: { sys: { const: 'prog_test_run' }, prog: name } },
+    { type: 'object', required: ['sys', 'map'], additionalProperties: false, properties: { sys: { const: 'ringbuf_consume' }, map: name, into: name } },
     { type: 'object', required: ['sys', 'addr', 'text'], additionalProperties: false, properties: { sys: { const: 'user_write' }, addr: bigInt, text: { type: 'string' } } },
     { type: 'object', required: ['sys'], additionalProperties: false, properties: { sys: { const: 'exit' } } },
   ],
@@ -105,7 +106,7 @@ export const SCENARIO_SCHEMA = {
         type: 'object', required: ['name', 'programs'], additionalProperties: false,
         properties: {
           name,
-          maps: { type: 'array', items: { type: 'object', required: ['name', 'type', 'maxEntries'], additionalProperties: false, properties: { name, type: { enum: ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'ringbuf'] }, maxEntries: { type: 'integer', minimum: 1 }, valueSize: nonNeg, taskWorkFields: nonNeg } } },
+          maps: { type: 'array', items: { type: 'object', required: ['name', 'type', 'maxEntries'], additionalProperties: false, properties: { name, type: { enum: ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'ringbuf'] }, maxEntries: { type: 'integer', minimum: 1 }, valueSize: nonNeg, taskWorkFields: nonNeg, keySize: nonNeg, flags: nonNeg } } },
           globals: { type: 'array', items: { oneOf: [
             { type: 'object', required: ['name', 'kind'], additionalProperties: false, properties: { name, kind: { const: 'int' }, init: bigInt } },
             { type: 'object', required: ['name', 'kind', 'size'], additionalProperties: false, properties: { name, kind: { const: 'bytes' }, size: nonNeg } },

@@ -102,6 +102,7 @@ function toKfuncArg(frame: Frame, obj: LoadedObject, spec: ArgSpec, a: Arg): unk
   }
   const v = valueOf(frame, obj, a);
   switch (spec.type) {
+    case 'u8':
     case 'u32':
     case 'u64':
     case 'dsize':

@@ -11,6 +11,8 @@ import { copyFileBytes } from '../model/fs/content.ts';
 import { inodeOf, liveFile, mappingOf, openFile, putFile, setOpening } from '../model/fs/files.ts';
 import { submitRead } from '../model/fs/io.ts';
 import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps/maps.ts';
+import { userWrite } from '../model/helpers/user.ts';
+import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, Syscall, Task } from '../model/task/types.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
@@ -32,6 +34,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'map_close': return `close(${sys.map} fd)`;
     case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
     case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog})`;
+    case 'ringbuf_consume': return `ring_buffer__consume(${sys.map})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
     case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
     case 'exit': return 'exit()';
   }
@@ -190,13 +193,9 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       const fn = sys.then === undefined ? { kind: 'note' as const, label: sys.label } : { kind: 'note' as const, label: sys.label, then: sys.then };
       return done(taskWorkAdd(kk, task.pid, fn, sys.mode).ret);
     }
-    case 'user_write': {
-      const addr = BigInt(sys.addr);
-      const bytes = new Uint8Array([...new TextEncoder().encode(sys.text), 0]);
-      const end = addr + BigInt(bytes.length);
-      task.userMem = [...task.userMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end), { addr, bytes }];
+    case 'user_write':
+      userWrite(k, task.pid, BigInt(sys.addr), new Uint8Array([...new TextEncoder().encode(sys.text), 0]));
       return done(0);
-    }
     case 'prog_test_run': {
       // Stage 0 pushes the program's frame; stage 1 returns what the program returned (in `ret`).
       if (act.stage === 1) return done(act.scratch);
@@ -210,6 +209,22 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         frame: { id: k.s.ids.frame++, prog: lp.id, fn: lp.name, callback: false, pc: 0, regs: {}, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
       });
       return { kind: 'pushed' };
+    }
+    case 'ringbuf_consume': {
+      const records = ringbufConsume(kk, mapByName(kk, sys.map).id);
+      const where = sys.into === undefined ? null : findGlobal(k, sys.into);
+      const obj = where === null ? undefined : k.s.objects.get(where.obj);
+      const old = sys.into === undefined ? undefined : obj?.globals.get(sys.into);
+      if (obj !== undefined && sys.into !== undefined && old instanceof Uint8Array) {
+        const next = old.slice();
+        let at = 0;
+        for (const r of records) {
+          next.set(r.data.subarray(0, Math.max(0, next.length - at)), at);
+          at += r.data.length;
+        }
+        obj.globals.set(sys.into, next);
+      }
+      return done(records.length);
     }
     case 'exit':
       task.stack.pop();

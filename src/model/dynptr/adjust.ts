@@ -1,6 +1,6 @@
 import { EINVAL, ERANGE } from '../kernel/errno.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
-import { LocalDynptr } from './types.ts';
+import { rebound } from './types.ts';
 import { dynptrAt, dynptrSize, fileStateOf } from './core.ts';
 
 /**
@@ -28,6 +28,7 @@ export const bpf_dynptr_adjust = defineKfunc({
   effects: [
     'offset += start; size = end - start',
     'FILE: in the 64-bit state shared with clones, so a clone moves too',
+    'every other kind: in the dynptr itself (a clone keeps its own bounds); the kind and read-only bit stay',
   ],
   confidence: 'H (source, observed on 6.18 and 7.2)',
   impl(k, p, start, end) {
@@ -40,7 +41,9 @@ export const bpf_dynptr_adjust = defineKfunc({
       const st = fileStateOf(k, d, 'p');
       k.t.own('fileStates').set(st.id, st.with({ offset: st.offset + start, size: end - start }));
     } else {
-      k.t.own('dynptrs').set(p, new LocalDynptr(d.data, d.offset + Number(start), Number(end - start), d.rdonly));
+      // The type and read-only bits stay (bpf_dynptr_set_size keeps the metadata bits); SKB and XDP
+      // offsets stay relative to the packet's start.
+      k.t.own('dynptrs').set(p, rebound(d, d.offset + Number(start), Number(end - start)));
     }
     return 0;
   },

@@ -1,11 +1,14 @@
 import { EINVAL } from '../kernel/errno.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { dynptrAt, fileStateOf, setNull, uninitSlot } from './core.ts';
+import { sampleOf } from '../ringbuf/ring.ts';
 
 /**
  * `bpf_dynptr_clone` (kernel/bpf/helpers.c): a bitwise copy. A FILE dynptr's data points at its
  * allocated state, so the clone shares it: an adjust through either moves both, and a discard
- * through either frees it for both (the verifier gives clones one reference id).
+ * through either frees it for both (the verifier gives clones one reference id). A RINGBUF clone
+ * points at the same record: a submit or discard through any of them finishes it for all. SKB, XDP
+ * and SKB_META clones see the same packet.
  */
 export const bpf_dynptr_clone = defineKfunc({
   name: 'bpf_dynptr_clone',
@@ -23,6 +26,7 @@ export const bpf_dynptr_clone = defineKfunc({
   effects: [
     'clone__uninit becomes a copy of p (LOCAL: same memory, own offset and size)',
     'FILE: the copy shares p\'s allocated state (offset, size, reader)',
+    'RINGBUF: the copy names the same record (one reference: releasing either releases both); SKB, XDP, SKB_META: the same packet',
   ],
   confidence: 'H (shallow copy in source; no later change found up to 7.x)',
   impl(k, p, clone) {
@@ -38,6 +42,13 @@ export const bpf_dynptr_clone = defineKfunc({
         return 0;
       case 'file':
         fileStateOf(k, d, 'p');
+        k.t.own('dynptrs').set(slot, d);
+        return 0;
+      case 'ringbuf':
+        sampleOf(k, d.map, d.rec, 'p');
+        k.t.own('dynptrs').set(slot, d);
+        return 0;
+      default:
         k.t.own('dynptrs').set(slot, d);
         return 0;
     }

@@ -49,7 +49,7 @@ export const bpf_dynptr_is_rdonly = defineKfunc({
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_is_rdonly, __bpf_dynptr_is_rdonly',
   kind: 'kfunc',
   since: '6.18',
-  summary: 'Whether the dynptr is read-only (always, for FILE).',
+  summary: 'Whether the dynptr is read-only (always for FILE; SKB and SKB_META when the program type cannot write packets).',
   args: [{ name: 'p', type: 'dynptr' }],
   ret: 'bool',
   flags: [],

@@ -1,12 +1,15 @@
-import { EINVAL } from '../kernel/errno.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
-import { checkOffLen, dynptrAt, dynptrSize, fileStateOf, optionalCapacity, requireCapacity } from './core.ts';
-import { fileFetch } from './file/freader.ts';
+import { dynptrAt, dynptrRead } from './core.ts';
 
-/** `bpf_dynptr_read` (kernel/bpf/helpers.c: `__bpf_dynptr_read`; FILE: `bpf_file_fetch_bytes`). */
+const ARGS = { dynptr: 'src', mem: 'dst' } as const;
+
+/**
+ * `bpf_dynptr_read` (kernel/bpf/helpers.c: `__bpf_dynptr_read`; FILE: `bpf_file_fetch_bytes`; SKB:
+ * net/core/filter.c `__bpf_skb_load_bytes`; XDP: `__bpf_xdp_load_bytes`).
+ */
 export const bpf_dynptr_read = defineKfunc({
   name: 'bpf_dynptr_read',
-  mirrors: 'kernel/bpf/helpers.c: __bpf_dynptr_read, bpf_file_fetch_bytes; lib/freader.c: freader_fetch',
+  mirrors: 'kernel/bpf/helpers.c: __bpf_dynptr_read, bpf_file_fetch_bytes; lib/freader.c: freader_fetch; net/core/filter.c: __bpf_skb_load_bytes, __bpf_xdp_load_bytes',
   kind: 'helper',
   since: '6.18',
   summary: 'Copy `len` bytes at `offset` of the dynptr `src` into `dst`.',
@@ -22,6 +25,8 @@ export const bpf_dynptr_read = defineKfunc({
   checks: [
     'src null or flags ≠ 0 → -EINVAL',
     'len > size or offset > size - len → -E2BIG (no wrap-around)',
+    'SKB: a range past the current skb->len → -EFAULT and dst zeroed (the linear part and the frags are gathered otherwise)',
+    'XDP: a packet offset or len above 0xffff → -EFAULT (bpf_xdp_pointer), even inside the dynptr',
     'FILE: dst NULL → -EINVAL',
     'FILE, sleepable reader of a file inside its own lsm.s/file_open hook → -EINVAL (observed on 7.2; cause not found)',
     'FILE: secretmem mapping → -EFAULT',
@@ -32,24 +37,12 @@ export const bpf_dynptr_read = defineKfunc({
   ],
   effects: [
     'dst receives the bytes; FILE bytes past EOF inside the last page read as zero',
-    'on error dst is not cleared; a FILE read failing on a later page leaves the earlier bytes copied',
+    'LOCAL, RINGBUF, SKB_META: memmove; SKB, XDP: a range across the linear part and the frags is copied piece by piece',
+    'on error dst is not cleared (except SKB past skb->len: zeroed); a FILE read failing on a later page leaves the earlier bytes copied',
     'FILE: the reader keeps a reference on the last folio it read until the next fetch moves or the discard',
   ],
   confidence: 'H (source); -EIO and past-EOF results observed on 7.2',
   impl(k, dst, len, src, offset, flags) {
-    const d = dynptrAt(k, src, 'src');
-    if (d.kind === 'null' || flags !== 0n) return -EINVAL;
-    const err = checkOffLen(dynptrSize(k, d, 'src'), offset, len);
-    if (err !== 0) return err;
-    if (d.kind === 'local') {
-      const n = optionalCapacity(dst, len, 'dst');
-      const from = d.offset + Number(offset);
-      if (n > 0) dst?.set(d.data.subarray(from, from + n));
-      return 0;
-    }
-    if (dst === null) return -EINVAL;
-    requireCapacity(dst, len, 'dst');
-    const st = fileStateOf(k, d, 'src');
-    return fileFetch(k, st, st.offset + offset, len, dst, 'src');
+    return dynptrRead(k, dst, len, dynptrAt(k, src, 'src'), offset, flags, ARGS);
   },
 });

@@ -3,7 +3,54 @@ import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { EFAULT, EINVAL } from '../kernel/errno.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { taskOf } from '../task/task.ts';
+import type { Pid, Task } from '../task/types.ts';
+import type { Kern } from '../world/world.ts';
 import { current } from './current.ts';
+
+/** The byte of `t`'s user memory at `addr`, or null where nothing is mapped (a fault); a task without mm has none. */
+export function userByte(t: Task, addr: bigint): number | null {
+  if (t.mm === null) return null;
+  for (const r of t.userMem) {
+    if (addr >= r.addr && addr < r.addr + BigInt(r.bytes.length)) return r.bytes[Number(addr - r.addr)] ?? 0;
+  }
+  return null;
+}
+
+/**
+ * Copy `len` bytes of `t`'s user memory from `addr` into `dst` at `at`, stopping at the first byte
+ * not mapped. Returns the bytes copied (`len` when nothing faulted). The model's user memory is byte
+ * granular: a fault happens at the first byte outside every region the task wrote.
+ */
+export function userRead(t: Task, addr: bigint, dst: Uint8Array, at: number, len: number): number {
+  for (let i = 0; i < len; i += 1) {
+    const b = userByte(t, addr + BigInt(i));
+    if (b === null) return i;
+    dst[at + i] = b;
+  }
+  return len;
+}
+
+/**
+ * `strncpy_from_user(dst, src, count)` (lib/strncpy_from_user.c): copy up to `count` bytes, stopping
+ * after a NUL; the length of the string (NUL not counted), `count` when no NUL came in `count`
+ * bytes, or -EFAULT (the bytes before the fault stay in `dst`).
+ */
+export function strncpyFromUser(t: Task, dst: Uint8Array, at: number, src: bigint, count: number): number {
+  for (let i = 0; i < count; i += 1) {
+    const b = userByte(t, src + BigInt(i));
+    if (b === null) return -EFAULT;
+    dst[at + i] = b;
+    if (b === 0) return i;
+  }
+  return count;
+}
+
+/** User space writes `bytes` at `addr` in its own memory (replacing what overlapped): a stack buffer, a string. */
+export function userWrite(k: Kern, pid: Pid, addr: bigint, bytes: Uint8Array): void {
+  const task = taskOf(k, pid, 'pid');
+  const end = addr + BigInt(bytes.length);
+  task.userMem = [...task.userMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end), { addr, bytes: bytes.slice() }];
+}
 
 /** BPF_F_PAD_ZEROS (include/uapi/linux/bpf.h). */
 export const BPF_F_PAD_ZEROS = 1n;
@@ -47,17 +94,10 @@ export const bpf_copy_from_user_str = defineKfunc({
     const t = taskOf(k, current(k, 'bpf_copy_from_user_str'));
     const pad = (flags & BPF_F_PAD_ZEROS) !== 0n;
     // strncpy_from_user: up to sz - 1 bytes, stopping at a NUL; a byte outside user memory faults.
-    let n = 0;
-    for (; n < sz - 1; n += 1) {
-      const at = ptr + BigInt(n);
-      const region = t.mm === null ? undefined : t.userMem.find((r) => at >= r.addr && at < r.addr + BigInt(r.bytes.length));
-      if (region === undefined) {
-        if (pad) dst.fill(0, 0, sz);
-        return -EFAULT;
-      }
-      const b = region.bytes[Number(at - region.addr)] ?? 0;
-      if (b === 0) break;
-      dst[n] = b;
+    const n = strncpyFromUser(t, dst, 0, ptr, sz - 1);
+    if (n < 0) {
+      if (pad) dst.fill(0, 0, sz);
+      return n;
     }
     if (pad) dst.fill(0, n, sz);
     else dst[n] = 0;

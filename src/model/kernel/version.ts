@@ -22,13 +22,42 @@ export interface VersionFeatures {
   readonly taskWorkNames: 'impl' | 'plain';
   /** Verifier messages name arguments (`arg #0`, 6.19 selftests) or registers (`R1`, seen on 7.2). */
   readonly verifierArgStyle: 'arg' | 'reg';
+  /**
+   * `BPF_F_RB_OVERWRITE` ring buffers and `BPF_RB_OVERWRITE_POS` ("bpf: Add overwrite mode for BPF
+   * ring buffer", listed in the 6.19 BPF pull request).
+   */
+  readonly ringbufOverwrite: boolean;
+  /**
+   * `BPF_PROG_TEST_RUN` builds non-linear skbs: `ctx->data_end` chooses the linear size and the rest
+   * goes into page frags ("bpf: Craft non-linear skbs in BPF_PROG_TEST_RUN", 6.19 pull). Before,
+   * the skb is linear and a packet longer than the linear limit is -EINVAL.
+   */
+  readonly skbTestRunFrags: boolean;
+  /**
+   * A write through an SKB_META dynptr unclones the skb (`__bpf_skb_meta_store_bytes`: -EFAULT when
+   * that fails) instead of the dynptr being read-only for a cloned skb. Series "skb-meta-rx-path" v4
+   * (Nov 2025), after the 6.19 merge window: 7.0 (M-L).
+   */
+  readonly skbMetaUncloneOnWrite: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
-  '6.18': { version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg' },
-  '6.19': { version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg' },
-  '7.0': { version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg' },
-  '7.2': { version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg' },
+  '6.18': {
+    version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg',
+    ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false,
+  },
+  '6.19': {
+    version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg',
+    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false,
+  },
+  '7.0': {
+    version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
+    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true,
+  },
+  '7.2': {
+    version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
+    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true,
+  },
 };
 
 export const DEFAULT_VERSION: KernelVersion = '6.19';

@@ -16,6 +16,7 @@ function showArg(spec: ArgSpec, v: unknown): string {
   if (spec.type === 'file') return `file#${String(v)}`;
   if (spec.type === 'task') return `task(pid ${String(v)})`;
   if (spec.type === 'map') return `map#${String(v)}`;
+  if (spec.type === 'skb' || spec.type === 'xdp_md') return `${spec.type}#${String(v)}`;
   if (spec.type === 'tw' && typeof v === 'object') return `&map#${(v as TwRef).map}[${(v as TwRef).key}].tw`;
   return String(v);
 }

@@ -22,6 +22,8 @@ export function defineKfunc<const A extends readonly ArgSpec[], const R extends 
 
 function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
   switch (spec.type) {
+    case 'u8':
+      return BigInt.asUintN(8, toUnsigned(value, 64, spec.name));
     case 'u32':
       return toUnsigned(value, 32, spec.name);
     case 'u64':
@@ -59,6 +61,14 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       return value;
     case 'aux':
       return null;
+    case 'skb':
+    case 'xdp_md': {
+      const kind = spec.type === 'skb' ? 'skb' : 'xdp';
+      if (typeof value !== 'number' || k.t.packets.get(value)?.kind !== kind) {
+        throw new UnknownHandleError(spec.name, value, spec.type === 'skb' ? 'skb context (a packet of kind skb)' : 'xdp_md context (a packet of kind xdp)');
+      }
+      return value;
+    }
   }
 }
 

@@ -13,16 +13,21 @@ import type { Pid } from '../task/types.ts';
 import type { Kern } from '../world/world.ts';
 
 export type ArgType =
-  | 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file'
-  | 'task' | 'map' | 'tw' | 'callback' | 'aux';
+  | 'u8' | 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file'
+  | 'task' | 'map' | 'tw' | 'callback' | 'aux'
+  /** A packet context: `struct __sk_buff *` (an skb made with `kind: 'skb'`), `struct xdp_md *`. */
+  | 'skb' | 'xdp_md';
 
 export interface ArgSpec {
   readonly name: string;
   readonly type: ArgType;
   /** Memory the call writes (the interpreter passes a copy and stores it back). */
   readonly out?: boolean;
-  /** The dynptr type the verifier demands (`bpf_dynptr_file_discard`: file). */
-  readonly dynptrKind?: 'file';
+  /**
+   * The dynptr type the verifier demands (`bpf_dynptr_file_discard`: file; `bpf_ringbuf_submit_dynptr`:
+   * ringbuf), or that a constructor's `dynptr_uninit` argument makes.
+   */
+  readonly dynptrKind?: 'local' | 'file' | 'ringbuf' | 'skb' | 'skb_meta' | 'xdp';
 }
 
 /** `&value->tw`: the task_work slot of one map element. */
@@ -32,7 +37,7 @@ export interface TwRef {
 }
 
 /** The integer argument types. */
-type IntArg = 'u32' | 'u64' | 'dsize';
+type IntArg = 'u8' | 'u32' | 'u64' | 'dsize';
 type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'dynptr' | 'dynptr_uninit' ? DynptrSlot
   : T extends 'mem' ? Uint8Array
@@ -43,6 +48,7 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'tw' ? TwRef
   : T extends 'callback' ? string
   : T extends 'aux' ? null
+  : T extends 'skb' | 'xdp_md' ? number
   : never;
 type ArgIn<T extends ArgType> = T extends IntArg ? Int : ArgOut<T>;
 
@@ -77,6 +83,11 @@ export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R e
   readonly until?: KernelVersion;
   /** Program types allowed to call it when a kfunc filter restricts it (`bpf_fs_kfuncs_filter`). */
   readonly progTypes?: readonly ProgType[];
+  /**
+   * Every `BPF_PROG_TYPE_…` the kernel registers it for, where that is wider than the model's program
+   * types (`progTypes`); the documentation lists these.
+   */
+  readonly kernelProgTypes?: readonly string[];
   readonly summary: string;
   readonly args: A;
   readonly ret: R;

@@ -5,11 +5,12 @@
  * the map detaches the slot's context and hands it to the task_work layer as a deferred request
  * (`bpf_task_work_cancel_and_free`), because cancelling is that layer's rule.
  */
-import { E2BIG, EEXIST, EINVAL, ENOENT, EOPNOTSUPP } from '../kernel/errno.ts';
+import { E2BIG, EEXIST, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP } from '../kernel/errno.ts';
 import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId } from './types.ts';
 import { defer, emit, type Kern } from '../world/world.ts';
+import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
@@ -22,11 +23,24 @@ const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
 /**
  * `map_create` / `map_check_btf`: a value with a `bpf_task_work` is refused in other map types
  * (-EOPNOTSUPP, H); two such fields fail BTF parsing (-E2BIG: the field is a singleton, M).
+ * A ring buffer is allocated first (`ringbuf_map_alloc`'s checks: ringbuf/ring.ts), and since its
+ * value size is 0 no value type can match it: a `bpf_task_work` value is -EINVAL there (M: the
+ * allocation runs before `map_check_btf`, which compares the value type's size with value_size).
  * Returns the map id or a negative errno.
  */
 export function createMap(k: Kern, decl: MapDecl): MapId | number {
-  if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < 1) throw new ArgumentError('maxEntries', decl.maxEntries, 'a positive integer');
+  const ringbuf = decl.type === 'ringbuf';
+  if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < (ringbuf ? 0 : 1)) throw new ArgumentError('maxEntries', decl.maxEntries, ringbuf ? 'a non-negative integer' : 'a positive integer');
   if (!Number.isSafeInteger(decl.valueSize) || decl.valueSize < 0) throw new ArgumentError('valueSize', decl.valueSize, 'a non-negative integer');
+  const keySize = decl.keySize ?? (ringbuf ? 0 : 4);
+  if (!Number.isSafeInteger(keySize) || keySize < 0) throw new ArgumentError('keySize', decl.keySize, 'a non-negative integer');
+  const flags = decl.flags ?? 0;
+  if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
+  if (ringbuf) {
+    const err = ringbufMapAllocCheck(k, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
+    if (err !== 0) return err;
+    if (decl.taskWorkFields > 0) return -EINVAL;
+  }
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   const id = k.s.ids.map++;
@@ -38,6 +52,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     for (let i = 0; i < decl.maxEntries; i += 1) m.elems.set(i, { data: new Uint8Array(decl.valueSize), tw: null, lastUse: 0 });
   }
   k.s.maps.set(id, m);
+  if (ringbuf) addRing(k, id, decl.name, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
   return id;
 }
 
@@ -63,6 +78,7 @@ function freeSpecialFields(k: Kern, elem: MapElem): void {
 /** `map_lookup_elem`: the element's key, or null. (LRU: marks it used.) */
 export function lookupElem(k: Kern, id: MapId, key: number): number | null {
   const m = mapOf(k, id);
+  if (m.type === 'ringbuf') return null;
   const e = m.elems.get(key);
   if (e === undefined) return null;
   if (m.type === 'lru_hash') e.lastUse = ++m.useTick;
@@ -84,6 +100,8 @@ export function lookupElem(k: Kern, id: MapId, key: number): number | null {
  */
 export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | null, flags: bigint): number {
   const m = mapOf(k, id);
+  // ringbuf_map_update_elem: a ring buffer has no elements.
+  if (m.type === 'ringbuf') return -ENOTSUPP;
   const arrayLike = m.type === 'array' || m.type === 'percpu_array';
   const lockKnown = arrayLike || m.type === 'hash';
   if ((lockKnown ? flags & ~BPF_F_LOCK : flags) > BPF_EXIST) return -EINVAL;
@@ -120,6 +138,7 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
 /** `map_delete_elem`: ARRAY cannot delete (-EINVAL); a missing key is -ENOENT. */
 export function deleteElem(k: Kern, id: MapId, key: number): number {
   const m = mapOf(k, id);
+  if (m.type === 'ringbuf') return -ENOTSUPP;
   if (m.type === 'array' || m.type === 'percpu_array') return -EINVAL;
   const old = m.elems.get(key);
   if (old === undefined) return -ENOENT;

@@ -70,6 +70,10 @@ export interface MapDecl {
   readonly valueSize: number;
   /** How many `struct bpf_task_work` fields the value holds (0 or 1; 2 is refused). */
   readonly taskWorkFields: number;
+  /** `key_size` (default: 4, and 0 for a ring buffer, which has no keys). */
+  readonly keySize?: number;
+  /** `map_flags` (default 0): a ring buffer takes `BPF_F_NUMA_NODE` and, from 6.19, `BPF_F_RB_OVERWRITE`. */
+  readonly flags?: number;
 }
 
 export type GlobalDecl =

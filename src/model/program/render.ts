@@ -14,9 +14,10 @@ const MAP_TYPES: Record<string, string> = {
 };
 
 const C_ARG: Record<ArgSpec['type'], string> = {
-  u32: '__u32', u64: '__u64', dsize: '__u64', dynptr: 'const struct bpf_dynptr *', dynptr_uninit: 'struct bpf_dynptr *',
+  u8: '__u8', u32: '__u32', u64: '__u64', dsize: '__u64', dynptr: 'const struct bpf_dynptr *', dynptr_uninit: 'struct bpf_dynptr *',
   mem: 'void *', mem_or_null: 'void *', file: 'struct file *', task: 'struct task_struct *', map: 'void *',
   tw: 'struct bpf_task_work *', callback: 'bpf_task_work_callback_t', aux: 'void *',
+  skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *',
 };
 
 const C_RET: Record<RetType, string> = {

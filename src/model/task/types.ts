@@ -50,6 +50,11 @@ export type Syscall =
   | { readonly sys: 'user_write'; readonly addr: number | string; readonly text: string }
   /** `bpf(BPF_PROG_TEST_RUN)` of a loaded program (a `syscall` program runs in the caller, sleepable). */
   | { readonly sys: 'prog_test_run'; readonly prog: string }
+  /**
+   * libbpf `ring_buffer__consume` on a ring buffer map: returns the number of records read; their
+   * payloads go one after another into the byte-array global `into` (cut at its size).
+   */
+  | { readonly sys: 'ringbuf_consume'; readonly map: string; readonly into?: string }
   | { readonly sys: 'exit' };
 
 /** A value in a BPF register. */

@@ -98,7 +98,7 @@ export function checkCall(w: Checker, frame: Frame, s0: AState, op: Extract<Op, 
         return;
       default: {
         const v = w.operand(s, a, pc);
-        if ((spec.type === 'u32' || spec.type === 'u64' || spec.type === 'dsize') && v.t !== 'scalar') {
+        if ((spec.type === 'u8' || spec.type === 'u32' || spec.type === 'u64' || spec.type === 'dsize') && v.t !== 'scalar') {
           throw new Reject(m.wrongPointer(i, 'scalar', v.t), pc);
         }
       }

@@ -27,6 +27,8 @@ export interface RefSnapshot {
   readonly irqWork: number;
   /** task_work queued on all tasks. */
   readonly taskWorks: number;
+  /** Ring buffer records reserved and not yet submitted or discarded, over all rings. */
+  readonly ringbufBusy: number;
 }
 
 export function refSnapshot(world: World): RefSnapshot {
@@ -46,7 +48,9 @@ export function refSnapshot(world: World): RefSnapshot {
   }
   const twctx: Record<number, number> = {};
   for (const c of world.twctx.values()) if (!c.freed) twctx[c.id] = c.refcnt;
-  return { files, folioRefs, liveFileStates, ioInFlight: world.io.size, progs, tasks, twctx, irqWork: world.irqWork.length, taskWorks };
+  let ringbufBusy = 0;
+  for (const r of world.rings.values()) ringbufBusy += r.samples.size;
+  return { files, folioRefs, liveFileStates, ioInFlight: world.io.size, progs, tasks, twctx, irqWork: world.irqWork.length, taskWorks, ringbufBusy };
 }
 
 /** Page states of one inode, compacted: `{ uptodate: '0-2,5', locked: '3' }`. */
@@ -82,12 +86,23 @@ export function describeWorld(world: World): string {
       const c = e.tw === null ? undefined : world.twctx.get(e.tw);
       return `[${key}] ctx#${e.tw} ${c?.state ?? '?'} refcnt ${c?.refcnt ?? '?'}`;
     });
-    lines.push(`  map ${m.name} (${m.type}, ${m.elems.size}/${m.maxEntries}, usercnt ${m.usercnt})${tw.length > 0 ? `: ${tw.join('; ')}` : ''}`);
+    const ring = world.rings.get(m.id);
+    const rb = ring === undefined ? '' : `: consumer ${ring.consumerPos}, producer ${ring.producerPos}, ${ring.samples.size} reserved, ${ring.wakeups} wake-ups`;
+    lines.push(`  map ${m.name} (${m.type}, ${ring === undefined ? `${m.elems.size}/` : ''}${m.maxEntries}, usercnt ${m.usercnt})${tw.length > 0 ? `: ${tw.join('; ')}` : ''}${rb}`);
+  }
+  for (const p of world.packets.values()) {
+    const len = p.head.length + p.frags.reduce((n, f) => n + f.length, 0);
+    lines.push(`  packet#${p.id} ${p.kind}${p.kind === 'skb' ? ` (${p.progType})` : ''}: len ${len}, linear ${p.head.length}, ${p.frags.length} frags, meta ${p.meta.length}${p.kind === 'skb' && p.cloned ? ', cloned' : ''}`);
   }
   for (const [slot, d] of world.dynptrs) {
     if (d.kind === 'null') lines.push(`  dynptr ${slot}: null`);
     else if (d.kind === 'local') lines.push(`  dynptr ${slot}: LOCAL offset=${d.offset} size=${d.size}${d.rdonly ? ' rdonly' : ''}`);
-    else {
+    else if (d.kind === 'ringbuf') {
+      const live = world.rings.get(d.map)?.samples.has(d.rec) === true;
+      lines.push(`  dynptr ${slot}: RINGBUF map#${d.map} record@${d.rec}${live ? '' : ' (released)'} offset=${d.offset} size=${d.size}`);
+    } else if (d.kind !== 'file') {
+      lines.push(`  dynptr ${slot}: ${d.kind.toUpperCase()} packet#${d.packet} offset=${d.offset} size=${d.size}${d.rdonly ? ' rdonly' : ''}`);
+    } else {
       const st = world.fileStates.get(d.state);
       lines.push(st === undefined || st.freed
         ? `  dynptr ${slot}: FILE (state #${d.state} freed)`

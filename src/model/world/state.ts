@@ -15,7 +15,7 @@ import type { IrqWork, Pid, Task, TwCtx } from '../task/types.ts';
 /** The part of the world immer changes (the hot tables are in `HotState`, tables.ts). */
 export interface ColdState {
   version: KernelVersion;
-  ids: { ino: number; file: number; fstate: number; pid: number; work: number; map: number; prog: number; obj: number; twctx: number; irq: number; frame: number };
+  ids: { ino: number; file: number; fstate: number; pid: number; work: number; map: number; prog: number; obj: number; twctx: number; irq: number; frame: number; packet: number };
   /** Injected faults: allocations that will fail, and page reads that will fail (`ino:pgoff` → count). */
   faults: { alloc: number; io: Map<string, number> };
   trace: Trace;
@@ -32,6 +32,8 @@ export interface ColdState {
   choices: number[];
   /** The task that ran last (the scheduler prefers it by default: no preemption). */
   current: Pid | null;
+  /** Kernel memory a probe may read (`copy_from_kernel_nofault`): regions of bytes by start address (helpers/kernel_mem.ts). */
+  kernelMem: { addr: bigint; bytes: Uint8Array }[];
 }
 
 export type WorldState = ColdState & HotState;

@@ -19,6 +19,9 @@ import { UnknownHandleError } from '../kernel/errors.ts';
 import type { Dynptr, DynptrSlot } from '../dynptr/types.ts';
 import type { FileDynptrState } from '../dynptr/file/state.ts';
 import type { FileId, FileObj, Ino, Inode, IoRequest } from '../fs/types.ts';
+import type { MapId } from '../maps/types.ts';
+import type { Packet } from '../packet/types.ts';
+import type { RingState } from '../ringbuf/state.ts';
 
 /** A read-only map stored in a world. immer passes over it: its prototype has no own `constructor`. */
 export class Table<K, V> implements ReadonlyMap<K, V> {
@@ -82,6 +85,10 @@ export interface HotState {
   fileStates: Table<number, FileDynptrState>;
   /** Reads in flight, keyed `ino:pgoff`. */
   io: Table<string, IoRequest>;
+  /** Ring buffer maps' positions, pages and reserved records, by map id (ringbuf/). */
+  rings: Table<MapId, RingState>;
+  /** Packets (skb, xdp_buff) that program contexts see, by id (packet/). */
+  packets: Table<number, Packet>;
 }
 
 export type HotName = Exclude<keyof HotState, 'clock'>;
@@ -92,7 +99,7 @@ export function emptyHotState(): HotState {
   return {
     clock: Object.freeze({ now: 0 }),
     inodes: new Table(), paths: new Table(), files: new Table(), pagecache: new Table(),
-    dynptrs: new Table(), fileStates: new Table(), io: new Table(),
+    dynptrs: new Table(), fileStates: new Table(), io: new Table(), rings: new Table(), packets: new Table(),
   };
 }
 
@@ -106,11 +113,15 @@ export class Tables {
   dynptrs: ReadonlyMap<DynptrSlot, Dynptr>;
   fileStates: ReadonlyMap<number, FileDynptrState>;
   io: ReadonlyMap<string, IoRequest>;
+  rings: ReadonlyMap<MapId, RingState>;
+  packets: ReadonlyMap<number, Packet>;
   /** Committed page caches; read the current one through `mapping`. */
   private pagecache: ReadonlyMap<Ino, MappingState>;
   readonly #owned = new Set<HotName>();
   /** The page caches this transition has opened, changed or not. */
   readonly #mappings = new Map<Ino, Mapping>();
+  /** Memory made in this transition (see `fresh`); made on first use. */
+  #fresh: WeakSet<object> | undefined;
 
   constructor(base: Readonly<HotState>) {
     this.now = base.clock.now;
@@ -121,6 +132,24 @@ export class Tables {
     this.dynptrs = Table.mapOf(base.dynptrs);
     this.fileStates = Table.mapOf(base.fileStates);
     this.io = Table.mapOf(base.io);
+    this.rings = Table.mapOf(base.rings);
+    this.packets = Table.mapOf(base.packets);
+  }
+
+  /**
+   * World-owned memory (a ring's pages and records, a packet's bytes) to change in place: `bytes`
+   * itself when this transition made it, else a copy, which the caller stores in place of the
+   * original. So an earlier world keeps its bytes, and a batch of writes copies them once.
+   */
+  fresh(bytes: Uint8Array): Uint8Array {
+    if (this.#fresh?.has(bytes) === true) return bytes;
+    return this.made(bytes.slice());
+  }
+
+  /** Mark memory as made by this transition (it may be changed in place until the transition ends). */
+  made(bytes: Uint8Array): Uint8Array {
+    (this.#fresh ??= new WeakSet()).add(bytes);
+    return bytes;
   }
 
   /** Table `name`, to change: copied on its first write in this transition. */

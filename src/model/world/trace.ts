@@ -20,7 +20,9 @@ export type TraceEvent =
   | { readonly kind: 'irq_work'; readonly t: number; readonly op: 'queue' | 'run'; readonly work: string }
   | { readonly kind: 'bpf_tw'; readonly t: number; readonly ctx: number; readonly from: string; readonly to: string; readonly why: string; readonly refcnt: number }
   | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string }
-  | { readonly kind: 'verifier'; readonly t: number; readonly program: string; readonly ok: boolean; readonly message: string };
+  | { readonly kind: 'verifier'; readonly t: number; readonly program: string; readonly ok: boolean; readonly message: string }
+  /** A ring buffer record committed (submitted or discarded) with the wake-up it asked for, or read by user space. */
+  | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean };
 
 /** A batch of events appended by one transition, and the batches before it. */
 export interface TraceChunk {
@@ -95,6 +97,10 @@ export function formatEvent(ev: TraceEvent): string {
       return `${t} verifier: ${ev.program} ${ev.ok ? 'accepted' : `rejected: ${ev.message}`}`;
     case 'prog':
       return `${t} pid ${ev.pid} ${ev.op === 'enter' ? 'run' : 'end'} ${ev.name}${ev.detail ? ` ${ev.detail}` : ''}`;
+    case 'ringbuf':
+      return ev.op === 'consume'
+        ? `${t} ringbuf ${ev.map}: user space read the record at pos ${ev.pos} (${ev.len} bytes)`
+        : `${t} ringbuf ${ev.map}: ${ev.op} the record at pos ${ev.pos} (${ev.len} bytes)${ev.wakeup ? ', wake up the readers' : ''}`;
   }
 }
 

@@ -151,7 +151,7 @@ export function createWorld(opts: WorldOptions = {}): World {
   }
   const state: WorldState = {
     version,
-    ids: { ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1 },
+    ids: { ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 },
     ...emptyHotState(),
     faults: { alloc: 0, io: new Map() },
     trace: emptyTrace,
@@ -164,6 +164,7 @@ export function createWorld(opts: WorldOptions = {}): World {
     hooks: new Map(),
     choices: [],
     current: null,
+    kernelMem: [],
   };
   // Node's util.inspect (the REPL) prints a world as a few readable lines. An enumerable symbol
   // property: immer's copies keep it, JSON and Object.entries ignore it.

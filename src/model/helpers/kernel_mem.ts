@@ -1,0 +1,77 @@
+/**
+ * Kernel memory a BPF probe may read (mm/maccess.c `copy_from_kernel_nofault`,
+ * `strncpy_from_kernel_nofault`; arch/x86/mm/maccess.c `copy_from_kernel_nofault_allowed`). The
+ * world holds a few regions of bytes at kernel addresses (`mapKernelMemory`); every other kernel
+ * address faults, as an unmapped one does.
+ *
+ * `copy_from_kernel_nofault_allowed` (x86-64, M: from the source as remembered, not re-read): a
+ * start address in user space (below `TASK_SIZE_MAX + PAGE_SIZE`), a non-canonical one, or in the
+ * vsyscall page is refused with -ERANGE before anything is read.
+ */
+import { EFAULT, ERANGE } from '../kernel/errno.ts';
+import { ArgumentError } from '../kernel/errors.ts';
+import type { Kern } from '../world/world.ts';
+
+/** `TASK_SIZE_MAX + PAGE_SIZE` with 4-level page tables: `(1 << 47) - 4096 + 4096`. */
+const USER_END = 1n << 47n;
+/** Canonical kernel addresses start here (bits 63..47 all set). */
+const KERNEL_START = 0xffff_8000_0000_0000n;
+/** `VSYSCALL_ADDR`: the legacy vsyscall page. */
+const VSYSCALL = 0xffff_ffff_ff60_0000n;
+
+/** Map `bytes` at kernel address `addr` (replacing what overlapped). */
+export function mapKernelMemory(k: Kern, addr: bigint, bytes: Uint8Array): void {
+  if (typeof addr !== 'bigint' || addr < KERNEL_START || addr + BigInt(bytes.length) > 1n << 64n) {
+    throw new ArgumentError('addr', addr, 'a canonical kernel address (a bigint from 0xffff800000000000) with room for the bytes');
+  }
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
+  const end = addr + BigInt(bytes.length);
+  k.s.kernelMem = [...k.s.kernelMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end), { addr, bytes: bytes.slice() }];
+}
+
+/** `copy_from_kernel_nofault_allowed`: false for user, non-canonical and vsyscall addresses. */
+export function kernelReadAllowed(addr: bigint): boolean {
+  if (addr < USER_END) return false;
+  if (addr < KERNEL_START) return false;
+  return !(addr >= VSYSCALL && addr < VSYSCALL + 4096n);
+}
+
+function kernelByte(k: Kern, addr: bigint): number | null {
+  for (const r of k.s.kernelMem) {
+    if (addr >= r.addr && addr < r.addr + BigInt(r.bytes.length)) return r.bytes[Number(addr - r.addr)] ?? 0;
+  }
+  return null;
+}
+
+/** `copy_from_kernel_nofault(dst, src, size)`: 0, -ERANGE, or -EFAULT with the bytes before the fault copied (M). */
+export function copyFromKernelNofault(k: Kern, dst: Uint8Array, at: number, src: bigint, size: number): number {
+  if (!kernelReadAllowed(src)) return -ERANGE;
+  for (let i = 0; i < size; i += 1) {
+    const b = kernelByte(k, src + BigInt(i));
+    if (b === null) return -EFAULT;
+    dst[at + i] = b;
+  }
+  return 0;
+}
+
+/**
+ * `strncpy_from_kernel_nofault(dst, src, count)`: count 0 → 0; a refused address → -ERANGE; bytes are
+ * copied up to and including a NUL, at most `count`, the last one always made NUL; returns the bytes
+ * written (NUL included). A fault → -EFAULT, with a NUL written where the faulting byte would go (M).
+ */
+export function strncpyFromKernelNofault(k: Kern, dst: Uint8Array, at: number, src: bigint, count: number): number {
+  if (count <= 0) return 0;
+  if (!kernelReadAllowed(src)) return -ERANGE;
+  let i = 0;
+  for (; i < count; i += 1) {
+    const b = kernelByte(k, src + BigInt(i));
+    if (b === null) {
+      dst[at + i] = 0;
+      return -EFAULT;
+    }
+    dst[at + i] = b;
+    if (b === 0) return i + 1;
+  }
+  dst[at + count - 1] = 0;
+  return count;
+}
