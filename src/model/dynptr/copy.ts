@@ -6,12 +6,14 @@ import { checkOffLen, dynptrAt, dynptrRead, dynptrSlice, dynptrWrite } from './c
 import { CHUNK, directRdwr, sizeOrZero } from './memset.ts';
 
 /**
- * How a copy that slept continues: the chunk it was reading (`at`, from the start of the copy) and
- * the reader's own continuation. Only a FILE source sleeps.
+ * How a copy that slept continues: the chunk it was reading (`chunkAt`, from the start of the copy),
+ * the reader's own continuation, and the chunk buffer (the kernel's stack buffer survives the sleep:
+ * the bytes of the chunk read before it are in it). Only a FILE source sleeps.
  */
 export interface ChunkResume {
   readonly chunkAt: bigint;
   readonly inner: unknown;
+  readonly buf?: Uint8Array;
 }
 
 function isChunkResume(x: unknown): x is ChunkResume {
@@ -77,13 +79,13 @@ export const bpf_dynptr_copy = defineKfunc({
       return r instanceof Sleep ? new Sleep(r.wait, { chunkAt: 0n, inner: r.resume } satisfies ChunkResume) : r;
     }
     if (checkOffLen(sizeOrZero(k, dst, 'dst_ptr'), dstOff, size) !== 0 || checkOffLen(sizeOrZero(k, src, 'src_ptr'), srcOff, size) !== 0) return -E2BIG;
-    const buf = new Uint8Array(size < BigInt(CHUNK) ? Number(size) : CHUNK);
+    const buf = resume?.buf ?? new Uint8Array(size < BigInt(CHUNK) ? Number(size) : CHUNK);
     for (let off = resume?.chunkAt ?? 0n; off < size;) {
       const chunk = size - off < BigInt(CHUNK) ? size - off : BigInt(CHUNK);
       if (resume !== undefined && off === resume.chunkAt) k.resume = resume.inner;
       const r = dynptrRead(k, buf, chunk, src, srcOff + off, 0n, srcArgs);
       k.resume = undefined;
-      if (r instanceof Sleep) return new Sleep(r.wait, { chunkAt: off, inner: r.resume } satisfies ChunkResume);
+      if (r instanceof Sleep) return new Sleep(r.wait, { chunkAt: off, inner: r.resume, buf: buf.slice() } satisfies ChunkResume);
       if (r !== 0) return r;
       const w = dynptrWrite(k, dst, dstOff + off, buf, chunk, 0n, dstArgs);
       if (w !== 0) return w;
