@@ -319,3 +319,113 @@ export function opSequence(nFiles: number, nPages: number, maxLength = 24): fc.A
     .tuple(first, second, fc.array(op(nFiles, nPages), { maxLength, size: 'medium' }))
     .map(([f, g, rest]): readonly Op[] => (g === null ? [f, ...rest] : [f, g, ...rest]));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every kind (issue 14): RINGBUF, SKB, SKB_META, XDP dynptrs
+// ---------------------------------------------------------------------------------------------
+
+/** The program types an skb is made for: writable (tc, LWT_XMIT) and read-only (the others). */
+export const SKB_TYPES = ['SCHED_CLS', 'SCHED_ACT', 'CGROUP_SKB', 'SOCKET_FILTER', 'LWT_XMIT'] as const;
+export type SkbType = (typeof SKB_TYPES)[number];
+
+/** A dynptr of one of the new kinds, with its backing object: sizes biased to the layout edges. */
+export type KindSpec =
+  /** A ring of `pages` pages; `before` records are reserved and submitted first (the ring may wrap); then a record of `size`. */
+  | { readonly kind: 'ringbuf'; readonly pages: number; readonly before: readonly number[]; readonly size: number }
+  /** An skb of `len` bytes (test_run: data_in), linear part `linear` (6.19 data_end). */
+  | { readonly kind: 'skb'; readonly len: number; readonly linear: number; readonly progType: SkbType }
+  | { readonly kind: 'skb_meta'; readonly metaLen: number }
+  /** An xdp_buff of `len` bytes of data_in, `meta` bytes of it metadata, linear part `linear` (data_end). */
+  | { readonly kind: 'xdp'; readonly len: number; readonly meta: number; readonly linear: number };
+
+const XDP_MAX = 3520 + 17 * 4096;
+const pktLen = (min: number, max: number): fc.Arbitrary<number> => fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...[min, min + 1, 100, 3520, 3521, 3712, 3713, 4096 + 14, 8192, 20000, max].filter((n) => n >= min && n <= max)) },
+  { weight: 2, arbitrary: fc.integer({ min, max }) },
+);
+
+export const kindSpec: fc.Arbitrary<KindSpec> = fc.oneof(
+  fc.record({
+    kind: fc.constant('ringbuf' as const), pages: fc.constantFrom(1, 2, 4),
+    before: fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 4 }),
+    size: fc.oneof(fc.constantFrom(0, 1, 8, 100, 4080, 4088), fc.integer({ min: 0, max: 9000 })),
+  }),
+  pktLen(14, 14 + 17 * 4096).chain((len) => fc.record({
+    kind: fc.constant('skb' as const), len: fc.constant(len),
+    linear: fc.oneof(fc.constantFrom(14, Math.min(len, 3712)), fc.integer({ min: 14, max: Math.min(len, 3712) })),
+    progType: fc.constantFrom(...SKB_TYPES),
+  })),
+  fc.record({ kind: fc.constant('skb_meta' as const), metaLen: fc.oneof(fc.constantFrom(0, 1, 4, 32, 255), fc.integer({ min: 0, max: 255 })) }),
+  // XDP packets longer than 64 KiB often: offsets above 0xffff exist only there.
+  fc.tuple(fc.oneof(pktLen(14, XDP_MAX), fc.constantFrom(0x10000 + 14, XDP_MAX), fc.integer({ min: 0x10001, max: XDP_MAX })), fc.constantFrom(0, 0, 4, 32, 252)).chain(([len, meta]) => {
+    const m = Math.min(meta, len - 14) - (Math.min(meta, len - 14) % 4);
+    return fc.record({
+      kind: fc.constant('xdp' as const), len: fc.constant(len), meta: fc.constant(m),
+      linear: fc.oneof(fc.constant(len), fc.integer({ min: m, max: len })),
+    });
+  }),
+);
+
+/**
+ * An offset or length into a dynptr of the new kinds: the u64 edges, a fraction of the size, or a
+ * value near the XDP 0xffff limit and the page and frag edges.
+ */
+export type KindArg = U64Arg | { readonly frac: number };
+export const kindArg: fc.Arbitrary<KindArg> = fc.oneof(
+  { weight: 3, arbitrary: u64Arg },
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 1 << 20 }).map((frac): KindArg => ({ frac })) },
+  // The top tenth of the size (offsets above 0xffff in the longest XDP packets).
+  { weight: 1, arbitrary: fc.integer({ min: 943_718, max: 1 << 20 }).map((frac): KindArg => ({ frac })) },
+  { weight: 2, arbitrary: fc.constantFrom(0n, 1n, 14n, 255n, 256n, 257n, 3519n, 3520n, 3712n, 3713n, 0xfff0n, 0xffffn, 0x10000n, 0x10001n).map((raw): KindArg => ({ raw })) },
+  { weight: 1, arbitrary: fc.constantFrom(0x10000n, 0x10001n).map((raw): KindArg => ({ raw })) },
+);
+
+/** A kind argument against `size` (and the call's `len`). */
+export function resolveKindArg(a: KindArg, size: bigint, len = 0n): bigint {
+  if ('frac' in a) return (size * BigInt(a.frac)) >> 20n;
+  return resolveU64(a, size, len);
+}
+
+/** An operation on a dynptr of the new kinds, for the bounds property (P2). */
+export type KindOp =
+  | { readonly op: 'read' | 'write' | 'slice' | 'slice_rdwr' | 'data' | 'memset'; readonly len: KindArg; readonly off: KindArg; readonly flags: number; readonly buffer: boolean }
+  | { readonly op: 'adjust'; readonly start: KindArg; readonly end: KindArg };
+
+export const kindOp: fc.Arbitrary<KindOp> = fc.oneof(
+  fc.record({
+    op: fc.constantFrom('read' as const, 'write' as const, 'slice' as const, 'slice_rdwr' as const, 'data' as const, 'memset' as const),
+    len: kindArg, off: kindArg,
+    flags: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2, 3, 4) }),
+    buffer: fc.boolean(),
+  }),
+  fc.record({ op: fc.constant('adjust' as const), start: kindArg, end: kindArg }),
+);
+
+/** Slots the reference property uses (a few, so clones and overwrites meet live dynptrs). */
+export const REF_SLOTS = ['a', 'b', 'c', 'd'] as const;
+export type RefSlot = (typeof REF_SLOTS)[number];
+const refSlot = fc.constantFrom(...REF_SLOTS);
+
+/** An operation of the reference property (P6) over every kind. */
+export type RefOp =
+  | { readonly op: 'reserve'; readonly slot: RefSlot; readonly size: number; readonly flags: number }
+  | { readonly op: 'submit' | 'discard'; readonly slot: RefSlot; readonly flags: number }
+  | { readonly op: 'fromFile' | 'fromSkb' | 'fromXdp' | 'fromMem'; readonly slot: RefSlot; readonly flags: number }
+  | { readonly op: 'fileDiscard'; readonly slot: RefSlot }
+  | { readonly op: 'clone'; readonly slot: RefSlot; readonly to: RefSlot }
+  | { readonly op: 'write'; readonly slot: RefSlot; readonly off: number; readonly len: number; readonly seed: number }
+  | { readonly op: 'adjust'; readonly slot: RefSlot; readonly start: KindArg; readonly end: KindArg }
+  | { readonly op: 'consume' };
+
+const refFlags = fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2) });
+
+export const refOp: fc.Arbitrary<RefOp> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('reserve' as const), slot: refSlot, size: fc.oneof(fc.constantFrom(0, 1, 8, 1000, 2040, 4080), fc.integer({ min: 0, max: 5000 })), flags: refFlags }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('submit' as const, 'discard' as const), slot: refSlot, flags: fc.constantFrom(0, 0, 1, 2, 3, 4) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('fromFile' as const, 'fromSkb' as const, 'fromXdp' as const, 'fromMem' as const), slot: refSlot, flags: refFlags }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('fileDiscard' as const), slot: refSlot }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('clone' as const), slot: refSlot, to: refSlot }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('write' as const), slot: refSlot, off: fc.integer({ min: 0, max: 3000 }), len: fc.integer({ min: 0, max: 300 }), seed: fc.integer({ min: 0, max: 255 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('adjust' as const), slot: refSlot, start: kindArg, end: kindArg }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('consume' as const) }) },
+);

@@ -6,12 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { formatTrace, refSnapshot, type Session } from '../src/index.ts';
+import { formatTrace, refSnapshot, Session } from '../src/index.ts';
 import {
-  cacheState, fileOffArg, fileSpec, fileSpecMaybeSecret, ioFaults, localSize, MAX_IO_LEN, opSequence, oversizedLocal,
-  PAGE, resolveFileOff, resolveU64, smallLen, smallOff, u64Arg, U64_MAX, type U64Arg,
+  cacheState, fileOffArg, fileSpec, fileSpecMaybeSecret, fillBytes, ioFaults, kindOp, kindSpec, refOp, localSize, MAX_IO_LEN, opSequence, oversizedLocal,
+  PAGE, resolveFileOff, resolveKindArg, resolveU64, smallLen, smallOff, u64Arg, U64_MAX, type KindSpec, type U64Arg,
 } from './arbitraries.ts';
-import { buildWorld, cacheOf, fileBounds, runOps, pageStates, refsNonNegative, sameStates, sessionOn, type FileSetup } from './harness.ts';
+import { buildWorld, cacheOf, fileBounds, runKindOps, runOps, pageStates, refsNonNegative, sameStates, sessionOn, type FileSetup } from './harness.ts';
 import * as O from './oracle.ts';
 
 const SLOT = 'p';
@@ -561,6 +561,44 @@ describe('P6 reference counts', () => {
   });
 });
 
+describe('P6 references over every kind', () => {
+  test('P6 every reserved ring record and FILE state is released exactly once: afterwards no reference is left, and user space reads exactly the submitted records', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ pages: fc.constantFrom(1, 2), ops: fc.array(refOp, { maxLength: 30, size: 'medium' }), discardAtEnd: fc.boolean(), flags: fc.constantFrom(0, 1, 2) }),
+        ({ pages, ops, discardAtEnd, flags }) => {
+          const r = runKindOps(pages * 4096, ops, (w, busy, i) => {
+            // The model's reserved records are the oracle's, after every step.
+            const mid = refSnapshot(w);
+            if (mid.ringbufBusy !== busy) throw new Error(`step ${i}: ${mid.ringbufBusy} reserved records, the oracle has ${busy}`);
+          });
+          expect(r.mismatches).toEqual([]);
+          const s = r.session;
+          // Release what is left, as the verifier demands of every path.
+          for (const { slot, rec } of r.liveRings) {
+            if (discardAtEnd) s.bpf_ringbuf_discard_dynptr(slot, flags);
+            else s.bpf_ringbuf_submit_dynptr(slot, flags);
+            O.ringCommit(r.ring, rec, BigInt(flags), discardAtEnd);
+          }
+          for (const slot of r.liveFiles) expect(s.bpf_dynptr_file_discard(slot)).toBe(0);
+          const end = refSnapshot(s.world);
+          expect(end.ringbufBusy).toBe(0);
+          expect(end.liveFileStates).toBe(0);
+          expect(end.folioRefs).toBe(0);
+          expect(s.ringbuf(r.map).wakeups).toBe(r.ring.wakeups);
+          // User space now reads every submitted record not yet read, in order, and catches up with the producer.
+          const got = s.ringbufConsume(r.map);
+          const want = O.ringConsume(r.ring);
+          expect(got.map((b) => Buffer.from(b).toString('hex'))).toEqual(want.map((b) => Buffer.from(b).toString('hex')));
+          const info = s.ringbuf(r.map);
+          expect(info.consumerPos).toBe(info.producerPos);
+          expect(info.producerPos).toBe(r.ring.prod);
+        },
+      ),
+    );
+  });
+});
+
 // -------------------------------------------------------------------------------------------------
 describe('P8 determinism', () => {
   test('P8 the same op sequence from the same world gives a byte-identical trace', () => {
@@ -574,6 +612,222 @@ describe('P8 determinism', () => {
           const b = runOps(built.world, built, setups, ops);
           expect(formatTrace(b.world.trace)).toBe(formatTrace(a.world.trace));
           expect(b.steps).toEqual(a.steps);
+        },
+      ),
+    );
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// Every kind (issue 14): the bounds property over RINGBUF, SKB, SKB_META and XDP dynptrs.
+describe('P2 bounds over every kind', () => {
+  const SKB_WRITABLE: ReadonlySet<string> = new Set(['SCHED_CLS', 'SCHED_ACT', 'LWT_XMIT']);
+  const SKB_L2: ReadonlySet<string> = new Set(['SCHED_CLS', 'SCHED_ACT']);
+  const VAL = 0x5c;
+
+  /** Byte arrays equal (vitest's deep equality is slow on packets of 70 KB). */
+  function same(a: Uint8Array | null, b: Uint8Array): boolean {
+    return a !== null && a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+  }
+
+  /** The object under the dynptr as the oracle holds it, and how to read the model's. */
+  interface Backing {
+    readonly kind: KindSpec['kind'];
+    /** Packet bytes (SKB, XDP), metadata (SKB_META) or the record (RINGBUF), from offset 0. */
+    readonly bytes: Uint8Array;
+    readonly pkt: O.PacketModel | null;
+    readonly model: () => Uint8Array;
+  }
+
+  /** Build the dynptr `p` of `spec` (null when `nullIt`), checking every constructor's result. */
+  function build(s: Session, spec: KindSpec, seed: number, nullIt: boolean): { view: O.KindView | null; back: Backing } | null {
+    const flags = nullIt ? 1 : 0;
+    switch (spec.kind) {
+      case 'ringbuf': {
+        const map = s.createMap({ type: 'ringbuf', maxEntries: spec.pages * 4096 });
+        const m = O.ringModel(spec.pages * 4096);
+        spec.before.forEach((n, i) => {
+          const want = O.ringReserve(m, BigInt(n), 0n);
+          expect(s.bpf_ringbuf_reserve_dynptr(map, n, 0, 't')).toBe(want.ret);
+          if (want.rec === null) return;
+          const bytes = fillBytes(seed + i, n);
+          expect(s.bpf_dynptr_write('t', 0, bytes, n, 0)).toBe(0);
+          want.rec.bytes.set(bytes);
+          s.bpf_ringbuf_submit_dynptr('t', 0);
+          O.ringCommit(m, want.rec, 0n, false);
+          expect(s.ringbufConsume(map)).toEqual(O.ringConsume(m));
+        });
+        const want = O.ringReserve(m, BigInt(spec.size), BigInt(flags));
+        expect(s.bpf_ringbuf_reserve_dynptr(map, spec.size, flags, SLOT)).toBe(want.ret);
+        const rec = want.rec;
+        const view: O.KindView | null = rec === null ? null : { kind: 'ringbuf', offset: 0n, size: BigInt(spec.size), rdonly: false };
+        // A clone at the record's full size, to read the whole record whatever the ops adjust.
+        if (rec !== null) expect(s.bpf_dynptr_clone(SLOT, 'whole')).toBe(0);
+        const model = (): Uint8Array => {
+          const out = new Uint8Array(spec.size);
+          expect(s.bpf_dynptr_read(out, spec.size, 'whole', 0, 0)).toBe(0);
+          return out;
+        };
+        // A fresh ring's sample is what the data area held there (a wrapped ring: old bytes).
+        return { view, back: { kind: 'ringbuf', bytes: rec?.bytes ?? new Uint8Array(0), pkt: null, model } };
+      }
+      case 'skb': {
+        const data = fillBytes(seed, spec.len);
+        const l2 = SKB_L2.has(spec.progType);
+        const want = O.skbLayout(spec.len, spec.linear, l2, spec.progType.startsWith('LWT_'));
+        const id = s.packet({ kind: 'skb', data, linear: spec.linear, progType: spec.progType });
+        if (want.ret !== 0) {
+          expect(id).toBe(want.ret);
+          return null;
+        }
+        expect(s.bpf_dynptr_from_skb(id, flags, SLOT)).toBe(nullIt ? O.EINVAL : 0);
+        const bytes = data.slice(l2 ? 0 : 14);
+        const pkt: O.PacketModel = { kind: 'skb', bytes, headlen: want.headlen, pieces: [], meta: new Uint8Array(0) };
+        const view: O.KindView | null = nullIt ? null : { kind: 'skb', offset: 0n, size: BigInt(want.size), rdonly: !SKB_WRITABLE.has(spec.progType) };
+        return { view, back: { kind: 'skb', bytes, pkt, model: () => s.packetView(id).data } };
+      }
+      case 'skb_meta': {
+        const meta = fillBytes(seed, spec.metaLen);
+        const id = s.packet({ kind: 'skb', data: fillBytes(seed + 1, 64), meta });
+        expect(s.bpf_dynptr_from_skb_meta(id, flags, SLOT)).toBe(nullIt ? O.EINVAL : 0);
+        const bytes = meta.slice();
+        const view: O.KindView | null = nullIt ? null : { kind: 'skb_meta', offset: 0n, size: BigInt(spec.metaLen), rdonly: false };
+        return { view, back: { kind: 'skb_meta', bytes, pkt: null, model: () => s.packetView(id).meta } };
+      }
+      case 'xdp': {
+        const data = fillBytes(seed, spec.len);
+        const want = O.xdpLayout(spec.len, spec.meta, spec.linear);
+        const id = s.packet({ kind: 'xdp', data, meta: spec.meta, linear: spec.linear });
+        if (want.ret !== 0) {
+          expect(id).toBe(want.ret);
+          return null;
+        }
+        expect(s.packetView(id).frags).toEqual(want.pieces.slice(1));
+        expect(s.bpf_dynptr_from_xdp(id, flags, SLOT)).toBe(nullIt ? O.EINVAL : 0);
+        const bytes = data.slice(spec.meta);
+        const pkt: O.PacketModel = { kind: 'xdp', bytes, headlen: want.pieces[0] ?? 0, pieces: want.pieces, meta: data.slice(0, spec.meta) };
+        const view: O.KindView | null = nullIt ? null : { kind: 'xdp', offset: 0n, size: BigInt(bytes.length), rdonly: false };
+        return { view, back: { kind: 'xdp', bytes, pkt, model: () => s.packetView(id).data } };
+      }
+    }
+  }
+
+  /** Where a direct or copied slice lands: 'direct' for memory kinds, the packet rule for SKB and XDP. */
+  function sliceKind(back: Backing, pos: number, len: number, buffer: boolean): 'direct' | 'copy' | 'null' {
+    return back.pkt === null ? 'direct' : O.packetSlice(back.pkt, pos, len, buffer);
+  }
+
+  /** A write of `src` at `pos` as the oracle applies it: 0 or -EFAULT (XDP above 0xffff). */
+  function oracleWrite(back: Backing, pos: number, src: Uint8Array, len: number): number {
+    if (back.pkt !== null) {
+      const r = O.packetWrite(back.pkt, pos, src, len);
+      if (r === 0) back.bytes.set(src.subarray(0, len), pos);
+      return r;
+    }
+    back.bytes.set(src.subarray(0, len), pos);
+    return 0;
+  }
+
+  test('P2 read, write, slice, data, adjust and memset on RINGBUF, SKB, SKB_META and XDP dynptrs return what the oracle predicts', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          spec: kindSpec, seed: fc.integer({ min: 0, max: 0xffff }), nullIt: fc.integer({ min: 0, max: 9 }),
+          ops: fc.array(kindOp, { minLength: 1, maxLength: 5 }), sentinel: fc.integer({ min: 0, max: 255 }),
+        }),
+        (g) => {
+          const s = new Session();
+          const built = build(s, g.spec, g.seed, g.nullIt === 0);
+          if (built === null) return;
+          const { back } = built;
+          let view = built.view;
+          for (const o of g.ops) {
+            const size = view === null ? 0n : view.size;
+            if (o.op === 'adjust') {
+              const start = resolveKindArg(o.start, size);
+              const end = resolveKindArg(o.end, size);
+              const want = O.kindAdjust(view, start, end);
+              expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(want.ret);
+              view = want.view;
+              if (view !== null) {
+                expect(s.bpf_dynptr_size(SLOT)).toBe(view.size);
+                expect(s.bpf_dynptr_is_rdonly(SLOT)).toBe(view.rdonly);
+              }
+              continue;
+            }
+            const len = resolveKindArg(o.len, size);
+            const off = resolveKindArg(o.off, size, len);
+            const pos = view === null ? 0 : Number(view.offset + off);
+            const n = Number(len);
+            switch (o.op) {
+              case 'read': {
+                const b = view === null || o.flags !== 0 ? O.EINVAL : O.kindBounds(view, off, len, false);
+                const dst = sentinelBuf(b === 0 ? len : 0n, g.sentinel);
+                const want = b !== 0 ? b : back.pkt === null ? 0 : O.packetRead(back.pkt, pos, n);
+                expect(s.bpf_dynptr_read(dst, len, SLOT, off, o.flags)).toBe(want);
+                if (want === 0) expect(same(dst.subarray(0, n), back.bytes.subarray(pos, pos + n))).toBe(true);
+                else expect(allEqual(dst, g.sentinel)).toBe(true);
+                break;
+              }
+              case 'write': {
+                const b = O.kindBounds(view, off, len, true);
+                const flagsOk = view === null || O.kindWriteFlagsOk(view.kind, BigInt(o.flags));
+                const src = fillBytes(g.sentinel, b === 0 ? n : 4);
+                const want = b !== 0 ? b : !flagsOk ? O.EINVAL : oracleWrite(back, pos, src, n);
+                expect(s.bpf_dynptr_write(SLOT, off, src, len, o.flags)).toBe(want);
+                break;
+              }
+              case 'slice':
+              case 'slice_rdwr': {
+                const rdwr = o.op === 'slice_rdwr';
+                const ok = view !== null && !(rdwr && view.rdonly) && O.kindBounds(view, off, len, false) === 0;
+                const buffer = o.buffer && ok ? sentinelBuf(len, g.sentinel, 0) : null;
+                const got = (rdwr ? s.bpf_dynptr_slice_rdwr(SLOT, off, buffer, len) : s.bpf_dynptr_slice(SLOT, off, buffer, len)) as Uint8Array | null;
+                const want = ok ? sliceKind(back, pos, n, buffer !== null) : 'null';
+                if (want === 'null') {
+                  expect(got).toBeNull();
+                  break;
+                }
+                expect(got).not.toBeNull();
+                expect(got === buffer).toBe(want === 'copy');
+                expect(got!.length).toBe(n);
+                expect(same(got, back.bytes.subarray(pos, pos + n))).toBe(true);
+                if (rdwr && n > 0) {
+                  // Write through it: a direct view changes the object, a copy does not.
+                  got!.fill(VAL);
+                  if (want === 'direct') back.bytes.fill(VAL, pos, pos + n);
+                }
+                break;
+              }
+              case 'data': {
+                const ok = view !== null && O.kindBounds(view, off, len, true) === 0 && view.kind === 'ringbuf';
+                const got = s.bpf_dynptr_data(SLOT, off, len) as Uint8Array | null;
+                if (!ok) expect(got).toBeNull();
+                else expect(same(got, back.bytes.subarray(pos, pos + n))).toBe(true);
+                break;
+              }
+              case 'memset': {
+                const direct = view !== null && !view.rdonly && O.kindBounds(view, off, len, false) === 0 && sliceKind(back, pos, n, false) === 'direct';
+                let want: number;
+                if (direct) want = oracleWrite(back, pos, new Uint8Array(n).fill(VAL), n);
+                else if (view !== null && view.rdonly) want = O.EINVAL;
+                else if (O.kindBounds(view ?? { kind: g.spec.kind, offset: 0n, size: 0n, rdonly: false }, off, len, false) !== 0) want = O.E2BIG;
+                else {
+                  want = 0;
+                  for (let at = 0; at < n && want === 0; at += 256) {
+                    const chunk = Math.min(256, n - at);
+                    want = oracleWrite(back, pos + at, new Uint8Array(chunk).fill(VAL), chunk);
+                  }
+                }
+                expect(s.bpf_dynptr_memset(SLOT, off, len, VAL)).toBe(want);
+                break;
+              }
+            }
+            // After every op the object holds what the oracle holds (and an SKB's linear part ends where it says).
+            if (g.nullIt !== 0 && back.kind !== 'ringbuf') expect(same(back.model(), back.bytes)).toBe(true);
+            if (back.pkt?.kind === 'skb' && g.spec.kind === 'skb') expect(s.packetView(s.world.packets.keys().next().value as number).linear).toBe(back.pkt.headlen);
+          }
+          if (back.kind === 'ringbuf' && built.view !== null) expect(same(back.model(), back.bytes)).toBe(true);
         },
       ),
     );

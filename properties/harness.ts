@@ -4,7 +4,7 @@
  * file and the tests call the model.
  */
 import { cache, content as contents, createWorld, files, NON_SLEEPABLE, pageMap, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
-import { fillBytes, MAX_IO_LEN, PAGE, resolveU64, type FileSpec, type Op, type Slot } from './arbitraries.ts';
+import { fillBytes, MAX_IO_LEN, PAGE, resolveKindArg, resolveU64, type FileSpec, type Op, type RefOp, type RefSlot, type Slot } from './arbitraries.ts';
 import * as O from './oracle.ts';
 
 export interface BuiltFile {
@@ -292,4 +292,153 @@ export function runOps(
     }
   }
   return { world: s.world, steps, negativeRefsAt, liveFileSlots };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference property over every kind (P6, issue 14)
+// ---------------------------------------------------------------------------------------------
+
+/** The oracle's shadow of one slot: a ring record (shared by clones), a FILE state, or another kind. */
+type KindShadow =
+  | { readonly kind: 'null' }
+  | { readonly kind: 'ringbuf'; readonly rec: O.RingRecordModel; view: O.KindView }
+  | { readonly kind: 'file'; readonly st: { freed: boolean } }
+  | { readonly kind: 'other'; view: O.KindView | null };
+
+export interface KindRunResult {
+  readonly session: Session;
+  readonly ring: O.RingModel;
+  readonly map: number;
+  /** Steps whose model result differed from the oracle's. */
+  readonly mismatches: readonly string[];
+  /** Slots holding a live referenced dynptr at the end, one per reference (ring record or FILE state). */
+  readonly liveRings: readonly { readonly slot: RefSlot; readonly rec: O.RingRecordModel }[];
+  readonly liveFiles: readonly RefSlot[];
+}
+
+/**
+ * Run `ops` over one ring buffer of `ringSize` bytes, an skb, an xdp_buff, a LOCAL buffer and a
+ * file, with the oracle's ring shadow predicting every result. As in `runOps`, ops the verifier
+ * would refuse (using a released reference, overwriting a live one, releasing the wrong kind) are
+ * skipped. `onStep` sees the world after each op with the oracle's count of reserved records.
+ */
+export function runKindOps(ringSize: number, ops: readonly RefOp[], onStep?: (world: World, busy: number, i: number) => void): KindRunResult {
+  const built = buildWorld([{ spec: { size: 8192n, content: { kind: 'pattern', seed: 1 }, secretmem: false }, cached: [0, 1] }]);
+  const s = sessionOn(built.world, false);
+  const file = built.files[0]!.id;
+  const map = s.createMap({ name: 'rb', type: 'ringbuf', maxEntries: ringSize });
+  const skb = s.packet({ kind: 'skb', data: fillBytes(3, 6000), linear: 100 });
+  const xdp = s.packet({ kind: 'xdp', data: fillBytes(4, 6000) });
+  const local = new Uint8Array(64);
+  const ring = O.ringModel(ringSize);
+  const slots = new Map<RefSlot, KindShadow>();
+  const mismatches: string[] = [];
+  const check = (i: number, what: string, got: unknown, want: unknown): void => {
+    if (got !== want) mismatches.push(`step ${i} ${what}: got ${String(got)}, want ${String(want)}`);
+  };
+  /** A slot the verifier lets a program use: initialized, and its reference (if any) not released. */
+  const live = (sh: KindShadow | undefined): sh is KindShadow =>
+    sh !== undefined && !(sh.kind === 'ringbuf' && sh.rec.state !== 'busy') && !(sh.kind === 'file' && sh.st.freed);
+  const referenced = (sh: KindShadow | undefined): boolean => sh !== undefined && live(sh) && (sh.kind === 'ringbuf' || sh.kind === 'file');
+
+  ops.forEach((o, i) => {
+    switch (o.op) {
+      case 'reserve': {
+        if (referenced(slots.get(o.slot))) break;
+        const want = O.ringReserve(ring, BigInt(o.size), BigInt(o.flags));
+        check(i, 'reserve', s.bpf_ringbuf_reserve_dynptr(map, o.size, o.flags, o.slot), want.ret);
+        slots.set(o.slot, want.rec === null ? { kind: 'null' } : { kind: 'ringbuf', rec: want.rec, view: { kind: 'ringbuf', offset: 0n, size: BigInt(o.size), rdonly: false } });
+        break;
+      }
+      case 'submit':
+      case 'discard': {
+        const sh = slots.get(o.slot);
+        if (!live(sh) || (sh.kind !== 'ringbuf' && sh.kind !== 'null')) break;
+        if (o.op === 'submit') s.bpf_ringbuf_submit_dynptr(o.slot, o.flags);
+        else s.bpf_ringbuf_discard_dynptr(o.slot, o.flags);
+        if (sh.kind === 'ringbuf') O.ringCommit(ring, sh.rec, BigInt(o.flags), o.op === 'discard');
+        slots.set(o.slot, { kind: 'null' });
+        check(i, 'wakeups', s.ringbuf(map).wakeups, ring.wakeups);
+        break;
+      }
+      case 'fromFile':
+      case 'fromSkb':
+      case 'fromXdp':
+      case 'fromMem': {
+        if (referenced(slots.get(o.slot))) break;
+        const got = o.op === 'fromFile' ? s.bpf_dynptr_from_file(file, o.flags, o.slot)
+          : o.op === 'fromSkb' ? s.bpf_dynptr_from_skb(skb, o.flags, o.slot)
+          : o.op === 'fromXdp' ? s.bpf_dynptr_from_xdp(xdp, o.flags, o.slot)
+          : s.bpf_dynptr_from_mem(local, 64, o.flags, o.slot);
+        check(i, o.op, got, o.flags === 0 ? 0 : O.EINVAL);
+        const size = o.op === 'fromMem' ? 64n : 6000n;
+        slots.set(o.slot, o.flags !== 0 ? { kind: 'null' } : o.op === 'fromFile' ? { kind: 'file', st: { freed: false } }
+          : { kind: 'other', view: { kind: o.op === 'fromXdp' ? 'xdp' : 'skb', offset: 0n, size, rdonly: false } });
+        break;
+      }
+      case 'fileDiscard': {
+        const sh = slots.get(o.slot);
+        if (!live(sh) || (sh.kind !== 'file' && sh.kind !== 'null')) break;
+        check(i, 'fileDiscard', s.bpf_dynptr_file_discard(o.slot), 0);
+        if (sh.kind === 'file') sh.st.freed = true;
+        slots.set(o.slot, { kind: 'null' });
+        break;
+      }
+      case 'clone': {
+        const sh = slots.get(o.slot);
+        if (!live(sh) || referenced(slots.get(o.to))) break;
+        check(i, 'clone', s.bpf_dynptr_clone(o.slot, o.to), sh.kind === 'null' ? O.EINVAL : 0);
+        // "a bitwise copy": a RINGBUF or FILE clone shares the record / state (one reference).
+        slots.set(o.to, sh.kind === 'ringbuf' ? { kind: 'ringbuf', rec: sh.rec, view: sh.view } : sh.kind === 'other' ? { kind: 'other', view: sh.view } : sh);
+        break;
+      }
+      case 'write': {
+        const sh = slots.get(o.slot);
+        if (!live(sh) || sh.kind === 'file') break;
+        const src = fillBytes(o.seed, o.len);
+        const view = sh.kind === 'ringbuf' ? sh.view : sh.kind === 'other' ? sh.view : null;
+        const want = O.kindBounds(view, BigInt(o.off), BigInt(o.len), true);
+        check(i, 'write', s.bpf_dynptr_write(o.slot, o.off, src, o.len, 0), want);
+        if (want === 0 && sh.kind === 'ringbuf') sh.rec.bytes.set(src, Number(sh.view.offset) + o.off);
+        break;
+      }
+      case 'adjust': {
+        const sh = slots.get(o.slot);
+        if (!live(sh) || sh.kind === 'file') break;
+        const view = sh.kind === 'ringbuf' ? sh.view : sh.kind === 'other' ? sh.view : null;
+        const size = view === null ? 0n : view.size;
+        const start = resolveKindArg(o.start, size);
+        const end = resolveKindArg(o.end, size);
+        const want = O.kindAdjust(view, start, end);
+        check(i, 'adjust', s.bpf_dynptr_adjust(o.slot, start, end), want.ret);
+        if (want.view !== null && sh.kind === 'ringbuf') sh.view = want.view;
+        if (sh.kind === 'other') sh.view = want.view;
+        break;
+      }
+      case 'consume': {
+        const got = s.ringbufConsume(map);
+        const want = O.ringConsume(ring);
+        check(i, 'consume count', got.length, want.length);
+        got.forEach((g, j) => check(i, `consume record ${j}`, Buffer.compare(Buffer.from(g), Buffer.from(want[j] ?? new Uint8Array(0))), 0));
+        check(i, 'consumer position', s.ringbuf(map).consumerPos, ring.cons);
+        break;
+      }
+    }
+    onStep?.(s.world, ring.records.filter((r) => r.state === 'busy').length, i);
+  });
+  const liveRings: { slot: RefSlot; rec: O.RingRecordModel }[] = [];
+  const liveFiles: RefSlot[] = [];
+  const seenRecs = new Set<O.RingRecordModel>();
+  const seenFiles = new Set<object>();
+  for (const [slot, sh] of slots) {
+    if (sh.kind === 'ringbuf' && sh.rec.state === 'busy' && !seenRecs.has(sh.rec)) {
+      seenRecs.add(sh.rec);
+      liveRings.push({ slot, rec: sh.rec });
+    }
+    if (sh.kind === 'file' && !sh.st.freed && !seenFiles.has(sh.st)) {
+      seenFiles.add(sh.st);
+      liveFiles.push(slot);
+    }
+  }
+  return { session: s, ring, map, mismatches, liveRings, liveFiles };
 }

@@ -3,6 +3,9 @@
  * concept's table. The layer above (src/task_work/kfuncs.ts) imports it before registering its own.
  */
 import './dynptr/kfuncs.ts';
+import './dynptr/ringbuf/kfuncs.ts';
+import './dynptr/skb/kfuncs.ts';
+import './dynptr/xdp/kfuncs.ts';
 import './fs/kfuncs.ts';
 import './helpers/kfuncs.ts';
 import './maps/kfuncs.ts';

@@ -1,7 +1,7 @@
 /**
  * The dynptr kfuncs and helpers (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c), registered under
  * their kernel names. Each kind's constructors and releases register from their own folder
- * (ringbuf/, skb/, xdp/), loaded here.
+ * (ringbuf/, skb/, xdp/: src/model/kfuncs.ts loads them after this table).
  */
 import { registerKfuncs } from '../kfunc/registry.ts';
 import { bpf_dynptr_adjust } from './adjust.ts';
@@ -19,9 +19,6 @@ import { bpf_dynptr_is_null, bpf_dynptr_is_rdonly, bpf_dynptr_size } from './que
 import { bpf_dynptr_read } from './read.ts';
 import { bpf_dynptr_data, bpf_dynptr_slice, bpf_dynptr_slice_rdwr } from './slice.ts';
 import { bpf_dynptr_write } from './write.ts';
-import './ringbuf/kfuncs.ts';
-import './skb/kfuncs.ts';
-import './xdp/kfuncs.ts';
 
 export const DYNPTR_KFUNCS = registerKfuncs({
   bpf_dynptr_from_mem,
