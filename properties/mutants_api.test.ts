@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, content, createWorld, KernsimError, Session, UnknownHandleError, UseAfterFreeError, type KernelVersion } from '../src/index.ts';
 
-type Kind = 'int' | 'slot' | 'mem' | 'mem?' | 'file' | 'task' | 'map' | 'tw' | 'callback' | 'aux';
+type Kind = 'int' | 'slot' | 'mem' | 'mem?' | 'file' | 'task' | 'map' | 'tw' | 'callback' | 'aux' | 'skb' | 'xdp';
 type Param = readonly [name: string, kind: Kind];
 
 /** The kfuncs and helpers the TypeScript API offers, with their parameters in kernel order. */
@@ -38,12 +38,31 @@ const PROTOTYPES: Readonly<Record<string, readonly Param[]>> = {
   bpf_copy_from_user_str: [['dst', 'mem'], ['dst__sz', 'int'], ['unsafe_ptr__ign', 'int'], ['flags', 'int']],
   bpf_task_work_schedule_signal_impl: [['task', 'task'], ['tw', 'tw'], ['map__map', 'map'], ['callback', 'callback'], ['aux__prog', 'aux']],
   bpf_task_work_schedule_resume_impl: [['task', 'task'], ['tw', 'tw'], ['map__map', 'map'], ['callback', 'callback'], ['aux__prog', 'aux']],
+  // Issue 14: kernel/bpf/ringbuf.c, net/core/filter.c, kernel/bpf/helpers.c, kernel/trace/bpf_trace.c.
+  bpf_ringbuf_reserve_dynptr: [['map', 'map'], ['size', 'int'], ['flags', 'int'], ['ptr', 'slot']],
+  bpf_ringbuf_submit_dynptr: [['ptr', 'slot'], ['flags', 'int']],
+  bpf_ringbuf_discard_dynptr: [['ptr', 'slot'], ['flags', 'int']],
+  bpf_dynptr_from_skb: [['skb', 'skb'], ['flags', 'int'], ['ptr__uninit', 'slot']],
+  bpf_dynptr_from_skb_meta: [['skb', 'skb'], ['flags', 'int'], ['ptr__uninit', 'slot']],
+  bpf_dynptr_from_xdp: [['x', 'xdp'], ['flags', 'int'], ['ptr__uninit', 'slot']],
+  bpf_dynptr_memset: [['p', 'slot'], ['offset', 'int'], ['size', 'int'], ['val', 'int']],
+  bpf_dynptr_copy: [['dst_ptr', 'slot'], ['dst_off', 'int'], ['src_ptr', 'slot'], ['src_off', 'int'], ['size', 'int']],
+  bpf_probe_read_user_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_probe_read_kernel_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_probe_read_user_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_probe_read_kernel_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_copy_from_user_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_copy_from_user_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_copy_from_user_task_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int'], ['tsk', 'task']],
+  bpf_copy_from_user_task_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int'], ['tsk', 'task']],
 };
 
 interface Env {
   readonly file: number;
   readonly pid: number;
   readonly map: number;
+  readonly skb: number;
+  readonly xdp: number;
 }
 
 /** A well-formed value of each kind. */
@@ -59,6 +78,8 @@ function good(kind: Kind, env: Env): unknown {
     case 'tw': return { map: env.map, key: 0 };
     case 'callback': return 'cb';
     case 'aux': return null;
+    case 'skb': return env.skb;
+    case 'xdp': return env.xdp;
   }
 }
 
@@ -73,6 +94,9 @@ const BAD: Readonly<Record<Exclude<Kind, 'aux'>, readonly (readonly [unknown, ty
   map: [[999_999, UnknownHandleError], ['m', UnknownHandleError], [null, UnknownHandleError]],
   tw: [[null, ArgumentError], [7, ArgumentError], [{ map: 'm', key: 0 }, ArgumentError], [{ map: 1 }, ArgumentError], [{ key: 0 }, ArgumentError]],
   callback: [['', ArgumentError], [7, ArgumentError], [null, ArgumentError]],
+  // A packet context: the id of a packet of that kind (an xdp_buff is no skb, and the other way round).
+  skb: [[999_999, UnknownHandleError], ['s', UnknownHandleError], [null, UnknownHandleError], [-1, UnknownHandleError]],
+  xdp: [[999_999, UnknownHandleError], ['x', UnknownHandleError], [null, UnknownHandleError], [-1, UnknownHandleError]],
 };
 
 function session(version: KernelVersion): { s: Session; env: Env } {
@@ -81,7 +105,9 @@ function session(version: KernelVersion): { s: Session; env: Env } {
   const file = s.open('/usr/bin/t');
   const pid = s.spawn({ comm: 't', exe: '/usr/bin/t', script: [] });
   s.load({ name: 'maps', maps: [{ name: 'm', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1 }], globals: [], programs: [], subprogs: [] });
-  return { s, env: { file, pid, map: [...s.world.maps.keys()][0] ?? -1 } };
+  const skb = s.packet({ kind: 'skb', data: new Uint8Array(64) });
+  const xdp = s.packet({ kind: 'xdp', data: new Uint8Array(64) });
+  return { s, env: { file, pid, map: [...s.world.maps.keys()][0] ?? -1, skb, xdp } };
 }
 
 /** What `f` throws (undefined when it returns). */

@@ -236,4 +236,27 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
       expect([ev.name, ev.args, ev.ret]).toEqual(['bpf_get_task_exe_file', [`task(pid ${pid})`], 'NULL']);
     }
   });
+
+  test('mutants: calls of the issue-14 kinds show their map, packet contexts (skb#n, xdp_md#n), u32 and u8 values, and void', () => {
+    // README "Reading a trace": integer arguments as the C value of their type (the ring size a u32,
+    // memset's val a u8), a packet context `skb#n` / `xdp_md#n`, a void helper `void`.
+    fc.assert(fc.property(fc.constantFrom<KernelVersion>('6.18', '6.19'), anInt, anInt, anInt, anInt, (version, size, val, off, flags) => {
+      const bits = version === '6.18' ? 32 : 64;
+      const s = new Session({ version });
+      const map = s.createMap({ name: 'rb', type: 'ringbuf', maxEntries: 4096 });
+      const skb = s.packet({ kind: 'skb', data: new Uint8Array(64) });
+      const xdp = s.packet({ kind: 'xdp', data: new Uint8Array(64) });
+      const last = (): Extract<TraceEvent, { kind: 'kfunc' }> => s.events().filter((e): e is Extract<TraceEvent, { kind: 'kfunc' }> => e.kind === 'kfunc').at(-1)!;
+      const r = s.bpf_ringbuf_reserve_dynptr(map, size, flags, 'r');
+      expect([last().name, last().args, last().ret]).toEqual(['bpf_ringbuf_reserve_dynptr', [`map#${map}`, intText(asC(size, 32)), intText(asC(flags, 64)), 'r'], errnoText(r)]);
+      s.bpf_ringbuf_discard_dynptr('r', flags);
+      expect([last().name, last().args, last().ret]).toEqual(['bpf_ringbuf_discard_dynptr', ['r', intText(asC(flags, 64))], 'void']);
+      expect(s.bpf_dynptr_from_skb(skb, 0, 's')).toBe(0);
+      expect(last().args).toEqual([`skb#${skb}`, '0', 's']);
+      expect(s.bpf_dynptr_from_xdp(xdp, 0, 'x')).toBe(0);
+      expect(last().args).toEqual([`xdp_md#${xdp}`, '0', 'x']);
+      const m = s.bpf_dynptr_memset('x', off, 4, val);
+      expect([last().name, last().args, last().ret]).toEqual(['bpf_dynptr_memset', ['x', intText(asC(off, bits)), '4', intText(asC(val, 8))], errnoText(m)]);
+    }));
+  });
 });

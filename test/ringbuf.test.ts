@@ -209,6 +209,31 @@ describe('RINGBUF dynptr accesses (the LOCAL rules on the record)', () => {
   });
 });
 
+describe('worlds are values', () => {
+  test('writes to a record, its commit and the reader leave every earlier world as it was', () => {
+    const { s, map } = ring();
+    expect(s.bpf_ringbuf_reserve_dynptr(map, 8, 0, 'd')).toBe(0);
+    const w0 = s.world;
+    const read = (w: typeof w0): number[] => {
+      const t = new Session();
+      t.world = w;
+      const out = new Uint8Array(8);
+      expect(t.bpf_dynptr_read(out, 8, 'd', 0, 0)).toBe(0);
+      return [...out];
+    };
+    expect(s.bpf_dynptr_write('d', 0, bytes(8, 3), 8, 0)).toBe(0);
+    const w1 = s.world;
+    (s.bpf_dynptr_data('d', 0, 8) as Uint8Array).fill(4);
+    s.bpf_ringbuf_submit_dynptr('d', 0);
+    const w2 = s.world;
+    expect(s.ringbufConsume(map).map((r) => [...r])).toEqual([new Array(8).fill(4)]);
+    expect(read(w0)).toEqual(new Array(8).fill(0));
+    expect(read(w1)).toEqual(new Array(8).fill(3));
+    expect(w2.rings.get(map)?.consumerPos).toBe(0);
+    expect(s.world.rings.get(map)?.consumerPos).toBe(16);
+  });
+});
+
 describe('user space reads the ring as libbpf does', () => {
   test('committed records in order; a reserved one blocks the ones after it; discarded ones are skipped', () => {
     const { s, map } = ring();
