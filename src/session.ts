@@ -3,7 +3,6 @@
  * method is one pure transition of the world it holds (`session.world` is always an immutable
  * value; earlier values stay valid). The kfuncs are methods under their kernel names.
  */
-import { inspect } from 'node:util';
 import * as cache from './model/fs/cache.ts';
 import * as faults from './model/world/faults.ts';
 import * as files from './model/fs/files.ts';
@@ -30,7 +29,7 @@ import { errnoName } from './model/kernel/errno.ts';
 import { run as runScheduler, step as stepScheduler, type RunOptions } from './scheduler/step.ts';
 import type { FileId, Ino } from './model/fs/types.ts';
 import { formatTrace, traceEvents, type TraceEvent } from './model/world/trace.ts';
-import { createWorld, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
+import { createWorld, INSPECT, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
 import { type World } from './model/world/state.ts';
 
 /** A BPF object the kernel (or the model's verifier) refused to load. */
@@ -244,7 +243,8 @@ export class Session {
     return formatTrace(this.world.trace);
   }
 
-  [inspect.custom](): string {
+  /** Node's `util.inspect` (the REPL): the world at a glance (`Symbol.for('nodejs.util.inspect.custom')`, so the core imports no `node:` module). */
+  [INSPECT](): string {
     return describeWorld(this.world);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The import graph of src/ (README "How the model is laid out"): no import circles, type-only imports
  * included, and the layering pagecache ← model ← task_work ← scheduler ← session/scenario/index/cli.
- * dependency-cruiser (tools/deps) does the work; the fixture proves the check refuses a circle.
+ * and a browser-safe core: no Node built-in imported outside src/cli and the named Node adapters.
+ * dependency-cruiser (tools/deps) does the work; the fixtures prove the check refuses a circle and a
+ * `node:` import in the model.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -27,5 +29,12 @@ describe('the import graph', () => {
     const r = cruise('test/fixtures/deps-circle');
     expect(r.status).not.toBe(0);
     expect(r.out).toMatch(/no-circular: test\/fixtures\/deps-circle\/(a|b)\.ts/);
+  }, 60_000);
+
+  test('the check refuses a node: import in the core and lets the command line have one', () => {
+    const r = cruise('test/fixtures/deps-node');
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/core-is-browser-safe: test\/fixtures\/deps-node\/src\/model\/inspects\.ts → (node:)?util/);
+    expect(r.out).not.toContain('deps-node/src/cli/reads.ts');
   }, 60_000);
 });

@@ -14,6 +14,8 @@ import { KernsimError } from '../model/kernel/errors.ts';
 import { renderC } from '../model/program/render.ts';
 import { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioRun } from '../scenario/run.ts';
 import { explainText } from './explain.ts';
+import { usage } from './help.ts';
+import { ensureTypeScriptLoader } from './typescript.ts';
 import { timelineHtml, timelineSvg } from '../timeline/svg.ts';
 
 const tty = process.stdout.isTTY === true;
@@ -22,46 +24,11 @@ const green = paint(32);
 const red = paint(31);
 const dim = paint(2);
 
-const HELP: Record<string, string> = {
-  main: `kernsim: a deterministic model of Linux BPF file dynptrs, page cache and task_work
-
-Usage: kernsim <command> [options]
-
-Commands:
-  run FILE...            run scenarios and compare with their expectations
-  trace FILE             print a scenario's full event trace (--timeline out.svg|out.html draws it)
-  explain KFUNC          the rule for a kfunc, from the model's own tables
-  render FILE --c        a scenario's programs as BPF C
-  replay --seed N --path P [--property NAME]   re-run a failing property case and show its trace
-
-Run 'kernsim <command> --help' for a command's options.`,
-  run: `Usage: kernsim run FILE... [--json] [--seed N]
-
-Run each scenario (JSON, or a TypeScript module whose default export is a scenario), compare the
-outcome with its "expect" section, and print a verdict per scenario. Exits 1 on any mismatch.
-  --json     one JSON document with every check, for machines
-  --seed N   run under a seeded schedule instead of the scenario's own`,
-  trace: `Usage: kernsim trace FILE [--seed N] [--timeline out.svg|out.html]
-
-Print the scenario's event trace: every syscall, program, kfunc call and return value, I/O, sleep,
-irq_work and task_work step. --timeline also writes a picture of it (SVG, or an HTML page around it).`,
-  explain: `Usage: kernsim explain KFUNC
-
-Arguments, checks in the kernel's order with their errnos, effects, the kernel function it mirrors,
-and the program types and versions that may call it. 'kernsim explain --list' lists the kfuncs.`,
-  render: `Usage: kernsim render FILE --c
-
-Print the scenario's BPF objects as C source (SEC names, __ksym externs, maps, globals).`,
-  replay: `Usage: kernsim replay --seed N --path P [--property NAME]
-
-Re-run the property suite with fast-check's seed and path (as printed by a failure), for one
-property if NAME is given; the failure report includes the shrunk program as C and its trace.`,
-};
-
 export async function loadScenario(file: string): Promise<Scenario> {
   const path = resolve(file);
   let doc: unknown;
   if (/\.[mc]?[jt]s$/.test(file)) {
+    await ensureTypeScriptLoader(file);
     const mod = (await import(pathToFileURL(path).href)) as { default?: unknown; scenario?: unknown };
     doc = mod.default ?? mod.scenario;
   } else {
@@ -170,11 +137,6 @@ function cmdReplay(argv: string[]): number {
   const args = ['vitest', 'run', '--project', 'props', ...(values.property === undefined ? [] : ['-t', values.property])];
   const r = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, KERNSIM_SEED: values.seed, KERNSIM_PATH: values.path, KERNSIM_RUNS: '1' } });
   return r.status ?? 1;
-}
-
-function usage(cmd: string, wrong: boolean): number {
-  (wrong ? console.error : console.log)(HELP[cmd] ?? HELP.main);
-  return wrong ? 2 : 0;
 }
 
 export async function main(argv: string[]): Promise<number> {

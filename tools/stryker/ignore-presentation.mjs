@@ -8,7 +8,7 @@
  *   message text; whether and where the error is thrown is still mutated;
  * - the model's error classes (src/model/kernel/errors.ts): their `name` and the message their constructor
  *   passes to `super(…)`, and `show`, which formats a value for that message;
- * - `registersRead` (src/model/program/program.ts): only render.ts, which stryker.config.mjs leaves unmutated, uses it;
+ * - `registersRead` (src/model/program/program.ts): only render.ts, which tools/stryker/stryker.config.mjs leaves unmutated, uses it;
  * - `formatTrace` and `compactRanges` (src/model/world/trace.ts): the trace as text for people;
  * - `formatEvent` (src/model/world/trace.ts): the human-readable line of a trace event (the events
  *   themselves, which properties read, are still mutated);

@@ -1,10 +1,11 @@
 /**
- * Mutation testing of the model with the property suite alone (`npm run mutants`; see
+ * Mutation testing of the model with the property suite alone (`npm run mutants`, tools/stryker/run.sh; see
  * docs/properties.md, "Mutation testing"). Not run in CI: a full run takes about an hour on 2 cores.
  *
  * Mutated: src/model (less render.ts and inspect.ts, which only present a world: BPF C text, REPL
  * description, reference snapshots the harness reads), src/pagecache and src/task_work. Killed only
- * by properties/**\/*.test.ts (vitest.mutants.config.ts, KERNSIM_RUNS=60 by default).
+ * by properties/**\/*.test.ts (vitest.mutants.config.ts, KERNSIM_RUNS=60 by default). Paths are relative to the repository
+ * root, where run.sh starts Stryker.
  *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
