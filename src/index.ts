@@ -49,9 +49,9 @@ export type { KfuncRegistry } from './model/kfunc/registry.ts';
 export type { KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc/kfunc.ts';
 export * as program from './model/program/program.ts';
 export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl } from './model/program/program.ts';
-export type { Task, TwCtx, TwState, Syscall, Pid } from './model/task/types.ts';
+export type { Task, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid } from './model/task/types.ts';
 export type { MapId } from './model/maps/types.ts';
-export type { ProgId } from './model/program/loaded.ts';
+export type { ObjId, ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
 export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from './scheduler/setup.ts';
 export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
@@ -74,11 +74,12 @@ export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
 }
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
 export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/world/trace.ts';
-export { describeWorld, pageMap, refSnapshot, stateBytes, type RefSnapshot } from './model/world/inspect.ts';
+export { describeWorld, pageMap, pageStates, refSnapshot, stateBytes, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
 export { PAGE_SIZE, type Mapping, type MappingState, type PageState } from './pagecache/index.ts';
 export * as files from './model/fs/files.ts';
 export * as cache from './model/fs/cache.ts';
-export { Session, LoadError, type SessionOptions, type NewMap } from './session.ts';
+export { Session, LoadError, type SessionOptions, type NewMap, type ObjRef, type ActionPick, type ProgramCalls } from './session.ts';
+export { taskWorkOf, taskWorkCtx, type TaskWorkInfo } from './task_work/inspect.ts';
 
 /** One kfunc call as a pure function: `{ world, ret }`. */
 export type PureKfunc<N extends KfuncName> = (world: World, ctx: CallContext, ...args: KfuncArgs<N>) => { world: World; ret: KfuncRet<N> };

@@ -6,27 +6,30 @@
 import * as cache from './model/fs/cache.ts';
 import * as faults from './model/world/faults.ts';
 import * as files from './model/fs/files.ts';
-import { describeWorld, pageMap, refSnapshot, type RefSnapshot } from './model/world/inspect.ts';
+import { describeWorld, pageMap, pageStates, refSnapshot, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
 import type { MethodsOf } from './model/kfunc/methods.ts';
 import type { BpfObject, MapType } from './model/program/program.ts';
 import type { MapId } from './model/maps/types.ts';
-import { createMap, mapByName } from './model/maps/maps.ts';
+import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
 import { newPacket, type PacketSpec } from './model/packet/create.ts';
 import { packetView, type PacketView } from './model/packet/types.ts';
-import { UnknownHandleError } from './model/kernel/errors.ts';
 import { userWrite } from './model/helpers/user.ts';
 import { mapKernelMemory } from './model/helpers/kernel_mem.ts';
 import { emit } from './model/world/world.ts';
-import type { ObjId } from './model/program/loaded.ts';
-import type { Pid } from './model/task/types.ts';
+import type { LoadedObject, LoadedProg, ObjId, ProgId } from './model/program/loaded.ts';
+import type { Pid, TaskState } from './model/task/types.ts';
+import type { TwRef } from './model/kfunc/types.ts';
+import { toUnsigned } from './model/kernel/ctypes.ts';
+import { taskWorkCtx, taskWorkOf, type TaskWorkInfo } from './task_work/inspect.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
 import { loadObject, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
-import { KernsimError } from './model/kernel/errors.ts';
+import { ArgumentError, KernsimError, UnknownHandleError } from './model/kernel/errors.ts';
 import { errnoName } from './model/kernel/errno.ts';
-import { run as runScheduler, step as stepScheduler, type RunOptions } from './scheduler/step.ts';
+import { describeAction, readyActions, run as runScheduler, step as stepScheduler, type Action, type RunOptions } from './scheduler/step.ts';
+import { listChooser } from './scheduler/chooser.ts';
 import type { FileId, Ino } from './model/fs/types.ts';
 import { formatTrace, traceEvents, type TraceEvent } from './model/world/trace.ts';
 import { createWorld, INSPECT, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
@@ -61,6 +64,33 @@ export interface SessionOptions extends WorldOptions {
 /** Every kfunc and helper, as functions of their kernel arguments. */
 export type KfuncMethods = MethodsOf<typeof ALL_KFUNCS>;
 
+/** A loaded BPF object: the id `load()` returned, or the object's name (when one object has it). */
+export type ObjRef = ObjId | string;
+
+/**
+ * Which ready scheduler action `stepAction` takes: `'irq'` (run the oldest irq_work), `'io'` or
+ * `'timer'` (the first such timed event), a pid (run that task), or a predicate over the actions.
+ */
+export type ActionPick = 'irq' | 'io' | 'timer' | Pid | ((action: Action) => boolean);
+
+/**
+ * The kfuncs as one loaded program calls them (`Session.asProgram`): each call runs in the
+ * program's context (its `prog->aux`, its sleepability, the task it runs in) and advances the
+ * session's world. `map` and `slot` name the object's maps as the program's code would.
+ */
+export type ProgramCalls = KfuncMethods & {
+  /** The program's id in the world. */
+  readonly prog: ProgId;
+  /** The program's name. */
+  readonly name: string;
+  /** Whether it is sleepable (from its section: `lsm.s/…`, `syscall`, …). */
+  readonly sleepable: boolean;
+  /** The id of the object's map `name` (a `map` argument). */
+  map(name: string): MapId;
+  /** `&value->tw` of element `key` of the object's map `name` (a task_work slot argument). */
+  slot(name: string, key: number): TwRef;
+};
+
 // The kfunc methods are added in the constructor from the kfunc table.
 export interface Session extends KfuncMethods {}
 
@@ -81,7 +111,12 @@ export class Session {
 
   /** Run `body` as one transition; the session's world becomes the result. */
   run<T>(body: (k: Kern, kf: KfuncMethods) => T): T {
-    const { world, result } = transact(this.world, this.context, (k) => {
+    return this.runIn(this.context, body);
+  }
+
+  /** `run` in calling context `ctx`. */
+  private runIn<T>(ctx: CallContext, body: (k: Kern, kf: KfuncMethods) => T): T {
+    const { world, result } = transact(this.world, ctx, (k) => {
       const r = body(k, ALL_KFUNC_METHODS.bind(k));
       settle(k);
       return r;
@@ -221,17 +256,195 @@ export class Session {
     this.world = r.world;
     return !r.done;
   }
-  /** A global of a loaded object, as user space reads it through the skeleton. */
-  global(name: string): bigint | Uint8Array | undefined {
-    for (const o of this.world.objects.values()) {
-      const g = o.globals.get(name);
-      if (g !== undefined) return g as bigint | Uint8Array;
+  /**
+   * A global of a loaded object, as user space reads it through the skeleton: an `int` global as a
+   * bigint, a byte array as its bytes; undefined when the object has no such global.
+   * `global(name)` reads the first loaded object that has a global of that name; `global(obj, name)`
+   * reads object `obj` (the id `load` returned, or the object's name).
+   */
+  global(name: string): bigint | Uint8Array | undefined;
+  global(obj: ObjRef, name: string): bigint | Uint8Array | undefined;
+  global(a: ObjRef, b?: string): bigint | Uint8Array | undefined {
+    if (b === undefined) {
+      if (typeof a !== 'string') throw new ArgumentError('name', a, 'a global\'s name (or global(obj, name))');
+      for (const o of this.world.objects.values()) {
+        const g = o.globals.get(a);
+        if (g !== undefined) return g as bigint | Uint8Array;
+      }
+      return undefined;
     }
-    return undefined;
+    return this.object(a).globals.get(b) as bigint | Uint8Array | undefined;
   }
 
+  /** The loaded object `obj` (its id, or its name when exactly one loaded object has that name). */
+  private object(obj: ObjRef): LoadedObject {
+    if (typeof obj === 'number') {
+      const o = this.world.objects.get(obj);
+      if (o === undefined) throw new UnknownHandleError('obj', obj, 'loaded object');
+      return o as LoadedObject;
+    }
+    if (typeof obj !== 'string') throw new ArgumentError('obj', obj, 'an object id (from load) or an object name');
+    const named = [...this.world.objects.values()].filter((o) => o.def.name === obj);
+    if (named.length === 0) throw new UnknownHandleError('obj', obj, 'loaded object named');
+    if (named.length > 1) throw new ArgumentError('obj', obj, `one object of that name (${named.length} are loaded: pass the id load() returned)`);
+    return named[0] as LoadedObject;
+  }
+
+  /** The id of map `name` of object `obj`; `mapId(name)` alone: the map of that name when only one loaded map has it. */
+  mapId(name: string, obj?: ObjRef): MapId {
+    if (obj !== undefined) {
+      const id = this.object(obj).maps.get(name);
+      if (id === undefined) throw new UnknownHandleError('map', name, `map of object ${String(obj)} named`);
+      return id;
+    }
+    if (typeof name !== 'string') throw new ArgumentError('name', name, 'a map name');
+    const ids = [...this.world.objects.values()].flatMap((o) => { const id = o.maps.get(name); return id === undefined ? [] : [id]; });
+    if (ids.length === 0) throw new UnknownHandleError('map', name, 'loaded map named');
+    if (ids.length > 1) throw new ArgumentError('map', name, `one map of that name (${ids.length} objects have one: pass obj)`);
+    return ids[0] as MapId;
+  }
+
+  /** A map given by id or by name (see `mapId`). */
+  private mapRef(map: MapId | string): MapId {
+    if (typeof map === 'string') return this.mapId(map);
+    if (typeof map !== 'number' || !this.world.maps.has(map)) throw new UnknownHandleError('map', map, 'map');
+    return map;
+  }
+
+  /**
+   * Call kfuncs as program `prog` of object `obj` calls them: in its context (its `prog->aux`, which
+   * `bpf_task_work_schedule_*` records; sleepable if its section is), optionally running in task
+   * `opts.task` (`current`). Each call advances the session's world, as a direct call does.
+   *
+   * ```ts
+   * const p = s.asProgram('demo', 'on_open', { task: pid });
+   * p.bpf_task_work_schedule_signal_impl(pid, p.slot('arrmap', 0), p.map('arrmap'), 'work', null);
+   * ```
+   */
+  asProgram(obj: ObjRef, prog: string, opts: { readonly task?: Pid } = {}): ProgramCalls {
+    const o = this.object(obj);
+    const id = o.progs.get(prog);
+    if (id === undefined) throw new UnknownHandleError('prog', prog, `program of object ${o.def.name} named`);
+    const p = this.world.progs.get(id) as LoadedProg;
+    if (opts.task !== undefined && !this.world.tasks.has(opts.task)) throw new UnknownHandleError('task', opts.task, 'task');
+    const ctx: CallContext = Object.freeze({
+      sleepable: p.sleepable, prog: id,
+      label: opts.task === undefined ? `${p.name}:` : `pid ${opts.task} ${p.name}:`,
+      ...(opts.task === undefined ? {} : { task: opts.task }),
+    });
+    const maps = o.maps;
+    const map = (name: string): MapId => {
+      const m = maps.get(name);
+      if (m === undefined) throw new UnknownHandleError('map', name, `map of object ${o.def.name} named`);
+      return m;
+    };
+    const calls: Record<string, unknown> = {
+      prog: id, name: p.name, sleepable: p.sleepable, map,
+      slot: (name: string, key: number): TwRef => ({ map: map(name), key }),
+    };
+    for (const name of Object.keys(ALL_KFUNCS) as (keyof KfuncMethods)[]) {
+      calls[name] = (...args: unknown[]) => this.runIn(ctx, (_k, kf) => (kf[name] as (...a: unknown[]) => unknown)(...args));
+    }
+    return Object.freeze(calls) as ProgramCalls;
+  }
+
+  /** The scheduler's ready actions, the default first (what a chooser picks from). */
+  readyActions(): Action[] {
+    return readyActions(this.world);
+  }
+
+  /**
+   * One scheduler step that takes the ready action `pick` chooses (the first that matches), and
+   * returns it: `s.stepAction('irq')`, `s.stepAction(pid)`, `s.stepAction((a) => a.kind === 'io')`.
+   * Throws `ArgumentError` naming the ready actions when none matches.
+   */
+  stepAction(pick: ActionPick): Action {
+    const match = typeof pick === 'function' ? pick
+      : typeof pick === 'number' ? (a: Action) => a.kind === 'task' && a.pid === pick
+      : (a: Action) => a.kind === pick;
+    if (typeof pick !== 'function' && typeof pick !== 'number' && pick !== 'irq' && pick !== 'io' && pick !== 'timer') {
+      throw new ArgumentError('pick', pick, "'irq', 'io', 'timer', a pid or a predicate");
+    }
+    const acts = readyActions(this.world);
+    const i = acts.findIndex(match);
+    const action = acts[i];
+    if (action === undefined) {
+      throw new ArgumentError('pick', typeof pick === 'function' ? 'the predicate' : pick, `a ready action (ready: ${acts.map(describeAction).join(', ') || 'none'})`);
+    }
+    this.world = stepScheduler(this.world, listChooser([i])).world;
+    return action;
+  }
+
+  /** The state of task `pid`: `running`, `runnable`, `interruptible` (asleep), `io_wait`, `exiting` or `dead`. */
+  taskState(pid: Pid): TaskState {
+    const t = this.world.tasks.get(pid);
+    if (t === undefined) throw new UnknownHandleError('pid', pid, 'task');
+    return t.state;
+  }
+
+  /** The return values of the syscalls task `pid` finished, in script order. */
+  taskResults(pid: Pid): bigint[] {
+    const t = this.world.tasks.get(pid);
+    if (t === undefined) throw new UnknownHandleError('pid', pid, 'task');
+    return [...t.results];
+  }
+
+  /**
+   * The BPF task_work context in the `struct bpf_task_work` slot of element `key` of `map` (its id,
+   * or its name): state, refcnt, mode, task, callback; null when the slot holds none (never
+   * scheduled, or detached when the element's fields were freed). `taskWork(ctx)` alone: context
+   * `ctx` whether or not a slot still holds it (null when it never existed).
+   */
+  taskWork(map: MapId | string, key: number): TaskWorkInfo | null;
+  taskWork(ctx: number): TaskWorkInfo | null;
+  taskWork(a: MapId | string, key?: number): TaskWorkInfo | null {
+    if (key === undefined) {
+      if (typeof a !== 'number' || !Number.isSafeInteger(a)) throw new ArgumentError('ctx', a, 'a task_work context id');
+      return taskWorkCtx(this.world, a);
+    }
+    if (!Number.isSafeInteger(key) || key < 0) throw new ArgumentError('key', key, 'a non-negative integer');
+    return taskWorkOf(this.world, this.mapRef(a), key);
+  }
+
+  /**
+   * User space's `bpf(BPF_MAP_UPDATE_ELEM)` on `map` (id or name): 0 or a negative errno, as the
+   * syscall returns (`flags`: BPF_ANY 0, BPF_NOEXIST 1, BPF_EXIST 2). `value` must hold the map's
+   * value size. An update that frees an element's task_work slot cancels its work, as in the kernel.
+   */
+  mapUpdate(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
+    const id = this.mapRef(map);
+    const f = toUnsigned(flags, 64, 'flags');
+    const k = toUnsigned(key, 32, 'key');
+    if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
+    return this.run((kk) => sysUpdateElem(kk, id, Number(k), value, f));
+  }
+
+  /** User space's `bpf(BPF_MAP_DELETE_ELEM)`: 0, -ENOENT, or -EINVAL for an ARRAY map. */
+  mapDelete(map: MapId | string, key: number): number {
+    const id = this.mapRef(map);
+    const k = toUnsigned(key, 32, 'key');
+    return this.run((kk) => sysDeleteElem(kk, id, Number(k)));
+  }
+
+  /**
+   * User space's `bpf(BPF_MAP_LOOKUP_ELEM)`: 0 with the element's value copied into `value` (at least
+   * the map's value size), or -ENOENT; any flag → -EINVAL (no value has a `bpf_spin_lock`).
+   */
+  mapLookup(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
+    const id = this.mapRef(map);
+    const f = toUnsigned(flags, 64, 'flags');
+    const k = toUnsigned(key, 32, 'key');
+    if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
+    return this.run((kk) => sysLookupElem(kk, id, Number(k), value, f));
+  }
+
+  /** The page states of the file at `path` as compact ranges, for people: `{ uptodate: '0-2,5', 'uptodate+ref': '3' }` (see `pageStates` for data). */
   pages(path: string): Record<string, string> {
     return pageMap(this.world, path);
+  }
+  /** The cached pages of the file at `path` as data, ascending: `[{ page: 0, state: 'uptodate', refs: 0 }, …]`. */
+  pageStates(path: string): PageInfo[] {
+    return pageStates(this.world, path);
   }
   refs(): RefSnapshot {
     return refSnapshot(this.world);

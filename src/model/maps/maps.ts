@@ -162,3 +162,41 @@ export function twSlot(k: Kern, id: MapId, key: number, argument = 'tw'): MapEle
   if (e === undefined) throw new UnknownHandleError(argument, key, 'map element (deleted?)');
   return e;
 }
+
+/**
+ * User space's `bpf(BPF_MAP_LOOKUP_ELEM)` (kernel/bpf/syscall.c `map_lookup_elem`): flags other than
+ * BPF_F_LOCK → -EINVAL; BPF_F_LOCK on a value without a `bpf_spin_lock` (none here) → -EINVAL; no
+ * element → -ENOENT; else 0 with the value's bytes copied into `value` (the task_work slot reads as
+ * zeros: `check_and_init_map_value` clears special fields in the copy). An LRU element is not marked
+ * used: the syscall goes through `map_lookup_elem_sys_only` (`htab_lru_map_lookup_elem_sys`, M).
+ */
+export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+  const m = mapOf(k, id);
+  if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
+  if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
+  const e = m.elems.get(key);
+  if (e === undefined) return -ENOENT;
+  value.set(e.data);
+  return 0;
+}
+
+/**
+ * User space's `bpf(BPF_MAP_UPDATE_ELEM)` (kernel/bpf/syscall.c `map_update_elem`): BPF_F_LOCK on a
+ * value without a `bpf_spin_lock` → -EINVAL before the map sees the call; then the map's own update
+ * (`updateElem`, through `bpf_map_update_value`). User space always passes a whole value.
+ */
+export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+  const m = mapOf(k, id);
+  if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
+  const ret = (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
+  emit(k, { kind: 'map', t: k.t.now, op: 'update', map: m.name, key, ret });
+  return ret;
+}
+
+/** User space's `bpf(BPF_MAP_DELETE_ELEM)` (kernel/bpf/syscall.c `map_delete_elem`): the map's own delete. */
+export function sysDeleteElem(k: Kern, id: MapId, key: number): number {
+  const m = mapOf(k, id);
+  const ret = deleteElem(k, id, key);
+  emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: m.name, key, ret });
+  return ret;
+}

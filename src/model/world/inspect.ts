@@ -4,7 +4,8 @@
  */
 import { Table } from './tables.ts';
 import { compactRanges } from './trace.ts';
-import { pagesOf, type Mapping } from '../../pagecache/index.ts';
+import { pagesOf, type Mapping, type PageState } from '../../pagecache/index.ts';
+import { UnknownHandleError } from '../kernel/errors.ts';
 import type { World } from './state.ts';
 
 /** Reference counts that must return to their baseline when a program or scenario is done. */
@@ -64,6 +65,27 @@ export function pageMap(world: World, path: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(by).sort()) out[key] = compactRanges(by[key] ?? []);
   return out;
+}
+
+/** One cached page of a file: its index, state and the references readers hold on it. */
+export interface PageInfo {
+  readonly page: number;
+  readonly state: PageState;
+  readonly refs: number;
+}
+
+/**
+ * The cached pages of the file at `path`, by page index (ascending): what `pageMap` shows as range
+ * strings, as data. An uncached page is absent. Throws `UnknownHandleError` for a path with no file.
+ */
+export function pageStates(world: World, path: string): PageInfo[] {
+  const ino = world.paths.get(path);
+  if (ino === undefined) throw new UnknownHandleError('path', path, 'file at path');
+  const m = world.pagecache.get(ino);
+  if (m === undefined) return [];
+  const out: PageInfo[] = [];
+  for (const [page, p] of pagesOf(m as Mapping)) out.push({ page, state: p.state, refs: p.refs });
+  return out.sort((a, b) => a.page - b.page);
 }
 
 /** A few lines a person can read: version and clock, files, page cache, dynptrs. */
