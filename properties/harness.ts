@@ -3,7 +3,7 @@
  * running an operation sequence while an oracle shadow (oracle.ts) predicts every result. Only this
  * file and the tests call the model.
  */
-import { cache, content as contents, createWorld, files, NON_SLEEPABLE, pageMap, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
+import { cache, content as contents, createWorld, files, NON_SLEEPABLE, pageStates as readPageStates, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
 import { fillBytes, MAX_IO_LEN, PAGE, resolveKindArg, resolveU64, type FileSpec, type Op, type RefOp, type RefSlot, type Slot } from './arbitraries.ts';
 import * as O from './oracle.ts';
 
@@ -62,18 +62,9 @@ export function sessionOn(world: World, sleepable: boolean): Session {
   return s;
 }
 
-/** Page index → state (`uptodate`, `locked`, `failed`), from `pageMap` with reader references ignored. */
+/** Page index → state (`uptodate`, `locked`, `failed`), reader references ignored. */
 export function pageStates(world: World, path: string): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const [key, ranges] of Object.entries(pageMap(world, path))) {
-    const state = key.replace(/\+ref$/, '');
-    for (const part of ranges.split(',')) {
-      if (part === 'none') continue;
-      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
-      for (let p = a; p <= (b ?? a); p += 1) out.set(p, state);
-    }
-  }
-  return out;
+  return new Map(readPageStates(world, path).map((p) => [p.page, p.state]));
 }
 
 export function sameStates(a: Map<number, string>, b: Map<number, string>): boolean {

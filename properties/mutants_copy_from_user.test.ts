@@ -30,8 +30,8 @@ describe('mutants: bpf_copy_from_user_str', () => {
         s.createFile({ path: '/bin/app', content: content.zero(), size: 4096 });
         const pid = s.spawn({ comm: 'app', ...(kthread ? {} : { exe: '/bin/app' }), script: [...(kthread ? [] : [{ sys: 'user_write' as const, addr: ADDR, text }]), { sys: 'sleep', ticks: 1000 }] });
         let guard = 0;
-        while (s.world.tasks.get(pid)!.state !== 'interruptible' && guard++ < 50) s.step();
-        expect(s.world.tasks.get(pid)!.state).toBe('interruptible');
+        while (s.taskState(pid) !== 'interruptible' && guard++ < 50) s.step();
+        expect(s.taskState(pid)).toBe('interruptible');
         const dst = new Uint8Array(24).fill(0xaa);
         s.context = { sleepable: true, task: pid, label: 'cb' };
         const got = s.bpf_copy_from_user_str(dst, size, ADDR + off, flags);
@@ -73,7 +73,7 @@ describe('mutants: bpf_copy_from_user_str', () => {
       const s = new Session();
       s.createFile({ path: '/bin/app', content: content.zero(), size: 4096 });
       const pid = s.spawn({ comm: 'app', exe: '/bin/app', script: [{ sys: 'user_write', addr: ADDR, text: 'hello' }, { sys: 'sleep', ticks: 1000 }] });
-      while (s.world.tasks.get(pid)!.state !== 'interruptible' && s.step());
+      while (s.taskState(pid) !== 'interruptible' && s.step());
       s.context = how === 'nonsleepable' ? { sleepable: false, task: pid, label: 'hook' } : how === 'notask' ? { sleepable: true, label: 'x' } : { sleepable: true, task: pid, label: 'cb' };
       const dst = new Uint8Array(how === 'short' ? size - 1 : size).fill(7);
       const before = s.world;

@@ -25,26 +25,24 @@ describe('mutants: what became of each schedule, read from the trace', () => {
         const s = new Session();
         s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
         s.load(syscallTaskWorkObject(mapType, slots.length));
-        const mapId = [...s.world.maps.values()][0]!.id;
-        const progId = [...s.world.progs.values()][0]!.id;
-        if (mapType !== 'array') slots.forEach((_, key) => expect(s.bpf_map_update_elem(mapId, key, null, 0)).toBe(0));
+        const caller = s.asProgram('tw_direct', 'prog');
+        const mapId = caller.map('twmap');
+        if (mapType !== 'array') slots.forEach((_, key) => expect(s.mapUpdate(mapId, key, new Uint8Array(8))).toBe(0));
         // The zombie exits (its exit-time task_work has run; it is not reaped) before the live target starts.
         const zombie = s.spawn({ comm: 'zombie', exe: '/bin/app', script: [] });
         s.simulate();
-        expect(s.world.tasks.get(zombie)!.state).toBe('dead');
+        expect(s.taskState(zombie)).toBe('dead');
         const alive = s.spawn({ comm: 'alive', exe: '/bin/app', script: [{ sys: 'sleep', ticks: 5 }] });
         slots.forEach((slot, key) => {
-          s.context = { sleepable: false, prog: progId, label: 'caller' };
           const target = slot.fate === 'dropped' ? zombie : alive;
           const schedule = (): number => (mode === 'signal'
-            ? s.bpf_task_work_schedule_signal_impl(target, { map: mapId, key }, mapId, 'cb', null)
-            : s.bpf_task_work_schedule_resume_impl(target, { map: mapId, key }, mapId, 'cb', null));
+            ? caller.bpf_task_work_schedule_signal_impl(target, caller.slot('twmap', key), mapId, 'cb', null)
+            : caller.bpf_task_work_schedule_resume_impl(target, caller.slot('twmap', key), mapId, 'cb', null));
           expect(schedule()).toBe(0);
           for (let i = 0; i < slot.busy; i += 1) expect(schedule()).toBe(-16);
-          s.context = { sleepable: false, label: 'user' };
           if (slot.fate === 'cancelled') {
-            if (mapType === 'array') expect(s.bpf_map_update_elem(mapId, key, null, 0)).toBe(0);
-            else expect(s.bpf_map_delete_elem(mapId, key)).toBe(0);
+            if (mapType === 'array') expect(s.mapUpdate(mapId, key, new Uint8Array(8))).toBe(0);
+            else expect(s.mapDelete(mapId, key)).toBe(0);
           }
         });
         const count = (f: Fate): number => slots.filter((x) => x.fate === f).length;

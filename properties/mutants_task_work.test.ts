@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { content, KfuncUnavailableError, refSnapshot, Session, type BpfObject } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';
-import { mapPutUref } from '../src/model/maps/maps.ts';
 
 const EBADF = -9;
 const ENOMEM = -12;
@@ -38,20 +37,20 @@ function setup(c: Case) {
   const s = new Session({ version: c.version ?? '6.19' });
   s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
   s.load(syscallTaskWorkObject(c.mapType), { unverified: c.version === '7.0' });
-  const mapId = [...s.world.maps.values()][0]!.id;
-  const progId = [...s.world.progs.values()][0]!.id;
-  if (c.mapType !== 'array') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
+  // The schedule is called by the loaded program (its prog->aux), from another context.
+  const caller = s.asProgram('tw_direct', 'prog');
+  const mapId = s.mapId('twmap');
+  const progId = caller.prog;
+  if (c.mapType !== 'array') expect(s.mapUpdate(mapId, 0, new Uint8Array(8))).toBe(0);
   const pid = s.spawn({ comm: 'target', exe: '/bin/app', script: c.target === 'alive' ? [{ sys: 'sleep', ticks: 5 }] : [] });
   if (c.target !== 'alive') s.simulate(); // it exits: its exit-time task_work ran, it is a zombie
   if (c.target === 'reaped') s.reap(pid);
-  if (c.closed) s.run((k) => mapPutUref(k, mapId));
+  if (c.closed) s.mapClose(mapId);
   if (c.allocFailures > 0) s.injectAllocFailure(c.allocFailures);
-  // The schedule is called by the loaded program (its prog->aux), from another context.
-  s.context = { sleepable: false, prog: progId, label: 'caller' };
   const schedule = (): number => (c.mode === 'signal'
-    ? s.bpf_task_work_schedule_signal_impl(pid, { map: mapId, key: 0 }, mapId, 'cb', null)
-    : s.bpf_task_work_schedule_resume_impl(pid, { map: mapId, key: 0 }, mapId, 'cb', null));
-  const slot = (): number | null => s.world.maps.get(mapId)!.elems.get(0)!.tw;
+    ? caller.bpf_task_work_schedule_signal_impl(pid, caller.slot('twmap', 0), mapId, 'cb', null)
+    : caller.bpf_task_work_schedule_resume_impl(pid, caller.slot('twmap', 0), mapId, 'cb', null));
+  const slot = (): number | null => s.taskWork(mapId, 0)?.ctx ?? null;
   return { s, pid, progId, schedule, slot };
 }
 
@@ -90,7 +89,7 @@ describe('mutants: bpf_task_work_schedule errors and outcomes', () => {
         // T0 + T1: a context (map-ref + cb-ref), PENDING, an irq_work; references on prog and task.
         const ctx = slot();
         expect(ctx).not.toBeNull();
-        expect(s.world.twctx.get(ctx!)?.state).toBe('PENDING');
+        expect(s.taskWork(ctx!)?.state).toBe('PENDING');
         expect(after.twctx).toEqual({ [ctx!]: 2 });
         expect(after.progs[progId]).toBe(before.progs[progId]! + 1);
         expect(after.tasks[pid]).toBe(before.tasks[pid]! + 1);
@@ -99,13 +98,13 @@ describe('mutants: bpf_task_work_schedule errors and outcomes', () => {
         const w = s.world;
         expect(schedule()).toBe(EBUSY);
         expect(refSnapshot(s.world)).toEqual(after);
-        expect(s.world.twctx.get(ctx!)?.state).toBe(w.twctx.get(ctx!)?.state);
+        expect(s.taskWork(ctx!)?.state).toBe(w.twctx.get(ctx!)?.state);
         s.context = { sleepable: false, label: 'idle' };
         s.simulate();
         const end = refSnapshot(s.world);
         // Alive: the callback ran exactly once (§8.3a). Zombie: dropped silently (T3), never ran.
         expect(s.global('runs')).toBe(c.target === 'alive' ? 1n : 0n);
-        expect(s.world.twctx.get(ctx!)?.state).toBe('STANDBY');
+        expect(s.taskWork(ctx!)?.state).toBe('STANDBY');
         expect(end.twctx).toEqual({ [ctx!]: 1 });
         expect(end.progs[progId]).toBe(1);
         expect(end.tasks[pid]).toBe(0);
@@ -133,14 +132,14 @@ describe('mutants: cancellation by the map, and which maps may hold a bpf_task_w
     fc.assert(fc.property(cancelArb, ({ mapType, mode, how }) => {
       const c: Case = { mapType, mode, target: 'alive', allocFailures: 0, closed: false };
       const { s, pid, progId, schedule, slot } = setup(c);
-      const mapId = [...s.world.maps.values()][0]!.id;
+      const mapId = s.mapId('twmap');
       expect(schedule()).toBe(0);
       const ctx = slot()!;
       s.context = { sleepable: false, label: 'user' };
       if (mapType === 'array' && how === 'delete') {
         // "ARRAY: delete is not supported": it fails and cancels nothing; the callback runs once.
         expect(s.bpf_map_delete_elem(mapId, 0)).toBeLessThan(0);
-        expect(s.world.twctx.get(ctx)?.state).toBe('PENDING');
+        expect(s.taskWork(ctx)?.state).toBe('PENDING');
         expect(slot()).toBe(ctx);
         s.simulate();
         expect(s.global('runs')).toBe(1n);
@@ -148,8 +147,8 @@ describe('mutants: cancellation by the map, and which maps may hold a bpf_task_w
       }
       if (how === 'update') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
       else if (how === 'delete') expect(s.bpf_map_delete_elem(mapId, 0)).toBe(0);
-      else s.run((k) => mapPutUref(k, mapId));
-      expect(s.world.twctx.get(ctx)?.state).toBe('FREED');
+      else s.mapClose(mapId);
+      expect(s.taskWork(ctx)?.state).toBe('FREED');
       expect(refSnapshot(s.world).twctx).toEqual({ [ctx]: 1 });
       if (how !== 'delete') expect(slot()).toBeNull();
       s.simulate();
@@ -199,20 +198,18 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
       // Replace the target by a long sleeper.
       const sleeper = s.spawn({ comm: 'sleeper', exe: '/bin/app', script: [{ sys: 'sleep', ticks }, { sys: 'sleep', ticks }] });
       let guard = 0;
-      while (s.world.tasks.get(sleeper)!.state !== 'interruptible' && guard++ < 100) s.step();
-      expect(s.world.tasks.get(sleeper)!.state).toBe('interruptible');
+      while (s.taskState(sleeper) !== 'interruptible' && guard++ < 100) s.step();
+      expect(s.taskState(sleeper)).toBe('interruptible');
       const start = s.world.clock.now;
-      const progId = [...s.world.progs.values()][0]!.id;
-      const mapId = [...s.world.maps.values()][0]!.id;
+      const p = s.asProgram('tw_direct', 'prog');
+      const mapId = p.map('twmap');
       for (let i = 0; i < times; i += 1) {
-        s.context = { sleepable: false, prog: progId, label: 'caller' };
-        const tw = { map: mapId, key: 0 };
+        const tw = p.slot('twmap', 0);
         // 7.0 renamed the kfuncs (task_work.md §0); the two names differ only in the notify mode.
         const got = version === '7.0'
-          ? (mode === 'signal' ? s.bpf_task_work_schedule_signal(sleeper, tw, mapId, 'cb') : s.bpf_task_work_schedule_resume(sleeper, tw, mapId, 'cb'))
-          : (mode === 'signal' ? s.bpf_task_work_schedule_signal_impl(sleeper, tw, mapId, 'cb', null) : s.bpf_task_work_schedule_resume_impl(sleeper, tw, mapId, 'cb', null));
+          ? (mode === 'signal' ? p.bpf_task_work_schedule_signal(sleeper, tw, mapId, 'cb') : p.bpf_task_work_schedule_resume(sleeper, tw, mapId, 'cb'))
+          : (mode === 'signal' ? p.bpf_task_work_schedule_signal_impl(sleeper, tw, mapId, 'cb', null) : p.bpf_task_work_schedule_resume_impl(sleeper, tw, mapId, 'cb', null));
         expect(got).toBe(0);
-        s.context = { sleepable: false, label: 'idle' };
         // Run until this work's callback has run.
         guard = 0;
         while (s.global('runs') !== BigInt(i + 1) && guard++ < 200 && s.step());
@@ -235,17 +232,17 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
     fc.assert(fc.property(fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const), fc.constantFrom('signal' as const, 'resume' as const), fc.boolean(), (mapType, mode, uref) => {
       const c: Case = { mapType, mode, target: 'alive', allocFailures: 0, closed: false };
       const { s, pid, progId, schedule, slot } = setup(c);
-      const mapId = [...s.world.maps.values()][0]!.id;
+      const mapId = s.mapId('twmap');
       expect(schedule()).toBe(0);
       const ctx = slot()!;
       s.context = { sleepable: false, label: 'user' };
       expect(s.step()).toBe(true); // the irq_work runs first (the ordinary schedule): T2 + T4
-      expect(s.world.twctx.get(ctx)?.state).toBe('SCHEDULED');
+      expect(s.taskWork(ctx)?.state).toBe('SCHEDULED');
       expect(refSnapshot(s.world).taskWorks).toBe(1);
-      if (uref) s.run((k) => mapPutUref(k, mapId));
+      if (uref) s.mapClose(mapId);
       else if (mapType === 'array') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
       else expect(s.bpf_map_delete_elem(mapId, 0)).toBe(0);
-      expect(s.world.twctx.get(ctx)?.state).toBe('FREED');
+      expect(s.taskWork(ctx)?.state).toBe('FREED');
       // Both references are still held until the irq_work runs.
       expect(refSnapshot(s.world).twctx).toEqual({ [ctx]: 2 });
       expect(refSnapshot(s.world).irqWork).toBe(1);
@@ -273,29 +270,26 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
       s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
       const obj = syscallTaskWorkObject('array');
       s.load({ ...obj, maps: [{ ...obj.maps[0]!, maxEntries: 2 }] }, { unverified: true });
-      const mapId = [...s.world.maps.values()][0]!.id;
-      const progId = [...s.world.progs.values()][0]!.id;
+      const p = s.asProgram('tw_direct', 'prog');
+      const mapId = p.map('twmap');
       const pid = s.spawn({ comm: 'zombie', exe: '/bin/app', script: [] });
       s.simulate();
-      s.context = { sleepable: false, prog: progId, label: 'caller' };
       const plain = version !== '6.19';
       const call = (name: 'impl' | 'plain', key: number): number => {
-        const tw = { map: mapId, key };
+        const tw = p.slot('twmap', key);
         if (name === 'impl') {
-          return mode === 'signal' ? s.bpf_task_work_schedule_signal_impl(pid, tw, mapId, 'cb', null) : s.bpf_task_work_schedule_resume_impl(pid, tw, mapId, 'cb', null);
+          return mode === 'signal' ? p.bpf_task_work_schedule_signal_impl(pid, tw, mapId, 'cb', null) : p.bpf_task_work_schedule_resume_impl(pid, tw, mapId, 'cb', null);
         }
-        return mode === 'signal' ? s.bpf_task_work_schedule_signal(pid, tw, mapId, 'cb') : s.bpf_task_work_schedule_resume(pid, tw, mapId, 'cb');
+        return mode === 'signal' ? p.bpf_task_work_schedule_signal(pid, tw, mapId, 'cb') : p.bpf_task_work_schedule_resume(pid, tw, mapId, 'cb');
       };
       expect(() => call(plain ? 'impl' : 'plain', 0)).toThrow(KfuncUnavailableError);
       const use = plain ? 'plain' : 'impl';
       expect(call(use, 0)).toBe(0); // a zombie is accepted
       s.reap(pid);
       expect(call(use, 1)).toBe(0); // reaped, but slot 0's context holds a task reference
-      s.context = { sleepable: false, label: 'idle' };
       s.simulate(); // both dropped silently (T3): the target is past its exit-time run
       expect(s.global('runs')).toBe(0n);
       expect(refSnapshot(s.world).tasks[pid]).toBe(0);
-      s.context = { sleepable: false, prog: progId, label: 'caller' };
       expect(call(use, 0)).toBe(EBADF); // now no reference is left
     }));
   });

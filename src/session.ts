@@ -427,6 +427,16 @@ export class Session {
   }
 
   /**
+   * User space closes its descriptor of `map` (the loader's user reference, `map->usercnt`): at zero
+   * every element's task_work is cancelled (`bpf_map_put_uref` → `map_release_uref`). Closing a map
+   * with no user reference left is an `ArgumentError`.
+   */
+  mapClose(map: MapId | string): void {
+    const id = this.mapRef(map);
+    this.run((k) => mapPutUref(k, id));
+  }
+
+  /**
    * User space's `bpf(BPF_MAP_LOOKUP_ELEM)`: 0 with the element's value copied into `value` (at least
    * the map's value size), or -ENOENT; any flag → -EINVAL (no value has a `bpf_spin_lock`).
    */

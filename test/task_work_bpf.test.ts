@@ -9,12 +9,11 @@
 import { describe, expect, test } from 'vitest';
 import {
   ArgumentError, LoadError, content, E2BIG, EBADF, EBUSY, ENOMEM, EOPNOTSUPP, KfuncUnavailableError, listChooser, loadObject,
-  program as P, readyActions, refSnapshot, seededChooser, Session, type BpfObject, type KernelVersion, type Op,
-  type Syscall, type TraceEvent, type World,
+  program as P, refSnapshot, seededChooser, Session, type BpfObject, type KernelVersion, type Op,
+  type Syscall, type TraceEvent, type World, taskWorkOutcomes, type MapDecl,
 } from '../src/index.ts';
-import { mapPutUref } from '../src/model/maps/maps.ts';
-import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
-import type { MapDecl, MapType } from '../src/model/program/program.ts';
+
+type MapType = MapDecl['type'];
 
 const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob, dynptr, buf } = P;
 
@@ -133,16 +132,9 @@ const OPEN2: Syscall = { sys: 'open', path: TRIGGER, fd: 't2' };
 const CLOSE2: Syscall = { sys: 'close', fd: 't2' };
 const MAP_CLOSE: Syscall = { sys: 'map_close', map: MAP };
 
-const progId = (s: Session, name = 'hook'): number => {
-  const p = [...s.world.progs.values()].find((x) => x.name === name);
-  if (p === undefined) throw new Error(`no program ${name}`);
-  return p.id;
-};
-const mapId = (s: Session): number => {
-  const m = [...s.world.maps.values()].find((x) => x.name === MAP);
-  if (m === undefined) throw new Error('no map');
-  return m.id;
-};
+const OBJ = 'task_work_test';
+const progId = (s: Session, name = 'hook'): number => s.asProgram(OBJ, name).prog;
+const mapId = (s: Session): number => s.mapId(MAP);
 const g = (s: Session, name: string): bigint => s.global(name) as bigint;
 const pidTgid = (pid: number): bigint => (BigInt(pid) << 32n) | BigInt(pid);
 
@@ -161,10 +153,7 @@ const FULL_CYCLE = ['-→STANDBY', 'STANDBY→PENDING', 'PENDING→SCHEDULING', 
 
 /** Step once with the ready action that matches `pick` (`'irq'`, a pid, `'io'`, `'timer'`). */
 function stepPick(s: Session, pick: 'irq' | 'io' | 'timer' | number): void {
-  const acts = readyActions(s.world);
-  const i = acts.findIndex((a) => (typeof pick === 'number' ? a.kind === 'task' && a.pid === pick : a.kind === pick));
-  if (i < 0) throw new Error(`action ${String(pick)} is not ready: ${JSON.stringify(acts)}`);
-  s.step(listChooser([i]));
+  s.stepAction(pick);
 }
 function drive(s: Session, picks: readonly ('irq' | 'io' | 'timer' | number)[]): Session {
   for (const p of picks) stepPick(s, p);
@@ -173,7 +162,7 @@ function drive(s: Session, picks: readonly ('irq' | 'io' | 'timer' | number)[]):
 
 /** Drop the loader's user reference on the map (what `map_close` does from user space). */
 function closeMap(s: Session): void {
-  if ((s.world.maps.get(mapId(s))?.usercnt ?? 0) > 0) s.run((k) => mapPutUref(k, mapId(s)));
+  if ((s.world.maps.get(mapId(s))?.usercnt ?? 0) > 0) s.mapClose(MAP);
 }
 
 /**
@@ -199,22 +188,16 @@ const outcomes = taskWorkOutcomes;
 
 /** Schedule from program `prog` running in task `as` (on another CPU), targeting `target`. */
 function scheduleAs(s: Session, as: number, target: number, mode: Mode = 'signal', key = 0): number {
-  const saved = s.context;
-  s.context = { sleepable: false, prog: progId(s), task: as, label: `pid ${as} hook:` };
-  try {
-    const m = mapId(s);
-    const v = s.world.version;
-    if (v === '6.18' || v === '6.19') {
-      return mode === 'signal'
-        ? s.bpf_task_work_schedule_signal_impl(target, { map: m, key }, m, 'cb', null)
-        : s.bpf_task_work_schedule_resume_impl(target, { map: m, key }, m, 'cb', null);
-    }
+  const p = s.asProgram(OBJ, 'hook', { task: as });
+  const v = s.world.version;
+  if (v === '6.18' || v === '6.19') {
     return mode === 'signal'
-      ? s.bpf_task_work_schedule_signal(target, { map: m, key }, m, 'cb')
-      : s.bpf_task_work_schedule_resume(target, { map: m, key }, m, 'cb');
-  } finally {
-    s.context = saved;
+      ? p.bpf_task_work_schedule_signal_impl(target, p.slot(MAP, key), p.map(MAP), 'cb', null)
+      : p.bpf_task_work_schedule_resume_impl(target, p.slot(MAP, key), p.map(MAP), 'cb', null);
   }
+  return mode === 'signal'
+    ? p.bpf_task_work_schedule_signal(target, p.slot(MAP, key), p.map(MAP), 'cb')
+    : p.bpf_task_work_schedule_resume(target, p.slot(MAP, key), p.map(MAP), 'cb');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,19 +245,19 @@ describe('the state machine (§2.2, §2.4)', () => {
     while (!s.world.irqWork.length) s.step();
     // PENDING: the kfunc returned 0, an irq_work is queued.
     let snap = refSnapshot(s.world);
-    expect(s.world.twctx.get(1)?.state).toBe('PENDING');
+    expect(s.taskWork(1)?.state).toBe('PENDING');
     expect(snap.twctx).toEqual({ 1: 2 });
     expect(snap.progs[P1]).toBe(2);
     expect(snap.tasks[A]).toBe(1);
     expect(snap.irqWork).toBe(1);
     stepPick(s, 'irq');
     snap = refSnapshot(s.world);
-    expect(s.world.twctx.get(1)?.state).toBe('SCHEDULED');
+    expect(s.taskWork(1)?.state).toBe('SCHEDULED');
     expect(snap).toMatchObject({ twctx: { 1: 2 }, irqWork: 0, taskWorks: 1 });
     s.simulate();
     snap = refSnapshot(s.world);
     // STANDBY again: only the map's own reference is left (§2.3 "refcnt starts at 1").
-    expect(s.world.twctx.get(1)?.state).toBe('STANDBY');
+    expect(s.taskWork(1)?.state).toBe('STANDBY');
     expect(snap.twctx).toEqual({ 1: 1 });
     expect(snap.progs[P1]).toBe(1);
     expect(snap.tasks[A]).toBe(0);
@@ -356,7 +339,7 @@ describe('schedule errors, in the kernel\'s order (§3.1)', () => {
     const A = s.spawn({ comm: 'victim', exe: EXE, script: [] });
     const B = s.spawn({ comm: 'scheduler', exe: EXE, script: [] });
     s.simulate();
-    expect(s.world.tasks.get(A)?.state).toBe('dead');
+    expect(s.taskState(A)).toBe('dead');
     // Zombie: bpf_task_acquire still works (§3.1 last bullet): 0, then T3 in the irq_work.
     expect(scheduleAs(s, B, A)).toBe(0);
     s.simulate();
@@ -460,7 +443,7 @@ describe('schedule errors, in the kernel\'s order (§3.1)', () => {
     expect(schedRets(s)).toEqual(['-EBUSY']);
     expect(transitions(s)).toEqual(['-→STANDBY', 'STANDBY→PENDING', 'PENDING→FREED']);
     expect(ctxFreed(s, 1)).toBe(true);
-    expect(s.world.maps.get(mapId(s))?.elems.get(0)?.tw).toBeNull();
+    expect(s.taskWork(MAP, 0)).toBeNull();
     expect(refSnapshot(s.world)).toMatchObject({ twctx: {}, irqWork: 0, progs: { [P1]: 1 }, tasks: { [A]: 0 } });
     expect(cbEnters(s)).toHaveLength(0);
     expectBaseline(s);
@@ -484,14 +467,14 @@ describe('schedule errors, in the kernel\'s order (§3.1)', () => {
     expect(scheduleAs(s, B, A, 'resume')).toBe(0);
     for (const state of ['PENDING', 'SCHEDULED'] as const) {
       if (state === 'SCHEDULED') stepPick(s, 'irq');
-      expect(s.world.twctx.get(1)?.state).toBe(state);
+      expect(s.taskWork(1)?.state).toBe(state);
       const before = refSnapshot(s.world);
       const n = twEvents(s.events()).length;
       expect(scheduleAs(s, B, A, 'signal')).toBe(-EBUSY);
       expect(scheduleAs(s, A, A, 'resume')).toBe(-EBUSY);
       expect(refSnapshot(s.world)).toEqual(before);
       expect(twEvents(s.events())).toHaveLength(n);
-      expect(s.world.twctx.get(1)?.mode).toBe('TWA_RESUME');
+      expect(s.taskWork(1)?.mode).toBe('TWA_RESUME');
     }
     s.simulate();
     expect(g(s, 'cb_runs')).toBe(1n);
@@ -619,10 +602,10 @@ describe('cancellation (T9; §2.5 "Element delete / replace", "uref drop cancels
     const A = s.spawn({ comm: 'app', exe: EXE, script: [OPEN, CLOSE] });
     const B = s.spawn({ comm: 'deleter', exe: EXE, script: [{ sys: 'map_delete', map: MAP, key: 0 }] });
     // A runs until its callback blocks on the cold exe page.
-    while (s.world.tasks.get(A)?.state !== 'io_wait') stepPick(s, readyActions(s.world).some((a) => a.kind === 'irq') ? 'irq' : A);
-    expect(s.world.twctx.get(1)?.state).toBe('RUNNING');
+    while (s.taskState(A) !== 'io_wait') stepPick(s, s.readyActions().some((a) => a.kind === 'irq') ? 'irq' : A);
+    expect(s.taskWork(1)?.state).toBe('RUNNING');
     stepPick(s, B); // map_delete: RUNNING → FREED
-    expect(s.world.twctx.get(1)?.state).toBe('FREED');
+    expect(s.taskWork(1)?.state).toBe('FREED');
     s.simulate();
     expect(g(s, 'cb_read')).toBe(0n); // sleepable reader: the page was read in
     expect(g(s, 'cb_done')).toBe(1n);
@@ -862,10 +845,9 @@ describe('kernel versions (§0; SEMANTICS.md "Version")', () => {
     expect(() => s.simulate()).toThrow(KfuncUnavailableError);
     expect(s.world).toBe(before);
     const A = [...s.world.tasks.keys()][0] ?? -1;
-    const m = mapId(s);
-    s.context = { sleepable: false, prog: progId(s), task: A };
-    expect(() => s.bpf_task_work_schedule_signal_impl(A, { map: m, key: 0 }, m, 'cb', null)).toThrow(KfuncUnavailableError);
-    expect(() => s.bpf_task_work_schedule_resume_impl(A, { map: m, key: 0 }, m, 'cb', null)).toThrow(KfuncUnavailableError);
+    const p = s.asProgram(OBJ, 'hook', { task: A });
+    expect(() => p.bpf_task_work_schedule_signal_impl(A, p.slot(MAP, 0), p.map(MAP), 'cb', null)).toThrow(KfuncUnavailableError);
+    expect(() => p.bpf_task_work_schedule_resume_impl(A, p.slot(MAP, 0), p.map(MAP), 'cb', null)).toThrow(KfuncUnavailableError);
   });
 
   test.each(['signal', 'resume'] as const)('7.0: bpf_task_work_schedule_%s (4 arguments, aux implicit) works end to end', (mode) => {
@@ -893,10 +875,9 @@ describe('kernel versions (§0; SEMANTICS.md "Version")', () => {
     const obj = taskWorkObject({ version: '7.0' });
     s.load(obj);
     const A = s.spawn({ comm: 'app', exe: EXE, script: [] });
-    const m = mapId(s);
-    s.context = { sleepable: false, prog: progId(s), task: A };
-    const f = s.bpf_task_work_schedule_signal as unknown as (...a: unknown[]) => number;
-    expect(() => f(A, { map: m, key: 0 }, m, 'cb', null)).toThrow(ArgumentError);
+    const p = s.asProgram(OBJ, 'hook', { task: A });
+    const f = p.bpf_task_work_schedule_signal as unknown as (...a: unknown[]) => number;
+    expect(() => f(A, p.slot(MAP, 0), p.map(MAP), 'cb', null)).toThrow(ArgumentError);
   });
 
   test.each(['6.18', '6.19'] as const)('%s: the _impl names work and the 4-argument names do not exist yet', (version) => {
@@ -905,11 +886,9 @@ describe('kernel versions (§0; SEMANTICS.md "Version")', () => {
     s.simulate();
     expect(schedRets(s)).toEqual(['0']);
     expect(g(s, 'cb_runs')).toBe(1n);
-    const m = mapId(s);
-    s.context = { sleepable: false, prog: progId(s), task: A };
-    expect(() => s.bpf_task_work_schedule_signal(A, { map: m, key: 0 }, m, 'cb')).toThrow(KfuncUnavailableError);
-    expect(() => s.bpf_task_work_schedule_resume(A, { map: m, key: 0 }, m, 'cb')).toThrow(KfuncUnavailableError);
-    s.context = { sleepable: false };
+    const p = s.asProgram(OBJ, 'hook', { task: A });
+    expect(() => p.bpf_task_work_schedule_signal(A, p.slot(MAP, 0), p.map(MAP), 'cb')).toThrow(KfuncUnavailableError);
+    expect(() => p.bpf_task_work_schedule_resume(A, p.slot(MAP, 0), p.map(MAP), 'cb')).toThrow(KfuncUnavailableError);
     expectBaseline(s);
   });
 });

@@ -114,7 +114,7 @@ describe('notification modes', () => {
     expect(quietRun).toBeGreaterThan(sysExit(A, 4)(evs));
     expect(quietRun).toBeLessThan(sysExit(A, 5)(evs));
     expect(runOrder(s, A)).toEqual(['loud', 'quiet']);
-    expect(s.world.tasks.get(A)?.results).toEqual([0n, BigInt(-EBADF), BigInt(-EBADF), 0n, BigInt(-EBADF)]);
+    expect(s.taskResults(A)).toEqual([0n, BigInt(-EBADF), BigInt(-EBADF), 0n, BigInt(-EBADF)]);
     expectQuiet(s);
   });
 
@@ -136,7 +136,7 @@ describe('notification modes', () => {
     const s = newSession();
     const A = s.spawn({ comm: 'a', exe: EXE, script: [{ sys: 'sleep', ticks: 50 }] });
     s.step(); // A sleeps (interruptible) until t=50
-    expect(s.world.tasks.get(A)?.state).toBe('interruptible');
+    expect(s.taskState(A)).toBe('interruptible');
     s.run((k) => taskWorkAdd(k, A, { kind: 'note', label: 'resume' }, 'TWA_RESUME'));
     s.run((k) => taskWorkAdd(k, A, { kind: 'note', label: 'signal' }, 'TWA_SIGNAL'));
     s.simulate();
@@ -155,7 +155,7 @@ describe('TWA_SIGNAL breaks an interruptible sleep, TWA_RESUME does not', () => 
     const A = s.spawn({ comm: 'sleeper', exe: EXE, script: [{ sys: 'sleep', ticks: SLEEP }] });
     const B = s.spawn({ comm: 'poker', exe: EXE, script: [{ sys: 'close', fd: 'none' }] });
     s.step(); // A enters nanosleep and blocks
-    expect(s.world.tasks.get(A)?.state).toBe('interruptible');
+    expect(s.taskState(A)).toBe('interruptible');
     // B (running on another CPU) queues a work on the sleeper.
     const r = s.run((k) => taskWorkAdd(k, A, { kind: 'note', label: 'poke' }, mode).ret);
     expect(r).toBe(0);
@@ -166,7 +166,7 @@ describe('TWA_SIGNAL breaks an interruptible sleep, TWA_RESUME does not', () => 
   test('TWA_SIGNAL: woken before the timer, the syscall restarts, the work runs, the sleep continues to its original end', () => {
     const { s, A } = sleeperAndPoker('TWA_SIGNAL');
     // §4.2: set_notify_signal wakes a TASK_INTERRUPTIBLE target.
-    expect(s.world.tasks.get(A)?.state).toBe('runnable');
+    expect(s.taskState(A)).toBe('runnable');
     s.simulate();
     const evs = s.events();
     const run = evs.find(runOf('poke'));
@@ -180,14 +180,14 @@ describe('TWA_SIGNAL breaks an interruptible sleep, TWA_RESUME does not', () => 
     const exit = evs.find((e): e is SysEvent => e.kind === 'syscall' && e.pid === A && e.op === 'exit' && e.call.startsWith('nanosleep'));
     expect(exit?.t).toBe(SLEEP);
     expect(exit?.ret).toBe('0');
-    expect(s.world.tasks.get(A)?.results[0]).toBe(0n);
+    expect(s.taskResults(A)[0]).toBe(0n);
     expectQuiet(s);
   });
 
   test('TWA_RESUME: the sleeper is not woken; the work runs when the sleep ends by itself', () => {
     const { s, A } = sleeperAndPoker('TWA_RESUME');
     // §4.2: "A blocked task is not woken".
-    expect(s.world.tasks.get(A)?.state).toBe('interruptible');
+    expect(s.taskState(A)).toBe('interruptible');
     s.simulate();
     const evs = s.events();
     expect(evs.some((e) => e.kind === 'syscall' && e.pid === A && e.op === 'restart')).toBe(false);
@@ -200,7 +200,7 @@ describe('TWA_SIGNAL breaks an interruptible sleep, TWA_RESUME does not', () => 
 
   test('TWA_NONE does not wake the sleeper either, and the work waits for some later task_work_run', () => {
     const { s, A } = sleeperAndPoker('TWA_NONE');
-    expect(s.world.tasks.get(A)?.state).toBe('interruptible');
+    expect(s.taskState(A)).toBe('interruptible');
     s.simulate();
     const evs = s.events();
     const run = evs.findIndex(runOf('poke'));
@@ -213,17 +213,17 @@ describe('TWA_SIGNAL breaks an interruptible sleep, TWA_RESUME does not', () => 
   test('TWA_SIGNAL does not interrupt an uninterruptible (I/O) wait', () => {
     const s = newSession();
     const A = s.spawn({ comm: 'reader', exe: EXE, script: [{ sys: 'open', path: DATA, fd: 'd' }, { sys: 'read', fd: 'd', offset: 0, len: 4096 }, { sys: 'close', fd: 'd' }] });
-    while (s.world.tasks.get(A)?.state !== 'io_wait') s.step();
+    while (s.taskState(A) !== 'io_wait') s.step();
     s.run((k) => taskWorkAdd(k, A, { kind: 'note', label: 'sig' }, 'TWA_SIGNAL'));
     // §4.4: "TASK_UNINTERRUPTIBLE sleeper: neither mode interrupts it."
-    expect(s.world.tasks.get(A)?.state).toBe('io_wait');
+    expect(s.taskState(A)).toBe('io_wait');
     // The only ready action is the I/O completion.
     expect(readyActions(s.world).map((a) => a.kind)).toEqual(['io']);
     s.simulate();
     const evs = s.events();
     const readExit = evs.findIndex((e) => e.kind === 'syscall' && e.pid === A && e.op === 'exit' && e.call.startsWith('pread'));
     expect(evs.findIndex(runOf('sig'))).toBeGreaterThan(readExit);
-    expect(s.world.tasks.get(A)?.results[1]).toBe(4096n);
+    expect(s.taskResults(A)[1]).toBe(4096n);
     expectQuiet(s);
   });
 
@@ -267,7 +267,7 @@ describe('exit', () => {
     const fputRuns = evs.filter((e, i) => i > exitTw && e.kind === 'task_work' && e.pid === A && e.op === 'run' && e.work.startsWith('____fput'));
     expect(fputRuns).toHaveLength(2);
     // The sentinel: task_work_add now fails with -ESRCH, whatever the mode.
-    expect(s.world.tasks.get(A)?.state).toBe('dead');
+    expect(s.taskState(A)).toBe('dead');
     for (const mode of ['TWA_NONE', 'TWA_RESUME', 'TWA_SIGNAL'] as const) {
       expect(s.run((k) => taskWorkAdd(k, A, { kind: 'note', label: 'late' }, mode).ret)).toBe(-ESRCH);
     }
