@@ -60,6 +60,7 @@ export { taskWorkOutcomes, type Outcomes } from './task_work/outcomes.ts';
 export { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioRun, type Check, type Expectations } from './scenario/run.ts';
 export { SCENARIO_SCHEMA } from './scenario/schema.ts';
 export { timelineSvg, timelineHtml } from './timeline/svg.ts';
+export { perfettoTrace, type PerfettoTrace, type TraceEventJson } from './timeline/perfetto.ts';
 export { verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
 export { FILE_DYNPTR_PROG_TYPES, FILE_DYNPTR_EXCLUDED } from './model/program/prog_types.ts';
 

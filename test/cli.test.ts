@@ -1,6 +1,6 @@
 /** The kernsim command line, run as a user runs it (node bin/kernsim.mjs). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -55,6 +55,19 @@ describe('kernsim CLI', () => {
     expect(r.out).toContain('bpf_task_work_schedule_signal_impl(');
     expect(r.out).toContain('= -EBUSY');
     expect(readFileSync(join(dir, 't.svg'), 'utf8')).toMatch(/^<svg /);
+  }, 30_000);
+
+  test('trace --perfetto writes trace-event JSON; --timeline x.png is refused before anything runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kernsim-cli-'));
+    const r = kernsim('trace', 'examples/ebusy_second_schedule.json', '--perfetto', join(dir, 't.json'));
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')) as { traceEvents: { ph: string; name: string; args?: { ret?: string } }[] };
+    expect(doc.traceEvents.filter((e) => e.ph === 'X' && e.name === 'bpf_task_work_schedule_signal_impl').map((e) => e.args?.ret)).toEqual(['0', '-EBUSY']);
+    const png = kernsim('trace', 'examples/ebusy_second_schedule.json', '--timeline', join(dir, 't.png'));
+    expect(png.code).toBe(2);
+    expect(png.err).toContain('--timeline writes SVG (.svg) or an HTML page (.html), not .png');
+    expect(png.out).toBe('');
+    expect(existsSync(join(dir, 't.png'))).toBe(false);
   }, 30_000);
 
   test('explain: checks in order and the kernel function, from the kfunc table', () => {

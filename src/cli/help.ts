@@ -10,7 +10,8 @@ Usage: kernsim <command> [options]
 
 Commands:
   run FILE...            run scenarios and compare with their expectations
-  trace FILE             print a scenario's full event trace (--timeline out.svg|out.html draws it)
+  trace FILE             print a scenario's full event trace (--timeline out.svg|out.html draws it,
+                         --perfetto out.json exports it for ui.perfetto.dev)
   explain KFUNC          the rule for a kfunc, from the model's own tables
   render FILE --c        a scenario's programs as BPF C
   replay --seed N --path P [--property NAME]   re-run a failing property case and show its trace
@@ -22,10 +23,15 @@ Run each scenario (JSON, or a TypeScript module whose default export is a scenar
 outcome with its "expect" section, and print a verdict per scenario. Exits 1 on any mismatch.
   --json     one JSON document with every check, for machines
   --seed N   run under a seeded schedule instead of the scenario's own`,
-  trace: `Usage: kernsim trace FILE [--seed N] [--timeline out.svg|out.html]
+  trace: `Usage: kernsim trace FILE [--seed N] [--timeline out.svg|out.html] [--perfetto out.json]
 
 Print the scenario's event trace: every syscall, program, kfunc call and return value, I/O, sleep,
-irq_work and task_work step. --timeline also writes a picture of it (SVG, or an HTML page around it).`,
+irq_work and task_work step.
+  --timeline F   also draw it: SVG (F ends in .svg), or an HTML page around the SVG (.html); other
+                 formats (PNG, …) are refused: open the HTML in a browser to take a screenshot
+  --perfetto F   also write it as Chrome/Perfetto trace-event JSON (ui.perfetto.dev, chrome://tracing):
+                 a track per task, one for I/O and one for irq_work; kfunc calls are slices whose
+                 args hold the arguments and the return value`,
   explain: `Usage: kernsim explain KFUNC
 
 Arguments, checks in the kernel's order with their errnos, effects, the kernel function it mirrors,

@@ -16,7 +16,8 @@ import { parseScenario, runScenario, ScenarioError, type Scenario, type Scenario
 import { explainText } from './explain.ts';
 import { usage } from './help.ts';
 import { ensureTypeScriptLoader } from './typescript.ts';
-import { timelineHtml, timelineSvg } from '../timeline/svg.ts';
+import { timelineFormatProblem, timelineHtml, timelineSvg } from '../timeline/svg.ts';
+import { perfettoTrace } from '../timeline/perfetto.ts';
 
 const tty = process.stdout.isTTY === true;
 const paint = (code: number) => (s: string): string => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -91,8 +92,13 @@ async function cmdRun(argv: string[]): Promise<number> {
 }
 
 async function cmdTrace(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { seed: { type: 'string' }, timeline: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { seed: { type: 'string' }, timeline: { type: 'string' }, perfetto: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help === true || positionals.length !== 1) return usage('trace', values.help !== true);
+  const timelineProblem = values.timeline === undefined ? null : timelineFormatProblem(values.timeline);
+  if (timelineProblem !== null) {
+    console.error(`kernsim: ${timelineProblem}`);
+    return 2;
+  }
   const file = positionals[0] as string;
   const run = runScenario(await loadScenario(file), { seed: seedOf(values.seed) });
   console.log(formatTrace(run.session.world.trace));
@@ -100,6 +106,10 @@ async function cmdTrace(argv: string[]): Promise<number> {
     const out = values.timeline;
     writeFileSync(out, out.endsWith('.html') ? timelineHtml(run.session.world, run.scenario.name) : timelineSvg(run.session.world));
     console.error(`wrote ${out}`);
+  }
+  if (values.perfetto !== undefined) {
+    writeFileSync(values.perfetto, `${JSON.stringify(perfettoTrace(run.session.world, `kernsim: ${run.scenario.name}`))}\n`);
+    console.error(`wrote ${values.perfetto} (open it in ui.perfetto.dev or chrome://tracing)`);
   }
   return 0;
 }
