@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { generatedPages } from '../scripts/gen-docs.ts';
+import { ALL_KFUNCS, kfuncExample, parseScenario, runScenario, scenarioMarkdown } from '../src/index.ts';
+import { kfuncExampleNames } from '../src/docs/kfunc_examples.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -39,4 +41,38 @@ describe('generated docs are up to date (run `npm run docs` after changing the m
     expect(committed).toEqual(fresh);
     for (const f of fresh) expect(readFileSync(join(ROOT, 'docs/api', f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
   }, 60_000);
+});
+
+describe('docs that compute: the kfunc pages\' examples', () => {
+  test('every kfunc has an example, and no example names a kfunc that does not exist', () => {
+    expect(kfuncExampleNames().sort()).toEqual(Object.keys(ALL_KFUNCS).sort());
+  });
+
+  for (const name of Object.keys(ALL_KFUNCS)) {
+    test(`${name}: the example loads, calls it, and every expectation (the kernel's rules) holds`, () => {
+      const doc = kfuncExample(name);
+      expect(doc).toBeDefined();
+      const run = runScenario(parseScenario(doc, name));
+      expect(run.loadErrors).toEqual([]);
+      expect(run.session.events().some((e) => e.kind === 'kfunc' && e.name === name)).toBe(true);
+      expect(run.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(run.checks.length).toBeGreaterThan(0);
+    });
+  }
+
+  test('scenarioMarkdown shows the computed value and the verdict of each expectation, also when one fails', () => {
+    const doc = kfuncExample('bpf_dynptr_read');
+    const wrong = { ...doc, expect: { calls: [{ fn: 'bpf_dynptr_read', nth: 1, ret: 0 }] } };
+    const md = scenarioMarkdown(runScenario(parseScenario(wrong, 'wrong')), { calls: ['bpf_dynptr_read'] });
+    expect(md).toContain('### example_read');
+    expect(md).toContain('SEC("syscall")');
+    expect(md).toContain('| `bpf_dynptr_read(buf[16], 1, d@1, 16, 0)` | `-E2BIG` |');
+    expect(md).toContain('0 of 1 hold');
+    expect(md).toContain('| bpf_dynptr_read call #1 | `0` | `-E2BIG` | ✗ |');
+    expect(md).not.toContain('| `bpf_dynptr_from_mem(');
+    const page = readFileSync(join(ROOT, 'docs/kfuncs/bpf_dynptr_read.md'), 'utf8');
+    expect(page).toContain('long bpf_dynptr_read(void *dst, __u32 len, const struct bpf_dynptr *src, __u32 offset, __u64 flags);');
+    expect(page).toContain('long bpf_dynptr_read(void *dst, __u64 len, const struct bpf_dynptr *src, __u64 offset, __u64 flags);');
+    expect(page).toContain('3 of 3 hold');
+  });
 });

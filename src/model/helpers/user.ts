@@ -68,7 +68,7 @@ export const bpf_copy_from_user_str = defineKfunc({
   args: [
     { name: 'dst', type: 'mem', out: true },
     { name: 'dst__sz', type: 'u32' },
-    { name: 'unsafe_ptr__ign', type: 'u64' },
+    { name: 'unsafe_ptr__ign', type: 'u64', cType: 'const void *' },
     { name: 'flags', type: 'u64' },
   ],
   ret: 'int',

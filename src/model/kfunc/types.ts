@@ -28,6 +28,11 @@ export interface ArgSpec {
    * ringbuf), or that a constructor's `dynptr_uninit` argument makes.
    */
   readonly dynptrKind?: 'local' | 'file' | 'ringbuf' | 'skb' | 'skb_meta' | 'xdp';
+  /**
+   * The C type in the kernel's declaration, where it is not the one `type` implies (docs only: a map
+   * helper's `key` is `const void *` pointing at the key the model takes by value).
+   */
+  readonly cType?: string;
 }
 
 /** `&value->tw`: the task_work slot of one map element. */

@@ -13,14 +13,16 @@ const MAP_TYPES: Record<string, string> = {
   percpu_array: 'BPF_MAP_TYPE_PERCPU_ARRAY', percpu_hash: 'BPF_MAP_TYPE_PERCPU_HASH', ringbuf: 'BPF_MAP_TYPE_RINGBUF',
 };
 
-const C_ARG: Record<ArgSpec['type'], string> = {
+/** The C type of each argument type, as the BPF C here declares kfuncs (also the docs' prototypes, src/docs/kfunc_page.ts). */
+export const C_ARG: Readonly<Record<ArgSpec['type'], string>> = {
   u8: '__u8', u32: '__u32', u64: '__u64', dsize: '__u64', dynptr: 'const struct bpf_dynptr *', dynptr_uninit: 'struct bpf_dynptr *',
   mem: 'void *', mem_or_null: 'void *', file: 'struct file *', task: 'struct task_struct *', map: 'void *',
   tw: 'struct bpf_task_work *', callback: 'bpf_task_work_callback_t', aux: 'void *',
   skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *',
 };
 
-const C_RET: Record<RetType, string> = {
+/** The C type of each return type (a helper's `int` is `long`). */
+export const C_RET: Readonly<Record<RetType, string>> = {
   int: 'int', dsize: '__u64', u64: '__u64', bool: 'bool', ptr: 'void *', task: 'struct task_struct *',
   file: 'struct file *', map_value: 'void *', void: 'void',
 };

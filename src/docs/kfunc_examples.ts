@@ -1,0 +1,211 @@
+/**
+ * The example of each kfunc's page: a small scenario that calls it in a typical way and in a way its
+ * checks refuse, with the outcome the kernel's rules predict (`expect`, from the checks of the kfunc's
+ * definition and SEMANTICS.md). `npm run docs` runs each one and shows what the model computed;
+ * test/docs.test.ts checks that every kfunc has one and that each holds.
+ *
+ * LOCAL-dynptr examples are `SEC("syscall")` programs run by `bpf(BPF_PROG_TEST_RUN)` from a task;
+ * FILE-dynptr and file examples run in `lsm/file_open` while a task opens `/data`.
+ */
+import * as P from '../model/program/program.ts';
+import type { Op } from '../model/program/program.ts';
+import type { KernelVersion } from '../model/kernel/version.ts';
+import type { Syscall } from '../model/task/types.ts';
+import type { Expectations, Scenario } from '../scenario/run.ts';
+
+const { r, imm, NULL, dynptr, buf, glob, map, tw, cb, ctxFile, call, mov, store, label, goto, ret, when } = P;
+
+type Calls = NonNullable<Expectations['calls']>;
+const calls = (fn: string, rets: readonly (number | string)[]): Calls => rets.map((v, nth) => ({ fn, nth, ret: v }));
+
+const ADDR = 0x7ffd_0000;
+const BPF_NOEXIST = 1;
+const BPF_EXIST = 2;
+
+/** `d`: a LOCAL dynptr over the 16-byte global `mem`; `e`: one whose creation failed (flags 1), so null. */
+const local: Op[] = [call('bpf_dynptr_from_mem', [buf('mem'), imm(16), imm(0), dynptr('d')])];
+const nullLocal: Op[] = [call('bpf_dynptr_from_mem', [buf('mem'), imm(16), imm(1), dynptr('e')])];
+
+interface Opts {
+  readonly version?: KernelVersion;
+  readonly expect: Expectations;
+  readonly maps?: P.MapDecl[];
+  readonly globals?: P.GlobalDecl[];
+  readonly subprogs?: P.Subprog[];
+  readonly script?: readonly Syscall[];
+}
+
+const GLOBALS: P.GlobalDecl[] = [{ name: 'mem', kind: 'bytes', size: 16 }, { name: 'out', kind: 'bytes', size: 16 }];
+
+/** A `SEC("syscall")` program `example` (or of `section`) with `body`, run once by a task (`/bin/app`) with `bpf(BPF_PROG_TEST_RUN)`. */
+function syscallExample(name: string, description: string, body: readonly Op[], o: Opts & { readonly section?: string }): Scenario {
+  return {
+    name, description, version: o.version ?? '6.19', files: [{ path: '/bin/app', size: 4096, content: { pattern: 3 } }],
+    objects: [{ name, maps: o.maps ?? [], globals: [...GLOBALS, ...(o.globals ?? [])], programs: [{ name: 'example', section: o.section ?? 'syscall', body: [...body, ret(imm(0))] }], subprogs: o.subprogs ?? [] }],
+    tasks: [{ comm: 'runner', exe: '/bin/app', script: [...(o.script ?? []), { sys: 'prog_test_run', prog: 'example' }] }],
+    expect: o.expect,
+  };
+}
+
+/** An `lsm/file_open` program `example` with `body`, run when a task opens `/data` (8 KiB, cached). */
+function hookExample(name: string, description: string, body: readonly Op[], o: Opts): Scenario {
+  return {
+    name, description, version: o.version ?? '6.19',
+    files: [{ path: '/bin/app', size: 4096, content: { pattern: 3 } }, { path: '/data', size: 8192, content: { pattern: 7 }, cache: 'warm' }],
+    objects: [{ name, maps: o.maps ?? [], globals: [...GLOBALS, ...(o.globals ?? [])], programs: [{ name: 'example', section: 'lsm/file_open', body: [...body, ret(imm(0))] }], subprogs: o.subprogs ?? [] }],
+    tasks: [{ comm: 'app', exe: '/bin/app', script: [{ sys: 'open', path: '/data', fd: 'f' }, { sys: 'close', fd: 'f' }] }],
+    expect: o.expect,
+  };
+}
+
+/** `lsm/file_open` schedules `work` on arrmap[0] twice with `fn` (the second is -EBUSY); `work` sets `ran`. */
+function taskWorkExample(fn: string, version: KernelVersion): Scenario {
+  const extra = fn.endsWith('_impl') ? [NULL] : [];
+  const mode = fn.includes('signal') ? 'TWA_SIGNAL' : 'TWA_RESUME';
+  return hookExample(`example_${fn}`, `The hook schedules a task_work callback on its task (${mode}); a second schedule on the same slot, still pending, is -EBUSY. The callback runs once, on the task's way back to user mode.`, [
+    call('bpf_map_lookup_elem', [map('arrmap'), imm(0)], 'r6'),
+    goto('out', when('r6', '==', NULL)),
+    call('bpf_get_current_task_btf', [], 'r7'),
+    call(fn, [r('r7'), tw('r6'), map('arrmap'), cb('work'), ...extra]),
+    call(fn, [r('r7'), tw('r6'), map('arrmap'), cb('work'), ...extra]),
+    label('out'),
+  ], {
+    version,
+    maps: [{ name: 'arrmap', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1 }],
+    globals: [{ name: 'ran', kind: 'int' }],
+    subprogs: [{ name: 'work', isStatic: true, body: [store('ran', imm(1)), ret(imm(0))] }],
+    expect: { calls: calls(fn, [0, '-EBUSY']), globals: { ran: 1 }, runs: [{ program: 'work', times: 1 }] },
+  });
+}
+
+const MAPS: P.MapDecl[] = [
+  { name: 'h', type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0 },
+  { name: 'a', type: 'array', maxEntries: 2, valueSize: 8, taskWorkFields: 0 },
+];
+
+const EXAMPLES: Readonly<Record<string, Scenario>> = {
+  bpf_dynptr_from_mem: syscallExample('example_from_mem', 'A LOCAL dynptr over a 16-byte global; flags must be 0.', [...local, ...nullLocal], {
+    expect: { calls: calls('bpf_dynptr_from_mem', [0, '-EINVAL']) },
+  }),
+  bpf_dynptr_from_file: hookExample('example_from_file', 'A FILE dynptr over the file being opened; flags must be 0 (the dynptr is then null, and still discarded).', [
+    call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('f')]),
+    call('bpf_dynptr_from_file', [ctxFile, imm(1), dynptr('g')]),
+    call('bpf_dynptr_file_discard', [dynptr('f')]),
+    call('bpf_dynptr_file_discard', [dynptr('g')]),
+  ], { expect: { calls: calls('bpf_dynptr_from_file', [0, '-EINVAL']), refs: 'baseline' } }),
+  bpf_dynptr_read: syscallExample('example_read', 'Reads from a 16-byte LOCAL dynptr: all of it; one byte at offset 16 (past the end); flags other than 0.', [
+    ...local,
+    call('bpf_dynptr_read', [buf('out'), imm(16), dynptr('d'), imm(0), imm(0)]),
+    call('bpf_dynptr_read', [buf('out'), imm(1), dynptr('d'), imm(16), imm(0)]),
+    call('bpf_dynptr_read', [buf('out'), imm(1), dynptr('d'), imm(0), imm(1)]),
+  ], { expect: { calls: calls('bpf_dynptr_read', [0, '-E2BIG', '-EINVAL']) } }),
+  bpf_dynptr_write: syscallExample('example_write', 'Writes into a 16-byte LOCAL dynptr: 4 bytes at 0; 4 bytes at 14 (past the end); flags other than 0 (checked after the bounds).', [
+    ...local,
+    call('bpf_dynptr_write', [dynptr('d'), imm(0), buf('out'), imm(4), imm(0)]),
+    call('bpf_dynptr_write', [dynptr('d'), imm(14), buf('out'), imm(4), imm(0)]),
+    call('bpf_dynptr_write', [dynptr('d'), imm(0), buf('out'), imm(4), imm(1)]),
+  ], { expect: { calls: calls('bpf_dynptr_write', [0, '-E2BIG', '-EINVAL']) } }),
+  bpf_dynptr_adjust: syscallExample('example_adjust', 'Narrow a 16-byte dynptr to [4, 8); then start > end; then an end past the new size (4).', [
+    ...local,
+    call('bpf_dynptr_adjust', [dynptr('d'), imm(4), imm(8)]),
+    call('bpf_dynptr_adjust', [dynptr('d'), imm(3), imm(2)]),
+    call('bpf_dynptr_adjust', [dynptr('d'), imm(0), imm(5)]),
+  ], { expect: { calls: calls('bpf_dynptr_adjust', [0, '-EINVAL', '-ERANGE']) } }),
+  bpf_dynptr_size: syscallExample('example_size', 'The size of a 16-byte dynptr, after adjusting it to [2, 10), and of a null dynptr (-EINVAL as a u64).', [
+    ...local,
+    call('bpf_dynptr_size', [dynptr('d')]),
+    call('bpf_dynptr_adjust', [dynptr('d'), imm(2), imm(10)]),
+    call('bpf_dynptr_size', [dynptr('d')]),
+    ...nullLocal,
+    call('bpf_dynptr_size', [dynptr('e')]),
+  ], { expect: { calls: calls('bpf_dynptr_size', ['16', '8', '0xffffffffffffffea (-EINVAL)']) } }),
+  bpf_dynptr_is_null: syscallExample('example_is_null', 'A dynptr made by a successful bpf_dynptr_from_mem, and one whose creation failed.', [
+    ...local, call('bpf_dynptr_is_null', [dynptr('d')]), ...nullLocal, call('bpf_dynptr_is_null', [dynptr('e')]),
+  ], { expect: { calls: calls('bpf_dynptr_is_null', ['false', 'true']) } }),
+  bpf_dynptr_is_rdonly: hookExample('example_is_rdonly', 'A LOCAL dynptr is writable; every FILE dynptr is read-only; a null dynptr answers false.', [
+    ...local, call('bpf_dynptr_is_rdonly', [dynptr('d')]),
+    call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('f')]), call('bpf_dynptr_is_rdonly', [dynptr('f')]), call('bpf_dynptr_file_discard', [dynptr('f')]),
+    ...nullLocal, call('bpf_dynptr_is_rdonly', [dynptr('e')]),
+  ], { expect: { calls: calls('bpf_dynptr_is_rdonly', ['false', 'true', 'false']) } }),
+  bpf_dynptr_clone: syscallExample('example_clone', 'Clone a LOCAL dynptr; cloning a null one is -EINVAL.', [
+    ...local, call('bpf_dynptr_clone', [dynptr('d'), dynptr('c')]), ...nullLocal, call('bpf_dynptr_clone', [dynptr('e'), dynptr('c2')]),
+  ], { expect: { calls: calls('bpf_dynptr_clone', [0, '-EINVAL']) } }),
+  bpf_dynptr_slice: syscallExample('example_slice', 'A 4-byte slice at 0 of a 16-byte LOCAL dynptr (a pointer into it); at 14 it would pass the end: NULL.', [
+    ...local, call('bpf_dynptr_slice', [dynptr('d'), imm(0), buf('out'), imm(4)]), call('bpf_dynptr_slice', [dynptr('d'), imm(14), buf('out'), imm(4)]),
+  ], { expect: { calls: calls('bpf_dynptr_slice', ['ptr[4]', 'NULL']) } }),
+  bpf_dynptr_slice_rdwr: syscallExample('example_slice_rdwr', 'A writable 4-byte slice of a LOCAL dynptr, in a program type that may write packet data (SEC("tc"); a SEC("syscall") program is refused by the verifier); a null dynptr gives NULL.', [
+    ...local, call('bpf_dynptr_slice_rdwr', [dynptr('d'), imm(0), buf('out'), imm(4)]), ...nullLocal, call('bpf_dynptr_slice_rdwr', [dynptr('e'), imm(0), buf('out'), imm(4)]),
+  ], { section: 'tc', expect: { calls: calls('bpf_dynptr_slice_rdwr', ['ptr[4]', 'NULL']) } }),
+  bpf_dynptr_data: syscallExample('example_data', 'A pointer to 4 bytes at 0 of a LOCAL dynptr; 4 bytes at 14 pass the end: NULL.', [
+    ...local, call('bpf_dynptr_data', [dynptr('d'), imm(0), imm(4)]), call('bpf_dynptr_data', [dynptr('d'), imm(14), imm(4)]),
+  ], { expect: { calls: calls('bpf_dynptr_data', ['ptr[4]', 'NULL']) } }),
+  bpf_dynptr_file_discard: hookExample('example_file_discard', 'Discard a FILE dynptr, and a null one (its bpf_dynptr_from_file failed): both 0, and nothing is left referenced.', [
+    call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('f')]),
+    call('bpf_dynptr_read', [buf('out'), imm(8), dynptr('f'), imm(4096), imm(0)]),
+    call('bpf_dynptr_file_discard', [dynptr('f')]),
+    call('bpf_dynptr_from_file', [ctxFile, imm(1), dynptr('g')]),
+    call('bpf_dynptr_file_discard', [dynptr('g')]),
+  ], { expect: { calls: calls('bpf_dynptr_file_discard', [0, 0]), refs: 'baseline' } }),
+  bpf_get_task_exe_file: hookExample('example_get_task_exe_file', 'The opening task\'s executable (opened when the task was spawned, file#1), with a reference the program puts back.', [
+    call('bpf_get_current_task_btf', [], 'r6'),
+    call('bpf_get_task_exe_file', [r('r6')], 'r7'),
+    goto('out', when('r7', '==', NULL)),
+    call('bpf_put_file', [r('r7')]),
+    label('out'),
+  ], { expect: { calls: calls('bpf_get_task_exe_file', ['file#1']), refs: 'baseline' } }),
+  bpf_put_file: hookExample('example_put_file', 'Put the reference bpf_get_task_exe_file took: the counts return to their baseline.', [
+    call('bpf_get_current_task_btf', [], 'r6'),
+    call('bpf_get_task_exe_file', [r('r6')], 'r7'),
+    goto('out', when('r7', '==', NULL)),
+    call('bpf_put_file', [r('r7')]),
+    label('out'),
+  ], { expect: { calls: calls('bpf_put_file', ['void']), refs: 'baseline' } }),
+  bpf_get_current_task_btf: syscallExample('example_get_current_task_btf', 'The task running the program (the first task has pid 100).', [
+    call('bpf_get_current_task_btf', [], 'r6'),
+  ], { expect: { calls: calls('bpf_get_current_task_btf', ['task(pid 100)']) } }),
+  bpf_get_current_pid_tgid: syscallExample('example_get_current_pid_tgid', 'tgid << 32 | pid of the running task (pid 100, its own thread group leader).', [
+    call('bpf_get_current_pid_tgid', [], 'r6'),
+  ], { expect: { calls: calls('bpf_get_current_pid_tgid', [`0x${((100n << 32n) | 100n).toString(16)}`]) } }),
+  bpf_copy_from_user_str: syscallExample('example_copy_from_user_str', 'Copy "hello world" from the task\'s memory: the length with the NUL; an unknown flag; an address with no user memory.', [
+    mov('r1', glob('user_ptr')),
+    call('bpf_copy_from_user_str', [buf('out'), imm(16), r('r1'), imm(0)]),
+    call('bpf_copy_from_user_str', [buf('out'), imm(16), r('r1'), imm(8)]),
+    call('bpf_copy_from_user_str', [buf('out'), imm(16), imm(0x1000), imm(0)]),
+  ], {
+    globals: [{ name: 'user_ptr', kind: 'int' }],
+    script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
+    expect: { calls: calls('bpf_copy_from_user_str', [12, '-EINVAL', '-EFAULT']) },
+  }),
+  bpf_map_lookup_elem: syscallExample('example_map_lookup_elem', 'Look up key 1 of a hash map before and after inserting it.', [
+    call('bpf_map_lookup_elem', [map('h'), imm(1)]),
+    call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(0)]),
+    call('bpf_map_lookup_elem', [map('h'), imm(1)]),
+  ], { maps: MAPS, expect: { calls: calls('bpf_map_lookup_elem', ['NULL', '&map#1[1]']) } }),
+  bpf_map_update_elem: syscallExample('example_map_update_elem', 'Updates of a 2-element array and a hash map: in range; out of range; BPF_NOEXIST on an array element (they always exist); BPF_EXIST on a missing hash key; an unknown flag.', [
+    call('bpf_map_update_elem', [map('a'), imm(0), buf('out'), imm(0)]),
+    call('bpf_map_update_elem', [map('a'), imm(2), buf('out'), imm(0)]),
+    call('bpf_map_update_elem', [map('a'), imm(0), buf('out'), imm(BPF_NOEXIST)]),
+    call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(BPF_EXIST)]),
+    call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(8)]),
+  ], { maps: MAPS, expect: { calls: calls('bpf_map_update_elem', [0, '-E2BIG', '-EEXIST', '-ENOENT', '-EINVAL']) } }),
+  bpf_map_delete_elem: syscallExample('example_map_delete_elem', 'An array element cannot be deleted; a missing hash key; a present one.', [
+    call('bpf_map_delete_elem', [map('a'), imm(0)]),
+    call('bpf_map_delete_elem', [map('h'), imm(1)]),
+    call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(0)]),
+    call('bpf_map_delete_elem', [map('h'), imm(1)]),
+  ], { maps: MAPS, expect: { calls: calls('bpf_map_delete_elem', ['-EINVAL', '-ENOENT', 0]) } }),
+  bpf_task_work_schedule_signal_impl: taskWorkExample('bpf_task_work_schedule_signal_impl', '6.19'),
+  bpf_task_work_schedule_resume_impl: taskWorkExample('bpf_task_work_schedule_resume_impl', '6.19'),
+  bpf_task_work_schedule_signal: taskWorkExample('bpf_task_work_schedule_signal', '7.0'),
+  bpf_task_work_schedule_resume: taskWorkExample('bpf_task_work_schedule_resume', '7.0'),
+};
+
+/** The example scenario of kfunc `name`, or undefined when it has none. */
+export function kfuncExample(name: string): Scenario | undefined {
+  return Object.hasOwn(EXAMPLES, name) ? EXAMPLES[name] : undefined;
+}
+
+/** The names of the kfuncs that have an example. */
+export function kfuncExampleNames(): string[] {
+  return Object.keys(EXAMPLES);
+}
