@@ -2,9 +2,9 @@
  * The `kernsim` command line: run scenarios against their expectations, print or draw traces, explain
  * a kfunc, render programs as C, replay a property failure. Colours only on a TTY.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
@@ -144,8 +144,15 @@ async function cmdRender(argv: string[]): Promise<number> {
 function cmdReplay(argv: string[]): number {
   const { values } = parseArgs({ args: argv, options: { seed: { type: 'string' }, path: { type: 'string' }, property: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help === true || values.seed === undefined || values.path === undefined) return usage('replay', values.help !== true);
+  // The property suite and vitest live in the source checkout, not in the installed package.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  if (!existsSync(join(root, 'properties')) || !existsSync(join(root, 'node_modules/.bin/vitest'))) {
+    console.error(`kernsim: replay needs kernsim's source checkout: it re-runs the property suite, which this installed package (${root}) does not ship; `
+      + 'clone the repository, run npm ci there, and paste the command the failure printed (or run kernsim replay there)');
+    return 2;
+  }
   const args = ['vitest', 'run', '--project', 'props', ...(values.property === undefined ? [] : ['-t', values.property])];
-  const r = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, KERNSIM_SEED: values.seed, KERNSIM_PATH: values.path, KERNSIM_RUNS: '1' } });
+  const r = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env: { ...process.env, KERNSIM_SEED: values.seed, KERNSIM_PATH: values.path, KERNSIM_RUNS: '1' } });
   return r.status ?? 1;
 }
 
