@@ -5,13 +5,16 @@
  * test/docs.test.ts checks that every kfunc has one and that each holds.
  *
  * LOCAL-dynptr examples are `SEC("syscall")` programs run by `bpf(BPF_PROG_TEST_RUN)` from a task;
- * FILE-dynptr and file examples run in `lsm/file_open` while a task opens `/data`.
+ * FILE-dynptr and file examples run in `lsm/file_open` while a task opens `/data`. What a scenario file
+ * cannot express yet (a packet as a program's context, kernel memory) is a session example: the calls
+ * made directly on a `Session`, as the program would make them, checked the same way.
  */
 import * as P from '../model/program/program.ts';
 import type { Op } from '../model/program/program.ts';
 import type { KernelVersion } from '../model/kernel/version.ts';
 import type { Syscall } from '../model/task/types.ts';
-import type { Expectations, Scenario } from '../scenario/run.ts';
+import { checkExpectations, parseScenario, runScenario, type Expectations, type Scenario, type ScenarioRun } from '../scenario/run.ts';
+import { Session } from '../session.ts';
 
 const { r, imm, NULL, dynptr, buf, glob, map, tw, cb, ctxFile, call, mov, store, label, goto, ret, when } = P;
 
@@ -19,6 +22,8 @@ type Calls = NonNullable<Expectations['calls']>;
 const calls = (fn: string, rets: readonly (number | string)[]): Calls => rets.map((v, nth) => ({ fn, nth, ret: v }));
 
 const ADDR = 0x7ffd_0000;
+/** A kernel address (the direct map), for kernel-memory reads. */
+const KADDR = 0xffff_8880_0000_1000n;
 const BPF_NOEXIST = 1;
 const BPF_EXIST = 2;
 
@@ -83,7 +88,115 @@ const MAPS: P.MapDecl[] = [
   { name: 'a', type: 'array', maxEntries: 2, valueSize: 8, taskWorkFields: 0 },
 ];
 
-const EXAMPLES: Readonly<Record<string, Scenario>> = {
+/** An example made of direct calls on a session (what a scenario file cannot express yet). */
+export interface SessionExample {
+  readonly kind: 'session';
+  readonly name: string;
+  readonly description: string;
+  readonly version: KernelVersion;
+  readonly expect: Expectations;
+  /** The calls, made on a fresh session of `version`. */
+  readonly build: (s: Session) => void;
+}
+
+export type KfuncExample = Scenario | SessionExample;
+
+/** `size` bytes 0, 1, 2, …: a frame as `BPF_PROG_TEST_RUN` would be given it. */
+const frame = (size: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => i & 0xff);
+
+/** The user-memory kfuncs: copy "hello world" (and its NUL) from the task into a 16-byte dynptr; an address with no memory. */
+function userCopyExample(fn: string, str: boolean, task: boolean): Scenario {
+  const tsk = task ? [r('r6')] : [];
+  return syscallExample(`example_${fn}`, `Copy ${str ? 'the string "hello world" (returns its length with the NUL)' : '8 bytes of "hello world"'} from the ${task ? 'given task\'s' : 'running task\'s'} user memory into a 16-byte LOCAL dynptr; past the dynptr's end; from an address with no user memory.`, [
+    ...local,
+    ...(task ? [call('bpf_get_current_task_btf', [], 'r6')] : []),
+    mov('r1', glob('user_ptr')),
+    call(fn, [dynptr('d'), imm(0), imm(str ? 16 : 8), r('r1'), ...tsk]),
+    call(fn, [dynptr('d'), imm(12), imm(8), r('r1'), ...tsk]),
+    call(fn, [dynptr('d'), imm(0), imm(8), imm(0x1000), ...tsk]),
+  ], {
+    globals: [{ name: 'user_ptr', kind: 'int' }],
+    script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
+    expect: { calls: calls(fn, [str ? 12 : 0, '-E2BIG', '-EFAULT']) },
+  });
+}
+
+/**
+ * A ring buffer of one page: reserve a record, write into it, then submit or discard it; for the
+ * reservation, also a flag and a record larger than the ring. A session example: the verifier model
+ * does not yet type a reserved dynptr as RINGBUF in a program, so a scenario's program is refused.
+ */
+function ringExample(fn: 'bpf_ringbuf_reserve_dynptr' | 'bpf_ringbuf_submit_dynptr' | 'bpf_ringbuf_discard_dynptr'): SessionExample {
+  const submit = fn !== 'bpf_ringbuf_discard_dynptr';
+  return {
+    kind: 'session', name: `example_${fn}`, version: '6.19',
+    description: fn === 'bpf_ringbuf_reserve_dynptr'
+      ? 'Reserve a 16-byte record in a 4096-byte ring buffer (and submit it); flags other than 0; a record larger than the ring (-EINVAL, not -EAGAIN). A failed reservation leaves a null dynptr. Called directly on a session.'
+      : `Reserve a 16-byte record, write into it, and ${submit ? 'submit it: user space (ring_buffer__consume) then reads one record' : 'discard it: user space (ring_buffer__consume) skips it and reads none'}. Called directly on a session.`,
+    expect: { calls: fn === 'bpf_ringbuf_reserve_dynptr' ? calls(fn, [0, '-EINVAL', '-EINVAL']) : calls(fn, ['void']) },
+    build(s) {
+      const rb = s.createMap({ name: 'rb', type: 'ringbuf', maxEntries: 4096 });
+      s.bpf_ringbuf_reserve_dynptr(rb, 16, 0, 'rec');
+      s.bpf_dynptr_write('rec', 0, new Uint8Array(16).fill(7), 16, 0);
+      if (submit) s.bpf_ringbuf_submit_dynptr('rec', 0);
+      else s.bpf_ringbuf_discard_dynptr('rec', 0);
+      if (fn === 'bpf_ringbuf_reserve_dynptr') {
+        s.bpf_ringbuf_reserve_dynptr(rb, 16, 1, 'rec2');
+        s.bpf_ringbuf_reserve_dynptr(rb, 8192, 0, 'rec3');
+      }
+      s.ringbufConsume(rb);
+    },
+  };
+}
+
+/** A packet kfunc on a packet built as `BPF_PROG_TEST_RUN` builds one, and with a flag it refuses. */
+function packetExample(fn: 'bpf_dynptr_from_skb' | 'bpf_dynptr_from_skb_meta' | 'bpf_dynptr_from_xdp'): SessionExample {
+  const what = fn === 'bpf_dynptr_from_xdp' ? 'an XDP packet of 64 bytes' : fn === 'bpf_dynptr_from_skb' ? 'an skb of 64 bytes (a tc program\'s context)' : 'the 8 bytes of metadata in front of a 64-byte skb (a tc program\'s context)';
+  return {
+    kind: 'session', name: `example_${fn}`, version: '6.19',
+    description: `A dynptr over ${what}, then its size; flags other than 0 are -EINVAL. Called directly on a session (a packet is not yet a scenario file's context).`,
+    expect: { calls: [...calls(fn, [0, '-EINVAL']), { fn: 'bpf_dynptr_size', ret: fn === 'bpf_dynptr_from_skb_meta' ? '8' : '64' }] },
+    build(s) {
+      const id = fn === 'bpf_dynptr_from_xdp' ? s.packet({ kind: 'xdp', data: frame(64) })
+        : s.packet({ kind: 'skb', data: frame(64), ...(fn === 'bpf_dynptr_from_skb_meta' ? { meta: frame(8) } : {}) });
+      const make = (flags: number, slot: string): number => (fn === 'bpf_dynptr_from_xdp' ? s.bpf_dynptr_from_xdp(id, flags, slot)
+        : fn === 'bpf_dynptr_from_skb' ? s.bpf_dynptr_from_skb(id, flags, slot) : s.bpf_dynptr_from_skb_meta(id, flags, slot));
+      make(0, 'd');
+      make(1, 'e');
+      s.bpf_dynptr_size('d');
+    },
+  };
+}
+
+/** A kernel-memory kfunc: a mapped kernel address; a user address; (bytes) an unmapped kernel address. */
+function kernelReadExample(fn: 'bpf_probe_read_kernel_dynptr' | 'bpf_probe_read_kernel_str_dynptr'): SessionExample {
+  const str = fn === 'bpf_probe_read_kernel_str_dynptr';
+  return {
+    kind: 'session', name: `example_${fn}`, version: '6.19',
+    description: `Read ${str ? 'the string "kernel" (returns its length with the NUL)' : '8 bytes'} at a mapped kernel address into a 16-byte LOCAL dynptr; a user address is refused with -ERANGE; an unmapped kernel address is -EFAULT. Called directly on a session, whose world maps the kernel memory.`,
+    expect: { calls: calls(fn, [str ? 7 : 0, '-ERANGE', '-EFAULT']) },
+    build(s) {
+      s.mapKernelMemory(KADDR, new TextEncoder().encode('kernel\0 and more'));
+      s.bpf_dynptr_from_mem(new Uint8Array(16), 16, 0, 'd');
+      const read = (addr: bigint): number => (str ? s.bpf_probe_read_kernel_str_dynptr('d', 0, 16, addr) : s.bpf_probe_read_kernel_dynptr('d', 0, 8, addr));
+      read(KADDR);
+      read(BigInt(ADDR));
+      read(KADDR + 0x10_0000n);
+    },
+  };
+}
+
+/** Run example `ex`: a scenario with `runScenario`, a session example on a fresh session; checked the same way. */
+export function runKfuncExample(ex: KfuncExample): ScenarioRun {
+  if (!('kind' in ex)) return runScenario(parseScenario(ex, ex.name));
+  const s = new Session({ version: ex.version });
+  ex.build(s);
+  const scenario: Scenario = { name: ex.name, description: ex.description, version: ex.version, files: [], objects: [], tasks: [], expect: ex.expect };
+  const checks = checkExpectations(scenario, s, ex.version);
+  return { scenario, session: s, loadErrors: [], checks, ok: checks.every((c) => c.ok) };
+}
+
+const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
   bpf_dynptr_from_mem: syscallExample('example_from_mem', 'A LOCAL dynptr over a 16-byte global; flags must be 0.', [...local, ...nullLocal], {
     expect: { calls: calls('bpf_dynptr_from_mem', [0, '-EINVAL']) },
   }),
@@ -194,14 +307,36 @@ const EXAMPLES: Readonly<Record<string, Scenario>> = {
     call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(0)]),
     call('bpf_map_delete_elem', [map('h'), imm(1)]),
   ], { maps: MAPS, expect: { calls: calls('bpf_map_delete_elem', ['-EINVAL', '-ENOENT', 0]) } }),
+  bpf_dynptr_memset: syscallExample('example_memset', 'Fill 8 bytes at 4 of a 16-byte LOCAL dynptr with 0xab; 8 bytes at 9 pass the end.', [
+    ...local, call('bpf_dynptr_memset', [dynptr('d'), imm(4), imm(8), imm(0xab)]), call('bpf_dynptr_memset', [dynptr('d'), imm(9), imm(8), imm(1)]),
+  ], { expect: { calls: calls('bpf_dynptr_memset', [0, '-E2BIG']) } }),
+  bpf_dynptr_copy: syscallExample('example_copy', 'Copy all 16 bytes of one LOCAL dynptr into another; then into the second at offset 8, past its end.', [
+    ...local, call('bpf_dynptr_from_mem', [buf('out'), imm(16), imm(0), dynptr('o')]),
+    call('bpf_dynptr_copy', [dynptr('o'), imm(0), dynptr('d'), imm(0), imm(16)]),
+    call('bpf_dynptr_copy', [dynptr('o'), imm(8), dynptr('d'), imm(0), imm(16)]),
+  ], { expect: { calls: calls('bpf_dynptr_copy', [0, '-E2BIG']) } }),
+  bpf_probe_read_user_dynptr: userCopyExample('bpf_probe_read_user_dynptr', false, false),
+  bpf_probe_read_user_str_dynptr: userCopyExample('bpf_probe_read_user_str_dynptr', true, false),
+  bpf_copy_from_user_dynptr: userCopyExample('bpf_copy_from_user_dynptr', false, false),
+  bpf_copy_from_user_str_dynptr: userCopyExample('bpf_copy_from_user_str_dynptr', true, false),
+  bpf_copy_from_user_task_dynptr: userCopyExample('bpf_copy_from_user_task_dynptr', false, true),
+  bpf_copy_from_user_task_str_dynptr: userCopyExample('bpf_copy_from_user_task_str_dynptr', true, true),
+  bpf_probe_read_kernel_dynptr: kernelReadExample('bpf_probe_read_kernel_dynptr'),
+  bpf_probe_read_kernel_str_dynptr: kernelReadExample('bpf_probe_read_kernel_str_dynptr'),
+  bpf_ringbuf_reserve_dynptr: ringExample('bpf_ringbuf_reserve_dynptr'),
+  bpf_ringbuf_submit_dynptr: ringExample('bpf_ringbuf_submit_dynptr'),
+  bpf_ringbuf_discard_dynptr: ringExample('bpf_ringbuf_discard_dynptr'),
+  bpf_dynptr_from_skb: packetExample('bpf_dynptr_from_skb'),
+  bpf_dynptr_from_skb_meta: packetExample('bpf_dynptr_from_skb_meta'),
+  bpf_dynptr_from_xdp: packetExample('bpf_dynptr_from_xdp'),
   bpf_task_work_schedule_signal_impl: taskWorkExample('bpf_task_work_schedule_signal_impl', '6.19'),
   bpf_task_work_schedule_resume_impl: taskWorkExample('bpf_task_work_schedule_resume_impl', '6.19'),
   bpf_task_work_schedule_signal: taskWorkExample('bpf_task_work_schedule_signal', '7.0'),
   bpf_task_work_schedule_resume: taskWorkExample('bpf_task_work_schedule_resume', '7.0'),
 };
 
-/** The example scenario of kfunc `name`, or undefined when it has none. */
-export function kfuncExample(name: string): Scenario | undefined {
+/** The example of kfunc `name` (a scenario, or direct calls on a session), or undefined when it has none. */
+export function kfuncExample(name: string): KfuncExample | undefined {
   return Object.hasOwn(EXAMPLES, name) ? EXAMPLES[name] : undefined;
 }
 

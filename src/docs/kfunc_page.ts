@@ -9,8 +9,7 @@ import { availableIn } from '../model/kfunc/kfunc.ts';
 import { FILE_DYNPTR_PROG_TYPES } from '../model/program/prog_types.ts';
 import { C_ARG, C_RET } from '../model/program/render.ts';
 import { KERNEL_VERSIONS, type KernelVersion, type VersionFeatures } from '../model/kernel/version.ts';
-import { parseScenario, runScenario } from '../scenario/run.ts';
-import { kfuncExample } from './kfunc_examples.ts';
+import { kfuncExample, runKfuncExample } from './kfunc_examples.ts';
 import { scenarioMarkdown } from './markdown.ts';
 
 const ARG_C: Record<string, string> = {
@@ -74,11 +73,13 @@ function progTypes(def: AnyKfunc): string {
 
 /** The example section: the kfunc's example scenario, run now; what the model computed. */
 function exampleSection(def: AnyKfunc): string[] {
-  const doc = kfuncExample(def.name);
-  if (doc === undefined) return ['(no example)'];
-  const run = runScenario(parseScenario(doc, `example of ${def.name}`));
+  const ex = kfuncExample(def.name);
+  if (ex === undefined) return ['(no example)'];
+  const run = runKfuncExample(ex);
   return [
-    'Computed by running this scenario when the page was generated (`scenarioMarkdown(runScenario(…))`);',
+    'kind' in ex
+      ? 'Computed when the page was generated, by these calls made directly on a `Session` (checked as a scenario\'s expectations, shown by `scenarioMarkdown`);'
+      : 'Computed by running this scenario when the page was generated (`scenarioMarkdown(runScenario(…))`);',
     'the expected values are the kernel\'s rules above.',
     '',
     scenarioMarkdown(run, { headingLevel: 0, calls: [def.name] }).trimEnd(),

@@ -167,7 +167,8 @@ function norm(v: number | string | bigint): string {
   return n < 0 ? errnoName(n) : String(v);
 }
 
-function checkExpectations(sc: Scenario, s: Session, version: KernelVersion): Check[] {
+/** The checks of `sc`'s expectations against session `s` (what `runScenario` does after the run). */
+export function checkExpectations(sc: Scenario, s: Session, version: KernelVersion): Check[] {
   const e = sc.expect ?? {};
   const out: Check[] = [];
   const add = (what: string, expected: string, actual: string): void => { out.push({ what, ok: expected === actual, expected, actual }); };
