@@ -168,7 +168,8 @@ export function twSlot(k: Kern, id: MapId, key: number, argument = 'tw'): MapEle
  * BPF_F_LOCK → -EINVAL; BPF_F_LOCK on a value without a `bpf_spin_lock` (none here) → -EINVAL; no
  * element → -ENOENT; else 0 with the value's bytes copied into `value` (the task_work slot reads as
  * zeros: `check_and_init_map_value` clears special fields in the copy). An LRU element is not marked
- * used: the syscall goes through `map_lookup_elem_sys_only` (`htab_lru_map_lookup_elem_sys`, M).
+ * used: the syscall goes through `map_lookup_elem_sys_only` (hashtab.c `htab_lru_map_lookup_elem_sys`
+ * calls `__htab_lru_map_lookup_elem` with `mark` false, so `bpf_lru_node_set_ref` is skipped).
  */
 export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
