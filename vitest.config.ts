@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     setupFiles: ['./vitest.setup.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'props', include: ['properties/**/*.test.ts'], testTimeout: 120_000 } },
+      // No test may depend on speed: timeouts are generous enough for a loaded 2-core machine (vitest's
+      // 5 s default once failed a test only because the machine was busy). Speed is measured in bench/.
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
+      { extends: true, test: { name: 'props', include: ['properties/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 120_000 } },
     ],
   },
 });

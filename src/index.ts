@@ -10,14 +10,19 @@
  *   to it, and `files`/`cache` hold the set-up operations (create, open, populate, evict, inject).
  */
 import { type ArgsOfDef, type MethodsOf, type RetOfDef } from './model/kfunc/methods.ts';
-import { transact, type CallContext, type Kern } from './model/world/world.ts';
+import { checkKern, transact, type CallContext, type Kern } from './model/world/world.ts';
+import { ArgumentError } from './model/kernel/errors.ts';
+import { checkData } from './model/kernel/args.ts';
+import { didYouMean } from './model/kernel/suggest.ts';
+import { kfuncDef } from './model/kfunc/registry.ts';
+import { BpfObjectSchema, ProgramSchema } from './model/program/schema.ts';
 import { type World } from './model/world/state.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
-import { verifyObject as verifyObjectImpl, type Verdict } from './model/verifier/verify.ts';
+import { verifyObject as verifyObjectImpl, verifyProgram as verifyProgramImpl, type Verdict, type VerifyOptions } from './model/verifier/verify.ts';
 import { renderC as renderCImpl } from './model/program/render.ts';
-import { DEFAULT_VERSION, KERNEL_VERSIONS, type KernelVersion } from './model/kernel/version.ts';
-import type { BpfObject } from './model/program/program.ts';
+import { DEFAULT_VERSION, isKernelVersion, KERNEL_VERSIONS, type KernelVersion } from './model/kernel/version.ts';
+import type { BpfObject, Program } from './model/program/program.ts';
 import type { KfuncDef } from './model/kfunc/kfunc.ts';
 
 export * from './model/kernel/errno.ts';
@@ -57,14 +62,19 @@ export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from 
 export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
 export { settle } from './task_work/settle.ts';
 export { taskWorkOutcomes, type Outcomes } from './task_work/outcomes.ts';
-export { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioRun, type Check, type Expectations } from './scenario/run.ts';
-export { SCENARIO_SCHEMA } from './scenario/schema.ts';
+export { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioInput, type ScenarioRun, type RunScenarioOptions, type Check, type Expectations, type FileSpec, type Problem } from './scenario/run.ts';
+export { SCENARIO_SCHEMA, ScenarioSchema } from './scenario/schema.ts';
+export { ArgSchema, OpSchema, CondSchema, BpfObjectSchema } from './model/program/schema.ts';
+export { SyscallSchema, NewTaskSchema } from './model/task/syscall_schema.ts';
+export { DEFAULT_BUDGETS, BUDGET_NAMES, type Budgets } from './model/kernel/budget.ts';
+export { LIMITS } from './model/kernel/schema.ts';
+export { parseIntText, type IntKind } from './model/kernel/ctypes.ts';
 export { timelineSvg, timelineHtml } from './timeline/svg.ts';
 export { scenarioMarkdown, type ScenarioMarkdownOptions } from './docs/markdown.ts';
 export { kfuncMarkdown, cPrototype, cPrototypes } from './docs/kfunc_page.ts';
 export { kfuncExample } from './docs/kfunc_examples.ts';
 export { perfettoTrace, type PerfettoTrace, type TraceEventJson } from './timeline/perfetto.ts';
-export { verifyProgram, type Verdict, type Specialization } from './model/verifier/verify.ts';
+export { type Verdict, type Specialization } from './model/verifier/verify.ts';
 export { FILE_DYNPTR_PROG_TYPES, FILE_DYNPTR_EXCLUDED } from './model/program/prog_types.ts';
 
 export type KfuncName = keyof typeof ALL_KFUNCS;
@@ -74,6 +84,7 @@ export type { KfuncMethods } from './session.ts';
 
 /** Every kfunc bound to the transition `k` (use inside `transact`; call `settle(k)` before it ends if you used maps or files from a task). */
 export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
+  checkKern('k', k);
   return ALL_KFUNC_METHODS.bind(k);
 }
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
@@ -101,6 +112,7 @@ function pure<N extends KfuncName>(name: N): PureKfunc<N> {
 
 /** Call kfunc `name` once on `world`: `call(world, ctx, 'bpf_dynptr_size', 'd')`. */
 export function call<N extends KfuncName>(world: World, ctx: CallContext, name: N, ...args: KfuncArgs<N>): { world: World; ret: KfuncRet<N> } {
+  if (typeof name !== 'string' || kfuncDef(name) === undefined) throw new ArgumentError('name', name, `a kfunc or helper kernsim models${typeof name === 'string' ? didYouMean(name, Object.keys(ALL_KFUNCS)) : ''}`);
   return pure(name)(world, ctx, ...args);
 }
 
@@ -165,10 +177,21 @@ export const bpf_copy_from_user_task_str_dynptr = pure('bpf_copy_from_user_task_
 
 /** Verify every program of `obj` as Linux `version` would (default 6.19). */
 export function verify(obj: BpfObject, version: KernelVersion = DEFAULT_VERSION): Verdict[] {
-  return verifyObjectImpl(obj, { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>> });
+  if (!isKernelVersion(version)) throw new ArgumentError('version', version, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
+  return verifyObjectImpl(checkData('obj', BpfObjectSchema, obj), { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>> });
+}
+
+/** Verify one program of `obj` with explicit options (`verify` does every program of an object). */
+export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
+  const o = checkData('obj', BpfObjectSchema, obj);
+  const p = checkData('prog', ProgramSchema, prog);
+  if (opts === null || typeof opts !== 'object' || typeof opts.features !== 'object' || opts.features === null || typeof opts.kfuncs !== 'object') {
+    throw new ArgumentError('opts', opts, 'verifier options ({ features: KERNEL_VERSIONS[v], kfuncs: ALL_KFUNCS })');
+  }
+  return verifyProgramImpl(o, p, opts);
 }
 
 /** Render `obj` as BPF C (`SEC(...)` programs, maps, globals, `__ksym` externs). */
 export function renderC(obj: BpfObject): string {
-  return renderCImpl(obj, ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>>);
+  return renderCImpl(checkData('obj', BpfObjectSchema, obj), ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>>);
 }

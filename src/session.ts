@@ -27,6 +27,8 @@ import { settle } from './task_work/settle.ts';
 import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
 import { loadObject, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
 import { ArgumentError, KernsimError, UnknownHandleError } from './model/kernel/errors.ts';
+import { checkBoolean, checkChooser, checkFunction, checkInt, checkOptions, checkShape, checkString } from './model/kernel/args.ts';
+import { MapDeclSchema } from './model/program/schema.ts';
 import { errnoName } from './model/kernel/errno.ts';
 import { describeAction, readyActions, run as runScheduler, step as stepScheduler, type Action, type RunOptions } from './scheduler/step.ts';
 import { listChooser } from './scheduler/chooser.ts';
@@ -55,6 +57,9 @@ export interface NewMap {
   readonly flags?: number;
   readonly taskWorkFields?: number;
 }
+
+/** The shape of `createMap`'s spec: a map declaration whose name may be left out. */
+const NEW_MAP = MapDeclSchema.partial({ name: true });
 
 export interface SessionOptions extends WorldOptions {
   /** Whether kfunc calls run in a sleepable context (default false, like an `lsm/` program). */
@@ -99,6 +104,8 @@ export class Session {
   context: CallContext;
 
   constructor(opts: SessionOptions = {}) {
+    checkOptions('opts', opts, ['version', 'sleepable', 'budgets']);
+    if (opts.sleepable !== undefined) checkBoolean('opts.sleepable', opts.sleepable);
     this.world = createWorld(opts);
     this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;
     for (const name of Object.keys(ALL_KFUNCS) as (keyof KfuncMethods)[]) {
@@ -111,6 +118,7 @@ export class Session {
 
   /** Run `body` as one transition; the session's world becomes the result. */
   run<T>(body: (k: Kern, kf: KfuncMethods) => T): T {
+    checkFunction('body', body);
     return this.runIn(this.context, body);
   }
 
@@ -127,6 +135,7 @@ export class Session {
 
   /** Switch the calling context: sleepable (an `lsm.s/` program, a task_work callback) or not. */
   sleepable(on = true): this {
+    checkBoolean('on', on);
     this.context = this.context.task === undefined ? (on ? SLEEPABLE : NON_SLEEPABLE) : { ...this.context, sleepable: on };
     return this;
   }
@@ -136,6 +145,7 @@ export class Session {
    * copy-from-user kfuncs read), or as no task (`null`).
    */
   inTask(pid: Pid | null): this {
+    if (pid !== null) checkInt('pid', pid);
     const sleepable = this.context.sleepable;
     this.context = pid === null ? (sleepable ? SLEEPABLE : NON_SLEEPABLE) : { sleepable, task: pid, label: `pid ${pid}` };
     return this;
@@ -148,9 +158,11 @@ export class Session {
     return this.run((k) => files.openFile(k, path));
   }
   get_file(file: FileId): void {
+    checkInt('file', file);
     this.run((k) => files.getFile(k, file));
   }
   fput(file: FileId): void {
+    checkInt('file', file);
     this.run((k) => files.putFile(k, file));
   }
   populate(path: string, offset?: number | bigint, len?: number | bigint): number[] {
@@ -176,7 +188,7 @@ export class Session {
   load(obj: BpfObject, opts?: LoadOptions): ObjId {
     const r = this.run((k) => loadObject(k, obj, opts));
     if (r.obj === null) {
-      throw new LoadError(obj.name, r.ret, r.rejected === null ? null : `${r.rejected.program}: ${r.rejected.message ?? ''}`);
+      throw new LoadError(String(obj.name), r.ret, r.rejected === null ? null : `${r.rejected.program}: ${r.rejected.message ?? ''}`);
     }
     return r.obj;
   }
@@ -185,6 +197,7 @@ export class Session {
    * flag rules: src/model/ringbuf/ring.ts).
    */
   createMap(spec: NewMap): MapId | number {
+    checkShape('spec', NEW_MAP, spec);
     const ringbuf = spec.type === 'ringbuf';
     const name = spec.name ?? `map${this.world.ids.map}`;
     return this.run((k) => {
@@ -198,6 +211,7 @@ export class Session {
   }
   /** The map id of a ring buffer given by id or by name. */
   private ringId(map: MapId | string): MapId {
+    if (typeof map !== 'string') checkInt('map', map);
     return typeof map === 'string' ? this.run((k) => mapByName(k, map).id) : map;
   }
   /**
@@ -206,6 +220,7 @@ export class Session {
    * ones are skipped. The consumer position moves past what was read.
    */
   ringbufConsume(map: MapId | string, n?: number): Uint8Array[] {
+    if (n !== undefined) checkInt('n', n);
     const id = this.ringId(map);
     return this.run((k) => ringbufConsume(k, id, n).map((r) => r.data));
   }
@@ -224,17 +239,22 @@ export class Session {
   }
   /** The bytes and layout of packet `id`. */
   packetView(id: number): PacketView {
+    checkInt('id', id);
     const p = this.world.packets.get(id);
     if (p === undefined) throw new UnknownHandleError('id', id, 'packet');
     return packetView(p);
   }
   /** Task `pid` writes `bytes` (a string: its bytes and a NUL) at `addr` of its user memory. */
   writeUser(pid: Pid, addr: number | bigint, bytes: Uint8Array | string): void {
+    checkInt('pid', pid);
+    if (typeof addr !== 'bigint') checkInt('addr', addr);
+    if (typeof bytes !== 'string' && !(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array or a string');
     const b = typeof bytes === 'string' ? new Uint8Array([...new TextEncoder().encode(bytes), 0]) : bytes;
     this.run((k) => userWrite(k, pid, BigInt(addr), b));
   }
   /** Map `bytes` at kernel address `addr` (a bigint from 0xffff800000000000), for the kernel probe-read kfuncs. */
   mapKernelMemory(addr: bigint, bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
     this.run((k) => mapKernelMemory(k, addr, bytes));
   }
 
@@ -243,15 +263,18 @@ export class Session {
     return this.run((k) => spawnTask(k, task));
   }
   reap(pid: Pid): void {
+    checkInt('pid', pid);
     this.run((k) => reapTask(k, pid));
   }
   /** Run the scheduler until nothing is ready (default chooser: the ordinary schedule). */
   simulate(chooser: Chooser = defaultChooser, opts?: RunOptions): this {
+    checkChooser('chooser', chooser);
     this.world = runScheduler(this.world, chooser, opts);
     return this;
   }
   /** One scheduler step; false when nothing was ready. */
   step(chooser: Chooser = defaultChooser): boolean {
+    checkChooser('chooser', chooser);
     const r = stepScheduler(this.world, chooser);
     this.world = r.world;
     return !r.done;
@@ -450,6 +473,8 @@ export class Session {
 
   /** The page states of the file at `path` as compact ranges, for people: `{ uptodate: '0-2,5', 'uptodate+ref': '3' }` (see `pageStates` for data). */
   pages(path: string): Record<string, string> {
+    checkString('path', path);
+    if (!this.world.paths.has(path)) throw new UnknownHandleError('path', path, 'file at path');
     return pageMap(this.world, path);
   }
   /** The cached pages of the file at `path` as data, ascending: `[{ page: 0, state: 'uptodate', refs: 0 }, …]`. */

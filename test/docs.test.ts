@@ -40,7 +40,7 @@ describe('generated docs are up to date (run `npm run docs` after changing the m
     const committed = files(join(ROOT, 'docs/api')).map((f) => relative(join(ROOT, 'docs/api'), f)).sort();
     expect(committed).toEqual(fresh);
     for (const f of fresh) expect(readFileSync(join(ROOT, 'docs/api', f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
-  }, 60_000);
+  });
 });
 
 describe('docs that compute: the kfunc pages\' examples', () => {

@@ -49,13 +49,13 @@ describe('validation', () => {
   });
   test('a missing required property is named', () => {
     const { tasks: _t, ...rest } = good;
-    expect(problems(rest)).toEqual([{ path: '/tasks', expected: 'a required property "tasks"' }]);
+    expect(problems(rest)).toEqual([{ path: '/tasks', expected: expect.stringContaining('a required property "tasks"') }]);
   });
   test('a wrong type deep inside a program names its place', () => {
     const doc = structuredClone(good) as { objects: { programs: { body: { args?: unknown[] }[] }[] }[] };
     const op = doc.objects[0]?.programs[0]?.body[1];
     if (op?.args !== undefined) op.args[1] = { imm: 'sixteen' };
-    expect(problems(doc)).toEqual([{ path: '/objects/0/programs/0/body/1/args/1/imm', expected: expect.stringMatching(/an integer|a string matching/) }]);
+    expect(problems(doc)).toEqual([{ path: '/objects/0/programs/0/body/1/args/1/imm', expected: expect.stringMatching(/integer: a number below 2\^53, or decimal or 0x… text/) }]);
   });
   test('an unknown syscall says which ones exist', () => {
     const doc = structuredClone(good) as { tasks: { script: unknown[] }[] };

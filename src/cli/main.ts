@@ -2,22 +2,25 @@
  * The `kernsim` command line: run scenarios against their expectations, print or draw traces, explain
  * a kfunc, render programs as C, replay a property failure. Colours only on a TTY.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { formatTrace } from '../model/world/trace.ts';
-import { KernsimError } from '../model/kernel/errors.ts';
+import { BudgetError, KernsimError } from '../model/kernel/errors.ts';
+import { parseBudgetText, type Budgets } from '../model/kernel/budget.ts';
+import { didYouMean, nearest } from '../model/kernel/suggest.ts';
+import { kfuncDef } from '../model/kfunc/registry.ts';
 import { renderC } from '../model/program/render.ts';
 import { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioRun } from '../scenario/run.ts';
 import { explainText } from './explain.ts';
-import { usage } from './help.ts';
+import { EXIT, usage } from './help.ts';
 import { ensureTypeScriptLoader } from './typescript.ts';
-import { timelineFormatProblem, timelineHtml, timelineSvg } from '../timeline/svg.ts';
 import { perfettoTrace } from '../timeline/perfetto.ts';
+import { timelineFormatProblem, timelineHtml, timelineSvg } from '../timeline/svg.ts';
 
 const tty = process.stdout.isTTY === true;
 const paint = (code: number) => (s: string): string => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -25,24 +28,55 @@ const green = paint(32);
 const red = paint(31);
 const dim = paint(2);
 
+/** A problem that stops one file or one command: printed as `kernsim: WHERE: …` lines, with its exit code. */
+class Refusal extends Error {
+  constructor(readonly where: string, readonly lines: readonly string[], readonly exit: number) {
+    super(lines.join('\n'));
+  }
+}
+
+/** The lines and exit code for an error thrown while handling `where`. Never a stack trace (unless KERNSIM_DEBUG is set). */
+function describeFailure(where: string, e: unknown): Refusal {
+  if (e instanceof Refusal) return e;
+  if (e instanceof ScenarioError) return new Refusal(where, [`${e.problems.length} problem(s)`, ...e.problems.map((p) => `  at ${p.path || '/'}: expected ${p.expected}`)], EXIT.badInput);
+  if (e instanceof BudgetError) return new Refusal(where, [e.message], EXIT.badInput);
+  if (e instanceof KernsimError) return new Refusal(where, [`${e.name}: ${e.message}`], EXIT.badInput);
+  const err = e instanceof Error ? e : new Error(String(e));
+  const debug = process.env.KERNSIM_DEBUG !== undefined && process.env.KERNSIM_DEBUG !== '' ? [err.stack ?? ''] : ['(set KERNSIM_DEBUG=1 for the stack trace)'];
+  return new Refusal(where, [`internal error: ${err.name}: ${err.message}; please report it with the scenario`, ...debug], EXIT.internal);
+}
+
+function printRefusal(r: Refusal): void {
+  for (const line of r.lines) console.error(`kernsim: ${r.where}: ${line}`);
+}
+
+/** Load a scenario file: JSON (data, validated) or a module (code: it runs with the user's rights). */
 export async function loadScenario(file: string): Promise<Scenario> {
   const path = resolve(file);
   let doc: unknown;
   if (/\.[mc]?[jt]s$/.test(file)) {
+    if (!existsSync(path)) throw new ScenarioError(file, [{ path: '', expected: 'a readable file (it does not exist)' }]);
     await ensureTypeScriptLoader(file);
-    const mod = (await import(pathToFileURL(path).href)) as { default?: unknown; scenario?: unknown };
+    let mod: { default?: unknown; scenario?: unknown };
+    try {
+      mod = (await import(pathToFileURL(path).href)) as typeof mod;
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      throw new ScenarioError(file, [{ path: '', expected: `a module that loads (importing it threw ${err.name}: ${err.message.split('\n')[0] ?? ''})` }]);
+    }
     doc = mod.default ?? mod.scenario;
+    if (doc === undefined) throw new ScenarioError(file, [{ path: '', expected: 'a module whose default export (or export `scenario`) is a scenario' }]);
   } else {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new ScenarioError(file, [{ path: '/', expected: `a readable file (${(e as Error).message})` }]);
+      throw new ScenarioError(file, [{ path: '', expected: `a readable file (${(e as Error).message})` }]);
     }
     try {
       doc = JSON.parse(text);
     } catch (e) {
-      throw new ScenarioError(file, [{ path: '/', expected: `valid JSON (${(e as Error).message})` }]);
+      throw new ScenarioError(file, [{ path: '', expected: `valid JSON (${(e as Error).message})` }]);
     }
   }
   return parseScenario(doc, file);
@@ -55,63 +89,110 @@ function printRun(file: string, r: ScenarioRun): void {
   for (const c of r.checks) if (!c.ok) console.log(`  ${red('✗')} ${c.what}: expected ${c.expected}, got ${c.actual}`);
 }
 
+/** `--seed`: an integer, or any other text as a string seed. */
 function seedOf(v: string | undefined): number | string | undefined {
   if (v === undefined) return undefined;
-  return /^-?\d+$/.test(v) ? Number(v) : v;
+  if (/^-?\d+$/.test(v)) {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new Refusal('--seed', [`expected an integer below 2^53 or a text seed, got ${v}`], EXIT.badInput);
+    return n;
+  }
+  if (v === '') throw new Refusal('--seed', ['expected a seed, got an empty string'], EXIT.badInput);
+  return v;
+}
+
+function budgetsOf(v: string | undefined): Partial<Budgets> | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseBudgetText(v);
+  } catch (e) {
+    throw new Refusal('--budget', [e instanceof Error ? e.message : String(e)], EXIT.badInput);
+  }
 }
 
 async function cmdRun(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, seed: { type: 'string' }, help: { type: 'boolean' } } });
-  if (values.help === true || positionals.length === 0) return usage('run', positionals.length === 0 && values.help !== true);
-  const results: { file: string; ok: boolean; run?: ScenarioRun; error?: string }[] = [];
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help === true || positionals.length === 0) return usage('run', positionals.length === 0 && values.help !== true, 'expected at least one scenario FILE');
+  const seed = seedOf(values.seed);
+  const budgets = budgetsOf(values.budget);
+  const results: { file: string; ok: boolean; code: number; run?: ScenarioRun; error?: Refusal }[] = [];
   for (const [i, file] of positionals.entries()) {
     if (tty && !values.json && positionals.length > 3) process.stderr.write(`\r${dim(`[${i + 1}/${positionals.length}] ${file}`)}\x1b[K`);
     try {
-      const run = runScenario(await loadScenario(file), { seed: seedOf(values.seed) });
-      results.push({ file, ok: run.ok, run });
+      const run = runScenario(await loadScenario(file), { seed, ...(budgets === undefined ? {} : { budgets }) });
+      results.push({ file, ok: run.ok, code: run.ok ? EXIT.pass : EXIT.mismatch, run });
     } catch (e) {
-      if (!(e instanceof KernsimError)) throw e;
-      results.push({ file, ok: false, error: e.message });
+      const r = describeFailure(file, e);
+      results.push({ file, ok: false, code: r.exit, error: r });
     }
   }
   if (tty && !values.json && positionals.length > 3) process.stderr.write('\r\x1b[K');
   if (values.json === true) {
+    for (const r of results) if (r.error !== undefined) printRefusal(r.error);
     console.log(JSON.stringify(results.map((r) => ({
-      file: r.file, ok: r.ok, error: r.error,
+      file: r.file, ok: r.ok, exit: r.code, error: r.error?.lines.join('\n'),
       name: r.run?.scenario.name, loadErrors: r.run?.loadErrors, checks: r.run?.checks,
     })), null, 2));
   } else {
     for (const r of results) {
       if (r.run !== undefined) printRun(r.file, r.run);
-      else console.log(`${red('ERROR')} ${r.error ?? ''}`);
+      else if (r.error !== undefined) {
+        console.log(`${red('ERROR')} ${r.file}`);
+        printRefusal(r.error);
+      }
     }
     const bad = results.filter((r) => !r.ok).length;
     console.log(`${results.length - bad} passed, ${bad} failed`);
   }
-  return results.every((r) => r.ok) ? 0 : 1;
+  return Math.max(EXIT.pass, ...results.map((r) => r.code));
+}
+
+/** Refuse an output path whose directory does not exist (or is not a directory) before anything runs. */
+function checkOutPath(out: string, what: string): void {
+  const dir = dirname(resolve(out));
+  if (!existsSync(dir)) throw new Refusal(out, [`cannot write the ${what}: the directory ${dir} does not exist`], EXIT.badInput);
+  if (!statSync(dir).isDirectory()) throw new Refusal(out, [`cannot write the ${what}: ${dir} is not a directory`], EXIT.badInput);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new Refusal(out, [`cannot write the ${what}: it is a directory`], EXIT.badInput);
 }
 
 async function cmdTrace(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { seed: { type: 'string' }, timeline: { type: 'string' }, perfetto: { type: 'string' }, help: { type: 'boolean' } } });
-  if (values.help === true || positionals.length !== 1) return usage('trace', values.help !== true);
-  const timelineProblem = values.timeline === undefined ? null : timelineFormatProblem(values.timeline);
-  if (timelineProblem !== null) {
-    console.error(`kernsim: ${timelineProblem}`);
-    return 2;
-  }
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { seed: { type: 'string' }, budget: { type: 'string' }, timeline: { type: 'string' }, perfetto: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help === true || positionals.length !== 1) return usage('trace', values.help !== true, `expected one scenario FILE, got ${positionals.length}`);
   const file = positionals[0] as string;
-  const run = runScenario(await loadScenario(file), { seed: seedOf(values.seed) });
+  const seed = seedOf(values.seed);
+  const budgets = budgetsOf(values.budget);
+  if (values.timeline !== undefined) {
+    const problem = timelineFormatProblem(values.timeline);
+    if (problem !== null) throw new Refusal(values.timeline, [problem], EXIT.badInput);
+    checkOutPath(values.timeline, 'timeline');
+  }
+  if (values.perfetto !== undefined) checkOutPath(values.perfetto, 'Perfetto trace');
+  let run: ScenarioRun;
+  try {
+    run = runScenario(await loadScenario(file), { seed, ...(budgets === undefined ? {} : { budgets }) });
+  } catch (e) {
+    throw describeFailure(file, e);
+  }
   console.log(formatTrace(run.session.world.trace));
   if (values.timeline !== undefined) {
     const out = values.timeline;
-    writeFileSync(out, out.endsWith('.html') ? timelineHtml(run.session.world, run.scenario.name) : timelineSvg(run.session.world));
+    try {
+      writeFileSync(out, /\.html?$/i.test(out) ? timelineHtml(run.session.world, run.scenario.name) : timelineSvg(run.session.world));
+    } catch (e) {
+      throw new Refusal(out, [`cannot write the timeline: ${(e as Error).message}`], EXIT.badInput);
+    }
     console.error(`wrote ${out}`);
   }
   if (values.perfetto !== undefined) {
-    writeFileSync(values.perfetto, `${JSON.stringify(perfettoTrace(run.session.world, `kernsim: ${run.scenario.name}`))}\n`);
-    console.error(`wrote ${values.perfetto} (open it in ui.perfetto.dev or chrome://tracing)`);
+    const out = values.perfetto;
+    try {
+      writeFileSync(out, `${JSON.stringify(perfettoTrace(run.session.world, `kernsim: ${run.scenario.name}`))}\n`);
+    } catch (e) {
+      throw new Refusal(out, [`cannot write the Perfetto trace: ${(e as Error).message}`], EXIT.badInput);
+    }
+    console.error(`wrote ${out} (open it in ui.perfetto.dev or chrome://tracing)`);
   }
-  return 0;
+  return EXIT.pass;
 }
 
 function cmdExplain(argv: string[]): number {
@@ -119,43 +200,85 @@ function cmdExplain(argv: string[]): number {
   const table = ALL_KFUNCS as unknown as Record<string, AnyKfunc>;
   if (values.list === true) {
     for (const [n, d] of Object.entries(table)) console.log(`${n.padEnd(40)} ${d.summary}`);
-    return 0;
+    return EXIT.pass;
   }
-  if (values.help === true || positionals.length !== 1) return usage('explain', values.help !== true);
+  if (values.help === true || positionals.length !== 1) return usage('explain', values.help !== true, `expected one KFUNC name, got ${positionals.length}`);
   const name = positionals[0] as string;
-  const def = table[name];
+  const def = kfuncDef(name);
   if (def === undefined) {
-    const near = Object.keys(table).filter((n) => n.includes(name) || name.includes(n.replace(/^bpf_/, '')));
-    console.error(`kernsim: no kfunc named ${name}${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''} (kernsim explain --list)`);
-    return 2;
+    const strip = (n: string): string => n.replace(/^bpf_/, '');
+    const near = [
+      ...nearest(strip(name), Object.keys(table).map(strip)).map((n) => Object.keys(table).find((k) => strip(k) === n) ?? n),
+      ...Object.keys(table).filter((n) => n.includes(name) || name.includes(strip(n))),
+    ];
+    const uniq = [...new Set(near)];
+    console.error(`kernsim: explain: no kfunc named ${name}${uniq.length > 0 ? `; did you mean ${uniq.join(', ')}?` : ''} (kernsim explain --list)`);
+    return EXIT.badInput;
   }
   console.log(explainText(def));
-  return 0;
+  return EXIT.pass;
 }
 
 async function cmdRender(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { c: { type: 'boolean' }, help: { type: 'boolean' } } });
-  if (values.help === true || positionals.length !== 1 || values.c !== true) return usage('render', values.help !== true);
-  const sc = await loadScenario(positionals[0] as string);
+  if (values.help === true || positionals.length !== 1 || values.c !== true) return usage('render', values.help !== true, positionals.length !== 1 ? `expected one scenario FILE, got ${positionals.length}` : 'expected --c (the only output form)');
+  const file = positionals[0] as string;
+  let sc: Scenario;
+  try {
+    sc = await loadScenario(file);
+  } catch (e) {
+    throw describeFailure(file, e);
+  }
   for (const o of sc.objects) console.log(renderC(o, ALL_KFUNCS as unknown as Record<string, AnyKfunc>));
-  return 0;
+  return EXIT.pass;
+}
+
+/** The names of the property suite's tests and groups (what vitest -t matches), from properties/. */
+export function propertyNames(dir: string): string[] {
+  const names: string[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.test.ts')).sort()) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    for (const m of text.matchAll(/\b(?:test|it|describe)(?:\.\w+)?(?:\([^()]*\))?\(\s*(['"`])((?:(?!\1)[^\\]|\\.)*)\1/g)) names.push(m[2] ?? '');
+  }
+  return names.filter((n) => n !== '');
 }
 
 function cmdReplay(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { seed: { type: 'string' }, path: { type: 'string' }, property: { type: 'string' }, help: { type: 'boolean' } } });
-  if (values.help === true || values.seed === undefined || values.path === undefined) return usage('replay', values.help !== true);
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { seed: { type: 'string' }, path: { type: 'string' }, property: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help === true) return usage('replay', false);
+  if (values.seed === undefined || values.path === undefined) return usage('replay', true, 'expected --seed N and --path P (as a property failure prints them)');
+  if (positionals.length > 0) throw new Refusal('replay', [`unexpected argument ${JSON.stringify(positionals[0])} (the property goes after --property)`], EXIT.badInput);
+  // fast-check seeds are 32-bit integers; paths are colon-separated indices (as a failure prints them).
+  if (!/^-?\d{1,10}$/.test(values.seed) || Math.abs(Number(values.seed)) > 2 ** 32) throw new Refusal('--seed', [`expected fast-check's seed (an integer, as a failure prints it), got ${JSON.stringify(values.seed)}`], EXIT.badInput);
+  if (!/^\d{1,9}(:\d{1,9}){0,999}$/.test(values.path)) throw new Refusal('--path', [`expected fast-check's path (indices separated by colons, e.g. 11:3:0:1), got ${JSON.stringify(values.path)}`], EXIT.badInput);
   // The property suite and vitest live in the source checkout, not in the installed package.
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  if (!existsSync(join(root, 'properties')) || !existsSync(join(root, 'node_modules/.bin/vitest'))) {
-    console.error(`kernsim: replay needs kernsim's source checkout: it re-runs the property suite, which this installed package (${root}) does not ship; `
-      + 'clone the repository, run npm ci there, and paste the command the failure printed (or run kernsim replay there)');
-    return 2;
+  const dir = join(root, 'properties');
+  if (!existsSync(dir) || !existsSync(join(root, 'node_modules/.bin/vitest'))) {
+    throw new Refusal('replay', [`needs kernsim's source checkout: it re-runs the property suite, which this installed package (${root}) does not ship; `
+      + 'clone the repository, run npm ci there, and paste the command the failure printed (or run kernsim replay there)'], EXIT.badInput);
+  }
+  if (values.property !== undefined) {
+    let re: RegExp;
+    try {
+      re = new RegExp(values.property);
+    } catch (e) {
+      throw new Refusal('--property', [`not a valid pattern: ${(e as Error).message}`], EXIT.badInput);
+    }
+    const names = propertyNames(dir);
+    if (!names.some((n) => re.test(n))) {
+      const props = [...new Set(names.filter((n) => /^P\d/.test(n)))];
+      throw new Refusal('--property', [`no property matches ${JSON.stringify(values.property)}${didYouMean(values.property, props)}`, 'the properties are:', ...props.map((n) => `  ${n}`)], EXIT.badInput);
+    }
   }
   const args = ['vitest', 'run', '--project', 'props', ...(values.property === undefined ? [] : ['-t', values.property])];
   const r = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env: { ...process.env, KERNSIM_SEED: values.seed, KERNSIM_PATH: values.path, KERNSIM_RUNS: '1' } });
-  return r.status ?? 1;
+  if (r.error !== undefined) throw new Refusal('replay', [`could not run vitest: ${r.error.message}`], EXIT.internal);
+  return r.status === 0 ? EXIT.pass : EXIT.mismatch;
 }
 
+
+/** The command line: returns the exit status; never throws, never prints a stack trace (unless KERNSIM_DEBUG). */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -165,24 +288,18 @@ export async function main(argv: string[]): Promise<number> {
       case 'explain': return cmdExplain(rest);
       case 'render': return await cmdRender(rest);
       case 'replay': return cmdReplay(rest);
-      case undefined: case '--help': case '-h': case 'help': return usage('main', cmd === undefined);
+      case undefined: case '--help': case '-h': case 'help': return usage('main', cmd === undefined, 'expected a command');
       default:
-        console.error(`kernsim: unknown command ${cmd}`);
-        return usage('main', true);
+        return usage('main', true, `unknown command ${cmd}${didYouMean(cmd, ['run', 'trace', 'explain', 'render', 'replay'])}`);
     }
   } catch (e) {
-    if (e instanceof KernsimError) {
-      console.error(`kernsim: ${e.message}`);
-      return 1;
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`kernsim: ${cmd ?? ''}: ${(e as Error).message}`);
+      return EXIT.badInput;
     }
-    if (e instanceof TypeError && /parseArgs|Unknown option/i.test(String(e))) {
-      console.error(`kernsim: ${(e as Error).message}`);
-      return 2;
-    }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      console.error(`kernsim: ${(e as Error).message}`);
-      return 2;
-    }
-    throw e;
+    const r = describeFailure(cmd ?? 'kernsim', e);
+    printRefusal(r);
+    return r.exit;
   }
 }

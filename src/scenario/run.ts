@@ -7,100 +7,48 @@
 import seedrandom from 'seedrandom';
 import { content as contents, type Content } from '../model/fs/content.ts';
 import { errnoName } from '../model/kernel/errno.ts';
-import { KernsimError } from '../model/kernel/errors.ts';
+import { ArgumentError, BudgetError, KernsimError } from '../model/kernel/errors.ts';
+import { budgetsWith, type Budgets } from '../model/kernel/budget.ts';
+import { validateWith, type Problem } from '../model/kernel/validate.ts';
 import { refSnapshot } from '../model/world/inspect.ts';
-import type { BpfObject, GlobalDecl, MapDecl, Op, Program, Subprog } from '../model/program/program.ts';
-import type { Syscall } from '../model/task/types.ts';
 import { traceEvents } from '../model/world/trace.ts';
-import { isKernelVersion, KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
+import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
 import { verifyObject } from '../model/verifier/verify.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { defaultChooser, listChooser, seededChooser, type Chooser } from '../scheduler/chooser.ts';
 import { LoadError, Session } from '../session.ts';
-import { SCENARIO_SCHEMA } from './schema.ts';
-import { validate, type Problem } from './validate.ts';
+import { referenceProblems } from './refs.ts';
+import { ScenarioSchema as SCHEMA, type FileSpec, type Scenario } from './schema.ts';
 
+export type { Problem } from '../model/kernel/validate.ts';
+
+/** A document that is not a valid scenario: each problem with its place (a JSON Pointer) and what was expected. */
 export class ScenarioError extends KernsimError {
   override name = 'ScenarioError';
   constructor(readonly source: string, readonly problems: readonly Problem[]) {
-    super(`${source}: ${problems.length} problem(s)\n${problems.map((p) => `  at ${p.path}: expected ${p.expected}`).join('\n')}`);
+    super(`${source}: ${problems.length} problem(s)\n${problems.map((p) => `  at ${p.path || '/'}: expected ${p.expected}`).join('\n')}`);
   }
 }
 
-export interface FileSpec {
-  readonly path: string;
-  readonly size?: number;
-  readonly content?: { pattern: number } | { random: string } | { text: string } | { zero: true };
-  readonly cache?: 'warm' | 'cold' | readonly (readonly [number, number])[];
-  readonly ioLatency?: number;
-  readonly secretmem?: boolean;
-  readonly ioErrors?: readonly { offset: number; times?: number }[];
-}
+export type { Expectations, FileSpec, Scenario, ScenarioInput } from './schema.ts';
 
-export interface Expectations {
-  readonly globals?: Readonly<Record<string, number | string>>;
-  readonly calls?: readonly { fn: string; nth?: number; ret: number | string }[];
-  readonly results?: readonly { task: number; syscall: number; ret: number | string }[];
-  readonly refs?: 'baseline';
-  readonly verifier?: readonly { program: string; ok: boolean; message?: string }[];
-  readonly pages?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly runs?: readonly { program: string; times: number }[];
-}
-
-export interface Scenario {
-  readonly name: string;
-  readonly description?: string;
-  readonly version?: KernelVersion;
-  readonly unverified?: boolean;
-  readonly files: readonly FileSpec[];
-  readonly objects: readonly BpfObject[];
-  readonly tasks: readonly { comm: string; exe?: string; script: readonly Syscall[] }[];
-  readonly schedule?: { seed?: number | string; choices?: readonly number[] };
-  readonly expect?: Expectations;
-}
-
-const toBig = (v: unknown): bigint => (typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : BigInt(String(v)));
-
-/** JSON-safe copy: bigints become strings (TypeScript scenarios may hold bigints). */
-function jsonSafe(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
-}
-
-function toObject(o: Record<string, unknown>): BpfObject {
-  const fixArgs = (ops: readonly Op[]): Op[] => ops.map((op) => JSON.parse(JSON.stringify(op), (k, x) => (k === 'imm' ? toBig(x) : x)) as Op);
-  const maps = ((o.maps ?? []) as Partial<MapDecl>[]).map((m) => ({ valueSize: 0, taskWorkFields: 0, ...m }) as MapDecl);
-  const globals = ((o.globals ?? []) as GlobalDecl[]).map((g) => (g.kind === 'int' && g.init !== undefined ? { ...g, init: toBig(g.init) } : g));
-  const programs = ((o.programs ?? []) as Program[]).map((p) => ({ ...p, body: fixArgs(p.body) }));
-  const subprogs = ((o.subprogs ?? []) as Partial<Subprog>[]).map((s) => ({ isStatic: true, ...s, body: fixArgs(s.body ?? []) }) as Subprog);
-  return { name: String(o.name), maps, globals, programs, subprogs };
-}
-
-/** Validate a parsed document (JSON, or the default export of a TypeScript module) as a scenario. */
+/**
+ * Validate a parsed document (JSON, or the default export of a TypeScript module) as a scenario: its
+ * shape and limits (schema.ts), then its references (refs.ts). Throws a `ScenarioError` listing every
+ * problem with its place; never anything else, whatever `doc` is.
+ */
 export function parseScenario(doc: unknown, source: string): Scenario {
-  const plain = jsonSafe(doc);
-  const problems = validate(SCENARIO_SCHEMA, plain);
-  if (problems.length > 0) throw new ScenarioError(source, problems);
-  const d = plain as Record<string, unknown>;
-  const version = d.version ?? '6.19';
-  if (!isKernelVersion(version)) throw new ScenarioError(source, [{ path: '/version', expected: 'a modelled version' }]);
-  const files = d.files as FileSpec[];
-  const late: Problem[] = [];
-  files.forEach((f, i) => {
-    if (f.size === undefined && (f.content === undefined || 'pattern' in f.content || 'random' in f.content || 'zero' in f.content)) {
-      late.push({ path: `/files/${i}/size`, expected: 'a size (only text content implies one)' });
-    }
-  });
-  if (late.length > 0) throw new ScenarioError(source, late);
-  return {
-    ...(d as unknown as Scenario),
-    version,
-    objects: (d.objects as Record<string, unknown>[]).map(toObject),
-    tasks: d.tasks as Scenario['tasks'],
-  };
+  if (typeof source !== 'string') throw new ArgumentError('source', source, 'a string naming the document (a file name)');
+  const r = validateWith(SCHEMA, doc);
+  if (!r.ok) throw new ScenarioError(source, r.problems);
+  const sc = r.value as Scenario;
+  const refs = referenceProblems(sc);
+  if (refs.length > 0) throw new ScenarioError(source, refs.slice(0, 50));
+  return sc;
 }
 
-function fileContent(f: FileSpec): { content: Content; size: number | undefined } {
+function fileContent(f: FileSpec, room: number, scenario: string): { content: Content; size: number | bigint | undefined } {
   const c = f.content ?? { zero: true };
   if ('pattern' in c) return { content: contents.pattern(c.pattern), size: f.size };
   if ('text' in c) {
@@ -108,8 +56,10 @@ function fileContent(f: FileSpec): { content: Content; size: number | undefined 
     return { content: contents.bytes(bytes), size: f.size ?? bytes.length };
   }
   if ('random' in c) {
+    const n = BigInt(f.size ?? 0);
+    if (n > BigInt(room)) throw new BudgetError('bytes', room, `the random content of ${f.path} needs ${n} bytes`, scenario);
     const rng = seedrandom(c.random);
-    const bytes = new Uint8Array(f.size ?? 0);
+    const bytes = new Uint8Array(Number(n));
     for (let i = 0; i < bytes.length; i += 1) bytes[i] = Math.floor(rng() * 256);
     return { content: contents.bytes(bytes), size: f.size };
   }
@@ -131,24 +81,53 @@ export interface ScenarioRun {
   readonly ok: boolean;
 }
 
-/** Build the scenario's world, run it under its schedule (or `opts.seed`), and check its expectations. */
-export function runScenario(sc: Scenario, opts: { seed?: number | string } = {}): ScenarioRun {
+export interface RunScenarioOptions {
+  /** Run under a seeded schedule instead of the scenario's own. */
+  readonly seed?: number | string;
+  /** Limits of the run (default `DEFAULT_BUDGETS`: steps, time, ops, bytes). */
+  readonly budgets?: Partial<Budgets>;
+}
+
+/**
+ * Build the scenario's world, run it under its schedule (or `opts.seed`), and check its expectations.
+ * A load that fails, or a run the model stops (an unverified program's use after free), is a failed
+ * check unless the scenario expects it; a budget exceeded is a `BudgetError` naming the scenario.
+ */
+export function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): ScenarioRun {
+  if (scenario === null || typeof scenario !== 'object') throw new ArgumentError('scenario', scenario, "a scenario (parseScenario's result)");
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'options ({ seed?, budgets? })');
+  if (opts.seed !== undefined && !(typeof opts.seed === 'string' || Number.isSafeInteger(opts.seed))) throw new ArgumentError('opts.seed', opts.seed, 'an integer or a string');
+  const budgets = budgetsWith(opts.budgets, 'opts.budgets');
+  // The argument may have been built or changed by hand: it is checked like a document.
+  const sc = parseScenario(scenario, typeof scenario.name === 'string' ? scenario.name : 'scenario');
+  try {
+    return runChecked(sc, opts, budgets);
+  } catch (e) {
+    if (e instanceof BudgetError && e.scenario === undefined) throw new BudgetError(e.budget, e.limit, e.detail, sc.name);
+    throw e;
+  }
+}
+
+function runChecked(sc: Scenario, opts: RunScenarioOptions, budgets: Budgets): ScenarioRun {
   const version = sc.version ?? '6.19';
-  const s = new Session({ version });
+  const s = new Session({ version, budgets });
+  let room = budgets.bytes;
   for (const f of sc.files) {
-    const { content, size } = fileContent(f);
+    const { content, size } = fileContent(f, room, sc.name);
+    if (content.kind === 'bytes') room -= content.bytes.length;
     s.createFile({ path: f.path, content, size, secretmem: f.secretmem ?? false, ...(f.ioLatency === undefined ? {} : { ioLatency: f.ioLatency }) });
     if (f.cache === 'warm') s.populate(f.path);
-    else if (Array.isArray(f.cache)) for (const [a, b] of f.cache) s.populate(f.path, a * 4096, (b - a + 1) * 4096);
+    else if (Array.isArray(f.cache)) for (const [a, b] of f.cache as readonly (readonly [number, number])[]) if (b >= a) s.populate(f.path, BigInt(a) * 4096n, BigInt(b - a + 1) * 4096n);
     for (const e of f.ioErrors ?? []) s.injectIoError(f.path, e.offset, e.times ?? 1);
   }
-  const loadErrors: string[] = [];
+  const loads: LoadOutcome[] = [];
   for (const o of sc.objects) {
     try {
       s.load(o, { unverified: sc.unverified === true });
+      loads.push({ object: o.name, error: null });
     } catch (e) {
       if (!(e instanceof LoadError)) throw e;
-      loadErrors.push(e.message);
+      loads.push({ object: o.name, error: e });
     }
   }
   for (const t of sc.tasks) s.spawn(t.exe === undefined ? { comm: t.comm, script: t.script } : { comm: t.comm, exe: t.exe, script: t.script });
@@ -156,15 +135,55 @@ export function runScenario(sc: Scenario, opts: { seed?: number | string } = {})
   if (opts.seed !== undefined) chooser = seededChooser(opts.seed);
   else if (sc.schedule?.choices !== undefined) chooser = listChooser(sc.schedule.choices);
   else if (sc.schedule?.seed !== undefined) chooser = seededChooser(sc.schedule.seed);
-  s.simulate(chooser);
-  const checks = checkExpectations(sc, s, version);
-  return { scenario: sc, session: s, loadErrors, checks, ok: checks.every((c) => c.ok) };
+  let stopped: KernsimError | null = null;
+  try {
+    s.simulate(chooser);
+  } catch (e) {
+    // The model stops a run that does what the kernel cannot survive (an unverified program's use
+    // after free, a sleep in atomic context): the scenario's outcome, not a crash of kernsim.
+    if (!(e instanceof KernsimError) || e instanceof BudgetError) throw e;
+    stopped = e;
+  }
+  const checks = [...loadChecks(sc, loads), ...(stopped === null ? [] : [{ what: 'run', ok: false, expected: 'a run the model completes', actual: `stopped by ${stopped.name}: ${stopped.message}` }]), ...checkExpectations(sc, s, version)];
+  return { scenario: sc, session: s, loadErrors: loads.flatMap((l) => (l.error === null ? [] : [l.error.message])), checks, ok: checks.every((c) => c.ok) };
+}
+
+interface LoadOutcome {
+  readonly object: string;
+  readonly error: LoadError | null;
+}
+
+/**
+ * A check per object whose load failed or whose load is expected (`expect.load`): a failed load
+ * that nothing expects fails the scenario; one that `expect.verifier` explains (a program of the object
+ * expected refused) is left to that check.
+ */
+function loadChecks(sc: Scenario, loads: readonly LoadOutcome[]): Check[] {
+  const e = sc.expect ?? {};
+  const out: Check[] = [];
+  for (const l of loads) {
+    const want = (e.load ?? []).find((x) => x.object === l.object);
+    const actual = l.error === null ? 'loaded' : `refused with ${errnoName(l.error.errno)}${l.error.verifier === null ? '' : `: ${l.error.verifier}`}`;
+    if (want !== undefined) {
+      const expected = want.ok ? 'loaded' : `refused${want.errno === undefined ? '' : ` with ${want.errno}`}${want.message === undefined ? '' : ` (message containing ${JSON.stringify(want.message)})`}`;
+      const ok = want.ok
+        ? l.error === null
+        : l.error !== null && (want.errno === undefined || errnoName(l.error.errno) === want.errno) && (want.message === undefined || (l.error.verifier ?? '').includes(want.message));
+      out.push({ what: `load of ${l.object}`, ok, expected, actual });
+      continue;
+    }
+    if (l.error === null) continue;
+    const obj = sc.objects.find((o) => o.name === l.object);
+    const explained = (e.verifier ?? []).some((v) => !v.ok && obj?.programs.some((p) => p.name === v.program) === true);
+    if (!explained) out.push({ what: `load of ${l.object}`, ok: false, expected: 'loaded (add expect.load to expect a refusal)', actual });
+  }
+  return out;
 }
 
 function norm(v: number | string | bigint): string {
   if (typeof v === 'string') return v;
-  const n = Number(v);
-  return n < 0 ? errnoName(n) : String(v);
+  if (typeof v === 'bigint') return v < 0n && v >= -4095n ? errnoName(Number(v)) : String(v);
+  return v < 0 ? errnoName(v) : String(v);
 }
 
 /** The checks of `sc`'s expectations against session `s` (what `runScenario` does after the run). */
@@ -174,7 +193,7 @@ export function checkExpectations(sc: Scenario, s: Session, version: KernelVersi
   const add = (what: string, expected: string, actual: string): void => { out.push({ what, ok: expected === actual, expected, actual }); };
   for (const [name, want] of Object.entries(e.globals ?? {})) {
     const got = s.global(name);
-    add(`global ${name}`, norm(typeof want === 'string' && !want.startsWith('-E') ? toBig(want) : want), got === undefined ? '(no such global)' : typeof got === 'bigint' ? norm(got) : `bytes[${got.length}]`);
+    add(`global ${name}`, norm(want), got === undefined ? '(no such global)' : typeof got === 'bigint' ? norm(got) : `bytes[${got.length}]`);
   }
   const events = traceEvents(s.world.trace);
   for (const c of e.calls ?? []) {

@@ -1,141 +1,110 @@
 /**
- * The scenario file format, as a JSON Schema (draft 2020-12 subset). This object is the one source:
- * the validator reads it, and `npm run docs` writes it to schema/scenario.schema.json for editors.
+ * The scenario file format, as zod schemas: the one definition from which the TypeScript types
+ * (`Scenario`, `FileSpec`, `Expectations`), the validator (`parseScenario`) and the JSON Schema
+ * (`SCENARIO_SCHEMA`, written by `npm run docs` to schema/scenario.schema.json for editors) come.
+ * The program language's part is src/model/program/schema.ts, the syscalls' is
+ * src/model/task/syscall_schema.ts; the limits are src/model/kernel/schema.ts's `LIMITS`.
  */
-const int = { type: 'integer' } as const;
-const nonNeg = { type: 'integer', minimum: 0 } as const;
-/** An integer, or a string holding one (decimal, 0x…, or negative) for values past 2^53. */
-const bigInt = { oneOf: [int, { type: 'string', pattern: '^-?(0x[0-9a-fA-F]+|[0-9]+)$' }] } as const;
-const name = { type: 'string', minLength: 1 } as const;
+import { z } from 'zod';
+import { AbsPath, cint, Count, Ident, LIMITS, Text, type DeepReadonly } from '../model/kernel/schema.ts';
+import { BpfObjectSchema } from '../model/program/schema.ts';
+import { NewTaskSchema } from '../model/task/syscall_schema.ts';
+import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
 
-const arg = {
-  oneOf: [
-    { type: 'object', required: ['r'], additionalProperties: false, properties: { r: name } },
-    { type: 'object', required: ['imm'], additionalProperties: false, properties: { imm: bigInt } },
-    { type: 'object', required: ['null'], additionalProperties: false, properties: { null: { const: true } } },
-    { type: 'object', required: ['dynptr'], additionalProperties: false, properties: { dynptr: name } },
-    { type: 'object', required: ['buf'], additionalProperties: false, properties: { buf: name } },
-    { type: 'object', required: ['global'], additionalProperties: false, properties: { global: name } },
-    { type: 'object', required: ['map'], additionalProperties: false, properties: { map: name } },
-    { type: 'object', required: ['tw'], additionalProperties: false, properties: { tw: name } },
-    { type: 'object', required: ['cb'], additionalProperties: false, properties: { cb: name } },
-    { type: 'object', required: ['ctx'], additionalProperties: false, properties: { ctx: { const: 'file' } } },
-  ],
-} as const;
+const list = <T extends z.ZodType>(item: T, max: number = LIMITS.items) => z.array(item).max(max);
 
-const cond = {
-  type: 'object', required: ['r', 'cmp', 'v'], additionalProperties: false,
-  properties: { r: name, cmp: { enum: ['==', '!=', '<', '<=', '>', '>=', 's<', 's>'] }, v: { $ref: '#/$defs/arg' } },
-} as const;
+/** A page index (a file of 2^63 bytes has pages below 2^51). */
+const PageIndex = z.int().min(0).max(2 ** 51);
 
-const op = {
-  oneOf: [
-    { type: 'object', required: ['op', 'fn', 'args'], additionalProperties: false, properties: { op: { const: 'call' }, fn: name, args: { type: 'array', items: { $ref: '#/$defs/arg' } }, dst: name } },
-    { type: 'object', required: ['op', 'dst', 'src'], additionalProperties: false, properties: { op: { const: 'mov' }, dst: name, src: { $ref: '#/$defs/arg' } } },
-    { type: 'object', required: ['op', 'fn', 'dst', 'src'], additionalProperties: false, properties: { op: { const: 'alu' }, fn: { enum: ['add', 'sub', 'and', 'or', 'rsh', 'lsh'] }, dst: name, src: { $ref: '#/$defs/arg' } } },
-    { type: 'object', required: ['op', 'global', 'src'], additionalProperties: false, properties: { op: { const: 'store' }, global: name, src: { $ref: '#/$defs/arg' } } },
-    { type: 'object', required: ['op', 'dst', 'a', 'aoff', 'b', 'boff', 'len'], additionalProperties: false, properties: { op: { const: 'memcmp' }, dst: name, a: { $ref: '#/$defs/arg' }, aoff: { $ref: '#/$defs/arg' }, b: { $ref: '#/$defs/arg' }, boff: { $ref: '#/$defs/arg' }, len: { $ref: '#/$defs/arg' } } },
-    { type: 'object', required: ['op', 'name'], additionalProperties: false, properties: { op: { const: 'label' }, name } },
-    { type: 'object', required: ['op', 'to'], additionalProperties: false, properties: { op: { const: 'goto' }, to: name, if: { $ref: '#/$defs/cond' } } },
-    { type: 'object', required: ['op', 'src'], additionalProperties: false, properties: { op: { const: 'ret' }, src: { $ref: '#/$defs/arg' } } },
-  ],
-} as const;
+export const ContentSchema = z.union([
+  z.strictObject({ pattern: z.int().min(0).max(0xffff_ffff) }).meta({ description: 'a seeded pattern, computed on demand' }),
+  z.strictObject({ random: Text }).meta({ description: 'seeded random bytes, generated (they count against the bytes budget)' }),
+  z.strictObject({ text: z.string().max(LIMITS.content) }).meta({ description: 'these bytes (UTF-8)' }),
+  z.strictObject({ zero: z.literal(true) }).meta({ description: 'zeros' }),
+]);
 
-const twaMode = { enum: ['TWA_NONE', 'TWA_RESUME', 'TWA_SIGNAL'] } as const;
+export const FileSpecSchema = z.strictObject({
+  path: AbsPath,
+  /** `i_size`; required unless the content is `text`. */
+  size: cint('loff').optional(),
+  content: ContentSchema.optional(),
+  /** `warm` (every page cached), `cold` (none), or inclusive page ranges `[first, last]`. */
+  cache: z.union([z.enum(['warm', 'cold']), list(z.tuple([PageIndex, PageIndex]))]).optional(),
+  ioLatency: z.int().min(0).max(2 ** 40).optional(),
+  secretmem: z.boolean().optional(),
+  ioErrors: list(z.strictObject({ offset: cint('loff'), times: z.int().min(1).max(2 ** 31).optional() })).optional(),
+}).superRefine((f, ctx) => {
+  if (f.size === undefined && (f.content === undefined || !('text' in f.content))) {
+    ctx.addIssue({ code: 'custom', path: ['size'], message: 'a size (only text content implies one)' });
+  }
+});
 
-const syscall = {
-  oneOf: [
-    { type: 'object', required: ['sys', 'path', 'fd'], additionalProperties: false, properties: { sys: { const: 'open' }, path: name, fd: name } },
-    { type: 'object', required: ['sys', 'fd', 'offset', 'len'], additionalProperties: false, properties: { sys: { const: 'read' }, fd: name, offset: nonNeg, len: nonNeg, into: name } },
-    { type: 'object', required: ['sys', 'fd'], additionalProperties: false, properties: { sys: { const: 'close' }, fd: name } },
-    { type: 'object', required: ['sys', 'fd'], additionalProperties: false, properties: { sys: { const: 'fadvise_dontneed' }, fd: name } },
-    { type: 'object', required: ['sys', 'ticks'], additionalProperties: false, properties: { sys: { const: 'sleep' }, ticks: nonNeg } },
-    { type: 'object', required: ['sys', 'global', 'value'], additionalProperties: false, properties: { sys: { const: 'set_global' }, global: name, value: { oneOf: [bigInt, { const: 'pid' }] } } },
-    { type: 'object', required: ['sys', 'map', 'key'], additionalProperties: false, properties: { sys: { const: 'map_update' }, map: name, key: nonNeg } },
-    { type: 'object', required: ['sys', 'map', 'key'], additionalProperties: false, properties: { sys: { const: 'map_delete' }, map: name, key: nonNeg } },
-    { type: 'object', required: ['sys', 'map'], additionalProperties: false, properties: { sys: { const: 'map_close' }, map: name } },
-    { type: 'object', required: ['sys', 'label', 'mode'], additionalProperties: false, properties: { sys: { const: 'task_work_add' }, label: name, mode: twaMode, then: { type: 'object', required: ['label', 'mode'], additionalProperties: false, properties: { label: name, mode: twaMode } } } },
-    { type: 'object', required: ['sys', 'prog'], additionalProperties: false, properties: { sys: { const: 'prog_test_run' }, prog: name } },
-    { type: 'object', required: ['sys', 'map'], additionalProperties: false, properties: { sys: { const: 'ringbuf_consume' }, map: name, into: name } },
-    { type: 'object', required: ['sys', 'addr', 'text'], additionalProperties: false, properties: { sys: { const: 'user_write' }, addr: bigInt, text: { type: 'string' } } },
-    { type: 'object', required: ['sys'], additionalProperties: false, properties: { sys: { const: 'exit' } } },
-  ],
-} as const;
+/** An expected return value: an integer, an errno name (`-EINVAL`), or the trace's text of it. */
+const Ret = z.union([z.int(), Text]);
 
-const pageRange = { type: 'array', items: nonNeg, minItems: 2, maxItems: 2 } as const;
+/** A page state as `Session.pages` names it. */
+const PageStateKey = z.string().regex(/^(uptodate|locked|failed)(\+ref)?$/);
 
-export const SCENARIO_SCHEMA = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://kernsim.dev/schema/scenario.schema.json',
+export const ExpectationsSchema = z.strictObject({
+  /** Globals after the run, by name: an integer (number or text), or an errno name. */
+  globals: z.record(Ident, z.union([cint('reg64'), z.string().regex(/^-E[A-Z0-9]+$/)])).optional(),
+  /** The return value of the `nth` call (from 0) of kfunc `fn`. */
+  calls: list(z.strictObject({ fn: Ident, nth: Count.optional(), ret: Ret })).optional(),
+  /** The return value of syscall #`syscall` of task #`task` (indices into `tasks` and its script). */
+  results: list(z.strictObject({ task: Count, syscall: Count, ret: Ret })).optional(),
+  /** Every reference count back at its baseline when the run ends. */
+  refs: z.literal('baseline').optional(),
+  /** The verifier's verdict on a program (and a part of its message). A refused program fails its object's load. */
+  verifier: list(z.strictObject({ program: Ident, ok: z.boolean(), message: Text.optional() })).optional(),
+  /**
+   * Whether an object loads. Without an entry, a failed load fails the scenario (unless `verifier`
+   * expects the refusal of one of its programs); `errno` (`-EACCES`, `-E2BIG`…) and `message` (a
+   * part of the verifier's or loader's message) narrow it.
+   */
+  load: list(z.strictObject({ object: Ident, ok: z.boolean(), errno: z.string().regex(/^-E[A-Z0-9]+$/).optional(), message: Text.optional() })).optional(),
+  /** The page cache of files at the end, as `Session.pages` shows it: state → page ranges. */
+  pages: z.record(AbsPath, z.record(PageStateKey, z.string().max(LIMITS.text))).optional(),
+  /** How many times a program or callback ran. */
+  runs: list(z.strictObject({ program: Ident, times: Count })).optional(),
+});
+
+/** A task of the scenario (its `exe` a file of the scenario). */
+export const TaskSpecSchema = NewTaskSchema;
+
+export const ScheduleSchema = z.strictObject({
+  seed: z.union([z.int(), Text]).optional(),
+  choices: list(Count, LIMITS.choices).optional(),
+});
+
+export const ScenarioSchema = z.strictObject({
+  $schema: Text.optional(),
+  name: z.string().min(1).max(256),
+  description: Text.optional(),
+  version: z.enum(Object.keys(KERNEL_VERSIONS) as [KernelVersion, ...KernelVersion[]]).optional(),
+  /** Load without the verifier, to watch what it prevents. */
+  unverified: z.boolean().optional(),
+  files: list(FileSpecSchema),
+  objects: list(BpfObjectSchema, 64),
+  tasks: list(TaskSpecSchema),
+  schedule: ScheduleSchema.optional(),
+  expect: ExpectationsSchema.optional(),
+}).meta({
   title: 'kernsim scenario',
   description: 'Files and their cache state, BPF objects (programs as data), tasks, a schedule, and the expected outcomes.',
-  type: 'object',
-  required: ['name', 'files', 'objects', 'tasks'],
-  additionalProperties: false,
-  properties: {
-    $schema: { type: 'string' },
-    name,
-    description: { type: 'string' },
-    version: { enum: ['6.18', '6.19', '7.0', '7.2'] },
-    unverified: { type: 'boolean', description: 'Load without the verifier, to watch what it prevents.' },
-    files: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['path'], additionalProperties: false,
-        properties: {
-          path: { type: 'string', pattern: '^/' },
-          size: nonNeg,
-          content: {
-            oneOf: [
-              { type: 'object', required: ['pattern'], additionalProperties: false, properties: { pattern: nonNeg } },
-              { type: 'object', required: ['random'], additionalProperties: false, properties: { random: { type: 'string' } } },
-              { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string' } } },
-              { type: 'object', required: ['zero'], additionalProperties: false, properties: { zero: { const: true } } },
-            ],
-          },
-          cache: { oneOf: [{ enum: ['warm', 'cold'] }, { type: 'array', items: pageRange }] },
-          ioLatency: nonNeg,
-          secretmem: { type: 'boolean' },
-          ioErrors: { type: 'array', items: { type: 'object', required: ['offset'], additionalProperties: false, properties: { offset: nonNeg, times: { type: 'integer', minimum: 1 } } } },
-        },
-      },
-    },
-    objects: {
-      type: 'array',
-      items: {
-        type: 'object', required: ['name', 'programs'], additionalProperties: false,
-        properties: {
-          name,
-          maps: { type: 'array', items: { type: 'object', required: ['name', 'type', 'maxEntries'], additionalProperties: false, properties: { name, type: { enum: ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'ringbuf'] }, maxEntries: { type: 'integer', minimum: 1 }, valueSize: nonNeg, taskWorkFields: nonNeg, keySize: nonNeg, flags: nonNeg } } },
-          globals: { type: 'array', items: { oneOf: [
-            { type: 'object', required: ['name', 'kind'], additionalProperties: false, properties: { name, kind: { const: 'int' }, init: bigInt } },
-            { type: 'object', required: ['name', 'kind', 'size'], additionalProperties: false, properties: { name, kind: { const: 'bytes' }, size: nonNeg } },
-          ] } },
-          programs: { type: 'array', items: { type: 'object', required: ['name', 'section', 'body'], additionalProperties: false, properties: { name, section: name, body: { type: 'array', items: { $ref: '#/$defs/op' } } } } },
-          subprogs: { type: 'array', items: { type: 'object', required: ['name', 'body'], additionalProperties: false, properties: { name, isStatic: { type: 'boolean' }, body: { type: 'array', items: { $ref: '#/$defs/op' } } } } },
-        },
-      },
-    },
-    tasks: {
-      type: 'array',
-      items: { type: 'object', required: ['comm', 'script'], additionalProperties: false, properties: { comm: name, exe: { type: 'string', pattern: '^/' }, script: { type: 'array', items: { $ref: '#/$defs/syscall' } } } },
-    },
-    schedule: {
-      type: 'object', additionalProperties: false,
-      properties: { seed: { oneOf: [int, { type: 'string' }] }, choices: { type: 'array', items: nonNeg } },
-    },
-    expect: {
-      type: 'object', additionalProperties: false,
-      properties: {
-        globals: { type: 'object', additionalProperties: { oneOf: [bigInt, { type: 'string', pattern: '^-E[A-Z0-9]+$' }] } },
-        calls: { type: 'array', items: { type: 'object', required: ['fn', 'ret'], additionalProperties: false, properties: { fn: name, nth: nonNeg, ret: { oneOf: [int, { type: 'string' }] } } } },
-        results: { type: 'array', items: { type: 'object', required: ['task', 'syscall', 'ret'], additionalProperties: false, properties: { task: nonNeg, syscall: nonNeg, ret: { oneOf: [int, { type: 'string' }] } } } },
-        refs: { const: 'baseline' },
-        verifier: { type: 'array', items: { type: 'object', required: ['program', 'ok'], additionalProperties: false, properties: { program: name, ok: { type: 'boolean' }, message: { type: 'string' } } } },
-        pages: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'string' } } },
-        runs: { type: 'array', items: { type: 'object', required: ['program', 'times'], additionalProperties: false, properties: { program: name, times: nonNeg } } },
-      },
-    },
-  },
-  $defs: { arg, cond, op, syscall },
-} as const;
+});
+
+export type FileSpec = DeepReadonly<z.output<typeof FileSpecSchema>>;
+export type Expectations = DeepReadonly<z.output<typeof ExpectationsSchema>>;
+/** A parsed scenario (what `parseScenario` returns; the file format is `ScenarioSchema`). */
+export type Scenario = DeepReadonly<z.output<typeof ScenarioSchema>>;
+/** A scenario as written (numbers or text for big integers; defaults not filled in). */
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+/** The JSON Schema of scenario files (draft 2020-12), generated from `ScenarioSchema`. */
+function jsonSchema(): Record<string, unknown> {
+  // The operand, condition, operation and syscall schemas carry an `id` (their modules): they are `$defs`.
+  const out = z.toJSONSchema(ScenarioSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' }) as Record<string, unknown>;
+  return { $schema: out.$schema, $id: 'https://kernsim.dev/schema/scenario.schema.json', ...out };
+}
+
+export const SCENARIO_SCHEMA: Readonly<Record<string, unknown>> = jsonSchema();

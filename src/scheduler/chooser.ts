@@ -5,6 +5,7 @@
  * failing schedule toward the ordinary one.
  */
 import seedrandom from 'seedrandom';
+import { ArgumentError } from '../model/kernel/errors.ts';
 
 export interface Chooser {
   /** An index in `[0, n)` for the named purpose. */
@@ -19,6 +20,7 @@ export const defaultChooser: Chooser = { choose: () => 0 };
  * choice in one place does not shift the others.
  */
 export function seededChooser(seed: string | number): Chooser {
+  if (typeof seed !== 'string' && !Number.isSafeInteger(seed)) throw new ArgumentError('seed', seed, 'an integer or a string');
   const streams = new Map<string, seedrandom.PRNG>();
   return {
     choose(purpose, n) {
@@ -37,6 +39,9 @@ export function seededChooser(seed: string | number): Chooser {
  * list). A value is taken modulo the number of options; past the end of the list, the default.
  */
 export function listChooser(choices: readonly number[]): Chooser {
+  if (!Array.isArray(choices)) throw new ArgumentError('choices', choices, 'an array of integers');
+  const bad = choices.findIndex((c) => !Number.isSafeInteger(c));
+  if (bad >= 0) throw new ArgumentError(`choices[${bad}]`, choices[bad], 'an integer');
   let i = 0;
   return {
     choose(_purpose, n) {

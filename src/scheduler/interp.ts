@@ -3,7 +3,7 @@
  * must sleep (a sleepable read of a page not uptodate): then the frame keeps its place and the
  * call's continuation, the task waits for the page, and the frame is continued when it runs again.
  */
-import { ArgumentError, KernsimError, UnknownHandleError } from '../model/kernel/errors.ts';
+import { ArgumentError, BudgetError, KernsimError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type TwRef } from '../model/kfunc/kfunc.ts';
 import { Sleep } from '../model/fs/io.ts';
 import type { Arg, Op } from '../model/program/program.ts';
@@ -13,8 +13,6 @@ import { emit, withContext, type CallContext, type Kern } from '../model/world/w
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { settle } from '../task_work/settle.ts';
 
-/** Ops one program run may execute before the model calls it a runaway loop (the verifier bounds loops). */
-export const MAX_OPS_PER_RUN = 1_000_000;
 
 export type FrameResult = { readonly done: true; readonly ret: bigint } | { readonly done: false };
 
@@ -37,7 +35,8 @@ function bodyOf(obj: LoadedObject, frame: Frame): readonly Op[] {
 export const frameSlot = (frame: Frame, slot: string): string => `${slot}@${frame.id}`;
 
 function readReg(frame: Frame, name: string): RegVal {
-  const v = frame.regs[name];
+  // An own property only: a register named `constructor` or `toString` is an ordinary name.
+  const v = Object.prototype.hasOwnProperty.call(frame.regs, name) ? frame.regs[name] : undefined;
   if (v === undefined) throw new ArgumentError(name, undefined, `an initialized register in ${frame.fn}`);
   return v;
 }
@@ -206,7 +205,10 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
   const labels = new Map<string, number>();
   body.forEach((op, i) => { if (op.op === 'label') labels.set(op.name, i); });
   const ctx = frameContext(task, frame);
-  for (let ops = 0; ops < MAX_OPS_PER_RUN; ops += 1) {
+  // Operations one run may execute (the world's `ops` budget): the verifier bounds loops, an
+  // unverified program may not end.
+  const maxOps = k.s.budgets.ops;
+  for (let ops = 0; ops < maxOps; ops += 1) {
     const op = body[frame.pc];
     if (op === undefined) throw new KernsimError(`${frame.fn}: fell off the end without a return`);
     switch (op.op) {
@@ -283,5 +285,5 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
     }
     frame.pc += 1;
   }
-  throw new KernsimError(`${frame.fn}: more than ${MAX_OPS_PER_RUN} operations in one run (an unbounded loop?)`);
+  throw new BudgetError('ops', maxOps, `${frame.fn} ran more than ${maxOps} operations in one run (an unbounded loop?)`);
 }

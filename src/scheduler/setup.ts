@@ -10,7 +10,13 @@ import type { BpfObject } from '../model/program/program.ts';
 import { sectionInfo } from '../model/program/sections.ts';
 import type { ObjId } from '../model/program/loaded.ts';
 import type { Pid, Syscall } from '../model/task/types.ts';
-import { emit, type Kern } from '../model/world/world.ts';
+import { checkKern, emit, type Kern } from '../model/world/world.ts';
+import type { z } from 'zod';
+import { checkBoolean, checkData, checkOptions } from '../model/kernel/args.ts';
+import type { DeepReadonly } from '../model/kernel/schema.ts';
+import { BpfObjectSchema } from '../model/program/schema.ts';
+import { NewTaskSchema } from '../model/task/syscall_schema.ts';
+import { charge } from '../model/world/budget.ts';
 import { EACCES } from '../model/kernel/errno.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { verifyObject, type Verdict } from '../model/verifier/verify.ts';
@@ -22,12 +28,17 @@ import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
  * globals, and the programs; programs with a hook are attached to it. The loader keeps one user
  * reference on each map and one reference on each program.
  */
-export function loadObject(k: Kern, def: BpfObject, opts: LoadOptions = {}): { ret: number; obj: ObjId | null; rejected: Verdict | null } {
+export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { ret: number; obj: ObjId | null; rejected: Verdict | null } {
+  checkKern('k', k);
+  checkOptions('opts', opts, ['unverified']);
+  if (opts.unverified !== undefined) checkBoolean('opts.unverified', opts.unverified);
+  // A program value may come from anywhere: it is checked (and copied) as the format says.
+  const def: BpfObject = checkData('obj', BpfObjectSchema, obj);
   if (opts.unverified !== true) {
     const rejected = verifyObject(def, { features: k.features, kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }).find((v) => !v.ok);
     if (rejected !== undefined) {
       emit(k, { kind: 'verifier', t: k.t.now, program: rejected.program, ok: false, message: rejected.message ?? '' });
-      return { ret: -EACCES, obj: null, rejected };
+      return { ret: rejected.errno ?? -EACCES, obj: null, rejected };
     }
   }
   const maps = new Map<string, number>();
@@ -38,6 +49,7 @@ export function loadObject(k: Kern, def: BpfObject, opts: LoadOptions = {}): { r
     maps.set(decl.name, id);
   }
   const globals = new Map<string, bigint | Uint8Array>();
+  for (const g of def.globals) if (g.kind !== 'int') charge(k, g.kind === 'u64s' ? g.size * 8 : g.size, `global ${g.name} of ${def.name}`);
   for (const g of def.globals) globals.set(g.name, g.kind === 'int' ? BigInt(g.init ?? 0) : new Uint8Array(g.kind === 'u64s' ? g.size * 8 : g.size));
   const id = k.s.ids.obj++;
   const progs = new Map<string, number>();
@@ -65,15 +77,13 @@ export interface LoadOptions {
   readonly unverified?: boolean;
 }
 
-export interface NewTask {
-  readonly comm: string;
-  /** Path of the executable; its `struct file` is held by the task's mm. Omit for a kernel thread. */
-  readonly exe?: string;
-  readonly script: readonly Syscall[];
-}
+/** A task to spawn (the schema is `NewTaskSchema`, src/model/task/syscall_schema.ts). */
+export type NewTask = DeepReadonly<z.output<typeof NewTaskSchema>>;
 
 /** `fork` + `exec`: a runnable task in user mode, about to make the first syscall of its script. */
-export function spawnTask(k: Kern, spec: NewTask): Pid {
+export function spawnTask(k: Kern, task: NewTask): Pid {
+  checkKern('k', k);
+  const spec = checkData('task', NewTaskSchema, task);
   const pid = k.s.ids.pid++;
   let mm: { exe_file: number } | null = null;
   if (spec.exe !== undefined) {
@@ -91,6 +101,7 @@ export function spawnTask(k: Kern, spec: NewTask): Pid {
 
 /** `release_task`: the parent reaps a dead task; `bpf_task_acquire` on it now fails. */
 export function reapTask(k: Kern, pid: Pid): void {
+  checkKern('k', k);
   const t = k.s.tasks.get(pid);
   if (t === undefined) throw new UnknownHandleError('pid', pid, 'task');
   if (t.state !== 'dead') throw new ArgumentError('pid', pid, 'a task that has exited');

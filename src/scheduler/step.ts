@@ -5,7 +5,8 @@
  * mode itself), or let the earliest timed event happen (an I/O completion, a sleep's end), which
  * moves the clock. Each step is one world transition.
  */
-import { KernsimError } from '../model/kernel/errors.ts';
+import { ArgumentError, BudgetError, KernsimError } from '../model/kernel/errors.ts';
+import { checkChooser, checkWorld } from '../model/kernel/args.ts';
 import { freeFile, putFile } from '../model/fs/files.ts';
 import { completeRead } from '../model/fs/io.ts';
 import { ioKey, type IoRequest } from '../model/fs/types.ts';
@@ -39,14 +40,16 @@ export function readyActions(world: World): Action[] {
   for (const req of world.io.values() as Iterable<IoRequest>) timed.push({ kind: 'io', ino: req.ino, pgoff: req.pgoff, at: req.completesAt });
   for (const t of world.tasks.values()) if (t.state === 'interruptible' && t.wait?.kind === 'timer') timed.push({ kind: 'timer', pid: t.pid, at: t.wait.until });
   const now = world.clock.now;
-  out.push(...timed.filter((a) => a.at <= now));
+  // Loops, not push(...spread) or Math.min(...spread): 262,144 reads in flight overflow the stack.
+  for (const a of timed) if (a.at <= now) out.push(a);
   const tasks = [...world.tasks.values()].filter(runnable).map((t) => t.pid).sort((a, b) => a - b);
   if (world.current !== null && tasks.includes(world.current)) out.push({ kind: 'task', pid: world.current });
   for (const pid of tasks) if (pid !== world.current) out.push({ kind: 'task', pid });
   const future = timed.filter((a) => a.at > now);
   if (future.length > 0) {
-    const first = Math.min(...future.map((a) => a.at));
-    out.push(...future.filter((a) => a.at === first));
+    let first = Infinity;
+    for (const a of future) if (a.at < first) first = a.at;
+    for (const a of future) if (a.at === first) out.push(a);
   }
   return out;
 }
@@ -269,6 +272,8 @@ export function perform(k: Kern, a: Action): void {
 
 /** One step: pick a ready action with the chooser and carry it out. `done` when nothing is ready. */
 export function step(world: World, chooser: Chooser): { world: World; done: boolean } {
+  checkWorld('world', world);
+  checkChooser('chooser', chooser);
   const actions = readyActions(world);
   if (actions.length === 0) return { world, done: true };
   const i = chooser.choose('step', actions.length);
@@ -282,18 +287,27 @@ export function step(world: World, chooser: Chooser): { world: World; done: bool
 }
 
 export interface RunOptions {
-  /** Steps before the run is called a livelock (default 1,000,000). */
+  /** Steps before the run is called a livelock (default: the world's `budgets.steps`, 1,000,000). */
   readonly maxSteps?: number;
 }
 
-/** Step until nothing is ready: every task dead or blocked forever, no event pending. */
+/**
+ * Step until nothing is ready: every task dead or blocked forever, no event pending. Past the world's
+ * `steps` budget (or `opts.maxSteps`), or when the clock passes its `time` budget, a `BudgetError`.
+ */
 export function run(world: World, chooser: Chooser, opts: RunOptions = {}): World {
-  const max = opts.maxSteps ?? 1_000_000;
+  checkWorld('world', world);
+  checkChooser('chooser', chooser);
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'run options ({ maxSteps? })');
+  const max = opts.maxSteps ?? world.budgets.steps;
+  if (!Number.isSafeInteger(max) || max < 1) throw new ArgumentError('opts.maxSteps', max, 'a positive integer');
+  const time = world.budgets.time;
   let w = world;
   for (let n = 0; n < max; n += 1) {
     const r = step(w, chooser);
     if (r.done) return r.world;
     w = r.world;
+    if (w.clock.now > time) throw new BudgetError('time', time, `virtual time reached t=${w.clock.now} after ${n + 1} steps`);
   }
-  throw new KernsimError(`no quiescence after ${max} steps`);
+  throw new BudgetError('steps', max, `no quiescence after ${max} steps`);
 }

@@ -122,11 +122,11 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         if (target !== null && sys.into !== undefined) {
           const obj = k.s.objects.get(target.obj);
           const old = obj?.globals.get(sys.into);
-          if (obj !== undefined && old instanceof Uint8Array) {
+          // The bytes that fit in the global (a read longer than it is kept only up to its size).
+          const fit = old instanceof Uint8Array ? Math.max(0, Math.min(n, old.length - act.scratch)) : 0;
+          if (obj !== undefined && old instanceof Uint8Array && fit > 0) {
             const next = old.slice();
-            const scratch = new Uint8Array(n);
-            copyFileBytes(inode.content, inode.size, pos, scratch, 0, n);
-            next.set(scratch.subarray(0, Math.max(0, Math.min(n, next.length - act.scratch))), act.scratch);
+            copyFileBytes(inode.content, inode.size, pos, next, act.scratch, fit);
             obj.globals.set(sys.into, next);
           }
         }
@@ -219,7 +219,8 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         const next = old.slice();
         let at = 0;
         for (const r of records) {
-          next.set(r.data.subarray(0, Math.max(0, next.length - at)), at);
+          if (at >= next.length) break;
+          next.set(r.data.subarray(0, next.length - at), at);
           at += r.data.length;
         }
         obj.globals.set(sys.into, next);

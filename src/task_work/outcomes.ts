@@ -5,6 +5,7 @@
  * `open` counts schedules with no outcome yet (the world has not quiesced).
  */
 import type { TraceEvent } from '../model/world/trace.ts';
+import { ArgumentError } from '../model/kernel/errors.ts';
 
 export interface Outcomes {
   readonly scheduled: number;
@@ -17,6 +18,7 @@ export interface Outcomes {
 }
 
 export function taskWorkOutcomes(evs: readonly TraceEvent[]): Outcomes {
+  if (!Array.isArray(evs)) throw new ArgumentError('evs', evs, 'an array of trace events (traceEvents(world.trace))');
   const episodes = new Map<number, { ok: boolean; outcome: 'ran' | 'dropped' | 'cancelled' | null }>();
   const all: { ok: boolean; outcome: 'ran' | 'dropped' | 'cancelled' | null }[] = [];
   let lastPending: number | null = null;

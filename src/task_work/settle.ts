@@ -6,11 +6,12 @@
  * model runs at once).
  */
 import { freeFile } from '../model/fs/files.ts';
-import type { Kern } from '../model/world/world.ts';
+import { checkKern, type Kern } from '../model/world/world.ts';
 import { cancelAndFree } from './bpf_task_work.ts';
 import { taskWorkAdd } from './queue.ts';
 
 export function settle(k: Kern): void {
+  checkKern('k', k);
   while (k.outbox.length > 0) {
     const d = k.outbox.shift();
     if (d === undefined) break;

@@ -10,6 +10,7 @@
  * first row where it fits after the previous one (the width of a label is its length in the monospace
  * font's advance, `CHAR_W`, with a margin), and a lane is as tall as its rows need.
  */
+import { checkString, checkWorld } from '../model/kernel/args.ts';
 import { compactRanges, traceEvents, type TraceEvent } from '../model/world/trace.ts';
 import type { Mapping } from '../pagecache/index.ts';
 import type { World } from '../model/world/state.ts';
@@ -93,6 +94,7 @@ function labelText(l: Label, x: number, y: number): string {
 }
 
 export function timelineSvg(world: World): string {
+  checkWorld('world', world);
   const cols = columns(traceEvents(world.trace));
   const events = cols.map((c) => c.ev);
   const pids = [...world.tasks.keys()].sort((a, b) => a - b);
@@ -281,6 +283,8 @@ function legend(top: number, progs: readonly { name: string; section: string; sl
 }
 
 export function timelineHtml(world: World, title: string): string {
+  checkWorld('world', world);
+  checkString('title', title);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kernsim: ${esc(title)}</title>
 <style>body{font-family:sans-serif;margin:16px}div.scroll{overflow-x:auto;border:1px solid #ccc}</style></head>

@@ -3,10 +3,12 @@
  * would), evicting a range (`posix_fadvise(POSIX_FADV_DONTNEED)`), dropping all clean pages
  * (`echo 1 > /proc/sys/vm/drop_caches`), and injected I/O errors. Ranges are in bytes.
  */
-import { dropClean, invalidateRange, pageIndex, populate } from '../../pagecache/index.ts';
+import { dropClean, invalidateRange, PAGE_SIZE, pageIndex, populate } from '../../pagecache/index.ts';
+import { charge } from '../world/budget.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { inodeByPath, mappingOf } from './files.ts';
-import { emit, type Kern } from '../world/world.ts';
+import { checkKern, emit, type Kern } from '../world/world.ts';
+import { checkString } from '../kernel/args.ts';
 import { ioKey } from './types.ts';
 
 interface PageRange {
@@ -37,6 +39,8 @@ function pagesOf(offset: number | bigint, len: number | bigint): PageRange {
  * past EOF are skipped: the page cache never holds them. `len` defaults to the rest of the file.
  */
 export function populateRange(k: Kern, path: string, offset: number | bigint = 0, len?: number | bigint): number[] {
+  checkKern('k', k);
+  checkString('path', path);
   const inode = inodeByPath(k, path);
   const start = toByte(offset, 'offset');
   const n = len === undefined ? (inode.size > start ? inode.size - start : 0n) : toByte(len, 'len');
@@ -44,7 +48,9 @@ export function populateRange(k: Kern, path: string, offset: number | bigint = 0
   const eofPage = inode.size === 0n ? -1 : pageIndex(inode.size - 1n);
   const m = mappingOf(k, inode.ino);
   const added: number[] = [];
-  for (let p = first; p <= Math.min(last, eofPage); p += 1) if (populate(m, p)) added.push(p);
+  const end = Math.min(last, eofPage);
+  if (end >= first) charge(k, (end - first + 1) * PAGE_SIZE, `populating ${end - first + 1} page(s) of ${path}`);
+  for (let p = first; p <= end; p += 1) if (populate(m, p)) added.push(p);
   emit(k, { kind: 'pagecache', t: k.t.now, op: 'populate', ino: inode.ino, pages: added, kept: [] });
   return added;
 }
@@ -54,6 +60,8 @@ export function populateRange(k: Kern, path: string, offset: number | bigint = 0
  * of the range (len 0 means to the end, as in fadvise). Returns the pages dropped.
  */
 export function evictRange(k: Kern, path: string, offset: number | bigint = 0, len: number | bigint = 0): number[] {
+  checkKern('k', k);
+  checkString('path', path);
   const inode = inodeByPath(k, path);
   const n = toByte(len, 'len');
   const range = n === 0n ? { first: pageIndex(toByte(offset, 'offset')), last: Number.MAX_SAFE_INTEGER } : pagesOf(offset, n);
@@ -64,6 +72,7 @@ export function evictRange(k: Kern, path: string, offset: number | bigint = 0, l
 
 /** `drop_caches`: every inode loses its evictable pages. Returns how many pages were dropped. */
 export function dropCaches(k: Kern): number {
+  checkKern('k', k);
   let total = 0;
   for (const [ino, m] of k.t.mappings()) {
     const r = dropClean(m);
@@ -77,6 +86,8 @@ export function dropCaches(k: Kern): number {
 
 /** Make the next `times` reads of the page holding byte `offset` of `path` fail with an I/O error. */
 export function injectIoError(k: Kern, path: string, offset: number | bigint, times = 1): void {
+  checkKern('k', k);
+  checkString('path', path);
   if (!Number.isSafeInteger(times) || times < 1) throw new ArgumentError('times', times, 'a positive integer');
   const inode = inodeByPath(k, path);
   const pgoff = pageIndex(toByte(offset, 'offset'));

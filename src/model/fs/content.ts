@@ -3,6 +3,8 @@
  * either a shared `Uint8Array` or a seeded pattern computed on demand, so a 1 TiB file costs nothing
  * until a page of it is read. Bytes at or past the inode size read as zero (the tail of the last page).
  */
+import { ArgumentError } from '../kernel/errors.ts';
+
 export type Content =
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
   | { readonly kind: 'pattern'; readonly seed: number }
@@ -10,9 +12,15 @@ export type Content =
 
 export const content = {
   /** The given bytes (shared, never copied; do not change them afterwards). */
-  bytes: (bytes: Uint8Array): Content => ({ kind: 'bytes', bytes }),
+  bytes: (bytes: Uint8Array): Content => {
+    if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
+    return { kind: 'bytes', bytes };
+  },
   /** A deterministic pseudo-random byte at every offset, from `seed` (see `patternByte`). */
-  pattern: (seed: number): Content => ({ kind: 'pattern', seed: seed >>> 0 }),
+  pattern: (seed: number): Content => {
+    if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new ArgumentError('seed', seed, 'an integer (taken modulo 2^32)');
+    return { kind: 'pattern', seed: seed >>> 0 };
+  },
   /** All zero (a sparse file). */
   zero: (): Content => ({ kind: 'zero' }),
 } as const;

@@ -9,7 +9,9 @@ import { contentLength, content as contents, type Content } from './content.ts';
 import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { FileObj, Inode, type FileId, type Ino } from './types.ts';
-import { defer, emit, type Kern } from '../world/world.ts';
+import { checkKern, defer, emit, type Kern } from '../world/world.ts';
+import { z } from 'zod';
+import { checkShape, checkString } from '../kernel/args.ts';
 
 export interface NewFile {
   readonly path: string;
@@ -24,8 +26,23 @@ export interface NewFile {
 
 export const DEFAULT_IO_LATENCY = 100;
 
+/** The shape of a `NewFile` (the values are checked below, each naming its field). */
+const NewFileSchema = z.strictObject({
+  path: z.string(),
+  content: z.union([
+    z.strictObject({ kind: z.literal('bytes'), bytes: z.instanceof(Uint8Array) }),
+    z.strictObject({ kind: z.literal('pattern'), seed: z.int().min(0).max(0xffff_ffff) }),
+    z.strictObject({ kind: z.literal('zero') }),
+  ]).meta({ description: 'a Content (content.bytes(u8), content.pattern(seed), content.zero())' }).optional(),
+  size: z.union([z.number(), z.bigint()]).optional(),
+  secretmem: z.boolean().optional(),
+  ioLatency: z.number().optional(),
+});
+
 /** Create an inode at `path` (`creat`). Returns its inode number. */
 export function createInode(k: Kern, spec: NewFile): Ino {
+  checkKern('k', k);
+  checkShape('spec', NewFileSchema, spec);
   if (typeof spec.path !== 'string' || !spec.path.startsWith('/')) {
     throw new ArgumentError('path', spec.path, 'an absolute path');
   }
@@ -68,6 +85,8 @@ export function mappingOf(k: Kern, ino: Ino): Mapping {
 
 /** Open `path` (`filp_open`): a new `struct file` with `f_count` 1. */
 export function openFile(k: Kern, path: string): FileId {
+  checkKern('k', k);
+  checkString('path', path);
   const inode = inodeByPath(k, path);
   const id = k.s.ids.file++;
   k.t.own('files').set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, opening: false }));
@@ -93,6 +112,7 @@ export function setOpening(k: Kern, id: FileId, opening: boolean): void {
 
 /** `get_file`: take a reference. */
 export function getFile(k: Kern, id: FileId): void {
+  checkKern('k', k);
   const old = liveFile(k, id);
   const f = old.with({ f_count: old.f_count + 1 });
   k.t.own('files').set(id, f);
@@ -104,6 +124,7 @@ export function getFile(k: Kern, id: FileId): void {
  * the task's task_work (`____fput`), which the layer above queues; without a task, at once.
  */
 export function putFile(k: Kern, id: FileId): void {
+  checkKern('k', k);
   const old = liveFile(k, id);
   const f = old.with({ f_count: old.f_count - 1 });
   k.t.own('files').set(id, f);

@@ -5,7 +5,8 @@
  * run; `completeSleepSync` (used when no scheduler drives the world) completes the read at once,
  * advancing virtual time by the I/O latency.
  */
-import { endRead, startRead, type Mapping } from '../../pagecache/index.ts';
+import { endRead, PAGE_SIZE, startRead, type Mapping } from '../../pagecache/index.ts';
+import { charge } from '../world/budget.ts';
 import { KernsimError } from '../kernel/errors.ts';
 import { inodeOf, mappingOf } from './files.ts';
 import { ioKey, type Ino } from './types.ts';
@@ -27,6 +28,7 @@ export class Sleep {
  * errors. Returns false (nothing submitted) when the page is already locked or uptodate.
  */
 export function submitRead(k: Kern, m: Mapping, ino: Ino, pgoff: number): boolean {
+  if (m.pages.get(pgoff) === undefined) charge(k, PAGE_SIZE, `reading page ${pgoff} of ino ${ino}`);
   if (!startRead(m, pgoff)) return false;
   const inode = inodeOf(k, ino);
   const key = ioKey(ino, pgoff);

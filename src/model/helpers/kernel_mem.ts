@@ -10,7 +10,7 @@
  */
 import { EFAULT, ERANGE } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
-import type { Kern } from '../world/world.ts';
+import { checkKern, type Kern } from '../world/world.ts';
 
 /** `TASK_SIZE_MAX + PAGE_SIZE` with 4-level page tables: `(1 << 47) - 4096 + 4096`. */
 const USER_END = 1n << 47n;
@@ -21,6 +21,8 @@ const VSYSCALL = 0xffff_ffff_ff60_0000n;
 
 /** Map `bytes` at kernel address `addr` (replacing what overlapped). */
 export function mapKernelMemory(k: Kern, addr: bigint, bytes: Uint8Array): void {
+  checkKern('k', k);
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
   if (typeof addr !== 'bigint' || addr < KERNEL_START || addr + BigInt(bytes.length) > 1n << 64n) {
     throw new ArgumentError('addr', addr, 'a canonical kernel address (a bigint from 0xffff800000000000) with room for the bytes');
   }

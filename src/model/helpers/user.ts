@@ -4,7 +4,7 @@ import { EFAULT, EINVAL } from '../kernel/errno.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { taskOf } from '../task/task.ts';
 import type { Pid, Task } from '../task/types.ts';
-import type { Kern } from '../world/world.ts';
+import { checkKern, type Kern } from '../world/world.ts';
 import { current } from './current.ts';
 
 /** The byte of `t`'s user memory at `addr`, or null where nothing is mapped (a fault); a task without mm has none. */
@@ -47,6 +47,9 @@ export function strncpyFromUser(t: Task, dst: Uint8Array, at: number, src: bigin
 
 /** User space writes `bytes` at `addr` in its own memory (replacing what overlapped): a stack buffer, a string. */
 export function userWrite(k: Kern, pid: Pid, addr: bigint, bytes: Uint8Array): void {
+  checkKern('k', k);
+  if (typeof addr !== 'bigint' || addr < 0n) throw new ArgumentError('addr', addr, 'a user address (a non-negative bigint)');
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
   const task = taskOf(k, pid, 'pid');
   const end = addr + BigInt(bytes.length);
   task.userMem = [...task.userMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end), { addr, bytes: bytes.slice() }];

@@ -42,3 +42,38 @@ export const toU64 = (value: unknown, argument: string): bigint => toUnsigned(va
 export function errnoAsUnsigned(ret: number, bits: 32 | 64): bigint {
   return BigInt.asUintN(bits, BigInt(ret));
 }
+
+/** The C integer types a scenario or an API argument may spell out as text. */
+export type IntKind = 'u32' | 's32' | 'u64' | 's64' | 'loff' | 'reg64';
+
+/**
+ * The range of each kind: `loff` is a non-negative `loff_t` (file sizes and offsets); `reg64` is a
+ * 64-bit register or immediate (`ld_imm64`), written signed or unsigned: `-1` and `0xffffffffffffffff`
+ * are the same bits.
+ */
+export const INT_RANGES: Readonly<Record<IntKind, readonly [bigint, bigint]>> = {
+  u32: [0n, U32_MAX],
+  s32: [-(1n << 31n), (1n << 31n) - 1n],
+  u64: [0n, U64_MAX],
+  s64: [-(1n << 63n), S64_MAX],
+  loff: [0n, S64_MAX],
+  reg64: [-(1n << 63n), U64_MAX],
+};
+
+/** Decimal or hexadecimal, with an optional minus sign: `-0x1`, `9007199254740993`, `0xffffffffffffffff`. */
+export const INT_TEXT = /^-?(0[xX][0-9a-fA-F]{1,32}|[0-9]{1,40})$/;
+
+/**
+ * The one parser of integers written as text (JSON cannot hold integers past 2^53 exactly): the sign
+ * is read first and applied to the magnitude, so `-0x1` is -1 (`BigInt('-0x1')` throws). Returns the
+ * value, or a sentence saying what was expected when the text is not an integer of `kind`.
+ */
+export function parseIntText(text: string, kind: IntKind): bigint | string {
+  const [lo, hi] = INT_RANGES[kind];
+  if (!INT_TEXT.test(text)) return `an integer as decimal or 0x… text (${kind})`;
+  const negative = text.startsWith('-');
+  const magnitude = BigInt(negative ? text.slice(1) : text);
+  const v = negative ? -magnitude : magnitude;
+  if (v < lo || v > hi) return `an integer in [${lo}, ${hi}] (${kind})`;
+  return v;
+}

@@ -2,6 +2,8 @@
  * Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h).
  * Kernel functions return them negated: `-EINVAL` is `-22`.
  */
+import { ArgumentError } from './errors.ts';
+
 export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
@@ -27,6 +29,7 @@ const NAMES: ReadonlyMap<number, string> = new Map([
 
 /** `-22` → `"-EINVAL"`; other values are printed as they are. */
 export function errnoName(ret: number): string {
+  if (typeof ret !== 'number') throw new ArgumentError('ret', ret, 'a number (a return value)');
   if (ret < 0) {
     const name = NAMES.get(-ret);
     if (name !== undefined) return `-${name}`;

@@ -52,3 +52,18 @@ export class KfuncUnavailableError extends KernsimError {
     super(`${kfunc} is not available on Linux ${version} (${until === undefined ? `first in ${since}` : `in ${since} up to, not including, ${until}`})`);
   }
 }
+
+/** The limits every run stays within (see budget.ts); each can be raised by the caller. */
+export type BudgetName = 'steps' | 'time' | 'ops' | 'bytes';
+
+/**
+ * A run went past one of its budgets: scheduler steps, virtual time, operations in one program run,
+ * or bytes allocated. Names the budget, its limit, what exceeded it and, from the scenario runner,
+ * the scenario; says how to raise it.
+ */
+export class BudgetError extends KernsimError {
+  override name = 'BudgetError';
+  constructor(readonly budget: BudgetName, readonly limit: number, readonly detail: string, readonly scenario?: string) {
+    super(`${scenario === undefined ? '' : `scenario ${JSON.stringify(scenario)}: `}the ${budget} budget (${limit}) is exhausted: ${detail}; raise it with --budget ${budget}=N (runScenario/Session option budgets: { ${budget}: N })`);
+  }
+}

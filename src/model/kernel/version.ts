@@ -2,6 +2,8 @@
  * Kernel versions as data. A rule that changed between releases reads its behaviour from here, so a
  * new version is a new row, not a fork of the code. The world pins one version (default 6.19).
  */
+import { ArgumentError } from './errors.ts';
+
 export type KernelVersion = '6.18' | '6.19' | '7.0' | '7.2';
 
 export interface VersionFeatures {
@@ -66,6 +68,8 @@ const ORDER: Readonly<Record<KernelVersion, number>> = { '6.18': 0, '6.19': 1, '
 
 /** Ordering of versions: `versionAtLeast('7.0', '6.19')` is true. */
 export function versionAtLeast(v: KernelVersion, min: KernelVersion): boolean {
+  if (!isKernelVersion(v)) throw new ArgumentError('v', v, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
+  if (!isKernelVersion(min)) throw new ArgumentError('min', min, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
   return ORDER[v] >= ORDER[min];
 }
 

@@ -9,8 +9,11 @@ import { E2BIG, EEXIST, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP } from '../kernel/e
 import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId } from './types.ts';
-import { defer, emit, type Kern } from '../world/world.ts';
+import { checkKern, defer, emit, type Kern } from '../world/world.ts';
+import { checkShape } from '../kernel/args.ts';
+import { MapDeclSchema } from '../program/schema.ts';
 import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
+import { charge } from '../world/budget.ts';
 
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
@@ -29,6 +32,8 @@ const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
  * Returns the map id or a negative errno.
  */
 export function createMap(k: Kern, decl: MapDecl): MapId | number {
+  checkKern('k', k);
+  checkShape('decl', MapDeclSchema, decl);
   const ringbuf = decl.type === 'ringbuf';
   if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < (ringbuf ? 0 : 1)) throw new ArgumentError('maxEntries', decl.maxEntries, ringbuf ? 'a non-negative integer' : 'a positive integer');
   if (!Number.isSafeInteger(decl.valueSize) || decl.valueSize < 0) throw new ArgumentError('valueSize', decl.valueSize, 'a non-negative integer');
@@ -49,6 +54,8 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     taskWork: decl.taskWorkFields === 1, usercnt: 1, elems: new Map(), useTick: 0,
   };
   if (decl.type === 'array' || decl.type === 'percpu_array') {
+    // Preallocated (array_map_alloc): each value rounded up to 8 bytes, plus the model's element record.
+    charge(k, decl.maxEntries * (Math.ceil(decl.valueSize / 8) * 8 + 8 * decl.taskWorkFields + 64), `preallocating ${decl.maxEntries} element(s) of map ${decl.name}`);
     for (let i = 0; i < decl.maxEntries; i += 1) m.elems.set(i, { data: new Uint8Array(decl.valueSize), tw: null, lastUse: 0 });
   }
   k.s.maps.set(id, m);

@@ -9,7 +9,7 @@
  */
 import { EINVAL, ENOMEM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
-import type { Kern } from '../world/world.ts';
+import { checkKern, type Kern } from '../world/world.ts';
 import { isSkbProgType, SKB_PROG_TYPES, type SkbPacket, type SkbProgType, type XdpPacket } from './types.ts';
 
 export const ETH_HLEN = 14;
@@ -131,6 +131,7 @@ export function newXdp(k: Kern, spec: XdpSpec): number {
 }
 
 export function newPacket(k: Kern, spec: PacketSpec): number {
+  checkKern('k', k);
   if (spec === null || typeof spec !== 'object') throw new ArgumentError('packet', spec, "{ kind: 'skb' | 'xdp', data, … }");
   if (spec.kind === 'skb') return newSkb(k, spec);
   if (spec.kind === 'xdp') return newXdp(k, spec);

@@ -4,6 +4,7 @@
  * Immutable: a change is a new record; its byte arrays are copied before the first write of a
  * transition (`Tables.fresh`), so an earlier world keeps its bytes.
  */
+import { ArgumentError } from '../kernel/errors.ts';
 
 /**
  * The program types whose context is an `sk_buff` (`struct __sk_buff`), with what the model needs of
@@ -89,6 +90,7 @@ export interface PacketView {
 }
 
 export function packetView(p: Packet): PacketView {
+  if (p === null || typeof p !== 'object' || (p.kind !== 'skb' && p.kind !== 'xdp')) throw new ArgumentError('p', p, 'a packet (world.packets.get(id))');
   const data = new Uint8Array(packetLen(p));
   data.set(p.head, 0);
   let at = p.head.length;

@@ -8,88 +8,38 @@
  */
 export { PROG_TYPES, sectionInfo, type ProgType, type SectionInfo } from './sections.ts';
 
+import type { z } from 'zod';
+import type { DeepReadonly } from '../kernel/schema.ts';
+import type { ArgSchema, BpfObjectSchema, CondSchema, GlobalDeclSchema, MapDeclSchema, OpSchema, ProgramSchema, SubprogSchema, ALU_FNS, CMPS, MAP_TYPES } from './schema.ts';
+
+// The types of the language come from its schemas (schema.ts): one definition for the type, the
+// validator and the JSON Schema.
+
 /** An operand: a register, an immediate, NULL, or one of the things BPF code can name. */
-export type Arg =
-  | { readonly r: string }
-  | { readonly imm: number | bigint }
-  | { readonly null: true }
-  | { readonly dynptr: string }
-  | { readonly buf: string }
-  | { readonly global: string }
-  | { readonly map: string }
-  /** `&value->tw`, where register `tw` holds a map value pointer. */
-  | { readonly tw: string }
-  /** A static subprogram of the object, as a callback. */
-  | { readonly cb: string }
-  /** The hook's context argument (for `lsm/file_open`: the file being opened). */
-  | { readonly ctx: 'file' };
+export type Arg = DeepReadonly<z.output<typeof ArgSchema>>;
 
 /** 64-bit ALU operations (BPF_ADD, BPF_SUB, BPF_AND, BPF_OR, BPF_RSH, BPF_LSH), wrapping as the BPF ISA does. */
-export type AluFn = 'add' | 'sub' | 'and' | 'or' | 'rsh' | 'lsh';
+export type AluFn = (typeof ALU_FNS)[number];
 
-export type Cmp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 's<' | 's>';
+export type Cmp = (typeof CMPS)[number];
 
-export interface Cond {
-  readonly r: string;
-  readonly cmp: Cmp;
-  readonly v: Arg;
-}
+export type Cond = DeepReadonly<z.output<typeof CondSchema>>;
 
-export type Op =
-  | { readonly op: 'call'; readonly fn: string; readonly args: readonly Arg[]; readonly dst?: string }
-  | { readonly op: 'mov'; readonly dst: string; readonly src: Arg }
-  | { readonly op: 'alu'; readonly fn: AluFn; readonly dst: string; readonly src: Arg }
-  /** `global = src`, or with `index` `global[index] = src` into a `u64s` array global. */
-  | { readonly op: 'store'; readonly global: string; readonly src: Arg; readonly index?: number }
-  | { readonly op: 'memcmp'; readonly dst: string; readonly a: Arg; readonly aoff: Arg; readonly b: Arg; readonly boff: Arg; readonly len: Arg }
-  | { readonly op: 'label'; readonly name: string }
-  | { readonly op: 'goto'; readonly to: string; readonly if?: Cond }
-  | { readonly op: 'ret'; readonly src: Arg };
+export type Op = DeepReadonly<z.output<typeof OpSchema>>;
 
-export interface Program {
-  readonly name: string;
-  readonly section: string;
-  readonly body: readonly Op[];
-}
+export type Program = DeepReadonly<z.output<typeof ProgramSchema>>;
 
 /** A static subprogram used as a callback: `int cb(map, key, value)` gets R1-R3. */
-export interface Subprog {
-  readonly name: string;
-  readonly body: readonly Op[];
-  /** `static` in C; the verifier refuses a global function as a callback. */
-  readonly isStatic: boolean;
-}
+export type Subprog = DeepReadonly<z.output<typeof SubprogSchema>>;
 
-export type MapType = 'array' | 'hash' | 'lru_hash' | 'percpu_array' | 'percpu_hash' | 'ringbuf';
+export type MapType = (typeof MAP_TYPES)[number];
 
-export interface MapDecl {
-  readonly name: string;
-  readonly type: MapType;
-  readonly maxEntries: number;
-  /** Bytes of plain data in the value (beside the special fields). */
-  readonly valueSize: number;
-  /** How many `struct bpf_task_work` fields the value holds (0 or 1; 2 is refused). */
-  readonly taskWorkFields: number;
-  /** `key_size` (default: 4, and 0 for a ring buffer, which has no keys). */
-  readonly keySize?: number;
-  /** `map_flags` (default 0): a ring buffer takes `BPF_F_NUMA_NODE` and, from 6.19, `BPF_F_RB_OVERWRITE`. */
-  readonly flags?: number;
-}
+export type MapDecl = DeepReadonly<z.output<typeof MapDeclSchema>>;
 
-export type GlobalDecl =
-  | { readonly name: string; readonly kind: 'int'; readonly init?: number | bigint }
-  | { readonly name: string; readonly kind: 'bytes'; readonly size: number }
-  /** `__u64 name[size]`: an array of `size` u64 (memory too: a `buf` operand may name it). */
-  | { readonly name: string; readonly kind: 'u64s'; readonly size: number };
+export type GlobalDecl = DeepReadonly<z.output<typeof GlobalDeclSchema>>;
 
 /** One BPF object file: what `bpf_object__open` sees. */
-export interface BpfObject {
-  readonly name: string;
-  readonly maps: readonly MapDecl[];
-  readonly globals: readonly GlobalDecl[];
-  readonly programs: readonly Program[];
-  readonly subprogs: readonly Subprog[];
-}
+export type BpfObject = DeepReadonly<z.output<typeof BpfObjectSchema>>;
 
 /** Small constructors so programs read close to the C they model. */
 export const r = (name: string): Arg => ({ r: name });

@@ -2,6 +2,8 @@
  * ELF section names and what libbpf makes of them (tools/lib/bpf/libbpf.c `section_defs`): the program
  * type, whether it is sleepable, and the hook the model fires it from.
  */
+import { LSM_HOOKS } from './lsm_hooks.ts';
+
 /** The program types the model knows (`BPF_PROG_TYPE_…`). */
 export const PROG_TYPES = ['LSM', 'SYSCALL', 'PERF_EVENT', 'TRACING', 'KPROBE', 'TRACEPOINT', 'SOCKET_FILTER', 'SCHED_CLS', 'XDP'] as const;
 export type ProgType = (typeof PROG_TYPES)[number];
@@ -38,4 +40,25 @@ export function sectionInfo(section: string): SectionInfo | null {
     }
   }
   return null;
+}
+
+/** The sections with a fixed name the model knows (libbpf's exact matches). */
+const EXACT = ['syscall', 'perf_event', 'socket', 'tc', 'classifier', 'xdp'] as const;
+
+/**
+ * Why libbpf would refuse to load a program of a known section, or null: an `lsm/` or `lsm.s/`
+ * section names a hook that does not exist (libbpf looks up `bpf_lsm_<hook>` in the kernel's BTF and
+ * fails with -ESRCH, `libbpf_find_attach_btf_id`).
+ */
+export function attachProblem(section: string): string | null {
+  const info = sectionInfo(section);
+  if (info === null || info.type !== 'LSM' || info.hook === null) return null;
+  const hook = info.hook.slice('lsm/'.length);
+  return LSM_HOOKS.has(hook) ? null : `failed to find kernel BTF type ID of '${hook}'`;
+}
+
+/** Section names to suggest for a misspelt one: the exact names, every LSM hook, and the prefixes. */
+export function sectionNames(): string[] {
+  const hooks = [...LSM_HOOKS];
+  return [...EXACT, ...hooks.map((h) => `lsm/${h}`), ...hooks.map((h) => `lsm.s/${h}`), ...PREFIXES.map(([p]) => p)];
 }

@@ -18,7 +18,7 @@ import { EINVAL, ENOMEM } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
 import type { MapId } from '../maps/types.ts';
 import { allocate } from '../world/faults.ts';
-import { emit, type Kern } from '../world/world.ts';
+import { checkKern, emit, type Kern } from '../world/world.ts';
 import {
   BPF_F_NUMA_NODE, BPF_F_RB_OVERWRITE, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT,
   BPF_RINGBUF_HDR_SZ, RINGBUF_DATA_PGOFF, RINGBUF_MAX_RECORD_SZ, RingState,
@@ -243,6 +243,8 @@ export interface RingRecord {
  * (libbpf's overwrite reader: M).
  */
 export function ringbufConsume(k: Kern, map: MapId, limit = Infinity): RingRecord[] {
+  checkKern('k', k);
+  if (limit !== Infinity && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0)) throw new ArgumentError('limit', limit, 'a non-negative integer');
   const r0 = ringOf(k, map);
   let cons = r0.overwrite && r0.overwritePos > r0.consumerPos ? r0.overwritePos : r0.consumerPos;
   const out: RingRecord[] = [];

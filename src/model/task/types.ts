@@ -7,13 +7,16 @@
 import type { FileId, Ino } from '../fs/types.ts';
 import type { MapId } from '../maps/types.ts';
 import type { ProgId } from '../program/loaded.ts';
+import type { z } from 'zod';
+import type { DeepReadonly } from '../kernel/schema.ts';
+import type { SyscallSchema, TWA_MODES } from './syscall_schema.ts';
 
 export type Pid = number;
 
 /** `TASK_RUNNING` split into on-CPU and waiting-for-CPU, the two sleeps the model needs, exit and death. */
 export type TaskState = 'running' | 'runnable' | 'interruptible' | 'io_wait' | 'exiting' | 'dead';
 
-export type TwaMode = 'TWA_NONE' | 'TWA_RESUME' | 'TWA_SIGNAL';
+export type TwaMode = (typeof TWA_MODES)[number];
 
 /** What a queued `callback_head` runs. */
 export type WorkFn =
@@ -34,28 +37,8 @@ export interface TaskWorks {
   exited: boolean;
 }
 
-/** What a task does from user space, in order. File descriptors and results are named. */
-export type Syscall =
-  | { readonly sys: 'open'; readonly path: string; readonly fd: string }
-  | { readonly sys: 'read'; readonly fd: string; readonly offset: number; readonly len: number; readonly into?: string }
-  | { readonly sys: 'close'; readonly fd: string }
-  | { readonly sys: 'fadvise_dontneed'; readonly fd: string }
-  | { readonly sys: 'sleep'; readonly ticks: number }
-  | { readonly sys: 'set_global'; readonly global: string; readonly value: number | bigint | 'pid' }
-  | { readonly sys: 'map_update'; readonly map: string; readonly key: number }
-  | { readonly sys: 'map_delete'; readonly map: string; readonly key: number }
-  | { readonly sys: 'map_close'; readonly map: string }
-  | { readonly sys: 'task_work_add'; readonly label: string; readonly mode: TwaMode; readonly then?: { readonly label: string; readonly mode: TwaMode } }
-  /** User space writes a NUL-terminated string into its own memory at `addr` (a stack string). */
-  | { readonly sys: 'user_write'; readonly addr: number | string; readonly text: string }
-  /** `bpf(BPF_PROG_TEST_RUN)` of a loaded program (a `syscall` program runs in the caller, sleepable). */
-  | { readonly sys: 'prog_test_run'; readonly prog: string }
-  /**
-   * libbpf `ring_buffer__consume` on a ring buffer map: returns the number of records read; their
-   * payloads go one after another into the byte-array global `into` (cut at its size).
-   */
-  | { readonly sys: 'ringbuf_consume'; readonly map: string; readonly into?: string }
-  | { readonly sys: 'exit' };
+/** What a task does from user space, in order (the schemas are in syscall_schema.ts). */
+export type Syscall = DeepReadonly<z.output<typeof SyscallSchema>>;
 
 /** A value in a BPF register. */
 export type RegVal =

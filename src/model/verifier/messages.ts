@@ -34,6 +34,8 @@ export function messages(f: VersionFeatures) {
     infiniteLoop: (pc: number) => `infinite loop detected at insn ${pc}`,
     tooComplex: () => 'BPF program is too large. Processed 1000001 insn',
     unknownSection: (s: string) => `libbpf: prog: unrecognized ELF section name '${s}'`,
+    /** libbpf (`libbpf_find_attach_btf_id`): the attach target is not in the kernel's BTF. */
+    noAttachTarget: (prog: string, target: string) => `libbpf: prog '${prog}': failed to find kernel BTF type ID of '${target}': -ESRCH`,
   };
 }
 

@@ -55,6 +55,8 @@ export interface Verdict {
   readonly specializations: readonly Specialization[];
   /** States explored. */
   readonly states: number;
+  /** The errno of a load refused before the kernel's verifier ran (libbpf: -ESRCH for a missing attach target); absent: -EACCES. */
+  readonly errno?: number;
 }
 
 export interface VerifyOptions {

@@ -10,7 +10,8 @@
  * Instruction numbers are indices into the program's op list.
  */
 import type { BpfObject, Program } from '../program/program.ts';
-import { sectionInfo } from '../program/sections.ts';
+import { attachProblem, sectionInfo } from '../program/sections.ts';
+import { ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { Reject, type AVal, type Verdict, type VerifyOptions } from './types.ts';
 import { Walker } from './walker.ts';
@@ -23,6 +24,10 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
   const info = sectionInfo(prog.section);
   const base = { program: prog.name, specializations: w.specializations };
   if (info === null) return { ...base, ok: false, message: w.m.unknownSection(prog.section), insn: null, states: 0 };
+  // libbpf resolves the attach target (`bpf_lsm_<hook>` for lsm/) before the program is loaded.
+  if (info.type === 'LSM' && info.hook !== null && attachProblem(prog.section) !== null) {
+    return { ...base, ok: false, message: w.m.noAttachTarget(prog.name, info.hook.slice('lsm/'.length)), insn: null, states: 0, errno: -ESRCH };
+  }
   // libbpf resolves every extern kfunc of the object before the kernel verifies anything.
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
     for (const [pc, op] of body.entries()) {

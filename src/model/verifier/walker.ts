@@ -28,18 +28,28 @@ export class Walker implements Checker {
     const labels = new Map<string, number>();
     frame.body.forEach((op, i) => { if (op.op === 'label') labels.set(op.name, i); });
     const seen = new Set<string>();
-    const walk = (pc0: number, s0: AState, path: Set<string>): void => {
-      let pc = pc0;
-      let s = s0;
-      const local = new Set<string>();
+    // Depth-first over paths with an explicit stack (no recursion: a program with thousands of
+    // branches must not overflow the JavaScript stack). A segment runs straight on until it returns,
+    // meets a state seen before, or reaches a branch both of whose sides are possible: then it is
+    // suspended (to continue on the fall-through side) and the taken side runs first, as
+    // `push_stack` orders them. `onPath` holds the states of the segments on the current path (a state
+    // met again on its own path is an infinite loop); a finished segment's states leave it.
+    const onPath = new Set<string>();
+    interface Segment { pc: number; s: AState; readonly local: string[] }
+    const suspended: Segment[] = [];
+    let cur: Segment | undefined = { pc: 0, s: init, local: [] };
+    segments: while (cur !== undefined) {
+      let pc = cur.pc;
+      let s = cur.s;
       for (;;) {
         this.states += 1;
         if (this.states > MAX_STATES) throw new Reject(this.m.tooComplex(), pc);
         const key = `${pc}|${stateKey(s)}`;
-        if (path.has(key) || local.has(key)) throw new Reject(this.m.infiniteLoop(pc), pc);
-        if (seen.has(key)) return;
+        if (onPath.has(key)) throw new Reject(this.m.infiniteLoop(pc), pc);
+        if (seen.has(key)) break;
         seen.add(key);
-        local.add(key);
+        onPath.add(key);
+        cur.local.push(key);
         const op = frame.body[pc];
         if (op === undefined) throw new Reject(this.m.fellOff(), pc);
         switch (op.op) {
@@ -71,7 +81,7 @@ export class Walker implements Checker {
             this.operand(s, op.src, pc);
             const leak = [...s.refs.entries()].sort((a, b) => a[0] - b[0])[0];
             if (leak !== undefined) throw new Reject(this.m.unreleased(leak[0], leak[1].insn), pc);
-            return;
+            break;
           }
           case 'goto': {
             const to = labels.get(op.to);
@@ -81,12 +91,12 @@ export class Walker implements Checker {
               continue;
             }
             const [taken, fall] = this.branch(s, op.if, pc);
-            const nextPath = new Set([...path, ...local]);
             if (taken !== null && fall !== null) {
-              walk(to, taken, nextPath);
-              s = fall;
-              pc += 1;
-              continue;
+              cur.pc = pc + 1;
+              cur.s = fall;
+              suspended.push(cur);
+              cur = { pc: to, s: taken, local: [] };
+              continue segments;
             }
             if (taken !== null) {
               s = taken;
@@ -102,9 +112,12 @@ export class Walker implements Checker {
             pc += 1;
             continue;
         }
+        break;
       }
-    };
-    walk(0, init, new Set());
+      // The segment ended (a return, or a state already explored): its states leave the path.
+      for (const key of cur.local) onPath.delete(key);
+      cur = suspended.pop();
+    }
   }
 
   operand(s: AState, a: Arg, pc: number): AVal {

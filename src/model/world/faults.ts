@@ -3,10 +3,11 @@
  * `bpf_mem_alloc`) the model performs. (Injected I/O errors are the page cache's: fs/cache.ts.)
  */
 import { ArgumentError } from '../kernel/errors.ts';
-import { emit, type Kern } from './world.ts';
+import { checkKern, emit, type Kern } from './world.ts';
 
 /** Make the next `times` kernel allocations the model performs fail (`-ENOMEM` paths). */
 export function injectAllocFailure(k: Kern, times = 1): void {
+  checkKern('k', k);
   if (!Number.isSafeInteger(times) || times < 1) throw new ArgumentError('times', times, 'a positive integer');
   k.s.faults.alloc += times;
   emit(k, { kind: 'fault', t: k.t.now, what: 'alloc', count: k.s.faults.alloc });

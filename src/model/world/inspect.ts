@@ -2,6 +2,7 @@
  * Reading a world: a compact description for people (REPL, `npm start`), reference-count snapshots
  * for tests and properties, and an estimate of the model state's size in bytes.
  */
+import { checkString, checkWorld } from '../kernel/args.ts';
 import { Table } from './tables.ts';
 import { compactRanges } from './trace.ts';
 import { pagesOf, type Mapping, type PageState } from '../../pagecache/index.ts';
@@ -33,6 +34,7 @@ export interface RefSnapshot {
 }
 
 export function refSnapshot(world: World): RefSnapshot {
+  checkWorld('world', world);
   const files: Record<number, number> = {};
   for (const [id, f] of world.files) files[id] = f.freed ? 0 : f.f_count;
   let folioRefs = 0;
@@ -56,6 +58,8 @@ export function refSnapshot(world: World): RefSnapshot {
 
 /** Page states of one inode, compacted: `{ uptodate: '0-2,5', locked: '3' }`. */
 export function pageMap(world: World, path: string): Record<string, string> {
+  checkWorld('world', world);
+  checkString('path', path);
   const ino = world.paths.get(path);
   const m = ino === undefined ? undefined : world.pagecache.get(ino);
   const by: Record<string, number[]> = {};
@@ -90,6 +94,7 @@ export function pageStates(world: World, path: string): PageInfo[] {
 
 /** A few lines a person can read: version and clock, files, page cache, dynptrs. */
 export function describeWorld(world: World): string {
+  checkWorld('world', world);
   const lines = [`kernsim world: Linux ${world.version}, t=${world.clock.now}, ${world.trace.length} trace events`];
   for (const inode of world.inodes.values()) {
     const pages = Object.entries(pageMap(world, inode.path)).map(([s, r]) => `${s} ${r}`).join('; ') || 'no pages cached';
@@ -140,6 +145,7 @@ export function describeWorld(world: World): string {
  * held as bytes). Deterministic, unlike heap measurements. The trace is not counted.
  */
 export function stateBytes(world: World): number {
+  checkWorld('world', world);
   const seen = new Set<object>();
   const walk = (v: unknown): number => {
     switch (typeof v) {

@@ -7,6 +7,7 @@
 import type { HotState } from './tables.ts';
 import type { Trace } from './trace.ts';
 import type { KernelVersion } from '../kernel/version.ts';
+import type { Budgets } from '../kernel/budget.ts';
 import type { Immutable } from 'immer';
 import type { BpfMap, MapId } from '../maps/types.ts';
 import type { LoadedObject, LoadedProg, ObjId, ProgId } from '../program/loaded.ts';
@@ -34,6 +35,10 @@ export interface ColdState {
   current: Pid | null;
   /** Kernel memory a probe may read (`copy_from_kernel_nofault`): regions of bytes by start address (helpers/kernel_mem.ts). */
   kernelMem: { addr: bigint; bytes: Uint8Array }[];
+  /** The limits of runs in this world (src/model/kernel/budget.ts). */
+  budgets: Budgets;
+  /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */
+  allocated: number;
 }
 
 export type WorldState = ColdState & HotState;

@@ -4,6 +4,7 @@
  * persistent list (each node points at the one before), so appending is O(1) and a world keeps its
  * whole history without copying it.
  */
+import { ArgumentError } from '../kernel/errors.ts';
 export type TraceEvent =
   | { readonly kind: 'kfunc'; readonly t: number; readonly name: string; readonly args: readonly string[]; readonly ret: string; readonly ctx: string }
   | { readonly kind: 'io_submit'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly completesAt: number; readonly willFail: boolean }
@@ -48,8 +49,14 @@ export function appendEvents(trace: Trace, events: TraceEvent[]): Trace {
   return Object.freeze({ head: Object.freeze({ events: Object.freeze(events), prev: trace.head }), length: trace.length + events.length });
 }
 
+function checkTrace(trace: unknown): void {
+  const t = trace as { length?: unknown; head?: unknown } | null;
+  if (t === null || typeof t !== 'object' || typeof t.length !== 'number' || typeof t.head !== 'object') throw new ArgumentError('trace', trace, 'a trace (world.trace)');
+}
+
 /** The events in order, oldest first. */
 export function traceEvents(trace: Trace): TraceEvent[] {
+  checkTrace(trace);
   const out: TraceEvent[] = new Array<TraceEvent>(trace.length);
   let end = trace.length;
   for (let c = trace.head; c !== null; c = c.prev) {
@@ -61,6 +68,7 @@ export function traceEvents(trace: Trace): TraceEvent[] {
 
 /** One line per event, for people. */
 export function formatEvent(ev: TraceEvent): string {
+  if (ev === null || typeof ev !== 'object' || typeof (ev as { kind?: unknown }).kind !== 'string') throw new ArgumentError('ev', ev, 'a trace event');
   const t = `[t=${ev.t}]`.padEnd(9);
   switch (ev.kind) {
     case 'kfunc':
@@ -124,5 +132,6 @@ export function compactRanges(xs: readonly number[]): string {
 }
 
 export function formatTrace(trace: Trace): string {
+  checkTrace(trace);
   return traceEvents(trace).map(formatEvent).join('\n');
 }

@@ -9,6 +9,8 @@ import { enableMapSet, Immer, type Draft } from 'immer';
 import { appendEvents, emptyTrace, type Trace, type TraceEvent } from './trace.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
+import { budgetsWith, type Budgets } from '../kernel/budget.ts';
+import { checkContext, checkFunction, checkWorld } from '../kernel/args.ts';
 import type { ColdState, World, WorldState } from './state.ts';
 import { emptyHotState, Tables } from './tables.ts';
 import { describeWorld } from './inspect.ts';
@@ -125,6 +127,11 @@ class Context implements Kern {
   }
 }
 
+/** `k` is a `Kern` (made by `transact`), or an ArgumentError naming `argument`. */
+export function checkKern(argument: string, k: unknown): asserts k is Kern {
+  if (!(k instanceof Context)) throw new ArgumentError(argument, k, 'a Kern (the `k` of a transact body)');
+}
+
 /** The same transition, in another calling context (a task, a program), optionally continuing a sleeping call. */
 export function withContext(k: Kern, ctx: CallContext, resume: unknown = undefined): Kern {
   if (!(k instanceof Context)) throw new KernsimError('withContext needs a Kern made by transact');
@@ -142,10 +149,14 @@ export function emit(k: Kern, ev: TraceEvent): void {
 export interface WorldOptions {
   /** Linux version whose rules apply (default 6.19). */
   readonly version?: KernelVersion;
+  /** Limits of runs in this world, each defaulting to `DEFAULT_BUDGETS` (steps, time, ops, bytes). */
+  readonly budgets?: Partial<Budgets>;
 }
 
 export function createWorld(opts: WorldOptions = {}): World {
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets? })');
   const version = opts.version ?? DEFAULT_VERSION;
+  const budgets = budgetsWith(opts.budgets, 'opts.budgets');
   if (!isKernelVersion(version)) {
     throw new ArgumentError('version', version, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
   }
@@ -165,6 +176,8 @@ export function createWorld(opts: WorldOptions = {}): World {
     choices: [],
     current: null,
     kernelMem: [],
+    budgets,
+    allocated: 0,
   };
   // Node's util.inspect (the REPL) prints a world as a few readable lines. An enumerable symbol
   // property: immer's copies keep it, JSON and Object.entries ignore it.
@@ -180,6 +193,7 @@ function inspectWorld(this: World): string {
 export const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 export function featuresOf(world: World): VersionFeatures {
+  checkWorld('world', world);
   return KERNEL_VERSIONS[world.version];
 }
 
@@ -188,6 +202,9 @@ export function featuresOf(world: World): VersionFeatures {
  * returned. Use one `transact` per batch (a program run, a scheduler step), not one per kfunc.
  */
 export function transact<T>(world: World, ctx: CallContext, body: (k: Kern) => T): { world: World; result: T } {
+  checkWorld('world', world);
+  checkContext('ctx', ctx);
+  checkFunction('body', body);
   return transactWith(immer, world, ctx, body);
 }
 

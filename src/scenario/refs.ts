@@ -1,0 +1,228 @@
+/**
+ * The references of a scenario, checked when it is parsed (after its shape): every name it uses names
+ * something it declares, and no name is declared twice. Each problem has its JSON Pointer and, where a
+ * near name exists, "did you mean …". What is checked:
+ *
+ * - sections: libbpf's section table (src/model/program/sections.ts), `lsm/` hooks by name;
+ * - kfuncs: the registry (src/model/kfunc/registry.ts), in calls and in `expect.calls`;
+ * - globals, maps, callbacks (subprograms), labels of each object; programs by name (`prog_test_run`,
+ *   `expect.verifier`, `expect.runs`);
+ * - files (`exe`, `open`, `expect.pages`), tasks and their syscalls (`expect.results`), objects
+ *   (`expect.load`);
+ * - fds: a task's script opens a name before it reads, closes or advises it, and does not open a name
+ *   still open (scripts are straight lines, so this is known before the run);
+ * - duplicates: file paths, object names, globals, maps and programs across the scenario (syscalls and
+ *   expectations name them without their object), labels within a body, subprograms within an object.
+ *
+ * Task names (`comm`) may repeat, as in Linux: tasks are referred to by their index.
+ */
+import { didYouMean } from '../model/kernel/suggest.ts';
+import type { Problem } from '../model/kernel/validate.ts';
+import { kfuncDef, KFUNCS } from '../model/kfunc/registry.ts';
+import type { Arg, BpfObject, Op } from '../model/program/program.ts';
+import { attachProblem, sectionInfo, sectionNames } from '../model/program/sections.ts';
+import type { Scenario } from './schema.ts';
+
+type Seg = string | number;
+const esc = (k: Seg): string => String(k).replace(/~/g, '~0').replace(/\//g, '~1');
+const ptr = (...segs: Seg[]): string => segs.map((s) => `/${esc(s)}`).join('');
+
+/** Every reference problem of a scenario whose shape is valid. */
+export function referenceProblems(sc: Scenario): Problem[] {
+  const out: Problem[] = [];
+  const add = (path: string, expected: string): void => { out.push({ path, expected }); };
+  const kfuncNames = (): string[] => Object.keys(KFUNCS);
+
+  // Files.
+  const files = new Map<string, number>();
+  sc.files.forEach((f, i) => {
+    const first = files.get(f.path);
+    if (first !== undefined) add(ptr('files', i, 'path'), `a path no other file has (also /files/${first}/path)`);
+    else files.set(f.path, i);
+  });
+  const fileRef = (path: string, where: string): void => {
+    if (!files.has(path)) add(where, `the path of one of the scenario's files${didYouMean(path, files.keys())}`);
+  };
+
+  // Objects and what they declare, scenario-wide where syscalls and expectations name them.
+  const objects = new Map<string, number>();
+  const globals = new Map<string, { kind: string; at: string }>();
+  const maps = new Map<string, string>();
+  const mapTypes = new Map<string, string>();
+  const programs = new Map<string, string>();
+  const callbacks = new Set<string>();
+  sc.objects.forEach((o, oi) => {
+    if (objects.has(o.name)) add(ptr('objects', oi, 'name'), `an object name not used before (also /objects/${objects.get(o.name) ?? 0}/name)`);
+    else objects.set(o.name, oi);
+    o.globals.forEach((g, gi) => {
+      const at = ptr('objects', oi, 'globals', gi, 'name');
+      const prev = globals.get(g.name);
+      if (prev !== undefined) add(at, `a global name not declared before (also ${prev.at}; syscalls and expectations name globals without their object)`);
+      else globals.set(g.name, { kind: g.kind, at });
+    });
+    o.maps.forEach((m, mi) => {
+      const at = ptr('objects', oi, 'maps', mi, 'name');
+      const prev = maps.get(m.name);
+      if (prev !== undefined) add(at, `a map name not declared before (also ${prev})`);
+      else {
+        maps.set(m.name, at);
+        mapTypes.set(m.name, m.type);
+      }
+    });
+    o.programs.forEach((p, pi) => {
+      const at = ptr('objects', oi, 'programs', pi, 'name');
+      const prev = programs.get(p.name);
+      if (prev !== undefined) add(at, `a program name not used before (also ${prev})`);
+      else programs.set(p.name, at);
+    });
+    const subs = new Map<string, number>();
+    o.subprogs.forEach((sp, si) => {
+      const at = ptr('objects', oi, 'subprogs', si, 'name');
+      if (subs.has(sp.name) || o.programs.some((p) => p.name === sp.name)) add(at, 'a subprogram name not used by another function of the object');
+      else subs.set(sp.name, si);
+      callbacks.add(sp.name);
+    });
+    o.programs.forEach((p, pi) => {
+      const at = ptr('objects', oi, 'programs', pi, 'section');
+      if (sectionInfo(p.section) === null) add(at, `a section libbpf knows and kernsim models (lsm/HOOK, lsm.s/HOOK, fentry/FN, syscall, …)${didYouMean(p.section, sectionNames())}`);
+      else if (attachProblem(p.section) !== null) {
+        const hookSections = sectionNames().filter((n) => n.startsWith(p.section.startsWith('lsm.s/') ? 'lsm.s/' : 'lsm/'));
+        add(at, `an LSM hook that exists (libbpf: ${attachProblem(p.section) ?? ''})${didYouMean(p.section, hookSections)}`);
+      }
+      bodyProblems(o, p.body, ['objects', oi, 'programs', pi, 'body'], add, kfuncNames);
+    });
+    o.subprogs.forEach((sp, si) => bodyProblems(o, sp.body, ['objects', oi, 'subprogs', si, 'body'], add, kfuncNames));
+  });
+
+  // Tasks and their scripts.
+  sc.tasks.forEach((t, ti) => {
+    if (t.exe !== undefined) fileRef(t.exe, ptr('tasks', ti, 'exe'));
+    const open = new Set<string>();
+    const everOpened = new Set<string>();
+    t.script.forEach((sys, si) => {
+      const at = (k: string): string => ptr('tasks', ti, 'script', si, k);
+      switch (sys.sys) {
+        case 'open':
+          fileRef(sys.path, at('path'));
+          if (open.has(sys.fd)) add(at('fd'), `an fd name not open at this point (close ${JSON.stringify(sys.fd)} first)`);
+          open.add(sys.fd);
+          everOpened.add(sys.fd);
+          break;
+        case 'read': case 'close': case 'fadvise_dontneed':
+          if (!everOpened.has(sys.fd)) add(at('fd'), `an fd name this task opened earlier in its script${didYouMean(sys.fd, everOpened)}`);
+          if (sys.sys === 'close') open.delete(sys.fd);
+          if (sys.sys === 'read' && sys.into !== undefined) {
+            const g = globals.get(sys.into);
+            if (g === undefined) add(at('into'), `a byte-array global (bytes or u64s) of a loaded object${didYouMean(sys.into, globals.keys())}`);
+            else if (g.kind === 'int') add(at('into'), `a byte-array global (bytes or u64s); ${sys.into} is an int`);
+          }
+          break;
+        case 'set_global': {
+          const g = globals.get(sys.global);
+          if (g === undefined) add(at('global'), `a global of a loaded object${didYouMean(sys.global, globals.keys())}`);
+          else if (g.kind !== 'int') add(at('global'), `an int global; ${sys.global} is ${g.kind}`);
+          break;
+        }
+        case 'map_update': case 'map_delete': case 'map_close':
+          if (!maps.has(sys.map)) add(at('map'), `a map of a loaded object${didYouMean(sys.map, maps.keys())}`);
+          break;
+        case 'ringbuf_consume': {
+          if (!maps.has(sys.map)) add(at('map'), `a ring buffer map of a loaded object${didYouMean(sys.map, maps.keys())}`);
+          else if (mapTypes.get(sys.map) !== 'ringbuf') add(at('map'), `a ring buffer map; ${sys.map} is ${mapTypes.get(sys.map) ?? '?'}`);
+          if (sys.into !== undefined) {
+            const g = globals.get(sys.into);
+            if (g === undefined) add(at('into'), `a byte-array global (bytes or u64s) of a loaded object${didYouMean(sys.into, globals.keys())}`);
+            else if (g.kind === 'int') add(at('into'), `a byte-array global (bytes or u64s); ${sys.into} is an int`);
+          }
+          break;
+        }
+        case 'prog_test_run':
+          if (!programs.has(sys.prog)) add(at('prog'), `a program of a loaded object${didYouMean(sys.prog, programs.keys())}`);
+          break;
+        default:
+          break;
+      }
+    });
+  });
+
+  // Expectations.
+  const e = sc.expect ?? {};
+  for (const name of Object.keys(e.globals ?? {})) {
+    if (!globals.has(name)) add(ptr('expect', 'globals', name), `a global of a loaded object${didYouMean(name, globals.keys())}`);
+  }
+  (e.calls ?? []).forEach((c, i) => {
+    if (kfuncDef(c.fn) === undefined) add(ptr('expect', 'calls', i, 'fn'), `a kfunc or helper kernsim models${didYouMean(c.fn, kfuncNames())}`);
+  });
+  (e.results ?? []).forEach((r, i) => {
+    const t = sc.tasks[r.task];
+    if (t === undefined) add(ptr('expect', 'results', i, 'task'), `a task index below ${sc.tasks.length}`);
+    else if (r.syscall >= t.script.length) add(ptr('expect', 'results', i, 'syscall'), `a syscall index below ${t.script.length} (task ${r.task}'s script)`);
+  });
+  (e.verifier ?? []).forEach((v, i) => {
+    if (!programs.has(v.program)) add(ptr('expect', 'verifier', i, 'program'), `a program of the scenario${didYouMean(v.program, programs.keys())}`);
+  });
+  (e.load ?? []).forEach((l, i) => {
+    if (!objects.has(l.object)) add(ptr('expect', 'load', i, 'object'), `an object of the scenario${didYouMean(l.object, objects.keys())}`);
+  });
+  for (const path of Object.keys(e.pages ?? {})) fileRef(path, ptr('expect', 'pages', path));
+  (e.runs ?? []).forEach((r, i) => {
+    if (!programs.has(r.program) && !callbacks.has(r.program)) add(ptr('expect', 'runs', i, 'program'), `a program or callback of the scenario${didYouMean(r.program, [...programs.keys(), ...callbacks])}`);
+  });
+  return out;
+}
+
+/** The references of one body: labels, kfuncs, globals, maps, callbacks of its object. */
+function bodyProblems(o: BpfObject, body: readonly Op[], at: Seg[], add: (path: string, expected: string) => void, kfuncNames: () => string[]): void {
+  const labels = new Map<string, number>();
+  body.forEach((op, i) => {
+    if (op.op !== 'label') return;
+    if (labels.has(op.name)) add(ptr(...at, i, 'name'), `a label not used before in this body (also at op ${labels.get(op.name) ?? 0})`);
+    else labels.set(op.name, i);
+  });
+  const globalKinds = new Map(o.globals.map((g) => [g.name, g.kind] as const));
+  const mapNames = o.maps.map((m) => m.name);
+  const subNames = o.subprogs.map((s) => s.name);
+  const arg = (a: Arg, where: Seg[]): void => {
+    if ('global' in a && !globalKinds.has(a.global)) add(ptr(...where, 'global'), `a global of object ${o.name}${didYouMean(a.global, globalKinds.keys())}`);
+    if ('buf' in a) {
+      const kind = globalKinds.get(a.buf);
+      if (kind === undefined) add(ptr(...where, 'buf'), `a byte-array global of object ${o.name}${didYouMean(a.buf, globalKinds.keys())}`);
+      else if (kind === 'int') add(ptr(...where, 'buf'), `a byte-array global (bytes or u64s); ${a.buf} is an int`);
+    }
+    if ('map' in a && !mapNames.includes(a.map)) add(ptr(...where, 'map'), `a map of object ${o.name}${didYouMean(a.map, mapNames)}`);
+    if ('cb' in a && !subNames.includes(a.cb)) add(ptr(...where, 'cb'), `a subprogram of object ${o.name}${didYouMean(a.cb, subNames)}`);
+  };
+  body.forEach((op, i) => {
+    const here = [...at, i];
+    switch (op.op) {
+      case 'call':
+        if (kfuncDef(op.fn) === undefined) add(ptr(...here, 'fn'), `a kfunc or helper kernsim models${didYouMean(op.fn, kfuncNames())}`);
+        op.args.forEach((a, j) => arg(a, [...here, 'args', j]));
+        break;
+      case 'mov': case 'alu': case 'ret':
+        arg(op.src, [...here, 'src']);
+        break;
+      case 'store': {
+        const kind = globalKinds.get(op.global);
+        if (kind === undefined) add(ptr(...here, 'global'), `a global of object ${o.name}${didYouMean(op.global, globalKinds.keys())}`);
+        else if (op.index === undefined && kind !== 'int') add(ptr(...here, 'global'), `an int global (or an index into a u64s global); ${op.global} is ${kind}`);
+        else if (op.index !== undefined && kind !== 'u64s') add(ptr(...here, 'index'), `no index: ${op.global} is ${kind}, not u64s`);
+        else if (op.index !== undefined) {
+          const size = o.globals.find((g) => g.name === op.global && g.kind === 'u64s');
+          if (size !== undefined && size.kind === 'u64s' && op.index >= size.size) add(ptr(...here, 'index'), `an index below ${size.size} (the size of ${op.global})`);
+        }
+        arg(op.src, [...here, 'src']);
+        break;
+      }
+      case 'memcmp':
+        for (const k of ['a', 'aoff', 'b', 'boff', 'len'] as const) arg(op[k], [...here, k]);
+        break;
+      case 'goto':
+        if (!labels.has(op.to)) add(ptr(...here, 'to'), `a label of this body${didYouMean(op.to, labels.keys())}`);
+        if (op.if !== undefined) arg(op.if.v, [...here, 'if', 'v']);
+        break;
+      case 'label':
+        break;
+    }
+  });
+}

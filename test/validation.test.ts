@@ -1,0 +1,328 @@
+/**
+ * Bad input gets a precise error (its place and what was expected), never a crash, a hang or a silent
+ * pass: integers written as text, references checked at parse time, load failures, budgets, the
+ * limits of the format, keys that JavaScript treats specially, and the public API's argument checks.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import {
+  ArgumentError, BudgetError, content, createWorld, DEFAULT_BUDGETS, parseIntText, parseScenario, program as P, runScenario,
+  ScenarioError, Session, transact, SLEEPABLE, call, verify, renderC, seededChooser, listChooser, UnknownHandleError, readyActions,
+} from '../src/index.ts';
+
+const EXAMPLES = join(import.meta.dirname, '..', 'examples');
+const bounds = (): Record<string, unknown> => JSON.parse(readFileSync(join(EXAMPLES, 'bounds.json'), 'utf8')) as Record<string, unknown>;
+
+function problems(doc: unknown): { path: string; expected: string }[] {
+  try {
+    parseScenario(doc, 'doc.json');
+  } catch (e) {
+    if (e instanceof ScenarioError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+/** A scenario with one `syscall` program returning `src`, run by one task with `prog_test_run`. */
+function retScenario(src: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'ret', files: [], tasks: [{ comm: 't', script: [{ sys: 'prog_test_run', prog: 'p' }] }],
+    objects: [{ name: 'o', programs: [{ name: 'p', section: 'syscall', body: [{ op: 'ret', src }] }] }], ...extra,
+  };
+}
+
+describe('integers written as text: one sign-aware parser', () => {
+  test('parseIntText reads the sign, then the magnitude, and checks the range of the kind', () => {
+    expect(parseIntText('-0x1', 'reg64')).toBe(-1n);
+    expect(parseIntText('9007199254740993', 'u64')).toBe(9007199254740993n);
+    expect(parseIntText('0xffffffffffffffff', 'u64')).toBe(2n ** 64n - 1n);
+    expect(parseIntText('18446744073709551617', 'u64')).toMatch(/an integer in \[0, 18446744073709551615\]/);
+    expect(parseIntText('-1', 'u64')).toMatch(/an integer in/);
+    expect(parseIntText('0x', 'u64')).toMatch(/decimal or 0x/);
+    expect(parseIntText('1e3', 'u64')).toMatch(/decimal or 0x/);
+    expect(parseIntText('-9223372036854775808', 's64')).toBe(-(2n ** 63n));
+    expect(parseIntText('9223372036854775808', 's64')).toMatch(/an integer in/);
+  });
+
+  test('a program returning {"imm": "-0x1"} runs and returns -1 (not a SyntaxError)', () => {
+    const run = runScenario(parseScenario(retScenario({ imm: '-0x1' }, { expect: { results: [{ task: 0, syscall: 0, ret: -1 }] } }), 'ret.json'));
+    // Negative results read as errno names (-1 is -EPERM) on both sides.
+    expect(run.checks).toEqual([{ what: 'task 0 syscall #0 (prog_test_run)', ok: true, expected: '-EPERM', actual: '-EPERM' }]);
+    expect(run.session.world.tasks.values().next().value?.results).toEqual([-1n]);
+  });
+
+  test('9007199254740993 as text keeps every digit; as a JSON number it is refused with the way out', () => {
+    const sc = parseScenario(retScenario({ imm: '9007199254740993' }), 'x');
+    const op = sc.objects[0]?.programs[0]?.body[0];
+    expect(op?.op === 'ret' && 'imm' in op.src ? op.src.imm : null).toBe(9007199254740993n);
+    const [p, more] = problems(JSON.parse(JSON.stringify(retScenario({ imm: 0 })).replace('"imm":0', '"imm":9007199254740993')));
+    expect(more).toBeUndefined();
+    expect(p?.path).toBe('/objects/0/programs/0/body/0/src/imm');
+    expect(p?.expected).toMatch(/write larger values as text/);
+  });
+
+  test('2^64 + 1 where a u64 is expected is an error naming the place, not 0', () => {
+    const doc = retScenario({ imm: 0 });
+    (doc.tasks as { script: unknown[] }[])[0]?.script.unshift({ sys: 'user_write', addr: '18446744073709551617', text: 'x' });
+    expect(problems(doc)).toEqual([{ path: '/tasks/0/script/0/addr', expected: expect.stringContaining('[0, 18446744073709551615] (u64)') }]);
+    expect(problems(retScenario({ imm: '0x10000000000000001' }))).toEqual([{ path: '/objects/0/programs/0/src/imm'.replace('/src', '/body/0/src'), expected: expect.stringContaining('(reg64)') }]);
+  });
+});
+
+describe('references are checked when a scenario is parsed', () => {
+  const withProgram = (body: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    name: 'r', files: [{ path: '/f', size: 4096 }], tasks: [],
+    objects: [{ name: 'o', globals: [{ name: 'ran', kind: 'int' }, { name: 'buf', kind: 'bytes', size: 8 }], maps: [{ name: 'm', type: 'array', maxEntries: 1, valueSize: 8 }], programs: [{ name: 'p', section: 'syscall', body }], subprogs: [{ name: 'cb', body: [{ op: 'ret', src: { imm: 0 } }] }] }],
+    ...extra,
+  });
+  const ret0 = { op: 'ret', src: { imm: 0 } };
+
+  test('a section typo: refused, with the hook it was meant to be', () => {
+    const doc = withProgram([ret0]);
+    ((doc.objects as { programs: { section: string }[] }[])[0]?.programs[0] as { section: string }).section = 'lsm/file_opne';
+    const [p] = problems(doc);
+    expect(p?.path).toBe('/objects/0/programs/0/section');
+    expect(p?.expected).toContain('did you mean "lsm/file_open"');
+    ((doc.objects as { programs: { section: string }[] }[])[0]?.programs[0] as { section: string }).section = 'sycsall';
+    expect(problems(doc)[0]?.expected).toContain('did you mean "syscall"');
+  });
+
+  test('kfuncs, labels, globals, maps and callbacks name what exists, with did-you-mean', () => {
+    const doc = withProgram([
+      { op: 'call', fn: 'bpf_dynptr_raed', args: [] },
+      { op: 'goto', to: 'ot' },
+      { op: 'store', global: 'rna', src: { imm: 1 } },
+      { op: 'mov', dst: 'r1', src: { map: 'mm' } },
+      { op: 'mov', dst: 'r2', src: { cb: 'cbb' } },
+      { op: 'label', name: 'out' },
+      ret0,
+    ]);
+    expect(problems(doc)).toEqual([
+      { path: '/objects/0/programs/0/body/0/fn', expected: expect.stringContaining('did you mean "bpf_dynptr_read"') },
+      { path: '/objects/0/programs/0/body/1/to', expected: expect.stringContaining('did you mean "out"') },
+      { path: '/objects/0/programs/0/body/2/global', expected: expect.stringContaining('did you mean "ran"') },
+      { path: '/objects/0/programs/0/body/3/src/map', expected: expect.stringContaining('did you mean "m"') },
+      { path: '/objects/0/programs/0/body/4/src/cb', expected: expect.stringContaining('did you mean "cb"') },
+    ]);
+  });
+
+  test('duplicate names are refused: globals, programs, maps, labels, files, objects', () => {
+    const doc = withProgram([{ op: 'label', name: 'out' }, { op: 'label', name: 'out' }, ret0]);
+    const o = (doc.objects as Record<string, unknown>[])[0] as Record<string, unknown[]>;
+    o.globals?.push({ name: 'ran', kind: 'int' });
+    o.maps?.push({ name: 'm', type: 'hash', maxEntries: 1 });
+    o.programs?.push({ name: 'p', section: 'syscall', body: [ret0] });
+    (doc.files as unknown[]).push({ path: '/f', size: 1 });
+    (doc.objects as unknown[]).push({ name: 'o', programs: [] });
+    expect(problems(doc).map((p) => p.path).sort()).toEqual([
+      '/files/1/path', '/objects/0/globals/2/name', '/objects/0/maps/1/name', '/objects/0/programs/0/body/1/name',
+      '/objects/0/programs/1/name', '/objects/1/name',
+    ]);
+  });
+
+  test('expect.pages of a file that does not exist fails; read … into an unknown global is refused', () => {
+    const doc = withProgram([ret0], {
+      tasks: [{ comm: 't', script: [{ sys: 'open', path: '/f', fd: 'f' }, { sys: 'read', fd: 'f', offset: 0, len: 8, into: 'bfu' }] }],
+      expect: { pages: { '/g': { uptodate: '0' } } },
+    });
+    expect(problems(doc)).toEqual([
+      { path: '/tasks/0/script/1/into', expected: expect.stringContaining('did you mean "buf"') },
+      { path: '/expect/pages/~1g', expected: expect.stringContaining("the path of one of the scenario's files") },
+    ]);
+  });
+
+  test('fds: read before open, a typo, and an open of a name still open', () => {
+    const doc = withProgram([ret0], { tasks: [{ comm: 't', script: [
+      { sys: 'read', fd: 'f', offset: 0, len: 1 },
+      { sys: 'open', path: '/f', fd: 'fd1' },
+      { sys: 'close', fd: 'fd2' },
+      { sys: 'open', path: '/f', fd: 'fd1' },
+      { sys: 'close', fd: 'fd1' },
+      { sys: 'read', fd: 'fd1', offset: 0, len: 1 },
+    ] }] });
+    expect(problems(doc)).toEqual([
+      { path: '/tasks/0/script/0/fd', expected: expect.stringContaining('an fd name this task opened earlier') },
+      { path: '/tasks/0/script/2/fd', expected: expect.stringContaining('did you mean "fd1"') },
+      { path: '/tasks/0/script/3/fd', expected: expect.stringContaining('not open at this point') },
+    ]);
+  });
+
+  test('expectations name tasks, syscalls, programs, objects and kfuncs that exist', () => {
+    const doc = withProgram([ret0], { expect: {
+      results: [{ task: 3, syscall: 0, ret: 0 }], verifier: [{ program: 'q', ok: true }], load: [{ object: 'oo', ok: true }],
+      calls: [{ fn: 'bpf_dynptr_szie', ret: 0 }], runs: [{ program: 'cbb', times: 1 }], globals: { rann: 1 },
+    } });
+    expect(problems(doc).map((p) => p.path)).toEqual(['/expect/globals/rann', '/expect/calls/0/fn', '/expect/results/0/task', '/expect/verifier/0/program', '/expect/load/0/object', '/expect/runs/0/program']);
+  });
+});
+
+describe('a load failure is a failed scenario unless the scenario expects it', () => {
+  const refused = (expectations: Record<string, unknown>): Record<string, unknown> => ({
+    name: 'l', files: [], tasks: [],
+    objects: [{ name: 'o', programs: [{ name: 'p', section: 'syscall', body: [{ op: 'call', fn: 'bpf_dynptr_size', args: [{ dynptr: 'd' }], dst: 'r0' }, { op: 'ret', src: { imm: 0 } }] }] }],
+    expect: expectations,
+  });
+
+  test('not expected: a failed check naming the object and the verifier message', () => {
+    const run = runScenario(parseScenario(refused({}), 'l.json'));
+    expect(run.ok).toBe(false);
+    expect(run.checks).toEqual([{ what: 'load of o', ok: false, expected: expect.stringContaining('loaded'), actual: expect.stringMatching(/^refused with -EACCES: p: /) }]);
+  });
+
+  test('expect.load with the errno, or expect.verifier on its program: a pass', () => {
+    expect(runScenario(parseScenario(refused({ load: [{ object: 'o', ok: false, errno: '-EACCES' }] }), 'l.json')).ok).toBe(true);
+    expect(runScenario(parseScenario(refused({ load: [{ object: 'o', ok: false, errno: '-E2BIG' }] }), 'l.json')).ok).toBe(false);
+    expect(runScenario(parseScenario(refused({ verifier: [{ program: 'p', ok: false }] }), 'l.json')).ok).toBe(true);
+    expect(runScenario(parseScenario(refused({ load: [{ object: 'o', ok: true }] }), 'l.json')).ok).toBe(false);
+  });
+});
+
+describe('budgets', () => {
+  const sleeper = (ticks: number): Record<string, unknown> => ({ name: 'long', files: [], objects: [], tasks: [{ comm: 't', script: [{ sys: 'sleep', ticks }] }] });
+
+  test('virtual time: a BudgetError naming the scenario and the budget; raised by an option', () => {
+    const sc = parseScenario(sleeper(2 ** 52), 'long.json');
+    const e = (() => { try { runScenario(sc); } catch (x) { return x; } return null; })();
+    expect(e).toBeInstanceOf(BudgetError);
+    expect((e as BudgetError).budget).toBe('time');
+    expect((e as BudgetError).message).toContain('scenario "long": the time budget');
+    expect(runScenario(sc, { budgets: { time: 2 ** 53 - 1 } }).ok).toBe(true);
+  });
+
+  test('steps: a scenario past the steps budget', () => {
+    expect(() => runScenario(parseScenario(sleeper(10), 's.json'), { budgets: { steps: 2 } })).toThrow(/the steps budget \(2\) is exhausted/);
+  });
+
+  test('bytes: random content of 5e8 bytes, maxEntries 2^32 - 1, a warm 2^40-byte file are refused before they cost', () => {
+    const base = { name: 'big', objects: [], tasks: [] };
+    expect(() => runScenario(parseScenario({ ...base, files: [{ path: '/r', size: 5e8, content: { random: 'x' } }] }, 'b'))).toThrow(/the bytes budget .* random content of \/r needs 500000000 bytes/);
+    expect(() => runScenario(parseScenario({ ...base, files: [{ path: '/w', size: 2 ** 40, cache: 'warm' }] }, 'b'))).toThrow(BudgetError);
+    const maps = { ...base, files: [], objects: [{ name: 'o', maps: [{ name: 'm', type: 'array', maxEntries: 2 ** 32 - 1, valueSize: 8 }], programs: [] }] };
+    expect(() => runScenario(parseScenario(maps, 'b'))).toThrow(/preallocating 4294967295 element\(s\) of map m/);
+    expect(problems({ ...maps, objects: [{ name: 'o', maps: [{ name: 'm', type: 'array', maxEntries: 2 ** 32 }], programs: [] }] })).toEqual([{ path: '/objects/0/maps/0/maxEntries', expected: 'an integer <= 4294967295' }]);
+  });
+
+  test('ops: an unverified endless loop stops at the ops budget', () => {
+    const doc = { name: 'loop', unverified: true, files: [], tasks: [{ comm: 't', script: [{ sys: 'prog_test_run', prog: 'p' }] }],
+      objects: [{ name: 'o', programs: [{ name: 'p', section: 'syscall', body: [{ op: 'label', name: 'top' }, { op: 'goto', to: 'top' }, { op: 'ret', src: { imm: 0 } }] }] }] };
+    expect(() => runScenario(parseScenario(doc, 'loop.json'), { budgets: { ops: 1000 } })).toThrow(/scenario "loop": the ops budget \(1000\) is exhausted: p ran more than 1000 operations/);
+  });
+
+  test('a cold read of a whole 1 GiB file: 262,144 reads in flight, the next actions listed without a stack overflow', () => {
+    const s = new Session({ budgets: { bytes: 2 ** 31 } });
+    s.createFile({ path: '/g', content: content.zero(), size: 2 ** 30 });
+    s.spawn({ comm: 't', script: [{ sys: 'open', path: '/g', fd: 'f' }, { sys: 'read', fd: 'f', offset: 0, len: 2 ** 30 }] });
+    while (s.world.io.size === 0 && s.step());
+    expect(s.world.io.size).toBe(2 ** 18);
+    const actions = readyActions(s.world);
+    expect(actions.filter((a) => a.kind === 'io').length).toBeGreaterThan(0);
+  });
+
+  test('with the default bytes budget, the same read is refused as it starts (1 GiB of pages)', () => {
+    const doc = { name: 'cold', files: [{ path: '/g', size: 2 ** 30 }], objects: [],
+      tasks: [{ comm: 't', script: [{ sys: 'open', path: '/g', fd: 'f' }, { sys: 'read', fd: 'f', offset: 0, len: 2 ** 30 }] }] };
+    expect(() => runScenario(parseScenario(doc, 'cold.json'))).toThrow(/scenario "cold": the bytes budget \(268435456\) is exhausted: reading page/);
+  });
+
+  test('the defaults are documented values', () => {
+    expect(DEFAULT_BUDGETS).toEqual({ steps: 1_000_000, time: 1e12, ops: 1_000_000, bytes: 256 * 1024 * 1024 });
+  });
+});
+
+describe('limits of the format and keys JavaScript treats specially', () => {
+  test('a 5,000-deep object is refused at its place, not a stack overflow', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 5000; i += 1) deep = { a: deep };
+    const [p] = problems({ ...bounds(), description: deep });
+    expect(p?.expected).toBe('a document nested at most 32 levels deep');
+    expect(p?.path.split('/').length).toBe(33);
+  });
+
+  test('a cyclic TypeScript value is refused, not a hang', () => {
+    const doc = bounds();
+    const cyc: Record<string, unknown> = {};
+    cyc.self = cyc;
+    doc.description = cyc;
+    expect(problems(doc)[0]?.expected).toContain('nested at most');
+  });
+
+  test('__proto__, constructor and toString as keys: refused where no such key exists, Object.prototype untouched', () => {
+    for (const key of ['__proto__', 'constructor', 'toString']) {
+      const text = `{"${key}":{"polluted":1},${JSON.stringify(bounds()).slice(1)}`;
+      const [p] = problems(JSON.parse(text));
+      expect(p).toEqual({ path: `/${key}`, expected: expect.stringMatching(key === '__proto__' ? /no key "__proto__"/ : new RegExp(`no property "${key}"`)) });
+      const g = JSON.parse(JSON.stringify({ ...bounds(), expect: { globals: JSON.parse(`{"${key}": 1}`) } })) as unknown;
+      expect(problems(g)[0]?.path).toBe(`/expect/globals/${key}`);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('constructor and toString are ordinary names of registers and globals', () => {
+    const doc = retScenario({ r: 'constructor' });
+    const body = (doc.objects as { programs: { body: unknown[] }[] }[])[0]?.programs[0]?.body;
+    body?.unshift({ op: 'mov', dst: 'constructor', src: { imm: 7 } }, { op: 'store', global: 'toString', src: { r: 'constructor' } });
+    (doc.objects as Record<string, unknown>[])[0] = { ...(doc.objects as Record<string, unknown>[])[0], globals: [{ name: 'toString', kind: 'int' }] };
+    const run = runScenario(parseScenario({ ...doc, expect: { globals: { toString: 7 }, results: [{ task: 0, syscall: 0, ret: 7 }] } }, 'names.json'));
+    expect(run.checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  test('sizes, counts and lengths have limits', () => {
+    const doc = retScenario({ imm: 0 });
+    const body = (doc.objects as { programs: { body: unknown[] }[] }[])[0]?.programs[0]?.body as unknown[];
+    for (let i = 0; i < 5000; i += 1) body.unshift({ op: 'label', name: `l${i}` });
+    expect(problems(doc)).toEqual([{ path: '/objects/0/programs/0/body', expected: 'at most 4096 items' }]);
+    expect(problems({ ...retScenario({ imm: 0 }), name: 'x'.repeat(300) })).toEqual([{ path: '/name', expected: 'at most 256 characters' }]);
+    expect(problems(retScenario({ r: 'r'.repeat(65) }))[0]?.expected).toBe('at most 64 characters');
+  });
+});
+
+describe('the public API refuses wrong shapes with ArgumentError naming the argument', () => {
+  const misuse = (f: () => unknown): ArgumentError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof ArgumentError) return e;
+      throw new Error(`expected an ArgumentError, got ${String(e)}`);
+    }
+    throw new Error('expected an ArgumentError, nothing was thrown');
+  };
+
+  test('Session methods', () => {
+    const s = new Session();
+    expect(misuse(() => s.load(null as never)).argument).toBe('obj');
+    expect(misuse(() => s.createFile(null as never)).argument).toBe('spec');
+    expect(misuse(() => s.spawn({} as never)).argument).toBe('task.comm');
+    expect(misuse(() => s.spawn({ comm: 'x', script: [{ sys: 'fork' }] } as never)).argument).toBe('task.script[0].sys');
+    expect(misuse(() => s.load({ name: 'o', programs: [{ name: 'p', section: 'syscall', body: [{ op: 'ret', src: { imm: 1.5 } }] }] } as never)).argument).toBe('obj.programs[0].body[0].src.imm');
+    expect(misuse(() => s.open(null as never)).argument).toBe('path');
+    expect(misuse(() => s.sleepable('yes' as never)).argument).toBe('on');
+    expect(misuse(() => s.simulate({} as never)).argument).toBe('chooser');
+    expect(misuse(() => s.global(5 as never)).argument).toBe('name');
+    expect(misuse(() => new Session({ version: '5.10' as never })).argument).toBe('version');
+    expect(misuse(() => new Session({ budgets: { steps: -1 } })).argument).toBe('opts.budgets.steps');
+    expect(misuse(() => s.createFile({ path: '/x', content: { kind: 'bytes' } as never })).argument).toMatch(/^spec\.content/);
+    expect(() => s.pages('/nope')).toThrow(UnknownHandleError);
+    // A rejected call leaves the session as it was.
+    expect(s.world.objects.size).toBe(0);
+  });
+
+  test('pure functions', () => {
+    expect(misuse(() => transact(null as never, SLEEPABLE, () => 0)).argument).toBe('world');
+    expect(misuse(() => transact(createWorld(), null as never, () => 0)).argument).toBe('ctx');
+    expect(misuse(() => (call as (...a: unknown[]) => unknown)(createWorld(), SLEEPABLE, 'toString')).argument).toBe('name');
+    expect(misuse(() => verify({ name: 'o' } as never)).argument).toBe('obj.programs');
+    expect(misuse(() => renderC(null as never)).argument).toBe('obj');
+    expect(misuse(() => seededChooser({} as never)).argument).toBe('seed');
+    expect(misuse(() => listChooser([0, 0.5])).argument).toBe('choices[1]');
+    expect(misuse(() => content.pattern('x' as never)).argument).toBe('seed');
+    expect(misuse(() => parseScenario({}, 5 as never)).argument).toBe('source');
+    expect(misuse(() => runScenario(null as never)).argument).toBe('scenario');
+  });
+
+  test('a program value with a bigint immediate is accepted as it is written in TypeScript', () => {
+    const s = new Session();
+    s.load({ name: 'o', maps: [], globals: [], subprogs: [], programs: [{ name: 'p', section: 'syscall', body: [P.ret(P.imm(2n ** 64n - 1n))] }] });
+    expect(s.world.objects.size).toBe(1);
+  });
+});
