@@ -84,7 +84,7 @@ describe('kernsim from another project (npm pack, npm install of the tarball)', 
     expect(run.status).toBe(0);
     const replay = spawnSync(bin, ['replay', '--seed', '1', '--path', '0'], { cwd: consumer, encoding: 'utf8' });
     expect(replay.status).toBe(2);
-    expect(replay.stderr).toContain('replay needs kernsim\'s source checkout');
+    expect(replay.stderr).toContain('kernsim: replay: needs kernsim\'s source checkout');
     writeFileSync(join(consumer, 'x.scenario.ts'), 'export default {};\n');
     const ts = spawnSync(bin, ['run', 'x.scenario.ts'], { cwd: consumer, encoding: 'utf8' });
     expect(ts.stdout + ts.stderr).toContain('needs tsx');

@@ -346,6 +346,22 @@ export function apiMisuses(): ApiCase[] {
     c('createMap(null, decl)', () => K.createMap(null as never, { name: 'm', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0 })),
     c('userWrite(k, pid, 1, bytes)', () => K.transact(w, K.SLEEPABLE, (k) => K.userWrite(k, 100, 1 as never, new Uint8Array(1)))),
     c('packetView(null)', () => K.packetView(null as never)),
+    // Issue 15's Session methods.
+    c('asProgram(null, "p")', () => s().asProgram(null as never, 'p')),
+    c('asProgram(99, "p")', () => s().asProgram(99, 'p')),
+    c('stepAction("nope")', () => s().stepAction('nope' as never)),
+    c('stepAction("irq") with none ready', () => s().stepAction('irq')),
+    c('taskState("x")', () => s().taskState('x' as never)),
+    c('taskResults(999)', () => s().taskResults(999)),
+    c('taskWork("x")', () => (s().taskWork as (a: unknown) => unknown)('x')),
+    c('taskWork("m", -1)', () => s().taskWork('m', -1)),
+    c('mapUpdate("nope", 0, value)', () => s().mapUpdate('nope', 0, new Uint8Array(8))),
+    c('mapLookup(1, 1.5, value)', () => s().mapLookup(1, 1.5, new Uint8Array(8))),
+    c('mapDelete({}, 0)', () => s().mapDelete({} as never, 0)),
+    c('mapClose(null)', () => s().mapClose(null as never)),
+    c('global(obj 99, "g")', () => s().global(99, 'g')),
+    c('mapId(5)', () => s().mapId(5 as never)),
+    c('pageStates(null)', () => s().pageStates(null as never)),
   ];
 }
 

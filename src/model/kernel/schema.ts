@@ -66,6 +66,16 @@ export function cint(kind: IntKind) {
   return z.union([small, text]).meta({ description: `a ${kind} integer: a number below 2^53, or decimal or 0x… text for any value` });
 }
 
+declare global {
+  /**
+   * zod's declarations name the web-standard `URL` type (its `z.url()` helpers). A consumer compiling
+   * with `lib: ["es2022"]`, no DOM and no @types/node, and `skipLibCheck: false` would not have it;
+   * this empty declaration merges with the DOM's or Node's `URL` where they exist.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  interface URL {}
+}
+
 /** Plain data, read-only all the way down (the types the schemas produce, as the model holds them). */
 export type DeepReadonly<T> = T extends bigint | number | string | boolean | null | undefined
   ? T
