@@ -4,6 +4,7 @@
  * limits of the format, keys that JavaScript treats specially, and the public API's argument checks.
  */
 import { readFileSync } from 'node:fs';
+import { HELP } from '../src/cli/help.ts';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
@@ -225,8 +226,14 @@ describe('budgets', () => {
     expect(() => runScenario(parseScenario(doc, 'cold.json'))).toThrow(/scenario "cold": the bytes budget \(268435456\) is exhausted: reading page/);
   });
 
-  test('the defaults are documented values', () => {
+  test('the defaults are documented values, and --help (written without loading the model) says the same', () => {
     expect(DEFAULT_BUDGETS).toEqual({ steps: 1_000_000, time: 1e12, ops: 1_000_000, bytes: 256 * 1024 * 1024 });
+    for (const cmd of ['run', 'trace']) {
+      expect(HELP[cmd]).toContain(`steps=${DEFAULT_BUDGETS.steps}`);
+      expect(HELP[cmd]).toContain(`time=${DEFAULT_BUDGETS.time} ticks`);
+      expect(HELP[cmd]).toContain(`ops=${DEFAULT_BUDGETS.ops} per program run`);
+      expect(HELP[cmd]).toContain(`bytes=${DEFAULT_BUDGETS.bytes}`);
+    }
   });
 });
 
