@@ -8,6 +8,7 @@ export default defineConfig({
       // 5 s default once failed a test only because the machine was busy). Speed is measured in bench/.
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
       { extends: true, test: { name: 'props', include: ['properties/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 120_000 } },
+      { extends: true, test: { name: 'selftests', include: ['selftests/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },
 });

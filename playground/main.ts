@@ -24,7 +24,12 @@ function show(id: string, value: string): void {
 function globalsLine(run: ScenarioRun): string {
   const expected = Object.keys(run.scenario.expect?.globals ?? {});
   const all = new Map<string, bigint>();
-  for (const o of run.session.world.objects.values()) for (const [k, v] of o.globals) if (typeof v === 'bigint' && !all.has(k)) all.set(k, v);
+  for (const [id, o] of run.session.world.objects) {
+    for (const d of o.def.globals) {
+      const v = all.has(d.name) ? undefined : run.session.global(id, d.name);
+      if (typeof v === 'bigint') all.set(d.name, v);
+    }
+  }
   const names = [...expected.filter((n) => all.has(n)), ...[...all.keys()].filter((n) => !expected.includes(n))];
   return names.map((n) => {
     const v = all.get(n) ?? 0n;

@@ -19,6 +19,7 @@ import { kfuncMarkdown } from '../src/docs/kfunc_page.ts';
 import * as errno from '../src/model/kernel/errno.ts';
 import { SCENARIO_SCHEMA } from '../src/scenario/schema.ts';
 import seed from '../examples/seed.scenario.ts';
+import { selftestsPage } from '../selftests/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KFUNCS = ALL_KFUNCS as unknown as Record<string, KfuncDef>;
@@ -96,6 +97,7 @@ export function generatedPages(): Map<string, string> {
   pages.set('docs/program-types.md', programTypesPage());
   pages.set('docs/errno.md', errnoPage());
   pages.set('docs/property-list.md', propertyListPage());
+  pages.set('docs/selftests.md', selftestsPage());
   pages.set('docs/kfuncs/README.md', kfuncIndex());
   for (const d of Object.values(KFUNCS)) pages.set(`docs/kfuncs/${d.name}.md`, kfuncMarkdown(d));
   pages.set('schema/scenario.schema.json', `${JSON.stringify(SCENARIO_SCHEMA, null, 2)}\n`);

@@ -53,7 +53,7 @@ export { ALL_KFUNCS } from './task_work/kfuncs.ts';
 export type { KfuncRegistry } from './model/kfunc/registry.ts';
 export type { AnyKfunc, KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc/kfunc.ts';
 export * as program from './model/program/program.ts';
-export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl } from './model/program/program.ts';
+export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl, Local, LocalType, Param, MemSize, AluFn, Cmp } from './model/program/program.ts';
 export type { Task, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid } from './model/task/types.ts';
 export type { MapId } from './model/maps/types.ts';
 export type { ObjId, ProgId } from './model/program/loaded.ts';

@@ -8,7 +8,8 @@ import * as faults from './model/world/faults.ts';
 import * as files from './model/fs/files.ts';
 import { describeWorld, pageMap, pageStates, refSnapshot, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
 import type { MethodsOf } from './model/kfunc/methods.ts';
-import type { BpfObject, MapType } from './model/program/program.ts';
+import type { BpfObject, GlobalDecl, MapType } from './model/program/program.ts';
+import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
 import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
@@ -280,23 +281,28 @@ export class Session {
     return !r.done;
   }
   /**
-   * A global of a loaded object, as user space reads it through the skeleton: an `int` global as a
-   * bigint, a byte array as its bytes; undefined when the object has no such global.
-   * `global(name)` reads the first loaded object that has a global of that name; `global(obj, name)`
-   * reads object `obj` (the id `load` returned, or the object's name).
+   * A global of a loaded object, as user space reads it through the skeleton: an integer global
+   * (`int`, `u32`, `u64`) as a bigint, a byte array as its bytes; undefined when the object has no such
+   * global. `global(name)` reads the first loaded object that has a global of that name;
+   * `global(obj, name)` reads object `obj` (the id `load` returned, or the object's name).
    */
   global(name: string): bigint | Uint8Array | undefined;
   global(obj: ObjRef, name: string): bigint | Uint8Array | undefined;
   global(a: ObjRef, b?: string): bigint | Uint8Array | undefined {
+    const read = (o: LoadedObject, name: string): bigint | Uint8Array | undefined => {
+      const g = o.globals.get(name) as Uint8Array | undefined;
+      const decl = o.def.globals.find((d) => d.name === name);
+      return g === undefined || decl === undefined ? undefined : globalValue(decl as GlobalDecl, g);
+    };
     if (b === undefined) {
       if (typeof a !== 'string') throw new ArgumentError('name', a, 'a global\'s name (or global(obj, name))');
       for (const o of this.world.objects.values()) {
-        const g = o.globals.get(a);
-        if (g !== undefined) return g as bigint | Uint8Array;
+        const v = read(o as LoadedObject, a);
+        if (v !== undefined) return v;
       }
       return undefined;
     }
-    return this.object(a).globals.get(b) as bigint | Uint8Array | undefined;
+    return read(this.object(a), b);
   }
 
   /** The loaded object `obj` (its id, or its name when exactly one loaded object has that name). */

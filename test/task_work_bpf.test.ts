@@ -111,7 +111,7 @@ function taskWorkObject(o: ObjOpts = {}): BpfObject {
   return {
     name: 'task_work_test',
     maps: [{ name: MAP, type, maxEntries: 1, valueSize: 16, taskWorkFields: 1 }],
-    globals: [...ints.map((name) => ({ name, kind: 'int' as const, init: name === 'ret1' || name === 'ret2' || name === 'cb_sched' ? 1 : 0 })), { name: 'byte', kind: 'bytes' as const, size: 1 }],
+    globals: [...ints.map((name) => ({ name, kind: name === 'cb_pid' ? 'u64' as const : 'int' as const, init: name === 'ret1' || name === 'ret2' || name === 'cb_sched' ? 1 : 0 })), { name: 'byte', kind: 'bytes' as const, size: 1 }],
     programs: [{ name: 'hook', section: 'lsm/file_open', body: hook }],
     subprogs: [{ name: 'cb', isStatic: true, body: cbBody }],
   };

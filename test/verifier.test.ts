@@ -107,12 +107,13 @@ describe('task_work_fail.c (perf_event programs)', () => {
     call('bpf_map_lookup_elem', [map('arrmap'), imm(0)], 'r6'),
     goto('out', when('r6', '==', NULL)),
     call('bpf_get_current_task_btf', [], 'r7'),
-    mov('r8', buf('buf')),
+    mov('r8', P.addr('tw')),
     call('bpf_task_work_schedule_resume_impl', [r('r7'), twArg, mapArg, cb('process_work'), NULL]),
     label('out'),
     ret(imm(0)),
   ];
-  const perf = (body: Op[]): BpfObject => obj([{ name: 'p', section: 'perf_event', body }]);
+  // task_work_fail.c's no_map_task_work passes `&tw` of a stack `struct bpf_task_work tw`.
+  const perf = (body: Op[]): BpfObject => obj([{ name: 'p', section: 'perf_event', body, locals: [P.local('tw', 'task_work')] }]);
 
   test('mismatch_map: doesn\'t match map pointer in R3', () => {
     expect(one(perf(sched(tw('r6'), map('hmap')))).message).toContain("doesn't match map pointer in R3");
@@ -215,6 +216,6 @@ describe('control flow', () => {
     expect(unbounded.message).toMatch(/^infinite loop detected at insn \d+$/);
   });
   test('reading a register never written: !read_ok', () => {
-    expect(one(obj([lsm([ret(r('r5'))])])).message).toBe('r5 !read_ok');
+    expect(one(obj([lsm([ret(r('r5'))])])).message).toBe('R5 !read_ok');
   });
 });

@@ -15,8 +15,9 @@ import type { KernelVersion } from '../model/kernel/version.ts';
 import type { Syscall } from '../model/task/types.ts';
 import { checkExpectations, parseScenario, runScenario, type Expectations, type Scenario, type ScenarioRun } from '../scenario/run.ts';
 import { Session } from '../session.ts';
+import { content } from '../model/fs/content.ts';
 
-const { r, imm, NULL, dynptr, buf, glob, map, tw, cb, ctxFile, call, mov, store, label, goto, ret, when } = P;
+const { r, imm, NULL, dynptr, buf, glob, map, tw, cb, ctxFile, call, mov, store, label, goto, ret, when, addr, ld, alu } = P;
 
 type Calls = NonNullable<Expectations['calls']>;
 const calls = (fn: string, rets: readonly (number | string)[]): Calls => rets.map((v, nth) => ({ fn, nth, ret: v }));
@@ -38,6 +39,8 @@ interface Opts {
   readonly globals?: P.GlobalDecl[];
   readonly subprogs?: P.Subprog[];
   readonly script?: readonly Syscall[];
+  /** Stack variables of the program (an iterator, a buffer). */
+  readonly locals?: P.Local[];
 }
 
 const GLOBALS: P.GlobalDecl[] = [{ name: 'mem', kind: 'bytes', size: 16 }, { name: 'out', kind: 'bytes', size: 16 }];
@@ -46,7 +49,7 @@ const GLOBALS: P.GlobalDecl[] = [{ name: 'mem', kind: 'bytes', size: 16 }, { nam
 function syscallExample(name: string, description: string, body: readonly Op[], o: Opts & { readonly section?: string }): Scenario {
   return {
     name, description, version: o.version ?? '6.19', files: [{ path: '/bin/app', size: 4096, content: { pattern: 3 } }],
-    objects: [{ name, maps: o.maps ?? [], globals: [...GLOBALS, ...(o.globals ?? [])], programs: [{ name: 'example', section: o.section ?? 'syscall', body: [...body, ret(imm(0))] }], subprogs: o.subprogs ?? [] }],
+    objects: [{ name, maps: o.maps ?? [], globals: [...GLOBALS, ...(o.globals ?? [])], programs: [{ name: 'example', section: o.section ?? 'syscall', body: [...body, ret(imm(0))], ...(o.locals === undefined ? {} : { locals: o.locals }) }], subprogs: o.subprogs ?? [] }],
     tasks: [{ comm: 'runner', exe: '/bin/app', script: [...(o.script ?? []), { sys: 'prog_test_run', prog: 'example' }] }],
     expect: o.expect,
   };
@@ -123,8 +126,8 @@ function userCopyExample(fn: string, str: boolean, task: boolean): Scenario {
 
 /**
  * A ring buffer of one page: reserve a record, write into it, then submit or discard it; for the
- * reservation, also a flag and a record larger than the ring. A session example: the verifier model
- * does not yet type a reserved dynptr as RINGBUF in a program, so a scenario's program is refused.
+ * reservation, also a flag and a record larger than the ring. A session example (written before
+ * programs could hold RINGBUF dynptrs; a program-based one is `selftests/dynptr_success.ts`'s test_ringbuf).
  */
 function ringExample(fn: 'bpf_ringbuf_reserve_dynptr' | 'bpf_ringbuf_submit_dynptr' | 'bpf_ringbuf_discard_dynptr'): SessionExample {
   const submit = fn !== 'bpf_ringbuf_discard_dynptr';
@@ -184,6 +187,26 @@ function kernelReadExample(fn: 'bpf_probe_read_kernel_dynptr' | 'bpf_probe_read_
       read(KADDR + 0x10_0000n);
     },
   };
+}
+
+/** An open-coded iterator over [0, 3): each bpf_iter_num_next gives 0, 1, 2, then NULL; start > end is -EINVAL (and an empty iterator). */
+function iterExample(fn: string): Scenario {
+  return syscallExample(`example_${fn}`, 'An open-coded iterator (`bpf_for(i, 0, 3)`): new, next until NULL (each gives a pointer to the current number; the loop sums them: 3), destroy. An iterator over [3, 0): -EINVAL, and its first next is NULL.', [
+    call('bpf_iter_num_new', [addr('it'), imm(0), imm(3)]),
+    label('top'), call('bpf_iter_num_next', [addr('it')], 'p'), goto('end', when('p', '==', NULL)),
+    ld('v', 4, r('p'), 0), mov('sum', glob('sum')), alu('add', 'sum', r('v')), store('sum', r('sum')), goto('top'),
+    label('end'), call('bpf_iter_num_destroy', [addr('it')]),
+    call('bpf_iter_num_new', [addr('it2'), imm(3), imm(0)]),
+    call('bpf_iter_num_next', [addr('it2')]),
+    call('bpf_iter_num_destroy', [addr('it2')]),
+  ], {
+    globals: [{ name: 'sum', kind: 'int' }],
+    locals: [P.local('it', 'iter_num'), P.local('it2', 'iter_num')],
+    expect: {
+      calls: fn === 'bpf_iter_num_new' ? calls(fn, [0, '-EINVAL']) : fn === 'bpf_iter_num_next' ? calls(fn, ['ptr[4]', 'ptr[4]', 'ptr[4]', 'NULL', 'NULL']) : calls(fn, ['void', 'void']),
+      globals: { sum: 3 },
+    },
+  });
 }
 
 /** Run example `ex`: a scenario with `runScenario`, a session example on a fresh session; checked the same way. */
@@ -329,6 +352,83 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
   bpf_dynptr_from_skb: packetExample('bpf_dynptr_from_skb'),
   bpf_dynptr_from_skb_meta: packetExample('bpf_dynptr_from_skb_meta'),
   bpf_dynptr_from_xdp: packetExample('bpf_dynptr_from_xdp'),
+  bpf_get_prandom_u32: syscallExample('example_get_prandom_u32', 'A pseudo-random u32 is a choice of the run\'s chooser (recorded with the schedule\'s choices, so a run replays): the default schedule picks 0 for every choice.', [
+    call('bpf_get_prandom_u32', [], 'r6'),
+    call('bpf_get_prandom_u32', [], 'r7'),
+  ], { expect: { calls: calls('bpf_get_prandom_u32', ['0', '0']) } }),
+  bpf_ktime_get_ns: syscallExample('example_ktime_get_ns', 'The monotonic clock, in ns: one virtual tick is 1000 ns. The task runs the program, sleeps 3 ticks and runs it again; the program keeps the first reading and stores the difference.', [
+    call('bpf_ktime_get_ns', [], 'now'),
+    mov('seen', glob('seen')), goto('second', when('seen', '!=', imm(0))), store('t0', r('now')), store('seen', imm(1)), goto('done'),
+    label('second'), mov('first', glob('t0')), alu('sub', 'now', r('first')), store('delta', r('now')),
+    label('done'),
+  ], {
+    globals: [{ name: 'seen', kind: 'int' }, { name: 't0', kind: 'u64' }, { name: 'delta', kind: 'u64' }],
+    script: [{ sys: 'prog_test_run', prog: 'example' }, { sys: 'sleep', ticks: 3 }],
+    expect: { globals: { delta: 3000 } },
+  }),
+  bpf_strncmp: syscallExample('example_strncmp', 'strncmp of a 6-byte buffer ("hello" and its NUL) with constant strings: "hello" (0); "help" (\'l\' < \'p\': -1); "hell" (\'o\' > NUL: 1).', [
+    call('bpf_strncmp', [buf('s1'), imm(6), addr('hello')]),
+    call('bpf_strncmp', [buf('s1'), imm(6), addr('help')]),
+    call('bpf_strncmp', [buf('s1'), imm(6), addr('hell')]),
+  ], {
+    globals: [
+      { name: 's1', kind: 'bytes', size: 6, init: 'hello' },
+      { name: 'hello', kind: 'bytes', size: 6, init: 'hello', rodata: true },
+      { name: 'help', kind: 'bytes', size: 5, init: 'help', rodata: true },
+      { name: 'hell', kind: 'bytes', size: 5, init: 'hell', rodata: true },
+    ],
+    expect: { calls: calls('bpf_strncmp', [0, -1, 1]) },
+  }),
+  bpf_probe_read_kernel: syscallExample('example_probe_read_kernel', 'Read 8 bytes of the program\'s own memory (a global: kernel memory); a user-space address is refused with -ERANGE before anything is read; a kernel address with nothing mapped faults (-EFAULT). On failure dst is zeroed.', [
+    call('bpf_probe_read_kernel', [buf('out'), imm(8), buf('mem')]),
+    call('bpf_probe_read_kernel', [buf('out'), imm(8), imm(0x1000)]),
+    call('bpf_probe_read_kernel', [buf('out'), imm(8), imm(KADDR)]),
+  ], { expect: { calls: calls('bpf_probe_read_kernel', [0, '-ERANGE', '-EFAULT']) } }),
+  bpf_get_current_comm: syscallExample('example_get_current_comm', 'The running task\'s name ("runner"), NUL-padded into a 16-byte buffer; its first 8 bytes read back as a number.', [
+    call('bpf_get_current_comm', [buf('out'), imm(16)]),
+    ld('w', 8, buf('out'), 0), store('word', r('w')),
+  ], { globals: [{ name: 'word', kind: 'u64' }], expect: { calls: calls('bpf_get_current_comm', [0]), globals: { word: '0x72656e6e7572' } } }),
+  bpf_this_cpu_ptr: {
+    kind: 'session', name: 'example_bpf_this_cpu_ptr', version: '6.19',
+    description: 'The verifier admits only a per-CPU kernel pointer, which no program of the model holds (a program passing anything else is refused: `R1 type=… expected=percpu_ptr_`); so the call is made directly on a session, with 8 bytes standing for this CPU\'s copy: the pointer comes back.',
+    expect: { calls: calls('bpf_this_cpu_ptr', ['ptr[8]']) },
+    build(s) {
+      s.bpf_this_cpu_ptr(new Uint8Array(8));
+    },
+  },
+  bpf_loop: syscallExample('example_loop', 'Call a static callback 5 times (it counts its calls in a global: 5); flags other than 0 are -EINVAL; more than BPF_MAX_LOOPS (2^23) calls are -E2BIG. Both refusals call nothing.', [
+    call('bpf_loop', [imm(5), cb('count'), NULL, imm(0)]),
+    call('bpf_loop', [imm(5), cb('count'), NULL, imm(1)]),
+    call('bpf_loop', [imm((1 << 23) + 1), cb('count'), NULL, imm(0)]),
+  ], {
+    globals: [{ name: 'n', kind: 'int' }],
+    subprogs: [{ name: 'count', isStatic: true, params: [{ name: 'index', type: 'u64' }, { name: 'ctx', type: 'ptr' }], body: [mov('v', glob('n')), alu('add', 'v', imm(1)), store('n', r('v')), ret(imm(0))] }],
+    expect: { calls: calls('bpf_loop', [5, '-EINVAL', '-E2BIG']), globals: { n: 5 } },
+  }),
+  bpf_iter_num_new: iterExample('bpf_iter_num_new'),
+  bpf_iter_num_next: iterExample('bpf_iter_num_next'),
+  bpf_iter_num_destroy: iterExample('bpf_iter_num_destroy'),
+  bpf_copy_from_user: syscallExample('example_copy_from_user', 'Copy 8 bytes of "hello world" from the task\'s memory (0); from an address with no user memory: -EFAULT, and dst is zeroed. Sleepable: SEC("syscall") programs are.', [
+    mov('r1', glob('user_ptr')),
+    call('bpf_copy_from_user', [buf('out'), imm(8), r('r1')]),
+    call('bpf_copy_from_user', [buf('out'), imm(8), imm(0x1000)]),
+  ], {
+    globals: [{ name: 'user_ptr', kind: 'int' }],
+    script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
+    expect: { calls: calls('bpf_copy_from_user', [0, '-EFAULT']) },
+  }),
+  bpf_path_d_path: {
+    kind: 'session', name: 'example_bpf_path_d_path', version: '6.19',
+    description: 'The path of an open file (`&file->f_path`) into a buffer: its length with the NUL; a buffer one byte too small is -ENAMETOOLONG (d_path builds the name from the end); size 0 is -EINVAL. Called directly on a session (a program of the model has no `struct path` operand yet).',
+    expect: { calls: calls('bpf_path_d_path', [14, '-ENAMETOOLONG', '-EINVAL']) },
+    build(s) {
+      s.createFile({ path: '/data/log.txt', size: 10, content: content.zero() });
+      const f = s.open('/data/log.txt');
+      s.bpf_path_d_path(f, new Uint8Array(32), 32);
+      s.bpf_path_d_path(f, new Uint8Array(13), 13);
+      s.bpf_path_d_path(f, new Uint8Array(1), 0);
+    },
+  },
   bpf_task_work_schedule_signal_impl: taskWorkExample('bpf_task_work_schedule_signal_impl', '6.19'),
   bpf_task_work_schedule_resume_impl: taskWorkExample('bpf_task_work_schedule_resume_impl', '6.19'),
   bpf_task_work_schedule_signal: taskWorkExample('bpf_task_work_schedule_signal', '7.0'),

@@ -8,6 +8,7 @@ import './dynptr/skb/kfuncs.ts';
 import './dynptr/xdp/kfuncs.ts';
 import './fs/kfuncs.ts';
 import './helpers/kfuncs.ts';
+import './iter/kfuncs.ts';
 import './maps/kfuncs.ts';
 
 export { KFUNCS, kfuncDef, type KfuncRegistry } from './kfunc/registry.ts';

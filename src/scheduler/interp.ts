@@ -2,17 +2,32 @@
  * The BPF program interpreter. A frame runs as the current task until the program returns or a call
  * must sleep (a sleepable read of a page not uptodate): then the frame keeps its place and the
  * call's continuation, the task waits for the page, and the frame is continued when it runs again.
+ *
+ * The frame is a call stack: a bpf-to-bpf call (a static or global function of the object) pushes
+ * the caller (its registers, its 512-byte stack, where it continues) and runs the callee with its
+ * arguments in the parameter registers; `bpf_loop` pushes its caller the same way and runs the
+ * callback once per index (kernel/bpf/bpf_iter.c `bpf_loop`). Memory (stack, globals, map values,
+ * slices) is src/model/memory; a dynptr lives in the dynptr table under the key of its stack slot,
+ * so a store into its slots ends it, as in the verifier.
  */
 import { ArgumentError, BudgetError, KernsimError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type TwRef } from '../model/kfunc/kfunc.ts';
+import { KfuncEvent } from '../model/kfunc/event.ts';
 import { Sleep } from '../model/fs/io.ts';
-import type { Arg, Op } from '../model/program/program.ts';
-import type { Frame, RegVal, Task } from '../model/task/types.ts';
+import { copy, destroyDynptrs, fill, filled, isPointer, load, needPointer, offsetPointer, spill, store, view, type MemEnv, type Pointer } from '../model/memory/memory.ts';
+import { isScalarGlobal, scalarValue } from '../model/program/globals.ts';
+import { frameLayout, type FrameLayout } from '../model/program/layout.ts';
+import type { Arg, BpfObject, Op, Program, Subprog } from '../model/program/program.ts';
+import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { settle } from '../task_work/settle.ts';
+import { defaultChooser, type Chooser } from './chooser.ts';
 
+
+/** Nested bpf-to-bpf calls (the kernel's limit, MAX_CALL_FRAMES). */
+const MAX_CALL_FRAMES = 8;
 
 export type FrameResult = { readonly done: true; readonly ret: bigint } | { readonly done: false };
 
@@ -20,31 +35,91 @@ function objectOf(k: Kern, frame: Frame): LoadedObject {
   const prog = k.s.progs.get(frame.prog);
   const obj = prog === undefined ? undefined : k.s.objects.get(prog.obj);
   if (obj === undefined) throw new KernsimError(`frame ${frame.id}: program #${frame.prog} is not loaded`);
-  return obj;
-}
-
-function bodyOf(obj: LoadedObject, frame: Frame): readonly Op[] {
-  const body = frame.callback
-    ? obj.def.subprogs.find((s) => s.name === frame.fn)?.body
-    : obj.def.programs.find((p) => p.name === frame.fn)?.body;
-  if (body === undefined) throw new UnknownHandleError('fn', frame.fn, `${frame.callback ? 'subprogram' : 'program'} of ${obj.def.name}`);
-  return body;
+  return obj as LoadedObject;
 }
 
 /** The dynptr slot of a frame: slots are per frame, as stack slots are. */
-export const frameSlot = (frame: Frame, slot: string): string => `${slot}@${frame.id}`;
+export const frameSlot = (frame: { id: number }, slot: string): string => `${slot}@${frame.id}`;
 
-function readReg(frame: Frame, name: string): RegVal {
+/** A compiled function: its ops, labels and frame layout, looked up once per run. */
+interface Fn {
+  readonly name: string;
+  readonly def: Program | Subprog;
+  readonly body: readonly Op[];
+  readonly labels: ReadonlyMap<string, number>;
+  readonly layout: FrameLayout;
+  /** Stack variable at each offset where one starts. */
+  readonly at: ReadonlyMap<number, string>;
+}
+
+function compile(def: Program | Subprog): Fn {
+  const labels = new Map<string, number>();
+  def.body.forEach((op, i) => { if (op.op === 'label') labels.set(op.name, i); });
+  const layout = frameLayout(def);
+  const at = new Map<number, string>();
+  for (const v of layout.vars.values()) at.set(v.off, v.name);
+  return { name: def.name, def, body: def.body, labels, layout, at };
+}
+
+/** The interpreter's view of one run: the frame, its object, and the functions it has looked up. */
+class Run implements MemEnv {
+  readonly #fns = new Map<string, Fn>();
+  /** Which function each live call frame id runs (for its stack's variable names). */
+  readonly #fnOfFrame = new Map<number, string>();
+
+  constructor(readonly k: Kern, readonly task: Task, readonly frame: Frame, readonly obj: LoadedObject, readonly chooser: Chooser) {
+    this.#fnOfFrame.set(frame.id, frame.fn);
+    for (const c of frame.callers ?? []) this.#fnOfFrame.set(c.id, c.fn);
+  }
+
+  get def(): BpfObject {
+    return this.obj.def;
+  }
+
+  fn(name: string): Fn {
+    let f = this.#fns.get(name);
+    if (f === undefined) {
+      const def = this.def.programs.find((p) => p.name === name) ?? this.def.subprogs.find((s) => s.name === name);
+      if (def === undefined) throw new UnknownHandleError('fn', name, `program or function of ${this.def.name}`);
+      f = compile(def);
+      this.#fns.set(name, f);
+    }
+    return f;
+  }
+
+  enter(id: number, fn: string): void {
+    this.#fnOfFrame.set(id, fn);
+  }
+
+  slotKey(frameId: number, off: number): string {
+    const fn = this.#fnOfFrame.get(frameId);
+    const name = fn === undefined ? undefined : this.fn(fn).at.get(off);
+    return name === undefined ? `fp${off}@${frameId}` : `${name}@${frameId}`;
+  }
+
+  /** The stack pointer to variable `name` of the running function, or null when it has none. */
+  local(name: string, off: number): Pointer | null {
+    const v = this.fn(this.frame.fn).layout.vars.get(name);
+    return v === undefined ? null : { ptr: 'stack', frame: this.frame.id, off: v.off + off };
+  }
+
+  globalPtr(name: string, off: number): Pointer {
+    if (!this.obj.globals.has(name)) throw new UnknownHandleError('global', name, `global or stack variable of ${this.frame.fn}`);
+    return { ptr: 'global', obj: this.obj.id, name, off };
+  }
+}
+
+function readReg(run: Run, name: string): RegVal {
+  if (name === 'r10') return { ptr: 'stack', frame: run.frame.id, off: 0 };
   // An own property only: a register named `constructor` or `toString` is an ordinary name.
-  const v = Object.prototype.hasOwnProperty.call(frame.regs, name) ? frame.regs[name] : undefined;
-  if (v === undefined) throw new ArgumentError(name, undefined, `an initialized register in ${frame.fn}`);
+  const v = Object.prototype.hasOwnProperty.call(run.frame.regs, name) ? run.frame.regs[name] : undefined;
+  if (v === undefined) throw new ArgumentError(name, undefined, `an initialized register in ${run.frame.fn}`);
   return v;
 }
 
-function globalOf(obj: LoadedObject, name: string): bigint | Uint8Array {
-  const g = obj.globals.get(name);
-  if (g === undefined) throw new UnknownHandleError('global', name, `global of ${obj.def.name}`);
-  return g;
+function setReg(run: Run, name: string, v: RegVal): void {
+  if (name === 'r10') throw new ArgumentError('dst', name, 'a register other than the read-only frame pointer r10');
+  run.frame.regs[name] = v;
 }
 
 function mapIdOf(obj: LoadedObject, name: string): number {
@@ -54,64 +129,117 @@ function mapIdOf(obj: LoadedObject, name: string): number {
 }
 
 /** The value of an operand as a register would hold it. */
-function valueOf(frame: Frame, obj: LoadedObject, a: Arg): RegVal {
-  if ('r' in a) return readReg(frame, a.r);
-  if ('imm' in a) return BigInt(a.imm);
+function valueOf(run: Run, a: Arg): RegVal {
+  if ('r' in a) return readReg(run, a.r);
+  if ('imm' in a) return BigInt.asUintN(64, BigInt(a.imm));
   if ('null' in a) return null;
+  if ('dynptr' in a) {
+    const p = run.local(a.dynptr, a.off ?? 0);
+    if (p === null) throw new UnknownHandleError('dynptr', a.dynptr, `stack variable of ${run.frame.fn}`);
+    return p;
+  }
+  if ('buf' in a) return run.local(a.buf, a.off ?? 0) ?? run.globalPtr(a.buf, a.off ?? 0);
+  if ('addr' in a) return run.local(a.addr, a.off ?? 0) ?? run.globalPtr(a.addr, a.off ?? 0);
   if ('global' in a) {
-    const g = globalOf(obj, a.global);
-    return typeof g === 'bigint' ? g : { ptr: 'mem', bytes: g };
+    const decl = run.def.globals.find((g) => g.name === a.global);
+    const bytes = run.obj.globals.get(a.global);
+    if (decl === undefined || bytes === undefined) throw new UnknownHandleError('global', a.global, `global of ${run.def.name}`);
+    return isScalarGlobal(decl) ? BigInt.asUintN(64, scalarValue(decl, bytes)) : run.globalPtr(a.global, 0);
   }
-  if ('buf' in a) {
-    const g = globalOf(obj, a.buf);
-    if (typeof g === 'bigint') throw new ArgumentError('buf', a.buf, 'a byte-array global');
-    return { ptr: 'mem', bytes: g };
+  if ('map' in a) return { ptr: 'map', map: mapIdOf(run.obj, a.map) };
+  if ('ctx' in a) {
+    if (a.ctx === 'ctx') return { ptr: 'ctx' };
+    return run.frame.ctxFile === null ? null : { ptr: 'file', file: run.frame.ctxFile };
   }
-  if ('map' in a) return { ptr: 'map', map: mapIdOf(obj, a.map) };
-  if ('ctx' in a) return frame.ctxFile === null ? null : { ptr: 'file', file: frame.ctxFile };
+  if ('cb' in a) return { ptr: 'func', name: a.cb };
   throw new ArgumentError('operand', a, 'a value operand');
 }
 
 function scalar(v: RegVal, what: string): bigint {
-  if (typeof v !== 'bigint') throw new ArgumentError(what, v, 'a scalar');
+  if (typeof v !== 'bigint') throw new ArgumentError(what, v === null ? 'NULL' : typeof v === 'object' ? `${v.ptr} pointer` : v, 'a scalar');
   return v;
 }
 
+/** A pointer operand, or a scalar address the program computed (an unverified run). */
+function pointerOf(run: Run, a: Arg, what: string): Pointer {
+  return needPointer(valueOf(run, a), what);
+}
+
+/** The byte length a kfunc memory argument needs: its size argument's value, else its whole memory. */
+function memLen(run: Run, def: AnyKfunc, spec: ArgSpec, args: readonly Arg[]): number {
+  if (spec.size === undefined) return 0;
+  const a = args[spec.size];
+  return a === undefined ? 0 : Number(BigInt.asUintN(32, scalar(valueOf(run, a), def.args[spec.size]?.name ?? 'size')));
+}
+
 /** The kfunc argument for one operand, by the argument's declared type. */
-function toKfuncArg(frame: Frame, obj: LoadedObject, spec: ArgSpec, a: Arg): unknown {
+function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): unknown {
+  const spec = def.args[i] as ArgSpec;
+  const a = args[i] as Arg;
   switch (spec.type) {
     case 'dynptr':
-    case 'dynptr_uninit':
-      if (!('dynptr' in a)) throw new ArgumentError(spec.name, a, 'a dynptr stack slot');
-      return frameSlot(frame, a.dynptr);
+    case 'dynptr_uninit': {
+      const p = valueOf(run, a);
+      if (!isPointer(p) || p.ptr !== 'stack') throw new ArgumentError(spec.name, a, 'a pointer to a dynptr on the stack');
+      return run.slotKey(p.frame, p.off);
+    }
     case 'tw': {
       if ('null' in a) return null;
-      if (!('tw' in a)) throw new ArgumentError(spec.name, a, '&value->tw');
-      const v = readReg(frame, a.tw);
+      const v = 'tw' in a ? readReg(run, a.tw) : valueOf(run, a);
       if (v === null || typeof v !== 'object' || v.ptr !== 'map_value') throw new ArgumentError(spec.name, v, 'a map value pointer');
       return { map: v.map, key: v.key } satisfies TwRef;
     }
-    case 'callback':
-      if (!('cb' in a)) throw new ArgumentError(spec.name, a, 'a callback subprogram');
-      return a.cb;
+    case 'callback': {
+      const v = valueOf(run, a);
+      if (v === null || typeof v !== 'object' || v.ptr !== 'func') throw new ArgumentError(spec.name, a, 'a callback function');
+      return v.name;
+    }
     case 'aux':
       return null;
+    case 'choice': {
+      // The chooser's pick is recorded with the schedule's, so a list of choices replays it.
+      const c = run.chooser.choose(def.name, 2 ** 32);
+      run.k.s.choices.push(c);
+      return BigInt(c);
+    }
+    case 'any': {
+      const v = valueOf(run, a);
+      if (spec.unsafe === true) return isPointer(v) ? view(run, v, 0) : v;
+      return v;
+    }
     default:
       break;
   }
-  const v = valueOf(frame, obj, a);
+  const v = valueOf(run, a);
   switch (spec.type) {
     case 'u8':
     case 'u32':
     case 'u64':
     case 'dsize':
+      if (spec.byRef === true && isPointer(v)) return BigInt.asIntN(32, load(run, v, 4, false));
       return scalar(v, spec.name);
     case 'mem':
     case 'mem_or_null':
-      if (v === null) return null;
-      if (typeof v === 'object' && v.ptr === 'mem') return spec.out === true ? v.bytes.slice() : v.bytes;
+    case 'const_str':
+    case 'percpu':
+    case 'iter':
+    case 'iter_uninit':
+      if (v === null || v === 0n) {
+        if (spec.type === 'mem_or_null' || spec.type === 'percpu') return null;
+        throw new ArgumentError(spec.name, 'NULL', 'a memory pointer');
+      }
+      if (isPointer(v)) {
+        const len = spec.type === 'iter' || spec.type === 'iter_uninit' ? 8 : memLen(run, def, spec, args);
+        if (v.ptr === 'stack' && (spec.out === true || spec.type === 'iter_uninit')) destroyDynptrs(run, v.frame, v.off, Math.max(len, 1));
+        return view(run, v, len);
+      }
       throw new ArgumentError(spec.name, v, 'a memory pointer');
+    case 'skb':
+    case 'xdp_md':
+      if (v !== null && typeof v === 'object' && v.ptr === 'ctx' && run.frame.ctxPacket !== undefined) return run.frame.ctxPacket;
+      throw new ArgumentError(spec.name, v, 'the program\'s packet context (a run with packet data)');
     case 'file':
+    case 'path':
       if (v !== null && typeof v === 'object' && v.ptr === 'file') return v.file;
       throw new ArgumentError(spec.name, v, 'a file pointer (the verifier refuses NULL for trusted arguments)');
     case 'task':
@@ -128,51 +256,57 @@ function toKfuncArg(frame: Frame, obj: LoadedObject, spec: ArgSpec, a: Arg): unk
 function toRegVal(def: AnyKfunc, v: unknown): RegVal {
   switch (def.ret) {
     case 'int':
-      return BigInt(v as number);
+      return BigInt.asUintN(64, BigInt(v as number));
     case 'dsize':
     case 'u64':
       return v as bigint;
     case 'bool':
       return v === true ? 1n : 0n;
     case 'ptr':
-      return v === null ? null : { ptr: 'mem', bytes: v as Uint8Array };
+      return v === null ? null : { ptr: 'mem', bytes: v as Uint8Array, off: 0 };
     case 'task':
       return v === null ? null : { ptr: 'task', pid: v as number };
     case 'file':
       return v === null ? null : { ptr: 'file', file: v as number };
     case 'map_value':
-      return v === null ? null : { ptr: 'map_value', map: (v as TwRef).map, key: (v as TwRef).key };
+      return v === null ? null : { ptr: 'map_value', map: (v as TwRef).map, key: (v as TwRef).key, off: 0 };
     case 'void':
       return 0n;
   }
 }
 
-/** Store back the copies of program memory a call wrote (program memory in the world is never changed in place). */
-function writeBack(obj: LoadedObject, def: AnyKfunc, args: readonly Arg[], raw: readonly unknown[]): void {
-  def.args.forEach((spec, i) => {
-    const a = args[i];
-    if (spec.out !== true || a === undefined || !('buf' in a) || !(raw[i] instanceof Uint8Array)) return;
-    obj.globals.set(a.buf, raw[i]);
-  });
-}
-
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+const S64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
-function alu(fn: string, a: bigint, b: bigint): bigint {
+/** BPF ALU64 semantics (kernel/bpf/core.c): division by zero gives 0, modulo by zero the dividend. */
+export function aluOp(fn: string, a: bigint, b: bigint): bigint {
   switch (fn) {
     case 'add': return U64(a + b);
     case 'sub': return U64(a - b);
-    case 'and': return a & b;
-    case 'or': return a | b;
+    case 'and': return U64(a) & U64(b);
+    case 'or': return U64(a) | U64(b);
+    case 'xor': return U64(a) ^ U64(b);
     case 'rsh': return U64(a) >> (b & 63n);
     case 'lsh': return U64(a << (b & 63n));
+    case 'arsh': return U64(S64(a) >> (b & 63n));
+    case 'mul': return U64(a * b);
+    case 'div': return U64(b) === 0n ? 0n : U64(a) / U64(b);
+    case 'mod': return U64(b) === 0n ? U64(a) : U64(a) % U64(b);
     default: throw new ArgumentError('fn', fn, 'an ALU operation');
   }
 }
 
+function sameObject(a: RegVal, b: RegVal): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a, (_k, x: unknown) => (x instanceof Uint8Array ? `buf${x.byteOffset}:${x.length}` : typeof x === 'bigint' ? `${x}` : x)) === JSON.stringify(b, (_k, x: unknown) => (x instanceof Uint8Array ? `buf${x.byteOffset}:${x.length}` : typeof x === 'bigint' ? `${x}` : x));
+}
+
 function compare(cmp: string, a: RegVal, b: RegVal): boolean {
   if (cmp === '==' || cmp === '!=') {
-    const eq = typeof a === 'bigint' || typeof b === 'bigint' ? a === b : (a === null) === (b === null);
+    // A pointer is never NULL or 0; two pointers are equal when they are the same place.
+    const isZero = (x: RegVal): boolean => x === null || x === 0n;
+    const eq = typeof a === 'bigint' && typeof b === 'bigint' ? a === b : isZero(a) || isZero(b) ? isZero(a) && isZero(b) : sameObject(a, b);
     return cmp === '==' ? eq : !eq;
   }
   const x = scalar(a, 'comparison');
@@ -182,94 +316,265 @@ function compare(cmp: string, a: RegVal, b: RegVal): boolean {
     case '<=': return U64(x) <= U64(y);
     case '>': return U64(x) > U64(y);
     case '>=': return U64(x) >= U64(y);
-    case 's<': return BigInt.asIntN(64, x) < BigInt.asIntN(64, y);
-    case 's>': return BigInt.asIntN(64, x) > BigInt.asIntN(64, y);
+    case 's<': return S64(x) < S64(y);
+    case 's<=': return S64(x) <= S64(y);
+    case 's>': return S64(x) > S64(y);
+    case 's>=': return S64(x) >= S64(y);
     default: throw new ArgumentError('cmp', cmp, 'a comparison');
   }
 }
 
-function bytesOf(v: RegVal, what: string): Uint8Array {
-  if (v !== null && typeof v === 'object' && v.ptr === 'mem') return v.bytes;
-  throw new ArgumentError(what, v, 'a memory pointer');
+function bytesOf(run: Run, v: RegVal, len: number, what: string): { bytes: Uint8Array; at: number } {
+  const p = needPointer(v, what);
+  const view0 = view(run, p, len);
+  return { bytes: view0, at: 0 };
 }
 
 /** The calling context of a frame's kfunc calls. */
 export function frameContext(task: Task, frame: Frame): CallContext {
-  return { sleepable: frame.sleepable, task: task.pid, prog: frame.prog, label: `pid ${task.pid} ${frame.fn}:` };
+  return { sleepable: frame.sleepable, task: task.pid, prog: frame.prog, label: `pid ${task.pid} ${frame.entry ?? frame.fn}:` };
+}
+
+/** Save the running function as a caller and start `fn` with `args` in its parameter registers. */
+function callFunction(run: Run, fn: string, args: readonly RegVal[], dst: string | null, loop: Caller['loop']): void {
+  const frame = run.frame;
+  const callers = frame.callers ?? (frame.callers = []);
+  if (callers.length + 1 >= MAX_CALL_FRAMES) throw new KernsimError(`${frame.fn}: more than ${MAX_CALL_FRAMES} nested calls (the verifier refuses it)`);
+  callers.push({ id: frame.id, fn: frame.fn, pc: frame.pc, regs: frame.regs, stack: frame.stack ?? null, ...(frame.spills === undefined ? {} : { spills: frame.spills }), dst, loop });
+  const callee = run.fn(fn);
+  const params = (callee.def as Subprog).params;
+  const names = params !== undefined ? params.map((p) => p.name) : ['r1', 'r2', 'r3', 'r4', 'r5'];
+  const regs: Record<string, RegVal> = {};
+  names.forEach((n, i) => { const v = args[i]; if (v !== undefined) regs[n] = v; });
+  frame.id = run.k.s.ids.frame++;
+  frame.fn = fn;
+  frame.pc = 0;
+  frame.regs = regs;
+  frame.stack = null;
+  delete frame.spills;
+  run.enter(frame.id, fn);
+  initLocals(run);
+}
+
+/** Store the initial bytes of the running function's initialized stack variables. */
+function initLocals(run: Run): void {
+  const fn = run.fn(run.frame.fn);
+  for (const v of fn.layout.vars.values()) {
+    const init = v.local.init;
+    if (init === undefined) continue;
+    const bytes = init === 'zero' ? new Uint8Array(v.size) : typeof init === 'string' ? new TextEncoder().encode(init) : Uint8Array.from(init);
+    const full = new Uint8Array(v.size);
+    full.set(bytes.subarray(0, v.size));
+    for (let i = 0; i < v.size; i += 1) store(run, { ptr: 'stack', frame: run.frame.id, off: v.off + i }, 1, BigInt(full[i] ?? 0));
+  }
+}
+
+/** End the running function: its dynptr slots die with its stack. */
+function dropFrameSlots(run: Run, id: number): void {
+  const suffix = `@${id}`;
+  let own: Map<string, unknown> | null = null;
+  for (const slot of run.k.t.dynptrs.keys()) {
+    if (slot.endsWith(suffix)) {
+      own ??= run.k.t.own('dynptrs');
+      own.delete(slot);
+    }
+  }
+}
+
+/**
+ * Return `value` from the running function: to the caller (its destination register), or, for a
+ * `bpf_loop` callback, to the loop, which calls the callback again or finishes. Returns true when
+ * the run's first function returned (the program is done).
+ */
+function returnFrom(run: Run, value: bigint): boolean {
+  const frame = run.frame;
+  const callers = frame.callers ?? [];
+  const caller = callers.pop();
+  if (caller === undefined) return true;
+  dropFrameSlots(run, frame.id);
+  frame.id = caller.id;
+  frame.fn = caller.fn;
+  frame.pc = caller.pc;
+  frame.regs = caller.regs;
+  frame.stack = caller.stack;
+  if (caller.spills === undefined) delete frame.spills;
+  else frame.spills = caller.spills;
+  if (caller.loop !== null) {
+    const l = caller.loop;
+    const stop = value !== 0n;
+    const next = l.i + 1;
+    if (!stop && next < l.nr) {
+      callFunction(run, l.cb, [BigInt(next), l.ctx], caller.dst, { ...l, i: next });
+      return false;
+    }
+    const count = stop ? l.i + 1 : l.nr;
+    const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_loop as AnyKfunc;
+    emit(run.k, new KfuncEvent(run.k.t.now, def, [BigInt(l.nr), l.cb, null, 0n], count, run.k.features.dynptrBits, frameContext(run.task, frame).label ?? ''));
+    if (caller.dst !== null) setReg(run, caller.dst, BigInt(count));
+  } else if (caller.dst !== null) setReg(run, caller.dst, value);
+  frame.pc += 1;
+  return false;
+}
+
+/** `bpf_loop`: its checks, then the first call of the callback (or the result when it is not called). */
+function startLoop(run: Run, op: Extract<Op, { op: 'call' }>): boolean {
+  const [nrA, cbA, ctxA, flagsA] = op.args;
+  if (nrA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined) throw new ArgumentError('bpf_loop arguments', op.args.length, '4 arguments');
+  const nr = BigInt.asUintN(32, scalar(valueOf(run, nrA), 'nr_loops'));
+  const cbv = valueOf(run, cbA);
+  if (cbv === null || typeof cbv !== 'object' || cbv.ptr !== 'func') throw new ArgumentError('callback_fn', cbA, 'a callback function');
+  const ctx = valueOf(run, ctxA);
+  const flags = scalar(valueOf(run, flagsA), 'flags');
+  const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_loop as AnyKfunc;
+  const early = flags !== 0n ? -22 : nr > BigInt(1 << 23) ? -7 : nr === 0n ? 0 : null;
+  if (early !== null) {
+    emit(run.k, new KfuncEvent(run.k.t.now, def, [nr, cbv.name, null, flags], early, run.k.features.dynptrBits, frameContext(run.task, run.frame).label ?? ''));
+    if (op.dst !== undefined) setReg(run, op.dst, BigInt.asUintN(64, BigInt(early)));
+    return false;
+  }
+  callFunction(run, cbv.name, [0n, ctx], op.dst ?? null, { i: 0, nr: Number(nr), cb: cbv.name, ctx, start: run.frame.pc });
+  return true;
 }
 
 /** Run `frame` as `task` until it returns or sleeps. */
-export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
+export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = defaultChooser): FrameResult {
   const obj = objectOf(k, frame);
-  const body = bodyOf(obj, frame);
-  const labels = new Map<string, number>();
-  body.forEach((op, i) => { if (op.op === 'label') labels.set(op.name, i); });
+  const run = new Run(k, task, frame, obj, chooser);
+  if (frame.entry === undefined) {
+    // First run: the parameters get R1-R5 (the context, a task_work callback's map/key/value), and
+    // the initialized stack variables their bytes.
+    frame.entry = frame.fn;
+    const params = (run.fn(frame.fn).def as Subprog).params;
+    if (params !== undefined) {
+      const regs: Record<string, RegVal> = {};
+      params.forEach((p, i) => {
+        const v = frame.regs[`r${i + 1}`] ?? (p.type === 'ctx' ? { ptr: 'ctx' } : undefined);
+        if (v !== undefined) regs[p.name] = v;
+      });
+      frame.regs = regs;
+    }
+    initLocals(run);
+  }
   const ctx = frameContext(task, frame);
   // Operations one run may execute (the world's `ops` budget): the verifier bounds loops, an
   // unverified program may not end.
   const maxOps = k.s.budgets.ops;
   for (let ops = 0; ops < maxOps; ops += 1) {
-    const op = body[frame.pc];
+    const fn = run.fn(frame.fn);
+    const op = fn.body[frame.pc];
     if (op === undefined) throw new KernsimError(`${frame.fn}: fell off the end without a return`);
     switch (op.op) {
       case 'label':
         break;
       case 'mov':
-        frame.regs[op.dst] = valueOf(frame, obj, op.src);
+        setReg(run, op.dst, valueOf(run, op.src));
         break;
-      case 'alu':
-        frame.regs[op.dst] = alu(op.fn, scalar(readReg(frame, op.dst), op.dst), scalar(valueOf(frame, obj, op.src), 'src'));
-        break;
-      case 'store': {
-        const old = globalOf(obj, op.global);
-        if (op.index !== undefined) {
-          // `global[index] = src` into a u64 array: little-endian, copied on write like other program memory.
-          if (typeof old === 'bigint' || !Number.isInteger(op.index) || op.index < 0 || op.index * 8 + 8 > old.length) {
-            throw new ArgumentError('index', op.index, `an index inside the u64 array global ${op.global}`);
-          }
-          const next = old.slice();
-          new DataView(next.buffer).setBigUint64(op.index * 8, BigInt.asUintN(64, scalar(valueOf(frame, obj, op.src), 'src')), true);
-          obj.globals.set(op.global, next);
-          break;
+      case 'alu': {
+        const a = readReg(run, op.dst);
+        const b = valueOf(run, op.src);
+        if (isPointer(a) && typeof b === 'bigint' && (op.fn === 'add' || op.fn === 'sub')) {
+          setReg(run, op.dst, offsetPointer(a, op.fn === 'add' ? b : -b));
+        } else if (isPointer(b) && typeof a === 'bigint' && op.fn === 'add') {
+          setReg(run, op.dst, offsetPointer(b, a));
+        } else {
+          setReg(run, op.dst, aluOp(op.fn, scalar(a, op.dst), scalar(b, 'src')));
         }
-        if (typeof old !== 'bigint') throw new ArgumentError('global', op.global, 'an integer global');
-        obj.globals.set(op.global, scalar(valueOf(frame, obj, op.src), 'src'));
         break;
       }
+      case 'store': {
+        const decl = run.def.globals.find((g) => g.name === op.global);
+        if (decl === undefined) throw new UnknownHandleError('global', op.global, `global of ${run.def.name}`);
+        const v = scalar(valueOf(run, op.src), 'src');
+        if (op.index !== undefined) {
+          // `global[index] = src` into a u64 array: little-endian.
+          if (decl.kind !== 'u64s' || !Number.isInteger(op.index) || op.index < 0 || op.index >= decl.size) {
+            throw new ArgumentError('index', op.index, `an index inside the u64 array global ${op.global}`);
+          }
+          store(run, run.globalPtr(op.global, op.index * 8), 8, v);
+          break;
+        }
+        if (!isScalarGlobal(decl)) throw new ArgumentError('global', op.global, 'an integer global');
+        store(run, run.globalPtr(op.global, 0), decl.kind === 'u64' ? 8 : 4, v);
+        break;
+      }
+      case 'ld': {
+        const p = offsetPointer(pointerOf(run, op.base, 'load base'), BigInt(op.off ?? 0));
+        const spilled = op.size === 8 ? filled(run, p) : undefined;
+        setReg(run, op.dst, spilled ?? load(run, p, op.size, op.signed === true));
+        break;
+      }
+      case 'st': {
+        const p = offsetPointer(pointerOf(run, op.base, 'store base'), BigInt(op.off ?? 0));
+        const v = valueOf(run, op.src);
+        if (v !== null && typeof v === 'object') spill(run, p, v);
+        else store(run, p, op.size, v === null ? 0n : v);
+        break;
+      }
+      case 'atomic': {
+        const p = offsetPointer(pointerOf(run, op.base, 'atomic base'), BigInt(op.off ?? 0));
+        const old = load(run, p, op.size, false);
+        const v = scalar(valueOf(run, op.src), 'src');
+        const next = op.fn === 'add' ? old + v : op.fn === 'and' ? old & v : op.fn === 'or' ? old | v : old ^ v;
+        store(run, p, op.size, next);
+        if (op.fetch !== undefined) setReg(run, op.fetch, old);
+        break;
+      }
+      case 'memcpy':
+        copy(run, pointerOf(run, op.dst, 'memcpy dst'), pointerOf(run, op.src, 'memcpy src'), op.len);
+        break;
+      case 'memset':
+        fill(run, pointerOf(run, op.dst, 'memset dst'), op.val, op.len);
+        break;
       case 'memcmp': {
-        const a = bytesOf(valueOf(frame, obj, op.a), 'a');
-        const b = bytesOf(valueOf(frame, obj, op.b), 'b');
-        const ao = Number(scalar(valueOf(frame, obj, op.aoff), 'aoff'));
-        const bo = Number(scalar(valueOf(frame, obj, op.boff), 'boff'));
-        const n = Number(scalar(valueOf(frame, obj, op.len), 'len'));
-        if (ao + n > a.length || bo + n > b.length) throw new ArgumentError('len', n, 'a length inside both buffers');
+        const ao = Number(scalar(valueOf(run, op.aoff), 'aoff'));
+        const bo = Number(scalar(valueOf(run, op.boff), 'boff'));
+        const n = Number(scalar(valueOf(run, op.len), 'len'));
+        const a = bytesOf(run, offsetPointer(pointerOf(run, op.a, 'a'), BigInt(ao)), n, 'a');
+        const b = bytesOf(run, offsetPointer(pointerOf(run, op.b, 'b'), BigInt(bo)), n, 'b');
         let r = 0n;
-        for (let i = 0; i < n && r === 0n; i += 1) r = BigInt(Math.sign((a[ao + i] ?? 0) - (b[bo + i] ?? 0)));
-        frame.regs[op.dst] = r;
+        for (let i = 0; i < n && r === 0n; i += 1) r = BigInt(Math.sign((a.bytes[a.at + i] ?? 0) - (b.bytes[b.at + i] ?? 0)));
+        setReg(run, op.dst, U64(r));
         break;
       }
       case 'goto': {
-        if (op.if === undefined || compare(op.if.cmp, readReg(frame, op.if.r), valueOf(frame, obj, op.if.v))) {
-          const to = labels.get(op.to);
+        if (op.if === undefined || compare(op.if.cmp, readReg(run, op.if.r), valueOf(run, op.if.v))) {
+          const to = fn.labels.get(op.to);
           if (to === undefined) throw new UnknownHandleError('to', op.to, `label in ${frame.fn}`);
           frame.pc = to;
           continue;
         }
         break;
       }
-      case 'ret':
-        return { done: true, ret: scalar(valueOf(frame, obj, op.src), 'return value') };
+      case 'ret': {
+        const v = valueOf(run, op.src);
+        const value = typeof v === 'bigint' ? v : v === null ? 0n : (() => { throw new ArgumentError('return value', v, 'a scalar (the verifier refuses returning a pointer)'); })();
+        if (returnFrom(run, value)) return { done: true, ret: S64(value) };
+        continue;
+      }
       case 'call': {
+        if (run.def.subprogs.some((s) => s.name === op.fn)) {
+          const args = op.args.map((a) => valueOf(run, a));
+          callFunction(run, op.fn, args, op.dst ?? null, null);
+          continue;
+        }
+        if (op.fn === 'bpf_loop') {
+          if (startLoop(run, op)) continue;
+          break;
+        }
         const def = (ALL_KFUNCS as Record<string, AnyKfunc>)[op.fn];
         if (def === undefined) throw new UnknownHandleError('fn', op.fn, 'kfunc or helper');
-        if (op.args.length !== def.args.length) {
-          throw new ArgumentError(`${op.fn} arguments`, op.args.length, `${def.args.length} arguments`);
+        const cArgs = def.args.filter((s) => s.type !== 'choice').length;
+        if (op.args.length !== cArgs && op.args.length !== def.args.length) {
+          throw new ArgumentError(`${op.fn} arguments`, op.args.length, `${cArgs} arguments`);
         }
-        const raw = def.args.map((spec, i) => toKfuncArg(frame, obj, spec, op.args[i] as Arg));
+        // An implicit argument (the chooser's value) is not written in the program.
+        const args: Arg[] = [];
+        let j = 0;
+        for (const spec of def.args) args.push(spec.type === 'choice' && op.args.length === cArgs ? { imm: 0 } : (op.args[j++] as Arg));
+        const raw = def.args.map((_spec, i) => toKfuncArg(run, def, i, args));
         const kk = withContext(k, ctx, frame.resume ?? undefined);
-        const args = convertArgs(kk, def, raw);
-        const r = attempt(kk, def, args);
-        writeBack(obj, def, op.args, raw);
+        const converted = convertArgs(kk, def, raw);
+        const r = attempt(kk, def, converted);
         settle(kk);
         if (r instanceof Sleep) {
           frame.resume = r.resume;
@@ -279,7 +584,7 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
           return { done: false };
         }
         frame.resume = null;
-        if (op.dst !== undefined) frame.regs[op.dst] = toRegVal(def, r);
+        if (op.dst !== undefined) setReg(run, op.dst, toRegVal(def, r));
         break;
       }
     }
@@ -287,3 +592,4 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
   }
   throw new BudgetError('ops', maxOps, `${frame.fn} ran more than ${maxOps} operations in one run (an unbounded loop?)`);
 }
+

@@ -7,6 +7,7 @@ import { ArgumentError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { inodeByPath, openFile } from '../model/fs/files.ts';
 import { createMap } from '../model/maps/maps.ts';
 import type { BpfObject } from '../model/program/program.ts';
+import { initialBytes } from '../model/program/globals.ts';
 import { sectionInfo } from '../model/program/sections.ts';
 import type { ObjId } from '../model/program/loaded.ts';
 import type { Pid, Syscall } from '../model/task/types.ts';
@@ -19,7 +20,7 @@ import { NewTaskSchema } from '../model/task/syscall_schema.ts';
 import { charge } from '../model/world/budget.ts';
 import { EACCES } from '../model/kernel/errno.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
-import { verifyObject, type Verdict } from '../model/verifier/verify.ts';
+import { verifyProgram, type Verdict } from '../model/verifier/verify.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 
 /**
@@ -30,12 +31,19 @@ import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
  */
 export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { ret: number; obj: ObjId | null; rejected: Verdict | null } {
   checkKern('k', k);
-  checkOptions('opts', opts, ['unverified']);
+  checkOptions('opts', opts, ['unverified', 'autoload']);
   if (opts.unverified !== undefined) checkBoolean('opts.unverified', opts.unverified);
+  if (opts.autoload !== undefined && (!Array.isArray(opts.autoload) || opts.autoload.some((n) => typeof n !== 'string'))) {
+    throw new ArgumentError('opts.autoload', opts.autoload, 'an array of program names');
+  }
   // A program value may come from anywhere: it is checked (and copied) as the format says.
   const def: BpfObject = checkData('obj', BpfObjectSchema, obj);
+  // bpf_object__load loads the programs whose autoload is on: every one but a `?` section's, unless
+  // the loader turned it on (bpf_program__set_autoload).
+  const loaded = def.programs.filter((p) => !p.section.startsWith('?') || (opts.autoload ?? []).includes(p.name));
   if (opts.unverified !== true) {
-    const rejected = verifyObject(def, { features: k.features, kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }).find((v) => !v.ok);
+    const opt = { features: k.features, kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> };
+    const rejected = loaded.map((p) => verifyProgram(def, p, opt)).find((v) => !v.ok);
     if (rejected !== undefined) {
       emit(k, { kind: 'verifier', t: k.t.now, program: rejected.program, ok: false, message: rejected.message ?? '' });
       return { ret: rejected.errno ?? -EACCES, obj: null, rejected };
@@ -48,13 +56,13 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { r
     if (id < 0) return { ret: id, obj: null, rejected: null };
     maps.set(decl.name, id);
   }
-  const globals = new Map<string, bigint | Uint8Array>();
-  for (const g of def.globals) if (g.kind !== 'int') charge(k, g.kind === 'u64s' ? g.size * 8 : g.size, `global ${g.name} of ${def.name}`);
-  for (const g of def.globals) globals.set(g.name, g.kind === 'int' ? BigInt(g.init ?? 0) : new Uint8Array(g.kind === 'u64s' ? g.size * 8 : g.size));
+  const globals = new Map<string, Uint8Array>();
+  for (const g of def.globals) if (g.kind === 'bytes' || g.kind === 'u64s') charge(k, g.kind === 'u64s' ? g.size * 8 : g.size, `global ${g.name} of ${def.name}`);
+  for (const g of def.globals) globals.set(g.name, initialBytes(g));
   const id = k.s.ids.obj++;
   const progs = new Map<string, number>();
   k.s.objects.set(id, castDraft({ id, def, globals, maps, progs }));
-  for (const p of def.programs) {
+  for (const p of loaded) {
     const info = sectionInfo(p.section);
     if (info === null) throw new ArgumentError('section', p.section, 'a section kernsim knows (lsm/, lsm.s/, syscall, perf_event, fentry/, …)');
     const pid = k.s.ids.prog++;
@@ -75,6 +83,8 @@ export interface LoadOptions {
    * use after free). The kernel has no such mode; the model has it for exactly that demonstration.
    */
   readonly unverified?: boolean;
+  /** Programs of `?` sections to load too (`bpf_program__set_autoload(prog, true)`). */
+  readonly autoload?: readonly string[];
 }
 
 /** A task to spawn (the schema is `NewTaskSchema`, src/model/task/syscall_schema.ts). */

@@ -16,7 +16,7 @@ import { type World } from '../model/world/state.ts';
 import { callbackDone, callbackStart, cancelScheduledIrq, taskWorkIrq } from '../task_work/bpf_task_work.ts';
 import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
-import type { Chooser } from './chooser.ts';
+import { defaultChooser, type Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
 import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
 
@@ -105,7 +105,7 @@ function runWork(k: Kern, task: Task, w: Work): void {
  * Run `task` until it blocks, dies, or reaches a preemption point (the end of a syscall, before the
  * return to user mode; the return to user mode), where the scheduler may run something else.
  */
-export function stepTask(k: Kern, pid: Pid): void {
+export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser): void {
   const task = taskOf(k, pid);
   k.s.current = pid;
   if (task.state === 'runnable') task.state = 'running';
@@ -144,7 +144,7 @@ export function stepTask(k: Kern, pid: Pid): void {
           act.started = true;
           emit(k, { kind: 'prog', t: k.t.now, pid, op: 'enter', name: frame.fn, detail: frame.callback ? '(task_work callback, sleepable)' : frame.sleepable ? '(sleepable)' : '(non-sleepable)' });
         }
-        const r = runFrame(k, task, frame);
+        const r = runFrame(k, task, frame, chooser);
         if (!r.done) return;
         task.stack.pop();
         for (const slot of [...k.t.dynptrs.keys()]) if (slot.endsWith(`@${frame.id}`)) k.t.own('dynptrs').delete(slot);
@@ -240,7 +240,7 @@ function wakePageWaiters(k: Kern, ino: number, pgoff: number): void {
 }
 
 /** Carry out one action. */
-export function perform(k: Kern, a: Action): void {
+export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): void {
   switch (a.kind) {
     case 'irq': {
       const irq = k.s.irqWork.shift();
@@ -251,7 +251,7 @@ export function perform(k: Kern, a: Action): void {
       break;
     }
     case 'task':
-      stepTask(k, a.pid);
+      stepTask(k, a.pid, chooser);
       break;
     case 'io':
       if (!k.t.io.has(ioKey(a.ino, a.pgoff))) throw new KernsimError(`no I/O in flight for ino ${a.ino} page ${a.pgoff}`);
@@ -281,7 +281,7 @@ export function step(world: World, chooser: Chooser): { world: World; done: bool
   if (action === undefined) throw new KernsimError(`chooser picked ${i} of ${actions.length} actions`);
   const next = transact(world, NON_SLEEPABLE, (k) => {
     k.s.choices.push(i);
-    perform(k, action);
+    perform(k, action, chooser);
   }).world;
   return { world: next, done: false };
 }

@@ -10,6 +10,7 @@ import { evictRange } from '../model/fs/cache.ts';
 import { copyFileBytes } from '../model/fs/content.ts';
 import { inodeOf, liveFile, mappingOf, openFile, putFile, setOpening } from '../model/fs/files.ts';
 import { submitRead } from '../model/fs/io.ts';
+import { writeLE } from '../model/program/globals.ts';
 import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
@@ -44,6 +45,28 @@ export function describeSyscall(sys: Syscall): string {
 function findGlobal(k: Kern, name: string): { obj: number } | null {
   for (const o of k.s.objects.values()) if (o.globals.has(name)) return { obj: o.id };
   return null;
+}
+
+/** The hooks `nanosleep` fires, in order: `sys_enter_nanosleep`, then the fentry of `__x64_sys_nanosleep`. */
+const NANOSLEEP_HOOKS = ['tp/syscalls/sys_enter_nanosleep', 'fentry/sys_nanosleep'];
+
+/**
+ * Push the next program attached to one of `hooks` (the syscall's `hooks` counts the ones run):
+ * it runs in the task, with its context in R1. Returns false when all have run.
+ */
+function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[]): boolean {
+  const progs = hooks.flatMap((h) => k.s.hooks.get(h) ?? []);
+  const i = act.hooks ?? 0;
+  const prog = progs[i];
+  if (prog === undefined) return false;
+  act.hooks = i + 1;
+  const lp = k.s.progs.get(prog);
+  if (lp === undefined) return true;
+  task.stack.push({
+    a: 'prog', started: false,
+    frame: { id: k.s.ids.frame++, prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
+  });
+  return true;
 }
 
 /** A task running kernel code of its own (syscalls, task_work, exit): it may sleep. */
@@ -152,6 +175,9 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       // 2 back from the task_work run of a restart. A signal wake (or a signal already pending when
       // the sleep would start) makes the syscall return -ERESTART_RESTARTBLOCK with no real signal:
       // the task_work runs on the way out and the sleep restarts for the time left.
+      // On entry, the programs attached to the syscall's tracepoint and to the fentry of its
+      // handler run first (`usleep` is the selftests' trigger for them).
+      if (act.stage === 0 && pushHookProgram(k, task, act, NANOSLEEP_HOOKS)) return { kind: 'pushed' };
       if (act.stage === 0) act.scratch = k.t.now + sys.ticks;
       if (act.stage === 1 && k.t.now >= act.scratch) return done(0);
       if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
@@ -170,7 +196,11 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       const where = findGlobal(k, sys.global);
       const obj = where === null ? undefined : k.s.objects.get(where.obj);
       if (obj === undefined) return done(-ENOENT);
-      obj.globals.set(sys.global, sys.value === 'pid' ? BigInt(task.pid) : BigInt(sys.value));
+      const old = obj.globals.get(sys.global);
+      if (old === undefined) return done(-ENOENT);
+      const next = new Uint8Array(old.length);
+      writeLE(next, 0, Math.min(8, next.length), sys.value === 'pid' ? BigInt(task.pid) : BigInt(sys.value));
+      obj.globals.set(sys.global, next);
       return done(0);
     }
     case 'map_update': {

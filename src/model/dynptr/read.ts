@@ -14,7 +14,7 @@ export const bpf_dynptr_read = defineKfunc({
   since: '6.18',
   summary: 'Copy `len` bytes at `offset` of the dynptr `src` into `dst`.',
   args: [
-    { name: 'dst', type: 'mem_or_null', out: true },
+    { name: 'dst', type: 'mem_or_null', out: true, size: 1 },
     { name: 'len', type: 'dsize' },
     { name: 'src', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },

@@ -30,8 +30,8 @@ export const bpf_dynptr_slice = defineKfunc({
   args: [
     { name: 'p', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },
-    { name: 'buffer__opt', type: 'mem_or_null', out: true },
-    { name: 'buffer__szk', type: 'dsize' },
+    { name: 'buffer__opt', type: 'mem_or_null', out: true, size: 3 },
+    { name: 'buffer__szk', type: 'dsize', sizeConst: true },
   ],
   ret: 'ptr',
   flags: ['KF_RET_NULL'],
@@ -56,8 +56,8 @@ export const bpf_dynptr_slice_rdwr = defineKfunc({
   args: [
     { name: 'p', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },
-    { name: 'buffer__opt', type: 'mem_or_null', out: true },
-    { name: 'buffer__szk', type: 'dsize' },
+    { name: 'buffer__opt', type: 'mem_or_null', out: true, size: 3 },
+    { name: 'buffer__szk', type: 'dsize', sizeConst: true },
   ],
   ret: 'ptr',
   flags: ['KF_RET_NULL'],
@@ -84,7 +84,7 @@ export const bpf_dynptr_data = defineKfunc({
   args: [
     { name: 'p', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },
-    { name: 'len', type: 'dsize' },
+    { name: 'len', type: 'dsize', sizeConst: true },
   ],
   ret: 'ptr',
   flags: [],

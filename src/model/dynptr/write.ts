@@ -16,7 +16,7 @@ export const bpf_dynptr_write = defineKfunc({
   args: [
     { name: 'dst', type: 'dynptr' },
     { name: 'offset', type: 'dsize' },
-    { name: 'src', type: 'mem_or_null' },
+    { name: 'src', type: 'mem_or_null', size: 3 },
     { name: 'len', type: 'dsize' },
     { name: 'flags', type: 'u64' },
   ],

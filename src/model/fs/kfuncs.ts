@@ -1,5 +1,7 @@
 /** The file kfuncs of fs/bpf_fs_kfuncs.c that the seed example uses. */
-import { getFile, liveFile, putFile } from './files.ts';
+import { getFile, inodeOf, liveFile, putFile } from './files.ts';
+import { EINVAL, ENAMETOOLONG } from '../kernel/errno.ts';
+import { ArgumentError } from '../kernel/errors.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { registerKfuncs } from '../kfunc/registry.ts';
 import { taskOf } from '../task/task.ts';
@@ -52,7 +54,37 @@ export const bpf_put_file = defineKfunc({
   },
 });
 
-export const FS_KFUNCS = registerKfuncs({ bpf_get_task_exe_file, bpf_put_file });
+/**
+ * `bpf_path_d_path` (fs/bpf_fs_kfuncs.c → `d_path`): the path of `path` written into `buf`, NUL
+ * terminated; returns its length with the NUL. `d_path` builds the name from the end of the buffer,
+ * so a buffer too small is -ENAMETOOLONG. The model's paths are the files' absolute paths.
+ */
+export const bpf_path_d_path = defineKfunc({
+  name: 'bpf_path_d_path',
+  mirrors: 'fs/bpf_fs_kfuncs.c: bpf_path_d_path; fs/d_path.c: d_path',
+  kind: 'kfunc',
+  since: '6.18',
+  progTypes: ['LSM'],
+  summary: 'Write the full path of `path` into `buf`.',
+  args: [{ name: 'path', type: 'path' }, { name: 'buf', type: 'mem', out: true, size: 2 }, { name: 'buf__sz', type: 'u64' }],
+  ret: 'int',
+  flags: ['KF_TRUSTED_ARGS'],
+  checks: ['buf__sz = 0 → -EINVAL', 'the path and its NUL do not fit in buf__sz → -ENAMETOOLONG'],
+  effects: ['buf holds the path and a NUL; the return value is their length'],
+  confidence: 'H (source)',
+  impl(k, file, buf, size) {
+    if (size === 0n) return -EINVAL;
+    const name = new TextEncoder().encode(inodeOf(k, liveFile(k, file, 'path').ino).path);
+    const n = Number(size);
+    if (buf.length < n) throw new ArgumentError('buf', buf, `a buffer of at least ${n} bytes (the verifier pairs it with buf__sz)`);
+    if (name.length + 1 > n) return -ENAMETOOLONG;
+    buf.set(name);
+    buf[name.length] = 0;
+    return name.length + 1;
+  },
+});
+
+export const FS_KFUNCS = registerKfuncs({ bpf_get_task_exe_file, bpf_put_file, bpf_path_d_path });
 
 type FsKfuncs = typeof FS_KFUNCS;
 declare module '../kfunc/registry.ts' {

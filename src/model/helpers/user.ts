@@ -69,7 +69,7 @@ export const bpf_copy_from_user_str = defineKfunc({
   since: '6.18',
   summary: 'Copy a string from user memory of the current task into `dst`, NUL-terminated.',
   args: [
-    { name: 'dst', type: 'mem', out: true },
+    { name: 'dst', type: 'mem', out: true, size: 1 },
     { name: 'dst__sz', type: 'u32' },
     { name: 'unsafe_ptr__ign', type: 'u64', cType: 'const void *' },
     { name: 'flags', type: 'u64' },
@@ -105,5 +105,54 @@ export const bpf_copy_from_user_str = defineKfunc({
     if (pad) dst.fill(0, n, sz);
     else dst[n] = 0;
     return n + 1;
+  },
+});
+
+/** The bytes of the current task's user memory at `[addr, addr + n)`, or null where any byte is unmapped. */
+export function userBytes(t: { mm: unknown; userMem: readonly { addr: bigint; bytes: Uint8Array }[] }, addr: bigint, n: number): Uint8Array | null {
+  if (t.mm === null) return n === 0 ? new Uint8Array(0) : null;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 1) {
+    const at = addr + BigInt(i);
+    const region = t.userMem.find((r) => at >= r.addr && at < r.addr + BigInt(r.bytes.length));
+    if (region === undefined) return null;
+    out[i] = region.bytes[Number(at - region.addr)] ?? 0;
+  }
+  return out;
+}
+
+/**
+ * `bpf_copy_from_user(dst, size, user_ptr)` (kernel/bpf/helpers.c): `copy_from_user` from the current
+ * task. Sleepable only: it may fault pages in. A fault zeroes dst and returns -EFAULT.
+ */
+export const bpf_copy_from_user = defineKfunc({
+  name: 'bpf_copy_from_user',
+  mirrors: 'kernel/bpf/helpers.c: bpf_copy_from_user',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Copy `size` bytes of the current task\'s user memory at `user_ptr` into `dst`.',
+  args: [
+    { name: 'dst', type: 'mem', out: true, size: 1 },
+    { name: 'size', type: 'u32' },
+    { name: 'user_ptr', type: 'u64' },
+  ],
+  ret: 'int',
+  flags: ['KF_SLEEPABLE'],
+  checks: ['any byte not in the task\'s user memory (or no mm) → -EFAULT, dst zeroed'],
+  effects: ['dst gets the bytes'],
+  confidence: 'H (source)',
+  impl(k, dst, size, ptr) {
+    const n = Number(size);
+    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
+    if (!k.ctx.sleepable) {
+      throw new KernsimError('bpf_copy_from_user called from a non-sleepable context (the verifier refuses it: it may fault)');
+    }
+    const got = userBytes(taskOf(k, current(k, 'bpf_copy_from_user')), ptr, n);
+    if (got === null) {
+      dst.fill(0, 0, n);
+      return -EFAULT;
+    }
+    dst.set(got);
+    return 0;
   },
 });

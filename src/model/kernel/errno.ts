@@ -17,6 +17,7 @@ export const EBUSY = 16;
 export const EEXIST = 17;
 export const EINVAL = 22;
 export const ERANGE = 34;
+export const ENAMETOOLONG = 36;
 export const EOPNOTSUPP = 95;
 /** Kernel-internal `ENOTSUPP` (include/linux/errno.h), which some map operations return to user space. */
 export const ENOTSUPP = 524;
@@ -24,7 +25,7 @@ export const ENOTSUPP = 524;
 const NAMES: ReadonlyMap<number, string> = new Map([
   [EPERM, 'EPERM'], [ENOENT, 'ENOENT'], [ESRCH, 'ESRCH'], [EIO, 'EIO'], [E2BIG, 'E2BIG'],
   [EBADF, 'EBADF'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
-  [EINVAL, 'EINVAL'], [ERANGE, 'ERANGE'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
+  [EINVAL, 'EINVAL'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
 ]);
 
 /** `-22` → `"-EINVAL"`; other values are printed as they are. */

@@ -41,24 +41,52 @@ export interface VersionFeatures {
    * (Nov 2025), after the 6.19 merge window: 7.0 (M-L).
    */
   readonly skbMetaUncloneOnWrite: boolean;
+  /**
+   * The word after "invalid" when a helper reads uninitialized or dynptr stack bytes
+   * (`check_stack_range_initialized`): "invalid read from stack R<n> off …" (no word) on the host's
+   * 6.18 and in the 6.19 and 7.x selftests.
+   */
+  readonly helperStackReadWord: '' | ' indirect';
+  /**
+   * Which id a refcounted dynptr's constructor takes first (`mark_stack_slots_dynptr`): 6.x gives the
+   * dynptr its id, then acquires the reference ("Unreleased reference id=2" for the first ringbuf
+   * dynptr); the 7.x selftests expect the reference first (id=1).
+   */
+  readonly dynptrRefFirst: boolean;
+  /**
+   * Dynptr slot rules of the 7.x selftests (dynptr_fail.c at torvalds/linux 08dbfad3, R-style): a
+   * referenced dynptr may be overwritten while a clone still holds its reference (only the
+   * overwritten dynptr's slices die: `dynptr_overwrite_ref_with_clone`); a helper's raw-mode write
+   * over a dynptr destroys it like a store ("cannot overwrite referenced dynptr"; 6.x refuses any
+   * such write: "potential write to dynptr at off=N disallowed", `check_stack_range_initialized`);
+   * a kfunc's constant-size argument is checked for being constant before its bounds ("must be a
+   * known constant" where 6.x says "unbounded memory access"); and a write through an skb or skb_meta
+   * dynptr invalidates every packet slice, data and metadata alike (6.x: a payload write invalidates
+   * payload slices only, a metadata write none).
+   */
+  readonly dynptrRules7: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
   '6.18': {
     version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg',
-    ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false,
+    ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
+    dynptrRules7: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg',
-    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false,
+    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
+    dynptrRules7: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
-    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true,
+    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
+    dynptrRules7: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
-    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true,
+    ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
+    dynptrRules7: true,
   },
 };
 

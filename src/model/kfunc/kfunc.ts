@@ -41,6 +41,7 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       if (value !== null && !(value instanceof Uint8Array)) throw new ArgumentError(spec.name, value, 'a Uint8Array or null');
       return value;
     case 'file':
+    case 'path':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new ArgumentError(spec.name, value, 'a file handle');
       return value;
     case 'task':
@@ -69,6 +70,18 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       }
       return value;
     }
+    case 'iter':
+    case 'iter_uninit':
+    case 'const_str':
+      if (!(value instanceof Uint8Array)) throw new ArgumentError(spec.name, value, 'a Uint8Array');
+      return value;
+    case 'percpu':
+      if (value !== null && !(value instanceof Uint8Array)) throw new ArgumentError(spec.name, value, 'a Uint8Array or null');
+      return value;
+    case 'any':
+      return value;
+    case 'choice':
+      return toUnsigned(value, 64, spec.name);
   }
 }
 

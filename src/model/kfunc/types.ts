@@ -16,7 +16,22 @@ export type ArgType =
   | 'u8' | 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file'
   | 'task' | 'map' | 'tw' | 'callback' | 'aux'
   /** A packet context: `struct __sk_buff *` (an skb made with `kind: 'skb'`), `struct xdp_md *`. */
-  | 'skb' | 'xdp_md';
+  | 'skb' | 'xdp_md'
+  /** `struct path *`: the `f_path` of an open file (the model names it by the file). */
+  | 'path'
+  /** `struct bpf_iter_num *`: the 8 bytes of an iterator on the stack (initialized, or to initialize). */
+  | 'iter' | 'iter_uninit'
+  /** A constant NUL-terminated string in read-only memory (`ARG_PTR_TO_CONST_STR`). */
+  | 'const_str'
+  /** A per-CPU pointer (`ARG_PTR_TO_PERCPU_BTF_ID`); the model has none to give. */
+  | 'percpu'
+  /** Any value, passed on untouched (`ARG_ANYTHING`: a callback's context pointer). */
+  | 'any'
+  /**
+   * Not a C argument: a value the scheduler's chooser draws for this call (`bpf_get_prandom_u32`),
+   * so runs stay deterministic and shrinkable; a Session caller passes it.
+   */
+  | 'choice';
 
 export interface ArgSpec {
   readonly name: string;
@@ -33,6 +48,20 @@ export interface ArgSpec {
    * helper's `key` is `const void *` pointing at the key the model takes by value).
    */
   readonly cType?: string;
+  /**
+   * For a memory argument: the index of the argument that gives its size (`ARG_CONST_SIZE`, or
+   * `__sz` for kfuncs). The verifier checks that many bytes; the interpreter passes a view of them.
+   */
+  readonly size?: number;
+  /** The size argument must be a known constant (`__szk`, `ARG_CONST_SIZE` of a slice buffer). */
+  readonly sizeConst?: boolean;
+  /**
+   * C passes a pointer to this integer (`&key` of the map helpers): a pointer operand is read
+   * (4 bytes); an immediate stands for a pointer to a constant.
+   */
+  readonly byRef?: boolean;
+  /** The memory holds any value (`ARG_ANYTHING` pointer of `bpf_probe_read_kernel`): not type-checked. */
+  readonly unsafe?: boolean;
 }
 
 /** `&value->tw`: the task_work slot of one map element. */
@@ -47,15 +76,19 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'dynptr' | 'dynptr_uninit' ? DynptrSlot
   : T extends 'mem' ? Uint8Array
   : T extends 'mem_or_null' ? Uint8Array | null
-  : T extends 'file' ? FileId
+  : T extends 'file' | 'path' ? FileId
   : T extends 'task' ? Pid
   : T extends 'map' ? MapId
   : T extends 'tw' ? TwRef
   : T extends 'callback' ? string
   : T extends 'aux' ? null
   : T extends 'skb' | 'xdp_md' ? number
+  : T extends 'iter' | 'iter_uninit' | 'const_str' ? Uint8Array
+  : T extends 'percpu' ? Uint8Array | null
+  : T extends 'any' ? unknown
+  : T extends 'choice' ? bigint
   : never;
-type ArgIn<T extends ArgType> = T extends IntArg ? Int : ArgOut<T>;
+type ArgIn<T extends ArgType> = T extends IntArg | 'choice' ? Int : ArgOut<T>;
 
 /** The implementation's view of the arguments (integers converted to bigint). */
 export type ArgsOut<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A[I] extends ArgSpec ? ArgOut<A[I]['type']> : never };

@@ -23,7 +23,8 @@ export interface LoadedProg {
 export interface LoadedObject {
   id: ObjId;
   def: BpfObject;
-  globals: Map<string, bigint | Uint8Array>;
+  /** Each global's bytes (globals.ts reads scalars through their C type). */
+  globals: Map<string, Uint8Array>;
   maps: Map<string, MapId>;
   progs: Map<string, ProgId>;
 }

@@ -11,56 +11,123 @@ import { cint, Ident, LIMITS } from '../kernel/schema.ts';
 /** A 64-bit immediate (`ld_imm64`): signed or unsigned, as a number or as text past 2^53. */
 export const Imm = cint('reg64');
 
+/** A byte offset added to an address operand (a stack variable or global is at most this large). */
+const Off = z.int().min(-(1 << 20)).max(1 << 20);
+
 /** An operand: a register, an immediate, NULL, or one of the things BPF code can name (one key each). */
 export const ArgSchema = z.union([
-  z.strictObject({ r: Ident }).meta({ description: 'a register' }),
+  z.strictObject({ r: Ident }).meta({ description: 'a register (r0-r10 as in BPF assembly, r10 the frame pointer; any other name is a C variable)' }),
   z.strictObject({ imm: Imm }).meta({ description: 'an immediate' }),
   z.strictObject({ null: z.literal(true) }).meta({ description: 'NULL' }),
-  z.strictObject({ dynptr: Ident }).meta({ description: 'a dynptr stack slot' }),
-  z.strictObject({ buf: Ident }).meta({ description: 'a byte-array global as memory' }),
-  z.strictObject({ global: Ident }).meta({ description: 'a global variable' }),
+  z.strictObject({ dynptr: Ident, off: Off.optional() }).meta({ description: '&name (+ off) of a struct bpf_dynptr stack variable' }),
+  z.strictObject({ buf: Ident, off: Off.optional() }).meta({ description: 'a byte array (global or stack) as a pointer (+ off)' }),
+  z.strictObject({ global: Ident }).meta({ description: 'a global variable: its value (a scalar) or its address (an array)' }),
+  z.strictObject({ addr: Ident, off: Off.optional() }).meta({ description: '&name (+ off): a stack variable of the function, else a global' }),
   z.strictObject({ map: Ident }).meta({ description: 'a map of the object' }),
   /** `&value->tw`, where register `tw` holds a map value pointer. */
   z.strictObject({ tw: Ident }).meta({ description: '&value->tw of the map value in this register' }),
-  /** A static subprogram of the object, as a callback. */
-  z.strictObject({ cb: Ident }).meta({ description: 'a static subprogram as a callback' }),
-  /** The hook's context argument (for `lsm/file_open`: the file being opened). */
-  z.strictObject({ ctx: z.literal('file') }).meta({ description: "the hook's file argument" }),
+  /** A function of the object, as a callback. */
+  z.strictObject({ cb: Ident }).meta({ description: 'a function of the object as a callback' }),
+  /** The hook's file argument (`lsm/file_open`), or the program's context pointer (R1 on entry). */
+  z.strictObject({ ctx: z.enum(['file', 'ctx']) }).meta({ description: "the hook's file argument, or the program's context pointer" }),
 ]).meta({
   id: 'arg',
-  description: 'an operand, one key: {"r": register}, {"imm": integer}, {"null": true}, {"dynptr": slot}, {"buf": global}, {"global": name}, {"map": name}, {"tw": register}, {"cb": subprogram} or {"ctx": "file"}',
+  description: 'an operand, one key: {"r": register}, {"imm": integer}, {"null": true}, {"dynptr": slot, "off"?}, {"buf": array, "off"?}, {"global": name}, {"addr": variable, "off"?}, {"map": name}, {"tw": register}, {"cb": function} or {"ctx": "file" | "ctx"}',
 });
 
-export const ALU_FNS = ['add', 'sub', 'and', 'or', 'rsh', 'lsh'] as const;
-export const CMPS = ['==', '!=', '<', '<=', '>', '>=', 's<', 's>'] as const;
+/** 64-bit ALU operations (BPF_ADD … BPF_ARSH), wrapping as the BPF ISA does; `div`/`mod` by 0 give 0 / the dividend. */
+export const ALU_FNS = ['add', 'sub', 'and', 'or', 'xor', 'rsh', 'lsh', 'arsh', 'mul', 'div', 'mod'] as const;
+export const CMPS = ['==', '!=', '<', '<=', '>', '>=', 's<', 's<=', 's>', 's>='] as const;
+/** Bytes a load or store moves (BPF_B, BPF_H, BPF_W, BPF_DW). */
+export const MEM_SIZES = [1, 2, 4, 8] as const;
+/** `BPF_ATOMIC` operations. */
+export const ATOMIC_FNS = ['add', 'and', 'or', 'xor'] as const;
+
+const MemSizeSchema = z.union(MEM_SIZES.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<4>, z.ZodLiteral<8>]);
 
 export const CondSchema = z.strictObject({ r: Ident, cmp: z.enum(CMPS), v: ArgSchema }).meta({ id: 'cond', description: 'a condition {"r", "cmp", "v"}' });
 
 export const OpSchema = z.discriminatedUnion('op', [
+  /** A kfunc or helper call, or a bpf-to-bpf call when `fn` names a function of the object. */
   z.strictObject({ op: z.literal('call'), fn: Ident, args: z.array(ArgSchema).max(LIMITS.args), dst: Ident.optional() }),
   z.strictObject({ op: z.literal('mov'), dst: Ident, src: ArgSchema }),
+  /** `dst op= src`; a pointer plus or minus a scalar is pointer arithmetic. */
   z.strictObject({ op: z.literal('alu'), fn: z.enum(ALU_FNS), dst: Ident, src: ArgSchema }),
   /** `global = src`, or with `index` `global[index] = src` into a `u64s` array global. */
   z.strictObject({ op: z.literal('store'), global: Ident, src: ArgSchema, index: z.int().min(0).max(1 << 20).optional() }),
+  /** `dst = *(uN *)(base + off)` (zero-extended; `signed`: sign-extended, BPF_MEMSX). */
+  z.strictObject({ op: z.literal('ld'), dst: Ident, size: MemSizeSchema, base: ArgSchema, off: Off.optional(), signed: z.boolean().optional() }),
+  /** `*(uN *)(base + off) = src` (a register: BPF_STX; an immediate: BPF_ST). */
+  z.strictObject({ op: z.literal('st'), size: MemSizeSchema, base: ArgSchema, off: Off.optional(), src: ArgSchema }),
+  /** `lock *(uN *)(base + off) op= src`; with `fetch`, the old value lands in that register. */
+  z.strictObject({ op: z.literal('atomic'), fn: z.enum(ATOMIC_FNS), size: z.union([z.literal(4), z.literal(8)]), base: ArgSchema, off: Off.optional(), src: ArgSchema, fetch: Ident.optional() }),
+  /** `__builtin_memcpy(dst, src, len)` with a constant length. */
+  z.strictObject({ op: z.literal('memcpy'), dst: ArgSchema, src: ArgSchema, len: z.int().min(0).max(1 << 16) }),
+  /** `__builtin_memset(dst, val, len)` with a constant length. */
+  z.strictObject({ op: z.literal('memset'), dst: ArgSchema, val: z.int().min(0).max(255), len: z.int().min(0).max(1 << 16) }),
   z.strictObject({ op: z.literal('memcmp'), dst: Ident, a: ArgSchema, aoff: ArgSchema, b: ArgSchema, boff: ArgSchema, len: ArgSchema }),
   z.strictObject({ op: z.literal('label'), name: Ident }),
   z.strictObject({ op: z.literal('goto'), to: Ident, if: CondSchema.optional() }),
   z.strictObject({ op: z.literal('ret'), src: ArgSchema }),
-]).meta({ id: 'op', description: 'an operation {"op": "call" | "mov" | "alu" | "store" | "memcmp" | "label" | "goto" | "ret", …}' });
+]).meta({ id: 'op', description: 'an operation {"op": "call" | "mov" | "alu" | "store" | "ld" | "st" | "atomic" | "memcpy" | "memset" | "memcmp" | "label" | "goto" | "ret", …}' });
+
+/** The C type of a stack variable; `{ bytes }` is a byte array (also a struct or union laid out by hand). */
+export const LOCAL_TYPES = ['u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'dynptr', 'iter_num', 'task_work'] as const;
+export const LocalTypeSchema = z.union([z.enum(LOCAL_TYPES), z.strictObject({ bytes: z.int().min(1).max(512) })]);
+
+/**
+ * A stack variable. `init`: `zero` for `= {}`, a string (NUL-padded) or bytes for an initialized
+ * array; without it the slots are uninitialized.
+ */
+export const LocalSchema = z.strictObject({
+  name: Ident,
+  type: LocalTypeSchema,
+  init: z.union([z.string().max(512), z.array(z.int().min(0).max(255)).max(512)]).optional(),
+}).meta({ id: 'local', description: 'a stack variable {"name", "type", "init"?}' });
+
+/**
+ * A parameter of a function (R1…R5 in order), named as the register the body reads it from.
+ * `dynptr` is `const struct bpf_dynptr *`, `ptr` a pointer the caller owns (`void *`, `T **`), `ctx`
+ * the program's context, `map`/`file`/`task` BTF pointers.
+ */
+export const PARAM_TYPES = ['u32', 'u64', 's32', 's64', 'ptr', 'dynptr', 'ctx', 'map', 'file', 'task'] as const;
+export const ParamSchema = z.strictObject({ name: Ident, type: z.enum(PARAM_TYPES) }).meta({ id: 'param', description: 'a parameter {"name", "type"}' });
 
 const Body = z.array(OpSchema).max(LIMITS.ops);
 
 /** An ELF section name (`lsm/file_open`, `syscall`, …); which ones libbpf knows is checked by name (sections.ts). */
 export const Section = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.+/-]+$/);
 
-export const ProgramSchema = z.strictObject({ name: Ident, section: Section, body: Body });
+const Locals = z.array(LocalSchema).max(LIMITS.items);
 
-/** A static subprogram used as a callback: `int cb(map, key, value)` gets R1-R3. */
+export const ProgramSchema = z.strictObject({
+  name: Ident,
+  section: Section,
+  body: Body,
+  locals: Locals.optional(),
+  /**
+   * Written as the selftests' `__naked` inline assembly: only `r0`…`r10`; each op is one BPF
+   * instruction (a 64-bit immediate or a map address two), so instruction numbers in the verifier's
+   * messages are the kernel's, and calls clobber R1–R5.
+   */
+  asm: z.boolean().optional(),
+});
+
+/**
+ * A function of the object besides the programs: a static function (a callback of task_work or
+ * `bpf_loop`, or a `__noinline` subprogram) or, with `isStatic: false`, a global function, which the
+ * verifier checks once on its own from its argument types. Without `params`: a task_work callback
+ * `int cb(struct bpf_map *map, void *key, void *value)` getting R1-R3.
+ */
 export const SubprogSchema = z.strictObject({
   name: Ident,
   body: Body,
   /** `static` in C; the verifier refuses a global function as a callback. */
   isStatic: z.boolean().default(true),
+  params: z.array(ParamSchema).max(LIMITS.args).optional(),
+  locals: Locals.optional(),
+  /** The C return type (default `int`). */
+  returns: z.enum(['int', 'long', 'void']).optional(),
 });
 
 export const MAP_TYPES = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'ringbuf'] as const;
@@ -81,8 +148,13 @@ export const MapDeclSchema = z.strictObject({
 });
 
 export const GlobalDeclSchema = z.discriminatedUnion('kind', [
+  /** `int name` (4 bytes, signed). */
   z.strictObject({ name: Ident, kind: z.literal('int'), init: Imm.optional() }),
-  z.strictObject({ name: Ident, kind: z.literal('bytes'), size: z.int().min(0).max(0xffff_ffff) }),
+  /** `__u32 name` / `__u64 name` (also `void *name`, held as its address value). */
+  z.strictObject({ name: Ident, kind: z.literal('u32'), init: Imm.optional() }),
+  z.strictObject({ name: Ident, kind: z.literal('u64'), init: Imm.optional() }),
+  /** `char name[size]`, optionally initialized (a string is NUL-padded); `rodata`: `const`, in `.rodata`. */
+  z.strictObject({ name: Ident, kind: z.literal('bytes'), size: z.int().min(0).max(0xffff_ffff), init: z.union([z.string().max(1 << 16), z.array(z.int().min(0).max(255)).max(1 << 16)]).optional(), rodata: z.boolean().optional() }),
   /** `__u64 name[size]`: an array of `size` u64 (memory too: a `buf` operand may name it). */
   z.strictObject({ name: Ident, kind: z.literal('u64s'), size: z.int().min(0).max(1 << 20) }),
 ]);

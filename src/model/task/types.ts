@@ -47,10 +47,42 @@ export type RegVal =
   | { readonly ptr: 'task'; readonly pid: Pid }
   | { readonly ptr: 'file'; readonly file: FileId }
   | { readonly ptr: 'map'; readonly map: MapId }
-  | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number }
-  | { readonly ptr: 'mem'; readonly bytes: Uint8Array };
+  /** A map value (`off` bytes into it). */
+  | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number; readonly off?: number }
+  /** Memory a kfunc returned (a dynptr slice, a FILE slice's buffer): a view, `off` bytes into it. */
+  | { readonly ptr: 'mem'; readonly bytes: Uint8Array; readonly off?: number }
+  /** The stack of call frame `frame`, at `off` from its frame pointer (negative). */
+  | { readonly ptr: 'stack'; readonly frame: number; readonly off: number }
+  /** A global of loaded object `obj`, `off` bytes into it. */
+  | { readonly ptr: 'global'; readonly obj: number; readonly name: string; readonly off: number }
+  /** The program's context (`ctx` of `SEC("syscall")`, `struct __sk_buff *`, …). */
+  | { readonly ptr: 'ctx' }
+  /** A function of the object (a callback). */
+  | { readonly ptr: 'func'; readonly name: string };
 
-/** A running BPF program or callback: where it is, its registers, and how to continue a sleeping call. */
+/**
+ * A function of a program run that called another and waits for it (a bpf-to-bpf call, or the
+ * `bpf_loop` helper calling its callback): where it continues, and where the callee's result goes.
+ */
+export interface Caller {
+  id: number;
+  fn: string;
+  pc: number;
+  regs: Record<string, RegVal>;
+  stack: Uint8Array | null;
+  /** Registers spilled into the stack (8-byte stores of pointers), by offset. */
+  spills?: Record<number, RegVal>;
+  /** The register that receives the callee's R0 (null: none). */
+  dst: string | null;
+  /** A `bpf_loop` in progress: the callback runs again for index `i + 1` until `nr` or a non-zero return. */
+  loop: { i: number; nr: number; cb: string; ctx: RegVal; start: number } | null;
+}
+
+/**
+ * A running BPF program or callback: where it is, its registers, and how to continue a sleeping call.
+ * `id`, `fn`, `pc`, `regs` and `stack` are those of the function running now; `callers` holds the
+ * functions below it (a bpf-to-bpf call pushes one, a return pops it).
+ */
 export interface Frame {
   id: number;
   prog: ProgId;
@@ -65,12 +97,22 @@ export interface Frame {
   ctxFile: FileId | null;
   /** For a task_work callback: its `bpf_task_work_ctx`. */
   twCtx: number | null;
+  /** The 512-byte stack of the running function (made on first use). */
+  stack?: Uint8Array | null;
+  /** Pointers spilled into that stack (an 8-byte store of a pointer), by offset. */
+  spills?: Record<number, RegVal>;
+  /** The functions waiting for the running one, outermost first. */
+  callers?: Caller[];
+  /** The run's first function (the program or task_work callback), for the trace. */
+  entry?: string;
+  /** The packet a `struct __sk_buff *` / `struct xdp_md *` context stands for (a test run with data). */
+  ctxPacket?: number;
 }
 
 /** One level of what a task is doing in the kernel; the top of its stack runs next. */
 export type Activity =
   /** `scratch`: bytes copied (read), the new file (open), the wake-up time (sleep), the program's return (test run). */
-  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number }
+  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number; hooks?: number }
   | { a: 'prog'; frame: Frame; started: boolean }
   | { a: 'exit_to_user' }
   | { a: 'task_work_run'; batch: Work[]; exiting: boolean }

@@ -1,148 +1,452 @@
 /**
- * A call's checks (kernel/bpf/verifier.c: `check_kfunc_call`, `check_kfunc_args`,
- * `process_dynptr_func`, `check_map_field_pointer`, `check_reference_leak` on release) and its effects
- * on references, dynptr stack slots and the destination register.
+ * A call's checks (kernel/bpf/verifier.c: `check_helper_call`/`check_func_arg`,
+ * `check_kfunc_call`/`check_kfunc_args`, `process_dynptr_func`, `process_iter_arg`,
+ * `check_helper_mem_access`, `check_map_field_pointer`, `check_reg_type`) and its effects on
+ * references, dynptr and iterator stack slots, and the destination register.
  */
 import { availableIn } from '../kfunc/kfunc.ts';
-import type { ArgSpec } from '../kfunc/types.ts';
+import type { AnyKfunc, ArgSpec } from '../kfunc/types.ts';
 import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
-import { release, withReg, withRef, withSlot } from './state.ts';
-import { Reject, type AState, type AVal, type Checker, type Frame } from './types.ts';
+import { checkRegionArg, regTypeStr, varConst } from './mem.ts';
+import { constOf, isConst, known, range, UNKNOWN, type Scalar } from './scalar.ts';
+import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
+import { invalidatePacket, release, withReg, withRef, withoutRegs } from './state.ts';
+import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 
-/** Program types with direct packet write access (verifier.c `may_access_direct_pkt_data`, the ones the model knows). */
-const PKT_WRITE_TYPES: readonly ProgType[] = ['SCHED_CLS', 'XDP'];
+/** Program types with direct packet write access (verifier.c `may_access_direct_pkt_data`). */
+const PKT_WRITE_TYPES: readonly ProgType[] = ['SCHED_CLS', 'SCHED_ACT', 'XDP', 'LWT_XMIT', 'SK_SKB', 'SK_MSG', 'CGROUP_SOCKOPT'];
 
-/** The checks and effects of one call, in the kernel's order. */
-export function checkCall(w: Checker, frame: Frame, s0: AState, op: Extract<Op, { op: 'call' }>, pc: number): AState {
+/** Helper ids (`enum bpf_func_id`), for the messages that print them. */
+const HELPER_IDS: Readonly<Record<string, number>> = {
+  bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7,
+  bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_kernel: 113, bpf_copy_from_user: 148,
+  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_strncmp: 182, bpf_dynptr_from_mem: 197,
+  bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203,
+};
+
+/** The context a call is checked in: the running frame's sleepability and the program's type. */
+export interface CallCtx {
+  readonly sleepable: boolean;
+  readonly type: ProgType;
+  /** Asm programs: calls clobber R1-R5 and return in R0. */
+  readonly asm: boolean;
+}
+
+/** What the walker gives the call checks: the operands' values. */
+export interface CallWalker extends Checker {
+  operand(s: AState, a: Arg, insn: number): AVal;
+  /** Verify a task_work callback as its own sleepable program (once per callback and map). */
+  verifyAsyncCallback(caller: CallCtx, sub: string, map: string, insn: number): void;
+}
+
+const isNull = (v: AVal): boolean => v.t === 'scalar' && constOf(v) === 0n;
+
+/** The dynptr kind a constructor makes. */
+function constructorKind(fn: string): string | null {
+  switch (fn) {
+    case 'bpf_dynptr_from_mem': return 'local';
+    case 'bpf_dynptr_from_file': return 'file';
+    default: return null;
+  }
+}
+
+interface DynArg {
+  readonly i: number;
+  readonly frame: number;
+  readonly spi: number;
+  readonly slot: DynptrSlot | null;
+}
+
+/**
+ * `process_dynptr_func`: the argument must point at a dynptr on the stack (or be a `const struct
+ * bpf_dynptr *` argument of a global function), at a constant, 8-aligned offset with two slots;
+ * initialized (and of the demanded kind), or for a constructor any stack that holds no referenced
+ * dynptr.
+ */
+function dynptrArg(w: CallWalker, s: AState, def: AnyKfunc, i: number, v: AVal, uninit: boolean, insn: number): DynArg | { readonly i: number; readonly constPtr: string | null } {
+  if (v.t === 'dynptr_ptr') {
+    if (uninit) throw new Reject(w.m.notUninit(), insn);
+    return { i, constPtr: v.kind };
+  }
+  if (v.t !== 'fp') {
+    // A helper's argument is type-checked first (check_func_arg → check_reg_type); a kfunc's by
+    // process_dynptr_func.
+    if (def.kind === 'helper') throw new Reject(w.m.typeMismatch(i + 1, regTypeStr(v), 'fp, dynptr_ptr'), insn);
+    throw new Reject(w.m.notDynptrSlot(i), insn);
+  }
+  const spi = dynptrSpi(w, v);
+  if (typeof spi === 'string') throw new Reject(spi, insn, [uninit ? w.m.notUninit() : w.m.notInitialized(i)]);
+  const slot = dynptrAt(s, v.frame, spi);
+  if (!uninit && slot === null) throw new Reject(w.m.notInitialized(i), insn);
+  return { i, frame: v.frame, spi, slot };
+}
+
+/**
+ * The length a memory argument pairs with: its size argument's value (`check_mem_size_reg`: not
+ * negative, bounded; a kfunc's `__szk` size must also be a known constant — 7.x checks that first,
+ * 6.x after the bounds).
+ */
+function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: readonly Arg[], insn: number): { size: number; var: Scalar } {
+  if (spec.size === undefined) return { size: 0, var: known(0n) };
+  const a = args[spec.size];
+  const v = a === undefined ? UNKNOWN : w.operand(s, a, insn);
+  if (v.t !== 'scalar') throw new Reject(w.m.typeMismatch(spec.size + 1, regTypeStr(v), 'scalar'), insn);
+  const c = constOf(v);
+  if (c !== undefined) return { size: Number(BigInt.asUintN(32, c)), var: v };
+  const mustBeConst = def.args[spec.size]?.sizeConst === true;
+  if (mustBeConst && w.opts.features.dynptrRules7) throw new Reject(w.m.sizeNotConst(spec.size + 1), insn, [w.m.sizeNotConstHint(def.name)]);
+  if (v.smin < 0n) throw new Reject(w.m.sizeNegative(spec.size + 1), insn);
+  if (v.umax >= 1n << 29n) throw new Reject(`R${spec.size + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`, insn);
+  if (mustBeConst) throw new Reject(w.m.sizeNotConst(spec.size + 1), insn);
+  return { size: Number(v.umax), var: v };
+}
+
+/**
+ * `check_helper_mem_access`: the memory a pointer argument names, `size` bytes, readable (or
+ * writable). `raw`: memory the helper only writes (ARG_PTR_TO_UNINIT_MEM, `meta->raw_mode`): on the
+ * stack only its bounds are checked now (`check_stack_range_initialized` returns early), and 6.x
+ * refuses any dynptr byte in it; the writes come after all arguments.
+ */
+function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, write: boolean, insn: number, raw = false): AState {
+  const regno = i + 1;
+  switch (v.t) {
+    case 'fp': {
+      if (raw) {
+        const lo = v.off + Number(v.var === null ? 0n : isConst(v.var) ? (varConst(v.var) ?? 0n) : v.var.smin);
+        const hi = v.off + Number(v.var === null ? 0n : isConst(v.var) ? (varConst(v.var) ?? 0n) : v.var.smax) + size;
+        if (lo < -512 || hi > 0) {
+          if (v.var !== null && !isConst(v.var)) throw new Reject(w.m.stackBoundsVar('indirect access to', regno, '(var)', v.off, size), insn);
+          throw new Reject(w.m.stackBounds('indirect access to', regno, lo, size), insn);
+        }
+        if (!w.opts.features.dynptrRules7) {
+          const at = stackDynptrByte(s0, v.frame, lo, hi);
+          if (at !== null) throw new Reject(w.m.rawWriteDynptr(at), insn);
+        }
+        return s0;
+      }
+      const base = v.off + Number(varConst(v.var) ?? 0n);
+      if (v.var !== null && !isConst(v.var)) {
+        const lo = v.off + Number(v.var.smin);
+        const hi = v.off + Number(v.var.smax) + size;
+        if (lo < -512 || hi > 0) throw new Reject(w.m.stackBoundsVar('indirect access to', regno, '(var)', v.off, size), insn);
+        if (write) return stackRangeWrite(w, s0, v.frame, lo, hi, insn);
+        stackRangeRead(w, s0, v.frame, v, lo, hi, regno, insn);
+        return s0;
+      }
+      if (base < -512 || base + size > 0) throw new Reject(w.m.stackBounds('indirect access to', regno, base, size), insn);
+      if (write) return stackRangeWrite(w, s0, v.frame, base, base + size, insn);
+      stackRangeRead(w, s0, v.frame, v, base, base + size, regno, insn);
+      return s0;
+    }
+    case 'map_value':
+    case 'mem':
+      if (v.maybeNull) throw new Reject(w.m.typeMismatch(regno, regTypeStr(v), 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
+      if (write && v.rdonly) throw new Reject(w.m.rdonlyWrite(regno, regTypeStr(v)), insn);
+      checkRegionArg(w, v, regno, size, insn);
+      return s0;
+    default:
+      throw new Reject(w.m.typeMismatch(regno, regTypeStr(v), 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
+  }
+}
+
+/** The checks and effects of one kfunc or helper call, in the kernel's order. */
+export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<Op, { op: 'call' }>, insn: number): AState {
   const m = w.m;
   const def = w.opts.kfuncs[op.fn];
-  if (def === undefined) throw new Reject(m.unknownFunc(op.fn), pc);
-  if (!availableIn(def, w.opts.features.version)) throw new Reject(m.missingKfunc(op.fn), pc);
-  if (def.progTypes !== undefined && !def.progTypes.includes(frame.type)) throw new Reject(m.notAllowed(op.fn), pc);
-  if (def.flags.includes('KF_SLEEPABLE') && !frame.sleepable) throw new Reject(m.sleepableOnly(op.fn), pc);
-  if (op.args.length !== def.args.length) throw new Reject(`${op.fn}: expected ${def.args.length} arguments (model wording)`, pc);
+  if (def === undefined) throw new Reject(m.unknownFunc(op.fn), insn);
+  if (!availableIn(def, w.opts.features.version)) throw new Reject(m.missingKfunc(op.fn), insn);
+  // The kernel's program types for the kfunc (the model's `progTypes` may list fewer: the ones it runs).
+  const allowed: readonly string[] | undefined = def.kernelProgTypes ?? def.progTypes;
+  if (allowed !== undefined && !allowed.includes(ctx.type)) throw new Reject(m.notAllowed(op.fn), insn);
+  if (def.flags.includes('KF_SLEEPABLE') && !ctx.sleepable) {
+    throw new Reject(def.kind === 'helper' ? m.sleepableHelper(op.fn, HELPER_IDS[op.fn] ?? 0) : m.sleepableOnly(op.fn), insn);
+  }
+  const specs = def.args.filter((a) => a.type !== 'choice');
+  if (op.args.length !== specs.length) throw new Reject(`${op.fn}: expected ${specs.length} arguments (model wording)`, insn);
   let s = s0;
   let twMap: string | null = null;
   let twArg = -1;
-  let newSlot: { slot: string; kind: 'local' | 'file' | 'clone'; from?: string } | null = null;
   let released: number | null = null;
   let fileArg: number | null = null;
-  def.args.forEach((spec: ArgSpec, i: number) => {
+  let newDynptr: { arg: DynArg; kind: string; cloneOf: DynptrSlot | null } | null = null;
+  let srcDynptr: DynptrSlot | null = null;
+  let srcDynptrKind: string | null = null;
+  let releaseDynptr: DynArg | null = null;
+  const writes: { i: number; v: AVal; size: number }[] = [];
+  let iterNew: { frame: number; spi: number } | null = null;
+  let iterUse: { frame: number; spi: number; ref: number } | null = null;
+  const vals: AVal[] = [];
+  specs.forEach((spec: ArgSpec, i: number) => {
     const a = op.args[i] as Arg;
+    if (spec.type === 'callback') {
+      vals.push(UNKNOWN);
+      if (!('cb' in a)) throw new Reject(m.notCallback(i), insn);
+      const sub = w.obj.subprogs.find((x) => x.name === a.cb);
+      if (sub === undefined) throw new Reject(m.notCallback(i), insn);
+      if (!sub.isStatic) throw new Reject(m.notStatic(), insn);
+      w.verifyAsyncCallback(ctx, sub.name, twMap ?? '', insn);
+      return;
+    }
+    if (spec.type === 'aux') { vals.push(UNKNOWN); return; }
+    if (spec.type === 'tw') {
+      vals.push(UNKNOWN);
+      twArg = i;
+      if ('null' in a) throw new Reject(m.possiblyNull(i), insn);
+      const v = 'tw' in a ? w.operand(s, { r: a.tw }, insn) : w.operand(s, a, insn);
+      if (isNull(v) || (v.t === 'map_value' && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
+      if (v.t !== 'map_value') throw new Reject(m.notMapValue(i), insn);
+      const decl = w.obj.maps.find((x) => x.name === v.map);
+      if (decl === undefined || decl.taskWorkFields !== 1) throw new Reject(m.noTaskWorkField(v.map), insn);
+      twMap = v.map;
+      return;
+    }
+    const v = w.operand(s, a, insn);
+    vals.push(v);
+    // check_kfunc_args: an argument named `*__ign` is not checked (is_kfunc_arg_ignore).
+    if (def.kind === 'kfunc' && spec.name.endsWith('__ign')) return;
     switch (spec.type) {
-      case 'dynptr': {
-        if (!('dynptr' in a)) throw new Reject(m.notDynptrSlot(i), pc);
-        const slot = s.slots.get(a.dynptr);
-        if (slot === undefined) throw new Reject(m.notInitialized(i), pc);
-        if (spec.dynptrKind !== undefined && slot.kind !== spec.dynptrKind) throw new Reject(m.wrongDynptrType(i, spec.dynptrKind), pc);
-        if (def.flags.includes('KF_RELEASE')) released = slot.ref;
-        if (def.name === 'bpf_dynptr_clone') newSlot = { slot: '', kind: 'clone', from: a.dynptr };
-        return;
-      }
+      case 'dynptr':
       case 'dynptr_uninit': {
-        if (!('dynptr' in a)) throw new Reject(m.notDynptrSlot(i), pc);
-        const slot = s.slots.get(a.dynptr);
-        if (slot !== undefined && slot.ref !== null) throw new Reject(m.overwriteReferenced(), pc);
-        if (newSlot !== null && newSlot.kind === 'clone') newSlot = { ...newSlot, slot: a.dynptr };
-        else newSlot = { slot: a.dynptr, kind: def.name === 'bpf_dynptr_from_file' ? 'file' : 'local' };
+        const d = dynptrArg(w, s, def, i, v, spec.type === 'dynptr_uninit', insn);
+        if ('constPtr' in d) {
+          srcDynptrKind = d.constPtr;
+          if (spec.dynptrKind !== undefined && d.constPtr !== null && d.constPtr !== spec.dynptrKind) throw new Reject(m.wrongDynptrType(i, spec.dynptrKind), insn);
+          return;
+        }
+        if (spec.type === 'dynptr') {
+          const slot = d.slot as DynptrSlot;
+          if (spec.dynptrKind !== undefined && slot.kind !== spec.dynptrKind) throw new Reject(m.wrongDynptrType(i, spec.dynptrKind), insn);
+          srcDynptr = slot;
+          srcDynptrKind = slot.kind;
+          if (def.flags.includes('KF_RELEASE') || def.flags.includes('OBJ_RELEASE')) releaseDynptr = d;
+          return;
+        }
+        // The constructor's destination: made below, after the other arguments.
+        const kind = def.name === 'bpf_dynptr_clone' ? (srcDynptr as DynptrSlot | null)?.kind ?? srcDynptrKind ?? 'local' : spec.dynptrKind ?? constructorKind(def.name) ?? 'local';
+        newDynptr = { arg: d, kind, cloneOf: def.name === 'bpf_dynptr_clone' ? srcDynptr : null };
         return;
       }
+      case 'skb':
+      case 'xdp_md': {
+        // KF_ARG_PTR_TO_CTX: the program's own context; or, for a tracing program, a trusted BTF
+        // pointer (a tp_btf argument: "bpf: Allow bpf_dynptr_from_skb() for tp_btf").
+        if (v.t === 'btf') {
+          if (!v.trusted) throw new Reject(`R${i + 1} must be referenced or trusted`, insn);
+          return;
+        }
+        if (v.t !== 'ctx' || v.off !== 0) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ctx'), insn);
+        return;
+      }
+      case 'path':
       case 'file':
       case 'task': {
-        const v = w.operand(s, a, pc);
-        if (v.t === 'null' || ('maybeNull' in v && v.maybeNull)) throw new Reject(m.possiblyNull(i), pc);
-        if (v.t === 'scalar') throw new Reject(m.releasedOrScalar(i, 'scalar'), pc);
-        if (v.t !== spec.type) throw new Reject(m.wrongPointer(i, spec.type, v.t), pc);
+        if (isNull(v) || (v.t === 'file' && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
+        if (v.t === 'btf') throw new Reject(v.trusted ? m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_') : `R${i + 1} must be referenced or trusted`, insn);
+        if (v.t === 'scalar') throw new Reject(m.releasedOrScalar(i, 'scalar'), insn);
+        if (v.t !== spec.type) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
         if (v.t === 'file') {
-          if (v.ref !== null && !s.refs.has(v.ref)) throw new Reject(m.releasedOrScalar(i, 'scalar'), pc);
+          if (v.ref !== null && !s.refs.has(v.ref)) throw new Reject(m.releasedOrScalar(i, 'scalar'), insn);
           if (def.flags.includes('KF_RELEASE')) {
-            if (v.ref === null) throw new Reject(`release kernel function ${op.fn} expects refcounted PTR_TO_BTF_ID`, pc);
+            if (v.ref === null) {
+              throw new Reject(w.opts.features.verifierArgStyle === 'reg'
+                ? `release function ${op.fn} expects referenced PTR_TO_BTF_ID passed to R${i + 1}`
+                : `release kernel function ${op.fn} expects refcounted PTR_TO_BTF_ID`, insn);
+            }
             const child = [...s.refs.entries()].find(([, r]) => r.parent === v.ref);
-            if (child !== undefined) throw new Reject(m.leakingChild(child[0], child[1].insn), pc);
+            if (child !== undefined) throw new Reject(m.leakingChild(child[0], child[1].insn), insn);
             released = v.ref;
           }
           fileArg = v.ref;
         }
         return;
       }
-      case 'tw': {
-        twArg = i;
-        if ('null' in a) throw new Reject(m.possiblyNull(i), pc);
-        if (!('tw' in a)) throw new Reject(m.notMapValue(i), pc);
-        const v = s.regs.get(a.tw);
-        if (v === undefined) throw new Reject(m.notReadable(a.tw), pc);
-        if (v.t === 'null' || (v.t === 'map_value' && v.maybeNull)) throw new Reject(m.possiblyNull(i), pc);
-        if (v.t !== 'map_value') throw new Reject(m.notMapValue(i), pc);
-        const decl = w.obj.maps.find((x) => x.name === v.map);
-        if (decl === undefined || decl.taskWorkFields !== 1) throw new Reject(m.noTaskWorkField(v.map), pc);
-        twMap = v.map;
-        return;
-      }
       case 'map': {
-        if ('null' in a) throw new Reject(m.possiblyNull(i), pc);
-        const v = w.operand(s, a, pc);
-        if (v.t !== 'map') throw new Reject(`pointer in ${`R${i + 1}`} isn't map pointer`, pc);
-        if (twMap !== null && v.map !== twMap) throw new Reject(m.mapMismatch(twArg, i), pc);
+        if (isNull(v)) throw new Reject(m.possiblyNull(i), insn);
+        if (v.t !== 'map') throw new Reject(`pointer in R${i + 1} isn't map pointer`, insn);
+        if (twMap !== null && v.map !== twMap) throw new Reject(m.mapMismatch(twArg, i), insn);
         return;
       }
-      case 'callback': {
-        if (!('cb' in a)) throw new Reject(m.notCallback(i), pc);
-        const sub = w.obj.subprogs.find((x) => x.name === a.cb);
-        if (sub === undefined) throw new Reject(m.notCallback(i), pc);
-        if (!sub.isStatic) throw new Reject(m.notStatic(), pc);
-        w.verifyCallback(frame, sub, twMap ?? '', pc);
-        return;
-      }
-      case 'aux':
-        return;
-      default: {
-        const v = w.operand(s, a, pc);
-        if ((spec.type === 'u8' || spec.type === 'u32' || spec.type === 'u64' || spec.type === 'dsize') && v.t !== 'scalar') {
-          throw new Reject(m.wrongPointer(i, 'scalar', v.t), pc);
+      case 'iter':
+      case 'iter_uninit': {
+        if (v.t !== 'fp') throw new Reject(`arg#${i} expected pointer to an iterator on stack`, insn);
+        const off = v.off + Number(varConst(v.var) ?? 0n);
+        if (v.var !== null && !isConst(v.var)) throw new Reject(`arg#${i} expected pointer to an iterator on stack`, insn);
+        if (off % 8 !== 0) throw new Reject(`arg#${i} expected an 8-byte aligned iterator`, insn);
+        const spi = spiOf(off);
+        const it = iterAt(s, v.frame, spi);
+        if (spec.type === 'iter_uninit') {
+          if (it !== null) throw new Reject(`expected uninitialized iter_num as arg #${i}`, insn);
+          iterNew = { frame: v.frame, spi };
+        } else {
+          if (it === null) throw new Reject(`expected an initialized iter_num as arg #${i}`, insn);
+          iterUse = { frame: v.frame, spi, ref: it.ref };
         }
+        return;
       }
+      case 'u8':
+      case 'u32':
+      case 'u64':
+      case 'dsize': {
+        if (spec.byRef === true && v.t !== 'scalar') {
+          // ARG_PTR_TO_MAP_KEY: the map's key size.
+          const mv = vals[0];
+          const keySize = mv !== undefined && mv.t === 'map' ? (w.obj.maps.find((x) => x.name === mv.map)?.keySize ?? 4) : 4;
+          s = memArg(w, s, i, v, keySize, false, insn);
+          return;
+        }
+        if (v.t !== 'scalar') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'scalar'), insn);
+        if (spec.sizeConst === true && !isConst(v)) throw new Reject(def.kind === 'kfunc' ? m.sizeNotConst(i + 1) : `R${i + 1} is not a known constant'`, insn);
+        return;
+      }
+      case 'mem':
+      case 'mem_or_null': {
+        // ARG_PTR_TO_MAP_VALUE (bpf_map_update_elem's value): the map's value size.
+        const mapVal = vals[0];
+        const mapSize = def.name === 'bpf_map_update_elem' && i === 2 && mapVal !== undefined && mapVal.t === 'map' ? w.obj.maps.find((x) => x.name === mapVal.map)?.valueSize : undefined;
+        // A kfunc's memory and its size are checked as a pair (check_kfunc_args,
+        // KF_ARG_PTR_TO_MEM_SIZE): a failure adds the pair's line.
+        const pair = def.kind === 'kfunc' && spec.size !== undefined && mapSize === undefined;
+        const checked = <T>(fn: () => T): T => {
+          if (!pair) return fn();
+          try {
+            return fn();
+          } catch (e) {
+            if (e instanceof Reject && !e.msg.endsWith('must be a known constant')) throw new Reject(e.msg, e.insn, [...e.extra, m.memLenPair(i, spec.size as number)]);
+            throw e;
+          }
+        };
+        const size = mapSize ?? checked(() => memSize(w, s, def, spec, op.args, insn)).size;
+        if (isNull(v)) {
+          if (spec.type === 'mem_or_null' || size === 0) return;
+          throw new Reject(m.typeMismatch(i + 1, 'scalar', 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
+        }
+        if (spec.out === true) {
+          // Raw-mode memory a helper writes: bounds now, the writes after the call. A kfunc's
+          // buffer is checked for reading and writing (check_kfunc_mem_size_reg).
+          s = checked(() => memArg(w, s, i, v, size, false, insn, def.kind === 'helper'));
+          writes.push({ i, v, size });
+        } else s = checked(() => memArg(w, s, i, v, size, false, insn));
+        return;
+      }
+      case 'const_str': {
+        if (v.t !== 'map_value' || !v.rdonly) throw new Reject(w.m.stringNotConst(i + 1), insn);
+        return;
+      }
+      case 'percpu':
+        throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_'), insn);
+      case 'any':
+        return;
+      default:
+        return;
     }
   });
+  // check_helper_call: bpf_dynptr_from_mem takes map values only.
+  if (def.name === 'bpf_dynptr_from_mem') {
+    const data = vals[0];
+    if (data !== undefined && data.t !== 'map_value' && !isNull(data)) throw new Reject(m.unsupportedFromMem(regTypeStr(data)), insn);
+  }
   // check_kfunc_call: a writable slice needs a program type that may write packet data
   // (may_access_direct_pkt_data(env, NULL, BPF_WRITE)); found by the host conformance tier on 6.18.
-  if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_TYPES.includes(frame.type)) throw new Reject(m.noPacketWrite(), pc);
-  // Effects on references and dynptr slots.
+  if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_TYPES.includes(ctx.type)) throw new Reject(m.noPacketWrite(), insn);
+  // The helper's writes into raw-mode stack memory (each byte a BPF_B store).
+  for (const wr of writes) if (wr.v.t === 'fp') s = memArg(w, s, wr.i, wr.v, wr.size, true, insn);
+  // Effects on references and stack slots.
   if (released !== null) s = release(s, released);
-  if (newSlot !== null) {
-    const ns = newSlot as { slot: string; kind: 'local' | 'file' | 'clone'; from?: string };
-    if (ns.kind === 'clone') {
-      const src = ns.from === undefined ? undefined : s.slots.get(ns.from);
-      if (src !== undefined) s = withSlot(s, ns.slot, src);
-    } else if (ns.kind === 'file') {
-      const id = w.newRef();
-      s = withRef(s, id, { kind: 'dynptr', insn: pc, parent: fileArg });
-      s = withSlot(s, ns.slot, { kind: 'file', ref: id });
-      if (frame.sleepable) w.specializations.push({ insn: pc, from: op.fn, to: 'bpf_dynptr_from_file_sleepable' });
-    } else {
-      s = withSlot(s, ns.slot, { kind: 'local', ref: null });
-    }
+  if (releaseDynptr !== null) {
+    const d = releaseDynptr as DynArg;
+    const slot = d.slot as DynptrSlot;
+    s = slot.ref !== null ? release(s, slot.ref) : unmarkDynptr(s, d.frame, d.spi);
   }
-  if (op.dst !== undefined) {
-    let v: AVal;
-    switch (def.ret) {
-      case 'file': {
-        const id = w.newRef();
-        s = withRef(s, id, { kind: 'file', insn: pc, parent: null });
-        v = { t: 'file', ref: id, maybeNull: def.flags.includes('KF_RET_NULL') };
-        break;
+  if (newDynptr !== null) {
+    const nd = newDynptr as { arg: DynArg; kind: string; cloneOf: DynptrSlot | null };
+    let ref: number | null = null;
+    let id: number;
+    if (nd.cloneOf !== null) {
+      ref = nd.cloneOf.ref;
+      id = w.newId();
+    } else if (dynptrRefcounted(nd.kind)) {
+      // mark_stack_slots_dynptr: the dynptr's id and the reference it acquires, in the version's order.
+      if (w.opts.features.dynptrRefFirst) {
+        ref = w.newId();
+        id = w.newId();
+      } else {
+        id = w.newId();
+        ref = w.newId();
       }
-      case 'task': v = { t: 'task' }; break;
-      case 'map_value': {
-        const a0 = op.args[0];
-        v = { t: 'map_value', map: a0 !== undefined && 'map' in a0 ? a0.map : '?', maybeNull: true };
-        break;
-      }
-      case 'ptr': v = { t: 'mem', maybeNull: true }; break;
-      default: v = { t: 'scalar' };
-    }
-    s = withReg(s, op.dst, v);
+      s = withRef(s, ref, { kind: 'dynptr', insn, parent: nd.kind === 'file' ? fileArg : null });
+      if (nd.kind === 'file' && ctx.sleepable) w.specializations.push({ insn, from: op.fn, to: 'bpf_dynptr_from_file_sleepable' });
+    } else id = w.newId();
+    s = markDynptr(w, s, nd.arg.frame, nd.arg.spi, nd.kind, ref, id, insn);
   }
+  if (iterNew !== null) {
+    const it = iterNew as { frame: number; spi: number };
+    const ref = w.newId();
+    s = withRef(s, ref, { kind: 'iter', insn, parent: null });
+    s = markIter(s, it.frame, it.spi, { kind: 'num', active: true, ref, depth: 0 });
+  }
+  if (iterUse !== null && def.flags.includes('KF_ITER_NEXT')) {
+    // Each iteration is one deeper (`iter.depth`): states of successive iterations differ, and
+    // the walker compares them without it where the loop converges (at this call).
+    const it = iterUse as { frame: number; spi: number; ref: number };
+    const cur = iterAt(s, it.frame, it.spi);
+    if (cur !== null) s = markIter(s, it.frame, it.spi, { ...cur, depth: cur.depth + 1 });
+  }
+  if (iterUse !== null && def.flags.includes('KF_ITER_DESTROY')) {
+    const it = iterUse as { frame: number; spi: number; ref: number };
+    const next = release(s, it.ref);
+    s = markIter(next, it.frame, it.spi, null);
+  }
+  // check_helper_call: bpf_dynptr_write through an skb dynptr changes packet data (6.x: payload
+  // slices die; 7.x: through skb or skb_meta, every packet slice).
+  if (def.name === 'bpf_dynptr_write') {
+    const kind = (srcDynptr as DynptrSlot | null)?.kind ?? srcDynptrKind;
+    if (w.opts.features.dynptrRules7 ? kind === 'skb' || kind === 'skb_meta' : kind === 'skb') s = invalidatePacket(s, w.opts.features.dynptrRules7 ? ['data', 'meta'] : ['data']);
+  }
+  if (ctx.asm) s = withoutRegs(s, ['r1', 'r2', 'r3', 'r4', 'r5']);
+  const dst = op.dst ?? (ctx.asm ? 'r0' : undefined);
+  if (def.ret === 'file') {
+    // KF_ACQUIRE: a new reference, held by the (NULL-able) result.
+    const id = w.newId();
+    s = withRef(s, id, { kind: 'file', insn, parent: null });
+    if (dst !== undefined) s = withReg(s, dst, { t: 'file', ref: id, maybeNull: def.flags.includes('KF_RET_NULL'), id });
+    return s;
+  }
+  if (dst !== undefined) s = withReg(s, dst, result(w, def, op, vals, srcDynptr, iterUse));
   return s;
+}
+
+/** The destination register after the call. */
+function result(w: CallWalker, def: AnyKfunc, op: Extract<Op, { op: 'call' }>, vals: readonly AVal[], src: DynptrSlot | null, iter: { ref: number } | null): AVal {
+  switch (def.ret) {
+    case 'task':
+      return { t: 'task' };
+    case 'map_value': {
+      const a0 = op.args[0];
+      const v0 = vals[0];
+      const name = v0 !== undefined && v0.t === 'map' ? v0.map : a0 !== undefined && 'map' in a0 ? a0.map : '?';
+      const decl = w.obj.maps.find((x) => x.name === name);
+      return { t: 'map_value', map: name, size: decl?.valueSize ?? 0, off: 0, var: null, maybeNull: true, id: w.newId(), rdonly: false };
+    }
+    case 'ptr': {
+      if (def.name === 'bpf_iter_num_next') {
+        return { t: 'mem', size: 4, off: 0, var: null, rdonly: true, maybeNull: true, id: w.newId(), dynptrId: null, refObj: iter?.ref ?? null };
+      }
+      // Dynptr slices: the size is the constant length argument.
+      const lenIdx = def.name === 'bpf_dynptr_data' ? 2 : 3;
+      const lv = vals[lenIdx];
+      const size = lv !== undefined && lv.t === 'scalar' ? Number(constOf(lv) ?? 0n) : 0;
+      const kind = src?.kind;
+      return {
+        t: 'mem', size, off: 0, var: null, rdonly: def.name === 'bpf_dynptr_slice', maybeNull: true, id: w.newId(),
+        dynptrId: src?.id ?? null, refObj: src?.ref ?? null,
+        ...(kind === 'skb' || kind === 'xdp' ? { pkt: 'data' as const } : kind === 'skb_meta' ? { pkt: 'meta' as const } : {}),
+      };
+    }
+    case 'bool':
+      return range(0n, 1n);
+    default:
+      return UNKNOWN;
+  }
 }
 

@@ -1,56 +1,62 @@
 /**
- * A model of the BPF verifier for program values (kernel/bpf/verifier.c: `do_check`,
- * `check_kfunc_call`, `process_dynptr_func`, `check_reference_leak`, `check_map_field_pointer`,
- * `push_callback_call`). It walks **every** path of a program (both sides of each branch whose
- * outcome is not known, loops until their state repeats), tracking what each register holds, which
- * stack slots hold which dynptrs, and which references are held, and rejects with the kernel's
- * message where the kernel would. Callbacks are verified as their own frame: sleepable for
- * task_work, with the caller's program type.
+ * A model of the BPF verifier for program values (kernel/bpf/verifier.c: `bpf_check` → `do_check`
+ * over the main program, its static functions and callbacks; global functions and task_work
+ * callbacks on their own), after libbpf's own load-time checks (the section, the externs). It walks
+ * every path of a program (walker.ts), tracking registers, stack slots (stack.ts), memory accesses
+ * (mem.ts), calls (calls.ts) and loops (loops.ts), and rejects with the kernel's message where the
+ * kernel would.
  *
- * Instruction numbers are indices into the program's op list.
+ * Instruction numbers are op indices (the kernel's instruction numbers for `asm` programs).
  */
 import type { BpfObject, Program } from '../program/program.ts';
 import { attachProblem, sectionInfo } from '../program/sections.ts';
 import { ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
-import { Reject, type AVal, type Verdict, type VerifyOptions } from './types.ts';
-import { Walker } from './walker.ts';
+import { initLocals } from './locals.ts';
+import { Reject, type AState, type Verdict, type VerifyOptions } from './types.ts';
+import { programFrame, Walker } from './walker.ts';
 
 export type { AVal, Specialization, Verdict, VerifyOptions } from './types.ts';
 
 /** Verify one program of an object. */
 export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
-  const w = new Walker(obj, opts);
   const info = sectionInfo(prog.section);
-  const base = { program: prog.name, specializations: w.specializations };
-  if (info === null) return { ...base, ok: false, message: w.m.unknownSection(prog.section), insn: null, states: 0 };
-  // libbpf resolves the attach target (`bpf_lsm_<hook>` for lsm/) before the program is loaded.
+  const type = info?.type ?? 'UNSPEC';
+  const w = new Walker(obj, opts, { name: prog.name, type: info?.type ?? 'SYSCALL', sleepable: info?.sleepable ?? false, hookFile: info?.hook === 'lsm/file_open', attachType: info?.attachType ?? null });
+  const base = { program: prog.name, specializations: w.specializations, guessedRegisters: false };
+  const early = (message: string, insn: number | null): Verdict => ({ ...base, ok: false, message, log: [message], insn, states: 0 });
+  const name = prog.section.startsWith('?') ? prog.section.slice(1) : prog.section;
+  if (info === null) return early(w.m.unknownSection(prog.name, name), null);
+  if (!info.modelled) return early(w.m.notModelled(name, type), null);
+  // libbpf_prepare_prog_load: a BTF-attached section names its target after the '/'.
+  if (info.secDef.endsWith('+') && (info.type === 'TRACING' || info.type === 'LSM' || info.type === 'EXT') && (info.target === null || info.target === '')) {
+    return early(w.m.noAttachTarget(prog.name, info.target ?? ''), null);
+  }
+  // libbpf resolves an LSM program's attach target (`bpf_lsm_<hook>`) before the program is loaded.
   if (info.type === 'LSM' && info.hook !== null && attachProblem(prog.section) !== null) {
-    return { ...base, ok: false, message: w.m.noAttachTarget(prog.name, info.hook.slice('lsm/'.length)), insn: null, states: 0, errno: -ESRCH };
+    return { ...early(w.m.noAttachTarget(prog.name, info.hook.slice('lsm/'.length)), null), errno: -ESRCH };
   }
   // libbpf resolves every extern kfunc of the object before the kernel verifies anything.
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
     for (const [pc, op] of body.entries()) {
       if (op.op !== 'call') continue;
       const def = opts.kfuncs[op.fn];
-      if (def !== undefined && !availableIn(def, opts.features.version)) {
-        return { ...base, ok: false, message: w.m.missingKfunc(op.fn), insn: pc, states: 0 };
-      }
+      if (def !== undefined && !availableIn(def, opts.features.version)) return early(w.m.missingKfunc(op.fn), pc);
     }
   }
-  const regs = new Map<string, AVal>();
-  if (info.hook === 'lsm/file_open') regs.set('r1', { t: 'file', ref: null, maybeNull: false });
   try {
-    w.run({ name: prog.name, body: prog.body, type: info.type, sleepable: info.sleepable, hookFile: info.hook !== null }, { regs, slots: new Map(), refs: new Map() });
-    return { ...base, ok: true, message: null, insn: null, states: w.states };
+    const init: AState = { frames: [programFrame(prog, info.hook === 'lsm/file_open')], refs: new Map() };
+    w.run(initLocals(w, init, prog), { sleepable: info.sleepable, type: info.type, asm: prog.asm === true });
+    return { ...base, ok: true, message: null, log: w.log, insn: null, states: w.states };
   } catch (e) {
-    if (e instanceof Reject) return { ...base, ok: false, message: e.msg, insn: e.insn, states: w.states };
+    if (e instanceof Reject) {
+      return { ...base, guessedRegisters: w.registersGuessed, ok: false, message: e.msg, log: [...w.log, e.msg, ...e.extra], insn: e.insn, states: w.states };
+    }
     throw e;
   }
 }
 
-/** Verify every program of an object (what `bpf_object__load` would do). */
+/** Verify every program of an object (each as if it were the one loaded). */
 export function verifyObject(obj: BpfObject, opts: VerifyOptions): Verdict[] {
   return obj.programs.map((p) => verifyProgram(obj, p, opts));
 }
-

@@ -1,191 +1,482 @@
 /**
- * The path walk (kernel/bpf/verifier.c: `do_check`, `is_state_visited`, `push_stack`): every path of a
- * program, both sides of each branch whose outcome is not known, loops until their state repeats.
+ * The path walk (kernel/bpf/verifier.c: `do_check`, `is_state_visited`, `push_stack`,
+ * `check_func_call`, `prepare_func_exit`, `check_cond_jmp_op`): every path of a program, both sides of
+ * each branch whose outcome is not known, loops until their state repeats, with a frame per
+ * bpf-to-bpf call. A state is pruned at a prune point when an equal one (on the registers live there)
+ * was seen; a state equal to one on its own path is an infinite loop, unless the path is an
+ * open-coded iterator or a `bpf_loop` callback coming round again (they converge).
  */
-import type { Arg, BpfObject, Cond, Subprog } from '../program/program.ts';
-import { checkCall } from './calls.ts';
+import { frameLayout, type FrameLayout } from '../program/layout.ts';
+import { globalSize, isScalarGlobal } from '../program/globals.ts';
+import type { Arg, BpfObject, Op, Program, Subprog } from '../program/program.ts';
+import { checkCall, type CallCtx } from './calls.ts';
+import { buildCfg, type Cfg } from './cfg.ts';
+import { startLoop, loopReturn, checkGlobalCallArgs, type LoopWalker } from './loops.ts';
+import { initLocals } from './locals.ts';
+import { checkLoad, checkStore, pointerArith } from './mem.ts';
 import { messages, type Messages } from './messages.ts';
-import { cmpConst, aluConst } from './scalar.ts';
-import { release, stateKey, withReg } from './state.ts';
-import { Reject, type AState, type AVal, type Checker, type Frame, type Specialization, type VerifyOptions } from './types.ts';
+import { aluScalar, constOf, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
+import { dropFrameStack } from './stack.ts';
+import { mapRegs, release, stateKey, top, widen, withReg, withoutRegs } from './state.ts';
+import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
 
+/** `BPF_COMPLEXITY_LIMIT_INSNS`. */
+const MAX_INSNS = 1_000_000;
 
-const MAX_STATES = 100_000;
+/** Where a global lives: its section's array map, the offset in it, the section's size. */
+interface GlobalPlace {
+  readonly map: string;
+  readonly off: number;
+  readonly size: number;
+  readonly rdonly: boolean;
+}
 
+/** One pending path: where it continues, its state, and the prune-point states on its path. */
+interface Branch {
+  readonly pc: number;
+  readonly s: AState;
+  readonly path: PathNode | null;
+}
 
-export class Walker implements Checker {
+interface PathNode {
+  readonly key: string;
+  readonly parent: PathNode | null;
+  /** At a loop's convergence point: where (function and op), and the state there. */
+  readonly site?: string;
+  readonly state?: AState;
+}
+
+/** The state of the previous visit of convergence point `site` on this path (`find_prev_entry`). */
+function prevAt(p: PathNode | null, site: string): AState | null {
+  for (let n = p; n !== null; n = n.parent) if (n.site === site && n.state !== undefined) return n.state;
+  return null;
+}
+
+function onPath(p: PathNode | null, key: string): boolean {
+  for (let n = p; n !== null; n = n.parent) if (n.key === key) return true;
+  return false;
+}
+
+export class Walker implements LoopWalker {
   readonly m: Messages;
   states = 0;
-  #nextRef = 1;
   readonly specializations: Specialization[] = [];
-  readonly verifiedCallbacks = new Set<string>();
+  readonly log: string[] = [];
+  /** Messages named a register the compiler chooses (a C variable): compare them register-blind. */
+  registersGuessed = false;
+  #id = 0;
+  readonly #cfgs = new Map<string, Cfg>();
+  readonly #layouts = new Map<string, FrameLayout>();
+  readonly #seen = new Set<string>();
+  readonly #asyncDone = new Set<string>();
+  readonly #globalDone = new Set<string>();
+  readonly #globals = new Map<string, GlobalPlace>();
+  prog: ProgCtx;
 
-  constructor(readonly obj: BpfObject, readonly opts: VerifyOptions) {
+  constructor(readonly obj: BpfObject, readonly opts: VerifyOptions, prog: ProgCtx) {
     this.m = messages(opts.features);
-  }
-
-  run(frame: Frame, init: AState): void {
-    const labels = new Map<string, number>();
-    frame.body.forEach((op, i) => { if (op.op === 'label') labels.set(op.name, i); });
-    const seen = new Set<string>();
-    // Depth-first over paths with an explicit stack (no recursion: a program with thousands of
-    // branches must not overflow the JavaScript stack). A segment runs straight on until it returns,
-    // meets a state seen before, or reaches a branch both of whose sides are possible: then it is
-    // suspended (to continue on the fall-through side) and the taken side runs first, as
-    // `push_stack` orders them. `onPath` holds the states of the segments on the current path (a state
-    // met again on its own path is an infinite loop); a finished segment's states leave it.
-    const onPath = new Set<string>();
-    interface Segment { pc: number; s: AState; readonly local: string[] }
-    const suspended: Segment[] = [];
-    let cur: Segment | undefined = { pc: 0, s: init, local: [] };
-    segments: while (cur !== undefined) {
-      let pc = cur.pc;
-      let s = cur.s;
-      for (;;) {
-        this.states += 1;
-        if (this.states > MAX_STATES) throw new Reject(this.m.tooComplex(), pc);
-        const key = `${pc}|${stateKey(s)}`;
-        if (onPath.has(key)) throw new Reject(this.m.infiniteLoop(pc), pc);
-        if (seen.has(key)) break;
-        seen.add(key);
-        onPath.add(key);
-        cur.local.push(key);
-        const op = frame.body[pc];
-        if (op === undefined) throw new Reject(this.m.fellOff(), pc);
-        switch (op.op) {
-          case 'label':
-            pc += 1;
-            continue;
-          case 'mov':
-            s = withReg(s, op.dst, this.operand(s, op.src, pc));
-            pc += 1;
-            continue;
-          case 'alu': {
-            const a = this.readScalar(s, op.dst, pc);
-            const b = this.operand(s, op.src, pc);
-            const v = a.v !== undefined && b.t === 'scalar' && b.v !== undefined ? aluConst(op.fn, a.v, b.v) : undefined;
-            s = withReg(s, op.dst, v === undefined ? { t: 'scalar' } : { t: 'scalar', v });
-            pc += 1;
-            continue;
-          }
-          case 'store':
-            this.operand(s, op.src, pc);
-            pc += 1;
-            continue;
-          case 'memcmp':
-            for (const a of [op.a, op.aoff, op.b, op.boff, op.len]) this.operand(s, a, pc);
-            s = withReg(s, op.dst, { t: 'scalar' });
-            pc += 1;
-            continue;
-          case 'ret': {
-            this.operand(s, op.src, pc);
-            const leak = [...s.refs.entries()].sort((a, b) => a[0] - b[0])[0];
-            if (leak !== undefined) throw new Reject(this.m.unreleased(leak[0], leak[1].insn), pc);
-            break;
-          }
-          case 'goto': {
-            const to = labels.get(op.to);
-            if (to === undefined) throw new Reject(this.m.unknownLabel(op.to), pc);
-            if (op.if === undefined) {
-              pc = to;
-              continue;
-            }
-            const [taken, fall] = this.branch(s, op.if, pc);
-            if (taken !== null && fall !== null) {
-              cur.pc = pc + 1;
-              cur.s = fall;
-              suspended.push(cur);
-              cur = { pc: to, s: taken, local: [] };
-              continue segments;
-            }
-            if (taken !== null) {
-              s = taken;
-              pc = to;
-            } else if (fall !== null) {
-              s = fall;
-              pc += 1;
-            }
-            continue;
-          }
-          case 'call':
-            s = checkCall(this, frame, s, op, pc);
-            pc += 1;
-            continue;
-        }
-        break;
-      }
-      // The segment ended (a return, or a state already explored): its states leave the path.
-      for (const key of cur.local) onPath.delete(key);
-      cur = suspended.pop();
+    this.prog = prog;
+    // libbpf puts globals in .bss (zero), .data (initialized) and .rodata (const): one array map each.
+    const sections = new Map<string, number>();
+    for (const g of obj.globals) {
+      const sec = g.kind === 'bytes' && g.rodata === true ? '.rodata' : 'init' in g && g.init !== undefined && !(typeof g.init !== 'string' && typeof g.init !== 'object' && BigInt(g.init) === 0n) ? '.data' : '.bss';
+      const size = globalSize(g);
+      const align = isScalarGlobal(g) ? size : g.kind === 'u64s' ? 8 : 1;
+      const at = Math.ceil((sections.get(sec) ?? 0) / align) * align;
+      sections.set(sec, at + size);
+      // libbpf names an internal map after the object, cut to fit BPF_OBJ_NAME_LEN with its suffix.
+      this.#globals.set(g.name, { map: `${obj.name.slice(0, 15 - sec.length)}${sec}`, off: at, size: 0, rdonly: sec === '.rodata' });
     }
+    for (const [name, p] of this.#globals) this.#globals.set(name, { ...p, size: sections.get(p.map.slice(p.map.lastIndexOf('.'))) ?? 0 });
   }
 
-  operand(s: AState, a: Arg, pc: number): AVal {
+  newId(): number {
+    this.#id += 1;
+    return this.#id;
+  }
+
+  fnDef(name: string): Program | Subprog {
+    const f = this.obj.programs.find((p) => p.name === name) ?? this.obj.subprogs.find((s) => s.name === name);
+    if (f === undefined) throw new Reject(`unknown function ${name} (model wording)`, null);
+    return f;
+  }
+
+  cfg(name: string): Cfg {
+    let c = this.#cfgs.get(name);
+    if (c === undefined) {
+      c = buildCfg(this.fnDef(name));
+      this.#cfgs.set(name, c);
+    }
+    return c;
+  }
+
+  layout(name: string): FrameLayout {
+    let l = this.#layouts.get(name);
+    if (l === undefined) {
+      l = frameLayout(this.fnDef(name));
+      this.#layouts.set(name, l);
+    }
+    return l;
+  }
+
+  isAsm(name: string): boolean {
+    const f = this.fnDef(name);
+    return 'asm' in f && f.asm === true;
+  }
+
+  insn(fn: string, pc: number): number {
+    return this.cfg(fn).insn[pc] ?? pc;
+  }
+
+  note(line: string): void {
+    this.log.push(line);
+  }
+
+  regno(name: string): number {
+    const m = /^r(\d+)$/.exec(name);
+    if (m !== null) return Number(m[1]);
+    this.registersGuessed = true;
+    return 1;
+  }
+
+  /** The value of an operand in the running frame. */
+  operand(s: AState, a: Arg, insn: number): AVal {
+    const f = top(s);
     if ('r' in a) {
-      const v = s.regs.get(a.r);
-      if (v === undefined) throw new Reject(this.m.notReadable(a.r), pc);
+      if (a.r === 'r10') return { t: 'fp', frame: f.frameno, off: 0, var: null };
+      const v = f.regs.get(a.r);
+      if (v === undefined) throw new Reject(this.m.notReadable(a.r), insn);
       return v;
     }
-    if ('imm' in a) return { t: 'scalar', v: BigInt(a.imm) };
-    if ('null' in a) return { t: 'null' };
+    if ('imm' in a) return known(BigInt(a.imm));
+    if ('null' in a) return known(0n);
+    if ('dynptr' in a || 'addr' in a || 'buf' in a) {
+      const name = 'dynptr' in a ? a.dynptr : 'addr' in a ? a.addr : a.buf;
+      const off = a.off ?? 0;
+      const v = this.layout(f.fn).vars.get(name);
+      if (v !== undefined) return { t: 'fp', frame: f.frameno, off: v.off + off, var: null };
+      const g = this.#globals.get(name);
+      if (g === undefined) throw new Reject(`unknown variable ${name} (model wording)`, insn);
+      return { t: 'map_value', map: g.map, size: g.size, off: g.off + off, var: null, maybeNull: false, id: 0, rdonly: g.rdonly };
+    }
     if ('global' in a) {
-      const g = this.obj.globals.find((x) => x.name === a.global);
-      return g?.kind === 'bytes' || g?.kind === 'u64s' ? { t: 'mem', maybeNull: false } : { t: 'scalar' };
+      const decl = this.obj.globals.find((x) => x.name === a.global);
+      const g = this.#globals.get(a.global);
+      if (decl === undefined || g === undefined) throw new Reject(`unknown global ${a.global} (model wording)`, insn);
+      if (isScalarGlobal(decl)) return UNKNOWN;
+      return { t: 'map_value', map: g.map, size: g.size, off: g.off, var: null, maybeNull: false, id: 0, rdonly: g.rdonly };
     }
-    if ('buf' in a) return { t: 'mem', maybeNull: false };
     if ('map' in a) return { t: 'map', map: a.map };
-    if ('ctx' in a) return { t: 'file', ref: null, maybeNull: false };
-    if ('cb' in a) return { t: 'func' };
-    return { t: 'scalar' };
+    if ('ctx' in a) return a.ctx === 'file' ? { t: 'file', ref: null, maybeNull: false, id: 0 } : { t: 'ctx', off: 0 };
+    if ('cb' in a) return { t: 'func', name: a.cb };
+    if ('tw' in a) return this.operand(s, { r: a.tw }, insn);
+    return UNKNOWN;
   }
 
-  readScalar(s: AState, r: string, pc: number): { t: 'scalar'; v?: bigint } {
-    const v = s.regs.get(r);
-    if (v === undefined) throw new Reject(this.m.notReadable(r), pc);
-    if (v.t !== 'scalar') return { t: 'scalar' };
-    return v;
+  /** The register number a message gives an operand (its register, else a compiler's choice). */
+  regOf(a: Arg): number {
+    return 'r' in a ? this.regno(a.r) : this.regno('');
   }
 
-  /** The states after a conditional jump is taken and after it falls through (null: impossible). */
-  branch(s: AState, c: Cond, pc: number): [AState | null, AState | null] {
-    const a = s.regs.get(c.r);
-    if (a === undefined) throw new Reject(this.m.notReadable(c.r), pc);
-    const b = this.operand(s, c.v, pc);
-    const nullable = a.t === 'file' || a.t === 'map_value' || a.t === 'mem';
-    if ((c.cmp === '==' || c.cmp === '!=') && (b.t === 'null' || (b.t === 'scalar' && b.v === 0n)) && (nullable || a.t === 'null')) {
-      // On the NULL side an acquired reference is gone (mark_ptr_or_null_regs releases it).
-      const ref = a.t === 'file' ? a.ref : null;
-      const isNull = a.t === 'null' ? s : withReg(ref === null ? s : release(s, ref), c.r, { t: 'null' });
-      const notNull = a.t === 'null' ? null : withReg(s, c.r, { ...a, maybeNull: false } as AVal);
-      const canBeNull = a.t === 'null' || ('maybeNull' in a && a.maybeNull);
-      const nullState = canBeNull ? isNull : null;
-      return c.cmp === '==' ? [nullState, notNull] : [notNull, nullState];
+  /** Run the program (or a separately verified function) from its first op in state `init`. */
+  run(init: AState, ctx: CallCtx): void {
+    const work: Branch[] = [{ pc: 0, s: init, path: null }];
+    while (work.length > 0) {
+      const b = work.pop() as Branch;
+      this.walk(b, work, ctx);
     }
-    if (a.t === 'scalar' && b.t === 'scalar' && a.v !== undefined && b.v !== undefined) {
-      return cmpConst(c.cmp, a.v, b.v) ? [s, null] : [null, s];
+  }
+
+  private walk(b0: Branch, work: Branch[], ctx: CallCtx): void {
+    let pc = b0.pc;
+    let s = b0.s;
+    let path = b0.path;
+    for (;;) {
+      const f = top(s);
+      const cfg = this.cfg(f.fn);
+      const body = this.fnDef(f.fn).body;
+      const insn = cfg.insn[pc] ?? pc;
+      const asm = this.isAsm(f.fn);
+      const cctx: CallCtx = { ...ctx, sleepable: f.async ? true : ctx.sleepable, asm };
+      this.states += 1;
+      if (this.states > MAX_INSNS) throw new Reject(this.m.tooComplex(), insn);
+      const op = body[pc];
+      if (op === undefined) throw new Reject(this.m.fellOff(), insn);
+      const converging = (op.op === 'call' && op.fn === 'bpf_iter_num_next') || (pc === 0 && f.loop !== null);
+      if (cfg.prune.has(pc) || converging) {
+        // A loop's convergence point: the scalars that changed since the previous iteration widen.
+        const site = converging ? `${f.fn}:${pc}:${s.frames.map((x) => x.callsite).join(',')}` : undefined;
+        if (site !== undefined) {
+          const prev = prevAt(path, site);
+          if (prev !== null) s = widen(prev, s);
+        }
+        const key = `${f.fn}:${pc}|${stateKey(s, cfg.live[pc] ?? null, !converging)}`;
+        if (this.#seen.has(key)) {
+          if (!converging && onPath(path, key)) throw new Reject(this.m.infiniteLoop(insn), insn);
+          if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
+          return;
+        }
+        this.#seen.add(key);
+        path = site === undefined ? { key, parent: path } : { key, parent: path, site, state: s };
+      }
+      switch (op.op) {
+        case 'label':
+          pc += 1;
+          continue;
+        case 'mov':
+          s = withReg(s, op.dst, this.operand(s, op.src, insn));
+          pc += 1;
+          continue;
+        case 'alu': {
+          const a = this.operand(s, { r: op.dst }, insn);
+          const v = this.operand(s, op.src, insn);
+          let out: AVal;
+          if (a.t === 'scalar' && v.t === 'scalar') out = aluScalar(op.fn, a, v);
+          else if (a.t !== 'scalar' && v.t === 'scalar') out = pointerArith(this, a, op.fn, v, this.regno(op.dst), insn);
+          else if (a.t === 'scalar' && v.t !== 'scalar' && op.fn === 'add') out = pointerArith(this, v, 'add', a, this.regno(op.dst), insn);
+          else if (a.t === 'scalar' && v.t !== 'scalar') throw new Reject(`R${this.regno(op.dst)} ${op.fn === 'sub' ? 'tried to subtract pointer from scalar' : `pointer arithmetic with ${op.fn} operator prohibited`}`, insn);
+          else throw new Reject(`R${this.regno(op.dst)} pointer ${op.fn === 'add' ? '+=' : op.fn === 'sub' ? '-=' : op.fn} pointer prohibited`, insn);
+          s = withReg(s, op.dst, out);
+          pc += 1;
+          continue;
+        }
+        case 'store': {
+          const v = this.operand(s, op.src, insn);
+          const base = this.operand(s, op.index === undefined ? { addr: op.global } : { addr: op.global, off: op.index * 8 }, insn);
+          const decl = this.obj.globals.find((g) => g.name === op.global);
+          const size = decl === undefined ? 8 : decl.kind === 'int' || decl.kind === 'u32' ? 4 : 8;
+          s = checkStore(this, s, base, 0, 0, size, v, null, insn);
+          pc += 1;
+          continue;
+        }
+        case 'ld': {
+          const base = this.operand(s, op.base, insn);
+          const v = checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, op.signed === true, insn);
+          s = withReg(s, op.dst, v);
+          pc += 1;
+          continue;
+        }
+        case 'st': {
+          const base = this.operand(s, op.base, insn);
+          const isImm = 'imm' in op.src || 'null' in op.src;
+          const v = isImm ? null : this.operand(s, op.src, insn);
+          const imm = 'imm' in op.src ? BigInt(op.src.imm) : 'null' in op.src ? 0n : null;
+          s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, v, imm, insn);
+          pc += 1;
+          continue;
+        }
+        case 'atomic': {
+          const base = this.operand(s, op.base, insn);
+          const v = this.operand(s, op.src, insn);
+          if (v.t !== 'scalar') throw new Reject(`R${this.regOf(op.src)} leaks addr into mem`, insn);
+          checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, false, insn);
+          s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, UNKNOWN, null, insn);
+          if (op.fetch !== undefined) s = withReg(s, op.fetch, op.size === 8 ? UNKNOWN : aluScalar('and', UNKNOWN, known(0xffffffffn)));
+          pc += 1;
+          continue;
+        }
+        case 'memcpy':
+        case 'memset': {
+          s = this.builtin(s, op, insn);
+          pc += 1;
+          continue;
+        }
+        case 'memcmp': {
+          for (const a of [op.a, op.aoff, op.b, op.boff, op.len]) this.operand(s, a, insn);
+          s = withReg(s, op.dst, UNKNOWN);
+          pc += 1;
+          continue;
+        }
+        case 'goto': {
+          const to = cfg.labels.get(op.to);
+          if (to === undefined) throw new Reject(this.m.unknownLabel(op.to), insn);
+          if (op.if === undefined) {
+            pc = to;
+            continue;
+          }
+          const [taken, fall] = this.branch(s, op.if.r, op.if.cmp, op.if.v, insn);
+          if (taken !== null && fall !== null) {
+            work.push({ pc: to, s: taken, path });
+            s = fall;
+            pc += 1;
+          } else if (taken !== null) {
+            s = taken;
+            pc = to;
+          } else if (fall !== null) {
+            s = fall;
+            pc += 1;
+          } else return;
+          continue;
+        }
+        case 'call': {
+          const sub = this.obj.subprogs.find((x) => x.name === op.fn);
+          if (sub !== undefined) {
+            if (!sub.isStatic) {
+              s = checkGlobalCallArgs(this, s, sub, op, insn, cctx);
+              this.verifyGlobal(sub, cctx);
+              if (asm) s = withoutRegs(s, ['r1', 'r2', 'r3', 'r4', 'r5']);
+              const dst = op.dst ?? (asm ? 'r0' : undefined);
+              if (dst !== undefined) s = withReg(s, dst, UNKNOWN);
+              pc += 1;
+              continue;
+            }
+            s = this.enter(s, sub, op, pc, insn, null);
+            pc = 0;
+            continue;
+          }
+          if (op.fn === 'bpf_loop') {
+            const r = startLoop(this, s, op, pc, insn, cctx, work, path);
+            s = r.s;
+            pc = r.pc;
+            continue;
+          }
+          s = checkCall(this, cctx, s, op, insn);
+          pc += 1;
+          continue;
+        }
+        case 'ret': {
+          const v = this.operand(s, op.src, insn);
+          if (s.frames.length > 1) {
+            const r = this.leave(s, v, insn, work, path);
+            if (r === null) return;
+            s = r.s;
+            pc = r.pc;
+            continue;
+          }
+          const leak = [...s.refs.entries()].sort((a, b) => a[0] - b[0])[0];
+          if (leak !== undefined) throw new Reject(this.m.unreleased(leak[0], leak[1].insn), insn);
+          return;
+        }
+      }
+    }
+  }
+
+  /** A bpf-to-bpf call of a static function: a new frame with the arguments in its parameters. */
+  enter(s: AState, sub: Subprog, op: Extract<Op, { op: 'call' }>, pc: number, insn: number, loop: FState['loop']): AState {
+    const caller = top(s);
+    if (s.frames.length >= 8) throw new Reject(this.m.tooManyFrames(s.frames.length + 1), insn);
+    const args = op.args.map((a) => this.operand(s, a, insn));
+    const names = sub.params?.map((p) => p.name) ?? ['r1', 'r2', 'r3', 'r4', 'r5'];
+    const regs = new Map<string, AVal>();
+    names.forEach((n, i) => { const v = args[i]; if (v !== undefined) regs.set(n, v); });
+    const callee: FState = { fn: sub.name, frameno: caller.frameno + 1, regs, stack: new Map(), callsite: pc, retDst: op.dst ?? (this.isAsm(caller.fn) ? 'r0' : null), loop, async: false };
+    return initLocals(this, { ...s, frames: [...s.frames, callee] }, sub);
+  }
+
+  /** Return from a callee: its stack dies, R0 goes to the caller (or back to `bpf_loop`). */
+  private leave(s0: AState, v: AVal, insn: number, work: Branch[], path: PathNode | null): { s: AState; pc: number } | null {
+    const callee = top(s0);
+    let s = dropFrameStack(s0, callee.frameno);
+    if (callee.loop !== null) return loopReturn(this, s, callee, v, insn, work, path);
+    s = { ...s, frames: s.frames.slice(0, -1) };
+    const caller = top(s);
+    // A pointer into the dead frame cannot survive the return.
+    s = mapRegs(s, (x) => (x.t === 'fp' && x.frame === callee.frameno ? UNKNOWN : x));
+    if (this.isAsm(caller.fn)) s = withoutRegs(s, ['r1', 'r2', 'r3', 'r4', 'r5']);
+    if (callee.retDst !== null) s = withReg(s, callee.retDst, v);
+    return { s, pc: callee.callsite + 1 };
+  }
+
+  /** `__builtin_memcpy`/`__builtin_memset`: the loads and stores clang makes of them, widest first. */
+  private builtin(s0: AState, op: Extract<Op, { op: 'memcpy' | 'memset' }>, insn: number): AState {
+    let s = s0;
+    const dst = this.operand(s, op.dst, insn);
+    const src = op.op === 'memcpy' ? this.operand(s, op.src, insn) : null;
+    const offOf = (v: AVal | null): number => (v !== null && 'off' in v ? v.off : 0);
+    let done = 0;
+    while (done < op.len) {
+      const left = op.len - done;
+      const size = [8, 4, 2, 1].find((z) => z <= left && (offOf(dst) + done) % z === 0 && (src === null || (offOf(src) + done) % z === 0)) ?? 1;
+      let val: AVal | null = null;
+      let imm: bigint | null = null;
+      if (src !== null) val = checkLoad(this, s, src, this.regOf(op.op === 'memcpy' ? op.src : op.dst), done, size, false, insn);
+      else imm = BigInt((op as { val: number }).val & 0xff) * (size === 8 ? 0x0101010101010101n : size === 4 ? 0x01010101n : size === 2 ? 0x0101n : 1n);
+      s = checkStore(this, s, dst, this.regOf(op.dst), done, size, val, imm, insn);
+      done += size;
+    }
+    return s;
+  }
+
+  /**
+   * The states after `r cmp v` is taken and after it falls through (null: impossible). A NULL
+   * check of a pointer splits it: on the NULL side it and every copy (same id) are 0 (and an
+   * acquired reference is gone: `mark_ptr_or_null_regs`), on the other they are not NULL.
+   */
+  branch(s: AState, r: string, cmp: string, vArg: Arg, insn: number): [AState | null, AState | null] {
+    const a = this.operand(s, { r }, insn);
+    const b = this.operand(s, vArg, insn);
+    const zero = b.t === 'scalar' && constOf(b) === 0n;
+    const nullable = a.t === 'map_value' || a.t === 'mem' || a.t === 'file';
+    if ((cmp === '==' || cmp === '!=') && zero && a.t !== 'scalar') {
+      if (!nullable || !('maybeNull' in a) || !a.maybeNull) {
+        // A pointer that cannot be NULL is never equal to 0.
+        return cmp === '==' ? [null, s] : [s, null];
+      }
+      const id = a.id;
+      const same = (x: AVal): boolean => (x.t === 'map_value' || x.t === 'mem' || x.t === 'file') && x.maybeNull && x.id === id && x.t === a.t;
+      let isNull = mapRegs(s, (x) => (same(x) ? known(0n) : x));
+      if (a.t === 'file' && a.ref !== null) isNull = release(isNull, a.ref);
+      const notNull = mapRegs(s, (x) => (same(x) ? ({ ...x, maybeNull: false } as AVal) : x));
+      return cmp === '==' ? [isNull, notNull] : [notNull, isNull];
+    }
+    if (a.t === 'scalar' && b.t === 'scalar') {
+      const t = refine(cmp, a, b, true);
+      const f = refine(cmp, a, b, false);
+      const apply = (res: [Scalar, Scalar] | null): AState | null => {
+        if (res === null) return null;
+        let n = withReg(s, r, res[0]);
+        if ('r' in vArg && vArg.r !== 'r10') n = withReg(n, vArg.r, res[1]);
+        return n;
+      };
+      return [apply(t), apply(f)];
     }
     return [s, s];
   }
 
-
-  newRef(): number {
-    return this.#nextRef++;
+  /** A global function is verified once, on its own, from its parameter types (`btf_prepare_func_args`). */
+  verifyGlobal(sub: Subprog, ctx: CallCtx): void {
+    if (this.#globalDone.has(sub.name)) return;
+    this.#globalDone.add(sub.name);
+    const regs = new Map<string, AVal>();
+    (sub.params ?? []).forEach((p, i) => {
+      const name = p.name;
+      switch (p.type) {
+        case 'dynptr': regs.set(name, { t: 'dynptr_ptr', kind: null }); break;
+        case 'ctx': regs.set(name, { t: 'ctx', off: 0 }); break;
+        case 'ptr': regs.set(name, { t: 'mem', size: 0, off: 0, var: null, rdonly: false, maybeNull: true, id: this.newId(), dynptrId: null, refObj: null }); break;
+        default: regs.set(name, UNKNOWN);
+      }
+      void i;
+    });
+    const init: AState = { frames: [{ fn: sub.name, frameno: 0, regs, stack: new Map(), callsite: -1, retDst: null, loop: null, async: false }], refs: new Map() };
+    this.run(initLocals(this, init, sub), { ...ctx, asm: false });
   }
 
-  verifyCallback(caller: Frame, sub: Subprog, map: string, pc: number): void {
-    const key = `${sub.name}|${map}`;
-    if (this.verifiedCallbacks.has(key)) return;
-    this.verifiedCallbacks.add(key);
-    const init: AState = {
-      regs: new Map<string, AVal>([['r1', { t: 'map', map }], ['r2', { t: 'scalar' }], ['r3', { t: 'map_value', map, maybeNull: false }]]),
-      slots: new Map(),
-      refs: new Map(),
-    };
+  /** A task_work callback: its own sleepable program with the caller's type (`push_async_cb`). */
+  verifyAsyncCallback(caller: CallCtx, sub: string, map: string, insn: number): void {
+    const key = `${sub}|${map}`;
+    if (this.#asyncDone.has(key)) return;
+    this.#asyncDone.add(key);
+    const decl = this.obj.maps.find((x) => x.name === map);
+    const def = this.fnDef(sub) as Subprog;
+    const incoming: AVal[] = [{ t: 'map', map }, UNKNOWN, { t: 'map_value', map, size: decl?.valueSize ?? 0, off: 0, var: null, maybeNull: false, id: 0, rdonly: false }];
+    const names = def.params?.map((p) => p.name) ?? ['r1', 'r2', 'r3'];
+    const regs = new Map<string, AVal>();
+    names.forEach((n, i) => { const v = incoming[i]; if (v !== undefined) regs.set(n, v); });
+    const init: AState = { frames: [{ fn: sub, frameno: 0, regs, stack: new Map(), callsite: -1, retDst: null, loop: null, async: true }], refs: new Map() };
     try {
-      this.run({ name: sub.name, body: sub.body, type: caller.type, sleepable: true, hookFile: false }, init);
+      this.run(initLocals(this, init, def), { ...caller, sleepable: true, asm: false });
     } catch (e) {
-      if (e instanceof Reject) throw new Reject(`${e.msg} (in callback ${sub.name}, verified from insn ${pc} as sleepable)`, e.insn);
+      if (e instanceof Reject) throw new Reject(`${e.msg} (in callback ${sub}, verified from insn ${insn} as sleepable)`, e.insn, e.extra);
       throw e;
     }
   }
 }
+
+/** A frame for the program itself: R1 the context (the hook's file for `lsm/file_open`), the stack empty. */
+export function programFrame(prog: Program, hookFile: boolean): FState {
+  const regs = new Map<string, AVal>();
+  regs.set('r1', hookFile ? { t: 'file', ref: null, maybeNull: false, id: 0 } : { t: 'ctx', off: 0 });
+  return { fn: prog.name, frameno: 0, regs, stack: new Map(), callsite: -1, retDst: null, loop: null, async: false };
+}
+

@@ -11,7 +11,7 @@ export const bpf_dynptr_from_mem = defineKfunc({
   since: '6.18',
   summary: 'Make a writable LOCAL dynptr over `size` bytes of `data`.',
   args: [
-    { name: 'data', type: 'mem' },
+    { name: 'data', type: 'mem', size: 1 },
     { name: 'size', type: 'dsize' },
     { name: 'flags', type: 'u64' },
     { name: 'ptr', type: 'dynptr_uninit' },

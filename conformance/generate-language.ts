@@ -1,0 +1,17 @@
+/**
+ * Generated programs of the language on the kernel: the property suite's generator
+ * (properties/language.ts, the safe programs with some misaligned variable offsets) as conformance
+ * cases. The kernel's bytes of `<id>_res` (the stack array, the map value and the variables at the
+ * end), its return value and its verdict are compared with the model's.
+ */
+import fc from 'fast-check';
+import { buildLanguage, genLangArb } from '../properties/language.ts';
+import type { ConfCase } from './cases/lib.ts';
+
+/** `count` generated language cases from `seed` (deterministic). */
+export function generatedLanguageCases(count: number, seed: number): ConfCase[] {
+  return fc.sample(genLangArb({ misaligned: true }), { numRuns: count, seed }).map((g, i): ConfCase => ({
+    id: `gl${i}`, rule: 'language: generated programs', note: `${g.ops.length} ops over ${g.size} bytes`,
+    object: buildLanguage(`gl${i}`, g), calls: [], generated: true,
+  }));
+}

@@ -1,0 +1,124 @@
+/**
+ * Loops the verifier lets a program write (kernel/bpf/verifier.c): `bpf_loop` with a callback
+ * (`push_callback_call`, `set_loop_callback_state`, `prepare_func_exit` for a callback) — the
+ * callback is verified as called any number of times: the path that skips it continues after the
+ * call at once, the callback runs in a frame of its own over the caller's stack (its context is
+ * usually a pointer into it), and each return comes round to run it again until the state repeats;
+ * and the arguments of a call to a global function (`btf_check_func_arg_match`), which is verified
+ * on its own. Open-coded iterators (`bpf_iter_num_*`) are checked in calls.ts and converge in the
+ * walker (`is_state_visited` at `bpf_iter_num_next`).
+ */
+import type { Op, Subprog } from '../program/program.ts';
+import type { CallCtx } from './calls.ts';
+import { regTypeStr } from './mem.ts';
+import { constOf, range, UNKNOWN } from './scalar.ts';
+import { dynptrAt, dynptrSpi } from './stack.ts';
+import { top, withReg, withoutRegs } from './state.ts';
+import { Reject, type AState, type AVal, type FState } from './types.ts';
+import type { CallWalker } from './calls.ts';
+import type { FrameLayout } from '../program/layout.ts';
+import { initLocals } from './locals.ts';
+
+/** What the loop rules need of the walker. */
+export interface LoopWalker extends CallWalker {
+  isAsm(fn: string): boolean;
+  layout(fn: string): FrameLayout;
+}
+
+interface Branch {
+  readonly pc: number;
+  readonly s: AState;
+  readonly path: { readonly key: string; readonly parent: unknown } | null;
+}
+
+/** The callback frame of a `bpf_loop` call: R1 the index (below nr_loops), R2 the context. */
+function callbackFrame(w: LoopWalker, s: AState, cb: Subprog, callsite: number, dst: string | null, ctxVal: AVal, insn: number, depth: number): AState {
+  const caller = top(s);
+  if (s.frames.length >= 8) throw new Reject(w.m.tooManyFrames(s.frames.length + 1), insn);
+  const names = cb.params?.map((p) => p.name) ?? ['r1', 'r2'];
+  const regs = new Map<string, AVal>();
+  const idx = range(0n, 0xffffffffn);
+  if (names[0] !== undefined) regs.set(names[0], idx);
+  if (names[1] !== undefined) regs.set(names[1], ctxVal);
+  const frame: FState = { fn: cb.name, frameno: caller.frameno + 1, regs, stack: new Map(), callsite, retDst: dst, loop: { callsite, dst, cb: cb.name, ctx: ctxVal, depth }, async: false };
+  return initLocals(w, { ...s, frames: [...s.frames, frame] }, cb);
+}
+
+/** The caller's state just after the `bpf_loop` call: R0 (or the C destination) unknown. */
+function afterCall(w: LoopWalker, s0: AState, dst: string | null, asm: boolean): AState {
+  let s = asm ? withoutRegs(s0, ['r1', 'r2', 'r3', 'r4', 'r5']) : s0;
+  if (dst !== null) s = withReg(s, dst, UNKNOWN);
+  void w;
+  return s;
+}
+
+/**
+ * `bpf_loop(nr_loops, callback_fn, callback_ctx, flags)`: checks the arguments, queues the
+ * callback's first run, and returns the state of the path that does not call it (the walker goes on
+ * after the call).
+ */
+export function startLoop(w: LoopWalker, s: AState, op: Extract<Op, { op: 'call' }>, pc: number, insn: number, ctx: CallCtx, work: Branch[], path: Branch['path']): { s: AState; pc: number } {
+  const def = w.opts.kfuncs.bpf_loop;
+  if (def === undefined) throw new Reject(w.m.unknownFunc('bpf_loop'), insn);
+  const [nrA, cbA, ctxA, flagsA] = op.args;
+  if (nrA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined || op.args.length !== 4) throw new Reject('bpf_loop: expected 4 arguments (model wording)', insn);
+  const nr = w.operand(s, nrA, insn);
+  if (nr.t !== 'scalar') throw new Reject(w.m.typeMismatch(1, regTypeStr(nr), 'scalar'), insn);
+  if (!('cb' in cbA)) throw new Reject(w.m.typeMismatch(2, regTypeStr(w.operand(s, cbA, insn)), 'func'), insn);
+  const cb = w.obj.subprogs.find((x) => x.name === cbA.cb);
+  if (cb === undefined) throw new Reject(w.m.notCallback(1), insn);
+  if (!cb.isStatic) throw new Reject(w.m.notStatic(), insn);
+  const ctxVal = w.operand(s, ctxA, insn);
+  if (ctxVal.t !== 'fp' && !(ctxVal.t === 'scalar' && constOf(ctxVal) === 0n)) throw new Reject(w.m.typeMismatch(3, regTypeStr(ctxVal), 'fp'), insn);
+  const flags = w.operand(s, flagsA, insn);
+  if (flags.t !== 'scalar') throw new Reject(w.m.typeMismatch(4, regTypeStr(flags), 'scalar'), insn);
+  const asm = w.isAsm(top(s).fn);
+  const dst = op.dst ?? (asm ? 'r0' : null);
+  work.push({ pc: 0, s: callbackFrame(w, s, cb, pc, dst, ctxVal, insn, 0), path });
+  return { s: afterCall(w, s, dst, asm), pc: pc + 1 };
+}
+
+/**
+ * A `bpf_loop` callback returns: R0 must be 0 or 1; the callback may run again (queued: the same
+ * frame over the caller's new state), or the loop ends and the caller continues after the call.
+ */
+export function loopReturn(w: LoopWalker, s0: AState, callee: FState, v: AVal, insn: number, work: Branch[], path: Branch['path']): { s: AState; pc: number } {
+  if (v.t !== 'scalar') throw new Reject(`At callback return the register R0 is not a known value (${regTypeStr(v)})`, insn);
+  if (v.smin < 0n || v.umax > 1n) throw new Reject(w.m.callbackRet(String(v.smin), String(v.smax)), insn);
+  const loop = callee.loop;
+  if (loop === null) throw new Reject('not a callback (model)', insn);
+  const s = { ...s0, frames: s0.frames.slice(0, -1) };
+  const cb = w.obj.subprogs.find((x) => x.name === loop.cb) as Subprog;
+  work.push({ pc: 0, s: callbackFrame(w, s, cb, loop.callsite, loop.dst, loop.ctx, insn, loop.depth + 1), path });
+  return { s: afterCall(w, s, loop.dst, w.isAsm(top(s).fn)), pc: loop.callsite + 1 };
+}
+
+/** `btf_check_func_arg_match`: a call of a global function, each argument against its parameter's type. */
+export function checkGlobalCallArgs(w: LoopWalker, s: AState, sub: Subprog, op: Extract<Op, { op: 'call' }>, insn: number, ctx: CallCtx): AState {
+  const params = sub.params ?? [];
+  if (op.args.length !== params.length) throw new Reject(`${sub.name}: expected ${params.length} arguments (model wording)`, insn);
+  params.forEach((p, i) => {
+    const v = w.operand(s, op.args[i] as (typeof op.args)[number], insn);
+    switch (p.type) {
+      case 'dynptr': {
+        if (v.t === 'dynptr_ptr') return;
+        if (v.t !== 'fp') {
+          throw new Reject(w.m.notDynptrSlot(i), insn);
+        }
+        const spi = dynptrSpi(w, v);
+        if (typeof spi === 'string') throw new Reject(spi, insn, [w.m.notInitialized(i)]);
+        if (dynptrAt(s, v.frame, spi) === null) throw new Reject(w.m.notInitialized(i), insn);
+        return;
+      }
+      case 'ctx':
+        if (v.t !== 'ctx') throw new Reject(`arg#${i} expects pointer to ctx`, insn);
+        return;
+      case 'ptr':
+        return;
+      default:
+        if (v.t !== 'scalar') throw new Reject(`R${i + 1} is not a scalar`, insn);
+    }
+  });
+  void ctx;
+  return s;
+}

@@ -1,0 +1,211 @@
+/**
+ * Loads and stores through pointers (kernel/bpf/verifier.c `check_mem_access`,
+ * `check_mem_region_access`, `__check_mem_access`, `check_stack_access_within_bounds`,
+ * `check_ptr_alignment`) and pointer arithmetic (`adjust_ptr_min_max_vals`): which memory a
+ * register may address, and what a load gives.
+ */
+import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } from './scalar.ts';
+import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
+import { top } from './state.ts';
+import { Reject, type AState, type AVal, type Checker } from './types.ts';
+
+/** `reg_type_str`: how a message names what a register holds. */
+export function regTypeStr(v: AVal): string {
+  switch (v.t) {
+    case 'scalar': return 'scalar';
+    case 'fp': return 'fp';
+    case 'map_value': return v.maybeNull ? 'map_value_or_null' : 'map_value';
+    case 'mem': return `${v.rdonly ? 'rdonly_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
+    case 'ctx': return 'ctx';
+    case 'map': return 'map_ptr';
+    case 'task': return 'trusted_ptr_';
+    case 'file': return v.maybeNull ? 'trusted_ptr_or_null_' : 'trusted_ptr_';
+    case 'func': return 'func';
+    case 'dynptr_ptr': return 'dynptr_ptr';
+    case 'btf': return v.trusted ? 'trusted_ptr_' : 'untrusted_ptr_';
+  }
+}
+
+/** `BPF_MAX_VAR_OFF`: a variable offset must stay below 2^29. */
+const MAX_VAR_OFF = 1n << 29n;
+
+/** The constant a pointer's variable part adds, or null when it is not constant. */
+export function varConst(v: Scalar | null): bigint | null {
+  if (v === null) return 0n;
+  return isConst(v) ? (constOf(v) ?? 0n) : null;
+}
+
+/**
+ * `check_mem_region_access`: `off` (the fixed part) plus every value of the variable part, for
+ * `size` bytes, inside `[0, memSize)`. The failing bound is named after the kernel's
+ * `__check_mem_access` line.
+ */
+function checkRegion(c: Checker, kind: 'map' | 'mem', regno: number, off: number, vo: Scalar | null, size: number, memSize: number, insn: number): void {
+  const smin = vo === null ? 0n : vo.smin;
+  const umax = vo === null ? 0n : vo.umax;
+  const outside = (o: bigint): string | null => {
+    if (o >= 0n && size > 0 && o + BigInt(size) <= BigInt(memSize)) return null;
+    return kind === 'map' ? c.m.mapOutside(memSize, Number(o), size) : c.m.memOutside(memSize, Number(o), size);
+  };
+  if (smin < 0n && (smin + BigInt(off) < 0n)) throw new Reject(c.m.minNegative(regno), insn);
+  const lo = outside(smin + BigInt(off));
+  if (lo !== null) throw new Reject(lo, insn, [c.m.minOutside(regno)]);
+  if (umax >= MAX_VAR_OFF) throw new Reject(c.m.unbounded(regno), insn);
+  const hi = outside(umax + BigInt(off));
+  if (hi !== null) throw new Reject(hi, insn, [c.m.maxOutside(regno)]);
+}
+
+/** `check_helper_mem_access` for a map value or memory: `size` bytes from the pointer. */
+export function checkRegionArg(c: Checker, v: Extract<AVal, { t: 'map_value' | 'mem' }>, regno: number, size: number, insn: number): void {
+  if (size === 0) return;
+  checkRegion(c, v.t === 'map_value' ? 'map' : 'mem', regno, v.off, v.var, size, v.size, insn);
+}
+
+/** The register may not be dereferenced at all: scalars, NULL-able pointers, maps, functions. */
+function notMemory(c: Checker, base: AVal, regno: number, insn: number): never {
+  throw new Reject(c.m.invalidMemAccess(regno, regTypeStr(base)), insn);
+}
+
+/**
+ * `check_ptr_alignment` for the stack (always strict, `check_generic_ptr_alignment`): the offset —
+ * the pointer's variable part plus its constant offset plus the instruction's — must be
+ * `size`-aligned in every value the variable part may take (`tnum_is_aligned`). The message prints
+ * the variable part (a constant one as its hex value), the pointer's offset and the instruction's.
+ */
+function stackAligned(c: Checker, base: Extract<AVal, { t: 'fp' }>, insnOff: number, size: number, insn: number): void {
+  const k = base.var === null ? 0n : constOf(base.var);
+  const regOff = base.off + Number(k ?? 0n);
+  const mask = k === undefined && base.var !== null ? base.var.tm : 0n;
+  const value = k === undefined && base.var !== null ? base.var.tv : 0n;
+  // tnum_add(var_off, const(regOff + insnOff)).
+  const b = BigInt.asUintN(64, BigInt(regOff + insnOff));
+  const sv = BigInt.asUintN(64, value + b);
+  const sigma = BigInt.asUintN(64, mask + sv);
+  const mu = (sigma ^ sv) | mask;
+  const low = BigInt(size - 1);
+  if ((((sv & ~mu) | mu) & low) === 0n) return;
+  const varStr = k !== undefined || base.var === null ? BigInt.asUintN(64, k ?? 0n).toString(16) : tnumStr(base.var);
+  throw new Reject(`misaligned stack access off ${varStr}+${regOff}+${insnOff} size ${size}`, insn);
+}
+
+/** The value a load of `size` bytes at `base + off` gives (after its checks). */
+export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off: number, size: number, signed: boolean, insn: number): AVal {
+  switch (base.t) {
+    case 'fp': {
+      const o = base.off + off;
+      stackAligned(c, base, off, size, insn);
+      if (base.var === null || isConst(base.var)) {
+        const total = o + Number(varConst(base.var) ?? 0n);
+        checkStackBounds(c, 'read from', regno, total, size, insn);
+        const v = stackReadFixed(c, s, base.frame, total, size, insn);
+        return v.t === 'scalar' ? narrow(v, size, signed) : v;
+      }
+      const { min, max } = checkStackBoundsVar(c, 'read from', regno, base, o, size, insn);
+      // check_stack_read_var_off: every byte of the range must be readable.
+      const f = frameOf(s, base.frame);
+      for (let b = min; b < max; b += 1) {
+        const spi = Math.trunc((-b - 1) / 8);
+        const t = (f.stack.get(spi)?.types ?? 'IIIIIIII')[(((-b - 1) % 8) + 8) % 8];
+        if (t === 'D' || t === 'T') throw new Reject(c.m.stackReadHelperVar(regno, `(0x0; 0x0)`, b - min, max - min), insn);
+      }
+      return narrow(UNKNOWN, size, signed);
+    }
+    case 'map_value':
+      if (base.maybeNull) notMemory(c, base, regno, insn);
+      checkRegion(c, 'map', regno, base.off + off, base.var, size, base.size, insn);
+      return narrow(UNKNOWN, size, signed);
+    case 'mem':
+      if (base.maybeNull) notMemory(c, base, regno, insn);
+      checkRegion(c, 'mem', regno, base.off + off, base.var, size, base.size, insn);
+      return narrow(UNKNOWN, size, signed);
+    case 'ctx': {
+      // BPF_PROG's hook arguments: 8-byte slots of the context of tracing and LSM programs
+      // (btf_ctx_access). The model has no BTF: a loaded argument of a tracing program is a BTF
+      // pointer of no known type, trusted for tp_btf and iterators (`prog_args_trusted`), not for
+      // fentry/fexit; of an LSM or raw tracepoint program an unknown value (model).
+      const o = base.off + off;
+      if ((c.prog.type === 'TRACING' || c.prog.type === 'LSM' || c.prog.type === 'RAW_TRACEPOINT') && size === 8 && o % 8 === 0 && o >= 0 && o < 8 * 12) {
+        return c.prog.type === 'TRACING' ? { t: 'btf', trusted: c.prog.attachType === 'TRACE_RAW_TP' || c.prog.attachType === 'TRACE_ITER' } : UNKNOWN;
+      }
+      throw new Reject(c.m.ctxOutside(o, size), insn);
+    }
+    case 'task':
+    case 'file':
+      throw new Reject(`R${regno} load through a BTF pointer (${regTypeStr(base)}) is not modelled (model)`, insn);
+    default:
+      return notMemory(c, base, regno, insn);
+  }
+}
+
+/** A loaded value is zero-extended from `size` bytes (or sign-extended: BPF_MEMSX). */
+function narrow(v: AVal, size: number, signed: boolean): AVal {
+  if (v.t !== 'scalar' || size === 8) return v;
+  const c = constOf(v);
+  if (c !== undefined) {
+    const bits = BigInt(size * 8);
+    const m = BigInt.asUintN(Number(bits), c);
+    return known(signed ? BigInt.asUintN(64, BigInt.asIntN(Number(bits), m)) : m);
+  }
+  if (signed) return UNKNOWN;
+  return aluScalar('and', v, known((1n << BigInt(size * 8)) - 1n));
+}
+
+/** A store of `size` bytes at `base + off` of `value` (a register) or `imm` (an immediate). */
+export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off: number, size: number, value: AVal | null, imm: bigint | null, insn: number): AState {
+  switch (base.t) {
+    case 'fp': {
+      const o = base.off + off;
+      stackAligned(c, base, off, size, insn);
+      const fromCallee = base.frame !== top(s).frameno;
+      if (base.var === null || isConst(base.var)) {
+        const total = o + Number(varConst(base.var) ?? 0n);
+        checkStackBounds(c, 'write to', regno, total, size, insn);
+        return stackWriteFixed(c, s, base.frame, total, size, value, imm, regno, insn, fromCallee);
+      }
+      const { min, max } = checkStackBoundsVar(c, 'write to', regno, base, o, size, insn);
+      const zero = value === null ? imm === 0n : value.t === 'scalar' && constOf(value) === 0n;
+      return stackWriteVar(c, s, base.frame, min, max, zero, insn);
+    }
+    case 'map_value':
+      if (base.maybeNull) notMemory(c, base, regno, insn);
+      if (base.rdonly) throw new Reject(`write into map forbidden, value_size=${base.size} off=${base.off + off} size=${size}`, insn);
+      checkRegion(c, 'map', regno, base.off + off, base.var, size, base.size, insn);
+      if (value !== null && value.t !== 'scalar') throw new Reject(`R${regno} storing a pointer into a map value is not modelled (model)`, insn);
+      return s;
+    case 'mem':
+      if (base.maybeNull) notMemory(c, base, regno, insn);
+      if (base.rdonly) throw new Reject(c.m.rdonlyWrite(regno, regTypeStr(base)), insn);
+      checkRegion(c, 'mem', regno, base.off + off, base.var, size, base.size, insn);
+      if (value !== null && value.t !== 'scalar') throw new Reject(`R${regno} storing a pointer into memory is not modelled (model)`, insn);
+      return s;
+    case 'ctx':
+      throw new Reject(c.m.ctxOutside(base.off + off, size), insn);
+    default:
+      return notMemory(c, base, regno, insn);
+  }
+}
+
+/**
+ * `adjust_ptr_min_max_vals`: a pointer plus or minus a scalar. A constant goes into the fixed
+ * offset; a variable one into the variable part. Arithmetic on NULL-able pointers, on maps,
+ * functions and BTF pointers is refused.
+ */
+export function pointerArith(c: Checker, p: AVal, fn: string, b: Scalar, regno: number, insn: number): AVal {
+  if (fn !== 'add' && fn !== 'sub') throw new Reject(c.m.pointerArith(regno, regTypeStr(p), `pointer arithmetic with ${fn} operator`), insn);
+  if (p.t === 'scalar') return p;
+  if ((p.t === 'map_value' || p.t === 'mem' || p.t === 'file') && p.maybeNull) {
+    throw new Reject(`R${regno} pointer arithmetic on ${regTypeStr(p)} prohibited, null-check it first`, insn);
+  }
+  if (p.t !== 'fp' && p.t !== 'map_value' && p.t !== 'mem' && p.t !== 'ctx') {
+    throw new Reject(`R${regno} pointer arithmetic on ${regTypeStr(p)} prohibited`, insn);
+  }
+  const k = constOf(b);
+  if (k !== undefined) {
+    const d = Number(BigInt.asIntN(64, fn === 'add' ? k : -k));
+    return { ...p, off: p.off + d };
+  }
+  if (p.t === 'ctx') throw new Reject(`R${regno} variable ctx access var_off=(0x0; 0x0) disallowed`, insn);
+  if (fn === 'sub') throw new Reject(`R${regno} tried to subtract pointer from scalar`, insn);
+  const cur = p.var ?? known(0n);
+  return { ...p, var: aluScalar('add', cur, b) };
+}
