@@ -19,7 +19,7 @@
 import { didYouMean } from '../model/kernel/suggest.ts';
 import type { Problem } from '../model/kernel/validate.ts';
 import { kfuncDef, KFUNCS } from '../model/kfunc/registry.ts';
-import type { Arg, BpfObject, Op } from '../model/program/program.ts';
+import type { Arg, BpfObject, Program, Subprog } from '../model/program/program.ts';
 import { attachProblem, sectionInfo, sectionNames } from '../model/program/sections.ts';
 import type { Scenario } from './schema.ts';
 
@@ -89,9 +89,9 @@ export function referenceProblems(sc: Scenario): Problem[] {
         const hookSections = sectionNames().filter((n) => n.startsWith(p.section.startsWith('lsm.s/') ? 'lsm.s/' : 'lsm/'));
         add(at, `an LSM hook that exists (libbpf: ${attachProblem(p.section) ?? ''})${didYouMean(p.section, hookSections)}`);
       }
-      bodyProblems(o, p.body, ['objects', oi, 'programs', pi, 'body'], add, kfuncNames);
+      bodyProblems(o, p, ['objects', oi, 'programs', pi], add, kfuncNames);
     });
-    o.subprogs.forEach((sp, si) => bodyProblems(o, sp.body, ['objects', oi, 'subprogs', si, 'body'], add, kfuncNames));
+    o.subprogs.forEach((sp, si) => bodyProblems(o, sp, ['objects', oi, 'subprogs', si], add, kfuncNames));
   });
 
   // Tasks and their scripts.
@@ -114,13 +114,13 @@ export function referenceProblems(sc: Scenario): Problem[] {
           if (sys.sys === 'read' && sys.into !== undefined) {
             const g = globals.get(sys.into);
             if (g === undefined) add(at('into'), `a byte-array global (bytes or u64s) of a loaded object${didYouMean(sys.into, globals.keys())}`);
-            else if (g.kind === 'int') add(at('into'), `a byte-array global (bytes or u64s); ${sys.into} is an int`);
+            else if (SCALAR_KINDS.has(g.kind)) add(at('into'), `a byte-array global (bytes or u64s); ${sys.into} is ${g.kind === 'int' ? 'an int' : `a ${g.kind}`}`);
           }
           break;
         case 'set_global': {
           const g = globals.get(sys.global);
           if (g === undefined) add(at('global'), `a global of a loaded object${didYouMean(sys.global, globals.keys())}`);
-          else if (g.kind !== 'int') add(at('global'), `an int global; ${sys.global} is ${g.kind}`);
+          else if (!SCALAR_KINDS.has(g.kind)) add(at('global'), `an int, u32 or u64 global; ${sys.global} is ${g.kind}`);
           break;
         }
         case 'map_update': case 'map_delete': case 'map_close':
@@ -132,7 +132,7 @@ export function referenceProblems(sc: Scenario): Problem[] {
           if (sys.into !== undefined) {
             const g = globals.get(sys.into);
             if (g === undefined) add(at('into'), `a byte-array global (bytes or u64s) of a loaded object${didYouMean(sys.into, globals.keys())}`);
-            else if (g.kind === 'int') add(at('into'), `a byte-array global (bytes or u64s); ${sys.into} is an int`);
+            else if (SCALAR_KINDS.has(g.kind)) add(at('into'), `a byte-array global (bytes or u64s); ${sys.into} is ${g.kind === 'int' ? 'an int' : `a ${g.kind}`}`);
           }
           break;
         }
@@ -171,8 +171,26 @@ export function referenceProblems(sc: Scenario): Problem[] {
   return out;
 }
 
-/** The references of one body: labels, kfuncs, globals, maps, callbacks of its object. */
-function bodyProblems(o: BpfObject, body: readonly Op[], at: Seg[], add: (path: string, expected: string) => void, kfuncNames: () => string[]): void {
+/** Globals that hold one scalar (`int`, `__u32`, `__u64`). */
+const SCALAR_KINDS: ReadonlySet<string> = new Set(['int', 'u32', 'u64']);
+
+/**
+ * The references of one function: its stack variables and parameters (no name twice), and in its
+ * body labels, kfuncs (or functions of the object), globals, stack variables, maps, callbacks.
+ */
+function bodyProblems(o: BpfObject, fn: Program | Subprog, at: Seg[], add: (path: string, expected: string) => void, kfuncNames: () => string[]): void {
+  const body = fn.body;
+  const locals = new Map<string, string>();
+  const params = 'params' in fn ? fn.params ?? [] : [];
+  params.forEach((p, i) => {
+    if (locals.has(p.name)) add(ptr(...at, 'params', i, 'name'), 'a parameter name not used before in this function');
+    else locals.set(p.name, p.type);
+  });
+  (fn.locals ?? []).forEach((l, i) => {
+    if (locals.has(l.name)) add(ptr(...at, 'locals', i, 'name'), 'a stack variable name not used before in this function');
+    else locals.set(l.name, typeof l.type === 'string' ? l.type : 'bytes');
+  });
+  at = [...at, 'body'];
   const labels = new Map<string, number>();
   body.forEach((op, i) => {
     if (op.op !== 'label') return;
@@ -184,11 +202,13 @@ function bodyProblems(o: BpfObject, body: readonly Op[], at: Seg[], add: (path: 
   const subNames = o.subprogs.map((s) => s.name);
   const arg = (a: Arg, where: Seg[]): void => {
     if ('global' in a && !globalKinds.has(a.global)) add(ptr(...where, 'global'), `a global of object ${o.name}${didYouMean(a.global, globalKinds.keys())}`);
-    if ('buf' in a) {
+    if ('buf' in a && locals.get(a.buf) !== 'bytes') {
       const kind = globalKinds.get(a.buf);
-      if (kind === undefined) add(ptr(...where, 'buf'), `a byte-array global of object ${o.name}${didYouMean(a.buf, globalKinds.keys())}`);
-      else if (kind === 'int') add(ptr(...where, 'buf'), `a byte-array global (bytes or u64s); ${a.buf} is an int`);
+      if (kind === undefined) add(ptr(...where, 'buf'), `a byte array of object ${o.name} or of this function${didYouMean(a.buf, [...globalKinds.keys(), ...locals.keys()])}`);
+      else if (SCALAR_KINDS.has(kind)) add(ptr(...where, 'buf'), `a byte-array global (bytes or u64s); ${a.buf} is ${kind === 'int' ? 'an int' : `a ${kind}`}`);
     }
+    if ('addr' in a && !locals.has(a.addr) && !globalKinds.has(a.addr)) add(ptr(...where, 'addr'), `a stack variable of this function or a global of object ${o.name}${didYouMean(a.addr, [...locals.keys(), ...globalKinds.keys()])}`);
+    // A dynptr operand may name a stack variable not declared: it is declared by its first use.
     if ('map' in a && !mapNames.includes(a.map)) add(ptr(...where, 'map'), `a map of object ${o.name}${didYouMean(a.map, mapNames)}`);
     if ('cb' in a && !subNames.includes(a.cb)) add(ptr(...where, 'cb'), `a subprogram of object ${o.name}${didYouMean(a.cb, subNames)}`);
   };
@@ -196,16 +216,30 @@ function bodyProblems(o: BpfObject, body: readonly Op[], at: Seg[], add: (path: 
     const here = [...at, i];
     switch (op.op) {
       case 'call':
-        if (kfuncDef(op.fn) === undefined) add(ptr(...here, 'fn'), `a kfunc or helper kernsim models${didYouMean(op.fn, kfuncNames())}`);
+        if (kfuncDef(op.fn) === undefined && !subNames.includes(op.fn)) add(ptr(...here, 'fn'), `a kfunc or helper kernsim models, or a function of the object${didYouMean(op.fn, [...kfuncNames(), ...subNames])}`);
         op.args.forEach((a, j) => arg(a, [...here, 'args', j]));
         break;
       case 'mov': case 'alu': case 'ret':
         arg(op.src, [...here, 'src']);
         break;
+      case 'ld':
+        arg(op.base, [...here, 'base']);
+        break;
+      case 'st': case 'atomic':
+        arg(op.base, [...here, 'base']);
+        arg(op.src, [...here, 'src']);
+        break;
+      case 'memcpy':
+        arg(op.dst, [...here, 'dst']);
+        arg(op.src, [...here, 'src']);
+        break;
+      case 'memset':
+        arg(op.dst, [...here, 'dst']);
+        break;
       case 'store': {
         const kind = globalKinds.get(op.global);
         if (kind === undefined) add(ptr(...here, 'global'), `a global of object ${o.name}${didYouMean(op.global, globalKinds.keys())}`);
-        else if (op.index === undefined && kind !== 'int') add(ptr(...here, 'global'), `an int global (or an index into a u64s global); ${op.global} is ${kind}`);
+        else if (op.index === undefined && !SCALAR_KINDS.has(kind)) add(ptr(...here, 'global'), `an int, u32 or u64 global (or an index into a u64s global); ${op.global} is ${kind}`);
         else if (op.index !== undefined && kind !== 'u64s') add(ptr(...here, 'index'), `no index: ${op.global} is ${kind}, not u64s`);
         else if (op.index !== undefined) {
           const size = o.globals.find((g) => g.name === op.global && g.kind === 'u64s');

@@ -96,7 +96,7 @@ export const ParamSchema = z.strictObject({ name: Ident, type: z.enum(PARAM_TYPE
 const Body = z.array(OpSchema).max(LIMITS.ops);
 
 /** An ELF section name (`lsm/file_open`, `syscall`, …); which ones libbpf knows is checked by name (sections.ts). */
-export const Section = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.+/-]+$/);
+export const Section = z.string().min(1).max(128).regex(/^\??[A-Za-z0-9_.+/:-]+$/);
 
 const Locals = z.array(LocalSchema).max(LIMITS.items);
 
