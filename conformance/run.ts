@@ -427,6 +427,16 @@ const RESOLVED: readonly string[] = [
   '- **u32 arguments on 6.18** (agreed, a versioned rule already in the model: `dynptrBits: 32`). Offsets, lengths and adjust bounds ' +
     'of 2^32 + k act as k (`bpf_dynptr_read(out, 1, &d, 0x100000000, 0)` → 0; `bpf_dynptr_adjust(&d, 0, U64_MAX)` → -ERANGE, ' +
     'not start>end), and `bpf_dynptr_size` of a null dynptr is 4294967274.',
+  '- **Programs of the language** (issue 13; cases `l_*`, `lv_*`, generated `gl*`). Model bugs found and fixed: a narrowing fill ' +
+    '(a 1-, 2- or 4-byte load from the start of a slot holding a spilled 8-byte scalar) keeps the value (`check_stack_read_fixed_off`, ' +
+    '`bpf_stack_narrow_access_ok`; the model made it unknown and refused an access the kernel proved aligned); a stack access at a ' +
+    'variable offset must be aligned in every value (`tnum_is_aligned`; the model checked only constant offsets), and a constant ' +
+    'variable part prints as its value (`misaligned stack access off 0+-39+0 size 4`). Renderer fixes: a variable pointer offset goes ' +
+    'through an empty `asm` so clang cannot turn `p + (x & 7)` into `p | (x & 7)`; an access outside every object is undefined in C ' +
+    '(clang dropped it), so those cases are written as inline assembly. Known difference, kept out of the generator: the kernel ' +
+    'tracks precision and does not converge on an iterator loop whose carried scalar is later an offset (too complex), where the ' +
+    'model widens it and accepts (src/model/verifier/README.md). clang 14 without `-mcpu=v3` has no 32-bit atomic and/or/xor: the ' +
+    'atomics case uses 64-bit ones.',
   '',
   'Not covered on this host: `bpf_dynptr_from_mem` with a size over 2^24 − 1 (`-E2BIG`) needs more than 16 MiB of program memory, and ' +
     'array maps (so `.bss`) are limited to `KMALLOC_MAX_SIZE`; the verifier refuses a size larger than the buffer, where the model throws an ' +
