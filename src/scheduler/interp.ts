@@ -8,7 +8,7 @@ import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type TwRef } from '.
 import { Sleep } from '../model/fs/io.ts';
 import type { Arg, Op } from '../model/program/program.ts';
 import type { Frame, RegVal, Task } from '../model/task/types.ts';
-import type { LoadedObject } from '../model/program/loaded.ts';
+import type { LoadedObject, ReadonlyLoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { settle } from '../task_work/settle.ts';
@@ -16,14 +16,14 @@ import { settle } from '../task_work/settle.ts';
 
 export type FrameResult = { readonly done: true; readonly ret: bigint } | { readonly done: false };
 
-function objectOf(k: Kern, frame: Frame): LoadedObject {
-  const prog = k.s.progs.get(frame.prog);
-  const obj = prog === undefined ? undefined : k.s.objects.get(prog.obj);
+function objectOf(k: Kern, frame: Frame): ReadonlyLoadedObject {
+  const prog = k.cold.progs.get(frame.prog);
+  const obj = prog === undefined ? undefined : k.t.objects.get(prog.obj);
   if (obj === undefined) throw new KernsimError(`frame ${frame.id}: program #${frame.prog} is not loaded`);
   return obj;
 }
 
-function bodyOf(obj: LoadedObject, frame: Frame): readonly Op[] {
+function bodyOf(obj: ReadonlyLoadedObject, frame: Frame): readonly Op[] {
   const body = frame.callback
     ? obj.def.subprogs.find((s) => s.name === frame.fn)?.body
     : obj.def.programs.find((p) => p.name === frame.fn)?.body;
@@ -41,20 +41,20 @@ function readReg(frame: Frame, name: string): RegVal {
   return v;
 }
 
-function globalOf(obj: LoadedObject, name: string): bigint | Uint8Array {
+function globalOf(obj: ReadonlyLoadedObject, name: string): bigint | Uint8Array {
   const g = obj.globals.get(name);
   if (g === undefined) throw new UnknownHandleError('global', name, `global of ${obj.def.name}`);
   return g;
 }
 
-function mapIdOf(obj: LoadedObject, name: string): number {
+function mapIdOf(obj: ReadonlyLoadedObject, name: string): number {
   const id = obj.maps.get(name);
   if (id === undefined) throw new UnknownHandleError('map', name, `map of ${obj.def.name}`);
   return id;
 }
 
 /** The value of an operand as a register would hold it. */
-function valueOf(frame: Frame, obj: LoadedObject, a: Arg): RegVal {
+function valueOf(frame: Frame, obj: ReadonlyLoadedObject, a: Arg): RegVal {
   if ('r' in a) return readReg(frame, a.r);
   if ('imm' in a) return BigInt(a.imm);
   if ('null' in a) return null;
@@ -78,7 +78,7 @@ function scalar(v: RegVal, what: string): bigint {
 }
 
 /** The kfunc argument for one operand, by the argument's declared type. */
-function toKfuncArg(frame: Frame, obj: LoadedObject, spec: ArgSpec, a: Arg): unknown {
+function toKfuncArg(frame: Frame, obj: ReadonlyLoadedObject, spec: ArgSpec, a: Arg): unknown {
   switch (spec.type) {
     case 'dynptr':
     case 'dynptr_uninit':
@@ -147,13 +147,28 @@ function toRegVal(def: AnyKfunc, v: unknown): RegVal {
   }
 }
 
-/** Store back the copies of program memory a call wrote (program memory in the world is never changed in place). */
-function writeBack(obj: LoadedObject, def: AnyKfunc, args: readonly Arg[], raw: readonly unknown[]): void {
-  def.args.forEach((spec, i) => {
+/** The loaded object of `obj`, to change in this transition (its globals are its own copy). */
+function writable(k: Kern, obj: ReadonlyLoadedObject): LoadedObject {
+  const w = k.t.object(obj.id);
+  if (w === undefined) throw new KernsimError(`object #${obj.id} is not loaded`);
+  return w;
+}
+
+/**
+ * Store back the copies of program memory a call wrote (program memory in the world is never changed
+ * in place). Returns the object as it now is.
+ */
+function writeBack(k: Kern, obj: ReadonlyLoadedObject, def: AnyKfunc, args: readonly Arg[], raw: readonly unknown[]): ReadonlyLoadedObject {
+  let out = obj;
+  for (let i = 0; i < def.args.length; i += 1) {
     const a = args[i];
-    if (spec.out !== true || a === undefined || !('buf' in a) || !(raw[i] instanceof Uint8Array)) return;
-    obj.globals.set(a.buf, raw[i]);
-  });
+    const v = raw[i];
+    if (def.args[i]?.out !== true || a === undefined || !('buf' in a) || !(v instanceof Uint8Array)) continue;
+    const w = writable(k, out);
+    w.globals.set(a.buf, v);
+    out = w;
+  }
+  return out;
 }
 
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
@@ -200,14 +215,17 @@ export function frameContext(task: Task, frame: Frame): CallContext {
 
 /** Run `frame` as `task` until it returns or sleeps. */
 export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
-  const obj = objectOf(k, frame);
+  let obj = objectOf(k, frame);
   const body = bodyOf(obj, frame);
   const labels = new Map<string, number>();
-  body.forEach((op, i) => { if (op.op === 'label') labels.set(op.name, i); });
+  for (let i = 0; i < body.length; i += 1) {
+    const op = body[i] as Op;
+    if (op.op === 'label') labels.set(op.name, i);
+  }
   const ctx = frameContext(task, frame);
   // Operations one run may execute (the world's `ops` budget): the verifier bounds loops, an
   // unverified program may not end.
-  const maxOps = k.s.budgets.ops;
+  const maxOps = k.t.budgets.ops;
   for (let ops = 0; ops < maxOps; ops += 1) {
     const op = body[frame.pc];
     if (op === undefined) throw new KernsimError(`${frame.fn}: fell off the end without a return`);
@@ -229,11 +247,16 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
           }
           const next = old.slice();
           new DataView(next.buffer).setBigUint64(op.index * 8, BigInt.asUintN(64, scalar(valueOf(frame, obj, op.src), 'src')), true);
-          obj.globals.set(op.global, next);
+          const w = writable(k, obj);
+          w.globals.set(op.global, next);
+          obj = w;
           break;
         }
         if (typeof old !== 'bigint') throw new ArgumentError('global', op.global, 'an integer global');
-        obj.globals.set(op.global, scalar(valueOf(frame, obj, op.src), 'src'));
+        const value = scalar(valueOf(frame, obj, op.src), 'src');
+        const w = writable(k, obj);
+        w.globals.set(op.global, value);
+        obj = w;
         break;
       }
       case 'memcmp': {
@@ -265,11 +288,12 @@ export function runFrame(k: Kern, task: Task, frame: Frame): FrameResult {
         if (op.args.length !== def.args.length) {
           throw new ArgumentError(`${op.fn} arguments`, op.args.length, `${def.args.length} arguments`);
         }
-        const raw = def.args.map((spec, i) => toKfuncArg(frame, obj, spec, op.args[i] as Arg));
+        const raw: unknown[] = [];
+        for (let i = 0; i < def.args.length; i += 1) raw.push(toKfuncArg(frame, obj, def.args[i] as ArgSpec, op.args[i] as Arg));
         const kk = withContext(k, ctx, frame.resume ?? undefined);
         const args = convertArgs(kk, def, raw);
         const r = attempt(kk, def, args);
-        writeBack(obj, def, op.args, raw);
+        obj = writeBack(k, obj, def, op.args, raw);
         settle(kk);
         if (r instanceof Sleep) {
           frame.resume = r.resume;

@@ -58,7 +58,11 @@ export class KfuncEvent {
   private readonly value: unknown;
   /** `args` is the call's own array of converted arguments, kept with its memory replaced by lengths. */
   constructor(readonly t: number, private readonly def: AnyKfunc, args: unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
-    for (let i = 0; i < args.length; i += 1) if (args[i] instanceof Uint8Array) args[i] = lengthOnly(args[i]);
+    // Memory arguments (declared `mem`/`mem_or_null`: null or a Uint8Array) are kept as their length.
+    for (let i = 0; i < args.length; i += 1) {
+      const a = args[i];
+      if (a instanceof Uint8Array) args[i] = a.length;
+    }
     this.raw = args;
     this.value = lengthOnly(value);
   }
@@ -70,7 +74,7 @@ export class KfuncEvent {
   get args(): readonly string[] {
     return this.def.args.map((spec, i) => {
       const a = this.raw[i];
-      return typeof a === 'object' && a !== null && 'bytes' in a ? `buf[${(a as { bytes: number }).bytes}]` : showArg(spec, a);
+      return (spec.type === 'mem' || spec.type === 'mem_or_null') && typeof a === 'number' ? `buf[${a}]` : showArg(spec, a);
     });
   }
 

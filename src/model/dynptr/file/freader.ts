@@ -115,14 +115,14 @@ export function fileFetch(
   // read starting at a file position ≥ 2^63 (a negative loff_t) → -EINVAL.
   if (!inode.secretmem && st.maySleep && len === 0n && fileOff >= inode.size) return 0;
   if (!inode.secretmem && st.maySleep && len > 0n && fileOff > S64_MAX) return -EINVAL;
-  const m = mappingOf(k, inode.ino);
-  const last = k.resume === undefined ? cachedLastPage(m, inode, fileOff, len) : -1;
+  const last = k.resume === undefined ? cachedLastPage(k.t.pages(inode.ino), inode, fileOff, len) : -1;
   if (last >= 0) {
     // The same fetch, page by page, would find every page uptodate and end holding the last one.
     copyFileBytes(inode.content, inode.size, fileOff, dst, 0, Number(len));
-    settleFolio(k, m, st, last);
+    if (last !== st.folio) settleFolio(k, mappingOf(k, inode.ino), st, last);
     return 0;
   }
+  const m = mappingOf(k, inode.ino);
   const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
   try {
     const resume = k.resume;
