@@ -15,7 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  content, defaultChooser, formatTrace, listChooser, parseScenario, refSnapshot, runScenario, seededChooser, Session, verify,
+  content, defaultChooser, formatTrace, listChooser, parseScenario, program, refSnapshot, runScenario, seededChooser, Session, verify,
   type Chooser, type Syscall,
 } from '../src/index.ts';
 import { fileReaderObject, directReaderObject, scenario as fileReaderScenario } from '../examples/file_reader.ts';
@@ -140,6 +140,39 @@ function* runs(): Generator<[string, () => string]> {
       tryIt(() => s.bpf_dynptr_read(dst, 16, 'l', 8, 0));
       tryIt(() => s.bpf_dynptr_is_null('l'));
       return `${record(s, undefined)}\nresults ${out.join('\n')}`;
+    }];
+  }
+  // Ring buffers and user memory (issue 14), when the Session has them: records reserved, written,
+  // submitted and discarded, a reader task consuming them into a global, user memory written and
+  // read back by a sleepable program.
+  const hasRings = typeof (Session.prototype as unknown as Record<string, unknown>).ringbufConsume === 'function';
+  for (const seed of hasRings ? [undefined, 1, 2, 3] : []) {
+    yield [`ringbuf seed ${String(seed)}`, () => {
+      const P = program;
+      const s = new Session();
+      s.load({
+        name: 'rb', maps: [{ name: 'rb', type: 'ringbuf', maxEntries: 4096, valueSize: 0, taskWorkFields: 0 } as never],
+        globals: [{ name: 'out', kind: 'bytes', size: 12 }, { name: 'str', kind: 'bytes', size: 8 }],
+        programs: [{ name: 'p', section: 'syscall', body: [
+          P.call('bpf_copy_from_user_str', [P.buf('str'), P.imm(8), P.imm(0x1000), P.imm(0)], 'r0'),
+          P.ret(P.imm(0)),
+        ] }], subprogs: [],
+      });
+      const map = [...s.world.maps.keys()][0] as number;
+      const any = s as unknown as Record<string, (...a: unknown[]) => unknown>;
+      for (const [slot, v, n] of [['a', 1, 4], ['b', 2, 3], ['c', 3, 5]] as const) {
+        any.bpf_ringbuf_reserve_dynptr?.(map, n, 0, slot);
+        any.bpf_dynptr_memset?.(slot, 0, n, v);
+      }
+      any.bpf_ringbuf_submit_dynptr?.('a', 0);
+      any.bpf_ringbuf_discard_dynptr?.('c', 0);
+      const r1 = s.spawn({ comm: 'reader', script: [{ sys: 'ringbuf_consume', map: 'rb', into: 'out' } as never, { sys: 'sleep', ticks: 2 }, { sys: 'ringbuf_consume', map: 'rb', into: 'out' } as never] });
+      s.spawn({ comm: 'writer', script: [{ sys: 'user_write', addr: 0x1000, text: 'hello' }, { sys: 'prog_test_run', prog: 'p' }, { sys: 'sleep', ticks: 1 }] });
+      s.step(seed === undefined ? undefined : seededChooser(seed));
+      any.bpf_ringbuf_submit_dynptr?.('b', 0);
+      let threw: unknown;
+      try { s.simulate(seed === undefined ? defaultChooser : seededChooser(seed)); } catch (e) { threw = e; }
+      return `${record(s, threw)}\nresults ${text([...(s.world.tasks.get(r1)?.results ?? [])])}`;
     }];
   }
 }
