@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: the figures of the performance targets (issue 17, bench/README.md), each beside a
- * baseline measured in the same process, each the median of three rounds that alternate the model
- * and its baseline. Writes bench/results.json (with the machine: cores, CPU, Node, load average) and
- * the README's Performance table (bench/report.ts formats both from the same results).
+ * baseline measured in the same process. Times are CPU time of the process (user + system, GC
+ * threads included), which other work on a shared machine disturbs far less than wall time; the model
+ * and its baseline alternate batch by batch, so both see the same conditions. Each figure is the
+ * median of three rounds, each round the median over its batches. Writes bench/results.json (with the
+ * machine: cores, CPU, Node, load average) and the README's Performance table (bench/report.ts formats
+ * both from the same results).
  *
- * BENCH_TIME: milliseconds per tinybench measurement (default 400).
+ * BENCH_TIME: milliseconds of CPU time per round of a call or read measurement (default 400).
  */
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Bench } from 'tinybench';
 import { bpf_dynptr_read, bpf_dynptr_size, content, NON_SLEEPABLE, type World } from '../src/index.ts';
 import { caseSession, fileSession, manyTasksWorld, randomBytes, runCase, runToEnd, sleepsWorld } from './cases.ts';
 import { performanceTable, README_END, README_START, type Results } from './report.ts';
@@ -21,35 +23,44 @@ const median = (xs: readonly number[]): number => {
   return s[s.length >> 1] ?? 0;
 };
 
-/** Operations per second of `fn`, which makes `ops` operations per call (tinybench: total ops / total time). */
-async function rate(fn: () => void, ops: number): Promise<number> {
-  const b = new Bench({ time: TIME, warmupTime: 100 });
-  b.add('x', fn);
-  await b.run();
-  const r = b.tasks[0]?.result as { period?: number } | undefined;
-  const period = r?.period ?? 0;
-  return period > 0 ? (ops * 1000) / period : 0;
+/** CPU microseconds `fn` takes. */
+function cpu(fn: () => unknown): number {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
 }
 
-/** The model and its baseline, alternated for `ROUNDS` rounds: median rates and the median of the rounds' ratios (baseline / model). */
-async function pair(model: () => void, modelOps: number, base: () => void, baseOps: number): Promise<{ model: number; base: number; slowdown: number }> {
+/**
+ * One round: batches of the model (`ops` operations each) and of its baseline, alternated until
+ * `TIME` ms of CPU time are spent; the median rate of each and the median of the pairs' ratios
+ * (baseline rate / model rate).
+ */
+function round(model: () => void, modelOps: number, base: () => void, baseOps: number): { model: number; base: number; slowdown: number } {
+  for (let i = 0; i < 10; i += 1) {
+    model();
+    base();
+  }
   const m: number[] = [];
   const b: number[] = [];
-  const ratio: number[] = [];
-  for (let i = 0; i < ROUNDS; i += 1) {
-    const x = await rate(model, modelOps);
-    const y = await rate(base, baseOps);
-    m.push(x);
-    b.push(y);
-    ratio.push(y / x);
+  const r: number[] = [];
+  let spent = 0;
+  while (spent < TIME * 1000 || m.length < 10) {
+    const x = cpu(model);
+    const y = cpu(base);
+    spent += x + y;
+    if (x <= 0 || y <= 0) continue;
+    m.push((modelOps * 1e6) / x);
+    b.push((baseOps * 1e6) / y);
+    r.push(((baseOps * 1e6) / y) / ((modelOps * 1e6) / x));
   }
-  return { model: median(m), base: median(b), slowdown: median(ratio) };
+  return { model: median(m), base: median(b), slowdown: median(r) };
 }
 
-function ms(fn: () => unknown): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+/** `ROUNDS` rounds: the medians of their medians. */
+function pair(model: () => void, modelOps: number, base: () => void, baseOps: number): { model: number; base: number; slowdown: number } {
+  const rounds = Array.from({ length: ROUNDS }, () => round(model, modelOps, base, baseOps));
+  return { model: median(rounds.map((x) => x.model)), base: median(rounds.map((x) => x.base)), slowdown: median(rounds.map((x) => x.slowdown)) };
 }
 
 const loadStart = loadavg();
@@ -61,7 +72,7 @@ const log = (s: string): void => { process.stdout.write(`${s}\n`); };
 // (the reader moves to the next folio every 256 reads).
 const BATCH = 1000;
 const FILE = 256000;
-const calls = await (async () => {
+const calls = ((): Results['calls'] => {
   const s = fileSession(content.pattern(1), FILE);
   const w0 = s.world;
   const dst = new Uint8Array(16);
@@ -95,7 +106,7 @@ const calls = await (async () => {
   const out: Results['calls'] = { baselinePerSec: 0, session: { size: { perSec: 0, slowdown: 0 }, read16: { perSec: 0, slowdown: 0 } }, pure: { size: { perSec: 0, slowdown: 0 }, read16: { perSec: 0, slowdown: 0 } }, goals: { sizePerSec: 2e6, read16PerSec: 1e6, slowdown: 10 } };
   const bases: number[] = [];
   for (const [api, what, fn] of [['session', 'size', sessionSize], ['session', 'read16', sessionRead], ['pure', 'size', pureSize], ['pure', 'read16', pureRead]] as const) {
-    const r = await pair(fn, BATCH, baseline, BATCH);
+    const r = pair(fn, BATCH, baseline, BATCH);
     out[api][what] = { perSec: r.model, slowdown: r.slowdown };
     bases.push(r.base);
     log(`${api} ${what}: ${(r.model / 1e6).toFixed(2)} M/s, baseline ${(r.base / 1e6).toFixed(1)} M/s, 1/${r.slowdown.toFixed(1)}`);
@@ -107,7 +118,7 @@ const calls = await (async () => {
 // 2. A 256 KiB read of a cached file through the Session (one call per transition), against
 // Uint8Array.set of the same bytes, with `bytes` content and with `pattern` content.
 const SIZE = 256 * 1024;
-const bigRead = await (async () => {
+const bigRead = ((): Results['bigRead'] => {
   const src = randomBytes('read', SIZE);
   const dst = new Uint8Array(SIZE);
   const out: Results['bigRead'] = { bytes: SIZE, setPerSec: 0, bytesContent: { perSec: 0, ratio: 0 }, patternContent: { perSec: 0, ratio: 0 }, goals: { bytesContent: 0.8, patternContent: 0.5 } };
@@ -115,15 +126,15 @@ const bigRead = await (async () => {
   for (const [what, c] of [['bytesContent', content.bytes(src)], ['patternContent', content.pattern(7)]] as const) {
     const s = fileSession(c, SIZE);
     const w0 = s.world;
-    // Batches of 100 reads from the same starting world (the first read of each takes the folio).
+    // Batches of 20 reads from the same starting world (the first read of each takes the folio).
     const read = (): void => {
       s.world = w0;
-      for (let i = 0; i < 100; i += 1) s.bpf_dynptr_read(dst, SIZE, 'd', 0, 0);
+      for (let i = 0; i < 20; i += 1) s.bpf_dynptr_read(dst, SIZE, 'd', 0, 0);
     };
-    const set100 = (): void => {
-      for (let i = 0; i < 100; i += 1) dst.set(src);
+    const set20 = (): void => {
+      for (let i = 0; i < 20; i += 1) dst.set(src);
     };
-    const r = await pair(read, 100, set100, 100);
+    const r = pair(read, 20, set20, 20);
     out[what] = { perSec: r.model, ratio: 1 / r.slowdown };
     sets.push(r.base);
     log(`read 256 KiB ${what}: ${((r.model * SIZE) / 1e9).toFixed(1)} GB/s, Uint8Array.set ${((r.base * SIZE) / 1e9).toFixed(1)} GB/s, ${(1 / r.slowdown).toFixed(2)}`);
@@ -144,8 +155,8 @@ function scale(small: () => World, large: () => World): Omit<Results['scheduler'
   let stepsLarge = 0;
   runToEnd(ws);
   for (let i = 0; i < ROUNDS; i += 1) {
-    const a = ms(() => { stepsSmall = runToEnd(ws); });
-    const b = ms(() => { stepsLarge = runToEnd(wl); });
+    const a = cpu(() => { stepsSmall = runToEnd(ws); }) / 1000;
+    const b = cpu(() => { stepsLarge = runToEnd(wl); }) / 1000;
     ts.push(a);
     tl.push(b);
     ratio.push(b / a);
@@ -171,6 +182,7 @@ for (const [k, v] of Object.entries(scheduler)) log(`scheduler ${k}: ${v.small.m
 // ways: each case from the loaded world (as the tier runs independent cases), and one session
 // keeping every case's history (its world grows case after case).
 const CASES = 3000;
+const CASE_BATCH = 100;
 function caseRate(fromLoaded: boolean): { perSec: number; steps: number } {
   const rates: number[] = [];
   let steps = 0;
@@ -179,15 +191,21 @@ function caseRate(fromLoaded: boolean): { perSec: number; steps: number } {
     const loaded = s.world;
     for (let j = 0; j < 200; j += 1) runCase(s);
     if (fromLoaded) s.world = loaded;
+    const batches: number[] = [];
+    for (let done = 0; done < CASES; done += CASE_BATCH) {
+      const us = cpu(() => {
+        for (let j = 0; j < CASE_BATCH; j += 1) {
+          if (fromLoaded) s.world = loaded;
+          runCase(s);
+        }
+      });
+      batches.push((CASE_BATCH * 1e6) / us);
+    }
+    // The steps of one case (the scheduler's choices it recorded).
     const before = s.world.choices.length;
-    const t = ms(() => {
-      for (let j = 0; j < CASES; j += 1) {
-        if (fromLoaded) s.world = loaded;
-        runCase(s);
-      }
-    });
-    steps = fromLoaded ? s.world.choices.length - before : (s.world.choices.length - before) / CASES;
-    rates.push((CASES * 1000) / t);
+    runCase(s);
+    steps = s.world.choices.length - before;
+    rates.push(median(batches));
   }
   return { perSec: median(rates), steps };
 }
@@ -198,13 +216,13 @@ const caseShape = ((): Results['caseShape'] => {
   return { fromLoaded: fresh.perSec, historyKept: kept.perSec, stepsPerCase: fresh.steps, casesPerRound: CASES, baselinePerSec: calls.baselinePerSec, goal: 20_000 };
 })();
 
-const cpu = cpus();
+const cores = cpus();
 const results: Results = {
   calls, bigRead, scheduler, caseShape,
   machine: {
-    cores: cpu.length, cpu: cpu[0]?.model ?? '?', node: process.version, platform: `${process.platform}/${process.arch}`,
+    cores: cores.length, cpu: cores[0]?.model ?? '?', node: process.version, platform: `${process.platform}/${process.arch}`,
     loadavgStart: loadStart.map((x) => Math.round(x * 100) / 100), loadavgEnd: loadavg().map((x) => Math.round(x * 100) / 100),
-    benchTimeMs: TIME, rounds: ROUNDS,
+    benchTimeMs: TIME, rounds: ROUNDS, time: 'CPU time of the process (process.cpuUsage: user + system)',
   },
 };
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

@@ -46,7 +46,7 @@ export interface Results {
   readonly machine: {
     cores: number; cpu: string; node: string; platform: string;
     loadavgStart: readonly number[]; loadavgEnd: readonly number[];
-    benchTimeMs: number; rounds: number;
+    benchTimeMs: number; rounds: number; time: string;
   };
 }
 
@@ -86,7 +86,7 @@ export function performanceTable(r: Results): string {
     line(head.map(() => '---')),
     ...rows.map(line),
     '',
-    `Machine: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.platform}; load average ${m.loadavgStart.join(' / ')} at the start, ${m.loadavgEnd.join(' / ')} at the end; medians of ${m.rounds} rounds.`,
+    `Machine: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.platform}; load average ${m.loadavgStart.join(' / ')} at the start, ${m.loadavgEnd.join(' / ')} at the end; times are ${m.time.replace(/ \(.*\)$/, '')}; medians of ${m.rounds} rounds.`,
     '',
   ].join('\n');
 }

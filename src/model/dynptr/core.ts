@@ -135,7 +135,7 @@ export function dynptrRead(
     if (dst === null) return -EINVAL;
     requireCapacity(dst, len, args.mem);
     const st = fileStateOf(k, src, args.dynptr);
-    return fileFetch(k, st, st.offset + offset, len, dst, args.dynptr);
+    return fileFetch(k, st, st.offset === 0n ? offset : st.offset + offset, len, dst, args.dynptr);
   }
   const n = optionalCapacity(dst, len, args.mem);
   const pos = src.offset + Number(offset);

@@ -97,7 +97,7 @@ export function copyFileBytes(
     case 'bytes': {
       const start = Number(fileOff);
       const avail = Math.max(0, Math.min(inFile, c.bytes.length - start));
-      if (avail > 0) dst.set(c.bytes.subarray(start, start + avail), dstOff);
+      if (avail > 0) dst.set(start === 0 && avail === c.bytes.length ? c.bytes : c.bytes.subarray(start, start + avail), dstOff);
       if (avail < inFile) dst.fill(0, dstOff + avail, dstOff + inFile);
       return;
     }
