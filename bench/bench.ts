@@ -144,8 +144,27 @@ const bigRead = ((): Results['bigRead'] => {
 })();
 
 // 3. The scheduler: 10x the tasks, 10x the sleeps, each run to the end (seeded schedule); the time
-// of the larger run over the time of the smaller one. Each round alternates the two sizes three times
-// (the median of those ratios); the figure is the median of three rounds.
+// of the larger run over the time of the smaller one. Each round alternates the two sizes five times
+// (the median of those ratios); the figure is the median of three rounds. Beside the times, the
+// operations a step makes (Map and Set calls, counted on one run of each size): the time of a step
+// also grows with the memory a run touches (caches, the garbage collector), its work should not.
+function opsPerStep(w: World): number {
+  type Fn = (this: unknown, ...a: unknown[]) => unknown;
+  const protos: [Record<string, Fn>, string][] = [
+    [Map.prototype as unknown as Record<string, Fn>, 'get'], [Map.prototype as unknown as Record<string, Fn>, 'set'],
+    [Map.prototype as unknown as Record<string, Fn>, 'has'], [Map.prototype as unknown as Record<string, Fn>, 'delete'],
+    [Set.prototype as unknown as Record<string, Fn>, 'add'], [Set.prototype as unknown as Record<string, Fn>, 'has'],
+  ];
+  let n = 0;
+  const saved = protos.map(([p, name]) => p[name] as Fn);
+  protos.forEach(([p, name], i) => {
+    const orig = saved[i] as Fn;
+    p[name] = function (this: unknown, ...a: unknown[]) { n += 1; return orig.apply(this, a); };
+  });
+  let steps = 1;
+  try { steps = runToEnd(w); } finally { protos.forEach(([p, name], i) => { p[name] = saved[i] as Fn; }); }
+  return n / steps;
+}
 function scale(small: () => World, large: () => World): Omit<Results['scheduler']['tasks'], 'what'> {
   const ws = small();
   const wl = large();
@@ -158,7 +177,7 @@ function scale(small: () => World, large: () => World): Omit<Results['scheduler'
   runToEnd(wl);
   for (let i = 0; i < ROUNDS; i += 1) {
     const r: number[] = [];
-    for (let j = 0; j < 3; j += 1) {
+    for (let j = 0; j < 5; j += 1) {
       const a = cpu(() => { stepsSmall = runToEnd(ws); }) / 1000;
       const b = cpu(() => { stepsLarge = runToEnd(wl); }) / 1000;
       ts.push(a);
@@ -170,17 +189,17 @@ function scale(small: () => World, large: () => World): Omit<Results['scheduler'
   const msSmall = median(ts);
   const msLarge = median(tl);
   return {
-    small: { steps: stepsSmall, ms: msSmall, usPerStep: (msSmall * 1000) / stepsSmall },
-    large: { steps: stepsLarge, ms: msLarge, usPerStep: (msLarge * 1000) / stepsLarge },
+    small: { steps: stepsSmall, ms: msSmall, usPerStep: (msSmall * 1000) / stepsSmall, opsPerStep: opsPerStep(ws) },
+    large: { steps: stepsLarge, ms: msLarge, usPerStep: (msLarge * 1000) / stepsLarge, opsPerStep: opsPerStep(wl) },
     ratio: median(ratios),
     goal: 12,
   };
 }
 const scheduler: Results['scheduler'] = {
-  tasks: { ...scale(() => manyTasksWorld(200), () => manyTasksWorld(2000)), what: '200 vs 2,000 tasks (sleep, open, read 16 B, close, sleep)' },
-  sleeps: { ...scale(() => sleepsWorld(2000), () => sleepsWorld(20_000)), what: 'one task, 2,000 vs 20,000 sleeps' },
+  tasks: { ...scale(() => manyTasksWorld(100), () => manyTasksWorld(1000)), what: '100 vs 1,000 tasks (sleep, open, read 16 B, close, sleep)' },
+  sleeps: { ...scale(() => sleepsWorld(1000), () => sleepsWorld(10_000)), what: 'one task, 1,000 vs 10,000 sleeps' },
 };
-for (const [k, v] of Object.entries(scheduler)) log(`scheduler ${k}: ${v.small.ms.toFixed(0)} ms vs ${v.large.ms.toFixed(0)} ms, ${v.ratio.toFixed(1)}x`);
+for (const [k, v] of Object.entries(scheduler)) log(`scheduler ${k}: ${v.small.ms.toFixed(0)} ms vs ${v.large.ms.toFixed(0)} ms, ${v.ratio.toFixed(1)}x; ${v.small.opsPerStep.toFixed(2)} vs ${v.large.opsPerStep.toFixed(2)} Map/Set calls a step`);
 
 // 4. The kernel case shape (the conformance guest tier's: bench/cases.ts): a task opens a file, the
 // lsm/file_open hook makes a FILE dynptr of it, reads 16 bytes and discards it, the task closes the

@@ -455,6 +455,9 @@ export class Tables {
   }
 
   #sync(rq: RunQueue): void {
+    // The clock first: an event the step carried out (chosen among the earliest pending ones) is due
+    // by now, and leaves the due set in O(log n) rather than its group of pending events in O(group).
+    if (this.now !== rq.now) rq.advance(this.now);
     const more = this.#more;
     if (more !== null) {
       const io = more.io;
@@ -470,6 +473,5 @@ export class Tables {
         more.dirty.clear();
       }
     }
-    if (this.now !== rq.now) rq.advance(this.now);
   }
 }
