@@ -48,6 +48,8 @@ export interface Results {
     historyKept: number;
     stepsPerCase: number; casesPerRound: number; baselinePerSec: number; goal: number;
   };
+  /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
+  readonly cliStartup?: { nodeMs: number; helpMs: number; helpRatio: number; goal: number; runMs: number; runRatio: number; runs: number };
   readonly machine: {
     cores: number; cpu: string; node: string; platform: string;
     loadavgStart: readonly number[]; loadavgEnd: readonly number[];
@@ -83,6 +85,10 @@ export function performanceTable(r: Results): string {
   for (const [how, rate] of [['each case from the loaded world', k.fromLoaded], ['one session keeping every case', k.historyKept]] as const) {
     rows.push([`kernel case shape (open, LSM hook, \`bpf_dynptr_from_file\`, 16-byte read, discard; spawn + simulate, ${k.stepsPerCase} steps), ${how}`, `${(rate / 1000).toFixed(1)} k cases/s`, `Map lookup + 16-byte copy: ${M(k.baselinePerSec)}`, `1 case = ${(k.baselinePerSec / rate).toFixed(0)} baseline ops`, `≥ ${k.goal / 1000} k cases/s`, met(rate >= k.goal)]);
   }
+  const c2 = r.cliStartup;
+  if (c2 !== undefined) {
+    rows.push([`\`kernsim --help\` start-up (median of ${c2.runs}; \`bench/cli_startup.ts\`, wall time)`, `${c2.helpMs.toFixed(0)} ms`, `\`node -e 0\`: ${c2.nodeMs.toFixed(0)} ms`, c2.helpRatio.toFixed(2), `≤ ${c2.goal}`, met(c2.helpRatio <= c2.goal)]);
+  }
   const m = r.machine;
   const head = ['Measurement', 'Model', 'Baseline (same run)', 'Ratio', 'Goal', ''];
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
@@ -94,4 +100,12 @@ export function performanceTable(r: Results): string {
     `Machine: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.platform}; load average ${m.loadavgStart.join(' / ')} at the start, ${m.loadavgEnd.join(' / ')} at the end; times are ${m.time.replace(/ \(.*\)$/, '')}; medians of ${m.rounds} rounds.`,
     '',
   ].join('\n');
+}
+
+/** `readme` with its Performance table replaced by the one made from `results` (unchanged without the markers). */
+export function withPerformanceTable(readme: string, results: Results): string {
+  const a = readme.indexOf(README_START);
+  const b = readme.indexOf(README_END);
+  if (a < 0 || b < a) return readme;
+  return `${readme.slice(0, a + README_START.length)}\n${performanceTable(results)}${readme.slice(b)}`;
 }
