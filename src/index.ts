@@ -54,7 +54,7 @@ export type { IdTable } from './model/world/idtable.ts';
 export type { Log } from './model/world/log.ts';
 export type { WorldValue } from './model/world/state.ts';
 export type { TaskRecord } from './model/task/record.ts';
-export type { RunQueue } from './model/task/runqueue.ts';
+export type { RunQueue, EventGroup, IntSet, IoEvent } from './model/task/runqueue.ts';
 export type { LoadedObject, ReadonlyLoadedObject } from './model/program/loaded.ts';
 export { ALL_KFUNCS } from './task_work/kfuncs.ts';
 export type { KfuncRegistry } from './model/kfunc/registry.ts';
