@@ -93,8 +93,14 @@ export class IntSet {
     let cap = Math.max(this.#present.length, 128);
     while (cap <= x) cap *= 2;
     const present = new Uint8Array(cap);
-    present.set(this.#present);
     const tree = new Int32Array(cap + 1);
+    if (this.#size === 0) {
+      // Nothing to carry over (a new set): zeros are its tree.
+      this.#present = present;
+      this.#tree = tree;
+      return;
+    }
+    present.set(this.#present);
     // Linear build: each node adds itself to its parent.
     for (let i = 1; i <= cap; i += 1) {
       tree[i] = (tree[i] as number) + (present[i - 1] as number);
