@@ -81,10 +81,11 @@ export function manyTasksWorld(tasks: number): World {
   return s.world;
 }
 
-/** One task whose script is `sleeps` sleeps of one tick. */
-export function sleepsWorld(sleeps: number): World {
+/** `tasks` tasks (default one) whose scripts are `sleeps` sleeps of one tick (a script holds at most 10,000 syscalls). */
+export function sleepsWorld(sleeps: number, tasks = 1): World {
   const s = new Session();
-  s.spawn({ comm: 'sleeper', script: Array.from({ length: sleeps }, () => ({ sys: 'sleep' as const, ticks: 1 })) });
+  const script = Array.from({ length: sleeps }, () => ({ sys: 'sleep' as const, ticks: 1 }));
+  for (let i = 0; i < tasks; i += 1) s.spawn({ comm: `sleeper${i}`, script });
   return s.world;
 }
 
