@@ -1,191 +1,272 @@
 /**
- * `npm run bench`: how fast the model runs, each figure as a ratio against a baseline measured in the
- * same process (tinybench). Writes bench/results.json and prints a table. See bench/README.md.
+ * `npm run bench`: the figures of the performance targets (issue 17, bench/README.md), each beside a
+ * baseline measured in the same process. Times are CPU time of the process (user + system, GC
+ * threads included), which other work on a shared machine disturbs far less than wall time; the model
+ * and its baseline alternate batch by batch, so both see the same conditions. Each figure is the
+ * median of three rounds, each round the median over its batches. Writes bench/results.json (with the
+ * machine: cores, CPU, Node, load average) and the README's Performance table (bench/report.ts formats
+ * both from the same results).
+ *
+ * BENCH_TIME: milliseconds of CPU time per round of a call or read measurement (default 400).
  */
-import { writeFileSync } from 'node:fs';
-import fc from 'fast-check';
-import { Immer } from 'immer';
-import { Bench } from 'tinybench';
-import { content, kfuncsOf, refSnapshot, run, seededChooser, Session, SLEEPABLE, stateBytes, transact, verify } from '../src/index.ts';
-import { transactWith } from '../src/model/world/world.ts';
-import { fileWorld, warmWorld } from './world.ts';
-import { buildWorld, genProgram, genWorld, toObject } from '../properties/programs.ts';
-import { exeBytes, fileReaderObject } from '../examples/file_reader.ts';
+import { cpus, loadavg } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { bpf_dynptr_read, bpf_dynptr_size, content, NON_SLEEPABLE, type World } from '../src/index.ts';
+import { caseSession, fileSession, manyTasksWorld, randomBytes, runCase, runToEnd, sleepsWorld } from './cases.ts';
+import { performanceTable, README_END, README_START, withPerformanceTable, type Results } from './report.ts';
 
-const TIME = Number(process.env.BENCH_TIME ?? 600);
+const TIME = Number(process.env.BENCH_TIME ?? 400);
+const ROUNDS = 3;
 
-async function opsPerSecond(name: string, fn: () => void): Promise<number> {
-  const b = new Bench({ time: TIME, warmupTime: 100 });
-  b.add(name, fn);
-  await b.run();
-  const r = b.tasks[0]?.result as { throughput?: { mean: number } } | undefined;
-  return r?.throughput?.mean ?? 0;
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] ?? 0;
+};
+
+/** CPU microseconds `fn` takes. */
+function cpu(fn: () => unknown): number {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
 }
-
-const results: Record<string, unknown> = {};
 
 /**
- * What one call of `run` (making `calls` kfunc calls) costs in Map lookups and allocated bytes, per
- * kfunc call. Lookups are counted by wrapping `Map.prototype.get`/`has` for one run. Bytes are the
- * growth of the heap over one run (the median of several). `objectBytes` is the same measure for the
- * baseline's object `{ a, b, c }`, so the baseline allocates as many bytes as the model.
+ * One round: batches of the model (`ops` operations each) and of its baseline, alternated until
+ * `TIME` ms of CPU time are spent; the median rate of each and the median of the pairs' ratios
+ * (baseline rate / model rate).
  */
-function callCost(run: () => void, calls: number): { lookups: number; bytes: number; objectBytes: number } {
-  const proto = Map.prototype as unknown as Record<'get' | 'has', (this: Map<unknown, unknown>, key: unknown) => unknown>;
-  const { get, has } = proto;
-  let lookups = 0;
-  proto.get = function (key) { lookups += 1; return get.call(this, key); };
-  proto.has = function (key) { lookups += 1; return has.call(this, key); };
-  try { run(); } finally { proto.get = get; proto.has = has; }
-  let retained: unknown;
-  // A collection during a run shrinks the heap (or, promoting, grows it by more): the median of 21
-  // runs is a run without one.
-  const heapGrowth = (fn: () => unknown): number => {
-    const grew: number[] = [];
-    for (let trial = 0; trial < 21; trial += 1) {
-      const before = process.memoryUsage().heapUsed;
-      retained = fn();
-      grew.push(process.memoryUsage().heapUsed - before);
-    }
-    grew.sort((a, b) => a - b);
-    return grew[10] ?? 0;
-  };
-  const bytes = heapGrowth(() => { run(); return 0; }) / calls;
-  const objects = 100_000;
-  const objectBytes = heapGrowth(() => {
-    let o: unknown;
-    for (let i = 0; i < objects; i += 1) o = { a: i, b: i, c: i };
-    return o;
-  }) / objects;
-  return { lookups: lookups / calls, bytes, objectBytes: retained === undefined ? 0 : objectBytes };
-}
-const rows: [string, string, string, string][] = [];
-const row = (what: string, value: string, baseline: string, ratio: string): void => { rows.push([what, value, baseline, ratio]); };
-
-// 1. Read throughput: a 256000-byte read from a warm cache against Uint8Array.set of the same bytes.
-{
-  const src = exeBytes('bench');
-  const w = fileWorld(content.bytes(src), src.length);
-  const dst = new Uint8Array(256000);
-  const model = await opsPerSecond('read 256000', () => { transact(w, SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(dst, 256000, 'd', 0, 0)); });
-  const limit = await opsPerSecond('Uint8Array.set 256000', () => { dst.set(src); });
-  results.readThroughput = { modelOpsPerSec: model, modelMBps: (model * 256000) / 1e6, limitOpsPerSec: limit, limitMBps: (limit * 256000) / 1e6, ratio: model / limit, goal: 0.5 };
-  row('bpf_dynptr_read 256000 B (warm)', `${((model * 256000) / 1e6).toFixed(0)} MB/s`, `${((limit * 256000) / 1e6).toFixed(0)} MB/s`, (model / limit).toFixed(2));
-}
-
-// 2. Small-op rate: read 8 bytes, adjust, size, batched in one transition, against a baseline doing
-// the same number of Map lookups and allocating as much memory, both measured on the model's batch
-// itself (see `callCost`): what a call must at least cost if its rules were free.
-{
-  const w = warmWorld();
-  const dst = new Uint8Array(8);
-  const N = 3000;
-  const batch = (): void => {
-    transact(w, SLEEPABLE, (k) => {
-      const kf = kfuncsOf(k);
-      for (let i = 0; i < N; i += 1) {
-        kf.bpf_dynptr_read(dst, 8, 'd', 8 * (i % 400), 0);
-        kf.bpf_dynptr_adjust('d', 0, 1_000_000);
-        kf.bpf_dynptr_size('d');
-      }
-    });
-  };
-  const model = await opsPerSecond('small ops', batch) * 3 * N;
-  const cost = callCost(batch, 3 * N);
-  const lookups = Math.round(cost.lookups);
-  const allocs = Math.round(cost.bytes / cost.objectBytes);
-  const tables = [0, 1, 2, 3].map((t) => new Map<number, { n: number }>([[t, { n: t }], [t + 10, { n: 1 }]]));
-  // The baseline's objects are stored (in a ring of 1,024 slots), as the model stores what it makes
-  // (events, records): an object that is never stored can be optimised away by the JIT, and then the
-  // baseline would allocate nothing (measured: 51 ns a call with them dropped, 110-120 ns kept).
-  const ring = new Array<unknown>(1024).fill(null);
-  const base = await opsPerSecond('baseline', () => {
-    for (let i = 0; i < 3 * N; i += 1) {
-      let acc = 0;
-      for (let l = 0; l < lookups; l += 1) acc += tables[l & 3]?.get(l & 3)?.n ?? 0;
-      for (let a = 0; a < allocs; a += 1) ring[(i * 16 + a) & 1023] = { a: i, b: acc, c: a };
-    }
-  }) * 3 * N;
-  const sink = ring.length;
-  results.smallOps = {
-    kfuncCallsPerSec: model, baselinePerSec: base, slowdown: base / model, goalCallsPerSec: 1_000_000, goalSlowdown: 5,
-    perCall: { mapLookups: cost.lookups, bytesAllocated: cost.bytes, baselineObjectBytes: cost.objectBytes, baselineAllocations: allocs }, sink,
-  };
-  row('small kfunc calls (read 8 B, adjust, size)', `${(model / 1e6).toFixed(2)} M/s`, `${(base / 1e6).toFixed(1)} M/s (${lookups} lookups + ${allocs} allocations a call)`, `1/${(base / model).toFixed(1)}`);
-}
-
-// 3. Scheduler: events per second, 100 tasks opening a file (the hook schedules task_work), reading
-// and closing it.
-{
-  const s = new Session();
-  s.createFile({ path: '/usr/bin/file_reader_test', content: content.bytes(exeBytes('file_reader')) });
-  s.createFile({ path: '/tmp/trigger', content: content.zero(), size: 16 });
-  s.load(fileReaderObject());
-  for (let i = 0; i < 100; i += 1) {
-    s.spawn({ comm: `t${i}`, exe: '/usr/bin/file_reader_test', script: [
-      { sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'read', fd: 't', offset: 0, len: 16 }, { sys: 'close', fd: 't' },
-    ] });
+function round(model: () => void, modelOps: number, base: () => void, baseOps: number): { model: number; base: number; slowdown: number } {
+  for (let i = 0; i < 10; i += 1) {
+    model();
+    base();
   }
-  const start = s.world;
-  let events = 0;
-  const perSec = await opsPerSecond('scheduler', () => {
-    const end = run(start, seededChooser(1));
-    events = end.trace.length - start.trace.length;
-  });
-  results.scheduler = { tasks: 100, eventsPerRun: events, runsPerSec: perSec, eventsPerSec: events * perSec };
-  row('scheduler: 100 tasks open/read/close + task_work', `${(events * perSec / 1e3).toFixed(0)} k events/s`, '-', '-');
-}
-
-// 4. Property throughput: generated programs verified, run and checked per second (P9's core loop).
-{
-  const cases = fc.sample(fc.tuple(genProgram(['none', 'drop_discard', 'drop_put']), genWorld), { numRuns: 200, seed: 42 });
-  let i = 0;
-  const perSec = await opsPerSecond('property core loop', () => {
-    const [g, wld] = cases[i++ % cases.length] ?? cases[0]!;
-    const obj = toObject(g);
-    const ok = verify(obj)[0]?.ok === true;
-    const s = buildWorld(wld, obj, !ok).simulate();
-    refSnapshot(s.world);
-  });
-  results.propertyThroughput = { programsPerSec: perSec };
-  row('property core loop (verify + run + check a program)', `${perSec.toFixed(0)} programs/s`, '-', '-');
-}
-
-// 5. Scale: state bytes and time per read for the same pages touched in files of 4 KiB, 1 GiB, 1 TiB;
-// and for 1, 1,000 and 100,000 cached pages.
-{
-  const scale: Record<string, unknown>[] = [];
-  const dst = new Uint8Array(8);
-  for (const [label, size, cached] of [['4 KiB', 4096n, 1], ['1 GiB', 1n << 30n, 1], ['1 TiB', 1n << 40n, 1], ['1 page', 1n << 30n, 1], ['1,000 pages', 1n << 30n, 1000], ['100,000 pages', 1n << 30n, 100_000]] as const) {
-    const w = fileWorld(content.pattern(1), size, cached * 4096);
-    const perSec = await opsPerSecond(label, () => { transact(w, SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(dst, 8, 'd', 0, 0)); });
-    scale.push({ label, fileBytes: String(size), cachedPages: cached, stateBytes: stateBytes(w), usPerRead: 1e6 / perSec });
-    row(`scale: ${label}${cached > 1 ? ' cached' : ` file`}`, `${(stateBytes(w) / 1024).toFixed(1)} KiB state`, `${(1e6 / perSec).toFixed(1)} µs/read`, '-');
+  const m: number[] = [];
+  const b: number[] = [];
+  const r: number[] = [];
+  let spent = 0;
+  while (spent < TIME * 1000 || m.length < 10) {
+    const x = cpu(model);
+    const y = cpu(base);
+    spent += x + y;
+    if (x <= 0 || y <= 0) continue;
+    m.push((modelOps * 1e6) / x);
+    b.push((baseOps * 1e6) / y);
+    r.push(((baseOps * 1e6) / y) / ((modelOps * 1e6) / x));
   }
-  results.scale = scale;
+  return { model: median(m), base: median(b), slowdown: median(r) };
 }
 
-// 6. immer's auto-freeze: the same transition with an immer instance that freezes and one that does
-// not. kfunc calls on the hot tables do not use immer (src/model/world/tables.ts), so the transition is one
-// that does: an update of the ARRAY map holding a bpf_task_work (maps are immer state), in the world
-// of the scheduler benchmark.
-{
-  const s = new Session();
-  s.load(fileReaderObject());
-  const w = s.world;
-  const map = [...w.maps.keys()][0] ?? 0;
-  const value = new Uint8Array(8);
-  const step = (engine: Immer) => (): void => { transactWith(engine, w, SLEEPABLE, (k) => kfuncsOf(k).bpf_map_update_elem(map, 0, value, 0)); };
-  const on = await opsPerSecond('autofreeze on', step(new Immer({ autoFreeze: true })));
-  const off = await opsPerSecond('autofreeze off', step(new Immer({ autoFreeze: false })));
-  results.autoFreeze = { onPerSec: on, offPerSec: off, ratio: off / on };
-  row('immer auto-freeze on vs off (a map update per transition)', `${(on / 1e3).toFixed(0)} k/s on`, `${(off / 1e3).toFixed(0)} k/s off`, (off / on).toFixed(2));
+/** `ROUNDS` rounds: the medians of their medians. */
+function pair(model: () => void, modelOps: number, base: () => void, baseOps: number): { model: number; base: number; slowdown: number } {
+  const rounds = Array.from({ length: ROUNDS }, () => round(model, modelOps, base, baseOps));
+  return { model: median(rounds.map((x) => x.model)), base: median(rounds.map((x) => x.base)), slowdown: median(rounds.map((x) => x.slowdown)) };
 }
 
-results.machine = { node: process.version, platform: `${process.platform}/${process.arch}`, benchTimeMs: TIME };
-writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['what', 'model', 'baseline', 'ratio'][i]?.length ?? 0));
-const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-console.log(line(['what', 'model', 'baseline', 'ratio']));
-console.log(line(widths.map((n) => '-'.repeat(n))));
-for (const r of rows) console.log(line(r));
+const loadStart = loadavg();
+const log = (s: string): void => { process.stdout.write(`${s}\n`); };
+
+// 1. Calls made the way a user makes them: one kfunc call per transition, through the Session and
+// through the pure functions. A batch is 1,000 calls from the same starting world (so the trace a
+// measurement builds stays at most 1,000 events). 16-byte reads go through the cached file in order
+// (the reader moves to the next folio every 256 reads).
+const BATCH = 1000;
+const FILE = 256000;
+const calls = ((): Results['calls'] => {
+  const s = fileSession(content.pattern(1), FILE);
+  const w0 = s.world;
+  const dst = new Uint8Array(16);
+  const pages = new Map<number, Uint8Array>();
+  const bytes = randomBytes('baseline', 64 * 4096);
+  for (let p = 0; p < 64; p += 1) pages.set(p, bytes.subarray(p * 4096, (p + 1) * 4096));
+  // Baseline: a Map lookup and a 16-byte copy (what a cached 16-byte read must at least do).
+  const baseline = (): void => {
+    for (let i = 0; i < BATCH; i += 1) {
+      const page = pages.get(i & 63) as Uint8Array;
+      const off = (i * 16) & 4095;
+      dst.set(page.subarray(off, off + 16));
+    }
+  };
+  const sessionSize = (): void => {
+    s.world = w0;
+    for (let i = 0; i < BATCH; i += 1) s.bpf_dynptr_size('d');
+  };
+  const sessionRead = (): void => {
+    s.world = w0;
+    for (let i = 0; i < BATCH; i += 1) s.bpf_dynptr_read(dst, 16, 'd', i * 16, 0);
+  };
+  const pureSize = (): void => {
+    let w: World = w0;
+    for (let i = 0; i < BATCH; i += 1) w = bpf_dynptr_size(w, NON_SLEEPABLE, 'd').world;
+  };
+  const pureRead = (): void => {
+    let w: World = w0;
+    for (let i = 0; i < BATCH; i += 1) w = bpf_dynptr_read(w, NON_SLEEPABLE, dst, 16, 'd', i * 16, 0).world;
+  };
+  const out: Results['calls'] = { baselinePerSec: 0, session: { size: { perSec: 0, slowdown: 0 }, read16: { perSec: 0, slowdown: 0 } }, pure: { size: { perSec: 0, slowdown: 0 }, read16: { perSec: 0, slowdown: 0 } }, goals: { sizePerSec: 2e6, read16PerSec: 1e6, slowdown: 10 } };
+  // Warm up every workload first (the first measured would otherwise also pay the JIT's warm-up).
+  for (const fn of [sessionSize, sessionRead, pureSize, pureRead, baseline]) {
+    const until = process.cpuUsage().user + 200_000;
+    while (process.cpuUsage().user < until) fn();
+  }
+  const bases: number[] = [];
+  for (const [api, what, fn] of [['session', 'size', sessionSize], ['session', 'read16', sessionRead], ['pure', 'size', pureSize], ['pure', 'read16', pureRead]] as const) {
+    const r = pair(fn, BATCH, baseline, BATCH);
+    out[api][what] = { perSec: r.model, slowdown: r.slowdown };
+    bases.push(r.base);
+    log(`${api} ${what}: ${(r.model / 1e6).toFixed(2)} M/s, baseline ${(r.base / 1e6).toFixed(1)} M/s, 1/${r.slowdown.toFixed(1)}`);
+  }
+  out.baselinePerSec = median(bases);
+  return out;
+})();
+
+// 2. A 256 KiB read of a cached file through the Session (one call per transition), against
+// Uint8Array.set of the same bytes, with `bytes` content and with `pattern` content.
+const SIZE = 256 * 1024;
+const bigRead = ((): Results['bigRead'] => {
+  const src = randomBytes('read', SIZE);
+  const dst = new Uint8Array(SIZE);
+  const out: Results['bigRead'] = { bytes: SIZE, setPerSec: 0, bytesContent: { perSec: 0, ratio: 0 }, patternContent: { perSec: 0, ratio: 0 }, goals: { bytesContent: 0.8, patternContent: 0.5 } };
+  const sets: number[] = [];
+  for (const [what, c] of [['bytesContent', content.bytes(src)], ['patternContent', content.pattern(7)]] as const) {
+    const s = fileSession(c, SIZE);
+    const w0 = s.world;
+    // Batches of 20 reads from the same starting world (the first read of each takes the folio).
+    const read = (): void => {
+      s.world = w0;
+      for (let i = 0; i < 20; i += 1) s.bpf_dynptr_read(dst, SIZE, 'd', 0, 0);
+    };
+    const set20 = (): void => {
+      for (let i = 0; i < 20; i += 1) dst.set(src);
+    };
+    const r = pair(read, 20, set20, 20);
+    out[what] = { perSec: r.model, ratio: 1 / r.slowdown };
+    sets.push(r.base);
+    log(`read 256 KiB ${what}: ${((r.model * SIZE) / 1e9).toFixed(1)} GB/s, Uint8Array.set ${((r.base * SIZE) / 1e9).toFixed(1)} GB/s, ${(1 / r.slowdown).toFixed(2)}`);
+  }
+  out.setPerSec = median(sets);
+  return out;
+})();
+
+// 3. The scheduler: 10x the tasks, 10x the sleeps, each run to the end (seeded schedule); the time
+// of the larger run over the time of the smaller one. Each round alternates the two sizes five times
+// (the median of those ratios); the figure is the median of three rounds. Beside the times, the
+// operations a step makes (Map and Set calls, counted on one run of each size): the time of a step
+// also grows with the memory a run touches (caches, the garbage collector), its work should not.
+function opsPerStep(w: World): number {
+  type Fn = (this: unknown, ...a: unknown[]) => unknown;
+  const protos: [Record<string, Fn>, string][] = [
+    [Map.prototype as unknown as Record<string, Fn>, 'get'], [Map.prototype as unknown as Record<string, Fn>, 'set'],
+    [Map.prototype as unknown as Record<string, Fn>, 'has'], [Map.prototype as unknown as Record<string, Fn>, 'delete'],
+    [Set.prototype as unknown as Record<string, Fn>, 'add'], [Set.prototype as unknown as Record<string, Fn>, 'has'],
+  ];
+  let n = 0;
+  const saved = protos.map(([p, name]) => p[name] as Fn);
+  protos.forEach(([p, name], i) => {
+    const orig = saved[i] as Fn;
+    p[name] = function (this: unknown, ...a: unknown[]) { n += 1; return orig.apply(this, a); };
+  });
+  let steps = 1;
+  try { steps = runToEnd(w); } finally { protos.forEach(([p, name], i) => { p[name] = saved[i] as Fn; }); }
+  return n / steps;
+}
+function scale(small: () => World, large: () => World): Omit<Results['scheduler']['tasks'], 'what'> {
+  const ws = small();
+  const wl = large();
+  const ts: number[] = [];
+  const tl: number[] = [];
+  const ratios: number[] = [];
+  let stepsSmall = 0;
+  let stepsLarge = 0;
+  runToEnd(ws);
+  runToEnd(wl);
+  for (let i = 0; i < ROUNDS; i += 1) {
+    const r: number[] = [];
+    for (let j = 0; j < 5; j += 1) {
+      const a = cpu(() => { stepsSmall = runToEnd(ws); }) / 1000;
+      const b = cpu(() => { stepsLarge = runToEnd(wl); }) / 1000;
+      ts.push(a);
+      tl.push(b);
+      r.push(b / a);
+    }
+    ratios.push(median(r));
+  }
+  const msSmall = median(ts);
+  const msLarge = median(tl);
+  return {
+    small: { steps: stepsSmall, ms: msSmall, usPerStep: (msSmall * 1000) / stepsSmall, opsPerStep: opsPerStep(ws) },
+    large: { steps: stepsLarge, ms: msLarge, usPerStep: (msLarge * 1000) / stepsLarge, opsPerStep: opsPerStep(wl) },
+    ratio: median(ratios),
+    goal: 12,
+  };
+}
+const scheduler: Results['scheduler'] = {
+  tasks: { ...scale(() => manyTasksWorld(100), () => manyTasksWorld(1000)), what: '100 vs 1,000 tasks (sleep, open, read 16 B, close, sleep)' },
+  sleeps: { ...scale(() => sleepsWorld(1000), () => sleepsWorld(10_000)), what: 'one task, 1,000 vs 10,000 sleeps' },
+  longSleeps: { ...scale(() => sleepsWorld(1000, 10), () => sleepsWorld(10_000, 10)), what: '10 tasks, 1,000 vs 10,000 sleeps each' },
+  longTasks: { ...scale(() => manyTasksWorld(1000), () => manyTasksWorld(10_000)), what: '1,000 vs 10,000 tasks' },
+};
+for (const [k, v] of Object.entries(scheduler)) log(`scheduler ${k}: ${v.small.ms.toFixed(0)} ms vs ${v.large.ms.toFixed(0)} ms, ${v.ratio.toFixed(1)}x; ${v.small.opsPerStep.toFixed(2)} vs ${v.large.opsPerStep.toFixed(2)} Map/Set calls a step`);
+
+// 4. The kernel case shape (the conformance guest tier's: bench/cases.ts): a task opens a file, the
+// lsm/file_open hook makes a FILE dynptr of it, reads 16 bytes and discards it, the task closes the
+// file and exits; a Session with the object loaded, a spawn and a simulate per case. Measured two
+// ways: each case from the loaded world (as the tier runs independent cases), and one session
+// keeping every case's history (its world grows case after case).
+const CASES = 3000;
+const CASE_BATCH = 100;
+function caseRate(fromLoaded: boolean): { perSec: number; steps: number } {
+  const rates: number[] = [];
+  let steps = 0;
+  for (let i = 0; i < ROUNDS; i += 1) {
+    const s = caseSession();
+    const loaded = s.world;
+    for (let j = 0; j < 200; j += 1) runCase(s);
+    if (fromLoaded) s.world = loaded;
+    const batches: number[] = [];
+    for (let done = 0; done < CASES; done += CASE_BATCH) {
+      const us = cpu(() => {
+        for (let j = 0; j < CASE_BATCH; j += 1) {
+          if (fromLoaded) s.world = loaded;
+          runCase(s);
+        }
+      });
+      batches.push((CASE_BATCH * 1e6) / us);
+    }
+    // The steps of one case (the scheduler's choices it recorded).
+    const before = s.world.choices.length;
+    runCase(s);
+    steps = s.world.choices.length - before;
+    rates.push(median(batches));
+  }
+  return { perSec: median(rates), steps };
+}
+const caseShape = ((): Results['caseShape'] => {
+  const fresh = caseRate(true);
+  const kept = caseRate(false);
+  log(`case shape: ${fresh.perSec.toFixed(0)} cases/s from the loaded world, ${kept.perSec.toFixed(0)} cases/s keeping history (${fresh.steps} steps a case)`);
+  return { fromLoaded: fresh.perSec, historyKept: kept.perSec, stepsPerCase: fresh.steps, casesPerRound: CASES, baselinePerSec: calls.baselinePerSec, goal: 20_000 };
+})();
+
+const cores = cpus();
+const resultsUrl = new URL('./results.json', import.meta.url);
+// bench/cli_startup.ts (run after this) keeps its entry in the same file: leave it as it is.
+const previous = existsSync(resultsUrl) ? (JSON.parse(readFileSync(resultsUrl, 'utf8')) as Partial<Results>) : {};
+const results: Results = {
+  calls, bigRead, scheduler, caseShape,
+  ...(previous.cliStartup === undefined ? {} : { cliStartup: previous.cliStartup }),
+  machine: {
+    cores: cores.length, cpu: cores[0]?.model ?? '?', node: process.version, platform: `${process.platform}/${process.arch}`,
+    loadavgStart: loadStart.map((x) => Math.round(x * 100) / 100), loadavgEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+    benchTimeMs: TIME, rounds: ROUNDS, time: 'CPU time of the process (process.cpuUsage: user + system)',
+  },
+};
+writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`);
+
+// The README's Performance table, from the same results.
+const readmeUrl = new URL('../README.md', import.meta.url);
+const readme = readFileSync(readmeUrl, 'utf8');
+const updated = withPerformanceTable(readme, results);
+if (updated === readme && !readme.includes(README_START)) log(`README.md has no ${README_START} … ${README_END} section: not updated`);
+writeFileSync(readmeUrl, updated);
+log(performanceTable(results));

@@ -139,7 +139,7 @@ function predict(c: GuestCase, exe: Uint8Array, resident: string): Prediction {
     const id = s.load(c.object);
     const ub = c.object.globals.find((g) => g.name === 'user_buf');
     if (ub !== undefined && ub.kind === 'bytes') {
-      s.run((k) => { k.s.objects.get(id)?.globals.set('user_buf', exe.slice(0, ub.size)); });
+      s.run((k) => { k.t.object(id)?.globals.set('user_buf', exe.slice(0, ub.size)); });
     }
     const pidVar = c.object.globals.some((g) => g.name === `${c.prog}_pid`) ? `${c.prog}_pid` : 'user_pid';
     const script: Syscall[] = [

@@ -418,7 +418,8 @@ export function check(fn: string, setup: Setup, obj: BpfObject = OBJECT): (versi
       { sys: 'sleep', ticks: 1 }, { sys: 'exit' },
     ] });
     s.run((k) => {
-      const o = [...k.s.objects.values()][0];
+      const first = [...k.t.objects.keys()][0];
+      const o = first === undefined ? undefined : k.t.object(first);
       const es = o?.globals.get('expected_str');
       if (es !== undefined) { const c = es.slice(); c.fill(0x61, 0, 383); c[383] = 0; o?.globals.set('expected_str', c); }
       const tl = o?.globals.get('test_len');

@@ -10,12 +10,13 @@
  *   to it, and `files`/`cache` hold the set-up operations (create, open, populate, evict, inject).
  */
 import { type ArgsOfDef, type MethodsOf, type RetOfDef } from './model/kfunc/methods.ts';
-import { checkKern, transact, type CallContext, type Kern } from './model/world/world.ts';
+import { begin, checkKern, end, type CallContext, type Kern } from './model/world/world.ts';
 import { ArgumentError } from './model/kernel/errors.ts';
-import { checkData } from './model/kernel/args.ts';
+import { checkContext, checkData, checkWorld } from './model/kernel/args.ts';
 import { didYouMean } from './model/kernel/suggest.ts';
 import { kfuncDef } from './model/kfunc/registry.ts';
 import { BpfObjectSchema, ProgramSchema } from './model/program/schema.ts';
+import { invoke, type AnyKfunc } from './model/kfunc/kfunc.ts';
 import { type World } from './model/world/state.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
@@ -48,13 +49,19 @@ export { mapKernelMemory } from './model/helpers/kernel_mem.ts';
 export { createMap } from './model/maps/maps.ts';
 export type { FileDynptrState } from './model/dynptr/file/state.ts';
 export type { FileId, FileObj, Ino, Inode } from './model/fs/types.ts';
-export type { HotName, HotState, Table, Tables } from './model/world/tables.ts';
+export type { Faults, HotName, HotState, Ids, Table, Tables, TableWriter } from './model/world/tables.ts';
+export type { IdTable } from './model/world/idtable.ts';
+export type { Log } from './model/world/log.ts';
+export type { WorldValue } from './model/world/state.ts';
+export type { TaskRecord } from './model/task/record.ts';
+export type { RunQueue, EventGroup, IntSet, IoEvent } from './model/task/runqueue.ts';
+export type { LoadedObject, ReadonlyLoadedObject } from './model/program/loaded.ts';
 export { ALL_KFUNCS } from './task_work/kfuncs.ts';
 export type { KfuncRegistry } from './model/kfunc/registry.ts';
 export type { AnyKfunc, KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc/kfunc.ts';
 export * as program from './model/program/program.ts';
 export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl, Local, LocalType, Param, MemSize, AluFn, Cmp } from './model/program/program.ts';
-export type { Task, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid } from './model/task/types.ts';
+export type { Task, ReadonlyTask, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid, IrqWork } from './model/task/types.ts';
 export type { MapId } from './model/maps/types.ts';
 export type { ObjId, ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
@@ -88,7 +95,7 @@ export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
   return ALL_KFUNC_METHODS.bind(k);
 }
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
-export { formatTrace, formatEvent, traceEvents, type TraceEvent } from './model/world/trace.ts';
+export { formatTrace, formatEvent, traceEvents, type Trace, type TraceEvent } from './model/world/trace.ts';
 export { describeWorld, pageMap, pageStates, refSnapshot, stateBytes, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
 export { PAGE_SIZE, type Mapping, type MappingState, type PageState } from './pagecache/index.ts';
 export * as files from './model/fs/files.ts';
@@ -99,15 +106,19 @@ export { taskWorkOf, taskWorkCtx, type TaskWorkInfo } from './task_work/inspect.
 /** One kfunc call as a pure function: `{ world, ret }`. */
 export type PureKfunc<N extends KfuncName> = (world: World, ctx: CallContext, ...args: KfuncArgs<N>) => { world: World; ret: KfuncRet<N> };
 
+/** One call of `def` as one transition of `world` (no closure: the call a user makes once per transition). */
+function callOnce(world: World, ctx: CallContext, def: AnyKfunc, args: unknown[]): { world: World; ret: unknown } {
+  checkWorld('world', world);
+  checkContext('ctx', ctx);
+  const k = begin(world, ctx);
+  const ret = invoke(k, def, args);
+  settle(k);
+  return { world: end(k), ret };
+}
+
 function pure<N extends KfuncName>(name: N): PureKfunc<N> {
-  return (world, ctx, ...args) => {
-    const r = transact(world, ctx, (k) => {
-      const ret = (kfuncsOf(k)[name] as (...a: KfuncArgs<N>) => KfuncRet<N>)(...args);
-      settle(k);
-      return ret;
-    });
-    return { world: r.world, ret: r.result };
-  };
+  const def = (ALL_KFUNCS as Readonly<Record<string, AnyKfunc>>)[name] as AnyKfunc;
+  return (world, ctx, ...args) => callOnce(world, ctx, def, args) as { world: World; ret: KfuncRet<N> };
 }
 
 /** Call kfunc `name` once on `world`: `call(world, ctx, 'bpf_dynptr_size', 'd')`. */

@@ -35,7 +35,8 @@ import { describeAction, readyActions, run as runScheduler, step as stepSchedule
 import { listChooser } from './scheduler/chooser.ts';
 import type { FileId, Ino } from './model/fs/types.ts';
 import { formatTrace, traceEvents, type TraceEvent } from './model/world/trace.ts';
-import { createWorld, INSPECT, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
+import { begin, createWorld, end, INSPECT, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
+import { invoke, type AnyKfunc } from './model/kfunc/kfunc.ts';
 import { type World } from './model/world/state.ts';
 
 /** A BPF object the kernel (or the model's verifier) refused to load. */
@@ -109,11 +110,9 @@ export class Session {
     if (opts.sleepable !== undefined) checkBoolean('opts.sleepable', opts.sleepable);
     this.world = createWorld(opts);
     this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;
-    for (const name of Object.keys(ALL_KFUNCS) as (keyof KfuncMethods)[]) {
-      Object.defineProperty(this, name, {
-        enumerable: false,
-        value: (...args: unknown[]) => this.run((_k, kf) => (kf[name] as (...a: unknown[]) => unknown)(...args)),
-      });
+    // The kfunc methods, bound to this session (a method taken off it, `const { bpf_dynptr_size } = s`, still works).
+    for (const [name, def] of KFUNC_DEFS) {
+      Object.defineProperty(this, name, { enumerable: false, value: (...args: unknown[]) => callKfunc(this, def, args) });
     }
   }
 
@@ -502,3 +501,17 @@ export class Session {
     return describeWorld(this.world);
   }
 }
+
+/**
+ * One kfunc call as one transition of the session's world: begun, called, settled and ended in line
+ * (no closure, no bound table), since this is the call a user makes once per transition.
+ */
+function callKfunc(s: Session, def: AnyKfunc, args: unknown[]): unknown {
+  const k = begin(s.world, s.context);
+  const ret = invoke(k, def, args);
+  settle(k);
+  s.world = end(k);
+  return ret;
+}
+
+const KFUNC_DEFS = Object.entries(ALL_KFUNCS) as [string, AnyKfunc][];

@@ -120,7 +120,7 @@ export function kfuncMarkdown(def: AnyKfunc): string {
     '',
     ...def.effects.map((e) => `- ${e}`),
     '',
-    `Returns: ${def.ret === 'int' ? '0 or a negative errno' : def.ret}.`,
+    `Returns: ${def.ret === 'int' ? '0 or a negative errno' : def.ret === 'long' ? 'a signed number (not an errno)' : def.ret}.`,
     '',
     '## Example',
     '',

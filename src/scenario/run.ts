@@ -16,6 +16,7 @@ import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts'
 import { verifyObject } from '../model/verifier/verify.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
+import { kfuncDef } from '../model/kfunc/registry.ts';
 import { defaultChooser, listChooser, seededChooser, type Chooser } from '../scheduler/chooser.ts';
 import { LoadError, Session } from '../session.ts';
 import { referenceProblems } from './refs.ts';
@@ -200,7 +201,9 @@ export function checkExpectations(sc: Scenario, s: Session, version: KernelVersi
     const calls = events.filter((ev) => ev.kind === 'kfunc' && ev.name === c.fn);
     const nth = c.nth ?? 0;
     const ev = calls[nth];
-    add(`${c.fn} call #${nth}`, norm(c.ret), ev?.kind === 'kfunc' ? ev.ret : `(only ${calls.length} call(s))`);
+    // A negative expected value names an errno, except for a kfunc whose result is a plain signed number.
+    const plain = kfuncDef(c.fn)?.ret === 'long' && typeof c.ret !== 'string';
+    add(`${c.fn} call #${nth}`, plain ? String(c.ret) : norm(c.ret), ev?.kind === 'kfunc' ? ev.ret : `(only ${calls.length} call(s))`);
   }
   const tasks = [...s.world.tasks.values()];
   for (const r of e.results ?? []) {

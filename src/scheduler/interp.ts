@@ -33,9 +33,10 @@ export type FrameResult = { readonly done: true; readonly ret: bigint } | { read
 
 function objectOf(k: Kern, frame: Frame): LoadedObject {
   const prog = k.s.progs.get(frame.prog);
-  const obj = prog === undefined ? undefined : k.s.objects.get(prog.obj);
+  // This transition's own copy of the object: the program's writes to its globals go there.
+  const obj = prog === undefined ? undefined : k.t.object(prog.obj);
   if (obj === undefined) throw new KernsimError(`frame ${frame.id}: program #${frame.prog} is not loaded`);
-  return obj as LoadedObject;
+  return obj;
 }
 
 /** The dynptr slot of a frame: slots are per frame, as stack slots are. */
@@ -199,7 +200,7 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
     case 'choice': {
       // The chooser's pick is recorded with the schedule's, so a list of choices replays it.
       const c = run.chooser.choose(def.name, 2 ** 32);
-      run.k.s.choices.push(c);
+      run.k.t.choose(c);
       return BigInt(c);
     }
     case 'any': {
@@ -256,6 +257,7 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
 function toRegVal(def: AnyKfunc, v: unknown): RegVal {
   switch (def.ret) {
     case 'int':
+    case 'long':
       return BigInt.asUintN(64, BigInt(v as number));
     case 'dsize':
     case 'u64':
@@ -346,7 +348,7 @@ function callFunction(run: Run, fn: string, args: readonly RegVal[], dst: string
   const names = params !== undefined ? params.map((p) => p.name) : ['r1', 'r2', 'r3', 'r4', 'r5'];
   const regs: Record<string, RegVal> = {};
   names.forEach((n, i) => { const v = args[i]; if (v !== undefined) regs[n] = v; });
-  frame.id = run.k.s.ids.frame++;
+  frame.id = run.k.t.nextId('frame');
   frame.fn = fn;
   frame.pc = 0;
   frame.regs = regs;
@@ -372,7 +374,7 @@ function initLocals(run: Run): void {
 /** End the running function: its dynptr slots die with its stack. */
 function dropFrameSlots(run: Run, id: number): void {
   const suffix = `@${id}`;
-  let own: Map<string, unknown> | null = null;
+  let own: { delete(key: string): boolean } | null = null;
   for (const slot of run.k.t.dynptrs.keys()) {
     if (slot.endsWith(suffix)) {
       own ??= run.k.t.own('dynptrs');
@@ -458,7 +460,7 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
   const ctx = frameContext(task, frame);
   // Operations one run may execute (the world's `ops` budget): the verifier bounds loops, an
   // unverified program may not end.
-  const maxOps = k.s.budgets.ops;
+  const maxOps = k.t.budgets.ops;
   for (let ops = 0; ops < maxOps; ops += 1) {
     const fn = run.fn(frame.fn);
     const op = fn.body[frame.pc];

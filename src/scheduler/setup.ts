@@ -2,7 +2,6 @@
  * Setting a scenario up: loading a BPF object (maps, globals, programs attached to their hooks) and
  * spawning tasks with an executable and a script of syscalls.
  */
-import { castDraft } from 'immer';
 import { ArgumentError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { inodeByPath, openFile } from '../model/fs/files.ts';
 import { createMap } from '../model/maps/maps.ts';
@@ -18,6 +17,8 @@ import type { DeepReadonly } from '../model/kernel/schema.ts';
 import { BpfObjectSchema } from '../model/program/schema.ts';
 import { NewTaskSchema } from '../model/task/syscall_schema.ts';
 import { charge } from '../model/world/budget.ts';
+import { TaskRecord } from '../model/task/record.ts';
+import { ownTask } from '../model/task/task.ts';
 import { EACCES } from '../model/kernel/errno.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { verifyProgram, type Verdict } from '../model/verifier/verify.ts';
@@ -59,13 +60,13 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { r
   const globals = new Map<string, Uint8Array>();
   for (const g of def.globals) if (g.kind === 'bytes' || g.kind === 'u64s') charge(k, g.kind === 'u64s' ? g.size * 8 : g.size, `global ${g.name} of ${def.name}`);
   for (const g of def.globals) globals.set(g.name, initialBytes(g));
-  const id = k.s.ids.obj++;
+  const id = k.t.nextId('obj');
   const progs = new Map<string, number>();
-  k.s.objects.set(id, castDraft({ id, def, globals, maps, progs }));
+  k.t.addObject({ id, def, globals, maps, progs });
   for (const p of loaded) {
     const info = sectionInfo(p.section);
     if (info === null) throw new ArgumentError('section', p.section, 'a section kernsim knows (lsm/, lsm.s/, syscall, perf_event, fentry/, …)');
-    const pid = k.s.ids.prog++;
+    const pid = k.t.nextId('prog');
     k.s.progs.set(pid, { id: pid, obj: id, name: p.name, section: p.section, type: info.type, sleepable: info.sleepable, refs: 1 });
     progs.set(p.name, pid);
     if (info.hook !== null) {
@@ -94,17 +95,13 @@ export type NewTask = DeepReadonly<z.output<typeof NewTaskSchema>>;
 export function spawnTask(k: Kern, task: NewTask): Pid {
   checkKern('k', k);
   const spec = checkData('task', NewTaskSchema, task);
-  const pid = k.s.ids.pid++;
+  const pid = k.t.nextId('pid');
   let mm: { exe_file: number } | null = null;
   if (spec.exe !== undefined) {
     inodeByPath(k, spec.exe, 'exe');
     mm = { exe_file: openFile(k, spec.exe) };
   }
-  k.s.tasks.set(pid, castDraft({
-    pid, tgid: pid, comm: spec.comm, mm, fds: new Map(), userMem: [], state: 'runnable',
-    flags: { notifySignal: false, notifyResume: false, pfExiting: false }, usage: 0, reaped: false,
-    works: { queue: [], exited: false }, script: spec.script, pc: 0, stack: [], wait: null, results: [],
-  }));
+  k.t.addTask(new TaskRecord({ pid, comm: spec.comm, mm, script: spec.script }));
   emit(k, { kind: 'task', t: k.t.now, pid, op: 'spawn', detail: `${spec.comm}${spec.exe === undefined ? ' (kernel thread)' : `, exe ${spec.exe}`}` });
   return pid;
 }
@@ -112,9 +109,9 @@ export function spawnTask(k: Kern, task: NewTask): Pid {
 /** `release_task`: the parent reaps a dead task; `bpf_task_acquire` on it now fails. */
 export function reapTask(k: Kern, pid: Pid): void {
   checkKern('k', k);
-  const t = k.s.tasks.get(pid);
+  const t = k.t.tasks.get(pid);
   if (t === undefined) throw new UnknownHandleError('pid', pid, 'task');
   if (t.state !== 'dead') throw new ArgumentError('pid', pid, 'a task that has exited');
-  t.reaped = true;
+  ownTask(k, pid).reaped = true;
   emit(k, { kind: 'task', t: k.t.now, pid, op: 'reap', detail: '' });
 }

@@ -9,9 +9,12 @@ import { ArgumentError, BudgetError, KernsimError } from '../model/kernel/errors
 import { checkChooser, checkWorld } from '../model/kernel/args.ts';
 import { freeFile, putFile } from '../model/fs/files.ts';
 import { completeRead } from '../model/fs/io.ts';
-import { ioKey, type IoRequest } from '../model/fs/types.ts';
-import type { Activity, Pid, Task, Work } from '../model/task/types.ts';
-import { emit, NON_SLEEPABLE, transact, withContext, type Kern } from '../model/world/world.ts';
+import { ioKey } from '../model/fs/types.ts';
+import type { Activity, Pid, Work } from '../model/task/types.ts';
+import type { TaskRecord } from '../model/task/record.ts';
+import type { RunQueue } from '../model/task/runqueue.ts';
+import { ownTask } from '../model/task/task.ts';
+import { begin, emit, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
 import { type World } from '../model/world/state.ts';
 import { callbackDone, callbackStart, cancelScheduledIrq, taskWorkIrq } from '../task_work/bpf_task_work.ts';
 import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
@@ -26,32 +29,68 @@ export type Action =
   | { readonly kind: 'io'; readonly ino: number; readonly pgoff: number; readonly at: number }
   | { readonly kind: 'timer'; readonly pid: Pid; readonly at: number };
 
-const runnable = (t: { state: string }): boolean => t.state === 'runnable' || t.state === 'running' || t.state === 'exiting';
-
 /**
  * The ready actions, default first: irq_work; timed events already due (an interrupt at this instant
- * is handled before a task runs); the task that ran last; other tasks; then the earliest timed events
- * in the future (choosing one moves the clock to it).
+ * is handled before a task runs: reads in the order they were submitted, then timers by pid); the
+ * task that ran last; other runnable tasks by pid; then the earliest timed events in the future
+ * (choosing one moves the clock to it; reads first, then timers). A step picks one by its index in
+ * this list; it finds it in the world's run queue (model/task/runqueue.ts) without making the list.
  */
 export function readyActions(world: World): Action[] {
+  const rq = runQueueOf(world);
+  const n = readyCount(world, rq);
   const out: Action[] = [];
-  if (world.irqWork.length > 0) out.push({ kind: 'irq' });
-  const timed: (Extract<Action, { at: number }>)[] = [];
-  for (const req of world.io.values() as Iterable<IoRequest>) timed.push({ kind: 'io', ino: req.ino, pgoff: req.pgoff, at: req.completesAt });
-  for (const t of world.tasks.values()) if (t.state === 'interruptible' && t.wait?.kind === 'timer') timed.push({ kind: 'timer', pid: t.pid, at: t.wait.until });
-  const now = world.clock.now;
-  // Loops, not push(...spread) or Math.min(...spread): 262,144 reads in flight overflow the stack.
-  for (const a of timed) if (a.at <= now) out.push(a);
-  const tasks = [...world.tasks.values()].filter(runnable).map((t) => t.pid).sort((a, b) => a - b);
-  if (world.current !== null && tasks.includes(world.current)) out.push({ kind: 'task', pid: world.current });
-  for (const pid of tasks) if (pid !== world.current) out.push({ kind: 'task', pid });
-  const future = timed.filter((a) => a.at > now);
-  if (future.length > 0) {
-    let first = Infinity;
-    for (const a of future) if (a.at < first) first = a.at;
-    for (const a of future) if (a.at === first) out.push(a);
-  }
+  for (let i = 0; i < n; i += 1) out.push(readyAt(world, rq, i));
   return out;
+}
+
+/** What the ready actions depend on besides the run queue: a world's, or a transition's tables. */
+interface SchedView {
+  readonly irqWork: readonly unknown[];
+  readonly current: Pid | null;
+}
+
+/** How many actions are ready in `world` (`rq` is its run queue). */
+function readyCount(world: SchedView, rq: RunQueue): number {
+  const g = rq.nextGroup();
+  return (world.irqWork.length > 0 ? 1 : 0) + rq.dueIo.size + rq.dueTimers.size + rq.runnable.size + (g === null ? 0 : g.ios.length + g.timers.length);
+}
+
+/** Ready action `i` of `world`, in the order of `readyActions`. */
+function readyAt(world: SchedView, rq: RunQueue, i: number): Action {
+  let j = i;
+  if (world.irqWork.length > 0) {
+    if (j === 0) return { kind: 'irq' };
+    j -= 1;
+  }
+  if (j < rq.dueIo.size) {
+    const ev = rq.dueIoAt(j);
+    return { kind: 'io', ino: ev.ino, pgoff: ev.pgoff, at: ev.at };
+  }
+  j -= rq.dueIo.size;
+  if (j < rq.dueTimers.size) {
+    const pid = rq.dueTimers.kth(j);
+    return { kind: 'timer', pid, at: rq.timerAt(pid) };
+  }
+  j -= rq.dueTimers.size;
+  const runnable = rq.runnable;
+  if (j < runnable.size) {
+    const cur = world.current;
+    if (cur === null || !runnable.has(cur)) return { kind: 'task', pid: runnable.kth(j) };
+    if (j === 0) return { kind: 'task', pid: cur };
+    // The others by pid, the current one left out.
+    const r = j - 1;
+    return { kind: 'task', pid: runnable.kth(r < runnable.rank(cur) ? r : r + 1) };
+  }
+  j -= runnable.size;
+  const g = rq.nextGroup();
+  if (g !== null) {
+    const io = g.ios[j];
+    if (io !== undefined) return { kind: 'io', ino: io.ino, pgoff: io.pgoff, at: io.at };
+    const pid = rq.timersOf(g)[j - g.ios.length];
+    if (pid !== undefined) return { kind: 'timer', pid, at: g.at };
+  }
+  throw new KernsimError(`no ready action ${i}`);
 }
 
 export function describeAction(a: Action): string {
@@ -63,18 +102,12 @@ export function describeAction(a: Action): string {
   }
 }
 
-function taskOf(k: Kern, pid: Pid): Task {
-  const t = k.s.tasks.get(pid);
-  if (t === undefined) throw new KernsimError(`no task ${pid}`);
-  return t as Task;
-}
-
-function top(task: Task): Activity | undefined {
+function top(task: TaskRecord): Activity | undefined {
   return task.stack[task.stack.length - 1];
 }
 
 /** Run one work of a `task_work_run` batch. */
-function runWork(k: Kern, task: Task, w: Work): void {
+function runWork(k: Kern, task: TaskRecord, w: Work): void {
   emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
   const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {
@@ -85,14 +118,14 @@ function runWork(k: Kern, task: Task, w: Work): void {
       freeFile(kk, w.fn.file);
       return;
     case 'bpf_task_work': {
-      const ctx = k.s.twctx.get(w.fn.ctx);
+      const ctx = k.cold.twctx.get(w.fn.ctx);
       if (ctx === undefined || !callbackStart(kk, w.fn.ctx)) return;
       const map = ctx.map;
       const key = ctx.key;
       task.stack.push({
         a: 'prog', started: false,
         frame: {
-          id: k.s.ids.frame++, prog: ctx.prog ?? -1, fn: ctx.callback ?? '?', callback: true, pc: 0,
+          id: k.t.nextId('frame'), prog: ctx.prog ?? -1, fn: ctx.callback ?? '?', callback: true, pc: 0,
           regs: { r1: { ptr: 'map', map }, r2: BigInt(key), r3: { ptr: 'map_value', map, key } },
           resume: null, sleepable: true, ctxFile: null, twCtx: ctx.id,
         },
@@ -106,8 +139,8 @@ function runWork(k: Kern, task: Task, w: Work): void {
  * return to user mode; the return to user mode), where the scheduler may run something else.
  */
 export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser): void {
-  const task = taskOf(k, pid);
-  k.s.current = pid;
+  const task = ownTask(k, pid);
+  k.t.current = pid;
   if (task.state === 'runnable') task.state = 'running';
   for (;;) {
     if (task.state !== 'running' && task.state !== 'exiting') return;
@@ -132,7 +165,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser): 
         if (r.kind === 'blocked') return;
         if (r.kind === 'pushed') continue;
         task.stack.pop();
-        task.results.push(r.ret);
+        task.addResult(r.ret);
         emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'exit', call: describeSyscall(act.sys), ret: r.ret < 0n ? `${r.ret}` : `${r.ret}` });
         task.stack.push({ a: 'exit_to_user' });
         task.state = 'runnable';
@@ -192,7 +225,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser): 
 }
 
 /** `do_exit` in the order that matters here: PF_EXITING, exit_mm, exit_files, exit_task_work, dead. */
-function doExitStage(k: Kern, task: Task, act: Extract<Activity, { a: 'do_exit' }>): void {
+function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_exit' }>): void {
   const kk = withContext(k, taskContext(task));
   const pid = task.pid;
   act.stage += 1;
@@ -228,13 +261,15 @@ function doExitStage(k: Kern, task: Task, act: Extract<Activity, { a: 'do_exit' 
   }
 }
 
-/** Wake the tasks waiting for a page. */
+/** Wake the tasks waiting for a page, by pid (the run queue knows them). */
 function wakePageWaiters(k: Kern, ino: number, pgoff: number): void {
-  for (const t of k.s.tasks.values()) {
-    if (t.state === 'io_wait' && t.wait?.kind === 'page' && t.wait.ino === ino && t.wait.pgoff === pgoff) {
-      t.state = 'runnable';
-      t.wait = null;
-      emit(k, { kind: 'task', t: k.t.now, pid: t.pid, op: 'wake', detail: `ino ${ino} page ${pgoff} unlocked` });
+  for (const pid of k.t.runQueue().waitersOf(ioKey(ino, pgoff))) {
+    const t = k.t.tasks.get(pid);
+    if (t?.state === 'io_wait' && t.wait?.kind === 'page' && t.wait.ino === ino && t.wait.pgoff === pgoff) {
+      const w = ownTask(k, pid);
+      w.state = 'runnable';
+      w.wait = null;
+      emit(k, { kind: 'task', t: k.t.now, pid, op: 'wake', detail: `ino ${ino} page ${pgoff} unlocked` });
     }
   }
 }
@@ -243,7 +278,7 @@ function wakePageWaiters(k: Kern, ino: number, pgoff: number): void {
 export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): void {
   switch (a.kind) {
     case 'irq': {
-      const irq = k.s.irqWork.shift();
+      const irq = k.t.shiftIrq();
       if (irq === undefined) return;
       emit(k, { kind: 'irq_work', t: k.t.now, op: 'run', work: `${irq.kind}(ctx#${irq.ctx})` });
       if (irq.kind === 'bpf_task_work_irq') taskWorkIrq(k, irq.ctx);
@@ -259,7 +294,7 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
       wakePageWaiters(k, a.ino, a.pgoff);
       break;
     case 'timer': {
-      const t = taskOf(k, a.pid);
+      const t = ownTask(k, a.pid);
       if (k.t.now < a.at) k.t.now = a.at;
       t.state = 'runnable';
       t.wait = null;
@@ -274,16 +309,16 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
 export function step(world: World, chooser: Chooser): { world: World; done: boolean } {
   checkWorld('world', world);
   checkChooser('chooser', chooser);
-  const actions = readyActions(world);
-  if (actions.length === 0) return { world, done: true };
-  const i = chooser.choose('step', actions.length);
-  const action = actions[i];
-  if (action === undefined) throw new KernsimError(`chooser picked ${i} of ${actions.length} actions`);
-  const next = transact(world, NON_SLEEPABLE, (k) => {
-    k.s.choices.push(i);
-    perform(k, action, chooser);
-  }).world;
-  return { world: next, done: false };
+  const rq = runQueueOf(world);
+  const n = readyCount(world, rq);
+  if (n === 0) return { world, done: true };
+  const i = chooser.choose('step', n);
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new KernsimError(`chooser picked ${i} of ${n} actions`);
+  const action = readyAt(world, rq, i);
+  const k = begin(world, NON_SLEEPABLE, rq);
+  k.t.choose(i);
+  perform(k, action, chooser);
+  return { world: end(k), done: false };
 }
 
 export interface RunOptions {
@@ -294,6 +329,9 @@ export interface RunOptions {
 /**
  * Step until nothing is ready: every task dead or blocked forever, no event pending. Past the world's
  * `steps` budget (or `opts.maxSteps`), or when the clock passes its `time` budget, a `BudgetError`.
+ * The steps are made in one transition (only the last world is returned, so the ones between are
+ * never made): the same choices, trace and final world as `step` after `step`, without a world per
+ * step.
  */
 export function run(world: World, chooser: Chooser, opts: RunOptions = {}): World {
   checkWorld('world', world);
@@ -302,12 +340,25 @@ export function run(world: World, chooser: Chooser, opts: RunOptions = {}): Worl
   const max = opts.maxSteps ?? world.budgets.steps;
   if (!Number.isSafeInteger(max) || max < 1) throw new ArgumentError('opts.maxSteps', max, 'a positive integer');
   const time = world.budgets.time;
-  let w = world;
-  for (let n = 0; n < max; n += 1) {
-    const r = step(w, chooser);
-    if (r.done) return r.world;
-    w = r.world;
-    if (w.clock.now > time) throw new BudgetError('time', time, `virtual time reached t=${w.clock.now} after ${n + 1} steps`);
+  const rq = runQueueOf(world);
+  const k = begin(world, NON_SLEEPABLE, rq);
+  try {
+    for (let n = 0; n < max; n += 1) {
+      k.t.syncRunQueue();
+      const count = readyCount(k.t, rq);
+      if (count === 0) return end(k);
+      const i = chooser.choose('step', count);
+      if (!Number.isInteger(i) || i < 0 || i >= count) throw new KernsimError(`chooser picked ${i} of ${count} actions`);
+      const action = readyAt(k.t, rq, i);
+      k.t.choose(i);
+      perform(k, action);
+      if (k.t.now > time) throw new BudgetError('time', time, `virtual time reached t=${k.t.now} after ${n + 1} steps`);
+    }
+  } catch (e) {
+    // The run queue was brought along step by step: it no longer describes `world`.
+    rq.owner = null;
+    throw e;
   }
+  rq.owner = null;
   throw new BudgetError('steps', max, `no quiescence after ${max} steps`);
 }

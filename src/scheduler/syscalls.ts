@@ -43,7 +43,7 @@ export function describeSyscall(sys: Syscall): string {
 
 /** A global of the loaded objects, by name (the first object that has it). */
 function findGlobal(k: Kern, name: string): { obj: number } | null {
-  for (const o of k.s.objects.values()) if (o.globals.has(name)) return { obj: o.id };
+  for (const o of k.t.objects.values()) if (o.globals.has(name)) return { obj: o.id };
   return null;
 }
 
@@ -64,7 +64,7 @@ function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: reado
   if (lp === undefined) return true;
   task.stack.push({
     a: 'prog', started: false,
-    frame: { id: k.s.ids.frame++, prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
+    frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
   });
   return true;
 }
@@ -74,14 +74,16 @@ export function taskContext(task: Task): CallContext {
   return { sleepable: true, task: task.pid, label: `pid ${task.pid}` };
 }
 
+/** A syscall finished with `ret` (what it deferred carried out first). */
+function done(kk: Kern, ret: bigint | number): SyscallStep {
+  settle(kk);
+  return { kind: 'done', ret: BigInt(ret) };
+}
+
 /** One stage of the syscall on top of `task`'s stack. */
 export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
   const sys = act.sys;
   const kk = withContext(k, taskContext(task));
-  const done = (ret: bigint | number): SyscallStep => {
-    settle(kk);
-    return { kind: 'done', ret: BigInt(ret) };
-  };
   switch (sys.sys) {
     case 'open': {
       // Stage 0: the struct file exists and security_file_open runs the attached programs in order.
@@ -92,29 +94,29 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         act.scratch = file;
       }
       const file = act.scratch;
-      const hooks = k.s.hooks.get('lsm/file_open') ?? [];
+      const hooks = k.cold.hooks.get('lsm/file_open') ?? [];
       if (act.stage < hooks.length && act.ret === null) {
         const prog = hooks[act.stage] as number;
         act.stage += 1;
-        const lp = k.s.progs.get(prog);
+        const lp = k.cold.progs.get(prog);
         if (lp === undefined) return { kind: 'pushed' };
         task.stack.push({
           a: 'prog', started: false,
-          frame: { id: k.s.ids.frame++, prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file } }, resume: null, sleepable: lp.sleepable, ctxFile: file, twCtx: null },
+          frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file } }, resume: null, sleepable: lp.sleepable, ctxFile: file, twCtx: null },
         });
         return { kind: 'pushed' };
       }
       setOpening(kk, file, false);
       if (act.ret !== null && act.ret !== 0n) {
         putFile(kk, file);
-        return done(act.ret);
+        return done(kk, act.ret);
       }
       task.fds.set(sys.fd, file);
-      return done(2 + task.fds.size);
+      return done(kk, 2 + task.fds.size);
     }
     case 'read': {
       const fileId = task.fds.get(sys.fd);
-      if (fileId === undefined) return done(-EBADF);
+      if (fileId === undefined) return done(kk, -EBADF);
       const inode = inodeOf(kk, liveFile(kk, fileId).ino);
       const m = mappingOf(kk, inode.ino);
       const start = BigInt(sys.offset);
@@ -127,7 +129,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
           // Woken from the folio wait: drop the reference taken for it.
           act.stage = 0;
           folioPut(m, pg);
-          if (!isUptodate(m, pg)) return done(act.scratch > 0 ? act.scratch : -EIO);
+          if (!isUptodate(m, pg)) return done(kk, act.scratch > 0 ? act.scratch : -EIO);
         }
         if (!isUptodate(m, pg)) {
           // Readahead: the reads of every page of the request not yet cached go out together.
@@ -143,7 +145,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         const pageEnd = pageStart(pg) + PAGE_SIZE_N;
         const n = Number((end < pageEnd ? end : pageEnd) - pos);
         if (target !== null && sys.into !== undefined) {
-          const obj = k.s.objects.get(target.obj);
+          const obj = k.t.object(target.obj);
           const old = obj?.globals.get(sys.into);
           // The bytes that fit in the global (a read longer than it is kept only up to its size).
           const fit = old instanceof Uint8Array ? Math.max(0, Math.min(n, old.length - act.scratch)) : 0;
@@ -155,20 +157,20 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         }
         act.scratch += n;
       }
-      return done(act.scratch);
+      return done(kk, act.scratch);
     }
     case 'close': {
       const fileId = task.fds.get(sys.fd);
-      if (fileId === undefined) return done(-EBADF);
+      if (fileId === undefined) return done(kk, -EBADF);
       task.fds.delete(sys.fd);
       putFile(kk, fileId);
-      return done(0);
+      return done(kk, 0);
     }
     case 'fadvise_dontneed': {
       const fileId = task.fds.get(sys.fd);
-      if (fileId === undefined) return done(-EBADF);
+      if (fileId === undefined) return done(kk, -EBADF);
       evictRange(kk, inodeOf(kk, liveFile(kk, fileId).ino).path, 0, 0);
-      return done(0);
+      return done(kk, 0);
     }
     case 'sleep': {
       // Stages: 0 first entry; 1 asleep (now woken: by the timer, or by TIF_NOTIFY_SIGNAL);
@@ -179,7 +181,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       // handler run first (`usleep` is the selftests' trigger for them).
       if (act.stage === 0 && pushHookProgram(k, task, act, NANOSLEEP_HOOKS)) return { kind: 'pushed' };
       if (act.stage === 0) act.scratch = k.t.now + sys.ticks;
-      if (act.stage === 1 && k.t.now >= act.scratch) return done(0);
+      if (act.stage === 1 && k.t.now >= act.scratch) return done(kk, 0);
       if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
         act.stage = 2;
         emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: describeSyscall(sys) });
@@ -194,56 +196,56 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     }
     case 'set_global': {
       const where = findGlobal(k, sys.global);
-      const obj = where === null ? undefined : k.s.objects.get(where.obj);
-      if (obj === undefined) return done(-ENOENT);
+      const obj = where === null ? undefined : k.t.object(where.obj);
+      if (obj === undefined) return done(kk, -ENOENT);
       const old = obj.globals.get(sys.global);
-      if (old === undefined) return done(-ENOENT);
+      if (old === undefined) return done(kk, -ENOENT);
       const next = new Uint8Array(old.length);
       writeLE(next, 0, Math.min(8, next.length), sys.value === 'pid' ? BigInt(task.pid) : BigInt(sys.value));
       obj.globals.set(sys.global, next);
-      return done(0);
+      return done(kk, 0);
     }
     case 'map_update': {
       const m = mapByName(kk, sys.map);
       const ret = updateElem(kk, m.id, sys.key, null, BPF_ANY);
       emit(k, { kind: 'map', t: k.t.now, op: 'update', map: sys.map, key: sys.key, ret });
-      return done(ret);
+      return done(kk, ret);
     }
     case 'map_delete': {
       const m = mapByName(kk, sys.map);
       const ret = deleteElem(kk, m.id, sys.key);
       emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: sys.map, key: sys.key, ret });
-      return done(ret);
+      return done(kk, ret);
     }
     case 'map_close': {
       mapPutUref(kk, mapByName(kk, sys.map).id);
-      return done(0);
+      return done(kk, 0);
     }
     case 'task_work_add': {
       const fn = sys.then === undefined ? { kind: 'note' as const, label: sys.label } : { kind: 'note' as const, label: sys.label, then: sys.then };
-      return done(taskWorkAdd(kk, task.pid, fn, sys.mode).ret);
+      return done(kk, taskWorkAdd(kk, task.pid, fn, sys.mode).ret);
     }
     case 'user_write':
       userWrite(k, task.pid, BigInt(sys.addr), new Uint8Array([...new TextEncoder().encode(sys.text), 0]));
-      return done(0);
+      return done(kk, 0);
     case 'prog_test_run': {
       // Stage 0 pushes the program's frame; stage 1 returns what the program returned (in `ret`).
-      if (act.stage === 1) return done(act.scratch);
+      if (act.stage === 1) return done(kk, act.scratch);
       let prog: number | undefined;
-      for (const o of k.s.objects.values()) prog ??= o.progs.get(sys.prog);
-      const lp = prog === undefined ? undefined : k.s.progs.get(prog);
-      if (lp === undefined) return done(-ENOENT);
+      for (const o of k.t.objects.values()) prog ??= o.progs.get(sys.prog);
+      const lp = prog === undefined ? undefined : k.cold.progs.get(prog);
+      if (lp === undefined) return done(kk, -ENOENT);
       act.stage = 1;
       task.stack.push({
         a: 'prog', started: false,
-        frame: { id: k.s.ids.frame++, prog: lp.id, fn: lp.name, callback: false, pc: 0, regs: {}, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
+        frame: { id: k.t.nextId('frame'), prog: lp.id, fn: lp.name, callback: false, pc: 0, regs: {}, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
       });
       return { kind: 'pushed' };
     }
     case 'ringbuf_consume': {
       const records = ringbufConsume(kk, mapByName(kk, sys.map).id);
       const where = sys.into === undefined ? null : findGlobal(k, sys.into);
-      const obj = where === null ? undefined : k.s.objects.get(where.obj);
+      const obj = where === null ? undefined : k.t.object(where.obj);
       const old = sys.into === undefined ? undefined : obj?.globals.get(sys.into);
       if (obj !== undefined && sys.into !== undefined && old instanceof Uint8Array) {
         const next = old.slice();
@@ -255,7 +257,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         }
         obj.globals.set(sys.into, next);
       }
-      return done(records.length);
+      return done(kk, records.length);
     }
     case 'exit':
       task.stack.pop();

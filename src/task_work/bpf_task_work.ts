@@ -15,6 +15,7 @@ import { EBADF, EBUSY, ENOMEM } from '../model/kernel/errno.ts';
 import { KernsimError } from '../model/kernel/errors.ts';
 import { allocate } from '../model/world/faults.ts';
 import { mapOf, twSlot } from '../model/maps/maps.ts';
+import { ownTask } from '../model/task/task.ts';
 import type { TwRef } from '../model/kfunc/kfunc.ts';
 import type { MapId } from '../model/maps/types.ts';
 import type { Pid, TwCtx, TwState, TwaMode } from '../model/task/types.ts';
@@ -41,7 +42,7 @@ function ctxReset(k: Kern, c: TwCtx): void {
     c.prog = null;
   }
   if (c.task !== null) {
-    const t = k.s.tasks.get(c.task);
+    const t = k.t.task(c.task);
     if (t !== undefined) t.usage -= 1;
     c.task = null;
   }
@@ -67,14 +68,14 @@ function ctxPut(k: Kern, c: TwCtx, why: string): void {
 export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, callback: string, mode: TwaMode): number {
   const prog = k.ctx.prog === undefined ? undefined : k.s.progs.get(k.ctx.prog);
   if (prog === undefined || prog.refs === 0) return -EBADF;
-  const t = k.s.tasks.get(task);
+  const t = k.t.tasks.get(task);
   // bpf_task_acquire: refcount_inc_not_zero(&task->rcu_users). A reaped task's rcu_users is 0
   // unless a pending task_work context still holds a reference on it.
   if (t === undefined || (t.reaped && t.usage === 0)) return -EBADF;
   const elem = twSlot(k, tw.map, tw.key);
   if (elem.tw === null) {
     if (!allocate(k)) return -ENOMEM;
-    const id = k.s.ids.twctx++;
+    const id = k.t.nextId('twctx');
     k.s.twctx.set(id, { id, state: 'STANDBY', refcnt: 1, freed: false, map: tw.map, key: tw.key, prog: null, task: null, mode, callback: null, work: null });
     elem.tw = id;
     emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: id, from: '-', to: 'STANDBY', why: 'first use: ctx allocated', refcnt: 1 });
@@ -94,14 +95,14 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
     return -EBUSY;
   }
   prog.refs += 1;
-  t.usage += 1;
+  ownTask(k, task).usage += 1;
   c.prog = prog.id;
   c.task = task;
   c.callback = callback;
   c.mode = mode;
   c.map = map;
-  const irq = { id: k.s.ids.irq++, kind: 'bpf_task_work_irq' as const, ctx: c.id };
-  k.s.irqWork.push(irq);
+  const irq = { id: k.t.nextId('irq'), kind: 'bpf_task_work_irq' as const, ctx: c.id };
+  k.t.pushIrq(irq);
   emit(k, { kind: 'irq_work', t: k.t.now, op: 'queue', work: `bpf_task_work_irq(ctx#${c.id})` });
   return 0;
 }
@@ -157,7 +158,7 @@ export function cancelAndFree(k: Kern, ctx: number): void {
   const prev = c.state;
   move(k, c, 'FREED', 'map value freed');
   if (prev === 'SCHEDULED') {
-    k.s.irqWork.push({ id: k.s.ids.irq++, kind: 'bpf_task_work_cancel_scheduled', ctx });
+    k.t.pushIrq({ id: k.t.nextId('irq'), kind: 'bpf_task_work_cancel_scheduled', ctx });
     emit(k, { kind: 'irq_work', t: k.t.now, op: 'queue', work: `bpf_task_work_cancel_scheduled(ctx#${ctx})` });
     return;
   }

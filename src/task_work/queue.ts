@@ -12,7 +12,7 @@
  * - `task_work_cancel` unlinks a work not yet taken by a run.
  */
 import { ESRCH } from '../model/kernel/errno.ts';
-import { taskOf } from '../model/task/task.ts';
+import { ownTask } from '../model/task/task.ts';
 import type { Pid, TwaMode, Work, WorkFn } from '../model/task/types.ts';
 import { emit, type Kern } from '../model/world/world.ts';
 
@@ -29,12 +29,12 @@ export function describeWork(fn: WorkFn): string {
 
 /** `task_work_add(task, work, mode)`: 0, or -ESRCH once the task ran its exit-time task_work. */
 export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret: number; work: Work | null } {
-  const t = taskOf(k, pid);
+  const t = ownTask(k, pid);
   if (t.works.exited) {
     emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = -ESRCH` });
     return { ret: -ESRCH, work: null };
   }
-  const work: Work = { id: k.s.ids.work++, fn };
+  const work: Work = { id: k.t.nextId('work'), fn };
   t.works.queue.unshift(work);
   emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = 0` });
   if (mode === 'TWA_RESUME') t.flags.notifyResume = true;
@@ -52,7 +52,7 @@ export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret
 
 /** `task_work_cancel(task, work)`: true when the work was still queued and is now unlinked. */
 export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
-  const t = taskOf(k, pid);
+  const t = ownTask(k, pid);
   const i = t.works.queue.findIndex((w) => w.id === workId);
   if (i < 0) return false;
   const [w] = t.works.queue.splice(i, 1);
@@ -65,7 +65,7 @@ export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
  * of an exiting task gets the `work_exited` sentinel instead.
  */
 export function takeBatch(k: Kern, pid: Pid): Work[] {
-  const t = taskOf(k, pid);
+  const t = ownTask(k, pid);
   const batch = t.works.queue;
   t.works.queue = [];
   if (batch.length === 0 && t.flags.pfExiting && !t.works.exited) {

@@ -20,7 +20,7 @@ export function settle(k: Kern): void {
         cancelAndFree(k, d.ctx);
         break;
       case 'fput': {
-        const task = k.s.tasks.get(d.task);
+        const task = k.t.tasks.get(d.task);
         const { ret } = task === undefined ? { ret: -1 } : taskWorkAdd(k, d.task, { kind: 'fput', file: d.file }, 'TWA_RESUME');
         if (ret !== 0) freeFile(k, d.file);
         break;

@@ -86,9 +86,16 @@ export function dynptrRdonly(d: Dynptr): boolean {
  * nothing wraps (the subtraction happens only once `len <= size`), as the kernel's 64-bit code.
  */
 export function checkOffLen(size: bigint, offset: bigint, len: bigint): number {
-  if (len > size || offset > size - len) return -E2BIG;
-  return 0;
+  if (len > size) return -E2BIG;
+  if (size <= MAX_EXACT) {
+    // In numbers (no bigint made): size - len is exact, and an offset past 2^53 converts to a number
+    // above it, so the comparison gives the same answer.
+    return Number(offset) > Number(size) - Number(len) ? -E2BIG : 0;
+  }
+  return offset > size - len ? -E2BIG : 0;
 }
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A destination or source buffer must hold the `len` bytes the verifier paired with it. */
 export function requireCapacity(buf: Uint8Array, len: bigint, argument: string): number {
@@ -128,7 +135,7 @@ export function dynptrRead(
     if (dst === null) return -EINVAL;
     requireCapacity(dst, len, args.mem);
     const st = fileStateOf(k, src, args.dynptr);
-    return fileFetch(k, st, st.offset + offset, len, dst, args.dynptr);
+    return fileFetch(k, st, st.offset === 0n ? offset : st.offset + offset, len, dst, args.dynptr);
   }
   const n = optionalCapacity(dst, len, args.mem);
   const pos = src.offset + Number(offset);

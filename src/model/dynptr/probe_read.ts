@@ -23,7 +23,7 @@ import { current } from '../helpers/current.ts';
 import { strncpyFromUser, userByte, userRead } from '../helpers/user.ts';
 import { copyFromKernelNofault, strncpyFromKernelNofault } from '../helpers/kernel_mem.ts';
 import { taskOf } from '../task/task.ts';
-import type { Task } from '../task/types.ts';
+import type { ReadonlyTask } from '../task/types.ts';
 import type { Kern } from '../world/world.ts';
 import { checkOffLen, dynptrAt, dynptrWrite } from './core.ts';
 import { CHUNK, directRdwr, sizeOrZero } from './memset.ts';
@@ -33,12 +33,12 @@ import { E2BIG } from '../kernel/errno.ts';
 type CopyFn = (dst: Uint8Array, at: number, src: bigint, size: number) => number;
 
 /** `copy_from_user_nofault`: 0, or -EFAULT with the bytes before the fault copied (M). */
-function userNofault(task: () => Task): CopyFn {
+function userNofault(task: () => ReadonlyTask): CopyFn {
   return (dst, at, src, size) => (size === 0 || userRead(task(), src, dst, at, size) === size ? 0 : -EFAULT);
 }
 
 /** `copy_from_user`, wrapped to return -EFAULT: what could not be copied is zeroed. */
-function userSleepable(task: () => Task): CopyFn {
+function userSleepable(task: () => ReadonlyTask): CopyFn {
   return (dst, at, src, size) => {
     if (size === 0) return 0;
     const n = userRead(task(), src, dst, at, size);
@@ -56,7 +56,7 @@ function kernelNofault(k: Kern): CopyFn {
 }
 
 /** `strncpy_from_user_nofault(dst, src, count)`: count with the NUL; a string that does not fit is cut to count - 1 bytes and a NUL. */
-function userStrNofault(task: () => Task): CopyFn {
+function userStrNofault(task: () => ReadonlyTask): CopyFn {
   return (dst, at, src, count) => {
     if (count <= 0) return 0;
     const t = task();
@@ -71,7 +71,7 @@ function userStrNofault(task: () => Task): CopyFn {
 }
 
 /** `copy_user_str_sleepable` for the current task: `strncpy_from_user(dst, src, size - 1)`, then the NUL. */
-function userStrSleepable(task: () => Task): CopyFn {
+function userStrSleepable(task: () => ReadonlyTask): CopyFn {
   return (dst, at, src, size) => {
     if (size === 0) return 0;
     const t = task();
@@ -87,7 +87,7 @@ function userStrSleepable(task: () => Task): CopyFn {
  * `size` bytes looking for the NUL, always terminates, returns the string's length (M for the bytes
  * left on a fault); the wrapper adds 1.
  */
-function taskStrSleepable(task: () => Task): CopyFn {
+function taskStrSleepable(task: () => ReadonlyTask): CopyFn {
   return (dst, at, src, size) => {
     if (size === 0) return 0;
     const t = task();
@@ -150,7 +150,7 @@ function dynptrCopyStr(k: Kern, slot: string, off: bigint, size: bigint, src: bi
 }
 
 /** The calling task, for the kfuncs that read `current`'s memory: looked up when the copy reads (a call made by no task is a misuse). */
-function currentTask(k: Kern, name: string): () => Task {
+function currentTask(k: Kern, name: string): () => ReadonlyTask {
   return () => taskOf(k, current(k, name));
 }
 

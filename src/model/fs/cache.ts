@@ -92,7 +92,8 @@ export function injectIoError(k: Kern, path: string, offset: number | bigint, ti
   const inode = inodeByPath(k, path);
   const pgoff = pageIndex(toByte(offset, 'offset'));
   const key = ioKey(inode.ino, pgoff);
-  k.s.faults.io.set(key, (k.s.faults.io.get(key) ?? 0) + times);
+  const io = k.t.ownFaults().io;
+  io.set(key, (io.get(key) ?? 0) + times);
   emit(k, { kind: 'pagecache', t: k.t.now, op: 'inject_io_error', ino: inode.ino, pages: [pgoff], kept: [] });
 }
 

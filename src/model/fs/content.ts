@@ -10,6 +10,39 @@ export type Content =
   | { readonly kind: 'pattern'; readonly seed: number }
   | { readonly kind: 'zero' };
 
+/**
+ * Pattern content, with a memo of the pages it has generated for large reads (`copyFileBytes`): a
+ * 256 KiB read of cached pages then copies bytes, as the kernel copies from the page cache, instead of
+ * computing 65,536 words. The memo holds at most `PATTERN_MEMO_PAGES` pages (1 MiB), dropped oldest
+ * first; it is invisible (a page's bytes are a function of the seed and the page) and is not part of
+ * the world (stateBytes does not count it).
+ */
+export class PatternContent {
+  readonly kind = 'pattern' as const;
+  readonly #pages = new Map<number, Uint8Array>();
+  constructor(readonly seed: number) {}
+
+  /** The 4096 bytes of page `pgoff` (below 2^41, i.e. offsets below 2^53). */
+  page(pgoff: number): Uint8Array {
+    let p = this.#pages.get(pgoff);
+    if (p === undefined) {
+      p = new Uint8Array(PAGE_BYTES);
+      const word = pgoff * (PAGE_BYTES / 4);
+      // A page's 1024 words never straddle a multiple of 2^32 words: one high half for the page.
+      fillWords(p, 0, PAGE_BYTES / 4, this.seed, Math.floor(word / 0x1_0000_0000), word % 0x1_0000_0000);
+      if (this.#pages.size >= PATTERN_MEMO_PAGES) this.#pages.delete(this.#pages.keys().next().value as number);
+      this.#pages.set(pgoff, p);
+    }
+    return p;
+  }
+}
+// The model keeps no instance of this class in immer (inodes live in hand-written tables); still, a
+// prototype without its own `constructor` is what immer's plain-object test answers "no" to at once.
+delete (PatternContent.prototype as { constructor?: unknown }).constructor;
+
+const PAGE_BYTES = 4096;
+export const PATTERN_MEMO_PAGES = 256;
+
 export const content = {
   /** The given bytes (shared, never copied; do not change them afterwards). */
   bytes: (bytes: Uint8Array): Content => {
@@ -19,7 +52,7 @@ export const content = {
   /** A deterministic pseudo-random byte at every offset, from `seed` (see `patternByte`). */
   pattern: (seed: number): Content => {
     if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new ArgumentError('seed', seed, 'an integer (taken modulo 2^32)');
-    return { kind: 'pattern', seed: seed >>> 0 };
+    return new PatternContent(seed >>> 0);
   },
   /** All zero (a sparse file). */
   zero: (): Content => ({ kind: 'zero' }),
@@ -64,42 +97,105 @@ export function copyFileBytes(
     case 'bytes': {
       const start = Number(fileOff);
       const avail = Math.max(0, Math.min(inFile, c.bytes.length - start));
-      if (avail > 0) dst.set(c.bytes.subarray(start, start + avail), dstOff);
+      if (avail > 0) dst.set(start === 0 && avail === c.bytes.length ? c.bytes : c.bytes.subarray(start, start + avail), dstOff);
       if (avail < inFile) dst.fill(0, dstOff + avail, dstOff + inFile);
       return;
     }
-    case 'pattern': {
-      let i = 0;
-      let shift: number;
-      let hi: number;
-      let lo: number;
-      if (fileOff <= MAX_EXACT) {
-        // The same split in numbers while exact (no bigints to allocate).
-        const off = Number(fileOff);
-        const word = Math.floor(off / 4);
-        shift = (off % 4) * 8;
-        hi = Math.floor(word / 0x1_0000_0000);
-        lo = word % 0x1_0000_0000;
-      } else {
-        const word = fileOff >> 2n;
-        shift = Number(fileOff & 3n) * 8;
-        hi = Number(word >> 32n);
-        lo = Number(word & 0xffff_ffffn);
-      }
-      let w = patternWord(c.seed, hi, lo);
-      while (i < inFile) {
-        dst[dstOff + i] = (w >>> shift) & 0xff;
-        i += 1;
-        shift += 8;
-        if (shift === 32 && i < inFile) {
-          shift = 0;
-          lo = (lo + 1) >>> 0;
-          if (lo === 0) hi += 1;
-          w = patternWord(c.seed, hi, lo);
-        }
-      }
+    case 'pattern':
+      copyPattern(c, fileOff, dst, dstOff, inFile);
       return;
+  }
+}
+
+/** Whether this machine stores a 32-bit word's low byte first (then words are written whole). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Write `words` pattern words into `dst` from byte `at`, the first being word `hi * 2^32 + lo`
+ * (`lo + words` stays below 2^32 or wraps once into `hi + 1`).
+ */
+function fillWords(dst: Uint8Array, at: number, words: number, seed: number, hi: number, lo: number): void {
+  let base = mix32(seed ^ Math.imul(hi, 0x9e3779b1));
+  let w = lo;
+  // Whole words through a 32-bit view when it pays for itself (many words, aligned, little-endian).
+  const aligned = words >= 32 && LITTLE_ENDIAN && (dst.byteOffset + at) % 4 === 0;
+  const view = aligned ? new Int32Array(dst.buffer, dst.byteOffset + at, words) : null;
+  for (let i = 0; i < words; i += 1) {
+    // patternWord(seed, hi, w), with the mix of the high half made once.
+    let x = base ^ w;
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x85ebca6b);
+    x ^= x >>> 13;
+    x = Math.imul(x, 0xc2b2ae35);
+    x ^= x >>> 16;
+    if (view !== null) view[i] = x;
+    else {
+      const o = at + 4 * i;
+      dst[o] = x;
+      dst[o + 1] = x >>> 8;
+      dst[o + 2] = x >>> 16;
+      dst[o + 3] = x >>> 24;
     }
+    w = (w + 1) >>> 0;
+    if (w === 0) base = mix32(seed ^ Math.imul(hi + 1, 0x9e3779b1));
+  }
+}
+
+/** Copy `len` bytes of pattern content from `fileOff` (all before EOF) into `dst` at `dstOff`. */
+function copyPattern(c: Extract<Content, { kind: 'pattern' }>, fileOff: bigint, dst: Uint8Array, dstOff: number, len: number): void {
+  if (len >= PAGE_BYTES && c instanceof PatternContent && fileOff <= MAX_EXACT && Number(fileOff) + len <= Number.MAX_SAFE_INTEGER) {
+    // A large read: page by page from the memo of generated pages.
+    let off = Number(fileOff);
+    let i = 0;
+    while (i < len) {
+      const pg = Math.floor(off / PAGE_BYTES);
+      const inPage = off - pg * PAGE_BYTES;
+      const n = Math.min(PAGE_BYTES - inPage, len - i);
+      const src = c.page(pg);
+      dst.set(inPage === 0 && n === PAGE_BYTES ? src : src.subarray(inPage, inPage + n), dstOff + i);
+      i += n;
+      off += n;
+    }
+    return;
+  }
+  let shift: number;
+  let hi: number;
+  let lo: number;
+  if (fileOff <= MAX_EXACT) {
+    // The split in numbers while exact (no bigints to allocate).
+    const off = Number(fileOff);
+    const word = Math.floor(off / 4);
+    shift = (off % 4) * 8;
+    hi = Math.floor(word / 0x1_0000_0000);
+    lo = word % 0x1_0000_0000;
+  } else {
+    const word = fileOff >> 2n;
+    shift = Number(fileOff & 3n) * 8;
+    hi = Number(word >> 32n);
+    lo = Number(word & 0xffff_ffffn);
+  }
+  let i = 0;
+  if (shift !== 0) {
+    // The bytes before the next word boundary.
+    const w = patternWord(c.seed, hi, lo);
+    for (; shift < 32 && i < len; shift += 8, i += 1) dst[dstOff + i] = (w >>> shift) & 0xff;
+    lo = (lo + 1) >>> 0;
+    if (lo === 0) hi += 1;
+  }
+  const whole = Math.floor((len - i) / 4);
+  if (whole > 0) {
+    fillWords(dst, dstOff + i, whole, c.seed, hi, lo);
+    i += 4 * whole;
+    lo += whole;
+    if (lo >= 0x1_0000_0000) {
+      lo -= 0x1_0000_0000;
+      hi += 1;
+    }
+  }
+  if (i < len) {
+    // The bytes after the last word boundary.
+    const w = patternWord(c.seed, hi, lo);
+    for (let sh = 0; i < len; sh += 8, i += 1) dst[dstOff + i] = (w >>> sh) & 0xff;
   }
 }
 
@@ -107,6 +203,11 @@ const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** How many of `len` bytes from `fileOff` (< `size`) lie before `size`. */
 function bytesBefore(size: bigint, fileOff: bigint, len: number): number {
+  if (size <= MAX_EXACT) {
+    // In numbers (no bigint made): both are exact.
+    const left = Number(size) - Number(fileOff);
+    return left < len ? left : len;
+  }
   const left = size - fileOff;
   return left < MAX_EXACT && Number(left) < len ? Number(left) : len;
 }

@@ -59,7 +59,7 @@ export function createInode(k: Kern, spec: NewFile): Ino {
   if (!Number.isSafeInteger(ioLatency) || ioLatency < 0) {
     throw new ArgumentError('ioLatency', ioLatency, 'a non-negative integer number of ticks');
   }
-  const ino = k.s.ids.ino++;
+  const ino = k.t.nextId('ino');
   k.t.own('inodes').set(ino, new Inode({ ino, path: spec.path, size, content: c, secretmem: spec.secretmem ?? false, ioLatency }));
   k.t.own('paths').set(spec.path, ino);
   k.t.addMapping(ino);
@@ -88,7 +88,7 @@ export function openFile(k: Kern, path: string): FileId {
   checkKern('k', k);
   checkString('path', path);
   const inode = inodeByPath(k, path);
-  const id = k.s.ids.file++;
+  const id = k.t.nextId('file');
   k.t.own('files').set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, opening: false }));
   emit(k, { kind: 'file', t: k.t.now, op: 'open', file: id, path, count: 1 });
   return id;

@@ -32,12 +32,12 @@ export function submitRead(k: Kern, m: Mapping, ino: Ino, pgoff: number): boolea
   if (!startRead(m, pgoff)) return false;
   const inode = inodeOf(k, ino);
   const key = ioKey(ino, pgoff);
-  const failures = k.s.faults.io.get(key) ?? 0;
-  if (failures === 1) k.s.faults.io.delete(key);
-  else if (failures > 1) k.s.faults.io.set(key, failures - 1);
+  const failures = k.t.faults.io.get(key) ?? 0;
+  if (failures === 1) k.t.ownFaults().io.delete(key);
+  else if (failures > 1) k.t.ownFaults().io.set(key, failures - 1);
   const now = k.t.now;
   const req = { ino, pgoff, submittedAt: now, completesAt: now + inode.ioLatency, ok: failures === 0 };
-  k.t.own('io').set(ioKey(ino, pgoff), req);
+  k.t.addIo(key, req);
   emit(k, { kind: 'io_submit', t: now, ino, pgoff, completesAt: req.completesAt, willFail: !req.ok });
   return true;
 }
@@ -47,7 +47,7 @@ export function completeRead(k: Kern, ino: Ino, pgoff: number): void {
   const key = ioKey(ino, pgoff);
   const req = k.t.io.get(key);
   if (req === undefined) throw new KernsimError(`no read in flight for ino ${ino} page ${pgoff}`);
-  k.t.own('io').delete(key);
+  k.t.deleteIo(key);
   if (k.t.now < req.completesAt) k.t.now = req.completesAt;
   endRead(mappingOf(k, ino), pgoff, req.ok);
   emit(k, { kind: 'io_complete', t: k.t.now, ino, pgoff, ok: req.ok });

@@ -39,7 +39,7 @@ export function kernelReadAllowed(addr: bigint): boolean {
 }
 
 function kernelByte(k: Kern, addr: bigint): number | null {
-  for (const r of k.s.kernelMem) {
+  for (const r of k.cold.kernelMem) {
     if (addr >= r.addr && addr < r.addr + BigInt(r.bytes.length)) return r.bytes[Number(addr - r.addr)] ?? 0;
   }
   return null;

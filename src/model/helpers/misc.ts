@@ -86,7 +86,7 @@ export const bpf_strncmp = defineKfunc({
     { name: 's1_sz', type: 'u32' },
     { name: 's2', type: 'const_str' },
   ],
-  ret: 'int',
+  ret: 'long',
   flags: [],
   checks: ['the first differing byte: -1 if s1\'s is smaller (unsigned), else 1; a NUL in both first → 0'],
   effects: ['none'],

@@ -2,13 +2,13 @@
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { EFAULT, EINVAL } from '../kernel/errno.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
-import { taskOf } from '../task/task.ts';
-import type { Pid, Task } from '../task/types.ts';
+import { ownTask, taskOf } from '../task/task.ts';
+import type { Pid, ReadonlyTask } from '../task/types.ts';
 import { checkKern, type Kern } from '../world/world.ts';
 import { current } from './current.ts';
 
 /** The byte of `t`'s user memory at `addr`, or null where nothing is mapped (a fault); a task without mm has none. */
-export function userByte(t: Task, addr: bigint): number | null {
+export function userByte(t: ReadonlyTask, addr: bigint): number | null {
   if (t.mm === null) return null;
   for (const r of t.userMem) {
     if (addr >= r.addr && addr < r.addr + BigInt(r.bytes.length)) return r.bytes[Number(addr - r.addr)] ?? 0;
@@ -21,7 +21,7 @@ export function userByte(t: Task, addr: bigint): number | null {
  * not mapped. Returns the bytes copied (`len` when nothing faulted). The model's user memory is byte
  * granular: a fault happens at the first byte outside every region the task wrote.
  */
-export function userRead(t: Task, addr: bigint, dst: Uint8Array, at: number, len: number): number {
+export function userRead(t: ReadonlyTask, addr: bigint, dst: Uint8Array, at: number, len: number): number {
   for (let i = 0; i < len; i += 1) {
     const b = userByte(t, addr + BigInt(i));
     if (b === null) return i;
@@ -35,7 +35,7 @@ export function userRead(t: Task, addr: bigint, dst: Uint8Array, at: number, len
  * after a NUL; the length of the string (NUL not counted), `count` when no NUL came in `count`
  * bytes, or -EFAULT (the bytes before the fault stay in `dst`).
  */
-export function strncpyFromUser(t: Task, dst: Uint8Array, at: number, src: bigint, count: number): number {
+export function strncpyFromUser(t: ReadonlyTask, dst: Uint8Array, at: number, src: bigint, count: number): number {
   for (let i = 0; i < count; i += 1) {
     const b = userByte(t, src + BigInt(i));
     if (b === null) return -EFAULT;
@@ -50,7 +50,7 @@ export function userWrite(k: Kern, pid: Pid, addr: bigint, bytes: Uint8Array): v
   checkKern('k', k);
   if (typeof addr !== 'bigint' || addr < 0n) throw new ArgumentError('addr', addr, 'a user address (a non-negative bigint)');
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
-  const task = taskOf(k, pid, 'pid');
+  const task = ownTask(k, pid, 'pid');
   const end = addr + BigInt(bytes.length);
   task.userMem = [...task.userMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end), { addr, bytes: bytes.slice() }];
 }

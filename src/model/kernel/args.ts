@@ -78,8 +78,8 @@ export function checkOptions(argument: string, value: unknown, keys: readonly st
 
 /** A world (a value made by `createWorld` or a transition of one). */
 export function checkWorld(argument: string, value: unknown): void {
-  const w = value as { version?: unknown; tasks?: unknown; clock?: { now?: unknown }; budgets?: unknown } | null;
-  if (w === null || typeof w !== 'object' || !isKernelVersion(w.version) || !(w.tasks instanceof Map) || typeof w.clock?.now !== 'number' || typeof w.budgets !== 'object') {
+  const w = value as { version?: unknown; tasks?: { get?: unknown }; clock?: { now?: unknown }; budgets?: unknown } | null;
+  if (w === null || typeof w !== 'object' || !isKernelVersion(w.version) || typeof w.tasks?.get !== 'function' || typeof w.clock?.now !== 'number' || typeof w.budgets !== 'object') {
     throw new ArgumentError(argument, value, 'a world (made by createWorld)');
   }
 }

@@ -6,6 +6,9 @@ import { EINVAL, errnoName } from '../kernel/errno.ts';
 import { errnoAsUnsigned } from '../kernel/ctypes.ts';
 import type { AnyKfunc, ArgSpec, TwRef } from './types.ts';
 
+/** Argument types that carry program memory (a Uint8Array): the event keeps their length. */
+const MEMORY_ARGS: ReadonlySet<ArgSpec['type']> = new Set<ArgSpec['type']>(['mem', 'mem_or_null', 'iter', 'iter_uninit', 'const_str', 'percpu', 'any']);
+
 function showInt(v: bigint): string {
   return v < 0x1_0000_0000n ? v.toString() : `0x${v.toString(16)}`;
 }
@@ -26,6 +29,8 @@ function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
   switch (def.ret) {
     case 'int':
       return errnoName(v as number);
+    case 'long':
+      return String(v);
     case 'dsize': {
       const u = v as bigint;
       return u === errnoAsUnsigned(-EINVAL, bits) ? `${showInt(u)} (-EINVAL)` : showInt(u);
@@ -58,7 +63,11 @@ export class KfuncEvent {
   private readonly value: unknown;
   /** `args` is the call's own array of converted arguments, kept with its memory replaced by lengths. */
   constructor(readonly t: number, private readonly def: AnyKfunc, args: unknown[], value: unknown, private readonly bits: 32 | 64, readonly ctx: string) {
-    for (let i = 0; i < args.length; i += 1) if (args[i] instanceof Uint8Array) args[i] = lengthOnly(args[i]);
+    // Memory arguments (declared `mem`/`mem_or_null`: null or a Uint8Array) are kept as their length.
+    for (let i = 0; i < args.length; i += 1) {
+      const a = args[i];
+      if (a instanceof Uint8Array) args[i] = a.length;
+    }
     this.raw = args;
     this.value = lengthOnly(value);
   }
@@ -70,7 +79,7 @@ export class KfuncEvent {
   get args(): readonly string[] {
     return this.def.args.map((spec, i) => {
       const a = this.raw[i];
-      return typeof a === 'object' && a !== null && 'bytes' in a ? `buf[${(a as { bytes: number }).bytes}]` : showArg(spec, a);
+      return MEMORY_ARGS.has(spec.type) && typeof a === 'number' ? `buf[${a}]` : showArg(spec, a);
     });
   }
 

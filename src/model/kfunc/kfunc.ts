@@ -45,10 +45,10 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new ArgumentError(spec.name, value, 'a file handle');
       return value;
     case 'task':
-      if (typeof value !== 'number' || !k.s.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task');
+      if (typeof value !== 'number' || !k.t.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task');
       return value;
     case 'map':
-      if (typeof value !== 'number' || !k.s.maps.has(value)) throw new UnknownHandleError(spec.name, value, 'map');
+      if (typeof value !== 'number' || !k.cold.maps.has(value)) throw new UnknownHandleError(spec.name, value, 'map');
       return value;
     case 'tw': {
       const t = value as Partial<TwRef> | null;

@@ -99,8 +99,9 @@ export type ArgsIn<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A
  * What the kfunc returns: `int` (0 or a negative errno, a number), `dsize` (an unsigned size of the
  * version's dynptr width, a bigint), `bool`, or `ptr` (a view of memory, or null for NULL).
  */
-export type RetType = 'int' | 'dsize' | 'u64' | 'bool' | 'ptr' | 'task' | 'file' | 'map_value' | 'void';
-export type RetOf<R extends RetType> = R extends 'int' ? number
+/** `int`: 0 or a negative errno; `long`: a signed number that is not an errno (`bpf_strncmp`). */
+export type RetType = 'int' | 'long' | 'dsize' | 'u64' | 'bool' | 'ptr' | 'task' | 'file' | 'map_value' | 'void';
+export type RetOf<R extends RetType> = R extends 'int' | 'long' ? number
   : R extends 'dsize' | 'u64' ? bigint
   : R extends 'bool' ? boolean
   : R extends 'ptr' ? Uint8Array | null

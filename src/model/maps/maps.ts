@@ -48,7 +48,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   }
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
-  const id = k.s.ids.map++;
+  const id = k.t.nextId('map');
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries: decl.maxEntries, valueSize: decl.valueSize,
     taskWork: decl.taskWorkFields === 1, usercnt: 1, elems: new Map(), useTick: 0,

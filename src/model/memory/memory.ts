@@ -65,7 +65,8 @@ function stackOf(env: MemEnv, f: Frame | Caller, write: boolean): Uint8Array {
 
 function objectOf(env: MemEnv, id: number): LoadedObject {
   if (env.obj.id === id) return env.obj;
-  const o = env.k.s.objects.get(id) as LoadedObject | undefined;
+  // Another object's global: this transition's own copy of that object (Tables.object).
+  const o = env.k.t.object(id);
   if (o === undefined) throw new UnknownHandleError('obj', id, 'loaded object');
   return o;
 }

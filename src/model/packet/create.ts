@@ -94,7 +94,7 @@ export function newSkb(k: Kern, spec: SkbSpec): number {
   const frags = fragsOf(spec.data, linear, k);
   if (frags === null) return -ENOMEM;
   const l2 = SKB_PROG_TYPES[progType].l2;
-  const id = k.s.ids.packet++;
+  const id = k.t.nextId('packet');
   const p: SkbPacket = {
     kind: 'skb', id, progType, head: k.t.made(spec.data.slice(l2 ? 0 : ETH_HLEN, linear)), headCap: SKB_MAX_LINEAR - (l2 ? 0 : ETH_HLEN),
     frags, meta: k.t.made(meta.slice()), mac: l2 ? new Uint8Array(0) : spec.data.slice(0, ETH_HLEN), cloned: spec.cloned === true,
@@ -122,7 +122,7 @@ export function newXdp(k: Kern, spec: XdpSpec): number {
   if (size - meta < ETH_HLEN) return -EINVAL;
   const frags = fragsOf(spec.data, linear, k);
   if (frags === null) return -ENOMEM;
-  const id = k.s.ids.packet++;
+  const id = k.t.nextId('packet');
   const p: XdpPacket = {
     kind: 'xdp', id, head: k.t.made(spec.data.slice(meta, linear)), frags, meta: k.t.made(spec.data.slice(0, meta)),
   };

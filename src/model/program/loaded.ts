@@ -20,6 +20,15 @@ export interface LoadedProg {
   refs: number;
 }
 
+/** A loaded object as a world holds it (a transition changes its own copy, `Tables.object`). */
+export interface ReadonlyLoadedObject {
+  readonly id: ObjId;
+  readonly def: BpfObject;
+  readonly globals: ReadonlyMap<string, Uint8Array>;
+  readonly maps: ReadonlyMap<string, MapId>;
+  readonly progs: ReadonlyMap<string, ProgId>;
+}
+
 export interface LoadedObject {
   id: ObjId;
   def: BpfObject;

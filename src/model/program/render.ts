@@ -31,7 +31,7 @@ export const C_ARG: Readonly<Record<ArgSpec['type'], string>> = {
 
 /** The C type of each return type (a helper's `int` is `long`). */
 export const C_RET: Readonly<Record<RetType, string>> = {
-  int: 'int', dsize: '__u64', u64: '__u64', bool: 'bool', ptr: 'void *', task: 'struct task_struct *',
+  int: 'int', long: 'long', dsize: '__u64', u64: '__u64', bool: 'bool', ptr: 'void *', task: 'struct task_struct *',
   file: 'struct file *', map_value: 'void *', void: 'void',
 };
 
@@ -168,7 +168,7 @@ function registerTypes(fn: Program | Subprog, obj: BpfObject, kfuncs: Readonly<R
             const a0 = op.args[0];
             const m = a0 !== undefined && 'map' in a0 ? obj.maps.find((x) => x.name === a0.map) : undefined;
             set(op.dst, m === undefined ? 'void *' : `struct ${valueStruct(m)} *`);
-          } else set(op.dst, def === undefined ? 'long' : def.ret === 'int' ? 'long' : def.ret === 'void' ? 'long' : C_RET[def.ret]);
+          } else set(op.dst, def === undefined ? 'long' : def.ret === 'int' || def.ret === 'long' ? 'long' : def.ret === 'void' ? 'long' : C_RET[def.ret]);
           break;
         }
         case 'mov': {

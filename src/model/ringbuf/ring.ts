@@ -63,7 +63,7 @@ export function addRing(k: Kern, map: MapId, name: string, attr: RingbufAttr): v
 export function ringOf(k: Kern, map: MapId, argument = 'map'): RingState {
   const r = k.t.rings.get(map);
   if (r === undefined) {
-    if (k.s.maps.has(map)) throw new ArgumentError(argument, map, 'a BPF_MAP_TYPE_RINGBUF map (the verifier checks the map type)');
+    if (k.cold.maps.has(map)) throw new ArgumentError(argument, map, 'a BPF_MAP_TYPE_RINGBUF map (the verifier checks the map type)');
     throw new UnknownHandleError(argument, map, 'map');
   }
   return r;

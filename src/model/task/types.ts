@@ -4,6 +4,7 @@
  * them); the rules that change them live in their layers: src/task_work (task_work queues, the
  * bpf_task_work state machine), src/scheduler (running tasks and programs).
  */
+import type { Immutable } from 'immer';
 import type { FileId, Ino } from '../fs/types.ts';
 import type { MapId } from '../maps/types.ts';
 import type { ProgId } from '../program/loaded.ts';
@@ -142,9 +143,12 @@ export interface Task {
   pc: number;
   stack: Activity[];
   wait: TaskWait | null;
-  /** Return value of each finished syscall, in order. */
-  results: bigint[];
+  /** Return value of each finished syscall, in order (task.ts keeps them in a persistent log). */
+  readonly results: readonly bigint[];
 }
+
+/** A task as a world holds it: read-only (a transition changes its own copy, `Tables.task`). */
+export type ReadonlyTask = Immutable<Task>;
 
 export type TwState = 'STANDBY' | 'PENDING' | 'SCHEDULING' | 'SCHEDULED' | 'RUNNING' | 'FREED';
 

@@ -7,8 +7,8 @@ import type { Kern } from './world.ts';
 
 /** Count `bytes` allocated for `what`; past the budget, a `BudgetError` (the transition is not applied). */
 export function charge(k: Kern, bytes: number, what: string): void {
-  const limit = k.s.budgets.bytes;
-  const total = k.s.allocated + bytes;
+  const limit = k.t.budgets.bytes;
+  const total = k.t.allocated + bytes;
   if (total > limit) throw new BudgetError('bytes', limit, `${what} would bring the bytes allocated to ${total}`);
-  k.s.allocated = total;
+  k.t.allocated = total;
 }

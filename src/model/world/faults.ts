@@ -9,14 +9,15 @@ import { checkKern, emit, type Kern } from './world.ts';
 export function injectAllocFailure(k: Kern, times = 1): void {
   checkKern('k', k);
   if (!Number.isSafeInteger(times) || times < 1) throw new ArgumentError('times', times, 'a positive integer');
-  k.s.faults.alloc += times;
-  emit(k, { kind: 'fault', t: k.t.now, what: 'alloc', count: k.s.faults.alloc });
+  const faults = k.t.ownFaults();
+  faults.alloc += times;
+  emit(k, { kind: 'fault', t: k.t.now, what: 'alloc', count: faults.alloc });
 }
 
 /** An allocation (`kmalloc`, `bpf_mem_alloc`): false when an injected failure is consumed. */
 export function allocate(k: Kern): boolean {
-  if (k.s.faults.alloc > 0) {
-    k.s.faults.alloc -= 1;
+  if (k.t.faults.alloc > 0) {
+    k.t.ownFaults().alloc -= 1;
     return false;
   }
   return true;

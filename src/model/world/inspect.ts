@@ -4,6 +4,7 @@
  */
 import { checkString, checkWorld } from '../kernel/args.ts';
 import { Table } from './tables.ts';
+import { IdTable } from './idtable.ts';
 import { compactRanges } from './trace.ts';
 import { pagesOf, type Mapping, type PageState } from '../../pagecache/index.ts';
 import { UnknownHandleError } from '../kernel/errors.ts';
@@ -159,7 +160,7 @@ export function stateBytes(world: World): number {
         if (seen.has(v)) return 0;
         seen.add(v);
         if (ArrayBuffer.isView(v)) return 64 + v.byteLength;
-        if (v instanceof Map || v instanceof Table) {
+        if (v instanceof Map || v instanceof Table || v instanceof IdTable) {
           let n = 32;
           for (const [key, value] of v) n += 16 + walk(key) + walk(value);
           return n;

@@ -1,47 +1,121 @@
 /**
- * The shape of the world. It is one immutable value made of small records and `Map`s, changed only
- * through transitions (`transact` in world.ts): immer for the scheduler's and task_work's state, and
- * hand-written copy-on-write for the tables every kfunc reads (tables.ts). File bytes and BPF program
- * memory are `Uint8Array`s referenced from it, never copied into it.
+ * The shape of the world. It is one immutable value made of small records and maps, changed only
+ * through transitions (`transact` in world.ts): hand-written copy-on-write for the state every kfunc
+ * call and scheduler step touches (tables.ts: files, page caches, dynptrs, tasks, loaded objects, ids,
+ * faults, irq_work, the clock), immer for BPF maps, bpf_task_work contexts, programs and hooks. File
+ * bytes and BPF program memory are `Uint8Array`s referenced from it, never copied into it.
  */
-import type { HotState } from './tables.ts';
+import type { Immutable } from 'immer';
+import type { HotPatch, HotState } from './tables.ts';
+import type { Log } from './log.ts';
 import type { Trace } from './trace.ts';
 import type { KernelVersion } from '../kernel/version.ts';
-import type { Budgets } from '../kernel/budget.ts';
-import type { Immutable } from 'immer';
 import type { BpfMap, MapId } from '../maps/types.ts';
-import type { LoadedObject, LoadedProg, ObjId, ProgId } from '../program/loaded.ts';
-import type { IrqWork, Pid, Task, TwCtx } from '../task/types.ts';
+import type { LoadedProg, ProgId } from '../program/loaded.ts';
+import type { RunQueue } from '../task/runqueue.ts';
+import type { TwCtx } from '../task/types.ts';
 
-/** The part of the world immer changes (the hot tables are in `HotState`, tables.ts). */
+/** The part of the world immer drafts (`k.s` in a transition; the rest is in `HotState`, tables.ts). */
 export interface ColdState {
   version: KernelVersion;
-  ids: { ino: number; file: number; fstate: number; pid: number; work: number; map: number; prog: number; obj: number; twctx: number; irq: number; frame: number; packet: number };
-  /** Injected faults: allocations that will fail, and page reads that will fail (`ino:pgoff` → count). */
-  faults: { alloc: number; io: Map<string, number> };
-  trace: Trace;
-  tasks: Map<Pid, Task>;
-  objects: Map<ObjId, LoadedObject>;
-  progs: Map<ProgId, LoadedProg>;
   maps: Map<MapId, BpfMap>;
   twctx: Map<number, TwCtx>;
-  /** Queued irq_work, oldest first. */
-  irqWork: IrqWork[];
+  progs: Map<ProgId, LoadedProg>;
   /** Programs attached to each hook, in attach order. */
   hooks: Map<string, ProgId[]>;
-  /** The scheduler's recorded choices, for replay. */
-  choices: number[];
-  /** The task that ran last (the scheduler prefers it by default: no preemption). */
-  current: Pid | null;
   /** Kernel memory a probe may read (`copy_from_kernel_nofault`): regions of bytes by start address (helpers/kernel_mem.ts). */
   kernelMem: { addr: bigint; bytes: Uint8Array }[];
-  /** The limits of runs in this world (src/model/kernel/budget.ts). */
-  budgets: Budgets;
-  /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */
-  allocated: number;
 }
 
 export type WorldState = ColdState & HotState;
 
+/** The fields of a world. */
+export type WorldFields = Immutable<ColdState> & Readonly<HotState> & { readonly trace: Trace };
+
 /** A world: one immutable value (see world.ts for its transitions). */
-export type World = Immutable<ColdState> & Readonly<HotState>;
+export class WorldValue {
+  readonly version: KernelVersion;
+  readonly maps: Immutable<ColdState>['maps'];
+  readonly twctx: Immutable<ColdState>['twctx'];
+  readonly progs: Immutable<ColdState>['progs'];
+  readonly hooks: Immutable<ColdState>['hooks'];
+  readonly kernelMem: Immutable<ColdState>['kernelMem'];
+  readonly clock: HotState['clock'];
+  readonly inodes: HotState['inodes'];
+  readonly paths: HotState['paths'];
+  readonly files: HotState['files'];
+  readonly pagecache: HotState['pagecache'];
+  readonly dynptrs: HotState['dynptrs'];
+  readonly fileStates: HotState['fileStates'];
+  readonly io: HotState['io'];
+  readonly rings: HotState['rings'];
+  readonly packets: HotState['packets'];
+  readonly tasks: HotState['tasks'];
+  readonly objects: HotState['objects'];
+  readonly ids: HotState['ids'];
+  readonly faults: HotState['faults'];
+  readonly irqWork: HotState['irqWork'];
+  readonly current: HotState['current'];
+  readonly budgets: HotState['budgets'];
+  readonly allocated: HotState['allocated'];
+  readonly trace: Trace;
+  readonly #choices: Log<number>;
+  #choicesArray: readonly number[] | null = null;
+  readonly #rq: RunQueue;
+
+  /** The world `base` with what a transition changed: hot tables, cold state (immer's), trace. */
+  constructor(base: WorldFields, hot: HotPatch | null, cold: Immutable<ColdState> | null, trace: Trace, choices: Log<number>, rq: RunQueue) {
+    const c = cold ?? base;
+    this.version = base.version;
+    this.maps = c.maps;
+    this.twctx = c.twctx;
+    this.progs = c.progs;
+    this.hooks = c.hooks;
+    this.kernelMem = c.kernelMem;
+    const h = hot ?? base;
+    this.clock = h.clock ?? base.clock;
+    this.inodes = h.inodes ?? base.inodes;
+    this.paths = h.paths ?? base.paths;
+    this.files = h.files ?? base.files;
+    this.pagecache = h.pagecache ?? base.pagecache;
+    this.dynptrs = h.dynptrs ?? base.dynptrs;
+    this.fileStates = h.fileStates ?? base.fileStates;
+    this.io = h.io ?? base.io;
+    this.rings = h.rings ?? base.rings;
+    this.packets = h.packets ?? base.packets;
+    this.tasks = h.tasks ?? base.tasks;
+    this.objects = h.objects ?? base.objects;
+    this.ids = h.ids ?? base.ids;
+    this.faults = h.faults ?? base.faults;
+    this.irqWork = h.irqWork ?? base.irqWork;
+    this.current = h.current !== undefined ? h.current : base.current;
+    this.budgets = base.budgets;
+    this.allocated = h.allocated ?? base.allocated;
+    this.trace = trace;
+    this.#choices = choices;
+    this.#rq = rq;
+  }
+
+  /** The scheduler's recorded choices, for replay (`listChooser`). */
+  get choices(): readonly number[] {
+    this.#choicesArray ??= Object.freeze(this.#choices.toArray());
+    return this.#choicesArray;
+  }
+
+  /** The choices as the log a transition appends to. */
+  static choiceLog(w: WorldValue): Log<number> {
+    return w.#choices;
+  }
+
+  /** The run queue this world holds (it may describe another world: check its `owner`). */
+  static runQueue(w: WorldValue): RunQueue {
+    return w.#rq;
+  }
+}
+// immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
+// draft; without one the answer is an immediate no (a world is never drafted whole: world.ts drafts
+// its cold part).
+delete (WorldValue.prototype as { constructor?: unknown }).constructor;
+
+/** A world: one immutable value (see world.ts for its transitions). */
+export type World = WorldValue;

@@ -22,6 +22,12 @@ import type { FileId, FileObj, Ino, Inode, IoRequest } from '../fs/types.ts';
 import type { MapId } from '../maps/types.ts';
 import type { Packet } from '../packet/types.ts';
 import type { RingState } from '../ringbuf/state.ts';
+import type { LoadedObject, ObjId, ReadonlyLoadedObject } from '../program/loaded.ts';
+import { RunQueue } from '../task/runqueue.ts';
+import { IdTable, Overlay } from './idtable.ts';
+import type { TaskRecord } from '../task/record.ts';
+import type { IrqWork, Pid, ReadonlyTask } from '../task/types.ts';
+import type { Budgets } from '../kernel/budget.ts';
 
 /** A read-only map stored in a world. immer passes over it: its prototype has no own `constructor`. */
 export class Table<K, V> implements ReadonlyMap<K, V> {
@@ -73,35 +79,102 @@ export class Table<K, V> implements ReadonlyMap<K, V> {
 // draft; without one the answer is an immediate no (and `instanceof` still works).
 delete (Table.prototype as { constructor?: unknown }).constructor;
 
-/** The hot tables of a world, and its clock (read by every call for its trace event). */
+/** The counters that name new objects. */
+export interface Ids {
+  ino: number; file: number; fstate: number; pid: number; work: number; map: number; prog: number; obj: number; twctx: number; irq: number; frame: number; packet: number;
+}
+
+/** Injected faults: allocations that will fail, and page reads that will fail (`ino:pgoff` → count). */
+export interface Faults {
+  readonly alloc: number;
+  readonly io: ReadonlyMap<string, number>;
+}
+
+/** The hot state of a world: the tables every kfunc call and scheduler step reads, and its clock. */
 export interface HotState {
   /** Virtual time in ticks. */
   clock: Readonly<{ now: number }>;
-  inodes: Table<Ino, Inode>;
+  inodes: IdTable<Inode>;
   paths: Table<string, Ino>;
-  files: Table<FileId, FileObj>;
-  pagecache: Table<Ino, MappingState>;
+  files: IdTable<FileObj>;
+  pagecache: IdTable<MappingState>;
   dynptrs: Table<DynptrSlot, Dynptr>;
-  fileStates: Table<number, FileDynptrState>;
-  /** Reads in flight, keyed `ino:pgoff`. */
+  fileStates: IdTable<FileDynptrState>;
+  /** Reads in flight, keyed `ino:pgoff`, in the order they were submitted. */
   io: Table<string, IoRequest>;
   /** Ring buffer maps' positions, pages and reserved records, by map id (ringbuf/). */
   rings: Table<MapId, RingState>;
   /** Packets (skb, xdp_buff) that program contexts see, by id (packet/). */
   packets: Table<number, Packet>;
+  tasks: IdTable<ReadonlyTask>;
+  objects: IdTable<ReadonlyLoadedObject>;
+  ids: Readonly<Ids>;
+  faults: Faults;
+  /** Queued irq_work, oldest first. */
+  irqWork: readonly IrqWork[];
+  /** The task that ran last (the scheduler prefers it by default: no preemption). */
+  current: Pid | null;
+  /** The limits of runs in this world (src/model/kernel/budget.ts); they never change. */
+  budgets: Readonly<Budgets>;
+  /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */
+  allocated: number;
 }
 
-export type HotName = Exclude<keyof HotState, 'clock'>;
-type KeyOf<N extends HotName> = HotState[N] extends Table<infer K, unknown> ? K : never;
-type ValueOf<N extends HotName> = HotState[N] extends Table<unknown, infer V> ? V : never;
+export type HotName = 'inodes' | 'paths' | 'files' | 'pagecache' | 'dynptrs' | 'fileStates' | 'io' | 'tasks' | 'objects' | 'rings' | 'packets';
+type KeyOf<N extends HotName> = HotState[N] extends Table<infer K, unknown> ? K : number;
+type ValueOf<N extends HotName> = HotState[N] extends Table<unknown, infer V> ? V : HotState[N] extends IdTable<infer V> ? V : never;
 
-export function emptyHotState(): HotState {
+/** What a transition changes a table through. */
+export interface TableWriter<K, V> {
+  get(key: K): V | undefined;
+  has(key: K): boolean;
+  set(key: K, value: V): unknown;
+  delete(key: K): boolean;
+}
+
+const HOT_NAMES: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 'dynptrs', 'fileStates', 'io', 'tasks', 'objects', 'rings', 'packets'];
+/** The tables keyed by ids the world hands out: persistent tries (idtable.ts). */
+const ID_NAMES: ReadonlySet<HotName> = new Set<HotName>(['inodes', 'files', 'pagecache', 'fileStates', 'tasks', 'objects']);
+const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, pagecache: 8, dynptrs: 16, fileStates: 32, io: 64, tasks: 128, objects: 256, rings: 512, packets: 1024 };
+
+export function emptyHotState(budgets: Readonly<Budgets>): HotState {
   return {
     clock: Object.freeze({ now: 0 }),
-    inodes: new Table(), paths: new Table(), files: new Table(), pagecache: new Table(),
-    dynptrs: new Table(), fileStates: new Table(), io: new Table(), rings: new Table(), packets: new Table(),
+    inodes: new IdTable(), paths: new Table(), files: new IdTable(), pagecache: new IdTable(),
+    dynptrs: new Table(), fileStates: new IdTable(), io: new Table(), tasks: new IdTable(), objects: new IdTable(),
+    rings: new Table(), packets: new Table(),
+    ids: Object.freeze({ ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 }),
+    faults: Object.freeze({ alloc: 0, io: new Map<string, number>() }),
+    irqWork: Object.freeze([]),
+    current: null,
+    budgets,
+    allocated: 0,
   };
 }
+
+/** A loaded object a transition may change: its globals are its own. */
+function cloneObject(o: ReadonlyLoadedObject): LoadedObject {
+  // The maps and programs of a loaded object do not change after the load.
+  return { id: o.id, def: o.def, globals: new Map(o.globals), maps: o.maps as Map<string, number>, progs: o.progs as Map<string, number> };
+}
+
+const IDS = 1 << 12;
+const FAULTS = 1 << 13;
+const IRQ = 1 << 14;
+
+interface More {
+  mappings: Map<Ino, Mapping> | null;
+  tasks: Map<Pid, TaskRecord> | null;
+  objects: Map<ObjId, LoadedObject> | null;
+  /** Reads in flight submitted or completed, and how many of them the run queue has seen. */
+  io: string[] | null;
+  ioSynced: number;
+  /** Tasks changed since the run queue last saw them. */
+  dirty: Set<Pid> | null;
+}
+
+/** What a transition changed in the hot state, for the new world. */
+export type HotPatch = Partial<HotState>;
 
 /** The hot tables during one transition: read directly, copied on a table's first write. */
 export class Tables {
@@ -115,25 +188,53 @@ export class Tables {
   io: ReadonlyMap<string, IoRequest>;
   rings: ReadonlyMap<MapId, RingState>;
   packets: ReadonlyMap<number, Packet>;
+  /** Tasks, to read; `task(pid)` gives one to change. */
+  tasks: ReadonlyMap<Pid, ReadonlyTask>;
+  /** Loaded objects, to read; `object(id)` gives one to change. */
+  objects: ReadonlyMap<ObjId, ReadonlyLoadedObject>;
+  ids: Readonly<Ids>;
+  faults: Faults;
+  irqWork: readonly IrqWork[];
+  current: Pid | null;
+  readonly budgets: Readonly<Budgets>;
+  /** Bytes charged so far (world/budget.ts `charge`). */
+  allocated: number;
   /** Committed page caches; read the current one through `mapping`. */
   private pagecache: ReadonlyMap<Ino, MappingState>;
-  readonly #owned = new Set<HotName>();
-  /** The page caches this transition has opened, changed or not. */
-  readonly #mappings = new Map<Ino, Mapping>();
+  /** Tables copied in this transition (bits of `BIT`), and the other parts changed (`IDS`, …). */
+  #owned = 0;
+  /** What only some transitions need (page caches opened, tasks and objects copied, reads touched), made on first use. */
+  #more: More | null = null;
+  /** The scheduler's choices made in this transition. */
+  choices: number[] | null = null;
+  /** The run queue the new world gets (set by `commit`): the one updated from this transition's changes, or null. */
+  committedRunQueue: RunQueue | null = null;
   /** Memory made in this transition (see `fresh`); made on first use. */
   #fresh: WeakSet<object> | undefined;
 
-  constructor(base: Readonly<HotState>) {
+  /**
+   * `baseRq`: the run queue of the world `base`, when it describes that world (see
+   * model/task/runqueue.ts); null otherwise.
+   */
+  constructor(private readonly base: Readonly<HotState>, private readonly baseRq: RunQueue | null, private rq: RunQueue | null) {
     this.now = base.clock.now;
-    this.inodes = Table.mapOf(base.inodes);
+    this.inodes = base.inodes;
     this.paths = Table.mapOf(base.paths);
-    this.files = Table.mapOf(base.files);
-    this.pagecache = Table.mapOf(base.pagecache);
+    this.files = base.files;
+    this.pagecache = base.pagecache;
     this.dynptrs = Table.mapOf(base.dynptrs);
-    this.fileStates = Table.mapOf(base.fileStates);
+    this.fileStates = base.fileStates;
     this.io = Table.mapOf(base.io);
     this.rings = Table.mapOf(base.rings);
     this.packets = Table.mapOf(base.packets);
+    this.tasks = base.tasks;
+    this.objects = base.objects;
+    this.ids = base.ids;
+    this.faults = base.faults;
+    this.irqWork = base.irqWork;
+    this.current = base.current;
+    this.budgets = base.budgets;
+    this.allocated = base.allocated;
   }
 
   /**
@@ -152,25 +253,150 @@ export class Tables {
     return bytes;
   }
 
-  /** Table `name`, to change: copied on its first write in this transition. */
-  own<N extends HotName>(name: N): Map<KeyOf<N>, ValueOf<N>> {
+  /**
+   * Table `name`, to change: a table keyed by ids gets an overlay of this transition's changes (its
+   * paths are copied when the transition ends); another table is copied on its first write.
+   */
+  own<N extends HotName>(name: N): TableWriter<KeyOf<N>, ValueOf<N>> {
     const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
-    if (!this.#owned.has(name)) {
-      self[name] = new Map(self[name]);
-      this.#owned.add(name);
+    const bit = BIT[name];
+    if ((this.#owned & bit) === 0) {
+      self[name] = ID_NAMES.has(name) ? new Overlay(self[name] as IdTable<unknown>) : new Map(self[name]);
+      this.#owned |= bit;
     }
-    return self[name] as Map<KeyOf<N>, ValueOf<N>>;
+    return self[name] as unknown as TableWriter<KeyOf<N>, ValueOf<N>>;
+  }
+
+  #extra(): More {
+    this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null };
+    return this.#more;
+  }
+
+  /** Task `pid`, to change: this transition's own copy (made on first use). */
+  task(pid: Pid): TaskRecord | undefined {
+    const more = this.#more;
+    const mine = more?.tasks?.get(pid);
+    if (mine !== undefined) {
+      // Changed again: the run queue is to look at it again (see `syncRunQueue`).
+      ((more as More).dirty ??= new Set()).add(pid);
+      return mine;
+    }
+    const t = this.tasks.get(pid) as TaskRecord | undefined;
+    if (t === undefined) return undefined;
+    const copy = t.clone();
+    this.addTask(copy);
+    return copy;
+  }
+
+  /** Add a new task (or this transition's copy of one). */
+  addTask(t: TaskRecord): void {
+    const more = this.#extra();
+    (more.tasks ??= new Map()).set(t.pid, t);
+    (more.dirty ??= new Set()).add(t.pid);
+    this.own('tasks').set(t.pid, t);
+  }
+
+  /** Loaded object `id`, to change: this transition's own copy (made on first use). */
+  object(id: ObjId): LoadedObject | undefined {
+    const mine = this.#more?.objects?.get(id);
+    if (mine !== undefined) return mine;
+    const o = this.objects.get(id);
+    if (o === undefined) return undefined;
+    const copy = cloneObject(o);
+    (this.#extra().objects ??= new Map()).set(id, copy);
+    this.own('objects').set(id, copy);
+    return copy;
+  }
+
+  /** Add a new loaded object (it is this transition's to change). */
+  addObject(o: LoadedObject): void {
+    (this.#extra().objects ??= new Map()).set(o.id, o);
+    this.own('objects').set(o.id, o);
+  }
+
+  /** The next id of kind `name` (the counter moves on). */
+  nextId(name: keyof Ids): number {
+    if ((this.#owned & IDS) === 0) {
+      this.ids = { ...this.ids };
+      this.#owned |= IDS;
+    }
+    const ids = this.ids as Ids;
+    const id = ids[name];
+    ids[name] = id + 1;
+    return id;
+  }
+
+  /** The injected faults, to change. */
+  ownFaults(): { alloc: number; io: Map<string, number> } {
+    if ((this.#owned & FAULTS) === 0) {
+      this.faults = { alloc: this.faults.alloc, io: new Map(this.faults.io) };
+      this.#owned |= FAULTS;
+    }
+    return this.faults as { alloc: number; io: Map<string, number> };
+  }
+
+  /** Queue an irq_work. */
+  pushIrq(w: IrqWork): void {
+    this.#ownIrq().push(w);
+  }
+
+  /** Take the oldest irq_work. */
+  shiftIrq(): IrqWork | undefined {
+    if (this.irqWork.length === 0) return undefined;
+    return this.#ownIrq().shift();
+  }
+
+  #ownIrq(): IrqWork[] {
+    if ((this.#owned & IRQ) === 0) {
+      this.irqWork = this.irqWork.slice();
+      this.#owned |= IRQ;
+    }
+    return this.irqWork as IrqWork[];
+  }
+
+  /** A read is in flight for `key`. */
+  addIo(key: string, req: IoRequest): void {
+    this.own('io').set(key, req);
+    (this.#extra().io ??= []).push(key);
+  }
+
+  /** The read in flight for `key` is over. */
+  deleteIo(key: string): void {
+    this.own('io').delete(key);
+    (this.#extra().io ??= []).push(key);
+  }
+
+  /** Record the scheduler's choice of this step. */
+  choose(i: number): void {
+    (this.choices ??= []).push(i);
+  }
+
+  /**
+   * The run queue of the world this transition started from: `rq` when the caller has it (the
+   * scheduler, which looked at it before the step), the one of the world when it describes it, or
+   * a new one built from the world.
+   */
+  runQueue(): RunQueue {
+    this.rq ??= this.baseRq ?? RunQueue.of(this.base.io, this.base.tasks, this.base.clock.now);
+    return this.rq;
   }
 
   /** The page cache of inode `ino`, to read or change. */
   mapping(ino: Ino): Mapping {
-    let m = this.#mappings.get(ino);
+    let m = this.#more?.mappings?.get(ino);
     if (m === undefined) {
       const base = this.pagecache.get(ino);
       if (base === undefined) throw new UnknownHandleError('ino', ino, 'page cache');
       m = new Mapping(base);
-      this.#mappings.set(ino, m);
+      (this.#extra().mappings ??= new Map()).set(ino, m);
     }
+    return m;
+  }
+
+  /** The page cache of inode `ino` as this transition sees it, to read only (no `Mapping` is made). */
+  pages(ino: Ino): MappingState {
+    const m = this.#more?.mappings?.get(ino) ?? this.pagecache.get(ino);
+    if (m === undefined) throw new UnknownHandleError('ino', ino, 'page cache');
     return m;
   }
 
@@ -184,14 +410,68 @@ export class Tables {
     for (const ino of [...this.pagecache.keys()]) yield [ino, this.mapping(ino)];
   }
 
-  /** The tables (and clock) this transition changed, as the new world stores them. */
-  commit(base: Readonly<HotState>): Partial<HotState> {
-    for (const [ino, m] of this.#mappings) if (m.changed) this.own('pagecache').set(ino, m.state());
-    const out: Partial<Record<HotName, Table<unknown, unknown>>> = {};
-    const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
-    for (const name of this.#owned) out[name] = new Table(self[name]);
-    const changed = out as Partial<HotState>;
-    if (this.now !== base.clock.now) changed.clock = Object.freeze({ now: this.now });
-    return changed;
+  /**
+   * The hot state this transition changed, as the new world stores it (null when nothing changed).
+   * Sets `committedRunQueue`: the run queue of the world this transition started from (when known),
+   * updated in place from the changed tasks, reads and clock, for the new world.
+   */
+  commit(): HotPatch | null {
+    const more = this.#more;
+    if (more?.mappings != null) for (const [ino, m] of more.mappings) if (m.changed) this.own('pagecache').set(ino, m.state());
+    let patch: HotPatch | null = null;
+    const owned = this.#owned;
+    if (owned !== 0) {
+      const out: Partial<Record<HotName, Table<unknown, unknown> | IdTable<unknown>>> = {};
+      const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
+      for (const name of HOT_NAMES) {
+        if ((owned & BIT[name]) === 0) continue;
+        const t = self[name];
+        out[name] = t instanceof Overlay ? IdTable.apply(t.base, t.changes) : new Table(t);
+      }
+      patch = out as HotPatch;
+      if ((owned & IDS) !== 0) patch.ids = this.ids;
+      if ((owned & FAULTS) !== 0) patch.faults = this.faults;
+      if ((owned & IRQ) !== 0) patch.irqWork = this.irqWork;
+    }
+    const base = this.base;
+    if (this.now !== base.clock.now) (patch ??= {}).clock = { now: this.now };
+    if (this.current !== base.current) (patch ??= {}).current = this.current;
+    if (this.allocated !== base.allocated) (patch ??= {}).allocated = this.allocated;
+    const rq = this.rq ?? this.baseRq;
+    if (rq !== null) this.#sync(rq);
+    this.committedRunQueue = rq;
+    return patch;
+  }
+
+  /**
+   * Bring the run queue up to date with what this transition has changed so far (tasks, reads in
+   * flight, the clock), for a transition that makes several scheduler steps (`run`): each step reads
+   * the run queue of the state the steps before it left.
+   */
+  syncRunQueue(): RunQueue {
+    const rq = this.runQueue();
+    this.#sync(rq);
+    return rq;
+  }
+
+  #sync(rq: RunQueue): void {
+    // The clock first: an event the step carried out (chosen among the earliest pending ones) is due
+    // by now, and leaves the due set in O(log n) rather than its group of pending events in O(group).
+    if (this.now !== rq.now) rq.advance(this.now);
+    const more = this.#more;
+    if (more !== null) {
+      const io = more.io;
+      if (io !== null) {
+        for (let i = more.ioSynced; i < io.length; i += 1) {
+          const key = io[i] as string;
+          rq.syncIo(key, this.io.get(key));
+        }
+        more.ioSynced = io.length;
+      }
+      if (more.dirty !== null && more.dirty.size > 0) {
+        for (const pid of more.dirty) rq.syncTask(more.tasks?.get(pid) as TaskRecord);
+        more.dirty.clear();
+      }
+    }
   }
 }

@@ -1,10 +1,10 @@
 /**
  * The world's event trace: every kfunc call with its arguments and return value, every I/O, sleep
- * and wake-up, every reference taken or dropped on a file, every page-cache change. It is a
- * persistent list (each node points at the one before), so appending is O(1) and a world keeps its
- * whole history without copying it.
+ * and wake-up, every reference taken or dropped on a file, every page-cache change.
  */
 import { ArgumentError } from '../kernel/errors.ts';
+import { Log } from './log.ts';
+
 export type TraceEvent =
   | { readonly kind: 'kfunc'; readonly t: number; readonly name: string; readonly args: readonly string[]; readonly ret: string; readonly ctx: string }
   | { readonly kind: 'io_submit'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly completesAt: number; readonly willFail: boolean }
@@ -25,45 +25,27 @@ export type TraceEvent =
   /** A ring buffer record committed (submitted or discarded) with the wake-up it asked for, or read by user space. */
   | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean };
 
-/** A batch of events appended by one transition, and the batches before it. */
-export interface TraceChunk {
-  readonly events: readonly TraceEvent[];
-  readonly prev: TraceChunk | null;
-}
-
 /**
- * A persistent list of chunks (one per transition that emitted anything), so appending a batch is
- * O(batch) and a world keeps its whole history without copying it. Chunks are frozen, so immer never
- * walks them.
+ * The trace: a persistent append-only log (log.ts). Appending a transition's events costs what they
+ * are, whatever the length of the trace, and a world keeps its whole history without copying it.
  */
-export interface Trace {
-  readonly head: TraceChunk | null;
-  readonly length: number;
-}
+export type Trace = Log<TraceEvent>;
 
-export const emptyTrace: Trace = Object.freeze({ head: null, length: 0 });
+export const emptyTrace: Trace = Log.empty<TraceEvent>();
 
-/** The trace with `events` appended (the array is taken over and frozen). */
-export function appendEvents(trace: Trace, events: TraceEvent[]): Trace {
-  if (events.length === 0) return trace;
-  return Object.freeze({ head: Object.freeze({ events: Object.freeze(events), prev: trace.head }), length: trace.length + events.length });
+/** The trace with `events` appended. */
+export function appendEvents(trace: Trace, events: readonly TraceEvent[]): Trace {
+  return trace.appendAll(events);
 }
 
 function checkTrace(trace: unknown): void {
-  const t = trace as { length?: unknown; head?: unknown } | null;
-  if (t === null || typeof t !== 'object' || typeof t.length !== 'number' || typeof t.head !== 'object') throw new ArgumentError('trace', trace, 'a trace (world.trace)');
+  if (!(trace instanceof Log)) throw new ArgumentError('trace', trace, 'a trace (world.trace)');
 }
 
 /** The events in order, oldest first. */
 export function traceEvents(trace: Trace): TraceEvent[] {
   checkTrace(trace);
-  const out: TraceEvent[] = new Array<TraceEvent>(trace.length);
-  let end = trace.length;
-  for (let c = trace.head; c !== null; c = c.prev) {
-    end -= c.events.length;
-    for (let i = 0; i < c.events.length; i += 1) out[end + i] = c.events[i] as TraceEvent;
-  }
-  return out;
+  return trace.toArray();
 }
 
 /** One line per event, for people. */

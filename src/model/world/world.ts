@@ -1,30 +1,32 @@
 /**
  * The world value and its transitions. `createWorld` builds an empty world; `transact` runs a batch of
- * operations as one transition and returns the new world with the batch's result. Inside a transition
- * the operations work on a `Kern`: the draft state (immer, `s`), the hot tables (copy-on-write, `t`,
- * see tables.ts), the calling context, and the version's features. If the batch throws, nothing of it
- * is applied.
+ * operations as one transition and returns the new world with the batch's result (`begin` and `end`
+ * do the same without a closure). Inside a transition the operations work on a `Kern`: the hot state
+ * (copy-on-write, `t`, see tables.ts), immer's draft of the cold state (`s`), the calling context,
+ * and the version's features. If the batch throws, nothing of it is applied.
  */
-import { enableMapSet, Immer, type Draft } from 'immer';
-import { appendEvents, emptyTrace, type Trace, type TraceEvent } from './trace.ts';
+import { enableMapSet, Immer, type Draft, type Immutable } from 'immer';
+import { emptyTrace, type TraceEvent } from './trace.ts';
+import { Log } from './log.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { budgetsWith, type Budgets } from '../kernel/budget.ts';
 import { checkContext, checkFunction, checkWorld } from '../kernel/args.ts';
-import type { ColdState, World, WorldState } from './state.ts';
+import { WorldValue, type ColdState, type World, type WorldFields } from './state.ts';
 import { emptyHotState, Tables } from './tables.ts';
+import { RunQueue } from '../task/runqueue.ts';
 import { describeWorld } from './inspect.ts';
 
 enableMapSet();
 
 /**
- * The model's own immer, with auto-freeze off: measured in bench/ (`npm run bench`, "immer
- * auto-freeze", a transition that updates a map), a transition runs about 1.7 times faster without
- * it. It is safe here because no code changes a world outside `transact`: the public types are
- * read-only (`Immutable`, and the hot tables are `Table`s, which have no way to change them), the
- * trace chunks are frozen when they are made, and test/world.test.ts checks that transitions leave
- * their starting world as it was. A dedicated instance keeps this choice out of any other immer user
- * in the process.
+ * The model's own immer, with auto-freeze off: measured when immer still drafted the whole world
+ * (issue 7's benchmark, a transition that updates a map), a transition ran about 1.7 times faster
+ * without it. It is safe here because no code changes a world outside a transition: the public types
+ * are read-only (`Immutable`; the hot tables are `Table`s and `IdTable`s, which have no way to change
+ * them; logs append without changing what earlier worlds see), and test/world.test.ts checks that
+ * transitions leave their starting world as it was. A dedicated instance keeps this choice out of any
+ * other immer user in the process.
  */
 const immer = new Immer({ autoFreeze: false });
 
@@ -54,96 +56,135 @@ export type Deferred =
 
 /** A transition in progress: the draft world, the calling context and the kernel version's features. */
 export interface Kern {
-  /** The world's state that immer drafts (tasks, maps, programs, …); drafted on first use. */
+  /** immer's draft of the world's cold state (maps, bpf_task_work contexts, programs, hooks); made on first use. */
   readonly s: Draft<ColdState>;
-  /** The hot tables (files, page caches, dynptrs, the clock): read directly, `own` a table to change it. */
+  /** The cold state to read: immer's draft once there is one, else the world's own (no draft is made). */
+  readonly cold: Immutable<ColdState>;
+  /** The hot state (files, page caches, dynptrs, tasks, objects, ids, the clock): read directly, `own` to change. */
   readonly t: Tables;
   readonly ctx: CallContext;
   readonly features: VersionFeatures;
   /** Continuation of a kfunc call that slept (see dynptr/freader.ts); undefined on the first attempt. */
   resume: unknown;
-  /** Requests for the layers above (see `Deferred`), in order. */
+  /** Requests for the layers above (see `Deferred`), in order (`defer` adds one). */
   readonly outbox: Deferred[];
-  /** The events of this transition, in order; appended to the world's trace when it ends. */
-  readonly log: TraceEvent[];
 }
 
-/** What the contexts of one transition share: the world it started from, its drafts and its events. */
-class Transition {
-  #draft: Draft<ColdState> | undefined;
+const NO_REQUESTS: Deferred[] = [];
+Object.freeze(NO_REQUESTS);
+
+/**
+ * A transition in progress, seen from the context it was begun in: the world it started from, the
+ * hot tables, immer's draft of the cold state (made on first use), its events and deferred requests
+ * (their arrays made on first use). Other contexts of the same transition are `Context`s over it.
+ */
+class Transition implements Kern {
+  #draft: Draft<ColdState> | undefined = undefined;
+  #events: TraceEvent[] | null = null;
+  #outbox: Deferred[] = NO_REQUESTS;
   readonly t: Tables;
-  readonly outbox: Deferred[] = [];
-  readonly log: TraceEvent[] = [];
   readonly features: VersionFeatures;
 
-  constructor(readonly engine: Immer, readonly base: World) {
-    this.t = new Tables(base);
+  constructor(readonly engine: Immer, readonly base: World, readonly ctx: CallContext, public resume: unknown, rq: RunQueue | undefined) {
+    const baseRq = WorldValue.runQueue(base);
+    this.t = new Tables(base, baseRq.owner === base ? baseRq : null, rq ?? null);
     this.features = KERNEL_VERSIONS[base.version];
   }
 
   /**
-   * immer's draft of the cold state, made on first use: a batch of kfunc calls that only reads and
-   * changes the hot tables never pays for one.
+   * immer's draft of the cold state, made on first use: a transition that only reads and changes the
+   * hot state never pays for one.
    */
-  get draft(): Draft<ColdState> {
-    this.#draft ??= this.engine.createDraft(this.base as unknown as ColdState);
+  get s(): Draft<ColdState> {
+    if (this.#draft === undefined) {
+      const b = this.base;
+      const cold: ColdState = { version: b.version, maps: b.maps, twctx: b.twctx, progs: b.progs, hooks: b.hooks, kernelMem: b.kernelMem } as ColdState;
+      this.#draft = this.engine.createDraft(cold);
+    }
     return this.#draft;
   }
 
-  /** The new world: the changed tables and the events, put into immer's draft if there is one. */
+  get cold(): Immutable<ColdState> {
+    return this.#draft ?? this.base;
+  }
+
+  get outbox(): Deferred[] {
+    return this.#outbox;
+  }
+
+  push(ev: TraceEvent): void {
+    if (this.#events === null) this.#events = [ev];
+    else this.#events.push(ev);
+  }
+
+  defer(d: Deferred): void {
+    if (this.#outbox === NO_REQUESTS) this.#outbox = [d];
+    else this.#outbox.push(d);
+  }
+
+  /** The new world: the changed hot state, immer's result for the cold state, the events and choices. */
   finish(): World {
-    const changed: Partial<WorldState> = this.t.commit(this.base);
-    if (this.log.length > 0) changed.trace = appendEvents(this.base.trace as Trace, this.log);
-    if (this.#draft !== undefined) {
-      // Tables and trace chunks are opaque to immer: it stores them as they are.
-      Object.assign(this.#draft as unknown as WorldState, changed);
-      return this.engine.finishDraft(this.#draft) as unknown as World;
+    const base = this.base;
+    const t = this.t;
+    const patch = t.commit();
+    const rq = t.committedRunQueue;
+    const cold = this.#draft === undefined ? null : (this.engine.finishDraft(this.#draft) as Immutable<ColdState>);
+    const changedCold = cold !== null && (cold.maps !== base.maps || cold.twctx !== base.twctx || cold.progs !== base.progs || cold.hooks !== base.hooks || cold.kernelMem !== base.kernelMem);
+    const choices = t.choices;
+    const events = this.#events;
+    if (patch === null && !changedCold && events === null && choices === null) {
+      // Nothing changed: the same world (its run queue, if it has one, still describes it).
+      return base;
     }
-    return Object.keys(changed).length === 0 ? this.base : ({ ...this.base, ...changed } as World);
+    const trace = events === null ? base.trace : base.trace.appendAll(events);
+    const log = WorldValue.choiceLog(base);
+    const w = new WorldValue(base, patch, changedCold ? cold : null, trace, choices === null ? log : log.appendAll(choices), rq ?? WorldValue.runQueue(base));
+    if (rq !== null) rq.owner = w;
+    return w;
   }
 }
 
-/** A `Kern`: one transition seen from one calling context. */
+/** A `Kern`: the transition `tx` seen from another calling context (a task, a program). */
 class Context implements Kern {
-  constructor(private readonly tx: Transition, readonly ctx: CallContext, public resume: unknown) {}
+  readonly t: Tables;
+  readonly features: VersionFeatures;
+  constructor(readonly tx: Transition, readonly ctx: CallContext, public resume: unknown) {
+    this.t = tx.t;
+    this.features = tx.features;
+  }
   get s(): Draft<ColdState> {
-    return this.tx.draft;
+    return this.tx.s;
   }
-  get t(): Tables {
-    return this.tx.t;
-  }
-  get features(): VersionFeatures {
-    return this.tx.features;
+  get cold(): Immutable<ColdState> {
+    return this.tx.cold;
   }
   get outbox(): Deferred[] {
     return this.tx.outbox;
   }
-  get log(): TraceEvent[] {
-    return this.tx.log;
-  }
-  /** The same transition in another context. */
-  in(ctx: CallContext, resume: unknown): Context {
-    return new Context(this.tx, ctx, resume);
-  }
 }
 
-/** `k` is a `Kern` (made by `transact`), or an ArgumentError naming `argument`. */
+/** `k` is a `Kern` (made by `transact` or `begin`), or an ArgumentError naming `argument`. */
 export function checkKern(argument: string, k: unknown): asserts k is Kern {
-  if (!(k instanceof Context)) throw new ArgumentError(argument, k, 'a Kern (the `k` of a transact body)');
+  if (!(k instanceof Transition) && !(k instanceof Context)) throw new ArgumentError(argument, k, 'a Kern (the `k` of a transact body)');
 }
+
+const transitionOf = (k: Kern): Transition => {
+  if (k instanceof Transition) return k;
+  if (k instanceof Context) return k.tx;
+  throw new KernsimError('a Kern made by begin or transact was expected');
+};
 
 /** The same transition, in another calling context (a task, a program), optionally continuing a sleeping call. */
 export function withContext(k: Kern, ctx: CallContext, resume: unknown = undefined): Kern {
-  if (!(k instanceof Context)) throw new KernsimError('withContext needs a Kern made by transact');
-  return k.in(ctx, resume);
+  return new Context(transitionOf(k), ctx, resume);
 }
 
 export function defer(k: Kern, d: Deferred): void {
-  k.outbox.push(d);
+  transitionOf(k).defer(d);
 }
 
 export function emit(k: Kern, ev: TraceEvent): void {
-  k.log.push(ev);
+  transitionOf(k).push(ev);
 }
 
 export interface WorldOptions {
@@ -160,33 +201,15 @@ export function createWorld(opts: WorldOptions = {}): World {
   if (!isKernelVersion(version)) {
     throw new ArgumentError('version', version, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
   }
-  const state: WorldState = {
-    version,
-    ids: { ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 },
-    ...emptyHotState(),
-    faults: { alloc: 0, io: new Map() },
+  const fields: WorldFields = {
+    version, maps: new Map(), twctx: new Map(), progs: new Map(), hooks: new Map(), kernelMem: [],
+    ...emptyHotState(budgets),
     trace: emptyTrace,
-    tasks: new Map(),
-    objects: new Map(),
-    progs: new Map(),
-    maps: new Map(),
-    twctx: new Map(),
-    irqWork: [],
-    hooks: new Map(),
-    choices: [],
-    current: null,
-    kernelMem: [],
-    budgets,
-    allocated: 0,
   };
-  // Node's util.inspect (the REPL) prints a world as a few readable lines. An enumerable symbol
-  // property: immer's copies keep it, JSON and Object.entries ignore it.
-  Object.defineProperty(state, INSPECT, { value: inspectWorld, enumerable: true });
-  return state as World;
-}
-
-function inspectWorld(this: World): string {
-  return describeWorld(this);
+  const rq = new RunQueue(0);
+  const w = new WorldValue(fields, null, null, emptyTrace, Log.empty<number>(), rq);
+  rq.owner = w;
+  return w;
 }
 
 /** The key Node's util.inspect looks up (without importing node:util into the model). */
@@ -210,10 +233,36 @@ export function transact<T>(world: World, ctx: CallContext, body: (k: Kern) => T
 
 /** `transact` with a given immer instance (the benchmark compares auto-freeze on and off). */
 export function transactWith<T>(engine: Immer, world: World, ctx: CallContext, body: (k: Kern) => T): { world: World; result: T } {
-  const tx = new Transition(engine, world);
-  const result = body(new Context(tx, ctx, undefined));
-  if (tx.outbox.length > 0) {
-    throw new KernsimError(`a transition ended with ${tx.outbox.length} deferred request(s) unhandled (${tx.outbox[0]?.kind}): drive it from the layer that owns them`);
+  const k = new Transition(engine, world, ctx, undefined, undefined);
+  const result = body(k);
+  return { world: end(k), result };
+}
+
+/**
+ * The start of a transition of `world` in context `ctx`, for callers that make one call per
+ * transition (the session's kfunc methods, the pure kfunc functions, a scheduler step) without a
+ * closure: do the work on the `Kern`, then `end` it. If the work throws, drop the `Kern`: nothing of
+ * it is applied. `rq`: the run queue of `world` when the caller has looked at it (the scheduler).
+ */
+export function begin(world: World, ctx: CallContext, rq?: RunQueue): Kern {
+  return new Transition(immer, world, ctx, undefined, rq);
+}
+
+/** The end of a transition begun with `begin` (or inside `transact`): the new world. */
+export function end(k: Kern): World {
+  if (!(k instanceof Transition)) throw new KernsimError('end needs the Kern that begin or transact made');
+  const outbox = k.outbox;
+  if (outbox.length > 0) {
+    throw new KernsimError(`a transition ended with ${outbox.length} deferred request(s) unhandled (${outbox[0]?.kind}): drive it from the layer that owns them`);
   }
-  return { world: tx.finish(), result };
+  return k.finish();
+}
+
+/**
+ * The run queue of `world` (model/task/runqueue.ts): the one it holds when that describes it, else
+ * one built from it. Pass it to `begin` so the transition keeps it up to date.
+ */
+export function runQueueOf(world: World): RunQueue {
+  const rq = WorldValue.runQueue(world);
+  return rq.owner === world ? rq : RunQueue.of(world.io, world.tasks, world.clock.now);
 }

@@ -81,7 +81,9 @@ function getFolio(k: Kern, m: Mapping, r: Cursor, inode: Inode, pgoff: number, c
  * no fault, no EOF rule applies), so that it can copy in one go: the page of its last byte; else -1.
  */
 function cachedLastPage(m: MappingState, inode: Inode, fileOff: bigint, len: bigint): number {
-  if (len === 0n || inode.secretmem || fileOff > inode.size || len > inode.size - fileOff) return -1;
+  if (len === 0n || inode.secretmem || fileOff > inode.size) return -1;
+  // len > i_size - fileOff, in numbers when i_size is exact in one (no bigint made).
+  if (inode.size <= MAX_EXACT ? Number(len) > Number(inode.size) - Number(fileOff) : len > inode.size - fileOff) return -1;
   // i_size < 2^63 and len fits the destination: the end is at most 2^63, a page index below 2^51.
   const first = pageIndex(fileOff);
   const end = Number(fileOff) + Number(len);
@@ -90,6 +92,8 @@ function cachedLastPage(m: MappingState, inode: Inode, fileOff: bigint, len: big
   for (let p = first; p <= last; p += 1) if (pages.get(p) !== 'uptodate') return -1;
   return last;
 }
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The reader ends a fetch holding `folio` instead of `st.folio`: put the old, get the new. */
 function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, folio: number | null): void {
@@ -115,14 +119,14 @@ export function fileFetch(
   // read starting at a file position ≥ 2^63 (a negative loff_t) → -EINVAL.
   if (!inode.secretmem && st.maySleep && len === 0n && fileOff >= inode.size) return 0;
   if (!inode.secretmem && st.maySleep && len > 0n && fileOff > S64_MAX) return -EINVAL;
-  const m = mappingOf(k, inode.ino);
-  const last = k.resume === undefined ? cachedLastPage(m, inode, fileOff, len) : -1;
+  const last = k.resume === undefined ? cachedLastPage(k.t.pages(inode.ino), inode, fileOff, len) : -1;
   if (last >= 0) {
     // The same fetch, page by page, would find every page uptodate and end holding the last one.
     copyFileBytes(inode.content, inode.size, fileOff, dst, 0, Number(len));
-    settleFolio(k, m, st, last);
+    if (last !== st.folio) settleFolio(k, mappingOf(k, inode.ino), st, last);
     return 0;
   }
+  const m = mappingOf(k, inode.ino);
   const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
   try {
     const resume = k.resume;

@@ -48,7 +48,7 @@ export const bpf_dynptr_from_file = defineKfunc({
       setNull(k, slot);
       return -ENOMEM;
     }
-    const id = k.s.ids.fstate++;
+    const id = k.t.nextId('fstate');
     k.t.own('fileStates').set(id, new FileDynptrState({
       id, file, ino: f.ino, offset: 0n, size: U64_MAX, maySleep: k.ctx.sleepable, folio: null, freed: false,
     }));

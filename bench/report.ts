@@ -1,0 +1,111 @@
+/**
+ * The shape of bench/results.json and the README's Performance table made from it (bench.ts writes
+ * both; test/bench_report.test.ts checks the README quotes the recorded results).
+ */
+
+export interface Rate {
+  /** Calls per second. */
+  readonly perSec: number;
+  /** How many times faster the baseline ran in the same rounds (median of the rounds' ratios). */
+  readonly slowdown: number;
+}
+
+export interface Scale {
+  readonly steps: number;
+  readonly ms: number;
+  readonly usPerStep: number;
+  /** Map and Set calls a step makes (counted): the work of a step, apart from caches and GC. */
+  readonly opsPerStep: number;
+}
+
+export interface Results {
+  readonly calls: {
+    /** A Map lookup and a 16-byte copy, per second. */
+    baselinePerSec: number;
+    session: { size: Rate; read16: Rate };
+    pure: { size: Rate; read16: Rate };
+    goals: { sizePerSec: number; read16PerSec: number; slowdown: number };
+  };
+  readonly bigRead: {
+    bytes: number;
+    /** `Uint8Array.set` of the same bytes, per second. */
+    setPerSec: number;
+    bytesContent: { perSec: number; ratio: number };
+    patternContent: { perSec: number; ratio: number };
+    goals: { bytesContent: number; patternContent: number };
+  };
+  readonly scheduler: {
+    tasks: { what: string; small: Scale; large: Scale; ratio: number; goal: number };
+    sleeps: { what: string; small: Scale; large: Scale; ratio: number; goal: number };
+    /** The same at 10× the sizes, where both runs outgrow the collector's young generation. */
+    longSleeps: { what: string; small: Scale; large: Scale; ratio: number; goal: number };
+    longTasks: { what: string; small: Scale; large: Scale; ratio: number; goal: number };
+  };
+  readonly caseShape: {
+    /** Cases per second, each from the world with the object loaded. */
+    fromLoaded: number;
+    /** Cases per second in one session that keeps every case's history. */
+    historyKept: number;
+    stepsPerCase: number; casesPerRound: number; baselinePerSec: number; goal: number;
+  };
+  /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
+  readonly cliStartup?: { nodeMs: number; helpMs: number; helpRatio: number; goal: number; runMs: number; runRatio: number; runs: number };
+  readonly machine: {
+    cores: number; cpu: string; node: string; platform: string;
+    loadavgStart: readonly number[]; loadavgEnd: readonly number[];
+    benchTimeMs: number; rounds: number; time: string;
+  };
+}
+
+export const README_START = '<!-- bench:start (written by npm run bench from bench/results.json) -->';
+export const README_END = '<!-- bench:end -->';
+
+const M = (x: number): string => `${(x / 1e6).toFixed(2)} M/s`;
+const met = (ok: boolean): string => (ok ? 'met' : '**not met**');
+
+/** The README's table: every figure of bench/results.json with its baseline and goal. */
+export function performanceTable(r: Results): string {
+  const c = r.calls;
+  const g = c.goals;
+  const rows: string[][] = [];
+  for (const [api, name] of [['session', 'Session'], ['pure', 'pure function']] as const) {
+    const size = c[api].size;
+    const read = c[api].read16;
+    rows.push([`\`bpf_dynptr_size\`, ${name}, one call per transition`, M(size.perSec), `Map lookup + 16-byte copy: ${M(c.baselinePerSec)}`, `1/${size.slowdown.toFixed(1)}`, `≥ ${g.sizePerSec / 1e6} M/s, ≥ 1/${g.slowdown}`, met(size.perSec >= g.sizePerSec && size.slowdown <= g.slowdown)]);
+    rows.push([`16-byte cached FILE \`bpf_dynptr_read\`, ${name}`, M(read.perSec), `Map lookup + 16-byte copy: ${M(c.baselinePerSec)}`, `1/${read.slowdown.toFixed(1)}`, `≥ ${g.read16PerSec / 1e6} M/s, ≥ 1/${g.slowdown}`, met(read.perSec >= g.read16PerSec && read.slowdown <= g.slowdown)]);
+  }
+  const b = r.bigRead;
+  const gb = (perSec: number): string => `${((perSec * b.bytes) / 1e9).toFixed(1)} GB/s`;
+  rows.push([`\`bpf_dynptr_read\` of ${b.bytes / 1024} KiB cached, \`bytes\` content`, gb(b.bytesContent.perSec), `\`Uint8Array.set\`: ${gb(b.setPerSec)}`, b.bytesContent.ratio.toFixed(2), `≥ ${b.goals.bytesContent}`, met(b.bytesContent.ratio >= b.goals.bytesContent)]);
+  rows.push([`\`bpf_dynptr_read\` of ${b.bytes / 1024} KiB cached, \`pattern\` content`, gb(b.patternContent.perSec), `\`Uint8Array.set\`: ${gb(b.setPerSec)}`, b.patternContent.ratio.toFixed(2), `≥ ${b.goals.patternContent}`, met(b.patternContent.ratio >= b.goals.patternContent)]);
+  for (const s of [r.scheduler.tasks, r.scheduler.sleeps, r.scheduler.longTasks, r.scheduler.longSleeps]) {
+    rows.push([`scheduler: ${s.what}`, `${s.large.ms.toFixed(0)} ms (${s.large.usPerStep.toFixed(1)} µs, ${s.large.opsPerStep.toFixed(2)} Map/Set calls a step)`, `${s.small.ms.toFixed(0)} ms (${s.small.usPerStep.toFixed(1)} µs, ${s.small.opsPerStep.toFixed(2)} Map/Set calls a step)`, `${s.ratio.toFixed(1)}×`, `≤ ${s.goal}×`, met(s.ratio <= s.goal)]);
+  }
+  const k = r.caseShape;
+  for (const [how, rate] of [['each case from the loaded world', k.fromLoaded], ['one session keeping every case', k.historyKept]] as const) {
+    rows.push([`kernel case shape (open, LSM hook, \`bpf_dynptr_from_file\`, 16-byte read, discard; spawn + simulate, ${k.stepsPerCase} steps), ${how}`, `${(rate / 1000).toFixed(1)} k cases/s`, `Map lookup + 16-byte copy: ${M(k.baselinePerSec)}`, `1 case = ${(k.baselinePerSec / rate).toFixed(0)} baseline ops`, `≥ ${k.goal / 1000} k cases/s`, met(rate >= k.goal)]);
+  }
+  const c2 = r.cliStartup;
+  if (c2 !== undefined) {
+    rows.push([`\`kernsim --help\` start-up (median of ${c2.runs}; \`bench/cli_startup.ts\`, wall time)`, `${c2.helpMs.toFixed(0)} ms`, `\`node -e 0\`: ${c2.nodeMs.toFixed(0)} ms`, c2.helpRatio.toFixed(2), `≤ ${c2.goal}`, met(c2.helpRatio <= c2.goal)]);
+  }
+  const m = r.machine;
+  const head = ['Measurement', 'Model', 'Baseline (same run)', 'Ratio', 'Goal', ''];
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [
+    line(head),
+    line(head.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `Machine: ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.platform}; load average ${m.loadavgStart.join(' / ')} at the start, ${m.loadavgEnd.join(' / ')} at the end; times are ${m.time.replace(/ \(.*\)$/, '')}; medians of ${m.rounds} rounds.`,
+    '',
+  ].join('\n');
+}
+
+/** `readme` with its Performance table replaced by the one made from `results` (unchanged without the markers). */
+export function withPerformanceTable(readme: string, results: Results): string {
+  const a = readme.indexOf(README_START);
+  const b = readme.indexOf(README_END);
+  if (a < 0 || b < a) return readme;
+  return `${readme.slice(0, a + README_START.length)}\n${performanceTable(results)}${readme.slice(b)}`;
+}

@@ -1,0 +1,123 @@
+/**
+ * A task as the world stores it (`struct task_struct`, as far as the model needs it).
+ *
+ * Tasks are values shared between worlds. A transition that changes a task works on its own copy
+ * (`Tables.task`, world/tables.ts), made on the first change: `clone` copies what a transition
+ * changes in place (flags, the task_work list, the kernel stack and its frames, the descriptor
+ * table) and shares the rest (the script, user memory regions, results). The syscall results are a
+ * persistent log (world/log.ts), so recording one costs the same whatever the number before it.
+ */
+import { Log } from '../world/log.ts';
+import type { FileId } from '../fs/types.ts';
+import type { Activity, Frame, Pid, Syscall, Task, TaskState, TaskWait, TaskWorks } from './types.ts';
+
+/** What a new task starts with (`fork` + `exec`). */
+export interface NewTaskRecord {
+  readonly pid: Pid;
+  readonly comm: string;
+  readonly mm: { exe_file: FileId } | null;
+  readonly script: readonly Syscall[];
+}
+
+function cloneFrame(f: Frame): Frame {
+  return {
+    id: f.id, prog: f.prog, fn: f.fn, callback: f.callback, pc: f.pc, regs: { ...f.regs },
+    resume: f.resume, sleepable: f.sleepable, ctxFile: f.ctxFile, twCtx: f.twCtx,
+  };
+}
+
+function cloneActivity(a: Activity): Activity {
+  switch (a.a) {
+    case 'syscall': return { a: 'syscall', sys: a.sys, stage: a.stage, ret: a.ret, scratch: a.scratch };
+    case 'prog': return { a: 'prog', frame: cloneFrame(a.frame), started: a.started };
+    case 'exit_to_user': return a;
+    case 'task_work_run': return { a: 'task_work_run', batch: a.batch.slice(), exiting: a.exiting };
+    case 'do_exit': return { a: 'do_exit', stage: a.stage };
+  }
+}
+
+export class TaskRecord implements Task {
+  pid: Pid;
+  tgid: Pid;
+  comm: string;
+  mm: { exe_file: FileId } | null;
+  fds: Map<string, FileId>;
+  userMem: { addr: bigint; bytes: Uint8Array }[];
+  state: TaskState;
+  flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
+  usage: number;
+  reaped: boolean;
+  works: TaskWorks;
+  script: readonly Syscall[];
+  pc: number;
+  stack: Activity[];
+  wait: TaskWait | null;
+  #results: Log<bigint>;
+  #resultsArray: readonly bigint[] | null = null;
+
+  /** A new task (`spec`), or a copy of `from` a transition may change. */
+  constructor(spec: NewTaskRecord | null, from?: TaskRecord) {
+    if (from !== undefined) {
+      this.pid = from.pid;
+      this.tgid = from.tgid;
+      this.comm = from.comm;
+      this.mm = from.mm;
+      this.fds = new Map(from.fds);
+      // Regions are replaced, never changed in place (the user_write syscall).
+      this.userMem = from.userMem;
+      this.state = from.state;
+      this.flags = { notifySignal: from.flags.notifySignal, notifyResume: from.flags.notifyResume, pfExiting: from.flags.pfExiting };
+      this.usage = from.usage;
+      this.reaped = from.reaped;
+      this.works = { queue: from.works.queue.slice(), exited: from.works.exited };
+      this.script = from.script;
+      this.pc = from.pc;
+      this.stack = from.stack.map(cloneActivity);
+      this.wait = from.wait;
+      this.#results = from.#results;
+      this.#resultsArray = from.#resultsArray;
+      return;
+    }
+    if (spec === null) throw new TypeError('TaskRecord needs a spec or a task to copy');
+    this.pid = spec.pid;
+    this.tgid = spec.pid;
+    this.comm = spec.comm;
+    this.mm = spec.mm;
+    this.fds = new Map();
+    this.userMem = [];
+    this.state = 'runnable';
+    this.flags = { notifySignal: false, notifyResume: false, pfExiting: false };
+    this.usage = 0;
+    this.reaped = false;
+    this.works = { queue: [], exited: false };
+    this.script = spec.script;
+    this.pc = 0;
+    this.stack = [];
+    this.wait = null;
+    this.#results = Log.empty();
+  }
+
+  /** Return value of each finished syscall, in order. */
+  get results(): readonly bigint[] {
+    this.#resultsArray ??= Object.freeze(this.#results.toArray());
+    return this.#resultsArray;
+  }
+
+  /** Record the return value of a finished syscall. */
+  addResult(ret: bigint): void {
+    this.#results = this.#results.append(ret);
+    this.#resultsArray = null;
+  }
+
+  /** A copy for a transition to change. */
+  clone(): TaskRecord {
+    return new TaskRecord(null, this);
+  }
+
+  toJSON(): object {
+    return { ...this, results: this.results };
+  }
+}
+// immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
+// draft; without one the answer is an immediate no (tasks live in hand-written tables, not in immer).
+delete (TaskRecord.prototype as { constructor?: unknown }).constructor;

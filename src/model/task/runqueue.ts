@@ -1,0 +1,343 @@
+/**
+ * The scheduler's index of a world (kernel/sched/core.c keeps a run queue; kernel/time keeps timers
+ * ordered by expiry; mm/filemap.c a wait queue per folio): which tasks are runnable, which timed
+ * events are pending (page reads in flight, sleeps), ordered as the scheduler lists its ready
+ * actions, and which tasks wait for each page. With it a scheduler step costs the same whatever the
+ * number of tasks and events, instead of sorting every task and scanning every event.
+ *
+ * It holds nothing a world does not: it is derived from the world's tasks, reads in flight and clock,
+ * and describes one world at a time (`owner`). A transition from that world updates it in place from
+ * what the transition changed (`syncTask`, `syncIo`, `advance`) and hands it to the new world; a
+ * transition from any other world (a branch) rebuilds one from that world (`RunQueue.of`). So the
+ * worlds stay values: an index is never read for a world it does not describe.
+ *
+ * Orders (they are the scheduler's, src/scheduler/step.ts):
+ * - reads in flight in the order they were submitted (the order of the world's `io` table);
+ * - timers and tasks by pid (the order of the world's `tasks` table: pids only grow);
+ * - an event is due when its time is at or before the clock; the pending ones are grouped by time.
+ */
+import { ioKey, type IoRequest } from '../fs/types.ts';
+import type { Pid, ReadonlyTask } from './types.ts';
+
+/**
+ * A set of small non-negative integers with rank and k-th element in O(log n) (a Fenwick tree over
+ * the integers present).
+ */
+const EMPTY_TREE = new Int32Array(1);
+const EMPTY_PRESENT = new Uint8Array(0);
+
+export class IntSet {
+  // Made on the first add (a run queue is built for every branch; most of its sets stay empty).
+  #tree = EMPTY_TREE;
+  #present = EMPTY_PRESENT;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  has(x: number): boolean {
+    return x < this.#present.length && this.#present[x] === 1;
+  }
+
+  add(x: number): void {
+    if (x >= this.#present.length) this.#grow(x);
+    if (this.#present[x] === 1) return;
+    this.#present[x] = 1;
+    this.#size += 1;
+    this.#bump(x, 1);
+  }
+
+  delete(x: number): void {
+    if (!this.has(x)) return;
+    this.#present[x] = 0;
+    this.#size -= 1;
+    this.#bump(x, -1);
+  }
+
+  /** How many elements are below `x`. */
+  rank(x: number): number {
+    const tree = this.#tree;
+    let i = Math.min(x, this.#present.length);
+    let s = 0;
+    while (i > 0) {
+      s += tree[i] as number;
+      i -= i & -i;
+    }
+    return s;
+  }
+
+  /** The element with `r` elements below it (`0 <= r < size`). */
+  kth(r: number): number {
+    const tree = this.#tree;
+    const cap = this.#present.length;
+    let pos = 0;
+    let rem = r;
+    for (let step = cap; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= cap && (tree[next] as number) <= rem) {
+        pos = next;
+        rem -= tree[next] as number;
+      }
+    }
+    return pos;
+  }
+
+  #bump(x: number, d: number): void {
+    const tree = this.#tree;
+    const cap = this.#present.length;
+    for (let i = x + 1; i <= cap; i += i & -i) tree[i] = (tree[i] as number) + d;
+  }
+
+  #grow(x: number): void {
+    let cap = Math.max(this.#present.length, 128);
+    while (cap <= x) cap *= 2;
+    const present = new Uint8Array(cap);
+    const tree = new Int32Array(cap + 1);
+    if (this.#size === 0) {
+      // Nothing to carry over (a new set): zeros are its tree.
+      this.#present = present;
+      this.#tree = tree;
+      return;
+    }
+    present.set(this.#present);
+    // Linear build: each node adds itself to its parent.
+    for (let i = 1; i <= cap; i += 1) {
+      tree[i] = (tree[i] as number) + (present[i - 1] as number);
+      const parent = i + (i & -i);
+      if (parent <= cap) tree[parent] = (tree[parent] as number) + (tree[i] as number);
+    }
+    this.#present = present;
+    this.#tree = tree;
+  }
+}
+
+/** A page read in flight, as the index files it. */
+export interface IoEvent {
+  readonly key: string;
+  readonly ino: number;
+  readonly pgoff: number;
+  readonly at: number;
+  /** Its place in the order of submission. */
+  readonly seq: number;
+  readonly req: IoRequest;
+  due: boolean;
+}
+
+interface TimerEvent {
+  readonly at: number;
+  due: boolean;
+}
+
+/** The events pending at one future time: reads by submission, timers by pid. */
+export interface EventGroup {
+  readonly at: number;
+  readonly ios: IoEvent[];
+  readonly timers: number[];
+  sorted: boolean;
+}
+
+const runnableState = (s: string): boolean => s === 'runnable' || s === 'running' || s === 'exiting';
+
+export class RunQueue {
+  /** The world this index describes (see the file comment). */
+  owner: object | null = null;
+  /** The clock of that world. */
+  now: number;
+  readonly runnable = new IntSet();
+  readonly dueIo = new IntSet();
+  readonly dueTimers = new IntSet();
+  readonly #ios = new Map<string, IoEvent>();
+  readonly #bySeq = new Map<number, IoEvent>();
+  #nextSeq = 0;
+  readonly #timers = new Map<Pid, TimerEvent>();
+  readonly #future = new Map<number, EventGroup>();
+  /** The times of the future groups, a binary min-heap (a time whose group is gone is skipped). */
+  readonly #times: number[] = [];
+  readonly #pageOf = new Map<Pid, string>();
+  readonly #waiters = new Map<string, Set<Pid>>();
+
+  constructor(now: number) {
+    this.now = now;
+  }
+
+  /** An index of a world: its reads in flight (in table order), its tasks, its clock. */
+  static of(io: Iterable<[string, IoRequest]>, tasks: { eachValue(fn: (t: ReadonlyTask) => void): void }, now: number): RunQueue {
+    const rq = new RunQueue(now);
+    for (const [key, req] of io) rq.syncIo(key, req);
+    tasks.eachValue((t) => rq.syncTask(t));
+    return rq;
+  }
+
+  /** File task `t` by its state: runnable, asleep on a timer, or waiting for a page. */
+  syncTask(t: ReadonlyTask): void {
+    const pid = t.pid;
+    if (runnableState(t.state)) this.runnable.add(pid);
+    else this.runnable.delete(pid);
+
+    const wait = t.wait;
+    const until = t.state === 'interruptible' && wait?.kind === 'timer' ? wait.until : null;
+    const timer = this.#timers.get(pid);
+    if (timer !== undefined && timer.at !== until) {
+      this.#timers.delete(pid);
+      if (timer.due) this.dueTimers.delete(pid);
+      else this.#leaveGroup(timer.at, (g) => { const i = g.timers.indexOf(pid); if (i >= 0) g.timers.splice(i, 1); });
+    }
+    if (until !== null && (timer === undefined || timer.at !== until)) {
+      const ev: TimerEvent = { at: until, due: until <= this.now };
+      this.#timers.set(pid, ev);
+      if (ev.due) this.dueTimers.add(pid);
+      else {
+        const g = this.#group(until);
+        g.timers.push(pid);
+        g.sorted = false;
+      }
+    }
+
+    const page = t.state === 'io_wait' && wait?.kind === 'page' ? ioKey(wait.ino, wait.pgoff) : null;
+    const was = this.#pageOf.get(pid) ?? null;
+    if (was !== page) {
+      if (was !== null) {
+        const set = this.#waiters.get(was);
+        set?.delete(pid);
+        if (set?.size === 0) this.#waiters.delete(was);
+        this.#pageOf.delete(pid);
+      }
+      if (page !== null) {
+        let set = this.#waiters.get(page);
+        if (set === undefined) {
+          set = new Set();
+          this.#waiters.set(page, set);
+        }
+        set.add(pid);
+        this.#pageOf.set(pid, page);
+      }
+    }
+  }
+
+  /** File the read in flight under `key` (`req`), or its end (undefined). */
+  syncIo(key: string, req: IoRequest | undefined): void {
+    const cur = this.#ios.get(key);
+    if (cur !== undefined && cur.req === req) return;
+    if (cur !== undefined) {
+      this.#ios.delete(key);
+      this.#bySeq.delete(cur.seq);
+      if (cur.due) this.dueIo.delete(cur.seq);
+      else this.#leaveGroup(cur.at, (g) => { const i = g.ios.indexOf(cur); if (i >= 0) g.ios.splice(i, 1); });
+    }
+    if (req === undefined) return;
+    const ev: IoEvent = { key, ino: req.ino, pgoff: req.pgoff, at: req.completesAt, seq: this.#nextSeq++, req, due: req.completesAt <= this.now };
+    this.#ios.set(key, ev);
+    this.#bySeq.set(ev.seq, ev);
+    if (ev.due) this.dueIo.add(ev.seq);
+    // A new read has the highest sequence number: pushing keeps a group's reads in order.
+    else this.#group(ev.at).ios.push(ev);
+  }
+
+  /** The clock moved to `now`: the events at or before it are due. */
+  advance(now: number): void {
+    this.now = now;
+    const times = this.#times;
+    while (times.length > 0 && (times[0] as number) <= now) {
+      const at = heapPop(times);
+      const g = this.#future.get(at);
+      if (g === undefined) continue;
+      this.#future.delete(at);
+      for (const ev of g.ios) {
+        ev.due = true;
+        this.dueIo.add(ev.seq);
+      }
+      for (const pid of g.timers) {
+        const ev = this.#timers.get(pid);
+        if (ev !== undefined) ev.due = true;
+        this.dueTimers.add(pid);
+      }
+    }
+  }
+
+  /** The `i`-th due read, in submission order. */
+  dueIoAt(i: number): IoEvent {
+    return this.#bySeq.get(this.dueIo.kth(i)) as IoEvent;
+  }
+
+  /** The time of the timer of task `pid`. */
+  timerAt(pid: Pid): number {
+    return this.#timers.get(pid)?.at ?? -1;
+  }
+
+  /** The earliest group of pending events after the clock; null when none (see `timersOf` for its order). */
+  nextGroup(): EventGroup | null {
+    const times = this.#times;
+    while (times.length > 0) {
+      const g = this.#future.get(times[0] as number);
+      if (g !== undefined && g.ios.length + g.timers.length > 0) return g;
+      heapPop(times);
+    }
+    return null;
+  }
+
+  /** The timers of group `g` by pid (sorted when asked for, not on every change: counting needs no order). */
+  timersOf(g: EventGroup): readonly number[] {
+    if (!g.sorted) {
+      g.timers.sort(byNumber);
+      g.sorted = true;
+    }
+    return g.timers;
+  }
+
+  /** The tasks waiting for page `key`, by pid. */
+  waitersOf(key: string): Pid[] {
+    const set = this.#waiters.get(key);
+    return set === undefined ? [] : [...set].sort((a, b) => a - b);
+  }
+
+  #group(at: number): EventGroup {
+    let g = this.#future.get(at);
+    if (g === undefined) {
+      g = { at, ios: [], timers: [], sorted: true };
+      this.#future.set(at, g);
+      heapPush(this.#times, at);
+    }
+    return g;
+  }
+
+  #leaveGroup(at: number, remove: (g: EventGroup) => void): void {
+    const g = this.#future.get(at);
+    if (g === undefined) return;
+    remove(g);
+    if (g.ios.length + g.timers.length === 0) this.#future.delete(at);
+  }
+}
+
+const byNumber = (a: number, b: number): number => a - b;
+
+function heapPush(h: number[], x: number): void {
+  let i = h.length;
+  h.push(x);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if ((h[p] as number) <= x) break;
+    h[i] = h[p] as number;
+    i = p;
+  }
+  h[i] = x;
+}
+
+function heapPop(h: number[]): number {
+  const top = h[0] as number;
+  const last = h.pop() as number;
+  const n = h.length;
+  if (n === 0) return top;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && (h[r] as number) < (h[l] as number) ? r : l;
+    if ((h[c] as number) >= last) break;
+    h[i] = h[c] as number;
+    i = c;
+  }
+  h[i] = last;
+  return top;
+}

@@ -1,0 +1,222 @@
+/**
+ * A persistent map keyed by the ids the world hands out (inodes, files, FILE dynptr states, tasks,
+ * loaded objects): a radix trie of 16-way nodes. Changing k keys copies the k paths from the root
+ * (a few nodes each), never the whole table, so a transition's cost does not grow with the number of
+ * files opened or tasks spawned so far. It iterates in key order, which is the order the ids were
+ * handed out: the order a `Map` filled by the same transitions iterates in.
+ *
+ * During a transition the changes go to an `Overlay` (reads see them first); `IdTable.apply` makes the
+ * new table from the old one and the changes when the transition ends.
+ */
+import { KernsimError } from '../kernel/errors.ts';
+
+const BITS = 4;
+const WIDTH = 1 << BITS;
+const MASK = WIDTH - 1;
+/** Keys are below 2^30 (ids count up from 1; a world never hands out a billion). */
+const MAX_KEY = 2 ** 30;
+
+type Node = unknown[];
+
+/** How many keys a trie whose root is at `shift` holds (powers of two up to 2^32: not 32-bit shifts). */
+const CAPACITY: readonly number[] = Array.from({ length: 33 }, (_, shift) => 2 ** (shift + BITS));
+function capacity(shift: number): number {
+  return CAPACITY[shift] as number;
+}
+
+/** The entries under `node` (keys from `base`), depth first: keys ascending. */
+function* walk<V>(node: Node, shift: number, base: number): Generator<[number, V]> {
+  for (let i = 0; i < WIDTH; i += 1) {
+    const child = node[i];
+    if (child === undefined) continue;
+    const key = base + i * 2 ** shift;
+    if (shift === 0) yield [key, child as V];
+    else yield* walk<V>(child as Node, shift - BITS, key);
+  }
+}
+
+function visit(node: Node, shift: number, fn: (v: unknown) => void): void {
+  for (let i = 0; i < WIDTH; i += 1) {
+    const child = node[i];
+    if (child === undefined) continue;
+    if (shift === 0) fn(child);
+    else visit(child as Node, shift - BITS, fn);
+  }
+}
+
+/** A change an `Overlay` records: a new value, or the key's removal. */
+export const GONE: unique symbol = Symbol('gone');
+export type Change<V> = V | typeof GONE;
+
+export class IdTable<V> implements ReadonlyMap<number, V> {
+  readonly #root: Node | null;
+  /** Bits of the key below the root's level. */
+  readonly #shift: number;
+  readonly #size: number;
+  /** How many keys the trie can hold: `capacity(shift)`. */
+  readonly #cap: number;
+
+  constructor(root: Node | null = null, shift = 0, size = 0) {
+    this.#root = root;
+    this.#shift = shift;
+    this.#size = size;
+    this.#cap = capacity(shift);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(key: number): V | undefined {
+    let node = this.#root;
+    if (node === null || key < 0 || key >= this.#cap) return undefined;
+    for (let shift = this.#shift; shift > 0; shift -= BITS) {
+      node = node[(key >>> shift) & MASK] as Node | undefined ?? null;
+      if (node === null) return undefined;
+    }
+    return node[key & MASK] as V | undefined;
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  *entries(): MapIterator<[number, V]> {
+    if (this.#root !== null) yield* walk<V>(this.#root, this.#shift, 0);
+  }
+
+  /** `fn` on every value, keys ascending (no iterator objects: for a walk over a large table). */
+  eachValue(fn: (value: V) => void): void {
+    if (this.#root !== null) visit(this.#root, this.#shift, fn as (v: unknown) => void);
+  }
+
+  *keys(): MapIterator<number> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  forEach(fn: (value: V, key: number, map: ReadonlyMap<number, V>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[number, V]> {
+    return this.entries();
+  }
+
+  /** The table with `changes` made (copying only the paths to the changed keys). */
+  static apply<V>(t: IdTable<V>, changes: ReadonlyMap<number, Change<V>>): IdTable<V> {
+    if (changes.size === 0) return t;
+    let root = t.#root;
+    let shift = t.#shift;
+    let size = t.#size;
+    // The nodes copied so far: a later change on the same path changes them in place.
+    const fresh: Node[] = [];
+    for (const [key, change] of changes) {
+      if (!Number.isInteger(key) || key < 0 || key >= MAX_KEY) throw new KernsimError(`id ${key} outside the table's range [0, 2^30)`);
+      if (change === GONE && (root === null || key >= capacity(shift))) continue;
+      if (root === null) {
+        root = fresh[fresh.push(new Array<unknown>(WIDTH)) - 1] as Node;
+        shift = 0;
+      }
+      while (key >= capacity(shift)) {
+        const up = new Array<unknown>(WIDTH);
+        up[0] = root;
+        fresh.push(up);
+        root = up;
+        shift += BITS;
+      }
+      root = ownNode(root, fresh);
+      let node = root;
+      for (let s = shift; s > 0; s -= BITS) {
+        const i = (key >>> s) & MASK;
+        const child = node[i] as Node | undefined;
+        const mine = child === undefined ? fresh[fresh.push(new Array<unknown>(WIDTH)) - 1] as Node : ownNode(child, fresh);
+        node[i] = mine;
+        node = mine;
+      }
+      const i = key & MASK;
+      const had = node[i] !== undefined;
+      if (change === GONE) {
+        if (had) size -= 1;
+        node[i] = undefined;
+      } else {
+        if (!had) size += 1;
+        node[i] = change;
+      }
+    }
+    return new IdTable<V>(root, shift, size);
+  }
+}
+
+/** `node`, or a copy of it recorded in `fresh` when it is not already one of this change's copies. */
+function ownNode(node: Node, fresh: Node[]): Node {
+  for (let i = 0; i < fresh.length; i += 1) if (fresh[i] === node) return node;
+  const copy = node.slice();
+  fresh.push(copy);
+  return copy;
+}
+// immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
+// draft; without one the answer is an immediate no (a table is a value immer never walks).
+delete (IdTable.prototype as { constructor?: unknown }).constructor;
+
+/**
+ * A table being changed in a transition: reads see the changes first, then the table it started from.
+ * Iterates as the changed table will: its keys ascending.
+ */
+export class Overlay<V> implements ReadonlyMap<number, V> {
+  readonly changes = new Map<number, Change<V>>();
+
+  constructor(readonly base: IdTable<V>) {}
+
+  get(key: number): V | undefined {
+    const c = this.changes.get(key);
+    if (c !== undefined) return c === GONE ? undefined : c;
+    return this.base.get(key);
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: number, value: V): this {
+    this.changes.set(key, value);
+    return this;
+  }
+
+  delete(key: number): boolean {
+    const had = this.has(key);
+    this.changes.set(key, GONE);
+    return had;
+  }
+
+  #merged(): IdTable<V> {
+    return IdTable.apply(this.base, this.changes);
+  }
+
+  get size(): number {
+    return this.#merged().size;
+  }
+
+  entries(): MapIterator<[number, V]> {
+    return this.#merged().entries();
+  }
+
+  keys(): MapIterator<number> {
+    return this.#merged().keys();
+  }
+
+  values(): MapIterator<V> {
+    return this.#merged().values();
+  }
+
+  forEach(fn: (value: V, key: number, map: ReadonlyMap<number, V>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[number, V]> {
+    return this.entries();
+  }
+}

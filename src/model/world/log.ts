@@ -1,0 +1,92 @@
+/**
+ * A persistent append-only sequence: the trace, the scheduler's recorded choices, a task's syscall
+ * results. Every world keeps its own `Log` value, which never changes; appending gives a new one.
+ *
+ * Values are stored in chunks (arrays), newest chunk first, each pointing at the one before. A log
+ * sees the first `length` values of its chunks. Appending to the newest log of a chunk pushes onto
+ * that chunk in place: older logs sharing the chunk do not see the new values, since each sees only
+ * up to its own length. Appending to an older log (a branch: another step from an earlier world)
+ * starts a new chunk on top of the shared prefix. So an append costs O(values appended), whatever
+ * the length, and a branch costs one chunk.
+ *
+ * The chunks are private (`#`): a log's fields, as `JSON.stringify` or a spread sees them, are only
+ * what it holds (`toJSON` is its values).
+ */
+
+/** One chunk; `start` is the number of values before it. */
+interface Chunk<T> {
+  readonly items: T[];
+  readonly prev: Chunk<T> | null;
+  readonly start: number;
+}
+
+export class Log<T> implements Iterable<T> {
+  readonly #head: Chunk<T> | null;
+  readonly #length: number;
+
+  private constructor(head: Chunk<T> | null, length: number) {
+    this.#head = head;
+    this.#length = length;
+  }
+
+  static empty<T>(): Log<T> {
+    return new Log<T>(null, 0);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** This log with `xs` appended (the array is read, not kept). */
+  appendAll(xs: readonly T[]): Log<T> {
+    const n = xs.length;
+    if (n === 0) return this;
+    const head = this.#head;
+    if (head !== null && head.start + head.items.length === this.#length) {
+      // The newest log of its chunk: push in place (older logs stop at their own length).
+      for (let i = 0; i < n; i += 1) head.items.push(xs[i] as T);
+      return new Log(head, this.#length + n);
+    }
+    return new Log({ items: xs.slice(), prev: head, start: this.#length }, this.#length + n);
+  }
+
+  /** This log with `x` appended. */
+  append(x: T): Log<T> {
+    const head = this.#head;
+    if (head !== null && head.start + head.items.length === this.#length) {
+      head.items.push(x);
+      return new Log(head, this.#length + 1);
+    }
+    return new Log({ items: [x], prev: head, start: this.#length }, this.#length + 1);
+  }
+
+  /** The values in order, oldest first (a new array). */
+  toArray(): T[] {
+    const out = new Array<T>(this.#length);
+    let end = this.#length;
+    for (let c = this.#head; c !== null && end > 0; c = c.prev) {
+      const n = end - c.start;
+      for (let i = 0; i < n; i += 1) out[c.start + i] = c.items[i] as T;
+      end = c.start;
+    }
+    return out;
+  }
+
+  /** The value at index `i` (undefined outside `[0, length)`). */
+  at(i: number): T | undefined {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#length) return undefined;
+    for (let c = this.#head; c !== null; c = c.prev) if (i >= c.start) return c.items[i - c.start];
+    return undefined;
+  }
+
+  [Symbol.iterator](): Iterator<T> {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  toJSON(): T[] {
+    return this.toArray();
+  }
+}
+// immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
+// draft; without one the answer is an immediate no (a log is a value immer never walks).
+delete (Log.prototype as { constructor?: unknown }).constructor;

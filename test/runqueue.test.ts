@@ -1,0 +1,210 @@
+/**
+ * The engine's indexes give what their definitions give (issue 17):
+ * - the scheduler's ready actions, found through the run queue (model/task/runqueue.ts), are the
+ *   list the scheduler's rule defines (written here from the world's tasks and reads in flight, the
+ *   way src/scheduler/step.ts defined it before the run queue), at every step of generated scenarios,
+ *   after branches (a step from an earlier world) and after kfunc calls that sleep;
+ * - `run` (all steps in one transition) gives the world `step` after `step` gives;
+ * - a persistent log (world/log.ts) and an id table (world/idtable.ts) behave as an array and a `Map`
+ *   copied at every change.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { content, formatTrace, listChooser, readyActions, refSnapshot, run, seededChooser, Session, step, type Action, type World } from '../src/index.ts';
+import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
+import { Log } from '../src/model/world/log.ts';
+import { RunQueue } from '../src/model/task/runqueue.ts';
+import type { ReadonlyTask } from '../src/model/task/types.ts';
+import { buildTaskWorkWorld, twScenario } from '../properties/scenarios.ts';
+
+/** The ready actions by their definition (README "The scheduler"; src/scheduler/step.ts). */
+function definedActions(world: World): Action[] {
+  const out: Action[] = [];
+  if (world.irqWork.length > 0) out.push({ kind: 'irq' });
+  const timed: Extract<Action, { at: number }>[] = [];
+  for (const req of world.io.values()) timed.push({ kind: 'io', ino: req.ino, pgoff: req.pgoff, at: req.completesAt });
+  for (const t of world.tasks.values()) if (t.state === 'interruptible' && t.wait?.kind === 'timer') timed.push({ kind: 'timer', pid: t.pid, at: t.wait.until });
+  const now = world.clock.now;
+  out.push(...timed.filter((a) => a.at <= now));
+  const runnable = [...world.tasks.values()].filter((t) => t.state === 'runnable' || t.state === 'running' || t.state === 'exiting').map((t) => t.pid).sort((a, b) => a - b);
+  if (world.current !== null && runnable.includes(world.current)) out.push({ kind: 'task', pid: world.current });
+  for (const pid of runnable) if (pid !== world.current) out.push({ kind: 'task', pid });
+  const future = timed.filter((a) => a.at > now);
+  if (future.length > 0) {
+    const first = Math.min(...future.map((a) => a.at));
+    out.push(...future.filter((a) => a.at === first));
+  }
+  return out;
+}
+
+/** Many tasks that sleep, read a cold file (so reads are in flight) and open a file, in a session. */
+function busy(tasks: number): Session {
+  const s = new Session();
+  s.createFile({ path: '/f', content: content.pattern(4), size: 6 * 4096 });
+  for (let i = 0; i < tasks; i += 1) {
+    s.spawn({ comm: `t${i}`, script: [
+      { sys: 'sleep', ticks: i % 3 },
+      { sys: 'open', path: '/f', fd: 'f' },
+      { sys: 'read', fd: 'f', offset: (i % 6) * 4096, len: 100 + i },
+      { sys: 'sleep', ticks: (i * 7) % 5 },
+      { sys: 'close', fd: 'f' },
+    ] });
+  }
+  return s;
+}
+
+describe('the run queue gives the ready actions their definition gives', () => {
+  test('at every step of generated task_work scenarios, under listed schedules', () => {
+    fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 60 }), (sc, choices) => {
+      let w = buildTaskWorkWorld(sc).world;
+      const chooser = listChooser(choices);
+      for (let n = 0; n < 400; n += 1) {
+        expect(readyActions(w)).toEqual(definedActions(w));
+        const r = step(w, chooser);
+        if (r.done) break;
+        w = r.world;
+      }
+    }), { numRuns: 60 });
+  }, 120_000);
+
+  test('with many tasks, sleeps and reads in flight, and after branching from earlier worlds', () => {
+    const worlds: World[] = [];
+    let w = busy(12).world;
+    const chooser = seededChooser('rq');
+    for (let n = 0; n < 2000; n += 1) {
+      expect(readyActions(w)).toEqual(definedActions(w));
+      worlds.push(w);
+      const r = step(w, chooser);
+      if (r.done) break;
+      w = r.world;
+    }
+    expect(worlds.length).toBeGreaterThan(100);
+    // A step from an earlier world: its run queue describes a later one and is rebuilt.
+    for (const i of [3, 50, 17, worlds.length - 2, 0]) {
+      const b = worlds[i] as World;
+      expect(readyActions(b)).toEqual(definedActions(b));
+      const r = step(b, seededChooser(`branch-${i}`));
+      expect(readyActions(r.world)).toEqual(definedActions(r.world));
+      // The later world still steps as its own definition says.
+      expect(readyActions(w)).toEqual(definedActions(w));
+    }
+  });
+
+  test('after a kfunc call that sleeps for a read (the clock jumps while tasks wait)', () => {
+    const s = busy(4);
+    s.step(seededChooser(1));
+    s.step(seededChooser(2));
+    s.createFile({ path: '/g', content: content.pattern(1), size: 4096 });
+    const f = s.open('/g');
+    s.sleepable().bpf_dynptr_from_file(f, 0, 'd');
+    s.bpf_dynptr_read(new Uint8Array(8), 8, 'd', 0, 0);
+    expect(readyActions(s.world)).toEqual(definedActions(s.world));
+    s.simulate(seededChooser(3));
+    expect(readyActions(s.world)).toEqual([]);
+  });
+});
+
+describe('the run queue files a task by its latest state', () => {
+  const task = (pid: number, state: ReadonlyTask['state'], wait: ReadonlyTask['wait']): ReadonlyTask => ({ pid, state, wait } as unknown as ReadonlyTask);
+  test('a timer moved to another time, a page wait moved to another page, a task made runnable', () => {
+    const rq = RunQueue.of([], { eachValue: () => undefined }, 0);
+    rq.syncTask(task(100, 'interruptible', { kind: 'timer', until: 5 }));
+    rq.syncTask(task(101, 'io_wait', { kind: 'page', ino: 1, pgoff: 2 }));
+    expect(rq.nextGroup()?.at).toBe(5);
+    rq.syncTask(task(100, 'interruptible', { kind: 'timer', until: 9 }));
+    expect(rq.nextGroup()?.at).toBe(9);
+    expect(rq.nextGroup()?.timers).toEqual([100]);
+    rq.syncTask(task(101, 'io_wait', { kind: 'page', ino: 1, pgoff: 3 }));
+    expect(rq.waitersOf('1:2')).toEqual([]);
+    expect(rq.waitersOf('1:3')).toEqual([101]);
+    rq.advance(9);
+    expect(rq.dueTimers.size).toBe(1);
+    expect(rq.nextGroup()).toBeNull();
+    rq.syncTask(task(100, 'runnable', null));
+    expect(rq.dueTimers.size).toBe(0);
+    expect(rq.runnable.size).toBe(1);
+  });
+});
+
+describe('run makes the steps step makes', () => {
+  test('the same final world (trace, choices, clock, references, task results) as stepping one at a time', () => {
+    fc.assert(fc.property(twScenario, fc.integer({ min: 0, max: 1000 }), (sc, seed) => {
+      const a = buildTaskWorkWorld(sc);
+      const start = a.world;
+      const end = run(start, seededChooser(seed));
+      let w = start;
+      const chooser = seededChooser(seed);
+      for (;;) {
+        const r = step(w, chooser);
+        if (r.done) break;
+        w = r.world;
+      }
+      expect(formatTrace(end.trace)).toBe(formatTrace(w.trace));
+      expect(end.choices).toEqual(w.choices);
+      expect(end.clock.now).toBe(w.clock.now);
+      expect(refSnapshot(end)).toEqual(refSnapshot(w));
+      expect([...end.tasks.values()].map((t) => [t.pid, t.state, [...t.results]])).toEqual([...w.tasks.values()].map((t) => [t.pid, t.state, [...t.results]]));
+      // And `start` is as it was: running it again gives the same.
+      expect(formatTrace(run(start, seededChooser(seed)).trace)).toBe(formatTrace(end.trace));
+    }), { numRuns: 60 });
+  }, 120_000);
+
+  test('a run that throws leaves its starting world as it was', () => {
+    const s = new Session();
+    s.spawn({ comm: 'a', script: [{ sys: 'sleep', ticks: 1 }, { sys: 'close', fd: 'nope' }, { sys: 'sleep', ticks: 1 }] });
+    s.spawn({ comm: 'b', script: [{ sys: 'sleep', ticks: 2 }] });
+    const start = s.world;
+    const before = readyActions(start);
+    expect(() => run(start, seededChooser(1), { maxSteps: 3 })).toThrow(/no quiescence after 3 steps/);
+    expect(readyActions(start)).toEqual(before);
+    expect(readyActions(start)).toEqual(definedActions(start));
+    const end = run(start, seededChooser(1));
+    expect(readyActions(end)).toEqual([]);
+  });
+});
+
+describe('persistent structures', () => {
+  test('a log: appends from any version see only their own values', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(fc.integer(), { maxLength: 4 })), { maxLength: 40 }), (ops) => {
+      const logs: Log<number>[] = [Log.empty()];
+      const arrays: number[][] = [[]];
+      for (const [from, xs] of ops) {
+        const i = from % logs.length;
+        logs.push(xs.length === 1 ? (logs[i] as Log<number>).append(xs[0] as number) : (logs[i] as Log<number>).appendAll(xs));
+        arrays.push([...(arrays[i] as number[]), ...xs]);
+      }
+      logs.forEach((l, i) => {
+        expect(l.toArray()).toEqual(arrays[i]);
+        expect(l.length).toBe(arrays[i]?.length);
+        expect(JSON.parse(JSON.stringify(l))).toEqual(arrays[i]);
+        const a = arrays[i] as number[];
+        if (a.length > 0) expect(l.at(a.length - 1)).toBe(a[a.length - 1]);
+      });
+    }));
+  });
+
+  test('an id table: changes from any version give what a copied Map gives, in key order', () => {
+    const change = fc.tuple(fc.oneof(fc.nat({ max: 40 }), fc.nat({ max: 5000 }), fc.nat({ max: 2 ** 29 })), fc.oneof(fc.string(), fc.constant(GONE)));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(change, { maxLength: 6 })), { maxLength: 30 }), (ops) => {
+      const tables: IdTable<string>[] = [new IdTable()];
+      const maps: Map<number, string>[] = [new Map()];
+      for (const [from, changes] of ops) {
+        const i = from % tables.length;
+        const m = new Map(maps[i]);
+        const c = new Map<number, Change<string>>();
+        for (const [k, v] of changes) {
+          c.set(k, v);
+        }
+        for (const [k, v] of c) if (v === GONE) m.delete(k); else m.set(k, v);
+        tables.push(IdTable.apply(tables[i] as IdTable<string>, c));
+        maps.push(m);
+      }
+      tables.forEach((t, i) => {
+        const m = maps[i] as Map<number, string>;
+        expect(t.size).toBe(m.size);
+        expect([...t.entries()]).toEqual([...m.entries()].sort((a, b) => a[0] - b[0]));
+        for (const k of m.keys()) expect(t.get(k)).toBe(m.get(k));
+      });
+    }));
+  });
+});
