@@ -10,5 +10,7 @@ import './fs/kfuncs.ts';
 import './helpers/kfuncs.ts';
 import './iter/kfuncs.ts';
 import './maps/kfuncs.ts';
+import './packet/kfuncs.ts';
+import './ringbuf/kfuncs.ts';
 
 export { KFUNCS, kfuncDef, type KfuncRegistry } from './kfunc/registry.ts';

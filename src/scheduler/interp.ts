@@ -11,7 +11,10 @@
  * so a store into its slots ends it, as in the verifier.
  */
 import { ArgumentError, BudgetError, KernsimError, UnknownHandleError } from '../model/kernel/errors.ts';
-import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type TwRef } from '../model/kfunc/kfunc.ts';
+import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type RingSample, type TwRef } from '../model/kfunc/kfunc.ts';
+import { locateSlice } from '../model/dynptr/locate.ts';
+import type { Dynptr } from '../model/dynptr/types.ts';
+import { ctxField } from '../model/packet/run.ts';
 import { KfuncEvent } from '../model/kfunc/event.ts';
 import { Sleep } from '../model/fs/io.ts';
 import { copy, destroyDynptrs, fill, filled, isPointer, load, needPointer, offsetPointer, spill, store, view, type MemEnv, type Pointer } from '../model/memory/memory.ts';
@@ -238,7 +241,12 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
     case 'skb':
     case 'xdp_md':
       if (v !== null && typeof v === 'object' && v.ptr === 'ctx' && run.frame.ctxPacket !== undefined) return run.frame.ctxPacket;
+      // A tracing program's `struct sk_buff *` argument (tp_btf): a trusted pointer to the skb.
+      if (v !== null && typeof v === 'object' && v.ptr === 'skb') return v.packet;
       throw new ArgumentError(spec.name, v, 'the program\'s packet context (a run with packet data)');
+    case 'ringbuf_mem':
+      if (v !== null && typeof v === 'object' && v.ptr === 'ring' && (v.off ?? 0) === 0) return { map: v.map, rec: v.rec };
+      throw new ArgumentError(spec.name, v, 'a record bpf_ringbuf_reserve returned, at offset 0 (the verifier refuses anything else)');
     case 'file':
     case 'path':
       if (v !== null && typeof v === 'object' && v.ptr === 'file') return v.file;
@@ -272,9 +280,51 @@ function toRegVal(def: AnyKfunc, v: unknown): RegVal {
       return v === null ? null : { ptr: 'file', file: v as number };
     case 'map_value':
       return v === null ? null : { ptr: 'map_value', map: (v as TwRef).map, key: (v as TwRef).key, off: 0 };
+    case 'ringbuf_mem':
+      return v === null ? null : { ptr: 'ring', map: (v as RingSample).map, rec: (v as RingSample).rec, off: 0 };
     case 'void':
       return 0n;
   }
+}
+
+/**
+ * The pointer a kfunc's returned memory stands for: the caller's own buffer (a slice copied into
+ * `buffer__opt` is that stack or global memory), a place in a ring record or a packet (a direct
+ * slice of a RINGBUF, SKB, SKB_META or XDP dynptr: looked up in the world at each access), or else
+ * the view itself (LOCAL memory, an iterator's value).
+ */
+function slicePointer(run: Run, def: AnyKfunc, args: readonly Arg[], raw: readonly unknown[], v: Uint8Array): RegVal {
+  for (let i = 0; i < def.args.length; i += 1) {
+    const spec = def.args[i] as ArgSpec;
+    const b = raw[i];
+    if ((spec.type === 'mem' || spec.type === 'mem_or_null') && b instanceof Uint8Array && b.buffer === v.buffer && b.byteOffset === v.byteOffset) {
+      const p = valueOf(run, args[i] as Arg);
+      if (isPointer(p)) return p;
+    }
+  }
+  if (def.args[0]?.type === 'dynptr' && typeof raw[0] === 'string') {
+    const d = run.k.t.dynptrs.get(raw[0]) as Dynptr | undefined;
+    const at = d === undefined ? null : locateSlice(run.k, d, v);
+    if (at !== null) return at.kind === 'ring' ? { ptr: 'ring', map: at.map, rec: at.rec, off: at.off } : { ptr: 'pkt', packet: at.packet, piece: at.piece, off: at.off };
+  }
+  return { ptr: 'mem', bytes: v, off: 0 };
+}
+
+/**
+ * A load from the context: a packet program's `__sk_buff` field the model knows (`len`), or a
+ * tracing program's hook argument (`ctx[i]`, 8 bytes each: `BPF_PROG`'s arguments).
+ */
+function ctxLoad(run: Run, off: number, size: number): RegVal {
+  const f = run.frame;
+  if (f.ctxPacket !== undefined) {
+    const v = ctxField(run.k, f.ctxPacket, off, size);
+    if (v !== null) return v;
+  }
+  if (f.ctxArgs !== undefined && size === 8 && off % 8 === 0) {
+    const v = f.ctxArgs[off / 8];
+    if (v !== undefined) return v;
+  }
+  throw new ArgumentError('ctx', `off=${off} size=${size}`, 'a context field the model reads (__sk_buff->len, a tracing program\'s hook argument)');
 }
 
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
@@ -500,7 +550,12 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         break;
       }
       case 'ld': {
-        const p = offsetPointer(pointerOf(run, op.base, 'load base'), BigInt(op.off ?? 0));
+        const base = valueOf(run, op.base);
+        if (base !== null && typeof base === 'object' && base.ptr === 'ctx') {
+          setReg(run, op.dst, ctxLoad(run, op.off ?? 0, op.size));
+          break;
+        }
+        const p = offsetPointer(needPointer(base, 'load base'), BigInt(op.off ?? 0));
         const spilled = op.size === 8 ? filled(run, p) : undefined;
         setReg(run, op.dst, spilled ?? load(run, p, op.size, op.signed === true));
         break;
@@ -586,7 +641,7 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
           return { done: false };
         }
         frame.resume = null;
-        if (op.dst !== undefined) setReg(run, op.dst, toRegVal(def, r));
+        if (op.dst !== undefined) setReg(run, op.dst, def.ret === 'ptr' && r instanceof Uint8Array ? slicePointer(run, def, args, raw, r) : toRegVal(def, r));
         break;
       }
     }

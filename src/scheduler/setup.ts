@@ -32,10 +32,11 @@ import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
  */
 export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { ret: number; obj: ObjId | null; rejected: Verdict | null } {
   checkKern('k', k);
-  checkOptions('opts', opts, ['unverified', 'autoload']);
+  checkOptions('opts', opts, ['unverified', 'autoload', 'attach']);
   if (opts.unverified !== undefined) checkBoolean('opts.unverified', opts.unverified);
-  if (opts.autoload !== undefined && (!Array.isArray(opts.autoload) || opts.autoload.some((n) => typeof n !== 'string'))) {
-    throw new ArgumentError('opts.autoload', opts.autoload, 'an array of program names');
+  for (const key of ['autoload', 'attach'] as const) {
+    const v = opts[key];
+    if (v !== undefined && (!Array.isArray(v) || v.some((n) => typeof n !== 'string'))) throw new ArgumentError(`opts.${key}`, v, 'an array of program names');
   }
   // A program value may come from anywhere: it is checked (and copied) as the format says.
   const def: BpfObject = checkData('obj', BpfObjectSchema, obj);
@@ -69,7 +70,7 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { r
     const pid = k.t.nextId('prog');
     k.s.progs.set(pid, { id: pid, obj: id, name: p.name, section: p.section, type: info.type, sleepable: info.sleepable, refs: 1 });
     progs.set(p.name, pid);
-    if (info.hook !== null) {
+    if (info.hook !== null && (opts.attach === undefined || opts.attach.includes(p.name))) {
       const list = k.s.hooks.get(info.hook) ?? [];
       list.push(pid);
       k.s.hooks.set(info.hook, list);
@@ -86,6 +87,11 @@ export interface LoadOptions {
   readonly unverified?: boolean;
   /** Programs of `?` sections to load too (`bpf_program__set_autoload(prog, true)`). */
   readonly autoload?: readonly string[];
+  /**
+   * The programs to attach to their hooks (`bpf_program__attach`); default: every loaded program
+   * that has one (a skeleton's `__attach`).
+   */
+  readonly attach?: readonly string[];
 }
 
 /** A task to spawn (the schema is `NewTaskSchema`, src/model/task/syscall_schema.ts). */

@@ -185,7 +185,8 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser): 
         if (frame.twCtx !== null) callbackDone(k, frame.twCtx);
         const parent = top(task);
         if (!frame.callback && parent?.a === 'syscall' && r.ret !== 0n && parent.ret === null) parent.ret = BigInt.asIntN(32, r.ret);
-        if (!frame.callback && parent?.a === 'syscall' && parent.sys.sys === 'prog_test_run') parent.scratch = Number(BigInt.asIntN(32, r.ret));
+        // The tested program's return value (the kfree_skb programs a test run fires after it do not count).
+        if (!frame.callback && parent?.a === 'syscall' && parent.sys.sys === 'prog_test_run' && parent.stage === 1) parent.scratch = Number(BigInt.asIntN(32, r.ret));
         continue;
       }
       case 'exit_to_user': {

@@ -4,7 +4,7 @@
  * something to run first (a hook program, a task_work run on a restart).
  */
 import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
-import { EBADF, EIO, ENOENT } from '../model/kernel/errno.ts';
+import { EBADF, EINVAL, EIO, ENOENT, ENOSPC } from '../model/kernel/errno.ts';
 import { ArgumentError } from '../model/kernel/errors.ts';
 import { evictRange } from '../model/fs/cache.ts';
 import { copyFileBytes } from '../model/fs/content.ts';
@@ -14,7 +14,10 @@ import { writeLE } from '../model/program/globals.ts';
 import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
-import type { Activity, Syscall, Task } from '../model/task/types.ts';
+import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
+import { newPacket, testRunBytes } from '../model/packet/create.ts';
+import { testRunOut } from '../model/packet/run.ts';
+import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
@@ -34,7 +37,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'map_delete': return `bpf(BPF_MAP_DELETE_ELEM, ${sys.map}[${sys.key}])`;
     case 'map_close': return `close(${sys.map} fd)`;
     case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
-    case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog})`;
+    case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog}${sys.data === undefined ? '' : `, data_in[${testRunBytes(sys.data).length}]`})`;
     case 'ringbuf_consume': return `ring_buffer__consume(${sys.map})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
     case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
     case 'exit': return 'exit()';
@@ -54,7 +57,7 @@ const NANOSLEEP_HOOKS = ['tp/syscalls/sys_enter_nanosleep', 'fentry/sys_nanoslee
  * Push the next program attached to one of `hooks` (the syscall's `hooks` counts the ones run):
  * it runs in the task, with its context in R1. Returns false when all have run.
  */
-function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[]): boolean {
+function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[], args?: RegVal[]): boolean {
   const progs = hooks.flatMap((h) => k.s.hooks.get(h) ?? []);
   const i = act.hooks ?? 0;
   const prog = progs[i];
@@ -64,9 +67,97 @@ function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: reado
   if (lp === undefined) return true;
   task.stack.push({
     a: 'prog', started: false,
-    frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
+    frame: {
+      id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null,
+      ...(args === undefined ? {} : { ctxArgs: args }),
+    },
   });
   return true;
+}
+
+/** Write `value` into the integer global `name` (4 or 8 bytes, as it is declared). */
+function setIntGlobal(k: Kern, name: string, value: bigint): void {
+  const where = findGlobal(k, name);
+  const obj = where === null ? undefined : k.t.object(where.obj);
+  const old = obj?.globals.get(name);
+  if (obj === undefined || old === undefined) throw new ArgumentError('global', name, 'a global of a loaded object');
+  const next = new Uint8Array(old.length);
+  writeLE(next, 0, Math.min(8, next.length), BigInt.asUintN(64, value));
+  obj.globals.set(name, next);
+}
+
+/**
+ * `bpf(BPF_PROG_TEST_RUN)` (net/bpf/test_run.c). Stage 0 builds the context — for a packet program
+ * the skb or xdp_buff from `data_in` and `ctx_in` (`bpf_prog_test_run_skb`/`_xdp`: a bad input is
+ * the syscall's errno and the program does not run) — and pushes the program; stage 1 copies out
+ * `data_out` (`bpf_test_finish`: a buffer smaller than the packet gets its first bytes and -ENOSPC),
+ * then frees the skb: `kfree_skb` fires the `tp_btf/kfree_skb` programs (stage 2 runs them); the
+ * result is the program's return value.
+ */
+function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extract<Syscall, { sys: 'prog_test_run' }>): SyscallStep {
+  if (act.stage === 2) {
+    if (act.packet !== undefined && pushHookProgram(k, task, act, ['tp_btf/kfree_skb'], [{ ptr: 'skb', packet: act.packet }, 0n, 0n, 0n])) return { kind: 'pushed' };
+    return done(kk, act.scratch);
+  }
+  let prog: number | undefined;
+  for (const o of k.t.objects.values()) prog ??= o.progs.get(sys.prog);
+  const lp = prog === undefined ? undefined : k.cold.progs.get(prog);
+  if (lp === undefined) return done(kk, -ENOENT);
+  if (act.stage === 1) {
+    const pkt = act.packet ?? null;
+    let err = 0;
+    let sizeOut = 0;
+    if (pkt !== null) {
+      const out = testRunOut(kk, pkt);
+      sizeOut = out.size;
+      if (sys.dataOut !== undefined) {
+        const where = findGlobal(k, sys.dataOut);
+        const obj = where === null ? undefined : k.t.object(where.obj);
+        const old = obj?.globals.get(sys.dataOut);
+        if (obj === undefined || old === undefined) throw new ArgumentError('dataOut', sys.dataOut, 'a byte-array global of a loaded object (data_out)');
+        const next = old.slice();
+        next.set(out.data.subarray(0, Math.min(next.length, out.size)));
+        obj.globals.set(sys.dataOut, next);
+        if (out.size > next.length) err = -ENOSPC;
+      }
+    }
+    if (sys.err !== undefined) setIntGlobal(k, sys.err, BigInt(err));
+    if (sys.sizeOut !== undefined) setIntGlobal(k, sys.sizeOut, BigInt(sizeOut));
+    emit(k, { kind: 'test_run', t: k.t.now, pid: task.pid, prog: sys.prog, packet: pkt, err, retval: act.scratch, sizeOut });
+    const kind = pkt === null ? undefined : k.t.packets.get(pkt)?.kind;
+    if (kind !== 'skb') return done(kk, act.scratch);
+    act.stage = 2;
+    act.hooks = 0;
+    return testRun(k, kk, task, act, sys);
+  }
+  // The context the program type's test_run builds.
+  const fail = (err: number): SyscallStep => {
+    if (sys.err !== undefined) setIntGlobal(k, sys.err, BigInt(err));
+    emit(k, { kind: 'test_run', t: k.t.now, pid: task.pid, prog: sys.prog, packet: null, err, retval: 0, sizeOut: 0 });
+    return done(kk, err);
+  };
+  let ctxPacket: number | undefined;
+  if (isSkbProgType(lp.type) || lp.type === 'XDP') {
+    const data = sys.data === undefined ? new Uint8Array(0) : testRunBytes(sys.data);
+    const id = lp.type === 'XDP'
+      ? newPacket(kk, { kind: 'xdp', data, ...(sys.ctx?.data === undefined ? {} : { meta: sys.ctx.data }), ...(sys.ctx?.dataEnd === undefined ? {} : { linear: sys.ctx.dataEnd }) })
+      : newPacket(kk, { kind: 'skb', data, progType: lp.type as SkbProgType, ...(sys.ctx?.dataEnd === undefined ? {} : { linear: sys.ctx.dataEnd }) });
+    if (id < 0) return fail(id);
+    ctxPacket = id;
+  } else if (sys.data !== undefined || sys.ctx !== undefined || sys.dataOut !== undefined) {
+    // bpf_prog_test_run_syscall / _raw_tp / _tracing take no data_in, data_out or ctx of this kind.
+    return fail(-EINVAL);
+  }
+  act.stage = 1;
+  if (ctxPacket !== undefined) act.packet = ctxPacket;
+  task.stack.push({
+    a: 'prog', started: false,
+    frame: {
+      id: k.t.nextId('frame'), prog: lp.id, fn: lp.name, callback: false, pc: 0, regs: ctxPacket === undefined ? {} : { r1: { ptr: 'ctx' } }, resume: null,
+      sleepable: lp.sleepable, ctxFile: null, twCtx: null, ...(ctxPacket === undefined ? {} : { ctxPacket }),
+    },
+  });
+  return { kind: 'pushed' };
 }
 
 /** A task running kernel code of its own (syscalls, task_work, exit): it may sleep. */
@@ -228,20 +319,8 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'user_write':
       userWrite(k, task.pid, BigInt(sys.addr), new Uint8Array([...new TextEncoder().encode(sys.text), 0]));
       return done(kk, 0);
-    case 'prog_test_run': {
-      // Stage 0 pushes the program's frame; stage 1 returns what the program returned (in `ret`).
-      if (act.stage === 1) return done(kk, act.scratch);
-      let prog: number | undefined;
-      for (const o of k.t.objects.values()) prog ??= o.progs.get(sys.prog);
-      const lp = prog === undefined ? undefined : k.cold.progs.get(prog);
-      if (lp === undefined) return done(kk, -ENOENT);
-      act.stage = 1;
-      task.stack.push({
-        a: 'prog', started: false,
-        frame: { id: k.t.nextId('frame'), prog: lp.id, fn: lp.name, callback: false, pc: 0, regs: {}, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null },
-      });
-      return { kind: 'pushed' };
-    }
+    case 'prog_test_run':
+      return testRun(k, kk, task, act, sys);
     case 'ringbuf_consume': {
       const records = ringbufConsume(kk, mapByName(kk, sys.map).id);
       const where = sys.into === undefined ? null : findGlobal(k, sys.into);

@@ -17,7 +17,7 @@
  * still terminated), 0 for size 0.
  */
 import { EFAULT } from '../kernel/errno.ts';
-import { KernsimError } from '../kernel/errors.ts';
+import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { defineKfunc, type ArgSpec } from '../kfunc/kfunc.ts';
 import { current } from '../helpers/current.ts';
 import { strncpyFromUser, userByte, userRead } from '../helpers/user.ts';
@@ -166,6 +166,44 @@ const ARGS4 = [
   { name: 'unsafe_ptr__ign', type: 'u64' },
 ] as const satisfies readonly ArgSpec[];
 const ARGS5 = [...ARGS4, { name: 'tsk', type: 'task' }] as const satisfies readonly ArgSpec[];
+/** The kernel variants: `unsafe_ptr__ign` is any kernel address — a program may pass a pointer to its own memory (a global, the stack). */
+const ARGS4K = [
+  { name: 'dptr', type: 'dynptr' },
+  { name: 'off', type: 'dsize' },
+  { name: 'size', type: 'dsize' },
+  { name: 'unsafe_ptr__ign', type: 'any', unsafe: true, cType: 'const void *' },
+] as const satisfies readonly ArgSpec[];
+
+/**
+ * The source of a kernel read: an address (the world's kernel memory, helpers/kernel_mem.ts), or BPF
+ * program memory the program pointed at (a global, the stack: kernel memory too), read from its
+ * start; past its end is a fault.
+ */
+function kernelSource(k: Kern, src: unknown, str: boolean): { addr: bigint; copy: CopyFn } {
+  if (src instanceof Uint8Array) {
+    const copy: CopyFn = (dst, at, a, size) => {
+      const from = Number(a);
+      for (let i = 0; i < size; i += 1) {
+        const b = src[from + i];
+        if (b === undefined) {
+          if (str) dst[at + i] = 0;
+          return -EFAULT;
+        }
+        dst[at + i] = b;
+        if (str && b === 0) return i + 1;
+      }
+      if (str && size > 0) {
+        dst[at + size - 1] = 0;
+        return size;
+      }
+      return 0;
+    };
+    return { addr: 0n, copy };
+  }
+  const addr = typeof src === 'bigint' ? BigInt.asUintN(64, src) : typeof src === 'number' && Number.isSafeInteger(src) ? BigInt.asUintN(64, BigInt(src)) : src === null ? 0n : null;
+  if (addr === null) throw new ArgumentError('unsafe_ptr__ign', src, 'a kernel address (a bigint) or program memory (a Uint8Array)');
+  return { addr, copy: str ? kernelStrNofault(k) : kernelNofault(k) };
+}
 
 const SINCE = '6.18'; // in the kernel since 6.16 (off and size u32 until 6.18, u64 from 6.19)
 const CONFIDENCE = 'H (source: the 6.16 series, the -EFAULT fix, the 6.19 widening); M for the bytes left by a fault';
@@ -193,9 +231,12 @@ export const bpf_probe_read_user_dynptr = defineKfunc({
 export const bpf_probe_read_kernel_dynptr = defineKfunc({
   name: 'bpf_probe_read_kernel_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_kernel_dynptr, __bpf_dynptr_copy, copy_kernel_data_nofault; mm/maccess.c: copy_from_kernel_nofault',
   kind: 'kfunc', since: SINCE, summary: 'Copy `size` bytes of kernel memory at `unsafe_ptr__ign` into the dynptr at `off`.',
-  args: ARGS4, ret: 'int', flags: [],
+  args: ARGS4K, ret: 'int', flags: [],
   checks: checks('a user, non-canonical or vsyscall address → -ERANGE; a byte not mapped → -EFAULT', false), effects: EFFECTS('the kernel bytes', false), confidence: CONFIDENCE,
-  impl: (k, dptr, off, size, src) => dynptrCopy(k, dptr, off, size, src, kernelNofault(k)),
+  impl: (k, dptr, off, size, src) => {
+    const from = kernelSource(k, src, false);
+    return dynptrCopy(k, dptr, off, size, from.addr, from.copy);
+  },
 });
 
 export const bpf_probe_read_user_str_dynptr = defineKfunc({
@@ -209,9 +250,12 @@ export const bpf_probe_read_user_str_dynptr = defineKfunc({
 export const bpf_probe_read_kernel_str_dynptr = defineKfunc({
   name: 'bpf_probe_read_kernel_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_kernel_str_dynptr, __bpf_dynptr_copy_str; mm/maccess.c: strncpy_from_kernel_nofault',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of kernel memory into the dynptr at `off`, at most `size` bytes.',
-  args: ARGS4, ret: 'int', flags: [],
+  args: ARGS4K, ret: 'int', flags: [],
   checks: checks('a user, non-canonical or vsyscall address → -ERANGE (size 0: 0 first); a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true), confidence: CONFIDENCE,
-  impl: (k, dptr, off, size, src) => dynptrCopyStr(k, dptr, off, size, src, kernelStrNofault(k)),
+  impl: (k, dptr, off, size, src) => {
+    const from = kernelSource(k, src, true);
+    return dynptrCopyStr(k, dptr, off, size, from.addr, from.copy);
+  },
 });
 
 export const bpf_copy_from_user_dynptr = defineKfunc({

@@ -10,12 +10,14 @@ export const ESRCH = 3;
 export const EIO = 5;
 export const E2BIG = 7;
 export const EBADF = 9;
+export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;
 export const EACCES = 13;
 export const EBUSY = 16;
 export const EEXIST = 17;
 export const EINVAL = 22;
+export const ENOSPC = 28;
 export const ERANGE = 34;
 export const ENAMETOOLONG = 36;
 export const EOPNOTSUPP = 95;
@@ -24,8 +26,8 @@ export const ENOTSUPP = 524;
 
 const NAMES: ReadonlyMap<number, string> = new Map([
   [EPERM, 'EPERM'], [ENOENT, 'ENOENT'], [ESRCH, 'ESRCH'], [EIO, 'EIO'], [E2BIG, 'E2BIG'],
-  [EBADF, 'EBADF'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
-  [EINVAL, 'EINVAL'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
+  [EBADF, 'EBADF'], [EAGAIN, 'EAGAIN'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
+  [EINVAL, 'EINVAL'], [ENOSPC, 'ENOSPC'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
 ]);
 
 /** `-22` → `"-EINVAL"`; other values are printed as they are. */

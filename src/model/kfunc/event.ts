@@ -4,7 +4,7 @@
  */
 import { EINVAL, errnoName } from '../kernel/errno.ts';
 import { errnoAsUnsigned } from '../kernel/ctypes.ts';
-import type { AnyKfunc, ArgSpec, TwRef } from './types.ts';
+import type { AnyKfunc, ArgSpec, RingSample, TwRef } from './types.ts';
 
 /** Argument types that carry program memory (a Uint8Array): the event keeps their length. */
 const MEMORY_ARGS: ReadonlySet<ArgSpec['type']> = new Set<ArgSpec['type']>(['mem', 'mem_or_null', 'iter', 'iter_uninit', 'const_str', 'percpu', 'any']);
@@ -21,6 +21,7 @@ function showArg(spec: ArgSpec, v: unknown): string {
   if (spec.type === 'map') return `map#${String(v)}`;
   if (spec.type === 'skb' || spec.type === 'xdp_md') return `${spec.type}#${String(v)}`;
   if (spec.type === 'tw' && typeof v === 'object') return `&map#${(v as TwRef).map}[${(v as TwRef).key}].tw`;
+  if (spec.type === 'ringbuf_mem' && typeof v === 'object') return `rec@map#${(v as RingSample).map}:${(v as RingSample).rec}`;
   return String(v);
 }
 
@@ -48,6 +49,8 @@ function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
       return v === null ? 'NULL' : `file#${String(v)}`;
     case 'map_value':
       return v === null ? 'NULL' : `&map#${(v as TwRef).map}[${(v as TwRef).key}]`;
+    case 'ringbuf_mem':
+      return v === null ? 'NULL' : `rec@map#${(v as RingSample).map}:${(v as RingSample).rec}`;
     case 'void':
       return 'void';
   }

@@ -14,7 +14,7 @@ import { emit, type Kern } from '../world/world.ts';
 import { KfuncEvent } from './event.ts';
 import type { AnyKfunc, ArgSpec, KfuncDef, RetType, TwRef } from './types.ts';
 
-export type { AnyKfunc, ArgSpec, ArgsIn, ArgsOut, ArgType, KfuncDef, RetOf, RetType, TwRef } from './types.ts';
+export type { AnyKfunc, ArgSpec, ArgsIn, ArgsOut, ArgType, KfuncDef, RetOf, RetType, RingSample, TwRef } from './types.ts';
 
 export function defineKfunc<const A extends readonly ArgSpec[], const R extends RetType>(def: KfuncDef<A, R>): KfuncDef<A, R> {
   return Object.freeze(def);
@@ -69,6 +69,13 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
         throw new UnknownHandleError(spec.name, value, spec.type === 'skb' ? 'skb context (a packet of kind skb)' : 'xdp_md context (a packet of kind xdp)');
       }
       return value;
+    }
+    case 'ringbuf_mem': {
+      const r = value as { map?: unknown; rec?: unknown } | null;
+      if (r === null || typeof r !== 'object' || typeof r.map !== 'number' || typeof r.rec !== 'number') {
+        throw new ArgumentError(spec.name, value, 'a ring buffer record { map, rec } that bpf_ringbuf_reserve returned (the verifier refuses anything else)');
+      }
+      return { map: r.map, rec: r.rec };
     }
     case 'iter':
     case 'iter_uninit':

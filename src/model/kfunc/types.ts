@@ -17,6 +17,8 @@ export type ArgType =
   | 'task' | 'map' | 'tw' | 'callback' | 'aux'
   /** A packet context: `struct __sk_buff *` (an skb made with `kind: 'skb'`), `struct xdp_md *`. */
   | 'skb' | 'xdp_md'
+  /** A ring buffer record `bpf_ringbuf_reserve` returned (`ARG_PTR_TO_RINGBUF_MEM`): its ring and position. */
+  | 'ringbuf_mem'
   /** `struct path *`: the `f_path` of an open file (the model names it by the file). */
   | 'path'
   /** `struct bpf_iter_num *`: the 8 bytes of an iterator on the stack (initialized, or to initialize). */
@@ -64,6 +66,12 @@ export interface ArgSpec {
   readonly unsafe?: boolean;
 }
 
+/** A reserved ring buffer record (`bpf_ringbuf_reserve`'s result): the ring (its map) and the record's header position. */
+export interface RingSample {
+  readonly map: MapId;
+  readonly rec: number;
+}
+
 /** `&value->tw`: the task_work slot of one map element. */
 export interface TwRef {
   readonly map: MapId;
@@ -83,6 +91,7 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'callback' ? string
   : T extends 'aux' ? null
   : T extends 'skb' | 'xdp_md' ? number
+  : T extends 'ringbuf_mem' ? RingSample
   : T extends 'iter' | 'iter_uninit' | 'const_str' ? Uint8Array
   : T extends 'percpu' ? Uint8Array | null
   : T extends 'any' ? unknown
@@ -100,7 +109,8 @@ export type ArgsIn<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A
  * version's dynptr width, a bigint), `bool`, or `ptr` (a view of memory, or null for NULL).
  */
 /** `int`: 0 or a negative errno; `long`: a signed number that is not an errno (`bpf_strncmp`). */
-export type RetType = 'int' | 'long' | 'dsize' | 'u64' | 'bool' | 'ptr' | 'task' | 'file' | 'map_value' | 'void';
+/** `ringbuf_mem`: a reserved ring buffer record (`RET_PTR_TO_RINGBUF_MEM_OR_NULL`), or null. */
+export type RetType = 'int' | 'long' | 'dsize' | 'u64' | 'bool' | 'ptr' | 'task' | 'file' | 'map_value' | 'ringbuf_mem' | 'void';
 export type RetOf<R extends RetType> = R extends 'int' | 'long' ? number
   : R extends 'dsize' | 'u64' ? bigint
   : R extends 'bool' ? boolean
@@ -108,6 +118,7 @@ export type RetOf<R extends RetType> = R extends 'int' | 'long' ? number
   : R extends 'task' ? Pid | null
   : R extends 'file' ? FileId | null
   : R extends 'map_value' ? TwRef | null
+  : R extends 'ringbuf_mem' ? RingSample | null
   : undefined;
 
 export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R extends RetType = RetType> {
@@ -132,6 +143,11 @@ export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R e
   readonly ret: R;
   /** BTF_ID_FLAGS of the kfunc (KF_ACQUIRE, KF_RELEASE, …), for documentation and the verifier. */
   readonly flags: readonly string[];
+  /**
+   * The helper may move or reallocate packet data (kernel/bpf/verifier.c `bpf_helper_changes_pkt_data`):
+   * after the call the verifier invalidates every packet pointer and packet slice.
+   */
+  readonly changesPktData?: boolean;
   /** The checks, in the order the kernel makes them, each with its result. */
   readonly checks: readonly string[];
   /** What a successful call changes. */

@@ -10,11 +10,13 @@ import { MAX_BPF_STACK } from '../program/layout.ts';
 import type { LoadedObject } from '../program/loaded.ts';
 import type { Caller, Frame, RegVal } from '../task/types.ts';
 import type { Kern } from '../world/world.ts';
+import { packetPiece } from '../packet/run.ts';
+import { sampleOf, sampleToWrite } from '../ringbuf/ring.ts';
 
-export type Pointer = Extract<RegVal, { readonly ptr: 'stack' | 'global' | 'map_value' | 'mem' }>;
+export type Pointer = Extract<RegVal, { readonly ptr: 'stack' | 'global' | 'map_value' | 'mem' | 'ring' | 'pkt' }>;
 
 export function isPointer(v: RegVal): v is Pointer {
-  return v !== null && typeof v === 'object' && (v.ptr === 'stack' || v.ptr === 'global' || v.ptr === 'map_value' || v.ptr === 'mem');
+  return v !== null && typeof v === 'object' && (v.ptr === 'stack' || v.ptr === 'global' || v.ptr === 'map_value' || v.ptr === 'mem' || v.ptr === 'ring' || v.ptr === 'pkt');
 }
 
 /** A pointer `delta` bytes further (pointer arithmetic). */
@@ -25,6 +27,8 @@ export function offsetPointer(p: Pointer, delta: bigint): Pointer {
     case 'global': return { ...p, off: p.off + d };
     case 'map_value': return { ...p, off: (p.off ?? 0) + d };
     case 'mem': return { ...p, off: (p.off ?? 0) + d };
+    case 'ring': return { ...p, off: (p.off ?? 0) + d };
+    case 'pkt': return { ...p, off: (p.off ?? 0) + d };
   }
 }
 
@@ -97,6 +101,11 @@ export function resolve(env: MemEnv, p: Pointer, write: boolean): { bytes: Uint8
     }
     case 'mem':
       return { bytes: p.bytes, at: p.off ?? 0 };
+    case 'ring':
+      // The record's payload as the world holds it now (a write copies it first).
+      return { bytes: write ? sampleToWrite(env.k, p.map, p.rec, 'pointer') : sampleOf(env.k, p.map, p.rec, 'pointer'), at: p.off ?? 0 };
+    case 'pkt':
+      return { bytes: packetPiece(env.k, p.packet, p.piece, write), at: p.off ?? 0 };
   }
 }
 
@@ -112,6 +121,8 @@ export function describePointer(p: Pointer): string {
     case 'global': return `&${p.name}+${p.off}`;
     case 'map_value': return `&map#${p.map}[${p.key}]+${p.off ?? 0}`;
     case 'mem': return `mem[${p.bytes.length}]+${p.off ?? 0}`;
+    case 'ring': return `rec@map#${p.map}:${p.rec}+${p.off ?? 0}`;
+    case 'pkt': return `packet#${p.packet}[${p.piece === -1 ? 'meta' : p.piece === 0 ? 'data' : `frag${p.piece - 1}`}]+${p.off ?? 0}`;
   }
 }
 

@@ -19,6 +19,8 @@ const SHINFO = 320;
 export const SKB_MAX_LINEAR = PAGE - 64 - SHINFO;
 /** `PAGE_SIZE - XDP_PACKET_HEADROOM - SKB_DATA_ALIGN(sizeof(struct skb_shared_info))`, without metadata (M). */
 export const XDP_MAX_LINEAR = PAGE - 256 - SHINFO;
+/** `XDP_PACKET_HEADROOM`: the bytes in front of `xdp->data` in a test run (the metadata comes out of them). */
+export const XDP_PACKET_HEADROOM = 256;
 export const MAX_SKB_FRAGS = 17;
 /** `skb_shared_info.meta_len` is a u8; `xdp_metalen_invalid` also wants a multiple of 4. */
 export const META_MAX = 255;
@@ -124,7 +126,8 @@ export function newXdp(k: Kern, spec: XdpSpec): number {
   if (frags === null) return -ENOMEM;
   const id = k.t.nextId('packet');
   const p: XdpPacket = {
-    kind: 'xdp', id, head: k.t.made(spec.data.slice(meta, linear)), frags, meta: k.t.made(spec.data.slice(0, meta)),
+    kind: 'xdp', id, headroom: k.t.made(new Uint8Array(XDP_PACKET_HEADROOM - meta)), head: k.t.made(spec.data.slice(meta, linear)), frags,
+    meta: k.t.made(spec.data.slice(0, meta)),
   };
   k.t.own('packets').set(id, Object.freeze(p));
   return id;
@@ -136,4 +139,31 @@ export function newPacket(k: Kern, spec: PacketSpec): number {
   if (spec.kind === 'skb') return newSkb(k, spec);
   if (spec.kind === 'xdp') return newXdp(k, spec);
   throw new ArgumentError('kind', (spec as { kind?: unknown }).kind, "'skb' or 'xdp'");
+}
+
+/**
+ * The selftests' `pkt_v4` (tools/testing/selftests/bpf/network_helpers.h, `struct ipv4_packet`): an
+ * Ethernet header with `h_proto` ETH_P_IP, an IPv4 header with `ihl` 5, `protocol` TCP and `tot_len`
+ * 123 (MAGIC_BYTES, big-endian), a TCP header with `doff` 5 and `urg_ptr` 123 (host order); 54 bytes,
+ * every other byte 0.
+ */
+export function pktV4(): Uint8Array {
+  const b = new Uint8Array(ETH_HLEN + 20 + 20);
+  b[12] = 0x08; // h_proto = htons(ETH_P_IP)
+  b[14] = 0x05; // ihl:4 = 5 (low bits on little-endian), version:4 = 0
+  b[17] = 123; // tot_len = htons(123)
+  b[23] = 6; // protocol = IPPROTO_TCP
+  b[46] = 0x50; // res1:4 = 0, doff:4 = 5
+  b[52] = 123; // urg_ptr = 123
+  return b;
+}
+
+/** A script's `data_in` as bytes (see `TestRunData` in src/model/task/syscall_schema.ts). */
+export function testRunBytes(spec: 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string }): Uint8Array {
+  if (spec === 'pkt_v4') return pktV4();
+  const hex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (x) => Number.parseInt(x, 16));
+  if (typeof spec === 'string') return hex(spec);
+  const b = new Uint8Array(spec.size).fill(spec.fill ?? 0);
+  if (spec.head !== undefined) b.set(hex(spec.head).subarray(0, spec.size));
+  return b;
 }

@@ -15,7 +15,7 @@
  * A packet record is immutable: a change makes a new record in the world's `packets` table, with its
  * byte arrays copied before their first write in the transition.
  */
-import { EFAULT, EINVAL } from '../kernel/errno.ts';
+import { EFAULT, EINVAL, ENOMEM } from '../kernel/errno.ts';
 import { UnknownHandleError } from '../kernel/errors.ts';
 import { allocate } from '../world/faults.ts';
 import type { Kern } from '../world/world.ts';
@@ -170,4 +170,17 @@ export function skbHeadToWrite(k: Kern, id: number): Uint8Array {
   const head = k.t.fresh(p.head);
   if (head !== p.head) k.t.own('packets').set(id, Object.freeze({ ...p, head }));
   return head;
+}
+
+/**
+ * `bpf_skb_pull_data(skb, len)` (net/core/filter.c → `bpf_try_make_writable` →
+ * `skb_ensure_writable`): `[0, len)` (0: the linear part as it is) pulled into the linear part and
+ * the head made the skb's own; past `skb->len`, or when the head cannot be reallocated → -ENOMEM.
+ */
+export function skbPullData(k: Kern, id: number, len: number): number {
+  const p = skbOf(k, id, 'skb');
+  const q = ensureWritable(k, p, len === 0 ? p.head.length : len);
+  if (q === null) return -ENOMEM;
+  if (q !== p) k.t.own('packets').set(id, Object.freeze(q));
+  return 0;
 }

@@ -24,6 +24,13 @@ export const SKB_PROG_TYPES = {
 } as const;
 export type SkbProgType = keyof typeof SKB_PROG_TYPES;
 
+/**
+ * Program types that may write packet data (kernel/bpf/verifier.c `may_access_direct_pkt_data` for
+ * BPF_WRITE): the verifier gives the others read-only SKB dynptrs (`specialize_kfunc`) and refuses
+ * `bpf_dynptr_slice_rdwr` in them.
+ */
+export const PKT_WRITE_PROG_TYPES: readonly string[] = ['SCHED_CLS', 'SCHED_ACT', 'XDP', 'LWT_XMIT', 'SK_SKB', 'SK_MSG', 'CGROUP_SOCKOPT'];
+
 export function isSkbProgType(t: unknown): t is SkbProgType {
   return typeof t === 'string' && Object.prototype.hasOwnProperty.call(SKB_PROG_TYPES, t);
 }
@@ -53,6 +60,11 @@ export interface SkbPacket {
 export interface XdpPacket {
   readonly kind: 'xdp';
   readonly id: number;
+  /**
+   * The headroom: `xdp->data_hard_start` … `xdp->data_meta` (`XDP_PACKET_HEADROOM` less the metadata
+   * in a test run; zeroed there). `bpf_xdp_adjust_head` moves the packet's start into it.
+   */
+  readonly headroom: Uint8Array;
   /** The linear part, `xdp->data` … `xdp->data_end`. */
   readonly head: Uint8Array;
   /** The frags of a multi-buffer packet (`skb_shared_info` after the linear area). */

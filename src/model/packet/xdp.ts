@@ -118,3 +118,34 @@ export function xdpViewToWrite(k: Kern, id: number, off: number, len: number): U
   if (r === null || typeof r === 'number') return null;
   return (piecesToWrite(k, id, off, len)[r.piece] as Uint8Array).subarray(r.at, r.at + len);
 }
+
+/** `sizeof(struct xdp_frame)` on x86-64: `bpf_xdp_adjust_head` keeps room for it at the buffer's start (M). */
+export const XDP_FRAME_SIZE = 40;
+/** `ETH_HLEN`. */
+const ETH_HLEN = 14;
+
+/**
+ * `bpf_xdp_adjust_head(xdp_md, delta)` (net/core/filter.c): the packet's start moves by `delta`
+ * bytes (negative: into the headroom, growing the packet). The new start may not come within
+ * `sizeof(struct xdp_frame)` plus the metadata of the buffer's start, nor leave fewer than `ETH_HLEN`
+ * bytes in the linear part → -EINVAL. The metadata moves with it (`memmove`), so the bytes that join
+ * the packet are whatever the headroom held (zeros in a test run, or metadata bytes left behind).
+ */
+export function xdpAdjustHead(k: Kern, id: number, delta: number): number {
+  const p = xdpOf(k, id, 'xdp_md');
+  const room = p.headroom.length;
+  const metalen = p.meta.length;
+  const data = room + metalen;
+  const next = data + delta;
+  if (next < XDP_FRAME_SIZE + metalen || next > data + p.head.length - ETH_HLEN) return -EINVAL;
+  // The buffer from data_hard_start to data_end, as one array: memmove the metadata, then re-split.
+  const whole = new Uint8Array(data + p.head.length);
+  whole.set(p.headroom, 0);
+  whole.set(p.meta, room);
+  whole.set(p.head, data);
+  if (metalen > 0) whole.copyWithin(room + delta, room, room + metalen);
+  k.t.own('packets').set(id, Object.freeze({
+    ...p, headroom: k.t.made(whole.slice(0, room + delta)), meta: k.t.made(whole.slice(room + delta, next)), head: k.t.made(whole.slice(next)),
+  }));
+  return 0;
+}

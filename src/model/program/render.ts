@@ -26,13 +26,13 @@ export const C_ARG: Readonly<Record<ArgSpec['type'], string>> = {
   mem: 'void *', mem_or_null: 'void *', file: 'struct file *', path: 'const struct path *', task: 'struct task_struct *', map: 'void *',
   tw: 'struct bpf_task_work *', callback: 'bpf_task_work_callback_t', aux: 'void *', iter: 'struct bpf_iter_num *',
   iter_uninit: 'struct bpf_iter_num *', const_str: 'const char *', percpu: 'const void *', any: 'void *', choice: '__u64',
-  skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *',
+  skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *', ringbuf_mem: 'void *',
 };
 
 /** The C type of each return type (a helper's `int` is `long`). */
 export const C_RET: Readonly<Record<RetType, string>> = {
   int: 'int', long: 'long', dsize: '__u64', u64: '__u64', bool: 'bool', ptr: 'void *', task: 'struct task_struct *',
-  file: 'struct file *', map_value: 'void *', void: 'void',
+  file: 'struct file *', map_value: 'void *', ringbuf_mem: 'void *', void: 'void',
 };
 
 const SCALAR_ARGS: ReadonlySet<string> = new Set(['u32', 'u64', 'dsize', 'choice']);

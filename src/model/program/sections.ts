@@ -185,6 +185,7 @@ function hookOf(type: ProgType, secDef: string, target: string | null): string |
   if (type === 'LSM' && secDef !== 'lsm_cgroup+') return `lsm/${target}`;
   if (type === 'TRACEPOINT') return `tp/${target}`;
   if (type === 'TRACING' && (secDef === 'fentry+' || secDef === 'fentry.s+')) return `fentry/${target.startsWith(SYS_PREFIX) ? target.slice(SYS_PREFIX.length) : target}`;
+  if (type === 'TRACING' && secDef === 'tp_btf+') return `tp_btf/${target}`;
   return null;
 }
 

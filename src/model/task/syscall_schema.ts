@@ -11,6 +11,20 @@ export const TWA_MODES = ['TWA_NONE', 'TWA_RESUME', 'TWA_SIGNAL'] as const;
 
 const Label = z.string().min(1).max(LIMITS.name);
 
+/** The most bytes of `data_in` a script may give (the kernel refuses more than an xdp_buff's frags hold: -ENOMEM). */
+export const TEST_RUN_DATA_MAX = 1 << 17;
+const HexBytes = z.string().max(2 * TEST_RUN_DATA_MAX).regex(/^(?:[0-9a-fA-F]{2})*$/);
+
+/**
+ * A test run's `data_in`: bytes in hexadecimal, `"pkt_v4"` (the selftests' IPv4/TCP packet of
+ * network_helpers.h, 54 bytes), or `size` bytes of `fill` (default 0) starting with `head` (hex).
+ */
+export const TestRunData = z.union([
+  z.literal('pkt_v4'),
+  HexBytes,
+  z.strictObject({ size: Count.max(TEST_RUN_DATA_MAX), fill: z.int().min(0).max(255).optional(), head: HexBytes.optional() }),
+]).meta({ description: 'data_in: hex bytes, "pkt_v4", or { size, fill?, head? }' });
+
 export const SyscallSchema = z.discriminatedUnion('sys', [
   z.strictObject({ sys: z.literal('open'), path: AbsPath, fd: Ident }),
   z.strictObject({ sys: z.literal('read'), fd: Ident, offset: cint('loff'), len: cint('loff'), into: Ident.optional() }),
@@ -25,8 +39,21 @@ export const SyscallSchema = z.discriminatedUnion('sys', [
     sys: z.literal('task_work_add'), label: Label, mode: z.enum(TWA_MODES),
     then: z.strictObject({ label: Label, mode: z.enum(TWA_MODES) }).optional(),
   }),
-  /** `bpf(BPF_PROG_TEST_RUN)` of a loaded program (a `syscall` program runs in the caller, sleepable). */
-  z.strictObject({ sys: z.literal('prog_test_run'), prog: Ident }),
+  /**
+   * `bpf(BPF_PROG_TEST_RUN)` of a loaded program (a `syscall` program runs in the caller, sleepable).
+   * A packet program (tc, cgroup_skb, socket_filter, xdp) runs on a packet built from `data`
+   * (`data_in`) and `ctx` (`ctx_in`: `__sk_buff->data_end`, `xdp_md->data`/`data_end`) as the kernel
+   * builds it (src/model/packet/create.ts). The result is the program's return value (`retval`), or
+   * the negative errno when the test run failed before the program ran. `err` receives what `bpf()`
+   * returned (0, or -EINVAL, -ENOMEM before the run, -ENOSPC when `dataOut` was too small), `dataOut`
+   * (a byte-array global, whose size is `data_size_out`) the packet after the run, `sizeOut` the
+   * kernel's `data_size_out` (the whole size).
+   */
+  z.strictObject({
+    sys: z.literal('prog_test_run'), prog: Ident, data: TestRunData.optional(),
+    ctx: z.strictObject({ data: Count.max(0xffff_ffff).optional(), dataEnd: Count.max(0xffff_ffff).optional() }).optional(),
+    dataOut: Ident.optional(), err: Ident.optional(), sizeOut: Ident.optional(),
+  }),
   /**
    * libbpf `ring_buffer__consume` on a ring buffer map: returns the number of records read; their
    * payloads go one after another into the byte-array global `into` (cut at its size).

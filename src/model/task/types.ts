@@ -58,6 +58,19 @@ export type RegVal =
   | { readonly ptr: 'global'; readonly obj: number; readonly name: string; readonly off: number }
   /** The program's context (`ctx` of `SEC("syscall")`, `struct __sk_buff *`, …). */
   | { readonly ptr: 'ctx' }
+  /**
+   * A reserved ring buffer record's memory (`bpf_ringbuf_reserve`, a RINGBUF dynptr's slice): the
+   * ring (its map) and the record's position, `off` bytes into its payload. Looked up in the world at
+   * each access, so every pointer into the record sees the same bytes.
+   */
+  | { readonly ptr: 'ring'; readonly map: MapId; readonly rec: number; readonly off?: number }
+  /**
+   * A direct pointer into a packet (a slice of an SKB, SKB_META or XDP dynptr): piece -1 the
+   * metadata, 0 the linear part, i > 0 frag i - 1, `off` bytes into it; looked up at each access.
+   */
+  | { readonly ptr: 'pkt'; readonly packet: number; readonly piece: number; readonly off?: number }
+  /** A kernel `struct sk_buff *` a tracing program got as an argument (`tp_btf/kfree_skb`). */
+  | { readonly ptr: 'skb'; readonly packet: number }
   /** A function of the object (a callback). */
   | { readonly ptr: 'func'; readonly name: string };
 
@@ -108,12 +121,14 @@ export interface Frame {
   entry?: string;
   /** The packet a `struct __sk_buff *` / `struct xdp_md *` context stands for (a test run with data). */
   ctxPacket?: number;
+  /** A tracing program's hook arguments (`ctx[i]`, 8 bytes each: `BPF_PROG`'s arguments). */
+  ctxArgs?: RegVal[];
 }
 
 /** One level of what a task is doing in the kernel; the top of its stack runs next. */
 export type Activity =
   /** `scratch`: bytes copied (read), the new file (open), the wake-up time (sleep), the program's return (test run). */
-  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number; hooks?: number }
+  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number; hooks?: number; packet?: number }
   | { a: 'prog'; frame: Frame; started: boolean }
   | { a: 'exit_to_user' }
   | { a: 'task_work_run'; batch: Work[]; exiting: boolean }

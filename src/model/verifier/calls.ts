@@ -8,22 +8,29 @@ import { availableIn } from '../kfunc/kfunc.ts';
 import type { AnyKfunc, ArgSpec } from '../kfunc/types.ts';
 import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
+import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
 import { checkRegionArg, regTypeStr, varConst } from './mem.ts';
 import { constOf, isConst, known, range, UNKNOWN, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
 import { invalidatePacket, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 
-/** Program types with direct packet write access (verifier.c `may_access_direct_pkt_data`). */
-const PKT_WRITE_TYPES: readonly ProgType[] = ['SCHED_CLS', 'SCHED_ACT', 'XDP', 'LWT_XMIT', 'SK_SKB', 'SK_MSG', 'CGROUP_SOCKOPT'];
 
 /** Helper ids (`enum bpf_func_id`), for the messages that print them. */
 const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7,
   bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_kernel: 113, bpf_copy_from_user: 148,
   bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_strncmp: 182, bpf_dynptr_from_mem: 197,
-  bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203,
+  bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
+  bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
+  bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200,
 };
+
+/** `enum bpf_map_type` values, for check_map_func_compatibility's message. */
+const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, ringbuf: 27 };
+
+/** The helpers that take a ring buffer map, and only those may take one (check_map_func_compatibility). */
+const RINGBUF_MAP_FUNCS: ReadonlySet<string> = new Set(['bpf_ringbuf_output', 'bpf_ringbuf_reserve', 'bpf_ringbuf_query', 'bpf_ringbuf_reserve_dynptr']);
 
 /** The context a call is checked in: the running frame's sleepability and the program's type. */
 export interface CallCtx {
@@ -158,7 +165,10 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   if (!availableIn(def, w.opts.features.version)) throw new Reject(m.missingKfunc(op.fn), insn);
   // The kernel's program types for the kfunc (the model's `progTypes` may list fewer: the ones it runs).
   const allowed: readonly string[] | undefined = def.kernelProgTypes ?? def.progTypes;
-  if (allowed !== undefined && !allowed.includes(ctx.type)) throw new Reject(m.notAllowed(op.fn), insn);
+  if (allowed !== undefined && !allowed.includes(ctx.type)) {
+    // check_helper_call: the program type's get_func_proto has no such helper.
+    throw new Reject(def.kind === 'helper' ? `program of this type cannot use helper ${op.fn}#${HELPER_IDS[op.fn] ?? 0}` : m.notAllowed(op.fn), insn);
+  }
   if (def.flags.includes('KF_SLEEPABLE') && !ctx.sleepable) {
     throw new Reject(def.kind === 'helper' ? m.sleepableHelper(op.fn, HELPER_IDS[op.fn] ?? 0) : m.sleepableOnly(op.fn), insn);
   }
@@ -173,6 +183,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   let srcDynptr: DynptrSlot | null = null;
   let srcDynptrKind: string | null = null;
   let releaseDynptr: DynArg | null = null;
+  let releaseRing: number | null = null;
+  let mapArg: string | null = null;
   const writes: { i: number; v: AVal; size: number }[] = [];
   let iterNew: { frame: number; spi: number } | null = null;
   let iterUse: { frame: number; spi: number; ref: number } | null = null;
@@ -261,9 +273,19 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         }
         return;
       }
+      case 'ringbuf_mem': {
+        // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a record bpf_ringbuf_reserve returned, NULL-checked,
+        // at its start (check_reg_type, check_func_arg_reg_off), still held.
+        if (v.t !== 'mem' || v.ringbuf !== true || v.maybeNull) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ringbuf_mem'), insn);
+        if (v.off !== 0 || (v.var !== null && !(isConst(v.var) && constOf(v.var) === 0n))) throw new Reject(`R${i + 1} must have zero offset when passed to release func or trusted arg to kfunc`, insn);
+        if (v.refObj === null || !s.refs.has(v.refObj)) throw new Reject(`R${i + 1} must be referenced when passed to release function`, insn);
+        if (def.flags.includes('OBJ_RELEASE')) releaseRing = v.refObj;
+        return;
+      }
       case 'map': {
         if (isNull(v)) throw new Reject(m.possiblyNull(i), insn);
         if (v.t !== 'map') throw new Reject(`pointer in R${i + 1} isn't map pointer`, insn);
+        mapArg = v.map;
         if (twMap !== null && v.map !== twMap) throw new Reject(m.mapMismatch(twArg, i), insn);
         return;
       }
@@ -341,6 +363,14 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         return;
     }
   });
+  // check_map_func_compatibility: a ring buffer map goes only to the ring buffer helpers, and they
+  // take only ring buffer maps.
+  if (mapArg !== null) {
+    const decl = w.obj.maps.find((x) => x.name === mapArg);
+    if (decl !== undefined && (decl.type === 'ringbuf') !== RINGBUF_MAP_FUNCS.has(def.name) && (decl.type === 'ringbuf' || RINGBUF_MAP_FUNCS.has(def.name))) {
+      throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn);
+    }
+  }
   // check_helper_call: bpf_dynptr_from_mem takes map values only.
   if (def.name === 'bpf_dynptr_from_mem') {
     const data = vals[0];
@@ -348,11 +378,12 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   }
   // check_kfunc_call: a writable slice needs a program type that may write packet data
   // (may_access_direct_pkt_data(env, NULL, BPF_WRITE)); found by the host conformance tier on 6.18.
-  if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_TYPES.includes(ctx.type)) throw new Reject(m.noPacketWrite(), insn);
+  if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_PROG_TYPES.includes(ctx.type)) throw new Reject(m.noPacketWrite(), insn);
   // The helper's writes into raw-mode stack memory (each byte a BPF_B store).
   for (const wr of writes) if (wr.v.t === 'fp') s = memArg(w, s, wr.i, wr.v, wr.size, true, insn);
   // Effects on references and stack slots.
   if (released !== null) s = release(s, released);
+  if (releaseRing !== null) s = release(s, releaseRing);
   if (releaseDynptr !== null) {
     const d = releaseDynptr as DynArg;
     const slot = d.slot as DynptrSlot;
@@ -403,8 +434,19 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     const kind = (srcDynptr as DynptrSlot | null)?.kind ?? srcDynptrKind;
     if (w.opts.features.dynptrRules7 ? kind === 'skb' || kind === 'skb_meta' : kind === 'skb') s = invalidatePacket(s, w.opts.features.dynptrRules7 ? ['data', 'meta'] : ['data']);
   }
+  // bpf_helper_changes_pkt_data: clear_all_pkt_pointers.
+  if (def.changesPktData === true) s = invalidatePacket(s, ['data', 'meta']);
   if (ctx.asm) s = withoutRegs(s, ['r1', 'r2', 'r3', 'r4', 'r5']);
   const dst = op.dst ?? (ctx.asm ? 'r0' : undefined);
+  if (def.ret === 'ringbuf_mem') {
+    // RET_PTR_TO_RINGBUF_MEM_OR_NULL of an acquire function: the pointer's id is its reference.
+    const sizeArg = vals[1];
+    const size = sizeArg !== undefined && sizeArg.t === 'scalar' ? Number(constOf(sizeArg) ?? 0n) : 0;
+    const ref = w.newId();
+    s = withRef(s, ref, { kind: 'ringbuf', insn, parent: null });
+    if (dst !== undefined) s = withReg(s, dst, { t: 'mem', size, off: 0, var: null, rdonly: false, maybeNull: true, id: ref, dynptrId: null, refObj: ref, ringbuf: true });
+    return s;
+  }
   if (def.ret === 'file') {
     // KF_ACQUIRE: a new reference, held by the (NULL-able) result.
     const id = w.newId();

@@ -9,13 +9,16 @@ import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWr
 import { top } from './state.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
 
+/** Program types whose context is a `struct __sk_buff`. */
+const SKB_CTX_TYPES: readonly string[] = ['SCHED_CLS', 'SCHED_ACT', 'CGROUP_SKB', 'SOCKET_FILTER', 'LWT_IN', 'LWT_OUT', 'LWT_XMIT', 'LWT_SEG6LOCAL', 'SK_SKB'];
+
 /** `reg_type_str`: how a message names what a register holds. */
 export function regTypeStr(v: AVal): string {
   switch (v.t) {
     case 'scalar': return 'scalar';
     case 'fp': return 'fp';
     case 'map_value': return v.maybeNull ? 'map_value_or_null' : 'map_value';
-    case 'mem': return `${v.rdonly ? 'rdonly_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
+    case 'mem': return `${v.rdonly ? 'rdonly_' : ''}${v.ringbuf === true ? 'ringbuf_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
     case 'ctx': return 'ctx';
     case 'map': return 'map_ptr';
     case 'task': return 'trusted_ptr_';
@@ -126,6 +129,15 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
       const o = base.off + off;
       if ((c.prog.type === 'TRACING' || c.prog.type === 'LSM' || c.prog.type === 'RAW_TRACEPOINT') && size === 8 && o % 8 === 0 && o >= 0 && o < 8 * 12) {
         return c.prog.type === 'TRACING' ? { t: 'btf', trusted: c.prog.attachType === 'TRACE_RAW_TP' || c.prog.attachType === 'TRACE_ITER' } : UNKNOWN;
+      }
+      // A packet program's context (`struct __sk_buff`, `struct xdp_md`: bpf_skb_is_valid_access,
+      // xdp_is_valid_access): the model reads `__sk_buff->len` (narrow loads allowed,
+      // bpf_ctx_narrow_access_ok); the other fields, and the packet pointers data/data_end/data_meta
+      // (direct packet access), are not modelled.
+      const ctxSize = SKB_CTX_TYPES.includes(c.prog.type) ? 192 : c.prog.type === 'XDP' ? 24 : 0;
+      if (ctxSize > 0 && o >= 0 && o + size <= ctxSize && [1, 2, 4, 8].includes(size) && o % size === 0) {
+        if (ctxSize === 192 && o + size <= 4 && size <= 4) return narrow(UNKNOWN, size, false);
+        throw new Reject(`R${regno} reads ${c.prog.type === 'XDP' ? 'xdp_md' : '__sk_buff'} at off=${o} size=${size}: the model reads only __sk_buff->len of a packet context (model)`, insn);
       }
       throw new Reject(c.m.ctxOutside(o, size), insn);
     }

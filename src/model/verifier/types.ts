@@ -30,6 +30,8 @@ export type AVal =
     readonly t: 'mem'; readonly size: number; readonly off: number; readonly var: VarOff; readonly rdonly: boolean; readonly maybeNull: boolean; readonly id: number; readonly dynptrId: number | null; readonly refObj: number | null;
     /** A slice of packet data or metadata (`DYNPTR_TYPE_SKB`/`_XDP`, `_SKB_META` in the type): packet changes invalidate it. */
     readonly pkt?: 'data' | 'meta';
+    /** A ring buffer record `bpf_ringbuf_reserve` returned (`MEM_RINGBUF`): `refObj` is its reference. */
+    readonly ringbuf?: boolean;
   }
   /** PTR_TO_CTX. */
   | { readonly t: 'ctx'; readonly off: number }
@@ -107,7 +109,7 @@ export interface FState {
 }
 
 export interface RefInfo {
-  readonly kind: 'file' | 'dynptr' | 'iter';
+  readonly kind: 'file' | 'dynptr' | 'iter' | 'ringbuf';
   readonly insn: number;
   /** For a file dynptr: the file reference it was made from. */
   readonly parent: number | null;

@@ -416,6 +416,8 @@ export class Walker implements LoopWalker {
       const same = (x: AVal): boolean => (x.t === 'map_value' || x.t === 'mem' || x.t === 'file') && x.maybeNull && x.id === id && x.t === a.t;
       let isNull = mapRegs(s, (x) => (same(x) ? known(0n) : x));
       if (a.t === 'file' && a.ref !== null) isNull = release(isNull, a.ref);
+      // An acquired pointer's reference (its id is the reference: bpf_ringbuf_reserve) is gone on the NULL side.
+      if (a.t === 'mem' && a.refObj !== null && a.refObj === a.id) isNull = release(isNull, a.refObj);
       const notNull = mapRegs(s, (x) => (same(x) ? ({ ...x, maybeNull: false } as AVal) : x));
       return cmp === '==' ? [isNull, notNull] : [notNull, isNull];
     }

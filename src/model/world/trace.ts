@@ -3,6 +3,7 @@
  * and wake-up, every reference taken or dropped on a file, every page-cache change.
  */
 import { ArgumentError } from '../kernel/errors.ts';
+import { errnoName } from '../kernel/errno.ts';
 import { Log } from './log.ts';
 
 export type TraceEvent =
@@ -22,6 +23,11 @@ export type TraceEvent =
   | { readonly kind: 'bpf_tw'; readonly t: number; readonly ctx: number; readonly from: string; readonly to: string; readonly why: string; readonly refcnt: number }
   | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string }
   | { readonly kind: 'verifier'; readonly t: number; readonly program: string; readonly ok: boolean; readonly message: string }
+  /**
+   * A `BPF_PROG_TEST_RUN` finished: what `bpf()` returned, the program's return value, and the
+   * packet it ran on (its id; `data_size_out` is its size after the run), or null without one.
+   */
+  | { readonly kind: 'test_run'; readonly t: number; readonly pid: number; readonly prog: string; readonly packet: number | null; readonly err: number; readonly retval: number; readonly sizeOut: number }
   /** A ring buffer record committed (submitted or discarded) with the wake-up it asked for, or read by user space. */
   | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean };
 
@@ -87,6 +93,8 @@ export function formatEvent(ev: TraceEvent): string {
       return `${t} verifier: ${ev.program} ${ev.ok ? 'accepted' : `rejected: ${ev.message}`}`;
     case 'prog':
       return `${t} pid ${ev.pid} ${ev.op === 'enter' ? 'run' : 'end'} ${ev.name}${ev.detail ? ` ${ev.detail}` : ''}`;
+    case 'test_run':
+      return `${t} pid ${ev.pid} BPF_PROG_TEST_RUN ${ev.prog}: ${ev.err === 0 ? '0' : errnoName(ev.err)}, retval ${ev.retval}${ev.packet === null ? '' : `, data_size_out ${ev.sizeOut} (packet#${ev.packet})`}`;
     case 'ringbuf':
       return ev.op === 'consume'
         ? `${t} ringbuf ${ev.map}: user space read the record at pos ${ev.pos} (${ev.len} bytes)`

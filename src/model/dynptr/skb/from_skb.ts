@@ -12,9 +12,20 @@ import { EINVAL } from '../../kernel/errno.ts';
 import { ArgumentError } from '../../kernel/errors.ts';
 import { defineKfunc } from '../../kfunc/kfunc.ts';
 import { skbOf } from '../../packet/skb.ts';
-import { packetLen, SKB_PROG_TYPES } from '../../packet/types.ts';
+import { packetLen, PKT_WRITE_PROG_TYPES, SKB_PROG_TYPES } from '../../packet/types.ts';
+import type { Kern } from '../../world/world.ts';
 import { setNull, uninitSlot } from '../core.ts';
 import { PacketDynptr } from '../types.ts';
+
+/**
+ * The program type the verifier specialized the call for: the calling program's (a tracing program
+ * that got the skb as a `tp_btf` argument included), else — a call from a session — the one the skb
+ * was made for.
+ */
+function callerType(k: Kern, skbType: string): string {
+  const prog = k.ctx.prog === undefined ? undefined : k.cold.progs.get(k.ctx.prog);
+  return prog?.type ?? skbType;
+}
 
 /** `bpf_kfunc_set_skb`'s program types (net/core/filter.c), TRACING from 6.12. */
 const SKB_KFUNC_TYPES = [
@@ -49,7 +60,7 @@ export const bpf_dynptr_from_skb = defineKfunc({
       setNull(k, slot);
       return -EINVAL;
     }
-    const rdonly = !SKB_PROG_TYPES[p.progType].write;
+    const rdonly = !PKT_WRITE_PROG_TYPES.includes(callerType(k, p.progType));
     k.t.own('dynptrs').set(slot, new PacketDynptr('skb', skb, 0, packetLen(p), rdonly));
     return 0;
   },
@@ -90,7 +101,7 @@ export const bpf_dynptr_from_skb_meta = defineKfunc({
       setNull(k, slot);
       return -EINVAL;
     }
-    const rdonly = !SKB_PROG_TYPES[p.progType].write || (!k.features.skbMetaUncloneOnWrite && p.cloned);
+    const rdonly = !PKT_WRITE_PROG_TYPES.includes(callerType(k, p.progType)) || (!k.features.skbMetaUncloneOnWrite && p.cloned);
     k.t.own('dynptrs').set(slot, new PacketDynptr('skb_meta', skb, 0, p.meta.length, rdonly));
     return 0;
   },
