@@ -27,6 +27,9 @@ import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
 import { taskWorkCases } from './cases/task_work.ts';
 import { languageCases } from './cases/language.ts';
+import { kindCases } from './cases/kinds.ts';
+import { kindVerifierCases } from './cases/kinds_verifier.ts';
+import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
 import { RESOLUTIONS } from './cases/resolutions.ts';
 import type { ConfCase } from './cases/lib.ts';
@@ -67,6 +70,12 @@ interface Prediction {
   /** `int` globals (task_work counters), as the kernel's little-endian bytes. */
   readonly ints?: Readonly<Record<string, string>>;
   readonly threw?: string;
+  /** A packet test run: what bpf() returned, data_size_out, and the data_out buffer as the loader prints it. */
+  readonly err?: number;
+  readonly sizeOut?: number;
+  readonly dataOut?: string;
+  /** Each ring's records as user space reads them (hex), in order. */
+  readonly rings?: Readonly<Record<string, readonly string[]>>;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -87,10 +96,25 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
   try {
     const s = new Session({ version });
     s.load(c.object);
-    s.spawn({ comm: 'conformance', script: [{ sys: 'prog_test_run', prog: c.id }] });
-    s.simulate();
-    const task = [...s.world.tasks.values()][0];
-    const retval = BigInt.asUintN(32, BigInt(task?.results[0] ?? -1));
+    let retval: bigint;
+    let run: Pick<Prediction, 'err' | 'sizeOut' | 'dataOut'> = {};
+    if (c.run !== undefined) {
+      const ctx = c.run.ctx === undefined ? undefined : { ...(c.run.ctx.data === undefined ? {} : { data: c.run.ctx.data }), ...(c.run.ctx.dataEnd === undefined ? {} : { dataEnd: c.run.ctx.dataEnd }) };
+      const r = s.progTestRun(c.id, { data: c.run.data, dataSizeOut: c.run.dataSizeOut, ...(ctx === undefined ? {} : { ctx }) });
+      retval = BigInt.asUintN(32, BigInt(r.retval));
+      // The loader's buffer is zeroed before the run and printed up to what the kernel reported.
+      const shown = c.run.dataSizeOut !== 0 ? Math.min(r.dataSizeOut, c.run.dataSizeOut) : r.dataSizeOut;
+      const buf = new Uint8Array(shown);
+      buf.set(r.dataOut.subarray(0, shown));
+      run = { err: r.err, sizeOut: r.dataSizeOut, dataOut: hex(buf) };
+    } else {
+      s.spawn({ comm: 'conformance', script: [{ sys: 'prog_test_run', prog: c.id }] });
+      s.simulate();
+      const task = [...s.world.tasks.values()][0];
+      retval = BigInt.asUintN(32, BigInt(task?.results[0] ?? -1));
+    }
+    const rings: Record<string, string[]> = {};
+    for (const name of c.rings ?? []) rings[name] = s.ringbufConsume(name).map(hex);
     const g = s.global(`${c.id}_rets`);
     const rets = g instanceof Uint8Array ? u64s(g) : [];
     const bytes: Record<string, string> = {};
@@ -102,7 +126,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
       b.writeInt32LE(Number(BigInt.asIntN(32, (s.global(g.name) as bigint | undefined) ?? 0n)));
       ints[g.name] = b.toString('hex');
     }
-    return { ok: true, message: null, retval, rets, bytes, ints };
+    return { ok: true, message: null, retval, rets, bytes, ints, ...run, rings };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -118,6 +142,10 @@ interface KernelRun {
   retval: number;
   log: string;
   globals: Map<string, string>;
+  sizeOut?: number;
+  dataOut?: string;
+  /** Records of every ring read after the run, by ring name. */
+  rings: Map<string, string[]>;
 }
 
 function exec(cmd: string, args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -161,21 +189,29 @@ async function compile(name: string, obj: BpfObject): Promise<{ ok: boolean; pat
  * load as a whole, the loader loads and runs each program alone and dumps the globals after each
  * (`{"dump":prog}`), and only that program's globals are taken from that dump.
  */
-async function runObject(path: string, owners: ReadonlyMap<string, string> = new Map()): Promise<Map<string, KernelRun>> {
-  const r = await exec(join(cache, 'loader'), [path]);
+async function runObject(path: string, owners: ReadonlyMap<string, string> = new Map(), runFile?: string): Promise<Map<string, KernelRun>> {
+  const r = await exec(join(cache, 'loader'), runFile === undefined ? [path] : [path, runFile]);
   const runs = new Map<string, KernelRun>();
   const globals = new Map<string, string>();
+  const rings = new Map<string, string[]>();
   let dump: string | null = null;
   for (const line of r.out.split('\n')) {
     if (line.trim() === '') continue;
     const j = JSON.parse(line) as Record<string, unknown>;
     if (typeof j.dump === 'string') dump = j.dump;
-    else if (typeof j.global === 'string' && dump !== null) {
+    else if (typeof j.ring === 'string') {
+      // A ring's records are the ones read after its own program ran (the dump of its program, when each loads alone).
+      if (dump !== null && owners.get(j.ring) !== dump) continue;
+      const list = rings.get(j.ring) ?? [];
+      if (typeof j.rec === 'string') list.push(j.rec);
+      rings.set(j.ring, list);
+    } else if (typeof j.global === 'string' && dump !== null) {
       if (owners.get(j.global) === dump) globals.set(j.global, String(j.hex));
     } else if (typeof j.prog === 'string') {
       runs.set(j.prog, {
         loaded: j.loaded === true, err: Number(j.err ?? 0), retval: Number(j.retval ?? 0),
-        log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}`, globals,
+        log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}`, globals, rings,
+        ...(typeof j.size_out === 'number' ? { sizeOut: j.size_out } : {}), ...(typeof j.data_out === 'string' ? { dataOut: j.data_out } : {}),
       });
     } else if (typeof j.global === 'string') globals.set(j.global, String(j.hex));
     else if (j.open === false) throw new Error(`loader could not open ${path}: ${String(j.log)}`);
@@ -205,6 +241,15 @@ function outcome(fn: string, v: bigint): string {
 function blind(msg: string, regs: boolean, insns: boolean): RegExp {
   const parts = regs && insns ? /(R\d+|id=\d+|alloc_insn=\d+|insn \d+)/ : regs ? /(R\d+)/ : /(id=\d+|alloc_insn=\d+|insn \d+)/;
   return new RegExp(msg.split(parts).map((x, i) => (i % 2 === 1 ? x.replace(/\d+/, '\\d+') : x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join(''));
+}
+
+/** Where two hex strings first differ (byte offset), for a report line. */
+function firstDiff(a: string, b: string): string {
+  if (a === b) return 'same bytes';
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
+  const at = Math.floor(i / 2);
+  return `lengths ${a.length / 2}/${b.length / 2}, first difference at byte ${at}: kernel ${a.slice(at * 2, at * 2 + 16)} model ${b.slice(at * 2, at * 2 + 16)}`;
 }
 
 function showVal(fn: string, v: bigint): string {
@@ -248,7 +293,14 @@ async function main(): Promise<number> {
   const seed = Number(process.env.KERNSIM_SEED ?? 20261127);
   const nGen = Number(process.env.KERNSIM_CONF_GENERATED ?? 400);
   const nLang = Number(process.env.KERNSIM_CONF_GENERATED_LANG ?? 150);
-  const cases: ConfCase[] = [...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed)];
+  const nKinds = Number(process.env.KERNSIM_CONF_GENERATED_KINDS ?? 320);
+  const only = process.env.KERNSIM_CONF_ONLY;
+  const all: ConfCase[] = [
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...kindVerifierCases,
+    ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed),
+  ];
+  // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
+  const cases = only === undefined ? all : all.filter((c) => c.id.startsWith(only));
   say(`conformance (host): Linux ${rel} (model version ${version}); ${cases.length} cases (${nGen} generated, seed ${seed})`);
 
   const t0 = Date.now();
@@ -270,8 +322,18 @@ async function main(): Promise<number> {
       for (const c of g.cases) kernel.set(c.id, { compileError: built.err.trim() });
       return;
     }
-    const owners = new Map(g.cases.flatMap((c) => c.object.globals.map((x): [string, string] => [x.name, c.id])));
-    const runs = await runObject(built.path, owners);
+    const owners = new Map(g.cases.flatMap((c) => [...c.object.globals, ...c.object.maps].map((x): [string, string] => [x.name, c.id])));
+    // The packet programs' test runs: one line each (name, data_in, data_size_out, ctx_in).
+    const runLines = g.cases.filter((c) => c.run !== undefined).map((c) => {
+      const run = c.run as NonNullable<ConfCase['run']>;
+      return `${c.id} ${run.data.length === 0 ? '-' : hex(run.data)} ${run.dataSizeOut} ${run.ctx?.kind ?? '-'} ${run.ctx?.data ?? 0} ${run.ctx?.dataEnd ?? 0}`;
+    });
+    let runFile: string | undefined;
+    if (runLines.length > 0) {
+      runFile = join(work, `${g.name}.runs`);
+      writeFileSync(runFile, `${runLines.join('\n')}\n`);
+    }
+    const runs = await runObject(built.path, owners, runFile);
     for (const c of g.cases) {
       const r = runs.get(c.id);
       if (r !== undefined) kernel.set(c.id, r);
@@ -322,11 +384,28 @@ async function main(): Promise<number> {
           disagree(c, `call #${call.index} ${call.text}`, showVal(call.fn, kv), showVal(call.fn, mv));
         }
       }
-      const retOk = k.err === 0 && BigInt(k.retval) === p.retval;
-      bump('program return (BPF_PROG_TEST_RUN retval)', retOk);
+      const retOk = k.err === (p.err ?? 0) && BigInt(k.retval) === p.retval;
+      bump(c.run === undefined ? 'program return (BPF_PROG_TEST_RUN retval)' : 'test run with a packet: bpf() result and retval', retOk);
       if (!retOk) {
         ok = false;
-        disagree(c, 'retval', `err ${k.err} retval ${k.retval}`, String(p.retval));
+        disagree(c, 'retval', `err ${k.err} retval ${k.retval}`, `err ${p.err ?? 0} retval ${p.retval}`);
+      }
+      if (c.run !== undefined) {
+        const outOk = k.sizeOut === p.sizeOut && k.dataOut === p.dataOut;
+        bump('test run with a packet: data_out bytes and data_size_out', outOk);
+        if (!outOk) {
+          ok = false;
+          disagree(c, 'data_out', `size ${k.sizeOut ?? '?'} ${firstDiff(k.dataOut ?? '', p.dataOut ?? '')}`, `size ${p.sizeOut ?? '?'}`);
+        }
+      }
+      for (const [name, recs] of Object.entries(p.rings ?? {})) {
+        const kr = k.rings.get(name) ?? [];
+        const same = kr.length === recs.length && kr.every((x, i) => x === recs[i]);
+        bump('ring buffer: the records user space reads', same);
+        if (!same) {
+          ok = false;
+          disagree(c, `ring ${name}`, `${kr.length} records: ${kr.map((x) => x.slice(0, 24)).join(' ')}`, `${recs.length} records: ${recs.map((x) => x.slice(0, 24)).join(' ')}`);
+        }
       }
       for (const [name, mh] of Object.entries(p.ints ?? {})) {
         const kh = k.globals.get(name) ?? '(missing)';
@@ -364,7 +443,7 @@ async function main(): Promise<number> {
   for (const d of disagreements.slice(0, 30)) say(`  DISAGREE ${d.id} ${d.what}: kernel ${d.kernel}; model ${d.model}${d.note ? ` [${d.note}]` : ''}`);
   if (disagreements.length > 30) say(`  … ${disagreements.length - 30} more`);
 
-  if (process.env.KERNSIM_CONF_NODOCS !== '1') {
+  if (process.env.KERNSIM_CONF_NODOCS !== '1' && only === undefined) {
     writeDocs({ rel, version, cases, caseAgreed, genRun, genAgreed, rows, disagreements, seed });
     say('  wrote docs/conformance.md (host tier)');
   }

@@ -15,6 +15,7 @@ import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupElem, sysUpda
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
 import { newPacket, type PacketSpec } from './model/packet/create.ts';
 import { packetView, type PacketView } from './model/packet/types.ts';
+import { packetTestRunOut } from './model/packet/run.ts';
 import { userWrite } from './model/helpers/user.ts';
 import { mapKernelMemory } from './model/helpers/kernel_mem.ts';
 import { emit } from './model/world/world.ts';
@@ -45,6 +46,28 @@ export class LoadError extends KernsimError {
   constructor(readonly object: string, readonly errno: number, readonly verifier: string | null) {
     super(`loading ${object} failed with ${errnoName(errno)}${verifier === null ? '' : `: ${verifier}`}`);
   }
+}
+
+/** Options of `Session.progTestRun` (`union bpf_attr`'s `test`). */
+export interface TestRunOptions {
+  /** `data_in`: bytes, hex text, `'pkt_v4'`, or `{ size, fill?, head? }` (see the `prog_test_run` syscall). */
+  readonly data?: Uint8Array | 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string };
+  /** `ctx_in`: `xdp_md->data` (the metadata size) and `data_end`; `__sk_buff->data_end` (6.19+). */
+  readonly ctx?: { readonly data?: number; readonly dataEnd?: number };
+  /** The size of the `data_out` buffer (default: room for the whole packet). */
+  readonly dataSizeOut?: number;
+}
+
+/** What `Session.progTestRun` reports. */
+export interface TestRunResult {
+  /** What `bpf()` returned: 0, or a negative errno. */
+  readonly err: number;
+  /** The program's return value (`retval`). */
+  readonly retval: number;
+  /** `data_out`: the packet after the run (empty without one). */
+  readonly dataOut: Uint8Array;
+  /** `data_size_out` as the kernel reports it (the whole size). */
+  readonly dataSizeOut: number;
 }
 
 /** A map to create with `Session.createMap` (`BPF_MAP_CREATE`); sizes and flags default as libbpf does. */
@@ -236,6 +259,30 @@ export class Session {
    */
   packet(spec: PacketSpec): number {
     return this.run((k) => newPacket(k, spec));
+  }
+  /**
+   * `bpf(BPF_PROG_TEST_RUN)` of loaded program `prog` from a task of its own (spawned, then the
+   * scheduler runs until nothing is ready, as `simulate`): a packet program runs on a packet built
+   * from `data` (`data_in`) and `ctx` (`ctx_in`), as a task's `{ sys: 'prog_test_run', … }` does.
+   * Returns what `bpf()` returned (`err`: 0, or the errno of a refused input, or -ENOSPC when
+   * `dataSizeOut` was smaller than the packet), the program's return value, and `data_out` (the
+   * packet after the run, cut at `dataSizeOut` when given) with the kernel's `data_size_out`.
+   */
+  progTestRun(prog: string, opts: TestRunOptions = {}): TestRunResult {
+    checkString('prog', prog);
+    checkOptions('opts', opts, ['data', 'ctx', 'dataSizeOut']);
+    const { data, ctx, dataSizeOut } = opts;
+    if (dataSizeOut !== undefined) checkInt('opts.dataSizeOut', dataSizeOut);
+    const hex = data instanceof Uint8Array ? Buffer.from(data).toString('hex') : data;
+    const pid = this.spawn({ comm: 'test_run', script: [{ sys: 'prog_test_run', prog, ...(hex === undefined ? {} : { data: hex }), ...(ctx === undefined ? {} : { ctx }) }, { sys: 'exit' }] });
+    this.simulate();
+    const ev = traceEvents(this.world.trace).filter((e): e is Extract<TraceEvent, { kind: 'test_run' }> => e.kind === 'test_run' && e.pid === pid).pop();
+    if (ev === undefined) throw new KernsimError(`progTestRun(${prog}): the test run did not happen (is ${prog} a loaded program?)`);
+    const pkt = ev.packet === null ? undefined : this.world.packets.get(ev.packet);
+    // Refused before the run: data_size_out and retval are not written (user space keeps what it passed).
+    if (pkt === undefined) return { err: ev.err, retval: ev.retval, dataOut: new Uint8Array(0), dataSizeOut: dataSizeOut ?? 0 };
+    const out = packetTestRunOut(pkt, dataSizeOut ?? 0);
+    return { err: out.err, retval: out.reported ? ev.retval : 0, dataOut: out.data, dataSizeOut: out.reported ? out.size : dataSizeOut ?? 0 };
   }
   /** The bytes and layout of packet `id`. */
   packetView(id: number): PacketView {

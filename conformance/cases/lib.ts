@@ -21,6 +21,13 @@ export interface CallRecord {
   readonly text: string;
 }
 
+/** A packet program's test run: `data_in`, `data_size_out` (0: no limit), and `ctx_in`. */
+export interface PacketRun {
+  readonly data: Uint8Array;
+  readonly dataSizeOut: number;
+  readonly ctx?: { readonly kind: 'skb' | 'xdp'; readonly data?: number; readonly dataEnd?: number };
+}
+
 export interface ConfCase {
   readonly id: string;
   /** The rule or group this case exercises (a row of docs/conformance.md). */
@@ -32,6 +39,10 @@ export interface ConfCase {
   readonly verifier?: boolean;
   /** Generated cases are marked so the report can count them. */
   readonly generated?: boolean;
+  /** A packet program: run with this packet (`BPF_PROG_TEST_RUN` with data). */
+  readonly run?: PacketRun;
+  /** Ring buffer maps user space reads after the run. */
+  readonly rings?: readonly string[];
 }
 
 const show = (v: number | bigint): string => {

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * kernsim conformance loader (host tier): open a BPF object compiled from rendered program values,
- * load it, run every SEC("syscall") program once with BPF_PROG_TEST_RUN, and read the globals back
+ * load it, run every program once with BPF_PROG_TEST_RUN, and read the globals back
  * (skeleton-less: the .bss/.data maps are read with bpf_map__lookup_elem and split by their BTF
- * DATASEC). Output: one JSON object per line.
+ * DATASEC), then read every ring buffer map from user space (libbpf ring_buffer__consume). Output:
+ * one JSON object per line.
  *
  *   {"prog":"c1","loaded":true,"err":0,"retval":0}
+ *   {"prog":"p1","loaded":true,"err":0,"retval":2,"size_out":54,"data_out":"0a0b..."}
  *   {"prog":"c2","loaded":false,"err":-13,"log":"<verifier log and libbpf messages>"}
  *   {"global":"c1_rets","hex":"0000..."}
+ *   {"ring":"c1_rb","rec":"0102..."}            one line per record, in order
+ *
+ * A program named in the optional run file (second argument) runs with packet data: one line per
+ * program, `name hexdata data_size_out kind ctx_data ctx_data_end` (kind `skb`, `xdp` or `-` for no
+ * ctx_in; `-` for an empty data_in). Other programs run with empty options (SEC("syscall")).
  *
  * When the object as a whole does not load, each program is loaded alone (the others' autoload off)
  * so each gets its own verdict and log.
@@ -28,20 +35,170 @@
 
 
 
+/* A packet test run of one program (a line of the run file). */
+struct run_spec {
+	char *name;
+	unsigned char *data;
+	__u32 size;
+	__u32 size_out;
+	char kind[8];
+	__u32 ctx_data, ctx_end;
+	struct run_spec *next;
+};
+
+static struct run_spec *specs;
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static void read_specs(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f) {
+		fprintf(stderr, "cannot open %s\n", path);
+		exit(2);
+	}
+	while (getline(&line, &cap, f) > 0) {
+		struct run_spec *r = calloc(1, sizeof(*r));
+		char *name = strtok(line, " \n"), *hex = strtok(NULL, " \n"), *out = strtok(NULL, " \n");
+		char *kind = strtok(NULL, " \n"), *cd = strtok(NULL, " \n"), *ce = strtok(NULL, " \n");
+		size_t i, n;
+
+		if (!r || !name || !hex || !out || !kind || !cd || !ce) {
+			fprintf(stderr, "bad run line in %s\n", path);
+			exit(2);
+		}
+		r->name = strdup(name);
+		n = strcmp(hex, "-") == 0 ? 0 : strlen(hex) / 2;
+		r->data = calloc(1, n + 1);
+		for (i = 0; i < n; i++)
+			r->data[i] = (unsigned char)(hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]));
+		r->size = (__u32)n;
+		r->size_out = (__u32)strtoul(out, NULL, 10);
+		snprintf(r->kind, sizeof(r->kind), "%s", kind);
+		r->ctx_data = (__u32)strtoul(cd, NULL, 10);
+		r->ctx_end = (__u32)strtoul(ce, NULL, 10);
+		r->next = specs;
+		specs = r;
+	}
+	free(line);
+	fclose(f);
+}
+
+static struct run_spec *spec_of(const char *name)
+{
+	struct run_spec *r;
+
+	for (r = specs; r; r = r->next)
+		if (strcmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+/* The packet after the run may be larger than data_in (bpf_xdp_adjust_head): room for any. */
+#define DATA_OUT_MAX (1u << 18)
+
 static void run_all(struct bpf_object *obj)
 {
 	struct bpf_program *p;
+	unsigned char *out = calloc(1, DATA_OUT_MAX);
 
 	bpf_object__for_each_program(p, obj) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		struct run_spec *r = spec_of(bpf_program__name(p));
+		struct __sk_buff skb;
+		struct xdp_md xdp;
 		int fd = bpf_program__fd(p), err;
+		__u32 i, copied;
 
 		if (!bpf_program__autoload(p) || fd < 0)
 			continue;
+		if (r) {
+			memset(out, 0, DATA_OUT_MAX);
+			opts.data_in = r->size ? r->data : NULL;
+			opts.data_size_in = r->size;
+			opts.data_out = out;
+			opts.data_size_out = r->size_out;
+			opts.repeat = 1;
+			if (strcmp(r->kind, "skb") == 0) {
+				memset(&skb, 0, sizeof(skb));
+				skb.data_end = r->ctx_end;
+				opts.ctx_in = &skb;
+				opts.ctx_size_in = sizeof(skb);
+			} else if (strcmp(r->kind, "xdp") == 0) {
+				memset(&xdp, 0, sizeof(xdp));
+				xdp.data = r->ctx_data;
+				xdp.data_end = r->ctx_end;
+				opts.ctx_in = &xdp;
+				opts.ctx_size_in = sizeof(xdp);
+			}
+		}
 		err = bpf_prog_test_run_opts(fd, &opts);
 		printf("{\"prog\":");
 		json_str(bpf_program__name(p));
-		printf(",\"loaded\":true,\"err\":%d,\"retval\":%u}\n", err ? -errno : 0, opts.retval);
+		printf(",\"loaded\":true,\"err\":%d,\"retval\":%u", err ? -errno : 0, opts.retval);
+		if (r) {
+			/* What the kernel wrote: at most the buffer's size hint, or the whole packet. */
+			copied = opts.data_size_out;
+			if (r->size_out && copied > r->size_out)
+				copied = r->size_out;
+			if (copied > DATA_OUT_MAX)
+				copied = DATA_OUT_MAX;
+			printf(",\"size_out\":%u,\"data_out\":\"", opts.data_size_out);
+			for (i = 0; i < copied; i++)
+				printf("%02x", out[i]);
+			printf("\"");
+		}
+		printf("}\n");
+	}
+	free(out);
+}
+
+static const char *ring_name;
+
+static int ring_record(void *ctx, void *data, size_t size)
+{
+	size_t i;
+
+	(void)ctx;
+	printf("{\"ring\":");
+	json_str(ring_name);
+	printf(",\"rec\":\"");
+	for (i = 0; i < size; i++)
+		printf("%02x", ((unsigned char *)data)[i]);
+	printf("\"}\n");
+	return 0;
+}
+
+/* Read every ring buffer map of the object from user space, as ring_buffer__consume does. */
+static void dump_rings(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		struct ring_buffer *rb;
+		int n;
+
+		if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF || bpf_map__fd(m) < 0)
+			continue;
+		ring_name = bpf_map__name(m);
+		rb = ring_buffer__new(bpf_map__fd(m), ring_record, NULL, NULL);
+		if (!rb) {
+			printf("{\"ring\":");
+			json_str(ring_name);
+			printf(",\"error\":%d}\n", -errno);
+			continue;
+		}
+		n = ring_buffer__consume(rb);
+		printf("{\"ring\":");
+		json_str(ring_name);
+		printf(",\"count\":%d}\n", n);
+		ring_buffer__free(rb);
 	}
 }
 
@@ -64,10 +221,12 @@ int main(int argc, char **argv)
 	char *log = calloc(1, LOG_SIZE);
 	int err, n = 0, i;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s OBJ.o\n", argv[0]);
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: %s OBJ.o [RUNS]\n", argv[0]);
 		return 2;
 	}
+	if (argc == 3)
+		read_specs(argv[2]);
 	report_init();
 	obj = open_obj(argv[1], log);
 	if (!obj) {
@@ -80,6 +239,7 @@ int main(int argc, char **argv)
 	if (!err) {
 		run_all(obj);
 		dump_globals(obj, NULL, 0);
+		dump_rings(obj);
 		bpf_object__close(obj);
 		return 0;
 	}
@@ -102,6 +262,7 @@ int main(int argc, char **argv)
 			json_str(name);
 			printf("}\n");
 			dump_globals(obj, NULL, 0);
+			dump_rings(obj);
 		}
 		bpf_object__close(obj);
 	}

@@ -4,7 +4,7 @@
  * something to run first (a hook program, a task_work run on a restart).
  */
 import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
-import { EBADF, EINVAL, EIO, ENOENT, ENOSPC } from '../model/kernel/errno.ts';
+import { EBADF, EINVAL, EIO, ENOENT } from '../model/kernel/errno.ts';
 import { ArgumentError } from '../model/kernel/errors.ts';
 import { evictRange } from '../model/fs/cache.ts';
 import { copyFileBytes } from '../model/fs/content.ts';
@@ -107,23 +107,30 @@ function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extra
     const pkt = act.packet ?? null;
     let err = 0;
     let sizeOut = 0;
+    let retval = act.scratch;
     if (pkt !== null) {
-      const out = testRunOut(kk, pkt);
-      sizeOut = out.size;
+      let target: { obj: ReturnType<Kern['t']['object']>; old: Uint8Array } | null = null;
       if (sys.dataOut !== undefined) {
         const where = findGlobal(k, sys.dataOut);
         const obj = where === null ? undefined : k.t.object(where.obj);
         const old = obj?.globals.get(sys.dataOut);
         if (obj === undefined || old === undefined) throw new ArgumentError('dataOut', sys.dataOut, 'a byte-array global of a loaded object (data_out)');
-        const next = old.slice();
-        next.set(out.data.subarray(0, Math.min(next.length, out.size)));
-        obj.globals.set(sys.dataOut, next);
-        if (out.size > next.length) err = -ENOSPC;
+        target = { obj, old };
+      }
+      // data_size_out is the size of the dataOut global (no buffer, no hint: the whole packet).
+      const out = testRunOut(kk, pkt, target?.old.length ?? 0);
+      err = out.err;
+      sizeOut = out.reported ? out.size : (target?.old.length ?? 0);
+      if (!out.reported) retval = 0;
+      if (target !== null) {
+        const next = target.old.slice();
+        next.set(out.data.subarray(0, next.length));
+        target.obj?.globals.set(sys.dataOut as string, next);
       }
     }
     if (sys.err !== undefined) setIntGlobal(k, sys.err, BigInt(err));
     if (sys.sizeOut !== undefined) setIntGlobal(k, sys.sizeOut, BigInt(sizeOut));
-    emit(k, { kind: 'test_run', t: k.t.now, pid: task.pid, prog: sys.prog, packet: pkt, err, retval: act.scratch, sizeOut });
+    emit(k, { kind: 'test_run', t: k.t.now, pid: task.pid, prog: sys.prog, packet: pkt, err, retval, sizeOut });
     const kind = pkt === null ? undefined : k.t.packets.get(pkt)?.kind;
     if (kind !== 'skb') return done(kk, act.scratch);
     act.stage = 2;

@@ -163,7 +163,7 @@ const ARGS4 = [
   { name: 'dptr', type: 'dynptr' },
   { name: 'off', type: 'dsize' },
   { name: 'size', type: 'dsize' },
-  { name: 'unsafe_ptr__ign', type: 'u64' },
+  { name: 'unsafe_ptr__ign', type: 'u64', cType: 'const void *' },
 ] as const satisfies readonly ArgSpec[];
 const ARGS5 = [...ARGS4, { name: 'tsk', type: 'task' }] as const satisfies readonly ArgSpec[];
 /** The kernel variants: `unsafe_ptr__ign` is any kernel address — a program may pass a pointer to its own memory (a global, the stack). */

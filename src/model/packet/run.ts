@@ -5,6 +5,7 @@
  * `BPF_PROG_TEST_RUN` copies back to user space after the run (net/bpf/test_run.c
  * `bpf_prog_test_run_skb`, `bpf_prog_test_run_xdp`, `bpf_test_finish`).
  */
+import { ENOSPC } from '../kernel/errno.ts';
 import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
 import type { Kern } from '../world/world.ts';
 import { ETH_HLEN } from './create.ts';
@@ -66,29 +67,55 @@ export function ctxField(k: Kern, id: number, off: number, size: number): bigint
   return null;
 }
 
-/** What `BPF_PROG_TEST_RUN` copies out after the run. */
+/** What `BPF_PROG_TEST_RUN` copies out after the run (`bpf_test_finish`). */
 export interface TestRunOut {
-  /** The packet's bytes from `skb->data` (non-L2 skbs: a zeroed MAC header first) or `xdp->data_meta`. */
+  /** The bytes written into the `data_out` buffer, from its start (empty when none were). */
   readonly data: Uint8Array;
-  /** `data_size_out` as the kernel reports it (the whole size, even when the buffer was smaller). */
+  /** The packet's size (`data_size_out` as the kernel reports it). */
   readonly size: number;
+  /** 0, or -ENOSPC when the buffer (`data_size_out` given) was smaller than the packet. */
+  readonly err: number;
+  /**
+   * Whether `data_size_out` and `retval` were written back: not when the buffer could not even hold
+   * the frags (`bpf_test_finish` leaves before; user space sees what it passed in).
+   */
+  readonly reported: boolean;
 }
 
 /**
- * `bpf_test_finish`'s data: skb — the MAC header pushed back and zeroed for the program types that do
- * not see it (`memset(__skb_push(skb, hh_len), 0, hh_len)`), then the linear part and (6.19+) the
- * frags; xdp — from `data_meta` to `data_end`, then the frags.
+ * `bpf_test_finish` for the packet after the run. The packet is, from its start: skb — the MAC header
+ * pushed back and zeroed for the program types that do not see it (`memset(__skb_push(skb, hh_len),
+ * 0, hh_len)`), then the linear part, then (6.19+) the frags; xdp — from `data_meta` to `data_end`,
+ * then the frags. `sizeHint` is `data_size_out` (0: no limit, the whole packet is copied); a smaller
+ * one clamps the copy to it with -ENOSPC, and with frags the clamp comes out of the linear part: the
+ * buffer gets the first `hint - frags` bytes of the linear part, then the frags up to the hint (a
+ * hint below the frags' size copies nothing and reports nothing).
  */
-export function testRunOut(k: Kern, id: number): TestRunOut {
-  const p = packetOf(k, id, 'packet');
+export function testRunOut(k: Kern, id: number, sizeHint = 0): TestRunOut {
+  return packetTestRunOut(packetOf(k, id, 'packet'), sizeHint);
+}
+
+/** `testRunOut` of a packet record. */
+export function packetTestRunOut(p: Packet, sizeHint = 0): TestRunOut {
   const pre = p.kind === 'skb' ? (SKB_PROG_TYPES[p.progType].l2 ? 0 : ETH_HLEN) : p.meta.length;
-  const len = pre + packetLen(p);
-  const data = new Uint8Array(len);
-  if (p.kind === 'xdp') data.set(p.meta, 0);
-  let at = pre;
-  for (const piece of [p.head, ...p.frags]) {
-    data.set(piece, at);
-    at += piece.length;
+  const linear = new Uint8Array(pre + p.head.length);
+  if (p.kind === 'xdp') linear.set(p.meta, 0);
+  linear.set(p.head, pre);
+  const fragsSize = p.frags.reduce((a, f) => a + f.length, 0);
+  const size = linear.length + fragsSize;
+  const clamped = sizeHint !== 0 && size > sizeHint;
+  const copy = clamped ? sizeHint : size;
+  const err = clamped ? -ENOSPC : 0;
+  const len = copy - fragsSize;
+  if (len < 0) return { data: new Uint8Array(0), size, err, reported: false };
+  const data = new Uint8Array(copy);
+  data.set(linear.subarray(0, len), 0);
+  let at = len;
+  for (const f of p.frags) {
+    if (at >= copy) break;
+    const n = Math.min(copy - at, f.length);
+    data.set(f.subarray(0, n), at);
+    at += n;
   }
-  return { data, size: len };
+  return { data, size, err, reported: true };
 }

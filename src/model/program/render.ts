@@ -211,7 +211,10 @@ function callArgs(s: Scope, op: Extract<Op, { op: 'call' }>): string {
   return op.args.map((a, i) => {
     const spec = specs[i];
     if (spec?.byRef === true) return 'imm' in a ? `&(int){${literal(a.imm)}}` : 'r' in a ? ptr(s, a) : arg(s, a);
+    // An address the kernel declares as a pointer (`const void *unsafe_ptr__ign`) that the model takes as an integer.
+    if (spec !== undefined && SCALAR_ARGS.has(spec.type) && spec.cType?.endsWith('*') === true) return ptr(s, a);
     if (spec !== undefined && SCALAR_ARGS.has(spec.type)) return num(s, a);
+    if (spec?.type === 'any' && 'imm' in a) return ptr(s, a);
     if (spec !== undefined && (spec.type === 'callback' || spec.type === 'map')) return arg(s, a);
     if ('r' in a && spec !== undefined && !isPtrType(s.types.get(a.r))) return ptr(s, a);
     return arg(s, a);
@@ -432,7 +435,9 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
   }
   const externs = [...used].sort().map((n) => kfuncs[n]).filter((d): d is AnyKfunc => d !== undefined && d.kind === 'kfunc');
   for (const d of externs) {
-    const params = d.args.filter((a) => a.type !== 'choice').map((a) => `${C_ARG[a.type]}${C_ARG[a.type].endsWith('*') ? '' : ' '}${a.name}`).join(', ');
+    // A pointer the model takes as an integer is declared as the kernel declares it (libbpf checks the extern's BTF against the kernel's).
+    const cOf = (a: ArgSpec): string => (a.cType?.endsWith('*') === true && a.byRef !== true ? a.cType : C_ARG[a.type]);
+    const params = d.args.filter((a) => a.type !== 'choice').map((a) => `${cOf(a)}${cOf(a).endsWith('*') ? '' : ' '}${a.name}`).join(', ');
     const ret = d.ret === 'bool' ? '__u64' : d.ret === 'ptr' && d.name === 'bpf_iter_num_next' ? 'int *' : C_RET[d.ret];
     lines.push(`extern ${ret}${ret.endsWith('*') ? '' : ' '}${d.name}(${params || 'void'}) __ksym;`);
   }

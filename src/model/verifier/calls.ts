@@ -220,6 +220,13 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     switch (spec.type) {
       case 'dynptr':
       case 'dynptr_uninit': {
+        // check_func_arg (6.x): a helper releasing a dynptr (OBJ_RELEASE) first wants a stack slot
+        // holding a referenced one (dynptr_get_spi, ref_obj_id); 7.x checks the dynptr first
+        // ("Expected an initialized dynptr").
+        if (spec.type === 'dynptr' && def.kind === 'helper' && def.flags.includes('OBJ_RELEASE') && !w.opts.features.dynptrRules7 && v.t === 'fp') {
+          const spi = dynptrSpi(w, v);
+          if (typeof spi === 'string' || dynptrAt(s, v.frame, spi)?.ref == null) throw new Reject(`arg ${i + 1} is an unacquired reference`, insn);
+        }
         const d = dynptrArg(w, s, def, i, v, spec.type === 'dynptr_uninit', insn);
         if ('constPtr' in d) {
           srcDynptrKind = d.constPtr;
@@ -310,12 +317,18 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       case 'u32':
       case 'u64':
       case 'dsize': {
-        if (spec.byRef === true && v.t !== 'scalar') {
-          // ARG_PTR_TO_MAP_KEY: the map's key size.
+        if (spec.byRef === true) {
+          // ARG_PTR_TO_MAP_KEY: the map's key size (an immediate stands for a pointer to a constant
+          // on the stack). check_helper_mem_access of key_size bytes: a ring buffer's key size is 0
+          // (check_stack_range_initialized: "invalid zero-sized read").
           const mv = vals[0];
-          const keySize = mv !== undefined && mv.t === 'map' ? (w.obj.maps.find((x) => x.name === mv.map)?.keySize ?? 4) : 4;
-          s = memArg(w, s, i, v, keySize, false, insn);
-          return;
+          const decl = mv !== undefined && mv.t === 'map' ? w.obj.maps.find((x) => x.name === mv.map) : undefined;
+          const keySize = decl?.keySize ?? (decl?.type === 'ringbuf' ? 0 : 4);
+          if (keySize === 0) throw new Reject(m.invalidZeroSize(), insn);
+          if (v.t !== 'scalar') {
+            s = memArg(w, s, i, v, keySize, false, insn);
+            return;
+          }
         }
         if (v.t !== 'scalar') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'scalar'), insn);
         if (spec.sizeConst === true && !isConst(v)) throw new Reject(def.kind === 'kfunc' ? m.sizeNotConst(i + 1) : `R${i + 1} is not a known constant'`, insn);
