@@ -342,6 +342,12 @@ export const kindCases: readonly ConfCase[] = [
     .build('BPF_PROG_TEST_RUN (skb)', 'data_in larger than the linear limit (3712 bytes on x86-64) → -EINVAL before 6.19', { run: skbRun(3713) }),
   K('skb_max', 'tc').fromSkb().size().read(8, 3704).write(3711, 1).read(1, 3711)
     .build('BPF_PROG_TEST_RUN (skb)', 'the largest linear skb (3712 bytes)', { run: skbRun(3712) }),
+  K('skb_ipv4_short', 'tc').fromSkb().size()
+    .build('BPF_PROG_TEST_RUN (skb)', 'an IPv4 frame whose linear part cannot hold the IP header (33 bytes) → -EINVAL', { run: skbRun(33) }),
+  K('skb_ipv4_min', 'cgroup_skb/egress').fromSkb().size().read(20, 0)
+    .build('BPF_PROG_TEST_RUN (skb)', 'an IPv4 frame with exactly the IP header (34 bytes)', { run: skbRun(34) }),
+  K('skb_other_proto', 'tc').fromSkb().size().read(14, 0)
+    .build('BPF_PROG_TEST_RUN (skb)', 'a frame that is not IP may be as short as ETH_HLEN', { run: { data: new Uint8Array(14).fill(0x12), dataSizeOut: 0 } }),
   K('skb_short', 'tc').fromSkb().size()
     .build('BPF_PROG_TEST_RUN (skb)', 'data_in shorter than ETH_HLEN → -EINVAL', { run: skbRun(13) }),
   K('skb_data_end', 'tc').fromSkb().size()
@@ -358,6 +364,14 @@ export const kindCases: readonly ConfCase[] = [
     .build('bpf_dynptr_from_xdp', '5000 bytes: 3520 linear, a frag of 1480; a slice across them is a copy (NULL without a buffer); one inside the frag is direct', { run: xdpRun(5000) }),
   K('xdp_meta', 'xdp').fromXdp().size().read(4, 0).write(0, 4)
     .build('bpf_dynptr_from_xdp', 'metadata (ctx->data = 8) is not part of the dynptr; data_out starts with it', { run: xdpRun(64, 0, { kind: 'xdp', data: 8, dataEnd: 64 }) }),
+  K('xdp_data_end_0', 'xdp').fromXdp().size().slice(0, 1, false, false).slice(0, 14, false, false).slice(20, 4, false, false).read(4, 0)
+    .build('BPF_PROG_TEST_RUN (xdp)', 'ctx->data_end 0', { run: xdpRun(100, 0, { kind: 'xdp', data: 0, dataEnd: 0 }) }),
+  K('xdp_data_end_10', 'xdp').fromXdp().size().slice(0, 1, false, false).slice(0, 10, false, false).slice(0, 11, false, false).slice(10, 4, false, false)
+    .build('BPF_PROG_TEST_RUN (xdp)', 'ctx->data_end 10: a linear part shorter than ETH_HLEN', { run: xdpRun(100, 0, { kind: 'xdp', data: 0, dataEnd: 10 }) }),
+  K('xdp_meta_216', 'xdp').fromXdp().size().read(4, 0)
+    .build('BPF_PROG_TEST_RUN (xdp)', 'the most metadata (216 bytes: the headroom keeps the xdp_frame)', { run: xdpRun(300, 0, { kind: 'xdp', data: 216, dataEnd: 300 }) }),
+  K('xdp_meta_220', 'xdp').fromXdp().size()
+    .build('BPF_PROG_TEST_RUN (xdp)', '220 bytes of metadata → -EINVAL', { run: xdpRun(300, 0, { kind: 'xdp', data: 220, dataEnd: 300 }) }),
   K('xdp_meta_bad', 'xdp').fromXdp().size()
     .build('BPF_PROG_TEST_RUN (xdp)', 'a metadata size not a multiple of 4 → -EINVAL', { run: xdpRun(64, 0, { kind: 'xdp', data: 6, dataEnd: 64 }) }),
   K('xdp_linear', 'xdp').fromXdp().size().read(8, 36).slice(36, 8, false, false)
