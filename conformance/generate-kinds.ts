@@ -179,8 +179,15 @@ export const genKindArb: fc.Arbitrary<GenKindCase> = fc.constantFrom<Family>('ri
   release: fc.record({ discard: fc.boolean(), flags: fc.constantFrom(0n, 0n, 1n, 2n) }),
 }).chain((c) => opsArb(c.family, c.section, c.second, geometry(c.family, c.section, c.first.size, c.packet), c.secondSize).map((ops): GenKindCase => ({ ...c, ops })))));
 
+/**
+ * What P9 (properties/kinds.test.ts) breaks in a generated case: the ring records are not released
+ * (`drop_release`), or a clone of the ring dynptr is read after the record was released
+ * (`use_clone_after_release`).
+ */
+export type KindMutation = 'none' | 'drop_release' | 'use_clone_after_release';
+
 /** The case as a program value. */
-export function buildKindCase(id: string, g: GenKindCase): ConfCase {
+export function buildKindCase(id: string, g: GenKindCase, mutation: KindMutation = 'none'): ConfCase {
   const b = new KindBuilder(id, g.section);
   const use = (s: KSlot): KSlot => (g.second === 'none' ? 'd' : s);
   switch (g.family) {
@@ -217,8 +224,11 @@ export function buildKindCase(id: string, g: GenKindCase): ConfCase {
     }
   }
   // Every ring record is released on the way out (a clone shares d's).
-  if (g.second === 'ring') (g.release.discard ? b.discardDynptr('e', g.release.flags) : b.submitDynptr('e', g.release.flags));
-  if (g.family === 'ring') (g.release.discard ? b.discardDynptr('d', g.release.flags) : b.submitDynptr('d', g.release.flags));
+  if (mutation !== 'drop_release') {
+    if (g.second === 'ring') (g.release.discard ? b.discardDynptr('e', g.release.flags) : b.submitDynptr('e', g.release.flags));
+    if (g.family === 'ring') (g.release.discard ? b.discardDynptr('d', g.release.flags) : b.submitDynptr('d', g.release.flags));
+  }
+  if (mutation === 'use_clone_after_release') b.read(1, 0, 0, 'e');
   const p = g.packet;
   const run: PacketRun | undefined = p === null ? undefined : {
     data: packetBytes(p.size, p.seed), dataSizeOut: p.dataSizeOut,

@@ -15,7 +15,6 @@ export interface FileRow {
   readonly expressible: number;
   readonly judged: number;
   readonly agree: number;
-  readonly pending: number;
   readonly series: number;
 }
 
@@ -24,9 +23,8 @@ export function judgeAll(): { rows: FileRow[]; results: { t: Selftest; s: Status
   const rows = FILES.map((file): FileRow => {
     const mine = results.filter((x) => x.t.file === file);
     const expressible = mine.filter((x) => x.s.status !== 'not-expressible').length;
-    const pending = mine.filter((x) => x.s.status === 'needs-issue-14').length;
     const series = mine.filter((x) => x.s.status === 'series').length;
-    return { file, inScope: mine.length, expressible, judged: expressible - pending - series, agree: mine.filter((x) => x.s.status === 'agree').length, pending, series };
+    return { file, inScope: mine.length, expressible, judged: expressible - series, agree: mine.filter((x) => x.s.status === 'agree').length, series };
   });
   return { rows, results };
 }
@@ -48,17 +46,17 @@ export function selftestsPage(): string {
     'verifier log; runtime programs: what their `prog_tests/*.c` driver asserts).',
     '',
     '- **expressible**: written as a program value;',
-    '- **judged**: expressible and judged today; not judged yet: *packet programs* — they call a packet helper the',
-    '  model does not have (`bpf_skb_pull_data`, `bpf_xdp_adjust_head`, `bpf_ringbuf_submit`), or their driver runs',
-    '  them with `BPF_PROG_TEST_RUN` and packet data (their load is judged: it must succeed) — the phase that wires',
-    '  issue 14\'s skb/xdp kinds into programs; and *series* — programs that exist only in a copy carrying a patch',
-    '  series under review (listed below, not judged);',
+    '- **judged**: expressible and judged: all but the *series* — programs that exist only in a copy carrying a patch',
+    '  series under review (listed below, not judged). Packet programs are judged as their drivers run them: the',
+    '  `prog_tests/dynptr.c` runs with `BPF_PROG_TEST_RUN` and packet data (SETUP_SKB_PROG: `pkt_v4` into a cgroup_skb or',
+    '  tc program; SETUP_XDP_PROG: 5000 bytes, a linear part and a frag; SETUP_SKB_PROG_TP: a tc program\'s test run',
+    '  whose freed skb fires `tp_btf/kfree_skb`), in a task of the model doing `prog_test_run` (src/scheduler/syscalls.ts);',
     '- **agree**: the model gives the selftest\'s outcome.',
     '',
-    '| File | In scope | Expressible | Judged | Agree | Packet programs | Series |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| \`${r.file}\` | ${r.inScope} | ${r.expressible} | ${r.judged} | ${r.agree} | ${r.pending} | ${r.series} |`),
-    `| **all** | **${sum('inScope')}** | **${sum('expressible')}** (${pct(sum('expressible'), sum('inScope'))}) | **${sum('judged')}** | **${sum('agree')}** (${pct(sum('agree'), sum('judged'))} of judged) | **${sum('pending')}** | **${sum('series')}** |`,
+    '| File | In scope | Expressible | Judged | Agree | Series |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| \`${r.file}\` | ${r.inScope} | ${r.expressible} | ${r.judged} | ${r.agree} | ${r.series} |`),
+    `| **all** | **${sum('inScope')}** | **${sum('expressible')}** (${pct(sum('expressible'), sum('inScope'))}) | **${sum('judged')}** | **${sum('agree')}** (${pct(sum('agree'), sum('judged'))} of judged) | **${sum('series')}** |`,
     '',
   ];
   const bad = results.filter((x) => x.s.status === 'disagree');
@@ -84,7 +82,7 @@ export function selftestsPage(): string {
   for (const x of results) {
     const e = x.t.expect;
     const exp = e.kind === 'runtime' ? e.driver : e.kind === 'success' ? `__success${(e.msgs ?? []).map((m) => ` __msg("${m}")`).join('')}` : `__failure${e.msgs.map((m) => ` __msg("${m}")`).join('')}`;
-    const out = x.s.status === 'needs-issue-14' ? `packet program (${x.s.detail})` : x.s.status === 'series' ? 'series (not judged)' : x.s.status;
+    const out = x.s.status === 'series' ? 'series (not judged)' : x.s.status;
     lines.push(`| \`${x.t.file}\` | ${x.t.fn} | ${x.t.version} | ${exp.replace(/\|/g, '\\|')} | ${out.replace(/\|/g, '\\|')} | ${(x.t.note ?? '').replace(/\|/g, '\\|')} |`);
   }
   lines.push('', 'Sources (the copies read): the `source` of each case in `selftests/*.ts`; research notes: /work/notes/issue13-selftests.md.', '');

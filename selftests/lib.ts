@@ -26,11 +26,7 @@ export type Expectation =
    * What the prog_tests driver checks after running the program: `check` runs the model's scenario
    * and returns the failed assertions (empty: the driver's assertions hold).
    */
-  | {
-    readonly kind: 'runtime'; readonly driver: string; readonly check: (version: KernelVersion) => string[];
-    /** Why the run cannot be modelled yet (the load is still judged: the driver loads the program). */
-    readonly pending?: string;
-  };
+  | { readonly kind: 'runtime'; readonly driver: string; readonly check: (version: KernelVersion) => string[] };
 
 export interface Selftest {
   readonly file: SelftestFile;
@@ -56,13 +52,6 @@ export interface Selftest {
   readonly newest?: { readonly source: string; readonly expect?: Expectation; readonly why: string };
 }
 
-/**
- * Helpers the selftests call that the model does not have yet: the packet-changing helpers (their
- * runs need programs with packet contexts: the phase that wires issue 14's skb/xdp kinds into
- * programs) and the non-dynptr ringbuf API. A program calling one is listed as a packet program.
- */
-export const ISSUE14_FUNCS: ReadonlySet<string> = new Set(['bpf_skb_pull_data', 'bpf_xdp_adjust_head', 'bpf_ringbuf_submit']);
-
 /** The functions an object calls that the model's kfunc table does not have yet. */
 export function missingFuncs(obj: BpfObject): string[] {
   const table = ALL_KFUNCS as unknown as Record<string, AnyKfunc>;
@@ -77,8 +66,6 @@ export function missingFuncs(obj: BpfObject): string[] {
 export type Status =
   | { readonly status: 'agree'; readonly detail: string }
   | { readonly status: 'disagree'; readonly detail: string }
-  /** Written as a value, but it needs the dynptr kinds of issue 14 (ringbuf, skb, xdp) to be judged. */
-  | { readonly status: 'needs-issue-14'; readonly detail: string }
   /** Written as a value, but the program exists only in a copy carrying a series under review: not judged. */
   | { readonly status: 'series'; readonly detail: string }
   | { readonly status: 'not-expressible'; readonly detail: string };
@@ -111,14 +98,11 @@ export function judge(t: Selftest): Status {
   if (t.object === undefined) return { status: 'not-expressible', detail: t.notExpressible ?? 'not written' };
   if (t.newest !== undefined && t.newest.expect === undefined) return { status: 'series', detail: `only in ${t.newest.source}: ${t.newest.why}` };
   const missing = missingFuncs(t.object);
-  const pending = missing.filter((f) => ISSUE14_FUNCS.has(f));
-  if (pending.length > 0) return { status: 'needs-issue-14', detail: `calls ${pending.join(', ')}` };
   if (missing.length > 0) return { status: 'disagree', detail: `the model has no ${missing.join(', ')}` };
   const e = t.expect;
   if (e.kind === 'runtime') {
     const v = verifyCase(t);
     if (!v.ok) return { status: 'disagree', detail: `the driver loads it; the model refuses it: ${v.message ?? ''}` };
-    if (e.pending !== undefined) return { status: 'needs-issue-14', detail: `loads; ${e.pending}` };
     let failed: string[];
     try {
       failed = e.check(t.version);
