@@ -4,10 +4,12 @@
  * definition and SEMANTICS.md). `npm run docs` runs each one and shows what the model computed;
  * test/docs.test.ts checks that every kfunc has one and that each holds.
  *
- * LOCAL-dynptr examples are `SEC("syscall")` programs run by `bpf(BPF_PROG_TEST_RUN)` from a task;
- * FILE-dynptr and file examples run in `lsm/file_open` while a task opens `/data`. What a scenario file
- * cannot express yet (a packet as a program's context, kernel memory) is a session example: the calls
- * made directly on a `Session`, as the program would make them, checked the same way.
+ * LOCAL- and RINGBUF-dynptr examples are `SEC("syscall")` programs run by `bpf(BPF_PROG_TEST_RUN)`
+ * from a task (which then reads the ring as user space does); packet examples are `tc` and `xdp`
+ * programs run by `BPF_PROG_TEST_RUN` with packet data; FILE-dynptr and file examples run in
+ * `lsm/file_open` while a task opens `/data`. What a scenario file cannot express yet (a per-CPU
+ * pointer, a `struct path`) is a session example: the calls made directly on a `Session`, as the
+ * program would make them, checked the same way.
  */
 import * as P from '../model/program/program.ts';
 import type { Op } from '../model/program/program.ts';
@@ -41,6 +43,13 @@ interface Opts {
   readonly script?: readonly Syscall[];
   /** Stack variables of the program (an iterator, a buffer). */
   readonly locals?: P.Local[];
+  /** Syscalls after the test run (user space reading a ring). */
+  readonly after?: readonly Syscall[];
+  /** `data_in` (and `ctx_in`) of the test run: a packet program's packet. */
+  readonly data?: Extract<Syscall, { sys: 'prog_test_run' }>['data'];
+  readonly ctx?: Extract<Syscall, { sys: 'prog_test_run' }>['ctx'];
+  /** The program's return value (a packet program returns its verdict). */
+  readonly ret?: number;
 }
 
 const GLOBALS: P.GlobalDecl[] = [{ name: 'mem', kind: 'bytes', size: 16 }, { name: 'out', kind: 'bytes', size: 16 }];
@@ -49,8 +58,11 @@ const GLOBALS: P.GlobalDecl[] = [{ name: 'mem', kind: 'bytes', size: 16 }, { nam
 function syscallExample(name: string, description: string, body: readonly Op[], o: Opts & { readonly section?: string }): Scenario {
   return {
     name, description, version: o.version ?? '6.19', files: [{ path: '/bin/app', size: 4096, content: { pattern: 3 } }],
-    objects: [{ name, maps: o.maps ?? [], globals: [...GLOBALS, ...(o.globals ?? [])], programs: [{ name: 'example', section: o.section ?? 'syscall', body: [...body, ret(imm(0))], ...(o.locals === undefined ? {} : { locals: o.locals }) }], subprogs: o.subprogs ?? [] }],
-    tasks: [{ comm: 'runner', exe: '/bin/app', script: [...(o.script ?? []), { sys: 'prog_test_run', prog: 'example' }] }],
+    objects: [{ name, maps: o.maps ?? [], globals: [...GLOBALS, ...(o.globals ?? [])], programs: [{ name: 'example', section: o.section ?? 'syscall', body: [...body, ret(imm(o.ret ?? 0))], ...(o.locals === undefined ? {} : { locals: o.locals }) }], subprogs: o.subprogs ?? [] }],
+    tasks: [{
+      comm: 'runner', exe: '/bin/app',
+      script: [...(o.script ?? []), { sys: 'prog_test_run', prog: 'example', ...(o.data === undefined ? {} : { data: o.data }), ...(o.ctx === undefined ? {} : { ctx: o.ctx }) }, ...(o.after ?? [])],
+    }],
     expect: o.expect,
   };
 }
@@ -124,69 +136,89 @@ function userCopyExample(fn: string, str: boolean, task: boolean): Scenario {
   });
 }
 
+/** A ring buffer map of one page, `rb`. */
+const RING: P.MapDecl[] = [{ name: 'rb', type: 'ringbuf', maxEntries: 4096, valueSize: 0, taskWorkFields: 0 }];
+/** User space reads the ring after the run (`ring_buffer__consume`): the result is the count of records, their bytes go into `got`. */
+const CONSUME: Syscall[] = [{ sys: 'ringbuf_consume', map: 'rb', into: 'got' }];
+const GOT: P.GlobalDecl[] = [{ name: 'got', kind: 'bytes', size: 32 }];
+
 /**
- * A ring buffer of one page: reserve a record, write into it, then submit or discard it; for the
- * reservation, also a flag and a record larger than the ring. A session example (written before
- * programs could hold RINGBUF dynptrs; a program-based one is `selftests/dynptr_success.ts`'s test_ringbuf).
+ * A ring buffer of one page: reserve a 16-byte record as a RINGBUF dynptr, write into it, then submit
+ * or discard it; user space then reads the ring. For the reservation, also a flag and a record larger
+ * than the ring — each failed reservation leaves a null dynptr that must still be released.
  */
-function ringExample(fn: 'bpf_ringbuf_reserve_dynptr' | 'bpf_ringbuf_submit_dynptr' | 'bpf_ringbuf_discard_dynptr'): SessionExample {
+function ringExample(fn: 'bpf_ringbuf_reserve_dynptr' | 'bpf_ringbuf_submit_dynptr' | 'bpf_ringbuf_discard_dynptr'): Scenario {
   const submit = fn !== 'bpf_ringbuf_discard_dynptr';
-  return {
-    kind: 'session', name: `example_${fn}`, version: '6.19',
-    description: fn === 'bpf_ringbuf_reserve_dynptr'
-      ? 'Reserve a 16-byte record in a 4096-byte ring buffer (and submit it); flags other than 0; a record larger than the ring (-EINVAL, not -EAGAIN). A failed reservation leaves a null dynptr. Called directly on a session.'
-      : `Reserve a 16-byte record, write into it, and ${submit ? 'submit it: user space (ring_buffer__consume) then reads one record' : 'discard it: user space (ring_buffer__consume) skips it and reads none'}. Called directly on a session.`,
-    expect: { calls: fn === 'bpf_ringbuf_reserve_dynptr' ? calls(fn, [0, '-EINVAL', '-EINVAL']) : calls(fn, ['void']) },
-    build(s) {
-      const rb = s.createMap({ name: 'rb', type: 'ringbuf', maxEntries: 4096 });
-      s.bpf_ringbuf_reserve_dynptr(rb, 16, 0, 'rec');
-      s.bpf_dynptr_write('rec', 0, new Uint8Array(16).fill(7), 16, 0);
-      if (submit) s.bpf_ringbuf_submit_dynptr('rec', 0);
-      else s.bpf_ringbuf_discard_dynptr('rec', 0);
-      if (fn === 'bpf_ringbuf_reserve_dynptr') {
-        s.bpf_ringbuf_reserve_dynptr(rb, 16, 1, 'rec2');
-        s.bpf_ringbuf_reserve_dynptr(rb, 8192, 0, 'rec3');
-      }
-      s.ringbufConsume(rb);
+  const reserve = fn === 'bpf_ringbuf_reserve_dynptr';
+  return syscallExample(`example_${fn}`, reserve
+    ? 'Reserve a 16-byte record in a 4096-byte ring buffer (and submit it: user space reads one record); flags other than 0; a record larger than the ring (-EINVAL, not -EAGAIN). A failed reservation leaves a null dynptr, which the verifier still wants released.'
+    : `Reserve a 16-byte record, write into it, and ${submit ? 'submit it: user space (ring_buffer__consume) then reads one record' : 'discard it: user space (ring_buffer__consume) skips it and reads none'}.`, [
+    call('bpf_ringbuf_reserve_dynptr', [map('rb'), imm(16), imm(0), dynptr('rec')]),
+    call('bpf_dynptr_write', [dynptr('rec'), imm(0), buf('mem'), imm(16), imm(0)]),
+    call(submit ? 'bpf_ringbuf_submit_dynptr' : 'bpf_ringbuf_discard_dynptr', [dynptr('rec'), imm(0)]),
+    ...(reserve ? [
+      call('bpf_ringbuf_reserve_dynptr', [map('rb'), imm(16), imm(1), dynptr('rec2')]), call('bpf_ringbuf_discard_dynptr', [dynptr('rec2'), imm(0)]),
+      call('bpf_ringbuf_reserve_dynptr', [map('rb'), imm(8192), imm(0), dynptr('rec3')]), call('bpf_ringbuf_discard_dynptr', [dynptr('rec3'), imm(0)]),
+    ] : []),
+  ], {
+    maps: RING, globals: GOT, locals: [P.local('rec', 'dynptr'), P.local('rec2', 'dynptr'), P.local('rec3', 'dynptr')], after: CONSUME,
+    expect: {
+      calls: reserve ? calls(fn, [0, '-EINVAL', '-EINVAL']) : calls(fn, ['void']),
+      results: [{ task: 0, syscall: 1, ret: submit ? 1 : 0 }],
     },
-  };
+  });
 }
 
-/** A packet kfunc on a packet built as `BPF_PROG_TEST_RUN` builds one, and with a flag it refuses. */
-function packetExample(fn: 'bpf_dynptr_from_skb' | 'bpf_dynptr_from_skb_meta' | 'bpf_dynptr_from_xdp'): SessionExample {
-  const what = fn === 'bpf_dynptr_from_xdp' ? 'an XDP packet of 64 bytes' : fn === 'bpf_dynptr_from_skb' ? 'an skb of 64 bytes (a tc program\'s context)' : 'the 8 bytes of metadata in front of a 64-byte skb (a tc program\'s context)';
-  return {
-    kind: 'session', name: `example_${fn}`, version: '6.19',
-    description: `A dynptr over ${what}, then its size; flags other than 0 are -EINVAL. Called directly on a session (a packet is not yet a scenario file's context).`,
-    expect: { calls: [...calls(fn, [0, '-EINVAL']), { fn: 'bpf_dynptr_size', ret: fn === 'bpf_dynptr_from_skb_meta' ? '8' : '64' }] },
-    build(s) {
-      const id = fn === 'bpf_dynptr_from_xdp' ? s.packet({ kind: 'xdp', data: frame(64) })
-        : s.packet({ kind: 'skb', data: frame(64), ...(fn === 'bpf_dynptr_from_skb_meta' ? { meta: frame(8) } : {}) });
-      const make = (flags: number, slot: string): number => (fn === 'bpf_dynptr_from_xdp' ? s.bpf_dynptr_from_xdp(id, flags, slot)
-        : fn === 'bpf_dynptr_from_skb' ? s.bpf_dynptr_from_skb(id, flags, slot) : s.bpf_dynptr_from_skb_meta(id, flags, slot));
-      make(0, 'd');
-      make(1, 'e');
-      s.bpf_dynptr_size('d');
+/** The ring buffer helpers without dynptrs: a record as memory the program writes through. */
+function ringHelperExample(fn: 'bpf_ringbuf_reserve' | 'bpf_ringbuf_submit' | 'bpf_ringbuf_discard'): Scenario {
+  const discard = fn === 'bpf_ringbuf_discard';
+  return syscallExample(`example_${fn}`, fn === 'bpf_ringbuf_reserve'
+    ? 'Reserve an 8-byte record (its memory: the first record, at position 0 of the ring), store into it and submit it; flags other than 0 give NULL, and so does a record larger than the ring. The program must NULL-check the record and submit or discard it.'
+    : `Reserve an 8-byte record, store a byte into it and ${discard ? 'discard it: user space reads no record' : 'submit it: user space reads one record'}.`, [
+    call('bpf_ringbuf_reserve', [map('rb'), imm(8), imm(0)], 'p'), goto('none', when('p', '==', NULL)),
+    P.st(1, r('p'), 0, imm(0x2a)), call(discard ? 'bpf_ringbuf_discard' : 'bpf_ringbuf_submit', [r('p'), imm(0)]), label('none'),
+    ...(fn === 'bpf_ringbuf_reserve' ? [
+      call('bpf_ringbuf_reserve', [map('rb'), imm(8), imm(1)], 'q'), goto('none2', when('q', '==', NULL)), call('bpf_ringbuf_discard', [r('q'), imm(0)]), label('none2'),
+      call('bpf_ringbuf_reserve', [map('rb'), imm(8192), imm(0)], 'q2'), goto('none3', when('q2', '==', NULL)), call('bpf_ringbuf_discard', [r('q2'), imm(0)]), label('none3'),
+    ] : []),
+  ], {
+    maps: RING, globals: GOT, after: CONSUME,
+    expect: {
+      calls: fn === 'bpf_ringbuf_reserve' ? calls(fn, ['rec@map#1:0', 'NULL', 'NULL']) : calls(fn, ['void']),
+      results: [{ task: 0, syscall: 1, ret: discard ? 0 : 1 }],
     },
-  };
+  });
 }
 
-/** A kernel-memory kfunc: a mapped kernel address; a user address; (bytes) an unmapped kernel address. */
-function kernelReadExample(fn: 'bpf_probe_read_kernel_dynptr' | 'bpf_probe_read_kernel_str_dynptr'): SessionExample {
+/** A packet kfunc in the program a test run gives the packet to, and with a flag it refuses. */
+function packetExample(fn: 'bpf_dynptr_from_skb' | 'bpf_dynptr_from_skb_meta' | 'bpf_dynptr_from_xdp'): Scenario {
+  const xdp = fn === 'bpf_dynptr_from_xdp';
+  const what = xdp ? 'an XDP packet: 72 bytes of data_in, the first 8 of them metadata (ctx->data = 8), which the dynptr leaves out'
+    : fn === 'bpf_dynptr_from_skb' ? 'the skb of a tc program run on the selftests\' pkt_v4 (54 bytes, from the MAC header)'
+      : 'the metadata of a tc program\'s skb: a test run gives an skb none, so the dynptr is empty';
+  return syscallExample(`example_${fn}`, `A dynptr over ${what}, then its size; flags other than 0 are -EINVAL (and a null dynptr). The program is run by BPF_PROG_TEST_RUN with the packet.`, [
+    call(fn, [P.ctxPtr, imm(0), dynptr('d')]),
+    call(fn, [P.ctxPtr, imm(1), dynptr('e')]),
+    call('bpf_dynptr_size', [dynptr('d')]),
+  ], {
+    section: xdp ? 'xdp' : 'tc', ret: xdp ? 2 : 0,
+    data: xdp ? { size: 72, fill: 1 } : 'pkt_v4', ...(xdp ? { ctx: { data: 8, dataEnd: 72 } } : {}),
+    expect: { calls: [...calls(fn, [0, '-EINVAL']), { fn: 'bpf_dynptr_size', ret: xdp ? '64' : fn === 'bpf_dynptr_from_skb' ? '54' : '0' }] },
+  });
+}
+
+/** A kernel-memory kfunc: the program's own memory (a global: kernel memory); a user address; an unmapped kernel address. */
+function kernelReadExample(fn: 'bpf_probe_read_kernel_dynptr' | 'bpf_probe_read_kernel_str_dynptr'): Scenario {
   const str = fn === 'bpf_probe_read_kernel_str_dynptr';
-  return {
-    kind: 'session', name: `example_${fn}`, version: '6.19',
-    description: `Read ${str ? 'the string "kernel" (returns its length with the NUL)' : '8 bytes'} at a mapped kernel address into a 16-byte LOCAL dynptr; a user address is refused with -ERANGE; an unmapped kernel address is -EFAULT. Called directly on a session, whose world maps the kernel memory.`,
+  return syscallExample(`example_${fn}`, `Read ${str ? 'the string "kernel" (returns its length with the NUL)' : '8 bytes'} of the program's own memory (a global is kernel memory) into a 16-byte LOCAL dynptr; a user address is refused with -ERANGE; a kernel address with nothing mapped is -EFAULT.`, [
+    ...local,
+    call(fn, [dynptr('d'), imm(0), imm(str ? 16 : 8), buf('kstr')]),
+    call(fn, [dynptr('d'), imm(0), imm(8), imm(ADDR)]),
+    call(fn, [dynptr('d'), imm(0), imm(8), imm(KADDR)]),
+  ], {
+    globals: [{ name: 'kstr', kind: 'bytes', size: 16, init: 'kernel\0 and more' }],
     expect: { calls: calls(fn, [str ? 7 : 0, '-ERANGE', '-EFAULT']) },
-    build(s) {
-      s.mapKernelMemory(KADDR, new TextEncoder().encode('kernel\0 and more'));
-      s.bpf_dynptr_from_mem(new Uint8Array(16), 16, 0, 'd');
-      const read = (addr: bigint): number => (str ? s.bpf_probe_read_kernel_str_dynptr('d', 0, 16, addr) : s.bpf_probe_read_kernel_dynptr('d', 0, 8, addr));
-      read(KADDR);
-      read(BigInt(ADDR));
-      read(KADDR + 0x10_0000n);
-    },
-  };
+  });
 }
 
 /** An open-coded iterator over [0, 3): each bpf_iter_num_next gives 0, 1, 2, then NULL; start > end is -EINVAL (and an empty iterator). */
@@ -269,9 +301,9 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
   bpf_dynptr_slice: syscallExample('example_slice', 'A 4-byte slice at 0 of a 16-byte LOCAL dynptr (a pointer into it); at 14 it would pass the end: NULL.', [
     ...local, call('bpf_dynptr_slice', [dynptr('d'), imm(0), buf('out'), imm(4)]), call('bpf_dynptr_slice', [dynptr('d'), imm(14), buf('out'), imm(4)]),
   ], { expect: { calls: calls('bpf_dynptr_slice', ['ptr[4]', 'NULL']) } }),
-  bpf_dynptr_slice_rdwr: syscallExample('example_slice_rdwr', 'A writable 4-byte slice of a LOCAL dynptr, in a program type that may write packet data (SEC("tc"); a SEC("syscall") program is refused by the verifier); a null dynptr gives NULL.', [
+  bpf_dynptr_slice_rdwr: syscallExample('example_slice_rdwr', 'A writable 4-byte slice of a LOCAL dynptr, in a program type that may write packet data (SEC("tc"), run on pkt_v4; a SEC("syscall") program is refused by the verifier); a null dynptr gives NULL.', [
     ...local, call('bpf_dynptr_slice_rdwr', [dynptr('d'), imm(0), buf('out'), imm(4)]), ...nullLocal, call('bpf_dynptr_slice_rdwr', [dynptr('e'), imm(0), buf('out'), imm(4)]),
-  ], { section: 'tc', expect: { calls: calls('bpf_dynptr_slice_rdwr', ['ptr[4]', 'NULL']) } }),
+  ], { section: 'tc', data: 'pkt_v4', expect: { calls: calls('bpf_dynptr_slice_rdwr', ['ptr[4]', 'NULL']) } }),
   bpf_dynptr_data: syscallExample('example_data', 'A pointer to 4 bytes at 0 of a LOCAL dynptr; 4 bytes at 14 pass the end: NULL.', [
     ...local, call('bpf_dynptr_data', [dynptr('d'), imm(0), imm(4)]), call('bpf_dynptr_data', [dynptr('d'), imm(14), imm(4)]),
   ], { expect: { calls: calls('bpf_dynptr_data', ['ptr[4]', 'NULL']) } }),
@@ -349,6 +381,27 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
   bpf_ringbuf_reserve_dynptr: ringExample('bpf_ringbuf_reserve_dynptr'),
   bpf_ringbuf_submit_dynptr: ringExample('bpf_ringbuf_submit_dynptr'),
   bpf_ringbuf_discard_dynptr: ringExample('bpf_ringbuf_discard_dynptr'),
+  bpf_ringbuf_reserve: ringHelperExample('bpf_ringbuf_reserve'),
+  bpf_ringbuf_submit: ringHelperExample('bpf_ringbuf_submit'),
+  bpf_ringbuf_discard: ringHelperExample('bpf_ringbuf_discard'),
+  bpf_ringbuf_output: syscallExample('example_ringbuf_output', 'Copy 16 bytes into a new record and commit it at once; flags other than the two wake-up flags are -EINVAL; a record that cannot fit in the 4096-byte ring is -EAGAIN (bpf_ringbuf_reserve_dynptr says -EINVAL for the same). User space reads one record.', [
+    call('bpf_ringbuf_output', [map('rb'), buf('mem'), imm(16), imm(0)]),
+    call('bpf_ringbuf_output', [map('rb'), buf('mem'), imm(16), imm(4)]),
+    call('bpf_ringbuf_output', [map('rb'), buf('big'), imm(4096), imm(0)]),
+  ], { maps: RING, globals: [...GOT, { name: 'big', kind: 'bytes', size: 4096 }], after: CONSUME, expect: { calls: calls('bpf_ringbuf_output', [0, '-EINVAL', '-EAGAIN']), results: [{ task: 0, syscall: 1, ret: 1 }] } }),
+  bpf_ringbuf_query: syscallExample('example_ringbuf_query', 'Two 16-byte records (24 bytes each with their headers), the second discarded; then the data available (48: discarded records count until user space moves past them), the ring\'s size, the consumer and producer positions, and an unknown query (0).', [
+    call('bpf_ringbuf_output', [map('rb'), buf('mem'), imm(16), imm(0)]),
+    call('bpf_ringbuf_reserve', [map('rb'), imm(16), imm(0)], 'p'), goto('none', when('p', '==', NULL)), call('bpf_ringbuf_discard', [r('p'), imm(0)]), label('none'),
+    call('bpf_ringbuf_query', [map('rb'), imm(0)]), call('bpf_ringbuf_query', [map('rb'), imm(1)]), call('bpf_ringbuf_query', [map('rb'), imm(2)]),
+    call('bpf_ringbuf_query', [map('rb'), imm(3)]), call('bpf_ringbuf_query', [map('rb'), imm(9)]),
+  ], { maps: RING, globals: GOT, expect: { calls: calls('bpf_ringbuf_query', ['48', '4096', '0', '48', '0']) } }),
+  bpf_skb_pull_data: syscallExample('example_skb_pull_data', 'A tc program on pkt_v4 (54 bytes): pull the linear part as it is (len 0), all 54 bytes, then one byte more than the packet (-ENOMEM).', [
+    call('bpf_skb_pull_data', [P.ctxPtr, imm(0)]), call('bpf_skb_pull_data', [P.ctxPtr, imm(54)]), call('bpf_skb_pull_data', [P.ctxPtr, imm(55)]),
+  ], { section: 'tc', data: 'pkt_v4', expect: { calls: calls('bpf_skb_pull_data', [0, 0, '-ENOMEM']) } }),
+  bpf_xdp_adjust_head: syscallExample('example_xdp_adjust_head', 'An XDP program on 64 bytes: grow the packet by 14 bytes into the headroom, then an XDP dynptr over it is 78 bytes; moving the start 300 bytes back passes the room kept for the xdp_frame, and 70 bytes forward would leave fewer than ETH_HLEN: both -EINVAL.', [
+    call('bpf_xdp_adjust_head', [P.ctxPtr, imm(-14)]), call('bpf_dynptr_from_xdp', [P.ctxPtr, imm(0), dynptr('d')]), call('bpf_dynptr_size', [dynptr('d')]),
+    call('bpf_xdp_adjust_head', [P.ctxPtr, imm(-300)]), call('bpf_xdp_adjust_head', [P.ctxPtr, imm(70)]),
+  ], { section: 'xdp', ret: 2, data: { size: 64 }, expect: { calls: [...calls('bpf_xdp_adjust_head', [0, '-EINVAL', '-EINVAL']), { fn: 'bpf_dynptr_size', ret: '78' }] } }),
   bpf_dynptr_from_skb: packetExample('bpf_dynptr_from_skb'),
   bpf_dynptr_from_skb_meta: packetExample('bpf_dynptr_from_skb_meta'),
   bpf_dynptr_from_xdp: packetExample('bpf_dynptr_from_xdp'),
