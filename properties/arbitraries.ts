@@ -357,7 +357,7 @@ export const kindSpec: fc.Arbitrary<KindSpec> = fc.oneof(
   })),
   fc.record({ kind: fc.constant('skb_meta' as const), metaLen: fc.oneof(fc.constantFrom(0, 1, 4, 32, 255), fc.integer({ min: 0, max: 255 })) }),
   // XDP packets longer than 64 KiB often: offsets above 0xffff exist only there.
-  fc.tuple(fc.oneof(pktLen(14, XDP_MAX), fc.constantFrom(0x10000 + 14, XDP_MAX), fc.integer({ min: 0x10001, max: XDP_MAX })), fc.constantFrom(0, 0, 4, 32, 252)).chain(([len, meta]) => {
+  fc.tuple(fc.oneof(pktLen(14, XDP_MAX), fc.constantFrom(0x10000 + 14, XDP_MAX), fc.integer({ min: 0x10001, max: XDP_MAX })), fc.constantFrom(0, 0, 4, 32, 216, 220, 252)).chain(([len, meta]) => {
     const m = Math.min(meta, len - 14) - (Math.min(meta, len - 14) % 4);
     return fc.record({
       kind: fc.constant('xdp' as const), len: fc.constant(len), meta: fc.constant(m),

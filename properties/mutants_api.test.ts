@@ -6,13 +6,13 @@
  * the kernel prototypes (SEMANTICS.md; kernel/bpf/helpers.c, fs/bpf_fs_kfuncs.c, kernel/bpf/
  * syscall.c helpers), written out here, with what each accepts from TypeScript: an integer (number
  * or bigint), a dynptr slot (a non-empty string), memory (a Uint8Array; `?` also NULL), a file
- * handle, a task or map that exists, a task_work slot `{ map, key }`, a callback name.
+ * handle, a task or map that exists, a kernel pointer (an integer, a Uint8Array of program memory, or NULL), a task_work slot `{ map, key }`, a callback name.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, content, createWorld, KernsimError, Session, UnknownHandleError, UseAfterFreeError, type KernelVersion } from '../src/index.ts';
 
-type Kind = 'int' | 'slot' | 'mem' | 'mem?' | 'file' | 'task' | 'map' | 'tw' | 'callback' | 'aux' | 'skb' | 'xdp';
+type Kind = 'int' | 'kptr' | 'slot' | 'mem' | 'mem?' | 'file' | 'task' | 'map' | 'tw' | 'callback' | 'aux' | 'skb' | 'xdp';
 type Param = readonly [name: string, kind: Kind];
 
 /** The kfuncs and helpers the TypeScript API offers, with their parameters in kernel order. */
@@ -48,9 +48,9 @@ const PROTOTYPES: Readonly<Record<string, readonly Param[]>> = {
   bpf_dynptr_memset: [['p', 'slot'], ['offset', 'int'], ['size', 'int'], ['val', 'int']],
   bpf_dynptr_copy: [['dst_ptr', 'slot'], ['dst_off', 'int'], ['src_ptr', 'slot'], ['src_off', 'int'], ['size', 'int']],
   bpf_probe_read_user_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
-  bpf_probe_read_kernel_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_probe_read_kernel_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'kptr']],
   bpf_probe_read_user_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
-  bpf_probe_read_kernel_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
+  bpf_probe_read_kernel_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'kptr']],
   bpf_copy_from_user_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
   bpf_copy_from_user_str_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int']],
   bpf_copy_from_user_task_dynptr: [['dptr', 'slot'], ['off', 'int'], ['size', 'int'], ['unsafe_ptr__ign', 'int'], ['tsk', 'task']],
@@ -69,6 +69,7 @@ interface Env {
 function good(kind: Kind, env: Env): unknown {
   switch (kind) {
     case 'int': return 0;
+    case 'kptr': return 0;
     case 'slot': return 'd';
     case 'mem': return new Uint8Array(8);
     case 'mem?': return new Uint8Array(8);
@@ -86,6 +87,8 @@ function good(kind: Kind, env: Env): unknown {
 /** Values of the wrong shape for each kind, and the error each must raise. */
 const BAD: Readonly<Record<Exclude<Kind, 'aux'>, readonly (readonly [unknown, typeof ArgumentError | typeof UnknownHandleError])[]>> = {
   int: [[1.5, ArgumentError], ['7', ArgumentError], [2 ** 60, ArgumentError], [null, ArgumentError], [Number.NaN, ArgumentError]],
+  // A kernel pointer (`unsafe_ptr__ign` of the kernel probe reads): an address, program memory, or NULL (a valid address: -ERANGE).
+  kptr: [[1.5, ArgumentError], ['7', ArgumentError], [2 ** 60, ArgumentError], [Number.NaN, ArgumentError], [{}, ArgumentError]],
   slot: [['', ArgumentError], [7, ArgumentError], [null, ArgumentError], [{}, ArgumentError]],
   mem: [[null, ArgumentError], ['buf', ArgumentError], [[1, 2], ArgumentError], [8, ArgumentError]],
   'mem?': [['buf', ArgumentError], [[1, 2], ArgumentError], [8, ArgumentError]],

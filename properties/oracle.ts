@@ -398,7 +398,14 @@ export function ringConsume(m: RingModel): Uint8Array[] {
 }
 
 /** §6.1 / §6.2 (x86-64 numbers, M): the largest linear part of a test-run skb and xdp_buff, the frag size and count. */
-export const TEST_RUN = { skbMaxLinear: 4096 - 64 - 320, xdpMaxLinear: 4096 - 256 - 320, frag: 4096, maxFrags: 17 } as const;
+export const TEST_RUN = {
+  skbMaxLinear: 4096 - 64 - 320, xdpMaxLinear: 4096 - 256 - 320, frag: 4096, maxFrags: 17,
+  /**
+   * XDP metadata comes out of the 256-byte headroom, which keeps room for a `struct xdp_frame` (40
+   * bytes on x86-64): at most 216 bytes of it (the host tier on 6.18 refuses 220 with -EINVAL).
+   */
+  xdpMetaMax: 256 - 40,
+} as const;
 
 /**
  * §6.1 on 6.19 (data_end given): "linear = max(ETH_HLEN, data_end) … clamped", the rest in 4 KiB
@@ -413,12 +420,12 @@ export function skbLayout(len: number, linear: number, l2: boolean, lwt: boolean
 }
 
 /**
- * §6.2: metadata a multiple of 4 and at most 255, data_end between it and the packet's end; linear
+ * §6.2: metadata a multiple of 4 and at most 255 (and at most xdpMetaMax), data_end between it and the packet's end; linear
  * part (past the metadata) at most xdpMaxLinear; at least 14 bytes past the metadata; the rest in
  * page frags. Returns the piece sizes the dynptr sees.
  */
 export function xdpLayout(len: number, meta: number, linear: number): { ret: number; pieces: number[] } {
-  if (linear > len || meta > linear || meta % 4 !== 0 || meta > 255) return { ret: EINVAL, pieces: [] };
+  if (linear > len || meta > linear || meta % 4 !== 0 || meta > 255 || meta > TEST_RUN.xdpMetaMax) return { ret: EINVAL, pieces: [] };
   const lin = Math.min(linear, TEST_RUN.xdpMaxLinear + meta);
   if (len - meta < 14) return { ret: EINVAL, pieces: [] };
   const pieces = [lin - meta];
