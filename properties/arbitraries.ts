@@ -388,12 +388,19 @@ export function resolveKindArg(a: KindArg, size: bigint, len = 0n): bigint {
 
 /** An operation on a dynptr of the new kinds, for the bounds property (P2). */
 export type KindOp =
-  | { readonly op: 'read' | 'write' | 'slice' | 'slice_rdwr' | 'data' | 'memset'; readonly len: KindArg; readonly off: KindArg; readonly flags: number; readonly buffer: boolean }
+  | {
+    readonly op: 'read' | 'write' | 'slice' | 'slice_rdwr' | 'data' | 'memset' | 'copy_in' | 'copy_out' | 'probe_kernel';
+    readonly len: KindArg; readonly off: KindArg; readonly flags: number; readonly buffer: boolean;
+  }
   | { readonly op: 'adjust'; readonly start: KindArg; readonly end: KindArg };
 
 export const kindOp: fc.Arbitrary<KindOp> = fc.oneof(
   fc.record({
-    op: fc.constantFrom('read' as const, 'write' as const, 'slice' as const, 'slice_rdwr' as const, 'data' as const, 'memset' as const),
+    op: fc.constantFrom(
+      'read' as const, 'write' as const, 'slice' as const, 'slice_rdwr' as const, 'data' as const, 'memset' as const,
+      // bpf_dynptr_copy with a LOCAL dynptr on the other side (into the kind, out of it), bpf_probe_read_kernel_dynptr.
+      'copy_in' as const, 'copy_out' as const, 'probe_kernel' as const,
+    ),
     len: kindArg, off: kindArg,
     flags: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2, 3, 4) }),
     buffer: fc.boolean(),

@@ -624,6 +624,11 @@ describe('P2 bounds over every kind', () => {
   const SKB_WRITABLE: ReadonlySet<string> = new Set(['SCHED_CLS', 'SCHED_ACT', 'LWT_XMIT']);
   const SKB_L2: ReadonlySet<string> = new Set(['SCHED_CLS', 'SCHED_ACT']);
   const VAL = 0x5c;
+  /** The LOCAL dynptr on the other side of a bpf_dynptr_copy. */
+  const PARTNER = 4096;
+  /** Kernel memory the probe reads copy from: as long as the longest packet. */
+  const KADDR = 0xffff_8880_0010_0000n;
+  const kmem = fillBytes(0x6b, 3520 + 18 * 4096);
 
   /** Byte arrays equal (vitest's deep equality is slow on packets of 70 KB). */
   function same(a: Uint8Array | null, b: Uint8Array): boolean {
@@ -728,7 +733,7 @@ describe('P2 bounds over every kind', () => {
     return 0;
   }
 
-  test('P2 read, write, slice, data, adjust and memset on RINGBUF, SKB, SKB_META and XDP dynptrs return what the oracle predicts', () => {
+  test('P2 read, write, slice, data, adjust, memset, copy (to and from LOCAL) and probe_read_kernel on RINGBUF, SKB, SKB_META and XDP dynptrs return what the oracle predicts', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -820,6 +825,58 @@ describe('P2 bounds over every kind', () => {
                   }
                 }
                 expect(s.bpf_dynptr_memset(SLOT, off, len, VAL)).toBe(want);
+                break;
+              }
+              case 'copy_in':
+              case 'copy_out': {
+                // bpf_dynptr_copy (kernel/bpf/helpers.c) with a LOCAL dynptr of PARTNER bytes at offset 0 on the
+                // other side. A LOCAL range in bounds always has a direct slice; the kind's range has one when
+                // bpf_dynptr_slice{,_rdwr}(…, NULL, len) gives a pointer into it. Both direct: memmove, 0. Else the
+                // path through the side that has one: __bpf_dynptr_write into the kind (copy_in) or
+                // __bpf_dynptr_read out of it (copy_out), with their errors; a LOCAL range out of bounds is -E2BIG
+                // whichever path is taken (its own bounds check, or the check before the chunks).
+                const into = o.op === 'copy_in';
+                const partner = fillBytes(g.seed + 7, PARTNER);
+                expect(s.bpf_dynptr_from_mem(partner, PARTNER, 0, 'l')).toBe(0);
+                const localOk = len <= BigInt(PARTNER);
+                const kindDirect = view !== null && !(into && view.rdonly) && O.kindBounds(view, off, len, false) === 0 && sliceKind(back, pos, n, false) === 'direct';
+                const before = partner.slice();
+                let want: number;
+                if (!localOk) want = O.E2BIG;
+                else if (kindDirect) {
+                  want = 0;
+                  if (into) back.bytes.set(before.subarray(0, n), pos);
+                } else if (into) {
+                  const b = O.kindBounds(view, off, len, true);
+                  want = b !== 0 ? b : oracleWrite(back, pos, before, n);
+                } else {
+                  const b = O.kindBounds(view, off, len, false);
+                  want = b !== 0 ? b : back.pkt === null ? 0 : O.packetRead(back.pkt, pos, n);
+                }
+                expect(into ? s.bpf_dynptr_copy(SLOT, off, 'l', 0, len) : s.bpf_dynptr_copy('l', 0, SLOT, off, len)).toBe(want);
+                if (want === 0 && !into) expect(same(partner.subarray(0, n), back.bytes.subarray(pos, pos + n))).toBe(true);
+                if (into) expect(same(partner, before)).toBe(true);
+                break;
+              }
+              case 'probe_kernel': {
+                // bpf_probe_read_kernel_dynptr (kernel/trace/bpf_trace.c, __bpf_dynptr_copy) from mapped kernel
+                // memory: a writable direct slice of the range → copied in one go; else the range out of bounds
+                // (a null dynptr has size 0) → -E2BIG; else 256-byte chunks, each read (never faults here) then
+                // written with __bpf_dynptr_write — a read-only dynptr is -EINVAL only at the first chunk (an empty
+                // range copies nothing: 0), and a failing chunk keeps the ones before it.
+                s.mapKernelMemory(KADDR, kmem);
+                const direct = view !== null && !view.rdonly && O.kindBounds(view, off, len, false) === 0 && sliceKind(back, pos, n, false) === 'direct';
+                let want: number;
+                if (direct) want = oracleWrite(back, pos, kmem, n);
+                else if (O.kindBounds(view ?? { kind: g.spec.kind, offset: 0n, size: 0n, rdonly: false }, off, len, false) !== 0) want = O.E2BIG;
+                else {
+                  want = 0;
+                  for (let at = 0; at < n && want === 0; at += 256) {
+                    const chunk = Math.min(256, n - at);
+                    want = view === null || view.rdonly ? O.EINVAL : oracleWrite(back, pos + at, kmem.subarray(at, at + chunk), chunk);
+                  }
+                }
+                expect(s.bpf_probe_read_kernel_dynptr(SLOT, off, len, KADDR)).toBe(want);
                 break;
               }
             }
