@@ -13,7 +13,8 @@
  *    every disagreement.
  *
  * Environment: KERNSIM_CONF_GENERATED (default 400), KERNSIM_CONF_GENERATED_LANG (default 150:
- * programs of the language, conformance/generate-language.ts), KERNSIM_SEED (default 20261127),
+ * programs of the language, conformance/generate-language.ts), KERNSIM_CONF_GENERATED_KINDS (default
+ * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
 import { tally, writeDocSection, type Row } from './docs.ts';
