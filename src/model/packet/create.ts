@@ -128,9 +128,10 @@ export function newXdp(k: Kern, spec: XdpSpec): number {
   const meta = spec.meta === undefined ? 0 : int(spec.meta, 'meta');
   let linear = size;
   if (spec.linear !== undefined) linear = int(spec.linear, 'linear');
-  // The metadata comes out of the headroom, which must keep room for the xdp_frame (`sizeof(struct
-  // xdp_frame)`, 40 bytes on x86-64): at most 216 bytes (observed on 6.18; the notes' reading of the
-  // 6.18 source).
+  // net/bpf/test_run.c `bpf_prog_test_run_xdp`: the metadata size `ctx->data` must pass
+  // `xdp_metalen_invalid` (a multiple of 4, at most META_MAX) and fit in the headroom less an
+  // xdp_frame (`meta_sz > headroom - sizeof(struct xdp_frame)` → -EINVAL; 40 bytes on x86-64, so at
+  // most 216), since it comes out of that headroom. The 6.18 host tier agrees at 216 and 220.
   if (linear > size || meta > linear || meta % 4 !== 0 || meta > META_MAX || meta > XDP_PACKET_HEADROOM - XDP_FRAME_HEADROOM) return -EINVAL;
   linear = Math.min(linear, XDP_MAX_LINEAR + meta);
   if (size - meta < ETH_HLEN) return -EINVAL;
