@@ -129,7 +129,7 @@ export class Session {
   context: CallContext;
 
   constructor(opts: SessionOptions = {}) {
-    checkOptions('opts', opts, ['version', 'sleepable', 'budgets']);
+    checkOptions('opts', opts, ['version', 'sleepable', 'budgets', 'smp']);
     if (opts.sleepable !== undefined) checkBoolean('opts.sleepable', opts.sleepable);
     this.world = createWorld(opts);
     this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;

@@ -111,7 +111,7 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): 
 
 function runChecked(sc: Scenario, opts: RunScenarioOptions, budgets: Budgets): ScenarioRun {
   const version = sc.version ?? '6.19';
-  const s = new Session({ version, budgets });
+  const s = new Session({ version, budgets, smp: sc.smp === true });
   let room = budgets.bytes;
   for (const f of sc.files) {
     const { content, size } = fileContent(f, room, sc.name);

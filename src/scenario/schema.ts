@@ -83,6 +83,12 @@ export const ScenarioSchema = z.strictObject({
   version: z.enum(Object.keys(KERNEL_VERSIONS) as [KernelVersion, ...KernelVersion[]]).optional(),
   /** Load without the verifier, to watch what it prevents. */
   unverified: z.boolean().optional(),
+  /**
+   * A machine of several CPUs: the irq_work that adds a BPF task_work may stop between its steps
+   * while tasks run on other CPUs (the SCHEDULING window), and a callback may be interrupted right
+   * after it started (`kernsim explore` explores these; the default schedule is unchanged).
+   */
+  smp: z.boolean().optional(),
   files: list(FileSpecSchema),
   objects: list(BpfObjectSchema, 64),
   tasks: list(TaskSpecSchema),

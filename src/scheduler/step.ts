@@ -10,13 +10,13 @@ import { checkChooser, checkWorld } from '../model/kernel/args.ts';
 import { freeFile, putFile } from '../model/fs/files.ts';
 import { completeRead } from '../model/fs/io.ts';
 import { ioKey } from '../model/fs/types.ts';
-import type { Activity, Pid, Work } from '../model/task/types.ts';
+import type { Activity, IrqWork, Pid, ReadonlyTask, TwCtx, Work } from '../model/task/types.ts';
 import type { TaskRecord } from '../model/task/record.ts';
 import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
 import { begin, emit, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
 import { type World } from '../model/world/state.ts';
-import { callbackDone, callbackStart, cancelScheduledIrq, taskWorkIrq } from '../task_work/bpf_task_work.ts';
+import { callbackDone, callbackStart, callbackWouldRun, cancelScheduledIrq, irqCanStop, taskWorkIrq, type IrqStop } from '../task_work/bpf_task_work.ts';
 import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
@@ -24,8 +24,10 @@ import { runFrame } from './interp.ts';
 import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
 
 export type Action =
-  | { readonly kind: 'irq' }
-  | { readonly kind: 'task'; readonly pid: Pid }
+  /** Run the oldest irq_work; `stop`: a `bpf_task_work_irq` that stops part-way (smp worlds only). */
+  | { readonly kind: 'irq'; readonly stop?: IrqStop }
+  /** Run a task; `stop: 'T5'`: up to the start of a BPF task_work callback, before its body (smp worlds only). */
+  | { readonly kind: 'task'; readonly pid: Pid; readonly stop?: 'T5' }
   | { readonly kind: 'io'; readonly ino: number; readonly pgoff: number; readonly at: number }
   | { readonly kind: 'timer'; readonly pid: Pid; readonly at: number };
 
@@ -38,26 +40,77 @@ export type Action =
  */
 export function readyActions(world: World): Action[] {
   const rq = runQueueOf(world);
-  const n = readyCount(world, rq);
+  const smp = world.smp ? smpActions(world, rq) : null;
+  const n = readyCount(world, rq, smp);
   const out: Action[] = [];
-  for (let i = 0; i < n; i += 1) out.push(readyAt(world, rq, i));
+  for (let i = 0; i < n; i += 1) out.push(readyAt(world, rq, i, smp));
   return out;
 }
 
 /** What the ready actions depend on besides the run queue: a world's, or a transition's tables. */
 interface SchedView {
-  readonly irqWork: readonly unknown[];
+  readonly irqWork: readonly IrqWork[];
   readonly current: Pid | null;
+  readonly smp: boolean;
+  readonly tasks: ReadonlyMap<Pid, ReadonlyTask>;
 }
 
-/** How many actions are ready in `world` (`rq` is its run queue). */
-function readyCount(world: SchedView, rq: RunQueue): number {
+/** The parts of a world or transition the smp actions look at. */
+type SmpView = SchedView & { readonly twctx: ReadonlyMap<number, Readonly<TwCtx>> };
+
+/** The ordinary ready actions (without the smp ones). */
+function baseCount(world: SchedView, rq: RunQueue): number {
   const g = rq.nextGroup();
   return (world.irqWork.length > 0 ? 1 : 0) + rq.dueIo.size + rq.dueTimers.size + rq.runnable.size + (g === null ? 0 : g.ios.length + g.timers.length);
 }
 
+/**
+ * The smp actions, after the ordinary ones (so that index 0 and every ordinary index keep their
+ * meaning): the head `bpf_task_work_irq` stopping after T2 or after `task_work_add`, then each
+ * runnable task (by pid) stopping at the start of a BPF task_work callback it has queued. Only the
+ * splits that can happen are offered.
+ */
+function smpActions(world: SmpView, rq: RunQueue): Action[] {
+  const out: Action[] = [];
+  const head = world.irqWork[0];
+  if (head !== undefined && head.kind === 'bpf_task_work_irq') {
+    const stage = head.stage ?? 0;
+    if (irqCanStop(world, head.ctx, stage, 'T2')) out.push({ kind: 'irq', stop: 'T2' });
+    if (irqCanStop(world, head.ctx, stage, 'add')) out.push({ kind: 'irq', stop: 'add' });
+  }
+  for (let j = 0; j < rq.runnable.size; j += 1) {
+    const pid = rq.runnable.kth(j);
+    const t = world.tasks.get(pid);
+    if (t !== undefined && hasCallbackToStart(world, t)) out.push({ kind: 'task', pid, stop: 'T5' });
+  }
+  return out;
+}
+
+/** Whether `t` has a BPF task_work callback queued (or taken in its current run) that would start. */
+function hasCallbackToStart(world: SmpView, t: ReadonlyTask): boolean {
+  for (const w of t.works.queue) if (w.fn.kind === 'bpf_task_work' && callbackWouldRun(world.twctx.get(w.fn.ctx))) return true;
+  for (const a of t.stack) {
+    if (a.a !== 'task_work_run') continue;
+    for (const w of a.batch) if (w.fn.kind === 'bpf_task_work' && callbackWouldRun(world.twctx.get(w.fn.ctx))) return true;
+  }
+  return false;
+}
+
+/** How many actions are ready in `world` (`rq` is its run queue; `smp`: the smp actions, when the world has them). */
+function readyCount(world: SchedView, rq: RunQueue, smp: Action[] | null): number {
+  return baseCount(world, rq) + (smp === null ? 0 : smp.length);
+}
+
 /** Ready action `i` of `world`, in the order of `readyActions`. */
-function readyAt(world: SchedView, rq: RunQueue, i: number): Action {
+function readyAt(world: SchedView, rq: RunQueue, i: number, smp: Action[] | null = null): Action {
+  if (smp !== null) {
+    const n = baseCount(world, rq);
+    if (i >= n) {
+      const a = smp[i - n];
+      if (a === undefined) throw new KernsimError(`no ready action ${i}`);
+      return a;
+    }
+  }
   let j = i;
   if (world.irqWork.length > 0) {
     if (j === 0) return { kind: 'irq' };
@@ -95,8 +148,8 @@ function readyAt(world: SchedView, rq: RunQueue, i: number): Action {
 
 export function describeAction(a: Action): string {
   switch (a.kind) {
-    case 'irq': return 'irq_work';
-    case 'task': return `task ${a.pid}`;
+    case 'irq': return a.stop === undefined ? 'irq_work' : `irq_work, stopping after ${a.stop === 'T2' ? 'PENDING → SCHEDULING' : 'task_work_add'}`;
+    case 'task': return a.stop === undefined ? `task ${a.pid}` : `task ${a.pid}, stopping at the start of a task_work callback`;
     case 'io': return `io ino ${a.ino} page ${a.pgoff} @${a.at}`;
     case 'timer': return `timer pid ${a.pid} @${a.at}`;
   }
@@ -106,20 +159,25 @@ function top(task: TaskRecord): Activity | undefined {
   return task.stack[task.stack.length - 1];
 }
 
-/** Run one work of a `task_work_run` batch. */
-function runWork(k: Kern, task: TaskRecord, w: Work): void {
-  emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
+/** Run one work of a `task_work_run` batch; true when it started a BPF task_work callback. */
+function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
+  if (w.fn.kind === 'bpf_task_work') {
+    const tr = callbackWouldRun(k.cold.twctx.get(w.fn.ctx)) ? 'T5' : 'T5x';
+    emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '', tr });
+  } else {
+    emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
+  }
   const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {
     case 'note':
       if (w.fn.then !== undefined) taskWorkAdd(kk, task.pid, { kind: 'note', label: w.fn.then.label }, w.fn.then.mode);
-      return;
+      return false;
     case 'fput':
       freeFile(kk, w.fn.file);
-      return;
+      return false;
     case 'bpf_task_work': {
       const ctx = k.cold.twctx.get(w.fn.ctx);
-      if (ctx === undefined || !callbackStart(kk, w.fn.ctx)) return;
+      if (ctx === undefined || !callbackStart(kk, w.fn.ctx)) return false;
       const map = ctx.map;
       const key = ctx.key;
       task.stack.push({
@@ -130,15 +188,18 @@ function runWork(k: Kern, task: TaskRecord, w: Work): void {
           resume: null, sleepable: true, ctxFile: null, twCtx: ctx.id,
         },
       });
+      return true;
     }
   }
 }
 
 /**
  * Run `task` until it blocks, dies, or reaches a preemption point (the end of a syscall, before the
- * return to user mode; the return to user mode), where the scheduler may run something else.
+ * return to user mode; the return to user mode), where the scheduler may run something else. With
+ * `stop: 'T5'` (an smp world), also stop once a BPF task_work callback has started (RUNNING) and
+ * before its body runs: another CPU may then delete the map value under it.
  */
-export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser): void {
+export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, stop?: 'T5'): void {
   const task = ownTask(k, pid);
   k.t.current = pid;
   if (task.state === 'runnable') task.state = 'running';
@@ -207,7 +268,10 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser): 
       case 'task_work_run': {
         const w = act.batch.shift();
         if (w !== undefined) {
-          runWork(k, task, w);
+          if (runWork(k, task, w) && stop === 'T5') {
+            if (task.state === 'running') task.state = 'runnable';
+            return;
+          }
           continue;
         }
         const batch = takeBatch(k, pid);
@@ -281,13 +345,18 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
     case 'irq': {
       const irq = k.t.shiftIrq();
       if (irq === undefined) return;
-      emit(k, { kind: 'irq_work', t: k.t.now, op: 'run', work: `${irq.kind}(ctx#${irq.ctx})` });
-      if (irq.kind === 'bpf_task_work_irq') taskWorkIrq(k, irq.ctx);
-      else cancelScheduledIrq(k, irq.ctx);
+      if (irq.kind === 'bpf_task_work_irq') {
+        // A handler that stopped part-way continues without a new `run` line (its steps show).
+        if (irq.stage === undefined) emit(k, { kind: 'irq_work', t: k.t.now, op: 'run', work: `${irq.kind}(ctx#${irq.ctx})` });
+        taskWorkIrq(k, irq.ctx, irq.stage ?? 0, a.stop ?? null);
+      } else {
+        emit(k, { kind: 'irq_work', t: k.t.now, op: 'run', work: `${irq.kind}(ctx#${irq.ctx})` });
+        cancelScheduledIrq(k, irq.ctx);
+      }
       break;
     }
     case 'task':
-      stepTask(k, a.pid, chooser);
+      stepTask(k, a.pid, chooser, a.stop);
       break;
     case 'io':
       if (!k.t.io.has(ioKey(a.ino, a.pgoff))) throw new KernsimError(`no I/O in flight for ino ${a.ino} page ${a.pgoff}`);
@@ -311,11 +380,12 @@ export function step(world: World, chooser: Chooser): { world: World; done: bool
   checkWorld('world', world);
   checkChooser('chooser', chooser);
   const rq = runQueueOf(world);
-  const n = readyCount(world, rq);
+  const smp = world.smp ? smpActions(world, rq) : null;
+  const n = readyCount(world, rq, smp);
   if (n === 0) return { world, done: true };
   const i = chooser.choose('step', n);
   if (!Number.isInteger(i) || i < 0 || i >= n) throw new KernsimError(`chooser picked ${i} of ${n} actions`);
-  const action = readyAt(world, rq, i);
+  const action = readyAt(world, rq, i, smp);
   const k = begin(world, NON_SLEEPABLE, rq);
   k.t.choose(i);
   perform(k, action, chooser);
@@ -346,11 +416,12 @@ export function run(world: World, chooser: Chooser, opts: RunOptions = {}): Worl
   try {
     for (let n = 0; n < max; n += 1) {
       k.t.syncRunQueue();
-      const count = readyCount(k.t, rq);
+      const smp = k.t.smp ? smpActions({ irqWork: k.t.irqWork, current: k.t.current, smp: true, tasks: k.t.tasks, twctx: k.cold.twctx }, rq) : null;
+      const count = readyCount(k.t, rq, smp);
       if (count === 0) return end(k);
       const i = chooser.choose('step', count);
       if (!Number.isInteger(i) || i < 0 || i >= count) throw new KernsimError(`chooser picked ${i} of ${count} actions`);
-      const action = readyAt(k.t, rq, i);
+      const action = readyAt(k.t, rq, i, smp);
       k.t.choose(i);
       perform(k, action);
       if (k.t.now > time) throw new BudgetError('time', time, `virtual time reached t=${k.t.now} after ${n + 1} steps`);

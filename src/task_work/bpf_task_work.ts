@@ -12,13 +12,14 @@
  * model (a valid linearization of the kernel's compare-and-exchange steps).
  */
 import { EBADF, EBUSY, ENOMEM } from '../model/kernel/errno.ts';
-import { KernsimError } from '../model/kernel/errors.ts';
+import { KernelBugError, KernsimError } from '../model/kernel/errors.ts';
 import { allocate } from '../model/world/faults.ts';
 import { mapOf, twSlot } from '../model/maps/maps.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { TwRef } from '../model/kfunc/kfunc.ts';
 import type { MapId } from '../model/maps/types.ts';
 import type { Pid, TwCtx, TwState, TwaMode } from '../model/task/types.ts';
+import type { TwTransition } from '../model/world/trace.ts';
 import { emit, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd, taskWorkCancel } from './queue.ts';
 
@@ -28,10 +29,10 @@ function ctxOf(k: Kern, id: number): TwCtx {
   return c;
 }
 
-function move(k: Kern, c: TwCtx, to: TwState, why: string): void {
+function move(k: Kern, c: TwCtx, to: TwState, why: string, tr: TwTransition): void {
   const from = c.state;
   c.state = to;
-  emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from, to, why, refcnt: c.refcnt });
+  emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from, to, why, refcnt: c.refcnt, tr });
 }
 
 /** `bpf_task_work_ctx_reset`: drop the program and task references the context holds. */
@@ -48,14 +49,14 @@ function ctxReset(k: Kern, c: TwCtx): void {
   }
 }
 
-/** `bpf_task_work_ctx_put`: at zero, reset and free the context. */
-function ctxPut(k: Kern, c: TwCtx, why: string): void {
+/** `bpf_task_work_ctx_put`: at zero, reset and free the context. `tr`: the transition that puts. */
+function ctxPut(k: Kern, c: TwCtx, why: string, tr: TwTransition): void {
   if (c.refcnt <= 0) throw new KernsimError(`bpf_task_work ctx #${c.id}: put below zero`);
   c.refcnt -= 1;
   if (c.refcnt === 0) {
     ctxReset(k, c);
     c.freed = true;
-    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: `${why}; last reference: ctx freed`, refcnt: 0 });
+    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: `${why}; last reference: ctx freed`, refcnt: 0, tr });
   }
 }
 
@@ -78,7 +79,7 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
     const id = k.t.nextId('twctx');
     k.s.twctx.set(id, { id, state: 'STANDBY', refcnt: 1, freed: false, map: tw.map, key: tw.key, prog: null, task: null, mode, callback: null, work: null });
     elem.tw = id;
-    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: id, from: '-', to: 'STANDBY', why: 'first use: ctx allocated', refcnt: 1 });
+    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: id, from: '-', to: 'STANDBY', why: 'first use: ctx allocated', refcnt: 1, tr: 'T0' });
   }
   const c = ctxOf(k, elem.tw);
   if (c.refcnt === 0) return -EBUSY;
@@ -87,9 +88,9 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
     c.refcnt -= 1;
     return -EBUSY;
   }
-  move(k, c, 'PENDING', 'schedule');
+  move(k, c, 'PENDING', 'schedule', 'T1');
   if (mapOf(k, map).usercnt === 0) {
-    ctxPut(k, c, 'map has no user references');
+    ctxPut(k, c, 'map has no user references', 'T1');
     elem.tw = null;
     cancelAndFree(k, c.id);
     return -EBUSY;
@@ -107,25 +108,91 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   return 0;
 }
 
-/** `bpf_task_work_irq`: PENDING → SCHEDULING, then `task_work_add` on the target. */
-export function taskWorkIrq(k: Kern, ctx: number): void {
+/**
+ * Where a `bpf_task_work_irq` handler may stop for another CPU to run (a machine of several CPUs):
+ * after the PENDING → SCHEDULING exchange (`T2`), or after `task_work_add` (`add`), before the
+ * SCHEDULING → SCHEDULED exchange. The rest of the handler stays at the head of the irq_work queue.
+ */
+export type IrqStop = 'T2' | 'add';
+
+/**
+ * `bpf_task_work_irq` from `stage` (0: the start; 1: `task_work_add`; 2: the SCHEDULING → SCHEDULED
+ * exchange), to its end or to `stop`. Its three steps are three atomic operations of the kernel's
+ * handler; on one CPU (or with no `stop`) they run together, as one step of the model:
+ *
+ * - T2: exchange PENDING → SCHEDULING; a context found FREED (T9 came first) only drops the callback's
+ *   reference (T2x).
+ * - `task_work_add(task, &work, mode)`; when it fails (the target is past its final task_work run),
+ *   reset the context, exchange SCHEDULING → STANDBY (a FREED context stays FREED) and drop the
+ *   callback's reference: the work is gone silently (T3).
+ * - T4: exchange SCHEDULING → SCHEDULED. Another CPU may have been quicker: the target may have run
+ *   the callback already (the state is RUNNING or back at STANDBY, or a new schedule made it PENDING):
+ *   nothing to do; or T9 freed the context (FREED): `bpf_task_work_cancel` unlinks the work if it is
+ *   still queued and drops the callback's reference for it. The handler takes no reference of its
+ *   own (it relies on RCU): when the callback path already dropped the last one, `ctx->task` is NULL
+ *   and the kernel's `task_work_cancel(NULL, …)` dereferences it — a `KernelBugError`.
+ */
+export function taskWorkIrq(k: Kern, ctx: number, stage: 0 | 1 | 2 = 0, stop: IrqStop | null = null): void {
   const c = ctxOf(k, ctx);
-  if (c.state !== 'PENDING') {
-    ctxPut(k, c, 'irq_work found the ctx freed');
+  if (stage === 0) {
+    if (c.state !== 'PENDING') {
+      ctxPut(k, c, 'irq_work found the ctx freed', 'T2x');
+      return;
+    }
+    move(k, c, 'SCHEDULING', 'irq_work', 'T2');
+    if (stop === 'T2') {
+      k.t.unshiftIrq({ id: k.t.nextId('irq'), kind: 'bpf_task_work_irq', ctx, stage: 1 });
+      return;
+    }
+  }
+  if (stage <= 1) {
+    if (c.task === null) throw new KernsimError(`bpf_task_work ctx #${ctx} scheduled without a task`);
+    const { ret, work } = taskWorkAdd(k, c.task, { kind: 'bpf_task_work', ctx }, c.mode);
+    if (ret !== 0 || work === null) {
+      // The target is past its final task_work_run: the work is dropped silently.
+      ctxReset(k, c);
+      if (c.state === 'SCHEDULING') move(k, c, 'STANDBY', 'task_work_add failed: target exited, dropped silently', 'T3');
+      ctxPut(k, c, 'dropped', 'T3');
+      return;
+    }
+    c.work = work.id;
+    if (stop === 'add') {
+      k.t.unshiftIrq({ id: k.t.nextId('irq'), kind: 'bpf_task_work_irq', ctx, stage: 2 });
+      return;
+    }
+  }
+  if (c.state === 'SCHEDULING') {
+    move(k, c, 'SCHEDULED', 'task_work added', 'T4');
     return;
   }
-  move(k, c, 'SCHEDULING', 'irq_work');
-  if (c.task === null) throw new KernsimError(`bpf_task_work ctx #${ctx} scheduled without a task`);
-  const { ret, work } = taskWorkAdd(k, c.task, { kind: 'bpf_task_work', ctx }, c.mode);
-  if (ret !== 0 || work === null) {
-    // The target is past its final task_work_run: the work is dropped silently.
-    ctxReset(k, c);
-    move(k, c, 'STANDBY', 'task_work_add failed: target exited, dropped silently');
-    ctxPut(k, c, 'dropped');
+  if (c.state !== 'FREED') {
+    // The callback started on the target's CPU before this exchange (SCHEDULING → RUNNING), and may
+    // be done (STANDBY) or even scheduled again (PENDING): the exchange fails and changes nothing.
+    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: 'irq_work: the callback started before SCHEDULED; nothing to do', refcnt: c.refcnt, tr: 'T4' });
     return;
   }
-  c.work = work.id;
-  move(k, c, 'SCHEDULED', 'task_work added');
+  // T9 raced: bpf_task_work_cancel(ctx) = task_work_cancel(ctx->task, &ctx->work).
+  if (c.task === null) {
+    throw new KernelBugError('bpf_task_work_irq', `ctx#${c.id} is FREED and its last reference was dropped by the callback path (ctx_reset set ctx->task to NULL) before the SCHEDULING → SCHEDULED exchange: bpf_task_work_cancel calls task_work_cancel(NULL, &ctx->work), a NULL dereference`);
+  }
+  if (c.work !== null && taskWorkCancel(k, c.task, c.work)) {
+    c.work = null;
+    ctxPut(k, c, 'T9 raced the irq_work: task_work cancelled', 'T4');
+    return;
+  }
+  emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: 'irq_work: T9 raced but the work was already taken; the callback path drops the reference', refcnt: c.refcnt, tr: 'T4' });
+}
+
+/** Whether the context of a queued `bpf_task_work_irq` could stop at `stop` (a split that changes nothing is not offered). */
+export function irqCanStop(world: { readonly twctx: ReadonlyMap<number, Readonly<TwCtx>>; readonly tasks: ReadonlyMap<Pid, { readonly works: { readonly exited: boolean } }> }, ctx: number, stage: 0 | 1 | 2, stop: IrqStop): boolean {
+  const c = world.twctx.get(ctx);
+  if (c === undefined) return false;
+  if (stage === 0 && c.state !== 'PENDING') return false;
+  if (stage === 2) return false;
+  if (stop === 'T2') return stage === 0;
+  // Stopping after task_work_add means something only when the add succeeds.
+  const t = c.task === null ? undefined : world.tasks.get(c.task);
+  return t !== undefined && !t.works.exited;
 }
 
 /** Start of `bpf_task_work_callback`: true when the BPF callback is to run (state now RUNNING). */
@@ -133,19 +200,24 @@ export function callbackStart(k: Kern, ctx: number): boolean {
   const c = ctxOf(k, ctx);
   if (c.state === 'SCHEDULING' || c.state === 'SCHEDULED') {
     c.work = null;
-    move(k, c, 'RUNNING', 'callback starts');
+    move(k, c, 'RUNNING', 'callback starts', 'T5');
     return true;
   }
-  ctxPut(k, c, 'callback found the ctx freed: not invoked');
+  ctxPut(k, c, 'callback found the ctx freed: not invoked', 'T5x');
   return false;
+}
+
+/** Whether `bpf_task_work_callback` of context `ctx` would invoke the BPF callback now (T5, not T5x). */
+export function callbackWouldRun(c: Readonly<TwCtx> | undefined): boolean {
+  return c !== undefined && (c.state === 'SCHEDULING' || c.state === 'SCHEDULED');
 }
 
 /** End of `bpf_task_work_callback`: the return value is ignored; RUNNING → STANDBY. */
 export function callbackDone(k: Kern, ctx: number): void {
   const c = ctxOf(k, ctx);
   ctxReset(k, c);
-  if (c.state === 'RUNNING') move(k, c, 'STANDBY', 'callback done');
-  ctxPut(k, c, 'callback done');
+  if (c.state === 'RUNNING') move(k, c, 'STANDBY', 'callback done', 'T6');
+  ctxPut(k, c, 'callback done', 'T6');
 }
 
 /**
@@ -156,13 +228,13 @@ export function callbackDone(k: Kern, ctx: number): void {
 export function cancelAndFree(k: Kern, ctx: number): void {
   const c = ctxOf(k, ctx);
   const prev = c.state;
-  move(k, c, 'FREED', 'map value freed');
+  move(k, c, 'FREED', 'map value freed', 'T9');
   if (prev === 'SCHEDULED') {
     k.t.pushIrq({ id: k.t.nextId('irq'), kind: 'bpf_task_work_cancel_scheduled', ctx });
     emit(k, { kind: 'irq_work', t: k.t.now, op: 'queue', work: `bpf_task_work_cancel_scheduled(ctx#${ctx})` });
     return;
   }
-  ctxPut(k, c, 'map reference dropped');
+  ctxPut(k, c, 'map reference dropped', 'T9');
 }
 
 /** `bpf_task_work_cancel_scheduled`: cancel the queued work (dropping the callback's reference), then the map's. */
@@ -170,7 +242,7 @@ export function cancelScheduledIrq(k: Kern, ctx: number): void {
   const c = ctxOf(k, ctx);
   if (c.task !== null && c.work !== null && taskWorkCancel(k, c.task, c.work)) {
     c.work = null;
-    ctxPut(k, c, 'task_work cancelled');
+    ctxPut(k, c, 'task_work cancelled', 'T9');
   }
-  ctxPut(k, c, 'map reference dropped');
+  ctxPut(k, c, 'map reference dropped', 'T9');
 }

@@ -45,6 +45,18 @@ export class UseAfterFreeError extends KernsimError {
   }
 }
 
+/**
+ * A kernel code path the model follows that the kernel itself would not survive (a NULL pointer
+ * dereference in a race window): like a use after free, the model stops the transition and names the
+ * kernel function and why, so that the interleaving that leads there is a finding, not a crash.
+ */
+export class KernelBugError extends KernsimError {
+  override name = 'KernelBugError';
+  constructor(readonly where: string, readonly what: string) {
+    super(`${where}: ${what}`);
+  }
+}
+
 /** A kfunc that the world's kernel version does not have: the loader would refuse the program. */
 export class KfuncUnavailableError extends KernsimError {
   override name = 'KfuncUnavailableError';

@@ -184,5 +184,9 @@ export interface TwCtx {
 }
 
 export type IrqWork =
-  | { readonly id: number; readonly kind: 'bpf_task_work_irq'; readonly ctx: number }
+  /**
+   * `bpf_task_work_irq`. `stage` is where a handler that stopped part-way (on a machine of several
+   * CPUs) continues: 1 at `task_work_add`, 2 at the SCHEDULING → SCHEDULED exchange; absent from the start.
+   */
+  | { readonly id: number; readonly kind: 'bpf_task_work_irq'; readonly ctx: number; readonly stage?: 1 | 2 }
   | { readonly id: number; readonly kind: 'bpf_task_work_cancel_scheduled'; readonly ctx: number };

@@ -57,6 +57,7 @@ export class WorldValue {
   readonly irqWork: HotState['irqWork'];
   readonly current: HotState['current'];
   readonly budgets: HotState['budgets'];
+  readonly smp: HotState['smp'];
   readonly allocated: HotState['allocated'];
   readonly trace: Trace;
   readonly #choices: Log<number>;
@@ -90,6 +91,7 @@ export class WorldValue {
     this.irqWork = h.irqWork ?? base.irqWork;
     this.current = h.current !== undefined ? h.current : base.current;
     this.budgets = base.budgets;
+    this.smp = base.smp;
     this.allocated = h.allocated ?? base.allocated;
     this.trace = trace;
     this.#choices = choices;

@@ -116,6 +116,12 @@ export interface HotState {
   current: Pid | null;
   /** The limits of runs in this world (src/model/kernel/budget.ts); they never change. */
   budgets: Readonly<Budgets>;
+  /**
+   * Whether the machine has more than one CPU (CONFIG_SMP): an irq_work handler then runs on its CPU
+   * while tasks run on others, so the steps of `bpf_task_work_irq` interleave with them. It never
+   * changes.
+   */
+  smp: boolean;
   /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */
   allocated: number;
 }
@@ -137,7 +143,7 @@ const HOT_NAMES: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 
 const ID_NAMES: ReadonlySet<HotName> = new Set<HotName>(['inodes', 'files', 'pagecache', 'fileStates', 'tasks', 'objects']);
 const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, pagecache: 8, dynptrs: 16, fileStates: 32, io: 64, tasks: 128, objects: 256, rings: 512, packets: 1024 };
 
-export function emptyHotState(budgets: Readonly<Budgets>): HotState {
+export function emptyHotState(budgets: Readonly<Budgets>, smp = false): HotState {
   return {
     clock: Object.freeze({ now: 0 }),
     inodes: new IdTable(), paths: new Table(), files: new IdTable(), pagecache: new IdTable(),
@@ -148,6 +154,7 @@ export function emptyHotState(budgets: Readonly<Budgets>): HotState {
     irqWork: Object.freeze([]),
     current: null,
     budgets,
+    smp,
     allocated: 0,
   };
 }
@@ -197,6 +204,7 @@ export class Tables {
   irqWork: readonly IrqWork[];
   current: Pid | null;
   readonly budgets: Readonly<Budgets>;
+  readonly smp: boolean;
   /** Bytes charged so far (world/budget.ts `charge`). */
   allocated: number;
   /** Committed page caches; read the current one through `mapping`. */
@@ -234,6 +242,7 @@ export class Tables {
     this.irqWork = base.irqWork;
     this.current = base.current;
     this.budgets = base.budgets;
+    this.smp = base.smp;
     this.allocated = base.allocated;
   }
 
@@ -338,6 +347,11 @@ export class Tables {
   /** Queue an irq_work. */
   pushIrq(w: IrqWork): void {
     this.#ownIrq().push(w);
+  }
+
+  /** Put an irq_work at the head of the queue (a handler that stopped part-way, continued next). */
+  unshiftIrq(w: IrqWork): void {
+    this.#ownIrq().unshift(w);
   }
 
   /** Take the oldest irq_work. */

@@ -18,9 +18,11 @@ export type TraceEvent =
   | { readonly kind: 'map'; readonly t: number; readonly op: 'update' | 'delete' | 'uref_put' | 'create'; readonly map: string; readonly key: number; readonly ret: number }
   | { readonly kind: 'syscall'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit' | 'restart'; readonly call: string; readonly ret?: string }
   | { readonly kind: 'task'; readonly t: number; readonly pid: number; readonly op: 'spawn' | 'sleep' | 'wake' | 'user' | 'exit_mm' | 'exit_files' | 'exit_task_work' | 'dead' | 'reap' | 'signal_wake'; readonly detail: string }
-  | { readonly kind: 'task_work'; readonly t: number; readonly pid: number; readonly op: 'add' | 'run' | 'cancel' | 'batch' | 'exited'; readonly work: string; readonly detail: string }
+  /** `tr`: on the run of a BPF task_work callback, T5 (it starts) or T5x (it found its context FREED), as shared/semantics/task_work.md §2.4 names them. */
+  | { readonly kind: 'task_work'; readonly t: number; readonly pid: number; readonly op: 'add' | 'run' | 'cancel' | 'batch' | 'exited'; readonly work: string; readonly detail: string; readonly tr?: TwTransition }
   | { readonly kind: 'irq_work'; readonly t: number; readonly op: 'queue' | 'run'; readonly work: string }
-  | { readonly kind: 'bpf_tw'; readonly t: number; readonly ctx: number; readonly from: string; readonly to: string; readonly why: string; readonly refcnt: number }
+  /** `tr`: the transition of the state machine (shared/semantics/task_work.md §2.4) this event is part of. */
+  | { readonly kind: 'bpf_tw'; readonly t: number; readonly ctx: number; readonly from: string; readonly to: string; readonly why: string; readonly refcnt: number; readonly tr?: TwTransition }
   | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string }
   | { readonly kind: 'verifier'; readonly t: number; readonly program: string; readonly ok: boolean; readonly message: string }
   /**
@@ -30,6 +32,17 @@ export type TraceEvent =
   | { readonly kind: 'test_run'; readonly t: number; readonly pid: number; readonly prog: string; readonly packet: number | null; readonly err: number; readonly retval: number; readonly sizeOut: number }
   /** A ring buffer record committed (submitted or discarded) with the wake-up it asked for, or read by user space. */
   | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean };
+
+/**
+ * The transitions of the BPF task_work state machine as shared/semantics/task_work.md §2.4 numbers
+ * them: T0 allocate, T1 schedule (T1x: the slot was busy, -EBUSY), T2 irq_work PENDING → SCHEDULING
+ * (T2x: found FREED), T3 task_work_add failed, T4 SCHEDULING → SCHEDULED (or the cancel when T9
+ * raced), T5 callback starts (T5x: found FREED), T6 callback done, T9 cancel and free.
+ */
+export type TwTransition = 'T0' | 'T1' | 'T1x' | 'T2' | 'T2x' | 'T3' | 'T4' | 'T5' | 'T5x' | 'T6' | 'T9';
+
+/** Every transition, in the table's order. */
+export const TW_TRANSITIONS: readonly TwTransition[] = Object.freeze(['T0', 'T1', 'T1x', 'T2', 'T2x', 'T3', 'T4', 'T5', 'T5x', 'T6', 'T9']);
 
 /**
  * The trace: a persistent append-only log (log.ts). Appending a transition's events costs what they

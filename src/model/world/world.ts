@@ -192,10 +192,18 @@ export interface WorldOptions {
   readonly version?: KernelVersion;
   /** Limits of runs in this world, each defaulting to `DEFAULT_BUDGETS` (steps, time, ops, bytes). */
   readonly budgets?: Partial<Budgets>;
+  /**
+   * A machine of several CPUs (default false: one CPU, where an irq_work handler runs whole between
+   * two task steps). With `smp`, the steps of `bpf_task_work_irq` and the start of a task_work
+   * callback are points where the scheduler may run something else (extra ready actions, after the
+   * ordinary ones: the default schedule is the same).
+   */
+  readonly smp?: boolean;
 }
 
 export function createWorld(opts: WorldOptions = {}): World {
-  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets? })');
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp? })');
+  if (opts.smp !== undefined && typeof opts.smp !== 'boolean') throw new ArgumentError('opts.smp', opts.smp, 'a boolean');
   const version = opts.version ?? DEFAULT_VERSION;
   const budgets = budgetsWith(opts.budgets, 'opts.budgets');
   if (!isKernelVersion(version)) {
@@ -203,7 +211,7 @@ export function createWorld(opts: WorldOptions = {}): World {
   }
   const fields: WorldFields = {
     version, maps: new Map(), twctx: new Map(), progs: new Map(), hooks: new Map(), kernelMem: [],
-    ...emptyHotState(budgets),
+    ...emptyHotState(budgets, opts.smp === true),
     trace: emptyTrace,
   };
   const rq = new RunQueue(0);
