@@ -20,7 +20,7 @@ import { kfuncDef } from '../model/kfunc/registry.ts';
 import { defaultChooser, listChooser, seededChooser, type Chooser } from '../scheduler/chooser.ts';
 import { LoadError, Session } from '../session.ts';
 import { referenceProblems } from './refs.ts';
-import { ScenarioSchema as SCHEMA, type FileSpec, type Scenario } from './schema.ts';
+import { ScenarioSchema as SCHEMA, type ExpectClass, type FileSpec, type Scenario } from './schema.ts';
 
 export type { Problem } from '../model/kernel/validate.ts';
 
@@ -72,6 +72,38 @@ export interface Check {
   readonly ok: boolean;
   readonly expected: string;
   readonly actual: string;
+  /** The class the scenario states for this expectation (only when it states one; otherwise `always`). */
+  readonly class?: ExpectClass;
+}
+
+/**
+ * An expectation evaluated on one run: whether its condition held (`holds`), what was expected and
+ * what the run shows. A `Check` judges it by the expectation's class; `kernsim explore` classifies it
+ * over every schedule.
+ */
+export interface Observed {
+  readonly what: string;
+  readonly expected: string;
+  readonly actual: string;
+  readonly holds: boolean;
+  /** The class the scenario states (absent: `always`). */
+  readonly class?: ExpectClass;
+}
+
+/** The check of one run against an observed expectation: `always` must hold, `never` must not, `sometimes` may do either. */
+export function judge(o: Observed): Check {
+  if (o.class === undefined) return { what: o.what, ok: o.holds, expected: o.expected, actual: o.actual };
+  const ok = o.class === 'always' ? o.holds : o.class === 'never' ? !o.holds : true;
+  return { what: o.what, ok, expected: `${o.class}: ${o.expected}`, actual: o.actual, class: o.class };
+}
+
+/** Whether the scenario states the class of any expectation (then `kernsim run` checks it by exploring). */
+export function statesClasses(sc: Scenario): boolean {
+  const e = sc.expect ?? {};
+  const obj = (v: unknown): boolean => v !== null && typeof v === 'object' && 'class' in v;
+  return Object.values(e.globals ?? {}).some(obj) || (e.calls ?? []).some((c) => c.class !== undefined)
+    || (e.results ?? []).some((r) => r.class !== undefined) || obj(e.refs) || Object.values(e.pages ?? {}).some(obj)
+    || (e.runs ?? []).some((r) => r.class !== undefined);
 }
 
 export interface ScenarioRun {
@@ -85,6 +117,8 @@ export interface ScenarioRun {
 export interface RunScenarioOptions {
   /** Run under a seeded schedule instead of the scenario's own. */
   readonly seed?: number | string;
+  /** Run under this list of choices (`listChooser`: a witness of `kernsim explore`) instead of the scenario's own schedule. */
+  readonly choices?: readonly number[];
   /** Limits of the run (default `DEFAULT_BUDGETS`: steps, time, ops, bytes). */
   readonly budgets?: Partial<Budgets>;
 }
@@ -98,6 +132,8 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): 
   if (scenario === null || typeof scenario !== 'object') throw new ArgumentError('scenario', scenario, "a scenario (parseScenario's result)");
   if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'options ({ seed?, budgets? })');
   if (opts.seed !== undefined && !(typeof opts.seed === 'string' || Number.isSafeInteger(opts.seed))) throw new ArgumentError('opts.seed', opts.seed, 'an integer or a string');
+  if (opts.choices !== undefined && (!Array.isArray(opts.choices) || !opts.choices.every((c) => Number.isSafeInteger(c) && c >= 0))) throw new ArgumentError('opts.choices', opts.choices, 'an array of choice indices (non-negative integers)');
+  if (opts.choices !== undefined && opts.seed !== undefined) throw new ArgumentError('opts', opts, 'a seed or a list of choices, not both');
   const budgets = budgetsWith(opts.budgets, 'opts.budgets');
   // The argument may have been built or changed by hand: it is checked like a document.
   const sc = parseScenario(scenario, typeof scenario.name === 'string' ? scenario.name : 'scenario');
@@ -109,7 +145,14 @@ export function runScenario(scenario: Scenario, opts: RunScenarioOptions = {}): 
   }
 }
 
-function runChecked(sc: Scenario, opts: RunScenarioOptions, budgets: Budgets): ScenarioRun {
+/** A scenario's world before its tasks run: the files, the loaded objects (or why a load failed), the tasks spawned. */
+export interface BuiltScenario {
+  readonly session: Session;
+  readonly loads: readonly LoadOutcome[];
+}
+
+/** Build `sc`'s world (what `runScenario` runs): files, objects, tasks. `budgets` are the world's. */
+export function buildScenario(sc: Scenario, budgets: Budgets): BuiltScenario {
   const version = sc.version ?? '6.19';
   const s = new Session({ version, budgets, smp: sc.smp === true });
   let room = budgets.bytes;
@@ -132,24 +175,49 @@ function runChecked(sc: Scenario, opts: RunScenarioOptions, budgets: Budgets): S
     }
   }
   for (const t of sc.tasks) s.spawn(t.exe === undefined ? { comm: t.comm, script: t.script } : { comm: t.comm, exe: t.exe, script: t.script });
-  let chooser: Chooser = defaultChooser;
-  if (opts.seed !== undefined) chooser = seededChooser(opts.seed);
-  else if (sc.schedule?.choices !== undefined) chooser = listChooser(sc.schedule.choices);
-  else if (sc.schedule?.seed !== undefined) chooser = seededChooser(sc.schedule.seed);
+  return { session: s, loads };
+}
+
+function chooserOf(sc: Scenario, opts: RunScenarioOptions): Chooser {
+  if (opts.choices !== undefined) return listChooser(opts.choices);
+  if (opts.seed !== undefined) return seededChooser(opts.seed);
+  if (sc.schedule?.choices !== undefined) return listChooser(sc.schedule.choices);
+  if (sc.schedule?.seed !== undefined) return seededChooser(sc.schedule.seed);
+  return defaultChooser;
+}
+
+/** The check of a run the model stopped (what `runScenario` adds to the expectations' checks). */
+export function stoppedCheck(e: KernsimError): Check {
+  return { what: 'run', ok: false, expected: 'a run the model completes', actual: `stopped by ${e.name}: ${e.message}` };
+}
+
+function runChecked(sc: Scenario, opts: RunScenarioOptions, budgets: Budgets): ScenarioRun {
+  const version = sc.version ?? '6.19';
+  const { session: s, loads } = buildScenario(sc, budgets);
+  const start = s.world;
   let stopped: KernsimError | null = null;
   try {
-    s.simulate(chooser);
+    s.simulate(chooserOf(sc, opts));
   } catch (e) {
     // The model stops a run that does what the kernel cannot survive (an unverified program's use
-    // after free, a sleep in atomic context): the scenario's outcome, not a crash of kernsim.
+    // after free, a sleep in atomic context, a kernel bug in a race window): the scenario's outcome,
+    // not a crash of kernsim. The run is made again step by step, so that the world (and its trace)
+    // is the one just before the step that stopped.
     if (!(e instanceof KernsimError) || e instanceof BudgetError) throw e;
     stopped = e;
+    s.world = start;
+    const chooser = chooserOf(sc, opts);
+    try {
+      while (s.step(chooser));
+    } catch {
+      // The same step stops again.
+    }
   }
-  const checks = [...loadChecks(sc, loads), ...(stopped === null ? [] : [{ what: 'run', ok: false, expected: 'a run the model completes', actual: `stopped by ${stopped.name}: ${stopped.message}` }]), ...checkExpectations(sc, s, version)];
+  const checks = [...loadChecks(sc, loads), ...(stopped === null ? [] : [stoppedCheck(stopped)]), ...checkExpectations(sc, s, version)];
   return { scenario: sc, session: s, loadErrors: loads.flatMap((l) => (l.error === null ? [] : [l.error.message])), checks, ok: checks.every((c) => c.ok) };
 }
 
-interface LoadOutcome {
+export interface LoadOutcome {
   readonly object: string;
   readonly error: LoadError | null;
 }
@@ -159,7 +227,7 @@ interface LoadOutcome {
  * that nothing expects fails the scenario; one that `expect.verifier` explains (a program of the object
  * expected refused) is left to that check.
  */
-function loadChecks(sc: Scenario, loads: readonly LoadOutcome[]): Check[] {
+export function loadChecks(sc: Scenario, loads: readonly LoadOutcome[]): Check[] {
   const e = sc.expect ?? {};
   const out: Check[] = [];
   for (const l of loads) {
@@ -189,12 +257,40 @@ function norm(v: number | string | bigint): string {
 
 /** The checks of `sc`'s expectations against session `s` (what `runScenario` does after the run). */
 export function checkExpectations(sc: Scenario, s: Session, version: KernelVersion): Check[] {
+  return observeExpectations(sc, s, verifierVerdicts(sc, version)).map((o) => {
+    // A verifier check lists its fields in this order (as `kernsim run --json` always printed it).
+    if (o.what.startsWith('verifier ') && o.class === undefined) return { what: o.what, expected: o.expected, actual: o.actual, ok: o.holds };
+    return judge(o);
+  });
+}
+
+/** The verifier's verdict on each program of `sc` (they do not depend on the run). */
+export function verifierVerdicts(sc: Scenario, version: KernelVersion): readonly { program: string; ok: boolean; message?: string | null }[] {
+  if (sc.expect?.verifier === undefined) return [];
+  return sc.objects.flatMap((o) => verifyObject(o, { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }));
+}
+
+/** An expectation written as a value or as `{ value, class }`: the value and the class. */
+function classed<V>(want: V | { readonly value: V; readonly class: ExpectClass }): { value: V; class: ExpectClass | undefined } {
+  if (want !== null && typeof want === 'object' && 'class' in want && 'value' in want) return { value: want.value, class: want.class };
+  return { value: want as V, class: undefined };
+}
+
+/**
+ * `sc`'s expectations evaluated on session `s` after a run, in the scenario's order (globals, calls,
+ * results, refs, verifier, pages, runs): what was expected, what the run shows, whether it held.
+ * `verdicts`: `verifierVerdicts(sc, version)`.
+ */
+export function observeExpectations(sc: Scenario, s: Session, verdicts: readonly { program: string; ok: boolean; message?: string | null }[]): Observed[] {
   const e = sc.expect ?? {};
-  const out: Check[] = [];
-  const add = (what: string, expected: string, actual: string): void => { out.push({ what, ok: expected === actual, expected, actual }); };
-  for (const [name, want] of Object.entries(e.globals ?? {})) {
+  const out: Observed[] = [];
+  const add = (what: string, expected: string, actual: string, cls: ExpectClass | undefined): void => {
+    out.push({ what, expected, actual, holds: expected === actual, ...(cls === undefined ? {} : { class: cls }) });
+  };
+  for (const [name, w] of Object.entries(e.globals ?? {})) {
+    const want = classed(w);
     const got = s.global(name);
-    add(`global ${name}`, norm(want), got === undefined ? '(no such global)' : typeof got === 'bigint' ? norm(got) : `bytes[${got.length}]`);
+    add(`global ${name}`, norm(want.value), got === undefined ? '(no such global)' : typeof got === 'bigint' ? norm(got) : `bytes[${got.length}]`, want.class);
   }
   const events = traceEvents(s.world.trace);
   for (const c of e.calls ?? []) {
@@ -203,15 +299,16 @@ export function checkExpectations(sc: Scenario, s: Session, version: KernelVersi
     const ev = calls[nth];
     // A negative expected value names an errno, except for a kfunc whose result is a plain signed number.
     const plain = kfuncDef(c.fn)?.ret === 'long' && typeof c.ret !== 'string';
-    add(`${c.fn} call #${nth}`, plain ? String(c.ret) : norm(c.ret), ev?.kind === 'kfunc' ? ev.ret : `(only ${calls.length} call(s))`);
+    add(`${c.fn} call #${nth}`, plain ? String(c.ret) : norm(c.ret), ev?.kind === 'kfunc' ? ev.ret : `(only ${calls.length} call(s))`, c.class);
   }
   const tasks = [...s.world.tasks.values()];
   for (const r of e.results ?? []) {
     const t = tasks[r.task];
     const got = t?.results[r.syscall];
-    add(`task ${r.task} syscall #${r.syscall} (${t?.script[r.syscall]?.sys ?? '?'})`, norm(r.ret), got === undefined ? '(not run)' : norm(got));
+    add(`task ${r.task} syscall #${r.syscall} (${t?.script[r.syscall]?.sys ?? '?'})`, norm(r.ret), got === undefined ? '(not run)' : norm(got), r.class);
   }
-  if (e.refs === 'baseline') {
+  if (e.refs !== undefined) {
+    const want = classed(e.refs);
     const refs = refSnapshot(s.world);
     const off: string[] = [];
     if (refs.folioRefs !== 0) off.push(`folio refs ${refs.folioRefs}`);
@@ -223,21 +320,21 @@ export function checkExpectations(sc: Scenario, s: Session, version: KernelVersi
     for (const [p, n] of Object.entries(refs.tasks)) if (n !== 0) off.push(`task ${p} usage ${n}`);
     for (const [p, n] of Object.entries(refs.progs)) if (n !== 1) off.push(`prog #${p} refs ${n}`);
     for (const [c, n] of Object.entries(refs.twctx)) off.push(`bpf_task_work ctx#${c} refcnt ${n}`);
-    add('reference counts', 'baseline', off.length === 0 ? 'baseline' : off.join(', '));
+    add('reference counts', 'baseline', off.length === 0 ? 'baseline' : off.join(', '), want.class);
   }
-  if (e.verifier !== undefined) {
-    const verdicts = sc.objects.flatMap((o) => verifyObject(o, { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }));
-    for (const want of e.verifier) {
-      const v = verdicts.find((x) => x.program === want.program);
-      const got = v === undefined ? '(no such program)' : v.ok ? 'accepted' : `rejected: ${v.message ?? ''}`;
-      const expected = want.ok ? 'accepted' : `rejected: ${want.message ?? ''}`;
-      out.push({ what: `verifier ${want.program}`, expected, actual: got, ok: v !== undefined && v.ok === want.ok && (want.message === undefined || (v.message ?? '').includes(want.message)) });
-    }
+  for (const want of e.verifier ?? []) {
+    const v = verdicts.find((x) => x.program === want.program);
+    const got = v === undefined ? '(no such program)' : v.ok ? 'accepted' : `rejected: ${v.message ?? ''}`;
+    const expected = want.ok ? 'accepted' : `rejected: ${want.message ?? ''}`;
+    out.push({ what: `verifier ${want.program}`, expected, actual: got, holds: v !== undefined && v.ok === want.ok && (want.message === undefined || (v.message ?? '').includes(want.message)) });
   }
-  for (const [path, want] of Object.entries(e.pages ?? {})) add(`pages of ${path}`, JSON.stringify(want), JSON.stringify(s.pages(path)));
+  for (const [path, w] of Object.entries(e.pages ?? {})) {
+    const want = classed(w);
+    add(`pages of ${path}`, JSON.stringify(want.value), JSON.stringify(s.pages(path)), want.class);
+  }
   for (const r of e.runs ?? []) {
     const n = events.filter((ev) => ev.kind === 'prog' && ev.op === 'enter' && ev.name === r.program).length;
-    add(`runs of ${r.program}`, String(r.times), String(n));
+    add(`runs of ${r.program}`, String(r.times), String(n), r.class);
   }
   return out;
 }

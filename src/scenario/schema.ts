@@ -45,15 +45,27 @@ const Ret = z.union([z.int(), Text]);
 /** A page state as `Session.pages` names it. */
 const PageStateKey = z.string().regex(/^(uptodate|locked|failed)(\+ref)?$/);
 
+/**
+ * How an expectation holds across the schedules `kernsim explore` finds, like a litmus test's final
+ * condition (herd7's Always / Sometimes / Never): in every schedule, in some but not all, in none. An
+ * expectation without one is `always`; a scenario that states one for any expectation is checked by
+ * exploring (`kernsim run`). A single run refutes `always` and `never`, never `sometimes`.
+ */
+export const ExpectClassSchema = z.enum(['always', 'sometimes', 'never']);
+export type ExpectClass = z.output<typeof ExpectClassSchema>;
+
+const GlobalValue = z.union([cint('reg64'), z.string().regex(/^-E[A-Z0-9]+$/)]);
+const PagesWant = z.record(PageStateKey, z.string().max(LIMITS.text));
+
 export const ExpectationsSchema = z.strictObject({
-  /** Globals after the run, by name: an integer (number or text), or an errno name. */
-  globals: z.record(Ident, z.union([cint('reg64'), z.string().regex(/^-E[A-Z0-9]+$/)])).optional(),
+  /** Globals after the run, by name: an integer (number or text), or an errno name; or `{ value, class }`. */
+  globals: z.record(Ident, z.union([GlobalValue, z.strictObject({ value: GlobalValue, class: ExpectClassSchema })])).optional(),
   /** The return value of the `nth` call (from 0) of kfunc `fn`. */
-  calls: list(z.strictObject({ fn: Ident, nth: Count.optional(), ret: Ret })).optional(),
+  calls: list(z.strictObject({ fn: Ident, nth: Count.optional(), ret: Ret, class: ExpectClassSchema.optional() })).optional(),
   /** The return value of syscall #`syscall` of task #`task` (indices into `tasks` and its script). */
-  results: list(z.strictObject({ task: Count, syscall: Count, ret: Ret })).optional(),
-  /** Every reference count back at its baseline when the run ends. */
-  refs: z.literal('baseline').optional(),
+  results: list(z.strictObject({ task: Count, syscall: Count, ret: Ret, class: ExpectClassSchema.optional() })).optional(),
+  /** Every reference count back at its baseline when the run ends (or `{ value: 'baseline', class }`). */
+  refs: z.union([z.literal('baseline'), z.strictObject({ value: z.literal('baseline'), class: ExpectClassSchema })]).optional(),
   /** The verifier's verdict on a program (and a part of its message). A refused program fails its object's load. */
   verifier: list(z.strictObject({ program: Ident, ok: z.boolean(), message: Text.optional() })).optional(),
   /**
@@ -62,10 +74,10 @@ export const ExpectationsSchema = z.strictObject({
    * part of the verifier's or loader's message) narrow it.
    */
   load: list(z.strictObject({ object: Ident, ok: z.boolean(), errno: z.string().regex(/^-E[A-Z0-9]+$/).optional(), message: Text.optional() })).optional(),
-  /** The page cache of files at the end, as `Session.pages` shows it: state → page ranges. */
-  pages: z.record(AbsPath, z.record(PageStateKey, z.string().max(LIMITS.text))).optional(),
+  /** The page cache of files at the end, as `Session.pages` shows it: state → page ranges (or `{ value, class }`). */
+  pages: z.record(AbsPath, z.union([PagesWant, z.strictObject({ value: PagesWant, class: ExpectClassSchema })])).optional(),
   /** How many times a program or callback ran. */
-  runs: list(z.strictObject({ program: Ident, times: Count })).optional(),
+  runs: list(z.strictObject({ program: Ident, times: Count, class: ExpectClassSchema.optional() })).optional(),
 });
 
 /** A task of the scenario (its `exe` a file of the scenario). */

@@ -16,6 +16,7 @@ import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
 import { begin, emit, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
 import { type World } from '../model/world/state.ts';
+import type { ReadLog } from '../model/world/footprint.ts';
 import { callbackDone, callbackStart, callbackWouldRun, cancelScheduledIrq, irqCanStop, taskWorkIrq, type IrqStop } from '../task_work/bpf_task_work.ts';
 import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
@@ -390,6 +391,29 @@ export function step(world: World, chooser: Chooser): { world: World; done: bool
   k.t.choose(i);
   perform(k, action, chooser);
   return { world: end(k), done: false };
+}
+
+/**
+ * Step `world` by ready action `i` (its index in `readyActions(world)`, recorded as the choice), for
+ * the explorer (src/explore): `log`, when given, records what the step read (model/world/footprint.ts).
+ * Throws what the step throws (a use after free, a kernel bug the model detects), with nothing applied.
+ */
+export function stepIndex(world: World, i: number, log?: ReadLog): World {
+  checkWorld('world', world);
+  const rq = runQueueOf(world);
+  const smp = world.smp ? smpActions(world, rq) : null;
+  const n = readyCount(world, rq, smp);
+  if (!Number.isSafeInteger(i) || i < 0 || i >= n) throw new ArgumentError('i', i, `a ready action's index (0 to ${n - 1})`);
+  const action = readyAt(world, rq, i, smp);
+  const k = begin(world, NON_SLEEPABLE, rq, log);
+  k.t.choose(i);
+  try {
+    perform(k, action);
+  } catch (e) {
+    rq.owner = null;
+    throw e;
+  }
+  return end(k);
 }
 
 export interface RunOptions {

@@ -25,6 +25,7 @@ import type { RingState } from '../ringbuf/state.ts';
 import type { LoadedObject, ObjId, ReadonlyLoadedObject } from '../program/loaded.ts';
 import { RunQueue } from '../task/runqueue.ts';
 import { IdTable, Overlay } from './idtable.ts';
+import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
 import type { IrqWork, Pid, ReadonlyTask } from '../task/types.ts';
 import type { Budgets } from '../kernel/budget.ts';
@@ -142,6 +143,8 @@ const HOT_NAMES: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 
 /** The tables keyed by ids the world hands out: persistent tries (idtable.ts). */
 const ID_NAMES: ReadonlySet<HotName> = new Set<HotName>(['inodes', 'files', 'pagecache', 'fileStates', 'tasks', 'objects']);
 const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, pagecache: 8, dynptrs: 16, fileStates: 32, io: 64, tasks: 128, objects: 256, rings: 512, packets: 1024 };
+/** The key prefix of each table in a `ReadLog` (C is the page caches, by inode). */
+export const TRACK_TAG: Readonly<Record<HotName, string>> = { inodes: 'I', paths: 'P', files: 'F', pagecache: 'C', dynptrs: 'D', fileStates: 'S', io: 'O', tasks: 'T', objects: 'B', rings: 'R', packets: 'K' };
 
 export function emptyHotState(budgets: Readonly<Budgets>, smp = false): HotState {
   return {
@@ -224,7 +227,11 @@ export class Tables {
    * `baseRq`: the run queue of the world `base`, when it describes that world (see
    * model/task/runqueue.ts); null otherwise.
    */
-  constructor(private readonly base: Readonly<HotState>, private readonly baseRq: RunQueue | null, private rq: RunQueue | null) {
+  /** Where lookups are recorded (a transition begun with a `ReadLog`), or null. */
+  readonly #log: ReadLog | null;
+
+  constructor(private readonly base: Readonly<HotState>, private readonly baseRq: RunQueue | null, private rq: RunQueue | null, log: ReadLog | null = null) {
+    this.#log = log;
     this.now = base.clock.now;
     this.inodes = base.inodes;
     this.paths = Table.mapOf(base.paths);
@@ -244,6 +251,10 @@ export class Tables {
     this.budgets = base.budgets;
     this.smp = base.smp;
     this.allocated = base.allocated;
+    if (log !== null) {
+      const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
+      for (const name of HOT_NAMES) if (name !== 'pagecache') self[name] = new TrackedView(self[name], TRACK_TAG[name], log);
+    }
   }
 
   /**
@@ -270,7 +281,9 @@ export class Tables {
     const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
     const bit = BIT[name];
     if ((this.#owned & bit) === 0) {
-      self[name] = ID_NAMES.has(name) ? new Overlay(self[name] as IdTable<unknown>) : new Map(self[name]);
+      const cur = untracked(self[name]);
+      const copy = ID_NAMES.has(name) ? new Overlay(cur as IdTable<unknown>) : new Map(cur);
+      self[name] = this.#log === null ? copy : new TrackedView(copy, TRACK_TAG[name], this.#log);
       this.#owned |= bit;
     }
     return self[name] as unknown as TableWriter<KeyOf<N>, ValueOf<N>>;
@@ -351,11 +364,13 @@ export class Tables {
 
   /** Put an irq_work at the head of the queue (a handler that stopped part-way, continued next). */
   unshiftIrq(w: IrqWork): void {
+    this.#log?.read('Q', 'head');
     this.#ownIrq().unshift(w);
   }
 
   /** Take the oldest irq_work. */
   shiftIrq(): IrqWork | undefined {
+    this.#log?.read('Q', 'head');
     if (this.irqWork.length === 0) return undefined;
     return this.#ownIrq().shift();
   }
@@ -399,6 +414,7 @@ export class Tables {
   mapping(ino: Ino): Mapping {
     let m = this.#more?.mappings?.get(ino);
     if (m === undefined) {
+      this.#log?.read('C', ino);
       const base = this.pagecache.get(ino);
       if (base === undefined) throw new UnknownHandleError('ino', ino, 'page cache');
       m = new Mapping(base);
@@ -409,6 +425,7 @@ export class Tables {
 
   /** The page cache of inode `ino` as this transition sees it, to read only (no `Mapping` is made). */
   pages(ino: Ino): MappingState {
+    this.#log?.read('C', ino);
     const m = this.#more?.mappings?.get(ino) ?? this.pagecache.get(ino);
     if (m === undefined) throw new UnknownHandleError('ino', ino, 'page cache');
     return m;
@@ -421,6 +438,7 @@ export class Tables {
 
   /** Every inode with its page cache, to change. */
   *mappings(): Generator<[Ino, Mapping]> {
+    this.#log?.readAll('C');
     for (const ino of [...this.pagecache.keys()]) yield [ino, this.mapping(ino)];
   }
 
@@ -439,7 +457,7 @@ export class Tables {
       const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
       for (const name of HOT_NAMES) {
         if ((owned & BIT[name]) === 0) continue;
-        const t = self[name];
+        const t = untracked(self[name]);
         out[name] = t instanceof Overlay ? IdTable.apply(t.base, t.changes) : new Table(t);
       }
       patch = out as HotPatch;

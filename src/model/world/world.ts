@@ -16,6 +16,7 @@ import { WorldValue, type ColdState, type World, type WorldFields } from './stat
 import { emptyHotState, Tables } from './tables.ts';
 import { RunQueue } from '../task/runqueue.ts';
 import { describeWorld } from './inspect.ts';
+import { trackedCold, type ReadLog } from './footprint.ts';
 
 enableMapSet();
 
@@ -80,14 +81,16 @@ Object.freeze(NO_REQUESTS);
  */
 class Transition implements Kern {
   #draft: Draft<ColdState> | undefined = undefined;
+  /** The draft (or the world) seen through the read log, when there is one. */
+  #tracked: { of: unknown; view: Draft<ColdState> } | null = null;
   #events: TraceEvent[] | null = null;
   #outbox: Deferred[] = NO_REQUESTS;
   readonly t: Tables;
   readonly features: VersionFeatures;
 
-  constructor(readonly engine: Immer, readonly base: World, readonly ctx: CallContext, public resume: unknown, rq: RunQueue | undefined) {
+  constructor(readonly engine: Immer, readonly base: World, readonly ctx: CallContext, public resume: unknown, rq: RunQueue | undefined, readonly log: ReadLog | null = null) {
     const baseRq = WorldValue.runQueue(base);
-    this.t = new Tables(base, baseRq.owner === base ? baseRq : null, rq ?? null);
+    this.t = new Tables(base, baseRq.owner === base ? baseRq : null, rq ?? null, log);
     this.features = KERNEL_VERSIONS[base.version];
   }
 
@@ -101,11 +104,18 @@ class Transition implements Kern {
       const cold: ColdState = { version: b.version, maps: b.maps, twctx: b.twctx, progs: b.progs, hooks: b.hooks, kernelMem: b.kernelMem } as ColdState;
       this.#draft = this.engine.createDraft(cold);
     }
-    return this.#draft;
+    return this.log === null ? this.#draft : this.#through(this.#draft);
   }
 
   get cold(): Immutable<ColdState> {
-    return this.#draft ?? this.base;
+    const c = this.#draft ?? this.base;
+    return this.log === null ? c : (this.#through(c as Draft<ColdState>) as Immutable<ColdState>);
+  }
+
+  /** `c` seen through the read log (one view per object). */
+  #through(c: Draft<ColdState>): Draft<ColdState> {
+    if (this.#tracked?.of !== c) this.#tracked = { of: c, view: trackedCold(c, this.log as ReadLog) };
+    return this.#tracked.view;
   }
 
   get outbox(): Deferred[] {
@@ -252,8 +262,8 @@ export function transactWith<T>(engine: Immer, world: World, ctx: CallContext, b
  * closure: do the work on the `Kern`, then `end` it. If the work throws, drop the `Kern`: nothing of
  * it is applied. `rq`: the run queue of `world` when the caller has looked at it (the scheduler).
  */
-export function begin(world: World, ctx: CallContext, rq?: RunQueue): Kern {
-  return new Transition(immer, world, ctx, undefined, rq);
+export function begin(world: World, ctx: CallContext, rq?: RunQueue, log?: ReadLog): Kern {
+  return new Transition(immer, world, ctx, undefined, rq, log ?? null);
 }
 
 /** The end of a transition begun with `begin` (or inside `transact`): the new world. */
