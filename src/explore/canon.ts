@@ -23,11 +23,11 @@
  * continuation, a syscall or field added later) is written as it is, with the renaming of every id
  * kind appended: then equal keys mean equal raw ids too, so the key stays sound (it merges less).
  *
- * The key is the SHA-256 (@noble/hashes) of that text, cut to 128 bits; large byte arrays (file
- * contents, program memory) enter by their own digest, computed once per array (the world never
- * changes an array it holds).
+ * The key is the 128-bit MurmurHash3 of that text (hash.ts). Large byte arrays (file contents,
+ * program memory) enter by their own digest, computed once per array (the world never changes an
+ * array it holds).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { murmur128 } from './hash.ts';
 import type { World } from '../model/world/state.ts';
 import type { Activity, Frame, ReadonlyTask, RegVal, Work, WorkFn } from '../model/task/types.ts';
 
@@ -46,21 +46,15 @@ export function bytesText(b: Uint8Array): string {
   }
   let d = digests.get(b);
   if (d === undefined) {
-    d = `#${b.length}:${b64(sha256(b).subarray(0, 16))}`;
+    d = `#${b.length}:${murmur128(b)}`;
     digests.set(b, d);
   }
   return d;
 }
 
-function b64(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-}
-
-/** The digest of a text (the key). */
+/** The digest of a text (the key): 32 hex digits. */
 export function digestText(text: string): string {
-  return b64(sha256(enc.encode(text)).subarray(0, 16));
+  return murmur128(enc.encode(text));
 }
 
 /** World fields the walk knows; any other is written generically (and marks the key raw). */
@@ -353,7 +347,7 @@ export function canonicalText(world: World): string {
   return w.out.join('\n');
 }
 
-/** The canonical key of `world`: 128 bits of the SHA-256 of `canonicalText(world)`, in base64. */
+/** The canonical key of `world`: the 128-bit MurmurHash3 of `canonicalText(world)`. */
 export function canonicalKey(world: World): string {
   return digestText(canonicalText(world));
 }

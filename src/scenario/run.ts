@@ -103,7 +103,7 @@ export function statesClasses(sc: Scenario): boolean {
   const obj = (v: unknown): boolean => v !== null && typeof v === 'object' && 'class' in v;
   return Object.values(e.globals ?? {}).some(obj) || (e.calls ?? []).some((c) => c.class !== undefined)
     || (e.results ?? []).some((r) => r.class !== undefined) || obj(e.refs) || Object.values(e.pages ?? {}).some(obj)
-    || (e.runs ?? []).some((r) => r.class !== undefined);
+    || (e.runs ?? []).some((r) => r.class !== undefined) || e.completes !== undefined;
 }
 
 export interface ScenarioRun {
@@ -191,6 +191,15 @@ export function stoppedCheck(e: KernsimError): Check {
   return { what: 'run', ok: false, expected: 'a run the model completes', actual: `stopped by ${e.name}: ${e.message}` };
 }
 
+/** Whether the run completed, as an expectation (`expect.completes`, default `always`). */
+export function observeCompletion(sc: Scenario, stopped: KernsimError | null): Observed {
+  const cls = sc.expect?.completes;
+  return {
+    what: 'run', expected: 'a run the model completes', actual: stopped === null ? 'a run the model completes' : `stopped by ${stopped.name}: ${stopped.message}`,
+    holds: stopped === null, ...(cls === undefined ? {} : { class: cls }),
+  };
+}
+
 function runChecked(sc: Scenario, opts: RunScenarioOptions, budgets: Budgets): ScenarioRun {
   const version = sc.version ?? '6.19';
   const { session: s, loads } = buildScenario(sc, budgets);
@@ -213,7 +222,8 @@ function runChecked(sc: Scenario, opts: RunScenarioOptions, budgets: Budgets): S
       // The same step stops again.
     }
   }
-  const checks = [...loadChecks(sc, loads), ...(stopped === null ? [] : [stoppedCheck(stopped)]), ...checkExpectations(sc, s, version)];
+  const completion = sc.expect?.completes === undefined ? (stopped === null ? [] : [stoppedCheck(stopped)]) : [judge(observeCompletion(sc, stopped))];
+  const checks = [...loadChecks(sc, loads), ...completion, ...checkExpectations(sc, s, version)];
   return { scenario: sc, session: s, loadErrors: loads.flatMap((l) => (l.error === null ? [] : [l.error.message])), checks, ok: checks.every((c) => c.ok) };
 }
 

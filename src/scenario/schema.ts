@@ -78,6 +78,12 @@ export const ExpectationsSchema = z.strictObject({
   pages: z.record(AbsPath, z.union([PagesWant, z.strictObject({ value: PagesWant, class: ExpectClassSchema })])).optional(),
   /** How many times a program or callback ran. */
   runs: list(z.strictObject({ program: Ident, times: Count, class: ExpectClassSchema.optional() })).optional(),
+  /**
+   * Whether runs complete: the model stops a run that uses freed memory or follows a kernel path the
+   * kernel would not survive (a NULL dereference in a race window). Default `always`; a litmus test
+   * of such a race states `sometimes` (or `never`).
+   */
+  completes: ExpectClassSchema.optional(),
 });
 
 /** A task of the scenario (its `exe` a file of the scenario). */

@@ -4,7 +4,7 @@
  * (SCHEDULING → STANDBY after a failed task_work_add), or it was cancelled (FREED before RUNNING).
  * `open` counts schedules with no outcome yet (the world has not quiesced).
  */
-import type { TraceEvent } from '../model/world/trace.ts';
+import type { TraceEvent, TwTransition } from '../model/world/trace.ts';
 import { ArgumentError } from '../model/kernel/errors.ts';
 
 export interface Outcomes {
@@ -53,4 +53,23 @@ export function taskWorkOutcomes(evs: readonly TraceEvent[]): Outcomes {
   const ok = all.filter((x) => x.ok);
   const count = (o: string | null): number => ok.filter((x) => x.outcome === o).length;
   return { scheduled, ran: count('ran'), dropped: count('dropped'), cancelled: count('cancelled'), open: count(null), cbRuns };
+}
+
+/**
+ * The transitions of the BPF task_work state machine a run of trace events shows, in order, as
+ * shared/semantics/task_work.md §2.4 numbers them (`TwTransition`): the `tr` of each state-machine
+ * event and of each callback run, and T1x for a schedule that returned -EBUSY because the slot was
+ * busy (no event of its own: the kfunc's return value is the trace of it; the -EBUSY of a map without
+ * user references follows its own T1 and T9 events instead).
+ */
+export function twTransitions(evs: readonly TraceEvent[]): TwTransition[] {
+  if (!Array.isArray(evs)) throw new ArgumentError('evs', evs, 'an array of trace events');
+  const out: TwTransition[] = [];
+  let prev: TraceEvent | undefined;
+  for (const e of evs) {
+    if ((e.kind === 'bpf_tw' || e.kind === 'task_work') && e.tr !== undefined) out.push(e.tr);
+    else if (e.kind === 'kfunc' && e.name.startsWith('bpf_task_work_schedule') && e.ret === '-EBUSY' && !(prev?.kind === 'bpf_tw' && prev.tr === 'T9')) out.push('T1x');
+    prev = e;
+  }
+  return out;
 }
