@@ -73,8 +73,8 @@ export const twScenario: fc.Arbitrary<TwScenario> = fc.record({
   scripts: fc.array(script, { minLength: 1, maxLength: 3 }),
 });
 
-export function buildTaskWorkWorld(sc: TwScenario): Session {
-  const s = new Session();
+export function buildTaskWorkWorld(sc: TwScenario, opts: { readonly smp?: boolean } = {}): Session {
+  const s = new Session(opts.smp === true ? { smp: true } : {});
   s.createFile({ path: EXE, content: content.pattern(5), size: 3 * 4096 });
   s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
   if (!sc.cold) s.populate(EXE);

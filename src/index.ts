@@ -66,10 +66,15 @@ export type { MapId } from './model/maps/types.ts';
 export type { ObjId, ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
 export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from './scheduler/setup.ts';
-export { run, step, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
+export { run, step, stepIndex, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
 export { settle } from './task_work/settle.ts';
-export { taskWorkOutcomes, type Outcomes } from './task_work/outcomes.ts';
-export { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioInput, type ScenarioRun, type RunScenarioOptions, type Check, type Expectations, type FileSpec, type Problem } from './scenario/run.ts';
+export { taskWorkOutcomes, twTransitions, type Outcomes } from './task_work/outcomes.ts';
+export { parseScenario, runScenario, ScenarioError, statesClasses, type Scenario, type ScenarioInput, type ScenarioRun, type RunScenarioOptions, type Check, type Observed, type Expectations, type FileSpec, type Problem } from './scenario/run.ts';
+export { type ExpectClass } from './scenario/schema.ts';
+export { exploreScenario, type ScenarioExploration, type ExploreScenarioOptions, type ClassifiedCheck, type Witness, type FoundClass } from './explore/scenario.ts';
+export { explore, countSchedules, witnessPath, replayPath, actionId, enabled, EXPLORE_DEFAULTS, NO_OBSERVER, type ExploreOptions, type ExploreStats, type Explored, type Observer, type Bound, type Node as ExploreNode, type Edge as ExploreEdge } from './explore/explore.ts';
+export { canonicalKey, canonicalText } from './explore/canon.ts';
+export { independent, type Footprint } from './explore/footprint.ts';
 export { SCENARIO_SCHEMA, ScenarioSchema } from './scenario/schema.ts';
 export { ArgSchema, OpSchema, CondSchema, BpfObjectSchema } from './model/program/schema.ts';
 export { SyscallSchema, NewTaskSchema } from './model/task/syscall_schema.ts';
@@ -95,7 +100,7 @@ export function kfuncsOf(k: Kern): MethodsOf<typeof ALL_KFUNCS> {
   return ALL_KFUNC_METHODS.bind(k);
 }
 export { DYNPTR_MAX_SIZE } from './model/dynptr/core.ts';
-export { formatTrace, formatEvent, traceEvents, type Trace, type TraceEvent } from './model/world/trace.ts';
+export { formatTrace, formatEvent, traceEvents, TW_TRANSITIONS, type Trace, type TraceEvent, type TwTransition } from './model/world/trace.ts';
 export { describeWorld, pageMap, pageStates, refSnapshot, stateBytes, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
 export { PAGE_SIZE, type Mapping, type MappingState, type PageState } from './pagecache/index.ts';
 export * as files from './model/fs/files.ts';

@@ -1,0 +1,104 @@
+/**
+ * P15 exploration (src/explore, issue 18), over small generated task_work scenarios (the property
+ * suite's: tasks that open the trigger, whose hook schedules task_work on them, delete or update the
+ * element, sleep, exit, drop the map's user reference), on one CPU and on several:
+ *
+ * - every witness replays to the outcome it claims: the choice list the explorer gives, run through
+ *   `listChooser` by the ordinary scheduler, ends in a world with that outcome (or stops with that
+ *   error);
+ * - the partial-order reduction finds the same outcomes as the exploration without it.
+ *
+ * The outcome here is computed by this file, not by the explorer: the callback's runs and the
+ * schedule calls' returns read from the trace (in order), each task's syscall results, the reference
+ * counts, and the error that stopped the run, if any.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { KernsimError, listChooser, refSnapshot, traceEvents, type TraceEvent, type World } from '../src/index.ts';
+import { countSchedules, explore, replayPath, witnessPath, type Observer } from '../src/explore/explore.ts';
+import { step } from '../src/scheduler/step.ts';
+import { buildTaskWorkWorld, twScenario, type TwScenario } from './scenarios.ts';
+
+/** Small scenarios: at most two tasks of at most three syscalls (an exploration each). */
+const small = fc.record({ sc: twScenario, smp: fc.boolean() }).map(({ sc, smp }) => ({
+  sc: { ...sc, scripts: sc.scripts.slice(0, 2).map((x) => x.slice(0, 3)) } as TwScenario,
+  smp,
+}));
+
+/** Fewer runs than the other properties: each run explores a state space twice. */
+const RUNS = Math.max(10, Math.ceil(Number(process.env.KERNSIM_RUNS ?? 100) / 5));
+const BOUND = { maxStates: 20_000 };
+
+interface Obs { readonly cbRuns: number; readonly schedules: readonly string[] }
+
+/** What the outcome reads of history: callback runs (a count) and the schedule kfuncs' returns (in order). */
+const observer: Observer<Obs> = {
+  initial: { cbRuns: 0, schedules: [] },
+  next(prev, events) {
+    let { cbRuns, schedules } = prev;
+    for (const e of events) {
+      if (e.kind === 'prog' && e.op === 'enter' && e.name === 'cb') cbRuns += 1;
+      if (e.kind === 'kfunc' && e.name.startsWith('bpf_task_work_schedule')) schedules = [...schedules, e.ret];
+    }
+    return cbRuns === prev.cbRuns && schedules === prev.schedules ? prev : { cbRuns, schedules };
+  },
+  text: (o) => `${o.cbRuns}|${o.schedules.join(',')}`,
+  writes: (events) => (events.some((e) => e.kind === 'kfunc' && e.name.startsWith('bpf_task_work_schedule')) ? ['obs:schedule'] : []),
+};
+
+/** The outcome of a final world, from the world and its whole trace (not from the explorer's observation). */
+function outcomeOf(w: World, stopped: KernsimError | null): string {
+  const evs: TraceEvent[] = traceEvents(w.trace);
+  const cbRuns = evs.filter((e) => e.kind === 'prog' && e.op === 'enter' && e.name === 'cb').length;
+  const schedules = evs.flatMap((e) => (e.kind === 'kfunc' && e.name.startsWith('bpf_task_work_schedule') ? [e.ret] : []));
+  const results = [...w.tasks.values()].map((t) => t.results.join(','));
+  const refs = refSnapshot(w);
+  const refText = JSON.stringify({ ...refs, files: Object.values(refs.files), twctx: Object.values(refs.twctx) });
+  return `cb ${cbRuns}; schedules ${schedules.join(',')}; results ${results.join('/')}; refs ${refText}; ${stopped === null ? 'completed' : `stopped ${stopped.name}`}`;
+}
+
+/** The final world of the ordinary scheduler under `choices` (or, when a step stops, the world before it and the error). */
+function replay(start: World, choices: readonly number[]): { world: World; stopped: KernsimError | null } {
+  const chooser = listChooser(choices);
+  let w = start;
+  try {
+    for (;;) {
+      const r = step(w, chooser);
+      if (r.done) return { world: w, stopped: null };
+      w = r.world;
+    }
+  } catch (e) {
+    if (e instanceof KernsimError) return { world: w, stopped: e };
+    throw e;
+  }
+}
+
+describe('P15 exploration', () => {
+  test('P15 every witness replays through listChooser to the outcome it claims', () => {
+    fc.assert(fc.property(small, ({ sc, smp }) => {
+      const start = buildTaskWorkWorld(sc, { smp }).world;
+      const ex = explore(start, observer, (w, _o, stopped) => ({ key: outcomeOf(w, stopped), value: null }), BOUND);
+      expect(ex.stats.bound).toBeNull();
+      const counts = countSchedules(ex);
+      ex.outcomes.forEach((o, i) => {
+        const path = witnessPath(ex, counts, i);
+        expect(path).not.toBeNull();
+        const { choices } = replayPath(start, path as string[]);
+        const r = replay(start, choices);
+        expect(outcomeOf(r.world, r.stopped)).toBe(o.key);
+      });
+    }), { numRuns: RUNS });
+  });
+
+  test('P15 the partial-order reduction finds the same outcomes as the exploration without it', () => {
+    fc.assert(fc.property(small, ({ sc, smp }) => {
+      const start = buildTaskWorkWorld(sc, { smp }).world;
+      const out = (reduction: boolean): string[] => {
+        const ex = explore(start, observer, (w, _o, stopped) => ({ key: outcomeOf(w, stopped), value: null }), { ...BOUND, reduction });
+        expect(ex.stats.bound).toBeNull();
+        return ex.outcomes.map((o) => o.key).sort();
+      };
+      expect(out(true)).toEqual(out(false));
+    }), { numRuns: RUNS });
+  });
+});
