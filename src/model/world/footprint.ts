@@ -7,7 +7,13 @@
  * (src/explore/footprint.ts). Without a log (every ordinary transition) nothing is recorded and the
  * tables are the plain ones.
  */
-import type { TableWriter } from './tables.ts';
+/** What a transition changes a table through (the shape of tables.ts `TableWriter`, repeated here: tables.ts imports this module). */
+interface Writer<K, V> {
+  get(key: K): V | undefined;
+  has(key: K): boolean;
+  set(key: K, value: V): unknown;
+  delete(key: K): boolean;
+}
 
 export class ReadLog {
   readonly keys = new Set<string>();
@@ -24,7 +30,7 @@ export class ReadLog {
 }
 
 /** A table as a transition with a `ReadLog` sees it: every lookup is recorded, writes go through. */
-export class TrackedView<K, V> implements ReadonlyMap<K, V>, TableWriter<K, V> {
+export class TrackedView<K, V> implements ReadonlyMap<K, V>, Writer<K, V> {
   constructor(readonly inner: ReadonlyMap<K, V>, readonly tag: string, readonly log: ReadLog) {}
 
   get size(): number {
@@ -43,13 +49,13 @@ export class TrackedView<K, V> implements ReadonlyMap<K, V>, TableWriter<K, V> {
   }
 
   set(key: K, value: V): this {
-    (this.inner as unknown as TableWriter<K, V>).set(key, value);
+    (this.inner as unknown as Writer<K, V>).set(key, value);
     return this;
   }
 
   delete(key: K): boolean {
     this.log.read(this.tag, key);
-    return (this.inner as unknown as TableWriter<K, V>).delete(key);
+    return (this.inner as unknown as Writer<K, V>).delete(key);
   }
 
   keys(): MapIterator<K> {
