@@ -46,7 +46,7 @@ describe('the state key', () => {
       const pick = (pid: number) => (act: { kind: string; pid?: number }) => act.kind === 'task' && act.pid === pid;
       s.stepAction(pick(first === 0 ? a : b));
       s.stepAction(pick(first === 0 ? b : a));
-      if (ran !== 0n) s.run((k) => { k.t.object(1)?.globals.set('ran', ran); });
+      if (ran !== 0n) s.run((k) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, ran, true); k.t.object(1)?.globals.set('ran', b); });
       return s;
     };
     const ab = world(0, 0n);

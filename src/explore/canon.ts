@@ -64,7 +64,8 @@ const KNOWN_WORLD = new Set([
   'allocated', 'trace',
 ]);
 const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'works', 'script', 'pc', 'stack', 'wait']);
-const KNOWN_FRAME = new Set(['id', 'prog', 'fn', 'callback', 'pc', 'regs', 'resume', 'sleepable', 'ctxFile', 'twCtx']);
+const KNOWN_FRAME = new Set(['id', 'prog', 'fn', 'callback', 'pc', 'regs', 'resume', 'sleepable', 'ctxFile', 'twCtx', 'stack', 'spills', 'callers', 'entry', 'ctxPacket']);
+const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst', 'loop']);
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'key', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'opening']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
@@ -206,21 +207,39 @@ class Walk {
       case 'task': return `task${v.pid}`;
       case 'file': return `file:${this.file(v.file)}`;
       case 'map': return `map${v.map}`;
-      case 'map_value': return `mv${v.map}[${v.key}]`;
-      case 'mem': return `mem:${bytesText(v.bytes)}`;
+      case 'map_value': return `mv${v.map}[${v.key}]+${v.off ?? 0}`;
+      case 'mem': return `mem:${bytesText(v.bytes)}+${v.off ?? 0}`;
+      case 'stack': return `stack:${this.name('frame', v.frame).n}${v.off}`;
+      case 'global': return `g${v.obj}.${v.name}+${v.off}`;
+      case 'ctx': return 'ctx';
+      case 'func': return `func:${v.name}`;
       default: this.raw = true; return this.gen(v);
     }
   }
 
+  regs(r: Readonly<Record<string, RegVal>>): string {
+    return Object.keys(r).sort().map((k) => `${k}=${this.reg(r[k] as RegVal)}`).join(',');
+  }
+
+  spills(sp: Readonly<Record<number, RegVal>> | undefined): string {
+    if (sp === undefined) return 'N';
+    return Object.keys(sp).map(Number).sort((a, b) => a - b).map((o) => `${o}=${this.reg(sp[o] as RegVal)}`).join(',');
+  }
+
   frame(f: Frame): string {
     const id = this.name('frame', f.id).n;
-    const regs = Object.keys(f.regs).sort().map((r) => `${r}=${this.reg(f.regs[r] as RegVal)}`).join(',');
     let resume = 'N';
     if (f.resume !== null && f.resume !== undefined) {
       this.raw = true;
       resume = this.gen(f.resume);
     }
-    return `${id}(p${f.prog},${f.fn},${f.callback ? 1 : 0},${f.pc},{${regs}},${resume},${f.sleepable ? 1 : 0},${this.file(f.ctxFile)},${this.ctx(f.twCtx)}${this.extra(f, KNOWN_FRAME)})`;
+    const callers = (f.callers ?? []).map((c) => {
+      const loop = c.loop === null ? 'N' : `${c.loop.i}/${c.loop.nr}/${c.loop.cb}/${this.reg(c.loop.ctx)}/${c.loop.start}`;
+      return `${this.name('frame', c.id).n}(${c.fn},${c.pc},{${this.regs(c.regs)}},${c.stack === null ? 'N' : bytesText(c.stack)},{${this.spills(c.spills)}},${c.dst ?? 'N'},${loop}${this.extra(c, KNOWN_CALLER)})`;
+    }).join(',');
+    const stack = f.stack === undefined || f.stack === null ? 'N' : bytesText(f.stack);
+    return `${id}(p${f.prog},${f.fn},${f.callback ? 1 : 0},${f.pc},{${this.regs(f.regs)}},${resume},${f.sleepable ? 1 : 0},${this.file(f.ctxFile)},${this.ctx(f.twCtx)},`
+      + `${stack},{${this.spills(f.spills)}},[${callers}],${f.entry ?? 'N'},${f.ctxPacket ?? 'N'}${this.extra(f, KNOWN_FRAME)})`;
   }
 
   activity(a: Activity): string {
@@ -233,7 +252,7 @@ class Walk {
           this.raw = true;
           scratch = String(a.scratch);
         }
-        return `sys(${this.gen(a.sys)},${a.stage},${a.ret === null ? 'N' : `${a.ret}n`},${scratch})`;
+        return `sys(${this.gen(a.sys)},${a.stage},${a.ret === null ? 'N' : `${a.ret}n`},${scratch},${a.hooks ?? 'N'})`;
       }
       case 'prog': return `prog(${a.started ? 1 : 0},${this.frame(a.frame)})`;
       case 'exit_to_user': return 'eu';

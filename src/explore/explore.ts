@@ -388,17 +388,18 @@ export function witnessPath(ex: Explored<unknown>, counts: readonly Map<number, 
  */
 export function replayPath(initial: World, path: readonly string[], requestOrder = true): { choices: number[]; world: World; stopped: KernsimError | null } {
   let w = initial;
-  const choices: number[] = [];
+  const base = initial.choices.length;
   for (const id of path) {
     const r = enabled(w, requestOrder).find((x) => x.id === id) ?? enabled(w, false).find((x) => x.id === id);
     if (r === undefined) throw new KernsimError(`replay: no ready action ${id} (ready: ${readyActions(w).map((a) => actionId(a, w)).join(', ')})`);
-    choices.push(r.index);
     try {
       w = stepIndex(w, r.index);
     } catch (e) {
-      if (e instanceof KernsimError && !(e instanceof BudgetError)) return { choices, world: w, stopped: e };
+      // The step that stopped recorded nothing: its index ends the list (a value it chose is the default, 0).
+      if (e instanceof KernsimError && !(e instanceof BudgetError)) return { choices: [...w.choices.slice(base), r.index], world: w, stopped: e };
       throw e;
     }
   }
-  return { choices, world: w, stopped: null };
+  // The world's own record: the step indices and any value a step chose (bpf_get_prandom_u32: the default, 0).
+  return { choices: w.choices.slice(base), world: w, stopped: null };
 }
