@@ -29,6 +29,8 @@ import { content, errnoName, renderC, Session, verify, type BpfObject, type Sysc
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { FOUT, handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
 import { generatedFileCases } from './generate-file.ts';
+import { deleteVsPendingObject, deleteVsPendingScenario, RACE_MAP, RACE_PROG, raceOutcome } from './cases/race.ts';
+import { exploreScenario, parseScenario } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -394,15 +396,106 @@ export async function guestTier(): Promise<number> {
     if (ok && c.generated === true) genAgreed += 1;
   }
   const tModel = Date.now() - t3;
+  const race = process.env.KERNSIM_CONF_RACE === '0' ? null : await raceTier(exe);
   say(`  compile ${tCompile} ms (${groups.length} objects); guest boot and run ${tGuest} ms; model ${tModel} ms`);
   say(`  cases: ${caseAgreed}/${cases.length} agree (generated ${genAgreed}/${gen.length}); states warm ${stateCount.warm}, cold ${stateCount.cold}, partial ${stateCount.partial}`);
   for (const x of disagreements.slice(0, 30)) say(`  DISAGREE ${x.id} ${x.what}: kernel ${x.kernel}; model ${x.model}`);
   if (disagreements.length > 30) say(`  … ${disagreements.length - 30} more`);
   if (process.env.KERNSIM_CONF_NODOCS !== '1') {
     writeDocs({ cases, hand: [...hand, ...seedCases()], caseAgreed, genRun: gen.length, genAgreed, rows, disagreements, seed, layout, stateCount, secs: Math.round((Date.now() - t0) / 1000) });
+    if (race !== null && race.kernel !== null) writeRaceDocs(race);
     say('  wrote docs/conformance.md (guest tier)');
   }
-  return disagreements.length === 0 ? 0 : 1;
+  const raceOk = race === null || race.kernel === null || race.outside.length === 0;
+  return disagreements.length === 0 && raceOk ? 0 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Races (conformance/cases/race.ts): a second boot with two vCPUs, outcomes counted
+// ---------------------------------------------------------------------------------------------
+
+interface RaceResult {
+  readonly runs: number;
+  /** Outcome → how many runs showed it; null when the guest could not run the race (with the reason). */
+  readonly kernel: ReadonlyMap<string, number> | null;
+  readonly reason: string;
+  /** The model's outcomes of completed runs, and of runs the model stopped (its reason). */
+  readonly model: ReadonlySet<string>;
+  readonly stopped: ReadonlySet<string>;
+  readonly outside: readonly string[];
+  readonly states: number;
+}
+
+async function raceTier(exe: Uint8Array): Promise<RaceResult> {
+  const n = Number(process.env.KERNSIM_GUEST_RACES ?? 2000);
+  // The model's outcome set: every schedule of the same programs on several CPUs.
+  const ex = exploreScenario(parseScenario(deleteVsPendingScenario(), 'race-delete-vs-pending'));
+  const model = new Set<string>();
+  const stopped = new Set<string>();
+  for (const o of ex.outcomes) {
+    const [run, sched, runs, del] = o.observed;
+    const num = (x: string | undefined): number => (x === '-ENOENT' ? -2 : x === '-EBUSY' ? -16 : Number(x));
+    const key = raceOutcome(num(sched?.actual), num(runs?.actual), num(del?.actual));
+    if (run?.holds === true) model.add(key); else stopped.add(`${key} (${(run?.actual ?? '').replace(/: .*/, '')})`);
+  }
+  const fail = (reason: string): RaceResult => ({ runs: n, kernel: null, reason, model, stopped, outside: [], states: ex.stats.states });
+  const rdir = join(work, 'race');
+  const rdisk = join(rdir, 'disk');
+  mkdirSync(rdisk, { recursive: true });
+  writeFileSync(join(rdisk, 'driver'), exe, { mode: 0o755 });
+  writeFileSync(join(rdisk, 'trigger'), Buffer.alloc(16));
+  writeFileSync(join(rdir, 'race.bpf.c'), renderC(deleteVsPendingObject()));
+  const c = await exec('clang', ['-O2', '-g', '-target', 'bpf', '-fms-extensions', '-Wno-microsoft-anon-tag', '-D__TARGET_ARCH_x86',
+    '-I', join(work, 'include'), '-c', join(rdir, 'race.bpf.c'), '-o', join(rdisk, 'race.bpf.o')]);
+  if (c.code !== 0) return fail(`clang: ${c.err.trim().split('\n').slice(0, 3).join(' ')}`);
+  writeFileSync(join(rdisk, 'manifest'), `RACE /t/race.bpf.o ${RACE_PROG} ${RACE_MAP} ${n}\n`);
+  const outDir = join(rdir, 'back');
+  const t = Date.now();
+  const g = await exec('bash', [join(gdir, 'run-guest.sh'), rdisk, `mkdir -p /mnt/ext4/out && ${EXE} /t/manifest > /mnt/ext4/out/results.jsonl 2>/mnt/ext4/out/stderr.txt; echo driver rc=$?`],
+    { ...process.env, GUEST_OUT_DIR: outDir, GUEST_SMP: process.env.GUEST_SMP ?? '2', GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '600' });
+  const resPath = join(outDir, 'out', 'results.jsonl');
+  if (g.code !== 0 || !existsSync(resPath)) return fail(`run-guest.sh exit ${g.code}`);
+  const line = readFileSync(resPath, 'utf8').split('\n').find((l) => l.startsWith('{"race"'));
+  if (line === undefined) return fail('no race line in the driver output');
+  const j = JSON.parse(line) as { attached?: boolean; outcomes?: Record<string, number>; log?: string };
+  if (j.outcomes === undefined) return fail(`the race program did not run (${j.attached === false ? 'attach failed' : (j.log ?? '').slice(-200)})`);
+  const kernel = new Map<string, number>();
+  for (const [k, v] of Object.entries(j.outcomes)) {
+    const [sched, ran, del] = k.split(' ').map(Number) as [number, number, number];
+    const key = sched === -9999 ? `no schedule ran=${ran} del=${del === 0 ? '0' : del === -2 ? '-ENOENT' : del}` : raceOutcome(sched, ran, del);
+    kernel.set(key, (kernel.get(key) ?? 0) + v);
+  }
+  const outside = [...kernel.keys()].filter((k) => !model.has(k));
+  say(`  race delete_vs_pending: ${n} runs on 2 vCPUs in ${Date.now() - t} ms: ${[...kernel].map(([k, v]) => `${k}: ${v}`).join('; ')}; model: ${[...model].join('; ')}${outside.length > 0 ? `; OUTSIDE THE MODEL: ${outside.join('; ')}` : ''}`);
+  return { runs: n, kernel, reason: '', model, stopped, outside, states: ex.stats.states };
+}
+
+const RACE_BEGIN = '<!-- races:begin (generated by npm run conformance) -->';
+const RACE_END = '<!-- races:end -->';
+
+function writeRaceDocs(r: RaceResult): void {
+  const kernel = r.kernel ?? new Map<string, number>();
+  const all = [...new Set([...r.model, ...kernel.keys()])].sort();
+  const lines = [
+    RACE_BEGIN,
+    '## Races: outcomes counted on the 7.2 guest against the model\'s outcome set',
+    '',
+    'A second guest boot with two vCPUs (`GUEST_SMP=2`) runs the race of `conformance/cases/race.ts` ' +
+      `${r.runs} times (\`conformance/guest/driver.c\`, \`RACE\`): the \`lsm/file_open\` hook inserts \`hmap[0]\` and schedules a signal-mode callback on the opener ` +
+      '(7.x `bpf_task_work_schedule_signal`) while a second thread of the driver deletes `hmap[0]`, both released together after a small random spin. ' +
+      `The model's outcome set is every schedule of the same programs with \`smp: true\` (\`kernsim explore\`, ${r.states} states; docs/explore.md). ` +
+      'An outcome: the schedule\'s return, whether the callback ran, the delete\'s return. The kernel must show only outcomes the model allows.',
+    '',
+    '| Outcome | Kernel (runs) | Model |',
+    '|---|---:|---|',
+    ...all.map((k) => `| ${k} | ${kernel.get(k) ?? 0} | ${r.model.has(k) ? 'allowed' : '**not allowed**'} |`),
+    '',
+    `Runs the model stops on several CPUs (not seen on the kernel): ${r.stopped.size === 0 ? 'none' : [...r.stopped].join('; ')}.`,
+    r.outside.length === 0 ? 'Every outcome the kernel showed is in the model\'s set.' : `**Outside the model's set: ${r.outside.join('; ')}.**`,
+    '',
+    RACE_END,
+  ];
+  writeDocSection(join(root, 'docs', 'conformance.md'), RACE_BEGIN, RACE_END, lines.join('\n'));
 }
 
 const BEGIN = '<!-- guest-tier:begin (generated by npm run conformance) -->';

@@ -10,6 +10,14 @@
  *   CASE <prog> <state>          for one program of the last object:
  *                                  warm | cold | P:<a>-<b>[,<c>-<d>...] (page ranges re-read after eviction)
  *
+ *   RACE <path.o> <prog> <map> <n>
+ *                                a race run n times (conformance/cases/race.ts): attach <prog>, set
+ *                                `user_pid`; each run deletes <map>[0] (a clean start), starts a thread
+ *                                that deletes <map>[0] while this one opens and closes the trigger
+ *                                (both released together, each after a small random spin), joins it,
+ *                                and counts the outcome: `sched_ret`, whether `runs` grew, the delete's
+ *                                return. Prints {"race":prog,"outcomes":{...},"runs":n}.
+ *
  * Per case: attach the (LSM) program; fill the `user_buf` global with the exe's first bytes if the
  * object has one; evict the exe (POSIX_FADV_DONTNEED); re-warm as the state says (FADV_RANDOM: no
  * readahead); record the residency with mincore; set `<prog>_pid` (or `user_pid`) to getpid(); open
@@ -20,6 +28,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +264,118 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 	}
 }
 
+/* ---- RACE ---------------------------------------------------------------------------------- */
+
+static atomic_int race_go;
+static int race_map_fd;
+static int race_del_ret;
+static unsigned race_seed;
+
+static void spin(unsigned n)
+{
+	for (volatile unsigned i = 0; i < n; i++)
+		;
+}
+
+static void *race_deleter(void *arg)
+{
+	int key = 0;
+	unsigned delay = *(unsigned *)arg;
+
+	while (!atomic_load(&race_go))
+		;
+	spin(delay);
+	race_del_ret = bpf_map_delete_elem(race_map_fd, &key) ? -errno : 0;
+	return NULL;
+}
+
+static int get_int(struct bpf_object *obj, const char *name)
+{
+	__u32 off, size, vs;
+	struct bpf_map *m = find_var(obj, name, &off, &size);
+	unsigned char *buf;
+	int key = 0, v = 0;
+
+	if (!m)
+		return -9999;
+	vs = bpf_map__value_size(m);
+	buf = calloc(1, vs);
+	if (buf && bpf_map__lookup_elem(m, &key, sizeof(key), buf, vs, 0) == 0)
+		memcpy(&v, buf + off, sizeof(v));
+	free(buf);
+	return v;
+}
+
+#define RACE_KINDS 64
+static void run_race(const char *path, const char *prog_name, const char *map_name, int n)
+{
+	struct bpf_object *obj = open_obj(path);
+	struct bpf_program *p;
+	struct bpf_link *link;
+	struct bpf_map *m;
+	char keys[RACE_KINDS][64];
+	int counts[RACE_KINDS], kinds = 0, i, k, pid = getpid(), zero = 0, key = 0;
+
+	printf("{\"race\":");
+	json_str(prog_name);
+	if (!obj || bpf_object__load(obj)) {
+		printf(",\"loaded\":false,\"log\":");
+		json_str(libbpf_msgs);
+		printf("}\n");
+		return;
+	}
+	p = bpf_object__find_program_by_name(obj, prog_name);
+	m = bpf_object__find_map_by_name(obj, map_name);
+	link = p ? bpf_program__attach(p) : NULL;
+	if (!link || !m) {
+		printf(",\"loaded\":true,\"attached\":false,\"err\":%d}\n", -errno);
+		bpf_object__close(obj);
+		return;
+	}
+	race_map_fd = bpf_map__fd(m);
+	race_seed = 12345;
+	set_var(obj, "user_pid", &pid, sizeof(pid));
+	for (i = 0; i < n; i++) {
+		pthread_t t;
+		unsigned d_del, d_open;
+		int before, after, sched, fd;
+		char out[64];
+
+		bpf_map_delete_elem(race_map_fd, &key);
+		set_var(obj, "sched_ret", &(int){ -9999 }, sizeof(int));
+		before = get_int(obj, "runs");
+		d_del = (rand_r(&race_seed) % 64) * 50;
+		d_open = (rand_r(&race_seed) % 64) * 50;
+		atomic_store(&race_go, 0);
+		if (pthread_create(&t, NULL, race_deleter, &d_del))
+			break;
+		atomic_store(&race_go, 1);
+		spin(d_open);
+		fd = open(TRIGGER, O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+		pthread_join(t, NULL);
+		after = get_int(obj, "runs");
+		sched = get_int(obj, "sched_ret");
+		snprintf(out, sizeof(out), "%d %d %d", sched, after - before, race_del_ret);
+		for (k = 0; k < kinds && strcmp(keys[k], out); k++)
+			;
+		if (k == kinds && kinds < RACE_KINDS) {
+			snprintf(keys[kinds], sizeof(keys[kinds]), "%s", out);
+			counts[kinds++] = 0;
+		}
+		if (k < kinds)
+			counts[k]++;
+	}
+	set_var(obj, "user_pid", &zero, sizeof(zero));
+	bpf_link__destroy(link);
+	printf(",\"loaded\":true,\"attached\":true,\"runs\":%d,\"outcomes\":{", n);
+	for (k = 0; k < kinds; k++)
+		printf("%s\"%s\":%d", k ? "," : "", keys[k], counts[k]);
+	printf("}}\n");
+	bpf_object__close(obj);
+}
+
 int main(int argc, char **argv)
 {
 	static struct ccase cs[4096];
@@ -284,10 +406,13 @@ int main(int argc, char **argv)
 	}
 	printf("@@CONF-BEGIN@@\n{\"exe_size\":%ld}\n", (long)exe_size);
 	while (fgets(line, sizeof(line), f)) {
-		char a[512], b[512];
+		char a[512], b[512], c[512];
+		int rn;
 
 		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, "OBJ %511s", a) == 1) {
+		if (sscanf(line, "RACE %511s %511s %511s %d", a, b, c, &rn) == 4) {
+			run_race(a, b, c, rn);
+		} else if (sscanf(line, "OBJ %511s", a) == 1) {
 			if (obj[0])
 				run_obj(obj, cs, nc);
 			snprintf(obj, sizeof(obj), "%s", a);
