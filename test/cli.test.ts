@@ -156,3 +156,69 @@ describe('kernsim CLI', () => {
     expect(kernsim('frobnicate').code).toBe(2);
   });
 });
+
+describe('kernsim explore', () => {
+  const busy = 'examples/explore/second_schedule_busy.json';
+  const dir = mkdtempSync(join(tmpdir(), 'kernsim-explore-'));
+  const withClass = (cls: string): string => {
+    const doc = JSON.parse(readFileSync(join(ROOT, busy), 'utf8')) as { expect: { calls: { class?: string }[] } };
+    const second = doc.expect.calls[1];
+    if (second !== undefined) second.class = cls;
+    const f = join(dir, `busy-${cls}.json`);
+    writeFileSync(f, JSON.stringify(doc));
+    return f;
+  };
+
+  test('classes, counts, witnesses as choice lists that kernsim trace --choices replays; exit 0 when every class is as stated', () => {
+    const r = kernsim('explore', busy, '--brief', '--compare');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('PASS second-schedule-while-busy');
+    expect(r.out).toMatch(/bpf_task_work_schedule_signal_impl call #1 = -EBUSY: Sometimes \(holds in \d+, fails in \d+\)/);
+    expect(r.out).toMatch(/\d+ states, \d+ transitions, \d+ schedules/);
+    expect(r.out).toMatch(/reduction: \d+ vs \d+ transitions/);
+    const m = /W1: --choices ([\d,]+)/.exec(r.out);
+    expect(m).not.toBeNull();
+    const t = kernsim('trace', busy, '--choices', m?.[1] ?? '');
+    expect(t.code).toBe(0);
+    expect(t.out).toContain('bpf_task_work_schedule_signal_impl');
+    expect(kernsim('replay', busy, '--choices', m?.[1] ?? '').out).toBe(t.out);
+  });
+
+  test('a class found otherwise than stated exits 1; kernsim run explores a scenario that states classes', () => {
+    const f = withClass('always');
+    const r = kernsim('explore', f, '--brief');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('call #1 = -EBUSY: Sometimes');
+    expect(r.out).toContain('expected Always');
+    const run = kernsim('run', f);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('expected always -EBUSY, found Sometimes');
+    expect(kernsim('run', busy).code).toBe(0);
+  });
+
+  test('a bound that leaves a stated class unconfirmed exits 2 and says which bound; bad options exit 2', () => {
+    const r = kernsim('explore', busy, '--brief', '--max-states', '10', '--sample', '20');
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('stopped by the states bound (--max-states)');
+    expect(r.out).toContain('20 random schedules sampled');
+    const bad = kernsim('explore', busy, '--max-states', 'many');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--max-states: expected a positive integer, got "many"');
+    expect(kernsim('trace', busy, '--choices', '0,x').code).toBe(2);
+  });
+
+  test('--json: the state space and each check with its witnesses', () => {
+    const r = kernsim('explore', '--json', '--brief', busy);
+    const out = JSON.parse(r.out) as { complete: boolean; stats: { states: number; schedules: string }; checks: { what: string; found: string; witnesses: { holds?: { choices: string } } }[] }[];
+    expect(out[0]?.complete).toBe(true);
+    expect(out[0]?.stats.states).toBeGreaterThan(10);
+    expect(out[0]?.checks.find((c) => c.what.endsWith('call #1'))?.found).toBe('sometimes');
+  });
+
+  test('--help documents explore', () => {
+    const r = kernsim('explore', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: kernsim explore FILE...');
+    expect(kernsim('--help').out).toContain('explore FILE...');
+  });
+});
