@@ -10,8 +10,8 @@
  *   explores the actions that slept the first time). After exploring action a from state s, every
  *   later sibling b independent of a carries a in its sleep set: the schedules b·…·a·… that a sleeps
  *   through are the same (state by state, see footprint.ts) as a·b·… explored before. The sleep sets
- *   prune transitions, never a terminal state (Godefroid, theorem 5.?: every deadlock, here every
- *   quiescent world, stays reachable), so the outcomes found are the same with and without it
+ *   prune transitions, never a terminal state (Godefroid, ch. 5: sleep sets keep every reachable
+ *   deadlock, here every quiescent world), so the outcomes found are the same with and without them
  *   (properties/explore.test.ts checks that on generated scenarios);
  * - one restriction of the schedules (`requestOrder`, default on): the page reads of one read
  *   request (one readahead: same inode, same submission time) complete in the order they were
@@ -115,7 +115,7 @@ export interface Explored<V> {
   readonly coverage: ReadonlySet<string>;
 }
 
-/** An action's identity across states (renaming-invariant): `irq`, `task:101`, `io:/path:3`, `timer:101`, with `/stop` for an smp split. */
+/** An action's identity across states (renaming-invariant): `irq`, `task:101`, `io:/path:3`, `timer:101`, with `/stop` for an smp split (`irq/T2`, `irq/add`, `task:101/T5`, `task:101/call`). */
 export function actionId(a: Action, w: World): string {
   switch (a.kind) {
     case 'irq': return a.stop === undefined ? 'irq' : `irq/${a.stop}`;

@@ -12,8 +12,6 @@
 import { BudgetError, KernsimError } from '../model/kernel/errors.ts';
 import { budgetsWith, type Budgets } from '../model/kernel/budget.ts';
 import type { World } from '../model/world/state.ts';
-import type { TraceEvent } from '../model/world/trace.ts';
-import { traceEvents } from '../model/world/trace.ts';
 import { listChooser, seededChooser, type Chooser } from '../scheduler/chooser.ts';
 import { run as runScheduler, step as stepScheduler } from '../scheduler/step.ts';
 import {
@@ -21,7 +19,6 @@ import {
   type Check, type Observed, type Scenario,
 } from '../scenario/run.ts';
 import type { ExpectClass } from '../scenario/schema.ts';
-import type { Session } from '../session.ts';
 import { countSchedules, explore, replayPath, witnessPath, type ExploreOptions, type ExploreStats, type Observer } from './explore.ts';
 
 export type FoundClass = ExpectClass;
@@ -276,10 +273,3 @@ function sampleOne(initial: World, chooser: Chooser): { choices: number[]; world
   }
 }
 
-/** The events of a witness's world (its trace), for printing. */
-export function witnessEvents(w: Witness): TraceEvent[] {
-  return traceEvents(w.world.trace);
-}
-
-/** The session a scenario's exploration evaluates its outcomes with (for callers that want to inspect a witness's world). */
-export type { Session };

@@ -17,6 +17,7 @@ import type { Dynptr } from '../model/dynptr/types.ts';
 import { ctxField } from '../model/packet/run.ts';
 import { KfuncEvent } from '../model/kfunc/event.ts';
 import { Sleep } from '../model/fs/io.ts';
+import { Preempt } from '../model/kfunc/preempt.ts';
 import { copy, destroyDynptrs, fill, filled, isPointer, load, needPointer, offsetPointer, spill, store, view, type MemEnv, type Pointer } from '../model/memory/memory.ts';
 import { isScalarGlobal, scalarValue } from '../model/program/globals.ts';
 import { frameLayout, type FrameLayout } from '../model/program/layout.ts';
@@ -620,6 +621,9 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         }
         const def = (ALL_KFUNCS as Record<string, AnyKfunc>)[op.fn];
         if (def === undefined) throw new UnknownHandleError('fn', op.fn, 'kfunc or helper');
+        // An smp world's `call` action: stop before a helper or kfunc call (once the step has run
+        // something), where a task on another CPU may act; the frame goes on from this call.
+        if (k.t.preempt && ops > 0 && frame.resume === null) return { done: false };
         const cArgs = def.args.filter((s) => s.type !== 'choice').length;
         if (op.args.length !== cArgs && op.args.length !== def.args.length) {
           throw new ArgumentError(`${op.fn} arguments`, op.args.length, `${cArgs} arguments`);
@@ -633,6 +637,10 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         const converted = convertArgs(kk, def, raw);
         const r = attempt(kk, def, converted);
         settle(kk);
+        if (r instanceof Preempt) {
+          frame.resume = r.resume;
+          return { done: false };
+        }
         if (r instanceof Sleep) {
           frame.resume = r.resume;
           task.state = 'io_wait';

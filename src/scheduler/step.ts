@@ -27,8 +27,12 @@ import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
 export type Action =
   /** Run the oldest irq_work; `stop`: a `bpf_task_work_irq` that stops part-way (smp worlds only). */
   | { readonly kind: 'irq'; readonly stop?: IrqStop }
-  /** Run a task; `stop: 'T5'`: up to the start of a BPF task_work callback, before its body (smp worlds only). */
-  | { readonly kind: 'task'; readonly pid: Pid; readonly stop?: 'T5' }
+  /**
+   * Run a task; `stop` (smp worlds only): `'T5'` up to the start of a BPF task_work callback, before
+   * its body; `'call'` up to its next point where another CPU may act (before a helper or kfunc call
+   * of a program, inside `bpf_task_work_schedule` after it took its reference).
+   */
+  | { readonly kind: 'task'; readonly pid: Pid; readonly stop?: 'T5' | 'call' }
   | { readonly kind: 'io'; readonly ino: number; readonly pgoff: number; readonly at: number }
   | { readonly kind: 'timer'; readonly pid: Pid; readonly at: number };
 
@@ -84,7 +88,25 @@ function smpActions(world: SmpView, rq: RunQueue): Action[] {
     const t = world.tasks.get(pid);
     if (t !== undefined && hasCallbackToStart(world, t)) out.push({ kind: 'task', pid, stop: 'T5' });
   }
+  for (let j = 0; j < rq.runnable.size; j += 1) {
+    const pid = rq.runnable.kth(j);
+    const t = world.tasks.get(pid);
+    if (t !== undefined && mayRunProgram(world, t)) out.push({ kind: 'task', pid, stop: 'call' });
+  }
   return out;
+}
+
+/** Whether `t`'s next step may run a BPF program (so that stopping at a call may mean something). */
+function mayRunProgram(world: SmpView, t: ReadonlyTask): boolean {
+  for (const a of t.stack) {
+    if (a.a === 'prog') return true;
+    if (a.a === 'syscall' && (a.sys.sys === 'open' || a.sys.sys === 'prog_test_run')) return true;
+  }
+  if (t.stack.length === 0) {
+    const next = t.script[t.pc];
+    if (next !== undefined && (next.sys === 'open' || next.sys === 'prog_test_run')) return true;
+  }
+  return hasCallbackToStart(world, t);
 }
 
 /** Whether `t` has a BPF task_work callback queued (or taken in its current run) that would start. */
@@ -150,7 +172,7 @@ function readyAt(world: SchedView, rq: RunQueue, i: number, smp: Action[] | null
 export function describeAction(a: Action): string {
   switch (a.kind) {
     case 'irq': return a.stop === undefined ? 'irq_work' : `irq_work, stopping after ${a.stop === 'T2' ? 'PENDING → SCHEDULING' : 'task_work_add'}`;
-    case 'task': return a.stop === undefined ? `task ${a.pid}` : `task ${a.pid}, stopping at the start of a task_work callback`;
+    case 'task': return a.stop === undefined ? `task ${a.pid}` : a.stop === 'T5' ? `task ${a.pid}, stopping at the start of a task_work callback` : `task ${a.pid}, stopping at its next helper or kfunc call`;
     case 'io': return `io ino ${a.ino} page ${a.pgoff} @${a.at}`;
     case 'timer': return `timer pid ${a.pid} @${a.at}`;
   }
@@ -240,7 +262,11 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
           emit(k, { kind: 'prog', t: k.t.now, pid, op: 'enter', name: frame.fn, detail: frame.callback ? '(task_work callback, sleepable)' : frame.sleepable ? '(sleepable)' : '(non-sleepable)' });
         }
         const r = runFrame(k, task, frame, chooser);
-        if (!r.done) return;
+        if (!r.done) {
+          // Asleep on a page, or stopped at a call (an smp `call` action): still runnable then.
+          if (task.state === 'running') task.state = 'runnable';
+          return;
+        }
         task.stack.pop();
         for (const slot of [...k.t.dynptrs.keys()]) if (slot.endsWith(`@${frame.id}`)) k.t.own('dynptrs').delete(slot);
         emit(k, { kind: 'prog', t: k.t.now, pid, op: 'exit', name: frame.fn, detail: `= ${r.ret}${frame.callback ? ' (ignored)' : ''}` });
@@ -342,6 +368,7 @@ function wakePageWaiters(k: Kern, ino: number, pgoff: number): void {
 
 /** Carry out one action. */
 export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): void {
+  k.t.preempt = a.kind === 'task' && a.stop === 'call';
   switch (a.kind) {
     case 'irq': {
       const irq = k.t.shiftIrq();
@@ -357,7 +384,7 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
       break;
     }
     case 'task':
-      stepTask(k, a.pid, chooser, a.stop);
+      stepTask(k, a.pid, chooser, a.stop === 'T5' ? 'T5' : undefined);
       break;
     case 'io':
       if (!k.t.io.has(ioKey(a.ino, a.pgoff))) throw new KernsimError(`no I/O in flight for ino ${a.ino} page ${a.pgoff}`);

@@ -16,7 +16,7 @@ import { KernelBugError, KernsimError } from '../model/kernel/errors.ts';
 import { allocate } from '../model/world/faults.ts';
 import { mapOf, twSlot } from '../model/maps/maps.ts';
 import { ownTask } from '../model/task/task.ts';
-import type { TwRef } from '../model/kfunc/kfunc.ts';
+import { Preempt, type TwRef } from '../model/kfunc/kfunc.ts';
 import type { MapId } from '../model/maps/types.ts';
 import type { Pid, TwCtx, TwState, TwaMode } from '../model/task/types.ts';
 import type { TwTransition } from '../model/world/trace.ts';
@@ -66,13 +66,14 @@ function ctxPut(k: Kern, c: TwCtx, why: string, tr: TwTransition): void {
  * or the slot not STANDBY (-EBUSY), the map without user references (-EBUSY, and the slot's context
  * is cancelled and freed). 0 only means the irq_work was queued.
  */
-export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, callback: string, mode: TwaMode): number {
+export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, callback: string, mode: TwaMode): number | Preempt {
   const prog = k.ctx.prog === undefined ? undefined : k.s.progs.get(k.ctx.prog);
   if (prog === undefined || prog.refs === 0) return -EBADF;
   const t = k.t.tasks.get(task);
   // bpf_task_acquire: refcount_inc_not_zero(&task->rcu_users). A reaped task's rcu_users is 0
   // unless a pending task_work context still holds a reference on it.
   if (t === undefined || (t.reaped && t.usage === 0)) return -EBADF;
+  if (k.resume !== undefined) return scheduleAcquired(k, (k.resume as { ctx: number }).ctx, task, tw, map, callback, mode, prog.id);
   const elem = twSlot(k, tw.map, tw.key);
   if (elem.tw === null) {
     if (!allocate(k)) return -ENOMEM;
@@ -84,15 +85,37 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   const c = ctxOf(k, elem.tw);
   if (c.refcnt === 0) return -EBUSY;
   c.refcnt += 1;
+  // On a machine of several CPUs, another CPU may free the slot (T9) between bpf_task_work_acquire_ctx's
+  // read of tw->ctx with its reference and the STANDBY → PENDING exchange: the call stops here when
+  // the scheduler asks (an smp `call` action) and goes on in scheduleAcquired.
+  if (k.t.preempt) return new Preempt({ ctx: c.id });
+  return scheduleAcquired(k, c.id, task, tw, map, callback, mode, prog.id);
+}
+
+/**
+ * The rest of `bpf_task_work_schedule` once the callback's reference on context `ctx` is taken: the
+ * STANDBY → PENDING exchange (anything else, FREED by a T9 that came in between included, is -EBUSY
+ * and drops that reference — the last one when T9 dropped the map's: the context is freed), the
+ * usercnt policy, and the irq_work.
+ */
+function scheduleAcquired(k: Kern, ctx: number, task: Pid, tw: TwRef, map: MapId, callback: string, mode: TwaMode, progId: number): number {
+  const c = ctxOf(k, ctx);
+  const prog = k.s.progs.get(progId);
+  if (prog === undefined) throw new KernsimError(`program #${progId} is not loaded`);
   if (c.state !== 'STANDBY') {
-    c.refcnt -= 1;
+    if (c.refcnt === 1 || c.state === 'FREED') ctxPut(k, c, 'schedule lost the race for the slot', 'T1x');
+    else c.refcnt -= 1;
     return -EBUSY;
   }
   move(k, c, 'PENDING', 'schedule', 'T1');
   if (mapOf(k, map).usercnt === 0) {
     ctxPut(k, c, 'map has no user references', 'T1');
-    elem.tw = null;
-    cancelAndFree(k, c.id);
+    // bpf_task_work_cancel_and_free(tw): detach the slot's context (unless another CPU did).
+    const elem = mapOf(k, tw.map).elems.get(tw.key);
+    if (elem !== undefined && elem.tw === c.id) {
+      elem.tw = null;
+      cancelAndFree(k, c.id);
+    }
     return -EBUSY;
   }
   prog.refs += 1;

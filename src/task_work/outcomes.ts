@@ -68,7 +68,7 @@ export function twTransitions(evs: readonly TraceEvent[]): TwTransition[] {
   let prev: TraceEvent | undefined;
   for (const e of evs) {
     if ((e.kind === 'bpf_tw' || e.kind === 'task_work') && e.tr !== undefined) out.push(e.tr);
-    else if (e.kind === 'kfunc' && e.name.startsWith('bpf_task_work_schedule') && e.ret === '-EBUSY' && !(prev?.kind === 'bpf_tw' && prev.tr === 'T9')) out.push('T1x');
+    else if (e.kind === 'kfunc' && e.name.startsWith('bpf_task_work_schedule') && e.ret === '-EBUSY' && !(prev?.kind === 'bpf_tw' && (prev.tr === 'T9' || prev.tr === 'T1x'))) out.push('T1x');
     prev = e;
   }
   return out;

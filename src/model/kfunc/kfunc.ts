@@ -9,6 +9,9 @@
 import { ArgumentError, KfuncUnavailableError, UnknownHandleError } from '../kernel/errors.ts';
 import { toUnsigned } from '../kernel/ctypes.ts';
 import { completeSleepSync, Sleep } from '../fs/io.ts';
+import { Preempt } from './preempt.ts';
+
+export { Preempt } from './preempt.ts';
 import { versionAtLeast, type KernelVersion } from '../kernel/version.ts';
 import { emit, type Kern } from '../world/world.ts';
 import { KfuncEvent } from './event.ts';
@@ -121,7 +124,7 @@ function convertInPlace(k: Kern, def: AnyKfunc, args: unknown[]): unknown[] {
 export function attempt(k: Kern, def: AnyKfunc, args: unknown[]): unknown {
   const impl = def.impl as (k: Kern, ...a: readonly unknown[]) => unknown;
   const r = impl(k, ...args);
-  if (r instanceof Sleep) return r;
+  if (r instanceof Sleep || r instanceof Preempt) return r;
   k.resume = undefined;
   emit(k, new KfuncEvent(k.t.now, def, args, r, k.features.dynptrBits, k.ctx.label ?? ''));
   return r;
@@ -136,8 +139,14 @@ export function invoke(k: Kern, def: AnyKfunc, raw: unknown[]): unknown {
   k.resume = undefined;
   for (;;) {
     const r = attempt(k, def, args);
+    if (r instanceof Preempt) {
+      // No other CPU runs between two attempts here: the call goes on at once.
+      k.resume = r.resume;
+      continue;
+    }
     if (!(r instanceof Sleep)) return r;
     completeSleepSync(k, r);
     k.resume = r.resume;
   }
 }
+

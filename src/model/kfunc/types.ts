@@ -7,6 +7,7 @@ import type { KernelVersion } from '../kernel/version.ts';
 import type { DynptrSlot } from '../dynptr/types.ts';
 import type { FileId } from '../fs/types.ts';
 import type { Sleep } from '../fs/io.ts';
+import type { Preempt } from './preempt.ts';
 import type { MapId } from '../maps/types.ts';
 import type { ProgType } from '../program/sections.ts';
 import type { Pid } from '../task/types.ts';
@@ -154,7 +155,7 @@ export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R e
   readonly effects: readonly string[];
   /** Confidence of the rule (SEMANTICS.md): H read in source, M inferred, observed on a kernel. */
   readonly confidence: string;
-  readonly impl: (k: Kern, ...args: ArgsOut<A>) => RetOf<R> | Sleep;
+  readonly impl: (k: Kern, ...args: ArgsOut<A>) => RetOf<R> | Sleep | Preempt;
 }
 
 export type AnyKfunc = KfuncDef<readonly ArgSpec[], RetType>;

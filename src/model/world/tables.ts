@@ -218,6 +218,12 @@ export class Tables {
   #more: More | null = null;
   /** The scheduler's choices made in this transition. */
   choices: number[] | null = null;
+  /**
+   * The task running in this step is to stop at its next point where another CPU may act (before a
+   * helper or kfunc call of a BPF program, inside `bpf_task_work_schedule`): an smp world's `call`
+   * action. Never part of a world.
+   */
+  preempt = false;
   /** The run queue the new world gets (set by `commit`): the one updated from this transition's changes, or null. */
   committedRunQueue: RunQueue | null = null;
   /** Memory made in this transition (see `fresh`); made on first use. */
