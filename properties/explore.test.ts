@@ -19,15 +19,18 @@ import { countSchedules, explore, replayPath, witnessPath, type Observer } from 
 import { step } from '../src/scheduler/step.ts';
 import { buildTaskWorkWorld, twScenario, type TwScenario } from './scenarios.ts';
 
-/** Small scenarios: at most two tasks of at most three syscalls (an exploration each). */
+/**
+ * Small scenarios: at most two tasks of at most three syscalls (two on several CPUs, where every
+ * program call is a point another CPU may act at), an exploration each.
+ */
 const small = fc.record({ sc: twScenario, smp: fc.boolean() }).map(({ sc, smp }) => ({
-  sc: { ...sc, scripts: sc.scripts.slice(0, 2).map((x) => x.slice(0, 3)) } as TwScenario,
+  sc: { ...sc, scripts: sc.scripts.slice(0, 2).map((x) => x.slice(0, smp ? 2 : 3)) } as TwScenario,
   smp,
 }));
 
 /** Fewer runs than the other properties: each run explores a state space twice. */
 const RUNS = Math.max(10, Math.ceil(Number(process.env.KERNSIM_RUNS ?? 100) / 5));
-const BOUND = { maxStates: 20_000 };
+const BOUND = { maxStates: 50_000 };
 
 interface Obs { readonly cbRuns: number; readonly schedules: readonly string[] }
 
