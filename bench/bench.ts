@@ -250,11 +250,12 @@ const caseShape = ((): Results['caseShape'] => {
 
 const cores = cpus();
 const resultsUrl = new URL('./results.json', import.meta.url);
-// bench/cli_startup.ts (run after this) keeps its entry in the same file: leave it as it is.
+// bench/cli_startup.ts (run after this) and bench/explore.ts keep their entries in the same file: leave them as they are.
 const previous = existsSync(resultsUrl) ? (JSON.parse(readFileSync(resultsUrl, 'utf8')) as Partial<Results>) : {};
 const results: Results = {
   calls, bigRead, scheduler, caseShape,
   ...(previous.cliStartup === undefined ? {} : { cliStartup: previous.cliStartup }),
+  ...(previous.exploreSeed === undefined ? {} : { exploreSeed: previous.exploreSeed }),
   machine: {
     cores: cores.length, cpu: cores[0]?.model ?? '?', node: process.version, platform: `${process.platform}/${process.arch}`,
     loadavgStart: loadStart.map((x) => Math.round(x * 100) / 100), loadavgEnd: loadavg().map((x) => Math.round(x * 100) / 100),

@@ -50,6 +50,12 @@ export interface Results {
   };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
   readonly cliStartup?: { nodeMs: number; helpMs: number; helpRatio: number; goal: number; runMs: number; runRatio: number; runs: number };
+  /**
+   * The seed scenario explored completely (`kernsim explore examples/seed.json`; bench/explore.ts
+   * writes it): CPU time with the reduction, against the goal of issue 18 (under 10 s); the state
+   * space; the same exploration without the reduction as the baseline.
+   */
+  readonly exploreSeed?: { states: number; transitions: number; transitionsFull: number; schedules: string; cpuMs: number; cpuMsFull: number; goalMs: number; complete: boolean };
   readonly machine: {
     cores: number; cpu: string; node: string; platform: string;
     loadavgStart: readonly number[]; loadavgEnd: readonly number[];
@@ -88,6 +94,10 @@ export function performanceTable(r: Results): string {
   const c2 = r.cliStartup;
   if (c2 !== undefined) {
     rows.push([`\`kernsim --help\` start-up (median of ${c2.runs}; \`bench/cli_startup.ts\`, wall time)`, `${c2.helpMs.toFixed(0)} ms`, `\`node -e 0\`: ${c2.nodeMs.toFixed(0)} ms`, c2.helpRatio.toFixed(2), `≤ ${c2.goal}`, met(c2.helpRatio <= c2.goal)]);
+  }
+  const e = r.exploreSeed;
+  if (e !== undefined) {
+    rows.push([`\`kernsim explore examples/seed.json\`: every schedule (${e.states.toLocaleString('en')} states, ${e.transitions.toLocaleString('en')} transitions; \`bench/explore.ts\`)${e.complete ? '' : ', **incomplete**'}`, `${(e.cpuMs / 1000).toFixed(2)} s`, `without the reduction: ${(e.cpuMsFull / 1000).toFixed(2)} s (${e.transitionsFull.toLocaleString('en')} transitions)`, (e.cpuMs / e.cpuMsFull).toFixed(2), `complete, < ${e.goalMs / 1000} s`, met(e.complete && e.cpuMs < e.goalMs)]);
   }
   const m = r.machine;
   const head = ['Measurement', 'Model', 'Baseline (same run)', 'Ratio', 'Goal', ''];

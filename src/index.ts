@@ -62,6 +62,7 @@ export type { AnyKfunc, KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc/
 export * as program from './model/program/program.ts';
 export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl, Local, LocalType, Param, MemSize, AluFn, Cmp } from './model/program/program.ts';
 export type { Task, ReadonlyTask, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid, IrqWork } from './model/task/types.ts';
+export { TW_STATES } from './model/task/types.ts';
 export type { MapId } from './model/maps/types.ts';
 export type { ObjId, ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';

@@ -61,6 +61,12 @@ export interface ExploreOptions {
   readonly maxDepth?: number;
   /** Asked every 256 steps with the counts so far: true stops the exploration (the caller's time budget). */
   readonly interrupt?: (stats: ExploreStats) => boolean;
+  /**
+   * Called with the initial world (`from` null) and with the two worlds of every step carried out
+   * (revisits included): for a caller that inspects the explored worlds themselves, e.g. the states
+   * of the task_work contexts (test/explore.test.ts), without going through the trace.
+   */
+  readonly onStep?: (from: World | null, to: World) => void;
 }
 
 export const EXPLORE_DEFAULTS = { maxStates: 200_000, maxTransitions: 2_000_000, maxDepth: 10_000 } as const;
@@ -290,6 +296,7 @@ export function explore<O, V>(
     if (todo.length > 0) { stack.push({ node: n, world, obs, depth, todo, i: 0, asleep: new Map(sleep) }); onStack.add(n); }
   };
 
+  opts.onStep?.(null, initial);
   arrive(initial, observer.initial, 0, new Map(), null);
   while (stack.length > 0) {
     const f = stack[stack.length - 1] as Frame<O>;
@@ -320,6 +327,7 @@ export function explore<O, V>(
       continue;
     }
     cover(res.events);
+    opts.onStep?.(f.world, res.world);
     const childSleep = new Map<string, Footprint>();
     if (reduction) for (const [a, fp] of f.asleep) if (independent(fp, res.fp)) childSleep.set(a, fp);
     arrive(res.world, observer.next(f.obs, res.events), f.depth + 1, childSleep, r.id);

@@ -165,7 +165,12 @@ export interface Task {
 /** A task as a world holds it: read-only (a transition changes its own copy, `Tables.task`). */
 export type ReadonlyTask = Immutable<Task>;
 
-export type TwState = 'STANDBY' | 'PENDING' | 'SCHEDULING' | 'SCHEDULED' | 'RUNNING' | 'FREED';
+/**
+ * The states of a `struct bpf_task_work_ctx`, in the order (and so with the values 0–5) of the
+ * kernel's `enum bpf_task_work_state` (kernel/bpf/helpers.c: BPF_TW_STANDBY … BPF_TW_FREED).
+ */
+export const TW_STATES = Object.freeze(['STANDBY', 'PENDING', 'SCHEDULING', 'SCHEDULED', 'RUNNING', 'FREED'] as const);
+export type TwState = (typeof TW_STATES)[number];
 
 /** `struct bpf_task_work_ctx` (kernel/bpf/helpers.c). */
 export interface TwCtx {
