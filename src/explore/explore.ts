@@ -67,6 +67,12 @@ export interface ExploreOptions {
    * of the task_work contexts (test/explore.test.ts), without going through the trace.
    */
   readonly onStep?: (from: World | null, to: World) => void;
+  /**
+   * The independence relation of the reduction (default footprint.ts `independent`). Only for
+   * checking that a wrong relation is caught (test/explore.test.ts): a relation that lets dependent
+   * steps commute loses outcomes.
+   */
+  readonly independent?: (a: Footprint, b: Footprint) => boolean;
 }
 
 export const EXPLORE_DEFAULTS = { maxStates: 200_000, maxTransitions: 2_000_000, maxDepth: 10_000 } as const;
@@ -213,6 +219,7 @@ export function explore<O, V>(
   opts: ExploreOptions = {},
 ): Explored<V> {
   const reduction = opts.reduction ?? true;
+  const indep = opts.independent ?? independent;
   const requestOrder = opts.requestOrder ?? true;
   const maxStates = opts.maxStates ?? EXPLORE_DEFAULTS.maxStates;
   const maxTransitions = opts.maxTransitions ?? EXPLORE_DEFAULTS.maxTransitions;
@@ -329,7 +336,7 @@ export function explore<O, V>(
     cover(res.events);
     opts.onStep?.(f.world, res.world);
     const childSleep = new Map<string, Footprint>();
-    if (reduction) for (const [a, fp] of f.asleep) if (independent(fp, res.fp)) childSleep.set(a, fp);
+    if (reduction) for (const [a, fp] of f.asleep) if (indep(fp, res.fp)) childSleep.set(a, fp);
     arrive(res.world, observer.next(f.obs, res.events), f.depth + 1, childSleep, r.id);
     if (reduction) f.asleep.set(r.id, res.fp);
   }
