@@ -1,5 +1,5 @@
 /**
- * Generated guest-tier cases: fast-check op sequences (read, adjust, size) on a FILE dynptr over the
+ * Generated guest-tier cases: fast-check op sequences (read, adjust, size, clone, slice, is_rdonly) on a FILE dynptr over the
  * driver's executable, with offsets biased to the page and EOF edges, over a warm, cold or partial
  * cache, in a non-sleepable (`lsm/file_open`) or sleepable (`lsm.s/file_open`) program.
  */
@@ -10,9 +10,12 @@ const PG = 4096;
 const U64_MAX = (1n << 64n) - 1n;
 
 type GenOp =
-  | { k: 'read'; len: number; off: bigint }
-  | { k: 'adjust'; start: bigint; end: bigint }
-  | { k: 'size' };
+  | { k: 'read'; len: number; off: bigint; clone: boolean }
+  | { k: 'adjust'; start: bigint; end: bigint; clone: boolean }
+  | { k: 'size'; clone: boolean }
+  | { k: 'clone' }
+  | { k: 'slice'; off: bigint; sz: number; clone: boolean }
+  | { k: 'rdonly'; clone: boolean };
 
 interface GenCase {
   ctx: 'lsm' | 'lsm.s';
@@ -53,10 +56,14 @@ function stateArb(L: ExeLayout): fc.Arbitrary<CacheState> {
 
 function caseArb(L: ExeLayout): fc.Arbitrary<GenCase> {
   const off = offsets(L);
+  const clone = fc.boolean();
   const op: fc.Arbitrary<GenOp> = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ k: fc.constant('read' as const), len: lens, off }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant('adjust' as const), start: off, end: off }) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constant('size' as const) }) },
+    { weight: 6, arbitrary: fc.record({ k: fc.constant('read' as const), len: lens, off, clone }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('adjust' as const), start: off, end: off, clone }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('size' as const), clone }) },
+    { weight: 1, arbitrary: fc.constant({ k: 'clone' as const }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('slice' as const), off, sz: fc.constantFrom(1, 16, 64), clone }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('rdonly' as const), clone }) },
   );
   return fc.record({
     ctx: fc.constantFrom('lsm' as const, 'lsm.s' as const),
@@ -70,9 +77,14 @@ export function generatedFileCases(count: number, seed: number, L: ExeLayout): F
   return fc.sample(caseArb(L), { numRuns: count, seed }).map((g, i) => {
     const b = new FileCaseBuilder(`fg${i}`, g.ctx);
     for (const o of g.ops) {
-      if (o.k === 'read') b.read(o.len, o.off);
-      else if (o.k === 'adjust') b.adjust(o.start, o.end);
-      else b.size();
+      switch (o.k) {
+        case 'read': b.read(o.len, o.off, o.clone); break;
+        case 'adjust': b.adjust(o.start, o.end, o.clone); break;
+        case 'size': b.size(o.clone); break;
+        case 'clone': b.clone(); break;
+        case 'slice': b.slice(o.off, o.sz, o.clone); break;
+        case 'rdonly': b.isRdonly(o.clone); break;
+      }
     }
     return b.build('generated', `${g.ctx}, ${typeof g.state === 'string' ? g.state : 'partial'}, ${g.ops.length} ops`, g.state, { generated: true });
   });

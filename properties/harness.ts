@@ -3,7 +3,7 @@
  * running an operation sequence while an oracle shadow (oracle.ts) predicts every result. Only this
  * file and the tests call the model.
  */
-import { cache, content as contents, createWorld, files, NON_SLEEPABLE, pageStates as readPageStates, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
+import { cache, content as contents, createWorld, files, NON_SLEEPABLE, pageMap, pageStates as readPageStates, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
 import { fillBytes, MAX_IO_LEN, PAGE, resolveKindArg, resolveU64, type FileSpec, type Op, type RefOp, type RefSlot, type Slot } from './arbitraries.ts';
 import * as O from './oracle.ts';
 
@@ -65,6 +65,26 @@ export function sessionOn(world: World, sleepable: boolean): Session {
 /** Page index → state (`uptodate`, `locked`, `failed`), reader references ignored. */
 export function pageStates(world: World, path: string): Map<number, string> {
   return new Map(readPageStates(world, path).map((p) => [p.page, p.state]));
+}
+
+/** The pages marked `PG_readahead` (the `+ra` keys of `pageMap`). */
+export function markedPages(world: World, path: string): Set<number> {
+  const out = new Set<number>();
+  for (const [key, ranges] of Object.entries(pageMap(world, path))) {
+    if (!key.includes('+ra')) continue;
+    for (const part of ranges.split(',')) {
+      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+      for (let p = a; p <= (b ?? a); p += 1) out.add(p);
+    }
+  }
+  return out;
+}
+
+/** The oracle's page states, as `pageStates` reads the model's. */
+export function oracleStates(m: O.CacheModel): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const p of [...m.uptodate, ...m.locked.keys(), ...m.failed, ...m.partial]) out.set(p, O.stateOf(m, p) as string);
+  return out;
 }
 
 export function sameStates(a: Map<number, string>, b: Map<number, string>): boolean {

@@ -242,7 +242,7 @@ function dynObject(g: DynProg): BpfObject {
     ...(g.defect === 'put_unchecked' ? [] : [goto('out', when('r7', '==', NULL))]),
     call('bpf_dynptr_from_file', [r('r7'), imm(0), dynptr('d')], 'r0'),
   ];
-  // Each clone goes to a slot of its own (a clone of a FILE dynptr holds its reference: overwriting one is refused).
+  // Each clone goes to a slot of its own.
   g.ops.forEach((o, i) => body.push(dynCall(o, 'd', `c${i}`)));
   if (g.defect === 'never_initialized') body.push(dynCall(g.useOp, 'x'));
   if (g.defect === 'overwrite_file') body.push(call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('d')], 'r0'));

@@ -95,96 +95,525 @@ export function pagesTouched(fileOff: bigint, len: bigint): number[] {
   return out;
 }
 
-/** What the oracle tracks of one inode's page cache. */
+/**
+ * `struct file_ra_state` of the one open file of an inode, and the device's limits (128 KiB readahead
+ * = 32 pages, `max_sectors_kb` 1280 = 320 pages, the model's defaults).
+ */
+export interface RaModel {
+  start: number;
+  size: number;
+  async: number;
+  order: number;
+  raPages: number;
+  /** -1 for a file never read (`file_ra_state_init`). */
+  prevPos: bigint;
+  random: boolean;
+}
+
+export const RA_PAGES = 32;
+export const IO_PAGES = 320;
+
+export function freshRa(): RaModel {
+  return { start: 0, size: 0, async: 0, order: 0, raPages: RA_PAGES, prevPos: -1n, random: false };
+}
+
+/** What the oracle tracks of one inode's page cache (order-0 folios) and of its one open file. */
 export interface CacheModel {
-  readonly size: bigint;
+  /** `i_size` (writes and truncations change it). */
+  size: bigint;
   readonly secretmem: boolean;
   /** Pages uptodate. The page cache never holds a page wholly past EOF. */
   readonly uptodate: Set<number>;
+  /** Pages whose read is in flight (locked), and whether that read will fail. */
+  readonly locked: Map<number, boolean>;
+  /** Pages whose read failed: present, not uptodate. */
+  readonly failed: Set<number>;
+  /** Pages marked `PG_readahead`. */
+  readonly marked: Set<number>;
   /** Injected I/O errors: page → how many of its next reads fail. */
   readonly faults: Map<number, number>;
+  readonly ra: RaModel;
+  /** Times a reader slept for I/O (each one I/O latency of virtual time). */
+  sleeps: number;
+  /**
+   * Pages present, not uptodate, with some blocks uptodate (their buffer heads): blocks read or written
+   * by a write or a truncation that covered part of the page. `blocks` has their masks.
+   */
+  readonly partial: Set<number>;
+  /** Pages written and not written back. */
+  readonly dirty: Set<number>;
+  /** The filesystem block size (`i_blkbits`): 4096, or smaller (1024 on a small ext4). */
+  readonly blockSize: number;
+  /** For each page with blocks uptodate but not the folio (`partial`, or under a read): the mask. */
+  readonly blocks: Map<number, number>;
+  /** Blocks below i_size with no data on disk (holes: made by growing the file, filled by writes). */
+  readonly holes: Set<number>;
+  /** Reads of some blocks of a page in flight: the page's mask once it succeeds. */
+  readonly pendingBlocks: Map<number, number>;
 }
 
-export function cacheModel(size: bigint, secretmem: boolean, cached: Iterable<number>, faults: Iterable<readonly [number, number]> = []): CacheModel {
-  const m: CacheModel = { size, secretmem, uptodate: new Set(), faults: new Map() };
+export function cacheModel(size: bigint, secretmem: boolean, cached: Iterable<number>, faults: Iterable<readonly [number, number]> = [], blockSize = 4096): CacheModel {
+  const m: CacheModel = {
+    size, secretmem, uptodate: new Set(), locked: new Map(), failed: new Set(), marked: new Set(), faults: new Map(), ra: freshRa(), sleeps: 0, partial: new Set(), dirty: new Set(),
+    blockSize, blocks: new Map(), holes: new Set(), pendingBlocks: new Map(),
+  };
   for (const p of cached) populate(m, p);
   for (const [p, n] of faults) m.faults.set(p, (m.faults.get(p) ?? 0) + n);
   return m;
 }
 
 export function cloneCache(m: CacheModel): CacheModel {
-  return { size: m.size, secretmem: m.secretmem, uptodate: new Set(m.uptodate), faults: new Map(m.faults) };
+  return {
+    size: m.size, secretmem: m.secretmem, uptodate: new Set(m.uptodate), locked: new Map(m.locked), failed: new Set(m.failed),
+    marked: new Set(m.marked), faults: new Map(m.faults), ra: { ...m.ra }, sleeps: m.sleeps, partial: new Set(m.partial), dirty: new Set(m.dirty),
+    blockSize: m.blockSize, blocks: new Map(m.blocks), holes: new Set(m.holes), pendingBlocks: new Map(m.pendingBlocks),
+  };
 }
 
-/** Warm a page as a prior read would: a page wholly past EOF is never in the cache. */
+const present = (m: CacheModel, p: number): boolean => m.uptodate.has(p) || m.locked.has(p) || m.failed.has(p) || m.partial.has(p);
+
+/** Warm a page as a prior read would: a page wholly past EOF is never in the cache; one under I/O is left alone. */
 export function populate(m: CacheModel, page: number): void {
-  if (pageStartOf(page) < m.size) m.uptodate.add(page);
+  if (pageStartOf(page) >= m.size || m.locked.has(page)) return;
+  m.failed.delete(page);
+  m.partial.delete(page);
+  m.blocks.delete(page);
+  m.uptodate.add(page);
 }
 
 /** "eviction removes only clean, unreferenced, unlocked folios (a folio the reader holds is not evicted)". */
 export function evict(m: CacheModel, page: number, held: ReadonlySet<number>): void {
-  if (!held.has(page)) m.uptodate.delete(page);
+  if (held.has(page) || m.locked.has(page) || m.dirty.has(page)) return;
+  m.uptodate.delete(page);
+  m.failed.delete(page);
+  m.partial.delete(page);
+  m.blocks.delete(page);
+  m.marked.delete(page);
 }
 
-/** The reader's one held folio ("keeps at most one folio referenced between fetches"). */
+/**
+ * A read of `page` is submitted: it is locked, and fails if an error was injected on it (one is used).
+ * `blocksAfter`: a read of some of its blocks only (buffer heads), and the page's mask once it succeeds.
+ */
+function submit(m: CacheModel, page: number, blocksAfter?: number): void {
+  const n = m.faults.get(page) ?? 0;
+  if (n === 1) m.faults.delete(page);
+  else if (n > 1) m.faults.set(page, n - 1);
+  m.failed.delete(page);
+  m.partial.delete(page);
+  m.locked.set(page, n > 0);
+  if (blocksAfter !== undefined) m.pendingBlocks.set(page, blocksAfter);
+}
+
+/**
+ * Time passes (a reader sleeps, with one I/O latency for every read): every read in flight ends. A
+ * whole folio read makes it uptodate; a read of blocks makes them uptodate, not the folio; a failure
+ * leaves the blocks that were uptodate before (none: the page is `failed`).
+ */
+export function completeAll(m: CacheModel): void {
+  if (m.locked.size > 0) m.sleeps += 1;
+  for (const [p, fails] of m.locked) {
+    const after = m.pendingBlocks.get(p);
+    m.pendingBlocks.delete(p);
+    const mask = fails ? (m.blocks.get(p) ?? 0) : after;
+    if (mask === undefined) {
+      m.uptodate.add(p);
+      m.blocks.delete(p);
+    } else if (mask === 0) {
+      m.failed.add(p);
+      m.blocks.delete(p);
+    } else {
+      m.partial.add(p);
+      m.blocks.set(p, mask);
+    }
+  }
+  m.locked.clear();
+}
+
+/** Blocks in a page. */
+const blocksPerPage = (m: CacheModel): number => Number(PAGE) / m.blockSize;
+const fullMask = (m: CacheModel): number => 2 ** blocksPerPage(m) - 1;
+/** The uptodate blocks of page `p`: all when the folio is uptodate. */
+const maskOf = (m: CacheModel, p: number): number => (m.uptodate.has(p) ? fullMask(m) : m.partial.has(p) ? (m.blocks.get(p) ?? 0) : 0);
+/** Whether block `b` (of the file) has data on disk: below i_size and not a hole. */
+const mapped = (m: CacheModel, b: number): boolean => BigInt(b * m.blockSize) < m.size && !m.holes.has(b);
+
+/**
+ * fs/buffer.c `block_is_partially_uptodate(folio, from, count)` as mm/filemap.c
+ * `filemap_range_uptodate` calls it for a page at `start` and a read of `count` bytes from `pos`:
+ * "if (folio_pos(folio) > pos) { count -= folio_pos(folio) - pos; pos = 0; } else pos -= folio_pos;
+ * if (pos == 0 && count >= folio_size) return false"; then "to = min(folio_size - from, count) + from;
+ * if (from < blocksize && to > folio_size - blocksize) return false", and every block meeting
+ * [from, to) must be uptodate.
+ */
+function rangeUptodate(m: CacheModel, start: bigint, pos: bigint, count: bigint, mask: number): boolean {
+  const size = Number(PAGE);
+  let from: number;
+  let cnt = count;
+  if (start > pos) {
+    cnt -= start - pos;
+    from = 0;
+  } else from = Number(pos - start);
+  if (from === 0 && cnt >= PAGE) return false;
+  const to = from + Math.min(size - from, Number(cnt));
+  if (from < m.blockSize && to > size - m.blockSize) return false;
+  for (let b = 0; b * m.blockSize < size; b += 1) {
+    const bs = b * m.blockSize;
+    if (bs + m.blockSize > from && bs < to && (mask & 2 ** b) === 0) return false;
+  }
+  return true;
+}
+
+/** The page state as the model's page map names it. */
+export function stateOf(m: CacheModel, p: number): string | undefined {
+  if (m.uptodate.has(p)) return 'uptodate';
+  if (m.partial.has(p)) return 'partial';
+  if (m.locked.has(p)) return 'locked';
+  if (m.failed.has(p)) return 'failed';
+  return undefined;
+}
+
+// Readahead: mm/readahead.c as described in /work/notes/issue12-kernel.md §4 (written here again from
+// that description; order-0 folios, the filesystems of the property worlds).
+
+const lastPageOf = (m: CacheModel): number => (m.size === 0n ? -1 : pageOf(m.size - 1n));
+
+/**
+ * "`do_page_cache_ra` … never reads past the page holding the last byte; `page_cache_ra_unbounded`: a
+ * page already present is skipped; … the folio at offset `mark` gets PG_readahead" (mark = nr −
+ * lookahead, after nr is clipped at the EOF page).
+ */
+function readPages(m: CacheModel, first: number, count: number, lookahead: number): void {
+  const eof = lastPageOf(m);
+  if (eof < 0 || first > eof) return;
+  const n = Math.min(count, eof - first + 1);
+  for (let i = 0; i < n; i += 1) {
+    const p = first + i;
+    if (present(m, p)) continue;
+    submit(m, p);
+    if (lookahead <= n && i === n - lookahead) m.marked.add(p);
+  }
+}
+
+/** "`force_page_cache_ra`: … capped at `max(io_pages, ra_pages)` pages, … no marker, ra state untouched". */
+function forced(m: CacheModel, first: number, count: number): void {
+  readPages(m, first, Math.min(count, Math.max(IO_PAGES, m.ra.raPages)), 0);
+}
+
+const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(n));
+
+/** "`ractl_max_pages`: … only if `req > ra_pages` and `io_pages > ra_pages` → `min(req, io_pages)`". */
+const windowMax = (m: CacheModel, req: number): number => (req > m.ra.raPages && IO_PAGES > m.ra.raPages ? Math.min(req, IO_PAGES) : m.ra.raPages);
+
+/** "get_init_ra_size: r = roundup_pow_of_two(req); r ≤ max/32 → 4r; r ≤ max/4 → 2r; else max". */
+function initSize(req: number, max: number): number {
+  const r = pow2AtLeast(req);
+  return r <= Math.floor(max / 32) ? 4 * r : r <= Math.floor(max / 4) ? 2 * r : max;
+}
+
+/** "get_next_ra_size: cur < max/16 → 4 cur; cur ≤ max/2 → 2 cur; else max". */
+const nextSize = (cur: number, max: number): number => (cur < Math.floor(max / 16) ? 4 * cur : cur <= Math.floor(max / 2) ? 2 * cur : max);
+
+/** A miss at `index` with `req` pages requested: "page_cache_sync_ra" (§4.3). */
+function syncRa(m: CacheModel, index: number, reqIn: number): void {
+  const ra = m.ra;
+  if (ra.random || ra.raPages === 0) {
+    forced(m, index, ra.raPages === 0 ? 1 : reqIn);
+    return;
+  }
+  const req = reqIn;
+  const max = windowMax(m, req);
+  // prev_index = (u64)prev_pos >> 12; "index − prev_index ≤ 1 (unsigned)" → index is prev_index or the next.
+  const prevIndex = ra.prevPos < 0n ? 2 ** 52 - 1 : Number(ra.prevPos / PAGE);
+  if (index === 0 || req > max || index === prevIndex || index === prevIndex + 1) {
+    ra.start = index;
+    ra.size = initSize(req, max);
+    ra.async = ra.size > req ? ra.size - req : Math.floor(ra.size / 2);
+  } else {
+    // Cached pages right before index, scanning at most max of them (page_cache_prev_miss).
+    let contig = 0;
+    let fromZero = false;
+    for (let p = index - 1; ; p -= 1) {
+      if (p < 0) { fromZero = true; break; }
+      if (!present(m, p)) break;
+      contig += 1;
+      if (contig === max) { contig = max - 1; break; }
+    }
+    if (contig <= req) {
+      readPages(m, index, req, 0);
+      return;
+    }
+    if (fromZero) contig *= 2;
+    ra.start = index;
+    ra.size = Math.min(contig + req, max);
+    ra.async = 1;
+  }
+  ra.order = 0;
+  readPages(m, ra.start, ra.size, ra.async);
+}
+
+/** The reader met a marked page: "page_cache_async_ra" (§4.4). */
+function asyncRa(m: CacheModel, page: number, req: number): void {
+  const ra = m.ra;
+  if (ra.raPages === 0) return;
+  m.marked.delete(page);
+  const max = windowMax(m, req);
+  if (page === ra.start + ra.size - ra.async) {
+    ra.start += ra.size;
+    ra.size = Math.max(ra.size, nextSize(ra.size, max));
+  } else {
+    let next = page + 1;
+    while (next < page + 1 + max && present(m, next)) next += 1;
+    if (next - page > max) return;
+    ra.start = next;
+    ra.size = nextSize(next - page + req, max);
+  }
+  // "order += 2; align = 1 << min(order, ffs(max) − 1); … async = size" (order is 0 again after a
+  // window read without large folios).
+  const align = 2 ** Math.min(2, Math.log2(max & -max));
+  const end = ra.start + ra.size;
+  const alignedEnd = end - (end % align);
+  if (alignedEnd > ra.start) ra.size = alignedEnd - ra.start;
+  ra.async = ra.size;
+  ra.order = 0;
+  readPages(m, ra.start, ra.size, ra.async);
+}
+
+/** The reader's one held folio ("keeps at most one folio referenced between fetches"; non-sleepable only). */
 export interface ReaderModel {
   folio: number | null;
 }
 
 export interface FileReadOutcome {
-  /** 0, -EFAULT or -EIO. */
+  /** 0, -EFAULT, -EIO or -EINVAL. */
   readonly ret: number;
-  /** The page the read failed on, when it failed. */
+  /** The page the read failed on, when it failed (non-sleepable). */
   readonly failPage: number | null;
-  /** The pages the read looked up, in order. */
+  /** The pages the read looked up, in order (non-sleepable). */
   readonly touched: readonly number[];
-  /** A sleepable read past EOF: -EIO with the first `eofAt` bytes (those before EOF) copied, the rest of dst untouched. */
+  /** A failed sleepable read: the first `eofAt` bytes (copied before the failure) are the file's, the rest of dst untouched. */
   readonly eofAt?: number;
 }
 
 /**
+ * The sleepable reader: "the whole range is one `__kernel_read(file, buf, len, &pos)`": "a negative
+ * pos is rejected by `filemap_read` (-EINVAL)"; "len 0 ⇒ 0 with no lookup"; `filemap_read` copies
+ * `[pos, min(pos + len, i_size))` batch by batch (§3.1, §3.2): a batch of consecutive cached pages
+ * ending after a page not uptodate or marked; none cached → sync readahead; a marked last page → async
+ * readahead; a last page under I/O → sleep (every read in flight ends), then copy the pages before it
+ * or look again; a last page whose read failed → read it again and sleep: a failure is -EIO
+ * (`shrink_readahead_size_eio`: ra_pages / 4) unless pages before it were still to be copied, then
+ * the error is dropped and the next round reads it again. "result ≠ len ⇒ … -EIO". No folio is held.
+ */
+function sleepableRead(m: CacheModel, fileOff: bigint, len: bigint): FileReadOutcome {
+  const fail = (ret: number, copied: number): FileReadOutcome => ({ ret, failPage: null, touched: [], eofAt: copied });
+  if (len === 0n) return { ret: 0, failPage: null, touched: [] };
+  if (fileOff >= 1n << 63n) return fail(EINVAL, 0);
+  let pos = fileOff;
+  let copied = 0n;
+  let error = 0;
+  let lastPos = m.ra.prevPos;
+  for (let guard = 0; copied < len && guard < 10_000; guard += 1) {
+    if (pos >= m.size) break;
+    const index = pageOf(pos);
+    const lastIndex = Number((pos + (len - copied) + PAGE - 1n) / PAGE);
+    const batchFrom = (): number[] => {
+      const out: number[] = [];
+      for (let p = index; p < lastIndex && present(m, p); p += 1) {
+        out.push(p);
+        if (!m.uptodate.has(p) || m.marked.has(p)) break;
+      }
+      return out;
+    };
+    let batch = batchFrom();
+    if (batch.length === 0) {
+      syncRa(m, index, lastIndex - index);
+      batch = batchFrom();
+    }
+    const last = batch[batch.length - 1] as number;
+    if (m.marked.has(last)) asyncRa(m, last, lastIndex - last);
+    let readable = m.uptodate.has(last);
+    if (m.partial.has(last)) {
+      const mask = m.blocks.get(last) ?? 0;
+      // filemap_range_uptodate: "if (mapping->host->i_blkbits >= folio_shift(folio)) return false",
+      // else the blocks the rest of the read covers may do (the folio stays not uptodate).
+      if (m.blockSize < Number(PAGE) && rangeUptodate(m, pageStartOf(last), pos, len - copied, mask)) readable = true;
+      else if (mask === fullMask(m)) {
+        // ->read_folio = block_read_full_folio: every buffer uptodate → the folio is, without I/O.
+        m.partial.delete(last);
+        m.blocks.delete(last);
+        m.uptodate.add(last);
+        readable = true;
+      }
+    }
+    if (!readable) {
+      const prefix = batch.slice(0, -1);
+      if (m.locked.has(last)) {
+        completeAll(m);
+        if (prefix.length === 0) continue;
+        batch = prefix;
+      } else {
+        submit(m, last);
+        completeAll(m);
+        if (!m.uptodate.has(last)) {
+          m.ra.raPages = Math.floor(m.ra.raPages / 4);
+          if (prefix.length === 0) {
+            error = EIO;
+            break;
+          }
+          batch = prefix;
+        }
+      }
+    }
+    const end = m.size < pos + (len - copied) ? m.size : pos + (len - copied);
+    for (const p of batch) {
+      const pend = pageStartOf(p + 1) < end ? pageStartOf(p + 1) : end;
+      if (pend <= pos) break;
+      copied += pend - pos;
+      pos = pend;
+      lastPos = pos;
+    }
+  }
+  m.ra.prevPos = lastPos;
+  if (copied === len) return { ret: 0, failPage: null, touched: [] };
+  return fail(error !== 0 && copied === 0n ? error : EIO, Number(copied));
+}
+
+/**
  * A FILE read that passed the bounds, at file offset `fileOff` (dynptr offset + read offset):
- * - "a secretmem mapping → `-EFAULT`";
- * - non-sleepable: "a page not in the page cache or not uptodate … → `-EFAULT`", "a page wholly past
- *   EOF → `-EFAULT` non-sleepable";
- * - sleepable: "waits for the page to be read"; "a page wholly past EOF → … `-EIO` sleepable"; "a
- *   failed read leaves the folio not uptodate and the sleepable reader returns the error (`-EIO`)";
- *   "sleepable: bytes past EOF → `-EIO`, after the bytes before EOF are copied" (observed on 7.2).
- * Updates `m` (pages read in, injected errors consumed) and `reader` (the folio held afterwards:
- * the last page fetched on success, none after a failure, since the old folio is put first).
+ * - "a secretmem mapping → `-EFAULT`", before either path;
+ * - non-sleepable: "a page not in the page cache or not uptodate … → `-EFAULT`" (under I/O or failed
+ *   included), also for len 0 (the page at the offset is looked up); no readahead; the held folio is
+ *   reused while the fetch stays inside it;
+ * - sleepable: `sleepableRead`.
+ * Updates `m` and `reader` (the folio held afterwards: the last page fetched on success, none after a
+ * failure, since the old folio is put first).
  */
 export function fileRead(m: CacheModel, fileOff: bigint, len: bigint, sleepable: boolean, reader: ReaderModel = { folio: null }): FileReadOutcome {
   const touched = pagesTouched(fileOff, len);
-  const pastEof = (p: number): FileReadOutcome => {
-    reader.folio = null;
-    return { ret: EIO, failPage: p, touched, eofAt: fileOff >= m.size ? 0 : Number(m.size - fileOff) };
-  };
-  // Observed on 7.2 (sleepable): len 0 at or past EOF → 0 with no lookup; a position ≥ 2^63 → -EINVAL.
-  if (sleepable && len === 0n && fileOff >= m.size && !m.secretmem) return { ret: 0, failPage: null, touched: [] };
-  if (sleepable && len > 0n && fileOff >= 1n << 63n && !m.secretmem) return { ret: -22, failPage: null, touched: [], eofAt: 0 };
+  // "secretmem … checked **before** either path": nothing is looked up, the held folio stays held.
+  if (m.secretmem) return { ret: EFAULT, failPage: touched[0] ?? null, touched, ...(sleepable ? { eofAt: 0 } : {}) };
+  if (sleepable) return sleepableRead(m, fileOff, len);
   for (const p of touched) {
-    if (sleepable && len > 0n && (fileOff > pageStartOf(p) ? fileOff : pageStartOf(p)) >= m.size && !m.secretmem) return pastEof(p);
     if (reader.folio === p) continue; // reused while the fetch falls inside it
     reader.folio = null;
-    const fail = (ret: number): FileReadOutcome => ({ ret, failPage: p, touched });
-    if (m.secretmem) return fail(EFAULT);
-    if (m.uptodate.has(p)) {
-      reader.folio = p;
-      continue;
-    }
-    if (!sleepable) return fail(EFAULT);
-    if (pageStartOf(p) >= m.size) return fail(EIO);
-    const n = m.faults.get(p) ?? 0;
-    if (n > 0) {
-      if (n === 1) m.faults.delete(p);
-      else m.faults.set(p, n - 1);
-      return fail(EIO);
-    }
-    m.uptodate.add(p);
+    if (!m.uptodate.has(p)) return { ret: EFAULT, failPage: p, touched };
     reader.folio = p;
   }
-  if (sleepable && len > 0n && fileOff + len > m.size) return pastEof(pageOf(m.size));
   return { ret: 0, failPage: null, touched };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files that change (notes §6)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A buffered write of `data` at `off` (notes §6.2; fs/buffer.c `__block_write_begin_int` /
+ * `__block_commit_write`): page by page, and in a page block by block, a block only partly overwritten
+ * that is not uptodate and has data on disk (below i_size, not a hole) is read first (a failed read
+ * ends the write: the bytes so far, or -EIO); a block new to the file (a hole, past EOF) is zeroed
+ * around the write, not read. The written blocks are uptodate, the folio once all its blocks are; it
+ * is dirty. i_size grows to the end of the write; blocks between the old EOF and the write are holes.
+ * `bytes` is the file's content (indexed from 0), grown as needed. Returns the bytes written or -EIO.
+ */
+export function write(m: CacheModel, bytes: number[], off: number, data: Uint8Array): number {
+  const bs = m.blockSize;
+  const page = Number(PAGE);
+  let done = 0;
+  while (done < data.length) {
+    const at = off + done;
+    const p = Math.floor(at / page);
+    const inPage = at - p * page;
+    const n = Math.min(page - inPage, data.length - done);
+    const have = maskOf(m, p);
+    let touched = 0;
+    let need = 0;
+    for (let b = Math.floor(inPage / bs); b * bs < inPage + n; b += 1) {
+      touched |= 2 ** b;
+      const whole = inPage <= b * bs && inPage + n >= (b + 1) * bs;
+      if (!whole && (have & 2 ** b) === 0 && mapped(m, (p * page) / bs + b)) need |= 2 ** b;
+    }
+    if (need !== 0) {
+      submit(m, p, have | need);
+      completeAll(m);
+      if ((maskOf(m, p) & need) !== need) return done > 0 ? done : EIO;
+    }
+    const mask = maskOf(m, p) | touched;
+    m.failed.delete(p);
+    if (mask === fullMask(m)) {
+      m.partial.delete(p);
+      m.blocks.delete(p);
+      m.uptodate.add(p);
+    } else if (!m.uptodate.has(p)) {
+      m.partial.add(p);
+      m.blocks.set(p, mask);
+    }
+    m.dirty.add(p);
+    // Blocks past the old EOF before this write are holes; the blocks written have data.
+    const oldEnd = Math.ceil(Number(m.size) / bs);
+    for (let b = oldEnd; b * bs < at - (at % bs); b += 1) m.holes.add(b);
+    for (let b = Math.floor(at / bs); b * bs < at + n; b += 1) m.holes.delete(b);
+    while (bytes.length < at + n) bytes.push(0);
+    for (let i = 0; i < n; i += 1) bytes[at + i] = data[done + i] as number;
+    done += n;
+    if (BigInt(at + n) > m.size) m.size = BigInt(at + n);
+  }
+  return done;
+}
+
+/**
+ * `ftruncate` to `size` (notes §6.1): when shrinking (or to the same size), every page from
+ * `ceil(size / 4096)` is removed (a held folio included: the holder keeps its memory, `detached` gets
+ * its bytes); the tail of the new last page reads as zero; when `size` is not block-aligned ext4 zeroes
+ * the rest of its block through the cache (`ext4_block_truncate_page` → `__ext4_block_zero_page_range`):
+ * the folio is created if absent, the block read if it is not uptodate and has data (a hole: nothing
+ * is zeroed), then dirtied; the folio is not marked uptodate. Growing adds nothing (the new blocks are
+ * holes).
+ */
+export function truncate(m: CacheModel, bytes: number[], size: number, held: ReadonlySet<number>, detached: Map<number, Uint8Array>): number {
+  const old = Number(m.size);
+  const bs = m.blockSize;
+  const page = Number(PAGE);
+  if (size <= old) {
+    const first = Math.ceil(size / page);
+    const tail = size % bs !== 0 ? Math.floor(size / page) : null;
+    let zeroed = false;
+    if (tail !== null) {
+      const bit = 2 ** Math.floor((size - tail * page) / bs);
+      const blk = Math.floor(size / bs);
+      if ((maskOf(m, tail) & bit) === 0 && mapped(m, blk)) {
+        submit(m, tail, maskOf(m, tail) | bit);
+        completeAll(m);
+      }
+      if (!present(m, tail)) {
+        m.partial.add(tail);
+        m.blocks.set(tail, 0);
+      }
+      zeroed = (maskOf(m, tail) & bit) !== 0;
+    }
+    for (const p of [...m.uptodate, ...m.failed, ...m.partial, ...m.marked]) {
+      if (p < first) continue;
+      if (held.has(p) && !detached.has(p)) detached.set(p, Uint8Array.from({ length: page }, (_, i) => bytes[p * page + i] ?? 0));
+      m.uptodate.delete(p);
+      m.failed.delete(p);
+      m.partial.delete(p);
+      m.blocks.delete(p);
+      m.marked.delete(p);
+      m.dirty.delete(p);
+    }
+    if (tail !== null && zeroed) m.dirty.add(tail);
+    for (const b of [...m.holes]) if (b * bs >= size) m.holes.delete(b);
+    bytes.length = Math.min(bytes.length, size);
+  } else {
+    for (let b = Math.ceil(old / bs); b * bs < size; b += 1) m.holes.add(b);
+  }
+  m.size = BigInt(size);
+  return 0;
+}
+
+/** `fsync`: every dirty page written back. */
+export function fsync(m: CacheModel): void {
+  m.dirty.clear();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,6 +59,11 @@ const step: fc.Arbitrary<Syscall[]> = fc.oneof(
   fc.nat({ max: 120 }).map<Syscall[]>((ticks) => [{ sys: 'sleep', ticks }]),
   fc.constant<Syscall[]>([{ sys: 'map_close', map: 'twmap' }]),
   fc.constant<Syscall[]>([{ sys: 'exit' }]),
+  // Plain works queued with TWA_NONE wait for the next task_work_run: a batch of several works.
+  fc.constantFrom('TWA_RESUME' as const, 'TWA_SIGNAL' as const).map<Syscall[]>((mode) => [
+    { sys: 'task_work_add', label: 'first', mode: 'TWA_NONE' }, { sys: 'task_work_add', label: 'second', mode: 'TWA_NONE' },
+    { sys: 'task_work_add', label: 'third', mode },
+  ]),
 );
 
 const script: fc.Arbitrary<Syscall[]> = fc.array(step, { minLength: 1, maxLength: 5 }).map((steps) => {

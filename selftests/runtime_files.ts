@@ -174,7 +174,7 @@ function taskWorkCheck(prog: string, mapName: string): (v: KernelVersion) => str
     s.simulate();
     const m = [...s.world.maps.values()].find((x) => x.name === mapName);
     if (m === undefined) return [`no map ${mapName}`];
-    const elems = [...m.elems.values()];
+    const elems = [...m.elems.values()].map((e) => m.slots.get(e.slot)!);
     const out: string[] = [];
     const want = new TextEncoder().encode('hello world');
     const bad = elems.filter((e) => !want.every((b, i) => e.data[i] === b) || e.data[want.length] !== 0);

@@ -22,7 +22,7 @@ import { emit } from './model/world/world.ts';
 import type { LoadedObject, LoadedProg, ObjId, ProgId } from './model/program/loaded.ts';
 import type { Pid, TaskState } from './model/task/types.ts';
 import type { TwRef } from './model/kfunc/types.ts';
-import { toUnsigned } from './model/kernel/ctypes.ts';
+import { toInt64, toUnsigned } from './model/kernel/ctypes.ts';
 import { taskWorkCtx, taskWorkOf, type TaskWorkInfo } from './task_work/inspect.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
@@ -34,7 +34,12 @@ import { MapDeclSchema } from './model/program/schema.ts';
 import { errnoName } from './model/kernel/errno.ts';
 import { describeAction, readyActions, run as runScheduler, step as stepScheduler, type Action, type RunOptions } from './scheduler/step.ts';
 import { listChooser } from './scheduler/chooser.ts';
-import type { FileId, Ino } from './model/fs/types.ts';
+import type { FileId, Ino, RaState } from './model/fs/types.ts';
+import { adviceOf, fadvise as fadviseImpl, type FadvAdvice } from './model/fs/fadvise.ts';
+import { vfsPread, type FilemapResume } from './model/fs/filemap.ts';
+import { completeIoUntil, completeSleepSync, Sleep } from './model/fs/io.ts';
+import { fsync as fsyncImpl, ftruncate as ftruncateImpl, vfsWrite, type TruncateResume, type WriteResume } from './model/fs/write.ts';
+import { readFileBytes } from './model/fs/content.ts';
 import { formatTrace, traceEvents, type TraceEvent } from './model/world/trace.ts';
 import { begin, createWorld, end, INSPECT, NON_SLEEPABLE, SLEEPABLE, transact, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
 import { invoke, type AnyKfunc } from './model/kfunc/kfunc.ts';
@@ -124,6 +129,9 @@ export type ProgramCalls = KfuncMethods & {
 // The kfunc methods are added in the constructor from the kfunc table.
 export interface Session extends KfuncMethods {}
 
+/** The fields of a `file_ra_state` (`RaState`). */
+const RA_FIELDS = ['start', 'size', 'asyncSize', 'order', 'raPages', 'prevPos'] as const;
+
 export class Session {
   world: World;
   context: CallContext;
@@ -156,6 +164,19 @@ export class Session {
     return result;
   }
 
+  /** Run a call that may sleep to completion: each sleep completes at once (no scheduler). */
+  private sleeping<R>(body: (k: Kern, resume: R | undefined) => number | Sleep): number {
+    return this.run((k) => {
+      let resume: R | undefined;
+      for (;;) {
+        const r = body(k, resume);
+        if (!(r instanceof Sleep)) return r;
+        completeSleepSync(k, r);
+        resume = r.resume as R;
+      }
+    });
+  }
+
   /** Switch the calling context: sleepable (an `lsm.s/` program, a task_work callback) or not. */
   sleepable(on = true): this {
     checkBoolean('on', on);
@@ -177,8 +198,89 @@ export class Session {
   createFile(spec: files.NewFile): Ino {
     return this.run((k) => files.createInode(k, spec));
   }
-  open(path: string): FileId {
-    return this.run((k) => files.openFile(k, path));
+  /** `open(path, flags)` (`filp_open`): flags `O_RDONLY` (default), `O_WRONLY`, `O_RDWR`, optionally `|O_APPEND`. */
+  open(path: string, flags?: string): FileId {
+    return this.run((k) => files.openFile(k, path, files.parseOpenFlags(flags)));
+  }
+  /**
+   * `pread64(file, buf, buf.length, offset)` through `vfs_read` and `filemap_read` (readahead, I/O;
+   * a sleep completes at once, time advances). Returns the bytes read or a negative errno.
+   */
+  pread(file: FileId, buf: Uint8Array, offset: number | bigint): number {
+    checkInt('file', file);
+    if (!(buf instanceof Uint8Array)) throw new ArgumentError('buf', buf, 'a Uint8Array');
+    const pos = toInt64(offset, 'offset');
+    return this.sleeping<FilemapResume>((k, resume) => vfsPread(k, file, pos, buf.length, (at, n, done) => {
+      const inode = files.inodeOf(k, files.liveFile(k, file).ino);
+      readFileBytes(inode.content, inode.overlay, inode.size, at, buf, done, n);
+    }, resume));
+  }
+  /** `pwrite64(file, bytes, bytes.length, offset)` (an `O_APPEND` file writes at its end). Returns bytes written or an errno. */
+  pwrite(file: FileId, bytes: Uint8Array, offset: number | bigint): number {
+    checkInt('file', file);
+    if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
+    const pos = toInt64(offset, 'offset');
+    const data = bytes.slice();
+    return this.sleeping<WriteResume>((k, resume) => vfsWrite(k, file, pos, data, resume));
+  }
+  /** `write(file, bytes, bytes.length)` at the file's position (`O_APPEND`: at its end). */
+  write(file: FileId, bytes: Uint8Array): number {
+    checkInt('file', file);
+    if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
+    const data = bytes.slice();
+    return this.sleeping<WriteResume>((k, resume) => vfsWrite(k, file, null, data, resume));
+  }
+  /** `ftruncate(file, length)`: 0 or an errno. Folios held by a non-sleepable reader are removed from the cache all the same. */
+  ftruncate(file: FileId, length: number | bigint): number {
+    checkInt('file', file);
+    const len = toInt64(length, 'length');
+    return this.sleeping<TruncateResume>((k, resume) => ftruncateImpl(k, file, len, resume));
+  }
+  /** `fsync(file)`: the file's dirty pages are written back (clean). */
+  fsync(file: FileId): number {
+    checkInt('file', file);
+    return this.run((k) => fsyncImpl(k, file));
+  }
+  /** `posix_fadvise(file, offset, len, advice)`: advice `POSIX_FADV_…` (or its suffix, or a number). */
+  fadvise(file: FileId, offset: number | bigint, len: number | bigint, advice: FadvAdvice | string | number): number {
+    checkInt('file', file);
+    if (typeof advice !== 'string' && typeof advice !== 'number') throw new ArgumentError('advice', advice, 'a POSIX_FADV_ name or a number');
+    const off = toInt64(offset, 'offset');
+    const n = toInt64(len, 'len');
+    const a = adviceOf(advice);
+    return this.run((k) => fadviseImpl(k, file, off, n, a));
+  }
+  /** The `file_ra_state` of an open file (its readahead window and `prev_pos`). */
+  readahead(file: FileId): RaState {
+    checkInt('file', file);
+    return this.run((k) => files.liveFile(k, file).ra);
+  }
+  /**
+   * Set fields of an open file's `file_ra_state`: for a harness continuing a `struct file` whose
+   * earlier reads happened outside this world (the guest tier's `mm->exe_file`, read by earlier cases).
+   */
+  setReadahead(file: FileId, patch: Partial<RaState>): void {
+    checkInt('file', file);
+    if (patch === undefined) throw new ArgumentError('patch', patch, 'an object of file_ra_state fields');
+    checkOptions('patch', patch, RA_FIELDS);
+    for (const [key, v] of Object.entries(patch)) {
+      if (key === 'prevPos') {
+        if (typeof v !== 'bigint' || v < -1n) throw new ArgumentError('patch.prevPos', v, 'a bigint ≥ -1 (-1: never read)');
+      } else checkInt(`patch.${key}`, v);
+    }
+    this.run((k) => {
+      const f = files.liveFile(k, file);
+      k.t.own('files').set(file, f.with({ ra: { ...f.ra, ...patch } }));
+    });
+  }
+  /** Let every read in flight complete (virtual time advances to the last). Returns how many completed. */
+  finishIo(): number {
+    return this.run((k) => completeIoUntil(k));
+  }
+  /** Write the device's `read_ahead_kb` for the file at `path` (files opened afterwards read ahead that far). */
+  setReadAheadKb(path: string, kb: number): void {
+    checkString('path', path);
+    this.run((k) => files.setReadAheadKb(k, path, kb));
   }
   get_file(file: FileId): void {
     checkInt('file', file);

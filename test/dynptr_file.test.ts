@@ -180,12 +180,13 @@ describe('FILE: bpf_dynptr_slice', () => {
     expect(s.bpf_dynptr_slice('d', 5, new Uint8Array(8), 8)).toBeNull();
   });
 
-  test('sleepable slice of a cold page reads it in and returns the bytes', () => {
+  test('sleepable slice of a cold page reads it in and returns the bytes; the sleepable reader holds nothing', () => {
     const { s, data, path } = fileSetup(2 * P, { sleepable: true });
     const buf = new Uint8Array(10);
     expect(s.bpf_dynptr_slice('d', P + 5, buf, 10)).toBe(buf);
     expect(buf).toEqual(data.slice(P + 5, P + 15));
-    expect(s.pages(path)).toEqual({ 'uptodate+ref': '1' });
+    // Page 1 of a fresh file with page 0 not cached: a small random read (page_cache_sync_ra), page 1 only.
+    expect(s.pages(path)).toEqual({ uptodate: '1' });
   });
 });
 
@@ -376,7 +377,7 @@ describe('FILE: non-sleepable reader and the page cache', () => {
 });
 
 describe('FILE: sleepable reader', () => {
-  test('cold pages: 0, bytes match, pages uptodate, time advanced by ioLatency per page', () => {
+  test('cold pages: 0, bytes match, pages uptodate, one I/O latency for the readahead window', () => {
     const lat = 37;
     const { s, data, path } = fileSetup(4 * P, { sleepable: true, ioLatency: lat });
     expect(s.world.clock.now).toBe(0);
@@ -384,9 +385,11 @@ describe('FILE: sleepable reader', () => {
     const off = P + 10; // bytes [P+10, 3P+30): pages 1, 2, 3
     expect(s.bpf_dynptr_read(dst, dst.length, 'd', off, 0)).toBe(0);
     expect(dst).toEqual(data.slice(off, off + dst.length));
-    expect(s.world.clock.now).toBe(3 * lat);
-    // Pages 0-3 are uptodate except page 0, never read; the reader holds the last page it read.
-    expect(s.pages(path)).toEqual({ uptodate: '1-2', 'uptodate+ref': '3' });
+    // page_cache_sync_ra at page 1 of a fresh file, page 0 not cached: the 3 requested pages, submitted together.
+    expect(s.world.clock.now).toBe(lat);
+    // No folio is held after a sleepable read (__kernel_read).
+    expect(s.pages(path)).toEqual({ uptodate: '1-3' });
+    expect(s.refs().folioRefs).toBe(0);
     expect(s.bpf_dynptr_file_discard('d')).toBe(0);
     expect(s.pages(path)).toEqual({ uptodate: '1-3' });
   });
@@ -407,9 +410,10 @@ describe('FILE: sleepable reader', () => {
     const dst = new Uint8Array(3 * P);
     expect(s.bpf_dynptr_read(dst, 3 * P, 'd', 0, 0)).toBe(0);
     expect(dst).toEqual(data.slice(0, 3 * P));
-    expect(s.world.clock.now).toBe(2 * lat);
+    // A miss at page 0: the initial window (4 pages for 3 requested, clipped at EOF) skips the cached page 1.
+    expect(s.world.clock.now).toBe(lat);
     const submitted = s.events().flatMap((e) => (e.kind === 'io_submit' ? [e.pgoff] : []));
-    expect(submitted).toEqual([0, 2]);
+    expect(submitted).toEqual([0, 2, 3]);
   });
 
   test('a sleepable dynptr keeps faulting pages in even when later evicted', () => {
@@ -428,34 +432,47 @@ describe('FILE: sleepable reader', () => {
     expect(s.bpf_dynptr_read(new Uint8Array(4), 4, 'd', 0, 0)).toBe(-EFAULT);
   });
 
-  test('an injected I/O error → -EIO and the page is not uptodate; a later read succeeds', () => {
+  test('a readahead I/O error is not final: the reader reads the folio again itself, and only that error is returned', () => {
     const lat = 10;
-    const { s, path, data } = fileSetup(2 * P, { sleepable: true, ioLatency: lat });
-    s.injectIoError(path, P + 1);
+    const { s, path, data, f } = fileSetup(2 * P, { sleepable: true, ioLatency: lat });
+    s.injectIoError(path, P + 1); // one failure: the readahead's
+    const dst = new Uint8Array(8).fill(0xcc);
+    expect(s.bpf_dynptr_read(dst, 8, 'd', P + 100, 0)).toBe(0);
+    expect(dst).toEqual(data.slice(P + 100, P + 108));
+    expect(s.world.clock.now).toBe(2 * lat); // readahead, then filemap_read_folio
+    expect(s.pages(path)).toEqual({ uptodate: '1' });
+    expect(s.readahead(f).raPages).toBe(32);
+  });
+
+  test('two failures → -EIO (filemap_read_folio), the page not uptodate, ra_pages / 4; a later read succeeds', () => {
+    const lat = 10;
+    const { s, path, data, f } = fileSetup(2 * P, { sleepable: true, ioLatency: lat });
+    s.injectIoError(path, P + 1, 2);
     const dst = new Uint8Array(8).fill(0xcc);
     expect(s.bpf_dynptr_read(dst, 8, 'd', P + 100, 0)).toBe(-EIO);
     expect(dst).toEqual(new Uint8Array(8).fill(0xcc));
-    const pages = s.pages(path);
-    expect(pages.uptodate).toBeUndefined();
-    expect(pages['uptodate+ref']).toBeUndefined();
+    expect(s.pages(path)).toEqual({ failed: '1' });
     expect(s.refs().folioRefs).toBe(0);
     expect(s.refs().ioInFlight).toBe(0);
-    // The next read issues the I/O again and succeeds.
+    expect(s.readahead(f).raPages).toBe(8); // shrink_readahead_size_eio
+    // The next read finds the failed folio and reads it again.
     expect(s.bpf_dynptr_read(dst, 8, 'd', P + 100, 0)).toBe(0);
     expect(dst).toEqual(data.slice(P + 100, P + 108));
-    expect(s.pages(path)).toEqual({ 'uptodate+ref': '1' });
-    expect(s.world.clock.now).toBe(2 * lat);
+    expect(s.pages(path)).toEqual({ uptodate: '1' });
+    expect(s.world.clock.now).toBe(3 * lat);
   });
 
-  test('an injected I/O error on a later page: earlier bytes copied, the failing page not uptodate', () => {
+  test('an I/O error on a later page: earlier bytes copied, then -EIO (a short read), the failing page not uptodate', () => {
     const { s, path, data } = fileSetup(3 * P, { sleepable: true });
-    s.injectIoError(path, P);
+    // Three failures of page 1: the readahead's, the re-read while page 0 is still to copy (its error
+    // is dropped: filemap_get_pages returns the folios before it), and the re-read after.
+    s.injectIoError(path, P, 3);
     const dst = new Uint8Array(16).fill(0xcc);
     expect(s.bpf_dynptr_read(dst, 16, 'd', P - 8, 0)).toBe(-EIO);
     expect(dst.subarray(0, 8)).toEqual(data.slice(P - 8, P));
     expect(dst.subarray(8)).toEqual(new Uint8Array(8).fill(0xcc));
     const pages = s.pages(path);
-    expect(pages.uptodate).toBe('0');
+    expect(pages.uptodate).toBe('0,2');
     expect(pages.failed).toBe('1');
   });
 

@@ -13,6 +13,10 @@ import {
 } from '../src/pagecache/index.ts';
 
 const P = 4096;
+/** The identity of the (first-generation) folio at page `n`. */
+const R = (n: number): { head: number; gen: number } => ({ head: n, gen: 0 });
+/** A page as `findPage` reports an order-0 folio with no flags. */
+const pg = (state: 'locked' | 'uptodate' | 'failed', refs: number, head: number) => ({ state, refs, head, nr: 1, readahead: false, dirty: false });
 
 function mappingWith(states: Record<number, 'locked' | 'uptodate' | 'failed'>, refs: Record<number, number> = {}): Mapping {
   const m = emptyMapping();
@@ -52,17 +56,17 @@ describe('page geometry', () => {
 describe('page state transitions', () => {
   test('startRead on an absent page adds it locked with no references', () => {
     const m = emptyMapping();
-    expect(startRead(m, 5)).toBe(true);
-    expect(findPage(m, 5)).toEqual({ state: 'locked', refs: 0 });
+    expect(startRead(m, 5)).toBe(5);
+    expect(findPage(m, 5)).toEqual(pg('locked', 0, 5));
     expect(isUptodate(m, 5)).toBe(false);
   });
 
   test('startRead refuses a locked or uptodate page, reuses a failed one', () => {
     const m = mappingWith({ 0: 'locked', 1: 'uptodate', 2: 'failed' });
-    expect(startRead(m, 0)).toBe(false);
-    expect(startRead(m, 1)).toBe(false);
+    expect(startRead(m, 0)).toBe(null);
+    expect(startRead(m, 1)).toBe(null);
     expect(findPage(m, 1)?.state).toBe('uptodate');
-    expect(startRead(m, 2)).toBe(true);
+    expect(startRead(m, 2)).toBe(2);
     expect(findPage(m, 2)?.state).toBe('locked');
   });
 
@@ -94,16 +98,16 @@ describe('page state transitions', () => {
 
   test('folioGet / folioPut count references; errors on absent pages and underflow', () => {
     const m = mappingWith({ 0: 'uptodate' });
-    folioGet(m, 0);
-    folioGet(m, 0);
+    folioGet(m, R(0));
+    folioGet(m, R(0));
     expect(findPage(m, 0)?.refs).toBe(2);
-    folioPut(m, 0);
+    folioPut(m, R(0));
     expect(findPage(m, 0)?.refs).toBe(1);
-    folioPut(m, 0);
+    folioPut(m, R(0));
     expect(findPage(m, 0)?.refs).toBe(0);
-    expect(() => folioPut(m, 0)).toThrow(PageCacheInvariantError);
-    expect(() => folioGet(m, 9)).toThrow(PageCacheInvariantError);
-    expect(() => folioPut(m, 9)).toThrow(PageCacheInvariantError);
+    expect(() => folioPut(m, R(0))).toThrow(PageCacheInvariantError);
+    expect(() => folioGet(m, R(9))).toThrow(PageCacheInvariantError);
+    expect(() => folioPut(m, R(9))).toThrow(PageCacheInvariantError);
   });
 });
 
@@ -112,7 +116,7 @@ describe('a Mapping changes copies, never the state it started from', () => {
     const base = mappingWith({ 0: 'uptodate', 1: 'uptodate' }, { 1: 1 }).state();
     const m = new MappingDraft(base);
     expect(m.changed).toBe(false);
-    folioGet(m, 0);
+    folioGet(m, R(0));
     expect(m.changed).toBe(true);
     const afterRef = m.state();
     expect(afterRef.pages).toBe(base.pages);
@@ -135,10 +139,11 @@ describe('a Mapping changes copies, never the state it started from', () => {
 
 describe('eviction on a bare mapping', () => {
   test('evictable: only unlocked, unreferenced pages', () => {
-    expect(evictable({ state: 'uptodate', refs: 0 })).toBe(true);
-    expect(evictable({ state: 'failed', refs: 0 })).toBe(true);
-    expect(evictable({ state: 'uptodate', refs: 1 })).toBe(false);
-    expect(evictable({ state: 'locked', refs: 0 })).toBe(false);
+    expect(evictable(pg('uptodate', 0, 0))).toBe(true);
+    expect(evictable(pg('failed', 0, 0))).toBe(true);
+    expect(evictable(pg('uptodate', 1, 0))).toBe(false);
+    expect(evictable({ ...pg('uptodate', 0, 0), dirty: true })).toBe(false);
+    expect(evictable(pg('locked', 0, 0))).toBe(false);
   });
 
   test('invalidateRange drops evictable pages in [first, last] (inclusive), keeps locked/referenced', () => {
@@ -250,7 +255,7 @@ describe('cache ops through a Session', () => {
     s.populate('/f');
     s.run((k) => {
       const m = files.mappingOf(k, ino);
-      folioGet(m, 1);
+      folioGet(m, R(1));
       m.writePages().delete(3);
       startRead(m, 3); // page 3 under I/O: locked
     });
@@ -277,7 +282,7 @@ describe('cache ops through a Session', () => {
     s.createFile({ path: '/b', content: content.zero(), size: 2 * P });
     s.populate('/a');
     s.populate('/b');
-    s.run((k) => folioGet(files.mappingOf(k, a), 2));
+    s.run((k) => folioGet(files.mappingOf(k, a), R(2)));
     expect(s.dropCaches()).toBe(4);
     expect(s.pages('/a')).toEqual({ 'uptodate+ref': '2' });
     expect(s.pages('/b')).toEqual({});
@@ -291,10 +296,13 @@ describe('cache ops through a Session', () => {
     s.injectIoError('/f', P + 5, 2); // page 1, twice
     expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
     const dst = new Uint8Array(1);
-    expect(s.bpf_dynptr_read(dst, 1, 'd', 0, 0)).toBe(0); // page 0 unaffected
-    expect(s.bpf_dynptr_read(dst, 1, 'd', P, 0)).toBe(-EIO);
+    // Page 0: the initial window reads pages 0 and 1; page 1's read fails (1st), unnoticed.
+    expect(s.bpf_dynptr_read(dst, 1, 'd', 0, 0)).toBe(0);
+    expect(s.pages('/f')).toEqual({ uptodate: '0', failed: '1' });
+    // Page 1: read again (2nd failure) → -EIO; then the faults are used up.
     expect(s.bpf_dynptr_read(dst, 1, 'd', P, 0)).toBe(-EIO);
     expect(s.bpf_dynptr_read(dst, 1, 'd', P, 0)).toBe(0);
+    expect(s.events().filter((e) => e.kind === 'io_complete' && !e.ok)).toHaveLength(2);
   });
 
   test('argument checks: negative offsets, non-integer lengths, bad times, unknown paths', () => {

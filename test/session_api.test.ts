@@ -167,7 +167,8 @@ describe('pageStates: the page cache as data', () => {
     expect(s.pageStates('/f')).toEqual([{ page: 0, state: 'uptodate', refs: 0 }, { page: 2, state: 'uptodate', refs: 1 }]);
     s.bpf_dynptr_file_discard('d');
     expect(s.pageStates('/f')[1]).toEqual({ page: 2, state: 'uptodate', refs: 0 });
-    s.injectIoError('/f', 4096);
+    // Two failures: the readahead's read of page 1, then filemap_read_folio's own re-read.
+    s.injectIoError('/f', 4096, 2);
     s.sleepable();
     s.bpf_dynptr_from_file(f, 0, 'e');
     expect(s.bpf_dynptr_read(new Uint8Array(4), 4, 'e', 4096, 0)).toBe(-5); // -EIO

@@ -272,7 +272,7 @@ describe('the state machine (§2.2, §2.4)', () => {
     for (let n = 0; n < 10_000 && s.step(chooser); n += 1) {
       const live = [...s.world.twctx.values()].filter((c) => !c.freed);
       for (const c of live) expect([1, 2]).toContain(c.refcnt);
-      const attached = [...s.world.maps.values()].flatMap((m) => [...m.elems.values()].map((e) => e.tw).filter((x) => x !== null));
+      const attached = [...s.world.maps.values()].flatMap((m) => [...m.slots.values()].map((e) => e.tw).filter((x) => x !== null));
       expect(new Set(attached).size).toBe(attached.length);
     }
     expectBaseline(s);

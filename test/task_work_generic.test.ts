@@ -217,8 +217,10 @@ describe('TWA_SIGNAL breaks an interruptible sleep, TWA_RESUME does not', () => 
     s.run((k) => taskWorkAdd(k, A, { kind: 'note', label: 'sig' }, 'TWA_SIGNAL'));
     // §4.4: "TASK_UNINTERRUPTIBLE sleeper: neither mode interrupts it."
     expect(s.taskState(A)).toBe('io_wait');
-    // The only ready action is the I/O completion.
-    expect(readyActions(s.world).map((a) => a.kind)).toEqual(['io']);
+    // The only ready actions are I/O completions (the readahead window's reads, all due at once).
+    const ready = readyActions(s.world).map((a) => a.kind);
+    expect(ready.length).toBeGreaterThan(0);
+    expect(ready.every((kind) => kind === 'io')).toBe(true);
     s.simulate();
     const evs = s.events();
     const readExit = evs.findIndex((e) => e.kind === 'syscall' && e.pid === A && e.op === 'exit' && e.call.startsWith('pread'));

@@ -211,8 +211,10 @@ describe('budgets', () => {
   });
 
   test('a cold read of a whole 1 GiB file: 262,144 reads in flight, the next actions listed without a stack overflow', () => {
+    // One readahead window for the whole request: a device whose max_sectors_kb (io_pages) is 1 GiB
+    // lets the first window be the request (ractl_max_pages: min(req, io_pages) > ra_pages).
     const s = new Session({ budgets: { bytes: 2 ** 31 } });
-    s.createFile({ path: '/g', content: content.zero(), size: 2 ** 30 });
+    s.createFile({ path: '/g', content: content.zero(), size: 2 ** 30, maxSectorsKb: 2 ** 20 });
     s.spawn({ comm: 't', script: [{ sys: 'open', path: '/g', fd: 'f' }, { sys: 'read', fd: 'f', offset: 0, len: 2 ** 30 }] });
     while (s.world.io.size === 0 && s.step());
     expect(s.world.io.size).toBe(2 ** 18);
@@ -221,7 +223,7 @@ describe('budgets', () => {
   });
 
   test('with the default bytes budget, the same read is refused as it starts (1 GiB of pages)', () => {
-    const doc = { name: 'cold', files: [{ path: '/g', size: 2 ** 30 }], objects: [],
+    const doc = { name: 'cold', files: [{ path: '/g', size: 2 ** 30, maxSectorsKb: 2 ** 20 }], objects: [],
       tasks: [{ comm: 't', script: [{ sys: 'open', path: '/g', fd: 'f' }, { sys: 'read', fd: 'f', offset: 0, len: 2 ** 30 }] }] };
     expect(() => runScenario(parseScenario(doc, 'cold.json'))).toThrow(/scenario "cold": the bytes budget \(268435456\) is exhausted: reading page/);
   });

@@ -5,7 +5,7 @@
  */
 import { Immer } from 'immer';
 import { describe, expect, test } from 'vitest';
-import { cache, content, createWorld, describeWorld, files, formatTrace, kfuncsOf, refSnapshot, Session, SLEEPABLE, stateBytes, transact, type World } from '../src/index.ts';
+import { cache, content, createWorld, describeWorld, files, formatTrace, kfuncsOf, NON_SLEEPABLE, refSnapshot, Session, SLEEPABLE, stateBytes, transact, type CallContext, type World } from '../src/index.ts';
 import { transactWith } from '../src/model/world/world.ts';
 import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
@@ -32,8 +32,8 @@ describe('worlds are values', () => {
 });
 
 describe('a transition copies only what it changes (src/model/tables.ts)', () => {
-  function warm(): World {
-    return transact(createWorld(), SLEEPABLE, (k) => {
+  function warm(ctx: CallContext = SLEEPABLE): World {
+    return transact(createWorld(), ctx, (k) => {
       files.createInode(k, { path: '/f', content: content.pattern(3), size: 3 * 4096 });
       cache.populateRange(k, '/f');
       kfuncsOf(k).bpf_dynptr_from_file(files.openFile(k, '/f'), 0, 'd');
@@ -41,15 +41,23 @@ describe('a transition copies only what it changes (src/model/tables.ts)', () =>
   }
 
   test('kfunc calls on the hot tables leave the immer state and the untouched tables shared', () => {
-    const w = warm();
+    const w = warm(NON_SLEEPABLE);
     const dst = new Uint8Array(8);
-    const next = transact(w, SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(dst, 8, 'd', 4096, 0)).world;
+    const next = transact(w, NON_SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(dst, 8, 'd', 4096, 0)).world;
     expect(next).not.toBe(w);
     for (const name of ['tasks', 'maps', 'progs', 'ids', 'faults', 'inodes', 'paths', 'files', 'dynptrs', 'io'] as const) expect(next[name], name).toBe(w[name]);
-    // The read moved the reader to page 1: its state and the page references changed.
+    // The non-sleepable read moved the reader to page 1: its state and the page references changed.
     expect(next.fileStates).not.toBe(w.fileStates);
     expect(next.pagecache).not.toBe(w.pagecache);
     expect(next.trace.length).toBe(w.trace.length + 1);
+  });
+
+  test('a sleepable read of cached pages changes only the file (its f_ra.prev_pos): no folio is held', () => {
+    const w = warm(SLEEPABLE);
+    const next = transact(w, SLEEPABLE, (k) => kfuncsOf(k).bpf_dynptr_read(new Uint8Array(8), 8, 'd', 4096, 0)).world;
+    for (const name of ['tasks', 'maps', 'progs', 'ids', 'faults', 'inodes', 'paths', 'dynptrs', 'io', 'fileStates', 'pagecache'] as const) expect(next[name], name).toBe(w[name]);
+    expect(next.files).not.toBe(w.files);
+    expect([...next.files.values()][0]?.ra.prevPos).toBe(4096n + 8n);
   });
 
   test('a transition that changes nothing and logs nothing is the same world', () => {

@@ -29,7 +29,20 @@ export interface FileCase {
   readonly compareGlobals?: readonly string[];
 }
 
-export type Context = 'lsm' | 'lsm.s' | 'task_work';
+/**
+ * Where the reads run: `lsm/file_open` (non-sleepable), `lsm.s/file_open` (sleepable) or a task_work
+ * callback, each reading the exe file (`bpf_get_task_exe_file`); or `lsm/mmap_file` / `lsm.s/mmap_file`
+ * reading the file being mapped (the hook's own `struct file`, already open: a script case's data file).
+ */
+/**
+ * Where the reader runs: `lsm`/`lsm.s` (file_open, reading the task's exe), `task_work` (a callback
+ * scheduled from file_open), `mmap`/`mmap.s` (lsm/mmap_file, reading the file mapped), `open`/`open.s`
+ * (lsm/file_open, reading the file being opened: FMODE_CAN_READ is not set yet).
+ */
+export type Context = 'lsm' | 'lsm.s' | 'task_work' | 'mmap' | 'mmap.s' | 'open' | 'open.s';
+const HOOK_FILE: ReadonlySet<Context> = new Set(['mmap', 'mmap.s', 'open', 'open.s']);
+
+export const SBUF = 64;
 
 const show = (v: number | bigint): string => {
   const b = BigInt(v);
@@ -45,26 +58,61 @@ export class FileCaseBuilder {
   private readonly body: Op[] = [];
   private readonly calls: CallRecord[] = [];
   private n = 0;
-  constructor(readonly id: string, readonly ctx: Context, readonly flags: number | bigint = 0) {
-    this.scalar('bpf_dynptr_from_file', [P.r('r7'), P.imm(flags), P.dynptr('d')], `bpf_dynptr_from_file(exe, ${show(flags)}, &d)`);
+  private cloned = false;
+  constructor(readonly id: string, readonly ctx: Context, readonly flags: number | bigint = 0, readonly outSize = FOUT) {
+    const hookFile = HOOK_FILE.has(ctx);
+    // The mmap_file hook's file may be NULL (7.x: PTR_MAYBE_NULL): the body tests r7 = file first.
+    this.scalar('bpf_dynptr_from_file', [P.r('r7'), P.imm(flags), P.dynptr('d')], `bpf_dynptr_from_file(${hookFile ? 'file' : 'exe'}, ${show(flags)}, &d)`);
+  }
+
+  get sleepable(): boolean {
+    return this.ctx !== 'lsm' && this.ctx !== 'mmap' && this.ctx !== 'open';
   }
 
   private g(name: string): string {
     return `${this.id}_${name}`;
   }
 
-  private scalar(fn: string, args: readonly P.Arg[], text: string): this {
+  private scalar(fn: string, args: readonly P.Arg[], text: string, ptr = false): this {
     const i = this.n;
-    if (i >= FRETS - 1) throw new Error(`${this.id}: more than ${FRETS - 1} calls`);
+    if (i >= FRETS - 2) throw new Error(`${this.id}: more than ${FRETS - 2} calls`);
     this.n += 1;
-    this.body.push(P.call(fn, args, `v${i}`), P.storeAt(this.g('rets'), i, P.r(`v${i}`)));
+    this.body.push(P.call(fn, args, `v${i}`));
+    if (ptr) {
+      // A pointer result is stored as 1 (non-NULL) or 0 (NULL).
+      this.body.push(P.mov(`p${i}`, P.imm(0)), P.goto(`L${i}`, P.when(`v${i}`, '==', P.NULL)), P.mov(`p${i}`, P.imm(1)), P.label(`L${i}`),
+        P.storeAt(this.g('rets'), i, P.r(`p${i}`)));
+    } else this.body.push(P.storeAt(this.g('rets'), i, P.r(`v${i}`)));
     this.calls.push({ index: i, fn, text });
     return this;
   }
 
-  read(len: number, off: number | bigint): this {
-    return this.scalar('bpf_dynptr_read', [P.buf(this.g('out')), P.imm(len), P.dynptr('d'), P.imm(off), P.imm(0)],
-      `bpf_dynptr_read(out, ${len}, &d, ${show(off)}, 0)`);
+  /** The dynptr an op uses: the clone when `viaClone` and one was made. */
+  private slot(viaClone: boolean): 'd' | 'e' {
+    return viaClone && this.cloned ? 'e' : 'd';
+  }
+
+  read(len: number, off: number | bigint, viaClone = false): this {
+    const d = this.slot(viaClone);
+    return this.scalar('bpf_dynptr_read', [P.buf(this.g('out')), P.imm(len), P.dynptr(d), P.imm(off), P.imm(0)],
+      `bpf_dynptr_read(out, ${len}, &${d}, ${show(off)}, 0)`);
+  }
+
+  /** `bpf_dynptr_clone(&d, &e)`: a FILE clone shares the state (and the reference) with d. */
+  clone(): this {
+    this.cloned = true;
+    return this.scalar('bpf_dynptr_clone', [P.dynptr('d'), P.dynptr('e')], 'bpf_dynptr_clone(&d, &e)');
+  }
+
+  /** `bpf_dynptr_slice(&d, off, sbuf, sz) != NULL`. */
+  slice(off: number | bigint, sz: number, viaClone = false): this {
+    const d = this.slot(viaClone);
+    return this.scalar('bpf_dynptr_slice', [P.dynptr(d), P.imm(off), P.buf(this.g('sbuf')), P.imm(sz)], `bpf_dynptr_slice(&${d}, ${show(off)}, sbuf, ${sz}) != NULL`, true);
+  }
+
+  isRdonly(viaClone = false): this {
+    const d = this.slot(viaClone);
+    return this.scalar('bpf_dynptr_is_rdonly', [P.dynptr(d)], `bpf_dynptr_is_rdonly(&${d})`);
   }
 
   write(off: number | bigint, len: number): this {
@@ -72,17 +120,33 @@ export class FileCaseBuilder {
       `bpf_dynptr_write(&d, ${show(off)}, out, ${len}, 0)`);
   }
 
-  adjust(start: number | bigint, end: number | bigint): this {
-    return this.scalar('bpf_dynptr_adjust', [P.dynptr('d'), P.imm(start), P.imm(end)], `bpf_dynptr_adjust(&d, ${show(start)}, ${show(end)})`);
+  adjust(start: number | bigint, end: number | bigint, viaClone = false): this {
+    const d = this.slot(viaClone);
+    return this.scalar('bpf_dynptr_adjust', [P.dynptr(d), P.imm(start), P.imm(end)], `bpf_dynptr_adjust(&${d}, ${show(start)}, ${show(end)})`);
   }
 
-  size(): this {
-    return this.scalar('bpf_dynptr_size', [P.dynptr('d')], 'bpf_dynptr_size(&d)');
+  size(viaClone = false): this {
+    const d = this.slot(viaClone);
+    return this.scalar('bpf_dynptr_size', [P.dynptr(d)], `bpf_dynptr_size(&${d})`);
   }
 
   /** The reads, then discard and put, as a body reading the current task's exe file. */
   private readerBody(): Op[] {
     const discardIdx = this.n;
+    if (HOOK_FILE.has(this.ctx)) {
+      // The hook's file is borrowed: nothing to take or put; NULL (an anonymous mapping): nothing to read.
+      return [
+        P.mov('r7', P.ctxFile),
+        P.goto('no_file', P.when('r7', '==', P.NULL)),
+        ...this.body,
+        P.call('bpf_dynptr_file_discard', [P.dynptr('d')], `v${discardIdx}`),
+        P.storeAt(this.g('rets'), discardIdx, P.r(`v${discardIdx}`)),
+        P.ret(P.imm(0)),
+        P.label('no_file'),
+        P.storeAt(this.g('rets'), FRETS - 1, P.imm(NO_FILE)),
+        P.ret(P.imm(0)),
+      ];
+    }
     return [
       P.call('bpf_get_current_task_btf', [], 'r6'),
       P.call('bpf_get_task_exe_file', [P.r('r6')], 'r7'),
@@ -108,7 +172,8 @@ export class FileCaseBuilder {
     ];
     const globals: BpfObject['globals'] = [
       { name: this.g('rets'), kind: 'u64s', size: FRETS },
-      { name: this.g('out'), kind: 'bytes', size: FOUT },
+      { name: this.g('out'), kind: 'bytes', size: this.outSize },
+      { name: this.g('sbuf'), kind: 'bytes', size: SBUF },
       { name: this.g('pid'), kind: 'int' },
     ];
     let object: BpfObject;
@@ -137,7 +202,7 @@ export class FileCaseBuilder {
       object = {
         name: this.id, maps: [], globals,
         programs: [{
-          name: this.id, section: this.ctx === 'lsm' ? 'lsm/file_open' : 'lsm.s/file_open',
+          name: this.id, section: { lsm: 'lsm/file_open', 'lsm.s': 'lsm.s/file_open', mmap: 'lsm/mmap_file', 'mmap.s': 'lsm.s/mmap_file', open: 'lsm/file_open', 'open.s': 'lsm.s/file_open' }[this.ctx],
           body: [...pidFilter, ...this.readerBody(), P.label('out'), P.ret(P.imm(0))],
         }],
         subprogs: [],

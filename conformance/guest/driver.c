@@ -9,6 +9,17 @@
  *   OBJ <path.o>                 load this object (each program alone when the whole does not load)
  *   CASE <prog> <state>          for one program of the last object:
  *                                  warm | cold | P:<a>-<b>[,<c>-<d>...] (page ranges re-read after eviction)
+ *   SCASE <id> <p1,p2,..|-> <steps>  a script over the data file (/mnt/ext4/data, reset from data.tpl):
+ *                                  attach the programs, run the steps (';'-separated), detach, and
+ *                                  report each step's result, the file size and its residency.
+ *     o:<fd>:<r|w|rw>[a]  open the data file (a: O_APPEND)        c:<fd>          close
+ *     r:<fd>:<off>:<len>  pread                                   s:<fd>          fsync
+ *     w:<fd>:<off>:<len>:<fill>  pwrite (off -1: write(2)); byte i = (fill + 7 i) & 0xff
+ *     t:<fd>:<len>        ftruncate                               z:<ms>          sleep
+ *     a:<fd>:<off>:<len>:<advice>  posix_fadvise (result: minus the error it returns)
+ *     m:<fd>:<prog>       <prog>_pid = getpid(); mmap(4096, PROT_READ, MAP_SHARED); munmap; <prog>_pid = 0
+ *     x:<prog>            fork a child that sets <prog>_pid to itself, opens the trigger and exits
+ *                         without closing it; wait for it
  *
  *   RACE <path.o> <prog> <map> <n>
  *                                a race run n times (conformance/cases/race.ts): attach <prog>, set
@@ -36,6 +47,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -45,11 +57,18 @@
 
 #define PAGE 4096L
 #define TRIGGER "/mnt/ext4/trigger"
+#define DATA "/mnt/ext4/data"
+#define DATA_TPL "/mnt/ext4/data.tpl"
 
 static char *vlog;
 static int exe_fd;
 static off_t exe_size;
 static unsigned char *scratch;
+static unsigned char *tpl;
+static off_t tpl_size;
+static long blk_size;
+/* set_var's buffer: no allocation (an anonymous mmap) while a program's pid filter is set. */
+static unsigned char varbuf[1 << 23];
 
 static long now_ms(void)
 {
@@ -105,33 +124,44 @@ static int set_var(struct bpf_object *obj, const char *name, const void *data, _
 	if (!m)
 		return -ENOENT;
 	vs = bpf_map__value_size(m);
-	buf = calloc(1, vs);
-	if (!buf)
-		return -ENOMEM;
+	if (vs > sizeof(varbuf))
+		return -E2BIG;
+	buf = varbuf;
 	err = bpf_map__lookup_elem(m, &key, sizeof(key), buf, vs, 0);
 	if (!err) {
 		memcpy(buf + off, data, len < size ? len : size);
 		err = bpf_map__update_elem(m, &key, sizeof(key), buf, vs, 0);
 	}
-	free(buf);
 	return err ? -errno : 0;
 }
 
 
-static void print_resident(void)
+/* The residency of `fd` (`size` bytes) by mincore: a page counts when its folio is uptodate. */
+static void print_resident_of(const char *key, int fd, off_t size)
 {
-	long n = (exe_size + PAGE - 1) / PAGE, i;
-	unsigned char *vec = calloc(n, 1);
-	void *m = mmap(NULL, exe_size, PROT_READ, MAP_SHARED, exe_fd, 0);
+	long n = (size + PAGE - 1) / PAGE, i;
+	unsigned char *vec = calloc(n + 1, 1);
+	void *m = size > 0 ? mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
 
-	printf(",\"resident\":\"");
-	if (m != MAP_FAILED && vec && mincore(m, exe_size, vec) == 0)
+	printf(",\"%s\":\"", key);
+	if (m != MAP_FAILED && vec && mincore(m, size, vec) == 0)
 		for (i = 0; i < n; i++)
 			putchar(vec[i] & 1 ? '1' : '0');
 	printf("\"");
 	if (m != MAP_FAILED)
-		munmap(m, exe_size);
+		munmap(m, size);
 	free(vec);
+}
+
+static void print_resident(void)
+{
+	print_resident_of("resident", exe_fd, exe_size);
+}
+
+/* Let readahead still in flight finish before mincore (a page under I/O is not uptodate yet). */
+static void settle_io(void)
+{
+	usleep(200 * 1000);
 }
 
 static void set_state(const char *state)
@@ -198,10 +228,198 @@ static void run_case(struct bpf_object *obj, const char *prog_name, const char *
 		close(fd);
 	set_var(obj, pidvar, &zero, sizeof(zero));
 	bpf_link__destroy(link);
+	settle_io();
+	print_resident_of("after", exe_fd, exe_size);
 	printf("}\n");
 }
 
-struct ccase { char prog[128]; char state[512]; };
+/* The data file back to the template, written back and evicted. */
+static int reset_data(void)
+{
+	int fd = open(DATA, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ssize_t w;
+
+	if (fd < 0)
+		return -errno;
+	w = pwrite(fd, tpl, tpl_size, 0);
+	fsync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+	return w == tpl_size ? 0 : -EIO;
+}
+
+static int set_pid(struct bpf_object *obj, const char *prog, int pid)
+{
+	char var[256];
+
+	snprintf(var, sizeof(var), "%s_pid", prog);
+	return set_var(obj, var, &pid, sizeof(pid));
+}
+
+static long script_step(struct bpf_object *obj, char *step, int *fds)
+{
+	char kind = step[0], prog[200], mode[8];
+	long a = 0, b = 0, c = 0, d = 0, r;
+	int fd, flags;
+
+	switch (kind) {
+	case 'o':
+		/* o:fd:mode[:prog] — with prog, its pid filter is set around the open. */
+		prog[0] = 0;
+		if (sscanf(step, "o:%ld:%7[^:]:%199s", &a, mode, prog) < 2 || a < 0 || a > 3)
+			return -1000;
+		flags = strchr(mode, 'w') ? (strchr(mode, 'r') ? O_RDWR : O_WRONLY) : O_RDONLY;
+		if (strchr(mode, 'a'))
+			flags |= O_APPEND;
+		if (prog[0])
+			set_pid(obj, prog, getpid());
+		fd = open(DATA, flags);
+		r = fd < 0 ? -errno : 0;
+		if (prog[0])
+			set_pid(obj, prog, 0);
+		if (fd < 0)
+			return r;
+		fds[a] = fd;
+		return 0;
+	case 'c':
+		if (sscanf(step, "c:%ld", &a) != 1 || a < 0 || a > 3)
+			return -1000;
+		r = close(fds[a]) ? -errno : 0;
+		fds[a] = -1;
+		return r;
+	case 'r':
+		if (sscanf(step, "r:%ld:%ld:%ld", &a, &b, &c) != 3 || a < 0 || a > 3 || c > exe_size)
+			return -1000;
+		r = pread(fds[a], scratch, c, b);
+		return r < 0 ? -errno : r;
+	case 'w': {
+		long i;
+
+		if (sscanf(step, "w:%ld:%ld:%ld:%ld", &a, &b, &c, &d) != 4 || a < 0 || a > 3 || c > exe_size)
+			return -1000;
+		for (i = 0; i < c; i++)
+			scratch[i] = (unsigned char)((d + 7 * i) & 0xff);
+		r = b < 0 ? write(fds[a], scratch, c) : pwrite(fds[a], scratch, c, b);
+		return r < 0 ? -errno : r;
+	}
+	case 't':
+		if (sscanf(step, "t:%ld:%ld", &a, &b) != 2 || a < 0 || a > 3)
+			return -1000;
+		return ftruncate(fds[a], b) ? -errno : 0;
+	case 's':
+		if (sscanf(step, "s:%ld", &a) != 1 || a < 0 || a > 3)
+			return -1000;
+		return fsync(fds[a]) ? -errno : 0;
+	case 'z':
+		if (sscanf(step, "z:%ld", &a) != 1)
+			return -1000;
+		usleep(a * 1000);
+		return 0;
+	case 'a':
+		if (sscanf(step, "a:%ld:%ld:%ld:%ld", &a, &b, &c, &d) != 4 || a < 0 || a > 3)
+			return -1000;
+		return -posix_fadvise(fds[a], b, c, d);
+	case 'm': {
+		void *m;
+
+		if (sscanf(step, "m:%ld:%199s", &a, prog) != 2 || a < 0 || a > 3)
+			return -1000;
+		set_pid(obj, prog, getpid());
+		m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fds[a], 0);
+		r = m == MAP_FAILED ? -errno : 0;
+		set_pid(obj, prog, 0);
+		if (m != MAP_FAILED)
+			munmap(m, PAGE);
+		return r;
+	}
+	case 'x': {
+		int p2c[2], status;
+		pid_t child;
+		char go;
+
+		int opens = 1, i;
+
+		if (sscanf(step, "x:%199[^:]:%d", prog, &opens) < 1 || opens < 1 || opens > 8 || pipe(p2c))
+			return -1000;
+		fflush(stdout);
+		child = fork();
+		if (child < 0)
+			return -errno;
+		if (child == 0) {
+			/* Every file whose last reference is the child's is closed before the program's pid
+			 * filter is set (by the child itself): at exit, only the trigger's __fput runs it. */
+			close(p2c[1]);
+			if (read(p2c[0], &go, 1) != 1)
+				_exit(2);
+			close(p2c[0]);
+			if (set_pid(obj, prog, getpid()))
+				_exit(4);
+			for (i = 0; i < opens; i++)
+				if (open(TRIGGER, O_RDONLY) < 0)
+					_exit(3);
+			_exit(0);
+		}
+		close(p2c[0]);
+		go = 1;
+		if (write(p2c[1], &go, 1) != 1)
+			perror("write");
+		close(p2c[1]);
+		waitpid(child, &status, 0);
+		set_pid(obj, prog, 0);
+		return WIFEXITED(status) ? -WEXITSTATUS(status) : -1001;
+	}
+	}
+	return -1000;
+}
+
+/* One script case: programs attached, steps run, results, size and residency of the data file. */
+static void run_script(struct bpf_object *obj, const char *id, char *progs, char *steps)
+{
+	struct bpf_link *links[16];
+	int nl = 0, fds[4] = { -1, -1, -1, -1 }, i, dfd, first = 1;
+	char *save = NULL, *tok;
+	struct stat st;
+
+	printf("{\"script\":");
+	json_str(id);
+	printf(",\"reset\":%d", reset_data());
+	if (strcmp(progs, "-") != 0) {
+		for (tok = strtok_r(progs, ",", &save); tok && nl < 16; tok = strtok_r(NULL, ",", &save)) {
+			struct bpf_program *p = bpf_object__find_program_by_name(obj, tok);
+			struct bpf_link *l = p && bpf_program__fd(p) >= 0 ? bpf_program__attach(p) : NULL;
+
+			if (!l) {
+				printf(",\"attached\":false,\"err\":%d}\n", -errno);
+				for (i = 0; i < nl; i++)
+					bpf_link__destroy(links[i]);
+				return;
+			}
+			links[nl++] = l;
+		}
+	}
+	printf(",\"attached\":true,\"rets\":[");
+	save = NULL;
+	for (tok = strtok_r(steps, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		printf("%s%ld", first ? "" : ",", script_step(obj, tok, fds));
+		first = 0;
+	}
+	printf("]");
+	for (i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (i = 0; i < nl; i++)
+		bpf_link__destroy(links[i]);
+	settle_io();
+	dfd = open(DATA, O_RDONLY);
+	printf(",\"size\":%ld", dfd >= 0 && !fstat(dfd, &st) ? (long)st.st_size : -1L);
+	if (dfd >= 0) {
+		print_resident_of("resident", dfd, st.st_size);
+		close(dfd);
+	}
+	printf("}\n");
+}
+
+struct ccase { char prog[128]; char state[512]; char *script; char *progs; };
 
 static struct bpf_object *open_obj(const char *path)
 {
@@ -235,7 +453,10 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 	printf(",\"loaded\":%s,\"ms\":%ld}\n", err ? "false" : "true", now_ms());
 	if (!err) {
 		for (k = 0; k < nc; k++)
-			run_case(obj, cs[k].prog, cs[k].state);
+			if (cs[k].script)
+				run_script(obj, cs[k].prog, cs[k].progs, cs[k].script);
+			else
+				run_case(obj, cs[k].prog, cs[k].state);
 		dump_globals(obj, NULL, 65536);
 		bpf_object__close(obj);
 		return;
@@ -255,7 +476,7 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 			char prefix[160];
 
 			for (k = 0; k < nc; k++)
-				if (strcmp(cs[k].prog, name) == 0)
+				if (!cs[k].script && strcmp(cs[k].prog, name) == 0)
 					run_case(obj, cs[k].prog, cs[k].state);
 			snprintf(prefix, sizeof(prefix), "%s_", name);
 			dump_globals(obj, prefix, 65536);
@@ -379,7 +600,8 @@ static void run_race(const char *path, const char *prog_name, const char *map_na
 int main(int argc, char **argv)
 {
 	static struct ccase cs[4096];
-	char line[1024], obj[512] = "";
+	static char line[65536];
+	char obj[512] = "";
 	struct stat st;
 	FILE *f;
 	int nc = 0;
@@ -396,6 +618,24 @@ int main(int argc, char **argv)
 	}
 	exe_size = st.st_size;
 	scratch = malloc(exe_size + PAGE);
+	{
+		/* The data file's template, held in memory to reset the data file before each script case. */
+		int tfd = open(DATA_TPL, O_RDONLY);
+		struct stat ts;
+
+		if (tfd >= 0 && !fstat(tfd, &ts)) {
+			tpl_size = ts.st_size;
+			blk_size = ts.st_blksize; /* generic_fillattr: 1 << i_blkbits, the filesystem block size */
+			tpl = malloc(tpl_size + 1);
+			if (pread(tfd, tpl, tpl_size, 0) != tpl_size)
+				perror("pread data.tpl");
+			close(tfd);
+		}
+	}
+	/* Fault the executable in once and keep it mapped: no later page fault reads it ahead through
+	 * mm->exe_file (whose readahead state the programs' reads share). */
+	if (mlockall(MCL_CURRENT))
+		perror("mlockall");
 	report_init();
 	vlog = calloc(1, LOG_SIZE);
 	posix_fadvise(exe_fd, 0, 0, POSIX_FADV_RANDOM);
@@ -404,7 +644,24 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	printf("@@CONF-BEGIN@@\n{\"exe_size\":%ld}\n", (long)exe_size);
+	{
+		char ra[64] = "", ms[64] = "";
+		FILE *q = fopen("/sys/block/vda/queue/read_ahead_kb", "r");
+
+		if (q) {
+			if (!fgets(ra, sizeof(ra), q))
+				ra[0] = 0;
+			fclose(q);
+		}
+		q = fopen("/sys/block/vda/queue/max_sectors_kb", "r");
+		if (q) {
+			if (!fgets(ms, sizeof(ms), q))
+				ms[0] = 0;
+			fclose(q);
+		}
+		printf("@@CONF-BEGIN@@\n{\"exe_size\":%ld,\"read_ahead_kb\":%ld,\"max_sectors_kb\":%ld,\"data_size\":%ld,\"block_size\":%ld}\n",
+		       (long)exe_size, strtol(ra, NULL, 10), strtol(ms, NULL, 10), (long)tpl_size, blk_size);
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char a[512], b[512], c[512];
 		int rn;
@@ -420,6 +677,21 @@ int main(int argc, char **argv)
 		} else if (sscanf(line, "CASE %511s %511s", a, b) == 2 && nc < 4096) {
 			snprintf(cs[nc].prog, sizeof(cs[nc].prog), "%.127s", a);
 			snprintf(cs[nc].state, sizeof(cs[nc].state), "%s", b);
+			cs[nc].script = NULL;
+			nc++;
+		} else if (strncmp(line, "SCASE ", 6) == 0 && nc < 4096) {
+			char *id = line + 6, *progs = strchr(id, ' '), *steps;
+
+			if (!progs)
+				continue;
+			*progs++ = 0;
+			steps = strchr(progs, ' ');
+			if (!steps)
+				continue;
+			*steps++ = 0;
+			snprintf(cs[nc].prog, sizeof(cs[nc].prog), "%.127s", id);
+			cs[nc].progs = strdup(progs);
+			cs[nc].script = strdup(steps);
 			nc++;
 		}
 		fflush(stdout);

@@ -30,6 +30,7 @@
 import { murmur128 } from './hash.ts';
 import type { World } from '../model/world/state.ts';
 import type { Activity, Frame, ReadonlyTask, RegVal, Work, WorkFn } from '../model/task/types.ts';
+import type { MappingState } from '../pagecache/index.ts';
 
 type Kind = 'file' | 'frame' | 'work' | 'ctx' | 'fstate';
 
@@ -66,11 +67,12 @@ const KNOWN_WORLD = new Set([
 const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'works', 'script', 'pc', 'stack', 'wait']);
 const KNOWN_FRAME = new Set(['id', 'prog', 'fn', 'callback', 'pc', 'regs', 'resume', 'sleepable', 'ctxFile', 'twCtx', 'stack', 'spills', 'callers', 'entry', 'ctxPacket']);
 const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst', 'loop']);
-const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'key', 'prog', 'task', 'mode', 'callback', 'work']);
-const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'opening']);
+const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
+const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'usercnt', 'elems', 'useTick']);
-const KNOWN_ELEM = new Set(['data', 'tw', 'lastUse']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'noPrealloc', 'usercnt', 'elems', 'slots', 'free', 'extra', 'useTick']);
+const KNOWN_ELEM = new Set(['slot', 'lastUse']);
+const KNOWN_SLOT = new Set(['key', 'data', 'tw']);
 /** Syscalls whose `scratch` is a plain number (bytes, a time, a return value) in every stage. */
 const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit']);
 
@@ -167,7 +169,7 @@ class Walk {
     if (!fresh) return n;
     const f = this.w.files.get(id);
     if (f === undefined) return `${n}(?${id})`;
-    return `${n}(${this.path(f.ino)},${f.f_count},${f.freed ? 1 : 0},${f.opening ? 1 : 0}${this.extra(f, KNOWN_FILE)})`;
+    return `${n}(${this.path(f.ino)},${f.f_count},${f.freed ? 1 : 0},${f.fmode},${f.append ? 1 : 0},${f.pos}n,${this.gen(f.ra)}${this.extra(f, KNOWN_FILE)})`;
   }
 
   ctx(id: number | null): string {
@@ -176,7 +178,7 @@ class Walk {
     if (!fresh) return n;
     const c = this.w.twctx.get(id);
     if (c === undefined) return `${n}(?${id})`;
-    return `${n}(${c.state},${c.refcnt},${c.freed ? 1 : 0},m${c.map},k${c.key},p${c.prog ?? 'N'},t${c.task ?? 'N'},${c.mode},${c.callback ?? 'N'},${c.work === null ? 'N' : this.name('work', c.work).n}${this.extra(c, KNOWN_CTX)})`;
+    return `${n}(${c.state},${c.refcnt},${c.freed ? 1 : 0},m${c.map},s${c.slot},p${c.prog ?? 'N'},t${c.task ?? 'N'},${c.mode},${c.callback ?? 'N'},${c.work === null ? 'N' : this.name('work', c.work).n}${this.extra(c, KNOWN_CTX)})`;
   }
 
   fstate(id: number): string {
@@ -207,7 +209,7 @@ class Walk {
       case 'task': return `task${v.pid}`;
       case 'file': return `file:${this.file(v.file)}`;
       case 'map': return `map${v.map}`;
-      case 'map_value': return `mv${v.map}[${v.key}]+${v.off ?? 0}`;
+      case 'map_value': return `mv${v.map}[${v.key}@${v.slot}]+${v.off ?? 0}`;
       case 'mem': return `mem:${bytesText(v.bytes)}+${v.off ?? 0}`;
       case 'stack': return `stack:${this.name('frame', v.frame).n}${v.off}`;
       case 'global': return `g${v.obj}.${v.name}+${v.off}`;
@@ -252,7 +254,13 @@ class Walk {
           this.raw = true;
           scratch = String(a.scratch);
         }
-        return `sys(${this.gen(a.sys)},${a.stage},${a.ret === null ? 'N' : `${a.ret}n`},${scratch},${a.hooks ?? 'N'})`;
+        // A read, write or truncation that slept continues from `resume` (it may hold folio references).
+        let resume = 'N';
+        if (a.resume !== undefined) {
+          this.raw = true;
+          resume = this.gen(a.resume);
+        }
+        return `sys(${this.gen(a.sys)},${a.stage},${a.ret === null ? 'N' : `${a.ret}n`},${scratch},${a.hooks ?? 'N'},${a.packet ?? 'N'},${resume})`;
       }
       case 'prog': return `prog(${a.started ? 1 : 0},${this.frame(a.frame)})`;
       case 'exit_to_user': return 'eu';
@@ -277,11 +285,16 @@ class Walk {
 
 /** A page cache as text, pages by index (cached per state: a world never changes one it holds). */
 const mappings = new WeakMap<object, string>();
-function mappingText(m: { readonly pages: ReadonlyMap<number, string>; readonly refs: ReadonlyMap<number, number> }): string {
+function mappingText(m: MappingState): string {
   let s = mappings.get(m);
   if (s === undefined) {
-    const pages = [...m.pages].sort((a, b) => a[0] - b[0]).map(([p, st]) => `${p}${st[0]}${m.refs.get(p) ?? 0}`);
-    s = pages.join(',');
+    const pages = [...m.pages].sort((a, b) => a[0] - b[0]).map(([p, st]) => `${p}${st}${m.refs.get(p) ?? 0}`);
+    const sorted = <K extends number | string, V>(x: ReadonlyMap<K, V>, f: (v: V) => string): string =>
+      [...x].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}=${f(v)}`).join(',');
+    // Folio flags (PG_readahead, dirty), large folios, generations, truncated folios still held and the
+    // uptodate blocks of partial pages: all change what a later read, eviction or truncation does.
+    s = `${pages.join(',')};f{${sorted(m.flags, String)}};h{${sorted(m.heads, String)}};o{${sorted(m.orders, String)}};g{${sorted(m.gens, String)}}`
+      + `;d{${sorted(m.detached, (d) => `${d.refs}:${bytesText(d.bytes)}`)}};b{${sorted(m.blocks, String)}}`;
     mappings.set(m, s);
   }
   return s;
@@ -304,7 +317,7 @@ export function canonicalText(world: World): string {
   for (const inode of inodes) {
     const rest = Object.keys(inode).filter((k) => k !== 'ino' && k !== 'path').map((k) => `${k}=${w.gen((inode as unknown as Record<string, unknown>)[k])}`).join(',');
     const pc = world.pagecache.get(inode.ino);
-    w.push(`inode(${JSON.stringify(inode.path)},${rest},pc[${pc === undefined ? 'N' : mappingText(pc as never)}])`);
+    w.push(`inode(${JSON.stringify(inode.path)},${rest},pc[${pc === undefined ? 'N' : mappingText(pc)}])`);
   }
   const paths = [...world.paths].map(([p, ino]) => `${JSON.stringify(p)}>${w.path(ino)}`).sort();
   w.push(`paths(${paths.join(',')})`);
@@ -320,10 +333,16 @@ export function canonicalText(world: World): string {
     const lru = m.type === 'lru_hash';
     const ranks = lru ? [...new Set([...m.elems.values()].map((e) => e.lastUse))].sort((a, b) => a - b) : [];
     const elems: string[] = [];
+    // Linked elements name their element memory (its id, as it is: a value pointer and a task_work
+    // context name it too); every memory follows with the key bytes it holds, its value and its context.
     for (const [key, e] of m.elems) {
-      elems.push(`${key}:${bytesText(e.data)}:${w.ctx(e.tw)}${lru ? `:${ranks.indexOf(e.lastUse)}` : ''}${w.extra(e, KNOWN_ELEM)}`);
+      elems.push(`${key}:@${e.slot}${lru ? `:${ranks.indexOf(e.lastUse)}` : ''}${w.extra(e, KNOWN_ELEM)}`);
     }
-    w.push(`map${id}(${JSON.stringify(m.name)},${m.type},${m.maxEntries},${m.valueSize},${m.taskWork ? 1 : 0},${m.usercnt},[${elems.join(',')}]${w.extra(m, KNOWN_MAP)})`);
+    const mem: string[] = [];
+    for (const [sid, sl] of [...m.slots].sort((a, b) => a[0] - b[0])) {
+      mem.push(`@${sid}:${sl.key}:${bytesText(sl.data)}:${w.ctx(sl.tw)}${w.extra(sl, KNOWN_SLOT)}`);
+    }
+    w.push(`map${id}(${JSON.stringify(m.name)},${m.type},${m.maxEntries},${m.valueSize},${m.taskWork ? 1 : 0},${m.noPrealloc ? 1 : 0},${m.usercnt},[${elems.join(',')}],[${mem.join(',')}],free[${m.free.join(',')}],x${m.extra ?? 'N'}${w.extra(m, KNOWN_MAP)})`);
   }
   // Dynptr slots: a program's are `slot@frame` (renamed by the frame); a session's are plain names.
   const slots: string[] = [];
@@ -347,8 +366,8 @@ export function canonicalText(world: World): string {
   w.push(`hooks${w.gen(world.hooks)};kmem${w.gen(world.kernelMem)};rings${w.gen(world.rings)};packets${w.gen(world.packets)}`);
   // Objects nothing named: live ones matter (a leaked reference); tombstones cannot be reached again.
   const orphans: string[] = [];
-  for (const [id, f] of world.files) if (!w.names.file.has(id) && !f.freed) orphans.push(`file${id}:${w.path(f.ino)},${f.f_count},${f.opening ? 1 : 0}`);
-  for (const [id, c] of world.twctx) if (!w.names.ctx.has(id) && !c.freed) orphans.push(`ctx${id}:${c.state},${c.refcnt},m${c.map},k${c.key},p${c.prog ?? 'N'},t${c.task ?? 'N'}`);
+  for (const [id, f] of world.files) if (!w.names.file.has(id) && !f.freed) orphans.push(`file${id}:${w.path(f.ino)},${f.f_count},${f.fmode}`);
+  for (const [id, c] of world.twctx) if (!w.names.ctx.has(id) && !c.freed) orphans.push(`ctx${id}:${c.state},${c.refcnt},m${c.map},s${c.slot},p${c.prog ?? 'N'},t${c.task ?? 'N'}`);
   for (const [id, s] of world.fileStates) if (!w.names.fstate.has(id) && !s.freed) orphans.push(`fstate${id}:file${s.file},${w.path(s.ino)},${s.offset},${s.size},${s.folio ?? 'N'}`);
   if (orphans.length > 0) {
     w.raw = true;

@@ -159,7 +159,11 @@ export function buildScenario(sc: Scenario, budgets: Budgets): BuiltScenario {
   for (const f of sc.files) {
     const { content, size } = fileContent(f, room, sc.name);
     if (content.kind === 'bytes') room -= content.bytes.length;
-    s.createFile({ path: f.path, content, size, secretmem: f.secretmem ?? false, ...(f.ioLatency === undefined ? {} : { ioLatency: f.ioLatency }) });
+    s.createFile({
+      path: f.path, content, size, secretmem: f.secretmem ?? false, ...(f.ioLatency === undefined ? {} : { ioLatency: f.ioLatency }),
+      ...(f.readAheadKb === undefined ? {} : { readAheadKb: f.readAheadKb }), ...(f.maxSectorsKb === undefined ? {} : { maxSectorsKb: f.maxSectorsKb }),
+      ...(f.maxFolioOrder === undefined ? {} : { maxFolioOrder: f.maxFolioOrder }), ...(f.blockSize === undefined ? {} : { blockSize: f.blockSize }),
+    });
     if (f.cache === 'warm') s.populate(f.path);
     else if (Array.isArray(f.cache)) for (const [a, b] of f.cache as readonly (readonly [number, number])[]) if (b >= a) s.populate(f.path, BigInt(a) * 4096n, BigInt(b - a + 1) * 4096n);
     for (const e of f.ioErrors ?? []) s.injectIoError(f.path, e.offset, e.times ?? 1);

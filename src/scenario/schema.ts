@@ -33,6 +33,12 @@ export const FileSpecSchema = z.strictObject({
   ioLatency: z.int().min(0).max(2 ** 40).optional(),
   secretmem: z.boolean().optional(),
   ioErrors: list(z.strictObject({ offset: cint('loff'), times: z.int().min(1).max(2 ** 31).optional() })).optional(),
+  /** The device's `read_ahead_kb` (default 128) and `max_sectors_kb` (default 1280): multiples of 4. */
+  readAheadKb: z.int().min(0).max(2 ** 30).multipleOf(4).optional(),
+  maxSectorsKb: z.int().min(0).max(2 ** 30).multipleOf(4).optional(),
+  /** `mapping_max_folio_order` (default 0; ext4 on 6.16+: 9) and the filesystem block size (default 4096). */
+  maxFolioOrder: z.int().min(0).max(11).optional(),
+  blockSize: z.union([z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).optional(),
 }).superRefine((f, ctx) => {
   if (f.size === undefined && (f.content === undefined || !('text' in f.content))) {
     ctx.addIssue({ code: 'custom', path: ['size'], message: 'a size (only text content implies one)' });
@@ -43,7 +49,7 @@ export const FileSpecSchema = z.strictObject({
 const Ret = z.union([z.int(), Text]);
 
 /** A page state as `Session.pages` names it. */
-const PageStateKey = z.string().regex(/^(uptodate|locked|failed)(\+ref)?$/);
+const PageStateKey = z.string().regex(/^(uptodate|locked|failed|partial)(\+ref)?(\+dirty)?(\+ra)?$/);
 
 /**
  * How an expectation holds across the schedules `kernsim explore` finds, like a litmus test's final

@@ -192,7 +192,7 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
       if ('null' in a) return null;
       const v = 'tw' in a ? readReg(run, a.tw) : valueOf(run, a);
       if (v === null || typeof v !== 'object' || v.ptr !== 'map_value') throw new ArgumentError(spec.name, v, 'a map value pointer');
-      return { map: v.map, key: v.key } satisfies TwRef;
+      return { map: v.map, key: v.key, slot: v.slot } satisfies TwRef;
     }
     case 'callback': {
       const v = valueOf(run, a);
@@ -280,7 +280,7 @@ function toRegVal(def: AnyKfunc, v: unknown): RegVal {
     case 'file':
       return v === null ? null : { ptr: 'file', file: v as number };
     case 'map_value':
-      return v === null ? null : { ptr: 'map_value', map: (v as TwRef).map, key: (v as TwRef).key, off: 0 };
+      return v === null ? null : { ptr: 'map_value', map: (v as TwRef).map, key: (v as TwRef).key, slot: (v as TwRef).slot ?? -1, off: 0 };
     case 'ringbuf_mem':
       return v === null ? null : { ptr: 'ring', map: (v as RingSample).map, rec: (v as RingSample).rec, off: 0 };
     case 'void':

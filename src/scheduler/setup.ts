@@ -105,6 +105,7 @@ export function spawnTask(k: Kern, task: NewTask): Pid {
   let mm: { exe_file: number } | null = null;
   if (spec.exe !== undefined) {
     inodeByPath(k, spec.exe, 'exe');
+    // do_open_execat: O_RDONLY | __FMODE_EXEC, opened completely before the task runs.
     mm = { exe_file: openFile(k, spec.exe) };
   }
   k.t.addTask(new TaskRecord({ pid, comm: spec.comm, mm, script: spec.script }));

@@ -196,18 +196,21 @@ function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
       if (w.fn.then !== undefined) taskWorkAdd(kk, task.pid, { kind: 'note', label: w.fn.then.label }, w.fn.then.mode);
       return false;
     case 'fput':
-      freeFile(kk, w.fn.file);
+      task.stack.push({ a: 'fput', file: w.fn.file, stage: 0 });
       return false;
     case 'bpf_task_work': {
       const ctx = k.cold.twctx.get(w.fn.ctx);
       if (ctx === undefined || !callbackStart(kk, w.fn.ctx)) return false;
+      // bpf_task_work_callback: value = the memory holding the context; key = the key bytes in that
+      // memory now (map_key_from_value), whichever element occupies it.
       const map = ctx.map;
-      const key = ctx.key;
+      const slot = ctx.slot;
+      const key = k.s.maps.get(map)?.slots.get(slot)?.key ?? 0;
       task.stack.push({
         a: 'prog', started: false,
         frame: {
           id: k.t.nextId('frame'), prog: ctx.prog ?? -1, fn: ctx.callback ?? '?', callback: true, pc: 0,
-          regs: { r1: { ptr: 'map', map }, r2: BigInt(key), r3: { ptr: 'map_value', map, key } },
+          regs: { r1: { ptr: 'map', map }, r2: BigInt(key), r3: { ptr: 'map_value', map, key, slot } },
           resume: null, sleepable: true, ctxFile: null, twCtx: ctx.id,
         },
       });
@@ -275,6 +278,30 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (!frame.callback && parent?.a === 'syscall' && r.ret !== 0n && parent.ret === null) parent.ret = BigInt.asIntN(32, r.ret);
         // The tested program's return value (the kfree_skb programs a test run fires after it do not count).
         if (!frame.callback && parent?.a === 'syscall' && parent.sys.sys === 'prog_test_run' && parent.stage === 1) parent.scratch = Number(BigInt.asIntN(32, r.ret));
+        // Inside task_work_run (a callback, or a program of __fput): irq_work the program queued is
+        // raised by a self-IPI (irq_work_queue → arch_irq_work_raise) and runs before the loop looks
+        // for more work, so a work it adds runs in this same task_work_run: a preemption point.
+        if (k.t.irqWork.length > 0 && (parent?.a === 'task_work_run' || parent?.a === 'fput')) return;
+        continue;
+      }
+      case 'fput': {
+        // __fput: security_file_release runs the lsm/file_release programs in attach order (a void
+        // hook: their return values are ignored), then the file is released.
+        const hooks = k.cold.hooks.get('lsm/file_release') ?? [];
+        const prog = hooks[act.stage];
+        if (prog !== undefined) {
+          act.stage += 1;
+          const lp = k.cold.progs.get(prog);
+          if (lp !== undefined) {
+            task.stack.push({
+              a: 'prog', started: false,
+              frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file: act.file } }, resume: null, sleepable: lp.sleepable, ctxFile: act.file, twCtx: null },
+            });
+          }
+          continue;
+        }
+        task.stack.pop();
+        freeFile(withContext(k, taskContext(task)), act.file);
         continue;
       }
       case 'exit_to_user': {

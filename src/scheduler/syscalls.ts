@@ -3,13 +3,15 @@
  * sleep) and continue later; `stepSyscall` returns whether the syscall finished, blocked, or pushed
  * something to run first (a hook program, a task_work run on a restart).
  */
-import { folioGet, folioPut, isUptodate, PAGE_SIZE_N, pageIndex, pageStart } from '../pagecache/index.ts';
-import { EBADF, EINVAL, EIO, ENOENT } from '../model/kernel/errno.ts';
+import { EACCES, EBADF, EINVAL, ENOENT } from '../model/kernel/errno.ts';
 import { ArgumentError } from '../model/kernel/errors.ts';
-import { evictRange } from '../model/fs/cache.ts';
-import { copyFileBytes } from '../model/fs/content.ts';
-import { inodeOf, liveFile, mappingOf, openFile, putFile, setOpening } from '../model/fs/files.ts';
-import { submitRead } from '../model/fs/io.ts';
+import { MAX_WRITE_LEN, readFileBytes, writeBytes } from '../model/fs/content.ts';
+import { adviceOf, fadvise } from '../model/fs/fadvise.ts';
+import { isFilemapResume, vfsPread } from '../model/fs/filemap.ts';
+import { allocFile, describeOpenFlags, finishOpen, inodeOf, liveFile, parseOpenFlags, putFile } from '../model/fs/files.ts';
+import { Sleep } from '../model/fs/io.ts';
+import { FMODE_READ, type FileId } from '../model/fs/types.ts';
+import { fsync, ftruncate, isTruncateResume, isWriteResume, vfsWrite } from '../model/fs/write.ts';
 import { writeLE } from '../model/program/globals.ts';
 import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
@@ -27,8 +29,13 @@ export type SyscallStep = { readonly kind: 'done'; readonly ret: bigint } | { re
 
 export function describeSyscall(sys: Syscall): string {
   switch (sys.sys) {
-    case 'open': return `open("${sys.path}") as ${sys.fd}`;
+    case 'open': return `open("${sys.path}"${sys.flags === undefined ? '' : `, ${describeOpenFlags(parseOpenFlags(sys.flags))}`}) as ${sys.fd}`;
     case 'read': return `pread(${sys.fd}, ${sys.len}, ${sys.offset})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
+    case 'write': return sys.offset === undefined ? `write(${sys.fd}, ${sys.len})` : `pwrite(${sys.fd}, ${sys.len}, ${sys.offset})`;
+    case 'ftruncate': return `ftruncate(${sys.fd}, ${sys.length})`;
+    case 'fsync': return `fsync(${sys.fd})`;
+    case 'fadvise': return `posix_fadvise(${sys.fd}, ${sys.offset}, ${sys.len}, ${typeof sys.advice === 'number' ? sys.advice : adviceName(sys.advice)})`;
+    case 'mmap': return `mmap(NULL, 4096, PROT_READ, MAP_SHARED, ${sys.fd}, 0)`;
     case 'close': return `close(${sys.fd})`;
     case 'fadvise_dontneed': return `posix_fadvise(${sys.fd}, 0, 0, POSIX_FADV_DONTNEED)`;
     case 'sleep': return `nanosleep(${sys.ticks})`;
@@ -42,6 +49,10 @@ export function describeSyscall(sys: Syscall): string {
     case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
     case 'exit': return 'exit()';
   }
+}
+
+function adviceName(a: string): string {
+  return a.startsWith('POSIX_FADV_') ? a : `POSIX_FADV_${a}`;
 }
 
 /** A global of the loaded objects, by name (the first object that has it). */
@@ -63,7 +74,7 @@ function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: reado
   const prog = progs[i];
   if (prog === undefined) return false;
   act.hooks = i + 1;
-  const lp = k.s.progs.get(prog);
+  const lp = k.cold.progs.get(prog);
   if (lp === undefined) return true;
   task.stack.push({
     a: 'prog', started: false,
@@ -178,84 +189,128 @@ function done(kk: Kern, ret: bigint | number): SyscallStep {
   return { kind: 'done', ret: BigInt(ret) };
 }
 
+/**
+ * Run the programs attached to `hook` (an LSM hook with a file argument), one per stage, in attach
+ * order, each stopping at the first error it returns. True when a program was pushed to run first.
+ */
+function runHooks(k: Kern, task: Task, act: SyscallActivity, hook: string, file: FileId): boolean {
+  const hooks = k.cold.hooks.get(hook) ?? [];
+  if (act.stage >= hooks.length || act.ret !== null) return false;
+  const prog = hooks[act.stage] as number;
+  act.stage += 1;
+  const lp = k.cold.progs.get(prog);
+  if (lp === undefined) return true;
+  task.stack.push({
+    a: 'prog', started: false,
+    frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file } }, resume: null, sleepable: lp.sleepable, ctxFile: file, twCtx: null },
+  });
+  return true;
+}
+
+/** Block the task on the folio a read, write or truncation waits for; it continues with `resume`. */
+function sleepOn(k: Kern, task: Task, act: SyscallActivity, r: Sleep, resume: unknown, call: string): SyscallStep {
+  act.resume = resume;
+  task.state = 'io_wait';
+  task.wait = { kind: 'page', ino: r.wait.ino, pgoff: r.wait.pgoff };
+  emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${call}` });
+  return { kind: 'blocked' };
+}
+
+/** Copy the pieces a read collected into the byte-array global `name` (bytes past its end are dropped). */
+function storeInto(k: Kern, name: string, pieces: readonly { at: number; bytes: Uint8Array }[]): void {
+  const where = findGlobal(k, name);
+  const obj = where === null ? undefined : k.t.object(where.obj);
+  const old = obj?.globals.get(name);
+  if (obj === undefined || !(old instanceof Uint8Array)) return;
+  const next = old.slice();
+  for (const { at, bytes } of pieces) if (at < next.length) next.set(bytes.subarray(0, next.length - at), at);
+  obj.globals.set(name, next);
+}
+
 /** One stage of the syscall on top of `task`'s stack. */
 export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
   const sys = act.sys;
   const kk = withContext(k, taskContext(task));
   switch (sys.sys) {
     case 'open': {
-      // Stage 0: the struct file exists and security_file_open runs the attached programs in order.
+      // Stage 0: the struct file exists (fs/open.c do_dentry_open) and security_file_open runs the
+      // attached programs in order; FMODE_OPENED / FMODE_CAN_READ and f_ra come after it returns.
       if (act.stage === 0) {
         if (task.fds.has(sys.fd)) throw new ArgumentError('fd', sys.fd, 'an fd name not in use (close it first)');
-        const file = openFile(kk, sys.path);
-        setOpening(kk, file, true);
-        act.scratch = file;
+        act.scratch = allocFile(kk, sys.path, parseOpenFlags(sys.flags));
       }
       const file = act.scratch;
-      const hooks = k.cold.hooks.get('lsm/file_open') ?? [];
-      if (act.stage < hooks.length && act.ret === null) {
-        const prog = hooks[act.stage] as number;
-        act.stage += 1;
-        const lp = k.cold.progs.get(prog);
-        if (lp === undefined) return { kind: 'pushed' };
-        task.stack.push({
-          a: 'prog', started: false,
-          frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file } }, resume: null, sleepable: lp.sleepable, ctxFile: file, twCtx: null },
-        });
-        return { kind: 'pushed' };
-      }
-      setOpening(kk, file, false);
+      if (runHooks(k, task, act, 'lsm/file_open', file)) return { kind: 'pushed' };
       if (act.ret !== null && act.ret !== 0n) {
         putFile(kk, file);
         return done(kk, act.ret);
       }
+      finishOpen(kk, file);
       task.fds.set(sys.fd, file);
       return done(kk, 2 + task.fds.size);
     }
     case 'read': {
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
-      const inode = inodeOf(kk, liveFile(kk, fileId).ino);
-      const m = mappingOf(kk, inode.ino);
-      const start = BigInt(sys.offset);
-      const end = start + BigInt(sys.len) < inode.size ? start + BigInt(sys.len) : inode.size;
-      const target = sys.into === undefined ? null : findGlobal(k, sys.into);
-      while (start + BigInt(act.scratch) < end) {
-        const pos = start + BigInt(act.scratch);
-        const pg = pageIndex(pos);
-        if (act.stage === 1) {
-          // Woken from the folio wait: drop the reference taken for it.
-          act.stage = 0;
-          folioPut(m, pg);
-          if (!isUptodate(m, pg)) return done(kk, act.scratch > 0 ? act.scratch : -EIO);
-        }
-        if (!isUptodate(m, pg)) {
-          // Readahead: the reads of every page of the request not yet cached go out together.
-          const last = pageIndex(end - 1n);
-          for (let p = pg; p <= last; p += 1) submitRead(kk, m, inode.ino, p);
-          folioGet(m, pg);
-          act.stage = 1;
-          task.state = 'io_wait';
-          task.wait = { kind: 'page', ino: inode.ino, pgoff: pg };
-          emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${inode.ino} page ${pg} in read` });
-          return { kind: 'blocked' };
-        }
-        const pageEnd = pageStart(pg) + PAGE_SIZE_N;
-        const n = Number((end < pageEnd ? end : pageEnd) - pos);
-        if (target !== null && sys.into !== undefined) {
-          const obj = k.t.object(target.obj);
-          const old = obj?.globals.get(sys.into);
-          // The bytes that fit in the global (a read longer than it is kept only up to its size).
-          const fit = old instanceof Uint8Array ? Math.max(0, Math.min(n, old.length - act.scratch)) : 0;
-          if (obj !== undefined && old instanceof Uint8Array && fit > 0) {
-            const next = old.slice();
-            copyFileBytes(inode.content, inode.size, pos, next, act.scratch, fit);
-            obj.globals.set(sys.into, next);
-          }
-        }
-        act.scratch += n;
-      }
-      return done(kk, act.scratch);
+      // vfs_read → filemap_read. The bytes go to the `into` global, copied once when the call ends.
+      const pieces: { at: number; bytes: Uint8Array }[] = [...((act.resume as { pieces?: { at: number; bytes: Uint8Array }[] } | undefined)?.pieces ?? [])];
+      const prior = (act.resume as { read?: unknown } | undefined)?.read;
+      // Only the bytes that fit in the global are kept (a read longer than it is cut at its size).
+      const where = sys.into === undefined ? null : findGlobal(k, sys.into);
+      const room = where === null || sys.into === undefined ? 0 : (() => {
+        const g = k.t.object(where.obj)?.globals.get(sys.into);
+        return g instanceof Uint8Array ? g.length : 0;
+      })();
+      const sink = (pos: bigint, n: number, at: number): void => {
+        const fit = Math.max(0, Math.min(n, room - at));
+        if (fit === 0) return;
+        const inode = inodeOf(kk, liveFile(kk, fileId).ino);
+        const bytes = new Uint8Array(fit);
+        readFileBytes(inode.content, inode.overlay, inode.size, pos, bytes, 0, fit);
+        pieces.push({ at, bytes });
+      };
+      const r = vfsPread(kk, fileId, BigInt(sys.offset), sys.len, sink, isFilemapResume(prior) ? prior : undefined);
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, { read: r.resume, pieces }, describeSyscall(sys));
+      act.resume = undefined;
+      if (sys.into !== undefined && pieces.length > 0) storeInto(k, sys.into, pieces);
+      return done(kk, r);
+    }
+    case 'write': {
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(kk, -EBADF);
+      if (!Number.isSafeInteger(sys.len) || sys.len < 0 || sys.len > MAX_WRITE_LEN) throw new ArgumentError('len', sys.len, `a write length in [0, ${MAX_WRITE_LEN}]`);
+      const data = writeBytes(sys.len, sys.fill ?? 0);
+      const r = vfsWrite(kk, fileId, sys.offset === undefined ? null : BigInt(sys.offset), data, isWriteResume(act.resume) ? act.resume : undefined);
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, describeSyscall(sys));
+      act.resume = undefined;
+      return done(kk, r);
+    }
+    case 'ftruncate': {
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(kk, -EBADF);
+      const r = ftruncate(kk, fileId, BigInt(sys.length), isTruncateResume(act.resume) ? act.resume : undefined);
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, describeSyscall(sys));
+      act.resume = undefined;
+      return done(kk, r);
+    }
+    case 'fsync': {
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(kk, -EBADF);
+      return done(kk, fsync(kk, fileId));
+    }
+    case 'fadvise': {
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(kk, -EBADF);
+      return done(kk, fadvise(kk, fileId, BigInt(sys.offset), BigInt(sys.len), adviceOf(sys.advice)));
+    }
+    case 'mmap': {
+      // vm_mmap_pgoff: security_mmap_file runs the lsm/mmap_file programs first; then do_mmap refuses a
+      // file not open for reading (-EACCES). The mapping itself is not modelled (nothing is faulted in).
+      const fileId = task.fds.get(sys.fd);
+      if (fileId === undefined) return done(kk, -EBADF);
+      if (runHooks(k, task, act, 'lsm/mmap_file', fileId)) return { kind: 'pushed' };
+      if (act.ret !== null && act.ret !== 0n) return done(kk, act.ret);
+      return done(kk, (liveFile(kk, fileId).fmode & FMODE_READ) === 0 ? -EACCES : 0);
     }
     case 'close': {
       const fileId = task.fds.get(sys.fd);
@@ -267,8 +322,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'fadvise_dontneed': {
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
-      evictRange(kk, inodeOf(kk, liveFile(kk, fileId).ino).path, 0, 0);
-      return done(kk, 0);
+      return done(kk, fadvise(kk, fileId, 0n, 0n, 'POSIX_FADV_DONTNEED'));
     }
     case 'sleep': {
       // Stages: 0 first entry; 1 asleep (now woken: by the timer, or by TIF_NOTIFY_SIGNAL);

@@ -74,11 +74,12 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   // unless a pending task_work context still holds a reference on it.
   if (t === undefined || (t.reaped && t.usage === 0)) return -EBADF;
   if (k.resume !== undefined) return scheduleAcquired(k, (k.resume as { ctx: number }).ctx, task, tw, map, callback, mode, prog.id);
-  const elem = twSlot(k, tw.map, tw.key);
+  const slot = tw.slot ?? -1;
+  const elem = twSlot(k, tw.map, slot);
   if (elem.tw === null) {
     if (!allocate(k)) return -ENOMEM;
     const id = k.t.nextId('twctx');
-    k.s.twctx.set(id, { id, state: 'STANDBY', refcnt: 1, freed: false, map: tw.map, key: tw.key, prog: null, task: null, mode, callback: null, work: null });
+    k.s.twctx.set(id, { id, state: 'STANDBY', refcnt: 1, freed: false, map: tw.map, slot, prog: null, task: null, mode, callback: null, work: null });
     elem.tw = id;
     emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: id, from: '-', to: 'STANDBY', why: 'first use: ctx allocated', refcnt: 1, tr: 'T0' });
   }
@@ -111,9 +112,9 @@ function scheduleAcquired(k: Kern, ctx: number, task: Pid, tw: TwRef, map: MapId
   if (mapOf(k, map).usercnt === 0) {
     ctxPut(k, c, 'map has no user references', 'T1');
     // bpf_task_work_cancel_and_free(tw): detach the slot's context (unless another CPU did).
-    const elem = mapOf(k, tw.map).elems.get(tw.key);
-    if (elem !== undefined && elem.tw === c.id) {
-      elem.tw = null;
+    const mem = mapOf(k, tw.map).slots.get(tw.slot ?? -1);
+    if (mem !== undefined && mem.tw === c.id) {
+      mem.tw = null;
       cancelAndFree(k, c.id);
     }
     return -EBUSY;

@@ -35,8 +35,10 @@ export function taskWorkOf(world: World, map: MapId, key: number): TaskWorkInfo 
   if (!m.taskWork) throw new UnknownHandleError('map', m.name, 'map with a bpf_task_work field named');
   const e = m.elems.get(key);
   if (e === undefined) throw new UnknownHandleError('key', key, `element of map ${m.name}`);
-  if (e.tw === null) return null;
-  return taskWorkCtx(world, e.tw);
+  // The context belongs to the element's memory (its slot), not to the key (docs/task_work.md, Q4).
+  const tw = m.slots.get(e.slot)?.tw ?? null;
+  if (tw === null) return null;
+  return taskWorkCtx(world, tw);
 }
 
 /** The task_work context `ctx` (as `TaskWorkInfo.ctx` or the trace names it), attached or not; null when it never existed. */

@@ -22,7 +22,7 @@ export const bpf_dynptr_adjust = defineKfunc({
   flags: [],
   checks: [
     'p null → -EINVAL',
-    'start > end → -EINVAL (before the range check: observed even when end > size)',
+    'start > end → -EINVAL (bpf_dynptr_adjust tests start > end before the range, so also when end > size)',
     'start > size or end > size → -ERANGE',
   ],
   effects: [
@@ -30,7 +30,7 @@ export const bpf_dynptr_adjust = defineKfunc({
     'FILE: in the 64-bit state shared with clones, so a clone moves too',
     'every other kind: in the dynptr itself (a clone keeps its own bounds); the kind and read-only bit stay',
   ],
-  confidence: 'H (source, observed on 6.18 and 7.2)',
+  confidence: 'H (source; both tiers agree on 6.18 and 7.2)',
   impl(k, p, start, end) {
     const d = dynptrAt(k, p, 'p');
     if (d.kind === 'null') return -EINVAL;

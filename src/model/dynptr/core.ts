@@ -39,7 +39,10 @@ export function dynptrAt(k: Kern, slot: DynptrSlot, argument: string): Dynptr {
 export function uninitSlot(k: Kern, slot: DynptrSlot, argument: string): DynptrSlot {
   const old = k.t.dynptrs.get(slot);
   if (old?.kind === 'file' && k.t.fileStates.get(old.state)?.freed === false) {
-    throw new ArgumentError(argument, slot, 'a slot that does not hold a live file dynptr (discard it first)');
+    // Overwriting a clone is fine (another slot still holds the state and releases it); overwriting
+    // the last slot of a live state would leak it, which the verifier refuses ("Unreleased reference").
+    const shared = [...k.t.dynptrs].some(([s, d]) => s !== slot && d.kind === 'file' && d.state === old.state);
+    if (!shared) throw new ArgumentError(argument, slot, 'a slot that does not hold the last reference to a live file dynptr (discard it first)');
   }
   if (old?.kind === 'ringbuf' && k.t.rings.get(old.map)?.samples.has(old.rec) === true) {
     throw new ArgumentError(argument, slot, 'a slot that does not hold a reserved ringbuf dynptr (submit or discard it first: "cannot overwrite referenced dynptr")');

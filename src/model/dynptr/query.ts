@@ -16,7 +16,7 @@ export const bpf_dynptr_size = defineKfunc({
   flags: [],
   checks: ['p null → -EINVAL converted to the unsigned return type (u64: 0xffffffffffffffea; u32 on 6.18: 4294967274)'],
   effects: ['none; a fresh FILE dynptr reports U64_MAX'],
-  confidence: 'H (source); u64 on 6.19: the file-dynptr series widened it (M for 6.19 itself, observed on 7.2)',
+  confidence: 'H (source); u64 from 6.19: the file-dynptr series widened bpf_dynptr_size to __u64 (M for 6.19 itself; the 7.2 guest tier agrees)',
   impl(k, p) {
     const d = dynptrAt(k, p, 'p');
     const bits = k.features.dynptrBits;

@@ -9,7 +9,7 @@ const SLICE_CHECKS = [
   'buffer__szk > size or offset > size - buffer__szk → NULL',
   'SKB: a range outside the linear part with buffer__opt NULL → NULL; a range past the current skb->len → NULL',
   'XDP: a range across the linear part and the frags (or at a packet offset above 0xffff) with buffer__opt NULL → NULL',
-  'FILE: buffer NULL → NULL; any reader error (-EFAULT, -EIO) → NULL',
+  'FILE: buffer NULL → NULL; any reader error (-EFAULT, -EIO, -EINVAL: as bpf_dynptr_read) → NULL',
 ];
 
 const SLICE_EFFECTS = [

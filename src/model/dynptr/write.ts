@@ -36,7 +36,7 @@ export const bpf_dynptr_write = defineKfunc({
     'SKB: the packet is linear up to offset + len afterwards (later slices there are direct); BPF_F_INVALIDATE_HASH clears skb->hash',
     'XDP: a range across the linear part and the frags is written piece by piece',
   ],
-  confidence: 'H (null/rdonly, bounds: source; FILE -EINVAL observed); M (flags after bounds, from the per-type switch); SKB_META 7.0 row M-L',
+  confidence: 'H (null/rdonly, bounds: source — a FILE dynptr is read-only, __bpf_dynptr_is_rdonly, so -EINVAL; the 7.2 guest tier agrees); M (flags after bounds, from the per-type switch); SKB_META 7.0 row M-L',
   impl(k, dst, offset, src, len, flags) {
     return dynptrWrite(k, dynptrAt(k, dst, 'dst'), offset, src, len, flags, ARGS);
   },

@@ -2,6 +2,12 @@
  * File contents. A file's bytes are never copied into the world: an inode holds a `Content`, which is
  * either a shared `Uint8Array` or a seeded pattern computed on demand, so a 1 TiB file costs nothing
  * until a page of it is read. Bytes at or past the inode size read as zero (the tail of the last page).
+ *
+ * What writes and truncations change is an `Overlay` on top: the written extents (sorted, never
+ * overlapping; a write trims what it covers, without copying) and the offset from which the original
+ * content reads as zero (a truncation below it: mm/truncate.c zeroes the partial page, and blocks past
+ * EOF are freed, so extending the file again shows zeros). Reading costs a binary search and the
+ * extents the range meets; a write costs the extents it overlaps and one array copy of the list.
  */
 import { ArgumentError } from '../kernel/errors.ts';
 
@@ -212,7 +218,117 @@ function bytesBefore(size: bigint, fileOff: bigint, len: number): number {
   return left < MAX_EXACT && Number(left) < len ? Number(left) : len;
 }
 
+/** One written extent: `bytes` at file offset `off`. */
+export interface Extent {
+  readonly off: bigint;
+  readonly bytes: Uint8Array;
+}
+
+export interface Overlay {
+  /** Original content at or past this offset reads as zero; null when never truncated below it. */
+  readonly zeroFrom: bigint | null;
+  /** Written extents, sorted by offset, not overlapping. */
+  readonly extents: readonly Extent[];
+}
+
+const end = (e: Extent): bigint => e.off + BigInt(e.bytes.length);
+
+/** Index of the first extent that ends after `off`. */
+function firstEndingAfter(extents: readonly Extent[], off: bigint): number {
+  let lo = 0;
+  let hi = extents.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (end(extents[mid] as Extent) <= off) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Copy `len` bytes of a file from `fileOff` into `dst` at `dstOff`: the original content, zeros past
+ * `zeroFrom` and past `size`, the written extents on top.
+ */
+export function readFileBytes(
+  c: Content, overlay: Overlay | null, size: bigint, fileOff: bigint, dst: Uint8Array, dstOff: number, len: number,
+): void {
+  if (overlay === null) {
+    copyFileBytes(c, size, fileOff, dst, dstOff, len);
+    return;
+  }
+  const limit = overlay.zeroFrom !== null && overlay.zeroFrom < size ? overlay.zeroFrom : size;
+  copyFileBytes(c, limit, fileOff, dst, dstOff, len);
+  const stop = fileOff + BigInt(len);
+  for (let i = firstEndingAfter(overlay.extents, fileOff); i < overlay.extents.length; i += 1) {
+    const e = overlay.extents[i] as Extent;
+    if (e.off >= stop || e.off >= size) break;
+    const from = e.off > fileOff ? e.off : fileOff;
+    const to = [end(e), stop, size].reduce((a, b) => (a < b ? a : b));
+    if (to <= from) continue;
+    dst.set(e.bytes.subarray(Number(from - e.off), Number(to - e.off)), dstOff + Number(from - fileOff));
+  }
+}
+
+/** The overlay after `bytes` are written at `off` (the bytes are kept, not copied). */
+export function overlayWrite(o: Overlay | null, off: bigint, bytes: Uint8Array): Overlay {
+  const extents = o?.extents ?? [];
+  const stop = off + BigInt(bytes.length);
+  const i = firstEndingAfter(extents, off);
+  let j = i;
+  const kept: Extent[] = [];
+  while (j < extents.length && (extents[j] as Extent).off < stop) {
+    const e = extents[j] as Extent;
+    if (e.off < off) kept.push({ off: e.off, bytes: e.bytes.subarray(0, Number(off - e.off)) });
+    if (end(e) > stop) kept.push({ off: stop, bytes: e.bytes.subarray(Number(stop - e.off)) });
+    j += 1;
+  }
+  const mid = kept.filter((e) => e.off < off);
+  const after = kept.filter((e) => e.off >= stop);
+  return { zeroFrom: o?.zeroFrom ?? null, extents: [...extents.slice(0, i), ...mid, { off, bytes }, ...after, ...extents.slice(j)] };
+}
+
+/**
+ * The overlay after i_size grows past `oldSize` (a write past EOF, a truncation up): the original
+ * content from `oldSize` on reads as zero (a hole; only what is written there shows).
+ */
+export function overlayGrow(o: Overlay | null, oldSize: bigint): Overlay {
+  const zeroFrom = o?.zeroFrom !== undefined && o.zeroFrom !== null && o.zeroFrom < oldSize ? o.zeroFrom : oldSize;
+  return { zeroFrom, extents: o?.extents ?? [] };
+}
+
+/** The overlay after the file is truncated to `size`: extents cut there, the original zero from there. */
+export function overlayTruncate(o: Overlay | null, size: bigint): Overlay {
+  const extents = o?.extents ?? [];
+  const i = firstEndingAfter(extents, size);
+  const cut = extents.slice(0, i);
+  const e = extents[i];
+  if (e !== undefined && e.off < size) cut.push({ off: e.off, bytes: e.bytes.subarray(0, Number(size - e.off)) });
+  const zeroFrom = o?.zeroFrom !== undefined && o.zeroFrom !== null && o.zeroFrom < size ? o.zeroFrom : size;
+  return { zeroFrom, extents: cut };
+}
+
 /** The size a `bytes` content implies, for files created without an explicit size. */
 export function contentLength(c: Content): bigint | undefined {
   return c.kind === 'bytes' ? BigInt(c.bytes.length) : undefined;
+}
+
+/** The most bytes one scripted write may carry (the model holds written bytes in memory). */
+export const MAX_WRITE_LEN = 1 << 24;
+
+/** The buffer of a scripted write: byte i is `(fill + 7 i) & 0xff` (the guest driver writes the same). */
+export function writeBytes(len: number, fill = 0): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i += 1) out[i] = (fill + 7 * i) & 0xff;
+  return out;
+}
+
+/**
+ * Whether the file has data on disk in `[off, off + len)` (a block that is mapped, not a hole): below
+ * i_size, and either below where the original content stops (`zeroFrom`) or written since.
+ */
+export function hasData(overlay: Overlay | null, size: bigint, off: bigint, len: number): boolean {
+  if (off >= size) return false;
+  if (overlay === null || overlay.zeroFrom === null || off < overlay.zeroFrom) return true;
+  const stop = off + BigInt(len);
+  return overlay.extents.some((e) => e.off < stop && e.off + BigInt(e.bytes.length) > off);
 }

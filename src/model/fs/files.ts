@@ -3,12 +3,19 @@
  * A file starts with `f_count` 1 for its opener; `get_file` takes a reference and `fput` drops one;
  * at zero the file is freed. A freed file stays in the world as a tombstone so that a later use is
  * detected (`UseAfterFreeError`) rather than silently working.
+ *
+ * Opening follows fs/open.c `do_dentry_open`: the access mode gives `FMODE_READ`/`FMODE_WRITE`
+ * (`OPEN_FMODE`), then `security_file_open` runs the `lsm/file_open` programs, and only after it returns
+ * does the file get `FMODE_OPENED`, `FMODE_CAN_READ` / `FMODE_CAN_WRITE` (the file's operations have
+ * `read_iter` / `write_iter`) and its readahead state (`file_ra_state_init`: `ra_pages` from the backing
+ * device, `prev_pos` -1). `openFile` makes the file as `security_file_open` sees it; `finishOpen` is
+ * the rest.
  */
 import type { Mapping } from '../../pagecache/index.ts';
 import { contentLength, content as contents, type Content } from './content.ts';
 import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
-import { FileObj, Inode, type FileId, type Ino } from './types.ts';
+import { FileObj, FMODE_CAN_READ, FMODE_CAN_WRITE, FMODE_OPENED, FMODE_READ, FMODE_WRITE, Inode, type Bdi, type FileId, type Ino, type RaState } from './types.ts';
 import { checkKern, defer, emit, type Kern } from '../world/world.ts';
 import { z } from 'zod';
 import { checkShape, checkString } from '../kernel/args.ts';
@@ -22,6 +29,14 @@ export interface NewFile {
   readonly secretmem?: boolean;
   /** Virtual ticks per page read (default 100). */
   readonly ioLatency?: number;
+  /** The device's `read_ahead_kb` (default 128, `VM_READAHEAD_PAGES`); a multiple of 4. */
+  readonly readAheadKb?: number;
+  /** The device's `max_sectors_kb` (default 1280); a multiple of 4. */
+  readonly maxSectorsKb?: number;
+  /** `mapping_max_folio_order` of the filesystem (default 0: order-0 folios only; ext4 on 6.16+: 9). */
+  readonly maxFolioOrder?: number;
+  /** The filesystem block size (default 4096): 512, 1024, 2048 or 4096. */
+  readonly blockSize?: number;
 }
 
 export const DEFAULT_IO_LATENCY = 100;
@@ -37,7 +52,36 @@ const NewFileSchema = z.strictObject({
   size: z.union([z.number(), z.bigint()]).optional(),
   secretmem: z.boolean().optional(),
   ioLatency: z.number().optional(),
+  readAheadKb: z.number().optional(),
+  maxSectorsKb: z.number().optional(),
+  maxFolioOrder: z.number().optional(),
+  blockSize: z.number().optional(),
 });
+export const DEFAULT_READ_AHEAD_KB = 128;
+export const DEFAULT_MAX_SECTORS_KB = 1280;
+
+function kbToPages(kb: number, argument: string): number {
+  if (!Number.isSafeInteger(kb) || kb < 0 || kb % 4 !== 0 || kb > 1 << 30) {
+    throw new ArgumentError(argument, kb, 'a non-negative multiple of 4 KiB, at most 2^30');
+  }
+  return kb / 4;
+}
+
+/** The backing device of a new inode, from the file spec. */
+function bdiOf(spec: NewFile): Bdi {
+  return {
+    raPages: kbToPages(spec.readAheadKb ?? DEFAULT_READ_AHEAD_KB, 'readAheadKb'),
+    ioPages: kbToPages(spec.maxSectorsKb ?? DEFAULT_MAX_SECTORS_KB, 'maxSectorsKb'),
+  };
+}
+
+/** Change the device's `read_ahead_kb` (a sysfs write): files opened later read ahead that far. */
+export function setReadAheadKb(k: Kern, path: string, kb: number): void {
+  checkKern('k', k);
+  checkString('path', path);
+  const inode = inodeByPath(k, path);
+  k.t.own('inodes').set(inode.ino, inode.with({ bdi: { ...inode.bdi, raPages: kbToPages(kb, 'readAheadKb') } }));
+}
 
 /** Create an inode at `path` (`creat`). Returns its inode number. */
 export function createInode(k: Kern, spec: NewFile): Ino {
@@ -59,8 +103,15 @@ export function createInode(k: Kern, spec: NewFile): Ino {
   if (!Number.isSafeInteger(ioLatency) || ioLatency < 0) {
     throw new ArgumentError('ioLatency', ioLatency, 'a non-negative integer number of ticks');
   }
+  const maxFolioOrder = spec.maxFolioOrder ?? 0;
+  if (!Number.isSafeInteger(maxFolioOrder) || maxFolioOrder < 0 || maxFolioOrder > 11) {
+    throw new ArgumentError('maxFolioOrder', maxFolioOrder, 'an integer in [0, 11]');
+  }
+  const bdi = bdiOf(spec);
+  const blockSize = spec.blockSize ?? 4096;
+  if (![512, 1024, 2048, 4096].includes(blockSize)) throw new ArgumentError('blockSize', blockSize, 'one of 512, 1024, 2048, 4096');
   const ino = k.t.nextId('ino');
-  k.t.own('inodes').set(ino, new Inode({ ino, path: spec.path, size, content: c, secretmem: spec.secretmem ?? false, ioLatency }));
+  k.t.own('inodes').set(ino, new Inode({ ino, path: spec.path, size, content: c, overlay: null, secretmem: spec.secretmem ?? false, ioLatency, bdi, maxFolioOrder, blockSize }));
   k.t.own('paths').set(spec.path, ino);
   k.t.addMapping(ino);
   return ino;
@@ -83,14 +134,73 @@ export function mappingOf(k: Kern, ino: Ino): Mapping {
   return k.t.mapping(ino);
 }
 
-/** Open `path` (`filp_open`): a new `struct file` with `f_count` 1. */
-export function openFile(k: Kern, path: string): FileId {
+/** The access mode and flags of an open (`O_RDONLY`, `O_WRONLY`, `O_RDWR`, `O_APPEND`). */
+export interface OpenFlags {
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly append: boolean;
+}
+
+export const O_RDONLY: OpenFlags = Object.freeze({ read: true, write: false, append: false });
+
+const ACCESS: Readonly<Record<string, { read: boolean; write: boolean }>> = {
+  O_RDONLY: { read: true, write: false }, O_WRONLY: { read: false, write: true }, O_RDWR: { read: true, write: true },
+};
+
+/** Parse `"O_WRONLY|O_APPEND"`: one access mode (default `O_RDONLY`) and optionally `O_APPEND`. */
+export function parseOpenFlags(text: string | undefined, argument = 'flags'): OpenFlags {
+  if (text === undefined) return O_RDONLY;
+  if (typeof text !== 'string') throw new ArgumentError(argument, text, 'open flags such as "O_RDWR|O_APPEND"');
+  let access: { read: boolean; write: boolean } | null = null;
+  let append = false;
+  for (const part of text.split('|').map((x) => x.trim())) {
+    const a = ACCESS[part];
+    if (a !== undefined && access === null) access = a;
+    else if (part === 'O_APPEND' && !append) append = true;
+    else throw new ArgumentError(argument, text, 'one of O_RDONLY, O_WRONLY, O_RDWR, optionally |O_APPEND');
+  }
+  return { read: (access ?? O_RDONLY).read, write: (access ?? O_RDONLY).write, append };
+}
+
+/** `OPEN_FMODE` of the open flags. */
+export function describeOpenFlags(f: OpenFlags): string {
+  return `${f.read && f.write ? 'O_RDWR' : f.write ? 'O_WRONLY' : 'O_RDONLY'}${f.append ? '|O_APPEND' : ''}`;
+}
+
+/** A readahead state before `file_ra_state_init` (all zero, as the file is allocated). */
+const RA_ZERO: RaState = Object.freeze({ start: 0, size: 0, asyncSize: 0, order: 0, raPages: 0, prevPos: 0n });
+
+/**
+ * Open `path` up to `security_file_open` (fs/open.c `do_dentry_open`): a new `struct file` with
+ * `f_count` 1 and `FMODE_READ`/`FMODE_WRITE` from the access mode, not yet `FMODE_OPENED` nor
+ * `FMODE_CAN_READ`. `finishOpen` completes it.
+ */
+export function allocFile(k: Kern, path: string, flags: OpenFlags = O_RDONLY): FileId {
   checkKern('k', k);
   checkString('path', path);
   const inode = inodeByPath(k, path);
   const id = k.t.nextId('file');
-  k.t.own('files').set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, opening: false }));
-  emit(k, { kind: 'file', t: k.t.now, op: 'open', file: id, path, count: 1 });
+  const fmode = (flags.read ? FMODE_READ : 0) | (flags.write ? FMODE_WRITE : 0);
+  k.t.own('files').set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, fmode, append: flags.append, pos: 0n, ra: RA_ZERO }));
+  emit(k, { kind: 'file', t: k.t.now, op: 'open', file: id, path, count: 1, detail: describeOpenFlags(flags) });
+  return id;
+}
+
+/**
+ * The rest of `do_dentry_open` after `security_file_open` returned: `FMODE_OPENED`, `FMODE_CAN_READ` /
+ * `FMODE_CAN_WRITE` (regular files have `read_iter` and `write_iter`), and `file_ra_state_init`.
+ */
+export function finishOpen(k: Kern, id: FileId): void {
+  const f = liveFile(k, id);
+  const inode = inodeOf(k, f.ino);
+  const fmode = f.fmode | FMODE_OPENED | ((f.fmode & FMODE_READ) !== 0 ? FMODE_CAN_READ : 0) | ((f.fmode & FMODE_WRITE) !== 0 ? FMODE_CAN_WRITE : 0);
+  k.t.own('files').set(id, f.with({ fmode, ra: { ...RA_ZERO, raPages: inode.bdi.raPages, prevPos: -1n } }));
+}
+
+/** `filp_open`: open `path` completely, a new `struct file` with `f_count` 1 (no `lsm/file_open` programs run). */
+export function openFile(k: Kern, path: string, flags: OpenFlags = O_RDONLY): FileId {
+  const id = allocFile(k, path, flags);
+  finishOpen(k, id);
   return id;
 }
 
@@ -103,11 +213,6 @@ export function liveFile(k: Kern, id: FileId, argument = 'file', of = ''): FileO
   if (f === undefined) throw new UnknownHandleError(argument + of, id, 'file');
   if (f.freed || f.f_count === 0) throw new UseAfterFreeError(argument + of, `file#${id}${f.freed ? '' : ' (its last reference is gone)'}`);
   return f;
-}
-
-/** Mark a file as inside (or out of) its `security_file_open` hook. */
-export function setOpening(k: Kern, id: FileId, opening: boolean): void {
-  k.t.own('files').set(id, liveFile(k, id).with({ opening }));
 }
 
 /** `get_file`: take a reference. */

@@ -77,3 +77,8 @@ export function parseIntText(text: string, kind: IntKind): bigint | string {
   if (v < lo || v > hi) return `an integer in [${lo}, ${hi}] (${kind})`;
   return v;
 }
+
+/** The value of `value` converted to a signed 64-bit C type (`loff_t`): modulo 2^64, then signed. */
+export function toInt64(value: unknown, argument: string): bigint {
+  return BigInt.asIntN(64, toBigInt(value, argument));
+}

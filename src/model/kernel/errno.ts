@@ -17,7 +17,9 @@ export const EACCES = 13;
 export const EBUSY = 16;
 export const EEXIST = 17;
 export const EINVAL = 22;
+export const EFBIG = 27;
 export const ENOSPC = 28;
+export const ESPIPE = 29;
 export const ERANGE = 34;
 export const ENAMETOOLONG = 36;
 export const EOPNOTSUPP = 95;
@@ -27,7 +29,7 @@ export const ENOTSUPP = 524;
 const NAMES: ReadonlyMap<number, string> = new Map([
   [EPERM, 'EPERM'], [ENOENT, 'ENOENT'], [ESRCH, 'ESRCH'], [EIO, 'EIO'], [E2BIG, 'E2BIG'],
   [EBADF, 'EBADF'], [EAGAIN, 'EAGAIN'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
-  [EINVAL, 'EINVAL'], [ENOSPC, 'ENOSPC'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
+  [EINVAL, 'EINVAL'], [EFBIG, 'EFBIG'], [ENOSPC, 'ENOSPC'], [ESPIPE, 'ESPIPE'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
 ]);
 
 /** `-22` → `"-EINVAL"`; other values are printed as they are. */

@@ -65,28 +65,34 @@ export interface VersionFeatures {
    * payload slices only, a metadata write none).
    */
   readonly dynptrRules7: boolean;
+  /**
+   * The `lsm/mmap_file` hook's file argument is `PTR_MAYBE_NULL` (kernel/bpf/bpf_lsm_proto.c,
+   * `file__nullable`, 2025): a program must test it for NULL before passing it to a kfunc. Seen on 7.2
+   * (`trusted_ptr_or_null_file`); not established for 6.19 (L), so off there.
+   */
+  readonly lsmMmapFileNullable: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
   '6.18': {
     version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg',
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
-    dynptrRules7: false,
+    dynptrRules7: false, lsmMmapFileNullable: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
-    dynptrRules7: false,
+    dynptrRules7: false, lsmMmapFileNullable: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
-    dynptrRules7: true,
+    dynptrRules7: true, lsmMmapFileNullable: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
-    dynptrRules7: true,
+    dynptrRules7: true, lsmMmapFileNullable: true,
   },
 };
 

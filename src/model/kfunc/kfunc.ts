@@ -55,10 +55,15 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       return value;
     case 'tw': {
       const t = value as Partial<TwRef> | null;
-      if (t === null || typeof t !== 'object' || typeof t.map !== 'number' || typeof t.key !== 'number') {
-        throw new ArgumentError(spec.name, value, 'a task_work slot { map, key } (the verifier refuses NULL)');
+      if (t === null || typeof t !== 'object' || typeof t.map !== 'number' || typeof t.key !== 'number' || (t.slot !== undefined && typeof t.slot !== 'number')) {
+        throw new ArgumentError(spec.name, value, 'a task_work slot { map, key, slot? } (the verifier refuses NULL)');
       }
-      return { map: t.map, key: t.key };
+      if (t.slot !== undefined) return { map: t.map, key: t.key, slot: t.slot };
+      // From the API, without a slot: the memory of the element now holding the key.
+      const m = k.s.maps.get(t.map);
+      const e = m?.elems.get(t.key);
+      if (m === undefined || e === undefined) throw new UnknownHandleError(spec.name, t.key, 'map element (deleted? pass the slot of a value pointer)');
+      return { map: t.map, key: t.key, slot: e.slot };
     }
     case 'callback':
       if (typeof value !== 'string' || value.length === 0) throw new ArgumentError(spec.name, value, 'a callback subprogram name');

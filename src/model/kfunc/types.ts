@@ -73,10 +73,15 @@ export interface RingSample {
   readonly rec: number;
 }
 
-/** `&value->tw`: the task_work slot of one map element. */
+/**
+ * A map value pointer (`&value`, and `&value->tw` for a task_work argument): the element memory it
+ * points into (`slot`) and the key the element had when it was looked up. From the TypeScript API the
+ * slot may be left out: it is then the memory of the element now holding `key`.
+ */
 export interface TwRef {
   readonly map: MapId;
   readonly key: number;
+  readonly slot?: number;
 }
 
 /** The integer argument types. */
@@ -153,7 +158,7 @@ export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R e
   readonly checks: readonly string[];
   /** What a successful call changes. */
   readonly effects: readonly string[];
-  /** Confidence of the rule (SEMANTICS.md): H read in source, M inferred, observed on a kernel. */
+  /** Confidence of the rule (SEMANTICS.md): H read in source, M inferred (a conformance tier may also agree). */
   readonly confidence: string;
   readonly impl: (k: Kern, ...args: ArgsOut<A>) => RetOf<R> | Sleep | Preempt;
 }

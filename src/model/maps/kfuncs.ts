@@ -18,7 +18,7 @@ export const bpf_map_lookup_elem = defineKfunc({
   confidence: 'H',
   impl(k, map, key) {
     const found = lookupElem(k, map, Number(key));
-    return found === null ? null : { map, key: found };
+    return found === null ? null : { map, key: found.key, slot: found.slot };
   },
 });
 

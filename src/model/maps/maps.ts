@@ -1,14 +1,30 @@
 /**
  * BPF maps (kernel/bpf/arraymap.c, hashtab.c, syscall.c). Values hold plain bytes and, for maps whose
  * value type has one, a `struct bpf_task_work` slot. When an element's special fields are freed
- * (`bpf_obj_free_fields`: delete, any ARRAY update, replacement, the last user reference going away)
- * the map detaches the slot's context and hands it to the task_work layer as a deferred request
+ * (`bpf_obj_free_fields`: delete, any ARRAY update, replacement, LRU eviction, the last user reference
+ * going away) the map detaches the context and hands it to the task_work layer as a deferred request
  * (`bpf_task_work_cancel_and_free`), because cancelling is that layer's rule.
+ *
+ * Element memory (types.ts `MapSlot`) is separate from keys, as in hashtab.c:
+ * - ARRAY: one memory per index, for ever.
+ * - HASH (preallocated, the default): `max_entries` elements on a free list (`pcpu_freelist`, LIFO on
+ *   one CPU) plus this CPU's extra element. An insert pops the free list; a delete frees the fields
+ *   (`free_htab_elem` → `check_and_free_fields`) and pushes the memory back, reusable at once; an
+ *   update of a present key takes the extra element and makes the old one the extra
+ *   (`alloc_htab_elem` with `old_elem`), freeing its fields first.
+ * - HASH with BPF_F_NO_PREALLOC: memory from `bpf_mem_alloc`; a delete frees the fields and returns it
+ *   to the per-CPU cache (`bpf_mem_cache_free`, LIFO), where the next insert takes it. The model never
+ *   returns it to the slab (that waits for an RCU-tasks-trace grace period), so memory is made only
+ *   when the cache is empty.
+ * - LRU_HASH (always preallocated): the LRU free list (LIFO for the node just freed); an insert into a
+ *   full map evicts the least recently used element (`htab_lru_map_delete_node` frees its fields).
+ * `copy_map_value` skips special fields, so reused memory keeps whatever `bpf_task_work` pointer it
+ * holds (NULL unless a callback scheduled on a deleted element's value: see docs/task_work.md).
  */
 import { E2BIG, EEXIST, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP } from '../kernel/errno.ts';
 import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
-import type { BpfMap, MapElem, MapId } from './types.ts';
+import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
 import { checkKern, defer, emit, type Kern } from '../world/world.ts';
 import { checkShape } from '../kernel/args.ts';
 import { MapDeclSchema } from '../program/schema.ts';
@@ -22,14 +38,18 @@ export const BPF_EXIST = 2n;
 export const BPF_F_LOCK = 4n;
 
 const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
+/** `BPF_F_NO_PREALLOC` (include/uapi/linux/bpf.h). */
+export const BPF_F_NO_PREALLOC = 1;
+const isArray = (m: { type: string }): boolean => m.type === 'array' || m.type === 'percpu_array';
 
 /**
- * `map_create` / `map_check_btf`: a value with a `bpf_task_work` is refused in other map types
- * (-EOPNOTSUPP, H); two such fields fail BTF parsing (-E2BIG: the field is a singleton, M).
- * A ring buffer is allocated first (`ringbuf_map_alloc`'s checks: ringbuf/ring.ts), and since its
- * value size is 0 no value type can match it: a `bpf_task_work` value is -EINVAL there (M: the
- * allocation runs before `map_check_btf`, which compares the value type's size with value_size).
- * Returns the map id or a negative errno.
+ * `map_create` / `map_check_btf`: BPF_F_NO_PREALLOC (`noPrealloc`, or in `flags`) is refused by
+ * arrays (-EINVAL) and LRU maps (-ENOTSUPP, `htab_map_alloc_check`); a value with a `bpf_task_work`
+ * is refused in other map types (-EOPNOTSUPP, H); two such fields fail BTF parsing (-E2BIG: the field
+ * is a singleton, M). A ring buffer is allocated first (`ringbuf_map_alloc`'s checks: ringbuf/ring.ts),
+ * and since its value size is 0 no value type can match it: a `bpf_task_work` value is -EINVAL there
+ * (M: the allocation runs before `map_check_btf`, which compares the value type's size with
+ * value_size). Returns the map id or a negative errno.
  */
 export function createMap(k: Kern, decl: MapDecl): MapId | number {
   checkKern('k', k);
@@ -46,17 +66,38 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     if (err !== 0) return err;
     if (decl.taskWorkFields > 0) return -EINVAL;
   }
+  const noPrealloc = decl.noPrealloc === true || (!ringbuf && (flags & BPF_F_NO_PREALLOC) !== 0);
+  if (noPrealloc && isArray(decl)) return -EINVAL;
+  if (noPrealloc && decl.type === 'lru_hash') return -ENOTSUPP;
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
+  if (isArray(decl) || (!noPrealloc && !ringbuf)) {
+    // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element): each value
+    // rounded up to 8 bytes, plus the model's element record.
+    const n = decl.maxEntries + (isArray(decl) || decl.type === 'lru_hash' ? 0 : 1);
+    charge(k, n * (Math.ceil(decl.valueSize / 8) * 8 + 8 * decl.taskWorkFields + 64), `preallocating ${n} element(s) of map ${decl.name}`);
+  }
   const id = k.t.nextId('map');
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries: decl.maxEntries, valueSize: decl.valueSize,
-    taskWork: decl.taskWorkFields === 1, usercnt: 1, elems: new Map(), useTick: 0,
+    taskWork: decl.taskWorkFields === 1, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null, useTick: 0,
   };
-  if (decl.type === 'array' || decl.type === 'percpu_array') {
-    // Preallocated (array_map_alloc): each value rounded up to 8 bytes, plus the model's element record.
-    charge(k, decl.maxEntries * (Math.ceil(decl.valueSize / 8) * 8 + 8 * decl.taskWorkFields + 64), `preallocating ${decl.maxEntries} element(s) of map ${decl.name}`);
-    for (let i = 0; i < decl.maxEntries; i += 1) m.elems.set(i, { data: new Uint8Array(decl.valueSize), tw: null, lastUse: 0 });
+  const fresh = (key: number): MapSlot => ({ key, data: new Uint8Array(decl.valueSize), tw: null });
+  if (isArray(decl)) {
+    for (let i = 0; i < decl.maxEntries; i += 1) {
+      m.slots.set(i, fresh(i));
+      m.elems.set(i, { slot: i, lastUse: 0 });
+    }
+  } else if (!noPrealloc && !ringbuf) {
+    // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first.
+    for (let i = 0; i < decl.maxEntries; i += 1) {
+      m.slots.set(i, fresh(0));
+      m.free.push(i);
+    }
+    if (decl.type !== 'lru_hash') {
+      m.slots.set(decl.maxEntries, fresh(0));
+      m.extra = decl.maxEntries;
+    }
   }
   k.s.maps.set(id, m);
   if (ringbuf) addRing(k, id, decl.name, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
@@ -74,30 +115,79 @@ export function mapByName(k: Kern, name: string, argument = 'map'): BpfMap {
   throw new UnknownHandleError(argument, name, 'map named');
 }
 
-/** `bpf_obj_free_fields` for the task_work slot: detach the ctx and defer its cancel-and-free. */
-function freeSpecialFields(k: Kern, elem: MapElem): void {
-  if (elem.tw === null) return;
-  const ctx = elem.tw;
-  elem.tw = null;
+/** `bpf_obj_free_fields` for the task_work field of a memory: detach the ctx and defer its cancel-and-free. */
+function freeSpecialFields(k: Kern, slot: MapSlot): void {
+  if (slot.tw === null) return;
+  const ctx = slot.tw;
+  slot.tw = null;
   defer(k, { kind: 'bpf_task_work_cancel_and_free', ctx });
 }
 
-/** `map_lookup_elem`: the element's key, or null. (LRU: marks it used.) */
-export function lookupElem(k: Kern, id: MapId, key: number): number | null {
+function slotOf(m: BpfMap, id: number): MapSlot {
+  const s = m.slots.get(id);
+  if (s === undefined) throw new UnknownHandleError('slot', id, `element memory of map ${m.name}`);
+  return s;
+}
+
+/** Element memory for a new element: the free list's last, or (NO_PREALLOC, cache empty) new memory. */
+function allocSlot(m: BpfMap): number | null {
+  const id = m.free.pop();
+  if (id !== undefined) return id;
+  if (!m.noPrealloc) return null;
+  const fresh = m.slots.size;
+  m.slots.set(fresh, { key: 0, data: new Uint8Array(m.valueSize), tw: null });
+  return fresh;
+}
+
+/** Fill element memory for `key`: the key and value bytes are copied, the special fields are not (`copy_map_value`). */
+function fill(m: BpfMap, id: number, key: number, value: Uint8Array | null): void {
+  const slot = slotOf(m, id);
+  const data = new Uint8Array(m.valueSize);
+  if (value !== null) data.set(value.subarray(0, m.valueSize));
+  slot.key = key;
+  slot.data = data;
+}
+
+/** A linked element: its key and its memory. */
+export interface ElemRef {
+  readonly key: number;
+  readonly slot: number;
+}
+
+/** `map_lookup_elem`: the element, or null. (LRU: marks it used.) */
+export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
   const m = mapOf(k, id);
   if (m.type === 'ringbuf') return null;
   const e = m.elems.get(key);
   if (e === undefined) return null;
   if (m.type === 'lru_hash') e.lastUse = ++m.useTick;
-  return key;
+  return { key, slot: e.slot };
+}
+
+/** The element holding `key`, if linked. */
+export function elemOf(k: Kern, id: MapId, key: number): MapElem | undefined {
+  return mapOf(k, id).elems.get(key);
+}
+
+/** Unlink the least recently used element of an LRU map and free its fields (`htab_lru_map_delete_node`). */
+function evictLru(k: Kern, m: BpfMap): void {
+  let victim: number | null = null;
+  let oldest = Infinity;
+  for (const [kk, e] of m.elems) if (e.lastUse < oldest) { oldest = e.lastUse; victim = kk; }
+  if (victim === null) return;
+  const ve = m.elems.get(victim) as MapElem;
+  freeSpecialFields(k, slotOf(m, ve.slot));
+  m.elems.delete(victim);
+  m.free.push(ve.slot);
 }
 
 /**
  * `map_update_elem` with BPF_ANY / BPF_NOEXIST / BPF_EXIST. The value's plain bytes are copied; the
- * task_work slot is never overwritten by the copy (`copy_map_value` skips special fields).
+ * task_work field is never overwritten by the copy (`copy_map_value` skips special fields).
  * ARRAY: every update frees the element's special fields (`array_map_update_elem`), cancelling pending
- * task work. HASH: a replaced element's fields are freed; a full map is -E2BIG. LRU_HASH: a full map
- * evicts its least recently used element.
+ * task work. HASH and LRU_HASH: a present key gets new element memory and the old element's fields are
+ * freed (so its task work is cancelled too; `htab_map_update_elem`, `htab_lru_map_update_elem`); a full
+ * HASH is -E2BIG; a full LRU_HASH evicts its least recently used element.
  *
  * Flags: ARRAY and HASH know BPF_F_LOCK besides BPF_NOEXIST / BPF_EXIST, the other types do not
  * (arraymap.c `array_map_update_elem`, hashtab.c `htab_map_update_elem` mask it out of their unknown
@@ -112,15 +202,13 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
   const arrayLike = m.type === 'array' || m.type === 'percpu_array';
   const lockKnown = arrayLike || m.type === 'hash';
   if ((lockKnown ? flags & ~BPF_F_LOCK : flags) > BPF_EXIST) return -EINVAL;
-  const data = new Uint8Array(m.valueSize);
-  if (value !== null) data.set(value.subarray(0, m.valueSize));
   const old = m.elems.get(key);
   if (arrayLike) {
     if (key < 0 || key >= m.maxEntries || old === undefined) return -E2BIG;
     if ((flags & BPF_NOEXIST) !== 0n) return -EEXIST;
     if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
-    old.data = data;
-    freeSpecialFields(k, old);
+    fill(m, old.slot, key, value);
+    freeSpecialFields(k, slotOf(m, old.slot));
     return 0;
   }
   if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
@@ -128,46 +216,62 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
   if (old === undefined && flags === BPF_EXIST) return -ENOENT;
   if (old === undefined && m.elems.size >= m.maxEntries) {
     if (m.type !== 'lru_hash') return -E2BIG;
-    let victim: number | null = null;
-    let oldest = Infinity;
-    for (const [kk, e] of m.elems) if (e.lastUse < oldest) { oldest = e.lastUse; victim = kk; }
-    if (victim !== null) {
-      const ve = m.elems.get(victim);
-      if (ve !== undefined) freeSpecialFields(k, ve);
-      m.elems.delete(victim);
-    }
+    evictLru(k, m);
   }
-  if (old !== undefined) freeSpecialFields(k, old);
-  m.elems.set(key, { data, tw: null, lastUse: ++m.useTick });
+  let slot: number;
+  if (old !== undefined && m.extra !== null) {
+    // Preallocated HASH replacing a present key: the extra element takes the key; the old one's
+    // fields are freed and it becomes the extra.
+    slot = m.extra;
+    freeSpecialFields(k, slotOf(m, old.slot));
+    m.extra = old.slot;
+  } else {
+    const got = allocSlot(m);
+    if (old !== undefined) {
+      freeSpecialFields(k, slotOf(m, old.slot));
+      m.free.push(old.slot);
+    }
+    slot = got ?? (m.free.pop() as number);
+  }
+  fill(m, slot, key, value);
+  m.elems.set(key, { slot, lastUse: ++m.useTick });
   return 0;
 }
 
-/** `map_delete_elem`: ARRAY cannot delete (-EINVAL); a missing key is -ENOENT. */
+/** `map_delete_elem`: ARRAY cannot delete (-EINVAL); a missing key is -ENOENT. The memory goes back to the free list. */
 export function deleteElem(k: Kern, id: MapId, key: number): number {
   const m = mapOf(k, id);
   if (m.type === 'ringbuf') return -ENOTSUPP;
   if (m.type === 'array' || m.type === 'percpu_array') return -EINVAL;
   const old = m.elems.get(key);
   if (old === undefined) return -ENOENT;
-  freeSpecialFields(k, old);
   m.elems.delete(key);
+  freeSpecialFields(k, slotOf(m, old.slot));
+  m.free.push(old.slot);
   return 0;
 }
 
-/** Drop one user reference (`close` of a map fd, unpin); at zero every element's task work is cancelled. */
+/**
+ * Drop one user reference (`close` of a map fd, unpin); at zero the special fields are freed
+ * (`bpf_map_put_uref` → `map_release_uref`): every element memory of an array or a preallocated hash
+ * map, free ones included (`htab_free_prealloced_internal_structs`); only the linked elements of a
+ * NO_PREALLOC hash map (`htab_free_malloced_internal_structs`).
+ */
 export function mapPutUref(k: Kern, id: MapId): void {
   const m = mapOf(k, id);
   if (m.usercnt <= 0) throw new ArgumentError('map', m.name, 'a map with a user reference left');
   m.usercnt -= 1;
   emit(k, { kind: 'map', t: k.t.now, op: 'uref_put', map: m.name, key: -1, ret: m.usercnt });
-  if (m.usercnt === 0) for (const e of m.elems.values()) freeSpecialFields(k, e);
+  if (m.usercnt > 0) return;
+  if (m.noPrealloc) for (const e of m.elems.values()) freeSpecialFields(k, slotOf(m, e.slot));
+  else for (const slot of m.slots.values()) freeSpecialFields(k, slot);
 }
 
-/** The task_work slot of an element: the element, for `&value->tw`. */
-export function twSlot(k: Kern, id: MapId, key: number, argument = 'tw'): MapElem {
-  const e = mapOf(k, id, argument).elems.get(key);
-  if (e === undefined) throw new UnknownHandleError(argument, key, 'map element (deleted?)');
-  return e;
+/** The element memory `slot` of map `id` (for `&value->tw`: a value pointer points into it). */
+export function twSlot(k: Kern, id: MapId, slot: number, argument = 'tw'): MapSlot {
+  const s = mapOf(k, id, argument).slots.get(slot);
+  if (s === undefined) throw new UnknownHandleError(argument, slot, 'element memory');
+  return s;
 }
 
 /**
@@ -184,7 +288,7 @@ export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
   const e = m.elems.get(key);
   if (e === undefined) return -ENOENT;
-  value.set(e.data);
+  value.set(slotOf(m, e.slot).data);
   return 0;
 }
 

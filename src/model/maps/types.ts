@@ -1,15 +1,28 @@
 /**
- * The records of a BPF map (`struct bpf_map` and its elements) as the world holds them. Data only: the
- * rules are in maps.ts.
+ * The records of a BPF map (`struct bpf_map`, its elements and their memory) as the world holds them.
+ * Data only: the rules are in maps.ts.
+ *
+ * An element's memory (a `MapSlot`) is not its key: hashtab.c reuses freed element memory for the next
+ * insert (a preallocated map's free list, `bpf_mem_cache` for NO_PREALLOC), and what lives in that
+ * memory — the value bytes, the `bpf_task_work` context pointer, the key bytes — stays there when the
+ * element is deleted. A program or callback holding a value pointer holds the memory, not the key.
  */
 import type { MapType } from '../program/program.ts';
 
 export type MapId = number;
 
-export interface MapElem {
+/** One element's memory: key, value bytes, and the `struct bpf_task_work_kern` ctx pointer. */
+export interface MapSlot {
+  /** The key last written into this memory (a deleted element's key bytes stay until reuse). */
+  key: number;
   data: Uint8Array;
   /** `struct bpf_task_work_kern`: the ctx pointer, NULL until the first schedule. */
   tw: number | null;
+}
+
+/** A linked element: the memory it occupies and when it was last used (LRU). */
+export interface MapElem {
+  slot: number;
   lastUse: number;
 }
 
@@ -20,8 +33,17 @@ export interface BpfMap {
   maxEntries: number;
   valueSize: number;
   taskWork: boolean;
+  /** `BPF_F_NO_PREALLOC` (HASH): element memory from `bpf_mem_alloc` instead of a preallocated pool. */
+  noPrealloc: boolean;
   /** User references (fds, pins): `map->usercnt`. */
   usercnt: number;
+  /** Linked elements by key. */
   elems: Map<number, MapElem>;
+  /** Every element memory the map has (preallocated: all of them, free ones included). */
+  slots: Map<number, MapSlot>;
+  /** Free element memory, the next insert taking the last (the free lists are LIFO). */
+  free: number[];
+  /** Preallocated HASH: this CPU's extra element (`htab->extra_elems`), taken by an update of a present key. */
+  extra: number | null;
   useTick: number;
 }

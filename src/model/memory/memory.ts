@@ -92,8 +92,10 @@ export function resolve(env: MemEnv, p: Pointer, write: boolean): { bytes: Uint8
       return { bytes: c, at: p.off };
     }
     case 'map_value': {
-      const e = env.k.s.maps.get(p.map)?.elems.get(p.key);
-      if (e === undefined) throw new ArgumentError('pointer', `map#${p.map}[${p.key}]`, 'a live map element (deleted under the program?)');
+      // The element memory the pointer was made for (its slot), whether or not an element still
+      // holds it: a value pointer outlives a delete (docs/task_work.md, Q4).
+      const e = env.k.s.maps.get(p.map)?.slots.get(p.slot);
+      if (e === undefined) throw new ArgumentError('pointer', `map#${p.map}[${p.key}]`, 'the memory of a map element');
       if (!write) return { bytes: e.data, at: p.off ?? 0 };
       const c = own(env.k, e.data);
       if (c !== e.data) e.data = c;

@@ -176,6 +176,7 @@ function registerTypes(fn: Program | Subprog, obj: BpfObject, kfuncs: Readonly<R
           if ('r' in src) { const t = types.get(src.r); if (t !== undefined) set(op.dst, t); }
           else if ('imm' in src) set(op.dst, '__u64');
           else if ('global' in src) set(op.dst, obj.globals.find((g) => g.name === src.global)?.kind === 'bytes' || obj.globals.find((g) => g.name === src.global)?.kind === 'u64s' ? 'void *' : '__u64');
+          else if ('ctx' in src) set(op.dst, src.ctx === 'file' ? 'struct file *' : 'void *');
           else set(op.dst, 'void *');
           break;
         }
@@ -387,6 +388,13 @@ function asmBody(p: Program): { lines: string[]; imms: string[] } {
 // The object
 // ---------------------------------------------------------------------------------------------
 
+/** The LSM hooks with a file argument the model fires, and their BPF_PROG signatures (include/linux/lsm_hook_defs.h). */
+const HOOK_SIGNATURE: Readonly<Record<string, (name: string) => string>> = {
+  'lsm/file_open': (name) => `int BPF_PROG(${name}, struct file *file)`,
+  'lsm/mmap_file': (name) => `int BPF_PROG(${name}, struct file *file, unsigned long reqprot, unsigned long prot, unsigned long flags)`,
+  'lsm/file_release': (name) => `int BPF_PROG(${name}, struct file *file)`,
+};
+
 /** Render `obj` as one BPF C source file. `kfuncs` gives the signatures of the externs. */
 export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc>>): string {
   const lines: string[] = [
@@ -407,6 +415,7 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     lines.push(`struct ${valueStruct(m)} {`, `\tchar data[${m.valueSize}];`);
     for (let i = 0; i < m.taskWorkFields; i += 1) lines.push(`\tstruct bpf_task_work tw${i === 0 ? '' : i};`);
     lines.push('};', '', 'struct {', `\t__uint(type, ${MAP_TYPES[m.type] ?? m.type});`, `\t__uint(max_entries, ${m.maxEntries});`,
+      ...(m.noPrealloc === true || ((m.flags ?? 0) & 1) !== 0 ? ['\t__uint(map_flags, BPF_F_NO_PREALLOC);'] : []),
       '\t__type(key, int);', `\t__type(value, struct ${valueStruct(m)});`, `} ${m.name} SEC(".maps");`, '');
   }
   for (const g of obj.globals) {
@@ -468,16 +477,31 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     for (const sub of obj.subprogs) if (sub.params !== undefined) lines.push(`${sigs.get(sub.name)?.text ?? ''};`);
     lines.push('');
   }
+  // A task_work callback's value is a value of the map it is scheduled with (the map argument next to
+  // it): typed so when the callback schedules through it (`&value->tw`).
+  const cbMap = new Map<string, MapDecl>();
+  for (const f of fns) for (const op of f.body) {
+    if (op.op !== 'call') continue;
+    const cbArg = op.args.find((a) => 'cb' in a);
+    const mapArg = op.args.find((a) => 'map' in a);
+    const m = mapArg !== undefined && 'map' in mapArg ? obj.maps.find((x) => x.name === mapArg.map) : undefined;
+    if (cbArg !== undefined && 'cb' in cbArg && m !== undefined) cbMap.set(cbArg.cb, m);
+  }
   for (const sub of obj.subprogs) {
     const sig = sigs.get(sub.name) ?? signature(sub, false);
-    const types = registerTypes(sub, obj, kfuncs, sig.preset);
+    const usesTw = sub.params === undefined && sub.body.some((op) => op.op === 'call' && op.args.some((a) => 'tw' in a));
+    const cbDecl = cbMap.get(sub.name);
+    const valueType = usesTw && cbDecl !== undefined ? `struct ${valueStruct(cbDecl)} *` : null;
+    const types = registerTypes(sub, obj, kfuncs, valueType !== null && sub.body.some((op) => registersRead(op).includes('r3')) ? new Map([...sig.preset, ['r3', valueType]]) : sig.preset);
     const locals = new Map(frameLocals(sub).map((l) => [l.name, l]));
     const scope: Scope = { obj, kfuncs, locals, types, returns: sub.returns ?? 'int' };
     // Task_work callbacks without declared parameters: R1-R3 arrive as (map, key, value); a register
     // the body reads before writing starts from them.
-    const incoming: [string, string, string][] = sub.params === undefined ? [['r1', 'struct bpf_map *', 'map'], ['r2', 'void *', 'key'], ['r3', 'void *', 'value']] : [];
-    const fromParams = incoming.filter(([r]) => !types.has(r) && sub.body.some((op) => registersRead(op).includes(r))).map(([r, t, p]) => `\t${t}${r} = ${p};`);
-    lines.push(sig.text, '{', ...fromParams, ...declarations(sub, types, sig.params), '', ...statements(scope, sub.body), '}', '');
+    const incoming: [string, string, string][] = sub.params === undefined ? [['r1', 'struct bpf_map *', 'map'], ['r2', 'void *', 'key'], ['r3', valueType ?? 'void *', 'value']] : [];
+    const fromParams = incoming.filter(([r, t]) => (!types.has(r) || (valueType !== null && r === 'r3' && types.get(r) === t)) && sub.body.some((op) => registersRead(op).includes(r)))
+      .map(([r, t, p]) => `\t${t}${t.endsWith('*') ? '' : ' '}${r} = ${p};`);
+    const bound = valueType !== null && types.get('r3') === valueType ? new Set([...sig.params, 'r3']) : sig.params;
+    lines.push(sig.text, '{', ...fromParams, ...declarations(sub, types, bound), '', ...statements(scope, sub.body), '}', '');
   }
   for (const p of obj.programs) {
     lines.push(`SEC("${p.section}")`);
@@ -487,11 +511,10 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
       continue;
     }
     const info = sectionInfo(p.section);
-    const hookFile = info?.hook === 'lsm/file_open';
     const types = registerTypes(p, obj, kfuncs, new Map());
     const locals = new Map(frameLocals(p).map((l) => [l.name, l]));
     const scope: Scope = { obj, kfuncs, locals, types, returns: 'int' };
-    const sig = hookFile ? `int BPF_PROG(${p.name}, struct file *file)` : `int ${p.name}(void *ctx)`;
+    const sig = HOOK_SIGNATURE[info?.hook ?? '']?.(p.name) ?? `int ${p.name}(void *ctx)`;
     lines.push(sig, '{', ...declarations(p, types, new Set()), '', ...statements(scope, p.body), '}', '');
   }
   return `${lines.join('\n').trimEnd()}\n`;

@@ -143,8 +143,13 @@ export const MapDeclSchema = z.strictObject({
   taskWorkFields: z.int().min(0).max(16).default(0),
   /** `key_size` (default: 4, and 0 for a ring buffer, which has no keys). */
   keySize: z.int().min(0).max(0xffff_ffff).optional(),
-  /** `map_flags` (default 0): a ring buffer takes `BPF_F_NUMA_NODE` and, from 6.19, `BPF_F_RB_OVERWRITE`. */
+  /**
+   * `map_flags` (default 0): a ring buffer takes `BPF_F_NUMA_NODE` and, from 6.19, `BPF_F_RB_OVERWRITE`;
+   * a HASH map `BPF_F_NO_PREALLOC` (1).
+   */
   flags: z.int().min(0).max(0xffff_ffff).optional(),
+  /** `BPF_F_NO_PREALLOC` (hash maps): element memory allocated on insert rather than preallocated. */
+  noPrealloc: z.boolean().optional(),
 });
 
 export const GlobalDeclSchema = z.discriminatedUnion('kind', [

@@ -28,10 +28,11 @@ function cloneFrame(f: Frame): Frame {
 
 function cloneActivity(a: Activity): Activity {
   switch (a.a) {
-    case 'syscall': return { a: 'syscall', sys: a.sys, stage: a.stage, ret: a.ret, scratch: a.scratch };
+    case 'syscall': return { a: 'syscall', sys: a.sys, stage: a.stage, ret: a.ret, scratch: a.scratch, ...(a.hooks === undefined ? {} : { hooks: a.hooks }), ...(a.resume === undefined ? {} : { resume: a.resume }) };
     case 'prog': return { a: 'prog', frame: cloneFrame(a.frame), started: a.started };
     case 'exit_to_user': return a;
     case 'task_work_run': return { a: 'task_work_run', batch: a.batch.slice(), exiting: a.exiting };
+    case 'fput': return { a: 'fput', file: a.file, stage: a.stage };
     case 'do_exit': return { a: 'do_exit', stage: a.stage };
   }
 }

@@ -25,10 +25,36 @@ export const TestRunData = z.union([
   z.strictObject({ size: Count.max(TEST_RUN_DATA_MAX), fill: z.int().min(0).max(255).optional(), head: HexBytes.optional() }),
 ]).meta({ description: 'data_in: hex bytes, "pkt_v4", or { size, fill?, head? }' });
 
+/** Open flags: an access mode, optionally `|O_APPEND` (fs/open.c `build_open_flags`, `OPEN_FMODE`). */
+export const OPEN_FLAGS = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_RDONLY|O_APPEND', 'O_WRONLY|O_APPEND', 'O_RDWR|O_APPEND'] as const;
+
+/** `posix_fadvise` advice names (include/uapi/linux/fadvise.h), with or without `POSIX_FADV_`. */
+const ADVICE = ['NORMAL', 'RANDOM', 'SEQUENTIAL', 'WILLNEED', 'DONTNEED', 'NOREUSE'] as const;
+
+/** The most bytes one scripted write may carry (the model keeps written bytes: src/model/fs/content.ts). */
+const MAX_SCRIPT_WRITE = 1 << 24;
+
 export const SyscallSchema = z.discriminatedUnion('sys', [
-  z.strictObject({ sys: z.literal('open'), path: AbsPath, fd: Ident }),
+  /** `open(path, flags)`: runs the `lsm/file_open` programs; flags default `O_RDONLY`. */
+  z.strictObject({ sys: z.literal('open'), path: AbsPath, fd: Ident, flags: z.enum(OPEN_FLAGS).optional() }),
+  /** `pread64(fd, buf, len, offset)` (vfs_read → filemap_read); `into` a byte-array global for the bytes. */
   z.strictObject({ sys: z.literal('read'), fd: Ident, offset: cint('loff'), len: cint('loff'), into: Ident.optional() }),
+  /**
+   * `pwrite64(fd, buf, len, offset)`, or `write(2)` at `f_pos` without an offset; `O_APPEND` files write
+   * at the end either way. Byte i of the buffer is `(fill + 7 i) & 0xff`.
+   */
+  z.strictObject({ sys: z.literal('write'), fd: Ident, offset: cint('loff').optional(), len: z.int().min(0).max(MAX_SCRIPT_WRITE), fill: z.int().min(0).max(0xffff_ffff).optional() }),
+  z.strictObject({ sys: z.literal('ftruncate'), fd: Ident, length: cint('loff') }),
+  z.strictObject({ sys: z.literal('fsync'), fd: Ident }),
+  /** `posix_fadvise(fd, offset, len, advice)`: advice by name (`DONTNEED` or `POSIX_FADV_DONTNEED`) or number. */
+  z.strictObject({
+    sys: z.literal('fadvise'), fd: Ident, offset: cint('loff'), len: cint('loff'),
+    advice: z.union([z.enum(ADVICE), z.enum(ADVICE.map((a) => `POSIX_FADV_${a}` as const)), z.int().min(-(2 ** 31)).max(2 ** 31 - 1)]),
+  }),
+  /** `mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0)`: runs the `lsm/mmap_file` programs on the file. */
+  z.strictObject({ sys: z.literal('mmap'), fd: Ident }),
   z.strictObject({ sys: z.literal('close'), fd: Ident }),
+  /** Shorthand for `posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)`. */
   z.strictObject({ sys: z.literal('fadvise_dontneed'), fd: Ident }),
   z.strictObject({ sys: z.literal('sleep'), ticks: Count }),
   z.strictObject({ sys: z.literal('set_global'), global: Ident, value: z.union([cint('reg64'), z.literal('pid')]) }),

@@ -48,8 +48,8 @@ export type RegVal =
   | { readonly ptr: 'task'; readonly pid: Pid }
   | { readonly ptr: 'file'; readonly file: FileId }
   | { readonly ptr: 'map'; readonly map: MapId }
-  /** A map value (`off` bytes into it). */
-  | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number; readonly off?: number }
+  /** A map value (`off` bytes into it): the element memory it points into, and the key it was looked up with. */
+  | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number; readonly slot: number; readonly off?: number }
   /** Memory a kfunc returned (a dynptr slice, a FILE slice's buffer): a view, `off` bytes into it. */
   | { readonly ptr: 'mem'; readonly bytes: Uint8Array; readonly off?: number }
   /** The stack of call frame `frame`, at `off` from its frame pointer (negative). */
@@ -127,11 +127,16 @@ export interface Frame {
 
 /** One level of what a task is doing in the kernel; the top of its stack runs next. */
 export type Activity =
-  /** `scratch`: bytes copied (read), the new file (open), the wake-up time (sleep), the program's return (test run). */
-  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number; hooks?: number; packet?: number }
+  /**
+   * `scratch`: the new file (open), the wake-up time (sleep), the program's return (test run);
+   * `resume`: how a read, write or truncation that slept continues.
+   */
+  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number; hooks?: number; packet?: number; resume?: unknown }
   | { a: 'prog'; frame: Frame; started: boolean }
   | { a: 'exit_to_user' }
   | { a: 'task_work_run'; batch: Work[]; exiting: boolean }
+  /** `____fput` → `__fput`: the `lsm/file_release` programs run (`security_file_release`), then the file is freed. */
+  | { a: 'fput'; file: FileId; stage: number }
   | { a: 'do_exit'; stage: number };
 
 export type TaskWait =
@@ -180,7 +185,8 @@ export interface TwCtx {
   /** The memory was freed (refcnt reached 0). */
   freed: boolean;
   map: MapId;
-  key: number;
+  /** The element memory whose `bpf_task_work` field points at this context. */
+  slot: number;
   prog: ProgId | null;
   task: Pid | null;
   mode: TwaMode;

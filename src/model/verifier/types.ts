@@ -171,6 +171,8 @@ export interface ProgCtx {
   readonly type: ProgType;
   readonly sleepable: boolean;
   readonly hookFile: boolean;
+  /** The hook's file argument may be NULL (`PTR_MAYBE_NULL`: `lsm/mmap_file` on 7.x). */
+  readonly ctxNullable: boolean;
   /** The expected attach type without its `BPF_` prefix (`TRACE_RAW_TP` for tp_btf, …), null when the section has none. */
   readonly attachType: string | null;
 }

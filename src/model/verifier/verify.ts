@@ -18,11 +18,19 @@ import { programFrame, Walker } from './walker.ts';
 
 export type { AVal, Specialization, Verdict, VerifyOptions } from './types.ts';
 
+/** The LSM hooks whose first argument is the `struct file` (include/linux/lsm_hook_defs.h). */
+const FILE_HOOKS: ReadonlySet<string> = new Set(['lsm/file_open', 'lsm/mmap_file', 'lsm/file_release']);
+
 /** Verify one program of an object. */
 export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
   const info = sectionInfo(prog.section);
   const type = info?.type ?? 'UNSPEC';
-  const w = new Walker(obj, opts, { name: prog.name, type: info?.type ?? 'SYSCALL', sleepable: info?.sleepable ?? false, hookFile: info?.hook === 'lsm/file_open', attachType: info?.attachType ?? null });
+  // The LSM hooks the model fires take a `struct file *` first: a trusted pointer (btf_ctx_access),
+  // which may be NULL for mmap_file from 7.0 (kernel/bpf/bpf_lsm_proto.c declares the hook's
+  // parameter `file__nullable`: PTR_MAYBE_NULL; an anonymous mapping has no file).
+  const hookFile = info !== null && info.hook !== null && FILE_HOOKS.has(info.hook);
+  const ctxNullable = info?.hook === 'lsm/mmap_file' && opts.features.lsmMmapFileNullable;
+  const w = new Walker(obj, opts, { name: prog.name, type: info?.type ?? 'SYSCALL', sleepable: info?.sleepable ?? false, hookFile, ctxNullable, attachType: info?.attachType ?? null });
   const base = { program: prog.name, specializations: w.specializations, guessedRegisters: false };
   const early = (message: string, insn: number | null): Verdict => ({ ...base, ok: false, message, log: [message], insn, states: 0 });
   const name = prog.section.startsWith('?') ? prog.section.slice(1) : prog.section;
@@ -45,7 +53,7 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
     }
   }
   try {
-    const init: AState = { frames: [programFrame(prog, info.hook === 'lsm/file_open')], refs: new Map() };
+    const init: AState = { frames: [programFrame(prog, hookFile, ctxNullable)], refs: new Map() };
     w.run(initLocals(w, init, prog), { sleepable: info.sleepable, type: info.type, asm: prog.asm === true });
     return { ...base, ok: true, message: null, log: w.log, insn: null, states: w.states };
   } catch (e) {

@@ -167,7 +167,7 @@ export class Walker implements LoopWalker {
       return { t: 'map_value', map: g.map, size: g.size, off: g.off, var: null, maybeNull: false, id: 0, rdonly: g.rdonly };
     }
     if ('map' in a) return { t: 'map', map: a.map };
-    if ('ctx' in a) return a.ctx === 'file' ? { t: 'file', ref: null, maybeNull: false, id: 0 } : { t: 'ctx', off: 0 };
+    if ('ctx' in a) return a.ctx === 'file' ? { t: 'file', ref: null, maybeNull: this.prog.ctxNullable, id: 0 } : { t: 'ctx', off: 0 };
     if ('cb' in a) return { t: 'func', name: a.cb };
     if ('tw' in a) return this.operand(s, { r: a.tw }, insn);
     return UNKNOWN;
@@ -475,10 +475,10 @@ export class Walker implements LoopWalker {
   }
 }
 
-/** A frame for the program itself: R1 the context (the hook's file for `lsm/file_open`), the stack empty. */
-export function programFrame(prog: Program, hookFile: boolean): FState {
+/** A frame for the program itself: R1 the context (the hook's file for an LSM file hook), the stack empty. */
+export function programFrame(prog: Program, hookFile: boolean, ctxNullable = false): FState {
   const regs = new Map<string, AVal>();
-  regs.set('r1', hookFile ? { t: 'file', ref: null, maybeNull: false, id: 0 } : { t: 'ctx', off: 0 });
+  regs.set('r1', hookFile ? { t: 'file', ref: null, maybeNull: ctxNullable, id: 0 } : { t: 'ctx', off: 0 });
   return { fn: prog.name, frameno: 0, regs, stack: new Map(), callsite: -1, retDst: null, loop: null, async: false };
 }
 

@@ -39,7 +39,10 @@ export function refSnapshot(world: World): RefSnapshot {
   const files: Record<number, number> = {};
   for (const [id, f] of world.files) files[id] = f.freed ? 0 : f.f_count;
   let folioRefs = 0;
-  for (const m of world.pagecache.values()) for (const n of m.refs.values()) folioRefs += n;
+  for (const m of world.pagecache.values()) {
+    for (const n of m.refs.values()) folioRefs += n;
+    for (const d of (m.detached ?? new Map()).values()) folioRefs += d.refs;
+  }
   let liveFileStates = 0;
   for (const st of world.fileStates.values()) if (!st.freed) liveFileStates += 1;
   const progs: Record<number, number> = {};
@@ -57,7 +60,11 @@ export function refSnapshot(world: World): RefSnapshot {
   return { files, folioRefs, liveFileStates, ioInFlight: world.io.size, progs, tasks, twctx, irqWork: world.irqWork.length, taskWorks, ringbufBusy };
 }
 
-/** Page states of one inode, compacted: `{ uptodate: '0-2,5', locked: '3' }`. */
+/**
+ * Page states of one inode, compacted: `{ uptodate: '0-2,5', locked: '3' }`. A suffix names what else
+ * holds for the page's folio: `+ref` (a reader holds it), `+dirty`, `+ra` (`PG_readahead`, on the
+ * folio's first page only).
+ */
 export function pageMap(world: World, path: string): Record<string, string> {
   checkWorld('world', world);
   checkString('path', path);
@@ -65,7 +72,10 @@ export function pageMap(world: World, path: string): Record<string, string> {
   const m = ino === undefined ? undefined : world.pagecache.get(ino);
   const by: Record<string, number[]> = {};
   if (m !== undefined) {
-    for (const [pgoff, p] of pagesOf(m as Mapping)) (by[p.refs > 0 ? `${p.state}+ref` : p.state] ??= []).push(pgoff);
+    for (const [pgoff, p] of pagesOf(m as Mapping)) {
+      const key = `${p.state}${p.refs > 0 ? '+ref' : ''}${p.dirty ? '+dirty' : ''}${p.readahead && pgoff === p.head ? '+ra' : ''}`;
+      (by[key] ??= []).push(pgoff);
+    }
   }
   const out: Record<string, string> = {};
   for (const key of Object.keys(by).sort()) out[key] = compactRanges(by[key] ?? []);
@@ -110,9 +120,10 @@ export function describeWorld(world: World): string {
     lines.push(`  task ${t.pid} ${t.comm}: ${t.state}${flags ? ` [${flags}]` : ''}, ${t.works.queue.length} task_work queued, syscall ${t.pc}/${t.script.length}`);
   }
   for (const m of world.maps.values()) {
-    const tw = [...m.elems.entries()].filter(([, e]) => e.tw !== null).map(([key, e]) => {
+    const tw = [...m.slots.entries()].filter(([, e]) => e.tw !== null).map(([id, e]) => {
       const c = e.tw === null ? undefined : world.twctx.get(e.tw);
-      return `[${key}] ctx#${e.tw} ${c?.state ?? '?'} refcnt ${c?.refcnt ?? '?'}`;
+      const linked = m.elems.get(e.key)?.slot === id;
+      return `[${e.key}${linked ? '' : ` (freed memory #${id})`}] ctx#${e.tw} ${c?.state ?? '?'} refcnt ${c?.refcnt ?? '?'}`;
     });
     const ring = world.rings.get(m.id);
     const rb = ring === undefined ? '' : `: consumer ${ring.consumerPos}, producer ${ring.producerPos}, ${ring.samples.size} reserved, ${ring.wakeups} wake-ups`;
@@ -134,7 +145,7 @@ export function describeWorld(world: World): string {
       const st = world.fileStates.get(d.state);
       lines.push(st === undefined || st.freed
         ? `  dynptr ${slot}: FILE (state #${d.state} freed)`
-        : `  dynptr ${slot}: FILE file#${st.file} offset=${st.offset} size=${st.size} ${st.maySleep ? 'sleepable' : 'non-sleepable'} reader${st.folio === null ? '' : `, holds page ${st.folio}`}`);
+        : `  dynptr ${slot}: FILE file#${st.file} offset=${st.offset} size=${st.size} ${st.maySleep ? 'sleepable' : 'non-sleepable'} reader${st.folio === null ? '' : `, holds ${st.folio.nr > 1 ? `pages ${st.folio.head}-${st.folio.head + st.folio.nr - 1}` : `page ${st.folio.head}`}`}`);
     }
   }
   return lines.join('\n');

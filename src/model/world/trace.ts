@@ -8,12 +8,14 @@ import { Log } from './log.ts';
 
 export type TraceEvent =
   | { readonly kind: 'kfunc'; readonly t: number; readonly name: string; readonly args: readonly string[]; readonly ret: string; readonly ctx: string }
-  | { readonly kind: 'io_submit'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly completesAt: number; readonly willFail: boolean }
-  | { readonly kind: 'io_complete'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly ok: boolean }
+  | { readonly kind: 'io_submit'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly nr?: number; readonly completesAt: number; readonly willFail: boolean }
+  | { readonly kind: 'io_complete'; readonly t: number; readonly ino: number; readonly pgoff: number; readonly nr?: number; readonly ok: boolean }
   | { readonly kind: 'sleep'; readonly t: number; readonly reason: string }
   | { readonly kind: 'wake'; readonly t: number; readonly reason: string }
-  | { readonly kind: 'file'; readonly t: number; readonly op: 'create' | 'open' | 'get' | 'put' | 'free'; readonly file: number; readonly path: string; readonly count: number }
-  | { readonly kind: 'pagecache'; readonly t: number; readonly op: 'populate' | 'evict' | 'drop_caches' | 'inject_io_error'; readonly ino: number; readonly pages: readonly number[]; readonly kept: readonly number[] }
+  | { readonly kind: 'file'; readonly t: number; readonly op: 'create' | 'open' | 'get' | 'put' | 'free'; readonly file: number; readonly path: string; readonly count: number; readonly detail?: string }
+  | { readonly kind: 'pagecache'; readonly t: number; readonly op: 'populate' | 'evict' | 'drop_caches' | 'inject_io_error' | 'write' | 'truncate' | 'writeback'; readonly ino: number; readonly pages: readonly number[]; readonly kept: readonly number[]; readonly detail?: string }
+  /** A readahead (mm/readahead.c): which entry point, the window, the folios added and the marker. */
+  | { readonly kind: 'readahead'; readonly t: number; readonly ino: number; readonly file: number; readonly how: string; readonly pages: readonly number[]; readonly marker: number | null }
   | { readonly kind: 'fault'; readonly t: number; readonly what: 'alloc'; readonly count: number }
   | { readonly kind: 'map'; readonly t: number; readonly op: 'update' | 'delete' | 'uref_put' | 'create'; readonly map: string; readonly key: number; readonly ret: number }
   | { readonly kind: 'syscall'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit' | 'restart'; readonly call: string; readonly ret?: string }
@@ -31,7 +33,9 @@ export type TraceEvent =
    */
   | { readonly kind: 'test_run'; readonly t: number; readonly pid: number; readonly prog: string; readonly packet: number | null; readonly err: number; readonly retval: number; readonly sizeOut: number }
   /** A ring buffer record committed (submitted or discarded) with the wake-up it asked for, or read by user space. */
-  | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean };
+  | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean }
+  /** A kernel `WARN_ON_ONCE` (a kernel caller broke a rule the kernel checks; the call still returns). */
+  | { readonly kind: 'warn'; readonly t: number; readonly what: string };
 
 /**
  * The transitions of the BPF task_work state machine as shared/semantics/task_work.md §2.4 numbers
@@ -75,18 +79,20 @@ export function formatEvent(ev: TraceEvent): string {
     case 'kfunc':
       return `${t} ${ev.ctx ? `${ev.ctx} ` : ''}${ev.name}(${ev.args.join(', ')}) = ${ev.ret}`;
     case 'io_submit':
-      return `${t} io: read ino ${ev.ino} page ${ev.pgoff} submitted, completes at t=${ev.completesAt}${ev.willFail ? ' (injected error)' : ''}`;
+      return `${t} io: read ino ${ev.ino} ${pagesText(ev.pgoff, ev.nr)} submitted, completes at t=${ev.completesAt}${ev.willFail ? ' (injected error)' : ''}`;
     case 'io_complete':
-      return `${t} io: read ino ${ev.ino} page ${ev.pgoff} ${ev.ok ? 'done, page uptodate' : 'FAILED, page not uptodate'}`;
+      return `${t} io: read ino ${ev.ino} ${pagesText(ev.pgoff, ev.nr)} ${ev.ok ? 'done, uptodate' : 'FAILED, not uptodate'}`;
+    case 'readahead':
+      return `${t} readahead ino ${ev.ino} file#${ev.file}: ${ev.how}: read ${compactRanges(ev.pages)}${ev.marker === null ? '' : `, PG_readahead on ${ev.marker}`}`;
     case 'sleep':
       return `${t} sleep: ${ev.reason}`;
     case 'wake':
       return `${t} wake: ${ev.reason}`;
     case 'file':
-      return `${t} file#${ev.file} ${ev.path}: ${ev.op}, f_count=${ev.count}`;
+      return `${t} file#${ev.file} ${ev.path}: ${ev.op}${ev.detail === undefined ? '' : ` ${ev.detail}`}, f_count=${ev.count}`;
     case 'pagecache': {
-      const kept = ev.kept.length > 0 ? `; kept (locked or referenced) ${compactRanges(ev.kept)}` : '';
-      return `${t} pagecache ino ${ev.ino}: ${ev.op} ${compactRanges(ev.pages)}${kept}`;
+      const kept = ev.kept.length > 0 ? `; kept (locked, referenced or dirty) ${compactRanges(ev.kept)}` : '';
+      return `${t} pagecache ino ${ev.ino}: ${ev.op} ${compactRanges(ev.pages)}${kept}${ev.detail === undefined ? '' : ` (${ev.detail})`}`;
     }
     case 'fault':
       return `${t} fault: next ${ev.count} ${ev.what} call(s) fail`;
@@ -112,7 +118,13 @@ export function formatEvent(ev: TraceEvent): string {
       return ev.op === 'consume'
         ? `${t} ringbuf ${ev.map}: user space read the record at pos ${ev.pos} (${ev.len} bytes)`
         : `${t} ringbuf ${ev.map}: ${ev.op} the record at pos ${ev.pos} (${ev.len} bytes)${ev.wakeup ? ', wake up the readers' : ''}`;
+    case 'warn':
+      return `${t} WARNING: ${ev.what}`;
   }
+}
+
+function pagesText(pgoff: number, nr: number | undefined): string {
+  return nr === undefined || nr === 1 ? `page ${pgoff}` : `pages ${pgoff}-${pgoff + nr - 1}`;
 }
 
 /** `[0,1,2,5]` → `"0-2,5"`; `[]` → `"none"`. */

@@ -7,7 +7,7 @@ import { releaseReader } from './freader.ts';
 /** `bpf_dynptr_file_discard` (kernel/bpf/helpers.c): release a FILE dynptr's reader and state. */
 export const bpf_dynptr_file_discard = defineKfunc({
   name: 'bpf_dynptr_file_discard',
-  mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_file_discard; lib/freader.c: freader_cleanup',
+  mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_file_discard; lib/buildid.c: freader_cleanup',
   kind: 'kfunc',
   since: '6.19',
   progTypes: FILE_DYNPTR_TYPES,
@@ -17,7 +17,7 @@ export const bpf_dynptr_file_discard = defineKfunc({
   flags: ['KF_RELEASE'],
   checks: ['dynptr null (a failed from_file) → 0'],
   effects: [
-    'the reader drops the folio it holds; the state is freed (clones share it and become unusable)',
+    'a non-sleepable reader drops the folio it holds (a sleepable one holds none); the state is freed (clones share it and become unusable)',
     'dynptr is set null; returns 0',
   ],
   confidence: 'H (source)',

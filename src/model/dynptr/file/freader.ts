@@ -1,93 +1,44 @@
 /**
- * The file reader behind a FILE dynptr (lib/freader.c: `freader_fetch`, `freader_get_folio`,
- * `freader_put_folio`; reached through `bpf_file_fetch_bytes` in kernel/bpf/helpers.c).
+ * The file reader behind a FILE dynptr (lib/buildid.c: `freader_fetch`, `freader_get_folio`,
+ * `freader_put_folio`; reached through `bpf_file_fetch_bytes` in kernel/bpf/helpers.c). Two paths,
+ * two mechanisms:
  *
- * - It keeps at most one folio referenced between fetches and reuses it while the next fetch starts
- *   inside it; moving to another folio drops the old one first.
- * - A secretmem mapping is refused with `-EFAULT` before any lookup.
- * - Non-sleepable (`filemap_get_folio`): a page absent or not uptodate is `-EFAULT`.
- * - Sleepable (`read_cache_folio`): the reader waits for the page's read, submitting it if nobody
- *   has; a read that fails returns `-EIO` to the task that issued it (a task that only waited issues
- *   it again); a page wholly past EOF is `-EIO` (observed on 7.2).
- * - A sleepable reader of a file still inside its `lsm.s/file_open` hook: -EINVAL (observed, cause unknown).
- * - Sleepable: bytes past EOF are -EIO, after the bytes before EOF are copied, even when the last
- *   page is cached (observed on 7.2: `read(64, S-10)` → -EIO with 10 bytes copied; `read(0, S)` → 0).
- *   The non-sleepable reader copies the cached last page's zero tail and returns 0.
- * - Sleepable: a zero-length read at or past EOF → 0; a read starting at a position ≥ 2^63 → -EINVAL
- *   (both observed on 7.2).
- * - A range that crosses pages is copied piecewise into the destination, so a failure on a later page
- *   leaves the earlier bytes written. A zero-length fetch still looks up the page at its offset.
+ * - Both: a secretmem mapping is refused with -EFAULT first (`freader_fetch` checks
+ *   `secretmem_mapping` before either path, on every fetch, zero-length ones included).
+ * - Sleepable (`bpf_dynptr_from_file_sleepable`; patch "lib/buildid: use __kernel_read() for sleepable
+ *   context", upstream 777a8560, in 6.19): the whole range is one `__kernel_read(file, dst, len, &pos)`
+ *   (fs/filemap.ts `kernelRead`): the f_mode checks (-EINVAL for a file not opened for reading, or
+ *   still inside its `security_file_open`), a negative position → -EINVAL, then `filemap_read` with
+ *   readahead, sleeps and I/O errors. A result other than `len` is -EIO (the bytes before EOF are
+ *   already in `dst`); a negative result is returned as it is. A zero-length read is 0 with no lookup.
+ *   No folio is held afterwards.
+ * - Non-sleepable (`filemap_get_folio`): no readahead, no I/O, no i_size check. The reader keeps at
+ *   most one folio referenced between fetches and reuses it while the next fetch starts inside it;
+ *   moving to another folio drops the old one first. A page not cached or not uptodate is -EFAULT,
+ *   also for a zero-length fetch (it still looks the folio up). A range crossing folios is copied
+ *   piecewise, so a failure on a later folio leaves the earlier bytes written. The held folio is not
+ *   checked again on reuse: if a truncation removed it from the cache meanwhile, the reader still
+ *   copies from its memory (the bytes it had when it was removed).
  */
-import { folioGet, folioPut, isUptodate, PAGE_SIZE, PAGE_SIZE_N, pageIndex, pageStart, type Mapping, type MappingState } from '../../../pagecache/index.ts';
-import { copyFileBytes } from '../../fs/content.ts';
-import { S64_MAX } from '../../kernel/ctypes.ts';
-import { EFAULT, EINVAL, EIO } from '../../kernel/errno.ts';
+import { folioAt, folioGet, folioPut, folioRef, isAttached, isUptodate, PAGE_SIZE, pageIndex, pageStart, type Mapping, type MappingState } from '../../../pagecache/index.ts';
+import { readFileBytes } from '../../fs/content.ts';
+import { EFAULT, EIO } from '../../kernel/errno.ts';
 import { inodeOf, liveFile, mappingOf } from '../../fs/files.ts';
-import { Sleep, submitRead } from '../../fs/io.ts';
-import type { FileDynptrState } from './state.ts';
+import { isFilemapResume, kernelRead } from '../../fs/filemap.ts';
+import { heldFolioBytes } from '../../fs/write.ts';
+import type { Sleep } from '../../fs/io.ts';
+import type { FileDynptrState, HeldFolio } from './state.ts';
 import type { Inode } from '../../fs/types.ts';
 import type { Kern } from '../../world/world.ts';
 
-/** How a fetch continues after a sleep: bytes already copied, the page waited on, who submitted it. */
-interface FetchResume {
-  readonly copied: bigint;
-  readonly waitingOn: number;
-  readonly submitted: boolean;
-}
-
-function isFetchResume(x: unknown): x is FetchResume {
-  return typeof x === 'object' && x !== null && 'waitingOn' in x && 'copied' in x;
-}
-
-/** The reader's one piece of changing state within a fetch: the folio it holds. */
-interface Cursor {
-  folio: number | null;
-  readonly maySleep: boolean;
-}
-
 /**
- * `freader_get_folio`: make `r.folio` the page `pgoff`, or fail, or sleep. Moving from one folio to
- * the next is a `folio_put` and a `folio_get`; within one call nothing can observe the references in
- * between, so the fetch settles the net change once, when it ends (`settleFolio`). The reference a
- * sleeping reader holds on the page it waits for is real across the sleep and is taken here.
+ * When a non-sleepable fetch of `[fileOff, fileOff + len)` would meet only uptodate folios in the
+ * cache, so that it can copy in one go: the page of its last byte; else -1.
  */
-function getFolio(k: Kern, m: Mapping, r: Cursor, inode: Inode, pgoff: number, copied: bigint): number | Sleep {
-  if (r.folio === pgoff) return 0;
-  r.folio = null;
-  if (inode.secretmem) return -EFAULT;
-
-  const resume = k.resume;
-  if (isFetchResume(resume) && resume.waitingOn === pgoff) {
-    // Woken from the folio wait: drop the wait's reference (the fetch takes the folio as usual).
-    k.resume = undefined;
-    folioPut(m, pgoff);
-    if (!isUptodate(m, pgoff) && resume.submitted) return -EIO;
-  }
-
-  if (isUptodate(m, pgoff)) {
-    r.folio = pgoff;
-    return 0;
-  }
-  if (!r.maySleep) return -EFAULT;
-  if (pageStart(pgoff) >= inode.size) return -EIO;
-  const submitted = submitRead(k, m, inode.ino, pgoff);
-  folioGet(m, pgoff);
-  const next: FetchResume = { copied, waitingOn: pgoff, submitted };
-  return new Sleep({ ino: inode.ino, pgoff }, next);
-}
-
-/**
- * When a fetch of `[fileOff, fileOff + len)` would meet only uptodate pages inside the file (no sleep,
- * no fault, no EOF rule applies), so that it can copy in one go: the page of its last byte; else -1.
- */
-function cachedLastPage(m: MappingState, inode: Inode, fileOff: bigint, len: bigint): number {
-  if (len === 0n || inode.secretmem || fileOff > inode.size) return -1;
-  // len > i_size - fileOff, in numbers when i_size is exact in one (no bigint made).
-  if (inode.size <= MAX_EXACT ? Number(len) > Number(inode.size) - Number(fileOff) : len > inode.size - fileOff) return -1;
-  // i_size < 2^63 and len fits the destination: the end is at most 2^63, a page index below 2^51.
+function cachedLastPage(m: MappingState, fileOff: bigint, len: bigint): number {
+  if (len === 0n) return -1;
   const first = pageIndex(fileOff);
-  const end = Number(fileOff) + Number(len);
-  const last = end <= Number.MAX_SAFE_INTEGER ? Math.floor((end - 1) / PAGE_SIZE) : pageIndex(fileOff + len - 1n);
+  const last = pageIndex(fileOff + len - 1n);
   const pages = m.pages;
   for (let p = first; p <= last; p += 1) if (pages.get(p) !== 'uptodate') return -1;
   return last;
@@ -96,11 +47,62 @@ function cachedLastPage(m: MappingState, inode: Inode, fileOff: bigint, len: big
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The reader ends a fetch holding `folio` instead of `st.folio`: put the old, get the new. */
-function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, folio: number | null): void {
-  if (folio === st.folio) return;
-  if (st.folio !== null) folioPut(m, st.folio);
+function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, folio: HeldFolio | null): void {
+  const old = st.folio;
+  if (old === folio || (old !== null && folio !== null && old.head === folio.head && old.gen === folio.gen)) return;
+  if (old !== null) folioPut(m, old);
   if (folio !== null) folioGet(m, folio);
   k.t.own('fileStates').set(st.id, st.with({ folio }));
+}
+
+/** Copy `n` bytes at `pos` from the held folio `f` (its memory if it was truncated out of the cache). */
+function copyFromFolio(k: Kern, inode: Inode, f: HeldFolio, pos: bigint, dst: Uint8Array, at: number, n: number): void {
+  const detached = heldFolioBytes(k, inode.ino, f);
+  if (detached === undefined) {
+    readFileBytes(inode.content, inode.overlay, inode.size, pos, dst, at, n);
+    return;
+  }
+  const from = Number(pos - pageStart(f.head));
+  dst.set(detached.subarray(from, from + n), at);
+}
+
+/** `freader_get_folio` + copy, for the non-sleepable reader. */
+function fetchFromCache(k: Kern, st: FileDynptrState, inode: Inode, fileOff: bigint, len: bigint, dst: Uint8Array): number {
+  const m = mappingOf(k, inode.ino);
+  const held = st.folio;
+  if (held === null || isAttached(m, held)) {
+    const last = cachedLastPage(m, fileOff, len);
+    if (last >= 0) {
+      // The same fetch, folio by folio, would find every folio uptodate and end holding the last one.
+      readFileBytes(inode.content, inode.overlay, inode.size, fileOff, dst, 0, Number(len));
+      const f = folioAt(m, last) as { head: number; nr: number };
+      settleFolio(k, m, st, { ...folioRef(m, last), nr: f.nr });
+      return 0;
+    }
+  }
+  let folio: HeldFolio | null = held;
+  let copied = 0n;
+  let first = true;
+  try {
+    while (first || copied < len) {
+      first = false;
+      const pos = fileOff + copied;
+      const pgoff = pageIndex(pos);
+      if (folio === null || pgoff < folio.head || pgoff >= folio.head + folio.nr) {
+        folio = null;
+        const f = folioAt(m, pgoff);
+        if (f === undefined || !isUptodate(m, pgoff)) return -EFAULT;
+        folio = { ...folioRef(m, pgoff), nr: f.nr };
+      }
+      const folioEnd = pageStart(folio.head) + BigInt(folio.nr * PAGE_SIZE);
+      const n = len - copied < folioEnd - pos ? len - copied : folioEnd - pos;
+      copyFromFolio(k, inode, folio, pos, dst, Number(copied), Number(n));
+      copied += n;
+    }
+    return 0;
+  } finally {
+    settleFolio(k, m, st, folio);
+  }
 }
 
 /**
@@ -111,47 +113,19 @@ export function fileFetch(
   k: Kern, st: FileDynptrState, fileOff: bigint, len: bigint, dst: Uint8Array, argument: string,
 ): number | Sleep {
   const file = liveFile(k, st.file, argument, ' (its file)');
-  // Observed on 7.2: a sleepable reader of the file whose security_file_open hook is running gets
-  // -EINVAL for every read, cached or not (cause not yet found in the source; kept as an observed rule).
-  if (file.opening && st.maySleep) return -EINVAL;
   const inode = inodeOf(k, file.ino);
-  // Observed on 7.2 (sleepable): a zero-length read at or past EOF → 0 with no page looked up; a
-  // read starting at a file position ≥ 2^63 (a negative loff_t) → -EINVAL.
-  if (!inode.secretmem && st.maySleep && len === 0n && fileOff >= inode.size) return 0;
-  if (!inode.secretmem && st.maySleep && len > 0n && fileOff > S64_MAX) return -EINVAL;
-  const last = k.resume === undefined ? cachedLastPage(k.t.pages(inode.ino), inode, fileOff, len) : -1;
-  if (last >= 0) {
-    // The same fetch, page by page, would find every page uptodate and end holding the last one.
-    copyFileBytes(inode.content, inode.size, fileOff, dst, 0, Number(len));
-    if (last !== st.folio) settleFolio(k, mappingOf(k, inode.ino), st, last);
-    return 0;
-  }
-  const m = mappingOf(k, inode.ino);
-  const r: Cursor = { folio: st.folio, maySleep: st.maySleep };
-  try {
-    const resume = k.resume;
-    let copied = isFetchResume(resume) ? resume.copied : 0n;
-    let first = true;
-    while (first || copied < len) {
-      first = false;
-      const pos = fileOff + copied;
-      if (r.maySleep && copied < len && pos >= inode.size) {
-        r.folio = null;
-        return -EIO;
-      }
-      const pgoff = pageIndex(pos);
-      const got = getFolio(k, m, r, inode, pgoff, copied);
-      if (got !== 0) return got;
-      const pageEnd = pageStart(pgoff) + PAGE_SIZE_N;
-      const upTo = r.maySleep && inode.size < pageEnd ? inode.size : pageEnd;
-      const n = len - copied < upTo - pos ? len - copied : upTo - pos;
-      copyFileBytes(inode.content, inode.size, pos, dst, Number(copied), Number(n));
-      copied += n;
-    }
-    return 0;
-  } finally {
-    settleFolio(k, m, st, r.folio);
-  }
+  if (inode.secretmem) return -EFAULT;
+  if (!st.maySleep) return fetchFromCache(k, st, inode, fileOff, len, dst);
+  const resume = isFilemapResume(k.resume) ? k.resume : undefined;
+  const sink = (pos: bigint, n: number, at: number): void => {
+    const now = inodeOf(k, file.ino);
+    readFileBytes(now.content, now.overlay, now.size, pos, dst, at, n);
+  };
+  // The position is a loff_t: a file offset of 2^63 or more is negative.
+  const r = kernelRead(k, st.file, BigInt.asIntN(64, fileOff), Number(len), sink, resume);
+  if (typeof r !== 'number') return r;
+  if (r < 0) return r;
+  return BigInt(r) === len ? 0 : -EIO;
 }
 
 /** `freader_cleanup`: drop the folio the reader holds (the caller stores the state without it). */

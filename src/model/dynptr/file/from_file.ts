@@ -15,7 +15,7 @@ import { FILE_DYNPTR_TYPES } from '../../program/prog_types.ts';
  */
 export const bpf_dynptr_from_file = defineKfunc({
   name: 'bpf_dynptr_from_file',
-  mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_from_file, make_file_dynptr; lib/freader.c: freader_init_from_file',
+  mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_from_file, make_file_dynptr; lib/buildid.c: freader_init_from_file',
   kind: 'kfunc',
   since: '6.19',
   progTypes: FILE_DYNPTR_TYPES,
@@ -34,7 +34,7 @@ export const bpf_dynptr_from_file = defineKfunc({
   effects: [
     'ptr__uninit becomes a read-only FILE dynptr with offset 0 and size U64_MAX ("don\'t restrict size, as file may change")',
     'no reference is taken on the file: the program must keep its own until the discard',
-    'a sleepable caller gets a reader that may sleep for I/O; a non-sleepable one gets -EFAULT for pages not uptodate',
+    'a sleepable caller gets a reader that makes one __kernel_read per fetch (readahead, I/O, sleeps); a non-sleepable one reads cached, uptodate folios only (-EFAULT otherwise)',
   ],
   confidence: 'H (source); no file reference: H (make_file_dynptr has no get_file)',
   impl(k, file, flags, ptr) {

@@ -4,6 +4,12 @@
  * Shared by clones. Data only.
  */
 import type { FileId, Ino } from '../../fs/types.ts';
+import type { FolioRef } from '../../../pagecache/index.ts';
+
+/** The folio a non-sleepable reader holds: its identity and its number of pages. */
+export interface HeldFolio extends FolioRef {
+  readonly nr: number;
+}
 
 export interface FileDynptrFields {
   readonly id: number;
@@ -14,8 +20,8 @@ export interface FileDynptrFields {
   readonly size: bigint;
   /** Built by `bpf_dynptr_from_file_sleepable` (may fault pages in) or the non-sleepable constructor. */
   readonly maySleep: boolean;
-  /** The folio the reader holds a reference on between fetches, as a page index. */
-  readonly folio: number | null;
+  /** The folio the reader holds a reference on between fetches (non-sleepable readers only). */
+  readonly folio: HeldFolio | null;
   readonly freed: boolean;
 }
 
@@ -27,7 +33,7 @@ export class FileDynptrState implements FileDynptrFields {
   readonly offset: bigint;
   readonly size: bigint;
   readonly maySleep: boolean;
-  readonly folio: number | null;
+  readonly folio: HeldFolio | null;
   readonly freed: boolean;
   /** A state from its fields, or from another state with some fields changed (see `with`). */
   constructor(f: FileDynptrFields, patch?: Partial<FileDynptrFields>) {
