@@ -492,15 +492,16 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     const usesTw = sub.params === undefined && sub.body.some((op) => op.op === 'call' && op.args.some((a) => 'tw' in a));
     const cbDecl = cbMap.get(sub.name);
     const valueType = usesTw && cbDecl !== undefined ? `struct ${valueStruct(cbDecl)} *` : null;
-    const types = registerTypes(sub, obj, kfuncs, valueType !== null && sub.body.some((op) => registersRead(op).includes('r3')) ? new Map([...sig.preset, ['r3', valueType]]) : sig.preset);
+    // Task_work callbacks without declared parameters: R1-R3 arrive as (map, key, value); a register
+    // the body reads and never writes starts from them, and a copy of it takes its type.
+    const incoming: [string, string, string][] = sub.params === undefined ? [['r1', 'struct bpf_map *', 'map'], ['r2', 'void *', 'key'], ['r3', valueType ?? 'void *', 'value']] : [];
+    const written = registerTypes(sub, obj, kfuncs, sig.preset);
+    const fromRegs = incoming.filter(([r]) => !written.has(r) && sub.body.some((op) => registersRead(op).includes(r)));
+    const types = registerTypes(sub, obj, kfuncs, new Map([...sig.preset, ...fromRegs.map(([r, t]): [string, string] => [r, t])]));
     const locals = new Map(frameLocals(sub).map((l) => [l.name, l]));
     const scope: Scope = { obj, kfuncs, locals, types, returns: sub.returns ?? 'int' };
-    // Task_work callbacks without declared parameters: R1-R3 arrive as (map, key, value); a register
-    // the body reads before writing starts from them.
-    const incoming: [string, string, string][] = sub.params === undefined ? [['r1', 'struct bpf_map *', 'map'], ['r2', 'void *', 'key'], ['r3', valueType ?? 'void *', 'value']] : [];
-    const fromParams = incoming.filter(([r, t]) => (!types.has(r) || (valueType !== null && r === 'r3' && types.get(r) === t)) && sub.body.some((op) => registersRead(op).includes(r)))
-      .map(([r, t, p]) => `\t${t}${t.endsWith('*') ? '' : ' '}${r} = ${p};`);
-    const bound = valueType !== null && types.get('r3') === valueType ? new Set([...sig.params, 'r3']) : sig.params;
+    const fromParams = fromRegs.map(([r, t, p]) => `\t${t}${t.endsWith('*') ? '' : ' '}${r} = ${p};`);
+    const bound = new Set([...sig.params, ...fromRegs.map(([r]) => r)]);
     lines.push(sig.text, '{', ...fromParams, ...declarations(sub, types, bound), '', ...statements(scope, sub.body), '}', '');
   }
   for (const p of obj.programs) {
