@@ -823,6 +823,10 @@ export const GUEST_RESOLVED: readonly string[] = [
     '`__fput` at exit ran the `lsm/file_release` program too, so the kernel saw two schedules (0, then -EBUSY). The child now closes ' +
     'the pipe and sets its own pid filter before opening the trigger; cases with 2 and 3 opens of the trigger check the -EBUSY of the ' +
     'later schedules and one callback, after `exit_mm` (`bpf_get_task_exe_file` NULL).',
+  '- **A task_work callback\'s copy of its `value` did not compile** (renderer bug, fixed): the HASH/LRU callbacks start with `r8 = r3`; ' +
+    'when the callback did not schedule through `r8`, the C assigned `r8` without declaring it (clang: `use of undeclared identifier \'r8\'`, ' +
+    '40 cases, every case in the batches holding them). A register a callback reads and never writes now starts from its parameter and a ' +
+    'copy of it takes that type (`renderC`); test: `test/conformance_guest_fixes.test.ts`.',
   '- Not covered: `bpf_dynptr_from_file` in a sleepable `lsm.s/file_open` program reading the file being opened (SEMANTICS.md: `-EINVAL`, ' +
     'FMODE_CAN_READ not yet set) — programs here read files already open; I/O errors (no fault injection in the guest).',
 ];

@@ -68,3 +68,41 @@ describe('sleepable FILE reads at the far edges (7.2)', () => {
     expect(ns.bpf_dynptr_read(dst, 0, 'd', 5 * PG, 0)).toBe(-14);
   });
 });
+
+describe('a task_work callback copying its value pointer (renderer)', () => {
+  // The guest tier's HASH/LRU cases copy `value` (R3) into r8 first thing; the C once assigned r8
+  // without declaring it ("use of undeclared identifier 'r8'": 40 cases failed to compile) when the
+  // callback did not schedule through it. A register a callback reads and never writes starts from its
+  // parameter, and a copy of it is declared with that parameter's type.
+  const object = (resched: boolean) => ({
+    name: 'cp', globals: [{ name: 'cnt', kind: 'int' as const }],
+    maps: [{ name: 'm', type: 'hash' as const, maxEntries: 4, valueSize: 8, taskWorkFields: 1 }],
+    programs: [{ name: 'hook', section: 'lsm/file_open', body: [
+      P.call('bpf_map_lookup_elem', [P.map('m'), P.imm(0)], 'r6'), P.goto('out', P.when('r6', '==', P.NULL)),
+      P.call('bpf_get_current_task_btf', [], 'r7'),
+      P.call('bpf_task_work_schedule_signal', [P.r('r7'), P.tw('r6'), P.map('m'), P.cb('cb')], 'r0'),
+      P.label('out'), P.ret(P.imm(0)),
+    ] }],
+    subprogs: [{ name: 'cb', isStatic: true, body: [
+      P.mov('r8', P.r('r3')),
+      P.mov('r1', P.glob('cnt')), P.alu('add', 'r1', P.imm(1)), P.store('cnt', P.r('r1')),
+      ...(resched ? [
+        P.call('bpf_get_current_task_btf', [], 'r7'),
+        P.call('bpf_task_work_schedule_signal', [P.r('r7'), P.tw('r8'), P.map('m'), P.cb('cb')], 'r0'),
+      ] : []),
+      P.ret(P.imm(0)),
+    ] }],
+  });
+  test.each([false, true])('scheduling through the copy: %s', (resched) => {
+    const c = renderC(object(resched));
+    const cb = c.slice(c.indexOf('static int cb('));
+    const param = /\n\t(.+) \*?r3 = value;\n/.exec(cb);
+    expect(param).not.toBeNull();
+    const decl = new RegExp(`\\n\\t${(param?.[1] ?? '').replace(/[*]/g, '\\*')} \\*?r8 = NULL;\\n`);
+    expect(cb).toMatch(decl);
+    expect(cb).toContain('r8 = (void *)r3;');
+    if (resched) expect(cb).toContain('&r8->tw');
+    // r1 is written by the body: it is a local, not the `map` parameter.
+    expect(cb).not.toContain('r1 = map;');
+  });
+});
