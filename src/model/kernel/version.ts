@@ -71,28 +71,38 @@ export interface VersionFeatures {
    * (`trusted_ptr_or_null_file`); not established for 6.19 (L), so off there.
    */
   readonly lsmMmapFileNullable: boolean;
+  /**
+   * The sleepable file reader is one `__kernel_read` (lib/buildid.c `freader_fetch`, patch "lib/buildid:
+   * use __kernel_read() for sleepable context", upstream 777a8560, merged through mm-hotfixes in January
+   * 2026 during the 6.19-rc cycle and backported to 6.18.7 and 6.12.y; so in 6.19 final, M-H:
+   * /work/notes/issue12-kernel.md §1.2). Before it (6.19-rc trees) the sleepable reader looked the folio
+   * up and read a missing one with `read_cache_folio` (no readahead, -EFAULT on failure, a folio held):
+   * no release has that path, and the model does not implement it. 6.18 has no FILE dynptr; its
+   * `build_id_parse` users have the patch from 6.18.7.
+   */
+  readonly freaderKernelRead: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
   '6.18': {
     version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg',
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
-    dynptrRules7: false, lsmMmapFileNullable: false,
+    dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
-    dynptrRules7: false, lsmMmapFileNullable: false,
+    dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
-    dynptrRules7: true, lsmMmapFileNullable: true,
+    dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
-    dynptrRules7: true, lsmMmapFileNullable: true,
+    dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true,
   },
 };
 

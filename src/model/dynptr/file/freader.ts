@@ -23,6 +23,7 @@
 import { folioAt, folioGet, folioPut, folioRef, isAttached, isUptodate, PAGE_SIZE, pageIndex, pageStart, type Mapping, type MappingState } from '../../../pagecache/index.ts';
 import { readFileBytes } from '../../fs/content.ts';
 import { EFAULT, EIO } from '../../kernel/errno.ts';
+import { ArgumentError } from '../../kernel/errors.ts';
 import { inodeOf, liveFile, mappingOf } from '../../fs/files.ts';
 import { isFilemapResume, kernelRead } from '../../fs/filemap.ts';
 import { heldFolioBytes } from '../../fs/write.ts';
@@ -116,6 +117,8 @@ export function fileFetch(
   const inode = inodeOf(k, file.ino);
   if (inode.secretmem) return -EFAULT;
   if (!st.maySleep) return fetchFromCache(k, st, inode, fileOff, len, dst);
+  // Every version in the table has the __kernel_read reader (version.ts `freaderKernelRead`).
+  if (!k.features.freaderKernelRead) throw new ArgumentError('version', k.features.version, 'a kernel whose sleepable file reader is __kernel_read (777a8560)');
   const resume = isFilemapResume(k.resume) ? k.resume : undefined;
   const sink = (pos: bigint, n: number, at: number): void => {
     const now = inodeOf(k, file.ino);
