@@ -11,7 +11,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { bpf_dynptr_read, bpf_dynptr_size, content, NON_SLEEPABLE, type World } from '../src/index.ts';
+import { bpf_dynptr_read, bpf_dynptr_size, cache, content, NON_SLEEPABLE, Session, stateBytes, type World } from '../src/index.ts';
 import { caseSession, fileSession, manyTasksWorld, randomBytes, runCase, runToEnd, sleepsWorld } from './cases.ts';
 import { performanceTable, README_END, README_START, withPerformanceTable, type Results } from './report.ts';
 
@@ -248,12 +248,63 @@ const caseShape = ((): Results['caseShape'] => {
   return { fromLoaded: fresh.perSec, historyKept: kept.perSec, stepsPerCase: fresh.steps, casesPerRound: CASES, baselinePerSec: calls.baselinePerSec, goal: 20_000 };
 })();
 
+// 5. The page cache as ranges: caching a whole 2^40-byte file (2^28 pages) from a world with none
+// cached, against caching a one-page file the same way (CPU time, median of 51; the state's growth by
+// `stateBytes`, the model's structural estimate); and a cold 16-byte read (sleepable: the read waits
+// for its I/O) of a page not cached, in a file with no page cached and in one with 10^6 pages cached
+// (pages [0, 10^6), the read 5,000 pages past them), alternated, median of each.
+const pagecache = ((): Results['pagecache'] => {
+  const budgets = { bytes: 2 ** 41 };
+  const populateOf = (size: number): { us: () => number; grows: number } => {
+    const s = new Session({ budgets });
+    s.createFile({ path: '/big', content: content.zero(), size });
+    const w0 = s.world;
+    const us = (): number => {
+      s.world = w0;
+      return cpu(() => s.run((k) => cache.populateRuns(k, '/big')));
+    };
+    us();
+    return { us, grows: stateBytes(s.world) - stateBytes(w0) };
+  };
+  const huge = populateOf(2 ** 40);
+  const one = populateOf(4096);
+  const hugeUs: number[] = [];
+  const oneUs: number[] = [];
+  for (let i = 0; i < 20; i += 1) { huge.us(); one.us(); }
+  for (let i = 0; i < 51; i += 1) { hugeUs.push(huge.us()); oneUs.push(one.us()); }
+  const coldOf = (cached: number): (() => number) => {
+    const s = new Session({ sleepable: true, budgets });
+    s.createFile({ path: '/f', content: content.zero(), size: (cached + 10_000) * 4096 });
+    if (cached > 0) s.run((k) => cache.populateRuns(k, '/f', 0, cached * 4096));
+    s.bpf_dynptr_from_file(s.open('/f'), 0, 'd');
+    const w0 = s.world;
+    const dst = new Uint8Array(16);
+    const off = (cached + 5000) * 4096;
+    return () => {
+      s.world = w0;
+      return cpu(() => { for (let i = 0; i < 10; i += 1) s.bpf_dynptr_read(dst, 16, 'd', off, 0); }) / 10;
+    };
+  };
+  const none = coldOf(0);
+  const many = coldOf(1_000_000);
+  const noneUs: number[] = [];
+  const manyUs: number[] = [];
+  for (let i = 0; i < 50; i += 1) { none(); many(); }
+  for (let i = 0; i < 101; i += 1) { noneUs.push(none()); manyUs.push(many()); }
+  const out: Results['pagecache'] = {
+    hugeFile: { bytes: 2 ** 40, ms: median(hugeUs) / 1000, stateBytes: huge.grows, onePageMs: median(oneUs) / 1000, goals: { ms: 1, bytes: 1e6 } },
+    coldRead: { pagesCached: 1_000_000, noneUs: median(noneUs), cachedUs: median(manyUs), ratio: median(manyUs) / median(noneUs), goal: 2 },
+  };
+  log(`page cache: caching 2^40 bytes ${out.hugeFile.ms.toFixed(3)} ms, +${out.hugeFile.stateBytes} state bytes (one page: ${out.hugeFile.onePageMs.toFixed(3)} ms); cold read ${out.coldRead.cachedUs.toFixed(1)} µs with 10^6 pages cached vs ${out.coldRead.noneUs.toFixed(1)} µs with none (${out.coldRead.ratio.toFixed(2)}×)`);
+  return out;
+})();
+
 const cores = cpus();
 const resultsUrl = new URL('./results.json', import.meta.url);
 // bench/cli_startup.ts (run after this) and bench/explore.ts keep their entries in the same file: leave them as they are.
 const previous = existsSync(resultsUrl) ? (JSON.parse(readFileSync(resultsUrl, 'utf8')) as Partial<Results>) : {};
 const results: Results = {
-  calls, bigRead, scheduler, caseShape,
+  calls, bigRead, scheduler, caseShape, pagecache,
   ...(previous.cliStartup === undefined ? {} : { cliStartup: previous.cliStartup }),
   ...(previous.exploreSeed === undefined ? {} : { exploreSeed: previous.exploreSeed }),
   machine: {

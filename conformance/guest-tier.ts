@@ -31,6 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
 import { content, errnoName, renderC, Session, verify, type BpfObject, type Syscall } from '../src/index.ts';
+import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
@@ -158,7 +159,7 @@ function residency(s: Session, path: string, size: bigint): string {
   const m = ino === undefined ? undefined : s.world.pagecache.get(ino);
   const n = Number((size + BigInt(PG) - 1n) / BigInt(PG));
   let out = '';
-  for (let i = 0; i < n; i += 1) out += m?.pages.get(i) === 'uptodate' ? '1' : '0';
+  for (let i = 0; i < n; i += 1) out += m !== undefined && isUptodate(m, i) ? '1' : '0';
   return out;
 }
 

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, content, EIO, files, Session, UnknownHandleError } from '../src/index.ts';
 import {
-  dropClean, emptyMapping, endRead, evictable, findPage, folioGet, folioPut, invalidateRange, isUptodate,
+  dropClean, emptyMapping, expandRuns, isCached, runsOf, stateAt, endRead, evictable, findPage, folioGet, folioPut, invalidateRange, isUptodate,
   PAGE_SHIFT, PAGE_SIZE, PAGE_SIZE_N, PageCacheInvariantError, pageIndex, pageStart, populate, startRead,
   Mapping as MappingDraft, type Mapping,
 } from '../src/pagecache/index.ts';
@@ -18,10 +18,13 @@ const R = (n: number): { head: number; gen: number } => ({ head: n, gen: 0 });
 /** A page as `findPage` reports an order-0 folio with no flags. */
 const pg = (state: 'locked' | 'uptodate' | 'failed', refs: number, head: number) => ({ state, refs, head, nr: 1, readahead: false, dirty: false });
 
+/** The cached pages, ascending. */
+const cachedList = (m: Mapping): number[] => [...runsOf(m)].flatMap((r) => Array.from({ length: r.end - r.start }, (_, i) => r.start + i));
+
 function mappingWith(states: Record<number, 'locked' | 'uptodate' | 'failed'>, refs: Record<number, number> = {}): Mapping {
   const m = emptyMapping();
   for (const [k, state] of Object.entries(states)) {
-    m.writePages().set(Number(k), state);
+    m.assign(Number(k), Number(k) + 1, { state: state, order: 0, flags: 0 });
     const n = refs[Number(k)] ?? 0;
     if (n > 0) m.writeRefs().set(Number(k), n);
   }
@@ -119,14 +122,14 @@ describe('a Mapping changes copies, never the state it started from', () => {
     folioGet(m, R(0));
     expect(m.changed).toBe(true);
     const afterRef = m.state();
-    expect(afterRef.pages).toBe(base.pages);
+    expect(afterRef.runs).toBe(base.runs);
     expect(afterRef.refs).not.toBe(base.refs);
     expect([...afterRef.refs].sort()).toEqual([[0, 1], [1, 1]]);
     expect([...base.refs]).toEqual([[1, 1]]);
     startRead(m, 5);
-    expect(m.state().pages).not.toBe(base.pages);
-    expect(m.state().pages.get(5)).toBe('locked');
-    expect(base.pages.has(5)).toBe(false);
+    expect(m.state().runs).not.toBe(base.runs);
+    expect(stateAt(m.state(), 5)).toBe('locked');
+    expect(isCached(base, 5)).toBe(false);
   });
 
   test('an eviction that drops nothing copies nothing', () => {
@@ -149,34 +152,34 @@ describe('eviction on a bare mapping', () => {
   test('invalidateRange drops evictable pages in [first, last] (inclusive), keeps locked/referenced', () => {
     const m = mappingWith({ 0: 'uptodate', 1: 'uptodate', 2: 'locked', 3: 'uptodate', 4: 'failed', 5: 'uptodate' }, { 3: 1 });
     const r = invalidateRange(m, 1, 4);
-    expect(r.evicted).toEqual([1, 4]);
-    expect(r.kept).toEqual([2, 3]);
-    expect([...m.pages.keys()].sort((a, b) => a - b)).toEqual([0, 2, 3, 5]);
+    expect(expandRuns(r.evicted)).toEqual([1, 4]);
+    expect(expandRuns(r.kept)).toEqual([2, 3]);
+    expect(cachedList(m)).toEqual([0, 2, 3, 5]);
   });
 
   test('invalidateRange reports pages in ascending order whatever the insertion order', () => {
     const m = emptyMapping();
-    for (const p of [9, 3, 7, 1]) m.writePages().set(p, 'uptodate');
-    m.writePages().set(5, 'locked');
-    m.writePages().set(2, 'uptodate');
+    for (const p of [9, 3, 7, 1]) m.assign(p, p + 1, { state: 'uptodate', order: 0, flags: 0 });
+    m.assign(5, 5 + 1, { state: 'locked', order: 0, flags: 0 });
+    m.assign(2, 2 + 1, { state: 'uptodate', order: 0, flags: 0 });
     m.writeRefs().set(2, 2);
     const r = invalidateRange(m, 0, 100);
-    expect(r.evicted).toEqual([1, 3, 7, 9]);
-    expect(r.kept).toEqual([2, 5]);
+    expect(expandRuns(r.evicted)).toEqual([1, 3, 7, 9]);
+    expect(expandRuns(r.kept)).toEqual([2, 5]);
   });
 
   test('invalidateRange with an empty range (first > last) does nothing', () => {
     const m = mappingWith({ 0: 'uptodate', 1: 'uptodate' });
     expect(invalidateRange(m, 1, 0)).toEqual({ evicted: [], kept: [] });
-    expect(m.pages.size).toBe(2);
+    expect(m.cached).toBe(2);
   });
 
   test('dropClean drops every evictable page, keeps the others', () => {
     const m = mappingWith({ 0: 'uptodate', 10: 'locked', [2 ** 40]: 'uptodate', 7: 'uptodate' }, { 7: 1 });
     const r = dropClean(m);
-    expect(r.evicted).toEqual([0, 2 ** 40]);
-    expect(r.kept).toEqual([7, 10]);
-    expect([...m.pages.keys()].sort((a, b) => a - b)).toEqual([7, 10]);
+    expect(expandRuns(r.evicted)).toEqual([0, 2 ** 40]);
+    expect(expandRuns(r.kept)).toEqual([7, 10]);
+    expect(cachedList(m)).toEqual([7, 10]);
   });
 });
 
@@ -256,13 +259,13 @@ describe('cache ops through a Session', () => {
     s.run((k) => {
       const m = files.mappingOf(k, ino);
       folioGet(m, R(1));
-      m.writePages().delete(3);
+      m.assign(3, 4, null);
       startRead(m, 3); // page 3 under I/O: locked
     });
     expect(s.evict('/f')).toEqual([0, 2]);
     expect(s.pages('/f')).toEqual({ locked: '3', 'uptodate+ref': '1' });
     const last = s.events().at(-1);
-    expect(last?.kind === 'pagecache' ? last.kept : null).toEqual([1, 3]);
+    expect(last?.kind === 'pagecache' ? expandRuns(last.kept) : null).toEqual([1, 3]);
   });
 
   test('evict keeps the folio a FILE dynptr reader holds', () => {

@@ -1,48 +1,140 @@
 /**
  * Transitions of one inode's page cache. Each function changes the `Mapping` it is given (a mapping
- * being changed: it copies its maps on first write) and returns what happened as data; it knows nothing
+ * being changed: the overlay of one transition) and returns what happened as data; it knows nothing
  * of files, dynptrs or time, which live in the layers above (mm/filemap.c, mm/readahead.c,
- * mm/truncate.c are the kernel side).
+ * mm/truncate.c are the kernel side). They work on runs of pages (page.ts), so a range costs what it
+ * holds in runs and folios with references, not what it spans.
  */
-import { PG_DIRTY, PG_READAHEAD, type FolioRef, type Mapping, type MappingState, type Page, type PageState } from './page.ts';
+import {
+  PageCacheInvariantError, PG_DIRTY, PG_READAHEAD, runAt, runsIn,
+  type FolioRef, type Mapping, type MappingState, type Page, type PageRun, type PageState, type Run,
+} from './page.ts';
 
-/** A broken model invariant (never a kernel error): a count below zero, a state that cannot be. */
-export class PageCacheInvariantError extends Error {
-  override name = 'PageCacheInvariantError';
+const MAX_PAGE = Number.MAX_SAFE_INTEGER;
+
+/** Add pages `[a, b]` to a sorted list of runs, merging with the last when they touch. */
+function pushRun(out: [number, number][], a: number, b: number): void {
+  if (a > b) return;
+  const last = out[out.length - 1];
+  if (last !== undefined && last[1] + 1 === a) last[1] = b;
+  else out.push([a, b]);
+}
+
+/** How many pages a list of runs holds. */
+export function runPages(runs: readonly PageRun[]): number {
+  let n = 0;
+  for (const [a, b] of runs) n += b - a + 1;
+  return n;
+}
+
+/** Every page of a list of runs, ascending (for small sets: it lists each). */
+export function expandRuns(runs: readonly PageRun[]): number[] {
+  const out: number[] = [];
+  for (const [a, b] of runs) for (let p = a; p <= b; p += 1) out.push(p);
+  return out;
+}
+
+/** Pages (any order, repeats allowed) as sorted runs. */
+export function toRuns(pages: readonly number[]): PageRun[] {
+  const out: [number, number][] = [];
+  for (const p of [...pages].sort((a, b) => a - b)) if (out.length === 0 || (out[out.length - 1] as [number, number])[1] < p) pushRun(out, p, p);
+  return out;
 }
 
 /** The folio holding page `pgoff`: its head and number of pages, or undefined when the page is not cached. */
 export function folioAt(m: MappingState, pgoff: number): { head: number; nr: number } | undefined {
-  if (!m.pages.has(pgoff)) return undefined;
-  const head = m.heads.get(pgoff);
-  if (head === undefined) return { head: pgoff, nr: 1 };
-  return { head, nr: 2 ** (m.orders.get(head) ?? 0) };
+  const r = runAt(m.runs, pgoff);
+  if (r === undefined) return undefined;
+  const nr = 2 ** r.order;
+  return { head: pgoff - (pgoff % nr), nr };
 }
 
-function pageOf(m: MappingState, state: PageState, pgoff: number): Page {
-  const head = m.heads.get(pgoff) ?? pgoff;
-  const nr = m.heads.has(pgoff) ? 2 ** (m.orders.get(head) ?? 0) : 1;
-  const flags = m.flags.get(head) ?? 0;
-  return { state, refs: m.refs.get(head) ?? 0, head, nr, readahead: (flags & PG_READAHEAD) !== 0, dirty: (flags & PG_DIRTY) !== 0 };
+function pageOf(m: MappingState, r: Run, pgoff: number): Page {
+  const nr = 2 ** r.order;
+  const head = pgoff - (pgoff % nr);
+  return { state: r.state, refs: m.refs.get(head) ?? 0, head, nr, readahead: (r.flags & PG_READAHEAD) !== 0, dirty: (r.flags & PG_DIRTY) !== 0 };
 }
 
 export function findPage(m: MappingState, pgoff: number): Page | undefined {
-  const state = m.pages.get(pgoff);
-  return state === undefined ? undefined : pageOf(m, state, pgoff);
+  const r = runAt(m.runs, pgoff);
+  return r === undefined ? undefined : pageOf(m, r, pgoff);
 }
 
-/** Every cached page, in no particular order. */
-export function* pagesOf(m: MappingState): Generator<[number, Page]> {
-  for (const [pgoff, state] of m.pages) yield [pgoff, pageOf(m, state, pgoff)];
+/** The state of page `pgoff`, or undefined when it is not cached. */
+export function stateAt(m: MappingState, pgoff: number): PageState | undefined {
+  return runAt(m.runs, pgoff)?.state;
 }
 
-/** Every folio, once (by its head), in no particular order. */
-export function* foliosOf(m: MappingState): Generator<Page> {
-  for (const [pgoff, state] of m.pages) if ((m.heads.get(pgoff) ?? pgoff) === pgoff) yield pageOf(m, state, pgoff);
+export function isCached(m: MappingState, pgoff: number): boolean {
+  return runAt(m.runs, pgoff) !== undefined;
+}
+
+/** Whether page `pgoff` is cached in a large folio (order above 0). */
+export function inLargeFolio(m: MappingState, pgoff: number): boolean {
+  return (runAt(m.runs, pgoff)?.order ?? 0) > 0;
+}
+
+/** How many pages are cached. */
+export function cachedPages(m: MappingState): number {
+  return m.cached;
+}
+
+/** The runs of cached pages overlapping `[first, last]` (whole runs), ascending. */
+export function runsOf(m: MappingState, first = 0, last = MAX_PAGE): Generator<Run> {
+  return runsIn(m.runs, first, last);
+}
+
+/** The reader references of the folios with a head in `[lo, hi)`, ascending by head. */
+function heldIn(m: MappingState, lo: number, hi: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [head, n] of m.refs) if (n > 0 && head >= lo && head < hi) out.push([head, n]);
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Every cached folio overlapping `[first, last]` that a reader references, and the runs of the others,
+ * as segments in ascending order: each segment is pages `[a, b]` of one run, with the references every
+ * folio of it holds (0 for all but the referenced folios, which are segments of their own).
+ */
+export function* segmentsOf(m: MappingState, first = 0, last = MAX_PAGE): Generator<{ a: number; b: number; run: Run; refs: number }> {
+  for (const r of runsIn(m.runs, first, last)) {
+    const a = Math.max(first, r.start);
+    const b = Math.min(last, r.end - 1);
+    const nr = 2 ** r.order;
+    let cur = a;
+    for (const [head, n] of heldIn(m, a - (a % nr), b + 1)) {
+      if (head > cur) yield { a: cur, b: head - 1, run: r, refs: 0 };
+      const from = Math.max(cur, head);
+      yield { a: from, b: Math.min(b, head + nr - 1), run: r, refs: n };
+      cur = head + nr;
+    }
+    if (cur <= b) yield { a: cur, b, run: r, refs: 0 };
+  }
 }
 
 export function isUptodate(m: MappingState, pgoff: number): boolean {
-  return m.pages.get(pgoff) === 'uptodate';
+  return runAt(m.runs, pgoff)?.state === 'uptodate';
+}
+
+/** Whether every page of `[first, last]` is cached and uptodate (one look-up per run it crosses). */
+export function uptodateThrough(m: MappingState, first: number, last: number): boolean {
+  let r = runAt(m.runs, first);
+  while (r !== undefined && r.state === 'uptodate') {
+    if (r.end > last) return true;
+    r = m.runs.get(r.end);
+  }
+  return false;
+}
+
+/** The first page in `[from, limit)` that is not cached, or `limit` when all are. */
+export function firstUncached(m: MappingState, from: number, limit: number): number {
+  let p = from;
+  while (p < limit) {
+    const r = runAt(m.runs, p);
+    if (r === undefined) return p;
+    p = r.end;
+  }
+  return limit;
 }
 
 /** The identity of the folio now holding page `pgoff` (it must be cached). */
@@ -58,9 +150,13 @@ export function isAttached(m: MappingState, ref: FolioRef): boolean {
   return f !== undefined && f.head === ref.head && (m.gens.get(ref.head) ?? 0) === ref.gen;
 }
 
-function setState(m: Mapping, head: number, nr: number, state: PageState): void {
-  const pages = m.writePages();
-  for (let p = head; p < head + nr; p += 1) pages.set(p, state);
+/** The folio holding page `pgoff` takes state `state` (a page not cached becomes an order-0 folio). */
+function setState(m: Mapping, pgoff: number, state: PageState): void {
+  const r = runAt(m.runs, pgoff);
+  const order = r?.order ?? 0;
+  const nr = 2 ** order;
+  const head = pgoff - (pgoff % nr);
+  m.assign(head, head + nr, { state, order, flags: r?.flags ?? 0 });
   // A folio's uptodate blocks outlive its locking and a failed read of the others (their buffer heads
   // stay uptodate); they matter no more once the folio is uptodate, or when none is.
   if ((state === 'uptodate' || state === 'failed') && m.blocks.has(head)) m.writeBlocks().delete(head);
@@ -68,7 +164,7 @@ function setState(m: Mapping, head: number, nr: number, state: PageState): void 
 
 /** The uptodate blocks of page `pgoff` as a bit mask of its `n` blocks: all for uptodate, none when absent. */
 export function blockMask(m: MappingState, pgoff: number, n: number): number {
-  const state = m.pages.get(pgoff);
+  const state = stateAt(m, pgoff);
   if (state === 'uptodate') return 2 ** n - 1;
   if (state === 'partial') return m.blocks.get(pgoff) ?? 0;
   return 0;
@@ -80,18 +176,18 @@ export function blockMask(m: MappingState, pgoff: number, n: number): number {
  * uptodate: only `->read_folio` and `__block_commit_write` do). Not for a locked page.
  */
 export function setBlocks(m: Mapping, pgoff: number, mask: number, n: number): void {
-  const state = m.pages.get(pgoff);
-  if (state === 'locked') throw new PageCacheInvariantError(`setBlocks of page ${pgoff} under I/O`);
-  if (m.heads.has(pgoff)) throw new PageCacheInvariantError(`setBlocks of page ${pgoff} in a large folio`);
+  const r = runAt(m.runs, pgoff);
+  if (r?.state === 'locked') throw new PageCacheInvariantError(`setBlocks of page ${pgoff} under I/O`);
+  if ((r?.order ?? 0) > 0) throw new PageCacheInvariantError(`setBlocks of page ${pgoff} in a large folio`);
   applyBlocks(m, pgoff, mask, n);
 }
 
 function applyBlocks(m: Mapping, pgoff: number, mask: number, n: number, commit = false): void {
   if (commit && mask === 2 ** n - 1) {
-    setState(m, pgoff, 1, 'uptodate');
+    setState(m, pgoff, 'uptodate');
     return;
   }
-  setState(m, pgoff, 1, 'partial');
+  setState(m, pgoff, 'partial');
   m.writeBlocks().set(pgoff, mask);
 }
 
@@ -102,13 +198,8 @@ function applyBlocks(m: Mapping, pgoff: number, mask: number, n: number, commit 
 export function addFolio(m: Mapping, head: number, order = 0): boolean {
   const nr = 2 ** order;
   if (head % nr !== 0) throw new PageCacheInvariantError(`folio of order ${order} at unaligned index ${head}`);
-  for (let p = head; p < head + nr; p += 1) if (m.pages.has(p)) return false;
-  setState(m, head, nr, 'locked');
-  if (order > 0) {
-    const heads = m.writeHeads();
-    for (let p = head; p < head + nr; p += 1) heads.set(p, head);
-    m.writeOrders().set(head, order);
-  }
+  for (const _ of runsIn(m.runs, head, head + nr - 1)) return false;
+  m.assign(head, head + nr, { state: 'locked', order, flags: 0 });
   return true;
 }
 
@@ -118,15 +209,14 @@ export function addFolio(m: Mapping, head: number, order = 0): boolean {
  * or uptodate.
  */
 export function startRead(m: Mapping, pgoff: number): number | null {
-  const state = m.pages.get(pgoff);
-  if (state === undefined) {
+  const r = runAt(m.runs, pgoff);
+  if (r === undefined) {
     addFolio(m, pgoff, 0);
     return pgoff;
   }
-  if (state !== 'failed' && state !== 'partial') return null;
-  const f = folioAt(m, pgoff) as { head: number; nr: number };
-  setState(m, f.head, f.nr, 'locked');
-  return f.head;
+  if (r.state !== 'failed' && r.state !== 'partial') return null;
+  setState(m, pgoff, 'locked');
+  return pgoff - (pgoff % 2 ** r.order);
 }
 
 /**
@@ -137,39 +227,36 @@ export function startRead(m: Mapping, pgoff: number): number | null {
  */
 export function endRead(m: Mapping, head: number, ok: boolean, blocks?: { after: number; before: number; n: number }): void {
   const f = folioAt(m, head);
-  if (f === undefined || f.head !== head || m.pages.get(head) !== 'locked') {
+  if (f === undefined || f.head !== head || stateAt(m, head) !== 'locked') {
     throw new PageCacheInvariantError(`endRead of page ${head} that is not a folio under I/O`);
   }
   if (blocks === undefined) {
     // block_read_full_folio: a failure leaves the blocks that were uptodate as they were.
     const kept = ok ? 0 : (m.blocks.get(head) ?? 0);
     if (kept !== 0) applyBlocks(m, head, kept, 0);
-    else setState(m, head, f.nr, ok ? 'uptodate' : 'failed');
+    else setState(m, head, ok ? 'uptodate' : 'failed');
     return;
   }
   const mask = ok ? blocks.after : blocks.before;
-  if (mask === 0) setState(m, head, f.nr, 'failed');
+  if (mask === 0) setState(m, head, 'failed');
   else applyBlocks(m, head, mask, blocks.n);
 }
 
 /** `folio_mark_uptodate` of a folio whose blocks are all read (`partial`): no I/O. */
 export function markUptodate(m: Mapping, pgoff: number): void {
-  const f = folioAt(m, pgoff);
-  if (f === undefined || m.pages.get(pgoff) !== 'partial') throw new PageCacheInvariantError(`markUptodate of page ${pgoff} that is not partial`);
-  setState(m, f.head, f.nr, 'uptodate');
+  if (stateAt(m, pgoff) !== 'partial') throw new PageCacheInvariantError(`markUptodate of page ${pgoff} that is not partial`);
+  setState(m, pgoff, 'uptodate');
 }
 
 /** Lock page `pgoff` (absent, failed or partial) for a read of some of its blocks. Returns false when it is locked or uptodate. */
 export function lockForBlocks(m: Mapping, pgoff: number): boolean {
-  const state = m.pages.get(pgoff);
+  const state = stateAt(m, pgoff);
   if (state === 'locked' || state === 'uptodate') return false;
   if (state === undefined) {
     addFolio(m, pgoff, 0);
     return true;
   }
-  const f = folioAt(m, pgoff) as { head: number; nr: number };
-  const pages = m.writePages();
-  for (let p = f.head; p < f.head + f.nr; p += 1) pages.set(p, 'locked');
+  setState(m, pgoff, 'locked');
   return true;
 }
 
@@ -182,15 +269,45 @@ export function markDirty(m: Mapping, pgoff: number): void {
 
 /** Make a page uptodate at once (a warm cache set up by the scenario). A locked folio is left alone. */
 export function populate(m: Mapping, pgoff: number): boolean {
-  const state = m.pages.get(pgoff);
+  const state = stateAt(m, pgoff);
   if (state === 'uptodate' || state === 'locked') return false;
-  if (state === undefined) {
-    m.writePages().set(pgoff, 'uptodate');
-    return true;
-  }
-  const f = folioAt(m, pgoff) as { head: number; nr: number };
-  setState(m, f.head, f.nr, 'uptodate');
+  setState(m, pgoff, 'uptodate');
   return true;
+}
+
+/**
+ * `populate` of every page of `[first, last]` in ascending order, by runs: pages not cached become
+ * uptodate order-0 folios, failed and partial folios overlapping the range become uptodate whole, locked
+ * and uptodate ones are left alone. Returns the pages `populate` would have reported one by one (a
+ * failed or partial large folio once, at its first page in the range).
+ */
+export function populateRange(m: Mapping, first: number, last: number): PageRun[] {
+  const added: [number, number][] = [];
+  if (first > last) return added;
+  const uptodate = { state: 'uptodate' as const, order: 0, flags: 0 };
+  let cur = first;
+  for (const r of [...runsIn(m.runs, first, last)]) {
+    if (r.start > cur) {
+      m.assign(cur, r.start, uptodate);
+      pushRun(added, cur, r.start - 1);
+    }
+    cur = r.end;
+    if (r.state !== 'failed' && r.state !== 'partial') continue;
+    const a = Math.max(first, r.start);
+    const b = Math.min(last, r.end - 1);
+    const nr = 2 ** r.order;
+    const lo = a - (a % nr);
+    const hi = b - (b % nr) + nr;
+    m.assign(lo, hi, { state: 'uptodate', order: r.order, flags: r.flags });
+    if (nr === 1) pushRun(added, a, b);
+    else for (let h = lo; h < hi; h += nr) pushRun(added, Math.max(a, h), Math.max(a, h));
+    if (m.blocks.size > 0) for (const p of [...m.blocks.keys()]) if (p >= lo && p < hi) m.writeBlocks().delete(p);
+  }
+  if (cur <= last) {
+    m.assign(cur, last + 1, uptodate);
+    pushRun(added, cur, last);
+  }
+  return added;
 }
 
 /** `folio_get` on the folio `ref` names (in the cache, or detached by a truncation). */
@@ -227,17 +344,18 @@ export function detachedBytes(m: MappingState, ref: FolioRef): Uint8Array | unde
 }
 
 function setFlag(m: Mapping, head: number, flag: number, on: boolean): void {
-  const old = m.flags.get(head) ?? 0;
-  const next = on ? old | flag : old & ~flag;
-  if (next === old) return;
-  if (next === 0) m.writeFlags().delete(head);
-  else m.writeFlags().set(head, next);
+  const r = runAt(m.runs, head);
+  if (r === undefined) throw new PageCacheInvariantError(`flag ${flag} on page ${head}, which is not cached`);
+  const next = on ? r.flags | flag : r.flags & ~flag;
+  if (next === r.flags) return;
+  const nr = 2 ** r.order;
+  const h = head - (head % nr);
+  m.assign(h, h + nr, { state: r.state, order: r.order, flags: next });
 }
 
 /** `folio_test_readahead` of the folio holding page `pgoff`. */
 export function hasReadahead(m: MappingState, pgoff: number): boolean {
-  const f = folioAt(m, pgoff);
-  return f !== undefined && ((m.flags.get(f.head) ?? 0) & PG_READAHEAD) !== 0;
+  return ((runAt(m.runs, pgoff)?.flags ?? 0) & PG_READAHEAD) !== 0;
 }
 
 /** `folio_set_readahead` on the folio at `head`. */
@@ -247,8 +365,7 @@ export function setReadahead(m: Mapping, head: number): void {
 
 /** `folio_clear_readahead` on the folio holding page `pgoff`. */
 export function clearReadahead(m: Mapping, pgoff: number): void {
-  const f = folioAt(m, pgoff);
-  if (f !== undefined) setFlag(m, f.head, PG_READAHEAD, false);
+  if (isCached(m, pgoff)) setFlag(m, pgoff, PG_READAHEAD, false);
 }
 
 /**
@@ -256,21 +373,20 @@ export function clearReadahead(m: Mapping, pgoff: number): void {
  * not cached) is uptodate and dirty. The caller has made sure it is not locked.
  */
 export function writePage(m: Mapping, pgoff: number): void {
-  const state = m.pages.get(pgoff);
+  const state = stateAt(m, pgoff);
   if (state === 'locked') throw new PageCacheInvariantError(`write of page ${pgoff} under I/O`);
-  if (state === undefined) m.writePages().set(pgoff, 'uptodate');
-  const f = folioAt(m, pgoff) as { head: number; nr: number };
-  if (state !== undefined) setState(m, f.head, f.nr, 'uptodate');
-  setFlag(m, f.head, PG_DIRTY, true);
+  setState(m, pgoff, 'uptodate');
+  setFlag(m, pgoff, PG_DIRTY, true);
 }
 
 /** A write made blocks `mask` (of `n`) of page `pgoff` uptodate and the folio dirty (`__block_commit_write`: uptodate once every block is). */
 export function writeBlocks(m: Mapping, pgoff: number, mask: number, n: number): void {
-  if (m.pages.get(pgoff) === 'uptodate' || (m.heads.has(pgoff))) {
+  const r = runAt(m.runs, pgoff);
+  if (r?.state === 'uptodate' || (r?.order ?? 0) > 0) {
     writePage(m, pgoff);
     return;
   }
-  if (m.pages.get(pgoff) === 'locked') throw new PageCacheInvariantError(`writeBlocks of page ${pgoff} under I/O`);
+  if (r?.state === 'locked') throw new PageCacheInvariantError(`writeBlocks of page ${pgoff} under I/O`);
   applyBlocks(m, pgoff, blockMask(m, pgoff, n) | mask, n, true);
   setFlag(m, pgoff, PG_DIRTY, true);
 }
@@ -279,11 +395,18 @@ export function writeBlocks(m: Mapping, pgoff: number, mask: number, n: number):
  * Writeback of the dirty folios with a head in `[first, last]` finished (`filemap_write_and_wait_range`):
  * they are clean. Returns their heads.
  */
-export function cleanAll(m: Mapping, first = 0, last = Number.MAX_SAFE_INTEGER): number[] {
+export function cleanAll(m: Mapping, first = 0, last = MAX_PAGE): number[] {
   const heads: number[] = [];
-  for (const [head, flags] of m.flags) if ((flags & PG_DIRTY) !== 0 && head >= first && head <= last) heads.push(head);
-  for (const head of heads) setFlag(m, head, PG_DIRTY, false);
-  return heads.sort((a, b) => a - b);
+  for (const r of [...runsIn(m.runs, first, last)]) {
+    if ((r.flags & PG_DIRTY) === 0) continue;
+    const nr = 2 ** r.order;
+    const lo = Math.max(r.start, Math.ceil(first / nr) * nr);
+    const hi = Math.min(r.end, last - (last % nr) + nr);
+    if (lo >= hi) continue;
+    for (let h = lo; h < hi; h += nr) heads.push(h);
+    m.assign(lo, hi, { state: r.state, order: r.order, flags: r.flags & ~PG_DIRTY });
+  }
+  return heads;
 }
 
 /**
@@ -295,64 +418,82 @@ export function evictable(page: Page): boolean {
 }
 
 export interface EvictResult {
-  /** Pages dropped. */
-  readonly evicted: readonly number[];
-  /** Pages of the range kept (locked, referenced, dirty, or in a folio reaching outside the range). */
-  readonly kept: readonly number[];
+  /** Pages dropped, as ascending runs. */
+  readonly evicted: readonly PageRun[];
+  /** Pages of the range kept (locked, referenced, dirty, or in a folio reaching outside the range), as ascending runs. */
+  readonly kept: readonly PageRun[];
 }
 
-/** Remove the folio at `head` (its pages, flags, order) from the cache. */
-function removeFolio(m: Mapping, head: number, nr: number): void {
-  const pages = m.writePages();
-  for (let p = head; p < head + nr; p += 1) pages.delete(p);
-  if (m.flags.has(head)) m.writeFlags().delete(head);
-  if (m.blocks.has(head)) m.writeBlocks().delete(head);
-  if (nr > 1) {
-    const heads = m.writeHeads();
-    for (let p = head; p < head + nr; p += 1) heads.delete(p);
-    m.writeOrders().delete(head);
-  }
+/** Pages `[a, b)` leave the cache, with the uptodate blocks of partial pages among them. */
+function removePages(m: Mapping, a: number, b: number): void {
+  m.assign(a, b, null);
+  if (m.blocks.size > 0) for (const p of [...m.blocks.keys()]) if (p >= a && p < b) m.writeBlocks().delete(p);
 }
 
 /**
  * Drop the evictable folios that lie wholly in pages `[first, last]` (mm/truncate.c
  * `mapping_try_invalidate`, as `POSIX_FADV_DONTNEED` uses it: `find_lock_entries` skips folios that
- * reach outside the range). Walks only the pages present, so a range over a huge file costs what is
- * cached, not what it spans.
+ * reach outside the range). Walks the runs of the range and the folios readers hold, so a range over
+ * a huge file costs what is cached, in runs, not what it spans.
  */
 export function invalidateRange(m: Mapping, first: number, last: number): EvictResult {
-  const evicted: number[] = [];
-  const kept: number[] = [];
-  const drop: Page[] = [];
-  for (const f of foliosOf(m)) {
-    if (f.head + f.nr - 1 < first || f.head > last) continue;
-    const inside = f.head >= first && f.head + f.nr - 1 <= last;
-    const out = inside && evictable(f) ? evicted : kept;
-    for (let p = Math.max(first, f.head); p <= Math.min(last, f.head + f.nr - 1); p += 1) out.push(p);
-    if (inside && evictable(f)) drop.push(f);
+  const evicted: [number, number][] = [];
+  const kept: [number, number][] = [];
+  const drop: [number, number][] = [];
+  for (const r of [...runsIn(m.runs, first, last)]) {
+    const a = Math.max(first, r.start);
+    const b = Math.min(last, r.end - 1);
+    if (r.state === 'locked' || (r.flags & PG_DIRTY) !== 0) {
+      pushRun(kept, a, b);
+      continue;
+    }
+    const nr = 2 ** r.order;
+    // The folios wholly inside [first, last]: heads from lo, ends before hi.
+    const lo = Math.max(r.start, Math.ceil(first / nr) * nr);
+    const hi = Math.min(r.end, Math.floor((last + 1) / nr) * nr);
+    if (lo >= hi) {
+      pushRun(kept, a, b);
+      continue;
+    }
+    pushRun(kept, a, lo - 1);
+    let cur = lo;
+    for (const [head] of heldIn(m, lo, hi)) {
+      if (head > cur) {
+        pushRun(evicted, cur, head - 1);
+        pushRun(drop, cur, head - 1);
+      }
+      pushRun(kept, head, head + nr - 1);
+      cur = head + nr;
+    }
+    if (cur < hi) {
+      pushRun(evicted, cur, hi - 1);
+      pushRun(drop, cur, hi - 1);
+    }
+    pushRun(kept, hi, b);
   }
-  for (const f of drop) removeFolio(m, f.head, f.nr);
-  evicted.sort((a, b) => a - b);
-  kept.sort((a, b) => a - b);
+  for (const [a, b] of drop) removePages(m, a, b + 1);
   return { evicted, kept };
 }
 
 /** Drop every evictable folio (`echo 1 > /proc/sys/vm/drop_caches` for this inode). */
 export function dropClean(m: Mapping): EvictResult {
-  return invalidateRange(m, 0, Number.MAX_SAFE_INTEGER);
+  return invalidateRange(m, 0, MAX_PAGE);
 }
 
-/** The first locked page at or after `first`, or null (truncation waits for it: `folio_lock`). */
+/** The first locked page at or after `first`, or null (truncation waits for it: `folio_lock`); a large folio's head. */
 export function firstLockedFrom(m: MappingState, first: number): number | null {
-  let found: number | null = null;
-  for (const [pgoff, state] of m.pages) if (state === 'locked' && pgoff >= first && (found === null || pgoff < found)) found = pgoff;
-  return found === null ? null : (m.heads.get(found) ?? found);
+  for (const r of runsIn(m.runs, first, MAX_PAGE)) {
+    if (r.state !== 'locked') continue;
+    const p = Math.max(first, r.start);
+    return p - (p % 2 ** r.order);
+  }
+  return null;
 }
 
 export interface TruncateResult {
-  /** Pages removed from the cache. */
-  readonly removed: readonly number[];
-  /** Folios removed while readers held them: the references now keep detached folios. */
+  /** Pages removed from the cache, as ascending runs. */
+  readonly removed: readonly PageRun[];
+  /** Folios removed while readers held them: the references now keep detached folios (ascending by head). */
   readonly detached: readonly FolioRef[];
 }
 
@@ -364,36 +505,37 @@ export interface TruncateResult {
  * waited for locked folios first (`firstLockedFrom`), and gives the bytes a held folio keeps.
  */
 export function truncateFrom(m: Mapping, first: number, memory: (head: number, nr: number) => Uint8Array): TruncateResult {
-  const removed: number[] = [];
+  const removed: [number, number][] = [];
   const detached: FolioRef[] = [];
-  const folios = [...foliosOf(m)].filter((f) => f.head + f.nr - 1 >= first);
-  for (const f of folios) {
-    if (f.state === 'locked') throw new PageCacheInvariantError(`truncation of folio ${f.head} under I/O`);
-    if (f.head < first) {
-      if (f.refs > 0) continue;
-      // Split into order-0 folios: the pages keep the state; the flags stay with the head page.
-      const heads = m.writeHeads();
-      for (let p = f.head; p < f.head + f.nr; p += 1) heads.delete(p);
-      m.writeOrders().delete(f.head);
-      if (f.dirty) for (let p = f.head + 1; p < first; p += 1) setFlag(m, p, PG_DIRTY, true);
-      const pages = m.writePages();
-      for (let p = first; p < f.head + f.nr; p += 1) {
-        pages.delete(p);
-        removed.push(p);
-      }
-      continue;
+  const runs = [...runsIn(m.runs, first, MAX_PAGE)];
+  for (const r of runs) if (r.state === 'locked') throw new PageCacheInvariantError(`truncation of folio ${Math.max(first, r.start)} under I/O`);
+  if (runs.length === 0) return { removed, detached };
+  let from = first;
+  const r0 = runs[0] as Run;
+  const nr0 = 2 ** r0.order;
+  const h0 = first - (first % nr0);
+  if (r0.start < first && h0 < first) {
+    if ((m.refs.get(h0) ?? 0) > 0) {
+      from = h0 + nr0; // held: it stays whole
+    } else {
+      // Split into order-0 folios: the pages keep the state; the flags stay with the head page, and
+      // each page of a dirty folio stays dirty.
+      m.assign(h0, h0 + nr0, { state: r0.state, order: 0, flags: r0.flags });
+      m.assign(h0 + 1, first, { state: r0.state, order: 0, flags: r0.flags & PG_DIRTY });
     }
-    if (f.refs > 0) {
-      const gen = m.gens.get(f.head) ?? 0;
-      const key = `${f.head}:${gen}`;
-      m.writeDetached().set(key, { refs: f.refs, bytes: memory(f.head, f.nr) });
-      m.writeRefs().delete(f.head);
-      m.writeGens().set(f.head, gen + 1);
-      detached.push({ head: f.head, gen });
-    }
-    removeFolio(m, f.head, f.nr);
-    for (let p = f.head; p < f.head + f.nr; p += 1) removed.push(p);
   }
-  removed.sort((a, b) => a - b);
+  const end = (runs[runs.length - 1] as Run).end;
+  if (from >= end) return { removed, detached };
+  for (const [head, n] of heldIn(m, from, end)) {
+    const f = folioAt(m, head);
+    if (f === undefined || f.head !== head) continue;
+    const gen = m.gens.get(head) ?? 0;
+    m.writeDetached().set(`${head}:${gen}`, { refs: n, bytes: memory(head, f.nr) });
+    m.writeRefs().delete(head);
+    m.writeGens().set(head, gen + 1);
+    detached.push({ head, gen });
+  }
+  for (const r of runsIn(m.runs, from, MAX_PAGE)) pushRun(removed, Math.max(from, r.start), r.end - 1);
+  removePages(m, from, end);
   return { removed, detached };
 }

@@ -22,6 +22,15 @@
  * folio even when a reader holds it (mm/truncate.c), and the reader's reference then keeps a folio that
  * is no longer in the cache (a *detached* folio) while a new folio may take its index.
  */
+import sortedBtree from 'sorted-btree';
+
+// A CommonJS package whose class is `exports.default`: Node's ESM loader gives the exports object as
+// the default import, bundlers that honour `__esModule` (vite, so vitest) give the class itself.
+type BTreeClass = typeof sortedBtree.default;
+const loaded = sortedBtree as unknown as BTreeClass & { readonly default?: BTreeClass };
+const BTree: BTreeClass = typeof loaded.default === 'function' ? loaded.default : loaded;
+type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_SIZE_N = BigInt(PAGE_SIZE);
@@ -52,22 +61,50 @@ export interface FolioRef {
   readonly gen: number;
 }
 
+
 /**
- * The page cache of one inode as the world stores it: sparse maps of plain values keyed by page index,
- * read-only and shared between worlds. A warm read only changes `refs` (small), never the map of every
- * cached page, so its cost does not grow with the number of pages cached.
+ * A run of the interval map: the pages `[start, end)` are cached, in folios of 2^`order` pages aligned
+ * to their size (so `start` and `end` are multiples of 2^`order`), all in `state` and with `flags`
+ * (`PG_READAHEAD | PG_DIRTY`, each folio's own). Neighbouring runs of equal state, order and flags are
+ * one run, so a fully cached file of any size is one run.
+ */
+export interface Run {
+  readonly start: number;
+  readonly end: number;
+  readonly state: PageState;
+  readonly order: number;
+  readonly flags: number;
+}
+
+/** Pages `[first, last]`, inclusive: how the layers above see a set of pages without listing each. */
+export type PageRun = readonly [first: number, last: number];
+
+/** The interval map: runs by their first page (a B+ tree, cloned copy-on-write: sorted-btree). */
+export type RunTree = BTree<number, Run>;
+
+const cmp = (a: number, b: number): number => a - b;
+
+/**
+ * Whether `v` is an interval map (to count its runs, not the tree's own bookkeeping: cloning marks a
+ * node shared, a flag no reader of the runs sees).
+ */
+export function isRunTree(v: unknown): v is RunTree {
+  return v instanceof BTree;
+}
+
+/**
+ * The page cache of one inode as the world stores it, read-only and shared between worlds: the interval
+ * map of folio states, and sparse maps of what is per folio and rare (reader references, generations,
+ * detached folios, uptodate blocks of partial pages). A change copies only the tree nodes on the path
+ * of the runs it changes, so its cost grows with the logarithm of the runs, never with the pages cached.
  */
 export interface MappingState {
-  /** The state of every cached page (the pages of a large folio share it). */
-  readonly pages: ReadonlyMap<number, PageState>;
+  /** The runs of cached pages (frozen). */
+  readonly runs: RunTree;
+  /** How many pages are cached. */
+  readonly cached: number;
   /** Folio heads with reader references, and how many; absent means 0. */
   readonly refs: ReadonlyMap<number, number>;
-  /** Folio heads with flags (`PG_READAHEAD | PG_DIRTY`); absent means none. */
-  readonly flags: ReadonlyMap<number, number>;
-  /** For the pages of large folios only: page → its folio's head. */
-  readonly heads: ReadonlyMap<number, number>;
-  /** For the heads of large folios only: head → order. */
-  readonly orders: ReadonlyMap<number, number>;
   /** Generation of the folio at a head index, where it is not 0 (an earlier folio there was truncated while held). */
   readonly gens: ReadonlyMap<number, number>;
   /** Folios truncated out of the cache while held, by `head:gen`: their references and memory. */
@@ -83,37 +120,67 @@ export interface DetachedFolio {
   readonly bytes: Uint8Array;
 }
 
-type Field = keyof MappingState;
-const FIELDS: readonly Field[] = ['pages', 'refs', 'flags', 'heads', 'orders', 'gens', 'detached', 'blocks'];
+type MapField = 'refs' | 'gens' | 'detached' | 'blocks';
+const MAP_FIELDS: readonly MapField[] = ['refs', 'gens', 'detached', 'blocks'];
 
-const EMPTY: MappingState = Object.freeze({
-  pages: new Map(), refs: new Map(), flags: new Map(), heads: new Map(), orders: new Map(), gens: new Map(), detached: new Map(), blocks: new Map(),
-}) as MappingState;
+function emptyTree(): RunTree {
+  const t = new BTree<number, Run>(undefined, cmp);
+  t.freeze();
+  return t;
+}
+
+const EMPTY: MappingState = Object.freeze({ runs: emptyTree(), cached: 0, refs: new Map(), gens: new Map(), detached: new Map(), blocks: new Map() });
+
+/** The run holding page `p` in `runs`, or undefined. */
+export function runAt(runs: RunTree, p: number): Run | undefined {
+  const pair = runs.getPairOrNextLower(p);
+  if (pair === undefined) return undefined;
+  const r = pair[1];
+  return p < r.end ? r : undefined;
+}
+
+/** The runs overlapping pages `[first, last]`, ascending (whole runs: they may reach outside). */
+export function* runsIn(runs: RunTree, first: number, last: number): Generator<Run> {
+  if (first > last) return;
+  const before = runs.getPairOrNextLower(first);
+  const from = before !== undefined && before[1].end > first ? before[0] : first;
+  for (const [start, r] of runs.entries(from)) {
+    if (start > last) return;
+    yield r;
+  }
+}
+
+const same = (a: Run, b: Omit<Run, 'start' | 'end'>): boolean => a.state === b.state && a.order === b.order && a.flags === b.flags;
 
 /**
- * A mapping being changed (the transitions in mapping.ts take one). It reads through to the state it
- * started from and copies each of its maps on that map's first write only, so a change of a reference
- * does not copy the map of every cached page. `state()` is the result.
+ * A mapping being changed (the transitions in mapping.ts take one): the overlay of one transition. It
+ * reads through to the state it started from; its first change of the runs clones the tree (O(1): the
+ * nodes are shared and copied on write, path by path), and its first change of a sparse map copies
+ * that map. `state()` is the result; changes after it go to new copies, never to the state returned.
  */
 export class Mapping implements MappingState {
-  #cur: Record<Field, ReadonlyMap<unknown, unknown>>;
-  readonly #owned = new Set<Field>();
+  #runs: RunTree;
+  #ownRuns = false;
+  #cached: number;
+  #cur: Record<MapField, ReadonlyMap<unknown, unknown>>;
+  readonly #owned = new Set<MapField>();
+  #changed = false;
 
   constructor(base: MappingState = EMPTY) {
-    // A state from before a field existed reads that field as empty.
-    this.#cur = Object.fromEntries(FIELDS.map((f) => [f, (base[f] as ReadonlyMap<unknown, unknown> | undefined) ?? EMPTY[f]])) as Record<Field, ReadonlyMap<unknown, unknown>>;
+    this.#runs = base.runs;
+    this.#cached = base.cached;
+    this.#cur = { refs: base.refs, gens: base.gens, detached: base.detached, blocks: base.blocks };
   }
 
-  get pages(): ReadonlyMap<number, PageState> { return this.#cur.pages as ReadonlyMap<number, PageState>; }
+  get runs(): RunTree { return this.#runs; }
+  get cached(): number { return this.#cached; }
   get refs(): ReadonlyMap<number, number> { return this.#cur.refs as ReadonlyMap<number, number>; }
-  get flags(): ReadonlyMap<number, number> { return this.#cur.flags as ReadonlyMap<number, number>; }
-  get heads(): ReadonlyMap<number, number> { return this.#cur.heads as ReadonlyMap<number, number>; }
-  get orders(): ReadonlyMap<number, number> { return this.#cur.orders as ReadonlyMap<number, number>; }
   get gens(): ReadonlyMap<number, number> { return this.#cur.gens as ReadonlyMap<number, number>; }
   get detached(): ReadonlyMap<string, DetachedFolio> { return this.#cur.detached as ReadonlyMap<string, DetachedFolio>; }
   get blocks(): ReadonlyMap<number, number> { return this.#cur.blocks as ReadonlyMap<number, number>; }
 
-  #write<K, V>(f: Field): Map<K, V> {
+  #write<K, V>(f: MapField): Map<K, V> {
+    this.#changed = true;
     if (!this.#owned.has(f)) {
       this.#cur[f] = new Map(this.#cur[f]);
       this.#owned.add(f);
@@ -121,26 +188,83 @@ export class Mapping implements MappingState {
     return this.#cur[f] as Map<K, V>;
   }
 
-  /** The page states, to change. */
-  writePages(): Map<number, PageState> { return this.#write('pages'); }
   /** The reader references, to change. */
   writeRefs(): Map<number, number> { return this.#write('refs'); }
-  writeFlags(): Map<number, number> { return this.#write('flags'); }
-  writeHeads(): Map<number, number> { return this.#write('heads'); }
-  writeOrders(): Map<number, number> { return this.#write('orders'); }
   writeGens(): Map<number, number> { return this.#write('gens'); }
   writeDetached(): Map<string, DetachedFolio> { return this.#write('detached'); }
   writeBlocks(): Map<number, number> { return this.#write('blocks'); }
 
-  /** Whether a write happened since construction. */
-  get changed(): boolean {
-    return this.#owned.size > 0;
+  #tree(): RunTree {
+    this.#changed = true;
+    if (!this.#ownRuns) {
+      this.#runs = this.#runs.clone();
+      this.#ownRuns = true;
+    }
+    return this.#runs;
   }
 
-  /** The mapping as the world stores it. */
-  state(): MappingState {
-    return Object.freeze({ ...this.#cur }) as MappingState;
+  /** Split the run holding page `at` (if one reaches across it) into the runs before and from it. */
+  #split(t: RunTree, at: number): void {
+    const r = runAt(t, at);
+    if (r === undefined || r.start === at) return;
+    if (at % 2 ** r.order !== 0) throw new PageCacheInvariantError(`split of a folio of order ${r.order} at page ${at}`);
+    t.set(r.start, { ...r, end: at });
+    t.set(at, { ...r, start: at });
   }
+
+  /**
+   * Set pages `[first, end)` to one run of `what` (folios of its order: `first` and `end` aligned to
+   * it), or remove them from the cache (`what` null). Runs reaching across `first` or `end` are split
+   * there (at a folio boundary of theirs); the new run merges with equal neighbours.
+   */
+  assign(first: number, end: number, what: Omit<Run, 'start' | 'end'> | null): void {
+    if (first >= end) return;
+    if (what !== null && (first % 2 ** what.order !== 0 || end % 2 ** what.order !== 0)) {
+      throw new PageCacheInvariantError(`run [${first}, ${end}) not aligned to folios of order ${what.order}`);
+    }
+    const t = this.#tree();
+    this.#split(t, first);
+    this.#split(t, end);
+    let gone = 0;
+    for (const [, r] of t.entries(first)) {
+      if (r.start >= end) break;
+      gone += r.end - r.start;
+    }
+    if (gone > 0) t.deleteRange(first, end, false);
+    this.#cached -= gone;
+    if (what === null) return;
+    let start = first;
+    let stop = end;
+    const left = first > 0 ? runAt(t, first - 1) : undefined;
+    if (left !== undefined && left.end === first && same(left, what)) start = left.start;
+    const right = t.get(end);
+    if (right !== undefined && same(right, what)) {
+      stop = right.end;
+      t.delete(end);
+    }
+    t.set(start, { start, end: stop, state: what.state, order: what.order, flags: what.flags });
+    this.#cached += end - first;
+  }
+
+  /** Whether a change happened since construction. */
+  get changed(): boolean {
+    return this.#changed;
+  }
+
+  /** The mapping as the world stores it; later changes of this draft copy again. */
+  state(): MappingState {
+    if (this.#ownRuns) {
+      this.#runs.freeze();
+      this.#ownRuns = false;
+    }
+    this.#owned.clear();
+    return Object.freeze({ runs: this.#runs, cached: this.#cached, ...this.#cur }) as MappingState;
+  }
+}
+
+/** A broken model invariant (never a kernel error): a count below zero, a state that cannot be, a run not aligned to its folios. */
+export class PageCacheInvariantError extends Error {
+  override name = 'PageCacheInvariantError';
 }
 
 export function emptyMapping(): Mapping {

@@ -12,7 +12,7 @@
  */
 import { checkString, checkWorld } from '../model/kernel/args.ts';
 import { compactRanges, traceEvents, type TraceEvent } from '../model/world/trace.ts';
-import type { Mapping } from '../pagecache/index.ts';
+import { runsOf } from '../pagecache/index.ts';
 import type { World } from '../model/world/state.ts';
 
 const COL = 16;
@@ -196,7 +196,7 @@ export function timelineSvg(world: World): string {
   // The legend: modes, markers, page states, programs and their sleepability.
   const progs = [...world.progs.values()].sort((a, b) => a.id - b.id);
   const callbacks = [...world.objects.values()].flatMap((o) => o.def.subprogs.map((s) => ({ obj: o.def.name, name: s.name })));
-  const inodes = [...world.inodes.values()].filter((i) => (world.pagecache.get(i.ino)?.pages.size ?? 0) > 0);
+  const inodes = [...world.inodes.values()].filter((i) => (world.pagecache.get(i.ino)?.cached ?? 0) > 0);
   const pageTop = lanesBottom + 30;
   const legendTop = pageTop + inodes.length * 40 + 40;
   const legendRows = 4 + progs.length + callbacks.length;
@@ -226,16 +226,21 @@ export function timelineSvg(world: World): string {
   // Page cache at the end, for the files that have pages.
   out.push(`<g data-lane="pagecache"><text x="6" y="${pageTop - 8}" font-size="12">page cache (end)</text>`);
   inodes.forEach((inode, row) => {
-    const m = world.pagecache.get(inode.ino) as Mapping | undefined;
-    const pages = m?.pages;
+    const m = world.pagecache.get(inode.ino);
     const yy = pageTop + row * 40 + 14;
     out.push(`<text x="${LEFT}" y="${yy - 4}">${esc(inode.path)}</text>`);
-    const keys = [...(pages?.keys() ?? [])].sort((a, b) => a - b).slice(0, 256);
-    keys.forEach((pg, j) => {
-      const st = pages?.get(pg) ?? 'absent';
+    // The first 256 cached pages, by runs (a file may be huge).
+    const shown: [number, string][] = [];
+    if (m !== undefined) {
+      for (const r of runsOf(m)) {
+        for (let pg = r.start; pg < r.end && shown.length < 256; pg += 1) shown.push([pg, r.state]);
+        if (shown.length >= 256) break;
+      }
+    }
+    shown.forEach(([pg, st], j) => {
       out.push(`<rect class="page page-${st}" x="${LEFT + j * 10}" y="${yy}" width="9" height="18" fill="${PAGE_COLORS[st] ?? '#fff'}" stroke="#666" stroke-width="0.3"><title>page ${pg}: ${st}</title></rect>`);
     });
-    if ((pages?.size ?? 0) > 256) out.push(`<text x="${LEFT + 2570}" y="${yy + 14}">… ${(pages?.size ?? 0) - 256} more</text>`);
+    if ((m?.cached ?? 0) > 256) out.push(`<text x="${LEFT + 2570}" y="${yy + 14}">… ${(m?.cached ?? 0) - 256} more</text>`);
   });
   out.push('</g>');
   out.push(legend(legendTop, progs, callbacks));

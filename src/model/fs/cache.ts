@@ -3,7 +3,7 @@
  * would), evicting a range (`posix_fadvise(POSIX_FADV_DONTNEED)`), dropping all clean pages
  * (`echo 1 > /proc/sys/vm/drop_caches`), and injected I/O errors. Ranges are in bytes.
  */
-import { dropClean, invalidateRange, PAGE_SIZE, pageIndex, populate } from '../../pagecache/index.ts';
+import { dropClean, expandRuns, invalidateRange, PAGE_SIZE, pageIndex, populateRange as populatePages, runPages, type PageRun } from '../../pagecache/index.ts';
 import { charge } from '../world/budget.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { inodeByPath, mappingOf } from './files.ts';
@@ -39,6 +39,11 @@ function pagesOf(offset: number | bigint, len: number | bigint): PageRange {
  * past EOF are skipped: the page cache never holds them. `len` defaults to the rest of the file.
  */
 export function populateRange(k: Kern, path: string, offset: number | bigint = 0, len?: number | bigint): number[] {
+  return expandRuns(populateRuns(k, path, offset, len));
+}
+
+/** `populateRange`, returning the pages added as runs (for a file of any size: no page is listed). */
+export function populateRuns(k: Kern, path: string, offset: number | bigint = 0, len?: number | bigint): PageRun[] {
   checkKern('k', k);
   checkString('path', path);
   const inode = inodeByPath(k, path);
@@ -47,10 +52,9 @@ export function populateRange(k: Kern, path: string, offset: number | bigint = 0
   const { first, last } = pagesOf(start, n);
   const eofPage = inode.size === 0n ? -1 : pageIndex(inode.size - 1n);
   const m = mappingOf(k, inode.ino);
-  const added: number[] = [];
   const end = Math.min(last, eofPage);
   if (end >= first) charge(k, (end - first + 1) * PAGE_SIZE, `populating ${end - first + 1} page(s) of ${path}`);
-  for (let p = first; p <= end; p += 1) if (populate(m, p)) added.push(p);
+  const added = populatePages(m, first, end);
   emit(k, { kind: 'pagecache', t: k.t.now, op: 'populate', ino: inode.ino, pages: added, kept: [] });
   return added;
 }
@@ -67,7 +71,7 @@ export function evictRange(k: Kern, path: string, offset: number | bigint = 0, l
   const range = n === 0n ? { first: pageIndex(toByte(offset, 'offset')), last: Number.MAX_SAFE_INTEGER } : pagesOf(offset, n);
   const r = invalidateRange(mappingOf(k, inode.ino), range.first, range.last);
   emit(k, { kind: 'pagecache', t: k.t.now, op: 'evict', ino: inode.ino, pages: r.evicted, kept: r.kept });
-  return [...r.evicted];
+  return expandRuns(r.evicted);
 }
 
 /** `drop_caches`: every inode loses its evictable pages. Returns how many pages were dropped. */
@@ -76,7 +80,7 @@ export function dropCaches(k: Kern): number {
   let total = 0;
   for (const [ino, m] of k.t.mappings()) {
     const r = dropClean(m);
-    total += r.evicted.length;
+    total += runPages(r.evicted);
     if (r.evicted.length > 0 || r.kept.length > 0) {
       emit(k, { kind: 'pagecache', t: k.t.now, op: 'drop_caches', ino, pages: r.evicted, kept: r.kept });
     }
@@ -94,7 +98,7 @@ export function injectIoError(k: Kern, path: string, offset: number | bigint, ti
   const key = ioKey(inode.ino, pgoff);
   const io = k.t.ownFaults().io;
   io.set(key, (io.get(key) ?? 0) + times);
-  emit(k, { kind: 'pagecache', t: k.t.now, op: 'inject_io_error', ino: inode.ino, pages: [pgoff], kept: [] });
+  emit(k, { kind: 'pagecache', t: k.t.now, op: 'inject_io_error', ino: inode.ino, pages: [[pgoff, pgoff]], kept: [] });
 }
 
 // Part of the public `cache` namespace (src/index.ts) before allocation faults had a module of their own.

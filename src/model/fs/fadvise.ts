@@ -14,7 +14,7 @@
  * - NOREUSE: FMODE_NOREUSE (an LRU hint; no other effect here).
  * All of them act on the `struct file` (its `f_mode`, its `f_ra`), except the page-cache ones.
  */
-import { cleanAll, invalidateRange, PAGE_SIZE } from '../../pagecache/index.ts';
+import { cleanAll, invalidateRange, PAGE_SIZE, toRuns } from '../../pagecache/index.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { EINVAL } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
@@ -91,7 +91,7 @@ export function fadvise(k: Kern, fileId: FileId, offset: bigint, len: bigint, ad
       }
       // __filemap_fdatawrite_range(WB_SYNC_NONE) started writeback of the dirty pages; it ends later.
       const cleaned = cleanAll(m, Number(offset / page), Number(endbyte / page < BigInt(Number.MAX_SAFE_INTEGER) ? endbyte / page : BigInt(Number.MAX_SAFE_INTEGER)));
-      if (cleaned.length > 0) emit(k, { kind: 'pagecache', t: k.t.now, op: 'writeback', ino: inode.ino, pages: cleaned, kept: [] });
+      if (cleaned.length > 0) emit(k, { kind: 'pagecache', t: k.t.now, op: 'writeback', ino: inode.ino, pages: toRuns(cleaned), kept: [] });
       break;
     }
   }

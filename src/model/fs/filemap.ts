@@ -17,7 +17,7 @@
  * - the result is the bytes copied, or the error when nothing was.
  * No folio is held when it returns.
  */
-import { blockMask, folioAt, folioGet, folioPut, folioRef, hasReadahead, isAttached, isUptodate, markUptodate, pageIndex, pageStart, PAGE_SIZE, type FolioRef, type Mapping } from '../../pagecache/index.ts';
+import { blockMask, folioAt, stateAt, folioGet, folioPut, folioRef, hasReadahead, isAttached, isUptodate, markUptodate, pageIndex, pageStart, PAGE_SIZE, type FolioRef, type Mapping } from '../../pagecache/index.ts';
 import { EBADF, EINVAL, EIO } from '../kernel/errno.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { inodeOf, liveFile, mappingOf } from './files.ts';
@@ -115,7 +115,7 @@ function getPages(c: RaCtl, pos: bigint, count: number): Pages {
   const last = batch[batch.length - 1] as Held;
   if (hasReadahead(m, last.ref.head)) asyncRa(c, last.ref.head, lastIndex - last.ref.head);
   if (isUptodate(m, last.ref.head)) return { batch };
-  if (m.pages.get(last.ref.head) === 'partial') {
+  if (stateAt(m, last.ref.head) === 'partial') {
     const bs = c.inode.blockSize;
     const nb = PAGE_SIZE / bs;
     const mask = blockMask(m, last.ref.head, nb);
@@ -129,7 +129,7 @@ function getPages(c: RaCtl, pos: bigint, count: number): Pages {
     }
   }
   const prefix = batch.slice(0, -1);
-  if (m.pages.get(last.ref.head) === 'locked') return { wait: { kind: 'locked', folio: last, prefix } };
+  if (stateAt(m, last.ref.head) === 'locked') return { wait: { kind: 'locked', folio: last, prefix } };
   // filemap_update_page: unlocked and not uptodate (a failed read): read it again, holding it.
   readFolio(c.k, m, c.inode.ino, last.ref.head);
   return { wait: { kind: 'read', folio: last, prefix } };
@@ -173,7 +173,7 @@ export function filemapRead(k: Kern, fileId: FileId, pos: bigint, count: number,
       const f = w.folio.ref;
       const attached = isAttached(m, f);
       // folio_wait_locked_killable: locked again by another reader meanwhile: wait on.
-      if (attached && m.pages.get(f.head) === 'locked') return new Sleep({ ino: inode.ino, pgoff: f.head }, resume);
+      if (attached && stateAt(m, f.head) === 'locked') return new Sleep({ ino: inode.ino, pgoff: f.head }, resume);
       const ok = attached && isUptodate(m, f.head);
       // On success the folio joins the batch (its reference is dropped after the copy).
       if (ok) batch = [...w.prefix, w.folio];

@@ -17,7 +17,7 @@
  * read as large folios when the filesystem allows them (`page_cache_ra_order`; ext4 since 6.16); the
  * sync window starts at order 0 and each async window raises the order by 2.
  */
-import { addFolio, folioAt, setReadahead, clearReadahead, type Mapping } from '../../pagecache/index.ts';
+import { addFolio, firstUncached, isCached, folioAt, setReadahead, clearReadahead, type Mapping } from '../../pagecache/index.ts';
 import { submitIo } from './io.ts';
 import type { FileId, Inode, RaState } from './types.ts';
 import { emit, type Kern } from '../world/world.ts';
@@ -163,7 +163,7 @@ function prevMiss(m: Mapping, from: number, maxScan: number): bigint {
   let at = from;
   for (let n = 0; n < maxScan; n += 1) {
     if (at < 0) return U64 - 1n; // stepped below page 0: ULONG_MAX
-    if (!m.pages.has(at)) return BigInt(at);
+    if (!isCached(m, at)) return BigInt(at);
     if (n + 1 < maxScan) at -= 1;
   }
   return BigInt(at);
@@ -171,8 +171,7 @@ function prevMiss(m: Mapping, from: number, maxScan: number): bigint {
 
 /** `page_cache_next_miss(index, max)`: the first page not cached in `[index, index + max)`, else index + max. */
 function nextMiss(m: Mapping, index: number, maxScan: number): number {
-  for (let p = index; p < index + maxScan; p += 1) if (!m.pages.has(p)) return p;
-  return index + maxScan;
+  return firstUncached(m, index, index + maxScan);
 }
 
 /** `page_cache_sync_ra`: the reader found no folio at `index`; `req` pages are requested from there. */

@@ -15,7 +15,7 @@
  *   a folio that is then dirty but not marked uptodate, `partial`). Folios under I/O are waited for.
  * - `fsync` writes every dirty page back: they are clean (and so may be evicted) afterwards.
  */
-import { blockMask, cleanAll, detachedBytes, firstLockedFrom, folioGet, folioPut, folioRef, isAttached, lockForBlocks, markDirty, pageIndex, pageStart, PAGE_SIZE, setBlocks, truncateFrom, writeBlocks, type FolioRef } from '../../pagecache/index.ts';
+import { blockMask, cleanAll, inLargeFolio, isCached, stateAt, toRuns, detachedBytes, firstLockedFrom, folioGet, folioPut, folioRef, isAttached, lockForBlocks, markDirty, pageIndex, pageStart, PAGE_SIZE, setBlocks, truncateFrom, writeBlocks, type FolioRef } from '../../pagecache/index.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { EBADF, EFBIG, EINVAL, EIO } from '../kernel/errno.ts';
 import { hasData, overlayGrow, overlayTruncate, overlayWrite, readFileBytes } from './content.ts';
@@ -113,7 +113,7 @@ export function vfsWrite(k: Kern, fileId: FileId, pos: bigint | null, data: Uint
     const pg = pageIndex(at);
     const inPage = Number(at - pageStart(pg));
     const n = Math.min(PAGE_SIZE - inPage, total - written);
-    const state = m.pages.get(pg);
+    const state = stateAt(m, pg);
     if (state === 'locked') {
       const wait: FsWait = { kind: 'locked', ref: folioRef(m, pg) };
       return sleepOn(inode.ino, wait, { kind: 'write', pos: at, written, total, wait } satisfies WriteResume, k);
@@ -125,7 +125,7 @@ export function vfsWrite(k: Kern, fileId: FileId, pos: bigint | null, data: Uint
     const nb = PAGE_SIZE / bs;
     const first = Math.floor(inPage / bs);
     const last = Math.floor((inPage + n - 1) / bs);
-    const have = state === 'uptodate' || m.heads.has(pg) ? 2 ** nb - 1 : blockMask(m, pg, nb);
+    const have = state === 'uptodate' || inLargeFolio(m, pg) ? 2 ** nb - 1 : blockMask(m, pg, nb);
     let need = 0;
     let touched = 0;
     for (let b = first; b <= last; b += 1) {
@@ -158,15 +158,9 @@ function finishWrite(k: Kern, fileId: FileId, pos: bigint | null, at: bigint, wr
   if (written > 0) {
     const first = pageIndex(at - BigInt(written));
     const last = pageIndex(at - 1n);
-    emit(k, { kind: 'pagecache', t: k.t.now, op: 'write', ino: file.ino, pages: range(first, last), kept: [], detail: `${written} bytes, i_size ${inodeOf(k, file.ino).size}` });
+    emit(k, { kind: 'pagecache', t: k.t.now, op: 'write', ino: file.ino, pages: [[first, last]], kept: [], detail: `${written} bytes, i_size ${inodeOf(k, file.ino).size}` });
   }
   return written > 0 ? written : error;
-}
-
-function range(first: number, last: number): number[] {
-  const out: number[] = [];
-  for (let p = first; p <= last; p += 1) out.push(p);
-  return out;
 }
 
 /** The bytes of the folio at `head` (`nr` pages) as the file holds them now. */
@@ -202,11 +196,11 @@ export function ftruncate(k: Kern, fileId: FileId, length: bigint, resume?: Trun
   const nb = PAGE_SIZE / inode.blockSize;
   const tail = length % bs !== 0n && shrink ? pageIndex(length) : null;
   const tailBlock = tail === null ? 0 : Number((length - pageStart(tail)) / bs);
-  if (tail !== null && m.pages.get(tail) === 'locked') {
+  if (tail !== null && stateAt(m, tail) === 'locked') {
     return sleepOn(inode.ino, { kind: 'locked', ref: folioRef(m, tail) }, { kind: 'truncate', wait: { kind: 'locked', ref: folioRef(m, tail) } } satisfies TruncateResume, k);
   }
   let tailZeroed = false;
-  if (tail !== null && !m.heads.has(tail)) {
+  if (tail !== null && !inLargeFolio(m, tail)) {
     const have = blockMask(m, tail, nb);
     const bit = 2 ** tailBlock;
     const mapped = hasData(inode.overlay, inode.size, pageStart(tail) + BigInt(tailBlock) * bs, inode.blockSize);
@@ -216,9 +210,9 @@ export function ftruncate(k: Kern, fileId: FileId, length: bigint, resume?: Trun
       const wait: FsWait = { kind: 'read', ref: folioRef(m, tail), need: bit, n: nb };
       return sleepOn(inode.ino, wait, { kind: 'truncate', wait } satisfies TruncateResume, k);
     }
-    if (!m.pages.has(tail)) setBlocks(m, tail, 0, nb);
+    if (!isCached(m, tail)) setBlocks(m, tail, 0, nb);
     tailZeroed = (blockMask(m, tail, nb) & bit) !== 0;
-  } else if (tail !== null) tailZeroed = m.pages.has(tail);
+  } else if (tail !== null) tailZeroed = isCached(m, tail);
   // i_size_write, then truncate_pagecache (whole folios past the new size), then the tail zeroed.
   const r = shrink ? truncateFrom(m, first, (head, nr) => folioBytes(inode, head, nr)) : { removed: [], detached: [] };
   k.t.own('inodes').set(inode.ino, inode.with({ size: length, overlay: shrink ? overlayTruncate(inode.overlay, length) : overlayGrow(inode.overlay, inode.size) }));
@@ -235,7 +229,7 @@ export function ftruncate(k: Kern, fileId: FileId, length: bigint, resume?: Trun
 export function fsync(k: Kern, fileId: FileId): number {
   const file = liveFile(k, fileId);
   const cleaned = cleanAll(mappingOf(k, file.ino));
-  emit(k, { kind: 'pagecache', t: k.t.now, op: 'writeback', ino: file.ino, pages: cleaned, kept: [] });
+  emit(k, { kind: 'pagecache', t: k.t.now, op: 'writeback', ino: file.ino, pages: toRuns(cleaned), kept: [] });
   return 0;
 }
 

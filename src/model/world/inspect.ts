@@ -5,8 +5,8 @@
 import { checkString, checkWorld } from '../kernel/args.ts';
 import { Table } from './tables.ts';
 import { IdTable } from './idtable.ts';
-import { compactRanges } from './trace.ts';
-import { pagesOf, type Mapping, type PageState } from '../../pagecache/index.ts';
+import { compactRuns } from './trace.ts';
+import { isRunTree, PG_DIRTY, PG_READAHEAD, segmentsOf, type PageRun, type PageState } from '../../pagecache/index.ts';
 import { UnknownHandleError } from '../kernel/errors.ts';
 import type { World } from './state.ts';
 
@@ -70,15 +70,24 @@ export function pageMap(world: World, path: string): Record<string, string> {
   checkString('path', path);
   const ino = world.paths.get(path);
   const m = ino === undefined ? undefined : world.pagecache.get(ino);
-  const by: Record<string, number[]> = {};
+  const by: Record<string, PageRun[]> = {};
   if (m !== undefined) {
-    for (const [pgoff, p] of pagesOf(m as Mapping)) {
-      const key = `${p.state}${p.refs > 0 ? '+ref' : ''}${p.dirty ? '+dirty' : ''}${p.readahead && pgoff === p.head ? '+ra' : ''}`;
-      (by[key] ??= []).push(pgoff);
+    // By runs: a key per run segment, except a large folio's first page under PG_readahead.
+    for (const { a, b, run, refs } of segmentsOf(m)) {
+      const base = `${run.state}${refs > 0 ? '+ref' : ''}${(run.flags & PG_DIRTY) !== 0 ? '+dirty' : ''}`;
+      if ((run.flags & PG_READAHEAD) === 0) {
+        (by[base] ??= []).push([a, b]);
+        continue;
+      }
+      const nr = 2 ** run.order;
+      for (let head = a - (a % nr); head <= b; head += nr) {
+        if (head >= a) (by[`${base}+ra`] ??= []).push([head, head]);
+        if (Math.max(a, head + 1) <= Math.min(b, head + nr - 1)) (by[base] ??= []).push([Math.max(a, head + 1), Math.min(b, head + nr - 1)]);
+      }
     }
   }
   const out: Record<string, string> = {};
-  for (const key of Object.keys(by).sort()) out[key] = compactRanges(by[key] ?? []);
+  for (const key of Object.keys(by).sort()) out[key] = compactRuns(by[key] ?? []);
   return out;
 }
 
@@ -99,8 +108,11 @@ export function pageStates(world: World, path: string): PageInfo[] {
   const m = world.pagecache.get(ino);
   if (m === undefined) return [];
   const out: PageInfo[] = [];
-  for (const [page, p] of pagesOf(m as Mapping)) out.push({ page, state: p.state, refs: p.refs });
-  return out.sort((a, b) => a.page - b.page);
+  for (const { a, b, run, refs } of segmentsOf(m)) {
+    const nr = 2 ** run.order;
+    for (let page = a; page <= b; page += 1) out.push({ page, state: run.state, refs: refs > 0 && page - (page % nr) >= a - (a % nr) ? refs : 0 });
+  }
+  return out;
 }
 
 /** A few lines a person can read: version and clock, files, page cache, dynptrs. */
@@ -171,9 +183,9 @@ export function stateBytes(world: World): number {
         if (seen.has(v)) return 0;
         seen.add(v);
         if (ArrayBuffer.isView(v)) return 64 + v.byteLength;
-        if (v instanceof Map || v instanceof Table || v instanceof IdTable) {
+        if (v instanceof Map || v instanceof Table || v instanceof IdTable || isRunTree(v)) {
           let n = 32;
-          for (const [key, value] of v) n += 16 + walk(key) + walk(value);
+          for (const [key, value] of isRunTree(v) ? v.entries() : v) n += 16 + walk(key) + walk(value);
           return n;
         }
         let n = 24;

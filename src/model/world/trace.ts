@@ -5,6 +5,7 @@
 import { ArgumentError } from '../kernel/errors.ts';
 import { errnoName } from '../kernel/errno.ts';
 import { Log } from './log.ts';
+import type { PageRun } from '../../pagecache/index.ts';
 
 export type TraceEvent =
   | { readonly kind: 'kfunc'; readonly t: number; readonly name: string; readonly args: readonly string[]; readonly ret: string; readonly ctx: string }
@@ -13,7 +14,7 @@ export type TraceEvent =
   | { readonly kind: 'sleep'; readonly t: number; readonly reason: string }
   | { readonly kind: 'wake'; readonly t: number; readonly reason: string }
   | { readonly kind: 'file'; readonly t: number; readonly op: 'create' | 'open' | 'get' | 'put' | 'free'; readonly file: number; readonly path: string; readonly count: number; readonly detail?: string }
-  | { readonly kind: 'pagecache'; readonly t: number; readonly op: 'populate' | 'evict' | 'drop_caches' | 'inject_io_error' | 'write' | 'truncate' | 'writeback'; readonly ino: number; readonly pages: readonly number[]; readonly kept: readonly number[]; readonly detail?: string }
+  | { readonly kind: 'pagecache'; readonly t: number; readonly op: 'populate' | 'evict' | 'drop_caches' | 'inject_io_error' | 'write' | 'truncate' | 'writeback'; readonly ino: number; readonly pages: readonly PageRun[]; readonly kept: readonly PageRun[]; readonly detail?: string }
   /** A readahead (mm/readahead.c): which entry point, the window, the folios added and the marker. */
   | { readonly kind: 'readahead'; readonly t: number; readonly ino: number; readonly file: number; readonly how: string; readonly pages: readonly number[]; readonly marker: number | null }
   | { readonly kind: 'fault'; readonly t: number; readonly what: 'alloc'; readonly count: number }
@@ -91,8 +92,8 @@ export function formatEvent(ev: TraceEvent): string {
     case 'file':
       return `${t} file#${ev.file} ${ev.path}: ${ev.op}${ev.detail === undefined ? '' : ` ${ev.detail}`}, f_count=${ev.count}`;
     case 'pagecache': {
-      const kept = ev.kept.length > 0 ? `; kept (locked, referenced or dirty) ${compactRanges(ev.kept)}` : '';
-      return `${t} pagecache ino ${ev.ino}: ${ev.op} ${compactRanges(ev.pages)}${kept}${ev.detail === undefined ? '' : ` (${ev.detail})`}`;
+      const kept = ev.kept.length > 0 ? `; kept (locked, referenced or dirty) ${compactRuns(ev.kept)}` : '';
+      return `${t} pagecache ino ${ev.ino}: ${ev.op} ${compactRuns(ev.pages)}${kept}${ev.detail === undefined ? '' : ` (${ev.detail})`}`;
     }
     case 'fault':
       return `${t} fault: next ${ev.count} ${ev.what} call(s) fail`;
@@ -141,6 +142,24 @@ export function compactRanges(xs: readonly number[]): string {
     }
     parts.push(start === prev ? `${start}` : `${start}-${prev}`);
     start = prev = x;
+  }
+  parts.push(start === prev ? `${start}` : `${start}-${prev}`);
+  return parts.join(',');
+}
+
+/** Runs of pages `[[0, 2], [5, 5]]` → `"0-2,5"` (as `compactRanges` of their pages); `[]` → `"none"`. */
+export function compactRuns(runs: readonly PageRun[]): string {
+  if (runs.length === 0) return 'none';
+  const sorted = [...runs].sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let [start, prev] = sorted[0] as PageRun;
+  for (const [a, b] of sorted.slice(1)) {
+    if (a <= prev + 1) {
+      prev = Math.max(prev, b);
+      continue;
+    }
+    parts.push(start === prev ? `${start}` : `${start}-${prev}`);
+    [start, prev] = [a, b];
   }
   parts.push(start === prev ? `${start}` : `${start}-${prev}`);
   return parts.join(',');

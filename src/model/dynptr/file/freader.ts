@@ -20,7 +20,7 @@
  *   checked again on reuse: if a truncation removed it from the cache meanwhile, the reader still
  *   copies from its memory (the bytes it had when it was removed).
  */
-import { folioAt, folioGet, folioPut, folioRef, isAttached, isUptodate, PAGE_SIZE, pageIndex, pageStart, type Mapping, type MappingState } from '../../../pagecache/index.ts';
+import { uptodateThrough, folioAt, folioGet, folioPut, folioRef, isAttached, isUptodate, PAGE_SIZE, pageIndex, pageStart, type Mapping, type MappingState } from '../../../pagecache/index.ts';
 import { readFileBytes } from '../../fs/content.ts';
 import { EFAULT, EIO } from '../../kernel/errno.ts';
 import { ArgumentError } from '../../kernel/errors.ts';
@@ -40,9 +40,7 @@ function cachedLastPage(m: MappingState, fileOff: bigint, len: bigint): number {
   if (len === 0n) return -1;
   const first = pageIndex(fileOff);
   const last = pageIndex(fileOff + len - 1n);
-  const pages = m.pages;
-  for (let p = first; p <= last; p += 1) if (pages.get(p) !== 'uptodate') return -1;
-  return last;
+  return uptodateThrough(m, first, last) ? last : -1;
 }
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
