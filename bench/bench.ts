@@ -149,8 +149,12 @@ const bigRead = ((): Results['bigRead'] => {
 })();
 
 // 3. The scheduler: 10x the tasks, 10x the sleeps, each run to the end (seeded schedule); the time
-// of the larger run over the time of the smaller one. Each round alternates the two sizes five times
-// (the median of those ratios); the figure is the median of three rounds. Beside the times, the
+// of the larger run over the time of the smaller one. The smaller world is run 10 times in a row per
+// sample, so that a sample of each size makes the same number of steps: a single small run (a few
+// ms) is too short to measure alone and can end before the collector's first scavenge, leaving the
+// collection of its garbage to whatever runs next (the large run, in an alternation). After a
+// warm-up, each round alternates the two samples seven times (the median of those ratios); the
+// figure is the median of three rounds. Beside the times, the
 // operations a step makes (Map and Set calls, counted on one run of each size): the time of a step
 // also grows with the memory a run touches (caches, the garbage collector), its work should not.
 function opsPerStep(w: World): number {
@@ -178,12 +182,15 @@ function scale(small: () => World, large: () => World): Omit<Results['scheduler'
   const ratios: number[] = [];
   let stepsSmall = 0;
   let stepsLarge = 0;
-  runToEnd(ws);
-  runToEnd(wl);
+  const reps = 10;
+  for (let i = 0; i < 3; i += 1) {
+    for (let j = 0; j < reps; j += 1) runToEnd(ws);
+    runToEnd(wl);
+  }
   for (let i = 0; i < ROUNDS; i += 1) {
     const r: number[] = [];
-    for (let j = 0; j < 5; j += 1) {
-      const a = cpu(() => { stepsSmall = runToEnd(ws); }) / 1000;
+    for (let j = 0; j < 7; j += 1) {
+      const a = cpu(() => { for (let n = 0; n < reps; n += 1) stepsSmall = runToEnd(ws); }) / 1000 / reps;
       const b = cpu(() => { stepsLarge = runToEnd(wl); }) / 1000;
       ts.push(a);
       tl.push(b);
