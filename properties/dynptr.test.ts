@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectBytes } from './bytes.ts';
 import { formatTrace, refSnapshot, Session } from '../src/index.ts';
 import {
   cacheState, fileOffArg, fileSpec, fileSpecMaybeSecret, fillBytes, ioFaults, kindOp, kindSpec, refOp, localSize, MAX_IO_LEN, opSequence, oversizedLocal,
@@ -97,7 +98,7 @@ describe('P1 read returns the file bytes', () => {
           const ret = s.bpf_dynptr_read(dst, len, SLOT, off, 0);
           expect(ret).toBe(want.ret);
           if (ret === 0) {
-            expect(dst.subarray(0, Number(len))).toEqual(O.expectedBytes(f.at, fileOff, Number(len)));
+            expectBytes(dst.subarray(0, Number(len)), O.expectedBytes(f.at, fileOff, Number(len)));
             expect(allEqual(dst.subarray(Number(len)), sentinel)).toBe(true);
           }
         },
@@ -182,7 +183,7 @@ describe('P2 bounds', () => {
                 const dst = sentinelBuf(len, g.sentinel);
                 const want = O.fileRead(cacheM, view.offset + off, len, g.sleepable);
                 expect(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags)).toBe(want.ret);
-                if (want.ret === 0) expect(dst.subarray(0, Number(len))).toEqual(O.expectedBytes(f.at, view.offset + off, Number(len)));
+                if (want.ret === 0) expectBytes(dst.subarray(0, Number(len)), O.expectedBytes(f.at, view.offset + off, Number(len)));
               }
               break;
             }
@@ -194,7 +195,7 @@ describe('P2 bounds', () => {
               expect(s.bpf_dynptr_write(SLOT, off, src, len, 0)).toBe(w);
               if (w === 0 && view.kind === 'local') {
                 const from = Number(view.offset + off);
-                expect(buf.subarray(from, from + Number(len))).toEqual(src.subarray(0, Number(len)));
+                expectBytes(buf.subarray(from, from + Number(len)), src.subarray(0, Number(len)));
                 // Nothing outside the written range changed.
                 expect(buf.subarray(0, from)).toEqual(orig.subarray(0, from));
                 expect(buf.subarray(from + Number(len))).toEqual(orig.subarray(from + Number(len)));
@@ -226,7 +227,7 @@ describe('P2 bounds', () => {
                 const r = s.bpf_dynptr_slice(SLOT, off, buffer, len);
                 if (want.ret === 0) {
                   expect(r).toBe(buffer);
-                  expect(buffer).toEqual(O.expectedBytes(f.at, view.offset + off, Number(len)));
+                  expectBytes(buffer, O.expectedBytes(f.at, view.offset + off, Number(len)));
                 } else {
                   expect(r).toBeNull();
                 }
@@ -508,7 +509,7 @@ describe('P5 failed reads leave dst as SEMANTICS says', () => {
           expect(allEqual(dst.subarray(n), g.sentinel)).toBe(true);
           const exp = O.expectedBytes(f.at, fileOff, n);
           if (ret === 0) {
-            expect(dst.subarray(0, n)).toEqual(exp);
+            expectBytes(dst.subarray(0, n), exp);
             return;
           }
           if (want.eofAt !== undefined) {

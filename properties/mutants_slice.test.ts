@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectBytes } from './bytes.ts';
 import { content, Session } from '../src/index.ts';
 import { patternByte } from '../src/model/fs/content.ts';
 
@@ -99,7 +100,7 @@ describe('mutants: slices and LOCAL reads', () => {
           expect(v!.length).toBe(Number(c.len));
         }
         expect(read).toBe(0);
-        expect(dst.subarray(0, Number(c.len))).toEqual(want);
+        expectBytes(dst.subarray(0, Number(c.len)), want);
         expect(dst.subarray(Number(c.len)).every((x) => x === 0x5a)).toBe(true);
         return;
       }
@@ -120,9 +121,9 @@ describe('mutants: slices and LOCAL reads', () => {
       const want = new Uint8Array(Number(c.len));
       for (let i = 0n; i < c.len; i += 1n) want[Number(i)] = pos + i < fileSize ? patternByte(11, pos + i) : 0;
       expect(slice).toBe(buffer);
-      expect(buffer).toEqual(want);
+      expectBytes(buffer, want);
       expect(read).toBe(0);
-      expect(dst.subarray(0, Number(c.len))).toEqual(want);
+      expectBytes(dst.subarray(0, Number(c.len)), want);
       // A FILE slice needs a buffer: with NULL it is NULL.
       expect(s.bpf_dynptr_slice('p', c.off, null, c.len)).toBeNull();
     }));

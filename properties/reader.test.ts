@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectBytes } from './bytes.ts';
 import { content, listChooser, pageMap, program as Pr, refSnapshot, seededChooser, Session, U64_MAX, type BpfObject, type KernelVersion } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
 import { expandRuns } from '../src/pagecache/index.ts';
@@ -72,7 +73,7 @@ describe('versions', () => {
       const dst = new Uint8Array(Number(len));
       // A read at 2^32 + rel reads the file there (u32 would read at rel: an uncached page, -EFAULT).
       expect(s.bpf_dynptr_read(dst, len, 'd', base + rel, 0)).toBe(rel + len <= 3n * 4096n ? 0 : O.EFAULT);
-      if (rel + len <= 3n * 4096n) expect(dst).toEqual(O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 7 }, base + 3n * 4096n), base + rel, Number(len)));
+      if (rel + len <= 3n * 4096n) expectBytes(dst, O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 7 }, base + 3n * 4096n), base + rel, Number(len)));
       // adjust(2^32, 2^32 + 1 + rel): a u32 would make it (0, 1 + rel), size 1 + rel either way, but the
       // offset moves: byte 0 of the view is file byte 2^32.
       expect(s.bpf_dynptr_adjust('d', base, base + 1n + rel)).toBe(0);
@@ -125,7 +126,7 @@ describe('the sleeping reader', () => {
       s.spawn({ comm: 'evictor', exe: EXE, script: [{ sys: 'sleep', ticks: at }, { sys: 'open', path: EXE, fd: 'e' }, { sys: 'fadvise_dontneed', fd: 'e' }, { sys: 'close', fd: 'e' }] });
       s.simulate(seededChooser(seed));
       expect(s.global('ret')).toBe(0n);
-      expect(s.global('out')).toEqual(O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 11 }, BigInt(4 * P)), BigInt(page * P + 8), 64));
+      expectBytes(s.global('out'), O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 11 }, BigInt(4 * P)), BigInt(page * P + 8), 64));
       const evs = s.events();
       const submits = evs.flatMap((e, i) => (e.kind === 'io_submit' && e.pgoff === page ? [i] : []));
       expect(submits.length).toBeGreaterThanOrEqual(2);
@@ -294,7 +295,7 @@ describe('files that change under a reader (notes §6)', () => {
                 const snap = !st.sleepable ? detached.get(page) : undefined;
                 return snap !== undefined ? (snap[pos - page * P] as number) : pos < Number(m.size) ? (bytes[pos] ?? 0) : 0;
               });
-              expect(dst).toEqual(exp);
+              expectBytes(dst, exp);
             }
             break;
           }

@@ -108,10 +108,7 @@ export function pageStates(world: World, path: string): PageInfo[] {
   const m = world.pagecache.get(ino);
   if (m === undefined) return [];
   const out: PageInfo[] = [];
-  for (const { a, b, run, refs } of segmentsOf(m)) {
-    const nr = 2 ** run.order;
-    for (let page = a; page <= b; page += 1) out.push({ page, state: run.state, refs: refs > 0 && page - (page % nr) >= a - (a % nr) ? refs : 0 });
-  }
+  for (const { a, b, run, refs } of segmentsOf(m)) for (let page = a; page <= b; page += 1) out.push({ page, state: run.state, refs });
   return out;
 }
 
