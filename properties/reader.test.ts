@@ -242,8 +242,11 @@ describe('files that change under a reader (notes §6)', () => {
 
   test('writes, appends and truncations move i_size and the pages; both readers see what the oracle computes, a held folio truncated away included', () => {
     // The filesystem's block size too: blocks smaller than a page make partly written pages `partial`.
+    const size0 = NP * P - 300;
+    // The file's first bytes, as the oracle reads them: the same for every run (computed once, copied).
+    const at0 = O.byteSource({ kind: 'pattern', seed: 13 }, BigInt(size0));
+    const bytes0 = Array.from({ length: size0 }, (_, i) => at0(BigInt(i)));
     fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: NP - 1 }), { maxLength: NP }), fc.array(step, { minLength: 1, maxLength: 12 }), fc.constantFrom(4096, 1024, 512, 2048), (warm, steps, blockSize) => {
-      const size0 = NP * P - 300;
       const s = new Session();
       s.createFile({ path: '/f', content: content.pattern(13), size: size0, blockSize });
       for (const p of warm) s.populate('/f', p * P, P);
@@ -254,8 +257,7 @@ describe('files that change under a reader (notes §6)', () => {
       expect(s.bpf_dynptr_from_file(rw, 0, 's')).toBe(0);
       s.sleepable(false);
       const m = O.cacheModel(BigInt(size0), false, warm, [], blockSize);
-      const at = O.byteSource({ kind: 'pattern', seed: 13 }, BigInt(size0));
-      const bytes = Array.from({ length: size0 }, (_, i) => at(BigInt(i)));
+      const bytes = [...bytes0];
       const reader: O.ReaderModel = { folio: null };
       const detached = new Map<number, Uint8Array>();
       for (const st of steps) {
