@@ -30,7 +30,7 @@
 import { murmur128 } from './hash.ts';
 import type { World } from '../model/world/state.ts';
 import type { Activity, Frame, ReadonlyTask, RegVal, Work, WorkFn } from '../model/task/types.ts';
-import type { MappingState } from '../pagecache/index.ts';
+import { runsOf, type MappingState } from '../pagecache/index.ts';
 
 type Kind = 'file' | 'frame' | 'work' | 'ctx' | 'fstate';
 
@@ -283,17 +283,19 @@ class Walk {
   }
 }
 
-/** A page cache as text, pages by index (cached per state: a world never changes one it holds). */
+/** A page cache as text, runs by first page (cached per state: a world never changes one it holds). */
 const mappings = new WeakMap<object, string>();
 function mappingText(m: MappingState): string {
   let s = mappings.get(m);
   if (s === undefined) {
-    const pages = [...m.pages].sort((a, b) => a[0] - b[0]).map(([p, st]) => `${p}${st}${m.refs.get(p) ?? 0}`);
+    // The interval map's runs are canonical (neighbours of equal state, order and flags are one run),
+    // so their list is the page states. Folio flags (PG_readahead, dirty), large folios' orders, reader
+    // references, generations, truncated folios still held and the uptodate blocks of partial pages:
+    // all change what a later read, eviction or truncation does.
+    const runs = [...runsOf(m)].map((r) => `${r.start}-${r.end}${r.state}o${r.order}f${r.flags}`);
     const sorted = <K extends number | string, V>(x: ReadonlyMap<K, V>, f: (v: V) => string): string =>
       [...x].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}=${f(v)}`).join(',');
-    // Folio flags (PG_readahead, dirty), large folios, generations, truncated folios still held and the
-    // uptodate blocks of partial pages: all change what a later read, eviction or truncation does.
-    s = `${pages.join(',')};f{${sorted(m.flags, String)}};h{${sorted(m.heads, String)}};o{${sorted(m.orders, String)}};g{${sorted(m.gens, String)}}`
+    s = `${runs.join(',')};r{${sorted(m.refs, String)}};g{${sorted(m.gens, String)}}`
       + `;d{${sorted(m.detached, (d) => `${d.refs}:${bytesText(d.bytes)}`)}};b{${sorted(m.blocks, String)}}`;
     mappings.set(m, s);
   }
