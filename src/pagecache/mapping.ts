@@ -137,17 +137,45 @@ export function firstUncached(m: MappingState, from: number, limit: number): num
   return limit;
 }
 
+/** The generation of the folio at head index `head` (0 unless an earlier folio there was truncated while held). */
+export function folioGen(m: MappingState, head: number): number {
+  return m.gens.size === 0 ? 0 : (m.gens.get(head) ?? 0);
+}
+
 /** The identity of the folio now holding page `pgoff` (it must be cached). */
 export function folioRef(m: MappingState, pgoff: number): FolioRef {
   const f = folioAt(m, pgoff);
   if (f === undefined) throw new PageCacheInvariantError(`no folio at page ${pgoff}`);
-  return { head: f.head, gen: m.gens.get(f.head) ?? 0 };
+  return { head: f.head, gen: folioGen(m, f.head) };
 }
 
 /** Whether `ref` is still the folio in the cache at its index (not truncated out since). */
 export function isAttached(m: MappingState, ref: FolioRef): boolean {
-  const f = folioAt(m, ref.head);
-  return f !== undefined && f.head === ref.head && (m.gens.get(ref.head) ?? 0) === ref.gen;
+  const r = runAt(m.runs, ref.head);
+  return r !== undefined && ref.head % 2 ** r.order === 0 && folioGen(m, ref.head) === ref.gen;
+}
+
+/**
+ * `held === null || isAttached(m, held)` and `uptodateThrough(m, first, last)` together: the run holding
+ * page `last` when both hold, else undefined. The run holding `first` answers whether `held` is attached
+ * when the held folio lies in it (the usual case: a reader moving through one folio), so a range inside
+ * one run costs one look-up.
+ */
+export function uptodateThroughHolding(m: MappingState, held: FolioRef | null, first: number, last: number): Run | undefined {
+  let r = runAt(m.runs, first);
+  if (held !== null) {
+    if (r !== undefined && held.head >= r.start && held.head < r.end) {
+      // The run holding the held folio's head: attached when that page heads a folio of the run, of its generation.
+      if (held.head % 2 ** r.order !== 0 || folioGen(m, held.head) !== held.gen) return undefined;
+    } else if (!isAttached(m, held)) {
+      return undefined;
+    }
+  }
+  while (r !== undefined && r.state === 'uptodate') {
+    if (r.end > last) return r;
+    r = m.runs.get(r.end);
+  }
+  return undefined;
 }
 
 /** The folio holding page `pgoff` takes state `state` (a page not cached becomes an order-0 folio). */

@@ -15,7 +15,7 @@
  *   a folio that is then dirty but not marked uptodate, `partial`). Folios under I/O are waited for.
  * - `fsync` writes every dirty page back: they are clean (and so may be evicted) afterwards.
  */
-import { blockMask, cleanAll, inLargeFolio, isCached, stateAt, toRuns, detachedBytes, firstLockedFrom, folioGet, folioPut, folioRef, isAttached, lockForBlocks, markDirty, pageIndex, pageStart, PAGE_SIZE, setBlocks, truncateFrom, writeBlocks, type FolioRef } from '../../pagecache/index.ts';
+import { blockMask, cleanAll, inLargeFolio, isCached, stateAt, toRuns, firstLockedFrom, folioGet, folioPut, folioRef, isAttached, lockForBlocks, markDirty, pageIndex, pageStart, PAGE_SIZE, setBlocks, truncateFrom, writeBlocks, type FolioRef } from '../../pagecache/index.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { EBADF, EFBIG, EINVAL, EIO } from '../kernel/errno.ts';
 import { hasData, overlayGrow, overlayTruncate, overlayWrite, readFileBytes } from './content.ts';
@@ -231,9 +231,4 @@ export function fsync(k: Kern, fileId: FileId): number {
   const cleaned = cleanAll(mappingOf(k, file.ino));
   emit(k, { kind: 'pagecache', t: k.t.now, op: 'writeback', ino: file.ino, pages: toRuns(cleaned), kept: [] });
   return 0;
-}
-
-/** The bytes a reader holding the detached folio `ref` sees (undefined when it is still in the cache). */
-export function heldFolioBytes(k: Kern, ino: number, ref: FolioRef): Uint8Array | undefined {
-  return detachedBytes(mappingOf(k, ino), ref);
 }

@@ -20,43 +20,33 @@
  *   checked again on reuse: if a truncation removed it from the cache meanwhile, the reader still
  *   copies from its memory (the bytes it had when it was removed).
  */
-import { uptodateThrough, folioAt, folioGet, folioPut, folioRef, isAttached, isUptodate, PAGE_SIZE, pageIndex, pageStart, type Mapping, type MappingState } from '../../../pagecache/index.ts';
+import { detachedBytes, folioAt, folioGen, folioGet, folioPut, folioRef, isUptodate, PAGE_SIZE, pageIndex, pageStart, uptodateThroughHolding, type MappingState } from '../../../pagecache/index.ts';
 import { readFileBytes } from '../../fs/content.ts';
 import { EFAULT, EIO } from '../../kernel/errno.ts';
 import { ArgumentError } from '../../kernel/errors.ts';
 import { inodeOf, liveFile, mappingOf } from '../../fs/files.ts';
 import { isFilemapResume, kernelRead } from '../../fs/filemap.ts';
-import { heldFolioBytes } from '../../fs/write.ts';
 import type { Sleep } from '../../fs/io.ts';
 import type { FileDynptrState, HeldFolio } from './state.ts';
-import type { Inode } from '../../fs/types.ts';
+import type { Ino, Inode } from '../../fs/types.ts';
 import type { Kern } from '../../world/world.ts';
-
-/**
- * When a non-sleepable fetch of `[fileOff, fileOff + len)` would meet only uptodate folios in the
- * cache, so that it can copy in one go: the page of its last byte; else -1.
- */
-function cachedLastPage(m: MappingState, fileOff: bigint, len: bigint): number {
-  if (len === 0n) return -1;
-  const first = pageIndex(fileOff);
-  const last = pageIndex(fileOff + len - 1n);
-  return uptodateThrough(m, first, last) ? last : -1;
-}
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The reader ends a fetch holding `folio` instead of `st.folio`: put the old, get the new. */
-function settleFolio(k: Kern, m: Mapping, st: FileDynptrState, folio: HeldFolio | null): void {
+function settleFolio(k: Kern, ino: Ino, st: FileDynptrState, folio: HeldFolio | null): void {
   const old = st.folio;
   if (old === folio || (old !== null && folio !== null && old.head === folio.head && old.gen === folio.gen)) return;
+  // Only a change of the held folio makes a `Mapping` to change (reading needs none: `k.t.pages`).
+  const m = mappingOf(k, ino);
   if (old !== null) folioPut(m, old);
   if (folio !== null) folioGet(m, folio);
   k.t.own('fileStates').set(st.id, st.with({ folio }));
 }
 
 /** Copy `n` bytes at `pos` from the held folio `f` (its memory if it was truncated out of the cache). */
-function copyFromFolio(k: Kern, inode: Inode, f: HeldFolio, pos: bigint, dst: Uint8Array, at: number, n: number): void {
-  const detached = heldFolioBytes(k, inode.ino, f);
+function copyFromFolio(m: MappingState, inode: Inode, f: HeldFolio, pos: bigint, dst: Uint8Array, at: number, n: number): void {
+  const detached = detachedBytes(m, f);
   if (detached === undefined) {
     readFileBytes(inode.content, inode.overlay, inode.size, pos, dst, at, n);
     return;
@@ -67,15 +57,22 @@ function copyFromFolio(k: Kern, inode: Inode, f: HeldFolio, pos: bigint, dst: Ui
 
 /** `freader_get_folio` + copy, for the non-sleepable reader. */
 function fetchFromCache(k: Kern, st: FileDynptrState, inode: Inode, fileOff: bigint, len: bigint, dst: Uint8Array): number {
-  const m = mappingOf(k, inode.ino);
+  // Read through `pages` (no `Mapping` made); `settleFolio` makes one when the held folio changes.
+  const m = k.t.pages(inode.ino);
   const held = st.folio;
-  if (held === null || isAttached(m, held)) {
-    const last = cachedLastPage(m, fileOff, len);
-    if (last >= 0) {
+  if (len !== 0n) {
+    // Page indices in numbers while the range's end is exact (no bigint to allocate).
+    const exact = fileOff <= MAX_EXACT && len <= MAX_EXACT && Number(fileOff) + Number(len) <= Number.MAX_SAFE_INTEGER;
+    const first = exact ? Math.floor(Number(fileOff) / PAGE_SIZE) : pageIndex(fileOff);
+    const last = exact ? Math.floor((Number(fileOff) + Number(len) - 1) / PAGE_SIZE) : pageIndex(fileOff + len - 1n);
+    const r = uptodateThroughHolding(m, held, first, last);
+    if (r !== undefined) {
       // The same fetch, folio by folio, would find every folio uptodate and end holding the last one.
       readFileBytes(inode.content, inode.overlay, inode.size, fileOff, dst, 0, Number(len));
-      const f = folioAt(m, last) as { head: number; nr: number };
-      settleFolio(k, m, st, { ...folioRef(m, last), nr: f.nr });
+      const nr = 2 ** r.order;
+      const head = last - (last % nr);
+      const gen = folioGen(m, head);
+      if (held === null || held.head !== head || held.gen !== gen) settleFolio(k, inode.ino, st, { head, gen, nr });
       return 0;
     }
   }
@@ -95,12 +92,12 @@ function fetchFromCache(k: Kern, st: FileDynptrState, inode: Inode, fileOff: big
       }
       const folioEnd = pageStart(folio.head) + BigInt(folio.nr * PAGE_SIZE);
       const n = len - copied < folioEnd - pos ? len - copied : folioEnd - pos;
-      copyFromFolio(k, inode, folio, pos, dst, Number(copied), Number(n));
+      copyFromFolio(m, inode, folio, pos, dst, Number(copied), Number(n));
       copied += n;
     }
     return 0;
   } finally {
-    settleFolio(k, m, st, folio);
+    settleFolio(k, inode.ino, st, folio);
   }
 }
 
