@@ -31,8 +31,6 @@ import type { FileDynptrState, HeldFolio } from './state.ts';
 import type { Ino, Inode } from '../../fs/types.ts';
 import type { Kern } from '../../world/world.ts';
 
-const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
-
 /** The reader ends a fetch holding `folio` instead of `st.folio`: put the old, get the new. */
 function settleFolio(k: Kern, ino: Ino, st: FileDynptrState, folio: HeldFolio | null): void {
   const old = st.folio;
@@ -61,14 +59,18 @@ function fetchFromCache(k: Kern, st: FileDynptrState, inode: Inode, fileOff: big
   const m = k.t.pages(inode.ino);
   const held = st.folio;
   if (len !== 0n) {
-    // Page indices in numbers while the range's end is exact (no bigint to allocate).
-    const exact = fileOff <= MAX_EXACT && len <= MAX_EXACT && Number(fileOff) + Number(len) <= Number.MAX_SAFE_INTEGER;
-    const first = exact ? Math.floor(Number(fileOff) / PAGE_SIZE) : pageIndex(fileOff);
-    const last = exact ? Math.floor((Number(fileOff) + Number(len) - 1) / PAGE_SIZE) : pageIndex(fileOff + len - 1n);
+    // Page indices in numbers while the range's end is exact (no bigint to allocate). Both are
+    // unsigned, and a bigint of 2^53 or more converts to a number of 2^53 or more, so a sum at most
+    // 2^53 - 1 means both converted exactly and the sum is exact.
+    const off = Number(fileOff);
+    const n = Number(len);
+    const exact = off >= 0 && off + n <= Number.MAX_SAFE_INTEGER;
+    const first = exact ? Math.floor(off / PAGE_SIZE) : pageIndex(fileOff);
+    const last = exact ? Math.floor((off + n - 1) / PAGE_SIZE) : pageIndex(fileOff + len - 1n);
     const r = uptodateThroughHolding(m, held, first, last);
     if (r !== undefined) {
       // The same fetch, folio by folio, would find every folio uptodate and end holding the last one.
-      readFileBytes(inode.content, inode.overlay, inode.size, fileOff, dst, 0, Number(len));
+      readFileBytes(inode.content, inode.overlay, inode.size, fileOff, dst, 0, n);
       const nr = 2 ** r.order;
       const head = last - (last % nr);
       const gen = folioGen(m, head);
