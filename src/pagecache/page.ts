@@ -131,15 +131,9 @@ function emptyTree(): RunTree {
 
 const EMPTY: MappingState = Object.freeze({ runs: emptyTree(), cached: 0, refs: new Map(), gens: new Map(), detached: new Map(), blocks: new Map() });
 
-/**
- * The pair `getPairOrNextLower` fills in (sorted-btree's `reusedArray`): a look-up allocates no array.
- * Scratch only: `runAt` reads it before returning and nothing else sees it.
- */
-const scratch: [number, Run] = [0, { start: 0, end: 0, state: 'uptodate', order: 0, flags: 0 }];
-
 /** The run holding page `p` in `runs`, or undefined. */
 export function runAt(runs: RunTree, p: number): Run | undefined {
-  const pair = runs.getPairOrNextLower(p, scratch);
+  const pair = runs.getPairOrNextLower(p);
   if (pair === undefined) return undefined;
   const r = pair[1];
   return p < r.end ? r : undefined;
