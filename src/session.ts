@@ -375,7 +375,7 @@ export class Session {
     checkOptions('opts', opts, ['data', 'ctx', 'dataSizeOut']);
     const { data, ctx, dataSizeOut } = opts;
     if (dataSizeOut !== undefined) checkInt('opts.dataSizeOut', dataSizeOut);
-    const hex = data instanceof Uint8Array ? Buffer.from(data).toString('hex') : data;
+    const hex = data instanceof Uint8Array ? Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('') : data;
     const pid = this.spawn({ comm: 'test_run', script: [{ sys: 'prog_test_run', prog, ...(hex === undefined ? {} : { data: hex }), ...(ctx === undefined ? {} : { ctx }) }, { sys: 'exit' }] });
     this.simulate();
     const ev = traceEvents(this.world.trace).filter((e): e is Extract<TraceEvent, { kind: 'test_run' }> => e.kind === 'test_run' && e.pid === pid).pop();
