@@ -10,7 +10,7 @@ import { adviceOf, fadvise } from '../model/fs/fadvise.ts';
 import { isFilemapResume, vfsPread } from '../model/fs/filemap.ts';
 import { allocFile, describeOpenFlags, finishOpen, inodeOf, liveFile, parseOpenFlags, putFile } from '../model/fs/files.ts';
 import { Sleep } from '../model/fs/io.ts';
-import { FMODE_READ, type FileId } from '../model/fs/types.ts';
+import { FMODE_READ, type FileId, type Inode } from '../model/fs/types.ts';
 import { fsync, ftruncate, isTruncateResume, isWriteResume, vfsWrite } from '../model/fs/write.ts';
 import { writeLE } from '../model/program/globals.ts';
 import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps/maps.ts';
@@ -216,14 +216,32 @@ function sleepOn(k: Kern, task: Task, act: SyscallActivity, r: Sleep, resume: un
   return { kind: 'blocked' };
 }
 
+/**
+ * A piece of a read: `n` bytes of the file at `pos`, for the global at `at`. It keeps the inode's
+ * content, overlay and size as they were when the bytes were copied (immutable values of the world),
+ * not a copy of the bytes: the bytes are the same, the copy is made once when the read ends, and the
+ * explorer's state key names the piece without hashing a page of bytes on every step.
+ */
+interface ReadPiece {
+  readonly at: number;
+  readonly pos: bigint;
+  readonly n: number;
+  readonly content: Inode['content'];
+  readonly overlay: Inode['overlay'];
+  readonly size: bigint;
+}
+
 /** Copy the pieces a read collected into the byte-array global `name` (bytes past its end are dropped). */
-function storeInto(k: Kern, name: string, pieces: readonly { at: number; bytes: Uint8Array }[]): void {
+function storeInto(k: Kern, name: string, pieces: readonly ReadPiece[]): void {
   const where = findGlobal(k, name);
   const obj = where === null ? undefined : k.t.object(where.obj);
   const old = obj?.globals.get(name);
   if (obj === undefined || !(old instanceof Uint8Array)) return;
   const next = old.slice();
-  for (const { at, bytes } of pieces) if (at < next.length) next.set(bytes.subarray(0, next.length - at), at);
+  for (const p of pieces) {
+    const n = Math.min(p.n, next.length - p.at);
+    if (n > 0) readFileBytes(p.content, p.overlay, p.size, p.pos, next, p.at, n);
+  }
   obj.globals.set(name, next);
 }
 
@@ -253,7 +271,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
       // vfs_read → filemap_read. The bytes go to the `into` global, copied once when the call ends.
-      const pieces: { at: number; bytes: Uint8Array }[] = [...((act.resume as { pieces?: { at: number; bytes: Uint8Array }[] } | undefined)?.pieces ?? [])];
+      const pieces: ReadPiece[] = [...((act.resume as { pieces?: ReadPiece[] } | undefined)?.pieces ?? [])];
       const prior = (act.resume as { read?: unknown } | undefined)?.read;
       // Only the bytes that fit in the global are kept (a read longer than it is cut at its size).
       const where = sys.into === undefined ? null : findGlobal(k, sys.into);
@@ -265,9 +283,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         const fit = Math.max(0, Math.min(n, room - at));
         if (fit === 0) return;
         const inode = inodeOf(kk, liveFile(kk, fileId).ino);
-        const bytes = new Uint8Array(fit);
-        readFileBytes(inode.content, inode.overlay, inode.size, pos, bytes, 0, fit);
-        pieces.push({ at, bytes });
+        pieces.push({ at, pos, n: fit, content: inode.content, overlay: inode.overlay, size: inode.size });
       };
       const r = vfsPread(kk, fileId, BigInt(sys.offset), sys.len, sink, isFilemapResume(prior) ? prior : undefined);
       if (r instanceof Sleep) return sleepOn(k, task, act, r, { read: r.resume, pieces }, describeSyscall(sys));
