@@ -113,18 +113,17 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
     let shift = t.#shift;
     let size = t.#size;
     // The nodes copied so far: a later change on the same path changes them in place.
-    const fresh: Node[] = [];
+    const fresh = new Set<Node>();
     for (const [key, change] of changes) {
       if (!Number.isInteger(key) || key < 0 || key >= MAX_KEY) throw new KernsimError(`id ${key} outside the table's range [0, 2^30)`);
       if (change === GONE && (root === null || key >= capacity(shift))) continue;
       if (root === null) {
-        root = fresh[fresh.push(new Array<unknown>(WIDTH)) - 1] as Node;
+        root = freshNode(fresh);
         shift = 0;
       }
       while (key >= capacity(shift)) {
-        const up = new Array<unknown>(WIDTH);
+        const up = freshNode(fresh);
         up[0] = root;
-        fresh.push(up);
         root = up;
         shift += BITS;
       }
@@ -133,7 +132,7 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
       for (let s = shift; s > 0; s -= BITS) {
         const i = (key >>> s) & MASK;
         const child = node[i] as Node | undefined;
-        const mine = child === undefined ? fresh[fresh.push(new Array<unknown>(WIDTH)) - 1] as Node : ownNode(child, fresh);
+        const mine = child === undefined ? freshNode(fresh) : ownNode(child, fresh);
         node[i] = mine;
         node = mine;
       }
@@ -151,11 +150,21 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
   }
 }
 
-/** `node`, or a copy of it recorded in `fresh` when it is not already one of this change's copies. */
-function ownNode(node: Node, fresh: Node[]): Node {
-  for (let i = 0; i < fresh.length; i += 1) if (fresh[i] === node) return node;
+/** A new empty node, recorded in `fresh`. */
+function freshNode(fresh: Set<Node>): Node {
+  const node = new Array<unknown>(WIDTH);
+  fresh.add(node);
+  return node;
+}
+
+/**
+ * `node`, or a copy of it recorded in `fresh` when it is not already one of this change's copies (a
+ * set: a scan of the copies would make `apply` quadratic in the number of changes).
+ */
+function ownNode(node: Node, fresh: Set<Node>): Node {
+  if (fresh.has(node)) return node;
   const copy = node.slice();
-  fresh.push(copy);
+  fresh.add(copy);
   return copy;
 }
 // immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
