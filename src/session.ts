@@ -141,10 +141,7 @@ export class Session {
     if (opts.sleepable !== undefined) checkBoolean('opts.sleepable', opts.sleepable);
     this.world = createWorld(opts);
     this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;
-    // The kfunc methods, bound to this session (a method taken off it, `const { bpf_dynptr_size } = s`, still works).
-    for (const [name, def] of KFUNC_DEFS) {
-      Object.defineProperty(this, name, { enumerable: false, value: (...args: unknown[]) => callKfunc(this, def, args) });
-    }
+    // The kfunc methods are getters of the prototype (below) that bind each to the session on first use.
   }
 
   /** Run `body` as one transition; the session's world becomes the result. */
@@ -664,3 +661,19 @@ function callKfunc(s: Session, def: AnyKfunc, args: unknown[]): unknown {
 }
 
 const KFUNC_DEFS = Object.entries(ALL_KFUNCS) as [string, AnyKfunc][];
+
+// The kfunc methods: a getter on the prototype for each, which binds the method to the session the
+// first time it is read there, so that a method taken off a session (`const { bpf_dynptr_size } = s`)
+// still works. Made once here, not in the constructor: a session making a few calls does not pay for
+// binding every kfunc.
+for (const [name, def] of KFUNC_DEFS) {
+  Object.defineProperty(Session.prototype, name, {
+    configurable: true,
+    enumerable: false,
+    get(this: Session) {
+      const method = (...args: unknown[]): unknown => callKfunc(this, def, args);
+      Object.defineProperty(this, name, { enumerable: false, value: method });
+      return method;
+    },
+  });
+}

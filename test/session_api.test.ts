@@ -266,3 +266,21 @@ describe('global(obj, name)', () => {
     expect(s.mapId('arrmap', second)).not.toBe(s.mapId('arrmap', 'first'));
   });
 });
+
+describe('kfunc methods', () => {
+  test('a method taken off a session calls the kfunc on that session, not on another one', () => {
+    // SEMANTICS.md (LOCAL dynptrs): bpf_dynptr_from_mem makes a dynptr of the buffer's size;
+    // bpf_dynptr_size of a slot that was never initialized is a misuse (a typed error).
+    const a = new Session();
+    const b = new Session();
+    const { bpf_dynptr_from_mem, bpf_dynptr_size } = a;
+    expect(bpf_dynptr_from_mem(new Uint8Array(24), 24, 0, 'd')).toBe(0);
+    expect(bpf_dynptr_size('d')).toBe(24n);
+    expect(a.bpf_dynptr_size('d')).toBe(24n);
+    expect(() => b.bpf_dynptr_size('d')).toThrow(UnknownHandleError);
+    // Read twice, the method is the same function; each session has its own.
+    expect(a.bpf_dynptr_size).toBe(bpf_dynptr_size);
+    expect(b.bpf_dynptr_size).not.toBe(a.bpf_dynptr_size);
+    expect(Object.keys(a)).not.toContain('bpf_dynptr_size');
+  });
+});

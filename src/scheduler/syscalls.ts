@@ -180,7 +180,16 @@ function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extra
 
 /** A task running kernel code of its own (syscalls, task_work, exit): it may sleep. */
 export function taskContext(task: Task): CallContext {
-  return { sleepable: true, task: task.pid, label: `pid ${task.pid}` };
+  return new TaskContext(task.pid);
+}
+
+/** The context of a call in task `task` (syscall context: sleepable); its trace label is made when read. */
+class TaskContext implements CallContext {
+  readonly sleepable = true;
+  constructor(readonly task: number) {}
+  get label(): string {
+    return `pid ${this.task}`;
+  }
 }
 
 /** A syscall finished with `ret` (what it deferred carried out first). */

@@ -150,11 +150,13 @@ export class RunQueue {
   readonly #ios = new Map<string, IoEvent>();
   readonly #bySeq = new Map<number, IoEvent>();
   #nextSeq = 0;
-  readonly #timers = new Map<Pid, TimerEvent>();
+  /** The pending timer of each task, by pid (arrays by pid here: pids are small and dense). */
+  readonly #timers: (TimerEvent | undefined)[] = [];
   readonly #future = new Map<number, EventGroup>();
   /** The times of the future groups, a binary min-heap (a time whose group is gone is skipped). */
   readonly #times: number[] = [];
-  readonly #pageOf = new Map<Pid, string>();
+  /** The page each task waits for, by pid. */
+  readonly #pageOf: (string | undefined)[] = [];
   readonly #waiters = new Map<string, Set<Pid>>();
 
   constructor(now: number) {
@@ -177,15 +179,15 @@ export class RunQueue {
 
     const wait = t.wait;
     const until = t.state === 'interruptible' && wait?.kind === 'timer' ? wait.until : null;
-    const timer = this.#timers.get(pid);
+    const timer = this.#timers[pid];
     if (timer !== undefined && timer.at !== until) {
-      this.#timers.delete(pid);
+      this.#timers[pid] = undefined;
       if (timer.due) this.dueTimers.delete(pid);
       else this.#leaveGroup(timer.at, (g) => { const i = g.timers.indexOf(pid); if (i >= 0) g.timers.splice(i, 1); });
     }
     if (until !== null && (timer === undefined || timer.at !== until)) {
       const ev: TimerEvent = { at: until, due: until <= this.now };
-      this.#timers.set(pid, ev);
+      setAt(this.#timers, pid, ev);
       if (ev.due) this.dueTimers.add(pid);
       else {
         const g = this.#group(until);
@@ -195,13 +197,13 @@ export class RunQueue {
     }
 
     const page = t.state === 'io_wait' && wait?.kind === 'page' ? ioKey(wait.ino, wait.pgoff) : null;
-    const was = this.#pageOf.get(pid) ?? null;
+    const was = this.#pageOf[pid] ?? null;
     if (was !== page) {
       if (was !== null) {
         const set = this.#waiters.get(was);
         set?.delete(pid);
         if (set?.size === 0) this.#waiters.delete(was);
-        this.#pageOf.delete(pid);
+        this.#pageOf[pid] = undefined;
       }
       if (page !== null) {
         let set = this.#waiters.get(page);
@@ -210,7 +212,7 @@ export class RunQueue {
           this.#waiters.set(page, set);
         }
         set.add(pid);
-        this.#pageOf.set(pid, page);
+        setAt(this.#pageOf, pid, page);
       }
     }
   }
@@ -248,7 +250,7 @@ export class RunQueue {
         this.dueIo.add(ev.seq);
       }
       for (const pid of g.timers) {
-        const ev = this.#timers.get(pid);
+        const ev = this.#timers[pid];
         if (ev !== undefined) ev.due = true;
         this.dueTimers.add(pid);
       }
@@ -262,7 +264,7 @@ export class RunQueue {
 
   /** The time of the timer of task `pid`. */
   timerAt(pid: Pid): number {
-    return this.#timers.get(pid)?.at ?? -1;
+    return this.#timers[pid]?.at ?? -1;
   }
 
   /** The earliest group of pending events after the clock; null when none (see `timersOf` for its order). */
@@ -310,6 +312,12 @@ export class RunQueue {
 }
 
 const byNumber = (a: number, b: number): number => a - b;
+
+/** `a[i] = v`, filling the holes before `i` first (an array written far past its end becomes a dictionary). */
+function setAt<T>(a: (T | undefined)[], i: number, v: T): void {
+  while (a.length < i) a.push(undefined);
+  a[i] = v;
+}
 
 function heapPush(h: number[], x: number): void {
   let i = h.length;
