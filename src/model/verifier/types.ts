@@ -159,9 +159,17 @@ export interface VerifyOptions {
   readonly logLevel?: number;
 }
 
-export class Reject extends Error {
-  constructor(readonly msg: string, readonly insn: number | null, readonly extra: readonly string[] = []) {
-    super(msg);
+/**
+ * The verifier rejecting the program: thrown from deep in the walk and caught by `verifyProgram`,
+ * which turns it into the verdict. Not an `Error`: it never leaves the verifier, and capturing a stack
+ * trace for each rejection made the verifier's rejections several times dearer than its checks.
+ */
+export class Reject {
+  readonly name = 'Reject';
+  constructor(readonly msg: string, readonly insn: number | null, readonly extra: readonly string[] = []) {}
+
+  get message(): string {
+    return this.msg;
   }
 }
 
