@@ -6,6 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, E2BIG, EFAULT, EINVAL, ENOMEM, packets, Session, type KernelVersion, type SkbSpec } from '../src/index.ts';
 import { skbLoadBytes } from '../src/model/packet/skb.ts';
+import { testRunBytes, testRunLength } from '../src/model/packet/create.ts';
+import fc from 'fast-check';
 
 const pat = (i: number): number => (i * 7 + 3) & 0xff;
 const frame = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => pat(i));
@@ -320,5 +322,16 @@ describe('XDP dynptrs', () => {
     expect([...buf]).toEqual(range(0x10000, 100));
     expect(s.bpf_dynptr_slice('d', 0x10000, null, 100)).toBeNull();
     expect(s.bpf_dynptr_data('d', 0, 4)).toBeNull();
+  });
+});
+
+describe('BPF_PROG_TEST_RUN data_in', () => {
+  test('the length the trace shows is the length of the bytes the run gets, for every form of data_in', () => {
+    // pkt_v4 is the selftests' 54-byte packet (ETH 14 + IPv4 20 + TCP 20).
+    expect(testRunLength('pkt_v4')).toBe(54);
+    fc.assert(fc.property(
+      fc.oneof(fc.constant('pkt_v4' as const), fc.string({ maxLength: 41 }), fc.record({ size: fc.nat({ max: 300 }), fill: fc.option(fc.nat({ max: 255 }), { nil: undefined }), head: fc.option(fc.string({ maxLength: 9 }), { nil: undefined }) })),
+      (spec) => { expect(testRunLength(spec)).toBe(testRunBytes(spec).length); },
+    ));
   });
 });

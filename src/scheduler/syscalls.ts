@@ -17,7 +17,7 @@ import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
-import { newPacket, testRunBytes } from '../model/packet/create.ts';
+import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
@@ -44,7 +44,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'map_delete': return `bpf(BPF_MAP_DELETE_ELEM, ${sys.map}[${sys.key}])`;
     case 'map_close': return `close(${sys.map} fd)`;
     case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
-    case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog}${sys.data === undefined ? '' : `, data_in[${testRunBytes(sys.data).length}]`})`;
+    case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog}${sys.data === undefined ? '' : `, data_in[${testRunLength(sys.data)}]`})`;
     case 'ringbuf_consume': return `ring_buffer__consume(${sys.map})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
     case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
     case 'exit': return 'exit()';

@@ -180,3 +180,10 @@ export function testRunBytes(spec: 'pkt_v4' | string | { readonly size: number; 
   if (spec.head !== undefined) b.set(hex(spec.head).subarray(0, spec.size));
   return b;
 }
+
+/** `testRunBytes(spec).length`, without making the bytes (the trace's text of the syscall shows it). */
+export function testRunLength(spec: 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string }): number {
+  if (spec === 'pkt_v4') return ETH_HLEN + 20 + 20;
+  if (typeof spec === 'string') return spec.length >> 1; // two hex digits a byte (an odd last one makes none)
+  return spec.size;
+}
