@@ -3,10 +3,16 @@
  * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts <what> [count]`.
  * It prints the best time of one unit over 20 tries (a loaded machine slows the others).
  *
- *   size | read16 | pure-read16 | read256k | case | case-kept | tasks | sleeps
+ *   size | read16 | pure-read16 | read256k | case | case-kept | tasks | sleeps | validate
+ *
+ * `validate`: the checks of a loaded object and of a scenario file (`verify`'s and `load`'s
+ * `checkData`, `parseScenario`): a copy of the document as plain data, then its zod schema.
  */
-import { bpf_dynptr_read, content, NON_SLEEPABLE, type World } from '../src/index.ts';
-import { caseSession, fileSession, manyTasksWorld, randomBytes, runCase, runToEnd, sleepsWorld } from './cases.ts';
+import { readFileSync } from 'node:fs';
+import { bpf_dynptr_read, BpfObjectSchema, content, NON_SLEEPABLE, type World } from '../src/index.ts';
+import { validateWith } from '../src/model/kernel/validate.ts';
+import { ScenarioSchema } from '../src/scenario/schema.ts';
+import { caseObject, caseSession, fileSession, manyTasksWorld, randomBytes, runCase, runToEnd, sleepsWorld } from './cases.ts';
 
 const what = process.argv[2] ?? 'read16';
 const count = Number(process.argv[3] ?? 1000);
@@ -45,6 +51,11 @@ function workload(): { unit: string; per: number; run: () => void } {
       const w = what === 'tasks' ? manyTasksWorld(count) : sleepsWorld(count);
       let steps = 0;
       return { unit: 'step', get per() { return steps; }, run: () => { steps = runToEnd(w); } };
+    }
+    case 'validate': {
+      const obj = caseObject();
+      const scenario = JSON.parse(readFileSync(new URL('../examples/seed.json', import.meta.url), 'utf8')) as unknown;
+      return { unit: 'pair of documents', per: count, run: () => { for (let i = 0; i < count; i += 1) { validateWith(BpfObjectSchema, obj); validateWith(ScenarioSchema, scenario); } } };
     }
     default:
       throw new Error(`unknown workload ${what}`);

@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { HELP } from '../src/cli/help.ts';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { plainCopy } from '../src/model/kernel/validate.ts';
 import {
   ArgumentError, BudgetError, content, createWorld, DEFAULT_BUDGETS, parseIntText, parseScenario, program as P, runScenario,
   ScenarioError, Session, transact, SLEEPABLE, call, verify, renderC, seededChooser, listChooser, UnknownHandleError, readyActions,
@@ -265,6 +267,45 @@ describe('limits of the format and keys JavaScript treats specially', () => {
       expect(problems(g)[0]?.path).toBe(`/expect/globals/${key}`);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('a 100,000-deep array is refused at its place, not a stack overflow', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i += 1) deep = [deep];
+    expect(plainCopy(deep).problems).toEqual([{ path: '/0'.repeat(32), expected: 'a document nested at most 32 levels deep' }]);
+  });
+
+  test('the copy of JSON data is the same data: keys in their order, each an own property', () => {
+    // An independent copy: structuredClone keeps -0, key order and every own key.
+    const noProtoKey = (v: unknown): boolean => v === null || typeof v !== 'object' || (!Object.prototype.hasOwnProperty.call(v, '__proto__') && Object.values(v).every(noProtoKey));
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }).filter(noProtoKey), (doc) => {
+      const r = plainCopy(doc);
+      expect(r.problems).toEqual([]);
+      expect(r.value).toStrictEqual(structuredClone(doc));
+      if (doc !== null && typeof doc === 'object') expect(r.value).not.toBe(doc);
+    }), { numRuns: 200 });
+    const named = plainCopy({ constructor: 1, toString: 'x', hasOwnProperty: [2] }).value as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(named, 'constructor')).toEqual({ value: 1, writable: true, enumerable: true, configurable: true });
+    expect(Object.keys(named)).toEqual(['constructor', 'toString', 'hasOwnProperty']);
+    expect(Object.getPrototypeOf(named)).toBe(Object.prototype);
+    expect(plainCopy({ a: 1n, b: [undefined] }).problems).toEqual([{ path: '/b/0', expected: 'a JSON value (got undefined)' }]);
+    expect(plainCopy({ a: -5n, b: undefined })).toEqual({ value: { a: '-5' }, problems: [] });
+  });
+
+  test('a getter that throws is a problem at its container; the values read before it are still checked, depth first', () => {
+    // The children are read from the last to the first when the container is reached.
+    const doc = { a: [NaN], get b(): unknown { throw new RangeError('no'); }, c: Infinity };
+    expect(plainCopy(doc).problems).toEqual([
+      { path: '', expected: 'a readable value (reading it threw RangeError)' },
+      { path: '/c', expected: 'a finite number (got Infinity)' },
+    ]);
+    const ok = { a: [NaN, { x: 1n, y: () => 1 }], b: 'long text', __proto__: null } as unknown;
+    expect(plainCopy(ok, { depth: 32, nodes: 100, string: 4 }).problems).toEqual([
+      { path: '/a/0', expected: 'a finite number (got NaN)' },
+      { path: '/a/1/y', expected: 'a JSON value (got a function)' },
+      { path: '/b', expected: 'a string of at most 4 characters (got 9)' },
+    ]);
+    expect(plainCopy([[1, 2], [3, [4]]], { depth: 32, nodes: 5, string: 10 }).problems).toEqual([{ path: '/1/0', expected: 'a document of at most 5 values' }]);
   });
 
   test('constructor and toString are ordinary names of registers and globals', () => {

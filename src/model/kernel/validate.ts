@@ -44,68 +44,157 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function setOwn(target: Record<string, unknown> | unknown[], key: Seg, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+/**
+ * A container being copied: its children's values (read once, from the last to the first, before any
+ * is copied), the copy they go into, and where the container is (for the JSON Pointer of a problem).
+ */
+interface Frame {
+  /** The object's keys (an array's children are its indices). */
+  readonly keys: readonly string[] | null;
+  /** The children's values as read. */
+  readonly vals: unknown[];
+  readonly out: unknown[] | Record<string, unknown>;
+  /** The next child to copy, and one past the last. */
+  i: number;
+  readonly end: number;
+  /** The depth of the children. */
+  readonly depth: number;
+  /** The container holding this one (null for the document), and this one's key in it. */
+  readonly up: Frame | null;
+  readonly key: Seg;
+}
+
+/** The JSON Pointer of child `key` of `frame` (of the document itself when `frame` is null). */
+function pointerAt(frame: Frame | null, key: Seg | undefined): string {
+  const segs: Seg[] = key === undefined ? [] : [key];
+  for (let f = frame; f !== null && f.up !== null; f = f.up) segs.push(f.key);
+  // The document's own frame has no key: it is the last one reached (`f.up === null`).
+  return pointer(segs.reverse());
+}
+
+/**
+ * Store `v` as the own data property `key` of a plain object. An assignment creates an own property
+ * unless `Object.prototype` answers to the name with a setter or a read-only property (`__proto__`,
+ * which is refused before it gets here, or any inherited name once `Object.prototype` is frozen):
+ * those keys are defined instead of assigned, so nothing goes through the prototype.
+ */
+function setOwn(target: Record<string, unknown>, key: string, v: unknown): void {
+  if (key in target) Object.defineProperty(target, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else target[key] = v;
 }
 
 /**
  * A plain JSON copy of `doc` (bigints as decimal text), or the problems that stopped it. Iterative:
- * the cost is linear in the document and the stack depth constant.
+ * the cost is linear in the document and the stack depth constant. The values are visited depth
+ * first, each container's children in order (each container's children are read, from the last to
+ * the first, when the container is reached: a getter that throws is a problem at the container).
  */
 export function plainCopy(doc: unknown, limits: { depth: number; nodes: number; string: number } = { depth: LIMITS.depth, nodes: LIMITS.nodes, string: LIMITS.content }): { value: unknown; problems: Problem[] } {
   const problems: Problem[] = [];
-  const root: { v: unknown } = { v: undefined };
-  const work: { src: unknown; path: Seg[]; depth: number; put: (v: unknown) => void }[] = [{ src: doc, path: [], depth: 0, put: (v) => { root.v = v; } }];
+  let root: unknown;
+  const stack: Frame[] = [];
   let nodes = 0;
-  while (work.length > 0 && problems.length < 50) {
-    const { src, path, depth, put } = work.pop() as (typeof work)[number];
+  // The value to copy next: the document, then each container's children in turn.
+  let frame: Frame | null = null;
+  let key: Seg | undefined;
+  let src: unknown = doc;
+  let depth = 0;
+  for (;;) {
+    if (problems.length >= 50) break;
     nodes += 1;
     if (nodes > limits.nodes) {
-      problems.push({ path: pointer(path), expected: `a document of at most ${limits.nodes} values` });
+      problems.push({ path: pointerAt(frame, key), expected: `a document of at most ${limits.nodes} values` });
       break;
     }
+    // The copy, and whether it goes in its place (not when the value is a problem).
+    let out: unknown = src;
+    let put = true;
+    let next: Frame | null = null;
     try {
-      if (src === null || typeof src === 'boolean') put(src);
+      if (src === null || typeof src === 'boolean') { /* copied as it is */ }
       else if (typeof src === 'number') {
-        if (Number.isFinite(src)) put(src);
-        else problems.push({ path: pointer(path), expected: `a finite number (got ${src})` });
+        if (!Number.isFinite(src)) {
+          put = false;
+          problems.push({ path: pointerAt(frame, key), expected: `a finite number (got ${src})` });
+        }
       } else if (typeof src === 'string') {
-        if (src.length <= limits.string) put(src);
-        else problems.push({ path: pointer(path), expected: `a string of at most ${limits.string} characters (got ${src.length})` });
-      } else if (typeof src === 'bigint') put(src.toString());
+        if (src.length > limits.string) {
+          put = false;
+          problems.push({ path: pointerAt(frame, key), expected: `a string of at most ${limits.string} characters (got ${src.length})` });
+        }
+      } else if (typeof src === 'bigint') out = src.toString();
       else if (typeof src === 'object' && (Array.isArray(src) || isPlainObject(src))) {
         if (depth >= limits.depth) {
-          problems.push({ path: pointer(path), expected: `a document nested at most ${limits.depth} levels deep` });
-          continue;
-        }
-        if (Array.isArray(src)) {
-          const out: unknown[] = new Array<unknown>(src.length);
-          put(out);
-          for (let i = src.length - 1; i >= 0; i -= 1) work.push({ src: src[i], path: [...path, i], depth: depth + 1, put: (v) => { out[i] = v; } });
+          put = false;
+          problems.push({ path: pointerAt(frame, key), expected: `a document nested at most ${limits.depth} levels deep` });
+        } else if (Array.isArray(src)) {
+          const arr: unknown[] = new Array<unknown>(src.length);
+          out = arr;
+          // (`length` is read again, as a proxy could answer differently.)
+          const n = src.length;
+          const vals: unknown[] = n === arr.length ? new Array<unknown>(n) : [];
+          const f: Frame = { keys: null, vals, out: arr, i: n, end: n, depth: depth + 1, up: frame, key: key ?? '' };
+          next = f;
+          // Read from the last to the first; a read that throws leaves the ones after it to copy.
+          for (let i = n - 1; i >= 0; i -= 1) {
+            vals[i] = (src as unknown[])[i];
+            f.i = i;
+          }
         } else {
-          const out: Record<string, unknown> = {};
-          put(out);
+          const obj: Record<string, unknown> = {};
+          out = obj;
           const keys = Object.keys(src);
+          const vals = new Array<unknown>(keys.length);
+          const f: Frame = { keys, vals, out: obj, i: keys.length, end: keys.length, depth: depth + 1, up: frame, key: key ?? '' };
+          next = f;
           for (let i = keys.length - 1; i >= 0; i -= 1) {
-            const key = keys[i] as string;
+            const k = keys[i] as string;
             // No format has a `__proto__` key (names exclude it), and some code would treat it as the
             // object's prototype: it is refused wherever it appears.
-            if (key === '__proto__') {
-              problems.push({ path: pointer([...path, key]), expected: 'no key "__proto__" (it names no field of the format)' });
-              continue;
-            }
-            const v = (src as Record<string, unknown>)[key];
-            if (v === undefined) continue;
-            work.push({ src: v, path: [...path, key], depth: depth + 1, put: (x) => setOwn(out, key, x) });
+            if (k === '__proto__') problems.push({ path: pointerAt(f, k), expected: 'no key "__proto__" (it names no field of the format)' });
+            else vals[i] = (src as Record<string, unknown>)[k];
+            f.i = i;
           }
         }
-      } else if (src === undefined) problems.push({ path: pointer(path), expected: 'a JSON value (got undefined)' });
-      else problems.push({ path: pointer(path), expected: `a JSON value (got ${kindOf(src)})` });
+      } else {
+        put = false;
+        problems.push({ path: pointerAt(frame, key), expected: src === undefined ? 'a JSON value (got undefined)' : `a JSON value (got ${kindOf(src)})` });
+      }
     } catch (e) {
-      problems.push({ path: pointer(path), expected: `a readable value (reading it threw ${e instanceof Error ? e.name : 'an exception'})` });
+      // A container made before the read that threw is in place.
+      put = out !== src;
+      problems.push({ path: pointerAt(frame, key), expected: `a readable value (reading it threw ${e instanceof Error ? e.name : 'an exception'})` });
     }
+    // Put the copy in its place (the container before its children: the keys keep their order).
+    if (!put) { /* nothing goes in its place */ }
+    else if (frame === null) root = out;
+    else if (frame.keys === null) (frame.out as unknown[])[key as number] = out;
+    else setOwn(frame.out as Record<string, unknown>, key as string, out);
+    if (next !== null) stack.push(next);
+    // The next value: the next child of the innermost container that has one left.
+    let found = false;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as Frame;
+      if (top.keys === null) {
+        if (top.i < top.end) {
+          frame = top; key = top.i; src = top.vals[top.i]; depth = top.depth; top.i += 1; found = true;
+          break;
+        }
+      } else {
+        let j = top.i;
+        // An object's `__proto__` key and its undefined values are not copied.
+        while (j < top.end && (top.vals[j] === undefined || top.keys[j] === '__proto__')) j += 1;
+        if (j < top.end) {
+          frame = top; key = top.keys[j] as string; src = top.vals[j]; depth = top.depth; top.i = j + 1; found = true;
+          break;
+        }
+        top.i = j;
+      }
+      stack.pop();
+    }
+    if (!found) break;
   }
-  return { value: root.v, problems };
+  return { value: root, problems };
 }
 
 // ---- zod issues as problems ---------------------------------------------------------------------
