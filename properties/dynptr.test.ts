@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { expectBytes } from './bytes.ts';
 import { formatTrace, refSnapshot, Session } from '../src/index.ts';
 import {
@@ -84,22 +85,22 @@ describe('P1 read returns the file bytes', () => {
           const built = buildWorld([setup]);
           const f = built.files[0]!;
           const s = sessionOn(built.world, sleepable);
-          expect(s.bpf_dynptr_from_file(f.id, 0, SLOT)).toBe(0);
+          expectIs(s.bpf_dynptr_from_file(f.id, 0, SLOT), 0);
           // Adjust to [start, U64_MAX) or to exactly the bytes read ([start, start + off + len)).
           const end = fit ? start + off + len : U64_MAX;
           let view = O.fromFile(0n).view;
           const adj = O.adjust(view, start, end);
-          expect(adj.ret).toBe(0);
+          expectIs(adj.ret, 0);
           view = adj.view;
-          expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(0);
-          expect(O.readBounds(view, len, off, 0n)).toBe(0);
+          expectIs(s.bpf_dynptr_adjust(SLOT, start, end), 0);
+          expectIs(O.readBounds(view, len, off, 0n), 0);
           const want = O.fileRead(cacheOf(setup), fileOff, len, sleepable);
           const dst = sentinelBuf(len, sentinel);
           const ret = s.bpf_dynptr_read(dst, len, SLOT, off, 0);
-          expect(ret).toBe(want.ret);
+          expectIs(ret, want.ret);
           if (ret === 0) {
             expectBytes(dst.subarray(0, Number(len)), O.expectedBytes(f.at, fileOff, Number(len)));
-            expect(allEqual(dst.subarray(Number(len)), sentinel)).toBe(true);
+            expectIs(allEqual(dst.subarray(Number(len)), sentinel), true);
           }
         },
       ),
@@ -139,22 +140,22 @@ describe('P2 bounds', () => {
             case 'file': c = O.fromFile(0n); ret = s.bpf_dynptr_from_file(f.id, 0, SLOT); break;
             case 'nullFile': c = O.fromFile(1n); ret = s.bpf_dynptr_from_file(f.id, 1, SLOT); break;
           }
-          expect(ret).toBe(c.ret);
+          expectIs(ret, c.ret);
           let view = c.view;
-          expect(s.bpf_dynptr_is_null(SLOT)).toBe(view.kind === 'null');
+          expectIs(s.bpf_dynptr_is_null(SLOT), view.kind === 'null');
 
           // FILE: first move to an offset that matters for the file (its page and EOF edges).
           if (g.fstart !== null && view.kind === 'file') {
             const start = resolveFileOff(g.fstart, g.file.size);
             const r = O.adjust(view, start, view.size);
-            expect(s.bpf_dynptr_adjust(SLOT, start, view.size)).toBe(r.ret);
+            expectIs(s.bpf_dynptr_adjust(SLOT, start, view.size), r.ret);
             view = r.view;
           }
           // Earlier adjusts compose.
           for (const p of g.pre) {
             const [start, end] = resolvePair(p, view.kind === 'null' ? 0n : view.size);
             const r = O.adjust(view, start, end);
-            expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(r.ret);
+            expectIs(s.bpf_dynptr_adjust(SLOT, start, end), r.ret);
             view = r.view;
           }
 
@@ -167,22 +168,22 @@ describe('P2 bounds', () => {
               const b = O.readBounds(view, len, off, BigInt(g.flags));
               if (b !== 0) {
                 const dst = sentinelBuf(0n, g.sentinel);
-                expect(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags)).toBe(b);
-                expect(allEqual(dst, g.sentinel)).toBe(true);
+                expectIs(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags), b);
+                expectIs(allEqual(dst, g.sentinel), true);
               } else if (view.kind === 'local') {
                 const dst = sentinelBuf(len, g.sentinel);
-                expect(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags)).toBe(0);
+                expectIs(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags), 0);
                 const from = Number(view.offset + off);
-                expect(dst.subarray(0, Number(len))).toEqual(orig.subarray(from, from + Number(len)));
+                expectEqual(dst.subarray(0, Number(len)), orig.subarray(from, from + Number(len)));
               } else if (view.kind === 'file') {
                 if (g.nullBuf === 0) {
-                  expect(s.bpf_dynptr_read(null, len, SLOT, off, g.flags)).toBe(O.EINVAL); // "FILE: dst NULL → -EINVAL"
+                  expectIs(s.bpf_dynptr_read(null, len, SLOT, off, g.flags), O.EINVAL); // "FILE: dst NULL → -EINVAL"
                   break;
                 }
                 if (len > MAX_IO_LEN) break; // no program can pass such a buffer
                 const dst = sentinelBuf(len, g.sentinel);
                 const want = O.fileRead(cacheM, view.offset + off, len, g.sleepable);
-                expect(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags)).toBe(want.ret);
+                expectIs(s.bpf_dynptr_read(dst, len, SLOT, off, g.flags), want.ret);
                 if (want.ret === 0) expectBytes(dst.subarray(0, Number(len)), O.expectedBytes(f.at, view.offset + off, Number(len)));
               }
               break;
@@ -192,15 +193,15 @@ describe('P2 bounds', () => {
               const off = resolveU64(g.b, size, len);
               const w = O.writeBounds(view, off, len);
               const src = localBuf(w === 0 ? len : 8n, 99);
-              expect(s.bpf_dynptr_write(SLOT, off, src, len, 0)).toBe(w);
+              expectIs(s.bpf_dynptr_write(SLOT, off, src, len, 0), w);
               if (w === 0 && view.kind === 'local') {
                 const from = Number(view.offset + off);
                 expectBytes(buf.subarray(from, from + Number(len)), src.subarray(0, Number(len)));
                 // Nothing outside the written range changed.
-                expect(buf.subarray(0, from)).toEqual(orig.subarray(0, from));
-                expect(buf.subarray(from + Number(len))).toEqual(orig.subarray(from + Number(len)));
+                expectEqual(buf.subarray(0, from), orig.subarray(0, from));
+                expectEqual(buf.subarray(from + Number(len)), orig.subarray(from + Number(len)));
               } else {
-                expect(buf).toEqual(orig);
+                expectEqual(buf, orig);
               }
               break;
             }
@@ -213,9 +214,9 @@ describe('P2 bounds', () => {
               } else if (view.kind === 'local') {
                 const r = s.bpf_dynptr_slice(SLOT, off, null, len) as Uint8Array | null;
                 expect(r).not.toBeNull();
-                expect(r!.buffer).toBe(buf.buffer);
-                expect(r!.byteOffset - buf.byteOffset).toBe(Number(view.offset + off));
-                expect(r!.length).toBe(Number(len));
+                expectIs(r!.buffer, buf.buffer);
+                expectIs(r!.byteOffset - buf.byteOffset, Number(view.offset + off));
+                expectIs(r!.length, Number(len));
               } else if (view.kind === 'file') {
                 if (g.nullBuf === 0) {
                   expect(s.bpf_dynptr_slice(SLOT, off, null, len)).toBeNull();
@@ -226,7 +227,7 @@ describe('P2 bounds', () => {
                 const buffer = sentinelBuf(len, g.sentinel, 0);
                 const r = s.bpf_dynptr_slice(SLOT, off, buffer, len);
                 if (want.ret === 0) {
-                  expect(r).toBe(buffer);
+                  expectIs(r, buffer);
                   expectBytes(buffer, O.expectedBytes(f.at, view.offset + off, Number(len)));
                 } else {
                   expect(r).toBeNull();
@@ -238,10 +239,10 @@ describe('P2 bounds', () => {
               const start = resolveU64(g.b, size);
               const end = resolveU64(g.a, size);
               const r = O.adjust(view, start, end);
-              expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(r.ret);
-              if (r.view.kind !== 'null') expect(s.bpf_dynptr_size(SLOT)).toBe(BigInt.asUintN(64, r.view.size));
-              if (r.view.kind === 'file') expect(fileBounds(s.world, SLOT)).toEqual({ offset: r.view.offset, size: r.view.size });
-              if (r.view.kind === 'local') expect(localOffset(s, SLOT, buf)).toBe(Number(r.view.offset));
+              expectIs(s.bpf_dynptr_adjust(SLOT, start, end), r.ret);
+              if (r.view.kind !== 'null') expectIs(s.bpf_dynptr_size(SLOT), BigInt.asUintN(64, r.view.size));
+              if (r.view.kind === 'file') expectEqual(fileBounds(s.world, SLOT), { offset: r.view.offset, size: r.view.size });
+              if (r.view.kind === 'local') expectIs(localOffset(s, SLOT, buf), Number(r.view.offset));
               break;
             }
           }
@@ -358,36 +359,36 @@ describe('P3 adjust algebra', () => {
           const f = built.files[0]!;
           const s = sessionOn(built.world, true);
           const baseline = refSnapshot(s.world);
-          expect(s.bpf_dynptr_from_file(f.id, 0, 'd')).toBe(0);
+          expectIs(s.bpf_dynptr_from_file(f.id, 0, 'd'), 0);
           let v = O.fromFile(0n).view;
           if (pre !== null) {
             const [a, b] = resolvePair(pre, U64_MAX);
             const r = O.adjust(v, a, b);
-            expect(s.bpf_dynptr_adjust('d', a, b)).toBe(r.ret);
+            expectIs(s.bpf_dynptr_adjust('d', a, b), r.ret);
             v = r.view;
           }
-          expect(s.bpf_dynptr_clone('d', 'c')).toBe(0);
+          expectIs(s.bpf_dynptr_clone('d', 'c'), 0);
           for (const { via, p } of adjusts) {
             const vs = v.kind === 'null' ? 0n : v.size;
             const [a, b] = resolvePair(p, vs);
             const r = O.adjust(v, a, b);
-            expect(s.bpf_dynptr_adjust(via, a, b)).toBe(r.ret);
+            expectIs(s.bpf_dynptr_adjust(via, a, b), r.ret);
             v = r.view;
             if (v.kind !== 'file') throw new Error('unreachable');
             const want = { offset: v.offset, size: v.size };
-            expect(fileBounds(s.world, 'd')).toEqual(want);
-            expect(fileBounds(s.world, 'c')).toEqual(want);
+            expectEqual(fileBounds(s.world, 'd'), want);
+            expectEqual(fileBounds(s.world, 'c'), want);
           }
           // Reads through either see the same bytes.
           const vs = v.kind === 'null' ? 0n : v.size;
           const n = len <= vs ? len : vs;
           const d1 = sentinelBuf(n, 0x5a);
           const d2 = sentinelBuf(n, 0x5a);
-          expect(s.bpf_dynptr_read(d1, n, 'd', 0, 0)).toBe(s.bpf_dynptr_read(d2, n, 'c', 0, 0));
-          expect(d1).toEqual(d2);
+          expectIs(s.bpf_dynptr_read(d1, n, 'd', 0, 0), s.bpf_dynptr_read(d2, n, 'c', 0, 0));
+          expectEqual(d1, d2);
           // "discarding one invalidates all": the shared state is released once.
-          expect(s.bpf_dynptr_file_discard(discardVia)).toBe(0);
-          expect(refSnapshot(s.world)).toEqual(baseline);
+          expectIs(s.bpf_dynptr_file_discard(discardVia), 0);
+          expectEqual(refSnapshot(s.world), baseline);
         },
       ),
     );
@@ -421,10 +422,10 @@ describe('P4 sleepable vs -EFAULT', () => {
     const s = sessionOn(built.world, sleepable);
     const cacheM = cacheOf(setup);
     const reader: O.ReaderModel = { folio: null };
-    expect(s.bpf_dynptr_from_file(f.id, 0, SLOT)).toBe(0);
+    expectIs(s.bpf_dynptr_from_file(f.id, 0, SLOT), 0);
     let dynOff = 0n;
     if (g.viaAdjust) {
-      expect(s.bpf_dynptr_adjust(SLOT, baseOff, U64_MAX)).toBe(0);
+      expectIs(s.bpf_dynptr_adjust(SLOT, baseOff, U64_MAX), 0);
       dynOff = baseOff;
     }
     for (const a of g.actions) {
@@ -438,22 +439,22 @@ describe('P4 sleepable vs -EFAULT', () => {
       const before = pageStates(s.world, f.path);
       const want = O.fileRead(cacheM, fileOff, a.len, sleepable, reader);
       const ret = s.bpf_dynptr_read(new Uint8Array(Number(a.len)), a.len, SLOT, fileOff - dynOff, 0);
-      expect(ret).toBe(want.ret);
+      expectIs(ret, want.ret);
       const after = pageStates(s.world, f.path);
       if (!sleepable) {
         // -EFAULT iff a touched page is not uptodate; and no page state changes either way.
-        expect(ret === O.EFAULT).toBe(want.touched.some((p) => before.get(p) !== 'uptodate'));
-        expect(sameStates(before, after)).toBe(true);
+        expectIs(ret === O.EFAULT, want.touched.some((p) => before.get(p) !== 'uptodate'));
+        expectIs(sameStates(before, after), true);
       } else {
         // Readahead, I/O and its errors as the oracle computes them: every page's state, the
         // PG_readahead markers, the file's prev_pos; no folio held afterwards.
-        expect(after).toEqual(oracleStates(cacheM));
-        expect(markedPages(s.world, f.path)).toEqual(cacheM.marked);
-        expect(s.readahead(f.id).prevPos).toBe(cacheM.ra.prevPos);
-        expect(s.readahead(f.id).raPages).toBe(cacheM.ra.raPages);
-        expect(refSnapshot(s.world).folioRefs).toBe(0);
+        expectEqual(after, oracleStates(cacheM));
+        expectEqual(markedPages(s.world, f.path), cacheM.marked);
+        expectIs(s.readahead(f.id).prevPos, cacheM.ra.prevPos);
+        expectIs(s.readahead(f.id).raPages, cacheM.ra.raPages);
+        expectIs(refSnapshot(s.world).folioRefs, 0);
       }
-      expect(refsNonNegative(s.world)).toBe(true);
+      expectIs(refsNonNegative(s.world), true);
     }
   }
 
@@ -489,36 +490,36 @@ describe('P5 failed reads leave dst as SEMANTICS says', () => {
           const built = buildWorld([setup]);
           const f = built.files[0]!;
           const s = sessionOn(built.world, g.sleepable);
-          expect(s.bpf_dynptr_from_file(f.id, 0, SLOT)).toBe(0);
+          expectIs(s.bpf_dynptr_from_file(f.id, 0, SLOT), 0);
           const end = g.narrow === null ? U64_MAX : baseOff + g.narrow;
-          expect(s.bpf_dynptr_adjust(SLOT, baseOff, end)).toBe(0);
+          expectIs(s.bpf_dynptr_adjust(SLOT, baseOff, end), 0);
           const view = O.adjust(O.fromFile(0n).view, baseOff, end).view;
           const len = g.len;
           const dst = sentinelBuf(len, g.sentinel);
           const ret = s.bpf_dynptr_read(dst, len, SLOT, g.off, 0);
           const bounds = O.readBounds(view, len, g.off, 0n);
           if (bounds !== 0) {
-            expect(ret).toBe(bounds);
-            expect(allEqual(dst, g.sentinel)).toBe(true);
+            expectIs(ret, bounds);
+            expectIs(allEqual(dst, g.sentinel), true);
             return;
           }
           const fileOff = baseOff + g.off;
           const want = O.fileRead(cacheOf(setup), fileOff, len, g.sleepable);
-          expect(ret).toBe(want.ret);
+          expectIs(ret, want.ret);
           const n = Number(len);
-          expect(allEqual(dst.subarray(n), g.sentinel)).toBe(true);
+          expectIs(allEqual(dst.subarray(n), g.sentinel), true);
           const exp = O.expectedBytes(f.at, fileOff, n);
           if (ret === 0) {
             expectBytes(dst.subarray(0, n), exp);
             return;
           }
           if (want.eofAt !== undefined) {
-            expect(dst.subarray(0, want.eofAt)).toEqual(exp.subarray(0, want.eofAt));
-            expect(allEqual(dst.subarray(want.eofAt, n), g.sentinel)).toBe(true);
+            expectEqual(dst.subarray(0, want.eofAt), exp.subarray(0, want.eofAt));
+            expectIs(allEqual(dst.subarray(want.eofAt, n), g.sentinel), true);
             return;
           }
           const from = Math.min(n, O.untouchedFrom(fileOff, want.failPage!));
-          expect(allEqual(dst.subarray(from, n), g.sentinel)).toBe(true);
+          expectIs(allEqual(dst.subarray(from, n), g.sentinel), true);
           // Each earlier page's piece is either copied whole or left alone.
           for (const p of want.touched) {
             if (p >= want.failPage!) break;
@@ -526,7 +527,7 @@ describe('P5 failed reads leave dst as SEMANTICS says', () => {
             const b = Math.min(from, Number(O.pageStartOf(p + 1) - fileOff));
             const piece = dst.subarray(a, b);
             const copied = piece.every((x, i) => x === exp[a + i]);
-            expect(copied || allEqual(piece, g.sentinel)).toBe(true);
+            expectIs(copied || allEqual(piece, g.sentinel), true);
           }
         },
       ),
@@ -576,7 +577,7 @@ describe('P6 references over every kind', () => {
             const mid = refSnapshot(w);
             if (mid.ringbufBusy !== busy) throw new Error(`step ${i}: ${mid.ringbufBusy} reserved records, the oracle has ${busy}`);
           });
-          expect(r.mismatches).toEqual([]);
+          expectEqual(r.mismatches, []);
           const s = r.session;
           // Release what is left, as the verifier demands of every path.
           for (const { slot, rec } of r.liveRings) {
@@ -584,19 +585,19 @@ describe('P6 references over every kind', () => {
             else s.bpf_ringbuf_submit_dynptr(slot, flags);
             O.ringCommit(r.ring, rec, BigInt(flags), discardAtEnd);
           }
-          for (const slot of r.liveFiles) expect(s.bpf_dynptr_file_discard(slot)).toBe(0);
+          for (const slot of r.liveFiles) expectIs(s.bpf_dynptr_file_discard(slot), 0);
           const end = refSnapshot(s.world);
-          expect(end.ringbufBusy).toBe(0);
-          expect(end.liveFileStates).toBe(0);
-          expect(end.folioRefs).toBe(0);
-          expect(s.ringbuf(r.map).wakeups).toBe(r.ring.wakeups);
+          expectIs(end.ringbufBusy, 0);
+          expectIs(end.liveFileStates, 0);
+          expectIs(end.folioRefs, 0);
+          expectIs(s.ringbuf(r.map).wakeups, r.ring.wakeups);
           // User space now reads every submitted record not yet read, in order, and catches up with the producer.
           const got = s.ringbufConsume(r.map);
           const want = O.ringConsume(r.ring);
-          expect(got.map((b) => Buffer.from(b).toString('hex'))).toEqual(want.map((b) => Buffer.from(b).toString('hex')));
+          expectEqual(got.map((b) => Buffer.from(b).toString('hex')), want.map((b) => Buffer.from(b).toString('hex')));
           const info = s.ringbuf(r.map);
-          expect(info.consumerPos).toBe(info.producerPos);
-          expect(info.producerPos).toBe(r.ring.prod);
+          expectIs(info.consumerPos, info.producerPos);
+          expectIs(info.producerPos, r.ring.prod);
         },
       ),
     );
@@ -614,8 +615,8 @@ describe('P8 determinism', () => {
           const built = buildWorld(setups);
           const a = runOps(built.world, built, setups, ops);
           const b = runOps(built.world, built, setups, ops);
-          expect(formatTrace(b.world.trace)).toBe(formatTrace(a.world.trace));
-          expect(b.steps).toEqual(a.steps);
+          expectIs(formatTrace(b.world.trace), formatTrace(a.world.trace));
+          expectEqual(b.steps, a.steps);
         },
       ),
     );
@@ -657,14 +658,14 @@ describe('P2 bounds over every kind', () => {
         const m = O.ringModel(spec.pages * 4096);
         spec.before.forEach((n, i) => {
           const want = O.ringReserve(m, BigInt(n), 0n);
-          expect(s.bpf_ringbuf_reserve_dynptr(map, n, 0, 't')).toBe(want.ret);
+          expectIs(s.bpf_ringbuf_reserve_dynptr(map, n, 0, 't'), want.ret);
           if (want.rec === null) return;
           const bytes = fillBytes(seed + i, n);
-          expect(s.bpf_dynptr_write('t', 0, bytes, n, 0)).toBe(0);
+          expectIs(s.bpf_dynptr_write('t', 0, bytes, n, 0), 0);
           want.rec.bytes.set(bytes);
           s.bpf_ringbuf_submit_dynptr('t', 0);
           O.ringCommit(m, want.rec, 0n, false);
-          expect(s.ringbufConsume(map)).toEqual(O.ringConsume(m));
+          expectEqual(s.ringbufConsume(map), O.ringConsume(m));
         });
         const want = O.ringReserve(m, BigInt(spec.size), BigInt(flags));
         expect(s.bpf_ringbuf_reserve_dynptr(map, spec.size, flags, SLOT)).toBe(want.ret);
@@ -756,11 +757,11 @@ describe('P2 bounds over every kind', () => {
               const start = resolveKindArg(o.start, size);
               const end = resolveKindArg(o.end, size);
               const want = O.kindAdjust(view, start, end);
-              expect(s.bpf_dynptr_adjust(SLOT, start, end)).toBe(want.ret);
+              expectIs(s.bpf_dynptr_adjust(SLOT, start, end), want.ret);
               view = want.view;
               if (view !== null) {
-                expect(s.bpf_dynptr_size(SLOT)).toBe(view.size);
-                expect(s.bpf_dynptr_is_rdonly(SLOT)).toBe(view.rdonly);
+                expectIs(s.bpf_dynptr_size(SLOT), view.size);
+                expectIs(s.bpf_dynptr_is_rdonly(SLOT), view.rdonly);
               }
               continue;
             }
@@ -773,9 +774,9 @@ describe('P2 bounds over every kind', () => {
                 const b = view === null || o.flags !== 0 ? O.EINVAL : O.kindBounds(view, off, len, false);
                 const dst = sentinelBuf(b === 0 ? len : 0n, g.sentinel);
                 const want = b !== 0 ? b : back.pkt === null ? 0 : O.packetRead(back.pkt, pos, n);
-                expect(s.bpf_dynptr_read(dst, len, SLOT, off, o.flags)).toBe(want);
-                if (want === 0) expect(same(dst.subarray(0, n), back.bytes.subarray(pos, pos + n))).toBe(true);
-                else expect(allEqual(dst, g.sentinel)).toBe(true);
+                expectIs(s.bpf_dynptr_read(dst, len, SLOT, off, o.flags), want);
+                if (want === 0) expectIs(same(dst.subarray(0, n), back.bytes.subarray(pos, pos + n)), true);
+                else expectIs(allEqual(dst, g.sentinel), true);
                 break;
               }
               case 'write': {
@@ -783,7 +784,7 @@ describe('P2 bounds over every kind', () => {
                 const flagsOk = view === null || O.kindWriteFlagsOk(view.kind, BigInt(o.flags));
                 const src = fillBytes(g.sentinel, b === 0 ? n : 4);
                 const want = b !== 0 ? b : !flagsOk ? O.EINVAL : oracleWrite(back, pos, src, n);
-                expect(s.bpf_dynptr_write(SLOT, off, src, len, o.flags)).toBe(want);
+                expectIs(s.bpf_dynptr_write(SLOT, off, src, len, o.flags), want);
                 break;
               }
               case 'slice':
@@ -798,9 +799,9 @@ describe('P2 bounds over every kind', () => {
                   break;
                 }
                 expect(got).not.toBeNull();
-                expect(got === buffer).toBe(want === 'copy');
-                expect(got!.length).toBe(n);
-                expect(same(got, back.bytes.subarray(pos, pos + n))).toBe(true);
+                expectIs(got === buffer, want === 'copy');
+                expectIs(got!.length, n);
+                expectIs(same(got, back.bytes.subarray(pos, pos + n)), true);
                 if (rdwr && n > 0) {
                   // Write through it: a direct view changes the object, a copy does not.
                   got!.fill(VAL);
@@ -812,7 +813,7 @@ describe('P2 bounds over every kind', () => {
                 const ok = view !== null && O.kindBounds(view, off, len, true) === 0 && view.kind === 'ringbuf';
                 const got = s.bpf_dynptr_data(SLOT, off, len) as Uint8Array | null;
                 if (!ok) expect(got).toBeNull();
-                else expect(same(got, back.bytes.subarray(pos, pos + n))).toBe(true);
+                else expectIs(same(got, back.bytes.subarray(pos, pos + n)), true);
                 break;
               }
               case 'memset': {
@@ -828,7 +829,7 @@ describe('P2 bounds over every kind', () => {
                     want = oracleWrite(back, pos + at, new Uint8Array(chunk).fill(VAL), chunk);
                   }
                 }
-                expect(s.bpf_dynptr_memset(SLOT, off, len, VAL)).toBe(want);
+                expectIs(s.bpf_dynptr_memset(SLOT, off, len, VAL), want);
                 break;
               }
               case 'copy_in':
@@ -841,7 +842,7 @@ describe('P2 bounds over every kind', () => {
                 // whichever path is taken (its own bounds check, or the check before the chunks).
                 const into = o.op === 'copy_in';
                 const partner = fillBytes(g.seed + 7, PARTNER);
-                expect(s.bpf_dynptr_from_mem(partner, PARTNER, 0, 'l')).toBe(0);
+                expectIs(s.bpf_dynptr_from_mem(partner, PARTNER, 0, 'l'), 0);
                 const localOk = len <= BigInt(PARTNER);
                 const kindDirect = view !== null && !(into && view.rdonly) && O.kindBounds(view, off, len, false) === 0 && sliceKind(back, pos, n, false) === 'direct';
                 const before = partner.slice();
@@ -857,9 +858,9 @@ describe('P2 bounds over every kind', () => {
                   const b = O.kindBounds(view, off, len, false);
                   want = b !== 0 ? b : back.pkt === null ? 0 : O.packetRead(back.pkt, pos, n);
                 }
-                expect(into ? s.bpf_dynptr_copy(SLOT, off, 'l', 0, len) : s.bpf_dynptr_copy('l', 0, SLOT, off, len)).toBe(want);
-                if (want === 0 && !into) expect(same(partner.subarray(0, n), back.bytes.subarray(pos, pos + n))).toBe(true);
-                if (into) expect(same(partner, before)).toBe(true);
+                expectIs(into ? s.bpf_dynptr_copy(SLOT, off, 'l', 0, len) : s.bpf_dynptr_copy('l', 0, SLOT, off, len), want);
+                if (want === 0 && !into) expectIs(same(partner.subarray(0, n), back.bytes.subarray(pos, pos + n)), true);
+                if (into) expectIs(same(partner, before), true);
                 break;
               }
               case 'probe_kernel': {
@@ -880,15 +881,15 @@ describe('P2 bounds over every kind', () => {
                     want = view === null || view.rdonly ? O.EINVAL : oracleWrite(back, pos + at, kmem.subarray(at, at + chunk), chunk);
                   }
                 }
-                expect(s.bpf_probe_read_kernel_dynptr(SLOT, off, len, KADDR)).toBe(want);
+                expectIs(s.bpf_probe_read_kernel_dynptr(SLOT, off, len, KADDR), want);
                 break;
               }
             }
             // After every op the object holds what the oracle holds (and an SKB's linear part ends where it says).
-            if (g.nullIt !== 0 && back.kind !== 'ringbuf') expect(same(back.model(), back.bytes)).toBe(true);
-            if (back.pkt?.kind === 'skb' && g.spec.kind === 'skb') expect(s.packetView(s.world.packets.keys().next().value as number).linear).toBe(back.pkt.headlen);
+            if (g.nullIt !== 0 && back.kind !== 'ringbuf') expectIs(same(back.model(), back.bytes), true);
+            if (back.pkt?.kind === 'skb' && g.spec.kind === 'skb') expectIs(s.packetView(s.world.packets.keys().next().value as number).linear, back.pkt.headlen);
           }
-          if (back.kind === 'ringbuf' && built.view !== null) expect(same(back.model(), back.bytes)).toBe(true);
+          if (back.kind === 'ringbuf' && built.view !== null) expectIs(same(back.model(), back.bytes), true);
         },
       ),
     );

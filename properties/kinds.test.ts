@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectIs } from './fast_expect.ts';
 import { renderC, Session, UseAfterFreeError, verify, type BpfObject } from '../src/index.ts';
 import { buildKindCase, genKindArb, type GenKindCase, type KindMutation } from '../conformance/generate-kinds.ts';
 import type { ConfCase } from '../conformance/cases/lib.ts';
@@ -51,9 +52,9 @@ describe('P9 verifier soundness: RINGBUF, SKB and XDP dynptrs in programs', () =
       } catch (e) {
         throw new Error(`accepted, then faulted: ${e instanceof Error ? e.message : String(e)}\n${explain(c.object)}`);
       }
-      expect([...s.world.tasks.values()].every((t) => t.state === 'dead')).toBe(true);
-      expect(busy(s, c), explain(c.object)).toBe(0);
-      expect(s.world.dynptrs.size).toBe(0);
+      expectIs([...s.world.tasks.values()].every((t) => t.state === 'dead'), true);
+      expectIs(busy(s, c), 0, explain(c.object));
+      expectIs(s.world.dynptrs.size, 0);
     }), { maxSkipsPerRun: 1000 });
   });
 
@@ -61,7 +62,7 @@ describe('P9 verifier soundness: RINGBUF, SKB and XDP dynptrs in programs', () =
     fc.assert(fc.property(genKindArb, (g) => {
       const c = buildKindCase('p', g);
       const [v] = verify(c.object, '6.19');
-      expect(v?.ok, `${v?.message ?? ''}\n${explain(c.object)}`).toBe(true);
+      expectIs(v?.ok, true, `${v?.message ?? ''}\n${explain(c.object)}`);
     }));
   });
 
@@ -69,12 +70,12 @@ describe('P9 verifier soundness: RINGBUF, SKB and XDP dynptrs in programs', () =
     fc.assert(fc.property(genKindArb.filter((g) => g.family === 'ring' || g.second === 'ring'), (g) => {
       const c = buildKindCase('w', g, 'drop_release');
       const [v] = verify(c.object, '6.19');
-      expect(v?.ok).toBe(false);
+      expectIs(v?.ok, false);
       expect(v?.message ?? '').toMatch(/^Unreleased reference id=\d+ alloc_insn=\d+$/);
       const s = run(c, true);
       // A failed reservation (size, flags, a full ring) reserves nothing: then nothing is left over.
       const reserved = s.events().filter((e) => e.kind === 'kfunc' && e.name === 'bpf_ringbuf_reserve_dynptr' && e.ret === '0').length;
-      expect(busy(s, c)).toBe(reserved);
+      expectIs(busy(s, c), reserved);
     }), { numRuns: Math.min(100, Number(process.env.KERNSIM_RUNS ?? 100)) });
   });
 
@@ -83,7 +84,7 @@ describe('P9 verifier soundness: RINGBUF, SKB and XDP dynptrs in programs', () =
       const g: GenKindCase = { ...withClone(g0), first: { size: 64n, flags: 0n }, ops: [] };
       const c = buildKindCase('w', g, 'use_clone_after_release');
       const [v] = verify(c.object, '6.19');
-      expect(v?.ok).toBe(false);
+      expectIs(v?.ok, false);
       expect(v?.message ?? '').toMatch(/^Expected an initialized dynptr as arg #2$/);
       expect(() => run(c, true)).toThrow(UseAfterFreeError);
     }), { numRuns: Math.min(50, Number(process.env.KERNSIM_RUNS ?? 100)) });

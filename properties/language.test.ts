@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectIs } from './fast_expect.ts';
 import { ArgumentError, KernsimError, renderC, Session, verify, type BpfObject } from '../src/index.ts';
 import { buildLanguage, genLangArb, type GenLang, type GOp } from './language.ts';
 
@@ -31,7 +32,7 @@ describe('P9 verifier soundness: memory and loops', () => {
       } catch (e) {
         throw new Error(`accepted, then faulted: ${e instanceof Error ? e.message : String(e)}\n${explain(obj)}`);
       }
-      expect([...s.world.tasks.values()].every((t) => t.state === 'dead')).toBe(true);
+      expectIs([...s.world.tasks.values()].every((t) => t.state === 'dead'), true);
     }), { maxSkipsPerRun: 1000 });
   });
 
@@ -55,7 +56,7 @@ describe('P9 verifier soundness: memory and loops', () => {
       fc.assert(fc.property(genLangArb(), (g0) => {
         const obj = buildLanguage('w', { ...g0, ops: [...g0.ops, ...ops(g0)] });
         const [v] = verify(obj, '6.19');
-        expect(v?.ok).toBe(false);
+        expectIs(v?.ok, false);
         expect(v?.log.join('\n') ?? '').toMatch(message);
         let err: unknown = null;
         try {
@@ -63,7 +64,7 @@ describe('P9 verifier soundness: memory and loops', () => {
         } catch (e) {
           err = e;
         }
-        expect(faults(err), `no fault: ${String(err)}\n${explain(obj)}`).toBe(true);
+        expectIs(faults(err), true, `no fault: ${String(err)}\n${explain(obj)}`);
       }), { numRuns: Math.min(100, Number(process.env.KERNSIM_RUNS ?? 100)) });
     });
   }

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, refSnapshot, Session } from '../src/index.ts';
 
 const ENOMEM = -12;
@@ -30,13 +31,13 @@ describe('mutants: allocation failures', () => {
           const got = s.bpf_dynptr_from_file(f, flags, slot);
           const want = flags !== 0 ? EINVAL : left > 0 ? ENOMEM : 0;
           if (flags === 0 && left > 0) left -= 1;
-          expect(got).toBe(want);
-          expect(s.bpf_dynptr_is_null(slot)).toBe(want !== 0);
+          expectIs(got, want);
+          expectIs(s.bpf_dynptr_is_null(slot), want !== 0);
           if (want === 0) {
-            expect(s.bpf_dynptr_is_rdonly(slot)).toBe(true);
-            expect(s.bpf_dynptr_size(slot)).toBe((1n << 64n) - 1n);
+            expectIs(s.bpf_dynptr_is_rdonly(slot), true);
+            expectIs(s.bpf_dynptr_size(slot), (1n << 64n) - 1n);
           }
-          expect(refSnapshot(s.world).files).toEqual(base);
+          expectEqual(refSnapshot(s.world).files, base);
         });
         const live = flagsSeq.filter((x) => x === 0).length - Math.min(failures, flagsSeq.filter((x) => x === 0).length);
         expect(refSnapshot(s.world).liveFileStates).toBe(live);

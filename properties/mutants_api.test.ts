@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { ArgumentError, content, createWorld, KernsimError, Session, UnknownHandleError, UseAfterFreeError, type KernelVersion } from '../src/index.ts';
 
 type Kind = 'int' | 'kptr' | 'slot' | 'mem' | 'mem?' | 'file' | 'task' | 'map' | 'tw' | 'callback' | 'aux' | 'skb' | 'xdp';
@@ -143,12 +144,12 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
             args[i] = value;
             const before = s.world;
             const thrown = thrownBy(() => callOn(s, name, args));
-            expect(s.world).toBe(before);
+            expectIs(s.world, before);
             // A kfunc the version does not have is refused before its arguments are looked at.
             if (thrown instanceof KernsimError && thrown.name === 'KfuncUnavailableError') continue;
             expect(thrown, `${version} ${name}(${param} = ${String(value)})`).toBeInstanceOf(cls);
-            expect((thrown as ArgumentError | UnknownHandleError).argument).toBe(param);
-            expect((thrown as ArgumentError | UnknownHandleError).value).toBe(value);
+            expectIs((thrown as ArgumentError | UnknownHandleError).argument, param);
+            expectIs((thrown as ArgumentError | UnknownHandleError).value, value);
             checked += 1;
           }
         });
@@ -188,24 +189,24 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
       for (let i = 0; i < nfiles; i += 1) {
         s.createFile({ path: `/f${i}`, content: content.pattern(i), size: 5000 });
         const f = s.open(`/f${i}`);
-        if (i < nslots) expect(s.bpf_dynptr_from_file(f, 0, `d${i}`)).toBe(0);
-        if (i < nslots) expect(s.bpf_dynptr_read(new Uint8Array(4), 4, `d${i}`, 4096, 0)).toBe(0);
+        if (i < nslots) expectIs(s.bpf_dynptr_from_file(f, 0, `d${i}`), 0);
+        if (i < nslots) expectIs(s.bpf_dynptr_read(new Uint8Array(4), 4, `d${i}`, 4096, 0), 0);
       }
       const w = s.world;
       for (const t of [w.inodes, w.paths, w.files, w.pagecache, w.dynptrs, w.fileStates, w.io] as ReadonlyMap<unknown, unknown>[]) {
         const viaGet = [...t.keys()].map((key) => [key, t.get(key)]);
-        expect([...t]).toEqual(viaGet);
-        expect([...t.entries()]).toEqual(viaGet);
-        expect([...t.values()]).toEqual(viaGet.map(([, v]) => v));
-        expect(t.size).toBe(viaGet.length);
-        for (const [key] of viaGet) expect(t.has(key)).toBe(true);
-        expect(t.has('no such key')).toBe(false);
+        expectEqual([...t], viaGet);
+        expectEqual([...t.entries()], viaGet);
+        expectEqual([...t.values()], viaGet.map(([, v]) => v));
+        expectIs(t.size, viaGet.length);
+        for (const [key] of viaGet) expectIs(t.has(key), true);
+        expectIs(t.has('no such key'), false);
         const seen: unknown[] = [];
-        t.forEach((v, key, map) => { seen.push([key, v]); expect(map).toBe(t); });
-        expect(seen).toEqual(viaGet);
+        t.forEach((v, key, map) => { seen.push([key, v]); expectIs(map, t); });
+        expectEqual(seen, viaGet);
       }
-      expect(w.files.size).toBe(nfiles);
-      expect(w.dynptrs.size).toBe(Math.min(nfiles, nslots));
+      expectIs(w.files.size, nfiles);
+      expectIs(w.dynptrs.size, Math.min(nfiles, nslots));
     }));
   });
 

@@ -11,6 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { ArgumentError, content, KernsimError, Session } from '../src/index.ts';
 
 const ADDR = 0x7ffd_0000;
@@ -31,7 +32,7 @@ describe('mutants: bpf_copy_from_user_str', () => {
         const pid = s.spawn({ comm: 'app', ...(kthread ? {} : { exe: '/bin/app' }), script: [...(kthread ? [] : [{ sys: 'user_write' as const, addr: ADDR, text }]), { sys: 'sleep', ticks: 1000 }] });
         let guard = 0;
         while (s.taskState(pid) !== 'interruptible' && guard++ < 50) s.step();
-        expect(s.taskState(pid)).toBe('interruptible');
+        expectIs(s.taskState(pid), 'interruptible');
         const dst = new Uint8Array(24).fill(0xaa);
         s.context = { sleepable: true, task: pid, label: 'cb' };
         const got = s.bpf_copy_from_user_str(dst, size, ADDR + off, flags);
@@ -60,9 +61,9 @@ describe('mutants: bpf_copy_from_user_str', () => {
             else want[n] = 0;
           }
         }
-        expect(got).toBe(ret);
-        if (ret === EFAULT && !pad) expect([...dst.subarray(size)]).toEqual([...want.subarray(size)]); // only past size is known
-        else expect([...dst]).toEqual([...want]);
+        expectIs(got, ret);
+        if (ret === EFAULT && !pad) expectEqual([...dst.subarray(size)], [...want.subarray(size)]); // only past size is known
+        else expectEqual([...dst], [...want]);
        }
       },
     ));

@@ -28,6 +28,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { ArgumentError, content, program as P, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
 
@@ -148,7 +149,7 @@ describe('mutants: generic BPF map rules', () => {
       s.load(object(c.type, c.maxEntries, c.valueSize));
       const mapId = [...s.world.maps.values()][0]!.id;
       const ref = new Reference(c.type, c.maxEntries, c.valueSize);
-      expect(modelElems(s, mapId)).toEqual(ref.elems);
+      expectEqual(modelElems(s, mapId), ref.elems);
       for (const o of c.ops) {
         if (o.op === 'lookup') {
           // array_map_lookup_elem / htab_map_lookup_elem: the element, or NULL.
@@ -159,25 +160,25 @@ describe('mutants: generic BPF map rules', () => {
           const value = valueOf(o.fill, c.valueSize, o.long);
           const before = modelElems(s, mapId);
           const want = ref.update(o.key, value, o.flags);
-          expect(s.bpf_map_update_elem(mapId, o.key, value, o.flags)).toBe(want.ret);
+          expectIs(s.bpf_map_update_elem(mapId, o.key, value, o.flags), want.ret);
           // copy_map_value copies the bytes: a later change to the caller's buffer is not seen.
           value.fill(0);
           const after = modelElems(s, mapId);
           if (want.ret !== 0) {
-            expect(after).toEqual(before); // a refused update changes nothing
+            expectEqual(after, before); // a refused update changes nothing
           } else if (want.evicts) {
             // htab_lru_map_update_elem: room was made by evicting one element other than the new key.
-            expect(after.size).toBe(c.maxEntries);
-            expect(after.get(o.key)).toEqual(ref.elems.get(o.key));
+            expectIs(after.size, c.maxEntries);
+            expectEqual(after.get(o.key), ref.elems.get(o.key));
             const gone = [...before.keys()].filter((k) => !after.has(k));
-            expect(gone.length).toBe(1);
-            for (const [k, v] of after) if (k !== o.key) expect(v).toEqual(before.get(k));
+            expectIs(gone.length, 1);
+            for (const [k, v] of after) if (k !== o.key) expectEqual(v, before.get(k));
             ref.elems.delete(gone[0]!);
           }
         } else {
-          expect(s.bpf_map_delete_elem(mapId, o.key)).toBe(ref.delete(o.key));
+          expectIs(s.bpf_map_delete_elem(mapId, o.key), ref.delete(o.key));
         }
-        expect(modelElems(s, mapId)).toEqual(ref.elems);
+        expectEqual(modelElems(s, mapId), ref.elems);
       }
     }));
   });
@@ -194,14 +195,14 @@ describe('mutants: generic BPF map rules', () => {
         const ref = new Reference(type, max, 4);
         // HASH types: key 0 present, and the map full when asked (keys 0 … max − 1).
         if (!ref.isArray) for (let key = 0; key < (full ? max : 1); key += 1) {
-          expect(s.bpf_map_update_elem(mapId, key, valueOf(9, 4, false), BPF_ANY)).toBe(ref.update(key, valueOf(9, 4, false), BPF_ANY).ret);
+          expectIs(s.bpf_map_update_elem(mapId, key, valueOf(9, 4, false), BPF_ANY), ref.update(key, valueOf(9, 4, false), BPF_ANY).ret);
       }
       const key = where === 'present' ? 0 : where === 'absent' ? (ref.isArray ? max - 1 : max) : max + 1;
       const before = modelElems(s, mapId);
       const want = ref.update(key, valueOf(1, 4, false), flags);
-      expect(s.bpf_map_update_elem(mapId, key, valueOf(1, 4, false), flags)).toBe(want.ret);
-      if (want.ret !== 0) expect(modelElems(s, mapId)).toEqual(before);
-      else expect(modelElems(s, mapId).get(key)).toEqual(valueOf(1, 4, false));
+      expectIs(s.bpf_map_update_elem(mapId, key, valueOf(1, 4, false), flags), want.ret);
+      if (want.ret !== 0) expectEqual(modelElems(s, mapId), before);
+      else expectEqual(modelElems(s, mapId).get(key), valueOf(1, 4, false));
       }
     }));
   });
@@ -238,8 +239,8 @@ describe('mutants: generic BPF map rules', () => {
       s.spawn({ comm: 'user', script: steps.map((st) => (st.del ? { sys: 'map_delete' as const, map: st.which, key: st.key } : { sys: 'map_update' as const, map: st.which, key: st.key })) });
       s.simulate();
       const got = s.events().filter((e) => e.kind === 'map' && (e.op === 'update' || e.op === 'delete')).map((e) => (e as { ret: number }).ret);
-      expect(got).toEqual(want);
-      for (const [name, ref] of refs) expect(modelElems(s, ids.get(name)!)).toEqual(ref.elems);
+      expectEqual(got, want);
+      for (const [name, ref] of refs) expectEqual(modelElems(s, ids.get(name)!), ref.elems);
     }));
   });
 
@@ -250,9 +251,9 @@ describe('mutants: generic BPF map rules', () => {
     fc.assert(fc.property(fc.constantFrom<MapType>('array', 'hash', 'lru_hash'), fc.constantFrom(0, -1, 1.5, Number.NaN), (type, bad) => {
       const s = new Session();
       expect(() => s.load(object(type, bad, 8))).toThrow(ArgumentError);
-      expect(s.world.maps.size).toBe(0);
+      expectIs(s.world.maps.size, 0);
       expect(() => s.load(object(type, 1, bad === 0 ? -1 : bad))).toThrow(ArgumentError);
-      expect(s.world.maps.size).toBe(0);
+      expectIs(s.world.maps.size, 0);
       s.load(object(type, 1, 8));
       const mapId = [...s.world.maps.values()][0]!.id;
       s.spawn({ comm: 'user', script: [{ sys: 'map_update', map: 'nope', key: 0 }] });
@@ -261,7 +262,7 @@ describe('mutants: generic BPF map rules', () => {
       t.load(object(type, 1, 8));
       const id = [...t.world.maps.values()][0]!.id;
       t.run((k) => mapPutUref(k, id));
-      expect(t.world.maps.get(id)!.usercnt).toBe(0);
+      expectIs(t.world.maps.get(id)!.usercnt, 0);
       expect(() => t.run((k) => mapPutUref(k, id))).toThrow(ArgumentError);
       // A task_work slot `{ map, key }` naming no element (a HASH key never inserted) names nothing.
       const u = new Session();
@@ -272,7 +273,7 @@ describe('mutants: generic BPF map rules', () => {
       u.context = { sleepable: false, prog: [...u.world.progs.values()][0]!.id, label: 'caller' };
       const w0 = u.world;
       expect(() => u.bpf_task_work_schedule_signal_impl(pid, { map: hid, key: 1 }, hid, 'cb', null)).toThrow(UnknownHandleError);
-      expect(u.world).toBe(w0);
+      expectIs(u.world, w0);
       void mapId;
     }));
   });

@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectIs, expectThrows } from './fast_expect.ts';
 import { ArgumentError, content, KernsimError, Session, UnknownHandleError, UseAfterFreeError } from '../src/index.ts';
 
 type ErrorClass = typeof ArgumentError | typeof UnknownHandleError | typeof UseAfterFreeError;
@@ -16,8 +17,8 @@ type ErrorClass = typeof ArgumentError | typeof UnknownHandleError | typeof UseA
 /** Expect `f` to throw an instance of `cls` and to leave the session's world as it was. */
 function refused(s: Session, cls: ErrorClass, f: () => unknown): void {
   const before = s.world;
-  expect(f).toThrow(cls);
-  expect(s.world).toBe(before);
+  expectThrows(f, cls);
+  expectIs(s.world, before);
 }
 
 function session(size: bigint, sleepable: boolean): { s: Session; f: number } {

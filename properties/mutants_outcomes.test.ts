@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, Session, traceEvents } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';
 import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
@@ -27,31 +28,31 @@ describe('mutants: what became of each schedule, read from the trace', () => {
         s.load(syscallTaskWorkObject(mapType, slots.length));
         const caller = s.asProgram('tw_direct', 'prog');
         const mapId = caller.map('twmap');
-        if (mapType !== 'array') slots.forEach((_, key) => expect(s.mapUpdate(mapId, key, new Uint8Array(8))).toBe(0));
+        if (mapType !== 'array') slots.forEach((_, key) => expectIs(s.mapUpdate(mapId, key, new Uint8Array(8)), 0));
         // The zombie exits (its exit-time task_work has run; it is not reaped) before the live target starts.
         const zombie = s.spawn({ comm: 'zombie', exe: '/bin/app', script: [] });
         s.simulate();
-        expect(s.taskState(zombie)).toBe('dead');
+        expectIs(s.taskState(zombie), 'dead');
         const alive = s.spawn({ comm: 'alive', exe: '/bin/app', script: [{ sys: 'sleep', ticks: 5 }] });
         slots.forEach((slot, key) => {
           const target = slot.fate === 'dropped' ? zombie : alive;
           const schedule = (): number => (mode === 'signal'
             ? caller.bpf_task_work_schedule_signal_impl(target, caller.slot('twmap', key), mapId, 'cb', null)
             : caller.bpf_task_work_schedule_resume_impl(target, caller.slot('twmap', key), mapId, 'cb', null));
-          expect(schedule()).toBe(0);
-          for (let i = 0; i < slot.busy; i += 1) expect(schedule()).toBe(-16);
+          expectIs(schedule(), 0);
+          for (let i = 0; i < slot.busy; i += 1) expectIs(schedule(), -16);
           if (slot.fate === 'cancelled') {
-            if (mapType === 'array') expect(s.mapUpdate(mapId, key, new Uint8Array(8))).toBe(0);
-            else expect(s.mapDelete(mapId, key)).toBe(0);
+            if (mapType === 'array') expectIs(s.mapUpdate(mapId, key, new Uint8Array(8)), 0);
+            else expectIs(s.mapDelete(mapId, key), 0);
           }
         });
         const count = (f: Fate): number => slots.filter((x) => x.fate === f).length;
         const pending = taskWorkOutcomes(traceEvents(s.world.trace));
-        expect(pending).toEqual({ scheduled: slots.length, ran: 0, dropped: 0, cancelled: count('cancelled'), open: slots.length - count('cancelled'), cbRuns: 0 });
+        expectEqual(pending, { scheduled: slots.length, ran: 0, dropped: 0, cancelled: count('cancelled'), open: slots.length - count('cancelled'), cbRuns: 0 });
         s.simulate();
         const o = taskWorkOutcomes(traceEvents(s.world.trace));
-        expect(o).toEqual({ scheduled: slots.length, ran: count('ran'), dropped: count('dropped'), cancelled: count('cancelled'), open: 0, cbRuns: count('ran') });
-        expect(s.global('runs')).toBe(BigInt(count('ran')));
+        expectEqual(o, { scheduled: slots.length, ran: count('ran'), dropped: count('dropped'), cancelled: count('cancelled'), open: 0, cbRuns: count('ran') });
+        expectIs(s.global('runs'), BigInt(count('ran')));
       },
     ));
   });

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, pageMap, Session } from '../src/index.ts';
 import * as O from './oracle.ts';
 
@@ -38,21 +39,21 @@ describe('mutants: reads and the page cache', () => {
       const f = s.open('/f');
       s.injectIoError('/f', page * PAGE + 7, times);
       const m = O.cacheModel(BigInt(3 * PAGE), false, [], [[page, times]]);
-      expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+      expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
       for (let i = 0; i <= times; i += 1) {
         const t0 = s.world.clock.now;
         const sleeps0 = m.sleeps;
         const want = O.fileRead(m, BigInt(page * PAGE), 1n, true);
         const got = s.bpf_dynptr_read(new Uint8Array(1), 1, 'd', page * PAGE, 0);
-        expect(got).toBe(want.ret);
-        expect(s.world.clock.now - t0).toBe((m.sleeps - sleeps0) * latency);
-        expect(states(s, '/f').get(page)?.replace('+ra', '')).toBe(O.stateOf(m, page));
+        expectIs(got, want.ret);
+        expectIs(s.world.clock.now - t0, (m.sleeps - sleeps0) * latency);
+        expectIs(states(s, '/f').get(page)?.replace('+ra', ''), O.stateOf(m, page));
         // A sleepable reader never keeps a folio.
-        expect([...states(s, '/f')].filter(([, st]) => st.includes('+ref'))).toEqual([]);
+        expectEqual([...states(s, '/f')].filter(([, st]) => st.includes('+ref')), []);
       }
       // Every injected error was used by a read attempt, and the page ends uptodate.
-      expect(states(s, '/f').get(page)?.replace('+ra', '')).toBe('uptodate');
-      expect(s.bpf_dynptr_file_discard('d')).toBe(0);
+      expectIs(states(s, '/f').get(page)?.replace('+ra', ''), 'uptodate');
+      expectIs(s.bpf_dynptr_file_discard('d'), 0);
     }));
   });
 
@@ -154,10 +155,10 @@ describe('mutants: eviction', () => {
       // Warming does not make a folio under I/O uptodate either: only its read completing does.
       s.populate('/f');
       const after = states(s, '/f');
-      for (const p of locked) expect(after.get(p)?.startsWith('locked')).toBe(true);
+      for (const p of locked) expectIs(after.get(p)?.startsWith('locked'), true);
       s.simulate();
       const end = states(s, '/f');
-      for (const p of locked) expect(end.get(p)?.replace('+ra', '')).toBe('uptodate');
+      for (const p of locked) expectIs(end.get(p)?.replace('+ra', ''), 'uptodate');
     }));
   });
 });

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, KfuncUnavailableError, refSnapshot, Session, type BpfObject } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';
 
@@ -41,7 +42,7 @@ function setup(c: Case) {
   const caller = s.asProgram('tw_direct', 'prog');
   const mapId = s.mapId('twmap');
   const progId = caller.prog;
-  if (c.mapType !== 'array') expect(s.mapUpdate(mapId, 0, new Uint8Array(8))).toBe(0);
+  if (c.mapType !== 'array') expectIs(s.mapUpdate(mapId, 0, new Uint8Array(8)), 0);
   const pid = s.spawn({ comm: 'target', exe: '/bin/app', script: c.target === 'alive' ? [{ sys: 'sleep', ticks: 5 }] : [] });
   if (c.target !== 'alive') s.simulate(); // it exits: its exit-time task_work ran, it is a zombie
   if (c.target === 'reaped') s.reap(pid);
@@ -74,42 +75,42 @@ describe('mutants: bpf_task_work_schedule errors and outcomes', () => {
         else if (failures > 0) want = ENOMEM;
         else if (c.closed) want = EBUSY;
         else want = 0;
-        expect(got).toBe(want);
+        expectIs(got, want);
         const after = refSnapshot(s.world);
         if (want === ENOMEM) failures -= 1;
         if (want !== 0) {
           // Nothing is attached or held: no context (the usercnt path frees the one it made).
           expect(slot()).toBeNull();
-          expect(after.twctx).toEqual({});
-          expect(after.progs).toEqual(before.progs);
-          expect(after.tasks).toEqual(before.tasks);
-          expect(after.irqWork).toBe(0);
+          expectEqual(after.twctx, {});
+          expectEqual(after.progs, before.progs);
+          expectEqual(after.tasks, before.tasks);
+          expectIs(after.irqWork, 0);
           continue;
         }
         // T0 + T1: a context (map-ref + cb-ref), PENDING, an irq_work; references on prog and task.
         const ctx = slot();
         expect(ctx).not.toBeNull();
-        expect(s.taskWork(ctx!)?.state).toBe('PENDING');
-        expect(after.twctx).toEqual({ [ctx!]: 2 });
-        expect(after.progs[progId]).toBe(before.progs[progId]! + 1);
-        expect(after.tasks[pid]).toBe(before.tasks[pid]! + 1);
-        expect(after.irqWork).toBe(1);
+        expectIs(s.taskWork(ctx!)?.state, 'PENDING');
+        expectEqual(after.twctx, { [ctx!]: 2 });
+        expectIs(after.progs[progId], before.progs[progId]! + 1);
+        expectIs(after.tasks[pid], before.tasks[pid]! + 1);
+        expectIs(after.irqWork, 1);
         // "While the state is not STANDBY, more schedule calls return -EBUSY" (§2.5), and change nothing.
         const w = s.world;
-        expect(schedule()).toBe(EBUSY);
-        expect(refSnapshot(s.world)).toEqual(after);
-        expect(s.taskWork(ctx!)?.state).toBe(w.twctx.get(ctx!)?.state);
+        expectIs(schedule(), EBUSY);
+        expectEqual(refSnapshot(s.world), after);
+        expectIs(s.taskWork(ctx!)?.state, w.twctx.get(ctx!)?.state);
         s.context = { sleepable: false, label: 'idle' };
         s.simulate();
         const end = refSnapshot(s.world);
         // Alive: the callback ran exactly once (§8.3a). Zombie: dropped silently (T3), never ran.
-        expect(s.global('runs')).toBe(c.target === 'alive' ? 1n : 0n);
-        expect(s.taskWork(ctx!)?.state).toBe('STANDBY');
-        expect(end.twctx).toEqual({ [ctx!]: 1 });
-        expect(end.progs[progId]).toBe(1);
-        expect(end.tasks[pid]).toBe(0);
-        expect(end.irqWork).toBe(0);
-        expect(end.taskWorks).toBe(0);
+        expectIs(s.global('runs'), c.target === 'alive' ? 1n : 0n);
+        expectIs(s.taskWork(ctx!)?.state, 'STANDBY');
+        expectEqual(end.twctx, { [ctx!]: 1 });
+        expectIs(end.progs[progId], 1);
+        expectIs(end.tasks[pid], 0);
+        expectIs(end.irqWork, 0);
+        expectIs(end.taskWorks, 0);
         return;
       }
     }));
@@ -133,31 +134,31 @@ describe('mutants: cancellation by the map, and which maps may hold a bpf_task_w
       const c: Case = { mapType, mode, target: 'alive', allocFailures: 0, closed: false };
       const { s, pid, progId, schedule, slot } = setup(c);
       const mapId = s.mapId('twmap');
-      expect(schedule()).toBe(0);
+      expectIs(schedule(), 0);
       const ctx = slot()!;
       s.context = { sleepable: false, label: 'user' };
       if (mapType === 'array' && how === 'delete') {
         // "ARRAY: delete is not supported": it fails and cancels nothing; the callback runs once.
         expect(s.bpf_map_delete_elem(mapId, 0)).toBeLessThan(0);
-        expect(s.taskWork(ctx)?.state).toBe('PENDING');
-        expect(slot()).toBe(ctx);
+        expectIs(s.taskWork(ctx)?.state, 'PENDING');
+        expectIs(slot(), ctx);
         s.simulate();
-        expect(s.global('runs')).toBe(1n);
+        expectIs(s.global('runs'), 1n);
         return;
       }
-      if (how === 'update') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
-      else if (how === 'delete') expect(s.bpf_map_delete_elem(mapId, 0)).toBe(0);
+      if (how === 'update') expectIs(s.bpf_map_update_elem(mapId, 0, null, 0), 0);
+      else if (how === 'delete') expectIs(s.bpf_map_delete_elem(mapId, 0), 0);
       else s.mapClose(mapId);
-      expect(s.taskWork(ctx)?.state).toBe('FREED');
-      expect(refSnapshot(s.world).twctx).toEqual({ [ctx]: 1 });
+      expectIs(s.taskWork(ctx)?.state, 'FREED');
+      expectEqual(refSnapshot(s.world).twctx, { [ctx]: 1 });
       if (how !== 'delete') expect(slot()).toBeNull();
       s.simulate();
       const end = refSnapshot(s.world);
-      expect(s.global('runs')).toBe(0n);
-      expect(end.twctx).toEqual({});
-      expect(end.progs[progId]).toBe(1);
-      expect(end.tasks[pid]).toBe(0);
-      expect(end.taskWorks).toBe(0);
+      expectIs(s.global('runs'), 0n);
+      expectEqual(end.twctx, {});
+      expectIs(end.progs[progId], 1);
+      expectIs(end.tasks[pid], 0);
+      expectIs(end.taskWorks, 0);
     }));
   });
 
@@ -233,30 +234,30 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
       const c: Case = { mapType, mode, target: 'alive', allocFailures: 0, closed: false };
       const { s, pid, progId, schedule, slot } = setup(c);
       const mapId = s.mapId('twmap');
-      expect(schedule()).toBe(0);
+      expectIs(schedule(), 0);
       const ctx = slot()!;
       s.context = { sleepable: false, label: 'user' };
-      expect(s.step()).toBe(true); // the irq_work runs first (the ordinary schedule): T2 + T4
-      expect(s.taskWork(ctx)?.state).toBe('SCHEDULED');
-      expect(refSnapshot(s.world).taskWorks).toBe(1);
+      expectIs(s.step(), true); // the irq_work runs first (the ordinary schedule): T2 + T4
+      expectIs(s.taskWork(ctx)?.state, 'SCHEDULED');
+      expectIs(refSnapshot(s.world).taskWorks, 1);
       if (uref) s.mapClose(mapId);
-      else if (mapType === 'array') expect(s.bpf_map_update_elem(mapId, 0, null, 0)).toBe(0);
-      else expect(s.bpf_map_delete_elem(mapId, 0)).toBe(0);
-      expect(s.taskWork(ctx)?.state).toBe('FREED');
+      else if (mapType === 'array') expectIs(s.bpf_map_update_elem(mapId, 0, null, 0), 0);
+      else expectIs(s.bpf_map_delete_elem(mapId, 0), 0);
+      expectIs(s.taskWork(ctx)?.state, 'FREED');
       // Both references are still held until the irq_work runs.
-      expect(refSnapshot(s.world).twctx).toEqual({ [ctx]: 2 });
-      expect(refSnapshot(s.world).irqWork).toBe(1);
-      expect(s.step()).toBe(true); // bpf_task_work_cancel_scheduled
+      expectEqual(refSnapshot(s.world).twctx, { [ctx]: 2 });
+      expectIs(refSnapshot(s.world).irqWork, 1);
+      expectIs(s.step(), true); // bpf_task_work_cancel_scheduled
       const mid = refSnapshot(s.world);
-      expect(mid.taskWorks).toBe(0);
-      expect(mid.twctx).toEqual({});
-      expect(mid.progs[progId]).toBe(1);
-      expect(mid.tasks[pid]).toBe(0);
+      expectIs(mid.taskWorks, 0);
+      expectEqual(mid.twctx, {});
+      expectIs(mid.progs[progId], 1);
+      expectIs(mid.tasks[pid], 0);
       const work = `bpf_task_work_callback(ctx#${ctx})`;
-      expect(s.events().some((e) => e.kind === 'task_work' && e.op === 'cancel' && e.work === work)).toBe(true);
+      expectIs(s.events().some((e) => e.kind === 'task_work' && e.op === 'cancel' && e.work === work), true);
       s.simulate();
-      expect(s.global('runs')).toBe(0n);
-      expect(s.events().some((e) => e.kind === 'task_work' && e.op === 'run' && e.work === work)).toBe(false);
+      expectIs(s.global('runs'), 0n);
+      expectIs(s.events().some((e) => e.kind === 'task_work' && e.op === 'run' && e.work === work), false);
     }));
   });
 
@@ -284,13 +285,13 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
       };
       expect(() => call(plain ? 'impl' : 'plain', 0)).toThrow(KfuncUnavailableError);
       const use = plain ? 'plain' : 'impl';
-      expect(call(use, 0)).toBe(0); // a zombie is accepted
+      expectIs(call(use, 0), 0); // a zombie is accepted
       s.reap(pid);
-      expect(call(use, 1)).toBe(0); // reaped, but slot 0's context holds a task reference
+      expectIs(call(use, 1), 0); // reaped, but slot 0's context holds a task reference
       s.simulate(); // both dropped silently (T3): the target is past its exit-time run
-      expect(s.global('runs')).toBe(0n);
-      expect(refSnapshot(s.world).tasks[pid]).toBe(0);
-      expect(call(use, 0)).toBe(EBADF); // now no reference is left
+      expectIs(s.global('runs'), 0n);
+      expectIs(refSnapshot(s.world).tasks[pid], 0);
+      expectIs(call(use, 0), EBADF); // now no reference is left
     }));
   });
 });

@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, Session, type KernelVersion, type TraceEvent } from '../src/index.ts';
 import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
@@ -169,18 +170,18 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
           v = c.run(s, env);
         } catch {
           // A misuse (e.g. a constructor over a live FILE dynptr) changes nothing and logs nothing.
-          expect(s.events().length).toBe(before);
+          expectIs(s.events().length, before);
           continue;
         }
         const added = s.events().slice(before);
         // Everything the call added is an event of the trace (each has a kind), one of them the call.
-        for (const ev of added) expect(typeof (ev as { kind?: unknown }).kind).toBe('string');
+        for (const ev of added) expectIs(typeof (ev as { kind?: unknown }).kind, 'string');
         const evs = added.filter((ev): ev is Extract<TraceEvent, { kind: 'kfunc' }> => ev.kind === 'kfunc');
-        expect(evs.length).toBe(1);
+        expectIs(evs.length, 1);
         const ev = evs[0];
-        expect(ev?.name).toBe(c.name);
-        expect(ev?.args).toEqual(c.args(env));
-        expect(ev?.ret).toBe(c.ret(v, env));
+        expectIs(ev?.name, c.name);
+        expectEqual(ev?.args, c.args(env));
+        expectIs(ev?.ret, c.ret(v, env));
       }
     }));
   });

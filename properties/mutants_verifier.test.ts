@@ -18,6 +18,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { program as P, verify, type BpfObject, type KernelVersion, type Op } from '../src/index.ts';
 
 const { r, imm, NULL, map, tw, cb, call, buf, dynptr, label, goto, ret, when, mov, alu } = P;
@@ -140,7 +141,7 @@ describe('mutants: the verifier on task_work programs', () => {
     fc.assert(fc.property(twArb, (g) => {
       const obj = twObject(g);
       const [v] = verify(obj, g.version);
-      expect(v?.program).toBe('prog');
+      expectIs(v?.program, 'prog');
       const want = twExpected(g);
       if (want === null) {
         // verifier_async_cb_context.c: a task_work callback is sleepable even when scheduled from a
@@ -148,12 +149,12 @@ describe('mutants: the verifier on task_work programs', () => {
         expect(v).toMatchObject({ ok: true, message: null, insn: null });
         // §7: the call site of bpf_dynptr_from_file in the (sleepable) callback is specialized.
         const spec = v!.specializations.filter((s) => s.to === 'bpf_dynptr_from_file_sleepable');
-        expect(spec.length).toBe(g.cbBody === 'file_read' ? 1 : 0);
+        expectIs(spec.length, g.cbBody === 'file_read' ? 1 : 0);
         if (g.cbBody === 'file_read') expect(spec[0]).toMatchObject({ from: 'bpf_dynptr_from_file', insn: obj.subprogs[0]!.body.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_from_file') });
       } else {
-        expect(v?.ok).toBe(false);
+        expectIs(v?.ok, false);
         expect(v?.message ?? '').toMatch(want);
-        expect(typeof v?.insn).toBe('number');
+        expectIs(typeof v?.insn, 'number');
       }
     }));
   });
@@ -285,15 +286,15 @@ describe('mutants: the verifier on file dynptr programs', () => {
         expect(v).toMatchObject({ ok: true, message: null, insn: null });
         // §7: from_file is specialized in a sleepable program (lsm.s/), not in lsm/.
         const sleepable = g.section === 'lsm.s/file_open';
-        expect(v!.specializations).toEqual(sleepable ? [{ insn: 3, from: 'bpf_dynptr_from_file', to: 'bpf_dynptr_from_file_sleepable' }] : []);
+        expectEqual(v!.specializations, sleepable ? [{ insn: 3, from: 'bpf_dynptr_from_file', to: 'bpf_dynptr_from_file_sleepable' }] : []);
       } else {
-        expect(v?.ok).toBe(false);
+        expectIs(v?.ok, false);
         expect(v?.message ?? '').toMatch(want);
         // The rejected instruction is the defective one where it is a single call.
         const at = obj.programs[0]!.body;
-        if (g.defect === 'discard_local') expect(v?.insn).toBe(at.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_file_discard'));
-        if (g.defect === 'overwrite_file') expect(v?.insn).toBe(at.findIndex((o) => o.op === 'call' && o.fn === (cloneHoldsRef(g) ? 'bpf_dynptr_file_discard' : 'bpf_dynptr_from_mem')));
-        if (g.defect === 'kprobe') expect(v?.insn).toBe(1);
+        if (g.defect === 'discard_local') expectIs(v?.insn, at.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_file_discard'));
+        if (g.defect === 'overwrite_file') expectIs(v?.insn, at.findIndex((o) => o.op === 'call' && o.fn === (cloneHoldsRef(g) ? 'bpf_dynptr_file_discard' : 'bpf_dynptr_from_mem')));
+        if (g.defect === 'kprobe') expectIs(v?.insn, 1);
       }
     }));
   });
@@ -313,9 +314,9 @@ describe('mutants: the verifier on file dynptr programs', () => {
       body[discardAt] = dynCall('discard', viaClone ? 'c0' : 'd');
       body.splice(discardAt + 1, 0, dynCall(useOp, viaClone ? 'd' : 'c0', 'c1'));
       const [v] = verify({ ...obj, programs: [{ ...obj.programs[0]!, body }] }, version);
-      expect(v?.ok).toBe(false);
-      expect(v?.message).toBe(notInitialized(version, DYNPTR_ARG[useOp]));
-      expect(v?.insn).toBe(discardAt + 1);
+      expectIs(v?.ok, false);
+      expectIs(v?.message, notInitialized(version, DYNPTR_ARG[useOp]));
+      expectIs(v?.insn, discardAt + 1);
     }));
   });
 });
@@ -353,7 +354,7 @@ describe('mutants: the verifier on program sections, paths and constants', () =>
       else if (what === 'from_file') body = [call('bpf_dynptr_from_file', [NULL, imm(0), dynptr('d')], 'r0'), ret(imm(0))];
       else body = [call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('m')], 'r0'), call('bpf_dynptr_slice_rdwr', [dynptr('m'), imm(0), buf('buf'), imm(4)], 'r0'), ret(imm(0))];
       const [v] = verify(one(section, body), version);
-      expect(v?.program).toBe('p');
+      expectIs(v?.program, 'p');
       if (type === null) {
         expect(v).toMatchObject({ ok: false, insn: null, states: 0 });
         // `lsm/` matches libbpf's `lsm+` entry but names no attach target: libbpf cannot find BTF for ''.

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { expectBytes } from './bytes.ts';
 import { content, listChooser, pageMap, program as Pr, refSnapshot, seededChooser, Session, U64_MAX, type BpfObject, type KernelVersion } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
@@ -43,15 +44,15 @@ describe('the non-sleepable reader', () => {
         s.finishIo();
         for (const [p, st] of want.entries()) if (st === 'locked') s.fadvise(f, p * P, 1, 'WILLNEED');
         const got = states(s, '/f');
-        for (const [p, st] of want.entries()) expect(got.get(p) ?? 'none').toBe(st);
-        expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+        for (const [p, st] of want.entries()) expectIs(got.get(p) ?? 'none', st);
+        expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
         const at = page * P + 100;
         const pages = O.pagesTouched(BigInt(at), BigInt(len));
         const ok = pages.every((p) => want[p] === 'uptodate');
-        expect(s.bpf_dynptr_read(new Uint8Array(len), len, 'd', at, 0)).toBe(ok ? 0 : O.EFAULT);
+        expectIs(s.bpf_dynptr_read(new Uint8Array(len), len, 'd', at, 0), ok ? 0 : O.EFAULT);
         // No page state changes (no I/O, no readahead, no marker).
-        expect(states(s, '/f')).toEqual(new Map([...got].map(([p, st]) => [p, st === 'uptodate' && ok && p === pages.at(-1) ? 'uptodate+ref' : st])));
-        expect(s.bpf_dynptr_file_discard('d')).toBe(0);
+        expectEqual(states(s, '/f'), new Map([...got].map(([p, st]) => [p, st === 'uptodate' && ok && p === pages.at(-1) ? 'uptodate+ref' : st])));
+        expectIs(s.bpf_dynptr_file_discard('d'), 0);
       },
     ));
   });
@@ -68,19 +69,19 @@ describe('versions', () => {
       s.createFile({ path: '/f', content: content.pattern(7), size: base + 3n * 4096n });
       s.populate('/f', base, 3 * P);
       const f = s.open('/f');
-      expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
-      expect(s.bpf_dynptr_size('d')).toBe(U64_MAX);
+      expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
+      expectIs(s.bpf_dynptr_size('d'), U64_MAX);
       const dst = new Uint8Array(Number(len));
       // A read at 2^32 + rel reads the file there (u32 would read at rel: an uncached page, -EFAULT).
-      expect(s.bpf_dynptr_read(dst, len, 'd', base + rel, 0)).toBe(rel + len <= 3n * 4096n ? 0 : O.EFAULT);
+      expectIs(s.bpf_dynptr_read(dst, len, 'd', base + rel, 0), rel + len <= 3n * 4096n ? 0 : O.EFAULT);
       if (rel + len <= 3n * 4096n) expectBytes(dst, O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 7 }, base + 3n * 4096n), base + rel, Number(len)));
       // adjust(2^32, 2^32 + 1 + rel): a u32 would make it (0, 1 + rel), size 1 + rel either way, but the
       // offset moves: byte 0 of the view is file byte 2^32.
-      expect(s.bpf_dynptr_adjust('d', base, base + 1n + rel)).toBe(0);
-      expect(s.bpf_dynptr_size('d')).toBe(1n + rel);
+      expectIs(s.bpf_dynptr_adjust('d', base, base + 1n + rel), 0);
+      expectIs(s.bpf_dynptr_size('d'), 1n + rel);
       const one = new Uint8Array(1);
-      expect(s.bpf_dynptr_read(one, 1, 'd', 0, 0)).toBe(0);
-      expect(one[0]).toBe(O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 7 }, base + 3n * 4096n), base, 1)[0]);
+      expectIs(s.bpf_dynptr_read(one, 1, 'd', 0, 0), 0);
+      expectIs(one[0], O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 7 }, base + 3n * 4096n), base, 1)[0]);
     }));
   });
 });
@@ -125,7 +126,7 @@ describe('the sleeping reader', () => {
       s.spawn({ comm: 'reader', exe: EXE, script: [{ sys: 'set_global', global: 'user_pid', value: 'pid' }, { sys: 'open', path: TRIGGER, fd: 't' }, { sys: 'close', fd: 't' }] });
       s.spawn({ comm: 'evictor', exe: EXE, script: [{ sys: 'sleep', ticks: at }, { sys: 'open', path: EXE, fd: 'e' }, { sys: 'fadvise_dontneed', fd: 'e' }, { sys: 'close', fd: 'e' }] });
       s.simulate(seededChooser(seed));
-      expect(s.global('ret')).toBe(0n);
+      expectIs(s.global('ret'), 0n);
       expectBytes(s.global('out'), O.expectedBytes(O.byteSource({ kind: 'pattern', seed: 11 }, BigInt(4 * P)), BigInt(page * P + 8), 64));
       const evs = s.events();
       const submits = evs.flatMap((e, i) => (e.kind === 'io_submit' && e.pgoff === page ? [i] : []));
@@ -138,7 +139,7 @@ describe('the sleeping reader', () => {
         expect(expandRuns(e.pages)).not.toContain(page);
         expect(expandRuns(e.kept)).toContain(page);
       });
-      expect(refSnapshot(s.world).folioRefs).toBe(0);
+      expectIs(refSnapshot(s.world).folioRefs, 0);
     }));
     expect(inWindow).toBeGreaterThan(0);
   });
@@ -202,21 +203,21 @@ describe('HASH / LRU element memory and task_work (docs/task_work.md, Q4)', () =
         // exit-time task_work_run is dropped (task_work_add -ESRCH); the others run.
         const adds = s.events().filter((e) => e.kind === 'task_work' && e.op === 'add' && e.work.startsWith('bpf_task_work_callback'));
         const queued = adds.filter((e) => e.kind === 'task_work' && e.detail.endsWith('= 0')).length;
-        expect(s.global('first')).toBe(0n);
-        expect(s.global('runs')).toBe(BigInt(queued));
+        expectIs(s.global('first'), 0n);
+        expectIs(s.global('runs'), BigInt(queued));
         // Once the first callback ran, it deleted its element and scheduled again: a second add.
         if (queued > 0) {
-          expect(adds[0]!.kind === 'task_work' && adds[0]!.detail.endsWith('= 0')).toBe(true);
-          expect(s.global('del')).toBe(0n);
-          expect(s.global('again')).toBe(0n);
-          expect(adds.length).toBe(2);
-          if (reuse) expect(BigInt.asIntN(32, s.global('on1') as bigint)).toBe(-16n); // -EBUSY
+          expectIs(adds[0]!.kind === 'task_work' && adds[0]!.detail.endsWith('= 0'), true);
+          expectIs(s.global('del'), 0n);
+          expectIs(s.global('again'), 0n);
+          expectIs(adds.length, 2);
+          if (reuse) expectIs(BigInt.asIntN(32, s.global('on1') as bigint), -16n); // -EBUSY
         }
         // The loader's last user reference goes: the sweep frees the contexts it sees.
         s.run((k) => mapPutUref(k, [...k.s.maps.values()][0]!.id));
         s.simulate();
         const left = Object.keys(refSnapshot(s.world).twctx).length;
-        expect(left).toBe(noPrealloc && !reuse ? 1 : 0);
+        expectIs(left, noPrealloc && !reuse ? 1 : 0);
       },
     ));
   });
@@ -252,9 +253,9 @@ describe('files that change under a reader (notes §6)', () => {
       for (const p of warm) s.populate('/f', p * P, P);
       const rw = s.open('/f', 'O_RDWR');
       const ap = s.open('/f', 'O_WRONLY|O_APPEND');
-      expect(s.bpf_dynptr_from_file(rw, 0, 'n')).toBe(0); // non-sleepable reader
+      expectIs(s.bpf_dynptr_from_file(rw, 0, 'n'), 0); // non-sleepable reader
       s.sleepable(true);
-      expect(s.bpf_dynptr_from_file(rw, 0, 's')).toBe(0);
+      expectIs(s.bpf_dynptr_from_file(rw, 0, 's'), 0);
       s.sleepable(false);
       const m = O.cacheModel(BigInt(size0), false, warm, [], blockSize);
       const bytes = [...bytes0];
@@ -266,14 +267,14 @@ describe('files that change under a reader (notes §6)', () => {
             const data = Uint8Array.from({ length: st.len }, (_, i) => (st.fill + 3 * i) & 0xff);
             const off = st.k === 'append' ? Number(m.size) : st.off;
             const got = st.k === 'append' ? s.write(ap, data) : s.pwrite(rw, data, st.off);
-            expect(got).toBe(O.write(m, bytes, off, data));
+            expectIs(got, O.write(m, bytes, off, data));
             break;
           }
           case 'trunc':
-            expect(s.ftruncate(rw, st.size)).toBe(O.truncate(m, bytes, st.size, new Set(reader.folio === null ? [] : [reader.folio]), detached));
+            expectIs(s.ftruncate(rw, st.size), O.truncate(m, bytes, st.size, new Set(reader.folio === null ? [] : [reader.folio]), detached));
             break;
           case 'fsync':
-            expect(s.fsync(rw)).toBe(0);
+            expectIs(s.fsync(rw), 0);
             O.fsync(m);
             break;
           case 'evict':
@@ -289,7 +290,7 @@ describe('files that change under a reader (notes §6)', () => {
             const want = O.fileRead(m, BigInt(st.off), BigInt(st.len), st.sleepable, reader);
             // A detached folio the reader moved off is gone for good.
             if (before !== null && reader.folio !== before) detached.delete(before);
-            expect(got).toBe(want.ret);
+            expectIs(got, want.ret);
             if (got === 0) {
               const exp = Uint8Array.from({ length: st.len }, (_, i) => {
                 const pos = st.off + i;
@@ -304,18 +305,18 @@ describe('files that change under a reader (notes §6)', () => {
         }
         s.finishIo();
         O.completeAll(m);
-        expect(s.world.inodes.get(s.world.paths.get('/f')!)!.size).toBe(m.size);
+        expectIs(s.world.inodes.get(s.world.paths.get('/f')!)!.size, m.size);
         // Every page's state as the oracle tracks it (order-0 folios: no large folios here).
         const got = new Map([...states(s, '/f')].map(([p, key]) => [p, key.replace(/\+.*$/, '')]));
         const want = new Map([...m.uptodate, ...m.partial, ...m.failed].map((p) => [p, O.stateOf(m, p) as string]));
-        expect(got).toEqual(want);
+        expectEqual(got, want);
         // And which blocks of each partial page are uptodate.
         const mapping = s.world.pagecache.get(s.world.paths.get('/f')!)!;
-        expect(new Map([...m.partial].map((p) => [p, mapping.blocks.get(p) ?? 0]))).toEqual(new Map([...m.partial].map((p) => [p, m.blocks.get(p) ?? 0])));
+        expectEqual(new Map([...m.partial].map((p) => [p, mapping.blocks.get(p) ?? 0])), new Map([...m.partial].map((p) => [p, m.blocks.get(p) ?? 0])));
       }
-      expect(s.bpf_dynptr_file_discard('n')).toBe(0);
-      expect(s.bpf_dynptr_file_discard('s')).toBe(0);
-      expect(refSnapshot(s.world).folioRefs).toBe(0);
+      expectIs(s.bpf_dynptr_file_discard('n'), 0);
+      expectIs(s.bpf_dynptr_file_discard('s'), 0);
+      expectIs(refSnapshot(s.world).folioRefs, 0);
     }));
   });
 });

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectEqual, expectIs } from './fast_expect.ts';
 import { formatTrace, listChooser, refSnapshot, seededChooser, traceEvents, type Session, type TraceEvent } from '../src/index.ts';
 import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
@@ -36,9 +37,9 @@ describe('P7 task_work', () => {
     fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
       check(sc, choices, (s) => {
         const o = taskWorkOutcomes(traceEvents(s.world.trace));
-        expect(o.open).toBe(0);
-        expect(o.ran + o.dropped + o.cancelled).toBe(o.scheduled);
-        expect(o.cbRuns).toBe(o.ran);
+        expectIs(o.open, 0);
+        expectIs(o.ran + o.dropped + o.cancelled, o.scheduled);
+        expectIs(o.cbRuns, o.ran);
       });
     }));
   });
@@ -75,10 +76,10 @@ describe('P7 task_work', () => {
         const mine = evs.slice(from, i).filter((x): x is Extract<TraceEvent, { kind: 'bpf_tw' }> => x.kind === 'bpf_tw');
         if (e.ret === '0') {
           expect(['NONE', 'STANDBY']).toContain(state);
-          expect(mine.some((x) => x.from === 'STANDBY' && x.to === 'PENDING')).toBe(true);
+          expectIs(mine.some((x) => x.from === 'STANDBY' && x.to === 'PENDING'), true);
         } else if (e.ret === '-EBUSY') {
           const usercntPath = mine.some((x) => x.from === 'PENDING' && x.to === 'FREED');
-          expect(usercntPath || (mine.length === 0 && BUSY_STATES.has(state))).toBe(true);
+          expectIs(usercntPath || (mine.length === 0 && BUSY_STATES.has(state)), true);
         } else expect(['-ENOMEM', '-EBADF']).toContain(e.ret);
       });
     }), {
@@ -135,13 +136,13 @@ describe('P7 task_work', () => {
           q.splice(i, 1);
         } else if (e.op === 'batch') {
           // Whatever the previous batch still had to run has run by now.
-          expect(expected.get(e.pid) ?? []).toEqual([]);
+          expectEqual(expected.get(e.pid) ?? [], []);
           expected.set(e.pid, [...q].reverse());
           if (q.length > 1) multi += 1;
           q.length = 0;
         } else if (e.op === 'run') {
           const want = expected.get(e.pid) ?? [];
-          expect(e.work).toBe(want[0]);
+          expectIs(e.work, want[0]);
           want.shift();
         }
       }
@@ -154,14 +155,14 @@ describe('P7 task_work', () => {
     fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 7 }), { maxLength: 80 }), (sc, choices) => {
       check(sc, choices, (s) => {
         const snap = refSnapshot(s.world);
-        expect(snap.twctx).toEqual({});
-        expect(snap.irqWork).toBe(0);
-        expect(snap.taskWorks).toBe(0);
-        for (const n of Object.values(snap.progs)) expect(n).toBe(1);
-        for (const n of Object.values(snap.tasks)) expect(n).toBe(0);
-        for (const n of Object.values(snap.files)) expect(n).toBe(0);
-        expect(snap.folioRefs).toBe(0);
-        expect(snap.liveFileStates).toBe(0);
+        expectEqual(snap.twctx, {});
+        expectIs(snap.irqWork, 0);
+        expectIs(snap.taskWorks, 0);
+        for (const n of Object.values(snap.progs)) expectIs(n, 1);
+        for (const n of Object.values(snap.tasks)) expectIs(n, 0);
+        for (const n of Object.values(snap.files)) expectIs(n, 0);
+        expectIs(snap.folioRefs, 0);
+        expectIs(snap.liveFileStates, 0);
       });
     }));
   });

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectIs } from './fast_expect.ts';
 import { ArgumentError, KernsimError, refSnapshot, renderC, UseAfterFreeError, verify } from '../src/index.ts';
 import { buildWorld, genProgram, genWorld, toObject, type Mutation } from './programs.ts';
 import { context, reporting } from './report.ts';
@@ -14,10 +15,10 @@ const ALL: Mutation[] = ['none', 'drop_discard', 'drop_put', 'drop_null_check', 
 
 function atBaseline(s: ReturnType<typeof buildWorld>): void {
   const snap = refSnapshot(s.world);
-  expect(snap.liveFileStates).toBe(0);
-  expect(snap.folioRefs).toBe(0);
-  expect(snap.ioInFlight).toBe(0);
-  for (const n of Object.values(snap.files)) expect(n).toBe(0);
+  expectIs(snap.liveFileStates, 0);
+  expectIs(snap.folioRefs, 0);
+  expectIs(snap.ioInFlight, 0);
+  for (const n of Object.values(snap.files)) expectIs(n, 0);
 }
 
 describe('P9 verifier soundness', () => {
@@ -64,7 +65,7 @@ describe('P9 verifier soundness', () => {
     test(`P9 ${mutation}: rejected (${message.source}) and, run anyway, it misbehaves`, () => {
       fc.assert(fc.property(genProgram([mutation]).map((g) => (mutation === 'sleepable_call' ? { ...g, section: 'lsm/file_open' as const } : g)), (g) => {
         const [v] = verify(toObject(g));
-        expect(v?.ok).toBe(false);
+        expectIs(v?.ok, false);
         expect(v?.message ?? '').toMatch(message);
         misbehaves(g);
       }));
@@ -93,7 +94,7 @@ describe('rendering', () => {
     fc.assert(fc.property(genProgram(ALL), (g) => {
       const obj = toObject(g);
       const c = renderC(obj);
-      expect(renderC(toObject(g))).toBe(c);
+      expectIs(renderC(toObject(g)), c);
       for (const op of obj.programs[0]?.body ?? []) if (op.op === 'call') expect(c).toContain(`${op.fn}(`);
     }));
   });
