@@ -8,10 +8,14 @@
  */
 import { expect } from 'vitest';
 
+/** A failure's message, or a function that makes it (made only on a failure: some show a whole program). */
+export type Message = string | (() => string);
+const text = (m: Message | undefined): string | undefined => (typeof m === 'function' ? m() : m);
+
 /** `expect(actual, message).toBe(expected)`. */
-export function expectIs(actual: unknown, expected: unknown, message?: string): void {
+export function expectIs(actual: unknown, expected: unknown, message?: Message): void {
   if (Object.is(actual, expected)) return;
-  expect(actual, message).toBe(expected);
+  expect(actual, text(message)).toBe(expected);
 }
 
 /**
@@ -57,9 +61,9 @@ export function plainEqual(a: unknown, b: unknown, depth = 0): boolean {
 }
 
 /** `expect(actual, message).toEqual(expected)`. */
-export function expectEqual(actual: unknown, expected: unknown, message?: string): void {
+export function expectEqual(actual: unknown, expected: unknown, message?: Message): void {
   if (plainEqual(actual, expected)) return;
-  expect(actual, message).toEqual(expected);
+  expect(actual, text(message)).toEqual(expected);
 }
 
 /**

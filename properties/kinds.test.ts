@@ -53,7 +53,7 @@ describe('P9 verifier soundness: RINGBUF, SKB and XDP dynptrs in programs', () =
         throw new Error(`accepted, then faulted: ${e instanceof Error ? e.message : String(e)}\n${explain(c.object)}`);
       }
       expectIs([...s.world.tasks.values()].every((t) => t.state === 'dead'), true);
-      expectIs(busy(s, c), 0, explain(c.object));
+      expectIs(busy(s, c), 0, () => explain(c.object));
       expectIs(s.world.dynptrs.size, 0);
     }), { maxSkipsPerRun: 1000 });
   });
@@ -62,7 +62,7 @@ describe('P9 verifier soundness: RINGBUF, SKB and XDP dynptrs in programs', () =
     fc.assert(fc.property(genKindArb, (g) => {
       const c = buildKindCase('p', g);
       const [v] = verify(c.object, '6.19');
-      expectIs(v?.ok, true, `${v?.message ?? ''}\n${explain(c.object)}`);
+      expectIs(v?.ok, true, () => `${v?.message ?? ''}\n${explain(c.object)}`);
     }));
   });
 

@@ -40,7 +40,7 @@ describe('P9 verifier soundness: memory and loops', () => {
     fc.assert(fc.property(genLangArb(), (g) => {
       const obj = buildLanguage('p', g);
       const [v] = verify(obj, '6.19');
-      expect(v?.ok, `${v?.message ?? ''}\n${explain(obj)}`).toBe(true);
+      expectIs(v?.ok, true, () => `${v?.message ?? ''}\n${explain(obj)}`);
     }));
   });
 
@@ -64,7 +64,7 @@ describe('P9 verifier soundness: memory and loops', () => {
         } catch (e) {
           err = e;
         }
-        expectIs(faults(err), true, `no fault: ${String(err)}\n${explain(obj)}`);
+        expectIs(faults(err), true, () => `no fault: ${String(err)}\n${explain(obj)}`);
       }), { numRuns: Math.min(100, Number(process.env.KERNSIM_RUNS ?? 100)) });
     });
   }
