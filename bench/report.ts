@@ -61,6 +61,11 @@ export interface Results {
    * space; the same exploration without the reduction as the baseline.
    */
   readonly exploreSeed?: { states: number; transitions: number; transitionsFull: number; schedules: string; cpuMs: number; cpuMsFull: number; goalMs: number; complete: boolean };
+  /**
+   * `npm run props` at 1,000 runs, timed from outside (bench/props.ts writes it): wall time of the whole
+   * command, CPU time of everything it ran (null where it cannot be read), against the goal of issue 17.
+   */
+  readonly props?: { runs: number; files: number; tests: number; workers: number; wallMs: number; cpuMs: number | null; goalMs: number; loadavgStart: readonly number[]; loadavgEnd: readonly number[] };
   readonly machine: {
     cores: number; cpu: string; node: string; platform: string;
     loadavgStart: readonly number[]; loadavgEnd: readonly number[];
@@ -106,6 +111,10 @@ export function performanceTable(r: Results): string {
   const e = r.exploreSeed;
   if (e !== undefined) {
     rows.push([`\`kernsim explore examples/seed.json\`: every schedule (${e.states.toLocaleString('en')} states, ${e.transitions.toLocaleString('en')} transitions; \`bench/explore.ts\`)${e.complete ? '' : ', **incomplete**'}`, `${(e.cpuMs / 1000).toFixed(2)} s`, `without the reduction: ${(e.cpuMsFull / 1000).toFixed(2)} s (${e.transitionsFull.toLocaleString('en')} transitions)`, (e.cpuMs / e.cpuMsFull).toFixed(2), `complete, < ${e.goalMs / 1000} s`, met(e.complete && e.cpuMs < e.goalMs)]);
+  }
+  const p = r.props;
+  if (p !== undefined) {
+    rows.push([`\`npm run props\`: ${p.runs.toLocaleString('en')} runs of every property (${p.tests} tests in ${p.files} files, ${p.workers} workers; \`bench/props.ts\`, wall time, load ${p.loadavgStart[0] ?? '?'} at the start)`, `${(p.wallMs / 1000).toFixed(1)} s`, p.cpuMs === null ? '—' : `CPU time of the run: ${(p.cpuMs / 1000).toFixed(1)} s`, p.cpuMs === null ? '—' : (p.wallMs / p.cpuMs).toFixed(2), `≤ ${p.goalMs / 1000} s`, met(p.wallMs <= p.goalMs)]);
   }
   const m = r.machine;
   const head = ['Measurement', 'Model', 'Baseline (same run)', 'Ratio', 'Goal', ''];
