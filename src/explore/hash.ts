@@ -1,12 +1,13 @@
 /**
  * MurmurHash3 x86_128 (Austin Appleby's public-domain reference, `MurmurHash3_x86_128`) over a byte
  * array read as little-endian 32-bit words, or over a run of 32-bit words (each taken as its four
- * little-endian bytes, on any platform): the canonical keys' digests (canon.ts). Not a cryptographic
- * hash — none is needed: no adversary picks the states, and two of 10^6 states share a 128-bit digest
- * with odds near 10^-27. Written here rather than taken from a package because the packages read the
- * input a byte at a time (about twice as slow on the 256 KiB buffers an exploration hashes) and take
- * bytes only; test/explore.test.ts checks both forms against murmurhash3js-revisited, a byte-wise
- * implementation that matches the reference.
+ * little-endian bytes, on any platform), whole or fed in pieces: the canonical keys' digests
+ * (canon.ts). Not a cryptographic hash — none is needed: no adversary picks the states, and among
+ * 10^7 distinct inputs (the states and the parts of them canon.ts digests) two share a 128-bit digest
+ * with odds below 10^-24 (n^2 / 2^129). Written here rather than taken from a package because the
+ * packages read the input a byte at a time (about twice as slow on the 256 KiB buffers an exploration
+ * hashes) and cannot go on from a saved state; test/explore.test.ts checks every form against
+ * murmurhash3js-revisited, a byte-wise implementation that matches the reference.
  */
 
 const C1 = 0x239b961b;
