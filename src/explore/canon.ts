@@ -195,6 +195,7 @@ class Out {
 
   /** Move the words from `from` to the end before those from `at` (`at` ≤ `from`). */
   rotate(at: number, from: number): void {
+    if (at === from || from === this.n) return;
     const moved = this.w.slice(at, this.n);
     const k = this.n - from;
     for (let i = 0; i < k; i += 1) this.w[at + i] = moved[from - at + i] as number;
