@@ -119,8 +119,7 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
     let root = t.#root;
     let shift = t.#shift;
     let size = t.#size;
-    // The nodes copied so far: a later change on the same path changes them in place.
-    const fresh = new Set<Node>();
+    const fresh = new Fresh();
     for (const [key, change] of changes) {
       if (!Number.isInteger(key) || key < 0 || key >= MAX_KEY) throw new KernsimError(`id ${key} outside the table's range [0, 2^30)`);
       if (change === GONE && (root === null || key >= capacity(shift))) continue;
@@ -157,18 +156,41 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
   }
 }
 
+/**
+ * The nodes one `apply` has copied: a later change on the same path changes them in place. A list
+ * while it is short (most transitions change a few keys), a set past that: a scan of a long list
+ * made `apply` quadratic in its changes (a run over 10,000 tasks changes 10,000).
+ */
+class Fresh {
+  readonly #list: Node[] = [];
+  #set: Set<Node> | null = null;
+
+  has(node: Node): boolean {
+    if (this.#set !== null) return this.#set.has(node);
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 1) if (list[i] === node) return true;
+    return false;
+  }
+
+  add(node: Node): void {
+    if (this.#set !== null) {
+      this.#set.add(node);
+      return;
+    }
+    this.#list.push(node);
+    if (this.#list.length > 32) this.#set = new Set(this.#list);
+  }
+}
+
 /** A new empty node, recorded in `fresh`. */
-function freshNode(fresh: Set<Node>): Node {
+function freshNode(fresh: Fresh): Node {
   const node = new Array<unknown>(WIDTH);
   fresh.add(node);
   return node;
 }
 
-/**
- * `node`, or a copy of it recorded in `fresh` when it is not already one of this change's copies (a
- * set: a scan of the copies would make `apply` quadratic in the number of changes).
- */
-function ownNode(node: Node, fresh: Set<Node>): Node {
+/** `node`, or a copy of it recorded in `fresh` when it is not already one of this apply's copies. */
+function ownNode(node: Node, fresh: Fresh): Node {
   if (fresh.has(node)) return node;
   const copy = node.slice();
   fresh.add(copy);

@@ -174,8 +174,8 @@ const IRQ = 1 << 14;
 
 interface More {
   mappings: Map<Ino, Mapping> | null;
-  /** This transition's copies of tasks, by pid (an array: pids are small and dense; a lookup is one load). */
-  tasks: (TaskRecord | undefined)[] | null;
+  /** This transition's copies of tasks, by pid. */
+  tasks: Map<Pid, TaskRecord> | null;
   objects: Map<ObjId, LoadedObject> | null;
   /** Reads in flight submitted or completed, and how many of them the run queue has seen. */
   io: string[] | null;
@@ -304,7 +304,7 @@ export class Tables {
   /** Task `pid`, to change: this transition's own copy (made on first use). */
   task(pid: Pid): TaskRecord | undefined {
     const more = this.#more;
-    const mine = more?.tasks?.[pid];
+    const mine = more?.tasks?.get(pid);
     if (mine !== undefined) {
       // Changed again: the run queue is to look at it again (see `syncRunQueue`).
       ((more as More).dirty ??= new Set()).add(pid);
@@ -320,10 +320,7 @@ export class Tables {
   /** Add a new task (or this transition's copy of one). */
   addTask(t: TaskRecord): void {
     const more = this.#extra();
-    const tasks = (more.tasks ??= []);
-    // Holes up to the pid are filled first: an array written far past its end becomes a dictionary.
-    while (tasks.length < t.pid) tasks.push(undefined);
-    tasks[t.pid] = t;
+    (more.tasks ??= new Map()).set(t.pid, t);
     (more.dirty ??= new Set()).add(t.pid);
     this.own('tasks').set(t.pid, t);
   }
@@ -511,7 +508,7 @@ export class Tables {
         more.ioSynced = io.length;
       }
       if (more.dirty !== null && more.dirty.size > 0) {
-        for (const pid of more.dirty) rq.syncTask(more.tasks?.[pid] as TaskRecord);
+        for (const pid of more.dirty) rq.syncTask(more.tasks?.get(pid) as TaskRecord);
         more.dirty.clear();
       }
     }
