@@ -24,14 +24,14 @@ function capacity(shift: number): number {
   return CAPACITY[shift] as number;
 }
 
-/** `fn` on each entry under `node` (keys from `base`), depth first: keys ascending. */
-function gather(node: Node, shift: number, base: number, fn: (key: number, v: unknown) => void): void {
+/** The entries under `node` (keys from `base`), depth first: keys ascending. */
+function* walk<V>(node: Node, shift: number, base: number): Generator<[number, V]> {
   for (let i = 0; i < WIDTH; i += 1) {
     const child = node[i];
     if (child === undefined) continue;
     const key = base + i * 2 ** shift;
-    if (shift === 0) fn(key, child);
-    else gather(child as Node, shift - BITS, key, fn);
+    if (shift === 0) yield [key, child as V];
+    else yield* walk<V>(child as Node, shift - BITS, key);
   }
 }
 
@@ -81,11 +81,8 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
     return this.get(key) !== undefined;
   }
 
-  entries(): MapIterator<[number, V]> {
-    // The entries gathered first, then iterated: a nest of generators cost several times as much.
-    const out: [number, V][] = [];
-    if (this.#root !== null) gather(this.#root, this.#shift, 0, (key, v) => { out.push([key, v as V]); });
-    return out.values() as unknown as MapIterator<[number, V]>;
+  *entries(): MapIterator<[number, V]> {
+    if (this.#root !== null) yield* walk<V>(this.#root, this.#shift, 0);
   }
 
   /** `fn` on every value, keys ascending (no iterator objects: for a walk over a large table). */
@@ -93,16 +90,12 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
     if (this.#root !== null) visit(this.#root, this.#shift, fn as (v: unknown) => void);
   }
 
-  keys(): MapIterator<number> {
-    const out: number[] = [];
-    if (this.#root !== null) gather(this.#root, this.#shift, 0, (key) => { out.push(key); });
-    return out.values() as unknown as MapIterator<number>;
+  *keys(): MapIterator<number> {
+    for (const [k] of this.entries()) yield k;
   }
 
-  values(): MapIterator<V> {
-    const out: V[] = [];
-    this.eachValue((v) => { out.push(v); });
-    return out.values() as unknown as MapIterator<V>;
+  *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
   }
 
   forEach(fn: (value: V, key: number, map: ReadonlyMap<number, V>) => void): void {
