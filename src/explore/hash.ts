@@ -32,40 +32,7 @@ export type Digest128 = number[];
 export type Words = Uint32Array | readonly number[];
 
 /** Mix the whole 16-byte blocks `w[from, to)` (to - from a multiple of 4) into `h` (h1..h4). */
-function body(w: Uint32Array, from: number, to: number, h: number[]): void {
-  let h1 = h[0] as number;
-  let h2 = h[1] as number;
-  let h3 = h[2] as number;
-  let h4 = h[3] as number;
-  for (let i = from; i < to; i += 4) {
-    let k1 = w[i] as number;
-    let k2 = w[i + 1] as number;
-    let k3 = w[i + 2] as number;
-    let k4 = w[i + 3] as number;
-    k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
-    h1 ^= k1;
-    h1 = (Math.imul((rotl(h1, 19) + h2) | 0, 5) + 0x561ccd1b) | 0;
-    k2 = Math.imul(rotl(Math.imul(k2, C2), 16), C3);
-    h2 ^= k2;
-    h2 = (Math.imul((rotl(h2, 17) + h3) | 0, 5) + 0x0bcaa747) | 0;
-    k3 = Math.imul(rotl(Math.imul(k3, C3), 17), C4);
-    h3 ^= k3;
-    h3 = (Math.imul((rotl(h3, 15) + h4) | 0, 5) + 0x96cd1c35) | 0;
-    k4 = Math.imul(rotl(Math.imul(k4, C4), 18), C1);
-    h4 ^= k4;
-    h4 = (Math.imul((rotl(h4, 13) + h1) | 0, 5) + 0x32ac3b17) | 0;
-  }
-  h[0] = h1;
-  h[1] = h2;
-  h[2] = h3;
-  h[3] = h4;
-}
-
-/**
- * `body` over an array of numbers (the same lines: one function per kind of array keeps each call
- * site of one shape, which the JIT compiles best).
- */
-function bodyArray(w: readonly number[], from: number, to: number, h: number[]): void {
+function body(w: Words, from: number, to: number, h: number[]): void {
   let h1 = h[0] as number;
   let h2 = h[1] as number;
   let h3 = h[2] as number;
@@ -170,8 +137,7 @@ export function murmur128Words(w: Words, from: number, to: number, h: number[], 
   const n = to - from;
   const end = from + (n & ~3);
   h.fill(seed | 0, 0, 4);
-  if (w instanceof Uint32Array) body(w, from, end, h);
-  else bodyArray(w, from, end, h);
+  body(w, from, end, h);
   const r = (n & 3) * 4;
   finish(h, n * 4, r, r > 0 ? (w[end] as number) : 0, r > 4 ? (w[end + 1] as number) : 0, r > 8 ? (w[end + 2] as number) : 0, 0);
 }
@@ -204,8 +170,7 @@ export function streamFeed(s: MurmurStream, w: Words, from: number, to: number):
   }
   if (nt === 0) {
     const end = i + ((to - i) & ~3);
-    if (w instanceof Uint32Array) body(w, i, end, s);
-    else bodyArray(w, i, end, s);
+    body(w, i, end, s);
     for (i = end; i < to; i += 1) {
       s[4 + nt] = w[i] as number;
       nt += 1;
