@@ -8,14 +8,13 @@
  * - `kernsim run examples/bounds.json`: the whole model loaded and one scenario run (for information).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withPerformanceTable, type Results } from './report.ts';
+import { recordEntry } from './record.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 30);
-const RESULTS = join(ROOT, 'bench/results.json');
 
 if (!existsSync(join(ROOT, 'dist/cli/help.js'))) spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
 
@@ -41,13 +40,6 @@ const helpMs = median(times.help ?? []);
 const runMs = median(times.run ?? []);
 const entry = { nodeMs, helpMs, helpRatio: helpMs / nodeMs, goal: 2, runMs, runRatio: runMs / nodeMs, runs: RUNS };
 
-const results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
-results.cliStartup = entry;
-writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-// The README's Performance table quotes the results, this entry included (bench/report.ts).
-if (results.machine !== undefined) {
-  const readme = join(ROOT, 'README.md');
-  writeFileSync(readme, withPerformanceTable(readFileSync(readme, 'utf8'), results as unknown as Results));
-}
+recordEntry(ROOT, 'cliStartup', entry);
 console.log(`kernsim --help: ${helpMs.toFixed(0)} ms, node -e 0: ${nodeMs.toFixed(0)} ms, ratio ${entry.helpRatio.toFixed(2)} (goal 2)`);
 console.log(`kernsim run examples/bounds.json: ${runMs.toFixed(0)} ms, ratio ${entry.runRatio.toFixed(2)} to node -e 0`);

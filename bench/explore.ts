@@ -9,12 +9,12 @@
  * README's Performance table.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../src/index.ts';
 import { exploreScenario, type ScenarioExploration } from '../src/explore/scenario.ts';
-import { withPerformanceTable, type Results } from './report.ts';
+import { recordEntry } from './record.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const files = [...readdirSync(join(ROOT, 'examples/explore')).filter((f) => f.endsWith('.json')).sort().map((f) => `examples/explore/${f}`), 'examples/seed.json'];
@@ -62,13 +62,6 @@ writeFileSync(doc, text.replace(re, `<!-- explore-table -->\n${table}\n<!-- /exp
 // are) and so in the README's Performance table.
 const seed = rows.find((r) => r.file === 'examples/seed.json');
 if (seed === undefined) throw new Error('examples/seed.json was not explored');
-const RESULTS = join(ROOT, 'bench/results.json');
-const results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
-results.exploreSeed = { states: seed.states, transitions: seed.transitions, transitionsFull: seed.transitionsFull, schedules: seed.schedules, cpuMs: seed.cpuMs, cpuMsFull: seed.cpuMsFull, goalMs: 10_000, complete: seed.complete };
-writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-if (results.machine !== undefined) {
-  const readme = join(ROOT, 'README.md');
-  writeFileSync(readme, withPerformanceTable(readFileSync(readme, 'utf8'), results as unknown as Results));
-}
+recordEntry(ROOT, 'exploreSeed', { states: seed.states, transitions: seed.transitions, transitionsFull: seed.transitionsFull, schedules: seed.schedules, cpuMs: seed.cpuMs, cpuMsFull: seed.cpuMsFull, goalMs: 10_000, complete: seed.complete });
 console.log(`seed scenario: ${seed.states} states explored completely: ${seed.complete}, ${(seed.cpuMs / 1000).toFixed(2)} s CPU (goal < 10 s)`);
 console.log('wrote bench/explore.json, the table of docs/explore.md, exploreSeed in bench/results.json and the README table');

@@ -7,11 +7,11 @@
  * other entries are left as they are) and so the README's Performance table. Never run by a test.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withPerformanceTable, type Results } from './report.ts';
+import { recordEntry } from './record.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 1000;
@@ -55,12 +55,5 @@ const props = {
   loadavgStart: load0.map((x) => Math.round(x * 100) / 100),
   loadavgEnd: loadavg().map((x) => Math.round(x * 100) / 100),
 };
-const RESULTS = join(ROOT, 'bench/results.json');
-const results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
-results.props = props;
-writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-if (results.machine !== undefined) {
-  const readme = join(ROOT, 'README.md');
-  writeFileSync(readme, withPerformanceTable(readFileSync(readme, 'utf8'), results as unknown as Results));
-}
+recordEntry(ROOT, 'props', props);
 console.log(`npm run props (${RUNS} runs, ${props.tests} tests in ${props.files} files, ${props.workers} workers): ${(props.wallMs / 1000).toFixed(1)} s wall, ${props.cpuMs === null ? '?' : (props.cpuMs / 1000).toFixed(1)} s CPU (goal ≤ 45 s wall); load ${props.loadavgStart.join(' / ')} → ${props.loadavgEnd.join(' / ')}`);
