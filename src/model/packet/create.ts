@@ -154,6 +154,9 @@ export function newPacket(k: Kern, spec: PacketSpec): number {
   throw new ArgumentError('kind', (spec as { kind?: unknown }).kind, "'skb' or 'xdp'");
 }
 
+/** The length of `pkt_v4`: an Ethernet, an IPv4 and a TCP header. */
+const PKT_V4_LEN = ETH_HLEN + 20 + 20;
+
 /**
  * The selftests' `pkt_v4` (tools/testing/selftests/bpf/network_helpers.h, `struct ipv4_packet`): an
  * Ethernet header with `h_proto` ETH_P_IP, an IPv4 header with `ihl` 5, `protocol` TCP and `tot_len`
@@ -161,7 +164,7 @@ export function newPacket(k: Kern, spec: PacketSpec): number {
  * every other byte 0.
  */
 export function pktV4(): Uint8Array {
-  const b = new Uint8Array(ETH_HLEN + 20 + 20);
+  const b = new Uint8Array(PKT_V4_LEN);
   b[12] = 0x08; // h_proto = htons(ETH_P_IP)
   b[14] = 0x05; // ihl:4 = 5 (low bits on little-endian), version:4 = 0
   b[17] = 123; // tot_len = htons(123)
@@ -183,7 +186,7 @@ export function testRunBytes(spec: 'pkt_v4' | string | { readonly size: number; 
 
 /** `testRunBytes(spec).length`, without making the bytes (the trace's text of the syscall shows it). */
 export function testRunLength(spec: 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string }): number {
-  if (spec === 'pkt_v4') return ETH_HLEN + 20 + 20;
+  if (spec === 'pkt_v4') return PKT_V4_LEN;
   if (typeof spec === 'string') return spec.length >> 1; // two hex digits a byte (an odd last one makes none)
   return spec.size;
 }
