@@ -7,6 +7,7 @@ import { Immer } from 'immer';
 import { describe, expect, test } from 'vitest';
 import { cache, content, createWorld, describeWorld, files, formatTrace, kfuncsOf, NON_SLEEPABLE, refSnapshot, Session, SLEEPABLE, stateBytes, transact, type CallContext, type World } from '../src/index.ts';
 import { transactWith } from '../src/model/world/world.ts';
+import { TaskRecord } from '../src/model/task/record.ts';
 import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
 /** Everything observable about a world, as text. */
@@ -78,5 +79,52 @@ describe('a transition copies only what it changes (src/model/tables.ts)', () =>
     expect(next.world.files).toBe(w.files);
     expect(next.world.trace.length).toBe(w.trace.length + 1);
     expect(formatTrace(next.world.trace)).toContain('bpf_map_update_elem');
+  });
+});
+
+describe("a transition's copy of a task (src/model/task/record.ts)", () => {
+  // A task in the middle of a BPF test run whose program made a bpf-to-bpf call inside a bpf_loop:
+  // every optional field of a syscall activity and of a frame is set.
+  function busyTask(): TaskRecord {
+    const t = new TaskRecord({ pid: 7, comm: 'busy', mm: null, script: [{ sys: 'prog_test_run', prog: 'p' }] });
+    const callerStack = new Uint8Array(512).fill(1);
+    t.stack.push({ a: 'syscall', sys: { sys: 'prog_test_run', prog: 'p' }, stage: 1, ret: null, scratch: 3, hooks: 1, packet: 4, resume: { at: 1 } });
+    t.stack.push({
+      a: 'prog', started: true,
+      frame: {
+        id: 9, prog: 2, fn: 'cb', callback: false, pc: 5, regs: { r1: 1n, r6: { ptr: 'ctx' } }, resume: null, sleepable: false, ctxFile: null, twCtx: null,
+        stack: new Uint8Array(512).fill(2), spills: { [-8]: { ptr: 'ctx' } },
+        callers: [{ id: 8, fn: 'main', pc: 3, regs: { r6: 6n }, stack: callerStack, spills: { [-16]: { ptr: 'ctx' } }, dst: 'r0', loop: { i: 1, nr: 4, cb: 'cb', ctx: null, start: 2 } }],
+        entry: 'main', ctxPacket: 4, ctxArgs: [1n, 2n],
+      },
+    });
+    return t;
+  }
+
+  test('keeps every field of every activity, deeply equal', () => {
+    const t = busyTask();
+    expect(t.clone().stack).toEqual(t.stack);
+  });
+
+  test('changing the copy the way the interpreter does leaves the original as it was', () => {
+    const t = busyTask();
+    const before = structuredClone(t.stack);
+    const c = t.clone();
+    const sys = c.stack[0];
+    const prog = c.stack[1];
+    if (sys?.a !== 'syscall' || prog?.a !== 'prog') throw new Error('unexpected stack');
+    sys.stage = 2;
+    sys.packet = 5;
+    const f = prog.frame;
+    f.pc = 6;
+    f.regs.r1 = 2n;
+    (f.spills as Record<number, unknown>)[-8] = null;
+    const caller = f.callers?.[0];
+    if (caller === undefined || caller.loop === null) throw new Error('unexpected frame');
+    caller.regs.r6 = 7n;
+    caller.loop.i = 2;
+    (caller.spills as Record<number, unknown>)[-16] = null;
+    f.callers?.pop();
+    expect(t.stack).toEqual(before);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { Log } from '../world/log.ts';
 import type { FileId } from '../fs/types.ts';
-import type { Activity, Frame, Pid, Syscall, Task, TaskState, TaskWait, TaskWorks } from './types.ts';
+import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskState, TaskWait, TaskWorks } from './types.ts';
 
 /** What a new task starts with (`fork` + `exec`). */
 export interface NewTaskRecord {
@@ -19,16 +19,27 @@ export interface NewTaskRecord {
   readonly script: readonly Syscall[];
 }
 
+/**
+ * A copy of a frame the transition may change: every field, with the objects the interpreter changes
+ * in place copied (the registers, the spilled pointers, the callers and theirs); the stacks are shared,
+ * since a write to one copies it first (`Tables.fresh`, model/memory).
+ */
 function cloneFrame(f: Frame): Frame {
-  return {
-    id: f.id, prog: f.prog, fn: f.fn, callback: f.callback, pc: f.pc, regs: { ...f.regs },
-    resume: f.resume, sleepable: f.sleepable, ctxFile: f.ctxFile, twCtx: f.twCtx,
-  };
+  const c: Frame = { ...f, regs: { ...f.regs } };
+  if (f.spills !== undefined) c.spills = { ...f.spills };
+  if (f.callers !== undefined) c.callers = f.callers.map(cloneCaller);
+  return c;
+}
+
+function cloneCaller(c: Caller): Caller {
+  const out: Caller = { ...c, regs: { ...c.regs }, loop: c.loop === null ? null : { ...c.loop } };
+  if (c.spills !== undefined) out.spills = { ...c.spills };
+  return out;
 }
 
 function cloneActivity(a: Activity): Activity {
   switch (a.a) {
-    case 'syscall': return { a: 'syscall', sys: a.sys, stage: a.stage, ret: a.ret, scratch: a.scratch, ...(a.hooks === undefined ? {} : { hooks: a.hooks }), ...(a.resume === undefined ? {} : { resume: a.resume }) };
+    case 'syscall': return { ...a };
     case 'prog': return { a: 'prog', frame: cloneFrame(a.frame), started: a.started };
     case 'exit_to_user': return a;
     case 'task_work_run': return { a: 'task_work_run', batch: a.batch.slice(), exiting: a.exiting };
