@@ -11,7 +11,7 @@ import { freeFile, putFile } from '../model/fs/files.ts';
 import { completeRead } from '../model/fs/io.ts';
 import { ioKey } from '../model/fs/types.ts';
 import type { Activity, IrqWork, Pid, ReadonlyTask, TwCtx, Work } from '../model/task/types.ts';
-import type { TaskRecord } from '../model/task/record.ts';
+import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
 import { begin, emit, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
@@ -22,7 +22,7 @@ import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
-import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
+import { describeSyscall, stepSyscall } from './syscalls.ts';
 
 export type Action =
   /** Run the oldest irq_work; `stop`: a `bpf_task_work_irq` that stops part-way (smp worlds only). */
@@ -190,7 +190,7 @@ function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
   } else {
     emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
   }
-  const kk = withContext(k, taskContext(task));
+  const kk = withContext(k, task.context);
   switch (w.fn.kind) {
     case 'note':
       if (w.fn.then !== undefined) taskWorkAdd(kk, task.pid, { kind: 'note', label: w.fn.then.label }, w.fn.then.mode);
@@ -236,7 +236,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
       // User mode. A notify flag set meanwhile (the kick IPI of task_work_add) brings the task into
       // the kernel; it runs its task_work on the return from that interrupt.
       if (task.flags.notifySignal || task.flags.notifyResume) {
-        task.stack.push({ a: 'exit_to_user' });
+        task.stack.push(EXIT_TO_USER);
         continue;
       }
       // The next syscall of the script (an implicit exit at its end).
@@ -254,7 +254,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         task.stack.pop();
         task.addResult(r.ret);
         emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'exit', call: describeSyscall(act.sys), ret: r.ret < 0n ? `${r.ret}` : `${r.ret}` });
-        task.stack.push({ a: 'exit_to_user' });
+        task.stack.push(EXIT_TO_USER);
         task.state = 'runnable';
         return;
       }
@@ -301,7 +301,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
           continue;
         }
         task.stack.pop();
-        freeFile(withContext(k, taskContext(task)), act.file);
+        freeFile(withContext(k, task.context), act.file);
         continue;
       }
       case 'exit_to_user': {
@@ -345,7 +345,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
 
 /** `do_exit` in the order that matters here: PF_EXITING, exit_mm, exit_files, exit_task_work, dead. */
 function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_exit' }>): void {
-  const kk = withContext(k, taskContext(task));
+  const kk = withContext(k, task.context);
   const pid = task.pid;
   act.stage += 1;
   switch (act.stage) {

@@ -17,15 +17,18 @@ import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
+import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
-import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
+import { emit, withContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 
 type SyscallActivity = Extract<Activity, { a: 'syscall' }>;
 export type SyscallStep = { readonly kind: 'done'; readonly ret: bigint } | { readonly kind: 'blocked' } | { readonly kind: 'pushed' };
+const PUSHED: SyscallStep = Object.freeze({ kind: 'pushed' });
+const BLOCKED: SyscallStep = Object.freeze({ kind: 'blocked' });
 
 export function describeSyscall(sys: Syscall): string {
   switch (sys.sys) {
@@ -107,7 +110,7 @@ function setIntGlobal(k: Kern, name: string, value: bigint): void {
  */
 function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extract<Syscall, { sys: 'prog_test_run' }>): SyscallStep {
   if (act.stage === 2) {
-    if (act.packet !== undefined && pushHookProgram(k, task, act, ['tp_btf/kfree_skb'], [{ ptr: 'skb', packet: act.packet }, 0n, 0n, 0n])) return { kind: 'pushed' };
+    if (act.packet !== undefined && pushHookProgram(k, task, act, ['tp_btf/kfree_skb'], [{ ptr: 'skb', packet: act.packet }, 0n, 0n, 0n])) return PUSHED;
     return done(kk, act.scratch);
   }
   let prog: number | undefined;
@@ -175,21 +178,7 @@ function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extra
       sleepable: lp.sleepable, ctxFile: null, twCtx: null, ...(ctxPacket === undefined ? {} : { ctxPacket }),
     },
   });
-  return { kind: 'pushed' };
-}
-
-/** A task running kernel code of its own (syscalls, task_work, exit): it may sleep. */
-export function taskContext(task: Task): CallContext {
-  return new TaskContext(task.pid);
-}
-
-/** The context of a call in task `task` (syscall context: sleepable); its trace label is made when read. */
-class TaskContext implements CallContext {
-  readonly sleepable = true;
-  constructor(readonly task: number) {}
-  get label(): string {
-    return `pid ${this.task}`;
-  }
+  return PUSHED;
 }
 
 /** A syscall finished with `ret` (what it deferred carried out first). */
@@ -222,7 +211,7 @@ function sleepOn(k: Kern, task: Task, act: SyscallActivity, r: Sleep, resume: un
   task.state = 'io_wait';
   task.wait = { kind: 'page', ino: r.wait.ino, pgoff: r.wait.pgoff };
   emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${call}` });
-  return { kind: 'blocked' };
+  return BLOCKED;
 }
 
 /**
@@ -255,9 +244,9 @@ function storeInto(k: Kern, name: string, pieces: readonly ReadPiece[]): void {
 }
 
 /** One stage of the syscall on top of `task`'s stack. */
-export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
+export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): SyscallStep {
   const sys = act.sys;
-  const kk = withContext(k, taskContext(task));
+  const kk = withContext(k, task.context);
   switch (sys.sys) {
     case 'open': {
       // Stage 0: the struct file exists (fs/open.c do_dentry_open) and security_file_open runs the
@@ -267,7 +256,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         act.scratch = allocFile(kk, sys.path, parseOpenFlags(sys.flags));
       }
       const file = act.scratch;
-      if (runHooks(k, task, act, 'lsm/file_open', file)) return { kind: 'pushed' };
+      if (runHooks(k, task, act, 'lsm/file_open', file)) return PUSHED;
       if (act.ret !== null && act.ret !== 0n) {
         putFile(kk, file);
         return done(kk, act.ret);
@@ -333,7 +322,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       // file not open for reading (-EACCES). The mapping itself is not modelled (nothing is faulted in).
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
-      if (runHooks(k, task, act, 'lsm/mmap_file', fileId)) return { kind: 'pushed' };
+      if (runHooks(k, task, act, 'lsm/mmap_file', fileId)) return PUSHED;
       if (act.ret !== null && act.ret !== 0n) return done(kk, act.ret);
       return done(kk, (liveFile(kk, fileId).fmode & FMODE_READ) === 0 ? -EACCES : 0);
     }
@@ -356,20 +345,20 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       // the task_work runs on the way out and the sleep restarts for the time left.
       // On entry, the programs attached to the syscall's tracepoint and to the fentry of its
       // handler run first (`usleep` is the selftests' trigger for them).
-      if (act.stage === 0 && pushHookProgram(k, task, act, NANOSLEEP_HOOKS)) return { kind: 'pushed' };
+      if (act.stage === 0 && pushHookProgram(k, task, act, NANOSLEEP_HOOKS)) return PUSHED;
       if (act.stage === 0) act.scratch = k.t.now + sys.ticks;
       if (act.stage === 1 && k.t.now >= act.scratch) return done(kk, 0);
       if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
         act.stage = 2;
         emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: describeSyscall(sys) });
-        task.stack.push({ a: 'exit_to_user' });
-        return { kind: 'pushed' };
+        task.stack.push(EXIT_TO_USER);
+        return PUSHED;
       }
       act.stage = 1;
       task.state = 'interruptible';
       task.wait = { kind: 'timer', until: act.scratch };
       emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `interruptible until t=${act.scratch}` });
-      return { kind: 'blocked' };
+      return BLOCKED;
     }
     case 'set_global': {
       const where = findGlobal(k, sys.global);
@@ -427,6 +416,6 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'exit':
       task.stack.pop();
       task.stack.push({ a: 'do_exit', stage: 0 });
-      return { kind: 'pushed' };
+      return PUSHED;
   }
 }

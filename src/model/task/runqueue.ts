@@ -124,11 +124,6 @@ export interface IoEvent {
   due: boolean;
 }
 
-interface TimerEvent {
-  readonly at: number;
-  due: boolean;
-}
-
 /** The events pending at one future time: reads by submission, timers by pid. */
 export interface EventGroup {
   readonly at: number;
@@ -150,8 +145,11 @@ export class RunQueue {
   readonly #ios = new Map<string, IoEvent>();
   readonly #bySeq = new Map<number, IoEvent>();
   #nextSeq = 0;
-  /** The pending timer of each task, by pid (arrays by pid here: pids are small and dense). */
-  readonly #timers: (TimerEvent | undefined)[] = [];
+  /**
+   * The time of each task's pending timer, by pid (arrays by pid here: pids are small and dense); it
+   * is due when `dueTimers` has the pid, else it is in the group of its time.
+   */
+  readonly #timers: (number | undefined)[] = [];
   readonly #future = new Map<number, EventGroup>();
   /** The times of the future groups, a binary min-heap (a time whose group is gone is skipped). */
   readonly #times: number[] = [];
@@ -179,16 +177,22 @@ export class RunQueue {
 
     const wait = t.wait;
     const until = t.state === 'interruptible' && wait?.kind === 'timer' ? wait.until : null;
-    const timer = this.#timers[pid];
-    if (timer !== undefined && timer.at !== until) {
+    const at = this.#timers[pid];
+    if (at !== undefined && at !== until) {
       this.#timers[pid] = undefined;
-      if (timer.due) this.dueTimers.delete(pid);
-      else this.#leaveGroup(timer.at, (g) => { const i = g.timers.indexOf(pid); if (i >= 0) g.timers.splice(i, 1); });
+      if (this.dueTimers.has(pid)) this.dueTimers.delete(pid);
+      else {
+        const g = this.#future.get(at);
+        if (g !== undefined) {
+          const i = g.timers.indexOf(pid);
+          if (i >= 0) g.timers.splice(i, 1);
+          this.#dropIfEmpty(g);
+        }
+      }
     }
-    if (until !== null && (timer === undefined || timer.at !== until)) {
-      const ev: TimerEvent = { at: until, due: until <= this.now };
-      setAt(this.#timers, pid, ev);
-      if (ev.due) this.dueTimers.add(pid);
+    if (until !== null && at !== until) {
+      setAt(this.#timers, pid, until);
+      if (until <= this.now) this.dueTimers.add(pid);
       else {
         const g = this.#group(until);
         g.timers.push(pid);
@@ -225,7 +229,14 @@ export class RunQueue {
       this.#ios.delete(key);
       this.#bySeq.delete(cur.seq);
       if (cur.due) this.dueIo.delete(cur.seq);
-      else this.#leaveGroup(cur.at, (g) => { const i = g.ios.indexOf(cur); if (i >= 0) g.ios.splice(i, 1); });
+      else {
+        const g = this.#future.get(cur.at);
+        if (g !== undefined) {
+          const i = g.ios.indexOf(cur);
+          if (i >= 0) g.ios.splice(i, 1);
+          this.#dropIfEmpty(g);
+        }
+      }
     }
     if (req === undefined) return;
     const ev: IoEvent = { key, ino: req.ino, pgoff: req.pgoff, at: req.completesAt, seq: this.#nextSeq++, req, due: req.completesAt <= this.now };
@@ -249,11 +260,7 @@ export class RunQueue {
         ev.due = true;
         this.dueIo.add(ev.seq);
       }
-      for (const pid of g.timers) {
-        const ev = this.#timers[pid];
-        if (ev !== undefined) ev.due = true;
-        this.dueTimers.add(pid);
-      }
+      for (const pid of g.timers) this.dueTimers.add(pid);
     }
   }
 
@@ -264,7 +271,7 @@ export class RunQueue {
 
   /** The time of the timer of task `pid`. */
   timerAt(pid: Pid): number {
-    return this.#timers[pid]?.at ?? -1;
+    return this.#timers[pid] ?? -1;
   }
 
   /** The earliest group of pending events after the clock; null when none (see `timersOf` for its order). */
@@ -303,12 +310,11 @@ export class RunQueue {
     return g;
   }
 
-  #leaveGroup(at: number, remove: (g: EventGroup) => void): void {
-    const g = this.#future.get(at);
-    if (g === undefined) return;
-    remove(g);
-    if (g.ios.length + g.timers.length === 0) this.#future.delete(at);
+  /** Forget group `g` once it holds no event. */
+  #dropIfEmpty(g: EventGroup): void {
+    if (g.ios.length + g.timers.length === 0) this.#future.delete(g.at);
   }
+
 }
 
 const byNumber = (a: number, b: number): number => a - b;

@@ -180,8 +180,21 @@ interface More {
   /** Reads in flight submitted or completed, and how many of them the run queue has seen. */
   io: string[] | null;
   ioSynced: number;
-  /** Tasks changed since the run queue last saw them. */
-  dirty: Set<Pid> | null;
+  /**
+   * Tasks changed since the run queue last saw them (this transition's copies). A task asked for
+   * again right after itself is not listed twice; another repeat only costs the run queue one more
+   * look at it. The first `dirtyN` entries count (the array is kept between syncs, not emptied).
+   */
+  dirty: TaskRecord[] | null;
+  dirtyN: number;
+}
+
+function markDirty(more: More, t: TaskRecord): void {
+  const dirty = (more.dirty ??= []);
+  const n = more.dirtyN;
+  if (n > 0 && dirty[n - 1] === t) return;
+  dirty[n] = t;
+  more.dirtyN = n + 1;
 }
 
 /** What a transition changed in the hot state, for the new world. */
@@ -297,7 +310,7 @@ export class Tables {
   }
 
   #extra(): More {
-    this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null };
+    this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0 };
     return this.#more;
   }
 
@@ -307,7 +320,7 @@ export class Tables {
     const mine = more?.tasks?.get(pid);
     if (mine !== undefined) {
       // Changed again: the run queue is to look at it again (see `syncRunQueue`).
-      ((more as More).dirty ??= new Set()).add(pid);
+      markDirty(more as More, mine);
       return mine;
     }
     const t = this.tasks.get(pid) as TaskRecord | undefined;
@@ -321,7 +334,7 @@ export class Tables {
   addTask(t: TaskRecord): void {
     const more = this.#extra();
     (more.tasks ??= new Map()).set(t.pid, t);
-    (more.dirty ??= new Set()).add(t.pid);
+    markDirty(more, t);
     this.own('tasks').set(t.pid, t);
   }
 
@@ -507,9 +520,10 @@ export class Tables {
         }
         more.ioSynced = io.length;
       }
-      if (more.dirty !== null && more.dirty.size > 0) {
-        for (const pid of more.dirty) rq.syncTask(more.tasks?.get(pid) as TaskRecord);
-        more.dirty.clear();
+      const dirty = more.dirty;
+      if (dirty !== null) {
+        for (let i = 0; i < more.dirtyN; i += 1) rq.syncTask(dirty[i] as TaskRecord);
+        more.dirtyN = 0;
       }
     }
   }
