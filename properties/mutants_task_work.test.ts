@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
-import { content, KfuncUnavailableError, refSnapshot, Session, type BpfObject } from '../src/index.ts';
+import { content, KfuncUnavailableError, refSnapshot, Session, type BpfObject, type World } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';
 
 const EBADF = -9;
@@ -34,10 +34,28 @@ const arb: fc.Arbitrary<Case> = fc.record({
   closed: fc.boolean(),
 });
 
+/**
+ * The world with the file and the object loaded, made once per map type and version (worlds are
+ * values; loading validates the object and verifies its program, most of a case's cost).
+ */
+const loaded = new Map<string, World>();
+
+function loadedWorld(c: Case): World {
+  const key = `${c.mapType}/${c.version ?? '6.19'}`;
+  let w = loaded.get(key);
+  if (w === undefined) {
+    const s = new Session({ version: c.version ?? '6.19' });
+    s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
+    s.load(syscallTaskWorkObject(c.mapType), { unverified: c.version === '7.0' });
+    w = s.world;
+    loaded.set(key, w);
+  }
+  return w;
+}
+
 function setup(c: Case) {
   const s = new Session({ version: c.version ?? '6.19' });
-  s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
-  s.load(syscallTaskWorkObject(c.mapType), { unverified: c.version === '7.0' });
+  s.world = loadedWorld(c);
   // The schedule is called by the loaded program (its prog->aux), from another context.
   const caller = s.asProgram('tw_direct', 'prog');
   const mapId = s.mapId('twmap');

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
 import { expectBytes } from './bytes.ts';
-import { content, listChooser, pageMap, program as Pr, refSnapshot, seededChooser, Session, U64_MAX, type BpfObject, type KernelVersion } from '../src/index.ts';
+import { content, listChooser, pageMap, program as Pr, refSnapshot, seededChooser, Session, U64_MAX, type BpfObject, type KernelVersion, type World } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
 import { expandRuns } from '../src/pagecache/index.ts';
 import * as O from './oracle.ts';
@@ -183,6 +183,22 @@ describe('HASH / LRU element memory and task_work (docs/task_work.md, Q4)', () =
     };
   }
 
+  /** The world with the files and the object loaded, made once for each of the 6 objects (worlds are values). */
+  const loaded = new Map<string, World>();
+  function loadedWorld(type: 'hash' | 'lru_hash', noPrealloc: boolean, reuse: boolean): World {
+    const key = `${type}/${noPrealloc}/${reuse}`;
+    let w = loaded.get(key);
+    if (w === undefined) {
+      const s = new Session();
+      s.createFile({ path: EXE, content: content.zero(), size: P });
+      s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
+      s.load(object(type, noPrealloc, reuse));
+      w = s.world;
+      loaded.set(key, w);
+    }
+    return w;
+  }
+
   test('a callback deleting its own element and scheduling again through its value gets 0 and runs once more; the context stays with the memory', () => {
     // Notes §7.2: "schedule on a deleted element's value behaves like schedule on a live one (fresh ctx,
     // 0, callback runs once more); the ctx is owned by the memory slot": the next insert takes the freed
@@ -193,9 +209,7 @@ describe('HASH / LRU element memory and task_work (docs/task_work.md, Q4)', () =
       fc.constantFrom(['hash', false] as const, ['hash', true] as const, ['lru_hash', false] as const), fc.boolean(), fc.array(fc.nat({ max: 3 }), { maxLength: 30 }),
       ([type, noPrealloc, ], reuse, choices) => {
         const s = new Session();
-        s.createFile({ path: EXE, content: content.zero(), size: P });
-        s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
-        s.load(object(type, noPrealloc, reuse));
+        s.world = loadedWorld(type, noPrealloc, reuse);
         s.spawn({ comm: 'app', exe: EXE, script: [{ sys: 'set_global', global: 'user_pid', value: 'pid' }, { sys: 'open', path: TRIGGER, fd: 't' }, { sys: 'close', fd: 't' }] });
         s.simulate(listChooser(choices));
         // When the irq_work runs is the chooser's (SEMANTICS.md: "0 only means the irq_work was queued;

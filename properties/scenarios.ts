@@ -5,7 +5,7 @@
  * its exe file through a FILE dynptr (sleeping when the page is cold).
  */
 import fc from 'fast-check';
-import { content, program as P, Session, type BpfObject, type Syscall } from '../src/index.ts';
+import { content, program as P, Session, type BpfObject, type Syscall, type World } from '../src/index.ts';
 
 const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob, dynptr, buf } = P;
 
@@ -78,12 +78,13 @@ export const twScenario: fc.Arbitrary<TwScenario> = fc.record({
   scripts: fc.array(script, { minLength: 1, maxLength: 3 }),
 });
 
-export function buildTaskWorkWorld(sc: TwScenario, opts: { readonly smp?: boolean } = {}): Session {
+/**
+ * The session of scenario `sc`: its loaded world (shared, see `loadedWorld`; `fresh`: built anew)
+ * and one task per script (a second `map_close` in the world is dropped).
+ */
+export function buildTaskWorkWorld(sc: TwScenario, opts: { readonly smp?: boolean; readonly fresh?: boolean } = {}): Session {
   const s = new Session(opts.smp === true ? { smp: true } : {});
-  s.createFile({ path: EXE, content: content.pattern(5), size: 3 * 4096 });
-  s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
-  if (!sc.cold) s.populate(EXE);
-  s.load(objectOf(sc));
+  s.world = opts.fresh === true ? loadWorld(sc, opts.smp === true) : loadedWorld(sc, opts.smp === true);
   let closed = false;
   sc.scripts.forEach((sys, i) => {
     const kept = sys.filter((x) => {
@@ -95,6 +96,34 @@ export function buildTaskWorkWorld(sc: TwScenario, opts: { readonly smp?: boolea
     s.spawn({ comm: `t${i}`, exe: EXE, script: kept });
   });
   return s;
+}
+
+/** The world of a scenario before its tasks: the files, the cache and the object loaded. */
+function loadWorld(sc: TwScenario, smp: boolean): World {
+  const s = new Session(smp ? { smp: true } : {});
+  s.createFile({ path: EXE, content: content.pattern(5), size: 3 * 4096 });
+  s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
+  if (!sc.cold) s.populate(EXE);
+  s.load(objectOf(sc));
+  return s.world;
+}
+
+/**
+ * `loadWorld` made once per process for each of its 24 inputs (map type, mode, cache, CPUs): worlds
+ * are values, so the scenarios that start alike share one (loading validates the object and verifies
+ * its programs, most of a small scenario's cost). P8 builds one of its worlds `fresh` to check that
+ * building again gives the same.
+ */
+const loaded = new Map<string, World>();
+
+function loadedWorld(sc: TwScenario, smp: boolean): World {
+  const key = `${sc.mapType}/${sc.mode}/${sc.cold}/${smp}`;
+  let w = loaded.get(key);
+  if (w === undefined) {
+    w = loadWorld(sc, smp);
+    loaded.set(key, w);
+  }
+  return w;
 }
 
 /**
