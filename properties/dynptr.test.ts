@@ -260,7 +260,7 @@ describe('P2 bounds', () => {
           const built = buildWorld(setups);
           const r = runOps(built.world, built, setups, ops);
           const bad = r.steps.filter((st) => st.got !== st.want);
-          expect(bad).toEqual([]);
+          expectEqual(bad, []);
         },
       ),
     );
@@ -282,10 +282,10 @@ describe('P3 adjust algebra', () => {
           const buf = localBuf(localSz);
           const make = (slot: string): O.View => {
             if (k === 'local') {
-              expect(s.bpf_dynptr_from_mem(buf, localSz, 0, slot)).toBe(0);
+              expectIs(s.bpf_dynptr_from_mem(buf, localSz, 0, slot), 0);
               return O.fromMem(localSz, 0n).view;
             }
-            expect(s.bpf_dynptr_from_file(f.id, 0, slot)).toBe(0);
+            expectIs(s.bpf_dynptr_from_file(f.id, 0, slot), 0);
             return O.fromFile(0n).view;
           };
           const bounds = (slot: string): unknown => (k === 'local' ? { offset: localOffset(s, slot, buf), size: s.bpf_dynptr_size(slot) } : fileBounds(s.world, slot));
@@ -294,19 +294,19 @@ describe('P3 adjust algebra', () => {
           const size0 = v0.kind === 'null' ? 0n : v0.size;
           const [s1, e1] = resolvePair(p1, size0);
           const r1 = s.bpf_dynptr_adjust('x', s1, e1);
-          expect(r1).toBe(O.adjust(v0, s1, e1).ret);
+          expectIs(r1, O.adjust(v0, s1, e1).ret);
           if (r1 !== 0) return;
           const afterFirst = bounds('x');
           const [s2, e2] = resolvePair(p2, e1 - s1);
           const r2 = s.bpf_dynptr_adjust('x', s2, e2);
           if (r2 !== 0) {
             // A failed adjust changes nothing.
-            expect(bounds('x')).toEqual(afterFirst);
+            expectEqual(bounds('x'), afterFirst);
             return;
           }
-          expect(s.bpf_dynptr_adjust('y', s1 + s2, s1 + e2)).toBe(0);
-          expect(bounds('y')).toEqual(bounds('x'));
-          expect(s.bpf_dynptr_size('x')).toBe(e2 - s2);
+          expectIs(s.bpf_dynptr_adjust('y', s1 + s2, s1 + e2), 0);
+          expectEqual(bounds('y'), bounds('x'));
+          expectIs(s.bpf_dynptr_size('x'), e2 - s2);
         },
       ),
     );
@@ -319,28 +319,28 @@ describe('P3 adjust algebra', () => {
         ({ size, pre, p, q }) => {
           const s = sessionOn(buildWorld([]).world, false);
           const buf = localBuf(size);
-          expect(s.bpf_dynptr_from_mem(buf, size, 0, 'd')).toBe(0);
+          expectIs(s.bpf_dynptr_from_mem(buf, size, 0, 'd'), 0);
           let v = O.fromMem(size, 0n).view;
           if (pre !== null) {
             const [a, b] = resolvePair(pre, size);
             const r = O.adjust(v, a, b);
-            expect(s.bpf_dynptr_adjust('d', a, b)).toBe(r.ret);
+            expectIs(s.bpf_dynptr_adjust('d', a, b), r.ret);
             v = r.view;
           }
           const bounds = (slot: string) => ({ offset: localOffset(s, slot, buf), size: s.bpf_dynptr_size(slot) });
-          expect(s.bpf_dynptr_clone('d', 'c')).toBe(0);
+          expectIs(s.bpf_dynptr_clone('d', 'c'), 0);
           const cloneBefore = bounds('c');
-          expect(cloneBefore).toEqual(bounds('d'));
+          expectEqual(cloneBefore, bounds('d'));
           const vs = v.kind === 'null' ? 0n : v.size;
           const [a, b] = resolvePair(p, vs);
           const r = O.adjust(v, a, b);
-          expect(s.bpf_dynptr_adjust('d', a, b)).toBe(r.ret);
-          expect(bounds('c')).toEqual(cloneBefore);
+          expectIs(s.bpf_dynptr_adjust('d', a, b), r.ret);
+          expectEqual(bounds('c'), cloneBefore);
           // And the other way round: adjusting the clone leaves the original alone.
           const origAfter = bounds('d');
           const [c1, c2] = resolvePair(q, vs);
           s.bpf_dynptr_adjust('c', c1, c2);
-          expect(bounds('d')).toEqual(origAfter);
+          expectEqual(bounds('d'), origAfter);
         },
       ),
     );
@@ -545,21 +545,21 @@ describe('P6 reference counts', () => {
           const setups = setupsOf(f0, f1, c0, c1);
           const built = buildWorld(setups);
           const baseline = refSnapshot(built.world);
-          expect(baseline.folioRefs).toBe(0);
-          expect(baseline.liveFileStates).toBe(0);
-          expect(baseline.ioInFlight).toBe(0);
+          expectIs(baseline.folioRefs, 0);
+          expectIs(baseline.liveFileStates, 0);
+          expectIs(baseline.ioInFlight, 0);
           const r = runOps(built.world, built, setups, ops, (w, i) => {
             // "keeps at most one folio referenced": never more folio references than live readers.
             const mid = refSnapshot(w);
             if (mid.folioRefs > mid.liveFileStates) throw new Error(`step ${i}: ${mid.folioRefs} folio refs for ${mid.liveFileStates} readers`);
             // Reads may stay in flight after a call (async readahead nobody waited for), never a reference.
           });
-          expect(r.negativeRefsAt).toBe(-1);
+          expectIs(r.negativeRefsAt, -1);
           const s = sessionOn(r.world, false);
           for (const slot of r.liveFileSlots) expect(s.bpf_dynptr_file_discard(slot)).toBe(0);
           s.finishIo();
-          expect(refsNonNegative(s.world)).toBe(true);
-          expect(refSnapshot(s.world)).toEqual(baseline);
+          expectIs(refsNonNegative(s.world), true);
+          expectEqual(refSnapshot(s.world), baseline);
         },
       ),
     );
@@ -668,14 +668,14 @@ describe('P2 bounds over every kind', () => {
           expectEqual(s.ringbufConsume(map), O.ringConsume(m));
         });
         const want = O.ringReserve(m, BigInt(spec.size), BigInt(flags));
-        expect(s.bpf_ringbuf_reserve_dynptr(map, spec.size, flags, SLOT)).toBe(want.ret);
+        expectIs(s.bpf_ringbuf_reserve_dynptr(map, spec.size, flags, SLOT), want.ret);
         const rec = want.rec;
         const view: O.KindView | null = rec === null ? null : { kind: 'ringbuf', offset: 0n, size: BigInt(spec.size), rdonly: false };
         // A clone at the record's full size, to read the whole record whatever the ops adjust.
         if (rec !== null) expect(s.bpf_dynptr_clone(SLOT, 'whole')).toBe(0);
         const model = (): Uint8Array => {
           const out = new Uint8Array(spec.size);
-          expect(s.bpf_dynptr_read(out, spec.size, 'whole', 0, 0)).toBe(0);
+          expectIs(s.bpf_dynptr_read(out, spec.size, 'whole', 0, 0), 0);
           return out;
         };
         // A fresh ring's sample is what the data area held there (a wrapped ring: old bytes).
@@ -687,10 +687,10 @@ describe('P2 bounds over every kind', () => {
         const want = O.skbLayout(spec.len, spec.linear, l2, spec.progType.startsWith('LWT_'));
         const id = s.packet({ kind: 'skb', data, linear: spec.linear, progType: spec.progType });
         if (want.ret !== 0) {
-          expect(id).toBe(want.ret);
+          expectIs(id, want.ret);
           return null;
         }
-        expect(s.bpf_dynptr_from_skb(id, flags, SLOT)).toBe(nullIt ? O.EINVAL : 0);
+        expectIs(s.bpf_dynptr_from_skb(id, flags, SLOT), nullIt ? O.EINVAL : 0);
         const bytes = data.slice(l2 ? 0 : 14);
         const pkt: O.PacketModel = { kind: 'skb', bytes, headlen: want.headlen, pieces: [], meta: new Uint8Array(0) };
         const view: O.KindView | null = nullIt ? null : { kind: 'skb', offset: 0n, size: BigInt(want.size), rdonly: !SKB_WRITABLE.has(spec.progType) };
@@ -699,7 +699,7 @@ describe('P2 bounds over every kind', () => {
       case 'skb_meta': {
         const meta = fillBytes(seed, spec.metaLen);
         const id = s.packet({ kind: 'skb', data: fillBytes(seed + 1, 64), meta });
-        expect(s.bpf_dynptr_from_skb_meta(id, flags, SLOT)).toBe(nullIt ? O.EINVAL : 0);
+        expectIs(s.bpf_dynptr_from_skb_meta(id, flags, SLOT), nullIt ? O.EINVAL : 0);
         const bytes = meta.slice();
         const view: O.KindView | null = nullIt ? null : { kind: 'skb_meta', offset: 0n, size: BigInt(spec.metaLen), rdonly: false };
         return { view, back: { kind: 'skb_meta', bytes, pkt: null, model: () => s.packetView(id).meta } };
@@ -709,11 +709,11 @@ describe('P2 bounds over every kind', () => {
         const want = O.xdpLayout(spec.len, spec.meta, spec.linear);
         const id = s.packet({ kind: 'xdp', data, meta: spec.meta, linear: spec.linear });
         if (want.ret !== 0) {
-          expect(id).toBe(want.ret);
+          expectIs(id, want.ret);
           return null;
         }
-        expect(s.packetView(id).frags).toEqual(want.pieces.slice(1));
-        expect(s.bpf_dynptr_from_xdp(id, flags, SLOT)).toBe(nullIt ? O.EINVAL : 0);
+        expectEqual(s.packetView(id).frags, want.pieces.slice(1));
+        expectIs(s.bpf_dynptr_from_xdp(id, flags, SLOT), nullIt ? O.EINVAL : 0);
         const bytes = data.slice(spec.meta);
         const pkt: O.PacketModel = { kind: 'xdp', bytes, headlen: want.pieces[0] ?? 0, pieces: want.pieces, meta: data.slice(0, spec.meta) };
         const view: O.KindView | null = nullIt ? null : { kind: 'xdp', offset: 0n, size: BigInt(bytes.length), rdonly: false };

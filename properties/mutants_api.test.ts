@@ -167,9 +167,9 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
       const before = s.world;
       const thrown = thrownBy(() => callOn(s, name, args));
       expect(thrown).toBeInstanceOf(ArgumentError);
-      expect((thrown as ArgumentError).argument).toBe(`${name} arguments`);
-      expect((thrown as ArgumentError).value).toBe(params.length + delta);
-      expect(s.world).toBe(before);
+      expectIs((thrown as ArgumentError).argument, `${name} arguments`);
+      expectIs((thrown as ArgumentError).value, params.length + delta);
+      expectIs(s.world, before);
     }));
   });
 
@@ -177,7 +177,7 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
     fc.assert(fc.property(fc.constantFrom('6.17', '5.15', '', '6.19 ', 619, {}), (version) => {
       const thrown = thrownBy(() => createWorld({ version: version as KernelVersion }));
       expect(thrown).toBeInstanceOf(ArgumentError);
-      expect((thrown as ArgumentError).argument).toBe('version');
+      expectIs((thrown as ArgumentError).argument, 'version');
     }));
   });
 
@@ -219,8 +219,8 @@ describe('mutants: arguments of the wrong shape are refused, naming the argument
         const before = s.world;
         const thrown = thrownBy(() => (use === 'bpf_put_file' ? s.bpf_put_file(env.file) : s.bpf_dynptr_from_file(env.file, 0, 'd')));
         expect(thrown, `${version} ${use}`).toBeInstanceOf(UseAfterFreeError);
-        expect((thrown as UseAfterFreeError).argument).toBe('file');
-        expect(s.world).toBe(before);
+        expectIs((thrown as UseAfterFreeError).argument, 'file');
+        expectIs(s.world, before);
       }
     }
   });

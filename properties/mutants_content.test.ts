@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { expectBytes } from './bytes.ts';
 import { content, pageMap, Session } from '../src/index.ts';
 import { byteSource, expectedBytes } from './oracle.ts';
+import { expectIs } from './fast_expect.ts';
 
 const SIZE = 2n ** 63n - 1n;
 const EDGES = [2n ** 34n, 2n ** 35n, 2n ** 53n, 2n ** 53n + 2n ** 34n, 2n ** 62n, SIZE];
@@ -27,9 +28,9 @@ describe('mutants: reads far into huge files', () => {
         s.createFile({ path: '/huge', content: content.pattern(seed), size: SIZE });
         s.populate('/huge', start, n);
         const f = s.open('/huge');
-        expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+        expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
         const dst = new Uint8Array(n);
-        expect(s.bpf_dynptr_read(dst, n, 'd', start, 0)).toBe(0);
+        expectIs(s.bpf_dynptr_read(dst, n, 'd', start, 0), 0);
         expectBytes(dst, expectedBytes(byteSource({ kind: 'pattern', seed }, SIZE), start, n));
       },
     ));
@@ -49,14 +50,14 @@ describe('mutants: reads far into huge files', () => {
         // Every page of the file cached, so every read takes the path that copies in one go.
         s.populate('/f', base, 8 * 4096);
         const f = s.open('/f');
-        expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+        expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
         for (const [off, n] of reads) {
           const at = base + BigInt(off);
-          expect(s.bpf_dynptr_read(new Uint8Array(n), n, 'd', at, 0)).toBe(0);
+          expectIs(s.bpf_dynptr_read(new Uint8Array(n), n, 'd', at, 0), 0);
           const last = (at + BigInt(n) - 1n) / 4096n;
-          expect(pageMap(s.world, '/f')['uptodate+ref']).toBe(sleepable ? undefined : String(last));
+          expectIs(pageMap(s.world, '/f')['uptodate+ref'], sleepable ? undefined : String(last));
         }
-        expect(s.bpf_dynptr_file_discard('d')).toBe(0);
+        expectIs(s.bpf_dynptr_file_discard('d'), 0);
         expect(pageMap(s.world, '/f')['uptodate+ref']).toBeUndefined();
       },
     ));
@@ -76,9 +77,9 @@ describe('mutants: reads far into huge files', () => {
         s.createFile({ path: '/f', content: kind === 'pattern' ? content.pattern(seed) : content.zero(), size });
         s.populate('/f', lastPage * 4096n, 1);
         const f = s.open('/f');
-        expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+        expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
         const dst = new Uint8Array(len).fill(0xa5);
-        expect(s.bpf_dynptr_read(dst, len, 'd', start, 0)).toBe(0);
+        expectIs(s.bpf_dynptr_read(dst, len, 'd', start, 0), 0);
         const src = kind === 'pattern' ? byteSource({ kind: 'pattern', seed }, size) : byteSource({ kind: 'zero' }, size);
         expectBytes(dst, expectedBytes(src, start, len));
       },

@@ -79,8 +79,8 @@ describe('mutants: bpf_copy_from_user_str', () => {
       const dst = new Uint8Array(how === 'short' ? size - 1 : size).fill(7);
       const before = s.world;
       expect(() => s.bpf_copy_from_user_str(dst, size, ADDR, 0)).toThrow(how === 'short' ? ArgumentError : KernsimError);
-      expect(s.world).toBe(before);
-      expect([...dst].every((b) => b === 7)).toBe(true);
+      expectIs(s.world, before);
+      expectIs([...dst].every((b) => b === 7), true);
     }));
   });
 });

@@ -216,13 +216,13 @@ describe('mutants: generic BPF map rules', () => {
       const mapId = [...s.world.maps.values()][0]!.id;
       for (let key = 0; key < max; key += 1) expect(s.bpf_map_update_elem(mapId, key, valueOf(key + 1, 4, false), BPF_NOEXIST)).toBe(0);
       const replaceKey = max - 1;
-      expect(s.bpf_map_update_elem(mapId, replaceKey, valueOf(fill, 4, false), BPF_EXIST)).toBe(0);
-      expect(s.bpf_map_update_elem(mapId, replaceKey, valueOf(fill, 4, false), BPF_ANY)).toBe(0);
-      expect([...s.world.maps.get(mapId)!.slots.get(s.world.maps.get(mapId)!.elems.get(replaceKey)!.slot)!.data]).toEqual([...valueOf(fill, 4, false)]);
+      expectIs(s.bpf_map_update_elem(mapId, replaceKey, valueOf(fill, 4, false), BPF_EXIST), 0);
+      expectIs(s.bpf_map_update_elem(mapId, replaceKey, valueOf(fill, 4, false), BPF_ANY), 0);
+      expectEqual([...s.world.maps.get(mapId)!.slots.get(s.world.maps.get(mapId)!.elems.get(replaceKey)!.slot)!.data], [...valueOf(fill, 4, false)]);
       const got = s.bpf_map_update_elem(mapId, max, valueOf(fill, 4, false), BPF_ANY);
-      expect(got).toBe(type === 'lru_hash' ? 0 : E2BIG);
-      expect(s.world.maps.get(mapId)!.elems.size).toBe(max);
-      expect(s.world.maps.get(mapId)!.elems.has(max)).toBe(type === 'lru_hash');
+      expectIs(got, type === 'lru_hash' ? 0 : E2BIG);
+      expectIs(s.world.maps.get(mapId)!.elems.size, max);
+      expectIs(s.world.maps.get(mapId)!.elems.has(max), type === 'lru_hash');
     }));
   });
 

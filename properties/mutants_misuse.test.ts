@@ -49,9 +49,9 @@ describe('mutants: calls no program can make are refused', () => {
         }
       };
       refused(s, UnknownHandleError, () => use('never'));
-      expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
-      expect(s.bpf_dynptr_clone('d', 'c')).toBe(0);
-      expect(s.bpf_dynptr_file_discard('d')).toBe(0);
+      expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
+      expectIs(s.bpf_dynptr_clone('d', 'c'), 0);
+      expectIs(s.bpf_dynptr_file_discard('d'), 0);
       // 'd' is null now ("sets the dynptr null"): ops on it answer as on any null dynptr; 'c' is stale.
       if (op !== 'write') refused(s, UseAfterFreeError, () => use('c'));
       else expect(use('c')).toBe(-22); // "dst null or read-only → -EINVAL": checked before the state is touched
@@ -65,15 +65,15 @@ describe('mutants: calls no program can make are refused', () => {
     fc.assert(fc.property(size, len, fc.constantFrom('from_file', 'from_mem', 'clone'), (sz, n, ctor) => {
       const { s, f } = session(sz, false);
       const mem = new Uint8Array(n);
-      expect(s.bpf_dynptr_from_mem(mem, n, 0, 'l')).toBe(0);
+      expectIs(s.bpf_dynptr_from_mem(mem, n, 0, 'l'), 0);
       refused(s, ArgumentError, () => s.bpf_dynptr_file_discard('l'));
-      expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+      expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
       const make = (): unknown => (ctor === 'from_file' ? s.bpf_dynptr_from_file(f, 0, 'd')
         : ctor === 'from_mem' ? s.bpf_dynptr_from_mem(mem, n, 0, 'd') : s.bpf_dynptr_clone('l', 'd'));
       refused(s, ArgumentError, make);
       // After the discard the slot may be reused.
-      expect(s.bpf_dynptr_file_discard('d')).toBe(0);
-      expect(make()).toBe(0);
+      expectIs(s.bpf_dynptr_file_discard('d'), 0);
+      expectIs(make(), 0);
     }));
   });
 
@@ -89,15 +89,15 @@ describe('mutants: calls no program can make are refused', () => {
       refused(s, ArgumentError, () => s.bpf_dynptr_read(new Uint8Array(n - 1), n, 'p', 0, 0));
       if (file) {
         refused(s, ArgumentError, () => s.bpf_dynptr_slice('p', 0, new Uint8Array(n - 1), n));
-        expect(s.bpf_dynptr_read(null, n, 'p', 0, 0)).toBe(-22);
-        expect(s.bpf_dynptr_read(null, 0, 'p', 0, 0)).toBe(-22);
-        expect(s.bpf_dynptr_file_discard('p')).toBe(0);
+        expectIs(s.bpf_dynptr_read(null, n, 'p', 0, 0), -22);
+        expectIs(s.bpf_dynptr_read(null, 0, 'p', 0, 0), -22);
+        expectIs(s.bpf_dynptr_file_discard('p'), 0);
       } else {
         refused(s, ArgumentError, () => s.bpf_dynptr_read(null, n, 'p', 0, 0));
-        expect(s.bpf_dynptr_read(null, 0, 'p', 0, 0)).toBe(0);
+        expectIs(s.bpf_dynptr_read(null, 0, 'p', 0, 0), 0);
         refused(s, ArgumentError, () => s.bpf_dynptr_write('p', 0, new Uint8Array(n - 1), n, 0));
         refused(s, ArgumentError, () => s.bpf_dynptr_write('p', 0, null, n, 0));
-        expect(s.bpf_dynptr_write('p', 0, null, 0, 0)).toBe(0);
+        expectIs(s.bpf_dynptr_write('p', 0, null, 0, 0), 0);
       }
     }));
   });
@@ -109,7 +109,7 @@ describe('mutants: calls no program can make are refused', () => {
       const { s, f } = session(sz, false);
       for (let i = 0; i < extra; i += 1) s.get_file(f);
       for (let i = 0; i < extra; i += 1) s.fput(f);
-      expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
+      expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
       s.fput(f); // the opener's reference: the file is freed (no task: at once)
       refused(s, UseAfterFreeError, () => s.fput(f));
       refused(s, UseAfterFreeError, () => s.get_file(f));
@@ -145,7 +145,7 @@ describe('mutants: calls no program can make are refused', () => {
       s.createFile({ path: '/max', content: content.zero(), size: S64_MAX });
       s.createFile({ path: '/empty', content: content.zero(), size: 0, ioLatency: 0 });
       s.createFile({ path: '/bytes', content: content.bytes(new Uint8Array(3)) });
-      expect(s.world.inodes.size).toBe(4);
+      expectIs(s.world.inodes.size, 4);
     }));
   });
 
@@ -158,7 +158,7 @@ describe('mutants: calls no program can make are refused', () => {
       const s = new Session();
       refused(s, ArgumentError, () => s.load({ name: 'o', maps: [{ name: 'm', type, taskWorkFields: 0, ...d }], globals: [], programs: [], subprogs: [] }));
       s.load({ name: 'o', maps: [{ name: 'm', type, taskWorkFields: 0, maxEntries: 1, valueSize: 0 }], globals: [], programs: [], subprogs: [] });
-      expect(s.world.maps.size).toBe(1);
+      expectIs(s.world.maps.size, 1);
     }));
   });
 
@@ -174,18 +174,18 @@ describe('mutants: calls no program can make are refused', () => {
       if (fromTask) s.context = { sleepable: false, task: pid, label: 't' };
       for (let i = 0; i < extra; i += 1) {
         s.fput(f);
-        expect(s.world.files.get(f)!.freed).toBe(false);
+        expectIs(s.world.files.get(f)!.freed, false);
       }
       s.fput(f);
-      expect(s.world.files.get(f)!.f_count).toBe(0);
-      expect(s.world.files.get(f)!.freed).toBe(!fromTask);
+      expectIs(s.world.files.get(f)!.f_count, 0);
+      expectIs(s.world.files.get(f)!.freed, !fromTask);
       // Its last reference is gone: a use now is a use after free, even before the release ran.
       refused(s, UseAfterFreeError, () => s.bpf_dynptr_from_file(f, 0, 'x'));
-      expect(s.world.tasks.get(pid)!.works.queue.length).toBe(fromTask ? 1 : 0);
+      expectIs(s.world.tasks.get(pid)!.works.queue.length, fromTask ? 1 : 0);
       s.context = { sleepable: false };
       s.simulate();
-      expect(s.world.files.get(f)!.freed).toBe(true);
-      expect(s.world.tasks.get(pid)!.works.queue.length).toBe(0);
+      expectIs(s.world.files.get(f)!.freed, true);
+      expectIs(s.world.tasks.get(pid)!.works.queue.length, 0);
     }));
   });
 

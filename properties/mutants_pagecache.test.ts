@@ -97,14 +97,14 @@ describe('mutants: eviction', () => {
       if (held !== null) {
         // A successful read of one byte of page `held`: the reader then holds that folio. With
         // `two`, a second reader holds it too and the first one lets go: it is still held.
-        expect(s.bpf_dynptr_from_file(f, 0, 'd')).toBe(0);
-        expect(s.bpf_dynptr_read(new Uint8Array(1), 1, 'd', held * PAGE, 0)).toBe(0);
-        expect(states(s, '/f').get(held)).toBe('uptodate+ref');
+        expectIs(s.bpf_dynptr_from_file(f, 0, 'd'), 0);
+        expectIs(s.bpf_dynptr_read(new Uint8Array(1), 1, 'd', held * PAGE, 0), 0);
+        expectIs(states(s, '/f').get(held), 'uptodate+ref');
         if (g.two) {
-          expect(s.bpf_dynptr_from_file(f, 0, 'e')).toBe(0);
-          expect(s.bpf_dynptr_read(new Uint8Array(1), 1, 'e', held * PAGE + 1, 0)).toBe(0);
-          expect(s.bpf_dynptr_file_discard('e')).toBe(0);
-          expect(states(s, '/f').get(held)).toBe('uptodate+ref');
+          expectIs(s.bpf_dynptr_from_file(f, 0, 'e'), 0);
+          expectIs(s.bpf_dynptr_read(new Uint8Array(1), 1, 'e', held * PAGE + 1, 0), 0);
+          expectIs(s.bpf_dynptr_file_discard('e'), 0);
+          expectIs(states(s, '/f').get(held), 'uptodate+ref');
         }
       }
       const last = Math.min(NP - 1, g.first + g.pages - 1);
@@ -117,18 +117,18 @@ describe('mutants: eviction', () => {
       const evicted = g.cached.filter((p) => p !== held && p >= lo && p <= hi);
       if (g.how === 'dropCaches') {
         // Every inode: /g loses all its pages too.
-        expect(s.dropCaches()).toBe(evicted.length + NP);
-        expect(states(s, '/g').size).toBe(0);
+        expectIs(s.dropCaches(), evicted.length + NP);
+        expectIs(states(s, '/g').size, 0);
       } else {
         const got = s.evict('/f', g.first * PAGE, g.how === 'range' ? (last - g.first + 1) * PAGE : 0);
-        expect([...got].sort((a, b) => a - b)).toEqual(evicted);
-        expect(states(s, '/g').size).toBe(NP);
+        expectEqual([...got].sort((a, b) => a - b), evicted);
+        expectIs(states(s, '/g').size, NP);
       }
-      expect(states(s, '/f')).toEqual(want);
+      expectEqual(states(s, '/f'), want);
       if (held !== null) {
         // Released by the discard, the folio becomes evictable.
-        expect(s.bpf_dynptr_file_discard('d')).toBe(0);
-        expect(s.evict('/f', held * PAGE, PAGE)).toEqual([held]);
+        expectIs(s.bpf_dynptr_file_discard('d'), 0);
+        expectEqual(s.evict('/f', held * PAGE, PAGE), [held]);
       }
     }));
   });

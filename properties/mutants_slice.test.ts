@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { expectBytes } from './bytes.ts';
 import { content, Session } from '../src/index.ts';
 import { patternByte } from '../src/model/fs/content.ts';
+import { expectIs, expectEqual } from './fast_expect.ts';
 
 const PAGE = 4096n;
 const MAX_LOCAL = (1n << 24n) - 1n;
@@ -61,19 +62,19 @@ describe('mutants: slices and LOCAL reads', () => {
       for (let i = 0; i < mem.length; i += 1) mem[i] = (i * 29 + 7) & 0xff;
       let size: bigint;
       if (c.kind === 'local') {
-        expect(s.bpf_dynptr_from_mem(mem, c.size, 0, 'p')).toBe(0);
+        expectIs(s.bpf_dynptr_from_mem(mem, c.size, 0, 'p'), 0);
         size = c.size;
       } else if (c.kind === 'null') {
-        expect(s.bpf_dynptr_from_mem(mem, c.size, 1, 'p')).toBe(-22);
+        expectIs(s.bpf_dynptr_from_mem(mem, c.size, 1, 'p'), -22);
         size = 0n;
       } else {
-        expect(s.bpf_dynptr_from_file(f, 0, 'p')).toBe(0);
+        expectIs(s.bpf_dynptr_from_file(f, 0, 'p'), 0);
         size = (1n << 64n) - 1n;
       }
       let base = 0n;
       if (c.kind !== 'null') {
         // LOCAL: [start, end) of its memory; FILE: the same window of the file.
-        expect(s.bpf_dynptr_adjust('p', c.start, c.end)).toBe(0);
+        expectIs(s.bpf_dynptr_adjust('p', c.start, c.end), 0);
         base = c.start;
         size = c.end - c.start;
       }
@@ -86,8 +87,8 @@ describe('mutants: slices and LOCAL reads', () => {
       const dst = new Uint8Array(Number(c.len) + 4).fill(0x5a);
       const read = s.bpf_dynptr_read(dst, c.len, 'p', c.off, 0);
       if (!ok) {
-        expect([slice, rdwr, data]).toEqual([null, null, null]);
-        expect(read).toBe(c.kind === 'null' ? -22 : -7);
+        expectEqual([slice, rdwr, data], [null, null, null]);
+        expectIs(read, c.kind === 'null' ? -22 : -7);
         return;
       }
       if (c.kind === 'local') {
@@ -95,13 +96,13 @@ describe('mutants: slices and LOCAL reads', () => {
         for (const v of [slice, rdwr, data]) {
           // A view of the memory itself (writes through it reach the dynptr's memory).
           expect(v).not.toBeNull();
-          expect(v!.buffer).toBe(mem.buffer);
-          expect(v!.byteOffset).toBe(Number(pos));
-          expect(v!.length).toBe(Number(c.len));
+          expectIs(v!.buffer, mem.buffer);
+          expectIs(v!.byteOffset, Number(pos));
+          expectIs(v!.length, Number(c.len));
         }
-        expect(read).toBe(0);
+        expectIs(read, 0);
         expectBytes(dst.subarray(0, Number(c.len)), want);
-        expect(dst.subarray(Number(c.len)).every((x) => x === 0x5a)).toBe(true);
+        expectIs(dst.subarray(Number(c.len)).every((x) => x === 0x5a), true);
         return;
       }
       // FILE: read-only, never a pointer; the slice copies through the reader.
@@ -115,14 +116,14 @@ describe('mutants: slices and LOCAL reads', () => {
       const fails = c.kind === 'secret' || (!c.cached && !sleeps) || pages.some((p) => p * PAGE >= fileSize);
       if (fails) {
         expect(slice).toBeNull();
-        expect(read).toBe(sleeps ? -5 : -14);
+        expectIs(read, sleeps ? -5 : -14);
         return;
       }
       const want = new Uint8Array(Number(c.len));
       for (let i = 0n; i < c.len; i += 1n) want[Number(i)] = pos + i < fileSize ? patternByte(11, pos + i) : 0;
-      expect(slice).toBe(buffer);
+      expectIs(slice, buffer);
       expectBytes(buffer, want);
-      expect(read).toBe(0);
+      expectIs(read, 0);
       expectBytes(dst.subarray(0, Number(c.len)), want);
       // A FILE slice needs a buffer: with NULL it is NULL.
       expect(s.bpf_dynptr_slice('p', c.off, null, c.len)).toBeNull();
@@ -136,8 +137,8 @@ describe('mutants: slices and LOCAL reads', () => {
       const s = new Session();
       const mem = new Uint8Array(Number(MAX_LOCAL + extra));
       const got = s.bpf_dynptr_from_mem(mem, MAX_LOCAL + extra, 0, 'p');
-      expect(got).toBe(extra === 0n ? 0 : -7);
-      expect(s.bpf_dynptr_is_null('p')).toBe(extra !== 0n);
+      expectIs(got, extra === 0n ? 0 : -7);
+      expectIs(s.bpf_dynptr_is_null('p'), extra !== 0n);
       if (extra === 0n) expect(s.bpf_dynptr_size('p')).toBe(MAX_LOCAL);
     }), { numRuns: 4 });
   });

@@ -193,13 +193,13 @@ describe('mutants: cancellation by the map, and which maps may hold a bpf_task_w
       if (want === 0) {
         s.load(obj);
         const m = [...s.world.maps.values()][0]!;
-        expect(m.type).toBe(type);
-        expect(m.usercnt).toBe(1);
+        expectIs(m.type, type);
+        expectIs(m.usercnt, 1);
       } else {
         let errno: number | undefined;
         try { s.load(obj); } catch (e) { errno = (e as { errno?: number }).errno; }
-        expect(errno).toBe(want);
-        expect(s.world.maps.size).toBe(0);
+        expectIs(errno, want);
+        expectIs(s.world.maps.size, 0);
       }
     }));
   });
@@ -218,7 +218,7 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
       const sleeper = s.spawn({ comm: 'sleeper', exe: '/bin/app', script: [{ sys: 'sleep', ticks }, { sys: 'sleep', ticks }] });
       let guard = 0;
       while (s.taskState(sleeper) !== 'interruptible' && guard++ < 100) s.step();
-      expect(s.taskState(sleeper)).toBe('interruptible');
+      expectIs(s.taskState(sleeper), 'interruptible');
       const start = s.world.clock.now;
       const p = s.asProgram('tw_direct', 'prog');
       const mapId = p.map('twmap');
@@ -228,11 +228,11 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
         const got = version === '7.0'
           ? (mode === 'signal' ? p.bpf_task_work_schedule_signal(sleeper, tw, mapId, 'cb') : p.bpf_task_work_schedule_resume(sleeper, tw, mapId, 'cb'))
           : (mode === 'signal' ? p.bpf_task_work_schedule_signal_impl(sleeper, tw, mapId, 'cb', null) : p.bpf_task_work_schedule_resume_impl(sleeper, tw, mapId, 'cb', null));
-        expect(got).toBe(0);
+        expectIs(got, 0);
         // Run until this work's callback has run.
         guard = 0;
         while (s.global('runs') !== BigInt(i + 1) && guard++ < 200 && s.step());
-        expect(s.global('runs')).toBe(BigInt(i + 1));
+        expectIs(s.global('runs'), BigInt(i + 1));
         const enters = s.events().filter((e) => e.kind === 'prog' && e.op === 'enter' && e.pid === sleeper);
         const at = enters[enters.length - 1]!.t;
         if (i === 0) {

@@ -199,15 +199,15 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
         const kf = s.events().filter((ev): ev is Extract<TraceEvent, { kind: 'kfunc' }> => ev.kind === 'kfunc');
         const first = (name: string): Extract<TraceEvent, { kind: 'kfunc' }> | undefined => kf.find((ev) => ev.name === name);
         // pid_tgid is tgid << 32 | pid; a single-threaded task has tgid = pid.
-        expect(first('bpf_get_current_pid_tgid')?.ret).toBe(intText((BigInt(pid) << 32n) | BigInt(pid)));
-        expect(first('bpf_get_current_pid_tgid')?.args).toEqual([]);
-        expect(first('bpf_map_lookup_elem')?.args).toEqual([`map#${m}`, '0']);
-        expect(first('bpf_map_lookup_elem')?.ret).toBe(`&map#${m}[0]`);
-        expect(first('bpf_get_current_task_btf')?.ret).toBe(`task(pid ${pid})`);
+        expectIs(first('bpf_get_current_pid_tgid')?.ret, intText((BigInt(pid) << 32n) | BigInt(pid)));
+        expectEqual(first('bpf_get_current_pid_tgid')?.args, []);
+        expectEqual(first('bpf_map_lookup_elem')?.args, [`map#${m}`, '0']);
+        expectIs(first('bpf_map_lookup_elem')?.ret, `&map#${m}[0]`);
+        expectIs(first('bpf_get_current_task_btf')?.ret, `task(pid ${pid})`);
         const sched = version === '6.19' ? 'bpf_task_work_schedule_signal_impl' : 'bpf_task_work_schedule_signal';
         const aux = version === '6.19' ? ['NULL'] : [];
-        expect(first(sched)?.args).toEqual([`task(pid ${pid})`, `&map#${m}[0].tw`, `map#${m}`, 'task_work_callback', ...aux]);
-        expect(first(sched)?.ret).toBe('0');
+        expectEqual(first(sched)?.args, [`task(pid ${pid})`, `&map#${m}[0].tw`, `map#${m}`, 'task_work_callback', ...aux]);
+        expectIs(first(sched)?.ret, '0');
       }
     }
   });
@@ -218,9 +218,9 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
     for (const version of ['6.18', '6.19', '7.0'] as const) {
       const s = new Session({ version });
       s.bpf_dynptr_from_mem(new Uint8Array(4), 4, 1, 'n'); // flags ≠ 0: -EINVAL, and the slot is null
-      expect(s.bpf_dynptr_size('n')).toBe(asC(-22, version === '6.18' ? 32 : 64));
+      expectIs(s.bpf_dynptr_size('n'), asC(-22, version === '6.18' ? 32 : 64));
       const ev = s.events().at(-1) as Extract<TraceEvent, { kind: 'kfunc' }>;
-      expect(ev.ret).toBe(`${intText(asC(-22, version === '6.18' ? 32 : 64))} (-EINVAL)`);
+      expectIs(ev.ret, `${intText(asC(-22, version === '6.18' ? 32 : 64))} (-EINVAL)`);
     }
   });
 
@@ -234,7 +234,7 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
       s.simulate();
       expect(s.bpf_get_task_exe_file(pid)).toBeNull();
       const ev = s.events().at(-1) as Extract<TraceEvent, { kind: 'kfunc' }>;
-      expect([ev.name, ev.args, ev.ret]).toEqual(['bpf_get_task_exe_file', [`task(pid ${pid})`], 'NULL']);
+      expectEqual([ev.name, ev.args, ev.ret], ['bpf_get_task_exe_file', [`task(pid ${pid})`], 'NULL']);
     }
   });
 
@@ -249,15 +249,15 @@ describe('mutants: the trace shows each kfunc call, its arguments and its return
       const xdp = s.packet({ kind: 'xdp', data: new Uint8Array(64) });
       const last = (): Extract<TraceEvent, { kind: 'kfunc' }> => s.events().filter((e): e is Extract<TraceEvent, { kind: 'kfunc' }> => e.kind === 'kfunc').at(-1)!;
       const r = s.bpf_ringbuf_reserve_dynptr(map, size, flags, 'r');
-      expect([last().name, last().args, last().ret]).toEqual(['bpf_ringbuf_reserve_dynptr', [`map#${map}`, intText(asC(size, 32)), intText(asC(flags, 64)), 'r'], errnoText(r)]);
+      expectEqual([last().name, last().args, last().ret], ['bpf_ringbuf_reserve_dynptr', [`map#${map}`, intText(asC(size, 32)), intText(asC(flags, 64)), 'r'], errnoText(r)]);
       s.bpf_ringbuf_discard_dynptr('r', flags);
-      expect([last().name, last().args, last().ret]).toEqual(['bpf_ringbuf_discard_dynptr', ['r', intText(asC(flags, 64))], 'void']);
-      expect(s.bpf_dynptr_from_skb(skb, 0, 's')).toBe(0);
-      expect(last().args).toEqual([`skb#${skb}`, '0', 's']);
-      expect(s.bpf_dynptr_from_xdp(xdp, 0, 'x')).toBe(0);
-      expect(last().args).toEqual([`xdp_md#${xdp}`, '0', 'x']);
+      expectEqual([last().name, last().args, last().ret], ['bpf_ringbuf_discard_dynptr', ['r', intText(asC(flags, 64))], 'void']);
+      expectIs(s.bpf_dynptr_from_skb(skb, 0, 's'), 0);
+      expectEqual(last().args, [`skb#${skb}`, '0', 's']);
+      expectIs(s.bpf_dynptr_from_xdp(xdp, 0, 'x'), 0);
+      expectEqual(last().args, [`xdp_md#${xdp}`, '0', 'x']);
       const m = s.bpf_dynptr_memset('x', off, 4, val);
-      expect([last().name, last().args, last().ret]).toEqual(['bpf_dynptr_memset', ['x', intText(asC(off, bits)), '4', intText(asC(val, 8))], errnoText(m)]);
+      expectEqual([last().name, last().args, last().ret], ['bpf_dynptr_memset', ['x', intText(asC(off, bits)), '4', intText(asC(val, 8))], errnoText(m)]);
     }));
   });
 });

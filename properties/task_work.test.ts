@@ -100,7 +100,7 @@ describe('P7 task_work', () => {
       evs.forEach((e, j) => {
         if (e.kind !== 'prog' || e.op !== 'enter' || !e.detail.includes('task_work callback')) return;
         const run = evs.slice(0, j).reverse().find((x) => x.kind === 'task_work' && x.op === 'run');
-        expect(run?.kind === 'task_work' && run.work.startsWith('bpf_task_work_callback') ? run.pid : null).toBe(e.pid);
+        expectIs(run?.kind === 'task_work' && run.work.startsWith('bpf_task_work_callback') ? run.pid : null, e.pid);
         expect(e.detail).toContain('sleepable');
       });
       evs.forEach((e, i) => {
@@ -174,10 +174,10 @@ describe('P8 determinism', () => {
       const a = buildTaskWorkWorld(sc).simulate(seededChooser(seed));
       // Built again from nothing (not from the shared loaded world): building is deterministic too.
       const b = buildTaskWorkWorld(sc, { fresh: true }).simulate(seededChooser(seed));
-      expect(formatTrace(b.world.trace)).toBe(formatTrace(a.world.trace));
+      expectIs(formatTrace(b.world.trace), formatTrace(a.world.trace));
       const replay = buildTaskWorkWorld(sc).simulate(listChooser(a.world.choices));
-      expect(formatTrace(replay.world.trace)).toBe(formatTrace(a.world.trace));
-      expect(replay.world.choices).toEqual(a.world.choices);
+      expectIs(formatTrace(replay.world.trace), formatTrace(a.world.trace));
+      expectEqual(replay.world.choices, a.world.choices);
     }), { numRuns: Math.max(20, Math.floor(fc.readConfigureGlobal().numRuns ?? 100) / 5) });
   });
 });
