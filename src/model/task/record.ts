@@ -132,7 +132,10 @@ export class TaskRecord implements Task {
     return this.#resultsArray;
   }
 
-  /** The context of the kernel code this task runs (one per task, made on first use). */
+  /**
+   * The `CallContext` of the kernel code this task runs (syscalls, task_work, exit): sleepable,
+   * `task` its pid. One per task, made on first use.
+   */
   get context(): TaskContext {
     this.#context ??= new TaskContext(this.pid);
     return this.#context;
