@@ -22,7 +22,7 @@ import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
-import { describeSyscall, stepSyscall } from './syscalls.ts';
+import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
 
 export type Action =
   /** Run the oldest irq_work; `stop`: a `bpf_task_work_irq` that stops part-way (smp worlds only). */
@@ -190,7 +190,7 @@ function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
   } else {
     emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
   }
-  const kk = withContext(k, task.context);
+  const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {
     case 'note':
       if (w.fn.then !== undefined) taskWorkAdd(kk, task.pid, { kind: 'note', label: w.fn.then.label }, w.fn.then.mode);
@@ -301,7 +301,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
           continue;
         }
         task.stack.pop();
-        freeFile(withContext(k, task.context), act.file);
+        freeFile(withContext(k, taskContext(task)), act.file);
         continue;
       }
       case 'exit_to_user': {
@@ -345,7 +345,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
 
 /** `do_exit` in the order that matters here: PF_EXITING, exit_mm, exit_files, exit_task_work, dead. */
 function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_exit' }>): void {
-  const kk = withContext(k, task.context);
+  const kk = withContext(k, taskContext(task));
   const pid = task.pid;
   act.stage += 1;
   switch (act.stage) {

@@ -21,7 +21,7 @@ import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
-import { emit, withContext, type Kern } from '../model/world/world.ts';
+import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 
@@ -181,6 +181,24 @@ function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extra
   return PUSHED;
 }
 
+/** A task running kernel code of its own (syscalls, task_work, exit): it may sleep. */
+export function taskContext(task: Task): CallContext {
+  return new TaskContext(task.pid);
+}
+
+/**
+ * The context of a call in task `task` (syscall context: sleepable); its trace label is made when
+ * read. A new one per use: a small object that dies young costs less than keeping one per task, which
+ * a step over many tasks finds out of the cache (bench/README.md, the scheduler).
+ */
+class TaskContext implements CallContext {
+  readonly sleepable = true;
+  constructor(readonly task: number) {}
+  get label(): string {
+    return `pid ${this.task}`;
+  }
+}
+
 /** A syscall finished with `ret` (what it deferred carried out first). */
 function done(kk: Kern, ret: bigint | number): SyscallStep {
   settle(kk);
@@ -246,7 +264,7 @@ function storeInto(k: Kern, name: string, pieces: readonly ReadPiece[]): void {
 /** One stage of the syscall on top of `task`'s stack. */
 export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): SyscallStep {
   const sys = act.sys;
-  const kk = withContext(k, task.context);
+  const kk = withContext(k, taskContext(task));
   switch (sys.sys) {
     case 'open': {
       // Stage 0: the struct file exists (fs/open.c do_dentry_open) and security_file_open runs the

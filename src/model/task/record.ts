@@ -40,18 +40,6 @@ function cloneCaller(c: Caller): Caller {
 /** The return to user mode: it has no state of its own, so every task's stack may hold this one. */
 export const EXIT_TO_USER: Activity = Object.freeze({ a: 'exit_to_user' });
 
-/**
- * The context of kernel code running in a task (syscalls, task_work, exit): sleepable; its trace
- * label is made when read. A `CallContext` (world/world.ts), written here by its shape.
- */
-class TaskContext {
-  readonly sleepable = true;
-  constructor(readonly task: number) {}
-  get label(): string {
-    return `pid ${this.task}`;
-  }
-}
-
 function cloneActivity(a: Activity): Activity {
   switch (a.a) {
     case 'syscall': return { ...a };
@@ -81,7 +69,6 @@ export class TaskRecord implements Task {
   wait: TaskWait | null;
   #results: Log<bigint>;
   #resultsArray: readonly bigint[] | null = null;
-  #context: TaskContext | null = null;
 
   /** A new task (`spec`), or a copy of `from` a transition may change. */
   constructor(spec: NewTaskRecord | null, from?: TaskRecord) {
@@ -104,7 +91,6 @@ export class TaskRecord implements Task {
       this.wait = from.wait;
       this.#results = from.#results;
       this.#resultsArray = from.#resultsArray;
-      this.#context = from.#context;
       return;
     }
     if (spec === null) throw new TypeError('TaskRecord needs a spec or a task to copy');
@@ -130,15 +116,6 @@ export class TaskRecord implements Task {
   get results(): readonly bigint[] {
     this.#resultsArray ??= Object.freeze(this.#results.toArray());
     return this.#resultsArray;
-  }
-
-  /**
-   * The `CallContext` of the kernel code this task runs (syscalls, task_work, exit): sleepable,
-   * `task` its pid. One per task, made on first use.
-   */
-  get context(): TaskContext {
-    this.#context ??= new TaskContext(this.pid);
-    return this.#context;
   }
 
   /** Record the return value of a finished syscall. */
