@@ -13,7 +13,7 @@
  * counts, and the error that stopped the run, if any.
  */
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { KernsimError, listChooser, refSnapshot, traceEvents, type TraceEvent, type World } from '../src/index.ts';
 import { countSchedules, explore, replayPath, witnessPath, type Explored, type ExploreOptions, type Observer } from '../src/explore/explore.ts';
 import { step } from '../src/scheduler/step.ts';
@@ -91,6 +91,10 @@ class Explorations {
     }
     return r;
   }
+
+  clear(): void {
+    this.#runs.clear();
+  }
 }
 
 /** The final world of the ordinary scheduler under `choices` (or, when a step stops, the world before it and the error). */
@@ -111,6 +115,8 @@ function replay(start: World, choices: readonly number[]): { world: World; stopp
 
 describe('P15 exploration', () => {
   const explorations = new Explorations();
+  // The worker goes on to other files (isolate: false): it need not keep the explored graphs.
+  afterAll(() => explorations.clear());
 
   test('P15 every witness replays through listChooser to the outcome it claims', () => {
     fc.assert(fc.property(small, ({ sc, smp }) => {
