@@ -47,6 +47,7 @@ import type { World } from '../model/world/state.ts';
 import type { Inode } from '../model/fs/types.ts';
 import type { Activity, Frame, ReadonlyTask, RegVal, Work, WorkFn } from '../model/task/types.ts';
 import { runsOf, type MappingState } from '../pagecache/index.ts';
+import type { ReadonlyLoadedObject } from '../model/program/loaded.ts';
 
 type Kind = 'file' | 'frame' | 'work' | 'ctx' | 'fstate';
 
@@ -478,14 +479,21 @@ class Walk {
 
   /** The fields of `o` not in `known`, written generically (raw: they may hold ids). */
   extra(x: object, known: ReadonlySet<string>): void {
-    for (const k of Object.keys(x)) {
-      if (known.has(k)) continue;
-      this.raw = true;
-      this.o.c(59); // ;
-      this.o.s(k);
-      this.o.c(61);
-      this.gen((x as Record<string, unknown>)[k]);
+    if (this.forIn) {
+      // `for … in` meets the own keys in the order of `Object.keys` without making their list (this
+      // runs for every object the walk writes), then inherited ones, which `Object.keys` leaves out.
+      for (const k in x) if (!known.has(k) && Object.hasOwn(x, k)) this.extraField(x, k);
+      return;
     }
+    for (const k of Object.keys(x)) if (!known.has(k)) this.extraField(x, k);
+  }
+
+  extraField(x: object, k: string): void {
+    this.raw = true;
+    this.o.c(59); // ;
+    this.o.s(k);
+    this.o.c(61);
+    this.gen((x as Record<string, unknown>)[k]);
   }
 
   file(id: number | null): void {
@@ -921,12 +929,11 @@ function walk(world: World, text: boolean): Walk {
   }
   o.c(93);
   let first = true;
-  // Tasks by pid (their ids never change).
-  const pids = [...world.tasks.keys()].sort((a, b) => a - b);
-  for (const pid of pids) {
+  // Tasks by pid (their ids never change; an id table iterates in key order).
+  world.tasks.forEach((t) => {
     o.c(10);
-    w.task(world.tasks.get(pid) as ReadonlyTask);
-  }
+    w.task(t);
+  });
   o.s('\nirq[');
   world.irqWork.forEach((q, i) => {
     if (i > 0) o.c(44);
@@ -997,7 +1004,9 @@ function walk(world: World, text: boolean): Walk {
   });
   o.c(41);
   // Objects' globals, programs' references (objects and programs keep their ids).
-  for (const [id, ob] of [...world.objects].sort((a, b) => a[0] - b[0])) {
+  const objects: [number, ReadonlyLoadedObject][] = [];
+  world.objects.forEach((ob, id) => objects.push([id, ob])); // in key order (an id table)
+  for (const [id, ob] of objects) {
     o.s('\nobj'); o.t(id); o.c(40);
     globalList(ob.globals).forEach(([n, v], i) => {
       if (i > 0) o.c(44);
@@ -1019,9 +1028,9 @@ function walk(world: World, text: boolean): Walk {
   o.s(';packets'); w.gen(world.packets);
   // Objects nothing named: live ones matter (a leaked reference); tombstones cannot be reached again.
   const orphans: string[] = [];
-  for (const [id, f] of world.files) if (!w.names.file.has(id) && !f.freed) orphans.push(`file${id}:${w.pathText(f.ino)},${f.f_count},${f.fmode}`);
+  world.files.forEach((f, id) => { if (!w.names.file.has(id) && !f.freed) orphans.push(`file${id}:${w.pathText(f.ino)},${f.f_count},${f.fmode}`); });
   for (const [id, c] of world.twctx) if (!w.names.ctx.has(id) && !c.freed) orphans.push(`ctx${id}:${c.state},${c.refcnt},m${c.map},s${c.slot},p${c.prog ?? 'N'},t${c.task ?? 'N'}`);
-  for (const [id, s] of world.fileStates) if (!w.names.fstate.has(id) && !s.freed) orphans.push(`fstate${id}:file${s.file},${w.pathText(s.ino)},${s.offset},${s.size},${s.folio ?? 'N'}`);
+  world.fileStates.forEach((s, id) => { if (!w.names.fstate.has(id) && !s.freed) orphans.push(`fstate${id}:file${s.file},${w.pathText(s.ino)},${s.offset},${s.size},${s.folio ?? 'N'}`); });
   if (orphans.length > 0) {
     w.raw = true;
     o.s(`\norphans(${orphans.join(',')})`);

@@ -179,11 +179,15 @@ function readyReads(a: Action, w: World): string[] {
 }
 
 /** One step of the exploration: the next world, or the error that stopped it. */
-export type StepResult = { readonly ok: true; readonly world: World; readonly events: TraceEvent[]; readonly fp: Footprint } | { readonly ok: false; readonly error: KernsimError };
+export type StepResult = { readonly ok: true; readonly world: World; readonly events: TraceEvent[]; readonly fp: Footprint | null } | { readonly ok: false; readonly error: KernsimError };
 
-/** Take ready action `r` from `w`, with its footprint (`obsWrites` names the observation keys of its events). */
-export function takeStep(w: World, r: Ready, obsWrites: (events: readonly TraceEvent[]) => string[]): StepResult {
-  const log = new ReadLog();
+/**
+ * Take ready action `r` from `w`, with its footprint (`obsWrites` names the observation keys of its
+ * events); null `obsWrites`: no footprint (an exploration without the reduction reads none), so the
+ * step runs without a read log, as an ordinary step does.
+ */
+export function takeStep(w: World, r: Ready, obsWrites: ((events: readonly TraceEvent[]) => string[]) | null): StepResult {
+  const log = obsWrites === null ? undefined : new ReadLog();
   let next: World;
   try {
     next = stepIndex(w, r.index, log);
@@ -192,6 +196,7 @@ export function takeStep(w: World, r: Ready, obsWrites: (events: readonly TraceE
     throw e;
   }
   const events = newEvents(w, next);
+  if (obsWrites === null || log === undefined) return { ok: true, world: next, events, fp: null };
   const fp: Footprint = { reads: readsOf(w, log.keys, readyReads(r.action, w)), writes: writesOf(w, next, obsWrites(events)), all: false };
   return { ok: true, world: next, events, fp };
 }
@@ -318,7 +323,7 @@ export function explore<O, V>(
     if (stats.transitions >= maxTransitions) { stats.bound = 'transitions'; break; }
     if (opts.interrupt !== undefined && stats.transitions % 256 === 0 && opts.interrupt(stats)) { stats.bound = 'interrupted'; break; }
     stats.transitions += 1;
-    const res = takeStep(f.world, r, (evs) => observer.writes(evs));
+    const res = takeStep(f.world, r, reduction ? (evs) => observer.writes(evs) : null);
     if (!res.ok) {
       // The model stopped this step: a terminal of its own (the world before the step, and the error).
       const key = `stopped|${nodes[f.node]?.key}|${r.id}`;
@@ -335,10 +340,11 @@ export function explore<O, V>(
     }
     cover(res.events);
     opts.onStep?.(f.world, res.world);
+    const fp = res.fp;
     const childSleep = new Map<string, Footprint>();
-    if (reduction) for (const [a, fp] of f.asleep) if (indep(fp, res.fp)) childSleep.set(a, fp);
+    if (fp !== null) for (const [a, afp] of f.asleep) if (indep(afp, fp)) childSleep.set(a, afp);
     arrive(res.world, observer.next(f.obs, res.events), f.depth + 1, childSleep, r.id);
-    if (reduction) f.asleep.set(r.id, res.fp);
+    if (fp !== null) f.asleep.set(r.id, fp);
   }
   return { nodes, outcomes, stats, coverage };
 }

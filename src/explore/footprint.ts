@@ -71,8 +71,9 @@ export function writesOf(a: World, b: World, obs: readonly string[]): Set<string
     const y = b[name] as ReadonlyMap<unknown, unknown>;
     if (x === y) continue;
     const tag = TRACK_TAG[name];
-    for (const [k, v] of y) if (x.get(k) !== v) out.add(`${tag}${String(k)}`);
-    for (const k of x.keys()) if (!y.has(k)) out.add(`${tag}${String(k)}`);
+    // `forEach` rather than an iterator: the id tables walk their trie without a generator.
+    y.forEach((v, k) => { if (x.get(k) !== v) out.add(`${tag}${String(k)}`); });
+    x.forEach((_v, k) => { if (!y.has(k)) out.add(`${tag}${String(k)}`); });
   }
   // A task that starts or stops waiting for a page changes who the page's completion wakes.
   for (const key of [...out]) {

@@ -36,7 +36,7 @@ const MAX_CALL_FRAMES = 8;
 export type FrameResult = { readonly done: true; readonly ret: bigint } | { readonly done: false };
 
 function objectOf(k: Kern, frame: Frame): LoadedObject {
-  const prog = k.s.progs.get(frame.prog);
+  const prog = k.cold.progs.get(frame.prog);
   // This transition's own copy of the object: the program's writes to its globals go there.
   const obj = prog === undefined ? undefined : k.t.object(prog.obj);
   if (obj === undefined) throw new KernsimError(`frame ${frame.id}: program #${frame.prog} is not loaded`);

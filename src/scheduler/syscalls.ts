@@ -72,7 +72,7 @@ const NANOSLEEP_HOOKS = ['tp/syscalls/sys_enter_nanosleep', 'fentry/sys_nanoslee
  * it runs in the task, with its context in R1. Returns false when all have run.
  */
 function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[], args?: RegVal[]): boolean {
-  const progs = hooks.flatMap((h) => k.s.hooks.get(h) ?? []);
+  const progs = hooks.flatMap((h) => k.cold.hooks.get(h) ?? []);
   const i = act.hooks ?? 0;
   const prog = progs[i];
   if (prog === undefined) return false;

@@ -60,7 +60,7 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       }
       if (t.slot !== undefined) return { map: t.map, key: t.key, slot: t.slot };
       // From the API, without a slot: the memory of the element now holding the key.
-      const m = k.s.maps.get(t.map);
+      const m = k.cold.maps.get(t.map);
       const e = m?.elems.get(t.key);
       if (m === undefined || e === undefined) throw new UnknownHandleError(spec.name, t.key, 'map element (deleted? pass the slot of a value pointer)');
       return { map: t.map, key: t.key, slot: e.slot };

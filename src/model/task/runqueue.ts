@@ -92,8 +92,11 @@ export class IntSet {
   #grow(x: number): void {
     let cap = Math.max(this.#present.length, 128);
     while (cap <= x) cap *= 2;
-    const present = new Uint8Array(cap);
-    const tree = new Int32Array(cap + 1);
+    // One buffer for both (the tree first, 4-aligned): a run queue is built for every branch of an
+    // exploration, and each allocation of a typed array's memory costs more than its size.
+    const buf = new ArrayBuffer(4 * (cap + 1) + cap);
+    const tree = new Int32Array(buf, 0, cap + 1);
+    const present = new Uint8Array(buf, 4 * (cap + 1), cap);
     if (this.#size === 0) {
       // Nothing to carry over (a new set): zeros are its tree.
       this.#present = present;

@@ -18,20 +18,53 @@ const MAX_KEY = 2 ** 30;
 
 type Node = unknown[];
 
+/** The root of an empty table, to walk (never changed: `apply` starts a table of its own). */
+const EMPTY_NODE: Node = Object.freeze(new Array<unknown>(WIDTH)) as Node;
+
 /** How many keys a trie whose root is at `shift` holds (powers of two up to 2^32: not 32-bit shifts). */
 const CAPACITY: readonly number[] = Array.from({ length: 33 }, (_, shift) => 2 ** (shift + BITS));
 function capacity(shift: number): number {
   return CAPACITY[shift] as number;
 }
 
-/** The entries under `node` (keys from `base`), depth first: keys ascending. */
+/**
+ * The entries, keys or values under `node` (keys from `base`), depth first: keys ascending. One
+ * generator per level of the trie (a table of up to 16 ids is one), and none wrapped in another:
+ * each `yield*` and each wrapping generator costs a resumption per element.
+ */
 function* walk<V>(node: Node, shift: number, base: number): Generator<[number, V]> {
   for (let i = 0; i < WIDTH; i += 1) {
     const child = node[i];
     if (child === undefined) continue;
-    const key = base + i * 2 ** shift;
-    if (shift === 0) yield [key, child as V];
-    else yield* walk<V>(child as Node, shift - BITS, key);
+    if (shift === 0) yield [base + i, child as V];
+    else yield* walk<V>(child as Node, shift - BITS, base + i * 2 ** shift);
+  }
+}
+
+function* walkKeys(node: Node, shift: number, base: number): Generator<number> {
+  for (let i = 0; i < WIDTH; i += 1) {
+    const child = node[i];
+    if (child === undefined) continue;
+    if (shift === 0) yield base + i;
+    else yield* walkKeys(child as Node, shift - BITS, base + i * 2 ** shift);
+  }
+}
+
+function* walkValues<V>(node: Node, shift: number): Generator<V> {
+  for (let i = 0; i < WIDTH; i += 1) {
+    const child = node[i];
+    if (child === undefined) continue;
+    if (shift === 0) yield child as V;
+    else yield* walkValues<V>(child as Node, shift - BITS);
+  }
+}
+
+function visitEntries(node: Node, shift: number, base: number, fn: (v: unknown, k: number) => void): void {
+  for (let i = 0; i < WIDTH; i += 1) {
+    const child = node[i];
+    if (child === undefined) continue;
+    if (shift === 0) fn(child, base + i);
+    else visitEntries(child as Node, shift - BITS, base + i * 2 ** shift, fn);
   }
 }
 
@@ -81,8 +114,8 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
     return this.get(key) !== undefined;
   }
 
-  *entries(): MapIterator<[number, V]> {
-    if (this.#root !== null) yield* walk<V>(this.#root, this.#shift, 0);
+  entries(): MapIterator<[number, V]> {
+    return walk<V>(this.#root ?? EMPTY_NODE, this.#shift, 0);
   }
 
   /** `fn` on every value, keys ascending (no iterator objects: for a walk over a large table). */
@@ -90,16 +123,16 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
     if (this.#root !== null) visit(this.#root, this.#shift, fn as (v: unknown) => void);
   }
 
-  *keys(): MapIterator<number> {
-    for (const [k] of this.entries()) yield k;
+  keys(): MapIterator<number> {
+    return walkKeys(this.#root ?? EMPTY_NODE, this.#shift, 0);
   }
 
-  *values(): MapIterator<V> {
-    for (const [, v] of this.entries()) yield v;
+  values(): MapIterator<V> {
+    return walkValues<V>(this.#root ?? EMPTY_NODE, this.#shift);
   }
 
   forEach(fn: (value: V, key: number, map: ReadonlyMap<number, V>) => void): void {
-    for (const [k, v] of this.entries()) fn(v, k, this);
+    if (this.#root !== null) visitEntries(this.#root, this.#shift, 0, (v, k) => fn(v as V, k, this));
   }
 
   [Symbol.iterator](): MapIterator<[number, V]> {
