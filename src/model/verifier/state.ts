@@ -207,8 +207,13 @@ export function stateKey(s: AState, live: ReadonlySet<string> | null, depths = t
   const parts: string[] = [];
   s.frames.forEach((f, i) => {
     const inner = i === s.frames.length - 1;
-    const regs = [...f.regs.entries()].filter(([k]) => !inner || live === null || live.has(k)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${valKey(v)}`);
-    const stack = [...f.stack.entries()].sort(([a], [b]) => a - b).map(([k, v]) => `${k}:${slotKey(v, depths)}`);
+    // Register names are distinct: sorting the names orders the pairs as sorting the pairs by name would.
+    const names: string[] = [];
+    for (const k of f.regs.keys()) if (!inner || live === null || live.has(k)) names.push(k);
+    names.sort();
+    const regs = names.map((k) => `${k}=${valKey(f.regs.get(k) as AVal)}`);
+    const spis = [...f.stack.keys()].sort((a, b) => a - b);
+    const stack = spis.map((k) => `${k}:${slotKey(f.stack.get(k) as StackSlot, depths)}`);
     parts.push(`${f.fn}@${f.callsite}:${f.retDst ?? ''}[${regs.join(',')}][${stack.join(',')}]${f.loop === null ? '' : `L${f.loop.callsite}:${depths ? f.loop.depth : ''}`}`);
   });
   const refs = [...s.refs.entries()].sort((a, b) => a[0] - b[0]).map(([k, r]) => `${k}:${r.kind}:${r.parent}`);

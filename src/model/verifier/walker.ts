@@ -31,6 +31,13 @@ interface GlobalPlace {
   readonly rdonly: boolean;
 }
 
+/** A function of the object as the walk needs it. */
+interface FnInfo {
+  readonly def: Program | Subprog;
+  readonly cfg: Cfg;
+  readonly asm: boolean;
+}
+
 /** One pending path: where it continues, its state, and the prune-point states on its path. */
 interface Branch {
   readonly pc: number;
@@ -65,7 +72,8 @@ export class Walker implements LoopWalker {
   /** Messages named a register the compiler chooses (a C variable): compare them register-blind. */
   registersGuessed = false;
   #id = 0;
-  readonly #cfgs = new Map<string, Cfg>();
+  /** Each function's definition, control flow and dialect, computed once per verification. */
+  readonly #fns = new Map<string, FnInfo>();
   readonly #layouts = new Map<string, FrameLayout>();
   readonly #seen = new Set<string>();
   readonly #asyncDone = new Set<string>();
@@ -101,13 +109,19 @@ export class Walker implements LoopWalker {
     return f;
   }
 
-  cfg(name: string): Cfg {
-    let c = this.#cfgs.get(name);
-    if (c === undefined) {
-      c = buildCfg(this.fnDef(name));
-      this.#cfgs.set(name, c);
+  /** Function `name`: its definition, its control flow, whether it is `asm` (one lookup per function). */
+  private fn(name: string): FnInfo {
+    let i = this.#fns.get(name);
+    if (i === undefined) {
+      const def = this.fnDef(name);
+      i = { def, cfg: buildCfg(def), asm: 'asm' in def && def.asm === true };
+      this.#fns.set(name, i);
     }
-    return c;
+    return i;
+  }
+
+  cfg(name: string): Cfg {
+    return this.fn(name).cfg;
   }
 
   layout(name: string): FrameLayout {
@@ -120,8 +134,7 @@ export class Walker implements LoopWalker {
   }
 
   isAsm(name: string): boolean {
-    const f = this.fnDef(name);
-    return 'asm' in f && f.asm === true;
+    return this.fn(name).asm;
   }
 
   insn(fn: string, pc: number): number {
@@ -193,11 +206,9 @@ export class Walker implements LoopWalker {
     let path = b0.path;
     for (;;) {
       const f = top(s);
-      const cfg = this.cfg(f.fn);
-      const body = this.fnDef(f.fn).body;
+      const { def, cfg, asm } = this.fn(f.fn);
+      const body = def.body;
       const insn = cfg.insn[pc] ?? pc;
-      const asm = this.isAsm(f.fn);
-      const cctx: CallCtx = { ...ctx, sleepable: f.async ? true : ctx.sleepable, asm };
       this.states += 1;
       if (this.states > MAX_INSNS) throw new Reject(this.m.tooComplex(), insn);
       const op = body[pc];
@@ -210,7 +221,7 @@ export class Walker implements LoopWalker {
           const prev = prevAt(path, site);
           if (prev !== null) s = widen(prev, s);
         }
-        const key = `${f.fn}:${pc}|${stateKey(s, cfg.live[pc] ?? null, !converging)}`;
+        const key = `${f.fn}:${pc}|${stateKey(s, cfg.live.get(pc) ?? null, !converging)}`;
         if (this.#seen.has(key)) {
           if (!converging && onPath(path, key)) throw new Reject(this.m.infiniteLoop(insn), insn);
           if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
@@ -309,6 +320,7 @@ export class Walker implements LoopWalker {
           continue;
         }
         case 'call': {
+          const cctx: CallCtx = { ...ctx, sleepable: f.async ? true : ctx.sleepable, asm };
           const sub = this.obj.subprogs.find((x) => x.name === op.fn);
           if (sub !== undefined) {
             if (!sub.isStatic) {
