@@ -88,24 +88,26 @@ export function buildCfg(fn: Program | Subprog): Cfg {
     return r;
   });
   const writes = body.map((op) => written(op, asm).map(bit));
-  const succ = body.map((op, i): number[] => {
-    if (op.op === 'ret') return [];
+  // Each op's successors (at most two: the next op and a jump's target; -1 for none).
+  const next = new Int32Array(body.length).fill(-1);
+  const target = new Int32Array(body.length).fill(-1);
+  body.forEach((op, i) => {
+    if (op.op === 'ret') return;
     if (op.op === 'goto') {
-      const to = labels.get(op.to);
-      const out = to === undefined ? [] : [to];
-      if (op.if !== undefined) out.push(i + 1);
-      return out.filter((j) => j < body.length);
-    }
-    return i + 1 < body.length ? [i + 1] : [];
+      target[i] = labels.get(op.to) ?? -1;
+      if (op.if !== undefined && i + 1 < body.length) next[i] = i + 1;
+    } else if (i + 1 < body.length) next[i] = i + 1;
   });
+  // (Int32 words: a bit set in the top bit stays a small integer.)
   const words = Math.max(1, Math.ceil(index.size / 32));
-  const live = new Uint32Array(body.length * words);
-  const out = new Uint32Array(words);
+  const live = new Int32Array(body.length * words);
+  const out = new Int32Array(words);
   for (let changed = true; changed;) {
     changed = false;
     for (let i = body.length - 1; i >= 0; i -= 1) {
-      out.fill(0);
-      for (const j of succ[i] ?? []) for (let w = 0; w < words; w += 1) out[w] = (out[w] ?? 0) | (live[j * words + w] ?? 0);
+      const n = next[i] ?? -1;
+      const t = target[i] ?? -1;
+      for (let w = 0; w < words; w += 1) out[w] = (n >= 0 ? live[n * words + w] ?? 0 : 0) | (t >= 0 ? live[t * words + w] ?? 0 : 0);
       for (const b of writes[i] ?? []) out[b >>> 5] = (out[b >>> 5] ?? 0) & ~(1 << (b & 31));
       for (const b of reads[i] ?? []) out[b >>> 5] = (out[b >>> 5] ?? 0) | (1 << (b & 31));
       for (let w = 0; w < words; w += 1) {

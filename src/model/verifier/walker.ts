@@ -17,7 +17,7 @@ import { checkLoad, checkStore, pointerArith } from './mem.ts';
 import { messages, type Messages } from './messages.ts';
 import { aluScalar, constOf, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
 import { dropFrameStack } from './stack.ts';
-import { mapRegs, release, stateKey, top, widen, withReg, withoutRegs } from './state.ts';
+import { mapRegs, newKeyMemo, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
 import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
@@ -45,8 +45,29 @@ interface Branch {
   readonly path: PathNode | null;
 }
 
+/**
+ * A state reached at a prune point (`at`: function and op). Its key (`stateKey` on the registers live
+ * there) is made when first compared: a prune point reached once, as most are in straight-line code,
+ * never needs it.
+ */
+interface Visit {
+  readonly at: string;
+  readonly s: AState;
+  readonly live: ReadonlySet<string> | null;
+  readonly depths: boolean;
+  key: string | null;
+}
+
+const keyOf = (v: Visit, memo: KeyMemo): string => (v.key ??= stateKey(v.s, v.live, v.depths, memo));
+
+/** The states seen at one prune point: the keys made so far, and the states whose keys were not needed yet. */
+interface Seen {
+  readonly keys: Set<string>;
+  readonly unkeyed: Visit[];
+}
+
 interface PathNode {
-  readonly key: string;
+  readonly visit: Visit;
   readonly parent: PathNode | null;
   /** At a loop's convergence point: where (function and op), and the state there. */
   readonly site?: string;
@@ -59,8 +80,9 @@ function prevAt(p: PathNode | null, site: string): AState | null {
   return null;
 }
 
-function onPath(p: PathNode | null, key: string): boolean {
-  for (let n = p; n !== null; n = n.parent) if (n.key === key) return true;
+/** Whether an equal state was reached at the same prune point earlier on this path. */
+function onPath(p: PathNode | null, v: Visit, memo: KeyMemo): boolean {
+  for (let n = p; n !== null; n = n.parent) if (n.visit.at === v.at && keyOf(n.visit, memo) === keyOf(v, memo)) return true;
   return false;
 }
 
@@ -75,7 +97,9 @@ export class Walker implements LoopWalker {
   /** Each function's definition, control flow and dialect, computed once per verification. */
   readonly #fns = new Map<string, FnInfo>();
   readonly #layouts = new Map<string, FrameLayout>();
-  readonly #seen = new Set<string>();
+  /** The states seen at each prune point (by function and op). */
+  readonly #seen = new Map<string, Seen>();
+  readonly #keys = newKeyMemo();
   readonly #asyncDone = new Set<string>();
   readonly #globalDone = new Set<string>();
   readonly #globals = new Map<string, GlobalPlace>();
@@ -221,14 +245,20 @@ export class Walker implements LoopWalker {
           const prev = prevAt(path, site);
           if (prev !== null) s = widen(prev, s);
         }
-        const key = `${f.fn}:${pc}|${stateKey(s, cfg.live.get(pc) ?? null, !converging)}`;
-        if (this.#seen.has(key)) {
-          if (!converging && onPath(path, key)) throw new Reject(this.m.infiniteLoop(insn), insn);
-          if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
-          return;
+        const visit: Visit = { at: `${f.fn}:${pc}`, s, live: cfg.live.get(pc) ?? null, depths: !converging, key: null };
+        const seen = this.#seen.get(visit.at);
+        if (seen === undefined) this.#seen.set(visit.at, { keys: new Set(), unkeyed: [visit] });
+        else {
+          for (const v of seen.unkeyed) seen.keys.add(keyOf(v, this.#keys));
+          seen.unkeyed.length = 0;
+          if (seen.keys.has(keyOf(visit, this.#keys))) {
+            if (!converging && onPath(path, visit, this.#keys)) throw new Reject(this.m.infiniteLoop(insn), insn);
+            if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
+            return;
+          }
+          seen.keys.add(keyOf(visit, this.#keys));
         }
-        this.#seen.add(key);
-        path = site === undefined ? { key, parent: path } : { key, parent: path, site, state: s };
+        path = site === undefined ? { visit, parent: path } : { visit, parent: path, site, state: s };
       }
       switch (op.op) {
         case 'label':
