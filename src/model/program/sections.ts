@@ -143,8 +143,9 @@ export const SECTION_DEFS: readonly SecDef[] = [
 export function secDefMatches(def: string, name: string): boolean {
   if (def.endsWith('/')) return name.startsWith(def);
   if (def.endsWith('+')) {
-    const base = def.slice(0, -1);
-    return name.startsWith(base) && (name.length === base.length || name[base.length] === '/');
+    // `def` without its '+' begins `name`, and ends it or is followed by '/' (checked first: it is cheap).
+    const n = def.length - 1;
+    return (name.length === n || name[n] === '/') && name.startsWith(def.slice(0, n));
   }
   return name === def;
 }

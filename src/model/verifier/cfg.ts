@@ -14,11 +14,10 @@ export interface Cfg {
   readonly insn: readonly number[];
   readonly prune: ReadonlySet<number>;
   /**
-   * `live.get(pc)`: registers read before being written on some path from op `pc`, at the ops where
-   * the walk compares states (the prune points and the function's first op, where a callback
-   * converges).
+   * `live(pc)`: registers read before being written on some path from op `pc` (made when the walk
+   * first compares states there).
    */
-  readonly live: ReadonlyMap<number, ReadonlySet<string>>;
+  readonly live: (pc: number) => ReadonlySet<string>;
 }
 
 function insnCount(op: Op, asm: boolean): number {
@@ -119,12 +118,16 @@ export function buildCfg(fn: Program | Subprog): Cfg {
     }
   }
   const names = [...index.keys()];
-  const liveAt = new Map<number, ReadonlySet<string>>();
-  for (const pc of [0, ...prune]) {
-    if (pc >= body.length || liveAt.has(pc)) continue;
-    const set = new Set<string>();
-    names.forEach((r, b) => { if (((live[pc * words + (b >>> 5)] ?? 0) & (1 << (b & 31))) !== 0) set.add(r); });
-    liveAt.set(pc, set);
-  }
+  const sets = new Map<number, ReadonlySet<string>>();
+  const liveAt = (pc: number): ReadonlySet<string> => {
+    let set = sets.get(pc);
+    if (set === undefined) {
+      const made = new Set<string>();
+      names.forEach((r, b) => { if (((live[pc * words + (b >>> 5)] ?? 0) & (1 << (b & 31))) !== 0) made.add(r); });
+      set = made;
+      sets.set(pc, set);
+    }
+    return set;
+  };
   return { labels, insn, prune, live: liveAt };
 }

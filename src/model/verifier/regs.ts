@@ -14,26 +14,34 @@ import type { AVal } from './types.ts';
 /** Changes kept beside the base before they are folded into a new one. */
 const OVERLAY_MAX = 8;
 
+/** One change since the base: register `r` set to `v` (null: removed), then the earlier changes. */
+interface Change {
+  readonly r: string;
+  readonly v: AVal | null;
+  readonly older: Change | null;
+  /** Changes in this chain, this one included. */
+  readonly n: number;
+}
+
 export class RegFile implements ReadonlyMap<string, AVal> {
   /** The registers as one `Map`, made the first time the whole file is read (then never changed). */
   #flat: Map<string, AVal> | null = null;
 
   private constructor(
     private readonly base: ReadonlyMap<string, AVal>,
-    /** Registers set (a value) or removed (null) since the base. */
-    private readonly over: ReadonlyMap<string, AVal | null>,
+    /** The changes since the base, newest first. */
+    private readonly over: Change | null,
     readonly size: number,
   ) {}
 
   /** The registers of `m` (a `RegFile` as it is; a `Map` is shared, so it must not change afterwards). */
   static of(m: ReadonlyMap<string, AVal>): RegFile {
-    return m instanceof RegFile ? m : new RegFile(m, new Map(), m.size);
+    return m instanceof RegFile ? m : new RegFile(m, null, m.size);
   }
 
   get(r: string): AVal | undefined {
-    const v = this.over.get(r);
-    if (v !== undefined) return v ?? undefined;
-    return this.over.has(r) ? undefined : this.base.get(r);
+    for (let c = this.over; c !== null; c = c.older) if (c.r === r) return c.v ?? undefined;
+    return this.base.get(r);
   }
 
   has(r: string): boolean {
@@ -51,24 +59,26 @@ export class RegFile implements ReadonlyMap<string, AVal> {
   }
 
   private change(r: string, v: AVal | null, size: number): RegFile {
-    const over = new Map(this.over);
-    over.set(r, v);
-    if (over.size <= OVERLAY_MAX) return new RegFile(this.base, over, size);
-    const base = new Map(this.base);
-    for (const [k, x] of over) {
-      if (x === null) base.delete(k);
-      else base.set(k, x);
+    const over: Change = { r, v, older: this.over, n: (this.over?.n ?? 0) + 1 };
+    if (over.n <= OVERLAY_MAX) return new RegFile(this.base, over, size);
+    return new RegFile(RegFile.fold(this.base, over), null, size);
+  }
+
+  /** `base` with the changes applied, oldest first. */
+  private static fold(base: ReadonlyMap<string, AVal>, over: Change | null): Map<string, AVal> {
+    const changes: Change[] = [];
+    for (let c = over; c !== null; c = c.older) changes.push(c);
+    const m = new Map(base);
+    for (let i = changes.length - 1; i >= 0; i -= 1) {
+      const c = changes[i] as Change;
+      if (c.v === null) m.delete(c.r);
+      else m.set(c.r, c.v);
     }
-    return new RegFile(base, new Map(), size);
+    return m;
   }
 
   private flat(): Map<string, AVal> {
-    if (this.#flat === null) {
-      const m = new Map<string, AVal>();
-      for (const [k, v] of this.base) if (!this.over.has(k)) m.set(k, v);
-      for (const [k, v] of this.over) if (v !== null) m.set(k, v);
-      this.#flat = m;
-    }
+    this.#flat ??= RegFile.fold(this.base, this.over);
     return this.#flat;
   }
 

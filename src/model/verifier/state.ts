@@ -200,9 +200,37 @@ export interface KeyMemo {
   /** Slot keys with iterator depths, and without. */
   readonly slots: WeakMap<StackSlot, string>;
   readonly slotsNoDepth: WeakMap<StackSlot, string>;
+  /** A frame's stack as key text, with iterator depths and without. */
+  readonly stacks: WeakMap<ReadonlyMap<number, StackSlot>, string>;
+  readonly stacksNoDepth: WeakMap<ReadonlyMap<number, StackSlot>, string>;
+  /** A frame's register names, sorted. */
+  readonly names: WeakMap<ReadonlyMap<string, AVal>, readonly string[]>;
 }
 
-export const newKeyMemo = (): KeyMemo => ({ vals: new WeakMap(), slots: new WeakMap(), slotsNoDepth: new WeakMap() });
+export const newKeyMemo = (): KeyMemo => ({
+  vals: new WeakMap(), slots: new WeakMap(), slotsNoDepth: new WeakMap(), stacks: new WeakMap(), stacksNoDepth: new WeakMap(), names: new WeakMap(),
+});
+
+function stackKey(memo: KeyMemo, stack: ReadonlyMap<number, StackSlot>, depths: boolean): string {
+  const m = depths ? memo.stacks : memo.stacksNoDepth;
+  let k = m.get(stack);
+  if (k === undefined) {
+    const spis = [...stack.keys()].sort((x, y) => x - y);
+    k = spis.map((spi) => `${spi}:${memoSlotKey(memo, stack.get(spi) as StackSlot, depths)}`).join(',');
+    m.set(stack, k);
+  }
+  return k;
+}
+
+function sortedNames(memo: KeyMemo, regs: ReadonlyMap<string, AVal>): readonly string[] {
+  let n = memo.names.get(regs);
+  if (n === undefined) {
+    // Register names are distinct: sorting the names orders the pairs as sorting the pairs by name would.
+    n = [...regs.keys()].sort();
+    memo.names.set(regs, n);
+  }
+  return n;
+}
 
 function memoValKey(memo: KeyMemo, v: AVal): string {
   let k = memo.vals.get(v);
@@ -232,14 +260,9 @@ export function stateKey(s: AState, live: ReadonlySet<string> | null, depths: bo
   const parts: string[] = [];
   s.frames.forEach((f, i) => {
     const inner = i === s.frames.length - 1;
-    // Register names are distinct: sorting the names orders the pairs as sorting the pairs by name would.
-    const names: string[] = [];
-    for (const k of f.regs.keys()) if (!inner || live === null || live.has(k)) names.push(k);
-    names.sort();
-    const regs = names.map((k) => `${k}=${memoValKey(memo, f.regs.get(k) as AVal)}`);
-    const spis = [...f.stack.keys()].sort((a, b) => a - b);
-    const stack = spis.map((k) => `${k}:${memoSlotKey(memo, f.stack.get(k) as StackSlot, depths)}`);
-    parts.push(`${f.fn}@${f.callsite}:${f.retDst ?? ''}[${regs.join(',')}][${stack.join(',')}]${f.loop === null ? '' : `L${f.loop.callsite}:${depths ? f.loop.depth : ''}`}`);
+    const regs: string[] = [];
+    for (const k of sortedNames(memo, f.regs)) if (!inner || live === null || live.has(k)) regs.push(`${k}=${memoValKey(memo, f.regs.get(k) as AVal)}`);
+    parts.push(`${f.fn}@${f.callsite}:${f.retDst ?? ''}[${regs.join(',')}][${stackKey(memo, f.stack, depths)}]${f.loop === null ? '' : `L${f.loop.callsite}:${depths ? f.loop.depth : ''}`}`);
   });
   const refs = [...s.refs.entries()].sort((a, b) => a[0] - b[0]).map(([k, r]) => `${k}:${r.kind}:${r.parent}`);
   return `${parts.join('|')}#${refs.join(',')}`;

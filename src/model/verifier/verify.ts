@@ -46,8 +46,9 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
   }
   // libbpf resolves every extern kfunc of the object before the kernel verifies anything.
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
-    for (const [pc, op] of body.entries()) {
-      if (op.op !== 'call') continue;
+    for (let pc = 0; pc < body.length; pc += 1) {
+      const op = body[pc];
+      if (op === undefined || op.op !== 'call') continue;
       const def = opts.kfuncs[op.fn];
       if (def !== undefined && !availableIn(def, opts.features.version)) return early(w.m.missingKfunc(op.fn), pc);
     }

@@ -36,6 +36,8 @@ interface FnInfo {
   readonly def: Program | Subprog;
   readonly cfg: Cfg;
   readonly asm: boolean;
+  /** The states seen at each of its prune points (by op). */
+  readonly seen: Map<number, Seen>;
 }
 
 /** One pending path: where it continues, its state, and the prune-point states on its path. */
@@ -46,19 +48,20 @@ interface Branch {
 }
 
 /**
- * A state reached at a prune point (`at`: function and op). Its key (`stateKey` on the registers live
- * there) is made when first compared: a prune point reached once, as most are in straight-line code,
- * never needs it.
+ * A state reached at a prune point (op `pc` of the function whose control flow is `cfg`). Its key
+ * (`stateKey` on the registers live there) is made when first compared: a prune point reached once,
+ * as most are in straight-line code, never needs it.
  */
 interface Visit {
-  readonly at: string;
   readonly s: AState;
-  readonly live: ReadonlySet<string> | null;
+  /** The function (its control flow: one per function and walk) and the op. */
+  readonly cfg: Cfg;
+  readonly pc: number;
   readonly depths: boolean;
   key: string | null;
 }
 
-const keyOf = (v: Visit, memo: KeyMemo): string => (v.key ??= stateKey(v.s, v.live, v.depths, memo));
+const keyOf = (v: Visit, memo: KeyMemo): string => (v.key ??= stateKey(v.s, v.cfg.live(v.pc), v.depths, memo));
 
 /** The states seen at one prune point: the keys made so far, and the states whose keys were not needed yet. */
 interface Seen {
@@ -82,7 +85,7 @@ function prevAt(p: PathNode | null, site: string): AState | null {
 
 /** Whether an equal state was reached at the same prune point earlier on this path. */
 function onPath(p: PathNode | null, v: Visit, memo: KeyMemo): boolean {
-  for (let n = p; n !== null; n = n.parent) if (n.visit.at === v.at && keyOf(n.visit, memo) === keyOf(v, memo)) return true;
+  for (let n = p; n !== null; n = n.parent) if (n.visit.cfg === v.cfg && n.visit.pc === v.pc && keyOf(n.visit, memo) === keyOf(v, memo)) return true;
   return false;
 }
 
@@ -97,8 +100,6 @@ export class Walker implements LoopWalker {
   /** Each function's definition, control flow and dialect, computed once per verification. */
   readonly #fns = new Map<string, FnInfo>();
   readonly #layouts = new Map<string, FrameLayout>();
-  /** The states seen at each prune point (by function and op). */
-  readonly #seen = new Map<string, Seen>();
   readonly #keys = newKeyMemo();
   readonly #asyncDone = new Set<string>();
   readonly #globalDone = new Set<string>();
@@ -138,7 +139,7 @@ export class Walker implements LoopWalker {
     let i = this.#fns.get(name);
     if (i === undefined) {
       const def = this.fnDef(name);
-      i = { def, cfg: buildCfg(def), asm: 'asm' in def && def.asm === true };
+      i = { def, cfg: buildCfg(def), asm: 'asm' in def && def.asm === true, seen: new Map() };
       this.#fns.set(name, i);
     }
     return i;
@@ -230,7 +231,7 @@ export class Walker implements LoopWalker {
     let path = b0.path;
     for (;;) {
       const f = top(s);
-      const { def, cfg, asm } = this.fn(f.fn);
+      const { def, cfg, asm, seen: seenAt } = this.fn(f.fn);
       const body = def.body;
       const insn = cfg.insn[pc] ?? pc;
       this.states += 1;
@@ -245,9 +246,9 @@ export class Walker implements LoopWalker {
           const prev = prevAt(path, site);
           if (prev !== null) s = widen(prev, s);
         }
-        const visit: Visit = { at: `${f.fn}:${pc}`, s, live: cfg.live.get(pc) ?? null, depths: !converging, key: null };
-        const seen = this.#seen.get(visit.at);
-        if (seen === undefined) this.#seen.set(visit.at, { keys: new Set(), unkeyed: [visit] });
+        const visit: Visit = { s, cfg, pc, depths: !converging, key: null };
+        const seen = seenAt.get(pc);
+        if (seen === undefined) seenAt.set(pc, { keys: new Set(), unkeyed: [visit] });
         else {
           for (const v of seen.unkeyed) seen.keys.add(keyOf(v, this.#keys));
           seen.unkeyed.length = 0;
