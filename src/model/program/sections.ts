@@ -211,7 +211,11 @@ export function sectionInfo(section: string): SectionInfo | null {
  * fails with -ESRCH, `libbpf_find_attach_btf_id`).
  */
 export function attachProblem(section: string): string | null {
-  const info = sectionInfo(section);
+  return attachProblemOf(sectionInfo(section));
+}
+
+/** `attachProblem` of a section already looked up. */
+export function attachProblemOf(info: SectionInfo | null): string | null {
   if (info === null || info.type !== 'LSM' || info.hook === null || !info.hook.startsWith('lsm/')) return null;
   const hook = info.hook.slice('lsm/'.length);
   return LSM_HOOKS.has(hook) ? null : `failed to find kernel BTF type ID of '${hook}'`;

@@ -9,7 +9,7 @@
  * Instruction numbers are op indices (the kernel's instruction numbers for `asm` programs).
  */
 import type { BpfObject, Program } from '../program/program.ts';
-import { attachProblem, sectionInfo } from '../program/sections.ts';
+import { attachProblemOf, sectionInfo } from '../program/sections.ts';
 import { ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { initLocals } from './locals.ts';
@@ -41,7 +41,7 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
     return early(w.m.noAttachTarget(prog.name, info.target ?? ''), null);
   }
   // libbpf resolves an LSM program's attach target (`bpf_lsm_<hook>`) before the program is loaded.
-  if (info.type === 'LSM' && info.hook !== null && attachProblem(prog.section) !== null) {
+  if (info.type === 'LSM' && info.hook !== null && attachProblemOf(info) !== null) {
     return { ...early(w.m.noAttachTarget(prog.name, info.hook.slice('lsm/'.length)), null), errno: -ESRCH };
   }
   // libbpf resolves every extern kfunc of the object before the kernel verifies anything.
