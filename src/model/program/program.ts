@@ -108,7 +108,7 @@ export const memcmp = (dst: string, a: Arg, aoff: Arg, b: Arg, boff: Arg, len: A
 export const local = (name: string, type: LocalType, init?: Local['init']): Local => (init === undefined ? { name, type } : { name, type, init });
 
 /** The register an operand reads, if any. */
-export function argReg(a: Arg): string | null {
+function argReg(a: Arg): string | null {
   return 'r' in a ? a.r : 'tw' in a ? a.tw : null;
 }
 
