@@ -67,6 +67,17 @@ export function expectEqual(actual: unknown, expected: unknown, message?: Messag
 }
 
 /**
+ * `expect(actual, message).toMatchObject(expected)` for an `expected` whose values are primitives:
+ * each key an own property of `actual` with the same value (`Object.is`, which implies vitest's
+ * `equals`), else the matcher itself judges.
+ */
+export function expectMatch(actual: unknown, expected: Readonly<Record<string, string | number | boolean | null>>, message?: Message): void {
+  if (typeof actual === 'object' && actual !== null
+    && Object.entries(expected).every(([k, v]) => Object.prototype.hasOwnProperty.call(actual, k) && Object.is((actual as Record<string, unknown>)[k], v))) return;
+  expect(actual, text(message)).toMatchObject(expected);
+}
+
+/**
  * `expect(f).toThrow(cls)`: `f` is called once; when it does not throw an instance of `cls`, vitest
  * judges the same outcome (the value returned or thrown), so the failure reads as before.
  */

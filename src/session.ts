@@ -372,7 +372,7 @@ export class Session {
     checkOptions('opts', opts, ['data', 'ctx', 'dataSizeOut']);
     const { data, ctx, dataSizeOut } = opts;
     if (dataSizeOut !== undefined) checkInt('opts.dataSizeOut', dataSizeOut);
-    const hex = data instanceof Uint8Array ? Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('') : data;
+    const hex = data instanceof Uint8Array ? hexOf(data) : data;
     const pid = this.spawn({ comm: 'test_run', script: [{ sys: 'prog_test_run', prog, ...(hex === undefined ? {} : { data: hex }), ...(ctx === undefined ? {} : { ctx }) }, { sys: 'exit' }] });
     this.simulate();
     const ev = traceEvents(this.world.trace).filter((e): e is Extract<TraceEvent, { kind: 'test_run' }> => e.kind === 'test_run' && e.pid === pid).pop();
@@ -646,6 +646,13 @@ export class Session {
   [INSPECT](): string {
     return describeWorld(this.world);
   }
+}
+
+/** Bytes as the format's hex text (two lowercase digits a byte). */
+function hexOf(data: Uint8Array): string {
+  let out = '';
+  for (const b of data) out += b < 16 ? `0${b.toString(16)}` : b.toString(16);
+  return out;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { expectEqual, expectIs, expectThrows, plainEqual } from '../properties/fast_expect.ts';
+import { expectEqual, expectIs, expectMatch, expectThrows, plainEqual } from '../properties/fast_expect.ts';
 
 /** The error `f` throws (vitest's assertion error), or undefined. */
 function errorOf(f: () => void): string | undefined {
@@ -45,6 +45,18 @@ describe('fast assertions', () => {
     expect(plainEqual({ a: 1 }, { a: 1, b: undefined })).toBe(false);
     expect(plainEqual(new Map<number, unknown>([[1, { a: [2] }], [3, 'x']]), new Map<number, unknown>([[3, 'x'], [1, { a: [2] }]]))).toBe(true);
     expect(plainEqual(new Map([[1, 2]]), new Map([[1, 3]]))).toBe(false);
+  });
+
+  test('expectMatch passes or fails exactly as toMatchObject does', () => {
+    const prim = fc.oneof(fc.constantFrom<string | number | boolean | null>(-0, 0, NaN, null, true, false, '', 'x', 1), fc.integer(), fc.string({ maxLength: 2 }));
+    const expected = fc.dictionary(fc.constantFrom('ok', 'message', 'insn', 'constructor', 'toString'), prim, { maxKeys: 3 });
+    const actual = fc.oneof(fc.dictionary(fc.constantFrom('ok', 'message', 'insn', 'other'), fc.oneof(prim, value), { maxKeys: 4 }), value);
+    fc.assert(fc.property(actual, expected, fc.boolean(), (a0, e, extend) => {
+      // Also objects that hold every expected key (the fast path), with other keys beside them.
+      const a = extend && typeof a0 === 'object' && a0 !== null && !Array.isArray(a0) ? { ...a0, ...e } : a0;
+      expect(errorOf(() => expectMatch(a, e))).toBe(errorOf(() => expect(a).toMatchObject(e)));
+    }), { numRuns: 2000 });
+    expectMatch({ ok: false, message: 'm', insn: 6, log: ['m'] }, { ok: false, message: 'm', insn: 6 });
   });
 
   test('expectThrows calls f once and fails as toThrow does', () => {

@@ -177,7 +177,12 @@ export function pktV4(): Uint8Array {
 /** A script's `data_in` as bytes (see `TestRunData` in src/model/task/syscall_schema.ts). */
 export function testRunBytes(spec: 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string }): Uint8Array {
   if (spec === 'pkt_v4') return pktV4();
-  const hex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (x) => Number.parseInt(x, 16));
+  // (The format allows only pairs of hex digits here: TestRunData in src/model/task/syscall_schema.ts.)
+  const hex = (h: string): Uint8Array => {
+    const b = new Uint8Array(h.length >> 1);
+    for (let i = 0; i < b.length; i += 1) b[i] = Number.parseInt(h.slice(2 * i, 2 * i + 2), 16);
+    return b;
+  };
   if (typeof spec === 'string') return hex(spec);
   const b = new Uint8Array(spec.size).fill(spec.fill ?? 0);
   if (spec.head !== undefined) b.set(hex(spec.head).subarray(0, spec.size));

@@ -8,7 +8,7 @@
  * C compiler may choose another layout, which is why messages that print stack offsets are compared
  * on `asm` programs, whose layout is written out.
  */
-import type { Local, LocalType, Op } from './program.ts';
+import type { Arg, Local, LocalType, Op } from './program.ts';
 
 /** `MAX_BPF_STACK`: the frame size (include/linux/filter.h). */
 export const MAX_BPF_STACK = 512;
@@ -50,13 +50,21 @@ export interface FrameLayout {
 export function implicitDynptrs(body: readonly Op[], declared: ReadonlySet<string>): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
+  const use = (a: Arg): void => {
+    if ('dynptr' in a && !declared.has(a.dynptr) && !seen.has(a.dynptr)) {
+      seen.add(a.dynptr);
+      out.push(a.dynptr);
+    }
+  };
   for (const op of body) {
-    const args = op.op === 'call' ? op.args : op.op === 'mov' ? [op.src] : op.op === 'ld' ? [op.base] : op.op === 'st' ? [op.base, op.src] : op.op === 'memcpy' ? [op.dst, op.src] : op.op === 'memset' ? [op.dst] : [];
-    for (const a of args) {
-      if ('dynptr' in a && !declared.has(a.dynptr) && !seen.has(a.dynptr)) {
-        seen.add(a.dynptr);
-        out.push(a.dynptr);
-      }
+    switch (op.op) {
+      case 'call': for (const a of op.args) use(a); break;
+      case 'mov': use(op.src); break;
+      case 'ld': use(op.base); break;
+      case 'st': use(op.base); use(op.src); break;
+      case 'memcpy': use(op.dst); use(op.src); break;
+      case 'memset': use(op.dst); break;
+      default: break;
     }
   }
   return out;

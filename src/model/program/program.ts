@@ -107,26 +107,39 @@ export const when = (reg: string, cmp: Cmp, v: Arg): Cond => ({ r: reg, cmp, v }
 export const memcmp = (dst: string, a: Arg, aoff: Arg, b: Arg, boff: Arg, len: Arg): Op => ({ op: 'memcmp', dst, a, aoff, b, boff, len });
 export const local = (name: string, type: LocalType, init?: Local['init']): Local => (init === undefined ? { name, type } : { name, type, init });
 
+/** The register an operand reads, if any. */
+function argReg(a: Arg): string | null {
+  return 'r' in a ? a.r : 'tw' in a ? a.tw : null;
+}
+
 /** The registers an operand reads. */
 export function argRegs(a: Arg): string[] {
-  return 'r' in a ? [a.r] : 'tw' in a ? [a.tw] : [];
+  const r = argReg(a);
+  return r === null ? [] : [r];
 }
 
 /** The registers an operation reads. */
 export function registersRead(op: Op): string[] {
-  const regs = (args: readonly Arg[]): string[] => args.flatMap(argRegs);
+  const out: string[] = [];
+  const read = (...args: readonly Arg[]): string[] => {
+    for (const a of args) {
+      const r = argReg(a);
+      if (r !== null) out.push(r);
+    }
+    return out;
+  };
   switch (op.op) {
-    case 'call': return regs(op.args);
-    case 'mov': case 'store': case 'ret': return regs([op.src]);
-    case 'alu': return [op.dst, ...regs([op.src])];
-    case 'ld': return regs([op.base]);
-    case 'st': return regs([op.base, op.src]);
-    case 'atomic': return regs([op.base, op.src]);
-    case 'memcpy': return regs([op.dst, op.src]);
-    case 'memset': return regs([op.dst]);
-    case 'memcmp': return regs([op.a, op.aoff, op.b, op.boff, op.len]);
-    case 'goto': return op.if === undefined ? [] : [op.if.r, ...regs([op.if.v])];
-    case 'label': return [];
+    case 'call': return read(...op.args);
+    case 'mov': case 'store': case 'ret': return read(op.src);
+    case 'alu': out.push(op.dst); return read(op.src);
+    case 'ld': return read(op.base);
+    case 'st': return read(op.base, op.src);
+    case 'atomic': return read(op.base, op.src);
+    case 'memcpy': return read(op.dst, op.src);
+    case 'memset': return read(op.dst);
+    case 'memcmp': return read(op.a, op.aoff, op.b, op.boff, op.len);
+    case 'goto': if (op.if !== undefined) out.push(op.if.r); return op.if === undefined ? out : read(op.if.v);
+    case 'label': return out;
   }
 }
 

@@ -143,8 +143,9 @@ export const SECTION_DEFS: readonly SecDef[] = [
 export function secDefMatches(def: string, name: string): boolean {
   if (def.endsWith('/')) return name.startsWith(def);
   if (def.endsWith('+')) {
-    const base = def.slice(0, -1);
-    return name.startsWith(base) && (name.length === base.length || name[base.length] === '/');
+    // `def` without its '+' begins `name`, and ends it or is followed by '/' (checked first: it is cheap).
+    const n = def.length - 1;
+    return (name.length === n || name[n] === '/') && name.startsWith(def.slice(0, n));
   }
   return name === def;
 }
@@ -210,7 +211,11 @@ export function sectionInfo(section: string): SectionInfo | null {
  * fails with -ESRCH, `libbpf_find_attach_btf_id`).
  */
 export function attachProblem(section: string): string | null {
-  const info = sectionInfo(section);
+  return attachProblemOf(sectionInfo(section));
+}
+
+/** `attachProblem` of a section already looked up. */
+export function attachProblemOf(info: SectionInfo | null): string | null {
   if (info === null || info.type !== 'LSM' || info.hook === null || !info.hook.startsWith('lsm/')) return null;
   const hook = info.hook.slice('lsm/'.length);
   return LSM_HOOKS.has(hook) ? null : `failed to find kernel BTF type ID of '${hook}'`;

@@ -13,8 +13,11 @@ export interface Cfg {
   /** `insn[pc]`: the instruction number of op `pc`. */
   readonly insn: readonly number[];
   readonly prune: ReadonlySet<number>;
-  /** `live[pc]`: registers read before being written on some path from op `pc`. */
-  readonly live: readonly ReadonlySet<string>[];
+  /**
+   * `live(pc)`: registers read before being written on some path from op `pc` (made when the walk
+   * first compares states there).
+   */
+  readonly live: (pc: number) => ReadonlySet<string>;
 }
 
 function insnCount(op: Op, asm: boolean): number {
@@ -67,38 +70,64 @@ export function buildCfg(fn: Program | Subprog): Cfg {
       prune.add(i + 1);
     }
   });
-  // Liveness: backward dataflow to a fixed point.
-  const succ = (i: number): number[] => {
-    const op = body[i];
-    if (op === undefined || op.op === 'ret') return [];
-    if (op.op === 'goto') {
-      const to = labels.get(op.to);
-      const out = to === undefined ? [] : [to];
-      if (op.if !== undefined) out.push(i + 1);
-      return out;
+  // Liveness: backward dataflow to a fixed point, one bit per register name (`words` 32-bit words
+  // per op), so that a pass over the body allocates nothing.
+  const index = new Map<string, number>();
+  const bit = (r: string): number => {
+    let b = index.get(r);
+    if (b === undefined) {
+      b = index.size;
+      index.set(r, b);
     }
-    return [i + 1];
+    return b;
   };
   const reads = body.map((op) => {
-    const r = new Set(registersRead(op));
-    if (asm && op.op === 'call') for (const a of op.args) for (const x of argRegs(a as Arg)) r.add(x);
+    const r = registersRead(op).map(bit);
+    if (asm && op.op === 'call') for (const a of op.args) for (const x of argRegs(a as Arg)) r.push(bit(x));
     return r;
   });
-  const writes = body.map((op) => written(op, asm));
-  const live: Set<string>[] = body.map(() => new Set<string>());
+  const writes = body.map((op) => written(op, asm).map(bit));
+  // Each op's successors (at most two: the next op and a jump's target; -1 for none).
+  const next = new Int32Array(body.length).fill(-1);
+  const target = new Int32Array(body.length).fill(-1);
+  body.forEach((op, i) => {
+    if (op.op === 'ret') return;
+    if (op.op === 'goto') {
+      target[i] = labels.get(op.to) ?? -1;
+      if (op.if !== undefined && i + 1 < body.length) next[i] = i + 1;
+    } else if (i + 1 < body.length) next[i] = i + 1;
+  });
+  // (Int32 words: a bit set in the top bit stays a small integer.)
+  const words = Math.max(1, Math.ceil(index.size / 32));
+  const live = new Int32Array(body.length * words);
+  const out = new Int32Array(words);
   for (let changed = true; changed;) {
     changed = false;
     for (let i = body.length - 1; i >= 0; i -= 1) {
-      const out = new Set<string>();
-      for (const j of succ(i)) for (const r of live[j] ?? []) out.add(r);
-      for (const w of writes[i] ?? []) out.delete(w);
-      for (const r of reads[i] ?? []) out.add(r);
-      const cur = live[i] as Set<string>;
-      if (out.size !== cur.size || [...out].some((r) => !cur.has(r))) {
-        live[i] = out;
-        changed = true;
+      const n = next[i] ?? -1;
+      const t = target[i] ?? -1;
+      for (let w = 0; w < words; w += 1) out[w] = (n >= 0 ? live[n * words + w] ?? 0 : 0) | (t >= 0 ? live[t * words + w] ?? 0 : 0);
+      for (const b of writes[i] ?? []) out[b >>> 5] = (out[b >>> 5] ?? 0) & ~(1 << (b & 31));
+      for (const b of reads[i] ?? []) out[b >>> 5] = (out[b >>> 5] ?? 0) | (1 << (b & 31));
+      for (let w = 0; w < words; w += 1) {
+        if (live[i * words + w] !== out[w]) {
+          live[i * words + w] = out[w] ?? 0;
+          changed = true;
+        }
       }
     }
   }
-  return { labels, insn, prune, live };
+  const names = [...index.keys()];
+  const sets = new Map<number, ReadonlySet<string>>();
+  const liveAt = (pc: number): ReadonlySet<string> => {
+    let set = sets.get(pc);
+    if (set === undefined) {
+      const made = new Set<string>();
+      names.forEach((r, b) => { if (((live[pc * words + (b >>> 5)] ?? 0) & (1 << (b & 31))) !== 0) made.add(r); });
+      set = made;
+      sets.set(pc, set);
+    }
+    return set;
+  };
+  return { labels, insn, prune, live: liveAt };
 }

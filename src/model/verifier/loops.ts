@@ -28,7 +28,7 @@ export interface LoopWalker extends CallWalker {
 interface Branch {
   readonly pc: number;
   readonly s: AState;
-  readonly path: { readonly key: string; readonly parent: unknown } | null;
+  readonly path: { readonly parent: unknown } | null;
 }
 
 /** The callback frame of a `bpf_loop` call: R1 the index (below nr_loops), R2 the context. */

@@ -3,6 +3,7 @@
  * releases and invalidations make (verifier.c `release_reference`, `mark_reg_invalid`,
  * `invalidate_dynptr`, `bpf_for_each_reg_in_vstate`), and the key pruning compares states by.
  */
+import { RegFile } from './regs.ts';
 import { UNKNOWN, type Scalar } from './scalar.ts';
 import type { AState, AVal, FState, RefInfo, StackSlot } from './types.ts';
 
@@ -26,15 +27,13 @@ export function withFrameAt(s: AState, i: number, f: FState): AState {
 
 export function withReg(s: AState, r: string, v: AVal): AState {
   const f = top(s);
-  const regs = new Map(f.regs);
-  regs.set(r, v);
-  return withTop(s, { ...f, regs });
+  return withTop(s, { ...f, regs: RegFile.of(f.regs).with(r, v) });
 }
 
 export function withoutRegs(s: AState, names: readonly string[]): AState {
   const f = top(s);
-  const regs = new Map(f.regs);
-  for (const n of names) regs.delete(n);
+  let regs = RegFile.of(f.regs);
+  for (const n of names) regs = regs.without(n);
   return withTop(s, { ...f, regs });
 }
 
@@ -55,13 +54,10 @@ export function withSlots(s: AState, frame: number, slots: ReadonlyMap<number, S
 export function mapRegs(s: AState, fn: (v: AVal) => AVal): AState {
   let changed = false;
   const frames = s.frames.map((f) => {
-    let regs: Map<string, AVal> | null = null;
+    let regs: RegFile | null = null;
     for (const [k, v] of f.regs) {
       const n = fn(v);
-      if (n !== v) {
-        regs ??= new Map(f.regs);
-        regs.set(k, n);
-      }
+      if (n !== v) regs = (regs ?? RegFile.of(f.regs)).with(k, n);
     }
     let stack: Map<number, StackSlot> | null = null;
     for (const [spi, slot] of f.stack) {
@@ -143,13 +139,10 @@ export function widen(old: AState, cur: AState): AState {
   const frames = cur.frames.map((f) => {
     const o = old.frames.find((x) => x.frameno === f.frameno && x.fn === f.fn);
     if (o === undefined) return f;
-    let regs: Map<string, AVal> | null = null;
+    let regs: RegFile | null = null;
     for (const [k, v] of f.regs) {
       const ov = o.regs.get(k);
-      if (v.t === 'scalar' && ov !== undefined && ov.t === 'scalar' && valKey(v) !== valKey(ov)) {
-        regs ??= new Map(f.regs);
-        regs.set(k, UNKNOWN);
-      }
+      if (v.t === 'scalar' && ov !== undefined && ov.t === 'scalar' && valKey(v) !== valKey(ov)) regs = (regs ?? RegFile.of(f.regs)).with(k, UNKNOWN);
     }
     let stack: Map<number, StackSlot> | null = null;
     for (const [spi, sl] of f.stack) {
@@ -199,17 +192,77 @@ function slotKey(slot: StackSlot, depths: boolean): string {
 }
 
 /**
+ * The keys of values and stack slots made so far in one walk. Values and slots never change and are
+ * shared by the states that hold them, so each one's key is made once.
+ */
+export interface KeyMemo {
+  readonly vals: WeakMap<AVal, string>;
+  /** Slot keys with iterator depths, and without. */
+  readonly slots: WeakMap<StackSlot, string>;
+  readonly slotsNoDepth: WeakMap<StackSlot, string>;
+  /** A frame's stack as key text, with iterator depths and without. */
+  readonly stacks: WeakMap<ReadonlyMap<number, StackSlot>, string>;
+  readonly stacksNoDepth: WeakMap<ReadonlyMap<number, StackSlot>, string>;
+  /** A frame's register names, sorted. */
+  readonly names: WeakMap<ReadonlyMap<string, AVal>, readonly string[]>;
+}
+
+export const newKeyMemo = (): KeyMemo => ({
+  vals: new WeakMap(), slots: new WeakMap(), slotsNoDepth: new WeakMap(), stacks: new WeakMap(), stacksNoDepth: new WeakMap(), names: new WeakMap(),
+});
+
+function stackKey(memo: KeyMemo, stack: ReadonlyMap<number, StackSlot>, depths: boolean): string {
+  const m = depths ? memo.stacks : memo.stacksNoDepth;
+  let k = m.get(stack);
+  if (k === undefined) {
+    const spis = [...stack.keys()].sort((x, y) => x - y);
+    k = spis.map((spi) => `${spi}:${memoSlotKey(memo, stack.get(spi) as StackSlot, depths)}`).join(',');
+    m.set(stack, k);
+  }
+  return k;
+}
+
+function sortedNames(memo: KeyMemo, regs: ReadonlyMap<string, AVal>): readonly string[] {
+  let n = memo.names.get(regs);
+  if (n === undefined) {
+    // Register names are distinct: sorting the names orders the pairs as sorting the pairs by name would.
+    n = [...regs.keys()].sort();
+    memo.names.set(regs, n);
+  }
+  return n;
+}
+
+function memoValKey(memo: KeyMemo, v: AVal): string {
+  let k = memo.vals.get(v);
+  if (k === undefined) {
+    k = valKey(v);
+    memo.vals.set(v, k);
+  }
+  return k;
+}
+
+function memoSlotKey(memo: KeyMemo, slot: StackSlot, depths: boolean): string {
+  const m = depths ? memo.slots : memo.slotsNoDepth;
+  let k = m.get(slot);
+  if (k === undefined) {
+    k = slotKey(slot, depths);
+    m.set(slot, k);
+  }
+  return k;
+}
+
+/**
  * The key of a state for pruning (`states_equal`, exact): `live` limits the running frame's
  * registers to the ones read later (the kernel's liveness marks); the other frames are compared
  * whole.
  */
-export function stateKey(s: AState, live: ReadonlySet<string> | null, depths = true): string {
+export function stateKey(s: AState, live: ReadonlySet<string> | null, depths: boolean, memo: KeyMemo): string {
   const parts: string[] = [];
   s.frames.forEach((f, i) => {
     const inner = i === s.frames.length - 1;
-    const regs = [...f.regs.entries()].filter(([k]) => !inner || live === null || live.has(k)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${valKey(v)}`);
-    const stack = [...f.stack.entries()].sort(([a], [b]) => a - b).map(([k, v]) => `${k}:${slotKey(v, depths)}`);
-    parts.push(`${f.fn}@${f.callsite}:${f.retDst ?? ''}[${regs.join(',')}][${stack.join(',')}]${f.loop === null ? '' : `L${f.loop.callsite}:${depths ? f.loop.depth : ''}`}`);
+    const regs: string[] = [];
+    for (const k of sortedNames(memo, f.regs)) if (!inner || live === null || live.has(k)) regs.push(`${k}=${memoValKey(memo, f.regs.get(k) as AVal)}`);
+    parts.push(`${f.fn}@${f.callsite}:${f.retDst ?? ''}[${regs.join(',')}][${stackKey(memo, f.stack, depths)}]${f.loop === null ? '' : `L${f.loop.callsite}:${depths ? f.loop.depth : ''}`}`);
   });
   const refs = [...s.refs.entries()].sort((a, b) => a[0] - b[0]).map(([k, r]) => `${k}:${r.kind}:${r.parent}`);
   return `${parts.join('|')}#${refs.join(',')}`;

@@ -9,7 +9,7 @@
  * Instruction numbers are op indices (the kernel's instruction numbers for `asm` programs).
  */
 import type { BpfObject, Program } from '../program/program.ts';
-import { attachProblem, sectionInfo } from '../program/sections.ts';
+import { attachProblemOf, sectionInfo } from '../program/sections.ts';
 import { ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { initLocals } from './locals.ts';
@@ -41,13 +41,14 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
     return early(w.m.noAttachTarget(prog.name, info.target ?? ''), null);
   }
   // libbpf resolves an LSM program's attach target (`bpf_lsm_<hook>`) before the program is loaded.
-  if (info.type === 'LSM' && info.hook !== null && attachProblem(prog.section) !== null) {
+  if (info.type === 'LSM' && info.hook !== null && attachProblemOf(info) !== null) {
     return { ...early(w.m.noAttachTarget(prog.name, info.hook.slice('lsm/'.length)), null), errno: -ESRCH };
   }
   // libbpf resolves every extern kfunc of the object before the kernel verifies anything.
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
-    for (const [pc, op] of body.entries()) {
-      if (op.op !== 'call') continue;
+    for (let pc = 0; pc < body.length; pc += 1) {
+      const op = body[pc];
+      if (op === undefined || op.op !== 'call') continue;
       const def = opts.kfuncs[op.fn];
       if (def !== undefined && !availableIn(def, opts.features.version)) return early(w.m.missingKfunc(op.fn), pc);
     }

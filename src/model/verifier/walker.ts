@@ -17,7 +17,7 @@ import { checkLoad, checkStore, pointerArith } from './mem.ts';
 import { messages, type Messages } from './messages.ts';
 import { aluScalar, constOf, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
 import { dropFrameStack } from './stack.ts';
-import { mapRegs, release, stateKey, top, widen, withReg, withoutRegs } from './state.ts';
+import { mapRegs, newKeyMemo, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
 import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
@@ -31,6 +31,15 @@ interface GlobalPlace {
   readonly rdonly: boolean;
 }
 
+/** A function of the object as the walk needs it. */
+interface FnInfo {
+  readonly def: Program | Subprog;
+  readonly cfg: Cfg;
+  readonly asm: boolean;
+  /** The states seen at each of its prune points (by op). */
+  readonly seen: Map<number, Seen>;
+}
+
 /** One pending path: where it continues, its state, and the prune-point states on its path. */
 interface Branch {
   readonly pc: number;
@@ -38,8 +47,30 @@ interface Branch {
   readonly path: PathNode | null;
 }
 
+/**
+ * A state reached at a prune point (op `pc` of the function whose control flow is `cfg`). Its key
+ * (`stateKey` on the registers live there) is made when first compared: a prune point reached once,
+ * as most are in straight-line code, never needs it.
+ */
+interface Visit {
+  readonly s: AState;
+  /** The function (its control flow: one per function and walk) and the op. */
+  readonly cfg: Cfg;
+  readonly pc: number;
+  readonly depths: boolean;
+  key: string | null;
+}
+
+const keyOf = (v: Visit, memo: KeyMemo): string => (v.key ??= stateKey(v.s, v.cfg.live(v.pc), v.depths, memo));
+
+/** The states seen at one prune point: the keys made so far, and the states whose keys were not needed yet. */
+interface Seen {
+  readonly keys: Set<string>;
+  readonly unkeyed: Visit[];
+}
+
 interface PathNode {
-  readonly key: string;
+  readonly visit: Visit;
   readonly parent: PathNode | null;
   /** At a loop's convergence point: where (function and op), and the state there. */
   readonly site?: string;
@@ -52,8 +83,9 @@ function prevAt(p: PathNode | null, site: string): AState | null {
   return null;
 }
 
-function onPath(p: PathNode | null, key: string): boolean {
-  for (let n = p; n !== null; n = n.parent) if (n.key === key) return true;
+/** Whether an equal state was reached at the same prune point earlier on this path. */
+function onPath(p: PathNode | null, v: Visit, memo: KeyMemo): boolean {
+  for (let n = p; n !== null; n = n.parent) if (n.visit.cfg === v.cfg && n.visit.pc === v.pc && keyOf(n.visit, memo) === keyOf(v, memo)) return true;
   return false;
 }
 
@@ -65,9 +97,10 @@ export class Walker implements LoopWalker {
   /** Messages named a register the compiler chooses (a C variable): compare them register-blind. */
   registersGuessed = false;
   #id = 0;
-  readonly #cfgs = new Map<string, Cfg>();
+  /** Each function's definition, control flow and dialect, computed once per verification. */
+  readonly #fns = new Map<string, FnInfo>();
   readonly #layouts = new Map<string, FrameLayout>();
-  readonly #seen = new Set<string>();
+  readonly #keys = newKeyMemo();
   readonly #asyncDone = new Set<string>();
   readonly #globalDone = new Set<string>();
   readonly #globals = new Map<string, GlobalPlace>();
@@ -101,13 +134,19 @@ export class Walker implements LoopWalker {
     return f;
   }
 
-  cfg(name: string): Cfg {
-    let c = this.#cfgs.get(name);
-    if (c === undefined) {
-      c = buildCfg(this.fnDef(name));
-      this.#cfgs.set(name, c);
+  /** Function `name`: its definition, its control flow, whether it is `asm` (one lookup per function). */
+  private fn(name: string): FnInfo {
+    let i = this.#fns.get(name);
+    if (i === undefined) {
+      const def = this.fnDef(name);
+      i = { def, cfg: buildCfg(def), asm: 'asm' in def && def.asm === true, seen: new Map() };
+      this.#fns.set(name, i);
     }
-    return c;
+    return i;
+  }
+
+  cfg(name: string): Cfg {
+    return this.fn(name).cfg;
   }
 
   layout(name: string): FrameLayout {
@@ -120,8 +159,7 @@ export class Walker implements LoopWalker {
   }
 
   isAsm(name: string): boolean {
-    const f = this.fnDef(name);
-    return 'asm' in f && f.asm === true;
+    return this.fn(name).asm;
   }
 
   insn(fn: string, pc: number): number {
@@ -193,11 +231,9 @@ export class Walker implements LoopWalker {
     let path = b0.path;
     for (;;) {
       const f = top(s);
-      const cfg = this.cfg(f.fn);
-      const body = this.fnDef(f.fn).body;
+      const { def, cfg, asm, seen: seenAt } = this.fn(f.fn);
+      const body = def.body;
       const insn = cfg.insn[pc] ?? pc;
-      const asm = this.isAsm(f.fn);
-      const cctx: CallCtx = { ...ctx, sleepable: f.async ? true : ctx.sleepable, asm };
       this.states += 1;
       if (this.states > MAX_INSNS) throw new Reject(this.m.tooComplex(), insn);
       const op = body[pc];
@@ -210,14 +246,20 @@ export class Walker implements LoopWalker {
           const prev = prevAt(path, site);
           if (prev !== null) s = widen(prev, s);
         }
-        const key = `${f.fn}:${pc}|${stateKey(s, cfg.live[pc] ?? null, !converging)}`;
-        if (this.#seen.has(key)) {
-          if (!converging && onPath(path, key)) throw new Reject(this.m.infiniteLoop(insn), insn);
-          if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
-          return;
+        const visit: Visit = { s, cfg, pc, depths: !converging, key: null };
+        const seen = seenAt.get(pc);
+        if (seen === undefined) seenAt.set(pc, { keys: new Set(), unkeyed: [visit] });
+        else {
+          for (const v of seen.unkeyed) seen.keys.add(keyOf(v, this.#keys));
+          seen.unkeyed.length = 0;
+          if (seen.keys.has(keyOf(visit, this.#keys))) {
+            if (!converging && onPath(path, visit, this.#keys)) throw new Reject(this.m.infiniteLoop(insn), insn);
+            if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
+            return;
+          }
+          seen.keys.add(keyOf(visit, this.#keys));
         }
-        this.#seen.add(key);
-        path = site === undefined ? { key, parent: path } : { key, parent: path, site, state: s };
+        path = site === undefined ? { visit, parent: path } : { visit, parent: path, site, state: s };
       }
       switch (op.op) {
         case 'label':
@@ -309,6 +351,7 @@ export class Walker implements LoopWalker {
           continue;
         }
         case 'call': {
+          const cctx: CallCtx = { ...ctx, sleepable: f.async ? true : ctx.sleepable, asm };
           const sub = this.obj.subprogs.find((x) => x.name === op.fn);
           if (sub !== undefined) {
             if (!sub.isStatic) {
