@@ -17,7 +17,7 @@ import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
-import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
+import { EXIT_TO_USER } from '../model/task/record.ts';
 import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
@@ -262,7 +262,7 @@ function storeInto(k: Kern, name: string, pieces: readonly ReadPiece[]): void {
 }
 
 /** One stage of the syscall on top of `task`'s stack. */
-export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): SyscallStep {
+export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
   const sys = act.sys;
   const kk = withContext(k, taskContext(task));
   switch (sys.sys) {

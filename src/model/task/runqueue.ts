@@ -184,14 +184,7 @@ export class RunQueue {
     if (at !== undefined && at !== until) {
       this.#timers[pid] = undefined;
       if (this.dueTimers.has(pid)) this.dueTimers.delete(pid);
-      else {
-        const g = this.#future.get(at);
-        if (g !== undefined) {
-          const i = g.timers.indexOf(pid);
-          if (i >= 0) g.timers.splice(i, 1);
-          this.#dropIfEmpty(g);
-        }
-      }
+      else this.#leave(at, 'timers', pid);
     }
     if (until !== null && at !== until) {
       setAt(this.#timers, pid, until);
@@ -232,14 +225,7 @@ export class RunQueue {
       this.#ios.delete(key);
       this.#bySeq.delete(cur.seq);
       if (cur.due) this.dueIo.delete(cur.seq);
-      else {
-        const g = this.#future.get(cur.at);
-        if (g !== undefined) {
-          const i = g.ios.indexOf(cur);
-          if (i >= 0) g.ios.splice(i, 1);
-          this.#dropIfEmpty(g);
-        }
-      }
+      else this.#leave(cur.at, 'ios', cur);
     }
     if (req === undefined) return;
     const ev: IoEvent = { key, ino: req.ino, pgoff: req.pgoff, at: req.completesAt, seq: this.#nextSeq++, req, due: req.completesAt <= this.now };
@@ -313,9 +299,14 @@ export class RunQueue {
     return g;
   }
 
-  /** Forget group `g` once it holds no event. */
-  #dropIfEmpty(g: EventGroup): void {
-    if (g.ios.length + g.timers.length === 0) this.#future.delete(g.at);
+  /** Take `x` out of list `list` of the group at time `at`; the group goes once it holds no event. */
+  #leave<L extends 'ios' | 'timers'>(at: number, list: L, x: EventGroup[L][number]): void {
+    const g = this.#future.get(at);
+    if (g === undefined) return;
+    const xs: unknown[] = g[list];
+    const i = xs.indexOf(x);
+    if (i >= 0) xs.splice(i, 1);
+    if (g.ios.length + g.timers.length === 0) this.#future.delete(at);
   }
 
 }
