@@ -49,6 +49,23 @@ export function buildWorld(setups: readonly FileSetup[]): Built {
   return { world, files: out };
 }
 
+/**
+ * A world per key, built the first time it is asked for: for properties whose runs start from one of
+ * a few loaded worlds. Worlds are values, so a run may start from the one another run built (loading
+ * validates the object and verifies its programs, most of a small run's cost).
+ */
+export function worldCache(): (key: string, build: () => World) => World {
+  const worlds = new Map<string, World>();
+  return (key, build) => {
+    let w = worlds.get(key);
+    if (w === undefined) {
+      w = build();
+      worlds.set(key, w);
+    }
+    return w;
+  };
+}
+
 /** The oracle's view of a built file's cache. */
 export function cacheOf(setup: FileSetup): O.CacheModel {
   return O.cacheModel(setup.spec.size, setup.spec.secretmem, setup.cached ?? [], setup.faults ?? []);

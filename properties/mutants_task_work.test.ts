@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, KfuncUnavailableError, refSnapshot, Session, type BpfObject, type World } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';
+import { worldCache } from './harness.ts';
 
 const EBADF = -9;
 const ENOMEM = -12;
@@ -34,23 +35,17 @@ const arb: fc.Arbitrary<Case> = fc.record({
   closed: fc.boolean(),
 });
 
-/**
- * The world with the file and the object loaded, made once per map type and version (worlds are
- * values; loading validates the object and verifies its program, most of a case's cost).
- */
-const loaded = new Map<string, World>();
+/** The world with the file and the object loaded, made once per map type and version (`worldCache`). */
+const loaded = worldCache();
 
 function loadedWorld(c: Case): World {
-  const key = `${c.mapType}/${c.version ?? '6.19'}`;
-  let w = loaded.get(key);
-  if (w === undefined) {
-    const s = new Session({ version: c.version ?? '6.19' });
+  const version = c.version ?? '6.19';
+  return loaded(`${c.mapType}/${version}`, () => {
+    const s = new Session({ version });
     s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
     s.load(syscallTaskWorkObject(c.mapType), { unverified: c.version === '7.0' });
-    w = s.world;
-    loaded.set(key, w);
-  }
-  return w;
+    return s.world;
+  });
 }
 
 function setup(c: Case) {

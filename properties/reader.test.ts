@@ -11,6 +11,7 @@ import { content, listChooser, pageMap, program as Pr, refSnapshot, seededChoose
 import { mapPutUref } from '../src/model/maps/maps.ts';
 import { expandRuns } from '../src/pagecache/index.ts';
 import * as O from './oracle.ts';
+import { worldCache } from './harness.ts';
 
 const P = 4096;
 
@@ -183,20 +184,16 @@ describe('HASH / LRU element memory and task_work (docs/task_work.md, Q4)', () =
     };
   }
 
-  /** The world with the files and the object loaded, made once for each of the 6 objects (worlds are values). */
-  const loaded = new Map<string, World>();
+  /** The world with the files and the object loaded, made once for each of the 6 objects (`worldCache`). */
+  const loaded = worldCache();
   function loadedWorld(type: 'hash' | 'lru_hash', noPrealloc: boolean, reuse: boolean): World {
-    const key = `${type}/${noPrealloc}/${reuse}`;
-    let w = loaded.get(key);
-    if (w === undefined) {
+    return loaded(`${type}/${noPrealloc}/${reuse}`, () => {
       const s = new Session();
       s.createFile({ path: EXE, content: content.zero(), size: P });
       s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
       s.load(object(type, noPrealloc, reuse));
-      w = s.world;
-      loaded.set(key, w);
-    }
-    return w;
+      return s.world;
+    });
   }
 
   test('a callback deleting its own element and scheduling again through its value gets 0 and runs once more; the context stays with the memory', () => {

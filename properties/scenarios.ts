@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { content, program as P, Session, type BpfObject, type Syscall, type World } from '../src/index.ts';
+import { worldCache } from './harness.ts';
 
 const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob, dynptr, buf } = P;
 
@@ -109,21 +110,14 @@ function loadWorld(sc: TwScenario, smp: boolean): World {
 }
 
 /**
- * `loadWorld` made once per process for each of its 24 inputs (map type, mode, cache, CPUs): worlds
- * are values, so the scenarios that start alike share one (loading validates the object and verifies
- * its programs, most of a small scenario's cost). P8 builds one of its worlds `fresh` to check that
- * building again gives the same.
+ * `loadWorld` made once per process for each of its 24 inputs (map type, mode, cache, CPUs): the
+ * scenarios that start alike share one. P8 builds one of its worlds `fresh` to check that building
+ * again gives the same.
  */
-const loaded = new Map<string, World>();
+const loaded = worldCache();
 
 function loadedWorld(sc: TwScenario, smp: boolean): World {
-  const key = `${sc.mapType}/${sc.mode}/${sc.cold}/${smp}`;
-  let w = loaded.get(key);
-  if (w === undefined) {
-    w = loadWorld(sc, smp);
-    loaded.set(key, w);
-  }
-  return w;
+  return loaded(`${sc.mapType}/${sc.mode}/${sc.cold}/${smp}`, () => loadWorld(sc, smp));
 }
 
 /**
