@@ -13,7 +13,7 @@ import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
 import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
-import { newPacket, type PacketSpec } from './model/packet/create.ts';
+import { newPacket, testRunHex, type PacketSpec } from './model/packet/create.ts';
 import { packetView, type PacketView } from './model/packet/types.ts';
 import { packetTestRunOut } from './model/packet/run.ts';
 import { userWrite } from './model/helpers/user.ts';
@@ -372,7 +372,7 @@ export class Session {
     checkOptions('opts', opts, ['data', 'ctx', 'dataSizeOut']);
     const { data, ctx, dataSizeOut } = opts;
     if (dataSizeOut !== undefined) checkInt('opts.dataSizeOut', dataSizeOut);
-    const hex = data instanceof Uint8Array ? hexOf(data) : data;
+    const hex = data instanceof Uint8Array ? testRunHex(data) : data;
     const pid = this.spawn({ comm: 'test_run', script: [{ sys: 'prog_test_run', prog, ...(hex === undefined ? {} : { data: hex }), ...(ctx === undefined ? {} : { ctx }) }, { sys: 'exit' }] });
     this.simulate();
     const ev = traceEvents(this.world.trace).filter((e): e is Extract<TraceEvent, { kind: 'test_run' }> => e.kind === 'test_run' && e.pid === pid).pop();
@@ -646,13 +646,6 @@ export class Session {
   [INSPECT](): string {
     return describeWorld(this.world);
   }
-}
-
-/** Bytes as the format's hex text (two lowercase digits a byte). */
-function hexOf(data: Uint8Array): string {
-  let out = '';
-  for (const b of data) out += b < 16 ? `0${b.toString(16)}` : b.toString(16);
-  return out;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, E2BIG, EFAULT, EINVAL, ENOMEM, packets, Session, type KernelVersion, type SkbSpec } from '../src/index.ts';
 import { skbLoadBytes } from '../src/model/packet/skb.ts';
-import { testRunBytes, testRunLength } from '../src/model/packet/create.ts';
+import { testRunBytes, testRunHex, testRunLength } from '../src/model/packet/create.ts';
 import fc from 'fast-check';
 
 const pat = (i: number): number => (i * 7 + 3) & 0xff;
@@ -333,5 +333,14 @@ describe('BPF_PROG_TEST_RUN data_in', () => {
       fc.oneof(fc.constant('pkt_v4' as const), fc.string({ maxLength: 41 }), fc.record({ size: fc.nat({ max: 300 }), fill: fc.option(fc.nat({ max: 255 }), { nil: undefined }), head: fc.option(fc.string({ maxLength: 9 }), { nil: undefined }) })),
       (spec) => { expect(testRunLength(spec)).toBe(testRunBytes(spec).length); },
     ));
+  });
+
+  test('bytes written as data_in hex text read back as the same bytes: two lowercase digits a byte', () => {
+    expect(testRunHex(Uint8Array.of(0, 0x0f, 0x10, 0xab, 0xff))).toBe('000f10abff');
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      const hex = testRunHex(b);
+      expect(hex).toMatch(/^(?:[0-9a-f]{2})*$/);
+      expect(testRunBytes(hex)).toEqual(b);
+    }));
   });
 });

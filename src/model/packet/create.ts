@@ -189,6 +189,13 @@ export function testRunBytes(spec: 'pkt_v4' | string | { readonly size: number; 
   return b;
 }
 
+/** Bytes as `data_in`'s hex text (two lowercase digits a byte): what `testRunBytes` reads back. */
+export function testRunHex(data: Uint8Array): string {
+  let out = '';
+  for (const b of data) out += b < 16 ? `0${b.toString(16)}` : b.toString(16);
+  return out;
+}
+
 /** `testRunBytes(spec).length`, without making the bytes (the trace's text of the syscall shows it). */
 export function testRunLength(spec: 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string }): number {
   if (spec === 'pkt_v4') return PKT_V4_LEN;
