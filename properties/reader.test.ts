@@ -118,12 +118,18 @@ describe('the sleeping reader', () => {
     // order of equal-time events; whenever that eviction falls while the reader holds the folio (from
     // its re-read's submission to its return), the folio must be kept.
     let inWindow = 0;
+    /** The files, the injected error and the loaded reader: one world for each of the 4 pages (`worldCache`). */
+    const loaded = worldCache();
     fc.assert(fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 90, max: 320 }), fc.string({ minLength: 1, maxLength: 6 }), (page, at, seed) => {
       const s = new Session();
-      s.createFile({ path: EXE, content: content.pattern(11), size: 4 * P, ioLatency: 100 });
-      s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
-      s.injectIoError(EXE, page * P + 5, 1); // the readahead's read of the page fails, the re-read succeeds
-      s.load(readerObject(page * P + 8, 64));
+      s.world = loaded(`${page}`, () => {
+        const b = new Session();
+        b.createFile({ path: EXE, content: content.pattern(11), size: 4 * P, ioLatency: 100 });
+        b.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
+        b.injectIoError(EXE, page * P + 5, 1); // the readahead's read of the page fails, the re-read succeeds
+        b.load(readerObject(page * P + 8, 64));
+        return b.world;
+      });
       s.spawn({ comm: 'reader', exe: EXE, script: [{ sys: 'set_global', global: 'user_pid', value: 'pid' }, { sys: 'open', path: TRIGGER, fd: 't' }, { sys: 'close', fd: 't' }] });
       s.spawn({ comm: 'evictor', exe: EXE, script: [{ sys: 'sleep', ticks: at }, { sys: 'open', path: EXE, fd: 'e' }, { sys: 'fadvise_dontneed', fd: 'e' }, { sys: 'close', fd: 'e' }] });
       s.simulate(seededChooser(seed));
