@@ -178,6 +178,14 @@ export function describeAction(a: Action): string {
   }
 }
 
+/**
+ * A syscall's return value as the trace writes it. One of an int's range goes through a JS number,
+ * whose text the engine keeps for small values: a trace of many syscalls does not hold a string each.
+ */
+function retText(ret: bigint): string {
+  return ret >= -0x8000_0000n && ret < 0x8000_0000n ? String(Number(ret)) : String(ret);
+}
+
 function top(task: TaskRecord): Activity | undefined {
   return task.stack[task.stack.length - 1];
 }
@@ -242,8 +250,10 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
       // The next syscall of the script (an implicit exit at its end).
       const sys = task.script[task.pc] ?? { sys: 'exit' as const };
       task.pc += 1;
-      emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'enter', call: describeSyscall(sys) });
-      task.stack.push({ a: 'syscall', sys, stage: 0, ret: null, scratch: 0 });
+      // Its description, made once: the trace's enter, restart, sleep and exit lines share it.
+      const call = describeSyscall(sys);
+      emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'enter', call });
+      task.stack.push({ a: 'syscall', sys, call, stage: 0, ret: null, scratch: 0 });
       continue;
     }
     switch (act.a) {
@@ -253,7 +263,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (r.kind === 'pushed') continue;
         task.stack.pop();
         task.addResult(r.ret);
-        emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'exit', call: describeSyscall(act.sys), ret: r.ret < 0n ? `${r.ret}` : `${r.ret}` });
+        emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'exit', call: act.call, ret: retText(r.ret) });
         task.stack.push(EXIT_TO_USER);
         task.state = 'runnable';
         return;

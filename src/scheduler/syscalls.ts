@@ -302,7 +302,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         pieces.push({ at, pos, n: fit, content: inode.content, overlay: inode.overlay, size: inode.size });
       };
       const r = vfsPread(kk, fileId, BigInt(sys.offset), sys.len, sink, isFilemapResume(prior) ? prior : undefined);
-      if (r instanceof Sleep) return sleepOn(k, task, act, r, { read: r.resume, pieces }, describeSyscall(sys));
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, { read: r.resume, pieces }, act.call);
       act.resume = undefined;
       if (sys.into !== undefined && pieces.length > 0) storeInto(k, sys.into, pieces);
       return done(kk, r);
@@ -313,7 +313,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       if (!Number.isSafeInteger(sys.len) || sys.len < 0 || sys.len > MAX_WRITE_LEN) throw new ArgumentError('len', sys.len, `a write length in [0, ${MAX_WRITE_LEN}]`);
       const data = writeBytes(sys.len, sys.fill ?? 0);
       const r = vfsWrite(kk, fileId, sys.offset === undefined ? null : BigInt(sys.offset), data, isWriteResume(act.resume) ? act.resume : undefined);
-      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, describeSyscall(sys));
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, act.call);
       act.resume = undefined;
       return done(kk, r);
     }
@@ -321,7 +321,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
       const r = ftruncate(kk, fileId, BigInt(sys.length), isTruncateResume(act.resume) ? act.resume : undefined);
-      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, describeSyscall(sys));
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, act.call);
       act.resume = undefined;
       return done(kk, r);
     }
@@ -368,7 +368,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       if (act.stage === 1 && k.t.now >= act.scratch) return done(kk, 0);
       if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
         act.stage = 2;
-        emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: describeSyscall(sys) });
+        emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: act.call });
         task.stack.push(EXIT_TO_USER);
         return PUSHED;
       }
