@@ -13,10 +13,13 @@ import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, Session, traceEvents } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';
 import { taskWorkOutcomes } from '../src/task_work/outcomes.ts';
+import { worldCache } from './harness.ts';
 
 type Fate = 'ran' | 'dropped' | 'cancelled';
 
 describe('mutants: what became of each schedule, read from the trace', () => {
+  /** The loaded object, its elements and the zombie, dead: one world per map type and number of slots (`worldCache`). */
+  const before = worldCache();
   test('mutants: each slot\'s schedule is counted once under the outcome the rules give it; -EBUSY calls are not schedules', () => {
     fc.assert(fc.property(
       fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const),
@@ -24,15 +27,21 @@ describe('mutants: what became of each schedule, read from the trace', () => {
       fc.array(fc.record({ fate: fc.constantFrom<Fate>('ran', 'dropped', 'cancelled'), busy: fc.nat({ max: 2 }) }), { minLength: 1, maxLength: 3 }),
       (mapType, mode, slots) => {
         const s = new Session();
-        s.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
-        s.load(syscallTaskWorkObject(mapType, slots.length));
+        s.world = before(`${mapType}/${slots.length}`, () => {
+          const b = new Session();
+          b.createFile({ path: '/bin/app', content: content.pattern(5), size: 4096 });
+          b.load(syscallTaskWorkObject(mapType, slots.length));
+          const id = b.asProgram('tw_direct', 'prog').map('twmap');
+          if (mapType !== 'array') slots.forEach((_, key) => expectIs(b.mapUpdate(id, key, new Uint8Array(8)), 0));
+          // The zombie exits (its exit-time task_work has run; it is not reaped) before the live target starts.
+          const z = b.spawn({ comm: 'zombie', exe: '/bin/app', script: [] });
+          b.simulate();
+          expectIs(b.taskState(z), 'dead');
+          return b.world;
+        });
         const caller = s.asProgram('tw_direct', 'prog');
         const mapId = caller.map('twmap');
-        if (mapType !== 'array') slots.forEach((_, key) => expectIs(s.mapUpdate(mapId, key, new Uint8Array(8)), 0));
-        // The zombie exits (its exit-time task_work has run; it is not reaped) before the live target starts.
-        const zombie = s.spawn({ comm: 'zombie', exe: '/bin/app', script: [] });
-        s.simulate();
-        expectIs(s.taskState(zombie), 'dead');
+        const zombie = [...s.world.tasks.values()].find((t) => t.comm === 'zombie')!.pid;
         const alive = s.spawn({ comm: 'alive', exe: '/bin/app', script: [{ sys: 'sleep', ticks: 5 }] });
         slots.forEach((slot, key) => {
           const target = slot.fate === 'dropped' ? zombie : alive;
