@@ -66,6 +66,15 @@ export function cint(kind: IntKind) {
   return z.union([small, text]).meta({ description: `a ${kind} integer: a number below 2^53, or decimal or 0x… text for any value` });
 }
 
+/**
+ * `schema` compiled by zod (`z.compile`): one generated parser for the whole tree parses a valid
+ * document, several times faster than zod's node-by-node parse; a document it refuses goes to zod's
+ * ordinary parser, so the problems reported are the same. For the schemas a whole argument or
+ * document is checked against (`checkData`, `validateWith`); the types and the JSON Schema are those
+ * of `schema`.
+ */
+export const compiled = <T extends z.ZodType>(schema: T): T => z.compile(schema);
+
 declare global {
   /**
    * zod's declarations name the web-standard `URL` type (its `z.url()` helpers). A consumer compiling

@@ -6,7 +6,7 @@
  * the interpreter, the verifier and the C renderer).
  */
 import { z } from 'zod';
-import { cint, Ident, LIMITS } from '../kernel/schema.ts';
+import { cint, compiled, Ident, LIMITS } from '../kernel/schema.ts';
 
 /** A 64-bit immediate (`ld_imm64`): signed or unsigned, as a number or as text past 2^53. */
 export const Imm = cint('reg64');
@@ -100,7 +100,7 @@ export const Section = z.string().min(1).max(128).regex(/^\??[A-Za-z0-9_.+/:-]+$
 
 const Locals = z.array(LocalSchema).max(LIMITS.items);
 
-export const ProgramSchema = z.strictObject({
+export const ProgramSchema = compiled(z.strictObject({
   name: Ident,
   section: Section,
   body: Body,
@@ -111,7 +111,7 @@ export const ProgramSchema = z.strictObject({
    * messages are the kernel's, and calls clobber R1–R5.
    */
   asm: z.boolean().optional(),
-});
+}));
 
 /**
  * A function of the object besides the programs: a static function (a callback of task_work or
@@ -165,10 +165,10 @@ export const GlobalDeclSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** One BPF object file: what `bpf_object__open` sees. */
-export const BpfObjectSchema = z.strictObject({
+export const BpfObjectSchema = compiled(z.strictObject({
   name: Ident,
   maps: z.array(MapDeclSchema).max(LIMITS.items).default([]),
   globals: z.array(GlobalDeclSchema).max(LIMITS.items).default([]),
   programs: z.array(ProgramSchema).max(LIMITS.items),
   subprogs: z.array(SubprogSchema).max(LIMITS.items).default([]),
-});
+}));
