@@ -6,7 +6,7 @@
  * src/model/task/syscall_schema.ts; the limits are src/model/kernel/schema.ts's `LIMITS`.
  */
 import { z } from 'zod';
-import { AbsPath, cint, Count, Ident, LIMITS, Text, type DeepReadonly } from '../model/kernel/schema.ts';
+import { AbsPath, cint, compiled, Count, Ident, LIMITS, Text, type DeepReadonly } from '../model/kernel/schema.ts';
 import { BpfObjectSchema } from '../model/program/schema.ts';
 import { NewTaskSchema } from '../model/task/syscall_schema.ts';
 import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
@@ -100,7 +100,7 @@ export const ScheduleSchema = z.strictObject({
   choices: list(Count, LIMITS.choices).optional(),
 });
 
-export const ScenarioSchema = z.strictObject({
+export const ScenarioSchema = compiled(z.strictObject({
   $schema: Text.optional(),
   name: z.string().min(1).max(256),
   description: Text.optional(),
@@ -121,7 +121,7 @@ export const ScenarioSchema = z.strictObject({
 }).meta({
   title: 'kernsim scenario',
   description: 'Files and their cache state, BPF objects (programs as data), tasks, a schedule, and the expected outcomes.',
-});
+}));
 
 export type FileSpec = DeepReadonly<z.output<typeof FileSpecSchema>>;
 export type Expectations = DeepReadonly<z.output<typeof ExpectationsSchema>>;

@@ -5,7 +5,7 @@
  * meaning goes to src/scheduler/syscalls.ts). File descriptors and results are named.
  */
 import { z } from 'zod';
-import { AbsPath, cint, Count, Ident, LIMITS, Text } from '../kernel/schema.ts';
+import { AbsPath, cint, compiled, Count, Ident, LIMITS, Text } from '../kernel/schema.ts';
 
 export const TWA_MODES = ['TWA_NONE', 'TWA_RESUME', 'TWA_SIGNAL'] as const;
 
@@ -91,9 +91,9 @@ export const SyscallSchema = z.discriminatedUnion('sys', [
 ]).meta({ id: 'syscall', description: 'a syscall {"sys": …}' });
 
 /** A task to spawn: its name, its executable (a file; none for a kernel thread) and its script. */
-export const NewTaskSchema = z.strictObject({
+export const NewTaskSchema = compiled(z.strictObject({
   comm: z.string().min(1).max(LIMITS.name),
   /** Path of the executable; its `struct file` is held by the task's mm. Omit for a kernel thread. */
   exe: AbsPath.optional(),
   script: z.array(SyscallSchema).max(LIMITS.script),
-});
+}));
