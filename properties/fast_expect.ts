@@ -78,6 +78,15 @@ export function expectMatch(actual: unknown, expected: Readonly<Record<string, s
 }
 
 /**
+ * `expect(actual, message).toMatch(expected)`: a string that matches the pattern (`String.prototype.match`,
+ * as vitest tests it) or contains the text, else the matcher itself judges.
+ */
+export function expectMatches(actual: unknown, expected: RegExp | string, message?: Message): void {
+  if (typeof actual === 'string' && (typeof expected === 'string' ? actual.includes(expected) : actual.match(expected) !== null)) return;
+  expect(actual, text(message)).toMatch(expected);
+}
+
+/**
  * `expect(f).toThrow(cls)`: `f` is called once; when it does not throw an instance of `cls`, vitest
  * judges the same outcome (the value returned or thrown), so the failure reads as before.
  */

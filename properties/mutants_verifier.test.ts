@@ -18,7 +18,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { expectEqual, expectIs, expectMatch } from './fast_expect.ts';
+import { expectEqual, expectIs, expectMatch, expectMatches } from './fast_expect.ts';
 import { program as P, verify, type BpfObject, type KernelVersion, type Op } from '../src/index.ts';
 
 const { r, imm, NULL, map, tw, cb, call, buf, dynptr, label, goto, ret, when, mov, alu } = P;
@@ -146,14 +146,14 @@ describe('mutants: the verifier on task_work programs', () => {
       if (want === null) {
         // verifier_async_cb_context.c: a task_work callback is sleepable even when scheduled from a
         // non-sleepable program (perf_event, fentry, lsm/), so bpf_copy_from_user_str is fine in it.
-        expect(v).toMatchObject({ ok: true, message: null, insn: null });
+        expectMatch(v, { ok: true, message: null, insn: null });
         // §7: the call site of bpf_dynptr_from_file in the (sleepable) callback is specialized.
         const spec = v!.specializations.filter((s) => s.to === 'bpf_dynptr_from_file_sleepable');
         expectIs(spec.length, g.cbBody === 'file_read' ? 1 : 0);
-        if (g.cbBody === 'file_read') expect(spec[0]).toMatchObject({ from: 'bpf_dynptr_from_file', insn: obj.subprogs[0]!.body.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_from_file') });
+        if (g.cbBody === 'file_read') expectMatch(spec[0], { from: 'bpf_dynptr_from_file', insn: obj.subprogs[0]!.body.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_from_file') });
       } else {
         expectIs(v?.ok, false);
-        expect(v?.message ?? '').toMatch(want);
+        expectMatches(v?.message ?? '', want);
         expectIs(typeof v?.insn, 'number');
       }
     }));
@@ -172,17 +172,17 @@ describe('mutants: the verifier on task_work programs', () => {
         const args = plain ? [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL] : [r('r7'), tw('r6'), map('twmap'), cb('cb')];
         const body = obj.programs[0]!.body.map((o) => (o.op === 'call' && o.fn.startsWith('bpf_task_work_schedule') ? call(wrong, args, 'r0') : o));
         const [v] = verify({ ...obj, programs: [{ ...obj.programs[0]!, body }] }, g.version);
-        expect(v?.ok).toBe(false);
+        expectIs(v?.ok, false);
         expect(v?.message ?? '').toContain(wrong);
         return;
       }
       // The exe file from a non-LSM program's callback: refused (the callback runs with the program's type).
       const withFile: TwProg = { ...g, cbBody: 'file_read' };
       const [v] = verify(twObject(withFile), g.version);
-      if (LSM(g.section) && g.version !== '6.18') expect(v).toMatchObject({ ok: true });
+      if (LSM(g.section) && g.version !== '6.18') expectMatch(v, { ok: true });
       else {
-        expect(v?.ok).toBe(false);
-        expect(v?.message ?? '').toMatch(g.version === '6.18' ? /bpf_dynptr_(from_file|file_discard)/ : /bpf_get_task_exe_file/);
+        expectIs(v?.ok, false);
+        expectMatches(v?.message ?? '', g.version === '6.18' ? /bpf_dynptr_(from_file|file_discard)/ : /bpf_get_task_exe_file/);
       }
     }));
   });
@@ -283,13 +283,13 @@ describe('mutants: the verifier on file dynptr programs', () => {
       const [v] = verify(obj, g.version);
       const want = dynExpected(g);
       if (want === null) {
-        expect(v).toMatchObject({ ok: true, message: null, insn: null });
+        expectMatch(v, { ok: true, message: null, insn: null });
         // §7: from_file is specialized in a sleepable program (lsm.s/), not in lsm/.
         const sleepable = g.section === 'lsm.s/file_open';
         expectEqual(v!.specializations, sleepable ? [{ insn: 3, from: 'bpf_dynptr_from_file', to: 'bpf_dynptr_from_file_sleepable' }] : []);
       } else {
         expectIs(v?.ok, false);
-        expect(v?.message ?? '').toMatch(want);
+        expectMatches(v?.message ?? '', want);
         // The rejected instruction is the defective one where it is a single call.
         const at = obj.programs[0]!.body;
         if (g.defect === 'discard_local') expectIs(v?.insn, at.findIndex((o) => o.op === 'call' && o.fn === 'bpf_dynptr_file_discard'));
@@ -305,7 +305,7 @@ describe('mutants: the verifier on file dynptr programs', () => {
     fc.assert(fc.property(fc.constantFrom<Version>('6.19', '7.0'), fc.array(fc.constantFrom(...dynOps), { maxLength: 4 }), fc.constantFrom(...dynOps), fc.boolean(), (version, ops, useOp, viaClone) => {
       const local: Op[] = [call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), dynptr('m')], 'r0'), ...ops.map((o) => dynCall(o, 'm')), ret(imm(0))]; // LOCAL clones hold nothing: 'c' may be overwritten
       const [a] = verify({ name: 'l', maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 16 }], programs: [{ name: 'p', section: 'syscall', body: local }], subprogs: [] }, version);
-      expect(a).toMatchObject({ ok: true });
+      expectMatch(a, { ok: true });
       const g: DynProg = { version, section: 'lsm/file_open', ops: ['clone'], useOp, defect: 'none' };
       const obj = dynObject(g);
       const body = [...obj.programs[0]!.body];
@@ -356,21 +356,21 @@ describe('mutants: the verifier on program sections, paths and constants', () =>
       const [v] = verify(one(section, body), version);
       expectIs(v?.program, 'p');
       if (type === null) {
-        expect(v).toMatchObject({ ok: false, insn: null, states: 0 });
+        expectMatch(v, { ok: false, insn: null, states: 0 });
         // `lsm/` matches libbpf's `lsm+` entry but names no attach target: libbpf cannot find BTF for ''.
         expect(v?.message ?? '').toContain(section === 'lsm/' ? "failed to find kernel BTF type ID of ''" : section);
         continue;
       }
       if (what === 'sleepable') {
-        if (sleepable) expect(v).toMatchObject({ ok: true });
-        else expect(v).toMatchObject({ ok: false, insn: 0, message: 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_str' });
+        if (sleepable) expectMatch(v, { ok: true });
+        else expectMatch(v, { ok: false, insn: 0, message: 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_str' });
       } else if (what === 'from_file') {
         // A NULL file is refused by KF_TRUSTED_ARGS, but only once the kfunc is allowed at all.
-        expect(v).toMatchObject({ ok: false, insn: 0, message: type === 'KPROBE' ? 'calling kernel function bpf_dynptr_from_file is not allowed' : possiblyNull(version, 0) });
+        expectMatch(v, { ok: false, insn: 0, message: type === 'KPROBE' ? 'calling kernel function bpf_dynptr_from_file is not allowed' : possiblyNull(version, 0) });
       } else if (type === 'SCHED_CLS' || type === 'XDP') {
-        expect(v).toMatchObject({ ok: true });
+        expectMatch(v, { ok: true });
       } else {
-        expect(v).toMatchObject({ ok: false, insn: 1, message: 'the prog does not allow writes to packet data' });
+        expectMatch(v, { ok: false, insn: 1, message: 'the prog does not allow writes to packet data' });
       }
      }
     }));
@@ -442,11 +442,11 @@ describe('mutants: the verifier on program sections, paths and constants', () =>
         case 'loop': body = [label('top'), mov('r1', imm(1)), goto('top')]; break;
       }
       const [v] = verify(one('lsm/file_open', body), '6.19');
-      if (what === 'null_side') expect(v).toMatchObject({ ok: true });
+      if (what === 'null_side') expectMatch(v, { ok: true });
       else {
-        expect(v?.ok).toBe(false);
-        if (what === 'unread') expect(v?.message ?? '').toMatch(/r9 !read_ok$/i);
-        if (what === 'loop') expect(v?.message ?? '').toMatch(/^infinite loop detected at insn \d+$/);
+        expectIs(v?.ok, false);
+        if (what === 'unread') expectMatches(v?.message ?? '', /r9 !read_ok$/i);
+        if (what === 'loop') expectMatches(v?.message ?? '', /^infinite loop detected at insn \d+$/);
       }
     }));
   });
@@ -486,12 +486,12 @@ describe('mutants: the verifier on NULL checks and on the callback frame', () =>
         };
         const [v] = verify(obj, version);
         if (check.endsWith('one')) {
-          expect(v).toMatchObject({ ok: false, message: possiblyNull(version, 1) });
+          expectMatch(v, { ok: false, message: possiblyNull(version, 1) });
         } else if (cbUse === 'read_r4' || cbUse === 'read_r5') {
-          expect(v?.ok).toBe(false);
-          expect(v?.message ?? '').toMatch(new RegExp(`^${cbUse === 'read_r4' ? 'r4' : 'r5'} !read_ok`, 'i'));
+          expectIs(v?.ok, false);
+          expectMatches(v?.message ?? '', new RegExp(`^${cbUse === 'read_r4' ? 'r4' : 'r5'} !read_ok`, 'i'));
         } else {
-          expect(v).toMatchObject({ ok: true, message: null });
+          expectMatch(v, { ok: true, message: null });
         }
       },
     ));
@@ -526,12 +526,12 @@ describe('mutants: the verifier on malformed calls', () => {
     fc.assert(fc.property(fc.constantFrom(...Object.keys(cases)), fc.constantFrom<Version>('6.19', '7.0'), (name, version) => {
       const c = cases[name]!;
       const [v] = verify(one('lsm/file_open', c.body), version);
-      if (c.want === null) expect(v).toMatchObject({ ok: true });
+      if (c.want === null) expectMatch(v, { ok: true });
       else {
-        expect(v?.ok).toBe(false);
-        expect(v?.message ?? '').toMatch(c.want);
+        expectIs(v?.ok, false);
+        expectMatches(v?.message ?? '', c.want);
         if (name === 'put_unacquired') {
-          expect(v?.message).toBe(byArg(version) ? 'release kernel function bpf_put_file expects refcounted PTR_TO_BTF_ID' : 'release function bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1');
+          expectIs(v?.message, byArg(version) ? 'release kernel function bpf_put_file expects refcounted PTR_TO_BTF_ID' : 'release function bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1');
         }
       }
     }));
@@ -551,10 +551,10 @@ describe('mutants: the verifier on malformed calls', () => {
       ];
       const obj: BpfObject = { name: 't', maps: [{ name: 'twmap', type: 'array', maxEntries: 1, valueSize: 16, taskWorkFields: 1 }], globals: [], programs: [{ name: 'p', section: 'syscall', body }], subprogs: [{ name: 'cb', isStatic: true, body: [ret(imm(0))] }] };
       const [v] = verify(obj, version);
-      expect(v?.ok).toBe(false);
-      if (what === 'tw_unset') expect(v?.message ?? '').toMatch(/^r9 !read_ok$/i);
-      if (what === 'tw_task') expect(v?.message).toBe(notMapValue(version, 1));
-      if (what === 'cb_missing') expect(v?.message ?? '').toMatch(/expected pointer to func$/);
+      expectIs(v?.ok, false);
+      if (what === 'tw_unset') expectMatches(v?.message ?? '', /^r9 !read_ok$/i);
+      if (what === 'tw_task') expectIs(v?.message, notMapValue(version, 1));
+      if (what === 'cb_missing') expectMatches(v?.message ?? '', /expected pointer to func$/);
     }));
   });
 });

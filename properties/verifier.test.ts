@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { expectIs } from './fast_expect.ts';
+import { expectIs, expectMatch, expectMatches, expectThrows } from './fast_expect.ts';
 import { ArgumentError, KernsimError, refSnapshot, renderC, UseAfterFreeError, verify } from '../src/index.ts';
 import { buildWorld, genProgram, genWorld, toObject, type Mutation } from './programs.ts';
 import { context, reporting } from './report.ts';
@@ -37,7 +37,7 @@ describe('P9 verifier soundness', () => {
 
   test('P9 the well-formed program (no mutation) is always accepted', () => {
     fc.assert(fc.property(genProgram(['none']), (g) => {
-      expect(verify(toObject(g))[0]).toMatchObject({ ok: true });
+      expectMatch(verify(toObject(g))[0], { ok: true });
     }));
   });
 
@@ -48,13 +48,13 @@ describe('P9 verifier soundness', () => {
     }],
     ['drop_put', /^Unreleased reference id=\d+ alloc_insn=\d+$/, (g) => {
       const s = buildWorld({ exeSize: 8192, cached: [0, 1], kthread: false }, toObject(g), true).simulate();
-      expect(Object.values(refSnapshot(s.world).files).some((n) => n > 0)).toBe(true);
+      expectIs(Object.values(refSnapshot(s.world).files).some((n) => n > 0), true);
     }],
     ['drop_null_check', /^Possibly NULL pointer passed to trusted arg0$/, (g) => {
-      expect(() => buildWorld({ exeSize: 8192, cached: [], kthread: true }, toObject(g), true).simulate()).toThrow(ArgumentError);
+      expectThrows(() => buildWorld({ exeSize: 8192, cached: [], kthread: true }, toObject(g), true).simulate(), ArgumentError);
     }],
     ['use_clone_after_discard', /^Expected an initialized dynptr as arg #2$/, (g) => {
-      expect(() => buildWorld({ exeSize: 8192, cached: [0], kthread: false }, toObject({ ...g, flags: 0 }), true).simulate()).toThrow(UseAfterFreeError);
+      expectThrows(() => buildWorld({ exeSize: 8192, cached: [0], kthread: false }, toObject({ ...g, flags: 0 }), true).simulate(), UseAfterFreeError);
     }],
     ['sleepable_call', /^program must be sleepable to call sleepable kfunc bpf_copy_from_user_str$/, (g) => {
       expect(() => buildWorld({ exeSize: 8192, cached: [0], kthread: false }, toObject(g), true).simulate()).toThrow(/non-sleepable context/);
@@ -66,7 +66,7 @@ describe('P9 verifier soundness', () => {
       fc.assert(fc.property(genProgram([mutation]).map((g) => (mutation === 'sleepable_call' ? { ...g, section: 'lsm/file_open' as const } : g)), (g) => {
         const [v] = verify(toObject(g));
         expectIs(v?.ok, false);
-        expect(v?.message ?? '').toMatch(message);
+        expectMatches(v?.message ?? '', message);
         misbehaves(g);
       }));
     });
@@ -74,7 +74,7 @@ describe('P9 verifier soundness', () => {
 
   test('P9 put_before_discard is rejected (the dynptr outlives the file reference it was made from)', () => {
     fc.assert(fc.property(genProgram(['put_before_discard']), (g) => {
-      expect(verify(toObject(g))[0]?.message ?? '').toMatch(/^Leaking reference/);
+      expectMatches(verify(toObject(g))[0]?.message ?? '', /^Leaking reference/);
     }));
   });
 
@@ -95,7 +95,7 @@ describe('rendering', () => {
       const obj = toObject(g);
       const c = renderC(obj);
       expectIs(renderC(toObject(g)), c);
-      for (const op of obj.programs[0]?.body ?? []) if (op.op === 'call') expect(c).toContain(`${op.fn}(`);
+      for (const op of obj.programs[0]?.body ?? []) if (op.op === 'call') expectMatches(c, `${op.fn}(`);
     }));
   });
 });
