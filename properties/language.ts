@@ -105,13 +105,18 @@ function opArb(size: number, depth: number, o: GenOptions): fc.Arbitrary<GOp> {
   return fc.oneof(...options);
 }
 
-export const genLangArb = (o: GenOptions = {}): fc.Arbitrary<GenLang> => fc.constantFrom(16, 32, 32, 64).chain((size) => fc.record({
-  size: fc.constant(size),
-  init: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: size, maxLength: size }),
-  ops: fc.array(opArb(size, 0, o), { minLength: 2, maxLength: 14 }),
-  ret: varArb,
-  nullCheck: o.unsafe === true ? fc.boolean() : fc.constant(true),
-}));
+export function genLangArb(o: GenOptions = {}): fc.Arbitrary<GenLang> {
+  // The programs of each array size, made once: making `opArb`'s tree again for each generated
+  // program cost a quarter of the generation (arbitraries hold no state: the values are the same).
+  const bySize = new Map([16, 32, 64].map((size): [number, fc.Arbitrary<GenLang>] => [size, fc.record({
+    size: fc.constant(size),
+    init: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: size, maxLength: size }),
+    ops: fc.array(opArb(size, 0, o), { minLength: 2, maxLength: 14 }),
+    ret: varArb,
+    nullCheck: o.unsafe === true ? fc.boolean() : fc.constant(true),
+  })]));
+  return fc.constantFrom(16, 32, 32, 64).chain((size) => bySize.get(size) as fc.Arbitrary<GenLang>);
+}
 
 const src = (v: Var | bigint): P.Arg => (typeof v === 'bigint' ? imm(v) : r(v));
 
