@@ -3,7 +3,8 @@
  * running an operation sequence while an oracle shadow (oracle.ts) predicts every result. Only this
  * file and the tests call the model.
  */
-import { cache, content as contents, createWorld, files, NON_SLEEPABLE, pageMap, pageStates as readPageStates, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
+import fc from 'fast-check';
+import { cache, content as contents, createWorld, files, LoadError, NON_SLEEPABLE, pageMap, pageStates as readPageStates, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
 import { fillBytes, MAX_IO_LEN, PAGE, resolveKindArg, resolveU64, type FileSpec, type Op, type RefOp, type RefSlot, type Slot } from './arbitraries.ts';
 import * as O from './oracle.ts';
 
@@ -77,6 +78,21 @@ export function sessionOn(world: World, sleepable: boolean): Session {
   s.world = world;
   s.context = sleepable ? SLEEPABLE : NON_SLEEPABLE;
   return s;
+}
+
+/**
+ * The session `load` makes (a load verifies, as `BPF_PROG_LOAD` does), or the run skipped
+ * (`fc.pre`) when the verifier refused the program: for the properties about the programs the
+ * verifier accepts, each then verified once (a `verify` before the load would verify it twice).
+ * Any other error is thrown.
+ */
+export function acceptedOrSkip(load: () => Session): Session {
+  try {
+    return load();
+  } catch (e) {
+    fc.pre(!(e instanceof LoadError && e.verifier !== null));
+    throw e;
+  }
 }
 
 /** Page index → state (`uptodate`, `locked`, `failed`), reader references ignored. */
