@@ -152,9 +152,11 @@ const bigRead = ((): Results['bigRead'] => {
 // of the larger run over the time of the smaller one. The smaller world is run 10 times in a row per
 // sample, so that a sample of each size makes the same number of steps: a single small run (a few
 // ms) is too short to measure alone and can end before the collector's first scavenge, leaving the
-// collection of its garbage to whatever runs next (the large run, in an alternation). After a
-// warm-up, each round alternates the two samples seven times (the median of those ratios); the
-// figure is the median of three rounds. Beside the times, the
+// collection of its garbage to whatever runs next. Each timed sample comes after an untimed one of
+// the same size, which pays for the garbage the other size left: without it, the small runs paid
+// for the large run before them (up to twice their own time), and the ratio looked smaller than
+// either size costs run after run. After a warm-up, each round alternates the two sizes seven times
+// (the median of those ratios); the figure is the median of three rounds. Beside the times, the
 // operations a step makes (Map and Set calls, counted on one run of each size): the time of a step
 // also grows with the memory a run touches (caches, the garbage collector), its work should not.
 function opsPerStep(w: World): number {
@@ -190,7 +192,9 @@ function scale(small: () => World, large: () => World): Omit<Results['scheduler'
   for (let i = 0; i < ROUNDS; i += 1) {
     const r: number[] = [];
     for (let j = 0; j < 7; j += 1) {
+      for (let n = 0; n < reps; n += 1) runToEnd(ws);
       const a = cpu(() => { for (let n = 0; n < reps; n += 1) stepsSmall = runToEnd(ws); }) / 1000 / reps;
+      runToEnd(wl);
       const b = cpu(() => { stepsLarge = runToEnd(wl); }) / 1000;
       ts.push(a);
       tl.push(b);
