@@ -846,9 +846,60 @@ function globalList(globals: ReadonlyMap<string, bigint | Uint8Array>): readonly
   return l;
 }
 
-/** Walk `world`: the text (`text`) or the key's stream. */
-function walk(world: World, text: boolean): Walk {
+/**
+ * The key's stream after the text's head (the version, the clock, the faults, the inodes with their
+ * page caches, the paths, the reads in flight: nothing in it is renamed), and whether the head was
+ * raw; by the objects and numbers it is written from (a world never changes an object it holds).
+ */
+interface Head { readonly stream: MurmurStream; readonly raw: boolean }
+type HeadTables = readonly [World['inodes'], World['pagecache'], World['paths'], World['io'], World['faults']];
+const heads = new WeakMap<object, WeakMap<object, WeakMap<object, WeakMap<object, WeakMap<object, Map<string, Head>>>>>>();
+
+/** The heads of worlds with these tables, by the rest of what the head is written from (made on first use when `make`). */
+function headsOf(world: World, make: boolean): Map<string, Head> | undefined {
+  const tables: HeadTables = [world.inodes, world.pagecache, world.paths, world.io, world.faults];
+  // One level of weak maps per table: an entry lives as long as all five do.
+  let m: WeakMap<object, unknown> = heads as WeakMap<object, unknown>;
+  for (let i = 0; i < tables.length; i += 1) {
+    const t = tables[i] as object;
+    let next = m.get(t) as WeakMap<object, unknown> | Map<string, Head> | undefined;
+    if (next === undefined) {
+      if (!make) return undefined;
+      next = i === tables.length - 1 ? new Map<string, Head>() : new WeakMap<object, unknown>();
+      m.set(t, next);
+    }
+    if (i === tables.length - 1) return next as Map<string, Head>;
+    m = next as WeakMap<object, unknown>;
+  }
+  return undefined;
+}
+
+/** Walk `world`: the text (`text`), or the key's stream (`head`: where it starts, when the head is written in it or cached). */
+function walk(world: World, text: boolean, head?: { stream: MurmurStream | null; end: number }): Walk {
   const w = new Walk(world, text);
+  const o = w.o;
+  const headKey = `${world.version};${world.smp ? 1 : 0};${world.clock.now};${world.allocated}`;
+  const cachedHead = head === undefined ? undefined : headsOf(world, false)?.get(headKey);
+  if (head !== undefined && cachedHead !== undefined) {
+    head.stream = cachedHead.stream;
+    head.end = 0;
+    if (cachedHead.raw) w.raw = true;
+  } else {
+    writeHead(world, w, text);
+    if (head !== undefined) {
+      const stream = streamStart();
+      streamFeed(stream, o.w, 0, o.n);
+      (headsOf(world, true) as Map<string, Head>).set(headKey, { stream, raw: w.raw });
+      head.stream = stream;
+      head.end = o.n;
+    }
+  }
+  walkRest(world, w);
+  return w;
+}
+
+/** The text's head (see `Head`). */
+function writeHead(world: World, w: Walk, text: boolean): void {
   const o = w.o;
   o.c(118); o.t(world.version);
   o.s(world.smp ? ';smp1;t' : ';smp0;t'); o.t(world.clock.now);
@@ -928,6 +979,11 @@ function walk(world: World, text: boolean): Walk {
     o.digest(MARK_IO, c.d);
   }
   o.c(93);
+}
+
+/** The text after its head: tasks, irq_work, maps, dynptrs, objects, programs, hooks, what is left. */
+function walkRest(world: World, w: Walk): void {
+  const o = w.o;
   let first = true;
   // Tasks by pid (their ids never change; an id table iterates in key order).
   world.tasks.forEach((t) => {
@@ -1053,7 +1109,6 @@ function walk(world: World, text: boolean): Walk {
       }
     }
   }
-  return w;
 }
 
 function compareWords(a: readonly number[], b: readonly number[]): number {
@@ -1076,7 +1131,11 @@ export function canonicalText(world: World): string {
  * the text: equal keys iff equal texts, but for a collision of 128-bit digests). 32 hex digits.
  */
 export function canonicalKey(world: World): string {
-  const w = walk(world, false);
-  murmur128Words(w.o.w, 0, w.o.n, w.h);
+  const head: { stream: MurmurStream | null; end: number } = { stream: null, end: 0 };
+  const w = walk(world, false, head);
+  // Go on from the head's stream (the same digest as of all the words at once: hash.ts).
+  const st = (head.stream as MurmurStream).slice();
+  streamFeed(st, w.o.w, head.end, w.o.n);
+  streamDigest(st, w.h);
   return digestHex(w.h);
 }
