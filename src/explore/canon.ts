@@ -50,6 +50,7 @@ import { runsOf, type MappingState } from '../pagecache/index.ts';
 import type { ReadonlyLoadedObject } from '../model/program/loaded.ts';
 
 type Kind = 'file' | 'frame' | 'work' | 'ctx' | 'fstate';
+const KINDS: readonly Kind[] = ['file', 'frame', 'work', 'ctx', 'fstate'];
 
 /** Marker words of the key's stream (above 0xffff, so never a code unit of the text). */
 const MARK_VALUE = 0x10000;
@@ -242,6 +243,8 @@ class Walk {
   readonly names: Record<Kind, Map<number, number>> = { file: new Map(), frame: new Map(), work: new Map(), ctx: new Map(), fstate: new Map() };
   /** Whether the last `name` met the id for the first time. */
   fresh = false;
+  /** What the task being written looked up (`taskPart`), while one is recorded. */
+  rec: TaskPart | null = null;
   readonly inodes: InodeList;
   readonly pathOf: ReadonlyMap<number, string>;
   readonly h = [0, 0, 0, 0];
@@ -264,6 +267,11 @@ class Walk {
     if (c === undefined) {
       c = m.size;
       m.set(raw, c);
+    }
+    if (this.rec !== null) {
+      this.rec.kinds.push(kind);
+      this.rec.raws.push(raw);
+      this.rec.names.push(this.fresh ? -1 - c : c);
     }
     this.o.c(kind.charCodeAt(0));
     this.o.num(c);
@@ -479,13 +487,18 @@ class Walk {
 
   /** The fields of `o` not in `known`, written generically (raw: they may hold ids). */
   extra(x: object, known: ReadonlySet<string>): void {
+    this.unknownKeys(x, known, (k) => this.extraField(x, k));
+  }
+
+  /** The own keys of `x` not in `known`, in the order of `Object.keys`. */
+  unknownKeys(x: object, known: ReadonlySet<string>, f: (k: string) => void): void {
     if (this.forIn) {
       // `for … in` meets the own keys in the order of `Object.keys` without making their list (this
       // runs for every object the walk writes), then inherited ones, which `Object.keys` leaves out.
-      for (const k in x) if (!known.has(k) && Object.hasOwn(x, k)) this.extraField(x, k);
+      for (const k in x) if (!known.has(k) && Object.hasOwn(x, k)) f(k);
       return;
     }
-    for (const k of Object.keys(x)) if (!known.has(k)) this.extraField(x, k);
+    for (const k of Object.keys(x)) if (!known.has(k)) f(k);
   }
 
   extraField(x: object, k: string): void {
@@ -502,6 +515,7 @@ class Walk {
     this.name('file', id);
     if (!this.fresh) return;
     const f = this.w.files.get(id);
+    if (this.rec !== null) this.rec.looked.push(f);
     if (f === undefined) { o.s('(?'); o.num(id); o.c(41); return; }
     o.c(40);
     this.path(f.ino);
@@ -519,6 +533,7 @@ class Walk {
     this.name('ctx', id);
     if (!this.fresh) return;
     const c = this.w.twctx.get(id);
+    if (this.rec !== null) this.rec.looked.push(c);
     if (c === undefined) { o.s('(?'); o.num(id); o.c(41); return; }
     o.c(40); o.t(c.state);
     o.c(44); o.t(c.refcnt);
@@ -540,6 +555,7 @@ class Walk {
     this.name('fstate', id);
     if (!this.fresh) return;
     const s = this.w.fileStates.get(id);
+    if (this.rec !== null) this.rec.looked.push(s);
     if (s === undefined) { o.s('(?'); o.num(id); o.c(41); return; }
     o.c(40); this.file(s.file);
     o.c(44); this.path(s.ino);
@@ -708,6 +724,58 @@ class Walk {
     }
   }
 
+  /**
+   * A task in the key's stream: its words as recorded for the same task object the last time, when
+   * what they were written from is the same (`TaskPart`), else written and recorded.
+   */
+  taskOrRecorded(t: ReadonlyTask): void {
+    const part = taskParts.get(t);
+    if (part !== undefined && this.replay(part)) return;
+    const before = this.raw;
+    this.raw = false;
+    const rec: TaskPart = { pathOf: this.pathOf, sizes: KINDS.map((k) => this.names[k].size), kinds: [], raws: [], names: [], looked: [], words: [], raw: false };
+    this.rec = rec;
+    const at = this.o.n;
+    this.task(t);
+    this.rec = null;
+    rec.words = this.o.w.slice(at, this.o.n);
+    rec.raw = this.raw;
+    this.raw = before || rec.raw;
+    taskParts.set(t, rec);
+  }
+
+  /** Write the recorded `part` if it is what the task would write now (see `TaskPart`): true when done. */
+  replay(part: TaskPart): boolean {
+    if (part.pathOf !== this.pathOf) return false;
+    for (let i = 0; i < KINDS.length; i += 1) if (this.names[KINDS[i] as Kind].size !== part.sizes[i]) return false;
+    const { kinds, raws, names } = part;
+    // Every id gets the name it got then: an id named before the task, the same name; an id named
+    // first by the task, a name the task gives (at or above the count it started with).
+    let looked = 0;
+    for (let i = 0; i < kinds.length; i += 1) {
+      const kind = kinds[i] as Kind;
+      const raw = raws[i] as number;
+      const c = names[i] as number;
+      const now = this.names[kind].get(raw);
+      if (c < 0) {
+        if (now !== undefined) return false;
+        // A fresh file, context or FILE dynptr state was written from its entry: the same entry.
+        if (kind === 'file' || kind === 'ctx' || kind === 'fstate') {
+          const table: { get(id: number): unknown } = kind === 'file' ? this.w.files : kind === 'ctx' ? this.w.twctx : this.w.fileStates;
+          if (table.get(raw) !== part.looked[looked]) return false;
+          looked += 1;
+        }
+      } else if (now === undefined ? c < (part.sizes[KINDS.indexOf(kind)] as number) : now !== c) return false;
+    }
+    for (let i = 0; i < kinds.length; i += 1) {
+      const c = names[i] as number;
+      if (c < 0) this.names[kinds[i] as Kind].set(raws[i] as number, -1 - c);
+    }
+    if (part.raw) this.raw = true;
+    this.o.words(part.words);
+    return true;
+  }
+
   task(t: ReadonlyTask): void {
     const o = this.o;
     o.s('task'); o.t(t.pid);
@@ -802,6 +870,25 @@ function isMapLike(o: object): o is ReadonlyMap<unknown, unknown> {
   return typeof (o as { entries?: unknown }).entries === 'function' && typeof (o as { get?: unknown }).get === 'function';
 }
 
+/**
+ * A task's words in the key's stream, with what they were written from besides the task object (by
+ * which they are cached): the inode table's paths, how many ids of each kind were named before the
+ * task, every id the task named in order (`names`: its name, or -1 - its name when the task named it
+ * first), and the entry written for each file, context and FILE dynptr state it named first. Equal
+ * these, the walk writes the same words and names the same ids: it reads nothing else of the world.
+ */
+interface TaskPart {
+  readonly pathOf: ReadonlyMap<number, string>;
+  readonly sizes: readonly number[];
+  readonly kinds: Kind[];
+  readonly raws: number[];
+  readonly names: number[];
+  readonly looked: unknown[];
+  words: readonly number[];
+  raw: boolean;
+}
+const taskParts = new WeakMap<object, TaskPart>();
+
 /** The inodes by path, and each inode's path as JSON (per inode table: a world never changes one it holds). */
 interface InodeList { readonly sorted: readonly Inode[]; readonly pathOf: ReadonlyMap<number, string> }
 const inodeLists = new WeakMap<object, InodeList>();
@@ -835,15 +922,31 @@ function pathList(paths: World['paths']): readonly (readonly [string, number])[]
   return l;
 }
 
-/** An object's globals sorted by name (per globals table). */
-const globalLists = new WeakMap<object, readonly (readonly [string, bigint | Uint8Array])[]>();
-function globalList(globals: ReadonlyMap<string, bigint | Uint8Array>): readonly (readonly [string, bigint | Uint8Array])[] {
-  let l = globalLists.get(globals);
+/**
+ * A table's entries sorted by key (maps and programs by id, slots by id, an object's globals by name),
+ * once per table: a world never changes a table it holds.
+ */
+const sortedLists = new WeakMap<object, readonly (readonly [number | string, unknown])[]>();
+function sortedEntries<K extends number | string, V>(table: ReadonlyMap<K, V>): readonly (readonly [K, V])[] {
+  let l = sortedLists.get(table) as readonly (readonly [K, V])[] | undefined;
   if (l === undefined) {
-    l = [...globals].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    globalLists.set(globals, l);
+    l = [...table].sort(byKey);
+    sortedLists.set(table, l);
   }
   return l;
+}
+
+/** An LRU hash map's last uses by rank (eviction compares last uses only), once per element table. */
+const rankLists = new WeakMap<object, ReadonlyMap<number, number>>();
+function lruRanks(elems: ReadonlyMap<unknown, { readonly lastUse: number }>): ReadonlyMap<number, number> {
+  let ranks = rankLists.get(elems);
+  if (ranks === undefined) {
+    const r = new Map<number, number>();
+    [...new Set([...elems.values()].map((e) => e.lastUse))].sort((a, b) => a - b).forEach((u, i) => r.set(u, i));
+    ranks = r;
+    rankLists.set(elems, ranks);
+  }
+  return ranks;
 }
 
 /**
@@ -988,7 +1091,8 @@ function walkRest(world: World, w: Walk): void {
   // Tasks by pid (their ids never change; an id table iterates in key order).
   world.tasks.forEach((t) => {
     o.c(10);
-    w.task(t);
+    if (w.text) w.task(t);
+    else w.taskOrRecorded(t);
   });
   o.s('\nirq[');
   world.irqWork.forEach((q, i) => {
@@ -998,12 +1102,9 @@ function walkRest(world: World, w: Walk): void {
   });
   o.c(93);
   // Maps by id, elements in their order (a hash map's order is its iteration order).
-  for (const id of [...world.maps.keys()].sort((a, b) => a - b)) {
-    const m = world.maps.get(id);
-    if (m === undefined) continue;
+  for (const [id, m] of sortedEntries(world.maps)) {
     const lru = m.type === 'lru_hash';
-    const ranks = new Map<number, number>();
-    if (lru) [...new Set([...m.elems.values()].map((e) => e.lastUse))].sort((a, b) => a - b).forEach((u, i) => ranks.set(u, i));
+    const ranks = lru ? lruRanks(m.elems) : null;
     o.s('\nmap'); o.t(id);
     o.c(40); o.json(m.name);
     o.c(44); o.t(m.type);
@@ -1018,12 +1119,12 @@ function walkRest(world: World, w: Walk): void {
       if (!first) o.c(44);
       first = false;
       o.t(key); o.s(':@'); o.t(e.slot);
-      if (lru) { o.c(58); o.num(ranks.get(e.lastUse) ?? -1); }
+      if (ranks !== null) { o.c(58); o.num(ranks.get(e.lastUse) ?? -1); }
       w.extra(e, KNOWN_ELEM);
     }
     o.s('],[');
     first = true;
-    for (const [sid, sl] of [...m.slots].sort((a, b) => a[0] - b[0])) {
+    for (const [sid, sl] of sortedEntries(m.slots)) {
       if (!first) o.c(44);
       first = false;
       o.c(64); o.t(sid); o.c(58); o.t(sl.key); o.c(58); w.bytes(sl.data); o.c(58); w.ctx(sl.tw);
@@ -1064,7 +1165,7 @@ function walkRest(world: World, w: Walk): void {
   world.objects.forEach((ob, id) => objects.push([id, ob])); // in key order (an id table)
   for (const [id, ob] of objects) {
     o.s('\nobj'); o.t(id); o.c(40);
-    globalList(ob.globals).forEach(([n, v], i) => {
+    sortedEntries(ob.globals).forEach(([n, v], i) => {
       if (i > 0) o.c(44);
       o.t(n); o.c(61);
       if (typeof v === 'bigint') { o.big(v); o.c(110); }
@@ -1073,7 +1174,7 @@ function walkRest(world: World, w: Walk): void {
     o.c(41);
   }
   o.s('\nprogs(');
-  [...world.progs].sort((a, b) => a[0] - b[0]).forEach(([id, p], i) => {
+  sortedEntries(world.progs).forEach(([id, p], i) => {
     if (i > 0) o.c(44);
     o.t(id); o.c(58); o.t(p.refs);
   });
@@ -1091,12 +1192,11 @@ function walkRest(world: World, w: Walk): void {
     w.raw = true;
     o.s(`\norphans(${orphans.join(',')})`);
   }
-  for (const k of Object.keys(world)) {
-    if (KNOWN_WORLD.has(k)) continue;
+  w.unknownKeys(world, KNOWN_WORLD, (k) => {
     w.raw = true;
     o.c(10); o.s(k); o.c(61);
     w.gen((world as unknown as Record<string, unknown>)[k]);
-  }
+  });
   if (w.raw) {
     // Some ids were written as they are: the renaming makes equal texts mean equal raw ids.
     for (const kind of Object.keys(w.names) as Kind[]) {
