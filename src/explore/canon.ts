@@ -487,7 +487,11 @@ class Walk {
 
   /** The fields of `o` not in `known`, written generically (raw: they may hold ids). */
   extra(x: object, known: ReadonlySet<string>): void {
-    this.unknownKeys(x, known, (k) => this.extraField(x, k));
+    if (this.forIn) {
+      for (const k in x) if (!known.has(k) && Object.hasOwn(x, k)) this.extraField(x, k);
+      return;
+    }
+    for (const k of Object.keys(x)) if (!known.has(k)) this.extraField(x, k);
   }
 
   /** The own keys of `x` not in `known`, in the order of `Object.keys`. */

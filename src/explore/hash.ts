@@ -190,12 +190,21 @@ export function streamDigest(s: MurmurStream, h: number[]): void {
   finish(h, (s[8] as number) * 4, nt * 4, s[4] as number, s[5] as number, s[6] as number, 0);
 }
 
-/** Two hex digits of each byte value. */
-const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hex = (x: number): string => (HEX2[(x >>> 24) & 255] as string) + (HEX2[(x >>> 16) & 255] as string) + (HEX2[(x >>> 8) & 255] as string) + (HEX2[x & 255] as string);
+/** The code unit of each hex digit. */
+const HEX_CODES = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
 
-/** A digest as 32 hex digits (the reference's h1..h4 order). */
-export const digestHex = (h: Digest128): string => hex(h[0] as number) + hex(h[1] as number) + hex(h[2] as number) + hex(h[3] as number);
+/**
+ * A digest as 32 hex digits (the reference's h1..h4 order), made as one string from its code units
+ * (a key is made for every explored state; joining pieces made a tree of strings to flatten again).
+ */
+export function digestHex(h: Digest128): string {
+  const codes = new Array<number>(32);
+  for (let j = 0; j < 4; j += 1) {
+    const x = h[j] as number;
+    for (let k = 0; k < 8; k += 1) codes[j * 8 + k] = HEX_CODES[(x >>> (28 - 4 * k)) & 15] as number;
+  }
+  return String.fromCharCode(...codes);
+}
 
 /** The 128-bit MurmurHash3 (x86 flavour) of `b` with `seed`, as 32 hex digits (the reference's h1..h4 order). */
 export function murmur128(b: Uint8Array, seed = 0): string {
