@@ -31,9 +31,12 @@
  * text has its length and digest there too). A part's digest is computed once and cached by the
  * identity of the value in a WeakMap (the world never changes a value it holds, so it stays right);
  * an array that begins with the elements of one digested before (a read's pieces, a few more each
- * step) goes on from that one's digest state, so only its new elements are written. Nothing else is
- * kept between calls, and a digest depends only on the part's text, never on what was cached: the key
- * is the same in every process.
+ * step) goes on from that one's digest state, so only its new elements are written. Two more things
+ * are kept between calls, by the objects they were written from: the stream's state after the text's
+ * head (the clock, the inodes and page caches, the paths, the reads in flight: nothing renamed), which
+ * the rest goes on from; and each task's words, written again as they are when the task, the names
+ * given before it and the entries it names first are the same (`TaskPart`). Nothing else is kept, and
+ * what is kept is what the walk would write again: the key is the same in every process.
  *
  * So the key is a hash tree of the text: equal texts give equal keys, and equal keys mean equal texts
  * unless two 128-bit digests collide (the odds of hash.ts, per pair of distinct parts). Equal texts
@@ -485,29 +488,20 @@ class Walk {
     }
   }
 
-  /** The fields of `o` not in `known`, written generically (raw: they may hold ids). */
-  extra(x: object, known: ReadonlySet<string>): void {
-    if (this.forIn) {
-      for (const k in x) if (!known.has(k) && Object.hasOwn(x, k)) this.extraField(x, k);
-      return;
-    }
-    for (const k of Object.keys(x)) if (!known.has(k)) this.extraField(x, k);
-  }
-
-  /** The own keys of `x` not in `known`, in the order of `Object.keys`. */
-  unknownKeys(x: object, known: ReadonlySet<string>, f: (k: string) => void): void {
+  /** The fields of `o` not in `known`, written generically (raw: they may hold ids), each after `sep` (default `;`). */
+  extra(x: object, known: ReadonlySet<string>, sep = 59): void {
     if (this.forIn) {
       // `for … in` meets the own keys in the order of `Object.keys` without making their list (this
       // runs for every object the walk writes), then inherited ones, which `Object.keys` leaves out.
-      for (const k in x) if (!known.has(k) && Object.hasOwn(x, k)) f(k);
+      for (const k in x) if (!known.has(k) && Object.hasOwn(x, k)) this.extraField(x, k, sep);
       return;
     }
-    for (const k of Object.keys(x)) if (!known.has(k)) f(k);
+    for (const k of Object.keys(x)) if (!known.has(k)) this.extraField(x, k, sep);
   }
 
-  extraField(x: object, k: string): void {
+  extraField(x: object, k: string, sep: number): void {
     this.raw = true;
-    this.o.c(59); // ;
+    this.o.c(sep);
     this.o.s(k);
     this.o.c(61);
     this.gen((x as Record<string, unknown>)[k]);
@@ -1196,11 +1190,7 @@ function walkRest(world: World, w: Walk): void {
     w.raw = true;
     o.s(`\norphans(${orphans.join(',')})`);
   }
-  w.unknownKeys(world, KNOWN_WORLD, (k) => {
-    w.raw = true;
-    o.c(10); o.s(k); o.c(61);
-    w.gen((world as unknown as Record<string, unknown>)[k]);
-  });
+  w.extra(world, KNOWN_WORLD, 10); // each on a line of its own
   if (w.raw) {
     // Some ids were written as they are: the renaming makes equal texts mean equal raw ids.
     for (const kind of Object.keys(w.names) as Kind[]) {
