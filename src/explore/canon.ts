@@ -953,13 +953,14 @@ function lruRanks(elems: ReadonlyMap<unknown, { readonly lastUse: number }>): Re
  * raw; by the objects and numbers it is written from (a world never changes an object it holds).
  */
 interface Head { readonly stream: MurmurStream; readonly raw: boolean }
-type HeadTables = readonly [World['inodes'], World['pagecache'], World['paths'], World['io'], World['faults']];
+type HeadTables = readonly [World['inodes'], World['paths'], World['faults'], World['pagecache'], World['io']];
 const heads = new WeakMap<object, WeakMap<object, WeakMap<object, WeakMap<object, WeakMap<object, Map<string, Head>>>>>>();
 
 /** The heads of worlds with these tables, by the rest of what the head is written from (made on first use when `make`). */
 function headsOf(world: World, make: boolean): Map<string, Head> | undefined {
-  const tables: HeadTables = [world.inodes, world.pagecache, world.paths, world.io, world.faults];
-  // One level of weak maps per table: an entry lives as long as all five do.
+  const tables: HeadTables = [world.inodes, world.paths, world.faults, world.pagecache, world.io];
+  // One level of weak maps per table, those that change least first (a new page cache or read table
+  // makes one level): an entry lives as long as all five do.
   let m: WeakMap<object, unknown> = heads as WeakMap<object, unknown>;
   for (let i = 0; i < tables.length; i += 1) {
     const t = tables[i] as object;
