@@ -4,7 +4,7 @@
  * file and the tests call the model.
  */
 import fc from 'fast-check';
-import { cache, content as contents, createWorld, files, LoadError, NON_SLEEPABLE, pageMap, pageStates as readPageStates, Session, SLEEPABLE, transact, type World } from '../src/index.ts';
+import { cache, content as contents, createWorld, files, LoadError, NON_SLEEPABLE, pageMap, pageStates as readPageStates, Session, SLEEPABLE, transact, type BpfObject, type World } from '../src/index.ts';
 import { fillBytes, MAX_IO_LEN, PAGE, resolveKindArg, resolveU64, type FileSpec, type Op, type RefOp, type RefSlot, type Slot } from './arbitraries.ts';
 import * as O from './oracle.ts';
 
@@ -77,6 +77,13 @@ export function sessionOn(world: World, sleepable: boolean): Session {
   const s = new Session();
   s.world = world;
   s.context = sleepable ? SLEEPABLE : NON_SLEEPABLE;
+  return s;
+}
+
+/** A 6.19 session with `obj` loaded: verified first, as `BPF_PROG_LOAD` does (a refusal is a `LoadError` with the verifier's message), unless `unverified`. */
+export function loaded619(obj: BpfObject, unverified = false): Session {
+  const s = new Session({ version: '6.19' });
+  s.load(obj, unverified ? { unverified: true } : {});
   return s;
 }
 

@@ -11,20 +11,13 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectIs } from './fast_expect.ts';
 import { renderC, Session, UseAfterFreeError, verify, type BpfObject } from '../src/index.ts';
-import { acceptedOrSkip } from './harness.ts';
+import { acceptedOrSkip, loaded619 } from './harness.ts';
 import { buildKindCase, genKindArb, type GenKindCase, type KindMutation } from '../conformance/generate-kinds.ts';
 import type { ConfCase } from '../conformance/cases/lib.ts';
 
-/** A 6.19 session with the case's object loaded: verified first, as `BPF_PROG_LOAD` does (a refusal is a `LoadError` with the verifier's message), unless `unverified`. */
-function loaded(c: ConfCase, unverified = false): Session {
-  const s = new Session({ version: '6.19' });
-  s.load(c.object, unverified ? { unverified: true } : {});
-  return s;
-}
-
 /** Load and run the case (unverified: as the kernel would run it without its verifier). */
 function run(c: ConfCase, unverified = false): Session {
-  return runLoaded(loaded(c, unverified), c);
+  return runLoaded(loaded619(c.object, unverified), c);
 }
 
 /** Run the loaded case: its test run, or a task that runs it once and exits. */
@@ -55,7 +48,7 @@ describe('P9 verifier soundness: RINGBUF, SKB and XDP dynptrs in programs', () =
     const mutations: KindMutation[] = ['none', 'none', 'drop_release', 'use_clone_after_release'];
     fc.assert(fc.property(genKindArb, fc.constantFrom(...mutations), (g, mutation) => {
       const c = buildKindCase('p', mutation === 'use_clone_after_release' ? withClone(g) : g, mutation);
-      const s = acceptedOrSkip(() => loaded(c));
+      const s = acceptedOrSkip(() => loaded619(c.object));
       try {
         runLoaded(s, c);
       } catch (e) {

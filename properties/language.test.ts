@@ -9,15 +9,8 @@ import fc from 'fast-check';
 import { describe, test } from 'vitest';
 import { expectIs, expectMatches } from './fast_expect.ts';
 import { ArgumentError, KernsimError, renderC, Session, verify, type BpfObject } from '../src/index.ts';
-import { acceptedOrSkip } from './harness.ts';
+import { acceptedOrSkip, loaded619 } from './harness.ts';
 import { buildLanguage, genLangArb, type GenLang, type GOp } from './language.ts';
-
-/** A 6.19 session with `obj` loaded: verified first, as `BPF_PROG_LOAD` does (a refusal is a `LoadError` with the verifier's message), unless `unverified`. */
-function loaded(obj: BpfObject, unverified = false): Session {
-  const s = new Session({ version: '6.19' });
-  s.load(obj, unverified ? { unverified: true } : {});
-  return s;
-}
 
 /** A task runs the object's program once (`prog_test_run`), then exits. */
 function run(s: Session, obj: BpfObject): Session {
@@ -31,7 +24,7 @@ describe('P9 verifier soundness: memory and loops', () => {
   test('P9 an accepted program of the language runs to its end without a fault', () => {
     fc.assert(fc.property(genLangArb({ unsafe: true, misaligned: true }), (g) => {
       const obj = buildLanguage('p', g);
-      const s = acceptedOrSkip(() => loaded(obj));
+      const s = acceptedOrSkip(() => loaded619(obj));
       try {
         run(s, obj);
       } catch (e) {
@@ -65,7 +58,7 @@ describe('P9 verifier soundness: memory and loops', () => {
         expectMatches(v?.log.join('\n') ?? '', message);
         let err: unknown = null;
         try {
-          run(loaded(obj, true), obj);
+          run(loaded619(obj, true), obj);
         } catch (e) {
           err = e;
         }
