@@ -72,9 +72,19 @@ const NANOSLEEP_HOOKS = ['tp/syscalls/sys_enter_nanosleep', 'fentry/sys_nanoslee
  * it runs in the task, with its context in R1. Returns false when all have run.
  */
 function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[], args?: RegVal[]): boolean {
-  const progs = hooks.flatMap((h) => k.cold.hooks.get(h) ?? []);
   const i = act.hooks ?? 0;
-  const prog = progs[i];
+  // Program i of the hooks' lists one after the other (no list made: most syscalls have none).
+  let prog: number | undefined;
+  let j = i;
+  for (const h of hooks) {
+    const progs = k.cold.hooks.get(h);
+    if (progs === undefined) continue;
+    if (j < progs.length) {
+      prog = progs[j];
+      break;
+    }
+    j -= progs.length;
+  }
   if (prog === undefined) return false;
   act.hooks = i + 1;
   const lp = k.cold.progs.get(prog);

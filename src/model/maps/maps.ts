@@ -25,6 +25,7 @@ import { E2BIG, EEXIST, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP } from '../kernel/e
 import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
+import type { Immutable } from 'immer';
 import { checkKern, defer, emit, type Kern } from '../world/world.ts';
 import { checkShape } from '../kernel/args.ts';
 import { MapDeclSchema } from '../program/schema.ts';
@@ -110,8 +111,9 @@ export function mapOf(k: Kern, id: MapId, argument = 'map'): BpfMap {
   return m;
 }
 
-export function mapByName(k: Kern, name: string, argument = 'map'): BpfMap {
-  for (const m of k.s.maps.values()) if (m.name === name) return m;
+export function mapByName(k: Kern, name: string, argument = 'map'): Immutable<BpfMap> {
+  // Read, not drafted: a lookup by name changes nothing (callers take the id).
+  for (const m of k.cold.maps.values()) if (m.name === name) return m;
   throw new UnknownHandleError(argument, name, 'map named');
 }
 
