@@ -69,6 +69,13 @@ interface Seen {
   readonly unkeyed: Visit[];
 }
 
+/** The path being walked: where it is, its state, its prune-point states (changed as it goes). */
+interface Cursor {
+  pc: number;
+  s: AState;
+  path: PathNode | null;
+}
+
 interface PathNode {
   readonly visit: Visit;
   readonly parent: PathNode | null;
@@ -226,10 +233,32 @@ export class Walker implements LoopWalker {
   }
 
   private walk(b0: Branch, work: Branch[], ctx: CallCtx): void {
-    let pc = b0.pc;
-    let s = b0.s;
-    let path = b0.path;
+    const at: Cursor = { pc: b0.pc, s: b0.s, path: b0.path };
     for (;;) {
+      const r = this.step(at, work, ctx);
+      if (r === false) return;
+      if (r !== true) throw r;
+    }
+  }
+
+  /** The path goes on at op `pc` in state `s`. */
+  private advance(at: Cursor, pc: number, s: AState): true {
+    at.pc = pc;
+    at.s = s;
+    return true;
+  }
+
+  /**
+   * One op of the path at `at`: false when the path ends there, the rejection when it is refused
+   * there. The rejection is returned, not thrown out of here: V8 gives a function its inline caches
+   * (its feedback vector) only after it has run long enough, and a frame an exception unwinds does
+   * not count; this function, the walk's largest, ran uncached in the interpreter.
+   */
+  private step(at: Cursor, work: Branch[], ctx: CallCtx): boolean | Reject {
+    try {
+      let pc = at.pc;
+      let s = at.s;
+      let path = at.path;
       const f = top(s);
       const { def, cfg, asm, seen: seenAt } = this.fn(f.fn);
       const body = def.body;
@@ -255,20 +284,21 @@ export class Walker implements LoopWalker {
           if (seen.keys.has(keyOf(visit, this.#keys))) {
             if (!converging && onPath(path, visit, this.#keys)) throw new Reject(this.m.infiniteLoop(insn), insn);
             if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
-            return;
+            return false;
           }
           seen.keys.add(keyOf(visit, this.#keys));
         }
         path = site === undefined ? { visit, parent: path } : { visit, parent: path, site, state: s };
+        at.path = path;
       }
       switch (op.op) {
         case 'label':
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         case 'mov':
           s = withReg(s, op.dst, this.operand(s, op.src, insn));
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         case 'alu': {
           const a = this.operand(s, { r: op.dst }, insn);
           const v = this.operand(s, op.src, insn);
@@ -280,7 +310,7 @@ export class Walker implements LoopWalker {
           else throw new Reject(`R${this.regno(op.dst)} pointer ${op.fn === 'add' ? '+=' : op.fn === 'sub' ? '-=' : op.fn} pointer prohibited`, insn);
           s = withReg(s, op.dst, out);
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'store': {
           const v = this.operand(s, op.src, insn);
@@ -289,14 +319,14 @@ export class Walker implements LoopWalker {
           const size = decl === undefined ? 8 : decl.kind === 'int' || decl.kind === 'u32' ? 4 : 8;
           s = checkStore(this, s, base, 0, 0, size, v, null, insn);
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'ld': {
           const base = this.operand(s, op.base, insn);
           const v = checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, op.signed === true, insn);
           s = withReg(s, op.dst, v);
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'st': {
           const base = this.operand(s, op.base, insn);
@@ -305,7 +335,7 @@ export class Walker implements LoopWalker {
           const imm = 'imm' in op.src ? BigInt(op.src.imm) : 'null' in op.src ? 0n : null;
           s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, v, imm, insn);
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'atomic': {
           const base = this.operand(s, op.base, insn);
@@ -315,26 +345,26 @@ export class Walker implements LoopWalker {
           s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, UNKNOWN, null, insn);
           if (op.fetch !== undefined) s = withReg(s, op.fetch, op.size === 8 ? UNKNOWN : aluScalar('and', UNKNOWN, known(0xffffffffn)));
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'memcpy':
         case 'memset': {
           s = this.builtin(s, op, insn);
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'memcmp': {
           for (const a of [op.a, op.aoff, op.b, op.boff, op.len]) this.operand(s, a, insn);
           s = withReg(s, op.dst, UNKNOWN);
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'goto': {
           const to = cfg.labels.get(op.to);
           if (to === undefined) throw new Reject(this.m.unknownLabel(op.to), insn);
           if (op.if === undefined) {
             pc = to;
-            continue;
+            return this.advance(at, pc, s);
           }
           const [taken, fall] = this.branch(s, op.if.r, op.if.cmp, op.if.v, insn);
           if (taken !== null && fall !== null) {
@@ -347,8 +377,8 @@ export class Walker implements LoopWalker {
           } else if (fall !== null) {
             s = fall;
             pc += 1;
-          } else return;
-          continue;
+          } else return false;
+          return this.advance(at, pc, s);
         }
         case 'call': {
           const cctx: CallCtx = { ...ctx, sleepable: f.async ? true : ctx.sleepable, asm };
@@ -361,36 +391,39 @@ export class Walker implements LoopWalker {
               const dst = op.dst ?? (asm ? 'r0' : undefined);
               if (dst !== undefined) s = withReg(s, dst, UNKNOWN);
               pc += 1;
-              continue;
+              return this.advance(at, pc, s);
             }
             s = this.enter(s, sub, op, pc, insn, null);
             pc = 0;
-            continue;
+            return this.advance(at, pc, s);
           }
           if (op.fn === 'bpf_loop') {
             const r = startLoop(this, s, op, pc, insn, cctx, work, path);
             s = r.s;
             pc = r.pc;
-            continue;
+            return this.advance(at, pc, s);
           }
           s = checkCall(this, cctx, s, op, insn);
           pc += 1;
-          continue;
+          return this.advance(at, pc, s);
         }
         case 'ret': {
           const v = this.operand(s, op.src, insn);
           if (s.frames.length > 1) {
             const r = this.leave(s, v, insn, work, path);
-            if (r === null) return;
+            if (r === null) return false;
             s = r.s;
             pc = r.pc;
-            continue;
+            return this.advance(at, pc, s);
           }
           const leak = [...s.refs.entries()].sort((a, b) => a[0] - b[0])[0];
           if (leak !== undefined) throw new Reject(this.m.unreleased(leak[0], leak[1].insn), insn);
-          return;
+          return false;
         }
       }
+    } catch (e) {
+      if (e instanceof Reject) return e;
+      throw e;
     }
   }
 
