@@ -158,11 +158,18 @@ export interface ElemRef {
 
 /** `map_lookup_elem`: the element, or null. (LRU: marks it used.) */
 export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
+  // Read, not drafted, unless the lookup changes the map (an LRU map's use order).
+  const seen = k.cold.maps.get(id);
+  if (seen === undefined) throw new UnknownHandleError('map', id, 'map');
+  if (seen.type === 'ringbuf') return null;
+  if (seen.type !== 'lru_hash') {
+    const e = seen.elems.get(key);
+    return e === undefined ? null : { key, slot: e.slot };
+  }
   const m = mapOf(k, id);
-  if (m.type === 'ringbuf') return null;
   const e = m.elems.get(key);
   if (e === undefined) return null;
-  if (m.type === 'lru_hash') e.lastUse = ++m.useTick;
+  e.lastUse = ++m.useTick;
   return { key, slot: e.slot };
 }
 
