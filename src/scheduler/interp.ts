@@ -70,7 +70,7 @@ function compile(def: Program | Subprog): Fn {
  * The compiled functions of each loaded object's definition, by name, made on first use. A cache of a
  * pure function of a value the world never changes (an object's definition, as loaded): no caller can
  * tell it is there, and every run of a program after the first finds its function compiled (compiling
- * was a tenth of a short program's run).
+ * on every run was about a tenth of the interpreter's time in the task_work properties' short runs).
  */
 const compiledFns = new WeakMap<BpfObject, Map<string, Fn>>();
 

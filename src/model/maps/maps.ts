@@ -111,6 +111,13 @@ export function mapOf(k: Kern, id: MapId, argument = 'map'): BpfMap {
   return m;
 }
 
+/** Map `id` as it is, to read (`mapOf` drafts it, to change). */
+function mapSeen(k: Kern, id: MapId, argument = 'map'): Immutable<BpfMap> {
+  const m = k.cold.maps.get(id);
+  if (m === undefined) throw new UnknownHandleError(argument, id, 'map');
+  return m;
+}
+
 export function mapByName(k: Kern, name: string, argument = 'map'): Immutable<BpfMap> {
   // Read, not drafted: a lookup by name changes nothing (callers take the id).
   for (const m of k.cold.maps.values()) if (m.name === name) return m;
@@ -159,8 +166,7 @@ export interface ElemRef {
 /** `map_lookup_elem`: the element, or null. (LRU: marks it used.) */
 export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
   // Read, not drafted, unless the lookup changes the map (an LRU map's use order).
-  const seen = k.cold.maps.get(id);
-  if (seen === undefined) throw new UnknownHandleError('map', id, 'map');
+  const seen = mapSeen(k, id);
   if (seen.type === 'ringbuf') return null;
   if (seen.type !== 'lru_hash') {
     const e = seen.elems.get(key);
