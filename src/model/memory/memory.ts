@@ -75,6 +75,11 @@ function objectOf(env: MemEnv, id: number): LoadedObject {
   return o;
 }
 
+/** The error for a map value pointer whose element memory is gone. */
+function noElementMemory(p: Extract<Pointer, { ptr: 'map_value' }>): ArgumentError {
+  return new ArgumentError('pointer', `map#${p.map}[${p.key}]`, 'the memory of a map element');
+}
+
 /** The bytes `p` points into and the index of its first byte; `write` makes them this transition's own. */
 export function resolve(env: MemEnv, p: Pointer, write: boolean): { bytes: Uint8Array; at: number } {
   switch (p.ptr) {
@@ -94,12 +99,14 @@ export function resolve(env: MemEnv, p: Pointer, write: boolean): { bytes: Uint8
     case 'map_value': {
       // The element memory the pointer was made for (its slot), whether or not an element still
       // holds it: a value pointer outlives a delete (docs/task_work.md, Q4).
-      // A read looks at the cold state as it is (drafted only to be written).
-      const seen = env.k.cold.maps.get(p.map)?.slots.get(p.slot);
-      if (seen === undefined) throw new ArgumentError('pointer', `map#${p.map}[${p.key}]`, 'the memory of a map element');
-      if (!write) return { bytes: seen.data as Uint8Array, at: p.off ?? 0 };
+      // A read looks at the cold state as it is; only a write drafts the slot.
+      if (!write) {
+        const seen = env.k.cold.maps.get(p.map)?.slots.get(p.slot);
+        if (seen === undefined) throw noElementMemory(p);
+        return { bytes: seen.data as Uint8Array, at: p.off ?? 0 };
+      }
       const e = env.k.s.maps.get(p.map)?.slots.get(p.slot);
-      if (e === undefined) throw new ArgumentError('pointer', `map#${p.map}[${p.key}]`, 'the memory of a map element');
+      if (e === undefined) throw noElementMemory(p);
       const c = own(env.k, e.data);
       if (c !== e.data) e.data = c;
       return { bytes: c, at: p.off ?? 0 };
