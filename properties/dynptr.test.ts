@@ -8,10 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
 import { expectBytes } from './bytes.ts';
-import { formatTrace, refSnapshot, Session } from '../src/index.ts';
+import { content, formatTrace, KernsimError, refSnapshot, Session } from '../src/index.ts';
 import {
   cacheState, fileOffArg, fileSpec, fileSpecMaybeSecret, fillBytes, ioFaults, kindOp, kindSpec, refOp, localSize, MAX_IO_LEN, opSequence, oversizedLocal,
-  PAGE, resolveFileOff, resolveKindArg, resolveU64, smallLen, smallOff, u64Arg, U64_MAX, type KindSpec, type U64Arg,
+  kindArg, PAGE, resolveFileOff, resolveKindArg, resolveU64, smallLen, smallOff, u64Arg, U64_MAX, type KindArg, type KindSpec, type U64Arg,
 } from './arbitraries.ts';
 import { buildWorld, cacheOf, fileBounds, markedPages, oracleStates, runKindOps, runOps, pageStates, refsNonNegative, sameStates, sessionOn, type FileSetup } from './harness.ts';
 import * as O from './oracle.ts';
@@ -890,6 +890,190 @@ describe('P2 bounds over every kind', () => {
             if (back.pkt?.kind === 'skb' && g.spec.kind === 'skb') expectIs(s.packetView(s.world.packets.keys().next().value as number).linear, back.pkt.headlen);
           }
           if (back.kind === 'ringbuf' && built.view !== null) expectIs(same(back.model(), back.bytes), true);
+        },
+      ),
+    );
+  });
+  // The user-memory kfuncs of src/model/dynptr/probe_read.ts (kernel/trace/bpf_trace.c): the destination's
+  // bounds (its current view, after adjust; read-only; null) and what the copy brings from the calling
+  // task's user memory (mapped, mapped only in part, not mapped), the string variants' count with the NUL,
+  // and copy_from_user's need of a sleepable context. The copy functions are O.userCopy.
+  const USER_KFUNCS = {
+    probe_read_user: { fn: 'nofault', str: false, sleepable: false },
+    probe_read_user_str: { fn: 'str_nofault', str: true, sleepable: false },
+    copy_from_user: { fn: 'sleepable', str: false, sleepable: true },
+    copy_from_user_str: { fn: 'str_sleepable', str: true, sleepable: true },
+    copy_from_user_task: { fn: 'task', str: false, sleepable: true },
+    copy_from_user_task_str: { fn: 'task_str', str: true, sleepable: true },
+  } as const satisfies Record<string, { fn: O.UserCopyFn; str: boolean; sleepable: boolean }>;
+  type UserKfunc = keyof typeof USER_KFUNCS;
+  const UADDR = 0x7ffd_0000n;
+  /** Mostly lengths that cross the 256-byte chunks (cheap: user memory is read byte by byte), sometimes the kind edges. */
+  const smallLen = fc.oneof(fc.constantFrom(0, 1, 2, 255, 256, 257, 511, 512, 513), fc.integer({ min: 0, max: 700 }));
+  const userLen: fc.Arbitrary<KindArg | { readonly fit: number }> = fc.oneof(
+    { weight: 3, arbitrary: smallLen.map((fit) => ({ fit })) },
+    { weight: 1, arbitrary: smallLen.map((v): KindArg => ({ raw: BigInt(v) })) },
+    { weight: 1, arbitrary: kindArg },
+  );
+  type UserOp =
+    | {
+      readonly op: 'user'; readonly kf: UserKfunc; readonly off: KindArg | { readonly room: number }; readonly len: KindArg | { readonly fit: number };
+      /** all: the whole range mapped; short: mapped up to `cut`/2^20 of it; none: the address is not mapped. */
+      readonly src: 'all' | 'short' | 'none'; readonly cut: number; readonly nul: number | null; readonly kthread: boolean;
+    }
+    | { readonly op: 'adjust'; readonly start: KindArg; readonly end: KindArg };
+  const userOp: fc.Arbitrary<UserOp> = fc.oneof(
+    { weight: 3, arbitrary: fc.record({
+      op: fc.constant('user' as const), kf: fc.constantFrom(...(Object.keys(USER_KFUNCS) as UserKfunc[])), len: userLen,
+      // Mostly in bounds ({ room }: a fraction of size - len), else the kind edges.
+      off: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 1 << 20 }).map((room) => ({ room })) }, { weight: 1, arbitrary: kindArg }),
+      src: fc.constantFrom('all' as const, 'all' as const, 'short' as const, 'none' as const), cut: fc.integer({ min: 0, max: (1 << 20) - 1 }),
+      nul: fc.option(fc.oneof(fc.constantFrom(0, 1, 254, 255, 256, 257, 510, 511), fc.integer({ min: 0, max: 700 })), { freq: 3 }),
+      kthread: fc.integer({ min: 0, max: 4 }).map((v) => v === 0),
+    }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('adjust' as const), start: kindArg, end: kindArg }) },
+  );
+
+  /** A world with a user task `pid` (kfunc calls run as it) and a kernel thread (no mm), made once: worlds are immutable. */
+  let base: { world: Session['world']; pid: number; kthread: number } | null = null;
+  function userWorld(): { world: Session['world']; pid: number; kthread: number } {
+    if (base !== null) return base;
+    const s = new Session();
+    s.createFile({ path: '/bin/t', content: content.zero(), size: 4096 });
+    const pid = s.spawn({ comm: 't', exe: '/bin/t', script: [] });
+    const kthread = s.spawn({ comm: 'k', script: [] });
+    base = { world: s.world, pid, kthread };
+    return base;
+  }
+
+  test('P2 probe_read_user, copy_from_user and their _str and _task variants into RINGBUF, SKB, SKB_META and XDP dynptrs: bounds, result and bytes as the oracle predicts', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          spec: kindSpec, seed: fc.integer({ min: 0, max: 0xffff }), nullIt: fc.integer({ min: 0, max: 9 }), sleepable: fc.boolean(),
+          ops: fc.array(userOp, { minLength: 1, maxLength: 3 }),
+        }),
+        (g) => {
+          const { world, pid, kthread } = userWorld();
+          const s = sessionOn(world, g.sleepable).inTask(pid);
+          const built = build(s, g.spec, g.seed, g.nullIt === 0);
+          if (built === null) return;
+          const { back } = built;
+          let view = built.view;
+          /** Bytes of the object a fault left to the architecture (how far the copy got): not compared. */
+          const unknown = new Uint8Array(back.bytes.length);
+          let anyUnknown = false;
+          const put = (pos: number, bytes: Uint8Array, len: number): number => {
+            const r = oracleWrite(back, pos, bytes, len);
+            if (r === 0 && anyUnknown) unknown.fill(0, pos, pos + len);
+            return r;
+          };
+          const forget = (from: number, to: number): void => {
+            if (to > from) { unknown.fill(1, from, to); anyUnknown = true; }
+          };
+          const agrees = (got: Uint8Array): boolean => {
+            if (!anyUnknown) return same(got, back.bytes);
+            if (got.length !== back.bytes.length) return false;
+            for (let i = 0; i < got.length; i += 1) if (unknown[i] === 0 && got[i] !== back.bytes[i]) return false;
+            return true;
+          };
+          for (const [step, o] of g.ops.entries()) {
+            const size = view === null ? 0n : view.size;
+            if (o.op === 'adjust') {
+              const start = resolveKindArg(o.start, size);
+              const end = resolveKindArg(o.end, size);
+              const want = O.kindAdjust(view, start, end);
+              expectIs(s.bpf_dynptr_adjust(SLOT, start, end), want.ret);
+              view = want.view;
+              continue;
+            }
+            const k = USER_KFUNCS[o.kf];
+            // { fit }: a small length folded into the view's size.
+            const len = 'fit' in o.len ? BigInt(o.len.fit) % (size + 1n) : resolveKindArg(o.len, size);
+            const off = 'room' in o.off ? (len <= size ? ((size - len) * BigInt(o.off.room)) >> 20n : 0n) : resolveKindArg(o.off, size, len);
+            // The user memory: bytes with no NUL but at `nul`, mapped over the range (all), a part of it (short), or nowhere.
+            const whole = len <= BigInt(kmem.length) ? Number(len) : 0;
+            const mapped = o.src === 'none' ? 0 : o.src === 'all' ? whole + 3 : Math.floor((whole * o.cut) / (1 << 20));
+            const user = fillBytes(g.seed + step, mapped).map((b) => (b === 0 ? 0x7f : b));
+            if (o.nul !== null && o.nul < mapped) user[o.nul] = 0;
+            const addr = UADDR + BigInt(step) * 0x10_0000n;
+            if (mapped > 0) s.writeUser(pid, addr, user);
+            const target = o.kthread ? kthread : pid;
+            const call = (): number => {
+              switch (o.kf) {
+                case 'probe_read_user': return s.bpf_probe_read_user_dynptr(SLOT, off, len, addr);
+                case 'probe_read_user_str': return s.bpf_probe_read_user_str_dynptr(SLOT, off, len, addr);
+                case 'copy_from_user': return s.bpf_copy_from_user_dynptr(SLOT, off, len, addr);
+                case 'copy_from_user_str': return s.bpf_copy_from_user_str_dynptr(SLOT, off, len, addr);
+                case 'copy_from_user_task': return s.bpf_copy_from_user_task_dynptr(SLOT, off, len, addr, target);
+                case 'copy_from_user_task_str': return s.bpf_copy_from_user_task_str_dynptr(SLOT, off, len, addr, target);
+              }
+            };
+            if (k.sleepable && !g.sleepable) {
+              // KF_SLEEPABLE: the verifier refuses a non-sleepable program calling it, whatever the arguments.
+              expect(call).toThrow(KernsimError);
+            } else {
+              // The current task's memory, or tsk's: a kernel thread has no mm (only the _task variants take one).
+              const src = o.kthread && (o.kf === 'copy_from_user_task' || o.kf === 'copy_from_user_task_str') ? null : user;
+              const n = Number(len);
+              const pos = view === null ? 0 : Number(view.offset + off);
+              // __bpf_dynptr_copy{,_str}: a writable direct slice of [off, off + len) → the copy function fills it and
+              // its result is returned; else out of bounds (a null dynptr has size 0) → -E2BIG; else 256-byte chunks
+              // read into a buffer (an error returned before anything of the chunk is written), then __bpf_dynptr_write
+              // (-EINVAL for a read-only or null dynptr, the kind's errors); the string chunks overlap by one byte,
+              // the next starting on the previous one's NUL, and stop at the first chunk that ends early.
+              const direct = view !== null && !view.rdonly && O.kindBounds(view, off, len, false) === 0 && sliceKind(back, pos, n, false) === 'direct';
+              let want: number;
+              let zeroTail = false;
+              if (direct) {
+                const c = O.userCopy(k.fn, src, n);
+                want = c.ret;
+                if (c.exact) {
+                  back.bytes.set(c.bytes, pos);
+                  if (anyUnknown) unknown.fill(0, pos, pos + c.bytes.length);
+                  forget(pos + c.bytes.length, pos + c.bytes.length + c.after);
+                } else {
+                  forget(pos, pos + n);
+                  zeroTail = k.fn === 'sleepable';
+                }
+              } else if (O.kindBounds(view ?? { kind: g.spec.kind, offset: 0n, size: 0n, rdonly: false }, off, len, false) !== 0) {
+                want = O.E2BIG;
+              } else if (!k.str) {
+                want = 0;
+                for (let at = 0; at < n && want === 0; at += 256) {
+                  const chunk = Math.min(256, n - at);
+                  const c = O.userCopy(k.fn, src === null ? null : src.subarray(Math.min(at, src.length)), chunk);
+                  want = c.ret !== 0 ? c.ret : view === null || view.rdonly ? O.EINVAL : put(pos + at, c.bytes, chunk);
+                }
+              } else {
+                want = 0;
+                for (let at = 0; at < n;) {
+                  const chunk = Math.min(256, n - at);
+                  const c = O.userCopy(k.fn, src === null ? null : src.subarray(Math.min(at, src.length)), chunk);
+                  if (c.ret < 0) { want = c.ret; break; }
+                  const w = view === null || view.rdonly ? O.EINVAL : put(pos + at, c.bytes, c.ret);
+                  if (w !== 0) { want = w; break; }
+                  if (c.ret < chunk || chunk === 1) { want = at + c.ret; break; }
+                  at += chunk - 1;
+                  want = at;
+                }
+              }
+              expectIs(call(), want);
+              if (zeroTail) {
+                // copy_from_user: whatever was copied is the user's bytes, and everything after it is zeroed.
+                const got = back.model().subarray(pos, pos + n);
+                let z = n;
+                while (z > 0 && got[z - 1] === 0) z -= 1;
+                let p = 0;
+                while (p < Math.min(n, user.length) && got[p] === user[p]) p += 1;
+                expectIs(z <= p, true);
+              }
+            }
+            // After every call the object holds what the oracle holds (but the bytes a fault left to the architecture).
+            if (g.nullIt !== 0 && back.kind !== 'ringbuf') expectIs(agrees(back.model()), true);
+            if (back.pkt?.kind === 'skb' && g.spec.kind === 'skb') expectIs(s.packetView(s.world.packets.keys().next().value as number).linear, back.pkt.headlen);
+          }
+          if (back.kind === 'ringbuf' && built.view !== null) expectIs(agrees(back.model()), true);
         },
       ),
     );

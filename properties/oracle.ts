@@ -862,3 +862,58 @@ export function xdpLayout(len: number, meta: number, linear: number): { ret: num
   if (pieces.length - 1 > TEST_RUN.maxFrags) return { ret: -12, pieces: [] };
   return { ret: 0, pieces };
 }
+
+// ---------------------------------------------------------------------------------------------
+// User memory into a dynptr: the copy functions of bpf_probe_read_user{,_str}_dynptr,
+// bpf_copy_from_user{,_str}_dynptr and bpf_copy_from_user_task{,_str}_dynptr, written from
+// kernel/trace/bpf_trace.c (copy_user_data_nofault, copy_user_data_sleepable, copy_user_str_nofault,
+// copy_user_str_sleepable), mm/maccess.c (strncpy_from_user_nofault), lib/strncpy_from_user.c and
+// mm/memory.c (copy_remote_vm_str), never from the model. User memory is byte granular here (a
+// region the task wrote; every other byte faults): `src[i]` is the byte at the source address + i,
+// and i >= src.length is not mapped.
+// ---------------------------------------------------------------------------------------------
+
+/** The copy function behind each kfunc. */
+export type UserCopyFn = 'nofault' | 'sleepable' | 'task' | 'str_nofault' | 'str_sleepable' | 'task_str';
+
+/**
+ * What a copy function returns and stores at the start of its destination. `exact`: `bytes` is what
+ * every kernel stores; false after a fault (how far the copy got before the fault is the
+ * architecture's: word-sized accesses; copy_from_user then zeroes from there to the end).
+ * `after`: for the string functions, how many bytes past `bytes` a word-at-a-time store may also
+ * have zeroed (strncpy_from_user and strscpy store whole words, the bytes after the NUL masked to 0).
+ */
+export interface UserCopy { readonly ret: number; readonly bytes: Uint8Array; readonly exact: boolean; readonly after: number }
+
+/** `count` bytes of a string copy: stop after the NUL (`ret`: its index + 1), a fault, or `count` bytes without NUL (cut: the last one becomes NUL). */
+function strCopy(src: Uint8Array, count: number, room: number): UserCopy {
+  // `count`: how many source bytes the function may read; `room`: the destination size (the NUL of a
+  // cut string goes to room - 1).
+  for (let i = 0; i < count; i += 1) {
+    if (i >= src.length) return { ret: EFAULT, bytes: new Uint8Array(0), exact: false, after: 0 };
+    if (src[i] === 0) return { ret: i + 1, bytes: src.slice(0, i + 1), exact: true, after: Math.min(7, room - i - 1) };
+  }
+  const bytes = new Uint8Array(room);
+  bytes.set(src.subarray(0, room - 1));
+  return { ret: room, bytes, exact: true, after: 0 };
+}
+
+/** Copy `size` bytes of user memory `src` (null: the task has no mm) with copy function `fn`. */
+export function userCopy(fn: UserCopyFn, src: Uint8Array | null, size: number): UserCopy {
+  const mem = src ?? new Uint8Array(0);
+  switch (fn) {
+    case 'nofault': // copy_from_user_nofault: 0, or -EFAULT when a byte is not mapped
+    case 'task': // access_process_vm(tsk): fewer bytes than size → -EFAULT; no mm copies nothing
+    case 'sleepable': // copy_from_user (with the -EFAULT wrapper): the bytes not copied are zeroed
+      if (size <= mem.length) return { ret: 0, bytes: mem.slice(0, size), exact: true, after: 0 };
+      return { ret: EFAULT, bytes: new Uint8Array(0), exact: false, after: 0 };
+    case 'str_nofault': // strncpy_from_user_nofault(dst, src, size): up to size bytes read; count <= 0 → 0
+    case 'task_str': // copy_remote_vm_str(tsk, …, size) + 1: size 0 → 0; no mm → -EFAULT
+      if (size <= 0) return { ret: 0, bytes: new Uint8Array(0), exact: true, after: 0 };
+      if (src === null) return { ret: EFAULT, bytes: new Uint8Array(0), exact: false, after: 0 };
+      return strCopy(mem, size, size);
+    case 'str_sleepable': // strncpy_from_user(dst, src, size - 1), then dst[ret] = NUL, ret + 1
+      if (size === 0) return { ret: 0, bytes: new Uint8Array(0), exact: true, after: 0 };
+      return strCopy(mem, size - 1, size);
+  }
+}
