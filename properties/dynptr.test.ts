@@ -722,6 +722,16 @@ describe('P2 bounds over every kind', () => {
     }
   }
 
+  /** `bpf_dynptr_adjust` of the dynptr at `SLOT` (its bounds resolved against the current view), checked against the oracle: the view after it. */
+  function adjusted(s: Session, view: O.KindView | null, o: { readonly start: KindArg; readonly end: KindArg }): O.KindView | null {
+    const size = view === null ? 0n : view.size;
+    const start = resolveKindArg(o.start, size);
+    const end = resolveKindArg(o.end, size);
+    const want = O.kindAdjust(view, start, end);
+    expectIs(s.bpf_dynptr_adjust(SLOT, start, end), want.ret);
+    return want.view;
+  }
+
   /** Where a direct or copied slice lands: 'direct' for memory kinds, the packet rule for SKB and XDP. */
   function sliceKind(back: Backing, pos: number, len: number, buffer: boolean): 'direct' | 'copy' | 'null' {
     return back.pkt === null ? 'direct' : O.packetSlice(back.pkt, pos, len, buffer);
@@ -754,11 +764,7 @@ describe('P2 bounds over every kind', () => {
           for (const o of g.ops) {
             const size = view === null ? 0n : view.size;
             if (o.op === 'adjust') {
-              const start = resolveKindArg(o.start, size);
-              const end = resolveKindArg(o.end, size);
-              const want = O.kindAdjust(view, start, end);
-              expectIs(s.bpf_dynptr_adjust(SLOT, start, end), want.ret);
-              view = want.view;
+              view = adjusted(s, view, o);
               if (view !== null) {
                 expectIs(s.bpf_dynptr_size(SLOT), view.size);
                 expectIs(s.bpf_dynptr_is_rdonly(SLOT), view.rdonly);
@@ -980,11 +986,7 @@ describe('P2 bounds over every kind', () => {
           for (const [step, o] of g.ops.entries()) {
             const size = view === null ? 0n : view.size;
             if (o.op === 'adjust') {
-              const start = resolveKindArg(o.start, size);
-              const end = resolveKindArg(o.end, size);
-              const want = O.kindAdjust(view, start, end);
-              expectIs(s.bpf_dynptr_adjust(SLOT, start, end), want.ret);
-              view = want.view;
+              view = adjusted(s, view, o);
               continue;
             }
             const k = USER_KFUNCS[o.kf];
