@@ -512,8 +512,8 @@ describe('mutants: the verifier on malformed calls', () => {
       // A helper's dynptr argument is type-checked first (check_func_arg → check_reg_type with the dynptr
       // types PTR_TO_STACK, CONST_PTR_TO_DYNPTR); dynptr_fail.c's `global` expects "type=map_value expected=fp".
       dynptr_uninit_not_slot: { body: [call('bpf_dynptr_from_mem', [buf('buf'), imm(8), imm(0), buf('buf')], 'r0'), ret(imm(0))], want: /^R4 type=map_value expected=fp, dynptr_ptr$/ },
-      // 7.x spells it as verifier_vfs_reject.c's put_file_kfunc_unacquired expects.
-      put_unacquired: { body: [call('bpf_put_file', [P.ctxFile]), ret(imm(0))], want: /^release (kernel )?function bpf_put_file expects/ },
+      // 7.x spells it as 7.2.13's verifier_vfs_reject.c put_file_kfunc_unacquired expects.
+      put_unacquired: { body: [call('bpf_put_file', [P.ctxFile]), ret(imm(0))], want: /^release (kernel function|kfunc) bpf_put_file expects/ },
       use_after_put: { body: [call('bpf_get_current_task_btf', [], 'r6'), call('bpf_get_task_exe_file', [r('r6')], 'r7'), goto('out', when('r7', '==', NULL)), call('bpf_put_file', [r('r7')]), call('bpf_dynptr_from_file', [r('r7'), imm(0), dynptr('d')], 'r0'), call('bpf_dynptr_file_discard', [dynptr('d')]), label('out'), ret(imm(0))], want: /./ },
       task_as_file: { body: [call('bpf_get_current_task_btf', [], 'r6'), call('bpf_dynptr_from_file', [r('r6'), imm(0), dynptr('d')], 'r0'), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0))], want: /./ },
       scalar_as_file: { body: [mov('r6', imm(5)), call('bpf_dynptr_from_file', [r('r6'), imm(0), dynptr('d')], 'r0'), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0))], want: /./ },
@@ -531,7 +531,7 @@ describe('mutants: the verifier on malformed calls', () => {
         expectIs(v?.ok, false);
         expectMatches(v?.message ?? '', c.want);
         if (name === 'put_unacquired') {
-          expectIs(v?.message, byArg(version) ? 'release kernel function bpf_put_file expects refcounted PTR_TO_BTF_ID' : 'release function bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1');
+          expectIs(v?.message, byArg(version) ? 'release kernel function bpf_put_file expects refcounted PTR_TO_BTF_ID' : 'release kfunc bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1');
         }
       }
     }));

@@ -8,7 +8,9 @@
  * names that SOURCE-COMMIT). bpf-rc carries series under review on top of 08dbfad3: four programs
  * exist only there (not judged: `newest` without an expectation) and three expectations differ
  * (judged by 08dbfad3's; `newest` records bpf-rc's). kernel-patches/bpf@063c589b is the 6.19-era
- * copy (`arg #N` messages); notes say where it differs.
+ * copy (`arg #N` messages); notes say where it differs. The 7.2.13 release's copy (RELEASE_7_2, read
+ * later: 94 programs, 08dbfad3's set) differs from 08dbfad3 in four expectations: those cases are
+ * judged by 7.2.13's, at 7.2, and 08dbfad3's become `newest` (7.3-rc7 has 08dbfad3's rules).
  *
  * `get_map_val_dynptr` is a plain `static` function: clang inlines it, so it is inlined here too
  * (`getMapVal`).
@@ -18,13 +20,15 @@ import {
   addr, alu, buf, call, cb, ctxPtr, dynptr, dynptrData, dynptrRead, dynptrWrite, E2BIG, FP, glob, goto, imm, label, ld, local, map, memcpy, mov, NULL, r, ret,
   ringbufDiscard, ringbufReserve, ringbufSubmit, SK_DROP, SK_PASS, st, store, when, XDP_DROP, XDP_PASS,
 } from './common.ts';
-import type { Selftest } from './lib.ts';
+import { RELEASE_7_2, type Selftest } from './lib.ts';
 
 /** The judged copy. */
 const SOURCE = 'commit 08dbfad3f5040f5bdb6c529da20d6d4e81fefd72 (quoted by a stored transliteration, id 61521635785)';
 /** The newest copy, with series under review. */
 const RC = 'kernel-patches/bpf-rc@e1d84a37cba984388988d2f1ddc84561413f0db2';
 const FILE = 'dynptr_fail.c';
+/** Why 08dbfad3's expectation is not 7.2's. */
+const NEWER = 'a bpf-next rule after 7.2.13 (in 7.3-rc7): a helper\'s raw-mode write destroys the dynptr it overlaps, and a kfunc\'s constant size is checked before its bounds';
 
 const MAPS: BpfObject['maps'] = [
   { name: 'array_map1', type: 'array', maxEntries: 1, valueSize: 16, taskWorkFields: 0 },
@@ -54,11 +58,20 @@ interface Def {
   readonly note?: string;
   /** bpf-rc's differing expectation (`msgs`), or bpf-rc only (`only`); why it reads as a series under review. */
   readonly rc?: { readonly msgs?: readonly string[]; readonly only?: true; readonly why: string };
+  /** The 7.2.13 release's differing `__msg` lines (RELEASE_7_2): judged by them, at 7.2; `msgs` become `newest`. */
+  readonly r72?: readonly string[];
 }
 
 function tcase(d: Def): Selftest {
   const prog: Program = { name: d.fn, section: d.sec, body: d.body, ...(d.locals === undefined ? {} : { locals: d.locals }), ...(d.asm === true ? { asm: true } : {}) };
   const object: BpfObject = { name: 'dynptr_fail', maps: MAPS, globals: [...GLOBALS, ...(d.globals ?? [])], programs: [prog], subprogs: d.subprogs ?? [] };
+  if (d.r72 !== undefined) {
+    return {
+      file: FILE, fn: d.fn, source: RELEASE_7_2, version: '7.2', object, expect: { kind: 'failure', msgs: d.r72 },
+      ...(d.note === undefined ? {} : { note: d.note }),
+      newest: { source: SOURCE, why: NEWER, expect: { kind: 'failure', msgs: d.msgs ?? [] } },
+    };
+  }
   return {
     file: FILE, fn: d.fn, source: SOURCE, version: '7.0', object,
     expect: d.success === true ? { kind: 'success', msgs: d.msgs ?? [] } : { kind: 'failure', msgs: d.msgs ?? [] },
@@ -273,8 +286,8 @@ export const DYNPTR_FAIL: Selftest[] = [
       label('ret1'), ret(imm(1))] }),
   tcase({ fn: 'dynptr_overwrite_ref', sec: '?raw_tp', msgs: ['cannot overwrite referenced dynptr'], locals: [D('ptr'), KEY],
     body: [ringbufReserve(imm(64), dynptr('ptr')), ...getMapVal(dynptr('ptr'), 'fail'), ret(imm(0)), label('fail'), ringbufDiscard(dynptr('ptr')), ret(imm(0))] }),
-  tcase({ fn: 'dynptr_read_into_slot', sec: '?raw_tp', msgs: ['cannot overwrite referenced dynptr'], locals: [B('data', 64)],
-    note: '`union { struct { char _pad[48]; struct bpf_dynptr ptr; }; char buf[64]; } data`: a 64-byte stack variable, the dynptr at offset 48. kernel-patches/bpf@063c589b expects "potential write to dynptr at off=-16"',
+  tcase({ fn: 'dynptr_read_into_slot', sec: '?raw_tp', msgs: ['cannot overwrite referenced dynptr'], r72: ['potential write to dynptr at off=-16'], locals: [B('data', 64)],
+    note: '`union { struct { char _pad[48]; struct bpf_dynptr ptr; }; char buf[64]; } data`: a 64-byte stack variable, the dynptr at offset 48',
     body: [ringbufReserve(imm(64), addr('data', 48)), dynptrRead(buf('data'), 64, addr('data', 48)), ret(imm(0))] }),
   tcase({ fn: 'skb_invalid_slice_write', sec: '?tc', msgs: ['R{{[0-9]+}} cannot write into rdonly_mem'], locals: [D('ptr'), B('buffer', ETH, 'zero')],
     body: [fromSkb(dynptr('ptr')), slice(dynptr('ptr'), 0, buf('buffer'), ETH, 'hdr'), goto('ok', when('hdr', '!=', NULL)), ret(imm(SK_DROP)),
@@ -301,17 +314,17 @@ export const DYNPTR_FAIL: Selftest[] = [
   tcase({ fn: 'skb_invalid_ctx_fexit', sec: 'fexit/skb_tx_error', msgs: ['must be referenced or trusted'], locals: [D('ptr')],
     note: 'BPF_PROG(…, void *skb): the hook argument is loaded from the context (ctx[0])',
     body: [ld('skb', 8, ctxPtr, 0), call('bpf_dynptr_from_skb', [r('skb'), imm(0), dynptr('ptr')]), ret(imm(0))] }),
-  tcase({ fn: 'uninit_write_into_slot', sec: '?raw_tp', msgs: ['cannot overwrite referenced dynptr'], locals: [B('data', 80)],
-    note: '`struct { char buf[64]; struct bpf_dynptr ptr; } data`: 80 bytes, the dynptr at 64. kernel-patches/bpf@063c589b expects "potential write to dynptr at off=-16"',
+  tcase({ fn: 'uninit_write_into_slot', sec: '?raw_tp', msgs: ['cannot overwrite referenced dynptr'], r72: ['potential write to dynptr at off=-16'], locals: [B('data', 80)],
+    note: '`struct { char buf[64]; struct bpf_dynptr ptr; } data`: 80 bytes, the dynptr at 64',
     body: [ringbufReserve(imm(80), addr('data', 64)), call('bpf_get_current_comm', [buf('data'), imm(80)]), ret(imm(0))] }),
   tcase({ fn: 'xdp_invalid_ctx', sec: '?raw_tp', msgs: ['calling kernel function bpf_dynptr_from_xdp is not allowed'], locals: [D('ptr')],
     body: [fromXdp(dynptr('ptr')), ret(imm(0))] }),
-  tcase({ fn: 'dynptr_slice_var_len1', sec: '?tc', msgs: ['must be a known constant', 'requires this memory size to be a verifier-known constant'], locals: [D('ptr'), B('buffer', ETH, 'zero')],
+  tcase({ fn: 'dynptr_slice_var_len1', sec: '?tc', msgs: ['must be a known constant', 'requires this memory size to be a verifier-known constant'], r72: ['unbounded memory access'], locals: [D('ptr'), B('buffer', ETH, 'zero')],
     globals: [{ name: 'hdr_size', kind: 'u32', init: ETH }],
-    note: 'kernel-patches/bpf@063c589b (6.19-era) expects "unbounded memory access" (bounds checked before the constant)',
+    note: '`__u32 hdr_size`: its 4-byte load is in [0, 2^32 - 1], unbounded for a size. kernel-patches/bpf@063c589b (6.19-era) expects the same as 7.2.13',
     body: [fromSkb(dynptr('ptr')), mov('hs', glob('hdr_size')), slice(dynptr('ptr'), 0, buf('buffer'), r('hs'), 'hdr'), goto('ok', when('hdr', '!=', NULL)), ret(imm(SK_DROP)),
       label('ok'), ret(imm(SK_PASS))] }),
-  tcase({ fn: 'dynptr_slice_var_len2', sec: '?tc', msgs: ['must be a known constant', 'requires this memory size to be a verifier-known constant'], locals: [B('buffer', ETH, 'zero'), D('ptr')],
+  tcase({ fn: 'dynptr_slice_var_len2', sec: '?tc', msgs: ['must be a known constant', 'requires this memory size to be a verifier-known constant'], r72: ['must be a known constant'], locals: [B('buffer', ETH, 'zero'), D('ptr')],
     globals: [{ name: 'hdr_size', kind: 'u32', init: ETH }],
     body: [fromSkb(dynptr('ptr')), mov('hs', glob('hdr_size')), goto('pass', when('hs', '>', imm(ETH))), slice(dynptr('ptr'), 0, buf('buffer'), r('hs'), 'hdr', true),
       goto('ok', when('hdr', '!=', NULL)), ret(imm(SK_DROP)), label('ok'), st(2, r('hdr'), 12, imm(12)), label('pass'), ret(imm(SK_PASS))] }),

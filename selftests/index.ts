@@ -63,8 +63,8 @@ export function selftestsPage(): string {
   lines.push('## Disagreements', '');
   if (bad.length === 0) lines.push('None.', '');
   else for (const x of bad) lines.push(`- \`${x.t.file}\` **${x.t.fn}**: ${x.s.detail.replace(/\|/g, '\\|')}`);
-  lines.push('## Copies with series under review', '');
-  lines.push('Where the newest copy read carries patches that the judged copy does not (a series under review, as far as the', 'copies show), the judged expectation is the merged one; the newest is listed here.', '');
+  lines.push('## Newer copies and series under review', '');
+  lines.push('Where a newer copy read carries patches that the judged copy does not (a bpf-next tree after the 7.2.13 release, or a', 'series under review, as far as the copies show), the judged expectation is the released one (7.2.13\'s, where that', 'copy differs from the one first read); the newer one is listed here.', '');
   for (const x of results.filter((y) => y.t.newest !== undefined)) {
     const n = x.t.newest as NonNullable<Selftest['newest']>;
     const e = n.expect;

@@ -7,7 +7,7 @@
  */
 import type { BpfObject, KernelVersion, Local, Op, Program, Subprog } from '../src/index.ts';
 import { addr, buf, call, cb, ctxFile, dynptr, dynptrRead, EACCES, goto, imm, label, ld, local, map, mov, NULL, r, ret, store, tw, when } from './common.ts';
-import type { Selftest, SelftestFile } from './lib.ts';
+import { RELEASE_7_2, type Selftest, type SelftestFile } from './lib.ts';
 
 interface Def {
   readonly fn: string;
@@ -18,11 +18,17 @@ interface Def {
   readonly body?: readonly Op[];
   readonly notExpressible?: string;
   readonly note?: string;
+  /** The 7.2.13 release's differing `__msg` lines (RELEASE_7_2): judged by them, at 7.2; `msgs` become `newest`. */
+  readonly r72?: readonly string[];
 }
 
 function maker(file: SelftestFile, source: string, version: KernelVersion, base: Omit<BpfObject, 'programs' | 'name'> & { subprogs: readonly Subprog[] }) {
   return (d: Def): Selftest => {
-    const common = { file, fn: d.fn, source, version, expect: d.success === true ? { kind: 'success' as const, msgs: d.msgs ?? [] } : { kind: 'failure' as const, msgs: d.msgs ?? [] }, ...(d.note === undefined ? {} : { note: d.note }) };
+    const expect = d.success === true ? { kind: 'success' as const, msgs: d.msgs ?? [] } : { kind: 'failure' as const, msgs: d.msgs ?? [] };
+    const note = d.note === undefined ? {} : { note: d.note };
+    const common = d.r72 === undefined
+      ? { file, fn: d.fn, source, version, expect, ...note }
+      : { file, fn: d.fn, source: RELEASE_7_2, version: '7.2' as const, expect: { kind: 'failure' as const, msgs: d.r72 }, ...note, newest: { source, expect, why: 'a bpf-next message after 7.2.13' } };
     if (d.body === undefined) return { ...common, notExpressible: d.notExpressible ?? 'not written' };
     const prog: Program = { name: d.fn, section: d.sec, body: d.body, ...(d.locals === undefined ? {} : { locals: d.locals }) };
     return { ...common, object: { name: file.replace('.c', ''), ...base, programs: [prog] } };
@@ -114,12 +120,12 @@ const VR = maker('verifier_vfs_reject.c', 'kernel-patches/bpf@2e810dce9e6308a993
 export const VFS_REJECT: Selftest[] = [
   VR({ fn: 'get_task_exe_file_kfunc_null', sec: 'lsm.s/file_open', msgs: ['Possibly NULL pointer passed to trusted R1'],
     body: [call('bpf_get_task_exe_file', [NULL], 'file'), goto('ret0', when('file', '==', NULL)), call('bpf_put_file', [r('file')]), label('ret0'), ret(imm(0))] }),
-  VR({ fn: 'get_task_exe_file_kfunc_fp', sec: 'lsm.s/inode_getxattr', msgs: ['R1 type=fp expected=ptr_, trusted_ptr_, rcu_ptr_'], locals: [local('x', 'u64')],
+  VR({ fn: 'get_task_exe_file_kfunc_fp', sec: 'lsm.s/inode_getxattr', msgs: ['R1 type=fp expected=ptr_, trusted_ptr_, rcu_ptr_'], r72: ['R1 pointer type STRUCT task_struct must point to scalar, or struct with scalar'], locals: [local('x', 'u64')],
     body: [call('bpf_get_task_exe_file', [addr('x')], 'file'), goto('ret0', when('file', '==', NULL)), call('bpf_put_file', [r('file')]), label('ret0'), ret(imm(0))] }),
   VR({ fn: 'get_task_exe_file_kfunc_untrusted', sec: 'lsm.s/file_open', msgs: ['R1 must be referenced or trusted'], notExpressible: `${BTF} (current->parent)` }),
   VR({ fn: 'get_task_exe_file_kfunc_unreleased', sec: 'lsm.s/file_open', msgs: ['Unreleased reference'],
     body: [...exeFile, goto('ret0', when('file', '==', NULL)), label('ret0'), ret(imm(0))] }),
-  VR({ fn: 'put_file_kfunc_unacquired', sec: 'lsm.s/file_open', msgs: ['release function bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1'],
+  VR({ fn: 'put_file_kfunc_unacquired', sec: 'lsm.s/file_open', msgs: ['release function bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1'], r72: ['release kfunc bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1'],
     body: [call('bpf_put_file', [ctxFile]), ret(imm(0))] }),
   VR({ fn: 'path_d_path_kfunc_null', sec: 'lsm.s/file_open', msgs: ['Possibly NULL pointer passed to trusted R1'],
     body: [call('bpf_path_d_path', [NULL, buf('buf'), imm(4096)]), ret(imm(0))] }),

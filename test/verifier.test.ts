@@ -219,3 +219,40 @@ describe('control flow', () => {
     expect(one(obj([lsm([ret(r('r5'))])])).message).toBe('R5 !read_ok');
   });
 });
+
+describe('7.2.13 release rules (kernel/bpf/verifier.c of Debian linux-source-7.2 7.2.13-1)', () => {
+  // An LSM program slicing its file dynptr with a size read from a global: `__u32` zero-extends
+  // ([0, 2^32 - 1]: check_mem_size_reg "unbounded"); `int` is sign-extended (smin < 0: "min value is
+  // negative"); either way the kfunc pair's line follows, naming both registers on 7.2 (reg_arg_name).
+  const sliceBy = (kind: 'u32' | 'int', v: KernelVersion) => one(obj([lsm([
+    call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')]), mov('n', P.glob('n')),
+    call('bpf_dynptr_slice', [dynptr('d'), imm(0), buf('buf'), r('n')], 's'), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0)),
+  ])], { globals: [{ name: 'buf', kind: 'bytes', size: 64 }, { name: 'n', kind }] }), v);
+
+  test('a size read from a __u32 global is unbounded; from an int global it may be negative', () => {
+    const u = sliceBy('u32', '7.2');
+    expect(u.ok).toBe(false);
+    expect(u.log.slice(-2)).toEqual(["R4 unbounded memory access, use 'var &= const' or 'if (var < const)'", 'R3 and R4 memory, len pair leads to invalid memory access']);
+    const i = sliceBy('int', '7.2');
+    expect(i.log.slice(-2)).toEqual(["R4 min value is negative, either use unsigned or 'var &= const'", 'R3 and R4 memory, len pair leads to invalid memory access']);
+    expect(sliceBy('u32', '6.19').log.at(-1)).toBe('arg#2 arg#3 memory, len pair leads to invalid memory access');
+  });
+
+  test('a helper writing over a dynptr is refused at its argument (check_stack_range_initialized, raw mode), on 7.x as on 6.x', () => {
+    for (const v of ['6.19', '7.0', '7.2'] as const) {
+      const verdict = one(obj([lsm([
+        call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')]),
+        call('bpf_probe_read_kernel', [dynptr('d'), imm(8), NULL]), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0)),
+      ])]), v);
+      expect(verdict.message).toMatch(/^potential write to dynptr at off=-\d+ disallowed$/);
+    }
+  });
+
+  test('a stack pointer for a task argument is the catch-all memory argument; an unacquired file to a release kfunc', () => {
+    const fp = one(obj([{ name: 'p', section: 'lsm.s/file_open', locals: [P.local('x', 'u64')], body: [
+      call('bpf_get_task_exe_file', [P.addr('x')], 'f'), goto('o', when('f', '==', NULL)), call('bpf_put_file', [r('f')]), label('o'), ret(imm(0)),
+    ] }]), '7.2');
+    expect(fp.message).toBe('R1 pointer type STRUCT task_struct must point to scalar, or struct with scalar');
+    expect(one(obj([lsm([call('bpf_put_file', [ctxFile]), ret(imm(0))])]), '7.2').message).toBe('release kfunc bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1');
+  });
+});

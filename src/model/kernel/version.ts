@@ -54,15 +54,17 @@ export interface VersionFeatures {
    */
   readonly dynptrRefFirst: boolean;
   /**
-   * Dynptr slot rules of the 7.x selftests (dynptr_fail.c at torvalds/linux 08dbfad3, R-style): a
-   * referenced dynptr may be overwritten while a clone still holds its reference (only the
-   * overwritten dynptr's slices die: `dynptr_overwrite_ref_with_clone`); a helper's raw-mode write
-   * over a dynptr destroys it like a store ("cannot overwrite referenced dynptr"; 6.x refuses any
-   * such write: "potential write to dynptr at off=N disallowed", `check_stack_range_initialized`);
-   * a kfunc's constant-size argument is checked for being constant before its bounds ("must be a
-   * known constant" where 6.x says "unbounded memory access"); and a write through an skb or skb_meta
-   * dynptr invalidates every packet slice, data and metadata alike (6.x: a payload write invalidates
-   * payload slices only, a metadata write none).
+   * Dynptr rules of 7.x, read in the 7.2.13 release (Debian linux-source-7.2 7.2.13-1,
+   * kernel/bpf/verifier.c): a referenced dynptr may be overwritten while a clone still holds its
+   * reference (`destroy_if_dynptr_stack_slot` counts the dynptrs sharing the reference's parent,
+   * `dynptr_ref_cnt`; only the overwritten dynptr's slices die: `dynptr_overwrite_ref_with_clone`); a
+   * write through an skb or skb_meta dynptr invalidates every packet slice, data and metadata alike
+   * (`check_helper_call`, BPF_FUNC_dynptr_write; 6.x: a payload write invalidates payload slices only,
+   * a metadata write none); and a helper releasing a dynptr checks the dynptr first (6.x refuses a
+   * slot without a reference: "arg 1 is an unacquired reference"). 7.0 is assumed to have them (M):
+   * no 7.0 source was read. Not in 7.2.13, found in 7.3-rc7 (Debian linux-source-7.3
+   * 7.3~rc7-1~exp1), so not in any row: a helper's raw-mode write over a dynptr destroying it, and a
+   * kfunc's constant size checked before its bounds.
    */
   readonly dynptrRules7: boolean;
   /**

@@ -91,8 +91,9 @@ function dynptrArg(w: CallWalker, s: AState, def: AnyKfunc, i: number, v: AVal, 
 
 /**
  * The length a memory argument pairs with: its size argument's value (`check_mem_size_reg`: not
- * negative, bounded; a kfunc's `__szk` size must also be a known constant — 7.x checks that first,
- * 6.x after the bounds).
+ * negative, bounded; a kfunc's `__szk` size must also be a known constant, checked after the bounds:
+ * check_kfunc_args, KF_ARG_PTR_TO_MEM_SIZE, in 6.x and in 7.2.13. 7.3-rc7 checks the constant
+ * first, with a diagnostics line of its own; the model has no 7.3 row).
  */
 function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: readonly Arg[], insn: number): { size: number; var: Scalar } {
   if (spec.size === undefined) return { size: 0, var: known(0n) };
@@ -102,7 +103,6 @@ function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: r
   const c = constOf(v);
   if (c !== undefined) return { size: Number(BigInt.asUintN(32, c)), var: v };
   const mustBeConst = def.args[spec.size]?.sizeConst === true;
-  if (mustBeConst && w.opts.features.dynptrRules7) throw new Reject(w.m.sizeNotConst(spec.size + 1), insn, [w.m.sizeNotConstHint(def.name)]);
   if (v.smin < 0n) throw new Reject(w.m.sizeNegative(spec.size + 1), insn);
   if (v.umax >= 1n << 29n) throw new Reject(`R${spec.size + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`, insn);
   if (mustBeConst) throw new Reject(w.m.sizeNotConst(spec.size + 1), insn);
@@ -112,8 +112,9 @@ function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: r
 /**
  * `check_helper_mem_access`: the memory a pointer argument names, `size` bytes, readable (or
  * writable). `raw`: memory the helper only writes (ARG_PTR_TO_UNINIT_MEM, `meta->raw_mode`): on the
- * stack only its bounds are checked now (`check_stack_range_initialized` returns early), and 6.x
- * refuses any dynptr byte in it; the writes come after all arguments.
+ * stack only its bounds are checked now (`check_stack_range_initialized` returns early), and any
+ * dynptr byte in it is refused ("potential write to dynptr", 6.x and 7.2.13; 7.3-rc7 lets the
+ * write destroy the dynptr instead); the writes come after all arguments.
  */
 function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, write: boolean, insn: number, raw = false): AState {
   const regno = i + 1;
@@ -126,10 +127,8 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
           if (v.var !== null && !isConst(v.var)) throw new Reject(w.m.stackBoundsVar('indirect access to', regno, '(var)', v.off, size), insn);
           throw new Reject(w.m.stackBounds('indirect access to', regno, lo, size), insn);
         }
-        if (!w.opts.features.dynptrRules7) {
-          const at = stackDynptrByte(s0, v.frame, lo, hi);
-          if (at !== null) throw new Reject(w.m.rawWriteDynptr(at), insn);
-        }
+        const at = stackDynptrByte(s0, v.frame, lo, hi);
+        if (at !== null) throw new Reject(w.m.rawWriteDynptr(at), insn);
         return s0;
       }
       const base = v.off + Number(varConst(v.var) ?? 0n);
@@ -263,14 +262,15 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         if (isNull(v) || (v.t === 'file' && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
         if (v.t === 'btf') throw new Reject(v.trusted ? m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_') : `R${i + 1} must be referenced or trusted`, insn);
         if (v.t === 'scalar') throw new Reject(m.releasedOrScalar(i, 'scalar'), insn);
+        // get_kfunc_ptr_arg_type: neither a BTF pointer nor a register type with a BTF id
+        // (reg2btf_ids): the catch-all memory argument, whose struct must be made of scalars.
+        if (v.t === 'fp' || v.t === 'map_value' || v.t === 'mem' || v.t === 'ctx') throw new Reject(m.notScalarStruct(i, spec.type === 'task' ? 'task_struct' : spec.type), insn);
         if (v.t !== spec.type) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
         if (v.t === 'file') {
           if (v.ref !== null && !s.refs.has(v.ref)) throw new Reject(m.releasedOrScalar(i, 'scalar'), insn);
           if (def.flags.includes('KF_RELEASE')) {
             if (v.ref === null) {
-              throw new Reject(w.opts.features.verifierArgStyle === 'reg'
-                ? `release function ${op.fn} expects referenced PTR_TO_BTF_ID passed to R${i + 1}`
-                : `release kernel function ${op.fn} expects refcounted PTR_TO_BTF_ID`, insn);
+              throw new Reject(m.releaseUnreferenced(op.fn, i), insn);
             }
             const child = [...s.refs.entries()].find(([, r]) => r.parent === v.ref);
             if (child !== undefined) throw new Reject(m.leakingChild(child[0], child[1].insn), insn);

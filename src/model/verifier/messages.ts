@@ -67,9 +67,15 @@ export function messages(f: VersionFeatures) {
     leakPointer: (regno: number) => `R${regno} leaks addr into mem`,
     unsupportedFromMem: (what: string) => `Unsupported reg type ${what} for bpf_dynptr_from_mem data`,
     sizeNotConst: (regno: number) => `R${regno} must be a known constant`,
-    memLenPair: (i: number, j: number) => `arg#${i} arg#${j} memory, len pair leads to invalid memory access`,
-    /** 7.x's line after "must be a known constant" (known only by the selftest's words: model wording around them). */
-    sizeNotConstHint: (fn: string) => `${fn} requires this memory size to be a verifier-known constant (model)`,
+    /** check_kfunc_args, KF_ARG_PTR_TO_MEM_SIZE: 6.x numbers the arguments, 7.2.13 names both registers (`reg_arg_name`). */
+    memLenPair: (i: number, j: number) => (arg ? `arg#${i} arg#${j} memory, len pair leads to invalid memory access` : `${reg(i)} and ${reg(j)} memory, len pair leads to invalid memory access`),
+    /** check_kfunc_args, KF_RELEASE: a pointer the program did not acquire (7.2.13: "release kfunc … passed to R1"). */
+    releaseUnreferenced: (fn: string, i: number) => (arg ? `release kernel function ${fn} expects refcounted PTR_TO_BTF_ID` : `release kfunc ${fn} expects referenced PTR_TO_BTF_ID passed to ${reg(i)}`),
+    /**
+     * get_kfunc_ptr_arg_type's catch-all: a pointer that is not a BTF pointer (stack, map value, memory,
+     * context) for a struct argument is memory, and the struct must be made of scalars.
+     */
+    notScalarStruct: (i: number, struct: string) => `${arg ? `arg#${i}` : reg(i)} pointer type STRUCT ${struct} must point to scalar, or struct with scalar`,
     callbackRet: (lo: string, hi: string) => `At callback return the register R0 has smin=${lo} smax=${hi} should have been in [0, 1]`,
     invalidZeroSize: () => 'invalid zero-sized read',
     stringNotConst: (regno: number) => `R${regno} does not point to a readonly map'`,

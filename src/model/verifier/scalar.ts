@@ -35,6 +35,17 @@ export function range(lo: bigint, hi: bigint): Scalar {
   return sync({ ...UNKNOWN, umin: lo, umax: hi });
 }
 
+/**
+ * A scalar global read into a register: the 4-byte load of a `__u32` zero-extends ([0, 2^32 - 1]); an
+ * `int` is sign-extended to 64 bits by the C conversion ([-2^31, 2^31 - 1]); a `__u64` is any value.
+ * (The verifier's bounds after `BPF_LDX` of the size, and after the shifts or `movsx` that extend it.)
+ */
+export function globalScalar(kind: 'int' | 'u32' | 'u64'): Scalar {
+  if (kind === 'u32') return range(0n, 0xffff_ffffn);
+  if (kind === 'int') return sync({ ...UNKNOWN, smin: -(1n << 31n), smax: (1n << 31n) - 1n });
+  return UNKNOWN;
+}
+
 export function isConst(s: Scalar): boolean {
   return s.tm === 0n;
 }

@@ -15,7 +15,7 @@ import { startLoop, loopReturn, checkGlobalCallArgs, type LoopWalker } from './l
 import { initLocals } from './locals.ts';
 import { checkLoad, checkStore, pointerArith } from './mem.ts';
 import { messages, type Messages } from './messages.ts';
-import { aluScalar, constOf, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
+import { aluScalar, constOf, globalScalar, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
 import { dropFrameStack } from './stack.ts';
 import { mapRegs, newKeyMemo, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
 import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
@@ -208,7 +208,7 @@ export class Walker implements LoopWalker {
       const decl = this.obj.globals.find((x) => x.name === a.global);
       const g = this.#globals.get(a.global);
       if (decl === undefined || g === undefined) throw new Reject(`unknown global ${a.global} (model wording)`, insn);
-      if (isScalarGlobal(decl)) return UNKNOWN;
+      if (isScalarGlobal(decl)) return globalScalar(decl.kind);
       return { t: 'map_value', map: g.map, size: g.size, off: g.off, var: null, maybeNull: false, id: 0, rdonly: g.rdonly };
     }
     if ('map' in a) return { t: 'map', map: a.map };
