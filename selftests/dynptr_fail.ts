@@ -20,7 +20,7 @@ import {
   addr, alu, buf, call, cb, ctxPtr, dynptr, dynptrData, dynptrRead, dynptrWrite, E2BIG, FP, glob, goto, imm, label, ld, local, map, memcpy, mov, NULL, r, ret,
   ringbufDiscard, ringbufReserve, ringbufSubmit, SK_DROP, SK_PASS, st, store, when, XDP_DROP, XDP_PASS,
 } from './common.ts';
-import { RELEASE_7_2, type Selftest } from './lib.ts';
+import { judgedBy72, type Selftest } from './lib.ts';
 
 /** The judged copy. */
 const SOURCE = 'commit 08dbfad3f5040f5bdb6c529da20d6d4e81fefd72 (quoted by a stored transliteration, id 61521635785)';
@@ -65,14 +65,7 @@ interface Def {
 function tcase(d: Def): Selftest {
   const prog: Program = { name: d.fn, section: d.sec, body: d.body, ...(d.locals === undefined ? {} : { locals: d.locals }), ...(d.asm === true ? { asm: true } : {}) };
   const object: BpfObject = { name: 'dynptr_fail', maps: MAPS, globals: [...GLOBALS, ...(d.globals ?? [])], programs: [prog], subprogs: d.subprogs ?? [] };
-  if (d.r72 !== undefined) {
-    return {
-      file: FILE, fn: d.fn, source: RELEASE_7_2, version: '7.2', object, expect: { kind: 'failure', msgs: d.r72 },
-      ...(d.note === undefined ? {} : { note: d.note }),
-      newest: { source: SOURCE, why: NEWER, expect: { kind: 'failure', msgs: d.msgs ?? [] } },
-    };
-  }
-  return {
+  const t: Selftest = {
     file: FILE, fn: d.fn, source: SOURCE, version: '7.0', object,
     expect: d.success === true ? { kind: 'success', msgs: d.msgs ?? [] } : { kind: 'failure', msgs: d.msgs ?? [] },
     ...(d.logLevel === undefined ? {} : { logLevel: d.logLevel }),
@@ -81,6 +74,7 @@ function tcase(d: Def): Selftest {
       newest: { source: RC, why: d.rc.why, ...(d.rc.only === true ? {} : { expect: { kind: 'failure' as const, msgs: d.rc.msgs ?? [] } }) },
     }),
   };
+  return d.r72 === undefined ? t : judgedBy72(t, d.r72, NEWER);
 }
 
 let n = 0;

@@ -25,6 +25,14 @@ export type SelftestFile = (typeof FILES)[number];
  */
 export const RELEASE_7_2 = "Debian linux-source-7.2 7.2.13-1 (the 7.2.13 release's copy)";
 
+/**
+ * A case whose 7.2.13 expectation (`msgs`) differs from the copy it was first read from: judged by the
+ * release's at 7.2, the first copy's kept as `newest`, with why it is not 7.2's.
+ */
+export function judgedBy72(t: Selftest, msgs: readonly string[], why: string): Selftest {
+  return { ...t, source: RELEASE_7_2, version: '7.2', expect: { kind: 'failure', msgs }, newest: { source: t.source, expect: t.expect, why } };
+}
+
 export type Expectation =
   /** `__failure` with its `__msg` lines (in order). */
   | { readonly kind: 'failure'; readonly msgs: readonly string[] }

@@ -7,7 +7,7 @@
  */
 import type { BpfObject, KernelVersion, Local, Op, Program, Subprog } from '../src/index.ts';
 import { addr, buf, call, cb, ctxFile, dynptr, dynptrRead, EACCES, goto, imm, label, ld, local, map, mov, NULL, r, ret, store, tw, when } from './common.ts';
-import { RELEASE_7_2, type Selftest, type SelftestFile } from './lib.ts';
+import { judgedBy72, type Selftest, type SelftestFile } from './lib.ts';
 
 interface Def {
   readonly fn: string;
@@ -24,14 +24,11 @@ interface Def {
 
 function maker(file: SelftestFile, source: string, version: KernelVersion, base: Omit<BpfObject, 'programs' | 'name'> & { subprogs: readonly Subprog[] }) {
   return (d: Def): Selftest => {
-    const expect = d.success === true ? { kind: 'success' as const, msgs: d.msgs ?? [] } : { kind: 'failure' as const, msgs: d.msgs ?? [] };
-    const note = d.note === undefined ? {} : { note: d.note };
-    const common = d.r72 === undefined
-      ? { file, fn: d.fn, source, version, expect, ...note }
-      : { file, fn: d.fn, source: RELEASE_7_2, version: '7.2' as const, expect: { kind: 'failure' as const, msgs: d.r72 }, ...note, newest: { source, expect, why: 'a bpf-next message after 7.2.13' } };
+    const common = { file, fn: d.fn, source, version, expect: d.success === true ? { kind: 'success' as const, msgs: d.msgs ?? [] } : { kind: 'failure' as const, msgs: d.msgs ?? [] }, ...(d.note === undefined ? {} : { note: d.note }) };
     if (d.body === undefined) return { ...common, notExpressible: d.notExpressible ?? 'not written' };
     const prog: Program = { name: d.fn, section: d.sec, body: d.body, ...(d.locals === undefined ? {} : { locals: d.locals }) };
-    return { ...common, object: { name: file.replace('.c', ''), ...base, programs: [prog] } };
+    const t: Selftest = { ...common, object: { name: file.replace('.c', ''), ...base, programs: [prog] } };
+    return d.r72 === undefined ? t : judgedBy72(t, d.r72, 'a bpf-next message after 7.2.13');
   };
 }
 
