@@ -924,8 +924,10 @@ describe('P2 bounds over every kind', () => {
   type UserOp =
     | {
       readonly op: 'user'; readonly kf: UserKfunc; readonly off: KindArg | { readonly room: number }; readonly len: KindArg | { readonly fit: number };
-      /** all: the whole range mapped; short: mapped up to `cut`/2^20 of it; none: the address is not mapped. */
-      readonly src: 'all' | 'short' | 'none'; readonly cut: number; readonly nul: number | null; readonly kthread: boolean;
+      /** all: the whole range mapped; short: mapped up to `cut`/2^20 of it; page: mapped to the end of the source's page (the next page has nothing); none: the address is not mapped. */
+      readonly src: 'all' | 'short' | 'page' | 'none'; readonly cut: number; readonly nul: number | null; readonly kthread: boolean;
+      /** Where in its page the source starts: the _task string copy goes page by page (its words count from each piece's start). */
+      readonly shift: number;
     }
     | { readonly op: 'adjust'; readonly start: KindArg; readonly end: KindArg };
   const userOp: fc.Arbitrary<UserOp> = fc.oneof(
@@ -933,9 +935,10 @@ describe('P2 bounds over every kind', () => {
       op: fc.constant('user' as const), kf: fc.constantFrom(...(Object.keys(USER_KFUNCS) as UserKfunc[])), len: userLen,
       // Mostly in bounds ({ room }: a fraction of size - len), else the kind edges.
       off: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 1 << 20 }).map((room) => ({ room })) }, { weight: 1, arbitrary: kindArg }),
-      src: fc.constantFrom('all' as const, 'all' as const, 'short' as const, 'none' as const), cut: fc.integer({ min: 0, max: (1 << 20) - 1 }),
-      nul: fc.option(fc.oneof(fc.constantFrom(0, 1, 254, 255, 256, 257, 510, 511), fc.integer({ min: 0, max: 700 })), { freq: 3 }),
+      src: fc.constantFrom('all' as const, 'all' as const, 'short' as const, 'page' as const, 'none' as const), cut: fc.integer({ min: 0, max: (1 << 20) - 1 }),
+      nul: fc.option(fc.oneof(fc.constantFrom(0, 1, 3, 7, 8, 254, 255, 256, 257, 510, 511), fc.integer({ min: 0, max: 700 })), { freq: 3 }),
       kthread: fc.integer({ min: 0, max: 4 }).map((v) => v === 0),
+      shift: fc.oneof(fc.constant(0), { weight: 2, arbitrary: fc.constantFrom(4095, 4093, 4088, 4087, 4084) }, fc.integer({ min: 0, max: 4095 })),
     }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('adjust' as const), start: kindArg, end: kindArg }) },
   );
@@ -993,12 +996,14 @@ describe('P2 bounds over every kind', () => {
             // { fit }: a small length folded into the view's size.
             const len = 'fit' in o.len ? BigInt(o.len.fit) % (size + 1n) : resolveKindArg(o.len, size);
             const off = 'room' in o.off ? (len <= size ? ((size - len) * BigInt(o.off.room)) >> 20n : 0n) : resolveKindArg(o.off, size, len);
-            // The user memory: bytes with no NUL but at `nul`, mapped over the range (all), a part of it (short), or nowhere.
+            // The user memory: bytes with no NUL but at `nul`, mapped over the range (all), a part of it (short), to its page's end, or nowhere.
             const whole = len <= BigInt(kmem.length) ? Number(len) : 0;
-            const mapped = o.src === 'none' ? 0 : o.src === 'all' ? whole + 3 : Math.floor((whole * o.cut) / (1 << 20));
+            const mapped = o.src === 'none' ? 0 : o.src === 'all' ? whole + 3 : o.src === 'page' ? 4096 - o.shift : Math.floor((whole * o.cut) / (1 << 20));
             const user = fillBytes(g.seed + step, mapped).map((b) => (b === 0 ? 0x7f : b));
-            if (o.nul !== null && o.nul < mapped) user[o.nul] = 0;
-            const addr = UADDR + BigInt(step) * 0x10_0000n;
+            // page: the NUL among the last 16 mapped bytes, so its word often reaches into the next page (nothing mapped there).
+            const nul = o.nul === null ? null : o.src === 'page' ? Math.max(0, mapped - 1 - (o.nul % 16)) : o.nul;
+            if (nul !== null && nul < mapped) user[nul] = 0;
+            const addr = UADDR + BigInt(step) * 0x10_0000n + BigInt(o.shift);
             if (mapped > 0) s.writeUser(pid, addr, user);
             const target = o.kthread ? kthread : pid;
             const call = (): number => {
@@ -1028,12 +1033,12 @@ describe('P2 bounds over every kind', () => {
               let want: number;
               let zeroTail = false;
               if (direct) {
-                const c = O.userCopy(k.fn, src, n);
+                const c = O.userCopy(k.fn, src, n, addr);
                 want = c.ret;
                 if (c.exact) {
+                  // The string functions' bytes include the zeros their word store put after the NUL.
                   back.bytes.set(c.bytes, pos);
                   if (anyUnknown) unknown.fill(0, pos, pos + c.bytes.length);
-                  forget(pos + c.bytes.length, pos + c.bytes.length + c.after);
                 } else {
                   forget(pos, pos + n);
                   zeroTail = k.fn === 'sleepable';
@@ -1044,14 +1049,15 @@ describe('P2 bounds over every kind', () => {
                 want = 0;
                 for (let at = 0; at < n && want === 0; at += 256) {
                   const chunk = Math.min(256, n - at);
-                  const c = O.userCopy(k.fn, src === null ? null : src.subarray(Math.min(at, src.length)), chunk);
+                  const c = O.userCopy(k.fn, src === null ? null : src.subarray(Math.min(at, src.length)), chunk, addr + BigInt(at));
                   want = c.ret !== 0 ? c.ret : view === null || view.rdonly ? O.EINVAL : put(pos + at, c.bytes, chunk);
                 }
               } else {
                 want = 0;
                 for (let at = 0; at < n;) {
                   const chunk = Math.min(256, n - at);
-                  const c = O.userCopy(k.fn, src === null ? null : src.subarray(Math.min(at, src.length)), chunk);
+                  const c = O.userCopy(k.fn, src === null ? null : src.subarray(Math.min(at, src.length)), chunk, addr + BigInt(at));
+                  // Only the string and its NUL (c.ret bytes) of the chunk buffer reach the dynptr.
                   if (c.ret < 0) { want = c.ret; break; }
                   const w = view === null || view.rdonly ? O.EINVAL : put(pos + at, c.bytes, c.ret);
                   if (w !== 0) { want = w; break; }

@@ -867,53 +867,93 @@ export function xdpLayout(len: number, meta: number, linear: number): { ret: num
 // User memory into a dynptr: the copy functions of bpf_probe_read_user{,_str}_dynptr,
 // bpf_copy_from_user{,_str}_dynptr and bpf_copy_from_user_task{,_str}_dynptr, written from
 // kernel/trace/bpf_trace.c (copy_user_data_nofault, copy_user_data_sleepable, copy_user_str_nofault,
-// copy_user_str_sleepable), mm/maccess.c (strncpy_from_user_nofault), lib/strncpy_from_user.c and
-// mm/memory.c (copy_remote_vm_str), never from the model. User memory is byte granular here (a
-// region the task wrote; every other byte faults): `src[i]` is the byte at the source address + i,
-// and i >= src.length is not mapped.
+// copy_user_str_sleepable), mm/maccess.c (strncpy_from_user_nofault), lib/strncpy_from_user.c
+// (do_strncpy_from_user), mm/memory.c (__copy_remote_vm_str) and lib/string.c (sized_strscpy),
+// never from the model. User memory is byte granular here (a region the task wrote; every other
+// byte faults): `src[i]` is the byte at the source address + i, and i >= src.length is not mapped.
+// Its pages: a page holding a mapped byte is mapped (a word load reaching into a page with none
+// faults, as on the kernel's page-granular memory).
 // ---------------------------------------------------------------------------------------------
 
 /** The copy function behind each kfunc. */
 export type UserCopyFn = 'nofault' | 'sleepable' | 'task' | 'str_nofault' | 'str_sleepable' | 'task_str';
 
 /**
- * What a copy function returns and stores at the start of its destination. `exact`: `bytes` is what
- * every kernel stores; false after a fault (how far the copy got before the fault is the
- * architecture's: word-sized accesses; copy_from_user then zeroes from there to the end).
- * `after`: for the string functions, how many bytes past `bytes` a word-at-a-time store may also
- * have zeroed (strncpy_from_user and strscpy store whole words, the bytes after the NUL masked to 0).
+ * What a copy function returns and stores at the start of its destination (for the string
+ * functions: the string, its NUL, then the zeros a word-at-a-time store put after the NUL). `exact`:
+ * `bytes` is what every kernel stores; false after a fault (how far the copy got before the fault is
+ * the architecture's: word-sized accesses; copy_from_user then zeroes from there to the end).
  */
-export interface UserCopy { readonly ret: number; readonly bytes: Uint8Array; readonly exact: boolean; readonly after: number }
+export interface UserCopy { readonly ret: number; readonly bytes: Uint8Array; readonly exact: boolean }
 
-/** `count` bytes of a string copy: stop after the NUL (`ret`: its index + 1), a fault, or `count` bytes without NUL (cut: the last one becomes NUL). */
-function strCopy(src: Uint8Array, count: number, room: number): UserCopy {
-  // `count`: how many source bytes the function may read; `room`: the destination size (the NUL of a
-  // cut string goes to room - 1).
+/** x86-64: `sizeof(unsigned long)` (the page size: PAGE). */
+const WORD = 8;
+
+/**
+ * The zeros a word-at-a-time string copy stores after a NUL at index `nul` (x86-64). Both copies store
+ * the word holding the NUL whole, every byte after the NUL masked to 0, when that word lies within the
+ * copy's limit (`limit`: the offset where the words' room ends); their words start at `base` (0 for
+ * strncpy_from_user: words from the source address; strscpy: from the start of its piece). The bytes
+ * before the NUL were mapped (the string was read), so the word loads unless its last byte lies in a
+ * page with nothing mapped (`mappedTo`: the source offset where mapped bytes end).
+ */
+function padAfter(nul: number, base: number, limit: number, addr: bigint, mappedTo: number): number {
+  const wordEnd = base + (Math.floor((nul - base) / WORD) + 1) * WORD;
+  if (wordEnd > limit) return 0; // the tail shorter than a word: byte by byte, nothing past the NUL
+  const lastPage = (addr + BigInt(wordEnd - 1)) / PAGE;
+  if (lastPage > (addr + BigInt(mappedTo - 1)) / PAGE) return 0; // the word faults: byte by byte from there
+  return wordEnd - nul - 1;
+}
+
+/**
+ * A string read from `src` of at most `count` bytes into a destination of `room` bytes (a string of
+ * `count` bytes without NUL is cut: its last byte in the room becomes NUL, `ret` = room); `pad(nul)`
+ * gives the zeros stored after a NUL at index nul.
+ */
+function strCopy(src: Uint8Array, count: number, room: number, pad: (nul: number) => number): UserCopy {
   for (let i = 0; i < count; i += 1) {
-    if (i >= src.length) return { ret: EFAULT, bytes: new Uint8Array(0), exact: false, after: 0 };
-    if (src[i] === 0) return { ret: i + 1, bytes: src.slice(0, i + 1), exact: true, after: Math.min(7, room - i - 1) };
+    if (i >= src.length) return { ret: EFAULT, bytes: new Uint8Array(0), exact: false };
+    if (src[i] === 0) {
+      const bytes = new Uint8Array(i + 1 + pad(i));
+      bytes.set(src.subarray(0, i + 1));
+      return { ret: i + 1, bytes, exact: true };
+    }
   }
   const bytes = new Uint8Array(room);
   bytes.set(src.subarray(0, room - 1));
-  return { ret: room, bytes, exact: true, after: 0 };
+  return { ret: room, bytes, exact: true };
 }
 
-/** Copy `size` bytes of user memory `src` (null: the task has no mm) with copy function `fn`. */
-export function userCopy(fn: UserCopyFn, src: Uint8Array | null, size: number): UserCopy {
+/**
+ * Copy `size` bytes of user memory `src` (null: the task has no mm) at user address `addr` with copy
+ * function `fn`.
+ */
+export function userCopy(fn: UserCopyFn, src: Uint8Array | null, size: number, addr: bigint): UserCopy {
   const mem = src ?? new Uint8Array(0);
   switch (fn) {
     case 'nofault': // copy_from_user_nofault: 0, or -EFAULT when a byte is not mapped
     case 'task': // access_process_vm(tsk): fewer bytes than size → -EFAULT; no mm copies nothing
     case 'sleepable': // copy_from_user (with the -EFAULT wrapper): the bytes not copied are zeroed
-      if (size <= mem.length) return { ret: 0, bytes: mem.slice(0, size), exact: true, after: 0 };
-      return { ret: EFAULT, bytes: new Uint8Array(0), exact: false, after: 0 };
-    case 'str_nofault': // strncpy_from_user_nofault(dst, src, size): up to size bytes read; count <= 0 → 0
-    case 'task_str': // copy_remote_vm_str(tsk, …, size) + 1: size 0 → 0; no mm → -EFAULT
-      if (size <= 0) return { ret: 0, bytes: new Uint8Array(0), exact: true, after: 0 };
-      if (src === null) return { ret: EFAULT, bytes: new Uint8Array(0), exact: false, after: 0 };
-      return strCopy(mem, size, size);
-    case 'str_sleepable': // strncpy_from_user(dst, src, size - 1), then dst[ret] = NUL, ret + 1
-      if (size === 0) return { ret: 0, bytes: new Uint8Array(0), exact: true, after: 0 };
-      return strCopy(mem, size - 1, size);
+      if (size <= mem.length) return { ret: 0, bytes: mem.slice(0, size), exact: true };
+      return { ret: EFAULT, bytes: new Uint8Array(0), exact: false };
+    case 'str_nofault': // strncpy_from_user_nofault(dst, src, size) → strncpy_from_user(…, size): words while 8 of size remain
+      if (size <= 0) return { ret: 0, bytes: new Uint8Array(0), exact: true };
+      return strCopy(mem, size, size, (nul) => padAfter(nul, 0, size, addr, mem.length));
+    case 'task_str': { // copy_remote_vm_str(tsk, …, size) + 1: size 0 → 0; no mm → -EFAULT; strscpy per page piece
+      if (size <= 0) return { ret: 0, bytes: new Uint8Array(0), exact: true };
+      if (src === null) return { ret: EFAULT, bytes: new Uint8Array(0), exact: false };
+      const pad = (nul: number): number => {
+        // The piece holding the NUL: from the later of the copy's start and its page's start, to the
+        // earlier of the copy's end and its page's end; strscpy's words count from the piece's start.
+        const page = (addr + BigInt(nul)) / PAGE;
+        const start = Math.max(0, Number(page * PAGE - addr));
+        const end = Math.min(size, Number((page + 1n) * PAGE - addr));
+        return padAfter(nul, start, end, addr, mem.length);
+      };
+      return strCopy(mem, size, size, pad);
+    }
+    case 'str_sleepable': // strncpy_from_user(dst, src, size - 1): words while 8 of size - 1 remain; then dst[ret] = NUL, ret + 1
+      if (size === 0) return { ret: 0, bytes: new Uint8Array(0), exact: true };
+      return strCopy(mem, size - 1, size, (nul) => padAfter(nul, 0, size - 1, addr, mem.length));
   }
 }

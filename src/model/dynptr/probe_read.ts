@@ -14,13 +14,17 @@
  * - `access_process_vm` / `copy_remote_vm_str` (…_task, sleepable): the memory of `tsk`; a short copy
  *   is -EFAULT.
  * String functions return the bytes written with the NUL (a string longer than the room is cut and
- * still terminated), 0 for size 0.
+ * still terminated), 0 for size 0. The user ones copy 8-byte words (lib/strncpy_from_user.c
+ * `do_strncpy_from_user`; lib/string.c `sized_strscpy` per page for the _task one) and store the
+ * NUL's word whole, the bytes after the NUL zeroed: into a direct slice that zeroes dynptr bytes past
+ * the string (helpers/user.ts); through the chunk buffer only the string and its NUL reach the
+ * dynptr. The kernel one copies byte by byte.
  */
 import { EFAULT } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { defineKfunc, type ArgSpec } from '../kfunc/kfunc.ts';
 import { current } from '../helpers/current.ts';
-import { strncpyFromUser, userByte, userRead } from '../helpers/user.ts';
+import { copyRemoteVmStr, strncpyFromUser, userRead } from '../helpers/user.ts';
 import { copyFromKernelNofault, strncpyFromKernelNofault } from '../helpers/kernel_mem.ts';
 import { taskOf } from '../task/task.ts';
 import type { ReadonlyTask } from '../task/types.ts';
@@ -83,25 +87,16 @@ function userStrSleepable(task: () => ReadonlyTask): CopyFn {
 }
 
 /**
- * `copy_user_str_sleepable` for another task: `copy_remote_vm_str(tsk, src, dst, size)` reads up to
- * `size` bytes looking for the NUL, always terminates, returns the string's length (M for the bytes
- * left on a fault); the wrapper adds 1.
+ * `copy_user_str_sleepable` for another task: `copy_remote_vm_str(tsk, src, dst, size)` (page by
+ * page, `strscpy` in each: helpers/user.ts `copyRemoteVmStr`) reads up to `size` bytes looking for the
+ * NUL, always terminates, returns the string's length (M for the bytes left on a fault); the wrapper
+ * adds 1.
  */
 function taskStrSleepable(task: () => ReadonlyTask): CopyFn {
   return (dst, at, src, size) => {
     if (size === 0) return 0;
-    const t = task();
-    for (let i = 0; i < size; i += 1) {
-      const b = userByte(t, src + BigInt(i));
-      if (b === null) {
-        dst[at + i] = 0;
-        return -EFAULT;
-      }
-      dst[at + i] = b;
-      if (b === 0) return i + 1;
-    }
-    dst[at + size - 1] = 0;
-    return size;
+    const ret = copyRemoteVmStr(task(), dst, at, src, size);
+    return ret < 0 ? ret : ret + 1;
   };
 }
 
@@ -216,9 +211,14 @@ function checks(copyErr: string, str: boolean): string[] {
   ];
 }
 
-const EFFECTS = (what: string, str: boolean): string[] => [
+const EFFECTS = (what: string, str: boolean, pad?: string): string[] => [
   `the dynptr receives ${what}${str ? ', cut to size - 1 bytes and a NUL when longer; returns 1..size (0 for size 0)' : '; returns 0'}`,
+  ...(pad === undefined ? [] : [pad]),
 ];
+/** What the word-at-a-time string copies leave past the NUL when they write straight into a direct slice. */
+const PAD = (fn: string, words: string, count: string): string =>
+  `direct slice only: ${fn} copies 8-byte words (${words}) while a whole word remains of ${count}; the word holding the NUL is stored whole with the bytes after the NUL zeroed, so the dynptr reads 0 from the NUL to the end of that word; bytes copied one by one (the tail shorter than a word, the rest after a word that faulted) are not padded; the chunked path writes only the string and its NUL`;
+const PAD_CONFIDENCE = `${CONFIDENCE}; M for which word loads fault (the model's user memory is per byte: a word loads when the bytes up to its NUL are mapped and the rest lies in pages the task mapped)`;
 
 export const bpf_probe_read_user_dynptr = defineKfunc({
   name: 'bpf_probe_read_user_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_user_dynptr, __bpf_dynptr_copy, copy_user_data_nofault',
@@ -240,10 +240,10 @@ export const bpf_probe_read_kernel_dynptr = defineKfunc({
 });
 
 export const bpf_probe_read_user_str_dynptr = defineKfunc({
-  name: 'bpf_probe_read_user_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_user_str_dynptr, __bpf_dynptr_copy_str; mm/maccess.c: strncpy_from_user_nofault',
+  name: 'bpf_probe_read_user_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_user_str_dynptr, __bpf_dynptr_copy_str; mm/maccess.c: strncpy_from_user_nofault; lib/strncpy_from_user.c: do_strncpy_from_user',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of the current task\'s user memory into the dynptr at `off`, at most `size` bytes.',
   args: ARGS4, ret: 'int', flags: [],
-  checks: checks('a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true), confidence: CONFIDENCE,
+  checks: checks('a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true, PAD('strncpy_from_user', 'counted from the source address', 'size')), confidence: PAD_CONFIDENCE,
   impl: (k, dptr, off, size, src) => dynptrCopyStr(k, dptr, off, size, src, userStrNofault(currentTask(k, 'bpf_probe_read_user_str_dynptr'))),
 });
 
@@ -251,7 +251,7 @@ export const bpf_probe_read_kernel_str_dynptr = defineKfunc({
   name: 'bpf_probe_read_kernel_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_kernel_str_dynptr, __bpf_dynptr_copy_str; mm/maccess.c: strncpy_from_kernel_nofault',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of kernel memory into the dynptr at `off`, at most `size` bytes.',
   args: ARGS4K, ret: 'int', flags: [],
-  checks: checks('a user, non-canonical or vsyscall address → -ERANGE (size 0: 0 first); a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true), confidence: CONFIDENCE,
+  checks: checks('a user, non-canonical or vsyscall address → -ERANGE (size 0: 0 first); a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true, 'strncpy_from_kernel_nofault copies byte by byte: nothing after the NUL is written'), confidence: CONFIDENCE,
   impl: (k, dptr, off, size, src) => {
     const from = kernelSource(k, src, true);
     return dynptrCopyStr(k, dptr, off, size, from.addr, from.copy);
@@ -271,11 +271,11 @@ export const bpf_copy_from_user_dynptr = defineKfunc({
 });
 
 export const bpf_copy_from_user_str_dynptr = defineKfunc({
-  name: 'bpf_copy_from_user_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_copy_from_user_str_dynptr, __bpf_dynptr_copy_str, copy_user_str_sleepable',
+  name: 'bpf_copy_from_user_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_copy_from_user_str_dynptr, __bpf_dynptr_copy_str, copy_user_str_sleepable; lib/strncpy_from_user.c: do_strncpy_from_user',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of the current task\'s user memory into the dynptr at `off`, at most `size` bytes (may fault pages in).',
   args: ARGS4, ret: 'int', flags: ['KF_SLEEPABLE'],
   checks: ['called from a non-sleepable program → the verifier refuses it', ...checks('strncpy_from_user of size - 1 bytes, then the NUL; a byte not mapped before the NUL → -EFAULT', true)],
-  effects: EFFECTS('the string', true), confidence: CONFIDENCE,
+  effects: EFFECTS('the string', true, PAD('strncpy_from_user', 'counted from the source address', 'size - 1')), confidence: PAD_CONFIDENCE,
   impl: (k, dptr, off, size, src) => {
     requireSleepable(k, 'bpf_copy_from_user_str_dynptr');
     return dynptrCopyStr(k, dptr, off, size, src, userStrSleepable(currentTask(k, 'bpf_copy_from_user_str_dynptr')));
@@ -295,11 +295,11 @@ export const bpf_copy_from_user_task_dynptr = defineKfunc({
 });
 
 export const bpf_copy_from_user_task_str_dynptr = defineKfunc({
-  name: 'bpf_copy_from_user_task_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_copy_from_user_task_str_dynptr, __bpf_dynptr_copy_str, copy_user_str_sleepable (copy_remote_vm_str)',
+  name: 'bpf_copy_from_user_task_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_copy_from_user_task_str_dynptr, __bpf_dynptr_copy_str, copy_user_str_sleepable; mm/memory.c: __copy_remote_vm_str; lib/string.c: sized_strscpy',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of `tsk`\'s user memory into the dynptr at `off`, at most `size` bytes (may fault pages in).',
   args: ARGS5, ret: 'int', flags: ['KF_SLEEPABLE', 'KF_TRUSTED_ARGS'],
   checks: ['called from a non-sleepable program → the verifier refuses it', ...checks('copy_remote_vm_str: a byte not mapped before the NUL (or no mm) → -EFAULT', true)],
-  effects: EFFECTS('the string of tsk', true), confidence: CONFIDENCE,
+  effects: EFFECTS('the string of tsk', true, PAD('strscpy on each page piece', 'counted from the source address in the first page, from the page start in the next ones', 'the piece (size, cut at page ends)')), confidence: PAD_CONFIDENCE,
   impl: (k, dptr, off, size, src, tsk) => {
     requireSleepable(k, 'bpf_copy_from_user_task_str_dynptr');
     return dynptrCopyStr(k, dptr, off, size, src, taskStrSleepable(() => taskOf(k, tsk, 'tsk')));

@@ -6,6 +6,7 @@ import { ownTask, taskOf } from '../task/task.ts';
 import type { Pid, ReadonlyTask } from '../task/types.ts';
 import { checkKern, type Kern } from '../world/world.ts';
 import { current } from './current.ts';
+import { PAGE_SIZE, PAGE_SIZE_N } from '../../pagecache/index.ts';
 
 /** The byte of `t`'s user memory at `addr`, or null where nothing is mapped (a fault); a task without mm has none. */
 export function userByte(t: ReadonlyTask, addr: bigint): number | null {
@@ -30,19 +31,145 @@ export function userRead(t: ReadonlyTask, addr: bigint, dst: Uint8Array, at: num
   return len;
 }
 
+/** `sizeof(unsigned long)` on x86-64: the word of the word-at-a-time string copies below. */
+export const WORD = 8;
+
+/** The user page holding `addr` has something mapped: the task wrote a byte somewhere in it. */
+function pageMapped(t: ReadonlyTask, addr: bigint): boolean {
+  if (t.mm === null) return false;
+  const start = addr - (addr % PAGE_SIZE_N);
+  return t.userMem.some((r) => r.addr < start + PAGE_SIZE_N && r.addr + BigInt(r.bytes.length) > start);
+}
+
 /**
- * `strncpy_from_user(dst, src, count)` (lib/strncpy_from_user.c): copy up to `count` bytes, stopping
- * after a NUL; the length of the string (NUL not counted), `count` when no NUL came in `count`
- * bytes, or -EFAULT (the bytes before the fault stay in `dst`).
+ * A word load of `t`'s user memory at `addr` as the word-at-a-time copies see it: the WORD bytes with
+ * every byte after the first NUL masked to 0 (the x86 `has_zero` / `zero_bytemask` of
+ * asm/word-at-a-time.h) and the index of that NUL (-1: none), or null when the load faults.
+ *
+ * The kernel's faults are per page, the model's user memory per byte (`userByte`). The model reads a
+ * word when every byte whose value the copy uses is mapped — all WORD bytes, or the bytes up to the
+ * NUL — and the bytes after the NUL (masked: their values never matter) lie in pages the task mapped;
+ * a word reaching into a page with nothing mapped faults, as the kernel's load crossing into an
+ * unmapped page does. A word with an unmapped byte before its NUL is null too: the byte path then
+ * faults on that byte.
+ */
+function userWord(t: ReadonlyTask, addr: bigint): { bytes: Uint8Array; nul: number } | null {
+  const bytes = new Uint8Array(WORD);
+  for (let j = 0; j < WORD; j += 1) {
+    const b = userByte(t, addr + BigInt(j));
+    if (b === null) return null;
+    bytes[j] = b;
+    if (b === 0) {
+      // The rest is masked to 0: only its page has to be mapped (the word spans at most two pages).
+      return pageMapped(t, addr + BigInt(WORD - 1)) ? { bytes, nul: j } : null;
+    }
+  }
+  return { bytes, nul: -1 };
+}
+
+/**
+ * `strncpy_from_user(dst, src, count)` (lib/strncpy_from_user.c `do_strncpy_from_user`, x86-64:
+ * unaligned access is cheap, masked user access, so its `max` is `count`). While at least a word of
+ * `count` remains it loads a word (words counted from `src`); a word with a NUL is stored whole with
+ * the bytes after the NUL zeroed, and the copy ends; a word that faults sends the rest of the copy
+ * byte by byte from there (no more words). Byte by byte: each byte stored, a NUL ends the copy, a
+ * fault is -EFAULT. Returns the length of the string (NUL not counted), or `count` when no NUL came in
+ * `count` bytes (then nothing is terminated); on -EFAULT the bytes before the fault stay in `dst`.
+ * So `dst` may hold zeros past the NUL up to the end of the NUL's word, never past `count`.
  */
 export function strncpyFromUser(t: ReadonlyTask, dst: Uint8Array, at: number, src: bigint, count: number): number {
-  for (let i = 0; i < count; i += 1) {
-    const b = userByte(t, src + BigInt(i));
+  let res = 0;
+  for (; count - res >= WORD; res += WORD) {
+    const w = userWord(t, src + BigInt(res));
+    if (w === null) break;
+    dst.set(w.bytes, at + res);
+    if (w.nul >= 0) return res + w.nul;
+  }
+  for (; res < count; res += 1) {
+    const b = userByte(t, src + BigInt(res));
     if (b === null) return -EFAULT;
-    dst[at + i] = b;
-    if (b === 0) return i;
+    dst[at + res] = b;
+    if (b === 0) return res;
   }
   return count;
+}
+
+/** `strscpyUser`'s results besides a length: -E2BIG (no NUL within the piece), or the model's fault (see `copyRemoteVmStr`). */
+const STRSCPY_E2BIG = -7;
+const FAULT = -1;
+
+/**
+ * `strscpy(dst, src, count)` (lib/string.c `sized_strscpy`, x86-64: CONFIG_DCACHE_WORD_ACCESS, so
+ * words from the start whatever the alignment) over user bytes: while at least a word of `count`
+ * remains it loads a word; one with a NUL is stored with the bytes after the NUL zeroed and its length
+ * returned; when the word used up `count` exactly it is stored with its last byte zeroed and -E2BIG
+ * returned. Then byte by byte while more than one byte of room is left (a NUL ends it), the last
+ * byte of room is forced to NUL, and the result is the length if the source byte there was a NUL,
+ * else -E2BIG. Where the model's user memory ends inside the piece (the kernel's page is whole: it
+ * cannot), a word that does not load is read byte by byte and an unmapped byte is FAULT.
+ */
+function strscpyUser(t: ReadonlyTask, dst: Uint8Array, at: number, src: bigint, count: number): number {
+  let res = 0;
+  let left = count;
+  for (; count - res >= WORD; res += WORD) {
+    const w = userWord(t, src + BigInt(res));
+    if (w === null) break;
+    dst.set(w.bytes, at + res);
+    if (w.nul >= 0) return res + w.nul;
+    left -= WORD;
+    if (left === 0) {
+      dst[at + res + WORD - 1] = 0;
+      return STRSCPY_E2BIG;
+    }
+  }
+  for (; left > 1; res += 1, left -= 1) {
+    const b = userByte(t, src + BigInt(res));
+    if (b === null) {
+      dst[at + res] = 0;
+      return FAULT;
+    }
+    dst[at + res] = b;
+    if (b === 0) return res;
+  }
+  dst[at + res] = 0;
+  const last = userByte(t, src + BigInt(res));
+  if (last === null) return FAULT;
+  return last === 0 ? res : STRSCPY_E2BIG;
+}
+
+/**
+ * `copy_remote_vm_str(tsk, addr, buf, len)` (mm/memory.c `__copy_remote_vm_str`) over `t`'s user
+ * memory: the copy goes page by page — each piece from the current address to the end of its page
+ * (or to the end of `len`) is copied by `strscpy`, so its words are counted from the piece's start:
+ * from `addr` in the first piece, from the page's start after. The first piece whose string ends
+ * gives the total length; a piece cut by strscpy (its forced NUL) is followed by the page's last byte
+ * copied over that NUL, and the next page. Returns the string's length (NUL not counted; `len - 1`
+ * for a string that does not end within `len`, the last byte NUL), or -EFAULT: no mm (buf[0] NUL), a
+ * page not mapped (the kernel puts a NUL at the start of that page's piece). The model's faults are
+ * per byte: a fault is at the first unmapped byte of the string, which gets the NUL (M).
+ */
+export function copyRemoteVmStr(t: ReadonlyTask, dst: Uint8Array, at: number, addr: bigint, len: number): number {
+  if (len === 0) return 0;
+  dst[at] = 0;
+  if (t.mm === null) return -EFAULT;
+  let pos = 0;
+  let a = addr;
+  for (let left = len; left > 0;) {
+    const bytes = Math.min(left, PAGE_SIZE - Number(a % PAGE_SIZE_N));
+    const r = strscpyUser(t, dst, at + pos, a, bytes);
+    if (r === FAULT) return -EFAULT;
+    if (r >= 0) return pos + r;
+    pos += bytes - 1;
+    if (bytes !== left) {
+      // The page's last byte, over strscpy's NUL (it was read: strscpy looked at it).
+      a += BigInt(bytes - 1);
+      dst[at + pos] = userByte(t, a) ?? 0;
+      pos += 1;
+      a += 1n;
+    }
+    left -= bytes;
+  }
+  return pos;
 }
 
 /** User space writes `bytes` at `addr` in its own memory (replacing what overlapped): a stack buffer, a string. */
@@ -64,7 +191,7 @@ export const BPF_F_PAD_ZEROS = 1n;
  */
 export const bpf_copy_from_user_str = defineKfunc({
   name: 'bpf_copy_from_user_str',
-  mirrors: 'kernel/bpf/helpers.c: bpf_copy_from_user_str; lib/strncpy_from_user.c',
+  mirrors: 'kernel/bpf/helpers.c: bpf_copy_from_user_str; lib/strncpy_from_user.c: strncpy_from_user, do_strncpy_from_user',
   kind: 'kfunc',
   since: '6.18',
   summary: 'Copy a string from user memory of the current task into `dst`, NUL-terminated.',
@@ -84,8 +211,9 @@ export const bpf_copy_from_user_str = defineKfunc({
   effects: [
     'copies at most dst__sz - 1 bytes up to the NUL and terminates dst; returns the bytes copied + 1',
     'with BPF_F_PAD_ZEROS the rest of dst is zeroed',
+    'without it, strncpy_from_user copies 8-byte words while a whole word remains of dst__sz - 1 and stores the word holding the NUL with the bytes after the NUL zeroed: dst reads 0 from the NUL to the end of that word; bytes copied one by one (the tail, or after a word that faulted) are not padded, and the rest of dst keeps its bytes',
   ],
-  confidence: 'H (source)',
+  confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser)',
   impl(k, dst, size, ptr, flags) {
     if ((flags & ~BPF_F_PAD_ZEROS) !== 0n) return -EINVAL;
     if (size === 0n) return 0;
