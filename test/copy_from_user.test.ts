@@ -80,3 +80,183 @@ describe('bpf_copy_from_user_str', () => {
     expect(() => run(object('lsm/file_open', true), 'abc', { unverified: true })).toThrow(/non-sleepable context/);
   });
 });
+
+/*
+ * The bytes after the NUL. lib/strncpy_from_user.c `do_strncpy_from_user` (x86-64) loads 8-byte words
+ * from the source address while at least 8 of its `count` remain; the word holding the NUL is stored
+ * whole with every byte after the NUL zeroed, and a word that faults sends the rest byte by byte (no
+ * more words); bytes are stored one by one up to the NUL and nothing after. `count` is the size for
+ * bpf_probe_read_user_str_dynptr (mm/maccess.c strncpy_from_user_nofault) and size - 1 for
+ * bpf_copy_from_user_str{,_dynptr} (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c
+ * copy_user_str_sleepable). The _task variant (mm/memory.c __copy_remote_vm_str) runs lib/string.c
+ * `sized_strscpy` on each page piece, with the same word store but words counted from the piece's
+ * start. mm/maccess.c strncpy_from_kernel_nofault copies bytes. kernel/trace/bpf_trace.c
+ * `__bpf_dynptr_copy_str` hands a direct slice to the copy function; without one it copies into a
+ * buffer and writes only the string and its NUL to the dynptr. Each expectation below is worked out
+ * by hand from these rules; the destination starts as 0xee so every byte written shows.
+ */
+describe('string copies: the zeros a word store leaves after the NUL', () => {
+  const PAGE = 0x7ffd_1000n; // page aligned
+  const E = 0xee;
+  const enc = (t: string): Uint8Array => new TextEncoder().encode(t);
+  /** `text` then 'A's up to `len` bytes (a NUL is written in `text` as \0). */
+  const src = (text: string, len = 64): Uint8Array => {
+    const b = new Uint8Array(len).fill(0x41);
+    b.set(enc(text));
+    return b;
+  };
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  /** `head` (as text), then `zeros` zero bytes, then 0xee up to 16 bytes. */
+  const want = (head: string, zeros: number, len = 16): string => {
+    const b = new Uint8Array(len).fill(E);
+    b.set(enc(head));
+    b.fill(0, enc(head).length, enc(head).length + zeros);
+    return hex(b);
+  };
+  function setup(sleepable: boolean): { s: Session; pid: number; m: Uint8Array } {
+    const s = new Session({ sleepable });
+    s.createFile({ path: '/bin/t', content: content.zero(), size: 4096 });
+    const pid = s.spawn({ comm: 't', exe: '/bin/t', script: [] });
+    s.inTask(pid);
+    const m = new Uint8Array(16).fill(E);
+    expect(s.bpf_dynptr_from_mem(m, 16, 0, 'd')).toBe(0);
+    return { s, pid, m };
+  }
+
+  test('probe_read_user_str: the NUL\'s word is zeroed to its end (the audit\'s case); the next word is not touched', () => {
+    const { s, pid, m } = setup(false);
+    s.writeUser(pid, PAGE, src('ab\0'));
+    expect(s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE)).toBe(3);
+    expect(hex(m)).toBe(want('ab', 6)); // 61 62 00 | 00 x5 | ee x8
+  });
+
+  test('NUL at byte 7 ends word 0: nothing after it; NUL at byte 8 starts word 1: bytes 9..15 zeroed', () => {
+    const a = setup(false);
+    a.s.writeUser(a.pid, PAGE, src('abcdefg\0'));
+    expect(a.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE)).toBe(8);
+    expect(hex(a.m)).toBe(want('abcdefg', 1));
+    const b = setup(false);
+    b.s.writeUser(b.pid, PAGE, src('abcdefgh\0'));
+    expect(b.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE)).toBe(9);
+    expect(hex(b.m)).toBe(want('abcdefgh', 8));
+  });
+
+  test('count not a multiple of 8: the tail shorter than a word goes byte by byte, no zeros after its NUL', () => {
+    // size 12: word 0 (bytes 0..7) fits, word 1 (8..15) does not: bytes 8.. one by one.
+    const a = setup(false);
+    a.s.writeUser(a.pid, PAGE, src('abcdefgh\0'));
+    expect(a.s.bpf_probe_read_user_str_dynptr('d', 0, 12, PAGE)).toBe(9);
+    expect(hex(a.m)).toBe(want('abcdefgh', 1));
+    // NUL at 2 of a 12-byte copy: word 0 holds it, zeroed to byte 7.
+    const b = setup(false);
+    b.s.writeUser(b.pid, PAGE, src('ab\0'));
+    expect(b.s.bpf_probe_read_user_str_dynptr('d', 0, 12, PAGE)).toBe(3);
+    expect(hex(b.m)).toBe(want('ab', 6));
+    // size 7: no whole word; nothing after the NUL.
+    const c = setup(false);
+    c.s.writeUser(c.pid, PAGE, src('ab\0'));
+    expect(c.s.bpf_probe_read_user_str_dynptr('d', 0, 7, PAGE)).toBe(3);
+    expect(hex(c.m)).toBe(want('ab', 1));
+  });
+
+  test('copy_from_user_str reads size - 1 bytes: with size 16 word 1 (8..15) does not fit 15, unlike probe_read_user_str', () => {
+    const a = setup(true);
+    a.s.writeUser(a.pid, PAGE, src('abcdefgh\0'));
+    expect(a.s.bpf_copy_from_user_str_dynptr('d', 0, 16, PAGE)).toBe(9);
+    expect(hex(a.m)).toBe(want('abcdefgh', 1));
+    const b = setup(true);
+    b.s.writeUser(b.pid, PAGE, src('ab\0'));
+    expect(b.s.bpf_copy_from_user_str_dynptr('d', 0, 16, PAGE)).toBe(3);
+    expect(hex(b.m)).toBe(want('ab', 6));
+    // size 17 (a 24-byte dynptr) → count 16: word 1 fits, zeroed after the NUL at 8 up to byte 15.
+    const c = setup(true);
+    const m24 = new Uint8Array(24).fill(E);
+    expect(c.s.bpf_dynptr_from_mem(m24, 24, 0, 'w')).toBe(0);
+    c.s.writeUser(c.pid, PAGE, src('abcdefgh\0'));
+    expect(c.s.bpf_copy_from_user_str_dynptr('w', 0, 17, PAGE)).toBe(9);
+    expect(hex(m24)).toBe(want('abcdefgh', 8, 24));
+  });
+
+  test('a word that faults (it reaches into a page with nothing mapped) sends the copy byte by byte: no zeros after the NUL', () => {
+    // "ab\0" in the last 3 bytes of a page, nothing in the next: word 0 crosses into it.
+    const a = setup(false);
+    a.s.writeUser(a.pid, PAGE - 3n, 'ab');
+    expect(a.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE - 3n)).toBe(3);
+    expect(hex(a.m)).toBe(want('ab', 1));
+    // The same 3 bytes inside a page: the word loads (the page is mapped), zeroed to byte 7.
+    const b = setup(false);
+    b.s.writeUser(b.pid, PAGE + 100n, 'ab');
+    expect(b.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE + 100n)).toBe(3);
+    expect(hex(b.m)).toBe(want('ab', 6));
+    // Word 0 loads, word 1 (bytes 8..15) crosses the page end: bytes 8, 9 and the NUL one by one.
+    const c = setup(false);
+    c.s.writeUser(c.pid, PAGE - 11n, 'abcdefghij');
+    expect(c.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE - 11n)).toBe(11);
+    expect(hex(c.m)).toBe(want('abcdefghij', 1));
+  });
+
+  test('copy_from_user_task_str: strscpy page piece by page piece, words counted from each piece\'s start', () => {
+    // 3 bytes "abc" end a page, "defg\0AAA…" starts the next. Piece 1 (3 bytes) has no word; piece 2
+    // (13 bytes from the page start) loads "defg\0AAA": zeroed after the NUL, up to dynptr byte 10.
+    const a = setup(true);
+    a.s.writeUser(a.pid, PAGE - 3n, enc('abc')); // no NUL
+    a.s.writeUser(a.pid, PAGE, src('defg\0'));
+    expect(a.s.bpf_copy_from_user_task_str_dynptr('d', 0, 16, PAGE - 3n, a.pid)).toBe(8);
+    expect(hex(a.m)).toBe(want('abcdefg', 4));
+    // probe_read_user_str of the same bytes counts words from the start: the NUL ends word 0.
+    const b = setup(false);
+    b.s.writeUser(b.pid, PAGE - 3n, enc('abc')); // no NUL
+    b.s.writeUser(b.pid, PAGE, src('defg\0'));
+    expect(b.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE - 3n)).toBe(8);
+    expect(hex(b.m)).toBe(want('abcdefg', 1));
+    // size 10: piece 2 has 7 bytes, no whole word: byte by byte.
+    const c = setup(true);
+    c.s.writeUser(c.pid, PAGE - 3n, enc('abc')); // no NUL
+    c.s.writeUser(c.pid, PAGE, src('defg\0'));
+    expect(c.s.bpf_copy_from_user_task_str_dynptr('d', 0, 10, PAGE - 3n, c.pid)).toBe(8);
+    expect(hex(c.m)).toBe(want('abcdefg', 1));
+    // Within one page, the task variant's words start at the copy's start: as strncpy_from_user.
+    const d = setup(true);
+    d.s.writeUser(d.pid, PAGE, src('ab\0'));
+    expect(d.s.bpf_copy_from_user_task_str_dynptr('d', 0, 16, PAGE, d.pid)).toBe(3);
+    expect(hex(d.m)).toBe(want('ab', 6));
+  });
+
+  test('probe_read_kernel_str copies bytes (strncpy_from_kernel_nofault): nothing after the NUL', () => {
+    const { s, m } = setup(false);
+    const KADDR = 0xffff_8880_0000_0000n;
+    s.mapKernelMemory(KADDR, src('ab\0'));
+    expect(s.bpf_probe_read_kernel_str_dynptr('d', 0, 16, KADDR)).toBe(3);
+    expect(hex(m)).toBe(want('ab', 1));
+    expect(s.bpf_probe_read_kernel_str_dynptr('d', 0, 16, src('xy\0'))).toBe(3); // program memory
+    expect(hex(m)).toBe(want('xy', 1));
+  });
+
+  test('the chunk path (no direct slice: SKB past its linear part) writes the string and its NUL only', () => {
+    const { s, pid } = setup(true);
+    s.writeUser(pid, PAGE, src('ab\0'));
+    const id = s.packet({ kind: 'skb', data: new Uint8Array(200).fill(E), linear: 14 });
+    expect(s.bpf_dynptr_from_skb(id, 0, 'k')).toBe(0);
+    expect(s.bpf_probe_read_user_str_dynptr('k', 100, 16, PAGE)).toBe(3);
+    expect(hex(s.packetView(id).data.subarray(100, 116))).toBe(want('ab', 1));
+    expect(s.bpf_copy_from_user_str_dynptr('k', 120, 16, PAGE)).toBe(3);
+    expect(hex(s.packetView(id).data.subarray(120, 136))).toBe(want('ab', 1));
+    expect(s.bpf_copy_from_user_task_str_dynptr('k', 140, 16, PAGE, pid)).toBe(3);
+    expect(hex(s.packetView(id).data.subarray(140, 156))).toBe(want('ab', 1));
+  });
+
+  test('bpf_copy_from_user_str (not a dynptr) writes straight into dst: the same zeros without BPF_F_PAD_ZEROS', () => {
+    const { s, pid } = setup(true);
+    s.writeUser(pid, PAGE, src('ab\0'));
+    const dst = new Uint8Array(16).fill(E);
+    expect(s.bpf_copy_from_user_str(dst, 16, PAGE, 0)).toBe(3);
+    expect(hex(dst)).toBe(want('ab', 6));
+    const padded = new Uint8Array(16).fill(E);
+    expect(s.bpf_copy_from_user_str(padded, 16, PAGE, 1)).toBe(3);
+    expect(hex(padded)).toBe(want('ab', 14)); // BPF_F_PAD_ZEROS: all of the rest
+    // dst__sz 8 → count 7: no whole word, byte by byte.
+    const short = new Uint8Array(16).fill(E);
+    expect(s.bpf_copy_from_user_str(short, 8, PAGE, 0)).toBe(3);
+    expect(hex(short)).toBe(want('ab', 1));
+  });
+});
