@@ -4,7 +4,9 @@
  * `bpf_copy_from_user_str`): flags other than BPF_F_PAD_ZEROS → -EINVAL; size 0 → 0; otherwise
  * `strncpy_from_user` of at most size − 1 bytes, stopping after a NUL; a fault → its error (-EFAULT),
  * with all of dst zeroed under BPF_F_PAD_ZEROS; on success dst is terminated (the tail zeroed under
- * BPF_F_PAD_ZEROS) and the return is the bytes copied + 1. A task without an mm has no user memory.
+ * BPF_F_PAD_ZEROS) and the return is the bytes copied + 1. Without BPF_F_PAD_ZEROS, strncpy_from_user's
+ * word store (lib/strncpy_from_user.c `do_strncpy_from_user`) still zeroes from the NUL to the end of
+ * its 8-byte word when that word fits the count. A task without an mm has no user memory.
  * KF_SLEEPABLE: a non-sleepable call is refused (README: a call no program can make throws), as is a
  * buffer smaller than its length (README's `ArgumentError`). The expected bytes are computed here by a
  * small strncpy over the user memory the task wrote.
@@ -58,7 +60,15 @@ describe('mutants: bpf_copy_from_user_str', () => {
           } else {
             ret = n + 1;
             if (pad) want.fill(0, n, size);
-            else want[n] = 0;
+            else {
+              want[n] = 0;
+              // lib/strncpy_from_user.c (x86-64): 8-byte words from the source while 8 of the count (size - 1)
+              // remain; the word holding the NUL is stored whole, the bytes after the NUL zeroed. The string
+              // lies in ADDR's page (mapped: the task wrote it), so that word loads.
+              const nul = n < size - 1 ? n : -1;
+              const wordEnd = (Math.floor(nul / 8) + 1) * 8;
+              if (nul >= 0 && wordEnd <= size - 1) want.fill(0, nul, wordEnd);
+            }
           }
         }
         expectIs(got, ret);
