@@ -122,6 +122,13 @@ describe('string copies: the zeros a word store leaves after the NUL', () => {
     expect(s.bpf_dynptr_from_mem(m, 16, 0, 'd')).toBe(0);
     return { s, pid, m };
   }
+  /** `text` written at PAGE, then one user-string kfunc into the 16-byte LOCAL dynptr: its return and the bytes. */
+  function copyStr(fn: 'bpf_probe_read_user_str_dynptr' | 'bpf_copy_from_user_str_dynptr', text: string, size: number): { ret: number | bigint; bytes: string } {
+    const { s, pid, m } = setup(fn === 'bpf_copy_from_user_str_dynptr');
+    s.writeUser(pid, PAGE, src(text));
+    const ret = s[fn]('d', 0, size, PAGE);
+    return { ret, bytes: hex(m) };
+  }
 
   test('probe_read_user_str: the NUL\'s word is zeroed to its end (the audit\'s case); the next word is not touched', () => {
     const { s, pid, m } = setup(false);
@@ -131,43 +138,22 @@ describe('string copies: the zeros a word store leaves after the NUL', () => {
   });
 
   test('NUL at byte 7 ends word 0: nothing after it; NUL at byte 8 starts word 1: bytes 9..15 zeroed', () => {
-    const a = setup(false);
-    a.s.writeUser(a.pid, PAGE, src('abcdefg\0'));
-    expect(a.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE)).toBe(8);
-    expect(hex(a.m)).toBe(want('abcdefg', 1));
-    const b = setup(false);
-    b.s.writeUser(b.pid, PAGE, src('abcdefgh\0'));
-    expect(b.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE)).toBe(9);
-    expect(hex(b.m)).toBe(want('abcdefgh', 8));
+    expect(copyStr('bpf_probe_read_user_str_dynptr', 'abcdefg\0', 16)).toEqual({ ret: 8, bytes: want('abcdefg', 1) });
+    expect(copyStr('bpf_probe_read_user_str_dynptr', 'abcdefgh\0', 16)).toEqual({ ret: 9, bytes: want('abcdefgh', 8) });
   });
 
   test('count not a multiple of 8: the tail shorter than a word goes byte by byte, no zeros after its NUL', () => {
     // size 12: word 0 (bytes 0..7) fits, word 1 (8..15) does not: bytes 8.. one by one.
-    const a = setup(false);
-    a.s.writeUser(a.pid, PAGE, src('abcdefgh\0'));
-    expect(a.s.bpf_probe_read_user_str_dynptr('d', 0, 12, PAGE)).toBe(9);
-    expect(hex(a.m)).toBe(want('abcdefgh', 1));
+    expect(copyStr('bpf_probe_read_user_str_dynptr', 'abcdefgh\0', 12)).toEqual({ ret: 9, bytes: want('abcdefgh', 1) });
     // NUL at 2 of a 12-byte copy: word 0 holds it, zeroed to byte 7.
-    const b = setup(false);
-    b.s.writeUser(b.pid, PAGE, src('ab\0'));
-    expect(b.s.bpf_probe_read_user_str_dynptr('d', 0, 12, PAGE)).toBe(3);
-    expect(hex(b.m)).toBe(want('ab', 6));
+    expect(copyStr('bpf_probe_read_user_str_dynptr', 'ab\0', 12)).toEqual({ ret: 3, bytes: want('ab', 6) });
     // size 7: no whole word; nothing after the NUL.
-    const c = setup(false);
-    c.s.writeUser(c.pid, PAGE, src('ab\0'));
-    expect(c.s.bpf_probe_read_user_str_dynptr('d', 0, 7, PAGE)).toBe(3);
-    expect(hex(c.m)).toBe(want('ab', 1));
+    expect(copyStr('bpf_probe_read_user_str_dynptr', 'ab\0', 7)).toEqual({ ret: 3, bytes: want('ab', 1) });
   });
 
   test('copy_from_user_str reads size - 1 bytes: with size 16 word 1 (8..15) does not fit 15, unlike probe_read_user_str', () => {
-    const a = setup(true);
-    a.s.writeUser(a.pid, PAGE, src('abcdefgh\0'));
-    expect(a.s.bpf_copy_from_user_str_dynptr('d', 0, 16, PAGE)).toBe(9);
-    expect(hex(a.m)).toBe(want('abcdefgh', 1));
-    const b = setup(true);
-    b.s.writeUser(b.pid, PAGE, src('ab\0'));
-    expect(b.s.bpf_copy_from_user_str_dynptr('d', 0, 16, PAGE)).toBe(3);
-    expect(hex(b.m)).toBe(want('ab', 6));
+    expect(copyStr('bpf_copy_from_user_str_dynptr', 'abcdefgh\0', 16)).toEqual({ ret: 9, bytes: want('abcdefgh', 1) });
+    expect(copyStr('bpf_copy_from_user_str_dynptr', 'ab\0', 16)).toEqual({ ret: 3, bytes: want('ab', 6) });
     // size 17 (a 24-byte dynptr) → count 16: word 1 fits, zeroed after the NUL at 8 up to byte 15.
     const c = setup(true);
     const m24 = new Uint8Array(24).fill(E);
