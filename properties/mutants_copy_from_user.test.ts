@@ -14,6 +14,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
+import { padAfter } from './oracle.ts';
 import { ArgumentError, content, KernsimError, Session } from '../src/index.ts';
 
 const ADDR = 0x7ffd_0000;
@@ -62,12 +63,8 @@ describe('mutants: bpf_copy_from_user_str', () => {
             if (pad) want.fill(0, n, size);
             else {
               want[n] = 0;
-              // lib/strncpy_from_user.c (x86-64): 8-byte words from the source while 8 of the count (size - 1)
-              // remain; the word holding the NUL is stored whole, the bytes after the NUL zeroed. The string
-              // lies in ADDR's page (mapped: the task wrote it), so that word loads.
-              const nul = n < size - 1 ? n : -1;
-              const wordEnd = (Math.floor(nul / 8) + 1) * 8;
-              if (nul >= 0 && wordEnd <= size - 1) want.fill(0, nul, wordEnd);
+              // A NUL read within the count (size - 1): strncpy_from_user's word store zeroes past it (oracle.ts padAfter).
+              if (n < size - 1 && mem !== null) want.fill(0, n + 1, n + 1 + padAfter(n, 0, size - 1, BigInt(ADDR + off), mem.length - off));
             }
           }
         }

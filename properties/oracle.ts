@@ -897,7 +897,7 @@ const WORD = 8;
  * before the NUL were mapped (the string was read), so the word loads unless its last byte lies in a
  * page with nothing mapped (`mappedTo`: the source offset where mapped bytes end).
  */
-function padAfter(nul: number, base: number, limit: number, addr: bigint, mappedTo: number): number {
+export function padAfter(nul: number, base: number, limit: number, addr: bigint, mappedTo: number): number {
   const wordEnd = base + (Math.floor((nul - base) / WORD) + 1) * WORD;
   if (wordEnd > limit) return 0; // the tail shorter than a word: byte by byte, nothing past the NUL
   const lastPage = (addr + BigInt(wordEnd - 1)) / PAGE;

@@ -184,21 +184,22 @@ describe('string copies: the zeros a word store leaves after the NUL', () => {
   test('copy_from_user_task_str: strscpy page piece by page piece, words counted from each piece\'s start', () => {
     // 3 bytes "abc" end a page, "defg\0AAA…" starts the next. Piece 1 (3 bytes) has no word; piece 2
     // (13 bytes from the page start) loads "defg\0AAA": zeroed after the NUL, up to dynptr byte 10.
-    const a = setup(true);
-    a.s.writeUser(a.pid, PAGE - 3n, enc('abc')); // no NUL
-    a.s.writeUser(a.pid, PAGE, src('defg\0'));
+    /** "abc" (no NUL) ending the page before PAGE, "defg\0AAA…" from PAGE. */
+    const split = (sleepable: boolean): ReturnType<typeof setup> => {
+      const x = setup(sleepable);
+      x.s.writeUser(x.pid, PAGE - 3n, enc('abc'));
+      x.s.writeUser(x.pid, PAGE, src('defg\0'));
+      return x;
+    };
+    const a = split(true);
     expect(a.s.bpf_copy_from_user_task_str_dynptr('d', 0, 16, PAGE - 3n, a.pid)).toBe(8);
     expect(hex(a.m)).toBe(want('abcdefg', 4));
     // probe_read_user_str of the same bytes counts words from the start: the NUL ends word 0.
-    const b = setup(false);
-    b.s.writeUser(b.pid, PAGE - 3n, enc('abc')); // no NUL
-    b.s.writeUser(b.pid, PAGE, src('defg\0'));
+    const b = split(false);
     expect(b.s.bpf_probe_read_user_str_dynptr('d', 0, 16, PAGE - 3n)).toBe(8);
     expect(hex(b.m)).toBe(want('abcdefg', 1));
     // size 10: piece 2 has 7 bytes, no whole word: byte by byte.
-    const c = setup(true);
-    c.s.writeUser(c.pid, PAGE - 3n, enc('abc')); // no NUL
-    c.s.writeUser(c.pid, PAGE, src('defg\0'));
+    const c = split(true);
     expect(c.s.bpf_copy_from_user_task_str_dynptr('d', 0, 10, PAGE - 3n, c.pid)).toBe(8);
     expect(hex(c.m)).toBe(want('abcdefg', 1));
     // Within one page, the task variant's words start at the copy's start: as strncpy_from_user.

@@ -1,6 +1,6 @@
 /** Reading the current task's user memory (kernel/bpf/helpers.c, lib/strncpy_from_user.c). */
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
-import { EFAULT, EINVAL } from '../kernel/errno.ts';
+import { E2BIG, EFAULT, EINVAL } from '../kernel/errno.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { ownTask, taskOf } from '../task/task.ts';
 import type { Pid, ReadonlyTask } from '../task/types.ts';
@@ -95,7 +95,7 @@ export function strncpyFromUser(t: ReadonlyTask, dst: Uint8Array, at: number, sr
 }
 
 /** `strscpyUser`'s results besides a length: -E2BIG (no NUL within the piece), or the model's fault (see `copyRemoteVmStr`). */
-const STRSCPY_E2BIG = -7;
+const STRSCPY_E2BIG = -E2BIG;
 const FAULT = -1;
 
 /**
