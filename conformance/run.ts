@@ -6,9 +6,12 @@
  *    programs (no CAP_BPF, bpf() refused, apt unreachable) the suite prints why and exits 0.
  * 2. The cases (conformance/cases/*.ts, hand-written; conformance/generate.ts, fast-check) are
  *    program values. Each is rendered with renderC, compiled with `clang -O2 -g -target bpf`,
- *    loaded by the loader, run once with BPF_PROG_TEST_RUN, and its globals read back.
+ *    loaded by the loader, run once with BPF_PROG_TEST_RUN, and its globals read back. A case with
+ *    user memory (`ConfCase.user`: conformance/cases/user_str.ts) has its pages mapped by the loader
+ *    at their fixed address before the runs (`@user` lines of the run file), the page after them not.
  * 3. The same program value runs in the model (a Session on the kernel's version, a task doing
- *    prog_test_run), and every return value, every verdict and the memory are compared.
+ *    prog_test_run, which first writes the case's user pages), and every return value, every verdict
+ *    and the memory are compared.
  * 4. docs/conformance.md gets the host-tier section: per kernel and rule, cases run and agreed, and
  *    every disagreement.
  *
@@ -23,17 +26,18 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errnoName, renderC, Session, verify, type BpfObject, type KernelVersion } from '../src/index.ts';
+import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion } from '../src/index.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
 import { taskWorkCases } from './cases/task_work.ts';
 import { languageCases } from './cases/language.ts';
 import { kindCases } from './cases/kinds.ts';
+import { userStrCases } from './cases/user_str.ts';
 import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
 import { RESOLUTIONS } from './cases/resolutions.ts';
-import type { ConfCase } from './cases/lib.ts';
+import { USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
 import { guestTier } from './guest-tier.ts';
 
@@ -99,6 +103,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
     s.load(c.object);
     let retval: bigint;
     let run: Pick<Prediction, 'err' | 'sizeOut' | 'dataOut'> = {};
+    if (c.run !== undefined && c.user !== undefined) throw new Error(`${c.id}: user memory is for syscall programs (the model's task that runs them)`);
     if (c.run !== undefined) {
       const ctx = c.run.ctx === undefined ? undefined : { ...(c.run.ctx.data === undefined ? {} : { data: c.run.ctx.data }), ...(c.run.ctx.dataEnd === undefined ? {} : { dataEnd: c.run.ctx.dataEnd }) };
       const r = s.progTestRun(c.id, { data: c.run.data, dataSizeOut: c.run.dataSizeOut, ...(ctx === undefined ? {} : { ctx }) });
@@ -109,7 +114,11 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
       buf.set(r.dataOut.subarray(0, shown));
       run = { err: r.err, sizeOut: r.dataSizeOut, dataOut: hex(buf) };
     } else {
-      s.spawn({ comm: 'conformance', script: [{ sys: 'prog_test_run', prog: c.id }] });
+      // A case with user memory runs in a user task (an executable, so an mm) holding the loader's
+      // mapped pages; the others keep the task without one.
+      if (c.user !== undefined) s.createFile({ path: '/bin/loader', content: content.zero(), size: 4096 });
+      const pid = s.spawn({ comm: 'conformance', ...(c.user === undefined ? {} : { exe: '/bin/loader' }), script: [{ sys: 'prog_test_run', prog: c.id }] });
+      for (const u of c.user ?? []) s.writeUser(pid, u.addr, u.bytes);
       s.simulate();
       const task = [...s.world.tasks.values()][0];
       retval = BigInt.asUintN(32, BigInt(task?.results[0] ?? -1));
@@ -185,6 +194,14 @@ async function compile(name: string, obj: BpfObject): Promise<{ ok: boolean; pat
   return { ok: r.code === 0, path: o, err: r.err };
 }
 
+/** The run-file line of a case's user memory: whole pages at a page-aligned address. */
+function userLine(id: string, u: UserPages): string {
+  if (u.addr % BigInt(USER_PAGE) !== 0n || u.bytes.length === 0 || u.bytes.length % USER_PAGE !== 0) {
+    throw new Error(`${id}: user memory must be whole pages at a page-aligned address (0x${u.addr.toString(16)}, ${u.bytes.length} bytes)`);
+  }
+  return `@user 0x${u.addr.toString(16)} ${hex(u.bytes)}`;
+}
+
 /**
  * Run one object with the loader. `owners` maps each global to its program: when the object does not
  * load as a whole, the loader loads and runs each program alone and dumps the globals after each
@@ -232,6 +249,8 @@ function outcome(fn: string, v: bigint): string {
   if (fn.startsWith('bpf_dynptr_slice') || fn === 'bpf_dynptr_data') return v === 0n ? 'NULL' : 'a pointer';
   if (fn === 'bpf_dynptr_is_null' || fn === 'bpf_dynptr_is_rdonly') return v === 0n ? 'false' : 'true';
   const s = BigInt.asIntN(64, v);
+  // A string copy's length (bytes written with the NUL): one row for every positive length.
+  if (/_str(_dynptr)?$/.test(fn) && s > 0n) return 'a length';
   return s < 0n ? errnoName(Number(s)) : String(s);
 }
 
@@ -297,7 +316,7 @@ async function main(): Promise<number> {
   const nKinds = Number(process.env.KERNSIM_CONF_GENERATED_KINDS ?? 320);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...kindVerifierCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
@@ -329,6 +348,8 @@ async function main(): Promise<number> {
       const run = c.run as NonNullable<ConfCase['run']>;
       return `${c.id} ${run.data.length === 0 ? '-' : hex(run.data)} ${run.dataSizeOut} ${run.ctx?.kind ?? '-'} ${run.ctx?.data ?? 0} ${run.ctx?.dataEnd ?? 0}`;
     });
+    // User memory: one `@user ADDR HEX` line per region (the loader maps it before the runs).
+    for (const c of g.cases) for (const u of c.user ?? []) runLines.push(userLine(c.id, u));
     let runFile: string | undefined;
     if (runLines.length > 0) {
       runFile = join(work, `${g.name}.runs`);
@@ -472,7 +493,8 @@ function writeDocs(d: DocInput): void {
       `${kinds.length} of them over the dynptr kinds of issue 14 — RINGBUF, SKB, SKB_META, XDP — and the kfuncs and helpers around them, ${kindsGen} generated); ` +
       `**${d.caseAgreed}/${d.cases.length} cases agree** (generated: ${d.genAgreed}/${d.genRun}). ` +
       'Each case is a program value rendered with `renderC`, compiled with `clang -O2 -g -target bpf`, loaded and run by ' +
-      '`conformance/loader/loader.c` (libbpf: a packet program with its `data_in`, `ctx_in` and `data_out` buffer; afterwards every ring ' +
+      '`conformance/loader/loader.c` (libbpf: a packet program with its `data_in`, `ctx_in` and `data_out` buffer; user pages mapped at a ' +
+      'fixed address with an inaccessible page after them for the string copies from user memory; afterwards every ring ' +
       'buffer map is read with `ring_buffer__consume`); its return values are stored in a `__u64` global array and read back. ' +
       'The model runs the same value (a `Session` on the same version: a task doing `prog_test_run`, `Session.progTestRun` for a packet, ' +
       '`ringbufConsume` for the rings). Compared: every stored return value, the verdict and message, the globals\' bytes, the test run\'s ' +
@@ -538,6 +560,14 @@ const RESOLVED: readonly string[] = [
     'clamp with frags (a `data_size_out` between the frags and the packet cuts the linear part, not the frags; one below the frags copies ' +
     'nothing and reports neither `data_size_out` nor `retval`: `k_xdp_enospc`, `k_xdp_enospc_frags`), `bpf_xdp_adjust_head`\'s limits and ' +
     'moved metadata, XDP offsets above 0xffff (-EFAULT), ring positions after discarded and failed records.',
+  '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
+    'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
+    '`bpf_copy_from_user_str_dynptr`, `bpf_probe_read_user_str_dynptr` and `bpf_copy_from_user_task_str_dynptr` read strings from it ' +
+    'into destinations that start non-zero. The kernel stores the word holding the NUL with the bytes after the NUL zeroed ' +
+    '(x86-64 `do_strncpy_from_user`; `strscpy` per page for the `_task` one), writes nothing after the NUL when a word load ' +
+    'crossing into the next page faulted (the rest byte by byte), and returns -EFAULT for a string running into it: the model\'s ' +
+    'rule for its per-byte user memory (a word loads when the bytes to its NUL are mapped and the rest lies in a page the task ' +
+    'mapped) gives the same bytes.',
   '',
   'Not covered on this host: `bpf_dynptr_from_mem` with a size over 2^24 − 1 (`-E2BIG`) needs more than 16 MiB of program memory, and ' +
     'array maps (so `.bss`) are limited to `KMALLOC_MAX_SIZE`; the verifier refuses a size larger than the buffer, where the model throws an ' +

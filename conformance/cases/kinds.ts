@@ -10,7 +10,7 @@
  * `data_out` and `data_size_out`, the records user space reads, and the globals' bytes.
  */
 import { program as P, type Arg, type BpfObject, type Local, type Op } from '../../src/index.ts';
-import type { CallRecord, ConfCase, PacketRun } from './lib.ts';
+import type { CallRecord, ConfCase, PacketRun, UserPages } from './lib.ts';
 
 export const KRETS = 96;
 /** `<id>_out`: read destination; `<id>_src`: write and probe-read source (a pattern with NULs); `<id>_sbuf`: slice buffer. */
@@ -25,6 +25,13 @@ export type Section = 'syscall' | 'tc' | 'xdp' | 'cgroup_skb/egress' | 'cgroup_s
 
 /** The program's return value per section (a cgroup_skb program must return 0 or 1). */
 const RETURNS: Readonly<Record<Section, number>> = { syscall: 0, tc: 0, xdp: 2, 'cgroup_skb/egress': 1, 'cgroup_skb/ingress': 1, socket: 0 };
+
+/** `<id>_out` of a case that asks for it (`fillOut`): non-zero bytes, so a zero written past a NUL shows. */
+export function outFill(): Uint8Array {
+  const b = new Uint8Array(KOUT);
+  for (let i = 0; i < KOUT; i += 1) b[i] = 0xa0 + (i % 0x40);
+  return b;
+}
 
 /** The write/probe source: bytes 1..255 with a NUL every 61 bytes (so string reads stop inside it). */
 export function srcPattern(): Uint8Array {
@@ -46,6 +53,8 @@ export class KindBuilder {
   private readonly maps: BpfObject['maps'][number][] = [];
   private n = 0;
   private usesRing = false;
+  private readonly user: UserPages[] = [];
+  private filledOut = false;
 
   constructor(readonly id: string, readonly section: Section) {}
 
@@ -185,6 +194,33 @@ export class KindBuilder {
     return this.record(fn, [P.dynptr(slot), P.imm(off), P.imm(size), a], `${fn}(&${slot}, ${show(off)}, ${show(size)}, ${'src' in from ? `src+${from.src}` : show(from.addr)})`);
   }
 
+  /** The same with the task argument: `bpf_copy_from_user_task[_str]_dynptr(…, bpf_get_current_task_btf())`. */
+  probeTask(fn: string, off: number | bigint, size: number | bigint, addr: number | bigint, slot: KSlot = 'd'): this {
+    const t = `t${this.n}`;
+    this.body.push(P.call('bpf_get_current_task_btf', [], t));
+    return this.record(fn, [P.dynptr(slot), P.imm(off), P.imm(size), P.imm(addr), P.r(t)], `${fn}(&${slot}, ${show(off)}, ${show(size)}, ${show(addr)}, current)`);
+  }
+
+  // -- user memory -------------------------------------------------------------------------------
+
+  /** User pages mapped for the run (lib.ts `UserPages`: whole pages at `addr`, the page after them not mapped). */
+  userPages(addr: bigint, bytes: Uint8Array): this {
+    this.user.push({ addr, bytes });
+    return this;
+  }
+
+  /** `<id>_out` starts as `outFill()` instead of zeros. */
+  fillOut(): this {
+    this.filledOut = true;
+    return this;
+  }
+
+  /** `bpf_copy_from_user_str(out + dstOff, size, addr, flags)`. */
+  copyFromUserStr(dstOff: number, size: number | bigint, addr: number | bigint, flags: number | bigint = 0): this {
+    return this.record('bpf_copy_from_user_str', [P.buf(this.g('out'), dstOff), P.imm(size), P.imm(addr), P.imm(flags)],
+      `bpf_copy_from_user_str(out+${dstOff}, ${show(size)}, ${show(addr)}, ${show(flags)})`);
+  }
+
   // -- packets -----------------------------------------------------------------------------------
 
   pullData(len: number | bigint): this {
@@ -250,7 +286,7 @@ export class KindBuilder {
       globals: [
         { name: this.g('rets'), kind: 'u64s', size: KRETS },
         { name: this.g('mem'), kind: 'bytes', size: KMEM },
-        { name: this.g('out'), kind: 'bytes', size: KOUT },
+        { name: this.g('out'), kind: 'bytes', size: KOUT, ...(this.filledOut ? { init: [...outFill()] } : {}) },
         { name: this.g('sbuf'), kind: 'bytes', size: KSBUF },
         { name: this.g('src'), kind: 'bytes', size: KSRC, init: [...srcPattern()] },
       ],
@@ -260,7 +296,7 @@ export class KindBuilder {
     const { run, verifier, generated } = extra;
     return {
       id: this.id, rule, note, object, calls: [...this.calls],
-      ...(run === undefined ? {} : { run }), ...(ring ? { rings: [this.g('rb')] } : {}),
+      ...(run === undefined ? {} : { run }), ...(ring ? { rings: [this.g('rb')] } : {}), ...(this.user.length > 0 ? { user: [...this.user] } : {}),
       ...(verifier === undefined ? {} : { verifier }), ...(generated === undefined ? {} : { generated }),
     };
   }

@@ -28,6 +28,21 @@ export interface PacketRun {
   readonly ctx?: { readonly kind: 'skb' | 'xdp'; readonly data?: number; readonly dataEnd?: number };
 }
 
+/**
+ * User memory of the process that runs the program: `bytes` (whole pages) at the fixed, page-aligned
+ * address `addr`, readable and writable, and the page after it PROT_NONE (a fault). The loader maps
+ * it before any program runs (MAP_FIXED_NOREPLACE: an address the kernel left free); the model's task
+ * writes the same bytes there (`Session.writeUser`), so the model's per-byte user memory covers exactly
+ * the kernel's mapped pages.
+ */
+export interface UserPages {
+  readonly addr: bigint;
+  readonly bytes: Uint8Array;
+}
+
+/** The page size the loader maps user memory in (x86-64). */
+export const USER_PAGE = 4096;
+
 export interface ConfCase {
   readonly id: string;
   /** The rule or group this case exercises (a row of docs/conformance.md). */
@@ -43,6 +58,8 @@ export interface ConfCase {
   readonly run?: PacketRun;
   /** Ring buffer maps user space reads after the run. */
   readonly rings?: readonly string[];
+  /** User memory mapped for the run (a `syscall` program's current task: the loader, the model's task). */
+  readonly user?: readonly UserPages[];
 }
 
 const show = (v: number | bigint): string => {

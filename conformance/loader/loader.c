@@ -16,14 +16,24 @@
  * program, `name hexdata data_size_out kind ctx_data ctx_data_end` (kind `skb`, `xdp` or `-` for no
  * ctx_in; `-` for an empty data_in). Other programs run with empty options (SEC("syscall")).
  *
+ * User memory: a run-file line `@user ADDR HEXBYTES` (ADDR page-aligned, the bytes whole pages) maps
+ * those pages read/write at exactly ADDR (MAP_FIXED_NOREPLACE: an address the kernel's layout left
+ * free, else the loader exits 2), copies the bytes in (so the pages are present), and maps the page
+ * after them PROT_NONE, so a read running off the end faults. This is done before any program runs:
+ * a SEC("syscall") program's current task is the loader, so its copies from user memory
+ * (bpf_copy_from_user_str, the _str_dynptr kfuncs) read these pages.
+ *
  * When the object as a whole does not load, each program is loaded alone (the others' autoload off)
  * so each gets its own verdict and log.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -53,6 +63,26 @@ static int hexval(int c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
+/* A `@user ADDR HEX` line: the pages at ADDR hold the bytes, the page after them is PROT_NONE. */
+static void map_user(unsigned long long addr, const char *hex)
+{
+	size_t n = hex ? strlen(hex) / 2 : 0, i;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *p;
+
+	if (n == 0 || n % (size_t)page || addr % (unsigned long long)page) {
+		fprintf(stderr, "bad @user line: 0x%llx, %zu bytes\n", addr, n);
+		exit(2);
+	}
+	p = mmap((void *)(uintptr_t)addr, n + (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED || p != (void *)(uintptr_t)addr || mprotect(p, n, PROT_READ | PROT_WRITE)) {
+		fprintf(stderr, "cannot map user memory at 0x%llx (%zu bytes): %s\n", addr, n, strerror(errno));
+		exit(2);
+	}
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]));
+}
+
 static void read_specs(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -64,11 +94,19 @@ static void read_specs(const char *path)
 		exit(2);
 	}
 	while (getline(&line, &cap, f) > 0) {
-		struct run_spec *r = calloc(1, sizeof(*r));
-		char *name = strtok(line, " \n"), *hex = strtok(NULL, " \n"), *out = strtok(NULL, " \n");
-		char *kind = strtok(NULL, " \n"), *cd = strtok(NULL, " \n"), *ce = strtok(NULL, " \n");
+		struct run_spec *r;
+		char *name = strtok(line, " \n"), *hex = strtok(NULL, " \n"), *out, *kind, *cd, *ce;
 		size_t i, n;
 
+		if (name && hex && strcmp(name, "@user") == 0) {
+			map_user(strtoull(hex, NULL, 0), strtok(NULL, " \n"));
+			continue;
+		}
+		r = calloc(1, sizeof(*r));
+		out = strtok(NULL, " \n");
+		kind = strtok(NULL, " \n");
+		cd = strtok(NULL, " \n");
+		ce = strtok(NULL, " \n");
 		if (!r || !name || !hex || !out || !kind || !cd || !ce) {
 			fprintf(stderr, "bad run line in %s\n", path);
 			exit(2);

@@ -1,0 +1,135 @@
+/**
+ * String copies from real user memory (host tier): `bpf_copy_from_user_str` (with and without
+ * BPF_F_PAD_ZEROS), `bpf_copy_from_user_str_dynptr`, `bpf_probe_read_user_str_dynptr` and
+ * `bpf_copy_from_user_task_str_dynptr` (the current task) read NUL-terminated strings from a page the
+ * loader maps at a fixed address (lib.ts `UserPages`; the page after it is PROT_NONE), into
+ * destinations that start non-zero (`<id>_out` pre-filled, a ring record or the LOCAL dynptr's memory
+ * memset first), so every byte the copy writes — the zeros x86-64's word-at-a-time
+ * `do_strncpy_from_user` stores after the NUL (lib/strncpy_from_user.c), or none — is compared, with
+ * the return values. The model's task writes the same page (`Session.writeUser`).
+ *
+ * The page (`strPage`): non-zero bytes with NULs placed so the strings start at each offset of a word
+ * and end at each offset of one; near the page's end the word loads cross into the unmapped page and
+ * fault, which sends the copy byte by byte (no zeros after the NUL), or stay inside it.
+ */
+import { KindBuilder } from './kinds.ts';
+import { USER_PAGE, type ConfCase } from './lib.ts';
+
+/** Where the cases' pages go: 1 MiB apart from 0x7e0000000000 (free in x86-64's layout: mmap and the stack sit near 0x7fff…). */
+const USER_BASE = 0x7e00_0000_0000n;
+const userAddr = (n: number): bigint => USER_BASE + BigInt(n) * 0x10_0000n;
+
+/** Offsets in the page of each string (its NUL at `S.x + len`). */
+export const S = {
+  empty: 0x000, // NUL at +0
+  nul3: 0x100, // NUL at +3: inside the first word
+  nul7: 0x200, // NUL at +7: the first word's last byte
+  nul8: 0x300, // NUL at +8: the second word's first byte
+  nul21: 0x400, // NUL at +21: the third word, byte 5
+  long: 0x500, // NUL at +100
+  odd: 0x601, // an unaligned start, NUL at +12
+  end: 0xff0, // NUL at 0xffd (+13): the second word [0xff8, 0x1000) holds it, inside the page
+  endCross: 0xff4, // NUL at +9: the second word [0xffc, 0x1004) crosses into the unmapped page
+  endWhole: 0xff6, // NUL at +7: the first word [0xff6, 0xffe) ends on it, inside the page
+  endShort: 0xffa, // NUL at +3: the first word crosses into the unmapped page
+  endNoNul: 0xffe, // 0xffe and 0xfff non-zero, then the unmapped page: a fault
+} as const;
+
+const NULS = [S.empty, S.nul3 + 3, S.nul7 + 7, S.nul8 + 8, S.nul21 + 21, S.long + 100, S.odd + 12, 0xffd];
+
+/** One page of non-zero bytes (1..251) with NULs at `NULS`. */
+export function strPage(): Uint8Array {
+  const b = new Uint8Array(USER_PAGE);
+  for (let i = 0; i < USER_PAGE; i += 1) b[i] = ((i * 29 + 17) % 251) + 1;
+  for (const at of NULS) b[at] = 0;
+  return b;
+}
+
+let next = 0;
+/** A case over its own copy of the page, at its own address. */
+const U = (id: string): KindBuilder & { at: (off: number) => bigint } => {
+  const addr = userAddr(next);
+  next += 1;
+  const b = new KindBuilder(`us_${id}`, 'syscall').userPages(addr, strPage()) as KindBuilder & { at: (off: number) => bigint };
+  b.at = (off: number): bigint => addr + BigInt(off);
+  return b;
+};
+
+const PAD = 1n; // BPF_F_PAD_ZEROS
+
+/** `bpf_copy_from_user_str` into 32-byte pieces of the pre-filled `out`: each source of the page once. */
+function copyStr(id: string, flags: bigint, note: string): ConfCase {
+  const b = U(id).fillOut();
+  const srcs = [S.nul3, S.nul21, S.nul7, S.nul8, S.end, S.endCross, S.endShort, S.endNoNul];
+  srcs.forEach((s, i) => b.copyFromUserStr(32 * i, 32, b.at(s), flags));
+  return b.build('bpf_copy_from_user_str', note);
+}
+
+/** The same sources at other sizes: the tail copied byte by byte, a cut string, the empty one, the unaligned one. */
+function copyStrSizes(id: string, flags: bigint, note: string): ConfCase {
+  const b = U(id).fillOut();
+  b.copyFromUserStr(0, 16, b.at(S.long), flags) // 15 bytes: a word, then 7 bytes one by one; no NUL → cut
+    .copyFromUserStr(32, 17, b.at(S.long), flags) // 16 bytes: two words, no NUL → cut
+    .copyFromUserStr(64, 5, b.at(S.nul3), flags) // 4 bytes: shorter than a word, byte by byte
+    .copyFromUserStr(96, 12, b.at(S.nul3), flags) // 11: a word (the NUL in it)
+    .copyFromUserStr(128, 32, b.at(S.empty), flags)
+    .copyFromUserStr(160, 32, b.at(S.odd), flags)
+    .copyFromUserStr(192, 9, b.at(S.nul8), flags) // 8: one word, no NUL in it, the count used up
+    .copyFromUserStr(224, 1, b.at(S.nul3), flags) // 0 bytes copied: only the NUL
+    .copyFromUserStr(250, 0, b.at(S.nul3), flags);
+  return b.build('bpf_copy_from_user_str', note);
+}
+
+/** Flags other than BPF_F_PAD_ZEROS. */
+function copyFlags(): ConfCase {
+  const b = U('copy_flags').fillOut();
+  return b.copyFromUserStr(0, 16, b.at(S.nul3), 2).copyFromUserStr(16, 16, b.at(S.nul3), 3)
+    .build('bpf_copy_from_user_str', 'flags other than BPF_F_PAD_ZEROS → -EINVAL, dst untouched');
+}
+
+/** A string kfunc over a dynptr in slot d (a ring record, or LOCAL over `<id>_mem`; memset 0xee first), each source into a 32-byte piece of it. */
+function dynStr(id: string, fn: string, rule: string, note: string, opts: { local?: boolean; task?: boolean } = {}): ConfCase {
+  const b = U(id);
+  const size = opts.local === true ? 64 : 256;
+  if (opts.local === true) b.fromMem(64, 'd');
+  else b.reserveDynptr(256);
+  b.memset(0, size, 0xee);
+  const srcs = opts.local === true ? [S.nul21, S.endCross] : [S.nul3, S.nul21, S.nul7, S.nul8, S.end, S.endCross, S.endShort, S.endNoNul];
+  srcs.forEach((s, i) => {
+    if (opts.task === true) b.probeTask(fn, 32 * i, 32, b.at(s));
+    else b.probe(fn, 32 * i, 32, { addr: b.at(s) });
+  });
+  // The record is read by user space after the run; the LOCAL dynptr's memory is a global.
+  if (opts.local !== true) b.submitDynptr();
+  return b.build(rule, note);
+}
+
+/** The dynptr kfuncs at sizes around a word: cut strings (no NUL within size), a tail shorter than a word. */
+function dynStrSizes(id: string, fn: string, rule: string, note: string, task = false): ConfCase {
+  const b = U(id).reserveDynptr(128);
+  b.memset(0, 128, 0xee);
+  const calls: [number, number, number][] = [[0, 16, S.long], [32, 17, S.long], [64, 5, S.nul3], [80, 9, S.nul8], [96, 1, S.nul3], [112, 16, S.odd]];
+  for (const [off, size, s] of calls) {
+    if (task) b.probeTask(fn, off, size, b.at(s));
+    else b.probe(fn, off, size, { addr: b.at(s) });
+  }
+  b.submitDynptr();
+  return b.build(rule, note);
+}
+
+/** Hand-written cases: strings read from a mapped user page into buffers and dynptrs that start non-zero. */
+export const userStrCases: readonly ConfCase[] = [
+  copyStr('copy', 0n, 'bpf_copy_from_user_str from a mapped user page into a pre-filled buffer: the word holding the NUL is stored with the bytes after the NUL zeroed (NUL at word bytes 3, 5, 7, 0); a word load crossing into the unmapped next page faults and the rest is copied byte by byte (nothing after the NUL written); a string running into the unmapped page → -EFAULT, the bytes before it left'),
+  copyStr('copy_pad', PAD, 'bpf_copy_from_user_str with BPF_F_PAD_ZEROS over the same strings: dst zeroed after the string; -EFAULT zeroes all of dst'),
+  copyStrSizes('copy_sizes', 0n, 'bpf_copy_from_user_str at sizes around a word: a 7-byte tail copied byte by byte, strings cut at 15 and 16 bytes, a size shorter than a word, the empty string, an unaligned source, size 1 and 0'),
+  copyStrSizes('copy_sizes_pad', PAD, 'the same with BPF_F_PAD_ZEROS'),
+  copyFlags(),
+  dynStr('rb_copy', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'a RINGBUF record (memset 0xee) as the destination, a direct slice: the zeros after the NUL up to the end of its word, none after a word that faulted at the page end; -EFAULT; user space reads the record'),
+  dynStrSizes('rb_copy_sizes', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'RINGBUF: strncpy_from_user of size - 1 bytes at sizes around a word (cut strings, a byte-by-byte tail, size 1), an unaligned source'),
+  dynStr('rb_probe', 'bpf_probe_read_user_str_dynptr', 'bpf_probe_read_user_str_dynptr', 'the same strings with strncpy_from_user_nofault (count = size): the same zeros after the NUL, the same faults at the page end'),
+  dynStrSizes('rb_probe_sizes', 'bpf_probe_read_user_str_dynptr', 'bpf_probe_read_user_str_dynptr', 'RINGBUF: strncpy_from_user_nofault at sizes around a word: a string of size bytes or more is cut to size - 1 and a NUL'),
+  dynStr('local_copy', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'a LOCAL dynptr over program memory (memset 0xee) as the destination: the zeros after the NUL land in the memory; a copy faulting at the page end leaves none', { local: true }),
+  dynStr('local_probe', 'bpf_probe_read_user_str_dynptr', 'bpf_probe_read_user_str_dynptr', 'the same with bpf_probe_read_user_str_dynptr', { local: true }),
+  dynStr('rb_task', 'bpf_copy_from_user_task_str_dynptr', 'bpf_copy_from_user_task_str_dynptr', 'the current task (bpf_get_current_task_btf): copy_remote_vm_str, strscpy on each page piece: zeros after the NUL to the end of its word (words from the source address); a string running into the unmapped page → -EFAULT', { task: true }),
+  dynStrSizes('rb_task_sizes', 'bpf_copy_from_user_task_str_dynptr', 'bpf_copy_from_user_task_str_dynptr', 'copy_remote_vm_str at sizes around a word: strscpy cuts (the last byte of room forced to NUL)', true),
+];
