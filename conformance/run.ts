@@ -562,6 +562,7 @@ const RESOLVED: readonly string[] = [
     'moved metadata, XDP offsets above 0xffff (-EFAULT), ring positions after discarded and failed records.',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
+    'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +
     '`bpf_copy_from_user_str_dynptr`, `bpf_probe_read_user_str_dynptr` and `bpf_copy_from_user_task_str_dynptr` read strings from it ' +
     'into destinations that start non-zero. The kernel stores the word holding the NUL with the bytes after the NUL zeroed ' +
     '(x86-64 `do_strncpy_from_user`; `strscpy` per page for the `_task` one), writes nothing after the NUL when a word load ' +

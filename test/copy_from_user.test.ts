@@ -246,4 +246,31 @@ describe('string copies: the zeros a word store leaves after the NUL', () => {
     expect(s.bpf_copy_from_user_str(short, 8, PAGE, 0)).toBe(3);
     expect(hex(short)).toBe(want('ab', 1));
   });
+
+  // kernel/trace/bpf_trace.c bpf_probe_read_user_str_common: strncpy_from_user_nofault(dst, ptr, size)
+  // (count = size: a string of size bytes or more is cut to size - 1 and a NUL, returning size); an
+  // error memsets all of dst to 0.
+  test('bpf_probe_read_user_str (the helper): strncpy_from_user of size bytes, the same zeros; a cut string returns size; a fault zeroes dst', () => {
+    const { s, pid } = setup(false);
+    s.writeUser(pid, PAGE, src('ab\0'));
+    const dst = new Uint8Array(16).fill(E);
+    expect(s.bpf_probe_read_user_str(dst, 16, PAGE)).toBe(3);
+    expect(hex(dst)).toBe(want('ab', 6)); // word 0 holds the NUL: bytes 3..7 zeroed
+    // size 8: one whole word of count 8 (copy_from_user_str's count would be 7: byte by byte).
+    const eight = new Uint8Array(16).fill(E);
+    expect(s.bpf_probe_read_user_str(eight, 8, PAGE)).toBe(3);
+    expect(hex(eight)).toBe(want('ab', 6));
+    // 'abcdefghAAAA…' into 10 bytes: word 0, then 2 bytes one by one, no NUL → cut: dst[9] = 0, returns 10.
+    s.writeUser(pid, PAGE, src('abcdefgh'));
+    const cut = new Uint8Array(16).fill(E);
+    expect(s.bpf_probe_read_user_str(cut, 10, PAGE)).toBe(10);
+    expect(hex(cut)).toBe(want('abcdefghA', 1));
+    // No user memory: -EFAULT and all of dst (size bytes) zeroed; size 0: 0, nothing written.
+    const bad = new Uint8Array(16).fill(E);
+    expect(s.bpf_probe_read_user_str(bad, 12, 0x1000n)).toBe(-14);
+    expect(hex(bad)).toBe(want('', 12));
+    const none = new Uint8Array(16).fill(E);
+    expect(s.bpf_probe_read_user_str(none, 0, PAGE)).toBe(0);
+    expect(hex(none)).toBe(want('', 0));
+  });
 });

@@ -221,6 +221,12 @@ export class KindBuilder {
       `bpf_copy_from_user_str(out+${dstOff}, ${show(size)}, ${show(addr)}, ${show(flags)})`);
   }
 
+  /** `bpf_probe_read_user_str(out + dstOff, size, addr)` (the helper). */
+  probeReadUserStr(dstOff: number, size: number | bigint, addr: number | bigint): this {
+    return this.record('bpf_probe_read_user_str', [P.buf(this.g('out'), dstOff), P.imm(size), P.imm(addr)],
+      `bpf_probe_read_user_str(out+${dstOff}, ${show(size)}, ${show(addr)})`);
+  }
+
   // -- packets -----------------------------------------------------------------------------------
 
   pullData(len: number | bigint): this {

@@ -1,6 +1,6 @@
 /**
  * String copies from real user memory (host tier): `bpf_copy_from_user_str` (with and without
- * BPF_F_PAD_ZEROS), `bpf_copy_from_user_str_dynptr`, `bpf_probe_read_user_str_dynptr` and
+ * BPF_F_PAD_ZEROS), the helper `bpf_probe_read_user_str`, `bpf_copy_from_user_str_dynptr`, `bpf_probe_read_user_str_dynptr` and
  * `bpf_copy_from_user_task_str_dynptr` (the current task) read NUL-terminated strings from a page the
  * loader maps at a fixed address (lib.ts `UserPages`; the page after it is PROT_NONE), into
  * destinations that start non-zero (`<id>_out` pre-filled, a ring record or the LOCAL dynptr's memory
@@ -57,27 +57,36 @@ const U = (id: string): KindBuilder & { at: (off: number) => bigint } => {
 
 const PAD = 1n; // BPF_F_PAD_ZEROS
 
-/** `bpf_copy_from_user_str` into 32-byte pieces of the pre-filled `out`: each source of the page once. */
-function copyStr(id: string, flags: bigint, note: string): ConfCase {
+/** One string copy into `out + off`: `bpf_copy_from_user_str` with `flags`, or the helper `bpf_probe_read_user_str` (flags null). */
+type Copy = (b: KindBuilder, off: number, size: number, addr: bigint) => void;
+const copyFn = (flags: bigint | null): Copy => (b, off, size, addr) => {
+  if (flags === null) b.probeReadUserStr(off, size, addr);
+  else b.copyFromUserStr(off, size, addr, flags);
+};
+
+/** Into 32-byte pieces of the pre-filled `out`: each source of the page once. */
+function copyStr(id: string, flags: bigint | null, rule: string, note: string): ConfCase {
   const b = U(id).fillOut();
+  const copy = copyFn(flags);
   const srcs = [S.nul3, S.nul21, S.nul7, S.nul8, S.end, S.endCross, S.endShort, S.endNoNul];
-  srcs.forEach((s, i) => b.copyFromUserStr(32 * i, 32, b.at(s), flags));
-  return b.build('bpf_copy_from_user_str', note);
+  srcs.forEach((s, i) => copy(b, 32 * i, 32, b.at(s)));
+  return b.build(rule, note);
 }
 
 /** The same sources at other sizes: the tail copied byte by byte, a cut string, the empty one, the unaligned one. */
-function copyStrSizes(id: string, flags: bigint, note: string): ConfCase {
+function copyStrSizes(id: string, flags: bigint | null, rule: string, note: string): ConfCase {
   const b = U(id).fillOut();
-  b.copyFromUserStr(0, 16, b.at(S.long), flags) // 15 bytes: a word, then 7 bytes one by one; no NUL → cut
-    .copyFromUserStr(32, 17, b.at(S.long), flags) // 16 bytes: two words, no NUL → cut
-    .copyFromUserStr(64, 5, b.at(S.nul3), flags) // 4 bytes: shorter than a word, byte by byte
-    .copyFromUserStr(96, 12, b.at(S.nul3), flags) // 11: a word (the NUL in it)
-    .copyFromUserStr(128, 32, b.at(S.empty), flags)
-    .copyFromUserStr(160, 32, b.at(S.odd), flags)
-    .copyFromUserStr(192, 9, b.at(S.nul8), flags) // 8: one word, no NUL in it, the count used up
-    .copyFromUserStr(224, 1, b.at(S.nul3), flags) // 0 bytes copied: only the NUL
-    .copyFromUserStr(250, 0, b.at(S.nul3), flags);
-  return b.build('bpf_copy_from_user_str', note);
+  const copy = copyFn(flags);
+  copy(b, 0, 16, b.at(S.long)); // a word, then bytes one by one (copy_from_user_str: 15 bytes); no NUL → cut
+  copy(b, 32, 17, b.at(S.long)); // two words, no NUL → cut
+  copy(b, 64, 5, b.at(S.nul3)); // shorter than a word, byte by byte
+  copy(b, 96, 16, b.at(S.odd)); // NUL at 12: the second word for a count of 16 (the helper), byte by byte for 15 (the kfunc)
+  copy(b, 128, 32, b.at(S.empty));
+  copy(b, 160, 32, b.at(S.odd));
+  copy(b, 192, 9, b.at(S.nul8)); // copy_from_user_str: one word, no NUL in it, the count used up
+  copy(b, 224, 1, b.at(S.nul3)); // only the NUL
+  copy(b, 250, 0, b.at(S.nul3));
+  return b.build(rule, note);
 }
 
 /** Flags other than BPF_F_PAD_ZEROS. */
@@ -119,11 +128,13 @@ function dynStrSizes(id: string, fn: string, rule: string, note: string, task = 
 
 /** Hand-written cases: strings read from a mapped user page into buffers and dynptrs that start non-zero. */
 export const userStrCases: readonly ConfCase[] = [
-  copyStr('copy', 0n, 'bpf_copy_from_user_str from a mapped user page into a pre-filled buffer: the word holding the NUL is stored with the bytes after the NUL zeroed (NUL at word bytes 3, 5, 7, 0); a word load crossing into the unmapped next page faults and the rest is copied byte by byte (nothing after the NUL written); a string running into the unmapped page → -EFAULT, the bytes before it left'),
-  copyStr('copy_pad', PAD, 'bpf_copy_from_user_str with BPF_F_PAD_ZEROS over the same strings: dst zeroed after the string; -EFAULT zeroes all of dst'),
-  copyStrSizes('copy_sizes', 0n, 'bpf_copy_from_user_str at sizes around a word: a 7-byte tail copied byte by byte, strings cut at 15 and 16 bytes, a size shorter than a word, the empty string, an unaligned source, size 1 and 0'),
-  copyStrSizes('copy_sizes_pad', PAD, 'the same with BPF_F_PAD_ZEROS'),
+  copyStr('copy', 0n, 'bpf_copy_from_user_str', 'bpf_copy_from_user_str from a mapped user page into a pre-filled buffer: the word holding the NUL is stored with the bytes after the NUL zeroed (NUL at word bytes 3, 5, 7, 0); a word load crossing into the unmapped next page faults and the rest is copied byte by byte (nothing after the NUL written); a string running into the unmapped page → -EFAULT, the bytes before it left'),
+  copyStr('copy_pad', PAD, 'bpf_copy_from_user_str', 'bpf_copy_from_user_str with BPF_F_PAD_ZEROS over the same strings: dst zeroed after the string; -EFAULT zeroes all of dst'),
+  copyStrSizes('copy_sizes', 0n, 'bpf_copy_from_user_str', 'bpf_copy_from_user_str at sizes around a word (count = size - 1): a 7-byte tail copied byte by byte (no zeros after a NUL there), strings cut at 15 and 16 bytes, a size shorter than a word, the empty string, an unaligned source, size 1 and 0'),
+  copyStrSizes('copy_sizes_pad', PAD, 'bpf_copy_from_user_str', 'the same with BPF_F_PAD_ZEROS'),
   copyFlags(),
+  copyStr('probe', null, 'bpf_probe_read_user_str', 'the helper bpf_probe_read_user_str (strncpy_from_user_nofault, count = size) over the same strings into a pre-filled buffer: the same zeros after the NUL, none after a word that faulted at the page end; -EFAULT zeroes all size bytes'),
+  copyStrSizes('probe_sizes', null, 'bpf_probe_read_user_str', 'bpf_probe_read_user_str at sizes around a word: count = size, so with size 16 the NUL at byte 12 is in a whole second word (zeros to byte 15) where bpf_copy_from_user_str copies it byte by byte; a string of size bytes or more is cut to size - 1 and a NUL; size 0 → 0'),
   dynStr('rb_copy', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'a RINGBUF record (memset 0xee) as the destination, a direct slice: the zeros after the NUL up to the end of its word, none after a word that faulted at the page end; -EFAULT; user space reads the record'),
   dynStrSizes('rb_copy_sizes', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'RINGBUF: strncpy_from_user of size - 1 bytes at sizes around a word (cut strings, a byte-by-byte tail, size 1), an unaligned source'),
   dynStr('rb_probe', 'bpf_probe_read_user_str_dynptr', 'bpf_probe_read_user_str_dynptr', 'the same strings with strncpy_from_user_nofault (count = size): the same zeros after the NUL, the same faults at the page end'),

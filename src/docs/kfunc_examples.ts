@@ -344,6 +344,16 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
     expect: { calls: calls('bpf_copy_from_user_str', [12, '-EINVAL', '-EFAULT']) },
   }),
+  bpf_probe_read_user_str: syscallExample('example_probe_read_user_str', 'Copy "hello world" from the task\'s memory: the length with the NUL; into 6 bytes (cut to 5 and a NUL: 6); an address with no user memory: -EFAULT, and dst is zeroed.', [
+    mov('r1', glob('user_ptr')),
+    call('bpf_probe_read_user_str', [buf('out'), imm(16), r('r1')]),
+    call('bpf_probe_read_user_str', [buf('out'), imm(6), r('r1')]),
+    call('bpf_probe_read_user_str', [buf('out'), imm(16), imm(0x1000)]),
+  ], {
+    globals: [{ name: 'user_ptr', kind: 'int' }],
+    script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
+    expect: { calls: calls('bpf_probe_read_user_str', [12, 6, '-EFAULT']) },
+  }),
   bpf_map_lookup_elem: syscallExample('example_map_lookup_elem', 'Look up key 1 of a hash map before and after inserting it.', [
     call('bpf_map_lookup_elem', [map('h'), imm(1)]),
     call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(0)]),

@@ -24,7 +24,7 @@ import { EFAULT } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { defineKfunc, type ArgSpec } from '../kfunc/kfunc.ts';
 import { current } from '../helpers/current.ts';
-import { copyRemoteVmStr, strncpyFromUser, userRead } from '../helpers/user.ts';
+import { copyRemoteVmStr, strncpyFromUser, strncpyFromUserNofault, userRead } from '../helpers/user.ts';
 import { copyFromKernelNofault, strncpyFromKernelNofault } from '../helpers/kernel_mem.ts';
 import { taskOf } from '../task/task.ts';
 import type { ReadonlyTask } from '../task/types.ts';
@@ -59,19 +59,9 @@ function kernelNofault(k: Kern): CopyFn {
   return (dst, at, src, size) => copyFromKernelNofault(k, dst, at, src, size);
 }
 
-/** `strncpy_from_user_nofault(dst, src, count)`: count with the NUL; a string that does not fit is cut to count - 1 bytes and a NUL. */
+/** `strncpy_from_user_nofault(dst, src, count)` (helpers/user.ts). */
 function userStrNofault(task: () => ReadonlyTask): CopyFn {
-  return (dst, at, src, count) => {
-    if (count <= 0) return 0;
-    const t = task();
-    const ret = strncpyFromUser(t, dst, at, src, count);
-    if (ret < 0) return ret;
-    if (ret >= count) {
-      dst[at + count - 1] = 0;
-      return count;
-    }
-    return ret + 1;
-  };
+  return (dst, at, src, count) => (count <= 0 ? 0 : strncpyFromUserNofault(task(), dst, at, src, count));
 }
 
 /** `copy_user_str_sleepable` for the current task: `strncpy_from_user(dst, src, size - 1)`, then the NUL. */

@@ -94,6 +94,23 @@ export function strncpyFromUser(t: ReadonlyTask, dst: Uint8Array, at: number, sr
   return count;
 }
 
+/**
+ * `strncpy_from_user_nofault(dst, src, count)` (mm/maccess.c): `strncpy_from_user` with page faults
+ * off (the model's user memory is always present). A string of `count` bytes or more is cut to
+ * `count - 1` bytes and a NUL. Returns the bytes written with the NUL (`count` when cut), 0 for
+ * `count` 0, or -EFAULT (the bytes before the fault left in `dst`).
+ */
+export function strncpyFromUserNofault(t: ReadonlyTask, dst: Uint8Array, at: number, src: bigint, count: number): number {
+  if (count <= 0) return 0;
+  const ret = strncpyFromUser(t, dst, at, src, count);
+  if (ret < 0) return ret;
+  if (ret >= count) {
+    dst[at + count - 1] = 0;
+    return count;
+  }
+  return ret + 1;
+}
+
 /** `strscpyUser`'s results besides a length: -E2BIG (no NUL within the piece), or the model's fault (see `copyRemoteVmStr`). */
 const STRSCPY_E2BIG = -E2BIG;
 const FAULT = -1;
@@ -233,6 +250,42 @@ export const bpf_copy_from_user_str = defineKfunc({
     if (pad) dst.fill(0, n, sz);
     else dst[n] = 0;
     return n + 1;
+  },
+});
+
+/**
+ * `bpf_probe_read_user_str(dst, size, unsafe_ptr)` (kernel/trace/bpf_trace.c
+ * `bpf_probe_read_user_str_common`): `strncpy_from_user_nofault(dst, unsafe_ptr, size)` from the
+ * current task; on an error all of dst is zeroed.
+ */
+export const bpf_probe_read_user_str = defineKfunc({
+  name: 'bpf_probe_read_user_str',
+  mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_user_str, bpf_probe_read_user_str_common; mm/maccess.c: strncpy_from_user_nofault; lib/strncpy_from_user.c: do_strncpy_from_user',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Copy a NUL-terminated string of the current task\'s user memory into `dst`, at most `size` bytes (no page faults).',
+  args: [
+    { name: 'dst', type: 'mem', out: true, size: 1 },
+    { name: 'size', type: 'u32' },
+    { name: 'unsafe_ptr', type: 'u64', cType: 'const void *' },
+  ],
+  ret: 'int',
+  flags: [],
+  checks: [
+    'size 0 → 0',
+    'a byte not mapped before the NUL (or the task has no mm) → -EFAULT, all of dst zeroed',
+  ],
+  effects: [
+    'copies the string and its NUL and returns the bytes written with the NUL; a string of size bytes or more is cut to size - 1 bytes and a NUL (returns size)',
+    'strncpy_from_user copies 8-byte words while a whole word remains of size and stores the word holding the NUL with the bytes after the NUL zeroed: dst reads 0 from the NUL to the end of that word; bytes copied one by one (the tail, or after a word that faulted) are not padded, and the rest of dst keeps its bytes',
+  ],
+  confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser)',
+  impl(k, dst, size, ptr) {
+    const n = Number(size);
+    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
+    const ret = strncpyFromUserNofault(taskOf(k, current(k, 'bpf_probe_read_user_str')), dst, 0, ptr, n);
+    if (ret < 0) dst.fill(0, 0, n);
+    return ret;
   },
 });
 
