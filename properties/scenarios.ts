@@ -11,6 +11,11 @@ import { worldCache } from './harness.ts';
 const { r, imm, NULL, map, tw, cb, call, mov, alu, store, label, goto, ret, when, glob, dynptr, buf } = P;
 
 export interface TwScenario {
+  /**
+   * 6.19 (`_impl` names; a context's last reference frees it at once) or 7.2 (plain names; dropped
+   * in an irq_work handler, it is destroyed by an irq_work of its own: `twDestroyDeferred`).
+   */
+  readonly version: '6.19' | '7.2';
   readonly mapType: 'array' | 'hash' | 'lru_hash';
   readonly mode: 'signal' | 'resume';
   readonly cold: boolean;
@@ -22,7 +27,8 @@ const TRIGGER = '/tmp/trigger';
 
 /** The BPF object of a scenario. */
 export function objectOf(sc: TwScenario): BpfObject {
-  const fn = `bpf_task_work_schedule_${sc.mode}_impl`;
+  const plain = sc.version !== '6.19';
+  const fn = `bpf_task_work_schedule_${sc.mode}${plain ? '' : '_impl'}`;
   return {
     name: 'tw_props',
     maps: [{ name: 'twmap', type: sc.mapType, maxEntries: 1, valueSize: 8, taskWorkFields: 1 }],
@@ -32,7 +38,7 @@ export function objectOf(sc: TwScenario): BpfObject {
       call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
       goto('out', when('r6', '==', NULL)),
       call('bpf_get_current_task_btf', [], 'r7'),
-      call(fn, [r('r7'), tw('r6'), map('twmap'), cb('cb'), NULL], 'r0'),
+      call(fn, [r('r7'), tw('r6'), map('twmap'), cb('cb'), ...(plain ? [] : [NULL])], 'r0'),
       label('out'),
       ret(imm(0)),
     ] }],
@@ -73,6 +79,7 @@ const script: fc.Arbitrary<Syscall[]> = fc.array(step, { minLength: 1, maxLength
 });
 
 export const twScenario: fc.Arbitrary<TwScenario> = fc.record({
+  version: fc.constantFrom('6.19' as const, '7.2' as const),
   mapType: fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const),
   mode: fc.constantFrom('signal' as const, 'resume' as const),
   cold: fc.boolean(),
@@ -84,7 +91,7 @@ export const twScenario: fc.Arbitrary<TwScenario> = fc.record({
  * and one task per script (a second `map_close` in the world is dropped).
  */
 export function buildTaskWorkWorld(sc: TwScenario, opts: { readonly smp?: boolean; readonly fresh?: boolean } = {}): Session {
-  const s = new Session(opts.smp === true ? { smp: true } : {});
+  const s = new Session({ version: sc.version, ...(opts.smp === true ? { smp: true } : {}) });
   s.world = opts.fresh === true ? loadWorld(sc, opts.smp === true) : loadedWorld(sc, opts.smp === true);
   let closed = false;
   sc.scripts.forEach((sys, i) => {
@@ -101,7 +108,7 @@ export function buildTaskWorkWorld(sc: TwScenario, opts: { readonly smp?: boolea
 
 /** The world of a scenario before its tasks: the files, the cache and the object loaded. */
 function loadWorld(sc: TwScenario, smp: boolean): World {
-  const s = new Session(smp ? { smp: true } : {});
+  const s = new Session({ version: sc.version, ...(smp ? { smp: true } : {}) });
   s.createFile({ path: EXE, content: content.pattern(5), size: 3 * 4096 });
   s.createFile({ path: TRIGGER, content: content.zero(), size: 16 });
   if (!sc.cold) s.populate(EXE);
@@ -110,14 +117,14 @@ function loadWorld(sc: TwScenario, smp: boolean): World {
 }
 
 /**
- * `loadWorld` made once per process for each of its 24 inputs (map type, mode, cache, CPUs): the
+ * `loadWorld` made once per process for each of its 48 inputs (version, map type, mode, cache, CPUs): the
  * scenarios that start alike share one. P8 builds one of its worlds `fresh` to check that building
  * again gives the same.
  */
 const loaded = worldCache();
 
 function loadedWorld(sc: TwScenario, smp: boolean): World {
-  return loaded(`${sc.mapType}/${sc.mode}/${sc.cold}/${smp}`, () => loadWorld(sc, smp));
+  return loaded(`${sc.version}/${sc.mapType}/${sc.mode}/${sc.cold}/${smp}`, () => loadWorld(sc, smp));
 }
 
 /**

@@ -85,7 +85,7 @@ describe('P7 task_work', () => {
     }), {
       // KERNSIM_SEED=2 on main: an LRU element deleted while its callback runs; a new element's context
       // is RUNNING when the first (FREED) one finishes, and the next schedule is -EBUSY.
-      examples: [[{ mapType: 'lru_hash', mode: 'signal', cold: true, scripts: [
+      examples: [[{ version: '6.19', mapType: 'lru_hash', mode: 'signal', cold: true, scripts: [
         [{ sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'close', fd: 't' }, { sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'close', fd: 't' }],
         [{ sys: 'map_delete', map: 'twmap', key: 0 }, { sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'close', fd: 't' }],
         [{ sys: 'sleep', ticks: 0 }],

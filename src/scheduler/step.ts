@@ -17,7 +17,7 @@ import { ownTask } from '../model/task/task.ts';
 import { begin, emit, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
 import { type World } from '../model/world/state.ts';
 import type { ReadLog } from '../model/world/footprint.ts';
-import { callbackDone, callbackStart, callbackWouldRun, cancelScheduledIrq, irqCanStop, taskWorkIrq, type IrqStop } from '../task_work/bpf_task_work.ts';
+import { callbackDone, callbackStart, callbackWouldRun, cancelScheduledIrq, destroyIrq, irqCanStop, taskWorkIrq, type IrqStop } from '../task_work/bpf_task_work.ts';
 import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
@@ -416,7 +416,8 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
         taskWorkIrq(k, irq.ctx, irq.stage ?? 0, a.stop ?? null);
       } else {
         emit(k, { kind: 'irq_work', t: k.t.now, op: 'run', work: `${irq.kind}(ctx#${irq.ctx})` });
-        cancelScheduledIrq(k, irq.ctx);
+        if (irq.kind === 'bpf_task_work_destroy') destroyIrq(k, irq.ctx);
+        else cancelScheduledIrq(k, irq.ctx);
       }
       break;
     }

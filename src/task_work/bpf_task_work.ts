@@ -49,15 +49,37 @@ function ctxReset(k: Kern, c: TwCtx): void {
   }
 }
 
-/** `bpf_task_work_ctx_put`: at zero, reset and free the context. `tr`: the transition that puts. */
-function ctxPut(k: Kern, c: TwCtx, why: string, tr: TwTransition): void {
+/**
+ * `bpf_task_work_ctx_put`: at zero, `bpf_task_work_destroy` resets and frees the context. `tr`: the
+ * transition that puts; `irqsOff`: the put runs in an irq_work handler (interrupts disabled), where
+ * 7.x queues the destroy as an irq_work of its own (`twDestroyDeferred`): until it runs, the context
+ * keeps its program and task references, and no one can take a new one (the count is 0).
+ */
+function ctxPut(k: Kern, c: TwCtx, why: string, tr: TwTransition, irqsOff = false): void {
   if (c.refcnt <= 0) throw new KernsimError(`bpf_task_work ctx #${c.id}: put below zero`);
   c.refcnt -= 1;
-  if (c.refcnt === 0) {
-    ctxReset(k, c);
-    c.freed = true;
-    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: `${why}; last reference: ctx freed`, refcnt: 0, tr });
+  if (c.refcnt !== 0) return;
+  if (irqsOff && k.features.twDestroyDeferred) {
+    emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: `${why}; last reference with interrupts disabled: destroy deferred to irq_work`, refcnt: 0, tr });
+    k.t.pushIrq({ id: k.t.nextId('irq'), kind: 'bpf_task_work_destroy', ctx: c.id });
+    emit(k, { kind: 'irq_work', t: k.t.now, op: 'queue', work: `bpf_task_work_destroy(ctx#${c.id})` });
+    return;
   }
+  destroy(k, c, `${why}; last reference: ctx freed`, tr);
+}
+
+/** `bpf_task_work_destroy`: drop the context's program and task references and free it. */
+function destroy(k: Kern, c: TwCtx, why: string, tr?: TwTransition): void {
+  ctxReset(k, c);
+  c.freed = true;
+  emit(k, tr === undefined ? { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why, refcnt: 0 } : { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why, refcnt: 0, tr });
+}
+
+/** The irq_work `bpf_task_work_destroy` queued by a last put with interrupts disabled (7.x). */
+export function destroyIrq(k: Kern, ctx: number): void {
+  const c = ctxOf(k, ctx);
+  if (c.refcnt !== 0 || c.freed) throw new KernsimError(`bpf_task_work ctx #${ctx}: destroy with refcnt ${c.refcnt}${c.freed ? ', already freed' : ''}`);
+  destroy(k, c, 'bpf_task_work_destroy: ctx freed');
 }
 
 /**
@@ -160,7 +182,7 @@ export function taskWorkIrq(k: Kern, ctx: number, stage: 0 | 1 | 2 = 0, stop: Ir
   const c = ctxOf(k, ctx);
   if (stage === 0) {
     if (c.state !== 'PENDING') {
-      ctxPut(k, c, 'irq_work found the ctx freed', 'T2x');
+      ctxPut(k, c, 'irq_work found the ctx freed', 'T2x', true);
       return;
     }
     move(k, c, 'SCHEDULING', 'irq_work', 'T2');
@@ -176,7 +198,7 @@ export function taskWorkIrq(k: Kern, ctx: number, stage: 0 | 1 | 2 = 0, stop: Ir
       // The target is past its final task_work_run: the work is dropped silently.
       ctxReset(k, c);
       if (c.state === 'SCHEDULING') move(k, c, 'STANDBY', 'task_work_add failed: target exited, dropped silently', 'T3');
-      ctxPut(k, c, 'dropped', 'T3');
+      ctxPut(k, c, 'dropped', 'T3', true);
       return;
     }
     c.work = work.id;
@@ -201,7 +223,7 @@ export function taskWorkIrq(k: Kern, ctx: number, stage: 0 | 1 | 2 = 0, stop: Ir
   }
   if (c.work !== null && taskWorkCancel(k, c.task, c.work)) {
     c.work = null;
-    ctxPut(k, c, 'T9 raced the irq_work: task_work cancelled', 'T4');
+    ctxPut(k, c, 'T9 raced the irq_work: task_work cancelled', 'T4', true);
     return;
   }
   emit(k, { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why: 'irq_work: T9 raced but the work was already taken; the callback path drops the reference', refcnt: c.refcnt, tr: 'T4' });
@@ -266,7 +288,7 @@ export function cancelScheduledIrq(k: Kern, ctx: number): void {
   const c = ctxOf(k, ctx);
   if (c.task !== null && c.work !== null && taskWorkCancel(k, c.task, c.work)) {
     c.work = null;
-    ctxPut(k, c, 'task_work cancelled', 'T9');
+    ctxPut(k, c, 'task_work cancelled', 'T9', true);
   }
-  ctxPut(k, c, 'map reference dropped', 'T9');
+  ctxPut(k, c, 'map reference dropped', 'T9', true);
 }

@@ -29,6 +29,7 @@ const EFFECTS = (mode: string): string[] => [
   'STANDBY → PENDING; the context takes references on the program and the task; an irq_work is queued',
   `the irq_work adds the task_work with ${mode}; the target runs the callback (sleepable, as itself, return value ignored) on its way to user mode`,
   '0 does not promise a run: an exited target drops the work silently; a delete/update of the element or the map\'s last user reference cancels it',
+  'the references go when the callback ends, the work is dropped or cancelled; on 7.x a last one dropped in an irq_work handler is released one irq_work later (bpf_task_work_destroy)',
 ];
 const MIRRORS = 'kernel/bpf/helpers.c: bpf_task_work_schedule, bpf_task_work_acquire_ctx';
 

@@ -76,35 +76,44 @@ export interface VersionFeatures {
   /**
    * The sleepable file reader is one `__kernel_read` (lib/buildid.c `freader_fetch`, patch "lib/buildid:
    * use __kernel_read() for sleepable context", upstream 777a8560, merged through mm-hotfixes in January
-   * 2026 during the 6.19-rc cycle and backported to 6.18.7 and 6.12.y; so in 6.19 final, M-H:
-   * /work/notes/issue12-kernel.md §1.2). Before it (6.19-rc trees) the sleepable reader looked the folio
+   * 2026 during the 6.19-rc cycle and backported to 6.18.7 and 6.12.y; so in 6.19 final, M-H).
+   * Before it (6.19-rc trees) the sleepable reader looked the folio
    * up and read a missing one with `read_cache_folio` (no readahead, -EFAULT on failure, a folio held):
    * no release has that path, and the model does not implement it. 6.18 has no FILE dynptr; its
    * `build_id_parse` users have the patch from 6.18.7.
    */
   readonly freaderKernelRead: boolean;
+  /**
+   * The last reference to a `bpf_task_work` context dropped with interrupts disabled (in the
+   * `bpf_task_work_irq` and `bpf_task_work_cancel_scheduled` irq_work handlers) does not release it
+   * there: `bpf_task_work_ctx_put` queues an irq_work, `bpf_task_work_destroy`, which drops the
+   * context's program and task references (`bpf_task_work_ctx_reset`) and frees it (`kfree_rcu`). Read
+   * in 7.2.13 (kernel/bpf/helpers.c); 7.0 assumed the same (M). 6.18 resets and frees at the put
+   * (`bpf_mem_free`: semantics/task_work.md §2.3); 6.19 is assumed to be 6.18 (L: no 6.19 source read).
+   */
+  readonly twDestroyDeferred: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
   '6.18': {
     version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg',
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
-    dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true,
+    dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
-    dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true,
+    dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
-    dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true,
+    dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
-    dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true,
+    dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true,
   },
 };
 

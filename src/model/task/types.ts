@@ -182,7 +182,10 @@ export interface TwCtx {
   id: number;
   state: TwState;
   refcnt: number;
-  /** The memory was freed (refcnt reached 0). */
+  /**
+   * Destroyed (`bpf_task_work_destroy`: its references dropped, its memory freed): when refcnt reached
+   * 0, or one irq_work later when that happened with interrupts disabled (7.x, `twDestroyDeferred`).
+   */
   freed: boolean;
   map: MapId;
   /** The element memory whose `bpf_task_work` field points at this context. */
@@ -200,4 +203,6 @@ export type IrqWork =
    * CPUs) continues: 1 at `task_work_add`, 2 at the SCHEDULING → SCHEDULED exchange; absent from the start.
    */
   | { readonly id: number; readonly kind: 'bpf_task_work_irq'; readonly ctx: number; readonly stage?: 1 | 2 }
-  | { readonly id: number; readonly kind: 'bpf_task_work_cancel_scheduled'; readonly ctx: number };
+  | { readonly id: number; readonly kind: 'bpf_task_work_cancel_scheduled'; readonly ctx: number }
+  /** `bpf_task_work_destroy`: a context whose last reference was dropped with interrupts disabled (7.x). */
+  | { readonly id: number; readonly kind: 'bpf_task_work_destroy'; readonly ctx: number };
