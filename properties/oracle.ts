@@ -273,8 +273,8 @@ export function stateOf(m: CacheModel, p: number): string | undefined {
   return undefined;
 }
 
-// Readahead: mm/readahead.c as described in /work/notes/issue12-kernel.md §4 (written here again from
-// that description; order-0 folios, the filesystems of the property worlds).
+// Readahead: mm/readahead.c (`page_cache_sync_ra`, `page_cache_async_ra`),
+// written here again from the kernel's rules; order-0 folios, the filesystems of the property worlds.
 
 const lastPageOf = (m: CacheModel): number => (m.size === 0n ? -1 : pageOf(m.size - 1n));
 
@@ -654,8 +654,8 @@ export function untouchedFrom(fileOff: bigint, failPage: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Every kind (issue 14): RINGBUF, SKB, SKB_META, XDP — written from /work/notes/issue14-dynptrs.md,
-// never from the model. A packet is a flat array of bytes plus its layout; a ring a flat array of
+// Every kind (issue 14): RINGBUF, SKB, SKB_META, XDP — written from the kernel's rules
+// (kernel/bpf/ringbuf.c, net/core/filter.c, net/bpf/test_run.c, kernel/bpf/helpers.c), never from the model. A packet is a flat array of bytes plus its layout; a ring a flat array of
 // its data area plus a list of records.
 // ---------------------------------------------------------------------------------------------
 

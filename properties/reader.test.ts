@@ -1,7 +1,7 @@
 /**
  * Properties of issue 12: the FILE reader's two mechanisms, files that change under it, and the
  * version widths. Expected values come from the oracle (oracle.ts) or are computed here from the
- * rules quoted next to them (/work/notes/issue12-kernel.md, SEMANTICS.md); none is read from the model.
+ * rules quoted next to them (SEMANTICS.md and the kernel functions named beside them); none is read from the model.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';

@@ -85,6 +85,6 @@ export function selftestsPage(): string {
     const out = x.s.status === 'series' ? 'series (not judged)' : x.s.status;
     lines.push(`| \`${x.t.file}\` | ${x.t.fn} | ${x.t.version} | ${exp.replace(/\|/g, '\\|')} | ${out.replace(/\|/g, '\\|')} | ${(x.t.note ?? '').replace(/\|/g, '\\|')} |`);
   }
-  lines.push('', 'Sources (the copies read): the `source` of each case in `selftests/*.ts`; research notes: /work/notes/issue13-selftests.md.', '');
+  lines.push('', 'Sources (the copies read): the `source` of each case in `selftests/*.ts`.', '');
   return lines.join('\n');
 }

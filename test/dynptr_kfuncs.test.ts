@@ -1,6 +1,6 @@
 /**
  * bpf_dynptr_memset, bpf_dynptr_copy and the probe-read / copy-from-user dynptr kfuncs
- * (/work/notes/issue14-dynptrs.md §4: kernel/bpf/helpers.c, kernel/trace/bpf_trace.c). Expected
+ * (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c). Expected
  * values come from those rules: the direct path when a writable slice exists, else the bounds
  * (-E2BIG; null dynptrs have size 0), then 256-byte chunks through __bpf_dynptr_write.
  */

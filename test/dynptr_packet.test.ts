@@ -1,6 +1,6 @@
 /**
  * SKB, SKB_META and XDP dynptrs over packets built as BPF_PROG_TEST_RUN builds them
- * (/work/notes/issue14-dynptrs.md §2, §3, §6: net/core/filter.c, net/bpf/test_run.c). Expected values
+ * (net/core/filter.c, net/bpf/test_run.c). Expected values
  * come from those rules and from the bytes the test gives: packet byte i is `pat(i)`.
  */
 import { describe, expect, test } from 'vitest';

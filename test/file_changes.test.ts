@@ -1,6 +1,6 @@
 /**
  * Issue 12: open modes, posix_fadvise, readahead settings, writes and truncation, worked by hand from
- * the kernel rules quoted next to each (/work/notes/issue12-kernel.md; fs/open.c, fs/read_write.c,
+ * the kernel rules quoted next to each (fs/open.c, fs/read_write.c,
  * mm/fadvise.c, mm/readahead.c, mm/truncate.c).
  */
 import { describe, expect, test } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * BPF ring buffers and RINGBUF dynptrs (/work/notes/issue14-dynptrs.md §1: kernel/bpf/ringbuf.c
+ * BPF ring buffers and RINGBUF dynptrs (kernel/bpf/ringbuf.c
  * `ringbuf_map_alloc`, `__bpf_ringbuf_reserve`, `bpf_ringbuf_commit`, the dynptr helpers; libbpf
  * `ringbuf_process_ring`). Expected values are computed here from the rules: a record occupies
  * round_up(size + 8, 8) bytes; a ring of S bytes holds at most S - 1 bytes of records counted from
