@@ -37,20 +37,23 @@ export const S = {
 
 const NULS = [S.empty, S.nul3 + 3, S.nul7 + 7, S.nul8 + 8, S.nul21 + 21, S.long + 100, S.odd + 12, 0xffd];
 
-/** One page of non-zero bytes (1..251) with NULs at `NULS`. */
-export function strPage(): Uint8Array {
-  const b = new Uint8Array(USER_PAGE);
-  for (let i = 0; i < USER_PAGE; i += 1) b[i] = ((i * 29 + 17) % 251) + 1;
-  for (const at of NULS) b[at] = 0;
+/** The second page of `strPages(2)`: a string from 0xffe (0xffe, 0xfff) runs across the page boundary to its NUL at 0x1003. */
+const NULS2 = [0x1003, 0x1100];
+
+/** `pages` pages of non-zero bytes (1..251) with NULs at `NULS` (and `NULS2` in a second page). */
+export function strPages(pages = 1): Uint8Array {
+  const b = new Uint8Array(USER_PAGE * pages);
+  for (let i = 0; i < b.length; i += 1) b[i] = ((i * 29 + 17) % 251) + 1;
+  for (const at of [...NULS, ...NULS2]) if (at < b.length) b[at] = 0;
   return b;
 }
 
 let next = 0;
-/** A case over its own copy of the page, at its own address. */
-const U = (id: string): KindBuilder & { at: (off: number) => bigint } => {
+/** A case over its own copy of the page (or pages), at its own address. */
+const U = (id: string, pages = 1): KindBuilder & { at: (off: number) => bigint } => {
   const addr = userAddr(next);
   next += 1;
-  const b = new KindBuilder(`us_${id}`, 'syscall').userPages(addr, strPage()) as KindBuilder & { at: (off: number) => bigint };
+  const b = new KindBuilder(`us_${id}`, 'syscall').userPages(addr, strPages(pages)) as KindBuilder & { at: (off: number) => bigint };
   b.at = (off: number): bigint => addr + BigInt(off);
   return b;
 };
@@ -87,6 +90,30 @@ function copyStrSizes(id: string, flags: bigint | null, rule: string, note: stri
   copy(b, 224, 1, b.at(S.nul3)); // only the NUL
   copy(b, 250, 0, b.at(S.nul3));
   return b.build(rule, note);
+}
+
+/**
+ * Two mapped pages: the string from 0xffe runs across the page boundary to its NUL at 0x1003, so a
+ * word load from 0xffe [0xffe, 0x1006) does not fault (zeros after the NUL to 0x1005), while
+ * copy_remote_vm_str (the _task kfunc) copies 0xffe..0xfff as its first page piece (strscpy cuts it:
+ * the page's last byte is copied over the NUL) and strscpy's words in the second piece count from
+ * 0x1000 (zeros after the NUL to 0x1007).
+ */
+function twoPages(): ConfCase[] {
+  const from = 0xffe;
+  const b = U('two_pages', 2).fillOut();
+  b.copyFromUserStr(0, 32, b.at(from)).probeReadUserStr(32, 32, b.at(from)).copyFromUserStr(64, 5, b.at(from)).probeReadUserStr(96, 9, b.at(from))
+    .copyFromUserStr(128, 32, b.at(from), PAD);
+  const r = U('two_pages_rb', 2).reserveDynptr(192);
+  r.memset(0, 192, 0xee)
+    .probe('bpf_copy_from_user_str_dynptr', 0, 32, { addr: r.at(from) }).probe('bpf_probe_read_user_str_dynptr', 32, 32, { addr: r.at(from) })
+    .probeTask('bpf_copy_from_user_task_str_dynptr', 64, 32, r.at(from)).probeTask('bpf_copy_from_user_task_str_dynptr', 96, 5, r.at(from))
+    .probeTask('bpf_copy_from_user_task_str_dynptr', 128, 32, r.at(S.end)).probeTask('bpf_copy_from_user_task_str_dynptr', 160, 32, r.at(0xff9))
+    .submitDynptr();
+  return [
+    b.build('bpf_copy_from_user_str', 'two mapped pages: a string across the page boundary (0xffe to its NUL at 0x1003); the word [0xffe, 0x1006) loads across the boundary and is stored with the bytes after the NUL zeroed; bpf_probe_read_user_str the same; short counts go byte by byte'),
+    r.build('bpf_copy_from_user_task_str_dynptr', 'the same string into a ring record: the current-task kfuncs word it from 0xffe; copy_remote_vm_str (_task) goes by page pieces: 0xffe..0xfff cut by strscpy (its last byte copied over the NUL), then strscpy from 0x1000 with words from the page start (zeros after the NUL to 0x1007); a string ending in the first piece'),
+  ];
 }
 
 /** Flags other than BPF_F_PAD_ZEROS. */
@@ -134,6 +161,7 @@ export const userStrCases: readonly ConfCase[] = [
   copyStrSizes('copy_sizes_pad', PAD, 'bpf_copy_from_user_str', 'the same with BPF_F_PAD_ZEROS'),
   copyFlags(),
   copyStr('probe', null, 'bpf_probe_read_user_str', 'the helper bpf_probe_read_user_str (strncpy_from_user_nofault, count = size) over the same strings into a pre-filled buffer: the same zeros after the NUL, none after a word that faulted at the page end; -EFAULT zeroes all size bytes'),
+  ...twoPages(),
   copyStrSizes('probe_sizes', null, 'bpf_probe_read_user_str', 'bpf_probe_read_user_str at sizes around a word: count = size, so with size 16 the NUL at byte 12 is in a whole second word (zeros to byte 15) where bpf_copy_from_user_str copies it byte by byte; a string of size bytes or more is cut to size - 1 and a NUL; size 0 → 0'),
   dynStr('rb_copy', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'a RINGBUF record (memset 0xee) as the destination, a direct slice: the zeros after the NUL up to the end of its word, none after a word that faulted at the page end; -EFAULT; user space reads the record'),
   dynStrSizes('rb_copy_sizes', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'RINGBUF: strncpy_from_user of size - 1 bytes at sizes around a word (cut strings, a byte-by-byte tail, size 1), an unaligned source'),
