@@ -178,6 +178,31 @@ describe('probe-read and copy-from-user into dynptrs', () => {
     expect(s.bpf_probe_read_kernel_dynptr('d', 0, 3, 0x8000_0000_0000_0000n)).toBe(-ERANGE); // not canonical
   });
 
+  test('probe_read_kernel into a direct slice: 8-byte loads, then 4, 2, 1; a faulting load copies none of its bytes', () => {
+    // mm/maccess.c copy_from_kernel_nofault (7.2.13): x86-64 selects HAVE_EFFICIENT_UNALIGNED_ACCESS, so
+    // the u64 loop runs while 8 or more bytes remain, then the u32, u16 and u8 loops take the rest; a
+    // load that faults jumps to Efault (-EFAULT) with the loads before it done. __bpf_dynptr_copy copies
+    // straight into the LOCAL dynptr's slice, so those bytes stay there.
+    const { s } = taskSession();
+    const kmem = Uint8Array.from({ length: 12 }, (_, i) => i + 1); // 12 mapped bytes: 1..12
+    s.mapKernelMemory(KADDR, kmem);
+    const m = new Uint8Array(16);
+    expect(s.bpf_dynptr_from_mem(m, 16, 0, 'd')).toBe(0);
+    const read = (size: number, from: bigint): { ret: number; bytes: number[] } => {
+      m.fill(0xee);
+      return { ret: s.bpf_probe_read_kernel_dynptr('d', 0, size, from), bytes: [...m.subarray(0, size)] };
+    };
+    const fill = (n: number): number[] => new Array<number>(n).fill(0xee);
+    // 16 bytes: the first 8-byte load is mapped, the second reaches past byte 12.
+    expect(read(16, KADDR)).toEqual({ ret: -EFAULT, bytes: [...kmem.subarray(0, 8), ...fill(8)] });
+    // 14 bytes: 8, then 4 (bytes 8..11), then a 2-byte load past the end.
+    expect(read(14, KADDR)).toEqual({ ret: -EFAULT, bytes: [...kmem, ...fill(2)] });
+    // 10 bytes from byte 2: 8 (2..9), then 2 (10..11): all mapped.
+    expect(read(10, KADDR + 2n)).toEqual({ ret: 0, bytes: [...kmem.subarray(2, 12)] });
+    // 8 bytes from byte 5: one 8-byte load reaching byte 12: nothing copied.
+    expect(read(8, KADDR + 5n)).toEqual({ ret: -EFAULT, bytes: fill(8) });
+  });
+
   test('str variants: the bytes written with the NUL; a longer string is cut to size - 1 and terminated', () => {
     const { s, pid } = taskSession();
     s.writeUser(pid, UADDR, 'hello');

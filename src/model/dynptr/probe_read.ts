@@ -222,7 +222,7 @@ export const bpf_probe_read_kernel_dynptr = defineKfunc({
   name: 'bpf_probe_read_kernel_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_kernel_dynptr, __bpf_dynptr_copy, copy_kernel_data_nofault; mm/maccess.c: copy_from_kernel_nofault',
   kind: 'kfunc', since: SINCE, summary: 'Copy `size` bytes of kernel memory at `unsafe_ptr__ign` into the dynptr at `off`.',
   args: ARGS4K, ret: 'int', flags: [],
-  checks: checks('a user, non-canonical or vsyscall address → -ERANGE; a byte not mapped → -EFAULT', false), effects: EFFECTS('the kernel bytes', false), confidence: CONFIDENCE,
+  checks: checks('a user, non-canonical or vsyscall address → -ERANGE; a load (8 bytes while 8 remain, then 4, 2, 1) over a byte not mapped → -EFAULT, the bytes of the loads before it copied', false), effects: EFFECTS('the kernel bytes', false), confidence: CONFIDENCE,
   impl: (k, dptr, off, size, src) => {
     const from = kernelSource(k, src, false);
     return dynptrCopy(k, dptr, off, size, from.addr, from.copy);

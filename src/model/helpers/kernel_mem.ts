@@ -4,9 +4,9 @@
  * world holds a few regions of bytes at kernel addresses (`mapKernelMemory`); every other kernel
  * address faults, as an unmapped one does.
  *
- * `copy_from_kernel_nofault_allowed` (x86-64, M: from the source as remembered, not re-read): a
- * start address in user space (below `TASK_SIZE_MAX + PAGE_SIZE`), a non-canonical one, or in the
- * vsyscall page is refused with -ERANGE before anything is read.
+ * `copy_from_kernel_nofault_allowed` (arch/x86/mm/maccess.c, read in 7.2.13): a start address in
+ * user space (below `TASK_SIZE_MAX + PAGE_SIZE`), a non-canonical one (4-level paging: 48 virtual
+ * address bits), or in the vsyscall page is refused with -ERANGE before anything is read.
  */
 import { EFAULT, ERANGE } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
@@ -45,21 +45,35 @@ function kernelByte(k: Kern, addr: bigint): number | null {
   return null;
 }
 
-/** `copy_from_kernel_nofault(dst, src, size)`: 0, -ERANGE, or -EFAULT with the bytes before the fault copied (M). */
+/** The load sizes of `copy_from_kernel_nofault` on x86-64, in the order it tries them. */
+const LOADS = [8, 4, 2, 1] as const;
+
+/**
+ * `copy_from_kernel_nofault(dst, src, size)`: 0, -ERANGE, or -EFAULT. x86-64 selects
+ * HAVE_EFFICIENT_UNALIGNED_ACCESS, so no alignment is asked: 8-byte loads (`__get_kernel_nofault`)
+ * while 8 or more bytes remain, then one load each of 4, 2 and 1 bytes for what is left. A load
+ * that faults ends the copy: dst holds the bytes of the loads before it, none of its own (no byte
+ * copy follows, unlike the user copy's tail). A load faults when one of its bytes is not mapped (M:
+ * the model's kernel memory is regions of bytes, the kernel's is pages).
+ */
 export function copyFromKernelNofault(k: Kern, dst: Uint8Array, at: number, src: bigint, size: number): number {
   if (!kernelReadAllowed(src)) return -ERANGE;
-  for (let i = 0; i < size; i += 1) {
-    const b = kernelByte(k, src + BigInt(i));
-    if (b === null) return -EFAULT;
-    dst[at + i] = b;
+  let done = 0;
+  for (const n of LOADS) {
+    while (size - done >= n) {
+      for (let j = 0; j < n; j += 1) if (kernelByte(k, src + BigInt(done + j)) === null) return -EFAULT;
+      for (let j = 0; j < n; j += 1) dst[at + done + j] = kernelByte(k, src + BigInt(done + j)) as number;
+      done += n;
+    }
   }
   return 0;
 }
 
 /**
- * `strncpy_from_kernel_nofault(dst, src, count)`: count 0 → 0; a refused address → -ERANGE; bytes are
- * copied up to and including a NUL, at most `count`, the last one always made NUL; returns the bytes
- * written (NUL included). A fault → -EFAULT, with a NUL written where the faulting byte would go (M).
+ * `strncpy_from_kernel_nofault(dst, src, count)` (mm/maccess.c, read in 7.2.13): count 0 → 0; a refused
+ * address → -ERANGE; 1-byte loads up to and including a NUL, at most `count`, the last byte always made
+ * NUL; returns the bytes written (NUL included). A fault → -EFAULT, with a NUL written where the
+ * faulting byte would go.
  */
 export function strncpyFromKernelNofault(k: Kern, dst: Uint8Array, at: number, src: bigint, count: number): number {
   if (count <= 0) return 0;
