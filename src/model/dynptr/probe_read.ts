@@ -208,7 +208,7 @@ const EFFECTS = (what: string, str: boolean, pad?: string): string[] => [
 /** What the word-at-a-time string copies leave past the NUL when they write straight into a direct slice. */
 const PAD = (fn: string, words: string, count: string): string =>
   `direct slice only: ${fn} copies 8-byte words (${words}) while a whole word remains of ${count}; the word holding the NUL is stored whole with the bytes after the NUL zeroed, so the dynptr reads 0 from the NUL to the end of that word; bytes copied one by one (the tail shorter than a word, the rest after a word that faulted) are not padded; the chunked path writes only the string and its NUL`;
-const PAD_CONFIDENCE = `${CONFIDENCE}; M for which word loads fault (the model's user memory is per byte: a word loads when the bytes up to its NUL are mapped and the rest lies in pages the task mapped)`;
+const PAD_CONFIDENCE = `${CONFIDENCE}; M for which word loads fault (the model's user memory is per byte: a word loads when the bytes up to its NUL are mapped and the rest lies in pages the task mapped); over whole mapped pages the 6.18 host tier agrees byte for byte (conformance us_*)`;
 
 export const bpf_probe_read_user_dynptr = defineKfunc({
   name: 'bpf_probe_read_user_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_user_dynptr, __bpf_dynptr_copy, copy_user_data_nofault',

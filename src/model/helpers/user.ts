@@ -230,7 +230,7 @@ export const bpf_copy_from_user_str = defineKfunc({
     'with BPF_F_PAD_ZEROS the rest of dst is zeroed',
     'without it, strncpy_from_user copies 8-byte words while a whole word remains of dst__sz - 1 and stores the word holding the NUL with the bytes after the NUL zeroed: dst reads 0 from the NUL to the end of that word; bytes copied one by one (the tail, or after a word that faulted) are not padded, and the rest of dst keeps its bytes',
   ],
-  confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser)',
+  confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser); over whole mapped pages the 6.18 host tier agrees byte for byte (conformance us_*)',
   impl(k, dst, size, ptr, flags) {
     if ((flags & ~BPF_F_PAD_ZEROS) !== 0n) return -EINVAL;
     if (size === 0n) return 0;
@@ -279,7 +279,7 @@ export const bpf_probe_read_user_str = defineKfunc({
     'copies the string and its NUL and returns the bytes written with the NUL; a string of size bytes or more is cut to size - 1 bytes and a NUL (returns size)',
     'strncpy_from_user copies 8-byte words while a whole word remains of size and stores the word holding the NUL with the bytes after the NUL zeroed: dst reads 0 from the NUL to the end of that word; bytes copied one by one (the tail, or after a word that faulted) are not padded, and the rest of dst keeps its bytes',
   ],
-  confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser)',
+  confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser); over whole mapped pages the 6.18 host tier agrees byte for byte (conformance us_*)',
   impl(k, dst, size, ptr) {
     const n = Number(size);
     if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
