@@ -30,10 +30,12 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
-import { content, errnoName, renderC, Session, verify, type BpfObject, type Syscall } from '../src/index.ts';
+import { content, errnoName, renderC, Session, verify, type BpfObject, type Syscall, type Verdict } from '../src/index.ts';
 import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
+import { fileVerifierCases } from './cases/file_verifier.ts';
+import { holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { generatedFileCases } from './generate-file.ts';
 import { deleteVsPendingObject, deleteVsPendingScenario, RACE_MAP, RACE_PROG, raceOutcome } from './cases/race.ts';
@@ -91,7 +93,7 @@ async function pool<T>(items: readonly T[], n: number, f: (t: T) => Promise<void
 interface GuestCase extends FileCase {
   /** The program the driver attaches. */
   readonly prog: string;
-  /** Its own object (seed objects share global names); otherwise batched. */
+  /** Its own object (seed objects share global names; a case the model refuses, as in the host tier); otherwise batched. */
   readonly alone?: boolean;
 }
 
@@ -126,6 +128,8 @@ const EXT4_MAX_FOLIO_ORDER = 9;
 interface Prediction {
   readonly ok: boolean;
   readonly message: string | null;
+  /** A refused program: the model's message and the lines it prints after it (the kernel's log must hold them in order). */
+  readonly lines?: readonly string[];
   readonly rets?: readonly bigint[];
   readonly globals?: ReadonlyMap<string, bigint | Uint8Array>;
   readonly threw?: string;
@@ -180,11 +184,15 @@ function globalsOf(s: Session, obj: BpfObject): Map<string, bigint | Uint8Array>
   return globals;
 }
 
+function refused(v: Verdict): Prediction {
+  return { ok: false, message: v.message, lines: refusalLines(v) };
+}
+
 /** An exe case: the program runs when the driver opens the trigger; `prevPos` carries `mm->exe_file`'s f_ra. */
 export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: Env, prevPos: bigint): Prediction {
   const verdict = verify(c.object, VERSION)[0];
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
-  if (!verdict.ok) return { ok: false, message: verdict.message };
+  if (!verdict.ok) return refused(verdict);
   try {
     const s = newSession(env, exe);
     for (const [a, b] of ranges(resident)) s.populate(EXE, a * PG, (b - a + 1) * PG);
@@ -226,7 +234,7 @@ interface ScriptPrediction extends Prediction {
 /** A script case: the data file fresh from the template, the task's script, a child for an `exit` step. */
 export function predictScript(c: ScriptCase, exe: Uint8Array, tpl: Uint8Array, env: Env): ScriptPrediction {
   const rejected = verify(c.object, VERSION).find((v) => !v.ok);
-  if (rejected !== undefined) return { ok: false, message: rejected.message };
+  if (rejected !== undefined) return refused(rejected);
   try {
     const s = newSession(env, exe);
     s.createFile({ path: DATA, content: content.bytes(tpl), readAheadKb: env.readAheadKb, maxSectorsKb: env.maxSectorsKb, maxFolioOrder: EXT4_MAX_FOLIO_ORDER, blockSize: env.blockSize });
@@ -414,7 +422,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), ...taskWorkMapCases()].map((c) => ({ ...c, prog: c.id }));
+  const hand: GuestCase[] = [...handFileCases(layout), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const gen: GuestCase[] = generatedFileCases(nGen, seed, layout).map((c) => ({ ...c, prog: c.id }));
   const handScripts = handScriptCases();
   const genScripts = generatedScriptCases(nScripts, seed);
@@ -426,7 +434,7 @@ export async function guestTier(): Promise<number> {
   say(`conformance (guest): Linux ${VERSION} under qemu; ${all.length} cases (${hand.length + 4} hand-written exe incl. 4 seed, ${nGen} generated exe, ` +
     `${handScripts.length} hand-written and ${nScripts} generated scripts; seed ${seed}); exe ${layout.size} bytes, data from ${dataStart}; data file ${DATA_SIZE} bytes`);
 
-  // Objects: batched (merged) except seed objects; one compile each, in parallel.
+  // Objects: batched (merged) except seed objects and the cases the model refuses; one compile each, in parallel.
   const groups: { name: string; cases: AnyCase[] }[] = [];
   const exeBatched = all.filter((x) => x.kind === 'exe' && x.c.alone !== true);
   const scriptBatched = all.filter((x) => x.kind === 'script');
@@ -539,21 +547,25 @@ export async function guestTier(): Promise<number> {
         d(`bytes of ${name} (from byte ${at / 2})`, `${kh.slice(at, at + 32)}…`, `${mh.slice(at, at + 32)}…`);
       }
     };
-    const verdictMismatch = (fail: ProgFail | undefined, message: string | null, ok: boolean): void => {
+    // A refused program agrees when the kernel refuses it too and its log holds the model's lines, in order.
+    const verdictMismatch = (fail: ProgFail | undefined, p: Prediction): void => {
       const klog = fail === undefined ? '(no result from the driver)' : `rejected: ${fail.log.trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ')}`;
-      bump('verifier: verdict', !ok && fail !== undefined);
-      if (ok || fail === undefined) d('verifier', klog, ok ? 'accepted' : `rejected: ${message ?? ''}`);
-      else if (message !== null && !fail.log.includes(message)) { bump('verifier: message', false); d('verifier message', klog, message); }
+      bump('verifier: verdict', !p.ok && fail !== undefined);
+      if (p.ok || fail === undefined) { d('verifier', klog, p.ok ? 'accepted' : `rejected: ${p.message ?? ''}`); return; }
+      const lines = p.lines ?? [];
+      if (lines.length === 0) return;
+      const inOrder = holdsInOrder(fail.log, lines);
+      bump('verifier: message', inOrder);
+      if (!inOrder) d('verifier message', klog, lines.join(' | '));
     };
     if (compileErrors.has(id)) d('compile', `clang: ${compileErrors.get(id) ?? ''}`, 'n/a');
     else if (x.kind === 'exe') {
       const c = x.c;
-      stateCount[typeof c.state === 'string' ? c.state : 'partial'] += 1;
+      if (c.verifier !== true) stateCount[typeof c.state === 'string' ? c.state : 'partial'] += 1;
       const run = guest.cases.get(c.prog);
       const fail = guest.fails.get(c.prog);
       if (fail !== undefined || run === undefined) {
-        const p = predict(c, exe, '', env, exePrevPos);
-        verdictMismatch(fail, p.message, p.ok);
+        verdictMismatch(fail, predict(c, exe, '', env, exePrevPos));
       } else if (!run.attached) {
         d('attach', `attach failed: ${errnoName(run.err)}`, 'attached');
       } else {
@@ -581,7 +593,7 @@ export async function guestTier(): Promise<number> {
       const run = guest.scripts.get(c.id);
       const fails = c.programs.map((pr) => guest.fails.get(pr)).filter((f): f is ProgFail => f !== undefined);
       const p = predictScript(c, exe, tpl, env);
-      if (fails.length > 0 || run === undefined) verdictMismatch(fails[0], p.message, p.ok);
+      if (fails.length > 0 || run === undefined) verdictMismatch(fails[0], p);
       else if (!run.attached) d('attach', `attach failed: ${errnoName(run.err)}`, 'attached');
       else if (run.reset !== 0) d('data file reset', errnoName(run.reset), '0');
       else {
@@ -752,7 +764,8 @@ function writeDocs(d: DocInput): void {
     `## Guest tier: Linux 7.2.13 (Debian sid cloud kernel under qemu TCG, modelled as ${VERSION})`,
     '',
     `One guest boot runs every case (\`conformance/guest-tier.ts\`, \`conformance/guest/driver.c\`): ${d.cases} cases ` +
-      `(${d.hand.length} hand-written exe cases in \`conformance/cases/file.ts\`, the seed scenario and the HASH/LRU task_work cases; ` +
+      `(${d.hand.length} hand-written exe cases in \`conformance/cases/file.ts\`, the seed scenario, the HASH/LRU task_work cases and ` +
+      `${d.hand.filter((c) => c.verifier === true).length} programs the model refuses in \`conformance/cases/file_verifier.ts\` (the kernel must refuse them, its log holding the model's message); ` +
       `${d.handScripts.length} hand-written script cases in \`conformance/generate-script.ts\`; ${d.genRun} generated by \`conformance/generate-file.ts\` and \`generate-script.ts\`, seed ${d.seed}); ` +
       `**${d.caseAgreed}/${d.cases} cases agree** (generated: ${d.genAgreed}/${d.genRun}), every return value, read byte, file size and the page-cache residency after the case; ` +
       `**residency agreed in ${d.residencyAgreed}/${d.residencyCompared} cases** (mincore, page by page). Run time ${d.secs} s. ` +
@@ -778,7 +791,7 @@ function writeDocs(d: DocInput): void {
     '',
     '| Case | Rule | Cache | What it checks |',
     '|---|---|---|---|',
-    ...d.hand.map((c) => `| \`${c.id}\` | ${esc(c.rule)} | ${typeof c.state === 'string' ? c.state : 'partial'} | ${esc(c.note)} |`),
+    ...d.hand.map((c) => `| \`${c.id}\` | ${esc(c.rule)} | ${c.verifier === true ? 'refused (not run)' : typeof c.state === 'string' ? c.state : 'partial'} | ${esc(c.note)} |`),
     ...d.handScripts.map((c) => `| \`${c.id}\` | ${esc(c.rule)} | script: ${esc(c.steps.map(describeStep).join('; '))} | ${esc(c.note)} |`),
     '',
     '### Disagreements',

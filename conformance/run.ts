@@ -40,6 +40,7 @@ import { RESOLUTIONS } from './cases/resolutions.ts';
 import { USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
 import { guestTier } from './guest-tier.ts';
+import { holdsInOrder, refusalLines } from './log.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -69,6 +70,8 @@ interface Prediction {
   readonly guessed?: boolean;
   /** A C program: instruction numbers in the message are the compiler's. */
   readonly insnBlind?: boolean;
+  /** A refused program: the lines the model prints after its message (compared exactly, in order). */
+  readonly after?: readonly string[];
   readonly retval?: bigint;
   readonly rets?: readonly bigint[];
   readonly bytes?: Readonly<Record<string, string>>;
@@ -97,7 +100,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
   // A C program's instruction numbers (`alloc_insn=`) are the compiler's: compared number-blind.
   const asm = c.object.programs.every((p) => p.asm === true);
-  if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm };
+  if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm, after: refusalLines(verdict).slice(1) };
   try {
     const s = new Session({ version });
     s.load(c.object);
@@ -380,14 +383,16 @@ async function main(): Promise<number> {
       ok = false;
       disagree(c, 'compile/load', k === undefined ? '(no result from the loader)' : `clang: ${k.compileError.split('\n').slice(0, 3).join(' ')}`, 'n/a');
     } else if (!p.ok || !k.loaded) {
-      const msgOk = !p.ok && !k.loaded && p.message !== null && (k.log.includes(p.message) || ((p.guessed === true || p.insnBlind === true) && blind(p.message, p.guessed === true, p.insnBlind === true).test(k.log)));
+      // The message and the lines after it, in order; blind to the compiler's registers and instruction numbers where the model's are guesses.
+      const line = (l: string): string | RegExp => (p.guessed === true || p.insnBlind === true ? blind(l, p.guessed === true, p.insnBlind === true) : l);
+      const msgOk = !p.ok && !k.loaded && p.message !== null && holdsInOrder(k.log, [p.message, ...(p.after ?? [])].map(line));
       const verdictOk = p.ok === k.loaded;
       bump('verifier: verdict (accept/reject)', verdictOk);
       if (!p.ok && !k.loaded) bump('verifier: message (6.18 `arg #N` style)', msgOk);
       if (!verdictOk || !msgOk) {
         ok = false;
         const klog = k.log.trim().split('\n').filter((l) => l.trim() !== '').slice(-4).join(' | ');
-        disagree(c, 'verifier', k.loaded ? 'accepted' : `rejected: ${klog}`, p.ok ? 'accepted' : `rejected: ${p.message ?? ''}`);
+        disagree(c, 'verifier', k.loaded ? 'accepted' : `rejected: ${klog}`, p.ok ? 'accepted' : `rejected: ${[p.message ?? '', ...(p.after ?? [])].join(' | ')}`);
       }
     } else if (p.threw !== undefined) {
       ok = false;

@@ -27,6 +27,8 @@ export interface FileCase {
   readonly generated?: boolean;
   /** Seed-style objects (their own global names): compared by these globals instead of rets. */
   readonly compareGlobals?: readonly string[];
+  /** The model refuses the program (conformance/cases/file_verifier.ts): compared by the verdict and the log; never run. */
+  readonly verifier?: boolean;
 }
 
 /**
@@ -52,6 +54,19 @@ const show = (v: number | bigint): string => {
 export function stateText(s: CacheState): string {
   if (typeof s === 'string') return s;
   return `P:${s.pages.map(([a, b]) => `${a}-${b}`).join(',')}`;
+}
+
+/**
+ * The head of every guest program: run only for the driver's task (`pid`, a global the driver sets to
+ * its tgid before the trigger), else jump to the label `out`.
+ */
+export function pidFilterOps(pid: string): Op[] {
+  return [
+    P.call('bpf_get_current_pid_tgid', [], 'r1'),
+    P.alu('rsh', 'r1', P.imm(32)),
+    P.mov('r2', P.glob(pid)),
+    P.goto('out', P.when('r1', '!=', P.r('r2'))),
+  ];
 }
 
 export class FileCaseBuilder {
@@ -164,12 +179,7 @@ export class FileCaseBuilder {
 
   build(rule: string, note: string, state: CacheState, extra: { generated?: boolean } = {}): FileCase {
     const calls = [...this.calls, { index: this.n, fn: 'bpf_dynptr_file_discard', text: 'bpf_dynptr_file_discard(&d)' }];
-    const pidFilter: Op[] = [
-      P.call('bpf_get_current_pid_tgid', [], 'r1'),
-      P.alu('rsh', 'r1', P.imm(32)),
-      P.mov('r2', P.glob(this.g('pid'))),
-      P.goto('out', P.when('r1', '!=', P.r('r2'))),
-    ];
+    const pidFilter = pidFilterOps(this.g('pid'));
     const globals: BpfObject['globals'] = [
       { name: this.g('rets'), kind: 'u64s', size: FRETS },
       { name: this.g('out'), kind: 'bytes', size: this.outSize },

@@ -73,6 +73,7 @@ export type Slot = 'd' | 'e';
 export class CaseBuilder {
   private readonly body: Op[] = [];
   private readonly calls: CallRecord[] = [];
+  private readonly scalars: { name: string; kind: 'u32' | 'int' }[] = [];
   private n = 0;
   constructor(readonly id: string, readonly memSize = 16) {}
 
@@ -152,6 +153,13 @@ export class CaseBuilder {
     return this;
   }
 
+  /** `reg = <id>_<name>`, a scalar global of `kind` (zero at load: the verifier knows only its type's range). */
+  loadGlobal(reg: string, name: string, kind: 'u32' | 'int'): this {
+    if (!this.scalars.some((x) => x.name === this.g(name))) this.scalars.push({ name: this.g(name), kind });
+    this.body.push(P.mov(reg, P.glob(this.g(name))));
+    return this;
+  }
+
   build(rule: string, note: string, extra: Partial<Pick<ConfCase, 'verifier' | 'generated'>> = {}): ConfCase {
     const object: BpfObject = {
       name: this.id,
@@ -161,6 +169,7 @@ export class CaseBuilder {
         { name: this.g('mem'), kind: 'bytes', size: this.memSize },
         { name: this.g('out'), kind: 'bytes', size: OUT },
         { name: this.g('sbuf'), kind: 'bytes', size: SBUF },
+        ...this.scalars,
       ],
       programs: [{ name: this.id, section: 'syscall', body: [...this.body, P.ret(P.imm(0))] }],
       subprogs: [],

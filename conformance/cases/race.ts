@@ -12,6 +12,7 @@
  * return.
  */
 import { program as P, type BpfObject, type ScenarioInput } from '../../src/index.ts';
+import { pidFilterOps } from './file.ts';
 
 const { call, r, imm, NULL, map, tw, cb, label, goto, ret, when, mov, alu, store, glob, buf } = P;
 
@@ -26,10 +27,7 @@ export function deleteVsPendingObject(): BpfObject {
     globals: [{ name: 'runs', kind: 'int' }, { name: 'sched_ret', kind: 'int' }, { name: 'user_pid', kind: 'int' }, { name: 'val', kind: 'bytes', size: 16 }],
     programs: [{
       name: RACE_PROG, section: 'lsm/file_open', body: [
-        call('bpf_get_current_pid_tgid', [], 'r1'),
-        alu('rsh', 'r1', imm(32)),
-        mov('r2', glob('user_pid')),
-        goto('out', when('r1', '!=', r('r2'))),
+        ...pidFilterOps('user_pid'),
         call('bpf_map_update_elem', [map(RACE_MAP), imm(0), buf('val'), imm(1)]),
         call('bpf_map_lookup_elem', [map(RACE_MAP), imm(0)], 'r6'),
         goto('out', when('r6', '==', NULL)),

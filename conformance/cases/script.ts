@@ -11,7 +11,7 @@
  */
 import { program as P, type BpfObject, type Op, type Syscall } from '../../src/index.ts';
 import type { CallRecord } from './lib.ts';
-import { FileCaseBuilder, FRETS, type FileCase } from './file.ts';
+import { FileCaseBuilder, FRETS, pidFilterOps, type FileCase } from './file.ts';
 
 export type Step =
   /** `prog`: the program whose pid filter is set around the open (an `lsm/file_open` reader of the file being opened). */
@@ -159,8 +159,7 @@ export function taskWorkMapCase(id: string, type: 'hash' | 'lru_hash', opts: { n
     return [P.call(fn, args, `v${i}`), P.storeAt(rets, i, P.r(`v${i}`))];
   };
   const hook: Op[] = [
-    P.call('bpf_get_current_pid_tgid', [], 'r1'), P.alu('rsh', 'r1', P.imm(32)), P.mov('r2', P.glob(`${id}_pid`)),
-    P.goto('out', P.when('r1', '!=', P.r('r2'))),
+    ...pidFilterOps(`${id}_pid`),
     ...rec('bpf_map_update_elem', [P.map(map), P.imm(0), P.buf(`${id}_val`), P.imm(0)], 'bpf_map_update_elem(&map, &0, val, BPF_ANY)'),
     P.call('bpf_map_lookup_elem', [P.map(map), P.imm(0)], 'r6'),
     P.goto('out', P.when('r6', '==', P.NULL)),
@@ -214,8 +213,7 @@ export function exitPendingCase(id: string, opens = 1): ScriptCase {
   // Each run of the hook by the child is numbered (`calls`); the first three record what the schedule
   // returned (`ret1`..`ret3`): the child's last fput of each file it alone holds runs the hook.
   const hook: Op[] = [
-    P.call('bpf_get_current_pid_tgid', [], 'r1'), P.alu('rsh', 'r1', P.imm(32)), P.mov('r2', P.glob(g('pid'))),
-    P.goto('out', P.when('r1', '!=', P.r('r2'))),
+    ...pidFilterOps(g('pid')),
     P.mov('r8', P.glob(g('calls'))), P.alu('add', 'r8', P.imm(1)), P.store(g('calls'), P.r('r8')),
     P.call('bpf_map_lookup_elem', [P.map(map), P.imm(0)], 'r6'),
     P.goto('out', P.when('r6', '==', P.NULL)),

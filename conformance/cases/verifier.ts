@@ -33,4 +33,15 @@ export const verifierCases: readonly ConfCase[] = [
     .raw(P.call('bpf_put_file', [P.r('f')]))
     .raw(P.label('out'))
     .build(rule, 'fs kfuncs are for LSM programs only (bpf_fs_kfuncs_filter)', { verifier: true }),
+  // check_kfunc_args, KF_ARG_PTR_TO_MEM_SIZE → check_kfunc_mem_size_reg → check_mem_size_reg: the size's
+  // own line, then the pair line (6.x: `arg#2 arg#3`; 7.2.13 names the registers, checked by the guest tier).
+  V('slice_size_u32').fromMem(16).loadGlobal('n', 'n', 'u32')
+    .raw(P.call('bpf_dynptr_slice', [P.dynptr('d'), P.imm(0), P.buf('v_slice_size_u32_sbuf'), P.r('n')], 's'))
+    .build(rule, "bpf_dynptr_slice(&d, 0, sbuf, n), n from a __u32 global: R4 unbounded memory access, then the memory, len pair's line", { verifier: true }),
+  V('slice_size_int').fromMem(16).loadGlobal('n', 'n', 'int')
+    .raw(P.call('bpf_dynptr_slice', [P.dynptr('d'), P.imm(0), P.buf('v_slice_size_int_sbuf'), P.r('n')], 's'))
+    .build(rule, "bpf_dynptr_slice(&d, 0, sbuf, n), n from an int global: R4 min value is negative, then the memory, len pair's line", { verifier: true }),
+  // check_helper_call → check_stack_range_initialized in raw mode: d is the only stack object (fp-16 for clang and the model).
+  V('helper_writes_dynptr').fromMem(16).raw(P.call('bpf_probe_read_kernel', [P.dynptr('d'), P.imm(8), P.NULL]))
+    .build(rule, 'bpf_probe_read_kernel(&d, 8, NULL) over a live dynptr: potential write to dynptr at off=-16', { verifier: true }),
 ];

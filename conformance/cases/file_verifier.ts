@@ -1,0 +1,82 @@
+/**
+ * Guest-tier verifier cases: LSM programs the model refuses on 7.2, one per rule of the 7.2.13
+ * verifier (kernel/bpf/verifier.c of Debian linux-source-7.2 7.2.13-1) that the model follows. The
+ * kernel must refuse each too, and its verifier log must hold the model's message and every line the
+ * model prints after it, in order (conformance/guest-tier.ts). A refused program never runs: the body
+ * still sits behind the case's pid filter, as every guest program does. Each case gets an object of
+ * its own (a refused program in a batch makes the driver load the batch again program by program).
+ */
+import { program as P, type BpfObject, type Local, type Op } from '../../src/index.ts';
+import { pidFilterOps, type FileCase } from './file.ts';
+
+type Section = 'lsm/file_open' | 'lsm.s/file_open';
+
+/**
+ * A case from a raw program body. `body` gets the case's global names (`g('n')` → `<id>_n`) and runs
+ * after the pid filter; it ends with its own return. `globals` are named by their suffix.
+ */
+export function refusedFileCase(
+  id: string, section: Section, rule: string, note: string,
+  body: (g: (name: string) => string) => Op[],
+  opts: { readonly globals?: readonly { readonly name: string; readonly kind: 'u32' | 'int' | 'bytes'; readonly size?: number }[]; readonly locals?: readonly Local[] } = {},
+): FileCase {
+  const g = (name: string): string => `${id}_${name}`;
+  const globals: BpfObject['globals'] = [
+    { name: g('pid'), kind: 'int' },
+    ...(opts.globals ?? []).map((x) => (x.kind === 'bytes' ? { name: g(x.name), kind: 'bytes' as const, size: x.size ?? 64 } : { name: g(x.name), kind: x.kind })),
+  ];
+  const object: BpfObject = {
+    name: id, maps: [], globals, subprogs: [],
+    programs: [{ name: id, section, ...(opts.locals === undefined ? {} : { locals: [...opts.locals] }), body: [...pidFilterOps(g('pid')), ...body(g), P.label('out'), P.ret(P.imm(0))] }],
+  };
+  return { id, rule, note, object, calls: [], state: 'warm', verifier: true };
+}
+
+const { call, r, imm, NULL, dynptr, buf, mov, goto, when, label, ret, ctxFile } = P;
+
+/** `bpf_dynptr_slice(&d, 0, buf, n)` over the hook's file, `n` read from a global of `kind`. */
+const sliceBy = (id: string, kind: 'u32' | 'int', note: string): FileCase => refusedFileCase(id, 'lsm.s/file_open',
+  `verifier (7.2): check_kfunc_args KF_ARG_PTR_TO_MEM_SIZE → check_kfunc_mem_size_reg → check_mem_size_reg`, note,
+  (g) => [
+    call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')]),
+    mov('n', P.glob(g('n'))),
+    call('bpf_dynptr_slice', [dynptr('d'), imm(0), buf(g('buf')), r('n')], 's'),
+    call('bpf_dynptr_file_discard', [dynptr('d')]),
+    ret(imm(0)),
+  ],
+  { globals: [{ name: 'buf', kind: 'bytes', size: 64 }, { name: 'n', kind }] });
+
+export function fileVerifierCases(): FileCase[] {
+  return [
+    refusedFileCase('fv_put_hook_file', 'lsm/file_open',
+      'verifier (7.2): check_kfunc_args, KF_RELEASE of an unreferenced pointer',
+      "bpf_put_file(file) of the hook's own argument (borrowed, not acquired) → `release kfunc bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1` " +
+        '(7.2.13 names the register; 6.x: `release kernel function … expects refcounted PTR_TO_BTF_ID`)',
+      () => [call('bpf_put_file', [ctxFile]), ret(imm(0))]),
+    refusedFileCase('fv_exe_file_stack', 'lsm.s/file_open',
+      "verifier (7.2): get_kfunc_ptr_arg_type's catch-all KF_ARG_PTR_TO_MEM, checked in check_kfunc_args",
+      'bpf_get_task_exe_file(&x), x a local `__u64`: a stack pointer for a `struct task_struct *` argument is memory, and the struct is not made of scalars → ' +
+        '`R1 pointer type STRUCT task_struct must point to scalar, or struct with scalar`',
+      () => [
+        call('bpf_get_task_exe_file', [P.addr('x')], 'f'), goto('o', when('f', '==', NULL)), call('bpf_put_file', [r('f')]), label('o'), ret(imm(0)),
+      ],
+      { locals: [P.local('x', 'u64')] }),
+    sliceBy('fv_slice_size_u32', 'u32',
+      'bpf_dynptr_slice(&d, 0, buf, n) on a FILE dynptr, n read from a `__u32` global (zero-extended: [0, 2^32-1]) → ' +
+        "`R4 unbounded memory access, use 'var &= const' or 'if (var < const)'`, then `R3 and R4 memory, len pair leads to invalid memory access` " +
+        '(7.2.13 names both registers, reg_arg_name; 6.x: `arg#2 arg#3`)'),
+    sliceBy('fv_slice_size_int', 'int',
+      'bpf_dynptr_slice(&d, 0, buf, n) on a FILE dynptr, n read from an `int` global (sign-extended: smin < 0) → ' +
+        "`R4 min value is negative, either use unsigned or 'var &= const'`, then `R3 and R4 memory, len pair leads to invalid memory access`"),
+    refusedFileCase('fv_helper_writes_dynptr', 'lsm.s/file_open',
+      'verifier (7.2): check_helper_call → check_stack_range_initialized, raw mode (ARG_PTR_TO_UNINIT_MEM)',
+      'bpf_probe_read_kernel(&d, 8, NULL) over a live FILE dynptr → `potential write to dynptr at off=-16 disallowed`. ' +
+        'The offset is compared exactly: `d` is the program\'s only stack object, so clang and the model both put it at fp-16',
+      () => [
+        call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')]),
+        call('bpf_probe_read_kernel', [dynptr('d'), imm(8), NULL]),
+        call('bpf_dynptr_file_discard', [dynptr('d')]),
+        ret(imm(0)),
+      ]),
+  ];
+}
