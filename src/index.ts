@@ -15,7 +15,8 @@ import { ArgumentError } from './model/kernel/errors.ts';
 import { checkContext, checkData, checkWorld } from './model/kernel/args.ts';
 import { didYouMean } from './model/kernel/suggest.ts';
 import { kfuncDef } from './model/kfunc/registry.ts';
-import { BpfObjectSchema, ProgramSchema } from './model/program/schema.ts';
+import { ProgramSchema } from './model/program/schema.ts';
+import { checkObject } from './model/program/names.ts';
 import { invoke, type AnyKfunc } from './model/kfunc/kfunc.ts';
 import { type World } from './model/world/state.ts';
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
@@ -195,12 +196,12 @@ export const bpf_copy_from_user_task_str_dynptr = pure('bpf_copy_from_user_task_
 /** Verify every program of `obj` as Linux `version` would (default 6.19). */
 export function verify(obj: BpfObject, version: KernelVersion = DEFAULT_VERSION): Verdict[] {
   if (!isKernelVersion(version)) throw new ArgumentError('version', version, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
-  return verifyObjectImpl(checkData('obj', BpfObjectSchema, obj), { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>> });
+  return verifyObjectImpl(checkObject('obj', obj), { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>> });
 }
 
 /** Verify one program of `obj` with explicit options (`verify` does every program of an object). */
 export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
-  const o = checkData('obj', BpfObjectSchema, obj);
+  const o = checkObject('obj', obj);
   const p = checkData('prog', ProgramSchema, prog);
   if (opts === null || typeof opts !== 'object' || typeof opts.features !== 'object' || opts.features === null || typeof opts.kfuncs !== 'object') {
     throw new ArgumentError('opts', opts, 'verifier options ({ features: KERNEL_VERSIONS[v], kfuncs: ALL_KFUNCS })');
@@ -210,5 +211,5 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
 
 /** Render `obj` as BPF C (`SEC(...)` programs, maps, globals, `__ksym` externs). */
 export function renderC(obj: BpfObject): string {
-  return renderCImpl(checkData('obj', BpfObjectSchema, obj), ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>>);
+  return renderCImpl(checkObject('obj', obj), ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>>);
 }

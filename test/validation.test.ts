@@ -160,6 +160,54 @@ describe('references are checked when a scenario is parsed', () => {
   });
 });
 
+describe('names C would make clash are refused (src/model/program/names.ts): one C file, one ELF object', () => {
+  const { r, imm, glob, buf, store, mov, ret, call } = P;
+  const obj = (over: Record<string, unknown>, body: unknown[], locals?: unknown[]) => ({
+    name: 'o', maps: [], globals: [{ name: 'g', kind: 'int' }, { name: 'b', kind: 'bytes', size: 8 }], subprogs: [],
+    programs: [{ name: 'p', section: 'syscall', body, ...(locals === undefined ? {} : { locals }) }], ...over,
+  }) as never;
+  const refused = (o: never): ArgumentError => {
+    try { verify(o); } catch (e) { if (e instanceof ArgumentError) return e; throw e; }
+    throw new Error('accepted');
+  };
+
+  test('a map and a global, or a global and a program, with one name: one C file scope', () => {
+    const e = refused(obj({ maps: [{ name: 'g', type: 'array', maxEntries: 1, valueSize: 8 }] }, [ret(imm(0))]));
+    expect(e.argument).toBe('obj.globals[0].name');
+    expect(e.message).toContain('map g (/maps/0)');
+    expect(refused(obj({ globals: [{ name: 'p', kind: 'int' }] }, [ret(imm(0))])).argument).toBe('obj.programs[0].name');
+    expect(() => renderC(obj({ globals: [{ name: '_license', kind: 'int' }] }, [ret(imm(0))]))).toThrow(/license symbol renderC writes/);
+    expect(() => new Session().load(obj({ maps: [{ name: 'b', type: 'array', maxEntries: 1, valueSize: 8 }] }, [ret(imm(0))]))).toThrow(ArgumentError);
+  });
+
+  test('a register that hides a global the function stores to, or reaches through buf; an unused one is C shadowing, accepted', () => {
+    // The model writes the global; C would write the local `__u64 g` that renderC declares for the register.
+    expect(refused(obj({}, [mov('g', glob('g')), store('g', imm(1)), ret(imm(0))])).message).toContain('register g hides global g');
+    expect(refused(obj({}, [mov('b', imm(0)), call('bpf_get_prandom_u32', [], 'x'), store('g', r('x')), mov('y', buf('b')), ret(r('b'))])).message).toContain('register b hides global b');
+    expect(verify(obj({}, [mov('g', imm(1)), ret(r('g'))]))[0]?.ok).toBe(true);
+  });
+
+  test('a stack variable hiding a global the function reaches only through addr/buf is the selftests\' shape (C and the model both read the local)', () => {
+    const o = obj({}, [P.st(8, P.addr('b'), 0, imm(5)), P.ld('x', 8, P.addr('b'), 0), ret(r('x'))], [{ name: 'b', type: { bytes: 8 } }]);
+    expect(verify(o)[0]?.ok).toBe(true);
+    expect(renderC(o)).toMatch(/\n\t(char|__u8) b\[8\]/);
+    // ...but not one the function also names as the global.
+    expect(refused(obj({}, [store('g', imm(1)), ret(imm(0))], [{ name: 'g', type: 'u64' }])).message).toContain('g hides global g');
+  });
+
+  test('two stack variables with one name, or a stack variable and a register: declared twice', () => {
+    expect(refused(obj({}, [ret(imm(0))], [{ name: 'x', type: 'u64' }, { name: 'x', type: 'u32' }])).message).toContain('another stack variable');
+    expect(refused(obj({}, [mov('x', imm(1)), ret(r('x'))], [{ name: 'x', type: 'u64' }])).message).toContain('register x');
+  });
+
+  test('a scenario gets the same problems at their place; across objects the scenario-wide rule stays', () => {
+    const doc = retScenario({ imm: 0 });
+    const o = (doc.objects as Record<string, unknown>[])[0] as Record<string, unknown>;
+    o.maps = [{ name: 'p', type: 'hash', maxEntries: 1 }];
+    expect(problems(doc)).toEqual([{ path: '/objects/0/programs/0/name', expected: expect.stringContaining('has the name of map p (/maps/0)') }]);
+  });
+});
+
 describe('a load failure is a failed scenario unless the scenario expects it', () => {
   const refused = (expectations: Record<string, unknown>): Record<string, unknown> => ({
     name: 'l', files: [], tasks: [],

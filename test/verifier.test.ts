@@ -225,8 +225,8 @@ describe('7.2.13 release rules (kernel/bpf/verifier.c of Debian linux-source-7.2
   // ([0, 2^32 - 1]: check_mem_size_reg "unbounded"); `int` is sign-extended (smin < 0: "min value is
   // negative"); either way the kfunc pair's line follows, naming both registers on 7.2 (reg_arg_name).
   const sliceBy = (kind: 'u32' | 'int', v: KernelVersion) => one(obj([lsm([
-    call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')]), mov('n', P.glob('n')),
-    call('bpf_dynptr_slice', [dynptr('d'), imm(0), buf('buf'), r('n')], 's'), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0)),
+    call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')]), mov('len', P.glob('n')),
+    call('bpf_dynptr_slice', [dynptr('d'), imm(0), buf('buf'), r('len')], 's'), call('bpf_dynptr_file_discard', [dynptr('d')]), ret(imm(0)),
   ])], { globals: [{ name: 'buf', kind: 'bytes', size: 64 }, { name: 'n', kind }] }), v);
 
   test('a size read from a __u32 global is unbounded; from an int global it may be negative', () => {

@@ -226,7 +226,7 @@ function iterExample(fn: string): Scenario {
   return syscallExample(`example_${fn}`, 'An open-coded iterator (`bpf_for(i, 0, 3)`): new, next until NULL (each gives a pointer to the current number; the loop sums them: 3), destroy. An iterator over [3, 0): -EINVAL, and its first next is NULL.', [
     call('bpf_iter_num_new', [addr('it'), imm(0), imm(3)]),
     label('top'), call('bpf_iter_num_next', [addr('it')], 'p'), goto('end', when('p', '==', NULL)),
-    ld('v', 4, r('p'), 0), mov('sum', glob('sum')), alu('add', 'sum', r('v')), store('sum', r('sum')), goto('top'),
+    ld('v', 4, r('p'), 0), mov('acc', glob('sum')), alu('add', 'acc', r('v')), store('sum', r('acc')), goto('top'),
     label('end'), call('bpf_iter_num_destroy', [addr('it')]),
     call('bpf_iter_num_new', [addr('it2'), imm(3), imm(0)]),
     call('bpf_iter_num_next', [addr('it2')]),
@@ -421,7 +421,7 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
   ], { expect: { calls: calls('bpf_get_prandom_u32', ['0', '0']) } }),
   bpf_ktime_get_ns: syscallExample('example_ktime_get_ns', 'The monotonic clock, in ns: one virtual tick is 1000 ns. The task runs the program, sleeps 3 ticks and runs it again; the program keeps the first reading and stores the difference.', [
     call('bpf_ktime_get_ns', [], 'now'),
-    mov('seen', glob('seen')), goto('second', when('seen', '!=', imm(0))), store('t0', r('now')), store('seen', imm(1)), goto('done'),
+    mov('was', glob('seen')), goto('second', when('was', '!=', imm(0))), store('t0', r('now')), store('seen', imm(1)), goto('done'),
     label('second'), mov('first', glob('t0')), alu('sub', 'now', r('first')), store('delta', r('now')),
     label('done'),
   ], {

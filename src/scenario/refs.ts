@@ -12,7 +12,8 @@
  * - fds: a task's script opens a name before it reads, closes or advises it, and does not open a name
  *   still open (scripts are straight lines, so this is known before the run);
  * - duplicates: file paths, object names, globals, maps and programs across the scenario (syscalls and
- *   expectations name them without their object), labels within a body, subprograms within an object.
+ *   expectations name them without their object), labels within a body; within an object, the names
+ *   C would make clash (src/model/program/names.ts: one file scope, registers and stack variables).
  *
  * Task names (`comm`) may repeat, as in Linux: tasks are referred to by their index.
  */
@@ -20,6 +21,7 @@ import { didYouMean } from '../model/kernel/suggest.ts';
 import type { Problem } from '../model/kernel/validate.ts';
 import { kfuncDef, KFUNCS } from '../model/kfunc/registry.ts';
 import type { Arg, BpfObject, Program, Subprog } from '../model/program/program.ts';
+import { nameProblems } from '../model/program/names.ts';
 import { attachProblem, sectionInfo, sectionNames } from '../model/program/sections.ts';
 import type { Scenario } from './schema.ts';
 
@@ -46,42 +48,38 @@ export function referenceProblems(sc: Scenario): Problem[] {
 
   // Objects and what they declare, scenario-wide where syscalls and expectations name them.
   const objects = new Map<string, number>();
-  const globals = new Map<string, { kind: string; at: string }>();
-  const maps = new Map<string, string>();
+  const globals = new Map<string, { kind: string; at: string; oi: number }>();
+  const maps = new Map<string, { at: string; oi: number }>();
   const mapTypes = new Map<string, string>();
-  const programs = new Map<string, string>();
+  const programs = new Map<string, { at: string; oi: number }>();
   const callbacks = new Set<string>();
   sc.objects.forEach((o, oi) => {
     if (objects.has(o.name)) add(ptr('objects', oi, 'name'), `an object name not used before (also /objects/${objects.get(o.name) ?? 0}/name)`);
     else objects.set(o.name, oi);
+    // Within the object (names.ts); across objects below, where a name met in the same object is
+    // names.ts's problem already.
+    for (const p of nameProblems(o)) add(ptr('objects', oi) + p.path, p.expected);
     o.globals.forEach((g, gi) => {
       const at = ptr('objects', oi, 'globals', gi, 'name');
       const prev = globals.get(g.name);
-      if (prev !== undefined) add(at, `a global name not declared before (also ${prev.at}; syscalls and expectations name globals without their object)`);
-      else globals.set(g.name, { kind: g.kind, at });
+      if (prev === undefined) globals.set(g.name, { kind: g.kind, at, oi });
+      else if (prev.oi !== oi) add(at, `a global name not declared before (also ${prev.at}; syscalls and expectations name globals without their object)`);
     });
     o.maps.forEach((m, mi) => {
       const at = ptr('objects', oi, 'maps', mi, 'name');
       const prev = maps.get(m.name);
-      if (prev !== undefined) add(at, `a map name not declared before (also ${prev})`);
-      else {
-        maps.set(m.name, at);
+      if (prev === undefined) {
+        maps.set(m.name, { at, oi });
         mapTypes.set(m.name, m.type);
-      }
+      } else if (prev.oi !== oi) add(at, `a map name not declared before (also ${prev.at})`);
     });
     o.programs.forEach((p, pi) => {
       const at = ptr('objects', oi, 'programs', pi, 'name');
       const prev = programs.get(p.name);
-      if (prev !== undefined) add(at, `a program name not used before (also ${prev})`);
-      else programs.set(p.name, at);
+      if (prev === undefined) programs.set(p.name, { at, oi });
+      else if (prev.oi !== oi) add(at, `a program name not used before (also ${prev.at})`);
     });
-    const subs = new Map<string, number>();
-    o.subprogs.forEach((sp, si) => {
-      const at = ptr('objects', oi, 'subprogs', si, 'name');
-      if (subs.has(sp.name) || o.programs.some((p) => p.name === sp.name)) add(at, 'a subprogram name not used by another function of the object');
-      else subs.set(sp.name, si);
-      callbacks.add(sp.name);
-    });
+    for (const sp of o.subprogs) callbacks.add(sp.name);
     o.programs.forEach((p, pi) => {
       const at = ptr('objects', oi, 'programs', pi, 'section');
       if (sectionInfo(p.section) === null) add(at, `a section libbpf knows and kernsim models (lsm/HOOK, lsm.s/HOOK, fentry/FN, syscall, …)${didYouMean(p.section, sectionNames())}`);

@@ -14,7 +14,7 @@ import { checkKern, emit, type Kern } from '../model/world/world.ts';
 import type { z } from 'zod';
 import { checkBoolean, checkData, checkOptions } from '../model/kernel/args.ts';
 import type { DeepReadonly } from '../model/kernel/schema.ts';
-import { BpfObjectSchema } from '../model/program/schema.ts';
+import { checkObject } from '../model/program/names.ts';
 import { NewTaskSchema } from '../model/task/syscall_schema.ts';
 import { charge } from '../model/world/budget.ts';
 import { TaskRecord } from '../model/task/record.ts';
@@ -39,7 +39,7 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { r
     if (v !== undefined && (!Array.isArray(v) || v.some((n) => typeof n !== 'string'))) throw new ArgumentError(`opts.${key}`, v, 'an array of program names');
   }
   // A program value may come from anywhere: it is checked (and copied) as the format says.
-  const def: BpfObject = checkData('obj', BpfObjectSchema, obj);
+  const def: BpfObject = checkObject('obj', obj);
   // bpf_object__load loads the programs whose autoload is on: every one but a `?` section's, unless
   // the loader turned it on (bpf_program__set_autoload).
   const loaded = def.programs.filter((p) => !p.section.startsWith('?') || (opts.autoload ?? []).includes(p.name));

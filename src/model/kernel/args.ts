@@ -35,10 +35,15 @@ function fail(argument: string, value: unknown, problems: readonly Problem[]): n
   throw new ArgumentError(`${argument}${jsPath(first.path)}`, valueAt(value, first.path), `${first.expected}${more}`);
 }
 
-/** `value` as plain data of `schema` (parsed: defaults filled, integer text read), or an ArgumentError. */
-export function checkData<S extends z.ZodType>(argument: string, schema: S, value: unknown): z.output<S> {
+/**
+ * `value` as plain data of `schema` (parsed: defaults filled, integer text read), or an ArgumentError.
+ * `more`: the problems of a value of the right shape that its schema cannot see (JSON Pointers into it).
+ */
+export function checkData<S extends z.ZodType>(argument: string, schema: S, value: unknown, more?: (v: z.output<S>) => readonly Problem[]): z.output<S> {
   const r = validateWith(schema, value);
   if (!r.ok) fail(argument, value, r.problems);
+  const extra = more?.(r.value) ?? [];
+  if (extra.length > 0) fail(argument, value, extra);
   return r.value;
 }
 

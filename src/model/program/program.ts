@@ -118,29 +118,31 @@ export function argRegs(a: Arg): string[] {
   return r === null ? [] : [r];
 }
 
+/** The operands of an operation, in order. */
+export function argsOf(op: Op): readonly Arg[] {
+  switch (op.op) {
+    case 'call': return op.args;
+    case 'mov': case 'store': case 'ret': case 'alu': return [op.src];
+    case 'ld': return [op.base];
+    case 'st': case 'atomic': return [op.base, op.src];
+    case 'memcpy': return [op.dst, op.src];
+    case 'memset': return [op.dst];
+    case 'memcmp': return [op.a, op.aoff, op.b, op.boff, op.len];
+    case 'goto': return op.if === undefined ? [] : [op.if.v];
+    case 'label': return [];
+  }
+}
+
 /** The registers an operation reads. */
 export function registersRead(op: Op): string[] {
   const out: string[] = [];
-  const read = (...args: readonly Arg[]): string[] => {
-    for (const a of args) {
-      const r = argReg(a);
-      if (r !== null) out.push(r);
-    }
-    return out;
-  };
-  switch (op.op) {
-    case 'call': return read(...op.args);
-    case 'mov': case 'store': case 'ret': return read(op.src);
-    case 'alu': out.push(op.dst); return read(op.src);
-    case 'ld': return read(op.base);
-    case 'st': return read(op.base, op.src);
-    case 'atomic': return read(op.base, op.src);
-    case 'memcpy': return read(op.dst, op.src);
-    case 'memset': return read(op.dst);
-    case 'memcmp': return read(op.a, op.aoff, op.b, op.boff, op.len);
-    case 'goto': if (op.if !== undefined) out.push(op.if.r); return op.if === undefined ? out : read(op.if.v);
-    case 'label': return out;
+  if (op.op === 'alu') out.push(op.dst);
+  if (op.op === 'goto' && op.if !== undefined) out.push(op.if.r);
+  for (const a of argsOf(op)) {
+    const r = argReg(a);
+    if (r !== null) out.push(r);
   }
+  return out;
 }
 
 /** The register an operation writes, if any. */
