@@ -195,6 +195,12 @@ describe('names C would make clash are refused (src/model/program/names.ts): one
     expect(refused(obj({}, [store('g', imm(1)), ret(imm(0))], [{ name: 'g', type: 'u64' }])).message).toContain('g hides global g');
   });
 
+  test('C keywords name nothing: a global, a register, a label', () => {
+    expect(refused(obj({ globals: [{ name: 'return', kind: 'int' }] }, [ret(imm(0))])).message).toContain('a C keyword');
+    expect(refused(obj({}, [mov('int', imm(1)), ret(r('int'))])).message).toContain('int is one');
+    expect(refused(obj({}, [P.label('while'), ret(imm(0))])).message).toContain('while is one');
+  });
+
   test('two stack variables with one name, or a stack variable and a register: declared twice', () => {
     expect(refused(obj({}, [ret(imm(0))], [{ name: 'x', type: 'u64' }, { name: 'x', type: 'u32' }])).message).toContain('another stack variable');
     expect(refused(obj({}, [mov('x', imm(1)), ret(r('x'))], [{ name: 'x', type: 'u64' }])).message).toContain('register x');

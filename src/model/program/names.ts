@@ -25,6 +25,15 @@ import { frameLocals } from './layout.ts';
 import { argsOf, registersRead, registerWritten, type BpfObject, type Local, type Op } from './program.ts';
 import { BpfObjectSchema } from './schema.ts';
 
+/** C's keywords (C17, and the GNU ones clang takes in BPF C): not a name of anything. */
+const C_KEYWORDS: ReadonlySet<string> = new Set([
+  'auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern', 'float', 'for',
+  'goto', 'if', 'inline', 'int', 'long', 'register', 'restrict', 'return', 'short', 'signed', 'sizeof', 'static', 'struct',
+  'switch', 'typedef', 'union', 'unsigned', 'void', 'volatile', 'while', '_Alignas', '_Alignof', '_Atomic', '_Bool',
+  '_Complex', '_Generic', '_Imaginary', '_Noreturn', '_Static_assert', '_Thread_local', 'asm', 'typeof', '__attribute__',
+  '__asm__', '__typeof__', '__inline__', '__volatile__', '__restrict__', '__signed__', '__const__', '__extension__',
+]);
+
 /** File-scope names `renderC` writes itself. */
 const RESERVED: ReadonlyMap<string, string> = new Map([
   ['_license', 'the license symbol renderC writes (`char _license[] SEC("license")`)'],
@@ -57,7 +66,7 @@ export function nameProblems(obj: NamedObject): Problem[] {
   for (const [list, kind] of SCOPES) {
     obj[list].forEach((x, i) => {
       const here = `${kind} ${x.name} (/${list}/${i})`;
-      const before = file.get(x.name) ?? RESERVED.get(x.name);
+      const before = file.get(x.name) ?? RESERVED.get(x.name) ?? (C_KEYWORDS.has(x.name) ? 'a C keyword' : undefined);
       if (before !== undefined) out.push({ path: `/${list}/${i}/name`, expected: `a name of its own: ${here} has the name of ${before} (maps, globals and functions share one C file scope, one ELF symbol each)` });
       else file.set(x.name, here);
     });
@@ -83,6 +92,9 @@ export function nameProblems(obj: NamedObject): Problem[] {
           else if ('addr' in a) byAddr.add(a.addr);
         }
       }
+      const labels = fn.body.flatMap((op) => (op.op === 'label' ? [op.name] : []));
+      const keyword = [...regs, ...frameLocals(fn).map((l) => l.name), ...labels].find((n) => C_KEYWORDS.has(n));
+      if (keyword !== undefined && !(fn.asm === true && regs.has(keyword))) out.push({ path: at, expected: `names that are not C keywords: ${keyword} is one (a register, stack variable or label of the function)` });
       const locals = new Set<string>();
       for (const l of frameLocals(fn)) {
         const twice = locals.has(l.name) ? 'another stack variable of the function' : !fn.asm && regs.has(l.name) ? `register ${l.name}` : undefined;
