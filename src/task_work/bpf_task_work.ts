@@ -72,7 +72,8 @@ function ctxPut(k: Kern, c: TwCtx, why: string, tr: TwTransition, irqsOff = fals
 function destroy(k: Kern, c: TwCtx, why: string, tr?: TwTransition): void {
   ctxReset(k, c);
   c.freed = true;
-  emit(k, tr === undefined ? { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why, refcnt: 0 } : { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why, refcnt: 0, tr });
+  const ev = { kind: 'bpf_tw', t: k.t.now, ctx: c.id, from: c.state, to: c.state, why, refcnt: 0 } as const;
+  emit(k, tr === undefined ? ev : { ...ev, tr });
 }
 
 /** The irq_work `bpf_task_work_destroy` queued by a last put with interrupts disabled (7.x). */
