@@ -480,6 +480,38 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
     expect: { calls: calls('bpf_copy_from_user', [0, '-EFAULT']) },
   }),
+  bpf_probe_read_user: syscallExample('example_probe_read_user', 'Read 8 bytes of "hello world" from the task\'s memory (0); 16 bytes reach past the 11 written: -EFAULT, and all 16 bytes of dst are zeroed; size 0 at a kernel address is -EFAULT too (access_ok looks at the address even for size 0). No page faults: any program may call it.', [
+    mov('r1', glob('user_ptr')),
+    call('bpf_probe_read_user', [buf('out'), imm(8), r('r1')]),
+    call('bpf_probe_read_user', [buf('out'), imm(16), r('r1')]),
+    call('bpf_probe_read_user', [buf('out'), imm(0), imm(KADDR)]),
+  ], {
+    globals: [{ name: 'user_ptr', kind: 'int' }],
+    script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
+    expect: { calls: calls('bpf_probe_read_user', [0, '-EFAULT', '-EFAULT']) },
+  }),
+  bpf_probe_read_kernel_str: syscallExample('example_probe_read_kernel_str', 'Read the string "kernel" from the program\'s own memory (a global is kernel memory): its length with the NUL; into 4 bytes: cut to "ker" and a NUL (4); a user address is refused with -ERANGE, a kernel address with nothing mapped is -EFAULT (dst zeroed).', [
+    call('bpf_probe_read_kernel_str', [buf('out'), imm(16), buf('kstr')]),
+    call('bpf_probe_read_kernel_str', [buf('out'), imm(4), buf('kstr')]),
+    call('bpf_probe_read_kernel_str', [buf('out'), imm(8), imm(ADDR)]),
+    call('bpf_probe_read_kernel_str', [buf('out'), imm(8), imm(KADDR)]),
+  ], {
+    globals: [{ name: 'kstr', kind: 'bytes', size: 16, init: 'kernel\0 and more' }],
+    expect: { calls: calls('bpf_probe_read_kernel_str', [7, 4, '-ERANGE', '-EFAULT']) },
+  }),
+  bpf_copy_from_user_task: syscallExample('example_copy_from_user_task', 'Copy 8 bytes of "hello world" from the memory of the current task (bpf_get_current_task_btf): 0; 16 bytes reach past the 11 written: -EFAULT, dst zeroed; flags other than 0: -EINVAL. Sleepable: SEC("syscall") programs are.', [
+    mov('r1', glob('user_ptr')),
+    call('bpf_get_current_task_btf', [], 'r6'),
+    call('bpf_copy_from_user_task', [buf('out'), imm(8), r('r1'), r('r6'), imm(0)]),
+    mov('r1', glob('user_ptr')),
+    call('bpf_copy_from_user_task', [buf('out'), imm(16), r('r1'), r('r6'), imm(0)]),
+    mov('r1', glob('user_ptr')),
+    call('bpf_copy_from_user_task', [buf('out'), imm(8), r('r1'), r('r6'), imm(1)]),
+  ], {
+    globals: [{ name: 'user_ptr', kind: 'int' }],
+    script: [{ sys: 'user_write', addr: ADDR, text: 'hello world' }, { sys: 'set_global', global: 'user_ptr', value: ADDR }],
+    expect: { calls: calls('bpf_copy_from_user_task', [0, '-EFAULT', '-EINVAL']) },
+  }),
   bpf_path_d_path: {
     kind: 'session', name: 'example_bpf_path_d_path', version: '6.19',
     description: 'The path of an open file (`&file->f_path`) into a buffer: its length with the NUL; a buffer one byte too small is -ENAMETOOLONG (d_path builds the name from the end); size 0 is -EINVAL. Called directly on a session (a program of the model has no `struct path` operand yet).',

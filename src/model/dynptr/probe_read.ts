@@ -24,8 +24,8 @@ import { EFAULT } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { defineKfunc, type ArgSpec } from '../kfunc/kfunc.ts';
 import { current } from '../helpers/current.ts';
-import { copyRemoteVmStr, strncpyFromUser, strncpyFromUserNofault, userRead } from '../helpers/user.ts';
-import { copyFromKernelNofault, strncpyFromKernelNofault } from '../helpers/kernel_mem.ts';
+import { accessProcessVm, copyFromUserNofault, copyRemoteVmStr, userAccessOk, strncpyFromUser, strncpyFromUserNofault, userRead } from '../helpers/user.ts';
+import { kernelSource } from '../helpers/kernel_mem.ts';
 import { taskOf } from '../task/task.ts';
 import type { ReadonlyTask } from '../task/types.ts';
 import type { Kern } from '../world/world.ts';
@@ -36,9 +36,13 @@ import { E2BIG } from '../kernel/errno.ts';
 /** A copy function (`copy_fn_t`): copy `size` bytes from `src` into `dst` at `at`; 0 or an errno (string ones: the count). */
 type CopyFn = (dst: Uint8Array, at: number, src: bigint, size: number) => number;
 
-/** `copy_from_user_nofault`: 0, or -EFAULT with the bytes before the fault copied (M). */
+/**
+ * `copy_from_user_nofault` (helpers/user.ts `copyFromUserNofault`): 0, or -EFAULT with the bytes
+ * before the fault copied (M). Size 0 at a user address is 0 without looking up the task, so a call
+ * made by no task reads nothing (M: for a kernel thread the kernel's `nmi_uaccess_okay` says -EFAULT).
+ */
 function userNofault(task: () => ReadonlyTask): CopyFn {
-  return (dst, at, src, size) => (size === 0 || userRead(task(), src, dst, at, size) === size ? 0 : -EFAULT);
+  return (dst, at, src, size) => (size === 0 && userAccessOk(src, 0) ? 0 : copyFromUserNofault(task(), dst, at, src, size));
 }
 
 /** `copy_from_user`, wrapped to return -EFAULT: what could not be copied is zeroed. */
@@ -52,11 +56,9 @@ function userSleepable(task: () => ReadonlyTask): CopyFn {
   };
 }
 
-/** `access_process_vm(tsk, …)`: fewer bytes than asked → -EFAULT (what was copied stays, M). */
-const taskSleepable = userNofault;
-
-function kernelNofault(k: Kern): CopyFn {
-  return (dst, at, src, size) => copyFromKernelNofault(k, dst, at, src, size);
+/** `access_process_vm(tsk, …)` (helpers/user.ts `accessProcessVm`): fewer bytes than asked → -EFAULT (what was copied stays, M). */
+function taskSleepable(task: () => ReadonlyTask): CopyFn {
+  return (dst, at, src, size) => (size === 0 || accessProcessVm(task(), src, dst, at, size) === size ? 0 : -EFAULT);
 }
 
 /** `strncpy_from_user_nofault(dst, src, count)` (helpers/user.ts). */
@@ -88,10 +90,6 @@ function taskStrSleepable(task: () => ReadonlyTask): CopyFn {
     const ret = copyRemoteVmStr(task(), dst, at, src, size);
     return ret < 0 ? ret : ret + 1;
   };
-}
-
-function kernelStrNofault(k: Kern): CopyFn {
-  return (dst, at, src, count) => strncpyFromKernelNofault(k, dst, at, src, count);
 }
 
 const ARGS = { dynptr: 'dptr', mem: 'dptr' } as const;
@@ -159,37 +157,6 @@ const ARGS4K = [
   { name: 'unsafe_ptr__ign', type: 'any', unsafe: true, cType: 'const void *' },
 ] as const satisfies readonly ArgSpec[];
 
-/**
- * The source of a kernel read: an address (the world's kernel memory, helpers/kernel_mem.ts), or BPF
- * program memory the program pointed at (a global, the stack: kernel memory too), read from its
- * start; past its end is a fault.
- */
-function kernelSource(k: Kern, src: unknown, str: boolean): { addr: bigint; copy: CopyFn } {
-  if (src instanceof Uint8Array) {
-    const copy: CopyFn = (dst, at, a, size) => {
-      const from = Number(a);
-      for (let i = 0; i < size; i += 1) {
-        const b = src[from + i];
-        if (b === undefined) {
-          if (str) dst[at + i] = 0;
-          return -EFAULT;
-        }
-        dst[at + i] = b;
-        if (str && b === 0) return i + 1;
-      }
-      if (str && size > 0) {
-        dst[at + size - 1] = 0;
-        return size;
-      }
-      return 0;
-    };
-    return { addr: 0n, copy };
-  }
-  const addr = typeof src === 'bigint' ? BigInt.asUintN(64, src) : typeof src === 'number' && Number.isSafeInteger(src) ? BigInt.asUintN(64, BigInt(src)) : src === null ? 0n : null;
-  if (addr === null) throw new ArgumentError('unsafe_ptr__ign', src, 'a kernel address (a bigint) or program memory (a Uint8Array)');
-  return { addr, copy: str ? kernelStrNofault(k) : kernelNofault(k) };
-}
-
 const SINCE = '6.18'; // in the kernel since 6.16 (off and size u32 until 6.18, u64 from 6.19)
 const CONFIDENCE = 'H (source: the 6.16 series, the -EFAULT fix, the 6.19 widening); M for the bytes left by a fault';
 
@@ -224,7 +191,7 @@ export const bpf_probe_read_kernel_dynptr = defineKfunc({
   args: ARGS4K, ret: 'int', flags: [],
   checks: checks('a user, non-canonical or vsyscall address → -ERANGE; a load (8 bytes while 8 remain, then 4, 2, 1) over a byte not mapped → -EFAULT, the bytes of the loads before it copied', false), effects: EFFECTS('the kernel bytes', false), confidence: CONFIDENCE,
   impl: (k, dptr, off, size, src) => {
-    const from = kernelSource(k, src, false);
+    const from = kernelSource(k, src, false, 'unsafe_ptr__ign');
     return dynptrCopy(k, dptr, off, size, from.addr, from.copy);
   },
 });
@@ -243,7 +210,7 @@ export const bpf_probe_read_kernel_str_dynptr = defineKfunc({
   args: ARGS4K, ret: 'int', flags: [],
   checks: checks('a user, non-canonical or vsyscall address → -ERANGE (size 0: 0 first); a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true, 'strncpy_from_kernel_nofault copies byte by byte: nothing after the NUL is written'), confidence: CONFIDENCE,
   impl: (k, dptr, off, size, src) => {
-    const from = kernelSource(k, src, true);
+    const from = kernelSource(k, src, true, 'unsafe_ptr__ign');
     return dynptrCopyStr(k, dptr, off, size, from.addr, from.copy);
   },
 });

@@ -91,3 +91,41 @@ export function strncpyFromKernelNofault(k: Kern, dst: Uint8Array, at: number, s
   dst[at + count - 1] = 0;
   return count;
 }
+
+/** A read of kernel memory into `dst` at `at`: `copy_from_kernel_nofault` (0 or an errno) or `strncpy_from_kernel_nofault` (the count or an errno). */
+export type KernelCopy = (dst: Uint8Array, at: number, src: bigint, size: number) => number;
+
+/**
+ * The source of a kernel read (the probe-read helpers and kfuncs): an address (the world's kernel
+ * memory, read by `copyFromKernelNofault` / `strncpyFromKernelNofault`), or BPF program memory the
+ * program pointed at (a global, the stack: kernel memory too), read from its start with the same
+ * rules (byte by byte for the string copy, its last byte of room made NUL); past its end is a fault.
+ */
+export function kernelSource(k: Kern, src: unknown, str: boolean, argName: string): { addr: bigint; copy: KernelCopy } {
+  if (src instanceof Uint8Array) {
+    const copy: KernelCopy = (dst, at, a, size) => {
+      const from = Number(a);
+      for (let i = 0; i < size; i += 1) {
+        const b = src[from + i];
+        if (b === undefined) {
+          if (str) dst[at + i] = 0;
+          return -EFAULT;
+        }
+        dst[at + i] = b;
+        if (str && b === 0) return i + 1;
+      }
+      if (str && size > 0) {
+        dst[at + size - 1] = 0;
+        return size;
+      }
+      return 0;
+    };
+    return { addr: 0n, copy };
+  }
+  const addr = typeof src === 'bigint' ? BigInt.asUintN(64, src) : typeof src === 'number' && Number.isSafeInteger(src) ? BigInt.asUintN(64, BigInt(src)) : src === null ? 0n : null;
+  if (addr === null) throw new ArgumentError(argName, src, 'a kernel address (a bigint) or program memory (a Uint8Array)');
+  const copy: KernelCopy = str
+    ? (dst, at, a, count) => strncpyFromKernelNofault(k, dst, at, a, count)
+    : (dst, at, a, size) => copyFromKernelNofault(k, dst, at, a, size);
+  return { addr, copy };
+}

@@ -4,7 +4,7 @@
  * (kernel/trace/bpf_trace.c, kernel/bpf/helpers.c), the per-CPU pointer helper, and `bpf_loop`,
  * whose callback only the interpreter can run.
  */
-import { copyFromKernelNofault } from './kernel_mem.ts';
+import { copyFromKernelNofault, kernelSource } from './kernel_mem.ts';
 import { EFAULT, ERANGE, EINVAL, E2BIG } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
@@ -134,6 +134,45 @@ export const bpf_probe_read_kernel = defineKfunc({
     const addr = typeof src === 'bigint' ? BigInt.asUintN(64, src) : src === null ? 0n : KERNEL_START;
     const ret = copyFromKernelNofault(k, dst, 0, addr, n);
     if (ret !== 0) dst.fill(0, 0, n);
+    return ret;
+  },
+});
+
+/**
+ * `bpf_probe_read_kernel_str(dst, size, unsafe_ptr)` (kernel/trace/bpf_trace.c
+ * `bpf_probe_read_kernel_str_common`): `strncpy_from_kernel_nofault(dst, unsafe_ptr, size)`
+ * (helpers/kernel_mem.ts); on an error all `size` bytes of dst are zeroed. A pointer the program
+ * holds (a global, the stack) is kernel memory read from its start.
+ */
+export const bpf_probe_read_kernel_str = defineKfunc({
+  name: 'bpf_probe_read_kernel_str',
+  mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_kernel_str, bpf_probe_read_kernel_str_common; mm/maccess.c: strncpy_from_kernel_nofault; arch/x86/mm/maccess.c: copy_from_kernel_nofault_allowed',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Copy a NUL-terminated string of kernel memory at `unsafe_ptr` into `dst`, at most `size` bytes.',
+  args: [
+    { name: 'dst', type: 'mem', out: true, size: 1 },
+    { name: 'size', type: 'u32' },
+    { name: 'unsafe_ptr', type: 'any', unsafe: true, cType: 'const void *' },
+  ],
+  ret: 'int',
+  flags: [],
+  checks: [
+    'size 0 → 0 (before the address is looked at)',
+    'an address in user space (x86-64: below the kernel half, NULL included), non-canonical or in the vsyscall page → -ERANGE, all of dst zeroed',
+    'a byte not mapped before the NUL → -EFAULT, all of dst zeroed',
+  ],
+  effects: [
+    'copies byte by byte up to and including the NUL, at most size bytes; a string of size bytes or more is cut to size - 1 bytes and a NUL; returns the bytes written with the NUL (size when cut)',
+    'nothing after the NUL is written: the rest of dst keeps its bytes',
+  ],
+  confidence: 'H (source); M for which addresses the model treats as mapped; the 6.18 host tier agrees byte for byte from a program global and at refused and unmapped addresses (conformance us_read_kernel_str)',
+  impl(k, dst, size, src) {
+    const n = Number(size);
+    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
+    const from = kernelSource(k, src, true, 'unsafe_ptr');
+    const ret = from.copy(dst, 0, from.addr, n);
+    if (ret < 0) dst.fill(0, 0, n);
     return ret;
   },
 });

@@ -31,6 +31,44 @@ export function userRead(t: ReadonlyTask, addr: bigint, dst: Uint8Array, at: num
   return len;
 }
 
+/**
+ * `TASK_SIZE_MAX` on x86-64 with 4-level page tables, `(1 << 47) - PAGE_SIZE`: the value of
+ * `USER_PTR_MAX` (arch/x86/kernel/cpu/common.c, LAM off), the highest address `__access_ok` lets a
+ * user range end at.
+ */
+export const TASK_SIZE_MAX = (1n << 47n) - PAGE_SIZE_N;
+
+/** x86-64 `__access_ok(src, size)` with a size that is not a compile-time constant: `src + size` neither wraps nor passes `TASK_SIZE_MAX`. */
+export function userAccessOk(src: bigint, size: number): boolean {
+  return BigInt.asUintN(64, src) + BigInt(size) <= TASK_SIZE_MAX;
+}
+
+/**
+ * `copy_from_user_nofault(dst, src, size)` (mm/maccess.c) for the current task `t`: 0, or -EFAULT.
+ * First `__access_ok(src, size)` (arch/x86/include/asm/uaccess_64.h; `size` is not a compile-time
+ * constant there, so the sum is checked): `src + size` must not wrap nor pass `TASK_SIZE_MAX` —
+ * else -EFAULT before anything is read, even for size 0. Then `nmi_uaccess_okay` (arch/x86/mm/tlb.c):
+ * the CPU's loaded mm must be `current->mm`; a task without mm (a kernel thread) fails it → -EFAULT.
+ * Then the copy with page faults off: a short copy is -EFAULT (the bytes before the fault are in
+ * `dst`, M: the callers here zero or ignore them). The model's user memory is always present.
+ */
+export function copyFromUserNofault(t: ReadonlyTask, dst: Uint8Array, at: number, src: bigint, size: number): number {
+  if (!userAccessOk(src, size)) return -EFAULT;
+  if (t.mm === null) return -EFAULT;
+  return userRead(t, BigInt.asUintN(64, src), dst, at, size) === size ? 0 : -EFAULT;
+}
+
+/**
+ * `access_process_vm(tsk, addr, buf, len, 0)` (mm/memory.c, `__access_remote_vm`) reading `t`'s
+ * memory: the number of bytes copied. 0 when the task has no mm (`get_task_mm`) or nothing is mapped
+ * at `addr`; else it copies page by page and stops at the first page it cannot get. The model's user
+ * memory is per byte: the copy stops at the first unmapped byte (M: the kernel copies whole pages).
+ */
+export function accessProcessVm(t: ReadonlyTask, addr: bigint, dst: Uint8Array, at: number, len: number): number {
+  if (t.mm === null) return 0;
+  return userRead(t, addr, dst, at, len);
+}
+
 /** `sizeof(unsigned long)` on x86-64: the word of the word-at-a-time string copies below. */
 export const WORD = 8;
 
@@ -286,6 +324,83 @@ export const bpf_probe_read_user_str = defineKfunc({
     const ret = strncpyFromUserNofault(taskOf(k, current(k, 'bpf_probe_read_user_str')), dst, 0, ptr, n);
     if (ret < 0) dst.fill(0, 0, n);
     return ret;
+  },
+});
+
+/**
+ * `bpf_probe_read_user(dst, size, unsafe_ptr)` (kernel/trace/bpf_trace.c
+ * `bpf_probe_read_user_common`): `copy_from_user_nofault(dst, unsafe_ptr, size)` from the current
+ * task (`copyFromUserNofault`); on an error all `size` bytes of dst are zeroed.
+ */
+export const bpf_probe_read_user = defineKfunc({
+  name: 'bpf_probe_read_user',
+  mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_user, bpf_probe_read_user_common; mm/maccess.c: copy_from_user_nofault; arch/x86/include/asm/uaccess_64.h: __access_ok; arch/x86/mm/tlb.c: nmi_uaccess_okay',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Copy `size` bytes of the current task\'s user memory at `unsafe_ptr` into `dst` (no page faults).',
+  args: [
+    { name: 'dst', type: 'mem', out: true, size: 1 },
+    { name: 'size', type: 'u32' },
+    { name: 'unsafe_ptr', type: 'u64', cType: 'const void *' },
+  ],
+  ret: 'int',
+  flags: [],
+  checks: [
+    'unsafe_ptr + size past TASK_SIZE_MAX (0x7ffffffff000) or wrapping → -EFAULT before anything is read (even for size 0)',
+    'the task has no mm (a kernel thread: nmi_uaccess_okay fails) → -EFAULT',
+    'a byte not mapped (a short copy) → -EFAULT',
+    'on -EFAULT all size bytes of dst are zeroed',
+  ],
+  effects: ['dst gets the bytes; returns 0 (size 0 with a user address: 0, nothing written)'],
+  confidence: 'H (source); M for which bytes the model treats as mapped (per byte, the kernel per page); the 6.18 host tier agrees byte for byte over a mapped page and the PROT_NONE page after it (conformance us_read_user)',
+  impl(k, dst, size, ptr) {
+    const n = Number(size);
+    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
+    const ret = copyFromUserNofault(taskOf(k, current(k, 'bpf_probe_read_user')), dst, 0, ptr, n);
+    if (ret < 0) dst.fill(0, 0, n);
+    return ret;
+  },
+});
+
+/**
+ * `bpf_copy_from_user_task(dst, size, user_ptr, tsk, flags)` (kernel/bpf/helpers.c): flags must be 0,
+ * size 0 is 0, then `access_process_vm(tsk, user_ptr, dst, size, 0)` (`accessProcessVm`); all of
+ * size copied → 0, else dst is zeroed and -EFAULT. might_sleep: sleepable programs only.
+ */
+export const bpf_copy_from_user_task = defineKfunc({
+  name: 'bpf_copy_from_user_task',
+  mirrors: 'kernel/bpf/helpers.c: bpf_copy_from_user_task; mm/memory.c: access_process_vm, __access_remote_vm',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Copy `size` bytes of `tsk`\'s user memory at `user_ptr` into `dst` (may fault pages in).',
+  args: [
+    { name: 'dst', type: 'mem', out: true, size: 1 },
+    { name: 'size', type: 'u32' },
+    { name: 'user_ptr', type: 'u64', cType: 'const void *' },
+    { name: 'tsk', type: 'task' },
+    { name: 'flags', type: 'u64' },
+  ],
+  ret: 'int',
+  flags: ['KF_SLEEPABLE'],
+  checks: [
+    'called from a non-sleepable program → the verifier refuses it (might_sleep)',
+    'flags other than 0 → -EINVAL, dst untouched',
+    'size 0 → 0',
+    'fewer than size bytes copied (a byte not mapped, or tsk has no mm) → -EFAULT, all size bytes of dst zeroed',
+  ],
+  effects: ['dst gets the bytes; returns 0'],
+  confidence: 'H (source); M for which bytes the model treats as mapped (per byte, the kernel per page); the 6.18 host tier agrees byte for byte with the current task (conformance us_copy_task)',
+  impl(k, dst, size, ptr, tsk, flags) {
+    if (flags !== 0n) return -EINVAL;
+    const n = Number(size);
+    if (n === 0) return 0;
+    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
+    if (!k.ctx.sleepable) {
+      throw new KernsimError('bpf_copy_from_user_task called from a non-sleepable context (the verifier refuses it: it may sleep)');
+    }
+    if (accessProcessVm(taskOf(k, tsk, 'tsk'), BigInt.asUintN(64, ptr), dst, 0, n) === n) return 0;
+    dst.fill(0, 0, n);
+    return -EFAULT;
   },
 });
 

@@ -19,8 +19,8 @@ import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from '.
 /** Helper ids (`enum bpf_func_id`), for the messages that print them. */
 const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7,
-  bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_kernel: 113, bpf_probe_read_user_str: 114, bpf_copy_from_user: 148,
-  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_strncmp: 182, bpf_dynptr_from_mem: 197,
+  bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_user: 112, bpf_probe_read_kernel: 113, bpf_probe_read_user_str: 114, bpf_probe_read_kernel_str: 115, bpf_copy_from_user: 148,
+  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197,
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
   bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
   bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200,
