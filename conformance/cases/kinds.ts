@@ -227,6 +227,27 @@ export class KindBuilder {
       `bpf_probe_read_user_str(out+${dstOff}, ${show(size)}, ${show(addr)})`);
   }
 
+  /** `bpf_probe_read_user(out + dstOff, size, addr)` (the helper). */
+  probeReadUser(dstOff: number, size: number | bigint, addr: number | bigint): this {
+    return this.record('bpf_probe_read_user', [P.buf(this.g('out'), dstOff), P.imm(size), P.imm(addr)],
+      `bpf_probe_read_user(out+${dstOff}, ${show(size)}, ${show(addr)})`);
+  }
+
+  /** `bpf_copy_from_user_task(out + dstOff, size, addr, bpf_get_current_task_btf(), flags)` (the helper; sleepable). */
+  copyFromUserTask(dstOff: number, size: number | bigint, addr: number | bigint, flags: number | bigint = 0): this {
+    const t = `t${this.n}`;
+    this.body.push(P.call('bpf_get_current_task_btf', [], t));
+    return this.record('bpf_copy_from_user_task', [P.buf(this.g('out'), dstOff), P.imm(size), P.imm(addr), P.r(t), P.imm(flags)],
+      `bpf_copy_from_user_task(out+${dstOff}, ${show(size)}, ${show(addr)}, current, ${show(flags)})`);
+  }
+
+  /** `bpf_probe_read_kernel_str(out + dstOff, size, src + from.src)` (program memory: kernel memory) or an address. */
+  probeReadKernelStr(dstOff: number, size: number | bigint, from: { src: number } | { addr: number | bigint }): this {
+    const a = 'src' in from ? P.buf(this.g('src'), from.src) : P.imm(from.addr);
+    return this.record('bpf_probe_read_kernel_str', [P.buf(this.g('out'), dstOff), P.imm(size), a],
+      `bpf_probe_read_kernel_str(out+${dstOff}, ${show(size)}, ${'src' in from ? `src+${from.src}` : show(from.addr)})`);
+  }
+
   // -- packets -----------------------------------------------------------------------------------
 
   pullData(len: number | bigint): this {

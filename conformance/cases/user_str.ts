@@ -7,6 +7,8 @@
  * memset first), so every byte the copy writes — the zeros x86-64's word-at-a-time
  * `do_strncpy_from_user` stores after the NUL (lib/strncpy_from_user.c), or none — is compared, with
  * the return values. The model's task writes the same page (`Session.writeUser`).
+ * The helpers `bpf_probe_read_user` and `bpf_copy_from_user_task` read bytes from the same page (and
+ * the PROT_NONE one after it); `bpf_probe_read_kernel_str` reads the program's own `<id>_src` global.
  *
  * The page (`strPage`): non-zero bytes with NULs placed so the strings start at each offset of a word
  * and end at each offset of one; near the page's end the word loads cross into the unmapped page and
@@ -153,6 +155,62 @@ function dynStrSizes(id: string, fn: string, rule: string, note: string, task = 
   return b.build(rule, note);
 }
 
+/** `TASK_SIZE_MAX` on x86-64 (4-level page tables): `__access_ok` wants a user range to end at or below it. */
+const TASK_SIZE_MAX = 0x7fff_ffff_f000n;
+/** A canonical kernel address in the hole below the direct map (x86-64, 4-level: not mapped). */
+const KHOLE = 0xffff_8000_0000_0000n;
+
+/**
+ * The helpers bpf_probe_read_user (copy_from_user_nofault) and bpf_copy_from_user_task
+ * (access_process_vm of the current task) over the mapped page: whole reads, one that reaches the
+ * PROT_NONE page after it, size 0, addresses outside user space.
+ */
+function readUser(): ConfCase[] {
+  const b = U('read_user').fillOut();
+  b.probeReadUser(0, 32, b.at(S.nul3)) // inside the page: the 32 bytes, NULs and all
+    .probeReadUser(32, 13, b.at(S.odd)) // unaligned, odd size
+    .probeReadUser(48, 16, b.at(0xff0)) // ends exactly at the page end
+    .probeReadUser(64, 16, b.at(0xff8)) // 8 bytes into the PROT_NONE page: -EFAULT, all 16 zeroed
+    .probeReadUser(80, 1, b.at(0x1000)) // the PROT_NONE page itself
+    .probeReadUser(96, 0, b.at(S.nul3)) // size 0: 0
+    .probeReadUser(104, 8, 0) // NULL: a user address with nothing mapped → -EFAULT, zeroed
+    .probeReadUser(112, 16, TASK_SIZE_MAX - 8n) // passes TASK_SIZE_MAX: __access_ok → -EFAULT, zeroed
+    .probeReadUser(128, 0, KHOLE) // size 0 at a kernel address: __access_ok(ptr, 0) fails → -EFAULT (nothing to zero)
+    .probeReadUser(136, 8, KHOLE); // a kernel address → -EFAULT, zeroed
+  const t = U('copy_task').fillOut();
+  t.copyFromUserTask(0, 32, t.at(S.nul3))
+    .copyFromUserTask(32, 13, t.at(S.odd))
+    .copyFromUserTask(48, 16, t.at(0xff0))
+    .copyFromUserTask(64, 16, t.at(0xff8)) // access_process_vm copies 8 bytes, then stops at the PROT_NONE page: -EFAULT, all 16 zeroed
+    .copyFromUserTask(80, 1, t.at(0x1000))
+    .copyFromUserTask(96, 0, t.at(S.nul3)) // size 0: 0
+    .copyFromUserTask(104, 8, t.at(S.nul3), 1) // flags 1: -EINVAL, dst untouched
+    .copyFromUserTask(112, 0, t.at(S.nul3), 1) // flags before size: -EINVAL
+    .copyFromUserTask(120, 8, 0) // nothing mapped at NULL: 0 bytes → -EFAULT, zeroed
+    .copyFromUserTask(128, 8, KHOLE); // no VMA: -EFAULT, zeroed
+  return [
+    b.build('bpf_probe_read_user', 'the helper bpf_probe_read_user (copy_from_user_nofault) into a pre-filled buffer: the bytes of a mapped page; a read reaching the PROT_NONE page after it, NULL, a range past TASK_SIZE_MAX and a kernel address → -EFAULT with all size bytes zeroed; size 0 → 0 at a user address, -EFAULT at a kernel one (__access_ok checks the address even for size 0)'),
+    t.build('bpf_copy_from_user_task', 'the sleepable helper bpf_copy_from_user_task with bpf_get_current_task_btf(): access_process_vm of the current task; a short copy (the PROT_NONE page, NULL, a kernel address) → -EFAULT with all size bytes zeroed; flags 1 → -EINVAL before size 0 is looked at, dst untouched; size 0 → 0'),
+  ];
+}
+
+/** bpf_probe_read_kernel_str from the program's own `src` global (kernel memory; NULs at 60, 121, 182, 243) and from refused or unmapped addresses. */
+function readKernelStr(): ConfCase {
+  const b = U('read_kernel_str').fillOut();
+  b.probeReadKernelStr(0, 32, { src: 40 }) // 20 bytes and the NUL at 60: 21, the rest of the 32 untouched
+    .probeReadKernelStr(32, 16, { src: 0 }) // cut: 15 bytes and a NUL → 16
+    .probeReadKernelStr(48, 1, { src: 0 }) // only the NUL → 1
+    .probeReadKernelStr(56, 8, { src: 60 }) // the empty string → 1
+    .probeReadKernelStr(64, 0, { src: 0 }) // size 0 → 0
+    .probeReadKernelStr(72, 16, { addr: 0 }) // NULL: a user address → -ERANGE, zeroed
+    .probeReadKernelStr(88, 0, { addr: 0 }) // size 0 is looked at first → 0
+    .probeReadKernelStr(96, 16, { addr: b.at(S.nul3) }) // a mapped user address → -ERANGE, zeroed
+    .probeReadKernelStr(112, 16, { addr: 0x8000_0000_0000_0000n }) // not canonical → -ERANGE
+    .probeReadKernelStr(128, 16, { addr: 0xffff_ffff_ff60_0000n }) // the vsyscall page → -ERANGE
+    .probeReadKernelStr(144, 16, { addr: KHOLE }); // canonical, not mapped → -EFAULT, zeroed
+  return b.build('bpf_probe_read_kernel_str', 'the helper bpf_probe_read_kernel_str (strncpy_from_kernel_nofault) from the program\'s own global into a pre-filled buffer: byte by byte up to the NUL (nothing after it written), a string of size bytes or more cut to size - 1 and a NUL; user, non-canonical and vsyscall addresses → -ERANGE, an unmapped kernel address → -EFAULT, both with all size bytes zeroed; size 0 → 0 before the address is checked');
+}
+
 /** Hand-written cases: strings read from a mapped user page into buffers and dynptrs that start non-zero. */
 export const userStrCases: readonly ConfCase[] = [
   copyStr('copy', 0n, 'bpf_copy_from_user_str', 'bpf_copy_from_user_str from a mapped user page into a pre-filled buffer: the word holding the NUL is stored with the bytes after the NUL zeroed (NUL at word bytes 3, 5, 7, 0); a word load crossing into the unmapped next page faults and the rest is copied byte by byte (nothing after the NUL written); a string running into the unmapped page → -EFAULT, the bytes before it left'),
@@ -163,6 +221,8 @@ export const userStrCases: readonly ConfCase[] = [
   copyStr('probe', null, 'bpf_probe_read_user_str', 'the helper bpf_probe_read_user_str (strncpy_from_user_nofault, count = size) over the same strings into a pre-filled buffer: the same zeros after the NUL, none after a word that faulted at the page end; -EFAULT zeroes all size bytes'),
   ...twoPages(),
   copyStrSizes('probe_sizes', null, 'bpf_probe_read_user_str', 'bpf_probe_read_user_str at sizes around a word: count = size, so with size 16 the NUL at byte 12 is in a whole second word (zeros to byte 15) where bpf_copy_from_user_str copies it byte by byte; a string of size bytes or more is cut to size - 1 and a NUL; size 0 → 0'),
+  ...readUser(),
+  readKernelStr(),
   dynStr('rb_copy', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'a RINGBUF record (memset 0xee) as the destination, a direct slice: the zeros after the NUL up to the end of its word, none after a word that faulted at the page end; -EFAULT; user space reads the record'),
   dynStrSizes('rb_copy_sizes', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'RINGBUF: strncpy_from_user of size - 1 bytes at sizes around a word (cut strings, a byte-by-byte tail, size 1), an unaligned source'),
   dynStr('rb_probe', 'bpf_probe_read_user_str_dynptr', 'bpf_probe_read_user_str_dynptr', 'the same strings with strncpy_from_user_nofault (count = size): the same zeros after the NUL, the same faults at the page end'),
