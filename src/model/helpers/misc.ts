@@ -10,6 +10,7 @@ import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { taskOf } from '../task/task.ts';
 import { current } from './current.ts';
+import { zeroedOnError } from './zeroed.ts';
 
 /** Virtual time: one tick is one microsecond of `ktime` (the model's clock has no other unit). */
 export const NSEC_PER_TICK = 1000n;
@@ -124,17 +125,15 @@ export const bpf_probe_read_kernel = defineKfunc({
   effects: ['dst gets the bytes'],
   confidence: 'H (source); M for which addresses the model treats as mapped',
   impl(k, dst, size, src) {
-    const n = Number(size);
-    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
-    if (src instanceof Uint8Array && src.length >= n) {
-      dst.set(src.subarray(0, n));
-      return 0;
-    }
-    // An address (a scalar): the world's kernel memory (helpers/kernel_mem.ts); NULL is a user address.
-    const addr = typeof src === 'bigint' ? BigInt.asUintN(64, src) : src === null ? 0n : KERNEL_START;
-    const ret = copyFromKernelNofault(k, dst, 0, addr, n);
-    if (ret !== 0) dst.fill(0, 0, n);
-    return ret;
+    return zeroedOnError(dst, size, (n) => {
+      if (src instanceof Uint8Array && src.length >= n) {
+        dst.set(src.subarray(0, n));
+        return 0;
+      }
+      // An address (a scalar): the world's kernel memory (helpers/kernel_mem.ts); NULL is a user address.
+      const addr = typeof src === 'bigint' ? BigInt.asUintN(64, src) : src === null ? 0n : KERNEL_START;
+      return copyFromKernelNofault(k, dst, 0, addr, n);
+    });
   },
 });
 
@@ -168,12 +167,10 @@ export const bpf_probe_read_kernel_str = defineKfunc({
   ],
   confidence: 'H (source); M for which addresses the model treats as mapped; the 6.18 host tier agrees byte for byte from a program global and at refused and unmapped addresses (conformance us_read_kernel_str)',
   impl(k, dst, size, src) {
-    const n = Number(size);
-    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
-    const from = kernelSource(k, src, true, 'unsafe_ptr');
-    const ret = from.copy(dst, 0, from.addr, n);
-    if (ret < 0) dst.fill(0, 0, n);
-    return ret;
+    return zeroedOnError(dst, size, (n) => {
+      const from = kernelSource(k, src, true, 'unsafe_ptr');
+      return from.copy(dst, 0, from.addr, n);
+    });
   },
 });
 

@@ -6,6 +6,7 @@ import { ownTask, taskOf } from '../task/task.ts';
 import type { Pid, ReadonlyTask } from '../task/types.ts';
 import { checkKern, type Kern } from '../world/world.ts';
 import { current } from './current.ts';
+import { zeroedOnError } from './zeroed.ts';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../../pagecache/index.ts';
 
 /** The byte of `t`'s user memory at `addr`, or null where nothing is mapped (a fault); a task without mm has none. */
@@ -319,11 +320,7 @@ export const bpf_probe_read_user_str = defineKfunc({
   ],
   confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser); over whole mapped pages the 6.18 host tier agrees byte for byte (conformance us_*)',
   impl(k, dst, size, ptr) {
-    const n = Number(size);
-    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
-    const ret = strncpyFromUserNofault(taskOf(k, current(k, 'bpf_probe_read_user_str')), dst, 0, ptr, n);
-    if (ret < 0) dst.fill(0, 0, n);
-    return ret;
+    return zeroedOnError(dst, size, (n) => strncpyFromUserNofault(taskOf(k, current(k, 'bpf_probe_read_user_str')), dst, 0, ptr, n));
   },
 });
 
@@ -354,11 +351,7 @@ export const bpf_probe_read_user = defineKfunc({
   effects: ['dst gets the bytes; returns 0 (size 0 with a user address: 0, nothing written)'],
   confidence: 'H (source); M for which bytes the model treats as mapped (per byte, the kernel per page); the 6.18 host tier agrees byte for byte over a mapped page and the PROT_NONE page after it (conformance us_read_user)',
   impl(k, dst, size, ptr) {
-    const n = Number(size);
-    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
-    const ret = copyFromUserNofault(taskOf(k, current(k, 'bpf_probe_read_user')), dst, 0, ptr, n);
-    if (ret < 0) dst.fill(0, 0, n);
-    return ret;
+    return zeroedOnError(dst, size, (n) => copyFromUserNofault(taskOf(k, current(k, 'bpf_probe_read_user')), dst, 0, ptr, n));
   },
 });
 
@@ -392,15 +385,13 @@ export const bpf_copy_from_user_task = defineKfunc({
   confidence: 'H (source); M for which bytes the model treats as mapped (per byte, the kernel per page); the 6.18 host tier agrees byte for byte with the current task (conformance us_copy_task)',
   impl(k, dst, size, ptr, tsk, flags) {
     if (flags !== 0n) return -EINVAL;
-    const n = Number(size);
-    if (n === 0) return 0;
-    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
-    if (!k.ctx.sleepable) {
-      throw new KernsimError('bpf_copy_from_user_task called from a non-sleepable context (the verifier refuses it: it may sleep)');
-    }
-    if (accessProcessVm(taskOf(k, tsk, 'tsk'), BigInt.asUintN(64, ptr), dst, 0, n) === n) return 0;
-    dst.fill(0, 0, n);
-    return -EFAULT;
+    if (Number(size) === 0) return 0;
+    return zeroedOnError(dst, size, (n) => {
+      if (!k.ctx.sleepable) {
+        throw new KernsimError('bpf_copy_from_user_task called from a non-sleepable context (the verifier refuses it: it may sleep)');
+      }
+      return accessProcessVm(taskOf(k, tsk, 'tsk'), BigInt.asUintN(64, ptr), dst, 0, n) === n ? 0 : -EFAULT;
+    });
   },
 });
 
@@ -438,17 +429,14 @@ export const bpf_copy_from_user = defineKfunc({
   effects: ['dst gets the bytes'],
   confidence: 'H (source)',
   impl(k, dst, size, ptr) {
-    const n = Number(size);
-    if (dst.length < n) throw new ArgumentError('dst', dst, `a buffer of at least ${n} bytes (the verifier pairs it with size)`);
-    if (!k.ctx.sleepable) {
-      throw new KernsimError('bpf_copy_from_user called from a non-sleepable context (the verifier refuses it: it may fault)');
-    }
-    const got = userBytes(taskOf(k, current(k, 'bpf_copy_from_user')), ptr, n);
-    if (got === null) {
-      dst.fill(0, 0, n);
-      return -EFAULT;
-    }
-    dst.set(got);
-    return 0;
+    return zeroedOnError(dst, size, (n) => {
+      if (!k.ctx.sleepable) {
+        throw new KernsimError('bpf_copy_from_user called from a non-sleepable context (the verifier refuses it: it may fault)');
+      }
+      const got = userBytes(taskOf(k, current(k, 'bpf_copy_from_user')), ptr, n);
+      if (got === null) return -EFAULT;
+      dst.set(got);
+      return 0;
+    });
   },
 });
