@@ -6,6 +6,7 @@
  * verifier_async_cb_context.c).
  */
 import { describe, expect, test } from 'vitest';
+import { enc, FILL, hex, want } from './support/fill.ts';
 import { content, program as P, Session, verify, type BpfObject, type Op } from '../src/index.ts';
 
 const { r, imm, NULL, map, tw, cb, buf, glob, call, mov, store, label, goto, ret, when } = P;
@@ -97,21 +98,12 @@ describe('bpf_copy_from_user_str', () => {
  */
 describe('string copies: the zeros a word store leaves after the NUL', () => {
   const PAGE = 0x7ffd_1000n; // page aligned
-  const E = 0xee;
-  const enc = (t: string): Uint8Array => new TextEncoder().encode(t);
+  const E = FILL;
   /** `text` then 'A's up to `len` bytes (a NUL is written in `text` as \0). */
   const src = (text: string, len = 64): Uint8Array => {
     const b = new Uint8Array(len).fill(0x41);
     b.set(enc(text));
     return b;
-  };
-  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-  /** `head` (as text), then `zeros` zero bytes, then 0xee up to 16 bytes. */
-  const want = (head: string, zeros: number, len = 16): string => {
-    const b = new Uint8Array(len).fill(E);
-    b.set(enc(head));
-    b.fill(0, enc(head).length, enc(head).length + zeros);
-    return hex(b);
   };
   function setup(sleepable: boolean): { s: Session; pid: number; m: Uint8Array } {
     const s = new Session({ sleepable });

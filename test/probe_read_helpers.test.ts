@@ -19,20 +19,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { content, program as P, Session, verify, type BpfObject } from '../src/index.ts';
+import { enc, FILL, hex, want } from './support/fill.ts';
 
-const E = 0xee;
+const E = FILL;
 const PAGE = 0x7ffd_1000n;
 const TASK_SIZE_MAX = 0x7fff_ffff_f000n;
 const KADDR = 0xffff_8880_0000_2000n;
-const enc = (t: string): Uint8Array => new TextEncoder().encode(t);
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-/** `head` (as text), then `zeros` zero bytes, then 0xee up to `len` bytes. */
-const want = (head: string, zeros: number, len = 16): string => {
-  const b = new Uint8Array(len).fill(E);
-  b.set(enc(head));
-  b.fill(0, enc(head).length, enc(head).length + zeros);
-  return hex(b);
-};
 const dst = (): Uint8Array => new Uint8Array(16).fill(E);
 
 function setup(sleepable: boolean): { s: Session; pid: number } {
