@@ -195,3 +195,20 @@ describe('the verifier: helper ids and the sleepable rule', () => {
     expect(verify(obj('tc', 'bpf_probe_read_kernel_str'))[0]?.ok).toBe(true);
   });
 });
+
+describe('bpf_copy_from_user: copy_from_user, dst zeroed on an error', () => {
+  // kernel/bpf/helpers.c bpf_copy_from_user: `copy_from_user(dst, user_ptr, size)`; anything left
+  // uncopied → memset(dst, 0, size) and -EFAULT. copy_from_user copies the bytes before the fault, so
+  // only the memset decides what dst holds.
+  test('a full read; a read reaching an unmapped byte zeroes all size bytes; size 0 is 0', () => {
+    const { s, pid } = setup(true);
+    s.writeUser(pid, PAGE, enc('abcdefgh'));
+    const d = dst();
+    expect(s.bpf_copy_from_user(d, 8, PAGE)).toBe(0);
+    expect(hex(d)).toBe(want('abcdefgh', 0));
+    expect(s.bpf_copy_from_user(d, 12, PAGE)).toBe(-14);
+    expect(hex(d)).toBe(want('', 12));
+    expect(s.bpf_copy_from_user(d, 0, 0x1000n)).toBe(0);
+    expect(hex(d)).toBe(want('', 12));
+  });
+});

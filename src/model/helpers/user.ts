@@ -395,19 +395,6 @@ export const bpf_copy_from_user_task = defineKfunc({
   },
 });
 
-/** The bytes of the current task's user memory at `[addr, addr + n)`, or null where any byte is unmapped. */
-export function userBytes(t: { mm: unknown; userMem: readonly { addr: bigint; bytes: Uint8Array }[] }, addr: bigint, n: number): Uint8Array | null {
-  if (t.mm === null) return n === 0 ? new Uint8Array(0) : null;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 1) {
-    const at = addr + BigInt(i);
-    const region = t.userMem.find((r) => at >= r.addr && at < r.addr + BigInt(r.bytes.length));
-    if (region === undefined) return null;
-    out[i] = region.bytes[Number(at - region.addr)] ?? 0;
-  }
-  return out;
-}
-
 /**
  * `bpf_copy_from_user(dst, size, user_ptr)` (kernel/bpf/helpers.c): `copy_from_user` from the current
  * task. Sleepable only: it may fault pages in. A fault zeroes dst and returns -EFAULT.
@@ -433,10 +420,7 @@ export const bpf_copy_from_user = defineKfunc({
       if (!k.ctx.sleepable) {
         throw new KernsimError('bpf_copy_from_user called from a non-sleepable context (the verifier refuses it: it may fault)');
       }
-      const got = userBytes(taskOf(k, current(k, 'bpf_copy_from_user')), ptr, n);
-      if (got === null) return -EFAULT;
-      dst.set(got);
-      return 0;
+      return userRead(taskOf(k, current(k, 'bpf_copy_from_user')), ptr, dst, 0, n) === n ? 0 : -EFAULT;
     });
   },
 });
