@@ -79,7 +79,9 @@ export function nameProblems(obj: NamedObject): Problem[] {
       const regs = new Set<string>((fn.params ?? []).map((p) => p.name));
       const byName = new Set<string>();
       const byAddr = new Set<string>();
+      const labels: string[] = [];
       for (const op of fn.body) {
+        if (op.op === 'label') labels.push(op.name);
         for (const r of registersRead(op)) regs.add(r);
         const w = registerWritten(op);
         if (w !== null) regs.add(w);
@@ -92,11 +94,11 @@ export function nameProblems(obj: NamedObject): Problem[] {
           else if ('addr' in a) byAddr.add(a.addr);
         }
       }
-      const labels = fn.body.flatMap((op) => (op.op === 'label' ? [op.name] : []));
-      const keyword = [...regs, ...frameLocals(fn).map((l) => l.name), ...labels].find((n) => C_KEYWORDS.has(n));
+      const frame = frameLocals(fn);
+      const keyword = [...regs, ...frame.map((l) => l.name), ...labels].find((n) => C_KEYWORDS.has(n));
       if (keyword !== undefined && !(fn.asm === true && regs.has(keyword))) out.push({ path: at, expected: `names that are not C keywords: ${keyword} is one (a register, stack variable or label of the function)` });
       const locals = new Set<string>();
-      for (const l of frameLocals(fn)) {
+      for (const l of frame) {
         const twice = locals.has(l.name) ? 'another stack variable of the function' : !fn.asm && regs.has(l.name) ? `register ${l.name}` : undefined;
         const hidden = byName.has(l.name) ? file.get(l.name) : undefined;
         if (twice !== undefined) out.push({ path: at, expected: `stack variables with names of their own: ${l.name} has the name of ${twice} (C declares it twice)` });
