@@ -98,7 +98,8 @@ describe('file_reader_fail.c', () => {
       label('out'),
       ret(imm(0)),
     ])]));
-    expect(v.message).toBe('Unreleased reference id=1 alloc_insn=1');
+    // check_kfunc_call: KF_RET_NULL takes id 1 for R0, then KF_ACQUIRE's acquire_reference takes 2.
+    expect(v.message).toBe('Unreleased reference id=2 alloc_insn=1');
   });
 });
 

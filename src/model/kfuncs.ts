@@ -12,5 +12,6 @@ import './iter/kfuncs.ts';
 import './maps/kfuncs.ts';
 import './packet/kfuncs.ts';
 import './ringbuf/kfuncs.ts';
+import './task/kfuncs.ts';
 
 export { KFUNCS, kfuncDef, type KfuncRegistry } from './kfunc/registry.ts';

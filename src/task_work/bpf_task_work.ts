@@ -15,7 +15,7 @@ import { EBADF, EBUSY, ENOMEM } from '../model/kernel/errno.ts';
 import { KernelBugError, KernsimError } from '../model/kernel/errors.ts';
 import { allocate } from '../model/world/faults.ts';
 import { mapOf, twSlot } from '../model/maps/maps.ts';
-import { ownTask } from '../model/task/task.ts';
+import { ownTask, rcuUsers } from '../model/task/task.ts';
 import { Preempt, type TwRef } from '../model/kfunc/kfunc.ts';
 import type { MapId } from '../model/maps/types.ts';
 import type { Pid, TwCtx, TwState, TwaMode } from '../model/task/types.ts';
@@ -93,9 +93,9 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   const prog = k.ctx.prog === undefined ? undefined : k.s.progs.get(k.ctx.prog);
   if (prog === undefined || prog.refs === 0) return -EBADF;
   const t = k.t.tasks.get(task);
-  // bpf_task_acquire: refcount_inc_not_zero(&task->rcu_users). A reaped task's rcu_users is 0
-  // unless a pending task_work context still holds a reference on it.
-  if (t === undefined || (t.reaped && t.usage === 0)) return -EBADF;
+  // bpf_task_acquire: refcount_inc_not_zero(&task->rcu_users) (task.ts `rcuUsers`); the reference is
+  // taken below, once the context is ours.
+  if (t === undefined || rcuUsers(t) === 0) return -EBADF;
   if (k.resume !== undefined) return scheduleAcquired(k, (k.resume as { ctx: number }).ctx, task, tw, map, callback, mode, prog.id);
   const slot = tw.slot ?? -1;
   const elem = twSlot(k, tw.map, slot);

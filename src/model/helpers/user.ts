@@ -293,6 +293,57 @@ export const bpf_copy_from_user_str = defineKfunc({
 });
 
 /**
+ * `bpf_copy_from_user_task_str` (kernel/bpf/helpers.c): copy a NUL-terminated string from the user
+ * memory of `tsk` (`copy_remote_vm_str`: page by page, `strscpy` in each; helpers/user.ts
+ * `copyRemoteVmStr`). KF_SLEEPABLE: it may fault user pages in.
+ */
+export const bpf_copy_from_user_task_str = defineKfunc({
+  name: 'bpf_copy_from_user_task_str',
+  mirrors: 'kernel/bpf/helpers.c: bpf_copy_from_user_task_str; mm/memory.c: copy_remote_vm_str, __copy_remote_vm_str',
+  kind: 'kfunc',
+  since: '6.18',
+  summary: 'Copy a string from the user memory of `tsk` into `dst`, NUL-terminated.',
+  args: [
+    { name: 'dst', type: 'mem', out: true, size: 1 },
+    { name: 'dst__sz', type: 'u32' },
+    { name: 'unsafe_ptr__ign', type: 'u64', cType: 'const void *' },
+    { name: 'tsk', type: 'task' },
+    { name: 'flags', type: 'u64' },
+  ],
+  ret: 'int',
+  flags: ['KF_SLEEPABLE'],
+  checks: [
+    'called from a non-sleepable program → the verifier refuses it (might_sleep)',
+    'flags other than BPF_F_PAD_ZEROS → -EINVAL, dst untouched',
+    'dst__sz = 0 → 0',
+    'tsk has no mm (a kernel thread, or after exit_mm) → -EFAULT with dst[0] = NUL; with BPF_F_PAD_ZEROS all of dst is zeroed',
+    'no user memory at the address before the NUL → -EFAULT; with BPF_F_PAD_ZEROS all of dst is zeroed',
+  ],
+  effects: [
+    'copies at most dst__sz - 1 bytes up to the NUL and terminates dst; returns the bytes copied + 1',
+    'with BPF_F_PAD_ZEROS the rest of dst is zeroed; without it, the rest keeps its bytes',
+  ],
+  confidence: 'H (source); M for the bytes a fault leaves in dst without BPF_F_PAD_ZEROS (see copyRemoteVmStr)',
+  impl(k, dst, size, ptr, tsk, flags) {
+    if ((flags & ~BPF_F_PAD_ZEROS) !== 0n) return -EINVAL;
+    if (size === 0n) return 0;
+    const sz = Number(size);
+    if (dst.length < sz) throw new ArgumentError('dst', dst, `a buffer of at least ${sz} bytes`);
+    if (!k.ctx.sleepable) {
+      throw new KernsimError('bpf_copy_from_user_task_str called from a non-sleepable context (the verifier refuses it: it may fault)');
+    }
+    const pad = (flags & BPF_F_PAD_ZEROS) !== 0n;
+    const n = copyRemoteVmStr(taskOf(k, tsk, 'tsk'), dst, 0, BigInt.asUintN(64, ptr), sz);
+    if (n < 0) {
+      if (pad) dst.fill(0, 0, sz);
+      return n;
+    }
+    if (pad) dst.fill(0, n, sz);
+    return n + 1;
+  },
+});
+
+/**
  * `bpf_probe_read_user_str(dst, size, unsafe_ptr)` (kernel/trace/bpf_trace.c
  * `bpf_probe_read_user_str_common`): `strncpy_from_user_nofault(dst, unsafe_ptr, size)` from the
  * current task; on an error all of dst is zeroed.

@@ -25,6 +25,15 @@ export interface VersionFeatures {
   /** Verifier messages name arguments (`arg #0`, 6.19 selftests) or registers (`R1`, seen on 7.2). */
   readonly verifierArgStyle: 'arg' | 'reg';
   /**
+   * Where `check_kfunc_args` refuses a release kfunc's argument that holds no reference: 7.2.13 checks
+   * R1 right after the NULL check, before the argument's type is classified ("release kfunc … expects
+   * referenced PTR_TO_BTF_ID passed to R1"); 6.x after every argument was checked ("release kernel
+   * function … expects refcounted PTR_TO_BTF_ID"), so a scalar there (a pointer released before) fails
+   * the type check first: "arg#0 pointer type STRUCT task_struct must point to scalar, or struct with
+   * scalar", seen on 6.18. 7.0 and 6.19 are assumed to go with their message style (M).
+   */
+  readonly releaseArgFirst: boolean;
+  /**
    * `BPF_F_RB_OVERWRITE` ring buffers and `BPF_RB_OVERWRITE_POS` ("bpf: Add overwrite mode for BPF
    * ring buffer", listed in the 6.19 BPF pull request).
    */
@@ -96,22 +105,22 @@ export interface VersionFeatures {
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
   '6.18': {
-    version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg',
+    version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false,
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false,
   },
   '6.19': {
-    version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg',
+    version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false,
   },
   '7.0': {
-    version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
+    version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true,
   },
   '7.2': {
-    version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg',
+    version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true,
   },

@@ -444,8 +444,9 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
   }
   const externs = [...used].sort().map((n) => kfuncs[n]).filter((d): d is AnyKfunc => d !== undefined && d.kind === 'kfunc');
   for (const d of externs) {
-    // A pointer the model takes as an integer is declared as the kernel declares it (libbpf checks the extern's BTF against the kernel's).
-    const cOf = (a: ArgSpec): string => (a.cType?.endsWith('*') === true && a.byRef !== true ? a.cType : C_ARG[a.type]);
+    // A pointer the model takes as an integer, or a signed integer it takes as unsigned (`s32 pid`), is
+    // declared as the kernel declares it (libbpf checks the extern's BTF against the kernel's).
+    const cOf = (a: ArgSpec): string => (a.cType === 's32' ? '__s32' : a.cType?.endsWith('*') === true && a.byRef !== true ? a.cType : C_ARG[a.type]);
     const params = d.args.filter((a) => a.type !== 'choice').map((a) => `${cOf(a)}${cOf(a).endsWith('*') ? '' : ' '}${a.name}`).join(', ');
     const ret = d.ret === 'bool' ? '__u64' : d.ret === 'ptr' && d.name === 'bpf_iter_num_next' ? 'int *' : C_RET[d.ret];
     lines.push(`extern ${ret}${ret.endsWith('*') ? '' : ' '}${d.name}(${params || 'void'}) __ksym;`);

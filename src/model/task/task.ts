@@ -1,5 +1,5 @@
-/** Finding a task (`find_task_by_pid`, as far as the model needs it), to read or to change. */
-import { UnknownHandleError } from '../kernel/errors.ts';
+/** Finding a task (`find_task_by_pid`, as far as the model needs it), to read or to change, and its `rcu_users`. */
+import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
 import type { Kern } from '../world/world.ts';
 import type { TaskRecord } from './record.ts';
 import type { Pid, ReadonlyTask } from './types.ts';
@@ -16,4 +16,37 @@ export function ownTask(k: Kern, pid: Pid, argument = 'task'): TaskRecord {
   const t = k.t.task(pid);
   if (t === undefined) throw new UnknownHandleError(argument, pid, 'task');
   return t;
+}
+
+/**
+ * `task->rcu_users` (kernel/fork.c `dup_task_struct` sets 2): one reference the parent drops when it
+ * reaps the task (`release_task`), one the scheduler drops on the dead task's last switch
+ * (`finish_task_switch`), plus those `bpf_task_acquire` took since (`usage`: programs' and
+ * bpf_task_work contexts'). A task the model reaps has made its last switch (`reapTask` needs it
+ * dead), so its count is `usage` alone.
+ */
+export function rcuUsers(t: ReadonlyTask): number {
+  return t.usage + (t.reaped ? 0 : t.state === 'dead' ? 1 : 2);
+}
+
+/**
+ * `bpf_task_acquire` (kernel/bpf/helpers.c): `refcount_inc_not_zero(&p->rcu_users)`. Once the count
+ * reached 0 the task is on its way to being freed (`delayed_put_task_struct` after a grace period)
+ * and no new reference can be taken: false.
+ */
+export function taskTryget(k: Kern, pid: Pid, argument = 'task'): boolean {
+  if (rcuUsers(taskOf(k, pid, argument)) === 0) return false;
+  ownTask(k, pid, argument).usage += 1;
+  return true;
+}
+
+/**
+ * `put_task_struct_rcu_user` (bpf_task_release, and a bpf_task_work context dropping its task): one
+ * reference fewer. Dropping one nobody took is a misuse of the API (the verifier makes programs
+ * release only what they acquired).
+ */
+export function taskPut(k: Kern, pid: Pid, argument = 'task'): void {
+  const t = ownTask(k, pid, argument);
+  if (t.usage <= 0) throw new ArgumentError(argument, pid, 'a task a reference was taken on (bpf_task_acquire, bpf_task_from_pid)');
+  t.usage -= 1;
 }

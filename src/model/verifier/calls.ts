@@ -12,7 +12,7 @@ import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
 import { checkRegionArg, regTypeStr, varConst } from './mem.ts';
 import { constOf, isConst, known, range, UNKNOWN, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
-import { invalidatePacket, release, withReg, withRef, withoutRegs } from './state.ts';
+import { invalidatePacket, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 
 
@@ -259,14 +259,18 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       case 'path':
       case 'file':
       case 'task': {
-        if (isNull(v) || (v.t === 'file' && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
+        if (isNull(v) || (isObjPtr(v) && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
+        // 7.x: a release kfunc's R1 must hold a reference before its type is looked at (`releaseArgFirst`).
+        const referenced = isObjPtr(v) && v.ref !== null;
+        if (w.opts.features.releaseArgFirst && def.flags.includes('KF_RELEASE') && i === 0 && !referenced) throw new Reject(m.releaseUnreferenced(op.fn, i), insn);
         if (v.t === 'btf') throw new Reject(v.trusted ? m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_') : `R${i + 1} must be referenced or trusted`, insn);
-        if (v.t === 'scalar') throw new Reject(m.releasedOrScalar(i, 'scalar'), insn);
         // get_kfunc_ptr_arg_type: neither a BTF pointer nor a register type with a BTF id
-        // (reg2btf_ids): the catch-all memory argument, whose struct must be made of scalars.
-        if (v.t === 'fp' || v.t === 'map_value' || v.t === 'mem' || v.t === 'ctx') throw new Reject(m.notScalarStruct(i, spec.type === 'task' ? 'task_struct' : spec.type), insn);
+        // (reg2btf_ids): the catch-all memory argument, whose struct must be made of scalars. A
+        // scalar lands here too, a pointer released before among them (release_reference made
+        // every copy of it an unknown scalar).
+        if (v.t === 'scalar' || v.t === 'fp' || v.t === 'map_value' || v.t === 'mem' || v.t === 'ctx') throw new Reject(m.notScalarStruct(i, spec.type === 'task' ? 'task_struct' : spec.type), insn);
         if (v.t !== spec.type) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
-        if (v.t === 'file') {
+        if (isObjPtr(v)) {
           if (v.ref !== null && !s.refs.has(v.ref)) throw new Reject(m.releasedOrScalar(i, 'scalar'), insn);
           if (def.flags.includes('KF_RELEASE')) {
             if (v.ref === null) {
@@ -276,7 +280,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
             if (child !== undefined) throw new Reject(m.leakingChild(child[0], child[1].insn), insn);
             released = v.ref;
           }
-          fileArg = v.ref;
+          if (v.t === 'file') fileArg = v.ref;
         }
         return;
       }
@@ -460,11 +464,14 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     if (dst !== undefined) s = withReg(s, dst, { t: 'mem', size, off: 0, var: null, rdonly: false, maybeNull: true, id: ref, dynptrId: null, refObj: ref, ringbuf: true });
     return s;
   }
-  if (def.ret === 'file') {
-    // KF_ACQUIRE: a new reference, held by the (NULL-able) result.
+  if ((def.ret === 'file' || def.ret === 'task') && def.flags.includes('KF_ACQUIRE')) {
+    // check_kfunc_call: KF_RET_NULL gives R0 an id of its own (++id_gen), which KF_ACQUIRE's reference
+    // then replaces (acquire_reference takes the next): the 7.2 guest and the 6.18 host both report
+    // "Unreleased reference id=2" for a program's first such call.
+    if (def.flags.includes('KF_RET_NULL')) w.newId();
     const id = w.newId();
-    s = withRef(s, id, { kind: 'file', insn, parent: null });
-    if (dst !== undefined) s = withReg(s, dst, { t: 'file', ref: id, maybeNull: def.flags.includes('KF_RET_NULL'), id });
+    s = withRef(s, id, { kind: def.ret, insn, parent: null });
+    if (dst !== undefined) s = withReg(s, dst, { t: def.ret, ref: id, maybeNull: def.flags.includes('KF_RET_NULL'), id });
     return s;
   }
   if (dst !== undefined) s = withReg(s, dst, result(w, def, op, vals, srcDynptr, iterUse));
@@ -475,7 +482,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
 function result(w: CallWalker, def: AnyKfunc, op: Extract<Op, { op: 'call' }>, vals: readonly AVal[], src: DynptrSlot | null, iter: { ref: number } | null): AVal {
   switch (def.ret) {
     case 'task':
-      return { t: 'task' };
+      // bpf_get_current_task_btf: trusted, never NULL, not a reference.
+      return { t: 'task', ref: null, maybeNull: false, id: 0 };
     case 'map_value': {
       const a0 = op.args[0];
       const v0 = vals[0];

@@ -6,7 +6,7 @@
  */
 import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } from './scalar.ts';
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
-import { top } from './state.ts';
+import { nullableType, top } from './state.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
 
 /** Program types whose context is a `struct __sk_buff`. */
@@ -21,7 +21,7 @@ export function regTypeStr(v: AVal): string {
     case 'mem': return `${v.rdonly ? 'rdonly_' : ''}${v.ringbuf === true ? 'ringbuf_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
     case 'ctx': return 'ctx';
     case 'map': return 'map_ptr';
-    case 'task': return 'trusted_ptr_';
+    case 'task':
     case 'file': return v.maybeNull ? 'trusted_ptr_or_null_' : 'trusted_ptr_';
     case 'func': return 'func';
     case 'dynptr_ptr': return 'dynptr_ptr';
@@ -205,7 +205,7 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
 export function pointerArith(c: Checker, p: AVal, fn: string, b: Scalar, regno: number, insn: number): AVal {
   if (fn !== 'add' && fn !== 'sub') throw new Reject(c.m.pointerArith(regno, regTypeStr(p), `pointer arithmetic with ${fn} operator`), insn);
   if (p.t === 'scalar') return p;
-  if ((p.t === 'map_value' || p.t === 'mem' || p.t === 'file') && p.maybeNull) {
+  if (nullableType(p) && p.maybeNull) {
     throw new Reject(`R${regno} pointer arithmetic on ${regTypeStr(p)} prohibited, null-check it first`, insn);
   }
   if (p.t !== 'fp' && p.t !== 'map_value' && p.t !== 'mem' && p.t !== 'ctx') {

@@ -7,6 +7,12 @@ import { RegFile } from './regs.ts';
 import { UNKNOWN, type Scalar } from './scalar.ts';
 import type { AState, AVal, FState, RefInfo, StackSlot } from './types.ts';
 
+/** A PTR_TO_BTF_ID of a task or a file: the BTF pointers that may be references the program holds. */
+export type ObjPtr = Extract<AVal, { t: 'task' | 'file' }>;
+export const isObjPtr = (v: AVal): v is ObjPtr => v.t === 'task' || v.t === 'file';
+/** A register type that may carry PTR_MAYBE_NULL: a map value, memory, a task or a file. */
+export const nullableType = (v: AVal): v is Extract<AVal, { maybeNull: boolean }> => v.t === 'map_value' || v.t === 'mem' || isObjPtr(v);
+
 export function top(s: AState): FState {
   const f = s.frames[s.frames.length - 1];
   if (f === undefined) throw new Error('verifier state without frames');
@@ -110,7 +116,7 @@ export function release(s: AState, id: number): AState {
   });
   let next: AState = { frames, refs };
   next = mapRegs(next, (v) => {
-    if (v.t === 'file' && v.ref === id) return INVALID;
+    if (isObjPtr(v) && v.ref === id) return INVALID;
     if (v.t === 'mem' && (v.refObj === id || (v.dynptrId !== null && dynptrIds.has(v.dynptrId)))) return INVALID;
     return v;
   });
@@ -179,8 +185,8 @@ function valKey(v: AVal): string {
     case 'mem': return `mem${v.size}:${v.off}:${v.rdonly ? 'r' : ''}${v.ringbuf === true ? 'R' : ''}${v.maybeNull ? 'n' : ''}${v.pkt ?? ''}${v.id}:${v.dynptrId}:${v.refObj}${v.var === null ? '' : `+${valKey(v.var)}`}`;
     case 'ctx': return `ctx${v.off}`;
     case 'map': return `map${v.map}`;
-    case 'task': return 'task';
-    case 'file': return `file${v.ref}:${v.maybeNull ? 'n' : ''}${v.id}`;
+    case 'task':
+    case 'file': return `${v.t}${v.ref}:${v.maybeNull ? 'n' : ''}${v.id}`;
     case 'func': return `func${v.name}`;
     case 'dynptr_ptr': return `dp${v.kind}`;
     case 'btf': return v.trusted ? 'btf+' : 'btf';

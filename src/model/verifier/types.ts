@@ -37,10 +37,11 @@ export type AVal =
   | { readonly t: 'ctx'; readonly off: number }
   /** CONST_PTR_TO_MAP. */
   | { readonly t: 'map'; readonly map: string }
-  /** PTR_TO_BTF_ID of a task, trusted (`bpf_get_current_task_btf`). */
-  | { readonly t: 'task' }
-  /** PTR_TO_BTF_ID of a file: `ref` when acquired (must be released), `maybeNull` until checked. */
-  | { readonly t: 'file'; readonly ref: number | null; readonly maybeNull: boolean; readonly id: number }
+  /**
+   * PTR_TO_BTF_ID of a task or a file, trusted: `ref` when acquired (must be released), `maybeNull`
+   * until checked; `current` (`bpf_get_current_task_btf`) and a hook's file are not references.
+   */
+  | { readonly t: 'task' | 'file'; readonly ref: number | null; readonly maybeNull: boolean; readonly id: number }
   /** PTR_TO_FUNC. */
   | { readonly t: 'func'; readonly name: string }
   /** CONST_PTR_TO_DYNPTR: a `const struct bpf_dynptr *` argument of a global function. */
@@ -109,7 +110,7 @@ export interface FState {
 }
 
 export interface RefInfo {
-  readonly kind: 'file' | 'dynptr' | 'iter' | 'ringbuf';
+  readonly kind: 'task' | 'file' | 'dynptr' | 'iter' | 'ringbuf';
   readonly insn: number;
   /** For a file dynptr: the file reference it was made from. */
   readonly parent: number | null;

@@ -17,7 +17,7 @@ import { checkLoad, checkStore, pointerArith } from './mem.ts';
 import { messages, type Messages } from './messages.ts';
 import { aluScalar, constOf, globalScalar, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
 import { dropFrameStack } from './stack.ts';
-import { mapRegs, newKeyMemo, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
+import { isObjPtr, mapRegs, newKeyMemo, nullableType, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
 import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
@@ -482,16 +482,15 @@ export class Walker implements LoopWalker {
     const a = this.operand(s, { r }, insn);
     const b = this.operand(s, vArg, insn);
     const zero = b.t === 'scalar' && constOf(b) === 0n;
-    const nullable = a.t === 'map_value' || a.t === 'mem' || a.t === 'file';
     if ((cmp === '==' || cmp === '!=') && zero && a.t !== 'scalar') {
-      if (!nullable || !('maybeNull' in a) || !a.maybeNull) {
+      if (!nullableType(a) || !a.maybeNull) {
         // A pointer that cannot be NULL is never equal to 0.
         return cmp === '==' ? [null, s] : [s, null];
       }
       const id = a.id;
-      const same = (x: AVal): boolean => (x.t === 'map_value' || x.t === 'mem' || x.t === 'file') && x.maybeNull && x.id === id && x.t === a.t;
+      const same = (x: AVal): boolean => nullableType(x) && x.maybeNull && x.id === id && x.t === a.t;
       let isNull = mapRegs(s, (x) => (same(x) ? known(0n) : x));
-      if (a.t === 'file' && a.ref !== null) isNull = release(isNull, a.ref);
+      if (isObjPtr(a) && a.ref !== null) isNull = release(isNull, a.ref);
       // An acquired pointer's reference (its id is the reference: bpf_ringbuf_reserve) is gone on the NULL side.
       if (a.t === 'mem' && a.refObj !== null && a.refObj === a.id) isNull = release(isNull, a.refObj);
       const notNull = mapRegs(s, (x) => (same(x) ? ({ ...x, maybeNull: false } as AVal) : x));
