@@ -35,7 +35,8 @@ import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
-import { holdsInOrder, refusalLines } from './log.ts';
+import { taskRefFileCase } from './cases/task_ref.ts';
+import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { generatedFileCases } from './generate-file.ts';
 import { deleteVsPendingObject, deleteVsPendingScenario, RACE_MAP, RACE_PROG, raceOutcome } from './cases/race.ts';
@@ -129,7 +130,7 @@ interface Prediction {
   readonly ok: boolean;
   readonly message: string | null;
   /** A refused program: the model's message and the lines it prints after it (the kernel's log must hold them in order). */
-  readonly lines?: readonly string[];
+  readonly lines?: readonly (string | RegExp)[];
   readonly rets?: readonly bigint[];
   readonly globals?: ReadonlyMap<string, bigint | Uint8Array>;
   readonly threw?: string;
@@ -184,15 +185,20 @@ function globalsOf(s: Session, obj: BpfObject): Map<string, bigint | Uint8Array>
   return globals;
 }
 
-function refused(v: Verdict): Prediction {
-  return { ok: false, message: v.message, lines: refusalLines(v) };
+/**
+ * A refused program's lines for the kernel's log: of a C program, reference ids and instruction numbers
+ * free (clang numbers the instructions; conformance/log.ts `blind`), as the host tier compares them.
+ */
+function refused(v: Verdict, obj: BpfObject): Prediction {
+  const asm = obj.programs.every((p) => p.asm === true);
+  return { ok: false, message: v.message, lines: refusalLines(v).map((l) => (asm ? l : blind(l, false, true))) };
 }
 
 /** An exe case: the program runs when the driver opens the trigger; `prevPos` carries `mm->exe_file`'s f_ra. */
 export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: Env, prevPos: bigint): Prediction {
   const verdict = verify(c.object, VERSION)[0];
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
-  if (!verdict.ok) return refused(verdict);
+  if (!verdict.ok) return refused(verdict, c.object);
   try {
     const s = newSession(env, exe);
     for (const [a, b] of ranges(resident)) s.populate(EXE, a * PG, (b - a + 1) * PG);
@@ -234,7 +240,7 @@ interface ScriptPrediction extends Prediction {
 /** A script case: the data file fresh from the template, the task's script, a child for an `exit` step. */
 export function predictScript(c: ScriptCase, exe: Uint8Array, tpl: Uint8Array, env: Env): ScriptPrediction {
   const rejected = verify(c.object, VERSION).find((v) => !v.ok);
-  if (rejected !== undefined) return refused(rejected);
+  if (rejected !== undefined) return refused(rejected, c.object);
   try {
     const s = newSession(env, exe);
     s.createFile({ path: DATA, content: content.bytes(tpl), readAheadKb: env.readAheadKb, maxSectorsKb: env.maxSectorsKb, maxFolioOrder: EXT4_MAX_FOLIO_ORDER, blockSize: env.blockSize });
@@ -422,7 +428,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const gen: GuestCase[] = generatedFileCases(nGen, seed, layout).map((c) => ({ ...c, prog: c.id }));
   const handScripts = handScriptCases();
   const genScripts = generatedScriptCases(nScripts, seed);

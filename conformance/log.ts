@@ -36,3 +36,12 @@ export function holdsInOrder(log: string, lines: readonly (string | RegExp)[]): 
   }
   return true;
 }
+
+/**
+ * A message with every register number `R<n>` free (`regs`: the kernel's log may name other registers)
+ * and every reference id and instruction number free (`insns`: a C program's, numbered by clang).
+ */
+export function blind(msg: string, regs: boolean, insns: boolean): RegExp {
+  const parts = regs && insns ? /(R\d+|id=\d+|alloc_insn=\d+|insn \d+)/ : regs ? /(R\d+)/ : /(id=\d+|alloc_insn=\d+|insn \d+)/;
+  return new RegExp(msg.split(parts).map((x, i) => (i % 2 === 1 ? x.replace(/\d+/, '\\d+') : x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join(''));
+}

@@ -40,7 +40,7 @@ import { RESOLUTIONS } from './cases/resolutions.ts';
 import { USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
 import { guestTier } from './guest-tier.ts';
-import { holdsInOrder, refusalLines } from './log.ts';
+import { blind, holdsInOrder, refusalLines } from './log.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -257,14 +257,6 @@ function outcome(fn: string, v: bigint): string {
   return s < 0n ? errnoName(Number(s)) : String(s);
 }
 
-/**
- * A message with every register number `R<n>` free (`regs`: the kernel's log may name other registers)
- * and every reference id and instruction number free (`insns`: a C program's, numbered by clang).
- */
-function blind(msg: string, regs: boolean, insns: boolean): RegExp {
-  const parts = regs && insns ? /(R\d+|id=\d+|alloc_insn=\d+|insn \d+)/ : regs ? /(R\d+)/ : /(id=\d+|alloc_insn=\d+|insn \d+)/;
-  return new RegExp(msg.split(parts).map((x, i) => (i % 2 === 1 ? x.replace(/\d+/, '\\d+') : x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join(''));
-}
 
 /** Where two hex strings first differ (byte offset), for a report line. */
 function firstDiff(a: string, b: string): string {

@@ -78,5 +78,39 @@ export function fileVerifierCases(): FileCase[] {
         call('bpf_dynptr_file_discard', [dynptr('d')]),
         ret(imm(0)),
       ]),
+    ...taskRefCases(),
+  ];
+}
+
+/** `bpf_task_from_pid(1)` into `t`, then `body` when it is not NULL (it must release `t`). */
+const withTask = (body: Op[]): Op[] => [call('bpf_task_from_pid', [imm(1)], 't'), goto('o', when('t', '==', NULL)), ...body, label('o'), ret(imm(0))];
+
+/**
+ * The task reference kfuncs (kernel/bpf/helpers.c, generic_kfunc_set: LSM programs are in its tracing
+ * hook) refused by the 7.2.13 verifier. check_kfunc_args looks at a release kfunc's R1 right after the
+ * NULL check, before the argument's type (`releaseArgFirst`); a pointer released before is an unknown
+ * scalar (release_reference), which a kfunc that is no release kfunc sends to the catch-all memory
+ * argument.
+ */
+function taskRefCases(): FileCase[] {
+  const rule = 'verifier (7.2): check_kfunc_args, task references';
+  return [
+    refusedFileCase('fv_task_leak', 'lsm/file_open', rule, 'bpf_task_from_pid never released → `Unreleased reference id=N alloc_insn=M`',
+      () => withTask([])),
+    refusedFileCase('fv_task_nocheck', 'lsm/file_open', rule, 'bpf_task_release of what bpf_task_from_pid returned, unchecked → `Possibly NULL pointer passed to trusted R1`',
+      () => [call('bpf_task_from_pid', [imm(1)], 't'), call('bpf_task_release', [r('t')]), ret(imm(0))]),
+    refusedFileCase('fv_task_release_current', 'lsm/file_open', rule,
+      'bpf_task_release(bpf_get_current_task_btf()) → `release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1`',
+      () => [call('bpf_get_current_task_btf', [], 'c'), call('bpf_task_release', [r('c')]), ret(imm(0))]),
+    refusedFileCase('fv_task_release_twice', 'lsm/file_open', rule,
+      'bpf_task_release twice: the second sees a scalar, and 7.2 checks the release argument first → `release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1` ' +
+        '(6.18 classifies the argument first: `arg#0 pointer type STRUCT task_struct must point to scalar, or struct with scalar`, host case kv_task_release_twice)',
+      () => withTask([call('bpf_task_release', [r('t')]), call('bpf_task_release', [r('t')])])),
+    refusedFileCase('fv_task_exe_after_release', 'lsm/file_open', rule,
+      'bpf_get_task_exe_file of a task already released (a scalar; no release kfunc) → `R1 pointer type STRUCT task_struct must point to scalar, or struct with scalar`',
+      () => withTask([
+        call('bpf_task_release', [r('t')]),
+        call('bpf_get_task_exe_file', [r('t')], 'f'), goto('o', when('f', '==', NULL)), call('bpf_put_file', [r('f')]),
+      ])),
   ];
 }

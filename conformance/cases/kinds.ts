@@ -241,6 +241,49 @@ export class KindBuilder {
       `bpf_copy_from_user_task(out+${dstOff}, ${show(size)}, ${show(addr)}, current, ${show(flags)})`);
   }
 
+  /**
+   * `bpf_copy_from_user_task_str(out + dstOff, size, addr, task, flags)` (a sleepable kfunc): `task`
+   * is `current` (bpf_get_current_task_btf) or a register holding a task reference.
+   */
+  copyFromUserTaskStr(dstOff: number, size: number | bigint, addr: number | bigint, flags: number | bigint = 0, task = 'current'): this {
+    let t = task;
+    if (task === 'current') {
+      t = `t${this.n}`;
+      this.body.push(P.call('bpf_get_current_task_btf', [], t));
+    }
+    return this.record('bpf_copy_from_user_task_str', [P.buf(this.g('out'), dstOff), P.imm(size), P.imm(addr), P.r(t), P.imm(flags)],
+      `bpf_copy_from_user_task_str(out+${dstOff}, ${show(size)}, ${show(addr)}, ${task}, ${show(flags)})`);
+  }
+
+  /**
+   * A task reference kfunc (`bpf_task_from_pid`, `bpf_task_from_vpid`, `bpf_task_acquire`): 1 stored
+   * when it returned a task, 0 for NULL. On a task, `use(t)` adds calls through it (their results
+   * stored only then: 0 stays otherwise), and `bpf_task_release(t)` drops the reference. `of` is the
+   * argument: `self` the current tgid (`bpf_get_current_pid_tgid() >> 32`), `current` the current
+   * task (bpf_get_current_task_btf), or a pid.
+   */
+  taskRef(fn: 'bpf_task_from_pid' | 'bpf_task_from_vpid' | 'bpf_task_acquire', of: 'self' | 'current' | number, use: (b: this, t: string) => void = () => {}): this {
+    const i = this.n;
+    const v = this.slot(i);
+    const t = `task${i}`;
+    const skip = `T${i}`;
+    let arg: Arg;
+    if (of === 'self') {
+      this.body.push(P.call('bpf_get_current_pid_tgid', [], `x${i}`), P.alu('rsh', `x${i}`, P.imm(32)));
+      arg = P.r(`x${i}`);
+    } else if (of === 'current') {
+      this.body.push(P.call('bpf_get_current_task_btf', [], `c${i}`));
+      arg = P.r(`c${i}`);
+    } else {
+      arg = P.imm(of);
+    }
+    this.body.push(P.call(fn, [arg], t), P.mov(v, P.imm(0)), P.goto(skip, P.when(t, '==', P.NULL)), P.mov(v, P.imm(1)));
+    this.keep(fn, v, `${fn}(${of === 'self' ? 'getpid()' : of}) != NULL`);
+    use(this, t);
+    this.body.push(P.call('bpf_task_release', [P.r(t)]), P.label(skip));
+    return this;
+  }
+
   /** `bpf_probe_read_kernel_str(out + dstOff, size, src + from.src)` (program memory: kernel memory) or an address. */
   probeReadKernelStr(dstOff: number, size: number | bigint, from: { src: number } | { addr: number | bigint }): this {
     const a = 'src' in from ? P.buf(this.g('src'), from.src) : P.imm(from.addr);

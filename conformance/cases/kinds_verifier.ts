@@ -66,5 +66,21 @@ export const kindVerifierCases: readonly ConfCase[] = [
     .build(rule, 'an xdp_md load past the structure: invalid bpf_context access', v),
   V('rb_output_array', 'syscall').map({ name: 'kv_rb_output_array_arr', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0 }).raw(P.call('bpf_ringbuf_output', [P.map('kv_rb_output_array_arr'), P.buf('kv_rb_output_array_src'), P.imm(4), P.imm(0)], 'x'))
     .build(rule, 'bpf_ringbuf_output with an array map: cannot pass map_type 2', v),
+  // Task references (kernel/bpf/helpers.c generic_kfunc_set): check_kfunc_args, the leak check at exit.
+  V('task_leak', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.goto('skip', P.when('t', '==', P.NULL))).raw(P.label('skip'))
+    .build(rule, 'bpf_task_from_pid without bpf_task_release: Unreleased reference', v),
+  V('task_release_nocheck', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.call('bpf_task_release', [P.r('t')]))
+    .build(rule, 'bpf_task_release of a task bpf_task_from_pid may have returned NULL: Possibly NULL pointer passed to trusted arg0', v),
+  V('task_acquire_nocheck', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.call('bpf_task_acquire', [P.r('t')], 'u'))
+    .build(rule, 'bpf_task_acquire (KF_RCU) of a NULL-able task: Possibly NULL pointer passed to trusted arg0', v),
+  V('task_release_current', 'syscall').raw(P.call('bpf_get_current_task_btf', [], 't')).raw(P.call('bpf_task_release', [P.r('t')]))
+    .build(rule, 'bpf_task_release of current (trusted, not a reference): the release kfunc expects a refcounted pointer', v),
+  V('task_release_twice', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.goto('skip', P.when('t', '==', P.NULL)))
+    .raw(P.call('bpf_task_release', [P.r('t')])).raw(P.call('bpf_task_release', [P.r('t')])).raw(P.label('skip'))
+    .build(rule, 'bpf_task_release twice: the first release made every copy of the pointer a scalar', v),
+  V('task_in_socket', 'socket').taskRef('bpf_task_from_pid', 'self')
+    .build(rule, 'bpf_task_from_pid in a socket filter: generic kfuncs are not registered for SOCKET_FILTER', v),
+  V('task_str_tc', 'tc').copyFromUserTaskStr(0, 8, 0x1000, 0)
+    .build(rule, 'bpf_copy_from_user_task_str (KF_SLEEPABLE) in a tc program', v),
 ];
 

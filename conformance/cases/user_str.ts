@@ -62,15 +62,20 @@ const U = (id: string, pages = 1): KindBuilder & { at: (off: number) => bigint }
 
 const PAD = 1n; // BPF_F_PAD_ZEROS
 
-/** One string copy into `out + off`: `bpf_copy_from_user_str` with `flags`, or the helper `bpf_probe_read_user_str` (flags null). */
+/**
+ * One string copy into `out + off`: `bpf_copy_from_user_str` with `flags`, the helper
+ * `bpf_probe_read_user_str` (flags null), or `bpf_copy_from_user_task_str` of the current task
+ * (`{ task: flags }`).
+ */
 type Copy = (b: KindBuilder, off: number, size: number, addr: bigint) => void;
-const copyFn = (flags: bigint | null): Copy => (b, off, size, addr) => {
+const copyFn = (flags: bigint | null | { task: bigint }): Copy => (b, off, size, addr) => {
   if (flags === null) b.probeReadUserStr(off, size, addr);
+  else if (typeof flags === 'object') b.copyFromUserTaskStr(off, size, addr, flags.task);
   else b.copyFromUserStr(off, size, addr, flags);
 };
 
 /** Into 32-byte pieces of the pre-filled `out`: each source of the page once. */
-function copyStr(id: string, flags: bigint | null, rule: string, note: string): ConfCase {
+function copyStr(id: string, flags: bigint | null | { task: bigint }, rule: string, note: string): ConfCase {
   const b = U(id).fillOut();
   const copy = copyFn(flags);
   const srcs = [S.nul3, S.nul21, S.nul7, S.nul8, S.end, S.endCross, S.endShort, S.endNoNul];
@@ -79,7 +84,7 @@ function copyStr(id: string, flags: bigint | null, rule: string, note: string): 
 }
 
 /** The same sources at other sizes: the tail copied byte by byte, a cut string, the empty one, the unaligned one. */
-function copyStrSizes(id: string, flags: bigint | null, rule: string, note: string): ConfCase {
+function copyStrSizes(id: string, flags: bigint | null | { task: bigint }, rule: string, note: string): ConfCase {
   const b = U(id).fillOut();
   const copy = copyFn(flags);
   copy(b, 0, 16, b.at(S.long)); // a word, then bytes one by one (copy_from_user_str: 15 bytes); no NUL → cut
@@ -211,6 +216,28 @@ function readKernelStr(): ConfCase {
   return b.build('bpf_probe_read_kernel_str', 'the helper bpf_probe_read_kernel_str (strncpy_from_kernel_nofault) from the program\'s own global into a pre-filled buffer: byte by byte up to the NUL (nothing after it written), a string of size bytes or more cut to size - 1 and a NUL; user, non-canonical and vsyscall addresses → -ERANGE, an unmapped kernel address → -EFAULT, both with all size bytes zeroed; size 0 → 0 before the address is checked');
 }
 
+/**
+ * The task reference kfuncs (kernel/bpf/helpers.c) in a syscall program, and a copy through the
+ * reference: `bpf_task_from_pid` and `bpf_task_from_vpid` of the caller's own tgid find it; 0, -1 and
+ * 0x7fffffff (above PID_MAX_LIMIT) name no task (NULL); `bpf_task_acquire(current)` succeeds (the
+ * caller is alive: rcu_users > 0); every reference is released. Through the acquired task,
+ * `bpf_copy_from_user_task` and `bpf_copy_from_user_task_str` read the caller's own page.
+ */
+function taskRefs(): ConfCase {
+  const b = U('task_ref').fillOut();
+  b.taskRef('bpf_task_from_pid', 'self', (x, t) => {
+    x.copyFromUserTaskStr(0, 32, b.at(S.nul21), 0, t);
+    x.copyFromUserTaskStr(32, 16, b.at(S.long), 1, t);
+  })
+    .taskRef('bpf_task_from_pid', 0)
+    .taskRef('bpf_task_from_pid', -1)
+    .taskRef('bpf_task_from_pid', 0x7fff_ffff)
+    .taskRef('bpf_task_from_vpid', 'self', (x, t) => x.copyFromUserTaskStr(64, 8, b.at(S.endNoNul), 0, t))
+    .taskRef('bpf_task_from_vpid', 0)
+    .taskRef('bpf_task_acquire', 'current', (x, t) => x.copyFromUserTaskStr(96, 32, b.at(S.endCross), 1, t));
+  return b.build('bpf_task_from_pid', 'bpf_task_from_pid / bpf_task_from_vpid of the caller\'s own tgid find it, pids 0, -1 and 0x7fffffff find nothing (NULL); bpf_task_acquire(current) succeeds; through each reference bpf_copy_from_user_task_str reads the caller\'s page (a string, one cut with BPF_F_PAD_ZEROS, one running into the PROT_NONE page: -EFAULT); each reference released');
+}
+
 /** Hand-written cases: strings read from a mapped user page into buffers and dynptrs that start non-zero. */
 export const userStrCases: readonly ConfCase[] = [
   copyStr('copy', 0n, 'bpf_copy_from_user_str', 'bpf_copy_from_user_str from a mapped user page into a pre-filled buffer: the word holding the NUL is stored with the bytes after the NUL zeroed (NUL at word bytes 3, 5, 7, 0); a word load crossing into the unmapped next page faults and the rest is copied byte by byte (nothing after the NUL written); a string running into the unmapped page → -EFAULT, the bytes before it left'),
@@ -229,6 +256,10 @@ export const userStrCases: readonly ConfCase[] = [
   dynStrSizes('rb_probe_sizes', 'bpf_probe_read_user_str_dynptr', 'bpf_probe_read_user_str_dynptr', 'RINGBUF: strncpy_from_user_nofault at sizes around a word: a string of size bytes or more is cut to size - 1 and a NUL'),
   dynStr('local_copy', 'bpf_copy_from_user_str_dynptr', 'bpf_copy_from_user_str_dynptr', 'a LOCAL dynptr over program memory (memset 0xee) as the destination: the zeros after the NUL land in the memory; a copy faulting at the page end leaves none', { local: true }),
   dynStr('local_probe', 'bpf_probe_read_user_str_dynptr', 'bpf_probe_read_user_str_dynptr', 'the same with bpf_probe_read_user_str_dynptr', { local: true }),
+  copyStr('task_str', { task: 0n }, 'bpf_copy_from_user_task_str', 'bpf_copy_from_user_task_str of the current task over the same strings: copy_remote_vm_str (strscpy per page piece, words from the source address), the word holding the NUL stored with the bytes after it zeroed; a string running into the PROT_NONE page → -EFAULT'),
+  copyStr('task_str_pad', { task: PAD }, 'bpf_copy_from_user_task_str', 'the same with BPF_F_PAD_ZEROS: dst zeroed after the string, all of dst on -EFAULT'),
+  copyStrSizes('task_str_sizes', { task: 0n }, 'bpf_copy_from_user_task_str', 'bpf_copy_from_user_task_str at sizes around a word: strscpy cuts a string of size bytes or more (its last byte of room forced to NUL), size 1 and 0'),
+  taskRefs(),
   dynStr('rb_task', 'bpf_copy_from_user_task_str_dynptr', 'bpf_copy_from_user_task_str_dynptr', 'the current task (bpf_get_current_task_btf): copy_remote_vm_str, strscpy on each page piece: zeros after the NUL to the end of its word (words from the source address); a string running into the unmapped page → -EFAULT', { task: true }),
   dynStrSizes('rb_task_sizes', 'bpf_copy_from_user_task_str_dynptr', 'bpf_copy_from_user_task_str_dynptr', 'copy_remote_vm_str at sizes around a word: strscpy cuts (the last byte of room forced to NUL)', true),
 ];

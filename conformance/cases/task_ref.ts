@@ -1,0 +1,68 @@
+/**
+ * Task references on the guest (7.2): an `lsm/file_open` program of the driver's task takes references
+ * with `bpf_task_from_pid` / `bpf_task_from_vpid` (its own tgid; pids 0 and 0x7fffffff find no task)
+ * and `bpf_task_acquire(current)`, and through the task it found reads its executable:
+ * `bpf_get_task_exe_file(t)`, a FILE dynptr over it, 16 bytes read, discard, `bpf_put_file`, then
+ * `bpf_task_release`. Each result is stored in `<id>_rets` (a pointer as 1 or 0), the bytes in
+ * `<id>_out`; the guest compares them, and the exe's page residency, with the model's.
+ */
+import { program as P, type Arg, type BpfObject, type Op } from '../../src/index.ts';
+import { FOUT, FRETS, pidFilterOps, type FileCase } from './file.ts';
+import type { CallRecord } from './lib.ts';
+
+export function taskRefFileCase(): FileCase {
+  const id = 'task_ref';
+  const g = (name: string): string => `${id}_${name}`;
+  const body: Op[] = [];
+  const calls: CallRecord[] = [];
+  let n = 0;
+  /** `fn(args)` into v<i>, stored in rets[i] (a pointer as 1 or 0); returns the register holding the result. */
+  const rec = (fn: string, args: readonly Arg[], text: string, ptr = false): string => {
+    const i = n;
+    n += 1;
+    const v = `v${i}`;
+    body.push(P.call(fn, args, v));
+    if (ptr) body.push(P.mov(`p${i}`, P.imm(0)), P.goto(`L${i}`, P.when(v, '==', P.NULL)), P.mov(`p${i}`, P.imm(1)), P.label(`L${i}`), P.storeAt(g('rets'), i, P.r(`p${i}`)));
+    else body.push(P.storeAt(g('rets'), i, P.r(v)));
+    calls.push({ index: i, fn, text });
+    return v;
+  };
+  /** A task reference kfunc; on a task, `use(t)` then `bpf_task_release(t)`. */
+  const ref = (fn: string, arg: Arg, text: string, use: (t: string) => void = () => {}): void => {
+    const t = rec(fn, [arg], `${fn}(${text}) != NULL`, true);
+    const skip = `S${n}`;
+    body.push(P.goto(skip, P.when(t, '==', P.NULL)));
+    use(t);
+    body.push(P.call('bpf_task_release', [P.r(t)]), P.label(skip));
+  };
+
+  body.push(P.call('bpf_get_current_pid_tgid', [], 'self'), P.alu('rsh', 'self', P.imm(32)));
+  ref('bpf_task_from_pid', P.r('self'), 'getpid()', (t) => {
+    const f = rec('bpf_get_task_exe_file', [P.r(t)], 'bpf_get_task_exe_file(t) != NULL', true);
+    body.push(P.goto('no_exe', P.when(f, '==', P.NULL)));
+    rec('bpf_dynptr_from_file', [P.r(f), P.imm(0), P.dynptr('d')], 'bpf_dynptr_from_file(exe, 0, &d)');
+    rec('bpf_dynptr_read', [P.buf(g('out')), P.imm(16), P.dynptr('d'), P.imm(0), P.imm(0)], 'bpf_dynptr_read(out, 16, &d, 0, 0)');
+    rec('bpf_dynptr_file_discard', [P.dynptr('d')], 'bpf_dynptr_file_discard(&d)');
+    body.push(P.call('bpf_put_file', [P.r(f)]), P.label('no_exe'));
+  });
+  ref('bpf_task_from_pid', P.imm(0), '0');
+  ref('bpf_task_from_pid', P.imm(0x7fff_ffff), '0x7fffffff');
+  ref('bpf_task_from_vpid', P.r('self'), 'getpid()');
+  body.push(P.call('bpf_get_current_task_btf', [], 'cur'));
+  ref('bpf_task_acquire', P.r('cur'), 'current');
+
+  const object: BpfObject = {
+    name: id, maps: [], subprogs: [],
+    globals: [
+      { name: g('rets'), kind: 'u64s', size: FRETS },
+      { name: g('out'), kind: 'bytes', size: FOUT },
+      { name: g('pid'), kind: 'int' },
+    ],
+    programs: [{ name: id, section: 'lsm/file_open', body: [...pidFilterOps(g('pid')), ...body, P.label('out'), P.ret(P.imm(0))] }],
+  };
+  return {
+    id, object, calls, state: 'warm',
+    rule: 'bpf_task_from_pid / bpf_task_from_vpid / bpf_task_acquire / bpf_task_release (7.2)',
+    note: 'an LSM program finds its own task by pid and by vpid (pids 0 and 0x7fffffff: NULL), takes a reference on current, and through the task it found reads 16 bytes of its executable (bpf_get_task_exe_file, a FILE dynptr); every reference released',
+  };
+}
