@@ -9,7 +9,7 @@
 import { program as P, type BpfObject, type Local, type Op } from '../../src/index.ts';
 import { pidFilterOps, type FileCase } from './file.ts';
 
-type Section = 'lsm/file_open' | 'lsm.s/file_open';
+type Section = 'lsm/file_open' | 'lsm.s/file_open' | 'lsm/task_free' | 'tp_btf/task_newtask';
 
 /**
  * A case from a raw program body. `body` gets the case's global names (`g('n')` → `<id>_n`) and runs
@@ -112,5 +112,15 @@ function taskRefCases(): FileCase[] {
         call('bpf_task_release', [r('t')]),
         call('bpf_get_task_exe_file', [r('t')], 'f'), goto('o', when('f', '==', NULL)), call('bpf_put_file', [r('f')]),
       ])),
+    // Typed hook arguments (src/model/program/hook_args.ts): BPF_PROG's task is ctx[0].
+    refusedFileCase('fv_task_newtask_leak', 'tp_btf/task_newtask', rule,
+      'tp_btf/task_newtask: bpf_task_acquire(task), the hook\'s trusted task argument, never released → `Unreleased reference id=N alloc_insn=M`',
+      () => [P.ld('task', 8, P.ctxPtr, 0), call('bpf_task_acquire', [r('task')], 'a'), ret(imm(0))]),
+    refusedFileCase('fv_task_newtask_release_arg', 'tp_btf/task_newtask', rule,
+      'tp_btf/task_newtask: bpf_task_release(task) of the hook\'s argument (trusted, not acquired) → `release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1`',
+      () => [P.ld('task', 8, P.ctxPtr, 0), call('bpf_task_release', [r('task')]), ret(imm(0))]),
+    refusedFileCase('fv_task_free_rcu', 'lsm/task_free', rule,
+      "lsm/task_free: its task is untrusted (kernel/bpf/bpf_lsm.c untrusted_lsm_hooks), and bpf_task_acquire (KF_RCU) takes only a trusted or RCU pointer → `R1 must be a rcu pointer`",
+      () => [P.ld('task', 8, P.ctxPtr, 0), call('bpf_task_acquire', [r('task')], 'a'), goto('o', when('a', '==', NULL)), call('bpf_task_release', [r('a')]), label('o'), ret(imm(0))]),
   ];
 }

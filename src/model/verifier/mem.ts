@@ -7,7 +7,11 @@
 import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } from './scalar.ts';
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
 import { nullableType, top } from './state.ts';
+import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
+
+/** `sizeof(struct pt_regs)` on x86-64: 21 registers of 8 bytes. */
+const PT_REGS_SIZE = 168;
 
 /** Program types whose context is a `struct __sk_buff`. */
 const SKB_CTX_TYPES: readonly string[] = ['SCHED_CLS', 'SCHED_ACT', 'CGROUP_SKB', 'SOCKET_FILTER', 'LWT_IN', 'LWT_OUT', 'LWT_XMIT', 'LWT_SEG6LOCAL', 'SK_SKB'];
@@ -123,13 +127,22 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
       return narrow(UNKNOWN, size, signed);
     case 'ctx': {
       // BPF_PROG's hook arguments: 8-byte slots of the context of tracing and LSM programs
-      // (btf_ctx_access). The model has no BTF: a loaded argument of a tracing program is a BTF
-      // pointer of no known type, trusted for tp_btf and iterators (`prog_args_trusted`), not for
-      // fentry/fexit; of an LSM or raw tracepoint program an unknown value (model).
+      // (btf_ctx_access), trusted for tp_btf and iterators and for LSM hooks but the untrusted ones
+      // (`prog_args_trusted`), not for fentry/fexit. A hook whose prototype the model knows gives
+      // its arguments' types (program/hook_args.ts): a task a trusted task pointer, or an untrusted
+      // BTF pointer. Otherwise the model has no BTF: a tracing program's argument is a BTF pointer of
+      // no known type; an LSM or raw tracepoint program's an unknown value (model).
       const o = base.off + off;
       if ((c.prog.type === 'TRACING' || c.prog.type === 'LSM' || c.prog.type === 'RAW_TRACEPOINT') && size === 8 && o % 8 === 0 && o >= 0 && o < 8 * 12) {
-        return c.prog.type === 'TRACING' ? { t: 'btf', trusted: c.prog.attachType === 'TRACE_RAW_TP' || c.prog.attachType === 'TRACE_ITER' } : UNKNOWN;
+        const trusted = c.prog.type === 'LSM' ? !untrustedLsmHook(c.prog.hook) : c.prog.attachType === 'TRACE_RAW_TP' || c.prog.attachType === 'TRACE_ITER';
+        const arg = c.prog.type === 'RAW_TRACEPOINT' ? null : hookArg(c.prog.hook, o / 8);
+        if (arg === 'task') return trusted ? { t: 'task', ref: null, maybeNull: false, id: 0 } : { t: 'btf', trusted: false };
+        if (arg === 'scalar') return UNKNOWN;
+        return c.prog.type === 'TRACING' ? { t: 'btf', trusted } : UNKNOWN;
       }
+      // A kprobe's context is the probed task's `struct pt_regs` (168 bytes on x86-64): an aligned
+      // read inside it is a scalar (kernel/trace/bpf_trace.c kprobe_prog_is_valid_access).
+      if (c.prog.type === 'KPROBE' && o >= 0 && o + size <= PT_REGS_SIZE && o % size === 0) return narrow(UNKNOWN, size, false);
       // A packet program's context (`struct __sk_buff`, `struct xdp_md`: bpf_skb_is_valid_access,
       // xdp_is_valid_access): the model reads `__sk_buff->len` (narrow loads allowed,
       // bpf_ctx_narrow_access_ok); the other fields, and the packet pointers data/data_end/data_meta

@@ -184,6 +184,8 @@ export interface ProgCtx {
   readonly ctxNullable: boolean;
   /** The expected attach type without its `BPF_` prefix (`TRACE_RAW_TP` for tp_btf, …), null when the section has none. */
   readonly attachType: string | null;
+  /** The hook the section attaches to (`tp_btf/task_newtask`, `lsm/file_open`, …), for its typed arguments (program/hook_args.ts). */
+  readonly hook: string | null;
 }
 
 /** What the checks of a call (calls.ts) and of memory (mem.ts, stack.ts) need of the walker. */

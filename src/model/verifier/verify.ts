@@ -30,7 +30,7 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
   // parameter `file__nullable`: PTR_MAYBE_NULL; an anonymous mapping has no file).
   const hookFile = info !== null && info.hook !== null && FILE_HOOKS.has(info.hook);
   const ctxNullable = info?.hook === 'lsm/mmap_file' && opts.features.lsmMmapFileNullable;
-  const w = new Walker(obj, opts, { name: prog.name, type: info?.type ?? 'SYSCALL', sleepable: info?.sleepable ?? false, hookFile, ctxNullable, attachType: info?.attachType ?? null });
+  const w = new Walker(obj, opts, { name: prog.name, type: info?.type ?? 'SYSCALL', sleepable: info?.sleepable ?? false, hookFile, ctxNullable, attachType: info?.attachType ?? null, hook: info?.hook ?? null });
   const base = { program: prog.name, specializations: w.specializations, guessedRegisters: false };
   const early = (message: string, insn: number | null): Verdict => ({ ...base, ok: false, message, log: [message], insn, states: 0 });
   const name = prog.section.startsWith('?') ? prog.section.slice(1) : prog.section;
