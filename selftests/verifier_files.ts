@@ -6,7 +6,7 @@
  * has no BTF types; each says so.
  */
 import type { BpfObject, KernelVersion, Local, Op, Program, Subprog } from '../src/index.ts';
-import { addr, buf, call, cb, ctxFile, dynptr, dynptrRead, EACCES, goto, imm, label, ld, local, map, mov, NULL, r, ret, store, tw, when } from './common.ts';
+import { addr, buf, call, cb, ctxFile, ctxPtr, dynptr, dynptrRead, EACCES, goto, imm, label, ld, local, map, mov, NULL, r, ret, store, tw, when } from './common.ts';
 import { judgedBy72, type Selftest, type SelftestFile } from './lib.ts';
 
 interface Def {
@@ -97,7 +97,7 @@ export const TASK_WORK_FAIL: Selftest[] = [
 
 // ---------------------------------------------------------------------------------------------
 const BTF = 'walks a kernel structure through a BTF pointer (the model has no BTF types: no field loads through task, file, dentry or inode pointers)';
-const HOOK_ARG = 'takes a typed hook argument (BPF_PROG\'s BTF-typed arguments of LSM/fentry hooks other than lsm/file_open\'s file are not modelled)';
+const HOOK_ARG = 'takes a typed hook argument the model does not know (src/model/program/hook_args.ts knows task arguments and lsm/file_open\'s file)';
 
 const VA = maker('verifier_vfs_accept.c', 'kernel-patches/bpf@2e810dce9e6308a9930db8ddac0804c6b88fb80d', '7.0', { maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 64 }], subprogs: [] });
 const getPut: Op[] = [...exeFile, goto('ret0', when('file', '==', NULL)), call('bpf_put_file', [r('file')]), label('ret0'), ret(imm(0))];
@@ -105,7 +105,11 @@ const getPut: Op[] = [...exeFile, goto('ret0', when('file', '==', NULL)), call('
 export const VFS_ACCEPT: Selftest[] = [
   VA({ fn: 'get_task_exe_file_and_put_kfunc_from_current_sleepable', sec: 'lsm.s/file_open', success: true, body: getPut }),
   VA({ fn: 'get_task_exe_file_and_put_kfunc_from_current_non_sleepable', sec: 'lsm/file_open', success: true, body: getPut }),
-  VA({ fn: 'get_task_exe_file_and_put_kfunc_from_argument', sec: 'lsm.s/task_alloc', success: true, notExpressible: HOOK_ARG }),
+  VA({
+    fn: 'get_task_exe_file_and_put_kfunc_from_argument', sec: 'lsm.s/task_alloc', success: true,
+    note: 'the hook\'s task argument (ctx[0], trusted: src/model/program/hook_args.ts)',
+    body: [ld('task', 8, ctxPtr, 0), call('bpf_get_task_exe_file', [r('task')], 'file'), goto('ret0', when('file', '==', NULL)), call('bpf_put_file', [r('file')]), label('ret0'), ret(imm(0))],
+  }),
   VA({ fn: 'path_d_path_from_path_argument', sec: 'lsm.s/inode_getattr', success: true, notExpressible: HOOK_ARG }),
   VA({ fn: 'path_d_path_from_file_argument', sec: 'lsm.s/file_open', success: true, notExpressible: `${BTF} (&file->f_path)` }),
   VA({ fn: 'inode_rename', sec: 'lsm.s/inode_rename', success: true, notExpressible: `${HOOK_ARG}; ${BTF} (new_dentry->d_inode->i_ino)` }),

@@ -80,6 +80,9 @@ export const kindVerifierCases: readonly ConfCase[] = [
     .build(rule, 'bpf_task_release twice: the first release made every copy of the pointer a scalar', v),
   V('task_in_socket', 'socket').taskRef('bpf_task_from_pid', 'self')
     .build(rule, 'bpf_task_from_pid in a socket filter: generic kfuncs are not registered for SOCKET_FILTER', v),
+  V('task_arith_null', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.alu('add', 't', P.imm(8))).raw(P.goto('skip', P.when('t', '==', P.NULL)))
+    .raw(P.call('bpf_task_release', [P.r('t')])).raw(P.label('skip'))
+    .build(rule, 'pointer arithmetic on what bpf_task_from_pid returned, before the NULL check: an acquired pointer is ptr_or_null_ (no PTR_TRUSTED flag)', v),
   V('task_str_tc', 'tc').copyFromUserTaskStr(0, 8, 0x1000, 0)
     .build(rule, 'bpf_copy_from_user_task_str (KF_SLEEPABLE) in a tc program', v),
 ];

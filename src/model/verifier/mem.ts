@@ -25,8 +25,10 @@ export function regTypeStr(v: AVal): string {
     case 'mem': return `${v.rdonly ? 'rdonly_' : ''}${v.ringbuf === true ? 'ringbuf_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
     case 'ctx': return 'ctx';
     case 'map': return 'map_ptr';
+    // PTR_TO_BTF_ID: PTR_TRUSTED on current and a hook's argument, not on an acquired reference
+    // (check_kfunc_call gives KF_ACQUIRE's R0 no such flag; its ref_obj_id makes it trusted).
     case 'task':
-    case 'file': return v.maybeNull ? 'trusted_ptr_or_null_' : 'trusted_ptr_';
+    case 'file': return `${v.ref === null ? 'trusted_' : ''}ptr_${v.maybeNull ? 'or_null_' : ''}`;
     case 'func': return 'func';
     case 'dynptr_ptr': return 'dynptr_ptr';
     case 'btf': return v.trusted ? 'trusted_ptr_' : 'untrusted_ptr_';
