@@ -342,6 +342,12 @@ export class KindBuilder {
     return this;
   }
 
+  /** A stack variable of the program besides `d` and `e` (a slot to spill a pointer to). */
+  local(l: Local): this {
+    this.locals.push(l);
+    return this;
+  }
+
   /** A raw op (verifier cases). */
   raw(op: Op): this {
     this.body.push(op);

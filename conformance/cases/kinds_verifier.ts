@@ -83,6 +83,24 @@ export const kindVerifierCases: readonly ConfCase[] = [
   V('task_arith_null', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.alu('add', 't', P.imm(8))).raw(P.goto('skip', P.when('t', '==', P.NULL)))
     .raw(P.call('bpf_task_release', [P.r('t')])).raw(P.label('skip'))
     .build(rule, 'pointer arithmetic on what bpf_task_from_pid returned, before the NULL check: an acquired pointer is ptr_or_null_ (no PTR_TRUSTED flag)', v),
+  // A reference lives in every copy of its pointer: a stack slot it was spilled to, a register it was
+  // moved to; releasing one copy makes every copy a scalar; each reference is tracked on its own.
+  V('task_spill_fill', 'syscall').local(P.local('slot', 'u64')).raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.st(8, P.addr('slot'), 0, P.r('t')))
+    .raw(P.ld('u', 8, P.addr('slot'), 0)).raw(P.goto('skip', P.when('u', '==', P.NULL))).raw(P.call('bpf_task_release', [P.r('u')])).raw(P.label('skip'))
+    .build(rule, 'a task reference spilled to the stack and filled back, NULL-checked and released through the copy: accepted', v),
+  V('task_spill_check_orig', 'syscall').local(P.local('slot', 'u64')).raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.st(8, P.addr('slot'), 0, P.r('t')))
+    .raw(P.goto('skip', P.when('t', '==', P.NULL))).raw(P.ld('u', 8, P.addr('slot'), 0)).raw(P.call('bpf_task_release', [P.r('u')])).raw(P.label('skip'))
+    .build(rule, 'the NULL check of the register covers the spilled copy (same id): accepted', v),
+  V('task_copy_release_both', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.mov('u', P.r('t'))).raw(P.goto('skip', P.when('t', '==', P.NULL)))
+    .raw(P.call('bpf_task_release', [P.r('t')])).raw(P.call('bpf_task_release', [P.r('u')])).raw(P.label('skip'))
+    .build(rule, 'releasing a copy of a released reference: the copy became a scalar', v),
+  V('task_two_refs', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.call('bpf_task_from_pid', [P.imm(2)], 'u'))
+    .raw(P.goto('a', P.when('t', '==', P.NULL))).raw(P.call('bpf_task_release', [P.r('t')])).raw(P.label('a'))
+    .raw(P.goto('skip', P.when('u', '==', P.NULL))).raw(P.call('bpf_task_release', [P.r('u')])).raw(P.label('skip'))
+    .build(rule, 'two task references, each checked and released: accepted', v),
+  V('task_two_refs_leak', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.call('bpf_task_from_pid', [P.imm(2)], 'u'))
+    .raw(P.goto('skip', P.when('t', '==', P.NULL))).raw(P.call('bpf_task_release', [P.r('t')])).raw(P.label('skip'))
+    .build(rule, 'two task references, the second never released: Unreleased reference (its id)', v),
   V('task_str_tc', 'tc').copyFromUserTaskStr(0, 8, 0x1000, 0)
     .build(rule, 'bpf_copy_from_user_task_str (KF_SLEEPABLE) in a tc program', v),
 ];
