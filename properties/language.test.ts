@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, test } from 'vitest';
 import { expectIs, expectMatches } from './fast_expect.ts';
-import { ArgumentError, KernsimError, renderC, Session, verify, type BpfObject } from '../src/index.ts';
+import { ArgumentError, KernsimError, refSnapshot, renderC, Session, verify, type BpfObject } from '../src/index.ts';
 import { acceptedOrSkip, loaded619 } from './harness.ts';
 import { buildLanguage, genLangArb, type GenLang, type GOp } from './language.ts';
 
@@ -31,7 +31,23 @@ describe('P9 verifier soundness: memory and loops', () => {
         throw new Error(`accepted, then faulted: ${e instanceof Error ? e.message : String(e)}\n${explain(obj)}`);
       }
       expectIs([...s.world.tasks.values()].every((t) => t.state === 'dead'), true);
+      // The verifier's promise about references (check_reference_leak): every task reference the
+      // program took (bpf_task_from_pid) was dropped on the path it ran.
+      expectIs(Object.values(refSnapshot(s.world).tasks).every((n) => n === 0), true, () => `a task reference outlived the run\n${explain(obj)}`);
     }), { maxSkipsPerRun: 1000 });
+  });
+
+  test('P9 a task reference a path keeps: rejected (Unreleased reference) and, run anyway, rcu_users of the task stays raised', () => {
+    fc.assert(fc.property(genLangArb(), fc.boolean(), (g0, spill) => {
+      const leak: GOp = { k: 'task', who: 'self', d: 'x0', spill, check: true, release: false };
+      const obj = buildLanguage('w', { ...g0, ops: [...g0.ops, leak] });
+      const [v] = verify(obj, '6.19');
+      expectIs(v?.ok, false);
+      expectMatches(v?.message ?? '', /^Unreleased reference id=\d+ alloc_insn=\d+$/);
+      const s = run(loaded619(obj, true), obj);
+      // The runner found itself (its tgid) and kept the reference; the runner is the only task.
+      expectIs(Object.values(refSnapshot(s.world).tasks).join(','), '1');
+    }), { numRuns: Math.min(100, Number(process.env.KERNSIM_RUNS ?? 100)) });
   });
 
   test('P9 the safe programs (in bounds, aligned, NULL-checked) are accepted', () => {

@@ -38,7 +38,13 @@ export type GOp =
   /** A slice of the dynptr, read through (NULL-checked unless `check` is false). */
   | { k: 'dyn_slice'; off: number; len: number; at: number; d: Var; check: boolean }
   /** A byte store into the dynptr's stack slot (it destroys the dynptr), then a use of it. */
-  | { k: 'dyn_clobber'; d: Var };
+  | { k: 'dyn_clobber'; d: Var }
+  /**
+   * `bpf_task_from_pid` of the running task's tgid (`self`) or of a pid no task has (`nobody`):
+   * `d` = 1 when a task came back, 0 for NULL. The pointer may go through a stack slot (`spill`);
+   * safe: NULL-checked (`check`) and released (`release`); unsafe: either may be missing.
+   */
+  | { k: 'task'; who: 'self' | 'nobody'; d: Var; spill: boolean; check: boolean; release: boolean };
 
 export interface GenLang {
   /** Bytes of the stack array and of the map value. */
@@ -58,6 +64,8 @@ export interface GenOptions {
 }
 
 const SIZES: readonly MemSize[] = [1, 2, 4, 8];
+/** A pid no task has, on the model or on a kernel (above PID_MAX_LIMIT, 4M on 64-bit). */
+const NO_PID = 0x7fff_ffff;
 const varArb = fc.constantFrom(...VARS);
 const immArb: fc.Arbitrary<bigint> = fc.oneof(
   { weight: 3, arbitrary: fc.bigInt(-300n, 300n) },
@@ -94,6 +102,8 @@ function opArb(size: number, depth: number, o: GenOptions): fc.Arbitrary<GOp> {
     { weight: 1, arbitrary: fc.record({ k: fc.constant('dyn_slice' as const), off: fc.integer({ min: 0, max: size + 4 }), len: fc.integer({ min: 1, max: 8 }), at: fc.integer({ min: 0, max: 7 }), d: varArb, check: o.unsafe === true ? fc.boolean() : fc.constant(true) })
       .map((g) => (o.unsafe === true ? g : { ...g, at: Math.min(g.at, g.len - 1) })) },
   ];
+  const unsafeBool = o.unsafe === true ? fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) : fc.constant(true);
+  options.push({ weight: 1, arbitrary: fc.record({ k: fc.constant('task' as const), who: fc.constantFrom<'self' | 'nobody'>('self', 'self', 'nobody'), d: varArb, spill: fc.boolean(), check: unsafeBool, release: unsafeBool }) });
   if (o.unsafe === true) options.push({ weight: 1, arbitrary: fc.record({ k: fc.constant('dyn_clobber' as const), d: varArb }) });
   if (depth === 0) {
     options.push(
@@ -192,6 +202,21 @@ export function buildLanguage(id: string, g: GenLang): BpfObject {
         needDyn();
         body.push(st(1, dynptr('d'), 0, imm(0)), call('bpf_dynptr_size', [dynptr('d')], op.d));
         break;
+      case 'task': {
+        n += 1;
+        const t = `t${n}`;
+        if (op.who === 'self') body.push(call('bpf_get_current_pid_tgid', [], `g${n}`), alu('rsh', `g${n}`, imm(32)), call('bpf_task_from_pid', [r(`g${n}`)], t));
+        else body.push(call('bpf_task_from_pid', [imm(NO_PID)], t));
+        // Through the stack slot: the filled copy holds the same reference (and the same NULL check).
+        const u = op.spill ? `u${n}` : t;
+        if (op.spill) body.push(st(8, addr('tslot'), 0, r(t)), ld(u, 8, addr('tslot'), 0));
+        body.push(mov(op.d, imm(0)));
+        if (op.check) body.push(goto(`tn${n}`, when(u, '==', NULL)));
+        body.push(mov(op.d, imm(1)));
+        if (op.release) body.push(call('bpf_task_release', [r(u)]));
+        body.push(label(`tn${n}`));
+        break;
+      }
     }
   };
   body.push(...VARS.map((v, i) => mov(v, imm(BigInt(i * 7 + 1)))), mov('acc', imm(0)));
@@ -205,13 +230,14 @@ export function buildLanguage(id: string, g: GenLang): BpfObject {
   body.push(st(8, addr(res), 160, r('acc')), ld('cba', 8, addr('cbacc'), 0), st(8, addr(res), 168, r('cba')));
   body.push(ret(r(g.ret)), label('out'), ret(imm(0)));
   const usesCb = g.ops.some((op) => op.k === 'bpf_loop');
+  const spills = (ops: readonly GOp[]): boolean => ops.some((op) => (op.k === 'task' && op.spill) || (op.k === 'loop' && spills(op.body)));
   return {
     name: id,
     maps: [{ name: m, type: 'array', maxEntries: 1, valueSize: g.size, taskWorkFields: 0 }],
     globals: [{ name: `${id}_rets`, kind: 'u64s', size: 8 }, { name: res, kind: 'bytes', size: 176 }],
     programs: [{
       name: id, section: 'syscall', body,
-      locals: [local('key', 'u32', 'zero'), local('a', { bytes: g.size }, g.init), local('it', 'iter_num'), local('d', 'dynptr'), local('cbacc', 'u64', 'zero')],
+      locals: [local('key', 'u32', 'zero'), local('a', { bytes: g.size }, g.init), local('it', 'iter_num'), local('d', 'dynptr'), local('cbacc', 'u64', 'zero'), ...(spills(g.ops) ? [local('tslot', 'u64')] : [])],
     }],
     subprogs: usesCb ? [{
       name: `${id}_cb`, isStatic: true, params: [{ name: 'index', type: 'u32' }, { name: 'ctx', type: 'ptr' }],
