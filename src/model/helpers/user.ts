@@ -271,26 +271,33 @@ export const bpf_copy_from_user_str = defineKfunc({
   ],
   confidence: 'H (source); M for which word loads fault (the model\'s user memory is per byte: see strncpyFromUser); over whole mapped pages the 6.18 host tier agrees byte for byte (conformance us_*)',
   impl(k, dst, size, ptr, flags) {
-    if ((flags & ~BPF_F_PAD_ZEROS) !== 0n) return -EINVAL;
-    if (size === 0n) return 0;
-    const sz = Number(size);
-    if (dst.length < sz) throw new ArgumentError('dst', dst, `a buffer of at least ${sz} bytes`);
-    if (!k.ctx.sleepable) {
-      throw new KernsimError('bpf_copy_from_user_str called from a non-sleepable context (the verifier refuses it: it may fault)');
-    }
-    const t = taskOf(k, current(k, 'bpf_copy_from_user_str'));
-    const pad = (flags & BPF_F_PAD_ZEROS) !== 0n;
     // strncpy_from_user: up to sz - 1 bytes, stopping at a NUL; a byte outside user memory faults.
-    const n = strncpyFromUser(t, dst, 0, ptr, sz - 1);
-    if (n < 0) {
-      if (pad) dst.fill(0, 0, sz);
-      return n;
-    }
-    if (pad) dst.fill(0, n, sz);
-    else dst[n] = 0;
-    return n + 1;
+    return userStrCopy(k, 'bpf_copy_from_user_str', dst, size, flags, (sz) => strncpyFromUser(taskOf(k, current(k, 'bpf_copy_from_user_str')), dst, 0, ptr, sz - 1));
   },
 });
+
+/**
+ * What `bpf_copy_from_user_str` and `bpf_copy_from_user_task_str` share around their copy: flags
+ * other than BPF_F_PAD_ZEROS → -EINVAL, size 0 → 0; `copy(sz)` gives the string's length or an errno;
+ * with the flag dst is zeroed after the string (all of it on an error), without it the string is
+ * terminated; the bytes copied + 1.
+ */
+function userStrCopy(k: Kern, name: string, dst: Uint8Array, size: bigint, flags: bigint, copy: (sz: number) => number): number {
+  if ((flags & ~BPF_F_PAD_ZEROS) !== 0n) return -EINVAL;
+  if (size === 0n) return 0;
+  const sz = Number(size);
+  if (dst.length < sz) throw new ArgumentError('dst', dst, `a buffer of at least ${sz} bytes`);
+  if (!k.ctx.sleepable) throw new KernsimError(`${name} called from a non-sleepable context (the verifier refuses it: it may fault)`);
+  const pad = (flags & BPF_F_PAD_ZEROS) !== 0n;
+  const n = copy(sz);
+  if (n < 0) {
+    if (pad) dst.fill(0, 0, sz);
+    return n;
+  }
+  if (pad) dst.fill(0, n, sz);
+  else dst[n] = 0;
+  return n + 1;
+}
 
 /**
  * `bpf_copy_from_user_task_str` (kernel/bpf/helpers.c): copy a NUL-terminated string from the user
@@ -325,21 +332,8 @@ export const bpf_copy_from_user_task_str = defineKfunc({
   ],
   confidence: 'H (source); M for the bytes a fault leaves in dst without BPF_F_PAD_ZEROS (see copyRemoteVmStr)',
   impl(k, dst, size, ptr, tsk, flags) {
-    if ((flags & ~BPF_F_PAD_ZEROS) !== 0n) return -EINVAL;
-    if (size === 0n) return 0;
-    const sz = Number(size);
-    if (dst.length < sz) throw new ArgumentError('dst', dst, `a buffer of at least ${sz} bytes`);
-    if (!k.ctx.sleepable) {
-      throw new KernsimError('bpf_copy_from_user_task_str called from a non-sleepable context (the verifier refuses it: it may fault)');
-    }
-    const pad = (flags & BPF_F_PAD_ZEROS) !== 0n;
-    const n = copyRemoteVmStr(taskOf(k, tsk, 'tsk'), dst, 0, BigInt.asUintN(64, ptr), sz);
-    if (n < 0) {
-      if (pad) dst.fill(0, 0, sz);
-      return n;
-    }
-    if (pad) dst.fill(0, n, sz);
-    return n + 1;
+    // copy_remote_vm_str terminates the string itself (its strscpy; on no mm, dst[0]).
+    return userStrCopy(k, 'bpf_copy_from_user_task_str', dst, size, flags, (sz) => copyRemoteVmStr(taskOf(k, tsk, 'tsk'), dst, 0, BigInt.asUintN(64, ptr), sz));
   },
 });
 
