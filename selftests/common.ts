@@ -1,7 +1,7 @@
 /** Constructors the selftest translations share (the C idioms of the selftests as program ops). */
 import { program as P, type Arg, type Op } from '../src/index.ts';
 
-export const { r, imm, NULL, dynptr, buf, glob, addr, map, tw, cb, call, mov, alu, ld, st, memcpy, memset, label, goto, ret, when, local, storeAt, store, atomicAdd, ctxPtr, ctxFile, FP } = P;
+export const { r, imm, NULL, dynptr, buf, glob, addr, map, tw, cb, call, mov, alu, ld, st, memcpy, memset, label, goto, ret, when, local, storeAt, store, atomicAdd, ctxPtr, ctxFile, FP, field } = P;
 
 /** -ENOENT, -EINVAL, -E2BIG, -EFAULT, -EACCES as C writes them. */
 export const ENOENT = -2;

@@ -6,12 +6,12 @@
  * `BPF_PROG(name, struct task_struct *task, u64 clone_flags)` reads its arguments from the context:
  * `task` is `ctx[0]` (a trusted task in tp_btf/task_newtask, an untrusted one in lsm/task_free:
  * src/model/program/hook_args.ts), `clone_flags` `ctx[1]`, kept on the stack where the program takes
- * its address. Programs that need kptrs in map values (`__tasks_kfunc_map`, `bpf_kptr_xchg`),
- * `bpf_obj_new`/`bpf_obj_drop`, RCU read sections or loads through BTF pointers (`task->pid`,
- * `task->comm`, `task->last_wakee`) are not expressible: each says which.
+ * its address; `task->pid` is a field read by name (program/btf_fields.ts). Programs that need kptrs
+ * in map values (`__tasks_kfunc_map`, `bpf_kptr_xchg`), `bpf_obj_new`/`bpf_obj_drop`, RCU read
+ * sections or other loads through BTF pointers (`task->comm`) are not expressible: each says which.
  */
 import type { Local, Op } from '../src/index.ts';
-import { addr, call, ctxPtr, goto, imm, label, ld, local, NULL, r, ret, st, when } from './common.ts';
+import { addr, call, ctxPtr, field, goto, imm, label, ld, local, NULL, r, ret, st, when } from './common.ts';
 import { RELEASE_7_2, type Selftest } from './lib.ts';
 
 const FILE = 'task_kfunc_failure.c' as const;
@@ -81,16 +81,16 @@ export const TASK_KFUNC_FAILURE: Selftest[] = [
   T({ fn: 'task_kfunc_release_unacquired', msg: 'release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1', body: [task, call('bpf_task_release', [r('task')])] }),
   T({ fn: 'task_kfunc_obj_drop_with_kptr', msg: 'bpf_obj_drop cannot be used in tracing programs on types with NMI unsafe fields', notExpressible: 'bpf_obj_new/bpf_obj_drop of a local object with a kptr field: not modelled' }),
   T({ fn: 'task_kfunc_obj_drop_nmi_with_kptr', msg: 'bpf_obj_drop cannot be used in tracing programs on types with NMI unsafe fields', notExpressible: 'bpf_obj_new/bpf_obj_drop of a local object with a kptr field: not modelled' }),
-  T({ fn: 'task_kfunc_from_pid_no_null_check', msg: 'Possibly NULL pointer passed to trusted R1', notExpressible: 'bpf_task_from_pid(task->pid): a load through a BTF pointer is not modelled' }),
-  T({ fn: 'task_kfunc_from_vpid_no_null_check', msg: 'Possibly NULL pointer passed to trusted R1', notExpressible: 'bpf_task_from_vpid(task->pid): a load through a BTF pointer is not modelled' }),
+  T({ fn: 'task_kfunc_from_pid_no_null_check', msg: 'Possibly NULL pointer passed to trusted R1', body: [task, field('pid', r('task'), 'pid'), call('bpf_task_from_pid', [r('pid')], 'acquired'), call('bpf_task_release', [r('acquired')])] }),
+  T({ fn: 'task_kfunc_from_vpid_no_null_check', msg: 'Possibly NULL pointer passed to trusted R1', body: [task, field('pid', r('task'), 'pid'), call('bpf_task_from_vpid', [r('pid')], 'acquired'), call('bpf_task_release', [r('acquired')])] }),
   T({
     fn: 'task_kfunc_from_lsm_task_free', sec: 'lsm/task_free', msg: 'R1 must be a rcu pointer',
     note: "lsm/task_free is in kernel/bpf/bpf_lsm.c's untrusted_lsm_hooks: its task is untrusted, and bpf_task_acquire (KF_RCU) wants a trusted or RCU pointer",
     body: [task, call('bpf_task_acquire', [r('task')], 'acquired'), ...releaseChecked('acquired')],
   }),
-  T({ fn: 'task_access_comm1', msg: 'access beyond the end of member comm', notExpressible: 'task->comm: a load through a BTF pointer is not modelled' }),
-  T({ fn: 'task_access_comm2', msg: 'access beyond the end of member comm', notExpressible: 'task->comm: a load through a BTF pointer is not modelled' }),
-  T({ fn: 'task_access_comm3', msg: 'write into memory', notExpressible: 'task->comm: a load through a BTF pointer is not modelled' }),
-  T({ fn: 'task_access_comm4', sec: 'fentry/__set_task_comm', msg: 'R1 type=ptr_ expected', notExpressible: 'task->comm: a load through a BTF pointer is not modelled' }),
+  T({ fn: 'task_access_comm1', msg: 'access beyond the end of member comm', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
+  T({ fn: 'task_access_comm2', msg: 'access beyond the end of member comm', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
+  T({ fn: 'task_access_comm3', msg: 'write into memory', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
+  T({ fn: 'task_access_comm4', sec: 'fentry/__set_task_comm', msg: 'R1 type=ptr_ expected', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
   T({ fn: 'task_kfunc_release_in_map', msg: 'release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1', notExpressible: `${KPTR}; bpf_rcu_read_lock is not modelled` }),
 ];

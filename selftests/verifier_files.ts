@@ -96,7 +96,7 @@ export const TASK_WORK_FAIL: Selftest[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-const BTF = 'walks a kernel structure through a BTF pointer (the model has no BTF types: no field loads through task, file, dentry or inode pointers)';
+const BTF = 'walks a kernel structure through a BTF pointer (the model reads a task\'s pid and tgid by name, no other field of task, file, dentry or inode)';
 const HOOK_ARG = 'takes a typed hook argument the model does not know (src/model/program/hook_args.ts knows task arguments and lsm/file_open\'s file)';
 
 const VA = maker('verifier_vfs_accept.c', 'kernel-patches/bpf@2e810dce9e6308a9930db8ddac0804c6b88fb80d', '7.0', { maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 64 }], subprogs: [] });

@@ -262,7 +262,7 @@ export class KindBuilder {
    * argument: `self` the current tgid (`bpf_get_current_pid_tgid() >> 32`), `current` the current
    * task (bpf_get_current_task_btf), or a pid.
    */
-  taskRef(fn: 'bpf_task_from_pid' | 'bpf_task_from_vpid' | 'bpf_task_acquire', of: 'self' | 'current' | number, use: (b: this, t: string) => void = () => {}): this {
+  taskRef(fn: 'bpf_task_from_pid' | 'bpf_task_from_vpid' | 'bpf_task_acquire', of: 'self' | 'current' | 'current->pid' | number, use: (b: this, t: string) => void = () => {}): this {
     const i = this.n;
     const v = this.slot(i);
     const t = `task${i}`;
@@ -274,6 +274,9 @@ export class KindBuilder {
     } else if (of === 'current') {
       this.body.push(P.call('bpf_get_current_task_btf', [], `c${i}`));
       arg = P.r(`c${i}`);
+    } else if (of === 'current->pid') {
+      this.body.push(P.call('bpf_get_current_task_btf', [], `c${i}`), P.field(`x${i}`, P.r(`c${i}`), 'pid'));
+      arg = P.r(`x${i}`);
     } else {
       arg = P.imm(of);
     }
@@ -289,6 +292,22 @@ export class KindBuilder {
     const a = 'src' in from ? P.buf(this.g('src'), from.src) : P.imm(from.addr);
     return this.record('bpf_probe_read_kernel_str', [P.buf(this.g('out'), dstOff), P.imm(size), a],
       `bpf_probe_read_kernel_str(out+${dstOff}, ${show(size)}, ${'src' in from ? `src+${from.src}` : show(from.addr)})`);
+  }
+
+  /**
+   * `current->pid` (or `->tgid`), read by name through bpf_get_current_task_btf(), against the pid
+   * (tgid) bpf_get_current_pid_tgid() gives: 1 stored when they are equal.
+   */
+  currentField(field: 'pid' | 'tgid'): this {
+    const i = this.n;
+    const v = this.slot(i);
+    this.body.push(
+      P.call('bpf_get_current_task_btf', [], `c${i}`), P.field(`f${i}`, P.r(`c${i}`), field), P.call('bpf_get_current_pid_tgid', [], `g${i}`),
+      field === 'pid' ? P.alu('and', `g${i}`, P.imm(0xffff_ffff)) : P.alu('rsh', `g${i}`, P.imm(32)),
+      P.mov(v, P.imm(0)), P.goto(`F${i}`, P.when(`f${i}`, '!=', P.r(`g${i}`))), P.mov(v, P.imm(1)), P.label(`F${i}`),
+    );
+    this.keep('field', v, `current->${field} == bpf_get_current_pid_tgid()${field === 'pid' ? ' & 0xffffffff' : ' >> 32'}`);
+    return this;
   }
 
   // -- packets -----------------------------------------------------------------------------------

@@ -101,6 +101,12 @@ export const kindVerifierCases: readonly ConfCase[] = [
   V('task_two_refs_leak', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.call('bpf_task_from_pid', [P.imm(2)], 'u'))
     .raw(P.goto('skip', P.when('t', '==', P.NULL))).raw(P.call('bpf_task_release', [P.r('t')])).raw(P.label('skip'))
     .build(rule, 'two task references, the second never released: Unreleased reference (its id)', v),
+  V('task_field_nocheck', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.field('x', P.r('t'), 'pid'))
+    .raw(P.goto('skip', P.when('t', '==', P.NULL))).raw(P.call('bpf_task_release', [P.r('t')])).raw(P.label('skip'))
+    .build(rule, 't->pid before the NULL check of what bpf_task_from_pid returned: invalid mem access \'ptr_or_null_\'', v),
+  V('task_field_released', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.goto('skip', P.when('t', '==', P.NULL)))
+    .raw(P.call('bpf_task_release', [P.r('t')])).raw(P.field('x', P.r('t'), 'pid')).raw(P.label('skip'))
+    .build(rule, 't->pid after bpf_task_release(t): t is a scalar now, invalid mem access \'scalar\'', v),
   V('task_str_tc', 'tc').copyFromUserTaskStr(0, 8, 0x1000, 0)
     .build(rule, 'bpf_copy_from_user_task_str (KF_SLEEPABLE) in a tc program', v),
 ];

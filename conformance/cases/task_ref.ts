@@ -4,7 +4,8 @@
  * and `bpf_task_acquire(current)`, and through the task it found reads its executable:
  * `bpf_get_task_exe_file(t)`, a FILE dynptr over it, 16 bytes read, discard, `bpf_put_file`, then
  * `bpf_task_release`. Each result is stored in `<id>_rets` (a pointer as 1 or 0), the bytes in
- * `<id>_out`; the guest compares them, and the exe's page residency, with the model's.
+ * `<id>_out`; the guest compares them, and the exe's page residency, with the model's. It also reads
+ * `current->tgid` and `->pid` by name and finds its task with `bpf_task_from_pid(current->pid)`.
  */
 import { program as P, type Arg, type BpfObject, type Op } from '../../src/index.ts';
 import { FOUT, FRETS, pidFilterOps, type FileCase } from './file.ts';
@@ -12,7 +13,7 @@ import type { CallRecord } from './lib.ts';
 
 export function taskRefFileCase(): FileCase {
   const id = 'task_ref';
-  const g = (name: string): string => `${id}_${name}`;
+  const g_ = (name: string): string => `${id}_${name}`;
   const body: Op[] = [];
   const calls: CallRecord[] = [];
   let n = 0;
@@ -22,8 +23,8 @@ export function taskRefFileCase(): FileCase {
     n += 1;
     const v = `v${i}`;
     body.push(P.call(fn, args, v));
-    if (ptr) body.push(P.mov(`p${i}`, P.imm(0)), P.goto(`L${i}`, P.when(v, '==', P.NULL)), P.mov(`p${i}`, P.imm(1)), P.label(`L${i}`), P.storeAt(g('rets'), i, P.r(`p${i}`)));
-    else body.push(P.storeAt(g('rets'), i, P.r(v)));
+    if (ptr) body.push(P.mov(`p${i}`, P.imm(0)), P.goto(`L${i}`, P.when(v, '==', P.NULL)), P.mov(`p${i}`, P.imm(1)), P.label(`L${i}`), P.storeAt(g_('rets'), i, P.r(`p${i}`)));
+    else body.push(P.storeAt(g_('rets'), i, P.r(v)));
     calls.push({ index: i, fn, text });
     return v;
   };
@@ -41,7 +42,7 @@ export function taskRefFileCase(): FileCase {
     const f = rec('bpf_get_task_exe_file', [P.r(t)], 'bpf_get_task_exe_file(t) != NULL', true);
     body.push(P.goto('no_exe', P.when(f, '==', P.NULL)));
     rec('bpf_dynptr_from_file', [P.r(f), P.imm(0), P.dynptr('d')], 'bpf_dynptr_from_file(exe, 0, &d)');
-    rec('bpf_dynptr_read', [P.buf(g('out')), P.imm(16), P.dynptr('d'), P.imm(0), P.imm(0)], 'bpf_dynptr_read(out, 16, &d, 0, 0)');
+    rec('bpf_dynptr_read', [P.buf(g_('out')), P.imm(16), P.dynptr('d'), P.imm(0), P.imm(0)], 'bpf_dynptr_read(out, 16, &d, 0, 0)');
     rec('bpf_dynptr_file_discard', [P.dynptr('d')], 'bpf_dynptr_file_discard(&d)');
     body.push(P.call('bpf_put_file', [P.r(f)]), P.label('no_exe'));
   });
@@ -50,15 +51,25 @@ export function taskRefFileCase(): FileCase {
   ref('bpf_task_from_vpid', P.r('self'), 'getpid()');
   body.push(P.call('bpf_get_current_task_btf', [], 'cur'));
   ref('bpf_task_acquire', P.r('cur'), 'current');
+  // current->tgid and ->pid read by name (CO-RE): 1 when equal to what bpf_get_current_pid_tgid gives.
+  for (const [f, g] of [['tgid', P.alu('rsh', 'g', P.imm(32))], ['pid', P.alu('and', 'g', P.imm(0xffff_ffff))]] as const) {
+    const i = n;
+    n += 1;
+    body.push(P.field(`f${i}`, P.r('cur'), f), P.call('bpf_get_current_pid_tgid', [], 'g'), g, P.mov(`v${i}`, P.imm(0)), P.goto(`E${i}`, P.when(`f${i}`, '!=', P.r('g'))),
+      P.mov(`v${i}`, P.imm(1)), P.label(`E${i}`), P.storeAt(g_('rets'), i, P.r(`v${i}`)));
+    calls.push({ index: i, fn: 'field', text: `current->${f} == bpf_get_current_pid_tgid()${f === 'pid' ? ' & 0xffffffff' : ' >> 32'}` });
+  }
+  body.push(P.field('mypid', P.r('cur'), 'pid'));
+  ref('bpf_task_from_pid', P.r('mypid'), 'current->pid');
 
   const object: BpfObject = {
     name: id, maps: [], subprogs: [],
     globals: [
-      { name: g('rets'), kind: 'u64s', size: FRETS },
-      { name: g('out'), kind: 'bytes', size: FOUT },
-      { name: g('pid'), kind: 'int' },
+      { name: g_('rets'), kind: 'u64s', size: FRETS },
+      { name: g_('out'), kind: 'bytes', size: FOUT },
+      { name: g_('pid'), kind: 'int' },
     ],
-    programs: [{ name: id, section: 'lsm/file_open', body: [...pidFilterOps(g('pid')), ...body, P.label('out'), P.ret(P.imm(0))] }],
+    programs: [{ name: id, section: 'lsm/file_open', body: [...pidFilterOps(g_('pid')), ...body, P.label('out'), P.ret(P.imm(0))] }],
   };
   return {
     id, object, calls, state: 'warm',

@@ -234,8 +234,11 @@ function taskRefs(): ConfCase {
     .taskRef('bpf_task_from_pid', 0x7fff_ffff)
     .taskRef('bpf_task_from_vpid', 'self', (x, t) => x.copyFromUserTaskStr(64, 8, b.at(S.endNoNul), 0, t))
     .taskRef('bpf_task_from_vpid', 0)
-    .taskRef('bpf_task_acquire', 'current', (x, t) => x.copyFromUserTaskStr(96, 32, b.at(S.endCross), 1, t));
-  return b.build('bpf_task_from_pid', 'bpf_task_from_pid / bpf_task_from_vpid of the caller\'s own tgid find it, pids 0, -1 and 0x7fffffff find nothing (NULL); bpf_task_acquire(current) succeeds; through each reference bpf_copy_from_user_task_str reads the caller\'s page (a string, one cut with BPF_F_PAD_ZEROS, one running into the PROT_NONE page: -EFAULT); each reference released');
+    .taskRef('bpf_task_acquire', 'current', (x, t) => x.copyFromUserTaskStr(96, 32, b.at(S.endCross), 1, t))
+    .currentField('pid')
+    .currentField('tgid')
+    .taskRef('bpf_task_from_pid', 'current->pid');
+  return b.build('bpf_task_from_pid', 'bpf_task_from_pid / bpf_task_from_vpid of the caller\'s own tgid find it, pids 0, -1 and 0x7fffffff find nothing (NULL); bpf_task_acquire(current) succeeds; through each reference bpf_copy_from_user_task_str reads the caller\'s page (a string, one cut with BPF_F_PAD_ZEROS, one running into the PROT_NONE page: -EFAULT); each reference released; current->pid and ->tgid read by name (CO-RE) equal what bpf_get_current_pid_tgid gives, and bpf_task_from_pid(current->pid) finds it');
 }
 
 /** Hand-written cases: strings read from a mapped user page into buffers and dynptrs that start non-zero. */

@@ -220,7 +220,7 @@ function bodyProblems(o: BpfObject, fn: Program | Subprog, at: Seg[], add: (path
       case 'mov': case 'alu': case 'ret':
         arg(op.src, [...here, 'src']);
         break;
-      case 'ld':
+      case 'ld': case 'field':
         arg(op.base, [...here, 'base']);
         break;
       case 'st': case 'atomic':

@@ -38,7 +38,7 @@ export const bpf_map_update_elem = defineKfunc({
     'HASH: BPF_F_LOCK → -EINVAL; BPF_NOEXIST on a present key → -EEXIST; BPF_EXIST on a missing key → -ENOENT; full → -E2BIG (LRU: evicts)',
   ],
   effects: ['ARRAY: every update cancels the element\'s pending task_work; HASH: a replaced element\'s is cancelled'],
-  confidence: 'H (array update frees fields), M (htab replace path)',
+  confidence: 'H (array update frees fields; the htab replace path from 7.2.13\'s hashtab.c: htab_map_update_elem cancels the old element\'s fields, check_and_cancel_fields or free_htab_elem → bpf_obj_free_task_work, and the 7.2 guest tier agrees: twm_h_update, twm_l_update)',
   impl(k, map, key, value, flags) {
     return updateElem(k, map, Number(key), value, flags);
   },

@@ -60,7 +60,7 @@ export function implicitDynptrs(body: readonly Op[], declared: ReadonlySet<strin
     switch (op.op) {
       case 'call': for (const a of op.args) use(a); break;
       case 'mov': use(op.src); break;
-      case 'ld': use(op.base); break;
+      case 'ld': case 'field': use(op.base); break;
       case 'st': use(op.base); use(op.src); break;
       case 'memcpy': use(op.dst); use(op.src); break;
       case 'memset': use(op.dst); break;

@@ -180,7 +180,7 @@ function registerTypes(fn: Program | Subprog, obj: BpfObject, kfuncs: Readonly<R
           else set(op.dst, 'void *');
           break;
         }
-        case 'ld': case 'memcmp': set(op.dst, op.op === 'memcmp' ? 'long' : '__u64'); break;
+        case 'ld': case 'field': case 'memcmp': set(op.dst, op.op === 'memcmp' ? 'long' : '__u64'); break;
         case 'atomic': if (op.fetch !== undefined) set(op.fetch, '__u64'); break;
         case 'alu': set(op.dst, '__u64'); break;
         default: break;
@@ -246,6 +246,10 @@ function statements(s: Scope, body: readonly Op[]): string[] {
         out.push(`\t${op.dst} = ${cast}*(volatile ${t ?? '__u64'} *)(${ptr(s, op.base)}${cOff(op.off)});`);
         break;
       }
+      // A CO-RE field read (vmlinux.h's structs relocate the member's offset), volatile as every load
+      // here is, so that clang keeps it when its value is unused; the cast is a no-op for a task pointer
+      // and lets any operand compile. Both fields are pid_t (int).
+      case 'field': out.push(`\t${op.dst} = *(volatile int *)&((struct task_struct *)${ptr(s, op.base)})->${op.field};`); break;
       case 'st': out.push(`\t*(volatile ${UTYPE[op.size] ?? '__u64'} *)(${ptr(s, op.base)}${cOff(op.off)}) = ${num(s, op.src)};`); break;
       case 'atomic': {
         const fnName = { add: '__sync_fetch_and_add', and: '__sync_fetch_and_and', or: '__sync_fetch_and_or', xor: '__sync_fetch_and_xor' }[op.fn];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { cint, compiled, Ident, LIMITS } from '../kernel/schema.ts';
+import { TASK_FIELDS } from './btf_fields.ts';
 
 /** A 64-bit immediate (`ld_imm64`): signed or unsigned, as a number or as text past 2^53. */
 export const Imm = cint('reg64');
@@ -57,6 +58,8 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('store'), global: Ident, src: ArgSchema, index: z.int().min(0).max(1 << 20).optional() }),
   /** `dst = *(uN *)(base + off)` (zero-extended; `signed`: sign-extended, BPF_MEMSX). */
   z.strictObject({ op: z.literal('ld'), dst: Ident, size: MemSizeSchema, base: ArgSchema, off: Off.optional(), signed: z.boolean().optional() }),
+  /** `dst = base->field`: a field of the `struct task_struct` `base` points to, read by name (program/btf_fields.ts). */
+  z.strictObject({ op: z.literal('field'), dst: Ident, base: ArgSchema, field: z.enum(TASK_FIELDS) }),
   /** `*(uN *)(base + off) = src` (a register: BPF_STX; an immediate: BPF_ST). */
   z.strictObject({ op: z.literal('st'), size: MemSizeSchema, base: ArgSchema, off: Off.optional(), src: ArgSchema }),
   /** `lock *(uN *)(base + off) op= src`; with `fetch`, the old value lands in that register. */
@@ -69,7 +72,7 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('label'), name: Ident }),
   z.strictObject({ op: z.literal('goto'), to: Ident, if: CondSchema.optional() }),
   z.strictObject({ op: z.literal('ret'), src: ArgSchema }),
-]).meta({ id: 'op', description: 'an operation {"op": "call" | "mov" | "alu" | "store" | "ld" | "st" | "atomic" | "memcpy" | "memset" | "memcmp" | "label" | "goto" | "ret", …}' });
+]).meta({ id: 'op', description: 'an operation {"op": "call" | "mov" | "alu" | "store" | "ld" | "field" | "st" | "atomic" | "memcpy" | "memset" | "memcmp" | "label" | "goto" | "ret", …}' });
 
 /** The C type of a stack variable; `{ bytes }` is a byte array (also a struct or union laid out by hand). */
 export const LOCAL_TYPES = ['u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'dynptr', 'iter_num', 'task_work'] as const;

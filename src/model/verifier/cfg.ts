@@ -41,7 +41,7 @@ const CLOBBERED = ['r1', 'r2', 'r3', 'r4', 'r5'];
 function written(op: Op, asm: boolean): string[] {
   switch (op.op) {
     case 'call': return asm ? ['r0', ...CLOBBERED] : op.dst === undefined ? [] : [op.dst];
-    case 'mov': case 'alu': case 'ld': case 'memcmp': return op.op === 'alu' ? [] : [op.dst];
+    case 'mov': case 'alu': case 'ld': case 'field': case 'memcmp': return op.op === 'alu' ? [] : [op.dst];
     case 'atomic': return op.fetch === undefined ? [] : [op.fetch];
     default: return [];
   }

@@ -8,6 +8,7 @@ import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } fro
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
 import { nullableType, top } from './state.ts';
 import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
+import { TASK_FIELD_SIZE, type TaskField } from '../program/btf_fields.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
 
 /** `sizeof(struct pt_regs)` on x86-64: 21 registers of 8 bytes. */
@@ -210,6 +211,20 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
     default:
       return notMemory(c, base, regno, insn);
   }
+}
+
+/**
+ * `dst = base->field` (a CO-RE read of a `struct task_struct` field, program/btf_fields.ts):
+ * check_mem_access takes a PTR_TO_BTF_ID that cannot be NULL to `check_ptr_to_btf_access`, whose
+ * `btf_struct_access` gives a scalar member's load an unknown scalar (its size; `pid_t` is signed);
+ * anything else — NULL-able, a scalar, a released pointer — is "R%d invalid mem access '…'". A pointer
+ * of another or an unknown structure, or of memory, would read at the field's offset there, which
+ * the model does not know.
+ */
+export function checkField(base: AVal, regno: number, field: TaskField, insn: number): AVal {
+  if (base.t === 'task' && !base.maybeNull) return narrow(UNKNOWN, TASK_FIELD_SIZE[field], true);
+  if (base.t === 'scalar' || (nullableType(base) && base.maybeNull)) throw new Reject(`R${regno} invalid mem access '${regTypeStr(base)}'`, insn);
+  throw new Reject(`R${regno} ->${field} of ${regTypeStr(base)}: the model knows the fields of struct task_struct only (model)`, insn);
 }
 
 /**

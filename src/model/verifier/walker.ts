@@ -13,7 +13,7 @@ import { checkCall, type CallCtx } from './calls.ts';
 import { buildCfg, type Cfg } from './cfg.ts';
 import { startLoop, loopReturn, checkGlobalCallArgs, type LoopWalker } from './loops.ts';
 import { initLocals } from './locals.ts';
-import { checkLoad, checkStore, pointerArith } from './mem.ts';
+import { checkField, checkLoad, checkStore, pointerArith } from './mem.ts';
 import { messages, type Messages } from './messages.ts';
 import { aluScalar, constOf, globalScalar, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
 import { dropFrameStack } from './stack.ts';
@@ -325,6 +325,12 @@ export class Walker implements LoopWalker {
           const base = this.operand(s, op.base, insn);
           const v = checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, op.signed === true, insn);
           s = withReg(s, op.dst, v);
+          pc += 1;
+          return this.advance(at, pc, s);
+        }
+        case 'field': {
+          const base = this.operand(s, op.base, insn);
+          s = withReg(s, op.dst, checkField(base, this.regOf(op.base), op.field, insn));
           pc += 1;
           return this.advance(at, pc, s);
         }
