@@ -275,4 +275,17 @@ describe('probe-read and copy-from-user into dynptrs', () => {
     expect(() => s.bpf_probe_read_user_dynptr('d', 0, 4, 0x1000)).toThrow(ArgumentError);
     expect(s.bpf_probe_read_user_dynptr('d', 0, 0, 0x1000)).toBe(0); // nothing to read
   });
+
+  test('size 0 still goes through copy_from_user_nofault: 0 for a task with an mm, -EFAULT for a kernel thread (nmi_uaccess_okay) or at a kernel address (__access_ok)', () => {
+    const s = new Session();
+    s.createFile({ path: '/bin/t', content: content.zero(), size: 4096 });
+    const user = s.spawn({ comm: 'u', exe: '/bin/t', script: [] });
+    const kthread = s.spawn({ comm: 'k', script: [] });
+    expect(s.bpf_dynptr_from_mem(new Uint8Array(4), 4, 0, 'd')).toBe(0);
+    s.inTask(user);
+    expect(s.bpf_probe_read_user_dynptr('d', 0, 0, 0x1000)).toBe(0);
+    expect(s.bpf_probe_read_user_dynptr('d', 0, 0, 0xffff_8880_0000_0000n)).toBe(-EFAULT);
+    s.inTask(kthread);
+    expect(s.bpf_probe_read_user_dynptr('d', 0, 0, 0x1000)).toBe(-EFAULT);
+  });
 });

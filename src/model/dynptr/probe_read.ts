@@ -38,11 +38,14 @@ type CopyFn = (dst: Uint8Array, at: number, src: bigint, size: number) => number
 
 /**
  * `copy_from_user_nofault` (helpers/user.ts `copyFromUserNofault`): 0, or -EFAULT with the bytes
- * before the fault copied (M). Size 0 at a user address is 0 without looking up the task, so a call
- * made by no task reads nothing (M: for a kernel thread the kernel's `nmi_uaccess_okay` says -EFAULT).
+ * before the fault copied (M). Size 0 is no exception in the kernel: `__access_ok` looks at the
+ * address and `nmi_uaccess_okay` at the task, so a kernel thread (no mm) gets -EFAULT (7.2.13
+ * mm/maccess.c). A direct call made by no task (the Session API outside `inTask`) has no task to look
+ * at: size 0 at a user address reads nothing and is 0 there (the model's choice; a size above 0 is a
+ * misuse).
  */
-function userNofault(task: () => ReadonlyTask): CopyFn {
-  return (dst, at, src, size) => (size === 0 && userAccessOk(src, 0) ? 0 : copyFromUserNofault(task(), dst, at, src, size));
+function userNofault(k: Kern, name: string): CopyFn {
+  return (dst, at, src, size) => (size === 0 && k.ctx.task === undefined && userAccessOk(src, 0) ? 0 : copyFromUserNofault(taskOf(k, current(k, name)), dst, at, src, size));
 }
 
 /** `copy_from_user`, wrapped to return -EFAULT: what could not be copied is zeroed. */
@@ -182,7 +185,7 @@ export const bpf_probe_read_user_dynptr = defineKfunc({
   kind: 'kfunc', since: SINCE, summary: 'Copy `size` bytes of the current task\'s user memory at `unsafe_ptr__ign` into the dynptr at `off` (no page faults).',
   args: ARGS4, ret: 'int', flags: [],
   checks: checks('a byte not mapped → -EFAULT (copy_from_user_nofault)', false), effects: EFFECTS('the user bytes', false), confidence: CONFIDENCE,
-  impl: (k, dptr, off, size, src) => dynptrCopy(k, dptr, off, size, src, userNofault(currentTask(k, 'bpf_probe_read_user_dynptr'))),
+  impl: (k, dptr, off, size, src) => dynptrCopy(k, dptr, off, size, src, userNofault(k, 'bpf_probe_read_user_dynptr')),
 });
 
 export const bpf_probe_read_kernel_dynptr = defineKfunc({
