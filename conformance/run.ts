@@ -104,12 +104,16 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
   try {
     const s = new Session({ version });
     s.load(c.object);
+    // The loader that runs every case is a user process: the model's task runs it with an executable
+    // (so an mm), where a program that reads user memory looks (copy_from_user_nofault's
+    // nmi_uaccess_okay, even for size 0).
+    s.createFile({ path: '/bin/loader', content: content.zero(), size: 4096 });
     let retval: bigint;
     let run: Pick<Prediction, 'err' | 'sizeOut' | 'dataOut'> = {};
     if (c.run !== undefined && c.user !== undefined) throw new Error(`${c.id}: user memory is for syscall programs (the model's task that runs them)`);
     if (c.run !== undefined) {
       const ctx = c.run.ctx === undefined ? undefined : { ...(c.run.ctx.data === undefined ? {} : { data: c.run.ctx.data }), ...(c.run.ctx.dataEnd === undefined ? {} : { dataEnd: c.run.ctx.dataEnd }) };
-      const r = s.progTestRun(c.id, { data: c.run.data, dataSizeOut: c.run.dataSizeOut, ...(ctx === undefined ? {} : { ctx }) });
+      const r = s.progTestRun(c.id, { data: c.run.data, dataSizeOut: c.run.dataSizeOut, exe: '/bin/loader', ...(ctx === undefined ? {} : { ctx }) });
       retval = BigInt.asUintN(32, BigInt(r.retval));
       // The loader's buffer is zeroed before the run and printed up to what the kernel reported.
       const shown = c.run.dataSizeOut !== 0 ? Math.min(r.dataSizeOut, c.run.dataSizeOut) : r.dataSizeOut;
@@ -117,10 +121,8 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
       buf.set(r.dataOut.subarray(0, shown));
       run = { err: r.err, sizeOut: r.dataSizeOut, dataOut: hex(buf) };
     } else {
-      // A case with user memory runs in a user task (an executable, so an mm) holding the loader's
-      // mapped pages; the others keep the task without one.
-      if (c.user !== undefined) s.createFile({ path: '/bin/loader', content: content.zero(), size: 4096 });
-      const pid = s.spawn({ comm: 'conformance', ...(c.user === undefined ? {} : { exe: '/bin/loader' }), script: [{ sys: 'prog_test_run', prog: c.id }] });
+      // A case with user memory: the task holds the loader's mapped pages.
+      const pid = s.spawn({ comm: 'conformance', exe: '/bin/loader', script: [{ sys: 'prog_test_run', prog: c.id }] });
       for (const u of c.user ?? []) s.writeUser(pid, u.addr, u.bytes);
       s.simulate();
       const task = [...s.world.tasks.values()][0];
@@ -493,7 +495,7 @@ function writeDocs(d: DocInput): void {
       '`conformance/loader/loader.c` (libbpf: a packet program with its `data_in`, `ctx_in` and `data_out` buffer; user pages mapped at a ' +
       'fixed address with an inaccessible page after them for the string copies from user memory; afterwards every ring ' +
       'buffer map is read with `ring_buffer__consume`); its return values are stored in a `__u64` global array and read back. ' +
-      'The model runs the same value (a `Session` on the same version: a task doing `prog_test_run`, `Session.progTestRun` for a packet, ' +
+      'The model runs the same value (a `Session` on the same version: a user task, with an executable and so an mm as the loader has, doing `prog_test_run`, `Session.progTestRun` for a packet, ' +
       '`ringbufConsume` for the rings). Compared: every stored return value, the verdict and message, the globals\' bytes, the test run\'s ' +
       '`bpf()` result and `retval`, `data_out` and `data_size_out`, and the records user space reads.',
     '',

@@ -61,6 +61,12 @@ export interface TestRunOptions {
   readonly ctx?: { readonly data?: number; readonly dataEnd?: number };
   /** The size of the `data_out` buffer (default: room for the whole packet). */
   readonly dataSizeOut?: number;
+  /**
+   * The path of the executable of the task that calls `bpf(BPF_PROG_TEST_RUN)`: a user process, with
+   * an mm, as every caller of bpf(2) is (a program reading user memory looks at it). Without it the
+   * task has no mm, as a kernel thread.
+   */
+  readonly exe?: string;
 }
 
 /** What `Session.progTestRun` reports. */
@@ -369,11 +375,11 @@ export class Session {
    */
   progTestRun(prog: string, opts: TestRunOptions = {}): TestRunResult {
     checkString('prog', prog);
-    checkOptions('opts', opts, ['data', 'ctx', 'dataSizeOut']);
-    const { data, ctx, dataSizeOut } = opts;
+    checkOptions('opts', opts, ['data', 'ctx', 'dataSizeOut', 'exe']);
+    const { data, ctx, dataSizeOut, exe } = opts;
     if (dataSizeOut !== undefined) checkInt('opts.dataSizeOut', dataSizeOut);
     const hex = data instanceof Uint8Array ? testRunHex(data) : data;
-    const pid = this.spawn({ comm: 'test_run', script: [{ sys: 'prog_test_run', prog, ...(hex === undefined ? {} : { data: hex }), ...(ctx === undefined ? {} : { ctx }) }, { sys: 'exit' }] });
+    const pid = this.spawn({ comm: 'test_run', ...(exe === undefined ? {} : { exe }), script: [{ sys: 'prog_test_run', prog, ...(hex === undefined ? {} : { data: hex }), ...(ctx === undefined ? {} : { ctx }) }, { sys: 'exit' }] });
     this.simulate();
     const ev = traceEvents(this.world.trace).filter((e): e is Extract<TraceEvent, { kind: 'test_run' }> => e.kind === 'test_run' && e.pid === pid).pop();
     if (ev === undefined) throw new KernsimError(`progTestRun(${prog}): the test run did not happen (is ${prog} a loaded program?)`);

@@ -5,7 +5,7 @@
  * (-E2BIG; null dynptrs have size 0), then 256-byte chunks through __bpf_dynptr_write.
  */
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, content, E2BIG, EFAULT, EINVAL, ERANGE, KernsimError, Session, UnknownHandleError } from '../src/index.ts';
+import { ArgumentError, content, E2BIG, EFAULT, EINVAL, ERANGE, KernsimError, program as P, Session, UnknownHandleError } from '../src/index.ts';
 
 const pat = (i: number): number => (i * 7 + 3) & 0xff;
 const frame = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => pat(i));
@@ -287,5 +287,23 @@ describe('probe-read and copy-from-user into dynptrs', () => {
     expect(s.bpf_probe_read_user_dynptr('d', 0, 0, 0xffff_8880_0000_0000n)).toBe(-EFAULT);
     s.inTask(kthread);
     expect(s.bpf_probe_read_user_dynptr('d', 0, 0, 0x1000)).toBe(-EFAULT);
+  });
+
+  test('Session.progTestRun runs the test in a user process when given its executable (an mm), else in a task without one', () => {
+    const s = new Session();
+    s.createFile({ path: '/bin/runner', content: content.zero(), size: 4096 });
+    const { call, buf, imm, dynptr, ret, r, storeAt } = P;
+    s.load({
+      name: 'o', maps: [], subprogs: [], globals: [{ name: 'mem', kind: 'bytes', size: 8 }, { name: 'rets', kind: 'u64s', size: 1 }],
+      programs: [{ name: 'p', section: 'tc', locals: [P.local('d', 'dynptr')], body: [
+        call('bpf_dynptr_from_mem', [buf('mem'), imm(8), imm(0), dynptr('d')]),
+        call('bpf_probe_read_user_dynptr', [dynptr('d'), imm(0), imm(0), imm(0)], 'n'), storeAt('rets', 0, r('n')), ret(imm(0)),
+      ] }],
+    });
+    const rets = (): bigint => new DataView((s.global('rets') as Uint8Array).buffer).getBigInt64(0, true);
+    expect(s.progTestRun('p', { data: 'pkt_v4', exe: '/bin/runner' }).err).toBe(0);
+    expect(rets()).toBe(0n);
+    expect(s.progTestRun('p', { data: 'pkt_v4' }).err).toBe(0);
+    expect(rets()).toBe(BigInt(-EFAULT));
   });
 });
