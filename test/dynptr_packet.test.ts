@@ -46,6 +46,14 @@ describe('skb as BPF_PROG_TEST_RUN builds it', () => {
     expect(new Session().packet({ kind: 'skb', data: frame(100), linear: 50, progType: 'LWT_IN' })).toBe(-EINVAL);
   });
 
+  test('data_end 0 is no data_end: accepted on 6.18 (the field is zero) and for LWT programs (7.2.13 test_run.c looks only at a non-zero one)', () => {
+    const s18 = new Session({ version: '6.18' });
+    expect(s18.packetView(s18.packet({ kind: 'skb', data: frame(3710), linear: 0 }))).toMatchObject({ len: 3710, linear: 3710, frags: [] });
+    const s = new Session();
+    expect(s.packet({ kind: 'skb', data: frame(100), linear: 0, progType: 'LWT_IN' })).toBeGreaterThan(0);
+    expect(s.packetView(s.packet({ kind: 'skb', data: frame(100), linear: 0 }))).toMatchObject({ linear: 100, frags: [] });
+  });
+
   test('more than MAX_SKB_FRAGS (17) frags → -ENOMEM', () => {
     expect(new Session().packet({ kind: 'skb', data: frame(14 + 17 * 4096), linear: 14 })).toBeGreaterThan(0);
     expect(new Session().packet({ kind: 'skb', data: frame(14 + 17 * 4096 + 1), linear: 14 })).toBe(-ENOMEM);

@@ -71,10 +71,12 @@ function fragsOf(data: Uint8Array, start: number, k: Kern): Uint8Array[] | null 
 
 /**
  * `bpf_prog_test_run_skb` up to the run: `data_in` shorter than `ETH_HLEN` → -EINVAL; a linear size
- * (`ctx->data_end`) before 6.19, larger than the packet, or for an LWT program → -EINVAL; 6.19+: the
- * linear part is `max(ETH_HLEN, data_end)` (or the whole packet), at most SKB_MAX_LINEAR, the rest in
- * page frags (more than MAX_SKB_FRAGS → -ENOMEM); before 6.19 a packet longer than SKB_MAX_LINEAR is
- * -EINVAL. `eth_type_trans` pulls the MAC header; tc pushes it back, so its `skb->data` is the MAC
+ * (`ctx->data_end`) larger than the packet → -EINVAL; `data_end` 0 is none (7.2.13 net/bpf/test_run.c
+ * looks at it only when it is not 0; 6.18's `convert___skb_to_skb` wants the field zero, so it refuses
+ * any other value: -EINVAL — a 0 was accepted by the 6.18 host tier); a non-zero one before 6.19 or
+ * for an LWT program → -EINVAL; 6.19+: the linear part is `max(ETH_HLEN, data_end)` (or the whole
+ * packet), at most SKB_MAX_LINEAR, the rest in page frags (more than MAX_SKB_FRAGS → -ENOMEM); before
+ * 6.19 a packet longer than SKB_MAX_LINEAR is -EINVAL. `eth_type_trans` pulls the MAC header; tc pushes it back, so its `skb->data` is the MAC
  * header, the others' the network header (`skb->len` 14 bytes shorter).
  */
 export function newSkb(k: Kern, spec: SkbSpec): number {
@@ -88,8 +90,11 @@ export function newSkb(k: Kern, spec: SkbSpec): number {
   let linear = size;
   if (spec.linear !== undefined) {
     const end = int(spec.linear, 'linear');
-    if (!k.features.skbTestRunFrags || end > size || progType.startsWith('LWT_')) return -EINVAL;
-    if (end !== 0) linear = Math.max(ETH_HLEN, end);
+    if (end > size) return -EINVAL;
+    if (end !== 0) {
+      if (!k.features.skbTestRunFrags || progType.startsWith('LWT_')) return -EINVAL;
+      linear = Math.max(ETH_HLEN, end);
+    }
   }
   if (linear > SKB_MAX_LINEAR) {
     if (!k.features.skbTestRunFrags) return -EINVAL;
