@@ -257,3 +257,33 @@ describe('7.2.13 release rules (kernel/bpf/verifier.c of Debian linux-source-7.2
     expect(one(obj([lsm([call('bpf_put_file', [ctxFile]), ret(imm(0))])]), '7.2').message).toBe('release kfunc bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1');
   });
 });
+
+describe('DIV and MOD by a constant (adjust_scalar_min_max_vals)', () => {
+  /** An asm program: r1 = `value`, r1 `fn`= `by`, r1 &= 7, then a 2-byte store at fp-16 + r1 (aligned only when r1 is known even). */
+  const prog = (value: number, fn: 'div' | 'mod', by: number): BpfObject => ({
+    name: 'o', maps: [], globals: [], subprogs: [],
+    programs: [{ name: 'p', section: 'syscall', asm: true, body: [
+      mov('r1', imm(value)), P.alu(fn, 'r1', imm(by)), P.alu('and', 'r1', imm(7)), mov('r2', r('r10')), P.alu('add', 'r2', imm(-16)), P.alu('add', 'r2', r('r1')),
+      mov('r3', imm(1)), P.st(2, r('r2'), 0, r('r3')), mov('r0', imm(0)), ret(r('r0')),
+    ] }],
+  });
+  const message = (o: BpfObject, v: KernelVersion): string | null => verify(o, v)[0]?.message ?? null;
+  const MISALIGNED = 'misaligned stack access off (0x0; 0x7)+-16+0 size 2';
+
+  test('6.x: the result is unknown, even of two constants (no DIV/MOD case in is_safe_to_compute_dst_reg_range; the 6.18 host agrees, lv_div_const)', () => {
+    expect(message(prog(100, 'div', 7), '6.18')).toBe(MISALIGNED);
+    expect(message(prog(100, 'mod', 7), '6.19')).toBe(MISALIGNED);
+  });
+
+  test('7.x DIV: [umin / c, umax / c], so 100 / 7 is 14 (scalar_min_max_udiv); by 0 the result is 0', () => {
+    expect(message(prog(100, 'div', 7), '7.2')).toBeNull();
+    expect(message(prog(101, 'div', 0), '7.2')).toBeNull();
+  });
+
+  test('7.x MOD: a dividend below the divisor is unchanged, else [0, min(umax, c - 1)] — a range even for a constant (scalar_min_max_umod)', () => {
+    expect(message(prog(4, 'mod', 7), '7.2')).toBeNull(); // 4 < 7: stays 4
+    expect(message(prog(100, 'mod', 7), '7.2')).toBe(MISALIGNED); // 100 % 7 = 2, but the verifier knows [0, 6]
+    // x % 0 = x: 3 stays a known 3, so the store is at the fixed, odd offset fp-13.
+    expect(message(prog(3, 'mod', 0), '7.2')).toBe('misaligned stack access off 0+-13+0 size 2');
+  });
+});

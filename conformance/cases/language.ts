@@ -219,6 +219,11 @@ export const languageCases: readonly ConfCase[] = [
     verifier: true, asm: true,
     body: () => [mov('r1', imm(1)), st(8, P.FP, -520, r('r1')), mov('r0', imm(0)), ret(r('r0'))],
   }),
+  lang('lv_div_const', STACK, 'asm: 100 / 7 & 7 as a stack offset for a 2-byte store: 6.18 has no DIV bounds (the result is unknown, so the store may be misaligned); 7.x knows 14', {
+    verifier: true, asm: true,
+    body: () => [mov('r1', imm(100)), alu('div', 'r1', imm(7)), alu('and', 'r1', imm(7)), mov('r2', r('r10')), alu('add', 'r2', imm(-16)), alu('add', 'r2', r('r1')),
+      mov('r3', imm(1)), st(2, r('r2'), 0, r('r3')), mov('r0', imm(0)), ret(r('r0'))],
+  }),
   lang('lv_map_value_oob', STACK, 'a store one byte past a map value', {
     verifier: true, locals: [local('key', 'u32', 'zero')], maps: (id) => [{ name: `${id}_m`, type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0 }],
     body: (_res, id) => [call('bpf_map_lookup_elem', [P.map(`${id}_m`), addr('key')], 'v'), goto('o', when('v', '==', NULL)), st(1, r('v'), 8, imm(1)), label('o'), ret(imm(0))],

@@ -34,6 +34,14 @@ export interface VersionFeatures {
    */
   readonly releaseArgFirst: boolean;
   /**
+   * The verifier tracks the range of a DIV or MOD by a constant ("bpf: Add interval and tnum analysis
+   * for signed and unsigned BPF_DIV", posted to bpf-next in December 2025, and its BPF_MOD sequel;
+   * 7.2.13 has both: scalar_min_max_udiv, scalar_min_max_umod). Before, `is_safe_to_compute_dst_reg_range`
+   * had no case for them and the result was unknown, even of two constants (the 6.18 host tier:
+   * conformance lv_div_const). 6.19 is assumed without it and 7.0 with it (M).
+   */
+  readonly divModBounds: boolean;
+  /**
    * `BPF_F_RB_OVERWRITE` ring buffers and `BPF_RB_OVERWRITE_POS` ("bpf: Add overwrite mode for BPF
    * ring buffer", listed in the 6.19 BPF pull request).
    */
@@ -105,22 +113,22 @@ export interface VersionFeatures {
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
   '6.18': {
-    version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false,
+    version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false,
   },
   '6.19': {
-    version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false,
+    version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false,
   },
   '7.0': {
-    version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true,
+    version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true,
   },
   '7.2': {
-    version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true,
+    version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true,
   },

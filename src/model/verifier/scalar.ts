@@ -109,7 +109,8 @@ function addOverflows(a: bigint, b: bigint): boolean {
 export function aluScalar(fn: string, a: Scalar, b: Scalar): Scalar {
   const ca = constOf(a);
   const cb = constOf(b);
-  if (ca !== undefined && cb !== undefined) {
+  // BPF_MOD keeps a range even for two constants (scalar_min_max_umod below), so no folding for it.
+  if (ca !== undefined && cb !== undefined && fn !== 'mod') {
     const v = aluConst(fn, ca, cb);
     if (v !== undefined) return known(v);
   }
@@ -177,10 +178,18 @@ export function aluScalar(fn: string, a: Scalar, b: Scalar): Scalar {
       const umax = a.umax * b.umax;
       return umax > U64_MAX ? UNKNOWN : range(a.umin * b.umin, umax);
     }
+    // 7.x (`divModBounds`; 6.x marks every DIV and MOD result unknown, see the walker): only a
+    // constant divisor gives a range (`is_safe_to_compute_dst_reg_range`). DIV: by 0 → 0, else
+    // [umin / c, umax / c] (scalar_min_max_udiv). MOD: by 0 → unchanged (x % 0 = x); a dividend
+    // already below c unchanged; else [0, min(umax, c - 1)] (scalar_min_max_umod): a constant
+    // dividend of c or more gives that range, not the remainder.
     case 'div':
-      return range(0n, a.umax);
+      if (cb === undefined) return UNKNOWN;
+      return cb === 0n ? known(0n) : range(a.umin / cb, a.umax / cb);
     case 'mod':
-      return cb !== undefined && cb !== 0n ? range(0n, a.umax < cb - 1n ? a.umax : cb - 1n) : range(0n, a.umax);
+      if (cb === undefined) return UNKNOWN;
+      if (cb === 0n || a.umax <= cb - 1n) return a;
+      return range(0n, a.umax < cb - 1n ? a.umax : cb - 1n);
     default:
       return UNKNOWN;
   }

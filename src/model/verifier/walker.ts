@@ -303,7 +303,9 @@ export class Walker implements LoopWalker {
           const a = this.operand(s, { r: op.dst }, insn);
           const v = this.operand(s, op.src, insn);
           let out: AVal;
-          if (a.t === 'scalar' && v.t === 'scalar') out = aluScalar(op.fn, a, v);
+          // 6.x: is_safe_to_compute_dst_reg_range has no case for DIV and MOD: the result is unknown,
+          // even of two constants (`divModBounds`).
+          if (a.t === 'scalar' && v.t === 'scalar') out = (op.fn === 'div' || op.fn === 'mod') && !this.opts.features.divModBounds ? UNKNOWN : aluScalar(op.fn, a, v);
           else if (a.t !== 'scalar' && v.t === 'scalar') out = pointerArith(this, a, op.fn, v, this.regno(op.dst), insn);
           else if (a.t === 'scalar' && v.t !== 'scalar' && op.fn === 'add') out = pointerArith(this, v, 'add', a, this.regno(op.dst), insn);
           else if (a.t === 'scalar' && v.t !== 'scalar') throw new Reject(`R${this.regno(op.dst)} ${op.fn === 'sub' ? 'tried to subtract pointer from scalar' : `pointer arithmetic with ${op.fn} operator prohibited`}`, insn);
