@@ -90,6 +90,8 @@ function prevAt(p: PathNode | null, site: string): AState | null {
   return null;
 }
 
+
+
 /** Whether an equal state was reached at the same prune point earlier on this path. */
 function onPath(p: PathNode | null, v: Visit, memo: KeyMemo): boolean {
   for (let n = p; n !== null; n = n.parent) if (n.visit.cfg === v.cfg && n.visit.pc === v.pc && keyOf(n.visit, memo) === keyOf(v, memo)) return true;
@@ -304,7 +306,8 @@ export class Walker implements LoopWalker {
           const v = this.operand(s, op.src, insn);
           let out: AVal;
           // 6.x: is_safe_to_compute_dst_reg_range has no case for DIV and MOD: the result is unknown,
-          // even of two constants (`divModBounds`).
+          // even of two constants (`divModBounds`). The value is verified as written: in C, clang folds
+          // arithmetic on compile-time constants first (x = 15; x /= 51 is x = 0 in the object).
           if (a.t === 'scalar' && v.t === 'scalar') out = (op.fn === 'div' || op.fn === 'mod') && !this.opts.features.divModBounds ? UNKNOWN : aluScalar(op.fn, a, v);
           else if (a.t !== 'scalar' && v.t === 'scalar') out = pointerArith(this, a, op.fn, v, this.regno(op.dst), insn);
           else if (a.t === 'scalar' && v.t !== 'scalar' && op.fn === 'add') out = pointerArith(this, v, 'add', a, this.regno(op.dst), insn);
