@@ -90,8 +90,6 @@ function prevAt(p: PathNode | null, site: string): AState | null {
   return null;
 }
 
-
-
 /** Whether an equal state was reached at the same prune point earlier on this path. */
 function onPath(p: PathNode | null, v: Visit, memo: KeyMemo): boolean {
   for (let n = p; n !== null; n = n.parent) if (n.visit.cfg === v.cfg && n.visit.pc === v.pc && keyOf(n.visit, memo) === keyOf(v, memo)) return true;
