@@ -10,7 +10,7 @@
  * `data_out` and `data_size_out`, the records user space reads, and the globals' bytes.
  */
 import { program as P, type Arg, type BpfObject, type Local, type Op } from '../../src/index.ts';
-import type { CallRecord, ConfCase, PacketRun, UserPages } from './lib.ts';
+import { currentFieldOps, currentFieldText, type CallRecord, type ConfCase, type PacketRun, type UserPages } from './lib.ts';
 
 export const KRETS = 96;
 /** `<id>_out`: read destination; `<id>_src`: write and probe-read source (a pattern with NULs); `<id>_sbuf`: slice buffer. */
@@ -301,12 +301,8 @@ export class KindBuilder {
   currentField(field: 'pid' | 'tgid'): this {
     const i = this.n;
     const v = this.slot(i);
-    this.body.push(
-      P.call('bpf_get_current_task_btf', [], `c${i}`), P.field(`f${i}`, P.r(`c${i}`), field), P.call('bpf_get_current_pid_tgid', [], `g${i}`),
-      field === 'pid' ? P.alu('and', `g${i}`, P.imm(0xffff_ffff)) : P.alu('rsh', `g${i}`, P.imm(32)),
-      P.mov(v, P.imm(0)), P.goto(`F${i}`, P.when(`f${i}`, '!=', P.r(`g${i}`))), P.mov(v, P.imm(1)), P.label(`F${i}`),
-    );
-    this.keep('field', v, `current->${field} == bpf_get_current_pid_tgid()${field === 'pid' ? ' & 0xffffffff' : ' >> 32'}`);
+    this.body.push(P.call('bpf_get_current_task_btf', [], `c${i}`), ...currentFieldOps(i, `c${i}`, field, v));
+    this.keep('field', v, currentFieldText(field));
     return this;
   }
 

@@ -180,3 +180,20 @@ export class CaseBuilder {
 
 export const U32_MAX = 0xffff_ffffn;
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * `v` = 1 when `cur->field` (a task read by name) equals what bpf_get_current_pid_tgid() gives for
+ * it — its low 32 bits for the pid, its high ones for the tgid — else 0 (registers `f<i>`, `g<i>`,
+ * label `F<i>`); with the text a case records for it. Used by the host (kinds.ts) and guest
+ * (task_ref.ts) task cases.
+ */
+export function currentFieldOps(i: number, cur: string, field: 'pid' | 'tgid', v: string): Op[] {
+  return [
+    P.field(`f${i}`, P.r(cur), field), P.call('bpf_get_current_pid_tgid', [], `g${i}`),
+    field === 'pid' ? P.alu('and', `g${i}`, P.imm(0xffff_ffff)) : P.alu('rsh', `g${i}`, P.imm(32)),
+    P.mov(v, P.imm(0)), P.goto(`F${i}`, P.when(`f${i}`, '!=', P.r(`g${i}`))), P.mov(v, P.imm(1)), P.label(`F${i}`),
+  ];
+}
+
+export const currentFieldText = (field: 'pid' | 'tgid'): string => `current->${field} == bpf_get_current_pid_tgid()${field === 'pid' ? ' & 0xffffffff' : ' >> 32'}`;
+

@@ -9,7 +9,7 @@
  */
 import { program as P, type Arg, type BpfObject, type Op } from '../../src/index.ts';
 import { FOUT, FRETS, pidFilterOps, type FileCase } from './file.ts';
-import type { CallRecord } from './lib.ts';
+import { currentFieldOps, currentFieldText, type CallRecord } from './lib.ts';
 
 export function taskRefFileCase(): FileCase {
   const id = 'task_ref';
@@ -52,12 +52,11 @@ export function taskRefFileCase(): FileCase {
   body.push(P.call('bpf_get_current_task_btf', [], 'cur'));
   ref('bpf_task_acquire', P.r('cur'), 'current');
   // current->tgid and ->pid read by name (CO-RE): 1 when equal to what bpf_get_current_pid_tgid gives.
-  for (const [f, g] of [['tgid', P.alu('rsh', 'g', P.imm(32))], ['pid', P.alu('and', 'g', P.imm(0xffff_ffff))]] as const) {
+  for (const f of ['tgid', 'pid'] as const) {
     const i = n;
     n += 1;
-    body.push(P.field(`f${i}`, P.r('cur'), f), P.call('bpf_get_current_pid_tgid', [], 'g'), g, P.mov(`v${i}`, P.imm(0)), P.goto(`E${i}`, P.when(`f${i}`, '!=', P.r('g'))),
-      P.mov(`v${i}`, P.imm(1)), P.label(`E${i}`), P.storeAt(g_('rets'), i, P.r(`v${i}`)));
-    calls.push({ index: i, fn: 'field', text: `current->${f} == bpf_get_current_pid_tgid()${f === 'pid' ? ' & 0xffffffff' : ' >> 32'}` });
+    body.push(...currentFieldOps(i, 'cur', f, `v${i}`), P.storeAt(g_('rets'), i, P.r(`v${i}`)));
+    calls.push({ index: i, fn: 'field', text: currentFieldText(f) });
   }
   body.push(P.field('mypid', P.r('cur'), 'pid'));
   ref('bpf_task_from_pid', P.r('mypid'), 'current->pid');
