@@ -38,6 +38,7 @@ import { fileVerifierCases } from './cases/file_verifier.ts';
 import { taskRefFileCase } from './cases/task_ref.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
+import { forkCases } from './cases/fork.ts';
 import { generatedFileCases } from './generate-file.ts';
 import { deleteVsPendingObject, deleteVsPendingScenario, RACE_MAP, RACE_PROG, raceOutcome } from './cases/race.ts';
 import { exploreScenario, parseScenario } from '../src/index.ts';
@@ -260,7 +261,9 @@ export function predictScript(c: ScriptCase, exe: Uint8Array, tpl: Uint8Array, e
       if (i === null) return 0n;
       const r = results[i];
       if (r === undefined) return null;
-      return c.steps[n]?.k === 'open' && r >= 0n ? 0n : r;
+      // open's fd and fork's child pid: the driver reports 0 for any success.
+      const k = c.steps[n]?.k;
+      return (k === 'open' || k === 'fork') && r >= 0n ? 0n : r;
     });
     const size = s.world.inodes.get(s.world.paths.get(DATA) as number)?.size ?? -1n;
     const globals = globalsOf(s, c.object);
@@ -430,7 +433,7 @@ export async function guestTier(): Promise<number> {
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
   const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const gen: GuestCase[] = generatedFileCases(nGen, seed, layout).map((c) => ({ ...c, prog: c.id }));
-  const handScripts = handScriptCases();
+  const handScripts = [...handScriptCases(), ...forkCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);
   const all: AnyCase[] = [

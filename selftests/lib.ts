@@ -10,10 +10,11 @@ import { ALL_KFUNCS, KERNEL_VERSIONS, type BpfObject, type KernelVersion, type V
 import { verifyProgram } from '../src/model/verifier/verify.ts';
 import type { AnyKfunc } from '../src/model/kfunc/types.ts';
 
-/** The ten selftest files of issue 13, and task_kfunc_failure.c (the task reference kfuncs), in the order the report lists them. */
+/** The ten selftest files of issue 13, and task_kfunc_failure.c and task_kfunc_success.c (the task reference kfuncs), in the order the report lists them. */
 export const FILES = [
   'dynptr_fail.c', 'dynptr_success.c', 'file_reader.c', 'file_reader_fail.c', 'task_work.c', 'task_work_fail.c',
   'task_work_stress.c', 'verifier_vfs_accept.c', 'verifier_vfs_reject.c', 'verifier_async_cb_context.c', 'task_kfunc_failure.c',
+  'task_kfunc_success.c',
 ] as const;
 export type SelftestFile = (typeof FILES)[number];
 

@@ -59,7 +59,7 @@ describe('validation', () => {
   });
   test('an unknown syscall says which ones exist', () => {
     const doc = structuredClone(good) as { tasks: { script: unknown[] }[] };
-    doc.tasks[0]?.script.push({ sys: 'fork' });
+    doc.tasks[0]?.script.push({ sys: 'clone3' });
     const [p] = problems(doc);
     expect(p?.path).toBe('/tasks/0/script/1/sys');
     expect(p?.expected).toContain('one of "open", "read"');

@@ -397,7 +397,7 @@ describe('the public API refuses wrong shapes with ArgumentError naming the argu
     expect(misuse(() => s.load(null as never)).argument).toBe('obj');
     expect(misuse(() => s.createFile(null as never)).argument).toBe('spec');
     expect(misuse(() => s.spawn({} as never)).argument).toBe('task.comm');
-    expect(misuse(() => s.spawn({ comm: 'x', script: [{ sys: 'fork' }] } as never)).argument).toBe('task.script[0].sys');
+    expect(misuse(() => s.spawn({ comm: 'x', script: [{ sys: 'clone3' }] } as never)).argument).toBe('task.script[0].sys');
     expect(misuse(() => s.load({ name: 'o', programs: [{ name: 'p', section: 'syscall', body: [{ op: 'ret', src: { imm: 1.5 } }] }] } as never)).argument).toBe('obj.programs[0].body[0].src.imm');
     expect(misuse(() => s.open(null as never)).argument).toBe('path');
     expect(misuse(() => s.sleepable('yes' as never)).argument).toBe('on');

@@ -7,7 +7,8 @@
  * step's result, the file's size and its page-cache residency (`mincore`), and the programs' globals.
  *
  * The same script runs in the model as a task: `open`, `read` (pread), `write`, `ftruncate`, `fsync`,
- * `fadvise`, `mmap` (with `set_global` of the program's pid filter around it), `sleep`.
+ * `fadvise`, `mmap` (with `set_global` of the program's pid filter around it), `sleep`, `fork` (the
+ * fork cases, cases/fork.ts: the child exits at once).
  */
 import { program as P, type BpfObject, type Op, type Syscall } from '../../src/index.ts';
 import type { CallRecord } from './lib.ts';
@@ -26,7 +27,9 @@ export type Step =
   | { readonly k: 'mmap'; readonly fd: number; readonly prog: string }
   | { readonly k: 'sleep'; readonly ms: number }
   /** A child process opens the trigger file (`opens` times, default 1) and exits without closing it (its last fputs run at exit). */
-  | { readonly k: 'exit'; readonly prog: string; readonly opens?: number };
+  | { readonly k: 'exit'; readonly prog: string; readonly opens?: number }
+  /** fork() with the pid filters of `progs` set to the task: the child exits at once; the result is 0 or the error. */
+  | { readonly k: 'fork'; readonly progs: readonly string[] };
 
 export const ADVICE_NAMES: Readonly<Record<number, string>> = { 0: 'NORMAL', 1: 'RANDOM', 2: 'SEQUENTIAL', 3: 'WILLNEED', 4: 'DONTNEED', 5: 'NOREUSE' };
 
@@ -57,6 +60,7 @@ export function stepText(s: Step): string {
     case 'mmap': return `m:${s.fd}:${s.prog}`;
     case 'sleep': return `z:${s.ms}`;
     case 'exit': return `x:${s.prog}:${s.opens ?? 1}`;
+    case 'fork': return `f:${s.progs.join(',')}`;
   }
 }
 
@@ -72,6 +76,7 @@ export function describeStep(s: Step): string {
     case 'mmap': return `mmap(f${s.fd}) → ${s.prog}`;
     case 'sleep': return `sleep ${s.ms} ms`;
     case 'exit': return `child: open(trigger)${(s.opens ?? 1) > 1 ? ` ×${s.opens}` : ''}, exit → ${s.prog}`;
+    case 'fork': return `fork() → ${s.progs.join(', ')}; the child exits`;
   }
 }
 
@@ -114,6 +119,12 @@ export function modelScript(steps: readonly Step[], data: string): { script: Sys
         break;
       case 'sleep': resultOf.push(script.length); script.push({ sys: 'sleep', ticks: s.ms * TICKS_PER_MS }); break;
       case 'exit': resultOf.push(null); break;
+      case 'fork':
+        for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 'pid' });
+        resultOf.push(script.length);
+        script.push({ sys: 'fork', script: [{ sys: 'exit' }] });
+        for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 0 });
+        break;
     }
   }
   return { script: [...script, { sys: 'exit' }], resultOf };

@@ -20,6 +20,8 @@
  *     m:<fd>:<prog>       <prog>_pid = getpid(); mmap(4096, PROT_READ, MAP_SHARED); munmap; <prog>_pid = 0
  *     x:<prog>            fork a child that sets <prog>_pid to itself, opens the trigger and exits
  *                         without closing it; wait for it
+ *     f:<p1>,<p2>,...     set each <p>_pid to getpid(); fork a child that exits at once; wait for it;
+ *                         reset the pids (result: 0, or minus the error fork returned)
  *
  *   RACE <path.o> <prog> <map> <n>
  *                                a race run n times (conformance/cases/race.ts): attach <prog>, set
@@ -331,6 +333,30 @@ static long script_step(struct bpf_object *obj, char *step, int *fds)
 		if (m != MAP_FAILED)
 			munmap(m, PAGE);
 		return r;
+	}
+	case 'f': {
+		char list[400], *p, *save = NULL;
+		pid_t child;
+		int status, e = 0;
+
+		if (sscanf(step, "f:%399s", list) != 1)
+			return -1000;
+		for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
+			if (set_pid(obj, p, getpid()))
+				return -1002;
+		fflush(stdout);
+		child = fork();
+		if (child == 0)
+			_exit(0);
+		if (child < 0)
+			e = errno;
+		else
+			waitpid(child, &status, 0);
+		if (sscanf(step, "f:%399s", list) != 1)
+			return -1000;
+		for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
+			set_pid(obj, p, 0);
+		return child < 0 ? -e : 0;
 	}
 	case 'x': {
 		int p2c[2], status;

@@ -221,7 +221,7 @@ const KNOWN_WORLD = new Set([
   'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'ids', 'faults', 'irqWork', 'current', 'budgets', 'smp',
   'allocated', 'trace',
 ]);
-const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'works', 'script', 'pc', 'stack', 'wait']);
+const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'parent', 'forking', 'works', 'script', 'pc', 'stack', 'wait']);
 const KNOWN_FRAME = new Set(['id', 'prog', 'fn', 'callback', 'pc', 'regs', 'resume', 'sleepable', 'ctxFile', 'twCtx', 'stack', 'spills', 'callers', 'entry', 'ctxPacket']);
 const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst', 'loop']);
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
@@ -799,7 +799,10 @@ class Walk {
     o.c(44); o.t(t.state);
     o.c(44); o.c(t.flags.notifySignal ? 49 : 48); o.c(t.flags.notifyResume ? 49 : 48); o.c(t.flags.pfExiting ? 49 : 48);
     o.c(44); o.t(t.usage);
-    o.s(t.reaped ? ',1,[' : ',0,['); this.works(t.works.queue);
+    o.s(t.reaped ? ',1,' : ',0,');
+    if (t.parent === null) o.c(78);
+    else o.t(t.parent);
+    o.s(t.forking ? ',1,[' : ',0,['); this.works(t.works.queue);
     o.s(t.works.exited ? '],1,' : '],0,'); o.t(t.pc);
     o.s(',[');
     for (let i = 0; i < t.stack.length; i += 1) {

@@ -23,7 +23,7 @@ import { isScalarGlobal, scalarValue } from '../model/program/globals.ts';
 import { frameLayout, type FrameLayout } from '../model/program/layout.ts';
 import type { Arg, BpfObject, Op, Program, Subprog } from '../model/program/program.ts';
 import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
-import { taskOf } from '../model/task/task.ts';
+import { taskIds, taskOf } from '../model/task/task.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
@@ -588,8 +588,8 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         // A task's pid or tgid (pid_t: an int, sign-extended into the register).
         const b = valueOf(run, op.base);
         if (b === null || typeof b !== 'object' || b.ptr !== 'task') throw new ArgumentError('field base', b, 'a task pointer (the verifier accepts ->pid and ->tgid only through one)');
-        const t = taskOf(k, b.pid, 'field base');
-        setReg(run, op.dst, BigInt(op.field === 'pid' ? t.pid : t.tgid));
+        const ids = taskIds(k, taskOf(k, b.pid, 'field base'));
+        setReg(run, op.dst, BigInt(op.field === 'pid' ? ids.pid : ids.tgid));
         break;
       }
       case 'st': {

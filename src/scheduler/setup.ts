@@ -7,7 +7,7 @@ import { inodeByPath, openFile } from '../model/fs/files.ts';
 import { createMap } from '../model/maps/maps.ts';
 import type { BpfObject } from '../model/program/program.ts';
 import { initialBytes } from '../model/program/globals.ts';
-import { sectionInfo } from '../model/program/sections.ts';
+import { runsNewestFirst, sectionInfo } from '../model/program/sections.ts';
 import type { ObjId } from '../model/program/loaded.ts';
 import type { Pid, Syscall } from '../model/task/types.ts';
 import { checkKern, emit, type Kern } from '../model/world/world.ts';
@@ -27,8 +27,9 @@ import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 /**
  * `bpf_object__load` + attach: verify every program (a rejection fails the load with -EACCES, as
  * `BPF_PROG_LOAD` does, and the verifier's message is in the trace), create the maps (a refused map fails the load with its errno), the
- * globals, and the programs; programs with a hook are attached to it. The loader keeps one user
- * reference on each map and one reference on each program.
+ * globals, and the programs; programs with a hook are attached to it, in the object's order (a hook's
+ * list is in the order its programs run: `runsNewestFirst`). The loader keeps one user reference on
+ * each map and one reference on each program.
  */
 export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { ret: number; obj: ObjId | null; rejected: Verdict | null } {
   checkKern('k', k);
@@ -72,7 +73,9 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { r
     progs.set(p.name, pid);
     if (info.hook !== null && (opts.attach === undefined || opts.attach.includes(p.name))) {
       const list = k.s.hooks.get(info.hook) ?? [];
-      list.push(pid);
+      // The hook's list is in the order its programs run.
+      if (runsNewestFirst(info.hook)) list.unshift(pid);
+      else list.push(pid);
       k.s.hooks.set(info.hook, list);
     }
   }

@@ -100,11 +100,11 @@ function smpActions(world: SmpView, rq: RunQueue): Action[] {
 function mayRunProgram(world: SmpView, t: ReadonlyTask): boolean {
   for (const a of t.stack) {
     if (a.a === 'prog') return true;
-    if (a.a === 'syscall' && (a.sys.sys === 'open' || a.sys.sys === 'prog_test_run')) return true;
+    if (a.a === 'syscall' && (a.sys.sys === 'open' || a.sys.sys === 'prog_test_run' || a.sys.sys === 'fork')) return true;
   }
   if (t.stack.length === 0) {
     const next = t.script[t.pc];
-    if (next !== undefined && (next.sys === 'open' || next.sys === 'prog_test_run')) return true;
+    if (next !== undefined && (next.sys === 'open' || next.sys === 'prog_test_run' || next.sys === 'fork')) return true;
   }
   return hasCallbackToStart(world, t);
 }
@@ -295,8 +295,8 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         continue;
       }
       case 'fput': {
-        // __fput: security_file_release runs the lsm/file_release programs in attach order (a void
-        // hook: their return values are ignored), then the file is released.
+        // __fput: security_file_release runs the lsm/file_release programs (newest first, from a
+        // trampoline; a void hook: their return values are ignored), then the file is released.
         const hooks = k.cold.hooks.get('lsm/file_release') ?? [];
         const prog = hooks[act.stage];
         if (prog !== undefined) {

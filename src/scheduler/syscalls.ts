@@ -25,10 +25,10 @@ import { emit, withContext, type CallContext, type Kern } from '../model/world/w
 import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 
-type SyscallActivity = Extract<Activity, { a: 'syscall' }>;
-export type SyscallStep = { readonly kind: 'done'; readonly ret: bigint } | { readonly kind: 'blocked' } | { readonly kind: 'pushed' };
-const PUSHED: SyscallStep = Object.freeze({ kind: 'pushed' });
-const BLOCKED: SyscallStep = Object.freeze({ kind: 'blocked' });
+import { BLOCKED, done, PUSHED, pushHookProgram, type SyscallActivity, type SyscallStep } from './stage.ts';
+import { fork } from './fork.ts';
+
+export type { SyscallStep } from './stage.ts';
 
 export function describeSyscall(sys: Syscall): string {
   switch (sys.sys) {
@@ -51,6 +51,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'ringbuf_consume': return `ring_buffer__consume(${sys.map})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
     case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
     case 'exit': return 'exit()';
+    case 'fork': return `fork() (the child: ${sys.script.length} syscall${sys.script.length === 1 ? '' : 's'})`;
   }
 }
 
@@ -66,38 +67,6 @@ function findGlobal(k: Kern, name: string): { obj: number } | null {
 
 /** The hooks `nanosleep` fires, in order: `sys_enter_nanosleep`, then the fentry of `__x64_sys_nanosleep`. */
 const NANOSLEEP_HOOKS = ['tp/syscalls/sys_enter_nanosleep', 'fentry/sys_nanosleep'];
-
-/**
- * Push the next program attached to one of `hooks` (the syscall's `hooks` counts the ones run):
- * it runs in the task, with its context in R1. Returns false when all have run.
- */
-function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[], args?: RegVal[]): boolean {
-  const i = act.hooks ?? 0;
-  // Program i of the hooks' lists one after the other (no list made: most syscalls have none).
-  let prog: number | undefined;
-  let j = i;
-  for (const h of hooks) {
-    const progs = k.cold.hooks.get(h);
-    if (progs === undefined) continue;
-    if (j < progs.length) {
-      prog = progs[j];
-      break;
-    }
-    j -= progs.length;
-  }
-  if (prog === undefined) return false;
-  act.hooks = i + 1;
-  const lp = k.cold.progs.get(prog);
-  if (lp === undefined) return true;
-  task.stack.push({
-    a: 'prog', started: false,
-    frame: {
-      id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null,
-      ...(args === undefined ? {} : { ctxArgs: args }),
-    },
-  });
-  return true;
-}
 
 /** Write `value` into the integer global `name` (4 or 8 bytes, as it is declared). */
 function setIntGlobal(k: Kern, name: string, value: bigint): void {
@@ -209,15 +178,10 @@ class TaskContext implements CallContext {
   }
 }
 
-/** A syscall finished with `ret` (what it deferred carried out first). */
-function done(kk: Kern, ret: bigint | number): SyscallStep {
-  settle(kk);
-  return { kind: 'done', ret: BigInt(ret) };
-}
-
 /**
- * Run the programs attached to `hook` (an LSM hook with a file argument), one per stage, in attach
- * order, each stopping at the first error it returns. True when a program was pushed to run first.
+ * Run the programs attached to `hook` (an LSM hook with a file argument), one per stage, in the order
+ * the hook's list holds them (newest first: a trampoline's), stopping at the first error one returns.
+ * True when a program was pushed to run first.
  */
 function runHooks(k: Kern, task: Task, act: SyscallActivity, hook: string, file: FileId): boolean {
   const hooks = k.cold.hooks.get(hook) ?? [];
@@ -441,6 +405,8 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       }
       return done(kk, records.length);
     }
+    case 'fork':
+      return fork(k, kk, task, act, sys);
     case 'exit':
       task.stack.pop();
       task.stack.push({ a: 'do_exit', stage: 0 });

@@ -190,6 +190,17 @@ function hookOf(type: ProgType, secDef: string, target: string | null): string |
   return null;
 }
 
+/**
+ * Whether the programs attached to `hook` run newest first: a trampoline's (fentry, LSM) do, since
+ * kernel/bpf/trampoline.c `__bpf_trampoline_link_prog` adds each link at the head of its kind's list
+ * (`hlist_add_head`) and `bpf_trampoline_get_progs` hands the list to the trampoline from its head. A
+ * tracepoint's run in attach order (perf_event's `bpf_prog_array_copy` and `tracepoint_probe_register`
+ * append).
+ */
+export function runsNewestFirst(hook: string): boolean {
+  return hook.startsWith('lsm/') || hook.startsWith('fentry/');
+}
+
 /** What a section name says: libbpf's matching over its table, and whether the model knows the type. */
 export function sectionInfo(section: string): SectionInfo | null {
   const autoload = !section.startsWith('?');

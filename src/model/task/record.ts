@@ -17,6 +17,8 @@ export interface NewTaskRecord {
   readonly comm: string;
   readonly mm: { exe_file: FileId } | null;
   readonly script: readonly Syscall[];
+  /** A forked task (see `Task.forking`): its parent, its tgid the parent's until `alloc_pid`. */
+  readonly fork?: { readonly parent: Pid; readonly tgid: Pid };
 }
 
 /**
@@ -62,6 +64,8 @@ export class TaskRecord implements Task {
   flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
   usage: number;
   reaped: boolean;
+  parent: Pid | null;
+  forking: boolean;
   works: TaskWorks;
   script: readonly Syscall[];
   pc: number;
@@ -84,6 +88,8 @@ export class TaskRecord implements Task {
       this.flags = { notifySignal: from.flags.notifySignal, notifyResume: from.flags.notifyResume, pfExiting: from.flags.pfExiting };
       this.usage = from.usage;
       this.reaped = from.reaped;
+      this.parent = from.parent;
+      this.forking = from.forking;
       this.works = { queue: from.works.queue.slice(), exited: from.works.exited };
       this.script = from.script;
       this.pc = from.pc;
@@ -95,15 +101,17 @@ export class TaskRecord implements Task {
     }
     if (spec === null) throw new TypeError('TaskRecord needs a spec or a task to copy');
     this.pid = spec.pid;
-    this.tgid = spec.pid;
+    this.tgid = spec.fork?.tgid ?? spec.pid;
     this.comm = spec.comm;
     this.mm = spec.mm;
     this.fds = new Map();
     this.userMem = [];
-    this.state = 'runnable';
+    this.state = spec.fork === undefined ? 'runnable' : 'new';
     this.flags = { notifySignal: false, notifyResume: false, pfExiting: false };
     this.usage = 0;
     this.reaped = false;
+    this.parent = spec.fork?.parent ?? null;
+    this.forking = spec.fork !== undefined;
     this.works = { queue: [], exited: false };
     this.script = spec.script;
     this.pc = 0;

@@ -34,7 +34,8 @@ const ADVICE = ['NORMAL', 'RANDOM', 'SEQUENTIAL', 'WILLNEED', 'DONTNEED', 'NOREU
 /** The most bytes one scripted write may carry (the model keeps written bytes: src/model/fs/content.ts). */
 const MAX_SCRIPT_WRITE = 1 << 24;
 
-export const SyscallSchema = z.discriminatedUnion('sys', [
+/** Every syscall but `fork`: what a forked child's script may hold (the model's children do not fork). */
+const CHILD_SYSCALLS = [
   /** `open(path, flags)`: runs the `lsm/file_open` programs; flags default `O_RDONLY`. */
   z.strictObject({ sys: z.literal('open'), path: AbsPath, fd: Ident, flags: z.enum(OPEN_FLAGS).optional() }),
   /** `pread64(fd, buf, len, offset)` (vfs_read → filemap_read); `into` a byte-array global for the bytes. */
@@ -88,6 +89,20 @@ export const SyscallSchema = z.discriminatedUnion('sys', [
   /** User space writes a NUL-terminated string into its own memory at `addr` (a stack string). */
   z.strictObject({ sys: z.literal('user_write'), addr: cint('u64'), text: Text }),
   z.strictObject({ sys: z.literal('exit') }),
+] as const;
+
+/** A syscall of a forked child's script: any but `fork`. */
+export const ChildSyscallSchema = z.discriminatedUnion('sys', CHILD_SYSCALLS).meta({ id: 'child_syscall', description: 'a syscall of a forked child {"sys": …} (any but fork)' });
+
+export const SyscallSchema = z.discriminatedUnion('sys', [
+  ...CHILD_SYSCALLS,
+  /**
+   * glibc's `fork()`: `clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)` (kernel/fork.c
+   * `copy_process`). The child (the parent's comm, a copy of its descriptors and of its mm) runs
+   * `script` from user mode; the parent's result is the child's pid, or the error that stopped the
+   * copy (an `lsm/task_alloc` program's). Children cannot fork in the model.
+   */
+  z.strictObject({ sys: z.literal('fork'), script: z.array(ChildSyscallSchema).max(LIMITS.script) }),
 ]).meta({ id: 'syscall', description: 'a syscall {"sys": …}' });
 
 /** A task to spawn: its name, its executable (a file; none for a kernel thread) and its script. */

@@ -19,6 +19,19 @@ export function ownTask(k: Kern, pid: Pid, argument = 'task'): TaskRecord {
 }
 
 /**
+ * What `task->pid` and `task->tgid` hold: the task's own, except while it is being forked before
+ * `alloc_pid` (`Task.forking`), when they are still its parent's (kernel/fork.c `dup_task_struct`
+ * copies the whole task_struct; `copy_process` sets pid and tgid after `alloc_pid`).
+ */
+export function taskIds(k: Kern, t: ReadonlyTask): { pid: Pid; tgid: Pid } {
+  if (t.forking && t.parent !== null) {
+    const p = taskOf(k, t.parent, 'parent');
+    return { pid: p.pid, tgid: p.tgid };
+  }
+  return { pid: t.pid, tgid: t.tgid };
+}
+
+/**
  * `task->rcu_users` (kernel/fork.c `dup_task_struct` sets 2): one reference the parent drops when it
  * reaps the task (`release_task`), one the scheduler drops on the dead task's last switch
  * (`finish_task_switch`), plus those `bpf_task_acquire` took since (`usage`: programs' and

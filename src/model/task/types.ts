@@ -10,12 +10,15 @@ import type { MapId } from '../maps/types.ts';
 import type { ProgId } from '../program/loaded.ts';
 import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
-import type { SyscallSchema, TWA_MODES } from './syscall_schema.ts';
+import type { ChildSyscallSchema, SyscallSchema, TWA_MODES } from './syscall_schema.ts';
 
 export type Pid = number;
 
-/** `TASK_RUNNING` split into on-CPU and waiting-for-CPU, the two sleeps the model needs, exit and death. */
-export type TaskState = 'running' | 'runnable' | 'interruptible' | 'io_wait' | 'exiting' | 'dead';
+/**
+ * `TASK_RUNNING` split into on-CPU and waiting-for-CPU, the two sleeps the model needs, exit and death;
+ * `new` is `TASK_NEW`: a forked task from `sched_fork` until `wake_up_new_task` (it does not run).
+ */
+export type TaskState = 'new' | 'running' | 'runnable' | 'interruptible' | 'io_wait' | 'exiting' | 'dead';
 
 export type TwaMode = (typeof TWA_MODES)[number];
 
@@ -40,6 +43,8 @@ export interface TaskWorks {
 
 /** What a task does from user space, in order (the schemas are in syscall_schema.ts). */
 export type Syscall = DeepReadonly<z.output<typeof SyscallSchema>>;
+/** What a forked child's script holds: any syscall but `fork`. */
+export type ChildSyscall = DeepReadonly<z.output<typeof ChildSyscallSchema>>;
 
 /** A value in a BPF register. */
 export type RegVal =
@@ -158,6 +163,13 @@ export interface Task {
   usage: number;
   /** Released by its parent (`release_task`): `rcu_users` is 0, `bpf_task_acquire` fails. */
   reaped: boolean;
+  /** `task->real_parent`: the task that forked it (null: a task the scenario spawned). */
+  parent: Pid | null;
+  /**
+   * Being forked, before `alloc_pid` (kernel/fork.c `copy_process`): its `pid` and `tgid` fields still
+   * hold its parent's (`dup_task_struct` copied them), and no pid lookup finds it.
+   */
+  forking: boolean;
   works: TaskWorks;
   script: readonly Syscall[];
   pc: number;

@@ -139,7 +139,7 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
       if ((c.prog.type === 'TRACING' || c.prog.type === 'LSM' || c.prog.type === 'RAW_TRACEPOINT') && size === 8 && o % 8 === 0 && o >= 0 && o < 8 * 12) {
         const trusted = c.prog.type === 'LSM' ? !untrustedLsmHook(c.prog.hook) : c.prog.attachType === 'TRACE_RAW_TP' || c.prog.attachType === 'TRACE_ITER';
         const arg = c.prog.type === 'RAW_TRACEPOINT' ? null : hookArg(c.prog.hook, o / 8);
-        if (arg === 'task') return trusted ? { t: 'task', ref: null, maybeNull: false, id: 0 } : { t: 'btf', trusted: false };
+        if (arg === 'task') return trusted ? { t: 'task', ref: null, maybeNull: false, id: 0 } : { t: 'btf', trusted: false, struct: 'task_struct' };
         if (arg === 'scalar') return UNKNOWN;
         return c.prog.type === 'TRACING' ? { t: 'btf', trusted } : UNKNOWN;
       }
@@ -216,13 +216,14 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
 /**
  * `dst = base->field` (a CO-RE read of a `struct task_struct` field, program/btf_fields.ts):
  * check_mem_access takes a PTR_TO_BTF_ID that cannot be NULL to `check_ptr_to_btf_access`, whose
- * `btf_struct_access` gives a scalar member's load an unknown scalar (its size; `pid_t` is signed);
+ * `btf_struct_access` gives a scalar member's load an unknown scalar (its size; `pid_t` is signed),
+ * from an untrusted task pointer too (`PTR_UNTRUSTED`: the load becomes a BPF_PROBE_MEM read);
  * anything else — NULL-able, a scalar, a released pointer — is "R%d invalid mem access '…'". A pointer
  * of another or an unknown structure, or of memory, would read at the field's offset there, which
  * the model does not know.
  */
 export function checkField(base: AVal, regno: number, field: TaskField, insn: number): AVal {
-  if (base.t === 'task' && !base.maybeNull) return narrow(UNKNOWN, TASK_FIELD_SIZE[field], true);
+  if ((base.t === 'task' && !base.maybeNull) || (base.t === 'btf' && base.struct === 'task_struct')) return narrow(UNKNOWN, TASK_FIELD_SIZE[field], true);
   if (base.t === 'scalar' || (nullableType(base) && base.maybeNull)) throw new Reject(`R${regno} invalid mem access '${regTypeStr(base)}'`, insn);
   throw new Reject(`R${regno} ->${field} of ${regTypeStr(base)}: the model knows the fields of struct task_struct only (model)`, insn);
 }

@@ -189,7 +189,7 @@ function valKey(v: AVal): string {
     case 'file': return `${v.t}${v.ref}:${v.maybeNull ? 'n' : ''}${v.id}`;
     case 'func': return `func${v.name}`;
     case 'dynptr_ptr': return `dp${v.kind}`;
-    case 'btf': return v.trusted ? 'btf+' : 'btf';
+    case 'btf': return `${v.trusted ? 'btf+' : 'btf'}${v.struct === undefined ? '' : `:${v.struct}`}`;
   }
 }
 

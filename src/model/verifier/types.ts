@@ -49,9 +49,10 @@ export type AVal =
   /**
    * PTR_TO_BTF_ID of a type the model does not know: a hook argument a tracing program loads from
    * its context (`BPF_PROG`); trusted for a `tp_btf` program (`prog_args_trusted`), not for fentry
-   * and fexit. Trusted-argument kfuncs refuse an untrusted one.
+   * and fexit. Trusted-argument kfuncs refuse an untrusted one. `struct`: the structure it points to,
+   * where the model knows it (the task argument of an untrusted LSM hook, `lsm/task_free`).
    */
-  | { readonly t: 'btf'; readonly trusted: boolean };
+  | { readonly t: 'btf'; readonly trusted: boolean; readonly struct?: 'task_struct' };
 
 /** A dynptr held in two stack slots (STACK_DYNPTR), as `spilled_ptr.dynptr` records it. */
 export interface DynptrSlot {

@@ -21,7 +21,7 @@ export interface ColdState {
   maps: Map<MapId, BpfMap>;
   twctx: Map<number, TwCtx>;
   progs: Map<ProgId, LoadedProg>;
-  /** Programs attached to each hook, in attach order. */
+  /** Programs attached to each hook, in the order they run (`runsNewestFirst`: a trampoline's newest first, a tracepoint's in attach order). */
   hooks: Map<string, ProgId[]>;
   /** Kernel memory a probe may read (`copy_from_kernel_nofault`): regions of bytes by start address (helpers/kernel_mem.ts). */
   kernelMem: { addr: bigint; bytes: Uint8Array }[];

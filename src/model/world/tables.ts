@@ -338,6 +338,18 @@ export class Tables {
     this.own('tasks').set(t.pid, t);
   }
 
+  /**
+   * Take task `pid` out of the table: a task that never existed for anyone but the code that made it
+   * (a fork that failed before the task got its pid). The run queue is told it is no longer there.
+   */
+  removeTask(pid: Pid): void {
+    const t = this.task(pid);
+    if (t === undefined) return;
+    t.state = 'dead';
+    this.#more?.tasks?.delete(pid);
+    this.own('tasks').delete(pid);
+  }
+
   /** Loaded object `id`, to change: this transition's own copy (made on first use). */
   object(id: ObjId): LoadedObject | undefined {
     const mine = this.#more?.objects?.get(id);

@@ -1,0 +1,91 @@
+/**
+ * Guest-tier fork cases (src/scheduler/fork.ts): the driver sets the pid filter of the listed
+ * programs to itself, forks a child that exits at once, waits for it, and resets the filters (step
+ * `fork`). The programs run in the parent while it forks (kernel/fork.c `copy_process`):
+ * `lsm/task_alloc` before `alloc_pid` (the new task still holds its parent's pid and tgid),
+ * `tp_btf/task_newtask` after `attach_pid`, and `lsm/task_free` when a task_alloc program refused
+ * the fork (`security_task_alloc` → `security_task_free`). Each program stores what it saw into its
+ * `<prog>_rets` (relations, never a pid: the guest's pids are not the model's) and counts its runs.
+ */
+import { program as P, type BpfObject, type Op } from '../../src/index.ts';
+import type { CallRecord } from './lib.ts';
+import { FRETS, pidFilterOps } from './file.ts';
+import type { ScriptCase } from './script.ts';
+
+const { r, imm, NULL, call, ld, field, goto, when, label, ret, mov, alu, storeAt, ctxPtr } = P;
+
+type Role = 'alloc' | 'deny' | 'free' | 'newtask';
+const SECTION: Readonly<Record<Role, string>> = { alloc: 'lsm/task_alloc', deny: 'lsm/task_alloc', free: 'lsm/task_free', newtask: 'tp_btf/task_newtask' };
+
+/** `rets[i] = (a == b)`. */
+function storeEq(rets: string, i: number, a: string, b: string, tag: string): Op[] {
+  return [mov(`eq${tag}`, imm(0)), goto(`ne${tag}`, when(a, '!=', r(b))), mov(`eq${tag}`, imm(1)), label(`ne${tag}`), storeAt(rets, i, r(`eq${tag}`))];
+}
+
+/**
+ * One program: its pid filter (the parent), then what it records. `alloc`/`newtask`: task->pid ==
+ * current, task->tgid == current, clone_flags, bpf_task_acquire(task) succeeded, bpf_task_from_pid(
+ * task->pid) found a task and its ->pid equals task->pid; `deny`: returns -EPERM; `free` (an untrusted
+ * task): task->pid == current. Each counts its runs in rets[15].
+ */
+function prog(id: string, role: Role): { object: BpfObject; calls: CallRecord[] } {
+  const rets = `${id}_rets`;
+  const calls: CallRecord[] = [];
+  const rec = (i: number, fn: string, text: string): void => { calls.push({ index: i, fn, text }); };
+  const body: Op[] = [
+    ...pidFilterOps(`${id}_pid`),
+    ld('cnt', 8, P.addr(rets), 15 * 8), alu('add', 'cnt', imm(1)), storeAt(rets, 15, r('cnt')),
+    ld('task', 8, ctxPtr, 0),
+    call('bpf_get_current_pid_tgid', [], 'cur'), alu('rsh', 'cur', imm(32)),
+    field('tpid', r('task'), 'pid'), ...storeEq(rets, 0, 'tpid', 'cur', 'a'),
+  ];
+  rec(15, 'runs', 'runs of the program in the parent');
+  rec(0, 'task->pid == current', 'task->pid == current->tgid');
+  if (role === 'alloc' || role === 'newtask') {
+    body.push(
+      field('ttgid', r('task'), 'tgid'), ...storeEq(rets, 1, 'ttgid', 'cur', 'b'),
+      ld('flags', 8, ctxPtr, 8), storeAt(rets, 2, r('flags')),
+      mov('acq_ok', imm(0)), call('bpf_task_acquire', [r('task')], 'acq'), goto('no_acq', when('acq', '==', NULL)), mov('acq_ok', imm(1)), call('bpf_task_release', [r('acq')]),
+      label('no_acq'), storeAt(rets, 3, r('acq_ok')),
+      call('bpf_task_from_pid', [r('tpid')], 'found'), goto('no_found', when('found', '==', NULL)), storeAt(rets, 4, imm(1)),
+      field('fpid', r('found'), 'pid'), call('bpf_task_release', [r('found')]), field('tpid2', r('task'), 'pid'), ...storeEq(rets, 5, 'fpid', 'tpid2', 'c'),
+      label('no_found'),
+    );
+    rec(1, 'task->tgid == current', 'task->tgid == current->tgid');
+    rec(2, 'clone_flags', 'clone_flags (ctx[1])');
+    rec(3, 'bpf_task_acquire', 'bpf_task_acquire(task) != NULL');
+    rec(4, 'bpf_task_from_pid', 'bpf_task_from_pid(task->pid) != NULL');
+    rec(5, 'found->pid == task->pid', 'bpf_task_from_pid(task->pid)->pid == task->pid');
+  }
+  body.push(label('out'), ret(imm(role === 'deny' ? -1 : 0)));
+  return {
+    object: {
+      name: id, maps: [], subprogs: [],
+      globals: [{ name: rets, kind: 'u64s', size: FRETS }, { name: `${id}_pid`, kind: 'int' }],
+      programs: [{ name: id, section: SECTION[role], body }],
+    },
+    calls: calls.sort((a, b) => a.index - b.index),
+  };
+}
+
+function forkCase(id: string, rule: string, note: string, progs: readonly (readonly [string, Role])[]): ScriptCase {
+  const built = progs.map(([p, role]) => ({ p, ...prog(p, role) }));
+  const object: BpfObject = {
+    name: id, maps: [], subprogs: [], globals: built.flatMap((b) => b.object.globals), programs: built.flatMap((b) => b.object.programs),
+  };
+  const calls: Record<string, readonly CallRecord[]> = {};
+  for (const b of built) calls[b.p] = b.calls;
+  return { id, rule, note, object, programs: built.map((b) => b.p), steps: [{ k: 'fork', progs: built.map((b) => b.p) }], calls };
+}
+
+/** The fork cases of the guest tier. */
+export function forkCases(): ScriptCase[] {
+  return [
+    forkCase('fk_hooks', 'fork: task hooks',
+      'lsm/task_alloc sees the new task with its parent\'s pid and tgid (not yet found by that pid as itself); tp_btf/task_newtask sees its own pid, found by pid; both in the parent, clone_flags CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID',
+      [['fk_hooks_a', 'alloc'], ['fk_hooks_n', 'newtask']]),
+    forkCase('fk_deny', 'fork: task_alloc refuses',
+      'an lsm/task_alloc program returns -EPERM: fork fails with EPERM, lsm/task_free runs on the new task in the parent, task_newtask does not run; of two task_alloc programs the one attached last runs first (a trampoline runs its programs newest first)',
+      [['fk_deny_d', 'deny'], ['fk_deny_a', 'alloc'], ['fk_deny_f', 'free'], ['fk_deny_n', 'newtask']]),
+  ];
+}

@@ -1,0 +1,51 @@
+/**
+ * What a syscall's stage returns (syscalls.ts, fork.ts), and the two things stages do most: run the
+ * next program attached to a hook, and finish.
+ */
+import type { Activity, RegVal, Task } from '../model/task/types.ts';
+import type { Kern } from '../model/world/world.ts';
+import { settle } from '../task_work/settle.ts';
+
+export type SyscallActivity = Extract<Activity, { a: 'syscall' }>;
+export type SyscallStep = { readonly kind: 'done'; readonly ret: bigint } | { readonly kind: 'blocked' } | { readonly kind: 'pushed' };
+export const PUSHED: SyscallStep = Object.freeze({ kind: 'pushed' });
+export const BLOCKED: SyscallStep = Object.freeze({ kind: 'blocked' });
+
+/**
+ * Push the next program attached to one of `hooks` (the syscall's `hooks` counts the ones run):
+ * it runs in the task, with its context in R1. Returns false when all have run.
+ */
+export function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[], args?: RegVal[]): boolean {
+  const i = act.hooks ?? 0;
+  // Program i of the hooks' lists one after the other (no list made: most syscalls have none).
+  let prog: number | undefined;
+  let j = i;
+  for (const h of hooks) {
+    const progs = k.cold.hooks.get(h);
+    if (progs === undefined) continue;
+    if (j < progs.length) {
+      prog = progs[j];
+      break;
+    }
+    j -= progs.length;
+  }
+  if (prog === undefined) return false;
+  act.hooks = i + 1;
+  const lp = k.cold.progs.get(prog);
+  if (lp === undefined) return true;
+  task.stack.push({
+    a: 'prog', started: false,
+    frame: {
+      id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null,
+      ...(args === undefined ? {} : { ctxArgs: args }),
+    },
+  });
+  return true;
+}
+
+/** A syscall finished with `ret` (what it deferred carried out first). */
+export function done(kk: Kern, ret: bigint | number): SyscallStep {
+  settle(kk);
+  return { kind: 'done', ret: BigInt(ret) };
+}
+

@@ -1,0 +1,171 @@
+/**
+ * fork() and the programs it runs. Expectations are worked out from the kernel source (7.2.13), not
+ * from the model:
+ *
+ * - kernel/fork.c copy_process: dup_task_struct copies the parent's task_struct (pid and tgid
+ *   included) with rcu_users 2; security_task_alloc (lsm/task_alloc, in the parent) comes before
+ *   alloc_pid, which gives the task its pid and tgid; attach_pid (the pid is found from here on) comes
+ *   before trace_task_newtask (tp_btf/task_newtask, in the parent); wake_up_new_task then.
+ * - copy_files: the child's table names the same files, one reference more each; copy_mm (dup_mm):
+ *   the new mm holds the same executable, one reference more.
+ * - security/security.c security_task_alloc: call_int_hook stops at the first error, and on an error
+ *   calls security_task_free (lsm/task_free) on the new task; copy_process frees it and fork returns
+ *   the error. BPF LSM programs run from a trampoline, newest first (kernel/bpf/trampoline.c links each
+ *   at the head of the hook's list; the 7.2 guest tier's fk_deny case shows it).
+ * - The clone syscall takes the exit signal out of the flags (kernel_clone_args.flags = clone_flags &
+ *   ~CSIGNAL); glibc's fork passes CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, so the hooks
+ *   see 0x01200000.
+ */
+import { describe, expect, test } from 'vitest';
+import { content, program as P, refSnapshot, Session, type BpfObject, type ChildSyscall, type Op, type Syscall } from '../src/index.ts';
+
+const { r, imm, NULL, call, ld, field, goto, when, label, ret, store, alu, ctxPtr } = P;
+const EXE = '/bin/sh';
+const DATA = '/data';
+/** CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID. */
+const GLIBC_FORK_FLAGS = 0x0100_0000n | 0x0020_0000n;
+const EPERM = 1n;
+
+/** `cur = bpf_get_current_pid_tgid() >> 32`. */
+const currentPid = (dst: string): Op[] => [call('bpf_get_current_pid_tgid', [], dst), alu('rsh', dst, imm(32))];
+
+/**
+ * A program of `section` that records, about its task argument: current's pid, task->pid, task->tgid,
+ * and (`full`: a trusted task and a clone_flags argument) clone_flags and whether bpf_task_acquire and
+ * bpf_task_from_pid(task->pid) succeed; it returns `rv`.
+ */
+function recorder(name: string, section: string, rv = 0, full = true): BpfObject['programs'][number] {
+  return {
+    name, section, body: [
+      ld('task', 8, ctxPtr, 0),
+      ...currentPid('cur'), store(`${name}_cur`, r('cur')),
+      field('tpid', r('task'), 'pid'), store(`${name}_pid`, r('tpid')),
+      field('ttgid', r('task'), 'tgid'), store(`${name}_tgid`, r('ttgid')),
+      ...(full ? [
+        ld('flags', 8, ctxPtr, 8), store(`${name}_flags`, r('flags')),
+        call('bpf_task_acquire', [r('task')], 'acq'), goto('no_acq', when('acq', '==', NULL)), store(`${name}_acquired`, imm(1)), call('bpf_task_release', [r('acq')]),
+        label('no_acq'),
+        call('bpf_task_from_pid', [r('tpid')], 'found'), goto('no_found', when('found', '==', NULL)),
+        field('fpid', r('found'), 'pid'), store(`${name}_found`, r('fpid')), call('bpf_task_release', [r('found')]),
+        label('no_found'),
+      ] : []),
+      ret(imm(rv)),
+    ],
+  };
+}
+
+const GLOBALS = (names: readonly string[]): BpfObject['globals'] =>
+  names.flatMap((n) => ['cur', 'pid', 'tgid', 'flags', 'acquired', 'found'].map((f) => ({ name: `${n}_${f}`, kind: 'u64' as const })));
+
+function world(programs: BpfObject['programs'], names: readonly string[], child: readonly ChildSyscall[] = [{ sys: 'exit' }]): { s: Session; parent: number } {
+  const s = new Session();
+  s.createFile({ path: EXE, content: content.zero(), size: 4096 });
+  s.createFile({ path: DATA, content: content.zero(), size: 4096 });
+  s.load({ name: 'fork_hooks', maps: [], subprogs: [], globals: GLOBALS(names), programs });
+  const parent = s.spawn({ comm: 'forker', exe: EXE, script: [{ sys: 'open', path: DATA, fd: 'd' }, { sys: 'fork', script: child }, { sys: 'sleep', ticks: 5 }, { sys: 'exit' }] });
+  return { s, parent };
+}
+
+const g = (s: Session, name: string): bigint | undefined => s.global(name) as bigint | undefined;
+
+describe('fork: copy_process as glibc fork() calls it', () => {
+  test('the parent gets the child pid; the child is its own process (pid = tgid), of the parent, with its comm, and runs its script', () => {
+    const { s, parent } = world([], [], [{ sys: 'sleep', ticks: 1 }, { sys: 'exit' }]);
+    s.simulate();
+    const child = Number(s.world.tasks.get(parent)?.results[1]);
+    expect(child).toBeGreaterThan(parent);
+    const c = s.world.tasks.get(child);
+    expect(c?.parent).toBe(parent);
+    expect(c?.tgid).toBe(child);
+    expect(c?.comm).toBe('forker');
+    expect(c?.results).toEqual([0n]); // its sleep returned 0 (exit has no result)
+    expect(c?.state).toBe('dead');
+    expect(c?.reaped).toBe(false); // nobody waited for it: a zombie
+  });
+
+  test('copy_files and copy_mm take one reference on each open file and on the executable; the child gives them back when it exits', () => {
+    const { s, parent } = world([], [], [{ sys: 'sleep', ticks: 2 }, { sys: 'exit' }]);
+    const exe = s.world.tasks.get(parent)?.mm?.exe_file as number;
+    // Step until fork has returned in the parent.
+    for (let i = 0; i < 50 && (s.world.tasks.get(parent)?.results.length ?? 0) < 2; i += 1) s.step();
+    const child = Number(s.world.tasks.get(parent)?.results[1]);
+    const data = s.world.tasks.get(parent)?.fds.get('d') as number;
+    expect(s.world.tasks.get(child)?.state).toBe('runnable');
+    expect(refSnapshot(s.world).files[exe]).toBe(2);
+    expect(refSnapshot(s.world).files[data]).toBe(2);
+    expect(s.world.tasks.get(child)?.fds.get('d')).toBe(data);
+    expect(s.world.tasks.get(child)?.mm?.exe_file).toBe(exe);
+    s.simulate();
+    // Both exited: every reference is back (the files are freed).
+    expect(refSnapshot(s.world).files[exe]).toBe(0);
+    expect(refSnapshot(s.world).files[data]).toBe(0);
+  });
+
+  test('tp_btf/task_newtask runs once, in the parent, on the child: its own pid and tgid, found by pid, clone_flags of glibc fork', () => {
+    const { s, parent } = world([recorder('nt', 'tp_btf/task_newtask')], ['nt']);
+    s.simulate();
+    const child = s.world.tasks.get(parent)?.results[1] as bigint;
+    expect(g(s, 'nt_cur')).toBe(BigInt(parent));
+    expect(g(s, 'nt_pid')).toBe(child);
+    expect(g(s, 'nt_tgid')).toBe(child);
+    expect(g(s, 'nt_flags')).toBe(GLIBC_FORK_FLAGS);
+    expect(g(s, 'nt_acquired')).toBe(1n);
+    expect(g(s, 'nt_found')).toBe(child); // attach_pid came first
+    expect(s.events().filter((e) => e.kind === 'prog' && e.op === 'enter' && e.name === 'nt')).toHaveLength(1);
+    expect(refSnapshot(s.world).tasks).toEqual({ [parent]: 0, [Number(child)]: 0 });
+  });
+
+  test('lsm/task_alloc runs before alloc_pid: the new task still holds its parent pid and tgid, so a lookup of that pid finds the parent', () => {
+    const { s, parent } = world([recorder('ta', 'lsm/task_alloc')], ['ta']);
+    s.simulate();
+    expect(s.world.tasks.get(parent)?.results[1]).toBeGreaterThan(0n);
+    expect(g(s, 'ta_cur')).toBe(BigInt(parent));
+    expect(g(s, 'ta_pid')).toBe(BigInt(parent));
+    expect(g(s, 'ta_tgid')).toBe(BigInt(parent));
+    expect(g(s, 'ta_flags')).toBe(GLIBC_FORK_FLAGS);
+    expect(g(s, 'ta_acquired')).toBe(1n); // rcu_users is 2 from dup_task_struct
+    expect(g(s, 'ta_found')).toBe(BigInt(parent));
+  });
+
+  test('an lsm/task_alloc error fails the fork: lsm/task_free runs on the new task in the parent, no task_newtask, no child, no reference taken', () => {
+    const deny = recorder('ta', 'lsm/task_alloc', -1);
+    const second = recorder('tb', 'lsm/task_alloc');
+    // Attached second, `deny` runs first; `second` then does not run.
+    const { s, parent } = world([second, deny, recorder('tf', 'lsm/task_free', 0, false), recorder('nt', 'tp_btf/task_newtask')], ['ta', 'tb', 'tf', 'nt']);
+    const exe = s.world.tasks.get(parent)?.mm?.exe_file as number;
+    for (let i = 0; i < 50 && (s.world.tasks.get(parent)?.results.length ?? 0) < 2; i += 1) s.step();
+    expect(s.world.tasks.get(parent)?.results[1]).toBe(-EPERM);
+    expect([...s.world.tasks.keys()]).toEqual([parent]);
+    const data = s.world.tasks.get(parent)?.fds.get('d') as number;
+    expect(refSnapshot(s.world).files[exe]).toBe(1);
+    expect(refSnapshot(s.world).files[data]).toBe(1);
+    // call_int_hook stopped at the first error.
+    expect(g(s, 'ta_cur')).toBe(BigInt(parent));
+    expect(g(s, 'tb_cur')).toBe(0n);
+    // security_task_free, from security_task_alloc, in the parent, on the task still holding the parent's pid.
+    expect(g(s, 'tf_cur')).toBe(BigInt(parent));
+    expect(g(s, 'tf_pid')).toBe(BigInt(parent));
+    expect(g(s, 'nt_cur')).toBe(0n);
+  });
+
+  test('LSM programs on one hook run newest first: the one attached last runs before an earlier one refuses', () => {
+    const { s, parent } = world([recorder('ta', 'lsm/task_alloc', -1), recorder('tb', 'lsm/task_alloc')], ['ta', 'tb']);
+    s.simulate();
+    expect(s.world.tasks.get(parent)?.results[1]).toBe(-EPERM);
+    expect(g(s, 'tb_cur')).toBe(BigInt(parent));
+    expect(g(s, 'ta_cur')).toBe(BigInt(parent));
+  });
+
+  test('a task_newtask program that returns non-zero changes nothing (a tracepoint)', () => {
+    const { s, parent } = world([recorder('nt', 'tp_btf/task_newtask', 7)], ['nt']);
+    s.simulate();
+    const child = s.world.tasks.get(parent)?.results[1] as bigint;
+    expect(child).toBeGreaterThan(0n);
+    expect(s.world.tasks.get(Number(child))?.state).toBe('dead');
+  });
+
+  test('a child cannot fork in the model: the script is refused with the place named', () => {
+    const s = new Session();
+    expect(() => s.spawn({ comm: 'x', script: [{ sys: 'fork', script: [{ sys: 'fork', script: [] } as unknown as Syscall] }] } as never)).toThrow(/script\[0\]\.script\[0\]/);
+  });
+});
