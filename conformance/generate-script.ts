@@ -101,6 +101,17 @@ export function handScriptCases(): ScriptCase[] {
   add('s_trunc_grow', 'truncate', 'ftruncate up: a hole past the old EOF reads as zeros',
     [B('s_trunc_grow_s', 'mmap.s').read(64, S - 32).read(32, 60 * PG), B('s_trunc_grow_n', 'mmap').read(64, S - 32).read(16, 60 * PG)],
     [open('rw'), { k: 'trunc', fd: 0, len: 64 * PG }, mm('s_trunc_grow_s'), SETTLE, mm('s_trunc_grow_n'), { k: 'close', fd: 0 }]);
+  // ext4_block_zero_eof (fs/ext4/inode.c, fs/ext4/file.c): the rest of the block holding an unaligned
+  // end is zeroed through the cache, its folio left partial; a read inside that block copies it as it
+  // is (block_is_partially_uptodate), so the folio stays partial and mincore does not count it.
+  add('s_trunc_up_eof', 'truncate', 'ftruncate up from the unaligned size: the old EOF block is read and zeroed past the end in a partial folio; a pread inside that block leaves it partial (not resident)', [],
+    [open('rw'), { k: 'trunc', fd: 0, len: S + 3 * PG }, { k: 'pread', fd: 0, off: S - 16, len: 16 }, { k: 'close', fd: 0 }]);
+  add('s_write_eof', 'writes: past EOF', 'a pwrite two pages past the unaligned EOF: the old EOF block is zeroed first (ext4_write_checks, 7.x); the written page is partial too; a pread inside the zeroed block leaves it partial', [],
+    [open('rw'), { k: 'pwrite', fd: 0, off: S + 2 * PG + 100, len: 100, fill: 3 }, { k: 'pread', fd: 0, off: S - 16, len: 16 }, { k: 'close', fd: 0 }]);
+  // write_begin_get_folio: a folio sized for the bytes the write offers (fgf_set_order), aligned.
+  add('s_pw_large', 'writes: large folios', '11884 bytes from inside page 26: folio 26-27 (order 1) partial, 28 uptodate, 29 partial; 8192 bytes at page 32: folio 32-33 uptodate; then a pread of page 26 reads folio 26-27 whole', [],
+    [open('rw'), { k: 'pwrite', fd: 0, off: 26 * PG + 2549, len: 11884, fill: 7 }, { k: 'pwrite', fd: 0, off: 32 * PG, len: 2 * PG, fill: 8 },
+      { k: 'pwrite', fd: 0, off: 40 * PG + 2549, len: 11884, fill: 9 }, { k: 'pread', fd: 0, off: 40 * PG, len: 16 }, { k: 'close', fd: 0 }]);
   // Partial writes of pages not cached, and what the readers see of them afterwards.
   const P5 = 5 * PG;
   add('s_pw_nread', 'writes: partial page', 'a partial pwrite of a cold page, then the non-sleepable reader at, inside and after the written bytes',

@@ -515,11 +515,15 @@ export function fileRead(m: CacheModel, fileOff: bigint, len: bigint, sleepable:
  * around the write, not read. The written blocks are uptodate, the folio once all its blocks are; it
  * is dirty. i_size grows to the end of the write; blocks between the old EOF and the write are holes.
  * `bytes` is the file's content (indexed from 0), grown as needed. Returns the bytes written or -EIO.
+ * `zeroEofFirst` (7.x): a write past the end zeroes the old end's block first (`zeroEofBlock`).
  */
-export function write(m: CacheModel, bytes: number[], off: number, data: Uint8Array): number {
+export function write(m: CacheModel, bytes: number[], off: number, data: Uint8Array, zeroEofFirst = false): number {
   const bs = m.blockSize;
   const page = Number(PAGE);
   let done = 0;
+  // 7.x (fs/ext4/file.c ext4_write_checks): a write starting past the end first zeroes the rest of
+  // the old end's block through the cache (ext4_block_zero_eof), as a truncate up does.
+  if (zeroEofFirst && off > Number(m.size)) zeroEofBlock(m, Number(m.size));
   while (done < data.length) {
     const at = off + done;
     const p = Math.floor(at / page);
@@ -562,13 +566,35 @@ export function write(m: CacheModel, bytes: number[], off: number, data: Uint8Ar
 }
 
 /**
+ * fs/ext4/inode.c `ext4_block_zero_eof(inode, eof, …)` when `eof` is not block-aligned: the rest of
+ * the block holding `eof` is zeroed through the cache (`ext4_load_tail_bh`): the page's folio is
+ * created if absent, the block read if it is not uptodate and has data (a hole: nothing is zeroed),
+ * then the folio is dirtied; it is not marked uptodate. Call before i_size changes.
+ */
+function zeroEofBlock(m: CacheModel, eof: number): void {
+  const bs = m.blockSize;
+  const page = Number(PAGE);
+  if (eof % bs === 0) return;
+  const p = Math.floor(eof / page);
+  const bit = 2 ** Math.floor((eof - p * page) / bs);
+  if ((maskOf(m, p) & bit) === 0 && mapped(m, Math.floor(eof / bs))) {
+    submit(m, p, maskOf(m, p) | bit);
+    completeAll(m);
+  }
+  if (!present(m, p)) {
+    m.partial.add(p);
+    m.blocks.set(p, 0);
+  }
+  if ((maskOf(m, p) & bit) !== 0) m.dirty.add(p);
+}
+
+/**
  * `ftruncate` to `size` (notes §6.1): when shrinking (or to the same size), every page from
  * `ceil(size / 4096)` is removed (a held folio included: the holder keeps its memory, `detached` gets
- * its bytes); the tail of the new last page reads as zero; when `size` is not block-aligned ext4 zeroes
- * the rest of its block through the cache (`ext4_block_truncate_page` → `__ext4_block_zero_page_range`):
- * the folio is created if absent, the block read if it is not uptodate and has data (a hole: nothing
- * is zeroed), then dirtied; the folio is not marked uptodate. Growing adds nothing (the new blocks are
- * holes).
+ * its bytes); the tail of the new last page reads as zero; the rest of the block holding the new size
+ * is zeroed through the cache (`zeroEofBlock`). Growing zeroes the rest of the old size's block the
+ * same way (fs/ext4/inode.c `ext4_setattr`, read in 7.2.13: the kernel source over these notes, which
+ * said growing adds nothing); the new blocks are holes.
  */
 export function truncate(m: CacheModel, bytes: number[], size: number, held: ReadonlySet<number>, detached: Map<number, Uint8Array>): number {
   const old = Number(m.size);
@@ -576,21 +602,8 @@ export function truncate(m: CacheModel, bytes: number[], size: number, held: Rea
   const page = Number(PAGE);
   if (size <= old) {
     const first = Math.ceil(size / page);
-    const tail = size % bs !== 0 ? Math.floor(size / page) : null;
-    let zeroed = false;
-    if (tail !== null) {
-      const bit = 2 ** Math.floor((size - tail * page) / bs);
-      const blk = Math.floor(size / bs);
-      if ((maskOf(m, tail) & bit) === 0 && mapped(m, blk)) {
-        submit(m, tail, maskOf(m, tail) | bit);
-        completeAll(m);
-      }
-      if (!present(m, tail)) {
-        m.partial.add(tail);
-        m.blocks.set(tail, 0);
-      }
-      zeroed = (maskOf(m, tail) & bit) !== 0;
-    }
+    // The zeroed block's page is below `first` (`size` is not page-aligned when it is not block-aligned).
+    zeroEofBlock(m, size);
     for (const p of [...m.uptodate, ...m.failed, ...m.partial, ...m.marked]) {
       if (p < first) continue;
       if (held.has(p) && !detached.has(p)) detached.set(p, Uint8Array.from({ length: page }, (_, i) => bytes[p * page + i] ?? 0));
@@ -601,10 +614,10 @@ export function truncate(m: CacheModel, bytes: number[], size: number, held: Rea
       m.marked.delete(p);
       m.dirty.delete(p);
     }
-    if (tail !== null && zeroed) m.dirty.add(tail);
     for (const b of [...m.holes]) if (b * bs >= size) m.holes.delete(b);
     bytes.length = Math.min(bytes.length, size);
   } else {
+    zeroEofBlock(m, old);
     for (let b = Math.ceil(old / bs); b * bs < size; b += 1) m.holes.add(b);
   }
   m.size = BigInt(size);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { content, EBADF, EINVAL, EIO, Session } from '../src/index.ts';
+import { folioAt, type MappingState } from '../src/pagecache/index.ts';
 
 const P = 4096;
 
@@ -186,6 +187,95 @@ describe('writes and truncation (mm/filemap.c generic_perform_write, mm/truncate
     expect([...got.subarray(10)]).toEqual(new Array(6).fill(0xee));
     expect(s.events().filter((e) => e.kind === 'io_submit').length).toBe(before);
     expect(s.bpf_dynptr_file_discard('n')).toBe(0);
+  });
+
+  // fs/ext4/inode.c ext4_setattr, truncate up: ext4_block_zero_eof(inode, oldsize, …) zeroes the rest
+  // of the block holding the old end through the cache (ext4_load_tail_bh: the folio made, the block
+  // read); a read within that block then needs no I/O (block_is_partially_uptodate), so the folio stays
+  // not uptodate: mincore does not count it (the 7.2 guest tier's sg42, seed 31337).
+  test('a truncate up from an unaligned size zeroes the old end block through the cache: its folio dirty and not uptodate; a read inside that block leaves it so', () => {
+    const s = new Session({ version: '7.2' });
+    s.createFile({ path: '/f', content: content.pattern(2), size: P + 1000, blockSize: 1024 });
+    const f = s.open('/f', 'O_RDWR');
+    expect(s.ftruncate(f, 3 * P)).toBe(0);
+    expect(s.pages('/f')).toEqual({ 'partial+dirty': '1' });
+    expect(s.world.pagecache.get(1)?.blocks.get(1)).toBe(0b0001);
+    const before = s.events().filter((e) => e.kind === 'io_submit').length;
+    expect(s.pread(f, new Uint8Array(16), P + 1000)).toBe(16);
+    expect(s.events().filter((e) => e.kind === 'io_submit').length).toBe(before);
+    expect(s.pages('/f')).toEqual({ 'partial+dirty': '1' });
+  });
+
+  test('a truncate up from a block-aligned size touches no folio', () => {
+    const s = new Session({ version: '7.2' });
+    s.createFile({ path: '/f', content: content.pattern(2), size: P + 1024, blockSize: 1024 });
+    const f = s.open('/f', 'O_RDWR');
+    expect(s.ftruncate(f, 3 * P)).toBe(0);
+    expect(s.pages('/f')).toEqual({});
+  });
+
+  // fs/ext4/file.c ext4_write_checks (7.2.13): a write past the end first zeroes the old end's block
+  // (ext4_block_zero_eof(inode, old_size, pos)); the 6.x rows have no such step (ext4ZeroEofOnWrite).
+  test('a write past the end zeroes the old end block first on 7.2, not on 6.18', () => {
+    for (const [version, want] of [['7.2', { 'partial+dirty': '0,2' }], ['6.18', { 'partial+dirty': '2' }]] as const) {
+      const s = new Session({ version });
+      s.createFile({ path: '/f', content: content.pattern(2), size: 1000, blockSize: 1024 });
+      const f = s.open('/f', 'O_RDWR');
+      expect(s.pwrite(f, new Uint8Array(8).fill(1), 2 * P + 100)).toBe(8);
+      expect(s.pages('/f'), version).toEqual(want);
+    }
+  });
+
+  // mm/filemap.c generic_perform_write offers write_begin the bytes up to the end of the largest folio;
+  // ext4_da_write_begin → write_begin_get_folio → __filemap_get_folio(FGP_WRITEBEGIN |
+  // fgf_set_order(len)): the order of len's power-of-two floor (0 below 8 KiB), capped at the mapping's
+  // largest, lowered to the index's alignment, and lowered again while the range holds a cached page
+  // (filemap_add_folio: -EEXIST). A large folio is uptodate only when all its buffers are
+  // (__block_commit_write), which is what mincore counts (the 7.2 guest tier's sg266, seed 31337).
+  describe('folios a write makes on a mapping with large folios (ext4, 7.x)', () => {
+    const big = (): { s: Session; f: number } => {
+      const s = new Session({ version: '7.2' });
+      s.createFile({ path: '/f', content: content.pattern(2), size: 40 * P, blockSize: 1024, maxFolioOrder: 9 });
+      return { s, f: s.open('/f', 'O_RDWR') };
+    };
+    const folio = (s: Session, page: number): { head: number; nr: number } | undefined => folioAt(s.world.pagecache.get(1) as MappingState, page);
+
+    test('11884 bytes from inside page 26: an order-1 folio 26-27 left partial (page 26 is not all written), page 28 alone and uptodate, page 29 partial', () => {
+      const { s, f } = big();
+      expect(s.pwrite(f, new Uint8Array(11884).fill(5), 26 * P + 2549)).toBe(11884);
+      expect(folio(s, 27)).toEqual({ head: 26, nr: 2 });
+      expect(folio(s, 28)).toEqual({ head: 28, nr: 1 });
+      expect(s.pages('/f')).toEqual({ 'partial+dirty': '26-27,29', 'uptodate+dirty': '28' });
+    });
+
+    test('16 KiB at page 8: one order-2 folio, all written: uptodate', () => {
+      const { s, f } = big();
+      expect(s.pwrite(f, new Uint8Array(4 * P).fill(5), 8 * P)).toBe(4 * P);
+      expect(folio(s, 11)).toEqual({ head: 8, nr: 4 });
+      expect(s.pages('/f')).toEqual({ 'uptodate+dirty': '8-11' });
+    });
+
+    test('16 KiB at page 3: order 2 lowered to the index (order 0), then 12 KiB left at page 4 (order 1), then page 6', () => {
+      const { s, f } = big();
+      expect(s.pwrite(f, new Uint8Array(4 * P).fill(5), 3 * P)).toBe(4 * P);
+      expect([folio(s, 3), folio(s, 5), folio(s, 6)]).toEqual([{ head: 3, nr: 1 }, { head: 4, nr: 2 }, { head: 6, nr: 1 }]);
+    });
+
+    test('a cached page inside the range makes the folio smaller: page 9 cached, 16 KiB at page 8 → page 8 alone, page 9 as it was, 10-11 together', () => {
+      const { s, f } = big();
+      expect(s.pread(f, new Uint8Array(16), 9 * P)).toBe(16);
+      expect(s.pwrite(f, new Uint8Array(4 * P).fill(5), 8 * P)).toBe(4 * P);
+      expect([folio(s, 8), folio(s, 9), folio(s, 10)]).toEqual([{ head: 8, nr: 1 }, { head: 9, nr: 1 }, { head: 10, nr: 2 }]);
+      expect(s.pages('/f')).toEqual({ 'uptodate+dirty': '8-11' });
+    });
+
+    test('a read of the partial large folio outside its uptodate blocks reads it whole (block_read_full_folio): then uptodate', () => {
+      const { s, f } = big();
+      expect(s.pwrite(f, new Uint8Array(11884).fill(5), 26 * P + 2549)).toBe(11884);
+      const got = new Uint8Array(16);
+      expect(s.pread(f, got, 26 * P)).toBe(16);
+      expect(s.pages('/f')['uptodate+dirty']).toBe('26-28');
+    });
   });
 
   describe('blocks smaller than a page (fs/buffer.c; ext4 with 1 KiB blocks, as on the guest)', () => {

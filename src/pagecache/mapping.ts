@@ -187,10 +187,23 @@ function setState(m: Mapping, pgoff: number, state: PageState): void {
   m.assign(head, head + nr, { state, order, flags: r?.flags ?? 0 });
   // A folio's uptodate blocks outlive its locking and a failed read of the others (their buffer heads
   // stay uptodate); they matter no more once the folio is uptodate, or when none is.
-  if ((state === 'uptodate' || state === 'failed') && m.blocks.has(head)) m.writeBlocks().delete(head);
+  if ((state === 'uptodate' || state === 'failed') && m.blocks.size > 0) {
+    for (let p = head; p < head + nr; p += 1) if (m.blocks.has(p)) m.writeBlocks().delete(p);
+  }
 }
 
-/** The uptodate blocks of page `pgoff` as a bit mask of its `n` blocks: all for uptodate, none when absent. */
+/** Whether every block of every page of the folio holding `pgoff` is uptodate (`n` blocks a page). */
+export function allBlocksUptodate(m: MappingState, pgoff: number, n: number): boolean {
+  const f = folioAt(m, pgoff);
+  if (f === undefined) return false;
+  for (let p = f.head; p < f.head + f.nr; p += 1) if (blockMask(m, p, n) !== 2 ** n - 1) return false;
+  return true;
+}
+
+/**
+ * The uptodate blocks of page `pgoff` as a bit mask of its `n` blocks: all for uptodate, none when
+ * absent (in a large partial folio, each page has its own mask).
+ */
 export function blockMask(m: MappingState, pgoff: number, n: number): number {
   const state = stateAt(m, pgoff);
   if (state === 'uptodate') return 2 ** n - 1;
@@ -211,6 +224,12 @@ export function setBlocks(m: Mapping, pgoff: number, mask: number, n: number): v
 }
 
 function applyBlocks(m: Mapping, pgoff: number, mask: number, n: number, commit = false): void {
+  if (inLargeFolio(m, pgoff)) {
+    // A large folio (made by a write): its pages' masks, and uptodate once all of them are full.
+    m.writeBlocks().set(pgoff, mask);
+    setState(m, pgoff, commit && allBlocksUptodate(m, pgoff, n) ? 'uptodate' : 'partial');
+    return;
+  }
   if (commit && mask === 2 ** n - 1) {
     setState(m, pgoff, 'uptodate');
     return;
@@ -229,6 +248,26 @@ export function addFolio(m: Mapping, head: number, order = 0): boolean {
   for (const _ of runsIn(m.runs, head, head + nr - 1)) return false;
   m.assign(head, head + nr, { state: 'locked', order, flags: 0 });
   return true;
+}
+
+/**
+ * `__filemap_get_folio(FGP_WRITEBEGIN | fgf_set_order(len))` for page `pgoff`, not cached: a new folio
+ * of 2^`order` pages at `pgoff` (which the caller aligned), or of a smaller order while its range holds
+ * a cached page (`filemap_add_folio` fails with -EEXIST and the next order is tried). The folio is
+ * `partial` with no block uptodate: the write's blocks are added (`writeBlocks`). Returns its order.
+ */
+export function addWriteFolio(m: Mapping, pgoff: number, order: number): number {
+  for (let o = order; o > 0; o -= 1) {
+    const nr = 2 ** o;
+    if (pgoff % nr !== 0) throw new PageCacheInvariantError(`write folio of order ${o} at unaligned index ${pgoff}`);
+    let free = true;
+    for (const _ of runsIn(m.runs, pgoff, pgoff + nr - 1)) { free = false; break; }
+    if (free) {
+      m.assign(pgoff, pgoff + nr, { state: 'partial', order: o, flags: 0 });
+      return o;
+    }
+  }
+  return 0;
 }
 
 /**
@@ -270,7 +309,7 @@ export function endRead(m: Mapping, head: number, ok: boolean, blocks?: { after:
   else applyBlocks(m, head, mask, blocks.n);
 }
 
-/** `folio_mark_uptodate` of a folio whose blocks are all read (`partial`): no I/O. */
+/** `folio_mark_uptodate` of a folio whose blocks are all read (`partial`, every page of a large one): no I/O. */
 export function markUptodate(m: Mapping, pgoff: number): void {
   if (stateAt(m, pgoff) !== 'partial') throw new PageCacheInvariantError(`markUptodate of page ${pgoff} that is not partial`);
   setState(m, pgoff, 'uptodate');
@@ -410,7 +449,7 @@ export function writePage(m: Mapping, pgoff: number): void {
 /** A write made blocks `mask` (of `n`) of page `pgoff` uptodate and the folio dirty (`__block_commit_write`: uptodate once every block is). */
 export function writeBlocks(m: Mapping, pgoff: number, mask: number, n: number): void {
   const r = runAt(m.runs, pgoff);
-  if (r?.state === 'uptodate' || (r?.order ?? 0) > 0) {
+  if (r?.state === 'uptodate' || ((r?.order ?? 0) > 0 && r?.state !== 'partial')) {
     writePage(m, pgoff);
     return;
   }

@@ -2,8 +2,8 @@
  * The folios of one inode's page cache (`struct address_space`).
  *
  * A folio is one page (order 0) or 2^order pages aligned to their size (a large folio: ext4 makes them
- * for async readahead windows since 6.16, mm/readahead.c `page_cache_ra_order`). Its pages share one
- * state:
+ * for async readahead windows since 6.16, mm/readahead.c `page_cache_ra_order`, and for buffered
+ * writes, `write_begin_get_folio`). Its pages share one state:
  * - `locked`: under I/O (`filemap_read_folio` or readahead in progress); not uptodate.
  * - `uptodate`: its read completed without error (`folio_mark_uptodate`), or it was written whole.
  * - `failed`: its read completed with an error: present, unlocked, not uptodate (mm/filemap.c leaves
@@ -11,8 +11,8 @@
  * - `partial`: not uptodate, but some of its blocks are (their buffer heads are uptodate): a write that
  *   covers part of a page not cached reads or fills only the blocks it touches
  *   (`__block_write_begin_int`, `__block_commit_write` marks the folio uptodate only when every block
- *   is), and a truncation reads the block it zeroes (`__ext4_block_zero_page_range`). `blocks` holds
- *   which blocks are uptodate. A buffered read of uptodate blocks copies them as they are
+ *   is), and a truncation reads the block it zeroes (`ext4_block_zero_eof`). `blocks` holds which
+ *   blocks of each page are uptodate (a large folio a write made has a mask per page). A buffered read of uptodate blocks copies them as they are
  *   (`filemap_range_uptodate` → `block_is_partially_uptodate`, for blocks smaller than the folio);
  *   `->read_folio` reads the others (`block_read_full_folio`: none left → uptodate without I/O).
  *
@@ -109,7 +109,7 @@ export interface MappingState {
   readonly gens: ReadonlyMap<number, number>;
   /** Folios truncated out of the cache while held, by `head:gen`: their references and memory. */
   readonly detached: ReadonlyMap<string, DetachedFolio>;
-  /** For `partial` pages (order-0 folios): the bit mask of their uptodate blocks. */
+  /** For `partial` pages: the bit mask of their uptodate blocks (per page, in a large folio too). */
   readonly blocks: ReadonlyMap<number, number>;
 }
 

@@ -17,7 +17,7 @@
  * - the result is the bytes copied, or the error when nothing was.
  * No folio is held when it returns.
  */
-import { blockMask, folioAt, stateAt, folioGet, folioPut, folioRef, hasReadahead, isAttached, isUptodate, markUptodate, pageIndex, pageStart, PAGE_SIZE, type FolioRef, type Mapping } from '../../pagecache/index.ts';
+import { allBlocksUptodate, blockMask, folioAt, stateAt, folioGet, folioPut, folioRef, hasReadahead, isAttached, isUptodate, markUptodate, pageIndex, pageStart, PAGE_SIZE, type FolioRef, type Mapping, type MappingState } from '../../pagecache/index.ts';
 import { EBADF, EINVAL, EIO } from '../kernel/errno.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { inodeOf, liveFile, mappingOf } from './files.ts';
@@ -79,20 +79,26 @@ function readBatch(m: Mapping, index: number, last: number): Held[] {
 
 /**
  * fs/buffer.c `block_is_partially_uptodate` as `filemap_range_uptodate` calls it: the blocks of the
- * page at `fpos` that `[pos, pos + count)` covers are all uptodate, and the range does not reach both
- * its first and its last block.
+ * folio at `head` (`nr` pages) that `[pos, pos + count)` covers are all uptodate, and the range does
+ * not reach both its first and its last block.
  */
-function partiallyUptodate(fpos: bigint, pos: bigint, count: number, mask: number, bs: number): boolean {
+function partiallyUptodate(m: MappingState, head: number, nr: number, pos: bigint, count: number, bs: number): boolean {
+  const fpos = pageStart(head);
+  const size = nr * PAGE_SIZE;
   let from: number;
   let cnt = count;
   if (fpos > pos) {
     cnt -= Number(fpos - pos);
     from = 0;
   } else from = Number(pos - fpos);
-  if (from === 0 && cnt >= PAGE_SIZE) return false;
-  const to = from + Math.min(PAGE_SIZE - from, cnt);
-  if (from < bs && to > PAGE_SIZE - bs) return false;
-  for (let b = Math.floor(from / bs); b * bs < to; b += 1) if ((mask & 2 ** b) === 0) return false;
+  if (from === 0 && cnt >= size) return false;
+  const to = from + Math.min(size - from, cnt);
+  if (from < bs && to > size - bs) return false;
+  const nb = PAGE_SIZE / bs;
+  for (let b = Math.floor(from / bs); b * bs < to; b += 1) {
+    const page = head + Math.floor(b / nb);
+    if ((blockMask(m, page, nb) & 2 ** (b % nb)) === 0) return false;
+  }
   return true;
 }
 
@@ -118,12 +124,11 @@ function getPages(c: RaCtl, pos: bigint, count: number): Pages {
   if (stateAt(m, last.ref.head) === 'partial') {
     const bs = c.inode.blockSize;
     const nb = PAGE_SIZE / bs;
-    const mask = blockMask(m, last.ref.head, nb);
     // filemap_update_page → filemap_range_uptodate: with blocks smaller than the folio, a read of
     // uptodate blocks only copies them as they are (block_is_partially_uptodate).
-    if (bs < PAGE_SIZE && partiallyUptodate(pageStart(last.ref.head), pos, count, mask, bs)) return { batch };
+    if (bs < PAGE_SIZE * last.nr && partiallyUptodate(m, last.ref.head, last.nr, pos, count, bs)) return { batch };
     // ->read_folio (fs/buffer.c block_read_full_folio): every buffer uptodate → uptodate without I/O.
-    if (mask === 2 ** nb - 1) {
+    if (allBlocksUptodate(m, last.ref.head, nb)) {
       markUptodate(m, last.ref.head);
       return { batch };
     }

@@ -6,16 +6,21 @@
  *
  * - A write copies into the page cache page by page: a page only partly overwritten that is not
  *   uptodate and holds file data is read first (`ext4_block_write_begin`, the task sleeps); a page
- *   under I/O is waited for (`FGP_LOCK`). Written pages are uptodate and dirty; `i_size` grows to the
+ *   under I/O is waited for (`FGP_LOCK`). A page not cached gets a folio sized for the rest of the
+ *   write (`write_begin_get_folio`, up to the mapping's largest order): a large folio is uptodate only
+ *   once every block of every page of it is (a write starting inside one leaves it partial). Written
+ *   pages are dirty, and uptodate when all their blocks are; `i_size` grows to the
  *   end of the write (`->write_end`). `O_APPEND` writes at `i_size` (`generic_write_checks`), pwrite
- *   included. Pages between the old EOF and a write past it are not created (a hole).
+ *   included. Pages between the old EOF and a write past it are not created (a hole); from 7.x the
+ *   old EOF's block is zeroed past the end first (`ext4_write_checks`, `ext4ZeroEofOnWrite`).
  * - A truncation sets `i_size`; when shrinking it removes every folio wholly past the new size, held
- *   or not (a reader's reference keeps the folio's memory, not its place in the cache), and zeroes the
- *   tail of the new last block through the cache (`ext4_block_truncate_page`: the block is read into
- *   a folio that is then dirty but not marked uptodate, `partial`). Folios under I/O are waited for.
+ *   or not (a reader's reference keeps the folio's memory, not its place in the cache). It zeroes the
+ *   tail of the block holding the file's end through the cache (`ext4_block_zero_eof`: the block is
+ *   read into a folio that is then dirty but not marked uptodate, `partial`): the new end's block on a
+ *   shrink, the old end's on a truncate up. Folios under I/O are waited for.
  * - `fsync` writes every dirty page back: they are clean (and so may be evicted) afterwards.
  */
-import { blockMask, cleanAll, inLargeFolio, isCached, stateAt, toRuns, firstLockedFrom, folioGet, folioPut, folioRef, isAttached, lockForBlocks, markDirty, pageIndex, pageStart, PAGE_SIZE, setBlocks, truncateFrom, writeBlocks, type FolioRef } from '../../pagecache/index.ts';
+import { addWriteFolio, blockMask, cleanAll, inLargeFolio, isCached, stateAt, toRuns, firstLockedFrom, folioGet, folioPut, folioRef, isAttached, lockForBlocks, markDirty, pageIndex, pageStart, PAGE_SIZE, setBlocks, truncateFrom, writeBlocks, type FolioRef } from '../../pagecache/index.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { EBADF, EFBIG, EINVAL, EIO } from '../kernel/errno.ts';
 import { hasData, overlayGrow, overlayTruncate, overlayWrite, readFileBytes } from './content.ts';
@@ -46,6 +51,8 @@ export interface WriteResume {
   readonly written: number;
   readonly total: number;
   readonly wait: FsWait;
+  /** Waiting for the old end's block, to zero it before writing past it (`ext4ZeroEofOnWrite`). */
+  readonly eof?: true;
 }
 
 export function isWriteResume(x: unknown): x is WriteResume {
@@ -107,6 +114,13 @@ export function vfsWrite(k: Kern, fileId: FileId, pos: bigint | null, data: Uint
     total = resume.total;
     if (!endWait(k, file.ino, resume.wait)) return finishWrite(k, fileId, pos, at, written, -EIO);
   }
+  // ext4_write_checks: a write past the end zeroes the old end's block first (ext4_block_zero_eof).
+  const old = inodeOf(k, file.ino);
+  if (k.features.ext4ZeroEofOnWrite && written === 0 && at > old.size && (resume === undefined || resume.eof === true)) {
+    const tail = eofBlock(k, old, old.size, resume?.eof === true && resume.wait.kind === 'read');
+    if (tail.kind !== 'ready') return sleepOn(old.ino, tail.wait, { kind: 'write', pos: at, written, total, wait: tail.wait, eof: true } satisfies WriteResume, k);
+    if (tail.zeroed !== null) markDirty(mappingOf(k, old.ino), tail.zeroed);
+  }
   while (written < total) {
     const inode = inodeOf(k, file.ino);
     const m = mappingOf(k, inode.ino);
@@ -118,6 +132,9 @@ export function vfsWrite(k: Kern, fileId: FileId, pos: bigint | null, data: Uint
       const wait: FsWait = { kind: 'locked', ref: folioRef(m, pg) };
       return sleepOn(inode.ino, wait, { kind: 'write', pos: at, written, total, wait } satisfies WriteResume, k);
     }
+    // write_begin_get_folio: a page not cached gets a new folio sized for the bytes this step of
+    // generic_perform_write offers (`writeOrder`); its other pages are filled by the next steps.
+    if (state === undefined && inode.maxFolioOrder > 0) addWriteFolio(m, pg, writeOrder(inode.maxFolioOrder, pg, at, total - written));
     // __block_write_begin_int, block by block: a block only partly overwritten that is not uptodate
     // and holds data on disk is read first; a block wholly overwritten, or new (a hole, past EOF:
     // zeroed around the write), is not.
@@ -125,7 +142,7 @@ export function vfsWrite(k: Kern, fileId: FileId, pos: bigint | null, data: Uint
     const nb = PAGE_SIZE / bs;
     const first = Math.floor(inPage / bs);
     const last = Math.floor((inPage + n - 1) / bs);
-    const have = state === 'uptodate' || inLargeFolio(m, pg) ? 2 ** nb - 1 : blockMask(m, pg, nb);
+    const have = state === 'uptodate' || (inLargeFolio(m, pg) && stateAt(m, pg) !== 'partial') ? 2 ** nb - 1 : blockMask(m, pg, nb);
     let need = 0;
     let touched = 0;
     for (let b = first; b <= last; b += 1) {
@@ -152,6 +169,21 @@ export function vfsWrite(k: Kern, fileId: FileId, pos: bigint | null, data: Uint
   return finishWrite(k, fileId, pos, at, written, 0);
 }
 
+/**
+ * The order of the folio a write makes at page `pg` (not cached) with `left` bytes to go from `pos`:
+ * generic_perform_write offers write_begin at most the rest of the largest folio (`chunk`,
+ * `mapping_max_folio_size`), `fgf_set_order(len)` asks for the order of its power-of-two floor
+ * (`filemap_get_order`: 0 below two pages), capped at the mapping's largest, and `__filemap_get_folio`
+ * lowers it to the alignment of the index (`__ffs(index)`).
+ */
+function writeOrder(maxOrder: number, pg: number, pos: bigint, left: number): number {
+  const chunk = PAGE_SIZE * 2 ** maxOrder;
+  const len = Math.min(chunk - Number(pos % BigInt(chunk)), left);
+  let order = Math.min(maxOrder, Math.max(0, 31 - Math.clz32(len) - 12));
+  while (order > 0 && pg % 2 ** order !== 0) order -= 1;
+  return order;
+}
+
 function finishWrite(k: Kern, fileId: FileId, pos: bigint | null, at: bigint, written: number, error: number): number {
   const file = liveFile(k, fileId);
   if (pos === null && written > 0) k.t.own('files').set(fileId, file.with({ pos: at }));
@@ -168,6 +200,34 @@ function folioBytes(inode: Inode, head: number, nr: number): Uint8Array {
   const out = new Uint8Array(nr * PAGE_SIZE);
   readFileBytes(inode.content, inode.overlay, inode.size, pageStart(head), out, 0, out.length);
   return out;
+}
+
+/**
+ * The first half of `ext4_block_zero_eof(inode, eof, …)` (fs/ext4/inode.c `ext4_load_tail_bh`): the
+ * tail of the block holding byte `eof` is to be zeroed through the cache. Its folio is created if
+ * absent; the block is read first when it is not uptodate and is mapped (a hole needs nothing). So:
+ * `wait` for a folio under another I/O (`locked`) or for the read just submitted (`read`; `readDone`:
+ * it was, the task is back), else `ready` with the page whose block gets zeroed (null: `eof` is
+ * block-aligned, or the block could not be read), to dirty once the caller has set the size.
+ */
+function eofBlock(k: Kern, inode: Inode, eof: bigint, readDone: boolean): { kind: 'wait'; wait: FsWait } | { kind: 'ready'; zeroed: number | null } {
+  const bs = BigInt(inode.blockSize);
+  if (eof % bs === 0n) return { kind: 'ready', zeroed: null };
+  const m = mappingOf(k, inode.ino);
+  const tail = pageIndex(eof);
+  if (stateAt(m, tail) === 'locked') return { kind: 'wait', wait: { kind: 'locked', ref: folioRef(m, tail) } };
+  if (inLargeFolio(m, tail)) return { kind: 'ready', zeroed: isCached(m, tail) ? tail : null };
+  const nb = PAGE_SIZE / inode.blockSize;
+  const bit = 2 ** Number((eof - pageStart(tail)) / bs);
+  const have = blockMask(m, tail, nb);
+  const mapped = hasData(inode.overlay, inode.size, pageStart(tail) + (eof - pageStart(tail)) / bs * bs, inode.blockSize);
+  if ((have & bit) === 0 && mapped && !readDone) {
+    lockForBlocks(m, tail);
+    submitIo(k, m, inode.ino, tail, { before: have, after: have | bit, n: nb });
+    return { kind: 'wait', wait: { kind: 'read', ref: folioRef(m, tail), need: bit, n: nb } };
+  }
+  if (!isCached(m, tail)) setBlocks(m, tail, 0, nb);
+  return { kind: 'ready', zeroed: (blockMask(m, tail, nb) & bit) !== 0 ? tail : null };
 }
 
 /**
@@ -189,34 +249,15 @@ export function ftruncate(k: Kern, fileId: FileId, length: bigint, resume?: Trun
   // truncate_inode_pages_range locks every folio it removes: wait for those under I/O.
   const locked = shrink ? firstLockedFrom(m, first) : null;
   if (locked !== null) return sleepOn(inode.ino, { kind: 'locked', ref: folioRef(m, locked) }, { kind: 'truncate', wait: { kind: 'locked', ref: folioRef(m, locked) } } satisfies TruncateResume, k);
-  // ext4_truncate → ext4_block_truncate_page when the new size is not block-aligned: the block holding
-  // it is zeroed through the cache (__ext4_block_zero_page_range): its folio is created if absent, the
-  // block read if not uptodate and mapped (a hole: nothing to do), then dirtied.
-  const bs = BigInt(inode.blockSize);
-  const nb = PAGE_SIZE / inode.blockSize;
-  const tail = length % bs !== 0n && shrink ? pageIndex(length) : null;
-  const tailBlock = tail === null ? 0 : Number((length - pageStart(tail)) / bs);
-  if (tail !== null && stateAt(m, tail) === 'locked') {
-    return sleepOn(inode.ino, { kind: 'locked', ref: folioRef(m, tail) }, { kind: 'truncate', wait: { kind: 'locked', ref: folioRef(m, tail) } } satisfies TruncateResume, k);
-  }
-  let tailZeroed = false;
-  if (tail !== null && !inLargeFolio(m, tail)) {
-    const have = blockMask(m, tail, nb);
-    const bit = 2 ** tailBlock;
-    const mapped = hasData(inode.overlay, inode.size, pageStart(tail) + BigInt(tailBlock) * bs, inode.blockSize);
-    if ((have & bit) === 0 && mapped && resume?.wait.kind !== 'read') {
-      lockForBlocks(m, tail);
-      submitIo(k, m, inode.ino, tail, { before: have, after: have | bit, n: nb });
-      const wait: FsWait = { kind: 'read', ref: folioRef(m, tail), need: bit, n: nb };
-      return sleepOn(inode.ino, wait, { kind: 'truncate', wait } satisfies TruncateResume, k);
-    }
-    if (!isCached(m, tail)) setBlocks(m, tail, 0, nb);
-    tailZeroed = (blockMask(m, tail, nb) & bit) !== 0;
-  } else if (tail !== null) tailZeroed = isCached(m, tail);
+  // The block holding the end of the file is zeroed past it through the cache: on a shrink (or the
+  // same size) the block of the new size (`ext4_truncate`), on a truncate up the block of the old one
+  // (`ext4_setattr`, so that the grown file does not show what lay past its old end).
+  const tail = eofBlock(k, inode, shrink ? length : inode.size, resume?.wait.kind === 'read');
+  if (tail.kind !== 'ready') return sleepOn(inode.ino, tail.wait, { kind: 'truncate', wait: tail.wait } satisfies TruncateResume, k);
   // i_size_write, then truncate_pagecache (whole folios past the new size), then the tail zeroed.
   const r = shrink ? truncateFrom(m, first, (head, nr) => folioBytes(inode, head, nr)) : { removed: [], detached: [] };
   k.t.own('inodes').set(inode.ino, inode.with({ size: length, overlay: shrink ? overlayTruncate(inode.overlay, length) : overlayGrow(inode.overlay, inode.size) }));
-  if (tailZeroed) markDirty(m, tail as number);
+  if (tail.zeroed !== null) markDirty(m, tail.zeroed);
   emit(k, {
     kind: 'pagecache', t: k.t.now, op: 'truncate', ino: inode.ino, pages: r.removed, kept: [],
     detail: `i_size ${inode.size} → ${length}${r.detached.length > 0 ? `; held folios detached: ${r.detached.map((d) => d.head).join(',')}` : ''}`,
