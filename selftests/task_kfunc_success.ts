@@ -6,7 +6,8 @@
  * `trace_task_newtask`), with the new task as `task` (ctx[0]).
  *
  * In the model: the object with the tested program and the file's globals, a task that sets `pid`
- * to its own and forks a child whose script is `exit` (src/scheduler/fork.ts); then `err` must be 0
+ * to its own, forks a child whose script is `exit` (src/scheduler/fork.ts) and waits for it; then
+ * `err` must be 0
  * and the program must have run once in the parent (a program that never ran would leave `err` 0
  * too). Static functions of the C (`is_test_kfunc_task`, `lookup_compare_pid`) are written inline.
  * Programs that check whether a kernel symbol exists (`bpf_ksym_exists`: libbpf resolves weak `__ksym`
@@ -62,12 +63,13 @@ function successCheck(fn: string, obj: BpfObject): (version: KernelVersion) => s
     s.createFile({ path: EXE, content: content.bytes(exeBytes('task_kfunc selftest', 4096)) });
     s.load(obj);
     const parent = s.spawn({ comm: 'test_progs', exe: EXE, script: [
-      { sys: 'set_global', global: 'pid', value: 'pid' }, { sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'exit' },
+      { sys: 'set_global', global: 'pid', value: 'pid' }, { sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' }, { sys: 'exit' },
     ] });
     s.simulate();
     const out: string[] = [];
-    const child = s.world.tasks.get(parent)?.results[1];
+    const [, child, reaped] = s.world.tasks.get(parent)?.results ?? [];
     if (child === undefined || child <= 0n) out.push(`fork returned ${String(child)}, not a pid`);
+    if (reaped !== child) out.push(`waitpid returned ${String(reaped)}, not the child`);
     if (s.global('err') !== 0n) out.push(`err = ${String(s.global('err'))}, not 0`);
     const runs = s.events().filter((e) => e.kind === 'prog' && e.op === 'enter' && e.name === fn);
     if (runs.length !== 1 || runs[0]?.kind !== 'prog' || runs[0].pid !== parent) out.push(`${fn} ran ${runs.length} time(s), not once in the parent`);

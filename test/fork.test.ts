@@ -12,11 +12,16 @@
  *   calls security_task_free (lsm/task_free) on the new task; copy_process frees it and fork returns
  *   the error. BPF LSM programs run from a trampoline, newest first (kernel/bpf/trampoline.c links each
  *   at the head of the hook's list; the 7.2 guest tier's fk_deny case shows it).
+ * - kernel/exit.c do_wait: children in fork order (copy_process adds each at the tail of `children`),
+ *   the first zombie reaped (release_task: unhashed, rcu_users - 1), its pid returned; none left:
+ *   -ECHILD; otherwise TASK_INTERRUPTIBLE until __wake_up_parent, and a pending signal
+ *   (signal_pending includes TIF_NOTIFY_SIGNAL) -ERESTARTSYS, restarted after the return to user mode.
  * - The clone syscall takes the exit signal out of the flags (kernel_clone_args.flags = clone_flags &
  *   ~CSIGNAL); glibc's fork passes CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, so the hooks
  *   see 0x01200000.
  */
 import { describe, expect, test } from 'vitest';
+import { taskWorkAdd } from '../src/task_work/queue.ts';
 import { content, program as P, refSnapshot, Session, type BpfObject, type ChildSyscall, type Op, type Syscall } from '../src/index.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, store, alu, ctxPtr } = P;
@@ -167,5 +172,55 @@ describe('fork: copy_process as glibc fork() calls it', () => {
   test('a child cannot fork in the model: the script is refused with the place named', () => {
     const s = new Session();
     expect(() => s.spawn({ comm: 'x', script: [{ sys: 'fork', script: [{ sys: 'fork', script: [] } as unknown as Syscall] }] } as never)).toThrow(/script\[0\]\.script\[0\]/);
+  });
+});
+
+describe('wait: wait4(-1) reaps the children (kernel/exit.c do_wait)', () => {
+  const session = (): Session => {
+    const s = new Session();
+    s.createFile({ path: EXE, content: content.zero(), size: 4096 });
+    return s;
+  };
+
+  test('the parent sleeps until its child exits, then reaps it: its pid back, no longer found by pid', () => {
+    const s = session();
+    const parent = s.spawn({ comm: 'p', exe: EXE, script: [{ sys: 'fork', script: [{ sys: 'sleep', ticks: 10 }] }, { sys: 'wait' }, { sys: 'wait' }] });
+    for (let i = 0; i < 50 && s.world.tasks.get(parent)?.state !== 'interruptible'; i += 1) s.step();
+    expect(s.world.tasks.get(parent)?.wait).toEqual({ kind: 'child' });
+    s.simulate();
+    const [child, reaped, none] = s.world.tasks.get(parent)?.results ?? [];
+    expect(reaped).toBe(child);
+    expect(none).toBe(-10n); // -ECHILD: no child left
+    expect(s.world.tasks.get(Number(child))?.reaped).toBe(true);
+    s.inTask(null);
+    expect(s.bpf_task_from_pid(Number(child))).toBeNull();
+  });
+
+  test('children are reaped oldest first; a child already dead is reaped at once; a task without children gets -ECHILD', () => {
+    const s = session();
+    const parent = s.spawn({ comm: 'p', exe: EXE, script: [
+      { sys: 'fork', script: [{ sys: 'sleep', ticks: 20 }] }, { sys: 'fork', script: [{ sys: 'wait' }] }, { sys: 'sleep', ticks: 50 },
+      { sys: 'wait' }, { sys: 'wait' },
+    ] });
+    s.simulate();
+    const r = s.world.tasks.get(parent)?.results ?? [];
+    expect([r[3], r[4]]).toEqual([r[0], r[1]]);
+    expect(s.world.tasks.get(Number(r[1]))?.results).toEqual([-10n]); // the second child has no child
+  });
+
+  test('TIF_NOTIFY_SIGNAL breaks the wait: the task_work runs on the way out and the wait starts again', () => {
+    const s = session();
+    const parent = s.spawn({ comm: 'p', exe: EXE, script: [{ sys: 'fork', script: [{ sys: 'sleep', ticks: 10 }] }, { sys: 'wait' }] });
+    for (let i = 0; i < 50 && s.world.tasks.get(parent)?.state !== 'interruptible'; i += 1) s.step();
+    s.run((k) => taskWorkAdd(k, parent, { kind: 'note', label: 'sig' }, 'TWA_SIGNAL'));
+    expect(s.world.tasks.get(parent)?.state).toBe('runnable');
+    s.simulate();
+    const ev = s.events();
+    const restart = ev.findIndex((e) => e.kind === 'syscall' && e.op === 'restart' && e.pid === parent);
+    const ran = ev.findIndex((e) => e.kind === 'task_work' && e.op === 'run' && e.pid === parent);
+    expect(restart).toBeGreaterThan(-1);
+    expect(ran).toBeGreaterThan(restart);
+    const [child, reaped] = s.world.tasks.get(parent)?.results ?? [];
+    expect(reaped).toBe(child);
   });
 });

@@ -28,7 +28,7 @@ export type Step =
   | { readonly k: 'sleep'; readonly ms: number }
   /** A child process opens the trigger file (`opens` times, default 1) and exits without closing it (its last fputs run at exit). */
   | { readonly k: 'exit'; readonly prog: string; readonly opens?: number }
-  /** fork() with the pid filters of `progs` set to the task: the child exits at once; the result is 0 or the error. */
+  /** fork() with the pid filters of `progs` set to the task: the child exits at once and is waited for; the result is 0 or the error. */
   | { readonly k: 'fork'; readonly progs: readonly string[] };
 
 export const ADVICE_NAMES: Readonly<Record<number, string>> = { 0: 'NORMAL', 1: 'RANDOM', 2: 'SEQUENTIAL', 3: 'WILLNEED', 4: 'DONTNEED', 5: 'NOREUSE' };
@@ -122,7 +122,7 @@ export function modelScript(steps: readonly Step[], data: string): { script: Sys
       case 'fork':
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 'pid' });
         resultOf.push(script.length);
-        script.push({ sys: 'fork', script: [{ sys: 'exit' }] });
+        script.push({ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' });
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 0 });
         break;
     }

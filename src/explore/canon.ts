@@ -231,7 +231,7 @@ const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'tas
 const KNOWN_ELEM = new Set(['slot', 'lastUse']);
 const KNOWN_SLOT = new Set(['key', 'data', 'tw']);
 /** Syscalls whose `scratch` is a plain number (bytes, a time, a return value) in every stage. */
-const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit']);
+const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit', 'fork', 'wait']);
 
 const byKey = <K extends number | string, V>(a: readonly [K, V], b: readonly [K, V]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
@@ -813,6 +813,7 @@ class Walk {
     const wait = t.wait;
     if (wait === null) o.c(78);
     else if (wait.kind === 'page') { o.s('page('); this.path(wait.ino); o.c(44); o.t(wait.pgoff); o.c(41); }
+    else if (wait.kind === 'child') o.s('child');
     else { o.s('timer('); o.t(wait.until); o.c(41); }
     o.s(',[');
     const results = t.results;

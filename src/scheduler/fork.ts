@@ -18,19 +18,23 @@
  *    parent's result is its pid.
  *
  * The child starts in user mode at the first syscall of its script (`ret_from_fork`), as a spawned
- * task does. Its parent does not reap it: it stays a zombie after it exits (`Session.reap`).
+ * task does. It stays a zombie after it exits until its parent reaps it (`wait`, `waitChild`; or the
+ * scenario: `Session.reap`).
  *
  * The model numbers the new task at step 1 (its record needs a key while the programs of step 2 hold a
  * pointer to it); the kernel gives it its pid at step 3. So a fork that fails in step 2 leaves a gap in
  * the model's pids, which are the model's own numbers in any case.
  */
 import { KernelBugError } from '../model/kernel/errors.ts';
+import { ECHILD } from '../model/kernel/errno.ts';
 import { getFile } from '../model/fs/files.ts';
 import { TaskRecord } from '../model/task/record.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { RegVal, Syscall, Task } from '../model/task/types.ts';
 import { emit, type Kern } from '../model/world/world.ts';
-import { done, PUSHED, pushHookProgram, type SyscallActivity, type SyscallStep } from './stage.ts';
+import { EXIT_TO_USER } from '../model/task/record.ts';
+import { BLOCKED, done, PUSHED, pushHookProgram, type SyscallActivity, type SyscallStep } from './stage.ts';
+import { reapTask } from './setup.ts';
 
 /**
  * The `clone_flags` copy_process gets for glibc's fork (sysdeps/unix/sysv/linux/arch-fork.h):
@@ -91,4 +95,46 @@ function copied(k: Kern, kk: Kern, parent: Task, pid: number): void {
   child.userMem = parent.userMem;
   child.forking = false;
   child.tgid = pid;
+}
+
+/**
+ * `wait4(-1, NULL, 0, NULL)` (kernel/exit.c `do_wait`): the children are looked at in the order they
+ * were forked (`copy_process` adds each at the tail of `children`); the first one that has exited is
+ * reaped (`wait_task_zombie` → `release_task`: its pid is unhashed, its `rcu_users` drops) and its pid
+ * is the result. No child left to wait for: -ECHILD. Otherwise the task sleeps (TASK_INTERRUPTIBLE on
+ * `wait_chldexit`) until a child exits (`exit_notify` → `__wake_up_parent`: `wakeParent`). A pending
+ * signal (TIF_NOTIFY_SIGNAL counts: `signal_pending`) ends the wait with -ERESTARTSYS, which the return
+ * to user mode turns into a restart after the task_work ran, as for `nanosleep`.
+ */
+export function waitChild(k: Kern, kk: Kern, task: Task, act: SyscallActivity): SyscallStep {
+  let alive = false;
+  for (const t of k.t.tasks.values()) {
+    if (t.parent !== task.pid || t.reaped) continue;
+    if (t.state === 'dead') {
+      reapTask(kk, t.pid);
+      return done(kk, t.pid);
+    }
+    alive = true;
+  }
+  if (!alive) return done(kk, -ECHILD);
+  if (task.flags.notifySignal) {
+    emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: act.call });
+    task.stack.push(EXIT_TO_USER);
+    return PUSHED;
+  }
+  task.state = 'interruptible';
+  task.wait = { kind: 'child' };
+  emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: 'interruptible until a child exits' });
+  return BLOCKED;
+}
+
+/** `exit_notify` → `do_notify_parent` → `__wake_up_parent`: a task that died wakes its parent when the parent waits for a child. */
+export function wakeParent(k: Kern, child: Task): void {
+  if (child.parent === null) return;
+  const p = k.t.tasks.get(child.parent);
+  if (p === undefined || p.state !== 'interruptible' || p.wait?.kind !== 'child') return;
+  const w = ownTask(k, child.parent);
+  w.state = 'runnable';
+  w.wait = null;
+  emit(k, { kind: 'task', t: k.t.now, pid: child.parent, op: 'wake', detail: `child pid ${child.pid} exited` });
 }

@@ -22,6 +22,7 @@ import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
+import { wakeParent } from './fork.ts';
 import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
 
 export type Action =
@@ -387,6 +388,7 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
       task.state = 'dead';
       task.wait = null;
       emit(k, { kind: 'task', t: k.t.now, pid, op: 'dead', detail: '' });
+      wakeParent(k, task);
   }
 }
 

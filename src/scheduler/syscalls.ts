@@ -26,7 +26,7 @@ import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 
 import { BLOCKED, done, PUSHED, pushHookProgram, type SyscallActivity, type SyscallStep } from './stage.ts';
-import { fork } from './fork.ts';
+import { fork, waitChild } from './fork.ts';
 
 export type { SyscallStep } from './stage.ts';
 
@@ -52,6 +52,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
     case 'exit': return 'exit()';
     case 'fork': return `fork() (the child: ${sys.script.length} syscall${sys.script.length === 1 ? '' : 's'})`;
+    case 'wait': return 'wait4(-1, NULL, 0, NULL)';
   }
 }
 
@@ -407,6 +408,8 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     }
     case 'fork':
       return fork(k, kk, task, act, sys);
+    case 'wait':
+      return waitChild(k, kk, task, act);
     case 'exit':
       task.stack.pop();
       task.stack.push({ a: 'do_exit', stage: 0 });

@@ -10,6 +10,7 @@ export const ESRCH = 3;
 export const EIO = 5;
 export const E2BIG = 7;
 export const EBADF = 9;
+export const ECHILD = 10;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EFAULT = 14;
@@ -28,7 +29,7 @@ export const ENOTSUPP = 524;
 
 const NAMES: ReadonlyMap<number, string> = new Map([
   [EPERM, 'EPERM'], [ENOENT, 'ENOENT'], [ESRCH, 'ESRCH'], [EIO, 'EIO'], [E2BIG, 'E2BIG'],
-  [EBADF, 'EBADF'], [EAGAIN, 'EAGAIN'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
+  [EBADF, 'EBADF'], [ECHILD, 'ECHILD'], [EAGAIN, 'EAGAIN'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
   [EINVAL, 'EINVAL'], [EFBIG, 'EFBIG'], [ENOSPC, 'ENOSPC'], [ESPIPE, 'ESPIPE'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
 ]);
 

@@ -89,6 +89,11 @@ const CHILD_SYSCALLS = [
   /** User space writes a NUL-terminated string into its own memory at `addr` (a stack string). */
   z.strictObject({ sys: z.literal('user_write'), addr: cint('u64'), text: Text }),
   z.strictObject({ sys: z.literal('exit') }),
+  /**
+   * `wait4(-1, NULL, 0, NULL)`: reaps a child that has exited (the oldest first), sleeping until one
+   * does; -ECHILD without a child. The result is the reaped child's pid.
+   */
+  z.strictObject({ sys: z.literal('wait') }),
 ] as const;
 
 /** A syscall of a forked child's script: any but `fork`. */

@@ -146,7 +146,9 @@ export type Activity =
 
 export type TaskWait =
   | { readonly kind: 'page'; readonly ino: Ino; readonly pgoff: number }
-  | { readonly kind: 'timer'; readonly until: number };
+  | { readonly kind: 'timer'; readonly until: number }
+  /** `do_wait`: asleep on `signal->wait_chldexit` until a child exits (`__wake_up_parent`). */
+  | { readonly kind: 'child' };
 
 export interface Task {
   pid: Pid;
