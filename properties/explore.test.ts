@@ -14,17 +14,18 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
-import { KernsimError, listChooser, refSnapshot, traceEvents, type TraceEvent, type World } from '../src/index.ts';
+import { KernsimError, listChooser, refSnapshot, traceEvents, type Syscall, type TraceEvent, type World } from '../src/index.ts';
 import { countSchedules, explore, replayPath, witnessPath, type Explored, type ExploreOptions, type Observer } from '../src/explore/explore.ts';
 import { run, step } from '../src/scheduler/step.ts';
 import { buildTaskWorkWorld, twScenario, type TwScenario } from './scenarios.ts';
 
 /**
  * Small scenarios: at most two tasks of at most three syscalls (two on several CPUs, where every
- * program call is a point another CPU may act at), an exploration each.
+ * program call is a point another CPU may act at), an exploration each. A fork's child (a third task)
+ * only exits: with its own syscalls the state space outgrows the bound.
  */
 const small = fc.record({ sc: twScenario, smp: fc.boolean() }).map(({ sc, smp }) => ({
-  sc: { ...sc, scripts: sc.scripts.slice(0, 2).map((x) => x.slice(0, smp ? 2 : 3)) } as TwScenario,
+  sc: { ...sc, scripts: sc.scripts.slice(0, 2).map((x) => x.slice(0, smp ? 2 : 3).map((c): Syscall => (c.sys === 'fork' ? { sys: 'fork', script: [] } : c))) } as TwScenario,
   smp,
 }));
 

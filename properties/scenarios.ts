@@ -66,6 +66,11 @@ const step: fc.Arbitrary<Syscall[]> = fc.oneof(
   fc.nat({ max: 120 }).map<Syscall[]>((ticks) => [{ sys: 'sleep', ticks }]),
   fc.constant<Syscall[]>([{ sys: 'map_close', map: 'twmap' }]),
   fc.constant<Syscall[]>([{ sys: 'exit' }]),
+  // A child that opens the trigger (its hook schedules on the child), waited for or left a zombie.
+  fc.boolean().map<Syscall[]>((wait) => [
+    { sys: 'fork', script: [{ sys: 'open', path: TRIGGER, fd: 't' }, { sys: 'sleep', ticks: 10 }, { sys: 'close', fd: 't' }] },
+    ...(wait ? [{ sys: 'wait' as const }] : []),
+  ]),
   // Plain works queued with TWA_NONE wait for the next task_work_run: a batch of several works.
   fc.constantFrom('TWA_RESUME' as const, 'TWA_SIGNAL' as const).map<Syscall[]>((mode) => [
     { sys: 'task_work_add', label: 'first', mode: 'TWA_NONE' }, { sys: 'task_work_add', label: 'second', mode: 'TWA_NONE' },
