@@ -39,6 +39,7 @@ import { taskRefFileCase } from './cases/task_ref.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
+import { hookOrderScriptCases } from './cases/hooks.ts';
 import { generatedFileCases } from './generate-file.ts';
 import { deleteVsPendingObject, deleteVsPendingScenario, RACE_MAP, RACE_PROG, raceOutcome } from './cases/race.ts';
 import { exploreScenario, parseScenario } from '../src/index.ts';
@@ -433,7 +434,7 @@ export async function guestTier(): Promise<number> {
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
   const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const gen: GuestCase[] = generatedFileCases(nGen, seed, layout).map((c) => ({ ...c, prog: c.id }));
-  const handScripts = [...handScriptCases(), ...forkCases()];
+  const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);
   const all: AnyCase[] = [

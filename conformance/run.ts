@@ -9,6 +9,8 @@
  *    loaded by the loader, run once with BPF_PROG_TEST_RUN, and its globals read back. A case with
  *    user memory (`ConfCase.user`: conformance/cases/user_str.ts) has its pages mapped by the loader
  *    at their fixed address before the runs (`@user` lines of the run file), the page after them not.
+ *    A hook case (`ConfCase.hook`: conformance/cases/hooks.ts) has its programs attached while the
+ *    loader forks or sleeps (`@hook` lines) instead of a test run.
  * 3. The same program value runs in the model (a Session on the kernel's version, a task doing
  *    prog_test_run, which first writes the case's user pages), and every return value, every verdict
  *    and the memory are compared.
@@ -26,13 +28,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion } from '../src/index.ts';
+import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
 import { taskWorkCases } from './cases/task_work.ts';
 import { languageCases } from './cases/language.ts';
 import { kindCases } from './cases/kinds.ts';
 import { userStrCases } from './cases/user_str.ts';
+import { hookCases } from './cases/hooks.ts';
 import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
@@ -120,6 +123,16 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
       const buf = new Uint8Array(shown);
       buf.set(r.dataOut.subarray(0, shown));
       run = { err: r.err, sizeOut: r.dataSizeOut, dataOut: hex(buf) };
+    } else if (c.hook !== undefined) {
+      // Hook programs: the loader's task sets the pid filter, forks (and waits) or sleeps, resets it.
+      const act: Syscall[] = c.hook.action === 'fork' ? [{ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' }] : [{ sys: 'sleep', ticks: 1 }];
+      const pid = s.spawn({ comm: 'conformance', exe: '/bin/loader', script: [
+        { sys: 'set_global', global: `${c.id}_pid`, value: 'pid' }, ...act, { sys: 'set_global', global: `${c.id}_pid`, value: 0 },
+      ] });
+      s.simulate();
+      const r = s.world.tasks.get(pid)?.results[1] ?? -1n;
+      retval = 0n;
+      run = { err: Number(r < 0n ? r : 0n) };
     } else {
       // A case with user memory: the task holds the loader's mapped pages.
       const pid = s.spawn({ comm: 'conformance', exe: '/bin/loader', script: [{ sys: 'prog_test_run', prog: c.id }] });
@@ -313,7 +326,7 @@ async function main(): Promise<number> {
   const nKinds = Number(process.env.KERNSIM_CONF_GENERATED_KINDS ?? 320);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
@@ -347,6 +360,8 @@ async function main(): Promise<number> {
     });
     // User memory: one `@user ADDR HEX` line per region (the loader maps it before the runs).
     for (const c of g.cases) for (const u of c.user ?? []) runLines.push(userLine(c.id, u));
+    // Hook cases: one `@hook CASE ACTION PROGS` line (the loader attaches them, acts, detaches).
+    for (const c of g.cases) if (c.hook !== undefined) runLines.push(`@hook ${c.id} ${c.hook.action} ${c.object.programs.map((p) => p.name).join(',')}`);
     let runFile: string | undefined;
     if (runLines.length > 0) {
       runFile = join(work, `${g.name}.runs`);
@@ -406,7 +421,7 @@ async function main(): Promise<number> {
         }
       }
       const retOk = k.err === (p.err ?? 0) && BigInt(k.retval) === p.retval;
-      bump(c.run === undefined ? 'program return (BPF_PROG_TEST_RUN retval)' : 'test run with a packet: bpf() result and retval', retOk);
+      bump(c.hook !== undefined ? `hooks: the ${c.hook.action}'s result` : c.run === undefined ? 'program return (BPF_PROG_TEST_RUN retval)' : 'test run with a packet: bpf() result and retval', retOk);
       if (!retOk) {
         ok = false;
         disagree(c, 'retval', `err ${k.err} retval ${k.retval}`, `err ${p.err ?? 0} retval ${p.retval}`);

@@ -49,10 +49,10 @@ fi
 mkdir -p "$cache/include"
 ln -sf "$cache/vmlinux-$rel.h" "$cache/include/vmlinux.h"
 
-# The loader, rebuilt when its source changes.
+# The loader, rebuilt when its source (or the header it shares with the guest driver) changes.
 src="$here/loader/loader.c"
 bin="$cache/loader"
-if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$here/common/bpf_report.h" -nt "$bin" ]; then
   cc -O2 -g -Wall -o "$bin.tmp" "$src" $(pkg-config --cflags --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) >"$cache/loader-build.log" 2>&1 \
     || { cat "$cache/loader-build.log" >&2; echo "error: loader build failed" >&2; exit 1; }
   mv "$bin.tmp" "$bin"

@@ -224,3 +224,39 @@ describe('wait: wait4(-1) reaps the children (kernel/exit.c do_wait)', () => {
     expect(reaped).toBe(child);
   });
 });
+
+describe('the order programs on one hook run in (kernel/bpf/trampoline.c; tracepoints)', () => {
+  // Each program takes the next rank from a counter and stores it: the order they ran in.
+  const ranked = (name: string, section: string): BpfObject['programs'][number] => ({
+    name, section, body: [
+      ...currentPid('cur'), P.mov('want', P.glob('pid')), goto('out', when('cur', '!=', r('want'))),
+      P.mov('k', P.glob('n')), alu('add', 'k', imm(1)), store('n', r('k')), store(`${name}_rank`, r('k')),
+      label('out'), ret(imm(0)),
+    ],
+  });
+  const ranks = (sections: readonly string[], script: Syscall[]): bigint[] => {
+    const s = new Session();
+    s.createFile({ path: EXE, content: content.zero(), size: 4096 });
+    const names = sections.map((_, i) => `p${i}`);
+    s.load({
+      name: 'order', maps: [], subprogs: [], programs: sections.map((sec, i) => ranked(names[i] as string, sec)),
+      globals: [{ name: 'pid', kind: 'int' }, { name: 'n', kind: 'u64' }, ...names.map((n) => ({ name: `${n}_rank`, kind: 'u64' as const }))],
+    });
+    s.spawn({ comm: 't', exe: EXE, script: [{ sys: 'set_global', global: 'pid', value: 'pid' }, ...script] });
+    s.simulate();
+    return names.map((n) => s.global(`${n}_rank`) as bigint);
+  };
+
+  test('fentry programs run newest first (the guest tier: ho_fentry)', () => {
+    expect(ranks(['fentry/__x64_sys_nanosleep', 'fentry/__x64_sys_nanosleep'], [{ sys: 'sleep', ticks: 1 }])).toEqual([2n, 1n]);
+  });
+
+  test('tracepoint programs run in attach order, tp and tp_btf (the host tier: hk_tp_order, hk_tpbtf_order)', () => {
+    expect(ranks(['tp/syscalls/sys_enter_nanosleep', 'tp/syscalls/sys_enter_nanosleep'], [{ sys: 'sleep', ticks: 1 }])).toEqual([1n, 2n]);
+    expect(ranks(['tp_btf/task_newtask', 'tp_btf/task_newtask'], [{ sys: 'fork', script: [] }])).toEqual([1n, 2n]);
+  });
+
+  test('the sys_enter tracepoint runs before the handler\'s fentry, whatever the attach order (the guest tier: ho_enter_first)', () => {
+    expect(ranks(['fentry/__x64_sys_nanosleep', 'tp/syscalls/sys_enter_nanosleep'], [{ sys: 'sleep', ticks: 1 }])).toEqual([2n, 1n]);
+  });
+});

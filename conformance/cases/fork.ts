@@ -14,7 +14,7 @@ import type { ScriptCase } from './script.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, mov, alu, storeAt, ctxPtr } = P;
 
-type Role = 'alloc' | 'deny' | 'free' | 'newtask';
+export type Role = 'alloc' | 'deny' | 'free' | 'newtask';
 const SECTION: Readonly<Record<Role, string>> = { alloc: 'lsm/task_alloc', deny: 'lsm/task_alloc', free: 'lsm/task_free', newtask: 'tp_btf/task_newtask' };
 
 /** `rets[i] = (a == b)`. */
@@ -28,7 +28,7 @@ function storeEq(rets: string, i: number, a: string, b: string, tag: string): Op
  * task->pid) found a task and its ->pid equals task->pid; `deny`: returns -EPERM; `free` (an untrusted
  * task): task->pid == current. Each counts its runs in rets[15].
  */
-function prog(id: string, role: Role): { object: BpfObject; calls: CallRecord[] } {
+export function forkHookProgram(id: string, role: Role): { object: BpfObject; calls: CallRecord[] } {
   const rets = `${id}_rets`;
   const calls: CallRecord[] = [];
   const rec = (i: number, fn: string, text: string): void => { calls.push({ index: i, fn, text }); };
@@ -69,7 +69,7 @@ function prog(id: string, role: Role): { object: BpfObject; calls: CallRecord[] 
 }
 
 function forkCase(id: string, rule: string, note: string, progs: readonly (readonly [string, Role])[]): ScriptCase {
-  const built = progs.map(([p, role]) => ({ p, ...prog(p, role) }));
+  const built = progs.map(([p, role]) => ({ p, ...forkHookProgram(p, role) }));
   const object: BpfObject = {
     name: id, maps: [], subprogs: [], globals: built.flatMap((b) => b.object.globals), programs: built.flatMap((b) => b.object.programs),
   };

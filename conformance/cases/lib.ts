@@ -60,6 +60,12 @@ export interface ConfCase {
   readonly rings?: readonly string[];
   /** User memory mapped for the run (a `syscall` program's current task: the loader, the model's task). */
   readonly user?: readonly UserPages[];
+  /**
+   * Hook programs instead of a test run (conformance/cases/hooks.ts): the object's programs are
+   * attached in its order, `<id>_pid` is set to the runner's pid, the runner forks (a child that exits
+   * at once, waited for) or sleeps (one nanosleep), and the programs are detached.
+   */
+  readonly hook?: { readonly action: 'fork' | 'sleep' };
 }
 
 const show = (v: number | bigint): string => {

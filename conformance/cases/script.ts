@@ -29,7 +29,9 @@ export type Step =
   /** A child process opens the trigger file (`opens` times, default 1) and exits without closing it (its last fputs run at exit). */
   | { readonly k: 'exit'; readonly prog: string; readonly opens?: number }
   /** fork() with the pid filters of `progs` set to the task: the child exits at once and is waited for; the result is 0 or the error. */
-  | { readonly k: 'fork'; readonly progs: readonly string[] };
+  | { readonly k: 'fork'; readonly progs: readonly string[] }
+  /** One nanosleep(2) syscall (1 µs) with the pid filters of `progs` set: its tracepoint's and its handler's fentry programs run. */
+  | { readonly k: 'nanosleep'; readonly progs: readonly string[] };
 
 export const ADVICE_NAMES: Readonly<Record<number, string>> = { 0: 'NORMAL', 1: 'RANDOM', 2: 'SEQUENTIAL', 3: 'WILLNEED', 4: 'DONTNEED', 5: 'NOREUSE' };
 
@@ -61,6 +63,7 @@ export function stepText(s: Step): string {
     case 'sleep': return `z:${s.ms}`;
     case 'exit': return `x:${s.prog}:${s.opens ?? 1}`;
     case 'fork': return `f:${s.progs.join(',')}`;
+    case 'nanosleep': return `n:${s.progs.join(',')}`;
   }
 }
 
@@ -77,6 +80,7 @@ export function describeStep(s: Step): string {
     case 'sleep': return `sleep ${s.ms} ms`;
     case 'exit': return `child: open(trigger)${(s.opens ?? 1) > 1 ? ` ×${s.opens}` : ''}, exit → ${s.prog}`;
     case 'fork': return `fork() → ${s.progs.join(', ')}; the child exits`;
+    case 'nanosleep': return `nanosleep(1 µs) → ${s.progs.join(', ')}`;
   }
 }
 
@@ -123,6 +127,12 @@ export function modelScript(steps: readonly Step[], data: string): { script: Sys
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 'pid' });
         resultOf.push(script.length);
         script.push({ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' });
+        for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 0 });
+        break;
+      case 'nanosleep':
+        for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 'pid' });
+        resultOf.push(script.length);
+        script.push({ sys: 'sleep', ticks: 1 });
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 0 });
         break;
     }

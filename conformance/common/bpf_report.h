@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the host loader (conformance/loader/loader.c) and the guest driver (conformance/guest/driver.c)
- * share: libbpf's messages collected into a buffer, JSON strings, and the dump of an object's globals
- * (read back through its .bss/.data maps and laid out by BTF) as JSON lines `{"global", "offset", "hex"}`.
+ * share: libbpf's messages collected into a buffer, JSON strings, the dump of an object's globals
+ * (read back through its .bss/.data maps and laid out by BTF) as JSON lines `{"global", "offset", "hex"}`,
+ * and the write of one global (`set_var`: a program's pid filter).
  */
 #ifndef KERNSIM_BPF_REPORT_H
 #define KERNSIM_BPF_REPORT_H
@@ -82,6 +83,64 @@ static int is_data_map(const struct bpf_map *m)
 
 	return (l >= 4 && strcmp(n + l - 4, ".bss") == 0) || (l >= 5 && strcmp(n + l - 5, ".data") == 0);
 }
+
+/* set_var's buffer: no allocation (an anonymous mmap) while a program's pid filter is set. */
+static unsigned char varbuf[1 << 23];
+
+/* Find global `name`: its map and offset/size inside the map's value. */
+static struct bpf_map *find_var(struct bpf_object *obj, const char *name, __u32 *off, __u32 *size)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m;
+
+	if (!btf)
+		return NULL;
+	bpf_object__for_each_map(m, obj) {
+		const struct btf_type *t;
+		const struct btf_var_secinfo *v;
+		int i;
+
+		if (!is_data_map(m))
+			continue;
+		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
+		if (!t || !btf_is_datasec(t))
+			continue;
+		v = btf_var_secinfos(t);
+		for (i = 0; i < btf_vlen(t); i++, v++) {
+			const struct btf_type *var = btf__type_by_id(btf, v->type);
+
+			if (strcmp(btf__name_by_offset(btf, var->name_off), name) == 0) {
+				*off = v->offset;
+				*size = v->size;
+				return m;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Read-modify-write of a global through its map (nothing else writes while no program is attached). */
+static int set_var(struct bpf_object *obj, const char *name, const void *data, __u32 len)
+{
+	__u32 off, size, vs;
+	struct bpf_map *m = find_var(obj, name, &off, &size);
+	unsigned char *buf;
+	int key = 0, err;
+
+	if (!m)
+		return -ENOENT;
+	vs = bpf_map__value_size(m);
+	if (vs > sizeof(varbuf))
+		return -E2BIG;
+	buf = varbuf;
+	err = bpf_map__lookup_elem(m, &key, sizeof(key), buf, vs, 0);
+	if (!err) {
+		memcpy(buf + off, data, len < size ? len : size);
+		err = bpf_map__update_elem(m, &key, sizeof(key), buf, vs, 0);
+	}
+	return err ? -errno : 0;
+}
+
 
 /*
  * Print each global of `obj` as a JSON line. Only names starting with `only_prefix` (NULL: all), and

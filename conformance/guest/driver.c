@@ -22,6 +22,7 @@
  *                         without closing it; wait for it
  *     f:<p1>,<p2>,...     set each <p>_pid to getpid(); fork a child that exits at once; wait for it;
  *                         reset the pids (result: 0, or minus the error fork returned)
+ *     n:<p1>,<p2>,...     set each <p>_pid to getpid(); one nanosleep(2) syscall of 1 µs; reset the pids
  *
  *   RACE <path.o> <prog> <map> <n>
  *                                a race run n times (conformance/cases/race.ts): attach <prog>, set
@@ -49,6 +50,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,8 +71,6 @@ static unsigned char *scratch;
 static unsigned char *tpl;
 static off_t tpl_size;
 static long blk_size;
-/* set_var's buffer: no allocation (an anonymous mmap) while a program's pid filter is set. */
-static unsigned char varbuf[1 << 23];
 
 static long now_ms(void)
 {
@@ -81,61 +81,6 @@ static long now_ms(void)
 }
 
 
-
-
-/* Find global `name`: its map and offset/size inside the map's value. */
-static struct bpf_map *find_var(struct bpf_object *obj, const char *name, __u32 *off, __u32 *size)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	struct bpf_map *m;
-
-	if (!btf)
-		return NULL;
-	bpf_object__for_each_map(m, obj) {
-		const struct btf_type *t;
-		const struct btf_var_secinfo *v;
-		int i;
-
-		if (!is_data_map(m))
-			continue;
-		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
-		if (!t || !btf_is_datasec(t))
-			continue;
-		v = btf_var_secinfos(t);
-		for (i = 0; i < btf_vlen(t); i++, v++) {
-			const struct btf_type *var = btf__type_by_id(btf, v->type);
-
-			if (strcmp(btf__name_by_offset(btf, var->name_off), name) == 0) {
-				*off = v->offset;
-				*size = v->size;
-				return m;
-			}
-		}
-	}
-	return NULL;
-}
-
-/* Read-modify-write of a global through its map (nothing else writes while no program is attached). */
-static int set_var(struct bpf_object *obj, const char *name, const void *data, __u32 len)
-{
-	__u32 off, size, vs;
-	struct bpf_map *m = find_var(obj, name, &off, &size);
-	unsigned char *buf;
-	int key = 0, err;
-
-	if (!m)
-		return -ENOENT;
-	vs = bpf_map__value_size(m);
-	if (vs > sizeof(varbuf))
-		return -E2BIG;
-	buf = varbuf;
-	err = bpf_map__lookup_elem(m, &key, sizeof(key), buf, vs, 0);
-	if (!err) {
-		memcpy(buf + off, data, len < size ? len : size);
-		err = bpf_map__update_elem(m, &key, sizeof(key), buf, vs, 0);
-	}
-	return err ? -errno : 0;
-}
 
 
 /* The residency of `fd` (`size` bytes) by mincore: a page counts when its folio is uptodate. */
@@ -332,6 +277,23 @@ static long script_step(struct bpf_object *obj, char *step, int *fds)
 		set_pid(obj, prog, 0);
 		if (m != MAP_FAILED)
 			munmap(m, PAGE);
+		return r;
+	}
+	case 'n': {
+		char list[400], *p, *save = NULL;
+		struct timespec ts = { 0, 1000 };
+		long r;
+
+		if (sscanf(step, "n:%399s", list) != 1)
+			return -1000;
+		for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
+			if (set_pid(obj, p, getpid()))
+				return -1002;
+		r = syscall(SYS_nanosleep, &ts, NULL) ? -errno : 0;
+		if (sscanf(step, "n:%399s", list) != 1)
+			return -1000;
+		for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
+			set_pid(obj, p, 0);
 		return r;
 	}
 	case 'f': {

@@ -23,6 +23,12 @@
  * a SEC("syscall") program's current task is the loader, so its copies from user memory
  * (bpf_copy_from_user_str, the _str_dynptr kfuncs) read these pages.
  *
+ * Hooks: a run-file line `@hook CASE ACTION P1,P2,...` attaches those programs (in that order), sets
+ * the global `CASE_pid` to the loader's pid, does ACTION — `fork` (a child that _exits at once, waited
+ * for) or `sleep` (one nanosleep(2) syscall) — detaches them and resets the pid, before the test runs;
+ * it prints `{"prog":CASE,"loaded":true,"err":<the action's result: 0 or -errno>,"retval":0}`, and the
+ * hook programs get no test run.
+ *
  * When the object as a whole does not load, each program is loaded alone (the others' autoload off)
  * so each gets its own verdict and log.
  */
@@ -33,6 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -57,6 +66,14 @@ struct run_spec {
 };
 
 static struct run_spec *specs;
+
+/* A `@hook CASE ACTION PROGS` line. */
+struct hook_spec {
+	char *kase, *action, *progs;
+	struct hook_spec *next;
+};
+
+static struct hook_spec *hooks;
 
 static int hexval(int c)
 {
@@ -102,6 +119,30 @@ static void read_specs(const char *path)
 			map_user(strtoull(hex, NULL, 0), strtok(NULL, " \n"));
 			continue;
 		}
+		if (name && hex && strcmp(name, "@hook") == 0) {
+			struct hook_spec *h = calloc(1, sizeof(*h));
+			char *action = strtok(NULL, " \n"), *progs = strtok(NULL, " \n");
+
+			if (!h || !action || !progs) {
+				fprintf(stderr, "bad @hook line in %s\n", path);
+				exit(2);
+			}
+			h->kase = strdup(hex);
+			h->action = strdup(action);
+			h->progs = strdup(progs);
+			/* In file order. */
+			h->next = NULL;
+			if (!hooks) {
+				hooks = h;
+			} else {
+				struct hook_spec *t = hooks;
+
+				while (t->next)
+					t = t->next;
+				t->next = h;
+			}
+			continue;
+		}
 		r = calloc(1, sizeof(*r));
 		out = strtok(NULL, " \n");
 		kind = strtok(NULL, " \n");
@@ -138,6 +179,78 @@ static struct run_spec *spec_of(const char *name)
 	return NULL;
 }
 
+/* Whether program `name` is one a `@hook` line attaches (it gets no test run). */
+static int is_hook_prog(const char *name)
+{
+	struct hook_spec *h;
+
+	for (h = hooks; h; h = h->next) {
+		const char *p = h->progs;
+		size_t n = strlen(name);
+
+		while (p && *p) {
+			if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == 0))
+				return 1;
+			p = strchr(p, ',');
+			if (p)
+				p++;
+		}
+	}
+	return 0;
+}
+
+/* Each `@hook` line: attach, set the pid filter, act, detach, reset, report. */
+static void run_hooks(struct bpf_object *obj)
+{
+	struct hook_spec *h;
+
+	for (h = hooks; h; h = h->next) {
+		struct bpf_link *links[8];
+		char var[256], list[512], *tok, *save = NULL;
+		int nl = 0, i, pid = getpid(), zero = 0, err = 0, status;
+
+		snprintf(list, sizeof(list), "%s", h->progs);
+		for (tok = strtok_r(list, ",", &save); tok && nl < 8; tok = strtok_r(NULL, ",", &save)) {
+			struct bpf_program *p = bpf_object__find_program_by_name(obj, tok);
+			struct bpf_link *l = p && bpf_program__fd(p) >= 0 ? bpf_program__attach(p) : NULL;
+
+			if (!l) {
+				err = -1000 - nl;
+				break;
+			}
+			links[nl++] = l;
+		}
+		snprintf(var, sizeof(var), "%s_pid", h->kase);
+		if (!err && set_var(obj, var, &pid, sizeof(pid)))
+			err = -1100;
+		if (!err && strcmp(h->action, "fork") == 0) {
+			pid_t child;
+
+			fflush(stdout);
+			child = fork();
+			if (child == 0)
+				_exit(0);
+			if (child < 0)
+				err = -errno;
+			else
+				waitpid(child, &status, 0);
+		} else if (!err && strcmp(h->action, "sleep") == 0) {
+			struct timespec ts = { 0, 1000 };
+
+			if (syscall(SYS_nanosleep, &ts, NULL))
+				err = -errno;
+		} else if (!err) {
+			err = -1200;
+		}
+		set_var(obj, var, &zero, sizeof(zero));
+		for (i = 0; i < nl; i++)
+			bpf_link__destroy(links[i]);
+		printf("{\"prog\":");
+		json_str(h->kase);
+		printf(",\"loaded\":true,\"err\":%d,\"retval\":0}\n", err);
+	}
+}
+
 /* The packet after the run may be larger than data_in (bpf_xdp_adjust_head): room for any. */
 #define DATA_OUT_MAX (1u << 18)
 
@@ -154,7 +267,7 @@ static void run_all(struct bpf_object *obj)
 		int fd = bpf_program__fd(p), err;
 		__u32 i, copied;
 
-		if (!bpf_program__autoload(p) || fd < 0)
+		if (!bpf_program__autoload(p) || fd < 0 || is_hook_prog(bpf_program__name(p)))
 			continue;
 		if (r) {
 			memset(out, 0, DATA_OUT_MAX);
@@ -275,6 +388,7 @@ int main(int argc, char **argv)
 	}
 	err = bpf_object__load(obj);
 	if (!err) {
+		run_hooks(obj);
 		run_all(obj);
 		dump_globals(obj, NULL, 0);
 		dump_rings(obj);
