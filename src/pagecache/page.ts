@@ -12,8 +12,9 @@
  *   covers part of a page not cached reads or fills only the blocks it touches
  *   (`__block_write_begin_int`, `__block_commit_write` marks the folio uptodate only when every block
  *   is), and a truncation reads the block it zeroes (`ext4_block_zero_eof`). `blocks` holds which
- *   blocks of each page are uptodate (a large folio a write made has a mask per page). A buffered read of uptodate blocks copies them as they are
- *   (`filemap_range_uptodate` → `block_is_partially_uptodate`, for blocks smaller than the folio);
+ *   blocks of each page are uptodate (a large folio a write made has a mask per page). A buffered
+ *   read of uptodate blocks copies them as they are (`filemap_range_uptodate` →
+ *   `block_is_partially_uptodate`, for blocks smaller than the folio);
  *   `->read_folio` reads the others (`block_read_full_folio`: none left → uptodate without I/O).
  *
  * and the flags the model needs: `PG_readahead` (the readahead marker, mm/readahead.c) and `PG_dirty`

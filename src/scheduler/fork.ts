@@ -6,10 +6,10 @@
  * 1. `dup_task_struct` copies the parent's task_struct (its pid and tgid too: `Task.forking`) with
  *    `rcu_users` 2 and no task_work; `sched_fork` makes it `TASK_NEW` (state `new`: it does not run).
  * 2. `security_task_alloc` runs the `lsm/task_alloc` programs (newest first, as a trampoline runs
- *    them), each with the new task and the clone flags, stopping at the first that returns an error. On an error,
- *    `security_task_alloc` itself calls `security_task_free` (the `lsm/task_free` programs run on the
- *    new task, in the parent), and copy_process frees the task (`delayed_free_task`): fork returns the
- *    error.
+ *    them), each with the new task and the clone flags, stopping at the first that returns an error.
+ *    On an error, `security_task_alloc` itself calls `security_task_free` (the `lsm/task_free`
+ *    programs run on the new task, in the parent), and copy_process frees the task
+ *    (`delayed_free_task`): fork returns the error.
  * 3. `copy_files` (the child's descriptors name the parent's files: one reference more on each),
  *    `copy_mm` (`dup_mm`: a new mm holding the same executable file, one reference more), `alloc_pid`
  *    (the task's own pid and tgid), `attach_pid` (a pid lookup finds it from here on).
@@ -28,11 +28,10 @@
 import { KernelBugError } from '../model/kernel/errors.ts';
 import { ECHILD } from '../model/kernel/errno.ts';
 import { getFile } from '../model/fs/files.ts';
-import { TaskRecord } from '../model/task/record.ts';
+import { EXIT_TO_USER, TaskRecord } from '../model/task/record.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { RegVal, Syscall, Task } from '../model/task/types.ts';
 import { emit, type Kern } from '../model/world/world.ts';
-import { EXIT_TO_USER } from '../model/task/record.ts';
 import { BLOCKED, done, PUSHED, pushHookProgram, type SyscallActivity, type SyscallStep } from './stage.ts';
 import { reapTask } from './setup.ts';
 

@@ -115,11 +115,13 @@ export function vfsWrite(k: Kern, fileId: FileId, pos: bigint | null, data: Uint
     if (!endWait(k, file.ino, resume.wait)) return finishWrite(k, fileId, pos, at, written, -EIO);
   }
   // ext4_write_checks: a write past the end zeroes the old end's block first (ext4_block_zero_eof).
-  const old = inodeOf(k, file.ino);
-  if (k.features.ext4ZeroEofOnWrite && written === 0 && at > old.size && (resume === undefined || resume.eof === true)) {
-    const tail = eofBlock(k, old, old.size, resume?.eof === true && resume.wait.kind === 'read');
-    if (tail.kind !== 'ready') return sleepOn(old.ino, tail.wait, { kind: 'write', pos: at, written, total, wait: tail.wait, eof: true } satisfies WriteResume, k);
-    if (tail.zeroed !== null) markDirty(mappingOf(k, old.ino), tail.zeroed);
+  if (k.features.ext4ZeroEofOnWrite && written === 0 && (resume === undefined || resume.eof === true)) {
+    const old = inodeOf(k, file.ino);
+    if (at > old.size) {
+      const tail = eofBlock(k, old, old.size, resume?.eof === true && resume.wait.kind === 'read');
+      if (tail.kind !== 'ready') return sleepOn(old.ino, tail.wait, { kind: 'write', pos: at, written, total, wait: tail.wait, eof: true } satisfies WriteResume, k);
+      if (tail.zeroed !== null) markDirty(mappingOf(k, old.ino), tail.zeroed);
+    }
   }
   while (written < total) {
     const inode = inodeOf(k, file.ino);

@@ -25,8 +25,8 @@ const RELEASE = 'release it with bpf_task_release (the verifier refuses a progra
 
 /**
  * `find_task_by_pid_ns(pid, &init_pid_ns)`, then `bpf_task_acquire`: the model has one pid namespace.
- * A task is findable from `attach_pid` (a forked task: before `lsm/task_alloc` it has no pid yet; at
- * `tp_btf/task_newtask` it has) until it is reaped (`release_task` → `__unhash_process` detaches its
+ * A task is findable from `attach_pid` (a forked task has no pid yet while `lsm/task_alloc` runs, and
+ * has one when `tp_btf/task_newtask` runs) until it is reaped (`release_task` → `__unhash_process` detaches its
  * pid): a zombie is found. Pids are positive; 0 and negative ones name nobody.
  */
 function fromPid(k: Kern, pid: bigint): Pid | null {
