@@ -13,7 +13,7 @@ import { ArgumentError, errnoName, FILE_DYNPTR_EXCLUDED, FILE_DYNPTR_PROG_TYPES,
 import { expectIs, expectEqual } from './fast_expect.ts';
 
 const LINUX_ERRNO: Readonly<Record<string, number>> = {
-  EPERM: 1, ENOENT: 2, ESRCH: 3, EIO: 5, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22, EFBIG: 27, ENOSPC: 28, ESPIPE: 29, ERANGE: 34, ENAMETOOLONG: 36, EOPNOTSUPP: 95,
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EIO: 5, E2BIG: 7, EBADF: 9, ECHILD: 10, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22, EFBIG: 27, ENOSPC: 28, ESPIPE: 29, ERANGE: 34, ENAMETOOLONG: 36, EOPNOTSUPP: 95,
 };
 
 const OBJ: BpfObject = { name: 'm', maps: [{ name: 'h', type: 'hash', maxEntries: 4, valueSize: 4, taskWorkFields: 0 }], globals: [], programs: [], subprogs: [] };
