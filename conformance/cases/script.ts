@@ -123,16 +123,12 @@ export function modelScript(steps: readonly Step[], data: string): { script: Sys
         break;
       case 'sleep': resultOf.push(script.length); script.push({ sys: 'sleep', ticks: s.ms * TICKS_PER_MS }); break;
       case 'exit': resultOf.push(null); break;
-      case 'fork':
+      case 'fork': case 'nanosleep':
+        // The programs' pid filters set around the syscalls (the driver's f: and n: steps).
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 'pid' });
         resultOf.push(script.length);
-        script.push({ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' });
-        for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 0 });
-        break;
-      case 'nanosleep':
-        for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 'pid' });
-        resultOf.push(script.length);
-        script.push({ sys: 'sleep', ticks: 1 });
+        if (s.k === 'fork') script.push({ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' });
+        else script.push({ sys: 'sleep', ticks: 1 });
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 0 });
         break;
     }
