@@ -28,11 +28,11 @@
 import { KernelBugError } from '../model/kernel/errors.ts';
 import { ECHILD } from '../model/kernel/errno.ts';
 import { getFile } from '../model/fs/files.ts';
-import { EXIT_TO_USER, TaskRecord } from '../model/task/record.ts';
+import { TaskRecord } from '../model/task/record.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { RegVal, Syscall, Task } from '../model/task/types.ts';
 import { emit, type Kern } from '../model/world/world.ts';
-import { BLOCKED, done, PUSHED, pushHookProgram, type SyscallActivity, type SyscallStep } from './stage.ts';
+import { BLOCKED, done, PUSHED, pushHookProgram, restart, type SyscallActivity, type SyscallStep } from './stage.ts';
 import { reapTask } from './setup.ts';
 
 /**
@@ -116,11 +116,7 @@ export function waitChild(k: Kern, kk: Kern, task: Task, act: SyscallActivity): 
     alive = true;
   }
   if (!alive) return done(kk, -ECHILD);
-  if (task.flags.notifySignal) {
-    emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: act.call });
-    task.stack.push(EXIT_TO_USER);
-    return PUSHED;
-  }
+  if (task.flags.notifySignal) return restart(k, task, act);
   task.state = 'interruptible';
   task.wait = { kind: 'child' };
   emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: 'interruptible until a child exits' });

@@ -1,9 +1,10 @@
 /**
- * What a syscall's stage returns (syscalls.ts, fork.ts), and the two things stages do most: run the
- * next program attached to a hook, and finish.
+ * What a syscall's stage returns (syscalls.ts, fork.ts), and what stages do: run the next program
+ * attached to a hook, finish, or restart after the return to user mode.
  */
+import { EXIT_TO_USER } from '../model/task/record.ts';
 import type { Activity, RegVal, Task } from '../model/task/types.ts';
-import type { Kern } from '../model/world/world.ts';
+import { emit, type Kern } from '../model/world/world.ts';
 import { settle } from '../task_work/settle.ts';
 
 export type SyscallActivity = Extract<Activity, { a: 'syscall' }>;
@@ -49,3 +50,14 @@ export function done(kk: Kern, ret: bigint | number): SyscallStep {
   return { kind: 'done', ret: BigInt(ret) };
 }
 
+
+/**
+ * A sleep broken by TIF_NOTIFY_SIGNAL (`signal_pending`): the syscall returns -ERESTART… with no real
+ * signal, so the return to user mode runs the task_work and the syscall starts again (the activity
+ * stays under the pushed return to user mode).
+ */
+export function restart(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
+  emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: act.call });
+  task.stack.push(EXIT_TO_USER);
+  return PUSHED;
+}

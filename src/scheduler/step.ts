@@ -97,15 +97,18 @@ function smpActions(world: SmpView, rq: RunQueue): Action[] {
   return out;
 }
 
+/** Syscalls that run BPF programs of their own (hooks, a test run). */
+const RUNS_PROGRAMS: ReadonlySet<string> = new Set(['open', 'prog_test_run', 'fork']);
+
 /** Whether `t`'s next step may run a BPF program (so that stopping at a call may mean something). */
 function mayRunProgram(world: SmpView, t: ReadonlyTask): boolean {
   for (const a of t.stack) {
     if (a.a === 'prog') return true;
-    if (a.a === 'syscall' && (a.sys.sys === 'open' || a.sys.sys === 'prog_test_run' || a.sys.sys === 'fork')) return true;
+    if (a.a === 'syscall' && RUNS_PROGRAMS.has(a.sys.sys)) return true;
   }
   if (t.stack.length === 0) {
     const next = t.script[t.pc];
-    if (next !== undefined && (next.sys === 'open' || next.sys === 'prog_test_run' || next.sys === 'fork')) return true;
+    if (next !== undefined && RUNS_PROGRAMS.has(next.sys)) return true;
   }
   return hasCallbackToStart(world, t);
 }

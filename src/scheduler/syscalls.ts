@@ -17,7 +17,6 @@ import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
-import { EXIT_TO_USER } from '../model/task/record.ts';
 import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
@@ -25,7 +24,7 @@ import { emit, withContext, type CallContext, type Kern } from '../model/world/w
 import { taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 
-import { BLOCKED, done, PUSHED, pushHookProgram, type SyscallActivity, type SyscallStep } from './stage.ts';
+import { BLOCKED, done, PUSHED, pushHookProgram, restart, type SyscallActivity, type SyscallStep } from './stage.ts';
 import { fork, waitChild } from './fork.ts';
 
 export type { SyscallStep } from './stage.ts';
@@ -343,9 +342,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       if (act.stage === 1 && k.t.now >= act.scratch) return done(kk, 0);
       if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
         act.stage = 2;
-        emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: act.call });
-        task.stack.push(EXIT_TO_USER);
-        return PUSHED;
+        return restart(k, task, act);
       }
       act.stage = 1;
       task.state = 'interruptible';
