@@ -39,6 +39,12 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# tp/ programs attach through tracefs (libbpf reads the tracepoint's id under events/): a new machine
+# may not have it mounted. Mount it when we can; without it run.ts leaves the tp/ cases out and says so.
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ] && [ "$(id -u)" = 0 ]; then
+  mount -t tracefs nodev /sys/kernel/tracing >/dev/null 2>&1 || true
+fi
+
 # vmlinux.h from the running kernel's BTF, keyed by kernel release.
 rel=$(uname -r)
 if [ ! -s "$cache/vmlinux-$rel.h" ]; then

@@ -44,6 +44,7 @@ const task: Op = ld('task', 8, ctxPtr, 0);
 /** `if (!x) return 0;` then `bpf_task_release(x)`. */
 const releaseChecked = (x: string): Op[] => [goto('out', when(x, '==', NULL)), call('bpf_task_release', [r(x)])];
 
+const COMM = 'task->comm (a char array member, passed as memory): the model reads a task\'s pid, tgid and task pointer members by name, no array';
 const KPTR = 'uses a `struct task_struct __kptr *` in a map value (`__tasks_kfunc_map`): kptr fields are not modelled';
 
 export const TASK_KFUNC_FAILURE: Selftest[] = [
@@ -88,9 +89,9 @@ export const TASK_KFUNC_FAILURE: Selftest[] = [
     note: "lsm/task_free is in kernel/bpf/bpf_lsm.c's untrusted_lsm_hooks: its task is untrusted, and bpf_task_acquire (KF_RCU) wants a trusted or RCU pointer",
     body: [task, call('bpf_task_acquire', [r('task')], 'acquired'), ...releaseChecked('acquired')],
   }),
-  T({ fn: 'task_access_comm1', msg: 'access beyond the end of member comm', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
-  T({ fn: 'task_access_comm2', msg: 'access beyond the end of member comm', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
-  T({ fn: 'task_access_comm3', msg: 'write into memory', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
-  T({ fn: 'task_access_comm4', sec: 'fentry/__set_task_comm', msg: 'R1 type=ptr_ expected', notExpressible: 'task->comm (a char array member): the model reads only a task\'s pid and tgid by name' }),
+  T({ fn: 'task_access_comm1', msg: 'access beyond the end of member comm', notExpressible: COMM }),
+  T({ fn: 'task_access_comm2', msg: 'access beyond the end of member comm', notExpressible: COMM }),
+  T({ fn: 'task_access_comm3', msg: 'write into memory', notExpressible: COMM }),
+  T({ fn: 'task_access_comm4', sec: 'fentry/__set_task_comm', msg: 'R1 type=ptr_ expected', notExpressible: COMM }),
   T({ fn: 'task_kfunc_release_in_map', msg: 'release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1', notExpressible: `${KPTR}; bpf_rcu_read_lock is not modelled` }),
 ];

@@ -11,8 +11,8 @@
  * and the program must have run once in the parent (a program that never ran would leave `err` 0
  * too). Static functions of the C (`is_test_kfunc_task`, `lookup_compare_pid`) are written inline.
  * Programs that check whether a kernel symbol exists (`bpf_ksym_exists`: libbpf resolves weak `__ksym`
- * declarations at load, some against bpf_testmod), keep kptrs in map values, read `task->comm` or
- * `task->group_leader`, or need another pid namespace are not expressible: each says which.
+ * declarations at load, some against bpf_testmod), keep kptrs in map values, read `task->comm`, or need
+ * another pid namespace are not expressible: each says which.
  */
 import { content, Session, type BpfObject, type KernelVersion, type Op } from '../src/index.ts';
 import { exeBytes } from '../examples/file_reader.ts';
@@ -46,6 +46,12 @@ const BODIES: Readonly<Record<string, readonly Op[]>> = {
   ],
   test_task_from_pid_arg: [ld('task', 8, ctxPtr, 0), ...pidFilter('out'), ...lookupComparePid('task')],
   test_task_from_pid_current: [...pidFilter('out'), call('bpf_get_current_task_btf', [], 'current'), ...lookupComparePid('current')],
+  // task->group_leader: an RCU pointer in a non-sleepable program (BTF_TYPE_SAFE_RCU), which the KF_RCU bpf_task_acquire takes.
+  task_kfunc_acquire_trusted_walked: [
+    ld('task', 8, ctxPtr, 0), field('leader', r('task'), 'group_leader'), call('bpf_task_acquire', [r('leader')], 'acquired'),
+    goto('fail', when('acquired', '==', NULL)), call('bpf_task_release', [r('acquired')]), goto('out'),
+    label('fail'), store('err', imm(1)),
+  ],
 };
 
 function objectOf(fn: string, body: readonly Op[]): BpfObject {
@@ -85,8 +91,7 @@ const NOT_EXPRESSIBLE: Readonly<Record<string, string>> = {
   test_task_acquire_leave_in_map: KPTR,
   test_task_xchg_release: `${KPTR}; bpf_obj_new and bpf_obj_drop are not modelled`,
   test_task_map_acquire_release: `${KPTR}; RCU read sections (bpf_rcu_read_lock) are not modelled`,
-  test_task_from_pid_invalid: 'reads `task->comm` (bpf_strncmp on a char array of task_struct): only pid and tgid are readable by name',
-  task_kfunc_acquire_trusted_walked: 'walks `task->group_leader` (a trusted pointer field): only pid and tgid are readable by name',
+  test_task_from_pid_invalid: 'reads `task->comm` (bpf_strncmp on a char array of task_struct): the model reads no array member',
   test_task_from_vpid_current: 'runs in a child made with clone(CLONE_NEWPID): the model has one pid namespace',
   test_task_from_vpid_invalid: 'runs in a child made with clone(CLONE_NEWPID): the model has one pid namespace',
 };

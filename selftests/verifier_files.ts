@@ -6,7 +6,7 @@
  * has no BTF types; each says so.
  */
 import type { BpfObject, KernelVersion, Local, Op, Program, Subprog } from '../src/index.ts';
-import { addr, buf, call, cb, ctxFile, ctxPtr, dynptr, dynptrRead, EACCES, goto, imm, label, ld, local, map, mov, NULL, r, ret, store, tw, when } from './common.ts';
+import { addr, buf, call, cb, ctxFile, ctxPtr, dynptr, dynptrRead, EACCES, field, goto, imm, label, ld, local, map, mov, NULL, r, ret, store, tw, when } from './common.ts';
 import { judgedBy72, type Selftest, type SelftestFile } from './lib.ts';
 
 interface Def {
@@ -96,7 +96,7 @@ export const TASK_WORK_FAIL: Selftest[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-const BTF = 'walks a kernel structure through a BTF pointer (the model reads a task\'s pid and tgid by name, no other field of task, file, dentry or inode)';
+const BTF = 'walks a kernel structure through a BTF pointer (the model reads a task\'s pid, tgid, real_parent, parent and group_leader by name, no other member of task, file, dentry or inode)';
 const HOOK_ARG = 'takes a typed hook argument the model does not know (src/model/program/hook_args.ts knows task arguments and lsm/file_open\'s file)';
 
 const VA = maker('verifier_vfs_accept.c', 'kernel-patches/bpf@2e810dce9e6308a9930db8ddac0804c6b88fb80d', '7.0', { maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 64 }], subprogs: [] });
@@ -123,7 +123,10 @@ export const VFS_REJECT: Selftest[] = [
     body: [call('bpf_get_task_exe_file', [NULL], 'file'), goto('ret0', when('file', '==', NULL)), call('bpf_put_file', [r('file')]), label('ret0'), ret(imm(0))] }),
   VR({ fn: 'get_task_exe_file_kfunc_fp', sec: 'lsm.s/inode_getxattr', msgs: ['R1 type=fp expected=ptr_, trusted_ptr_, rcu_ptr_'], r72: ['R1 pointer type STRUCT task_struct must point to scalar, or struct with scalar'], locals: [local('x', 'u64')],
     body: [call('bpf_get_task_exe_file', [addr('x')], 'file'), goto('ret0', when('file', '==', NULL)), call('bpf_put_file', [r('file')]), label('ret0'), ret(imm(0))] }),
-  VR({ fn: 'get_task_exe_file_kfunc_untrusted', sec: 'lsm.s/file_open', msgs: ['R1 must be referenced or trusted'], notExpressible: `${BTF} (current->parent)` }),
+  VR({ fn: 'get_task_exe_file_kfunc_untrusted', sec: 'lsm.s/file_open', msgs: ['R1 must be referenced or trusted'],
+    note: '`bpf_get_current_task_btf()->parent` in a sleepable program: walked outside an RCU read section, untrusted (src/model/btf/walk.ts)',
+    body: [call('bpf_get_current_task_btf', [], 'cur'), field('parent', r('cur'), 'parent'), call('bpf_get_task_exe_file', [r('parent')], 'acquired'),
+      goto('ret0', when('acquired', '==', NULL)), call('bpf_put_file', [r('acquired')]), label('ret0'), ret(imm(0))] }),
   VR({ fn: 'get_task_exe_file_kfunc_unreleased', sec: 'lsm.s/file_open', msgs: ['Unreleased reference'],
     body: [...exeFile, goto('ret0', when('file', '==', NULL)), label('ret0'), ret(imm(0))] }),
   VR({ fn: 'put_file_kfunc_unacquired', sec: 'lsm.s/file_open', msgs: ['release function bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1'], r72: ['release kfunc bpf_put_file expects referenced PTR_TO_BTF_ID passed to R1'],

@@ -14,8 +14,10 @@ import type { ScriptCase } from './script.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, mov, alu, storeAt, ctxPtr } = P;
 
-export type Role = 'alloc' | 'deny' | 'free' | 'newtask';
-const SECTION: Readonly<Record<Role, string>> = { alloc: 'lsm/task_alloc', deny: 'lsm/task_alloc', free: 'lsm/task_free', newtask: 'tp_btf/task_newtask' };
+export type Role = 'alloc' | 'deny' | 'free' | 'newtask' | 'walk' | 'walk_alloc';
+const SECTION: Readonly<Record<Role, string>> = {
+  alloc: 'lsm/task_alloc', deny: 'lsm/task_alloc', free: 'lsm/task_free', newtask: 'tp_btf/task_newtask', walk: 'tp_btf/task_newtask', walk_alloc: 'lsm/task_alloc',
+};
 
 /** `rets[i] = (a == b)`. */
 function storeEq(rets: string, i: number, a: string, b: string, tag: string): Op[] {
@@ -57,6 +59,31 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
     rec(4, 'bpf_task_from_pid', 'bpf_task_from_pid(task->pid) != NULL');
     rec(5, 'found->pid == task->pid', 'bpf_task_from_pid(task->pid)->pid == task->pid');
   }
+  if (role === 'walk') {
+    // The members src/model/btf/task_struct.ts reads, after copy_process set them (task_newtask).
+    body.push(
+      field('rp', r('task'), 'real_parent'), field('rp_tgid', r('rp'), 'tgid'), ...storeEq(rets, 1, 'rp_tgid', 'cur', 'b'),
+      field('par', r('task'), 'parent'), field('par_pid', r('par'), 'pid'), ...storeEq(rets, 2, 'par_pid', 'cur', 'c'),
+      field('gl', r('task'), 'group_leader'), field('gl_pid', r('gl'), 'pid'), ...storeEq(rets, 3, 'gl_pid', 'tpid', 'd'),
+      mov('acq_ok', imm(0)), call('bpf_task_acquire', [r('rp')], 'acq'), goto('no_acq', when('acq', '==', NULL)), mov('acq_ok', imm(1)), call('bpf_task_release', [r('acq')]),
+      label('no_acq'), storeAt(rets, 4, r('acq_ok')),
+      field('gl2', r('task'), 'group_leader'), field('glrp', r('gl2'), 'real_parent'), field('glrp_tgid', r('glrp'), 'tgid'), ...storeEq(rets, 5, 'glrp_tgid', 'cur', 'e'),
+    );
+    rec(1, 'task->real_parent->tgid == current', 'task->real_parent->tgid == current->tgid');
+    rec(2, 'task->parent->pid == current', 'task->parent->pid == current->tgid');
+    rec(3, 'task->group_leader->pid == task->pid', 'task->group_leader->pid == task->pid');
+    rec(4, 'bpf_task_acquire(real_parent)', 'bpf_task_acquire(task->real_parent) != NULL (an RCU pointer)');
+    rec(5, 'group_leader->real_parent->tgid == current', 'task->group_leader->real_parent->tgid == current->tgid');
+  }
+  if (role === 'walk_alloc') {
+    // Before alloc_pid: dup_task_struct copied the parent's group_leader.
+    body.push(
+      field('gl', r('task'), 'group_leader'), field('gl_pid', r('gl'), 'pid'), ...storeEq(rets, 1, 'gl_pid', 'cur', 'b'),
+      field('gl_tgid', r('gl'), 'tgid'), ...storeEq(rets, 2, 'gl_tgid', 'cur', 'c'),
+    );
+    rec(1, 'task->group_leader->pid == current', 'task->group_leader->pid == current->tgid (the parent\'s, copied)');
+    rec(2, 'task->group_leader->tgid == current', 'task->group_leader->tgid == current->tgid');
+  }
   body.push(label('out'), ret(imm(role === 'deny' ? -1 : 0)));
   return {
     object: {
@@ -87,5 +114,8 @@ export function forkCases(): ScriptCase[] {
     forkCase('fk_deny', 'fork: task_alloc refuses',
       'an lsm/task_alloc program returns -EPERM: fork fails with EPERM, lsm/task_free runs on the new task in the parent, task_newtask does not run; of two task_alloc programs the one attached last runs first (a trampoline runs its programs newest first)',
       [['fk_deny_d', 'deny'], ['fk_deny_a', 'alloc'], ['fk_deny_f', 'free'], ['fk_deny_n', 'newtask']]),
+    forkCase('fk_walk', 'fork: task members walked (btf/walk.ts)',
+      'task->real_parent, ->parent and ->group_leader read by name: in task_newtask the new task leads its own group and its parents are the forking task, bpf_task_acquire takes the RCU pointer real_parent; in task_alloc its group_leader is still its parent\'s (dup_task_struct copied it)',
+      [['fk_walk_a', 'walk_alloc'], ['fk_walk_n', 'walk']]),
   ];
 }

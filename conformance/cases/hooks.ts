@@ -46,6 +46,13 @@ export const hookCases: ConfCase[] = [
       note: 'in the parent, on the new task: its own pid (not current\'s), tgid = pid, clone_flags CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID, bpf_task_acquire and bpf_task_from_pid(task->pid) find it',
     };
   })(),
+  (() => {
+    const { object, calls } = forkHookProgram('hk_walk', 'walk');
+    return {
+      id: 'hk_walk', rule: 'fork: task members walked (btf/walk.ts)', object, calls, hook: { action: 'fork' as const },
+      note: 'tp_btf/task_newtask reads task->real_parent, ->parent, ->group_leader by name: the forking task, the new task itself; bpf_task_acquire takes the RCU pointer real_parent',
+    };
+  })(),
   orderCase('hk_tp_order', 'sleep', 'two tp/syscalls/sys_enter_nanosleep programs: in attach order (bpf_prog_array_copy appends)', ['tp/syscalls/sys_enter_nanosleep', 'tp/syscalls/sys_enter_nanosleep']),
   orderCase('hk_tpbtf_order', 'fork', 'two tp_btf/task_newtask programs: in attach order (tracepoint_probe_register appends)', ['tp_btf/task_newtask', 'tp_btf/task_newtask']),
 ];

@@ -23,7 +23,7 @@ import { isScalarGlobal, scalarValue } from '../model/program/globals.ts';
 import { frameLayout, type FrameLayout } from '../model/program/layout.ts';
 import type { Arg, BpfObject, Op, Program, Subprog } from '../model/program/program.ts';
 import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
-import { taskIds, taskOf } from '../model/task/task.ts';
+import { taskMember, taskOf } from '../model/task/task.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
@@ -585,11 +585,10 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         break;
       }
       case 'field': {
-        // A task's pid or tgid (pid_t: an int, sign-extended into the register).
+        // A member of a task (pid_t: an int, sign-extended into the register; or a task pointer).
         const b = valueOf(run, op.base);
-        if (b === null || typeof b !== 'object' || b.ptr !== 'task') throw new ArgumentError('field base', b, 'a task pointer (the verifier accepts ->pid and ->tgid only through one)');
-        const ids = taskIds(k, taskOf(k, b.pid, 'field base'));
-        setReg(run, op.dst, BigInt(op.field === 'pid' ? ids.pid : ids.tgid));
+        if (b === null || typeof b !== 'object' || b.ptr !== 'task') throw new ArgumentError('field base', b, 'a task pointer (the verifier accepts task_struct members only through one)');
+        setReg(run, op.dst, taskMember(k, taskOf(k, b.pid, 'field base'), op.field));
         break;
       }
       case 'st': {

@@ -57,6 +57,18 @@ export class KernelBugError extends KernsimError {
   }
 }
 
+/**
+ * Something the kernel would do that the model does not have (a program reading the parent of a task
+ * whose parent is outside the model): names what and why, so that a run stops where its answer would
+ * be made up.
+ */
+export class NotModelledError extends KernsimError {
+  override name = 'NotModelledError';
+  constructor(readonly what: string, readonly why: string) {
+    super(`${what} is not modelled: ${why}`);
+  }
+}
+
 /** A kfunc that the world's kernel version does not have: the loader would refuse the program. */
 export class KfuncUnavailableError extends KernsimError {
   override name = 'KfuncUnavailableError';

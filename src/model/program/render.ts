@@ -8,6 +8,7 @@
  * Loads and stores go through `volatile` pointers so that clang keeps every access the program value
  * makes (the verifier judges each one).
  */
+import { isPointerField } from '../btf/task_struct.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import type { AnyKfunc, ArgSpec, RetType } from '../kfunc/kfunc.ts';
 import { frameLocals } from './layout.ts';
@@ -180,7 +181,8 @@ function registerTypes(fn: Program | Subprog, obj: BpfObject, kfuncs: Readonly<R
           else set(op.dst, 'void *');
           break;
         }
-        case 'ld': case 'field': case 'memcmp': set(op.dst, op.op === 'memcmp' ? 'long' : '__u64'); break;
+        case 'field': set(op.dst, isPointerField(op.field) ? 'struct task_struct *' : '__u64'); break;
+        case 'ld': case 'memcmp': set(op.dst, op.op === 'memcmp' ? 'long' : '__u64'); break;
         case 'atomic': if (op.fetch !== undefined) set(op.fetch, '__u64'); break;
         case 'alu': set(op.dst, '__u64'); break;
         default: break;
@@ -246,10 +248,14 @@ function statements(s: Scope, body: readonly Op[]): string[] {
         out.push(`\t${op.dst} = ${cast}*(volatile ${t ?? '__u64'} *)(${ptr(s, op.base)}${cOff(op.off)});`);
         break;
       }
-      // A CO-RE field read (vmlinux.h's structs relocate the member's offset), volatile as every load
+      // A CO-RE member read (vmlinux.h's structs relocate the member's offset), volatile as every load
       // here is, so that clang keeps it when its value is unused; the cast is a no-op for a task pointer
-      // and lets any operand compile. Both fields are pid_t (int).
-      case 'field': out.push(`\t${op.dst} = *(volatile int *)&((struct task_struct *)${ptr(s, op.base)})->${op.field};`); break;
+      // and lets any operand compile. A member is a pid_t (int) or a task pointer.
+      case 'field': {
+        const t = isPointerField(op.field) ? 'struct task_struct *volatile' : 'volatile int';
+        out.push(`\t${op.dst} = *(${t} *)&((struct task_struct *)${ptr(s, op.base)})->${op.field};`);
+        break;
+      }
       case 'st': out.push(`\t*(volatile ${UTYPE[op.size] ?? '__u64'} *)(${ptr(s, op.base)}${cOff(op.off)}) = ${num(s, op.src)};`); break;
       case 'atomic': {
         const fnName = { add: '__sync_fetch_and_add', and: '__sync_fetch_and_and', or: '__sync_fetch_and_or', xor: '__sync_fetch_and_xor' }[op.fn];

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { cint, compiled, Ident, LIMITS } from '../kernel/schema.ts';
-import { TASK_FIELDS } from './btf_fields.ts';
+import { TASK_FIELDS } from '../btf/task_struct.ts';
 
 /** A 64-bit immediate (`ld_imm64`): signed or unsigned, as a number or as text past 2^53. */
 export const Imm = cint('reg64');
@@ -58,7 +58,7 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('store'), global: Ident, src: ArgSchema, index: z.int().min(0).max(1 << 20).optional() }),
   /** `dst = *(uN *)(base + off)` (zero-extended; `signed`: sign-extended, BPF_MEMSX). */
   z.strictObject({ op: z.literal('ld'), dst: Ident, size: MemSizeSchema, base: ArgSchema, off: Off.optional(), signed: z.boolean().optional() }),
-  /** `dst = base->field`: a field of the `struct task_struct` `base` points to, read by name (program/btf_fields.ts). */
+  /** `dst = base->field`: a field of the `struct task_struct` `base` points to, read by name (model/btf/task_struct.ts). */
   z.strictObject({ op: z.literal('field'), dst: Ident, base: ArgSchema, field: z.enum(TASK_FIELDS) }),
   /** `*(uN *)(base + off) = src` (a register: BPF_STX; an immediate: BPF_ST). */
   z.strictObject({ op: z.literal('st'), size: MemSizeSchema, base: ArgSchema, off: Off.optional(), src: ArgSchema }),

@@ -1,5 +1,6 @@
 /** Finding a task (`find_task_by_pid`, as far as the model needs it), to read or to change, and its `rcu_users`. */
-import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
+import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
+import type { TaskField } from '../btf/task_struct.ts';
 import type { Kern } from '../world/world.ts';
 import type { TaskRecord } from './record.ts';
 import type { Pid, ReadonlyTask } from './types.ts';
@@ -29,6 +30,33 @@ export function taskIds(k: Kern, t: ReadonlyTask): { pid: Pid; tgid: Pid } {
     return { pid: p.pid, tgid: p.tgid };
   }
   return { pid: t.pid, tgid: t.tgid };
+}
+
+/**
+ * What member `field` of task `t` holds (model/btf/task_struct.ts): `pid`, `tgid` as `taskIds`;
+ * `group_leader` the task leading its thread group (the model has no threads: the task whose pid is
+ * its tgid — while it is being forked, its parent's leader, which `dup_task_struct` copied);
+ * `real_parent` and `parent` (no ptrace: the same) the task that forked it — while it is being forked,
+ * its parent's parent (kernel/fork.c `copy_process` sets `p->real_parent = current` under
+ * `tasklist_lock`, after `alloc_pid` and after `security_task_alloc`). A task the scenario spawned
+ * has its parent outside the model, and a parent that has exited handed its children to a reaper
+ * (kernel/exit.c `exit_notify` → `forget_original_parent`) the model does not have: both are a
+ * `NotModelledError` rather than a made-up task.
+ */
+export function taskMember(k: Kern, t: ReadonlyTask, field: TaskField): bigint | { readonly ptr: 'task'; readonly pid: Pid } {
+  switch (field) {
+    case 'pid': return BigInt(taskIds(k, t).pid);
+    case 'tgid': return BigInt(taskIds(k, t).tgid);
+    case 'group_leader': return { ptr: 'task', pid: taskIds(k, t).tgid };
+    case 'real_parent':
+    case 'parent': {
+      if (t.forking && t.parent !== null) return taskMember(k, taskOf(k, t.parent, 'parent'), field);
+      if (t.parent === null) throw new NotModelledError(`task->${field} of task ${t.pid}`, 'a spawned task\'s parent is outside the model (fork it from a task of the scenario to give it one)');
+      const p = taskOf(k, t.parent, 'parent');
+      if (p.state === 'dead') throw new NotModelledError(`task->${field} of task ${t.pid}`, `its parent ${p.pid} has exited, and the kernel handed it to a reaper (exit_notify → forget_original_parent) the model does not have`);
+      return { ptr: 'task', pid: p.pid };
+    }
+  }
 }
 
 /**

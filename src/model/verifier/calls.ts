@@ -267,6 +267,13 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         // pointer (the model has none: RCU read sections are not modelled).
         if (v.t === 'btf' && !v.trusted) throw new Reject(def.flags.includes('KF_RCU') ? `R${i + 1} must be a rcu pointer` : `R${i + 1} must be referenced or trusted`, insn);
         if (v.t === 'btf') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
+        // A walked task pointer (model/btf/walk.ts) is no trusted register (`is_trusted_reg`: neither a
+        // reference nor PTR_TRUSTED): a KF_RCU kfunc takes an RCU one, no other kfunc takes either. A
+        // helper's ARG_PTR_TO_BTF_ID takes both (`btf_ptr_types`: plain, trusted and RCU).
+        if (isObjPtr(v) && v.walked !== undefined && def.kind !== 'helper') {
+          if (!def.flags.includes('KF_RCU')) throw new Reject(`R${i + 1} must be referenced or trusted`, insn);
+          if (v.walked !== 'rcu') throw new Reject(`R${i + 1} must be a rcu pointer`, insn);
+        }
         // get_kfunc_ptr_arg_type: neither a BTF pointer nor a register type with a BTF id
         // (reg2btf_ids): the catch-all memory argument, whose struct must be made of scalars. A
         // scalar lands here too, a pointer released before among them (release_reference made

@@ -8,7 +8,8 @@ import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } fro
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
 import { nullableType, top } from './state.ts';
 import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
-import { TASK_FIELD_SIZE, type TaskField } from '../program/btf_fields.ts';
+import { isPointerField, TASK_STRUCT, type TaskField } from '../btf/task_struct.ts';
+import { walkedTrust, type Trust } from '../btf/walk.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
 
 /** `sizeof(struct pt_regs)` on x86-64: 21 registers of 8 bytes. */
@@ -29,7 +30,7 @@ export function regTypeStr(v: AVal): string {
     // PTR_TO_BTF_ID: PTR_TRUSTED on current and a hook's argument, not on an acquired reference
     // (check_kfunc_call gives KF_ACQUIRE's R0 no such flag; its ref_obj_id makes it trusted).
     case 'task':
-    case 'file': return `${v.ref === null ? 'trusted_' : ''}ptr_${v.maybeNull ? 'or_null_' : ''}`;
+    case 'file': return `${v.walked === 'rcu' ? 'rcu_' : v.walked === undefined && v.ref === null ? 'trusted_' : ''}ptr_${v.maybeNull ? 'or_null_' : ''}`;
     case 'func': return 'func';
     case 'dynptr_ptr': return 'dynptr_ptr';
     case 'btf': return v.trusted ? 'trusted_ptr_' : 'untrusted_ptr_';
@@ -214,18 +215,33 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
 }
 
 /**
- * `dst = base->field` (a CO-RE read of a `struct task_struct` field, program/btf_fields.ts):
- * check_mem_access takes a PTR_TO_BTF_ID that cannot be NULL to `check_ptr_to_btf_access`, whose
- * `btf_struct_access` gives a scalar member's load an unknown scalar (its size; `pid_t` is signed),
- * from an untrusted task pointer too (`PTR_UNTRUSTED`: the load becomes a BPF_PROBE_MEM read);
- * anything else — NULL-able, a scalar, a released pointer — is "R%d invalid mem access '…'". A pointer
- * of another or an unknown structure, or of memory, would read at the field's offset there, which
- * the model does not know.
+ * `dst = base->field` (a CO-RE read of a `struct task_struct` member, model/btf/task_struct.ts):
+ * check_mem_access takes a PTR_TO_BTF_ID that cannot be NULL to `check_ptr_to_btf_access`. A scalar
+ * member's load gives an unknown scalar of its size (`pid_t` is signed, sign-extended by C), through
+ * any task pointer (an untrusted one's load becomes a BPF_PROBE_MEM read); a pointer member's gives
+ * a task pointer as trusted as model/btf/walk.ts says (`inRcuCs`: not sleepable). Anything else —
+ * NULL-able, a scalar, a released pointer — is "R%d invalid mem access '…'". A pointer of another or
+ * an unknown structure, or of memory, would read at the member's offset there, which the model does
+ * not know.
  */
-export function checkField(base: AVal, regno: number, field: TaskField, insn: number): AVal {
-  if ((base.t === 'task' && !base.maybeNull) || (base.t === 'btf' && base.struct === 'task_struct')) return narrow(UNKNOWN, TASK_FIELD_SIZE[field], true);
-  if (base.t === 'scalar' || (nullableType(base) && base.maybeNull)) throw new Reject(`R${regno} invalid mem access '${regTypeStr(base)}'`, insn);
-  throw new Reject(`R${regno} ->${field} of ${regTypeStr(base)}: the model knows the fields of struct task_struct only (model)`, insn);
+export function checkField(base: AVal, regno: number, field: TaskField, inRcuCs: boolean, insn: number): AVal {
+  const trust = taskTrust(base);
+  if (trust === null) {
+    if (base.t === 'scalar' || (nullableType(base) && base.maybeNull)) throw new Reject(`R${regno} invalid mem access '${regTypeStr(base)}'`, insn);
+    throw new Reject(`R${regno} ->${field} of ${regTypeStr(base)}: the model knows the members of struct task_struct only (model)`, insn);
+  }
+  if (!isPointerField(field)) return narrow(UNKNOWN, TASK_STRUCT[field].size, TASK_STRUCT[field].signed);
+  const walked = walkedTrust(trust, field, inRcuCs);
+  if (walked === 'untrusted') return { t: 'btf', trusted: false, struct: 'task_struct' };
+  if (walked === 'trusted') return { t: 'task', ref: null, maybeNull: false, id: 0 };
+  return { t: 'task', ref: null, maybeNull: false, id: 0, walked };
+}
+
+/** The trust of a task pointer that may be dereferenced (not NULL-able), or null when `v` is none. */
+function taskTrust(v: AVal): Trust | null {
+  if (v.t === 'task' && !v.maybeNull) return v.walked ?? 'trusted';
+  if (v.t === 'btf' && v.struct === 'task_struct') return v.trusted ? 'trusted' : 'untrusted';
+  return null;
 }
 
 /**

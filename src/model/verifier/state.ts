@@ -186,7 +186,7 @@ function valKey(v: AVal): string {
     case 'ctx': return `ctx${v.off}`;
     case 'map': return `map${v.map}`;
     case 'task':
-    case 'file': return `${v.t}${v.ref}:${v.maybeNull ? 'n' : ''}${v.id}`;
+    case 'file': return `${v.t}${v.ref}:${v.maybeNull ? 'n' : ''}${v.id}${v.walked ?? ''}`;
     case 'func': return `func${v.name}`;
     case 'dynptr_ptr': return `dp${v.kind}`;
     case 'btf': return `${v.trusted ? 'btf+' : 'btf'}${v.struct === undefined ? '' : `:${v.struct}`}`;

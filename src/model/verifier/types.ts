@@ -40,8 +40,10 @@ export type AVal =
   /**
    * PTR_TO_BTF_ID of a task or a file, trusted: `ref` when acquired (must be released), `maybeNull`
    * until checked; `current` (`bpf_get_current_task_btf`) and a hook's file are not references.
+   * `walked`: a task pointer loaded from a task's member (`task->real_parent`), not trusted but
+   * `rcu` (MEM_RCU) or `plain` (no flag) as src/model/btf/walk.ts says; never a reference.
    */
-  | { readonly t: 'task' | 'file'; readonly ref: number | null; readonly maybeNull: boolean; readonly id: number }
+  | { readonly t: 'task' | 'file'; readonly ref: number | null; readonly maybeNull: boolean; readonly id: number; readonly walked?: 'rcu' | 'plain' }
   /** PTR_TO_FUNC. */
   | { readonly t: 'func'; readonly name: string }
   /** CONST_PTR_TO_DYNPTR: a `const struct bpf_dynptr *` argument of a global function. */

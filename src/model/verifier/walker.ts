@@ -333,7 +333,9 @@ export class Walker implements LoopWalker {
         }
         case 'field': {
           const base = this.operand(s, op.base, insn);
-          s = withReg(s, op.dst, checkField(base, this.regOf(op.base), op.field, insn));
+          // `in_rcu_cs`: outside a sleepable program or callback (the model has no bpf_rcu_read_lock).
+          const sleepable = f.async ? true : ctx.sleepable;
+          s = withReg(s, op.dst, checkField(base, this.regOf(op.base), op.field, !sleepable, insn));
           pc += 1;
           return this.advance(at, pc, s);
         }
