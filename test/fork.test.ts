@@ -260,3 +260,61 @@ describe('the order programs on one hook run in (kernel/bpf/trampoline.c; tracep
     expect(ranks(['fentry/__x64_sys_nanosleep', 'tp/syscalls/sys_enter_nanosleep'], [{ sys: 'sleep', ticks: 1 }])).toEqual([2n, 1n]);
   });
 });
+
+describe('the sched tracepoints of a process\'s life: sched_process_fork and sched_process_exit', () => {
+  // kernel/fork.c kernel_clone: copy_process (task_newtask inside it), then trace_sched_process_fork(current, p),
+  // then wake_up_new_task. kernel/exit.c do_exit: exit_signals (PF_EXITING), trace_sched_process_exit(tsk,
+  // group_dead), then exit_mm, exit_files, exit_task_work, exit_notify.
+  const rank = (name: string, extra: Op[]): BpfObject['programs'][number]['body'] => [
+    ld('n', 8, P.addr('counter'), 0), alu('add', 'n', imm(1)), P.st(8, P.addr('counter'), 0, r('n')), store(`${name}_rank`, r('n')), ...extra, ret(imm(0)),
+  ];
+
+  test('sched_process_fork runs in the parent after task_newtask, with the parent and the new task (its own pid, found by pid)', () => {
+    const s = new Session();
+    s.createFile({ path: EXE, content: content.zero(), size: 4096 });
+    s.load({
+      name: 'sched', maps: [], subprogs: [],
+      globals: ['counter', 'nt_rank', 'pf_rank', 'pf_cur', 'pf_parent', 'pf_child', 'pf_found', 'pf_child_parent'].map((name) => ({ name, kind: 'u64' as const })),
+      programs: [
+        { name: 'pf', section: 'tp_btf/sched_process_fork', body: rank('pf', [
+          ...currentPid('cur'), store('pf_cur', r('cur')),
+          ld('parent', 8, ctxPtr, 0), field('pp', r('parent'), 'pid'), store('pf_parent', r('pp')),
+          ld('child', 8, ctxPtr, 8), field('cp', r('child'), 'pid'), store('pf_child', r('cp')),
+          field('cr', r('child'), 'real_parent'), field('crp', r('cr'), 'pid'), store('pf_child_parent', r('crp')),
+          call('bpf_task_from_pid', [r('cp')], 'found'), goto('none', when('found', '==', NULL)), store('pf_found', imm(1)), call('bpf_task_release', [r('found')]), label('none'),
+        ]) },
+        { name: 'nt', section: 'tp_btf/task_newtask', body: rank('nt', []) },
+      ],
+    });
+    const parent = s.spawn({ comm: 'forker', exe: EXE, script: [{ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' }, { sys: 'exit' }] });
+    s.simulate();
+    const child = s.world.tasks.get(parent)?.results[0];
+    expect(child).toBeGreaterThan(BigInt(parent));
+    expect([g(s, 'nt_rank'), g(s, 'pf_rank')]).toEqual([1n, 2n]);
+    expect([g(s, 'pf_cur'), g(s, 'pf_parent'), g(s, 'pf_child'), g(s, 'pf_child_parent'), g(s, 'pf_found')]).toEqual([BigInt(parent), BigInt(parent), child, BigInt(parent), 1n]);
+  });
+
+  test('sched_process_exit runs in each exiting task, group_dead true, before exit_mm (its user memory still readable)', () => {
+    const ADDR = 0x7000_0000n;
+    const s = new Session();
+    s.createFile({ path: EXE, content: content.zero(), size: 4096 });
+    const bump = (v: string): Op[] => [ld('n', 8, P.addr(v), 0), alu('add', 'n', imm(1)), P.st(8, P.addr(v), 0, r('n'))];
+    s.load({
+      name: 'sched', maps: [], subprogs: [],
+      globals: [...['runs', 'not_current', 'not_dead', 'unreadable'].map((name) => ({ name, kind: 'u64' as const })), { name: 'word', kind: 'bytes' as const, size: 8 }],
+      programs: [{ name: 'pe', section: 'tp_btf/sched_process_exit', body: [
+        ...bump('runs'),
+        ld('task', 8, ctxPtr, 0), field('tp', r('task'), 'pid'), ...currentPid('cur'),
+        goto('same', when('cur', '==', r('tp'))), ...bump('not_current'), label('same'),
+        ld('dead', 8, ctxPtr, 8), goto('dead', when('dead', '==', imm(1))), ...bump('not_dead'), label('dead'),
+        call('bpf_probe_read_user', [P.buf('word'), imm(8), imm(Number(ADDR))], 'rd'), goto('read', when('rd', '==', imm(0))), ...bump('unreadable'), label('read'),
+        ret(imm(0)),
+      ] }],
+    });
+    s.spawn({ comm: 'forker', exe: EXE, script: [{ sys: 'user_write', addr: ADDR, text: 'exiting!' }, { sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' }, { sys: 'exit' }] });
+    s.simulate();
+    // The child (its memory a copy of its parent's) and the parent.
+    expect(['runs', 'not_current', 'not_dead', 'unreadable'].map((v) => g(s, v))).toEqual([2n, 0n, 0n, 0n]);
+    expect(new TextDecoder().decode(s.global('word') as Uint8Array)).toBe('exiting!');
+  });
+});

@@ -14,10 +14,23 @@ import type { ScriptCase } from './script.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, mov, alu, storeAt, ctxPtr } = P;
 
-export type Role = 'alloc' | 'deny' | 'free' | 'newtask' | 'walk' | 'walk_alloc';
+export type Role = 'alloc' | 'deny' | 'free' | 'newtask' | 'walk' | 'walk_alloc' | 'pfork' | 'pexit';
 const SECTION: Readonly<Record<Role, string>> = {
   alloc: 'lsm/task_alloc', deny: 'lsm/task_alloc', free: 'lsm/task_free', newtask: 'tp_btf/task_newtask', walk: 'tp_btf/task_newtask', walk_alloc: 'lsm/task_alloc',
+  pfork: 'tp_btf/sched_process_fork', pexit: 'tp_btf/sched_process_exit',
 };
+
+/**
+ * The filter of a program that runs in the child (sched_process_exit): its parent is the driver. The
+ * filter is armed (non-zero) only around the step, so the walk never reaches the driver's own parent.
+ */
+function parentFilterOps(pid: string): Op[] {
+  return [
+    mov('want', P.glob(pid)), goto('out', when('want', '==', imm(0))),
+    call('bpf_get_current_task_btf', [], 'me'), field('me_parent', r('me'), 'real_parent'), field('me_ppid', r('me_parent'), 'tgid'),
+    goto('out', when('me_ppid', '!=', r('want'))),
+  ];
+}
 
 /** `rets[i] = (a == b)`. */
 function storeEq(rets: string, i: number, a: string, b: string, tag: string): Op[] {
@@ -35,13 +48,13 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
   const calls: CallRecord[] = [];
   const rec = (i: number, fn: string, text: string): void => { calls.push({ index: i, fn, text }); };
   const body: Op[] = [
-    ...pidFilterOps(`${id}_pid`),
+    ...(role === 'pexit' ? parentFilterOps(`${id}_pid`) : pidFilterOps(`${id}_pid`)),
     ld('cnt', 8, P.addr(rets), 15 * 8), alu('add', 'cnt', imm(1)), storeAt(rets, 15, r('cnt')),
     ld('task', 8, ctxPtr, 0),
     call('bpf_get_current_pid_tgid', [], 'cur'), alu('rsh', 'cur', imm(32)),
     field('tpid', r('task'), 'pid'), ...storeEq(rets, 0, 'tpid', 'cur', 'a'),
   ];
-  rec(15, 'runs', 'runs of the program in the parent');
+  rec(15, 'runs', role === 'pexit' ? 'runs of the program in the child' : 'runs of the program in the parent');
   rec(0, 'task->pid == current', 'task->pid == current->tgid');
   if (role === 'alloc' || role === 'newtask') {
     body.push(
@@ -84,6 +97,30 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
     rec(1, 'task->group_leader->pid == current', 'task->group_leader->pid == current->tgid (the parent\'s, copied)');
     rec(2, 'task->group_leader->tgid == current', 'task->group_leader->tgid == current->tgid');
   }
+  if (role === 'pfork') {
+    // kernel_clone's trace_sched_process_fork(current, p): ctx[0] the parent (checked above as `task`), ctx[1] the child.
+    body.push(
+      ld('child', 8, ctxPtr, 8), field('cpid', r('child'), 'pid'), ...storeEq(rets, 1, 'cpid', 'cur', 'b'),
+      field('crp', r('child'), 'real_parent'), field('crp_tgid', r('crp'), 'tgid'), ...storeEq(rets, 2, 'crp_tgid', 'cur', 'c'),
+      call('bpf_task_from_pid', [r('cpid')], 'found'), goto('no_found', when('found', '==', NULL)), storeAt(rets, 3, imm(1)), call('bpf_task_release', [r('found')]),
+      label('no_found'),
+      field('cgl', r('child'), 'group_leader'), field('cgl_pid', r('cgl'), 'pid'), ...storeEq(rets, 4, 'cgl_pid', 'cpid', 'd'),
+    );
+    rec(1, 'child->pid == current', 'child->pid == current->tgid (0: the child has its own pid)');
+    rec(2, 'child->real_parent->tgid == current', 'child->real_parent->tgid == current->tgid');
+    rec(3, 'bpf_task_from_pid(child->pid)', 'bpf_task_from_pid(child->pid) != NULL (attach_pid came before)');
+    rec(4, 'child->group_leader->pid == child->pid', 'child->group_leader->pid == child->pid');
+  }
+  if (role === 'pexit') {
+    // do_exit's trace_sched_process_exit(tsk, group_dead), in the exiting child.
+    body.push(
+      ld('dead', 8, ctxPtr, 8), storeAt(rets, 1, r('dead')),
+      mov('acq_ok', imm(0)), call('bpf_task_acquire', [r('task')], 'acq'), goto('no_acq', when('acq', '==', NULL)), mov('acq_ok', imm(1)), call('bpf_task_release', [r('acq')]),
+      label('no_acq'), storeAt(rets, 2, r('acq_ok')),
+    );
+    rec(1, 'group_dead', 'group_dead (ctx[1]): the child is its whole thread group');
+    rec(2, 'bpf_task_acquire', 'bpf_task_acquire(task) != NULL (rcu_users still held)');
+  }
   body.push(label('out'), ret(imm(role === 'deny' ? -1 : 0)));
   return {
     object: {
@@ -114,6 +151,9 @@ export function forkCases(): ScriptCase[] {
     forkCase('fk_deny', 'fork: task_alloc refuses',
       'an lsm/task_alloc program returns -EPERM: fork fails with EPERM, lsm/task_free runs on the new task in the parent, task_newtask does not run; of two task_alloc programs the one attached last runs first (a trampoline runs its programs newest first)',
       [['fk_deny_d', 'deny'], ['fk_deny_a', 'alloc'], ['fk_deny_f', 'free'], ['fk_deny_n', 'newtask']]),
+    forkCase('fk_sched', 'fork: sched_process_fork and sched_process_exit',
+      'tp_btf/sched_process_fork runs in the parent after copy_process (task_newtask first), with the parent and the child (its own pid, found by pid, its real_parent the parent); tp_btf/sched_process_exit runs in the exiting child (task = current, group_dead 1)',
+      [['fk_sched_n', 'newtask'], ['fk_sched_f', 'pfork'], ['fk_sched_x', 'pexit']]),
     forkCase('fk_walk', 'fork: task members walked (btf/walk.ts)',
       'task->real_parent, ->parent and ->group_leader read by name: in task_newtask the new task leads its own group and its parents are the forking task, bpf_task_acquire takes the RCU pointer real_parent; in task_alloc its group_leader is still its parent\'s (dup_task_struct copied it)',
       [['fk_walk_a', 'walk_alloc'], ['fk_walk_n', 'walk']]),

@@ -46,6 +46,10 @@ export const hookCases: ConfCase[] = [
       note: 'in the parent, on the new task: its own pid (not current\'s), tgid = pid, clone_flags CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID, bpf_task_acquire and bpf_task_from_pid(task->pid) find it',
     };
   })(),
+  ...([
+    ['hk_pfork', 'pfork', 'fork: tp_btf/sched_process_fork', 'in the parent, back in kernel_clone: the parent and the child (its own pid, found by pid, its real_parent the parent, leading its own group)'],
+    ['hk_pexit', 'pexit', 'fork: tp_btf/sched_process_exit', 'in the exiting child (task = current, found by its real_parent): group_dead 1, bpf_task_acquire(task) succeeds'],
+  ] as const).map(([id, role, rule, note]) => ({ id, rule, note, ...forkHookProgram(id, role), hook: { action: 'fork' as const } })),
   (() => {
     const { object, calls } = forkHookProgram('hk_walk', 'walk');
     return {
@@ -55,6 +59,7 @@ export const hookCases: ConfCase[] = [
   })(),
   orderCase('hk_tp_order', 'sleep', 'two tp/syscalls/sys_enter_nanosleep programs: in attach order (bpf_prog_array_copy appends)', ['tp/syscalls/sys_enter_nanosleep', 'tp/syscalls/sys_enter_nanosleep']),
   orderCase('hk_tpbtf_order', 'fork', 'two tp_btf/task_newtask programs: in attach order (tracepoint_probe_register appends)', ['tp_btf/task_newtask', 'tp_btf/task_newtask']),
+  orderCase('hk_fork_order', 'fork', 'sched_process_fork attached before task_newtask runs after it: copy_process\'s tracepoint, then kernel_clone\'s', ['tp_btf/sched_process_fork', 'tp_btf/task_newtask']),
 ];
 
 /** A guest script case: programs that each store their rank (`<prog>_rets[0]`) from the case's counter `<id>_n`, run by one nanosleep. */

@@ -715,7 +715,15 @@ class Walk {
       case 'prog': o.s(a.started ? 'prog(1,' : 'prog(0,'); this.frame(a.frame); o.c(41); return;
       case 'exit_to_user': o.s('eu'); return;
       case 'task_work_run': o.s(a.exiting ? 'twr(1,[' : 'twr(0,['); this.works(a.batch); o.s('])'); return;
-      case 'do_exit': o.s('exit('); o.t(a.stage); o.c(41); return;
+      case 'do_exit':
+        o.s('exit(');
+        o.t(a.stage);
+        if (a.hooks !== undefined) {
+          o.c(44);
+          o.t(a.hooks);
+        }
+        o.c(41);
+        return;
       default:
         this.raw = true;
         this.gen(a);

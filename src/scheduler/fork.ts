@@ -14,8 +14,10 @@
  *    `copy_mm` (`dup_mm`: a new mm holding the same executable file, one reference more), `alloc_pid`
  *    (the task's own pid and tgid), `attach_pid` (a pid lookup finds it from here on).
  * 4. `trace_task_newtask` runs the `tp_btf/task_newtask` programs (in the parent; their return values
- *    are ignored), then `wake_up_new_task` makes the child runnable (the trace's `spawn` of it). The
- *    parent's result is its pid.
+ *    are ignored). copy_process returns to `kernel_clone`, whose `trace_sched_process_fork` runs the
+ *    `tp_btf/sched_process_fork` programs (the parent and the child as arguments), then
+ *    `wake_up_new_task` makes the child runnable (the trace's `spawn` of it). The parent's result is
+ *    its pid.
  *
  * The child starts in user mode at the first syscall of its script (`ret_from_fork`), as a spawned
  * task does. It stays a zombie after it exits until its parent reaps it (`wait`, `waitChild`; or the
@@ -42,7 +44,10 @@ import { reapTask } from './setup.ts';
  */
 export const FORK_CLONE_FLAGS = 0x0120_0000n;
 
-/** Stages: 0 dup_task_struct; 1 the lsm/task_alloc programs; 2 after an error, the lsm/task_free programs; 3 the tp_btf/task_newtask programs. */
+/**
+ * Stages: 0 dup_task_struct; 1 the lsm/task_alloc programs; 2 after an error, the lsm/task_free
+ * programs; 3 the tp_btf/task_newtask programs; 4 the tp_btf/sched_process_fork programs.
+ */
 export function fork(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extract<Syscall, { sys: 'fork' }>): SyscallStep {
   if (act.stage === 0) {
     const pid = k.t.nextId('pid');
@@ -72,8 +77,14 @@ export function fork(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: E
     emit(k, { kind: 'task', t: k.t.now, pid, op: 'free', detail: `security_task_alloc failed: ${String(act.ret)}; delayed_free_task` });
     return done(kk, act.ret ?? 0n);
   }
-  // Stage 3: trace_task_newtask (a tracepoint: the programs' return values mean nothing).
-  if (pushHookProgram(k, task, act, ['tp_btf/task_newtask'], [self, FORK_CLONE_FLAGS])) return PUSHED;
+  if (act.stage === 3) {
+    // trace_task_newtask (a tracepoint: the programs' return values mean nothing).
+    if (pushHookProgram(k, task, act, ['tp_btf/task_newtask'], [self, FORK_CLONE_FLAGS])) return PUSHED;
+    act.hooks = 0;
+    act.stage = 4;
+  }
+  // Stage 4, back in kernel_clone: trace_sched_process_fork(current, p), before wake_up_new_task.
+  if (pushHookProgram(k, task, act, ['tp_btf/sched_process_fork'], [{ ptr: 'task', pid: task.pid }, self])) return PUSHED;
   ownTask(k, pid).state = 'runnable';
   // As a spawned task, it is now a runnable task in user mode (the timelines open its lane here).
   emit(k, { kind: 'task', t: k.t.now, pid, op: 'spawn', detail: `${task.comm}, forked by pid ${task.pid} (wake_up_new_task)` });

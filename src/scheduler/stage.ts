@@ -13,10 +13,10 @@ export const PUSHED: SyscallStep = Object.freeze({ kind: 'pushed' });
 export const BLOCKED: SyscallStep = Object.freeze({ kind: 'blocked' });
 
 /**
- * Push the next program attached to one of `hooks` (the syscall's `hooks` counts the ones run):
- * it runs in the task, with its context in R1. Returns false when all have run.
+ * Push the next program attached to one of `hooks` (the activity's `hooks` counts the ones run: a
+ * syscall's, do_exit's): it runs in the task, with its context in R1. Returns false when all have run.
  */
-export function pushHookProgram(k: Kern, task: Task, act: SyscallActivity, hooks: readonly string[], args?: RegVal[]): boolean {
+export function pushHookProgram(k: Kern, task: Task, act: { hooks?: number }, hooks: readonly string[], args?: RegVal[]): boolean {
   const i = act.hooks ?? 0;
   // Program i of the hooks' lists one after the other (no list made: most syscalls have none).
   let prog: number | undefined;

@@ -23,6 +23,7 @@ import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
 import { wakeParent } from './fork.ts';
+import { pushHookProgram } from './stage.ts';
 import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
 
 export type Action =
@@ -347,20 +348,27 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         else act.batch = batch;
         continue;
       }
-      case 'do_exit':
+      case 'do_exit': {
         // Each stage of do_exit is a preemption point: irq_work may run between exit_mm and
         // exit_task_work (then the work runs at exit, with no mm).
         doExitStage(k, task, act);
-        if (task.stack[task.stack.length - 1]?.a === 'task_work_run') continue;
+        const next = top(task)?.a;
+        if (next === 'task_work_run' || next === 'prog') continue;
         return;
+      }
     }
   }
 }
 
-/** `do_exit` in the order that matters here: PF_EXITING, exit_mm, exit_files, exit_task_work, dead. */
+/**
+ * `do_exit` in the order that matters here: PF_EXITING (`exit_signals`); the tp_btf/sched_process_exit
+ * programs (`trace_sched_process_exit(tsk, group_dead)`: group_dead is true, a model task is its own
+ * thread group), at the start of the next stage; exit_mm, exit_files, exit_task_work, dead.
+ */
 function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_exit' }>): void {
   const kk = withContext(k, taskContext(task));
   const pid = task.pid;
+  if (act.stage === 1 && pushHookProgram(k, task, act, ['tp_btf/sched_process_exit'], [{ ptr: 'task', pid }, 1n])) return;
   act.stage += 1;
   switch (act.stage) {
     case 1:

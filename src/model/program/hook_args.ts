@@ -14,11 +14,15 @@ export type HookArg = 'task' | 'scalar';
 
 /**
  * Prototypes by hook (the section's hook name): `tp_btf/task_newtask` is
- * include/trace/events/task.h `TP_PROTO(struct task_struct *task, u64 clone_flags)`; the LSM hooks
- * are include/linux/lsm_hook_defs.h's.
+ * include/trace/events/task.h `TP_PROTO(struct task_struct *task, u64 clone_flags)`, the `sched_`
+ * ones include/trace/events/sched.h's; the LSM hooks are include/linux/lsm_hook_defs.h's.
  */
 const HOOK_ARGS: Readonly<Record<string, readonly HookArg[]>> = {
   'tp_btf/task_newtask': ['task', 'scalar'],
+  // include/trace/events/sched.h: TP_PROTO(struct task_struct *parent, struct task_struct *child) and
+  // TP_PROTO(struct task_struct *p, bool group_dead) (both in 6.18 and 7.2).
+  'tp_btf/sched_process_fork': ['task', 'task'],
+  'tp_btf/sched_process_exit': ['task', 'scalar'],
   'lsm/task_alloc': ['task', 'scalar'],
   'lsm/task_free': ['task'],
   'lsm/task_setnice': ['task', 'scalar'],

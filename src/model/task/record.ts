@@ -49,7 +49,7 @@ function cloneActivity(a: Activity): Activity {
     case 'exit_to_user': return a;
     case 'task_work_run': return { a: 'task_work_run', batch: a.batch.slice(), exiting: a.exiting };
     case 'fput': return { a: 'fput', file: a.file, stage: a.stage };
-    case 'do_exit': return { a: 'do_exit', stage: a.stage };
+    case 'do_exit': return { ...a };
   }
 }
 

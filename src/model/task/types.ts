@@ -142,7 +142,8 @@ export type Activity =
   | { a: 'task_work_run'; batch: Work[]; exiting: boolean }
   /** `____fput` → `__fput`: the `lsm/file_release` programs run (`security_file_release`), then the file is freed. */
   | { a: 'fput'; file: FileId; stage: number }
-  | { a: 'do_exit'; stage: number };
+  /** `hooks`: the tp_btf/sched_process_exit programs run so far. */
+  | { a: 'do_exit'; stage: number; hooks?: number };
 
 export type TaskWait =
   | { readonly kind: 'page'; readonly ino: Ino; readonly pgoff: number }
