@@ -36,6 +36,7 @@ import { languageCases } from './cases/language.ts';
 import { kindCases } from './cases/kinds.ts';
 import { userStrCases } from './cases/user_str.ts';
 import { hookCases } from './cases/hooks.ts';
+import { rcuCases } from './cases/rcu.ts';
 import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
@@ -326,7 +327,7 @@ async function main(): Promise<number> {
   const nKinds = Number(process.env.KERNSIM_CONF_GENERATED_KINDS ?? 320);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).

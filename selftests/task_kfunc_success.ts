@@ -90,7 +90,7 @@ const NOT_EXPRESSIBLE: Readonly<Record<string, string>> = {
   test_task_acquire_release_current: `test_acquire_release ${KSYM}`,
   test_task_acquire_leave_in_map: KPTR,
   test_task_xchg_release: `${KPTR}; bpf_obj_new and bpf_obj_drop are not modelled`,
-  test_task_map_acquire_release: `${KPTR}; RCU read sections (bpf_rcu_read_lock) are not modelled`,
+  test_task_map_acquire_release: KPTR,
   test_task_from_pid_invalid: 'reads `task->comm` (bpf_strncmp on a char array of task_struct): the model reads no array member',
   test_task_from_vpid_current: 'runs in a child made with clone(CLONE_NEWPID): the model has one pid namespace',
   test_task_from_vpid_invalid: 'runs in a child made with clone(CLONE_NEWPID): the model has one pid namespace',

@@ -135,6 +135,17 @@ function taskRefCases(): FileCase[] {
     refusedFileCase('fv_walk_from_untrusted', 'lsm/task_free', rule,
       'bpf_task_acquire(task->group_leader) from lsm/task_free\'s untrusted task: what is walked from an untrusted pointer is untrusted → `R1 must be a rcu pointer`',
       () => [P.ld('task', 8, P.ctxPtr, 0), P.field('gl', r('task'), 'group_leader'), call('bpf_task_acquire', [r('gl')], 'a'), goto('o', when('a', '==', NULL)), call('bpf_task_release', [r('a')]), label('o'), ret(imm(0))]),
+    // RCU read sections (src/model/rcu): 7.2 counts them (6.18 refuses a nested lock: host v_rcu_nested).
+    refusedFileCase('fv_rcu_nested_exit', 'lsm.s/file_open', rule,
+      'two bpf_rcu_read_lock, one unlock: the sections nest (active_rcu_locks is a count on 7.2), one is still open at the exit → `BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region`',
+      () => [call('bpf_rcu_read_lock', []), call('bpf_rcu_read_lock', []), call('bpf_rcu_read_unlock', []), ret(imm(0))]),
+    refusedFileCase('fv_rcu_outer_unlock', 'lsm.s/file_open', rule,
+      'current->real_parent walked inside two nested sections stays an RCU pointer through the inner unlock; the outer unlock makes it untrusted → `R1 must be a rcu pointer`',
+      () => [
+        call('bpf_rcu_read_lock', []), call('bpf_rcu_read_lock', []), call('bpf_get_current_task_btf', [], 'c'), P.field('rp', r('c'), 'real_parent'),
+        call('bpf_rcu_read_unlock', []), call('bpf_task_acquire', [r('rp')], 'a'), goto('o', when('a', '==', NULL)), call('bpf_task_release', [r('a')]), label('o'),
+        call('bpf_rcu_read_unlock', []), call('bpf_task_acquire', [r('rp')], 'b'), goto('p', when('b', '==', NULL)), call('bpf_task_release', [r('b')]), label('p'), ret(imm(0)),
+      ]),
     refusedFileCase('fv_task_free_rcu', 'lsm/task_free', rule,
       "lsm/task_free: its task is untrusted (kernel/bpf/bpf_lsm.c untrusted_lsm_hooks), and bpf_task_acquire (KF_RCU) takes only a trusted or RCU pointer → `R1 must be a rcu pointer`",
       () => [P.ld('task', 8, P.ctxPtr, 0), call('bpf_task_acquire', [r('task')], 'a'), goto('o', when('a', '==', NULL)), call('bpf_task_release', [r('a')]), label('o'), ret(imm(0))]),

@@ -19,7 +19,7 @@ import { checkExpectations, parseScenario, runScenario, type Expectations, type 
 import { Session } from '../session.ts';
 import { content } from '../model/fs/content.ts';
 
-const { r, imm, NULL, dynptr, buf, glob, map, tw, cb, ctxFile, call, mov, store, label, goto, ret, when, addr, ld, alu } = P;
+const { r, imm, NULL, dynptr, buf, glob, map, tw, cb, ctxFile, call, mov, store, label, goto, ret, when, addr, ld, alu, field } = P;
 
 type Calls = NonNullable<Expectations['calls']>;
 const calls = (fn: string, rets: readonly (number | string)[]): Calls => rets.map((v, nth) => ({ fn, nth, ret: v }));
@@ -568,6 +568,28 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     call('bpf_task_release', [r('r7')]),
     label('none'),
   ], { expect: { calls: calls('bpf_task_release', ['void']), refs: 'baseline' } }),
+  bpf_rcu_read_lock: syscallExample('example_rcu_read_lock', 'A sleepable program opens an RCU read section: inside it, the running task\'s group_leader (itself) is an RCU pointer, which bpf_task_acquire takes (outside one the verifier refuses it: untrusted); the section closes before the reference is dropped.', [
+    call('bpf_rcu_read_lock', []),
+    call('bpf_get_current_task_btf', [], 'r6'),
+    field('r7', r('r6'), 'group_leader'),
+    call('bpf_task_acquire', [r('r7')], 'r8'),
+    call('bpf_rcu_read_unlock', []),
+    goto('none', when('r8', '==', NULL)),
+    call('bpf_task_release', [r('r8')]),
+    label('none'),
+  ], { expect: { calls: calls('bpf_task_acquire', ['task(pid 100)']), refs: 'baseline' } }),
+  bpf_rcu_read_unlock: syscallExample('example_rcu_read_unlock', 'Two nested sections (7.2 counts them; 6.18 refuses the inner lock): only the outer unlock ends the section, so the group_leader walked inside is still an RCU pointer after the inner one.', [
+    call('bpf_rcu_read_lock', []),
+    call('bpf_rcu_read_lock', []),
+    call('bpf_get_current_task_btf', [], 'r6'),
+    field('r7', r('r6'), 'group_leader'),
+    call('bpf_rcu_read_unlock', []),
+    call('bpf_task_acquire', [r('r7')], 'r8'),
+    call('bpf_rcu_read_unlock', []),
+    goto('none', when('r8', '==', NULL)),
+    call('bpf_task_release', [r('r8')]),
+    label('none'),
+  ], { version: '7.2', expect: { calls: calls('bpf_rcu_read_unlock', ['void', 'void']), refs: 'baseline' } }),
   bpf_path_d_path: {
     kind: 'session', name: 'example_bpf_path_d_path', version: '6.19',
     description: 'The path of an open file (`&file->f_path`) into a buffer: its length with the NUL; a buffer one byte too small is -ENAMETOOLONG (d_path builds the name from the end); size 0 is -EINVAL. Called directly on a session (a program of the model has no `struct path` operand yet).',

@@ -11,6 +11,7 @@ import './helpers/kfuncs.ts';
 import './iter/kfuncs.ts';
 import './maps/kfuncs.ts';
 import './packet/kfuncs.ts';
+import './rcu/kfuncs.ts';
 import './ringbuf/kfuncs.ts';
 import './task/kfuncs.ts';
 

@@ -8,7 +8,7 @@
  *   `BTF_TYPE_SAFE_TRUSTED` stays trusted (task_struct has none); inside an RCU read section, a
  *   member of `BTF_TYPE_SAFE_RCU` is an RCU pointer, never NULL (`rcu_ptr_`), and any other member a
  *   plain `ptr_` ("walking unknown pointers yields old deprecated PTR_TO_BTF_ID"); outside one
- *   (a sleepable program, `in_rcu_cs`: the model has no `bpf_rcu_read_lock`), untrusted;
+ *   (a sleepable program outside a `bpf_rcu_read_lock` section: `in_rcu_cs`, src/model/rcu), untrusted;
  * - from a plain pointer, plain (the old compat case: its trust flags cleared).
  *
  * A member declared `__rcu` carries a BTF type tag only in a kernel built with clang; there the load

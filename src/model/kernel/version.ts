@@ -117,6 +117,14 @@ export interface VersionFeatures {
    * not in the 6.x rows (M: no 6.x source of ext4 was read).
    */
   readonly ext4ZeroEofOnWrite: boolean;
+  /**
+   * `bpf_rcu_read_lock` sections nest: the verifier counts them (`active_rcu_locks`, "bpf: support
+   * nested rcu critical sections", bpf-next, November 2025) and the outermost unlock makes the RCU
+   * pointers untrusted. Before, a lock inside a section is refused ("nested rcu read lock (kernel
+   * function bpf_rcu_read_lock)": the 6.18 host refuses it). Read in 7.2.13; 6.19 and 7.0 assumed to
+   * have it (M: the series was acked for the 6.19 cycle).
+   */
+  readonly nestedRcuLocks: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -124,21 +132,25 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     version: '6.18', fileDynptr: false, dynptrBits: 32, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
+    nestedRcuLocks: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
+    nestedRcuLocks: true,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
+    nestedRcuLocks: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
+    nestedRcuLocks: true,
   },
 };
 

@@ -12,7 +12,7 @@ import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
 import { checkRegionArg, regTypeStr, varConst } from './mem.ts';
 import { constOf, isConst, known, range, UNKNOWN, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
-import { invalidatePacket, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
+import { invalidatePacket, invalidateRcu, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 
 
@@ -168,9 +168,14 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     // check_helper_call: the program type's get_func_proto has no such helper.
     throw new Reject(def.kind === 'helper' ? `program of this type cannot use helper ${op.fn}#${HELPER_IDS[op.fn] ?? 0}` : m.notAllowed(op.fn), insn);
   }
-  if (def.flags.includes('KF_SLEEPABLE') && !ctx.sleepable) {
-    throw new Reject(def.kind === 'helper' ? m.sleepableHelper(op.fn, HELPER_IDS[op.fn] ?? 0) : m.sleepableOnly(op.fn), insn);
+  // A sleepable helper needs a sleepable context (`in_sleepable_context`: no RCU read section open
+  // either), checked before its arguments; a sleepable kfunc a sleepable program, and an RCU read
+  // section is looked at after its arguments (below).
+  const rcuOpen = s0.rcu ?? 0;
+  if (def.flags.includes('KF_SLEEPABLE') && def.kind === 'helper' && (!ctx.sleepable || rcuOpen > 0)) {
+    throw new Reject(m.sleepableHelper(op.fn, HELPER_IDS[op.fn] ?? 0, rcuOpen > 0 ? 'rcu_read_lock region' : 'non-sleepable prog'), insn);
   }
+  if (def.flags.includes('KF_SLEEPABLE') && def.kind !== 'helper' && !ctx.sleepable) throw new Reject(m.sleepableOnly(op.fn), insn);
   const specs = def.args.filter((a) => a.type !== 'choice');
   if (op.args.length !== specs.length) throw new Reject(`${op.fn}: expected ${specs.length} arguments (model wording)`, insn);
   let s = s0;
@@ -408,6 +413,19 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_PROG_TYPES.includes(ctx.type)) throw new Reject(m.noPacketWrite(), insn);
   // The helper's writes into raw-mode stack memory (each byte a BPF_B store).
   for (const wr of writes) if (wr.v.t === 'fp') s = memArg(w, s, wr.i, wr.v, wr.size, true, insn);
+  // check_kfunc_call after the arguments: the RCU read sections (src/model/rcu: `active_rcu_locks`),
+  // then a sleepable kfunc inside one.
+  if (def.kind !== 'helper') {
+    if (def.name === 'bpf_rcu_read_lock') {
+      if (rcuOpen > 0 && !w.opts.features.nestedRcuLocks) throw new Reject(`nested rcu read lock (kernel function ${op.fn})`, insn);
+      s = { ...s, rcu: rcuOpen + 1 };
+    } else if (def.name === 'bpf_rcu_read_unlock') {
+      if (rcuOpen === 0) throw new Reject(`unmatched rcu read unlock (kernel function ${op.fn})`, insn);
+      s = rcuOpen === 1 ? invalidateRcu({ ...s, rcu: 0 }) : { ...s, rcu: rcuOpen - 1 };
+    } else if (rcuOpen > 0 && def.flags.includes('KF_SLEEPABLE')) {
+      throw new Reject(`kernel func ${op.fn} is sleepable within rcu_read_lock region`, insn);
+    }
+  }
   // Effects on references and stack slots.
   if (released !== null) s = release(s, released);
   if (releaseRing !== null) s = release(s, releaseRing);

@@ -21,7 +21,8 @@ export function messages(f: VersionFeatures) {
     notAllowed: (fn: string) => `calling kernel function ${fn} is not allowed`,
     noPacketWrite: () => 'the prog does not allow writes to packet data',
     sleepableOnly: (fn: string) => `program must be sleepable to call sleepable kfunc ${fn}`,
-    sleepableHelper: (fn: string, id: number) => `sleepable helper ${fn}#${id} in non-sleepable prog`,
+    /** `where`: `non_sleepable_context_description` ("non-sleepable prog", "rcu_read_lock region"). */
+    sleepableHelper: (fn: string, id: number, where: string) => `sleepable helper ${fn}#${id} in ${where}`,
     notStatic: () => 'callback function not static',
     overwriteReferenced: () => 'cannot overwrite referenced dynptr',
     rawWriteDynptr: (off: number) => `potential write to dynptr at off=${off} disallowed`,

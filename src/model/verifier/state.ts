@@ -114,7 +114,7 @@ export function release(s: AState, id: number): AState {
     }
     return stack === null ? f : { ...f, stack };
   });
-  let next: AState = { frames, refs };
+  let next: AState = { ...s, frames, refs };
   next = mapRegs(next, (v) => {
     if (isObjPtr(v) && v.ref === id) return INVALID;
     if (v.t === 'mem' && (v.refObj === id || (v.dynptrId !== null && dynptrIds.has(v.dynptrId)))) return INVALID;
@@ -271,5 +271,13 @@ export function stateKey(s: AState, live: ReadonlySet<string> | null, depths: bo
     parts.push(`${f.fn}@${f.callsite}:${f.retDst ?? ''}[${regs.join(',')}][${stackKey(memo, f.stack, depths)}]${f.loop === null ? '' : `L${f.loop.callsite}:${depths ? f.loop.depth : ''}`}`);
   });
   const refs = [...s.refs.entries()].sort((a, b) => a[0] - b[0]).map(([k, r]) => `${k}:${r.kind}:${r.parent}`);
-  return `${parts.join('|')}#${refs.join(',')}`;
+  return `${parts.join('|')}#${refs.join(',')}${s.rcu === undefined || s.rcu === 0 ? '' : `#rcu${s.rcu}`}`;
+}
+
+/**
+ * `invalidate_rcu_protected_refs` (the outermost bpf_rcu_read_unlock): every RCU pointer, in a
+ * register or spilled, becomes untrusted (MEM_RCU and PTR_MAYBE_NULL cleared, PTR_UNTRUSTED set).
+ */
+export function invalidateRcu(s: AState): AState {
+  return mapRegs(s, (v) => (v.t === 'task' && v.walked === 'rcu' ? { t: 'btf', trusted: false, struct: 'task_struct' } : v));
 }

@@ -123,6 +123,8 @@ export interface RefInfo {
 export interface AState {
   readonly frames: readonly FState[];
   readonly refs: ReadonlyMap<number, RefInfo>;
+  /** `active_rcu_locks`: the bpf_rcu_read_lock sections open (absent: none; src/model/rcu). */
+  readonly rcu?: number;
 }
 
 export interface Specialization {

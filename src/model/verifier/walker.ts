@@ -333,9 +333,9 @@ export class Walker implements LoopWalker {
         }
         case 'field': {
           const base = this.operand(s, op.base, insn);
-          // `in_rcu_cs`: outside a sleepable program or callback (the model has no bpf_rcu_read_lock).
+          // `in_rcu_cs`: inside a bpf_rcu_read_lock section, or outside a sleepable program or callback.
           const sleepable = f.async ? true : ctx.sleepable;
-          s = withReg(s, op.dst, checkField(base, this.regOf(op.base), op.field, !sleepable, insn));
+          s = withReg(s, op.dst, checkField(base, this.regOf(op.base), op.field, (s.rcu ?? 0) > 0 || !sleepable, insn));
           pc += 1;
           return this.advance(at, pc, s);
         }
@@ -429,6 +429,8 @@ export class Walker implements LoopWalker {
           }
           const leak = [...s.refs.entries()].sort((a, b) => a[0] - b[0])[0];
           if (leak !== undefined) throw new Reject(this.m.unreleased(leak[0], leak[1].insn), insn);
+          // check_resource_leak, after the references: an RCU read section still open.
+          if ((s.rcu ?? 0) > 0) throw new Reject('BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region', insn);
           return false;
         }
       }
