@@ -1,14 +1,17 @@
 /**
  * P17 walked task pointers: chains of `task->real_parent`, `->parent` and `->group_leader` from a
  * hook's task or from current, in programs of five sections, used three ways (`bpf_task_acquire`, a
- * KF_RCU kfunc; `bpf_get_task_exe_file`, which needs a trusted pointer; the end's `pid`). The oracle
- * restates the kernel's rules here, without the model's code:
+ * KF_RCU kfunc; `bpf_get_task_exe_file`, which needs a trusted pointer; the end's `pid`), with no RCU
+ * read section, one around the walk and the use, or one around the walk only. The oracle restates the
+ * kernel's rules here, without the model's code:
  *
  * - kernel/bpf/verifier.c `check_ptr_to_btf_access` (7.2.13, the same since 6.5): walking an
  *   untrusted pointer gives an untrusted one, a plain one a plain one; from a trusted or RCU pointer,
- *   outside an RCU read section (a sleepable program) an untrusted one, inside one an RCU pointer for
+ *   outside an RCU read section (a sleepable program, unless it opened one with bpf_rcu_read_lock) an
+ *   untrusted one, inside one an RCU pointer for
  *   the members of `BTF_TYPE_SAFE_RCU(struct task_struct)` (real_parent, group_leader) and a plain one
- *   for the others (parent: a GCC-built kernel's BTF has no `__rcu` tag).
+ *   for the others (parent: a GCC-built kernel's BTF has no `__rcu` tag); `bpf_rcu_read_unlock` makes
+ *   every RCU pointer untrusted (`invalidate_rcu_protected_refs`).
  * - `check_kfunc_args`: a KF_RCU kfunc takes a trusted or RCU pointer ("R1 must be a rcu pointer"
  *   otherwise), any other kfunc a trusted one ("R1 must be referenced or trusted").
  * - kernel/fork.c `copy_process` and the task the scenario forks: during `lsm/task_alloc` the child's
@@ -53,9 +56,17 @@ function walk(t: Trust, m: Member, sleepable: boolean): Trust {
   return m === 'parent' ? 'plain' : 'rcu';
 }
 
+/**
+ * Where the program opens a `bpf_rcu_read_lock` section (src/model/rcu): none; around the walk and the
+ * use; around the walk only (the use after the unlock, which made every RCU pointer untrusted).
+ */
+type Rcu = 'none' | 'around' | 'walk_only';
+
 /** The verifier's first message for the chain's use (null: accepted). */
-function expectedVerdict(sec: Section, chain: readonly Member[], use: Use): string | null {
-  const t = chain.reduce<Trust>((acc, m) => walk(acc, m, sec.sleepable), sec.baseTrust);
+function expectedVerdict(sec: Section, chain: readonly Member[], use: Use, rcu: Rcu): string | null {
+  // in_rcu_cs: a non-sleepable program, or inside a section.
+  const walked = chain.reduce<Trust>((acc, m) => walk(acc, m, sec.sleepable && rcu === 'none'), sec.baseTrust);
+  const t = rcu === 'walk_only' && walked === 'rcu' ? 'untrusted' : walked;
   if (use === 'pid') return null;
   if (use === 'acquire') return t === 'trusted' || t === 'rcu' ? null : 'R1 must be a rcu pointer';
   return t === 'trusted' ? null : 'R1 must be referenced or trusted';
@@ -86,15 +97,19 @@ function expectedEnd(start: 'child' | 'forking child', chain: readonly Member[],
 const EXE = '/bin/sh';
 const DATA = '/data';
 
-function object(sec: Section, chain: readonly Member[], use: Use): BpfObject {
+function object(sec: Section, chain: readonly Member[], use: Use, rcu: Rcu): BpfObject {
   const { r, imm, NULL, call, ld, field, goto, when, label, ret, store, ctxPtr } = P;
   const body: Op[] = [sec.base === 'arg' ? ld('p0', 8, ctxPtr, 0) : call('bpf_get_current_task_btf', [], 'p0')];
+  if (rcu !== 'none') body.push(call('bpf_rcu_read_lock', []));
   chain.forEach((m, i) => body.push(field(`p${i + 1}`, r(`p${i}`), m)));
+  if (rcu === 'walk_only') body.push(call('bpf_rcu_read_unlock', []));
   const end = `p${chain.length}`;
   if (use === 'pid') body.push(field('v', r(end), 'pid'), store('end', r('v')));
   if (use === 'acquire') body.push(call('bpf_task_acquire', [r(end)], 'a'), goto('out', when('a', '==', NULL)), field('v', r('a'), 'pid'), store('end', r('v')), call('bpf_task_release', [r('a')]));
   if (use === 'exe_file') body.push(call('bpf_get_task_exe_file', [r(end)], 'f'), goto('out', when('f', '==', NULL)), store('end', imm(1)), call('bpf_put_file', [r('f')]));
-  body.push(label('out'), ret(imm(0)));
+  body.push(label('out'));
+  if (rcu === 'around') body.push(call('bpf_rcu_read_unlock', []));
+  body.push(ret(imm(0)));
   return { name: 'walk', maps: [], subprogs: [], globals: [{ name: 'end', kind: 'u64' }], programs: [{ name: 'walk', section: sec.name, body }] };
 }
 
@@ -102,13 +117,14 @@ const caseArb = fc.record({
   sec: fc.constantFrom(...SECTIONS),
   chain: fc.array(fc.constantFrom<Member>('group_leader', 'real_parent', 'parent'), { maxLength: 4 }),
   use: fc.constantFrom<Use>('pid', 'acquire', 'exe_file'),
+  rcu: fc.constantFrom<Rcu>('none', 'around', 'walk_only'),
 }).filter((c) => c.use !== 'exe_file' || c.sec.lsm);
 
 describe('P17 walked task pointers', () => {
   test('P17 the verifier\'s verdict on a chain of members, and the task at its end, are the kernel\'s', () => {
-    fc.assert(fc.property(caseArb, ({ sec, chain, use }) => {
-      const obj = object(sec, chain, use);
-      const want = expectedVerdict(sec, chain, use);
+    fc.assert(fc.property(caseArb, ({ sec, chain, use, rcu }) => {
+      const obj = object(sec, chain, use, rcu);
+      const want = expectedVerdict(sec, chain, use, rcu);
       expectEqual(verify(obj, '7.2')[0]?.message ?? null, want);
       if (want !== null || sec.runsOn === null) return;
       const s = new Session({ version: '7.2' });
