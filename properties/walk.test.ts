@@ -1,6 +1,6 @@
 /**
  * P17 walked task pointers: chains of `task->real_parent`, `->parent` and `->group_leader` from a
- * hook's task or from current, in programs of five sections, used three ways (`bpf_task_acquire`, a
+ * hook's task or from current, in programs of seven sections, used three ways (`bpf_task_acquire`, a
  * KF_RCU kfunc; `bpf_get_task_exe_file`, which needs a trusted pointer; the end's `pid`), with no RCU
  * read section, one around the walk and the use, or one around the walk only. The oracle restates the
  * kernel's rules here, without the model's code:
@@ -30,23 +30,29 @@ type Use = 'acquire' | 'exe_file' | 'pid';
 
 interface Section {
   readonly name: string;
-  /** Where the chain starts: the hook's task argument or current. */
-  readonly base: 'arg' | 'current';
+  /** Where the chain starts: the hook's task argument (ctx[0], or ctx[1]) or current. */
+  readonly base: 'arg' | 'arg1' | 'current';
   readonly baseTrust: Trust;
   readonly sleepable: boolean;
   /** The section may call bpf_get_task_exe_file (an LSM program). */
   readonly lsm: boolean;
-  /** In the scenario below: the task the chain starts from, when the program runs at all. */
-  readonly runsOn: 'child' | 'forking child' | null;
+  /** In the scenario below: the tasks the chain starts from, in the order the program runs (none: it does not run). */
+  readonly runsOn: readonly Start[];
 }
 
+type Start = 'child' | 'forking child' | 'forker';
+
 const SECTIONS: readonly Section[] = [
-  { name: 'tp_btf/task_newtask', base: 'arg', baseTrust: 'trusted', sleepable: false, lsm: false, runsOn: 'child' },
-  { name: 'lsm/task_alloc', base: 'arg', baseTrust: 'trusted', sleepable: false, lsm: true, runsOn: 'forking child' },
-  { name: 'lsm/file_open', base: 'current', baseTrust: 'trusted', sleepable: false, lsm: true, runsOn: 'child' },
-  { name: 'lsm.s/file_open', base: 'current', baseTrust: 'trusted', sleepable: true, lsm: true, runsOn: 'child' },
+  { name: 'tp_btf/task_newtask', base: 'arg', baseTrust: 'trusted', sleepable: false, lsm: false, runsOn: ['child'] },
+  // kernel_clone's tracepoint: ctx[1] is the child, after copy_process.
+  { name: 'tp_btf/sched_process_fork', base: 'arg1', baseTrust: 'trusted', sleepable: false, lsm: false, runsOn: ['child'] },
+  // do_exit's tracepoint, in each exiting task: the child, then the forker after its wait.
+  { name: 'tp_btf/sched_process_exit', base: 'arg', baseTrust: 'trusted', sleepable: false, lsm: false, runsOn: ['child', 'forker'] },
+  { name: 'lsm/task_alloc', base: 'arg', baseTrust: 'trusted', sleepable: false, lsm: true, runsOn: ['forking child'] },
+  { name: 'lsm/file_open', base: 'current', baseTrust: 'trusted', sleepable: false, lsm: true, runsOn: ['child'] },
+  { name: 'lsm.s/file_open', base: 'current', baseTrust: 'trusted', sleepable: true, lsm: true, runsOn: ['child'] },
   // Untrusted (kernel/bpf/bpf_lsm.c untrusted_lsm_hooks); it runs only for a refused fork, which this scenario has not.
-  { name: 'lsm/task_free', base: 'arg', baseTrust: 'untrusted', sleepable: false, lsm: true, runsOn: null },
+  { name: 'lsm/task_free', base: 'arg', baseTrust: 'untrusted', sleepable: false, lsm: true, runsOn: [] },
 ];
 
 /** The oracle's walk. */
@@ -77,8 +83,8 @@ function expectedVerdict(sec: Section, chain: readonly Member[], use: Use, rcu: 
  * which opens a file and exits. 'outside': the chain reaches the forker's parent. The forking child's
  * own `pid` member is still the forker's (dup_task_struct; copy_process sets it after alloc_pid).
  */
-function expectedEnd(start: 'child' | 'forking child', chain: readonly Member[], forker: number, child: number): number | 'outside' {
-  let at: number | 'outside' = child;
+function expectedEnd(start: Start, chain: readonly Member[], forker: number, child: number): number | 'outside' {
+  let at: number | 'outside' = start === 'forker' ? forker : child;
   let forking = start === 'forking child';
   for (const m of chain) {
     if (at === 'outside') return 'outside';
@@ -99,7 +105,7 @@ const DATA = '/data';
 
 function object(sec: Section, chain: readonly Member[], use: Use, rcu: Rcu): BpfObject {
   const { r, imm, NULL, call, ld, field, goto, when, label, ret, store, ctxPtr } = P;
-  const body: Op[] = [sec.base === 'arg' ? ld('p0', 8, ctxPtr, 0) : call('bpf_get_current_task_btf', [], 'p0')];
+  const body: Op[] = [sec.base === 'current' ? call('bpf_get_current_task_btf', [], 'p0') : ld('p0', 8, ctxPtr, sec.base === 'arg1' ? 8 : 0)];
   if (rcu !== 'none') body.push(call('bpf_rcu_read_lock', []));
   chain.forEach((m, i) => body.push(field(`p${i + 1}`, r(`p${i}`), m)));
   if (rcu === 'walk_only') body.push(call('bpf_rcu_read_unlock', []));
@@ -126,7 +132,7 @@ describe('P17 walked task pointers', () => {
       const obj = object(sec, chain, use, rcu);
       const want = expectedVerdict(sec, chain, use, rcu);
       expectEqual(verify(obj, '7.2')[0]?.message ?? null, want);
-      if (want !== null || sec.runsOn === null) return;
+      if (want !== null || sec.runsOn.length === 0) return;
       const s = new Session({ version: '7.2' });
       s.createFile({ path: EXE, content: content.zero(), size: 4096 });
       s.createFile({ path: DATA, content: content.zero(), size: 4096 });
@@ -142,8 +148,10 @@ describe('P17 walked task pointers', () => {
         if (!(e instanceof NotModelledError)) throw e;
         outcome = 'outside';
       }
-      const end = expectedEnd(sec.runsOn, chain, forker, child);
-      expectEqual(outcome, end === 'outside' ? 'outside' : use === 'exe_file' ? 1n : BigInt(end));
+      // Each run stores its end; the last run's is left, unless one reached outside the model.
+      const ends = sec.runsOn.map((start) => expectedEnd(start, chain, forker, child));
+      const end = ends.includes('outside') ? 'outside' : ends[ends.length - 1];
+      expectEqual(outcome, end === 'outside' ? 'outside' : use === 'exe_file' ? 1n : BigInt(end ?? -1));
     }));
   });
 });
