@@ -63,7 +63,7 @@ interface SchedView {
 }
 
 /** The parts of a world or transition the smp actions look at. */
-type SmpView = SchedView & { readonly twctx: ReadonlyMap<number, Readonly<TwCtx>> };
+type SmpView = SchedView & { readonly twctx: ReadonlyMap<number, Readonly<TwCtx>>; readonly hooks: ReadonlyMap<string, readonly number[]> };
 
 /** The ordinary ready actions (without the smp ones). */
 function baseCount(world: SchedView, rq: RunQueue): number {
@@ -106,6 +106,8 @@ function mayRunProgram(world: SmpView, t: ReadonlyTask): boolean {
   for (const a of t.stack) {
     if (a.a === 'prog') return true;
     if (a.a === 'syscall' && RUNS_PROGRAMS.has(a.sys.sys)) return true;
+    // do_exit before its tracepoint has run its sched_process_exit programs.
+    if (a.a === 'do_exit' && a.stage <= 1 && (world.hooks.get('tp_btf/sched_process_exit')?.length ?? 0) > 0) return true;
   }
   if (t.stack.length === 0) {
     const next = t.script[t.pc];
@@ -518,7 +520,7 @@ export function run(world: World, chooser: Chooser, opts: RunOptions = {}): Worl
   try {
     for (let n = 0; n < max; n += 1) {
       k.t.syncRunQueue();
-      const smp = k.t.smp ? smpActions({ irqWork: k.t.irqWork, current: k.t.current, smp: true, tasks: k.t.tasks, twctx: k.cold.twctx }, rq) : null;
+      const smp = k.t.smp ? smpActions({ irqWork: k.t.irqWork, current: k.t.current, smp: true, tasks: k.t.tasks, twctx: k.cold.twctx, hooks: k.cold.hooks }, rq) : null;
       const count = readyCount(k.t, rq, smp);
       if (count === 0) return end(k);
       const i = chooser.choose('step', count);

@@ -28,8 +28,11 @@ export type Trust = 'trusted' | 'rcu' | 'plain' | 'untrusted';
 /** `BTF_TYPE_SAFE_RCU(struct task_struct)`'s members the model has (the others: `cpus_ptr`, `cgroups`). */
 export const TASK_SAFE_RCU: ReadonlySet<TaskPointerField> = new Set<TaskPointerField>(['real_parent', 'group_leader']);
 
-/** The trust of `base->field`, a task pointer member, loaded in an RCU read section or not. */
-export function walkedTrust(base: Trust, field: TaskPointerField, inRcuCs: boolean): Trust {
+/**
+ * The trust of `base->field`, a task pointer member, loaded in an RCU read section or not (never
+ * `trusted`: task_struct has no `BTF_TYPE_SAFE_TRUSTED` member).
+ */
+export function walkedTrust(base: Trust, field: TaskPointerField, inRcuCs: boolean): Exclude<Trust, 'trusted'> {
   switch (base) {
     case 'untrusted': return 'untrusted';
     case 'plain': return 'plain';

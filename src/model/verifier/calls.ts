@@ -268,8 +268,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         // 7.x: a release kfunc's R1 must hold a reference before its type is looked at (`releaseArgFirst`).
         const referenced = isObjPtr(v) && v.ref !== null;
         if (w.opts.features.releaseArgFirst && def.flags.includes('KF_RELEASE') && i === 0 && !referenced) throw new Reject(m.releaseUnreferenced(op.fn, i), insn);
-        // KF_ARG_PTR_TO_BTF_ID: an untrusted pointer is refused, by a KF_RCU kfunc unless it is an RCU
-        // pointer (the model has none: RCU read sections are not modelled).
+        // KF_ARG_PTR_TO_BTF_ID: an untrusted pointer is refused (by a KF_RCU kfunc as not an RCU pointer).
         if (v.t === 'btf' && !v.trusted) throw new Reject(def.flags.includes('KF_RCU') ? `R${i + 1} must be a rcu pointer` : `R${i + 1} must be referenced or trusted`, insn);
         if (v.t === 'btf') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
         // A walked task pointer (model/btf/walk.ts) is no trusted register (`is_trusted_reg`: neither a

@@ -219,7 +219,8 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
  * check_mem_access takes a PTR_TO_BTF_ID that cannot be NULL to `check_ptr_to_btf_access`. A scalar
  * member's load gives an unknown scalar of its size (`pid_t` is signed, sign-extended by C), through
  * any task pointer (an untrusted one's load becomes a BPF_PROBE_MEM read); a pointer member's gives
- * a task pointer as trusted as model/btf/walk.ts says (`inRcuCs`: not sleepable). Anything else —
+ * a task pointer as trusted as model/btf/walk.ts says (`inRcuCs`: not sleepable, or inside a
+ * bpf_rcu_read_lock section). Anything else —
  * NULL-able, a scalar, a released pointer — is "R%d invalid mem access '…'". A pointer of another or
  * an unknown structure, or of memory, would read at the member's offset there, which the model does
  * not know.
@@ -233,7 +234,6 @@ export function checkField(base: AVal, regno: number, field: TaskField, inRcuCs:
   if (!isPointerField(field)) return narrow(UNKNOWN, TASK_STRUCT[field].size, TASK_STRUCT[field].signed);
   const walked = walkedTrust(trust, field, inRcuCs);
   if (walked === 'untrusted') return { t: 'btf', trusted: false, struct: 'task_struct' };
-  if (walked === 'trusted') return { t: 'task', ref: null, maybeNull: false, id: 0 };
   return { t: 'task', ref: null, maybeNull: false, id: 0, walked };
 }
 
