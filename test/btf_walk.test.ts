@@ -17,7 +17,7 @@
  *   becomes current — before `trace_task_newtask`.
  */
 import { describe, expect, test } from 'vitest';
-import { content, NotModelledError, program as P, Session, verify, type BpfObject, type ChildSyscall, type KernelVersion, type Op } from '../src/index.ts';
+import { content, NotModelledError, program as P, Session, verify, type BpfObject, type KernelVersion, type Op, type Syscall } from '../src/index.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, store, ctxPtr } = P;
 const EXE = '/bin/sh';
@@ -27,7 +27,7 @@ const DATA = '/data';
 const globals = (names: readonly string[]): BpfObject['globals'] => names.map((name) => ({ name, kind: 'u64' as const }));
 
 /** A session whose task `forker` forks a child running `child`, then runs `parent` (after the fork). */
-function forking(programs: BpfObject['programs'], names: readonly string[], child: readonly ChildSyscall[], parent: readonly ChildSyscall[] = [{ sys: 'wait' }, { sys: 'exit' }]): { s: Session; forker: number } {
+function forking(programs: BpfObject['programs'], names: readonly string[], child: readonly Syscall[], parent: readonly Syscall[] = [{ sys: 'wait' }, { sys: 'exit' }]): { s: Session; forker: number } {
   const s = new Session();
   s.createFile({ path: EXE, content: content.zero(), size: 4096 });
   s.createFile({ path: DATA, content: content.zero(), size: 4096 });
@@ -77,7 +77,7 @@ describe('walking a task at run time: the task each member names', () => {
       call('bpf_get_current_task_btf', [], 'c'), field('rp', r('c'), 'real_parent'), field('w', r('rp'), 'tgid'), store('rp_tgid', r('w')),
       field('gl', r('c'), 'group_leader'), field('v', r('gl'), 'pid'), store('gl_pid', r('v')), ret(imm(0)),
     ];
-    const open: ChildSyscall[] = [{ sys: 'open', path: DATA, fd: 'd' }, { sys: 'exit' }];
+    const open: Syscall[] = [{ sys: 'open', path: DATA, fd: 'd' }, { sys: 'exit' }];
     const alive = forking([{ name: 'open', section: 'lsm/file_open', body }], ['rp_tgid', 'gl_pid'], open);
     alive.s.simulate();
     expect([g(alive.s, 'rp_tgid'), g(alive.s, 'gl_pid')]).toEqual([BigInt(alive.forker), BigInt(childOf(alive.s, alive.forker))]);

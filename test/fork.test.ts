@@ -22,7 +22,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { taskWorkAdd } from '../src/task_work/queue.ts';
-import { content, program as P, refSnapshot, Session, type BpfObject, type ChildSyscall, type Op, type Syscall } from '../src/index.ts';
+import { ArgumentError, content, program as P, refSnapshot, Session, type BpfObject, type Op, type Syscall } from '../src/index.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, store, alu, ctxPtr } = P;
 const EXE = '/bin/sh';
@@ -62,7 +62,7 @@ function recorder(name: string, section: string, rv = 0, full = true): BpfObject
 const GLOBALS = (names: readonly string[]): BpfObject['globals'] =>
   names.flatMap((n) => ['cur', 'pid', 'tgid', 'flags', 'acquired', 'found'].map((f) => ({ name: `${n}_${f}`, kind: 'u64' as const })));
 
-function world(programs: BpfObject['programs'], names: readonly string[], child: readonly ChildSyscall[] = [{ sys: 'exit' }]): { s: Session; parent: number } {
+function world(programs: BpfObject['programs'], names: readonly string[], child: readonly Syscall[] = [{ sys: 'exit' }]): { s: Session; parent: number } {
   const s = new Session();
   s.createFile({ path: EXE, content: content.zero(), size: 4096 });
   s.createFile({ path: DATA, content: content.zero(), size: 4096 });
@@ -169,9 +169,33 @@ describe('fork: copy_process as glibc fork() calls it', () => {
     expect(s.world.tasks.get(Number(child))?.state).toBe('dead');
   });
 
-  test('a child cannot fork in the model: the script is refused with the place named', () => {
+  test('forks nest: in lsm/task_alloc a grandchild still holds its parent\'s members (pid, real_parent: the forker), in task_newtask its own', () => {
     const s = new Session();
-    expect(() => s.spawn({ comm: 'x', script: [{ sys: 'fork', script: [{ sys: 'fork', script: [] } as unknown as Syscall] }] } as never)).toThrow(/script\[0\]\.script\[0\]/);
+    s.createFile({ path: EXE, content: content.zero(), size: 4096 });
+    // Each program records, for the fork whose task->pid is not the first forker's: task->pid and task->real_parent->pid.
+    const rec = (name: string, section: string): BpfObject['programs'][number] => ({
+      name, section, body: [
+        ld('task', 8, ctxPtr, 0), field('tp', r('task'), 'pid'), ld('first', 8, P.addr('forker'), 0), goto('out', when('tp', '==', r('first'))),
+        store(`${name}_pid`, r('tp')), field('rp', r('task'), 'real_parent'), field('rpp', r('rp'), 'pid'), store(`${name}_ppid`, r('rpp')),
+        label('out'), ret(imm(0)),
+      ],
+    });
+    s.load({ name: 'nest', maps: [], subprogs: [], globals: ['forker', 'a_pid', 'a_ppid', 'n_pid', 'n_ppid'].map((name) => ({ name, kind: 'u64' as const })), programs: [rec('a', 'lsm/task_alloc'), rec('n', 'tp_btf/task_newtask')] });
+    // The first fork (by the spawned task, whose own parent is outside the model) is skipped by pid.
+    const top = s.spawn({ comm: 'sh', exe: EXE, script: [{ sys: 'set_global', global: 'forker', value: 'pid' }, { sys: 'fork', script: [{ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' }] }, { sys: 'wait' }] });
+    s.simulate();
+    const child = Number(s.world.tasks.get(top)?.results[1]);
+    const grandchild = Number(s.world.tasks.get(child)?.results[0]);
+    expect(grandchild).toBeGreaterThan(child);
+    expect(['a_pid', 'a_ppid', 'n_pid', 'n_ppid'].map((v) => g(s, v))).toEqual([BigInt(child), BigInt(top), BigInt(grandchild), BigInt(child)]);
+    expect(s.world.tasks.get(grandchild)?.parent).toBe(child);
+  });
+
+  test('how deep forks nest is bounded by a document\'s depth (LIMITS.depth): past it the script is refused with the place named', () => {
+    let script: Syscall[] = [{ sys: 'exit' }];
+    for (let i = 0; i < 20; i += 1) script = [{ sys: 'fork', script }];
+    expect(() => new Session().spawn({ comm: 'x', script })).toThrow(ArgumentError);
+    expect(() => new Session().spawn({ comm: 'x', script })).toThrow(/task\.script\[0\](\.script\[0\])+/);
   });
 });
 

@@ -151,6 +151,23 @@ describe('references are checked when a scenario is parsed', () => {
     ]);
   });
 
+  test('a forked child\'s script is checked too, starting with the names its parent had open at the fork (copy_files)', () => {
+    const doc = withProgram([ret0], { tasks: [{ comm: 't', script: [
+      { sys: 'open', path: '/f', fd: 'a' },
+      { sys: 'fork', script: [
+        { sys: 'read', fd: 'a', offset: 0, len: 1 },
+        { sys: 'close', fd: 'b' },
+        { sys: 'fork', script: [{ sys: 'set_global', global: 'bfu', value: 1 }, { sys: 'open', path: '/f', fd: 'a' }] },
+      ] },
+      { sys: 'open', path: '/f', fd: 'b' },
+    ] }] });
+    expect(problems(doc)).toEqual([
+      { path: '/tasks/0/script/1/script/1/fd', expected: expect.stringContaining('an fd name this task opened earlier') },
+      { path: '/tasks/0/script/1/script/2/script/0/global', expected: expect.stringContaining('did you mean "buf"') },
+      { path: '/tasks/0/script/1/script/2/script/1/fd', expected: expect.stringContaining('not open at this point') },
+    ]);
+  });
+
   test('expectations name tasks, syscalls, programs, objects and kfuncs that exist', () => {
     const doc = withProgram([ret0], { expect: {
       results: [{ task: 3, syscall: 0, ret: 0 }], verifier: [{ program: 'q', ok: true }], load: [{ object: 'oo', ok: true }],

@@ -10,7 +10,8 @@
  * - files (`exe`, `open`, `expect.pages`), tasks and their syscalls (`expect.results`), objects
  *   (`expect.load`);
  * - fds: a task's script opens a name before it reads, closes or advises it, and does not open a name
- *   still open (scripts are straight lines, so this is known before the run);
+ *   still open (scripts are straight lines, so this is known before the run); a forked child's script
+ *   starts with the names its parent had at the fork, and is checked as a script of its own;
  * - duplicates: file paths, object names, globals, maps and programs across the scenario (syscalls and
  *   expectations name them without their object), labels within a body; within an object, the names
  *   C would make clash (src/model/program/names.ts: one file scope, registers and stack variables).
@@ -24,6 +25,7 @@ import type { Arg, BpfObject, Program, Subprog } from '../model/program/program.
 import { nameProblems } from '../model/program/names.ts';
 import { attachProblem, sectionInfo, sectionNames } from '../model/program/sections.ts';
 import type { Scenario } from './schema.ts';
+import type { Syscall } from '../model/task/types.ts';
 
 type Seg = string | number;
 const esc = (k: Seg): string => String(k).replace(/~/g, '~0').replace(/\//g, '~1');
@@ -93,12 +95,10 @@ export function referenceProblems(sc: Scenario): Problem[] {
   });
 
   // Tasks and their scripts.
-  sc.tasks.forEach((t, ti) => {
-    if (t.exe !== undefined) fileRef(t.exe, ptr('tasks', ti, 'exe'));
-    const open = new Set<string>();
-    const everOpened = new Set<string>();
-    t.script.forEach((sys, si) => {
-      const at = (k: string): string => ptr('tasks', ti, 'script', si, k);
+  // A script, at `where`; a forked child's starts with its parent's descriptors (copy_files).
+  const script = (steps: readonly Syscall[], where: readonly (string | number)[], open: Set<string>, everOpened: Set<string>): void => {
+    steps.forEach((sys, si) => {
+      const at = (k: string): string => ptr(...where, si, k);
       switch (sys.sys) {
         case 'open':
           fileRef(sys.path, at('path'));
@@ -137,10 +137,17 @@ export function referenceProblems(sc: Scenario): Problem[] {
         case 'prog_test_run':
           if (!programs.has(sys.prog)) add(at('prog'), `a program of a loaded object${didYouMean(sys.prog, programs.keys())}`);
           break;
+        case 'fork':
+          script(sys.script, [...where, si, 'script'], new Set(open), new Set(everOpened));
+          break;
         default:
           break;
       }
     });
+  };
+  sc.tasks.forEach((t, ti) => {
+    if (t.exe !== undefined) fileRef(t.exe, ptr('tasks', ti, 'exe'));
+    script(t.script, ['tasks', ti, 'script'], new Set(), new Set());
   });
 
   // Expectations.

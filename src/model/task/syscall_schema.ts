@@ -34,8 +34,8 @@ const ADVICE = ['NORMAL', 'RANDOM', 'SEQUENTIAL', 'WILLNEED', 'DONTNEED', 'NOREU
 /** The most bytes one scripted write may carry (the model keeps written bytes: src/model/fs/content.ts). */
 const MAX_SCRIPT_WRITE = 1 << 24;
 
-/** Every syscall but `fork`: what a forked child's script may hold (the model's children do not fork). */
-const CHILD_SYSCALLS = [
+/** Every syscall but `fork` (ForkSchema below). */
+const PLAIN_SYSCALLS = [
   /** `open(path, flags)`: runs the `lsm/file_open` programs; flags default `O_RDONLY`. */
   z.strictObject({ sys: z.literal('open'), path: AbsPath, fd: Ident, flags: z.enum(OPEN_FLAGS).optional() }),
   /** `pread64(fd, buf, len, offset)` (vfs_read → filemap_read); `into` a byte-array global for the bytes. */
@@ -96,18 +96,22 @@ const CHILD_SYSCALLS = [
   z.strictObject({ sys: z.literal('wait') }),
 ] as const;
 
-/** A syscall of a forked child's script: any but `fork`. */
-export const ChildSyscallSchema = z.discriminatedUnion('sys', CHILD_SYSCALLS).meta({ id: 'child_syscall', description: 'a syscall of a forked child {"sys": …} (any but fork)' });
+/**
+ * glibc's `fork()`: `clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)` (kernel/fork.c
+ * `copy_process`). The child (the parent's comm, a copy of its descriptors and of its mm) runs
+ * `script` from user mode, and may fork in turn (how deep is bounded by a document's depth,
+ * `LIMITS.depth`); the parent's result is the child's pid, or the error that stopped the copy (an
+ * `lsm/task_alloc` program's).
+ */
+const ForkSchema = z.strictObject({
+  sys: z.literal('fork'),
+  get script(): z.ZodArray<typeof SyscallSchema> {
+    return z.array(SyscallSchema).max(LIMITS.script);
+  },
+});
 
-export const SyscallSchema = z.discriminatedUnion('sys', [
-  ...CHILD_SYSCALLS,
-  /**
-   * glibc's `fork()`: `clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)` (kernel/fork.c
-   * `copy_process`). The child (the parent's comm, a copy of its descriptors and of its mm) runs
-   * `script` from user mode; the parent's result is the child's pid, or the error that stopped the
-   * copy (an `lsm/task_alloc` program's). Children cannot fork in the model.
-   */
-  z.strictObject({ sys: z.literal('fork'), script: z.array(ChildSyscallSchema).max(LIMITS.script) }),
+export const SyscallSchema: z.ZodDiscriminatedUnion<[...typeof PLAIN_SYSCALLS, typeof ForkSchema], 'sys'> = z.discriminatedUnion('sys', [
+  ...PLAIN_SYSCALLS, ForkSchema,
 ]).meta({ id: 'syscall', description: 'a syscall {"sys": …}' });
 
 /** A task to spawn: its name, its executable (a file; none for a kernel thread) and its script. */

@@ -10,7 +10,7 @@ import type { MapId } from '../maps/types.ts';
 import type { ProgId } from '../program/loaded.ts';
 import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
-import type { ChildSyscallSchema, SyscallSchema, TWA_MODES } from './syscall_schema.ts';
+import type { SyscallSchema, TWA_MODES } from './syscall_schema.ts';
 
 export type Pid = number;
 
@@ -43,8 +43,6 @@ export interface TaskWorks {
 
 /** What a task does from user space, in order (the schemas are in syscall_schema.ts). */
 export type Syscall = DeepReadonly<z.output<typeof SyscallSchema>>;
-/** What a forked child's script holds: any syscall but `fork`. */
-export type ChildSyscall = DeepReadonly<z.output<typeof ChildSyscallSchema>>;
 
 /** A value in a BPF register. */
 export type RegVal =
