@@ -14,11 +14,25 @@ import type { ScriptCase } from './script.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, mov, alu, storeAt, ctxPtr } = P;
 
-export type Role = 'alloc' | 'deny' | 'free' | 'newtask' | 'walk' | 'walk_alloc' | 'pfork' | 'pexit';
+export type Role = 'alloc' | 'deny' | 'free' | 'newtask' | 'walk' | 'walk_alloc' | 'pfork' | 'pexit' | 'grand_alloc' | 'grand_newtask';
 const SECTION: Readonly<Record<Role, string>> = {
   alloc: 'lsm/task_alloc', deny: 'lsm/task_alloc', free: 'lsm/task_free', newtask: 'tp_btf/task_newtask', walk: 'tp_btf/task_newtask', walk_alloc: 'lsm/task_alloc',
-  pfork: 'tp_btf/sched_process_fork', pexit: 'tp_btf/sched_process_exit',
+  pfork: 'tp_btf/sched_process_fork', pexit: 'tp_btf/sched_process_exit', grand_alloc: 'lsm/task_alloc', grand_newtask: 'tp_btf/task_newtask',
 };
+
+/**
+ * The filter of a program that runs in the driver's child when it forks a grandchild: current is not
+ * the driver (looked at first, so that the walk never starts from the driver, whose parent is outside
+ * the model) and its real_parent is.
+ */
+function childFilterOps(pid: string): Op[] {
+  return [
+    mov('want', P.glob(pid)), goto('out', when('want', '==', imm(0))),
+    call('bpf_get_current_pid_tgid', [], 'me_tgid'), alu('rsh', 'me_tgid', imm(32)), goto('out', when('me_tgid', '==', r('want'))),
+    call('bpf_get_current_task_btf', [], 'me'), field('me_parent', r('me'), 'real_parent'), field('me_ppid', r('me_parent'), 'tgid'),
+    goto('out', when('me_ppid', '!=', r('want'))),
+  ];
+}
 
 /**
  * The filter of a program that runs in the child (sched_process_exit): its parent is the driver. The
@@ -48,7 +62,7 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
   const calls: CallRecord[] = [];
   const rec = (i: number, fn: string, text: string): void => { calls.push({ index: i, fn, text }); };
   const body: Op[] = [
-    ...(role === 'pexit' ? parentFilterOps(`${id}_pid`) : pidFilterOps(`${id}_pid`)),
+    ...(role === 'pexit' ? parentFilterOps(`${id}_pid`) : role === 'grand_alloc' || role === 'grand_newtask' ? childFilterOps(`${id}_pid`) : pidFilterOps(`${id}_pid`)),
     ld('cnt', 8, P.addr(rets), 15 * 8), alu('add', 'cnt', imm(1)), storeAt(rets, 15, r('cnt')),
     ld('task', 8, ctxPtr, 0),
     call('bpf_get_current_pid_tgid', [], 'cur'), alu('rsh', 'cur', imm(32)),
@@ -121,6 +135,23 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
     rec(1, 'group_dead', 'group_dead (ctx[1]): the child is its whole thread group');
     rec(2, 'bpf_task_acquire', 'bpf_task_acquire(task) != NULL (rcu_users still held)');
   }
+  if (role === 'grand_alloc') {
+    // The child forks: before alloc_pid the grandchild holds the child's members (dup_task_struct).
+    body.push(
+      field('rp', r('task'), 'real_parent'), field('rp_tgid', r('rp'), 'tgid'), ...storeEq(rets, 1, 'rp_tgid', 'want', 'b'),
+      field('gl', r('task'), 'group_leader'), field('gl_pid', r('gl'), 'pid'), ...storeEq(rets, 2, 'gl_pid', 'cur', 'c'),
+    );
+    rec(1, 'task->real_parent->tgid == driver', 'task->real_parent->tgid == the driver (the child\'s real_parent, copied)');
+    rec(2, 'task->group_leader->pid == current', 'task->group_leader->pid == current->tgid (the child, copied)');
+  }
+  if (role === 'grand_newtask') {
+    body.push(
+      field('rp', r('task'), 'real_parent'), field('rp_tgid', r('rp'), 'tgid'), ...storeEq(rets, 1, 'rp_tgid', 'cur', 'b'),
+      field('rrp', r('rp'), 'real_parent'), field('rrp_tgid', r('rrp'), 'tgid'), ...storeEq(rets, 2, 'rrp_tgid', 'want', 'c'),
+    );
+    rec(1, 'task->real_parent->tgid == current', 'task->real_parent->tgid == current->tgid (the child)');
+    rec(2, 'task->real_parent->real_parent->tgid == driver', 'task->real_parent->real_parent->tgid == the driver');
+  }
   body.push(label('out'), ret(imm(role === 'deny' ? -1 : 0)));
   return {
     object: {
@@ -132,14 +163,14 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
   };
 }
 
-function forkCase(id: string, rule: string, note: string, progs: readonly (readonly [string, Role])[]): ScriptCase {
+function forkCase(id: string, rule: string, note: string, progs: readonly (readonly [string, Role])[], grand = false): ScriptCase {
   const built = progs.map(([p, role]) => ({ p, ...forkHookProgram(p, role) }));
   const object: BpfObject = {
     name: id, maps: [], subprogs: [], globals: built.flatMap((b) => b.object.globals), programs: built.flatMap((b) => b.object.programs),
   };
   const calls: Record<string, readonly CallRecord[]> = {};
   for (const b of built) calls[b.p] = b.calls;
-  return { id, rule, note, object, programs: built.map((b) => b.p), steps: [{ k: 'fork', progs: built.map((b) => b.p) }], calls };
+  return { id, rule, note, object, programs: built.map((b) => b.p), steps: [{ k: 'fork', progs: built.map((b) => b.p), ...(grand ? { grand } : {}) }], calls };
 }
 
 /** The fork cases of the guest tier. */
@@ -154,6 +185,9 @@ export function forkCases(): ScriptCase[] {
     forkCase('fk_sched', 'fork: sched_process_fork and sched_process_exit',
       'tp_btf/sched_process_fork runs in the parent after copy_process (task_newtask first), with the parent and the child (its own pid, found by pid, its real_parent the parent); tp_btf/sched_process_exit runs in the exiting child (task = current, group_dead 1)',
       [['fk_sched_n', 'newtask'], ['fk_sched_f', 'pfork'], ['fk_sched_x', 'pexit']]),
+    forkCase('fk_grand', 'fork: a child forks (btf/walk.ts, copy_process)',
+      'the driver\'s child forks a grandchild: in lsm/task_alloc the grandchild still holds the child\'s pid, group_leader and real_parent (the driver), copied by dup_task_struct; in tp_btf/task_newtask its real_parent is the child, whose real_parent is the driver',
+      [['fk_grand_a', 'grand_alloc'], ['fk_grand_n', 'grand_newtask']], true),
     forkCase('fk_walk', 'fork: task members walked (btf/walk.ts)',
       'task->real_parent, ->parent and ->group_leader read by name: in task_newtask the new task leads its own group and its parents are the forking task, bpf_task_acquire takes the RCU pointer real_parent; in task_alloc its group_leader is still its parent\'s (dup_task_struct copied it)',
       [['fk_walk_a', 'walk_alloc'], ['fk_walk_n', 'walk']]),

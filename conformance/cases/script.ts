@@ -29,7 +29,7 @@ export type Step =
   /** A child process opens the trigger file (`opens` times, default 1) and exits without closing it (its last fputs run at exit). */
   | { readonly k: 'exit'; readonly prog: string; readonly opens?: number }
   /** fork() with the pid filters of `progs` set to the task: the child exits at once and is waited for; the result is 0 or the error. */
-  | { readonly k: 'fork'; readonly progs: readonly string[] }
+  | { readonly k: 'fork'; readonly progs: readonly string[]; /** The child forks a grandchild that exits at once, waits for it and exits. */ readonly grand?: boolean }
   /** One nanosleep(2) syscall (1 µs) with the pid filters of `progs` set: its tracepoint's and its handler's fentry programs run. */
   | { readonly k: 'nanosleep'; readonly progs: readonly string[] };
 
@@ -62,7 +62,7 @@ export function stepText(s: Step): string {
     case 'mmap': return `m:${s.fd}:${s.prog}`;
     case 'sleep': return `z:${s.ms}`;
     case 'exit': return `x:${s.prog}:${s.opens ?? 1}`;
-    case 'fork': return `f:${s.progs.join(',')}`;
+    case 'fork': return `${s.grand === true ? 'g' : 'f'}:${s.progs.join(',')}`;
     case 'nanosleep': return `n:${s.progs.join(',')}`;
   }
 }
@@ -79,7 +79,7 @@ export function describeStep(s: Step): string {
     case 'mmap': return `mmap(f${s.fd}) → ${s.prog}`;
     case 'sleep': return `sleep ${s.ms} ms`;
     case 'exit': return `child: open(trigger)${(s.opens ?? 1) > 1 ? ` ×${s.opens}` : ''}, exit → ${s.prog}`;
-    case 'fork': return `fork() → ${s.progs.join(', ')}; the child exits`;
+    case 'fork': return `fork() → ${s.progs.join(', ')}; the child ${s.grand === true ? 'forks a grandchild that exits, waits for it and exits' : 'exits'}`;
     case 'nanosleep': return `nanosleep(1 µs) → ${s.progs.join(', ')}`;
   }
 }
@@ -127,7 +127,10 @@ export function modelScript(steps: readonly Step[], data: string): { script: Sys
         // The programs' pid filters set around the syscalls (the driver's f: and n: steps).
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 'pid' });
         resultOf.push(script.length);
-        if (s.k === 'fork') script.push({ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' });
+        if (s.k === 'fork') {
+          const child: Syscall[] = s.grand === true ? [{ sys: 'fork', script: [{ sys: 'exit' }] }, { sys: 'wait' }, { sys: 'exit' }] : [{ sys: 'exit' }];
+          script.push({ sys: 'fork', script: child }, { sys: 'wait' });
+        }
         else script.push({ sys: 'sleep', ticks: 1 });
         for (const p of s.progs) script.push({ sys: 'set_global', global: `${p}_pid`, value: 0 });
         break;

@@ -22,6 +22,8 @@
  *                         without closing it; wait for it
  *     f:<p1>,<p2>,...     set each <p>_pid to getpid(); fork a child that exits at once; wait for it;
  *                         reset the pids (result: 0, or minus the error fork returned)
+ *     g:<p1>,<p2>,...     as f:, but the child forks a grandchild that exits at once, waits for it
+ *                         and exits
  *     n:<p1>,<p2>,...     set each <p>_pid to getpid(); one nanosleep(2) syscall of 1 µs; reset the pids
  *
  *   RACE <path.o> <prog> <map> <n>
@@ -296,25 +298,35 @@ static long script_step(struct bpf_object *obj, char *step, int *fds)
 			set_pid(obj, p, 0);
 		return r;
 	}
-	case 'f': {
+	case 'f':
+	case 'g': {
 		char list[400], *p, *save = NULL;
 		pid_t child;
 		int status, e = 0;
 
-		if (sscanf(step, "f:%399s", list) != 1)
+		if (sscanf(step + 2, "%399s", list) != 1)
 			return -1000;
 		for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
 			if (set_pid(obj, p, getpid()))
 				return -1002;
 		fflush(stdout);
 		child = fork();
-		if (child == 0)
+		if (child == 0) {
+			if (step[0] == 'g') {
+				pid_t grand = fork();
+
+				if (grand == 0)
+					_exit(0);
+				if (grand > 0)
+					waitpid(grand, &status, 0);
+			}
 			_exit(0);
+		}
 		if (child < 0)
 			e = errno;
 		else
 			waitpid(child, &status, 0);
-		if (sscanf(step, "f:%399s", list) != 1)
+		if (sscanf(step + 2, "%399s", list) != 1)
 			return -1000;
 		for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
 			set_pid(obj, p, 0);
