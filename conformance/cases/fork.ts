@@ -21,26 +21,15 @@ const SECTION: Readonly<Record<Role, string>> = {
 };
 
 /**
- * The filter of a program that runs in the driver's child when it forks a grandchild: current is not
- * the driver (looked at first, so that the walk never starts from the driver, whose parent is outside
- * the model) and its real_parent is.
+ * The filter of a program that runs in a child of the driver (sched_process_exit; a grandchild's
+ * fork): current's real_parent is the driver. The filter is armed (non-zero) only around the step;
+ * `notSelf` first leaves out the driver itself, so that the walk never starts from it (its parent is
+ * outside the model).
  */
-function childFilterOps(pid: string): Op[] {
+function childOfDriverOps(pid: string, notSelf: boolean): Op[] {
   return [
     mov('want', P.glob(pid)), goto('out', when('want', '==', imm(0))),
-    call('bpf_get_current_pid_tgid', [], 'me_tgid'), alu('rsh', 'me_tgid', imm(32)), goto('out', when('me_tgid', '==', r('want'))),
-    call('bpf_get_current_task_btf', [], 'me'), field('me_parent', r('me'), 'real_parent'), field('me_ppid', r('me_parent'), 'tgid'),
-    goto('out', when('me_ppid', '!=', r('want'))),
-  ];
-}
-
-/**
- * The filter of a program that runs in the child (sched_process_exit): its parent is the driver. The
- * filter is armed (non-zero) only around the step, so the walk never reaches the driver's own parent.
- */
-function parentFilterOps(pid: string): Op[] {
-  return [
-    mov('want', P.glob(pid)), goto('out', when('want', '==', imm(0))),
+    ...(notSelf ? [call('bpf_get_current_pid_tgid', [], 'me_tgid'), alu('rsh', 'me_tgid', imm(32)), goto('out', when('me_tgid', '==', r('want')))] : []),
     call('bpf_get_current_task_btf', [], 'me'), field('me_parent', r('me'), 'real_parent'), field('me_ppid', r('me_parent'), 'tgid'),
     goto('out', when('me_ppid', '!=', r('want'))),
   ];
@@ -61,8 +50,19 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
   const rets = `${id}_rets`;
   const calls: CallRecord[] = [];
   const rec = (i: number, fn: string, text: string): void => { calls.push({ index: i, fn, text }); };
+  /** `rets[i] = (base->path[0]->…->path[n-1] == cmp)`, recorded as `text`. */
+  const memberEq = (i: number, base: string, path: readonly Parameters<typeof field>[2][], cmp: string, text: string): void => {
+    let at = base;
+    path.forEach((m, j) => {
+      const dst = `m${i}_${j}`;
+      body.push(field(dst, r(at), m));
+      at = dst;
+    });
+    body.push(...storeEq(rets, i, at, cmp, `m${i}`));
+    rec(i, 'members', text);
+  };
   const body: Op[] = [
-    ...(role === 'pexit' ? parentFilterOps(`${id}_pid`) : role === 'grand_alloc' || role === 'grand_newtask' ? childFilterOps(`${id}_pid`) : pidFilterOps(`${id}_pid`)),
+    ...(role === 'pexit' || role === 'grand_alloc' || role === 'grand_newtask' ? childOfDriverOps(`${id}_pid`, role !== 'pexit') : pidFilterOps(`${id}_pid`)),
     ld('cnt', 8, P.addr(rets), 15 * 8), alu('add', 'cnt', imm(1)), storeAt(rets, 15, r('cnt')),
     ld('task', 8, ctxPtr, 0),
     call('bpf_get_current_pid_tgid', [], 'cur'), alu('rsh', 'cur', imm(32)),
@@ -88,42 +88,34 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
   }
   if (role === 'walk') {
     // The members src/model/btf/task_struct.ts reads, after copy_process set them (task_newtask).
+    memberEq(1, 'task', ['real_parent', 'tgid'], 'cur', 'task->real_parent->tgid == current->tgid');
+    memberEq(2, 'task', ['parent', 'pid'], 'cur', 'task->parent->pid == current->tgid');
+    memberEq(3, 'task', ['group_leader', 'pid'], 'tpid', 'task->group_leader->pid == task->pid');
     body.push(
-      field('rp', r('task'), 'real_parent'), field('rp_tgid', r('rp'), 'tgid'), ...storeEq(rets, 1, 'rp_tgid', 'cur', 'b'),
-      field('par', r('task'), 'parent'), field('par_pid', r('par'), 'pid'), ...storeEq(rets, 2, 'par_pid', 'cur', 'c'),
-      field('gl', r('task'), 'group_leader'), field('gl_pid', r('gl'), 'pid'), ...storeEq(rets, 3, 'gl_pid', 'tpid', 'd'),
+      field('rp', r('task'), 'real_parent'),
       mov('acq_ok', imm(0)), call('bpf_task_acquire', [r('rp')], 'acq'), goto('no_acq', when('acq', '==', NULL)), mov('acq_ok', imm(1)), call('bpf_task_release', [r('acq')]),
       label('no_acq'), storeAt(rets, 4, r('acq_ok')),
-      field('gl2', r('task'), 'group_leader'), field('glrp', r('gl2'), 'real_parent'), field('glrp_tgid', r('glrp'), 'tgid'), ...storeEq(rets, 5, 'glrp_tgid', 'cur', 'e'),
     );
-    rec(1, 'task->real_parent->tgid == current', 'task->real_parent->tgid == current->tgid');
-    rec(2, 'task->parent->pid == current', 'task->parent->pid == current->tgid');
-    rec(3, 'task->group_leader->pid == task->pid', 'task->group_leader->pid == task->pid');
     rec(4, 'bpf_task_acquire(real_parent)', 'bpf_task_acquire(task->real_parent) != NULL (an RCU pointer)');
-    rec(5, 'group_leader->real_parent->tgid == current', 'task->group_leader->real_parent->tgid == current->tgid');
+    memberEq(5, 'task', ['group_leader', 'real_parent', 'tgid'], 'cur', 'task->group_leader->real_parent->tgid == current->tgid');
   }
   if (role === 'walk_alloc') {
     // Before alloc_pid: dup_task_struct copied the parent's group_leader.
-    body.push(
-      field('gl', r('task'), 'group_leader'), field('gl_pid', r('gl'), 'pid'), ...storeEq(rets, 1, 'gl_pid', 'cur', 'b'),
-      field('gl_tgid', r('gl'), 'tgid'), ...storeEq(rets, 2, 'gl_tgid', 'cur', 'c'),
-    );
-    rec(1, 'task->group_leader->pid == current', 'task->group_leader->pid == current->tgid (the parent\'s, copied)');
-    rec(2, 'task->group_leader->tgid == current', 'task->group_leader->tgid == current->tgid');
+    memberEq(1, 'task', ['group_leader', 'pid'], 'cur', 'task->group_leader->pid == current->tgid (the parent\'s, copied)');
+    memberEq(2, 'task', ['group_leader', 'tgid'], 'cur', 'task->group_leader->tgid == current->tgid');
   }
   if (role === 'pfork') {
     // kernel_clone's trace_sched_process_fork(current, p): ctx[0] the parent (checked above as `task`), ctx[1] the child.
+    body.push(ld('child', 8, ctxPtr, 8));
+    memberEq(1, 'child', ['pid'], 'cur', 'child->pid == current->tgid (0: the child has its own pid)');
+    memberEq(2, 'child', ['real_parent', 'tgid'], 'cur', 'child->real_parent->tgid == current->tgid');
     body.push(
-      ld('child', 8, ctxPtr, 8), field('cpid', r('child'), 'pid'), ...storeEq(rets, 1, 'cpid', 'cur', 'b'),
-      field('crp', r('child'), 'real_parent'), field('crp_tgid', r('crp'), 'tgid'), ...storeEq(rets, 2, 'crp_tgid', 'cur', 'c'),
+      field('cpid', r('child'), 'pid'),
       call('bpf_task_from_pid', [r('cpid')], 'found'), goto('no_found', when('found', '==', NULL)), storeAt(rets, 3, imm(1)), call('bpf_task_release', [r('found')]),
       label('no_found'),
-      field('cgl', r('child'), 'group_leader'), field('cgl_pid', r('cgl'), 'pid'), ...storeEq(rets, 4, 'cgl_pid', 'cpid', 'd'),
     );
-    rec(1, 'child->pid == current', 'child->pid == current->tgid (0: the child has its own pid)');
-    rec(2, 'child->real_parent->tgid == current', 'child->real_parent->tgid == current->tgid');
     rec(3, 'bpf_task_from_pid(child->pid)', 'bpf_task_from_pid(child->pid) != NULL (attach_pid came before)');
-    rec(4, 'child->group_leader->pid == child->pid', 'child->group_leader->pid == child->pid');
+    memberEq(4, 'child', ['group_leader', 'pid'], 'cpid', 'child->group_leader->pid == child->pid');
   }
   if (role === 'pexit') {
     // do_exit's trace_sched_process_exit(tsk, group_dead), in the exiting child.
@@ -137,20 +129,12 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
   }
   if (role === 'grand_alloc') {
     // The child forks: before alloc_pid the grandchild holds the child's members (dup_task_struct).
-    body.push(
-      field('rp', r('task'), 'real_parent'), field('rp_tgid', r('rp'), 'tgid'), ...storeEq(rets, 1, 'rp_tgid', 'want', 'b'),
-      field('gl', r('task'), 'group_leader'), field('gl_pid', r('gl'), 'pid'), ...storeEq(rets, 2, 'gl_pid', 'cur', 'c'),
-    );
-    rec(1, 'task->real_parent->tgid == driver', 'task->real_parent->tgid == the driver (the child\'s real_parent, copied)');
-    rec(2, 'task->group_leader->pid == current', 'task->group_leader->pid == current->tgid (the child, copied)');
+    memberEq(1, 'task', ['real_parent', 'tgid'], 'want', 'task->real_parent->tgid == the driver (the child\'s real_parent, copied)');
+    memberEq(2, 'task', ['group_leader', 'pid'], 'cur', 'task->group_leader->pid == current->tgid (the child, copied)');
   }
   if (role === 'grand_newtask') {
-    body.push(
-      field('rp', r('task'), 'real_parent'), field('rp_tgid', r('rp'), 'tgid'), ...storeEq(rets, 1, 'rp_tgid', 'cur', 'b'),
-      field('rrp', r('rp'), 'real_parent'), field('rrp_tgid', r('rrp'), 'tgid'), ...storeEq(rets, 2, 'rrp_tgid', 'want', 'c'),
-    );
-    rec(1, 'task->real_parent->tgid == current', 'task->real_parent->tgid == current->tgid (the child)');
-    rec(2, 'task->real_parent->real_parent->tgid == driver', 'task->real_parent->real_parent->tgid == the driver');
+    memberEq(1, 'task', ['real_parent', 'tgid'], 'cur', 'task->real_parent->tgid == current->tgid (the child)');
+    memberEq(2, 'task', ['real_parent', 'real_parent', 'tgid'], 'want', 'task->real_parent->real_parent->tgid == the driver');
   }
   body.push(label('out'), ret(imm(role === 'deny' ? -1 : 0)));
   return {
