@@ -35,7 +35,7 @@ import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
-import { taskRefFileCase } from './cases/task_ref.ts';
+import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
@@ -432,7 +432,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const gen: GuestCase[] = generatedFileCases(nGen, seed, layout).map((c) => ({ ...c, prog: c.id }));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);

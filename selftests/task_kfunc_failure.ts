@@ -6,7 +6,7 @@
  * `BPF_PROG(name, struct task_struct *task, u64 clone_flags)` reads its arguments from the context:
  * `task` is `ctx[0]` (a trusted task in tp_btf/task_newtask, an untrusted one in lsm/task_free:
  * src/model/program/hook_args.ts), `clone_flags` `ctx[1]`, kept on the stack where the program takes
- * its address; `task->pid` is a member read by name (model/btf/task_struct.ts). Programs that need kptrs
+ * its address; `task->pid` is a member read by name (model/btf/structs.ts). Programs that need kptrs
  * in map values (`__tasks_kfunc_map`, `bpf_kptr_xchg`), `bpf_obj_new`/`bpf_obj_drop` or loads of
  * other members (`task->comm`) are not expressible: each says which.
  */

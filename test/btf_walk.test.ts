@@ -133,3 +133,45 @@ describe('the verifier: how trusted a walked task pointer is (check_ptr_to_btf_a
       .toBe("R1 invalid mem access 'ptr_or_null_'");
   });
 });
+
+describe('a file\'s inode (struct file f_inode, struct inode i_ino and i_size)', () => {
+  // kernel/bpf/verifier.c: BTF_TYPE_SAFE_TRUSTED(struct file) { struct inode *f_inode; } — trusted
+  // whenever the file is, in a sleepable program too; i_ino is an unsigned long, i_size a loff_t.
+  const fileBody = (section: string): BpfObject => ({
+    name: 'o', maps: [], subprogs: [], globals: ['size', 'same', 'other', 'exe_size'].map((name) => ({ name, kind: 'u64' as const })),
+    programs: [{ name: 'p', section, body: [
+      P.mov('f', P.ctxFile), field('i', r('f'), 'f_inode'), field('sz', r('i'), 'i_size'), store('size', r('sz')),
+      field('ino', r('i'), 'i_ino'), field('i2', r('f'), 'f_inode'), field('ino2', r('i2'), 'i_ino'),
+      P.mov('eq', imm(0)), goto('ne', when('ino', '!=', r('ino2'))), P.mov('eq', imm(1)), label('ne'), store('same', r('eq')),
+      call('bpf_get_current_task_btf', [], 'cur'), call('bpf_get_task_exe_file', [r('cur')], 'exe'), goto('out', when('exe', '==', NULL)),
+      field('ei', r('exe'), 'f_inode'), field('eino', r('ei'), 'i_ino'), field('esz', r('ei'), 'i_size'), store('exe_size', r('esz')),
+      P.mov('df', imm(0)), goto('eqi', when('eino', '==', r('ino'))), P.mov('df', imm(1)), label('eqi'), store('other', r('df')),
+      call('bpf_put_file', [r('exe')]),
+      label('out'), ret(imm(0)),
+    ] }],
+  });
+
+  test.each(['lsm/file_open', 'lsm.s/file_open'])('%s: the opened file\'s inode (its size, the same number twice) and the executable\'s (another inode, its size)', (section) => {
+    const s = new Session({ version: '7.2' });
+    s.createFile({ path: EXE, content: content.zero(), size: 8192 });
+    s.createFile({ path: DATA, content: content.zero(), size: 12345 });
+    s.load(fileBody(section));
+    s.spawn({ comm: 'app', exe: EXE, script: [{ sys: 'open', path: DATA, fd: 'd' }, { sys: 'exit' }] });
+    s.simulate();
+    expect(['size', 'same', 'other', 'exe_size'].map((v) => g(s, v))).toEqual([12345n, 1n, 1n, 8192n]);
+  });
+
+  test('the verifier: f_inode is trusted (sleepable or not); through a released file it is a scalar; members of another structure are the model\'s limit', () => {
+    expect(verdict('lsm.s/file_open', [P.mov('f', P.ctxFile), field('i', r('f'), 'f_inode'), field('n', r('i'), 'i_ino'), store('x', r('n'))])).toBeNull();
+    expect(verdict('lsm/file_open', [
+      call('bpf_get_current_task_btf', [], 'cur'), call('bpf_get_task_exe_file', [r('cur')], 'exe'), goto('out', when('exe', '==', NULL)),
+      call('bpf_put_file', [r('exe')]), field('i', r('exe'), 'f_inode'),
+    ])).toBe("R1 invalid mem access 'scalar'");
+    expect(verdict('lsm/file_open', [P.mov('f', P.ctxFile), field('x', r('f'), 'pid')])).toMatch(/->pid of a struct file pointer: not a member of struct file the model knows \(model\)$/);
+    expect(verdict('lsm/file_open', [call('bpf_get_current_task_btf', [], 'cur'), field('x', r('cur'), 'f_inode')])).toMatch(/not a member of struct task_struct the model knows \(model\)$/);
+    // An inode is no task: process_kf_arg_ptr_to_btf_id, spelled per version.
+    const acquireInode: Op[] = [P.mov('f', P.ctxFile), field('i', r('f'), 'f_inode'), call('bpf_task_acquire', [r('i')], 'a'), goto('out', when('a', '==', NULL)), call('bpf_task_release', [r('a')])];
+    expect(verdict('lsm/file_open', acquireInode, '7.2')).toBe('kernel function bpf_task_acquire R1 expected pointer to STRUCT task_struct but R1 has a pointer to STRUCT inode');
+    expect(verdict('lsm/file_open', acquireInode, '6.19')).toBe('kernel function bpf_task_acquire args#0 expected pointer to STRUCT task_struct but R1 has a pointer to STRUCT inode');
+  });
+});

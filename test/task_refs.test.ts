@@ -227,14 +227,14 @@ describe('task->pid and task->tgid read by name (CO-RE; check_ptr_to_btf_access)
   test('the verifier: a NULL-able or released pointer is refused as check_mem_access refuses it; other bases are the model\'s limit', () => {
     expect(verdict([...fromPid, P.field('x', r('t'), 'pid'), goto('out', when('t', '==', NULL)), call('bpf_task_release', [r('t')])], '6.18')).toBe("R1 invalid mem access 'ptr_or_null_'");
     expect(verdict(checked([call('bpf_task_release', [r('t')]), P.field('x', r('t'), 'pid')]), '6.18')).toBe("R1 invalid mem access 'scalar'");
-    expect(verdict([P.field('x', P.addr('out'), 'pid')], '6.18')).toMatch(/the model knows the members of struct task_struct only \(model\)$/);
+    expect(verdict([P.field('x', P.addr('out'), 'pid')], '6.18')).toMatch(/the model knows the members of struct task_struct, file and inode only \(model\)$/);
     // The value is an unknown s32: as a size it is refused for being possibly negative.
     expect(verdict([call('bpf_get_current_task_btf', [], 'c'), P.field('n', r('c'), 'pid'), call('bpf_probe_read_kernel', [P.buf('out'), r('n'), P.NULL])], '6.18')).toMatch(/^R2 min value is negative/);
   });
 
   test('a field the model does not know is a typed error naming it', () => {
     const bad = object([{ op: 'field', dst: 'x', base: r('t'), field: 'comm' } as unknown as Op]);
-    expect(() => verify(bad, '6.18')).toThrow(/obj\.programs\[0\]\.body\[0\]\.field: expected "pid" or "tgid" or "real_parent" or "parent" or "group_leader", got "comm"/);
+    expect(() => verify(bad, '6.18')).toThrow(/obj\.programs\[0\]\.body\[0\]\.field: expected "pid" or "tgid" or "real_parent" or "parent" or "group_leader" or "f_inode" or "i_ino" or "i_size", got "comm"/);
   });
 });
 

@@ -135,6 +135,9 @@ function taskRefCases(): FileCase[] {
     refusedFileCase('fv_walk_from_untrusted', 'lsm/task_free', rule,
       'bpf_task_acquire(task->group_leader) from lsm/task_free\'s untrusted task: what is walked from an untrusted pointer is untrusted → `R1 must be a rcu pointer`',
       () => [P.ld('task', 8, P.ctxPtr, 0), P.field('gl', r('task'), 'group_leader'), call('bpf_task_acquire', [r('gl')], 'a'), goto('o', when('a', '==', NULL)), call('bpf_task_release', [r('a')]), label('o'), ret(imm(0))]),
+    refusedFileCase('fv_inode_to_task', 'lsm.s/file_open', rule,
+      'bpf_task_acquire(file->f_inode) in a sleepable program: f_inode stays trusted outside an RCU read section (BTF_TYPE_SAFE_TRUSTED(struct file)), so the trust check passes and the structure does not → `kernel function bpf_task_acquire R1 expected pointer to STRUCT task_struct but R1 has a pointer to STRUCT inode`',
+      () => [mov('f', ctxFile), P.field('i', r('f'), 'f_inode'), call('bpf_task_acquire', [r('i')], 'a'), goto('o', when('a', '==', NULL)), call('bpf_task_release', [r('a')]), label('o'), ret(imm(0))]),
     // RCU read sections (src/model/rcu): 7.2 counts them (6.18 refuses a nested lock: host v_rcu_nested).
     refusedFileCase('fv_rcu_nested_exit', 'lsm.s/file_open', rule,
       'two bpf_rcu_read_lock, one unlock: the sections nest (active_rcu_locks is a count on 7.2), one is still open at the exit → `BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region`',

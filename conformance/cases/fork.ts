@@ -87,7 +87,7 @@ export function forkHookProgram(id: string, role: Role): { object: BpfObject; ca
     rec(5, 'found->pid == task->pid', 'bpf_task_from_pid(task->pid)->pid == task->pid');
   }
   if (role === 'walk') {
-    // The members src/model/btf/task_struct.ts reads, after copy_process set them (task_newtask).
+    // The members src/model/btf/structs.ts reads, after copy_process set them (task_newtask).
     memberEq(1, 'task', ['real_parent', 'tgid'], 'cur', 'task->real_parent->tgid == current->tgid');
     memberEq(2, 'task', ['parent', 'pid'], 'cur', 'task->parent->pid == current->tgid');
     memberEq(3, 'task', ['group_leader', 'pid'], 'tpid', 'task->group_leader->pid == task->pid');

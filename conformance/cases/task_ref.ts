@@ -76,3 +76,42 @@ export function taskRefFileCase(): FileCase {
     note: 'an LSM program finds its own task by pid and by vpid (pids 0 and 0x7fffffff: NULL), takes a reference on current, and through the task it found reads 16 bytes of its executable (bpf_get_task_exe_file, a FILE dynptr); every reference released',
   };
 }
+
+/**
+ * A file's inode on the guest (7.2), read by name (src/model/btf/structs.ts): the opened trigger's
+ * `f_inode->i_size` (16 bytes), its `i_ino` read twice, and through `bpf_get_task_exe_file(current)`
+ * the executable's `f_inode->i_size` and whether its `i_ino` differs. `f_inode` is in
+ * `BTF_TYPE_SAFE_TRUSTED(struct file)`, so the walk is trusted in a sleepable program too (`sleepable`).
+ */
+export function fileInodeCase(sleepable: boolean): FileCase {
+  const id = sleepable ? 'file_inode_s' : 'file_inode';
+  const rets = `${id}_rets`;
+  const { r, imm, NULL, call, field, goto, when, label, mov, storeAt } = P;
+  const same = (i: number, a: string, b: string, eq: boolean): Op[] => [
+    mov(`v${i}`, imm(eq ? 0 : 1)), goto(`L${i}`, when(a, '!=', r(b))), mov(`v${i}`, imm(eq ? 1 : 0)), label(`L${i}`), storeAt(rets, i, r(`v${i}`)),
+  ];
+  const body: Op[] = [
+    mov('f', P.ctxFile), field('i', r('f'), 'f_inode'), field('sz', r('i'), 'i_size'), storeAt(rets, 0, r('sz')),
+    field('ino', r('i'), 'i_ino'), field('i2', r('f'), 'f_inode'), field('ino2', r('i2'), 'i_ino'), ...same(1, 'ino', 'ino2', true),
+    call('bpf_get_current_task_btf', [], 'cur'), call('bpf_get_task_exe_file', [r('cur')], 'exe'), goto('no_exe', when('exe', '==', NULL)),
+    field('ei', r('exe'), 'f_inode'), field('esz', r('ei'), 'i_size'), storeAt(rets, 2, r('esz')),
+    field('eino', r('ei'), 'i_ino'), ...same(3, 'eino', 'ino', false),
+    call('bpf_put_file', [r('exe')]), label('no_exe'),
+  ];
+  const calls: CallRecord[] = [
+    { index: 0, fn: 'field', text: 'file->f_inode->i_size (the trigger)' },
+    { index: 1, fn: 'field', text: 'file->f_inode->i_ino read twice: the same' },
+    { index: 2, fn: 'field', text: 'bpf_get_task_exe_file(current)->f_inode->i_size' },
+    { index: 3, fn: 'field', text: "the executable's i_ino differs from the trigger's" },
+  ];
+  const object: BpfObject = {
+    name: id, maps: [], subprogs: [],
+    globals: [{ name: rets, kind: 'u64s', size: FRETS }, { name: `${id}_pid`, kind: 'int' }],
+    programs: [{ name: id, section: sleepable ? 'lsm.s/file_open' : 'lsm/file_open', body: [...pidFilterOps(`${id}_pid`), ...body, P.label('out'), P.ret(P.imm(0))] }],
+  };
+  return {
+    id, object, calls, state: 'warm',
+    rule: 'struct file f_inode, struct inode i_ino and i_size read by name (btf/structs.ts)',
+    note: `${sleepable ? 'a sleepable' : 'an'} LSM program walks the opened file and the task's executable to their inodes (f_inode is trusted: BTF_TYPE_SAFE_TRUSTED(struct file)) and reads their sizes and numbers`,
+  };
+}

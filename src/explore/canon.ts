@@ -594,6 +594,7 @@ class Walk {
     switch (v.ptr) {
       case 'task': o.s('task'); o.t(v.pid); return;
       case 'file': o.s('file:'); this.file(v.file); return;
+      case 'inode': o.s('inode'); o.t(v.ino); return;
       case 'map': o.s('map'); o.t(v.map); return;
       case 'map_value': o.s('mv'); o.t(v.map); o.c(91); o.t(v.key); o.c(64); o.t(v.slot); o.s(']+'); o.t(v.off ?? 0); return;
       case 'mem': o.s('mem:'); this.bytes(v.bytes); o.c(43); o.t(v.off ?? 0); return;

@@ -23,7 +23,7 @@ import { isScalarGlobal, scalarValue } from '../model/program/globals.ts';
 import { frameLayout, type FrameLayout } from '../model/program/layout.ts';
 import type { Arg, BpfObject, Op, Program, Subprog } from '../model/program/program.ts';
 import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
-import { taskMember, taskOf } from '../model/task/task.ts';
+import { memberValue } from '../model/btf/values.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
@@ -584,13 +584,10 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         setReg(run, op.dst, spilled ?? load(run, p, op.size, op.signed === true));
         break;
       }
-      case 'field': {
-        // A member of a task (pid_t: an int, sign-extended into the register; or a task pointer).
-        const b = valueOf(run, op.base);
-        if (b === null || typeof b !== 'object' || b.ptr !== 'task') throw new ArgumentError('field base', b, 'a task pointer (the verifier accepts task_struct members only through one)');
-        setReg(run, op.dst, taskMember(k, taskOf(k, b.pid, 'field base'), op.field));
+      case 'field':
+        // A member of a task, a file or an inode (a scalar, sign-extended where its C type is signed; or a pointer).
+        setReg(run, op.dst, memberValue(k, valueOf(run, op.base), op.field));
         break;
-      }
       case 'st': {
         const p = offsetPointer(pointerOf(run, op.base, 'store base'), BigInt(op.off ?? 0));
         const v = valueOf(run, op.src);

@@ -5,7 +5,7 @@
  * inheriting its parent's trust:
  * - from an untrusted pointer (`PTR_UNTRUSTED`), everything walked is untrusted;
  * - from a trusted or referenced pointer, or an RCU one (`MEM_RCU`): a member of
- *   `BTF_TYPE_SAFE_TRUSTED` stays trusted (task_struct has none); inside an RCU read section, a
+ *   `BTF_TYPE_SAFE_TRUSTED` stays trusted (`file->f_inode`); inside an RCU read section, a
  *   member of `BTF_TYPE_SAFE_RCU` is an RCU pointer, never NULL (`rcu_ptr_`), and any other member a
  *   plain `ptr_` ("walking unknown pointers yields old deprecated PTR_TO_BTF_ID"); outside one
  *   (a sleepable program outside a `bpf_rcu_read_lock` section: `in_rcu_cs`, src/model/rcu), untrusted;
@@ -15,9 +15,9 @@
  * starts with `MEM_RCU` and a member of no list becomes `rcu_ptr_or_null_` in an RCU section. The
  * kernels the model is checked on are GCC builds whose BTF has no `rcu` tag (Debian's 7.2.13 cloud
  * kernel; the 6.18 host, whose only type tag is `address_space(1)`), so `__rcu` changes nothing here
- * (task_struct.ts records it).
+ * (structs.ts records it).
  */
-import type { TaskPointerField } from './task_struct.ts';
+import type { FieldName, StructName } from './structs.ts';
 
 /**
  * A BTF pointer's trust: `trusted` (PTR_TRUSTED, or a reference: `is_trusted_reg`), `rcu` (MEM_RCU),
@@ -25,20 +25,24 @@ import type { TaskPointerField } from './task_struct.ts';
  */
 export type Trust = 'trusted' | 'rcu' | 'plain' | 'untrusted';
 
-/** `BTF_TYPE_SAFE_RCU(struct task_struct)`'s members the model has (the others: `cpus_ptr`, `cgroups`). */
-export const TASK_SAFE_RCU: ReadonlySet<TaskPointerField> = new Set<TaskPointerField>(['real_parent', 'group_leader']);
-
 /**
- * The trust of `base->field`, a task pointer member, loaded in an RCU read section or not (never
- * `trusted`: task_struct has no `BTF_TYPE_SAFE_TRUSTED` member).
+ * The members of the structures the model has in `BTF_TYPE_SAFE_TRUSTED` (trusted whenever their
+ * parent is: `struct file`'s `f_inode`) and in `BTF_TYPE_SAFE_RCU` (RCU pointers in an RCU read
+ * section: `struct task_struct`'s `real_parent` and `group_leader`; the list's `cpus_ptr` and
+ * `cgroups` the model does not have).
  */
-export function walkedTrust(base: Trust, field: TaskPointerField, inRcuCs: boolean): Exclude<Trust, 'trusted'> {
+export const SAFE_TRUSTED: Readonly<Partial<Record<StructName, ReadonlySet<FieldName>>>> = { file: new Set<FieldName>(['f_inode']) };
+export const SAFE_RCU: Readonly<Partial<Record<StructName, ReadonlySet<FieldName>>>> = { task_struct: new Set<FieldName>(['real_parent', 'group_leader']) };
+
+/** The trust of `base->field`, a pointer member of `struct`, loaded in an RCU read section or not. */
+export function walkedTrust(base: Trust, struct: StructName, field: FieldName, inRcuCs: boolean): Trust {
   switch (base) {
     case 'untrusted': return 'untrusted';
     case 'plain': return 'plain';
     case 'trusted':
     case 'rcu':
+      if (SAFE_TRUSTED[struct]?.has(field) === true) return 'trusted';
       if (!inRcuCs) return 'untrusted';
-      return TASK_SAFE_RCU.has(field) ? 'rcu' : 'plain';
+      return SAFE_RCU[struct]?.has(field) === true ? 'rcu' : 'plain';
   }
 }

@@ -26,7 +26,7 @@ export { PROG_TYPES, sectionInfo, type ProgType, type SectionInfo } from './sect
 import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
 import type { ArgSchema, BpfObjectSchema, CondSchema, GlobalDeclSchema, LocalSchema, LocalTypeSchema, MapDeclSchema, OpSchema, ParamSchema, ProgramSchema, SubprogSchema, ALU_FNS, ATOMIC_FNS, CMPS, MAP_TYPES, MEM_SIZES } from './schema.ts';
-import type { TaskField } from '../btf/task_struct.ts';
+import type { FieldName } from '../btf/structs.ts';
 
 // The types of the language come from its schemas (schema.ts): one definition for the type, the
 // validator and the JSON Schema.
@@ -97,8 +97,8 @@ export const store = (global: string, src: Arg): Op => ({ op: 'store', global, s
 /** `global[index] = src` into a `u64s` global. */
 export const storeAt = (global: string, index: number, src: Arg): Op => ({ op: 'store', global, src, index });
 export const ld = (dst: string, size: MemSize, base: Arg, off = 0): Op => ({ op: 'ld', dst, size, base, off });
-/** `dst = base->field` of a `struct task_struct *` (model/btf/task_struct.ts). */
-export const field = (dst: string, base: Arg, name: TaskField): Op => ({ op: 'field', dst, base, field: name });
+/** `dst = base->field`: a member of the `struct task_struct`, `struct file` or `struct inode` `base` points to (model/btf/structs.ts). */
+export const field = (dst: string, base: Arg, name: FieldName): Op => ({ op: 'field', dst, base, field: name });
 export const st = (size: MemSize, base: Arg, off: number, src: Arg): Op => ({ op: 'st', size, base, off, src });
 export const atomicAdd = (size: 4 | 8, base: Arg, src: Arg, fetch?: string): Op => (fetch === undefined ? { op: 'atomic', fn: 'add', size, base, src } : { op: 'atomic', fn: 'add', size, base, src, fetch });
 export const memcpy = (dst: Arg, src: Arg, len: number): Op => ({ op: 'memcpy', dst, src, len });

@@ -8,7 +8,7 @@
  * Loads and stores go through `volatile` pointers so that clang keeps every access the program value
  * makes (the verifier judges each one).
  */
-import { isPointerField } from '../btf/task_struct.ts';
+import { fieldDecl } from '../btf/structs.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import type { AnyKfunc, ArgSpec, RetType } from '../kfunc/kfunc.ts';
 import { frameLocals } from './layout.ts';
@@ -181,7 +181,11 @@ function registerTypes(fn: Program | Subprog, obj: BpfObject, kfuncs: Readonly<R
           else set(op.dst, 'void *');
           break;
         }
-        case 'field': set(op.dst, isPointerField(op.field) ? 'struct task_struct *' : '__u64'); break;
+        case 'field': {
+          const m = fieldDecl(op.field).member;
+          set(op.dst, m.kind === 'ptr' ? `struct ${m.to} *` : '__u64');
+          break;
+        }
         case 'ld': case 'memcmp': set(op.dst, op.op === 'memcmp' ? 'long' : '__u64'); break;
         case 'atomic': if (op.fetch !== undefined) set(op.fetch, '__u64'); break;
         case 'alu': set(op.dst, '__u64'); break;
@@ -249,11 +253,12 @@ function statements(s: Scope, body: readonly Op[]): string[] {
         break;
       }
       // A CO-RE member read (vmlinux.h's structs relocate the member's offset), volatile as every load
-      // here is, so that clang keeps it when its value is unused; the cast is a no-op for a task pointer
-      // and lets any operand compile. A member is a pid_t (int) or a task pointer.
+      // here is, so that clang keeps it when its value is unused; the cast is a no-op for a pointer to
+      // the member's structure and lets any operand compile.
       case 'field': {
-        const t = isPointerField(op.field) ? 'struct task_struct *volatile' : 'volatile int';
-        out.push(`\t${op.dst} = *(${t} *)&((struct task_struct *)${ptr(s, op.base)})->${op.field};`);
+        const { struct, member: m } = fieldDecl(op.field);
+        const t = m.kind === 'ptr' ? `struct ${m.to} *volatile` : `volatile ${m.c}`;
+        out.push(`\t${op.dst} = *(${t} *)&((struct ${struct} *)${ptr(s, op.base)})->${op.field};`);
         break;
       }
       case 'st': out.push(`\t*(volatile ${UTYPE[op.size] ?? '__u64'} *)(${ptr(s, op.base)}${cOff(op.off)}) = ${num(s, op.src)};`); break;

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { cint, compiled, Ident, LIMITS } from '../kernel/schema.ts';
-import { TASK_FIELDS } from '../btf/task_struct.ts';
+import { FIELD_NAMES } from '../btf/structs.ts';
 
 /** A 64-bit immediate (`ld_imm64`): signed or unsigned, as a number or as text past 2^53. */
 export const Imm = cint('reg64');
@@ -58,8 +58,8 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('store'), global: Ident, src: ArgSchema, index: z.int().min(0).max(1 << 20).optional() }),
   /** `dst = *(uN *)(base + off)` (zero-extended; `signed`: sign-extended, BPF_MEMSX). */
   z.strictObject({ op: z.literal('ld'), dst: Ident, size: MemSizeSchema, base: ArgSchema, off: Off.optional(), signed: z.boolean().optional() }),
-  /** `dst = base->field`: a field of the `struct task_struct` `base` points to, read by name (model/btf/task_struct.ts). */
-  z.strictObject({ op: z.literal('field'), dst: Ident, base: ArgSchema, field: z.enum(TASK_FIELDS) }),
+  /** `dst = base->field`: a member of the `struct task_struct`, `struct file` or `struct inode` `base` points to, read by name (model/btf/structs.ts). */
+  z.strictObject({ op: z.literal('field'), dst: Ident, base: ArgSchema, field: z.enum(FIELD_NAMES) }),
   /** `*(uN *)(base + off) = src` (a register: BPF_STX; an immediate: BPF_ST). */
   z.strictObject({ op: z.literal('st'), size: MemSizeSchema, base: ArgSchema, off: Off.optional(), src: ArgSchema }),
   /** `lock *(uN *)(base + off) op= src`; with `fetch`, the old value lands in that register. */

@@ -1,6 +1,6 @@
 /** Finding a task (`find_task_by_pid`, as far as the model needs it), to read or to change, and its `rcu_users`. */
 import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
-import type { TaskField } from '../btf/task_struct.ts';
+import type { STRUCTS } from '../btf/structs.ts';
 import type { Kern } from '../world/world.ts';
 import type { TaskRecord } from './record.ts';
 import type { Pid, ReadonlyTask } from './types.ts';
@@ -33,7 +33,7 @@ export function taskIds(k: Kern, t: ReadonlyTask): { pid: Pid; tgid: Pid } {
 }
 
 /**
- * What member `field` of task `t` holds (model/btf/task_struct.ts): `pid`, `tgid` as `taskIds`;
+ * What member `field` of task `t` holds (model/btf/structs.ts): `pid`, `tgid` as `taskIds`;
  * `group_leader` the task leading its thread group (the model has no threads: the task whose pid is
  * its tgid — while it is being forked, its parent's leader, which `dup_task_struct` copied);
  * `real_parent` and `parent` (no ptrace: the same) the task that forked it — while it is being forked,
@@ -43,7 +43,7 @@ export function taskIds(k: Kern, t: ReadonlyTask): { pid: Pid; tgid: Pid } {
  * (kernel/exit.c `exit_notify` → `forget_original_parent`) the model does not have: both are a
  * `NotModelledError` rather than a made-up task.
  */
-export function taskMember(k: Kern, t: ReadonlyTask, field: TaskField): bigint | { readonly ptr: 'task'; readonly pid: Pid } {
+export function taskMember(k: Kern, t: ReadonlyTask, field: keyof typeof STRUCTS.task_struct): bigint | { readonly ptr: 'task'; readonly pid: Pid } {
   switch (field) {
     case 'pid': return BigInt(taskIds(k, t).pid);
     case 'tgid': return BigInt(taskIds(k, t).tgid);

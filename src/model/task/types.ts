@@ -50,6 +50,8 @@ export type RegVal =
   | null
   | { readonly ptr: 'task'; readonly pid: Pid }
   | { readonly ptr: 'file'; readonly file: FileId }
+  /** A `struct inode *` a program walked to (`file->f_inode`). */
+  | { readonly ptr: 'inode'; readonly ino: Ino }
   | { readonly ptr: 'map'; readonly map: MapId }
   /** A map value (`off` bytes into it): the element memory it points into, and the key it was looked up with. */
   | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number; readonly slot: number; readonly off?: number }

@@ -270,6 +270,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         if (w.opts.features.releaseArgFirst && def.flags.includes('KF_RELEASE') && i === 0 && !referenced) throw new Reject(m.releaseUnreferenced(op.fn, i), insn);
         // KF_ARG_PTR_TO_BTF_ID: an untrusted pointer is refused (by a KF_RCU kfunc as not an RCU pointer).
         if (v.t === 'btf' && !v.trusted) throw new Reject(def.flags.includes('KF_RCU') ? `R${i + 1} must be a rcu pointer` : `R${i + 1} must be referenced or trusted`, insn);
+        // A trusted pointer to a structure the model knows, not the one the kfunc takes (`file->f_inode` to a task kfunc).
+        if (v.t === 'btf' && v.struct !== undefined) throw new Reject(m.structMismatch(op.fn, i, spec.type === 'task' ? 'task_struct' : spec.type, v.struct), insn);
         if (v.t === 'btf') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
         // A walked task pointer (model/btf/walk.ts) is no trusted register (`is_trusted_reg`: neither a
         // reference nor PTR_TRUSTED): a KF_RCU kfunc takes an RCU one, no other kfunc takes either. A

@@ -8,7 +8,7 @@ import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } fro
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
 import { nullableType, top } from './state.ts';
 import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
-import { isPointerField, TASK_STRUCT, type TaskField } from '../btf/task_struct.ts';
+import { memberOf, type FieldName, type StructName } from '../btf/structs.ts';
 import { walkedTrust, type Trust } from '../btf/walk.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
 
@@ -215,33 +215,47 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
 }
 
 /**
- * `dst = base->field` (a CO-RE read of a `struct task_struct` member, model/btf/task_struct.ts):
- * check_mem_access takes a PTR_TO_BTF_ID that cannot be NULL to `check_ptr_to_btf_access`. A scalar
- * member's load gives an unknown scalar of its size (`pid_t` is signed, sign-extended by C), through
- * any task pointer (an untrusted one's load becomes a BPF_PROBE_MEM read); a pointer member's gives
- * a task pointer as trusted as model/btf/walk.ts says (`inRcuCs`: not sleepable, or inside a
- * bpf_rcu_read_lock section). Anything else —
- * NULL-able, a scalar, a released pointer — is "R%d invalid mem access '…'". A pointer of another or
- * an unknown structure, or of memory, would read at the member's offset there, which the model does
- * not know.
+ * `dst = base->field` (a CO-RE read of a member, model/btf/structs.ts): check_mem_access takes a
+ * PTR_TO_BTF_ID that cannot be NULL to `check_ptr_to_btf_access`. A scalar member's load gives an
+ * unknown scalar of its size (signed ones sign-extended by C), through any pointer to the structure
+ * (an untrusted one's load becomes a BPF_PROBE_MEM read); a pointer member's gives a pointer as
+ * trusted as model/btf/walk.ts says (`inRcuCs`: not sleepable, or inside a bpf_rcu_read_lock
+ * section). Anything else — NULL-able, a scalar, a released pointer — is "R%d invalid mem access '…'".
+ * A member of another structure, or a pointer of an unknown structure or of memory, would read at the
+ * member's offset there, which the model does not know.
  */
-export function checkField(base: AVal, regno: number, field: TaskField, inRcuCs: boolean, insn: number): AVal {
-  const trust = taskTrust(base);
-  if (trust === null) {
+export function checkField(base: AVal, regno: number, field: FieldName, inRcuCs: boolean, insn: number): AVal {
+  const b = btfBase(base);
+  if (b === null) {
     if (base.t === 'scalar' || (nullableType(base) && base.maybeNull)) throw new Reject(`R${regno} invalid mem access '${regTypeStr(base)}'`, insn);
-    throw new Reject(`R${regno} ->${field} of ${regTypeStr(base)}: the model knows the members of struct task_struct only (model)`, insn);
+    throw new Reject(`R${regno} ->${field} of ${regTypeStr(base)}: the model knows the members of struct task_struct, file and inode only (model)`, insn);
   }
-  if (!isPointerField(field)) return narrow(UNKNOWN, TASK_STRUCT[field].size, TASK_STRUCT[field].signed);
-  const walked = walkedTrust(trust, field, inRcuCs);
-  if (walked === 'untrusted') return { t: 'btf', trusted: false, struct: 'task_struct' };
-  return { t: 'task', ref: null, maybeNull: false, id: 0, walked };
+  const member = memberOf(b.struct, field);
+  if (member === undefined) throw new Reject(`R${regno} ->${field} of a struct ${b.struct} pointer: not a member of struct ${b.struct} the model knows (model)`, insn);
+  if (member.kind === 'scalar') return narrow(UNKNOWN, member.size, member.signed);
+  return pointerTo(member.to, walkedTrust(b.trust, b.struct, field, inRcuCs));
 }
 
-/** The trust of a task pointer that may be dereferenced (not NULL-able), or null when `v` is none. */
-function taskTrust(v: AVal): Trust | null {
-  if (v.t === 'task' && !v.maybeNull) return v.walked ?? 'trusted';
-  if (v.t === 'btf' && v.struct === 'task_struct') return v.trusted ? 'trusted' : 'untrusted';
+/** The structure and trust of a pointer that may be dereferenced (not NULL-able), or null when `v` is none. */
+function btfBase(v: AVal): { struct: StructName; trust: Trust } | null {
+  if (v.t === 'task' && !v.maybeNull) return { struct: 'task_struct', trust: v.walked ?? 'trusted' };
+  if (v.t === 'file' && !v.maybeNull) return { struct: 'file', trust: 'trusted' };
+  if (v.t === 'btf' && v.struct !== undefined) return { struct: v.struct, trust: v.trusted ? 'trusted' : 'untrusted' };
   return null;
+}
+
+/**
+ * A pointer to `struct` of trust `t`, as the model's registers hold it: tasks and files have their
+ * own types (the kfuncs take them); an inode is a BTF pointer, trusted or not (no kfunc of the model
+ * takes one, and the only way to one, `file->f_inode`, gives a trusted or an untrusted pointer).
+ */
+function pointerTo(struct: StructName, t: Trust): AVal {
+  if (struct === 'task_struct') {
+    if (t === 'untrusted') return { t: 'btf', trusted: false, struct };
+    return t === 'trusted' ? { t: 'task', ref: null, maybeNull: false, id: 0 } : { t: 'task', ref: null, maybeNull: false, id: 0, walked: t };
+  }
+  if (struct === 'file' && t === 'trusted') return { t: 'file', ref: null, maybeNull: false, id: 0 };
+  return { t: 'btf', trusted: t === 'trusted', struct };
 }
 
 /**

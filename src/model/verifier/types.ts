@@ -3,6 +3,7 @@
  * of `struct bpf_func_state`, `struct bpf_verifier_state` with its call frames,
  * `struct bpf_reference_state`) and what it answers (a verdict per program).
  */
+import type { StructName } from '../btf/structs.ts';
 import type { AnyKfunc } from '../kfunc/types.ts';
 import type { VersionFeatures } from '../kernel/version.ts';
 import type { BpfObject } from '../program/program.ts';
@@ -52,9 +53,10 @@ export type AVal =
    * PTR_TO_BTF_ID of a type the model does not know: a hook argument a tracing program loads from
    * its context (`BPF_PROG`); trusted for a `tp_btf` program (`prog_args_trusted`), not for fentry
    * and fexit. Trusted-argument kfuncs refuse an untrusted one. `struct`: the structure it points to,
-   * where the model knows it (the task argument of an untrusted LSM hook, `lsm/task_free`).
+   * where the model knows it (the task argument of an untrusted LSM hook, `lsm/task_free`; a task
+   * walked to outside an RCU read section; an inode walked to, `file->f_inode`).
    */
-  | { readonly t: 'btf'; readonly trusted: boolean; readonly struct?: 'task_struct' };
+  | { readonly t: 'btf'; readonly trusted: boolean; readonly struct?: StructName };
 
 /** A dynptr held in two stack slots (STACK_DYNPTR), as `spilled_ptr.dynptr` records it. */
 export interface DynptrSlot {
