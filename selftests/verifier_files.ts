@@ -97,7 +97,7 @@ export const TASK_WORK_FAIL: Selftest[] = [
 
 // ---------------------------------------------------------------------------------------------
 const BTF = 'walks a kernel structure through a BTF pointer (the model reads a task\'s pid, tgid, real_parent, parent and group_leader, a file\'s f_inode and an inode\'s i_ino and i_size by name, no other member of task, file, dentry, inode, path or fs_struct)';
-const AFTER_72 = 'judged by a bpf-next rule the 7.2.13 release has not (pointers walked from a referenced file become invalid when it is released; the release\'s copy has neither program), and the model follows 7.2.13';
+const AFTER_72 = 'judged by a bpf-next rule the 7.2.13 release has not (pointers walked from a referenced file become invalid when it is released; the release\'s copy has neither program, and 7.2.13 accepts a load through the inode after bpf_put_file: guest case file_inode), and the model follows 7.2.13';
 const HOOK_ARG = 'takes a typed hook argument the model does not know (src/model/program/hook_args.ts knows task arguments and lsm/file_open\'s file)';
 
 const VA = maker('verifier_vfs_accept.c', 'kernel-patches/bpf@2e810dce9e6308a9930db8ddac0804c6b88fb80d', '7.0', { maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 64 }], subprogs: [] });

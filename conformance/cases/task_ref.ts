@@ -80,7 +80,8 @@ export function taskRefFileCase(): FileCase {
 /**
  * A file's inode on the guest (7.2), read by name (src/model/btf/structs.ts): the opened trigger's
  * `f_inode->i_size` (16 bytes), its `i_ino` read twice, and through `bpf_get_task_exe_file(current)`
- * the executable's `f_inode->i_size` and whether its `i_ino` differs. `f_inode` is in
+ * the executable's `f_inode->i_size` and whether its `i_ino` differs, and that size again after
+ * `bpf_put_file` (7.2.13 lets the walked inode outlive the reference). `f_inode` is in
  * `BTF_TYPE_SAFE_TRUSTED(struct file)`, so the walk is trusted in a sleepable program too (`sleepable`).
  */
 export function fileInodeCase(sleepable: boolean): FileCase {
@@ -96,13 +97,16 @@ export function fileInodeCase(sleepable: boolean): FileCase {
     call('bpf_get_current_task_btf', [], 'cur'), call('bpf_get_task_exe_file', [r('cur')], 'exe'), goto('no_exe', when('exe', '==', NULL)),
     field('ei', r('exe'), 'f_inode'), field('esz', r('ei'), 'i_size'), storeAt(rets, 2, r('esz')),
     field('eino', r('ei'), 'i_ino'), ...same(3, 'eino', 'ino', false),
-    call('bpf_put_file', [r('exe')]), label('no_exe'),
+    // 7.2.13 keeps the walked inode valid after the file's release (it holds no reference of its own;
+    // a bpf-next rule after 7.2.13 invalidates it: verifier_vfs_reject.c f_inode_walk_used_after_put_file).
+    call('bpf_put_file', [r('exe')]), field('esz2', r('ei'), 'i_size'), ...same(4, 'esz2', 'esz', true), label('no_exe'),
   ];
   const calls: CallRecord[] = [
     { index: 0, fn: 'field', text: 'file->f_inode->i_size (the trigger)' },
     { index: 1, fn: 'field', text: 'file->f_inode->i_ino read twice: the same' },
     { index: 2, fn: 'field', text: 'bpf_get_task_exe_file(current)->f_inode->i_size' },
     { index: 3, fn: 'field', text: "the executable's i_ino differs from the trigger's" },
+    { index: 4, fn: 'field', text: "the executable's inode read again after bpf_put_file: the same i_size (7.2.13 accepts the load)" },
   ];
   const object: BpfObject = {
     name: id, maps: [], subprogs: [],
@@ -112,6 +116,6 @@ export function fileInodeCase(sleepable: boolean): FileCase {
   return {
     id, object, calls, state: 'warm',
     rule: 'struct file f_inode, struct inode i_ino and i_size read by name (btf/structs.ts)',
-    note: `${sleepable ? 'a sleepable' : 'an'} LSM program walks the opened file and the task's executable to their inodes (f_inode is trusted: BTF_TYPE_SAFE_TRUSTED(struct file)) and reads their sizes and numbers`,
+    note: `${sleepable ? 'a sleepable' : 'an'} LSM program walks the opened file and the task's executable to their inodes (f_inode is trusted: BTF_TYPE_SAFE_TRUSTED(struct file)) and reads their sizes and numbers, the executable's size again after bpf_put_file (7.2.13 accepts it)`,
   };
 }
