@@ -12,7 +12,7 @@ import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
 import { checkRegionArg, regTypeStr, varConst } from './mem.ts';
 import { constOf, isConst, known, range, UNKNOWN, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
-import { invalidatePacket, invalidateRcu, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
+import { btfPointer, invalidatePacket, invalidateRcu, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 
 
@@ -512,7 +512,7 @@ function result(w: CallWalker, def: AnyKfunc, op: Extract<Op, { op: 'call' }>, v
   switch (def.ret) {
     case 'task':
       // bpf_get_current_task_btf: trusted, never NULL, not a reference.
-      return { t: 'task', ref: null, maybeNull: false, id: 0 };
+      return btfPointer('task_struct', 'trusted');
     case 'map_value': {
       const a0 = op.args[0];
       const v0 = vals[0];

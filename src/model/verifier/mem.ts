@@ -6,7 +6,7 @@
  */
 import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } from './scalar.ts';
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
-import { nullableType, top } from './state.ts';
+import { btfPointer, nullableType, top } from './state.ts';
 import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
 import { memberOf, type FieldName, type StructName } from '../btf/structs.ts';
 import { walkedTrust, type Trust } from '../btf/walk.ts';
@@ -140,7 +140,7 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
       if ((c.prog.type === 'TRACING' || c.prog.type === 'LSM' || c.prog.type === 'RAW_TRACEPOINT') && size === 8 && o % 8 === 0 && o >= 0 && o < 8 * 12) {
         const trusted = c.prog.type === 'LSM' ? !untrustedLsmHook(c.prog.hook) : c.prog.attachType === 'TRACE_RAW_TP' || c.prog.attachType === 'TRACE_ITER';
         const arg = c.prog.type === 'RAW_TRACEPOINT' ? null : hookArg(c.prog.hook, o / 8);
-        if (arg === 'task') return trusted ? { t: 'task', ref: null, maybeNull: false, id: 0 } : { t: 'btf', trusted: false, struct: 'task_struct' };
+        if (arg === 'task') return btfPointer('task_struct', trusted ? 'trusted' : 'untrusted');
         if (arg === 'scalar') return UNKNOWN;
         return c.prog.type === 'TRACING' ? { t: 'btf', trusted } : UNKNOWN;
       }
@@ -233,7 +233,7 @@ export function checkField(base: AVal, regno: number, field: FieldName, inRcuCs:
   const member = memberOf(b.struct, field);
   if (member === undefined) throw new Reject(`R${regno} ->${field} of a struct ${b.struct} pointer: not a member of struct ${b.struct} the model knows (model)`, insn);
   if (member.kind === 'scalar') return narrow(UNKNOWN, member.size, member.signed);
-  return pointerTo(member.to, walkedTrust(b.trust, b.struct, field, inRcuCs));
+  return btfPointer(member.to, walkedTrust(b.trust, b.struct, field, inRcuCs));
 }
 
 /** The structure and trust of a pointer that may be dereferenced (not NULL-able), or null when `v` is none. */
@@ -242,20 +242,6 @@ function btfBase(v: AVal): { struct: StructName; trust: Trust } | null {
   if (v.t === 'file' && !v.maybeNull) return { struct: 'file', trust: 'trusted' };
   if (v.t === 'btf' && v.struct !== undefined) return { struct: v.struct, trust: v.trusted ? 'trusted' : 'untrusted' };
   return null;
-}
-
-/**
- * A pointer to `struct` of trust `t`, as the model's registers hold it: tasks and files have their
- * own types (the kfuncs take them); an inode is a BTF pointer, trusted or not (no kfunc of the model
- * takes one, and the only way to one, `file->f_inode`, gives a trusted or an untrusted pointer).
- */
-function pointerTo(struct: StructName, t: Trust): AVal {
-  if (struct === 'task_struct') {
-    if (t === 'untrusted') return { t: 'btf', trusted: false, struct };
-    return t === 'trusted' ? { t: 'task', ref: null, maybeNull: false, id: 0 } : { t: 'task', ref: null, maybeNull: false, id: 0, walked: t };
-  }
-  if (struct === 'file' && t === 'trusted') return { t: 'file', ref: null, maybeNull: false, id: 0 };
-  return { t: 'btf', trusted: t === 'trusted', struct };
 }
 
 /**

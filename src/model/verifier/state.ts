@@ -6,6 +6,8 @@
 import { RegFile } from './regs.ts';
 import { UNKNOWN, type Scalar } from './scalar.ts';
 import type { AState, AVal, FState, RefInfo, StackSlot } from './types.ts';
+import type { StructName } from '../btf/structs.ts';
+import type { Trust } from '../btf/walk.ts';
 
 /** A PTR_TO_BTF_ID of a task or a file: the BTF pointers that may be references the program holds. */
 export type ObjPtr = Extract<AVal, { t: 'task' | 'file' }>;
@@ -279,5 +281,20 @@ export function stateKey(s: AState, live: ReadonlySet<string> | null, depths: bo
  * register or spilled, becomes untrusted (MEM_RCU and PTR_MAYBE_NULL cleared, PTR_UNTRUSTED set).
  */
 export function invalidateRcu(s: AState): AState {
-  return mapRegs(s, (v) => (v.t === 'task' && v.walked === 'rcu' ? { t: 'btf', trusted: false, struct: 'task_struct' } : v));
+  return mapRegs(s, (v) => (v.t === 'task' && v.walked === 'rcu' ? btfPointer('task_struct', 'untrusted') : v));
+}
+
+/**
+ * A pointer to `struct` of trust `t` (src/model/btf/walk.ts), as the model's registers hold it: tasks
+ * and files have their own types (the kfuncs take them; a task not trusted but RCU or plain says so
+ * in `walked`), an untrusted task and an inode are BTF pointers (no kfunc of the model takes an inode;
+ * the only way to one, `file->f_inode`, gives a trusted or an untrusted pointer).
+ */
+export function btfPointer(struct: StructName, t: Trust): AVal {
+  if (struct === 'task_struct') {
+    if (t === 'untrusted') return { t: 'btf', trusted: false, struct };
+    return t === 'trusted' ? { t: 'task', ref: null, maybeNull: false, id: 0 } : { t: 'task', ref: null, maybeNull: false, id: 0, walked: t };
+  }
+  if (struct === 'file' && t === 'trusted') return { t: 'file', ref: null, maybeNull: false, id: 0 };
+  return { t: 'btf', trusted: t === 'trusted', struct };
 }
