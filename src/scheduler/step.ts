@@ -107,7 +107,7 @@ function mayRunProgram(world: SmpView, t: ReadonlyTask): boolean {
     if (a.a === 'prog') return true;
     if (a.a === 'syscall' && RUNS_PROGRAMS.has(a.sys.sys)) return true;
     // do_exit before its tracepoint has run its sched_process_exit programs.
-    if (a.a === 'do_exit' && a.stage <= 1 && (world.hooks.get('tp_btf/sched_process_exit')?.length ?? 0) > 0) return true;
+    if (a.a === 'do_exit' && a.stage <= EXIT_TRACEPOINT_STAGE && (world.hooks.get('tp_btf/sched_process_exit')?.length ?? 0) > 0) return true;
   }
   if (t.stack.length === 0) {
     const next = t.script[t.pc];
@@ -362,6 +362,9 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
   }
 }
 
+/** The do_exit stage (PF_EXITING set) after which the sched_process_exit programs run. */
+const EXIT_TRACEPOINT_STAGE = 1;
+
 /**
  * `do_exit` in the order that matters here: PF_EXITING (`exit_signals`); the tp_btf/sched_process_exit
  * programs (`trace_sched_process_exit(tsk, group_dead)`: group_dead is true, a model task is its own
@@ -370,7 +373,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
 function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_exit' }>): void {
   const kk = withContext(k, taskContext(task));
   const pid = task.pid;
-  if (act.stage === 1 && pushHookProgram(k, task, act, ['tp_btf/sched_process_exit'], [{ ptr: 'task', pid }, 1n])) return;
+  if (act.stage === EXIT_TRACEPOINT_STAGE && pushHookProgram(k, task, act, ['tp_btf/sched_process_exit'], [{ ptr: 'task', pid }, 1n])) return;
   act.stage += 1;
   switch (act.stage) {
     case 1:
