@@ -36,6 +36,8 @@ import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
 import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
+import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
+import { clangFor, needsTypeTags } from './clang.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
@@ -432,7 +434,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const gen: GuestCase[] = generatedFileCases(nGen, seed, layout).map((c) => ({ ...c, prog: c.id }));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
@@ -446,9 +448,12 @@ export async function guestTier(): Promise<number> {
 
   // Objects: batched (merged) except seed objects and the cases the model refuses; one compile each, in parallel.
   const groups: { name: string; cases: AnyCase[] }[] = [];
-  const exeBatched = all.filter((x) => x.kind === 'exe' && x.c.alone !== true);
+  // Objects with kptr fields are batched apart (another compiler: conformance/clang.ts).
+  const exeBatched = all.filter((x) => x.kind === 'exe' && x.c.alone !== true && !needsTypeTags(objectOf(x)));
+  const exeTagged = all.filter((x) => x.kind === 'exe' && x.c.alone !== true && needsTypeTags(objectOf(x)));
   const scriptBatched = all.filter((x) => x.kind === 'script');
   for (let i = 0; i < exeBatched.length; i += BATCH) groups.push({ name: `batch${i / BATCH}`, cases: exeBatched.slice(i, i + BATCH) });
+  for (let i = 0; i < exeTagged.length; i += BATCH) groups.push({ name: `tbatch${i / BATCH}`, cases: exeTagged.slice(i, i + BATCH) });
   for (let i = 0; i < scriptBatched.length; i += BATCH) groups.push({ name: `sbatch${i / BATCH}`, cases: scriptBatched.slice(i, i + BATCH) });
   for (const x of all.filter((y) => y.kind === 'exe' && y.c.alone === true)) groups.push({ name: idOf(x), cases: [x] });
   const t1 = Date.now();
@@ -461,7 +466,12 @@ export async function guestTier(): Promise<number> {
     const obj = g.cases.length === 1 ? objectOf(g.cases[0] as AnyCase) : merge(g.name, g.cases.map(objectOf));
     const src = join(work, `${g.name}.bpf.c`);
     writeFileSync(src, renderC(obj));
-    const r = await exec('clang', ['-O2', '-g', '-target', 'bpf', '-fms-extensions', '-Wno-microsoft-anon-tag', '-D__TARGET_ARCH_x86',
+    const cc = clangFor(obj);
+    if (cc === null) {
+      for (const c of g.cases) compileErrors.set(idOf(c), 'no clang 15 or later here (kptr fields need BTF type tags: conformance/clang.ts)');
+      return;
+    }
+    const r = await exec(cc, ['-O2', '-g', '-target', 'bpf', '-fms-extensions', '-Wno-microsoft-anon-tag', '-D__TARGET_ARCH_x86',
       '-I', join(work, 'include'), '-c', src, '-o', join(disk, `${g.name}.bpf.o`)]);
     if (r.code !== 0) for (const c of g.cases) compileErrors.set(idOf(c), r.err.trim().split('\n').slice(0, 4).join(' '));
   });

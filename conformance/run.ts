@@ -37,6 +37,8 @@ import { kindCases } from './cases/kinds.ts';
 import { userStrCases } from './cases/user_str.ts';
 import { hookCases } from './cases/hooks.ts';
 import { rcuCases } from './cases/rcu.ts';
+import { kptrCases, kptrVerifierCases } from './cases/kptr.ts';
+import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
 import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
@@ -209,7 +211,7 @@ async function compile(name: string, obj: BpfObject): Promise<{ ok: boolean; pat
   const c = join(work, `${name}.bpf.c`);
   const o = join(work, `${name}.bpf.o`);
   writeFileSync(c, renderC(obj));
-  const r = await exec('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(cache, 'include'), '-c', c, '-o', o]);
+  const r = await exec(clangFor(obj) ?? 'clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(cache, 'include'), '-c', c, '-o', o]);
   return { ok: r.code === 0, path: o, err: r.err };
 }
 
@@ -327,7 +329,7 @@ async function main(): Promise<number> {
   const nKinds = Number(process.env.KERNSIM_CONF_GENERATED_KINDS ?? 320);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
@@ -335,8 +337,11 @@ async function main(): Promise<number> {
   // tp/ programs attach through tracefs (setup.sh mounts it when it can).
   const tracefs = existsSync('/sys/kernel/tracing/events') || existsSync('/sys/kernel/debug/tracing/events');
   const usesTracefs = (c: ConfCase): boolean => c.object.programs.some((p) => p.section.startsWith('tp/') || p.section.startsWith('tracepoint/'));
-  const cases = tracefs ? chosen : chosen.filter((c) => !usesTracefs(c));
-  if (cases.length < chosen.length) say(`conformance (host): ${chosen.length - cases.length} case(s) left out: tracefs is not mounted and could not be (their tp/ programs attach through it)`);
+  const traced = tracefs ? chosen : chosen.filter((c) => !usesTracefs(c));
+  if (traced.length < chosen.length) say(`conformance (host): ${chosen.length - traced.length} case(s) left out: tracefs is not mounted and could not be (their tp/ programs attach through it)`);
+  // kptr fields need a clang that writes BTF type tags (conformance/clang.ts; setup.sh installs clang-19).
+  const cases = typeTagClang() !== null ? traced : traced.filter((c) => !needsTypeTags(c.object));
+  if (cases.length < traced.length) say(`conformance (host): ${traced.length - cases.length} case(s) left out: no clang 15 or later here (their kptr fields need BTF type tags)`);
   say(`conformance (host): Linux ${rel} (model version ${version}); ${cases.length} cases (${nGen} generated, seed ${seed})`);
 
   const t0 = Date.now();
@@ -345,8 +350,11 @@ async function main(): Promise<number> {
 
   // Cases the model accepts share objects; each case the model rejects gets its own object.
   const groups: { name: string; cases: ConfCase[] }[] = [];
-  const accepted = cases.filter((c) => predictions.get(c.id)?.ok === true);
+  // Objects with kptr fields are batched apart (another compiler: conformance/clang.ts).
+  const accepted = cases.filter((c) => predictions.get(c.id)?.ok === true && !needsTypeTags(c.object));
   for (let i = 0; i < accepted.length; i += BATCH) groups.push({ name: `batch${i / BATCH}`, cases: accepted.slice(i, i + BATCH) });
+  const tagged = cases.filter((c) => predictions.get(c.id)?.ok === true && needsTypeTags(c.object));
+  for (let i = 0; i < tagged.length; i += BATCH) groups.push({ name: `tbatch${i / BATCH}`, cases: tagged.slice(i, i + BATCH) });
   for (const c of cases.filter((x) => predictions.get(x.id)?.ok === false)) groups.push({ name: c.id, cases: [c] });
 
   const t1 = Date.now();

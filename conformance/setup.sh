@@ -39,6 +39,16 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# kptr fields need BTF type tags, which bookworm's clang 14 does not write (conformance/clang.ts): a
+# clang 15 or later, installed when we can; without one run.ts leaves the kptr cases out and says so.
+have_tags=0
+for v in 19 18 17 16 15; do command -v "clang-$v" >/dev/null 2>&1 && have_tags=1; done
+if [ "$have_tags" = 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-19 >"$cache/apt-install-clang19.log" 2>&1 \
+    || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$cache/apt-install-clang19.log" 2>&1 \
+         && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-19 >>"$cache/apt-install-clang19.log" 2>&1; } || true
+fi
+
 # tp/ programs attach through tracefs (libbpf reads the tracepoint's id under events/): a new machine
 # may not have it mounted. Mount it when we can; without it run.ts leaves the tp/ cases out and says so.
 if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ] && [ "$(id -u)" = 0 ]; then

@@ -6,13 +6,16 @@
  * `BPF_PROG(name, struct task_struct *task, u64 clone_flags)` reads its arguments from the context:
  * `task` is `ctx[0]` (a trusted task in tp_btf/task_newtask, an untrusted one in lsm/task_free:
  * src/model/program/hook_args.ts), `clone_flags` `ctx[1]`, kept on the stack where the program takes
- * its address; `task->pid` is a member read by name (model/btf/structs.ts). Programs that need kptrs
- * in map values (`__tasks_kfunc_map`, `bpf_kptr_xchg`), `bpf_obj_new`/`bpf_obj_drop` or loads of
- * other members (`task->comm`) are not expressible: each says which.
+ * its address; `task->pid` is a member read by name (model/btf/structs.ts). Every object has the
+ * file's map `__tasks_kfunc_map` (task_kfunc_common.ts: its kptr field, the helpers inlined).
+ * Programs that need `bpf_obj_new`/`bpf_obj_drop` or loads of other members (`task->comm`) are not
+ * expressible: each says which.
  */
 import type { Local, Op } from '../src/index.ts';
 import { addr, call, ctxPtr, field, goto, imm, label, ld, local, NULL, r, ret, st, when } from './common.ts';
 import { RELEASE_7_2, type Selftest } from './lib.ts';
+import { insertLookup, mapInsert, mapValueLookup, TASKS_KFUNC_LOCALS, TASKS_KFUNC_MAP } from './task_kfunc_common.ts';
+import { program as P } from '../src/index.ts';
 
 const FILE = 'task_kfunc_failure.c' as const;
 const SEC = 'tp_btf/task_newtask';
@@ -33,8 +36,8 @@ function T(d: Def): Selftest {
   return {
     ...common,
     object: {
-      name: 'task_kfunc_failure', maps: [], subprogs: [], globals: [],
-      programs: [{ name: d.fn, section: d.sec ?? SEC, body: [...d.body, label('out'), ret(imm(0))], ...(d.locals === undefined ? {} : { locals: d.locals }) }],
+      name: 'task_kfunc_failure', maps: [TASKS_KFUNC_MAP], subprogs: [], globals: [],
+      programs: [{ name: d.fn, section: d.sec ?? SEC, body: [...d.body, label('out'), ret(imm(0))], locals: [...TASKS_KFUNC_LOCALS, ...(d.locals ?? [])] }],
     },
   };
 }
@@ -45,10 +48,15 @@ const task: Op = ld('task', 8, ctxPtr, 0);
 const releaseChecked = (x: string): Op[] => [goto('out', when(x, '==', NULL)), call('bpf_task_release', [r(x)])];
 
 const COMM = 'task->comm (a char array member, passed as memory): the model reads a task\'s pid, tgid and task pointer members by name, no array';
-const KPTR = 'uses a `struct task_struct __kptr *` in a map value (`__tasks_kfunc_map`): kptr fields are not modelled';
+/** `v->task` of the value `v` insert_lookup_task gave: a load of the kptr field. */
+const vTask = (dst: string): Op => ld(dst, 8, P.kptr('v', 'task'), 0);
 
 export const TASK_KFUNC_FAILURE: Selftest[] = [
-  T({ fn: 'task_kfunc_acquire_untrusted', msg: 'Possibly NULL pointer passed to trusted R1', notExpressible: KPTR }),
+  T({
+    fn: 'task_kfunc_acquire_untrusted', msg: 'Possibly NULL pointer passed to trusted R1',
+    note: 'v->task in a non-sleepable program is an RCU pointer that may be NULL (btf_ld_kptr_type)',
+    body: [task, ...insertLookup('task', 'v'), vTask('t'), call('bpf_task_acquire', [r('t')], 'acquired'), ...releaseChecked('acquired')],
+  }),
   T({
     fn: 'task_kfunc_acquire_fp', msg: 'R1 pointer type STRUCT task_struct must point',
     note: '`stack_task` (the address of the stack copy of clone_flags) is a stack variable; its address is the argument',
@@ -75,18 +83,31 @@ export const TASK_KFUNC_FAILURE: Selftest[] = [
     note: '`__sink(acquired)` (an empty asm keeping the value alive) has no counterpart: the reference is leaked either way',
     body: [task, call('bpf_task_acquire', [r('task')], 'acquired')],
   }),
-  T({ fn: 'task_kfunc_xchg_unreleased', msg: 'Unreleased reference', notExpressible: `${KPTR}; bpf_kptr_xchg is not modelled` }),
+  T({
+    fn: 'task_kfunc_xchg_unreleased', msg: 'Unreleased reference',
+    body: [task, ...insertLookup('task', 'v'), call('bpf_kptr_xchg', [P.kptr('v', 'task'), NULL], 'kptr'), goto('out', when('kptr', '==', NULL))],
+  }),
   T({
     fn: 'task_kfunc_acquire_release_no_null_check', msg: 'Possibly NULL pointer passed to trusted R1',
     body: [task, call('bpf_task_acquire', [r('task')], 'acquired'), call('bpf_task_release', [r('acquired')])],
   }),
-  T({ fn: 'task_kfunc_release_untrusted', msg: 'Possibly NULL pointer passed to trusted R1', notExpressible: KPTR }),
+  T({ fn: 'task_kfunc_release_untrusted', msg: 'Possibly NULL pointer passed to trusted R1', body: [task, ...insertLookup('task', 'v'), vTask('t'), call('bpf_task_release', [r('t')])] }),
   T({
     fn: 'task_kfunc_release_fp', msg: 'release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1',
     locals: [local('clone_flags', 'u64')],
     body: [ld('cf', 8, ctxPtr, 8), st(8, addr('clone_flags'), 0, r('cf')), call('bpf_task_release', [addr('clone_flags')])],
   }),
-  T({ fn: 'task_kfunc_release_null', msg: 'Possibly NULL pointer passed to trusted R1', notExpressible: `${KPTR}; bpf_kptr_xchg and a load through task (task->pid) are not modelled` }),
+  T({
+    fn: 'task_kfunc_release_null', msg: 'Possibly NULL pointer passed to trusted R1',
+    note: 'the insert written out: update (BPF_NOEXIST, returning its status), lookup, acquire, exchange; `old` released unchecked',
+    body: [
+      task, field('pid', r('task'), 'pid'), st(4, addr('kpid'), 0, r('pid')), st(8, addr('klocal'), 0, imm(0)),
+      call('bpf_map_update_elem', [P.map('__tasks_kfunc_map'), addr('kpid'), addr('klocal'), imm(1)], 'status'), goto('out', when('status', '!=', imm(0))),
+      call('bpf_map_lookup_elem', [P.map('__tasks_kfunc_map'), addr('kpid')], 'v'), goto('out', when('v', '==', NULL)),
+      call('bpf_task_acquire', [r('task')], 'acquired'), goto('out', when('acquired', '==', NULL)),
+      call('bpf_kptr_xchg', [P.kptr('v', 'task'), r('acquired')], 'old'), call('bpf_task_release', [r('old')]),
+    ],
+  }),
   T({ fn: 'task_kfunc_release_unacquired', msg: 'release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1', body: [task, call('bpf_task_release', [r('task')])] }),
   T({ fn: 'task_kfunc_obj_drop_with_kptr', msg: 'bpf_obj_drop cannot be used in tracing programs on types with NMI unsafe fields', notExpressible: 'bpf_obj_new/bpf_obj_drop of a local object with a kptr field: not modelled' }),
   T({ fn: 'task_kfunc_obj_drop_nmi_with_kptr', msg: 'bpf_obj_drop cannot be used in tracing programs on types with NMI unsafe fields', notExpressible: 'bpf_obj_new/bpf_obj_drop of a local object with a kptr field: not modelled' }),
@@ -101,5 +122,12 @@ export const TASK_KFUNC_FAILURE: Selftest[] = [
   T({ fn: 'task_access_comm2', msg: 'access beyond the end of member comm', notExpressible: COMM }),
   T({ fn: 'task_access_comm3', msg: 'write into memory', notExpressible: COMM }),
   T({ fn: 'task_access_comm4', sec: 'fentry/__set_task_comm', msg: 'R1 type=ptr_ expected', notExpressible: COMM }),
-  T({ fn: 'task_kfunc_release_in_map', msg: 'release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1', notExpressible: KPTR }),
+  T({
+    fn: 'task_kfunc_release_in_map', msg: 'release kfunc bpf_task_release expects referenced PTR_TO_BTF_ID passed to R1',
+    body: [
+      task, ...mapInsert('task', 'status', 'ins'), goto('out', when('status', '!=', imm(0))), ...mapValueLookup('task', 'v', 'look'), goto('out', when('v', '==', NULL)),
+      call('bpf_rcu_read_lock', []), vTask('local'), goto('none', when('local', '!=', NULL)), call('bpf_rcu_read_unlock', []), goto('out'),
+      label('none'), call('bpf_task_release', [r('local')]), call('bpf_rcu_read_unlock', []),
+    ],
+  }),
 ];

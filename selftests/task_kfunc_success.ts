@@ -11,13 +11,16 @@
  * and the program must have run once in the parent (a program that never ran would leave `err` 0
  * too). Static functions of the C (`is_test_kfunc_task`, `lookup_compare_pid`) are written inline.
  * Programs that check whether a kernel symbol exists (`bpf_ksym_exists`: libbpf resolves weak `__ksym`
- * declarations at load, some against bpf_testmod), keep kptrs in map values, read `task->comm`, or need
- * another pid namespace are not expressible: each says which.
+ * declarations at load, some against bpf_testmod), keep a task in a local object (`bpf_obj_new`), read
+ * `task->comm`, or need another pid namespace are not expressible: each says which. Every object has
+ * the file's map `__tasks_kfunc_map` (task_kfunc_common.ts).
  */
 import { content, Session, type BpfObject, type KernelVersion, type Op } from '../src/index.ts';
 import { exeBytes } from '../examples/file_reader.ts';
 import { call, ctxPtr, field, goto, imm, label, ld, NULL, pidFilter, r, ret, store, when } from './common.ts';
 import { RELEASE_7_2, type Selftest } from './lib.ts';
+import { mapInsert, mapValueLookup, TASKS_KFUNC_LOCALS, TASKS_KFUNC_MAP } from './task_kfunc_common.ts';
+import { program as P } from '../src/index.ts';
 
 const FILE = 'task_kfunc_success.c' as const;
 const SEC = 'tp_btf/task_newtask';
@@ -25,7 +28,6 @@ const EXE = '/proc/self/exe';
 const DRIVER = 'prog_tests/task_kfunc.c run_success_test: err == 0 after the parent forked a child (fork(), _exit(0), waitpid)';
 
 const KSYM = 'checks that kfuncs exist with bpf_ksym_exists (weak __ksym declarations libbpf resolves at load, one of them in bpf_testmod): not modelled';
-const KPTR = 'keeps a `struct task_struct __kptr *` in a map value (`__tasks_kfunc_map`, bpf_kptr_xchg): kptr fields are not modelled';
 
 /** `lookup_compare_pid(p)`: bpf_task_from_pid(p->pid); NULL → err = 1; `acquired->pid != p->pid` → err = 2; release. */
 function lookupComparePid(p: string): Op[] {
@@ -39,6 +41,17 @@ function lookupComparePid(p: string): Op[] {
 }
 
 const BODIES: Readonly<Record<string, readonly Op[]>> = {
+  // tasks_kfunc_map_insert(task) leaves the new task in the map (its reference stays there).
+  test_task_acquire_leave_in_map: [ld('task', 8, ctxPtr, 0), ...pidFilter('out'), ...mapInsert('task', 'status', 'ins'), goto('out', when('status', '==', imm(0))), store('err', imm(1))],
+  // Inside bpf_rcu_read_lock, v->task is an RCU pointer bpf_task_acquire (KF_RCU) takes.
+  test_task_map_acquire_release: [
+    ld('task', 8, ctxPtr, 0), ...pidFilter('out'), ...mapInsert('task', 'status', 'ins'), goto('inserted', when('status', '==', imm(0))), store('err', imm(1)), goto('out'),
+    label('inserted'), ...mapValueLookup('task', 'v', 'look'), goto('found', when('v', '!=', NULL)), store('err', imm(2)), goto('out'),
+    label('found'), call('bpf_rcu_read_lock', []), ld('kptr', 8, P.kptr('v', 'task'), 0), goto('has', when('kptr', '!=', NULL)), store('err', imm(3)), goto('unlock'),
+    label('has'), call('bpf_task_acquire', [r('kptr')], 'acquired'), goto('acq', when('acquired', '!=', NULL)), store('err', imm(4)), goto('unlock'),
+    label('acq'), call('bpf_task_release', [r('acquired')]),
+    label('unlock'), call('bpf_rcu_read_unlock', []),
+  ],
   test_task_current_acquire_release: [
     ...pidFilter('out'), call('bpf_get_current_task_btf', [], 'current'), call('bpf_task_acquire', [r('current')], 'acquired'),
     goto('fail', when('acquired', '==', NULL)), call('bpf_task_release', [r('acquired')]), goto('out'),
@@ -56,9 +69,9 @@ const BODIES: Readonly<Record<string, readonly Op[]>> = {
 
 function objectOf(fn: string, body: readonly Op[]): BpfObject {
   return {
-    name: 'task_kfunc_success', maps: [], subprogs: [],
+    name: 'task_kfunc_success', maps: [TASKS_KFUNC_MAP], subprogs: [],
     globals: [{ name: 'err', kind: 'int' }, { name: 'pid', kind: 'int' }],
-    programs: [{ name: fn, section: SEC, body: [...body, label('out'), ret(imm(0))] }],
+    programs: [{ name: fn, section: SEC, body: [...body, label('out'), ret(imm(0))], locals: [...TASKS_KFUNC_LOCALS] }],
   };
 }
 
@@ -88,9 +101,7 @@ const NOT_EXPRESSIBLE: Readonly<Record<string, string>> = {
   test_task_kfunc_flavor_relo_not_found: `${KSYM} (and ___flavor kfunc names)`,
   test_task_acquire_release_argument: `test_acquire_release ${KSYM}`,
   test_task_acquire_release_current: `test_acquire_release ${KSYM}`,
-  test_task_acquire_leave_in_map: KPTR,
-  test_task_xchg_release: `${KPTR}; bpf_obj_new and bpf_obj_drop are not modelled`,
-  test_task_map_acquire_release: KPTR,
+  test_task_xchg_release: 'moves the task from the map into a local object (bpf_obj_new, bpf_kptr_xchg into its kptr, bpf_obj_drop): local objects are not modelled',
   test_task_from_pid_invalid: 'reads `task->comm` (bpf_strncmp on a char array of task_struct): the model reads no array member',
   test_task_from_vpid_current: 'runs in a child made with clone(CLONE_NEWPID): the model has one pid namespace',
   test_task_from_vpid_invalid: 'runs in a child made with clone(CLONE_NEWPID): the model has one pid namespace',

@@ -1,9 +1,8 @@
 /**
  * The verifier-only selftest files as program values: file_reader_fail.c, task_work_fail.c,
  * verifier_vfs_accept.c, verifier_vfs_reject.c and verifier_async_cb_context.c (RUN_TESTS: each
- * program loaded alone). Programs that walk kernel structures through BTF pointers, take typed
- * hook arguments, or use timers, workqueues, kptrs or RCU sections are not expressible: the model
- * has no BTF types; each says so.
+ * program loaded alone). Programs that walk kernel structures the model does not know, take typed
+ * hook arguments it does not know, or use timers or workqueues are not expressible; each says so.
  */
 import type { BpfObject, KernelVersion, Local, Op, Program, Subprog } from '../src/index.ts';
 import { addr, buf, call, cb, ctxFile, ctxPtr, dynptr, dynptrRead, EACCES, field, goto, imm, label, ld, local, map, mov, NULL, r, ret, store, tw, when } from './common.ts';
@@ -148,7 +147,6 @@ export const VFS_REJECT: Selftest[] = [
 // ---------------------------------------------------------------------------------------------
 const TIMER = 'uses bpf_timer (bpf_timer_init, bpf_timer_set_callback): timers are not modelled';
 const WQ = 'uses bpf_wq (bpf_wq_init, bpf_wq_set_callback): workqueues are not modelled';
-const KPTR = 'reads a kptr from a map value and bpf_task_acquire()s it (kptrs and RCU sections are not modelled)';
 
 const taskWorkCb: Subprog = {
   name: 'task_work_cb', isStatic: true, params: [{ name: 'map', type: 'map' }, { name: 'key', type: 'ptr' }, { name: 'value', type: 'ptr' }], locals: [local('data', 'u32')],
@@ -171,13 +169,44 @@ export const ASYNC_CB: Selftest[] = [
   AC({ fn: 'timer_sleepable_prog', sec: 'lsm.s/file_open', msgs: ['sleepable helper bpf_copy_from_user#{{[0-9]+}} in non-sleepable prog'], notExpressible: TIMER }),
   AC({ fn: 'wq_non_sleepable_prog', sec: 'fentry/bpf_fentry_test1', success: true, notExpressible: WQ }),
   AC({ fn: 'wq_sleepable_prog', sec: 'lsm.s/file_open', success: true, notExpressible: WQ }),
-  AC({ fn: 'wq_global_rcu_prog', sec: 'fentry/bpf_fentry_test1', msgs: ['R1 must be a rcu pointer'], notExpressible: `${WQ}; ${KPTR}` }),
-  AC({ fn: 'wq_global_rcu_lock_prog', sec: 'fentry/bpf_fentry_test1', success: true, notExpressible: `${WQ}; ${KPTR}` }),
+  AC({ fn: 'wq_global_rcu_prog', sec: 'fentry/bpf_fentry_test1', msgs: ['R1 must be a rcu pointer'], notExpressible: `${WQ} (the kptr its global function reads is modelled: task_work_global_rcu_prog)` }),
+  AC({ fn: 'wq_global_rcu_lock_prog', sec: 'fentry/bpf_fentry_test1', success: true, notExpressible: `${WQ} (the kptr its global function reads is modelled: task_work_global_rcu_prog)` }),
   AC({ fn: 'wq_global_no_rcu_prog', sec: 'fentry/bpf_fentry_test1', success: true, notExpressible: WQ }),
   AC({ fn: 'task_work_non_sleepable_prog', sec: 'fentry/bpf_fentry_test1', success: true, locals: [local('key', 's32')], body: scheduleFromProg }),
   AC({ fn: 'task_work_sleepable_prog', sec: 'lsm.s/file_open', success: true, locals: [local('key', 's32')], body: scheduleFromProg }),
-  AC({ fn: 'task_work_global_rcu_prog', sec: 'fentry/bpf_fentry_test1', msgs: ['R1 must be a rcu pointer'], notExpressible: KPTR }),
 ];
+
+/**
+ * task_work_global_rcu_prog: the task_work callback (sleepable) calls the global `wq_global_acquire`,
+ * which loads `val->task` from `wq_map` outside an RCU read section: untrusted, and bpf_task_acquire
+ * (KF_RCU) refuses it. `wq_map`'s value is `struct bpf_wq w; struct task_struct __kptr *task;`; the
+ * model has no `bpf_wq`, so `w` is 16 plain bytes (the function never touches it; `task` keeps its
+ * offset, 16).
+ */
+const wqGlobalAcquire: Subprog = {
+  name: 'wq_global_acquire', isStatic: false, params: [], locals: [local('key', 's32')],
+  body: [
+    st4zero('key'), call('bpf_map_lookup_elem', [map('wq_map'), addr('key')], 'val'), goto('ret0', when('val', '==', NULL)),
+    { op: 'ld', dst: 'task', size: 8, base: { kptr: 'val', field: 'task' } }, goto('ret0', when('task', '==', NULL)),
+    call('bpf_task_acquire', [r('task')], 'acquired'), goto('ret0', when('acquired', '==', NULL)), call('bpf_task_release', [r('acquired')]),
+    label('ret0'), ret(imm(0)),
+  ],
+};
+const AC_WQ = maker('verifier_async_cb_context.c', 'kernel-patches/bpf@38faf3f7c6b0abf0c17488ff7d97cd7a62dc81bb', '7.0', {
+  maps: [{ name: 'task_work_map', type: 'array', maxEntries: 1, valueSize: 0, taskWorkFields: 1 },
+    { name: 'wq_map', type: 'array', maxEntries: 1, valueSize: 16, taskWorkFields: 0, kptrs: [{ name: 'task', type: 'task_struct' }] }],
+  globals: [],
+  subprogs: [wqGlobalAcquire, { name: 'task_work_global_rcu_cb', isStatic: true, params: [{ name: 'map', type: 'map' }, { name: 'key', type: 'ptr' }, { name: 'value', type: 'ptr' }], body: [call('wq_global_acquire', [], 'x'), ret(r('x'))] }],
+});
+ASYNC_CB.push(AC_WQ({
+  fn: 'task_work_global_rcu_prog', sec: 'fentry/bpf_fentry_test1', msgs: ['R1 must be a rcu pointer'], locals: [local('key', 's32')],
+  note: '`wq_map`\'s `struct bpf_wq w` is 16 plain bytes in the model (no bpf_wq field); the global function reads only `task`, at the same offset',
+  body: [
+    st4zero('key'), call('bpf_map_lookup_elem', [map('task_work_map'), addr('key')], 'val'), goto('ret0', when('val', '==', NULL)),
+    call('bpf_get_current_task_btf', [], 'task'), goto('ret0', when('task', '==', NULL)),
+    call('bpf_task_work_schedule_resume', [r('task'), tw('val'), map('task_work_map'), cb('task_work_global_rcu_cb')]), label('ret0'), ret(imm(0)),
+  ],
+}));
 
 void EACCES;
 void mov;

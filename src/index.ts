@@ -60,8 +60,9 @@ export type { LoadedObject, ReadonlyLoadedObject } from './model/program/loaded.
 export { ALL_KFUNCS } from './task_work/kfuncs.ts';
 export type { KfuncRegistry } from './model/kfunc/registry.ts';
 export type { AnyKfunc, KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc/kfunc.ts';
+export type { KptrArg, KptrRef, KptrVal } from './model/kptr/types.ts';
 export * as program from './model/program/program.ts';
-export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, GlobalDecl, Local, LocalType, Param, MemSize, AluFn, Cmp } from './model/program/program.ts';
+export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, KptrDecl, GlobalDecl, Local, LocalType, Param, MemSize, AluFn, Cmp } from './model/program/program.ts';
 export type { Task, ReadonlyTask, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid, IrqWork } from './model/task/types.ts';
 export { TW_STATES } from './model/task/types.ts';
 export type { MapId } from './model/maps/types.ts';

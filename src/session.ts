@@ -8,7 +8,7 @@ import * as faults from './model/world/faults.ts';
 import * as files from './model/fs/files.ts';
 import { describeWorld, pageMap, pageStates, refSnapshot, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
 import type { MethodsOf } from './model/kfunc/methods.ts';
-import type { BpfObject, GlobalDecl, MapType } from './model/program/program.ts';
+import type { BpfObject, GlobalDecl, KptrDecl, MapType } from './model/program/program.ts';
 import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
 import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
@@ -92,6 +92,8 @@ export interface NewMap {
   readonly keySize?: number;
   readonly flags?: number;
   readonly taskWorkFields?: number;
+  /** The value's kptr fields (`struct task_struct __kptr *task`, …): src/model/kptr. */
+  readonly kptrs?: readonly KptrDecl[];
 }
 
 /** The shape of `createMap`'s spec: a map declaration whose name may be left out. */
@@ -332,6 +334,7 @@ export class Session {
       const id = createMap(k, {
         name, type: spec.type, maxEntries: spec.maxEntries, valueSize: spec.valueSize ?? (ringbuf ? 0 : 8),
         taskWorkFields: spec.taskWorkFields ?? 0, keySize: spec.keySize, flags: spec.flags,
+        ...(spec.kptrs === undefined ? {} : { kptrs: spec.kptrs }),
       });
       emit(k, { kind: 'map', t: k.t.now, op: 'create', map: name, key: -1, ret: id < 0 ? id : 0 });
       return id;

@@ -211,7 +211,9 @@ export function taskWorkMapCase(id: string, type: 'hash' | 'lru_hash', opts: { n
     name: id,
     maps: [{ name: map, type, maxEntries: 4, valueSize: 8, taskWorkFields: 1, ...(opts.noPrealloc === true ? { noPrealloc: true } : {}) }],
     globals: [
-      { name: rets, kind: 'u64s', size: FRETS }, { name: `${id}_cnt`, kind: 'int' }, { name: `${id}_val`, kind: 'bytes', size: 8 },
+      // The value bpf_map_update_elem copies is the whole value_size: 8 bytes of data and the 8 of the
+      // bpf_task_work field (its bytes are skipped by copy_map_value, but the helper reads them all).
+      { name: rets, kind: 'u64s', size: FRETS }, { name: `${id}_cnt`, kind: 'int' }, { name: `${id}_val`, kind: 'bytes', size: 16 },
       { name: `${id}_pid`, kind: 'int' },
     ],
     programs: [{ name: id, section: 'lsm/file_open', body: hook }],

@@ -19,7 +19,7 @@ import { checkExpectations, parseScenario, runScenario, type Expectations, type 
 import { Session } from '../session.ts';
 import { content } from '../model/fs/content.ts';
 
-const { r, imm, NULL, dynptr, buf, glob, map, tw, cb, ctxFile, call, mov, store, label, goto, ret, when, addr, ld, alu, field } = P;
+const { r, imm, NULL, dynptr, buf, glob, map, tw, kptr, cb, ctxFile, call, mov, store, label, goto, ret, when, addr, ld, alu, field } = P;
 
 type Calls = NonNullable<Expectations['calls']>;
 const calls = (fn: string, rets: readonly (number | string)[]): Calls => rets.map((v, nth) => ({ fn, nth, ret: v }));
@@ -590,6 +590,21 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     call('bpf_task_release', [r('r8')]),
     label('none'),
   ], { version: '7.2', expect: { calls: calls('bpf_rcu_read_unlock', ['void', 'void']), refs: 'baseline' } }),
+  bpf_kptr_xchg: syscallExample('example_kptr_xchg', 'Move a task reference into a map value\'s kptr field and out again: the first exchange finds the field NULL (the reference now belongs to the map), the second gives the task back with its reference, which the program drops. The verifier refuses a program that puts in a pointer it holds no reference to, or that keeps the one it took out.', [
+    call('bpf_map_lookup_elem', [map('km'), imm(0)], 'r6'),
+    goto('out', when('r6', '==', NULL)),
+    call('bpf_get_current_task_btf', [], 'r7'),
+    call('bpf_task_acquire', [r('r7')], 'r8'),
+    goto('out', when('r8', '==', NULL)),
+    call('bpf_kptr_xchg', [kptr('r6', 'task'), r('r8')], 'r9'),
+    goto('empty', when('r9', '==', NULL)),
+    call('bpf_task_release', [r('r9')]),
+    label('empty'),
+    call('bpf_kptr_xchg', [kptr('r6', 'task'), NULL], 'r9'),
+    goto('out', when('r9', '==', NULL)),
+    call('bpf_task_release', [r('r9')]),
+    label('out'),
+  ], { maps: [{ name: 'km', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'task', type: 'task_struct' }] }], expect: { calls: calls('bpf_kptr_xchg', ['NULL', 'task(pid 100)']), refs: 'baseline' } }),
   bpf_path_d_path: {
     kind: 'session', name: 'example_bpf_path_d_path', version: '6.19',
     description: 'The path of an open file (`&file->f_path`) into a buffer: its length with the NUL; a buffer one byte too small is -ENAMETOOLONG (d_path builds the name from the end); size 0 is -EINVAL. Called directly on a session (a program of the model has no `struct path` operand yet).',

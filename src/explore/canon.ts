@@ -227,9 +227,9 @@ const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst'
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'noPrealloc', 'usercnt', 'elems', 'slots', 'free', 'extra', 'useTick']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'usercnt', 'elems', 'slots', 'free', 'extra', 'useTick']);
 const KNOWN_ELEM = new Set(['slot', 'lastUse']);
-const KNOWN_SLOT = new Set(['key', 'data', 'tw']);
+const KNOWN_SLOT = new Set(['key', 'data', 'tw', 'kptrs']);
 /** Syscalls whose `scratch` is a plain number (bytes, a time, a return value) in every stage. */
 const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit', 'fork', 'wait']);
 
@@ -1122,6 +1122,8 @@ function walkRest(world: World, w: Walk): void {
     o.c(44); o.t(m.type);
     o.c(44); o.t(m.maxEntries);
     o.c(44); o.t(m.valueSize);
+    // The value's special fields (no ids in them), where it has any.
+    if (m.layout.fields.length > 0) { o.c(44); w.gen(m.layout); }
     o.s(m.taskWork ? ',1' : ',0'); o.s(m.noPrealloc ? ',1,' : ',0,'); o.t(m.usercnt);
     // Linked elements name their element memory (its id, as it is: a value pointer and a task_work
     // context name it too); every memory follows with the key bytes it holds, its value and its context.
@@ -1140,6 +1142,7 @@ function walkRest(world: World, w: Walk): void {
       if (!first) o.c(44);
       first = false;
       o.c(64); o.t(sid); o.c(58); o.t(sl.key); o.c(58); w.bytes(sl.data); o.c(58); w.ctx(sl.tw);
+      for (const kp of sl.kptrs) { o.c(58); w.reg(kp); }
       w.extra(sl, KNOWN_SLOT);
     }
     o.s('],free['); o.s(m.free.join(','));

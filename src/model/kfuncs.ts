@@ -9,6 +9,7 @@ import './dynptr/xdp/kfuncs.ts';
 import './fs/kfuncs.ts';
 import './helpers/kfuncs.ts';
 import './iter/kfuncs.ts';
+import './kptr/kfuncs.ts';
 import './maps/kfuncs.ts';
 import './packet/kfuncs.ts';
 import './rcu/kfuncs.ts';

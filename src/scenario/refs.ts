@@ -205,6 +205,7 @@ function bodyProblems(o: BpfObject, fn: Program | Subprog, at: Seg[], add: (path
   const globalKinds = new Map(o.globals.map((g) => [g.name, g.kind] as const));
   const mapNames = o.maps.map((m) => m.name);
   const subNames = o.subprogs.map((s) => s.name);
+  const kptrNames = o.maps.flatMap((m) => (m.kptrs ?? []).map((p) => p.name));
   const arg = (a: Arg, where: Seg[]): void => {
     if ('global' in a && !globalKinds.has(a.global)) add(ptr(...where, 'global'), `a global of object ${o.name}${didYouMean(a.global, globalKinds.keys())}`);
     if ('buf' in a && locals.get(a.buf) !== 'bytes') {
@@ -216,6 +217,7 @@ function bodyProblems(o: BpfObject, fn: Program | Subprog, at: Seg[], add: (path
     // A dynptr operand may name a stack variable not declared: it is declared by its first use.
     if ('map' in a && !mapNames.includes(a.map)) add(ptr(...where, 'map'), `a map of object ${o.name}${didYouMean(a.map, mapNames)}`);
     if ('cb' in a && !subNames.includes(a.cb)) add(ptr(...where, 'cb'), `a subprogram of object ${o.name}${didYouMean(a.cb, subNames)}`);
+    if ('kptr' in a && !kptrNames.includes(a.field)) add(ptr(...where, 'field'), `a kptr field of a map of object ${o.name}${didYouMean(a.field, kptrNames)}`);
   };
   body.forEach((op, i) => {
     const here = [...at, i];

@@ -24,6 +24,8 @@ import { frameLayout, type FrameLayout } from '../model/program/layout.ts';
 import type { Arg, BpfObject, Op, Program, Subprog } from '../model/program/program.ts';
 import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
 import { memberValue } from '../model/btf/values.ts';
+import type { KptrRef } from '../model/kptr/types.ts';
+import { kptrAt, kptrField } from '../model/maps/layout.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
@@ -180,6 +182,15 @@ function valueOf(run: Run, a: Arg): RegVal {
     return run.frame.ctxFile === null ? null : { ptr: 'file', file: run.frame.ctxFile };
   }
   if ('cb' in a) return { ptr: 'func', name: a.cb };
+  if ('kptr' in a) {
+    // `&v->field`: the value pointer, at the kptr field's offset.
+    const v = readReg(run, a.kptr);
+    if (v === null || typeof v !== 'object' || v.ptr !== 'map_value') throw new ArgumentError(a.kptr, v, 'a map value pointer (&->' + a.field + ')');
+    const layout = run.k.cold.maps.get(v.map)?.layout;
+    const f = layout === undefined ? undefined : kptrField(layout, a.field);
+    if (f === undefined) throw new ArgumentError('field', a.field, `a kptr field of the map value in ${a.kptr}`);
+    return { ...v, off: (v.off ?? 0) + f.off };
+  }
   throw new ArgumentError('operand', a, 'a value operand');
 }
 
@@ -281,6 +292,17 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
     case 'map':
       if (v !== null && typeof v === 'object' && v.ptr === 'map') return v.map;
       throw new ArgumentError(spec.name, v, 'a map pointer');
+    case 'task_or_null':
+      if (v === null || v === 0n) return null;
+      if (typeof v === 'object' && v.ptr === 'task') return v.pid;
+      throw new ArgumentError(spec.name, v, 'a task pointer or NULL');
+    case 'kptr': {
+      // `&value->field`: the kptr field at the pointer's offset (the verifier makes it one).
+      const layout = v !== null && typeof v === 'object' && v.ptr === 'map_value' ? run.k.cold.maps.get(v.map)?.layout : undefined;
+      const f = layout === undefined || v === null || typeof v !== 'object' || v.ptr !== 'map_value' ? undefined : kptrAt(layout, v.off ?? 0);
+      if (f === undefined || v === null || typeof v !== 'object' || v.ptr !== 'map_value') throw new ArgumentError(spec.name, v, 'a pointer to a kptr field of a map value');
+      return { map: v.map, key: v.key, slot: v.slot, field: f.index } satisfies KptrRef;
+    }
     default:
       throw new ArgumentError(spec.name, a, `an operand for ${spec.type}`);
   }
@@ -581,7 +603,7 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         }
         const p = offsetPointer(needPointer(base, 'load base'), BigInt(op.off ?? 0));
         const spilled = op.size === 8 ? filled(run, p) : undefined;
-        setReg(run, op.dst, spilled ?? load(run, p, op.size, op.signed === true));
+        setReg(run, op.dst, spilled !== undefined ? spilled : load(run, p, op.size, op.signed === true));
         break;
       }
       case 'field':

@@ -11,7 +11,8 @@
 import { KernsimError } from '../kernel/errors.ts';
 
 /** The structures the model reads members of. */
-export type StructName = 'task_struct' | 'file' | 'inode';
+export const STRUCT_NAMES = ['task_struct', 'file', 'inode'] as const;
+export type StructName = (typeof STRUCT_NAMES)[number];
 
 /** A member: a scalar of a C type, or a pointer to another structure. */
 export type Member =

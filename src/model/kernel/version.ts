@@ -125,6 +125,17 @@ export interface VersionFeatures {
    * have it (M: the series was acked for the 6.19 cycle).
    */
   readonly nestedRcuLocks: boolean;
+  /**
+   * A map element's special fields, when its memory is unlinked or overwritten (a delete, an update
+   * of a present key, any ARRAY update, an LRU eviction), are only cancelled (kernel/bpf/syscall.c
+   * `bpf_obj_cancel_fields`: a task_work context is cancelled and freed), not freed: a kptr stays in
+   * the element memory, and the next element that memory holds has it, until the memory itself is
+   * freed (the map's end). Read in 7.2.13 (hashtab.c `check_and_cancel_fields`, arraymap.c
+   * `array_map_update_elem`). Before, they were freed (`bpf_obj_free_fields`: a referenced kptr is
+   * taken out and its destructor drops the reference): 6.18 (M until the host tier's kptr cases), 6.19
+   * and 7.0 assumed the same (M: the series that made them cancel-only is from 2026).
+   */
+  readonly cancelFieldsOnReuse: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -133,24 +144,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
+    cancelFieldsOnReuse: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
+    cancelFieldsOnReuse: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
+    cancelFieldsOnReuse: false,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
+    cancelFieldsOnReuse: true,
   },
 };
 

@@ -5,6 +5,7 @@
 import { EINVAL, errnoName } from '../kernel/errno.ts';
 import { errnoAsUnsigned } from '../kernel/ctypes.ts';
 import type { AnyKfunc, ArgSpec, RingSample, TwRef } from './types.ts';
+import type { KptrRef } from '../kptr/types.ts';
 
 /** Argument types that carry program memory (a Uint8Array): the event keeps their length. */
 const MEMORY_ARGS: ReadonlySet<ArgSpec['type']> = new Set<ArgSpec['type']>(['mem', 'mem_or_null', 'iter', 'iter_uninit', 'const_str', 'percpu', 'any']);
@@ -17,10 +18,11 @@ function showArg(spec: ArgSpec, v: unknown): string {
   if (typeof v === 'bigint') return showInt(v);
   if (v === null) return 'NULL';
   if (spec.type === 'file') return `file#${String(v)}`;
-  if (spec.type === 'task') return `task(pid ${String(v)})`;
+  if (spec.type === 'task' || spec.type === 'task_or_null') return `task(pid ${String(v)})`;
   if (spec.type === 'map') return `map#${String(v)}`;
   if (spec.type === 'skb' || spec.type === 'xdp_md') return `${spec.type}#${String(v)}`;
   if (spec.type === 'tw' && typeof v === 'object') return `&map#${(v as TwRef).map}[${(v as TwRef).key}].tw`;
+  if (spec.type === 'kptr' && typeof v === 'object') return `&map#${(v as KptrRef).map}[${(v as KptrRef).key}].kptr${(v as KptrRef).field}`;
   if (spec.type === 'ringbuf_mem' && typeof v === 'object') return `rec@map#${(v as RingSample).map}:${(v as RingSample).rec}`;
   return String(v);
 }

@@ -16,6 +16,7 @@ import { versionAtLeast, type KernelVersion } from '../kernel/version.ts';
 import { emit, type Kern } from '../world/world.ts';
 import { KfuncEvent } from './event.ts';
 import type { AnyKfunc, ArgSpec, KfuncDef, RetType, TwRef } from './types.ts';
+import type { KptrRef } from '../kptr/types.ts';
 
 export type { AnyKfunc, ArgSpec, ArgsIn, ArgsOut, ArgType, KfuncDef, RetOf, RetType, RingSample, TwRef } from './types.ts';
 
@@ -50,9 +51,26 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
     case 'task':
       if (typeof value !== 'number' || !k.t.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task');
       return value;
+    case 'task_or_null':
+      if (value === null) return null;
+      if (typeof value !== 'number' || !k.t.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task (or null)');
+      return value;
     case 'map':
       if (typeof value !== 'number' || !k.cold.maps.has(value)) throw new UnknownHandleError(spec.name, value, 'map');
       return value;
+    case 'kptr': {
+      const t = value as Partial<KptrRef> | null;
+      if (t === null || typeof t !== 'object' || typeof t.map !== 'number' || typeof t.key !== 'number' || typeof t.field !== 'number' || (t.slot !== undefined && typeof t.slot !== 'number')) {
+        throw new ArgumentError(spec.name, value, 'a kptr field { map, key, field, slot? } (the verifier refuses anything else)');
+      }
+      const m = k.cold.maps.get(t.map);
+      if (m === undefined) throw new UnknownHandleError(spec.name, t.map, 'map');
+      const slot = t.slot ?? m.elems.get(t.key)?.slot;
+      if (slot === undefined || !m.slots.has(slot)) throw new UnknownHandleError(spec.name, t.key, 'map element (deleted? pass the slot of a value pointer)');
+      const f = m.layout.fields.find((x) => x.kind === 'kptr' && x.index === t.field);
+      if (f === undefined || f.kind !== 'kptr' || !f.ref) throw new ArgumentError(spec.name, t.field, `a referenced kptr field of map ${m.name}`);
+      return { map: t.map, key: t.key, slot, field: t.field } satisfies KptrRef;
+    }
     case 'tw': {
       const t = value as Partial<TwRef> | null;
       if (t === null || typeof t !== 'object' || typeof t.map !== 'number' || typeof t.key !== 'number' || (t.slot !== undefined && typeof t.slot !== 'number')) {

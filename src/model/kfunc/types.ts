@@ -12,6 +12,7 @@ import type { MapId } from '../maps/types.ts';
 import type { ProgType } from '../program/sections.ts';
 import type { Pid } from '../task/types.ts';
 import type { Kern } from '../world/world.ts';
+import type { KptrArg, KptrRef } from '../kptr/types.ts';
 
 export type ArgType =
   | 'u8' | 'u32' | 'u64' | 'dsize' | 'dynptr' | 'dynptr_uninit' | 'mem' | 'mem_or_null' | 'file'
@@ -22,6 +23,10 @@ export type ArgType =
   | 'ringbuf_mem'
   /** `struct path *`: the `f_path` of an open file (the model names it by the file). */
   | 'path'
+  /** `&value->field` of a referenced kptr field of a map value (`ARG_KPTR_XCHG_DEST`): src/model/kptr. */
+  | 'kptr'
+  /** A task pointer or NULL (`ARG_PTR_TO_BTF_ID_OR_NULL` of `struct task_struct`). */
+  | 'task_or_null'
   /** `struct bpf_iter_num *`: the 8 bytes of an iterator on the stack (initialized, or to initialize). */
   | 'iter' | 'iter_uninit'
   /** A constant NUL-terminated string in read-only memory (`ARG_PTR_TO_CONST_STR`). */
@@ -92,6 +97,8 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'mem_or_null' ? Uint8Array | null
   : T extends 'file' | 'path' ? FileId
   : T extends 'task' ? Pid
+  : T extends 'task_or_null' ? Pid | null
+  : T extends 'kptr' ? KptrRef
   : T extends 'map' ? MapId
   : T extends 'tw' ? TwRef
   : T extends 'callback' ? string
@@ -103,7 +110,7 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'any' ? unknown
   : T extends 'choice' ? bigint
   : never;
-type ArgIn<T extends ArgType> = T extends IntArg | 'choice' ? Int : ArgOut<T>;
+type ArgIn<T extends ArgType> = T extends IntArg | 'choice' ? Int : T extends 'kptr' ? KptrArg : ArgOut<T>;
 
 /** The implementation's view of the arguments (integers converted to bigint). */
 export type ArgsOut<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A[I] extends ArgSpec ? ArgOut<A[I]['type']> : never };

@@ -1,28 +1,34 @@
 /**
- * BPF maps (kernel/bpf/arraymap.c, hashtab.c, syscall.c). Values hold plain bytes and, for maps whose
- * value type has one, a `struct bpf_task_work` slot. When an element's special fields are freed
- * (`bpf_obj_free_fields`: delete, any ARRAY update, replacement, LRU eviction, the last user reference
- * going away) the map detaches the context and hands it to the task_work layer as a deferred request
- * (`bpf_task_work_cancel_and_free`), because cancelling is that layer's rule.
+ * BPF maps (kernel/bpf/arraymap.c, hashtab.c, syscall.c). Values hold plain bytes and the special
+ * fields their type declares (layout.ts): `struct bpf_task_work` slots and kptrs (src/model/kptr).
+ * What happens to an element's special fields when its memory is unlinked or overwritten (a delete,
+ * an update of a present key, any ARRAY update, an LRU eviction) depends on the version
+ * (`cancelFieldsOnReuse`): 7.2 only cancels them (`bpf_obj_cancel_fields`: a task_work context is
+ * cancelled; a kptr stays in the memory), earlier kernels free them (`bpf_obj_free_fields`: a
+ * referenced kptr's reference is dropped too). A task_work context is detached and handed to the
+ * task_work layer as a deferred request (`bpf_task_work_cancel_and_free`), because cancelling is that
+ * layer's rule.
  *
  * Element memory (types.ts `MapSlot`) is separate from keys, as in hashtab.c:
  * - ARRAY: one memory per index, for ever.
  * - HASH (preallocated, the default): `max_entries` elements on a free list (`pcpu_freelist`, LIFO on
- *   one CPU) plus this CPU's extra element. An insert pops the free list; a delete frees the fields
- *   (`free_htab_elem` → `check_and_free_fields`) and pushes the memory back, reusable at once; an
- *   update of a present key takes the extra element and makes the old one the extra
- *   (`alloc_htab_elem` with `old_elem`), freeing its fields first.
- * - HASH with BPF_F_NO_PREALLOC: memory from `bpf_mem_alloc`; a delete frees the fields and returns it
- *   to the per-CPU cache (`bpf_mem_cache_free`, LIFO), where the next insert takes it. The model never
- *   returns it to the slab (that waits for an RCU-tasks-trace grace period), so memory is made only
- *   when the cache is empty.
+ *   one CPU) plus this CPU's extra element. An insert pops the free list; a delete frees (or cancels)
+ *   the fields (`free_htab_elem`) and pushes the memory back, reusable at once; an update of a present
+ *   key takes the extra element and makes the old one the extra (`alloc_htab_elem` with `old_elem`),
+ *   its fields freed (or cancelled) first.
+ * - HASH with BPF_F_NO_PREALLOC: memory from `bpf_mem_alloc`; a delete frees (or cancels) the fields
+ *   and returns it to the per-CPU cache (`bpf_mem_cache_free`, LIFO), where the next insert takes it.
+ *   The model never returns it to the slab (that waits for an RCU-tasks-trace grace period, and its
+ *   destructor `htab_mem_dtor` would free a kptr left there), so memory is made only when the cache is
+ *   empty.
  * - LRU_HASH (always preallocated): the LRU free list (LIFO for the node just freed); an insert into a
- *   full map evicts the least recently used element (`htab_lru_map_delete_node` frees its fields).
+ *   full map evicts the least recently used element (`htab_lru_map_delete_node`).
  * `copy_map_value` skips special fields, so reused memory keeps whatever `bpf_task_work` pointer it
- * holds (NULL unless a callback scheduled on a deleted element's value: see docs/task_work.md).
+ * holds (NULL unless a callback scheduled on a deleted element's value: see docs/task_work.md), and on
+ * 7.2 whatever kptr.
  */
 import { E2BIG, EEXIST, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP } from '../kernel/errno.ts';
-import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
+import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
 import type { Immutable } from 'immer';
@@ -31,6 +37,8 @@ import { checkShape } from '../kernel/args.ts';
 import { MapDeclSchema } from '../program/schema.ts';
 import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
+import { freeKptrs } from '../kptr/fields.ts';
+import { valueLayout, type ValueLayout } from './layout.ts';
 
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
@@ -39,6 +47,8 @@ export const BPF_EXIST = 2n;
 export const BPF_F_LOCK = 4n;
 
 const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
+/** Map types whose values may hold kptrs (syscall.c `map_check_btf`): every type of the model's but the ring buffer. */
+const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash']);
 /** `BPF_F_NO_PREALLOC` (include/uapi/linux/bpf.h). */
 export const BPF_F_NO_PREALLOC = 1;
 const isArray = (m: { type: string }): boolean => m.type === 'array' || m.type === 'percpu_array';
@@ -62,28 +72,37 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   if (!Number.isSafeInteger(keySize) || keySize < 0) throw new ArgumentError('keySize', decl.keySize, 'a non-negative integer');
   const flags = decl.flags ?? 0;
   if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
+  const kptrs = decl.kptrs ?? [];
+  // btf_parse_kptr: a referenced kptr needs a destructor kfunc for its type (btf_find_dtor_kfunc),
+  // which struct task_struct has and struct file and inode do not. The map is then refused, and
+  // libbpf creates it again without BTF: a different map, which the model does not make.
+  const noDtor = kptrs.find((p) => p.untrusted !== true && p.type !== 'task_struct');
+  if (noDtor !== undefined) throw new NotModelledError(`kptr ${noDtor.name} of map ${decl.name}, a referenced kptr of struct ${noDtor.type},`, 'the kernel has no destructor for one, so it refuses the map and libbpf creates it again without BTF (declare the field untrusted)');
+  if (new Set(kptrs.map((p) => p.name)).size !== kptrs.length) throw new ArgumentError('kptrs', kptrs.map((p) => p.name).join(', '), 'kptr fields of distinct names');
   if (ringbuf) {
     const err = ringbufMapAllocCheck(k, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
     if (err !== 0) return err;
-    if (decl.taskWorkFields > 0) return -EINVAL;
+    if (decl.taskWorkFields > 0 || kptrs.length > 0) return -EINVAL;
   }
   const noPrealloc = decl.noPrealloc === true || (!ringbuf && (flags & BPF_F_NO_PREALLOC) !== 0);
   if (noPrealloc && isArray(decl)) return -EINVAL;
   if (noPrealloc && decl.type === 'lru_hash') return -ENOTSUPP;
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
+  if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
+  const layout = valueLayout(decl);
   if (isArray(decl) || (!noPrealloc && !ringbuf)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element): each value
     // rounded up to 8 bytes, plus the model's element record.
     const n = decl.maxEntries + (isArray(decl) || decl.type === 'lru_hash' ? 0 : 1);
-    charge(k, n * (Math.ceil(decl.valueSize / 8) * 8 + 8 * decl.taskWorkFields + 64), `preallocating ${n} element(s) of map ${decl.name}`);
+    charge(k, n * (Math.ceil(layout.size / 8) * 8 + 64), `preallocating ${n} element(s) of map ${decl.name}`);
   }
   const id = k.t.nextId('map');
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries: decl.maxEntries, valueSize: decl.valueSize,
-    taskWork: decl.taskWorkFields === 1, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null, useTick: 0,
+    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null, useTick: 0,
   };
-  const fresh = (key: number): MapSlot => ({ key, data: new Uint8Array(decl.valueSize), tw: null });
+  const fresh = (key: number): MapSlot => freshSlot(layout, key);
   if (isArray(decl)) {
     for (let i = 0; i < decl.maxEntries; i += 1) {
       m.slots.set(i, fresh(i));
@@ -124,12 +143,30 @@ export function mapByName(k: Kern, name: string, argument = 'map'): Immutable<Bp
   throw new UnknownHandleError(argument, name, 'map named');
 }
 
-/** `bpf_obj_free_fields` for the task_work field of a memory: detach the ctx and defer its cancel-and-free. */
-function freeSpecialFields(k: Kern, slot: MapSlot): void {
+/** Element memory for a new value of `layout`: zero bytes, no task_work context, NULL kptrs. */
+function freshSlot(layout: ValueLayout, key: number): MapSlot {
+  return { key, data: new Uint8Array(layout.dataEnd), tw: null, kptrs: layout.fields.filter((f) => f.kind === 'kptr').map(() => null) };
+}
+
+/**
+ * `bpf_obj_cancel_fields` (`bpf_map_free_internal_structs`) for the task_work field of a memory:
+ * detach the ctx and defer its cancel-and-free.
+ */
+function cancelFields(k: Kern, slot: MapSlot): void {
   if (slot.tw === null) return;
   const ctx = slot.tw;
   slot.tw = null;
   defer(k, { kind: 'bpf_task_work_cancel_and_free', ctx });
+}
+
+/**
+ * What unlinking or overwriting element memory does to its special fields: on 7.2 they are cancelled
+ * (the kptrs stay), before they are freed (`bpf_obj_free_fields`: the task_work field cancelled, the
+ * kptrs taken out and their references dropped). `cancelFieldsOnReuse`.
+ */
+function releaseFields(k: Kern, m: BpfMap, slot: MapSlot): void {
+  cancelFields(k, slot);
+  if (!k.features.cancelFieldsOnReuse) freeKptrs(k, slot, m.layout);
 }
 
 function slotOf(m: BpfMap, id: number): MapSlot {
@@ -144,15 +181,19 @@ function allocSlot(m: BpfMap): number | null {
   if (id !== undefined) return id;
   if (!m.noPrealloc) return null;
   const fresh = m.slots.size;
-  m.slots.set(fresh, { key: 0, data: new Uint8Array(m.valueSize), tw: null });
+  m.slots.set(fresh, freshSlot(m.layout, 0));
   return fresh;
 }
 
-/** Fill element memory for `key`: the key and value bytes are copied, the special fields are not (`copy_map_value`). */
+/**
+ * Fill element memory for `key`: the key and the value's plain bytes (its data and the padding before
+ * the special fields, as far as `value` has them) are copied, the special fields are not
+ * (`copy_map_value`).
+ */
 function fill(m: BpfMap, id: number, key: number, value: Uint8Array | null): void {
   const slot = slotOf(m, id);
-  const data = new Uint8Array(m.valueSize);
-  if (value !== null) data.set(value.subarray(0, m.valueSize));
+  const data = new Uint8Array(m.layout.dataEnd);
+  if (value !== null) data.set(value.subarray(0, m.layout.dataEnd));
   slot.key = key;
   slot.data = data;
 }
@@ -191,18 +232,19 @@ function evictLru(k: Kern, m: BpfMap): void {
   for (const [kk, e] of m.elems) if (e.lastUse < oldest) { oldest = e.lastUse; victim = kk; }
   if (victim === null) return;
   const ve = m.elems.get(victim) as MapElem;
-  freeSpecialFields(k, slotOf(m, ve.slot));
+  releaseFields(k, m, slotOf(m, ve.slot));
   m.elems.delete(victim);
   m.free.push(ve.slot);
 }
 
 /**
  * `map_update_elem` with BPF_ANY / BPF_NOEXIST / BPF_EXIST. The value's plain bytes are copied; the
- * task_work field is never overwritten by the copy (`copy_map_value` skips special fields).
- * ARRAY: every update frees the element's special fields (`array_map_update_elem`), cancelling pending
- * task work. HASH and LRU_HASH: a present key gets new element memory and the old element's fields are
- * freed (so its task work is cancelled too; `htab_map_update_elem`, `htab_lru_map_update_elem`); a full
- * HASH is -E2BIG; a full LRU_HASH evicts its least recently used element.
+ * special fields are never overwritten by the copy (`copy_map_value` skips them).
+ * ARRAY: every update releases the element's special fields (`array_map_update_elem`: cancelled on
+ * 7.2, freed before), cancelling pending task work. HASH and LRU_HASH: a present key gets new element
+ * memory and the old element's fields are released (so its task work is cancelled too;
+ * `htab_map_update_elem`, `htab_lru_map_update_elem`); a full HASH is -E2BIG; a full LRU_HASH evicts
+ * its least recently used element.
  *
  * Flags: ARRAY and HASH know BPF_F_LOCK besides BPF_NOEXIST / BPF_EXIST, the other types do not
  * (arraymap.c `array_map_update_elem`, hashtab.c `htab_map_update_elem` mask it out of their unknown
@@ -223,7 +265,7 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     if ((flags & BPF_NOEXIST) !== 0n) return -EEXIST;
     if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
     fill(m, old.slot, key, value);
-    freeSpecialFields(k, slotOf(m, old.slot));
+    releaseFields(k, m, slotOf(m, old.slot));
     return 0;
   }
   if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
@@ -238,12 +280,12 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     // Preallocated HASH replacing a present key: the extra element takes the key; the old one's
     // fields are freed and it becomes the extra.
     slot = m.extra;
-    freeSpecialFields(k, slotOf(m, old.slot));
+    releaseFields(k, m, slotOf(m, old.slot));
     m.extra = old.slot;
   } else {
     const got = allocSlot(m);
     if (old !== undefined) {
-      freeSpecialFields(k, slotOf(m, old.slot));
+      releaseFields(k, m, slotOf(m, old.slot));
       m.free.push(old.slot);
     }
     slot = got ?? (m.free.pop() as number);
@@ -261,7 +303,7 @@ export function deleteElem(k: Kern, id: MapId, key: number): number {
   const old = m.elems.get(key);
   if (old === undefined) return -ENOENT;
   m.elems.delete(key);
-  freeSpecialFields(k, slotOf(m, old.slot));
+  releaseFields(k, m, slotOf(m, old.slot));
   m.free.push(old.slot);
   return 0;
 }
@@ -278,8 +320,9 @@ export function mapPutUref(k: Kern, id: MapId): void {
   m.usercnt -= 1;
   emit(k, { kind: 'map', t: k.t.now, op: 'uref_put', map: m.name, key: -1, ret: m.usercnt });
   if (m.usercnt > 0) return;
-  if (m.noPrealloc) for (const e of m.elems.values()) freeSpecialFields(k, slotOf(m, e.slot));
-  else for (const slot of m.slots.values()) freeSpecialFields(k, slot);
+  // Only the internal structs (timers, workqueues, task_work): kptrs are freed with the map itself.
+  if (m.noPrealloc) for (const e of m.elems.values()) cancelFields(k, slotOf(m, e.slot));
+  else for (const slot of m.slots.values()) cancelFields(k, slot);
 }
 
 /** The element memory `slot` of map `id` (for `&value->tw`: a value pointer points into it). */
@@ -293,7 +336,8 @@ export function twSlot(k: Kern, id: MapId, slot: number, argument = 'tw'): MapSl
  * User space's `bpf(BPF_MAP_LOOKUP_ELEM)` (kernel/bpf/syscall.c `map_lookup_elem`): flags other than
  * BPF_F_LOCK → -EINVAL; BPF_F_LOCK on a value without a `bpf_spin_lock` (none here) → -EINVAL; no
  * element → -ENOENT; else 0 with the value's bytes copied into `value` (the task_work slot reads as
- * zeros: `check_and_init_map_value` clears special fields in the copy). An LRU element is not marked
+ * zeros: `check_and_init_map_value` clears special fields in the copy; `value` gets the plain bytes,
+ * as many as it has room for). An LRU element is not marked
  * used: the syscall goes through `map_lookup_elem_sys_only` (hashtab.c `htab_lru_map_lookup_elem_sys`
  * calls `__htab_lru_map_lookup_elem` with `mark` false, so `bpf_lru_node_set_ref` is skipped).
  */
@@ -303,7 +347,8 @@ export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
   const e = m.elems.get(key);
   if (e === undefined) return -ENOENT;
-  value.set(slotOf(m, e.slot).data);
+  const data = slotOf(m, e.slot).data;
+  value.set(data.subarray(0, Math.min(data.length, value.length)));
   return 0;
 }
 

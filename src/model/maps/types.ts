@@ -8,16 +8,21 @@
  * element is deleted. A program or callback holding a value pointer holds the memory, not the key.
  */
 import type { MapType } from '../program/program.ts';
+import type { KptrVal } from '../kptr/types.ts';
+import type { ValueLayout } from './layout.ts';
 
 export type MapId = number;
 
-/** One element's memory: key, value bytes, and the `struct bpf_task_work_kern` ctx pointer. */
+/** One element's memory: key, value bytes, the `struct bpf_task_work_kern` ctx pointer and the kptr fields. */
 export interface MapSlot {
   /** The key last written into this memory (a deleted element's key bytes stay until reuse). */
   key: number;
+  /** The value's plain bytes (`[0, layout.dataEnd)`: the data and the padding before the special fields). */
   data: Uint8Array;
   /** `struct bpf_task_work_kern`: the ctx pointer, NULL until the first schedule. */
   tw: number | null;
+  /** The kptr fields, in the order the value declares them (src/model/kptr): NULL until a program stores one. */
+  kptrs: KptrVal[];
 }
 
 /** A linked element: the memory it occupies and when it was last used (LRU). */
@@ -31,8 +36,11 @@ export interface BpfMap {
   name: string;
   type: MapType;
   maxEntries: number;
+  /** The plain bytes the map was declared with (user space's view of a value). */
   valueSize: number;
   taskWork: boolean;
+  /** Where the value's plain bytes end and its special fields (task_work, kptrs) are: `value_size` is `layout.size`. */
+  layout: ValueLayout;
   /** `BPF_F_NO_PREALLOC` (HASH): element memory from `bpf_mem_alloc` instead of a preallocated pool. */
   noPrealloc: boolean;
   /** User references (fds, pins): `map->usercnt`. */

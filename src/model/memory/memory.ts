@@ -12,6 +12,7 @@ import type { Caller, Frame, RegVal } from '../task/types.ts';
 import type { Kern } from '../world/world.ts';
 import { packetPiece } from '../packet/run.ts';
 import { sampleOf, sampleToWrite } from '../ringbuf/ring.ts';
+import { kptrAt } from '../maps/layout.ts';
 
 export type Pointer = Extract<RegVal, { readonly ptr: 'stack' | 'global' | 'map_value' | 'mem' | 'ring' | 'pkt' }>;
 
@@ -166,8 +167,32 @@ function dropSpills(env: MemEnv, frameId: number, off: number, size: number): vo
   }
 }
 
+/**
+ * The kptr field a map value pointer points at the start of (its index among the value's kptrs), or
+ * null. A kptr is not bytes of the element memory: the memory keeps the pointer (kptr/fields.ts).
+ */
+function kptrIndex(env: MemEnv, p: Pointer): number | null {
+  if (p.ptr !== 'map_value') return null;
+  const m = env.k.cold.maps.get(p.map);
+  return m === undefined ? null : kptrAt(m.layout, p.off ?? 0)?.index ?? null;
+}
+
+/** Element memory `p` points into, drafted to change. */
+function elementToWrite(env: MemEnv, p: Extract<Pointer, { ptr: 'map_value' }>): { kptrs: RegVal[] } {
+  const e = env.k.s.maps.get(p.map)?.slots.get(p.slot);
+  if (e === undefined) throw noElementMemory(p);
+  return e;
+}
+
 /** `*(uN *)p = v`. */
 export function store(env: MemEnv, p: Pointer, size: number, v: bigint): void {
+  const kp = kptrIndex(env, p);
+  if (kp !== null && p.ptr === 'map_value') {
+    // A kptr field takes only NULL from a scalar (the verifier: BPF_ST imm 0, or a register known 0).
+    if (v !== 0n) throw new ArgumentError('store', describePointer(p), 'NULL or a pointer of the kptr\'s type (the verifier refuses any other value)');
+    elementToWrite(env, p).kptrs[kp] = null;
+    return;
+  }
   const r = resolve(env, p, true);
   inside(r, size, 'store', p);
   writeLE(r.bytes, r.at, size, v);
@@ -182,14 +207,30 @@ export function store(env: MemEnv, p: Pointer, size: number, v: bigint): void {
  * 8-byte aligned slot); the bytes hold nothing the model reads, the slot remembers the pointer.
  */
 export function spill(env: MemEnv, p: Pointer, v: RegVal): void {
-  if (p.ptr !== 'stack' || ((p.off % 8) + 8) % 8 !== 0) throw new ArgumentError('store', describePointer(p), 'an 8-byte aligned stack slot (only registers spill: the verifier refuses pointers stored elsewhere)');
+  const kp = kptrIndex(env, p);
+  if (kp !== null && p.ptr === 'map_value') {
+    // An untrusted kptr field holds a plain pointer (the verifier refuses a store to a referenced one).
+    if (v !== null && typeof v === 'object' && (v.ptr === 'task' || v.ptr === 'file' || v.ptr === 'inode')) {
+      elementToWrite(env, p).kptrs[kp] = v;
+      return;
+    }
+    throw new ArgumentError('store', describePointer(p), 'a pointer of the kptr\'s type (the verifier refuses any other)');
+  }
+  if (p.ptr !== 'stack' || ((p.off % 8) + 8) % 8 !== 0) throw new ArgumentError('store', describePointer(p), 'an 8-byte aligned stack slot, or a map value\'s untrusted kptr field (the verifier refuses pointers stored elsewhere)');
   store(env, p, 8, 0n);
   const f = callFrame(env, p.frame);
   f.spills = { ...(f.spills ?? {}), [p.off]: v };
 }
 
-/** The pointer spilled at `p`, if an 8-byte load reads one back. */
+/** The pointer spilled at `p`, or the kptr field there (NULL too), if an 8-byte load reads one back. */
 export function filled(env: MemEnv, p: Pointer): RegVal | undefined {
+  if (p.ptr === 'map_value') {
+    const kp = kptrIndex(env, p);
+    if (kp === null) return undefined;
+    const e = env.k.cold.maps.get(p.map)?.slots.get(p.slot);
+    if (e === undefined) throw noElementMemory(p);
+    return e.kptrs[kp] ?? null;
+  }
   if (p.ptr !== 'stack') return undefined;
   return callFrame(env, p.frame).spills?.[p.off];
 }

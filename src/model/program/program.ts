@@ -25,7 +25,7 @@ export { PROG_TYPES, sectionInfo, type ProgType, type SectionInfo } from './sect
 
 import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
-import type { ArgSchema, BpfObjectSchema, CondSchema, GlobalDeclSchema, LocalSchema, LocalTypeSchema, MapDeclSchema, OpSchema, ParamSchema, ProgramSchema, SubprogSchema, ALU_FNS, ATOMIC_FNS, CMPS, MAP_TYPES, MEM_SIZES } from './schema.ts';
+import type { ArgSchema, BpfObjectSchema, KptrDeclSchema, CondSchema, GlobalDeclSchema, LocalSchema, LocalTypeSchema, MapDeclSchema, OpSchema, ParamSchema, ProgramSchema, SubprogSchema, ALU_FNS, ATOMIC_FNS, CMPS, MAP_TYPES, MEM_SIZES } from './schema.ts';
 import type { FieldName } from '../btf/structs.ts';
 
 // The types of the language come from its schemas (schema.ts): one definition for the type, the
@@ -69,6 +69,9 @@ export type MapType = (typeof MAP_TYPES)[number];
 
 export type MapDecl = DeepReadonly<z.output<typeof MapDeclSchema>>;
 
+/** A kptr field of a map value (`{ name, type, untrusted? }`: src/model/kptr). */
+export type KptrDecl = DeepReadonly<z.output<typeof KptrDeclSchema>>;
+
 export type GlobalDecl = DeepReadonly<z.output<typeof GlobalDeclSchema>>;
 
 /** One BPF object file: what `bpf_object__open` sees. */
@@ -84,6 +87,8 @@ export const glob = (name: string): Arg => ({ global: name });
 export const addr = (name: string, off?: number): Arg => (off === undefined ? { addr: name } : { addr: name, off });
 export const map = (name: string): Arg => ({ map: name });
 export const tw = (reg: string): Arg => ({ tw: reg });
+/** `&value->field`: kptr field `field` of the map value register `reg` holds (src/model/kptr). */
+export const kptr = (reg: string, field: string): Arg => ({ kptr: reg, field });
 export const cb = (name: string): Arg => ({ cb: name });
 export const ctxFile: Arg = { ctx: 'file' };
 export const ctxPtr: Arg = { ctx: 'ctx' };
@@ -112,7 +117,7 @@ export const local = (name: string, type: LocalType, init?: Local['init']): Loca
 
 /** The register an operand reads, if any. */
 function argReg(a: Arg): string | null {
-  return 'r' in a ? a.r : 'tw' in a ? a.tw : null;
+  return 'r' in a ? a.r : 'tw' in a ? a.tw : 'kptr' in a ? a.kptr : null;
 }
 
 /** The registers an operand reads. */

@@ -27,7 +27,7 @@ export const C_ARG: Readonly<Record<ArgSpec['type'], string>> = {
   mem: 'void *', mem_or_null: 'void *', file: 'struct file *', path: 'const struct path *', task: 'struct task_struct *', map: 'void *',
   tw: 'struct bpf_task_work *', callback: 'bpf_task_work_callback_t', aux: 'void *', iter: 'struct bpf_iter_num *',
   iter_uninit: 'struct bpf_iter_num *', const_str: 'const char *', percpu: 'const void *', any: 'void *', choice: '__u64',
-  skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *', ringbuf_mem: 'void *',
+  skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *', ringbuf_mem: 'void *', kptr: 'void *', task_or_null: 'struct task_struct *',
 };
 
 /** The C type of each return type (a helper's `int` is `long`). */
@@ -88,14 +88,20 @@ function arg(s: Scope, a: Arg): string {
     const t = s.types.get(a.tw);
     return t !== undefined && t.startsWith('struct ') && t.endsWith('_value *') ? `&${a.tw}->tw` : `&((struct ${mapOfReg(s, a.tw)}_value *)${a.tw})->tw`;
   }
+  if ('kptr' in a) {
+    const t = s.types.get(a.kptr);
+    return t !== undefined && t.startsWith('struct ') && t.endsWith('_value *') ? `&${a.kptr}->${a.field}` : `&((struct ${mapOfReg(s, a.kptr, a.field)}_value *)${a.kptr})->${a.field}`;
+  }
   if ('cb' in a) return a.cb;
   return a.ctx === 'file' ? 'file' : 'ctx';
 }
 
-function mapOfReg(s: Scope, r: string): string {
+/** The map whose value register `r` points to: its C type's, else the first map with a task_work field (or with kptr field `kptr`). */
+function mapOfReg(s: Scope, r: string, kptr?: string): string {
   const t = s.types.get(r) ?? '';
   const m = /^struct (.*)_value \*$/.exec(t);
-  return m?.[1] ?? s.obj.maps.find((x) => x.taskWorkFields > 0)?.name ?? 'unknown';
+  const has = (x: MapDecl): boolean => (kptr === undefined ? x.taskWorkFields > 0 : (x.kptrs ?? []).some((p) => p.name === kptr));
+  return m?.[1] ?? s.obj.maps.find(has)?.name ?? 'unknown';
 }
 
 /** An operand as a `void *` (a base for loads and stores, a pointer argument). */
@@ -422,6 +428,17 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     'char _license[] SEC("license") = "GPL";',
     '',
   ];
+  // The kptr type tags (kernel/bpf/btf.c `btf_find_kptr`), for a bpf_helpers.h older than libbpf 1.2.
+  // A pointer member of a .maps value type is written to BTF as a forward declaration unless the
+  // structure is used elsewhere, and the kernel then takes the field for a local object's kptr
+  // (`btf_parse_kptr` finds no kernel type of that kind): a global pointer to each kptr structure makes
+  // clang write the structure itself.
+  const kptrStructs = [...new Set(obj.maps.flatMap((m) => (m.kptrs ?? []).map((p) => p.type)))];
+  if (kptrStructs.length > 0) {
+    lines.push('#ifndef __kptr', '#define __kptr __attribute__((btf_type_tag("kptr")))', '#endif',
+      '#ifndef __kptr_untrusted', '#define __kptr_untrusted __attribute__((btf_type_tag("kptr_untrusted")))', '#endif',
+      ...kptrStructs.map((t) => `struct ${t} *__kptr_type_${t} __attribute__((used));`), '');
+  }
   for (const m of obj.maps) {
     if (m.type === 'ringbuf') {
       lines.push('struct {', `\t__uint(type, ${MAP_TYPES[m.type]});`, `\t__uint(max_entries, ${m.maxEntries});`, `} ${m.name} SEC(".maps");`, '');
@@ -429,6 +446,7 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     }
     lines.push(`struct ${valueStruct(m)} {`, `\tchar data[${m.valueSize}];`);
     for (let i = 0; i < m.taskWorkFields; i += 1) lines.push(`\tstruct bpf_task_work tw${i === 0 ? '' : i};`);
+    for (const p of m.kptrs ?? []) lines.push(`\tstruct ${p.type} ${p.untrusted === true ? '__kptr_untrusted' : '__kptr'} *${p.name};`);
     lines.push('};', '', 'struct {', `\t__uint(type, ${MAP_TYPES[m.type] ?? m.type});`, `\t__uint(max_entries, ${m.maxEntries});`,
       ...(m.noPrealloc === true || ((m.flags ?? 0) & 1) !== 0 ? ['\t__uint(map_flags, BPF_F_NO_PREALLOC);'] : []),
       '\t__type(key, int);', `\t__type(value, struct ${valueStruct(m)});`, `} ${m.name} SEC(".maps");`, '');

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { cint, compiled, Ident, LIMITS } from '../kernel/schema.ts';
-import { FIELD_NAMES } from '../btf/structs.ts';
+import { FIELD_NAMES, STRUCT_NAMES } from '../btf/structs.ts';
 
 /** A 64-bit immediate (`ld_imm64`): signed or unsigned, as a number or as text past 2^53. */
 export const Imm = cint('reg64');
@@ -27,13 +27,15 @@ export const ArgSchema = z.union([
   z.strictObject({ map: Ident }).meta({ description: 'a map of the object' }),
   /** `&value->tw`, where register `tw` holds a map value pointer. */
   z.strictObject({ tw: Ident }).meta({ description: '&value->tw of the map value in this register' }),
+  /** `&value->field`, a kptr field (the map's `kptrs`) of the map value register `kptr` holds. */
+  z.strictObject({ kptr: Ident, field: Ident }).meta({ description: '&value->field: a kptr field of the map value in register kptr' }),
   /** A function of the object, as a callback. */
   z.strictObject({ cb: Ident }).meta({ description: 'a function of the object as a callback' }),
   /** The hook's file argument (`lsm/file_open`), or the program's context pointer (R1 on entry). */
   z.strictObject({ ctx: z.enum(['file', 'ctx']) }).meta({ description: "the hook's file argument, or the program's context pointer" }),
 ]).meta({
   id: 'arg',
-  description: 'an operand, one key: {"r": register}, {"imm": integer}, {"null": true}, {"dynptr": slot, "off"?}, {"buf": array, "off"?}, {"global": name}, {"addr": variable, "off"?}, {"map": name}, {"tw": register}, {"cb": function} or {"ctx": "file" | "ctx"}',
+  description: 'an operand, one key: {"r": register}, {"imm": integer}, {"null": true}, {"dynptr": slot, "off"?}, {"buf": array, "off"?}, {"global": name}, {"addr": variable, "off"?}, {"map": name}, {"tw": register}, {"kptr": register, "field": name}, {"cb": function} or {"ctx": "file" | "ctx"}',
 });
 
 /** 64-bit ALU operations (BPF_ADD … BPF_ARSH), wrapping as the BPF ISA does; `div`/`mod` by 0 give 0 / the dividend. */
@@ -135,6 +137,19 @@ export const SubprogSchema = z.strictObject({
 
 export const MAP_TYPES = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'ringbuf'] as const;
 
+/**
+ * A kptr field of a map value: `struct task_struct __kptr *name` (referenced: it holds a reference,
+ * moved in and out with `bpf_kptr_xchg`), or with `untrusted` `struct S __kptr_untrusted *name` (a
+ * plain pointer a program stores and loads). Only `struct task_struct` has a destructor for a
+ * referenced kptr among the model's structures (kernel/bpf/btf.c `btf_parse_kptr` →
+ * `btf_find_dtor_kfunc`); src/model/kptr.
+ */
+export const KptrDeclSchema = z.strictObject({
+  name: Ident,
+  type: z.enum(STRUCT_NAMES),
+  untrusted: z.boolean().optional(),
+}).meta({ id: 'kptr', description: 'a kptr field of a map value {"name", "type", "untrusted"?}' });
+
 export const MapDeclSchema = z.strictObject({
   name: Ident,
   type: z.enum(MAP_TYPES),
@@ -144,6 +159,8 @@ export const MapDeclSchema = z.strictObject({
   valueSize: z.int().min(0).max(0xffff_ffff).default(0),
   /** How many `struct bpf_task_work` fields the value holds (0 or 1; 2 is refused at load). */
   taskWorkFields: z.int().min(0).max(16).default(0),
+  /** The value's kptr fields, after the data and the task_work field (maps/layout.ts). */
+  kptrs: z.array(KptrDeclSchema).max(8).optional(),
   /** `key_size` (default: 4, and 0 for a ring buffer, which has no keys). */
   keySize: z.int().min(0).max(0xffff_ffff).optional(),
   /**

@@ -9,11 +9,13 @@ import type { AnyKfunc, ArgSpec } from '../kfunc/types.ts';
 import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
 import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
-import { checkRegionArg, regTypeStr, varConst } from './mem.ts';
+import { checkRegionArg, varConst } from './mem.ts';
+import { regTypeStr } from './regtype.ts';
 import { constOf, isConst, known, range, UNKNOWN, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
 import { btfPointer, invalidatePacket, invalidateRcu, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
+import { kptrDest, kptrMatch, layoutOf, type KptrField } from './kptr.ts';
 
 
 /** Helper ids (`enum bpf_func_id`), for the messages that print them. */
@@ -23,7 +25,7 @@ const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197,
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
   bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
-  bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200,
+  bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200, bpf_kptr_xchg: 194,
 };
 
 /** `enum bpf_map_type` values, for check_map_func_compatibility's message. */
@@ -192,6 +194,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   const writes: { i: number; v: AVal; size: number }[] = [];
   let iterNew: { frame: number; spi: number } | null = null;
   let iterUse: { frame: number; spi: number; ref: number } | null = null;
+  let kptrField: KptrField | null = null;
   const vals: AVal[] = [];
   specs.forEach((spec: ArgSpec, i: number) => {
     const a = op.args[i] as Arg;
@@ -300,6 +303,22 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         }
         return;
       }
+      case 'kptr':
+        // ARG_KPTR_XCHG_DEST: check_reg_type (a map value), then process_kptr_func.
+        kptrField = kptrDest(w, v, i + 1, insn);
+        return;
+      case 'task_or_null': {
+        // ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE (bpf_kptr_xchg's ptr): NULL skips the checks; else
+        // check_reg_type (a plain, trusted or RCU BTF pointer; NULL-able not, for a release argument),
+        // map_kptr_match_type against the destination's kptr, and a reference the program holds.
+        if (isNull(v)) return;
+        if (!isObjPtr(v) && !(v.t === 'btf' && v.trusted)) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
+        if (v.maybeNull === true) throw new Reject(m.possiblyNullHelper(i + 1), insn);
+        if (kptrField !== null) kptrMatch(kptrField, v, i + 1, insn);
+        if (!isObjPtr(v) || v.ref === null || !s.refs.has(v.ref)) throw new Reject(m.releaseHelperUnreferenced(op.fn, i + 1), insn);
+        released = v.ref;
+        return;
+      }
       case 'ringbuf_mem': {
         // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a record bpf_ringbuf_reserve returned, NULL-checked,
         // at its start (check_reg_type, check_func_arg_reg_off), still held.
@@ -358,7 +377,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       case 'mem_or_null': {
         // ARG_PTR_TO_MAP_VALUE (bpf_map_update_elem's value): the map's value size.
         const mapVal = vals[0];
-        const mapSize = def.name === 'bpf_map_update_elem' && i === 2 && mapVal !== undefined && mapVal.t === 'map' ? w.obj.maps.find((x) => x.name === mapVal.map)?.valueSize : undefined;
+        const mapSize = def.name === 'bpf_map_update_elem' && i === 2 && mapVal !== undefined && mapVal.t === 'map' ? layoutOf(w.obj, mapVal.map)?.size : undefined;
         // A kfunc's memory and its size are checked as a pair (check_kfunc_args,
         // KF_ARG_PTR_TO_MEM_SIZE): a failure adds the pair's line.
         const pair = def.kind === 'kfunc' && spec.size !== undefined && mapSize === undefined;
@@ -493,14 +512,17 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     if (dst !== undefined) s = withReg(s, dst, { t: 'mem', size, off: 0, var: null, rdonly: false, maybeNull: true, id: ref, dynptrId: null, refObj: ref, ringbuf: true });
     return s;
   }
-  if ((def.ret === 'file' || def.ret === 'task') && def.flags.includes('KF_ACQUIRE')) {
+  if ((def.ret === 'file' || def.ret === 'task') && (def.flags.includes('KF_ACQUIRE') || def.flags.includes('ACQUIRE'))) {
     // check_kfunc_call: KF_RET_NULL gives R0 an id of its own (++id_gen), which KF_ACQUIRE's reference
     // then replaces (acquire_reference takes the next): the 7.2 guest and the 6.18 host both report
     // "Unreleased reference id=2" for a program's first such call.
-    if (def.flags.includes('KF_RET_NULL')) w.newId();
+    // A helper's RET_PTR_TO_BTF_ID_OR_NULL (bpf_kptr_xchg, an acquire function: is_acquire_function)
+    // does the same in check_helper_call.
+    const retNull = def.flags.includes('KF_RET_NULL') || def.flags.includes('RET_NULL');
+    if (retNull) w.newId();
     const id = w.newId();
     s = withRef(s, id, { kind: def.ret, insn, parent: null });
-    if (dst !== undefined) s = withReg(s, dst, { t: def.ret, ref: id, maybeNull: def.flags.includes('KF_RET_NULL'), id });
+    if (dst !== undefined) s = withReg(s, dst, { t: def.ret, ref: id, maybeNull: retNull, id });
     return s;
   }
   if (dst !== undefined) s = withReg(s, dst, result(w, def, op, vals, srcDynptr, iterUse));
@@ -517,8 +539,7 @@ function result(w: CallWalker, def: AnyKfunc, op: Extract<Op, { op: 'call' }>, v
       const a0 = op.args[0];
       const v0 = vals[0];
       const name = v0 !== undefined && v0.t === 'map' ? v0.map : a0 !== undefined && 'map' in a0 ? a0.map : '?';
-      const decl = w.obj.maps.find((x) => x.name === name);
-      return { t: 'map_value', map: name, size: decl?.valueSize ?? 0, off: 0, var: null, maybeNull: true, id: w.newId(), rdonly: false };
+      return { t: 'map_value', map: name, size: layoutOf(w.obj, name)?.size ?? 0, off: 0, var: null, maybeNull: true, id: w.newId(), rdonly: false };
     }
     case 'ptr': {
       if (def.name === 'bpf_iter_num_next') {

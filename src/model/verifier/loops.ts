@@ -10,7 +10,7 @@
  */
 import type { Op, Subprog } from '../program/program.ts';
 import type { CallCtx } from './calls.ts';
-import { regTypeStr } from './mem.ts';
+import { regTypeStr } from './regtype.ts';
 import { constOf, range, UNKNOWN } from './scalar.ts';
 import { dynptrAt, dynptrSpi } from './stack.ts';
 import { top, withReg, withoutRegs } from './state.ts';

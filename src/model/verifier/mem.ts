@@ -11,31 +11,25 @@ import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
 import { memberOf, type FieldName, type StructName } from '../btf/structs.ts';
 import { walkedTrust, type Trust } from '../btf/walk.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
+import { regTypeStr } from './regtype.ts';
+import { checkMapFields, kptrLoad, kptrStore } from './kptr.ts';
+
+/**
+ * How a load or store reaches memory, where it matters (a map value's kptr field): a BPF_ATOMIC
+ * instruction rather than BPF_MEM, inside an RCU critical section (`in_rcu_cs`), and the number of
+ * the register a BPF_STX stores.
+ */
+export interface Access {
+  readonly atomic?: boolean;
+  readonly inRcuCs?: boolean;
+  readonly valueRegno?: number;
+}
 
 /** `sizeof(struct pt_regs)` on x86-64: 21 registers of 8 bytes. */
 const PT_REGS_SIZE = 168;
 
 /** Program types whose context is a `struct __sk_buff`. */
 const SKB_CTX_TYPES: readonly string[] = ['SCHED_CLS', 'SCHED_ACT', 'CGROUP_SKB', 'SOCKET_FILTER', 'LWT_IN', 'LWT_OUT', 'LWT_XMIT', 'LWT_SEG6LOCAL', 'SK_SKB'];
-
-/** `reg_type_str`: how a message names what a register holds. */
-export function regTypeStr(v: AVal): string {
-  switch (v.t) {
-    case 'scalar': return 'scalar';
-    case 'fp': return 'fp';
-    case 'map_value': return v.maybeNull ? 'map_value_or_null' : 'map_value';
-    case 'mem': return `${v.rdonly ? 'rdonly_' : ''}${v.ringbuf === true ? 'ringbuf_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
-    case 'ctx': return 'ctx';
-    case 'map': return 'map_ptr';
-    // PTR_TO_BTF_ID: PTR_TRUSTED on current and a hook's argument, not on an acquired reference
-    // (check_kfunc_call gives KF_ACQUIRE's R0 no such flag; its ref_obj_id makes it trusted).
-    case 'task':
-    case 'file': return `${v.walked === 'rcu' ? 'rcu_' : v.walked === undefined && v.ref === null ? 'trusted_' : ''}ptr_${v.maybeNull ? 'or_null_' : ''}`;
-    case 'func': return 'func';
-    case 'dynptr_ptr': return 'dynptr_ptr';
-    case 'btf': return v.trusted ? 'trusted_ptr_' : 'untrusted_ptr_';
-  }
-}
 
 /** `BPF_MAX_VAR_OFF`: a variable offset must stay below 2^29. */
 const MAX_VAR_OFF = 1n << 29n;
@@ -66,10 +60,14 @@ function checkRegion(c: Checker, kind: 'map' | 'mem', regno: number, off: number
   if (hi !== null) throw new Reject(hi, insn, [c.m.maxOutside(regno)]);
 }
 
-/** `check_helper_mem_access` for a map value or memory: `size` bytes from the pointer. */
+/**
+ * `check_helper_mem_access` for a map value or memory: `size` bytes from the pointer; in a map value,
+ * no special field (`check_map_access` with ACCESS_HELPER).
+ */
 export function checkRegionArg(c: Checker, v: Extract<AVal, { t: 'map_value' | 'mem' }>, regno: number, size: number, insn: number): void {
   if (size === 0) return;
   checkRegion(c, v.t === 'map_value' ? 'map' : 'mem', regno, v.off, v.var, size, v.size, insn);
+  if (v.t === 'map_value') checkMapFields(c, v, 0, size, false, insn);
 }
 
 /** The register may not be dereferenced at all: scalars, NULL-able pointers, maps, functions. */
@@ -100,7 +98,7 @@ function stackAligned(c: Checker, base: Extract<AVal, { t: 'fp' }>, insnOff: num
 }
 
 /** The value a load of `size` bytes at `base + off` gives (after its checks). */
-export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off: number, size: number, signed: boolean, insn: number): AVal {
+export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off: number, size: number, signed: boolean, insn: number, access: Access = {}): AVal {
   switch (base.t) {
     case 'fp': {
       const o = base.off + off;
@@ -121,10 +119,14 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
       }
       return narrow(UNKNOWN, size, signed);
     }
-    case 'map_value':
+    case 'map_value': {
       if (base.maybeNull) notMemory(c, base, regno, insn);
       checkRegion(c, 'map', regno, base.off + off, base.var, size, base.size, insn);
+      // check_map_access's special fields, then check_map_kptr_access for a kptr's own load.
+      const kptr = checkMapFields(c, base, off, size, true, insn);
+      if (kptr !== undefined) return kptrLoad(c, kptr, access.inRcuCs === true, access.atomic === true, insn);
       return narrow(UNKNOWN, size, signed);
+    }
     case 'mem':
       if (base.maybeNull) notMemory(c, base, regno, insn);
       checkRegion(c, 'mem', regno, base.off + off, base.var, size, base.size, insn);
@@ -180,7 +182,7 @@ function narrow(v: AVal, size: number, signed: boolean): AVal {
 }
 
 /** A store of `size` bytes at `base + off` of `value` (a register) or `imm` (an immediate). */
-export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off: number, size: number, value: AVal | null, imm: bigint | null, insn: number): AState {
+export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off: number, size: number, value: AVal | null, imm: bigint | null, insn: number, access: Access = {}): AState {
   switch (base.t) {
     case 'fp': {
       const o = base.off + off;
@@ -195,12 +197,18 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
       const zero = value === null ? imm === 0n : value.t === 'scalar' && constOf(value) === 0n;
       return stackWriteVar(c, s, base.frame, min, max, zero, insn);
     }
-    case 'map_value':
+    case 'map_value': {
       if (base.maybeNull) notMemory(c, base, regno, insn);
       if (base.rdonly) throw new Reject(`write into map forbidden, value_size=${base.size} off=${base.off + off} size=${size}`, insn);
       checkRegion(c, 'map', regno, base.off + off, base.var, size, base.size, insn);
+      const kptr = checkMapFields(c, base, off, size, true, insn);
+      if (kptr !== undefined) {
+        kptrStore(c, kptr, value, imm, access.valueRegno ?? 0, access.atomic === true, insn);
+        return s;
+      }
       if (value !== null && value.t !== 'scalar') throw new Reject(`R${regno} storing a pointer into a map value is not modelled (model)`, insn);
       return s;
+    }
     case 'mem':
       if (base.maybeNull) notMemory(c, base, regno, insn);
       if (base.rdonly) throw new Reject(c.m.rdonlyWrite(regno, regTypeStr(base)), insn);
@@ -227,7 +235,7 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
 export function checkField(base: AVal, regno: number, field: FieldName, inRcuCs: boolean, insn: number): AVal {
   const b = btfBase(base);
   if (b === null) {
-    if (base.t === 'scalar' || (nullableType(base) && base.maybeNull)) throw new Reject(`R${regno} invalid mem access '${regTypeStr(base)}'`, insn);
+    if (base.t === 'scalar' || (nullableType(base) && base.maybeNull === true)) throw new Reject(`R${regno} invalid mem access '${regTypeStr(base)}'`, insn);
     throw new Reject(`R${regno} ->${field} of ${regTypeStr(base)}: the model knows the members of struct task_struct, file and inode only (model)`, insn);
   }
   const member = memberOf(b.struct, field);
@@ -240,7 +248,7 @@ export function checkField(base: AVal, regno: number, field: FieldName, inRcuCs:
 function btfBase(v: AVal): { struct: StructName; trust: Trust } | null {
   if (v.t === 'task' && !v.maybeNull) return { struct: 'task_struct', trust: v.walked ?? 'trusted' };
   if (v.t === 'file' && !v.maybeNull) return { struct: 'file', trust: 'trusted' };
-  if (v.t === 'btf' && v.struct !== undefined) return { struct: v.struct, trust: v.trusted ? 'trusted' : 'untrusted' };
+  if (v.t === 'btf' && v.struct !== undefined && v.maybeNull !== true) return { struct: v.struct, trust: v.trusted ? 'trusted' : 'untrusted' };
   return null;
 }
 

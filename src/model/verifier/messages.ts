@@ -12,6 +12,10 @@ export function messages(f: VersionFeatures) {
     notInitialized: (i: number) => `Expected an initialized dynptr as ${arg ? `arg #${i}` : reg(i)}`,
     wrongDynptrType: (i: number, kind: string) => `Expected a dynptr of type ${kind} as ${arg ? `arg #${i}` : reg(i)}`,
     possiblyNull: (i: number) => `Possibly NULL pointer passed to trusted ${arg ? `arg${i}` : reg(i)}`,
+    /** check_reg_type: a NULL-able pointer to a helper's BTF argument that may not be NULL, or is released (6.x: `arg%d` of the register number). */
+    possiblyNullHelper: (regno: number) => `Possibly NULL pointer passed to helper ${arg ? `arg${regno}` : `R${regno}`}`,
+    /** check_func_arg: an OBJ_RELEASE helper argument the program holds no reference to (7.x names the helper). */
+    releaseHelperUnreferenced: (fn: string, regno: number) => (arg ? `R${regno} must be referenced when passed to release function` : `release helper ${fn} expects referenced PTR_TO_BTF_ID passed to R${regno}`),
     notMapValue: (i: number) => `${arg ? `arg#${i}` : reg(i)} doesn't point to a map value`,
     mapMismatch: (twArg: number, mapArg: number) => `bpf_task_work pointer in ${reg(twArg)} map_uid=0 doesn't match map pointer in ${reg(mapArg)} map_uid=0`,
     noTaskWorkField: (map: string) => `map '${map}' has no valid bpf_task_work`,

@@ -12,8 +12,9 @@ import type { Trust } from '../btf/walk.ts';
 /** A PTR_TO_BTF_ID of a task or a file: the BTF pointers that may be references the program holds. */
 export type ObjPtr = Extract<AVal, { t: 'task' | 'file' }>;
 export const isObjPtr = (v: AVal): v is ObjPtr => v.t === 'task' || v.t === 'file';
-/** A register type that may carry PTR_MAYBE_NULL: a map value, memory, a task or a file. */
-export const nullableType = (v: AVal): v is Extract<AVal, { maybeNull: boolean }> => v.t === 'map_value' || v.t === 'mem' || isObjPtr(v);
+/** A register type that may carry PTR_MAYBE_NULL: a map value, memory, a task, a file, a BTF pointer (a kptr). */
+export type NullablePtr = Extract<AVal, { t: 'map_value' | 'mem' | 'task' | 'file' | 'btf' }>;
+export const nullableType = (v: AVal): v is NullablePtr => v.t === 'map_value' || v.t === 'mem' || v.t === 'btf' || isObjPtr(v);
 
 export function top(s: AState): FState {
   const f = s.frames[s.frames.length - 1];
@@ -191,7 +192,7 @@ function valKey(v: AVal): string {
     case 'file': return `${v.t}${v.ref}:${v.maybeNull ? 'n' : ''}${v.id}${v.walked ?? ''}`;
     case 'func': return `func${v.name}`;
     case 'dynptr_ptr': return `dp${v.kind}`;
-    case 'btf': return `${v.trusted ? 'btf+' : 'btf'}${v.struct === undefined ? '' : `:${v.struct}`}`;
+    case 'btf': return `${v.trusted ? 'btf+' : 'btf'}${v.struct === undefined ? '' : `:${v.struct}`}${v.maybeNull === true ? `:n${v.id ?? 0}` : ''}`;
   }
 }
 

@@ -54,9 +54,10 @@ export type AVal =
    * its context (`BPF_PROG`); trusted for a `tp_btf` program (`prog_args_trusted`), not for fentry
    * and fexit. Trusted-argument kfuncs refuse an untrusted one. `struct`: the structure it points to,
    * where the model knows it (the task argument of an untrusted LSM hook, `lsm/task_free`; a task
-   * walked to outside an RCU read section; an inode walked to, `file->f_inode`).
+   * walked to outside an RCU read section; an inode walked to, `file->f_inode`). `maybeNull`, with
+   * its `id`: a load of a kptr field outside an RCU read section (`untrusted_ptr_or_null_`).
    */
-  | { readonly t: 'btf'; readonly trusted: boolean; readonly struct?: StructName };
+  | { readonly t: 'btf'; readonly trusted: boolean; readonly struct?: StructName; readonly maybeNull?: boolean; readonly id?: number };
 
 /** A dynptr held in two stack slots (STACK_DYNPTR), as `spilled_ptr.dynptr` records it. */
 export interface DynptrSlot {

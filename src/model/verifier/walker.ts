@@ -19,6 +19,13 @@ import { aluScalar, constOf, globalScalar, known, refine, UNKNOWN, type Scalar }
 import { dropFrameStack } from './stack.ts';
 import { isObjPtr, mapRegs, newKeyMemo, nullableType, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
 import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
+import { kptrOffset, layoutOf } from './kptr.ts';
+
+/** `in_rcu_cs`: inside a bpf_rcu_read_lock section, or outside a sleepable program or callback. */
+function inRcuCs(s: AState, f: FState, ctx: CallCtx): boolean {
+  const sleepable = f.async ? true : ctx.sleepable;
+  return (s.rcu ?? 0) > 0 || !sleepable;
+}
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 const MAX_INSNS = 1_000_000;
@@ -215,6 +222,13 @@ export class Walker implements LoopWalker {
     if ('ctx' in a) return a.ctx === 'file' ? { t: 'file', ref: null, maybeNull: this.prog.ctxNullable, id: 0 } : { t: 'ctx', off: 0 };
     if ('cb' in a) return { t: 'func', name: a.cb };
     if ('tw' in a) return this.operand(s, { r: a.tw }, insn);
+    if ('kptr' in a) {
+      // `&v->field`: the value pointer plus the field's offset (pointer arithmetic when it is not 0).
+      const v = this.operand(s, { r: a.kptr }, insn);
+      const off = v.t === 'map_value' ? kptrOffset(this.obj, v.map, a.field) : null;
+      if (off === null) throw new Reject(`R${this.regno(a.kptr)} &->${a.field}: not a map value whose value has a kptr field ${a.field} (model)`, insn);
+      return off === 0 ? v : pointerArith(this, v, 'add', known(BigInt(off)), this.regno(a.kptr), insn);
+    }
     return UNKNOWN;
   }
 
@@ -326,16 +340,14 @@ export class Walker implements LoopWalker {
         }
         case 'ld': {
           const base = this.operand(s, op.base, insn);
-          const v = checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, op.signed === true, insn);
+          const v = checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, op.signed === true, insn, { inRcuCs: inRcuCs(s, f, ctx) });
           s = withReg(s, op.dst, v);
           pc += 1;
           return this.advance(at, pc, s);
         }
         case 'field': {
           const base = this.operand(s, op.base, insn);
-          // `in_rcu_cs`: inside a bpf_rcu_read_lock section, or outside a sleepable program or callback.
-          const sleepable = f.async ? true : ctx.sleepable;
-          s = withReg(s, op.dst, checkField(base, this.regOf(op.base), op.field, (s.rcu ?? 0) > 0 || !sleepable, insn));
+          s = withReg(s, op.dst, checkField(base, this.regOf(op.base), op.field, inRcuCs(s, f, ctx), insn));
           pc += 1;
           return this.advance(at, pc, s);
         }
@@ -344,7 +356,7 @@ export class Walker implements LoopWalker {
           const isImm = 'imm' in op.src || 'null' in op.src;
           const v = isImm ? null : this.operand(s, op.src, insn);
           const imm = 'imm' in op.src ? BigInt(op.src.imm) : 'null' in op.src ? 0n : null;
-          s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, v, imm, insn);
+          s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, v, imm, insn, { valueRegno: isImm ? 0 : this.regOf(op.src) });
           pc += 1;
           return this.advance(at, pc, s);
         }
@@ -352,8 +364,8 @@ export class Walker implements LoopWalker {
           const base = this.operand(s, op.base, insn);
           const v = this.operand(s, op.src, insn);
           if (v.t !== 'scalar') throw new Reject(`R${this.regOf(op.src)} leaks addr into mem`, insn);
-          checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, false, insn);
-          s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, UNKNOWN, null, insn);
+          checkLoad(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, false, insn, { atomic: true });
+          s = checkStore(this, s, base, this.regOf(op.base), op.off ?? 0, op.size, UNKNOWN, null, insn, { atomic: true });
           if (op.fetch !== undefined) s = withReg(s, op.fetch, op.size === 8 ? UNKNOWN : aluScalar('and', UNKNOWN, known(0xffffffffn)));
           pc += 1;
           return this.advance(at, pc, s);
@@ -501,7 +513,7 @@ export class Walker implements LoopWalker {
         return cmp === '==' ? [null, s] : [s, null];
       }
       const id = a.id;
-      const same = (x: AVal): boolean => nullableType(x) && x.maybeNull && x.id === id && x.t === a.t;
+      const same = (x: AVal): boolean => nullableType(x) && x.maybeNull === true && x.id === id && x.t === a.t;
       let isNull = mapRegs(s, (x) => (same(x) ? known(0n) : x));
       if (isObjPtr(a) && a.ref !== null) isNull = release(isNull, a.ref);
       // An acquired pointer's reference (its id is the reference: bpf_ringbuf_reserve) is gone on the NULL side.
@@ -547,9 +559,8 @@ export class Walker implements LoopWalker {
     const key = `${sub}|${map}`;
     if (this.#asyncDone.has(key)) return;
     this.#asyncDone.add(key);
-    const decl = this.obj.maps.find((x) => x.name === map);
     const def = this.fnDef(sub) as Subprog;
-    const incoming: AVal[] = [{ t: 'map', map }, UNKNOWN, { t: 'map_value', map, size: decl?.valueSize ?? 0, off: 0, var: null, maybeNull: false, id: 0, rdonly: false }];
+    const incoming: AVal[] = [{ t: 'map', map }, UNKNOWN, { t: 'map_value', map, size: layoutOf(this.obj, map)?.size ?? 0, off: 0, var: null, maybeNull: false, id: 0, rdonly: false }];
     const names = def.params?.map((p) => p.name) ?? ['r1', 'r2', 'r3'];
     const regs = new Map<string, AVal>();
     names.forEach((n, i) => { const v = incoming[i]; if (v !== undefined) regs.set(n, v); });

@@ -134,9 +134,21 @@ export function describeWorld(world: World): string {
       const linked = m.elems.get(e.key)?.slot === id;
       return `[${e.key}${linked ? '' : ` (freed memory #${id})`}] ctx#${e.tw} ${c?.state ?? '?'} refcnt ${c?.refcnt ?? '?'}`;
     });
+    // The kptrs element memory holds (a freed element's memory keeps its kptrs on 7.2).
+    const kp: string[] = [];
+    for (const [id, e] of m.slots) {
+      const linked = m.elems.get(e.key)?.slot === id;
+      for (const f of m.layout.fields) {
+        const v = f.kind === 'kptr' ? e.kptrs[f.index] ?? null : null;
+        if (f.kind !== 'kptr' || v === null) continue;
+        const what = v.ptr === 'task' ? `task ${v.pid}` : v.ptr === 'file' ? `file#${v.file}` : `inode ${v.ino}`;
+        kp.push(`[${e.key}${linked ? '' : ` (freed memory #${id})`}].${f.name} = ${what}`);
+      }
+    }
+    const fields = [...tw, ...kp];
     const ring = world.rings.get(m.id);
     const rb = ring === undefined ? '' : `: consumer ${ring.consumerPos}, producer ${ring.producerPos}, ${ring.samples.size} reserved, ${ring.wakeups} wake-ups`;
-    lines.push(`  map ${m.name} (${m.type}, ${ring === undefined ? `${m.elems.size}/` : ''}${m.maxEntries}, usercnt ${m.usercnt})${tw.length > 0 ? `: ${tw.join('; ')}` : ''}${rb}`);
+    lines.push(`  map ${m.name} (${m.type}, ${ring === undefined ? `${m.elems.size}/` : ''}${m.maxEntries}, usercnt ${m.usercnt})${fields.length > 0 ? `: ${fields.join('; ')}` : ''}${rb}`);
   }
   for (const p of world.packets.values()) {
     const len = p.head.length + p.frags.reduce((n, f) => n + f.length, 0);
