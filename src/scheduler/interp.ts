@@ -298,9 +298,10 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
       throw new ArgumentError(spec.name, v, 'a task pointer or NULL');
     case 'kptr': {
       // `&value->field`: the kptr field at the pointer's offset (the verifier makes it one).
-      const layout = v !== null && typeof v === 'object' && v.ptr === 'map_value' ? run.k.cold.maps.get(v.map)?.layout : undefined;
-      const f = layout === undefined || v === null || typeof v !== 'object' || v.ptr !== 'map_value' ? undefined : kptrAt(layout, v.off ?? 0);
-      if (f === undefined || v === null || typeof v !== 'object' || v.ptr !== 'map_value') throw new ArgumentError(spec.name, v, 'a pointer to a kptr field of a map value');
+      if (v === null || typeof v !== 'object' || v.ptr !== 'map_value') throw new ArgumentError(spec.name, v, 'a pointer to a kptr field of a map value');
+      const layout = run.k.cold.maps.get(v.map)?.layout;
+      const f = layout === undefined ? undefined : kptrAt(layout, v.off ?? 0);
+      if (f === undefined) throw new ArgumentError(spec.name, v, 'a pointer to a kptr field of a map value');
       return { map: v.map, key: v.key, slot: v.slot, field: f.index } satisfies KptrRef;
     }
     default:

@@ -11,7 +11,7 @@ import type { Kern } from '../world/world.ts';
 import type { KptrVal } from './types.ts';
 
 /** The kptr at index `i` of an element memory (NULL until stored). */
-export function kptrOf(slot: Readonly<MapSlot>, i: number): KptrVal {
+export function kptrOf(slot: { readonly kptrs: readonly KptrVal[] }, i: number): KptrVal {
   if (!Number.isInteger(i) || i < 0 || i >= slot.kptrs.length) throw new ArgumentError('field', i, `a kptr field of the value (it has ${slot.kptrs.length})`);
   return slot.kptrs[i] ?? null;
 }

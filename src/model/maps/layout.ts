@@ -68,6 +68,15 @@ export function valueLayout(decl: LayoutDecl): ValueLayout {
   return { size: off, dataEnd, fields };
 }
 
+/**
+ * The layout of the values of map `name` among an object's map declarations, or null when it has no
+ * such map (a global's section map, `.bss` or `.data`, holds plain bytes).
+ */
+export function mapLayout(maps: readonly (LayoutDecl & { readonly name: string })[], name: string): ValueLayout | null {
+  const decl = maps.find((m) => m.name === name);
+  return decl === undefined ? null : valueLayout(decl);
+}
+
 /** The special fields `[lo, hi)` overlaps (an access's bytes), in offset order. */
 export function fieldsOverlapping(l: LayoutView, lo: bigint, hi: bigint): readonly Readonly<SpecialField>[] {
   return l.fields.filter((f) => lo < BigInt(f.off + f.size) && BigInt(f.off) < hi);

@@ -13,6 +13,7 @@ import type { Kern } from '../world/world.ts';
 import { packetPiece } from '../packet/run.ts';
 import { sampleOf, sampleToWrite } from '../ringbuf/ring.ts';
 import { kptrAt } from '../maps/layout.ts';
+import { kptrOf } from '../kptr/fields.ts';
 
 export type Pointer = Extract<RegVal, { readonly ptr: 'stack' | 'global' | 'map_value' | 'mem' | 'ring' | 'pkt' }>;
 
@@ -229,7 +230,7 @@ export function filled(env: MemEnv, p: Pointer): RegVal | undefined {
     if (kp === null) return undefined;
     const e = env.k.cold.maps.get(p.map)?.slots.get(p.slot);
     if (e === undefined) throw noElementMemory(p);
-    return e.kptrs[kp] ?? null;
+    return kptrOf(e, kp);
   }
   if (p.ptr !== 'stack') return undefined;
   return callFrame(env, p.frame).spills?.[p.off];

@@ -15,7 +15,8 @@ import { constOf, isConst, known, range, UNKNOWN, type Scalar } from './scalar.t
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
 import { btfPointer, invalidatePacket, invalidateRcu, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
-import { kptrDest, kptrMatch, layoutOf, type KptrField } from './kptr.ts';
+import { kptrDest, kptrMatch, type KptrField } from './kptr.ts';
+import { mapLayout } from '../maps/layout.ts';
 
 
 /** Helper ids (`enum bpf_func_id`), for the messages that print them. */
@@ -377,7 +378,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       case 'mem_or_null': {
         // ARG_PTR_TO_MAP_VALUE (bpf_map_update_elem's value): the map's value size.
         const mapVal = vals[0];
-        const mapSize = def.name === 'bpf_map_update_elem' && i === 2 && mapVal !== undefined && mapVal.t === 'map' ? layoutOf(w.obj, mapVal.map)?.size : undefined;
+        const mapSize = def.name === 'bpf_map_update_elem' && i === 2 && mapVal !== undefined && mapVal.t === 'map' ? mapLayout(w.obj.maps, mapVal.map)?.size : undefined;
         // A kfunc's memory and its size are checked as a pair (check_kfunc_args,
         // KF_ARG_PTR_TO_MEM_SIZE): a failure adds the pair's line.
         const pair = def.kind === 'kfunc' && spec.size !== undefined && mapSize === undefined;
@@ -539,7 +540,7 @@ function result(w: CallWalker, def: AnyKfunc, op: Extract<Op, { op: 'call' }>, v
       const a0 = op.args[0];
       const v0 = vals[0];
       const name = v0 !== undefined && v0.t === 'map' ? v0.map : a0 !== undefined && 'map' in a0 ? a0.map : '?';
-      return { t: 'map_value', map: name, size: layoutOf(w.obj, name)?.size ?? 0, off: 0, var: null, maybeNull: true, id: w.newId(), rdonly: false };
+      return { t: 'map_value', map: name, size: mapLayout(w.obj.maps, name)?.size ?? 0, off: 0, var: null, maybeNull: true, id: w.newId(), rdonly: false };
     }
     case 'ptr': {
       if (def.name === 'bpf_iter_num_next') {

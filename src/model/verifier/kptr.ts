@@ -4,7 +4,7 @@
  * kernel's order. The value's layout is maps/layout.ts's; what a kptr holds at run time is
  * src/model/kptr's.
  */
-import { fieldsOverlapping, fieldTypeName, kptrAt, kptrField, valueLayout, type SpecialField, type ValueLayout } from '../maps/layout.ts';
+import { fieldsOverlapping, fieldTypeName, kptrAt, kptrField, mapLayout, type SpecialField } from '../maps/layout.ts';
 import type { BpfObject } from '../program/program.ts';
 import { regTypeStr } from './regtype.ts';
 import { constOf, isConst } from './scalar.ts';
@@ -14,12 +14,6 @@ import { Reject, type AVal, type Checker } from './types.ts';
 export type KptrField = Readonly<Extract<SpecialField, { kind: 'kptr' }>>;
 type MapValue = Extract<AVal, { t: 'map_value' }>;
 
-/** The layout of map `name`'s values; a global's section map (`.bss`, `.data`) has no special fields. */
-export function layoutOf(obj: BpfObject, name: string): ValueLayout | null {
-  const decl = obj.maps.find((m) => m.name === name);
-  return decl === undefined ? null : valueLayout(decl);
-}
-
 /**
  * `check_map_access`, after the bounds: an access of `size` bytes at `insnOff` from `base` that
  * touches a special field. A kptr may be touched only directly (not by a helper), at a constant
@@ -27,7 +21,7 @@ export function layoutOf(obj: BpfObject, name: string): ValueLayout | null {
  * the access is of (`btf_record_find` at the constant offset), if any.
  */
 export function checkMapFields(c: Checker, base: MapValue, insnOff: number, size: number, direct: boolean, insn: number): KptrField | undefined {
-  const layout = layoutOf(c.obj, base.map);
+  const layout = mapLayout(c.obj.maps, base.map);
   if (layout === null || layout.fields.length === 0) return undefined;
   const vo = base.var;
   const konst = vo === null ? 0n : isConst(vo) ? (constOf(vo) ?? 0n) : null;
@@ -65,7 +59,7 @@ export function kptrLoad(c: Checker, f: KptrField, inRcuCs: boolean, atomic: boo
  * (`map_kptr_match_type`), BPF_ST of 0 only. `value` is the stored register (BPF_STX), or null with
  * `imm` (BPF_ST).
  */
-export function kptrStore(c: Checker, f: KptrField, value: AVal | null, imm: bigint | null, valueRegno: number, atomic: boolean, insn: number): void {
+export function kptrStore(f: KptrField, value: AVal | null, imm: bigint | null, valueRegno: number, atomic: boolean, insn: number): void {
   if (atomic) throw new Reject('kptr in map can only be accessed using BPF_MEM instruction mode', insn);
   if (f.ref) throw new Reject('store to referenced kptr disallowed', insn);
   if (value === null) {
@@ -108,7 +102,7 @@ export function kptrMatch(f: KptrField, v: AVal, regno: number, insn: number): v
  */
 export function kptrDest(c: Checker, v: AVal, regno: number, insn: number): KptrField {
   if (v.t !== 'map_value' || v.maybeNull) throw new Reject(`R${regno} type=${regTypeStr(v)} expected=map_value, ptr_, ptr_, rcu_ptr_`, insn);
-  const layout = layoutOf(c.obj, v.map);
+  const layout = mapLayout(c.obj.maps, v.map);
   const konst = v.var === null ? 0n : isConst(v.var) ? (constOf(v.var) ?? 0n) : null;
   if (konst === null) throw new Reject(`R${regno} doesn't have constant offset. kptr has to be at the constant offset`, insn);
   if (layout === null || !layout.fields.some((x) => x.kind === 'kptr')) throw new Reject(`R${regno} has no valid kptr`, insn);
@@ -121,6 +115,6 @@ export function kptrDest(c: Checker, v: AVal, regno: number, insn: number): Kptr
 
 /** The offset of kptr field `name` in map `map`'s values, or null when it has none of that name. */
 export function kptrOffset(obj: BpfObject, map: string, name: string): number | null {
-  const layout = layoutOf(obj, map);
+  const layout = mapLayout(obj.maps, map);
   return layout === null ? null : kptrField(layout, name)?.off ?? null;
 }

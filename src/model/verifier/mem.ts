@@ -203,7 +203,7 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
       checkRegion(c, 'map', regno, base.off + off, base.var, size, base.size, insn);
       const kptr = checkMapFields(c, base, off, size, true, insn);
       if (kptr !== undefined) {
-        kptrStore(c, kptr, value, imm, access.valueRegno ?? 0, access.atomic === true, insn);
+        kptrStore(kptr, value, imm, access.valueRegno ?? 0, access.atomic === true, insn);
         return s;
       }
       if (value !== null && value.t !== 'scalar') throw new Reject(`R${regno} storing a pointer into a map value is not modelled (model)`, insn);

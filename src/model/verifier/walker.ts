@@ -19,7 +19,8 @@ import { aluScalar, constOf, globalScalar, known, refine, UNKNOWN, type Scalar }
 import { dropFrameStack } from './stack.ts';
 import { isObjPtr, mapRegs, newKeyMemo, nullableType, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
 import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
-import { kptrOffset, layoutOf } from './kptr.ts';
+import { kptrOffset } from './kptr.ts';
+import { mapLayout } from '../maps/layout.ts';
 
 /** `in_rcu_cs`: inside a bpf_rcu_read_lock section, or outside a sleepable program or callback. */
 function inRcuCs(s: AState, f: FState, ctx: CallCtx): boolean {
@@ -560,7 +561,7 @@ export class Walker implements LoopWalker {
     if (this.#asyncDone.has(key)) return;
     this.#asyncDone.add(key);
     const def = this.fnDef(sub) as Subprog;
-    const incoming: AVal[] = [{ t: 'map', map }, UNKNOWN, { t: 'map_value', map, size: layoutOf(this.obj, map)?.size ?? 0, off: 0, var: null, maybeNull: false, id: 0, rdonly: false }];
+    const incoming: AVal[] = [{ t: 'map', map }, UNKNOWN, { t: 'map_value', map, size: mapLayout(this.obj.maps, map)?.size ?? 0, off: 0, var: null, maybeNull: false, id: 0, rdonly: false }];
     const names = def.params?.map((p) => p.name) ?? ['r1', 'r2', 'r3'];
     const regs = new Map<string, AVal>();
     names.forEach((n, i) => { const v = incoming[i]; if (v !== undefined) regs.set(n, v); });
