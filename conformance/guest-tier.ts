@@ -191,11 +191,12 @@ function globalsOf(s: Session, obj: BpfObject): Map<string, bigint | Uint8Array>
 
 /**
  * A refused program's lines for the kernel's log: of a C program, reference ids and instruction numbers
- * free (clang numbers the instructions; conformance/log.ts `blind`), as the host tier compares them.
+ * free (clang numbers the instructions; conformance/log.ts `blind`), and register numbers too where the
+ * model guessed them (a C variable's register is clang's choice), as the host tier compares them.
  */
 function refused(v: Verdict, obj: BpfObject): Prediction {
   const asm = obj.programs.every((p) => p.asm === true);
-  return { ok: false, message: v.message, lines: refusalLines(v).map((l) => (asm ? l : blind(l, false, true))) };
+  return { ok: false, message: v.message, lines: refusalLines(v).map((l) => (asm ? l : blind(l, v.guessedRegisters, true))) };
 }
 
 /** An exe case: the program runs when the driver opens the trigger; `prevPos` carries `mm->exe_file`'s f_ra. */

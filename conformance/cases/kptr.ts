@@ -28,7 +28,11 @@ type Between =
   /** HASH: delete key 0, insert key 1 (it takes the freed memory, LIFO), take the field out of key 1. */
   | 'hash_reuse'
   /** HASH: update key 0 twice (each takes the extra element and makes the old one the extra: the second gets the first's memory back). */
-  | 'hash_replace2';
+  | 'hash_replace2'
+  /** BPF_F_NO_PREALLOC HASH: as hash_reuse (the memory goes back to the per-CPU cache and comes out again). */
+  | 'hashn_reuse'
+  /** LRU_HASH of one entry: inserting key 1 evicts key 0 and takes its node. */
+  | 'lru_evict';
 
 interface KSeq {
   readonly body: Op[];
@@ -60,7 +64,7 @@ function seq(id: string, between: Between, rcu: boolean): KSeq {
     calls.push({ index: i, fn, text });
   };
   const update = (key: number, text: string): void => rec(call('bpf_map_update_elem', [map(m), imm(key), buf(val), imm(0)], `u${n}`), `u${n}`, 'bpf_map_update_elem', text, false);
-  const hash = between === 'hash_reuse' || between === 'hash_replace2';
+  const hash = between !== 'none' && between !== 'array_update';
   if (hash) update(0, 'bpf_map_update_elem(&map, &0, val, BPF_ANY)');
   body.push(call('bpf_map_lookup_elem', [map(m), imm(0)], 'v'), goto('out', when('v', '==', NULL)));
   body.push(call('bpf_get_current_task_btf', [], 'cur'), call('bpf_task_acquire', [r('cur')], 'a'), goto('out', when('a', '==', NULL)));
@@ -78,8 +82,13 @@ function seq(id: string, between: Between, rcu: boolean): KSeq {
     case 'none': break;
     case 'array_update': update(0, 'bpf_map_update_elem(&map, &0, val, BPF_ANY) (the element with the kptr)'); break;
     case 'hash_reuse':
+    case 'hashn_reuse':
       rec(call('bpf_map_delete_elem', [map(m), imm(0)], 'd'), 'd', 'bpf_map_delete_elem', 'bpf_map_delete_elem(&map, &0)', false);
       update(1, 'bpf_map_update_elem(&map, &1, val, BPF_ANY) (takes the freed memory)');
+      key = 1;
+      break;
+    case 'lru_evict':
+      update(1, 'bpf_map_update_elem(&map, &1, val, BPF_ANY) (evicts key 0, takes its node)');
       key = 1;
       break;
     case 'hash_replace2':
@@ -97,7 +106,10 @@ function seq(id: string, between: Between, rcu: boolean): KSeq {
     mov(`p${i}`, imm(0)), goto(`L${i}`, when('gp', '!=', r('me'))), mov(`p${i}`, imm(1)), label(`L${i}`), storeAt(rets, i, r(`p${i}`)),
     call('bpf_task_release', [r('g')]));
   calls.push({ index: i, fn: 'field', text: 'g->pid == the caller\'s pid' });
-  const maps: MapDecl[] = [{ name: m, type: hash ? 'hash' : 'array', maxEntries: 4, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'task', type: 'task_struct' }] }];
+  const maps: MapDecl[] = [{
+    name: m, type: between === 'lru_evict' ? 'lru_hash' : hash ? 'hash' : 'array', maxEntries: between === 'lru_evict' ? 1 : 4, valueSize: 8, taskWorkFields: 0,
+    ...(between === 'hashn_reuse' ? { noPrealloc: true } : {}), kptrs: [{ name: 'task', type: 'task_struct' }],
+  }];
   return { body, calls, maps, globals: [{ name: rets, kind: 'u64s', size: FRETS }, { name: val, kind: 'bytes', size: 16 }] };
 }
 
@@ -106,6 +118,8 @@ const NOTES: Readonly<Record<Between, string>> = {
   array_update: 'an ARRAY update of the element between: 6.18 frees its fields (the kptr\'s reference dropped: NULL comes out), 7.2 only cancels them (the task comes out)',
   hash_reuse: 'a HASH delete, then an insert of another key taking the freed memory: 6.18 freed the kptr at the delete (NULL), 7.2 leaves it in the memory (the new key\'s value has the task)',
   hash_replace2: 'two updates of the same HASH key: the second takes back the memory the first replaced (the per-CPU extra element); 6.18 freed its kptr (NULL), 7.2 kept it (the task)',
+  hashn_reuse: 'a BPF_F_NO_PREALLOC HASH delete, then an insert of another key: the memory goes back to the per-CPU cache (bpf_mem_cache_free) and comes out again; 6.18 freed the kptr (NULL), 7.2 left it (the task)',
+  lru_evict: 'an LRU_HASH of one entry: inserting key 1 evicts key 0 (htab_lru_map_delete_node) and takes its node; 6.18 freed the kptr (NULL), 7.2 left it (the task)',
 };
 
 const RULE = 'kptrs in map values (kptr/)';
@@ -132,6 +146,8 @@ export const kptrCases: readonly ConfCase[] = [
   hostCase('kp_array_update', 'array_update'),
   hostCase('kp_hash_reuse', 'hash_reuse'),
   hostCase('kp_hash_replace2', 'hash_replace2'),
+  hostCase('kp_hashn_reuse', 'hashn_reuse'),
+  hostCase('kp_lru_evict', 'lru_evict'),
 ];
 
 export function kptrFileCases(): FileCase[] {
@@ -140,6 +156,8 @@ export function kptrFileCases(): FileCase[] {
     guestCase('fk_kp_array_update', 'array_update'),
     guestCase('fk_kp_hash_reuse', 'hash_reuse'),
     guestCase('fk_kp_hash_replace2', 'hash_replace2'),
+    guestCase('fk_kp_hashn_reuse', 'hashn_reuse'),
+    guestCase('fk_kp_lru_evict', 'lru_evict'),
   ];
 }
 
@@ -188,6 +206,8 @@ const REFUSED: readonly Refused[] = [
     body: (look) => [...look('km'), call('bpf_probe_read_kernel', [kptr('v', 'task'), imm(8), imm(0)], 'n')] },
   { id: 'tw_load', note: 'a load of the value\'s bpf_task_work field → bpf_task_work cannot be accessed directly by load/store',
     body: (look) => [...look('tw'), ld('x', 8, r('v'), 8)] },
+  { id: 'tw_oob', note: 'a load just past a value of data and a bpf_task_work field: value_size covers the field (8 + 8) → invalid access to map value, value_size=16 off=16 size=8',
+    body: (look) => [...look('tw'), ld('x', 8, r('v'), 16)] },
   { id: 'untrusted_acquire', sleepable: true, note: 'in a sleepable program, v->task loaded outside bpf_rcu_read_lock is untrusted: bpf_task_acquire (KF_RCU) refuses it → R1 must be a rcu pointer',
     body: (look) => [...look('km'), ld('t', 8, kptr('v', 'task')), goto('out', when('t', '==', NULL)), call('bpf_task_acquire', [r('t')], 'b'), goto('out', when('b', '==', NULL)), call('bpf_task_release', [r('b')])] },
   { id: 'deref_nonull', sleepable: true, note: 'v->task loaded (untrusted, maybe NULL) and read through without a NULL check → invalid mem access \'untrusted_ptr_or_null_\'',
