@@ -20,6 +20,7 @@
  *    the `prev_pos` of `mm->exe_file` carried from one to the next, as the kernel carries it.
  *
  * Environment: KERNSIM_GUEST_GENERATED (default 320), KERNSIM_GUEST_SCRIPTS (default 320),
+ * KERNSIM_GUEST_GENERATED_KPTR (default 60: kptr sequences, conformance/generate-kptr.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -38,6 +39,7 @@ import { fileVerifierCases } from './cases/file_verifier.ts';
 import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
 import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
 import { clangFor, needsTypeTags } from './clang.ts';
+import { generatedKptrFileCases } from './generate-kptr.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
@@ -436,7 +438,8 @@ export async function guestTier(): Promise<number> {
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
   const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
-  const gen: GuestCase[] = generatedFileCases(nGen, seed, layout).map((c) => ({ ...c, prog: c.id }));
+  const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed)].map((c) => ({ ...c, prog: c.id }));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

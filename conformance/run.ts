@@ -19,7 +19,8 @@
  *
  * Environment: KERNSIM_CONF_GENERATED (default 400), KERNSIM_CONF_GENERATED_LANG (default 150:
  * programs of the language, conformance/generate-language.ts), KERNSIM_CONF_GENERATED_KINDS (default
- * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts), KERNSIM_SEED (default 20261127),
+ * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts),
+ * KERNSIM_CONF_GENERATED_KPTR (default 80: kptr sequences, conformance/generate-kptr.ts), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
 import { tally, writeDocSection, type Row } from './docs.ts';
@@ -38,7 +39,9 @@ import { userStrCases } from './cases/user_str.ts';
 import { hookCases } from './cases/hooks.ts';
 import { rcuCases } from './cases/rcu.ts';
 import { kptrCases, kptrVerifierCases } from './cases/kptr.ts';
+import { lruCases } from './cases/lru.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
+import { generatedKptrCases } from './generate-kptr.ts';
 import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
@@ -327,10 +330,11 @@ async function main(): Promise<number> {
   const nGen = Number(process.env.KERNSIM_CONF_GENERATED ?? 400);
   const nLang = Number(process.env.KERNSIM_CONF_GENERATED_LANG ?? 150);
   const nKinds = Number(process.env.KERNSIM_CONF_GENERATED_KINDS ?? 320);
+  const nKptr = Number(process.env.KERNSIM_CONF_GENERATED_KPTR ?? 80);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases,
-    ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed),
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases,
+    ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
   const chosen = only === undefined ? all : all.filter((c) => c.id.startsWith(only));

@@ -24,18 +24,15 @@
  */
 import fc from 'fast-check';
 import { describe, test } from 'vitest';
-import { program as P, refSnapshot, Session, verify, type KernelVersion, type MapDecl, type Op } from '../src/index.ts';
+import { program as P, refSnapshot, Session, verify, type KernelVersion } from '../src/index.ts';
 import { expectEqual } from './fast_expect.ts';
+import { ABSENT, kptrBody, kptrMap, kptrSeqArb, type KOp, type KptrMapKind } from './kptr.ts';
 
-type Kind = 'array' | 'hash' | 'hash_noprealloc';
-type KOp =
-  | { readonly k: 'in' | 'out' | 'load' | 'update' | 'delete'; readonly key: number };
+type Kind = Exclude<KptrMapKind, 'lru_hash'>;
 
 const E2BIG = -7;
 const ENOENT = -2;
 const EINVAL = -22;
-/** A lookup that found no element. */
-const ABSENT = 2;
 
 /** The oracle's map: memory ids, which hold the task, and the keys linking them. */
 class OracleMap {
@@ -135,52 +132,17 @@ class OracleMap {
 
 const M = 'km';
 
-/** The program: each op in turn, its result in rets[i] (an error as its u64). */
-function program(ops: readonly KOp[]): Op[] {
-  const { r, imm, NULL, call, goto, when, label, ld, mov, storeAt, kptr, map, buf } = P;
-  const body: Op[] = [];
-  ops.forEach((op, i) => {
-    const L = (s: string): string => `${s}${i}`;
-    const v = L('v');
-    const res = L('res');
-    const lookup: Op[] = [mov(res, imm(ABSENT)), call('bpf_map_lookup_elem', [map(M), imm(op.key)], v), goto(L('done'), when(v, '==', NULL))];
-    switch (op.k) {
-      case 'update': body.push(call('bpf_map_update_elem', [map(M), imm(op.key), buf('val'), imm(0)], res)); break;
-      case 'delete': body.push(call('bpf_map_delete_elem', [map(M), imm(op.key)], res)); break;
-      case 'in':
-        body.push(...lookup, call('bpf_get_current_task_btf', [], L('cur')), call('bpf_task_acquire', [r(L('cur'))], L('a')), goto(L('done'), when(L('a'), '==', NULL)),
-          call('bpf_kptr_xchg', [kptr(v, 'task'), r(L('a'))], L('o')), mov(res, imm(0)), goto(L('done'), when(L('o'), '==', NULL)), mov(res, imm(1)), call('bpf_task_release', [r(L('o'))]));
-        break;
-      case 'out':
-        body.push(...lookup, call('bpf_kptr_xchg', [kptr(v, 'task'), NULL], L('o')), mov(res, imm(0)), goto(L('done'), when(L('o'), '==', NULL)), mov(res, imm(1)), call('bpf_task_release', [r(L('o'))]));
-        break;
-      case 'load':
-        // Inside a section the field is an RCU pointer that bpf_task_acquire takes (then released).
-        body.push(...lookup, call('bpf_rcu_read_lock', []), ld(L('t'), 8, kptr(v, 'task'), 0), mov(res, imm(0)), goto(L('unlock'), when(L('t'), '==', NULL)), mov(res, imm(1)),
-          call('bpf_task_acquire', [r(L('t'))], L('b')), goto(L('unlock'), when(L('b'), '==', NULL)), call('bpf_task_release', [r(L('b'))]),
-          label(L('unlock')), call('bpf_rcu_read_unlock', []));
-        break;
-    }
-    body.push(label(L('done')), storeAt('rets', i, r(res)));
-  });
-  return [...body, P.ret(P.imm(0))];
-}
-
-const caseArb = fc.record({
-  version: fc.constantFrom<KernelVersion>('6.18', '7.2'),
-  kind: fc.constantFrom<Kind>('array', 'hash', 'hash_noprealloc'),
-  max: fc.integer({ min: 1, max: 3 }),
-  ops: fc.array(fc.record({ k: fc.constantFrom('in', 'out', 'load', 'update', 'delete', 'in', 'out'), key: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 10 }),
-}) as fc.Arbitrary<{ version: KernelVersion; kind: Kind; max: number; ops: KOp[] }>;
+const caseArb = fc.record({ version: fc.constantFrom<KernelVersion>('6.18', '7.2'), seq: kptrSeqArb(['array', 'hash', 'hash_noprealloc']) });
 
 describe('P18 kptrs in map values', () => {
   test('P18 what bpf_kptr_xchg and a load find in a field after updates, deletes and re-inserts, and the references held, are the kernel\'s', () => {
-    fc.assert(fc.property(caseArb, ({ version, kind, max, ops }) => {
-      const decl: MapDecl = {
-        name: M, type: kind === 'array' ? 'array' : 'hash', maxEntries: max, valueSize: 8, taskWorkFields: 0,
-        ...(kind === 'hash_noprealloc' ? { noPrealloc: true } : {}), kptrs: [{ name: 'task', type: 'task_struct' }],
+    fc.assert(fc.property(caseArb, ({ version, seq }) => {
+      const { max, ops } = seq;
+      const kind = seq.kind as Kind;
+      const obj = {
+        name: 'kp', maps: [kptrMap(M, seq)], subprogs: [], globals: [{ name: 'rets', kind: 'u64s' as const, size: ops.length }, { name: 'val', kind: 'bytes' as const, size: 16 }],
+        programs: [{ name: 'p', section: 'syscall', body: [...kptrBody(ops, M, 'val', 'rets'), P.ret(P.imm(0))] }],
       };
-      const obj = { name: 'kp', maps: [decl], subprogs: [], globals: [{ name: 'rets', kind: 'u64s' as const, size: ops.length }, { name: 'val', kind: 'bytes' as const, size: 16 }], programs: [{ name: 'p', section: 'syscall', body: program(ops) }] };
       // Every program here holds no reference past its end: the verifier accepts it.
       expectEqual(verify(obj, version)[0]?.message ?? null, null);
       const s = new Session({ version });

@@ -27,7 +27,7 @@
  * holds (NULL unless a callback scheduled on a deleted element's value: see docs/task_work.md), and on
  * 7.2 whatever kptr.
  */
-import { E2BIG, EEXIST, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP } from '../kernel/errno.ts';
+import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTSUPP, EOPNOTSUPP } from '../kernel/errno.ts';
 import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
@@ -238,13 +238,42 @@ function evictLru(k: Kern, m: BpfMap): void {
 }
 
 /**
+ * `htab_lru_map_update_elem`: a node is taken first, before the key is looked up (`prealloc_lru_pop`:
+ * a free one, else the least recently used element is evicted for it), and the value copied into it;
+ * then the flags are checked against the key's element, and on an error the node goes back to the
+ * free list (`htab_lru_push_free`, its fields released). So an update of a present key in a full map,
+ * or one its flags refuse, still evicts an element. Otherwise the node is linked and the old element's
+ * memory freed. (The same in 6.18, where the host tier found it, and in 7.2.13.)
+ */
+function updateLru(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, flags: bigint): number {
+  if (m.free.length === 0) evictLru(k, m);
+  const slot = m.free.pop();
+  // prealloc_lru_pop found no node (a map of no entries cannot be created): -ENOMEM.
+  if (slot === undefined) return -ENOMEM;
+  fill(m, slot, key, value);
+  const old = m.elems.get(key);
+  const err = old !== undefined && flags === BPF_NOEXIST ? -EEXIST : old === undefined && flags === BPF_EXIST ? -ENOENT : 0;
+  if (err !== 0) {
+    releaseFields(k, m, slotOf(m, slot));
+    m.free.push(slot);
+    return err;
+  }
+  m.elems.set(key, { slot, lastUse: ++m.useTick });
+  if (old !== undefined) {
+    releaseFields(k, m, slotOf(m, old.slot));
+    m.free.push(old.slot);
+  }
+  return 0;
+}
+
+/**
  * `map_update_elem` with BPF_ANY / BPF_NOEXIST / BPF_EXIST. The value's plain bytes are copied; the
  * special fields are never overwritten by the copy (`copy_map_value` skips them).
  * ARRAY: every update releases the element's special fields (`array_map_update_elem`: cancelled on
  * 7.2, freed before), cancelling pending task work. HASH and LRU_HASH: a present key gets new element
  * memory and the old element's fields are released (so its task work is cancelled too;
- * `htab_map_update_elem`, `htab_lru_map_update_elem`); a full HASH is -E2BIG; a full LRU_HASH evicts
- * its least recently used element.
+ * `htab_map_update_elem`, `htab_lru_map_update_elem`); a full HASH is -E2BIG; an LRU_HASH takes its
+ * node before anything else, evicting its least recently used element when none is free (`updateLru`).
  *
  * Flags: ARRAY and HASH know BPF_F_LOCK besides BPF_NOEXIST / BPF_EXIST, the other types do not
  * (arraymap.c `array_map_update_elem`, hashtab.c `htab_map_update_elem` mask it out of their unknown
@@ -269,12 +298,10 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     return 0;
   }
   if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
+  if (m.type === 'lru_hash') return updateLru(k, m, key, value, flags);
   if (old !== undefined && flags === BPF_NOEXIST) return -EEXIST;
   if (old === undefined && flags === BPF_EXIST) return -ENOENT;
-  if (old === undefined && m.elems.size >= m.maxEntries) {
-    if (m.type !== 'lru_hash') return -E2BIG;
-    evictLru(k, m);
-  }
+  if (old === undefined && m.elems.size >= m.maxEntries) return -E2BIG;
   let slot: number;
   if (old !== undefined && m.extra !== null) {
     // Preallocated HASH replacing a present key: the extra element takes the key; the old one's
