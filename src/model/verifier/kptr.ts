@@ -7,7 +7,7 @@
 import { fieldsOverlapping, fieldTypeName, kptrAt, kptrField, mapLayout, type SpecialField } from '../maps/layout.ts';
 import type { BpfObject } from '../program/program.ts';
 import { regTypeStr } from './regtype.ts';
-import { constOf, isConst } from './scalar.ts';
+import { constOf, varConst } from './scalar.ts';
 import { btfPointer } from './state.ts';
 import { Reject, type AVal, type Checker } from './types.ts';
 
@@ -24,7 +24,7 @@ export function checkMapFields(c: Checker, base: MapValue, insnOff: number, size
   const layout = mapLayout(c.obj.maps, base.map);
   if (layout === null || layout.fields.length === 0) return undefined;
   const vo = base.var;
-  const konst = vo === null ? 0n : isConst(vo) ? (constOf(vo) ?? 0n) : null;
+  const konst = varConst(vo);
   const off = BigInt(base.off + insnOff);
   const lo = off + (vo === null ? 0n : vo.smin);
   const hi = off + (vo === null ? 0n : vo.umax) + BigInt(size);
@@ -103,7 +103,7 @@ export function kptrMatch(f: KptrField, v: AVal, regno: number, insn: number): v
 export function kptrDest(c: Checker, v: AVal, regno: number, insn: number): KptrField {
   if (v.t !== 'map_value' || v.maybeNull) throw new Reject(`R${regno} type=${regTypeStr(v)} expected=map_value, ptr_, ptr_, rcu_ptr_`, insn);
   const layout = mapLayout(c.obj.maps, v.map);
-  const konst = v.var === null ? 0n : isConst(v.var) ? (constOf(v.var) ?? 0n) : null;
+  const konst = varConst(v.var);
   if (konst === null) throw new Reject(`R${regno} doesn't have constant offset. kptr has to be at the constant offset`, insn);
   if (layout === null || !layout.fields.some((x) => x.kind === 'kptr')) throw new Reject(`R${regno} has no valid kptr`, insn);
   const off = Number(BigInt(v.off) + konst);

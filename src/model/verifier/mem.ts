@@ -4,7 +4,7 @@
  * `check_ptr_alignment`) and pointer arithmetic (`adjust_ptr_min_max_vals`): which memory a
  * register may address, and what a load gives.
  */
-import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, type Scalar } from './scalar.ts';
+import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, varConst, type Scalar } from './scalar.ts';
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
 import { btfPointer, nullableType, top } from './state.ts';
 import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
@@ -33,12 +33,6 @@ const SKB_CTX_TYPES: readonly string[] = ['SCHED_CLS', 'SCHED_ACT', 'CGROUP_SKB'
 
 /** `BPF_MAX_VAR_OFF`: a variable offset must stay below 2^29. */
 const MAX_VAR_OFF = 1n << 29n;
-
-/** The constant a pointer's variable part adds, or null when it is not constant. */
-export function varConst(v: Scalar | null): bigint | null {
-  if (v === null) return 0n;
-  return isConst(v) ? (constOf(v) ?? 0n) : null;
-}
 
 /**
  * `check_mem_region_access`: `off` (the fixed part) plus every value of the variable part, for

@@ -306,3 +306,9 @@ export function scalarWithin(a: Scalar, b: Scalar): boolean {
 export function tnumStr(s: Scalar): string {
   return `(0x${s.tv.toString(16)}; 0x${s.tm.toString(16)})`;
 }
+
+/** The constant a pointer's variable part (`var_off`, null when none) adds, or null when it is not constant. */
+export function varConst(v: Scalar | null): bigint | null {
+  if (v === null) return 0n;
+  return isConst(v) ? (constOf(v) ?? 0n) : null;
+}
