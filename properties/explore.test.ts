@@ -22,12 +22,18 @@ import { buildTaskWorkWorld, twScenario, type TwScenario } from './scenarios.ts'
 /**
  * Small scenarios: at most two tasks of at most three syscalls (two on several CPUs, where every
  * program call is a point another CPU may act at), an exploration each. A fork's child (a third task)
- * only exits: with its own syscalls the state space outgrows the bound.
+ * only exits: with its own syscalls the state space outgrows the bound. On several CPUs only the first
+ * fork stays: two forking tasks and their two children are about 73,000 states there (seed 10882).
  */
-const small = fc.record({ sc: twScenario, smp: fc.boolean() }).map(({ sc, smp }) => ({
-  sc: { ...sc, scripts: sc.scripts.slice(0, 2).map((x) => x.slice(0, smp ? 2 : 3).map((c): Syscall => (c.sys === 'fork' ? { sys: 'fork', script: [] } : c))) } as TwScenario,
-  smp,
-}));
+const small = fc.record({ sc: twScenario, smp: fc.boolean() }).map(({ sc, smp }) => {
+  let forks = 0;
+  const scripts = sc.scripts.slice(0, 2).map((x) => x.slice(0, smp ? 2 : 3).flatMap((c): Syscall[] => {
+    if (c.sys !== 'fork') return [c];
+    forks += 1;
+    return smp && forks > 1 ? [] : [{ sys: 'fork', script: [] }];
+  }));
+  return { sc: { ...sc, scripts } as TwScenario, smp };
+});
 
 /**
  * Fewer runs than the other properties: each run explores a state space (also without the
