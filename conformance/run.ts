@@ -592,6 +592,13 @@ const RESOLVED: readonly string[] = [
     'clamp with frags (a `data_size_out` between the frags and the packet cuts the linear part, not the frags; one below the frags copies ' +
     'nothing and reports neither `data_size_out` nor `retval`: `k_xdp_enospc`, `k_xdp_enospc_frags`), `bpf_xdp_adjust_head`\'s limits and ' +
     'moved metadata, XDP offsets above 0xffff (-EFAULT), ring positions after discarded and failed records.',
+  '- **Kptrs in map values** (cases `kp_*`, `v_kp_*`, `lru_*`, generated `gkp*`: P18\'s generator). 6.18 frees an element\'s ' +
+    'fields when its memory is unlinked or overwritten (`bpf_obj_free_fields`: the kptr\'s reference dropped), where 7.2 only cancels ' +
+    'them (the guest tier); objects with kptr fields are compiled with `clang-19` (clang 14 writes no BTF type tags). Model bug found ' +
+    'and fixed: an LRU_HASH update takes its node before it checks the flags (`htab_lru_map_update_elem`), so a full map\'s replacing ' +
+    'or refused update still evicts (`lru_*`). Known difference, kept out of the generator: which element a full LRU_HASH evicts is ' +
+    'the kernel\'s LRU list\'s choice (`bpf_lru_list.c`: reference bits, active and inactive lists, per-CPU free lists), not the ' +
+    'model\'s least recently used; at seed 777 two generated LRU sequences evicted another key on both kernels.',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +
