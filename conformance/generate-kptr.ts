@@ -1,7 +1,7 @@
 /**
  * Generated kptr sequences on the kernel: the property suite's generator (properties/kptr.ts, P18)
- * as conformance cases, so that what a kptr field holds after updates, deletes and re-inserts is
- * compared with the kernel's beyond the hand-written cases. Host (6.18): a
+ * as conformance cases, so that what a kptr field holds after updates, deletes, re-inserts and
+ * evictions (LRU_HASH: src/model/maps/lru.ts) is compared with the kernel's beyond the hand-written cases. Host (6.18): a
  * `SEC("syscall")` program; guest (7.2): `lsm/file_open` behind the driver's pid filter. Every op's
  * record (`<id>_rets`) is compared with the model's.
  */
@@ -11,14 +11,7 @@ import { kptrBody, kptrMap, kptrSeqArb, type KptrSeq } from '../properties/kptr.
 import { FRETS, pidFilterOps, type FileCase } from './cases/file.ts';
 import type { CallRecord, ConfCase } from './cases/lib.ts';
 
-/**
- * LRU_HASH maps are left out: which element a full one evicts is the kernel's LRU list's choice
- * (kernel/bpf/bpf_lru_list.c: per-CPU free and pending lists, active and inactive lists with reference
- * bits, a shrink of up to LOCAL_FREE_TARGET nodes at once), not the model's least recently used. At
- * seed 777, generated LRU sequences (gkp3, gkp58, and the guest's fgkp3, fgkp58) evicted another key on
- * both kernels. The hand-written LRU cases (kp_lru_evict, lru_*) keep to evictions the two agree on.
- */
-const KINDS = ['array', 'hash', 'hash_noprealloc'] as const;
+const KINDS = ['array', 'hash', 'hash_noprealloc', 'lru_hash'] as const;
 
 function describe(s: KptrSeq): string {
   return `${s.kind} of ${s.max}: ${s.ops.map((o) => `${o.k}(${o.key})`).join(' ')}`;

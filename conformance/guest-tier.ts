@@ -21,6 +21,7 @@
  *
  * Environment: KERNSIM_GUEST_GENERATED (default 320), KERNSIM_GUEST_SCRIPTS (default 320),
  * KERNSIM_GUEST_GENERATED_KPTR (default 60: kptr sequences, conformance/generate-kptr.ts),
+ * KERNSIM_GUEST_GENERATED_LRU (default 60: LRU_HASH sequences, conformance/generate-lru.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -40,6 +41,8 @@ import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
 import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
 import { clangFor, needsTypeTags } from './clang.ts';
 import { generatedKptrFileCases } from './generate-kptr.ts';
+import { generatedLruFileCases } from './generate-lru.ts';
+import { lruFileCases } from './cases/lru.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
@@ -47,6 +50,7 @@ import { hookOrderScriptCases } from './cases/hooks.ts';
 import { generatedFileCases } from './generate-file.ts';
 import { deleteVsPendingObject, deleteVsPendingScenario, RACE_MAP, RACE_PROG, raceOutcome } from './cases/race.ts';
 import { exploreScenario, parseScenario } from '../src/index.ts';
+import { countCpus } from './cpus.ts';
 import { DATA_SIZE, generatedScriptCases, handScriptCases, taskWorkMapCases } from './generate-script.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -127,6 +131,8 @@ interface Env {
   readonly maxSectorsKb: number;
   /** The ext4 block size (`st_blksize` of the data file): mke2fs picks 1024 for a filesystem this small. */
   readonly blockSize: number;
+  /** The guest's possible CPUs (/sys/devices/system/cpu/possible): the model world's `cpus`. */
+  readonly cpus: number;
 }
 
 /** ext4 on 6.16+ allows large folios up to order 9 on x86-64 (`ext4_set_inode_mapping_order`, `EXT4_MAX_PAGECACHE_ORDER`). */
@@ -175,7 +181,7 @@ function residency(s: Session, path: string, size: bigint): string {
 }
 
 function newSession(env: Env, exe: Uint8Array): Session {
-  const s = new Session({ version: VERSION });
+  const s = new Session({ version: VERSION, cpus: env.cpus });
   const disk = { readAheadKb: env.readAheadKb, maxSectorsKb: env.maxSectorsKb, maxFolioOrder: EXT4_MAX_FOLIO_ORDER, blockSize: env.blockSize };
   s.createFile({ path: EXE, content: content.bytes(exe), ...disk });
   s.createFile({ path: TRIGGER, content: content.zero(), size: 16, ...disk });
@@ -311,7 +317,7 @@ interface GuestOut {
 }
 
 function parse(text: string): GuestOut {
-  const o: GuestOut = { exeSize: -1, env: { readAheadKb: 0, maxSectorsKb: 0, blockSize: 4096 }, dataSize: -1, objLoaded: new Map(), cases: new Map(), scripts: new Map(), fails: new Map(), globals: new Map() };
+  const o: GuestOut = { exeSize: -1, env: { readAheadKb: 0, maxSectorsKb: 0, blockSize: 4096, cpus: 1 }, dataSize: -1, objLoaded: new Map(), cases: new Map(), scripts: new Map(), fails: new Map(), globals: new Map() };
   const a = text.indexOf('@@CONF-BEGIN@@');
   const b = text.indexOf('@@CONF-END@@');
   if (a < 0) throw new Error('no @@CONF-BEGIN@@ in the driver output');
@@ -322,7 +328,7 @@ function parse(text: string): GuestOut {
     try { j = JSON.parse(line) as Record<string, unknown>; } catch { continue; }
     if (typeof j.exe_size === 'number') {
       o.exeSize = j.exe_size;
-      o.env = { readAheadKb: Number(j.read_ahead_kb), maxSectorsKb: Number(j.max_sectors_kb), blockSize: Number(j.block_size ?? 1024) };
+      o.env = { readAheadKb: Number(j.read_ahead_kb), maxSectorsKb: Number(j.max_sectors_kb), blockSize: Number(j.block_size ?? 1024), cpus: countCpus(String(j.possible_cpus)) };
       o.dataSize = Number(j.data_size);
     } else if (typeof j.obj === 'string') { obj = j.obj.replace(/^.*\//, '').replace(/\.bpf\.o$/, ''); o.objLoaded.set(obj, j.loaded === true); }
     else if (typeof j.case === 'string') o.cases.set(j.case, { resident: String(j.resident ?? ''), after: String(j.after ?? ''), attached: j.attached === true, open: Number(j.open ?? 0), err: Number(j.err ?? 0) });
@@ -437,9 +443,10 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed)].map((c) => ({ ...c, prog: c.id }));
+  const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed)].map((c) => ({ ...c, prog: c.id }));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

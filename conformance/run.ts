@@ -20,7 +20,8 @@
  * Environment: KERNSIM_CONF_GENERATED (default 400), KERNSIM_CONF_GENERATED_LANG (default 150:
  * programs of the language, conformance/generate-language.ts), KERNSIM_CONF_GENERATED_KINDS (default
  * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts),
- * KERNSIM_CONF_GENERATED_KPTR (default 80: kptr sequences, conformance/generate-kptr.ts), KERNSIM_SEED (default 20261127),
+ * KERNSIM_CONF_GENERATED_KPTR (default 80: kptr sequences, conformance/generate-kptr.ts),
+ * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
 import { tally, writeDocSection, type Row } from './docs.ts';
@@ -42,6 +43,7 @@ import { kptrCases, kptrVerifierCases } from './cases/kptr.ts';
 import { lruCases } from './cases/lru.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
 import { generatedKptrCases } from './generate-kptr.ts';
+import { generatedLruCases } from './generate-lru.ts';
 import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
@@ -49,6 +51,7 @@ import { RESOLUTIONS } from './cases/resolutions.ts';
 import { USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
 import { guestTier } from './guest-tier.ts';
+import { hostPossibleCpus } from './cpus.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,6 +59,8 @@ const root = dirname(here);
 const cache = join(here, '.cache');
 const work = join(cache, 'host');
 const BATCH = 40;
+/** The host's possible CPUs: the model's worlds are given as many (an LRU map's `target_free` counts them). */
+const HOST_CPUS = hostPossibleCpus();
 
 function say(msg: string): void {
   process.stdout.write(`${msg}\n`);
@@ -111,7 +116,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
   const asm = c.object.programs.every((p) => p.asm === true);
   if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm, after: refusalLines(verdict).slice(1) };
   try {
-    const s = new Session({ version });
+    const s = new Session({ version, cpus: HOST_CPUS });
     s.load(c.object);
     // The loader that runs every case is a user process: the model's task runs it with an executable
     // (so an mm), where a program that reads user memory looks (copy_from_user_nofault's
@@ -331,10 +336,12 @@ async function main(): Promise<number> {
   const nLang = Number(process.env.KERNSIM_CONF_GENERATED_LANG ?? 150);
   const nKinds = Number(process.env.KERNSIM_CONF_GENERATED_KINDS ?? 320);
   const nKptr = Number(process.env.KERNSIM_CONF_GENERATED_KPTR ?? 80);
+  const nLru = Number(process.env.KERNSIM_CONF_GENERATED_LRU ?? 100);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
     ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
+    ...generatedLruCases(nLru, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
   const chosen = only === undefined ? all : all.filter((c) => c.id.startsWith(only));
@@ -596,9 +603,17 @@ const RESOLVED: readonly string[] = [
     'fields when its memory is unlinked or overwritten (`bpf_obj_free_fields`: the kptr\'s reference dropped), where 7.2 only cancels ' +
     'them (the guest tier); objects with kptr fields are compiled with `clang-19` (clang 14 writes no BTF type tags). Model bug found ' +
     'and fixed: an LRU_HASH update takes its node before it checks the flags (`htab_lru_map_update_elem`), so a full map\'s replacing ' +
-    'or refused update still evicts (`lru_*`). Known difference, kept out of the generator: which element a full LRU_HASH evicts is ' +
-    'the kernel\'s LRU list\'s choice (`bpf_lru_list.c`: reference bits, active and inactive lists, per-CPU free lists), not the ' +
-    'model\'s least recently used; at seed 777 two generated LRU sequences evicted another key on both kernels.',
+    'or refused update still evicts (`lru_*`).',
+  '- **LRU_HASH eviction** (cases `lru_*`, generated `glru*`; the guest\'s `fl_*`, `fglru*`). Which elements an update evicts is ' +
+    '`kernel/bpf/bpf_lru_list.c`\'s, now modelled (`src/model/maps/lru.ts`) where the model evicted the least recently used (a known ' +
+    'difference until then: generated kptr sequences at seed 777 evicted other keys on both kernels). A refill of the empty local free ' +
+    'list flushes the pending nodes to the active or inactive list by their reference bit (set by a program\'s lookup, not user ' +
+    'space\'s), rotates the lists, takes up to `target_free` = clamp(⌊⌊max_entries / possible CPUs⌋ / 2⌋, 1, 128) free nodes (v6.16) ' +
+    'and evicts the shortfall from inactive\'s tail, several at once. The possible CPUs count: the host has 2, the guest 1 ' +
+    '(`conformance/cpus.ts` reads them), and the same sequence keeps other keys on each; the loader pins itself to CPU 0, since ' +
+    'the free and pending lists are per CPU. The batch a refill takes goes to the local free list in the order taken (6.18.44 and ' +
+    '7.2 fill an `llist` from it): `fl_kptr_order` sees it through a kptr 7.2 leaves in the memory. Taking out `target_free`, the ' +
+    'reference bits, the active rotation, the forced shrink, the inactive rotation or the scan budget each makes cases disagree.',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +

@@ -13,9 +13,14 @@
  *   a node is taken before the key is looked up (`prealloc_lru_pop`: a free one, or one the list evicts
  *   when the map is full), and only then `check_flags`: an update refused for its flags keeps the
  *   eviction, and the element evicted may be the key's own (then BPF_EXIST finds it missing, and
- *   BPF_NOEXIST finds it new). Which element goes is the LRU list's choice (approximate, with reference
- *   bits in the kernel); the reference here, as the model, evicts the least recently looked up or
- *   updated (the host tier's lru_* cases agree on the kernel).
+ *   BPF_NOEXIST finds it new). Which elements go is kernel/bpf/bpf_lru_list.c's choice, restated
+ *   below (`LruRef`: plain arrays, head first) from the kernel's functions, not from the model's
+ *   lru.ts: a refill of the empty local free list flushes the pending nodes (`__local_list_flush`),
+ *   rotates active when inactive is the shorter (`__bpf_lru_list_rotate_active`) and inactive
+ *   circularly from its pointer (`__bpf_lru_list_rotate_inactive`), takes up to `target_free` nodes
+ *   from the global free list and evicts the shortfall from inactive's tail (`__bpf_lru_list_shrink`);
+ *   a program's lookup sets the reference bit; a node given back goes to the local free list when
+ *   pending, else to the global one (`bpf_common_lru_push_free`).
  * - hashtab.c `htab_map_delete_elem`, `htab_lru_map_delete_elem`: a missing key → -ENOENT.
  * - kernel/bpf/arraymap.c `array_map_update_elem` (ARRAY, and PERCPU_ARRAY from a program): unknown
  *   flags (BPF_F_LOCK aside) → -EINVAL, then index ≥ max_entries → -E2BIG ("all elements were
@@ -55,6 +60,8 @@ type Op =
 
 interface Case {
   readonly type: MapType;
+  /** The machine's possible CPUs (an LRU's `target_free`). */
+  readonly cpus: number;
   readonly maxEntries: number;
   readonly valueSize: number;
   readonly ops: readonly Op[];
@@ -74,9 +81,10 @@ const flagsArb = (type: MapType): fc.Arbitrary<bigint> => {
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   type: fc.constantFrom<MapType>('array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash'),
-  maxEntries: fc.integer({ min: 1, max: 4 }),
+  maxEntries: fc.integer({ min: 1, max: 6 }),
   valueSize: fc.integer({ min: 1, max: 12 }),
-}).chain(({ type, maxEntries, valueSize }) => {
+  cpus: fc.integer({ min: 1, max: 3 }),
+}).chain(({ type, maxEntries, valueSize, cpus }) => {
   const key = fc.integer({ min: 0, max: maxEntries + 2 });
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ op: fc.constant('lookup' as const), key }),
@@ -84,7 +92,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
     fc.record({ op: fc.constant('update' as const), key, fill: fc.integer({ min: 1, max: 255 }), flags: flagsArb(type), long: fc.boolean() }),
     fc.record({ op: fc.constant('delete' as const), key }),
   );
-  return fc.record({ type: fc.constant(type), maxEntries: fc.constant(maxEntries), valueSize: fc.constant(valueSize), ops: fc.array(op, { minLength: 1, maxLength: 30 }) });
+  return fc.record({ type: fc.constant(type), maxEntries: fc.constant(maxEntries), valueSize: fc.constant(valueSize), cpus: fc.constant(cpus), ops: fc.array(op, { minLength: 1, maxLength: 30 }) });
 });
 
 const object = (type: MapType, maxEntries: number, valueSize: number, names: readonly string[] = ['m']): BpfObject => ({
@@ -99,20 +107,135 @@ const object = (type: MapType, maxEntries: number, valueSize: number, names: rea
 const valueOf = (fill: number, size: number, long: boolean): Uint8Array =>
   Uint8Array.from({ length: size + (long ? 3 : 0) }, (_, i) => (fill + i) & 0xff);
 
+/**
+ * bpf_lru_list.c's lists for one CPU, each an array head first; nodes are numbers. `evict(node)` is
+ * `del_from_htab`: the caller unlinks the node's key.
+ */
+class LruRef {
+  active: number[] = [];
+  inactive: number[] = [];
+  /** Populated element 0 first, each at the head: the last element first. */
+  free: number[];
+  localFree: number[] = [];
+  pending: number[] = [];
+  readonly ref = new Set<number>();
+  /** `next_inactive_rotation`: a node of inactive, or null for the list's head. */
+  rot: number | null = null;
+  readonly target: number;
+  constructor(max: number, cpus: number, readonly evict: (node: number) => void) {
+    this.free = Array.from({ length: max }, (_, i) => max - 1 - i);
+    this.target = Math.min(128, Math.max(1, Math.floor(Math.floor(max / cpus) / 2)));
+  }
+
+  listOf(node: number): number[] {
+    for (const l of [this.active, this.inactive, this.free, this.localFree, this.pending]) if (l.includes(node)) return l;
+    throw new Error(`node ${node} on no list`);
+  }
+
+  /** Off its list; the rotation pointer moves to the node before it (toward the head). */
+  remove(node: number): void {
+    const l = this.listOf(node);
+    const i = l.indexOf(node);
+    if (this.rot === node) this.rot = i > 0 ? (l[i - 1] as number) : null;
+    l.splice(i, 1);
+  }
+
+  moveHead(node: number, to: number[]): void {
+    this.remove(node);
+    this.ref.delete(node);
+    to.unshift(node);
+  }
+
+  refill(): number {
+    for (const node of [...this.pending].reverse()) this.moveHead(node, this.ref.has(node) ? this.active : this.inactive);
+    if (this.inactive.length < this.active.length) {
+      for (const node of [...this.active].reverse().slice(0, 128)) this.moveHead(node, this.ref.has(node) ? this.active : this.inactive);
+    }
+    if (this.inactive.length > 0) {
+      // From the pointer toward the head, wrapping to the tail, ending at the node after the pointer.
+      const n = this.inactive.length;
+      const j = this.rot === null ? n - 1 : this.inactive.indexOf(this.rot);
+      const order = [...this.inactive.slice(0, j + 1).reverse(), ...this.inactive.slice(j + 1).reverse()].slice(0, 128);
+      let next: number | null = null;
+      for (const node of order) {
+        const k = this.inactive.indexOf(node);
+        next = k > 0 ? (this.inactive[k - 1] as number) : null;
+        if (this.ref.has(node)) this.moveHead(node, this.active);
+      }
+      this.rot = next;
+    }
+    const batch: number[] = [];
+    while (batch.length < this.target && this.free.length > 0) batch.push(this.free.shift() as number);
+    let evicted = 0;
+    if (batch.length < this.target) {
+      const want = this.target - batch.length;
+      let got = 0;
+      let seen = 0;
+      for (const node of [...this.inactive].reverse()) {
+        if (this.ref.has(node)) this.moveHead(node, this.active);
+        else {
+          this.evict(node);
+          this.remove(node);
+          batch.push(node);
+          got += 1;
+          if (got === want) break;
+        }
+        seen += 1;
+        if (seen === 128) break;
+      }
+      if (got === 0) {
+        const from = this.inactive.length > 0 ? this.inactive : this.active;
+        const node = from[from.length - 1];
+        if (node !== undefined) {
+          this.evict(node);
+          this.remove(node);
+          batch.push(node);
+          got = 1;
+        }
+      }
+      evicted = got;
+    }
+    this.localFree = batch;
+    return evicted;
+  }
+
+  /** A node for an update, pending; and how many elements were evicted for it. */
+  pop(): { node: number; evicted: number } {
+    const evicted = this.localFree.length === 0 ? this.refill() : 0;
+    const node = this.localFree.shift();
+    if (node === undefined) throw new Error('no LRU node');
+    this.pending.unshift(node);
+    this.ref.delete(node);
+    return { node, evicted };
+  }
+
+  pushFree(node: number): void {
+    const back = this.pending.includes(node) ? this.localFree : this.free;
+    this.moveHead(node, back);
+  }
+}
+
 /** The reference map: key → value bytes. */
 class Reference {
   readonly elems = new Map<number, Uint8Array>();
-  /** LRU: when each key was last looked up or updated. */
-  readonly used = new Map<number, number>();
-  tick = 0;
-  constructor(readonly type: MapType, readonly max: number, readonly size: number) {
+  /** LRU: each key's node, and the lists. */
+  readonly node = new Map<number, number>();
+  readonly lru: LruRef | null;
+  constructor(readonly type: MapType, readonly max: number, readonly size: number, cpus = 1) {
     if (ARRAYS.includes(type)) for (let i = 0; i < max; i += 1) this.elems.set(i, new Uint8Array(size)); // array_map_alloc: zeroed
+    this.lru = type === 'lru_hash' ? new LruRef(max, cpus, (n) => {
+      const key = [...this.node].find(([, v]) => v === n)?.[0];
+      if (key === undefined) throw new Error(`evicting node ${n} of no key`);
+      this.node.delete(key);
+      this.elems.delete(key);
+    }) : null;
   }
 
   get isArray(): boolean { return ARRAYS.includes(this.type); }
 
   lookup(key: number): boolean {
-    if (this.type === 'lru_hash' && this.elems.has(key)) this.used.set(key, (this.tick += 1));
+    const n = this.node.get(key);
+    if (this.lru !== null && n !== undefined) this.lru.ref.add(n);
     return this.elems.has(key);
   }
 
@@ -131,21 +254,19 @@ class Reference {
       return { ret: 0, evicts: false };
     }
     if ((flags & BPF_F_LOCK) !== 0n) return { ret: EINVAL, evicts: false };
-    if (this.type === 'lru_hash') {
-      // The node first: a full map evicts its least recently used element, the key's own maybe.
-      const evicts = this.elems.size >= this.max;
-      if (evicts) {
-        let victim = -1;
-        let oldest = Infinity;
-        for (const [k, t] of this.used) if (t < oldest) { oldest = t; victim = k; }
-        this.elems.delete(victim);
-        this.used.delete(victim);
-      }
-      const there = this.elems.has(key);
-      if (there && flags === BPF_NOEXIST) return { ret: EEXIST, evicts };
-      if (!there && flags === BPF_EXIST) return { ret: ENOENT, evicts };
+    if (this.lru !== null) {
+      // The node first (evicting what a refill evicts, the key's own maybe), then the flags.
+      const { node, evicted } = this.lru.pop();
+      const evicts = evicted > 0;
+      const old = this.node.get(key);
+      if (old !== undefined && flags === BPF_NOEXIST) { this.lru.pushFree(node); return { ret: EEXIST, evicts }; }
+      if (old === undefined && flags === BPF_EXIST) { this.lru.pushFree(node); return { ret: ENOENT, evicts }; }
       this.elems.set(key, stored);
-      this.used.set(key, (this.tick += 1));
+      this.node.set(key, node);
+      if (old !== undefined) {
+        this.lru.ref.add(node);
+        this.lru.pushFree(old);
+      }
       return { ret: 0, evicts };
     }
     if (present && flags === BPF_NOEXIST) return { ret: EEXIST, evicts: false };
@@ -158,7 +279,11 @@ class Reference {
   delete(key: number): number {
     if (this.isArray) return EINVAL;
     if (!this.elems.delete(key)) return ENOENT;
-    this.used.delete(key);
+    const n = this.node.get(key);
+    if (this.lru !== null && n !== undefined) {
+      this.node.delete(key);
+      this.lru.pushFree(n);
+    }
     return 0;
   }
 }
@@ -171,10 +296,10 @@ function modelElems(s: Session, mapId: number): Map<number, Uint8Array> {
 describe('mutants: generic BPF map rules', () => {
   test('mutants: lookup, update (flags, -EEXIST, -ENOENT, -E2BIG, LRU room), delete (-ENOENT, ARRAY -EINVAL) agree with a reference map', () => {
     fc.assert(fc.property(caseArb, (c) => {
-      const s = new Session();
+      const s = new Session({ cpus: c.cpus });
       s.load(object(c.type, c.maxEntries, c.valueSize));
       const mapId = [...s.world.maps.values()][0]!.id;
-      const ref = new Reference(c.type, c.maxEntries, c.valueSize);
+      const ref = new Reference(c.type, c.maxEntries, c.valueSize, c.cpus);
       expectEqual(modelElems(s, mapId), ref.elems);
       for (const o of c.ops) {
         if (o.op === 'lookup') {
@@ -195,6 +320,42 @@ describe('mutants: generic BPF map rules', () => {
         } else {
           expectIs(s.bpf_map_delete_elem(mapId, o.key), ref.delete(o.key));
         }
+        expectEqual(modelElems(s, mapId), ref.elems);
+      }
+    }));
+  });
+
+  test('mutants: LRU_HASH sequences: which keys a refill evicts (bpf_lru_list.c, restated by LruRef), on one to three CPUs', () => {
+    // LRU maps only, larger than above and with more lookups, so that refills meet referenced nodes,
+    // rotations and the forced shrink; sometimes every key is looked up before an insert.
+    // A map of up to 300 (more nodes than a walk looks at, 128) fills and looks up ranges of keys.
+    type LruPropOp = Op | { readonly op: 'fill'; readonly from: number; readonly to: number } | { readonly op: 'touch'; readonly from: number; readonly to: number };
+    const lruArb = fc.record({ max: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 20 }) }, { weight: 1, arbitrary: fc.integer({ min: 129, max: 300 }) }), cpus: fc.integer({ min: 1, max: 3 }) }).chain(({ max, cpus }) => {
+      const key = fc.integer({ min: 0, max: max + 4 });
+      // Ranges: any, or from key 0 (a whole fill, most of the map looked up).
+      const range = fc.oneof(fc.tuple(key, key).map(([a, b]) => (a <= b ? { from: a, to: b + 1 } : { from: b, to: a + 1 })), key.map((b) => ({ from: 0, to: b + 1 })));
+      const op: fc.Arbitrary<LruPropOp> = fc.oneof(
+        { weight: 5, arbitrary: fc.record({ op: fc.constant('update' as const), key, fill: fc.integer({ min: 1, max: 255 }), flags: fc.constantFrom(BPF_ANY, BPF_ANY, BPF_NOEXIST, BPF_EXIST), long: fc.constant(false) }) },
+        { weight: 4, arbitrary: fc.record({ op: fc.constant('lookup' as const), key }) },
+        { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key }) },
+        { weight: 1, arbitrary: range.map((r) => ({ op: 'fill' as const, ...r })) },
+        { weight: 2, arbitrary: range.map((r) => ({ op: 'touch' as const, ...r })) },
+      );
+      return fc.record({ max: fc.constant(max), cpus: fc.constant(cpus), ops: fc.array(op, { minLength: 1, maxLength: 40 }) });
+    });
+    fc.assert(fc.property(lruArb, ({ max, cpus, ops }) => {
+      const s = new Session({ cpus });
+      s.load(object('lru_hash', max, 4));
+      const mapId = [...s.world.maps.values()][0]!.id;
+      const ref = new Reference('lru_hash', max, 4, cpus);
+      for (const o of ops) {
+        if (o.op === 'fill') {
+          for (let key = o.from; key < o.to; key += 1) expectIs(s.bpf_map_update_elem(mapId, key, valueOf(key & 0xff, 4, false), BPF_ANY), ref.update(key, valueOf(key & 0xff, 4, false), BPF_ANY).ret);
+        } else if (o.op === 'touch') {
+          for (let key = o.from; key < o.to; key += 1) expectIs(s.bpf_map_lookup_elem(mapId, key) !== null, ref.lookup(key));
+        } else if (o.op === 'lookup') expectIs(s.bpf_map_lookup_elem(mapId, o.key) !== null, ref.lookup(o.key));
+        else if (o.op === 'update') expectIs(s.bpf_map_update_elem(mapId, o.key, valueOf(o.fill, 4, false), o.flags), ref.update(o.key, valueOf(o.fill, 4, false), o.flags).ret);
+        else expectIs(s.bpf_map_delete_elem(mapId, o.key), ref.delete(o.key));
         expectEqual(modelElems(s, mapId), ref.elems);
       }
     }));

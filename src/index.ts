@@ -66,6 +66,8 @@ export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, KptrDecl, GlobalDec
 export type { Task, ReadonlyTask, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid, IrqWork } from './model/task/types.ts';
 export { TW_STATES } from './model/task/types.ts';
 export type { MapId } from './model/maps/types.ts';
+/** An LRU_HASH map's lists (`world.maps.get(id).lru`): which list each node is on, by `LRU_LIST_NAMES`, and the links. */
+export { LRU_LIST_NAMES, lruNodes, type LruList, type LruState } from './model/maps/lru.ts';
 export type { ObjId, ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
 export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from './scheduler/setup.ts';

@@ -1,18 +1,21 @@
 /**
- * LRU_HASH updates (kernel/bpf/hashtab.c `htab_lru_map_update_elem`, the same in 6.18 and 7.2.13): the
- * node is taken first (`prealloc_lru_pop`: a free one, or the list evicts an element when the map is
- * full), and only then is the key looked up and the flags checked, the node going back on an error.
- * The host tier's lru_* cases show 6.18 doing so.
+ * LRU_HASH maps (kernel/bpf/hashtab.c `htab_lru_map_update_elem`, kernel/bpf/bpf_lru_list.c; the same
+ * in 6.18.44 and 7.2.13): the node is taken first (`prealloc_lru_pop`: from the local free list, which
+ * a refill fills from the global free list or by evicting elements), and only then is the key looked
+ * up and the flags checked, the node going back on an error. The expected keys below were worked by
+ * hand from the kernel's functions (flush, rotations, `target_free` = clamp(⌊⌊max / CPUs⌋ / 2⌋, 1,
+ * 128), the shrink from inactive's tail), not read off the model; the host tier's `lru_*` cases (two
+ * possible CPUs) and the guest's `fl_*` (one) show the kernels doing the same.
  */
 import { describe, expect, test } from 'vitest';
-import { EEXIST, ENOENT, Session } from '../src/index.ts';
+import { ArgumentError, EEXIST, ENOENT, NotModelledError, parseScenario, ScenarioError, Session } from '../src/index.ts';
 
 const BPF_ANY = 0;
 const BPF_NOEXIST = 1;
 const BPF_EXIST = 2;
 
-function lru(max: number): { s: Session; id: number } {
-  const s = new Session();
+function lru(max: number, cpus = 1): { s: Session; id: number } {
+  const s = new Session({ cpus });
   const id = s.createMap({ name: 'l', type: 'lru_hash', maxEntries: max, valueSize: 8 }) as number;
   return { s, id };
 }
@@ -30,15 +33,89 @@ describe('LRU_HASH: the node before the flags', () => {
     expect(keys(s, id)).toEqual([0]);
   });
 
-  test('a full map: an update of a present key, and one its flags refuse, still evict the least recently used', () => {
+  test('a full map of two: an update of a present key, and one its flags refuse, still evict (inactive\'s tail)', () => {
     const { s, id } = lru(2);
     expect(s.bpf_map_update_elem(id, 0, new Uint8Array(8), BPF_ANY)).toBe(0);
     expect(s.bpf_map_update_elem(id, 1, new Uint8Array(8), BPF_ANY)).toBe(0);
     expect(s.bpf_map_update_elem(id, 1, new Uint8Array(8), BPF_ANY)).toBe(0);
     expect(keys(s, id)).toEqual([1]);
     expect(s.bpf_map_update_elem(id, 0, new Uint8Array(8), BPF_ANY)).toBe(0);
-    // Full again (0 and 1): key 1 is the least recently used now; NOEXIST on key 0 evicts it, then fails.
+    // Full again (0 and 1): the refill flushes key 0 to inactive's head, key 1 (rotated from active,
+    // its bit cleared) is at the tail; NOEXIST on key 0 evicts key 1, then fails.
     expect(s.bpf_map_update_elem(id, 0, new Uint8Array(8), BPF_NOEXIST)).toBe(-EEXIST);
     expect(keys(s, id)).toEqual([0]);
+  });
+});
+
+describe('LRU_HASH: which keys a refill evicts (bpf_lru_list.c)', () => {
+  const u = (s: Session, id: number, key: number, flags = BPF_ANY): number => s.bpf_map_update_elem(id, key, new Uint8Array(8), flags) as number;
+
+  test('keys 1-5 into a map of four: target_free 2 on one CPU evicts two at the second refill, 1 on two CPUs evicts one', () => {
+    for (const [cpus, left] of [[1, [3, 4, 5]], [2, [2, 3, 4, 5]]] as const) {
+      const { s, id } = lru(4, cpus);
+      for (const k of [1, 2, 3, 4, 5]) expect(u(s, id, k)).toBe(0);
+      expect(keys(s, id)).toEqual(left);
+    }
+  });
+
+  test('a program\'s lookup sets the reference bit: the refill promotes the key to active and evicts others', () => {
+    const { s, id } = lru(4, 1);
+    for (const k of [1, 2, 3, 4]) u(s, id, k);
+    expect(s.bpf_map_lookup_elem(id, 1)).not.toBeNull();
+    u(s, id, 5);
+    expect(keys(s, id)).toEqual([1, 4, 5]);
+    // User space's lookup sets no bit (htab_lru_map_lookup_elem_sys): then 1 and 2 go.
+    const b = lru(4, 1);
+    for (const k of [1, 2, 3, 4]) u(b.s, b.id, k);
+    expect(b.s.mapLookup(b.id, 1, new Uint8Array(8))).toBe(0);
+    u(b.s, b.id, 5);
+    expect(keys(b.s, b.id)).toEqual([3, 4, 5]);
+  });
+
+  test('updating a key again: its own pop evicts it, so it is new (BPF_EXIST: -ENOENT)', () => {
+    const a = lru(4, 1);
+    for (const k of [1, 2, 3, 4, 1]) expect(u(a.s, a.id, k)).toBe(0);
+    expect(keys(a.s, a.id)).toEqual([1, 3, 4]);
+    const b = lru(4, 1);
+    for (const k of [1, 2, 3, 4]) u(b.s, b.id, k);
+    expect(u(b.s, b.id, 1, BPF_EXIST)).toBe(-ENOENT);
+    expect(keys(b.s, b.id)).toEqual([3, 4]);
+  });
+
+  test('every node referenced: nothing on inactive after the rotations, so one node is evicted from active\'s tail', () => {
+    // After 1-4 on one CPU: inactive [2, 1], pending [4, 3]. The refill for 5 flushes 4 and 3 to active
+    // (their bits set), rotates 1 and 2 to active too (bits set), finds no free node and nothing to
+    // shrink on inactive, and evicts active's tail: key 3.
+    const { s, id } = lru(4, 1);
+    for (const k of [1, 2, 3, 4]) u(s, id, k);
+    for (const k of [1, 2, 3, 4]) s.bpf_map_lookup_elem(id, k);
+    expect(u(s, id, 5)).toBe(0);
+    expect(keys(s, id)).toEqual([1, 2, 4, 5]);
+  });
+
+  test('a map of two on two CPUs: target_free clamps to 1', () => {
+    const { s, id } = lru(2, 2);
+    for (const k of [1, 2, 3, 4]) u(s, id, k);
+    expect(keys(s, id)).toEqual([3, 4]);
+  });
+
+  test('the possible CPUs are a world option: 1 to 8192, at least 2 on an smp machine', () => {
+    expect(new Session({ smp: true }).world.cpus).toBe(2);
+    expect(new Session().world.cpus).toBe(1);
+    for (const cpus of [0, -1, 1.5, 8193, Number.NaN]) expect(() => new Session({ cpus })).toThrow(ArgumentError);
+    expect(() => new Session({ smp: true, cpus: 1 })).toThrow(/opts\.cpus/);
+  });
+
+  test('BPF_F_NO_COMMON_LRU (per-CPU LRU lists) is not modelled: a typed error, not a common LRU in disguise', () => {
+    expect(() => new Session().createMap({ name: 'p', type: 'lru_hash', maxEntries: 4, valueSize: 8, flags: 2 })).toThrow(NotModelledError);
+    expect(new Session().createMap({ name: 'h', type: 'hash', maxEntries: 4, valueSize: 8, flags: 0 })).toBeGreaterThan(0);
+  });
+
+  test('a scenario names its possible CPUs; "smp" with fewer than two is refused where it is written', () => {
+    const doc = { name: 'c', files: [], objects: [], tasks: [] };
+    expect(parseScenario({ ...doc, cpus: 4 }, 'c.json').cpus).toBe(4);
+    expect(() => parseScenario({ ...doc, smp: true, cpus: 1 }, 'c.json')).toThrow(ScenarioError);
+    expect(() => parseScenario({ ...doc, smp: true, cpus: 1 }, 'c.json')).toThrow(/\/cpus/);
+    expect(() => parseScenario({ ...doc, cpus: 0 }, 'c.json')).toThrow(ScenarioError);
   });
 });

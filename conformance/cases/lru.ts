@@ -1,50 +1,221 @@
 /**
- * LRU_HASH updates on the host (6.18; 7.2.13 reads the same): `htab_lru_map_update_elem` takes its
- * node first (`prealloc_lru_pop`: a free one, else the list evicts an element), and only then looks
- * the key up and checks the flags, giving the node back on an error. In a full map an update of a
- * present key, or one its flags refuse, still evicts, and the element evicted may be the key's own.
+ * LRU_HASH maps on the kernel (kernel/bpf/bpf_lru_list.c through hashtab.c; the model's
+ * src/model/maps/lru.ts). An update takes its node first (`prealloc_lru_pop`), before it looks the
+ * key up and checks the flags, and the node comes from a refill of the local free list when that is
+ * empty: pending nodes flushed to the active or inactive list by their reference bit, the lists
+ * rotated, up to `target_free` nodes taken from the global free list and the shortfall evicted from
+ * inactive's tail. So which keys survive depends on the map's size, the machine's possible CPUs
+ * (`target_free` = clamp(⌊⌊max_entries / CPUs⌋ / 2⌋, 1, 128)) and which elements a program looked up.
+ *
+ * Every case is a sequence of ops in one program: an update (key, flags), a program's lookup (which
+ * sets the node's reference bit) or a delete, each recording its result (an update's or a delete's
+ * return value, a lookup's 1 or 0), then a probe of keys recorded as bits (1: present), 64 keys a
+ * word. The host runs it as a `SEC("syscall")` program (the loader pinned to CPU 0); the guest (7.2,
+ * one CPU) in `lsm/file_open` behind the driver's pid filter.
  */
 import { program as P, type BpfObject, type Op } from '../../src/index.ts';
+import { kptrBody, kptrMap, type KOp, type KptrSeq } from '../../properties/kptr.ts';
+import { FRETS, pidFilterOps, type FileCase } from './file.ts';
 import type { CallRecord, ConfCase } from './lib.ts';
 
-const BPF_ANY = 0;
-const BPF_NOEXIST = 1;
-const BPF_EXIST = 2;
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_EXIST = 2;
+const FLAG_NAMES = ['BPF_ANY', 'BPF_NOEXIST', 'BPF_EXIST'];
 
-/** Updates of (key, flags) then lookups of `probe` keys (1 when found) into `<id>_rets`. */
-function lruCase(id: string, max: number, updates: readonly [number, number][], probe: readonly number[], note: string): ConfCase {
-  const m = `${id}_map`;
-  const rets = `${id}_rets`;
+/** One op of a sequence. `fill` is updates of keys `from` … `to − 1` (BPF_ANY), recorded as one result: how many failed. */
+export type LruOp =
+  | { readonly k: 'update'; readonly key: number; readonly flags: number }
+  | { readonly k: 'lookup'; readonly key: number }
+  | { readonly k: 'delete'; readonly key: number }
+  | { readonly k: 'fill'; readonly from: number; readonly to: number }
+  | { readonly k: 'touch'; readonly from: number; readonly to: number };
+
+export interface LruSeq {
+  readonly max: number;
+  readonly ops: readonly LruOp[];
+  /** Keys probed at the end, 0 … probe − 1. */
+  readonly probe: number;
+}
+
+export function describeLru(s: LruSeq): string {
+  const op = (o: LruOp): string => {
+    switch (o.k) {
+      case 'update': return `u${o.key}${o.flags === BPF_ANY ? '' : o.flags === BPF_NOEXIST ? '!n' : '!e'}`;
+      case 'lookup': return `l${o.key}`;
+      case 'delete': return `d${o.key}`;
+      case 'fill': return `u${o.from}..${o.to - 1}`;
+      case 'touch': return `l${o.from}..${o.to - 1}`;
+    }
+  };
+  return `LRU_HASH of ${s.max}: ${s.ops.map(op).join(' ')}; probe 0..${s.probe - 1}`;
+}
+
+/** The words a sequence records: one per op, then the probe's bit words. */
+export function lruWords(s: LruSeq): number {
+  return s.ops.length + Math.ceil(s.probe / 64);
+}
+
+/** The program body of `s` over map `m`, value buffer `val`, results `rets` (a stack variable `key` holds loop keys). */
+function lruBody(s: LruSeq, m: string, val: string, rets: string): { body: Op[]; calls: CallRecord[] } {
   const body: Op[] = [];
   const calls: CallRecord[] = [];
-  let n = 0;
-  for (const [key, flags] of updates) {
-    const i = n;
-    n += 1;
-    body.push(P.call('bpf_map_update_elem', [P.map(m), P.imm(key), P.buf(`${id}_val`), P.imm(flags)], `u${i}`), P.storeAt(rets, i, P.r(`u${i}`)));
-    calls.push({ index: i, fn: 'bpf_map_update_elem', text: `bpf_map_update_elem(&lru, &${key}, val, ${['BPF_ANY', 'BPF_NOEXIST', 'BPF_EXIST'][flags]})` });
+  s.ops.forEach((o, i) => {
+    switch (o.k) {
+      case 'update':
+        body.push(P.call('bpf_map_update_elem', [P.map(m), P.imm(o.key), P.buf(val), P.imm(o.flags)], `u${i}`), P.storeAt(rets, i, P.r(`u${i}`)));
+        calls.push({ index: i, fn: 'bpf_map_update_elem', text: `bpf_map_update_elem(&lru, &${o.key}, val, ${FLAG_NAMES[o.flags]})` });
+        break;
+      case 'delete':
+        body.push(P.call('bpf_map_delete_elem', [P.map(m), P.imm(o.key)], `u${i}`), P.storeAt(rets, i, P.r(`u${i}`)));
+        calls.push({ index: i, fn: 'bpf_map_delete_elem', text: `bpf_map_delete_elem(&lru, &${o.key})` });
+        break;
+      case 'lookup':
+        body.push(P.call('bpf_map_lookup_elem', [P.map(m), P.imm(o.key)], `l${i}`), P.mov(`p${i}`, P.imm(0)),
+          P.goto(`L${i}`, P.when(`l${i}`, '==', P.NULL)), P.mov(`p${i}`, P.imm(1)), P.label(`L${i}`), P.storeAt(rets, i, P.r(`p${i}`)));
+        calls.push({ index: i, fn: 'bpf_map_lookup_elem', text: `bpf_map_lookup_elem(&lru, &${o.key}) != NULL` });
+        break;
+      case 'fill':
+        // A bounded loop over the keys (a stack variable holds each). What the loop learns goes to
+        // memory (atomic adds into the result), never into a register, so that the verifier's states
+        // at the loop's head differ only in the key.
+        body.push(P.storeAt(rets, i, P.imm(0)), ...keyLoop(`${i}`, o.from, o.to, [
+          P.call('bpf_map_update_elem', [P.map(m), P.addr('key'), P.buf(val), P.imm(BPF_ANY)], `u${i}`),
+          P.goto(`F${i}`, P.when(`u${i}`, '==', P.imm(0))), P.mov(`o${i}`, P.imm(1)), P.atomicAdd(8, P.addr(rets, 8 * i), P.r(`o${i}`)), P.label(`F${i}`),
+        ]));
+        calls.push({ index: i, fn: 'bpf_map_update_elem', text: `updates of keys ${o.from}..${o.to - 1} (BPF_ANY): how many failed` });
+        break;
+      case 'touch':
+        body.push(P.storeAt(rets, i, P.imm(0)), ...keyLoop(`${i}`, o.from, o.to, [
+          P.call('bpf_map_lookup_elem', [P.map(m), P.addr('key')], `l${i}`),
+          P.goto(`F${i}`, P.when(`l${i}`, '==', P.NULL)), P.mov(`o${i}`, P.imm(1)), P.atomicAdd(8, P.addr(rets, 8 * i), P.r(`o${i}`)), P.label(`F${i}`),
+        ]));
+        calls.push({ index: i, fn: 'bpf_map_lookup_elem', text: `lookups of keys ${o.from}..${o.to - 1}: how many found` });
+        break;
+    }
+  });
+  for (let w = 0; w * 64 < s.probe; w += 1) {
+    const t = `q${w}`;
+    const from = w * 64;
+    const to = Math.min(s.probe, from + 64);
+    const index = s.ops.length + w;
+    // The word: bit (key − from) added when the key is present.
+    body.push(P.storeAt(rets, index, P.imm(0)), ...keyLoop(t, from, to, [
+      P.call('bpf_map_lookup_elem', [P.map(m), P.addr('key')], `l${t}`),
+      P.goto(`F${t}`, P.when(`l${t}`, '==', P.NULL)),
+      P.mov(`b${t}`, P.imm(1)), P.mov(`s${t}`, P.r(`i${t}`)), P.alu('sub', `s${t}`, P.imm(from)), P.alu('lsh', `b${t}`, P.r(`s${t}`)), P.atomicAdd(8, P.addr(rets, 8 * index), P.r(`b${t}`)),
+      P.label(`F${t}`),
+    ]));
+    calls.push({ index, fn: 'bpf_map_lookup_elem', text: `keys ${from}..${to - 1} present (bit i: key ${from} + i)` });
   }
-  for (const key of probe) {
-    const i = n;
-    n += 1;
-    body.push(P.call('bpf_map_lookup_elem', [P.map(m), P.imm(key)], `l${i}`), P.mov(`p${i}`, P.imm(0)), P.goto(`L${i}`, P.when(`l${i}`, '==', P.NULL)), P.mov(`p${i}`, P.imm(1)), P.label(`L${i}`), P.storeAt(rets, i, P.r(`p${i}`)));
-    calls.push({ index: i, fn: 'bpf_map_lookup_elem', text: `bpf_map_lookup_elem(&lru, &${key}) != NULL` });
-  }
+  return { body, calls };
+}
+
+/** `for (i = from; i < to; i++) { key = i; body }`. */
+function keyLoop(t: string, from: number, to: number, inner: readonly Op[]): Op[] {
+  return [
+    P.mov(`i${t}`, P.imm(from)),
+    P.label(`T${t}`), P.goto(`D${t}`, P.when(`i${t}`, '>=', P.imm(to))),
+    P.st(4, P.addr('key'), 0, P.r(`i${t}`)), ...inner,
+    P.alu('add', `i${t}`, P.imm(1)), P.goto(`T${t}`), P.label(`D${t}`),
+  ];
+}
+
+function lruObject(id: string, s: LruSeq, guest: boolean): { object: BpfObject; calls: CallRecord[] } {
+  const g = (n: string): string => `${id}_${n}`;
+  const { body, calls } = lruBody(s, g('map'), g('val'), g('rets'));
+  const words = lruWords(s);
+  if (guest && words > FRETS) throw new Error(`${id}: ${words} results, the guest records ${FRETS}`);
   const object: BpfObject = {
-    name: id, maps: [{ name: m, type: 'lru_hash', maxEntries: max, valueSize: 8, taskWorkFields: 0 }],
-    globals: [{ name: rets, kind: 'u64s', size: 16 }, { name: `${id}_val`, kind: 'bytes', size: 8 }], subprogs: [],
-    programs: [{ name: id, section: 'syscall', body: [...body, P.ret(P.imm(0))] }],
+    name: id, maps: [{ name: g('map'), type: 'lru_hash', maxEntries: s.max, valueSize: 8, taskWorkFields: 0 }], subprogs: [],
+    globals: [{ name: g('rets'), kind: 'u64s', size: guest ? FRETS : Math.max(16, words) }, { name: g('val'), kind: 'bytes', size: 8 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
+    programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', locals: [P.local('key', 'u32', 'zero')], body: [...(guest ? pidFilterOps(g('pid')) : []), ...body, P.label('out'), P.ret(P.imm(0))] }],
   };
-  return { id, rule: 'LRU_HASH: the node before the flags (htab_lru_map_update_elem)', note, object, calls };
+  return { object, calls };
+}
+
+/** A host case (6.18, `SEC("syscall")`). */
+export function lruHostCase(id: string, s: LruSeq, note: string, rule = RULE, generated = false): ConfCase {
+  const { object, calls } = lruObject(id, s, false);
+  return { id, rule, note: `${describeLru(s)}: ${note}`, object, calls, ...(generated ? { generated: true } : {}) };
+}
+
+/** A guest case (7.2, `lsm/file_open`). */
+export function lruGuestCase(id: string, s: LruSeq, note: string, rule = `${RULE} (7.2)`, generated = false): FileCase {
+  const { object, calls } = lruObject(id, s, true);
+  return { id, rule, note: `${describeLru(s)}: ${note}`, object, calls, state: 'warm', ...(generated ? { generated: true } : {}) };
+}
+
+const RULE = 'LRU_HASH: bpf_lru_list.c (maps/lru.ts)';
+
+const u = (key: number, flags = BPF_ANY): LruOp => ({ k: 'update', key, flags });
+const l = (key: number): LruOp => ({ k: 'lookup', key });
+const d = (key: number): LruOp => ({ k: 'delete', key });
+const seq = (max: number, ops: readonly LruOp[], probe = max + 3): LruSeq => ({ max, ops, probe });
+
+/**
+ * The hand-written sequences, each with what it shows. The outcomes depend on the possible CPUs
+ * (the host has 2, the guest 1), so each runs on both.
+ */
+const HAND: readonly { readonly id: string; readonly s: LruSeq; readonly note: string }[] = [
+  { id: 'exist_self', s: seq(1, [u(0), u(0, BPF_EXIST)]), note: 'BPF_EXIST on the only key: the pop evicts the key for its node, then finds it missing → -ENOENT, the map empty' },
+  { id: 'noexist_self', s: seq(1, [u(0), u(0, BPF_NOEXIST)]), note: 'BPF_NOEXIST on the only key: evicted by the pop first, so the key is new → 0' },
+  { id: 'any_full', s: seq(2, [u(0), u(1), u(1)]), note: 'updating a present key in a full map of two takes a node by evicting inactive\'s tail, key 0' },
+  { id: 'refused_evicts', s: seq(2, [u(0), u(1), u(1, BPF_NOEXIST)]), note: 'BPF_NOEXIST on a present key → -EEXIST, but the pop evicted key 0 first' },
+  { id: 'fill5', s: seq(4, [u(1), u(2), u(3), u(4), u(5)]), note: 'target_free 2 on one CPU (the second refill evicts two: keys 1 and 2), 1 on two (evicts key 1 only)' },
+  { id: 'ref_saves', s: seq(4, [u(1), u(2), u(3), u(4), l(1), u(5)]), note: 'a program\'s lookup sets key 1\'s reference bit: the refill moves it to the active list and evicts others' },
+  { id: 'self_again', s: seq(4, [u(1), u(2), u(3), u(4), u(1)]), note: 'updating key 1 again: its own pop may evict it, and it is inserted as a new key' },
+  { id: 'self_exist', s: seq(4, [u(1), u(2), u(3), u(4), u(1, BPF_EXIST)]), note: 'the same with BPF_EXIST: -ENOENT when the pop evicted key 1' },
+  { id: 'two_of_two', s: seq(2, [u(1), u(2), u(3), u(4)]), note: 'a map of two: target_free 1 on either machine' },
+  { id: 'delete_reuse', s: seq(4, [u(1), u(2), u(3), d(2), u(4), u(5), u(6), l(5), u(7), u(8)]), note: 'a delete gives a pending node back to the local free list and an inactive one to the global free list' },
+  { id: 'replace_active', s: seq(6, [u(0), u(1), u(2), u(1), u(3), u(4), u(5), u(6), u(7), u(8), u(9)]), note: 'a replacing update sets the new node\'s reference bit: flushed to the active list, later rotated to inactive when inactive runs low' },
+  { id: 'rotate', s: seq(8, [u(0), u(1), u(2), u(3), u(4), u(5), l(0), l(1), u(6), u(7), u(8), l(2), u(9), u(10), u(11), u(12), l(9), u(13), u(14), u(15), u(16)]), note: 'lookups between refills: nodes promoted to active, active rotated back' },
+  { id: 'all_referenced', s: seq(4, [u(1), u(2), u(3), u(4), l(1), l(2), l(3), l(4), u(5)]), note: 'every node referenced: the rotations leave inactive empty and the shrink evicts none, so one node is evicted from active\'s tail whatever its bit (the forced shrink)' },
+  { id: 'rotate_active', s: seq(4, [u(7), l(7), u(1), u(2), u(0), u(0)]), note: 'inactive runs lower than active: active is rotated, its unreferenced nodes moved to inactive' },
+  { id: 'rotate_active_again', s: seq(4, [u(0), u(0), u(7), l(7), u(1), u(0), u(0)]), note: 'a replaced node flushed to active, then rotated back to inactive' },
+  { id: 'pending_back', s: seq(4, [u(0), u(0), u(1), u(2), u(0, BPF_NOEXIST)]), note: 'the old node of a replaced key, still pending, goes back to the local free list (not the global one)' },
+  {
+    id: 'scan_budget', s: { max: 300, ops: [{ k: 'fill', from: 0, to: 300 }, { k: 'touch', from: 0, to: 200 }, u(300), u(301)], probe: 302 },
+    note: 'more referenced nodes at inactive\'s tail than a walk looks at (128): the rotation promotes some, the shrink counts the rest against its budget',
+  },
+  {
+    id: 'large', s: { max: 200, ops: [{ k: 'fill', from: 0, to: 200 }, { k: 'touch', from: 0, to: 20 }, { k: 'fill', from: 200, to: 230 }, { k: 'touch', from: 100, to: 140 }, { k: 'fill', from: 230, to: 330 }], probe: 330 },
+    note: 'more nodes than a walk looks at (128): target_free 128 on one CPU, 50 on two; the inactive walk\'s pointer and scan budget decide',
+  },
+];
+
+/**
+ * Which element memory an insert gets after a refill, seen through a kptr left in memory (7.2 only
+ * cancels a freed element's fields, so the next key the memory holds finds the task; 6.18 frees it):
+ * keys 0 and 1 deleted (0's memory holds the task), so the global free list is [1's, 0's]; the next
+ * refill (target_free 2 on one CPU) takes both, and the local free list keeps them in that order
+ * (v6.18.44 and 7.2: an `llist` filled from the batch), so key 5 gets 1's memory and key 6 gets the task.
+ */
+const KPTR_ORDER: readonly KOp[] = [
+  { k: 'update', key: 0 }, { k: 'update', key: 1 }, { k: 'in', key: 0 }, { k: 'update', key: 2 }, { k: 'update', key: 3 },
+  { k: 'delete', key: 0 }, { k: 'delete', key: 1 }, { k: 'update', key: 5 }, { k: 'update', key: 6 }, { k: 'out', key: 5 }, { k: 'out', key: 6 },
+];
+const KPTR_ORDER_NOTE = 'a refill\'s batch in the order taken: after deleting keys 0 (holding the task) and 1, key 5 gets key 1\'s memory and key 6 key 0\'s (7.2 leaves the task there, 6.18 freed it)';
+
+function kptrOrderObject(id: string, guest: boolean): { object: BpfObject; calls: CallRecord[] } {
+  const q: KptrSeq = { kind: 'lru_hash', max: 4, ops: KPTR_ORDER };
+  const g = (n: string): string => `${id}_${n}`;
+  const object: BpfObject = {
+    name: id, maps: [kptrMap(g('map'), q)], subprogs: [],
+    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 16 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
+    programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...kptrBody(q.ops, g('map'), g('val'), g('rets')), P.label('out'), P.ret(P.imm(0))] }],
+  };
+  return { object, calls: q.ops.map((o, i) => ({ index: i, fn: o.k === 'update' ? 'bpf_map_update_elem' : o.k === 'delete' ? 'bpf_map_delete_elem' : 'bpf_kptr_xchg', text: `${o.k}(${o.key})` })) };
 }
 
 export const lruCases: readonly ConfCase[] = [
-  lruCase('lru_exist_self', 1, [[0, BPF_ANY], [0, BPF_EXIST]], [0],
-    'an LRU of one entry: BPF_EXIST on its only key evicts that key to get a node, then finds it missing → -ENOENT, and the map is empty'),
-  lruCase('lru_noexist_self', 1, [[0, BPF_ANY], [0, BPF_NOEXIST]], [0],
-    'an LRU of one entry: BPF_NOEXIST on its only key evicts it first, so the key is new → 0'),
-  lruCase('lru_any_full', 2, [[0, BPF_ANY], [1, BPF_ANY], [1, BPF_ANY]], [0, 1],
-    'a full LRU of two: updating key 1 (present) takes a node by evicting the least recently used, key 0'),
-  lruCase('lru_refused_evicts', 2, [[0, BPF_ANY], [1, BPF_ANY], [1, BPF_NOEXIST]], [0, 1],
-    'a full LRU of two: BPF_NOEXIST on key 1 (present) → -EEXIST, but key 0 was evicted for the node first'),
+  ...HAND.map((h) => lruHostCase(`lru_${h.id}`, h.s, h.note)),
+  { id: 'lru_kptr_order', rule: RULE, note: KPTR_ORDER_NOTE, ...kptrOrderObject('lru_kptr_order', false) },
 ];
+
+export function lruFileCases(): FileCase[] {
+  return [
+    ...HAND.map((h) => lruGuestCase(`fl_${h.id}`, h.s, h.note)),
+    { id: 'fl_kptr_order', rule: `${RULE} (7.2)`, note: KPTR_ORDER_NOTE, ...kptrOrderObject('fl_kptr_order', true), state: 'warm' },
+  ];
+}

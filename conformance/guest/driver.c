@@ -645,7 +645,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	{
-		char ra[64] = "", ms[64] = "";
+		char ra[64] = "", ms[64] = "", cpus[256] = "";
 		FILE *q = fopen("/sys/block/vda/queue/read_ahead_kb", "r");
 
 		if (q) {
@@ -659,8 +659,16 @@ int main(int argc, char **argv)
 				ms[0] = 0;
 			fclose(q);
 		}
-		printf("@@CONF-BEGIN@@\n{\"exe_size\":%ld,\"read_ahead_kb\":%ld,\"max_sectors_kb\":%ld,\"data_size\":%ld,\"block_size\":%ld}\n",
-		       (long)exe_size, strtol(ra, NULL, 10), strtol(ms, NULL, 10), (long)tpl_size, blk_size);
+		/* The possible CPUs (the model's per-CPU sizes: an LRU map's target_free). */
+		q = fopen("/sys/devices/system/cpu/possible", "r");
+		if (q) {
+			if (!fgets(cpus, sizeof(cpus), q))
+				cpus[0] = 0;
+			fclose(q);
+		}
+		cpus[strcspn(cpus, "\n")] = 0;
+		printf("@@CONF-BEGIN@@\n{\"exe_size\":%ld,\"read_ahead_kb\":%ld,\"max_sectors_kb\":%ld,\"data_size\":%ld,\"block_size\":%ld,\"possible_cpus\":\"%s\"}\n",
+		       (long)exe_size, strtol(ra, NULL, 10), strtol(ms, NULL, 10), (long)tpl_size, blk_size, cpus);
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char a[512], b[512], c[512];

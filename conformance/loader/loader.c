@@ -31,8 +31,14 @@
  *
  * When the object as a whole does not load, each program is loaded alone (the others' autoload off)
  * so each gets its own verdict and log.
+ *
+ * The loader pins itself to CPU 0 before anything else: an LRU_HASH map keeps a free list and a
+ * pending list per CPU (kernel/bpf/bpf_lru_list.c), so which element an update evicts depends on the
+ * CPU each update runs on. The model runs everything on one CPU; so does the loader (and its child).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -375,6 +381,16 @@ int main(int argc, char **argv)
 	if (argc != 2 && argc != 3) {
 		fprintf(stderr, "usage: %s OBJ.o [RUNS]\n", argv[0]);
 		return 2;
+	}
+	{
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		if (sched_setaffinity(0, sizeof(one), &one)) {
+			perror("sched_setaffinity");
+			return 2;
+		}
 	}
 	if (argc == 3)
 		read_specs(argv[2]);

@@ -219,7 +219,7 @@ class Out {
 const KNOWN_WORLD = new Set([
   'version', 'maps', 'twctx', 'progs', 'hooks', 'kernelMem', 'clock', 'inodes', 'paths', 'files', 'pagecache', 'dynptrs',
   'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'ids', 'faults', 'irqWork', 'current', 'budgets', 'smp',
-  'allocated', 'trace',
+  'cpus', 'allocated', 'trace',
 ]);
 const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'parent', 'forking', 'works', 'script', 'pc', 'stack', 'wait']);
 const KNOWN_FRAME = new Set(['id', 'prog', 'fn', 'callback', 'pc', 'regs', 'resume', 'sleepable', 'ctxFile', 'twCtx', 'stack', 'spills', 'callers', 'entry', 'ctxPacket']);
@@ -227,8 +227,8 @@ const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst'
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'usercnt', 'elems', 'slots', 'free', 'extra', 'useTick']);
-const KNOWN_ELEM = new Set(['slot', 'lastUse']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru']);
+const KNOWN_ELEM = new Set(['slot']);
 const KNOWN_SLOT = new Set(['key', 'data', 'tw', 'kptrs']);
 /** Syscalls whose `scratch` is a plain number (bytes, a time, a return value) in every stage. */
 const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit', 'fork', 'wait']);
@@ -947,19 +947,6 @@ function sortedEntries<K extends number | string, V>(table: ReadonlyMap<K, V>): 
   return l;
 }
 
-/** An LRU hash map's last uses by rank (eviction compares last uses only), once per element table. */
-const rankLists = new WeakMap<object, ReadonlyMap<number, number>>();
-function lruRanks(elems: ReadonlyMap<unknown, { readonly lastUse: number }>): ReadonlyMap<number, number> {
-  let ranks = rankLists.get(elems);
-  if (ranks === undefined) {
-    const r = new Map<number, number>();
-    [...new Set([...elems.values()].map((e) => e.lastUse))].sort((a, b) => a - b).forEach((u, i) => r.set(u, i));
-    ranks = r;
-    rankLists.set(elems, ranks);
-  }
-  return ranks;
-}
-
 /**
  * The key's stream after the text's head (the version, the clock, the faults, the inodes with their
  * page caches, the paths, the reads in flight: nothing in it is renamed), and whether the head was
@@ -993,7 +980,7 @@ function headsOf(world: World, make: boolean): Map<string, Head> | undefined {
 function walk(world: World, text: boolean, head?: { stream: MurmurStream | null; end: number }): Walk {
   const w = new Walk(world, text);
   const o = w.o;
-  const headKey = `${world.version};${world.smp ? 1 : 0};${world.clock.now};${world.allocated}`;
+  const headKey = `${world.version};${world.smp ? 1 : 0};${world.cpus};${world.clock.now};${world.allocated}`;
   const cachedHead = head === undefined ? undefined : headsOf(world, false)?.get(headKey);
   if (head !== undefined && cachedHead !== undefined) {
     head.stream = cachedHead.stream;
@@ -1017,7 +1004,7 @@ function walk(world: World, text: boolean, head?: { stream: MurmurStream | null;
 function writeHead(world: World, w: Walk, text: boolean): void {
   const o = w.o;
   o.c(118); o.t(world.version);
-  o.s(world.smp ? ';smp1;t' : ';smp0;t'); o.t(world.clock.now);
+  o.s(world.smp ? ';smp1;c' : ';smp0;c'); o.t(world.cpus); o.s(';t'); o.t(world.clock.now);
   o.s(';a'); o.t(world.allocated);
   o.s('\nfaults'); o.t(world.faults.alloc);
   const faultIo = [...world.faults.io].map(([key, n]) => {
@@ -1115,8 +1102,6 @@ function walkRest(world: World, w: Walk): void {
   o.c(93);
   // Maps by id, elements in their order (a hash map's order is its iteration order).
   for (const [id, m] of sortedEntries(world.maps)) {
-    const lru = m.type === 'lru_hash';
-    const ranks = lru ? lruRanks(m.elems) : null;
     o.s('\nmap'); o.t(id);
     o.c(40); o.json(m.name);
     o.c(44); o.t(m.type);
@@ -1133,7 +1118,6 @@ function walkRest(world: World, w: Walk): void {
       if (!first) o.c(44);
       first = false;
       o.t(key); o.s(':@'); o.t(e.slot);
-      if (ranks !== null) { o.c(58); o.num(ranks.get(e.lastUse) ?? -1); }
       w.extra(e, KNOWN_ELEM);
     }
     o.s('],[');
@@ -1147,6 +1131,8 @@ function walkRest(world: World, w: Walk): void {
     }
     o.s('],free['); o.s(m.free.join(','));
     o.s('],x'); o.t(m.extra ?? 'N');
+    // An LRU_HASH's lists (the eviction order and reference bits: maps/lru.ts), as they are.
+    if (m.lru !== null) { o.s(',lru'); w.gen(m.lru); }
     w.extra(m, KNOWN_MAP);
     o.c(41);
   }

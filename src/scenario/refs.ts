@@ -37,6 +37,9 @@ export function referenceProblems(sc: Scenario): Problem[] {
   const add = (path: string, expected: string): void => { out.push({ path, expected }); };
   const kfuncNames = (): string[] => Object.keys(KFUNCS);
 
+  // The machine: an smp world has several CPUs.
+  if (sc.smp === true && sc.cpus !== undefined && sc.cpus < 2) add('/cpus', 'at least 2 possible CPUs, since "smp" is true');
+
   // Files.
   const files = new Map<string, number>();
   sc.files.forEach((f, i) => {

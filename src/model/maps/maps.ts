@@ -21,8 +21,10 @@
  *   The model never returns it to the slab (that waits for an RCU-tasks-trace grace period, and its
  *   destructor `htab_mem_dtor` would free a kptr left there), so memory is made only when the cache is
  *   empty.
- * - LRU_HASH (always preallocated): the LRU free list (LIFO for the node just freed); an insert into a
- *   full map evicts the least recently used element (`htab_lru_map_delete_node`).
+ * - LRU_HASH (always preallocated): the nodes of bpf_lru_list.c (lru.ts): an update takes a node from
+ *   the local free list, refilling it when empty (from the global free list, else by evicting
+ *   elements: `htab_lru_map_delete_node`); a deleted or replaced element's node goes back to a free
+ *   list.
  * `copy_map_value` skips special fields, so reused memory keeps whatever `bpf_task_work` pointer it
  * holds (NULL unless a callback scheduled on a deleted element's value: see docs/task_work.md), and on
  * 7.2 whatever kptr.
@@ -39,6 +41,7 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { valueLayout, type ValueLayout } from './layout.ts';
+import { lruPop, lruPushFree, lruSetRef, newLru, type LruState } from './lru.ts';
 
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
@@ -51,6 +54,8 @@ const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
 const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash']);
 /** `BPF_F_NO_PREALLOC` (include/uapi/linux/bpf.h). */
 export const BPF_F_NO_PREALLOC = 1;
+/** `BPF_F_NO_COMMON_LRU` (include/uapi/linux/bpf.h): an LRU map with a list per CPU, not modelled. */
+export const BPF_F_NO_COMMON_LRU = 2;
 const isArray = (m: { type: string }): boolean => m.type === 'array' || m.type === 'percpu_array';
 
 /**
@@ -72,6 +77,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   if (!Number.isSafeInteger(keySize) || keySize < 0) throw new ArgumentError('keySize', decl.keySize, 'a non-negative integer');
   const flags = decl.flags ?? 0;
   if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
+  if (decl.type === 'lru_hash' && (flags & BPF_F_NO_COMMON_LRU) !== 0) throw new NotModelledError(`map ${decl.name} with BPF_F_NO_COMMON_LRU`, 'an LRU_HASH map with per-CPU LRU lists (the model has the common LRU: maps/lru.ts)');
   const kptrs = decl.kptrs ?? [];
   // btf_parse_kptr: a referenced kptr needs a destructor kfunc for its type (btf_find_dtor_kfunc),
   // which struct task_struct has and struct file and inode do not. The map is then refused, and
@@ -100,19 +106,21 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const id = k.t.nextId('map');
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries: decl.maxEntries, valueSize: decl.valueSize,
-    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null, useTick: 0,
+    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
+    lru: decl.type === 'lru_hash' ? newLru(decl.maxEntries, k.t.cpus) : null,
   };
   const fresh = (key: number): MapSlot => freshSlot(layout, key);
   if (isArray(decl)) {
     for (let i = 0; i < decl.maxEntries; i += 1) {
       m.slots.set(i, fresh(i));
-      m.elems.set(i, { slot: i, lastUse: 0 });
+      m.elems.set(i, { slot: i });
     }
   } else if (!noPrealloc && !ringbuf) {
-    // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first.
+    // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first
+    // (an LRU_HASH's nodes are on its LRU's global free list, in the same order).
     for (let i = 0; i < decl.maxEntries; i += 1) {
       m.slots.set(i, fresh(0));
-      m.free.push(i);
+      if (decl.type !== 'lru_hash') m.free.push(i);
     }
     if (decl.type !== 'lru_hash') {
       m.slots.set(decl.maxEntries, fresh(0));
@@ -204,19 +212,18 @@ export interface ElemRef {
   readonly slot: number;
 }
 
-/** `map_lookup_elem`: the element, or null. (LRU: marks it used.) */
+/**
+ * A program's `map_lookup_elem`: the element, or null. An LRU element's node gets its reference bit
+ * (`htab_lru_map_lookup_elem`, or the verifier's inlined `htab_lru_map_gen_lookup`: set only when
+ * clear).
+ */
 export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
-  // Read, not drafted, unless the lookup changes the map (an LRU map's use order).
+  // Read, not drafted, unless the lookup changes the map (an LRU node's reference bit).
   const seen = mapSeen(k, id);
   if (seen.type === 'ringbuf') return null;
-  if (seen.type !== 'lru_hash') {
-    const e = seen.elems.get(key);
-    return e === undefined ? null : { key, slot: e.slot };
-  }
-  const m = mapOf(k, id);
-  const e = m.elems.get(key);
+  const e = seen.elems.get(key);
   if (e === undefined) return null;
-  e.lastUse = ++m.useTick;
+  if (seen.lru !== null && seen.lru.ref[e.slot] === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
   return { key, slot: e.slot };
 }
 
@@ -225,43 +232,44 @@ export function elemOf(k: Kern, id: MapId, key: number): MapElem | undefined {
   return mapOf(k, id).elems.get(key);
 }
 
-/** Unlink the least recently used element of an LRU map and free its fields (`htab_lru_map_delete_node`). */
-function evictLru(k: Kern, m: BpfMap): void {
-  let victim: number | null = null;
-  let oldest = Infinity;
-  for (const [kk, e] of m.elems) if (e.lastUse < oldest) { oldest = e.lastUse; victim = kk; }
-  if (victim === null) return;
-  const ve = m.elems.get(victim) as MapElem;
-  releaseFields(k, m, slotOf(m, ve.slot));
-  m.elems.delete(victim);
-  m.free.push(ve.slot);
+/**
+ * `htab_lru_map_delete_node`, the LRU's `del_from_htab`: unlink the element node `slot` holds, its
+ * fields released (`check_and_free_fields`).
+ */
+function evictNode(k: Kern, m: BpfMap, slot: number): boolean {
+  const mem = slotOf(m, slot);
+  if (m.elems.get(mem.key)?.slot !== slot) return false;
+  m.elems.delete(mem.key);
+  releaseFields(k, m, mem);
+  return true;
 }
 
 /**
- * `htab_lru_map_update_elem`: a node is taken first, before the key is looked up (`prealloc_lru_pop`:
- * a free one, else the least recently used element is evicted for it), and the value copied into it;
- * then the flags are checked against the key's element, and on an error the node goes back to the
- * free list (`htab_lru_push_free`, its fields released). So an update of a present key in a full map,
- * or one its flags refuse, still evicts an element. Otherwise the node is linked and the old element's
- * memory freed. (The same in 6.18, where the host tier found it, and in 7.2.13.)
+ * `htab_lru_map_update_elem`: a node is taken first, before the key is looked up (`prealloc_lru_pop`,
+ * which may evict elements: lru.ts), and the value copied into it; then the flags are checked against
+ * the key's element (which the pop may have evicted), and on an error the node goes back to the free
+ * list (`htab_lru_push_free`, its fields released). So an update of a present key in a full map, or
+ * one its flags refuse, may still evict elements, the key's own among them. Otherwise the node is
+ * linked, with its reference bit set when it replaces an element, whose node goes back.
  */
 function updateLru(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, flags: bigint): number {
-  if (m.free.length === 0) evictLru(k, m);
-  const slot = m.free.pop();
+  const lru = m.lru as LruState;
+  const slot = lruPop(lru, (node) => evictNode(k, m, node));
   // prealloc_lru_pop found no node (a map of no entries cannot be created): -ENOMEM.
-  if (slot === undefined) return -ENOMEM;
+  if (slot === null) return -ENOMEM;
   fill(m, slot, key, value);
   const old = m.elems.get(key);
   const err = old !== undefined && flags === BPF_NOEXIST ? -EEXIST : old === undefined && flags === BPF_EXIST ? -ENOENT : 0;
   if (err !== 0) {
     releaseFields(k, m, slotOf(m, slot));
-    m.free.push(slot);
+    lruPushFree(lru, slot);
     return err;
   }
-  m.elems.set(key, { slot, lastUse: ++m.useTick });
+  m.elems.set(key, { slot });
   if (old !== undefined) {
+    lruSetRef(lru, slot);
     releaseFields(k, m, slotOf(m, old.slot));
-    m.free.push(old.slot);
+    lruPushFree(lru, old.slot);
   }
   return 0;
 }
@@ -318,7 +326,7 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     slot = got ?? (m.free.pop() as number);
   }
   fill(m, slot, key, value);
-  m.elems.set(key, { slot, lastUse: ++m.useTick });
+  m.elems.set(key, { slot });
   return 0;
 }
 
@@ -331,7 +339,8 @@ export function deleteElem(k: Kern, id: MapId, key: number): number {
   if (old === undefined) return -ENOENT;
   m.elems.delete(key);
   releaseFields(k, m, slotOf(m, old.slot));
-  m.free.push(old.slot);
+  if (m.lru !== null) lruPushFree(m.lru, old.slot);
+  else m.free.push(old.slot);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 import type { MapType } from '../program/program.ts';
 import type { KptrVal } from '../kptr/types.ts';
 import type { ValueLayout } from './layout.ts';
+import type { LruState } from './lru.ts';
 
 export type MapId = number;
 
@@ -25,10 +26,9 @@ export interface MapSlot {
   kptrs: KptrVal[];
 }
 
-/** A linked element: the memory it occupies and when it was last used (LRU). */
+/** A linked element: the memory it occupies. */
 export interface MapElem {
   slot: number;
-  lastUse: number;
 }
 
 export interface BpfMap {
@@ -49,9 +49,10 @@ export interface BpfMap {
   elems: Map<number, MapElem>;
   /** Every element memory the map has (preallocated: all of them, free ones included). */
   slots: Map<number, MapSlot>;
-  /** Free element memory, the next insert taking the last (the free lists are LIFO). */
+  /** Free element memory, the next insert taking the last (the free lists are LIFO); an LRU_HASH keeps its own (`lru`). */
   free: number[];
   /** Preallocated HASH: this CPU's extra element (`htab->extra_elems`), taken by an update of a present key. */
   extra: number | null;
-  useTick: number;
+  /** LRU_HASH: the lists that decide which element an update evicts (lru.ts); null for other types. */
+  lru: LruState | null;
 }

@@ -58,6 +58,7 @@ export class WorldValue {
   readonly current: HotState['current'];
   readonly budgets: HotState['budgets'];
   readonly smp: HotState['smp'];
+  readonly cpus: HotState['cpus'];
   readonly allocated: HotState['allocated'];
   readonly trace: Trace;
   readonly #choices: Log<number>;
@@ -92,6 +93,7 @@ export class WorldValue {
     this.current = h.current !== undefined ? h.current : base.current;
     this.budgets = base.budgets;
     this.smp = base.smp;
+    this.cpus = base.cpus;
     this.allocated = h.allocated ?? base.allocated;
     this.trace = trace;
     this.#choices = choices;

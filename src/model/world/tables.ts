@@ -123,6 +123,11 @@ export interface HotState {
    * changes.
    */
   smp: boolean;
+  /**
+   * The machine's possible CPUs (`num_possible_cpus()`): what per-CPU sizes are computed from (an
+   * LRU_HASH map's `target_free`: maps/lru.ts). It never changes.
+   */
+  cpus: number;
   /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */
   allocated: number;
 }
@@ -146,7 +151,7 @@ const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, 
 /** The key prefix of each table in a `ReadLog` (C is the page caches, by inode). */
 export const TRACK_TAG: Readonly<Record<HotName, string>> = { inodes: 'I', paths: 'P', files: 'F', pagecache: 'C', dynptrs: 'D', fileStates: 'S', io: 'O', tasks: 'T', objects: 'B', rings: 'R', packets: 'K' };
 
-export function emptyHotState(budgets: Readonly<Budgets>, smp = false): HotState {
+export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1): HotState {
   return {
     clock: Object.freeze({ now: 0 }),
     inodes: new IdTable(), paths: new Table(), files: new IdTable(), pagecache: new IdTable(),
@@ -158,6 +163,7 @@ export function emptyHotState(budgets: Readonly<Budgets>, smp = false): HotState
     current: null,
     budgets,
     smp,
+    cpus,
     allocated: 0,
   };
 }
@@ -222,6 +228,7 @@ export class Tables {
   current: Pid | null;
   readonly budgets: Readonly<Budgets>;
   readonly smp: boolean;
+  readonly cpus: number;
   /** Bytes charged so far (world/budget.ts `charge`). */
   allocated: number;
   /** Committed page caches; read the current one through `mapping`. */
@@ -270,6 +277,7 @@ export class Tables {
     this.current = base.current;
     this.budgets = base.budgets;
     this.smp = base.smp;
+    this.cpus = base.cpus;
     this.allocated = base.allocated;
     if (log !== null) {
       const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;

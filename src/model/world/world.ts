@@ -209,11 +209,23 @@ export interface WorldOptions {
    * ordinary ones: the default schedule is the same).
    */
   readonly smp?: boolean;
+  /**
+   * The machine's possible CPUs (`num_possible_cpus()`, default 1, or 2 with `smp`); per-CPU sizes
+   * are computed from it (an LRU_HASH map's `target_free`). Every operation of the model runs on
+   * CPU 0.
+   */
+  readonly cpus?: number;
 }
 
+/** The most CPUs a kernel is built for (CONFIG_NR_CPUS's limit on x86-64). */
+export const MAX_CPUS = 8192;
+
 export function createWorld(opts: WorldOptions = {}): World {
-  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp? })');
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp?, cpus? })');
   if (opts.smp !== undefined && typeof opts.smp !== 'boolean') throw new ArgumentError('opts.smp', opts.smp, 'a boolean');
+  const cpus = opts.cpus ?? (opts.smp === true ? 2 : 1);
+  if (!Number.isSafeInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) throw new ArgumentError('opts.cpus', opts.cpus, `an integer from 1 to ${MAX_CPUS} (CONFIG_NR_CPUS)`);
+  if (opts.smp === true && cpus < 2) throw new ArgumentError('opts.cpus', opts.cpus, 'at least 2 in an smp world');
   const version = opts.version ?? DEFAULT_VERSION;
   const budgets = budgetsWith(opts.budgets, 'opts.budgets');
   if (!isKernelVersion(version)) {
@@ -221,7 +233,7 @@ export function createWorld(opts: WorldOptions = {}): World {
   }
   const fields: WorldFields = {
     version, maps: new Map(), twctx: new Map(), progs: new Map(), hooks: new Map(), kernelMem: [],
-    ...emptyHotState(budgets, opts.smp === true),
+    ...emptyHotState(budgets, opts.smp === true, cpus),
     trace: emptyTrace,
   };
   const rq = new RunQueue(0);
