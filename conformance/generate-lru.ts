@@ -1,6 +1,6 @@
 /**
  * Generated LRU_HASH sequences on the kernel: updates (any flags), programs' lookups (which set a
- * node's reference bit) and deletes over small LRU maps, then a probe of which keys are present,
+ * node's reference bit) and deletes over small LRU maps (a third with BPF_F_NO_COMMON_LRU), then a probe of which keys are present,
  * compared with the model's bpf_lru_list.c (src/model/maps/lru.ts). Host (6.18, two possible CPUs):
  * a `SEC("syscall")` program; guest (7.2, one): `lsm/file_open` behind the driver's pid filter.
  */
@@ -19,7 +19,8 @@ export const lruSeqArb: fc.Arbitrary<LruSeq> = fc.constantFrom(...SIZES).chain((
     { weight: 3, arbitrary: fc.record({ k: fc.constant('lookup' as const), key }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('delete' as const), key }) },
   );
-  return fc.array(op, { minLength: 1, maxLength: 40 }).map((ops): LruSeq => ({ max, ops, probe: max + 4 }));
+  // One in three with BPF_F_NO_COMMON_LRU (lists per CPU).
+  return fc.tuple(fc.array(op, { minLength: 1, maxLength: 40 }), fc.constantFrom(false, false, true)).map(([ops, percpu]): LruSeq => ({ max, ops, probe: max + 4, ...(percpu ? { percpu } : {}) }));
 });
 
 /** `count` generated host cases from `seed` (deterministic). */

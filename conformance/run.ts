@@ -613,7 +613,10 @@ const RESOLVED: readonly string[] = [
     '(`conformance/cpus.ts` reads them), and the same sequence keeps other keys on each; the loader pins itself to CPU 0, since ' +
     'the free and pending lists are per CPU. The batch a refill takes goes to the local free list in the order taken (6.18.44 and ' +
     '7.2 fill an `llist` from it): `fl_kptr_order` sees it through a kptr 7.2 leaves in the memory. Taking out `target_free`, the ' +
-    'reference bits, the active rotation, the forced shrink, the inactive rotation or the scan budget each makes cases disagree.',
+    'reference bits, the active rotation, the forced shrink, the inactive rotation or the scan budget each makes cases disagree. ' +
+    'With BPF_F_NO_COMMON_LRU (`*_pc_*`, a third of the generated sequences) each CPU has its own lists (`bpf_percpu_lru_*`): max_entries ' +
+    'rounded up to a multiple of the CPUs, CPU 0 owning its share, a rotation of 4 nodes on every pop, up to 4 evicted only when the ' +
+    'free list is empty, each to the free list\'s head (`fl_pc_kptr_order` sees that order on 7.2).',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +

@@ -95,9 +95,9 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   return fc.record({ type: fc.constant(type), maxEntries: fc.constant(maxEntries), valueSize: fc.constant(valueSize), cpus: fc.constant(cpus), ops: fc.array(op, { minLength: 1, maxLength: 30 }) });
 });
 
-const object = (type: MapType, maxEntries: number, valueSize: number, names: readonly string[] = ['m']): BpfObject => ({
+const object = (type: MapType, maxEntries: number, valueSize: number, names: readonly string[] = ['m'], flags = 0): BpfObject => ({
   name: 'maps',
-  maps: names.map((name) => ({ name, type, maxEntries, valueSize, taskWorkFields: 0 })),
+  maps: names.map((name) => ({ name, type, maxEntries, valueSize, taskWorkFields: 0, ...(flags === 0 ? {} : { flags }) })),
   globals: [],
   programs: [],
   subprogs: [],
@@ -109,7 +109,8 @@ const valueOf = (fill: number, size: number, long: boolean): Uint8Array =>
 
 /**
  * bpf_lru_list.c's lists for one CPU, each an array head first; nodes are numbers. `evict(node)` is
- * `del_from_htab`: the caller unlinks the node's key.
+ * `del_from_htab`: the caller unlinks the node's key. `percpu` (BPF_F_NO_COMMON_LRU): CPU 0's own
+ * lists of `max / cpus` nodes (`max` already rounded), 4 nodes a walk, no local lists.
  */
 class LruRef {
   active: number[] = [];
@@ -122,9 +123,12 @@ class LruRef {
   /** `next_inactive_rotation`: a node of inactive, or null for the list's head. */
   rot: number | null = null;
   readonly target: number;
-  constructor(max: number, cpus: number, readonly evict: (node: number) => void) {
-    this.free = Array.from({ length: max }, (_, i) => max - 1 - i);
-    this.target = Math.min(128, Math.max(1, Math.floor(Math.floor(max / cpus) / 2)));
+  readonly scans: number;
+  constructor(max: number, cpus: number, readonly percpu: boolean, readonly evict: (node: number) => void) {
+    const n = percpu ? max / cpus : max;
+    this.free = Array.from({ length: n }, (_, i) => n - 1 - i);
+    this.target = percpu ? 4 : Math.min(128, Math.max(1, Math.floor(Math.floor(max / cpus) / 2)));
+    this.scans = percpu ? 4 : 128;
   }
 
   listOf(node: number): number[] {
@@ -146,16 +150,15 @@ class LruRef {
     to.unshift(node);
   }
 
-  refill(): number {
-    for (const node of [...this.pending].reverse()) this.moveHead(node, this.ref.has(node) ? this.active : this.inactive);
+  rotate(): void {
     if (this.inactive.length < this.active.length) {
-      for (const node of [...this.active].reverse().slice(0, 128)) this.moveHead(node, this.ref.has(node) ? this.active : this.inactive);
+      for (const node of [...this.active].reverse().slice(0, this.scans)) this.moveHead(node, this.ref.has(node) ? this.active : this.inactive);
     }
     if (this.inactive.length > 0) {
       // From the pointer toward the head, wrapping to the tail, ending at the node after the pointer.
       const n = this.inactive.length;
       const j = this.rot === null ? n - 1 : this.inactive.indexOf(this.rot);
-      const order = [...this.inactive.slice(0, j + 1).reverse(), ...this.inactive.slice(j + 1).reverse()].slice(0, 128);
+      const order = [...this.inactive.slice(0, j + 1).reverse(), ...this.inactive.slice(j + 1).reverse()].slice(0, this.scans);
       let next: number | null = null;
       for (const node of order) {
         const k = this.inactive.indexOf(node);
@@ -164,43 +167,56 @@ class LruRef {
       }
       this.rot = next;
     }
-    const batch: number[] = [];
-    while (batch.length < this.target && this.free.length > 0) batch.push(this.free.shift() as number);
-    let evicted = 0;
-    if (batch.length < this.target) {
-      const want = this.target - batch.length;
-      let got = 0;
-      let seen = 0;
-      for (const node of [...this.inactive].reverse()) {
-        if (this.ref.has(node)) this.moveHead(node, this.active);
-        else {
-          this.evict(node);
-          this.remove(node);
-          batch.push(node);
-          got += 1;
-          if (got === want) break;
-        }
-        seen += 1;
-        if (seen === 128) break;
-      }
-      if (got === 0) {
-        const from = this.inactive.length > 0 ? this.inactive : this.active;
-        const node = from[from.length - 1];
-        if (node !== undefined) {
-          this.evict(node);
-          this.remove(node);
-          batch.push(node);
-          got = 1;
-        }
-      }
-      evicted = got;
-    }
-    this.localFree = batch;
-    return evicted;
   }
 
-  /** A node for an update, pending; and how many elements were evicted for it. */
+  /** Evict up to `want` from inactive's tail (a referenced node promoted instead), else one node whatever its bit: the nodes, in eviction order. */
+  shrink(want: number): number[] {
+    const out: number[] = [];
+    let seen = 0;
+    for (const node of [...this.inactive].reverse()) {
+      if (this.ref.has(node)) this.moveHead(node, this.active);
+      else {
+        this.evict(node);
+        this.remove(node);
+        out.push(node);
+        if (out.length === want) break;
+      }
+      seen += 1;
+      if (seen === this.scans) break;
+    }
+    if (out.length === 0) {
+      const from = this.inactive.length > 0 ? this.inactive : this.active;
+      const node = from[from.length - 1];
+      if (node !== undefined) {
+        this.evict(node);
+        this.remove(node);
+        out.push(node);
+      }
+    }
+    return out;
+  }
+
+  refill(): number {
+    for (const node of [...this.pending].reverse()) this.moveHead(node, this.ref.has(node) ? this.active : this.inactive);
+    this.rotate();
+    const batch: number[] = [];
+    while (batch.length < this.target && this.free.length > 0) batch.push(this.free.shift() as number);
+    const evicted = batch.length < this.target ? this.shrink(this.target - batch.length) : [];
+    this.localFree = [...batch, ...evicted];
+    return evicted.length;
+  }
+
+  /** A node for an update (pending, or a per-CPU LRU's inactive head); and how many elements were evicted for it. */
   pop(): { node: number; evicted: number } {
+    if (this.percpu) {
+      this.rotate();
+      const evicted = this.free.length === 0 ? this.shrink(this.target) : [];
+      for (const node of evicted) this.free.unshift(node);
+      const node = this.free[0];
+      if (node === undefined) throw new Error('no LRU node');
+      this.moveHead(node, this.inactive);
+      return { node, evicted: evicted.length };
+    }
     const evicted = this.localFree.length === 0 ? this.refill() : 0;
     const node = this.localFree.shift();
     if (node === undefined) throw new Error('no LRU node');
@@ -221,9 +237,10 @@ class Reference {
   /** LRU: each key's node, and the lists. */
   readonly node = new Map<number, number>();
   readonly lru: LruRef | null;
-  constructor(readonly type: MapType, readonly max: number, readonly size: number, cpus = 1) {
+  constructor(readonly type: MapType, readonly max: number, readonly size: number, cpus = 1, percpu = false) {
     if (ARRAYS.includes(type)) for (let i = 0; i < max; i += 1) this.elems.set(i, new Uint8Array(size)); // array_map_alloc: zeroed
-    this.lru = type === 'lru_hash' ? new LruRef(max, cpus, (n) => {
+    // htab_map_alloc: a per-CPU LRU's max_entries rounded up to a multiple of the CPUs.
+    this.lru = type === 'lru_hash' ? new LruRef(percpu ? Math.ceil(max / cpus) * cpus : max, cpus, percpu, (n) => {
       const key = [...this.node].find(([, v]) => v === n)?.[0];
       if (key === undefined) throw new Error(`evicting node ${n} of no key`);
       this.node.delete(key);
@@ -325,7 +342,7 @@ describe('mutants: generic BPF map rules', () => {
     }));
   });
 
-  test('mutants: LRU_HASH sequences: which keys a refill evicts (bpf_lru_list.c, restated by LruRef), on one to three CPUs', () => {
+  test('mutants: LRU_HASH sequences: which keys a refill evicts (bpf_lru_list.c, restated by LruRef), on one to three CPUs, common or per-CPU lists', () => {
     // LRU maps only, larger than above and with more lookups, so that refills meet referenced nodes,
     // rotations and the forced shrink; sometimes every key is looked up before an insert.
     // A map of up to 300 (more nodes than a walk looks at, 128) fills and looks up ranges of keys.
@@ -341,13 +358,13 @@ describe('mutants: generic BPF map rules', () => {
         { weight: 1, arbitrary: range.map((r) => ({ op: 'fill' as const, ...r })) },
         { weight: 2, arbitrary: range.map((r) => ({ op: 'touch' as const, ...r })) },
       );
-      return fc.record({ max: fc.constant(max), cpus: fc.constant(cpus), ops: fc.array(op, { minLength: 1, maxLength: 40 }) });
+      return fc.record({ max: fc.constant(max), cpus: fc.constant(cpus), percpu: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 40 }) });
     });
-    fc.assert(fc.property(lruArb, ({ max, cpus, ops }) => {
+    fc.assert(fc.property(lruArb, ({ max, cpus, percpu, ops }) => {
       const s = new Session({ cpus });
-      s.load(object('lru_hash', max, 4));
+      s.load(object('lru_hash', max, 4, ['m'], percpu ? 2 : 0));
       const mapId = [...s.world.maps.values()][0]!.id;
-      const ref = new Reference('lru_hash', max, 4, cpus);
+      const ref = new Reference('lru_hash', max, 4, cpus, percpu);
       for (const o of ops) {
         if (o.op === 'fill') {
           for (let key = o.from; key < o.to; key += 1) expectIs(s.bpf_map_update_elem(mapId, key, valueOf(key & 0xff, 4, false), BPF_ANY), ref.update(key, valueOf(key & 0xff, 4, false), BPF_ANY).ret);

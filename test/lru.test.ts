@@ -8,7 +8,7 @@
  * possible CPUs) and the guest's `fl_*` (one) show the kernels doing the same.
  */
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, EEXIST, ENOENT, NotModelledError, parseScenario, ScenarioError, Session } from '../src/index.ts';
+import { ArgumentError, EEXIST, EINVAL, ENOENT, parseScenario, ScenarioError, Session } from '../src/index.ts';
 
 const BPF_ANY = 0;
 const BPF_NOEXIST = 1;
@@ -106,16 +106,70 @@ describe('LRU_HASH: which keys a refill evicts (bpf_lru_list.c)', () => {
     expect(() => new Session({ smp: true, cpus: 1 })).toThrow(/opts\.cpus/);
   });
 
-  test('BPF_F_NO_COMMON_LRU (per-CPU LRU lists) is not modelled: a typed error, not a common LRU in disguise', () => {
-    expect(() => new Session().createMap({ name: 'p', type: 'lru_hash', maxEntries: 4, valueSize: 8, flags: 2 })).toThrow(NotModelledError);
-    expect(new Session().createMap({ name: 'h', type: 'hash', maxEntries: 4, valueSize: 8, flags: 0 })).toBeGreaterThan(0);
+  test('BPF_F_NO_COMMON_LRU on another hash map, or with BPF_F_NUMA_NODE, is -EINVAL (htab_map_alloc_check)', () => {
+    expect(new Session().createMap({ name: 'h', type: 'hash', maxEntries: 4, valueSize: 8, flags: 2 })).toBe(-EINVAL);
+    expect(new Session().createMap({ name: 'p', type: 'lru_hash', maxEntries: 4, valueSize: 8, flags: 2 | 4 })).toBe(-EINVAL);
   });
-
   test('a scenario names its possible CPUs; "smp" with fewer than two is refused where it is written', () => {
     const doc = { name: 'c', files: [], objects: [], tasks: [] };
     expect(parseScenario({ ...doc, cpus: 4 }, 'c.json').cpus).toBe(4);
     expect(() => parseScenario({ ...doc, smp: true, cpus: 1 }, 'c.json')).toThrow(ScenarioError);
     expect(() => parseScenario({ ...doc, smp: true, cpus: 1 }, 'c.json')).toThrow(/\/cpus/);
     expect(() => parseScenario({ ...doc, cpus: 0 }, 'c.json')).toThrow(ScenarioError);
+  });
+});
+
+describe('LRU_HASH with BPF_F_NO_COMMON_LRU: lists per CPU, the model on CPU 0 (bpf_percpu_lru_*)', () => {
+  // Worked by hand from bpf_percpu_lru_populate (CPU 0 owns max_entries / CPUs nodes), pop_free
+  // (rotate on every pop, 4 nodes a walk; evict up to 4 from inactive's tail only when the free list
+  // is empty; the node to inactive's head) and htab_map_alloc's rounding.
+  function pcpu(max: number, cpus: number): { s: Session; id: number } {
+    const s = new Session({ cpus });
+    const id = s.createMap({ name: 'p', type: 'lru_hash', maxEntries: max, valueSize: 8, flags: 2 }) as number;
+    return { s, id };
+  }
+  const u = (s: Session, id: number, key: number, flags = BPF_ANY): number => s.bpf_map_update_elem(id, key, new Uint8Array(8), flags) as number;
+
+  test('max_entries is rounded up to a multiple of the CPUs, and CPU 0 holds its share only', () => {
+    const a = pcpu(3, 2);
+    expect(a.s.world.maps.get(a.id)?.maxEntries).toBe(4);
+    // Two nodes on CPU 0: each shrink (4 wanted) empties inactive, so keys 1-5 leave key 5 alone.
+    for (const k of [1, 2, 3, 4, 5]) expect(u(a.s, a.id, k)).toBe(0);
+    expect(keys(a.s, a.id)).toEqual([5]);
+    expect(pcpu(4, 2).s.world.maps.get(pcpu(4, 2).id)?.maxEntries).toBe(4);
+    expect(pcpu(5, 4).s.world.maps.get(pcpu(5, 4).id)?.maxEntries).toBe(8);
+  });
+
+  test('the rotation on every pop promotes a looked-up key before the shrink; user space\'s lookup does not', () => {
+    const a = pcpu(4, 1);
+    for (const k of [1, 2, 3, 4]) u(a.s, a.id, k);
+    a.s.bpf_map_lookup_elem(a.id, 1);
+    u(a.s, a.id, 5);
+    u(a.s, a.id, 6);
+    expect(keys(a.s, a.id)).toEqual([1, 5, 6]);
+    const b = pcpu(4, 1);
+    for (const k of [1, 2, 3, 4]) u(b.s, b.id, k);
+    b.s.mapLookup(b.id, 1, new Uint8Array(8));
+    u(b.s, b.id, 5);
+    u(b.s, b.id, 6);
+    expect(keys(b.s, b.id)).toEqual([5, 6]);
+  });
+
+  test('a rotation looks at 4 nodes, going on where the last stopped: with 8 nodes, key 1 is reached and kept', () => {
+    const a = pcpu(8, 1);
+    for (let k = 1; k <= 8; k += 1) u(a.s, a.id, k);
+    a.s.bpf_map_lookup_elem(a.id, 1);
+    u(a.s, a.id, 9);
+    expect(keys(a.s, a.id)).toEqual([1, 6, 7, 8, 9]);
+  });
+
+  test('a key\'s own pop evicts it: BPF_ANY inserts it anew, BPF_EXIST fails with -ENOENT and leaves the map empty', () => {
+    const a = pcpu(4, 1);
+    for (const k of [1, 2, 3, 4, 1]) expect(u(a.s, a.id, k)).toBe(0);
+    expect(keys(a.s, a.id)).toEqual([1]);
+    const b = pcpu(4, 1);
+    for (const k of [1, 2, 3, 4]) u(b.s, b.id, k);
+    expect(u(b.s, b.id, 1, BPF_EXIST)).toBe(-ENOENT);
+    expect(keys(b.s, b.id)).toEqual([]);
   });
 });

@@ -33,6 +33,8 @@ export type LruOp =
 
 export interface LruSeq {
   readonly max: number;
+  /** BPF_F_NO_COMMON_LRU: lists per CPU (the map rounded to a multiple of the CPUs; CPU 0 has its share). */
+  readonly percpu?: boolean;
   readonly ops: readonly LruOp[];
   /** Keys probed at the end, 0 … probe − 1. */
   readonly probe: number;
@@ -48,7 +50,7 @@ export function describeLru(s: LruSeq): string {
       case 'touch': return `l${o.from}..${o.to - 1}`;
     }
   };
-  return `LRU_HASH of ${s.max}: ${s.ops.map(op).join(' ')}; probe 0..${s.probe - 1}`;
+  return `LRU_HASH${s.percpu === true ? ' (BPF_F_NO_COMMON_LRU)' : ''} of ${s.max}: ${s.ops.map(op).join(' ')}; probe 0..${s.probe - 1}`;
 }
 
 /** The words a sequence records: one per op, then the probe's bit words. */
@@ -127,7 +129,7 @@ function lruObject(id: string, s: LruSeq, guest: boolean): { object: BpfObject; 
   const words = lruWords(s);
   if (guest && words > FRETS) throw new Error(`${id}: ${words} results, the guest records ${FRETS}`);
   const object: BpfObject = {
-    name: id, maps: [{ name: g('map'), type: 'lru_hash', maxEntries: s.max, valueSize: 8, taskWorkFields: 0 }], subprogs: [],
+    name: id, maps: [{ name: g('map'), type: 'lru_hash', maxEntries: s.max, valueSize: 8, taskWorkFields: 0, ...(s.percpu === true ? { flags: 2 } : {}) }], subprogs: [],
     globals: [{ name: g('rets'), kind: 'u64s', size: guest ? FRETS : Math.max(16, words) }, { name: g('val'), kind: 'bytes', size: 8 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
     programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', locals: [P.local('key', 'u32', 'zero')], body: [...(guest ? pidFilterOps(g('pid')) : []), ...body, P.label('out'), P.ret(P.imm(0))] }],
   };
@@ -152,6 +154,8 @@ const u = (key: number, flags = BPF_ANY): LruOp => ({ k: 'update', key, flags })
 const l = (key: number): LruOp => ({ k: 'lookup', key });
 const d = (key: number): LruOp => ({ k: 'delete', key });
 const seq = (max: number, ops: readonly LruOp[], probe = max + 3): LruSeq => ({ max, ops, probe });
+const pc = (max: number, ops: readonly LruOp[], probe = max + 3): LruSeq => ({ max, ops, probe, percpu: true });
+const ups = (from: number, to: number): LruOp[] => Array.from({ length: to - from + 1 }, (_, i) => u(from + i));
 
 /**
  * The hand-written sequences, each with what it shows. The outcomes depend on the possible CPUs
@@ -178,6 +182,14 @@ const HAND: readonly { readonly id: string; readonly s: LruSeq; readonly note: s
     id: 'scan_budget', s: { max: 300, ops: [{ k: 'fill', from: 0, to: 300 }, { k: 'touch', from: 0, to: 200 }, u(300), u(301)], probe: 302 },
     note: 'more referenced nodes at inactive\'s tail than a walk looks at (128): the rotation promotes some, the shrink counts the rest against its budget',
   },
+  { id: 'pc_fill7', s: pc(4, ups(1, 7)), note: 'BPF_F_NO_COMMON_LRU: CPU 0 has max_entries / CPUs nodes (2 on two CPUs, 4 on one); an empty free list is refilled by evicting up to 4 nodes from inactive\'s tail' },
+  { id: 'pc_round', s: pc(3, ups(1, 6)), note: 'BPF_F_NO_COMMON_LRU with max_entries 3: rounded up to a multiple of the possible CPUs (4 on two, 3 on one)' },
+  { id: 'pc_ref', s: pc(4, [...ups(1, 4), l(1), u(5), u(6)]), note: 'BPF_F_NO_COMMON_LRU: every pop rotates the lists, so a looked-up key moves to active before the shrink' },
+  { id: 'pc_scan', s: pc(8, [...ups(1, 8), l(1), u(9), u(10), l(6), u(11), u(12), u(13)]), note: 'BPF_F_NO_COMMON_LRU: a rotation looks at 4 nodes and goes on where the last one stopped (next_inactive_rotation)' },
+  { id: 'pc_self', s: pc(4, [...ups(1, 4), u(1), u(2, BPF_EXIST), d(1), u(9)]), note: 'BPF_F_NO_COMMON_LRU: a key\'s own pop evicts it; a delete gives the node to the free list\'s head' },
+  { id: 'pc_scan_budget', s: pc(6, [u(0), u(3), u(5), u(1), u(6), u(2), l(5), u(0)]), note: 'BPF_F_NO_COMMON_LRU: a shrink looks at 4 nodes of inactive\'s tail, promoted ones counted (six nodes per CPU on one CPU)' },
+  { id: 'pc_scan_budget2', s: pc(12, [u(0), u(3), u(5), u(1), u(6), u(2), l(5), u(0)]), note: 'the same with six nodes per CPU on two CPUs' },
+  { id: 'pc_replace', s: pc(6, [u(0), u(1), u(1), u(2), u(3), u(4), u(5), u(6), u(7), u(8)]), note: 'BPF_F_NO_COMMON_LRU: a replacing update\'s node is on inactive with its bit set, promoted by the next rotation' },
   {
     id: 'large', s: { max: 200, ops: [{ k: 'fill', from: 0, to: 200 }, { k: 'touch', from: 0, to: 20 }, { k: 'fill', from: 200, to: 230 }, { k: 'touch', from: 100, to: 140 }, { k: 'fill', from: 230, to: 330 }], probe: 330 },
     note: 'more nodes than a walk looks at (128): target_free 128 on one CPU, 50 on two; the inactive walk\'s pointer and scan budget decide',
@@ -197,11 +209,23 @@ const KPTR_ORDER: readonly KOp[] = [
 ];
 const KPTR_ORDER_NOTE = 'a refill\'s batch in the order taken: after deleting keys 0 (holding the task) and 1, key 5 gets key 1\'s memory and key 6 key 0\'s (7.2 leaves the task there, 6.18 freed it)';
 
-function kptrOrderObject(id: string, guest: boolean): { object: BpfObject; calls: CallRecord[] } {
-  const q: KptrSeq = { kind: 'lru_hash', max: 4, ops: KPTR_ORDER };
+/**
+ * The same for BPF_F_NO_COMMON_LRU (one CPU's four nodes: a map of 4 on the guest, 8 on the host):
+ * key 0's memory (the task) reaches inactive through the active rotation, a shrink evicts it with
+ * three others, each put at the free list's head, so key 5 gets the last evicted memory and key 8
+ * the task's.
+ */
+const PC_KPTR_ORDER: readonly KOp[] = [
+  { k: 'update', key: 0 }, { k: 'in', key: 0 }, { k: 'update', key: 1 }, { k: 'delete', key: 1 }, { k: 'update', key: 2 }, { k: 'update', key: 3 },
+  { k: 'update', key: 4 }, { k: 'update', key: 5 }, { k: 'out', key: 5 }, { k: 'update', key: 6 }, { k: 'update', key: 7 }, { k: 'update', key: 8 }, { k: 'out', key: 8 },
+];
+const PC_KPTR_ORDER_NOTE = 'BPF_F_NO_COMMON_LRU: evicted memory goes to the free list\'s head one by one, so the first key after a shrink gets the last evicted memory, and key 8 the task key 0 left there (7.2; 6.18 freed it)';
+
+function kptrOrderObject(id: string, guest: boolean, percpu = false): { object: BpfObject; calls: CallRecord[] } {
+  const q: KptrSeq = { kind: 'lru_hash', max: percpu ? (guest ? 4 : 8) : 4, ops: percpu ? PC_KPTR_ORDER : KPTR_ORDER };
   const g = (n: string): string => `${id}_${n}`;
   const object: BpfObject = {
-    name: id, maps: [kptrMap(g('map'), q)], subprogs: [],
+    name: id, maps: [{ ...kptrMap(g('map'), q), ...(percpu ? { flags: 2 } : {}) }], subprogs: [],
     globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 16 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
     programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...kptrBody(q.ops, g('map'), g('val'), g('rets')), P.label('out'), P.ret(P.imm(0))] }],
   };
@@ -211,11 +235,13 @@ function kptrOrderObject(id: string, guest: boolean): { object: BpfObject; calls
 export const lruCases: readonly ConfCase[] = [
   ...HAND.map((h) => lruHostCase(`lru_${h.id}`, h.s, h.note)),
   { id: 'lru_kptr_order', rule: RULE, note: KPTR_ORDER_NOTE, ...kptrOrderObject('lru_kptr_order', false) },
+  { id: 'lru_pc_kptr_order', rule: RULE, note: PC_KPTR_ORDER_NOTE, ...kptrOrderObject('lru_pc_kptr_order', false, true) },
 ];
 
 export function lruFileCases(): FileCase[] {
   return [
     ...HAND.map((h) => lruGuestCase(`fl_${h.id}`, h.s, h.note)),
     { id: 'fl_kptr_order', rule: `${RULE} (7.2)`, note: KPTR_ORDER_NOTE, ...kptrOrderObject('fl_kptr_order', true), state: 'warm' },
+    { id: 'fl_pc_kptr_order', rule: `${RULE} (7.2)`, note: PC_KPTR_ORDER_NOTE, ...kptrOrderObject('fl_pc_kptr_order', true, true), state: 'warm' },
   ];
 }

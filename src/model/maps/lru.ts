@@ -41,6 +41,15 @@
  * number of possible CPUs counts only through `target_free`. `del_from_htab` cannot fail here: it
  * fails only when a bucket lock is taken already, which needs two CPUs or a reentrant program.
  *
+ * **BPF_F_NO_COMMON_LRU** (`percpu`): a whole active/inactive/free list per CPU, and no local lists.
+ * `htab_map_alloc` rounds max_entries up to a multiple of the possible CPUs, and
+ * `bpf_percpu_lru_populate` gives CPU c the elements c·p … c·p + p − 1 (p = max_entries / CPUs), so
+ * CPU 0, where the model runs, has p nodes and the map never holds more than p keys.
+ * `bpf_percpu_lru_pop_free` rotates the lists on every pop (at most `PERCPU_NR_SCANS` = 4 nodes a
+ * walk), evicts from inactive's tail only when the free list is empty (`PERCPU_FREE_TARGET` = 4
+ * nodes, each to the free list's head), and puts the node taken at inactive's head at once (no
+ * pending list). A node given back goes to its CPU's free list's head.
+ *
  * The lists are linked through `next` and `prev` arrays (nodes 0 … max_entries − 1, then one head per
  * list), so a move costs the same whatever the map's size, as the kernel's `list_head`s do.
  */
@@ -48,6 +57,8 @@ import { KernsimError } from '../kernel/errors.ts';
 
 /** `LOCAL_FREE_TARGET` and `LOCAL_NR_SCANS` (bpf_lru_list.h): the most nodes a refill takes, and a walk looks at. */
 export const LRU_NR_SCANS = 128;
+/** `PERCPU_FREE_TARGET` and `PERCPU_NR_SCANS`: the same for a per-CPU LRU (BPF_F_NO_COMMON_LRU). */
+export const PERCPU_NR_SCANS = 4;
 
 /** The lists, in `enum bpf_lru_list_type`'s order (the first two are counted). */
 export const ACTIVE = 0;
@@ -72,8 +83,12 @@ export interface LruState {
   counts: [number, number];
   /** `next_inactive_rotation`: a node on inactive, or inactive's head (`n + INACTIVE`). */
   rotation: number;
-  /** How many nodes a refill wants (`target_free`). */
+  /** How many nodes a refill wants (`target_free`; a per-CPU LRU's shrink: `PERCPU_FREE_TARGET`). */
   targetFree: number;
+  /** BPF_F_NO_COMMON_LRU: CPU 0's own lists (`bpf_percpu_lru_*`), no local free or pending list. */
+  percpu: boolean;
+  /** The most nodes a rotation or a shrink looks at (`nr_scans`). */
+  nrScans: number;
 }
 
 /** `target_free` for a map of `maxEntries` on a machine of `cpus` possible CPUs (`bpf_common_lru_populate`, v6.16). */
@@ -117,12 +132,27 @@ const first = (s: LruState, l: LruList): number | null => {
   return n === headOf(s, l) ? null : n;
 };
 
-/** The LRU of a new map of `maxEntries` elements (`bpf_common_lru_populate`). */
-export function newLru(maxEntries: number, cpus: number): LruState {
-  const n = maxEntries;
+/**
+ * BPF_F_NO_COMMON_LRU's max_entries (`htab_map_alloc`): rounded up to a multiple of the possible
+ * CPUs, in 32 bits (rounded down when that wraps); null past 2^31 (-E2BIG).
+ */
+export function percpuLruEntries(maxEntries: number, cpus: number): number | null {
+  let n = Math.ceil(maxEntries / cpus) * cpus;
+  if (maxEntries + cpus - 1 > 0xffff_ffff) n = maxEntries - (maxEntries % cpus);
+  return n > 2 ** 31 ? null : n;
+}
+
+/**
+ * The LRU of a new map of `maxEntries` elements (`bpf_common_lru_populate`); `percpu`: CPU 0's lists
+ * of a per-CPU LRU (`bpf_percpu_lru_populate`: its share, elements 0 … maxEntries / cpus − 1;
+ * `maxEntries` already rounded).
+ */
+export function newLru(maxEntries: number, cpus: number, percpu = false): LruState {
+  const n = percpu ? maxEntries / cpus : maxEntries;
   const s: LruState = {
     next: new Array<number>(n + 5), prev: new Array<number>(n + 5), list: new Array<LruList>(n).fill(FREE), ref: new Array<number>(n).fill(0),
-    counts: [0, 0], rotation: n + INACTIVE, targetFree: lruTargetFree(maxEntries, cpus),
+    counts: [0, 0], rotation: n + INACTIVE, targetFree: percpu ? PERCPU_NR_SCANS : lruTargetFree(maxEntries, cpus),
+    percpu, nrScans: percpu ? PERCPU_NR_SCANS : LRU_NR_SCANS,
   };
   for (let l = 0; l < 5; l += 1) {
     s.next[n + l] = n + l;
@@ -161,7 +191,7 @@ function shrinkInactive(s: LruState, want: number, del: DelFromHtab, into: numbe
       if (got === want) break;
     }
     i += 1;
-    if (i === LRU_NR_SCANS) break;
+    if (i === s.nrScans) break;
     cur = p;
   }
   return got;
@@ -181,7 +211,7 @@ function shrink(s: LruState, want: number, del: DelFromHtab, into: number[]): vo
   }
 }
 
-/** `__bpf_lru_list_rotate_active`: from the tail, at most 128 nodes, up to the head it started with. */
+/** `__bpf_lru_list_rotate_active`: from the tail, at most `nrScans` nodes, up to the head it started with. */
 function rotateActive(s: LruState): void {
   const h = headOf(s, ACTIVE);
   const start = s.next[h] as number;
@@ -190,7 +220,7 @@ function rotateActive(s: LruState): void {
     const p = s.prev[cur] as number;
     move(s, cur, s.ref[cur] === 1 ? ACTIVE : INACTIVE);
     i += 1;
-    if (i === LRU_NR_SCANS || cur === start) break;
+    if (i === s.nrScans || cur === start) break;
     cur = p;
   }
 }
@@ -204,7 +234,7 @@ function rotateInactive(s: LruState): void {
   let cur = s.rotation;
   let next = h;
   let i = 0;
-  while (i < LRU_NR_SCANS) {
+  while (i < s.nrScans) {
     if (cur === h) {
       cur = s.prev[h] as number;
       continue;
@@ -218,6 +248,12 @@ function rotateInactive(s: LruState): void {
   s.rotation = next;
 }
 
+/** `__bpf_lru_list_rotate`: active when inactive is the shorter, then inactive. */
+function rotate(s: LruState): void {
+  if (s.counts[INACTIVE] < s.counts[ACTIVE]) rotateActive(s);
+  rotateInactive(s);
+}
+
 /** `bpf_lru_list_pop_free_to_local` (the local free list is empty). */
 function refill(s: LruState, del: DelFromHtab): void {
   const pending = headOf(s, LOCAL_PENDING);
@@ -226,8 +262,7 @@ function refill(s: LruState, del: DelFromHtab): void {
     move(s, cur, s.ref[cur] === 1 ? ACTIVE : INACTIVE);
     cur = p;
   }
-  if (s.counts[INACTIVE] < s.counts[ACTIVE]) rotateActive(s);
-  rotateInactive(s);
+  rotate(s);
   const batch: number[] = [];
   for (let node = first(s, FREE); node !== null && batch.length < s.targetFree; node = first(s, FREE)) {
     unlink(s, node);
@@ -243,6 +278,7 @@ function refill(s: LruState, del: DelFromHtab): void {
  * null when there is none (a map of no nodes: the model's maps have at least one).
  */
 export function lruPop(s: LruState, del: DelFromHtab): number | null {
+  if (s.percpu) return percpuPop(s, del);
   let node = first(s, LOCAL_FREE);
   if (node === null) {
     refill(s, del);
@@ -250,6 +286,23 @@ export function lruPop(s: LruState, del: DelFromHtab): number | null {
   }
   if (node === null) return null;
   move(s, node, LOCAL_PENDING);
+  return node;
+}
+
+/**
+ * `bpf_percpu_lru_pop_free` on CPU 0: rotate; when the free list is empty, evict up to 4 nodes into
+ * it (each at its head); the free list's head goes to inactive's head, ref clear.
+ */
+function percpuPop(s: LruState, del: DelFromHtab): number | null {
+  rotate(s);
+  if (first(s, FREE) === null) {
+    const evicted: number[] = [];
+    shrink(s, s.targetFree, del, evicted);
+    for (const node of evicted) linkHead(s, node, FREE);
+  }
+  const node = first(s, FREE);
+  if (node === null) return null;
+  move(s, node, INACTIVE);
   return node;
 }
 

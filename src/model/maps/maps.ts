@@ -41,7 +41,7 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { valueLayout, type ValueLayout } from './layout.ts';
-import { lruPop, lruPushFree, lruSetRef, newLru, type LruState } from './lru.ts';
+import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
@@ -54,8 +54,10 @@ const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
 const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash']);
 /** `BPF_F_NO_PREALLOC` (include/uapi/linux/bpf.h). */
 export const BPF_F_NO_PREALLOC = 1;
-/** `BPF_F_NO_COMMON_LRU` (include/uapi/linux/bpf.h): an LRU map with a list per CPU, not modelled. */
+/** `BPF_F_NO_COMMON_LRU` (include/uapi/linux/bpf.h): an LRU map with lists per CPU (lru.ts). */
 export const BPF_F_NO_COMMON_LRU = 2;
+/** `BPF_F_NUMA_NODE`: the map's memory on the node `numa_node` names. */
+const BPF_F_NUMA_NODE = 4;
 const isArray = (m: { type: string }): boolean => m.type === 'array' || m.type === 'percpu_array';
 
 /**
@@ -77,7 +79,6 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   if (!Number.isSafeInteger(keySize) || keySize < 0) throw new ArgumentError('keySize', decl.keySize, 'a non-negative integer');
   const flags = decl.flags ?? 0;
   if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
-  if (decl.type === 'lru_hash' && (flags & BPF_F_NO_COMMON_LRU) !== 0) throw new NotModelledError(`map ${decl.name} with BPF_F_NO_COMMON_LRU`, 'an LRU_HASH map with per-CPU LRU lists (the model has the common LRU: maps/lru.ts)');
   const kptrs = decl.kptrs ?? [];
   // btf_parse_kptr: a referenced kptr needs a destructor kfunc for its type (btf_find_dtor_kfunc),
   // which struct task_struct has and struct file and inode do not. The map is then refused, and
@@ -91,23 +92,33 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     if (decl.taskWorkFields > 0 || kptrs.length > 0) return -EINVAL;
   }
   const noPrealloc = decl.noPrealloc === true || (!ringbuf && (flags & BPF_F_NO_PREALLOC) !== 0);
+  // htab_map_alloc_check: BPF_F_NO_COMMON_LRU on a hash map that is not an LRU (H); an array's flag
+  // mask has no such bit (M).
+  const percpuLru = !ringbuf && (flags & BPF_F_NO_COMMON_LRU) !== 0;
+  if (percpuLru && decl.type !== 'lru_hash') return -EINVAL;
+  // ... and a per-CPU LRU on a NUMA node (BPF_F_NUMA_NODE, H).
+  if (percpuLru && (flags & BPF_F_NUMA_NODE) !== 0) return -EINVAL;
   if (noPrealloc && isArray(decl)) return -EINVAL;
   if (noPrealloc && decl.type === 'lru_hash') return -ENOTSUPP;
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
+  // htab_map_alloc: a per-CPU LRU's max_entries becomes a multiple of the possible CPUs, so that each
+  // CPU's list has the same number of elements (at least one).
+  const maxEntries = percpuLru ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
+  if (maxEntries === null) return -E2BIG;
   const layout = valueLayout(decl);
   if (isArray(decl) || (!noPrealloc && !ringbuf)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element): each value
     // rounded up to 8 bytes, plus the model's element record.
-    const n = decl.maxEntries + (isArray(decl) || decl.type === 'lru_hash' ? 0 : 1);
+    const n = maxEntries + (isArray(decl) || decl.type === 'lru_hash' ? 0 : 1);
     charge(k, n * (Math.ceil(layout.size / 8) * 8 + 64), `preallocating ${n} element(s) of map ${decl.name}`);
   }
   const id = k.t.nextId('map');
   const m: BpfMap = {
-    id, name: decl.name, type: decl.type, maxEntries: decl.maxEntries, valueSize: decl.valueSize,
+    id, name: decl.name, type: decl.type, maxEntries, valueSize: decl.valueSize,
     taskWork: decl.taskWorkFields === 1, layout, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
-    lru: decl.type === 'lru_hash' ? newLru(decl.maxEntries, k.t.cpus) : null,
+    lru: decl.type === 'lru_hash' ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
   };
   const fresh = (key: number): MapSlot => freshSlot(layout, key);
   if (isArray(decl)) {
@@ -118,7 +129,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   } else if (!noPrealloc && !ringbuf) {
     // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first
     // (an LRU_HASH's nodes are on its LRU's global free list, in the same order).
-    for (let i = 0; i < decl.maxEntries; i += 1) {
+    for (let i = 0; i < maxEntries; i += 1) {
       m.slots.set(i, fresh(0));
       if (decl.type !== 'lru_hash') m.free.push(i);
     }

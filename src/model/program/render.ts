@@ -416,6 +416,18 @@ const HOOK_SIGNATURE: Readonly<Record<string, (name: string) => string>> = {
   'lsm/file_release': (name) => `int BPF_PROG(${name}, struct file *file)`,
 };
 
+/** A hash map's `map_flags` line: the flags' names (BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU), any other bits as a number. */
+function mapFlags(m: { readonly noPrealloc?: boolean | undefined; readonly flags?: number | undefined }): string[] {
+  let f = (m.flags ?? 0) | (m.noPrealloc === true ? 1 : 0);
+  if (f === 0) return [];
+  const names: string[] = [];
+  for (const [bit, name] of [[1, 'BPF_F_NO_PREALLOC'], [2, 'BPF_F_NO_COMMON_LRU']] as const) {
+    if ((f & bit) !== 0) { names.push(name); f &= ~bit; }
+  }
+  if (f !== 0) names.push(`0x${(f >>> 0).toString(16)}`);
+  return [`\t__uint(map_flags, ${names.join(' | ')});`];
+}
+
 /** Render `obj` as one BPF C source file. `kfuncs` gives the signatures of the externs. */
 export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc>>): string {
   const lines: string[] = [
@@ -448,7 +460,7 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     for (let i = 0; i < m.taskWorkFields; i += 1) lines.push(`\tstruct bpf_task_work tw${i === 0 ? '' : i};`);
     for (const p of m.kptrs ?? []) lines.push(`\tstruct ${p.type} ${p.untrusted === true ? '__kptr_untrusted' : '__kptr'} *${p.name};`);
     lines.push('};', '', 'struct {', `\t__uint(type, ${MAP_TYPES[m.type] ?? m.type});`, `\t__uint(max_entries, ${m.maxEntries});`,
-      ...(m.noPrealloc === true || ((m.flags ?? 0) & 1) !== 0 ? ['\t__uint(map_flags, BPF_F_NO_PREALLOC);'] : []),
+      ...mapFlags(m),
       '\t__type(key, int);', `\t__type(value, struct ${valueStruct(m)});`, `} ${m.name} SEC(".maps");`, '');
   }
   for (const g of obj.globals) {
