@@ -8,7 +8,7 @@
  * possible CPUs) and the guest's `fl_*` (one) show the kernels doing the same.
  */
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, EEXIST, EINVAL, ENOENT, parseScenario, ScenarioError, Session } from '../src/index.ts';
+import { ArgumentError, EEXIST, EINVAL, ENOENT, LRU_LIST_NAMES, lruNodes, parseScenario, ScenarioError, Session } from '../src/index.ts';
 
 const BPF_ANY = 0;
 const BPF_NOEXIST = 1;
@@ -56,6 +56,20 @@ describe('LRU_HASH: which keys a refill evicts (bpf_lru_list.c)', () => {
       for (const k of [1, 2, 3, 4, 5]) expect(u(s, id, k)).toBe(0);
       expect(keys(s, id)).toEqual(left);
     }
+  });
+
+  test('the lists after keys 1-4 on one CPU: two refills of two nodes each, the first pending pair flushed to inactive', () => {
+    // Populate: free [3, 2, 1, 0] (element 3 first). Refill 1 takes 3 and 2 (keys 1, 2); refill 2 flushes
+    // pending [2, 3] (key 2's node first) to inactive, oldest first, and takes 1 and 0 (keys 3, 4).
+    const { s, id } = lru(4, 1);
+    for (const k of [1, 2, 3, 4]) u(s, id, k);
+    const l = s.world.maps.get(id)?.lru;
+    if (l === null || l === undefined) throw new Error('no LRU');
+    const at = (name: (typeof LRU_LIST_NAMES)[number]): number[] => lruNodes(l, LRU_LIST_NAMES.indexOf(name) as 0 | 1 | 2 | 3 | 4);
+    expect(at('inactive')).toEqual([2, 3]);
+    expect(at('local_pending')).toEqual([0, 1]);
+    expect([at('active'), at('free'), at('local_free')]).toEqual([[], [], []]);
+    expect([...(s.world.maps.get(id)?.elems ?? [])].map(([k, e]) => [k, e.slot]).sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([[1, 3], [2, 2], [3, 1], [4, 0]]);
   });
 
   test('a program\'s lookup sets the reference bit: the refill promotes the key to active and evicts others', () => {

@@ -162,8 +162,8 @@ export function newLru(maxEntries: number, cpus: number, percpu = false): LruSta
   return s;
 }
 
-/** The nodes of list `l`, head first. */
-export function lruNodes(s: Readonly<LruState>, l: LruList): number[] {
+/** The nodes of list `l`, head first (of a map's LRU as a world holds it: `world.maps.get(id).lru`). */
+export function lruNodes(s: { readonly next: readonly number[]; readonly list: readonly LruList[] }, l: LruList): number[] {
   const out: number[] = [];
   const h = s.list.length + l;
   for (let n = s.next[h] as number; n !== h; n = s.next[n] as number) out.push(n);
