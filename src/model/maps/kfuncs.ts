@@ -14,7 +14,7 @@ export const bpf_map_lookup_elem = defineKfunc({
   ret: 'map_value',
   flags: ['RET_PTR_TO_MAP_VALUE_OR_NULL'],
   checks: ['no element → NULL'],
-  effects: ['LRU_HASH: the element becomes the most recently used'],
+  effects: ['LRU_HASH: the element\'s node gets its reference bit (bpf_lru_node_set_ref), which keeps it from the next eviction (maps/lru.ts)'],
   confidence: 'H',
   impl(k, map, key) {
     const found = lookupElem(k, map, Number(key));
@@ -35,9 +35,10 @@ export const bpf_map_update_elem = defineKfunc({
   checks: [
     'flags > BPF_EXIST → -EINVAL (ARRAY and HASH: BPF_F_LOCK aside)',
     'ARRAY: key out of range → -E2BIG; BPF_NOEXIST → -EEXIST; then BPF_F_LOCK → -EINVAL (no value has a bpf_spin_lock)',
-    'HASH: BPF_F_LOCK → -EINVAL; BPF_NOEXIST on a present key → -EEXIST; BPF_EXIST on a missing key → -ENOENT; full → -E2BIG (LRU: evicts)',
+    'HASH: BPF_F_LOCK → -EINVAL; BPF_NOEXIST on a present key → -EEXIST; BPF_EXIST on a missing key → -ENOENT; full → -E2BIG',
+    'LRU_HASH: a node is taken before the key is looked up, which may evict elements, the key\'s own among them (maps/lru.ts); then the same flag checks, never -E2BIG',
   ],
-  effects: ['ARRAY: every update cancels the element\'s pending task_work; HASH: a replaced element\'s is cancelled'],
+  effects: ['ARRAY: every update cancels the element\'s pending task_work; HASH: a replaced element\'s is cancelled; LRU_HASH: evicted elements are unlinked (their fields released)'],
   confidence: 'H (array update frees fields; the htab replace path from 7.2.13\'s hashtab.c: htab_map_update_elem cancels the old element\'s fields, check_and_cancel_fields or free_htab_elem → bpf_obj_free_task_work, and the 7.2 guest tier agrees: twm_h_update, twm_l_update)',
   impl(k, map, key, value, flags) {
     return updateElem(k, map, Number(key), value, flags);

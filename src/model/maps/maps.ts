@@ -292,7 +292,7 @@ function updateLru(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, fl
  * 7.2, freed before), cancelling pending task work. HASH and LRU_HASH: a present key gets new element
  * memory and the old element's fields are released (so its task work is cancelled too;
  * `htab_map_update_elem`, `htab_lru_map_update_elem`); a full HASH is -E2BIG; an LRU_HASH takes its
- * node before anything else, evicting its least recently used element when none is free (`updateLru`).
+ * node before anything else, which may evict elements (`updateLru`, lru.ts).
  *
  * Flags: ARRAY and HASH know BPF_F_LOCK besides BPF_NOEXIST / BPF_EXIST, the other types do not
  * (arraymap.c `array_map_update_elem`, hashtab.c `htab_map_update_elem` mask it out of their unknown
