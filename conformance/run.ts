@@ -41,6 +41,7 @@ import { hookCases } from './cases/hooks.ts';
 import { rcuCases } from './cases/rcu.ts';
 import { kptrCases, kptrVerifierCases } from './cases/kptr.ts';
 import { lruCases } from './cases/lru.ts';
+import { percpuCases } from './cases/percpu.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
 import { generatedKptrCases } from './generate-kptr.ts';
 import { generatedLruCases } from './generate-lru.ts';
@@ -98,6 +99,8 @@ interface Prediction {
   readonly dataOut?: string;
   /** Each ring's records as user space reads them (hex), in order. */
   readonly rings?: Readonly<Record<string, readonly string[]>>;
+  /** Each of the case's map syscalls (`ConfCase.sys`): `err N HEX`, the buffer after the call. */
+  readonly sys?: readonly string[];
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -154,6 +157,12 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
     }
     const rings: Record<string, string[]> = {};
     for (const name of c.rings ?? []) rings[name] = s.ringbufConsume(name).map(hex);
+    // User space's map syscalls after the run (the loader's `@sys` lines), each on its own buffer.
+    const sys = (c.sys ?? []).map((o) => {
+      const b = Uint8Array.from(o.bytes);
+      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
+      return `err ${err} ${hex(b)}`;
+    });
     const g = s.global(`${c.id}_rets`);
     const rets = g instanceof Uint8Array ? u64s(g) : [];
     const bytes: Record<string, string> = {};
@@ -165,7 +174,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
       b.writeInt32LE(Number(BigInt.asIntN(32, (s.global(g.name) as bigint | undefined) ?? 0n)));
       ints[g.name] = b.toString('hex');
     }
-    return { ok: true, message: null, retval, rets, bytes, ints, ...run, rings };
+    return { ok: true, message: null, retval, rets, bytes, ints, ...run, rings, sys };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -185,6 +194,8 @@ interface KernelRun {
   dataOut?: string;
   /** Records of every ring read after the run, by ring name. */
   rings: Map<string, string[]>;
+  /** The map syscalls done after the runs (`@sys` lines), by map name, in order: `err N HEX`. */
+  sys: Map<string, string[]>;
 }
 
 function exec(cmd: string, args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -241,11 +252,13 @@ async function runObject(path: string, owners: ReadonlyMap<string, string> = new
   const runs = new Map<string, KernelRun>();
   const globals = new Map<string, string>();
   const rings = new Map<string, string[]>();
+  const sys = new Map<string, string[]>();
   let dump: string | null = null;
   for (const line of r.out.split('\n')) {
     if (line.trim() === '') continue;
     const j = JSON.parse(line) as Record<string, unknown>;
     if (typeof j.dump === 'string') dump = j.dump;
+    else if (typeof j.sys === 'string') sys.set(j.sys, [...(sys.get(j.sys) ?? []), `err ${Number(j.err)} ${String(j.hex)}`]);
     else if (typeof j.ring === 'string') {
       // A ring's records are the ones read after its own program ran (the dump of its program, when each loads alone).
       if (dump !== null && owners.get(j.ring) !== dump) continue;
@@ -257,7 +270,7 @@ async function runObject(path: string, owners: ReadonlyMap<string, string> = new
     } else if (typeof j.prog === 'string') {
       runs.set(j.prog, {
         loaded: j.loaded === true, err: Number(j.err ?? 0), retval: Number(j.retval ?? 0),
-        log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}`, globals, rings,
+        log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}`, globals, rings, sys,
         ...(typeof j.size_out === 'number' ? { sizeOut: j.size_out } : {}), ...(typeof j.data_out === 'string' ? { dataOut: j.data_out } : {}),
       });
     } else if (typeof j.global === 'string') globals.set(j.global, String(j.hex));
@@ -339,7 +352,7 @@ async function main(): Promise<number> {
   const nLru = Number(process.env.KERNSIM_CONF_GENERATED_LRU ?? 100);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
     ...generatedLruCases(nLru, seed),
   ];
@@ -387,6 +400,8 @@ async function main(): Promise<number> {
     for (const c of g.cases) for (const u of c.user ?? []) runLines.push(userLine(c.id, u));
     // Hook cases: one `@hook CASE ACTION PROGS` line (the loader attaches them, acts, detaches).
     for (const c of g.cases) if (c.hook !== undefined) runLines.push(`@hook ${c.id} ${c.hook.action} ${c.object.programs.map((p) => p.name).join(',')}`);
+    // Map syscalls: one `@sys MAP OP KEY FLAGS HEX` line each (the loader does them after the runs, in order).
+    for (const c of g.cases) for (const o of c.sys ?? []) runLines.push(`@sys ${o.map} ${o.op} ${o.key} ${o.flags} ${hex(o.bytes)}`);
     let runFile: string | undefined;
     if (runLines.length > 0) {
       runFile = join(work, `${g.name}.runs`);
@@ -468,6 +483,16 @@ async function main(): Promise<number> {
           disagree(c, `ring ${name}`, `${kr.length} records: ${kr.map((x) => x.slice(0, 24)).join(' ')}`, `${recs.length} records: ${recs.map((x) => x.slice(0, 24)).join(' ')}`);
         }
       }
+      (c.sys ?? []).forEach((o, i) => {
+        const before = (c.sys ?? []).slice(0, i).filter((x) => x.map === o.map).length;
+        const kr = k.sys.get(o.map)?.[before] ?? '(no result)';
+        const mr = p.sys?.[i] ?? '(no result)';
+        bump(`user space's map syscalls: result and bytes (${o.op})`, kr === mr);
+        if (kr !== mr) {
+          ok = false;
+          disagree(c, `${o.op} of ${o.map}[${o.key}] flags 0x${o.flags.toString(16)}`, kr, mr);
+        }
+      });
       for (const [name, mh] of Object.entries(p.ints ?? {})) {
         const kh = k.globals.get(name) ?? '(missing)';
         bump('task_work: callback runs (counter after the syscall)', kh === mh);
@@ -617,6 +642,15 @@ const RESOLVED: readonly string[] = [
     'With BPF_F_NO_COMMON_LRU (`*_pc_*`, a third of the generated sequences) each CPU has its own lists (`bpf_percpu_lru_*`): max_entries ' +
     'rounded up to a multiple of the CPUs, CPU 0 owning its share, a rotation of 4 nodes on every pop, up to 4 evicted only when the ' +
     'free list is empty, each to the free list\'s head (`fl_pc_kptr_order` sees that order on 7.2).',
+  '- **Per-CPU maps** (cases `pcpu_*`, `kv_percpu_lookup_array`, the PERCPU_ARRAY and PERCPU_HASH third of the generated `gkp*`; ' +
+    'the guest\'s `fpcpu_*`, `fgkp*`). An element has a copy of its value per possible CPU (`src/model/maps/percpu.ts`): a program ' +
+    'on CPU 0 updates CPU 0\'s copy, `bpf_map_lookup_percpu_elem` reaches any CPU\'s (NULL past the possible ones: 2 here, 1 on the ' +
+    'guest), a new PERCPU_HASH element zeroes the other CPUs\' copies (`pcpu_init_value`) and a present one is updated in place, its ' +
+    'kptr released there (6.18.44 has the stable fix that frees it; `pcpu_kptr_hash` disagrees without it). User space\'s map ' +
+    'syscalls (`@sys` lines of the loader) read and write every CPU\'s copy rounded to 8 bytes, the padding it wrote read back on ' +
+    '6.18 (`copy_map_value_long`; `pcpu_sys_array` disagrees without it), with the flags of 6.18 (anything above BPF_EXIST, ' +
+    'BPF_F_CPU included, is -EINVAL). The 7.x syscall rules (BPF_F_CPU, BPF_F_ALL_CPUS, `value_size` bytes copied) are read in ' +
+    '7.2.13 and not run on a kernel: the guest driver does no map syscalls.',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +

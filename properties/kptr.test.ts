@@ -1,8 +1,8 @@
 /**
  * P18 kptrs in map values: a `SEC("syscall")` program moves the running task's reference into and
  * out of a map value's kptr field while it updates, deletes and re-inserts elements, on 6.18 and 7.2,
- * in an ARRAY, a preallocated HASH and a BPF_F_NO_PREALLOC HASH. The oracle restates the kernel's
- * rules here, without the model's code:
+ * in an ARRAY, a preallocated HASH, a BPF_F_NO_PREALLOC HASH, a PERCPU_ARRAY and a PERCPU_HASH (CPU 0's
+ * copy, where the program runs). The oracle restates the kernel's rules here, without the model's code:
  *
  * - element memory (kernel/bpf/arraymap.c, hashtab.c): an ARRAY index is one memory for ever; a
  *   preallocated HASH pops new elements off a LIFO free list filled with elements 0..max-1 in order
@@ -11,7 +11,9 @@
  *   (`alloc_htab_elem` with `old_elem`); a NO_PREALLOC HASH allocates from a LIFO per-CPU cache
  *   (`bpf_mem_cache_alloc`, new memory when it is empty) before the old element goes back to it
  *   (`free_htab_elem`); a delete pushes the element back; a full HASH refuses a new key (-E2BIG), a
- *   missing key's delete is -ENOENT, an index past an ARRAY is -E2BIG.
+ *   missing key's delete is -ENOENT, an index past an ARRAY is -E2BIG. A PERCPU_ARRAY is an ARRAY's
+ *   memory; a PERCPU_HASH has no extra element (`htab_has_extra_elems`) and updates a present key in
+ *   place (`pcpu_copy_value`), its fields released as an ARRAY update's.
  * - the fields of memory unlinked or overwritten (a delete, a replaced element, an ARRAY update):
  *   6.18 frees them (`bpf_obj_free_fields`: the kptr cleared, its reference dropped); 7.2 only cancels
  *   them (`bpf_obj_cancel_fields`: the kptr stays in the memory, and whichever key that memory holds
@@ -49,11 +51,10 @@ class OracleMap {
       this.holds.set(id, false);
       return id;
     };
-    if (kind === 'array') for (let i = 0; i < max; i += 1) this.elems.set(i, mem());
-    if (kind === 'hash') {
-      for (let i = 0; i < max; i += 1) this.free.push(mem());
-      this.extra = mem();
-    }
+    if (kind === 'array' || kind === 'percpu_array') for (let i = 0; i < max; i += 1) this.elems.set(i, mem());
+    // Preallocated: a HASH has one extra element besides its max, a PERCPU_HASH none (it updates in place).
+    if (kind === 'hash' || kind === 'percpu_hash') for (let i = 0; i < max; i += 1) this.free.push(mem());
+    if (kind === 'hash') this.extra = mem();
   }
 
   /** Unlinking or overwriting memory: 6.18 frees its kptr, 7.2 leaves it. */
@@ -71,7 +72,8 @@ class OracleMap {
   }
 
   update(key: number): number {
-    if (this.kind === 'array') {
+    // An array's memory, and a present PERCPU_HASH key's (pcpu_copy_value), is written in place.
+    if (this.kind === 'array' || this.kind === 'percpu_array' || (this.kind === 'percpu_hash' && this.elems.has(key))) {
       const m = this.elems.get(key);
       if (m === undefined) return E2BIG;
       this.release(m);
@@ -84,7 +86,7 @@ class OracleMap {
       m = this.extra as number;
       this.release(old);
       this.extra = old;
-    } else if (this.kind === 'hash' && old === undefined) {
+    } else if ((this.kind === 'hash' || this.kind === 'percpu_hash') && old === undefined) {
       m = this.free.pop() as number;
     } else {
       m = this.alloc();
@@ -98,7 +100,7 @@ class OracleMap {
   }
 
   delete(key: number): number {
-    if (this.kind === 'array') return EINVAL;
+    if (this.kind === 'array' || this.kind === 'percpu_array') return EINVAL;
     const m = this.elems.get(key);
     if (m === undefined) return ENOENT;
     this.elems.delete(key);
@@ -132,7 +134,7 @@ class OracleMap {
 
 const M = 'km';
 
-const caseArb = fc.record({ version: fc.constantFrom<KernelVersion>('6.18', '7.2'), seq: kptrSeqArb(['array', 'hash', 'hash_noprealloc']) });
+const caseArb = fc.record({ version: fc.constantFrom<KernelVersion>('6.18', '7.2'), seq: kptrSeqArb(['array', 'hash', 'hash_noprealloc', 'percpu_array', 'percpu_hash']) });
 
 describe('P18 kptrs in map values', () => {
   test('P18 what bpf_kptr_xchg and a load find in a field after updates, deletes and re-inserts, and the references held, are the kernel\'s', () => {

@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { program as P, type MapDecl, type Op } from '../src/index.ts';
 
-export type KptrMapKind = 'array' | 'hash' | 'hash_noprealloc' | 'lru_hash';
+export type KptrMapKind = 'array' | 'hash' | 'hash_noprealloc' | 'lru_hash' | 'percpu_array' | 'percpu_hash';
 export interface KOp {
   readonly k: 'in' | 'out' | 'load' | 'update' | 'delete';
   readonly key: number;
@@ -39,7 +39,7 @@ export function kptrSeqArb(kinds: readonly KptrMapKind[]): fc.Arbitrary<KptrSeq>
     filled: fc.integer({ min: 0, max: 3 }),
     ops: fc.array(op, { minLength: 1, maxLength: 10 }),
   }).map(({ kind, max, filled, ops }) => {
-    const prefix: KOp[] = kind === 'array' ? [] : Array.from({ length: Math.min(filled, max) }, (_, key) => ({ k: 'update', key }));
+    const prefix: KOp[] = kind === 'array' || kind === 'percpu_array' ? [] : Array.from({ length: Math.min(filled, max) }, (_, key) => ({ k: 'update', key }));
     return { kind, max, ops: [...prefix, ...ops] };
   });
 }
@@ -47,7 +47,7 @@ export function kptrSeqArb(kinds: readonly KptrMapKind[]): fc.Arbitrary<KptrSeq>
 /** The map of a sequence, named `name`. */
 export function kptrMap(name: string, s: KptrSeq): MapDecl {
   return {
-    name, type: s.kind === 'array' ? 'array' : s.kind === 'lru_hash' ? 'lru_hash' : 'hash', maxEntries: s.max, valueSize: 8, taskWorkFields: 0,
+    name, type: s.kind === 'hash_noprealloc' ? 'hash' : s.kind, maxEntries: s.max, valueSize: 8, taskWorkFields: 0,
     ...(s.kind === 'hash_noprealloc' ? { noPrealloc: true } : {}), kptrs: [{ name: 'task', type: 'task_struct' }],
   };
 }

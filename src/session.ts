@@ -591,8 +591,11 @@ export class Session {
 
   /**
    * User space's `bpf(BPF_MAP_UPDATE_ELEM)` on `map` (id or name): 0 or a negative errno, as the
-   * syscall returns (`flags`: BPF_ANY 0, BPF_NOEXIST 1, BPF_EXIST 2). `value` must hold the map's
-   * value size. An update that frees an element's task_work slot cancels its work, as in the kernel.
+   * syscall returns (`flags`: BPF_ANY 0, BPF_NOEXIST 1, BPF_EXIST 2; from 7.0 on a per-CPU map also
+   * BPF_F_CPU 8 with the CPU in the upper 32 bits, and BPF_F_ALL_CPUS 16). `value` must hold the map's
+   * value size; a per-CPU map's is every possible CPU's copy, `round_up(value_size, 8)` bytes each
+   * (one `value_size` with BPF_F_CPU or BPF_F_ALL_CPUS). An update that frees an element's task_work
+   * slot cancels its work, as in the kernel.
    */
   mapUpdate(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
     const id = this.mapRef(map);
@@ -621,7 +624,9 @@ export class Session {
 
   /**
    * User space's `bpf(BPF_MAP_LOOKUP_ELEM)`: 0 with the element's value copied into `value` (at least
-   * the map's value size), or -ENOENT; any flag → -EINVAL (no value has a `bpf_spin_lock`).
+   * the map's value size), or -ENOENT; any flag → -EINVAL (no value has a `bpf_spin_lock`), except
+   * BPF_F_CPU on a per-CPU map from 7.0. A per-CPU map's value is every possible CPU's copy, each
+   * `round_up(value_size, 8)` bytes (src/model/maps/percpu.ts).
    */
   mapLookup(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
     const id = this.mapRef(map);

@@ -66,6 +66,9 @@ export const kindVerifierCases: readonly ConfCase[] = [
     .build(rule, 'an xdp_md load past the structure: invalid bpf_context access', v),
   V('rb_output_array', 'syscall').map({ name: 'kv_rb_output_array_arr', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0 }).raw(P.call('bpf_ringbuf_output', [P.map('kv_rb_output_array_arr'), P.buf('kv_rb_output_array_src'), P.imm(4), P.imm(0)], 'x'))
     .build(rule, 'bpf_ringbuf_output with an array map: cannot pass map_type 2', v),
+  V('percpu_lookup_array', 'syscall').map({ name: 'kv_percpu_lookup_array_arr', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0 })
+    .raw(P.call('bpf_map_lookup_percpu_elem', [P.map('kv_percpu_lookup_array_arr'), P.imm(0), P.imm(0)], 'x'))
+    .build(rule, 'bpf_map_lookup_percpu_elem with an array map (not per-CPU): cannot pass map_type 2', v),
   // Task references (kernel/bpf/helpers.c generic_kfunc_set): check_kfunc_args, the leak check at exit.
   V('task_leak', 'syscall').raw(P.call('bpf_task_from_pid', [P.imm(1)], 't')).raw(P.goto('skip', P.when('t', '==', P.NULL))).raw(P.label('skip'))
     .build(rule, 'bpf_task_from_pid without bpf_task_release: Unreleased reference', v),

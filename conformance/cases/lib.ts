@@ -66,6 +66,21 @@ export interface ConfCase {
    * at once, waited for) or sleeps (one nanosleep), and the programs are detached.
    */
   readonly hook?: { readonly action: 'fork' | 'sleep' };
+  /**
+   * User space's map syscalls after the run, in order (host tier: `@sys` lines of the loader's run
+   * file): `bpf(BPF_MAP_LOOKUP_ELEM)` into a buffer of `bytes`' length holding `bytes` before the call,
+   * or `bpf(BPF_MAP_UPDATE_ELEM)` from `bytes`. Each one's result and the buffer after it are compared.
+   */
+  readonly sys?: readonly SysMapOp[];
+}
+
+/** One map syscall from user space (ConfCase.sys). */
+export interface SysMapOp {
+  readonly op: 'lookup' | 'update';
+  readonly map: string;
+  readonly key: number;
+  readonly flags: bigint;
+  readonly bytes: Uint8Array;
 }
 
 const show = (v: number | bigint): string => {

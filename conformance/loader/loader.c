@@ -29,6 +29,11 @@
  * it prints `{"prog":CASE,"loaded":true,"err":<the action's result: 0 or -errno>,"retval":0}`, and the
  * hook programs get no test run.
  *
+ * User space's map syscalls: a run-file line `@sys MAP OP KEY FLAGS HEX` (OP `lookup` or `update`,
+ * KEY a u32, FLAGS a u64, HEX the value buffer: an update's value, a lookup's buffer before the call,
+ * whose length is its size) is done after every program ran, in file order, with bpf(BPF_MAP_*_ELEM)
+ * on the map named MAP; it prints `{"sys":MAP,"err":<0 or -errno>,"hex":<the buffer after the call>}`.
+ *
  * When the object as a whole does not load, each program is loaded alone (the others' autoload off)
  * so each gets its own verdict and log.
  *
@@ -81,6 +86,18 @@ struct hook_spec {
 
 static struct hook_spec *hooks;
 
+/* A `@sys MAP OP KEY FLAGS HEX` line. */
+struct sys_spec {
+	char *map, *op;
+	__u32 key;
+	__u64 flags;
+	unsigned char *buf;
+	size_t size;
+	struct sys_spec *next;
+};
+
+static struct sys_spec *sys_ops, **sys_tail = &sys_ops;
+
 static int hexval(int c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
@@ -123,6 +140,27 @@ static void read_specs(const char *path)
 
 		if (name && hex && strcmp(name, "@user") == 0) {
 			map_user(strtoull(hex, NULL, 0), strtok(NULL, " \n"));
+			continue;
+		}
+		if (name && hex && strcmp(name, "@sys") == 0) {
+			struct sys_spec *o = calloc(1, sizeof(*o));
+			char *op = strtok(NULL, " \n"), *key = strtok(NULL, " \n"), *fl = strtok(NULL, " \n"), *val = strtok(NULL, " \n");
+
+			if (!o || !op || !key || !fl || !val) {
+				fprintf(stderr, "bad @sys line in %s\n", path);
+				exit(2);
+			}
+			o->map = strdup(hex);
+			o->op = strdup(op);
+			o->key = (__u32)strtoul(key, NULL, 0);
+			o->flags = strtoull(fl, NULL, 0);
+			o->size = strlen(val) / 2;
+			o->buf = calloc(1, o->size + 1);
+			for (i = 0; i < o->size; i++)
+				o->buf[i] = (unsigned char)(hexval(val[2 * i]) * 16 + hexval(val[2 * i + 1]));
+			/* In file order. */
+			*sys_tail = o;
+			sys_tail = &o->next;
 			continue;
 		}
 		if (name && hex && strcmp(name, "@hook") == 0) {
@@ -254,6 +292,33 @@ static void run_hooks(struct bpf_object *obj)
 		printf("{\"prog\":");
 		json_str(h->kase);
 		printf(",\"loaded\":true,\"err\":%d,\"retval\":0}\n", err);
+	}
+}
+
+/* Each `@sys` line: the map syscall, its result and the buffer after it. */
+static void run_sys(struct bpf_object *obj)
+{
+	struct sys_spec *o;
+	size_t i;
+
+	for (o = sys_ops; o; o = o->next) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, o->map);
+		int fd = m ? bpf_map__fd(m) : -1, err;
+
+		if (fd < 0)
+			err = -1300;
+		else if (strcmp(o->op, "lookup") == 0)
+			err = bpf_map_lookup_elem_flags(fd, &o->key, o->buf, o->flags) ? -errno : 0;
+		else if (strcmp(o->op, "update") == 0)
+			err = bpf_map_update_elem(fd, &o->key, o->buf, o->flags) ? -errno : 0;
+		else
+			err = -1301;
+		printf("{\"sys\":");
+		json_str(o->map);
+		printf(",\"err\":%d,\"hex\":\"", err);
+		for (i = 0; i < o->size; i++)
+			printf("%02x", o->buf[i]);
+		printf("\"}\n");
 	}
 }
 
@@ -406,6 +471,7 @@ int main(int argc, char **argv)
 	if (!err) {
 		run_hooks(obj);
 		run_all(obj);
+		run_sys(obj);
 		dump_globals(obj, NULL, 0);
 		dump_rings(obj);
 		bpf_object__close(obj);

@@ -50,6 +50,8 @@ interface Opts {
   readonly ctx?: Extract<Syscall, { sys: 'prog_test_run' }>['ctx'];
   /** The program's return value (a packet program returns its verdict). */
   readonly ret?: number;
+  /** The machine's possible CPUs (a per-CPU map's copies). */
+  readonly cpus?: number;
 }
 
 const GLOBALS: P.GlobalDecl[] = [{ name: 'mem', kind: 'bytes', size: 16 }, { name: 'out', kind: 'bytes', size: 16 }];
@@ -57,7 +59,7 @@ const GLOBALS: P.GlobalDecl[] = [{ name: 'mem', kind: 'bytes', size: 16 }, { nam
 /** A `SEC("syscall")` program `example` (or of `section`) with `body`, run once by a task (`/bin/app`) with `bpf(BPF_PROG_TEST_RUN)`. */
 function syscallExample(name: string, description: string, body: readonly Op[], o: Opts & { readonly section?: string }): Scenario {
   return {
-    name, description, version: o.version ?? '6.19', files: [{ path: '/bin/app', size: 4096, content: { pattern: 3 } }],
+    name, description, version: o.version ?? '6.19', ...(o.cpus === undefined ? {} : { cpus: o.cpus }), files: [{ path: '/bin/app', size: 4096, content: { pattern: 3 } }],
     objects: [{ name, maps: o.maps ?? [], globals: [...GLOBALS, ...(o.globals ?? [])], programs: [{ name: 'example', section: o.section ?? 'syscall', body: [...body, ret(imm(o.ret ?? 0))], ...(o.locals === undefined ? {} : { locals: o.locals }) }], subprogs: o.subprogs ?? [] }],
     tasks: [{
       comm: 'runner', exe: '/bin/app',
@@ -359,6 +361,12 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(0)]),
     call('bpf_map_lookup_elem', [map('h'), imm(1)]),
   ], { maps: MAPS, expect: { calls: calls('bpf_map_lookup_elem', ['NULL', '&map#1[1]']) } }),
+  bpf_map_lookup_percpu_elem: syscallExample('example_map_lookup_percpu_elem', 'A per-CPU hash map on a machine of 2 possible CPUs: key 1 inserted (CPU 0\'s copy the value, CPU 1\'s zeroed), then CPU 1\'s copy of it; CPU 2 is past the possible CPUs; key 2 is missing.', [
+    call('bpf_map_update_elem', [map('p'), imm(1), buf('out'), imm(0)]),
+    call('bpf_map_lookup_percpu_elem', [map('p'), imm(1), imm(1)]),
+    call('bpf_map_lookup_percpu_elem', [map('p'), imm(1), imm(2)]),
+    call('bpf_map_lookup_percpu_elem', [map('p'), imm(2), imm(0)]),
+  ], { cpus: 2, maps: [{ name: 'p', type: 'percpu_hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0 }], expect: { calls: calls('bpf_map_lookup_percpu_elem', ['&map#1[1]@cpu1', 'NULL', 'NULL']) } }),
   bpf_map_update_elem: syscallExample('example_map_update_elem', 'Updates of a 2-element array and a hash map: in range; out of range; BPF_NOEXIST on an array element (they always exist); BPF_EXIST on a missing hash key; an unknown flag.', [
     call('bpf_map_update_elem', [map('a'), imm(0), buf('out'), imm(0)]),
     call('bpf_map_update_elem', [map('a'), imm(2), buf('out'), imm(0)]),

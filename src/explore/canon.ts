@@ -596,7 +596,7 @@ class Walk {
       case 'file': o.s('file:'); this.file(v.file); return;
       case 'inode': o.s('inode'); o.t(v.ino); return;
       case 'map': o.s('map'); o.t(v.map); return;
-      case 'map_value': o.s('mv'); o.t(v.map); o.c(91); o.t(v.key); o.c(64); o.t(v.slot); o.s(']+'); o.t(v.off ?? 0); return;
+      case 'map_value': o.s('mv'); o.t(v.map); o.c(91); o.t(v.key); o.c(64); o.t(v.slot); o.s(']+'); o.t(v.off ?? 0); if (v.cpu !== undefined) { o.c(64); o.t(v.cpu); } return;
       case 'mem': o.s('mem:'); this.bytes(v.bytes); o.c(43); o.t(v.off ?? 0); return;
       case 'stack': o.s('stack:'); this.name('frame', v.frame); o.t(v.off); return;
       case 'global': o.c(103); o.t(v.obj); o.c(46); o.t(v.name); o.c(43); o.t(v.off); return;

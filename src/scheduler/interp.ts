@@ -10,7 +10,7 @@
  * slices) is src/model/memory; a dynptr lives in the dynptr table under the key of its stack slot,
  * so a store into its slots ends it, as in the verifier.
  */
-import { ArgumentError, BudgetError, KernsimError, UnknownHandleError } from '../model/kernel/errors.ts';
+import { ArgumentError, BudgetError, KernsimError, NotModelledError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type RingSample, type TwRef } from '../model/kfunc/kfunc.ts';
 import { locateSlice } from '../model/dynptr/locate.ts';
 import type { Dynptr } from '../model/dynptr/types.ts';
@@ -302,6 +302,7 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
       const layout = run.k.cold.maps.get(v.map)?.layout;
       const f = layout === undefined ? undefined : kptrAt(layout, v.off ?? 0);
       if (f === undefined) throw new ArgumentError(spec.name, v, 'a pointer to a kptr field of a map value');
+      if ((v.cpu ?? 0) !== 0) throw new NotModelledError(`${spec.name}: the kptr field ${f.name} in CPU ${v.cpu}'s copy of a per-CPU value`, 'the model keeps the kptrs of CPU 0\'s copy only');
       return { map: v.map, key: v.key, slot: v.slot, field: f.index } satisfies KptrRef;
     }
     default:
@@ -325,8 +326,11 @@ function toRegVal(def: AnyKfunc, v: unknown): RegVal {
       return v === null ? null : { ptr: 'task', pid: v as number };
     case 'file':
       return v === null ? null : { ptr: 'file', file: v as number };
-    case 'map_value':
-      return v === null ? null : { ptr: 'map_value', map: (v as TwRef).map, key: (v as TwRef).key, slot: (v as TwRef).slot ?? -1, off: 0 };
+    case 'map_value': {
+      if (v === null) return null;
+      const r = v as TwRef;
+      return { ptr: 'map_value', map: r.map, key: r.key, slot: r.slot ?? -1, off: 0, ...(r.cpu === undefined ? {} : { cpu: r.cpu }) };
+    }
     case 'ringbuf_mem':
       return v === null ? null : { ptr: 'ring', map: (v as RingSample).map, rec: (v as RingSample).rec, off: 0 };
     case 'void':

@@ -136,6 +136,17 @@ export interface VersionFeatures {
    * and 7.0 assumed the same (M: the series that made them cancel-only is from 2026).
    */
   readonly cancelFieldsOnReuse: boolean;
+  /**
+   * User space's per-CPU map syscalls know `BPF_F_CPU` (one CPU's value, the CPU in the flags' upper
+   * 32 bits) and `BPF_F_ALL_CPUS` (one value for every CPU), checked by `bpf_map_check_op_flags`
+   * (include/linux/bpf.h), and an update copies `value_size` bytes into each CPU's copy
+   * (`copy_map_value`); before, only BPF_NOEXIST and BPF_EXIST, and an update copied the rounded
+   * `round_up(value_size, 8)` bytes (`copy_map_value_long`), so the padding user space wrote is read
+   * back. Series "bpf: Introduce BPF_F_CPU and BPF_F_ALL_CPUS flags for percpu maps" (v12, applied
+   * in January 2026): read in 7.2.13 (kernel/bpf/syscall.c, arraymap.c, hashtab.c); 7.0 assumed to
+   * have it (M); the 6.18 host has neither (maps/percpu.ts).
+   */
+  readonly percpuCpuFlags: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -144,28 +155,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
-    cancelFieldsOnReuse: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: true,
+    cancelFieldsOnReuse: true, percpuCpuFlags: true,
   },
 };
 

@@ -50,7 +50,7 @@ function showRet(bits: 32 | 64, def: AnyKfunc, v: unknown): string {
     case 'file':
       return v === null ? 'NULL' : `file#${String(v)}`;
     case 'map_value':
-      return v === null ? 'NULL' : `&map#${(v as TwRef).map}[${(v as TwRef).key}]`;
+      return v === null ? 'NULL' : `&map#${(v as TwRef).map}[${(v as TwRef).key}]${(v as TwRef).cpu === undefined ? '' : `@cpu${(v as TwRef).cpu}`}`;
     case 'ringbuf_mem':
       return v === null ? 'NULL' : `rec@map#${(v as RingSample).map}:${(v as RingSample).rec}`;
     case 'void':

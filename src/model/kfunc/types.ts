@@ -87,6 +87,8 @@ export interface TwRef {
   readonly map: MapId;
   readonly key: number;
   readonly slot?: number;
+  /** The CPU whose copy of a per-CPU map's value (`bpf_map_lookup_percpu_elem`); absent: CPU 0's. */
+  readonly cpu?: number;
 }
 
 /** The integer argument types. */

@@ -1,7 +1,7 @@
 /** The map helpers a BPF program calls (kernel/bpf/helpers.c; the rules are in maps.ts). */
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { registerKfuncs } from '../kfunc/registry.ts';
-import { deleteElem, lookupElem, updateElem } from './maps.ts';
+import { deleteElem, lookupElem, lookupPercpuElem, updateElem } from './maps.ts';
 
 /** `bpf_map_lookup_elem`: a pointer to the value, or NULL. */
 export const bpf_map_lookup_elem = defineKfunc({
@@ -19,6 +19,29 @@ export const bpf_map_lookup_elem = defineKfunc({
   impl(k, map, key) {
     const found = lookupElem(k, map, Number(key));
     return found === null ? null : { map, key: found.key, slot: found.slot };
+  },
+});
+
+/** `bpf_map_lookup_percpu_elem`: a pointer to one CPU's copy of a per-CPU map's value, or NULL. */
+export const bpf_map_lookup_percpu_elem = defineKfunc({
+  name: 'bpf_map_lookup_percpu_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_lookup_percpu_elem; kernel/bpf/arraymap.c: percpu_array_map_lookup_percpu_elem; kernel/bpf/hashtab.c: htab_percpu_map_lookup_percpu_elem',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Look up `key` in the per-CPU `map` and point at CPU `cpu`\'s copy of its value.',
+  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32', cType: 'const void *', byRef: true }, { name: 'cpu', type: 'u32' }],
+  ret: 'map_value',
+  flags: ['RET_PTR_TO_MAP_VALUE_OR_NULL'],
+  checks: [
+    'the verifier takes only a PERCPU_ARRAY or PERCPU_HASH map (check_map_func_compatibility: "cannot pass map_type … into func bpf_map_lookup_percpu_elem#195")',
+    'cpu ≥ the possible CPUs (nr_cpu_ids) → NULL',
+    'no element → NULL',
+  ],
+  effects: ['none: the pointer reaches CPU `cpu`\'s copy, which that CPU\'s programs and user space see (maps/percpu.ts)'],
+  confidence: 'H (7.2.13 source; the host tier has 2 possible CPUs, the guest 1)',
+  impl(k, map, key, cpu) {
+    const found = lookupPercpuElem(k, map, Number(key), Number(cpu));
+    return found === null ? null : { map, key: found.key, slot: found.slot, cpu: found.cpu };
   },
 });
 
@@ -63,7 +86,7 @@ export const bpf_map_delete_elem = defineKfunc({
   },
 });
 
-export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem });
+export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_lookup_percpu_elem, bpf_map_update_elem, bpf_map_delete_elem });
 
 type MapKfuncs = typeof MAP_KFUNCS;
 declare module '../kfunc/registry.ts' {

@@ -42,6 +42,7 @@ import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { valueLayout, type ValueLayout } from './layout.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
+import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
 
 export const BPF_ANY = 0n;
 export const BPF_NOEXIST = 1n;
@@ -109,10 +110,11 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   if (maxEntries === null) return -E2BIG;
   const layout = valueLayout(decl);
   if (isArray(decl) || (!noPrealloc && !ringbuf)) {
-    // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element): each value
-    // rounded up to 8 bytes, plus the model's element record.
-    const n = maxEntries + (isArray(decl) || decl.type === 'lru_hash' ? 0 : 1);
-    charge(k, n * (Math.ceil(layout.size / 8) * 8 + 64), `preallocating ${n} element(s) of map ${decl.name}`);
+    // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element, a per-CPU or
+    // LRU one none: htab_has_extra_elems): each value rounded up to 8 bytes, once per possible CPU in a
+    // per-CPU map, plus the model's element record.
+    const n = maxEntries + (hasExtra(decl) ? 1 : 0);
+    charge(k, n * (Math.ceil(layout.size / 8) * 8 * (isPercpu(decl) ? k.t.cpus : 1) + 64), `preallocating ${n} element(s) of map ${decl.name}`);
   }
   const id = k.t.nextId('map');
   const m: BpfMap = {
@@ -120,7 +122,8 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     taskWork: decl.taskWorkFields === 1, layout, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
     lru: decl.type === 'lru_hash' ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
   };
-  const fresh = (key: number): MapSlot => freshSlot(layout, key);
+  const copies = isPercpu(decl) ? k.t.cpus : 0;
+  const fresh = (key: number): MapSlot => freshSlot(layout, key, copies);
   if (isArray(decl)) {
     for (let i = 0; i < decl.maxEntries; i += 1) {
       m.slots.set(i, fresh(i));
@@ -133,7 +136,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
       m.slots.set(i, fresh(0));
       if (decl.type !== 'lru_hash') m.free.push(i);
     }
-    if (decl.type !== 'lru_hash') {
+    if (hasExtra(decl)) {
       m.slots.set(decl.maxEntries, fresh(0));
       m.extra = decl.maxEntries;
     }
@@ -162,9 +165,18 @@ export function mapByName(k: Kern, name: string, argument = 'map'): Immutable<Bp
   throw new UnknownHandleError(argument, name, 'map named');
 }
 
-/** Element memory for a new value of `layout`: zero bytes, no task_work context, NULL kptrs. */
-function freshSlot(layout: ValueLayout, key: number): MapSlot {
-  return { key, data: new Uint8Array(layout.dataEnd), tw: null, kptrs: layout.fields.filter((f) => f.kind === 'kptr').map(() => null) };
+/** A preallocated hash map has this CPU's extra element (`htab_has_extra_elems`): not a per-CPU or LRU one. */
+function hasExtra(decl: { readonly type: string }): boolean {
+  return decl.type === 'hash';
+}
+
+/**
+ * Element memory for a new value of `layout`: zero bytes (a per-CPU map's: `copies` copies, percpu.ts),
+ * no task_work context, NULL kptrs.
+ */
+function freshSlot(layout: ValueLayout, key: number, copies: number): MapSlot {
+  const bytes = copies > 0 ? percpuBytes(layout, copies) : layout.dataEnd;
+  return { key, data: new Uint8Array(bytes), tw: null, kptrs: layout.fields.filter((f) => f.kind === 'kptr').map(() => null) };
 }
 
 /**
@@ -195,13 +207,20 @@ function slotOf(m: BpfMap, id: number): MapSlot {
 }
 
 /** Element memory for a new element: the free list's last, or (NO_PREALLOC, cache empty) new memory. */
-function allocSlot(m: BpfMap): number | null {
+function allocSlot(k: Kern, m: BpfMap): number | null {
   const id = m.free.pop();
   if (id !== undefined) return id;
   if (!m.noPrealloc) return null;
   const fresh = m.slots.size;
-  m.slots.set(fresh, freshSlot(m.layout, 0));
+  m.slots.set(fresh, freshSlot(m.layout, 0, isPercpu(m) ? k.t.cpus : 0));
   return fresh;
+}
+
+/** The bytes of element memory `slot`, this transition's own to change in place (a per-CPU value's copies). */
+function ownedData(k: Kern, slot: MapSlot): Uint8Array {
+  const c = k.t.fresh(slot.data);
+  if (c !== slot.data) slot.data = c;
+  return c;
 }
 
 /**
@@ -236,6 +255,19 @@ export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
   if (e === undefined) return null;
   if (seen.lru !== null && seen.lru.ref[e.slot] === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
   return { key, slot: e.slot };
+}
+
+/**
+ * A program's `bpf_map_lookup_percpu_elem` (kernel/bpf/helpers.c, `map_lookup_percpu_elem` of
+ * arraymap.c and hashtab.c): CPU `cpu`'s copy of the element of a per-CPU map, or null for a CPU past
+ * the possible ones (`nr_cpu_ids`) or a missing key.
+ */
+export function lookupPercpuElem(k: Kern, id: MapId, key: number, cpu: number): (ElemRef & { readonly cpu: number }) | null {
+  const seen = mapSeen(k, id);
+  if (!isPercpu(seen)) throw new ArgumentError('map', seen.name, 'a PERCPU_ARRAY or PERCPU_HASH map (the verifier refuses another: "cannot pass map_type … into func bpf_map_lookup_percpu_elem#195")');
+  if (cpu >= k.t.cpus) return null;
+  const e = seen.elems.get(key);
+  return e === undefined ? null : { key, slot: e.slot, cpu };
 }
 
 /** The element holding `key`, if linked. */
@@ -312,12 +344,15 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     if (key < 0 || key >= m.maxEntries || old === undefined) return -E2BIG;
     if ((flags & BPF_NOEXIST) !== 0n) return -EEXIST;
     if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
-    fill(m, old.slot, key, value);
+    // A PERCPU_ARRAY: this CPU's copy (percpu.ts).
+    if (isPercpu(m)) writeCpu(ownedData(k, slotOf(m, old.slot)), m.layout, 0, value);
+    else fill(m, old.slot, key, value);
     releaseFields(k, m, slotOf(m, old.slot));
     return 0;
   }
   if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
   if (m.type === 'lru_hash') return updateLru(k, m, key, value, flags);
+  if (m.type === 'percpu_hash') return updatePercpuHash(k, m, key, value, flags, false);
   if (old !== undefined && flags === BPF_NOEXIST) return -EEXIST;
   if (old === undefined && flags === BPF_EXIST) return -ENOENT;
   if (old === undefined && m.elems.size >= m.maxEntries) return -E2BIG;
@@ -329,7 +364,7 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     releaseFields(k, m, slotOf(m, old.slot));
     m.extra = old.slot;
   } else {
-    const got = allocSlot(m);
+    const got = allocSlot(k, m);
     if (old !== undefined) {
       releaseFields(k, m, slotOf(m, old.slot));
       m.free.push(old.slot);
@@ -338,6 +373,39 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
   }
   fill(m, slot, key, value);
   m.elems.set(key, { slot });
+  return 0;
+}
+
+/**
+ * `htab_map_update_elem_in_place` for a PERCPU_HASH, from a program or from user space (`user`:
+ * `onallcpus`, percpu.ts): a present key's copies are updated in place (`pcpu_copy_value`: no new
+ * memory, unlike a HASH) and its fields released ("bpf: Free special fields when update
+ * [lru_,]percpu_hash maps", 6.18 stable and 6.19); a new key takes memory from the free list (-E2BIG
+ * when none is left) filled by `pcpu_init_value`. `check_flags` compares the whole flags, so user
+ * space's BPF_F_CPU or BPF_F_ALL_CPUS with BPF_NOEXIST or BPF_EXIST checks neither (7.0).
+ */
+function updatePercpuHash(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, flags: bigint, user: boolean): number {
+  const old = m.elems.get(key);
+  const f = flags & ~BPF_F_LOCK;
+  if (old !== undefined && f === BPF_NOEXIST) return -EEXIST;
+  if (old === undefined && f === BPF_EXIST) return -ENOENT;
+  const cpus = k.t.cpus;
+  if (old !== undefined) {
+    const slot = slotOf(m, old.slot);
+    const data = ownedData(k, slot);
+    if (user) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
+    else writeCpu(data, m.layout, 0, value);
+    releaseFields(k, m, slot);
+    return 0;
+  }
+  if (m.elems.size >= m.maxEntries) return -E2BIG;
+  const id = allocSlot(k, m) as number;
+  const slot = slotOf(m, id);
+  slot.key = key;
+  const data = ownedData(k, slot);
+  if (user && (flags & BPF_F_CPU) === 0n) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
+  else initOneCpu(data, m.layout, cpus, user ? Number(flags >> 32n) : 0, value);
+  m.elems.set(key, { slot: id });
   return 0;
 }
 
@@ -382,32 +450,84 @@ export function twSlot(k: Kern, id: MapId, slot: number, argument = 'tw'): MapSl
 /**
  * User space's `bpf(BPF_MAP_LOOKUP_ELEM)` (kernel/bpf/syscall.c `map_lookup_elem`): flags other than
  * BPF_F_LOCK → -EINVAL; BPF_F_LOCK on a value without a `bpf_spin_lock` (none here) → -EINVAL; no
- * element → -ENOENT; else 0 with the value's bytes copied into `value` (the task_work slot reads as
- * zeros: `check_and_init_map_value` clears special fields in the copy; `value` gets the plain bytes,
- * as many as it has room for). An LRU element is not marked
- * used: the syscall goes through `map_lookup_elem_sys_only` (hashtab.c `htab_lru_map_lookup_elem_sys`
- * calls `__htab_lru_map_lookup_elem` with `mark` false, so `bpf_lru_node_set_ref` is skipped).
+ * element → -ENOENT; else 0 with the value copied into `value` (`check_and_init_map_value` zeroes the
+ * special fields in the copy; `value` gets as many bytes as it has room for). An LRU element is not
+ * marked used: the syscall goes through `map_lookup_elem_sys_only` (hashtab.c
+ * `htab_lru_map_lookup_elem_sys` calls `__htab_lru_map_lookup_elem` with `mark` false, so
+ * `bpf_lru_node_set_ref` is skipped). A per-CPU map's value is every CPU's copy (`sysLookupPercpu`).
  */
 export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
+  if (isPercpu(m)) return sysLookupPercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
   const e = m.elems.get(key);
   if (e === undefined) return -ENOENT;
   const data = slotOf(m, e.slot).data;
   value.set(data.subarray(0, Math.min(data.length, value.length)));
+  if (value.length > data.length) value.fill(0, data.length, Math.min(m.layout.size, value.length));
+  return 0;
+}
+
+/** The bytes user space passes for a value of per-CPU map `m` with `flags` (`bpf_map_value_size`), checked. */
+function checkPercpuBuffer(k: Kern, m: BpfMap, value: Uint8Array, flags: bigint): void {
+  const need = k.features.percpuCpuFlags ? percpuUserSize(m.layout, k.t.cpus, flags) : percpuBytes(m.layout, k.t.cpus);
+  if (value.length < need) {
+    throw new ArgumentError('value', value, `a Uint8Array of at least ${need} bytes (bpf_map_value_size: ${(flags & (BPF_F_CPU | BPF_F_ALL_CPUS)) !== 0n && k.features.percpuCpuFlags ? 'value_size with BPF_F_CPU or BPF_F_ALL_CPUS' : `round_up(value_size, 8) × ${k.t.cpus} possible CPU(s)`})`);
+  }
+}
+
+/**
+ * `map_lookup_elem` on a per-CPU map (percpu.ts): flags checked (before 7.0 any flag is -EINVAL;
+ * since, `bpf_map_check_op_flags` with BPF_F_LOCK and BPF_F_CPU allowed), then -ENOENT for a key
+ * out of range or missing (`bpf_percpu_array_copy`, `bpf_percpu_hash_copy`), else every CPU's copy.
+ */
+function sysLookupPercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array, flags: bigint): number {
+  const err = k.features.percpuCpuFlags ? checkOpFlags(m, flags, BPF_F_LOCK | BPF_F_CPU, k.t.cpus) : flags !== 0n ? -EINVAL : 0;
+  if (err !== 0) return err;
+  checkPercpuBuffer(k, m, value, flags);
+  const e = m.elems.get(key);
+  if (e === undefined) return -ENOENT;
+  copyToUser(slotOf(m, e.slot).data, m.layout, k.t.cpus, value, flags);
+  return 0;
+}
+
+/**
+ * `map_update_elem` on a per-CPU map (`bpf_percpu_array_update`, `bpf_percpu_hash_update`; percpu.ts):
+ * the flags (before 7.0 BPF_F_LOCK is -EINVAL in the syscall, since `bpf_map_check_op_flags`), then the
+ * map's own test of them, then an ARRAY's index (-E2BIG) and BPF_NOEXIST (-EEXIST, compared whole),
+ * and every CPU's copy written from `value`, the element's fields released.
+ */
+function sysUpdatePercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array, flags: bigint): number {
+  const cpuFlags = k.features.percpuCpuFlags;
+  const err = cpuFlags ? checkOpFlags(m, flags, 0xffff_ffffn, k.t.cpus) : (flags & BPF_F_LOCK) !== 0n ? -EINVAL : 0;
+  if (err !== 0) return err;
+  checkPercpuBuffer(k, m, value, flags);
+  if (percpuUpdateFlagsBad(flags, cpuFlags)) return -EINVAL;
+  if (m.type === 'percpu_hash') return updatePercpuHash(k, m, key, value, flags, true);
+  const e = m.elems.get(key);
+  if (e === undefined) return -E2BIG;
+  if (flags === BPF_NOEXIST) return -EEXIST;
+  const slot = slotOf(m, e.slot);
+  copyFromUser(ownedData(k, slot), m.layout, k.t.cpus, value, flags, !cpuFlags);
+  releaseFields(k, m, slot);
   return 0;
 }
 
 /**
  * User space's `bpf(BPF_MAP_UPDATE_ELEM)` (kernel/bpf/syscall.c `map_update_elem`): BPF_F_LOCK on a
  * value without a `bpf_spin_lock` → -EINVAL before the map sees the call; then the map's own update
- * (`updateElem`, through `bpf_map_update_value`). User space always passes a whole value.
+ * (`updateElem`, through `bpf_map_update_value`). User space always passes a whole value; a per-CPU
+ * map's is every CPU's copy (`sysUpdatePercpu`).
  */
 export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
-  if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
-  const ret = (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
+  let ret: number;
+  if (isPercpu(m)) ret = sysUpdatePercpu(k, m, key, value, flags);
+  else {
+    if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
+    ret = (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
+  }
   emit(k, { kind: 'map', t: k.t.now, op: 'update', map: m.name, key, ret });
   return ret;
 }

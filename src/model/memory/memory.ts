@@ -4,7 +4,7 @@
  * (the verifier proves that for accepted programs; for an unverified one an access outside is a
  * typed error, as the kernel would fault or corrupt).
  */
-import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
+import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
 import { readLE, writeLE } from '../program/globals.ts';
 import { MAX_BPF_STACK } from '../program/layout.ts';
 import type { LoadedObject } from '../program/loaded.ts';
@@ -13,6 +13,7 @@ import type { Kern } from '../world/world.ts';
 import { packetPiece } from '../packet/run.ts';
 import { sampleOf, sampleToWrite } from '../ringbuf/ring.ts';
 import { kptrAt } from '../maps/layout.ts';
+import { cpuCopy, isPercpu } from '../maps/percpu.ts';
 import { kptrOf } from '../kptr/fields.ts';
 
 export type Pointer = Extract<RegVal, { readonly ptr: 'stack' | 'global' | 'map_value' | 'mem' | 'ring' | 'pkt' }>;
@@ -102,16 +103,19 @@ export function resolve(env: MemEnv, p: Pointer, write: boolean): { bytes: Uint8
       // The element memory the pointer was made for (its slot), whether or not an element still
       // holds it: a value pointer outlives a delete (docs/task_work.md, Q4).
       // A read looks at the cold state as it is; only a write drafts the slot.
+      // A per-CPU map's memory holds every CPU's copy: the pointer's CPU's plain bytes (maps/percpu.ts).
+      const m = env.k.cold.maps.get(p.map);
       if (!write) {
-        const seen = env.k.cold.maps.get(p.map)?.slots.get(p.slot);
-        if (seen === undefined) throw noElementMemory(p);
-        return { bytes: seen.data as Uint8Array, at: p.off ?? 0 };
+        const seen = m?.slots.get(p.slot);
+        if (m === undefined || seen === undefined) throw noElementMemory(p);
+        const bytes = seen.data as Uint8Array;
+        return { bytes: isPercpu(m) ? cpuCopy(bytes, m.layout, p.cpu ?? 0) : bytes, at: p.off ?? 0 };
       }
       const e = env.k.s.maps.get(p.map)?.slots.get(p.slot);
-      if (e === undefined) throw noElementMemory(p);
+      if (m === undefined || e === undefined) throw noElementMemory(p);
       const c = own(env.k, e.data);
       if (c !== e.data) e.data = c;
-      return { bytes: c, at: p.off ?? 0 };
+      return { bytes: isPercpu(m) ? cpuCopy(c, m.layout, p.cpu ?? 0) : c, at: p.off ?? 0 };
     }
     case 'mem':
       return { bytes: p.bytes, at: p.off ?? 0 };
@@ -133,7 +137,7 @@ export function describePointer(p: Pointer): string {
   switch (p.ptr) {
     case 'stack': return `fp${p.off}`;
     case 'global': return `&${p.name}+${p.off}`;
-    case 'map_value': return `&map#${p.map}[${p.key}]+${p.off ?? 0}`;
+    case 'map_value': return `&map#${p.map}[${p.key}]${p.cpu === undefined ? '' : `@cpu${p.cpu}`}+${p.off ?? 0}`;
     case 'mem': return `mem[${p.bytes.length}]+${p.off ?? 0}`;
     case 'ring': return `rec@map#${p.map}:${p.rec}+${p.off ?? 0}`;
     case 'pkt': return `packet#${p.packet}[${p.piece === -1 ? 'meta' : p.piece === 0 ? 'data' : `frag${p.piece - 1}`}]+${p.off ?? 0}`;
@@ -175,7 +179,10 @@ function dropSpills(env: MemEnv, frameId: number, off: number, size: number): vo
 function kptrIndex(env: MemEnv, p: Pointer): number | null {
   if (p.ptr !== 'map_value') return null;
   const m = env.k.cold.maps.get(p.map);
-  return m === undefined ? null : kptrAt(m.layout, p.off ?? 0)?.index ?? null;
+  const index = m === undefined ? null : kptrAt(m.layout, p.off ?? 0)?.index ?? null;
+  // The element memory keeps CPU 0's kptrs only: every operation of the model runs on CPU 0.
+  if (index !== null && (p.cpu ?? 0) !== 0) throw new NotModelledError(`the kptr field at ${describePointer(p)}, in another CPU's copy of a per-CPU value,`, 'the model keeps the kptrs of CPU 0\'s copy only');
+  return index;
 }
 
 /** Element memory `p` points into, drafted to change. */

@@ -54,7 +54,8 @@ export type RegVal =
   | { readonly ptr: 'inode'; readonly ino: Ino }
   | { readonly ptr: 'map'; readonly map: MapId }
   /** A map value (`off` bytes into it): the element memory it points into, and the key it was looked up with. */
-  | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number; readonly slot: number; readonly off?: number }
+  /** `cpu`: which CPU's copy of a per-CPU map's value (`bpf_map_lookup_percpu_elem`); absent: CPU 0's. */
+  | { readonly ptr: 'map_value'; readonly map: MapId; readonly key: number; readonly slot: number; readonly off?: number; readonly cpu?: number }
   /** Memory a kfunc returned (a dynptr slice, a FILE slice's buffer): a view, `off` bytes into it. */
   | { readonly ptr: 'mem'; readonly bytes: Uint8Array; readonly off?: number }
   /** The stack of call frame `frame`, at `off` from its frame pointer (negative). */

@@ -1,0 +1,206 @@
+/**
+ * Per-CPU maps on the kernel (kernel/bpf/arraymap.c, hashtab.c; the model's src/model/maps/percpu.ts):
+ * each element has a copy of its value per possible CPU. The program runs on CPU 0 (the host's loader
+ * pins itself there; the guest has one CPU), so `bpf_map_lookup_elem` and `bpf_map_update_elem` reach
+ * CPU 0's copy, and `bpf_map_lookup_percpu_elem` reaches any CPU's: NULL past the possible CPUs (the
+ * host has 2, the guest 1).
+ *
+ * Each case is a sequence of steps in one program, each recording one word: a pointer's presence
+ * (1 / 0), a helper's return value, or the 8 bytes a pointer reads (`ABSENT` when the pointer is NULL).
+ * Pointers are kept in variables and used after later calls, so a read through a pointer taken before
+ * an update shows whether the update wrote the same memory (a PERCPU_HASH updates in place) and what
+ * a new element found in memory a deleted one left (`pcpu_init_value` zeroes the other CPUs' copies).
+ */
+import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
+import { kptrBody, kptrMap, type KOp, type KptrSeq } from '../../properties/kptr.ts';
+import { FRETS, pidFilterOps, type FileCase } from './file.ts';
+import type { CallRecord, ConfCase, SysMapOp } from './lib.ts';
+
+/** What a read through a NULL pointer records. */
+const ABSENT = 0xdeadn;
+
+type Step =
+  /** `bpf_map_update_elem(&map, &key, &val, BPF_ANY)` with `val` holding `value`: its return value. */
+  | { readonly k: 'update'; readonly key: number; readonly value: number }
+  | { readonly k: 'delete'; readonly key: number }
+  /** `p = bpf_map_lookup_percpu_elem(&map, &key, cpu)` (or `bpf_map_lookup_elem` without `cpu`): 1 / 0. */
+  | { readonly k: 'ptr'; readonly p: string; readonly key: number; readonly cpu?: number }
+  /** `if (p) *(u64 *)p = value`: 1 when written, 0 when p is NULL. */
+  | { readonly k: 'write'; readonly p: string; readonly value: number }
+  /** `*(u64 *)p`, or ABSENT. */
+  | { readonly k: 'read'; readonly p: string };
+
+interface PercpuSeq {
+  readonly id: string;
+  /** The map (`valueSize` 8 unless given). */
+  readonly map: Pick<MapDecl, 'type' | 'maxEntries'> & { readonly valueSize?: number };
+  readonly steps: readonly Step[];
+  readonly note: string;
+  /** User space's map syscalls after the program (host only: the loader's `@sys` lines). */
+  readonly sys?: readonly Omit<SysMapOp, 'map'>[];
+}
+
+function stepText(s: Step): string {
+  switch (s.k) {
+    case 'update': return `update(${s.key}, 0x${s.value.toString(16)})`;
+    case 'delete': return `delete(${s.key})`;
+    case 'ptr': return s.cpu === undefined ? `${s.p} = lookup(${s.key}) != NULL` : `${s.p} = lookup_percpu(${s.key}, cpu ${s.cpu}) != NULL`;
+    case 'write': return `*${s.p} = 0x${s.value.toString(16)}`;
+    case 'read': return `*${s.p}`;
+  }
+}
+
+function body(q: PercpuSeq, m: string, val: string, rets: string): { ops: Op[]; calls: CallRecord[] } {
+  const ops: Op[] = [];
+  const calls: CallRecord[] = [];
+  q.steps.forEach((s, i) => {
+    const res = `res${i}`;
+    switch (s.k) {
+      case 'update':
+        ops.push(P.st(8, P.addr(val), 0, P.imm(s.value)), P.call('bpf_map_update_elem', [P.map(m), P.imm(s.key), P.buf(val), P.imm(0)], res));
+        break;
+      case 'delete':
+        ops.push(P.call('bpf_map_delete_elem', [P.map(m), P.imm(s.key)], res));
+        break;
+      case 'ptr':
+        ops.push(
+          s.cpu === undefined ? P.call('bpf_map_lookup_elem', [P.map(m), P.imm(s.key)], s.p) : P.call('bpf_map_lookup_percpu_elem', [P.map(m), P.imm(s.key), P.imm(s.cpu)], s.p),
+          P.mov(res, P.imm(0)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.mov(res, P.imm(1)), P.label(`S${i}`),
+        );
+        break;
+      case 'write':
+        ops.push(P.mov(res, P.imm(0)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.st(8, P.r(s.p), 0, P.imm(s.value)), P.mov(res, P.imm(1)), P.label(`S${i}`));
+        break;
+      case 'read':
+        ops.push(P.mov(res, P.imm(ABSENT)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.ld(res, 8, P.r(s.p), 0), P.label(`S${i}`));
+        break;
+    }
+    ops.push(P.storeAt(rets, i, P.r(res)));
+    calls.push({ index: i, fn: s.k === 'update' ? 'bpf_map_update_elem' : s.k === 'delete' ? 'bpf_map_delete_elem' : s.k === 'ptr' ? (s.cpu === undefined ? 'bpf_map_lookup_elem' : 'bpf_map_lookup_percpu_elem') : 'ld', text: stepText(s) });
+  });
+  return { ops, calls };
+}
+
+function object(id: string, q: PercpuSeq, guest: boolean): { object: BpfObject; calls: CallRecord[] } {
+  const g = (n: string): string => `${id}_${n}`;
+  const { ops, calls } = body(q, g('map'), g('val'), g('rets'));
+  if (q.steps.length > FRETS) throw new Error(`${id}: ${q.steps.length} results, the guest records ${FRETS}`);
+  const valueSize = q.map.valueSize ?? 8;
+  const object: BpfObject = {
+    name: id, maps: [{ name: g('map'), type: q.map.type, maxEntries: q.map.maxEntries, valueSize, taskWorkFields: 0 }], subprogs: [],
+    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: Math.max(8, Math.ceil(valueSize / 8) * 8) }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
+    programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...ops, P.label('out'), P.ret(P.imm(0))] }],
+  };
+  return { object, calls };
+}
+
+const RULE = 'per-CPU maps: a copy per possible CPU (maps/percpu.ts)';
+
+const SEQS: readonly PercpuSeq[] = [
+  {
+    id: 'array', map: { type: 'percpu_array', maxEntries: 2 },
+    note: 'a program\'s update writes its CPU\'s copy (array_map_update_elem: this_cpu_ptr); CPU 1\'s copy, written through bpf_map_lookup_percpu_elem, stays; CPUs past the possible ones and keys past max_entries give NULL',
+    steps: [
+      { k: 'ptr', p: 'c1', key: 0, cpu: 1 }, { k: 'write', p: 'c1', value: 0x1111 }, { k: 'ptr', p: 'c0', key: 0, cpu: 0 },
+      { k: 'update', key: 0, value: 0x2222 }, { k: 'read', p: 'c1' }, { k: 'read', p: 'c0' }, { k: 'ptr', p: 'v', key: 0 }, { k: 'read', p: 'v' },
+      { k: 'ptr', p: 'c2', key: 0, cpu: 2 }, { k: 'ptr', p: 'cx', key: 0, cpu: 0xffffffff }, { k: 'ptr', p: 'k2', key: 2, cpu: 0 }, { k: 'ptr', p: 'k1', key: 1, cpu: 1 }, { k: 'read', p: 'k1' },
+    ],
+  },
+  {
+    id: 'hash_inplace', map: { type: 'percpu_hash', maxEntries: 2 },
+    note: 'a present key is updated in place (pcpu_copy_value): a pointer taken before the update reads the new value (a HASH\'s would read the old element), and CPU 1\'s copy keeps what was written there',
+    steps: [
+      { k: 'update', key: 1, value: 0x2222 }, { k: 'ptr', p: 'v', key: 1 }, { k: 'ptr', p: 'c1', key: 1, cpu: 1 }, { k: 'read', p: 'c1' }, { k: 'write', p: 'c1', value: 0x3333 },
+      { k: 'update', key: 1, value: 0x4444 }, { k: 'read', p: 'v' }, { k: 'read', p: 'c1' }, { k: 'ptr', p: 'w', key: 1, cpu: 0 }, { k: 'read', p: 'w' },
+    ],
+  },
+  {
+    id: 'hash_reuse', map: { type: 'percpu_hash', maxEntries: 2 },
+    note: 'a deleted element\'s memory goes back to the free list and the next new key takes it (LIFO): pcpu_init_value writes CPU 0\'s copy and zeroes CPU 1\'s, which a pointer kept from before shows',
+    steps: [
+      { k: 'update', key: 1, value: 0x2222 }, { k: 'ptr', p: 'v', key: 1 }, { k: 'ptr', p: 'c1', key: 1, cpu: 1 }, { k: 'write', p: 'c1', value: 0x3333 },
+      { k: 'delete', key: 1 }, { k: 'ptr', p: 'gone', key: 1, cpu: 1 }, { k: 'update', key: 2, value: 0x5555 }, { k: 'read', p: 'c1' }, { k: 'read', p: 'v' },
+      { k: 'update', key: 3, value: 0x6666 }, { k: 'update', key: 4, value: 0x7777 }, { k: 'ptr', p: 'c4', key: 3, cpu: 1 }, { k: 'read', p: 'c4' },
+    ],
+  },
+];
+
+/** `n` bytes of `b` (the pattern a lookup's buffer starts with, so bytes the kernel leaves are seen). */
+const fill = (n: number, b = 0xee): Uint8Array => new Uint8Array(n).fill(b);
+/** A value of `n` bytes counting up from `from` (every byte distinct, the padding after value_size too). */
+const count = (n: number, from: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+const lookup = (key: number, size: number, flags = 0n): Omit<SysMapOp, 'map'> => ({ op: 'lookup', key, flags, bytes: fill(size) });
+const update = (key: number, bytes: Uint8Array, flags = 0n): Omit<SysMapOp, 'map'> => ({ op: 'update', key, flags, bytes });
+const BPF_F_CPU = 8n;
+
+/**
+ * User space's view (host only: the loader's map syscalls, 6.18 on 2 possible CPUs). A value of 4 or 12
+ * bytes rounds to 8 or 16 a CPU: the buffers are every CPU's copy plus 8 bytes the kernel must leave.
+ */
+const SYS_SEQS: readonly PercpuSeq[] = [
+  {
+    id: 'sys_array', map: { type: 'percpu_array', maxEntries: 2, valueSize: 4 },
+    note: 'bpf_percpu_array_copy / _update: every CPU\'s rounded copy end to end (the padding user space wrote is read back before 7.0); flags above BPF_EXIST, BPF_F_LOCK and BPF_F_CPU (not before 7.0) are -EINVAL, BPF_NOEXIST -EEXIST, an index past max_entries -E2BIG (update) or -ENOENT (lookup)',
+    steps: [{ k: 'ptr', p: 'c1', key: 1, cpu: 1 }, { k: 'update', key: 0, value: 0x2222 }],
+    sys: [
+      lookup(0, 24), update(0, count(16, 1)), lookup(0, 24), update(0, count(16, 0x41), 1n), update(0, count(16, 0x51), 2n), lookup(0, 24),
+      update(0, count(16, 0x61), 3n), update(0, count(16, 0x61), 4n), update(2, count(16, 0x61)), lookup(2, 24), lookup(0, 24, 4n), lookup(0, 24, BPF_F_CPU),
+      update(0, count(16, 0x71), BPF_F_CPU | (1n << 32n)), lookup(1, 24),
+    ],
+  },
+  {
+    id: 'sys_hash', map: { type: 'percpu_hash', maxEntries: 2, valueSize: 12 },
+    note: 'bpf_percpu_hash_copy / _update: a new key from user space gets every CPU\'s copy from the buffer, a present one is written in place; BPF_NOEXIST, BPF_EXIST and a full map as a program\'s update',
+    steps: [{ k: 'update', key: 1, value: 0x2222 }, { k: 'ptr', p: 'c1', key: 1, cpu: 1 }, { k: 'write', p: 'c1', value: 0x3333 }],
+    sys: [
+      lookup(1, 40), lookup(5, 40), update(2, count(32, 1), 1n), lookup(2, 40), update(3, count(32, 0x41)), update(2, count(32, 0x51), 2n), lookup(2, 40),
+      update(7, count(32, 0x61), 2n), update(1, count(32, 0x61), 1n), lookup(1, 40, 1n), update(1, count(32, 0x71), 3n), lookup(1, 40),
+    ],
+  },
+];
+
+/**
+ * A kptr in CPU 0's copy (properties/kptr.ts ops: `in` stores the running task, `out` takes the field
+ * out and records whether it held one): an update of the element releases its fields, in place for a
+ * PERCPU_HASH ("bpf: Free special fields when update [lru_,]percpu_hash maps", 6.18 stable): 6.18
+ * frees the kptr, 7.2 only cancels the fields and the kptr stays.
+ */
+const KPTR: readonly { readonly id: string; readonly q: KptrSeq; readonly note: string }[] = [
+  {
+    id: 'kptr_hash', note: 'a PERCPU_HASH update of a present key releases its kptr in place (6.18 frees it: out finds NULL; 7.2 cancels: out finds the task); a delete and a new key in the same memory show what stayed',
+    q: { kind: 'percpu_hash', max: 2, ops: [{ k: 'update', key: 0 }, { k: 'in', key: 0 }, { k: 'update', key: 0 }, { k: 'out', key: 0 }, { k: 'in', key: 0 }, { k: 'delete', key: 0 }, { k: 'update', key: 1 }, { k: 'out', key: 1 }] satisfies KOp[] },
+  },
+  {
+    id: 'kptr_array', note: 'a PERCPU_ARRAY update releases the kptr of CPU 0\'s copy, as an ARRAY\'s (6.18 frees, 7.2 cancels)',
+    q: { kind: 'percpu_array', max: 2, ops: [{ k: 'in', key: 1 }, { k: 'update', key: 1 }, { k: 'out', key: 1 }, { k: 'in', key: 1 }, { k: 'out', key: 1 }] satisfies KOp[] },
+  },
+];
+
+function kptrObject(id: string, q: KptrSeq, guest: boolean): { object: BpfObject; calls: CallRecord[] } {
+  const g = (n: string): string => `${id}_${n}`;
+  const object: BpfObject = {
+    name: id, maps: [kptrMap(g('map'), q)], subprogs: [],
+    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 16 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
+    programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...kptrBody(q.ops, g('map'), g('val'), g('rets')), P.label('out'), P.ret(P.imm(0))] }],
+  };
+  return { object, calls: q.ops.map((o, i) => ({ index: i, fn: o.k === 'update' ? 'bpf_map_update_elem' : o.k === 'delete' ? 'bpf_map_delete_elem' : 'bpf_kptr_xchg', text: `${o.k}(${o.key})` })) };
+}
+
+export const percpuCases: readonly ConfCase[] = [
+  ...[...SEQS, ...SYS_SEQS].map((q): ConfCase => {
+    const id = `pcpu_${q.id}`;
+    const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
+    return { id, rule: RULE, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, false), ...(sys.length > 0 ? { sys } : {}) };
+  }),
+  ...KPTR.map((c): ConfCase => ({ id: `pcpu_${c.id}`, rule: RULE, note: c.note, ...kptrObject(`pcpu_${c.id}`, c.q, false) })),
+];
+
+export function percpuFileCases(): FileCase[] {
+  return [
+    ...SEQS.map((q): FileCase => {
+      const id = `fpcpu_${q.id}`;
+      return { id, rule: `${RULE} (7.2)`, note: `${q.steps.map(stepText).join('; ')}: ${q.note}`, ...object(id, q, true), state: 'warm' };
+    }),
+    ...KPTR.map((c): FileCase => ({ id: `fpcpu_${c.id}`, rule: `${RULE} (7.2)`, note: c.note, ...kptrObject(`fpcpu_${c.id}`, c.q, true), state: 'warm' })),
+  ];
+}
