@@ -151,6 +151,8 @@ interface Prediction {
   readonly after?: string;
   /** `prev_pos` of the exe's struct file after the case. */
   readonly prevPos?: bigint;
+  /** Each of the case's map syscalls (`FileCase.sys`): `err N HEX`, the buffer after the call. */
+  readonly sys?: readonly string[];
 }
 
 function ranges(resident: string): [number, number][] {
@@ -234,11 +236,17 @@ export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: En
     s.get_file(exeFile);
     s.setReadahead(exeFile, { prevPos });
     s.simulate();
+    // User space's map syscalls after the case (the driver's `SYS` lines), each on its own buffer.
+    const sys = (c.sys ?? []).map((o) => {
+      const b = Uint8Array.from(o.bytes);
+      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
+      return `err ${err} ${hex(b)}`;
+    });
     const globals = globalsOf(s, c.object);
     const rets = globals.get(`${c.id}_rets`);
     return {
       ok: true, message: null, rets: rets instanceof Uint8Array ? u64s(rets) : [], globals,
-      after: residency(s, EXE, BigInt(exe.length)), prevPos: s.readahead(exeFile).prevPos,
+      after: residency(s, EXE, BigInt(exe.length)), prevPos: s.readahead(exeFile).prevPos, sys,
     };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
@@ -315,10 +323,12 @@ interface GuestOut {
   fails: Map<string, ProgFail>;
   /** `${object}:${global}` → hex */
   globals: Map<string, string>;
+  /** The map syscalls of `SYS` lines, by map name, in order: `err N HEX`. */
+  sys: Map<string, string[]>;
 }
 
 function parse(text: string): GuestOut {
-  const o: GuestOut = { exeSize: -1, env: { readAheadKb: 0, maxSectorsKb: 0, blockSize: 4096, cpus: 1 }, dataSize: -1, objLoaded: new Map(), cases: new Map(), scripts: new Map(), fails: new Map(), globals: new Map() };
+  const o: GuestOut = { exeSize: -1, env: { readAheadKb: 0, maxSectorsKb: 0, blockSize: 4096, cpus: 1 }, dataSize: -1, objLoaded: new Map(), cases: new Map(), scripts: new Map(), fails: new Map(), globals: new Map(), sys: new Map() };
   const a = text.indexOf('@@CONF-BEGIN@@');
   const b = text.indexOf('@@CONF-END@@');
   if (a < 0) throw new Error('no @@CONF-BEGIN@@ in the driver output');
@@ -340,6 +350,7 @@ function parse(text: string): GuestOut {
       });
     } else if (typeof j.prog === 'string' && j.loaded === false) o.fails.set(j.prog, { log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}` });
     else if (typeof j.global === 'string') o.globals.set(`${obj}:${j.global}`, String(j.hex));
+    else if (typeof j.sys === 'string') o.sys.set(j.sys, [...(o.sys.get(j.sys) ?? []), `err ${Number(j.err)} ${String(j.hex)}`]);
   }
   if (b < 0) throw new Error('the driver output has no @@CONF-END@@ (crashed?)');
   return o;
@@ -492,7 +503,11 @@ export async function guestTier(): Promise<number> {
   for (const g of groups) {
     if (!existsSync(join(disk, `${g.name}.bpf.o`))) continue;
     manifest.push(`OBJ /t/${g.name}.bpf.o`);
-    for (const x of g.cases) manifest.push(x.kind === 'exe' ? `CASE ${x.c.prog} ${stateText(x.c.state)}` : scriptLine(x.c));
+    for (const x of g.cases) {
+      manifest.push(x.kind === 'exe' ? `CASE ${x.c.prog} ${stateText(x.c.state)}` : scriptLine(x.c));
+      // User space's map syscalls after an exe case (the driver does them once the case ran).
+      if (x.kind === 'exe') for (const o of x.c.sys ?? []) manifest.push(`SYS ${o.map} ${o.op} ${o.key} ${o.flags} ${hex(o.bytes)}`);
+    }
   }
   if (!reuse) writeFileSync(join(disk, 'manifest'), `${manifest.join('\n')}\n`);
 
@@ -617,6 +632,13 @@ export async function guestTier(): Promise<number> {
             if (c.object.globals.some((gv) => gv.name === `${c.id}_sbuf`)) compareBytes(`${c.id}_sbuf`, p);
           }
           compareResidency(run.after, p.after, 'exe');
+          (c.sys ?? []).forEach((o, i) => {
+            const before = (c.sys ?? []).slice(0, i).filter((y) => y.map === o.map).length;
+            const kr = guest.sys.get(o.map)?.[before] ?? '(no result)';
+            const mr = p.sys?.[i] ?? '(no result)';
+            bump(`user space's map syscalls: result and bytes (${o.op})`, kr === mr);
+            if (kr !== mr) d(`${o.op} of ${o.map}[${o.key}] flags 0x${o.flags.toString(16)}`, kr, mr);
+          });
         }
       }
     } else {

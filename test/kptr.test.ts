@@ -208,6 +208,11 @@ describe('at run time: what unlinking or overwriting element memory does to its 
       const back = new Uint8Array(8);
       expect(s.mapLookup(id as number, 0, back)).toBe(0);
       expect([...back]).toEqual(new Array<number>(8).fill(0xaa));
+      // A buffer of the whole value_size (16: the kptr after the data): the kptr's bytes read as zeros
+      // (check_and_init_map_value), whatever the buffer held.
+      const whole = new Uint8Array(16).fill(0xee);
+      expect(s.mapLookup(id as number, 0, whole)).toBe(0);
+      expect([...whole]).toEqual([...new Array<number>(8).fill(0xaa), ...new Array<number>(8).fill(0)]);
       const out = s.bpf_kptr_xchg({ map: id as number, key: 0, field: 0 }, null);
       expect(out === null ? 0n : 1n).toBe(kept);
       if (out !== null) s.bpf_task_release(out);

@@ -8,7 +8,7 @@
  * (`conformance/guest-tier.ts`), so its pages can be made cold.
  */
 import { program as P, type BpfObject, type Op } from '../../src/index.ts';
-import type { CallRecord } from './lib.ts';
+import type { CallRecord, SysMapOp } from './lib.ts';
 
 export const FRETS = 48;
 export const FOUT = 512;
@@ -29,6 +29,8 @@ export interface FileCase {
   readonly compareGlobals?: readonly string[];
   /** The model refuses the program (conformance/cases/file_verifier.ts): compared by the verdict and the log; never run. */
   readonly verifier?: boolean;
+  /** User space's map syscalls after the case (the driver's `SYS` lines), each one's result and buffer compared. */
+  readonly sys?: readonly SysMapOp[];
 }
 
 /**

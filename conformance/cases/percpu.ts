@@ -159,6 +159,39 @@ const SYS_SEQS: readonly PercpuSeq[] = [
   },
 ];
 
+const BPF_F_ALL_CPUS = 16n;
+const cpuFlag = (c: number): bigint => BPF_F_CPU | (BigInt(c) << 32n);
+
+/**
+ * The same on the guest (7.2, one possible CPU): an update copies `value_size` bytes of each CPU's
+ * copy (the padding stays zero), BPF_F_CPU reads or writes one CPU's `value_size` bytes (CPU 1 is
+ * -ERANGE), BPF_F_ALL_CPUS writes one value into each, `bpf_map_check_op_flags` refuses both at once,
+ * upper bits without BPF_F_CPU and BPF_F_ALL_CPUS on a lookup, and the map's own test lets BPF_NOEXIST |
+ * BPF_EXIST through and compares BPF_NOEXIST and BPF_EXIST with the whole flags.
+ */
+const GUEST_SYS_SEQS: readonly PercpuSeq[] = [
+  {
+    id: 'sys_array', map: { type: 'percpu_array', maxEntries: 2, valueSize: 4 },
+    note: '7.2: bpf_map_check_op_flags, BPF_F_CPU and BPF_F_ALL_CPUS; value_size bytes copied (the padding user space wrote is not kept)',
+    steps: [{ k: 'update', key: 0, value: 0x2222 }],
+    sys: [
+      lookup(0, 16), update(0, count(8, 1)), lookup(0, 16), update(0, count(8, 0x41), 3n), lookup(0, 16), update(0, count(8, 0x51), 1n),
+      update(0, count(4, 0x61), cpuFlag(0)), lookup(0, 8, cpuFlag(0)), update(0, count(4, 0x71), cpuFlag(1)), lookup(0, 8, cpuFlag(1)),
+      update(0, count(4, 0x81), BPF_F_ALL_CPUS), lookup(0, 16), update(0, count(8, 1), cpuFlag(0) | BPF_F_ALL_CPUS), update(0, count(8, 1), 1n << 32n),
+      lookup(0, 16, BPF_F_ALL_CPUS), update(0, count(8, 1), 4n), update(0, count(8, 1), 17n), update(2, count(8, 1)), lookup(2, 16), update(0, count(4, 0x91), cpuFlag(0) | 1n), lookup(0, 16),
+    ],
+  },
+  {
+    id: 'sys_hash', map: { type: 'percpu_hash', maxEntries: 3, valueSize: 12 },
+    note: '7.2: a new key with BPF_F_CPU and BPF_EXIST is created (check_flags compares the whole flags), a present one with BPF_F_CPU and BPF_NOEXIST updated in place',
+    steps: [{ k: 'update', key: 1, value: 0x2222 }],
+    sys: [
+      lookup(1, 24), update(2, count(16, 1), 1n), lookup(2, 24), update(7, count(12, 0x31), cpuFlag(0) | 2n), lookup(7, 24), update(1, count(16, 0x41), 1n),
+      update(1, count(12, 0x51), cpuFlag(0) | 1n), lookup(1, 24), update(5, count(16, 0x61), 2n), update(9, count(16, 0x71)), lookup(9, 24), update(2, count(12, 0x81), BPF_F_ALL_CPUS), lookup(2, 24, cpuFlag(0)),
+    ],
+  },
+];
+
 /**
  * A kptr in CPU 0's copy (properties/kptr.ts ops: `in` stores the running task, `out` takes the field
  * out and records whether it held one): an update of the element releases its fields, in place for a
@@ -197,9 +230,10 @@ export const percpuCases: readonly ConfCase[] = [
 
 export function percpuFileCases(): FileCase[] {
   return [
-    ...SEQS.map((q): FileCase => {
+    ...[...SEQS, ...GUEST_SYS_SEQS].map((q): FileCase => {
       const id = `fpcpu_${q.id}`;
-      return { id, rule: `${RULE} (7.2)`, note: `${q.steps.map(stepText).join('; ')}: ${q.note}`, ...object(id, q, true), state: 'warm' };
+      const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
+      return { id, rule: `${RULE} (7.2)`, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, true), state: 'warm', ...(sys.length > 0 ? { sys } : {}) };
     }),
     ...KPTR.map((c): FileCase => ({ id: `fpcpu_${c.id}`, rule: `${RULE} (7.2)`, note: c.note, ...kptrObject(`fpcpu_${c.id}`, c.q, true), state: 'warm' })),
   ];

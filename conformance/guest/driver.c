@@ -26,6 +26,13 @@
  *                         and exits
  *     n:<p1>,<p2>,...     set each <p>_pid to getpid(); one nanosleep(2) syscall of 1 µs; reset the pids
  *
+ *   SYS <map> <op> <key> <flags> <hex>
+ *                                after the last CASE ran (the object loaded whole): user space's
+ *                                bpf(BPF_MAP_LOOKUP_ELEM) (op `lookup`, into a buffer holding <hex>
+ *                                before the call) or bpf(BPF_MAP_UPDATE_ELEM) (op `update`, from <hex>)
+ *                                on the map named <map>, key a u32, flags a u64; prints
+ *                                {"sys":map,"err":<0 or -errno>,"hex":<the buffer after the call>}.
+ *
  *   RACE <path.o> <prog> <map> <n>
  *                                a race run n times (conformance/cases/race.ts): attach <prog>, set
  *                                `user_pid`; each run deletes <map>[0] (a clean start), starts a thread
@@ -419,7 +426,54 @@ static void run_script(struct bpf_object *obj, const char *id, char *progs, char
 	printf("}\n");
 }
 
-struct ccase { char prog[128]; char state[512]; char *script; char *progs; };
+struct ccase { char prog[128]; char state[512]; char *script; char *progs; char *sys; };
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A case's SYS lines ('\n'-separated "map op key flags hex"), each done and reported in order. */
+static void run_sys(struct bpf_object *obj, const char *lines)
+{
+	char *copy = strdup(lines), *save = NULL, *l;
+
+	for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char map[256], op[16], hex[8192];
+		unsigned long long key, flags;
+		unsigned char buf[4096];
+		size_t n, i;
+		struct bpf_map *m;
+		int fd, err;
+		__u32 k;
+
+		if (sscanf(l, "%255s %15s %llu %llu %8191s", map, op, &key, &flags, hex) != 5)
+			continue;
+		n = strlen(hex) / 2;
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = (unsigned char)(hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]));
+		m = bpf_object__find_map_by_name(obj, map);
+		fd = m ? bpf_map__fd(m) : -1;
+		k = (__u32)key;
+		if (fd < 0)
+			err = -1300;
+		else if (strcmp(op, "lookup") == 0)
+			err = bpf_map_lookup_elem_flags(fd, &k, buf, flags) ? -errno : 0;
+		else if (strcmp(op, "update") == 0)
+			err = bpf_map_update_elem(fd, &k, buf, flags) ? -errno : 0;
+		else
+			err = -1301;
+		printf("{\"sys\":");
+		json_str(map);
+		printf(",\"err\":%d,\"hex\":\"", err);
+		for (i = 0; i < n; i++)
+			printf("%02x", buf[i]);
+		printf("\"}\n");
+	}
+	free(copy);
+}
 
 static struct bpf_object *open_obj(const char *path)
 {
@@ -452,11 +506,14 @@ static void run_obj(const char *path, struct ccase *cs, int nc)
 	err = bpf_object__load(obj);
 	printf(",\"loaded\":%s,\"ms\":%ld}\n", err ? "false" : "true", now_ms());
 	if (!err) {
-		for (k = 0; k < nc; k++)
+		for (k = 0; k < nc; k++) {
 			if (cs[k].script)
 				run_script(obj, cs[k].prog, cs[k].progs, cs[k].script);
 			else
 				run_case(obj, cs[k].prog, cs[k].state);
+			if (cs[k].sys)
+				run_sys(obj, cs[k].sys);
+		}
 		dump_globals(obj, NULL, 65536);
 		bpf_object__close(obj);
 		return;
@@ -686,7 +743,21 @@ int main(int argc, char **argv)
 			snprintf(cs[nc].prog, sizeof(cs[nc].prog), "%.127s", a);
 			snprintf(cs[nc].state, sizeof(cs[nc].state), "%s", b);
 			cs[nc].script = NULL;
+			cs[nc].sys = NULL;
 			nc++;
+		} else if (strncmp(line, "SYS ", 4) == 0 && nc > 0) {
+			/* Appended to the last case's lines. */
+			struct ccase *c = &cs[nc - 1];
+			size_t have = c->sys ? strlen(c->sys) : 0, add = strlen(line + 4);
+			char *grown = realloc(c->sys, have + add + 2);
+
+			if (!grown)
+				continue;
+			if (have == 0)
+				grown[0] = 0;
+			strcat(grown, line + 4);
+			strcat(grown, "\n");
+			c->sys = grown;
 		} else if (strncmp(line, "SCASE ", 6) == 0 && nc < 4096) {
 			char *id = line + 6, *progs = strchr(id, ' '), *steps;
 
@@ -700,6 +771,7 @@ int main(int argc, char **argv)
 			snprintf(cs[nc].prog, sizeof(cs[nc].prog), "%.127s", id);
 			cs[nc].progs = strdup(progs);
 			cs[nc].script = strdup(steps);
+			cs[nc].sys = NULL;
 			nc++;
 		}
 		fflush(stdout);
