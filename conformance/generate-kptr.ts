@@ -11,7 +11,7 @@ import { kptrBody, kptrMap, kptrSeqArb, type KptrSeq } from '../properties/kptr.
 import { FRETS, pidFilterOps, type FileCase } from './cases/file.ts';
 import type { CallRecord, ConfCase } from './cases/lib.ts';
 
-const KINDS = ['array', 'hash', 'hash_noprealloc', 'lru_hash', 'percpu_array', 'percpu_hash'] as const;
+const KINDS = ['array', 'hash', 'hash_noprealloc', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash'] as const;
 
 function describe(s: KptrSeq): string {
   return `${s.kind} of ${s.max}: ${s.ops.map((o) => `${o.k}(${o.key})`).join(' ')}`;

@@ -1,6 +1,7 @@
 /**
  * Generated LRU_HASH sequences on the kernel: updates (any flags), programs' lookups (which set a
- * node's reference bit) and deletes over small LRU maps (a third with BPF_F_NO_COMMON_LRU), then a probe of which keys are present,
+ * node's reference bit) and deletes over small LRU maps (a third with BPF_F_NO_COMMON_LRU, a third
+ * LRU_PERCPU_HASH), then a probe of which keys are present,
  * compared with the model's bpf_lru_list.c (src/model/maps/lru.ts). Host (6.18, two possible CPUs):
  * a `SEC("syscall")` program; guest (7.2, one): `lsm/file_open` behind the driver's pid filter.
  */
@@ -19,8 +20,10 @@ export const lruSeqArb: fc.Arbitrary<LruSeq> = fc.constantFrom(...SIZES).chain((
     { weight: 3, arbitrary: fc.record({ k: fc.constant('lookup' as const), key }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('delete' as const), key }) },
   );
-  // One in three with BPF_F_NO_COMMON_LRU (lists per CPU).
-  return fc.tuple(fc.array(op, { minLength: 1, maxLength: 40 }), fc.constantFrom(false, false, true)).map(([ops, percpu]): LruSeq => ({ max, ops, probe: max + 4, ...(percpu ? { percpu } : {}) }));
+  // One in three with BPF_F_NO_COMMON_LRU (lists per CPU); one in three an LRU_PERCPU_HASH (per-CPU values,
+  // no node taken for BPF_EXIST, a present key updated in place).
+  return fc.tuple(fc.array(op, { minLength: 1, maxLength: 40 }), fc.constantFrom(false, false, true), fc.constantFrom(false, false, true))
+    .map(([ops, percpu, values]): LruSeq => ({ max, ops, probe: max + 4, ...(percpu ? { percpu } : {}), ...(values ? { type: 'lru_percpu_hash' as const } : {}) }));
 });
 
 /** `count` generated host cases from `seed` (deterministic). */

@@ -30,7 +30,7 @@ import { program as P, refSnapshot, Session, verify, type KernelVersion } from '
 import { expectEqual } from './fast_expect.ts';
 import { ABSENT, kptrBody, kptrMap, kptrSeqArb, type KOp, type KptrMapKind } from './kptr.ts';
 
-type Kind = Exclude<KptrMapKind, 'lru_hash'>;
+type Kind = Exclude<KptrMapKind, 'lru_hash' | 'lru_percpu_hash'>;
 
 const E2BIG = -7;
 const ENOENT = -2;

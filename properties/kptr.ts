@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { program as P, type MapDecl, type Op } from '../src/index.ts';
 
-export type KptrMapKind = 'array' | 'hash' | 'hash_noprealloc' | 'lru_hash' | 'percpu_array' | 'percpu_hash';
+export type KptrMapKind = 'array' | 'hash' | 'hash_noprealloc' | 'lru_hash' | 'percpu_array' | 'percpu_hash' | 'lru_percpu_hash';
 export interface KOp {
   readonly k: 'in' | 'out' | 'load' | 'update' | 'delete';
   readonly key: number;

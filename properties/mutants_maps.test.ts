@@ -21,6 +21,9 @@
  *   from the global free list and evicts the shortfall from inactive's tail (`__bpf_lru_list_shrink`);
  *   a program's lookup sets the reference bit; a node given back goes to the local free list when
  *   pending, else to the global one (`bpf_common_lru_push_free`).
+ * - hashtab.c `__htab_lru_percpu_map_update_elem` (LRU_PERCPU_HASH): a node is taken only when the
+ *   flags are not BPF_EXIST; a present key is updated in place, its node's reference bit set, and the
+ *   node taken goes back to the free list.
  * - hashtab.c `htab_map_delete_elem`, `htab_lru_map_delete_elem`: a missing key → -ENOENT.
  * - kernel/bpf/arraymap.c `array_map_update_elem` (ARRAY, and PERCPU_ARRAY from a program): unknown
  *   flags (BPF_F_LOCK aside) → -EINVAL, then index ≥ max_entries → -E2BIG ("all elements were
@@ -30,9 +33,10 @@
  *   else the element; `array_map_alloc` allocates every element up front, zeroed.
  * - hashtab.c `htab_map_lookup_elem`: NULL for a missing key.
  *
- * The expected values are computed here by a small reference map that follows those rules.
- * Flag values whose meaning changed with the per-CPU flags of later kernels (BPF_F_CPU,
- * BPF_F_ALL_CPUS) are not generated for the per-CPU types.
+ * The expected values are computed here by a small reference map that follows those rules. The
+ * per-CPU flags of 7.0 (BPF_F_CPU, BPF_F_ALL_CPUS) are user space's: a program's update of a per-CPU
+ * map refuses them as any flag above BPF_EXIST (`htab_map_check_update_flags` without `onallcpus`,
+ * `array_map_update_elem`), so the per-CPU types take the same flags as the others here.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -50,7 +54,7 @@ const BPF_NOEXIST = 1n;
 const BPF_EXIST = 2n;
 const BPF_F_LOCK = 4n;
 
-type MapType = 'array' | 'percpu_array' | 'hash' | 'percpu_hash' | 'lru_hash';
+type MapType = 'array' | 'percpu_array' | 'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash';
 const ARRAYS: readonly MapType[] = ['array', 'percpu_array'];
 
 type Op =
@@ -70,7 +74,6 @@ interface Case {
 /** Flags: the three defined values most of the time; unknown flags (3, or a bit from 5 to 31) and BPF_F_LOCK combinations otherwise. */
 const flagsArb = (type: MapType): fc.Arbitrary<bigint> => {
   const known = fc.constantFrom(BPF_ANY, BPF_NOEXIST, BPF_EXIST);
-  if (type === 'percpu_array' || type === 'percpu_hash') return known;
   return fc.oneof(
     { weight: 6, arbitrary: known },
     { weight: 1, arbitrary: fc.constant(3n) },
@@ -80,7 +83,7 @@ const flagsArb = (type: MapType): fc.Arbitrary<bigint> => {
 };
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
-  type: fc.constantFrom<MapType>('array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash'),
+  type: fc.constantFrom<MapType>('array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash'),
   maxEntries: fc.integer({ min: 1, max: 6 }),
   valueSize: fc.integer({ min: 1, max: 12 }),
   cpus: fc.integer({ min: 1, max: 3 }),
@@ -240,7 +243,7 @@ class Reference {
   constructor(readonly type: MapType, readonly max: number, readonly size: number, cpus = 1, percpu = false) {
     if (ARRAYS.includes(type)) for (let i = 0; i < max; i += 1) this.elems.set(i, new Uint8Array(size)); // array_map_alloc: zeroed
     // htab_map_alloc: a per-CPU LRU's max_entries rounded up to a multiple of the CPUs.
-    this.lru = type === 'lru_hash' ? new LruRef(percpu ? Math.ceil(max / cpus) * cpus : max, cpus, percpu, (n) => {
+    this.lru = type === 'lru_hash' || type === 'lru_percpu_hash' ? new LruRef(percpu ? Math.ceil(max / cpus) * cpus : max, cpus, percpu, (n) => {
       const key = [...this.node].find(([, v]) => v === n)?.[0];
       if (key === undefined) throw new Error(`evicting node ${n} of no key`);
       this.node.delete(key);
@@ -271,6 +274,21 @@ class Reference {
       return { ret: 0, evicts: false };
     }
     if ((flags & BPF_F_LOCK) !== 0n) return { ret: EINVAL, evicts: false };
+    if (this.lru !== null && this.type === 'lru_percpu_hash') {
+      // __htab_lru_percpu_map_update_elem: a node only when the flags are not BPF_EXIST; a present
+      // key updated in place (its node's reference bit set), the node taken given back.
+      const popped = flags === BPF_EXIST ? null : this.lru.pop();
+      const evicts = popped !== null && popped.evicted > 0;
+      const old = this.node.get(key);
+      if (old !== undefined && flags === BPF_NOEXIST) { if (popped !== null) this.lru.pushFree(popped.node); return { ret: EEXIST, evicts }; }
+      if (old === undefined && flags === BPF_EXIST) return { ret: ENOENT, evicts };
+      this.elems.set(key, stored);
+      if (old !== undefined) {
+        this.lru.ref.add(old);
+        if (popped !== null) this.lru.pushFree(popped.node);
+      } else if (popped !== null) this.node.set(key, popped.node);
+      return { ret: 0, evicts };
+    }
     if (this.lru !== null) {
       // The node first (evicting what a refill evicts, the key's own maybe), then the flags.
       const { node, evicted } = this.lru.pop();
@@ -359,13 +377,13 @@ describe('mutants: generic BPF map rules', () => {
         { weight: 1, arbitrary: range.map((r) => ({ op: 'fill' as const, ...r })) },
         { weight: 2, arbitrary: range.map((r) => ({ op: 'touch' as const, ...r })) },
       );
-      return fc.record({ max: fc.constant(max), cpus: fc.constant(cpus), percpu: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 40 }) });
+      return fc.record({ max: fc.constant(max), cpus: fc.constant(cpus), percpu: fc.boolean(), type: fc.constantFrom<MapType>('lru_hash', 'lru_percpu_hash'), ops: fc.array(op, { minLength: 1, maxLength: 40 }) });
     });
-    fc.assert(fc.property(lruArb, ({ max, cpus, percpu, ops }) => {
+    fc.assert(fc.property(lruArb, ({ max, cpus, percpu, type, ops }) => {
       const s = new Session({ cpus });
-      s.load(object('lru_hash', max, 4, ['m'], percpu ? 2 : 0));
+      s.load(object(type, max, 4, ['m'], percpu ? 2 : 0));
       const mapId = [...s.world.maps.values()][0]!.id;
-      const ref = new Reference('lru_hash', max, 4, cpus, percpu);
+      const ref = new Reference(type, max, 4, cpus, percpu);
       for (const o of ops) {
         if (o.op === 'fill') {
           for (let key = o.from; key < o.to; key += 1) expectIs(s.bpf_map_update_elem(mapId, key, valueOf(key & 0xff, 4, false), BPF_ANY), ref.update(key, valueOf(key & 0xff, 4, false), BPF_ANY).ret);
@@ -381,10 +399,9 @@ describe('mutants: generic BPF map rules', () => {
 
   test('mutants: one update of each kind: flags, BPF_F_LOCK, index range and presence decide the return, in the kernel\'s order', () => {
     // The same rules as above, one call per case, so that every combination comes up in few runs.
-    const types: readonly MapType[] = ['array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash'];
+    const types: readonly MapType[] = ['array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash'];
     fc.assert(fc.property(fc.constantFrom(...types), fc.integer({ min: 1, max: 3 }), fc.constantFrom('present', 'absent', 'beyond'), fc.boolean(), (type, max, where, full) => {
       for (const flags of [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 32n]) {
-        if ((type === 'percpu_array' || type === 'percpu_hash') && flags > 2n) continue; // per-CPU flags changed in later kernels
         const s = new Session();
         s.load(object(type, max, 4));
         const mapId = [...s.world.maps.values()][0]!.id;

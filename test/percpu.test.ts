@@ -176,3 +176,46 @@ describe('bpf_map_lookup_percpu_elem', () => {
     expect(look(s, 'm', 0, 16)[1]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0]);
   });
 });
+
+describe('creating a per-CPU map (array_map_alloc_check, htab_map_alloc_check)', () => {
+  test.each(['percpu_array', 'percpu_hash'] as const)('%s: a value over 32 KiB (PCPU_MIN_UNIT_SIZE) is -E2BIG, one of 32 KiB fits; BPF_F_NUMA_NODE is -EINVAL', (type) => {
+    const s = new Session({ cpus: 2 });
+    expect(s.createMap({ name: 'big', type, maxEntries: 1, valueSize: 32769 })).toBe(-E2BIG);
+    expect(s.createMap({ name: 'fits', type, maxEntries: 1, valueSize: 32768 })).toBeGreaterThan(0);
+    expect(s.createMap({ name: 'numa', type, maxEntries: 1, valueSize: 8, flags: 4 })).toBe(-EINVAL);
+  });
+});
+
+describe('LRU_PERCPU_HASH (__htab_lru_percpu_map_update_elem): an LRU\'s nodes with per-CPU values', () => {
+  const lruPercpu = (max: number, cpus = 1): { s: Session; id: number } => {
+    const s = new Session({ cpus, version: '7.2' });
+    return { s, id: s.createMap({ name: 'l', type: 'lru_percpu_hash', maxEntries: max, valueSize: 4 }) as number };
+  };
+  const keys = (s: Session, id: number): number[] => [...(s.world.maps.get(id)?.elems.keys() ?? [])].sort();
+
+  test('BPF_EXIST takes no node: on a map of one, the only key is updated in place (an LRU_HASH evicts it and gives -ENOENT)', () => {
+    const { s, id } = lruPercpu(1);
+    expect(s.bpf_map_update_elem(id, 0, Uint8Array.of(1, 1, 1, 1), 0)).toBe(0);
+    expect(s.bpf_map_update_elem(id, 0, Uint8Array.of(2, 2, 2, 2), 2)).toBe(0);
+    expect(keys(s, id)).toEqual([0]);
+    expect(look(s, id, 0, 8)[1]).toEqual([2, 2, 2, 2, 0, 0, 0, 0]);
+    // BPF_NOEXIST takes a node first: the pop evicts key 0, which is then new.
+    expect(s.bpf_map_update_elem(id, 0, Uint8Array.of(3, 3, 3, 3), 1)).toBe(0);
+    expect(keys(s, id)).toEqual([0]);
+  });
+
+  test('a present key keeps its memory and gets its reference bit; bpf_map_lookup_percpu_elem sets the bit too', () => {
+    const { s, id } = lruPercpu(4, 2);
+    expect(s.bpf_map_update_elem(id, 1, Uint8Array.of(1, 1, 1, 1), 0)).toBe(0);
+    const slot = s.world.maps.get(id)?.elems.get(1)?.slot as number;
+    expect(s.world.maps.get(id)?.lru?.ref[slot]).toBe(0);
+    expect(s.mapUpdate(id, 1, count(16, 1), 2)).toBe(0);
+    expect(s.world.maps.get(id)?.elems.get(1)?.slot).toBe(slot);
+    expect(s.world.maps.get(id)?.lru?.ref[slot]).toBe(1);
+    expect(look(s, id, 1, 16)[1]).toEqual([1, 2, 3, 4, 0, 0, 0, 0, 9, 10, 11, 12, 0, 0, 0, 0]);
+    expect(s.bpf_map_update_elem(id, 2, Uint8Array.of(2, 2, 2, 2), 0)).toBe(0);
+    const slot2 = s.world.maps.get(id)?.elems.get(2)?.slot as number;
+    expect(s.bpf_map_lookup_percpu_elem(id, 2, 1)).toMatchObject({ key: 2, cpu: 1 });
+    expect(s.world.maps.get(id)?.lru?.ref[slot2]).toBe(1);
+  });
+});

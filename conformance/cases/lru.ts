@@ -33,6 +33,8 @@ export type LruOp =
 
 export interface LruSeq {
   readonly max: number;
+  /** LRU_PERCPU_HASH (`__htab_lru_percpu_map_update_elem`) instead of LRU_HASH. */
+  readonly type?: 'lru_percpu_hash';
   /** BPF_F_NO_COMMON_LRU: lists per CPU (the map rounded to a multiple of the CPUs; CPU 0 has its share). */
   readonly percpu?: boolean;
   readonly ops: readonly LruOp[];
@@ -50,7 +52,7 @@ export function describeLru(s: LruSeq): string {
       case 'touch': return `l${o.from}..${o.to - 1}`;
     }
   };
-  return `LRU_HASH${s.percpu === true ? ' (BPF_F_NO_COMMON_LRU)' : ''} of ${s.max}: ${s.ops.map(op).join(' ')}; probe 0..${s.probe - 1}`;
+  return `${s.type === 'lru_percpu_hash' ? 'LRU_PERCPU_HASH' : 'LRU_HASH'}${s.percpu === true ? ' (BPF_F_NO_COMMON_LRU)' : ''} of ${s.max}: ${s.ops.map(op).join(' ')}; probe 0..${s.probe - 1}`;
 }
 
 /** The words a sequence records: one per op, then the probe's bit words. */
@@ -129,7 +131,7 @@ function lruObject(id: string, s: LruSeq, guest: boolean): { object: BpfObject; 
   const words = lruWords(s);
   if (guest && words > FRETS) throw new Error(`${id}: ${words} results, the guest records ${FRETS}`);
   const object: BpfObject = {
-    name: id, maps: [{ name: g('map'), type: 'lru_hash', maxEntries: s.max, valueSize: 8, taskWorkFields: 0, ...(s.percpu === true ? { flags: 2 } : {}) }], subprogs: [],
+    name: id, maps: [{ name: g('map'), type: s.type ?? 'lru_hash', maxEntries: s.max, valueSize: 8, taskWorkFields: 0, ...(s.percpu === true ? { flags: 2 } : {}) }], subprogs: [],
     globals: [{ name: g('rets'), kind: 'u64s', size: guest ? FRETS : Math.max(16, words) }, { name: g('val'), kind: 'bytes', size: 8 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
     programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', locals: [P.local('key', 'u32', 'zero')], body: [...(guest ? pidFilterOps(g('pid')) : []), ...body, P.label('out'), P.ret(P.imm(0))] }],
   };
@@ -156,6 +158,8 @@ const d = (key: number): LruOp => ({ k: 'delete', key });
 const seq = (max: number, ops: readonly LruOp[], probe = max + 3): LruSeq => ({ max, ops, probe });
 const pc = (max: number, ops: readonly LruOp[], probe = max + 3): LruSeq => ({ max, ops, probe, percpu: true });
 const ups = (from: number, to: number): LruOp[] => Array.from({ length: to - from + 1 }, (_, i) => u(from + i));
+/** The same over an LRU_PERCPU_HASH (per-CPU values; `pcpu` lists too). */
+const vals = (q: LruSeq): LruSeq => ({ ...q, type: 'lru_percpu_hash' });
 
 /**
  * The hand-written sequences, each with what it shows. The outcomes depend on the possible CPUs
@@ -190,6 +194,11 @@ const HAND: readonly { readonly id: string; readonly s: LruSeq; readonly note: s
   { id: 'pc_scan_budget', s: pc(6, [u(0), u(3), u(5), u(1), u(6), u(2), l(5), u(0)]), note: 'BPF_F_NO_COMMON_LRU: a shrink looks at 4 nodes of inactive\'s tail, promoted ones counted (six nodes per CPU on one CPU)' },
   { id: 'pc_scan_budget2', s: pc(12, [u(0), u(3), u(5), u(1), u(6), u(2), l(5), u(0)]), note: 'the same with six nodes per CPU on two CPUs' },
   { id: 'pc_replace', s: pc(6, [u(0), u(1), u(1), u(2), u(3), u(4), u(5), u(6), u(7), u(8)]), note: 'BPF_F_NO_COMMON_LRU: a replacing update\'s node is on inactive with its bit set, promoted by the next rotation' },
+  { id: 'v_exist_self', s: vals(seq(1, [u(0), u(0, BPF_EXIST)])), note: 'LRU_PERCPU_HASH: BPF_EXIST takes no node, so the only key stays and is updated in place → 0 (an LRU_HASH gives -ENOENT)' },
+  { id: 'v_noexist_self', s: vals(seq(1, [u(0), u(0, BPF_NOEXIST)])), note: 'LRU_PERCPU_HASH: BPF_NOEXIST takes a node first, evicting the key, which is then new → 0' },
+  { id: 'v_any_full', s: vals(seq(2, [u(0), u(1), u(1), u(1, BPF_EXIST), u(2)])), note: 'LRU_PERCPU_HASH: a present key updated in place, its node referenced; the node taken for it goes back' },
+  { id: 'v_fill5', s: vals(seq(4, [u(1), u(2), u(3), u(4), l(1), u(5), u(1, BPF_EXIST), u(6)])), note: 'LRU_PERCPU_HASH: refills as an LRU_HASH\'s; BPF_EXIST on a present key evicts nothing' },
+  { id: 'v_pc', s: vals(pc(4, [...ups(1, 4), l(1), u(5), u(2, BPF_EXIST), u(6), d(5), u(7)])), note: 'LRU_PERCPU_HASH with BPF_F_NO_COMMON_LRU: per-CPU lists and per-CPU values' },
   {
     id: 'large', s: { max: 200, ops: [{ k: 'fill', from: 0, to: 200 }, { k: 'touch', from: 0, to: 20 }, { k: 'fill', from: 200, to: 230 }, { k: 'touch', from: 100, to: 140 }, { k: 'fill', from: 230, to: 330 }], probe: 330 },
     note: 'more nodes than a walk looks at (128): target_free 128 on one CPU, 50 on two; the inactive walk\'s pointer and scan budget decide',

@@ -28,7 +28,9 @@ type Step =
   /** `if (p) *(u64 *)p = value`: 1 when written, 0 when p is NULL. */
   | { readonly k: 'write'; readonly p: string; readonly value: number }
   /** `*(u64 *)p`, or ABSENT. */
-  | { readonly k: 'read'; readonly p: string };
+  | { readonly k: 'read'; readonly p: string }
+  /** `bpf_get_smp_processor_id()`: the CPU the program runs on. */
+  | { readonly k: 'cpu' };
 
 interface PercpuSeq {
   readonly id: string;
@@ -47,6 +49,7 @@ function stepText(s: Step): string {
     case 'ptr': return s.cpu === undefined ? `${s.p} = lookup(${s.key}) != NULL` : `${s.p} = lookup_percpu(${s.key}, cpu ${s.cpu}) != NULL`;
     case 'write': return `*${s.p} = 0x${s.value.toString(16)}`;
     case 'read': return `*${s.p}`;
+    case 'cpu': return 'bpf_get_smp_processor_id()';
   }
 }
 
@@ -74,9 +77,13 @@ function body(q: PercpuSeq, m: string, val: string, rets: string): { ops: Op[]; 
       case 'read':
         ops.push(P.mov(res, P.imm(ABSENT)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.ld(res, 8, P.r(s.p), 0), P.label(`S${i}`));
         break;
+      case 'cpu':
+        ops.push(P.call('bpf_get_smp_processor_id', [], res));
+        break;
     }
     ops.push(P.storeAt(rets, i, P.r(res)));
-    calls.push({ index: i, fn: s.k === 'update' ? 'bpf_map_update_elem' : s.k === 'delete' ? 'bpf_map_delete_elem' : s.k === 'ptr' ? (s.cpu === undefined ? 'bpf_map_lookup_elem' : 'bpf_map_lookup_percpu_elem') : 'ld', text: stepText(s) });
+    const fn = s.k === 'update' ? 'bpf_map_update_elem' : s.k === 'delete' ? 'bpf_map_delete_elem' : s.k === 'cpu' ? 'bpf_get_smp_processor_id' : s.k === 'ptr' ? (s.cpu === undefined ? 'bpf_map_lookup_elem' : 'bpf_map_lookup_percpu_elem') : 'ld';
+    calls.push({ index: i, fn, text: stepText(s) });
   });
   return { ops, calls };
 }
@@ -99,9 +106,9 @@ const RULE = 'per-CPU maps: a copy per possible CPU (maps/percpu.ts)';
 const SEQS: readonly PercpuSeq[] = [
   {
     id: 'array', map: { type: 'percpu_array', maxEntries: 2 },
-    note: 'a program\'s update writes its CPU\'s copy (array_map_update_elem: this_cpu_ptr); CPU 1\'s copy, written through bpf_map_lookup_percpu_elem, stays; CPUs past the possible ones and keys past max_entries give NULL',
+    note: 'a program\'s update writes its CPU\'s copy (array_map_update_elem: this_cpu_ptr), CPU 0 (bpf_get_smp_processor_id); CPU 1\'s copy, written through bpf_map_lookup_percpu_elem, stays; CPUs past the possible ones and keys past max_entries give NULL',
     steps: [
-      { k: 'ptr', p: 'c1', key: 0, cpu: 1 }, { k: 'write', p: 'c1', value: 0x1111 }, { k: 'ptr', p: 'c0', key: 0, cpu: 0 },
+      { k: 'cpu' }, { k: 'ptr', p: 'c1', key: 0, cpu: 1 }, { k: 'write', p: 'c1', value: 0x1111 }, { k: 'ptr', p: 'c0', key: 0, cpu: 0 },
       { k: 'update', key: 0, value: 0x2222 }, { k: 'read', p: 'c1' }, { k: 'read', p: 'c0' }, { k: 'ptr', p: 'v', key: 0 }, { k: 'read', p: 'v' },
       { k: 'ptr', p: 'c2', key: 0, cpu: 2 }, { k: 'ptr', p: 'cx', key: 0, cpu: 0xffffffff }, { k: 'ptr', p: 'k2', key: 2, cpu: 0 }, { k: 'ptr', p: 'k1', key: 1, cpu: 1 }, { k: 'read', p: 'k1' },
     ],

@@ -423,6 +423,9 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
   bpf_dynptr_from_skb: packetExample('bpf_dynptr_from_skb'),
   bpf_dynptr_from_skb_meta: packetExample('bpf_dynptr_from_skb_meta'),
   bpf_dynptr_from_xdp: packetExample('bpf_dynptr_from_xdp'),
+  bpf_get_smp_processor_id: syscallExample('example_get_smp_processor_id', 'The CPU a program runs on: every operation of the model runs on CPU 0, on a machine of 4 possible CPUs too.', [
+    call('bpf_get_smp_processor_id', [], 'r6'),
+  ], { cpus: 4, expect: { calls: calls('bpf_get_smp_processor_id', ['0']) } }),
   bpf_get_prandom_u32: syscallExample('example_get_prandom_u32', 'A pseudo-random u32 is a choice of the run\'s chooser (recorded with the schedule\'s choices, so a run replays): the default schedule picks 0 for every choice.', [
     call('bpf_get_prandom_u32', [], 'r6'),
     call('bpf_get_prandom_u32', [], 'r7'),

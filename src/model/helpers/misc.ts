@@ -46,6 +46,28 @@ export const bpf_get_prandom_u32 = defineKfunc({
   },
 });
 
+/**
+ * `bpf_get_smp_processor_id`: the CPU the program runs on. Every operation of the model runs on CPU 0
+ * (a per-CPU map's program-side copy is CPU 0's: maps/percpu.ts), as the conformance loader pins itself
+ * to CPU 0.
+ */
+export const bpf_get_smp_processor_id = defineKfunc({
+  name: 'bpf_get_smp_processor_id',
+  mirrors: 'kernel/bpf/helpers.c: bpf_get_raw_cpu_id (bpf_get_raw_smp_processor_id_proto); kernel/bpf/core.c: bpf_get_smp_processor_id',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'The CPU the program runs on: 0 in the model.',
+  args: [],
+  ret: 'u64',
+  flags: [],
+  checks: [],
+  effects: ['none'],
+  confidence: 'H (the model runs on CPU 0; the host tier\'s loader is pinned there, the guest has one CPU)',
+  impl() {
+    return 0n;
+  },
+});
+
 /** `bpf_ktime_get_ns`: the virtual clock in nanoseconds. */
 export const bpf_ktime_get_ns = defineKfunc({
   name: 'bpf_ktime_get_ns',

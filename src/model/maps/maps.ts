@@ -52,14 +52,18 @@ export const BPF_F_LOCK = 4n;
 
 const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
 /** Map types whose values may hold kptrs (syscall.c `map_check_btf`): every type of the model's but the ring buffer. */
-const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash']);
+const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash']);
 /** `BPF_F_NO_PREALLOC` (include/uapi/linux/bpf.h). */
 export const BPF_F_NO_PREALLOC = 1;
 /** `BPF_F_NO_COMMON_LRU` (include/uapi/linux/bpf.h): an LRU map with lists per CPU (lru.ts). */
 export const BPF_F_NO_COMMON_LRU = 2;
+/** `PCPU_MIN_UNIT_SIZE` (include/linux/percpu.h): the largest per-CPU value. */
+const PCPU_MIN_UNIT_SIZE = 32768;
 /** `BPF_F_NUMA_NODE`: the map's memory on the node `numa_node` names. */
 const BPF_F_NUMA_NODE = 4;
 const isArray = (m: { type: string }): boolean => m.type === 'array' || m.type === 'percpu_array';
+/** The LRU hash maps (`htab_is_lru`): their elements are an LRU's nodes (lru.ts). */
+const isLru = (m: { type: string }): boolean => m.type === 'lru_hash' || m.type === 'lru_percpu_hash';
 
 /**
  * `map_create` / `map_check_btf`: BPF_F_NO_PREALLOC (`noPrealloc`, or in `flags`) is refused by
@@ -96,11 +100,14 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   // htab_map_alloc_check: BPF_F_NO_COMMON_LRU on a hash map that is not an LRU (H); an array's flag
   // mask has no such bit (M).
   const percpuLru = !ringbuf && (flags & BPF_F_NO_COMMON_LRU) !== 0;
-  if (percpuLru && decl.type !== 'lru_hash') return -EINVAL;
-  // ... and a per-CPU LRU on a NUMA node (BPF_F_NUMA_NODE, H).
-  if (percpuLru && (flags & BPF_F_NUMA_NODE) !== 0) return -EINVAL;
+  if (percpuLru && !isLru(decl)) return -EINVAL;
+  // ... and a per-CPU LRU or per-CPU map on a NUMA node (BPF_F_NUMA_NODE: htab_map_alloc_check,
+  // array_map_alloc_check, H).
+  if ((percpuLru || isPercpu(decl)) && (flags & BPF_F_NUMA_NODE) !== 0) return -EINVAL;
   if (noPrealloc && isArray(decl)) return -EINVAL;
-  if (noPrealloc && decl.type === 'lru_hash') return -ENOTSUPP;
+  if (noPrealloc && isLru(decl)) return -ENOTSUPP;
+  // A per-CPU value is bound by the percpu allocator's unit (PCPU_MIN_UNIT_SIZE, 32 KiB), H.
+  if (isPercpu(decl) && Math.ceil(valueLayout(decl).size / 8) * 8 > PCPU_MIN_UNIT_SIZE) return -E2BIG;
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
@@ -120,7 +127,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries, valueSize: decl.valueSize,
     taskWork: decl.taskWorkFields === 1, layout, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
-    lru: decl.type === 'lru_hash' ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
+    lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
   };
   const copies = isPercpu(decl) ? k.t.cpus : 0;
   const fresh = (key: number): MapSlot => freshSlot(layout, key, copies);
@@ -134,7 +141,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     // (an LRU_HASH's nodes are on its LRU's global free list, in the same order).
     for (let i = 0; i < maxEntries; i += 1) {
       m.slots.set(i, fresh(0));
-      if (decl.type !== 'lru_hash') m.free.push(i);
+      if (!isLru(decl)) m.free.push(i);
     }
     if (hasExtra(decl)) {
       m.slots.set(decl.maxEntries, fresh(0));
@@ -264,10 +271,13 @@ export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
  */
 export function lookupPercpuElem(k: Kern, id: MapId, key: number, cpu: number): (ElemRef & { readonly cpu: number }) | null {
   const seen = mapSeen(k, id);
-  if (!isPercpu(seen)) throw new ArgumentError('map', seen.name, 'a PERCPU_ARRAY or PERCPU_HASH map (the verifier refuses another: "cannot pass map_type … into func bpf_map_lookup_percpu_elem#195")');
+  if (!isPercpu(seen)) throw new ArgumentError('map', seen.name, 'a PERCPU_ARRAY, PERCPU_HASH or LRU_PERCPU_HASH map (the verifier refuses another: "cannot pass map_type … into func bpf_map_lookup_percpu_elem#195")');
   if (cpu >= k.t.cpus) return null;
   const e = seen.elems.get(key);
-  return e === undefined ? null : { key, slot: e.slot, cpu };
+  if (e === undefined) return null;
+  // An LRU_PERCPU_HASH element's node gets its reference bit (htab_lru_percpu_map_lookup_percpu_elem).
+  if (seen.lru !== null && seen.lru.ref[e.slot] === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
+  return { key, slot: e.slot, cpu };
 }
 
 /** The element holding `key`, if linked. */
@@ -353,6 +363,7 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
   if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
   if (m.type === 'lru_hash') return updateLru(k, m, key, value, flags);
   if (m.type === 'percpu_hash') return updatePercpuHash(k, m, key, value, flags, false);
+  if (m.type === 'lru_percpu_hash') return updateLruPercpu(k, m, key, value, flags, false);
   if (old !== undefined && flags === BPF_NOEXIST) return -EEXIST;
   if (old === undefined && flags === BPF_EXIST) return -ENOENT;
   if (old === undefined && m.elems.size >= m.maxEntries) return -E2BIG;
@@ -407,6 +418,44 @@ function updatePercpuHash(k: Kern, m: BpfMap, key: number, value: Uint8Array | n
   else initOneCpu(data, m.layout, cpus, user ? Number(flags >> 32n) : 0, value);
   m.elems.set(key, { slot: id });
   return 0;
+}
+
+/**
+ * `__htab_lru_percpu_map_update_elem` (LRU_PERCPU_HASH), from a program or from user space (`user`):
+ * unlike an LRU_HASH, a node is taken (`prealloc_lru_pop`, which may evict) only when the flags are not
+ * BPF_EXIST, and a present key is updated in place (`pcpu_copy_value`, its fields released), its node's
+ * reference bit set, the node taken going back to the free list (`bpf_lru_push_free`); a new key's node
+ * gets the value (`pcpu_init_value`). An error gives the node back.
+ */
+function updateLruPercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, flags: bigint, user: boolean): number {
+  const lru = m.lru as LruState;
+  let node: number | null = null;
+  if (flags !== BPF_EXIST) {
+    node = lruPop(lru, (n) => evictNode(k, m, n));
+    if (node === null) return -ENOMEM;
+    // prealloc_lru_pop writes the key into the node's memory.
+    slotOf(m, node).key = key;
+  }
+  const old = m.elems.get(key);
+  const f = flags & ~BPF_F_LOCK;
+  const err = old !== undefined && f === BPF_NOEXIST ? -EEXIST : old === undefined && f === BPF_EXIST ? -ENOENT : 0;
+  const cpus = k.t.cpus;
+  if (err === 0 && old !== undefined) {
+    lruSetRef(lru, old.slot);
+    const slot = slotOf(m, old.slot);
+    const data = ownedData(k, slot);
+    if (user) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
+    else writeCpu(data, m.layout, 0, value);
+    releaseFields(k, m, slot);
+  } else if (err === 0 && node !== null) {
+    const data = ownedData(k, slotOf(m, node));
+    if (user && (flags & BPF_F_CPU) === 0n) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
+    else initOneCpu(data, m.layout, cpus, user ? Number(flags >> 32n) : 0, value);
+    m.elems.set(key, { slot: node });
+    return 0;
+  }
+  if (node !== null) lruPushFree(lru, node);
+  return err;
 }
 
 /** `map_delete_elem`: ARRAY cannot delete (-EINVAL); a missing key is -ENOENT. The memory goes back to the free list. */
@@ -505,6 +554,7 @@ function sysUpdatePercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array, fla
   checkPercpuBuffer(k, m, value, flags);
   if (percpuUpdateFlagsBad(flags, cpuFlags)) return -EINVAL;
   if (m.type === 'percpu_hash') return updatePercpuHash(k, m, key, value, flags, true);
+  if (m.type === 'lru_percpu_hash') return updateLruPercpu(k, m, key, value, flags, true);
   const e = m.elems.get(key);
   if (e === undefined) return -E2BIG;
   if (flags === BPF_NOEXIST) return -EEXIST;

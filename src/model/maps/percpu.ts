@@ -1,5 +1,6 @@
 /**
- * Per-CPU map values (PERCPU_ARRAY, PERCPU_HASH: kernel/bpf/arraymap.c, hashtab.c, syscall.c). Each
+ * Per-CPU map values (PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH: kernel/bpf/arraymap.c, hashtab.c,
+ * syscall.c). Each
  * element has one copy of its value per possible CPU (`num_possible_cpus()`, the world's `cpus`), each
  * `round_up(value_size, 8)` bytes (`elem_size`): a program reads and writes its own CPU's copy, user
  * space reads and writes them all, laid end to end. Every operation of the model runs on CPU 0, so a
@@ -32,9 +33,9 @@ export const BPF_F_CPU = 8n;
 export const BPF_F_ALL_CPUS = 16n;
 const BPF_F_LOCK = 4n;
 
-/** The per-CPU map types of the model (`bpf_map_is_percpu_map`'s, LRU_PERCPU_HASH and cgroup storage aside). */
+/** The per-CPU map types of the model (`bpf_map_is_percpu_map`'s, per-CPU cgroup storage aside). */
 export function isPercpu(m: { readonly type: string }): boolean {
-  return m.type === 'percpu_array' || m.type === 'percpu_hash';
+  return m.type === 'percpu_array' || m.type === 'percpu_hash' || m.type === 'lru_percpu_hash';
 }
 
 /** One CPU's copy: `round_up(value_size, 8)` bytes (`elem_size`). */

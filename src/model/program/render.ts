@@ -18,7 +18,7 @@ import { sectionInfo } from './sections.ts';
 
 const MAP_TYPES: Record<string, string> = {
   array: 'BPF_MAP_TYPE_ARRAY', hash: 'BPF_MAP_TYPE_HASH', lru_hash: 'BPF_MAP_TYPE_LRU_HASH',
-  percpu_array: 'BPF_MAP_TYPE_PERCPU_ARRAY', percpu_hash: 'BPF_MAP_TYPE_PERCPU_HASH', ringbuf: 'BPF_MAP_TYPE_RINGBUF',
+  percpu_array: 'BPF_MAP_TYPE_PERCPU_ARRAY', percpu_hash: 'BPF_MAP_TYPE_PERCPU_HASH', lru_percpu_hash: 'BPF_MAP_TYPE_LRU_PERCPU_HASH', ringbuf: 'BPF_MAP_TYPE_RINGBUF',
 };
 
 /** The C type of each argument type, as the BPF C here declares kfuncs (also the docs' prototypes, src/docs/kfunc_page.ts). */

@@ -21,7 +21,7 @@ import { mapLayout } from '../maps/layout.ts';
 
 /** Helper ids (`enum bpf_func_id`), for the messages that print them. */
 const HELPER_IDS: Readonly<Record<string, number>> = {
-  bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7,
+  bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7, bpf_get_smp_processor_id: 8,
   bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_user: 112, bpf_probe_read_kernel: 113, bpf_probe_read_user_str: 114, bpf_probe_read_kernel_str: 115, bpf_copy_from_user: 148,
   bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197,
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
@@ -30,7 +30,7 @@ const HELPER_IDS: Readonly<Record<string, number>> = {
 };
 
 /** `enum bpf_map_type` values, for check_map_func_compatibility's message. */
-const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, ringbuf: 27 };
+const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, ringbuf: 27 };
 
 /** The helpers that take a ring buffer map, and only those may take one (check_map_func_compatibility). */
 const RINGBUF_MAP_FUNCS: ReadonlySet<string> = new Set(['bpf_ringbuf_output', 'bpf_ringbuf_reserve', 'bpf_ringbuf_query', 'bpf_ringbuf_reserve_dynptr']);
@@ -422,7 +422,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     const decl = w.obj.maps.find((x) => x.name === mapArg);
     const ringbufMismatch = decl !== undefined && (decl.type === 'ringbuf') !== RINGBUF_MAP_FUNCS.has(def.name) && (decl.type === 'ringbuf' || RINGBUF_MAP_FUNCS.has(def.name));
     // ... and bpf_map_lookup_percpu_elem only per-CPU maps.
-    const percpuMismatch = decl !== undefined && def.name === 'bpf_map_lookup_percpu_elem' && decl.type !== 'percpu_array' && decl.type !== 'percpu_hash';
+    const percpuMismatch = decl !== undefined && def.name === 'bpf_map_lookup_percpu_elem' && decl.type !== 'percpu_array' && decl.type !== 'percpu_hash' && decl.type !== 'lru_percpu_hash';
     if (decl !== undefined && (ringbufMismatch || percpuMismatch)) {
       throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn);
     }
