@@ -6,10 +6,10 @@
  * record (`<id>_rets`) is compared with the model's.
  */
 import fc from 'fast-check';
-import { program as P, type BpfObject } from '../src/index.ts';
-import { kptrBody, kptrMap, kptrSeqArb, type KptrSeq } from '../properties/kptr.ts';
-import { FRETS, pidFilterOps, type FileCase } from './cases/file.ts';
-import type { CallRecord, ConfCase } from './cases/lib.ts';
+import { kptrSeqArb, type KptrSeq } from '../properties/kptr.ts';
+import type { FileCase } from './cases/file.ts';
+import { kptrSeqObject } from './cases/kptr.ts';
+import type { ConfCase } from './cases/lib.ts';
 
 const KINDS = ['array', 'hash', 'hash_noprealloc', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash'] as const;
 
@@ -17,24 +17,11 @@ function describe(s: KptrSeq): string {
   return `${s.kind} of ${s.max}: ${s.ops.map((o) => `${o.k}(${o.key})`).join(' ')}`;
 }
 
-function calls(s: KptrSeq): CallRecord[] {
-  return s.ops.map((o, i) => ({ index: i, fn: o.k === 'update' ? 'bpf_map_update_elem' : o.k === 'delete' ? 'bpf_map_delete_elem' : o.k === 'load' ? 'ld' : 'bpf_kptr_xchg', text: `${o.k}(${o.key})` }));
-}
-
-function object(id: string, s: KptrSeq, section: string, guest: boolean): BpfObject {
-  const g = (n: string): string => `${id}_${n}`;
-  return {
-    name: id, maps: [kptrMap(g('map'), s)], subprogs: [],
-    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 16 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
-    programs: [{ name: id, section, body: [...(guest ? pidFilterOps(g('pid')) : []), ...kptrBody(s.ops, g('map'), g('val'), g('rets')), P.label('out'), P.ret(P.imm(0))] }],
-  };
-}
-
 /** `count` generated host cases from `seed` (deterministic). */
 export function generatedKptrCases(count: number, seed: number): ConfCase[] {
   return fc.sample(kptrSeqArb(KINDS), { numRuns: count, seed }).map((s, i): ConfCase => {
     const id = `gkp${i}`;
-    return { id, rule: 'kptrs: generated sequences', note: describe(s), object: object(id, s, 'syscall', false), calls: calls(s), generated: true };
+    return { id, rule: 'kptrs: generated sequences', note: describe(s), ...kptrSeqObject(id, s, false), generated: true };
   });
 }
 
@@ -42,6 +29,6 @@ export function generatedKptrCases(count: number, seed: number): ConfCase[] {
 export function generatedKptrFileCases(count: number, seed: number): FileCase[] {
   return fc.sample(kptrSeqArb(KINDS), { numRuns: count, seed }).map((s, i): FileCase => {
     const id = `fgkp${i}`;
-    return { id, rule: 'kptrs: generated sequences (7.2)', note: describe(s), object: object(id, s, 'lsm/file_open', true), calls: calls(s), state: 'warm', generated: true };
+    return { id, rule: 'kptrs: generated sequences (7.2)', note: describe(s), ...kptrSeqObject(id, s, true), state: 'warm', generated: true };
   });
 }

@@ -13,6 +13,7 @@
  * pointer as 1 or 0).
  */
 import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
+import { kptrBody, kptrMap, type KptrSeq } from '../../properties/kptr.ts';
 import { FRETS, pidFilterOps, type FileCase } from './file.ts';
 import { refusedFileCase } from './file_verifier.ts';
 import { CaseBuilder, type CallRecord, type ConfCase } from './lib.ts';
@@ -139,6 +140,22 @@ function guestCase(id: string, between: Between, rcu = false): FileCase {
     programs: [{ name: id, section: 'lsm/file_open', body: [...pidFilterOps(`${id}_pid`), ...q.body, label('out'), ret(imm(0))] }],
   };
   return { id, rule: `${RULE} (7.2)`, note: `${NOTES[between]}${rcu ? '; the loaded field is an RCU pointer (a non-sleepable program is in an RCU critical section)' : ''}`, object, calls: q.calls, state: 'warm' };
+}
+
+/**
+ * A kptr op sequence (properties/kptr.ts, P18's) as a case's object and calls: a `SEC("syscall")`
+ * program on the host, `lsm/file_open` behind the driver's pid filter on the guest; `flags`: the map's
+ * (BPF_F_NO_COMMON_LRU for a per-CPU LRU).
+ */
+export function kptrSeqObject(id: string, q: KptrSeq, guest: boolean, flags = 0): { object: BpfObject; calls: CallRecord[] } {
+  const g = (n: string): string => `${id}_${n}`;
+  const object: BpfObject = {
+    name: id, maps: [{ ...kptrMap(g('map'), q), ...(flags === 0 ? {} : { flags }) }], subprogs: [],
+    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 16 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
+    programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...kptrBody(q.ops, g('map'), g('val'), g('rets')), label('out'), ret(imm(0))] }],
+  };
+  const fn = (k: string): string => (k === 'update' ? 'bpf_map_update_elem' : k === 'delete' ? 'bpf_map_delete_elem' : k === 'load' ? 'ld' : 'bpf_kptr_xchg');
+  return { object, calls: q.ops.map((o, i) => ({ index: i, fn: fn(o.k), text: `${o.k}(${o.key})` })) };
 }
 
 export const kptrCases: readonly ConfCase[] = [

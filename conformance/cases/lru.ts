@@ -14,7 +14,8 @@
  * one CPU) in `lsm/file_open` behind the driver's pid filter.
  */
 import { program as P, type BpfObject, type Op } from '../../src/index.ts';
-import { kptrBody, kptrMap, type KOp, type KptrSeq } from '../../properties/kptr.ts';
+import type { KOp, KptrSeq } from '../../properties/kptr.ts';
+import { kptrSeqObject } from './kptr.ts';
 import { FRETS, pidFilterOps, type FileCase } from './file.ts';
 import type { CallRecord, ConfCase } from './lib.ts';
 
@@ -232,13 +233,7 @@ const PC_KPTR_ORDER_NOTE = 'BPF_F_NO_COMMON_LRU: evicted memory goes to the free
 
 function kptrOrderObject(id: string, guest: boolean, percpu = false): { object: BpfObject; calls: CallRecord[] } {
   const q: KptrSeq = { kind: 'lru_hash', max: percpu ? (guest ? 4 : 8) : 4, ops: percpu ? PC_KPTR_ORDER : KPTR_ORDER };
-  const g = (n: string): string => `${id}_${n}`;
-  const object: BpfObject = {
-    name: id, maps: [{ ...kptrMap(g('map'), q), ...(percpu ? { flags: 2 } : {}) }], subprogs: [],
-    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 16 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
-    programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...kptrBody(q.ops, g('map'), g('val'), g('rets')), P.label('out'), P.ret(P.imm(0))] }],
-  };
-  return { object, calls: q.ops.map((o, i) => ({ index: i, fn: o.k === 'update' ? 'bpf_map_update_elem' : o.k === 'delete' ? 'bpf_map_delete_elem' : 'bpf_kptr_xchg', text: `${o.k}(${o.key})` })) };
+  return kptrSeqObject(id, q, guest, percpu ? 2 : 0);
 }
 
 export const lruCases: readonly ConfCase[] = [

@@ -12,7 +12,8 @@
  * a new element found in memory a deleted one left (`pcpu_init_value` zeroes the other CPUs' copies).
  */
 import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
-import { kptrBody, kptrMap, type KOp, type KptrSeq } from '../../properties/kptr.ts';
+import type { KOp, KptrSeq } from '../../properties/kptr.ts';
+import { kptrSeqObject } from './kptr.ts';
 import { FRETS, pidFilterOps, type FileCase } from './file.ts';
 import type { CallRecord, ConfCase, SysMapOp } from './lib.ts';
 
@@ -216,23 +217,13 @@ const KPTR: readonly { readonly id: string; readonly q: KptrSeq; readonly note: 
   },
 ];
 
-function kptrObject(id: string, q: KptrSeq, guest: boolean): { object: BpfObject; calls: CallRecord[] } {
-  const g = (n: string): string => `${id}_${n}`;
-  const object: BpfObject = {
-    name: id, maps: [kptrMap(g('map'), q)], subprogs: [],
-    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 16 }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
-    programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...kptrBody(q.ops, g('map'), g('val'), g('rets')), P.label('out'), P.ret(P.imm(0))] }],
-  };
-  return { object, calls: q.ops.map((o, i) => ({ index: i, fn: o.k === 'update' ? 'bpf_map_update_elem' : o.k === 'delete' ? 'bpf_map_delete_elem' : 'bpf_kptr_xchg', text: `${o.k}(${o.key})` })) };
-}
-
 export const percpuCases: readonly ConfCase[] = [
   ...[...SEQS, ...SYS_SEQS].map((q): ConfCase => {
     const id = `pcpu_${q.id}`;
     const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
     return { id, rule: RULE, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, false), ...(sys.length > 0 ? { sys } : {}) };
   }),
-  ...KPTR.map((c): ConfCase => ({ id: `pcpu_${c.id}`, rule: RULE, note: c.note, ...kptrObject(`pcpu_${c.id}`, c.q, false) })),
+  ...KPTR.map((c): ConfCase => ({ id: `pcpu_${c.id}`, rule: RULE, note: c.note, ...kptrSeqObject(`pcpu_${c.id}`, c.q, false) })),
 ];
 
 export function percpuFileCases(): FileCase[] {
@@ -242,6 +233,6 @@ export function percpuFileCases(): FileCase[] {
       const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
       return { id, rule: `${RULE} (7.2)`, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, true), state: 'warm', ...(sys.length > 0 ? { sys } : {}) };
     }),
-    ...KPTR.map((c): FileCase => ({ id: `fpcpu_${c.id}`, rule: `${RULE} (7.2)`, note: c.note, ...kptrObject(`fpcpu_${c.id}`, c.q, true), state: 'warm' })),
+    ...KPTR.map((c): FileCase => ({ id: `fpcpu_${c.id}`, rule: `${RULE} (7.2)`, note: c.note, ...kptrSeqObject(`fpcpu_${c.id}`, c.q, true), state: 'warm' })),
   ];
 }

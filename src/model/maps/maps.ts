@@ -355,9 +355,11 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     if ((flags & BPF_NOEXIST) !== 0n) return -EEXIST;
     if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
     // A PERCPU_ARRAY: this CPU's copy (percpu.ts).
-    if (isPercpu(m)) writeCpu(ownedData(k, slotOf(m, old.slot)), m.layout, 0, value);
-    else fill(m, old.slot, key, value);
-    releaseFields(k, m, slotOf(m, old.slot));
+    if (isPercpu(m)) pcpuCopyValue(k, m, slotOf(m, old.slot), value, flags, false);
+    else {
+      fill(m, old.slot, key, value);
+      releaseFields(k, m, slotOf(m, old.slot));
+    }
     return 0;
   }
   if ((flags & BPF_F_LOCK) !== 0n) return -EINVAL;
@@ -388,6 +390,28 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
 }
 
 /**
+ * `pcpu_copy_value` (and a PERCPU_ARRAY's update): a present per-CPU element written in place, from a
+ * program CPU 0's copy, from user space (`onallcpus`) every CPU's or BPF_F_CPU's one (percpu.ts
+ * `copyFromUser`); its fields released.
+ */
+function pcpuCopyValue(k: Kern, m: BpfMap, slot: MapSlot, value: Uint8Array | null, flags: bigint, user: boolean): void {
+  const data = ownedData(k, slot);
+  if (user) copyFromUser(data, m.layout, k.t.cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
+  else writeCpu(data, m.layout, 0, value);
+  releaseFields(k, m, slot);
+}
+
+/**
+ * `pcpu_init_value`: a new per-CPU element's copies. One CPU gets the value (a program's, CPU 0; user
+ * space's with BPF_F_CPU, that CPU) and the others are zeroed; otherwise user space's bytes for every CPU.
+ */
+function pcpuInitValue(k: Kern, m: BpfMap, slot: MapSlot, value: Uint8Array | null, flags: bigint, user: boolean): void {
+  const data = ownedData(k, slot);
+  if (user && (flags & BPF_F_CPU) === 0n) copyFromUser(data, m.layout, k.t.cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
+  else initOneCpu(data, m.layout, k.t.cpus, user ? Number(flags >> 32n) : 0, value);
+}
+
+/**
  * `htab_map_update_elem_in_place` for a PERCPU_HASH, from a program or from user space (`user`:
  * `onallcpus`, percpu.ts): a present key's copies are updated in place (`pcpu_copy_value`: no new
  * memory, unlike a HASH) and its fields released ("bpf: Free special fields when update
@@ -400,22 +424,15 @@ function updatePercpuHash(k: Kern, m: BpfMap, key: number, value: Uint8Array | n
   const f = flags & ~BPF_F_LOCK;
   if (old !== undefined && f === BPF_NOEXIST) return -EEXIST;
   if (old === undefined && f === BPF_EXIST) return -ENOENT;
-  const cpus = k.t.cpus;
   if (old !== undefined) {
-    const slot = slotOf(m, old.slot);
-    const data = ownedData(k, slot);
-    if (user) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
-    else writeCpu(data, m.layout, 0, value);
-    releaseFields(k, m, slot);
+    pcpuCopyValue(k, m, slotOf(m, old.slot), value, flags, user);
     return 0;
   }
   if (m.elems.size >= m.maxEntries) return -E2BIG;
   const id = allocSlot(k, m) as number;
   const slot = slotOf(m, id);
   slot.key = key;
-  const data = ownedData(k, slot);
-  if (user && (flags & BPF_F_CPU) === 0n) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
-  else initOneCpu(data, m.layout, cpus, user ? Number(flags >> 32n) : 0, value);
+  pcpuInitValue(k, m, slot, value, flags, user);
   m.elems.set(key, { slot: id });
   return 0;
 }
@@ -439,18 +456,11 @@ function updateLruPercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array | nu
   const old = m.elems.get(key);
   const f = flags & ~BPF_F_LOCK;
   const err = old !== undefined && f === BPF_NOEXIST ? -EEXIST : old === undefined && f === BPF_EXIST ? -ENOENT : 0;
-  const cpus = k.t.cpus;
   if (err === 0 && old !== undefined) {
     lruSetRef(lru, old.slot);
-    const slot = slotOf(m, old.slot);
-    const data = ownedData(k, slot);
-    if (user) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
-    else writeCpu(data, m.layout, 0, value);
-    releaseFields(k, m, slot);
+    pcpuCopyValue(k, m, slotOf(m, old.slot), value, flags, user);
   } else if (err === 0 && node !== null) {
-    const data = ownedData(k, slotOf(m, node));
-    if (user && (flags & BPF_F_CPU) === 0n) copyFromUser(data, m.layout, cpus, value as Uint8Array, flags, !k.features.percpuCpuFlags);
-    else initOneCpu(data, m.layout, cpus, user ? Number(flags >> 32n) : 0, value);
+    pcpuInitValue(k, m, slotOf(m, node), value, flags, user);
     m.elems.set(key, { slot: node });
     return 0;
   }
@@ -558,9 +568,7 @@ function sysUpdatePercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array, fla
   const e = m.elems.get(key);
   if (e === undefined) return -E2BIG;
   if (flags === BPF_NOEXIST) return -EEXIST;
-  const slot = slotOf(m, e.slot);
-  copyFromUser(ownedData(k, slot), m.layout, k.t.cpus, value, flags, !cpuFlags);
-  releaseFields(k, m, slot);
+  pcpuCopyValue(k, m, slotOf(m, e.slot), value, flags, true);
   return 0;
 }
 
