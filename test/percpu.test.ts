@@ -9,7 +9,7 @@
  * the guest's `fpcpu_*` (7.2, one) show the kernels doing the same.
  */
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, E2BIG, EEXIST, EINVAL, ENOENT, ERANGE, program as P, Session, verify, type KernelVersion } from '../src/index.ts';
+import { ArgumentError, BudgetError, E2BIG, EEXIST, EINVAL, ENOENT, ERANGE, program as P, Session, verify, type KernelVersion } from '../src/index.ts';
 
 const F_CPU = 8n;
 const F_ALL_CPUS = 16n;
@@ -217,5 +217,15 @@ describe('LRU_PERCPU_HASH (__htab_lru_percpu_map_update_elem): an LRU\'s nodes w
     const slot2 = s.world.maps.get(id)?.elems.get(2)?.slot as number;
     expect(s.bpf_map_lookup_percpu_elem(id, 2, 1)).toMatchObject({ key: 2, cpu: 1 });
     expect(s.world.maps.get(id)?.lru?.ref[slot2]).toBe(1);
+  });
+});
+
+describe('the memory of per-CPU elements is charged to the bytes budget', () => {
+  test('a BPF_F_NO_PREALLOC PERCPU_HASH on 8192 CPUs: each new element is 8192 copies, and the budget stops the inserts', () => {
+    const s = new Session({ cpus: 8192, budgets: { bytes: 1_000_000 } });
+    const id = s.createMap({ name: 'n', type: 'percpu_hash', maxEntries: 1000, valueSize: 8, flags: 1 }) as number;
+    // 8192 × 8 bytes (and the record's 64) an element: the 16th passes a million bytes.
+    for (let key = 0; key < 15; key += 1) expect(s.bpf_map_update_elem(id, key, new Uint8Array(8), 0)).toBe(0);
+    expect(() => s.bpf_map_update_elem(id, 15, new Uint8Array(8), 0)).toThrow(BudgetError);
   });
 });

@@ -219,7 +219,10 @@ function allocSlot(k: Kern, m: BpfMap): number | null {
   if (id !== undefined) return id;
   if (!m.noPrealloc) return null;
   const fresh = m.slots.size;
-  m.slots.set(fresh, freshSlot(m.layout, 0, isPercpu(m) ? k.t.cpus : 0));
+  const copies = isPercpu(m) ? k.t.cpus : 0;
+  // New element memory (bpf_mem_cache_alloc), charged as a preallocated map's is at creation.
+  charge(k, (copies > 0 ? percpuBytes(m.layout, copies) : Math.ceil(m.layout.size / 8) * 8) + 64, `allocating an element of map ${m.name}`);
+  m.slots.set(fresh, freshSlot(m.layout, 0, copies));
   return fresh;
 }
 
