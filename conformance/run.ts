@@ -650,7 +650,9 @@ const RESOLVED: readonly string[] = [
     'syscalls (`@sys` lines of the loader) read and write every CPU\'s copy rounded to 8 bytes, the padding it wrote read back on ' +
     '6.18 (`copy_map_value_long`; `pcpu_sys_array` disagrees without it), with the flags of 6.18 (anything above BPF_EXIST, ' +
     'BPF_F_CPU included, is -EINVAL). The 7.x syscall rules (`bpf_map_check_op_flags`, BPF_F_CPU, BPF_F_ALL_CPUS, `value_size` ' +
-    'bytes copied, so the padding stays zero) are the guest\'s `fpcpu_sys_*` (its driver\'s `SYS` lines).',
+    'bytes copied, so the padding stays zero) are the guest\'s `fpcpu_sys_*` (its driver\'s `SYS` lines). An LRU_PERCPU_HASH ' +
+    '(`lru_v_*`, `fl_v_*`, a third of the generated LRU sequences) takes a node only when the flags are not BPF_EXIST ' +
+    '(`lru_v_exist_self` and `glru68` disagree when it takes one for BPF_EXIST too) and updates a present key in place.',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +

@@ -56,12 +56,16 @@ export const bpf_map_update_elem = defineKfunc({
   ret: 'int',
   flags: [],
   checks: [
-    'flags > BPF_EXIST → -EINVAL (ARRAY and HASH: BPF_F_LOCK aside)',
+    'flags > BPF_EXIST → -EINVAL (ARRAY, PERCPU_ARRAY and HASH: BPF_F_LOCK aside; so BPF_F_CPU and BPF_F_ALL_CPUS, user space\'s, too)',
     'ARRAY: key out of range → -E2BIG; BPF_NOEXIST → -EEXIST; then BPF_F_LOCK → -EINVAL (no value has a bpf_spin_lock)',
     'HASH: BPF_F_LOCK → -EINVAL; BPF_NOEXIST on a present key → -EEXIST; BPF_EXIST on a missing key → -ENOENT; full → -E2BIG',
     'LRU_HASH: a node is taken before the key is looked up, which may evict elements, the key\'s own among them (maps/lru.ts); then the same flag checks, never -E2BIG',
+    'PERCPU_HASH: as HASH, a present key updated in place; LRU_PERCPU_HASH: a node taken only when the flags are not BPF_EXIST, a present key updated in place',
   ],
-  effects: ['ARRAY: every update cancels the element\'s pending task_work; HASH: a replaced element\'s is cancelled; LRU_HASH: evicted elements are unlinked (their fields released)'],
+  effects: [
+    'ARRAY: every update cancels the element\'s pending task_work; HASH: a replaced element\'s is cancelled; LRU_HASH: evicted elements are unlinked (their fields released)',
+    'per-CPU maps: CPU 0\'s copy is written, a new PERCPU_HASH element\'s other copies zeroed (maps/percpu.ts)',
+  ],
   confidence: 'H (array update frees fields; the htab replace path from 7.2.13\'s hashtab.c: htab_map_update_elem cancels the old element\'s fields, check_and_cancel_fields or free_htab_elem → bpf_obj_free_task_work, and the 7.2 guest tier agrees: twm_h_update, twm_l_update)',
   impl(k, map, key, value, flags) {
     return updateElem(k, map, Number(key), value, flags);
