@@ -22,6 +22,7 @@
  * Environment: KERNSIM_GUEST_GENERATED (default 320), KERNSIM_GUEST_SCRIPTS (default 320),
  * KERNSIM_GUEST_GENERATED_KPTR (default 60: kptr sequences, conformance/generate-kptr.ts),
  * KERNSIM_GUEST_GENERATED_LRU (default 60: LRU_HASH sequences, conformance/generate-lru.ts),
+ * KERNSIM_GUEST_GENERATED_PERCPU (default 40: per-CPU map sequences, conformance/generate-percpu.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -42,6 +43,7 @@ import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
 import { clangFor, needsTypeTags } from './clang.ts';
 import { generatedKptrFileCases } from './generate-kptr.ts';
 import { generatedLruFileCases } from './generate-lru.ts';
+import { generatedPercpuFileCases } from './generate-percpu.ts';
 import { lruFileCases } from './cases/lru.ts';
 import { percpuFileCases } from './cases/percpu.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
@@ -458,7 +460,8 @@ export async function guestTier(): Promise<number> {
   const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed)].map((c) => ({ ...c, prog: c.id }));
+  const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed)].map((c) => ({ ...c, prog: c.id }));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

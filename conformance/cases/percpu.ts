@@ -20,20 +20,20 @@ import type { CallRecord, ConfCase, SysMapOp } from './lib.ts';
 /** What a read through a NULL pointer records. */
 const ABSENT = 0xdeadn;
 
-type Step =
-  /** `bpf_map_update_elem(&map, &key, &val, BPF_ANY)` with `val` holding `value`: its return value. */
-  | { readonly k: 'update'; readonly key: number; readonly value: number }
+export type Step =
+  /** `bpf_map_update_elem(&map, &key, &val, flags)` (BPF_ANY unless given) with `val` holding `value`: its return value. */
+  | { readonly k: 'update'; readonly key: number; readonly value: number; readonly flags?: number }
   | { readonly k: 'delete'; readonly key: number }
   /** `p = bpf_map_lookup_percpu_elem(&map, &key, cpu)` (or `bpf_map_lookup_elem` without `cpu`): 1 / 0. */
   | { readonly k: 'ptr'; readonly p: string; readonly key: number; readonly cpu?: number }
-  /** `if (p) *(u64 *)p = value`: 1 when written, 0 when p is NULL. */
-  | { readonly k: 'write'; readonly p: string; readonly value: number }
-  /** `*(u64 *)p`, or ABSENT. */
-  | { readonly k: 'read'; readonly p: string }
+  /** `if (p) *(u64 *)p = value` (`size` 4: a u32): 1 when written, 0 when p is NULL. */
+  | { readonly k: 'write'; readonly p: string; readonly value: number; readonly size?: 4 | 8 }
+  /** `*(u64 *)p` (`size` 4: a u32), or ABSENT. */
+  | { readonly k: 'read'; readonly p: string; readonly size?: 4 | 8 }
   /** `bpf_get_smp_processor_id()`: the CPU the program runs on. */
   | { readonly k: 'cpu' };
 
-interface PercpuSeq {
+export interface PercpuSeq {
   readonly id: string;
   /** The map (`valueSize` 8 unless given). */
   readonly map: Pick<MapDecl, 'type' | 'maxEntries'> & { readonly valueSize?: number };
@@ -45,7 +45,7 @@ interface PercpuSeq {
 
 function stepText(s: Step): string {
   switch (s.k) {
-    case 'update': return `update(${s.key}, 0x${s.value.toString(16)})`;
+    case 'update': return `update(${s.key}, 0x${s.value.toString(16)}${s.flags === undefined || s.flags === 0 ? '' : `, ${s.flags}`})`;
     case 'delete': return `delete(${s.key})`;
     case 'ptr': return s.cpu === undefined ? `${s.p} = lookup(${s.key}) != NULL` : `${s.p} = lookup_percpu(${s.key}, cpu ${s.cpu}) != NULL`;
     case 'write': return `*${s.p} = 0x${s.value.toString(16)}`;
@@ -61,7 +61,7 @@ function body(q: PercpuSeq, m: string, val: string, rets: string): { ops: Op[]; 
     const res = `res${i}`;
     switch (s.k) {
       case 'update':
-        ops.push(P.st(8, P.addr(val), 0, P.imm(s.value)), P.call('bpf_map_update_elem', [P.map(m), P.imm(s.key), P.buf(val), P.imm(0)], res));
+        ops.push(P.st(8, P.addr(val), 0, P.imm(s.value)), P.call('bpf_map_update_elem', [P.map(m), P.imm(s.key), P.buf(val), P.imm(s.flags ?? 0)], res));
         break;
       case 'delete':
         ops.push(P.call('bpf_map_delete_elem', [P.map(m), P.imm(s.key)], res));
@@ -73,10 +73,10 @@ function body(q: PercpuSeq, m: string, val: string, rets: string): { ops: Op[]; 
         );
         break;
       case 'write':
-        ops.push(P.mov(res, P.imm(0)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.st(8, P.r(s.p), 0, P.imm(s.value)), P.mov(res, P.imm(1)), P.label(`S${i}`));
+        ops.push(P.mov(res, P.imm(0)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.st(s.size ?? 8, P.r(s.p), 0, P.imm(s.value)), P.mov(res, P.imm(1)), P.label(`S${i}`));
         break;
       case 'read':
-        ops.push(P.mov(res, P.imm(ABSENT)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.ld(res, 8, P.r(s.p), 0), P.label(`S${i}`));
+        ops.push(P.mov(res, P.imm(ABSENT)), P.goto(`S${i}`, P.when(s.p, '==', P.NULL)), P.ld(res, s.size ?? 8, P.r(s.p), 0), P.label(`S${i}`));
         break;
       case 'cpu':
         ops.push(P.call('bpf_get_smp_processor_id', [], res));
@@ -217,22 +217,32 @@ const KPTR: readonly { readonly id: string; readonly q: KptrSeq; readonly note: 
   },
 ];
 
+/** A host case (`pcpu_<id>`-style id given whole) of a sequence, its map syscalls on the case's map. */
+export function percpuHostCase(id: string, q: PercpuSeq, rule = RULE, generated = false): ConfCase {
+  const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
+  return {
+    id, rule, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, false),
+    ...(sys.length > 0 ? { sys } : {}), ...(generated ? { generated: true } : {}),
+  };
+}
+
+/** A guest case of a sequence. */
+export function percpuGuestCase(id: string, q: PercpuSeq, rule = `${RULE} (7.2)`, generated = false): FileCase {
+  const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
+  return {
+    id, rule, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, true), state: 'warm',
+    ...(sys.length > 0 ? { sys } : {}), ...(generated ? { generated: true } : {}),
+  };
+}
+
 export const percpuCases: readonly ConfCase[] = [
-  ...[...SEQS, ...SYS_SEQS].map((q): ConfCase => {
-    const id = `pcpu_${q.id}`;
-    const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
-    return { id, rule: RULE, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, false), ...(sys.length > 0 ? { sys } : {}) };
-  }),
+  ...[...SEQS, ...SYS_SEQS].map((q) => percpuHostCase(`pcpu_${q.id}`, q)),
   ...KPTR.map((c): ConfCase => ({ id: `pcpu_${c.id}`, rule: RULE, note: c.note, ...kptrSeqObject(`pcpu_${c.id}`, c.q, false) })),
 ];
 
 export function percpuFileCases(): FileCase[] {
   return [
-    ...[...SEQS, ...GUEST_SYS_SEQS].map((q): FileCase => {
-      const id = `fpcpu_${q.id}`;
-      const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
-      return { id, rule: `${RULE} (7.2)`, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, true), state: 'warm', ...(sys.length > 0 ? { sys } : {}) };
-    }),
+    ...[...SEQS, ...GUEST_SYS_SEQS].map((q) => percpuGuestCase(`fpcpu_${q.id}`, q)),
     ...KPTR.map((c): FileCase => ({ id: `fpcpu_${c.id}`, rule: `${RULE} (7.2)`, note: c.note, ...kptrSeqObject(`fpcpu_${c.id}`, c.q, true), state: 'warm' })),
   ];
 }
