@@ -2,7 +2,7 @@
  * Generated per-CPU map sequences on the kernel (src/model/maps/percpu.ts): a program's updates (any
  * flags), deletes, lookups of any CPU's copy and reads and writes through the pointers kept, over a
  * PERCPU_ARRAY, PERCPU_HASH or LRU_PERCPU_HASH of 1 to 4 entries and 4, 8 or 12-byte values; then user
- * space's lookups and updates with every flag of either version (BPF_F_CPU with a CPU of 0 to 2,
+ * space's lookups, lookups-and-deletes and updates with every flag of either version (BPF_F_CPU with a CPU of 0 to 2,
  * BPF_F_ALL_CPUS, BPF_NOEXIST | BPF_EXIST, BPF_F_LOCK). Each user buffer holds 8 CPUs' copies, more than
  * either tier has, so the bytes the kernel leaves alone are seen too. Host (6.18, two possible CPUs): a
  * `SEC("syscall")` program and the loader's `@sys` lines; guest (7.2, one): `lsm/file_open` and the
@@ -41,6 +41,7 @@ export const percpuSeqArb: fc.Arbitrary<PercpuSeq> = fc.record({
   const updateFlags = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0n, 0n, 1n, 2n) }, { weight: 2, arbitrary: cpuFlag.chain((f) => fc.constantFrom(f, f | 1n, f | 2n)) }, { weight: 1, arbitrary: fc.constantFrom(BPF_F_ALL_CPUS, 3n, 4n) });
   const sysOp: fc.Arbitrary<Omit<SysMapOp, 'map'>> = fc.oneof(
     fc.record({ key, flags: lookupFlags }).map(({ key: k, flags }) => ({ op: 'lookup' as const, key: k, flags, bytes: new Uint8Array(stride * ROOM).fill(0xee) })),
+    fc.record({ key, flags: fc.constantFrom(0n, 0n, 0n, 1n, 4n) }).map(({ key: k, flags }) => ({ op: 'lookup_and_delete' as const, key: k, flags, bytes: new Uint8Array(stride * ROOM).fill(0xee) })),
     fc.record({ key, flags: updateFlags, from: fc.integer({ min: 1, max: 255 }) }).map(({ key: k, flags, from }) => ({ op: 'update' as const, key: k, flags, bytes: Uint8Array.from({ length: stride * ROOM }, (_, i) => (from + i) & 0xff) })),
   );
   // Reads and writes through a pointer a step before took (else dropped), of a u32 when the value is 4 bytes.

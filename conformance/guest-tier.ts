@@ -241,7 +241,7 @@ export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: En
     // User space's map syscalls after the case (the driver's `SYS` lines), each on its own buffer.
     const sys = (c.sys ?? []).map((o) => {
       const b = Uint8Array.from(o.bytes);
-      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
+      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : o.op === 'lookup_and_delete' ? s.mapLookupAndDelete(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
       return `err ${err} ${hex(b)}`;
     });
     const globals = globalsOf(s, c.object);

@@ -161,7 +161,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
     // User space's map syscalls after the run (the loader's `@sys` lines), each on its own buffer.
     const sys = (c.sys ?? []).map((o) => {
       const b = Uint8Array.from(o.bytes);
-      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
+      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : o.op === 'lookup_and_delete' ? s.mapLookupAndDelete(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
       return `err ${err} ${hex(b)}`;
     });
     const g = s.global(`${c.id}_rets`);
@@ -657,7 +657,9 @@ const RESOLVED: readonly string[] = [
     'BPF_F_CPU included, is -EINVAL). The 7.x syscall rules (`bpf_map_check_op_flags`, BPF_F_CPU, BPF_F_ALL_CPUS, `value_size` ' +
     'bytes copied, so the padding stays zero) are the guest\'s `fpcpu_sys_*` (its driver\'s `SYS` lines). An LRU_PERCPU_HASH ' +
     '(`lru_v_*`, `fl_v_*`, a third of the generated LRU sequences) takes a node only when the flags are not BPF_EXIST ' +
-    '(`lru_v_exist_self` and `glru68` disagree when it takes one for BPF_EXIST too) and updates a present key in place.',
+    '(`lru_v_exist_self` and `glru68` disagree when it takes one for BPF_EXIST too) and updates a present key in place. ' +
+    'User space\'s BPF_MAP_LOOKUP_AND_DELETE_ELEM (`*_sys_lad_*`, and the generated sequences) copies a hash map\'s value out as a ' +
+    'lookup does and deletes the element; any flag is -EINVAL, an array -ENOTSUPP.',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +

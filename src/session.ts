@@ -11,7 +11,7 @@ import type { MethodsOf } from './model/kfunc/methods.ts';
 import type { BpfObject, GlobalDecl, KptrDecl, MapType } from './model/program/program.ts';
 import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
-import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
+import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
 import { newPacket, testRunHex, type PacketSpec } from './model/packet/create.ts';
 import { packetView, type PacketView } from './model/packet/types.ts';
@@ -634,6 +634,19 @@ export class Session {
     const k = toUnsigned(key, 32, 'key');
     if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
     return this.run((kk) => sysLookupElem(kk, id, Number(k), value, f));
+  }
+
+  /**
+   * User space's `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`: 0 with the element's value copied into `value`
+   * (as `mapLookup` copies it) and the element deleted (its fields released); -ENOENT for a missing key;
+   * -ENOTSUPP for a map that is not a hash map; any flag → -EINVAL.
+   */
+  mapLookupAndDelete(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
+    const id = this.mapRef(map);
+    const f = toUnsigned(flags, 64, 'flags');
+    const k = toUnsigned(key, 32, 'key');
+    if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
+    return this.run((kk) => sysLookupAndDeleteElem(kk, id, Number(k), value, f));
   }
 
   /** The page states of the file at `path` as compact ranges, for people: `{ uptodate: '0-2,5', 'uptodate+ref': '3' }` (see `pageStates` for data). */

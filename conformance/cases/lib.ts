@@ -76,7 +76,8 @@ export interface ConfCase {
 
 /** One map syscall from user space (ConfCase.sys). */
 export interface SysMapOp {
-  readonly op: 'lookup' | 'update';
+  /** `lookup_and_delete`: `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`, into the buffer as a lookup. */
+  readonly op: 'lookup' | 'update' | 'lookup_and_delete';
   readonly map: string;
   readonly key: number;
   readonly flags: bigint;

@@ -138,6 +138,7 @@ const fill = (n: number, b = 0xee): Uint8Array => new Uint8Array(n).fill(b);
 /** A value of `n` bytes counting up from `from` (every byte distinct, the padding after value_size too). */
 const count = (n: number, from: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 const lookup = (key: number, size: number, flags = 0n): Omit<SysMapOp, 'map'> => ({ op: 'lookup', key, flags, bytes: fill(size) });
+const lookupAndDelete = (key: number, size: number, flags = 0n): Omit<SysMapOp, 'map'> => ({ op: 'lookup_and_delete', key, flags, bytes: fill(size) });
 const update = (key: number, bytes: Uint8Array, flags = 0n): Omit<SysMapOp, 'map'> => ({ op: 'update', key, flags, bytes });
 const BPF_F_CPU = 8n;
 
@@ -169,6 +170,41 @@ const SYS_SEQS: readonly PercpuSeq[] = [
 
 const BPF_F_ALL_CPUS = 16n;
 const cpuFlag = (c: number): bigint => BPF_F_CPU | (BigInt(c) << 32n);
+
+/**
+ * `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)` on maps of every kind (the same on both tiers: the buffers fit
+ * any CPU count up to 2): a hash map's element copied out as a lookup copies it and deleted, -ENOENT
+ * then; any flag -EINVAL (BPF_F_LOCK: no value has a spin lock); an array -ENOTSUPP.
+ */
+const LAD_SEQS: readonly PercpuSeq[] = [
+  {
+    id: 'sys_lad_hash', map: { type: 'hash', maxEntries: 4 },
+    note: '__htab_map_lookup_and_delete_elem on a HASH: the value out, the element gone (a lookup and a second lookup-and-delete find nothing), flags refused, a key user space inserted',
+    steps: [{ k: 'update', key: 1, value: 0x1111 }, { k: 'update', key: 2, value: 0x2222 }],
+    sys: [
+      lookupAndDelete(1, 16), lookup(1, 16), lookupAndDelete(1, 16), lookupAndDelete(2, 16, 4n), lookupAndDelete(2, 16, 1n), lookup(2, 16),
+      update(3, count(8, 0x31)), lookupAndDelete(3, 16), lookupAndDelete(2, 8),
+    ],
+  },
+  {
+    id: 'sys_lad_lru', map: { type: 'lru_hash', maxEntries: 4 },
+    note: 'an LRU_HASH\'s element out and its node freed (htab_lru_push_free); the freed node takes the next key',
+    steps: [{ k: 'update', key: 1, value: 0x1111 }, { k: 'update', key: 2, value: 0x2222 }],
+    sys: [lookupAndDelete(2, 16), update(5, count(8, 0x51)), lookup(5, 16), lookupAndDelete(5, 16), lookup(1, 16)],
+  },
+  {
+    id: 'sys_lad_array', map: { type: 'array', maxEntries: 2 },
+    note: 'an ARRAY has no lookup-and-delete: -ENOTSUPP (the element stays)',
+    steps: [{ k: 'update', key: 0, value: 0x1111 }],
+    sys: [lookupAndDelete(0, 16), lookup(0, 16)],
+  },
+  {
+    id: 'sys_lad_pcpu', map: { type: 'percpu_hash', maxEntries: 2 },
+    note: 'a PERCPU_HASH\'s every CPU\'s copy out, then the element gone',
+    steps: [{ k: 'update', key: 1, value: 0x1111 }, { k: 'ptr', p: 'c1', key: 1, cpu: 1 }, { k: 'write', p: 'c1', value: 0x2222 }],
+    sys: [lookupAndDelete(1, 24), lookup(1, 24), lookupAndDelete(1, 24)],
+  },
+];
 
 /**
  * The same on the guest (7.2, one possible CPU): an update copies `value_size` bytes of each CPU's
@@ -236,13 +272,13 @@ export function percpuGuestCase(id: string, q: PercpuSeq, rule = `${RULE} (7.2)`
 }
 
 export const percpuCases: readonly ConfCase[] = [
-  ...[...SEQS, ...SYS_SEQS].map((q) => percpuHostCase(`pcpu_${q.id}`, q)),
+  ...[...SEQS, ...SYS_SEQS, ...LAD_SEQS].map((q) => percpuHostCase(`pcpu_${q.id}`, q)),
   ...KPTR.map((c): ConfCase => ({ id: `pcpu_${c.id}`, rule: RULE, note: c.note, ...kptrSeqObject(`pcpu_${c.id}`, c.q, false) })),
 ];
 
 export function percpuFileCases(): FileCase[] {
   return [
-    ...[...SEQS, ...GUEST_SYS_SEQS].map((q) => percpuGuestCase(`fpcpu_${q.id}`, q)),
+    ...[...SEQS, ...GUEST_SYS_SEQS, ...LAD_SEQS].map((q) => percpuGuestCase(`fpcpu_${q.id}`, q)),
     ...KPTR.map((c): FileCase => ({ id: `fpcpu_${c.id}`, rule: `${RULE} (7.2)`, note: c.note, ...kptrSeqObject(`fpcpu_${c.id}`, c.q, true), state: 'warm' })),
   ];
 }

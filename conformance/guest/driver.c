@@ -29,7 +29,9 @@
  *   SYS <map> <op> <key> <flags> <hex>
  *                                after the last CASE ran (the object loaded whole): user space's
  *                                bpf(BPF_MAP_LOOKUP_ELEM) (op `lookup`, into a buffer holding <hex>
- *                                before the call) or bpf(BPF_MAP_UPDATE_ELEM) (op `update`, from <hex>)
+ *                                before the call), bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM) (op
+ *                                `lookup_and_delete`, the same) or bpf(BPF_MAP_UPDATE_ELEM) (op
+ *                                `update`, from <hex>)
  *                                on the map named <map>, key a u32, flags a u64; prints
  *                                {"sys":map,"err":<0 or -errno>,"hex":<the buffer after the call>}.
  *
@@ -439,7 +441,7 @@ static void run_sys(struct bpf_object *obj, const char *lines)
 	char *copy = strdup(lines), *save = NULL, *l;
 
 	for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char map[256], op[16], hex[8192];
+		char map[256], op[32], hex[8192];
 		unsigned long long key, flags;
 		unsigned char buf[4096];
 		size_t n, i;
@@ -447,8 +449,10 @@ static void run_sys(struct bpf_object *obj, const char *lines)
 		int fd, err;
 		__u32 k;
 
-		if (sscanf(l, "%255s %15s %llu %llu %8191s", map, op, &key, &flags, hex) != 5)
+		if (sscanf(l, "%255s %31s %llu %llu %8191s", map, op, &key, &flags, hex) != 5) {
+			fprintf(stderr, "bad SYS line: %s\n", l);
 			continue;
+		}
 		n = strlen(hex) / 2;
 		if (n > sizeof(buf))
 			n = sizeof(buf);
@@ -463,6 +467,8 @@ static void run_sys(struct bpf_object *obj, const char *lines)
 			err = bpf_map_lookup_elem_flags(fd, &k, buf, flags) ? -errno : 0;
 		else if (strcmp(op, "update") == 0)
 			err = bpf_map_update_elem(fd, &k, buf, flags) ? -errno : 0;
+		else if (strcmp(op, "lookup_and_delete") == 0)
+			err = bpf_map_lookup_and_delete_elem_flags(fd, &k, buf, flags) ? -errno : 0;
 		else
 			err = -1301;
 		printf("{\"sys\":");

@@ -29,7 +29,8 @@
  * it prints `{"prog":CASE,"loaded":true,"err":<the action's result: 0 or -errno>,"retval":0}`, and the
  * hook programs get no test run.
  *
- * User space's map syscalls: a run-file line `@sys MAP OP KEY FLAGS HEX` (OP `lookup` or `update`,
+ * User space's map syscalls: a run-file line `@sys MAP OP KEY FLAGS HEX` (OP `lookup`, `update` or
+ * `lookup_and_delete`,
  * KEY a u32, FLAGS a u64, HEX the value buffer: an update's value, a lookup's buffer before the call,
  * whose length is its size) is done after every program ran, in file order, with bpf(BPF_MAP_*_ELEM)
  * on the map named MAP; it prints `{"sys":MAP,"err":<0 or -errno>,"hex":<the buffer after the call>}`.
@@ -311,6 +312,8 @@ static void run_sys(struct bpf_object *obj)
 			err = bpf_map_lookup_elem_flags(fd, &o->key, o->buf, o->flags) ? -errno : 0;
 		else if (strcmp(o->op, "update") == 0)
 			err = bpf_map_update_elem(fd, &o->key, o->buf, o->flags) ? -errno : 0;
+		else if (strcmp(o->op, "lookup_and_delete") == 0)
+			err = bpf_map_lookup_and_delete_elem_flags(fd, &o->key, o->buf, o->flags) ? -errno : 0;
 		else
 			err = -1301;
 		printf("{\"sys\":");

@@ -525,10 +525,18 @@ export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
   const e = m.elems.get(key);
   if (e === undefined) return -ENOENT;
-  const data = slotOf(m, e.slot).data;
+  copyValueOut(m, slotOf(m, e.slot), value);
+  return 0;
+}
+
+/**
+ * A value copied out to user space (`copy_map_value`, then `check_and_init_map_value`): its plain bytes,
+ * the special fields as zeros, as many bytes as `value` has room for.
+ */
+function copyValueOut(m: BpfMap, slot: MapSlot, value: Uint8Array): void {
+  const data = slot.data;
   value.set(data.subarray(0, Math.min(data.length, value.length)));
   if (value.length > data.length) value.fill(0, data.length, Math.min(m.layout.size, value.length));
-  return 0;
 }
 
 /** The bytes user space passes for a value of per-CPU map `m` with `flags` (`bpf_map_value_size`), checked. */
@@ -590,6 +598,33 @@ export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array
     ret = (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
   }
   emit(k, { kind: 'map', t: k.t.now, op: 'update', map: m.name, key, ret });
+  return ret;
+}
+
+/**
+ * User space's `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)` (kernel/bpf/syscall.c `map_lookup_and_delete_elem`,
+ * hashtab.c `__htab_map_lookup_and_delete_elem`): flags other than BPF_F_LOCK, and BPF_F_LOCK without a
+ * `bpf_spin_lock` (none here), are -EINVAL; a map that is not a hash map is -ENOTSUPP; a missing key
+ * -ENOENT; else the value is copied out as a lookup copies it (a per-CPU map's every CPU's copy) and the
+ * element deleted as `bpf_map_delete_elem` deletes it (its fields released, its memory or LRU node freed).
+ */
+export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+  const m = mapOf(k, id);
+  let ret: number;
+  if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) ret = -EINVAL;
+  else {
+    if (isPercpu(m)) checkPercpuBuffer(k, m, value, 0n);
+    else if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
+    if (m.type !== 'hash' && m.type !== 'percpu_hash' && !isLru(m)) ret = -ENOTSUPP;
+    else if (!m.elems.has(key)) ret = -ENOENT;
+    else {
+      const e = m.elems.get(key) as MapElem;
+      if (isPercpu(m)) copyToUser(slotOf(m, e.slot).data, m.layout, k.t.cpus, value, 0n);
+      else copyValueOut(m, slotOf(m, e.slot), value);
+      ret = deleteElem(k, id, key);
+    }
+  }
+  emit(k, { kind: 'map', t: k.t.now, op: 'lookup_and_delete', map: m.name, key, ret });
   return ret;
 }
 
