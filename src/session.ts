@@ -598,11 +598,7 @@ export class Session {
    * slot cancels its work, as in the kernel.
    */
   mapUpdate(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
-    const id = this.mapRef(map);
-    const f = toUnsigned(flags, 64, 'flags');
-    const k = toUnsigned(key, 32, 'key');
-    if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
-    return this.run((kk) => sysUpdateElem(kk, id, Number(k), value, f));
+    return this.mapSyscall(map, key, value, flags, sysUpdateElem);
   }
 
   /** User space's `bpf(BPF_MAP_DELETE_ELEM)`: 0, -ENOENT, or -EINVAL for an ARRAY map. */
@@ -610,6 +606,15 @@ export class Session {
     const id = this.mapRef(map);
     const k = toUnsigned(key, 32, 'key');
     return this.run((kk) => sysDeleteElem(kk, id, Number(k)));
+  }
+
+  /** A map syscall from user space with a value buffer: its arguments checked, then `op` in a transition. */
+  private mapSyscall(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint, op: (k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint) => number): number {
+    const id = this.mapRef(map);
+    const f = toUnsigned(flags, 64, 'flags');
+    const k = toUnsigned(key, 32, 'key');
+    if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
+    return this.run((kk) => op(kk, id, Number(k), value, f));
   }
 
   /**
@@ -629,11 +634,7 @@ export class Session {
    * `round_up(value_size, 8)` bytes (src/model/maps/percpu.ts).
    */
   mapLookup(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
-    const id = this.mapRef(map);
-    const f = toUnsigned(flags, 64, 'flags');
-    const k = toUnsigned(key, 32, 'key');
-    if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
-    return this.run((kk) => sysLookupElem(kk, id, Number(k), value, f));
+    return this.mapSyscall(map, key, value, flags, sysLookupElem);
   }
 
   /**
@@ -642,11 +643,7 @@ export class Session {
    * -ENOTSUPP for a map that is not a hash map; any flag → -EINVAL.
    */
   mapLookupAndDelete(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
-    const id = this.mapRef(map);
-    const f = toUnsigned(flags, 64, 'flags');
-    const k = toUnsigned(key, 32, 'key');
-    if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
-    return this.run((kk) => sysLookupAndDeleteElem(kk, id, Number(k), value, f));
+    return this.mapSyscall(map, key, value, flags, sysLookupAndDeleteElem);
   }
 
   /** The page states of the file at `path` as compact ranges, for people: `{ uptodate: '0-2,5', 'uptodate+ref': '3' }` (see `pageStates` for data). */
