@@ -9,7 +9,7 @@
  * the guest's `fpcpu_*` (7.2, one) show the kernels doing the same.
  */
 import { describe, expect, test } from 'vitest';
-import { ArgumentError, BudgetError, E2BIG, EEXIST, EINVAL, ENOENT, ERANGE, program as P, Session, verify, type KernelVersion } from '../src/index.ts';
+import { ArgumentError, BudgetError, E2BIG, EEXIST, EINVAL, ENOENT, ERANGE, program as P, Session, traceEvents, verify, type KernelVersion } from '../src/index.ts';
 
 const F_CPU = 8n;
 const F_ALL_CPUS = 16n;
@@ -227,5 +227,18 @@ describe('the memory of per-CPU elements is charged to the bytes budget', () => 
     // 8192 × 8 bytes (and the record's 64) an element: the 16th passes a million bytes.
     for (let key = 0; key < 15; key += 1) expect(s.bpf_map_update_elem(id, key, new Uint8Array(8), 0)).toBe(0);
     expect(() => s.bpf_map_update_elem(id, 15, new Uint8Array(8), 0)).toThrow(BudgetError);
+  });
+});
+
+describe('a task\'s map_update syscall on a per-CPU map', () => {
+  test('writes every CPU\'s copy with its zero value (user space\'s update), and the trace records it once', () => {
+    const s = new Session({ cpus: 2, version: '7.2' });
+    s.load({ name: 'o', maps: [{ name: 'm', type: 'percpu_array', maxEntries: 1, valueSize: 4, taskWorkFields: 0 }], globals: [], subprogs: [], programs: [] });
+    expect(s.mapUpdate('m', 0, count(16, 1), 0)).toBe(0);
+    const pid = s.spawn({ comm: 't', script: [{ sys: 'map_update', map: 'm', key: 0 }] });
+    s.simulate();
+    expect(s.world.tasks.get(pid)?.results[0]).toBe(0n);
+    expect(look(s, 'm', 0, 16)[1]).toEqual(new Array<number>(16).fill(0));
+    expect(traceEvents(s.world.trace).filter((e) => e.kind === 'map' && e.op === 'update').length).toBe(2);
   });
 });

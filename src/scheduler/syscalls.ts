@@ -13,7 +13,7 @@ import { Sleep } from '../model/fs/io.ts';
 import { FMODE_READ, type FileId, type Inode } from '../model/fs/types.ts';
 import { fsync, ftruncate, isTruncateResume, isWriteResume, vfsWrite } from '../model/fs/write.ts';
 import { writeLE } from '../model/program/globals.ts';
-import { deleteElem, mapByName, mapPutUref, updateElem, BPF_ANY } from '../model/maps/maps.ts';
+import { deleteElem, mapByName, mapPutUref, updateFromUser, userValueSize, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
@@ -362,8 +362,9 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       return done(kk, 0);
     }
     case 'map_update': {
+      // User space's update with a value of zeros: a per-CPU map's every CPU's copy (bpf_percpu_*_update).
       const m = mapByName(kk, sys.map);
-      const ret = updateElem(kk, m.id, sys.key, null, BPF_ANY);
+      const ret = updateFromUser(kk, m.id, sys.key, new Uint8Array(userValueSize(kk, m)), BPF_ANY);
       emit(k, { kind: 'map', t: k.t.now, op: 'update', map: sys.map, key: sys.key, ret });
       return done(kk, ret);
     }

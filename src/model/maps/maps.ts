@@ -40,7 +40,7 @@ import { MapDeclSchema } from '../program/schema.ts';
 import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
-import { valueLayout, type ValueLayout } from './layout.ts';
+import { valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
 
@@ -590,15 +590,22 @@ function sysUpdatePercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array, fla
  * map's is every CPU's copy (`sysUpdatePercpu`).
  */
 export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
-  const m = mapOf(k, id);
-  let ret: number;
-  if (isPercpu(m)) ret = sysUpdatePercpu(k, m, key, value, flags);
-  else {
-    if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
-    ret = (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
-  }
-  emit(k, { kind: 'map', t: k.t.now, op: 'update', map: m.name, key, ret });
+  const ret = updateFromUser(k, id, key, value, flags);
+  emit(k, { kind: 'map', t: k.t.now, op: 'update', map: mapOf(k, id).name, key, ret });
   return ret;
+}
+
+/** `sysUpdateElem` without its trace event (a task's `map_update` syscall records its own). */
+export function updateFromUser(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+  const m = mapOf(k, id);
+  if (isPercpu(m)) return sysUpdatePercpu(k, m, key, value, flags);
+  if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
+  return (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
+}
+
+/** The bytes of a value user space passes for map `m` without flags (`bpf_map_value_size`): every CPU's copy of a per-CPU map. */
+export function userValueSize(k: Kern, m: { readonly type: string; readonly valueSize: number; readonly layout: LayoutView }): number {
+  return isPercpu(m) ? percpuBytes(m.layout, k.t.cpus) : m.valueSize;
 }
 
 /**
