@@ -117,7 +117,7 @@ export const ScenarioSchema = compiled(z.strictObject({
    * The machine's possible CPUs (default 1, or 2 with `smp`): per-CPU sizes are computed from it (an
    * LRU_HASH map's `target_free`, how many nodes a refill of its free list wants). Everything runs on CPU 0.
    */
-  cpus: z.number().int().min(1).max(8192).optional(),
+  cpus: z.number().int().min(1).max(LIMITS.cpus).optional(),
   files: list(FileSpecSchema),
   objects: list(BpfObjectSchema, 64),
   tasks: list(TaskSpecSchema),

@@ -33,6 +33,8 @@ export const LIMITS = {
   depth: 32,
   /** Values (objects, arrays, strings, numbers…) in one document. */
   nodes: 2_000_000,
+  /** A machine's possible CPUs (CONFIG_NR_CPUS's limit on x86-64). */
+  cpus: 8192,
 } as const;
 
 /**

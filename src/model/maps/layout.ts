@@ -68,6 +68,11 @@ export function valueLayout(decl: LayoutDecl): ValueLayout {
   return { size: off, dataEnd, fields };
 }
 
+/** `round_up(value_size, 8)`: the memory a value takes in a map (an array's `elem_size`, a per-CPU copy). */
+export function elemSize(l: { readonly size: number }): number {
+  return Math.ceil(l.size / 8) * 8;
+}
+
 /**
  * The layout of the values of map `name` among an object's map declarations, or null when it has no
  * such map (a global's section map, `.bss` or `.data`, holds plain bytes).

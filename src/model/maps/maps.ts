@@ -40,7 +40,7 @@ import { MapDeclSchema } from '../program/schema.ts';
 import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
-import { valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
+import { elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
 
@@ -106,8 +106,9 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   if ((percpuLru || isPercpu(decl)) && (flags & BPF_F_NUMA_NODE) !== 0) return -EINVAL;
   if (noPrealloc && isArray(decl)) return -EINVAL;
   if (noPrealloc && isLru(decl)) return -ENOTSUPP;
+  const layout = valueLayout(decl);
   // A per-CPU value is bound by the percpu allocator's unit (PCPU_MIN_UNIT_SIZE, 32 KiB), H.
-  if (isPercpu(decl) && Math.ceil(valueLayout(decl).size / 8) * 8 > PCPU_MIN_UNIT_SIZE) return -E2BIG;
+  if (isPercpu(decl) && elemSize(layout) > PCPU_MIN_UNIT_SIZE) return -E2BIG;
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
@@ -115,13 +116,12 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   // CPU's list has the same number of elements (at least one).
   const maxEntries = percpuLru ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
   if (maxEntries === null) return -E2BIG;
-  const layout = valueLayout(decl);
   if (isArray(decl) || (!noPrealloc && !ringbuf)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element, a per-CPU or
     // LRU one none: htab_has_extra_elems): each value rounded up to 8 bytes, once per possible CPU in a
     // per-CPU map, plus the model's element record.
     const n = maxEntries + (hasExtra(decl) ? 1 : 0);
-    charge(k, n * (Math.ceil(layout.size / 8) * 8 * (isPercpu(decl) ? k.t.cpus : 1) + 64), `preallocating ${n} element(s) of map ${decl.name}`);
+    charge(k, n * (elemSize(layout) * (isPercpu(decl) ? k.t.cpus : 1) + 64), `preallocating ${n} element(s) of map ${decl.name}`);
   }
   const id = k.t.nextId('map');
   const m: BpfMap = {
@@ -221,7 +221,7 @@ function allocSlot(k: Kern, m: BpfMap): number | null {
   const fresh = m.slots.size;
   const copies = isPercpu(m) ? k.t.cpus : 0;
   // New element memory (bpf_mem_cache_alloc), charged as a preallocated map's is at creation.
-  charge(k, (copies > 0 ? percpuBytes(m.layout, copies) : Math.ceil(m.layout.size / 8) * 8) + 64, `allocating an element of map ${m.name}`);
+  charge(k, elemSize(m.layout) * Math.max(copies, 1) + 64, `allocating an element of map ${m.name}`);
   m.slots.set(fresh, freshSlot(m.layout, 0, copies));
   return fresh;
 }
@@ -301,6 +301,15 @@ function evictNode(k: Kern, m: BpfMap, slot: number): boolean {
 }
 
 /**
+ * hashtab.c `check_flags`: BPF_NOEXIST on a present key is -EEXIST, BPF_EXIST on a missing one -ENOENT,
+ * each compared with the whole flags but BPF_F_LOCK (so user space's BPF_F_CPU with either is neither).
+ */
+function checkFlags(present: boolean, flags: bigint): number {
+  const f = flags & ~BPF_F_LOCK;
+  return present && f === BPF_NOEXIST ? -EEXIST : !present && f === BPF_EXIST ? -ENOENT : 0;
+}
+
+/**
  * `htab_lru_map_update_elem`: a node is taken first, before the key is looked up (`prealloc_lru_pop`,
  * which may evict elements: lru.ts), and the value copied into it; then the flags are checked against
  * the key's element (which the pop may have evicted), and on an error the node goes back to the free
@@ -315,7 +324,7 @@ function updateLru(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, fl
   if (slot === null) return -ENOMEM;
   fill(m, slot, key, value);
   const old = m.elems.get(key);
-  const err = old !== undefined && flags === BPF_NOEXIST ? -EEXIST : old === undefined && flags === BPF_EXIST ? -ENOENT : 0;
+  const err = checkFlags(old !== undefined, flags);
   if (err !== 0) {
     releaseFields(k, m, slotOf(m, slot));
     lruPushFree(lru, slot);
@@ -369,8 +378,8 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
   if (m.type === 'lru_hash') return updateLru(k, m, key, value, flags);
   if (m.type === 'percpu_hash') return updatePercpuHash(k, m, key, value, flags, false);
   if (m.type === 'lru_percpu_hash') return updateLruPercpu(k, m, key, value, flags, false);
-  if (old !== undefined && flags === BPF_NOEXIST) return -EEXIST;
-  if (old === undefined && flags === BPF_EXIST) return -ENOENT;
+  const err = checkFlags(old !== undefined, flags);
+  if (err !== 0) return err;
   if (old === undefined && m.elems.size >= m.maxEntries) return -E2BIG;
   let slot: number;
   if (old !== undefined && m.extra !== null) {
@@ -424,9 +433,8 @@ function pcpuInitValue(k: Kern, m: BpfMap, slot: MapSlot, value: Uint8Array | nu
  */
 function updatePercpuHash(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, flags: bigint, user: boolean): number {
   const old = m.elems.get(key);
-  const f = flags & ~BPF_F_LOCK;
-  if (old !== undefined && f === BPF_NOEXIST) return -EEXIST;
-  if (old === undefined && f === BPF_EXIST) return -ENOENT;
+  const err = checkFlags(old !== undefined, flags);
+  if (err !== 0) return err;
   if (old !== undefined) {
     pcpuCopyValue(k, m, slotOf(m, old.slot), value, flags, user);
     return 0;
@@ -457,8 +465,7 @@ function updateLruPercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array | nu
     slotOf(m, node).key = key;
   }
   const old = m.elems.get(key);
-  const f = flags & ~BPF_F_LOCK;
-  const err = old !== undefined && f === BPF_NOEXIST ? -EEXIST : old === undefined && f === BPF_EXIST ? -ENOENT : 0;
+  const err = checkFlags(old !== undefined, flags);
   if (err === 0 && old !== undefined) {
     lruSetRef(lru, old.slot);
     pcpuCopyValue(k, m, slotOf(m, old.slot), value, flags, user);
@@ -618,7 +625,8 @@ export function userValueSize(k: Kern, m: { readonly type: string; readonly valu
 export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
   let ret: number;
-  if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) ret = -EINVAL;
+  // Flags other than BPF_F_LOCK, and BPF_F_LOCK without a spin lock: every flag.
+  if (flags !== 0n) ret = -EINVAL;
   else {
     if (isPercpu(m)) checkPercpuBuffer(k, m, value, 0n);
     else if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);

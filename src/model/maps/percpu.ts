@@ -25,7 +25,7 @@
  *   program's); `BPF_F_ALL_CPUS` writes one value into every copy.
  */
 import { EINVAL, ERANGE } from '../kernel/errno.ts';
-import type { LayoutView } from './layout.ts';
+import { elemSize, type LayoutView } from './layout.ts';
 
 /** `BPF_F_CPU` (include/uapi/linux/bpf.h, 7.0): the CPU is `flags >> 32`. */
 export const BPF_F_CPU = 8n;
@@ -38,19 +38,14 @@ export function isPercpu(m: { readonly type: string }): boolean {
   return m.type === 'percpu_array' || m.type === 'percpu_hash' || m.type === 'lru_percpu_hash';
 }
 
-/** One CPU's copy: `round_up(value_size, 8)` bytes (`elem_size`). */
-export function percpuStride(l: LayoutView): number {
-  return Math.ceil(l.size / 8) * 8;
-}
-
 /** The bytes of a per-CPU element memory: every CPU's copy. */
 export function percpuBytes(l: LayoutView, cpus: number): number {
-  return percpuStride(l) * cpus;
+  return elemSize(l) * cpus;
 }
 
 /** CPU `cpu`'s plain bytes in a per-CPU element memory `data` (a view: writes go into `data`). */
 export function cpuCopy(data: Uint8Array, l: LayoutView, cpu: number): Uint8Array {
-  const at = cpu * percpuStride(l);
+  const at = cpu * elemSize(l);
   return data.subarray(at, at + l.dataEnd);
 }
 
@@ -76,7 +71,7 @@ export function initOneCpu(data: Uint8Array, l: LayoutView, cpus: number, cpu: n
  * each from `value` itself. Before 7.0 (`rounded`) a copy takes the padding after `value_size` too.
  */
 export function copyFromUser(data: Uint8Array, l: LayoutView, cpus: number, value: Uint8Array, flags: bigint, rounded: boolean): void {
-  const stride = percpuStride(l);
+  const stride = elemSize(l);
   if ((flags & BPF_F_CPU) !== 0n) {
     writeCpu(data, l, Number(flags >> 32n), value);
     return;
@@ -94,7 +89,7 @@ export function copyFromUser(data: Uint8Array, l: LayoutView, cpus: number, valu
  * bytes of each, special fields zeroed; with BPF_F_CPU, that CPU's `value_size` bytes alone.
  */
 export function copyToUser(data: Uint8Array, l: LayoutView, cpus: number, out: Uint8Array, flags: bigint): void {
-  const stride = percpuStride(l);
+  const stride = elemSize(l);
   if ((flags & BPF_F_CPU) !== 0n) {
     const at = Number(flags >> 32n) * stride;
     out.set(data.subarray(at, at + l.size));

@@ -10,6 +10,7 @@ import { emptyTrace, type TraceEvent } from './trace.ts';
 import { Log } from './log.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
+import { LIMITS } from '../kernel/schema.ts';
 import { budgetsWith, type Budgets } from '../kernel/budget.ts';
 import { checkContext, checkFunction, checkWorld } from '../kernel/args.ts';
 import { WorldValue, type ColdState, type World, type WorldFields } from './state.ts';
@@ -217,14 +218,12 @@ export interface WorldOptions {
   readonly cpus?: number;
 }
 
-/** The most CPUs a kernel is built for (CONFIG_NR_CPUS's limit on x86-64). */
-export const MAX_CPUS = 8192;
 
 export function createWorld(opts: WorldOptions = {}): World {
   if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp?, cpus? })');
   if (opts.smp !== undefined && typeof opts.smp !== 'boolean') throw new ArgumentError('opts.smp', opts.smp, 'a boolean');
   const cpus = opts.cpus ?? (opts.smp === true ? 2 : 1);
-  if (!Number.isSafeInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) throw new ArgumentError('opts.cpus', opts.cpus, `an integer from 1 to ${MAX_CPUS} (CONFIG_NR_CPUS)`);
+  if (!Number.isSafeInteger(cpus) || cpus < 1 || cpus > LIMITS.cpus) throw new ArgumentError('opts.cpus', opts.cpus, `an integer from 1 to ${LIMITS.cpus} (CONFIG_NR_CPUS)`);
   if (opts.smp === true && cpus < 2) throw new ArgumentError('opts.cpus', opts.cpus, 'at least 2 in an smp world');
   const version = opts.version ?? DEFAULT_VERSION;
   const budgets = budgetsWith(opts.budgets, 'opts.budgets');
