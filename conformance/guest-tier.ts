@@ -37,6 +37,7 @@ import { content, errnoName, renderC, Session, verify, type BpfObject, type Sysc
 import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
+import { sysLine, sysPairs, sysRecord, sysRecords } from './cases/lib.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
 import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
 import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
@@ -239,11 +240,7 @@ export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: En
     s.setReadahead(exeFile, { prevPos });
     s.simulate();
     // User space's map syscalls after the case (the driver's `SYS` lines), each on its own buffer.
-    const sys = (c.sys ?? []).map((o) => {
-      const b = Uint8Array.from(o.bytes);
-      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : o.op === 'lookup_and_delete' ? s.mapLookupAndDelete(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
-      return `err ${err} ${hex(b)}`;
-    });
+    const sys = sysRecords(s, c.sys ?? []);
     const globals = globalsOf(s, c.object);
     const rets = globals.get(`${c.id}_rets`);
     return {
@@ -352,7 +349,7 @@ function parse(text: string): GuestOut {
       });
     } else if (typeof j.prog === 'string' && j.loaded === false) o.fails.set(j.prog, { log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}` });
     else if (typeof j.global === 'string') o.globals.set(`${obj}:${j.global}`, String(j.hex));
-    else if (typeof j.sys === 'string') o.sys.set(j.sys, [...(o.sys.get(j.sys) ?? []), `err ${Number(j.err)} ${String(j.hex)}`]);
+    else if (typeof j.sys === 'string') o.sys.set(j.sys, [...(o.sys.get(j.sys) ?? []), sysRecord(Number(j.err), String(j.hex))]);
   }
   if (b < 0) throw new Error('the driver output has no @@CONF-END@@ (crashed?)');
   return o;
@@ -509,7 +506,7 @@ export async function guestTier(): Promise<number> {
     for (const x of g.cases) {
       manifest.push(x.kind === 'exe' ? `CASE ${x.c.prog} ${stateText(x.c.state)}` : scriptLine(x.c));
       // User space's map syscalls after an exe case (the driver does them once the case ran).
-      if (x.kind === 'exe') for (const o of x.c.sys ?? []) manifest.push(`SYS ${o.map} ${o.op} ${o.key} ${o.flags} ${hex(o.bytes)}`);
+      if (x.kind === 'exe') for (const o of x.c.sys ?? []) manifest.push(`SYS ${sysLine(o)}`);
     }
   }
   if (!reuse) writeFileSync(join(disk, 'manifest'), `${manifest.join('\n')}\n`);
@@ -635,13 +632,10 @@ export async function guestTier(): Promise<number> {
             if (c.object.globals.some((gv) => gv.name === `${c.id}_sbuf`)) compareBytes(`${c.id}_sbuf`, p);
           }
           compareResidency(run.after, p.after, 'exe');
-          (c.sys ?? []).forEach((o, i) => {
-            const before = (c.sys ?? []).slice(0, i).filter((y) => y.map === o.map).length;
-            const kr = guest.sys.get(o.map)?.[before] ?? '(no result)';
-            const mr = p.sys?.[i] ?? '(no result)';
-            bump(`user space's map syscalls: result and bytes (${o.op})`, kr === mr);
-            if (kr !== mr) d(`${o.op} of ${o.map}[${o.key}] flags 0x${o.flags.toString(16)}`, kr, mr);
-          });
+          for (const y of sysPairs(c.sys ?? [], guest.sys, p.sys)) {
+            bump(`user space's map syscalls: result and bytes (${y.op.op})`, y.kernel === y.model);
+            if (y.kernel !== y.model) d(y.what, y.kernel, y.model);
+          }
         }
       }
     } else {

@@ -50,7 +50,7 @@ import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
 import { RESOLUTIONS } from './cases/resolutions.ts';
-import { USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
+import { sysLine, sysPairs, sysRecord, sysRecords, USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
 import { guestTier } from './guest-tier.ts';
 import { hostPossibleCpus } from './cpus.ts';
@@ -159,11 +159,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
     const rings: Record<string, string[]> = {};
     for (const name of c.rings ?? []) rings[name] = s.ringbufConsume(name).map(hex);
     // User space's map syscalls after the run (the loader's `@sys` lines), each on its own buffer.
-    const sys = (c.sys ?? []).map((o) => {
-      const b = Uint8Array.from(o.bytes);
-      const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : o.op === 'lookup_and_delete' ? s.mapLookupAndDelete(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
-      return `err ${err} ${hex(b)}`;
-    });
+    const sys = sysRecords(s, c.sys ?? []);
     const g = s.global(`${c.id}_rets`);
     const rets = g instanceof Uint8Array ? u64s(g) : [];
     const bytes: Record<string, string> = {};
@@ -259,7 +255,7 @@ async function runObject(path: string, owners: ReadonlyMap<string, string> = new
     if (line.trim() === '') continue;
     const j = JSON.parse(line) as Record<string, unknown>;
     if (typeof j.dump === 'string') dump = j.dump;
-    else if (typeof j.sys === 'string') sys.set(j.sys, [...(sys.get(j.sys) ?? []), `err ${Number(j.err)} ${String(j.hex)}`]);
+    else if (typeof j.sys === 'string') sys.set(j.sys, [...(sys.get(j.sys) ?? []), sysRecord(Number(j.err), String(j.hex))]);
     else if (typeof j.ring === 'string') {
       // A ring's records are the ones read after its own program ran (the dump of its program, when each loads alone).
       if (dump !== null && owners.get(j.ring) !== dump) continue;
@@ -403,7 +399,7 @@ async function main(): Promise<number> {
     // Hook cases: one `@hook CASE ACTION PROGS` line (the loader attaches them, acts, detaches).
     for (const c of g.cases) if (c.hook !== undefined) runLines.push(`@hook ${c.id} ${c.hook.action} ${c.object.programs.map((p) => p.name).join(',')}`);
     // Map syscalls: one `@sys MAP OP KEY FLAGS HEX` line each (the loader does them after the runs, in order).
-    for (const c of g.cases) for (const o of c.sys ?? []) runLines.push(`@sys ${o.map} ${o.op} ${o.key} ${o.flags} ${hex(o.bytes)}`);
+    for (const c of g.cases) for (const o of c.sys ?? []) runLines.push(`@sys ${sysLine(o)}`);
     let runFile: string | undefined;
     if (runLines.length > 0) {
       runFile = join(work, `${g.name}.runs`);
@@ -485,16 +481,13 @@ async function main(): Promise<number> {
           disagree(c, `ring ${name}`, `${kr.length} records: ${kr.map((x) => x.slice(0, 24)).join(' ')}`, `${recs.length} records: ${recs.map((x) => x.slice(0, 24)).join(' ')}`);
         }
       }
-      (c.sys ?? []).forEach((o, i) => {
-        const before = (c.sys ?? []).slice(0, i).filter((x) => x.map === o.map).length;
-        const kr = k.sys.get(o.map)?.[before] ?? '(no result)';
-        const mr = p.sys?.[i] ?? '(no result)';
-        bump(`user space's map syscalls: result and bytes (${o.op})`, kr === mr);
-        if (kr !== mr) {
+      for (const x of sysPairs(c.sys ?? [], k.sys, p.sys)) {
+        bump(`user space's map syscalls: result and bytes (${x.op.op})`, x.kernel === x.model);
+        if (x.kernel !== x.model) {
           ok = false;
-          disagree(c, `${o.op} of ${o.map}[${o.key}] flags 0x${o.flags.toString(16)}`, kr, mr);
+          disagree(c, x.what, x.kernel, x.model);
         }
-      });
+      }
       for (const [name, mh] of Object.entries(p.ints ?? {})) {
         const kh = k.globals.get(name) ?? '(missing)';
         bump('task_work: callback runs (counter after the syscall)', kh === mh);

@@ -5,7 +5,7 @@
  * LOCAL dynptr's memory), `<id>_out` (read destination) and `<id>_sbuf` (slice buffer). The source
  * of a write is the rets array itself, so writes move non-zero bytes and the memory is compared too.
  */
-import { program as P, type BpfObject, type Op } from '../../src/index.ts';
+import { program as P, type BpfObject, type Op, type Session } from '../../src/index.ts';
 
 export const RETS = 64;
 export const OUT = 64;
@@ -82,6 +82,36 @@ export interface SysMapOp {
   readonly key: number;
   readonly flags: bigint;
   readonly bytes: Uint8Array;
+}
+
+/** An op as the loader's `@sys` and the driver's `SYS` lines write it: `MAP OP KEY FLAGS HEX`. */
+export function sysLine(o: SysMapOp): string {
+  return `${o.map} ${o.op} ${o.key} ${o.flags} ${Buffer.from(o.bytes).toString('hex')}`;
+}
+
+/** A syscall's record, as both tiers compare it: its result and the buffer after it (`err N HEX`). */
+export function sysRecord(err: number, hex: string): string {
+  return `err ${err} ${hex}`;
+}
+
+/** The model's records of `ops`, each made on a session after the case ran, each on its own buffer. */
+export function sysRecords(s: Session, ops: readonly SysMapOp[]): string[] {
+  return ops.map((o) => {
+    const b = Uint8Array.from(o.bytes);
+    const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : o.op === 'lookup_and_delete' ? s.mapLookupAndDelete(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
+    return sysRecord(err, Buffer.from(b).toString('hex'));
+  });
+}
+
+/**
+ * Each op beside the kernel's record of it and the model's: the kernel's are by map name, in order
+ * (one object runs many cases' syscalls), so an op's is the one after its map's earlier ops'.
+ */
+export function sysPairs(ops: readonly SysMapOp[], kernel: ReadonlyMap<string, readonly string[]>, model: readonly string[] | undefined): { op: SysMapOp; kernel: string; model: string; what: string }[] {
+  return ops.map((op, i) => {
+    const before = ops.slice(0, i).filter((x) => x.map === op.map).length;
+    return { op, kernel: kernel.get(op.map)?.[before] ?? '(no result)', model: model?.[i] ?? '(no result)', what: `${op.op} of ${op.map}[${op.key}] flags 0x${op.flags.toString(16)}` };
+  });
 }
 
 const show = (v: number | bigint): string => {

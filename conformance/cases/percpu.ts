@@ -253,22 +253,26 @@ const KPTR: readonly { readonly id: string; readonly q: KptrSeq; readonly note: 
   },
 ];
 
-/** A host case (`pcpu_<id>`-style id given whole) of a sequence, its map syscalls on the case's map. */
-export function percpuHostCase(id: string, q: PercpuSeq, rule = RULE, generated = false): ConfCase {
+/**
+ * What a host and a guest case of a sequence share: its note, object, calls and map syscalls (on the
+ * case's map), and the generated mark.
+ */
+function seqCase(id: string, q: PercpuSeq, guest: boolean, rule: string, generated: boolean): ConfCase {
   const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
   return {
-    id, rule, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, false),
+    id, rule, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, guest),
     ...(sys.length > 0 ? { sys } : {}), ...(generated ? { generated: true } : {}),
   };
 }
 
-/** A guest case of a sequence. */
+/** A host case (6.18, `SEC("syscall")`) of a sequence, the id given whole. */
+export function percpuHostCase(id: string, q: PercpuSeq, rule = RULE, generated = false): ConfCase {
+  return seqCase(id, q, false, rule, generated);
+}
+
+/** A guest case (7.2, `lsm/file_open`) of a sequence. */
 export function percpuGuestCase(id: string, q: PercpuSeq, rule = `${RULE} (7.2)`, generated = false): FileCase {
-  const sys = (q.sys ?? []).map((o) => ({ ...o, map: `${id}_map` }));
-  return {
-    id, rule, note: `${q.steps.map(stepText).join('; ')}${sys.length > 0 ? `; then from user space ${sys.length} map syscalls` : ''}: ${q.note}`, ...object(id, q, true), state: 'warm',
-    ...(sys.length > 0 ? { sys } : {}), ...(generated ? { generated: true } : {}),
-  };
+  return { ...seqCase(id, q, true, rule, generated), state: 'warm' };
 }
 
 export const percpuCases: readonly ConfCase[] = [

@@ -3,7 +3,8 @@
  * What the host loader (conformance/loader/loader.c) and the guest driver (conformance/guest/driver.c)
  * share: libbpf's messages collected into a buffer, JSON strings, the dump of an object's globals
  * (read back through its .bss/.data maps and laid out by BTF) as JSON lines `{"global", "offset", "hex"}`,
- * and the write of one global (`set_var`: a program's pid filter).
+ * the write of one global (`set_var`: a program's pid filter), hex digits, and user space's map
+ * syscalls with their report (`map_sys`: `{"sys":MAP,"err":…,"hex":…}`).
  */
 #ifndef KERNSIM_BPF_REPORT_H
 #define KERNSIM_BPF_REPORT_H
@@ -54,6 +55,11 @@ static void report_reset(void)
 {
 	libbpf_len = 0;
 	libbpf_msgs[0] = 0;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 static void json_str(const char *s)
@@ -222,6 +228,34 @@ static int load_only(struct bpf_object *obj, int i, const char *vlog, const char
 		printf("}\n");
 	}
 	return err;
+}
+
+/*
+ * User space's map syscall `op` (`lookup`, `lookup_and_delete`: into `buf`; `update`: from it) on the
+ * map named `map`, and its report: {"sys":map,"err":<0 or -errno>,"hex":<the n bytes of buf after it>}.
+ */
+static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u32 key, __u64 flags, unsigned char *buf, size_t n)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, map);
+	int fd = m ? bpf_map__fd(m) : -1, err;
+	size_t i;
+
+	if (fd < 0)
+		err = -1300;
+	else if (strcmp(op, "lookup") == 0)
+		err = bpf_map_lookup_elem_flags(fd, &key, buf, flags) ? -errno : 0;
+	else if (strcmp(op, "lookup_and_delete") == 0)
+		err = bpf_map_lookup_and_delete_elem_flags(fd, &key, buf, flags) ? -errno : 0;
+	else if (strcmp(op, "update") == 0)
+		err = bpf_map_update_elem(fd, &key, buf, flags) ? -errno : 0;
+	else
+		err = -1301;
+	printf("{\"sys\":");
+	json_str(map);
+	printf(",\"err\":%d,\"hex\":\"", err);
+	for (i = 0; i < n; i++)
+		printf("%02x", buf[i]);
+	printf("\"}\n");
 }
 
 #endif

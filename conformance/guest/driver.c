@@ -430,11 +430,6 @@ static void run_script(struct bpf_object *obj, const char *id, char *progs, char
 
 struct ccase { char prog[128]; char state[512]; char *script; char *progs; char *sys; };
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* A case's SYS lines ('\n'-separated "map op key flags hex"), each done and reported in order. */
 static void run_sys(struct bpf_object *obj, const char *lines)
 {
@@ -445,9 +440,6 @@ static void run_sys(struct bpf_object *obj, const char *lines)
 		unsigned long long key, flags;
 		unsigned char buf[4096];
 		size_t n, i;
-		struct bpf_map *m;
-		int fd, err;
-		__u32 k;
 
 		if (sscanf(l, "%255s %31s %llu %llu %8191s", map, op, &key, &flags, hex) != 5) {
 			fprintf(stderr, "bad SYS line: %s\n", l);
@@ -458,25 +450,7 @@ static void run_sys(struct bpf_object *obj, const char *lines)
 			n = sizeof(buf);
 		for (i = 0; i < n; i++)
 			buf[i] = (unsigned char)(hexval(hex[2 * i]) * 16 + hexval(hex[2 * i + 1]));
-		m = bpf_object__find_map_by_name(obj, map);
-		fd = m ? bpf_map__fd(m) : -1;
-		k = (__u32)key;
-		if (fd < 0)
-			err = -1300;
-		else if (strcmp(op, "lookup") == 0)
-			err = bpf_map_lookup_elem_flags(fd, &k, buf, flags) ? -errno : 0;
-		else if (strcmp(op, "update") == 0)
-			err = bpf_map_update_elem(fd, &k, buf, flags) ? -errno : 0;
-		else if (strcmp(op, "lookup_and_delete") == 0)
-			err = bpf_map_lookup_and_delete_elem_flags(fd, &k, buf, flags) ? -errno : 0;
-		else
-			err = -1301;
-		printf("{\"sys\":");
-		json_str(map);
-		printf(",\"err\":%d,\"hex\":\"", err);
-		for (i = 0; i < n; i++)
-			printf("%02x", buf[i]);
-		printf("\"}\n");
+		map_sys(obj, map, op, (__u32)key, flags, buf, n);
 	}
 	free(copy);
 }

@@ -99,11 +99,6 @@ struct sys_spec {
 
 static struct sys_spec *sys_ops, **sys_tail = &sys_ops;
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* A `@user ADDR HEX` line: the pages at ADDR hold the bytes, the page after them is PROT_NONE. */
 static void map_user(unsigned long long addr, const char *hex)
 {
@@ -300,29 +295,9 @@ static void run_hooks(struct bpf_object *obj)
 static void run_sys(struct bpf_object *obj)
 {
 	struct sys_spec *o;
-	size_t i;
 
-	for (o = sys_ops; o; o = o->next) {
-		struct bpf_map *m = bpf_object__find_map_by_name(obj, o->map);
-		int fd = m ? bpf_map__fd(m) : -1, err;
-
-		if (fd < 0)
-			err = -1300;
-		else if (strcmp(o->op, "lookup") == 0)
-			err = bpf_map_lookup_elem_flags(fd, &o->key, o->buf, o->flags) ? -errno : 0;
-		else if (strcmp(o->op, "update") == 0)
-			err = bpf_map_update_elem(fd, &o->key, o->buf, o->flags) ? -errno : 0;
-		else if (strcmp(o->op, "lookup_and_delete") == 0)
-			err = bpf_map_lookup_and_delete_elem_flags(fd, &o->key, o->buf, o->flags) ? -errno : 0;
-		else
-			err = -1301;
-		printf("{\"sys\":");
-		json_str(o->map);
-		printf(",\"err\":%d,\"hex\":\"", err);
-		for (i = 0; i < o->size; i++)
-			printf("%02x", o->buf[i]);
-		printf("\"}\n");
-	}
+	for (o = sys_ops; o; o = o->next)
+		map_sys(obj, o->map, o->op, o->key, o->flags, o->buf, o->size);
 }
 
 /* The packet after the run may be larger than data_in (bpf_xdp_adjust_head): room for any. */
