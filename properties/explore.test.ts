@@ -24,10 +24,15 @@ import { buildTaskWorkWorld, twScenario, type TwScenario } from './scenarios.ts'
  * program call is a point another CPU may act at), an exploration each. A fork's child (a third task)
  * only exits: with its own syscalls the state space outgrows the bound. On several CPUs only the first
  * fork stays: two forking tasks and their two children are about 73,000 states there (seed 10882).
+ * On several CPUs with an LRU_HASH map only the first task opens the trigger (the second's opens and
+ * closes are left out): the map has one node, so each open's update evicts element 0 and inserts it
+ * again (`htab_lru_map_update_elem` takes the node first), its task_work cancelled wherever it is, and
+ * two tasks opening once are about 52,000 states there (seed 26163), twice each about 290,000.
  */
 const small = fc.record({ sc: twScenario, smp: fc.boolean() }).map(({ sc, smp }) => {
   let forks = 0;
-  const scripts = sc.scripts.slice(0, 2).map((x) => x.slice(0, smp ? 2 : 3).flatMap((c): Syscall[] => {
+  const scripts = sc.scripts.slice(0, 2).map((x, task) => x.slice(0, smp ? 2 : 3).flatMap((c): Syscall[] => {
+    if (smp && sc.mapType === 'lru_hash' && task > 0 && (c.sys === 'open' || c.sys === 'close')) return [];
     if (c.sys !== 'fork') return [c];
     forks += 1;
     return smp && forks > 1 ? [] : [{ sys: 'fork', script: [] }];
