@@ -32,6 +32,14 @@
  *   `array_map_delete_elem`: always -EINVAL. `array_map_lookup_elem`: NULL for an index ≥ max_entries,
  *   else the element; `array_map_alloc` allocates every element up front, zeroed.
  * - hashtab.c `htab_map_lookup_elem`: NULL for a missing key.
+ * - hashtab.c `htab_map_get_next_key` (user space's BPF_MAP_GET_NEXT_KEY): the buckets in order, each
+ *   bucket's list from its head; `roundup_pow_of_two(max_entries)` buckets (`htab_map_alloc`), a key's
+ *   bucket `jhash2(key, 1, hashrnd)` masked (`htab_map_hash`, `select_bucket`); an insert and an update
+ *   that replaces a present key with new memory (HASH, LRU_HASH) link the new element at the head
+ *   (`hlist_nulls_add_head_rcu`); a PERCPU_HASH or LRU_PERCPU_HASH update of a present key writes it in
+ *   place (`pcpu_copy_value`), where it is. `bpf_array_get_next_key`: the indexes in order. The
+ *   reference keeps when each key was last linked at a head; the hash itself is include/linux/jhash.h's
+ *   (src/model/kernel/jhash.ts, checked against lookup3 in test/buckets.test.ts).
  *
  * The expected values are computed here by a small reference map that follows those rules. The
  * per-CPU flags of 7.0 (BPF_F_CPU, BPF_F_ALL_CPUS) are user space's: a program's update of a per-CPU
@@ -41,8 +49,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
-import { ArgumentError, content, program as P, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
+import { ArgumentError, content, LoadError, program as P, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
+import { jhash2 } from '../src/model/kernel/jhash.ts';
 
 const ENOENT = -2;
 const E2BIG = -7;
@@ -69,6 +78,8 @@ interface Case {
   readonly maxEntries: number;
   readonly valueSize: number;
   readonly ops: readonly Op[];
+  /** The world's `hashrnd` (the seed of the hash maps' buckets). */
+  readonly hashrnd: number;
 }
 
 /** Flags: the three defined values most of the time; unknown flags (3, or a bit from 5 to 31) and BPF_F_LOCK combinations otherwise. */
@@ -95,7 +106,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
     fc.record({ op: fc.constant('update' as const), key, fill: fc.integer({ min: 1, max: 255 }), flags: flagsArb(type), long: fc.boolean() }),
     fc.record({ op: fc.constant('delete' as const), key }),
   );
-  return fc.record({ type: fc.constant(type), maxEntries: fc.constant(maxEntries), valueSize: fc.constant(valueSize), cpus: fc.constant(cpus), ops: fc.array(op, { minLength: 1, maxLength: 30 }) });
+  return fc.record({ type: fc.constant(type), maxEntries: fc.constant(maxEntries), valueSize: fc.constant(valueSize), cpus: fc.constant(cpus), ops: fc.array(op, { minLength: 1, maxLength: 30 }), hashrnd: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff_ffff })) });
 });
 
 const object = (type: MapType, maxEntries: number, valueSize: number, names: readonly string[] = ['m'], flags = 0): BpfObject => ({
@@ -240,15 +251,37 @@ class Reference {
   /** LRU: each key's node, and the lists. */
   readonly node = new Map<number, number>();
   readonly lru: LruRef | null;
+  /** Hash maps: when each key was last linked at its bucket's head (a larger number is nearer the head). */
+  readonly linked = new Map<number, number>();
+  #links = 0;
+  /** max_entries as the map has it (a per-CPU LRU's rounded). */
+  readonly entries: number;
   constructor(readonly type: MapType, readonly max: number, readonly size: number, cpus = 1, percpu = false) {
     if (ARRAYS.includes(type)) for (let i = 0; i < max; i += 1) this.elems.set(i, new Uint8Array(size)); // array_map_alloc: zeroed
     // htab_map_alloc: a per-CPU LRU's max_entries rounded up to a multiple of the CPUs.
-    this.lru = type === 'lru_hash' || type === 'lru_percpu_hash' ? new LruRef(percpu ? Math.ceil(max / cpus) * cpus : max, cpus, percpu, (n) => {
+    this.entries = percpu ? Math.ceil(max / cpus) * cpus : max;
+    this.lru = type === 'lru_hash' || type === 'lru_percpu_hash' ? new LruRef(this.entries, cpus, percpu, (n) => {
       const key = [...this.node].find(([, v]) => v === n)?.[0];
       if (key === undefined) throw new Error(`evicting node ${n} of no key`);
       this.node.delete(key);
       this.elems.delete(key);
+      this.linked.delete(key);
     }) : null;
+  }
+
+  /** `hlist_nulls_add_head_rcu`: `key`'s (new) element at the head of its bucket. */
+  private linkHead(key: number): void {
+    this.#links += 1;
+    this.linked.set(key, this.#links);
+  }
+
+  /** The keys in BPF_MAP_GET_NEXT_KEY's order: an array's indexes; a hash map's buckets in order, each from its head. */
+  walk(hashrnd: number): number[] {
+    if (this.isArray) return Array.from({ length: this.max }, (_, i) => i);
+    let buckets = 1;
+    while (buckets < this.entries) buckets *= 2;
+    const bucket = (k: number): number => jhash2([k], hashrnd) % buckets;
+    return [...this.linked.keys()].sort((a, b) => bucket(a) - bucket(b) || (this.linked.get(b) as number) - (this.linked.get(a) as number));
   }
 
   get isArray(): boolean { return ARRAYS.includes(this.type); }
@@ -286,7 +319,10 @@ class Reference {
       if (old !== undefined) {
         this.lru.ref.add(old);
         if (popped !== null) this.lru.pushFree(popped.node);
-      } else if (popped !== null) this.node.set(key, popped.node);
+      } else if (popped !== null) {
+        this.node.set(key, popped.node);
+        this.linkHead(key);
+      }
       return { ret: 0, evicts };
     }
     if (this.lru !== null) {
@@ -298,6 +334,7 @@ class Reference {
       if (old === undefined && flags === BPF_EXIST) { this.lru.pushFree(node); return { ret: ENOENT, evicts }; }
       this.elems.set(key, stored);
       this.node.set(key, node);
+      this.linkHead(key);
       if (old !== undefined) {
         this.lru.ref.add(node);
         this.lru.pushFree(old);
@@ -308,12 +345,15 @@ class Reference {
     if (!present && flags === BPF_EXIST) return { ret: ENOENT, evicts: false };
     if (!present && this.elems.size >= this.max) return { ret: E2BIG, evicts: false };
     this.elems.set(key, stored);
+    // A PERCPU_HASH writes a present key in place; a HASH links new memory.
+    if (!(present && this.type === 'percpu_hash')) this.linkHead(key);
     return { ret: 0, evicts: false };
   }
 
   delete(key: number): number {
     if (this.isArray) return EINVAL;
     if (!this.elems.delete(key)) return ENOENT;
+    this.linked.delete(key);
     const n = this.node.get(key);
     if (this.lru !== null && n !== undefined) {
       this.node.delete(key);
@@ -321,6 +361,17 @@ class Reference {
     }
     return 0;
   }
+}
+
+/** User space's walk of the map: the first key (a NULL key), then the key after each, until -ENOENT. */
+function walkOf(s: Session, mapId: number): number[] {
+  const keys: number[] = [];
+  for (let key = s.mapGetNextKey(mapId, null); key >= 0; key = s.mapGetNextKey(mapId, key)) {
+    keys.push(key);
+    if (keys.length > 1000) throw new Error('the walk does not end');
+  }
+  expectIs(s.mapGetNextKey(mapId, keys.length === 0 ? null : keys[keys.length - 1]!), ENOENT);
+  return keys;
 }
 
 /** Each key's value as a program on CPU 0 sees it (a per-CPU map's memory holds every CPU's copy, CPU 0's first). */
@@ -332,7 +383,7 @@ function modelElems(s: Session, mapId: number): Map<number, Uint8Array> {
 describe('mutants: generic BPF map rules', () => {
   test('mutants: lookup, update (flags, -EEXIST, -ENOENT, -E2BIG, LRU room), delete (-ENOENT, ARRAY -EINVAL) agree with a reference map', () => {
     fc.assert(fc.property(caseArb, (c) => {
-      const s = new Session({ cpus: c.cpus });
+      const s = new Session({ cpus: c.cpus, hashrnd: c.hashrnd });
       s.load(object(c.type, c.maxEntries, c.valueSize));
       const mapId = [...s.world.maps.values()][0]!.id;
       const ref = new Reference(c.type, c.maxEntries, c.valueSize, c.cpus);
@@ -357,6 +408,36 @@ describe('mutants: generic BPF map rules', () => {
           expectIs(s.bpf_map_delete_elem(mapId, o.key), ref.delete(o.key));
         }
         expectEqual(modelElems(s, mapId), ref.elems);
+        expectEqual(walkOf(s, mapId), ref.walk(c.hashrnd));
+      }
+      // A key the map does not hold starts the walk over (a hash map); an index past an array's end gives 0.
+      expectIs(s.mapGetNextKey(mapId, c.maxEntries + 3), ref.isArray ? 0 : (ref.walk(c.hashrnd)[0] ?? ENOENT));
+    }));
+  });
+
+  test('mutants: BPF_MAP_GET_NEXT_KEY walks the buckets, a replaced key first in its bucket unless updated in place', () => {
+    // Few buckets and few keys, so that keys share buckets and present keys are updated often: from a
+    // program and from user space, whose updates link the same way (htab_map_update_elem and its
+    // kin serve both); with BPF_F_ZERO_SEED the world's hashrnd is not used (htab_map_alloc).
+    const hashTypes: readonly MapType[] = ['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash'];
+    const arb = fc.record({
+      type: fc.constantFrom(...hashTypes), max: fc.integer({ min: 1, max: 4 }), hashrnd: fc.integer({ min: 0, max: 0xffff_ffff }), zeroSeed: fc.boolean(),
+      ops: fc.array(fc.record({ del: fc.boolean(), user: fc.boolean(), key: fc.integer({ min: 0, max: 7 }) }), { minLength: 1, maxLength: 20 }),
+    });
+    fc.assert(fc.property(arb, ({ type, max, hashrnd, zeroSeed, ops }) => {
+      const s = new Session({ hashrnd });
+      s.load(object(type, max, 8, ['m'], zeroSeed ? 64 : 0));
+      const mapId = [...s.world.maps.values()][0]!.id;
+      const ref = new Reference(type, max, 8);
+      const seed = zeroSeed ? 0 : hashrnd;
+      for (const o of ops) {
+        if (o.del) expectIs(o.user ? s.mapDelete(mapId, o.key) : s.bpf_map_delete_elem(mapId, o.key), ref.delete(o.key));
+        else {
+          const want = ref.update(o.key, valueOf(o.key, 8, false), BPF_ANY).ret;
+          // User space passes every possible CPU's copy of a per-CPU value (one CPU here).
+          expectIs(o.user ? s.mapUpdate(mapId, o.key, valueOf(o.key, 8, false)) : s.bpf_map_update_elem(mapId, o.key, valueOf(o.key, 8, false), BPF_ANY), want);
+        }
+        expectEqual(walkOf(s, mapId), ref.walk(seed));
       }
     }));
   });
@@ -394,6 +475,7 @@ describe('mutants: generic BPF map rules', () => {
         else expectIs(s.bpf_map_delete_elem(mapId, o.key), ref.delete(o.key));
         expectEqual(modelElems(s, mapId), ref.elems);
       }
+      expectEqual(walkOf(s, mapId), ref.walk(0));
     }));
   });
 
@@ -465,13 +547,18 @@ describe('mutants: generic BPF map rules', () => {
     }));
   });
 
-  test('mutants: a map of no positive integer size, a fractional value size, an unknown map name or a second last-reference put are API misuses', () => {
+  test('mutants: a map of a size no u32 holds, a fractional value size, an unknown map name or a second last-reference put are API misuses', () => {
     // README: "a misuse of the TypeScript API … throws an `ArgumentError` or `UnknownHandleError`
-    // naming the argument and the value". (The kernel refuses max_entries 0 too: -EINVAL from
-    // array_map_alloc_check / htab_map_alloc_check.)
+    // naming the argument and the value". max_entries 0 is a u32 the kernel refuses: -EINVAL from
+    // array_map_alloc_check / htab_map_alloc_check, so the load fails with it.
     fc.assert(fc.property(fc.constantFrom<MapType>('array', 'hash', 'lru_hash'), fc.constantFrom(0, -1, 1.5, Number.NaN), (type, bad) => {
       const s = new Session();
-      expect(() => s.load(object(type, bad, 8))).toThrow(ArgumentError);
+      if (bad === 0) {
+        let err: unknown = null;
+        try { s.load(object(type, bad, 8)); } catch (e) { err = e; }
+        expect(err).toBeInstanceOf(LoadError);
+        expectIs((err as LoadError).errno, -22);
+      } else expect(() => s.load(object(type, bad, 8))).toThrow(ArgumentError);
       expectIs(s.world.maps.size, 0);
       expect(() => s.load(object(type, 1, bad === 0 ? -1 : bad))).toThrow(ArgumentError);
       expectIs(s.world.maps.size, 0);

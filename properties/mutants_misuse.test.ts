@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectIs, expectThrows } from './fast_expect.ts';
-import { ArgumentError, content, KernsimError, Session, UnknownHandleError, UseAfterFreeError } from '../src/index.ts';
+import { ArgumentError, content, KernsimError, LoadError, Session, UnknownHandleError, UseAfterFreeError } from '../src/index.ts';
 
 type ErrorClass = typeof ArgumentError | typeof UnknownHandleError | typeof UseAfterFreeError;
 
@@ -149,15 +149,19 @@ describe('mutants: calls no program can make are refused', () => {
     }));
   });
 
-  test('mutants: a map declaration with no entries or a negative or fractional size is refused', () => {
-    // README.md: a misuse of the TypeScript API throws an ArgumentError; a map has at least one entry
-    // (`max_entries` 0 is refused by map creation) and a value size in whole bytes.
-    const bad = fc.constantFrom({ maxEntries: 0, valueSize: 8 }, { maxEntries: -1, valueSize: 8 }, { maxEntries: 1.5, valueSize: 8 },
-      { maxEntries: 1, valueSize: -1 }, { maxEntries: 1, valueSize: 0.5 });
-    fc.assert(fc.property(bad, fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const), (d, type) => {
+  test('mutants: a map declaration of a negative or fractional size is refused; no entries or no value bytes is the kernel\'s -EINVAL', () => {
+    // README.md: a misuse of the TypeScript API throws an ArgumentError (a size no u32 holds); a u32
+    // the kernel refuses is its errno: max_entries 0 and value_size 0 are -EINVAL
+    // (array_map_alloc_check, htab_map_alloc_check), and the load fails with it.
+    const bad = fc.constantFrom({ maxEntries: -1, valueSize: 8 }, { maxEntries: 1.5, valueSize: 8 }, { maxEntries: 1, valueSize: -1 }, { maxEntries: 1, valueSize: 0.5 });
+    const einval = fc.constantFrom({ maxEntries: 0, valueSize: 8 }, { maxEntries: 1, valueSize: 0 });
+    fc.assert(fc.property(bad, einval, fc.constantFrom('array' as const, 'hash' as const, 'lru_hash' as const), (d, z, type) => {
       const s = new Session();
       refused(s, ArgumentError, () => s.load({ name: 'o', maps: [{ name: 'm', type, taskWorkFields: 0, ...d }], globals: [], programs: [], subprogs: [] }));
-      s.load({ name: 'o', maps: [{ name: 'm', type, taskWorkFields: 0, maxEntries: 1, valueSize: 0 }], globals: [], programs: [], subprogs: [] });
+      expectThrows(() => s.load({ name: 'o', maps: [{ name: 'm', type, taskWorkFields: 0, ...z }], globals: [], programs: [], subprogs: [] }), LoadError);
+      expectIs(s.createMap({ type, ...z }), -22);
+      expectIs(s.world.maps.size, 0);
+      s.load({ name: 'o', maps: [{ name: 'm', type, taskWorkFields: 0, maxEntries: 1, valueSize: 1 }], globals: [], programs: [], subprogs: [] });
       expectIs(s.world.maps.size, 1);
     }));
   });

@@ -11,7 +11,7 @@ import type { MethodsOf } from './model/kfunc/methods.ts';
 import type { BpfObject, GlobalDecl, KptrDecl, MapType } from './model/program/program.ts';
 import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
-import { createMap, mapByName, mapPutUref, sysDeleteElem, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
+import { createMap, mapByName, mapPutUref, sysDeleteElem, sysGetNextKey, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
 import { newPacket, testRunHex, type PacketSpec } from './model/packet/create.ts';
 import { packetView, type PacketView } from './model/packet/types.ts';
@@ -145,7 +145,7 @@ export class Session {
   context: CallContext;
 
   constructor(opts: SessionOptions = {}) {
-    checkOptions('opts', opts, ['version', 'sleepable', 'budgets', 'smp', 'cpus']);
+    checkOptions('opts', opts, ['version', 'sleepable', 'budgets', 'smp', 'cpus', 'hashrnd']);
     if (opts.sleepable !== undefined) checkBoolean('opts.sleepable', opts.sleepable);
     this.world = createWorld(opts);
     this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;
@@ -644,6 +644,21 @@ export class Session {
    */
   mapLookupAndDelete(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
     return this.mapSyscall(map, key, value, flags, sysLookupAndDeleteElem);
+  }
+
+  /**
+   * User space's `bpf(BPF_MAP_GET_NEXT_KEY)`: the key after `key` in the map's order (null: the first
+   * key), or a negative errno: -ENOENT after the last key. A hash map's order is its buckets' (the hash
+   * of each key seeded with the map's `hashrnd`, newest first in a bucket: src/model/maps/buckets.ts), so
+   * it depends on the world's `hashrnd` unless the map was created with BPF_F_ZERO_SEED; a key not in a
+   * hash map gives its first key. An array's is its indexes. Keys are u32, so a result `>= 0` is a key:
+   *
+   *     for (let key = s.mapGetNextKey(map, null); key >= 0; key = s.mapGetNextKey(map, key)) { … }
+   */
+  mapGetNextKey(map: MapId | string, key: number | null): number {
+    const id = this.mapRef(map);
+    const k = key === null ? null : Number(toUnsigned(key, 32, 'key'));
+    return this.run((kk) => sysGetNextKey(kk, id, k));
   }
 
   /** The page states of the file at `path` as compact ranges, for people: `{ uptodate: '0-2,5', 'uptodate+ref': '3' }` (see `pageStates` for data). */

@@ -5,7 +5,7 @@
  * LOCAL dynptr's memory), `<id>_out` (read destination) and `<id>_sbuf` (slice buffer). The source
  * of a write is the rets array itself, so writes move non-zero bytes and the memory is compared too.
  */
-import { program as P, type BpfObject, type Op, type Session } from '../../src/index.ts';
+import { program as P, type BpfObject, type MapDecl, type Op, type Session } from '../../src/index.ts';
 
 export const RETS = 64;
 export const OUT = 64;
@@ -76,8 +76,14 @@ export interface ConfCase {
 
 /** One map syscall from user space (ConfCase.sys). */
 export interface SysMapOp {
-  /** `lookup_and_delete`: `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`, into the buffer as a lookup. */
-  readonly op: 'lookup' | 'update' | 'lookup_and_delete';
+  /**
+   * `lookup_and_delete`: `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`, into the buffer as a lookup; `delete`:
+   * `bpf(BPF_MAP_DELETE_ELEM)`; `next_key`: `bpf(BPF_MAP_GET_NEXT_KEY)` of `key` into the buffer (the
+   * key's 4 bytes), `first_key` the same of a NULL key (`key` unused); `create`: `bpf(BPF_MAP_CREATE)`
+   * of a map whose type is `map` (a model type name), max_entries `key`, map_flags the low 32 bits of
+   * `flags`, key_size bits 32-47 and value_size bits 48-63 (the map closed at once).
+   */
+  readonly op: 'lookup' | 'update' | 'lookup_and_delete' | 'delete' | 'next_key' | 'first_key' | 'create';
   readonly map: string;
   readonly key: number;
   readonly flags: bigint;
@@ -98,9 +104,31 @@ export function sysRecord(err: number, hex: string): string {
 export function sysRecords(s: Session, ops: readonly SysMapOp[]): string[] {
   return ops.map((o) => {
     const b = Uint8Array.from(o.bytes);
-    const err = o.op === 'lookup' ? s.mapLookup(o.map, o.key, b, o.flags) : o.op === 'lookup_and_delete' ? s.mapLookupAndDelete(o.map, o.key, b, o.flags) : s.mapUpdate(o.map, o.key, b, o.flags);
-    return sysRecord(err, Buffer.from(b).toString('hex'));
+    return sysRecord(sysOp(s, o, b), Buffer.from(b).toString('hex'));
   });
+}
+
+/** `o` done on the model, its buffer `b`: its result (a next key is written into `b`, as the kernel copies it out). */
+function sysOp(s: Session, o: SysMapOp, b: Uint8Array): number {
+  switch (o.op) {
+    case 'lookup': return s.mapLookup(o.map, o.key, b, o.flags);
+    case 'lookup_and_delete': return s.mapLookupAndDelete(o.map, o.key, b, o.flags);
+    case 'update': return s.mapUpdate(o.map, o.key, b, o.flags);
+    case 'delete': return s.mapDelete(o.map, o.key);
+    case 'create': {
+      const id = s.createMap({ type: o.map as MapDecl['type'], maxEntries: o.key, keySize: Number((o.flags >> 32n) & 0xffffn), valueSize: Number(o.flags >> 48n), flags: Number(o.flags & 0xffff_ffffn) });
+      if (id < 0) return id;
+      s.mapClose(id);
+      return 0;
+    }
+    case 'next_key':
+    case 'first_key': {
+      const next = s.mapGetNextKey(o.map, o.op === 'first_key' ? null : o.key);
+      if (next < 0) return next;
+      new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(0, next, true);
+      return 0;
+    }
+  }
 }
 
 /**

@@ -36,7 +36,7 @@ export type Step =
 export interface PercpuSeq {
   readonly id: string;
   /** The map (`valueSize` 8 unless given). */
-  readonly map: Pick<MapDecl, 'type' | 'maxEntries'> & { readonly valueSize?: number };
+  readonly map: Pick<MapDecl, 'type' | 'maxEntries'> & { readonly valueSize?: number; readonly flags?: number };
   readonly steps: readonly Step[];
   readonly note: string;
   /** User space's map syscalls after the program (host only: the loader's `@sys` lines). */
@@ -95,7 +95,7 @@ function object(id: string, q: PercpuSeq, guest: boolean): { object: BpfObject; 
   if (q.steps.length > FRETS) throw new Error(`${id}: ${q.steps.length} results, the guest records ${FRETS}`);
   const valueSize = q.map.valueSize ?? 8;
   const object: BpfObject = {
-    name: id, maps: [{ name: g('map'), type: q.map.type, maxEntries: q.map.maxEntries, valueSize, taskWorkFields: 0 }], subprogs: [],
+    name: id, maps: [{ name: g('map'), type: q.map.type, maxEntries: q.map.maxEntries, valueSize, taskWorkFields: 0, ...(q.map.flags === undefined ? {} : { flags: q.map.flags }) }], subprogs: [],
     globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: Math.max(8, Math.ceil(valueSize / 8) * 8) }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
     programs: [{ name: id, section: guest ? 'lsm/file_open' : 'syscall', body: [...(guest ? pidFilterOps(g('pid')) : []), ...ops, P.label('out'), P.ret(P.imm(0))] }],
   };

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -231,16 +233,48 @@ static int load_only(struct bpf_object *obj, int i, const char *vlog, const char
 }
 
 /*
- * User space's map syscall `op` (`lookup`, `lookup_and_delete`: into `buf`; `update`: from it) on the
- * map named `map`, and its report: {"sys":map,"err":<0 or -errno>,"hex":<the n bytes of buf after it>}.
+ * BPF_MAP_CREATE of a map of type `type` (the model's name: hash, array, percpu_hash, percpu_array,
+ * lru_hash, lru_percpu_hash, ringbuf), `max_entries` entries, `map_flags` the low 32 bits of `flags`,
+ * `key_size` bits 32-47 and `value_size` bits 48-63: 0 or -errno (the map is closed at once).
+ */
+static int map_create(const char *type, __u32 max_entries, __u64 flags)
+{
+	static const struct { const char *name; enum bpf_map_type type; } types[] = {
+		{ "hash", BPF_MAP_TYPE_HASH }, { "array", BPF_MAP_TYPE_ARRAY }, { "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH },
+		{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY }, { "lru_hash", BPF_MAP_TYPE_LRU_HASH },
+		{ "lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH }, { "ringbuf", BPF_MAP_TYPE_RINGBUF },
+	};
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags);
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i].name, type) == 0)
+			break;
+	if (i == sizeof(types) / sizeof(types[0]))
+		return -1302;
+	fd = bpf_map_create(types[i].type, NULL, (__u32)(flags >> 32) & 0xffff, (__u32)(flags >> 48), max_entries, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * User space's map syscall `op` (`lookup`, `lookup_and_delete`: into `buf`; `update`: from it;
+ * `delete`; `next_key`: BPF_MAP_GET_NEXT_KEY of `key` into `buf`; `first_key`: the same of a NULL key;
+ * `create`: `map_create` of a new map, `map` its type, `key` its max_entries)
+ * on the map named `map`, and its report: {"sys":map,"err":<0 or -errno>,"hex":<the n bytes of buf after it>}.
  */
 static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u32 key, __u64 flags, unsigned char *buf, size_t n)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, map);
+	struct bpf_map *m = strcmp(op, "create") == 0 ? NULL : bpf_object__find_map_by_name(obj, map);
 	int fd = m ? bpf_map__fd(m) : -1, err;
 	size_t i;
 
-	if (fd < 0)
+	if (strcmp(op, "create") == 0)
+		err = map_create(map, key, flags);
+	else if (fd < 0)
 		err = -1300;
 	else if (strcmp(op, "lookup") == 0)
 		err = bpf_map_lookup_elem_flags(fd, &key, buf, flags) ? -errno : 0;
@@ -248,6 +282,12 @@ static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u
 		err = bpf_map_lookup_and_delete_elem_flags(fd, &key, buf, flags) ? -errno : 0;
 	else if (strcmp(op, "update") == 0)
 		err = bpf_map_update_elem(fd, &key, buf, flags) ? -errno : 0;
+	else if (strcmp(op, "delete") == 0)
+		err = bpf_map_delete_elem(fd, &key) ? -errno : 0;
+	else if (strcmp(op, "next_key") == 0)
+		err = bpf_map_get_next_key(fd, &key, buf) ? -errno : 0;
+	else if (strcmp(op, "first_key") == 0)
+		err = bpf_map_get_next_key(fd, NULL, buf) ? -errno : 0;
 	else
 		err = -1301;
 	printf("{\"sys\":");

@@ -30,8 +30,10 @@
  *                                after the last CASE ran (the object loaded whole): user space's
  *                                bpf(BPF_MAP_LOOKUP_ELEM) (op `lookup`, into a buffer holding <hex>
  *                                before the call), bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM) (op
- *                                `lookup_and_delete`, the same) or bpf(BPF_MAP_UPDATE_ELEM) (op
- *                                `update`, from <hex>)
+ *                                `lookup_and_delete`, the same), bpf(BPF_MAP_UPDATE_ELEM) (op
+ *                                `update`, from <hex>), bpf(BPF_MAP_DELETE_ELEM) (op `delete`) or
+ *                                bpf(BPF_MAP_GET_NEXT_KEY) (op `next_key` of <key>, `first_key` of
+ *                                NULL, into the buffer: common/bpf_report.h `map_sys`)
  *                                on the map named <map>, key a u32, flags a u64; prints
  *                                {"sys":map,"err":<0 or -errno>,"hex":<the buffer after the call>}.
  *

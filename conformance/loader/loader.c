@@ -29,10 +29,10 @@
  * it prints `{"prog":CASE,"loaded":true,"err":<the action's result: 0 or -errno>,"retval":0}`, and the
  * hook programs get no test run.
  *
- * User space's map syscalls: a run-file line `@sys MAP OP KEY FLAGS HEX` (OP `lookup`, `update` or
- * `lookup_and_delete`,
- * KEY a u32, FLAGS a u64, HEX the value buffer: an update's value, a lookup's buffer before the call,
- * whose length is its size) is done after every program ran, in file order, with bpf(BPF_MAP_*_ELEM)
+ * User space's map syscalls: a run-file line `@sys MAP OP KEY FLAGS HEX` (OP `lookup`, `update`,
+ * `lookup_and_delete`, `delete`, `next_key` or `first_key`: common/bpf_report.h `map_sys`,
+ * KEY a u32, FLAGS a u64, HEX the buffer: an update's value, a lookup's or a next key's buffer before
+ * the call, whose length is its size) is done after every program ran, in file order, with bpf(BPF_MAP_*_ELEM)
  * on the map named MAP; it prints `{"sys":MAP,"err":<0 or -errno>,"hex":<the buffer after the call>}`.
  *
  * When the object as a whole does not load, each program is loaded alone (the others' autoload off)

@@ -219,7 +219,7 @@ class Out {
 const KNOWN_WORLD = new Set([
   'version', 'maps', 'twctx', 'progs', 'hooks', 'kernelMem', 'clock', 'inodes', 'paths', 'files', 'pagecache', 'dynptrs',
   'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'ids', 'faults', 'irqWork', 'current', 'budgets', 'smp',
-  'cpus', 'allocated', 'trace',
+  'cpus', 'hashrnd', 'allocated', 'trace',
 ]);
 const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'parent', 'forking', 'works', 'script', 'pc', 'stack', 'wait']);
 const KNOWN_FRAME = new Set(['id', 'prog', 'fn', 'callback', 'pc', 'regs', 'resume', 'sleepable', 'ctxFile', 'twCtx', 'stack', 'spills', 'callers', 'entry', 'ctxPacket']);
@@ -227,11 +227,12 @@ const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst'
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru']);
-const KNOWN_ELEM = new Set(['slot']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru']);
+// An element's hash is its key's under the map's hashrnd (maps/buckets.ts): written by the two.
+const KNOWN_ELEM = new Set(['slot', 'hash']);
 const KNOWN_SLOT = new Set(['key', 'data', 'tw', 'kptrs']);
 /** Syscalls whose `scratch` is a plain number (bytes, a time, a return value) in every stage. */
-const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit', 'fork', 'wait']);
+const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'map_get_next_key', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit', 'fork', 'wait']);
 
 const byKey = <K extends number | string, V>(a: readonly [K, V], b: readonly [K, V]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
@@ -980,7 +981,7 @@ function headsOf(world: World, make: boolean): Map<string, Head> | undefined {
 function walk(world: World, text: boolean, head?: { stream: MurmurStream | null; end: number }): Walk {
   const w = new Walk(world, text);
   const o = w.o;
-  const headKey = `${world.version};${world.smp ? 1 : 0};${world.cpus};${world.clock.now};${world.allocated}`;
+  const headKey = `${world.version};${world.smp ? 1 : 0};${world.cpus};${world.hashrnd};${world.clock.now};${world.allocated}`;
   const cachedHead = head === undefined ? undefined : headsOf(world, false)?.get(headKey);
   if (head !== undefined && cachedHead !== undefined) {
     head.stream = cachedHead.stream;
@@ -1004,7 +1005,7 @@ function walk(world: World, text: boolean, head?: { stream: MurmurStream | null;
 function writeHead(world: World, w: Walk, text: boolean): void {
   const o = w.o;
   o.c(118); o.t(world.version);
-  o.s(world.smp ? ';smp1;c' : ';smp0;c'); o.t(world.cpus); o.s(';t'); o.t(world.clock.now);
+  o.s(world.smp ? ';smp1;c' : ';smp0;c'); o.t(world.cpus); o.s(';h'); o.t(world.hashrnd); o.s(';t'); o.t(world.clock.now);
   o.s(';a'); o.t(world.allocated);
   o.s('\nfaults'); o.t(world.faults.alloc);
   const faultIo = [...world.faults.io].map(([key, n]) => {
@@ -1109,7 +1110,7 @@ function walkRest(world: World, w: Walk): void {
     o.c(44); o.t(m.valueSize);
     // The value's special fields (no ids in them), where it has any.
     if (m.layout.fields.length > 0) { o.c(44); w.gen(m.layout); }
-    o.s(m.taskWork ? ',1' : ',0'); o.s(m.noPrealloc ? ',1,' : ',0,'); o.t(m.usercnt);
+    o.s(m.taskWork ? ',1' : ',0'); o.s(m.noPrealloc ? ',1,' : ',0,'); o.t(m.flags); o.c(44); o.t(m.hashrnd); o.c(44); o.t(m.usercnt);
     // Linked elements name their element memory (its id, as it is: a value pointer and a task_work
     // context name it too); every memory follows with the key bytes it holds, its value and its context.
     o.s(',[');

@@ -127,6 +127,13 @@ export function referenceProblems(sc: Scenario): Problem[] {
         case 'map_update': case 'map_delete': case 'map_close':
           if (!maps.has(sys.map)) add(at('map'), `a map of a loaded object${didYouMean(sys.map, maps.keys())}`);
           break;
+        case 'map_get_next_key': {
+          if (!maps.has(sys.map)) add(at('map'), `a map of a loaded object${didYouMean(sys.map, maps.keys())}`);
+          const g = sys.into === undefined ? undefined : globals.get(sys.into);
+          if (sys.into !== undefined && g === undefined) add(at('into'), `an int, u32 or u64 global of a loaded object${didYouMean(sys.into, globals.keys())}`);
+          else if (g !== undefined && !SCALAR_KINDS.has(g.kind)) add(at('into'), `an int, u32 or u64 global; ${sys.into ?? ''} is ${g.kind}`);
+          break;
+        }
         case 'ringbuf_consume': {
           if (!maps.has(sys.map)) add(at('map'), `a ring buffer map of a loaded object${didYouMean(sys.map, maps.keys())}`);
           else if (mapTypes.get(sys.map) !== 'ringbuf') add(at('map'), `a ring buffer map; ${sys.map} is ${mapTypes.get(sys.map) ?? '?'}`);

@@ -154,7 +154,7 @@ export interface BuiltScenario {
 /** Build `sc`'s world (what `runScenario` runs): files, objects, tasks. `budgets` are the world's. */
 export function buildScenario(sc: Scenario, budgets: Budgets): BuiltScenario {
   const version = sc.version ?? '6.19';
-  const s = new Session({ version, budgets, smp: sc.smp === true, ...(sc.cpus === undefined ? {} : { cpus: sc.cpus }) });
+  const s = new Session({ version, budgets, smp: sc.smp === true, ...(sc.cpus === undefined ? {} : { cpus: sc.cpus }), ...(sc.hashrnd === undefined ? {} : { hashrnd: sc.hashrnd }) });
   let room = budgets.bytes;
   for (const f of sc.files) {
     const { content, size } = fileContent(f, room, sc.name);

@@ -118,6 +118,11 @@ export const ScenarioSchema = compiled(z.strictObject({
    * LRU_HASH map's `target_free`, how many nodes a refill of its free list wants). Everything runs on CPU 0.
    */
   cpus: z.number().int().min(1).max(LIMITS.cpus).optional(),
+  /**
+   * What `get_random_u32()` gives each hash map as its hash seed (`hashrnd`, default 0; a map created
+   * with BPF_F_ZERO_SEED has 0): it decides the order BPF_MAP_GET_NEXT_KEY walks the keys in.
+   */
+  hashrnd: z.number().int().min(0).max(0xffff_ffff).optional(),
   files: list(FileSpecSchema),
   objects: list(BpfObjectSchema, 64),
   tasks: list(TaskSpecSchema),

@@ -13,7 +13,7 @@ import { Sleep } from '../model/fs/io.ts';
 import { FMODE_READ, type FileId, type Inode } from '../model/fs/types.ts';
 import { fsync, ftruncate, isTruncateResume, isWriteResume, vfsWrite } from '../model/fs/write.ts';
 import { writeLE } from '../model/program/globals.ts';
-import { deleteElem, mapByName, mapPutUref, updateFromUser, userValueSize, BPF_ANY } from '../model/maps/maps.ts';
+import { deleteElem, mapByName, mapPutUref, sysGetNextKey, updateFromUser, userValueSize, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
@@ -44,6 +44,7 @@ export function describeSyscall(sys: Syscall): string {
     case 'set_global': return `(user space) skel->bss->${sys.global} = ${sys.value === 'pid' ? 'getpid()' : String(sys.value)}`;
     case 'map_update': return `bpf(BPF_MAP_UPDATE_ELEM, ${sys.map}[${sys.key}])`;
     case 'map_delete': return `bpf(BPF_MAP_DELETE_ELEM, ${sys.map}[${sys.key}])`;
+    case 'map_get_next_key': return `bpf(BPF_MAP_GET_NEXT_KEY, ${sys.map}, ${sys.key ?? 'NULL'})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
     case 'map_close': return `close(${sys.map} fd)`;
     case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
     case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog}${sys.data === undefined ? '' : `, data_in[${testRunLength(sys.data)}]`})`;
@@ -377,6 +378,11 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     case 'map_close': {
       mapPutUref(kk, mapByName(kk, sys.map).id);
       return done(kk, 0);
+    }
+    case 'map_get_next_key': {
+      const next = sysGetNextKey(kk, mapByName(kk, sys.map).id, sys.key ?? null);
+      if (next >= 0 && sys.into !== undefined) setIntGlobal(k, sys.into, BigInt(next));
+      return done(kk, next >= 0 ? 0 : next);
     }
     case 'task_work_add': {
       const fn = sys.then === undefined ? { kind: 'note' as const, label: sys.label } : { kind: 'note' as const, label: sys.label, then: sys.then };

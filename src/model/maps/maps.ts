@@ -41,6 +41,8 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
+import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, MAP_FLAGS, notModelledFlags, type CreateAttr } from './alloc_check.ts';
+import { arrayGetNextKey, htabGetNextKey, link } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
 
@@ -53,32 +55,24 @@ export const BPF_F_LOCK = 4n;
 const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
 /** Map types whose values may hold kptrs (syscall.c `map_check_btf`): every type of the model's but the ring buffer. */
 const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash']);
-/** `BPF_F_NO_PREALLOC` (include/uapi/linux/bpf.h). */
-export const BPF_F_NO_PREALLOC = 1;
-/** `BPF_F_NO_COMMON_LRU` (include/uapi/linux/bpf.h): an LRU map with lists per CPU (lru.ts). */
-export const BPF_F_NO_COMMON_LRU = 2;
-/** `PCPU_MIN_UNIT_SIZE` (include/linux/percpu.h): the largest per-CPU value. */
-const PCPU_MIN_UNIT_SIZE = 32768;
-/** `BPF_F_NUMA_NODE`: the map's memory on the node `numa_node` names. */
-const BPF_F_NUMA_NODE = 4;
-const isArray = (m: { type: string }): boolean => m.type === 'array' || m.type === 'percpu_array';
-/** The LRU hash maps (`htab_is_lru`): their elements are an LRU's nodes (lru.ts). */
-const isLru = (m: { type: string }): boolean => m.type === 'lru_hash' || m.type === 'lru_percpu_hash';
+const { BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED, BPF_F_TOKEN_FD } = MAP_FLAGS;
 
 /**
- * `map_create` / `map_check_btf`: BPF_F_NO_PREALLOC (`noPrealloc`, or in `flags`) is refused by
- * arrays (-EINVAL) and LRU maps (-ENOTSUPP, `htab_map_alloc_check`); a value with a `bpf_task_work`
+ * `map_create` / `map_check_btf`: the type's flags and sizes (alloc_check.ts: `noPrealloc` is
+ * BPF_F_NO_PREALLOC, which an array refuses with -EINVAL and an LRU map with -ENOTSUPP); a value with a `bpf_task_work`
  * is refused in other map types (-EOPNOTSUPP, H); two such fields fail BTF parsing (-E2BIG: the field
  * is a singleton, M). A ring buffer is allocated first (`ringbuf_map_alloc`'s checks: ringbuf/ring.ts),
  * and since its value size is 0 no value type can match it: a `bpf_task_work` value is -EINVAL there
  * (M: the allocation runs before `map_check_btf`, which compares the value type's size with
- * value_size). Returns the map id or a negative errno.
+ * value_size); BPF_F_RDONLY with BPF_F_WRONLY is -EINVAL last (`bpf_get_file_flag`). A hash map's
+ * `hashrnd` is the world's (`get_random_u32`), 0 with BPF_F_ZERO_SEED (buckets.ts). Returns the map id
+ * or a negative errno.
  */
 export function createMap(k: Kern, decl: MapDecl): MapId | number {
   checkKern('k', k);
   checkShape('decl', MapDeclSchema, decl);
   const ringbuf = decl.type === 'ringbuf';
-  if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < (ringbuf ? 0 : 1)) throw new ArgumentError('maxEntries', decl.maxEntries, ringbuf ? 'a non-negative integer' : 'a positive integer');
+  if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < 0) throw new ArgumentError('maxEntries', decl.maxEntries, 'a u32');
   if (!Number.isSafeInteger(decl.valueSize) || decl.valueSize < 0) throw new ArgumentError('valueSize', decl.valueSize, 'a non-negative integer');
   const keySize = decl.keySize ?? (ringbuf ? 0 : 4);
   if (!Number.isSafeInteger(keySize) || keySize < 0) throw new ArgumentError('keySize', decl.keySize, 'a non-negative integer');
@@ -91,31 +85,33 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const noDtor = kptrs.find((p) => p.untrusted !== true && p.type !== 'task_struct');
   if (noDtor !== undefined) throw new NotModelledError(`kptr ${noDtor.name} of map ${decl.name}, a referenced kptr of struct ${noDtor.type},`, 'the kernel has no destructor for one, so it refuses the map and libbpf creates it again without BTF (declare the field untrusted)');
   if (new Set(kptrs.map((p) => p.name)).size !== kptrs.length) throw new ArgumentError('kptrs', kptrs.map((p) => p.name).join(', '), 'kptr fields of distinct names');
+  // map_create takes BPF_F_TOKEN_FD out of the flags before any type sees them, to find the token.
+  if ((flags & BPF_F_TOKEN_FD) !== 0) throw new NotModelledError(`BPF_F_TOKEN_FD of map ${decl.name}`, 'BPF tokens are not modelled');
   if (ringbuf) {
     const err = ringbufMapAllocCheck(k, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
     if (err !== 0) return err;
     if (decl.taskWorkFields > 0 || kptrs.length > 0) return -EINVAL;
   }
   const noPrealloc = decl.noPrealloc === true || (!ringbuf && (flags & BPF_F_NO_PREALLOC) !== 0);
-  // htab_map_alloc_check: BPF_F_NO_COMMON_LRU on a hash map that is not an LRU (H); an array's flag
-  // mask has no such bit (M).
   const percpuLru = !ringbuf && (flags & BPF_F_NO_COMMON_LRU) !== 0;
-  if (percpuLru && !isLru(decl)) return -EINVAL;
-  // ... and a per-CPU LRU or per-CPU map on a NUMA node (BPF_F_NUMA_NODE: htab_map_alloc_check,
-  // array_map_alloc_check, H).
-  if ((percpuLru || isPercpu(decl)) && (flags & BPF_F_NUMA_NODE) !== 0) return -EINVAL;
-  if (noPrealloc && isArray(decl)) return -EINVAL;
-  if (noPrealloc && isLru(decl)) return -ENOTSUPP;
   const layout = valueLayout(decl);
-  // A per-CPU value is bound by the percpu allocator's unit (PCPU_MIN_UNIT_SIZE, 32 KiB), H.
-  if (isPercpu(decl) && elemSize(layout) > PCPU_MIN_UNIT_SIZE) return -E2BIG;
+  // A per-CPU LRU's max_entries becomes a multiple of the possible CPUs (htab_map_alloc), so that each
+  // CPU's list has as many elements (at least one); past 2^32, -E2BIG (htabAllocCheck).
+  const rounded = percpuLru && isLru(decl) ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
+  const attr: CreateAttr = { type: decl.type, name: decl.name, maxEntries: decl.maxEntries, keySize, flags: flags | (noPrealloc ? BPF_F_NO_PREALLOC : 0), layout };
+  if (!ringbuf) {
+    const err = isArray(decl) ? arrayAllocCheck(attr) : htabAllocCheck(attr, rounded ?? 2 ** 32);
+    if (err !== 0) return err;
+  }
+  const maxEntries = rounded as number;
+  // map_check_btf, once the map is made: its special fields.
   if (decl.taskWorkFields > 1) return -E2BIG;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
-  // htab_map_alloc: a per-CPU LRU's max_entries becomes a multiple of the possible CPUs, so that each
-  // CPU's list has the same number of elements (at least one).
-  const maxEntries = percpuLru ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
-  if (maxEntries === null) return -E2BIG;
+  // map_create: the fd's mode.
+  const fileErr = fileFlagCheck(flags);
+  if (fileErr !== 0) return fileErr;
+  if (!ringbuf) notModelledFlags(attr);
   if (isArray(decl) || (!noPrealloc && !ringbuf)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element, a per-CPU or
     // LRU one none: htab_has_extra_elems): each value rounded up to 8 bytes, once per possible CPU in a
@@ -126,7 +122,8 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const id = k.t.nextId('map');
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries, valueSize: decl.valueSize,
-    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
+    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd,
+    usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
     lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
   };
   const copies = isPercpu(decl) ? k.t.cpus : 0;
@@ -330,7 +327,7 @@ function updateLru(k: Kern, m: BpfMap, key: number, value: Uint8Array | null, fl
     lruPushFree(lru, slot);
     return err;
   }
-  m.elems.set(key, { slot });
+  link(m, key, slot);
   if (old !== undefined) {
     lruSetRef(lru, slot);
     releaseFields(k, m, slotOf(m, old.slot));
@@ -397,7 +394,7 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     slot = got ?? (m.free.pop() as number);
   }
   fill(m, slot, key, value);
-  m.elems.set(key, { slot });
+  link(m, key, slot);
   return 0;
 }
 
@@ -444,7 +441,7 @@ function updatePercpuHash(k: Kern, m: BpfMap, key: number, value: Uint8Array | n
   const slot = slotOf(m, id);
   slot.key = key;
   pcpuInitValue(k, m, slot, value, flags, user);
-  m.elems.set(key, { slot: id });
+  link(m, key, id);
   return 0;
 }
 
@@ -471,7 +468,7 @@ function updateLruPercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array | nu
     pcpuCopyValue(k, m, slotOf(m, old.slot), value, flags, user);
   } else if (err === 0 && node !== null) {
     pcpuInitValue(k, m, slotOf(m, node), value, flags, user);
-    m.elems.set(key, { slot: node });
+    link(m, key, node);
     return 0;
   }
   if (node !== null) lruPushFree(lru, node);
@@ -613,6 +610,20 @@ export function updateFromUser(k: Kern, id: MapId, key: number, value: Uint8Arra
 /** The bytes of a value user space passes for map `m` without flags (`bpf_map_value_size`): every CPU's copy of a per-CPU map. */
 export function userValueSize(k: Kern, m: { readonly type: string; readonly valueSize: number; readonly layout: LayoutView }): number {
   return isPercpu(m) ? percpuBytes(m.layout, k.t.cpus) : m.valueSize;
+}
+
+/**
+ * User space's `bpf(BPF_MAP_GET_NEXT_KEY)` (kernel/bpf/syscall.c `map_get_next_key`): the key after
+ * `key` (null: NULL, the first key) in the map's own order, or a negative errno. A hash map walks its
+ * buckets (buckets.ts `htab_map_get_next_key`: a key not in the map starts over from the first), an
+ * array its indexes (`bpf_array_get_next_key`), both -ENOENT after the last. A ring buffer has no
+ * keys: its key size is 0, so a key is -EINVAL (`__bpf_copy_key`) and NULL -ENOTSUPP
+ * (`ringbuf_map_get_next_key`).
+ */
+export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
+  const m = mapOf(k, id);
+  if (m.type === 'ringbuf') return key === null ? -ENOTSUPP : -EINVAL;
+  return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(m, key);
 }
 
 /**

@@ -26,9 +26,10 @@ export interface MapSlot {
   kptrs: KptrVal[];
 }
 
-/** A linked element: the memory it occupies. */
+/** A linked element: the memory it occupies; in a hash map, its key's hash (`htab_elem.hash`, buckets.ts). */
 export interface MapElem {
   slot: number;
+  hash?: number;
 }
 
 export interface BpfMap {
@@ -43,9 +44,13 @@ export interface BpfMap {
   layout: ValueLayout;
   /** `BPF_F_NO_PREALLOC` (HASH): element memory from `bpf_mem_alloc` instead of a preallocated pool. */
   noPrealloc: boolean;
+  /** `map_flags` as created (alloc_check.ts `MAP_FLAGS`). */
+  flags: number;
+  /** A hash map's hash seed (`htab->hashrnd`, buckets.ts): 0 with BPF_F_ZERO_SEED, else the world's `hashrnd`. */
+  hashrnd: number;
   /** User references (fds, pins): `map->usercnt`. */
   usercnt: number;
-  /** Linked elements by key. */
+  /** Linked elements by key, in the order they were linked (a hash map's bucket lists: buckets.ts). */
   elems: Map<number, MapElem>;
   /** Every element memory the map has (preallocated: all of them, free ones included). */
   slots: Map<number, MapSlot>;

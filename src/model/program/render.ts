@@ -416,12 +416,12 @@ const HOOK_SIGNATURE: Readonly<Record<string, (name: string) => string>> = {
   'lsm/file_release': (name) => `int BPF_PROG(${name}, struct file *file)`,
 };
 
-/** A hash map's `map_flags` line: the flags' names (BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU), any other bits as a number. */
+/** A map's `map_flags` line: the flags' names (BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED), any other bits as a number. */
 function mapFlags(m: { readonly noPrealloc?: boolean | undefined; readonly flags?: number | undefined }): string[] {
   let f = (m.flags ?? 0) | (m.noPrealloc === true ? 1 : 0);
   if (f === 0) return [];
   const names: string[] = [];
-  for (const [bit, name] of [[1, 'BPF_F_NO_PREALLOC'], [2, 'BPF_F_NO_COMMON_LRU']] as const) {
+  for (const [bit, name] of [[1, 'BPF_F_NO_PREALLOC'], [2, 'BPF_F_NO_COMMON_LRU'], [64, 'BPF_F_ZERO_SEED']] as const) {
     if ((f & bit) !== 0) { names.push(name); f &= ~bit; }
   }
   if (f !== 0) names.push(`0x${(f >>> 0).toString(16)}`);

@@ -62,6 +62,11 @@ const PLAIN_SYSCALLS = [
   z.strictObject({ sys: z.literal('map_update'), map: Ident, key: z.int().min(0).max(0xffff_ffff) }),
   z.strictObject({ sys: z.literal('map_delete'), map: Ident, key: z.int().min(0).max(0xffff_ffff) }),
   z.strictObject({ sys: z.literal('map_close'), map: Ident }),
+  /**
+   * `bpf(BPF_MAP_GET_NEXT_KEY)`: the key after `key` (absent: NULL, the first key) in the map's order
+   * (maps/buckets.ts), written into the integer global `into` when given; the result is 0 or -errno.
+   */
+  z.strictObject({ sys: z.literal('map_get_next_key'), map: Ident, key: z.int().min(0).max(0xffff_ffff).optional(), into: Ident.optional() }),
   z.strictObject({
     sys: z.literal('task_work_add'), label: Label, mode: z.enum(TWA_MODES),
     then: z.strictObject({ label: Label, mode: z.enum(TWA_MODES) }).optional(),

@@ -59,6 +59,7 @@ export class WorldValue {
   readonly budgets: HotState['budgets'];
   readonly smp: HotState['smp'];
   readonly cpus: HotState['cpus'];
+  readonly hashrnd: HotState['hashrnd'];
   readonly allocated: HotState['allocated'];
   readonly trace: Trace;
   readonly #choices: Log<number>;
@@ -94,6 +95,7 @@ export class WorldValue {
     this.budgets = base.budgets;
     this.smp = base.smp;
     this.cpus = base.cpus;
+    this.hashrnd = base.hashrnd;
     this.allocated = h.allocated ?? base.allocated;
     this.trace = trace;
     this.#choices = choices;

@@ -128,6 +128,12 @@ export interface HotState {
    * LRU_HASH map's `target_free`: maps/lru.ts). It never changes.
    */
   cpus: number;
+  /**
+   * What `get_random_u32()` gives a hash map created without BPF_F_ZERO_SEED as its `hashrnd` (the
+   * seed of its keys' hashes, which decides the order BPF_MAP_GET_NEXT_KEY walks: maps/buckets.ts).
+   * It never changes.
+   */
+  hashrnd: number;
   /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */
   allocated: number;
 }
@@ -151,7 +157,7 @@ const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, 
 /** The key prefix of each table in a `ReadLog` (C is the page caches, by inode). */
 export const TRACK_TAG: Readonly<Record<HotName, string>> = { inodes: 'I', paths: 'P', files: 'F', pagecache: 'C', dynptrs: 'D', fileStates: 'S', io: 'O', tasks: 'T', objects: 'B', rings: 'R', packets: 'K' };
 
-export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1): HotState {
+export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1, hashrnd = 0): HotState {
   return {
     clock: Object.freeze({ now: 0 }),
     inodes: new IdTable(), paths: new Table(), files: new IdTable(), pagecache: new IdTable(),
@@ -164,6 +170,7 @@ export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1)
     budgets,
     smp,
     cpus,
+    hashrnd,
     allocated: 0,
   };
 }
@@ -229,6 +236,7 @@ export class Tables {
   readonly budgets: Readonly<Budgets>;
   readonly smp: boolean;
   readonly cpus: number;
+  readonly hashrnd: number;
   /** Bytes charged so far (world/budget.ts `charge`). */
   allocated: number;
   /** Committed page caches; read the current one through `mapping`. */
@@ -278,6 +286,7 @@ export class Tables {
     this.budgets = base.budgets;
     this.smp = base.smp;
     this.cpus = base.cpus;
+    this.hashrnd = base.hashrnd;
     this.allocated = base.allocated;
     if (log !== null) {
       const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;

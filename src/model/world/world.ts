@@ -216,15 +216,23 @@ export interface WorldOptions {
    * CPU 0.
    */
   readonly cpus?: number;
+  /**
+   * What `get_random_u32()` returns for a hash map's `hashrnd` at its creation (a u32, default 0): the
+   * seed of its keys' hashes, and so the order `BPF_MAP_GET_NEXT_KEY` walks its keys in. The kernel
+   * draws one per map; the model gives every map created without BPF_F_ZERO_SEED this one.
+   */
+  readonly hashrnd?: number;
 }
 
 
 export function createWorld(opts: WorldOptions = {}): World {
-  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp?, cpus? })');
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp?, cpus?, hashrnd? })');
   if (opts.smp !== undefined && typeof opts.smp !== 'boolean') throw new ArgumentError('opts.smp', opts.smp, 'a boolean');
   const cpus = opts.cpus ?? (opts.smp === true ? 2 : 1);
   if (!Number.isSafeInteger(cpus) || cpus < 1 || cpus > LIMITS.cpus) throw new ArgumentError('opts.cpus', opts.cpus, `an integer from 1 to ${LIMITS.cpus} (CONFIG_NR_CPUS)`);
   if (opts.smp === true && cpus < 2) throw new ArgumentError('opts.cpus', opts.cpus, 'at least 2 in an smp world');
+  const hashrnd = opts.hashrnd ?? 0;
+  if (!Number.isSafeInteger(hashrnd) || hashrnd < 0 || hashrnd > 0xffff_ffff) throw new ArgumentError('opts.hashrnd', opts.hashrnd, 'a u32');
   const version = opts.version ?? DEFAULT_VERSION;
   const budgets = budgetsWith(opts.budgets, 'opts.budgets');
   if (!isKernelVersion(version)) {
@@ -232,7 +240,7 @@ export function createWorld(opts: WorldOptions = {}): World {
   }
   const fields: WorldFields = {
     version, maps: new Map(), twctx: new Map(), progs: new Map(), hooks: new Map(), kernelMem: [],
-    ...emptyHotState(budgets, opts.smp === true, cpus),
+    ...emptyHotState(budgets, opts.smp === true, cpus, hashrnd),
     trace: emptyTrace,
   };
   const rq = new RunQueue(0);

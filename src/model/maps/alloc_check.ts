@@ -1,0 +1,123 @@
+/**
+ * Which maps `BPF_MAP_CREATE` makes (kernel/bpf/syscall.c `map_create`, the map types'
+ * `map_alloc_check` and `map_alloc`): the `map_flags` each type knows and the sizes it takes, checked in
+ * the kernel's order, each refusal the kernel's errno. A ring buffer's are in ringbuf/ring.ts.
+ */
+import { E2BIG, EINVAL, ENOTSUPP } from '../kernel/errno.ts';
+import { NotModelledError } from '../kernel/errors.ts';
+import { elemSize, type LayoutView } from './layout.ts';
+import { isPercpu } from './percpu.ts';
+import { nBuckets } from './buckets.ts';
+
+/** The `map_flags` bits (include/uapi/linux/bpf.h) the model's map types know. */
+export const MAP_FLAGS = {
+  BPF_F_NO_PREALLOC: 1 << 0,
+  BPF_F_NO_COMMON_LRU: 1 << 1,
+  BPF_F_NUMA_NODE: 1 << 2,
+  BPF_F_RDONLY: 1 << 3,
+  BPF_F_WRONLY: 1 << 4,
+  BPF_F_ZERO_SEED: 1 << 6,
+  BPF_F_RDONLY_PROG: 1 << 7,
+  BPF_F_WRONLY_PROG: 1 << 8,
+  BPF_F_MMAPABLE: 1 << 10,
+  BPF_F_PRESERVE_ELEMS: 1 << 11,
+  BPF_F_INNER_MAP: 1 << 12,
+  BPF_F_TOKEN_FD: 1 << 16,
+} as const;
+const F = MAP_FLAGS;
+
+/** `BPF_F_ACCESS_MASK`: who may read and write the map, user space (the fd's mode) and programs. */
+const ACCESS_MASK = F.BPF_F_RDONLY | F.BPF_F_RDONLY_PROG | F.BPF_F_WRONLY | F.BPF_F_WRONLY_PROG;
+/** hashtab.c `HTAB_CREATE_FLAG_MASK`. */
+const HTAB_MASK = F.BPF_F_NO_PREALLOC | F.BPF_F_NO_COMMON_LRU | F.BPF_F_NUMA_NODE | ACCESS_MASK | F.BPF_F_ZERO_SEED;
+/** arraymap.c `ARRAY_CREATE_FLAG_MASK`. */
+const ARRAY_MASK = F.BPF_F_NUMA_NODE | F.BPF_F_MMAPABLE | ACCESS_MASK | F.BPF_F_PRESERVE_ELEMS | F.BPF_F_INNER_MAP;
+
+/** `PCPU_MIN_UNIT_SIZE` (include/linux/percpu.h): the largest per-CPU value. */
+const PCPU_MIN_UNIT_SIZE = 32768;
+/** `KMALLOC_MAX_SIZE` on x86-64 (4 MiB: `MAX_PAGE_ORDER` 10 + `PAGE_SHIFT` 12) less `sizeof(struct htab_elem)` (48). */
+const HTAB_KEY_VALUE_MAX = (1 << 22) - 48;
+/** `U32_MAX / sizeof(struct bucket)` (16 bytes: the list head and the bucket's lock): the most buckets. */
+const MAX_BUCKETS = Math.floor(0xffff_ffff / 16);
+
+export const isArray = (m: { readonly type: string }): boolean => m.type === 'array' || m.type === 'percpu_array';
+/** The LRU hash maps (`htab_is_lru`): their elements are an LRU's nodes (lru.ts). */
+export const isLru = (m: { readonly type: string }): boolean => m.type === 'lru_hash' || m.type === 'lru_percpu_hash';
+
+/** What the checks look at: the type, the attributes as user space gives them, `value_size` (layout.ts). */
+export interface CreateAttr {
+  readonly type: string;
+  readonly name: string;
+  readonly maxEntries: number;
+  readonly keySize: number;
+  readonly flags: number;
+  readonly layout: LayoutView;
+}
+
+/** `bpf_map_flags_access_ok`: programs may not be both read-only and write-only. */
+const accessOk = (flags: number): boolean => (flags & (F.BPF_F_RDONLY_PROG | F.BPF_F_WRONLY_PROG)) !== (F.BPF_F_RDONLY_PROG | F.BPF_F_WRONLY_PROG);
+
+/**
+ * `htab_map_alloc_check` (HASH, LRU_HASH, PERCPU_HASH, LRU_PERCPU_HASH), then `htab_map_alloc`'s size
+ * tests, in order:
+ * - BPF_F_ZERO_SEED wants CAP_SYS_ADMIN (-EPERM): the model's user space is privileged, as the
+ *   conformance loader is;
+ * - a flag outside `HTAB_CREATE_FLAG_MASK`, or BPF_F_RDONLY_PROG with BPF_F_WRONLY_PROG → -EINVAL;
+ * - BPF_F_NO_COMMON_LRU on a map that is not an LRU → -EINVAL; an LRU without preallocation →
+ *   -ENOTSUPP; BPF_F_NUMA_NODE on a per-CPU map or a per-CPU LRU → -EINVAL;
+ * - no entries, a key or a value of 0 bytes → -EINVAL; key and value together of `KMALLOC_MAX_SIZE`
+ *   less an element's header or more → -E2BIG; a per-CPU value over `PCPU_MIN_UNIT_SIZE` → -E2BIG;
+ * - (`htab_map_alloc`, `maxEntries` after a per-CPU LRU's rounding) more than 2^31 entries, or more
+ *   buckets than `U32_MAX / sizeof(struct bucket)` → -E2BIG.
+ */
+export function htabAllocCheck(a: CreateAttr, maxEntries: number): number {
+  const lru = isLru(a);
+  if ((a.flags & ~HTAB_MASK) !== 0 || !accessOk(a.flags)) return -EINVAL;
+  const percpuLru = (a.flags & F.BPF_F_NO_COMMON_LRU) !== 0;
+  if (!lru && percpuLru) return -EINVAL;
+  if (lru && (a.flags & F.BPF_F_NO_PREALLOC) !== 0) return -ENOTSUPP;
+  if ((a.flags & F.BPF_F_NUMA_NODE) !== 0 && (isPercpu(a) || percpuLru)) return -EINVAL;
+  if (a.maxEntries === 0 || a.keySize === 0 || a.layout.size === 0) return -EINVAL;
+  if (a.keySize + a.layout.size >= HTAB_KEY_VALUE_MAX) return -E2BIG;
+  if (isPercpu(a) && elemSize(a.layout) > PCPU_MIN_UNIT_SIZE) return -E2BIG;
+  if (maxEntries > 2 ** 31 || nBuckets(maxEntries) > MAX_BUCKETS) return -E2BIG;
+  return 0;
+}
+
+/**
+ * `array_map_alloc_check` (ARRAY, PERCPU_ARRAY): no entries, a key that is not 4 bytes, a value of 0
+ * bytes, a flag outside `ARRAY_CREATE_FLAG_MASK`, BPF_F_RDONLY_PROG with BPF_F_WRONLY_PROG, or
+ * BPF_F_NUMA_NODE on a per-CPU array → -EINVAL; BPF_F_MMAPABLE or BPF_F_INNER_MAP on a PERCPU_ARRAY,
+ * BPF_F_PRESERVE_ELEMS (a perf event array's) → -EINVAL; a value over `INT_MAX` → -E2BIG, a per-CPU
+ * one over `PCPU_MIN_UNIT_SIZE` → -E2BIG. (`array_map_alloc` rounds the entries up to a power of two
+ * against speculation, -E2BIG past 2^32, only for a user who may not bypass Spectre v1 mitigations:
+ * the model's user space may, as the conformance loader, root, may.)
+ */
+export function arrayAllocCheck(a: CreateAttr): number {
+  const percpu = isPercpu(a);
+  if (a.maxEntries === 0 || a.keySize !== 4 || a.layout.size === 0 || (a.flags & ~ARRAY_MASK) !== 0 || !accessOk(a.flags)
+    || (percpu && (a.flags & F.BPF_F_NUMA_NODE) !== 0)) return -EINVAL;
+  if (a.type !== 'array' && (a.flags & (F.BPF_F_MMAPABLE | F.BPF_F_INNER_MAP)) !== 0) return -EINVAL;
+  if ((a.flags & F.BPF_F_PRESERVE_ELEMS) !== 0) return -EINVAL;
+  if (a.layout.size > 0x7fff_ffff) return -E2BIG;
+  if (percpu && elemSize(a.layout) > PCPU_MIN_UNIT_SIZE) return -E2BIG;
+  return 0;
+}
+
+/**
+ * `bpf_get_file_flag`: the map's fd is read-only with BPF_F_RDONLY, write-only with BPF_F_WRONLY, and
+ * both at once → -EINVAL (after the map was made: `map_create` frees it).
+ */
+export function fileFlagCheck(flags: number): number {
+  return (flags & F.BPF_F_RDONLY) !== 0 && (flags & F.BPF_F_WRONLY) !== 0 ? -EINVAL : 0;
+}
+
+/**
+ * What the model does not have, once the kernel's checks passed: a key of other than 4 bytes (the
+ * model's keys are u32), access flags (the verifier's and the fd's refusals they bring), a BPF token.
+ */
+export function notModelledFlags(a: CreateAttr): void {
+  if (a.keySize !== 4) throw new NotModelledError(`key_size ${a.keySize} of map ${a.name}`, 'the model\'s keys are u32 (key_size 4)');
+  const access = a.flags & (ACCESS_MASK | F.BPF_F_TOKEN_FD);
+  if (access !== 0) throw new NotModelledError(`map_flags 0x${access.toString(16)} of map ${a.name}`, 'access flags (BPF_F_RDONLY, BPF_F_WRONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG) and BPF tokens are not modelled');
+}

@@ -1,0 +1,88 @@
+/**
+ * A hash map's buckets (kernel/bpf/hashtab.c), as far as they are observable: the order in which
+ * `BPF_MAP_GET_NEXT_KEY` walks the elements.
+ *
+ * - **Buckets.** A hash map has `n_buckets = roundup_pow_of_two(max_entries)` buckets
+ *   (`htab_map_alloc`; a BPF_F_NO_COMMON_LRU map's max_entries is rounded to the CPUs first). A key's
+ *   hash is `jhash2` of its u32 words seeded with the map's `hashrnd` (`htab_map_hash`; every key of
+ *   the model is one u32), kept in the element (`htab_elem.hash`); its bucket is `hash & (n_buckets - 1)`.
+ * - **`hashrnd`** is 0 for a map created with BPF_F_ZERO_SEED, else `get_random_u32()` at creation:
+ *   in the model the world's `hashrnd` option (default 0), so that a run is reproducible.
+ * - **A bucket's list** has its newest element first: an insert links the new element at the head
+ *   (`hlist_nulls_add_head_rcu`), and so does an update that replaces a present key with new memory
+ *   (HASH, LRU_HASH: the new element at the head, the old one unlinked), while a PERCPU_HASH or
+ *   LRU_PERCPU_HASH updates a present key in place, where it is. The model keeps a map's elements in
+ *   the order they were linked (`link`), so a bucket's list is its elements in that order, reversed.
+ * - **`htab_map_get_next_key`**: the element after the key's in its bucket, else the first element of
+ *   the next non-empty bucket; a key that is not there (or none: a NULL key) starts from bucket 0; past
+ *   the last bucket, -ENOENT.
+ */
+import { ENOENT } from '../kernel/errno.ts';
+import { jhash2 } from '../kernel/jhash.ts';
+import type { BpfMap, MapElem } from './types.ts';
+
+/** `roundup_pow_of_two(max_entries)`: a hash map's buckets (max_entries is at most 2^31). */
+export function nBuckets(maxEntries: number): number {
+  let n = 1;
+  while (n < maxEntries) n *= 2;
+  return n;
+}
+
+/** `htab_map_hash` of a u32 key. */
+export function keyHash(m: Pick<BpfMap, 'hashrnd'>, key: number): number {
+  return jhash2([key], m.hashrnd);
+}
+
+/**
+ * Link `key` to element memory `slot` at the head of its bucket (`hlist_nulls_add_head_rcu`), in place
+ * of any element the key had (`hlist_nulls_del_rcu` of the old one).
+ */
+export function link(m: BpfMap, key: number, slot: number): void {
+  m.elems.delete(key);
+  m.elems.set(key, { slot, hash: keyHash(m, key) });
+}
+
+const bucketOf = (e: MapElem, mask: number): number => ((e.hash as number) & mask) >>> 0;
+
+/**
+ * `htab_map_get_next_key`: the key after `key` in the walk of the buckets, or the first key for a
+ * NULL `key` or one not in the map; -ENOENT after the last. Linear in the map's elements.
+ */
+export function htabGetNextKey(m: BpfMap, key: number | null): number {
+  const mask = nBuckets(m.maxEntries) - 1;
+  let from = 0;
+  const at = key === null ? undefined : m.elems.get(key);
+  if (at !== undefined) {
+    // The next element of its bucket: the newest of those linked before it.
+    const b = bucketOf(at, mask);
+    let next: number | null = null;
+    for (const [k, e] of m.elems) {
+      if (k === key) break;
+      if (bucketOf(e, mask) === b) next = k;
+    }
+    if (next !== null) return next;
+    from = b + 1;
+  }
+  // The head of the first non-empty bucket from `from`: the lowest such bucket's newest element.
+  let best = -1;
+  let found = -ENOENT;
+  for (const [k, e] of m.elems) {
+    const b = bucketOf(e, mask);
+    if (b >= from && (best < 0 || b <= best)) {
+      best = b;
+      found = k;
+    }
+  }
+  return found;
+}
+
+/**
+ * `bpf_array_get_next_key` (ARRAY, PERCPU_ARRAY): index 0 after a NULL key or one out of range, the
+ * next index otherwise, -ENOENT after the last.
+ */
+export function arrayGetNextKey(m: Pick<BpfMap, 'maxEntries'>, key: number | null): number {
+  const index = key ?? 0xffff_ffff;
+  if (index >= m.maxEntries) return 0;
+  if (index === m.maxEntries - 1) return -ENOENT;
+  return index + 1;
+}

@@ -1,0 +1,184 @@
+/**
+ * User space's BPF_MAP_GET_NEXT_KEY and map creation's checks (src/model/maps/buckets.ts,
+ * alloc_check.ts), read in kernel/bpf/hashtab.c (`htab_map_alloc_check`, `htab_map_alloc`,
+ * `htab_map_hash`, `htab_map_get_next_key`), arraymap.c (`array_map_alloc_check`,
+ * `bpf_array_get_next_key`), ringbuf.c and syscall.c (`map_create`, `bpf_get_file_flag`,
+ * `map_get_next_key`, `__bpf_copy_key`). The host tier's `hb_*` cases (6.18) and the guest's `fhb_*`
+ * (7.2) run the same calls on the kernels.
+ */
+import { describe, expect, test } from 'vitest';
+import { ArgumentError, E2BIG, EINVAL, ENOENT, NotModelledError, parseScenario, program as P, renderC, Session } from '../src/index.ts';
+import { jhash2 } from '../src/model/kernel/jhash.ts';
+
+const ENOTSUPP = 524;
+const ZERO_SEED = 64;
+
+/**
+ * lookup3.c's `hashword` (Bob Jenkins, public domain), of which `jhash2` is the kernel's copy: the
+ * values a C build of it printed (gcc, x86-64) for the words [0, 1, 0xffffffff, 0x12345678, 42, 7,
+ * 0x80000000] cut to each length from 0 to 7, with seeds 0, 1 and 0xdeadbeef.
+ */
+const WORDS = [0, 1, 0xffffffff, 0x12345678, 42, 7, 0x80000000];
+const HASHWORD: readonly (readonly [number, number, number])[] = [
+  [0, 0, 3735928559], [0, 1, 76781240], [0, 2, 3189847089], [0, 3, 623346101], [0, 4, 2579983883], [0, 5, 2589333465], [0, 6, 4170574167], [0, 7, 936732371],
+  [1, 0, 3735928560], [1, 1, 3651735687], [1, 2, 3824081287], [1, 3, 488387996], [1, 4, 3913590708], [1, 5, 713606384], [1, 6, 2980658560], [1, 7, 1014185140],
+  [3735928559, 0, 3176889822], [3735928559, 1, 4195302278], [3735928559, 2, 861760855], [3735928559, 3, 3010149055], [3735928559, 4, 1039588229],
+  [3735928559, 5, 922210568], [3735928559, 6, 1502060145], [3735928559, 7, 2850668035],
+];
+
+/** Every key of map `m` from user space: the first, then the next of each, until -ENOENT. */
+function walk(s: Session, m: number | string): number[] {
+  const keys: number[] = [];
+  for (let k = s.mapGetNextKey(m, null); k >= 0; k = s.mapGetNextKey(m, k)) keys.push(k);
+  return keys;
+}
+
+describe('jhash2', () => {
+  test('is lookup3\'s hashword: every length from 0 to 7 words (the mix of full groups of three, the final mix of the rest), three seeds', () => {
+    for (const [seed, n, want] of HASHWORD) expect([seed, n, jhash2(WORDS.slice(0, n), seed)]).toEqual([seed, n, want]);
+  });
+});
+
+describe('BPF_MAP_GET_NEXT_KEY', () => {
+  test('a hash map walks its buckets, each from its newest element; BPF_F_ZERO_SEED seeds with 0', () => {
+    // Eight keys in a map of 8: eight buckets, key k in bucket jhash2([k], 0) & 7 (lookup3 above).
+    const s = new Session({ hashrnd: 12345 });
+    const m = s.createMap({ type: 'hash', maxEntries: 8, flags: ZERO_SEED }) as number;
+    for (let k = 0; k < 8; k += 1) expect(s.mapUpdate(m, k, new Uint8Array(8))).toBe(0);
+    const bucket = (k: number): number => jhash2([k], 0) & 7;
+    const want = [7, 6, 5, 4, 3, 2, 1, 0].sort((a, b) => bucket(a) - bucket(b)); // a stable sort: newest first within a bucket
+    expect(walk(s, m)).toEqual(want);
+    // A key not in the map starts over; after the last, -ENOENT.
+    expect(s.mapGetNextKey(m, 99)).toBe(want[0]);
+    expect(s.mapGetNextKey(m, want[7] as number)).toBe(-ENOENT);
+  });
+
+  test('the world\'s hashrnd seeds a map created without BPF_F_ZERO_SEED', () => {
+    const orders = new Set<string>();
+    for (const hashrnd of [0, 1, 2, 0xdeadbeef]) {
+      const s = new Session({ hashrnd });
+      const m = s.createMap({ type: 'hash', maxEntries: 16 }) as number;
+      for (let k = 0; k < 16; k += 1) s.mapUpdate(m, k, new Uint8Array(8));
+      const bucket = (k: number): number => jhash2([k], hashrnd) & 15;
+      expect(walk(s, m)).toEqual(Array.from({ length: 16 }, (_, i) => 15 - i).sort((a, b) => bucket(a) - bucket(b)));
+      orders.add(walk(s, m).join());
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  test('a replacing update moves the key to its bucket\'s head; a PERCPU_HASH update in place does not', () => {
+    // Three keys of one bucket, in a map of 4 (4 buckets; room for a fourth element, so that no LRU
+    // update evicts: an LRU_PERCPU_HASH takes a node before it finds the key present).
+    for (const type of ['hash', 'lru_hash', 'percpu_hash', 'lru_percpu_hash'] as const) {
+      const s = new Session();
+      const m = s.createMap({ type, maxEntries: 4, valueSize: 8 }) as number;
+      const same = [0, ...Array.from({ length: 64 }, (_, i) => i + 1).filter((k) => (jhash2([k], 0) & 3) === (jhash2([0], 0) & 3))].slice(0, 3);
+      for (const k of same) expect(s.bpf_map_update_elem(m, k, new Uint8Array(8), 0n)).toBe(0);
+      expect(walk(s, m)).toEqual([...same].reverse());
+      expect(s.bpf_map_update_elem(m, same[0] as number, new Uint8Array(8), 0n)).toBe(0);
+      const inPlace = type === 'percpu_hash' || type === 'lru_percpu_hash';
+      expect([type, walk(s, m)]).toEqual([type, inPlace ? [...same].reverse() : [same[0], same[2], same[1]]]);
+    }
+  });
+
+  test('an array walks its indexes: 0 after NULL or an index out of range, -ENOENT after the last', () => {
+    const s = new Session();
+    const a = s.createMap({ type: 'percpu_array', maxEntries: 3 }) as number;
+    expect([s.mapGetNextKey(a, null), s.mapGetNextKey(a, 0), s.mapGetNextKey(a, 1), s.mapGetNextKey(a, 2), s.mapGetNextKey(a, 3), s.mapGetNextKey(a, 0xffffffff)]).toEqual([0, 1, 2, -ENOENT, 0, 0]);
+  });
+
+  test('a ring buffer has no keys: NULL is -ENOTSUPP, a key -EINVAL (its key_size is 0); an empty hash map -ENOENT', () => {
+    const s = new Session();
+    const rb = s.createMap({ type: 'ringbuf', maxEntries: 4096 }) as number;
+    expect([s.mapGetNextKey(rb, null), s.mapGetNextKey(rb, 0)]).toEqual([-ENOTSUPP, -EINVAL]);
+    const h = s.createMap({ type: 'hash', maxEntries: 4 }) as number;
+    expect([s.mapGetNextKey(h, null), s.mapGetNextKey(h, 3)]).toEqual([-ENOENT, -ENOENT]);
+  });
+
+  test('a task\'s script asks for the next key: 0 and the key in the global, or the errno (the global unchanged)', () => {
+    const s = new Session({ hashrnd: 99 });
+    s.load({ name: 'o', maps: [{ name: 'h', type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0, flags: ZERO_SEED }], globals: [{ name: 'k', kind: 'u32', init: 77 }], programs: [], subprogs: [] });
+    const order = [2, 3].sort((a, b) => (jhash2([a], 0) & 3) - (jhash2([b], 0) & 3) || b - a);
+    const pid = s.spawn({ comm: 'user', script: [
+      { sys: 'map_get_next_key', map: 'h', into: 'k' },
+      { sys: 'map_update', map: 'h', key: 2 }, { sys: 'map_update', map: 'h', key: 3 },
+      { sys: 'map_get_next_key', map: 'h', key: order[0], into: 'k' },
+      { sys: 'map_get_next_key', map: 'h', key: order[1] },
+    ] });
+    s.simulate();
+    expect(s.world.tasks.get(pid)?.results).toEqual([BigInt(-ENOENT), 0n, 0n, 0n, BigInt(-ENOENT)]);
+    expect(s.global('k')).toBe(BigInt(order[1] as number));
+    expect(s.trace()).toContain(`bpf(BPF_MAP_GET_NEXT_KEY, h, ${order[0]}) into k`);
+    expect(() => parseScenario({ name: 'x', files: [], objects: [{ name: 'o', maps: [{ name: 'h', type: 'hash', maxEntries: 4 }], globals: [{ name: 'b', kind: 'bytes', size: 4 }], programs: [] }],
+      tasks: [{ comm: 't', script: [{ sys: 'map_get_next_key', map: 'h', into: 'b' }] }] }, 'x.json')).toThrow(/into.*an int, u32 or u64 global/);
+  });
+
+  test('misuse: a key that is no integer, a map that does not exist, a hashrnd no u32 holds', () => {
+    const s = new Session();
+    const h = s.createMap({ type: 'hash', maxEntries: 4 }) as number;
+    // A key is a C u32: -1 is 0xffffffff, as for the other map syscalls.
+    s.mapUpdate(h, 0xffffffff, new Uint8Array(8));
+    expect(s.mapGetNextKey(h, -1)).toBe(-ENOENT);
+    expect(() => s.mapGetNextKey(h, 1.5)).toThrow(ArgumentError);
+    expect(() => s.mapGetNextKey(h, '1' as unknown as number)).toThrow(ArgumentError);
+    expect(() => s.mapGetNextKey(99, null)).toThrow(/map/);
+    expect(() => new Session({ hashrnd: -1 })).toThrow(ArgumentError);
+    expect(() => new Session({ hashrnd: 2 ** 32 })).toThrow(ArgumentError);
+    expect(() => parseScenario({ name: 'x', hashrnd: 2 ** 32, files: [], objects: [], tasks: [] }, 'x.json')).toThrow(/hashrnd/);
+    expect(parseScenario({ name: 'x', hashrnd: 7, files: [], objects: [], tasks: [] }, 'x.json').hashrnd).toBe(7);
+  });
+});
+
+describe('BPF_MAP_CREATE', () => {
+  const F = { NO_PREALLOC: 1, NO_COMMON_LRU: 2, NUMA_NODE: 4, RDONLY: 8, WRONLY: 16, STACK_BUILD_ID: 32, RDONLY_PROG: 128, WRONLY_PROG: 256, MMAPABLE: 1024, PRESERVE_ELEMS: 2048, INNER_MAP: 4096 };
+  type Spec = Parameters<Session['createMap']>[0];
+  // Each line: the map, and what the kernel's checks give (0: made), with the check that decides.
+  const table: readonly [Spec, number, string][] = [
+    [{ type: 'hash', maxEntries: 0 }, -EINVAL, 'htab_map_alloc_check: max_entries 0'],
+    [{ type: 'hash', maxEntries: 4, keySize: 0 }, -EINVAL, 'key_size 0'],
+    [{ type: 'hash', maxEntries: 4, valueSize: 0 }, -EINVAL, 'value_size 0'],
+    [{ type: 'hash', maxEntries: 4, valueSize: 0, taskWorkFields: 1 }, 0, 'value_size is the whole value: its bpf_task_work field'],
+    [{ type: 'hash', maxEntries: 4, flags: F.STACK_BUILD_ID }, -EINVAL, 'a flag outside HTAB_CREATE_FLAG_MASK'],
+    [{ type: 'hash', maxEntries: 4, flags: 1 << 20 }, -EINVAL, 'an unknown flag'],
+    [{ type: 'hash', maxEntries: 4, flags: F.MMAPABLE }, -EINVAL, 'an array\'s flag'],
+    [{ type: 'hash', maxEntries: 4, flags: F.NO_COMMON_LRU }, -EINVAL, 'BPF_F_NO_COMMON_LRU on a map that is no LRU'],
+    [{ type: 'hash', maxEntries: 4, flags: F.RDONLY_PROG | F.WRONLY_PROG }, -EINVAL, 'bpf_map_flags_access_ok'],
+    [{ type: 'hash', maxEntries: 4, flags: F.RDONLY | F.WRONLY }, -EINVAL, 'bpf_get_file_flag'],
+    [{ type: 'hash', maxEntries: 4, flags: F.NUMA_NODE | ZERO_SEED }, 0, 'node 0, and a zero seed'],
+    [{ type: 'hash', maxEntries: 2 ** 28 }, -E2BIG, 'htab_map_alloc: 2^28 buckets of 16 bytes pass U32_MAX'],
+    [{ type: 'hash', maxEntries: 2 ** 31 + 1 }, -E2BIG, 'more than 2^31 entries'],
+    [{ type: 'percpu_hash', maxEntries: 4, flags: F.NUMA_NODE }, -EINVAL, 'a per-CPU map on a node'],
+    [{ type: 'lru_hash', maxEntries: 4, flags: F.NO_PREALLOC }, -ENOTSUPP, 'an LRU is preallocated'],
+    [{ type: 'lru_percpu_hash', maxEntries: 4, flags: F.NO_COMMON_LRU | F.NUMA_NODE }, -EINVAL, 'a per-CPU LRU on a node'],
+    [{ type: 'array', maxEntries: 0 }, -EINVAL, 'array_map_alloc_check: max_entries 0'],
+    [{ type: 'array', maxEntries: 4, keySize: 8 }, -EINVAL, 'an array key is 4 bytes'],
+    [{ type: 'array', maxEntries: 4, valueSize: 0 }, -EINVAL, 'value_size 0'],
+    [{ type: 'array', maxEntries: 4, flags: ZERO_SEED }, -EINVAL, 'a hash map\'s flag'],
+    [{ type: 'array', maxEntries: 4, flags: F.NO_PREALLOC }, -EINVAL, 'an array is preallocated'],
+    [{ type: 'array', maxEntries: 4, flags: F.MMAPABLE | F.INNER_MAP | F.NUMA_NODE }, 0, 'an ARRAY\'s flags'],
+    [{ type: 'array', maxEntries: 4, flags: F.PRESERVE_ELEMS }, -EINVAL, 'a perf event array\'s flag'],
+    [{ type: 'percpu_array', maxEntries: 4, flags: F.MMAPABLE }, -EINVAL, 'BPF_F_MMAPABLE on a PERCPU_ARRAY'],
+    [{ type: 'percpu_array', maxEntries: 4, flags: F.INNER_MAP }, -EINVAL, 'BPF_F_INNER_MAP on a PERCPU_ARRAY'],
+    [{ type: 'percpu_array', maxEntries: 4, flags: F.NUMA_NODE }, -EINVAL, 'a per-CPU array on a node'],
+  ];
+  test.each(table)('%o → %i (%s)', (spec, want) => {
+    const s = new Session();
+    const got = s.createMap(spec);
+    expect(want === 0 ? (got > 0 ? 0 : got) : got).toBe(want);
+  });
+
+  test('what the model does not have is a NotModelledError, after the kernel\'s own checks', () => {
+    const s = new Session();
+    expect(() => s.createMap({ type: 'hash', maxEntries: 4, keySize: 8 })).toThrow(NotModelledError);
+    expect(() => s.createMap({ type: 'hash', maxEntries: 4, flags: 8 })).toThrow(NotModelledError);
+    expect(() => s.createMap({ type: 'array', maxEntries: 4, flags: 256 })).toThrow(NotModelledError);
+    expect(() => s.createMap({ type: 'hash', maxEntries: 4, flags: 1 << 16 })).toThrow(/BPF_F_TOKEN_FD/);
+    // The kernel's refusal comes first: an array key of 8 bytes is -EINVAL, whatever the model has.
+    expect(s.createMap({ type: 'array', maxEntries: 4, keySize: 8, flags: 8 })).toBe(-EINVAL);
+  });
+
+  test('the rendered C names BPF_F_ZERO_SEED', () => {
+    const c = renderC({ name: 'o', maps: [{ name: 'm', type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0, flags: ZERO_SEED | 1 }], globals: [], subprogs: [], programs: [{ name: 'p', section: 'syscall', body: [P.ret(P.imm(0))] }] });
+    expect(c).toContain('__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED);');
+  });
+});
