@@ -43,6 +43,7 @@ import { kptrCases, kptrVerifierCases } from './cases/kptr.ts';
 import { lruCases } from './cases/lru.ts';
 import { percpuCases } from './cases/percpu.ts';
 import { bucketCases } from './cases/buckets.ts';
+import { mapAccessCases } from './cases/map_access.ts';
 import { generatedPercpuCases } from './generate-percpu.ts';
 import { generatedBucketCases } from './generate-buckets.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
@@ -353,7 +354,7 @@ async function main(): Promise<number> {
   const nBuckets = Number(process.env.KERNSIM_CONF_GENERATED_BUCKETS ?? 60);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
     ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed),
   ];
@@ -667,6 +668,14 @@ const RESOLVED: readonly string[] = [
     'space\'s updates, deletes, lookups and next keys over every hash type (at seeds 777 and 4242, 200 each agreed on the host). ' +
     '`hb_create` and `fhb_create` make and close maps of each type with every flag the types know and some they do not, and sizes ' +
     'of 0 (`src/model/maps/alloc_check.ts`: `htab_map_alloc_check`, `array_map_alloc_check`, `bpf_get_file_flag`).',
+  '- **Who may read and write a map** (cases `ma_*`; the guest\'s `fma_*`; `src/model/maps/alloc_check.ts` `mapAccess`). ' +
+    'BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG: the verifier refuses a store into (a load from) the map\'s value before its bounds ' +
+    '(`check_map_access_type`: "write into map forbidden, value_size=8 off=0 size=8"), `bpf_map_update_elem` and ' +
+    '`bpf_map_delete_elem` of a read-only map (`record_func_map`: "write into map forbidden"), and a value as a helper\'s ' +
+    'destination or source (`check_helper_mem_access`; the model let a helper write into a `.rodata` global until ' +
+    '`ma_rodata_helper_dst` showed the kernel refusing it). BPF_F_RDONLY and BPF_F_WRONLY: user space\'s fd is read-only or write-only ' +
+    '(`bpf_get_file_flag`), and each syscall that needs the other is -EPERM (`map_get_sys_perms`); before 7.0 a lookup\'s unknown ' +
+    'flag is -EINVAL before that.',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +

@@ -24,10 +24,13 @@
 static char *libbpf_msgs;
 static size_t libbpf_len;
 
-/* libbpf's print callback: keep warnings and info, drop debug. */
+/*
+ * libbpf's print callback: keep warnings and info, drop debug. A message may be a whole verifier log
+ * (libbpf prints the log of a program that failed to load as one message): up to 64 KiB of it is kept.
+ */
 static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[4096];
+	static char line[1 << 16];
 	int n;
 
 	if (level == LIBBPF_DEBUG)

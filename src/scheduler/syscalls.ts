@@ -13,7 +13,7 @@ import { Sleep } from '../model/fs/io.ts';
 import { FMODE_READ, type FileId, type Inode } from '../model/fs/types.ts';
 import { fsync, ftruncate, isTruncateResume, isWriteResume, vfsWrite } from '../model/fs/write.ts';
 import { writeLE } from '../model/program/globals.ts';
-import { deleteElem, mapByName, mapPutUref, sysGetNextKey, updateFromUser, userValueSize, BPF_ANY } from '../model/maps/maps.ts';
+import { deleteFromUser, mapByName, mapPutUref, sysGetNextKey, updateFromUser, userValueSize, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
@@ -371,7 +371,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
     }
     case 'map_delete': {
       const m = mapByName(kk, sys.map);
-      const ret = deleteElem(kk, m.id, sys.key);
+      const ret = deleteFromUser(kk, m.id, sys.key);
       emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: sys.map, key: sys.key, ret });
       return done(kk, ret);
     }

@@ -112,12 +112,28 @@ export function fileFlagCheck(flags: number): number {
   return (flags & F.BPF_F_RDONLY) !== 0 && (flags & F.BPF_F_WRONLY) !== 0 ? -EINVAL : 0;
 }
 
-/**
- * What the model does not have, once the kernel's checks passed: a key of other than 4 bytes (the
- * model's keys are u32), access flags (the verifier's and the fd's refusals they bring), a BPF token.
- */
-export function notModelledFlags(a: CreateAttr): void {
+/** What the model does not have, once the kernel's checks passed: a key of other than 4 bytes (the model's keys are u32). */
+export function notModelledKey(a: CreateAttr): void {
   if (a.keySize !== 4) throw new NotModelledError(`key_size ${a.keySize} of map ${a.name}`, 'the model\'s keys are u32 (key_size 4)');
-  const access = a.flags & (ACCESS_MASK | F.BPF_F_TOKEN_FD);
-  if (access !== 0) throw new NotModelledError(`map_flags 0x${access.toString(16)} of map ${a.name}`, 'access flags (BPF_F_RDONLY, BPF_F_WRONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG) and BPF tokens are not modelled');
+}
+
+/**
+ * `map_check_btf`: a value with special fields (a `bpf_task_work`, kptrs) in a map programs may only
+ * read or only write (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG) → -EACCES.
+ */
+export function progAccessWithFields(flags: number): boolean {
+  return (flags & (F.BPF_F_RDONLY_PROG | F.BPF_F_WRONLY_PROG)) !== 0;
+}
+
+/**
+ * Who may touch the map. User space through the fd `map_create` made: read-only with BPF_F_RDONLY, write-only
+ * with BPF_F_WRONLY (`bpf_get_file_flag`; `map_get_sys_perms` then refuses the other with -EPERM).
+ * Programs: read-only with BPF_F_RDONLY_PROG, write-only with BPF_F_WRONLY_PROG (`bpf_map_flags_to_cap`:
+ * the verifier's `check_map_access_type` refuses the other).
+ */
+export function mapAccess(flags: number): { sysRead: boolean; sysWrite: boolean; progRead: boolean; progWrite: boolean } {
+  return {
+    sysRead: (flags & F.BPF_F_WRONLY) === 0, sysWrite: (flags & F.BPF_F_RDONLY) === 0,
+    progRead: (flags & F.BPF_F_WRONLY_PROG) === 0, progWrite: (flags & F.BPF_F_RDONLY_PROG) === 0,
+  };
 }

@@ -29,7 +29,7 @@
  * holds (NULL unless a callback scheduled on a deleted element's value: see docs/task_work.md), and on
  * 7.2 whatever kptr.
  */
-import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTSUPP, EOPNOTSUPP } from '../kernel/errno.ts';
+import { E2BIG, EACCES, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTSUPP, EOPNOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
@@ -41,7 +41,7 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
-import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, MAP_FLAGS, notModelledFlags, type CreateAttr } from './alloc_check.ts';
+import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, mapAccess, MAP_FLAGS, notModelledKey, progAccessWithFields, type CreateAttr } from './alloc_check.ts';
 import { arrayGetNextKey, htabGetNextKey, link } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
@@ -106,12 +106,13 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const maxEntries = rounded as number;
   // map_check_btf, once the map is made: its special fields.
   if (decl.taskWorkFields > 1) return -E2BIG;
+  if ((decl.taskWorkFields > 0 || kptrs.length > 0) && progAccessWithFields(flags)) return -EACCES;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
   // map_create: the fd's mode.
   const fileErr = fileFlagCheck(flags);
   if (fileErr !== 0) return fileErr;
-  if (!ringbuf) notModelledFlags(attr);
+  if (!ringbuf) notModelledKey(attr);
   if (isArray(decl) || (!noPrealloc && !ringbuf)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element, a per-CPU or
     // LRU one none: htab_has_extra_elems): each value rounded up to 8 bytes, once per possible CPU in a
@@ -524,6 +525,10 @@ export function twSlot(k: Kern, id: MapId, slot: number, argument = 'tw'): MapSl
  */
 export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
+  // Before 7.0 flags other than BPF_F_LOCK are refused before the fd's mode is looked at; since,
+  // after (bpf_map_check_op_flags, of the BPF_F_CPU series).
+  if (!k.features.percpuCpuFlags && (flags & ~BPF_F_LOCK) !== 0n) return -EINVAL;
+  if (!mapAccess(m.flags).sysRead) return -EPERM;
   if (isPercpu(m)) return sysLookupPercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
@@ -602,6 +607,8 @@ export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array
 /** `sysUpdateElem` without its trace event (a task's `map_update` syscall records its own). */
 export function updateFromUser(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
+  // map_get_sys_perms: a read-only fd (BPF_F_RDONLY) may not write.
+  if (!mapAccess(m.flags).sysWrite) return -EPERM;
   if (isPercpu(m)) return sysUpdatePercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   return (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
@@ -622,6 +629,7 @@ export function userValueSize(k: Kern, m: { readonly type: string; readonly valu
  */
 export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
   const m = mapOf(k, id);
+  if (!mapAccess(m.flags).sysRead) return -EPERM;
   if (m.type === 'ringbuf') return key === null ? -ENOTSUPP : -EINVAL;
   return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(m, key);
 }
@@ -636,8 +644,11 @@ export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
 export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
   let ret: number;
-  // Flags other than BPF_F_LOCK, and BPF_F_LOCK without a spin lock: every flag.
-  if (flags !== 0n) ret = -EINVAL;
+  const access = mapAccess(m.flags);
+  // Flags other than BPF_F_LOCK; then the fd must read and write; then BPF_F_LOCK without a spin lock.
+  if ((flags & ~BPF_F_LOCK) !== 0n) ret = -EINVAL;
+  else if (!access.sysRead || !access.sysWrite) ret = -EPERM;
+  else if (flags !== 0n) ret = -EINVAL;
   else {
     if (isPercpu(m)) checkPercpuBuffer(k, m, value, 0n);
     else if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
@@ -656,8 +667,12 @@ export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number, value: U
 
 /** User space's `bpf(BPF_MAP_DELETE_ELEM)` (kernel/bpf/syscall.c `map_delete_elem`): the map's own delete. */
 export function sysDeleteElem(k: Kern, id: MapId, key: number): number {
-  const m = mapOf(k, id);
-  const ret = deleteElem(k, id, key);
-  emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: m.name, key, ret });
+  const ret = deleteFromUser(k, id, key);
+  emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: mapOf(k, id).name, key, ret });
   return ret;
+}
+
+/** `sysDeleteElem` without its trace event (a task's `map_delete` syscall records its own): a read-only fd may not delete. */
+export function deleteFromUser(k: Kern, id: MapId, key: number): number {
+  return mapAccess(mapOf(k, id).flags).sysWrite ? deleteElem(k, id, key) : -EPERM;
 }

@@ -9,7 +9,8 @@ import type { AnyKfunc, ArgSpec } from '../kfunc/types.ts';
 import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
 import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
-import { checkRegionArg } from './mem.ts';
+import { checkMapAccessType, checkRegionArg } from './mem.ts';
+import { mapAccess } from '../maps/alloc_check.ts';
 import { regTypeStr } from './regtype.ts';
 import { constOf, isConst, known, range, UNKNOWN, varConst, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
@@ -117,9 +118,11 @@ function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: r
  * writable). `raw`: memory the helper only writes (ARG_PTR_TO_UNINIT_MEM, `meta->raw_mode`): on the
  * stack only its bounds are checked now (`check_stack_range_initialized` returns early), and any
  * dynptr byte in it is refused ("potential write to dynptr", 6.x and 7.2.13; 7.3-rc7 lets the
- * write destroy the dynptr instead); the writes come after all arguments.
+ * write destroy the dynptr instead); the writes come after all arguments. A map value is also checked
+ * against the map's access flags (`check_map_access_type`): for reading, or writing when the helper
+ * writes it; a kfunc's memory for both, reading first (`check_kfunc_mem_size_reg`, `check_mem_reg`).
  */
-function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, write: boolean, insn: number, raw = false): AState {
+function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, write: boolean, insn: number, raw = false, kfunc = false): AState {
   const regno = i + 1;
   switch (v.t) {
     case 'fp': {
@@ -151,7 +154,13 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
     case 'map_value':
     case 'mem':
       if (v.maybeNull) throw new Reject(w.m.typeMismatch(regno, regTypeStr(v), 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
-      if (write && v.rdonly) throw new Reject(w.m.rdonlyWrite(regno, regTypeStr(v)), insn);
+      // check_helper_mem_access: a map value's access type (the map's BPF_F_*_PROG flags), other
+      // memory's read-only type.
+      if (v.t === 'map_value') {
+        checkMapAccessType(w, v, v.off, size, write || raw, insn);
+        if (kfunc && !write && !raw) checkMapAccessType(w, v, v.off, size, true, insn);
+      }
+      else if (write && v.rdonly) throw new Reject(w.m.rdonlyWrite(regno, regTypeStr(v)), insn);
       checkRegionArg(w, v, regno, size, insn);
       return s0;
     default:
@@ -399,9 +408,9 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         if (spec.out === true) {
           // Raw-mode memory a helper writes: bounds now, the writes after the call. A kfunc's
           // buffer is checked for reading and writing (check_kfunc_mem_size_reg).
-          s = checked(() => memArg(w, s, i, v, size, false, insn, def.kind === 'helper'));
+          s = checked(() => memArg(w, s, i, v, size, false, insn, def.kind === 'helper', def.kind !== 'helper'));
           writes.push({ i, v, size });
-        } else s = checked(() => memArg(w, s, i, v, size, false, insn));
+        } else s = checked(() => memArg(w, s, i, v, size, false, insn, false, def.kind !== 'helper'));
         return;
       }
       case 'const_str': {
@@ -416,6 +425,9 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         return;
     }
   });
+  // record_func_map: a map programs may only read (BPF_F_RDONLY_PROG) may not be updated or deleted from.
+  if (mapArg !== null && (def.name === 'bpf_map_update_elem' || def.name === 'bpf_map_delete_elem')
+    && !mapAccess(w.obj.maps.find((x) => x.name === mapArg)?.flags ?? 0).progWrite) throw new Reject('write into map forbidden', insn);
   // check_map_func_compatibility: a ring buffer map goes only to the ring buffer helpers, and they
   // take only ring buffer maps.
   if (mapArg !== null) {

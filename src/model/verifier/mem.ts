@@ -13,6 +13,7 @@ import { walkedTrust, type Trust } from '../btf/walk.ts';
 import { Reject, type AState, type AVal, type Checker } from './types.ts';
 import { regTypeStr } from './regtype.ts';
 import { checkMapFields, kptrLoad, kptrStore } from './kptr.ts';
+import { mapAccess } from '../maps/alloc_check.ts';
 
 /**
  * How a load or store reaches memory, where it matters (a map value's kptr field): a BPF_ATOMIC
@@ -115,6 +116,7 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
     }
     case 'map_value': {
       if (base.maybeNull) notMemory(c, base, regno, insn);
+      checkMapAccessType(c, base, base.off + off, size, false, insn);
       checkRegion(c, 'map', regno, base.off + off, base.var, size, base.size, insn);
       // check_map_access's special fields, then check_map_kptr_access for a kptr's own load.
       const kptr = checkMapFields(c, base, off, size, true, insn);
@@ -162,6 +164,17 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
   }
 }
 
+/**
+ * `check_map_access_type`: programs may not write a map created with BPF_F_RDONLY_PROG (or an object's
+ * `.rodata`), nor read one created with BPF_F_WRONLY_PROG (-EACCES), whatever the bounds (checked
+ * after). `off` is the access's offset from the value's start.
+ */
+export function checkMapAccessType(c: Pick<Checker, 'obj'>, base: Extract<AVal, { t: 'map_value' }>, off: number, size: number, write: boolean, insn: number): void {
+  const a = mapAccess(c.obj.maps.find((m) => m.name === base.map)?.flags ?? 0);
+  if (write && (base.rdonly || !a.progWrite)) throw new Reject(`write into map forbidden, value_size=${base.size} off=${off} size=${size}`, insn);
+  if (!write && !a.progRead) throw new Reject(`read from map forbidden, value_size=${base.size} off=${off} size=${size}`, insn);
+}
+
 /** A loaded value is zero-extended from `size` bytes (or sign-extended: BPF_MEMSX). */
 function narrow(v: AVal, size: number, signed: boolean): AVal {
   if (v.t !== 'scalar' || size === 8) return v;
@@ -193,7 +206,7 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
     }
     case 'map_value': {
       if (base.maybeNull) notMemory(c, base, regno, insn);
-      if (base.rdonly) throw new Reject(`write into map forbidden, value_size=${base.size} off=${base.off + off} size=${size}`, insn);
+      checkMapAccessType(c, base, base.off + off, size, true, insn);
       checkRegion(c, 'map', regno, base.off + off, base.var, size, base.size, insn);
       const kptr = checkMapFields(c, base, off, size, true, insn);
       if (kptr !== undefined) {
