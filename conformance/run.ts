@@ -675,7 +675,8 @@ const RESOLVED: readonly string[] = [
     'destination or source (`check_helper_mem_access`; the model let a helper write into a `.rodata` global until ' +
     '`ma_rodata_helper_dst` showed the kernel refusing it). BPF_F_RDONLY and BPF_F_WRONLY: user space\'s fd is read-only or write-only ' +
     '(`bpf_get_file_flag`), and each syscall that needs the other is -EPERM (`map_get_sys_perms`); before 7.0 a lookup\'s unknown ' +
-    'flag is -EINVAL before that.',
+    'flag is -EINVAL before that. `ma_null_value`: `bpf_map_update_elem`\'s value may not be NULL (ARG_PTR_TO_MAP_VALUE; the ' +
+    'model took NULL for a value of zeros until this case).',
   '- **String copies from user memory** (cases `us_*`; agreed as predicted from the source). The loader maps a page of non-zero ' +
     'bytes and NULs at a fixed address with a PROT_NONE page after it; `bpf_copy_from_user_str` (with and without `BPF_F_PAD_ZEROS`), ' +
     'the helper `bpf_probe_read_user_str` (added to the model for these cases: `strncpy_from_user_nofault`, dst zeroed on an error), ' +

@@ -163,7 +163,7 @@ describe('mutants: cancellation by the map, and which maps may hold a bpf_task_w
         expectIs(s.global('runs'), 1n);
         return;
       }
-      if (how === 'update') expectIs(s.bpf_map_update_elem(mapId, 0, null, 0), 0);
+      if (how === 'update') expectIs(s.bpf_map_update_elem(mapId, 0, new Uint8Array(8), 0), 0);
       else if (how === 'delete') expectIs(s.bpf_map_delete_elem(mapId, 0), 0);
       else s.mapClose(mapId);
       expectIs(s.taskWork(ctx)?.state, 'FREED');
@@ -262,7 +262,7 @@ describe('mutants: delivery, cancellation of a SCHEDULED work, versions', () => 
       expectIs(s.taskWork(ctx)?.state, 'SCHEDULED');
       expectIs(refSnapshot(s.world).taskWorks, 1);
       if (uref) s.mapClose(mapId);
-      else if (mapType === 'array') expectIs(s.bpf_map_update_elem(mapId, 0, null, 0), 0);
+      else if (mapType === 'array') expectIs(s.bpf_map_update_elem(mapId, 0, new Uint8Array(8), 0), 0);
       else expectIs(s.bpf_map_delete_elem(mapId, 0), 0);
       expectIs(s.taskWork(ctx)?.state, 'FREED');
       // Both references are still held until the irq_work runs.

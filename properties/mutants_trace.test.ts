@@ -123,9 +123,9 @@ const call: fc.Arbitrary<Call> = fc.oneof(
     args: (e) => [`task(pid ${e.pid})`],
     ret: (v) => (v === null ? 'NULL' : `file#${String(v)}`),
   }),
-  fc.tuple(anInt, fc.option(fc.integer({ min: 0, max: 16 }), { nil: null }), anInt).map(([key, n, flags]): Call => ({
+  fc.tuple(anInt, fc.integer({ min: 0, max: 16 }), anInt).map(([key, n, flags]): Call => ({
     name: 'bpf_map_update_elem',
-    run: (s, e) => s.bpf_map_update_elem(e.map, key, n === null ? null : new Uint8Array(n), flags),
+    run: (s, e) => s.bpf_map_update_elem(e.map, key, new Uint8Array(n), flags),
     args: (e) => [`map#${e.map}`, intText(asC(key, 32)), buf(n), intText(asC(flags, 64))],
     ret: intRet,
   })),

@@ -166,7 +166,7 @@ describe('HASH / LRU element memory and task_work (docs/task_work.md, Q4)', () =
       Pr.call('bpf_get_current_task_btf', [], 'r7'),
       Pr.call('bpf_task_work_schedule_signal_impl', [Pr.r('r7'), Pr.tw('r8'), Pr.map(map), Pr.cb('cb'), Pr.NULL], 'r0'), Pr.store('again', Pr.r('r0')),
       ...(reuse ? [
-        Pr.call('bpf_map_update_elem', [Pr.map(map), Pr.imm(1), Pr.NULL, Pr.imm(0)], 'r0'),
+        Pr.call('bpf_map_update_elem', [Pr.map(map), Pr.imm(1), Pr.buf('val'), Pr.imm(0)], 'r0'),
         Pr.call('bpf_map_lookup_elem', [Pr.map(map), Pr.imm(1)], 'r9'),
         Pr.goto('done', Pr.when('r9', '==', Pr.NULL)),
         Pr.call('bpf_task_work_schedule_signal_impl', [Pr.r('r7'), Pr.tw('r9'), Pr.map(map), Pr.cb('cb'), Pr.NULL], 'r0'), Pr.store('on1', Pr.r('r0')),
@@ -175,11 +175,12 @@ describe('HASH / LRU element memory and task_work (docs/task_work.md, Q4)', () =
     ];
     return {
       name: 'q4', maps: [{ name: map, type, maxEntries: 4, valueSize: 8, taskWorkFields: 1, ...(noPrealloc ? { noPrealloc } : {}) }],
-      globals: ['runs', 'del', 'again', 'on1', 'first', 'user_pid'].map((name) => ({ name, kind: 'int' as const, init: name === 'runs' || name === 'user_pid' ? 0 : 99 })),
+      // A value to update with: value_size is 16, the data and the bpf_task_work field.
+      globals: [...['runs', 'del', 'again', 'on1', 'first', 'user_pid'].map((name) => ({ name, kind: 'int' as const, init: name === 'runs' || name === 'user_pid' ? 0 : 99 })), { name: 'val', kind: 'bytes' as const, size: 16 }],
       programs: [{ name: 'hook', section: 'lsm/file_open', body: [
         Pr.call('bpf_get_current_pid_tgid', [], 'r1'), Pr.alu('rsh', 'r1', Pr.imm(32)), Pr.mov('r2', Pr.glob('user_pid')),
         Pr.goto('out', Pr.when('r1', '!=', Pr.r('r2'))),
-        Pr.call('bpf_map_update_elem', [Pr.map(map), Pr.imm(0), Pr.NULL, Pr.imm(0)], 'r0'),
+        Pr.call('bpf_map_update_elem', [Pr.map(map), Pr.imm(0), Pr.buf('val'), Pr.imm(0)], 'r0'),
         Pr.call('bpf_map_lookup_elem', [Pr.map(map), Pr.imm(0)], 'r6'),
         Pr.goto('out', Pr.when('r6', '==', Pr.NULL)),
         Pr.call('bpf_get_current_task_btf', [], 'r7'),

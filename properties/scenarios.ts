@@ -32,9 +32,10 @@ export function objectOf(sc: TwScenario): BpfObject {
   return {
     name: 'tw_props',
     maps: [{ name: 'twmap', type: sc.mapType, maxEntries: 1, valueSize: 8, taskWorkFields: 1 }],
-    globals: [{ name: 'runs', kind: 'int' }, { name: 'byte', kind: 'bytes', size: 1 }],
+    // `val`: a value to update with (value_size 16: the data and the bpf_task_work field).
+    globals: [{ name: 'runs', kind: 'int' }, { name: 'byte', kind: 'bytes', size: 1 }, { name: 'val', kind: 'bytes', size: 16 }],
     programs: [{ name: 'hook', section: 'lsm/file_open', body: [
-      ...(sc.mapType === 'array' ? [] : [call('bpf_map_update_elem', [map('twmap'), imm(0), NULL, imm(1)])]),
+      ...(sc.mapType === 'array' ? [] : [call('bpf_map_update_elem', [map('twmap'), imm(0), buf('val'), imm(1)])]),
       call('bpf_map_lookup_elem', [map('twmap'), imm(0)], 'r6'),
       goto('out', when('r6', '==', NULL)),
       call('bpf_get_current_task_btf', [], 'r7'),

@@ -18,10 +18,10 @@ const TRIGGER = '/tmp/trigger';
 const OBJ: BpfObject = {
   name: 'det',
   maps: [{ name: 'm', type: 'hash', maxEntries: 1, valueSize: 8, taskWorkFields: 1 }],
-  globals: [{ name: 'runs', kind: 'int' }, { name: 'byte', kind: 'bytes', size: 1 }],
+  globals: [{ name: 'runs', kind: 'int' }, { name: 'byte', kind: 'bytes', size: 1 }, { name: 'val', kind: 'bytes', size: 16 }],
   programs: [{
     name: 'hook', section: 'lsm/file_open', body: [
-      call('bpf_map_update_elem', [map('m'), imm(0), NULL, imm(1)], 'r0'),
+      call('bpf_map_update_elem', [map('m'), imm(0), buf('val'), imm(1)], 'r0'),
       call('bpf_map_lookup_elem', [map('m'), imm(0)], 'r6'),
       goto('out', when('r6', '==', NULL)),
       call('bpf_get_current_task_btf', [], 'r7'),

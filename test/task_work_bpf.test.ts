@@ -68,7 +68,7 @@ function taskWorkObject(o: ObjOpts = {}): BpfObject {
     goto('go', when('r2', '==', imm(0))),
     goto('out', when('r1', '!=', r('r2'))),
     label('go'),
-    ...(type === 'array' ? [] : [call('bpf_map_update_elem', [map(MAP), imm(0), NULL, imm(BPF_NOEXIST)], 'r0')]),
+    ...(type === 'array' ? [] : [call('bpf_map_update_elem', [map(MAP), imm(0), buf('val'), imm(BPF_NOEXIST)], 'r0')]),
     call('bpf_map_lookup_elem', [map(MAP), imm(0)], 'r6'),
     goto('out', when('r6', '==', NULL)),
     ...schedule('ret1', 'r6'),
@@ -101,7 +101,7 @@ function taskWorkObject(o: ObjOpts = {}): BpfObject {
     ...(o.cbReschedules === true ? schedule('cb_sched', 'r3') : []),
     ...(o.cbFreesOwnElem === true
       ? [type === 'array'
-        ? call('bpf_map_update_elem', [map(MAP), imm(0), NULL, imm(0)], 'r0')
+        ? call('bpf_map_update_elem', [map(MAP), imm(0), buf('val'), imm(0)], 'r0')
         : call('bpf_map_delete_elem', [map(MAP), imm(0)], 'r0'), store('cb_free', r('r0'))]
       : []),
     store('cb_done', imm(1)),
@@ -111,7 +111,7 @@ function taskWorkObject(o: ObjOpts = {}): BpfObject {
   return {
     name: 'task_work_test',
     maps: [{ name: MAP, type, maxEntries: 1, valueSize: 16, taskWorkFields: 1 }],
-    globals: [...ints.map((name) => ({ name, kind: name === 'cb_pid' ? 'u64' as const : 'int' as const, init: name === 'ret1' || name === 'ret2' || name === 'cb_sched' ? 1 : 0 })), { name: 'byte', kind: 'bytes' as const, size: 1 }],
+    globals: [...ints.map((name) => ({ name, kind: name === 'cb_pid' ? 'u64' as const : 'int' as const, init: name === 'ret1' || name === 'ret2' || name === 'cb_sched' ? 1 : 0 })), { name: 'byte', kind: 'bytes' as const, size: 1 }, { name: 'val', kind: 'bytes' as const, size: 24 }],
     programs: [{ name: 'hook', section: 'lsm/file_open', body: hook }],
     subprogs: [{ name: 'cb', isStatic: true, body: cbBody }],
   };

@@ -73,6 +73,11 @@ const SEQS: readonly AccessSeq[] = [
     note: 'a BPF_F_WRONLY_PROG map is written by programs (updates, stores) and read by user space',
   },
   {
+    id: 'null_value', map: { type: 'hash', maxEntries: 2 }, reject: true, steps: [{ k: 'delete', key: 0 }],
+    extra: [P.call('bpf_map_update_elem', [P.map('ma_null_value_map'), P.imm(1), P.NULL, P.imm(0)])],
+    note: 'bpf_map_update_elem\'s value is ARG_PTR_TO_MAP_VALUE, which may not be NULL (the model took NULL for a value of zeros)',
+  },
+  {
     id: 'sys_rdonly', map: { type: 'hash', maxEntries: 4, flags: RDONLY }, steps: [{ k: 'update', key: 0, value: 7 }, { k: 'delete', key: 1 }],
     sys: [lookup(0), update(1, 0x33), del(0), lad(0), nextKey(9), lookup(0)],
     note: 'BPF_F_RDONLY: user space\'s fd is read-only (bpf_get_file_flag): lookups and next keys, but updates, deletes and lookup-and-delete -EPERM; programs write as they like',

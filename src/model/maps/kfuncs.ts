@@ -52,7 +52,7 @@ export const bpf_map_update_elem = defineKfunc({
   kind: 'helper',
   since: '6.18',
   summary: 'Create or replace the element `key` of `map`.',
-  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32', cType: 'const void *', byRef: true }, { name: 'value', type: 'mem_or_null', cType: 'const void *' }, { name: 'flags', type: 'u64' }],
+  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32', cType: 'const void *', byRef: true }, { name: 'value', type: 'mem', cType: 'const void *' }, { name: 'flags', type: 'u64' }],
   ret: 'int',
   flags: [],
   checks: [
