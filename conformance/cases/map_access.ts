@@ -78,6 +78,11 @@ const SEQS: readonly AccessSeq[] = [
     note: 'bpf_map_update_elem\'s value is ARG_PTR_TO_MAP_VALUE, which may not be NULL (the model took NULL for a value of zeros)',
   },
   {
+    id: 'scalar_key', map: { type: 'hash', maxEntries: 2 }, reject: true, steps: [{ k: 'delete', key: 0 }],
+    extra: [P.mov('x', P.imm(1)), P.call('bpf_map_lookup_elem', [P.map('ma_scalar_key_map'), P.r('x')], 'y')],
+    note: 'a register holding a number as a helper\'s key: it is passed as the pointer it is not (the model took it for the key)',
+  },
+  {
     id: 'sys_rdonly', map: { type: 'hash', maxEntries: 4, flags: RDONLY }, steps: [{ k: 'update', key: 0, value: 7 }, { k: 'delete', key: 1 }],
     sys: [lookup(0), update(1, 0x33), del(0), lad(0), nextKey(9), lookup(0)],
     note: 'BPF_F_RDONLY: user space\'s fd is read-only (bpf_get_file_flag): lookups and next keys, but updates, deletes and lookup-and-delete -EPERM; programs write as they like',
@@ -107,7 +112,7 @@ export function mapAccessFileCases(): FileCase[] {
   return SEQS.map((q) => {
     const id = `fma_${q.id}`;
     // The guest's map is named after its case.
-    const extra = q.extra?.map((op) => (op.op === 'call' && op.fn === 'bpf_map_update_elem' ? { ...op, args: [P.map(`${id}_map`), ...op.args.slice(1)] } : op));
+    const extra = q.extra?.map((op) => (op.op === 'call' && (op.fn === 'bpf_map_update_elem' || op.fn === 'bpf_map_lookup_elem') ? { ...op, args: [P.map(`${id}_map`), ...op.args.slice(1)] } : op));
     return withExtra(percpuGuestCase(id, q, `${RULE} (7.2)`), { ...q, ...(extra === undefined ? {} : { extra }) });
   });
 }

@@ -374,6 +374,21 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(BPF_EXIST)]),
     call('bpf_map_update_elem', [map('h'), imm(1), buf('out'), imm(8)]),
   ], { maps: MAPS, expect: { calls: calls('bpf_map_update_elem', [0, '-E2BIG', '-EEXIST', '-ENOENT', '-EINVAL']) } }),
+  bpf_for_each_map_elem: syscallExample('example_for_each_map_elem', 'Keys 3, 5 and 9 of a hash map walked by a callback that adds each key to a global (17) and counts its calls: 3; flags other than 0 are -EINVAL and call nothing; an array of 2 is walked by index (2 more calls, keys 0 and 1: 18).', [
+    call('bpf_map_update_elem', [map('h'), imm(3), buf('out'), imm(0)]),
+    call('bpf_map_update_elem', [map('h'), imm(5), buf('out'), imm(0)]),
+    call('bpf_map_update_elem', [map('h'), imm(9), buf('out'), imm(0)]),
+    call('bpf_for_each_map_elem', [map('h'), cb('sum'), NULL, imm(0)]),
+    call('bpf_for_each_map_elem', [map('h'), cb('sum'), NULL, imm(1)]),
+    call('bpf_for_each_map_elem', [map('a'), cb('sum'), NULL, imm(0)]),
+  ], {
+    maps: MAPS,
+    globals: [{ name: 'total', kind: 'u64' }],
+    subprogs: [{ name: 'sum', isStatic: true, returns: 'long', params: [{ name: 'm', type: 'map' }, { name: 'k', type: 'ptr' }, { name: 'v', type: 'ptr' }, { name: 'ctx', type: 'ptr' }], body: [
+      ld('key', 4, r('k'), 0), mov('t', glob('total')), alu('add', 't', r('key')), store('total', r('t')), ret(imm(0)),
+    ] }],
+    expect: { calls: calls('bpf_for_each_map_elem', [3, '-EINVAL', 2]), globals: { total: 18 } },
+  }),
   bpf_map_delete_elem: syscallExample('example_map_delete_elem', 'An array element cannot be deleted; a missing hash key; a present one.', [
     call('bpf_map_delete_elem', [map('a'), imm(0)]),
     call('bpf_map_delete_elem', [map('h'), imm(1)]),

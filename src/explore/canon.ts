@@ -646,6 +646,13 @@ class Walk {
         o.t(c.loop.i); o.c(47); o.t(c.loop.nr); o.c(47); o.t(c.loop.cb); o.c(47);
         this.reg(c.loop.ctx);
         o.c(47); o.t(c.loop.start);
+        // A bpf_for_each_map_elem walk: its map (an id, as it is) and where it stands.
+        const each = c.loop.each;
+        if (each !== undefined) {
+          o.s('/e'); o.t(each.map); o.c(47); o.t(each.cursor.bucket); o.c(47);
+          if (each.cursor.next === null) o.c(78);
+          else { o.t(each.cursor.next.key); o.c(58); o.t(each.cursor.next.slot); }
+        }
       }
       const loopEnd = o.n;
       this.name('frame', c.id);

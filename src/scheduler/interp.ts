@@ -26,6 +26,8 @@ import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
 import { memberValue } from '../model/btf/values.ts';
 import type { KptrRef } from '../model/kptr/types.ts';
 import { kptrAt, kptrField } from '../model/maps/layout.ts';
+import { eachNext } from '../model/maps/foreach.ts';
+import type { EachCursor } from '../model/maps/types.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
@@ -502,7 +504,19 @@ function returnFrom(run: Run, value: bigint): boolean {
   frame.stack = caller.stack;
   if (caller.spills === undefined) delete frame.spills;
   else frame.spills = caller.spills;
-  if (caller.loop !== null) {
+  if (caller.loop !== null && caller.loop.each !== undefined) {
+    // bpf_for_each_map_elem: the next element, unless the callback stopped the walk.
+    const l = caller.loop;
+    const each = l.each as { map: number; cursor: EachCursor };
+    const next = value !== 0n ? null : eachNext(run.k, each.map, each.cursor);
+    if (next !== null) {
+      callFunction(run, l.cb, eachArgs(each.map, next, l.ctx), caller.dst, { ...l, i: l.i + 1, each: { map: each.map, cursor: next.cursor } });
+      return false;
+    }
+    const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_for_each_map_elem as AnyKfunc;
+    emit(run.k, new KfuncEvent(run.k.t.now, def, [each.map, l.cb, null, 0n], l.i + 1, run.k.features.dynptrBits, frameContext(run.task, frame).label ?? ''));
+    if (caller.dst !== null) setReg(run, caller.dst, BigInt(l.i + 1));
+  } else if (caller.loop !== null) {
     const l = caller.loop;
     const stop = value !== 0n;
     const next = l.i + 1;
@@ -536,6 +550,38 @@ function startLoop(run: Run, op: Extract<Op, { op: 'call' }>): boolean {
     return false;
   }
   callFunction(run, cbv.name, [0n, ctx], op.dst ?? null, { i: 0, nr: Number(nr), cb: cbv.name, ctx, start: run.frame.pc });
+  return true;
+}
+
+/** The callback's arguments for an element of map `map`: the map, its key (a copy: the verifier lets it only be read), its value (CPU 0's copy), the context. */
+function eachArgs(map: number, e: { key: number; slot: number }, ctx: RegVal): RegVal[] {
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setUint32(0, e.key, true);
+  return [{ ptr: 'map', map }, { ptr: 'mem', bytes: key }, { ptr: 'map_value', map, key: e.key, slot: e.slot }, ctx];
+}
+
+/**
+ * `bpf_for_each_map_elem`: flags other than 0 are -EINVAL; then the callback gets the walk's first
+ * element (maps/foreach.ts), or the result is 0 for an empty map.
+ */
+function startEach(run: Run, op: Extract<Op, { op: 'call' }>): boolean {
+  const [mapA, cbA, ctxA, flagsA] = op.args;
+  if (mapA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined) throw new ArgumentError('bpf_for_each_map_elem arguments', op.args.length, '4 arguments');
+  const mapv = valueOf(run, mapA);
+  if (mapv === null || typeof mapv !== 'object' || mapv.ptr !== 'map') throw new ArgumentError('map', mapA, 'a map');
+  const cbv = valueOf(run, cbA);
+  if (cbv === null || typeof cbv !== 'object' || cbv.ptr !== 'func') throw new ArgumentError('callback_fn', cbA, 'a callback function');
+  const ctx = valueOf(run, ctxA);
+  const flags = scalar(valueOf(run, flagsA), 'flags');
+  const first = flags !== 0n ? null : eachNext(run.k, mapv.map, null);
+  if (first === null) {
+    const ret = flags !== 0n ? -22 : 0;
+    const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_for_each_map_elem as AnyKfunc;
+    emit(run.k, new KfuncEvent(run.k.t.now, def, [mapv.map, cbv.name, null, flags], ret, run.k.features.dynptrBits, frameContext(run.task, run.frame).label ?? ''));
+    if (op.dst !== undefined) setReg(run, op.dst, BigInt.asUintN(64, BigInt(ret)));
+    return false;
+  }
+  callFunction(run, cbv.name, eachArgs(mapv.map, first, ctx), op.dst ?? null, { i: 0, nr: 0, cb: cbv.name, ctx, start: run.frame.pc, each: { map: mapv.map, cursor: first.cursor } });
   return true;
 }
 
@@ -671,6 +717,10 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
         }
         if (op.fn === 'bpf_loop') {
           if (startLoop(run, op)) continue;
+          break;
+        }
+        if (op.fn === 'bpf_for_each_map_elem') {
+          if (startEach(run, op)) continue;
           break;
         }
         const def = (ALL_KFUNCS as Record<string, AnyKfunc>)[op.fn];

@@ -44,36 +44,51 @@ export function link(m: BpfMap, key: number, slot: number): void {
 
 const bucketOf = (e: MapElem, mask: number): number => ((e.hash as number) & mask) >>> 0;
 
+/** An element as a walk of the buckets meets it: its key, its memory and its bucket. */
+export interface BucketElem {
+  readonly key: number;
+  readonly slot: number;
+  readonly bucket: number;
+}
+
+/** The element after linked `key` in its bucket's list (the newest of those linked before it), or null at the list's end. */
+export function nextInBucket(m: BpfMap, key: number): BucketElem | null {
+  const at = m.elems.get(key);
+  if (at === undefined) return null;
+  const mask = nBuckets(m.maxEntries) - 1;
+  const b = bucketOf(at, mask);
+  let next: BucketElem | null = null;
+  for (const [k, e] of m.elems) {
+    if (k === key) break;
+    if (bucketOf(e, mask) === b) next = { key: k, slot: e.slot, bucket: b };
+  }
+  return next;
+}
+
+/** The head of the first non-empty bucket from bucket `from` (the lowest such bucket's newest element), or null. */
+export function firstFrom(m: BpfMap, from: number): BucketElem | null {
+  const mask = nBuckets(m.maxEntries) - 1;
+  let found: BucketElem | null = null;
+  for (const [k, e] of m.elems) {
+    const b = bucketOf(e, mask);
+    if (b >= from && (found === null || b <= found.bucket)) found = { key: k, slot: e.slot, bucket: b };
+  }
+  return found;
+}
+
 /**
  * `htab_map_get_next_key`: the key after `key` in the walk of the buckets, or the first key for a
  * NULL `key` or one not in the map; -ENOENT after the last. Linear in the map's elements.
  */
 export function htabGetNextKey(m: BpfMap, key: number | null): number {
-  const mask = nBuckets(m.maxEntries) - 1;
-  let from = 0;
   const at = key === null ? undefined : m.elems.get(key);
-  if (at !== undefined) {
-    // The next element of its bucket: the newest of those linked before it.
-    const b = bucketOf(at, mask);
-    let next: number | null = null;
-    for (const [k, e] of m.elems) {
-      if (k === key) break;
-      if (bucketOf(e, mask) === b) next = k;
-    }
-    if (next !== null) return next;
-    from = b + 1;
+  let from = 0;
+  if (at !== undefined && key !== null) {
+    const next = nextInBucket(m, key);
+    if (next !== null) return next.key;
+    from = bucketOf(at, nBuckets(m.maxEntries) - 1) + 1;
   }
-  // The head of the first non-empty bucket from `from`: the lowest such bucket's newest element.
-  let best = -1;
-  let found = -ENOENT;
-  for (const [k, e] of m.elems) {
-    const b = bucketOf(e, mask);
-    if (b >= from && (best < 0 || b <= best)) {
-      best = b;
-      found = k;
-    }
-  }
-  return found;
+  return firstFrom(m, from)?.key ?? -ENOENT;
 }
 
 /**

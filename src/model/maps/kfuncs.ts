@@ -2,6 +2,8 @@
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { registerKfuncs } from '../kfunc/registry.ts';
 import { deleteElem, lookupElem, lookupPercpuElem, updateElem } from './maps.ts';
+import { EINVAL } from '../kernel/errno.ts';
+import { KernsimError } from '../kernel/errors.ts';
 
 /** `bpf_map_lookup_elem`: a pointer to the value, or NULL. */
 export const bpf_map_lookup_elem = defineKfunc({
@@ -90,7 +92,37 @@ export const bpf_map_delete_elem = defineKfunc({
   },
 });
 
-export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_lookup_percpu_elem, bpf_map_update_elem, bpf_map_delete_elem });
+/**
+ * `bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags)`: calls `callback_fn(map, &key,
+ * &value, callback_ctx)` for each element in the map's order (foreach.ts); a non-zero return stops.
+ */
+export const bpf_for_each_map_elem = defineKfunc({
+  name: 'bpf_for_each_map_elem',
+  mirrors: 'kernel/bpf/bpf_iter.c: bpf_for_each_map_elem; kernel/bpf/hashtab.c: bpf_for_each_hash_elem; kernel/bpf/arraymap.c: bpf_for_each_array_elem',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Call `callback_fn(map, &key, &value, callback_ctx)` for each element of `map`; a non-zero return stops the walk.',
+  args: [
+    { name: 'map', type: 'map' },
+    { name: 'callback_fn', type: 'callback' },
+    { name: 'callback_ctx', type: 'any' },
+    { name: 'flags', type: 'u64' },
+  ],
+  ret: 'int',
+  flags: [],
+  checks: ['flags ≠ 0 → -EINVAL'],
+  effects: [
+    'an array: each index in order; a hash map: its buckets in order, each from its newest element, the next element taken before the callback runs (maps/foreach.ts)',
+    'the result is the number of elements the callback was called for (the one that returned 1 counts)',
+  ],
+  confidence: 'H (source; conformance: fe_*)',
+  impl(_k, _map, _cb, _ctx, flags) {
+    if (flags !== 0n) return -EINVAL;
+    throw new KernsimError('bpf_for_each_map_elem calls back into a BPF program: only a program run (the interpreter) can make this call');
+  },
+});
+
+export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_lookup_percpu_elem, bpf_map_update_elem, bpf_map_delete_elem, bpf_for_each_map_elem });
 
 type MapKfuncs = typeof MAP_KFUNCS;
 declare module '../kfunc/registry.ts' {

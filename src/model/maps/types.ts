@@ -61,3 +61,9 @@ export interface BpfMap {
   /** LRU_HASH: the lists that decide which element an update evicts (lru.ts); null for other types. */
   lru: LruState | null;
 }
+
+/** Where a `bpf_for_each_map_elem` walk stands between two callbacks (foreach.ts): the bucket (an array's next index) and the element after the one given. */
+export interface EachCursor {
+  readonly bucket: number;
+  readonly next: { readonly key: number; readonly slot: number } | null;
+}

@@ -6,7 +6,7 @@
  */
 import type { Immutable } from 'immer';
 import type { FileId, Ino } from '../fs/types.ts';
-import type { MapId } from '../maps/types.ts';
+import type { EachCursor, MapId } from '../maps/types.ts';
 import type { ProgId } from '../program/loaded.ts';
 import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
@@ -94,8 +94,12 @@ export interface Caller {
   spills?: Record<number, RegVal>;
   /** The register that receives the callee's R0 (null: none). */
   dst: string | null;
-  /** A `bpf_loop` in progress: the callback runs again for index `i + 1` until `nr` or a non-zero return. */
-  loop: { i: number; nr: number; cb: string; ctx: RegVal; start: number } | null;
+  /**
+   * A `bpf_loop` in progress: the callback runs again for index `i + 1` until `nr` or a non-zero
+   * return. `each`: a `bpf_for_each_map_elem` walk of `map` instead (`i` the elements given so far
+   * less one, `nr` unused), `cursor` where it stands (maps/foreach.ts).
+   */
+  loop: { i: number; nr: number; cb: string; ctx: RegVal; start: number; each?: { readonly map: MapId; readonly cursor: EachCursor } } | null;
 }
 
 /**

@@ -24,7 +24,7 @@ import { mapLayout } from '../maps/layout.ts';
 const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7, bpf_get_smp_processor_id: 8,
   bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_user: 112, bpf_probe_read_kernel: 113, bpf_probe_read_user_str: 114, bpf_probe_read_kernel_str: 115, bpf_copy_from_user: 148,
-  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197,
+  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_for_each_map_elem: 164, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197,
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
   bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
   bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200, bpf_kptr_xchg: 194, bpf_map_lookup_percpu_elem: 195,
@@ -160,7 +160,7 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
         checkMapAccessType(w, v, v.off, size, write || raw, insn);
         if (kfunc && !write && !raw) checkMapAccessType(w, v, v.off, size, true, insn);
       }
-      else if (write && v.rdonly) throw new Reject(w.m.rdonlyWrite(regno, regTypeStr(v)), insn);
+      else if ((write || raw || kfunc) && v.rdonly) throw new Reject(w.m.rdonlyWrite(regno, regTypeStr(v)), insn);
       checkRegionArg(w, v, regno, size, insn);
       return s0;
     default:
@@ -378,6 +378,9 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
             s = memArg(w, s, i, v, keySize, false, insn);
             return;
           }
+          // A register is passed as it is (render.ts): a scalar in it is no pointer to a key.
+          const a = op.args[i];
+          if (a !== undefined && 'r' in a) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
         }
         if (v.t !== 'scalar') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'scalar'), insn);
         if (spec.sizeConst === true && !isConst(v)) throw new Reject(def.kind === 'kfunc' ? m.sizeNotConst(i + 1) : `R${i + 1} is not a known constant'`, insn);

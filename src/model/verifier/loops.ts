@@ -18,6 +18,7 @@ import { Reject, type AState, type AVal, type FState } from './types.ts';
 import type { CallWalker } from './calls.ts';
 import type { FrameLayout } from '../program/layout.ts';
 import { initLocals } from './locals.ts';
+import { mapLayout } from '../maps/layout.ts';
 
 /** What the loop rules need of the walker. */
 export interface LoopWalker extends CallWalker {
@@ -31,16 +32,25 @@ interface Branch {
   readonly path: { readonly parent: unknown } | null;
 }
 
-/** The callback frame of a `bpf_loop` call: R1 the index (below nr_loops), R2 the context. */
-function callbackFrame(w: LoopWalker, s: AState, cb: Subprog, callsite: number, dst: string | null, ctxVal: AVal, insn: number, depth: number): AState {
+/**
+ * The callback frame of a `bpf_loop` call: R1 the index (below nr_loops), R2 the context. Of a
+ * `bpf_for_each_map_elem` call (`map`; `set_map_elem_callback_state`): R1 the map, R2 its key
+ * (PTR_TO_MAP_KEY, read-only), R3 its value, R4 the context.
+ */
+function callbackFrame(w: LoopWalker, s: AState, cb: Subprog, callsite: number, dst: string | null, ctxVal: AVal, insn: number, depth: number, map?: string): AState {
   const caller = top(s);
   if (s.frames.length >= 8) throw new Reject(w.m.tooManyFrames(s.frames.length + 1), insn);
-  const names = cb.params?.map((p) => p.name) ?? ['r1', 'r2'];
+  const names = cb.params?.map((p) => p.name) ?? (map === undefined ? ['r1', 'r2'] : ['r1', 'r2', 'r3', 'r4']);
+  const args: AVal[] = map === undefined ? [range(0n, 0xffffffffn), ctxVal] : [
+    { t: 'map', map },
+    { t: 'mem', size: w.obj.maps.find((m) => m.name === map)?.keySize ?? 4, off: 0, var: null, rdonly: true, maybeNull: false, id: 0, dynptrId: null, refObj: null, mapKey: true },
+    { t: 'map_value', map, size: mapLayout(w.obj.maps, map)?.size ?? 0, off: 0, var: null, maybeNull: false, id: 0, rdonly: false },
+    ctxVal,
+  ];
   const regs = new Map<string, AVal>();
-  const idx = range(0n, 0xffffffffn);
-  if (names[0] !== undefined) regs.set(names[0], idx);
-  if (names[1] !== undefined) regs.set(names[1], ctxVal);
-  const frame: FState = { fn: cb.name, frameno: caller.frameno + 1, regs, stack: new Map(), callsite, retDst: dst, loop: { callsite, dst, cb: cb.name, ctx: ctxVal, depth }, async: false };
+  names.forEach((n, i) => { const v = args[i]; if (v !== undefined) regs.set(n, v); });
+  const loop = { callsite, dst, cb: cb.name, ctx: ctxVal, depth, ...(map === undefined ? {} : { map }) };
+  const frame: FState = { fn: cb.name, frameno: caller.frameno + 1, regs, stack: new Map(), callsite, retDst: dst, loop, async: false };
   return initLocals(w, { ...s, frames: [...s.frames, frame] }, cb);
 }
 
@@ -53,17 +63,19 @@ function afterCall(w: LoopWalker, s0: AState, dst: string | null, asm: boolean):
 }
 
 /**
- * `bpf_loop(nr_loops, callback_fn, callback_ctx, flags)`: checks the arguments, queues the
- * callback's first run, and returns the state of the path that does not call it (the walker goes on
- * after the call).
+ * `bpf_loop(nr_loops, callback_fn, callback_ctx, flags)` and `bpf_for_each_map_elem(map,
+ * callback_fn, callback_ctx, flags)`: checks the arguments, queues the callback's first run, and
+ * returns the state of the path that does not call it (the walker goes on after the call).
  */
 export function startLoop(w: LoopWalker, s: AState, op: Extract<Op, { op: 'call' }>, pc: number, insn: number, ctx: CallCtx, work: Branch[], path: Branch['path']): { s: AState; pc: number } {
-  const def = w.opts.kfuncs.bpf_loop;
-  if (def === undefined) throw new Reject(w.m.unknownFunc('bpf_loop'), insn);
+  const def = w.opts.kfuncs[op.fn];
+  if (def === undefined) throw new Reject(w.m.unknownFunc(op.fn), insn);
+  const each = op.fn === 'bpf_for_each_map_elem';
   const [nrA, cbA, ctxA, flagsA] = op.args;
-  if (nrA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined || op.args.length !== 4) throw new Reject('bpf_loop: expected 4 arguments (model wording)', insn);
+  if (nrA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined || op.args.length !== 4) throw new Reject(`${op.fn}: expected 4 arguments (model wording)`, insn);
   const nr = w.operand(s, nrA, insn);
-  if (nr.t !== 'scalar') throw new Reject(w.m.typeMismatch(1, regTypeStr(nr), 'scalar'), insn);
+  if (!each && nr.t !== 'scalar') throw new Reject(w.m.typeMismatch(1, regTypeStr(nr), 'scalar'), insn);
+  if (each && nr.t !== 'map') throw new Reject(w.m.typeMismatch(1, regTypeStr(nr), 'map_ptr'), insn);
   if (!('cb' in cbA)) throw new Reject(w.m.typeMismatch(2, regTypeStr(w.operand(s, cbA, insn)), 'func'), insn);
   const cb = w.obj.subprogs.find((x) => x.name === cbA.cb);
   if (cb === undefined) throw new Reject(w.m.notCallback(1), insn);
@@ -72,9 +84,13 @@ export function startLoop(w: LoopWalker, s: AState, op: Extract<Op, { op: 'call'
   if (ctxVal.t !== 'fp' && !(ctxVal.t === 'scalar' && constOf(ctxVal) === 0n)) throw new Reject(w.m.typeMismatch(3, regTypeStr(ctxVal), 'fp'), insn);
   const flags = w.operand(s, flagsA, insn);
   if (flags.t !== 'scalar') throw new Reject(w.m.typeMismatch(4, regTypeStr(flags), 'scalar'), insn);
+  const map = nr.t === 'map' ? nr.map : undefined;
+  // check_map_func_compatibility: the map type must have `map_for_each_callback` (a ring buffer has none).
+  const decl = map === undefined ? undefined : w.obj.maps.find((x) => x.name === map);
+  if (decl?.type === 'ringbuf') throw new Reject(`cannot pass map_type 27 into func ${op.fn}#164`, insn);
   const asm = w.isAsm(top(s).fn);
   const dst = op.dst ?? (asm ? 'r0' : null);
-  work.push({ pc: 0, s: callbackFrame(w, s, cb, pc, dst, ctxVal, insn, 0), path });
+  work.push({ pc: 0, s: callbackFrame(w, s, cb, pc, dst, ctxVal, insn, 0, map), path });
   return { s: afterCall(w, s, dst, asm), pc: pc + 1 };
 }
 
@@ -89,7 +105,7 @@ export function loopReturn(w: LoopWalker, s0: AState, callee: FState, v: AVal, i
   if (loop === null) throw new Reject('not a callback (model)', insn);
   const s = { ...s0, frames: s0.frames.slice(0, -1) };
   const cb = w.obj.subprogs.find((x) => x.name === loop.cb) as Subprog;
-  work.push({ pc: 0, s: callbackFrame(w, s, cb, loop.callsite, loop.dst, loop.ctx, insn, loop.depth + 1), path });
+  work.push({ pc: 0, s: callbackFrame(w, s, cb, loop.callsite, loop.dst, loop.ctx, insn, loop.depth + 1, loop.map), path });
   return { s: afterCall(w, s, loop.dst, w.isAsm(top(s).fn)), pc: loop.callsite + 1 };
 }
 

@@ -40,12 +40,12 @@ const MAX_VAR_OFF = 1n << 29n;
  * `size` bytes, inside `[0, memSize)`. The failing bound is named after the kernel's
  * `__check_mem_access` line.
  */
-function checkRegion(c: Checker, kind: 'map' | 'mem', regno: number, off: number, vo: Scalar | null, size: number, memSize: number, insn: number): void {
+function checkRegion(c: Checker, kind: 'map' | 'mem' | 'key', regno: number, off: number, vo: Scalar | null, size: number, memSize: number, insn: number): void {
   const smin = vo === null ? 0n : vo.smin;
   const umax = vo === null ? 0n : vo.umax;
   const outside = (o: bigint): string | null => {
     if (o >= 0n && size > 0 && o + BigInt(size) <= BigInt(memSize)) return null;
-    return kind === 'map' ? c.m.mapOutside(memSize, Number(o), size) : c.m.memOutside(memSize, Number(o), size);
+    return kind === 'map' ? c.m.mapOutside(memSize, Number(o), size) : kind === 'key' ? c.m.keyOutside(memSize, Number(o), size) : c.m.memOutside(memSize, Number(o), size);
   };
   if (smin < 0n && (smin + BigInt(off) < 0n)) throw new Reject(c.m.minNegative(regno), insn);
   const lo = outside(smin + BigInt(off));
@@ -125,7 +125,7 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
     }
     case 'mem':
       if (base.maybeNull) notMemory(c, base, regno, insn);
-      checkRegion(c, 'mem', regno, base.off + off, base.var, size, base.size, insn);
+      checkRegion(c, base.mapKey === true ? 'key' : 'mem', regno, base.off + off, base.var, size, base.size, insn);
       return narrow(UNKNOWN, size, signed);
     case 'ctx': {
       // BPF_PROG's hook arguments: 8-byte slots of the context of tracing and LSM programs
@@ -218,6 +218,8 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
     }
     case 'mem':
       if (base.maybeNull) notMemory(c, base, regno, insn);
+      // check_mem_access, PTR_TO_MAP_KEY: a callback may not change the key it was given.
+      if (base.mapKey === true) throw new Reject(`write to change key R${regno} not allowed`, insn);
       if (base.rdonly) throw new Reject(c.m.rdonlyWrite(regno, regTypeStr(base)), insn);
       checkRegion(c, 'mem', regno, base.off + off, base.var, size, base.size, insn);
       if (value !== null && value.t !== 'scalar') throw new Reject(`R${regno} storing a pointer into memory is not modelled (model)`, insn);

@@ -63,6 +63,7 @@ export function messages(f: VersionFeatures) {
     fillSize: () => 'invalid size of register fill',
     memOutside: (size: number, off: number, access: number) => `invalid access to memory, mem_size=${size} off=${off} size=${access}`,
     mapOutside: (size: number, off: number, access: number) => `invalid access to map value, value_size=${size} off=${off} size=${access}`,
+    keyOutside: (size: number, off: number, access: number) => `invalid access to map key, key_size=${size} off=${off} size=${access}`,
     ctxOutside: (off: number, size: number) => `invalid bpf_context access off=${off} size=${size}`,
     minOutside: (regno: number) => `R${regno} min value is outside of the allowed memory range`,
     maxOutside: (regno: number) => `R${regno} max value is outside of the allowed memory range`,

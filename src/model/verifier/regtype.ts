@@ -10,7 +10,7 @@ export function regTypeStr(v: AVal): string {
     case 'scalar': return 'scalar';
     case 'fp': return 'fp';
     case 'map_value': return v.maybeNull ? 'map_value_or_null' : 'map_value';
-    case 'mem': return `${v.rdonly ? 'rdonly_' : ''}${v.ringbuf === true ? 'ringbuf_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
+    case 'mem': return v.mapKey === true ? 'map_key' : `${v.rdonly ? 'rdonly_' : ''}${v.ringbuf === true ? 'ringbuf_' : ''}mem${v.maybeNull ? '_or_null' : ''}`;
     case 'ctx': return 'ctx';
     case 'map': return 'map_ptr';
     // PTR_TO_BTF_ID: PTR_TRUSTED on current and a hook's argument, not on an acquired reference

@@ -185,7 +185,7 @@ function valKey(v: AVal): string {
     case 'scalar': return v.tm === 0n ? `k${v.tv}` : `s${v.umin}:${v.umax}:${v.smin}:${v.smax}:${v.tv}:${v.tm}`;
     case 'fp': return `fp${v.frame}:${v.off}${v.var === null ? '' : `+${valKey(v.var)}`}`;
     case 'map_value': return `mv${v.map}:${v.off}:${v.maybeNull ? 'n' : ''}${v.id}${v.var === null ? '' : `+${valKey(v.var)}`}`;
-    case 'mem': return `mem${v.size}:${v.off}:${v.rdonly ? 'r' : ''}${v.ringbuf === true ? 'R' : ''}${v.maybeNull ? 'n' : ''}${v.pkt ?? ''}${v.id}:${v.dynptrId}:${v.refObj}${v.var === null ? '' : `+${valKey(v.var)}`}`;
+    case 'mem': return `mem${v.size}:${v.off}:${v.rdonly ? 'r' : ''}${v.ringbuf === true ? 'R' : ''}${v.mapKey === true ? 'K' : ''}${v.maybeNull ? 'n' : ''}${v.pkt ?? ''}${v.id}:${v.dynptrId}:${v.refObj}${v.var === null ? '' : `+${valKey(v.var)}`}`;
     case 'ctx': return `ctx${v.off}`;
     case 'map': return `map${v.map}`;
     case 'task':

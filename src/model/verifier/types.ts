@@ -33,6 +33,8 @@ export type AVal =
     readonly pkt?: 'data' | 'meta';
     /** A ring buffer record `bpf_ringbuf_reserve` returned (`MEM_RINGBUF`): `refObj` is its reference. */
     readonly ringbuf?: boolean;
+    /** PTR_TO_MAP_KEY (a `bpf_for_each_map_elem` callback's key): read-only, `size` the key size. */
+    readonly mapKey?: boolean;
   }
   /** PTR_TO_CTX. */
   | { readonly t: 'ctx'; readonly off: number }
@@ -97,6 +99,8 @@ export interface LoopInfo {
   readonly ctx: AVal;
   /** How many times the callback came round (`callback_depth`): compared only where it converges. */
   readonly depth: number;
+  /** A `bpf_for_each_map_elem` callback: the map whose key and value it gets. */
+  readonly map?: string;
 }
 
 /** One call frame (`struct bpf_func_state`). */

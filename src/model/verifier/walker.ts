@@ -421,7 +421,7 @@ export class Walker implements LoopWalker {
             pc = 0;
             return this.advance(at, pc, s);
           }
-          if (op.fn === 'bpf_loop') {
+          if (op.fn === 'bpf_loop' || op.fn === 'bpf_for_each_map_elem') {
             const r = startLoop(this, s, op, pc, insn, cctx, work, path);
             s = r.s;
             pc = r.pc;
