@@ -32,6 +32,9 @@
  *   `array_map_delete_elem`: always -EINVAL. `array_map_lookup_elem`: NULL for an index ≥ max_entries,
  *   else the element; `array_map_alloc` allocates every element up front, zeroed.
  * - hashtab.c `htab_map_lookup_elem`: NULL for a missing key.
+ * - hashtab.c `bpf_for_each_hash_elem`, arraymap.c `bpf_for_each_array_elem`: the callback gets the
+ *   elements in that same order, the next one taken before it runs (so deleting the one it was
+ *   given loses nothing); a return of 1 stops the walk, counted.
  * - hashtab.c `htab_map_get_next_key` (user space's BPF_MAP_GET_NEXT_KEY): the buckets in order, each
  *   bucket's list from its head; `roundup_pow_of_two(max_entries)` buckets (`htab_map_alloc`), a key's
  *   bucket `jhash2(key, 1, hashrnd)` masked (`htab_map_hash`, `select_bucket`); an insert and an update
@@ -439,6 +442,47 @@ describe('mutants: generic BPF map rules', () => {
         }
         expectEqual(walkOf(s, mapId), ref.walk(seed));
       }
+    }));
+  });
+
+  test('mutants: bpf_for_each_map_elem gives the callback the walk\'s keys in order; a return of 1 stops it; deleting the given element loses none', () => {
+    const types: readonly MapType[] = ['array', 'percpu_array', 'hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash'];
+    const arb = fc.record({
+      type: fc.constantFrom(...types), max: fc.integer({ min: 1, max: 4 }), hashrnd: fc.integer({ min: 0, max: 0xffff_ffff }),
+      ops: fc.array(fc.record({ del: fc.boolean(), key: fc.integer({ min: 0, max: 7 }) }), { minLength: 0, maxLength: 12 }),
+      stopAt: fc.option(fc.integer({ min: 0, max: 7 }), { nil: null }), delGiven: fc.boolean(),
+    });
+    fc.assert(fc.property(arb, ({ type, max, hashrnd, ops, stopAt, delGiven }) => {
+      const s = new Session({ hashrnd });
+      const seenOps = Array.from({ length: 8 }, (_, j) => [P.goto(`no${j}`, P.when('i', '!=', P.imm(j))), P.storeAt('seen', j, P.r('key')), P.label(`no${j}`)]).flat();
+      s.load({
+        ...object(type, max, 8),
+        globals: [{ name: 'seen', kind: 'u64s', size: 8 }, { name: 'n', kind: 'u64' }, { name: 'ret', kind: 'u64' }],
+        subprogs: [{ name: 'cb', isStatic: true, returns: 'long', params: [{ name: 'mp', type: 'map' }, { name: 'k', type: 'ptr' }, { name: 'v', type: 'ptr' }, { name: 'ctx', type: 'ptr' }], body: [
+          P.ld('key', 4, P.r('k'), 0), P.mov('i', P.glob('n')), ...seenOps, P.alu('add', 'i', P.imm(1)), P.store('n', P.r('i')),
+          ...(delGiven ? [P.call('bpf_map_delete_elem', [P.map('m'), P.r('k')])] : []),
+          ...(stopAt === null ? [] : [P.goto('stop', P.when('key', '==', P.imm(stopAt)))]),
+          P.ret(P.imm(0)), P.label('stop'), P.ret(P.imm(1)),
+        ] }],
+        programs: [{ name: 'p', section: 'syscall', body: [P.call('bpf_for_each_map_elem', [P.map('m'), P.cb('cb'), P.NULL, P.imm(0)], 'r'), P.store('ret', P.r('r')), P.ret(P.imm(0))] }],
+      });
+      const mapId = s.mapId('m');
+      const ref = new Reference(type, max, 8);
+      for (const o of ops) {
+        if (o.del) expectIs(s.bpf_map_delete_elem(mapId, o.key), ref.delete(o.key));
+        else expectIs(s.bpf_map_update_elem(mapId, o.key, valueOf(o.key, 8, false), BPF_ANY), ref.update(o.key, valueOf(o.key, 8, false), BPF_ANY).ret);
+      }
+      const order = ref.walk(hashrnd);
+      const stop = stopAt === null ? -1 : order.indexOf(stopAt);
+      const want = stop < 0 ? order : order.slice(0, stop + 1);
+      expectIs(s.progTestRun('p').err, 0);
+      const n = Number(s.global('n'));
+      const seen = Array.from({ length: n }, (_, j) => (s.global('seen') as Uint8Array)[j * 8] as number);
+      expectEqual(seen, want);
+      expectIs(s.global('ret'), BigInt(want.length));
+      // The elements given were deleted (an array's cannot be); the rest stay.
+      if (delGiven && !ref.isArray) for (const k of want) ref.delete(k);
+      expectEqual(walkOf(s, mapId), ref.walk(hashrnd));
     }));
   });
 
