@@ -24,6 +24,7 @@
  * KERNSIM_GUEST_GENERATED_LRU (default 60: LRU_HASH sequences, conformance/generate-lru.ts),
  * KERNSIM_GUEST_GENERATED_PERCPU (default 40: per-CPU map sequences, conformance/generate-percpu.ts),
  * KERNSIM_GUEST_GENERATED_BUCKETS (default 30: hash map key orders, conformance/generate-buckets.ts),
+ * KERNSIM_GUEST_GENERATED_FOREACH (default 30: bpf_for_each_map_elem walks, conformance/generate-foreach.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -47,6 +48,7 @@ import { generatedKptrFileCases } from './generate-kptr.ts';
 import { generatedLruFileCases } from './generate-lru.ts';
 import { generatedPercpuFileCases } from './generate-percpu.ts';
 import { generatedBucketFileCases } from './generate-buckets.ts';
+import { generatedForEachFileCases } from './generate-foreach.ts';
 import { lruFileCases } from './cases/lru.ts';
 import { percpuFileCases } from './cases/percpu.ts';
 import { bucketFileCases } from './cases/buckets.ts';
@@ -464,7 +466,8 @@ export async function guestTier(): Promise<number> {
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
   const nBuckets = Number(process.env.KERNSIM_GUEST_GENERATED_BUCKETS ?? 30);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed)].map((c) => ({ ...c, prog: c.id }));
+  const nEach = Number(process.env.KERNSIM_GUEST_GENERATED_FOREACH ?? 30);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed)].map((c) => ({ ...c, prog: c.id }));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

@@ -14,7 +14,7 @@ import type { CallRecord, ConfCase, SysMapOp } from './lib.ts';
 const ZERO_SEED = 64;
 const RULE = 'bpf_for_each_map_elem (maps/foreach.ts)';
 
-interface EachSeq {
+export interface EachSeq {
   readonly id: string;
   readonly map: Pick<MapDecl, 'type' | 'maxEntries'> & { readonly flags?: number };
   /** Keys inserted before the walk, in order (none for an array). */
@@ -96,12 +96,18 @@ function sysOf(id: string, q: EachSeq): SysMapOp[] {
 }
 
 /** A case: a refused program has no map syscalls after it (the object is loaded program by program). */
-const caseOf = (id: string, q: EachSeq, guest: boolean): ConfCase => ({
-  id, rule: guest ? `${RULE} (7.2)` : RULE, note: q.note, ...object(id, q, guest), ...(q.reject === true ? { verifier: true } : { sys: sysOf(id, q) }),
+const caseOf = (id: string, q: EachSeq, guest: boolean, rule: string, generated: boolean): ConfCase => ({
+  id, rule, note: q.note, ...object(id, q, guest), ...(q.reject === true ? { verifier: true } : { sys: sysOf(id, q) }), ...(generated ? { generated: true } : {}),
 });
 
-export const forEachCases: readonly ConfCase[] = SEQS.map((q) => caseOf(`fe_${q.id}`, q, false));
+/** A host case (6.18, `SEC("syscall")`) of a walk. */
+export const forEachHostCase = (id: string, q: EachSeq, rule = RULE, generated = false): ConfCase => caseOf(id, q, false, rule, generated);
+
+/** A guest case (7.2, `lsm/file_open`) of a walk. */
+export const forEachGuestCase = (id: string, q: EachSeq, rule = `${RULE} (7.2)`, generated = false): FileCase => ({ ...caseOf(id, q, true, rule, generated), state: 'warm' });
+
+export const forEachCases: readonly ConfCase[] = SEQS.map((q) => forEachHostCase(`fe_${q.id}`, q));
 
 export function forEachFileCases(): FileCase[] {
-  return SEQS.map((q) => ({ ...caseOf(`ffe_${q.id}`, q, true), state: 'warm' as const }));
+  return SEQS.map((q) => forEachGuestCase(`ffe_${q.id}`, q));
 }
