@@ -54,6 +54,7 @@ import { percpuFileCases } from './cases/percpu.ts';
 import { bucketFileCases } from './cases/buckets.ts';
 import { mapAccessFileCases } from './cases/map_access.ts';
 import { forEachFileCases } from './cases/foreach.ts';
+import { batchFileCases } from './cases/batch.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
@@ -461,7 +462,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);

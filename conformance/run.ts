@@ -45,6 +45,7 @@ import { percpuCases } from './cases/percpu.ts';
 import { bucketCases } from './cases/buckets.ts';
 import { mapAccessCases } from './cases/map_access.ts';
 import { forEachCases } from './cases/foreach.ts';
+import { batchCases } from './cases/batch.ts';
 import { generatedPercpuCases } from './generate-percpu.ts';
 import { generatedBucketCases } from './generate-buckets.ts';
 import { generatedForEachCases } from './generate-foreach.ts';
@@ -357,7 +358,7 @@ async function main(): Promise<number> {
   const nEach = Number(process.env.KERNSIM_CONF_GENERATED_FOREACH ?? 60);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
     ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed),
   ];
@@ -681,6 +682,11 @@ const RESOLVED: readonly string[] = [
     'flag is -EINVAL before that. `ma_null_value`: `bpf_map_update_elem`\'s value may not be NULL (ARG_PTR_TO_MAP_VALUE; the ' +
     'model took NULL for a value of zeros until this case). `ma_scalar_key`: a register holding a number as a key is passed as a ' +
     'pointer (the rendered C), which the verifier refuses; the model took the number for the key.',
+  '- **Batch map commands** (cases `bt_*`; the guest\'s `fbt_*`; `src/model/maps/batch.ts`): BPF_MAP_LOOKUP_BATCH, ' +
+    'BPF_MAP_LOOKUP_AND_DELETE_BATCH, BPF_MAP_UPDATE_BATCH and BPF_MAP_DELETE_BATCH through libbpf; each buffer records the count, ' +
+    'out_batch and every key and value byte written. A hash map\'s lookups copy whole buckets (-ENOSPC when the first does not ' +
+    'fit), an array\'s follow the next key; updates and deletes stop at the first error. The order in which a lookup-and-delete ' +
+    'frees a bucket\'s elements (the reverse of the bucket\'s, `node_to_free`) is read in the source; no case here tells it apart.',
   '- **`bpf_for_each_map_elem`** (cases `fe_*`, generated `gfe*`; the guest\'s `ffe_*`, `fgfe*`; `src/model/maps/foreach.ts`; ' +
     'the generated walks, conformance/generate-foreach.ts, agreed 200 of 200 at seeds 777 and 4242 on the host). The callback folds each key it ' +
     'gets into an order-sensitive fingerprint (`acc * 31 + key`), counts its calls, sums the values and writes each; user space ' +

@@ -110,6 +110,7 @@ export { describeWorld, pageMap, pageStates, refSnapshot, stateBytes, type PageI
 export { PAGE_SIZE, type Mapping, type MappingState, type PageState } from './pagecache/index.ts';
 export * as files from './model/fs/files.ts';
 export * as cache from './model/fs/cache.ts';
+export type { BatchLookup, BatchWrite } from './model/maps/batch.ts';
 export { Session, LoadError, type SessionOptions, type NewMap, type ObjRef, type ActionPick, type ProgramCalls, type TestRunOptions, type TestRunResult } from './session.ts';
 export { taskWorkOf, taskWorkCtx, type TaskWorkInfo } from './task_work/inspect.ts';
 

@@ -12,6 +12,7 @@ import type { BpfObject, GlobalDecl, KptrDecl, MapType } from './model/program/p
 import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
 import { createMap, mapByName, mapPutUref, sysDeleteElem, sysGetNextKey, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
+import { sysDeleteBatch, sysLookupBatch, sysUpdateBatch, type BatchLookup, type BatchWrite } from './model/maps/batch.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
 import { newPacket, testRunHex, type PacketSpec } from './model/packet/create.ts';
 import { packetView, type PacketView } from './model/packet/types.ts';
@@ -661,6 +662,54 @@ export class Session {
     return this.run((kk) => sysGetNextKey(kk, id, k));
   }
 
+  /**
+   * User space's `bpf(BPF_MAP_LOOKUP_BATCH)` of up to `count` elements from `inBatch` (null: the
+   * start): a hash map's batch is a bucket index, whole buckets are copied (a first bucket larger than
+   * `count` is -ENOSPC); an array's is the last key of the batch before. `ret` is 0, or -ENOENT once
+   * the end was reached (with what was copied); `count`, `keys` and `values` (end to end, each as
+   * `mapLookup` copies it) what was copied; `outBatch` where to go on from (src/model/maps/batch.ts).
+   * `elemFlags`: BPF_F_CPU on a per-CPU map from 7.0; `flags`: none.
+   */
+  mapLookupBatch(map: MapId | string, inBatch: number | null, count: number, opts: { readonly elemFlags?: number | bigint; readonly flags?: number | bigint } = {}): BatchLookup {
+    return this.lookupBatch(map, inBatch, count, opts, false);
+  }
+
+  /** `bpf(BPF_MAP_LOOKUP_AND_DELETE_BATCH)`: `mapLookupBatch`, and each element copied is deleted (hash maps; an array is -ENOTSUPP). */
+  mapLookupAndDeleteBatch(map: MapId | string, inBatch: number | null, count: number, opts: { readonly elemFlags?: number | bigint; readonly flags?: number | bigint } = {}): BatchLookup {
+    return this.lookupBatch(map, inBatch, count, opts, true);
+  }
+
+  private lookupBatch(map: MapId | string, inBatch: number | null, count: number, opts: { readonly elemFlags?: number | bigint; readonly flags?: number | bigint }, del: boolean): BatchLookup {
+    const id = this.mapRef(map);
+    checkOptions('opts', opts, ['elemFlags', 'flags']);
+    const from = inBatch === null ? null : Number(toUnsigned(inBatch, 32, 'inBatch'));
+    const n = Number(toUnsigned(count, 32, 'count'));
+    const elemFlags = toUnsigned(opts.elemFlags ?? 0, 64, 'opts.elemFlags');
+    const flags = toUnsigned(opts.flags ?? 0, 64, 'opts.flags');
+    return this.run((k) => sysLookupBatch(k, id, from, n, elemFlags, flags, del));
+  }
+
+  /**
+   * `bpf(BPF_MAP_UPDATE_BATCH)`: `keys[i]` updated from the i-th value of `values` (each the bytes
+   * `mapUpdate` takes: every possible CPU's copy of a per-CPU value), stopping at the first error;
+   * `count` is how many were updated.
+   */
+  mapUpdateBatch(map: MapId | string, keys: readonly number[], values: Uint8Array, elemFlags: number | bigint = 0): BatchWrite {
+    const id = this.mapRef(map);
+    const ks = batchKeys(keys);
+    if (!(values instanceof Uint8Array)) throw new ArgumentError('values', values, 'a Uint8Array');
+    const f = toUnsigned(elemFlags, 64, 'elemFlags');
+    return this.run((k) => sysUpdateBatch(k, id, ks, values, f));
+  }
+
+  /** `bpf(BPF_MAP_DELETE_BATCH)`: `keys` deleted in order, stopping at the first error; `count` is how many were deleted. */
+  mapDeleteBatch(map: MapId | string, keys: readonly number[], elemFlags: number | bigint = 0): BatchWrite {
+    const id = this.mapRef(map);
+    const ks = batchKeys(keys);
+    const f = toUnsigned(elemFlags, 64, 'elemFlags');
+    return this.run((k) => sysDeleteBatch(k, id, ks, f));
+  }
+
   /** The page states of the file at `path` as compact ranges, for people: `{ uptodate: '0-2,5', 'uptodate+ref': '3' }` (see `pageStates` for data). */
   pages(path: string): Record<string, string> {
     checkString('path', path);
@@ -691,6 +740,12 @@ export class Session {
  * One kfunc call as one transition of the session's world: begun, called, settled and ended in line
  * (no closure, no bound table), since this is the call a user makes once per transition.
  */
+/** The keys of a batch command: an array of u32s (a C u32 each: -1 is 0xffffffff, as for the single commands). */
+function batchKeys(keys: unknown): number[] {
+  if (!Array.isArray(keys)) throw new ArgumentError('keys', keys, 'an array of u32 keys');
+  return keys.map((key, i) => Number(toUnsigned(key, 32, `keys[${i}]`)));
+}
+
 function callKfunc(s: Session, def: AnyKfunc, args: unknown[]): unknown {
   const k = begin(s.world, s.context);
   const ret = invoke(k, def, args);

@@ -83,7 +83,12 @@ export interface SysMapOp {
    * of a map whose type is `map` (a model type name), max_entries `key`, map_flags the low 32 bits of
    * `flags`, key_size bits 32-47 and value_size bits 48-63 (the map closed at once).
    */
-  readonly op: 'lookup' | 'update' | 'lookup_and_delete' | 'delete' | 'next_key' | 'first_key' | 'create';
+  readonly op: 'lookup' | 'update' | 'lookup_and_delete' | 'delete' | 'next_key' | 'first_key' | 'create'
+    /**
+     * The batch commands (`bytes`: the count, u32; out_batch, u32; batch.flags, u64; the count's keys,
+     * 4 bytes each; the values), `key` the in_batch (`_start`: NULL), `flags` the elem_flags.
+     */
+    | 'lookup_batch' | 'lookup_batch_start' | 'lookup_and_delete_batch' | 'lookup_and_delete_batch_start' | 'update_batch' | 'delete_batch';
   readonly map: string;
   readonly key: number;
   readonly flags: bigint;
@@ -108,6 +113,29 @@ export function sysRecords(s: Session, ops: readonly SysMapOp[]): string[] {
   });
 }
 
+/** A batch command on the model over the buffer layout of `SysMapOp` (common/bpf_report.h `map_batch`). */
+function batchOp(s: Session, o: SysMapOp, b: Uint8Array): number {
+  if (b.length < 16) return -1304;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const count = dv.getUint32(0, true);
+  const flags = dv.getBigUint64(8, true);
+  const valuesAt = 16 + count * 4;
+  if (valuesAt > b.length) return -1304;
+  const keysIn = Array.from({ length: count }, (_, i) => dv.getUint32(16 + i * 4, true));
+  if (o.op === 'update_batch' || o.op === 'delete_batch') {
+    const r = o.op === 'update_batch' ? s.mapUpdateBatch(o.map, keysIn, b.subarray(valuesAt), o.flags) : s.mapDeleteBatch(o.map, keysIn, o.flags);
+    dv.setUint32(0, r.count, true);
+    return r.ret;
+  }
+  const start = o.op.endsWith('_start') ? null : o.key;
+  const r = o.op.startsWith('lookup_and_delete') ? s.mapLookupAndDeleteBatch(o.map, start, count, { elemFlags: o.flags, flags }) : s.mapLookupBatch(o.map, start, count, { elemFlags: o.flags, flags });
+  dv.setUint32(0, r.count, true);
+  if (r.outBatch !== null) dv.setUint32(4, r.outBatch, true);
+  r.keys.forEach((k, i) => dv.setUint32(16 + i * 4, k, true));
+  b.set(r.values.subarray(0, Math.max(0, b.length - valuesAt)), valuesAt);
+  return r.ret;
+}
+
 /** `o` done on the model, its buffer `b`: its result (a next key is written into `b`, as the kernel copies it out). */
 function sysOp(s: Session, o: SysMapOp, b: Uint8Array): number {
   switch (o.op) {
@@ -115,6 +143,13 @@ function sysOp(s: Session, o: SysMapOp, b: Uint8Array): number {
     case 'lookup_and_delete': return s.mapLookupAndDelete(o.map, o.key, b, o.flags);
     case 'update': return s.mapUpdate(o.map, o.key, b, o.flags);
     case 'delete': return s.mapDelete(o.map, o.key);
+    case 'lookup_batch':
+    case 'lookup_batch_start':
+    case 'lookup_and_delete_batch':
+    case 'lookup_and_delete_batch_start':
+    case 'update_batch':
+    case 'delete_batch':
+      return batchOp(s, o, b);
     case 'create': {
       const id = s.createMap({ type: o.map as MapDecl['type'], maxEntries: o.key, keySize: Number((o.flags >> 32n) & 0xffffn), valueSize: Number(o.flags >> 48n), flags: Number(o.flags & 0xffff_ffffn) });
       if (id < 0) return id;

@@ -264,9 +264,50 @@ static int map_create(const char *type, __u32 max_entries, __u64 flags)
 }
 
 /*
+ * A batch command (`op` lookup_batch, lookup_batch_start: in_batch NULL, lookup_and_delete_batch,
+ * lookup_and_delete_batch_start, update_batch, delete_batch) on `fd` with `elem_flags`, over `buf` of
+ * n bytes laid out as: the count (u32, in and out), out_batch (u32, written when the kernel writes it),
+ * batch.flags (u64), then the keys (count × 4 bytes) and the values. 0 or -errno; -1303 for an unknown op.
+ */
+static int map_batch(int fd, const char *op, __u32 key, __u64 elem_flags, unsigned char *buf, size_t n)
+{
+	__u32 count, out = 0xeeeeeeee, *in = strstr(op, "_start") ? NULL : &key;
+	__u64 bflags;
+	unsigned char *keys, *values;
+	int err;
+
+	if (n < 16)
+		return -1304;
+	memcpy(&count, buf, 4);
+	memcpy(&bflags, buf + 8, 8);
+	keys = buf + 16;
+	values = keys + (size_t)count * 4;
+	if (values > buf + n)
+		return -1304;
+	{
+		LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = elem_flags, .flags = bflags);
+
+		if (strncmp(op, "lookup_batch", 12) == 0)
+			err = bpf_map_lookup_batch(fd, in, &out, keys, values, &count, &opts) ? -errno : 0;
+		else if (strncmp(op, "lookup_and_delete_batch", 23) == 0)
+			err = bpf_map_lookup_and_delete_batch(fd, in, &out, keys, values, &count, &opts) ? -errno : 0;
+		else if (strcmp(op, "update_batch") == 0)
+			err = bpf_map_update_batch(fd, keys, values, &count, &opts) ? -errno : 0;
+		else if (strcmp(op, "delete_batch") == 0)
+			err = bpf_map_delete_batch(fd, keys, &count, &opts) ? -errno : 0;
+		else
+			return -1303;
+	}
+	memcpy(buf, &count, 4);
+	memcpy(buf + 4, &out, 4);
+	return err;
+}
+
+/*
  * User space's map syscall `op` (`lookup`, `lookup_and_delete`: into `buf`; `update`: from it;
  * `delete`; `next_key`: BPF_MAP_GET_NEXT_KEY of `key` into `buf`; `first_key`: the same of a NULL key;
- * `create`: `map_create` of a new map, `map` its type, `key` its max_entries)
+ * `create`: `map_create` of a new map, `map` its type, `key` its max_entries; the batch commands:
+ * `map_batch`)
  * on the map named `map`, and its report: {"sys":map,"err":<0 or -errno>,"hex":<the n bytes of buf after it>}.
  */
 static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u32 key, __u64 flags, unsigned char *buf, size_t n)
@@ -279,6 +320,8 @@ static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u
 		err = map_create(map, key, flags);
 	else if (fd < 0)
 		err = -1300;
+	else if (strstr(op, "_batch"))
+		err = map_batch(fd, op, key, flags, buf, n);
 	else if (strcmp(op, "lookup") == 0)
 		err = bpf_map_lookup_elem_flags(fd, &key, buf, flags) ? -errno : 0;
 	else if (strcmp(op, "lookup_and_delete") == 0)

@@ -205,7 +205,7 @@ function releaseFields(k: Kern, m: BpfMap, slot: MapSlot): void {
   if (!k.features.cancelFieldsOnReuse) freeKptrs(k, slot, m.layout);
 }
 
-function slotOf(m: BpfMap, id: number): MapSlot {
+export function slotOf(m: BpfMap, id: number): MapSlot {
   const s = m.slots.get(id);
   if (s === undefined) throw new UnknownHandleError('slot', id, `element memory of map ${m.name}`);
   return s;
@@ -542,7 +542,7 @@ export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array
  * A value copied out to user space (`copy_map_value`, then `check_and_init_map_value`): its plain bytes,
  * the special fields as zeros, as many bytes as `value` has room for.
  */
-function copyValueOut(m: BpfMap, slot: MapSlot, value: Uint8Array): void {
+export function copyValueOut(m: BpfMap, slot: MapSlot, value: Uint8Array): void {
   const data = slot.data;
   value.set(data.subarray(0, Math.min(data.length, value.length)));
   if (value.length > data.length) value.fill(0, data.length, Math.min(m.layout.size, value.length));
@@ -606,9 +606,13 @@ export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array
 
 /** `sysUpdateElem` without its trace event (a task's `map_update` syscall records its own). */
 export function updateFromUser(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
-  const m = mapOf(k, id);
   // map_get_sys_perms: a read-only fd (BPF_F_RDONLY) may not write.
-  if (!mapAccess(m.flags).sysWrite) return -EPERM;
+  return mapAccess(mapOf(k, id).flags).sysWrite ? updateValue(k, id, key, value, flags) : -EPERM;
+}
+
+/** `bpf_map_update_value`: user space's update once the fd may write (a syscall's, or one of a batch's). */
+export function updateValue(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+  const m = mapOf(k, id);
   if (isPercpu(m)) return sysUpdatePercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   return (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
