@@ -30,6 +30,14 @@ const walk = (keys: readonly number[]): Sys[] => [first, ...keys.map(next), next
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 const ups = (keys: readonly number[]): Step[] => keys.map((key) => ({ k: 'update', key, value: 0x100 + key }));
 
+/**
+ * Keys 0 to 7, then key 2 updated again (it shares its bucket with key 7 at seed 0), key 4 deleted, key 5
+ * updated; then user space's walk, its updates of 7 and 6 (`size`: the bytes of a value it passes), a
+ * delete and an insert, and the walk again: where a replaced key goes in its bucket.
+ */
+const REPLACE_STEPS: readonly Step[] = [...ups(range(8)), { k: 'update', key: 2, value: 0x222 }, { k: 'delete', key: 4 }, { k: 'update', key: 5, value: 0x555 }];
+const replaceSys = (size: number): Sys[] => [...walk(range(8)), update(7, size), update(6, size), del(0), update(4, size), ...walk(range(8))];
+
 const SEQS: readonly PercpuSeq[] = [
   {
     id: 'hash8', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, steps: ups(range(8)), sys: walk(range(8)),
@@ -37,20 +45,20 @@ const SEQS: readonly PercpuSeq[] = [
   },
   {
     id: 'replace', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED },
-    steps: [...ups(range(8)), { k: 'update', key: 2, value: 0x222 }, { k: 'delete', key: 4 }, { k: 'update', key: 5, value: 0x555 }],
-    sys: [...walk(range(8)), update(7, 8), update(6, 8), del(0), update(4, 8), ...walk(range(8))],
+    steps: REPLACE_STEPS,
+    sys: replaceSys(8),
     note: 'an update of a present key links the new element at its bucket\'s head (hlist_nulls_add_head_rcu, then the old one unlinked), from a program or from user space; a deleted key leaves its bucket; a key not in the map (deleted, or never there) starts the walk over',
   },
   {
     id: 'percpu_inplace', map: { type: 'percpu_hash', maxEntries: 8, flags: ZERO_SEED },
-    steps: [...ups(range(8)), { k: 'update', key: 2, value: 0x222 }, { k: 'delete', key: 4 }, { k: 'update', key: 5, value: 0x555 }],
-    sys: [...walk(range(8)), update(7, 64), update(6, 64), del(0), update(4, 64), ...walk(range(8))],
+    steps: REPLACE_STEPS,
+    sys: replaceSys(64),
     note: 'a PERCPU_HASH updates a present key in place (pcpu_copy_value): it keeps its place in its bucket',
   },
   {
     id: 'lru', map: { type: 'lru_hash', maxEntries: 8, flags: ZERO_SEED },
-    steps: [...ups(range(8)), { k: 'update', key: 2, value: 0x222 }, { k: 'delete', key: 4 }, { k: 'update', key: 5, value: 0x555 }],
-    sys: [...walk(range(8)), update(7, 8), update(6, 8), del(0), update(4, 8), ...walk(range(8))],
+    steps: REPLACE_STEPS,
+    sys: replaceSys(8),
     note: 'an LRU_HASH update of a present key links its new node at the head, as a HASH\'s',
   },
   {
