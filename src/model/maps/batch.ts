@@ -19,10 +19,11 @@
  *   has a spin lock). From 7.0 `bpf_map_check_op_flags` with BPF_F_LOCK (and BPF_F_CPU for a per-CPU
  *   map's lookups, BPF_F_CPU and BPF_F_ALL_CPUS for updates); a delete keeps the old test. A hash
  *   map's lookups refuse any `flags` (-EINVAL); an array's do not look at them.
+ * - **The trace** has an event for each element a command updates or deletes, as the single commands do.
  */
 import { EINVAL, ENOENT, ENOSPC, ENOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
-import type { Kern } from '../world/world.ts';
+import { emit, type Kern } from '../world/world.ts';
 import { isArray, mapAccess } from './alloc_check.ts';
 import { nBuckets, firstFrom, nextInBucket } from './buckets.ts';
 import { copyValueOut, deleteElem, mapOf, slotOf, sysGetNextKey, updateValue } from './maps.ts';
@@ -98,13 +99,10 @@ export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCo
     }
     for (const e of bucket) {
       keys.push(e.key);
-      const out = new Uint8Array(size);
-      if (isPercpu(m)) copyToUser(slotOf(m, e.slot).data, m.layout, k.t.cpus, out, elemFlags);
-      else copyValueOut(m, slotOf(m, e.slot), out);
-      chunks.push(out);
+      chunks.push(valueOut(k, m, e.slot, size, elemFlags));
     }
     // node_to_free: the bucket's elements freed last first.
-    if (del) for (const e of [...bucket].reverse()) deleteElem(k, id, e.key);
+    if (del) for (const e of [...bucket].reverse()) emit(k, { kind: 'map', t: k.t.now, op: 'lookup_and_delete', map: m.name, key: e.key, ret: deleteElem(k, id, e.key) });
     batch += 1;
     if (batch >= n) {
       ret = -ENOENT;
@@ -133,10 +131,7 @@ function arrayLookupBatch(k: Kern, m: BpfMap, inBatch: number | null, maxCount: 
     const e = m.elems.get(key);
     if (e !== undefined) {
       keys.push(key);
-      const out = new Uint8Array(size);
-      if (isPercpu(m)) copyToUser(slotOf(m, e.slot).data, m.layout, k.t.cpus, out, elemFlags);
-      else copyValueOut(m, slotOf(m, e.slot), out);
-      chunks.push(out);
+      chunks.push(valueOut(k, m, e.slot, size, elemFlags));
     }
     prev = key;
   }
@@ -156,6 +151,7 @@ export function sysUpdateBatch(k: Kern, id: MapId, keys: readonly number[], valu
   let ret = 0;
   for (; cp < keys.length; cp += 1) {
     ret = updateValue(k, id, keys[cp] as number, values.subarray(cp * size, (cp + 1) * size), elemFlags);
+    emit(k, { kind: 'map', t: k.t.now, op: 'update', map: m.name, key: keys[cp] as number, ret });
     if (ret !== 0) break;
   }
   return { ret, count: cp };
@@ -171,9 +167,18 @@ export function sysDeleteBatch(k: Kern, id: MapId, keys: readonly number[], elem
   let ret = 0;
   for (; cp < keys.length; cp += 1) {
     ret = deleteElem(k, id, keys[cp] as number);
+    emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: m.name, key: keys[cp] as number, ret });
     if (ret !== 0) break;
   }
   return { ret, count: cp };
+}
+
+/** An element's value as a lookup copies it out (`size` bytes: every CPU's copy of a per-CPU value, or BPF_F_CPU's one). */
+function valueOut(k: Kern, m: BpfMap, slot: number, size: number, elemFlags: bigint): Uint8Array {
+  const out = new Uint8Array(size);
+  if (isPercpu(m)) copyToUser(slotOf(m, slot).data, m.layout, k.t.cpus, out, elemFlags);
+  else copyValueOut(m, slotOf(m, slot), out);
+  return out;
 }
 
 function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
