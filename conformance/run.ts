@@ -681,7 +681,10 @@ const RESOLVED: readonly string[] = [
     '(`bpf_get_file_flag`), and each syscall that needs the other is -EPERM (`map_get_sys_perms`); before 7.0 a lookup\'s unknown ' +
     'flag is -EINVAL before that. `ma_null_value`: `bpf_map_update_elem`\'s value may not be NULL (ARG_PTR_TO_MAP_VALUE; the ' +
     'model took NULL for a value of zeros until this case). `ma_scalar_key`: a register holding a number as a key is passed as a ' +
-    'pointer (the rendered C), which the verifier refuses; the model took the number for the key.',
+    'pointer (the rendered C), which the verifier refuses; the model took the number for the key. `ma_rodata_*`: a `const volatile` ' +
+    'flag or byte (.rodata, frozen by libbpf) is read by the verifier (`bpf_map_direct_read`), so the branch on it is decided at ' +
+    'load time: `ma_rodata_dead` and `ma_rodata_bytes` skip a write into .rodata the verifier would refuse, which the model ' +
+    'verified until these cases (they disagree without it), and `ma_rodata_live` reaches it.',
   '- **Batch map commands** (cases `bt_*`; the guest\'s `fbt_*`; `src/model/maps/batch.ts`): BPF_MAP_LOOKUP_BATCH, ' +
     'BPF_MAP_LOOKUP_AND_DELETE_BATCH, BPF_MAP_UPDATE_BATCH and BPF_MAP_DELETE_BATCH through libbpf; each buffer records the count, ' +
     'out_batch and every key and value byte written. A hash map\'s lookups copy whole buckets (-ENOSPC when the first does not ' +

@@ -72,3 +72,33 @@ describe('user space: BPF_F_RDONLY and BPF_F_WRONLY', () => {
     expect(s.world.tasks.get(pid)?.results).toEqual([BigInt(-EPERM), BigInt(-EPERM), BigInt(-ENOENT)]);
   });
 });
+
+describe('.rodata: libbpf freezes it before the programs load, so the verifier reads it (bpf_map_direct_read)', () => {
+  const prog = (dbg: number, kind: 'u32' | 'int' = 'u32'): BpfObject => ({
+    name: 'o', maps: [], subprogs: [],
+    globals: [{ name: 'dbg', kind, init: dbg, rodata: true }, { name: 'ro', kind: 'bytes', size: 8, init: [1, 2, 3, 4, 5, 6, 7, 8], rodata: true }],
+    programs: [{ name: 'p', section: 'syscall', body: [
+      P.mov('d', P.glob('dbg')), P.goto('skip', P.when('d', '!=', P.imm(kind === 'int' ? -1 : 0))),
+      P.call('bpf_probe_read_kernel', [P.buf('ro'), P.imm(8), P.imm(0)]), P.label('skip'), P.ret(P.imm(0)),
+    ] }],
+  });
+  const verdict = (o: BpfObject): string | null => { const [v] = verify(o, '6.18'); return v?.ok === true ? null : (v?.message ?? '?'); };
+
+  test('a const volatile flag is known: the branch it decides is known, and the code it skips is never verified', () => {
+    expect(verdict(prog(5))).toBeNull();
+    expect(verdict(prog(0))).toBe('write into map forbidden, value_size=12 off=4 size=8');
+    // An int is sign-extended as the compiler widens it: -1 compares equal to -1.
+    expect(verdict(prog(-1, 'int'))).toBe('write into map forbidden, value_size=12 off=4 size=8');
+    expect(verdict(prog(7, 'int'))).toBeNull();
+  });
+
+  test('a byte of a const array at a known offset is its value; a store into .rodata is refused', () => {
+    const o = (off: number): BpfObject => ({ ...prog(1), programs: [{ name: 'p', section: 'syscall', body: [
+      P.mov('q', P.addr('ro')), P.ld('b', 1, P.r('q'), off), P.goto('skip', P.when('b', '==', P.imm(3))),
+      P.call('bpf_probe_read_kernel', [P.buf('ro'), P.imm(8), P.imm(0)]), P.label('skip'), P.ret(P.imm(0)),
+    ] }] });
+    expect(verdict(o(2))).toBeNull();
+    expect(verdict(o(3))).toBe('write into map forbidden, value_size=12 off=4 size=8');
+    expect(verdict({ ...prog(1), programs: [{ name: 'p', section: 'syscall', body: [P.store('dbg', P.imm(1)), P.ret(P.imm(0))] }] })).toMatch(/^write into map forbidden, value_size=12 off=0 size=4$/);
+  });
+});

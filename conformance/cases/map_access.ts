@@ -5,7 +5,7 @@
  * `bpf_map_delete_elem`); user space, by BPF_F_RDONLY and BPF_F_WRONLY (the fd's mode: `map_get_sys_perms`
  * refuses each syscall that needs the other with -EPERM). Built on the per-CPU sequences (percpu.ts).
  */
-import { program as P, type GlobalDecl, type Op } from '../../src/index.ts';
+import { program as P, type Arg, type GlobalDecl, type Op } from '../../src/index.ts';
 import { percpuGuestCase, percpuHostCase, type PercpuSeq } from './percpu.ts';
 import type { FileCase } from './file.ts';
 import type { ConfCase, SysMapOp } from './lib.ts';
@@ -51,6 +51,24 @@ const SEQS: readonly AccessSeq[] = [
     globals: [{ name: 'ro', kind: 'bytes', size: 8, init: 'abcdefg', rodata: true }],
     extra: [P.call('bpf_probe_read_kernel', [P.buf('ro'), P.imm(8), P.imm(0)])],
     note: 'a const global (.rodata, which libbpf creates BPF_F_RDONLY_PROG) as a helper\'s destination: write into map forbidden, as for a map value',
+  },
+  {
+    id: 'rodata_dead', map: { type: 'array', maxEntries: 1 }, steps: [{ k: 'ptr', p: 'p0', key: 0 }],
+    globals: [{ name: 'dbg', kind: 'u32', init: 0, rodata: true }, { name: 'ro', kind: 'bytes', size: 8, init: 'abcdefg', rodata: true }],
+    extra: [P.mov('d', P.glob('dbg')), P.goto('skipd', P.when('d', '==', P.imm(0))), P.call('bpf_probe_read_kernel', [P.buf('ro'), P.imm(8), P.imm(0)]), P.label('skipd')],
+    note: 'a const volatile flag of 0 (.rodata, frozen by libbpf): the verifier reads it (bpf_map_direct_read), the branch is known, and the code it skips, a write into .rodata, is never verified',
+  },
+  {
+    id: 'rodata_live', map: { type: 'array', maxEntries: 1 }, reject: true, steps: [{ k: 'ptr', p: 'p0', key: 0 }],
+    globals: [{ name: 'dbg', kind: 'u32', init: 1, rodata: true }, { name: 'ro', kind: 'bytes', size: 8, init: 'abcdefg', rodata: true }],
+    extra: [P.mov('d', P.glob('dbg')), P.goto('skipd', P.when('d', '==', P.imm(0))), P.call('bpf_probe_read_kernel', [P.buf('ro'), P.imm(8), P.imm(0)]), P.label('skipd')],
+    note: 'the same flag of 1: the write into .rodata is reached and refused',
+  },
+  {
+    id: 'rodata_bytes', map: { type: 'array', maxEntries: 1 }, steps: [{ k: 'ptr', p: 'p0', key: 0 }],
+    globals: [{ name: 'ro', kind: 'bytes', size: 8, init: [0, 0, 7, 0, 0, 0, 0, 0], rodata: true }],
+    extra: [P.mov('q', P.addr('ro')), P.ld('b', 1, P.r('q'), 2), P.goto('skipb', P.when('b', '==', P.imm(7))), P.call('bpf_probe_read_kernel', [P.buf('ro'), P.imm(8), P.imm(0)]), P.label('skipb')],
+    note: 'a byte of a const array read at a known offset is its value: the branch on it is known too',
   },
   {
     id: 'ro_read', map: { type: 'array', maxEntries: 2, flags: RDONLY_PROG }, steps: [{ k: 'ptr', p: 'p0', key: 1 }, { k: 'read', p: 'p0' }],
@@ -102,7 +120,9 @@ function withExtra<T extends ConfCase>(c: T, q: AccessSeq): T {
   const at = prog.body.findIndex((op) => op.op === 'label' && op.name === 'out');
   const body = q.extra === undefined ? prog.body : [...prog.body.slice(0, at), ...q.extra, ...prog.body.slice(at)];
   const globals = [...c.object.globals, ...(q.globals ?? []).map((g) => ({ ...g, name: `${c.id}_${g.name}` }))];
-  const rename = (op: Op): Op => (op.op === 'call' ? { ...op, args: op.args.map((a) => ('buf' in a && q.globals?.some((g) => g.name === a.buf) === true ? { buf: `${c.id}_${a.buf}` } : a)) } : op);
+  const own = (name: string): boolean => q.globals?.some((g) => g.name === name) === true;
+  const arg = (a: Arg): Arg => ('buf' in a && own(a.buf) ? { buf: `${c.id}_${a.buf}` } : 'addr' in a && own(a.addr) ? { addr: `${c.id}_${a.addr}` } : 'global' in a && own(a.global) ? { global: `${c.id}_${a.global}` } : a);
+  const rename = (op: Op): Op => (op.op === 'call' ? { ...op, args: op.args.map(arg) } : op.op === 'mov' ? { ...op, src: arg(op.src) } : op);
   return { ...c, object: { ...c.object, globals, programs: [{ ...prog, body: body.map(rename) }] }, ...(q.reject === true ? { verifier: true } : {}) };
 }
 

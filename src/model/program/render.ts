@@ -465,8 +465,8 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
   }
   for (const g of obj.globals) {
     switch (g.kind) {
-      case 'int': lines.push(`int ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};`); break;
-      case 'u32': case 'u64': lines.push(`__${g.kind} ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};`); break;
+      case 'int': lines.push(`${g.rodata === true ? 'const volatile ' : ''}int ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};`); break;
+      case 'u32': case 'u64': lines.push(`${g.rodata === true ? 'const volatile ' : ''}__${g.kind} ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};`); break;
       case 'u64s': lines.push(`__u64 ${g.name}[${g.size}];`); break;
       case 'bytes': {
         const init = g.init === undefined ? '' : typeof g.init === 'string' ? ` = ${JSON.stringify(g.init).replace(/\\u0000/g, '\\0')}` : ` = { ${g.init.join(', ')} }`;

@@ -173,11 +173,14 @@ export const MapDeclSchema = z.strictObject({
 });
 
 export const GlobalDeclSchema = z.discriminatedUnion('kind', [
-  /** `int name` (4 bytes, signed). */
-  z.strictObject({ name: Ident, kind: z.literal('int'), init: Imm.optional() }),
+  /**
+   * `int name` (4 bytes, signed). `rodata` (here and for u32, u64): `const volatile`, in `.rodata`, which
+   * libbpf freezes before the programs load, so the verifier reads its value (`bpf_map_direct_read`).
+   */
+  z.strictObject({ name: Ident, kind: z.literal('int'), init: Imm.optional(), rodata: z.boolean().optional() }),
   /** `__u32 name` / `__u64 name` (also `void *name`, held as its address value). */
-  z.strictObject({ name: Ident, kind: z.literal('u32'), init: Imm.optional() }),
-  z.strictObject({ name: Ident, kind: z.literal('u64'), init: Imm.optional() }),
+  z.strictObject({ name: Ident, kind: z.literal('u32'), init: Imm.optional(), rodata: z.boolean().optional() }),
+  z.strictObject({ name: Ident, kind: z.literal('u64'), init: Imm.optional(), rodata: z.boolean().optional() }),
   /** `char name[size]`, optionally initialized (a string is NUL-padded); `rodata`: `const`, in `.rodata`. */
   z.strictObject({ name: Ident, kind: z.literal('bytes'), size: z.int().min(0).max(0xffff_ffff), init: z.union([z.string().max(1 << 16), z.array(z.int().min(0).max(255)).max(1 << 16)]).optional(), rodata: z.boolean().optional() }),
   /** `__u64 name[size]`: an array of `size` u64 (memory too: a `buf` operand may name it). */

@@ -14,6 +14,7 @@ import { Reject, type AState, type AVal, type Checker } from './types.ts';
 import { regTypeStr } from './regtype.ts';
 import { checkMapFields, kptrLoad, kptrStore } from './kptr.ts';
 import { mapAccess } from '../maps/alloc_check.ts';
+import { readLE } from '../program/globals.ts';
 
 /**
  * How a load or store reaches memory, where it matters (a map value's kptr field): a BPF_ATOMIC
@@ -121,6 +122,13 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
       // check_map_access's special fields, then check_map_kptr_access for a kptr's own load.
       const kptr = checkMapFields(c, base, off, size, true, insn);
       if (kptr !== undefined) return kptrLoad(c, kptr, access.inRcuCs === true, access.atomic === true, insn);
+      // check_mem_access: a load at a constant offset from a frozen read-only map (libbpf's .rodata)
+      // is the value there (bpf_map_direct_read), sign-extended for BPF_MEMSX.
+      const ro = c.frozen?.(base.map);
+      if (ro !== undefined && access.atomic !== true && (base.var === null || isConst(base.var)) && [1, 2, 4, 8].includes(size)) {
+        const at = base.off + off + Number(base.var === null ? 0n : (varConst(base.var) ?? 0n));
+        return narrow(known(readLE(ro, at, size)), size, signed);
+      }
       return narrow(UNKNOWN, size, signed);
     }
     case 'mem':

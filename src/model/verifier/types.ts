@@ -215,4 +215,6 @@ export interface Checker {
   note(line: string): void;
   /** Register number for messages: `rN` → N; a C variable gets a number the compiler might pick. */
   regno(name: string): number;
+  /** The bytes of `map` when the verifier may read them (`bpf_map_is_rdonly`: the frozen `.rodata`), else undefined. */
+  frozen?(map: string): Uint8Array | undefined;
 }

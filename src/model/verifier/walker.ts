@@ -7,7 +7,7 @@
  * open-coded iterator or a `bpf_loop` callback coming round again (they converge).
  */
 import { frameLayout, type FrameLayout } from '../program/layout.ts';
-import { globalSize, isScalarGlobal } from '../program/globals.ts';
+import { globalSize, initialBytes, isScalarGlobal, readLE } from '../program/globals.ts';
 import type { Arg, BpfObject, Op, Program, Subprog } from '../program/program.ts';
 import { checkCall, type CallCtx } from './calls.ts';
 import { buildCfg, type Cfg } from './cfg.ts';
@@ -119,6 +119,8 @@ export class Walker implements LoopWalker {
   readonly #asyncDone = new Set<string>();
   readonly #globalDone = new Set<string>();
   readonly #globals = new Map<string, GlobalPlace>();
+  /** The object's `.rodata` map as libbpf fills and freezes it before the programs load (its name, its bytes). */
+  readonly #rodata: { readonly map: string; readonly bytes: Uint8Array } | null;
   prog: ProgCtx;
 
   constructor(readonly obj: BpfObject, readonly opts: VerifyOptions, prog: ProgCtx) {
@@ -127,7 +129,7 @@ export class Walker implements LoopWalker {
     // libbpf puts globals in .bss (zero), .data (initialized) and .rodata (const): one array map each.
     const sections = new Map<string, number>();
     for (const g of obj.globals) {
-      const sec = g.kind === 'bytes' && g.rodata === true ? '.rodata' : 'init' in g && g.init !== undefined && !(typeof g.init !== 'string' && typeof g.init !== 'object' && BigInt(g.init) === 0n) ? '.data' : '.bss';
+      const sec = 'rodata' in g && g.rodata === true ? '.rodata' : 'init' in g && g.init !== undefined && !(typeof g.init !== 'string' && typeof g.init !== 'object' && BigInt(g.init) === 0n) ? '.data' : '.bss';
       const size = globalSize(g);
       const align = isScalarGlobal(g) ? size : g.kind === 'u64s' ? 8 : 1;
       const at = Math.ceil((sections.get(sec) ?? 0) / align) * align;
@@ -136,6 +138,19 @@ export class Walker implements LoopWalker {
       this.#globals.set(g.name, { map: `${obj.name.slice(0, 15 - sec.length)}${sec}`, off: at, size: 0, rdonly: sec === '.rodata' });
     }
     for (const [name, p] of this.#globals) this.#globals.set(name, { ...p, size: sections.get(p.map.slice(p.map.lastIndexOf('.'))) ?? 0 });
+    const ro = obj.globals.filter((g) => 'rodata' in g && g.rodata === true);
+    const first = ro[0] === undefined ? undefined : this.#globals.get(ro[0].name);
+    if (first === undefined) this.#rodata = null;
+    else {
+      const bytes = new Uint8Array(first.size);
+      for (const g of ro) bytes.set(initialBytes(g), this.#globals.get(g.name)?.off ?? 0);
+      this.#rodata = { map: first.map, bytes };
+    }
+  }
+
+  /** The bytes of `map` when it is the object's frozen `.rodata` (`bpf_map_is_rdonly`), else undefined. */
+  frozen(map: string): Uint8Array | undefined {
+    return this.#rodata !== null && this.#rodata.map === map ? this.#rodata.bytes : undefined;
   }
 
   newId(): number {
@@ -216,7 +231,14 @@ export class Walker implements LoopWalker {
       const decl = this.obj.globals.find((x) => x.name === a.global);
       const g = this.#globals.get(a.global);
       if (decl === undefined || g === undefined) throw new Reject(`unknown global ${a.global} (model wording)`, insn);
-      if (isScalarGlobal(decl)) return globalScalar(decl.kind);
+      if (isScalarGlobal(decl)) {
+        // A const volatile global: the verifier reads it from the frozen .rodata (bpf_map_direct_read),
+        // an int sign-extended as the compiler widens it.
+        const ro = this.frozen(g.map);
+        if (ro === undefined || decl.rodata !== true) return globalScalar(decl.kind);
+        const v = readLE(ro, g.off, globalSize(decl));
+        return known(decl.kind === 'int' ? BigInt.asUintN(64, BigInt.asIntN(32, v)) : v);
+      }
       return { t: 'map_value', map: g.map, size: g.size, off: g.off, var: null, maybeNull: false, id: 0, rdonly: g.rdonly };
     }
     if ('map' in a) return { t: 'map', map: a.map };
