@@ -25,6 +25,7 @@
  * KERNSIM_GUEST_GENERATED_PERCPU (default 40: per-CPU map sequences, conformance/generate-percpu.ts),
  * KERNSIM_GUEST_GENERATED_BUCKETS (default 30: hash map key orders, conformance/generate-buckets.ts),
  * KERNSIM_GUEST_GENERATED_FOREACH (default 30: bpf_for_each_map_elem walks, conformance/generate-foreach.ts),
+ * KERNSIM_GUEST_GENERATED_BATCH (default 30: batch map commands, conformance/generate-batch.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -49,6 +50,7 @@ import { generatedLruFileCases } from './generate-lru.ts';
 import { generatedPercpuFileCases } from './generate-percpu.ts';
 import { generatedBucketFileCases } from './generate-buckets.ts';
 import { generatedForEachFileCases } from './generate-foreach.ts';
+import { generatedBatchFileCases } from './generate-batch.ts';
 import { lruFileCases } from './cases/lru.ts';
 import { percpuFileCases } from './cases/percpu.ts';
 import { bucketFileCases } from './cases/buckets.ts';
@@ -468,7 +470,8 @@ export async function guestTier(): Promise<number> {
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
   const nBuckets = Number(process.env.KERNSIM_GUEST_GENERATED_BUCKETS ?? 30);
   const nEach = Number(process.env.KERNSIM_GUEST_GENERATED_FOREACH ?? 30);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed)].map((c) => ({ ...c, prog: c.id }));
+  const nBatch = Number(process.env.KERNSIM_GUEST_GENERATED_BATCH ?? 30);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed)].map((c) => ({ ...c, prog: c.id }));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

@@ -17,17 +17,17 @@ const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0
 const u64 = (v: bigint): number[] => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
 
 /** A lookup (or lookup-and-delete) of up to `count` elements from `from` (null: the start), room for values of `room` bytes each. */
-function lookup(from: number | null, count: number, room: number, o: { del?: boolean; elemFlags?: bigint; flags?: bigint } = {}): Sys {
+export function lookup(from: number | null, count: number, room: number, o: { del?: boolean; elemFlags?: bigint; flags?: bigint } = {}): Sys {
   const op = `${o.del === true ? 'lookup_and_delete_batch' : 'lookup_batch'}${from === null ? '_start' : ''}` as SysMapOp['op'];
   const bytes = Uint8Array.from([...u32(count), 0xee, 0xee, 0xee, 0xee, ...u64(o.flags ?? 0n), ...new Array<number>(count * 4 + count * room).fill(0xee)]);
   return { op, key: from ?? 0, flags: o.elemFlags ?? 0n, bytes };
 }
 /** An update of `keys`, the i-th value `size` bytes counting up from 16 × i. */
-function update(keys: readonly number[], size: number, elemFlags = 0n): Sys {
+export function update(keys: readonly number[], size: number, elemFlags = 0n): Sys {
   const values = keys.flatMap((_, i) => Array.from({ length: size }, (__, j) => (16 * i + j + 1) & 0xff));
   return { op: 'update_batch', key: 0, flags: elemFlags, bytes: Uint8Array.from([...u32(keys.length), 0xee, 0xee, 0xee, 0xee, ...u64(0n), ...keys.flatMap(u32), ...values]) };
 }
-const del = (keys: readonly number[], elemFlags = 0n): Sys => ({ op: 'delete_batch', key: 0, flags: elemFlags, bytes: Uint8Array.from([...u32(keys.length), 0xee, 0xee, 0xee, 0xee, ...u64(0n), ...keys.flatMap(u32)]) });
+export const del = (keys: readonly number[], elemFlags = 0n): Sys => ({ op: 'delete_batch', key: 0, flags: elemFlags, bytes: Uint8Array.from([...u32(keys.length), 0xee, 0xee, 0xee, 0xee, ...u64(0n), ...keys.flatMap(u32)]) });
 const ups = (keys: readonly number[]): Step[] => keys.map((key) => ({ k: 'update', key, value: 0x100 + key }));
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** Room for a per-CPU value of 8 bytes on up to 8 CPUs. */
