@@ -681,7 +681,8 @@ const RESOLVED: readonly string[] = [
     'destination or source (`check_helper_mem_access`; the model let a helper write into a `.rodata` global until ' +
     '`ma_rodata_helper_dst` showed the kernel refusing it). BPF_F_RDONLY and BPF_F_WRONLY: user space\'s fd is read-only or write-only ' +
     '(`bpf_get_file_flag`), and each syscall that needs the other is -EPERM (`map_get_sys_perms`); before 7.0 a lookup\'s unknown ' +
-    'flag is -EINVAL before that. `ma_null_value`: `bpf_map_update_elem`\'s value may not be NULL (ARG_PTR_TO_MAP_VALUE; the ' +
+    'flag is -EINVAL before that. `ma_freeze`: after BPF_MAP_FREEZE user space\'s writes are -EPERM, a second freeze too (the ' +
+    'frozen map\'s fd no longer writes, so `map_freeze` stops at -EPERM before its -EBUSY test). `ma_null_value`: `bpf_map_update_elem`\'s value may not be NULL (ARG_PTR_TO_MAP_VALUE; the ' +
     'model took NULL for a value of zeros until this case). `ma_scalar_key`: a register holding a number as a key is passed as a ' +
     'pointer (the rendered C), which the verifier refuses; the model took the number for the key. `ma_rodata_*`: a `const volatile` ' +
     'flag or byte (.rodata, frozen by libbpf) is read by the verifier (`bpf_map_direct_read`), so the branch on it is decided at ' +

@@ -11,7 +11,7 @@ import type { MethodsOf } from './model/kfunc/methods.ts';
 import type { BpfObject, GlobalDecl, KptrDecl, MapType } from './model/program/program.ts';
 import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
-import { createMap, mapByName, mapPutUref, sysDeleteElem, sysGetNextKey, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
+import { createMap, mapByName, mapPutUref, sysDeleteElem, sysFreeze, sysGetNextKey, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
 import { sysDeleteBatch, sysLookupBatch, sysUpdateBatch, type BatchLookup, type BatchWrite } from './model/maps/batch.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
 import { newPacket, testRunHex, type PacketSpec } from './model/packet/create.ts';
@@ -660,6 +660,16 @@ export class Session {
     const id = this.mapRef(map);
     const k = key === null ? null : Number(toUnsigned(key, 32, 'key'));
     return this.run((kk) => sysGetNextKey(kk, id, k));
+  }
+
+  /**
+   * User space's `bpf(BPF_MAP_FREEZE)`: 0, and user space may no longer write the map (its updates,
+   * deletes and their batches are -EPERM; programs still write it); -EPERM once frozen or through a
+   * read-only fd; -ENOTSUPP for a value with special fields (a `bpf_task_work`, kptrs).
+   */
+  mapFreeze(map: MapId | string): number {
+    const id = this.mapRef(map);
+    return this.run((k) => sysFreeze(k, id));
   }
 
   /**

@@ -102,3 +102,21 @@ describe('.rodata: libbpf freezes it before the programs load, so the verifier r
     expect(verdict({ ...prog(1), programs: [{ name: 'p', section: 'syscall', body: [P.store('dbg', P.imm(1)), P.ret(P.imm(0))] }] })).toMatch(/^write into map forbidden, value_size=12 off=0 size=4$/);
   });
 });
+
+describe('BPF_MAP_FREEZE (syscall.c map_freeze)', () => {
+  test('a frozen map takes no more writes from user space (-EPERM), reads go on, programs still write; a second freeze is -EPERM', () => {
+    const s = new Session();
+    const m = s.createMap({ type: 'hash', maxEntries: 4 }) as number;
+    expect(s.mapUpdate(m, 1, new Uint8Array(8))).toBe(0);
+    expect(s.mapFreeze(m)).toBe(0);
+    expect([s.mapUpdate(m, 2, new Uint8Array(8)), s.mapDelete(m, 1), s.mapLookupAndDelete(m, 1, new Uint8Array(8)), s.mapUpdateBatch(m, [3], new Uint8Array(8)).ret, s.mapFreeze(m)]).toEqual([-EPERM, -EPERM, -EPERM, -EPERM, -EPERM]);
+    expect([s.mapLookup(m, 1, new Uint8Array(8)), s.mapGetNextKey(m, null)]).toEqual([0, 1]);
+    expect(s.bpf_map_update_elem(m, 2, new Uint8Array(8), 0)).toBe(0);
+  });
+
+  test('a read-only fd may not freeze; a value with special fields may not be frozen (-ENOTSUPP)', () => {
+    const s = new Session();
+    expect(s.mapFreeze(s.createMap({ type: 'hash', maxEntries: 4, flags: RDONLY }) as number)).toBe(-EPERM);
+    expect(s.mapFreeze(s.createMap({ type: 'array', maxEntries: 4, taskWorkFields: 1 }) as number)).toBe(-524);
+  });
+});

@@ -83,7 +83,7 @@ export interface SysMapOp {
    * of a map whose type is `map` (a model type name), max_entries `key`, map_flags the low 32 bits of
    * `flags`, key_size bits 32-47 and value_size bits 48-63 (the map closed at once).
    */
-  readonly op: 'lookup' | 'update' | 'lookup_and_delete' | 'delete' | 'next_key' | 'first_key' | 'create'
+  readonly op: 'lookup' | 'update' | 'lookup_and_delete' | 'delete' | 'next_key' | 'first_key' | 'create' | 'freeze'
     /**
      * The batch commands (`bytes`: the count, u32; out_batch, u32; batch.flags, u64; the count's keys,
      * 4 bytes each; the values), `key` the in_batch (`_start`: NULL), `flags` the elem_flags.
@@ -143,6 +143,7 @@ function sysOp(s: Session, o: SysMapOp, b: Uint8Array): number {
     case 'lookup_and_delete': return s.mapLookupAndDelete(o.map, o.key, b, o.flags);
     case 'update': return s.mapUpdate(o.map, o.key, b, o.flags);
     case 'delete': return s.mapDelete(o.map, o.key);
+    case 'freeze': return s.mapFreeze(o.map);
     case 'lookup_batch':
     case 'lookup_batch_start':
     case 'lookup_and_delete_batch':

@@ -101,6 +101,17 @@ const SEQS: readonly AccessSeq[] = [
     note: 'a register holding a number as a helper\'s key: it is passed as the pointer it is not (the model took it for the key)',
   },
   {
+    id: 'freeze', map: { type: 'hash', maxEntries: 4, flags: 64 }, steps: [{ k: 'update', key: 0, value: 7 }],
+    sys: [update(1, 0x11), { op: 'freeze', key: 0, flags: 0n, bytes: buf(4) }, update(2, 0x22), del(0), lad(1), lookup(0), nextKey(9),
+      { op: 'freeze', key: 0, flags: 0n, bytes: buf(4) }, { op: 'update_batch', key: 0, flags: 0n, bytes: Uint8Array.from([1, 0, 0, 0, 0xee, 0xee, 0xee, 0xee, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9]) }],
+    note: 'BPF_MAP_FREEZE: from then on user space\'s updates, deletes, lookups-and-deletes and batch updates are -EPERM (map_get_sys_perms), its reads go on; a second freeze is -EPERM too',
+  },
+  {
+    id: 'freeze_ro', map: { type: 'array', maxEntries: 2, flags: 8 }, steps: [{ k: 'update', key: 0, value: 7 }],
+    sys: [{ op: 'freeze', key: 0, flags: 0n, bytes: buf(4) }, lookup(0)],
+    note: 'a read-only fd may not freeze: -EPERM',
+  },
+  {
     id: 'sys_rdonly', map: { type: 'hash', maxEntries: 4, flags: RDONLY }, steps: [{ k: 'update', key: 0, value: 7 }, { k: 'delete', key: 1 }],
     sys: [lookup(0), update(1, 0x33), del(0), lad(0), nextKey(9), lookup(0)],
     note: 'BPF_F_RDONLY: user space\'s fd is read-only (bpf_get_file_flag): lookups and next keys, but updates, deletes and lookup-and-delete -EPERM; programs write as they like',

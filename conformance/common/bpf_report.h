@@ -306,7 +306,7 @@ static int map_batch(int fd, const char *op, __u32 key, __u64 elem_flags, unsign
 /*
  * User space's map syscall `op` (`lookup`, `lookup_and_delete`: into `buf`; `update`: from it;
  * `delete`; `next_key`: BPF_MAP_GET_NEXT_KEY of `key` into `buf`; `first_key`: the same of a NULL key;
- * `create`: `map_create` of a new map, `map` its type, `key` its max_entries; the batch commands:
+ * `freeze`: BPF_MAP_FREEZE; `create`: `map_create` of a new map, `map` its type, `key` its max_entries; the batch commands:
  * `map_batch`)
  * on the map named `map`, and its report: {"sys":map,"err":<0 or -errno>,"hex":<the n bytes of buf after it>}.
  */
@@ -334,6 +334,8 @@ static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u
 		err = bpf_map_get_next_key(fd, &key, buf) ? -errno : 0;
 	else if (strcmp(op, "first_key") == 0)
 		err = bpf_map_get_next_key(fd, NULL, buf) ? -errno : 0;
+	else if (strcmp(op, "freeze") == 0)
+		err = bpf_map_freeze(fd) ? -errno : 0;
 	else
 		err = -1301;
 	printf("{\"sys\":");

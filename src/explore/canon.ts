@@ -227,7 +227,7 @@ const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst'
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'frozen', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru']);
 // An element's hash is its key's under the map's hashrnd (maps/buckets.ts): written by the two.
 const KNOWN_ELEM = new Set(['slot', 'hash']);
 const KNOWN_SLOT = new Set(['key', 'data', 'tw', 'kptrs']);
@@ -1117,7 +1117,7 @@ function walkRest(world: World, w: Walk): void {
     o.c(44); o.t(m.valueSize);
     // The value's special fields (no ids in them), where it has any.
     if (m.layout.fields.length > 0) { o.c(44); w.gen(m.layout); }
-    o.s(m.taskWork ? ',1' : ',0'); o.s(m.noPrealloc ? ',1,' : ',0,'); o.t(m.flags); o.c(44); o.t(m.hashrnd); o.c(44); o.t(m.usercnt);
+    o.s(m.taskWork ? ',1' : ',0'); o.s(m.noPrealloc ? ',1,' : ',0,'); o.t(m.flags); o.c(44); o.t(m.hashrnd); o.s(m.frozen ? ',F,' : ',,'); o.t(m.usercnt);
     // Linked elements name their element memory (its id, as it is: a value pointer and a task_work
     // context name it too); every memory follows with the key bytes it holds, its value and its context.
     o.s(',[');

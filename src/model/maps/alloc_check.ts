@@ -137,3 +137,12 @@ export function mapAccess(flags: number): { sysRead: boolean; sysWrite: boolean;
     progRead: (flags & F.BPF_F_WRONLY_PROG) === 0, progWrite: (flags & F.BPF_F_RDONLY_PROG) === 0,
   };
 }
+
+/**
+ * `map_get_sys_perms`: what user space's syscalls may do with the map through its fd: the fd's mode
+ * (`mapAccess`), and no writing once the map is frozen (`BPF_MAP_FREEZE`).
+ */
+export function sysAccess(m: { readonly flags: number; readonly frozen: boolean }): { read: boolean; write: boolean } {
+  const a = mapAccess(m.flags);
+  return { read: a.sysRead, write: a.sysWrite && !m.frozen };
+}

@@ -24,7 +24,7 @@
 import { EINVAL, ENOENT, ENOSPC, ENOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { emit, type Kern } from '../world/world.ts';
-import { isArray, mapAccess } from './alloc_check.ts';
+import { isArray, sysAccess } from './alloc_check.ts';
 import { nBuckets, firstFrom, nextInBucket } from './buckets.ts';
 import { copyValueOut, deleteElem, mapOf, slotOf, sysGetNextKey, updateValue } from './maps.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyToUser, isPercpu, percpuUserSize } from './percpu.ts';
@@ -61,8 +61,8 @@ function elemFlagsCheck(k: Kern, m: BpfMap, elemFlags: bigint, allowed: bigint):
 
 /** `bpf_map_do_batch`'s checks of the fd and of the map type: 0, or the errno. */
 function batchAccess(m: BpfMap, read: boolean, write: boolean, has: boolean): number {
-  const a = mapAccess(m.flags);
-  if ((read && !a.sysRead) || (write && !a.sysWrite)) return -EPERM;
+  const a = sysAccess(m);
+  if ((read && !a.read) || (write && !a.write)) return -EPERM;
   return has ? 0 : -ENOTSUPP;
 }
 

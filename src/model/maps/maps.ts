@@ -41,7 +41,7 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
-import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, mapAccess, MAP_FLAGS, notModelledKey, progAccessWithFields, type CreateAttr } from './alloc_check.ts';
+import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, MAP_FLAGS, notModelledKey, progAccessWithFields, sysAccess, type CreateAttr } from './alloc_check.ts';
 import { arrayGetNextKey, htabGetNextKey, link } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
@@ -123,7 +123,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const id = k.t.nextId('map');
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries, valueSize: decl.valueSize,
-    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd,
+    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd, frozen: false,
     usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
     lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
   };
@@ -528,7 +528,7 @@ export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array
   // Before 7.0 flags other than BPF_F_LOCK are refused before the fd's mode is looked at; since,
   // after (bpf_map_check_op_flags, of the BPF_F_CPU series).
   if (!k.features.percpuCpuFlags && (flags & ~BPF_F_LOCK) !== 0n) return -EINVAL;
-  if (!mapAccess(m.flags).sysRead) return -EPERM;
+  if (!sysAccess(m).read) return -EPERM;
   if (isPercpu(m)) return sysLookupPercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
@@ -607,7 +607,7 @@ export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array
 /** `sysUpdateElem` without its trace event (a task's `map_update` syscall records its own). */
 export function updateFromUser(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   // map_get_sys_perms: a read-only fd (BPF_F_RDONLY) may not write.
-  return mapAccess(mapOf(k, id).flags).sysWrite ? updateValue(k, id, key, value, flags) : -EPERM;
+  return sysAccess(mapOf(k, id)).write ? updateValue(k, id, key, value, flags) : -EPERM;
 }
 
 /** `bpf_map_update_value`: user space's update once the fd may write (a syscall's, or one of a batch's). */
@@ -624,6 +624,23 @@ export function userValueSize(k: Kern, m: { readonly type: string; readonly valu
 }
 
 /**
+ * User space's `bpf(BPF_MAP_FREEZE)` (kernel/bpf/syscall.c `map_freeze`): a value with special fields
+ * (a `bpf_task_work`, kptrs: `map->record`) is -ENOTSUPP; an fd that may not write -EPERM, and so is
+ * a map frozen already (`map_get_sys_perms` takes the write away before the -EBUSY test, which only a
+ * concurrent freeze meets); else 0, and from then on user space may not write the map: updates,
+ * deletes and their batches are -EPERM. Programs still may.
+ */
+export function sysFreeze(k: Kern, id: MapId): number {
+  const m = mapOf(k, id);
+  let ret = 0;
+  if (m.layout.fields.length > 0) ret = -ENOTSUPP;
+  else if (!sysAccess(m).write) ret = -EPERM;
+  else m.frozen = true;
+  emit(k, { kind: 'map', t: k.t.now, op: 'freeze', map: m.name, key: -1, ret });
+  return ret;
+}
+
+/**
  * User space's `bpf(BPF_MAP_GET_NEXT_KEY)` (kernel/bpf/syscall.c `map_get_next_key`): the key after
  * `key` (null: NULL, the first key) in the map's own order, or a negative errno. A hash map walks its
  * buckets (buckets.ts `htab_map_get_next_key`: a key not in the map starts over from the first), an
@@ -633,7 +650,7 @@ export function userValueSize(k: Kern, m: { readonly type: string; readonly valu
  */
 export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
   const m = mapOf(k, id);
-  if (!mapAccess(m.flags).sysRead) return -EPERM;
+  if (!sysAccess(m).read) return -EPERM;
   if (m.type === 'ringbuf') return key === null ? -ENOTSUPP : -EINVAL;
   return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(m, key);
 }
@@ -648,10 +665,10 @@ export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
 export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
   let ret: number;
-  const access = mapAccess(m.flags);
+  const access = sysAccess(m);
   // Flags other than BPF_F_LOCK; then the fd must read and write; then BPF_F_LOCK without a spin lock.
   if ((flags & ~BPF_F_LOCK) !== 0n) ret = -EINVAL;
-  else if (!access.sysRead || !access.sysWrite) ret = -EPERM;
+  else if (!access.read || !access.write) ret = -EPERM;
   else if (flags !== 0n) ret = -EINVAL;
   else {
     if (isPercpu(m)) checkPercpuBuffer(k, m, value, 0n);
@@ -678,5 +695,5 @@ export function sysDeleteElem(k: Kern, id: MapId, key: number): number {
 
 /** `sysDeleteElem` without its trace event (a task's `map_delete` syscall records its own): a read-only fd may not delete. */
 export function deleteFromUser(k: Kern, id: MapId, key: number): number {
-  return mapAccess(mapOf(k, id).flags).sysWrite ? deleteElem(k, id, key) : -EPERM;
+  return sysAccess(mapOf(k, id)).write ? deleteElem(k, id, key) : -EPERM;
 }

@@ -46,6 +46,8 @@ export interface BpfMap {
   noPrealloc: boolean;
   /** `map_flags` as created (alloc_check.ts `MAP_FLAGS`). */
   flags: number;
+  /** Frozen by user space (`BPF_MAP_FREEZE`): its syscalls may no longer write it. */
+  frozen: boolean;
   /** A hash map's hash seed (`htab->hashrnd`, buckets.ts): 0 with BPF_F_ZERO_SEED, else the world's `hashrnd`. */
   hashrnd: number;
   /** User references (fds, pins): `map->usercnt`. */
