@@ -23,6 +23,8 @@ export const MAP_FLAGS = {
   BPF_F_PRESERVE_ELEMS: 1 << 11,
   BPF_F_INNER_MAP: 1 << 12,
   BPF_F_TOKEN_FD: 1 << 16,
+  /** A ring buffer's (6.19): a full ring overwrites its oldest records instead of refusing (ringbuf/). */
+  BPF_F_RB_OVERWRITE: 1 << 19,
 } as const;
 const F = MAP_FLAGS;
 

@@ -14,6 +14,7 @@
  *   of `rb->work`).
  */
 import type { MapId } from '../maps/types.ts';
+import { MAP_FLAGS } from '../maps/alloc_check.ts';
 
 /** `BPF_RINGBUF_BUSY_BIT` (include/uapi/linux/bpf.h): the record is reserved, not yet committed. */
 export const BPF_RINGBUF_BUSY_BIT = 0x8000_0000;
@@ -33,10 +34,8 @@ export const RINGBUF_DATA_PGOFF = 3;
 /** `BPF_RB_NO_WAKEUP`, `BPF_RB_FORCE_WAKEUP` (flags of submit/discard/output). */
 export const BPF_RB_NO_WAKEUP = 1n;
 export const BPF_RB_FORCE_WAKEUP = 2n;
-/** Map-creation flags a ring buffer accepts (include/uapi/linux/bpf.h). */
-export const BPF_F_NUMA_NODE = 1 << 2;
-/** `BPF_F_RB_OVERWRITE` (6.19): a full ring overwrites its oldest records instead of refusing (M for the value). */
-export const BPF_F_RB_OVERWRITE = 1 << 19;
+/** Map-creation flags a ring buffer accepts (maps/alloc_check.ts `MAP_FLAGS`; BPF_F_RB_OVERWRITE from 6.19, M for its value). */
+export const { BPF_F_NUMA_NODE, BPF_F_RB_OVERWRITE } = MAP_FLAGS;
 
 export interface RingFields {
   readonly map: MapId;
