@@ -513,9 +513,7 @@ function returnFrom(run: Run, value: bigint): boolean {
       callFunction(run, l.cb, eachArgs(each.map, next, l.ctx), caller.dst, { ...l, i: l.i + 1, each: { map: each.map, cursor: next.cursor } });
       return false;
     }
-    const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_for_each_map_elem as AnyKfunc;
-    emit(run.k, new KfuncEvent(run.k.t.now, def, [each.map, l.cb, null, 0n], l.i + 1, run.k.features.dynptrBits, frameContext(run.task, frame).label ?? ''));
-    if (caller.dst !== null) setReg(run, caller.dst, BigInt(l.i + 1));
+    finishHelper(run, 'bpf_for_each_map_elem', [each.map, l.cb, null, 0n], l.i + 1, caller.dst);
   } else if (caller.loop !== null) {
     const l = caller.loop;
     const stop = value !== 0n;
@@ -524,32 +522,41 @@ function returnFrom(run: Run, value: bigint): boolean {
       callFunction(run, l.cb, [BigInt(next), l.ctx], caller.dst, { ...l, i: next });
       return false;
     }
-    const count = stop ? l.i + 1 : l.nr;
-    const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_loop as AnyKfunc;
-    emit(run.k, new KfuncEvent(run.k.t.now, def, [BigInt(l.nr), l.cb, null, 0n], count, run.k.features.dynptrBits, frameContext(run.task, frame).label ?? ''));
-    if (caller.dst !== null) setReg(run, caller.dst, BigInt(count));
+    finishHelper(run, 'bpf_loop', [BigInt(l.nr), l.cb, null, 0n], stop ? l.i + 1 : l.nr, caller.dst);
   } else if (caller.dst !== null) setReg(run, caller.dst, value);
   frame.pc += 1;
   return false;
 }
 
-/** `bpf_loop`: its checks, then the first call of the callback (or the result when it is not called). */
-function startLoop(run: Run, op: Extract<Op, { op: 'call' }>): boolean {
-  const [nrA, cbA, ctxA, flagsA] = op.args;
-  if (nrA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined) throw new ArgumentError('bpf_loop arguments', op.args.length, '4 arguments');
-  const nr = BigInt.asUintN(32, scalar(valueOf(run, nrA), 'nr_loops'));
+/**
+ * The end of a helper that called back into the program (`bpf_loop`, `bpf_for_each_map_elem`): its
+ * event in the trace, and its result in `dst`.
+ */
+function finishHelper(run: Run, name: 'bpf_loop' | 'bpf_for_each_map_elem', args: unknown[], ret: number, dst: string | null): void {
+  const def = (ALL_KFUNCS as Record<string, AnyKfunc>)[name] as AnyKfunc;
+  emit(run.k, new KfuncEvent(run.k.t.now, def, args, ret, run.k.features.dynptrBits, frameContext(run.task, run.frame).label ?? ''));
+  if (dst !== null) setReg(run, dst, BigInt.asUintN(64, BigInt(ret)));
+}
+
+/** The four arguments of a helper that calls back (`bpf_loop`, `bpf_for_each_map_elem`): the first as it is, the callback's name, the context, the flags. */
+function callbackArgs(run: Run, op: Extract<Op, { op: 'call' }>): { first: RegVal; cb: string; ctx: RegVal; flags: bigint } {
+  const [firstA, cbA, ctxA, flagsA] = op.args;
+  if (firstA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined) throw new ArgumentError(`${op.fn} arguments`, op.args.length, '4 arguments');
   const cbv = valueOf(run, cbA);
   if (cbv === null || typeof cbv !== 'object' || cbv.ptr !== 'func') throw new ArgumentError('callback_fn', cbA, 'a callback function');
-  const ctx = valueOf(run, ctxA);
-  const flags = scalar(valueOf(run, flagsA), 'flags');
-  const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_loop as AnyKfunc;
+  return { first: valueOf(run, firstA), cb: cbv.name, ctx: valueOf(run, ctxA), flags: scalar(valueOf(run, flagsA), 'flags') };
+}
+
+/** `bpf_loop`: its checks, then the first call of the callback (or the result when it is not called). */
+function startLoop(run: Run, op: Extract<Op, { op: 'call' }>): boolean {
+  const { first, cb, ctx, flags } = callbackArgs(run, op);
+  const nr = BigInt.asUintN(32, scalar(first, 'nr_loops'));
   const early = flags !== 0n ? -22 : nr > BigInt(1 << 23) ? -7 : nr === 0n ? 0 : null;
   if (early !== null) {
-    emit(run.k, new KfuncEvent(run.k.t.now, def, [nr, cbv.name, null, flags], early, run.k.features.dynptrBits, frameContext(run.task, run.frame).label ?? ''));
-    if (op.dst !== undefined) setReg(run, op.dst, BigInt.asUintN(64, BigInt(early)));
+    finishHelper(run, 'bpf_loop', [nr, cb, null, flags], early, op.dst ?? null);
     return false;
   }
-  callFunction(run, cbv.name, [0n, ctx], op.dst ?? null, { i: 0, nr: Number(nr), cb: cbv.name, ctx, start: run.frame.pc });
+  callFunction(run, cb, [0n, ctx], op.dst ?? null, { i: 0, nr: Number(nr), cb, ctx, start: run.frame.pc });
   return true;
 }
 
@@ -565,23 +572,14 @@ function eachArgs(map: number, e: { key: number; slot: number }, ctx: RegVal): R
  * element (maps/foreach.ts), or the result is 0 for an empty map.
  */
 function startEach(run: Run, op: Extract<Op, { op: 'call' }>): boolean {
-  const [mapA, cbA, ctxA, flagsA] = op.args;
-  if (mapA === undefined || cbA === undefined || ctxA === undefined || flagsA === undefined) throw new ArgumentError('bpf_for_each_map_elem arguments', op.args.length, '4 arguments');
-  const mapv = valueOf(run, mapA);
-  if (mapv === null || typeof mapv !== 'object' || mapv.ptr !== 'map') throw new ArgumentError('map', mapA, 'a map');
-  const cbv = valueOf(run, cbA);
-  if (cbv === null || typeof cbv !== 'object' || cbv.ptr !== 'func') throw new ArgumentError('callback_fn', cbA, 'a callback function');
-  const ctx = valueOf(run, ctxA);
-  const flags = scalar(valueOf(run, flagsA), 'flags');
-  const first = flags !== 0n ? null : eachNext(run.k, mapv.map, null);
-  if (first === null) {
-    const ret = flags !== 0n ? -22 : 0;
-    const def = (ALL_KFUNCS as Record<string, AnyKfunc>).bpf_for_each_map_elem as AnyKfunc;
-    emit(run.k, new KfuncEvent(run.k.t.now, def, [mapv.map, cbv.name, null, flags], ret, run.k.features.dynptrBits, frameContext(run.task, run.frame).label ?? ''));
-    if (op.dst !== undefined) setReg(run, op.dst, BigInt.asUintN(64, BigInt(ret)));
+  const { first: mapv, cb, ctx, flags } = callbackArgs(run, op);
+  if (mapv === null || typeof mapv !== 'object' || mapv.ptr !== 'map') throw new ArgumentError('map', op.args[0], 'a map');
+  const e = flags !== 0n ? null : eachNext(run.k, mapv.map, null);
+  if (e === null) {
+    finishHelper(run, 'bpf_for_each_map_elem', [mapv.map, cb, null, flags], flags !== 0n ? -22 : 0, op.dst ?? null);
     return false;
   }
-  callFunction(run, cbv.name, eachArgs(mapv.map, first, ctx), op.dst ?? null, { i: 0, nr: 0, cb: cbv.name, ctx, start: run.frame.pc, each: { map: mapv.map, cursor: first.cursor } });
+  callFunction(run, cb, eachArgs(mapv.map, e, ctx), op.dst ?? null, { i: 0, nr: 0, cb, ctx, start: run.frame.pc, each: { map: mapv.map, cursor: e.cursor } });
   return true;
 }
 

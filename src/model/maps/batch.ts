@@ -68,10 +68,12 @@ function batchAccess(m: BpfMap, read: boolean, write: boolean, has: boolean): nu
 
 const hashLike = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isArray(m);
 
+/** A batch lookup that copied nothing: its result, and `count` as the kernel left it (the user's, or 0 once it wrote that). */
+const none = (ret: number, count = 0): BatchLookup => ({ ret, count, outBatch: null, keys: [], values: new Uint8Array(0) });
+
 /** BPF_MAP_LOOKUP_BATCH (`del` false) or BPF_MAP_LOOKUP_AND_DELETE_BATCH (`del` true) of up to `maxCount` elements. */
 export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCount: number, elemFlags: bigint, flags: bigint, del: boolean): BatchLookup {
   const m = mapOf(k, id);
-  const none = (ret: number, count = 0): BatchLookup => ({ ret, count, outBatch: null, keys: [], values: new Uint8Array(0) });
   const access = batchAccess(m, true, del, m.type !== 'ringbuf' && (!del || hashLike(m)));
   if (access !== 0) return none(access, maxCount);
   if (isArray(m)) return arrayLookupBatch(k, m, inBatch, maxCount, elemFlags);
@@ -115,8 +117,8 @@ export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCo
 /** `generic_map_lookup_batch` (ARRAY, PERCPU_ARRAY): BPF_MAP_GET_NEXT_KEY from `inBatch`, each value copied. */
 function arrayLookupBatch(k: Kern, m: BpfMap, inBatch: number | null, maxCount: number, elemFlags: bigint): BatchLookup {
   const err = elemFlagsCheck(k, m, elemFlags, BPF_F_LOCK | BPF_F_CPU);
-  if (err !== 0) return { ret: err, count: maxCount, outBatch: null, keys: [], values: new Uint8Array(0) };
-  if (maxCount === 0) return { ret: 0, count: 0, outBatch: null, keys: [], values: new Uint8Array(0) };
+  if (err !== 0) return none(err, maxCount);
+  if (maxCount === 0) return none(0);
   const size = batchValueSize(k, m, elemFlags);
   const keys: number[] = [];
   const chunks: Uint8Array[] = [];

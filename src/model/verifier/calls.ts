@@ -30,6 +30,9 @@ const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200, bpf_kptr_xchg: 194, bpf_map_lookup_percpu_elem: 195,
 };
 
+/** The register types a helper's memory argument takes (`check_reg_type`'s list, as its message prints it). */
+const MEM_ARG_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+
 /** `enum bpf_map_type` values, for check_map_func_compatibility's message. */
 const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, ringbuf: 27 };
 
@@ -153,7 +156,7 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
     }
     case 'map_value':
     case 'mem':
-      if (v.maybeNull) throw new Reject(w.m.typeMismatch(regno, regTypeStr(v), 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
+      if (v.maybeNull) throw new Reject(w.m.typeMismatch(regno, regTypeStr(v), MEM_ARG_TYPES), insn);
       // check_helper_mem_access: a map value's access type (the map's BPF_F_*_PROG flags), other
       // memory's read-only type.
       if (v.t === 'map_value') {
@@ -164,7 +167,7 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
       checkRegionArg(w, v, regno, size, insn);
       return s0;
     default:
-      throw new Reject(w.m.typeMismatch(regno, regTypeStr(v), 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
+      throw new Reject(w.m.typeMismatch(regno, regTypeStr(v), MEM_ARG_TYPES), insn);
   }
 }
 
@@ -380,7 +383,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
           }
           // A register is passed as it is (render.ts): a scalar in it is no pointer to a key.
           const a = op.args[i];
-          if (a !== undefined && 'r' in a) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
+          if (a !== undefined && 'r' in a) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), MEM_ARG_TYPES), insn);
         }
         if (v.t !== 'scalar') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'scalar'), insn);
         if (spec.sizeConst === true && !isConst(v)) throw new Reject(def.kind === 'kfunc' ? m.sizeNotConst(i + 1) : `R${i + 1} is not a known constant'`, insn);
@@ -406,7 +409,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         const size = mapSize ?? checked(() => memSize(w, s, def, spec, op.args, insn)).size;
         if (isNull(v)) {
           if (spec.type === 'mem_or_null' || size === 0) return;
-          throw new Reject(m.typeMismatch(i + 1, 'scalar', 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'), insn);
+          throw new Reject(m.typeMismatch(i + 1, 'scalar', MEM_ARG_TYPES), insn);
         }
         if (spec.out === true) {
           // Raw-mode memory a helper writes: bounds now, the writes after the call. A kfunc's
@@ -428,13 +431,12 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         return;
     }
   });
-  // record_func_map: a map programs may only read (BPF_F_RDONLY_PROG) may not be updated or deleted from.
-  if (mapArg !== null && (def.name === 'bpf_map_update_elem' || def.name === 'bpf_map_delete_elem')
-    && !mapAccess(w.obj.maps.find((x) => x.name === mapArg)?.flags ?? 0).progWrite) throw new Reject('write into map forbidden', insn);
-  // check_map_func_compatibility: a ring buffer map goes only to the ring buffer helpers, and they
-  // take only ring buffer maps.
   if (mapArg !== null) {
     const decl = w.obj.maps.find((x) => x.name === mapArg);
+    // record_func_map: a map programs may only read (BPF_F_RDONLY_PROG) may not be updated or deleted from.
+    if ((def.name === 'bpf_map_update_elem' || def.name === 'bpf_map_delete_elem') && !mapAccess(decl?.flags ?? 0).progWrite) throw new Reject('write into map forbidden', insn);
+    // check_map_func_compatibility: a ring buffer map goes only to the ring buffer helpers, and they
+    // take only ring buffer maps.
     const ringbufMismatch = decl !== undefined && (decl.type === 'ringbuf') !== RINGBUF_MAP_FUNCS.has(def.name) && (decl.type === 'ringbuf' || RINGBUF_MAP_FUNCS.has(def.name));
     // ... and bpf_map_lookup_percpu_elem only per-CPU maps.
     const percpuMismatch = decl !== undefined && def.name === 'bpf_map_lookup_percpu_elem' && decl.type !== 'percpu_array' && decl.type !== 'percpu_hash' && decl.type !== 'lru_percpu_hash';
