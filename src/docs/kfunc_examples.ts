@@ -468,6 +468,45 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     ],
     expect: { calls: calls('bpf_strncmp', [0, -1, 1]) },
   }),
+  bpf_snprintf: syscallExample('example_snprintf', 'Format two values from a stack array with a constant (.rodata) format: "%d %x" of -8 and 150 is "-8 96", 5 characters, so 6 with the NUL; bpf_strncmp finds exactly that text in the buffer (0). Into 4 bytes the text is cut to "-8 " and a NUL, and the whole length is still 6. 13 values (data_len 104, over 12) are -EINVAL.', [
+    P.st(8, buf('data'), 0, imm(-8)), P.st(8, buf('data'), 8, imm(150)),
+    call('bpf_snprintf', [buf('text'), imm(16), addr('fmt'), buf('data'), imm(16)]),
+    call('bpf_strncmp', [buf('text'), imm(16), addr('want')]),
+    call('bpf_snprintf', [buf('text'), imm(4), addr('fmt'), buf('data'), imm(16)]),
+    call('bpf_strncmp', [buf('text'), imm(16), addr('cut')]),
+    call('bpf_snprintf', [buf('text'), imm(16), addr('fmt'), buf('data'), imm(104)]),
+  ], {
+    locals: [P.local('data', { bytes: 104 }, 'zero')],
+    globals: [
+      { name: 'text', kind: 'bytes', size: 16 },
+      { name: 'fmt', kind: 'bytes', size: 6, init: '%d %x', rodata: true },
+      { name: 'want', kind: 'bytes', size: 6, init: '-8 96', rodata: true },
+      { name: 'cut', kind: 'bytes', size: 4, init: '-8 ', rodata: true },
+    ],
+    expect: { calls: [...calls('bpf_snprintf', [6, 6, '-EINVAL']), ...calls('bpf_strncmp', [0, 0])] },
+  }),
+  bpf_trace_printk: syscallExample('example_trace_printk', 'Put "pid 42 says hi" in the trace buffer (a printk event of the trace: the line trace_pipe shows): the helper returns its 14 characters. A fourth conversion (there are only three values) and %o (not a BPF conversion) are -EINVAL, checked when the helper runs: the verifier does not read this format.', [
+    call('bpf_trace_printk', [buf('fmt'), imm(16), imm(42), buf('word'), imm(0)]),
+    call('bpf_trace_printk', [buf('four'), imm(12), imm(1), imm(2), imm(3)]),
+    call('bpf_trace_printk', [buf('octal'), imm(3), imm(8), imm(0), imm(0)]),
+  ], {
+    globals: [
+      { name: 'fmt', kind: 'bytes', size: 16, init: 'pid %d says %s', rodata: true },
+      { name: 'word', kind: 'bytes', size: 3, init: 'hi' },
+      { name: 'four', kind: 'bytes', size: 12, init: '%d %d %d %d', rodata: true },
+      { name: 'octal', kind: 'bytes', size: 3, init: '%o', rodata: true },
+    ],
+    expect: { calls: calls('bpf_trace_printk', [14, '-EINVAL', '-EINVAL']) },
+  }),
+  bpf_trace_vprintk: syscallExample('example_trace_vprintk', 'Four values from an array: "1 22 333 4444" is 13 characters. A data_len that is not a multiple of 8 is -EINVAL when the helper runs (the verifier checks it for bpf_snprintf only).', [
+    P.st(8, buf('data'), 0, imm(1)), P.st(8, buf('data'), 8, imm(22)), P.st(8, buf('data'), 16, imm(333)), P.st(8, buf('data'), 24, imm(4444)),
+    call('bpf_trace_vprintk', [buf('fmt'), imm(12), buf('data'), imm(32)]),
+    call('bpf_trace_vprintk', [buf('fmt'), imm(12), buf('data'), imm(28)]),
+  ], {
+    locals: [P.local('data', { bytes: 32 })],
+    globals: [{ name: 'fmt', kind: 'bytes', size: 12, init: '%d %d %d %d', rodata: true }],
+    expect: { calls: calls('bpf_trace_vprintk', [13, '-EINVAL']) },
+  }),
   bpf_probe_read_kernel: syscallExample('example_probe_read_kernel', 'Read 8 bytes of the program\'s own memory (a global: kernel memory); a user-space address is refused with -ERANGE before anything is read; a kernel address with nothing mapped faults (-EFAULT). On failure dst is zeroed.', [
     call('bpf_probe_read_kernel', [buf('out'), imm(8), buf('mem')]),
     call('bpf_probe_read_kernel', [buf('out'), imm(8), imm(0x1000)]),

@@ -17,6 +17,8 @@ const ARG_C: Record<string, string> = {
   mem: 'void *', mem_or_null: 'void * (may be NULL with length 0)', file: 'struct file *', task: 'struct task_struct *',
   map: 'struct bpf_map *', tw: 'struct bpf_task_work *', callback: 'static callback int (*)(map, key, value)', aux: 'void * (pass NULL)',
   skb: 'struct __sk_buff * (a packet context of kind skb)', xdp_md: 'struct xdp_md * (a packet context of kind xdp)',
+  const_str: 'const char * (a NUL-terminated string in .rodata)',
+  u64s: '__u64 * (may be NULL with length 0; each value a number, or a pointer the program stored)',
 };
 
 /** The C type of an argument on a version: as the BPF C of `renderC` declares it, with the version's dynptr width; `cType` where the kernel's declaration differs from what the model takes. */
@@ -121,7 +123,7 @@ export function kfuncMarkdown(def: AnyKfunc): string {
     '',
     ...def.effects.map((e) => `- ${e}`),
     '',
-    `Returns: ${def.ret === 'int' ? '0 or a negative errno' : def.ret === 'long' ? 'a signed number (not an errno)' : def.ret}.`,
+    `Returns: ${def.returns !== undefined ? def.returns : def.ret === 'int' ? '0 or a negative errno' : def.ret === 'long' ? 'a signed number (not an errno)' : def.ret}.`,
     '',
     '## Example',
     '',

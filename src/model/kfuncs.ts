@@ -2,6 +2,7 @@
  * The model layer's kfuncs, registered (see kfunc/registry.ts): importing this module loads every
  * concept's table. The layer above (src/task_work/kfuncs.ts) imports it before registering its own.
  */
+import './bprintf/kfuncs.ts';
 import './dynptr/kfuncs.ts';
 import './dynptr/ringbuf/kfuncs.ts';
 import './dynptr/skb/kfuncs.ts';

@@ -275,6 +275,23 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
         return view(run, v, len);
       }
       throw new ArgumentError(spec.name, v, 'a memory pointer');
+    case 'u64s': {
+      // Each 8 bytes a number, or a pointer the program stored there (a spill): the memory it points at.
+      if (v === null || v === 0n) return null;
+      if (!isPointer(v)) throw new ArgumentError(spec.name, v, 'a memory pointer or NULL');
+      const len = memLen(run, def, spec, args);
+      view(run, v, len);
+      const out: (bigint | Uint8Array)[] = [];
+      for (let at = 0; at + 8 <= len; at += 8) {
+        const p = offsetPointer(v, BigInt(at));
+        const spilled = filled(run, p);
+        if (spilled === undefined) out.push(load(run, p, 8, false));
+        else if (spilled === null || typeof spilled === 'bigint') out.push(spilled ?? 0n);
+        else if (isPointer(spilled)) out.push(view(run, spilled, 0));
+        else throw new NotModelledError(`${spec.name}[${at / 8}]: a ${spilled.ptr} pointer as a value`, 'the model gives values the memory a pointer points at (a stack, a map value, a global)');
+      }
+      return out;
+    }
     case 'skb':
     case 'xdp_md':
       if (v !== null && typeof v === 'object' && v.ptr === 'ctx' && run.frame.ctxPacket !== undefined) return run.frame.ctxPacket;

@@ -202,7 +202,7 @@ export const bpf_probe_read_kernel_dynptr = defineKfunc({
 export const bpf_probe_read_user_str_dynptr = defineKfunc({
   name: 'bpf_probe_read_user_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_user_str_dynptr, __bpf_dynptr_copy_str; mm/maccess.c: strncpy_from_user_nofault; lib/strncpy_from_user.c: do_strncpy_from_user',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of the current task\'s user memory into the dynptr at `off`, at most `size` bytes.',
-  args: ARGS4, ret: 'int', flags: [],
+  args: ARGS4, ret: 'int', returns: 'the bytes written with the NUL (0 for size 0), or a negative errno', flags: [],
   checks: checks('a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true, PAD('strncpy_from_user', 'counted from the source address', 'size')), confidence: PAD_CONFIDENCE,
   impl: (k, dptr, off, size, src) => dynptrCopyStr(k, dptr, off, size, src, userStrNofault(currentTask(k, 'bpf_probe_read_user_str_dynptr'))),
 });
@@ -210,7 +210,7 @@ export const bpf_probe_read_user_str_dynptr = defineKfunc({
 export const bpf_probe_read_kernel_str_dynptr = defineKfunc({
   name: 'bpf_probe_read_kernel_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_probe_read_kernel_str_dynptr, __bpf_dynptr_copy_str; mm/maccess.c: strncpy_from_kernel_nofault',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of kernel memory into the dynptr at `off`, at most `size` bytes.',
-  args: ARGS4K, ret: 'int', flags: [],
+  args: ARGS4K, ret: 'int', returns: 'the bytes written with the NUL (0 for size 0), or a negative errno', flags: [],
   checks: checks('a user, non-canonical or vsyscall address → -ERANGE (size 0: 0 first); a byte not mapped before the NUL → -EFAULT', true), effects: EFFECTS('the string', true, 'strncpy_from_kernel_nofault copies byte by byte: nothing after the NUL is written'), confidence: CONFIDENCE,
   impl: (k, dptr, off, size, src) => {
     const from = kernelSource(k, src, true, 'unsafe_ptr__ign');
@@ -233,7 +233,7 @@ export const bpf_copy_from_user_dynptr = defineKfunc({
 export const bpf_copy_from_user_str_dynptr = defineKfunc({
   name: 'bpf_copy_from_user_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_copy_from_user_str_dynptr, __bpf_dynptr_copy_str, copy_user_str_sleepable; lib/strncpy_from_user.c: do_strncpy_from_user',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of the current task\'s user memory into the dynptr at `off`, at most `size` bytes (may fault pages in).',
-  args: ARGS4, ret: 'int', flags: ['KF_SLEEPABLE'],
+  args: ARGS4, ret: 'int', returns: 'the bytes written with the NUL (0 for size 0), or a negative errno', flags: ['KF_SLEEPABLE'],
   checks: ['called from a non-sleepable program → the verifier refuses it', ...checks('strncpy_from_user of size - 1 bytes, then the NUL; a byte not mapped before the NUL → -EFAULT', true)],
   effects: EFFECTS('the string', true, PAD('strncpy_from_user', 'counted from the source address', 'size - 1')), confidence: PAD_CONFIDENCE,
   impl: (k, dptr, off, size, src) => {
@@ -257,7 +257,7 @@ export const bpf_copy_from_user_task_dynptr = defineKfunc({
 export const bpf_copy_from_user_task_str_dynptr = defineKfunc({
   name: 'bpf_copy_from_user_task_str_dynptr', mirrors: 'kernel/trace/bpf_trace.c: bpf_copy_from_user_task_str_dynptr, __bpf_dynptr_copy_str, copy_user_str_sleepable; mm/memory.c: __copy_remote_vm_str; lib/string.c: sized_strscpy',
   kind: 'kfunc', since: SINCE, summary: 'Copy a NUL-terminated string of `tsk`\'s user memory into the dynptr at `off`, at most `size` bytes (may fault pages in).',
-  args: ARGS5, ret: 'int', flags: ['KF_SLEEPABLE', 'KF_TRUSTED_ARGS'],
+  args: ARGS5, ret: 'int', returns: 'the bytes written with the NUL (0 for size 0), or a negative errno', flags: ['KF_SLEEPABLE', 'KF_TRUSTED_ARGS'],
   checks: ['called from a non-sleepable program → the verifier refuses it', ...checks('copy_remote_vm_str: a byte not mapped before the NUL (or no mm) → -EFAULT', true)],
   effects: EFFECTS('the string of tsk', true, PAD('strscpy on each page piece', 'counted from the source address in the first page, from the page start in the next ones', 'the piece (size, cut at page ends)')), confidence: PAD_CONFIDENCE,
   impl: (k, dptr, off, size, src, tsk) => {

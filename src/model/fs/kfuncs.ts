@@ -68,6 +68,7 @@ export const bpf_path_d_path = defineKfunc({
   summary: 'Write the full path of `path` into `buf`.',
   args: [{ name: 'path', type: 'path' }, { name: 'buf', type: 'mem', out: true, size: 2 }, { name: 'buf__sz', type: 'u64' }],
   ret: 'int',
+  returns: 'the length of the path with its NUL, or a negative errno',
   flags: ['KF_TRUSTED_ARGS'],
   checks: ['buf__sz = 0 → -EINVAL', 'the path and its NUL do not fit in buf__sz → -ENAMETOOLONG'],
   effects: ['buf holds the path and a NUL; the return value is their length'],

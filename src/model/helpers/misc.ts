@@ -177,6 +177,7 @@ export const bpf_probe_read_kernel_str = defineKfunc({
     { name: 'unsafe_ptr', type: 'any', unsafe: true, cType: 'const void *' },
   ],
   ret: 'int',
+  returns: 'the bytes written with the NUL, or a negative errno',
   flags: [],
   checks: [
     'size 0 → 0 (before the address is looked at)',
@@ -257,6 +258,7 @@ export const bpf_loop = defineKfunc({
     { name: 'flags', type: 'u64' },
   ],
   ret: 'int',
+  returns: 'the number of calls of the callback, or a negative errno',
   flags: [],
   checks: ['flags ≠ 0 → -EINVAL', 'nr_loops > BPF_MAX_LOOPS (2^23) → -E2BIG'],
   effects: ['the callback runs for i = 0, 1, …; the result is the number of calls (a callback returning 1 counts)'],

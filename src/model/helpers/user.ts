@@ -258,6 +258,7 @@ export const bpf_copy_from_user_str = defineKfunc({
     { name: 'flags', type: 'u64' },
   ],
   ret: 'int',
+  returns: 'the bytes copied with the NUL, or a negative errno',
   flags: ['KF_SLEEPABLE'],
   checks: [
     'flags other than BPF_F_PAD_ZEROS → -EINVAL',
@@ -318,6 +319,7 @@ export const bpf_copy_from_user_task_str = defineKfunc({
     { name: 'flags', type: 'u64' },
   ],
   ret: 'int',
+  returns: 'the bytes copied with the NUL, or a negative errno',
   flags: ['KF_SLEEPABLE'],
   checks: [
     'called from a non-sleepable program → the verifier refuses it (might_sleep)',
@@ -354,6 +356,7 @@ export const bpf_probe_read_user_str = defineKfunc({
     { name: 'unsafe_ptr', type: 'u64', cType: 'const void *' },
   ],
   ret: 'int',
+  returns: 'the bytes written with the NUL, or a negative errno',
   flags: [],
   checks: [
     'size 0 → 0',

@@ -147,6 +147,13 @@ export interface VersionFeatures {
    * have it (M); the 6.18 host has neither (maps/percpu.ts).
    */
   readonly percpuCpuFlags: boolean;
+  /**
+   * `bpf_bprintf_prepare` accepts bytes above 0x7f in a format's plain text (UTF-8), refusing one only
+   * right after a `%`; before, every such byte was -EINVAL. "bpf: allow UTF-8 literals in
+   * bpf_bprintf_prepare()" (upstream b960430ea886, April 2026; backported to the stable releases):
+   * read in 7.2.13's kernel/bpf/helpers.c; 6.18 as the 6.18.44 host runs it (conformance `pf_utf8*`).
+   */
+  readonly bprintfUtf8: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -155,28 +162,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: true, percpuCpuFlags: true,
+    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true,
   },
 };
 

@@ -23,6 +23,7 @@ function showArg(spec: ArgSpec, v: unknown): string {
   if (spec.type === 'skb' || spec.type === 'xdp_md') return `${spec.type}#${String(v)}`;
   if (spec.type === 'tw' && typeof v === 'object') return `&map#${(v as TwRef).map}[${(v as TwRef).key}].tw`;
   if (spec.type === 'kptr' && typeof v === 'object') return `&map#${(v as KptrRef).map}[${(v as KptrRef).key}].kptr${(v as KptrRef).field}`;
+  if (spec.type === 'u64s' && Array.isArray(v)) return `[${v.map((x: unknown) => (typeof x === 'bigint' ? showInt(x) : `ptr[${(x as { bytes: number }).bytes}]`)).join(', ')}]`;
   if (spec.type === 'ringbuf_mem' && typeof v === 'object') return `rec@map#${(v as RingSample).map}:${(v as RingSample).rec}`;
   return String(v);
 }
@@ -72,6 +73,7 @@ export class KfuncEvent {
     for (let i = 0; i < args.length; i += 1) {
       const a = args[i];
       if (a instanceof Uint8Array) args[i] = a.length;
+      else if (Array.isArray(a)) args[i] = a.map(lengthOnly);
     }
     this.raw = args;
     this.value = lengthOnly(value);

@@ -113,6 +113,10 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       return value;
     case 'any':
       return value;
+    case 'u64s':
+      if (value === null) return null;
+      if (!Array.isArray(value)) throw new ArgumentError(spec.name, value, 'an array of u64 values (numbers, or Uint8Arrays for memory a pointer points at), or null');
+      return value.map((v: unknown, i) => (v instanceof Uint8Array ? v : toUnsigned(v, 64, `${spec.name}[${i}]`)));
     case 'choice':
       return toUnsigned(value, 64, spec.name);
   }

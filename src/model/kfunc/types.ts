@@ -36,6 +36,12 @@ export type ArgType =
   /** Any value, passed on untouched (`ARG_ANYTHING`: a callback's context pointer). */
   | 'any'
   /**
+   * An array of u64 values the program filled, or NULL (`ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY`
+   * of the printf helpers' `data`): each 8 bytes a number, or a pointer the program stored there
+   * (passed as the memory it points at).
+   */
+  | 'u64s'
+  /**
    * Not a C argument: a value the scheduler's chooser draws for this call (`bpf_get_prandom_u32`),
    * so runs stay deterministic and shrinkable; a Session caller passes it.
    */
@@ -110,9 +116,10 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'iter' | 'iter_uninit' | 'const_str' ? Uint8Array
   : T extends 'percpu' ? Uint8Array | null
   : T extends 'any' ? unknown
+  : T extends 'u64s' ? readonly (bigint | Uint8Array)[] | null
   : T extends 'choice' ? bigint
   : never;
-type ArgIn<T extends ArgType> = T extends IntArg | 'choice' ? Int : T extends 'kptr' ? KptrArg : ArgOut<T>;
+type ArgIn<T extends ArgType> = T extends IntArg | 'choice' ? Int : T extends 'kptr' ? KptrArg : T extends 'u64s' ? readonly (Int | Uint8Array)[] | null : ArgOut<T>;
 
 /** The implementation's view of the arguments (integers converted to bigint). */
 export type ArgsOut<A extends readonly ArgSpec[]> = { -readonly [I in keyof A]: A[I] extends ArgSpec ? ArgOut<A[I]['type']> : never };
@@ -156,6 +163,8 @@ export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R e
   readonly summary: string;
   readonly args: A;
   readonly ret: R;
+  /** What the return value is, where `ret` alone does not say it (an `int` that counts bytes); docs only. */
+  readonly returns?: string;
   /** BTF_ID_FLAGS of the kfunc (KF_ACQUIRE, KF_RELEASE, …), for documentation and the verifier. */
   readonly flags: readonly string[];
   /**

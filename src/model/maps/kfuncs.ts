@@ -109,6 +109,7 @@ export const bpf_for_each_map_elem = defineKfunc({
     { name: 'flags', type: 'u64' },
   ],
   ret: 'int',
+  returns: 'the number of elements the callback was called for, or a negative errno',
   flags: [],
   checks: ['flags ≠ 0 → -EINVAL'],
   effects: [

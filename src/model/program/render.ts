@@ -26,7 +26,7 @@ export const C_ARG: Readonly<Record<ArgSpec['type'], string>> = {
   u8: '__u8', u32: '__u32', u64: '__u64', dsize: '__u64', dynptr: 'const struct bpf_dynptr *', dynptr_uninit: 'struct bpf_dynptr *',
   mem: 'void *', mem_or_null: 'void *', file: 'struct file *', path: 'const struct path *', task: 'struct task_struct *', map: 'void *',
   tw: 'struct bpf_task_work *', callback: 'bpf_task_work_callback_t', aux: 'void *', iter: 'struct bpf_iter_num *',
-  iter_uninit: 'struct bpf_iter_num *', const_str: 'const char *', percpu: 'const void *', any: 'void *', choice: '__u64',
+  iter_uninit: 'struct bpf_iter_num *', const_str: 'const char *', percpu: 'const void *', any: 'void *', u64s: '__u64 *', choice: '__u64',
   skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *', ringbuf_mem: 'void *', kptr: 'void *', task_or_null: 'struct task_struct *',
 };
 

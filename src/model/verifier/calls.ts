@@ -18,13 +18,14 @@ import { btfPointer, invalidatePacket, invalidateRcu, isObjPtr, release, withReg
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 import { kptrDest, kptrMatch, type KptrField } from './kptr.ts';
 import { mapLayout } from '../maps/layout.ts';
+import { bprintfPrepare } from '../bprintf/prepare.ts';
 
 
 /** Helper ids (`enum bpf_func_id`), for the messages that print them. */
 const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7, bpf_get_smp_processor_id: 8,
   bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_user: 112, bpf_probe_read_kernel: 113, bpf_probe_read_user_str: 114, bpf_probe_read_kernel_str: 115, bpf_copy_from_user: 148,
-  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_for_each_map_elem: 164, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197,
+  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_for_each_map_elem: 164, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197, bpf_trace_printk: 6, bpf_snprintf: 165, bpf_trace_vprintk: 177,
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
   bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
   bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200, bpf_kptr_xchg: 194, bpf_map_lookup_percpu_elem: 195,
@@ -209,6 +210,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   let iterUse: { frame: number; spi: number; ref: number } | null = null;
   let kptrField: KptrField | null = null;
   const vals: AVal[] = [];
+  // The bytes of each constant string argument, from its offset to the end of its map value.
+  const constStrs = new Map<number, Uint8Array>();
   specs.forEach((spec: ArgSpec, i: number) => {
     const a = op.args[i] as Arg;
     if (spec.type === 'callback') {
@@ -390,7 +393,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         return;
       }
       case 'mem':
-      case 'mem_or_null': {
+      case 'mem_or_null':
+      case 'u64s': {
         // ARG_PTR_TO_MAP_VALUE (bpf_map_update_elem's value): the map's value size.
         const mapVal = vals[0];
         const mapSize = def.name === 'bpf_map_update_elem' && i === 2 && mapVal !== undefined && mapVal.t === 'map' ? mapLayout(w.obj.maps, mapVal.map)?.size : undefined;
@@ -408,7 +412,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         };
         const size = mapSize ?? checked(() => memSize(w, s, def, spec, op.args, insn)).size;
         if (isNull(v)) {
-          if (spec.type === 'mem_or_null' || size === 0) return;
+          if (spec.type === 'mem_or_null' || spec.type === 'u64s' || size === 0) return;
           throw new Reject(m.typeMismatch(i + 1, 'scalar', MEM_ARG_TYPES), insn);
         }
         if (spec.out === true) {
@@ -420,7 +424,15 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         return;
       }
       case 'const_str': {
-        if (v.t !== 'map_value' || !v.rdonly) throw new Reject(w.m.stringNotConst(i + 1), insn);
+        // check_reg_const_str: a pointer into a frozen read-only map (libbpf's .rodata) at a known
+        // offset, within the value, with a NUL between it and the value's end.
+        const ro = v.t === 'map_value' ? w.frozen?.(v.map) : undefined;
+        if (v.t !== 'map_value' || ro === undefined) throw new Reject(w.m.stringNotConst(i + 1), insn);
+        if (v.var !== null && !isConst(v.var)) throw new Reject(`R${i + 1} is not a constant address'`, insn);
+        const at = v.off + Number(v.var === null ? 0n : (varConst(v.var) ?? 0n));
+        s = memArg(w, s, i, { ...v, off: at, var: null }, v.size - at, false, insn);
+        if (ro.subarray(at, v.size).indexOf(0) < 0) throw new Reject('string is not zero-terminated', insn);
+        constStrs.set(i, ro.subarray(at, v.size));
         return;
       }
       case 'percpu':
@@ -443,6 +455,16 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     if (decl !== undefined && (ringbufMismatch || percpuMismatch)) {
       throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn);
     }
+  }
+  // check_bpf_snprintf_call: data_len's known bits give the number of values (not a multiple of 8:
+  // -EINVAL with no message, the log ending at the call's line), then the format is checked as the
+  // helper will (bprintf/prepare.ts).
+  if (def.name === 'bpf_snprintf') {
+    const len = vals[4];
+    const fmt = constStrs.get(2);
+    const n = len !== undefined && len.t === 'scalar' ? len.tv : 0n;
+    if (n % 8n !== 0n) throw new Reject(`call bpf_snprintf#${HELPER_IDS.bpf_snprintf ?? 165}`, insn);
+    if (fmt !== undefined && typeof bprintfPrepare(fmt, 0xffff_ffff, null, Number(n / 8n), w.opts.features.bprintfUtf8, null) === 'number') throw new Reject('Invalid format string', insn);
   }
   // check_helper_call: bpf_dynptr_from_mem takes map values only.
   if (def.name === 'bpf_dynptr_from_mem') {

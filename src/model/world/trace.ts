@@ -36,7 +36,9 @@ export type TraceEvent =
   /** A ring buffer record committed (submitted or discarded) with the wake-up it asked for, or read by user space. */
   | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean }
   /** A kernel `WARN_ON_ONCE` (a kernel caller broke a rule the kernel checks; the call still returns). */
-  | { readonly kind: 'warn'; readonly t: number; readonly what: string };
+  | { readonly kind: 'warn'; readonly t: number; readonly what: string }
+  /** A line `bpf_trace_printk` or `bpf_trace_vprintk` put in the kernel's trace buffer (bprintf/helpers.ts); pid null outside a task. */
+  | { readonly kind: 'printk'; readonly t: number; readonly pid: number | null; readonly text: string };
 
 /**
  * The transitions of the BPF task_work state machine as shared/semantics/task_work.md §2.4 numbers
@@ -121,6 +123,8 @@ export function formatEvent(ev: TraceEvent): string {
         : `${t} ringbuf ${ev.map}: ${ev.op} the record at pos ${ev.pos} (${ev.len} bytes)${ev.wakeup ? ', wake up the readers' : ''}`;
     case 'warn':
       return `${t} WARNING: ${ev.what}`;
+    case 'printk':
+      return `${t} ${ev.pid === null ? '' : `pid ${ev.pid} `}bpf_trace_printk: ${ev.text}`;
   }
 }
 
