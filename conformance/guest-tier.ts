@@ -37,7 +37,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
-import { content, errnoName, renderC, Session, verify, type BpfObject, type Syscall, type Verdict } from '../src/index.ts';
+import { content, errnoName, renderC, Session, traceEvents, verify, type BpfObject, type Syscall, type Verdict } from '../src/index.ts';
 import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
@@ -169,6 +169,8 @@ interface Prediction {
   readonly prevPos?: bigint;
   /** Each of the case's map syscalls (`FileCase.sys`): `err N HEX`, the buffer after the call. */
   readonly sys?: readonly string[];
+  /** The lines the case put in the trace buffer (bpf_trace_printk, bpf_trace_vprintk), each its bytes in hex. */
+  readonly printk?: readonly string[];
 }
 
 function ranges(resident: string): [number, number][] {
@@ -256,9 +258,10 @@ export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: En
     const sys = sysRecords(s, c.sys ?? []);
     const globals = globalsOf(s, c.object);
     const rets = globals.get(`${c.id}_rets`);
+    const printk = traceEvents(s.world.trace).flatMap((e) => (e.kind === 'printk' ? [Buffer.from(e.text, 'latin1').toString('hex')] : []));
     return {
       ok: true, message: null, rets: rets instanceof Uint8Array ? u64s(rets) : [], globals,
-      after: residency(s, EXE, BigInt(exe.length)), prevPos: s.readahead(exeFile).prevPos, sys,
+      after: residency(s, EXE, BigInt(exe.length)), prevPos: s.readahead(exeFile).prevPos, sys, printk,
     };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
@@ -322,7 +325,8 @@ function merge(name: string, objs: readonly BpfObject[]): BpfObject {
   };
 }
 
-interface CaseRun { resident: string; after: string; attached: boolean; open: number; err: number }
+/** `printk`: the case's lines in the trace buffer (hex), null when tracefs could not be used, absent from an older driver. */
+interface CaseRun { resident: string; after: string; attached: boolean; open: number; err: number; printk?: string[] | null }
 interface ScriptRun { reset: number; attached: boolean; err: number; rets: bigint[]; size: bigint; resident: string }
 interface ProgFail { log: string }
 interface GuestOut {
@@ -354,7 +358,12 @@ function parse(text: string): GuestOut {
       o.env = { readAheadKb: Number(j.read_ahead_kb), maxSectorsKb: Number(j.max_sectors_kb), blockSize: Number(j.block_size ?? 1024), cpus: countCpus(String(j.possible_cpus)) };
       o.dataSize = Number(j.data_size);
     } else if (typeof j.obj === 'string') { obj = j.obj.replace(/^.*\//, '').replace(/\.bpf\.o$/, ''); o.objLoaded.set(obj, j.loaded === true); }
-    else if (typeof j.case === 'string') o.cases.set(j.case, { resident: String(j.resident ?? ''), after: String(j.after ?? ''), attached: j.attached === true, open: Number(j.open ?? 0), err: Number(j.err ?? 0) });
+    else if (typeof j.case === 'string') {
+      o.cases.set(j.case, {
+        resident: String(j.resident ?? ''), after: String(j.after ?? ''), attached: j.attached === true, open: Number(j.open ?? 0), err: Number(j.err ?? 0),
+        ...(Array.isArray(j.printk) ? { printk: j.printk.map(String) } : j.printk === null ? { printk: null } : {}),
+      });
+    }
     else if (typeof j.script === 'string') {
       o.scripts.set(j.script, {
         reset: Number(j.reset ?? 0), attached: j.attached === true, err: Number(j.err ?? 0),
@@ -644,6 +653,15 @@ export async function guestTier(): Promise<number> {
           if (c.compareGlobals === undefined && rets[rets.length - 1] === NO_FILE) d('bpf_get_task_exe_file', 'NULL', 'a file');
           const sleepable = c.object.programs[0]?.section.startsWith('lsm.s') === true || (c.object.subprogs.length > 0 && c.compareGlobals === undefined);
           compareCalls(c.calls, rets, p.rets, sleepable);
+          // The trace buffer's lines, where the case wrote one or the model expects one.
+          const kp = run.printk;
+          const mp = p.printk ?? [];
+          if (mp.length > 0 || (kp !== undefined && kp !== null && kp.length > 0)) {
+            const same = kp !== undefined && kp !== null && kp.join(' ') === mp.join(' ');
+            bump('trace buffer lines (bpf_trace_printk, bpf_trace_vprintk)', same);
+            const show = (ls: readonly string[]): string => ls.map((l) => JSON.stringify(Buffer.from(l, 'hex').toString('latin1'))).join(' ');
+            if (!same) d('trace buffer lines', kp === undefined || kp === null ? '(tracefs not read)' : show(kp), show(mp));
+          }
           if (c.compareGlobals === undefined) {
             compareBytes(`${c.id}_out`, p);
             if (c.object.globals.some((gv) => gv.name === `${c.id}_sbuf`)) compareBytes(`${c.id}_sbuf`, p);

@@ -30,7 +30,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { content, errnoName, renderC, Session, traceEvents, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
 import { taskWorkCases } from './cases/task_work.ts';
@@ -111,6 +111,8 @@ interface Prediction {
   readonly rings?: Readonly<Record<string, readonly string[]>>;
   /** Each of the case's map syscalls (`ConfCase.sys`): `err N HEX`, the buffer after the call. */
   readonly sys?: readonly string[];
+  /** The lines the run put in the trace buffer (bpf_trace_printk, bpf_trace_vprintk), each its bytes in hex. */
+  readonly printk?: readonly string[];
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -180,7 +182,8 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
       b.writeInt32LE(Number(BigInt.asIntN(32, (s.global(g.name) as bigint | undefined) ?? 0n)));
       ints[g.name] = b.toString('hex');
     }
-    return { ok: true, message: null, retval, rets, bytes, ints, ...run, rings, sys };
+    const printk = traceEvents(s.world.trace).flatMap((e) => (e.kind === 'printk' ? [Buffer.from(e.text, 'latin1').toString('hex')] : []));
+    return { ok: true, message: null, retval, rets, bytes, ints, ...run, rings, sys, printk };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -202,6 +205,8 @@ interface KernelRun {
   rings: Map<string, string[]>;
   /** The map syscalls done after the runs (`@sys` lines), by map name, in order: `err N HEX`. */
   sys: Map<string, string[]>;
+  /** The lines the run put in the kernel's trace buffer (hex), or null when tracefs could not be read. */
+  printk?: string[] | null;
 }
 
 function exec(cmd: string, args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -277,6 +282,7 @@ async function runObject(path: string, owners: ReadonlyMap<string, string> = new
       runs.set(j.prog, {
         loaded: j.loaded === true, err: Number(j.err ?? 0), retval: Number(j.retval ?? 0),
         log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}`, globals, rings, sys,
+        ...(Array.isArray(j.printk) ? { printk: j.printk.map(String) } : j.printk === null ? { printk: null } : {}),
         ...(typeof j.size_out === 'number' ? { sizeOut: j.size_out } : {}), ...(typeof j.data_out === 'string' ? { dataOut: j.data_out } : {}),
       });
     } else if (typeof j.global === 'string') globals.set(j.global, String(j.hex));
@@ -509,6 +515,18 @@ async function main(): Promise<number> {
           disagree(c, `int ${name}`, kh, mh);
         }
       }
+      // The trace buffer's lines, where the run wrote one or the model expects one.
+      const kp = k.printk;
+      const mp = p.printk ?? [];
+      if (mp.length > 0 || (kp !== undefined && kp !== null && kp.length > 0)) {
+        const same = kp !== undefined && kp !== null && kp.join(' ') === mp.join(' ');
+        bump('trace buffer lines (bpf_trace_printk, bpf_trace_vprintk)', same);
+        if (!same) {
+          ok = false;
+          const show = (ls: readonly string[]): string => ls.map((l) => JSON.stringify(Buffer.from(l, 'hex').toString('latin1'))).join(' ');
+          disagree(c, 'trace buffer lines', kp === undefined || kp === null ? '(tracefs not read)' : show(kp), show(mp));
+        }
+      }
       const rodata = new Set(c.object.globals.filter((g) => g.kind === 'bytes' && g.rodata === true).map((g) => g.name));
       for (const [name, mh] of Object.entries(p.bytes ?? {})) {
         // Constants (.rodata) are not dumped by the loader.
@@ -708,7 +726,7 @@ const RESOLVED: readonly string[] = [
   '- **Formatted output** (cases `pf_*`, generated `gpf*`; the guest\'s `fpf_*`, `fgpf*`; `src/model/bprintf`; the generated formats, ' +
     'conformance/generate-printf.ts, agreed 200 of 200 at seeds 20261127, 777 and 4242 on the host and 100 of 100 at 777 on the guest): ' +
     '`bpf_snprintf` into a buffer filled with 0xee (its bytes and result compared), `bpf_trace_printk` and `bpf_trace_vprintk` (their ' +
-    'results: the line\'s length; the line itself is not read from the trace buffer). The selftest test_snprintf\'s formats, then flags, ' +
+    'results, and the line each put in the kernel\'s trace buffer, read back through a tracefs instance of the loader\'s own). The selftest test_snprintf\'s formats, then flags, ' +
     'widths (900000), `l`/`ll`, strings and addresses through pointers the program stored in its value array, strings that cannot be ' +
     'read, the 512-byte binary buffer full (-ENOSPC), UTF-8 and Latin-1 bytes (the kernel\'s ctype decides what may follow `%s` and ' +
     'what a pointer conversion swallows), and the verifier\'s format check. `pf_full_ip` shows `bstr_printf` skipping a prepared ' +

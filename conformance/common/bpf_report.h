@@ -347,3 +347,86 @@ static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u
 }
 
 #endif
+
+/*
+ * The lines bpf_trace_printk and bpf_trace_vprintk put in the kernel's trace buffer, read through
+ * tracefs. Loaders run side by side, so each process traces into a tracefs instance of its own
+ * (instances/kernsim-PID: its own ring buffer, the bpf_trace_printk event enabled there for this
+ * process only, set_event_pid), removed at exit. trace_printk_begin() empties it before a run;
+ * trace_printk_end() prints `,"printk":["HEX",...]`: the text after "bpf_trace_printk: " of each line,
+ * in order (the bytes as the kernel stored them), or `,"printk":null` when tracefs cannot be used.
+ */
+#include <sys/stat.h>
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static char trace_dir[96];
+
+static int trace_write(const char *file, const char *text)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", trace_dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static void trace_instance_remove(void)
+{
+	if (trace_dir[0])
+		rmdir(trace_dir);
+}
+
+static int trace_printk_begin(void)
+{
+	char pid[16];
+
+	if (!trace_dir[0]) {
+		snprintf(trace_dir, sizeof(trace_dir), TRACEFS "/instances/kernsim-%d", (int)getpid());
+		if (mkdir(trace_dir, 0755) && errno != EEXIST) {
+			trace_dir[0] = 0;
+			return -1;
+		}
+		atexit(trace_instance_remove);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		if (trace_write("set_event_pid", pid) || trace_write("events/bpf_trace/bpf_trace_printk/enable", "1"))
+			return -1;
+	}
+	return trace_write("trace", "");
+}
+
+static void trace_printk_end(int began)
+{
+	char path[160], *line = NULL, *at;
+	size_t cap = 0, i;
+	ssize_t n;
+	int first = 1;
+	FILE *f = NULL;
+
+	if (began == 0) {
+		snprintf(path, sizeof(path), "%s/trace", trace_dir);
+		f = fopen(path, "r");
+	}
+	if (!f) {
+		printf(",\"printk\":null");
+		return;
+	}
+	printf(",\"printk\":[");
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[0] == '#' || !(at = strstr(line, ": bpf_trace_printk: ")))
+			continue;
+		at += strlen(": bpf_trace_printk: ");
+		printf("%s\"", first ? "" : ",");
+		first = 0;
+		for (i = 0; at + i < line + n && at[i] != '\n'; i++)
+			printf("%02x", (unsigned char)at[i]);
+		printf("\"");
+	}
+	printf("]");
+	free(line);
+	fclose(f);
+}

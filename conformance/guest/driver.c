@@ -49,7 +49,8 @@
  * object has one; evict the exe (POSIX_FADV_DONTNEED); re-warm as the state says (FADV_RANDOM: no
  * readahead); record the residency with mincore; set `<prog>_pid` (or `user_pid`) to getpid(); open
  * and close the trigger file (the task_work callback of a scheduling program runs on the way back to
- * user mode, before open returns); reset the pid; detach. After an object's cases, its globals (those
+ * user mode, before open returns), the lines its programs put in the trace buffer read around it
+ * (`"printk"`: common/bpf_report.h); reset the pid; detach. After an object's cases, its globals (those
  * of at most 64 KiB) are printed. Output: JSON lines between @@CONF-BEGIN@@ and @@CONF-END@@.
  */
 #define _GNU_SOURCE
@@ -154,7 +155,7 @@ static void run_case(struct bpf_object *obj, const char *prog_name, const char *
 	struct bpf_link *link;
 	char pidvar[256];
 	__u32 off, size;
-	int pid = getpid(), zero = 0, fd;
+	int pid = getpid(), zero = 0, fd, began;
 
 	printf("{\"case\":");
 	json_str(prog_name);
@@ -181,12 +182,14 @@ static void run_case(struct bpf_object *obj, const char *prog_name, const char *
 	if (!find_var(obj, pidvar, &off, &size))
 		snprintf(pidvar, sizeof(pidvar), "user_pid");
 	print_resident();
+	began = trace_printk_begin();
 	set_var(obj, pidvar, &pid, sizeof(pid));
 	fd = open(TRIGGER, O_RDONLY);
 	printf(",\"attached\":true,\"open\":%d", fd < 0 ? -errno : 0);
 	if (fd >= 0)
 		close(fd);
 	set_var(obj, pidvar, &zero, sizeof(zero));
+	trace_printk_end(began);
 	bpf_link__destroy(link);
 	settle_io();
 	print_resident_of("after", exe_fd, exe_size);

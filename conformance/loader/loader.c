@@ -10,6 +10,9 @@
  *   {"prog":"p1","loaded":true,"err":0,"retval":2,"size_out":54,"data_out":"0a0b..."}
  *   {"prog":"c2","loaded":false,"err":-13,"log":"<verifier log and libbpf messages>"}
  *   {"global":"c1_rets","hex":"0000..."}
+ *
+ * Each test run's object also has `"printk":[...]`: the lines the run put in the kernel's trace
+ * buffer (bpf_trace_printk, bpf_trace_vprintk), each the hex of its text (common/bpf_report.h).
  *   {"ring":"c1_rb","rec":"0102..."}            one line per record, in order
  *
  * A program named in the optional run file (second argument) runs with packet data: one line per
@@ -313,7 +316,7 @@ static void run_all(struct bpf_object *obj)
 		struct run_spec *r = spec_of(bpf_program__name(p));
 		struct __sk_buff skb;
 		struct xdp_md xdp;
-		int fd = bpf_program__fd(p), err;
+		int fd = bpf_program__fd(p), err, began, saved;
 		__u32 i, copied;
 
 		if (!bpf_program__autoload(p) || fd < 0 || is_hook_prog(bpf_program__name(p)))
@@ -338,10 +341,13 @@ static void run_all(struct bpf_object *obj)
 				opts.ctx_size_in = sizeof(xdp);
 			}
 		}
+		began = trace_printk_begin();
 		err = bpf_prog_test_run_opts(fd, &opts);
+		saved = errno;
 		printf("{\"prog\":");
 		json_str(bpf_program__name(p));
-		printf(",\"loaded\":true,\"err\":%d,\"retval\":%u", err ? -errno : 0, opts.retval);
+		printf(",\"loaded\":true,\"err\":%d,\"retval\":%u", err ? -saved : 0, opts.retval);
+		trace_printk_end(began);
 		if (r) {
 			/* What the kernel wrote: at most the buffer's size hint, or the whole packet. */
 			copied = opts.data_size_out;

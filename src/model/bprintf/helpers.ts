@@ -62,7 +62,7 @@ function tracePrint(k: Kern, name: string, fmt: Uint8Array, fmtSize: bigint, arg
   const buf = new Uint8Array(MAX_BPRINTF_BUF);
   const n = bstrPrintf(buf, MAX_BPRINTF_BUF, fmt, p.fmtLen, p.bin, p.written);
   const end = buf.indexOf(0);
-  emit(k, { kind: 'printk', t: k.t.now, pid: k.ctx.task ?? null, text: new TextDecoder().decode(buf.subarray(0, end < 0 ? buf.length : end)) });
+  emit(k, { kind: 'printk', t: k.t.now, pid: k.ctx.task ?? null, text: String.fromCharCode(...buf.subarray(0, end < 0 ? buf.length : end)) });
   return n;
 }
 
@@ -123,7 +123,7 @@ export const bpf_trace_printk = defineKfunc({
     'no NUL within fmt_size bytes, or the format refused by bpf_bprintf_prepare (as bpf_snprintf\'s, with three values: a fourth conversion is -EINVAL) → -EINVAL, nothing printed; the verifier does not read the format',
   ],
   effects: ['the text, cut to 1023 bytes, is a `printk` event of the trace (the line trace_pipe shows after "bpf_trace_printk: ")'],
-  confidence: 'H (source); the line itself is not read back from the kernel\'s trace buffer by the conformance tiers, its length is',
+  confidence: 'H (source); the conformance tiers read the line back from the kernel\'s trace buffer (a tracefs instance) and compare it',
   impl(k, fmt, fmtSize, a1, a2, a3) {
     if (fmt.length < Number(fmtSize)) throw new ArgumentError('fmt', fmt, `a buffer of at least ${fmtSize} bytes (the verifier pairs it with fmt_size)`);
     const args = [printfArg(a1, 'arg1'), printfArg(a2, 'arg2'), printfArg(a3, 'arg3')];
@@ -151,7 +151,7 @@ export const bpf_trace_vprintk = defineKfunc({
     'no NUL within fmt_size bytes, or the format refused by bpf_bprintf_prepare → -EINVAL; the verifier does not read the format',
   ],
   effects: ['the text, cut to 1023 bytes, is a `printk` event of the trace'],
-  confidence: 'H (source); the line itself is not read back from the kernel\'s trace buffer by the conformance tiers, its length is',
+  confidence: 'H (source); the conformance tiers read the line back from the kernel\'s trace buffer (a tracefs instance) and compare it',
   impl(k, fmt, fmtSize, data, dataLen) {
     if (fmt.length < Number(fmtSize)) throw new ArgumentError('fmt', fmt, `a buffer of at least ${fmtSize} bytes (the verifier pairs it with fmt_size)`);
     const args = dataArgs(data, dataLen);

@@ -37,7 +37,10 @@ export type TraceEvent =
   | { readonly kind: 'ringbuf'; readonly t: number; readonly map: string; readonly op: 'submit' | 'discard' | 'consume'; readonly pos: number; readonly len: number; readonly wakeup: boolean }
   /** A kernel `WARN_ON_ONCE` (a kernel caller broke a rule the kernel checks; the call still returns). */
   | { readonly kind: 'warn'; readonly t: number; readonly what: string }
-  /** A line `bpf_trace_printk` or `bpf_trace_vprintk` put in the kernel's trace buffer (bprintf/helpers.ts); pid null outside a task. */
+  /**
+   * A line `bpf_trace_printk` or `bpf_trace_vprintk` put in the kernel's trace buffer (bprintf/helpers.ts):
+   * its bytes, one character each (Latin-1: `Buffer.from(text, 'latin1')` gives them back); pid null outside a task.
+   */
   | { readonly kind: 'printk'; readonly t: number; readonly pid: number | null; readonly text: string };
 
 /**
@@ -124,7 +127,7 @@ export function formatEvent(ev: TraceEvent): string {
     case 'warn':
       return `${t} WARNING: ${ev.what}`;
     case 'printk':
-      return `${t} ${ev.pid === null ? '' : `pid ${ev.pid} `}bpf_trace_printk: ${ev.text}`;
+      return `${t} ${ev.pid === null ? '' : `pid ${ev.pid} `}bpf_trace_printk: ${new TextDecoder().decode(Uint8Array.from(ev.text, (c) => c.charCodeAt(0)))}`;
   }
 }
 
