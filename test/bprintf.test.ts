@@ -183,3 +183,23 @@ describe('bpf_trace_printk and bpf_trace_vprintk: the line in the trace, its len
     expect(s.bpf_snprintf(null, 0, fmt, [1, 2], 16)).toBe(8);
   });
 });
+
+describe('check_mem_size_reg: ARG_CONST_SIZE refuses 0, ARG_CONST_SIZE_OR_ZERO takes it; any size of 2^29 or more is unbounded', () => {
+  const one = (call: ReturnType<typeof P.call>): BpfObject => ({
+    name: 'o', maps: [], subprogs: [],
+    globals: [{ name: 'buf', kind: 'bytes', size: 16 }, { name: 'fmt', kind: 'bytes', size: 2, init: 'x', rodata: true }],
+    programs: [{ name: 'p', section: 'syscall', body: [call, P.ret(P.imm(0))] }],
+  });
+  test('bpf_get_current_comm, bpf_strncmp and bpf_trace_printk with a size of 0', () => {
+    expect(verify(one(P.call('bpf_get_current_comm', [P.buf('buf'), P.imm(0)])), '7.2')[0]?.message).toBe('R2 invalid zero-sized read: u64=[0,0]');
+    expect(verify(one(P.call('bpf_strncmp', [P.buf('buf'), P.imm(0), P.addr('fmt')])), '7.2')[0]?.message).toBe('R2 invalid zero-sized read: u64=[0,0]');
+    expect(verify(one(P.call('bpf_trace_printk', [P.buf('fmt'), P.imm(0), P.imm(0), P.imm(0), P.imm(0)])), '7.2')[0]?.message).toBe('R2 invalid zero-sized read: u64=[0,0]');
+  });
+  test('bpf_probe_read_kernel and bpf_snprintf take 0', () => {
+    expect(verify(one(P.call('bpf_probe_read_kernel', [P.buf('buf'), P.imm(0), P.imm(0)])), '7.2')[0]?.ok).toBe(true);
+    expect(verify(one(P.call('bpf_snprintf', [P.NULL, P.imm(0), P.addr('fmt'), P.NULL, P.imm(0)])), '7.2')[0]?.ok).toBe(true);
+  });
+  test('a constant size of 2^29 is unbounded before the memory is looked at', () => {
+    expect(verify(one(P.call('bpf_probe_read_kernel', [P.buf('buf'), P.imm(1 << 29), P.imm(0)])), '7.2')[0]?.message).toBe('R2 unbounded memory access, use \'var &= const\' or \'if (var < const)\'');
+  });
+});

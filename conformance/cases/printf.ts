@@ -26,7 +26,7 @@ export interface PrintfSeq {
   readonly vals: readonly PVal[];
   /** bpf_snprintf's str_size (default 64; 0 with a NULL buffer). */
   readonly size?: number;
-  /** data_len (default 8 a value); `null`: data NULL. */
+  /** data_len (default 8 a value); `null`: data NULL; -1: a global's value (unbounded). */
   readonly dataLen?: number | null;
   /** The trace helpers' fmt_size (default the format's bytes with its NUL). */
   readonly fmtSize?: number;
@@ -80,6 +80,8 @@ const SEQS: readonly PrintfSeq[] = [
   { id: 'v_pct_utf8', fn: 'bpf_snprintf', fmt: [0x25, 0xc3, 0xa9], vals: [1], reject: true, note: 'a byte above 0x7f right after %' },
   { id: 'v_s_letter', fn: 'bpf_snprintf', fmt: [0x25, 0x73, 0xc3, 0xa9], vals: [{ s: 'x' }], reject: true, note: '%s followed by 0xc3, a letter in the kernel\'s Latin-1 ctype: Invalid format string' },
   { id: 'v_writable', fn: 'bpf_snprintf', fmt: 'x', vals: [], dataLen: null, writable: true, reject: true, note: 'a format in .data: R3 does not point to a readonly map' },
+  { id: 'v_tp_zero', fn: 'bpf_trace_printk', fmt: 'x', vals: [0, 0, 0], fmtSize: 0, reject: true, note: 'bpf_trace_printk\'s fmt_size is ARG_CONST_SIZE: 0 is refused' },
+  { id: 'v_vp_var', fn: 'bpf_trace_vprintk', fmt: '%d', vals: [1], dataLen: -1, reject: true, note: 'a data_len the verifier cannot bound (the value a global holds): refused' },
   { id: 'v_len12', fn: 'bpf_snprintf', fmt: '%d', vals: [1, 2], dataLen: 12, reject: true, note: 'data_len 12: check_bpf_snprintf_call\'s -EINVAL, with no message of its own' },
 ];
 
@@ -117,10 +119,16 @@ function object(id: string, q: PrintfSeq, guest: boolean): { object: BpfObject; 
     q.vals.forEach((v, i) => body.push(P.st(8, P.buf('data'), i * 8, valArg(v, i))));
     const len = q.dataLen === undefined ? q.vals.length * 8 : q.dataLen;
     const data = len === null || q.vals.length === 0 ? P.NULL : P.buf('data');
+    // data_len -1: the value of a global, which the verifier cannot bound.
+    if (len === -1) {
+      globals.push({ name: g('len'), kind: 'u64' });
+      body.push(P.mov('len', P.glob(g('len'))));
+    }
+    const lenArg = len === -1 ? P.r('len') : P.imm(len ?? 0);
     if (q.fn === 'bpf_snprintf') {
       const size = q.size ?? OUT;
-      call = P.call('bpf_snprintf', [size === 0 ? P.NULL : P.buf(g('out')), P.imm(size), P.addr(g('fmt')), data, P.imm(len ?? 0)], 'n');
-    } else call = P.call('bpf_trace_vprintk', [P.buf(g('fmt')), P.imm(q.fmtSize ?? fmt.length), data, P.imm(len ?? 0)], 'n');
+      call = P.call('bpf_snprintf', [size === 0 ? P.NULL : P.buf(g('out')), P.imm(size), P.addr(g('fmt')), data, lenArg], 'n');
+    } else call = P.call('bpf_trace_vprintk', [P.buf(g('fmt')), P.imm(q.fmtSize ?? fmt.length), data, lenArg], 'n');
   }
   body.push(call, P.storeAt(g('rets'), 0, P.r('n')));
   const calls: CallRecord[] = [{ index: 0, fn: q.fn, text: `${q.fn}(… "${typeof q.fmt === 'string' ? q.fmt : '(bytes)'}" …)` }];

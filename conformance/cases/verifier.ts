@@ -33,6 +33,12 @@ export const verifierCases: readonly ConfCase[] = [
     .raw(P.call('bpf_put_file', [P.r('f')]))
     .raw(P.label('out'))
     .build(rule, 'fs kfuncs are for LSM programs only (bpf_fs_kfuncs_filter)', { verifier: true }),
+  // check_mem_size_reg: a helper's ARG_CONST_SIZE may not be 0 (ARG_CONST_SIZE_OR_ZERO may), and any
+  // size, a constant too, of 2^29 (BPF_MAX_VAR_SIZ) or more is unbounded, before the memory is looked at.
+  V('comm_zero').raw(P.call('bpf_get_current_comm', [P.buf('v_comm_zero_out'), P.imm(0)]))
+    .build(rule, 'bpf_get_current_comm(out, 0): ARG_CONST_SIZE, R2 invalid zero-sized read', { verifier: true }),
+  V('probe_read_huge').raw(P.call('bpf_probe_read_kernel', [P.buf('v_probe_read_huge_out'), P.imm(1 << 29), P.imm(0)]))
+    .build(rule, 'bpf_probe_read_kernel(out, 1 << 29, 0): a constant size of 2^29 is unbounded (not an access past out)', { verifier: true }),
   // check_kfunc_args, KF_ARG_PTR_TO_MEM_SIZE → check_kfunc_mem_size_reg → check_mem_size_reg: the size's
   // own line, then the pair line (6.x: `arg#2 arg#3`; 7.2.13 names the registers, checked by the guest tier).
   V('slice_size_u32').fromMem(16).loadGlobal('n', 'n', 'u32')

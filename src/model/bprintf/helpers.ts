@@ -91,7 +91,7 @@ export const bpf_snprintf = defineKfunc({
     'str gets the text, cut to str_size - 1 bytes and a NUL (nothing with str_size 0)',
     'a string that cannot be read (%s, %pks, %pus) prints as empty; an address for %pi4… that cannot be read prints as zeros',
   ],
-  confidence: 'H (source; the selftest test_snprintf\'s outputs); %p and %pK of a pointer other than NULL, %ps, %pS and %pB are not modelled (a boot-time hash, kernel symbols)',
+  confidence: 'H (source; the selftest test_snprintf\'s outputs); not modelled: the text of %p and %pK of a pointer other than NULL (a boot-time hash: its length is counted past the buffer), %ps, %pS and %pB (kernel symbols)',
   impl(k, str, strSize, fmt, data, dataLen) {
     const args = dataArgs(data, dataLen);
     if (typeof args === 'number') return args;
@@ -111,7 +111,7 @@ export const bpf_trace_printk = defineKfunc({
   summary: 'Format up to three values with `fmt` (`fmt_size` bytes, NUL within) and put the line in the kernel\'s trace buffer; the length of the text.',
   args: [
     { name: 'fmt', type: 'mem', size: 1, cType: 'const char *' },
-    { name: 'fmt_size', type: 'u32' },
+    { name: 'fmt_size', type: 'u32', nonZero: true },
     { name: 'arg1', type: 'any', unsafe: true, cType: '__u64' },
     { name: 'arg2', type: 'any', unsafe: true, cType: '__u64' },
     { name: 'arg3', type: 'any', unsafe: true, cType: '__u64' },
@@ -139,7 +139,7 @@ export const bpf_trace_vprintk = defineKfunc({
   summary: 'Format `data_len / 8` u64 values with `fmt` (`fmt_size` bytes, NUL within) and put the line in the kernel\'s trace buffer; the length of the text.',
   args: [
     { name: 'fmt', type: 'mem', size: 1, cType: 'const char *' },
-    { name: 'fmt_size', type: 'u32' },
+    { name: 'fmt_size', type: 'u32', nonZero: true },
     { name: 'data', type: 'u64s', size: 3 },
     { name: 'data_len', type: 'u32' },
   ],

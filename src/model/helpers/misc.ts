@@ -106,7 +106,7 @@ export const bpf_strncmp = defineKfunc({
   summary: 'Compare at most `s1_sz` bytes of `s1` with the constant string `s2`.',
   args: [
     { name: 's1', type: 'mem', size: 1 },
-    { name: 's1_sz', type: 'u32' },
+    { name: 's1_sz', type: 'u32', nonZero: true },
     { name: 's2', type: 'const_str' },
   ],
   ret: 'long',
@@ -204,7 +204,7 @@ export const bpf_get_current_comm = defineKfunc({
   kind: 'helper',
   since: '6.18',
   summary: 'Copy the current task\'s name into `buf`, NUL-padded.',
-  args: [{ name: 'buf', type: 'mem', out: true, size: 1 }, { name: 'size_of_buf', type: 'u32' }],
+  args: [{ name: 'buf', type: 'mem', out: true, size: 1 }, { name: 'size_of_buf', type: 'u32', nonZero: true }],
   ret: 'int',
   flags: [],
   checks: ['no current task → -EINVAL, buf zeroed'],

@@ -69,6 +69,8 @@ export interface ArgSpec {
   readonly size?: number;
   /** The size argument must be a known constant (`__szk`, `ARG_CONST_SIZE` of a slice buffer). */
   readonly sizeConst?: boolean;
+  /** A helper's size that may not be 0 (`ARG_CONST_SIZE`, not `ARG_CONST_SIZE_OR_ZERO`): "invalid zero-sized read". */
+  readonly nonZero?: boolean;
   /**
    * C passes a pointer to this integer (`&key` of the map helpers): a pointer operand is read
    * (4 bytes); an immediate stands for a pointer to a constant.

@@ -109,10 +109,23 @@ function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: r
   const v = a === undefined ? UNKNOWN : w.operand(s, a, insn);
   if (v.t !== 'scalar') throw new Reject(w.m.typeMismatch(spec.size + 1, regTypeStr(v), 'scalar'), insn);
   const c = constOf(v);
-  if (c !== undefined) return { size: Number(BigInt.asUintN(32, c)), var: v };
-  const mustBeConst = def.args[spec.size]?.sizeConst === true;
+  const sizeSpec = def.args[spec.size];
+  // ARG_CONST_SIZE (not _OR_ZERO): a size that may be 0 is refused, after the sign.
+  const zero = (umin: bigint, umax: bigint): void => {
+    if (sizeSpec?.nonZero === true && umin === 0n) throw new Reject(`R${spec.size as number + 1} invalid zero-sized read: u64=[${BigInt.asIntN(64, umin)},${BigInt.asIntN(64, umax)}]`, insn);
+  };
+  const unbounded = `R${spec.size + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`;
+  if (c !== undefined) {
+    // The C prototype's __u32 (the rendered call passes it so): then check_mem_size_reg's zero and bound.
+    const n = BigInt.asUintN(32, c);
+    zero(n, n);
+    if (n >= 1n << 29n) throw new Reject(unbounded, insn);
+    return { size: Number(n), var: v };
+  }
+  const mustBeConst = sizeSpec?.sizeConst === true;
   if (v.smin < 0n) throw new Reject(w.m.sizeNegative(spec.size + 1), insn);
-  if (v.umax >= 1n << 29n) throw new Reject(`R${spec.size + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`, insn);
+  zero(v.umin, v.umax);
+  if (v.umax >= 1n << 29n) throw new Reject(unbounded, insn);
   if (mustBeConst) throw new Reject(w.m.sizeNotConst(spec.size + 1), insn);
   return { size: Number(v.umax), var: v };
 }
