@@ -37,7 +37,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
-import { content, errnoName, renderC, Session, traceEvents, verify, type BpfObject, type Syscall, type Verdict } from '../src/index.ts';
+import { content, errnoName, renderC, Session, verify, type BpfObject, type Syscall, type Verdict } from '../src/index.ts';
+import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
@@ -258,10 +259,9 @@ export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: En
     const sys = sysRecords(s, c.sys ?? []);
     const globals = globalsOf(s, c.object);
     const rets = globals.get(`${c.id}_rets`);
-    const printk = traceEvents(s.world.trace).flatMap((e) => (e.kind === 'printk' ? [Buffer.from(e.text, 'latin1').toString('hex')] : []));
     return {
       ok: true, message: null, rets: rets instanceof Uint8Array ? u64s(rets) : [], globals,
-      after: residency(s, EXE, BigInt(exe.length)), prevPos: s.readahead(exeFile).prevPos, sys, printk,
+      after: residency(s, EXE, BigInt(exe.length)), prevPos: s.readahead(exeFile).prevPos, sys, printk: modelPrintk(s),
     };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
@@ -361,7 +361,7 @@ function parse(text: string): GuestOut {
     else if (typeof j.case === 'string') {
       o.cases.set(j.case, {
         resident: String(j.resident ?? ''), after: String(j.after ?? ''), attached: j.attached === true, open: Number(j.open ?? 0), err: Number(j.err ?? 0),
-        ...(Array.isArray(j.printk) ? { printk: j.printk.map(String) } : j.printk === null ? { printk: null } : {}),
+        ...kernelPrintk(j),
       });
     }
     else if (typeof j.script === 'string') {
@@ -654,13 +654,10 @@ export async function guestTier(): Promise<number> {
           const sleepable = c.object.programs[0]?.section.startsWith('lsm.s') === true || (c.object.subprogs.length > 0 && c.compareGlobals === undefined);
           compareCalls(c.calls, rets, p.rets, sleepable);
           // The trace buffer's lines, where the case wrote one or the model expects one.
-          const kp = run.printk;
-          const mp = p.printk ?? [];
-          if (mp.length > 0 || (kp !== undefined && kp !== null && kp.length > 0)) {
-            const same = kp !== undefined && kp !== null && kp.join(' ') === mp.join(' ');
-            bump('trace buffer lines (bpf_trace_printk, bpf_trace_vprintk)', same);
-            const show = (ls: readonly string[]): string => ls.map((l) => JSON.stringify(Buffer.from(l, 'hex').toString('latin1'))).join(' ');
-            if (!same) d('trace buffer lines', kp === undefined || kp === null ? '(tracefs not read)' : show(kp), show(mp));
+          const lines = comparePrintk(run.printk, p.printk ?? []);
+          if (lines !== null) {
+            bump('trace buffer lines (bpf_trace_printk, bpf_trace_vprintk)', lines.same);
+            if (!lines.same) d('trace buffer lines', lines.kernel, lines.model);
           }
           if (c.compareGlobals === undefined) {
             compareBytes(`${c.id}_out`, p);

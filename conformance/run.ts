@@ -30,7 +30,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, errnoName, renderC, Session, traceEvents, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
 import { taskWorkCases } from './cases/task_work.ts';
@@ -182,8 +183,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
       b.writeInt32LE(Number(BigInt.asIntN(32, (s.global(g.name) as bigint | undefined) ?? 0n)));
       ints[g.name] = b.toString('hex');
     }
-    const printk = traceEvents(s.world.trace).flatMap((e) => (e.kind === 'printk' ? [Buffer.from(e.text, 'latin1').toString('hex')] : []));
-    return { ok: true, message: null, retval, rets, bytes, ints, ...run, rings, sys, printk };
+    return { ok: true, message: null, retval, rets, bytes, ints, ...run, rings, sys, printk: modelPrintk(s) };
   } catch (e) {
     return { ok: true, message: null, threw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -282,7 +282,7 @@ async function runObject(path: string, owners: ReadonlyMap<string, string> = new
       runs.set(j.prog, {
         loaded: j.loaded === true, err: Number(j.err ?? 0), retval: Number(j.retval ?? 0),
         log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}`, globals, rings, sys,
-        ...(Array.isArray(j.printk) ? { printk: j.printk.map(String) } : j.printk === null ? { printk: null } : {}),
+        ...kernelPrintk(j),
         ...(typeof j.size_out === 'number' ? { sizeOut: j.size_out } : {}), ...(typeof j.data_out === 'string' ? { dataOut: j.data_out } : {}),
       });
     } else if (typeof j.global === 'string') globals.set(j.global, String(j.hex));
@@ -516,15 +516,12 @@ async function main(): Promise<number> {
         }
       }
       // The trace buffer's lines, where the run wrote one or the model expects one.
-      const kp = k.printk;
-      const mp = p.printk ?? [];
-      if (mp.length > 0 || (kp !== undefined && kp !== null && kp.length > 0)) {
-        const same = kp !== undefined && kp !== null && kp.join(' ') === mp.join(' ');
-        bump('trace buffer lines (bpf_trace_printk, bpf_trace_vprintk)', same);
-        if (!same) {
+      const lines = comparePrintk(k.printk, p.printk ?? []);
+      if (lines !== null) {
+        bump('trace buffer lines (bpf_trace_printk, bpf_trace_vprintk)', lines.same);
+        if (!lines.same) {
           ok = false;
-          const show = (ls: readonly string[]): string => ls.map((l) => JSON.stringify(Buffer.from(l, 'hex').toString('latin1'))).join(' ');
-          disagree(c, 'trace buffer lines', kp === undefined || kp === null ? '(tracefs not read)' : show(kp), show(mp));
+          disagree(c, 'trace buffer lines', lines.kernel, lines.model);
         }
       }
       const rodata = new Set(c.object.globals.filter((g) => g.kind === 'bytes' && g.rodata === true).map((g) => g.name));

@@ -55,8 +55,13 @@ function dataArgs(data: readonly PrintfArg[] | null, dataLen: bigint): readonly 
   return data === null ? [] : data.slice(0, n);
 }
 
+const DATA_LEN_CHECK = 'data_len not a multiple of 8, over 96 (12 values), or not 0 with data NULL → -EINVAL';
+const TRACE_RETURNS = 'the length of the text without its NUL (over 1023 when the line was cut), or a negative errno';
+const TRACE_CONFIDENCE = 'H (source); the conformance tiers read the line back from the kernel\'s trace buffer (a tracefs instance) and compare it';
+
 /** Format into the trace helpers' 1024-byte buffer, put the line in the trace, return its length. */
 function tracePrint(k: Kern, name: string, fmt: Uint8Array, fmtSize: bigint, args: readonly PrintfArg[], numArgs: number): number {
+  if (fmt.length < Number(fmtSize)) throw new ArgumentError('fmt', fmt, `a buffer of at least ${fmtSize} bytes (the verifier pairs it with fmt_size)`);
   const p = bprintfPrepare(fmt, Number(fmtSize), args, numArgs, k.features.bprintfUtf8, io(k, name));
   if (typeof p === 'number') return p;
   const buf = new Uint8Array(MAX_BPRINTF_BUF);
@@ -83,7 +88,7 @@ export const bpf_snprintf = defineKfunc({
   returns: 'the length of the whole text with its NUL (more than str_size when it was cut), or a negative errno',
   flags: [],
   checks: [
-    'data_len not a multiple of 8, over 96 (12 values), or not 0 with data NULL → -EINVAL',
+    DATA_LEN_CHECK,
     'the format (bpf_bprintf_prepare): a byte that is neither printable nor a space (before the UTF-8 fix, any byte above 0x7f), more conversions than values, or a conversion other than [0 +-][width] %d %i %u %x %X (with l or ll), %c, %s, %p, %pK, %px, %ps, %pS, %pB, %pks, %pus, %pi4, %pI4, %pi6, %pI6 → -EINVAL (the verifier checks the format first: "Invalid format string")',
     'the values\' 512-byte binary buffer full (long strings) → -ENOSPC',
   ],
@@ -117,15 +122,14 @@ export const bpf_trace_printk = defineKfunc({
     { name: 'arg3', type: 'any', unsafe: true, cType: '__u64' },
   ],
   ret: 'int',
-  returns: 'the length of the text without its NUL (over 1023 when the line was cut), or a negative errno',
+  returns: TRACE_RETURNS,
   flags: [],
   checks: [
     'no NUL within fmt_size bytes, or the format refused by bpf_bprintf_prepare (as bpf_snprintf\'s, with three values: a fourth conversion is -EINVAL) → -EINVAL, nothing printed; the verifier does not read the format',
   ],
   effects: ['the text, cut to 1023 bytes, is a `printk` event of the trace (the line trace_pipe shows after "bpf_trace_printk: ")'],
-  confidence: 'H (source); the conformance tiers read the line back from the kernel\'s trace buffer (a tracefs instance) and compare it',
+  confidence: TRACE_CONFIDENCE,
   impl(k, fmt, fmtSize, a1, a2, a3) {
-    if (fmt.length < Number(fmtSize)) throw new ArgumentError('fmt', fmt, `a buffer of at least ${fmtSize} bytes (the verifier pairs it with fmt_size)`);
     const args = [printfArg(a1, 'arg1'), printfArg(a2, 'arg2'), printfArg(a3, 'arg3')];
     return tracePrint(k, 'bpf_trace_printk', fmt, fmtSize, args, MAX_TRACE_PRINTK_VARARGS);
   },
@@ -144,16 +148,15 @@ export const bpf_trace_vprintk = defineKfunc({
     { name: 'data_len', type: 'u32' },
   ],
   ret: 'int',
-  returns: 'the length of the text without its NUL (over 1023 when the line was cut), or a negative errno',
+  returns: TRACE_RETURNS,
   flags: [],
   checks: [
-    'data_len not a multiple of 8, over 96 (12 values), or not 0 with data NULL → -EINVAL',
+    DATA_LEN_CHECK,
     'no NUL within fmt_size bytes, or the format refused by bpf_bprintf_prepare → -EINVAL; the verifier does not read the format',
   ],
   effects: ['the text, cut to 1023 bytes, is a `printk` event of the trace'],
-  confidence: 'H (source); the conformance tiers read the line back from the kernel\'s trace buffer (a tracefs instance) and compare it',
+  confidence: TRACE_CONFIDENCE,
   impl(k, fmt, fmtSize, data, dataLen) {
-    if (fmt.length < Number(fmtSize)) throw new ArgumentError('fmt', fmt, `a buffer of at least ${fmtSize} bytes (the verifier pairs it with fmt_size)`);
     const args = dataArgs(data, dataLen);
     if (typeof args === 'number') return args;
     return tracePrint(k, 'bpf_trace_vprintk', fmt, fmtSize, args, args.length);
