@@ -280,6 +280,7 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
       if (v === null || v === 0n) return null;
       if (!isPointer(v)) throw new ArgumentError(spec.name, v, 'a memory pointer or NULL');
       const len = memLen(run, def, spec, args);
+      // The data_len bytes must lie inside the memory (view throws otherwise), which bounds the loop.
       view(run, v, len);
       const out: (bigint | Uint8Array)[] = [];
       for (let at = 0; at + 8 <= len; at += 8) {
