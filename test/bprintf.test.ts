@@ -203,3 +203,27 @@ describe('check_mem_size_reg: ARG_CONST_SIZE refuses 0, ARG_CONST_SIZE_OR_ZERO t
     expect(verify(one(P.call('bpf_probe_read_kernel', [P.buf('buf'), P.imm(1 << 29), P.imm(0)])), '7.2')[0]?.message).toBe('R2 unbounded memory access, use \'var &= const\' or \'if (var < const)\'');
   });
 });
+
+describe('the selftests trace_printk and trace_vprintk (progs/trace_printk.c, progs/trace_vprintk.c)', () => {
+  const z = (s: string): Uint8Array => new TextEncoder().encode(`${s}\0`);
+  const lines = (s: Session): string[] => traceEvents(s.world.trace).flatMap((e) => (e.kind === 'printk' ? [new TextDecoder().decode(Uint8Array.from(e.text, (c) => c.charCodeAt(0)))] : []));
+  test('"testing,testing %d\\n" and its UTF-8 twin print (a positive length and the line), "%\\x80\\n" is refused', () => {
+    const s = new Session({ version: '7.2' });
+    const fmt = z('testing,testing %d\n');
+    const utf8 = z('中文,测试 %d\n');
+    // "testing,testing 1\n": 15 + 1 + 1 + 1 characters; the UTF-8 one: 6 bytes, an ASCII comma, 6 bytes, a space, "1", "\n".
+    expect(s.bpf_trace_printk(fmt, fmt.length, 1n, 0n, 0n)).toBe(18);
+    expect(s.bpf_trace_printk(utf8, utf8.length, 1n, 0n, 0n)).toBe(16);
+    expect(s.bpf_trace_printk(new Uint8Array([0x25, 0x80, 0x0a, 0]), 4, 0n, 0n, 0n)).toBe(-22);
+    expect(lines(s)).toEqual(['testing,testing 1\n', '中文,测试 1\n']);
+  });
+  test('eleven values through bpf_trace_vprintk: the line holds "1,2,3,4,5,6,7,8,9,10"; a conversion with NULL data is -EINVAL', () => {
+    const s = new Session({ version: '7.2' });
+    const fmt = z('%s,%d,%s,%d,%s,%d,%s,%d,%s,%d %d\n');
+    const vals = [z('1'), 2n, z('3'), 4n, z('5'), 6n, z('7'), 8n, z('9'), 10n, 1n];
+    expect(s.bpf_trace_vprintk(fmt, fmt.length, vals, vals.length * 8)).toBe(23);
+    expect(lines(s)).toEqual(['1,2,3,4,5,6,7,8,9,10 1\n']);
+    const f = z('%pS\n');
+    expect(s.bpf_trace_vprintk(f, f.length, null, 0)).toBe(-22);
+  });
+});

@@ -61,6 +61,7 @@ const SEQS: readonly PrintfSeq[] = [
   { id: 'latin1', fn: 'bpf_snprintf', fmt: [0x25, 0x73, 0xa0, 0x25, 0x70, 0x49, 0x34, 0xc3, 0xa9], vals: [{ s: 'x' }, { s: [1, 2, 3, 4] }], note: 'the kernel\'s Latin-1 ctype: 0xa0 after %s is a space (accepted); after %pI4 the letter 0xc3 is skipped with the conversion and 0xa9 (punctuation) printed' },
   { id: 'pus', fn: 'bpf_snprintf', fmt: '[%pus][%pus][%pks]', vals: [USER, USER + 4096n - 3n, USER], hostOnly: true, note: '%pus reads the task\'s user memory (a string running into the PROT_NONE page faults: empty); %pks of a user address is -ERANGE: empty' },
   { id: 'tp', fn: 'bpf_trace_printk', fmt: 'hi %s %d %c', vals: [{ s: 'you' }, -3, 0x21], note: 'bpf_trace_printk: three values in registers; the length of the line, 11' },
+  { id: 'tp_nl', fn: 'bpf_trace_printk', fmt: 'Testing,testing %d\n', vals: [1, 0, 0], note: 'the selftest trace_printk\'s format: a line ending in a newline, as bpf_printk\'s usually do' },
   { id: 'tp_four', fn: 'bpf_trace_printk', fmt: '%d %d %d %d', vals: [1, 2, 3], note: 'a fourth conversion: only three values, -EINVAL' },
   { id: 'tp_bad', fn: 'bpf_trace_printk', fmt: 'a %o', vals: [8, 0, 0], note: 'a format the verifier does not read: %o is -EINVAL at run time' },
   { id: 'tp_nonul', fn: 'bpf_trace_printk', fmt: 'abcdef', vals: [0, 0, 0], fmtSize: 4, note: 'no NUL within fmt_size: -EINVAL' },
@@ -68,6 +69,7 @@ const SEQS: readonly PrintfSeq[] = [
   { id: 'tp_long', fn: 'bpf_trace_printk', fmt: '%s%s', vals: [{ s: LONG }, { s: LONG }, 0], note: 'two 600-byte strings: the first fills the 512-byte binary buffer, the second finds no room: -ENOSPC' },
   { id: 'tp_wide', fn: 'bpf_trace_printk', fmt: '%2000d', vals: [1, 0, 0], note: 'a line longer than the 1024-byte buffer: the whole length, 2000' },
   { id: 'vp', fn: 'bpf_trace_vprintk', fmt: '%d %d %d %d %s', vals: [1, 22, 333, 4444, { s: 'five' }], note: 'bpf_trace_vprintk: five values from an array, 17' },
+  { id: 'vp_nl', fn: 'bpf_trace_vprintk', fmt: 'two\nlines %d\n', vals: [7], note: 'a newline inside the text and one at its end: the trace buffer holds both' },
   { id: 'vp_len', fn: 'bpf_trace_vprintk', fmt: '%d', vals: [1, 2], dataLen: 12, note: 'data_len 12, not a multiple of 8: -EINVAL at run time (the verifier checks it for bpf_snprintf only)' },
   { id: 'vp_null', fn: 'bpf_trace_vprintk', fmt: 'no values', vals: [], dataLen: null, note: 'data NULL and data_len 0: the text alone, 9' },
   // The verifier.

@@ -399,12 +399,26 @@ static int trace_printk_begin(void)
 	return trace_write("trace", "");
 }
 
+/* One line's text as hex: its bytes without the newline the tracer ends each event with. */
+static void trace_text_emit(const char *text, size_t n, int *first)
+{
+	size_t i;
+
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	printf("%s\"", *first ? "" : ",");
+	*first = 0;
+	for (i = 0; i < n; i++)
+		printf("%02x", (unsigned char)text[i]);
+	printf("\"");
+}
+
 static void trace_printk_end(int began)
 {
-	char path[160], *line = NULL, *at;
-	size_t cap = 0, i;
+	char path[160], *line = NULL, *at, *text = NULL;
+	size_t cap = 0, len = 0, tcap = 0;
 	ssize_t n;
-	int first = 1;
+	int first = 1, in_event = 0;
 	FILE *f = NULL;
 
 	if (began == 0) {
@@ -416,17 +430,40 @@ static void trace_printk_end(int began)
 		return;
 	}
 	printf(",\"printk\":[");
+	/*
+	 * Each event reads "<task>-<pid> [cpu] flags time: bpf_trace_printk: TEXT\n": a text with newlines
+	 * of its own runs over the lines up to the next event, so a text ending in "\n" is followed by an
+	 * empty line.
+	 */
 	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[0] == '#' || !(at = strstr(line, ": bpf_trace_printk: ")))
+		if (!in_event && line[0] == '#')
 			continue;
-		at += strlen(": bpf_trace_printk: ");
-		printf("%s\"", first ? "" : ",");
-		first = 0;
-		for (i = 0; at + i < line + n && at[i] != '\n'; i++)
-			printf("%02x", (unsigned char)at[i]);
-		printf("\"");
+		at = strstr(line, ": bpf_trace_printk: ");
+		if (at) {
+			if (in_event)
+				trace_text_emit(text, len, &first);
+			in_event = 1;
+			len = 0;
+			at += strlen(": bpf_trace_printk: ");
+			n -= at - line;
+		} else if (in_event) {
+			at = line;
+		} else {
+			continue;
+		}
+		if (len + (size_t)n > tcap) {
+			tcap = 2 * (len + (size_t)n);
+			text = realloc(text, tcap);
+			if (!text)
+				exit(2);
+		}
+		memcpy(text + len, at, (size_t)n);
+		len += (size_t)n;
 	}
+	if (in_event)
+		trace_text_emit(text, len, &first);
 	printf("]");
+	free(text);
 	free(line);
 	fclose(f);
 }
