@@ -27,6 +27,7 @@
  * KERNSIM_GUEST_GENERATED_FOREACH (default 30: bpf_for_each_map_elem walks, conformance/generate-foreach.ts),
  * KERNSIM_GUEST_GENERATED_BATCH (default 30: batch map commands, conformance/generate-batch.ts),
  * KERNSIM_GUEST_GENERATED_PRINTF (default 30: formats for the printf helpers, conformance/generate-printf.ts),
+ * KERNSIM_GUEST_GENERATED_STRTOX (default 30: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -53,6 +54,7 @@ import { generatedPercpuFileCases } from './generate-percpu.ts';
 import { generatedBucketFileCases } from './generate-buckets.ts';
 import { generatedForEachFileCases } from './generate-foreach.ts';
 import { generatedPrintfFileCases } from './generate-printf.ts';
+import { generatedStrtoxFileCases } from './generate-strtox.ts';
 import { generatedBatchFileCases } from './generate-batch.ts';
 import { lruFileCases } from './cases/lru.ts';
 import { percpuFileCases } from './cases/percpu.ts';
@@ -61,6 +63,7 @@ import { mapAccessFileCases } from './cases/map_access.ts';
 import { forEachFileCases } from './cases/foreach.ts';
 import { batchFileCases } from './cases/batch.ts';
 import { printfFileCases } from './cases/printf.ts';
+import { strtoxFileCases } from './cases/strtox.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
@@ -476,7 +479,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
@@ -484,7 +487,8 @@ export async function guestTier(): Promise<number> {
   const nEach = Number(process.env.KERNSIM_GUEST_GENERATED_FOREACH ?? 30);
   const nBatch = Number(process.env.KERNSIM_GUEST_GENERATED_BATCH ?? 30);
   const nPrintf = Number(process.env.KERNSIM_GUEST_GENERATED_PRINTF ?? 30);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed)].map((c) => ({ ...c, prog: c.id })).concat(generatedPrintfFileCases(nPrintf, seed).map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
+  const nStrtox = Number(process.env.KERNSIM_GUEST_GENERATED_STRTOX ?? 30);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed)].map((c) => ({ ...c, prog: c.id })).concat(generatedPrintfFileCases(nPrintf, seed).map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

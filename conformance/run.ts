@@ -21,7 +21,7 @@
  * programs of the language, conformance/generate-language.ts), KERNSIM_CONF_GENERATED_KINDS (default
  * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts),
  * KERNSIM_CONF_GENERATED_KPTR (default 80: kptr sequences, conformance/generate-kptr.ts),
- * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_SEED (default 20261127),
+ * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_CONF_GENERATED_STRTOX (default 60: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
 import { tally, writeDocSection, type Row } from './docs.ts';
@@ -48,10 +48,12 @@ import { mapAccessCases } from './cases/map_access.ts';
 import { forEachCases } from './cases/foreach.ts';
 import { batchCases } from './cases/batch.ts';
 import { printfCases } from './cases/printf.ts';
+import { strtoxCases } from './cases/strtox.ts';
 import { generatedPercpuCases } from './generate-percpu.ts';
 import { generatedBucketCases } from './generate-buckets.ts';
 import { generatedForEachCases } from './generate-foreach.ts';
 import { generatedPrintfCases } from './generate-printf.ts';
+import { generatedStrtoxCases } from './generate-strtox.ts';
 import { generatedBatchCases } from './generate-batch.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
 import { generatedKptrCases } from './generate-kptr.ts';
@@ -367,11 +369,12 @@ async function main(): Promise<number> {
   const nEach = Number(process.env.KERNSIM_CONF_GENERATED_FOREACH ?? 60);
   const nBatch = Number(process.env.KERNSIM_CONF_GENERATED_BATCH ?? 60);
   const nPrintf = Number(process.env.KERNSIM_CONF_GENERATED_PRINTF ?? 60);
+  const nStrtox = Number(process.env.KERNSIM_CONF_GENERATED_STRTOX ?? 60);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
-    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed),
+    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
   const chosen = only === undefined ? all : all.filter((c) => c.id.startsWith(only));

@@ -49,7 +49,7 @@ describe('u64 array globals and indexed stores (the conformance return-value arr
   ];
   test('rendered as __u64 name[n] and name[i] = v', () => {
     const c = renderC(obj('syscall', body));
-    expect(c).toContain('__u64 rets[4];');
+    expect(c).toContain('__u64 rets[4] = {};');
     expect(c).toContain('\trets[0] = r0;');
     expect(c).toContain('\trets[3] = r1;');
   });

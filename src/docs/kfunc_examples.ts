@@ -468,6 +468,36 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     ],
     expect: { calls: calls('bpf_strncmp', [0, -1, 1]) },
   }),
+  bpf_strtol: syscallExample('example_strtol', 'Parse the start of "  -42 apples": two spaces, the sign and two digits, 5 bytes consumed, -42 in *res. In base 16 "0x1f" is 31 (4 bytes, the "0x" counted). "apples" has no digit: -EINVAL, and *res is set to 0. A value past LONG_MAX is -ERANGE.', [
+    call('bpf_strtol', [buf('text'), imm(12), imm(0), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('a', r('v')),
+    call('bpf_strtol', [buf('hex'), imm(4), imm(16), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('b', r('v')),
+    call('bpf_strtol', [buf('text', 6), imm(6), imm(0), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('c', r('v')),
+    call('bpf_strtol', [buf('big'), imm(19), imm(10), buf('res')]),
+  ], {
+    locals: [P.local('res', { bytes: 8 })],
+    globals: [
+      { name: 'text', kind: 'bytes', size: 12, init: '  -42 apples' },
+      { name: 'hex', kind: 'bytes', size: 4, init: '0x1f' },
+      { name: 'big', kind: 'bytes', size: 19, init: '9223372036854775808' },
+      { name: 'a', kind: 'int' }, { name: 'b', kind: 'int' }, { name: 'c', kind: 'int', init: 7 },
+    ],
+    expect: { calls: calls('bpf_strtol', [5, 4, '-EINVAL', '-ERANGE']), globals: { a: -42, b: 31, c: 0 } },
+  }),
+  bpf_strtoul: syscallExample('example_strtoul', 'Parse numbers as the selftest prog_tests/sysctl.c does: "600 602" gives 600 (3 bytes), and again from the space after it 602 (4 bytes, the space counted). Base 0 reads "0755" as octal, 493. A sign is refused (-EINVAL), even "-0".', [
+    call('bpf_strtoul', [buf('text'), imm(7), imm(0), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('a', r('v')),
+    call('bpf_strtoul', [buf('text', 3), imm(4), imm(0), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('b', r('v')),
+    call('bpf_strtoul', [buf('oct'), imm(4), imm(0), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('c', r('v')),
+    call('bpf_strtoul', [buf('neg'), imm(2), imm(0), buf('res')]),
+  ], {
+    locals: [P.local('res', { bytes: 8 })],
+    globals: [
+      { name: 'text', kind: 'bytes', size: 7, init: '600 602' },
+      { name: 'oct', kind: 'bytes', size: 4, init: '0755' },
+      { name: 'neg', kind: 'bytes', size: 2, init: '-0' },
+      { name: 'a', kind: 'u64' }, { name: 'b', kind: 'u64' }, { name: 'c', kind: 'u64' },
+    ],
+    expect: { calls: calls('bpf_strtoul', [3, 4, 4, '-EINVAL']), globals: { a: 600, b: 602, c: 493 } },
+  }),
   bpf_snprintf: syscallExample('example_snprintf', 'Format two values from a stack array with a constant (.rodata) format: "%d %x" of -8 and 150 is "-8 96", 5 characters, so 6 with the NUL; bpf_strncmp finds exactly that text in the buffer (0). Into 4 bytes the text is cut to "-8 " and a NUL, and the whole length is still 6. 13 values (data_len 104, over 12) are -EINVAL.', [
     P.st(8, buf('data'), 0, imm(-8)), P.st(8, buf('data'), 8, imm(150)),
     call('bpf_snprintf', [buf('text'), imm(16), addr('fmt'), buf('data'), imm(16)]),

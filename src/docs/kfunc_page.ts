@@ -112,7 +112,7 @@ export function kfuncMarkdown(def: AnyKfunc): string {
     `\`${sig}\``,
     '',
     // A signed integer the model takes as unsigned (`s32 pid`, `int delta`) is shown as the kernel declares it.
-    ...def.args.map((a) => `- \`${a.name}\`: ${a.cType !== undefined && !a.cType.endsWith('*') ? a.cType : ARG_C[a.type] ?? a.type}${a.out === true ? ', written' : ''}`),
+    ...def.args.map((a) => `- \`${a.name}\`: ${a.cType !== undefined && !a.cType.endsWith('*') ? a.cType : ARG_C[a.type] ?? a.type}${a.out === true ? ', written' : ''}${a.fixedSize === undefined ? '' : `, ${a.fixedSize} bytes${a.aligned === true ? ` aligned to ${a.fixedSize}` : ''}`}`),
     ...(def.args.length === 0 ? ['(none)'] : []),
     '',
     '## Checks, in the kernel\'s order',

@@ -11,7 +11,7 @@
  * so a store into its slots ends it, as in the verifier.
  */
 import { ArgumentError, BudgetError, KernsimError, NotModelledError, UnknownHandleError } from '../model/kernel/errors.ts';
-import { attempt, convertArgs, type AnyKfunc, type ArgSpec, type RingSample, type TwRef } from '../model/kfunc/kfunc.ts';
+import { argBits, attempt, convertArgs, type AnyKfunc, type ArgSpec, type RingSample, type TwRef } from '../model/kfunc/kfunc.ts';
 import { locateSlice } from '../model/dynptr/locate.ts';
 import type { Dynptr } from '../model/dynptr/types.ts';
 import { ctxField } from '../model/packet/run.ts';
@@ -208,9 +208,13 @@ function pointerOf(run: Run, a: Arg, what: string): Pointer {
 
 /** The byte length a kfunc memory argument needs: its size argument's value, else its whole memory. */
 function memLen(run: Run, def: AnyKfunc, spec: ArgSpec, args: readonly Arg[]): number {
+  if (spec.fixedSize !== undefined) return spec.fixedSize;
   if (spec.size === undefined) return 0;
   const a = args[spec.size];
-  return a === undefined ? 0 : Number(BigInt.asUintN(32, scalar(valueOf(run, a), def.args[spec.size]?.name ?? 'size')));
+  const sizeSpec = def.args[spec.size];
+  const v = a === undefined ? 0n : scalar(valueOf(run, a), sizeSpec?.name ?? 'size');
+  // The prototype's width: a __u32 size passes its low 32 bits.
+  return Number(BigInt.asUintN(argBits(sizeSpec?.type ?? 'u64', run.k.features.dynptrBits), v));
 }
 
 /** The kfunc argument for one operand, by the argument's declared type. */

@@ -18,11 +18,11 @@ struct {
 	__type(value, struct arrmap_value);
 } arrmap SEC(".maps");
 
-int err;
-int run_success;
-int user_pid;
-char user_buf[256000];
-char buf[256000];
+int err = 0;
+int run_success = 0;
+int user_pid = 0;
+char user_buf[256000] = {};
+char buf[256000] = {};
 
 extern int bpf_dynptr_adjust(const struct bpf_dynptr *p, __u64 start, __u64 end) __ksym;
 extern int bpf_dynptr_file_discard(const struct bpf_dynptr *dynptr) __ksym;

@@ -19,7 +19,7 @@
  * `#` never reach here: prepare refuses them.
  */
 import { NotModelledError } from '../kernel/errors.ts';
-import { isalnum, isdigit } from './ctype.ts';
+import { isalnum, isdigit } from '../kernel/charclass.ts';
 
 const SIGN = 1;
 const LEFT = 2;

@@ -19,7 +19,7 @@
  */
 import { EINVAL, ENOSPC } from '../kernel/errno.ts';
 import { NotModelledError } from '../kernel/errors.ts';
-import { isascii, isprint, ispunct, isspace } from './ctype.ts';
+import { isascii, isprint, ispunct, isspace } from '../kernel/charclass.ts';
 import { formatIp } from './ip.ts';
 
 export const MAX_BPRINTF_VARARGS = 12;

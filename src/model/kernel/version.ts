@@ -154,6 +154,15 @@ export interface VersionFeatures {
    * read in 7.2.13's kernel/bpf/helpers.c; 6.18 as the 6.18.44 host runs it (conformance `pf_utf8*`).
    */
   readonly bprintfUtf8: boolean;
+  /**
+   * The verifier keeps a pointer's constant offset apart from its variable part (`reg->off` beside
+   * `reg->var_off`), and an alignment message prints both (`misaligned stack access off 0+-12+0
+   * size 8`: var_off, off, the access's offset). 7.2.13's `bpf_reg_state` has no `off`: the constant
+   * is part of var_off, printed as one number (`off -12+0 size 8`; kernel/bpf/verifier.c
+   * `check_generic_ptr_alignment`, kernel/bpf/log.c `tnum_strn`). 6.18 as the host runs it; 6.19 and
+   * 7.0 assumed to keep `off` (M: the field was still there in January 2026's patches).
+   */
+  readonly regFixedOff: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -162,28 +171,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true,
+    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false,
   },
 };
 

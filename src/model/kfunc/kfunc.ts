@@ -15,13 +15,18 @@ export { Preempt } from './preempt.ts';
 import { versionAtLeast, type KernelVersion } from '../kernel/version.ts';
 import { emit, type Kern } from '../world/world.ts';
 import { KfuncEvent } from './event.ts';
-import type { AnyKfunc, ArgSpec, KfuncDef, RetType, TwRef } from './types.ts';
+import type { AnyKfunc, ArgSpec, ArgType, KfuncDef, RetType, TwRef } from './types.ts';
 import type { KptrRef } from '../kptr/types.ts';
 
 export type { AnyKfunc, ArgSpec, ArgsIn, ArgsOut, ArgType, KfuncDef, RetOf, RetType, RingSample, TwRef } from './types.ts';
 
 export function defineKfunc<const A extends readonly ArgSpec[], const R extends RetType>(def: KfuncDef<A, R>): KfuncDef<A, R> {
   return Object.freeze(def);
+}
+
+/** The bits an integer argument of this type passes (`dsize`: the version's dynptr width); 64 for any other. */
+export function argBits(type: ArgType, dynptrBits: 32 | 64): number {
+  return type === 'u8' ? 8 : type === 'u32' ? 32 : type === 'dsize' ? dynptrBits : 64;
 }
 
 function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {

@@ -67,6 +67,13 @@ export interface ArgSpec {
    * `__sz` for kfuncs). The verifier checks that many bytes; the interpreter passes a view of them.
    */
   readonly size?: number;
+  /**
+   * A memory argument of a size the prototype fixes (`ARG_PTR_TO_FIXED_SIZE_MEM`, the helper's
+   * `arg_size`): `bpf_strtol`'s `res` is 8 bytes.
+   */
+  readonly fixedSize?: number;
+  /** The pointer must be aligned to `fixedSize` whatever the program type (`MEM_ALIGNED`: `check_ptr_alignment`, strict). */
+  readonly aligned?: boolean;
   /** The size argument must be a known constant (`__szk`, `ARG_CONST_SIZE` of a slice buffer). */
   readonly sizeConst?: boolean;
   /** A helper's size that may not be 0 (`ARG_CONST_SIZE`, not `ARG_CONST_SIZE_OR_ZERO`): "invalid zero-sized read". */

@@ -463,13 +463,17 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
       ...mapFlags(m),
       '\t__type(key, int);', `\t__type(value, struct ${valueStruct(m)});`, `} ${m.name} SEC(".maps");`, '');
   }
+  // Every global is defined with an initializer (`= 0`, `= {}` when it has none): clang emits a
+  // definition where it stands, so each section holds its globals in declaration order, as the
+  // model lays them out (verifier/walker.ts). A tentative definition (`__u64 x[2];`) is placed by
+  // its first use in a function instead.
   for (const g of obj.globals) {
     switch (g.kind) {
-      case 'int': lines.push(`${g.rodata === true ? 'const volatile ' : ''}int ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};`); break;
-      case 'u32': case 'u64': lines.push(`${g.rodata === true ? 'const volatile ' : ''}__${g.kind} ${g.name}${g.init === undefined ? '' : ` = ${literal(g.init)}`};`); break;
-      case 'u64s': lines.push(`__u64 ${g.name}[${g.size}];`); break;
+      case 'int': lines.push(`${g.rodata === true ? 'const volatile ' : ''}int ${g.name} = ${g.init === undefined ? '0' : literal(g.init)};`); break;
+      case 'u32': case 'u64': lines.push(`${g.rodata === true ? 'const volatile ' : ''}__${g.kind} ${g.name} = ${g.init === undefined ? '0' : literal(g.init)};`); break;
+      case 'u64s': lines.push(`__u64 ${g.name}[${g.size}] = {};`); break;
       case 'bytes': {
-        const init = g.init === undefined ? '' : typeof g.init === 'string' ? ` = ${JSON.stringify(g.init).replace(/\\u0000/g, '\\0')}` : ` = { ${g.init.join(', ')} }`;
+        const init = g.init === undefined ? ' = {}' : typeof g.init === 'string' ? ` = ${JSON.stringify(g.init).replace(/\\u0000/g, '\\0')}` : ` = { ${g.init.join(', ')} }`;
         lines.push(`${g.rodata === true ? 'const volatile ' : ''}char ${g.name}[${g.size}]${init};`);
         break;
       }

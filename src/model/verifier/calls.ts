@@ -4,12 +4,12 @@
  * `check_helper_mem_access`, `check_map_field_pointer`, `check_reg_type`) and its effects on
  * references, dynptr and iterator stack slots, and the destination register.
  */
-import { availableIn } from '../kfunc/kfunc.ts';
+import { argBits, availableIn } from '../kfunc/kfunc.ts';
 import type { AnyKfunc, ArgSpec } from '../kfunc/types.ts';
 import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
 import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
-import { checkMapAccessType, checkRegionArg } from './mem.ts';
+import { checkAlignment, checkMapAccessType, checkRegionArg } from './mem.ts';
 import { mapAccess } from '../maps/alloc_check.ts';
 import { regTypeStr } from './regtype.ts';
 import { constOf, isConst, known, range, UNKNOWN, varConst, type Scalar } from './scalar.ts';
@@ -25,7 +25,7 @@ import { bprintfPrepare } from '../bprintf/prepare.ts';
 const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7, bpf_get_smp_processor_id: 8,
   bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_user: 112, bpf_probe_read_kernel: 113, bpf_probe_read_user_str: 114, bpf_probe_read_kernel_str: 115, bpf_copy_from_user: 148,
-  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_for_each_map_elem: 164, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197, bpf_trace_printk: 6, bpf_snprintf: 165, bpf_trace_vprintk: 177,
+  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_for_each_map_elem: 164, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197, bpf_trace_printk: 6, bpf_snprintf: 165, bpf_trace_vprintk: 177, bpf_strtol: 105, bpf_strtoul: 106,
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
   bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
   bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200, bpf_kptr_xchg: 194, bpf_map_lookup_percpu_elem: 195,
@@ -104,6 +104,7 @@ function dynptrArg(w: CallWalker, s: AState, def: AnyKfunc, i: number, v: AVal, 
  * first, with a diagnostics line of its own; the model has no 7.3 row).
  */
 function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: readonly Arg[], insn: number): { size: number; var: Scalar } {
+  if (spec.fixedSize !== undefined) return { size: spec.fixedSize, var: known(BigInt(spec.fixedSize)) };
   if (spec.size === undefined) return { size: 0, var: known(0n) };
   const a = args[spec.size];
   const v = a === undefined ? UNKNOWN : w.operand(s, a, insn);
@@ -116,8 +117,9 @@ function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: r
   };
   const unbounded = `R${spec.size + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`;
   if (c !== undefined) {
-    // The C prototype's __u32 (the rendered call passes it so): then check_mem_size_reg's zero and bound.
-    const n = BigInt.asUintN(32, c);
+    // The C prototype's width (a __u32 size passes its low 32 bits; the rendered call passes it so):
+    // then check_mem_size_reg's zero and bound.
+    const n = BigInt.asUintN(argBits(sizeSpec?.type ?? 'u64', w.opts.features.dynptrBits), c);
     zero(n, n);
     if (n >= 1n << 29n) throw new Reject(unbounded, insn);
     return { size: Number(n), var: v };
@@ -141,14 +143,17 @@ function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: r
  */
 function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, write: boolean, insn: number, raw = false, kfunc = false): AState {
   const regno = i + 1;
+  // check_stack_access_within_bounds names the access type check_helper_mem_access was given: a
+  // helper's MEM_WRITE memory is written, any other read (a kfunc's is checked for reading first).
+  const what = (raw || write) && !kfunc ? 'write to' : 'read from';
   switch (v.t) {
     case 'fp': {
       if (raw) {
         const lo = v.off + Number(v.var === null ? 0n : isConst(v.var) ? (varConst(v.var) ?? 0n) : v.var.smin);
         const hi = v.off + Number(v.var === null ? 0n : isConst(v.var) ? (varConst(v.var) ?? 0n) : v.var.smax) + size;
         if (lo < -512 || hi > 0) {
-          if (v.var !== null && !isConst(v.var)) throw new Reject(w.m.stackBoundsVar('indirect access to', regno, '(var)', v.off, size), insn);
-          throw new Reject(w.m.stackBounds('indirect access to', regno, lo, size), insn);
+          if (v.var !== null && !isConst(v.var)) throw new Reject(w.m.stackBoundsVar(what, regno, '(var)', v.off, size), insn);
+          throw new Reject(w.m.stackBounds(what, regno, lo, size), insn);
         }
         const at = stackDynptrByte(s0, v.frame, lo, hi);
         if (at !== null) throw new Reject(w.m.rawWriteDynptr(at), insn);
@@ -158,12 +163,12 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
       if (v.var !== null && !isConst(v.var)) {
         const lo = v.off + Number(v.var.smin);
         const hi = v.off + Number(v.var.smax) + size;
-        if (lo < -512 || hi > 0) throw new Reject(w.m.stackBoundsVar('indirect access to', regno, '(var)', v.off, size), insn);
+        if (lo < -512 || hi > 0) throw new Reject(w.m.stackBoundsVar(what, regno, '(var)', v.off, size), insn);
         if (write) return stackRangeWrite(w, s0, v.frame, lo, hi, insn);
         stackRangeRead(w, s0, v.frame, v, lo, hi, regno, insn);
         return s0;
       }
-      if (base < -512 || base + size > 0) throw new Reject(w.m.stackBounds('indirect access to', regno, base, size), insn);
+      if (base < -512 || base + size > 0) throw new Reject(w.m.stackBounds(what, regno, base, size), insn);
       if (write) return stackRangeWrite(w, s0, v.frame, base, base + size, insn);
       stackRangeRead(w, s0, v.frame, v, base, base + size, regno, insn);
       return s0;
@@ -432,6 +437,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
           // Raw-mode memory a helper writes: bounds now, the writes after the call. A kfunc's
           // buffer is checked for reading and writing (check_kfunc_mem_size_reg).
           s = checked(() => memArg(w, s, i, v, size, false, insn, def.kind === 'helper', def.kind !== 'helper'));
+          // MEM_ALIGNED (bpf_strtol's res): check_ptr_alignment, strict, after the access check.
+          if (spec.aligned === true) checkAlignment(w, v, 0, size, insn, true);
           writes.push({ i, v, size });
         } else s = checked(() => memArg(w, s, i, v, size, false, insn, false, def.kind !== 'helper'));
         return;

@@ -72,25 +72,45 @@ function notMemory(c: Checker, base: AVal, regno: number, insn: number): never {
 }
 
 /**
- * `check_ptr_alignment` for the stack (always strict, `check_generic_ptr_alignment`): the offset —
- * the pointer's variable part plus its constant offset plus the instruction's — must be
- * `size`-aligned in every value the variable part may take (`tnum_is_aligned`). The message prints
- * the variable part (a constant one as its hex value), the pointer's offset and the instruction's.
+ * `tnum_strn` (kernel/bpf/log.c) of a tnum: a known value as a decimal (0 to U16_MAX unsigned, or
+ * S16_MIN to S16_MAX signed), else in hex; an unknown one as `(value; mask)`.
  */
-function stackAligned(c: Checker, base: Extract<AVal, { t: 'fp' }>, insnOff: number, size: number, insn: number): void {
-  const k = base.var === null ? 0n : constOf(base.var);
-  const regOff = base.off + Number(k ?? 0n);
-  const mask = k === undefined && base.var !== null ? base.var.tm : 0n;
-  const value = k === undefined && base.var !== null ? base.var.tv : 0n;
-  // tnum_add(var_off, const(regOff + insnOff)).
-  const b = BigInt.asUintN(64, BigInt(regOff + insnOff));
-  const sv = BigInt.asUintN(64, value + b);
-  const sigma = BigInt.asUintN(64, mask + sv);
-  const mu = (sigma ^ sv) | mask;
-  const low = BigInt(size - 1);
-  if ((((sv & ~mu) | mu) & low) === 0n) return;
-  const varStr = k !== undefined || base.var === null ? BigInt.asUintN(64, k ?? 0n).toString(16) : tnumStr(base.var);
-  throw new Reject(`misaligned stack access off ${varStr}+${regOff}+${insnOff} size ${size}`, insn);
+function tnumText(value: bigint, mask: bigint): string {
+  if (mask !== 0n) return `(0x${value.toString(16)}; 0x${mask.toString(16)})`;
+  const signed = BigInt.asIntN(64, value);
+  if (value <= 0xffffn) return value.toString();
+  if (signed >= -0x8000n && signed <= 0x7fffn) return signed.toString();
+  return `0x${value.toString(16)}`;
+}
+
+/** `tnum_add(a, tnum_const(k))`. */
+function tnumAddConst(value: bigint, mask: bigint, k: bigint): { value: bigint; mask: bigint } {
+  const sv = BigInt.asUintN(64, value + BigInt.asUintN(64, k));
+  const mu = (BigInt.asUintN(64, mask + sv) ^ sv) | mask;
+  return { value: sv & ~mu & 0xffff_ffff_ffff_ffffn, mask: mu };
+}
+
+/**
+ * `check_ptr_alignment` → `check_generic_ptr_alignment`: the pointer's offset plus the access's
+ * (`insnOff`) must be `size`-aligned in every value its variable part may take (`tnum_is_aligned`).
+ * The stack is always strict; a map value or other memory only when the caller asks
+ * (`strict_alignment_once`: a helper's MEM_ALIGNED argument), as the model's programs are not
+ * loaded with BPF_F_STRICT_ALIGNMENT. The message names the pointer (`stack `, `value `, none for
+ * memory) and prints the variable part, the constant offset where the version keeps one apart
+ * (`regFixedOff`), and the access's offset.
+ */
+export function checkAlignment(c: Checker, base: AVal, insnOff: number, size: number, insn: number, strictOnce = false): void {
+  if (base.t !== 'fp' && base.t !== 'map_value' && base.t !== 'mem') return;
+  if ((base.t !== 'fp' && !strictOnce) || size === 1) return;
+  const desc = base.t === 'fp' ? 'stack ' : base.t === 'map_value' ? 'value ' : '';
+  const varValue = base.var === null ? 0n : BigInt.asUintN(64, base.var.tv);
+  const varMask = base.var === null ? 0n : base.var.tm;
+  const all = tnumAddConst(varValue, varMask, BigInt(base.off + insnOff));
+  if (((all.value | all.mask) & BigInt(size - 1)) === 0n) return;
+  const text = c.opts.features.regFixedOff
+    ? `${tnumText(varValue, varMask)}+${base.off}+${insnOff}`
+    : `${(({ value, mask }) => tnumText(value, mask))(tnumAddConst(varValue, varMask, BigInt(base.off)))}+${insnOff}`;
+  throw new Reject(`misaligned ${desc}access off ${text} size ${size}`, insn);
 }
 
 /** The value a load of `size` bytes at `base + off` gives (after its checks). */
@@ -98,7 +118,7 @@ export function checkLoad(c: Checker, s: AState, base: AVal, regno: number, off:
   switch (base.t) {
     case 'fp': {
       const o = base.off + off;
-      stackAligned(c, base, off, size, insn);
+      checkAlignment(c, base, off, size, insn);
       if (base.var === null || isConst(base.var)) {
         const total = o + Number(varConst(base.var) ?? 0n);
         checkStackBounds(c, 'read from', regno, total, size, insn);
@@ -201,7 +221,7 @@ export function checkStore(c: Checker, s: AState, base: AVal, regno: number, off
   switch (base.t) {
     case 'fp': {
       const o = base.off + off;
-      stackAligned(c, base, off, size, insn);
+      checkAlignment(c, base, off, size, insn);
       const fromCallee = base.frame !== top(s).frameno;
       if (base.var === null || isConst(base.var)) {
         const total = o + Number(varConst(base.var) ?? 0n);

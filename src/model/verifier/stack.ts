@@ -72,12 +72,12 @@ function typesAt(f: FState, off: number, size: number): string[] {
 }
 
 /** `check_stack_access_within_bounds` for a constant offset: inside `[-512, 0)`. */
-export function checkStackBounds(c: Checker, what: 'read from' | 'write to' | 'indirect access to', regno: number, off: number, size: number, insn: number): void {
+export function checkStackBounds(c: Checker, what: 'read from' | 'write to', regno: number, off: number, size: number, insn: number): void {
   if (off < -MAX_BPF_STACK || off + size > 0 || size < 0) throw new Reject(c.m.stackBounds(what, regno, off, size), insn);
 }
 
 /** The variable-offset form: `[smin + off, smax + off + size)`. */
-export function checkStackBoundsVar(c: Checker, what: 'read from' | 'write to' | 'indirect access to', regno: number, v: Extract<AVal, { t: 'fp' }>, off: number, size: number, insn: number): { min: number; max: number } {
+export function checkStackBoundsVar(c: Checker, what: 'read from' | 'write to', regno: number, v: Extract<AVal, { t: 'fp' }>, off: number, size: number, insn: number): { min: number; max: number } {
   const vo = v.var ?? known(0n);
   if (vo.smax >= 1n << 29n || vo.smin <= -(1n << 29n)) throw new Reject(`invalid unbounded variable-offset ${what} stack R${regno}`, insn);
   const min = Number(vo.smin) + off;

@@ -39,3 +39,5 @@ export const ispunct = (c: number): boolean => (mask(c) & P) !== 0;
 export const isalnum = (c: number): boolean => (mask(c) & (U | L | D)) !== 0;
 /** include/linux/ctype.h `isdigit`: '0' to '9' only. */
 export const isdigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** include/linux/ctype.h `isxdigit` (`_D` or `_X`): '0' to '9', 'a' to 'f', 'A' to 'F'. */
+export const isxdigit = (c: number): boolean => isdigit(c) || ((c & 0xff) >= 0x41 && (c & 0xff) <= 0x46) || ((c & 0xff) >= 0x61 && (c & 0xff) <= 0x66);
