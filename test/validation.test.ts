@@ -91,6 +91,20 @@ describe('references are checked when a scenario is parsed', () => {
     expect(problems(doc)[0]?.expected).toContain('did you mean "syscall"');
   });
 
+  test('a tp_btf tracepoint typo: refused when parsed, with the tracepoint; loaded anyway, libbpf\'s -ESRCH', () => {
+    const doc = withProgram([ret0]);
+    const prog = (doc.objects as { programs: { section: string }[] }[])[0]?.programs[0] as { section: string };
+    prog.section = 'tp_btf/task_newtsk';
+    const [p] = problems(doc);
+    expect(p?.path).toBe('/objects/0/programs/0/section');
+    expect(p?.expected).toContain('a raw tracepoint that exists');
+    expect(p?.expected).toContain('did you mean "tp_btf/task_newtask"');
+    prog.section = 'tp_btf/sched_switch';
+    expect(problems(doc)).toEqual([]);
+    const v = verify({ name: 'o', maps: [], globals: [], subprogs: [], programs: [{ name: 'p', section: 'tp_btf/task_newtsk', body: [P.ret(P.imm(0))] }] }, '6.18')[0];
+    expect([v?.message, v?.errno]).toEqual(["libbpf: prog 'p': failed to find kernel BTF type ID of 'task_newtsk': -3", -3]);
+  });
+
   test('kfuncs, labels, globals, maps and callbacks name what exists, with did-you-mean', () => {
     const doc = withProgram([
       { op: 'call', fn: 'bpf_dynptr_raed', args: [] },

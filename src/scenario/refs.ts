@@ -89,8 +89,9 @@ export function referenceProblems(sc: Scenario): Problem[] {
       const at = ptr('objects', oi, 'programs', pi, 'section');
       if (sectionInfo(p.section) === null) add(at, `a section libbpf knows and kernsim models (lsm/HOOK, lsm.s/HOOK, fentry/FN, syscall, …)${didYouMean(p.section, sectionNames())}`);
       else if (attachProblem(p.section) !== null) {
-        const hookSections = sectionNames().filter((n) => n.startsWith(p.section.startsWith('lsm.s/') ? 'lsm.s/' : 'lsm/'));
-        add(at, `an LSM hook that exists (libbpf: ${attachProblem(p.section) ?? ''})${didYouMean(p.section, hookSections)}`);
+        const prefix = p.section.slice(0, p.section.indexOf('/') + 1);
+        const what = prefix === 'tp_btf/' ? 'a raw tracepoint that exists' : 'an LSM hook that exists';
+        add(at, `${what} (libbpf: ${attachProblem(p.section) ?? ''})${didYouMean(p.section, sectionNames().filter((n) => n.startsWith(prefix)))}`);
       }
       bodyProblems(o, p, ['objects', oi, 'programs', pi], add, kfuncNames);
     });

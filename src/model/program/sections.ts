@@ -12,6 +12,7 @@
  * prog type".
  */
 import { LSM_HOOKS } from './lsm_hooks.ts';
+import { RAW_TRACEPOINTS } from './tracepoints.ts';
 
 /** Every program type libbpf's table names (`BPF_PROG_TYPE_…` without the prefix). */
 export const PROG_TYPES = ['CGROUP_DEVICE', 'CGROUP_SKB', 'CGROUP_SOCK', 'CGROUP_SOCKOPT', 'CGROUP_SOCK_ADDR', 'CGROUP_SYSCTL', 'EXT', 'FLOW_DISSECTOR', 'KPROBE', 'LIRC_MODE2', 'LSM', 'LWT_IN', 'LWT_OUT', 'LWT_SEG6LOCAL', 'LWT_XMIT', 'NETFILTER', 'PERF_EVENT', 'RAW_TRACEPOINT', 'RAW_TRACEPOINT_WRITABLE', 'SCHED_ACT', 'SCHED_CLS', 'SK_LOOKUP', 'SK_MSG', 'SK_REUSEPORT', 'SK_SKB', 'SOCKET_FILTER', 'SOCK_OPS', 'STRUCT_OPS', 'SYSCALL', 'TRACEPOINT', 'TRACING', 'XDP'] as const;
@@ -218,8 +219,9 @@ export function sectionInfo(section: string): SectionInfo | null {
 
 /**
  * Why libbpf would refuse to load a program of a known section, or null: an `lsm/` or `lsm.s/`
- * section names a hook that does not exist (libbpf looks up `bpf_lsm_<hook>` in the kernel's BTF and
- * fails with -ESRCH, `libbpf_find_attach_btf_id`).
+ * section names a hook that does not exist, or a `tp_btf/` section a raw tracepoint that does not
+ * (libbpf looks up `bpf_lsm_<hook>`, `btf_trace_<name>` in the kernel's BTF and fails with -ESRCH,
+ * `libbpf_find_attach_btf_id`).
  */
 export function attachProblem(section: string): string | null {
   return attachProblemOf(sectionInfo(section));
@@ -227,15 +229,24 @@ export function attachProblem(section: string): string | null {
 
 /** `attachProblem` of a section already looked up. */
 export function attachProblemOf(info: SectionInfo | null): string | null {
-  if (info === null || info.type !== 'LSM' || info.hook === null || !info.hook.startsWith('lsm/')) return null;
-  const hook = info.hook.slice('lsm/'.length);
-  return LSM_HOOKS.has(hook) ? null : `failed to find kernel BTF type ID of '${hook}'`;
+  const name = attachName(info);
+  if (name === null) return null;
+  const known = info?.type === 'LSM' ? LSM_HOOKS : RAW_TRACEPOINTS;
+  return known.has(name) ? null : `failed to find kernel BTF type ID of '${name}'`;
 }
 
-/** Section names to suggest for a misspelt one: the exact names, every LSM hook, and the prefixes. */
+/** The BTF name an LSM or `tp_btf` section's target is looked up by (its hook, its tracepoint), or null. */
+export function attachName(info: SectionInfo | null): string | null {
+  if (info === null) return null;
+  if (info.type === 'LSM' && info.hook !== null && info.hook.startsWith('lsm/')) return info.hook.slice('lsm/'.length);
+  if (info.type === 'TRACING' && info.secDef === 'tp_btf+' && info.target !== null && info.target !== '') return info.target;
+  return null;
+}
+
+/** Section names to suggest for a misspelt one: the exact names, every LSM hook and raw tracepoint, and the prefixes. */
 export function sectionNames(): string[] {
   const hooks = [...LSM_HOOKS];
   const exact = SECTION_DEFS.filter(([sec]) => !sec.endsWith('+')).map(([sec]) => sec);
   const prefixes = SECTION_DEFS.filter(([sec]) => sec.endsWith('+')).map(([sec]) => `${sec.slice(0, -1)}/`);
-  return [...exact, ...hooks.map((h) => `lsm/${h}`), ...hooks.map((h) => `lsm.s/${h}`), ...prefixes];
+  return [...exact, ...hooks.map((h) => `lsm/${h}`), ...hooks.map((h) => `lsm.s/${h}`), ...[...RAW_TRACEPOINTS].map((t) => `tp_btf/${t}`), ...prefixes];
 }

@@ -50,8 +50,12 @@ export function messages(f: VersionFeatures) {
     tooComplex: () => 'BPF program is too large. Processed 1000001 insn',
     /** libbpf, at load, for a program whose section no `section_defs` entry matched. */
     unknownSection: (prog: string, s: string) => `libbpf: prog '${prog}': missing BPF prog type, check ELF section name '${s}'`,
-    /** libbpf (`libbpf_find_attach_btf_id`), at load: a `SEC_ATTACH_BTF` section's target is not a kernel BTF name. */
-    noAttachTarget: (prog: string, target: string) => `libbpf: prog '${prog}': failed to find kernel BTF type ID of '${target}': -ESRCH`,
+    /**
+     * libbpf (`libbpf_find_attach_btf_id`), at load: a `SEC_ATTACH_BTF` section's target is not a
+     * kernel BTF name. The errno as libbpf 1.1 (the conformance tiers' loader, Debian 12) prints it, a
+     * number (conformance hk_v_tp_typo, hk_v_lsm_typo); libbpf 1.5 and later print its name, `-ESRCH`.
+     */
+    noAttachTarget: (prog: string, target: string) => `libbpf: prog '${prog}': failed to find kernel BTF type ID of '${target}': -3`,
     notModelled: (s: string, type: string) => `kernsim does not model section ${s} (program type ${type})`,
     // Memory (check_mem_access, check_stack_*).
     stackRead: (off: number, i: number, size: number) => `invalid read from stack off ${off}+${i} size ${size}`,

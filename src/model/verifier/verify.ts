@@ -9,7 +9,7 @@
  * Instruction numbers are op indices (the kernel's instruction numbers for `asm` programs).
  */
 import type { BpfObject, Program } from '../program/program.ts';
-import { attachProblemOf, sectionInfo } from '../program/sections.ts';
+import { attachName, attachProblemOf, sectionInfo } from '../program/sections.ts';
 import { ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { initLocals } from './locals.ts';
@@ -40,10 +40,9 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
   if (info.secDef.endsWith('+') && (info.type === 'TRACING' || info.type === 'LSM' || info.type === 'EXT') && (info.target === null || info.target === '')) {
     return early(w.m.noAttachTarget(prog.name, info.target ?? ''), null);
   }
-  // libbpf resolves an LSM program's attach target (`bpf_lsm_<hook>`) before the program is loaded.
-  if (info.type === 'LSM' && info.hook !== null && attachProblemOf(info) !== null) {
-    return { ...early(w.m.noAttachTarget(prog.name, info.hook.slice('lsm/'.length)), null), errno: -ESRCH };
-  }
+  // libbpf resolves an LSM or tp_btf program's attach target (`bpf_lsm_<hook>`, `btf_trace_<name>`)
+  // before the program is loaded.
+  if (attachProblemOf(info) !== null) return { ...early(w.m.noAttachTarget(prog.name, attachName(info) ?? ''), null), errno: -ESRCH };
   // libbpf resolves every extern kfunc of the object before the kernel verifies anything.
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
     for (let pc = 0; pc < body.length; pc += 1) {
