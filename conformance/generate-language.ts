@@ -7,6 +7,9 @@
 import fc from 'fast-check';
 import { buildLanguage, genLangArb } from '../properties/language.ts';
 import type { ConfCase } from './cases/lib.ts';
+import { languageFileCase } from './cases/language.ts';
+import type { FileCase } from './cases/file.ts';
+import type { BpfObject } from '../src/index.ts';
 
 /** `count` generated language cases from `seed` (deterministic). */
 export function generatedLanguageCases(count: number, seed: number): ConfCase[] {
@@ -14,4 +17,12 @@ export function generatedLanguageCases(count: number, seed: number): ConfCase[] 
     id: `gl${i}`, rule: 'language: generated programs', note: `${g.ops.length} ops over ${g.size} bytes`,
     object: buildLanguage(`gl${i}`, g), calls: [], generated: true,
   }));
+}
+
+/** `count` generated language cases from `seed` on the guest (`fgln*`, cases/language.ts `languageFileCase`). */
+export function generatedLanguageFileCases(count: number, seed: number, refused: (o: BpfObject) => boolean): FileCase[] {
+  return generatedLanguageCases(count, seed).flatMap((c, i) => {
+    const f = languageFileCase(c, `fgln${i}`, false);
+    return f === null ? [] : [{ ...f, ...(refused(f.object) ? { verifier: true } : {}) }];
+  });
 }

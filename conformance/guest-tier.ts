@@ -28,6 +28,7 @@
  * KERNSIM_GUEST_GENERATED_BATCH (default 30: batch map commands, conformance/generate-batch.ts),
  * KERNSIM_GUEST_GENERATED_PRINTF (default 30: formats for the printf helpers, conformance/generate-printf.ts),
  * KERNSIM_GUEST_GENERATED_STRTOX (default 30: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts),
+ * KERNSIM_GUEST_GENERATED_LANG (default 60: programs of the language, conformance/generate-language.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -64,6 +65,8 @@ import { forEachFileCases } from './cases/foreach.ts';
 import { batchFileCases } from './cases/batch.ts';
 import { printfFileCases } from './cases/printf.ts';
 import { strtoxFileCases } from './cases/strtox.ts';
+import { languageFileCases } from './cases/language.ts';
+import { generatedLanguageFileCases } from './generate-language.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
 import { childScript, describeStep, modelScript, scriptLine, type ScriptCase } from './cases/script.ts';
 import { forkCases } from './cases/fork.ts';
@@ -88,6 +91,9 @@ const DATA_PAGES = 16;
 const TAIL = 1234;
 const BATCH = 40;
 const VERSION = '7.2' as const;
+
+/** The model's 7.2 verifier refuses a program of the object (such a case is loaded alone and compared by its verdict). */
+const modelRefuses = (o: BpfObject): boolean => verify(o, VERSION).some((v) => !v.ok);
 /**
  * The seed compares 256000 bytes with an inlined byte loop; the 7.2 verifier refuses that program
  * (`BPF program is too large`, -E2BIG, after about 400 s under TCG) while the model accepts it (it
@@ -479,7 +485,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases()].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
@@ -488,7 +494,8 @@ export async function guestTier(): Promise<number> {
   const nBatch = Number(process.env.KERNSIM_GUEST_GENERATED_BATCH ?? 30);
   const nPrintf = Number(process.env.KERNSIM_GUEST_GENERATED_PRINTF ?? 30);
   const nStrtox = Number(process.env.KERNSIM_GUEST_GENERATED_STRTOX ?? 30);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed)].map((c) => ({ ...c, prog: c.id })).concat(generatedPrintfFileCases(nPrintf, seed).map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
+  const nLang = Number(process.env.KERNSIM_GUEST_GENERATED_LANG ?? 60);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

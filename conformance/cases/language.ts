@@ -10,6 +10,7 @@
  */
 import { program as P, type BpfObject, type Local, type MapDecl, type Op, type Subprog } from '../../src/index.ts';
 import { RETS, type ConfCase } from './lib.ts';
+import { pidFilterOps, type FileCase } from './file.ts';
 
 const { r, imm, NULL, call, mov, alu, ld, st, goto, when, label, ret, addr, local, cb, dynptr, buf, memcpy, memset } = P;
 
@@ -238,3 +239,44 @@ export const languageCases: readonly ConfCase[] = [
     body: (_res, id) => [call('bpf_loop', [imm(3), cb(`${id}_cb`), NULL, imm(0)], 'n'), ret(imm(0))],
   }),
 ];
+
+/**
+ * A language case for the guest tier (7.2): the same program as an `lsm.s/file_open` program (sleepable,
+ * as `SEC("syscall")` is), run when the driver opens its trigger. It starts with the driver's pid test,
+ * and each `return x` of the program stores x in `<id>_ret` and returns 0 (an LSM hook returns 0 or an
+ * errno). Cases in assembly are left out: they read registers the pid test clobbers.
+ */
+export function languageFileCase(c: ConfCase, id: string, verifier: boolean): FileCase | null {
+  const prog = c.object.programs[0];
+  if (prog === undefined || prog.asm === true || c.object.programs.length !== 1) return null;
+  const body: Op[] = [
+    ...pidFilterOps(`${c.id}_pid`).map((op) => (op.op === 'goto' ? { ...op, to: 'nopid' } : op)),
+    ...prog.body.flatMap((op): Op[] => (op.op === 'ret' ? [P.store(`${c.id}_ret`, op.src), P.ret(P.imm(0))] : [op])),
+    P.label('nopid'), P.ret(P.imm(0)),
+  ];
+  const object = renamed({
+    ...c.object,
+    globals: [...c.object.globals, { name: `${c.id}_ret`, kind: 'u64' as const }, { name: `${c.id}_pid`, kind: 'int' as const }],
+    programs: [{ ...prog, section: 'lsm.s/file_open', body }],
+  }, c.id, id);
+  return { id, rule: `${c.rule} (7.2)`, note: c.note, object, calls: [], state: 'warm', ...(c.generated === true ? { generated: true } : {}), ...(verifier ? { verifier: true } : {}) };
+}
+
+/** `v` with every string that is `from` or starts with `from_` (the case's names) renamed to `to`. */
+function renamed<T>(v: T, from: string, to: string): T {
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return x === from ? to : x.startsWith(`${from}_`) ? `${to}${x.slice(from.length)}` : x;
+    if (Array.isArray(x)) return x.map(walk);
+    if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+    return x;
+  };
+  return walk(v) as T;
+}
+
+/** The hand-written language cases on the guest (`l_x` as `fln_x`, `lv_x` as `flnv_x`), those not in assembly. */
+export function languageFileCases(refused: (o: BpfObject) => boolean): FileCase[] {
+  return languageCases.flatMap((c) => {
+    const f = languageFileCase(c, `fln${c.id.slice(1)}`, false);
+    return f === null ? [] : [{ ...f, ...(refused(f.object) ? { verifier: true } : {}) }];
+  });
+}
