@@ -29,6 +29,7 @@
  * KERNSIM_GUEST_GENERATED_PRINTF (default 30: formats for the printf helpers, conformance/generate-printf.ts),
  * KERNSIM_GUEST_GENERATED_STRTOX (default 30: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts),
  * KERNSIM_GUEST_GENERATED_LANG (default 60: programs of the language, conformance/generate-language.ts),
+ * KERNSIM_GUEST_GENERATED_QUEUE (default 30: QUEUE and STACK sequences, conformance/generate-queue.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -56,6 +57,7 @@ import { generatedBucketFileCases } from './generate-buckets.ts';
 import { generatedForEachFileCases } from './generate-foreach.ts';
 import { generatedPrintfFileCases } from './generate-printf.ts';
 import { generatedStrtoxFileCases } from './generate-strtox.ts';
+import { generatedQueueFileCases } from './generate-queue.ts';
 import { generatedBatchFileCases } from './generate-batch.ts';
 import { lruFileCases } from './cases/lru.ts';
 import { percpuFileCases } from './cases/percpu.ts';
@@ -65,6 +67,7 @@ import { forEachFileCases } from './cases/foreach.ts';
 import { batchFileCases } from './cases/batch.ts';
 import { printfFileCases } from './cases/printf.ts';
 import { strtoxFileCases } from './cases/strtox.ts';
+import { queueFileCases } from './cases/queue.ts';
 import { languageFileCases } from './cases/language.ts';
 import { generatedLanguageFileCases } from './generate-language.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
@@ -485,7 +488,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...queueFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
@@ -495,7 +498,8 @@ export async function guestTier(): Promise<number> {
   const nPrintf = Number(process.env.KERNSIM_GUEST_GENERATED_PRINTF ?? 30);
   const nStrtox = Number(process.env.KERNSIM_GUEST_GENERATED_STRTOX ?? 30);
   const nLang = Number(process.env.KERNSIM_GUEST_GENERATED_LANG ?? 60);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
+  const nQueue = Number(process.env.KERNSIM_GUEST_GENERATED_QUEUE ?? 30);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed), ...generatedQueueFileCases(nQueue, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

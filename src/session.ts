@@ -596,26 +596,27 @@ export class Session {
    * BPF_F_CPU 8 with the CPU in the upper 32 bits, and BPF_F_ALL_CPUS 16). `value` must hold the map's
    * value size; a per-CPU map's is every possible CPU's copy, `round_up(value_size, 8)` bytes each
    * (one `value_size` with BPF_F_CPU or BPF_F_ALL_CPUS). An update that frees an element's task_work
-   * slot cancels its work, as in the kernel.
+   * slot cancels its work, as in the kernel. A QUEUE or STACK map takes `key` null (NULL) and pushes
+   * `value` (BPF_EXIST makes room in a full one: src/model/maps/queue_stack.ts); any other map needs a key.
    */
-  mapUpdate(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
+  mapUpdate(map: MapId | string, key: number | null, value: Uint8Array, flags: number | bigint = 0): number {
     return this.mapSyscall(map, key, value, flags, sysUpdateElem);
   }
 
-  /** User space's `bpf(BPF_MAP_DELETE_ELEM)`: 0, -ENOENT, or -EINVAL for an ARRAY map. */
-  mapDelete(map: MapId | string, key: number): number {
+  /** User space's `bpf(BPF_MAP_DELETE_ELEM)`: 0, -ENOENT, or -EINVAL for an ARRAY, QUEUE or STACK map. */
+  mapDelete(map: MapId | string, key: number | null): number {
     const id = this.mapRef(map);
-    const k = toUnsigned(key, 32, 'key');
-    return this.run((kk) => sysDeleteElem(kk, id, Number(k)));
+    const k = key === null ? null : Number(toUnsigned(key, 32, 'key'));
+    return this.run((kk) => sysDeleteElem(kk, id, k));
   }
 
   /** A map syscall from user space with a value buffer: its arguments checked, then `op` in a transition. */
-  private mapSyscall(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint, op: (k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint) => number): number {
+  private mapSyscall(map: MapId | string, key: number | null, value: Uint8Array, flags: number | bigint, op: (k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint) => number): number {
     const id = this.mapRef(map);
     const f = toUnsigned(flags, 64, 'flags');
-    const k = toUnsigned(key, 32, 'key');
+    const k = key === null ? null : Number(toUnsigned(key, 32, 'key'));
     if (!(value instanceof Uint8Array)) throw new ArgumentError('value', value, 'a Uint8Array');
-    return this.run((kk) => op(kk, id, Number(k), value, f));
+    return this.run((kk) => op(kk, id, k, value, f));
   }
 
   /**
@@ -632,18 +633,20 @@ export class Session {
    * User space's `bpf(BPF_MAP_LOOKUP_ELEM)`: 0 with the element's value copied into `value` (at least
    * the map's value size), or -ENOENT; any flag → -EINVAL (no value has a `bpf_spin_lock`), except
    * BPF_F_CPU on a per-CPU map from 7.0. A per-CPU map's value is every possible CPU's copy, each
-   * `round_up(value_size, 8)` bytes (src/model/maps/percpu.ts).
+   * `round_up(value_size, 8)` bytes (src/model/maps/percpu.ts). A QUEUE or STACK map takes `key` null
+   * and peeks: its oldest value (a queue) or newest (a stack), -ENOENT when empty (`value` untouched).
    */
-  mapLookup(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
+  mapLookup(map: MapId | string, key: number | null, value: Uint8Array, flags: number | bigint = 0): number {
     return this.mapSyscall(map, key, value, flags, sysLookupElem);
   }
 
   /**
    * User space's `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`: 0 with the element's value copied into `value`
    * (as `mapLookup` copies it) and the element deleted (its fields released); -ENOENT for a missing key;
-   * -ENOTSUPP for a map that is not a hash map; any flag → -EINVAL.
+   * -ENOTSUPP for a map that is not a hash map; any flag → -EINVAL. A QUEUE or STACK map takes `key`
+   * null and pops (as `mapLookup` peeks).
    */
-  mapLookupAndDelete(map: MapId | string, key: number, value: Uint8Array, flags: number | bigint = 0): number {
+  mapLookupAndDelete(map: MapId | string, key: number | null, value: Uint8Array, flags: number | bigint = 0): number {
     return this.mapSyscall(map, key, value, flags, sysLookupAndDeleteElem);
   }
 

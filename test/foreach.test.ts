@@ -99,8 +99,10 @@ describe('bpf_for_each_map_elem: the verifier', () => {
     expect(message(obj({ type: 'array', maxEntries: 4 }, [], [P.call('bpf_probe_read_kernel', [P.r('k'), P.imm(4), P.imm(0)])]))).toBe('R1 cannot write into map_key');
   });
 
-  test('a ring buffer has no walk: cannot pass map_type 27', () => {
-    const o: BpfObject = { ...obj({ type: 'array', maxEntries: 1 }, []), maps: [{ name: 'm', type: 'ringbuf', maxEntries: 4096, valueSize: 0, taskWorkFields: 0 }] };
-    expect(message(o)).toBe('cannot pass map_type 27 into func bpf_for_each_map_elem#164');
+  test('a ring buffer, a queue and a stack have no walk: callback function not allowed for map (set_map_elem_callback_state, before the map type check)', () => {
+    for (const type of ['ringbuf', 'queue', 'stack'] as const) {
+      const o: BpfObject = { ...obj({ type: 'array', maxEntries: 1 }, []), maps: [{ name: 'm', type, maxEntries: 4096, valueSize: type === 'ringbuf' ? 0 : 8, taskWorkFields: 0 }] };
+      expect(message(o)).toBe('callback function not allowed for map');
+    }
   });
 });

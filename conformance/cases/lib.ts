@@ -84,6 +84,8 @@ export interface SysMapOp {
    * `flags`, key_size bits 32-47 and value_size bits 48-63 (the map closed at once).
    */
   readonly op: 'lookup' | 'update' | 'lookup_and_delete' | 'delete' | 'next_key' | 'first_key' | 'create' | 'freeze'
+    /** A queue's or stack's: `lookup`, `update`, `lookup_and_delete`, `delete` with a NULL key (`key` unused). */
+    | 'peek' | 'push' | 'pop' | 'delete_null'
     /**
      * The batch commands (`bytes`: the count, u32; out_batch, u32; batch.flags, u64; the count's keys,
      * 4 bytes each; the values), `key` the in_batch (`_start`: NULL), `flags` the elem_flags.
@@ -144,6 +146,10 @@ function sysOp(s: Session, o: SysMapOp, b: Uint8Array): number {
     case 'update': return s.mapUpdate(o.map, o.key, b, o.flags);
     case 'delete': return s.mapDelete(o.map, o.key);
     case 'freeze': return s.mapFreeze(o.map);
+    case 'peek': return s.mapLookup(o.map, null, b, o.flags);
+    case 'push': return s.mapUpdate(o.map, null, b, o.flags);
+    case 'pop': return s.mapLookupAndDelete(o.map, null, b, o.flags);
+    case 'delete_null': return s.mapDelete(o.map, null);
     case 'lookup_batch':
     case 'lookup_batch_start':
     case 'lookup_and_delete_batch':

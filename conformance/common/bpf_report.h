@@ -246,6 +246,7 @@ static int map_create(const char *type, __u32 max_entries, __u64 flags)
 		{ "hash", BPF_MAP_TYPE_HASH }, { "array", BPF_MAP_TYPE_ARRAY }, { "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH },
 		{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY }, { "lru_hash", BPF_MAP_TYPE_LRU_HASH },
 		{ "lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH }, { "ringbuf", BPF_MAP_TYPE_RINGBUF },
+		{ "queue", BPF_MAP_TYPE_QUEUE }, { "stack", BPF_MAP_TYPE_STACK },
 	};
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags);
 	size_t i;
@@ -336,6 +337,15 @@ static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u
 		err = bpf_map_get_next_key(fd, NULL, buf) ? -errno : 0;
 	else if (strcmp(op, "freeze") == 0)
 		err = bpf_map_freeze(fd) ? -errno : 0;
+	/* A queue's or stack's commands, with a NULL key: push (update), peek (lookup), pop (lookup and delete). */
+	else if (strcmp(op, "push") == 0)
+		err = bpf_map_update_elem(fd, NULL, buf, flags) ? -errno : 0;
+	else if (strcmp(op, "peek") == 0)
+		err = bpf_map_lookup_elem_flags(fd, NULL, buf, flags) ? -errno : 0;
+	else if (strcmp(op, "pop") == 0)
+		err = bpf_map_lookup_and_delete_elem_flags(fd, NULL, buf, flags) ? -errno : 0;
+	else if (strcmp(op, "delete_null") == 0)
+		err = bpf_map_delete_elem(fd, NULL) ? -errno : 0;
 	else
 		err = -1301;
 	printf("{\"sys\":");

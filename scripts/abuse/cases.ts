@@ -354,7 +354,7 @@ export function apiMisuses(): ApiCase[] {
     c('spawnTask({}, task)', () => K.spawnTask({} as never, { comm: 'x', script: [] })),
     c('inTask("x")', () => s().inTask('x' as never)),
     c('createMap(null)', () => s().createMap(null as never)),
-    c('createMap({type: "stack"})', () => s().createMap({ type: 'stack', maxEntries: 1 } as never)),
+    c('createMap({type: "stack_trace"})', () => s().createMap({ type: 'stack_trace', maxEntries: 1 } as never)),
     c('createMap(maxEntries 2^32)', () => s().createMap({ type: 'array', maxEntries: 2 ** 32 })),
     c('ringbufConsume(1.5)', () => s().ringbufConsume(1.5)),
     c('ringbufConsume("nope")', () => s().ringbufConsume('nope')),

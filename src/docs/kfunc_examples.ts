@@ -468,6 +468,36 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     ],
     expect: { calls: calls('bpf_strncmp', [0, -1, 1]) },
   }),
+  bpf_map_push_elem: syscallExample('example_push', 'Push 1, 2 and 3 into a queue of 2: the third finds it full, -E2BIG. With BPF_EXIST (2) the push makes room by dropping the oldest value, 1. A pop then gives 2.', [
+    P.st(8, buf('v'), 0, imm(1)), call('bpf_map_push_elem', [map('q'), buf('v'), imm(0)]),
+    P.st(8, buf('v'), 0, imm(2)), call('bpf_map_push_elem', [map('q'), buf('v'), imm(0)]),
+    P.st(8, buf('v'), 0, imm(3)), call('bpf_map_push_elem', [map('q'), buf('v'), imm(0)]), call('bpf_map_push_elem', [map('q'), buf('v'), imm(2)]),
+    call('bpf_map_pop_elem', [map('q'), buf('v')]), P.ld('x', 8, buf('v'), 0), P.store('first', r('x')),
+  ], {
+    maps: [{ name: 'q', type: 'queue', maxEntries: 2, valueSize: 8, taskWorkFields: 0 }], locals: [P.local('v', { bytes: 8 })], globals: [{ name: 'first', kind: 'u64' }],
+    expect: { calls: [...calls('bpf_map_push_elem', [0, 0, '-E2BIG', 0]), ...calls('bpf_map_pop_elem', [0])], globals: { first: 2 } },
+  }),
+  bpf_map_pop_elem: syscallExample('example_pop', 'A stack gives back its newest value first: after pushes of 10 and 20 the pops give 20, then 10; a third finds it empty, -ENOENT, and zeroes the program\'s value.', [
+    P.st(8, buf('v'), 0, imm(10)), call('bpf_map_push_elem', [map('s'), buf('v'), imm(0)]),
+    P.st(8, buf('v'), 0, imm(20)), call('bpf_map_push_elem', [map('s'), buf('v'), imm(0)]),
+    call('bpf_map_pop_elem', [map('s'), buf('v')]), P.ld('x', 8, buf('v'), 0), P.store('a', r('x')),
+    call('bpf_map_pop_elem', [map('s'), buf('v')]), P.ld('x', 8, buf('v'), 0), P.store('b', r('x')),
+    call('bpf_map_pop_elem', [map('s'), buf('v')]), P.ld('x', 8, buf('v'), 0), P.store('c', r('x')),
+  ], {
+    maps: [{ name: 's', type: 'stack', maxEntries: 4, valueSize: 8, taskWorkFields: 0 }], locals: [P.local('v', { bytes: 8 })],
+    globals: [{ name: 'a', kind: 'u64' }, { name: 'b', kind: 'u64' }, { name: 'c', kind: 'u64', init: 7 }],
+    expect: { calls: calls('bpf_map_pop_elem', [0, 0, '-ENOENT']), globals: { a: 20, b: 10, c: 0 } },
+  }),
+  bpf_map_peek_elem: syscallExample('example_peek', 'A peek copies the value a pop would take without taking it: twice the oldest value of the queue, 5; on an empty queue -ENOENT.', [
+    P.st(8, buf('v'), 0, imm(5)), call('bpf_map_push_elem', [map('q'), buf('v'), imm(0)]),
+    P.st(8, buf('v'), 0, imm(6)), call('bpf_map_push_elem', [map('q'), buf('v'), imm(0)]),
+    call('bpf_map_peek_elem', [map('q'), buf('v')]), call('bpf_map_peek_elem', [map('q'), buf('v')]), P.ld('x', 8, buf('v'), 0), P.store('a', r('x')),
+    call('bpf_map_peek_elem', [map('e'), buf('v')]),
+  ], {
+    maps: [{ name: 'q', type: 'queue', maxEntries: 4, valueSize: 8, taskWorkFields: 0 }, { name: 'e', type: 'queue', maxEntries: 4, valueSize: 8, taskWorkFields: 0 }],
+    locals: [P.local('v', { bytes: 8 })], globals: [{ name: 'a', kind: 'u64' }],
+    expect: { calls: calls('bpf_map_peek_elem', [0, 0, '-ENOENT']), globals: { a: 5 } },
+  }),
   bpf_strtol: syscallExample('example_strtol', 'Parse the start of "  -42 apples": two spaces, the sign and two digits, 5 bytes consumed, -42 in *res. In base 16 "0x1f" is 31 (4 bytes, the "0x" counted). "apples" has no digit: -EINVAL, and *res is set to 0. A value past LONG_MAX is -ERANGE.', [
     call('bpf_strtol', [buf('text'), imm(12), imm(0), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('a', r('v')),
     call('bpf_strtol', [buf('hex'), imm(4), imm(16), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('b', r('v')),

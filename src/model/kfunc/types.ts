@@ -74,6 +74,11 @@ export interface ArgSpec {
   readonly fixedSize?: number;
   /** The pointer must be aligned to `fixedSize` whatever the program type (`MEM_ALIGNED`: `check_ptr_alignment`, strict). */
   readonly aligned?: boolean;
+  /**
+   * A value of the map argument (`ARG_PTR_TO_MAP_VALUE`: `bpf_map_update_elem`'s, the queue helpers'):
+   * the verifier checks the map's `value_size` bytes; the interpreter passes the memory from the pointer on.
+   */
+  readonly mapValue?: boolean;
   /** The size argument must be a known constant (`__szk`, `ARG_CONST_SIZE` of a slice buffer). */
   readonly sizeConst?: boolean;
   /** A helper's size that may not be 0 (`ARG_CONST_SIZE`, not `ARG_CONST_SIZE_OR_ZERO`): "invalid zero-sized read". */

@@ -106,6 +106,27 @@ export function arrayAllocCheck(a: CreateAttr): number {
   return 0;
 }
 
+/** `QUEUE_STACK_CREATE_FLAG_MASK` (kernel/bpf/queue_stack_maps.c). */
+const QUEUE_STACK_MASK = F.BPF_F_NUMA_NODE | ACCESS_MASK;
+/** `KMALLOC_MAX_SIZE` on x86-64: 4 MiB. */
+const KMALLOC_MAX_SIZE = 1 << 22;
+
+/** `enum bpf_map_type` (include/uapi/linux/bpf.h) values of the modelled types, as messages print them. */
+export const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, queue: 22, stack: 23, ringbuf: 27 };
+
+export const isQueueStack = (m: { readonly type: string }): boolean => m.type === 'queue' || m.type === 'stack';
+
+/**
+ * `queue_stack_map_alloc_check`: no entries, a key (a queue and a stack have none), a value of 0
+ * bytes, a flag outside `QUEUE_STACK_CREATE_FLAG_MASK`, or BPF_F_RDONLY_PROG with BPF_F_WRONLY_PROG →
+ * -EINVAL; a value over `KMALLOC_MAX_SIZE` → -E2BIG.
+ */
+export function queueStackAllocCheck(a: CreateAttr): number {
+  if (a.maxEntries === 0 || a.keySize !== 0 || a.layout.size === 0 || (a.flags & ~QUEUE_STACK_MASK) !== 0 || !accessOk(a.flags)) return -EINVAL;
+  if (a.layout.size > KMALLOC_MAX_SIZE) return -E2BIG;
+  return 0;
+}
+
 /**
  * `bpf_get_file_flag`: the map's fd is read-only with BPF_F_RDONLY, write-only with BPF_F_WRONLY, and
  * both at once → -EINVAL (after the map was made: `map_create` frees it).

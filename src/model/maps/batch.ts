@@ -24,7 +24,7 @@
 import { EINVAL, ENOENT, ENOSPC, ENOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { emit, type Kern } from '../world/world.ts';
-import { isArray, sysAccess } from './alloc_check.ts';
+import { isArray, isQueueStack, sysAccess } from './alloc_check.ts';
 import { nBuckets, firstFrom, nextInBucket } from './buckets.ts';
 import { copyValueOut, deleteElem, mapOf, slotOf, sysGetNextKey, updateValue } from './maps.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyToUser, isPercpu, percpuUserSize } from './percpu.ts';
@@ -66,7 +66,9 @@ function batchAccess(m: BpfMap, read: boolean, write: boolean, has: boolean): nu
   return has ? 0 : -ENOTSUPP;
 }
 
-const hashLike = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isArray(m);
+const hashLike = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isQueueStack(m) && !isArray(m);
+/** The types with batch commands at all: not a ring buffer, a queue or a stack (their ops have none). */
+const batched = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isQueueStack(m);
 
 /** A batch lookup that copied nothing: its result, and `count` as the kernel left it (the user's, or 0 once it wrote that). */
 const none = (ret: number, count = 0): BatchLookup => ({ ret, count, outBatch: null, keys: [], values: new Uint8Array(0) });
@@ -74,7 +76,7 @@ const none = (ret: number, count = 0): BatchLookup => ({ ret, count, outBatch: n
 /** BPF_MAP_LOOKUP_BATCH (`del` false) or BPF_MAP_LOOKUP_AND_DELETE_BATCH (`del` true) of up to `maxCount` elements. */
 export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCount: number, elemFlags: bigint, flags: bigint, del: boolean): BatchLookup {
   const m = mapOf(k, id);
-  const access = batchAccess(m, true, del, m.type !== 'ringbuf' && (!del || hashLike(m)));
+  const access = batchAccess(m, true, del, batched(m) && (!del || hashLike(m)));
   if (access !== 0) return none(access, maxCount);
   if (isArray(m)) return arrayLookupBatch(k, m, inBatch, maxCount, elemFlags);
   const err = elemFlagsCheck(k, m, elemFlags, BPF_F_LOCK | (!del && isPercpu(m) ? BPF_F_CPU : 0n));
@@ -143,7 +145,7 @@ function arrayLookupBatch(k: Kern, m: BpfMap, inBatch: number | null, maxCount: 
 /** BPF_MAP_UPDATE_BATCH: `keys[i]` from `values`' i-th value (`batchValueSize` bytes each), stopping at the first error. */
 export function sysUpdateBatch(k: Kern, id: MapId, keys: readonly number[], values: Uint8Array, elemFlags: bigint): BatchWrite {
   const m = mapOf(k, id);
-  const access = batchAccess(m, false, true, m.type !== 'ringbuf');
+  const access = batchAccess(m, false, true, batched(m));
   if (access !== 0) return { ret: access, count: keys.length };
   const err = elemFlagsCheck(k, m, elemFlags, BPF_F_LOCK | BPF_F_CPU | BPF_F_ALL_CPUS);
   if (err !== 0) return { ret: err, count: keys.length };

@@ -1,7 +1,8 @@
 /** The map helpers a BPF program calls (kernel/bpf/helpers.c; the rules are in maps.ts). */
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { registerKfuncs } from '../kfunc/registry.ts';
-import { deleteElem, lookupElem, lookupPercpuElem, updateElem } from './maps.ts';
+import { deleteElem, lookupElem, lookupPercpuElem, mapOf, updateElem } from './maps.ts';
+import { qsGet, qsPush } from './queue_stack.ts';
 import { EINVAL } from '../kernel/errno.ts';
 import { KernsimError } from '../kernel/errors.ts';
 
@@ -54,7 +55,7 @@ export const bpf_map_update_elem = defineKfunc({
   kind: 'helper',
   since: '6.18',
   summary: 'Create or replace the element `key` of `map`.',
-  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32', cType: 'const void *', byRef: true }, { name: 'value', type: 'mem', cType: 'const void *' }, { name: 'flags', type: 'u64' }],
+  args: [{ name: 'map', type: 'map' }, { name: 'key', type: 'u32', cType: 'const void *', byRef: true }, { name: 'value', type: 'mem', mapValue: true, cType: 'const void *' }, { name: 'flags', type: 'u64' }],
   ret: 'int',
   flags: [],
   checks: [
@@ -123,7 +124,63 @@ export const bpf_for_each_map_elem = defineKfunc({
   },
 });
 
-export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_lookup_percpu_elem, bpf_map_update_elem, bpf_map_delete_elem, bpf_for_each_map_elem });
+const QS_CHECKS = ['a map that is not a QUEUE or STACK is refused by the verifier (cannot pass map_type N into func …)'];
+
+/** `bpf_map_push_elem(map, value, flags)`. */
+export const bpf_map_push_elem = defineKfunc({
+  name: 'bpf_map_push_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_push_elem; kernel/bpf/queue_stack_maps.c: queue_stack_map_push_elem',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Push `value` into a QUEUE or STACK map.',
+  args: [{ name: 'map', type: 'map' }, { name: 'value', type: 'mem', mapValue: true, cType: 'const void *' }, { name: 'flags', type: 'u64' }],
+  ret: 'int',
+  flags: [],
+  checks: [...QS_CHECKS, 'BPF_NOEXIST or a flag above BPF_EXIST → -EINVAL', 'full, without BPF_EXIST → -E2BIG'],
+  effects: ['full with BPF_EXIST: the oldest value is dropped (for a stack too: the bottom one)', 'the value is copied in at the head'],
+  confidence: 'H (source: 7.2.13 queue_stack_maps.c, the same in 6.18)',
+  impl(k, map, value, flags) {
+    return qsPush(mapOf(k, map), value, flags);
+  },
+});
+
+/** `bpf_map_pop_elem(map, value)`. */
+export const bpf_map_pop_elem = defineKfunc({
+  name: 'bpf_map_pop_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_pop_elem; kernel/bpf/queue_stack_maps.c: queue_map_pop_elem, stack_map_pop_elem',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Take the oldest value of a QUEUE, or the newest of a STACK, into `value`.',
+  args: [{ name: 'map', type: 'map' }, { name: 'value', type: 'mem', out: true, mapValue: true, cType: 'void *' }],
+  ret: 'int',
+  flags: [],
+  checks: [...QS_CHECKS, 'empty → -ENOENT, value zeroed'],
+  effects: ['the value is copied out and removed'],
+  confidence: 'H (source: 7.2.13 queue_stack_maps.c, the same in 6.18)',
+  impl(k, map, value) {
+    return qsGet(mapOf(k, map), value, true, true);
+  },
+});
+
+/** `bpf_map_peek_elem(map, value)`. */
+export const bpf_map_peek_elem = defineKfunc({
+  name: 'bpf_map_peek_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_peek_elem; kernel/bpf/queue_stack_maps.c: queue_map_peek_elem, stack_map_peek_elem',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Copy the oldest value of a QUEUE, or the newest of a STACK, into `value`, leaving it there.',
+  args: [{ name: 'map', type: 'map' }, { name: 'value', type: 'mem', out: true, mapValue: true, cType: 'void *' }],
+  ret: 'int',
+  flags: [],
+  checks: [...QS_CHECKS, 'empty → -ENOENT, value zeroed'],
+  effects: ['the value is copied out; the map is unchanged'],
+  confidence: 'H (source: 7.2.13 queue_stack_maps.c, the same in 6.18)',
+  impl(k, map, value) {
+    return qsGet(mapOf(k, map), value, false, true);
+  },
+});
+
+export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_lookup_percpu_elem, bpf_map_update_elem, bpf_map_delete_elem, bpf_for_each_map_elem, bpf_map_push_elem, bpf_map_pop_elem, bpf_map_peek_elem });
 
 type MapKfuncs = typeof MAP_KFUNCS;
 declare module '../kfunc/registry.ts' {

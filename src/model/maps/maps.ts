@@ -40,8 +40,9 @@ import { MapDeclSchema } from '../program/schema.ts';
 import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
-import { elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
-import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, MAP_FLAGS, notModelledKey, progAccessWithFields, sysAccess, type CreateAttr } from './alloc_check.ts';
+import { declKeySize, elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
+import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, isQueueStack, MAP_FLAGS, notModelledKey, progAccessWithFields, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
+import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
 import { arrayGetNextKey, htabGetNextKey, link } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
@@ -72,9 +73,10 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   checkKern('k', k);
   checkShape('decl', MapDeclSchema, decl);
   const ringbuf = decl.type === 'ringbuf';
+  const queue = isQueueStack(decl);
   if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < 0) throw new ArgumentError('maxEntries', decl.maxEntries, 'a u32');
   if (!Number.isSafeInteger(decl.valueSize) || decl.valueSize < 0) throw new ArgumentError('valueSize', decl.valueSize, 'a non-negative integer');
-  const keySize = decl.keySize ?? (ringbuf ? 0 : 4);
+  const keySize = declKeySize(decl);
   if (!Number.isSafeInteger(keySize) || keySize < 0) throw new ArgumentError('keySize', decl.keySize, 'a non-negative integer');
   const flags = decl.flags ?? 0;
   if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
@@ -100,9 +102,12 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const rounded = percpuLru && isLru(decl) ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
   const attr: CreateAttr = { type: decl.type, name: decl.name, maxEntries: decl.maxEntries, keySize, flags: flags | (noPrealloc ? BPF_F_NO_PREALLOC : 0), layout };
   if (!ringbuf) {
-    const err = isArray(decl) ? arrayAllocCheck(attr) : htabAllocCheck(attr, rounded ?? 2 ** 32);
+    const err = queue ? queueStackAllocCheck(attr) : isArray(decl) ? arrayAllocCheck(attr) : htabAllocCheck(attr, rounded ?? 2 ** 32);
     if (err !== 0) return err;
   }
+  // A queue or stack has map_check_no_btf: a BTF value is refused and libbpf creates the map again
+  // without it, special fields and all; the model does not make that second map.
+  if (queue && (decl.taskWorkFields > 0 || kptrs.length > 0)) throw new NotModelledError(`special fields in ${decl.type} map ${decl.name}`, 'the kernel refuses BTF for a queue or stack and libbpf creates the map again without it');
   const maxEntries = rounded as number;
   // map_check_btf, once the map is made: its special fields.
   if (decl.taskWorkFields > 1) return -E2BIG;
@@ -112,8 +117,10 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   // map_create: the fd's mode.
   const fileErr = fileFlagCheck(flags);
   if (fileErr !== 0) return fileErr;
-  if (!ringbuf) notModelledKey(attr);
-  if (isArray(decl) || (!noPrealloc && !ringbuf)) {
+  if (!ringbuf && !queue) notModelledKey(attr);
+  // queue_stack_map_alloc: one area of max_entries + 1 values.
+  if (queue) charge(k, (maxEntries + 1) * decl.valueSize + 64, `allocating the ${maxEntries + 1} slots of map ${decl.name}`);
+  if (isArray(decl) || (!noPrealloc && !ringbuf && !queue)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element, a per-CPU or
     // LRU one none: htab_has_extra_elems): each value rounded up to 8 bytes, once per possible CPU in a
     // per-CPU map, plus the model's element record.
@@ -126,6 +133,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     taskWork: decl.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd, frozen: false,
     usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
     lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
+    qs: queue ? newQueueStack(maxEntries) : null,
   };
   const copies = isPercpu(decl) ? k.t.cpus : 0;
   const fresh = (key: number): MapSlot => freshSlot(layout, key, copies);
@@ -134,7 +142,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
       m.slots.set(i, fresh(i));
       m.elems.set(i, { slot: i });
     }
-  } else if (!noPrealloc && !ringbuf) {
+  } else if (!noPrealloc && !ringbuf && !queue) {
     // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first
     // (an LRU_HASH's nodes are on its LRU's global free list, in the same order).
     for (let i = 0; i < maxEntries; i += 1) {
@@ -523,12 +531,15 @@ export function twSlot(k: Kern, id: MapId, slot: number, argument = 'tw'): MapSl
  * `htab_lru_map_lookup_elem_sys` calls `__htab_lru_map_lookup_elem` with `mark` false, so
  * `bpf_lru_node_set_ref` is skipped). A per-CPU map's value is every CPU's copy (`sysLookupPercpu`).
  */
-export function sysLookupElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+export function sysLookupElem(k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
   // Before 7.0 flags other than BPF_F_LOCK are refused before the fd's mode is looked at; since,
   // after (bpf_map_check_op_flags, of the BPF_F_CPU series).
   if (!k.features.percpuCpuFlags && (flags & ~BPF_F_LOCK) !== 0n) return -EINVAL;
   if (!sysAccess(m).read) return -EPERM;
+  // A queue or stack: no flag (no bpf_spin_lock), a NULL key (key_size 0), then a peek.
+  if (isQueueStack(m)) return flags !== 0n || key !== null ? -EINVAL : qsGet(m, value, false, false);
+  if (key === null) throw keyNeeded(m);
   if (isPercpu(m)) return sysLookupPercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
@@ -598,21 +609,24 @@ function sysUpdatePercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array, fla
  * (`updateElem`, through `bpf_map_update_value`). User space always passes a whole value; a per-CPU
  * map's is every CPU's copy (`sysUpdatePercpu`).
  */
-export function sysUpdateElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+export function sysUpdateElem(k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint): number {
   const ret = updateFromUser(k, id, key, value, flags);
-  emit(k, { kind: 'map', t: k.t.now, op: 'update', map: mapOf(k, id).name, key, ret });
+  emit(k, { kind: 'map', t: k.t.now, op: 'update', map: mapOf(k, id).name, key: key ?? -1, ret });
   return ret;
 }
 
 /** `sysUpdateElem` without its trace event (a task's `map_update` syscall records its own). */
-export function updateFromUser(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+export function updateFromUser(k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint): number {
   // map_get_sys_perms: a read-only fd (BPF_F_RDONLY) may not write.
   return sysAccess(mapOf(k, id)).write ? updateValue(k, id, key, value, flags) : -EPERM;
 }
 
 /** `bpf_map_update_value`: user space's update once the fd may write (a syscall's, or one of a batch's). */
-export function updateValue(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+export function updateValue(k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
+  // A queue or stack: BPF_F_LOCK without a bpf_spin_lock, then a key (key_size 0), then a push.
+  if (isQueueStack(m)) return (flags & BPF_F_LOCK) !== 0n || key !== null ? -EINVAL : qsPush(m, value, flags);
+  if (key === null) throw keyNeeded(m);
   if (isPercpu(m)) return sysUpdatePercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   return (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
@@ -652,6 +666,8 @@ export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
   const m = mapOf(k, id);
   if (!sysAccess(m).read) return -EPERM;
   if (m.type === 'ringbuf') return key === null ? -ENOTSUPP : -EINVAL;
+  // A queue or stack: a key is -EINVAL (key_size 0), and so is NULL (queue_stack_map_get_next_key).
+  if (isQueueStack(m)) return -EINVAL;
   return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(m, key);
 }
 
@@ -662,14 +678,17 @@ export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
  * -ENOENT; else the value is copied out as a lookup copies it (a per-CPU map's every CPU's copy) and the
  * element deleted as `bpf_map_delete_elem` deletes it (its fields released, its memory or LRU node freed).
  */
-export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number, value: Uint8Array, flags: bigint): number {
+export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
   let ret: number;
   const access = sysAccess(m);
-  // Flags other than BPF_F_LOCK; then the fd must read and write; then BPF_F_LOCK without a spin lock.
+  // Flags other than BPF_F_LOCK; then the fd must read and write; then any flag of a queue or stack,
+  // or BPF_F_LOCK without a spin lock; a queue or stack's key must be NULL, and it pops.
   if ((flags & ~BPF_F_LOCK) !== 0n) ret = -EINVAL;
   else if (!access.read || !access.write) ret = -EPERM;
   else if (flags !== 0n) ret = -EINVAL;
+  else if (isQueueStack(m)) ret = key !== null ? -EINVAL : qsGet(m, value, true, false);
+  else if (key === null) throw keyNeeded(m);
   else {
     if (isPercpu(m)) checkPercpuBuffer(k, m, value, 0n);
     else if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
@@ -682,18 +701,30 @@ export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number, value: U
       ret = deleteElem(k, id, key);
     }
   }
-  emit(k, { kind: 'map', t: k.t.now, op: 'lookup_and_delete', map: m.name, key, ret });
+  emit(k, { kind: 'map', t: k.t.now, op: 'lookup_and_delete', map: m.name, key: key ?? -1, ret });
   return ret;
 }
 
 /** User space's `bpf(BPF_MAP_DELETE_ELEM)` (kernel/bpf/syscall.c `map_delete_elem`): the map's own delete. */
-export function sysDeleteElem(k: Kern, id: MapId, key: number): number {
+export function sysDeleteElem(k: Kern, id: MapId, key: number | null): number {
   const ret = deleteFromUser(k, id, key);
-  emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: mapOf(k, id).name, key, ret });
+  emit(k, { kind: 'map', t: k.t.now, op: 'delete', map: mapOf(k, id).name, key: key ?? -1, ret });
   return ret;
 }
 
-/** `sysDeleteElem` without its trace event (a task's `map_delete` syscall records its own): a read-only fd may not delete. */
-export function deleteFromUser(k: Kern, id: MapId, key: number): number {
-  return sysAccess(mapOf(k, id)).write ? deleteElem(k, id, key) : -EPERM;
+/**
+ * `sysDeleteElem` without its trace event (a task's `map_delete` syscall records its own): a read-only
+ * fd may not delete; a queue or stack deletes nothing (a key: -EINVAL; NULL: `queue_stack_map_delete_elem`, -EINVAL).
+ */
+export function deleteFromUser(k: Kern, id: MapId, key: number | null): number {
+  const m = mapOf(k, id);
+  if (!sysAccess(m).write) return -EPERM;
+  if (isQueueStack(m)) return -EINVAL;
+  if (key === null) throw keyNeeded(m);
+  return deleteElem(k, id, key);
+}
+
+/** A NULL key for a map that has keys: the model's user space passes one (the kernel would copy 4 bytes from NULL). */
+function keyNeeded(m: BpfMap): ArgumentError {
+  return new ArgumentError('key', null, `a key: map ${m.name} is a ${m.type} map (only a queue or a stack takes NULL)`);
 }

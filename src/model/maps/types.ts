@@ -62,6 +62,21 @@ export interface BpfMap {
   extra: number | null;
   /** LRU_HASH: the lists that decide which element an update evicts (lru.ts); null for other types. */
   lru: LruState | null;
+  /** QUEUE and STACK: the ring of values (queue_stack.ts); null for other types. */
+  qs: QueueStack | null;
+}
+
+/**
+ * `struct bpf_queue_stack`: `size` (max_entries + 1) slots of `value_size` bytes, `head` where the next
+ * push goes, `tail` the oldest value; empty when they are equal, full when `head + 1` is `tail`.
+ * A slot never written reads as zeros (the area is allocated zeroed); a written one is replaced, never
+ * changed in place.
+ */
+export interface QueueStack {
+  head: number;
+  tail: number;
+  readonly size: number;
+  elements: Map<number, Uint8Array>;
 }
 
 /** Where a `bpf_for_each_map_elem` walk stands between two callbacks (foreach.ts): the bucket (an array's next index) and the element after the one given. */

@@ -19,6 +19,7 @@ import { sectionInfo } from './sections.ts';
 const MAP_TYPES: Record<string, string> = {
   array: 'BPF_MAP_TYPE_ARRAY', hash: 'BPF_MAP_TYPE_HASH', lru_hash: 'BPF_MAP_TYPE_LRU_HASH',
   percpu_array: 'BPF_MAP_TYPE_PERCPU_ARRAY', percpu_hash: 'BPF_MAP_TYPE_PERCPU_HASH', lru_percpu_hash: 'BPF_MAP_TYPE_LRU_PERCPU_HASH', ringbuf: 'BPF_MAP_TYPE_RINGBUF',
+  queue: 'BPF_MAP_TYPE_QUEUE', stack: 'BPF_MAP_TYPE_STACK',
 };
 
 /** The C type of each argument type, as the BPF C here declares kfuncs (also the docs' prototypes, src/docs/kfunc_page.ts). */
@@ -454,6 +455,11 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
   for (const m of obj.maps) {
     if (m.type === 'ringbuf') {
       lines.push('struct {', `\t__uint(type, ${MAP_TYPES[m.type]});`, `\t__uint(max_entries, ${m.maxEntries});`, `} ${m.name} SEC(".maps");`, '');
+      continue;
+    }
+    // A queue or stack has no key, and no BTF for its value (map_check_no_btf): its size only.
+    if (m.type === 'queue' || m.type === 'stack') {
+      lines.push('struct {', `\t__uint(type, ${MAP_TYPES[m.type]});`, `\t__uint(max_entries, ${m.maxEntries});`, `\t__uint(value_size, ${m.valueSize});`, ...mapFlags(m), `} ${m.name} SEC(".maps");`, '');
       continue;
     }
     lines.push(`struct ${valueStruct(m)} {`, `\tchar data[${m.valueSize}];`);

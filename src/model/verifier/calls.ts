@@ -10,14 +10,14 @@ import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
 import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
 import { checkAlignment, checkMapAccessType, checkRegionArg } from './mem.ts';
-import { mapAccess } from '../maps/alloc_check.ts';
+import { isQueueStack, MAP_TYPE_IDS, mapAccess } from '../maps/alloc_check.ts';
 import { regTypeStr } from './regtype.ts';
 import { constOf, isConst, known, range, UNKNOWN, varConst, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
 import { btfPointer, invalidatePacket, invalidateRcu, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 import { kptrDest, kptrMatch, type KptrField } from './kptr.ts';
-import { mapLayout } from '../maps/layout.ts';
+import { declKeySize, mapLayout } from '../maps/layout.ts';
 import { bprintfPrepare } from '../bprintf/prepare.ts';
 
 
@@ -25,7 +25,7 @@ import { bprintfPrepare } from '../bprintf/prepare.ts';
 const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_map_lookup_elem: 1, bpf_map_update_elem: 2, bpf_map_delete_elem: 3, bpf_ktime_get_ns: 5, bpf_get_prandom_u32: 7, bpf_get_smp_processor_id: 8,
   bpf_get_current_pid_tgid: 14, bpf_get_current_comm: 16, bpf_probe_read_user: 112, bpf_probe_read_kernel: 113, bpf_probe_read_user_str: 114, bpf_probe_read_kernel_str: 115, bpf_copy_from_user: 148,
-  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_for_each_map_elem: 164, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197, bpf_trace_printk: 6, bpf_snprintf: 165, bpf_trace_vprintk: 177, bpf_strtol: 105, bpf_strtoul: 106,
+  bpf_this_cpu_ptr: 154, bpf_get_current_task_btf: 158, bpf_loop: 181, bpf_for_each_map_elem: 164, bpf_strncmp: 182, bpf_copy_from_user_task: 191, bpf_dynptr_from_mem: 197, bpf_trace_printk: 6, bpf_snprintf: 165, bpf_trace_vprintk: 177, bpf_strtol: 105, bpf_strtoul: 106, bpf_map_push_elem: 87, bpf_map_pop_elem: 88, bpf_map_peek_elem: 89,
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
   bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
   bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200, bpf_kptr_xchg: 194, bpf_map_lookup_percpu_elem: 195,
@@ -34,11 +34,13 @@ const HELPER_IDS: Readonly<Record<string, number>> = {
 /** The register types a helper's memory argument takes (`check_reg_type`'s list, as its message prints it). */
 const MEM_ARG_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
-/** `enum bpf_map_type` values, for check_map_func_compatibility's message. */
-const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, ringbuf: 27 };
 
 /** The helpers that take a ring buffer map, and only those may take one (check_map_func_compatibility). */
 const RINGBUF_MAP_FUNCS: ReadonlySet<string> = new Set(['bpf_ringbuf_output', 'bpf_ringbuf_reserve', 'bpf_ringbuf_query', 'bpf_ringbuf_reserve_dynptr']);
+/** The helpers `record_func_map` refuses on a BPF_F_RDONLY_PROG map: they change it. */
+const PROG_WRITE_FUNCS: ReadonlySet<string> = new Set(['bpf_map_update_elem', 'bpf_map_delete_elem', 'bpf_map_push_elem', 'bpf_map_pop_elem']);
+/** The helpers for QUEUE and STACK maps, which take no other map, and those maps no other helper. */
+const QUEUE_MAP_FUNCS: ReadonlySet<string> = new Set(['bpf_map_push_elem', 'bpf_map_pop_elem', 'bpf_map_peek_elem']);
 
 /** The context a call is checked in: the running frame's sleepability and the program's type. */
 export interface CallCtx {
@@ -396,7 +398,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
           // (check_stack_range_initialized: "invalid zero-sized read").
           const mv = vals[0];
           const decl = mv !== undefined && mv.t === 'map' ? w.obj.maps.find((x) => x.name === mv.map) : undefined;
-          const keySize = decl?.keySize ?? (decl?.type === 'ringbuf' ? 0 : 4);
+          const keySize = decl === undefined ? 4 : declKeySize(decl);
           if (keySize === 0) throw new Reject(m.invalidZeroSize(), insn);
           if (v.t !== 'scalar') {
             s = memArg(w, s, i, v, keySize, false, insn);
@@ -413,9 +415,9 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       case 'mem':
       case 'mem_or_null':
       case 'u64s': {
-        // ARG_PTR_TO_MAP_VALUE (bpf_map_update_elem's value): the map's value size.
+        // ARG_PTR_TO_MAP_VALUE (bpf_map_update_elem's value, the queue helpers'): the map's value size.
         const mapVal = vals[0];
-        const mapSize = def.name === 'bpf_map_update_elem' && i === 2 && mapVal !== undefined && mapVal.t === 'map' ? mapLayout(w.obj.maps, mapVal.map)?.size : undefined;
+        const mapSize = spec.mapValue === true && mapVal !== undefined && mapVal.t === 'map' ? mapLayout(w.obj.maps, mapVal.map)?.size : undefined;
         // A kfunc's memory and its size are checked as a pair (check_kfunc_args,
         // KF_ARG_PTR_TO_MEM_SIZE): a failure adds the pair's line.
         const pair = def.kind === 'kfunc' && spec.size !== undefined && mapSize === undefined;
@@ -429,6 +431,9 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
           }
         };
         const size = mapSize ?? checked(() => memSize(w, s, def, spec, op.args, insn)).size;
+        // ARG_PTR_TO_MAP_VALUE is never zero_size_allowed: a map of 0-byte values (a ring buffer) on
+        // the stack is check_stack_range_initialized's (conformance qs_v_peek_ringbuf).
+        if (mapSize === 0 && v.t === 'fp') throw new Reject(m.invalidZeroSize(), insn);
         if (isNull(v)) {
           if (spec.type === 'mem_or_null' || spec.type === 'u64s' || size === 0) return;
           throw new Reject(m.typeMismatch(i + 1, 'scalar', MEM_ARG_TYPES), insn);
@@ -465,14 +470,17 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   });
   if (mapArg !== null) {
     const decl = w.obj.maps.find((x) => x.name === mapArg);
-    // record_func_map: a map programs may only read (BPF_F_RDONLY_PROG) may not be updated or deleted from.
-    if ((def.name === 'bpf_map_update_elem' || def.name === 'bpf_map_delete_elem') && !mapAccess(decl?.flags ?? 0).progWrite) throw new Reject('write into map forbidden', insn);
+    // record_func_map: a map programs may only read (BPF_F_RDONLY_PROG) may not be updated, deleted
+    // from, pushed into or popped from.
+    if (PROG_WRITE_FUNCS.has(def.name) && !mapAccess(decl?.flags ?? 0).progWrite) throw new Reject('write into map forbidden', insn);
     // check_map_func_compatibility: a ring buffer map goes only to the ring buffer helpers, and they
     // take only ring buffer maps.
     const ringbufMismatch = decl !== undefined && (decl.type === 'ringbuf') !== RINGBUF_MAP_FUNCS.has(def.name) && (decl.type === 'ringbuf' || RINGBUF_MAP_FUNCS.has(def.name));
-    // ... and bpf_map_lookup_percpu_elem only per-CPU maps.
+    // ... and bpf_map_lookup_percpu_elem only per-CPU maps; a queue or stack goes only to the queue
+    // helpers, and they take only those.
     const percpuMismatch = decl !== undefined && def.name === 'bpf_map_lookup_percpu_elem' && decl.type !== 'percpu_array' && decl.type !== 'percpu_hash' && decl.type !== 'lru_percpu_hash';
-    if (decl !== undefined && (ringbufMismatch || percpuMismatch)) {
+    const queueMismatch = decl !== undefined && isQueueStack(decl) !== QUEUE_MAP_FUNCS.has(def.name);
+    if (decl !== undefined && (ringbufMismatch || percpuMismatch || queueMismatch)) {
       throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn);
     }
   }

@@ -1,0 +1,41 @@
+/**
+ * Generated sequences for QUEUE and STACK maps (src/model/maps/queue_stack.ts): a program's pushes
+ * (flags mostly 0, sometimes BPF_EXIST or refused ones), pops and peeks on a map of 1 to 5 values of
+ * 4, 8 or 12 bytes, then user space's push, peek and pop with a NULL key (properties/queue.ts). The
+ * kernel's results, values and buffers are compared with the model's. Host (6.18): `SEC("syscall")`;
+ * guest (7.2): `lsm/file_open`.
+ */
+import fc from 'fast-check';
+import { queueSeqArb } from '../properties/queue.ts';
+import { queueGuestCase, queueHostCase, type QueueSeq } from './cases/queue.ts';
+import type { FileCase } from './cases/file.ts';
+import type { ConfCase } from './cases/lib.ts';
+
+const RULE = 'QUEUE and STACK maps: generated sequences';
+
+const le = (v: number, n: number): Uint8Array => {
+  const b = new Uint8Array(n);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+};
+
+function sample(count: number, seed: number): QueueSeq[] {
+  return fc.sample(queueSeqArb, { numRuns: count, seed }).map(({ type, max, size, calls, sys }) => ({
+    id: '', type, max, size,
+    calls: calls.map((c) => (c.op === 'push' ? { op: 'push' as const, v: c.v, flags: c.flags } : c)),
+    sys: sys.map((o) => (o.op === 'push'
+      ? { op: 'push' as const, key: 0, flags: BigInt(o.flags), bytes: le(o.v, size) }
+      : { op: o.op, key: 0, flags: 0n, bytes: new Uint8Array(size).fill(0xee) })),
+    note: `generated (${type} of ${max} × ${size} bytes; ${calls.length} calls, ${sys.length} syscalls)`,
+  }));
+}
+
+/** `count` generated host cases from `seed` (deterministic). */
+export function generatedQueueCases(count: number, seed: number): ConfCase[] {
+  return sample(count, seed).map((q, i) => queueHostCase(`gqs${i}`, q, RULE, true));
+}
+
+/** `count` generated guest cases from `seed` (deterministic). */
+export function generatedQueueFileCases(count: number, seed: number): FileCase[] {
+  return sample(count, seed).map((q, i) => queueGuestCase(`fgqs${i}`, q, `${RULE} (7.2)`, true));
+}

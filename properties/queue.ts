@@ -1,0 +1,22 @@
+/**
+ * Sequences for QUEUE and STACK maps: the property (queue.test.ts) and the generated conformance
+ * cases (conformance/generate-queue.ts) draw from these. A program's calls (push with flags that are
+ * mostly 0, sometimes BPF_EXIST or refused ones; pop; peek), then user space's push, peek and pop.
+ */
+import fc from 'fast-check';
+
+export type QsOp = { readonly op: 'push'; readonly v: number; readonly flags: number } | { readonly op: 'pop' | 'peek' };
+
+const flags = fc.constantFrom(0, 0, 0, 0, 2, 2, 1, 4, 3, 8);
+const op: fc.Arbitrary<QsOp> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant('push' as const), v: fc.integer({ min: 1, max: 0x7fff_ffff }), flags }), weight: 5 },
+  { arbitrary: fc.constantFrom<QsOp>({ op: 'pop' }, { op: 'peek' }), weight: 3 },
+);
+
+export const queueSeqArb = fc.record({
+  type: fc.constantFrom('queue' as const, 'stack' as const),
+  max: fc.integer({ min: 1, max: 5 }),
+  size: fc.constantFrom(4, 8, 8, 12),
+  calls: fc.array(op, { maxLength: 20 }),
+  sys: fc.array(op, { maxLength: 8 }),
+});
