@@ -96,11 +96,21 @@ function store(res: Uint8Array, v: bigint): void {
   new DataView(res.buffer, res.byteOffset, 8).setBigUint64(0, BigInt.asUintN(64, v), true);
 }
 
-function checkBuffers(buf: Uint8Array, bufLen: bigint, res: Uint8Array): number {
+/**
+ * What both helpers do: `*res = 0`, `__bpf_strtoull`, then `pick` turns what it parsed into the value
+ * to store (a bigint) or an errno (a number); the return is the bytes consumed or the errno.
+ */
+function parseInto(buf: Uint8Array, bufLen: bigint, flags: bigint, res: Uint8Array, pick: (r: { readonly value: bigint; readonly negative: boolean }) => bigint | number): number {
   const n = Number(bufLen);
   if (buf.length < n) throw new ArgumentError('buf', buf, `a buffer of at least ${n} bytes (the verifier pairs it with buf_len)`);
   if (res.length < 8) throw new ArgumentError('res', res, 'an 8-byte buffer (ARG_PTR_TO_FIXED_SIZE_MEM of sizeof(long))');
-  return n;
+  store(res, 0n);
+  const r = strtoull(buf, n, flags);
+  if ('err' in r) return r.err;
+  const v = pick(r);
+  if (typeof v === 'number') return v;
+  store(res, v);
+  return r.consumed;
 }
 
 const ARGS = (res: string) => [
@@ -137,15 +147,11 @@ export const bpf_strtol = defineKfunc({
   effects: COMMON_EFFECTS,
   confidence: 'H (source: 7.2.13, the same in 6.18; the selftest prog_tests/sysctl.c\'s bpf_strtol cases are the unit tests)',
   impl(_k, buf, bufLen, flags, res) {
-    const n = checkBuffers(buf, bufLen, res);
-    store(res, 0n);
-    const r = strtoull(buf, n, flags);
-    if ('err' in r) return r.err;
-    const v = r.negative ? -r.value : r.value;
-    // (long long)-_res > 0 or (long long)_res < 0: outside the signed range.
-    if (v !== BigInt.asIntN(64, v)) return -ERANGE;
-    store(res, v);
-    return r.consumed;
+    return parseInto(buf, bufLen, flags, res, (r) => {
+      const v = r.negative ? -r.value : r.value;
+      // (long long)-_res > 0 or (long long)_res < 0: outside the signed range.
+      return v !== BigInt.asIntN(64, v) ? -ERANGE : v;
+    });
   },
 });
 
@@ -164,12 +170,6 @@ export const bpf_strtoul = defineKfunc({
   effects: COMMON_EFFECTS,
   confidence: 'H (source: 7.2.13, the same in 6.18; the selftest prog_tests/sysctl.c\'s bpf_strtoul cases are the unit tests)',
   impl(_k, buf, bufLen, flags, res) {
-    const n = checkBuffers(buf, bufLen, res);
-    store(res, 0n);
-    const r = strtoull(buf, n, flags);
-    if ('err' in r) return r.err;
-    if (r.negative) return -EINVAL;
-    store(res, r.value);
-    return r.consumed;
+    return parseInto(buf, bufLen, flags, res, (r) => (r.negative ? -EINVAL : r.value));
   },
 });
