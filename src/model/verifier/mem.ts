@@ -4,7 +4,7 @@
  * `check_ptr_alignment`) and pointer arithmetic (`adjust_ptr_min_max_vals`): which memory a
  * register may address, and what a load gives.
  */
-import { aluScalar, constOf, isConst, known, tnumStr, UNKNOWN, varConst, type Scalar } from './scalar.ts';
+import { aluScalar, constOf, isConst, known, tnumAddConst, tnumText, UNKNOWN, varConst, type Scalar } from './scalar.ts';
 import { checkStackBounds, checkStackBoundsVar, frameOf, stackReadFixed, stackWriteFixed, stackWriteVar } from './stack.ts';
 import { btfPointer, nullableType, top } from './state.ts';
 import { hookArg, untrustedLsmHook } from '../program/hook_args.ts';
@@ -72,25 +72,6 @@ function notMemory(c: Checker, base: AVal, regno: number, insn: number): never {
 }
 
 /**
- * `tnum_strn` (kernel/bpf/log.c) of a tnum: a known value as a decimal (0 to U16_MAX unsigned, or
- * S16_MIN to S16_MAX signed), else in hex; an unknown one as `(value; mask)`.
- */
-function tnumText(value: bigint, mask: bigint): string {
-  if (mask !== 0n) return `(0x${value.toString(16)}; 0x${mask.toString(16)})`;
-  const signed = BigInt.asIntN(64, value);
-  if (value <= 0xffffn) return value.toString();
-  if (signed >= -0x8000n && signed <= 0x7fffn) return signed.toString();
-  return `0x${value.toString(16)}`;
-}
-
-/** `tnum_add(a, tnum_const(k))`. */
-function tnumAddConst(value: bigint, mask: bigint, k: bigint): { value: bigint; mask: bigint } {
-  const sv = BigInt.asUintN(64, value + BigInt.asUintN(64, k));
-  const mu = (BigInt.asUintN(64, mask + sv) ^ sv) | mask;
-  return { value: sv & ~mu & 0xffff_ffff_ffff_ffffn, mask: mu };
-}
-
-/**
  * `check_ptr_alignment` → `check_generic_ptr_alignment`: the pointer's offset plus the access's
  * (`insnOff`) must be `size`-aligned in every value its variable part may take (`tnum_is_aligned`).
  * The stack is always strict; a map value or other memory only when the caller asks
@@ -107,9 +88,9 @@ export function checkAlignment(c: Checker, base: AVal, insnOff: number, size: nu
   const varMask = base.var === null ? 0n : base.var.tm;
   const all = tnumAddConst(varValue, varMask, BigInt(base.off + insnOff));
   if (((all.value | all.mask) & BigInt(size - 1)) === 0n) return;
-  const text = c.opts.features.regFixedOff
-    ? `${tnumText(varValue, varMask)}+${base.off}+${insnOff}`
-    : `${(({ value, mask }) => tnumText(value, mask))(tnumAddConst(varValue, varMask, BigInt(base.off)))}+${insnOff}`;
+  // 7.2.13 has no reg->off: the pointer's constant offset is part of var_off.
+  const folded = tnumAddConst(varValue, varMask, BigInt(base.off));
+  const text = c.opts.features.regFixedOff ? `${tnumText(varValue, varMask)}+${base.off}+${insnOff}` : `${tnumText(folded.value, folded.mask)}+${insnOff}`;
   throw new Reject(`misaligned ${desc}access off ${text} size ${size}`, insn);
 }
 

@@ -302,9 +302,28 @@ export function scalarWithin(a: Scalar, b: Scalar): boolean {
   return a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax && (b.tv & ~a.tm & U64_MAX) === (a.tv & ~a.tm & U64_MAX) && (b.tm & ~a.tm & U64_MAX) === 0n;
 }
 
-/** The tnum as the kernel prints it (`tnum_strn`): `(0x0; 0x10)`. */
+/** The tnum as the kernel prints it (`tnum_strn`): `(0x0; 0x10)`, or a known value as one number (`tnumText`). */
 export function tnumStr(s: Scalar): string {
-  return `(0x${s.tv.toString(16)}; 0x${s.tm.toString(16)})`;
+  return tnumText(s.tv, s.tm);
+}
+
+/**
+ * `tnum_strn` (kernel/bpf/log.c) of a tnum: a known value as a decimal (0 to U16_MAX unsigned, or
+ * S16_MIN to S16_MAX signed), else in hex; an unknown one as `(value; mask)`.
+ */
+export function tnumText(value: bigint, mask: bigint): string {
+  if (mask !== 0n) return `(0x${value.toString(16)}; 0x${mask.toString(16)})`;
+  const signed = BigInt.asIntN(64, value);
+  if (value <= 0xffffn) return value.toString();
+  if (signed >= -0x8000n && signed <= 0x7fffn) return signed.toString();
+  return `0x${value.toString(16)}`;
+}
+
+/** `tnum_add(a, tnum_const(k))`: the tnum of a value plus a constant. */
+export function tnumAddConst(value: bigint, mask: bigint, k: bigint): { value: bigint; mask: bigint } {
+  const sv = BigInt.asUintN(64, value + BigInt.asUintN(64, k));
+  const mu = (BigInt.asUintN(64, mask + sv) ^ sv) | mask;
+  return { value: sv & ~mu & U64_MAX, mask: mu };
 }
 
 /** The constant a pointer's variable part (`var_off`, null when none) adds, or null when it is not constant. */
