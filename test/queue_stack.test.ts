@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, program as P, Session, verify, type BpfObject, type MapDecl, type Op } from '../src/index.ts';
+import { qsValues } from '../src/model/maps/queue_stack.ts';
 
 const EINVAL = -22;
 const E2BIG = -7;
@@ -134,5 +135,21 @@ describe('programs', () => {
   });
   test('the value is the map\'s value_size: 16 bytes from the last 8 of a 16-byte variable run past the frame', () => {
     expect(message(program([{ ...Q, valueSize: 16 }], [P.call('bpf_map_pop_elem', [P.map('q'), P.buf('v', 8)])]))).toBe('invalid write to stack R2 off=-8 size=16');
+  });
+});
+
+describe('immutability', () => {
+  test('a world taken before a push or pop keeps its values', () => {
+    const [s, q] = session('queue', 3);
+    expect(s.mapUpdate(q, null, u64(1))).toBe(0);
+    const before = s.world;
+    expect(s.mapUpdate(q, null, u64(2))).toBe(0);
+    expect(s.mapLookupAndDelete(q, null, new Uint8Array(8))).toBe(0);
+    const values = (w: typeof before): number[] => {
+      const m = w.maps.get(q);
+      return m === undefined ? [] : qsValues(m as never).map(val);
+    };
+    expect(values(before)).toEqual([1]);
+    expect(values(s.world)).toEqual([2]);
   });
 });
