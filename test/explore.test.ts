@@ -107,6 +107,23 @@ describe('the state key', () => {
     expect(canonicalKey(ab.world)).toBe(canonicalKey(ba.world));
     expect(canonicalKey(world(0, 1n).world)).not.toBe(canonicalKey(ab.world));
   });
+
+  test('a QUEUE map\'s ring is part of the key, written canonically: the two orders still merge, a different value does not', () => {
+    const world = (first: number, v: number): Session => {
+      const s = new Session();
+      s.createFile({ path: '/a', content: content.zero(), size: 10 });
+      const q = s.createMap({ type: 'queue', maxEntries: 2, valueSize: 4 });
+      expect(s.mapUpdate(q, null, Uint8Array.of(v, 0, 0, 0))).toBe(0);
+      const a = s.spawn({ comm: 'a', script: [{ sys: 'open', path: '/a', fd: 'x' }] });
+      const b = s.spawn({ comm: 'b', script: [{ sys: 'open', path: '/a', fd: 'x' }] });
+      const pick = (pid: number) => (act: { kind: string; pid?: number }) => act.kind === 'task' && act.pid === pid;
+      s.stepAction(pick(first === 0 ? a : b));
+      s.stepAction(pick(first === 0 ? b : a));
+      return s;
+    };
+    expect(canonicalKey(world(0, 1).world)).toBe(canonicalKey(world(1, 1).world));
+    expect(canonicalKey(world(0, 2).world)).not.toBe(canonicalKey(world(0, 1).world));
+  });
 });
 
 describe('the multi-CPU model of bpf_task_work', () => {

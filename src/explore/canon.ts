@@ -227,7 +227,7 @@ const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst'
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'frozen', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'frozen', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru', 'qs']);
 // An element's hash is its key's under the map's hashrnd (maps/buckets.ts): written by the two.
 const KNOWN_ELEM = new Set(['slot', 'hash']);
 const KNOWN_SLOT = new Set(['key', 'data', 'tw', 'kptrs']);
@@ -1141,6 +1141,11 @@ function walkRest(world: World, w: Walk): void {
     o.s('],x'); o.t(m.extra ?? 'N');
     // An LRU_HASH's lists (the eviction order and reference bits: maps/lru.ts), as they are.
     if (m.lru !== null) { o.s(',lru'); w.gen(m.lru); }
+    // A QUEUE's or STACK's ring (maps/queue_stack.ts): its ends and the values in its slots (no ids).
+    if (m.qs !== null) {
+      o.s(',qs'); o.t(m.qs.head); o.c(44); o.t(m.qs.tail);
+      for (const [i, v] of sortedEntries(m.qs.elements)) { o.c(44); o.t(i); o.c(58); w.bytes(v); }
+    }
     w.extra(m, KNOWN_MAP);
     o.c(41);
   }
