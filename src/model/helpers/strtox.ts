@@ -22,6 +22,7 @@ import { EINVAL, ERANGE } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { isspace, isxdigit } from '../kernel/charclass.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
+import { writeLE } from '../program/globals.ts';
 
 /** kernel/bpf/helpers.c `BPF_STRTOX_BASE_MASK`. */
 const BASE_MASK = 0x1fn;
@@ -91,11 +92,6 @@ export function strtoull(buf: Uint8Array, bufLen: number, flags: bigint): Strtou
   return { consumed: cur + radix.at + p.len, value: p.value, negative };
 }
 
-/** The 8 bytes of `*res`, little-endian. */
-function store(res: Uint8Array, v: bigint): void {
-  new DataView(res.buffer, res.byteOffset, 8).setBigUint64(0, BigInt.asUintN(64, v), true);
-}
-
 /**
  * What both helpers do: `*res = 0`, `__bpf_strtoull`, then `pick` turns what it parsed into the value
  * to store (a bigint) or an errno (a number); the return is the bytes consumed or the errno.
@@ -104,12 +100,12 @@ function parseInto(buf: Uint8Array, bufLen: bigint, flags: bigint, res: Uint8Arr
   const n = Number(bufLen);
   if (buf.length < n) throw new ArgumentError('buf', buf, `a buffer of at least ${n} bytes (the verifier pairs it with buf_len)`);
   if (res.length < 8) throw new ArgumentError('res', res, 'an 8-byte buffer (ARG_PTR_TO_FIXED_SIZE_MEM of sizeof(long))');
-  store(res, 0n);
+  writeLE(res, 0, 8, 0n);
   const r = strtoull(buf, n, flags);
   if ('err' in r) return r.err;
   const v = pick(r);
   if (typeof v === 'number') return v;
-  store(res, v);
+  writeLE(res, 0, 8, v);
   return r.consumed;
 }
 

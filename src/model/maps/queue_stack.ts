@@ -33,7 +33,10 @@ function ringOf(m: BpfMap): QueueStack {
   return m.qs;
 }
 
-const full = (q: QueueStack): boolean => (q.head + 1 >= q.size ? 0 : q.head + 1) === q.tail;
+/** The slot after `i` in the ring, and the one before it. */
+const next = (q: QueueStack, i: number): number => (i + 1 >= q.size ? 0 : i + 1);
+const prev = (q: QueueStack, i: number): number => (i === 0 ? q.size - 1 : i - 1);
+const full = (q: QueueStack): boolean => next(q, q.head) === q.tail;
 
 /** `queue_stack_map_push_elem`: 0, or -EINVAL for the flags, -E2BIG when full without BPF_EXIST. */
 export function qsPush(m: BpfMap, value: Uint8Array, flags: bigint): number {
@@ -43,10 +46,10 @@ export function qsPush(m: BpfMap, value: Uint8Array, flags: bigint): number {
   if (full(q)) {
     if ((flags & BPF_EXIST) === 0n) return -E2BIG;
     // Make room: the oldest value (the tail) goes.
-    q.tail = q.tail + 1 >= q.size ? 0 : q.tail + 1;
+    q.tail = next(q, q.tail);
   }
   q.elements.set(q.head, value.slice(0, m.valueSize));
-  q.head = q.head + 1 >= q.size ? 0 : q.head + 1;
+  q.head = next(q, q.head);
   return 0;
 }
 
@@ -62,21 +65,21 @@ export function qsGet(m: BpfMap, out: Uint8Array, pop: boolean, zeroOnEmpty: boo
     if (zeroOnEmpty) out.fill(0, 0, m.valueSize);
     return -ENOENT;
   }
-  const index = m.type === 'queue' ? q.tail : (q.head === 0 ? q.size - 1 : q.head - 1);
+  const index = m.type === 'queue' ? q.tail : prev(q, q.head);
   const v = q.elements.get(index);
   if (v === undefined) out.fill(0, 0, m.valueSize);
   else out.set(v.subarray(0, m.valueSize));
   if (pop) {
-    if (m.type === 'queue') q.tail = q.tail + 1 >= q.size ? 0 : q.tail + 1;
+    if (m.type === 'queue') q.tail = next(q, q.tail);
     else q.head = index;
   }
   return 0;
 }
 
-/** The values a QUEUE or STACK map holds, oldest first (for tests and the trace's readers). */
+/** The values a QUEUE or STACK map holds, oldest first (for tests). */
 export function qsValues(m: BpfMap): Uint8Array[] {
   const q = ringOf(m);
   const out: Uint8Array[] = [];
-  for (let i = q.tail; i !== q.head; i = i + 1 >= q.size ? 0 : i + 1) out.push(q.elements.get(i) ?? new Uint8Array(m.valueSize));
+  for (let i = q.tail; i !== q.head; i = next(q, i)) out.push(q.elements.get(i) ?? new Uint8Array(m.valueSize));
   return out;
 }

@@ -475,7 +475,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     if (PROG_WRITE_FUNCS.has(def.name) && !mapAccess(decl?.flags ?? 0).progWrite) throw new Reject('write into map forbidden', insn);
     // check_map_func_compatibility: a ring buffer map goes only to the ring buffer helpers, and they
     // take only ring buffer maps.
-    const ringbufMismatch = decl !== undefined && (decl.type === 'ringbuf') !== RINGBUF_MAP_FUNCS.has(def.name) && (decl.type === 'ringbuf' || RINGBUF_MAP_FUNCS.has(def.name));
+    const ringbufMismatch = decl !== undefined && (decl.type === 'ringbuf') !== RINGBUF_MAP_FUNCS.has(def.name);
     // ... and bpf_map_lookup_percpu_elem only per-CPU maps; a queue or stack goes only to the queue
     // helpers, and they take only those.
     const percpuMismatch = decl !== undefined && def.name === 'bpf_map_lookup_percpu_elem' && decl.type !== 'percpu_array' && decl.type !== 'percpu_hash' && decl.type !== 'lru_percpu_hash';
