@@ -21,8 +21,5 @@ export function generatedLanguageCases(count: number, seed: number): ConfCase[] 
 
 /** `count` generated language cases from `seed` on the guest (`fgln*`, cases/language.ts `languageFileCase`). */
 export function generatedLanguageFileCases(count: number, seed: number, refused: (o: BpfObject) => boolean): FileCase[] {
-  return generatedLanguageCases(count, seed).flatMap((c, i) => {
-    const f = languageFileCase(c, `fgln${i}`, false);
-    return f === null ? [] : [{ ...f, ...(refused(f.object) ? { verifier: true } : {}) }];
-  });
+  return generatedLanguageCases(count, seed).flatMap((c, i) => languageFileCase(c, `fgln${i}`, refused) ?? []);
 }

@@ -6,25 +6,19 @@
  * guest (7.2): `lsm/file_open`.
  */
 import fc from 'fast-check';
-import { queueSeqArb } from '../properties/queue.ts';
+import { queueSeqArb, valueBytes } from '../properties/queue.ts';
 import { queueGuestCase, queueHostCase, type QueueSeq } from './cases/queue.ts';
 import type { FileCase } from './cases/file.ts';
 import type { ConfCase } from './cases/lib.ts';
 
 const RULE = 'QUEUE and STACK maps: generated sequences';
 
-const le = (v: number, n: number): Uint8Array => {
-  const b = new Uint8Array(n);
-  new DataView(b.buffer).setUint32(0, v >>> 0, true);
-  return b;
-};
-
 function sample(count: number, seed: number): QueueSeq[] {
   return fc.sample(queueSeqArb, { numRuns: count, seed }).map(({ type, max, size, calls, sys }) => ({
     id: '', type, max, size,
-    calls: calls.map((c) => (c.op === 'push' ? { op: 'push' as const, v: c.v, flags: c.flags } : c)),
+    calls,
     sys: sys.map((o) => (o.op === 'push'
-      ? { op: 'push' as const, key: 0, flags: BigInt(o.flags), bytes: le(o.v, size) }
+      ? { op: 'push' as const, key: 0, flags: BigInt(o.flags), bytes: valueBytes(o.v, size) }
       : { op: o.op, key: 0, flags: 0n, bytes: new Uint8Array(size).fill(0xee) })),
     note: `generated (${type} of ${max} × ${size} bytes; ${calls.length} calls, ${sys.length} syscalls)`,
   }));

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, test } from 'vitest';
 import { program as P, Session, type BpfObject, type Op } from '../src/index.ts';
 import { expectEqual } from './fast_expect.ts';
-import { queueSeqArb, type QsOp } from './queue.ts';
+import { queueSeqArb, valueBytes, type QsOp } from './queue.ts';
 
 const EINVAL = -22;
 const E2BIG = -7;
@@ -36,13 +36,6 @@ function oracle(type: 'queue' | 'stack', max: number, ops: readonly QsOp[], held
     return [0, v];
   });
 }
-
-/** The value `v` as `size` little-endian bytes (a 4-byte value keeps its low 32 bits). */
-const bytes = (v: number, size: number): Uint8Array => {
-  const b = new Uint8Array(size);
-  new DataView(b.buffer).setUint32(0, v >>> 0, true);
-  return b;
-};
 
 function program(type: 'queue' | 'stack', max: number, size: number, ops: readonly QsOp[]): BpfObject {
   const body: Op[] = [];
@@ -74,7 +67,7 @@ describe('QUEUE and STACK maps against an array oracle', () => {
       expectEqual(got, want, () => `program ${type} max ${max}: ${JSON.stringify(calls)}`);
       const wantSys = oracle(type, max, sys, held);
       const gotSys = sys.map((o): [number, number] => {
-        if (o.op === 'push') return [s.mapUpdate('q', null, bytes(o.v, size), o.flags), 0];
+        if (o.op === 'push') return [s.mapUpdate('q', null, valueBytes(o.v, size), o.flags), 0];
         const out = new Uint8Array(size);
         const ret = o.op === 'pop' ? s.mapLookupAndDelete('q', null, out) : s.mapLookup('q', null, out);
         return [ret, new DataView(out.buffer).getUint32(0, true)];

@@ -4,6 +4,7 @@
  * mostly 0, sometimes BPF_EXIST or refused ones; pop; peek), then user space's push, peek and pop.
  */
 import fc from 'fast-check';
+import { writeLE } from '../src/model/program/globals.ts';
 
 export type QsOp = { readonly op: 'push'; readonly v: number; readonly flags: number } | { readonly op: 'pop' | 'peek' };
 
@@ -20,3 +21,10 @@ export const queueSeqArb = fc.record({
   calls: fc.array(op, { maxLength: 20 }),
   sys: fc.array(op, { maxLength: 8 }),
 });
+
+/** A value of `size` bytes holding `v` little-endian (two's complement past its own width). */
+export function valueBytes(v: number, size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  writeLE(b, 0, size, BigInt(v));
+  return b;
+}

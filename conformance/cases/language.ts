@@ -244,9 +244,10 @@ export const languageCases: readonly ConfCase[] = [
  * A language case for the guest tier (7.2): the same program as an `lsm.s/file_open` program (sleepable,
  * as `SEC("syscall")` is), run when the driver opens its trigger. It starts with the driver's pid test,
  * and each `return x` of the program stores x in `<id>_ret` and returns 0 (an LSM hook returns 0 or an
- * errno). Cases in assembly are left out: they read registers the pid test clobbers.
+ * errno). Cases in assembly are left out: they read registers the pid test clobbers. A case whose
+ * object `refused` says the model's verifier refuses is a verifier case (loaded alone, its verdict compared).
  */
-export function languageFileCase(c: ConfCase, id: string, verifier: boolean): FileCase | null {
+export function languageFileCase(c: ConfCase, id: string, refused: (o: BpfObject) => boolean): FileCase | null {
   const prog = c.object.programs[0];
   if (prog === undefined || prog.asm === true || c.object.programs.length !== 1) return null;
   const body: Op[] = [
@@ -259,7 +260,7 @@ export function languageFileCase(c: ConfCase, id: string, verifier: boolean): Fi
     globals: [...c.object.globals, { name: `${c.id}_ret`, kind: 'u64' as const }, { name: `${c.id}_pid`, kind: 'int' as const }],
     programs: [{ ...prog, section: 'lsm.s/file_open', body }],
   }, c.id, id);
-  return { id, rule: `${c.rule} (7.2)`, note: c.note, object, calls: [], state: 'warm', ...(c.generated === true ? { generated: true } : {}), ...(verifier ? { verifier: true } : {}) };
+  return { id, rule: `${c.rule} (7.2)`, note: c.note, object, calls: [], state: 'warm', ...(c.generated === true ? { generated: true } : {}), ...(refused(object) ? { verifier: true } : {}) };
 }
 
 /** `v` with every string that is `from` or starts with `from_` (the case's names) renamed to `to`. */
@@ -275,8 +276,5 @@ function renamed<T>(v: T, from: string, to: string): T {
 
 /** The hand-written language cases on the guest (`l_x` as `fln_x`, `lv_x` as `flnv_x`), those not in assembly. */
 export function languageFileCases(refused: (o: BpfObject) => boolean): FileCase[] {
-  return languageCases.flatMap((c) => {
-    const f = languageFileCase(c, `fln${c.id.slice(1)}`, false);
-    return f === null ? [] : [{ ...f, ...(refused(f.object) ? { verifier: true } : {}) }];
-  });
+  return languageCases.flatMap((c) => languageFileCase(c, `fln${c.id.slice(1)}`, refused) ?? []);
 }

@@ -9,6 +9,8 @@
 import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
 import { FRETS, pidFilterOps, type FileCase } from './file.ts';
 import type { CallRecord, ConfCase, SysMapOp } from './lib.ts';
+import { readLE } from '../../src/model/program/globals.ts';
+import { valueBytes } from '../../properties/queue.ts';
 
 const RULE = 'QUEUE and STACK maps (maps/queue_stack.ts)';
 const BPF_EXIST = 2;
@@ -36,15 +38,10 @@ export interface QueueSeq {
 }
 
 const buf = (n: number, b = 0xee): Uint8Array => new Uint8Array(n).fill(b);
-const le = (v: number, n: number): Uint8Array => {
-  const b = new Uint8Array(n);
-  for (let i = 0, x = BigInt(v); i < n; i += 1, x >>= 8n) b[i] = Number(x & 0xffn);
-  return b;
-};
 const push = (v: number, flags = 0): QsCall => ({ op: 'push', v, flags });
 const pop: QsCall = { op: 'pop' };
 const peek: QsCall = { op: 'peek' };
-const sPush = (v: number, flags = 0, n = 8): Sys => ({ op: 'push', key: 0, flags: BigInt(flags), bytes: le(v, n) });
+const sPush = (v: number, flags = 0, n = 8): Sys => ({ op: 'push', key: 0, flags: BigInt(flags), bytes: valueBytes(v, n) });
 const sPeek = (n = 8, flags = 0): Sys => ({ op: 'peek', key: 0, flags: BigInt(flags), bytes: buf(n) });
 const sPop = (n = 8, flags = 0): Sys => ({ op: 'pop', key: 0, flags: BigInt(flags), bytes: buf(n) });
 /** `bpf(BPF_MAP_CREATE)` of `type` with max_entries, map_flags, key_size and value_size (cases/lib.ts `create`). */
@@ -120,8 +117,8 @@ function object(id: string, q: QueueSeq, guest: boolean): { object: BpfObject; c
   q.calls.forEach((c, i) => {
     if (2 * i + 1 >= FRETS) throw new Error(`${id}: too many calls`);
     if (c.op === 'push') {
-      const bytes = le(c.v, size);
-      for (let o = 0; o < slot; o += 8) body.push(P.st(8, P.buf('v'), o, P.imm(BigInt.asIntN(64, [...bytes.subarray(o, o + 8)].reduceRight((a, b) => (a << 8n) | BigInt(b), 0n)))));
+      const bytes = valueBytes(c.v, size);
+      for (let o = 0; o < slot; o += 8) body.push(P.st(8, P.buf('v'), o, P.imm(BigInt.asIntN(64, readLE(bytes, o, 8)))));
       body.push(P.call('bpf_map_push_elem', [P.map(target), P.buf('v'), P.imm(c.flags ?? 0)], 'n'), P.storeAt(g('rets'), 2 * i, P.r('n')));
       calls.push({ index: 2 * i, fn: 'bpf_map_push_elem', text: `push ${c.v}${c.flags ? ` flags ${c.flags}` : ''}` });
     } else {
