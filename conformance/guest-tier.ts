@@ -30,6 +30,7 @@
  * KERNSIM_GUEST_GENERATED_STRTOX (default 30: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts),
  * KERNSIM_GUEST_GENERATED_LANG (default 60: programs of the language, conformance/generate-language.ts),
  * KERNSIM_GUEST_GENERATED_QUEUE (default 30: QUEUE and STACK sequences, conformance/generate-queue.ts),
+ * KERNSIM_GUEST_GENERATED_BLOOM (default 30: BLOOM_FILTER sequences, conformance/generate-bloom.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -58,6 +59,7 @@ import { generatedForEachFileCases } from './generate-foreach.ts';
 import { generatedPrintfFileCases } from './generate-printf.ts';
 import { generatedStrtoxFileCases } from './generate-strtox.ts';
 import { generatedQueueFileCases } from './generate-queue.ts';
+import { generatedBloomFileCases } from './generate-bloom.ts';
 import { generatedBatchFileCases } from './generate-batch.ts';
 import { lruFileCases } from './cases/lru.ts';
 import { percpuFileCases } from './cases/percpu.ts';
@@ -68,6 +70,7 @@ import { batchFileCases } from './cases/batch.ts';
 import { printfFileCases } from './cases/printf.ts';
 import { strtoxFileCases } from './cases/strtox.ts';
 import { queueFileCases } from './cases/queue.ts';
+import { bloomFileCases } from './cases/bloom.ts';
 import { languageFileCases } from './cases/language.ts';
 import { generatedLanguageFileCases } from './generate-language.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
@@ -488,7 +491,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...queueFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...queueFileCases(), ...bloomFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
@@ -499,7 +502,8 @@ export async function guestTier(): Promise<number> {
   const nStrtox = Number(process.env.KERNSIM_GUEST_GENERATED_STRTOX ?? 30);
   const nLang = Number(process.env.KERNSIM_GUEST_GENERATED_LANG ?? 60);
   const nQueue = Number(process.env.KERNSIM_GUEST_GENERATED_QUEUE ?? 30);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed), ...generatedQueueFileCases(nQueue, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
+  const nBloom = Number(process.env.KERNSIM_GUEST_GENERATED_BLOOM ?? 30);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed), ...generatedQueueFileCases(nQueue, seed), ...generatedBloomFileCases(nBloom, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

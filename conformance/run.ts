@@ -21,7 +21,7 @@
  * programs of the language, conformance/generate-language.ts), KERNSIM_CONF_GENERATED_KINDS (default
  * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts),
  * KERNSIM_CONF_GENERATED_KPTR (default 80: kptr sequences, conformance/generate-kptr.ts),
- * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_CONF_GENERATED_STRTOX (default 60: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts), KERNSIM_CONF_GENERATED_QUEUE (default 60: QUEUE and STACK sequences, conformance/generate-queue.ts), KERNSIM_SEED (default 20261127),
+ * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_CONF_GENERATED_STRTOX (default 60: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts), KERNSIM_CONF_GENERATED_QUEUE (default 60: QUEUE and STACK sequences, conformance/generate-queue.ts), KERNSIM_CONF_GENERATED_BLOOM (default 60: BLOOM_FILTER sequences, conformance/generate-bloom.ts), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
 import { tally, writeDocSection, type Row } from './docs.ts';
@@ -50,12 +50,14 @@ import { batchCases } from './cases/batch.ts';
 import { printfCases } from './cases/printf.ts';
 import { strtoxCases } from './cases/strtox.ts';
 import { queueCases } from './cases/queue.ts';
+import { bloomCases } from './cases/bloom.ts';
 import { generatedPercpuCases } from './generate-percpu.ts';
 import { generatedBucketCases } from './generate-buckets.ts';
 import { generatedForEachCases } from './generate-foreach.ts';
 import { generatedPrintfCases } from './generate-printf.ts';
 import { generatedStrtoxCases } from './generate-strtox.ts';
 import { generatedQueueCases } from './generate-queue.ts';
+import { generatedBloomCases } from './generate-bloom.ts';
 import { generatedBatchCases } from './generate-batch.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
 import { generatedKptrCases } from './generate-kptr.ts';
@@ -373,11 +375,12 @@ async function main(): Promise<number> {
   const nPrintf = Number(process.env.KERNSIM_CONF_GENERATED_PRINTF ?? 60);
   const nStrtox = Number(process.env.KERNSIM_CONF_GENERATED_STRTOX ?? 60);
   const nQueue = Number(process.env.KERNSIM_CONF_GENERATED_QUEUE ?? 60);
+  const nBloom = Number(process.env.KERNSIM_CONF_GENERATED_BLOOM ?? 60);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
-    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed),
+    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed), ...generatedBloomCases(nBloom, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
   const chosen = only === undefined ? all : all.filter((c) => c.id.startsWith(only));
@@ -744,6 +747,14 @@ const RESOLVED: readonly string[] = [
     '`bpf_for_each_map_elem` of a map without a walk (a queue, a stack, a ring buffer) is "callback function not allowed for map" ' +
     '(-ENOTSUPP, `set_map_elem_callback_state` runs before the map type check; the model said "cannot pass map_type 27" of a ring ' +
     'buffer, which no case had compared); a map value of 0 bytes on the stack is "invalid zero-sized read" (`qs_v_peek_ringbuf`).',
+  '- **BLOOM_FILTER maps** (cases `bl_*`, generated `gbl*`; the guest\'s `fbl_*`, `fgbl*`; `src/model/maps/bloom.ts`; generated ' +
+    'sequences agreed 300 of 300 at seeds 20261127 and 777 on the host and 100 of 100 on the guest): with BPF_F_ZERO_SEED every peek ' +
+    'is compared, false positives included, so the kernel\'s `jhash`/`jhash2`, the number of bits and the hashes\' seeds are checked ' +
+    '(with `hash_seed + i` replaced by `hash_seed`, 8 of 100 generated cases disagree); pushes with flags; user space\'s push and peek ' +
+    'with a NULL key and the commands a bloom filter refuses; BPF_MAP_CREATE\'s checks and `map_extra` (the loader\'s `create` takes ' +
+    'it from the buffer). The host runs these programs as `tc`: the first case, as `SEC("syscall")`, showed that a sleepable program ' +
+    'may not use a bloom filter at all ("Sleepable programs can only use array, hash, ringbuf and local storage maps", ' +
+    '`check_map_prog_compatibility`, before any instruction is verified), which the model now checks (`bl_v_sleepable`).',
   '- **String to integer** (cases `sx_*`, generated `gsx*`; the guest\'s `fsx_*`, `fgsx*`; `src/model/helpers/strtox.ts`; generated ' +
     'inputs agreed 300 of 300 at seeds 20261127 and 777 on the host and 100 of 100 on the guest): `bpf_strtol` and `bpf_strtoul` ' +
     '(their result and `*res`, set to 0xee first), the selftest prog_tests/sysctl.c\'s cases, then white space (0xa0 too), signs, ' +

@@ -95,6 +95,8 @@ export interface NewMap {
   readonly taskWorkFields?: number;
   /** The value's kptr fields (`struct task_struct __kptr *task`, …): src/model/kptr. */
   readonly kptrs?: readonly KptrDecl[];
+  /** `map_extra`: a BLOOM_FILTER's number of hashes (0: 5); any other type refuses a value other than 0. */
+  readonly mapExtra?: number;
 }
 
 /** The shape of `createMap`'s spec: a map declaration whose name may be left out. */
@@ -336,6 +338,7 @@ export class Session {
         name, type: spec.type, maxEntries: spec.maxEntries, valueSize: spec.valueSize ?? (ringbuf ? 0 : 8),
         taskWorkFields: spec.taskWorkFields ?? 0, keySize: spec.keySize, flags: spec.flags,
         ...(spec.kptrs === undefined ? {} : { kptrs: spec.kptrs }),
+        ...(spec.mapExtra === undefined ? {} : { mapExtra: spec.mapExtra }),
       });
       emit(k, { kind: 'map', t: k.t.now, op: 'create', map: name, key: -1, ret: id < 0 ? id : 0 });
       return id;
@@ -597,13 +600,14 @@ export class Session {
    * value size; a per-CPU map's is every possible CPU's copy, `round_up(value_size, 8)` bytes each
    * (one `value_size` with BPF_F_CPU or BPF_F_ALL_CPUS). An update that frees an element's task_work
    * slot cancels its work, as in the kernel. A QUEUE or STACK map takes `key` null (NULL) and pushes
-   * `value` (BPF_EXIST makes room in a full one: src/model/maps/queue_stack.ts); any other map needs a key.
+   * `value` (BPF_EXIST makes room in a full one: src/model/maps/queue_stack.ts); a BLOOM_FILTER takes
+   * `key` null and adds `value` (any flag: -EINVAL; src/model/maps/bloom.ts); any other map needs a key.
    */
   mapUpdate(map: MapId | string, key: number | null, value: Uint8Array, flags: number | bigint = 0): number {
     return this.mapSyscall(map, key, value, flags, sysUpdateElem);
   }
 
-  /** User space's `bpf(BPF_MAP_DELETE_ELEM)`: 0, -ENOENT, or -EINVAL for an ARRAY, QUEUE or STACK map. */
+  /** User space's `bpf(BPF_MAP_DELETE_ELEM)`: 0, -ENOENT, or -EINVAL for an ARRAY, QUEUE or STACK map; -EOPNOTSUPP for a BLOOM_FILTER's NULL key. */
   mapDelete(map: MapId | string, key: number | null): number {
     const id = this.mapRef(map);
     const k = key === null ? null : Number(toUnsigned(key, 32, 'key'));
@@ -635,6 +639,8 @@ export class Session {
    * BPF_F_CPU on a per-CPU map from 7.0. A per-CPU map's value is every possible CPU's copy, each
    * `round_up(value_size, 8)` bytes (src/model/maps/percpu.ts). A QUEUE or STACK map takes `key` null
    * and peeks: its oldest value (a queue) or newest (a stack), -ENOENT when empty (`value` untouched).
+   * A BLOOM_FILTER takes `key` null and `value` as the question: 0 when it may hold it, else -ENOENT
+   * (`value` is only read).
    */
   mapLookup(map: MapId | string, key: number | null, value: Uint8Array, flags: number | bigint = 0): number {
     return this.mapSyscall(map, key, value, flags, sysLookupElem);
@@ -643,8 +649,8 @@ export class Session {
   /**
    * User space's `bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM)`: 0 with the element's value copied into `value`
    * (as `mapLookup` copies it) and the element deleted (its fields released); -ENOENT for a missing key;
-   * -ENOTSUPP for a map that is not a hash map; any flag → -EINVAL. A QUEUE or STACK map takes `key`
-   * null and pops (as `mapLookup` peeks).
+   * -ENOTSUPP for a map that is not a hash map (a BLOOM_FILTER's NULL key too); any flag → -EINVAL. A
+   * QUEUE or STACK map takes `key` null and pops (as `mapLookup` peeks).
    */
   mapLookupAndDelete(map: MapId | string, key: number | null, value: Uint8Array, flags: number | bigint = 0): number {
     return this.mapSyscall(map, key, value, flags, sysLookupAndDeleteElem);

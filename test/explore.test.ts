@@ -124,6 +124,17 @@ describe('the state key', () => {
     expect(canonicalKey(world(0, 1).world)).toBe(canonicalKey(world(1, 1).world));
     expect(canonicalKey(world(0, 2).world)).not.toBe(canonicalKey(world(0, 1).world));
   });
+
+  test('a BLOOM_FILTER\'s bits are part of the key, whatever order they were set in; other bits are another key', () => {
+    const world = (values: readonly number[]): Session => {
+      const s = new Session();
+      const b = s.createMap({ type: 'bloom_filter', maxEntries: 4, valueSize: 4, flags: 64 });
+      for (const v of values) expect(s.mapUpdate(b, null, Uint8Array.of(v, 0, 0, 0))).toBe(0);
+      return s;
+    };
+    expect(canonicalKey(world([1, 2]).world)).toBe(canonicalKey(world([2, 1]).world));
+    expect(canonicalKey(world([1, 3]).world)).not.toBe(canonicalKey(world([1, 2]).world));
+  });
 });
 
 describe('the multi-CPU model of bpf_task_work', () => {

@@ -12,7 +12,7 @@
  */
 import { percpuGuestCase, percpuHostCase, type PercpuSeq, type Step } from './percpu.ts';
 import type { FileCase } from './file.ts';
-import type { ConfCase, SysMapOp } from './lib.ts';
+import { createTarget, type ConfCase, type SysMapOp } from './lib.ts';
 
 const ZERO_SEED = 64;
 const NO_PREALLOC = 1;
@@ -91,7 +91,7 @@ const SEQS: readonly PercpuSeq[] = [
 
 /** A map to create: its type, max_entries, map_flags, key_size and value_size. */
 interface Create { readonly type: string; readonly max: number; readonly flags?: number; readonly key?: number; readonly value?: number }
-const create = (c: Create): SysMapOp => ({ op: 'create', map: c.type, key: c.max, flags: BigInt(c.flags ?? 0) | (BigInt(c.key ?? 4) << 32n) | (BigInt(c.value ?? 8) << 48n), bytes: new Uint8Array(1) });
+const create = (c: Create, caseId: string): SysMapOp => ({ op: 'create', map: createTarget(c.type, caseId), key: c.max, flags: BigInt(c.flags ?? 0) | (BigInt(c.key ?? 4) << 32n) | (BigInt(c.value ?? 8) << 48n), bytes: new Uint8Array(1) });
 
 const RDONLY = 8;
 const WRONLY = 16;
@@ -122,7 +122,7 @@ const CREATES: readonly Create[] = [
 
 /** One case: a trivial program, then every `CREATES` map made and closed from user space. */
 function createCase(id: string): { q: PercpuSeq; sys: SysMapOp[] } {
-  return { q: { id, map: { type: 'array', maxEntries: 1 }, steps: ups([0]), note: 'each map made and closed, or refused with the kernel\'s errno' }, sys: CREATES.map(create) };
+  return { q: { id, map: { type: 'array', maxEntries: 1 }, steps: ups([0]), note: 'each map made and closed, or refused with the kernel\'s errno' }, sys: CREATES.map((c) => create(c, id)) };
 }
 
 function withCreates(c: ConfCase, sys: readonly SysMapOp[]): ConfCase {

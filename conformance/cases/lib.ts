@@ -81,7 +81,8 @@ export interface SysMapOp {
    * `bpf(BPF_MAP_DELETE_ELEM)`; `next_key`: `bpf(BPF_MAP_GET_NEXT_KEY)` of `key` into the buffer (the
    * key's 4 bytes), `first_key` the same of a NULL key (`key` unused); `create`: `bpf(BPF_MAP_CREATE)`
    * of a map whose type is `map` (a model type name), max_entries `key`, map_flags the low 32 bits of
-   * `flags`, key_size bits 32-47 and value_size bits 48-63 (the map closed at once).
+   * `flags`, key_size bits 32-47 and value_size bits 48-63, map_extra the first 8 bytes of `bytes`
+   * when it has 8 (the map closed at once).
    */
   readonly op: 'lookup' | 'update' | 'lookup_and_delete' | 'delete' | 'next_key' | 'first_key' | 'create' | 'freeze'
     /** A queue's or stack's: `lookup`, `update`, `lookup_and_delete`, `delete` with a NULL key (`key` unused). */
@@ -95,6 +96,22 @@ export interface SysMapOp {
   readonly key: number;
   readonly flags: bigint;
   readonly bytes: Uint8Array;
+}
+
+/**
+ * A `create` op's `map`: the type to create and, after a colon, the case that creates it. Results are
+ * told apart by `map` (`sysPairs`), and cases that share an object may create maps of one type; the
+ * loader and the model read the type before the colon (`createdType`).
+ */
+export const createTarget = (type: string, caseId: string): string => `${type}:${caseId}`;
+export const createdType = (map: string): string => map.split(':')[0] ?? map;
+
+/**
+ * A case's map syscalls: `ops` on its map `mapName`, or, a `create`, on the type it names in `map`
+ * (`createTarget`).
+ */
+export function caseSys(caseId: string, mapName: string, ops: readonly (Omit<SysMapOp, 'map'> & { readonly map?: string })[]): SysMapOp[] {
+  return ops.map((o): SysMapOp => (o.op === 'create' && o.map !== undefined ? { ...o, map: createTarget(o.map, caseId) } : { ...o, map: mapName }));
 }
 
 /** An op as the loader's `@sys` and the driver's `SYS` lines write it: `MAP OP KEY FLAGS HEX`. */
@@ -158,7 +175,9 @@ function sysOp(s: Session, o: SysMapOp, b: Uint8Array): number {
     case 'delete_batch':
       return batchOp(s, o, b);
     case 'create': {
-      const id = s.createMap({ type: o.map as MapDecl['type'], maxEntries: o.key, keySize: Number((o.flags >> 32n) & 0xffffn), valueSize: Number(o.flags >> 48n), flags: Number(o.flags & 0xffff_ffffn) });
+      // map_extra: the buffer's first 8 bytes when it has 8 (common/bpf_report.h `map_sys`).
+      const mapExtra = b.length >= 8 ? Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true)) : 0;
+      const id = s.createMap({ type: createdType(o.map) as MapDecl['type'], maxEntries: o.key, keySize: Number((o.flags >> 32n) & 0xffffn), valueSize: Number(o.flags >> 48n), flags: Number(o.flags & 0xffff_ffffn), mapExtra });
       if (id < 0) return id;
       s.mapClose(id);
       return 0;

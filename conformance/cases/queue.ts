@@ -8,7 +8,7 @@
  */
 import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
 import { FRETS, pidFilterOps, type FileCase } from './file.ts';
-import type { CallRecord, ConfCase, SysMapOp } from './lib.ts';
+import { caseSys, type CallRecord, type ConfCase, type SysMapOp } from './lib.ts';
 import { readLE } from '../../src/model/program/globals.ts';
 import { valueBytes } from '../../properties/queue.ts';
 
@@ -18,7 +18,8 @@ const RDONLY_PROG = 128;
 
 /** A program's call: push `v` (a little-endian value of the map's size) with `flags`, or pop, or peek. */
 export type QsCall = { readonly op: 'push'; readonly v: number; readonly flags?: number } | { readonly op: 'pop' | 'peek' };
-type Sys = Omit<SysMapOp, 'map'>;
+/** A syscall on the case's map (a `create` names the type in `map`). */
+type Sys = Omit<SysMapOp, 'map'> & { readonly map?: string };
 
 export interface QueueSeq {
   readonly id: string;
@@ -44,10 +45,14 @@ const peek: QsCall = { op: 'peek' };
 const sPush = (v: number, flags = 0, n = 8): Sys => ({ op: 'push', key: 0, flags: BigInt(flags), bytes: valueBytes(v, n) });
 const sPeek = (n = 8, flags = 0): Sys => ({ op: 'peek', key: 0, flags: BigInt(flags), bytes: buf(n) });
 const sPop = (n = 8, flags = 0): Sys => ({ op: 'pop', key: 0, flags: BigInt(flags), bytes: buf(n) });
-/** `bpf(BPF_MAP_CREATE)` of `type` with max_entries, map_flags, key_size and value_size (cases/lib.ts `create`). */
-const create = (type: string, max: number, flags: number, keySize: number, valueSize: number): Sys & { readonly type: string } => ({
-  type, op: 'create', key: max, flags: BigInt(flags) | (BigInt(keySize) << 32n) | (BigInt(valueSize) << 48n), bytes: buf(4),
+/**
+ * `bpf(BPF_MAP_CREATE)` of `type` with max_entries, map_flags, key_size, value_size and map_extra
+ * (cases/lib.ts `create`: map_extra in the buffer when it has 8 bytes).
+ */
+export const createOp = (type: string, max: number, flags: number, keySize: number, valueSize: number, extra = 0): SysMapOp => ({
+  map: type, op: 'create', key: max, flags: BigInt(flags) | (BigInt(keySize) << 32n) | (BigInt(valueSize) << 48n), bytes: extra === 0 ? buf(4) : valueBytes(extra, 8),
 });
+const create = createOp;
 
 const SEQS: readonly QueueSeq[] = [
   { id: 'fifo', type: 'queue', max: 4, calls: [push(1), push(2), push(3), peek, pop, pop, push(4), pop, pop, pop], note: 'a queue gives its values oldest first; a peek leaves the value; empty: -ENOENT, the value zeroed' },
@@ -84,7 +89,7 @@ const SEQS: readonly QueueSeq[] = [
       create('queue', 4, 0, 0, 8), create('stack', 4, 0, 0, 8), create('queue', 4, 0, 4, 8), create('queue', 0, 0, 0, 8),
       create('queue', 4, 0, 0, 0), create('stack', 4, 1, 0, 8), create('queue', 4, 0x180, 0, 8), create('queue', 4, RDONLY_PROG, 0, 8),
       create('queue', 4, 64, 0, 8), create('stack', 1, 4, 0, 65535),
-    ].map(({ type, ...o }) => ({ ...o, map: type })),
+    ],
     note: 'BPF_MAP_CREATE: no key (key_size 4: -EINVAL), entries and a value (-EINVAL), flags outside NUMA and the access flags (BPF_F_NO_PREALLOC, BPF_F_ZERO_SEED: -EINVAL), RDONLY_PROG with WRONLY_PROG (-EINVAL), BPF_F_NUMA_NODE accepted (the harness encodes value_size in 16 bits, so the 4 MiB bound is a unit test)',
   },
   // The verifier.
@@ -141,7 +146,7 @@ function object(id: string, q: QueueSeq, guest: boolean): { object: BpfObject; c
   return { object, calls };
 }
 
-const sysOf = (id: string, q: QueueSeq): SysMapOp[] => (q.sys ?? []).map((o): SysMapOp => ({ map: `${id}_q`, ...o }));
+const sysOf = (id: string, q: QueueSeq): SysMapOp[] => caseSys(id, `${id}_q`, q.sys ?? []);
 
 const caseOf = (id: string, q: QueueSeq, guest: boolean, rule: string, generated: boolean): ConfCase => ({
   id, rule, note: q.note, ...object(id, q, guest), ...(q.sys === undefined ? {} : { sys: sysOf(id, q) }),

@@ -237,23 +237,26 @@ static int load_only(struct bpf_object *obj, int i, const char *vlog, const char
 
 /*
  * BPF_MAP_CREATE of a map of type `type` (the model's name: hash, array, percpu_hash, percpu_array,
- * lru_hash, lru_percpu_hash, ringbuf), `max_entries` entries, `map_flags` the low 32 bits of `flags`,
- * `key_size` bits 32-47 and `value_size` bits 48-63: 0 or -errno (the map is closed at once).
+ * lru_hash, lru_percpu_hash, ringbuf, queue, stack, bloom_filter; what follows a colon names the case
+ * and is ignored), `max_entries` entries, `map_flags`
+ * the low 32 bits of `flags`, `key_size` bits 32-47 and `value_size` bits 48-63, `map_extra`: 0 or
+ * -errno (the map is closed at once).
  */
-static int map_create(const char *type, __u32 max_entries, __u64 flags)
+static int map_create(const char *type, __u32 max_entries, __u64 flags, __u64 map_extra)
 {
 	static const struct { const char *name; enum bpf_map_type type; } types[] = {
 		{ "hash", BPF_MAP_TYPE_HASH }, { "array", BPF_MAP_TYPE_ARRAY }, { "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH },
 		{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY }, { "lru_hash", BPF_MAP_TYPE_LRU_HASH },
 		{ "lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH }, { "ringbuf", BPF_MAP_TYPE_RINGBUF },
 		{ "queue", BPF_MAP_TYPE_QUEUE }, { "stack", BPF_MAP_TYPE_STACK },
+		{ "bloom_filter", BPF_MAP_TYPE_BLOOM_FILTER },
 	};
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags);
-	size_t i;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags, .map_extra = map_extra);
+	size_t i, n = strcspn(type, ":");
 	int fd;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(types[i].name, type) == 0)
+		if (strlen(types[i].name) == n && strncmp(types[i].name, type, n) == 0)
 			break;
 	if (i == sizeof(types) / sizeof(types[0]))
 		return -1302;
@@ -307,7 +310,8 @@ static int map_batch(int fd, const char *op, __u32 key, __u64 elem_flags, unsign
 /*
  * User space's map syscall `op` (`lookup`, `lookup_and_delete`: into `buf`; `update`: from it;
  * `delete`; `next_key`: BPF_MAP_GET_NEXT_KEY of `key` into `buf`; `first_key`: the same of a NULL key;
- * `freeze`: BPF_MAP_FREEZE; `create`: `map_create` of a new map, `map` its type, `key` its max_entries; the batch commands:
+ * `freeze`: BPF_MAP_FREEZE; `create`: `map_create` of a new map, `map` its type, `key` its max_entries,
+ * `map_extra` the first 8 bytes of `buf` (little-endian) when it has 8, else 0; the batch commands:
  * `map_batch`)
  * on the map named `map`, and its report: {"sys":map,"err":<0 or -errno>,"hex":<the n bytes of buf after it>}.
  */
@@ -317,8 +321,13 @@ static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u
 	int fd = m ? bpf_map__fd(m) : -1, err;
 	size_t i;
 
-	if (strcmp(op, "create") == 0)
-		err = map_create(map, key, flags);
+	if (strcmp(op, "create") == 0) {
+		__u64 extra = 0;
+
+		if (n >= 8)
+			memcpy(&extra, buf, 8);
+		err = map_create(map, key, flags, extra);
+	}
 	else if (fd < 0)
 		err = -1300;
 	else if (strstr(op, "_batch"))
@@ -337,7 +346,10 @@ static void map_sys(struct bpf_object *obj, const char *map, const char *op, __u
 		err = bpf_map_get_next_key(fd, NULL, buf) ? -errno : 0;
 	else if (strcmp(op, "freeze") == 0)
 		err = bpf_map_freeze(fd) ? -errno : 0;
-	/* A queue's or stack's commands, with a NULL key: push (update), peek (lookup), pop (lookup and delete). */
+	/*
+	 * A queue's, stack's or bloom filter's commands, with a NULL key: push (update), peek (lookup), pop
+	 * (lookup and delete).
+	 */
 	else if (strcmp(op, "push") == 0)
 		err = bpf_map_update_elem(fd, NULL, buf, flags) ? -errno : 0;
 	else if (strcmp(op, "peek") == 0)

@@ -227,7 +227,7 @@ const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst'
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'frozen', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru', 'qs']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'frozen', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru', 'qs', 'bloom']);
 // An element's hash is its key's under the map's hashrnd (maps/buckets.ts): written by the two.
 const KNOWN_ELEM = new Set(['slot', 'hash']);
 const KNOWN_SLOT = new Set(['key', 'data', 'tw', 'kptrs']);
@@ -1145,6 +1145,12 @@ function walkRest(world: World, w: Walk): void {
     if (m.qs !== null) {
       o.s(',qs'); o.t(m.qs.head); o.c(44); o.t(m.qs.tail);
       for (const [i, v] of sortedEntries(m.qs.elements)) { o.c(44); o.t(i); o.c(58); w.bytes(v); }
+    }
+    // A BLOOM_FILTER's geometry and its set bits (maps/bloom.ts), sorted: the order they were set in
+    // is not state.
+    if (m.bloom !== null) {
+      o.s(',bl'); o.t(m.bloom.nrHash); o.c(44); o.t(m.bloom.mask); o.c(44); o.t(m.bloom.seed);
+      for (const b of [...m.bloom.bits].sort((x, y) => x - y)) { o.c(44); o.t(b); }
     }
     w.extra(m, KNOWN_MAP);
     o.c(41);

@@ -27,6 +27,7 @@ import { memberValue } from '../model/btf/values.ts';
 import type { KptrRef } from '../model/kptr/types.ts';
 import { kptrAt, kptrField } from '../model/maps/layout.ts';
 import { eachNext } from '../model/maps/foreach.ts';
+import { peekWrites } from '../model/maps/bloom.ts';
 import type { EachCursor } from '../model/maps/types.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
@@ -217,6 +218,14 @@ function memLen(run: Run, def: AnyKfunc, spec: ArgSpec, args: readonly Arg[]): n
   return Number(BigInt.asUintN(argBits(sizeSpec?.type ?? 'u64', run.k.features.dynptrBits), v));
 }
 
+/** Whether this call writes a memory argument its prototype writes: a bloom filter's peek reads it (maps/bloom.ts `peekWrites`). */
+function argWritten(run: Run, def: AnyKfunc, spec: ArgSpec, args: readonly Arg[]): boolean {
+  if (spec.out !== true) return false;
+  if (spec.mapValue !== true || args[0] === undefined) return true;
+  const m = valueOf(run, args[0]);
+  return peekWrites(def.name, m !== null && typeof m === 'object' && m.ptr === 'map' ? run.k.cold.maps.get(m.map)?.type : undefined);
+}
+
 /** The kfunc argument for one operand, by the argument's declared type. */
 function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): unknown {
   const spec = def.args[i] as ArgSpec;
@@ -275,7 +284,7 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
       }
       if (isPointer(v)) {
         const len = spec.type === 'iter' || spec.type === 'iter_uninit' ? 8 : memLen(run, def, spec, args);
-        if (v.ptr === 'stack' && (spec.out === true || spec.type === 'iter_uninit')) destroyDynptrs(run, v.frame, v.off, Math.max(len, 1));
+        if (v.ptr === 'stack' && (argWritten(run, def, spec, args) || spec.type === 'iter_uninit')) destroyDynptrs(run, v.frame, v.off, Math.max(len, 1));
         return view(run, v, len);
       }
       throw new ArgumentError(spec.name, v, 'a memory pointer');

@@ -112,9 +112,10 @@ const QUEUE_STACK_MASK = F.BPF_F_NUMA_NODE | ACCESS_MASK;
 const KMALLOC_MAX_SIZE = 1 << 22;
 
 /** `enum bpf_map_type` (include/uapi/linux/bpf.h) values of the modelled types, as messages print them. */
-export const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, queue: 22, stack: 23, ringbuf: 27 };
+export const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, queue: 22, stack: 23, ringbuf: 27, bloom_filter: 30 };
 
 export const isQueueStack = (m: { readonly type: string }): boolean => m.type === 'queue' || m.type === 'stack';
+export const isBloom = (m: { readonly type: string }): boolean => m.type === 'bloom_filter';
 
 /**
  * `queue_stack_map_alloc_check`: no entries, a key (a queue and a stack have none), a value of 0
@@ -124,6 +125,29 @@ export const isQueueStack = (m: { readonly type: string }): boolean => m.type ==
 export function queueStackAllocCheck(a: CreateAttr): number {
   if (a.maxEntries === 0 || a.keySize !== 0 || a.layout.size === 0 || (a.flags & ~QUEUE_STACK_MASK) !== 0 || !accessOk(a.flags)) return -EINVAL;
   if (a.layout.size > KMALLOC_MAX_SIZE) return -E2BIG;
+  return 0;
+}
+
+/** `BLOOM_CREATE_FLAG_MASK` (kernel/bpf/bloom_filter.c). */
+const BLOOM_MASK = F.BPF_F_NUMA_NODE | F.BPF_F_ZERO_SEED | ACCESS_MASK;
+
+/**
+ * `map_create_alloc`: `map_extra` other than 0 on a map type that has none (of the model's, all but a
+ * bloom filter) → -EINVAL ("Invalid map_extra."), before the type's own checks.
+ */
+export function mapExtraCheck(type: string, mapExtra: number): number {
+  return mapExtra !== 0 && type !== 'bloom_filter' ? -EINVAL : 0;
+}
+
+/**
+ * `bloom_map_alloc_check`, then `bloom_map_alloc`'s tests: a value over `KMALLOC_MAX_SIZE` → -E2BIG;
+ * then a key (a bloom filter has none), a value of 0 bytes, no entries, a flag outside
+ * `BLOOM_CREATE_FLAG_MASK`, BPF_F_RDONLY_PROG with BPF_F_WRONLY_PROG, or `map_extra` above its low 4
+ * bits → -EINVAL.
+ */
+export function bloomAllocCheck(a: CreateAttr, mapExtra: number): number {
+  if (a.layout.size > KMALLOC_MAX_SIZE) return -E2BIG;
+  if (a.keySize !== 0 || a.layout.size === 0 || a.maxEntries === 0 || (a.flags & ~BLOOM_MASK) !== 0 || !accessOk(a.flags) || mapExtra > 0xf) return -EINVAL;
   return 0;
 }
 

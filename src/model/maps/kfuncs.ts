@@ -3,6 +3,7 @@ import { defineKfunc } from '../kfunc/kfunc.ts';
 import { registerKfuncs } from '../kfunc/registry.ts';
 import { deleteElem, lookupElem, lookupPercpuElem, mapOf, updateElem } from './maps.ts';
 import { qsGet, qsPush } from './queue_stack.ts';
+import { bloomPeek, bloomPush } from './bloom.ts';
 import { EINVAL } from '../kernel/errno.ts';
 import { KernsimError } from '../kernel/errors.ts';
 
@@ -125,22 +126,25 @@ export const bpf_for_each_map_elem = defineKfunc({
 });
 
 const QS_CHECKS = ['a map that is not a QUEUE or STACK is refused by the verifier (cannot pass map_type N into func …)'];
+/** Push and peek take a bloom filter too. */
+const QS_BLOOM_CHECKS = ['a map that is not a QUEUE, STACK or BLOOM_FILTER is refused by the verifier (cannot pass map_type N into func …); a sleepable program may not use a BLOOM_FILTER at all'];
 
 /** `bpf_map_push_elem(map, value, flags)`. */
 export const bpf_map_push_elem = defineKfunc({
   name: 'bpf_map_push_elem',
-  mirrors: 'kernel/bpf/helpers.c: bpf_map_push_elem; kernel/bpf/queue_stack_maps.c: queue_stack_map_push_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_push_elem; kernel/bpf/queue_stack_maps.c: queue_stack_map_push_elem; kernel/bpf/bloom_filter.c: bloom_map_push_elem',
   kind: 'helper',
   since: '6.18',
-  summary: 'Push `value` into a QUEUE or STACK map.',
+  summary: 'Push `value` into a QUEUE or STACK map, or add it to a BLOOM_FILTER.',
   args: [{ name: 'map', type: 'map' }, { name: 'value', type: 'mem', mapValue: true, cType: 'const void *' }, { name: 'flags', type: 'u64' }],
   ret: 'int',
   flags: [],
-  checks: [...QS_CHECKS, 'BPF_NOEXIST or a flag above BPF_EXIST → -EINVAL', 'full, without BPF_EXIST → -E2BIG'],
-  effects: ['full with BPF_EXIST: the oldest value is dropped (for a stack too: the bottom one)', 'the value is copied in at the head'],
-  confidence: 'H (source: 7.2.13 queue_stack_maps.c, the same in 6.18)',
+  checks: [...QS_BLOOM_CHECKS, 'BPF_NOEXIST or a flag above BPF_EXIST → -EINVAL', 'full, without BPF_EXIST → -E2BIG', 'a bloom filter: any flag → -EINVAL'],
+  effects: ['full with BPF_EXIST: the oldest value is dropped (for a stack too: the bottom one)', 'the value is copied in at the head', 'a bloom filter: the bits of the value\'s hashes are set (jhash2 of its words, or jhash of its bytes, seeded with hash_seed + i)'],
+  confidence: 'H (source: 7.2.13 queue_stack_maps.c and bloom_filter.c, the same in 6.18)',
   impl(k, map, value, flags) {
-    return qsPush(mapOf(k, map), value, flags);
+    const m = mapOf(k, map);
+    return m.bloom !== null ? bloomPush(m, value, flags) : qsPush(m, value, flags);
   },
 });
 
@@ -165,18 +169,19 @@ export const bpf_map_pop_elem = defineKfunc({
 /** `bpf_map_peek_elem(map, value)`. */
 export const bpf_map_peek_elem = defineKfunc({
   name: 'bpf_map_peek_elem',
-  mirrors: 'kernel/bpf/helpers.c: bpf_map_peek_elem; kernel/bpf/queue_stack_maps.c: queue_map_peek_elem, stack_map_peek_elem',
+  mirrors: 'kernel/bpf/helpers.c: bpf_map_peek_elem; kernel/bpf/queue_stack_maps.c: queue_map_peek_elem, stack_map_peek_elem; kernel/bpf/bloom_filter.c: bloom_map_peek_elem',
   kind: 'helper',
   since: '6.18',
-  summary: 'Copy the oldest value of a QUEUE, or the newest of a STACK, into `value`, leaving it there.',
+  summary: 'Copy the oldest value of a QUEUE, or the newest of a STACK, into `value`, leaving it there; or ask a BLOOM_FILTER whether `value` may be in it.',
   args: [{ name: 'map', type: 'map' }, { name: 'value', type: 'mem', out: true, mapValue: true, cType: 'void *' }],
   ret: 'int',
   flags: [],
-  checks: [...QS_CHECKS, 'empty → -ENOENT, value zeroed'],
-  effects: ['the value is copied out; the map is unchanged'],
-  confidence: 'H (source: 7.2.13 queue_stack_maps.c, the same in 6.18)',
+  checks: [...QS_BLOOM_CHECKS, 'empty → -ENOENT, value zeroed', 'a bloom filter: a bit of the value\'s hashes clear → -ENOENT (all set: 0, a false positive possible)'],
+  effects: ['the value is copied out; the map is unchanged', 'a bloom filter: `value` is read, not written (the verifier\'s resolve_map_arg_type makes it ARG_PTR_TO_MAP_VALUE without MEM_UNINIT, a read)'],
+  confidence: 'H (source: 7.2.13 queue_stack_maps.c and bloom_filter.c, the same in 6.18)',
   impl(k, map, value) {
-    return qsGet(mapOf(k, map), value, false, true);
+    const m = mapOf(k, map);
+    return m.bloom !== null ? bloomPeek(m, value) : qsGet(m, value, false, true);
   },
 });
 

@@ -68,9 +68,9 @@ export function valueLayout(decl: LayoutDecl): ValueLayout {
   return { size: off, dataEnd, fields };
 }
 
-/** A map declaration's `key_size`: as declared, else 4, or 0 for the types without keys (a ring buffer, a queue, a stack). */
+/** A map declaration's `key_size`: as declared, else 4, or 0 for the types without keys (a ring buffer, a queue, a stack, a bloom filter). */
 export function declKeySize(decl: { readonly type: string; readonly keySize?: number }): number {
-  return decl.keySize ?? (decl.type === 'ringbuf' || decl.type === 'queue' || decl.type === 'stack' ? 0 : 4);
+  return decl.keySize ?? (decl.type === 'ringbuf' || decl.type === 'queue' || decl.type === 'stack' || decl.type === 'bloom_filter' ? 0 : 4);
 }
 
 /** `round_up(value_size, 8)`: the memory a value takes in a map (an array's `elem_size`, a per-CPU copy). */

@@ -41,8 +41,9 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { declKeySize, elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
-import { arrayAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isLru, isQueueStack, MAP_FLAGS, notModelledKey, progAccessWithFields, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
+import { arrayAllocCheck, bloomAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isBloom, isLru, isQueueStack, MAP_FLAGS, mapExtraCheck, notModelledKey, progAccessWithFields, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
 import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
+import { bloomPeek, bloomPush, newBloom } from './bloom.ts';
 import { arrayGetNextKey, htabGetNextKey, link } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
@@ -74,6 +75,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   checkShape('decl', MapDeclSchema, decl);
   const ringbuf = decl.type === 'ringbuf';
   const queue = isQueueStack(decl);
+  const bloom = isBloom(decl);
   if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < 0) throw new ArgumentError('maxEntries', decl.maxEntries, 'a u32');
   if (!Number.isSafeInteger(decl.valueSize) || decl.valueSize < 0) throw new ArgumentError('valueSize', decl.valueSize, 'a non-negative integer');
   const keySize = declKeySize(decl);
@@ -89,6 +91,9 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   if (new Set(kptrs.map((p) => p.name)).size !== kptrs.length) throw new ArgumentError('kptrs', kptrs.map((p) => p.name).join(', '), 'kptr fields of distinct names');
   // map_create takes BPF_F_TOKEN_FD out of the flags before any type sees them, to find the token.
   if ((flags & BPF_F_TOKEN_FD) !== 0) throw new NotModelledError(`BPF_F_TOKEN_FD of map ${decl.name}`, 'BPF tokens are not modelled');
+  const mapExtra = decl.mapExtra ?? 0;
+  const extraErr = mapExtraCheck(decl.type, mapExtra);
+  if (extraErr !== 0) return extraErr;
   if (ringbuf) {
     const err = ringbufMapAllocCheck(k, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
     if (err !== 0) return err;
@@ -102,12 +107,14 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const rounded = percpuLru && isLru(decl) ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
   const attr: CreateAttr = { type: decl.type, name: decl.name, maxEntries: decl.maxEntries, keySize, flags: flags | (noPrealloc ? BPF_F_NO_PREALLOC : 0), layout };
   if (!ringbuf) {
-    const err = queue ? queueStackAllocCheck(attr) : isArray(decl) ? arrayAllocCheck(attr) : htabAllocCheck(attr, rounded ?? 2 ** 32);
+    const err = queue ? queueStackAllocCheck(attr) : bloom ? bloomAllocCheck(attr, mapExtra) : isArray(decl) ? arrayAllocCheck(attr) : htabAllocCheck(attr, rounded ?? 2 ** 32);
     if (err !== 0) return err;
   }
   // A queue or stack has map_check_no_btf: a BTF value is refused and libbpf creates the map again
-  // without it, special fields and all; the model does not make that second map.
-  if (queue && (decl.taskWorkFields > 0 || kptrs.length > 0)) throw new NotModelledError(`special fields in ${decl.type} map ${decl.name}`, 'the kernel refuses BTF for a queue or stack and libbpf creates the map again without it');
+  // without it, special fields and all; the model does not make that second map. A bloom filter
+  // takes a value's BTF, but map_check_btf refuses the fields (-EOPNOTSUPP), and libbpf retries the
+  // same way.
+  if ((queue || bloom) && (decl.taskWorkFields > 0 || kptrs.length > 0)) throw new NotModelledError(`special fields in ${decl.type} map ${decl.name}`, `the kernel refuses them in a ${decl.type} map and libbpf creates the map again without BTF`);
   const maxEntries = rounded as number;
   // map_check_btf, once the map is made: its special fields.
   if (decl.taskWorkFields > 1) return -E2BIG;
@@ -117,10 +124,10 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   // map_create: the fd's mode.
   const fileErr = fileFlagCheck(flags);
   if (fileErr !== 0) return fileErr;
-  if (!ringbuf && !queue) notModelledKey(attr);
+  if (!ringbuf && !queue && !bloom) notModelledKey(attr);
   // queue_stack_map_alloc: one area of max_entries + 1 values.
   if (queue) charge(k, (maxEntries + 1) * decl.valueSize + 64, `allocating the ${maxEntries + 1} slots of map ${decl.name}`);
-  if (isArray(decl) || (!noPrealloc && !ringbuf && !queue)) {
+  if (isArray(decl) || (!noPrealloc && !ringbuf && !queue && !bloom)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element, a per-CPU or
     // LRU one none: htab_has_extra_elems): each value rounded up to 8 bytes, once per possible CPU in a
     // per-CPU map, plus the model's element record.
@@ -134,6 +141,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
     usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
     lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
     qs: queue ? newQueueStack(maxEntries) : null,
+    bloom: bloom ? newBloom(maxEntries, mapExtra, (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd) : null,
   };
   const copies = isPercpu(decl) ? k.t.cpus : 0;
   const fresh = (key: number): MapSlot => freshSlot(layout, key, copies);
@@ -142,7 +150,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
       m.slots.set(i, fresh(i));
       m.elems.set(i, { slot: i });
     }
-  } else if (!noPrealloc && !ringbuf && !queue) {
+  } else if (!noPrealloc && !ringbuf && !queue && !bloom) {
     // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first
     // (an LRU_HASH's nodes are on its LRU's global free list, in the same order).
     for (let i = 0; i < maxEntries; i += 1) {
@@ -537,8 +545,12 @@ export function sysLookupElem(k: Kern, id: MapId, key: number | null, value: Uin
   // after (bpf_map_check_op_flags, of the BPF_F_CPU series).
   if (!k.features.percpuCpuFlags && (flags & ~BPF_F_LOCK) !== 0n) return -EINVAL;
   if (!sysAccess(m).read) return -EPERM;
-  // A queue or stack: no flag (no bpf_spin_lock), a NULL key (key_size 0), then a peek.
-  if (isQueueStack(m)) return flags !== 0n || key !== null ? -EINVAL : qsGet(m, value, false, false);
+  // A queue, a stack or a bloom filter: no flag (no bpf_spin_lock), a NULL key (key_size 0), then a
+  // peek. A bloom filter's peek reads `value` (map_lookup_elem copies it in first) and writes nothing.
+  if (isQueueStack(m) || isBloom(m)) {
+    if (flags !== 0n || key !== null) return -EINVAL;
+    return isBloom(m) ? bloomPeek(m, value) : qsGet(m, value, false, false);
+  }
   if (key === null) throw keyNeeded(m);
   if (isPercpu(m)) return sysLookupPercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
@@ -624,8 +636,12 @@ export function updateFromUser(k: Kern, id: MapId, key: number | null, value: Ui
 /** `bpf_map_update_value`: user space's update once the fd may write (a syscall's, or one of a batch's). */
 export function updateValue(k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint): number {
   const m = mapOf(k, id);
-  // A queue or stack: BPF_F_LOCK without a bpf_spin_lock, then a key (key_size 0), then a push.
-  if (isQueueStack(m)) return (flags & BPF_F_LOCK) !== 0n || key !== null ? -EINVAL : qsPush(m, value, flags);
+  // A queue, a stack or a bloom filter: BPF_F_LOCK without a bpf_spin_lock, then a key (key_size 0),
+  // then a push.
+  if (isQueueStack(m) || isBloom(m)) {
+    if ((flags & BPF_F_LOCK) !== 0n || key !== null) return -EINVAL;
+    return isBloom(m) ? bloomPush(m, value, flags) : qsPush(m, value, flags);
+  }
   if (key === null) throw keyNeeded(m);
   if (isPercpu(m)) return sysUpdatePercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
@@ -666,8 +682,10 @@ export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
   const m = mapOf(k, id);
   if (!sysAccess(m).read) return -EPERM;
   if (m.type === 'ringbuf') return key === null ? -ENOTSUPP : -EINVAL;
-  // A queue or stack: a key is -EINVAL (key_size 0), and so is NULL (queue_stack_map_get_next_key).
+  // A queue or stack: a key is -EINVAL (key_size 0), and so is NULL (queue_stack_map_get_next_key);
+  // a bloom filter's NULL is -EOPNOTSUPP (bloom_map_get_next_key).
   if (isQueueStack(m)) return -EINVAL;
+  if (isBloom(m)) return key === null ? -EOPNOTSUPP : -EINVAL;
   return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(m, key);
 }
 
@@ -688,6 +706,8 @@ export function sysLookupAndDeleteElem(k: Kern, id: MapId, key: number | null, v
   else if (!access.read || !access.write) ret = -EPERM;
   else if (flags !== 0n) ret = -EINVAL;
   else if (isQueueStack(m)) ret = key !== null ? -EINVAL : qsGet(m, value, true, false);
+  // A bloom filter: its key (size 0) must be NULL; then it is not a type that pops or deletes.
+  else if (isBloom(m)) ret = key !== null ? -EINVAL : -ENOTSUPP;
   else if (key === null) throw keyNeeded(m);
   else {
     if (isPercpu(m)) checkPercpuBuffer(k, m, value, 0n);
@@ -714,17 +734,20 @@ export function sysDeleteElem(k: Kern, id: MapId, key: number | null): number {
 
 /**
  * `sysDeleteElem` without its trace event (a task's `map_delete` syscall records its own): a read-only
- * fd may not delete; a queue or stack deletes nothing (a key: -EINVAL; NULL: `queue_stack_map_delete_elem`, -EINVAL).
+ * fd may not delete; a queue or stack deletes nothing (a key: -EINVAL; NULL: `queue_stack_map_delete_elem`, -EINVAL),
+ * nor does a bloom filter (a key: -EINVAL; NULL: `bloom_map_delete_elem`, -EOPNOTSUPP).
  */
 export function deleteFromUser(k: Kern, id: MapId, key: number | null): number {
   const m = mapOf(k, id);
   if (!sysAccess(m).write) return -EPERM;
   if (isQueueStack(m)) return -EINVAL;
+  // A bloom filter: a key is -EINVAL (key_size 0); NULL reaches bloom_map_delete_elem, -EOPNOTSUPP.
+  if (isBloom(m)) return key === null ? -EOPNOTSUPP : -EINVAL;
   if (key === null) throw keyNeeded(m);
   return deleteElem(k, id, key);
 }
 
 /** A NULL key for a map that has keys: the model's user space passes one (the kernel would copy 4 bytes from NULL). */
 function keyNeeded(m: BpfMap): ArgumentError {
-  return new ArgumentError('key', null, `a key: map ${m.name} is a ${m.type} map (only a queue or a stack takes NULL)`);
+  return new ArgumentError('key', null, `a key: map ${m.name} is a ${m.type} map (only a queue, a stack or a bloom filter takes NULL)`);
 }

@@ -64,6 +64,8 @@ export interface BpfMap {
   lru: LruState | null;
   /** QUEUE and STACK: the ring of values (queue_stack.ts); null for other types. */
   qs: QueueStack | null;
+  /** BLOOM_FILTER: its bits (bloom.ts); null for other types. */
+  bloom: BloomFilter | null;
 }
 
 /**
@@ -77,6 +79,17 @@ export interface QueueStack {
   tail: number;
   readonly size: number;
   elements: Map<number, Uint8Array>;
+}
+
+/**
+ * `struct bpf_bloom_filter`: `nrHash` hashes (`nr_hash_funcs`), seeded from `seed` (`hash_seed`), each
+ * masked with `mask` (`bitset_mask`, the array's bits less one); `bits` the bits set, not the array.
+ */
+export interface BloomFilter {
+  readonly nrHash: number;
+  readonly mask: number;
+  readonly seed: number;
+  bits: Set<number>;
 }
 
 /** Where a `bpf_for_each_map_elem` walk stands between two callbacks (foreach.ts): the bucket (an array's next index) and the element after the one given. */

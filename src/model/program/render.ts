@@ -19,7 +19,7 @@ import { sectionInfo } from './sections.ts';
 const MAP_TYPES: Record<string, string> = {
   array: 'BPF_MAP_TYPE_ARRAY', hash: 'BPF_MAP_TYPE_HASH', lru_hash: 'BPF_MAP_TYPE_LRU_HASH',
   percpu_array: 'BPF_MAP_TYPE_PERCPU_ARRAY', percpu_hash: 'BPF_MAP_TYPE_PERCPU_HASH', lru_percpu_hash: 'BPF_MAP_TYPE_LRU_PERCPU_HASH', ringbuf: 'BPF_MAP_TYPE_RINGBUF',
-  queue: 'BPF_MAP_TYPE_QUEUE', stack: 'BPF_MAP_TYPE_STACK',
+  queue: 'BPF_MAP_TYPE_QUEUE', stack: 'BPF_MAP_TYPE_STACK', bloom_filter: 'BPF_MAP_TYPE_BLOOM_FILTER',
 };
 
 /** The C type of each argument type, as the BPF C here declares kfuncs (also the docs' prototypes, src/docs/kfunc_page.ts). */
@@ -418,15 +418,17 @@ const HOOK_SIGNATURE: Readonly<Record<string, (name: string) => string>> = {
 };
 
 /** A map's `map_flags` line: the flags' names (BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED), any other bits as a number. */
-function mapFlags(m: { readonly noPrealloc?: boolean | undefined; readonly flags?: number | undefined }): string[] {
+function mapFlags(m: { readonly noPrealloc?: boolean | undefined; readonly flags?: number | undefined; readonly mapExtra?: number | undefined }): string[] {
+  // `map_extra` (a bloom filter's number of hashes; any other type refuses it) goes beside them.
+  const extra = m.mapExtra === undefined || m.mapExtra === 0 ? [] : [`\t__uint(map_extra, ${m.mapExtra});`];
   let f = (m.flags ?? 0) | (m.noPrealloc === true ? 1 : 0);
-  if (f === 0) return [];
+  if (f === 0) return extra;
   const names: string[] = [];
   for (const [bit, name] of [[1, 'BPF_F_NO_PREALLOC'], [2, 'BPF_F_NO_COMMON_LRU'], [64, 'BPF_F_ZERO_SEED']] as const) {
     if ((f & bit) !== 0) { names.push(name); f &= ~bit; }
   }
   if (f !== 0) names.push(`0x${(f >>> 0).toString(16)}`);
-  return [`\t__uint(map_flags, ${names.join(' | ')});`];
+  return [`\t__uint(map_flags, ${names.join(' | ')});`, ...extra];
 }
 
 /** Render `obj` as one BPF C source file. `kfuncs` gives the signatures of the externs. */
@@ -454,11 +456,12 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
   }
   for (const m of obj.maps) {
     if (m.type === 'ringbuf') {
-      lines.push('struct {', `\t__uint(type, ${MAP_TYPES[m.type]});`, `\t__uint(max_entries, ${m.maxEntries});`, `} ${m.name} SEC(".maps");`, '');
+      lines.push('struct {', `\t__uint(type, ${MAP_TYPES[m.type]});`, `\t__uint(max_entries, ${m.maxEntries});`, ...mapFlags({ mapExtra: m.mapExtra }), `} ${m.name} SEC(".maps");`, '');
       continue;
     }
-    // A queue or stack has no key, and no BTF for its value (map_check_no_btf): its size only.
-    if (m.type === 'queue' || m.type === 'stack') {
+    // A queue or stack has no key, and no BTF for its value (map_check_no_btf): its size only. A
+    // bloom filter has no key either; its value's size is all it needs.
+    if (m.type === 'queue' || m.type === 'stack' || m.type === 'bloom_filter') {
       lines.push('struct {', `\t__uint(type, ${MAP_TYPES[m.type]});`, `\t__uint(max_entries, ${m.maxEntries});`, `\t__uint(value_size, ${m.valueSize});`, ...mapFlags(m), `} ${m.name} SEC(".maps");`, '');
       continue;
     }

@@ -135,7 +135,7 @@ export const SubprogSchema = z.strictObject({
   returns: z.enum(['int', 'long', 'void']).optional(),
 });
 
-export const MAP_TYPES = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'ringbuf', 'queue', 'stack'] as const;
+export const MAP_TYPES = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'ringbuf', 'queue', 'stack', 'bloom_filter'] as const;
 
 /**
  * A kptr field of a map value: `struct task_struct __kptr *name` (referenced: it holds a reference,
@@ -161,7 +161,7 @@ export const MapDeclSchema = z.strictObject({
   taskWorkFields: z.int().min(0).max(16).default(0),
   /** The value's kptr fields, after the data and the task_work field (maps/layout.ts). */
   kptrs: z.array(KptrDeclSchema).max(8).optional(),
-  /** `key_size` (default: 4, and 0 for a ring buffer, a queue and a stack, which have no keys). */
+  /** `key_size` (default: 4, and 0 for a ring buffer, a queue, a stack and a bloom filter, which have no keys). */
   keySize: z.int().min(0).max(0xffff_ffff).optional(),
   /**
    * `map_flags` (default 0): a ring buffer takes `BPF_F_NUMA_NODE` and, from 6.19, `BPF_F_RB_OVERWRITE`;
@@ -170,6 +170,11 @@ export const MapDeclSchema = z.strictObject({
   flags: z.int().min(0).max(0xffff_ffff).optional(),
   /** `BPF_F_NO_PREALLOC` (hash maps): element memory allocated on insert rather than preallocated. */
   noPrealloc: z.boolean().optional(),
+  /**
+   * `map_extra` (default 0): a bloom filter's number of hashes in its low 4 bits (0: 5); any other
+   * type of the model's refuses a value other than 0 (-EINVAL).
+   */
+  mapExtra: z.int().min(0).max(0xffff_ffff).optional(),
 });
 
 export const GlobalDeclSchema = z.discriminatedUnion('kind', [

@@ -10,7 +10,8 @@ import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
 import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
 import { checkAlignment, checkMapAccessType, checkRegionArg } from './mem.ts';
-import { isQueueStack, MAP_TYPE_IDS, mapAccess } from '../maps/alloc_check.ts';
+import { isBloom, isQueueStack, MAP_TYPE_IDS, mapAccess } from '../maps/alloc_check.ts';
+import { BLOOM_FUNCS, peekWrites } from '../maps/bloom.ts';
 import { regTypeStr } from './regtype.ts';
 import { constOf, isConst, known, range, UNKNOWN, varConst, type Scalar } from './scalar.ts';
 import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
@@ -418,6 +419,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         // ARG_PTR_TO_MAP_VALUE (bpf_map_update_elem's value, the queue helpers'): the map's value size.
         const mapVal = vals[0];
         const mapSize = spec.mapValue === true && mapVal !== undefined && mapVal.t === 'map' ? mapLayout(w.obj.maps, mapVal.map)?.size : undefined;
+        // resolve_map_arg_type: a bloom filter's peek reads its value, where a queue's writes it.
+        const out = spec.out === true && peekWrites(def.name, mapVal !== undefined && mapVal.t === 'map' ? w.obj.maps.find((x) => x.name === mapVal.map)?.type : undefined);
         // A kfunc's memory and its size are checked as a pair (check_kfunc_args,
         // KF_ARG_PTR_TO_MEM_SIZE): a failure adds the pair's line.
         const pair = def.kind === 'kfunc' && spec.size !== undefined && mapSize === undefined;
@@ -438,7 +441,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
           if (spec.type === 'mem_or_null' || spec.type === 'u64s' || size === 0) return;
           throw new Reject(m.typeMismatch(i + 1, 'scalar', MEM_ARG_TYPES), insn);
         }
-        if (spec.out === true) {
+        if (out) {
           // Raw-mode memory a helper writes: bounds now, the writes after the call. A kfunc's
           // buffer is checked for reading and writing (check_kfunc_mem_size_reg).
           s = checked(() => memArg(w, s, i, v, size, false, insn, def.kind === 'helper', def.kind !== 'helper'));
@@ -477,9 +480,12 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     // take only ring buffer maps.
     const ringbufMismatch = decl !== undefined && (decl.type === 'ringbuf') !== RINGBUF_MAP_FUNCS.has(def.name);
     // ... and bpf_map_lookup_percpu_elem only per-CPU maps; a queue or stack goes only to the queue
-    // helpers, and they take only those.
+    // helpers, a bloom filter only to push and peek, and pop takes only a queue or stack, push and
+    // peek those and a bloom filter.
     const percpuMismatch = decl !== undefined && def.name === 'bpf_map_lookup_percpu_elem' && decl.type !== 'percpu_array' && decl.type !== 'percpu_hash' && decl.type !== 'lru_percpu_hash';
-    const queueMismatch = decl !== undefined && isQueueStack(decl) !== QUEUE_MAP_FUNCS.has(def.name);
+    const queueMismatch = decl !== undefined && (isBloom(decl)
+      ? !BLOOM_FUNCS.has(def.name)
+      : isQueueStack(decl) !== QUEUE_MAP_FUNCS.has(def.name));
     if (decl !== undefined && (ringbufMismatch || percpuMismatch || queueMismatch)) {
       throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn);
     }

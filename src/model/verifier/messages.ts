@@ -25,6 +25,8 @@ export function messages(f: VersionFeatures) {
     notAllowed: (fn: string) => `calling kernel function ${fn} is not allowed`,
     noPacketWrite: () => 'the prog does not allow writes to packet data',
     sleepableOnly: (fn: string) => `program must be sleepable to call sleepable kfunc ${fn}`,
+    /** `check_map_prog_compatibility`: a map type a sleepable program may not use. */
+    sleepableMap: () => 'Sleepable programs can only use array, hash, ringbuf and local storage maps',
     /** `where`: `non_sleepable_context_description` ("non-sleepable prog", "rcu_read_lock region"). */
     sleepableHelper: (fn: string, id: number, where: string) => `sleepable helper ${fn}#${id} in ${where}`,
     notStatic: () => 'callback function not static',

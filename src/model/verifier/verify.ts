@@ -10,7 +10,7 @@
  */
 import type { BpfObject, Program } from '../program/program.ts';
 import { attachName, attachProblemOf, sectionInfo } from '../program/sections.ts';
-import { ESRCH } from '../kernel/errno.ts';
+import { EINVAL, ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { initLocals } from './locals.ts';
 import { Reject, type AState, type Verdict, type VerifyOptions } from './types.ts';
@@ -52,6 +52,13 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
       if (def !== undefined && !availableIn(def, opts.features.version)) return early(w.m.missingKfunc(op.fn), pc);
     }
   }
+  // resolve_pseudo_ldimm64 → check_map_prog_compatibility, as each map the code names is added,
+  // before any instruction is verified: a sleepable program may not use some map types (of the
+  // model's, a bloom filter).
+  if (info.sleepable) {
+    const bad = mapsNamed(obj, prog).map((n) => obj.maps.find((m) => m.name === n)).find((m) => m !== undefined && !SLEEPABLE_MAP_TYPES.has(m.type));
+    if (bad !== undefined) return { ...early(w.m.sleepableMap(), null), errno: -EINVAL };
+  }
   try {
     const init: AState = { frames: [programFrame(prog, hookFile, ctxNullable)], refs: new Map() };
     w.run(initLocals(w, init, prog), { sleepable: info.sleepable, type: info.type, asm: prog.asm === true });
@@ -62,6 +69,37 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
     }
     throw e;
   }
+}
+
+/**
+ * The map types a sleepable program may use (`check_map_prog_compatibility`, the same list in 6.18 and
+ * 7.2 for the model's types): all of the model's but a bloom filter.
+ */
+const SLEEPABLE_MAP_TYPES: ReadonlySet<string> = new Set(['hash', 'lru_hash', 'array', 'percpu_hash', 'percpu_array', 'lru_percpu_hash', 'ringbuf', 'queue', 'stack']);
+
+/**
+ * The maps the program's code names (`{ map }` operands), in the program and the functions it calls
+ * or passes as callbacks: those libbpf links into it.
+ */
+function mapsNamed(obj: BpfObject, prog: Program): string[] {
+  const maps = new Set<string>();
+  const fns = new Set<string>();
+  const subprogs = new Map(obj.subprogs.map((f) => [f.name, f]));
+  const todo: unknown[] = [prog.body];
+  // Every operand object is visited once: a body is a tree of ops and operands, bounded by its size.
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (Array.isArray(v)) { todo.push(...v); continue; }
+    if (v === null || typeof v !== 'object') continue;
+    for (const [key, x] of Object.entries(v)) {
+      if (key === 'map' && typeof x === 'string') maps.add(x);
+      else if ((key === 'cb' || key === 'fn') && typeof x === 'string' && subprogs.has(x) && !fns.has(x)) {
+        fns.add(x);
+        todo.push(subprogs.get(x)?.body);
+      } else if (typeof x === 'object') todo.push(x);
+    }
+  }
+  return [...maps];
 }
 
 /** Verify every program of an object (each as if it were the one loaded). */
