@@ -120,7 +120,8 @@ export const ScenarioSchema = compiled(z.strictObject({
   cpus: z.number().int().min(1).max(LIMITS.cpus).optional(),
   /**
    * What `get_random_u32()` gives each hash map as its hash seed (`hashrnd`, default 0; a map created
-   * with BPF_F_ZERO_SEED has 0): it decides the order BPF_MAP_GET_NEXT_KEY walks the keys in.
+   * with BPF_F_ZERO_SEED has 0): it decides the order BPF_MAP_GET_NEXT_KEY walks the keys in, and
+   * which bits a bloom filter's values set (its `hash_seed`).
    */
   hashrnd: z.number().int().min(0).max(0xffff_ffff).optional(),
   files: list(FileSpecSchema),

@@ -130,8 +130,8 @@ export interface HotState {
   cpus: number;
   /**
    * What `get_random_u32()` gives a hash map created without BPF_F_ZERO_SEED as its `hashrnd` (the
-   * seed of its keys' hashes, which decides the order BPF_MAP_GET_NEXT_KEY walks: maps/buckets.ts).
-   * It never changes.
+   * seed of its keys' hashes, which decides the order BPF_MAP_GET_NEXT_KEY walks: maps/buckets.ts),
+   * and a bloom filter as its `hash_seed` (maps/bloom.ts). It never changes.
    */
   hashrnd: number;
   /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */

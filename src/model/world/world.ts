@@ -218,8 +218,9 @@ export interface WorldOptions {
   readonly cpus?: number;
   /**
    * What `get_random_u32()` returns for a hash map's `hashrnd` at its creation (a u32, default 0): the
-   * seed of its keys' hashes, and so the order `BPF_MAP_GET_NEXT_KEY` walks its keys in. The kernel
-   * draws one per map; the model gives every map created without BPF_F_ZERO_SEED this one.
+   * seed of its keys' hashes, and so the order `BPF_MAP_GET_NEXT_KEY` walks its keys in; a bloom
+   * filter's `hash_seed`, and so which bits its values set. The kernel draws one per map; the model
+   * gives every map created without BPF_F_ZERO_SEED this one.
    */
   readonly hashrnd?: number;
 }
