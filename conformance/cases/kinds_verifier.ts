@@ -112,5 +112,7 @@ export const kindVerifierCases: readonly ConfCase[] = [
     .build(rule, 't->pid after bpf_task_release(t): t is a scalar now, invalid mem access \'scalar\'', v),
   V('task_str_tc', 'tc').copyFromUserTaskStr(0, 8, 0x1000, 0)
     .build(rule, 'bpf_copy_from_user_task_str (KF_SLEEPABLE) in a tc program', v),
+  V('copy_user_tc', 'tc').raw(P.call('bpf_copy_from_user', [P.buf('kv_copy_user_tc_mem'), P.imm(8), P.imm(0x1000)], 'n'))
+    .build(rule, 'bpf_copy_from_user (might_sleep) in a tc program: 6.18 says "helper call might sleep in a non-sleepable prog" (7.2: "sleepable helper bpf_copy_from_user#148 in non-sleepable prog"; the model said the 7.2 text for every version)', v),
 ];
 

@@ -163,6 +163,16 @@ export interface VersionFeatures {
    * 7.0 assumed to keep `off` (M: the field was still there in January 2026's patches).
    */
   readonly regFixedOff: boolean;
+  /**
+   * A helper that might sleep, called where the program may not sleep, is refused with the reason
+   * `non_sleepable_context_description` gives ("sleepable helper bpf_copy_from_user#148 in
+   * non-sleepable prog", or "in rcu_read_lock region"): read in 7.2.13 (kernel/bpf/verifier.c
+   * `check_helper_call`). Before, a non-sleepable program got "helper call might sleep in a
+   * non-sleepable prog" (the 6.18.44 host), and only the RCU region the other form. 6.19 assumed
+   * before (M), 7.0 after (M: the series, "sleepable in non-sleepable", is from the first weeks of
+   * 2026, as `percpuCpuFlags`'s).
+   */
+  readonly sleepableCtxDesc: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -171,28 +181,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false,
+    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false, sleepableCtxDesc: true,
   },
 };
 

@@ -27,8 +27,11 @@ export function messages(f: VersionFeatures) {
     sleepableOnly: (fn: string) => `program must be sleepable to call sleepable kfunc ${fn}`,
     /** `check_map_prog_compatibility`: a map type a sleepable program may not use. */
     sleepableMap: () => 'Sleepable programs can only use array, hash, ringbuf and local storage maps',
-    /** `where`: `non_sleepable_context_description` ("non-sleepable prog", "rcu_read_lock region"). */
-    sleepableHelper: (fn: string, id: number, where: string) => `sleepable helper ${fn}#${id} in ${where}`,
+    /**
+     * `where`: `non_sleepable_context_description` ("non-sleepable prog", "rcu_read_lock region");
+     * before `sleepableCtxDesc`, a non-sleepable program had a message of its own.
+     */
+    sleepableHelper: (fn: string, id: number, where: string) => (!f.sleepableCtxDesc && where === 'non-sleepable prog' ? 'helper call might sleep in a non-sleepable prog' : `sleepable helper ${fn}#${id} in ${where}`),
     notStatic: () => 'callback function not static',
     overwriteReferenced: () => 'cannot overwrite referenced dynptr',
     rawWriteDynptr: (off: number) => `potential write to dynptr at off=${off} disallowed`,
