@@ -15,7 +15,7 @@ import { jhash, jhash2 } from '../src/model/kernel/jhash.ts';
 import { readLE } from '../src/model/program/globals.ts';
 import { expectEqual } from './fast_expect.ts';
 import { bloomSeqArb, type BloomOp } from './bloom.ts';
-import { valueBytes } from './queue.ts';
+import { storeValue, valueBytes } from './queue.ts';
 
 const EINVAL = -22;
 const ENOENT = -2;
@@ -46,8 +46,7 @@ function program(max: number, mapExtra: number, size: number, ops: readonly Bloo
   const slot = Math.ceil(size / 8) * 8;
   const body: Op[] = [];
   ops.forEach((o, i) => {
-    const b = valueBytes(o.v, slot);
-    for (let at = 0; at < slot; at += 8) body.push(P.st(8, P.buf('v'), at, P.imm(BigInt.asIntN(64, readLE(b, at, 8)))));
+    body.push(...storeValue(valueBytes(o.v, slot)));
     body.push(o.op === 'push'
       ? P.call('bpf_map_push_elem', [P.map('b'), P.buf('v'), P.imm(o.flags)], 'n')
       : P.call('bpf_map_peek_elem', [P.map('b'), P.buf('v')], 'n'));

@@ -2,9 +2,12 @@
  * Sequences for QUEUE and STACK maps: the property (queue.test.ts) and the generated conformance
  * cases (conformance/generate-queue.ts) draw from these. A program's calls (push with flags that are
  * mostly 0, sometimes BPF_EXIST or refused ones; pop; peek), then user space's push, peek and pop.
+ * Also how a value is written, as bytes (`valueBytes`) and as a program's stores (`storeValue`): the
+ * bloom filter's property and cases write theirs the same way.
  */
 import fc from 'fast-check';
-import { writeLE } from '../src/model/program/globals.ts';
+import { program as P, type Op } from '../src/index.ts';
+import { readLE, writeLE } from '../src/model/program/globals.ts';
 
 export type QsOp = { readonly op: 'push'; readonly v: number; readonly flags: number } | { readonly op: 'pop' | 'peek' };
 
@@ -27,4 +30,11 @@ export function valueBytes(v: number, size: number): Uint8Array {
   const b = new Uint8Array(size);
   writeLE(b, 0, size, BigInt(v));
   return b;
+}
+
+/** 8-byte stores of `bytes` (a multiple of 8 long) into the stack variable `v`, from its start. */
+export function storeValue(bytes: Uint8Array): Op[] {
+  const out: Op[] = [];
+  for (let o = 0; o < bytes.length; o += 8) out.push(P.st(8, P.buf('v'), o, P.imm(BigInt.asIntN(64, readLE(bytes, o, 8)))));
+  return out;
 }

@@ -11,10 +11,10 @@
  * packet), not `SEC("syscall")`, which is sleepable.
  */
 import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
-import { FRETS, pidFilterOps, type FileCase } from './file.ts';
+import { FRETS, type FileCase } from './file.ts';
 import { caseSys, type CallRecord, type ConfCase, type SysMapOp } from './lib.ts';
-import { readLE } from '../../src/model/program/globals.ts';
-import { valueBytes } from '../../properties/queue.ts';
+import { keylessCase, keylessObject } from './keyless.ts';
+import { storeValue, valueBytes } from '../../properties/queue.ts';
 import { createOp } from './queue.ts';
 import { del, lookup, update } from './batch.ts';
 
@@ -120,37 +120,27 @@ function object(id: string, q: BloomSeq, guest: boolean): { object: BpfObject; c
   if (q.raw !== undefined) body.push(...q.raw(mapName, g('cb')));
   q.calls.forEach((c, i) => {
     if (i >= FRETS) throw new Error(`${id}: too many calls`);
-    const bytes = valueBytes(c.v, slot);
-    for (let o = 0; o < slot; o += 8) body.push(P.st(8, P.buf('v'), o, P.imm(BigInt.asIntN(64, readLE(bytes, o, 8)))));
+    body.push(...storeValue(valueBytes(c.v, slot)));
     const fn = c.op === 'push' ? 'bpf_map_push_elem' : 'bpf_map_peek_elem';
     body.push(P.call(fn, c.op === 'push' ? [P.map(mapName), P.buf('v'), P.imm(c.flags ?? 0)] : [P.map(mapName), P.buf('v')], 'n'), P.storeAt(g('rets'), i, P.r('n')));
     calls.push({ index: i, fn, text: `${c.op} ${c.v}${c.op === 'push' && c.flags ? ` flags ${c.flags}` : ''}` });
   });
-  const object: BpfObject = {
-    name: id, maps,
-    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
-    subprogs: q.raw !== undefined ? [{ name: g('cb'), isStatic: true, returns: 'long', params: [{ name: 'm', type: 'map' }, { name: 'k', type: 'ptr' }, { name: 'val', type: 'ptr' }, { name: 'c', type: 'ptr' }], body: [P.ret(P.imm(0))] }] : [],
-    programs: [{
-      name: id, section: guest ? (q.sleepable === true ? 'lsm.s/file_open' : 'lsm/file_open') : q.sleepable === true ? 'syscall' : 'tc',
-      locals: [P.local('v', { bytes: Math.max(slot, 16) }), P.local('u', { bytes: 8 })],
-      body: [...(guest ? pidFilterOps(g('pid')) : []), ...body, P.label('out'), P.ret(P.imm(0))],
-    }],
-  };
+  const section = guest ? (q.sleepable === true ? 'lsm.s/file_open' : 'lsm/file_open') : q.sleepable === true ? 'syscall' : 'tc';
+  const object: BpfObject = keylessObject(id, maps, body, { section, guest, slot, callback: q.raw !== undefined ? g('cb') : null });
   return { object, calls };
 }
 
 const sysOf = (id: string, q: BloomSeq): SysMapOp[] => caseSys(id, `${id}_b`, q.sys ?? []);
 
-const caseOf = (id: string, q: BloomSeq, guest: boolean, rule: string, generated: boolean): ConfCase => ({
-  id, rule, note: q.note, ...object(id, q, guest), ...(q.sys === undefined ? {} : { sys: sysOf(id, q) }),
+const caseOf = (id: string, q: BloomSeq, guest: boolean, rule: string, generated: boolean): ConfCase => keylessCase(id, rule, q.note, object(id, q, guest), {
+  sys: q.sys === undefined ? null : sysOf(id, q), reject: q.reject === true, generated,
   ...(guest || q.sleepable === true ? {} : { run: { data: new Uint8Array(64), dataSizeOut: 0 } }),
-  ...(q.reject === true ? { verifier: true } : {}), ...(generated ? { generated: true } : {}),
 });
 
-/** A host case (6.18, `SEC("syscall")`). */
+/** A host case (6.18, `tc`; a sleepable one `SEC("syscall")`). */
 export const bloomHostCase = (id: string, q: BloomSeq, rule = RULE, generated = false): ConfCase => caseOf(id, q, false, rule, generated);
 
-/** A guest case (7.2, `lsm/file_open`). */
+/** A guest case (7.2, `lsm/file_open`; a sleepable one `lsm.s/file_open`). */
 export const bloomGuestCase = (id: string, q: BloomSeq, rule = `${RULE} (7.2)`, generated = false): FileCase => ({ ...caseOf(id, q, true, rule, generated), state: 'warm' });
 
 export const bloomCases: readonly ConfCase[] = SEQS.map((q) => bloomHostCase(`bl_${q.id}`, q));

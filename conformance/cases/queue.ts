@@ -7,10 +7,10 @@
  * Verifier cases: the helpers a queue takes and the maps the helpers take.
  */
 import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
-import { FRETS, pidFilterOps, type FileCase } from './file.ts';
+import { FRETS, type FileCase } from './file.ts';
 import { caseSys, type CallRecord, type ConfCase, type SysMapOp } from './lib.ts';
-import { readLE } from '../../src/model/program/globals.ts';
-import { valueBytes } from '../../properties/queue.ts';
+import { keylessCase, keylessObject } from './keyless.ts';
+import { storeValue, valueBytes } from '../../properties/queue.ts';
 
 const RULE = 'QUEUE and STACK maps (maps/queue_stack.ts)';
 const BPF_EXIST = 2;
@@ -122,9 +122,9 @@ function object(id: string, q: QueueSeq, guest: boolean): { object: BpfObject; c
   q.calls.forEach((c, i) => {
     if (2 * i + 1 >= FRETS) throw new Error(`${id}: too many calls`);
     if (c.op === 'push') {
-      const bytes = valueBytes(c.v, size);
-      for (let o = 0; o < slot; o += 8) body.push(P.st(8, P.buf('v'), o, P.imm(BigInt.asIntN(64, readLE(bytes, o, 8)))));
-      body.push(P.call('bpf_map_push_elem', [P.map(target), P.buf('v'), P.imm(c.flags ?? 0)], 'n'), P.storeAt(g('rets'), 2 * i, P.r('n')));
+      const bytes = new Uint8Array(slot);
+      bytes.set(valueBytes(c.v, size));
+      body.push(...storeValue(bytes), P.call('bpf_map_push_elem', [P.map(target), P.buf('v'), P.imm(c.flags ?? 0)], 'n'), P.storeAt(g('rets'), 2 * i, P.r('n')));
       calls.push({ index: 2 * i, fn: 'bpf_map_push_elem', text: `push ${c.v}${c.flags ? ` flags ${c.flags}` : ''}` });
     } else {
       for (let o = 0; o < slot; o += 8) body.push(P.st(8, P.buf('v'), o, P.imm(-0x1111_1111_1111_1112n)));
@@ -133,25 +133,14 @@ function object(id: string, q: QueueSeq, guest: boolean): { object: BpfObject; c
       calls.push({ index: 2 * i, fn, text: c.op }, { index: 2 * i + 1, fn, text: `${c.op}: the value's first 8 bytes` });
     }
   });
-  const object: BpfObject = {
-    name: id, maps,
-    globals: [{ name: g('rets'), kind: 'u64s', size: FRETS }, ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : [])],
-    subprogs: q.raw !== undefined ? [{ name: 'qcb', isStatic: true, returns: 'long', params: [{ name: 'm', type: 'map' }, { name: 'k', type: 'ptr' }, { name: 'val', type: 'ptr' }, { name: 'c', type: 'ptr' }], body: [P.ret(P.imm(0))] }] : [],
-    programs: [{
-      name: id, section: guest ? 'lsm/file_open' : 'syscall',
-      locals: [P.local('v', { bytes: Math.max(slot, 16) }), P.local('u', { bytes: 8 })],
-      body: [...(guest ? pidFilterOps(g('pid')) : []), ...body, P.label('out'), P.ret(P.imm(0))],
-    }],
-  };
+  const object: BpfObject = keylessObject(id, maps, body, { section: guest ? 'lsm/file_open' : 'syscall', guest, slot, callback: q.raw !== undefined ? 'qcb' : null });
   return { object, calls };
 }
 
 const sysOf = (id: string, q: QueueSeq): SysMapOp[] => caseSys(id, `${id}_q`, q.sys ?? []);
 
-const caseOf = (id: string, q: QueueSeq, guest: boolean, rule: string, generated: boolean): ConfCase => ({
-  id, rule, note: q.note, ...object(id, q, guest), ...(q.sys === undefined ? {} : { sys: sysOf(id, q) }),
-  ...(q.reject === true ? { verifier: true } : {}), ...(generated ? { generated: true } : {}),
-});
+const caseOf = (id: string, q: QueueSeq, guest: boolean, rule: string, generated: boolean): ConfCase =>
+  keylessCase(id, rule, q.note, object(id, q, guest), { sys: q.sys === undefined ? null : sysOf(id, q), reject: q.reject === true, generated });
 
 /** A host case (6.18, `SEC("syscall")`). */
 export const queueHostCase = (id: string, q: QueueSeq, rule = RULE, generated = false): ConfCase => caseOf(id, q, false, rule, generated);

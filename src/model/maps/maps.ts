@@ -76,6 +76,8 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const ringbuf = decl.type === 'ringbuf';
   const queue = isQueueStack(decl);
   const bloom = isBloom(decl);
+  /** A type with keys, whose elements the model keeps in `elems` and `slots`. */
+  const keyed = !ringbuf && !queue && !bloom;
   if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < 0) throw new ArgumentError('maxEntries', decl.maxEntries, 'a u32');
   if (!Number.isSafeInteger(decl.valueSize) || decl.valueSize < 0) throw new ArgumentError('valueSize', decl.valueSize, 'a non-negative integer');
   const keySize = declKeySize(decl);
@@ -124,10 +126,10 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   // map_create: the fd's mode.
   const fileErr = fileFlagCheck(flags);
   if (fileErr !== 0) return fileErr;
-  if (!ringbuf && !queue && !bloom) notModelledKey(attr);
+  if (keyed) notModelledKey(attr);
   // queue_stack_map_alloc: one area of max_entries + 1 values.
   if (queue) charge(k, (maxEntries + 1) * decl.valueSize + 64, `allocating the ${maxEntries + 1} slots of map ${decl.name}`);
-  if (isArray(decl) || (!noPrealloc && !ringbuf && !queue && !bloom)) {
+  if (isArray(decl) || (!noPrealloc && keyed)) {
     // Preallocated (array_map_alloc, prealloc_init; a HASH map has one extra element, a per-CPU or
     // LRU one none: htab_has_extra_elems): each value rounded up to 8 bytes, once per possible CPU in a
     // per-CPU map, plus the model's element record.
@@ -150,7 +152,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
       m.slots.set(i, fresh(i));
       m.elems.set(i, { slot: i });
     }
-  } else if (!noPrealloc && !ringbuf && !queue && !bloom) {
+  } else if (!noPrealloc && keyed) {
     // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first
     // (an LRU_HASH's nodes are on its LRU's global free list, in the same order).
     for (let i = 0; i < maxEntries; i += 1) {
