@@ -31,6 +31,7 @@
  * KERNSIM_GUEST_GENERATED_LANG (default 60: programs of the language, conformance/generate-language.ts),
  * KERNSIM_GUEST_GENERATED_QUEUE (default 30: QUEUE and STACK sequences, conformance/generate-queue.ts),
  * KERNSIM_GUEST_GENERATED_BLOOM (default 30: BLOOM_FILTER sequences, conformance/generate-bloom.ts),
+ * KERNSIM_GUEST_GENERATED_CREATE (default 15 cases of 10 BPF_MAP_CREATE calls, conformance/generate-create.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
  */
@@ -60,6 +61,7 @@ import { generatedPrintfFileCases } from './generate-printf.ts';
 import { generatedStrtoxFileCases } from './generate-strtox.ts';
 import { generatedQueueFileCases } from './generate-queue.ts';
 import { generatedBloomFileCases } from './generate-bloom.ts';
+import { generatedCreateFileCases } from './generate-create.ts';
 import { generatedBatchFileCases } from './generate-batch.ts';
 import { lruFileCases } from './cases/lru.ts';
 import { percpuFileCases } from './cases/percpu.ts';
@@ -503,7 +505,8 @@ export async function guestTier(): Promise<number> {
   const nLang = Number(process.env.KERNSIM_GUEST_GENERATED_LANG ?? 60);
   const nQueue = Number(process.env.KERNSIM_GUEST_GENERATED_QUEUE ?? 30);
   const nBloom = Number(process.env.KERNSIM_GUEST_GENERATED_BLOOM ?? 30);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed), ...generatedQueueFileCases(nQueue, seed), ...generatedBloomFileCases(nBloom, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
+  const nCreate = Number(process.env.KERNSIM_GUEST_GENERATED_CREATE ?? 15);
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed), ...generatedQueueFileCases(nQueue, seed), ...generatedBloomFileCases(nBloom, seed), ...generatedCreateFileCases(nCreate, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

@@ -21,7 +21,7 @@
  * programs of the language, conformance/generate-language.ts), KERNSIM_CONF_GENERATED_KINDS (default
  * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts),
  * KERNSIM_CONF_GENERATED_KPTR (default 80: kptr sequences, conformance/generate-kptr.ts),
- * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_CONF_GENERATED_STRTOX (default 60: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts), KERNSIM_CONF_GENERATED_QUEUE (default 60: QUEUE and STACK sequences, conformance/generate-queue.ts), KERNSIM_CONF_GENERATED_BLOOM (default 60: BLOOM_FILTER sequences, conformance/generate-bloom.ts), KERNSIM_SEED (default 20261127),
+ * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_CONF_GENERATED_STRTOX (default 60: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts), KERNSIM_CONF_GENERATED_QUEUE (default 60: QUEUE and STACK sequences, conformance/generate-queue.ts), KERNSIM_CONF_GENERATED_BLOOM (default 60: BLOOM_FILTER sequences, conformance/generate-bloom.ts), KERNSIM_CONF_GENERATED_CREATE (default 30 cases of 10 BPF_MAP_CREATE calls, conformance/generate-create.ts), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
 import { tally, writeDocSection, type Row } from './docs.ts';
@@ -58,6 +58,7 @@ import { generatedPrintfCases } from './generate-printf.ts';
 import { generatedStrtoxCases } from './generate-strtox.ts';
 import { generatedQueueCases } from './generate-queue.ts';
 import { generatedBloomCases } from './generate-bloom.ts';
+import { generatedCreateCases } from './generate-create.ts';
 import { generatedBatchCases } from './generate-batch.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
 import { generatedKptrCases } from './generate-kptr.ts';
@@ -376,11 +377,12 @@ async function main(): Promise<number> {
   const nStrtox = Number(process.env.KERNSIM_CONF_GENERATED_STRTOX ?? 60);
   const nQueue = Number(process.env.KERNSIM_CONF_GENERATED_QUEUE ?? 60);
   const nBloom = Number(process.env.KERNSIM_CONF_GENERATED_BLOOM ?? 60);
+  const nCreate = Number(process.env.KERNSIM_CONF_GENERATED_CREATE ?? 30);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
     ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
-    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed), ...generatedBloomCases(nBloom, seed),
+    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed), ...generatedBloomCases(nBloom, seed), ...generatedCreateCases(nCreate, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
   const chosen = only === undefined ? all : all.filter((c) => c.id.startsWith(only));

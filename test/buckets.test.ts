@@ -180,3 +180,17 @@ describe('BPF_MAP_CREATE', () => {
     expect(c).toContain('__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED);');
   });
 });
+
+describe('map_create\'s order: the fd\'s mode against a type\'s checks (version.ts mapFileFlagFirst)', () => {
+  test('BPF_F_RDONLY with BPF_F_WRONLY and a per-CPU value past PCPU_MIN_UNIT_SIZE: -EINVAL before 7.2, -E2BIG on 7.2', () => {
+    const create = (version: '6.18' | '7.2', type: 'percpu_hash' | 'lru_percpu_hash' | 'bloom_filter', value: number): number =>
+      new Session({ version }).createMap({ type, maxEntries: 4, valueSize: value, flags: 8 | 16, ...(type === 'bloom_filter' ? { keySize: 0 } : {}) });
+    expect(create('6.18', 'percpu_hash', 32769)).toBe(-EINVAL);
+    expect(create('7.2', 'percpu_hash', 32769)).toBe(-E2BIG);
+    expect(create('6.18', 'lru_percpu_hash', 65535)).toBe(-EINVAL);
+    expect(create('7.2', 'lru_percpu_hash', 65535)).toBe(-E2BIG);
+    // A bloom filter of 4 MiB + 1 is -E2BIG in its alloc check on 7.2; 6.18 refuses the mode first.
+    expect(create('6.18', 'bloom_filter', (1 << 22) + 1)).toBe(-EINVAL);
+    expect(create('7.2', 'bloom_filter', (1 << 22) + 1)).toBe(-E2BIG);
+  });
+});

@@ -118,6 +118,8 @@ const CREATES: readonly Create[] = [
   { type: 'array', max: 4, flags: INNER_MAP }, { type: 'array', max: 4, flags: PRESERVE_ELEMS }, { type: 'array', max: 4, flags: NUMA_NODE },
   { type: 'array', max: 4, flags: RDONLY | WRONLY }, { type: 'array', max: 4, flags: 1 << 20 },
   { type: 'percpu_array', max: 4, flags: MMAPABLE }, { type: 'percpu_array', max: 4, flags: INNER_MAP }, { type: 'percpu_array', max: 4, flags: NUMA_NODE },
+  // The fd's mode against a type's -E2BIG: 6.18 looks at the mode first (-EINVAL), 7.2 last (-E2BIG).
+  { type: 'percpu_hash', max: 4, value: 32769, flags: RDONLY | WRONLY }, { type: 'percpu_array', max: 4, value: 32769, flags: RDONLY | WRONLY },
 ];
 
 /** One case: a trivial program, then every `CREATES` map made and closed from user space. */

@@ -173,6 +173,15 @@ export interface VersionFeatures {
    * 2026, as `percpuCpuFlags`'s).
    */
   readonly sleepableCtxDesc: boolean;
+  /**
+   * `map_create` looks at the fd's mode (`bpf_get_file_flag`: BPF_F_RDONLY with BPF_F_WRONLY is
+   * -EINVAL) right after `map_extra`, before the type's own checks and its BTF; 7.2.13 does it after
+   * the map is made (`map_create_alloc`, kernel/bpf/syscall.c), so a type's -E2BIG or -ENOTSUPP comes
+   * first there. 6.18 as the host runs it (conformance gmc5 at seed 777: an LRU per-CPU map of 65,535-byte
+   * values with both flags, -EINVAL); 6.19 and 7.0 assumed early (M: the bpf-next patches of early
+   * 2026 that log map_create's refusals still check it early).
+   */
+  readonly mapFileFlagFirst: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -181,28 +190,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: true, mapFileFlagFirst: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false, sleepableCtxDesc: true,
+    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false, sleepableCtxDesc: true, mapFileFlagFirst: false,
   },
 };
 

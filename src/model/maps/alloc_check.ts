@@ -153,7 +153,8 @@ export function bloomAllocCheck(a: CreateAttr, mapExtra: number): number {
 
 /**
  * `bpf_get_file_flag`: the map's fd is read-only with BPF_F_RDONLY, write-only with BPF_F_WRONLY, and
- * both at once → -EINVAL (after the map was made: `map_create` frees it).
+ * both at once → -EINVAL: before the type's checks, or in 7.2 after the map was made (`map_create`
+ * frees it; version.ts `mapFileFlagFirst`).
  */
 export function fileFlagCheck(flags: number): number {
   return (flags & F.BPF_F_RDONLY) !== 0 && (flags & F.BPF_F_WRONLY) !== 0 ? -EINVAL : 0;

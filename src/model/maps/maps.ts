@@ -66,7 +66,8 @@ const { BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED, BPF_F_TOKEN_FD 
  * is a singleton, M). A ring buffer is allocated first (`ringbuf_map_alloc`'s checks: ringbuf/ring.ts),
  * and since its value size is 0 no value type can match it: a `bpf_task_work` value is -EINVAL there
  * (M: the allocation runs before `map_check_btf`, which compares the value type's size with
- * value_size); BPF_F_RDONLY with BPF_F_WRONLY is -EINVAL last (`bpf_get_file_flag`). A hash map's
+ * value_size); BPF_F_RDONLY with BPF_F_WRONLY is -EINVAL (`bpf_get_file_flag`) after `map_extra` and
+ * before the type's checks, or in 7.2 last (`mapFileFlagFirst`). A hash map's
  * `hashrnd` is the world's (`get_random_u32`), 0 with BPF_F_ZERO_SEED (buckets.ts). Returns the map id
  * or a negative errno.
  */
@@ -96,6 +97,9 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const mapExtra = decl.mapExtra ?? 0;
   const extraErr = mapExtraCheck(decl.type, mapExtra);
   if (extraErr !== 0) return extraErr;
+  // The fd's mode: here before 7.2 (`mapFileFlagFirst`), after the map is made in 7.2.
+  const fileErr = fileFlagCheck(flags);
+  if (k.features.mapFileFlagFirst && fileErr !== 0) return fileErr;
   if (ringbuf) {
     const err = ringbufMapAllocCheck(k, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
     if (err !== 0) return err;
@@ -123,8 +127,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   if ((decl.taskWorkFields > 0 || kptrs.length > 0) && progAccessWithFields(flags)) return -EACCES;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
-  // map_create: the fd's mode.
-  const fileErr = fileFlagCheck(flags);
+  // map_create (7.2): the fd's mode.
   if (fileErr !== 0) return fileErr;
   if (keyed) notModelledKey(attr);
   // queue_stack_map_alloc: one area of max_entries + 1 values.
