@@ -757,6 +757,10 @@ const RESOLVED: readonly string[] = [
     'it from the buffer). The host runs these programs as `tc`: the first case, as `SEC("syscall")`, showed that a sleepable program ' +
     'may not use a bloom filter at all ("Sleepable programs can only use array, hash, ringbuf and local storage maps", ' +
     '`check_map_prog_compatibility`, before any instruction is verified), which the model now checks (`bl_v_sleepable`).',
+  '- **BPF_MAP_CREATE, generated** (`gmc*`; the guest\'s `fgmc*`; `conformance/generate-create.ts`; 3,000 calls agreed at seeds ' +
+    '20261127, 777 and 4242 on the host): every map type with a type\'s valid attributes, one or two of them changed. Its first run ' +
+    'found that 6.x checks the fd\'s mode (BPF_F_RDONLY with BPF_F_WRONLY: -EINVAL) before the type\'s checks, where 7.2 checks it ' +
+    'after the map is made (version row `mapFileFlagFirst`; `hb_create`\'s last two creates show both orders).',
   '- **String to integer** (cases `sx_*`, generated `gsx*`; the guest\'s `fsx_*`, `fgsx*`; `src/model/helpers/strtox.ts`; generated ' +
     'inputs agreed 300 of 300 at seeds 20261127 and 777 on the host and 100 of 100 on the guest): `bpf_strtol` and `bpf_strtoul` ' +
     '(their result and `*res`, set to 0xee first), the selftest prog_tests/sysctl.c\'s cases, then white space (0xa0 too), signs, ' +
