@@ -76,7 +76,7 @@ export function jhash(key: Uint8Array, initval: number): number {
   let at = 0;
   let left = key.length;
   for (; left > 12; left -= 12, at += 12) {
-    for (let w = 0; w < 3; w += 1) s[w] = (s[w] as number) + word(key, at + 4 * w) | 0;
+    for (let w = 0; w < 3; w += 1) s[w] = (s[w] as number) + le32(key, at + 4 * w) | 0;
     mix(s);
   }
   if (left === 0) return s[2] >>> 0;
@@ -87,5 +87,5 @@ export function jhash(key: Uint8Array, initval: number): number {
   return final(s);
 }
 
-/** The little-endian u32 at `at`. */
-const word = (b: Uint8Array, at: number): number => ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24));
+/** The little-endian u32 at `at` (as a signed 32-bit number: jhash's arithmetic takes either). */
+export const le32 = (b: Uint8Array, at: number): number => ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24));

@@ -17,7 +17,7 @@
  */
 import { EINVAL, ENOENT } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
-import { jhash, jhash2 } from '../kernel/jhash.ts';
+import { jhash, jhash2, le32 } from '../kernel/jhash.ts';
 import type { BloomFilter, BpfMap } from './types.ts';
 
 /** The helpers a bloom filter takes (check_map_func_compatibility), and no other. */
@@ -26,7 +26,7 @@ export const BLOOM_FUNCS: ReadonlySet<string> = new Set(['bpf_map_push_elem', 'b
 /**
  * Whether helper `fn`'s value argument, which its prototype says it writes, is written for a map of
  * `type` (the verifier's `resolve_map_arg_type`): a bloom filter's peek takes it as
- * ARG_PTR_TO_MAP_VALUE, read (it must be initialized) and left as it was.
+ * ARG_PTR_TO_MAP_VALUE, read (the verifier checks it as a read) and left as it was.
  */
 export const peekWrites = (fn: string, type: string | undefined): boolean => !(fn === 'bpf_map_peek_elem' && type === 'bloom_filter');
 
@@ -57,16 +57,14 @@ function filterOf(m: BpfMap): BloomFilter {
   return m.bloom;
 }
 
-/** `hash(bloom, value, value_size, i)`: the bit of hash `i` of the value's first `size` bytes. */
-function bit(f: BloomFilter, value: Uint8Array, size: number, i: number): number {
-  const seed = (f.seed + i) >>> 0;
-  let h: number;
-  if (size % 4 === 0) {
-    const words: number[] = [];
-    for (let at = 0; at < size; at += 4) words.push((value[at] as number) | ((value[at + 1] as number) << 8) | ((value[at + 2] as number) << 16) | ((value[at + 3] as number) << 24));
-    h = jhash2(words, seed);
-  } else h = jhash(value.subarray(0, size), seed);
-  return (h & f.mask) >>> 0;
+/** `hash(bloom, value, value_size, i)` for each i: the bits of the value's first `size` bytes. */
+function bitsOf(f: BloomFilter, value: Uint8Array, size: number): number[] {
+  const key = value.subarray(0, size);
+  const words = size % 4 === 0 ? Array.from({ length: size / 4 }, (_, j) => le32(key, 4 * j)) : null;
+  return Array.from({ length: f.nrHash }, (_, i) => {
+    const seed = (f.seed + i) >>> 0;
+    return ((words === null ? jhash(key, seed) : jhash2(words, seed)) & f.mask) >>> 0;
+  });
 }
 
 function checkValue(m: BpfMap, value: Uint8Array): void {
@@ -78,7 +76,7 @@ export function bloomPush(m: BpfMap, value: Uint8Array, flags: bigint): number {
   const f = filterOf(m);
   if (flags !== 0n) return -EINVAL;
   checkValue(m, value);
-  for (let i = 0; i < f.nrHash; i += 1) f.bits.add(bit(f, value, m.valueSize, i));
+  for (const b of bitsOf(f, value, m.valueSize)) f.bits.add(b);
   return 0;
 }
 
@@ -86,6 +84,5 @@ export function bloomPush(m: BpfMap, value: Uint8Array, flags: bigint): number {
 export function bloomPeek(m: BpfMap, value: Uint8Array): number {
   const f = filterOf(m);
   checkValue(m, value);
-  for (let i = 0; i < f.nrHash; i += 1) if (!f.bits.has(bit(f, value, m.valueSize, i))) return -ENOENT;
-  return 0;
+  return bitsOf(f, value, m.valueSize).every((b) => f.bits.has(b)) ? 0 : -ENOENT;
 }
