@@ -4,9 +4,38 @@
  * for `bpf_for_each_map_elem`), and the case made of it. (A value's stores into `v`:
  * properties/queue.ts `storeValue`.)
  */
+import fc from 'fast-check';
 import { program as P, type BpfObject, type MapDecl, type Op } from '../../src/index.ts';
 import { FRETS, pidFilterOps } from './file.ts';
 import type { CallRecord, ConfCase, PacketRun, SysMapOp } from './lib.ts';
+import { lookup } from './batch.ts';
+
+type Sys = Omit<SysMapOp, 'map'>;
+
+/**
+ * User space's other commands on a keyless map, for the generated cases to mix into their pushes,
+ * peeks and pops: a key where the map has none, delete and get_next_key, a peek or pop with a flag,
+ * a batch, a freeze (after which a push is -EPERM). The kernel's errno decides each.
+ */
+export function otherSysArb(size: number): fc.Arbitrary<Sys> {
+  const buf = new Uint8Array(size).fill(0xee);
+  const key = fc.integer({ min: 0, max: 3 });
+  return fc.oneof(
+    fc.record({ op: fc.constantFrom('lookup' as const, 'update' as const, 'lookup_and_delete' as const, 'delete' as const, 'next_key' as const), key }).map((o) => ({ ...o, flags: 0n, bytes: buf })),
+    fc.constantFrom<Sys>({ op: 'delete_null', key: 0, flags: 0n, bytes: buf }, { op: 'first_key', key: 0, flags: 0n, bytes: buf }, { op: 'freeze', key: 0, flags: 0n, bytes: buf }, lookup(null, 1, size)),
+    fc.record({ op: fc.constantFrom('peek' as const, 'pop' as const), flags: fc.constantFrom(1n, 2n, 4n, 8n, 16n) }).map((o) => ({ ...o, key: 0, bytes: buf })),
+  );
+}
+
+/** `extra` mixed into `ops`: extra[i] after ops[i], the rest at the end. */
+export function interleave<T>(ops: readonly T[], extra: readonly T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(ops.length, extra.length); i += 1) {
+    if (i < ops.length) out.push(ops[i] as T);
+    if (i < extra.length) out.push(extra[i] as T);
+  }
+  return out;
+}
 
 /**
  * The object of a keyless map case `id`: `maps`, the program `body` in `section` (after the guest's
