@@ -11,15 +11,14 @@ import fc from 'fast-check';
 import { bloomSeqArb } from '../properties/bloom.ts';
 import { valueBytes } from '../properties/queue.ts';
 import { bloomGuestCase, bloomHostCase, type BloomSeq } from './cases/bloom.ts';
-import { interleave, otherSysArb } from './cases/keyless.ts';
+import { interleave, withOtherSys } from './cases/keyless.ts';
 import type { FileCase } from './cases/file.ts';
 import type { ConfCase } from './cases/lib.ts';
 
 const RULE = 'BLOOM_FILTER maps: generated sequences';
 
 function sample(count: number, seed: number): BloomSeq[] {
-  const arb = bloomSeqArb.chain((q) => fc.array(otherSysArb(q.size), { maxLength: 4 }).map((other) => ({ ...q, other })));
-  return fc.sample(arb, { numRuns: count, seed }).map(({ max, mapExtra, size, calls, sys, other }) => ({
+  return fc.sample(withOtherSys(bloomSeqArb), { numRuns: count, seed }).map(({ max, mapExtra, size, calls, sys, other }) => ({
     id: '', max, mapExtra, size,
     calls,
     sys: interleave(sys.map((o) => ({ op: o.op, key: 0, flags: BigInt(o.op === 'push' ? o.flags : 0), bytes: valueBytes(o.v, size) })), other),

@@ -9,15 +9,14 @@
 import fc from 'fast-check';
 import { queueSeqArb, valueBytes } from '../properties/queue.ts';
 import { queueGuestCase, queueHostCase, type QueueSeq } from './cases/queue.ts';
-import { interleave, otherSysArb } from './cases/keyless.ts';
+import { interleave, withOtherSys } from './cases/keyless.ts';
 import type { FileCase } from './cases/file.ts';
 import type { ConfCase } from './cases/lib.ts';
 
 const RULE = 'QUEUE and STACK maps: generated sequences';
 
 function sample(count: number, seed: number): QueueSeq[] {
-  const arb = queueSeqArb.chain((q) => fc.array(otherSysArb(q.size), { maxLength: 4 }).map((other) => ({ ...q, other })));
-  return fc.sample(arb, { numRuns: count, seed }).map(({ type, max, size, calls, sys, other }) => ({
+  return fc.sample(withOtherSys(queueSeqArb), { numRuns: count, seed }).map(({ type, max, size, calls, sys, other }) => ({
     id: '', type, max, size,
     calls,
     sys: interleave(sys.map((o) => (o.op === 'push'

@@ -27,6 +27,11 @@ export function otherSysArb(size: number): fc.Arbitrary<Sys> {
   );
 }
 
+/** A generated sequence with up to four of `otherSysArb`'s commands, as `other`, for its value size. */
+export function withOtherSys<T extends { readonly size: number }>(arb: fc.Arbitrary<T>): fc.Arbitrary<T & { readonly other: Sys[] }> {
+  return arb.chain((q) => fc.array(otherSysArb(q.size), { maxLength: 4 }).map((other) => ({ ...q, other })));
+}
+
 /** `extra` mixed into `ops`: extra[i] after ops[i], the rest at the end. */
 export function interleave<T>(ops: readonly T[], extra: readonly T[]): T[] {
   const out: T[] = [];
