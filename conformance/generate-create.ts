@@ -12,6 +12,7 @@
 import fc from 'fast-check';
 import { BudgetError, NotModelledError, Session, type KernelVersion, type MapDecl } from '../src/index.ts';
 import { MAP_TYPES } from '../src/model/program/schema.ts';
+import { declKeySize } from '../src/model/maps/layout.ts';
 import { createOp } from './cases/queue.ts';
 import { keylessCase, keylessObject } from './cases/keyless.ts';
 import { caseSys, type ConfCase } from './cases/lib.ts';
@@ -37,8 +38,7 @@ const extraArb = fc.constantFrom(0, 0, 0, 0, 1, 5, 15, 16);
 /** Attributes each type takes (so that one change reaches the check after those it passes). */
 function valid(type: MapDecl['type']): Attrs {
   if (type === 'ringbuf') return { type, max: 4096, flags: 0, key: 0, value: 0, extra: 0 };
-  const keyless = type === 'queue' || type === 'stack' || type === 'bloom_filter';
-  return { type, max: 4, flags: 0, key: keyless ? 0 : 4, value: 8, extra: 0 };
+  return { type, max: 4, flags: 0, key: declKeySize({ type }), value: 8, extra: 0 };
 }
 
 /** A type's valid attributes with one or two of them changed. */
