@@ -31,6 +31,7 @@
  * KERNSIM_GUEST_GENERATED_LANG (default 60: programs of the language, conformance/generate-language.ts),
  * KERNSIM_GUEST_GENERATED_QUEUE (default 30: QUEUE and STACK sequences, conformance/generate-queue.ts),
  * KERNSIM_GUEST_GENERATED_BLOOM (default 30: BLOOM_FILTER sequences, conformance/generate-bloom.ts),
+ * KERNSIM_GUEST_GENERATED_TASK_STORAGE (default 20: TASK_STORAGE programs, conformance/generate-task-storage.ts),
  * KERNSIM_GUEST_GENERATED_CREATE (default 15 cases of 10 BPF_MAP_CREATE calls, conformance/generate-create.ts),
  * KERNSIM_SEED, KERNSIM_CONF_NODOCS=1, KERNSIM_CONF_GUEST=0 to skip the tier, KERNSIM_GUEST_ONLY (a
  * regular expression over case ids).
@@ -61,6 +62,7 @@ import { generatedPrintfFileCases } from './generate-printf.ts';
 import { generatedStrtoxFileCases } from './generate-strtox.ts';
 import { generatedQueueFileCases } from './generate-queue.ts';
 import { generatedBloomFileCases } from './generate-bloom.ts';
+import { generatedTaskStorageFileCases } from './generate-task-storage.ts';
 import { generatedCreateFileCases } from './generate-create.ts';
 import { generatedBatchFileCases } from './generate-batch.ts';
 import { lruFileCases } from './cases/lru.ts';
@@ -73,6 +75,7 @@ import { printfFileCases } from './cases/printf.ts';
 import { strtoxFileCases } from './cases/strtox.ts';
 import { queueFileCases } from './cases/queue.ts';
 import { bloomFileCases } from './cases/bloom.ts';
+import { taskStorageFileCases } from './cases/task_storage.ts';
 import { languageFileCases } from './cases/language.ts';
 import { generatedLanguageFileCases } from './generate-language.ts';
 import { blind, holdsInOrder, refusalLines } from './log.ts';
@@ -493,7 +496,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...queueFileCases(), ...bloomFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...queueFileCases(), ...bloomFileCases(), ...taskStorageFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);
@@ -505,8 +508,9 @@ export async function guestTier(): Promise<number> {
   const nLang = Number(process.env.KERNSIM_GUEST_GENERATED_LANG ?? 60);
   const nQueue = Number(process.env.KERNSIM_GUEST_GENERATED_QUEUE ?? 30);
   const nBloom = Number(process.env.KERNSIM_GUEST_GENERATED_BLOOM ?? 30);
+  const nTs = Number(process.env.KERNSIM_GUEST_GENERATED_TASK_STORAGE ?? 20);
   const nCreate = Number(process.env.KERNSIM_GUEST_GENERATED_CREATE ?? 15);
-  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed), ...generatedQueueFileCases(nQueue, seed), ...generatedBloomFileCases(nBloom, seed), ...generatedCreateFileCases(nCreate, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
+  const gen: GuestCase[] = [...generatedFileCases(nGen, seed, layout), ...generatedKptrFileCases(nKptr, seed), ...generatedLruFileCases(nLru, seed), ...generatedPercpuFileCases(nPcpu, seed), ...generatedBucketFileCases(nBuckets, seed), ...generatedForEachFileCases(nEach, seed), ...generatedBatchFileCases(nBatch, seed), ...generatedStrtoxFileCases(nStrtox, seed), ...generatedQueueFileCases(nQueue, seed), ...generatedBloomFileCases(nBloom, seed), ...generatedTaskStorageFileCases(nTs, seed), ...generatedCreateFileCases(nCreate, seed)].map((c) => ({ ...c, prog: c.id })).concat([...generatedPrintfFileCases(nPrintf, seed), ...generatedLanguageFileCases(nLang, seed, modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier })));
   const handScripts = [...handScriptCases(), ...forkCases(), ...hookOrderScriptCases()];
   const genScripts = generatedScriptCases(nScripts, seed);
   const only = process.env.KERNSIM_GUEST_ONLY === undefined ? null : new RegExp(process.env.KERNSIM_GUEST_ONLY);

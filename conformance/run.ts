@@ -21,7 +21,7 @@
  * programs of the language, conformance/generate-language.ts), KERNSIM_CONF_GENERATED_KINDS (default
  * 320: programs over the RINGBUF/SKB/SKB_META/XDP dynptrs, conformance/generate-kinds.ts),
  * KERNSIM_CONF_GENERATED_KPTR (default 80: kptr sequences, conformance/generate-kptr.ts),
- * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_CONF_GENERATED_STRTOX (default 60: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts), KERNSIM_CONF_GENERATED_QUEUE (default 60: QUEUE and STACK sequences, conformance/generate-queue.ts), KERNSIM_CONF_GENERATED_BLOOM (default 60: BLOOM_FILTER sequences, conformance/generate-bloom.ts), KERNSIM_CONF_GENERATED_CREATE (default 30 cases of 10 BPF_MAP_CREATE calls, conformance/generate-create.ts), KERNSIM_SEED (default 20261127),
+ * KERNSIM_CONF_GENERATED_LRU (default 100: LRU_HASH sequences, conformance/generate-lru.ts), KERNSIM_CONF_GENERATED_PERCPU (default 100: per-CPU map sequences, conformance/generate-percpu.ts), KERNSIM_CONF_GENERATED_BUCKETS (default 60: hash map key orders, conformance/generate-buckets.ts), KERNSIM_CONF_GENERATED_FOREACH (default 60: bpf_for_each_map_elem walks, conformance/generate-foreach.ts), KERNSIM_CONF_GENERATED_BATCH (default 60: batch map commands, conformance/generate-batch.ts), KERNSIM_CONF_GENERATED_PRINTF (default 60: formats for the printf helpers, conformance/generate-printf.ts), KERNSIM_CONF_GENERATED_STRTOX (default 60: inputs for bpf_strtol/bpf_strtoul, conformance/generate-strtox.ts), KERNSIM_CONF_GENERATED_QUEUE (default 60: QUEUE and STACK sequences, conformance/generate-queue.ts), KERNSIM_CONF_GENERATED_BLOOM (default 60: BLOOM_FILTER sequences, conformance/generate-bloom.ts), KERNSIM_CONF_GENERATED_TASK_STORAGE (default 40: TASK_STORAGE programs, conformance/generate-task-storage.ts), KERNSIM_CONF_GENERATED_CREATE (default 30 cases of 10 BPF_MAP_CREATE calls, conformance/generate-create.ts), KERNSIM_SEED (default 20261127),
  * KERNSIM_CONF_NODOCS=1 to leave docs/conformance.md alone. Exit 1 on any disagreement.
  */
 import { tally, writeDocSection, type Row } from './docs.ts';
@@ -51,6 +51,7 @@ import { printfCases } from './cases/printf.ts';
 import { strtoxCases } from './cases/strtox.ts';
 import { queueCases } from './cases/queue.ts';
 import { bloomCases } from './cases/bloom.ts';
+import { taskStorageCases } from './cases/task_storage.ts';
 import { generatedPercpuCases } from './generate-percpu.ts';
 import { generatedBucketCases } from './generate-buckets.ts';
 import { generatedForEachCases } from './generate-foreach.ts';
@@ -58,6 +59,7 @@ import { generatedPrintfCases } from './generate-printf.ts';
 import { generatedStrtoxCases } from './generate-strtox.ts';
 import { generatedQueueCases } from './generate-queue.ts';
 import { generatedBloomCases } from './generate-bloom.ts';
+import { generatedTaskStorageCases } from './generate-task-storage.ts';
 import { generatedCreateCases } from './generate-create.ts';
 import { generatedBatchCases } from './generate-batch.ts';
 import { clangFor, needsTypeTags, typeTagClang } from './clang.ts';
@@ -377,12 +379,13 @@ async function main(): Promise<number> {
   const nStrtox = Number(process.env.KERNSIM_CONF_GENERATED_STRTOX ?? 60);
   const nQueue = Number(process.env.KERNSIM_CONF_GENERATED_QUEUE ?? 60);
   const nBloom = Number(process.env.KERNSIM_CONF_GENERATED_BLOOM ?? 60);
+  const nTs = Number(process.env.KERNSIM_CONF_GENERATED_TASK_STORAGE ?? 40);
   const nCreate = Number(process.env.KERNSIM_CONF_GENERATED_CREATE ?? 30);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases,
+    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases, ...taskStorageCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
-    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed), ...generatedBloomCases(nBloom, seed), ...generatedCreateCases(nCreate, seed),
+    ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed), ...generatedBloomCases(nBloom, seed), ...generatedTaskStorageCases(nTs, seed), ...generatedCreateCases(nCreate, seed),
   ];
   // KERNSIM_CONF_ONLY=prefix: only the cases whose id starts with it (while working on one rule; docs are not written).
   const chosen = only === undefined ? all : all.filter((c) => c.id.startsWith(only));
@@ -757,6 +760,13 @@ const RESOLVED: readonly string[] = [
     'it from the buffer). The host runs these programs as `tc`: the first case, as `SEC("syscall")`, showed that a sleepable program ' +
     'may not use a bloom filter at all ("Sleepable programs can only use array, hash, ringbuf and local storage maps", ' +
     '`check_map_prog_compatibility`, before any instruction is verified), which the model now checks (`bl_v_sleepable`).',
+  '- **TASK_STORAGE maps** (cases `ts_*`, generated `gts*`; the guest\'s `fts_*`, `fgts*`; `src/model/maps/task_storage.ts`; ' +
+    'generated programs agreed 300 of 300 at seeds 20261127 and 4242 on the host): gets with and without ' +
+    'BPF_LOCAL_STORAGE_GET_F_CREATE, other flags, a value or NULL, a NULL task; deletes; writes through the pointer and reads ' +
+    'through one kept across a delete; two maps; a sleepable program; user space, whose key is a pidfd (-EBADF for the loader\'s ' +
+    'fds; BPF_F_CPU -EBADF on 6.18 and -EINVAL on 7.2, `bpf_map_check_op_flags`), and BPF_MAP_CREATE without BTF (-EINVAL); the ' +
+    'verifier\'s task argument and map/helper pairs; and a hook case (`ts_fork`): `tp_btf/task_newtask` gives the new task a ' +
+    'value, which its own `tp_btf/sched_process_exit` finds.',
   '- **BPF_MAP_CREATE, generated** (`gmc*`; the guest\'s `fgmc*`; `conformance/generate-create.ts`; 3,000 calls agreed at seeds ' +
     '20261127, 777 and 4242 on the host): every map type with a type\'s valid attributes, one or two of them changed. Its first run ' +
     'found that 6.x checks the fd\'s mode (BPF_F_RDONLY with BPF_F_WRONLY: -EINVAL) before the type\'s checks, where 7.2 checks it ' +

@@ -327,7 +327,8 @@ export class Session {
   }
   /**
    * `BPF_MAP_CREATE`: the map's id, or the negative errno the kernel returns (a ring buffer's size and
-   * flag rules: src/model/ringbuf/ring.ts).
+   * flag rules: src/model/ringbuf/ring.ts). The map has no BTF (a bare `bpf(BPF_MAP_CREATE)`), so a
+   * TASK_STORAGE map is -EINVAL; a map an object declares has its BTF (`load`).
    */
   createMap(spec: NewMap): MapId | number {
     checkShape('spec', NEW_MAP, spec);
@@ -339,7 +340,7 @@ export class Session {
         taskWorkFields: spec.taskWorkFields ?? 0, keySize: spec.keySize, flags: spec.flags,
         ...(spec.kptrs === undefined ? {} : { kptrs: spec.kptrs }),
         ...(spec.mapExtra === undefined ? {} : { mapExtra: spec.mapExtra }),
-      });
+      }, false);
       emit(k, { kind: 'map', t: k.t.now, op: 'create', map: name, key: -1, ret: id < 0 ? id : 0 });
       return id;
     });

@@ -26,7 +26,7 @@ const SECTION: Readonly<Record<Role, string>> = {
  * `notSelf` first leaves out the driver itself, so that the walk never starts from it (its parent is
  * outside the model).
  */
-function childOfDriverOps(pid: string, notSelf: boolean): Op[] {
+export function childOfDriverOps(pid: string, notSelf: boolean): Op[] {
   return [
     mov('want', P.glob(pid)), goto('out', when('want', '==', imm(0))),
     ...(notSelf ? [call('bpf_get_current_pid_tgid', [], 'me_tgid'), alu('rsh', 'me_tgid', imm(32)), goto('out', when('me_tgid', '==', r('want')))] : []),

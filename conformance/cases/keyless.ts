@@ -1,5 +1,6 @@
 /**
- * What the cases of the keyless maps (QUEUE and STACK: queue.ts; BLOOM_FILTER: bloom.ts) share: the
+ * What the cases of the keyless maps (QUEUE and STACK: queue.ts; BLOOM_FILTER: bloom.ts), and of the
+ * TASK_STORAGE maps, whose key is a task (task_storage.ts), share: the
  * object around a program's calls (its results in `<id>_rets`, the guest's pid filter, a callback
  * for `bpf_for_each_map_elem`), and the case made of it. (A value's stores into `v`:
  * properties/queue.ts `storeValue`.)

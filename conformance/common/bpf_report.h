@@ -237,7 +237,7 @@ static int load_only(struct bpf_object *obj, int i, const char *vlog, const char
 
 /*
  * BPF_MAP_CREATE of a map of type `type` (the model's name: hash, array, percpu_hash, percpu_array,
- * lru_hash, lru_percpu_hash, ringbuf, queue, stack, bloom_filter; what follows a colon names the case
+ * lru_hash, lru_percpu_hash, ringbuf, queue, stack, bloom_filter, task_storage; what follows a colon names the case
  * and is ignored), `max_entries` entries, `map_flags`
  * the low 32 bits of `flags`, `key_size` bits 32-47 and `value_size` bits 48-63, `map_extra`: 0 or
  * -errno (the map is closed at once).
@@ -249,7 +249,7 @@ static int map_create(const char *type, __u32 max_entries, __u64 flags, __u64 ma
 		{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY }, { "lru_hash", BPF_MAP_TYPE_LRU_HASH },
 		{ "lru_percpu_hash", BPF_MAP_TYPE_LRU_PERCPU_HASH }, { "ringbuf", BPF_MAP_TYPE_RINGBUF },
 		{ "queue", BPF_MAP_TYPE_QUEUE }, { "stack", BPF_MAP_TYPE_STACK },
-		{ "bloom_filter", BPF_MAP_TYPE_BLOOM_FILTER },
+		{ "bloom_filter", BPF_MAP_TYPE_BLOOM_FILTER }, { "task_storage", BPF_MAP_TYPE_TASK_STORAGE },
 	};
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags, .map_extra = map_extra);
 	size_t i, n = strcspn(type, ":");

@@ -498,6 +498,31 @@ const EXAMPLES: Readonly<Record<string, KfuncExample>> = {
     locals: [P.local('v', { bytes: 8 })], globals: [{ name: 'a', kind: 'u64' }],
     expect: { calls: calls('bpf_map_peek_elem', [0, 0, '-ENOENT']), globals: { a: 5 } },
   }),
+  bpf_task_storage_get: syscallExample('example_task_storage_get', 'The runner runs the program twice. In the first run the get without flags finds no value for it (NULL, so `a` = 0); with BPF_LOCAL_STORAGE_GET_F_CREATE (1) the get makes it from `v` (5), and the program adds 1. In the second run the first get finds that 6, the F_CREATE get returns it as it is (5 is not copied over it), and the program makes it 7. Flags 2 give NULL (`c` = 0, not its initial 9). The globals hold the second run\'s values.', [
+    call('bpf_get_current_task_btf', [], 't'),
+    call('bpf_task_storage_get', [map('ts'), r('t'), NULL, imm(0)], 'p'), mov('x', imm(0)), goto('a_null', when('p', '==', imm(0))), ld('x', 8, r('p'), 0), label('a_null'), P.store('a', r('x')),
+    P.st(8, buf('v'), 0, imm(5)),
+    call('bpf_task_storage_get', [map('ts'), r('t'), buf('v'), imm(1)], 'p'), goto('out', when('p', '==', imm(0))),
+    ld('x', 8, r('p'), 0), alu('add', 'x', imm(1)), P.st(8, r('p'), 0, r('x')), P.store('b', r('x')),
+    call('bpf_task_storage_get', [map('ts'), r('t'), NULL, imm(2)], 'p'), mov('x', imm(0)), goto('c_null', when('p', '==', imm(0))), ld('x', 8, r('p'), 0), label('c_null'), P.store('c', r('x')),
+    label('out'),
+  ], {
+    maps: [{ name: 'ts', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 0, flags: 1 }], locals: [P.local('v', { bytes: 8 })],
+    globals: [{ name: 'a', kind: 'u64' }, { name: 'b', kind: 'u64' }, { name: 'c', kind: 'u64', init: 9 }],
+    script: [{ sys: 'prog_test_run', prog: 'example' }],
+    expect: { globals: { a: 6, b: 7, c: 0 }, runs: [{ program: 'example', times: 2 }] },
+  }),
+  bpf_task_storage_delete: syscallExample('example_task_storage_delete', 'The runner\'s value (made by a get with F_CREATE) is deleted: 0; a second delete finds none, -ENOENT; a NULL task is -EINVAL. A get with F_CREATE then makes a new value, zeroed (`z` = 0, not the 9 written before the delete).', [
+    call('bpf_get_current_task_btf', [], 't'),
+    call('bpf_task_storage_get', [map('ts'), r('t'), NULL, imm(1)], 'p'), goto('out', when('p', '==', imm(0))), P.st(8, r('p'), 0, imm(9)),
+    call('bpf_task_storage_delete', [map('ts'), r('t')]), call('bpf_task_storage_delete', [map('ts'), r('t')]), call('bpf_task_storage_delete', [map('ts'), NULL]),
+    call('bpf_task_storage_get', [map('ts'), r('t'), NULL, imm(1)], 'p'), goto('out', when('p', '==', imm(0))), ld('x', 8, r('p'), 0), P.store('z', r('x')),
+    label('out'),
+  ], {
+    maps: [{ name: 'ts', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 0, flags: 1 }],
+    globals: [{ name: 'z', kind: 'u64', init: 7 }],
+    expect: { calls: calls('bpf_task_storage_delete', [0, '-ENOENT', '-EINVAL']), globals: { z: 0 } },
+  }),
   bpf_strtol: syscallExample('example_strtol', 'Parse the start of "  -42 apples": two spaces, the sign and two digits, 5 bytes consumed, -42 in *res. In base 16 "0x1f" is 31 (4 bytes, the "0x" counted). "apples" has no digit: -EINVAL, and *res is set to 0. A value past LONG_MAX is -ERANGE.', [
     call('bpf_strtol', [buf('text'), imm(12), imm(0), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('a', r('v')),
     call('bpf_strtol', [buf('hex'), imm(4), imm(16), buf('res')]), P.ld('v', 8, buf('res'), 0), P.store('b', r('v')),

@@ -326,6 +326,7 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
       if (v !== null && typeof v === 'object' && v.ptr === 'map') return v.map;
       throw new ArgumentError(spec.name, v, 'a map pointer');
     case 'task_or_null':
+    case 'task_ptr_or_null':
       if (v === null || v === 0n) return null;
       if (typeof v === 'object' && v.ptr === 'task') return v.pid;
       throw new ArgumentError(spec.name, v, 'a task pointer or NULL');

@@ -18,7 +18,7 @@ function showArg(spec: ArgSpec, v: unknown): string {
   if (typeof v === 'bigint') return showInt(v);
   if (v === null) return 'NULL';
   if (spec.type === 'file') return `file#${String(v)}`;
-  if (spec.type === 'task' || spec.type === 'task_or_null') return `task(pid ${String(v)})`;
+  if (spec.type === 'task' || spec.type === 'task_or_null' || spec.type === 'task_ptr_or_null') return `task(pid ${String(v)})`;
   if (spec.type === 'map') return `map#${String(v)}`;
   if (spec.type === 'skb' || spec.type === 'xdp_md') return `${spec.type}#${String(v)}`;
   if (spec.type === 'tw' && typeof v === 'object') return `&map#${(v as TwRef).map}[${(v as TwRef).key}].tw`;

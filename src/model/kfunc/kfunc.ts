@@ -57,6 +57,7 @@ function convertArg(k: Kern, spec: ArgSpec, value: unknown): unknown {
       if (typeof value !== 'number' || !k.t.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task');
       return value;
     case 'task_or_null':
+    case 'task_ptr_or_null':
       if (value === null) return null;
       if (typeof value !== 'number' || !k.t.tasks.has(value)) throw new UnknownHandleError(spec.name, value, 'task (or null)');
       return value;

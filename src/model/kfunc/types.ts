@@ -27,6 +27,12 @@ export type ArgType =
   | 'kptr'
   /** A task pointer or NULL (`ARG_PTR_TO_BTF_ID_OR_NULL` of `struct task_struct`). */
   | 'task_or_null'
+  /**
+   * A task pointer or NULL a helper only reads (`ARG_PTR_TO_BTF_ID_OR_NULL` of `struct task_struct`,
+   * not released: the task storage helpers): a plain, trusted or RCU task pointer, one that may be
+   * NULL too.
+   */
+  | 'task_ptr_or_null'
   /** `struct bpf_iter_num *`: the 8 bytes of an iterator on the stack (initialized, or to initialize). */
   | 'iter' | 'iter_uninit'
   /** A constant NUL-terminated string in read-only memory (`ARG_PTR_TO_CONST_STR`). */
@@ -119,7 +125,7 @@ type ArgOut<T extends ArgType> = T extends IntArg ? bigint
   : T extends 'mem_or_null' ? Uint8Array | null
   : T extends 'file' | 'path' ? FileId
   : T extends 'task' ? Pid
-  : T extends 'task_or_null' ? Pid | null
+  : T extends 'task_or_null' | 'task_ptr_or_null' ? Pid | null
   : T extends 'kptr' ? KptrRef
   : T extends 'map' ? MapId
   : T extends 'tw' ? TwRef

@@ -22,6 +22,8 @@ export const MAP_FLAGS = {
   BPF_F_MMAPABLE: 1 << 10,
   BPF_F_PRESERVE_ELEMS: 1 << 11,
   BPF_F_INNER_MAP: 1 << 12,
+  /** A socket storage's (cloned with the socket); every local storage map accepts it. */
+  BPF_F_CLONE: 1 << 9,
   BPF_F_TOKEN_FD: 1 << 16,
   /** A ring buffer's (6.19): a full ring overwrites its oldest records instead of refusing (ringbuf/). */
   BPF_F_RB_OVERWRITE: 1 << 19,
@@ -112,10 +114,12 @@ const QUEUE_STACK_MASK = F.BPF_F_NUMA_NODE | ACCESS_MASK;
 const KMALLOC_MAX_SIZE = 1 << 22;
 
 /** `enum bpf_map_type` (include/uapi/linux/bpf.h) values of the modelled types, as messages print them. */
-export const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, queue: 22, stack: 23, ringbuf: 27, bloom_filter: 30 };
+export const MAP_TYPE_IDS: Readonly<Record<string, number>> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, queue: 22, stack: 23, ringbuf: 27, task_storage: 29, bloom_filter: 30 };
 
 export const isQueueStack = (m: { readonly type: string }): boolean => m.type === 'queue' || m.type === 'stack';
 export const isBloom = (m: { readonly type: string }): boolean => m.type === 'bloom_filter';
+/** A TASK_STORAGE map: a value per task, reached through the task (task_storage.ts). */
+export const isTaskStorage = (m: { readonly type: string }): boolean => m.type === 'task_storage';
 
 /**
  * `queue_stack_map_alloc_check`: no entries, a key (a queue and a stack have none), a value of 0
@@ -148,6 +152,30 @@ export function mapExtraCheck(type: string, mapExtra: number): number {
 export function bloomAllocCheck(a: CreateAttr, mapExtra: number): number {
   if (a.layout.size > KMALLOC_MAX_SIZE) return -E2BIG;
   if (a.keySize !== 0 || a.layout.size === 0 || a.maxEntries === 0 || (a.flags & ~BLOOM_MASK) !== 0 || !accessOk(a.flags) || mapExtra > 0xf) return -EINVAL;
+  return 0;
+}
+
+/** kernel/bpf/bpf_local_storage.c `BPF_LOCAL_STORAGE_CREATE_FLAG_MASK` (BPF_F_CLONE: a socket storage's, taken by every local storage). */
+const LOCAL_STORAGE_MASK = F.BPF_F_NO_PREALLOC | F.BPF_F_CLONE;
+/**
+ * include/linux/bpf_local_storage.h `BPF_LOCAL_STORAGE_MAX_VALUE_SIZE`: `U16_MAX` less
+ * `sizeof(struct bpf_local_storage_elem)`, 128 on x86-64 (its data is cache-line aligned: 64 bytes of
+ * list heads, pointer and state, then the 8-byte `smap` pointer, rounded up to 64; the same layout in
+ * 6.18 and 7.2), the smaller of the two bounds (the other is `KMALLOC_MAX_SIZE` less the stack's 512).
+ */
+export const LOCAL_STORAGE_MAX_VALUE_SIZE = 0xffff - 128;
+
+/**
+ * `bpf_local_storage_map_alloc_check` (TASK_STORAGE): a flag outside
+ * `BPF_LOCAL_STORAGE_CREATE_FLAG_MASK`, no BPF_F_NO_PREALLOC, any entries, a key that is not 4 bytes, a
+ * value of 0 bytes, or no BTF for the key and the value (`btf`: libbpf gives a map declared with
+ * `__type` its BTF; a bare `BPF_MAP_CREATE` has none) → -EINVAL; then a value over
+ * `LOCAL_STORAGE_MAX_VALUE_SIZE` → -E2BIG. (`bpf_local_storage_map_check_btf` then wants a 32-bit int
+ * key, which the model's `int` key is.)
+ */
+export function localStorageAllocCheck(a: CreateAttr, btf: boolean): number {
+  if ((a.flags & ~LOCAL_STORAGE_MASK) !== 0 || (a.flags & F.BPF_F_NO_PREALLOC) === 0 || a.maxEntries !== 0 || a.keySize !== 4 || a.layout.size === 0 || !btf) return -EINVAL;
+  if (a.layout.size > LOCAL_STORAGE_MAX_VALUE_SIZE) return -E2BIG;
   return 0;
 }
 

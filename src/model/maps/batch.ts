@@ -24,7 +24,7 @@
 import { EINVAL, ENOENT, ENOSPC, ENOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { emit, type Kern } from '../world/world.ts';
-import { isArray, isBloom, isQueueStack, sysAccess } from './alloc_check.ts';
+import { isArray, isBloom, isQueueStack, isTaskStorage, sysAccess } from './alloc_check.ts';
 import { nBuckets, firstFrom, nextInBucket } from './buckets.ts';
 import { copyValueOut, deleteElem, mapOf, slotOf, sysGetNextKey, updateValue } from './maps.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyToUser, isPercpu, percpuUserSize } from './percpu.ts';
@@ -66,9 +66,9 @@ function batchAccess(m: BpfMap, read: boolean, write: boolean, has: boolean): nu
   return has ? 0 : -ENOTSUPP;
 }
 
-const hashLike = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isQueueStack(m) && !isBloom(m) && !isArray(m);
-/** The types with batch commands at all: not a ring buffer, a queue, a stack or a bloom filter (their ops have none). */
-const batched = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isQueueStack(m) && !isBloom(m);
+/** The types with batch commands at all: not a ring buffer, a queue, a stack, a bloom filter or a task storage (their ops have none). */
+const batched = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isQueueStack(m) && !isBloom(m) && !isTaskStorage(m);
+const hashLike = (m: BpfMap): boolean => batched(m) && !isArray(m);
 
 /** A batch lookup that copied nothing: its result, and `count` as the kernel left it (the user's, or 0 once it wrote that). */
 const none = (ret: number, count = 0): BatchLookup => ({ ret, count, outBatch: null, keys: [], values: new Uint8Array(0) });

@@ -1,7 +1,7 @@
 /** The map helpers a BPF program calls (kernel/bpf/helpers.c; the rules are in maps.ts). */
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { registerKfuncs } from '../kfunc/registry.ts';
-import { deleteElem, lookupElem, lookupPercpuElem, mapOf, updateElem } from './maps.ts';
+import { deleteElem, lookupElem, lookupPercpuElem, mapOf, taskStorageDeleteElem, taskStorageGetElem, updateElem } from './maps.ts';
 import { qsGet, qsPush } from './queue_stack.ts';
 import { bloomPeek, bloomPush } from './bloom.ts';
 import { EINVAL } from '../kernel/errno.ts';
@@ -185,7 +185,52 @@ export const bpf_map_peek_elem = defineKfunc({
   },
 });
 
-export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_lookup_percpu_elem, bpf_map_update_elem, bpf_map_delete_elem, bpf_for_each_map_elem, bpf_map_push_elem, bpf_map_pop_elem, bpf_map_peek_elem });
+const TASK_STORAGE_MAP_CHECK = 'a map that is not a TASK_STORAGE map is refused by the verifier (cannot pass map_type N into func …), and a TASK_STORAGE map goes to no other helper';
+const TASK_ARG_CHECK = 'the verifier takes a task pointer (plain, trusted or RCU, NULL-able) or NULL; another struct: "R2 is of type X but task_struct is expected"';
+
+/** `bpf_task_storage_get(map, task, value, flags)`: a pointer to `task`'s value in `map`, made with F_CREATE (maps/task_storage.ts). */
+export const bpf_task_storage_get = defineKfunc({
+  name: 'bpf_task_storage_get',
+  mirrors: 'kernel/bpf/bpf_task_storage.c: bpf_task_storage_get; kernel/bpf/bpf_local_storage.c: bpf_local_storage_update, bpf_selem_alloc',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Point at `task`\'s value in the task storage `map`; with BPF_LOCAL_STORAGE_GET_F_CREATE (1), make it first (zeroed, or a copy of `value`).',
+  args: [
+    { name: 'map', type: 'map' },
+    { name: 'task', type: 'task_ptr_or_null', cType: 'struct task_struct *' },
+    { name: 'value', type: 'mem_or_null', mapValue: true, cType: 'void *' },
+    { name: 'flags', type: 'u64' },
+  ],
+  ret: 'map_value',
+  flags: ['RET_PTR_TO_MAP_VALUE_OR_NULL'],
+  checks: [TASK_STORAGE_MAP_CHECK, TASK_ARG_CHECK, 'a flag other than BPF_LOCAL_STORAGE_GET_F_CREATE, or a NULL task → NULL', 'no value for the task and no F_CREATE → NULL', 'an allocation fails (the element; the task\'s first element also allocates its struct bpf_local_storage) → NULL'],
+  effects: ['with F_CREATE and no value yet: a new element, zeroed, `value`\'s bytes copied in when it is given; the task keeps it until it is deleted'],
+  confidence: 'H (source: 7.2.13 bpf_task_storage.c and bpf_local_storage.c; 6.18\'s recursion-guarded variant answers alike when no program runs inside another\'s call)',
+  impl(k, map, task, value, flags) {
+    const found = taskStorageGetElem(k, map, task, value, flags);
+    return found === null ? null : { map, key: found.key, slot: found.slot };
+  },
+});
+
+/** `bpf_task_storage_delete(map, task)`: unlink `task`'s value from `map` (maps/task_storage.ts). */
+export const bpf_task_storage_delete = defineKfunc({
+  name: 'bpf_task_storage_delete',
+  mirrors: 'kernel/bpf/bpf_task_storage.c: bpf_task_storage_delete, task_storage_delete; kernel/bpf/bpf_local_storage.c: bpf_selem_unlink',
+  kind: 'helper',
+  since: '6.18',
+  summary: 'Delete `task`\'s value from the task storage `map`.',
+  args: [{ name: 'map', type: 'map' }, { name: 'task', type: 'task_ptr_or_null', cType: 'struct task_struct *' }],
+  ret: 'int',
+  flags: [],
+  checks: [TASK_STORAGE_MAP_CHECK, TASK_ARG_CHECK, 'a NULL task → -EINVAL', 'no value for the task → -ENOENT'],
+  effects: ['the value is unlinked: a later bpf_task_storage_get with F_CREATE makes a new, zeroed one; a pointer the program still holds keeps the old bytes (freed after an RCU Tasks Trace grace period)'],
+  confidence: 'H (source: 7.2.13 bpf_task_storage.c and bpf_local_storage.c)',
+  impl(k, map, task) {
+    return taskStorageDeleteElem(k, map, task);
+  },
+});
+
+export const MAP_KFUNCS = registerKfuncs({ bpf_map_lookup_elem, bpf_map_lookup_percpu_elem, bpf_map_update_elem, bpf_map_delete_elem, bpf_for_each_map_elem, bpf_map_push_elem, bpf_map_pop_elem, bpf_map_peek_elem, bpf_task_storage_get, bpf_task_storage_delete });
 
 type MapKfuncs = typeof MAP_KFUNCS;
 declare module '../kfunc/registry.ts' {

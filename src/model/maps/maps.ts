@@ -41,9 +41,11 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { declKeySize, elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
-import { arrayAllocCheck, bloomAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isBloom, isLru, isQueueStack, MAP_FLAGS, mapExtraCheck, notModelledKey, progAccessWithFields, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
+import { arrayAllocCheck, bloomAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isBloom, isLru, isQueueStack, isTaskStorage, localStorageAllocCheck, MAP_FLAGS, mapExtraCheck, notModelledKey, progAccessWithFields, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
 import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
 import { bloomPeek, bloomPush, newBloom } from './bloom.ts';
+import { TASK_STORAGE_SYS_ERR, taskStorageDelete, taskStorageGet } from './task_storage.ts';
+import type { Pid } from '../task/types.ts';
 import { arrayGetNextKey, htabGetNextKey, link } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
@@ -56,7 +58,7 @@ export const BPF_F_LOCK = 4n;
 
 const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
 /** Map types whose values may hold kptrs (syscall.c `map_check_btf`): every type of the model's but the ring buffer. */
-const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash']);
+const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'task_storage']);
 const { BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED, BPF_F_TOKEN_FD } = MAP_FLAGS;
 
 /**
@@ -68,16 +70,18 @@ const { BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED, BPF_F_TOKEN_FD 
  * (M: the allocation runs before `map_check_btf`, which compares the value type's size with
  * value_size); BPF_F_RDONLY with BPF_F_WRONLY is -EINVAL (`bpf_get_file_flag`) after `map_extra` and
  * before the type's checks, or in 7.2 last (`mapFileFlagFirst`). A hash map's
- * `hashrnd` is the world's (`get_random_u32`), 0 with BPF_F_ZERO_SEED (buckets.ts). Returns the map id
- * or a negative errno.
+ * `hashrnd` is the world's (`get_random_u32`), 0 with BPF_F_ZERO_SEED (buckets.ts). `btf`: the map
+ * has BTF for its key and value (a map an object declares: libbpf passes the `__type`s; false for a
+ * bare `BPF_MAP_CREATE`, which only a local storage map refuses). Returns the map id or a negative errno.
  */
-export function createMap(k: Kern, decl: MapDecl): MapId | number {
+export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   checkKern('k', k);
   checkShape('decl', MapDeclSchema, decl);
   const ringbuf = decl.type === 'ringbuf';
   const queue = isQueueStack(decl);
   const bloom = isBloom(decl);
-  /** A type with keys, whose elements the model keeps in `elems` and `slots`. */
+  const storage = isTaskStorage(decl);
+  /** A type with keys, whose elements the model keeps in `elems` and `slots` (a task storage's keys are pids). */
   const keyed = !ringbuf && !queue && !bloom;
   if (!Number.isSafeInteger(decl.maxEntries) || decl.maxEntries < 0) throw new ArgumentError('maxEntries', decl.maxEntries, 'a u32');
   if (!Number.isSafeInteger(decl.valueSize) || decl.valueSize < 0) throw new ArgumentError('valueSize', decl.valueSize, 'a non-negative integer');
@@ -113,7 +117,7 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   const rounded = percpuLru && isLru(decl) ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
   const attr: CreateAttr = { type: decl.type, name: decl.name, maxEntries: decl.maxEntries, keySize, flags: flags | (noPrealloc ? BPF_F_NO_PREALLOC : 0), layout };
   if (!ringbuf) {
-    const err = queue ? queueStackAllocCheck(attr) : bloom ? bloomAllocCheck(attr, mapExtra) : isArray(decl) ? arrayAllocCheck(attr) : htabAllocCheck(attr, rounded ?? 2 ** 32);
+    const err = queue ? queueStackAllocCheck(attr) : bloom ? bloomAllocCheck(attr, mapExtra) : storage ? localStorageAllocCheck(attr, btf) : isArray(decl) ? arrayAllocCheck(attr) : htabAllocCheck(attr, rounded ?? 2 ** 32);
     if (err !== 0) return err;
   }
   // A queue or stack has map_check_no_btf: a BTF value is refused and libbpf creates the map again
@@ -121,6 +125,12 @@ export function createMap(k: Kern, decl: MapDecl): MapId | number {
   // takes a value's BTF, but map_check_btf refuses the fields (-EOPNOTSUPP), and libbpf retries the
   // same way.
   if ((queue || bloom) && (decl.taskWorkFields > 0 || kptrs.length > 0)) throw new NotModelledError(`special fields in ${decl.type} map ${decl.name}`, `the kernel refuses them in a ${decl.type} map and libbpf creates the map again without BTF`);
+  // A task storage map refuses a bpf_task_work (map_check_btf: -EOPNOTSUPP; libbpf's second try
+  // without BTF is then refused by bpf_local_storage_map_alloc_check, -EINVAL). It takes kptrs, which
+  // a deleted element frees after an RCU Tasks Trace grace period (bpf_selem_free), which the model
+  // does not have.
+  if (storage && decl.taskWorkFields > 0) throw new NotModelledError(`a bpf_task_work field in task_storage map ${decl.name}`, 'the kernel refuses it (-EOPNOTSUPP) and libbpf creates the map again without BTF, which a task storage map refuses (-EINVAL)');
+  if (storage && kptrs.length > 0) throw new NotModelledError(`kptr fields in task_storage map ${decl.name}`, 'a deleted element\'s kptrs are released after an RCU Tasks Trace grace period (bpf_selem_free), which the model does not have');
   const maxEntries = rounded as number;
   // map_check_btf, once the map is made: its special fields.
   if (decl.taskWorkFields > 1) return -E2BIG;
@@ -280,6 +290,7 @@ export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
   // Read, not drafted, unless the lookup changes the map (an LRU node's reference bit).
   const seen = mapSeen(k, id);
   if (seen.type === 'ringbuf') return null;
+  if (isTaskStorage(seen)) throw taskStorageOnly(seen, 'bpf_map_lookup_elem#1');
   const e = seen.elems.get(key);
   if (e === undefined) return null;
   if (seen.lru !== null && seen.lru.ref[e.slot] === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
@@ -300,6 +311,31 @@ export function lookupPercpuElem(k: Kern, id: MapId, key: number, cpu: number): 
   // An LRU_PERCPU_HASH element's node gets its reference bit (htab_lru_percpu_map_lookup_percpu_elem).
   if (seen.lru !== null && seen.lru.ref[e.slot] === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
   return { key, slot: e.slot, cpu };
+}
+
+/**
+ * A program's `bpf_task_storage_get(map, task, value, flags)` (task_storage.ts): task `pid`'s element
+ * (its key the pid), or null; NULL for a NULL task.
+ */
+export function taskStorageGetElem(k: Kern, id: MapId, pid: Pid | null, value: Uint8Array | null, flags: bigint): ElemRef | null {
+  if (pid === null) return null;
+  const m = mapOf(k, id);
+  if (!isTaskStorage(m)) throw new ArgumentError('map', m.name, 'a TASK_STORAGE map (the verifier refuses another: "cannot pass map_type … into func bpf_task_storage_get#156")');
+  const slot = taskStorageGet(k, m, pid, value, flags, (v) => {
+    const fresh = m.slots.size;
+    m.slots.set(fresh, freshSlot(m.layout, pid, 0));
+    fill(m, fresh, pid, v);
+    return fresh;
+  });
+  return slot === null ? null : { key: pid, slot };
+}
+
+/** A program's `bpf_task_storage_delete(map, task)` (task_storage.ts): -EINVAL for a NULL task. */
+export function taskStorageDeleteElem(k: Kern, id: MapId, pid: Pid | null): number {
+  if (pid === null) return -EINVAL;
+  const m = mapOf(k, id);
+  if (!isTaskStorage(m)) throw new ArgumentError('map', m.name, 'a TASK_STORAGE map (the verifier refuses another: "cannot pass map_type … into func bpf_task_storage_delete#157")');
+  return taskStorageDelete(m, pid);
 }
 
 /** The element holding `key`, if linked. */
@@ -377,6 +413,7 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
   const m = mapOf(k, id);
   // ringbuf_map_update_elem: a ring buffer has no elements.
   if (m.type === 'ringbuf') return -ENOTSUPP;
+  if (isTaskStorage(m)) throw taskStorageOnly(m, 'bpf_map_update_elem#2');
   const arrayLike = m.type === 'array' || m.type === 'percpu_array';
   const lockKnown = arrayLike || m.type === 'hash';
   if ((lockKnown ? flags & ~BPF_F_LOCK : flags) > BPF_EXIST) return -EINVAL;
@@ -502,6 +539,7 @@ export function deleteElem(k: Kern, id: MapId, key: number): number {
   const m = mapOf(k, id);
   if (m.type === 'ringbuf') return -ENOTSUPP;
   if (m.type === 'array' || m.type === 'percpu_array') return -EINVAL;
+  if (isTaskStorage(m)) throw taskStorageOnly(m, 'bpf_map_delete_elem#3');
   const old = m.elems.get(key);
   if (old === undefined) return -ENOENT;
   m.elems.delete(key);
@@ -560,6 +598,8 @@ export function sysLookupElem(k: Kern, id: MapId, key: number | null, value: Uin
   if (isPercpu(m)) return sysLookupPercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
   if ((flags & ~BPF_F_LOCK) !== 0n || (flags & BPF_F_LOCK) !== 0n) return -EINVAL;
+  // A task storage map's key is a pidfd (task_storage.ts).
+  if (isTaskStorage(m)) return TASK_STORAGE_SYS_ERR;
   const e = m.elems.get(key);
   if (e === undefined) return -ENOENT;
   copyValueOut(m, slotOf(m, e.slot), value);
@@ -650,6 +690,12 @@ export function updateValue(k: Kern, id: MapId, key: number | null, value: Uint8
   if (key === null) throw keyNeeded(m);
   if (isPercpu(m)) return sysUpdatePercpu(k, m, key, value, flags);
   if (value.length < m.valueSize) throw new ArgumentError('value', value, `a Uint8Array of at least the map's value size (${m.valueSize})`);
+  if (isTaskStorage(m)) {
+    // The syscall's own test of the flags (7.0: bpf_map_check_op_flags, every bit allowed; before,
+    // BPF_F_LOCK alone), then bpf_pid_task_storage_update_elem's pidfd (task_storage.ts).
+    const err = k.features.percpuCpuFlags ? checkOpFlags(m, flags, 0xffff_ffffn, k.t.cpus) : (flags & BPF_F_LOCK) !== 0n ? -EINVAL : 0;
+    return err !== 0 ? err : TASK_STORAGE_SYS_ERR;
+  }
   return (flags & BPF_F_LOCK) !== 0n ? -EINVAL : updateElem(k, id, key, value, flags);
 }
 
@@ -691,6 +737,8 @@ export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
   // a bloom filter's NULL is -EOPNOTSUPP (bloom_map_get_next_key).
   if (isQueueStack(m)) return -EINVAL;
   if (isBloom(m)) return key === null ? -EOPNOTSUPP : -EINVAL;
+  // A task storage map: notsupp_get_next_key.
+  if (isTaskStorage(m)) return -ENOTSUPP;
   return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(m, key);
 }
 
@@ -749,7 +797,14 @@ export function deleteFromUser(k: Kern, id: MapId, key: number | null): number {
   // A bloom filter: a key is -EINVAL (key_size 0); NULL reaches bloom_map_delete_elem, -EOPNOTSUPP.
   if (isBloom(m)) return key === null ? -EOPNOTSUPP : -EINVAL;
   if (key === null) throw keyNeeded(m);
+  // A task storage map's key is a pidfd (task_storage.ts).
+  if (isTaskStorage(m)) return TASK_STORAGE_SYS_ERR;
   return deleteElem(k, id, key);
+}
+
+/** A task storage map given to a map helper that takes none (programs cannot: the verifier refuses it). */
+function taskStorageOnly(m: { readonly name: string }, fn: string): ArgumentError {
+  return new ArgumentError('map', m.name, `a map other than a TASK_STORAGE one (the verifier refuses it: "cannot pass map_type 29 into func ${fn}"; use bpf_task_storage_get and bpf_task_storage_delete)`);
 }
 
 /** A NULL key for a map that has keys: the model's user space passes one (the kernel would copy 4 bytes from NULL). */

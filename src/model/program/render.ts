@@ -19,7 +19,7 @@ import { sectionInfo } from './sections.ts';
 const MAP_TYPES: Record<string, string> = {
   array: 'BPF_MAP_TYPE_ARRAY', hash: 'BPF_MAP_TYPE_HASH', lru_hash: 'BPF_MAP_TYPE_LRU_HASH',
   percpu_array: 'BPF_MAP_TYPE_PERCPU_ARRAY', percpu_hash: 'BPF_MAP_TYPE_PERCPU_HASH', lru_percpu_hash: 'BPF_MAP_TYPE_LRU_PERCPU_HASH', ringbuf: 'BPF_MAP_TYPE_RINGBUF',
-  queue: 'BPF_MAP_TYPE_QUEUE', stack: 'BPF_MAP_TYPE_STACK', bloom_filter: 'BPF_MAP_TYPE_BLOOM_FILTER',
+  queue: 'BPF_MAP_TYPE_QUEUE', stack: 'BPF_MAP_TYPE_STACK', bloom_filter: 'BPF_MAP_TYPE_BLOOM_FILTER', task_storage: 'BPF_MAP_TYPE_TASK_STORAGE',
 };
 
 /** The C type of each argument type, as the BPF C here declares kfuncs (also the docs' prototypes, src/docs/kfunc_page.ts). */
@@ -28,7 +28,7 @@ export const C_ARG: Readonly<Record<ArgSpec['type'], string>> = {
   mem: 'void *', mem_or_null: 'void *', file: 'struct file *', path: 'const struct path *', task: 'struct task_struct *', map: 'void *',
   tw: 'struct bpf_task_work *', callback: 'bpf_task_work_callback_t', aux: 'void *', iter: 'struct bpf_iter_num *',
   iter_uninit: 'struct bpf_iter_num *', const_str: 'const char *', percpu: 'const void *', any: 'void *', u64s: '__u64 *', choice: '__u64',
-  skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *', ringbuf_mem: 'void *', kptr: 'void *', task_or_null: 'struct task_struct *',
+  skb: 'struct __sk_buff *', xdp_md: 'struct xdp_md *', ringbuf_mem: 'void *', kptr: 'void *', task_or_null: 'struct task_struct *', task_ptr_or_null: 'struct task_struct *',
 };
 
 /** The C type of each return type (a helper's `int` is `long`). */

@@ -135,7 +135,7 @@ export const SubprogSchema = z.strictObject({
   returns: z.enum(['int', 'long', 'void']).optional(),
 });
 
-export const MAP_TYPES = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'ringbuf', 'queue', 'stack', 'bloom_filter'] as const;
+export const MAP_TYPES = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'ringbuf', 'queue', 'stack', 'bloom_filter', 'task_storage'] as const;
 
 /**
  * A kptr field of a map value: `struct task_struct __kptr *name` (referenced: it holds a reference,

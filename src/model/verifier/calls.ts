@@ -10,7 +10,8 @@ import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
 import { PKT_WRITE_PROG_TYPES } from '../packet/types.ts';
 import { checkAlignment, checkMapAccessType, checkRegionArg } from './mem.ts';
-import { isBloom, isQueueStack, MAP_TYPE_IDS, mapAccess } from '../maps/alloc_check.ts';
+import { isBloom, isQueueStack, isTaskStorage, MAP_TYPE_IDS, mapAccess } from '../maps/alloc_check.ts';
+import { TASK_STORAGE_FUNCS } from '../maps/task_storage.ts';
 import { BLOOM_FUNCS, peekWrites } from '../maps/bloom.ts';
 import { regTypeStr } from './regtype.ts';
 import { constOf, isConst, known, range, UNKNOWN, varConst, type Scalar } from './scalar.ts';
@@ -30,6 +31,7 @@ const HELPER_IDS: Readonly<Record<string, number>> = {
   bpf_dynptr_read: 201, bpf_dynptr_write: 202, bpf_dynptr_data: 203, bpf_skb_pull_data: 39, bpf_xdp_adjust_head: 44,
   bpf_ringbuf_output: 130, bpf_ringbuf_reserve: 131, bpf_ringbuf_submit: 132, bpf_ringbuf_discard: 133, bpf_ringbuf_query: 134,
   bpf_ringbuf_reserve_dynptr: 198, bpf_ringbuf_submit_dynptr: 199, bpf_ringbuf_discard_dynptr: 200, bpf_kptr_xchg: 194, bpf_map_lookup_percpu_elem: 195,
+  bpf_task_storage_get: 156, bpf_task_storage_delete: 157,
 };
 
 /** The register types a helper's memory argument takes (`check_reg_type`'s list, as its message prints it). */
@@ -356,6 +358,17 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         released = v.ref;
         return;
       }
+      case 'task_ptr_or_null': {
+        // ARG_PTR_TO_BTF_ID_OR_NULL of a helper that only reads it (the task storage helpers): NULL
+        // skips the checks; check_reg_type takes a plain, trusted or RCU BTF pointer, one that may be
+        // NULL too (the argument may be), then the pointed-to struct must be a task_struct.
+        if (isNull(v)) return;
+        if (isObjPtr(v) && v.t === 'task') return;
+        if (isObjPtr(v) || (v.t === 'btf' && v.trusted && v.struct !== undefined)) {
+          throw new Reject(m.btfTypeMismatch(i + 1, isObjPtr(v) ? v.t : v.struct as string, 'task_struct'), insn);
+        }
+        throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
+      }
       case 'ringbuf_mem': {
         // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a record bpf_ringbuf_reserve returned, NULL-checked,
         // at its start (check_reg_type, check_func_arg_reg_off), still held.
@@ -486,7 +499,10 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     const queueMismatch = decl !== undefined && (isBloom(decl)
       ? !BLOOM_FUNCS.has(def.name)
       : isQueueStack(decl) !== QUEUE_MAP_FUNCS.has(def.name));
-    if (decl !== undefined && (ringbufMismatch || percpuMismatch || queueMismatch)) {
+    // ... and a task storage map only to the task storage helpers (and bpf_kptr_xchg, whose map is
+    // no argument), which take no other map.
+    const storageMismatch = decl !== undefined && isTaskStorage(decl) !== TASK_STORAGE_FUNCS.has(def.name);
+    if (decl !== undefined && (ringbufMismatch || percpuMismatch || queueMismatch || storageMismatch)) {
       throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn);
     }
   }

@@ -19,7 +19,7 @@ import type { CallWalker } from './calls.ts';
 import type { FrameLayout } from '../program/layout.ts';
 import { initLocals } from './locals.ts';
 import { mapLayout } from '../maps/layout.ts';
-import { isBloom, isQueueStack } from '../maps/alloc_check.ts';
+import { isBloom, isQueueStack, isTaskStorage } from '../maps/alloc_check.ts';
 
 /** What the loop rules need of the walker. */
 export interface LoopWalker extends CallWalker {
@@ -87,9 +87,9 @@ export function startLoop(w: LoopWalker, s: AState, op: Extract<Op, { op: 'call'
   if (flags.t !== 'scalar') throw new Reject(w.m.typeMismatch(4, regTypeStr(flags), 'scalar'), insn);
   const map = nr.t === 'map' ? nr.map : undefined;
   // set_map_elem_callback_state, before check_map_func_compatibility: a map whose ops have no
-  // map_for_each_callback (a ring buffer, a queue, a stack, a bloom filter) → -ENOTSUPP (conformance qs_v_foreach).
+  // map_for_each_callback (a ring buffer, a queue, a stack, a bloom filter, a task storage) → -ENOTSUPP (conformance qs_v_foreach).
   const decl = map === undefined ? undefined : w.obj.maps.find((x) => x.name === map);
-  if (decl !== undefined && (decl.type === 'ringbuf' || isQueueStack(decl) || isBloom(decl))) throw new Reject('callback function not allowed for map', insn);
+  if (decl !== undefined && (decl.type === 'ringbuf' || isQueueStack(decl) || isBloom(decl) || isTaskStorage(decl))) throw new Reject('callback function not allowed for map', insn);
   const asm = w.isAsm(top(s).fn);
   const dst = op.dst ?? (asm ? 'r0' : null);
   work.push({ pc: 0, s: callbackFrame(w, s, cb, pc, dst, ctxVal, insn, 0, map), path });

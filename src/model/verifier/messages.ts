@@ -25,6 +25,8 @@ export function messages(f: VersionFeatures) {
     notAllowed: (fn: string) => `calling kernel function ${fn} is not allowed`,
     noPacketWrite: () => 'the prog does not allow writes to packet data',
     sleepableOnly: (fn: string) => `program must be sleepable to call sleepable kfunc ${fn}`,
+    /** `check_reg_type`: a BTF pointer to another struct than a helper's argument takes. */
+    btfTypeMismatch: (regno: number, got: string, want: string) => `R${regno} is of type ${got} but ${want} is expected`,
     /** `check_map_prog_compatibility`: a map type a sleepable program may not use. */
     sleepableMap: () => 'Sleepable programs can only use array, hash, ringbuf and local storage maps',
     /**

@@ -75,7 +75,7 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
  * The map types a sleepable program may use (`check_map_prog_compatibility`, the same list in 6.18 and
  * 7.2 for the model's types): all of the model's but a bloom filter.
  */
-const SLEEPABLE_MAP_TYPES: ReadonlySet<string> = new Set(['hash', 'lru_hash', 'array', 'percpu_hash', 'percpu_array', 'lru_percpu_hash', 'ringbuf', 'queue', 'stack']);
+const SLEEPABLE_MAP_TYPES: ReadonlySet<string> = new Set(['hash', 'lru_hash', 'array', 'percpu_hash', 'percpu_array', 'lru_percpu_hash', 'ringbuf', 'task_storage', 'queue', 'stack']);
 
 /**
  * The maps the program's code names (`{ map }` operands), in the program and the functions it calls
