@@ -44,6 +44,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
 import { content, errnoName, renderC, Session, verify, type BpfObject, type Syscall, type Verdict } from '../src/index.ts';
+import { EACCES } from '../src/model/kernel/errno.ts';
 import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
@@ -181,6 +182,8 @@ interface Prediction {
   readonly message: string | null;
   /** A refused program: the model's message and the lines it prints after it (the kernel's log must hold them in order). */
   readonly lines?: readonly (string | RegExp)[];
+  /** A refused program: the errno its load fails with (the failing check's, or libbpf's before the verifier). */
+  readonly err?: number;
   readonly rets?: readonly bigint[];
   readonly globals?: ReadonlyMap<string, bigint | Uint8Array>;
   readonly threw?: string;
@@ -246,7 +249,7 @@ function globalsOf(s: Session, obj: BpfObject): Map<string, bigint | Uint8Array>
  */
 function refused(v: Verdict, obj: BpfObject): Prediction {
   const asm = obj.programs.every((p) => p.asm === true);
-  return { ok: false, message: v.message, lines: refusalLines(v).map((l) => (asm ? l : blind(l, v.guessedRegisters, true))) };
+  return { ok: false, message: v.message, err: v.errno ?? -EACCES, lines: refusalLines(v).map((l) => (asm ? l : blind(l, v.guessedRegisters, true))) };
 }
 
 /** An exe case: the program runs when the driver opens the trigger; `prevPos` carries `mm->exe_file`'s f_ra. */
@@ -348,7 +351,8 @@ function merge(name: string, objs: readonly BpfObject[]): BpfObject {
 /** `printk`: the case's lines in the trace buffer (hex), null when tracefs could not be used, absent from an older driver. */
 interface CaseRun { resident: string; after: string; attached: boolean; open: number; err: number; printk?: string[] | null }
 interface ScriptRun { reset: number; attached: boolean; err: number; rets: bigint[]; size: bigint; resident: string }
-interface ProgFail { log: string }
+/** A program the kernel refused: its verifier log (and libbpf's lines), and the errno the load failed with. */
+interface ProgFail { log: string; err: number }
 interface GuestOut {
   exeSize: number;
   env: Env;
@@ -389,7 +393,7 @@ function parse(text: string): GuestOut {
         reset: Number(j.reset ?? 0), attached: j.attached === true, err: Number(j.err ?? 0),
         rets: ((j.rets ?? []) as number[]).map((x) => BigInt(x)), size: BigInt(Number(j.size ?? -1)), resident: String(j.resident ?? ''),
       });
-    } else if (typeof j.prog === 'string' && j.loaded === false) o.fails.set(j.prog, { log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}` });
+    } else if (typeof j.prog === 'string' && j.loaded === false) o.fails.set(j.prog, { log: `${String(j.log ?? '')}\n${String(j.libbpf ?? '')}`, err: Number(j.err ?? 0) });
     else if (typeof j.global === 'string') o.globals.set(`${obj}:${j.global}`, String(j.hex));
     else if (typeof j.sys === 'string') o.sys.set(j.sys, [...(o.sys.get(j.sys) ?? []), sysRecord(Number(j.err), String(j.hex))]);
   }
@@ -651,6 +655,9 @@ export async function guestTier(): Promise<number> {
       const klog = fail === undefined ? '(no result from the driver)' : `rejected: ${fail.log.trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ')}`;
       bump('verifier: verdict', !p.ok && fail !== undefined);
       if (p.ok || fail === undefined) { d('verifier', klog, p.ok ? 'accepted' : `rejected: ${p.message ?? ''}`); return; }
+      const errOk = fail.err === p.err;
+      bump('verifier: the load\'s errno', errOk);
+      if (!errOk) d('verifier: errno', errnoName(fail.err), errnoName(p.err ?? 0));
       const lines = p.lines ?? [];
       if (lines.length === 0) return;
       const inOrder = holdsInOrder(fail.log, lines);

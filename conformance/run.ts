@@ -31,6 +31,7 @@ import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { EACCES } from '../src/model/kernel/errno.ts';
 import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
@@ -139,7 +140,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
   // A C program's instruction numbers (`alloc_insn=`) are the compiler's: compared number-blind.
   const asm = c.object.programs.every((p) => p.asm === true);
-  if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm, after: refusalLines(verdict).slice(1) };
+  if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm, after: refusalLines(verdict).slice(1), err: verdict.errno ?? -EACCES };
   try {
     const s = new Session({ version, cpus: HOST_CPUS });
     s.load(c.object);
@@ -469,10 +470,16 @@ async function main(): Promise<number> {
       const verdictOk = p.ok === k.loaded;
       bump('verifier: verdict (accept/reject)', verdictOk);
       if (!p.ok && !k.loaded) bump('verifier: message (6.18 `arg #N` style)', msgOk);
+      // The errno the load failed with: the failing check's return (or libbpf's, before the verifier).
+      const errOk = p.ok || k.loaded || k.err === p.err;
+      if (!p.ok && !k.loaded) bump('verifier: the load\'s errno', errOk);
       if (!verdictOk || !msgOk) {
         ok = false;
         const klog = k.log.trim().split('\n').filter((l) => l.trim() !== '').slice(-4).join(' | ');
         disagree(c, 'verifier', k.loaded ? 'accepted' : `rejected: ${klog}`, p.ok ? 'accepted' : `rejected: ${[p.message ?? '', ...(p.after ?? [])].join(' | ')}`);
+      } else if (!errOk) {
+        ok = false;
+        disagree(c, 'verifier: errno', errnoName(k.err), errnoName(p.err ?? 0));
       }
     } else if (p.threw !== undefined) {
       ok = false;

@@ -4,6 +4,7 @@
  * `check_helper_mem_access`, `check_map_field_pointer`, `check_reg_type`) and its effects on
  * references, dynptr and iterator stack slots, and the destination register.
  */
+import { EACCES, EINVAL } from '../kernel/errno.ts';
 import { argBits, availableIn } from '../kfunc/kfunc.ts';
 import type { AnyKfunc, ArgSpec } from '../kfunc/types.ts';
 import type { Arg, Op } from '../program/program.ts';
@@ -15,7 +16,7 @@ import { TASK_STORAGE_FUNCS } from '../maps/task_storage.ts';
 import { BLOOM_FUNCS, peekWrites } from '../maps/bloom.ts';
 import { regTypeStr } from './regtype.ts';
 import { constOf, isConst, known, range, UNKNOWN, varConst, type Scalar } from './scalar.ts';
-import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
+import { dynptrAt, dynptrRefcounted, dynptrSpi, iterAt, markDynptr, markIter, spiOf, stackBoundsErrno, stackDynptrByte, stackRangeRead, stackRangeWrite, unmarkDynptr } from './stack.ts';
 import { btfPointer, invalidatePacket, invalidateRcu, isObjPtr, release, withReg, withRef, withoutRegs } from './state.ts';
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 import { kptrDest, kptrMatch, type KptrField } from './kptr.ts';
@@ -86,19 +87,19 @@ interface DynArg {
  */
 function dynptrArg(w: CallWalker, s: AState, def: AnyKfunc, i: number, v: AVal, uninit: boolean, insn: number): DynArg | { readonly i: number; readonly constPtr: string | null } {
   if (v.t === 'dynptr_ptr') {
-    if (uninit) throw new Reject(w.m.notUninit(), insn);
+    if (uninit) throw new Reject(w.m.notUninit(), insn, [], -EINVAL);
     return { i, constPtr: v.kind };
   }
   if (v.t !== 'fp') {
     // A helper's argument is type-checked first (check_func_arg → check_reg_type); a kfunc's by
     // process_dynptr_func.
     if (def.kind === 'helper') throw new Reject(w.m.typeMismatch(i + 1, regTypeStr(v), 'fp, dynptr_ptr'), insn);
-    throw new Reject(w.m.notDynptrSlot(i), insn);
+    throw new Reject(w.m.notDynptrSlot(i), insn, [], -EINVAL);
   }
   const spi = dynptrSpi(w, v);
-  if (typeof spi === 'string') throw new Reject(spi, insn, [uninit ? w.m.notUninit() : w.m.notInitialized(i)]);
+  if (typeof spi === 'string') throw new Reject(spi, insn, [uninit ? w.m.notUninit() : w.m.notInitialized(i)], -EINVAL);
   const slot = dynptrAt(s, v.frame, spi);
-  if (!uninit && slot === null) throw new Reject(w.m.notInitialized(i), insn);
+  if (!uninit && slot === null) throw new Reject(w.m.notInitialized(i), insn, [], -EINVAL);
   return { i, frame: v.frame, spi, slot };
 }
 
@@ -133,7 +134,7 @@ function memSize(w: CallWalker, s: AState, def: AnyKfunc, spec: ArgSpec, args: r
   if (v.smin < 0n) throw new Reject(w.m.sizeNegative(spec.size + 1), insn);
   zero(v.umin, v.umax);
   if (v.umax >= 1n << 29n) throw new Reject(unbounded, insn);
-  if (mustBeConst) throw new Reject(w.m.sizeNotConst(spec.size + 1), insn);
+  if (mustBeConst) throw new Reject(w.m.sizeNotConst(spec.size + 1), insn, [], -EINVAL);
   return { size: Number(v.umax), var: v };
 }
 
@@ -157,8 +158,8 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
         const lo = v.off + Number(v.var === null ? 0n : isConst(v.var) ? (varConst(v.var) ?? 0n) : v.var.smin);
         const hi = v.off + Number(v.var === null ? 0n : isConst(v.var) ? (varConst(v.var) ?? 0n) : v.var.smax) + size;
         if (lo < -512 || hi > 0) {
-          if (v.var !== null && !isConst(v.var)) throw new Reject(w.m.stackBoundsVar(what, regno, '(var)', v.off, size), insn);
-          throw new Reject(w.m.stackBounds(what, regno, lo, size), insn);
+          if (v.var !== null && !isConst(v.var)) throw new Reject(w.m.stackBoundsVar(what, regno, '(var)', v.off, size), insn, [], stackBoundsErrno(lo, hi));
+          throw new Reject(w.m.stackBounds(what, regno, lo, size), insn, [], stackBoundsErrno(lo, hi));
         }
         const at = stackDynptrByte(s0, v.frame, lo, hi);
         if (at !== null) throw new Reject(w.m.rawWriteDynptr(at), insn);
@@ -168,12 +169,12 @@ function memArg(w: CallWalker, s0: AState, i: number, v: AVal, size: number, wri
       if (v.var !== null && !isConst(v.var)) {
         const lo = v.off + Number(v.var.smin);
         const hi = v.off + Number(v.var.smax) + size;
-        if (lo < -512 || hi > 0) throw new Reject(w.m.stackBoundsVar(what, regno, '(var)', v.off, size), insn);
+        if (lo < -512 || hi > 0) throw new Reject(w.m.stackBoundsVar(what, regno, '(var)', v.off, size), insn, [], stackBoundsErrno(lo, hi));
         if (write) return stackRangeWrite(w, s0, v.frame, lo, hi, insn);
         stackRangeRead(w, s0, v.frame, v, lo, hi, regno, insn);
         return s0;
       }
-      if (base < -512 || base + size > 0) throw new Reject(w.m.stackBounds(what, regno, base, size), insn);
+      if (base < -512 || base + size > 0) throw new Reject(w.m.stackBounds(what, regno, base, size), insn, [], stackBoundsErrno(base, base + size));
       if (write) return stackRangeWrite(w, s0, v.frame, base, base + size, insn);
       stackRangeRead(w, s0, v.frame, v, base, base + size, regno, insn);
       return s0;
@@ -200,19 +201,21 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   const m = w.m;
   const def = w.opts.kfuncs[op.fn];
   if (def === undefined) throw new Reject(m.unknownFunc(op.fn), insn);
-  if (!availableIn(def, w.opts.features.version)) throw new Reject(m.missingKfunc(op.fn), insn);
+  // libbpf's bpf_object__resolve_externs turns a kfunc it cannot resolve into -EINVAL.
+  if (!availableIn(def, w.opts.features.version)) throw new Reject(m.missingKfunc(op.fn), insn, [], -EINVAL);
   // The kernel's program types for the kfunc (the model's `progTypes` may list fewer: the ones it runs).
   const allowed: readonly string[] | undefined = def.kernelProgTypes ?? def.progTypes;
   if (allowed !== undefined && !allowed.includes(ctx.type)) {
     // check_helper_call: the program type's get_func_proto has no such helper.
-    throw new Reject(def.kind === 'helper' ? `program of this type cannot use helper ${op.fn}#${HELPER_IDS[op.fn] ?? 0}` : m.notAllowed(op.fn), insn);
+    // get_helper_proto's -EINVAL; a kfunc outside the program type's sets, fetch_kfunc_meta's -EACCES.
+    throw new Reject(def.kind === 'helper' ? `program of this type cannot use helper ${op.fn}#${HELPER_IDS[op.fn] ?? 0}` : m.notAllowed(op.fn), insn, [], def.kind === 'helper' ? -EINVAL : -EACCES);
   }
   // A sleepable helper needs a sleepable context (`in_sleepable_context`: no RCU read section open
   // either), checked before its arguments; a sleepable kfunc a sleepable program, and an RCU read
   // section is looked at after its arguments (below).
   const rcuOpen = s0.rcu ?? 0;
   if (def.flags.includes('KF_SLEEPABLE') && def.kind === 'helper' && (!ctx.sleepable || rcuOpen > 0)) {
-    throw new Reject(m.sleepableHelper(op.fn, HELPER_IDS[op.fn] ?? 0, rcuOpen > 0 ? 'rcu_read_lock region' : 'non-sleepable prog'), insn);
+    throw new Reject(m.sleepableHelper(op.fn, HELPER_IDS[op.fn] ?? 0, rcuOpen > 0 ? 'rcu_read_lock region' : 'non-sleepable prog'), insn, [], -EINVAL);
   }
   if (def.flags.includes('KF_SLEEPABLE') && def.kind !== 'helper' && !ctx.sleepable) throw new Reject(m.sleepableOnly(op.fn), insn);
   const specs = def.args.filter((a) => a.type !== 'choice');
@@ -239,10 +242,10 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     const a = op.args[i] as Arg;
     if (spec.type === 'callback') {
       vals.push(UNKNOWN);
-      if (!('cb' in a)) throw new Reject(m.notCallback(i), insn);
+      if (!('cb' in a)) throw new Reject(m.notCallback(i), insn, [], -EINVAL);
       const sub = w.obj.subprogs.find((x) => x.name === a.cb);
-      if (sub === undefined) throw new Reject(m.notCallback(i), insn);
-      if (!sub.isStatic) throw new Reject(m.notStatic(), insn);
+      if (sub === undefined) throw new Reject(m.notCallback(i), insn, [], -EINVAL);
+      if (!sub.isStatic) throw new Reject(m.notStatic(), insn, [], -EINVAL);
       w.verifyAsyncCallback(ctx, sub.name, twMap ?? '', insn);
       return;
     }
@@ -253,9 +256,9 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       if ('null' in a) throw new Reject(m.possiblyNull(i), insn);
       const v = 'tw' in a ? w.operand(s, { r: a.tw }, insn) : w.operand(s, a, insn);
       if (isNull(v) || (v.t === 'map_value' && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
-      if (v.t !== 'map_value') throw new Reject(m.notMapValue(i), insn);
+      if (v.t !== 'map_value') throw new Reject(m.notMapValue(i), insn, [], -EINVAL);
       const decl = w.obj.maps.find((x) => x.name === v.map);
-      if (decl === undefined || decl.taskWorkFields !== 1) throw new Reject(m.noTaskWorkField(v.map), insn);
+      if (decl === undefined || decl.taskWorkFields !== 1) throw new Reject(m.noTaskWorkField(v.map), insn, [], -EINVAL);
       twMap = v.map;
       return;
     }
@@ -271,17 +274,17 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         // ("Expected an initialized dynptr").
         if (spec.type === 'dynptr' && def.kind === 'helper' && def.flags.includes('OBJ_RELEASE') && !w.opts.features.dynptrRules7 && v.t === 'fp') {
           const spi = dynptrSpi(w, v);
-          if (typeof spi === 'string' || dynptrAt(s, v.frame, spi)?.ref == null) throw new Reject(`arg ${i + 1} is an unacquired reference`, insn);
+          if (typeof spi === 'string' || dynptrAt(s, v.frame, spi)?.ref == null) throw new Reject(`arg ${i + 1} is an unacquired reference`, insn, [], -EINVAL);
         }
         const d = dynptrArg(w, s, def, i, v, spec.type === 'dynptr_uninit', insn);
         if ('constPtr' in d) {
           srcDynptrKind = d.constPtr;
-          if (spec.dynptrKind !== undefined && d.constPtr !== null && d.constPtr !== spec.dynptrKind) throw new Reject(m.wrongDynptrType(i, spec.dynptrKind), insn);
+          if (spec.dynptrKind !== undefined && d.constPtr !== null && d.constPtr !== spec.dynptrKind) throw new Reject(m.wrongDynptrType(i, spec.dynptrKind), insn, [], -EINVAL);
           return;
         }
         if (spec.type === 'dynptr') {
           const slot = d.slot as DynptrSlot;
-          if (spec.dynptrKind !== undefined && slot.kind !== spec.dynptrKind) throw new Reject(m.wrongDynptrType(i, spec.dynptrKind), insn);
+          if (spec.dynptrKind !== undefined && slot.kind !== spec.dynptrKind) throw new Reject(m.wrongDynptrType(i, spec.dynptrKind), insn, [], -EINVAL);
           srcDynptr = slot;
           srcDynptrKind = slot.kind;
           if (def.flags.includes('KF_RELEASE') || def.flags.includes('OBJ_RELEASE')) releaseDynptr = d;
@@ -297,7 +300,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         // KF_ARG_PTR_TO_CTX: the program's own context; or, for a tracing program, a trusted BTF
         // pointer (a tp_btf argument: "bpf: Allow bpf_dynptr_from_skb() for tp_btf").
         if (v.t === 'btf') {
-          if (!v.trusted) throw new Reject(`R${i + 1} must be referenced or trusted`, insn);
+          if (!v.trusted) throw new Reject(`R${i + 1} must be referenced or trusted`, insn, [], -EINVAL);
           return;
         }
         if (v.t !== 'ctx' || v.off !== 0) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ctx'), insn);
@@ -309,33 +312,33 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         if (isNull(v) || (isObjPtr(v) && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
         // 7.x: a release kfunc's R1 must hold a reference before its type is looked at (`releaseArgFirst`).
         const referenced = isObjPtr(v) && v.ref !== null;
-        if (w.opts.features.releaseArgFirst && def.flags.includes('KF_RELEASE') && i === 0 && !referenced) throw new Reject(m.releaseUnreferenced(op.fn, i), insn);
+        if (w.opts.features.releaseArgFirst && def.flags.includes('KF_RELEASE') && i === 0 && !referenced) throw new Reject(m.releaseUnreferenced(op.fn, i), insn, [], -EINVAL);
         // KF_ARG_PTR_TO_BTF_ID: an untrusted pointer is refused (by a KF_RCU kfunc as not an RCU pointer).
-        if (v.t === 'btf' && !v.trusted) throw new Reject(def.flags.includes('KF_RCU') ? `R${i + 1} must be a rcu pointer` : `R${i + 1} must be referenced or trusted`, insn);
+        if (v.t === 'btf' && !v.trusted) throw new Reject(def.flags.includes('KF_RCU') ? `R${i + 1} must be a rcu pointer` : `R${i + 1} must be referenced or trusted`, insn, [], -EINVAL);
         // A trusted pointer to a structure the model knows, not the one the kfunc takes (`file->f_inode` to a task kfunc).
-        if (v.t === 'btf' && v.struct !== undefined) throw new Reject(m.structMismatch(op.fn, i, spec.type === 'task' ? 'task_struct' : spec.type, v.struct), insn);
+        if (v.t === 'btf' && v.struct !== undefined) throw new Reject(m.structMismatch(op.fn, i, spec.type === 'task' ? 'task_struct' : spec.type, v.struct), insn, [], -EINVAL);
         if (v.t === 'btf') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
         // A walked task pointer (model/btf/walk.ts) is no trusted register (`is_trusted_reg`: neither a
         // reference nor PTR_TRUSTED): a KF_RCU kfunc takes an RCU one, no other kfunc takes either. A
         // helper's ARG_PTR_TO_BTF_ID takes both (`btf_ptr_types`: plain, trusted and RCU).
         if (isObjPtr(v) && v.walked !== undefined && def.kind !== 'helper') {
-          if (!def.flags.includes('KF_RCU')) throw new Reject(`R${i + 1} must be referenced or trusted`, insn);
-          if (v.walked !== 'rcu') throw new Reject(`R${i + 1} must be a rcu pointer`, insn);
+          if (!def.flags.includes('KF_RCU')) throw new Reject(`R${i + 1} must be referenced or trusted`, insn, [], -EINVAL);
+          if (v.walked !== 'rcu') throw new Reject(`R${i + 1} must be a rcu pointer`, insn, [], -EINVAL);
         }
         // get_kfunc_ptr_arg_type: neither a BTF pointer nor a register type with a BTF id
         // (reg2btf_ids): the catch-all memory argument, whose struct must be made of scalars. A
         // scalar lands here too, a pointer released before among them (release_reference made
         // every copy of it an unknown scalar).
-        if (v.t === 'scalar' || v.t === 'fp' || v.t === 'map_value' || v.t === 'mem' || v.t === 'ctx') throw new Reject(m.notScalarStruct(i, spec.type === 'task' ? 'task_struct' : spec.type), insn);
+        if (v.t === 'scalar' || v.t === 'fp' || v.t === 'map_value' || v.t === 'mem' || v.t === 'ctx') throw new Reject(m.notScalarStruct(i, spec.type === 'task' ? 'task_struct' : spec.type), insn, [], -EINVAL);
         if (v.t !== spec.type) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
         if (isObjPtr(v)) {
           if (v.ref !== null && !s.refs.has(v.ref)) throw new Reject(m.releasedOrScalar(i, 'scalar'), insn);
           if (def.flags.includes('KF_RELEASE')) {
             if (v.ref === null) {
-              throw new Reject(m.releaseUnreferenced(op.fn, i), insn);
+              throw new Reject(m.releaseUnreferenced(op.fn, i), insn, [], -EINVAL);
             }
             const child = [...s.refs.entries()].find(([, r]) => r.parent === v.ref);
-            if (child !== undefined) throw new Reject(m.leakingChild(child[0], child[1].insn), insn);
+            if (child !== undefined) throw new Reject(m.leakingChild(child[0], child[1].insn), insn, [], -EINVAL);
             released = v.ref;
           }
           if (v.t === 'file') fileArg = v.ref;
@@ -354,7 +357,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         if (!isObjPtr(v) && !(v.t === 'btf' && v.trusted)) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ptr_, trusted_ptr_, rcu_ptr_'), insn);
         if (v.maybeNull === true) throw new Reject(m.possiblyNullHelper(i + 1), insn);
         if (kptrField !== null) kptrMatch(kptrField, v, i + 1, insn);
-        if (!isObjPtr(v) || v.ref === null || !s.refs.has(v.ref)) throw new Reject(m.releaseHelperUnreferenced(op.fn, i + 1), insn);
+        if (!isObjPtr(v) || v.ref === null || !s.refs.has(v.ref)) throw new Reject(m.releaseHelperUnreferenced(op.fn, i + 1), insn, [], -EINVAL);
         released = v.ref;
         return;
       }
@@ -373,31 +376,31 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a record bpf_ringbuf_reserve returned, NULL-checked,
         // at its start (check_reg_type, check_func_arg_reg_off), still held.
         if (v.t !== 'mem' || v.ringbuf !== true || v.maybeNull) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'ringbuf_mem'), insn);
-        if (v.off !== 0 || (v.var !== null && !(isConst(v.var) && constOf(v.var) === 0n))) throw new Reject(`R${i + 1} must have zero offset when passed to release func or trusted arg to kfunc`, insn);
-        if (v.refObj === null || !s.refs.has(v.refObj)) throw new Reject(`R${i + 1} must be referenced when passed to release function`, insn);
+        if (v.off !== 0 || (v.var !== null && !(isConst(v.var) && constOf(v.var) === 0n))) throw new Reject(`R${i + 1} must have zero offset when passed to release func or trusted arg to kfunc`, insn, [], -EINVAL);
+        if (v.refObj === null || !s.refs.has(v.refObj)) throw new Reject(`R${i + 1} must be referenced when passed to release function`, insn, [], -EINVAL);
         if (def.flags.includes('OBJ_RELEASE')) releaseRing = v.refObj;
         return;
       }
       case 'map': {
         if (isNull(v)) throw new Reject(m.possiblyNull(i), insn);
-        if (v.t !== 'map') throw new Reject(`pointer in R${i + 1} isn't map pointer`, insn);
+        if (v.t !== 'map') throw new Reject(`pointer in R${i + 1} isn't map pointer`, insn, [], -EINVAL);
         mapArg = v.map;
-        if (twMap !== null && v.map !== twMap) throw new Reject(m.mapMismatch(twArg, i), insn);
+        if (twMap !== null && v.map !== twMap) throw new Reject(m.mapMismatch(twArg, i), insn, [], -EINVAL);
         return;
       }
       case 'iter':
       case 'iter_uninit': {
-        if (v.t !== 'fp') throw new Reject(`arg#${i} expected pointer to an iterator on stack`, insn);
+        if (v.t !== 'fp') throw new Reject(`arg#${i} expected pointer to an iterator on stack`, insn, [], -EINVAL);
         const off = v.off + Number(varConst(v.var) ?? 0n);
-        if (v.var !== null && !isConst(v.var)) throw new Reject(`arg#${i} expected pointer to an iterator on stack`, insn);
-        if (off % 8 !== 0) throw new Reject(`arg#${i} expected an 8-byte aligned iterator`, insn);
+        if (v.var !== null && !isConst(v.var)) throw new Reject(`arg#${i} expected pointer to an iterator on stack`, insn, [], -EINVAL);
+        if (off % 8 !== 0) throw new Reject(`arg#${i} expected an 8-byte aligned iterator`, insn, [], -EINVAL);
         const spi = spiOf(off);
         const it = iterAt(s, v.frame, spi);
         if (spec.type === 'iter_uninit') {
-          if (it !== null) throw new Reject(`expected uninitialized iter_num as arg #${i}`, insn);
+          if (it !== null) throw new Reject(`expected uninitialized iter_num as arg #${i}`, insn, [], -EINVAL);
           iterNew = { frame: v.frame, spi };
         } else {
-          if (it === null) throw new Reject(`expected an initialized iter_num as arg #${i}`, insn);
+          if (it === null) throw new Reject(`expected an initialized iter_num as arg #${i}`, insn, [], -EINVAL);
           iterUse = { frame: v.frame, spi, ref: it.ref };
         }
         return;
@@ -423,7 +426,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
           if (a !== undefined && 'r' in a) throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), MEM_ARG_TYPES), insn);
         }
         if (v.t !== 'scalar') throw new Reject(m.typeMismatch(i + 1, regTypeStr(v), 'scalar'), insn);
-        if (spec.sizeConst === true && !isConst(v)) throw new Reject(def.kind === 'kfunc' ? m.sizeNotConst(i + 1) : `R${i + 1} is not a known constant'`, insn);
+        if (spec.sizeConst === true && !isConst(v)) throw new Reject(def.kind === 'kfunc' ? m.sizeNotConst(i + 1) : `R${i + 1} is not a known constant'`, insn, [], def.kind === 'kfunc' ? -EINVAL : -EACCES);
         return;
       }
       case 'mem':
@@ -442,7 +445,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
           try {
             return fn();
           } catch (e) {
-            if (e instanceof Reject && !e.msg.endsWith('must be a known constant')) throw new Reject(e.msg, e.insn, [...e.extra, m.memLenPair(i, spec.size as number)]);
+            if (e instanceof Reject && !e.msg.endsWith('must be a known constant')) throw new Reject(e.msg, e.insn, [...e.extra, m.memLenPair(i, spec.size as number)], e.errno);
             throw e;
           }
         };
@@ -472,7 +475,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         if (v.var !== null && !isConst(v.var)) throw new Reject(`R${i + 1} is not a constant address'`, insn);
         const at = v.off + Number(v.var === null ? 0n : (varConst(v.var) ?? 0n));
         s = memArg(w, s, i, { ...v, off: at, var: null }, v.size - at, false, insn);
-        if (ro.subarray(at, v.size).indexOf(0) < 0) throw new Reject('string is not zero-terminated', insn);
+        if (ro.subarray(at, v.size).indexOf(0) < 0) throw new Reject('string is not zero-terminated', insn, [], -EINVAL);
         constStrs.set(i, ro.subarray(at, v.size));
         return;
       }
@@ -503,7 +506,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     // no argument), which take no other map.
     const storageMismatch = decl !== undefined && isTaskStorage(decl) !== TASK_STORAGE_FUNCS.has(def.name);
     if (decl !== undefined && (ringbufMismatch || percpuMismatch || queueMismatch || storageMismatch)) {
-      throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn);
+      throw new Reject(`cannot pass map_type ${MAP_TYPE_IDS[decl.type] ?? 0} into func ${op.fn}#${HELPER_IDS[op.fn] ?? 0}`, insn, [], -EINVAL);
     }
   }
   // check_bpf_snprintf_call: data_len's known bits give the number of values (not a multiple of 8:
@@ -513,8 +516,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
     const len = vals[4];
     const fmt = constStrs.get(2);
     const n = len !== undefined && len.t === 'scalar' ? len.tv : 0n;
-    if (n % 8n !== 0n) throw new Reject(`call bpf_snprintf#${HELPER_IDS.bpf_snprintf ?? 165}`, insn);
-    if (fmt !== undefined && typeof bprintfPrepare(fmt, 0xffff_ffff, null, Number(n / 8n), w.opts.features.bprintfUtf8, null) === 'number') throw new Reject('Invalid format string', insn);
+    if (n % 8n !== 0n) throw new Reject(`call bpf_snprintf#${HELPER_IDS.bpf_snprintf ?? 165}`, insn, [], -EINVAL);
+    if (fmt !== undefined && typeof bprintfPrepare(fmt, 0xffff_ffff, null, Number(n / 8n), w.opts.features.bprintfUtf8, null) === 'number') throw new Reject('Invalid format string', insn, [], -EINVAL);
   }
   // check_helper_call: bpf_dynptr_from_mem takes map values only.
   if (def.name === 'bpf_dynptr_from_mem') {
@@ -523,17 +526,17 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   }
   // check_kfunc_call: a writable slice needs a program type that may write packet data
   // (may_access_direct_pkt_data(env, NULL, BPF_WRITE)); found by the host conformance tier on 6.18.
-  if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_PROG_TYPES.includes(ctx.type)) throw new Reject(m.noPacketWrite(), insn);
+  if (def.name === 'bpf_dynptr_slice_rdwr' && !PKT_WRITE_PROG_TYPES.includes(ctx.type)) throw new Reject(m.noPacketWrite(), insn, [], -EINVAL);
   // The helper's writes into raw-mode stack memory (each byte a BPF_B store).
   for (const wr of writes) if (wr.v.t === 'fp') s = memArg(w, s, wr.i, wr.v, wr.size, true, insn);
   // check_kfunc_call after the arguments: the RCU read sections (src/model/rcu: `active_rcu_locks`),
   // then a sleepable kfunc inside one.
   if (def.kind !== 'helper') {
     if (def.name === 'bpf_rcu_read_lock') {
-      if (rcuOpen > 0 && !w.opts.features.nestedRcuLocks) throw new Reject(`nested rcu read lock (kernel function ${op.fn})`, insn);
+      if (rcuOpen > 0 && !w.opts.features.nestedRcuLocks) throw new Reject(`nested rcu read lock (kernel function ${op.fn})`, insn, [], -EINVAL);
       s = { ...s, rcu: rcuOpen + 1 };
     } else if (def.name === 'bpf_rcu_read_unlock') {
-      if (rcuOpen === 0) throw new Reject(`unmatched rcu read unlock (kernel function ${op.fn})`, insn);
+      if (rcuOpen === 0) throw new Reject(`unmatched rcu read unlock (kernel function ${op.fn})`, insn, [], -EINVAL);
       s = rcuOpen === 1 ? invalidateRcu({ ...s, rcu: 0 }) : { ...s, rcu: rcuOpen - 1 };
     } else if (rcuOpen > 0 && def.flags.includes('KF_SLEEPABLE')) {
       throw new Reject(`kernel func ${op.fn} is sleepable within rcu_read_lock region`, insn);

@@ -4,6 +4,7 @@
  * kernel's order. The value's layout is maps/layout.ts's; what a kptr holds at run time is
  * src/model/kptr's.
  */
+import { EINVAL } from '../kernel/errno.ts';
 import { fieldsOverlapping, fieldTypeName, kptrAt, kptrField, mapLayout, type SpecialField } from '../maps/layout.ts';
 import type { BpfObject } from '../program/program.ts';
 import { regTypeStr } from './regtype.ts';
@@ -92,7 +93,7 @@ export function kptrMatch(f: KptrField, v: AVal, regno: number, insn: number): v
   if (isBtf && flagsOk && struct === f.struct) return;
   const got = `${regTypeStr(v)}${isBtf && struct !== undefined ? struct : ''}`;
   const expected = `ptr_${f.struct}${f.ref ? '' : ` or untrusted_ptr_${f.struct}`}`;
-  throw new Reject(`invalid kptr access, R${regno} type=${got} expected=${expected}`, insn);
+  throw new Reject(`invalid kptr access, R${regno} type=${got} expected=${expected}`, insn, [], -EINVAL);
 }
 
 /**
@@ -104,8 +105,8 @@ export function kptrDest(c: Checker, v: AVal, regno: number, insn: number): Kptr
   if (v.t !== 'map_value' || v.maybeNull) throw new Reject(`R${regno} type=${regTypeStr(v)} expected=map_value, ptr_, ptr_, rcu_ptr_`, insn);
   const layout = mapLayout(c.obj.maps, v.map);
   const konst = varConst(v.var);
-  if (konst === null) throw new Reject(`R${regno} doesn't have constant offset. kptr has to be at the constant offset`, insn);
-  if (layout === null || !layout.fields.some((x) => x.kind === 'kptr')) throw new Reject(`R${regno} has no valid kptr`, insn);
+  if (konst === null) throw new Reject(`R${regno} doesn't have constant offset. kptr has to be at the constant offset`, insn, [], -EINVAL);
+  if (layout === null || !layout.fields.some((x) => x.kind === 'kptr')) throw new Reject(`R${regno} has no valid kptr`, insn, [], -EINVAL);
   const off = Number(BigInt(v.off) + konst);
   const f = kptrAt(layout, off);
   if (f === undefined) throw new Reject(`off=${off} doesn't point to kptr`, insn);

@@ -8,6 +8,7 @@
  * on its own. Open-coded iterators (`bpf_iter_num_*`) are checked in calls.ts and converge in the
  * walker (`is_state_visited` at `bpf_iter_num_next`).
  */
+import { E2BIG, EINVAL, ENOTSUPP } from '../kernel/errno.ts';
 import type { Op, Subprog } from '../program/program.ts';
 import type { CallCtx } from './calls.ts';
 import { regTypeStr } from './regtype.ts';
@@ -40,7 +41,7 @@ interface Branch {
  */
 function callbackFrame(w: LoopWalker, s: AState, cb: Subprog, callsite: number, dst: string | null, ctxVal: AVal, insn: number, depth: number, map?: string): AState {
   const caller = top(s);
-  if (s.frames.length >= 8) throw new Reject(w.m.tooManyFrames(s.frames.length + 1), insn);
+  if (s.frames.length >= 8) throw new Reject(w.m.tooManyFrames(s.frames.length + 1), insn, [], -E2BIG);
   const names = cb.params?.map((p) => p.name) ?? (map === undefined ? ['r1', 'r2'] : ['r1', 'r2', 'r3', 'r4']);
   const args: AVal[] = map === undefined ? [range(0n, 0xffffffffn), ctxVal] : [
     { t: 'map', map },
@@ -79,8 +80,8 @@ export function startLoop(w: LoopWalker, s: AState, op: Extract<Op, { op: 'call'
   if (each && nr.t !== 'map') throw new Reject(w.m.typeMismatch(1, regTypeStr(nr), 'map_ptr'), insn);
   if (!('cb' in cbA)) throw new Reject(w.m.typeMismatch(2, regTypeStr(w.operand(s, cbA, insn)), 'func'), insn);
   const cb = w.obj.subprogs.find((x) => x.name === cbA.cb);
-  if (cb === undefined) throw new Reject(w.m.notCallback(1), insn);
-  if (!cb.isStatic) throw new Reject(w.m.notStatic(), insn);
+  if (cb === undefined) throw new Reject(w.m.notCallback(1), insn, [], -EINVAL);
+  if (!cb.isStatic) throw new Reject(w.m.notStatic(), insn, [], -EINVAL);
   const ctxVal = w.operand(s, ctxA, insn);
   if (ctxVal.t !== 'fp' && !(ctxVal.t === 'scalar' && constOf(ctxVal) === 0n)) throw new Reject(w.m.typeMismatch(3, regTypeStr(ctxVal), 'fp'), insn);
   const flags = w.operand(s, flagsA, insn);
@@ -89,7 +90,7 @@ export function startLoop(w: LoopWalker, s: AState, op: Extract<Op, { op: 'call'
   // set_map_elem_callback_state, before check_map_func_compatibility: a map whose ops have no
   // map_for_each_callback (a ring buffer, a queue, a stack, a bloom filter, a task storage) → -ENOTSUPP (conformance qs_v_foreach).
   const decl = map === undefined ? undefined : w.obj.maps.find((x) => x.name === map);
-  if (decl !== undefined && (decl.type === 'ringbuf' || isQueueStack(decl) || isBloom(decl) || isTaskStorage(decl))) throw new Reject('callback function not allowed for map', insn);
+  if (decl !== undefined && (decl.type === 'ringbuf' || isQueueStack(decl) || isBloom(decl) || isTaskStorage(decl))) throw new Reject('callback function not allowed for map', insn, [], -ENOTSUPP);
   const asm = w.isAsm(top(s).fn);
   const dst = op.dst ?? (asm ? 'r0' : null);
   work.push({ pc: 0, s: callbackFrame(w, s, cb, pc, dst, ctxVal, insn, 0, map), path });
@@ -101,8 +102,8 @@ export function startLoop(w: LoopWalker, s: AState, op: Extract<Op, { op: 'call'
  * frame over the caller's new state), or the loop ends and the caller continues after the call.
  */
 export function loopReturn(w: LoopWalker, s0: AState, callee: FState, v: AVal, insn: number, work: Branch[], path: Branch['path']): { s: AState; pc: number } {
-  if (v.t !== 'scalar') throw new Reject(`At callback return the register R0 is not a known value (${regTypeStr(v)})`, insn);
-  if (v.smin < 0n || v.umax > 1n) throw new Reject(w.m.callbackRet(String(v.smin), String(v.smax)), insn);
+  if (v.t !== 'scalar') throw new Reject(`At callback return the register R0 is not a known value (${regTypeStr(v)})`, insn, [], -EINVAL);
+  if (v.smin < 0n || v.umax > 1n) throw new Reject(w.m.callbackRet(String(v.smin), String(v.smax)), insn, [], -EINVAL);
   const loop = callee.loop;
   if (loop === null) throw new Reject('not a callback (model)', insn);
   const s = { ...s0, frames: s0.frames.slice(0, -1) };
@@ -121,20 +122,20 @@ export function checkGlobalCallArgs(w: LoopWalker, s: AState, sub: Subprog, op: 
       case 'dynptr': {
         if (v.t === 'dynptr_ptr') return;
         if (v.t !== 'fp') {
-          throw new Reject(w.m.notDynptrSlot(i), insn);
+          throw new Reject(w.m.notDynptrSlot(i), insn, [], -EINVAL);
         }
         const spi = dynptrSpi(w, v);
-        if (typeof spi === 'string') throw new Reject(spi, insn, [w.m.notInitialized(i)]);
-        if (dynptrAt(s, v.frame, spi) === null) throw new Reject(w.m.notInitialized(i), insn);
+        if (typeof spi === 'string') throw new Reject(spi, insn, [w.m.notInitialized(i)], -EINVAL);
+        if (dynptrAt(s, v.frame, spi) === null) throw new Reject(w.m.notInitialized(i), insn, [], -EINVAL);
         return;
       }
       case 'ctx':
-        if (v.t !== 'ctx') throw new Reject(`arg#${i} expects pointer to ctx`, insn);
+        if (v.t !== 'ctx') throw new Reject(`arg#${i} expects pointer to ctx`, insn, [], -EINVAL);
         return;
       case 'ptr':
         return;
       default:
-        if (v.t !== 'scalar') throw new Reject(`R${i + 1} is not a scalar`, insn);
+        if (v.t !== 'scalar') throw new Reject(`R${i + 1} is not a scalar`, insn, [], -EINVAL);
     }
   });
   void ctx;

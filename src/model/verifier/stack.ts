@@ -10,6 +10,7 @@
  * RUN_TESTS keeps them), so reading an uninitialized byte is allowed (`allow_uninit_stack`) and gives
  * an unknown value.
  */
+import { EACCES, EINVAL } from '../kernel/errno.ts';
 import { MAX_BPF_STACK } from '../program/layout.ts';
 import { constOf, isConst, known, tnumStr, UNKNOWN } from './scalar.ts';
 import { invalidateSlices, refHeld, withSlots } from './state.ts';
@@ -60,7 +61,7 @@ export function destroyIfDynptr(c: Checker, s: AState, frameno: number, spi: num
   const next = withSlots(s, frameno, stack);
   // A refcounted dynptr may not be destroyed this way — unless (7.x) a clone still holds the
   // reference: then only this dynptr and its own slices go.
-  if (d.ref !== null && dynptrRefcounted(d.kind) && !(c.opts.features.dynptrRules7 && refHeld(next, d.ref))) throw new Reject(c.m.overwriteReferenced(), insn);
+  if (d.ref !== null && dynptrRefcounted(d.kind) && !(c.opts.features.dynptrRules7 && refHeld(next, d.ref))) throw new Reject(c.m.overwriteReferenced(), insn, [], -EINVAL);
   return invalidateSlices(next, d.id);
 }
 
@@ -71,9 +72,18 @@ function typesAt(f: FState, off: number, size: number): string[] {
   return out;
 }
 
+/**
+ * The errno of an access of the stack's `[min, max)` outside it (`check_stack_access_within_bounds`):
+ * a start outside `[-512, -1]` is -EACCES (`check_stack_slot_within_bounds`), an end past the frame
+ * pointer -EINVAL.
+ */
+export function stackBoundsErrno(min: number, max: number): number {
+  return min < -MAX_BPF_STACK || min > -1 ? -EACCES : max > 0 ? -EINVAL : -EACCES;
+}
+
 /** `check_stack_access_within_bounds` for a constant offset: inside `[-512, 0)`. */
 export function checkStackBounds(c: Checker, what: 'read from' | 'write to', regno: number, off: number, size: number, insn: number): void {
-  if (off < -MAX_BPF_STACK || off + size > 0 || size < 0) throw new Reject(c.m.stackBounds(what, regno, off, size), insn);
+  if (off < -MAX_BPF_STACK || off + size > 0 || size < 0) throw new Reject(c.m.stackBounds(what, regno, off, size), insn, [], stackBoundsErrno(off, off + size));
 }
 
 /** The variable-offset form: `[smin + off, smax + off + size)`. */
@@ -82,7 +92,7 @@ export function checkStackBoundsVar(c: Checker, what: 'read from' | 'write to', 
   if (vo.smax >= 1n << 29n || vo.smin <= -(1n << 29n)) throw new Reject(`invalid unbounded variable-offset ${what} stack R${regno}`, insn);
   const min = Number(vo.smin) + off;
   const max = Number(vo.smax) + off + size;
-  if (min < -MAX_BPF_STACK || max > 0) throw new Reject(c.m.stackBoundsVar(what, regno, tnumStr(vo), off, size), insn);
+  if (min < -MAX_BPF_STACK || max > 0) throw new Reject(c.m.stackBoundsVar(what, regno, tnumStr(vo), off, size), insn, [], stackBoundsErrno(min, max));
   return { min, max };
 }
 
@@ -113,7 +123,7 @@ export function stackWriteFixed(c: Checker, s0: AState, frameno: number, off: nu
   const aligned = off % 8 === 0;
   const v = value ?? (imm === null ? UNKNOWN : known(imm));
   if (aligned && size === 8) {
-    if (v.t !== 'scalar' && v.t === 'fp' && fromCallee) throw new Reject('cannot spill pointers to stack into stack frame of the caller', insn);
+    if (v.t !== 'scalar' && v.t === 'fp' && fromCallee) throw new Reject('cannot spill pointers to stack into stack frame of the caller', insn, [], -EINVAL);
     stack.set(spi, { types: 'SSSSSSSS', spilled: v, dynptr: null, iter: null });
   } else if (v.t !== 'scalar') {
     throw new Reject(c.m.spillSize(), insn);

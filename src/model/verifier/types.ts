@@ -3,6 +3,7 @@
  * of `struct bpf_func_state`, `struct bpf_verifier_state` with its call frames,
  * `struct bpf_reference_state`) and what it answers (a verdict per program).
  */
+import { EACCES } from '../kernel/errno.ts';
 import type { StructName } from '../btf/structs.ts';
 import type { AnyKfunc } from '../kfunc/types.ts';
 import type { VersionFeatures } from '../kernel/version.ts';
@@ -155,7 +156,11 @@ export interface Verdict {
   readonly specializations: readonly Specialization[];
   /** States explored. */
   readonly states: number;
-  /** The errno of a load refused before the kernel's verifier ran (libbpf: -ESRCH for a missing attach target); absent: -EACCES. */
+  /**
+   * The errno the load of a refused program fails with: the failing check's (`Reject.errno`), or, for
+   * a refusal before the kernel's verifier ran, libbpf's (-ESRCH for a missing attach target, -EINVAL
+   * for a kfunc it cannot resolve); absent: -EACCES.
+   */
   readonly errno?: number;
   /**
    * The message names a register the compiler chooses (a C variable's): compare it with a kernel's
@@ -179,7 +184,12 @@ export interface VerifyOptions {
  */
 export class Reject {
   readonly name = 'Reject';
-  constructor(readonly msg: string, readonly insn: number | null, readonly extra: readonly string[] = []) {}
+  /**
+   * `errno`: what the load fails with, the failing check's return (errno.ts): most checks of memory
+   * accesses and of a register's type (`check_reg_type`) return -EACCES, most checks of call
+   * arguments, references and the program's shape -EINVAL.
+   */
+  constructor(readonly msg: string, readonly insn: number | null, readonly extra: readonly string[] = [], readonly errno: number = -EACCES) {}
 
   get message(): string {
     return this.msg;

@@ -49,7 +49,8 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
       const op = body[pc];
       if (op === undefined || op.op !== 'call') continue;
       const def = opts.kfuncs[op.fn];
-      if (def !== undefined && !availableIn(def, opts.features.version)) return early(w.m.missingKfunc(op.fn), pc);
+      // bpf_object__resolve_externs: any kfunc it cannot resolve fails the load with -EINVAL.
+      if (def !== undefined && !availableIn(def, opts.features.version)) return { ...early(w.m.missingKfunc(op.fn), pc), errno: -EINVAL };
     }
   }
   // resolve_pseudo_ldimm64 → check_map_prog_compatibility, as each map the code names is added,
@@ -65,7 +66,7 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
     return { ...base, ok: true, message: null, log: w.log, insn: null, states: w.states };
   } catch (e) {
     if (e instanceof Reject) {
-      return { ...base, guessedRegisters: w.registersGuessed, ok: false, message: e.msg, log: [...w.log, e.msg, ...e.extra], insn: e.insn, states: w.states };
+      return { ...base, guessedRegisters: w.registersGuessed, ok: false, message: e.msg, log: [...w.log, e.msg, ...e.extra], insn: e.insn, states: w.states, errno: e.errno };
     }
     throw e;
   }

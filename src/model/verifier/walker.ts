@@ -6,6 +6,7 @@
  * was seen; a state equal to one on its own path is an infinite loop, unless the path is an
  * open-coded iterator or a `bpf_loop` callback coming round again (they converge).
  */
+import { E2BIG, EINVAL } from '../kernel/errno.ts';
 import { frameLayout, type FrameLayout } from '../program/layout.ts';
 import { globalSize, initialBytes, isScalarGlobal, readLE } from '../program/globals.ts';
 import type { Arg, BpfObject, Op, Program, Subprog } from '../program/program.ts';
@@ -301,9 +302,9 @@ export class Walker implements LoopWalker {
       const body = def.body;
       const insn = cfg.insn[pc] ?? pc;
       this.states += 1;
-      if (this.states > MAX_INSNS) throw new Reject(this.m.tooComplex(), insn);
+      if (this.states > MAX_INSNS) throw new Reject(this.m.tooComplex(), insn, [], -E2BIG);
       const op = body[pc];
-      if (op === undefined) throw new Reject(this.m.fellOff(), insn);
+      if (op === undefined) throw new Reject(this.m.fellOff(), insn, [], -EINVAL);
       const converging = (op.op === 'call' && op.fn === 'bpf_iter_num_next') || (pc === 0 && f.loop !== null);
       if (cfg.prune.has(pc) || converging) {
         // A loop's convergence point: the scalars that changed since the previous iteration widen.
@@ -319,7 +320,7 @@ export class Walker implements LoopWalker {
           for (const v of seen.unkeyed) seen.keys.add(keyOf(v, this.#keys));
           seen.unkeyed.length = 0;
           if (seen.keys.has(keyOf(visit, this.#keys))) {
-            if (!converging && onPath(path, visit, this.#keys)) throw new Reject(this.m.infiniteLoop(insn), insn);
+            if (!converging && onPath(path, visit, this.#keys)) throw new Reject(this.m.infiniteLoop(insn), insn, [], -EINVAL);
             if ((this.opts.logLevel ?? 0) >= 2) this.log.push(this.m.safe(insn));
             return false;
           }
@@ -463,9 +464,9 @@ export class Walker implements LoopWalker {
             return this.advance(at, pc, s);
           }
           const leak = [...s.refs.entries()].sort((a, b) => a[0] - b[0])[0];
-          if (leak !== undefined) throw new Reject(this.m.unreleased(leak[0], leak[1].insn), insn);
+          if (leak !== undefined) throw new Reject(this.m.unreleased(leak[0], leak[1].insn), insn, [], -EINVAL);
           // check_resource_leak, after the references: an RCU read section still open.
-          if ((s.rcu ?? 0) > 0) throw new Reject('BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region', insn);
+          if ((s.rcu ?? 0) > 0) throw new Reject('BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region', insn, [], -EINVAL);
           return false;
         }
       }
@@ -478,7 +479,7 @@ export class Walker implements LoopWalker {
   /** A bpf-to-bpf call of a static function: a new frame with the arguments in its parameters. */
   enter(s: AState, sub: Subprog, op: Extract<Op, { op: 'call' }>, pc: number, insn: number, loop: FState['loop']): AState {
     const caller = top(s);
-    if (s.frames.length >= 8) throw new Reject(this.m.tooManyFrames(s.frames.length + 1), insn);
+    if (s.frames.length >= 8) throw new Reject(this.m.tooManyFrames(s.frames.length + 1), insn, [], -E2BIG);
     const args = op.args.map((a) => this.operand(s, a, insn));
     const names = sub.params?.map((p) => p.name) ?? ['r1', 'r2', 'r3', 'r4', 'r5'];
     const regs = new Map<string, AVal>();
@@ -591,7 +592,7 @@ export class Walker implements LoopWalker {
     try {
       this.run(initLocals(this, init, def), { ...caller, sleepable: true, asm: false });
     } catch (e) {
-      if (e instanceof Reject) throw new Reject(`${e.msg} (in callback ${sub}, verified from insn ${insn} as sleepable)`, e.insn, e.extra);
+      if (e instanceof Reject) throw new Reject(`${e.msg} (in callback ${sub}, verified from insn ${insn} as sleepable)`, e.insn, e.extra, e.errno);
       throw e;
     }
   }
