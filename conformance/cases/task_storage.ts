@@ -33,7 +33,9 @@ export interface TsSeq {
   /** Map b's type (default task_storage). */
   readonly bType?: MapDecl['type'];
   readonly sys?: readonly Sys[];
-  readonly raw?: (a: string, b: string, cb: string) => Op[];
+  readonly raw?: (a: string, b: string, cb: string, rets: string) => Op[];
+  /** What `raw` stores in `rets` (past the steps'). */
+  readonly rawCalls?: readonly CallRecord[];
   readonly reject?: boolean;
   readonly sleepable?: boolean;
   readonly note: string;
@@ -66,6 +68,15 @@ const SEQS: readonly TsSeq[] = [
   {
     id: 'stale', steps: [get(5), { op: 'keep' }, del(), get(), { op: 'readq' }, set(8), { op: 'readq' }, peek()],
     note: 'a pointer kept across a delete still reads the old value (freed after an RCU Tasks Trace grace period); the new value is other memory, zeroed',
+  },
+  {
+    id: 'from_pid', steps: [peek(), set(5), peek()], rawCalls: [{ index: 40, fn: 'bpf_task_storage_get', text: 'get(bpf_task_from_pid(current\'s pid), not NULL-checked, F_CREATE): *value or -1' }],
+    raw: (a, _b, _cb, rets) => [
+      P.call('bpf_get_current_pid_tgid', [], 'pid'), P.alu('and', 'pid', P.imm(0xffff_ffff)), P.call('bpf_task_from_pid', [P.r('pid')], 'ft'),
+      P.call('bpf_task_storage_get', [P.map(a), P.r('ft'), P.NULL, P.imm(F_CREATE)], 'fp'), ...readOrMinus(rets, 40, 'fp'),
+      P.goto('no_ft', P.when('ft', '==', P.imm(0))), P.call('bpf_task_release', [P.r('ft')]), P.label('no_ft'),
+    ],
+    note: 'a referenced task from bpf_task_from_pid, passed before its NULL check (ARG_PTR_TO_BTF_ID_OR_NULL takes a pointer that may be NULL): current itself, so the later gets of current find the value it made',
   },
   { id: 'size16', size: 16, steps: [get(0x1020304050607), set(3), peek(), del(), get()], note: 'a 16-byte value: the 16 bytes of the stack value copied in' },
   { id: 'sleepable', sleepable: true, steps: [peek(), get(12), set(13), peek(), del(), del()], note: 'a sleepable program may use a task storage map (check_map_prog_compatibility lists the local storage maps)' },
@@ -106,10 +117,10 @@ function object(id: string, q: TsSeq, guest: boolean): { object: BpfObject; call
       : { name: g('b'), type: q.bType, maxEntries: 4, valueSize: 8, taskWorkFields: 0 },
   ];
   const body: Op[] = [];
-  if (q.raw !== undefined) body.push(...q.raw(g('a'), g('b'), g('cb')));
+  if (q.raw !== undefined) body.push(...q.raw(g('a'), g('b'), g('cb'), rets));
   if (q.steps.length > FRETS) throw new Error(`${id}: too many steps`);
   body.push(...tsBody(q.steps, (m) => g(m), (m) => (m === 'a' ? Math.ceil(size / 8) * 8 : 8), rets));
-  const calls: CallRecord[] = q.steps.map((st, index) => ({ index, ...stepText(st) }));
+  const calls: CallRecord[] = [...q.steps.map((st, index) => ({ index, ...stepText(st) })), ...(q.rawCalls ?? [])];
   const section = guest ? (q.sleepable === true ? 'lsm.s/file_open' : 'lsm/file_open') : q.sleepable === true ? 'syscall' : 'tc';
   const object: BpfObject = keylessObject(id, maps, body, { section, guest, slot: Math.max(16, size), callback: q.raw !== undefined ? g('cb') : null });
   return { object, calls };
