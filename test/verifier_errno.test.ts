@@ -44,6 +44,13 @@ describe('the errno of a refused load', () => {
   test('a memory access of a map value past its end: -EACCES (check_map_access)', () => {
     expect(errnoOf(obj([P.st(4, P.buf('u'), 0, P.imm(0)), P.call('bpf_map_lookup_elem', [P.map('h'), P.buf('u')], 'p'), P.goto('out', P.when('p', '==', P.imm(0))), P.ld('x', 8, P.r('p'), 8), P.label('out')], [hash]))).toBe(EACCES);
   });
+  test('before the verifier, libbpf: no BTF attach target -EINVAL (libbpf_prepare_prog_load), an empty or unknown one -ESRCH', () => {
+    const sec = (section: string) => verify({ name: 'o', maps: [], globals: [], subprogs: [], programs: [{ name: 'p', section, body: [P.ret(P.imm(0))] }] }, '7.2')[0];
+    expect(sec('tp_btf')).toMatchObject({ ok: false, errno: EINVAL, message: "libbpf: prog 'p': no BTF-based attach target is specified, use bpf_program__set_attach_target()" });
+    expect(sec('lsm')).toMatchObject({ ok: false, errno: EINVAL });
+    expect(sec('tp_btf/')).toMatchObject({ ok: false, errno: -3, message: "libbpf: prog 'p': failed to find kernel BTF type ID of '': -3" });
+    expect(sec('lsm/file_opne')).toMatchObject({ ok: false, errno: -3 });
+  });
   test('the Session\'s LoadError carries it', () => {
     const s = new Session({ version: '7.2' });
     expect(() => s.load(obj([P.call('bpf_map_pop_elem', [P.map('h'), P.buf('v')], 'n')], [hash]))).toThrow(expect.objectContaining({ errno: EINVAL }));

@@ -60,10 +60,14 @@ export const hookCases: ConfCase[] = [
   orderCase('hk_tp_order', 'sleep', 'two tp/syscalls/sys_enter_nanosleep programs: in attach order (bpf_prog_array_copy appends)', ['tp/syscalls/sys_enter_nanosleep', 'tp/syscalls/sys_enter_nanosleep']),
   orderCase('hk_tpbtf_order', 'fork', 'two tp_btf/task_newtask programs: in attach order (tracepoint_probe_register appends)', ['tp_btf/task_newtask', 'tp_btf/task_newtask']),
   orderCase('hk_fork_order', 'fork', 'sched_process_fork attached before task_newtask runs after it: copy_process\'s tracepoint, then kernel_clone\'s', ['tp_btf/sched_process_fork', 'tp_btf/task_newtask']),
-  // A target that does not exist: libbpf finds no BTF type for it and the load fails with -ESRCH.
+  // A target that does not exist: libbpf finds no BTF type for it and the load fails with -ESRCH;
+  // no target at all (no '/'): libbpf_prepare_prog_load refuses it with -EINVAL.
   ...([
     ['hk_v_tp_typo', 'tp_btf/task_newtsk', 'a tp_btf tracepoint that does not exist (no btf_trace_task_newtsk typedef in the BTF)'],
     ['hk_v_lsm_typo', 'lsm/file_opne', 'an LSM hook that does not exist (no bpf_lsm_file_opne function in the BTF)'],
+    ['hk_v_tp_empty', 'tp_btf/', 'an empty tp_btf target: looked up, found nowhere (-ESRCH)'],
+    ['hk_v_tp_none', 'tp_btf', 'SEC("tp_btf") without a target: "no BTF-based attach target is specified" (-EINVAL)'],
+    ['hk_v_lsm_none', 'lsm', 'SEC("lsm") without a hook (-EINVAL)'],
   ] as const).map(([id, section, note]): ConfCase => ({
     id, rule: 'hooks: attach targets libbpf resolves', note, verifier: true, calls: [],
     object: { name: id, maps: [], subprogs: [], globals: [{ name: `${id}_rets`, kind: 'u64s', size: FRETS }], programs: [{ name: id, section, body: [P.ret(P.imm(0))] }] },

@@ -62,6 +62,8 @@ export function messages(f: VersionFeatures) {
      * kernel BTF name. The errno as libbpf 1.1 (the conformance tiers' loader, Debian 12) prints it, a
      * number (conformance hk_v_tp_typo, hk_v_lsm_typo); libbpf 1.5 and later print its name, `-ESRCH`.
      */
+    /** libbpf_prepare_prog_load: a BTF-attached section with no '/' (`SEC("lsm")`). */
+    noBtfTarget: (prog: string) => `libbpf: prog '${prog}': no BTF-based attach target is specified, use bpf_program__set_attach_target()`,
     noAttachTarget: (prog: string, target: string) => `libbpf: prog '${prog}': failed to find kernel BTF type ID of '${target}': -3`,
     notModelled: (s: string, type: string) => `kernsim does not model section ${s} (program type ${type})`,
     // Memory (check_mem_access, check_stack_*).

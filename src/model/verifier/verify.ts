@@ -36,9 +36,11 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
   const name = prog.section.startsWith('?') ? prog.section.slice(1) : prog.section;
   if (info === null) return early(w.m.unknownSection(prog.name, name), null);
   if (!info.modelled) return early(w.m.notModelled(name, type), null);
-  // libbpf_prepare_prog_load: a BTF-attached section names its target after the '/'.
+  // libbpf_prepare_prog_load: a BTF-attached section names its target after the '/'. Without one
+  // (`SEC("lsm")`) the load fails at once with -EINVAL; an empty one (`SEC("lsm/")`) is looked up,
+  // found nowhere, and fails with -ESRCH (libbpf_find_attach_btf_id).
   if (info.secDef.endsWith('+') && (info.type === 'TRACING' || info.type === 'LSM' || info.type === 'EXT') && (info.target === null || info.target === '')) {
-    return early(w.m.noAttachTarget(prog.name, info.target ?? ''), null);
+    return info.target === null ? { ...early(w.m.noBtfTarget(prog.name), null), errno: -EINVAL } : { ...early(w.m.noAttachTarget(prog.name, ''), null), errno: -ESRCH };
   }
   // libbpf resolves an LSM or tp_btf program's attach target (`bpf_lsm_<hook>`, `btf_trace_<name>`)
   // before the program is loaded.
