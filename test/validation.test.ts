@@ -268,6 +268,25 @@ describe('a load failure is a failed scenario unless the scenario expects it', (
   });
 });
 
+describe('a load that fails at a map', () => {
+  test('the maps made before it are closed and freed, as libbpf closes them (bpf_object_unload): the world keeps none', () => {
+    const s = new Session();
+    const bad: BpfObject = { name: 'bad', globals: [], subprogs: [], programs: [], maps: [
+      { name: 'a', type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0 },
+      { name: 'r', type: 'ringbuf', maxEntries: 4096, valueSize: 0, taskWorkFields: 0 },
+      { name: 'b', type: 'hash', maxEntries: 0, valueSize: 8, taskWorkFields: 0 },
+    ] };
+    expect(() => s.load(bad)).toThrow(expect.objectContaining({ errno: -22 }));
+    expect([...s.world.maps.values()]).toEqual([]);
+    // The trace says what happened to each: made, its fd closed, freed.
+    const ops = s.events().filter((e) => e.kind === 'map').map((e) => (e.kind === 'map' ? `${e.map} ${e.op}` : ''));
+    expect(ops).toEqual(['a create', 'r create', 'b create', 'a uref_put', 'a free', 'r uref_put', 'r free']);
+    // A later object's map of the same name is the only one.
+    s.load({ ...bad, name: 'good', maps: [{ name: 'a', type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0 }] });
+    expect([...s.world.maps.values()].map((m) => m.name)).toEqual(['a']);
+  });
+});
+
 describe('budgets', () => {
   const sleeper = (ticks: number): Record<string, unknown> => ({ name: 'long', files: [], objects: [], tasks: [{ comm: 't', script: [{ sys: 'sleep', ticks }] }] });
 

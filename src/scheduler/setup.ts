@@ -4,7 +4,7 @@
  */
 import { ArgumentError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { inodeByPath, openFile } from '../model/fs/files.ts';
-import { createMap } from '../model/maps/maps.ts';
+import { closeUnusedMap, createMap } from '../model/maps/maps.ts';
 import type { BpfObject } from '../model/program/program.ts';
 import { initialBytes } from '../model/program/globals.ts';
 import { runsNewestFirst, sectionInfo } from '../model/program/sections.ts';
@@ -56,7 +56,11 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { r
   for (const decl of def.maps) {
     const id = createMap(k, decl);
     emit(k, { kind: 'map', t: k.t.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
-    if (id < 0) return { ret: id, obj: null, rejected: null };
+    if (id < 0) {
+      // libbpf fails the load and closes the maps it made for the object: they are freed.
+      for (const made of maps.values()) closeUnusedMap(k, made);
+      return { ret: id, obj: null, rejected: null };
+    }
     maps.set(decl.name, id);
   }
   const globals = new Map<string, Uint8Array>();

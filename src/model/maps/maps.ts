@@ -566,6 +566,20 @@ export function mapPutUref(k: Kern, id: MapId): void {
   else for (const slot of m.slots.values()) cancelFields(k, slot);
 }
 
+/**
+ * A map nothing refers to but its creator's fd, closed: libbpf's cleanup when an object's load fails
+ * after some of its maps were made (`bpf_object__load` → `bpf_object_unload` closes each map's fd).
+ * Its user reference goes (`mapPutUref`), then its last reference, and the map is freed (`bpf_map_put`
+ * → `bpf_map_free_deferred`): it is no longer in the world.
+ */
+export function closeUnusedMap(k: Kern, id: MapId): void {
+  const m = mapOf(k, id);
+  mapPutUref(k, id);
+  if (m.type === 'ringbuf') k.t.own('rings').delete(id);
+  k.s.maps.delete(id);
+  emit(k, { kind: 'map', t: k.t.now, op: 'free', map: m.name, key: -1, ret: 0 });
+}
+
 /** The element memory `slot` of map `id` (for `&value->tw`: a value pointer points into it). */
 export function twSlot(k: Kern, id: MapId, slot: number, argument = 'tw'): MapSlot {
   const s = mapOf(k, id, argument).slots.get(slot);
