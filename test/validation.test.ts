@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { plainCopy } from '../src/model/kernel/validate.ts';
 import {
   ArgumentError, BudgetError, content, createWorld, DEFAULT_BUDGETS, parseIntText, parseScenario, program as P, runScenario,
-  ScenarioError, Session, transact, SLEEPABLE, call, verify, renderC, seededChooser, listChooser, UnknownHandleError, readyActions,
+  ScenarioError, Session, transact, SLEEPABLE, call, verify, renderC, seededChooser, listChooser, UnknownHandleError, readyActions, type BpfObject,
 } from '../src/index.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples');
