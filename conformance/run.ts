@@ -30,11 +30,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { content, errnoName, LoadError, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
 import { EACCES } from '../src/model/kernel/errno.ts';
 import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
+import { loadOrderCases } from './cases/load_order.ts';
 import { taskWorkCases } from './cases/task_work.ts';
 import { languageCases } from './cases/language.ts';
 import { kindCases } from './cases/kinds.ts';
@@ -135,11 +136,25 @@ function u64s(bytes: Uint8Array): bigint[] {
   return out;
 }
 
+/** The load of `obj`'s first program alone, when one of the object's maps fails it (null otherwise). */
+function refusedMap(obj: BpfObject, version: KernelVersion): LoadError | null {
+  try {
+    new Session({ version, cpus: HOST_CPUS }).load(obj, { noAutoload: obj.programs.slice(1).map((p) => p.name) });
+  } catch (e) {
+    if (e instanceof LoadError && e.map !== null) return e;
+  }
+  return null;
+}
+
 function predict(c: ConfCase, version: KernelVersion): Prediction {
   const verdict = verify(c.object, version)[0];
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
   // A C program's instruction numbers (`alloc_insn=`) are the compiler's: compared number-blind.
   const asm = c.object.programs.every((p) => p.asm === true);
+  // Loaded alone (the loader's fallback: the others' autoload off), the program meets the object's
+  // maps before the verifier: libbpf makes every map first (setup.ts `loadObject`).
+  const map = refusedMap(c.object, version);
+  if (map !== null) return { ok: false, message: map.detail, guessed: false, insnBlind: false, after: [], err: map.errno };
   if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm, after: refusalLines(verdict).slice(1), err: verdict.errno ?? -EACCES };
   try {
     const s = new Session({ version, cpus: HOST_CPUS });
@@ -384,7 +399,7 @@ async function main(): Promise<number> {
   const nCreate = Number(process.env.KERNSIM_CONF_GENERATED_CREATE ?? 30);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases, ...taskStorageCases,
+    ...localCases, ...verifierCases, ...loadOrderCases, ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases, ...taskStorageCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
     ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed), ...generatedBloomCases(nBloom, seed), ...generatedTaskStorageCases(nTs, seed), ...generatedCreateCases(nCreate, seed),
   ];

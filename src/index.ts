@@ -70,7 +70,7 @@ export type { MapId } from './model/maps/types.ts';
 export { LRU_LIST_NAMES, lruNodes, type LruList, type LruState } from './model/maps/lru.ts';
 export type { ObjId, ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
-export { loadObject, spawnTask, reapTask, type NewTask, type LoadOptions } from './scheduler/setup.ts';
+export { loadObject, mapCreateFailure, spawnTask, reapTask, type NewTask, type LoadOptions, type LoadResult } from './scheduler/setup.ts';
 export { run, step, stepIndex, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
 export { settle } from './task_work/settle.ts';
 export { taskWorkOutcomes, twTransitions, type Outcomes } from './task_work/outcomes.ts';

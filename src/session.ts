@@ -28,7 +28,7 @@ import { taskWorkCtx, taskWorkOf, type TaskWorkInfo } from './task_work/inspect.
 import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
-import { loadObject, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
+import { loadObject, mapCreateFailure, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
 import { ArgumentError, KernsimError, UnknownHandleError } from './model/kernel/errors.ts';
 import { checkBoolean, checkChooser, checkFunction, checkInt, checkOptions, checkShape, checkString } from './model/kernel/args.ts';
 import { MapDeclSchema } from './model/program/schema.ts';
@@ -49,8 +49,16 @@ import { type World } from './model/world/state.ts';
 /** A BPF object the kernel (or the model's verifier) refused to load. */
 export class LoadError extends KernsimError {
   override name = 'LoadError';
-  constructor(readonly object: string, readonly errno: number, readonly verifier: string | null) {
-    super(`loading ${object} failed with ${errnoName(errno)}${verifier === null ? '' : `: ${verifier}`}`);
+  /**
+   * `verifier`: the refused program and its message (libbpf's own checks or the verifier's); `map`:
+   * the map whose creation failed the load, whose libbpf message the error's text ends with.
+   */
+  /** Why the load failed, in words: `verifier`, or libbpf's message for the refused map (null: neither). */
+  readonly detail: string | null;
+  constructor(readonly object: string, readonly errno: number, readonly verifier: string | null, readonly map: string | null = null) {
+    const detail = verifier ?? (map === null ? null : mapCreateFailure(map, errno));
+    super(`loading ${object} failed with ${errnoName(errno)}${detail === null ? '' : `: ${detail}`}`);
+    this.detail = detail;
   }
 }
 
@@ -321,7 +329,7 @@ export class Session {
   load(obj: BpfObject, opts?: LoadOptions): ObjId {
     const r = this.run((k) => loadObject(k, obj, opts));
     if (r.obj === null) {
-      throw new LoadError(String(obj.name), r.ret, r.rejected === null ? null : `${r.rejected.program}: ${r.rejected.message ?? ''}`);
+      throw new LoadError(String(obj.name), r.ret, r.rejected === null ? null : `${r.rejected.program}: ${r.rejected.message ?? ''}`, r.map);
     }
     return r.obj;
   }

@@ -246,12 +246,12 @@ export function loadChecks(sc: Scenario, loads: readonly LoadOutcome[]): Check[]
   const out: Check[] = [];
   for (const l of loads) {
     const want = (e.load ?? []).find((x) => x.object === l.object);
-    const actual = l.error === null ? 'loaded' : `refused with ${errnoName(l.error.errno)}${l.error.verifier === null ? '' : `: ${l.error.verifier}`}`;
+    const actual = l.error === null ? 'loaded' : `refused with ${errnoName(l.error.errno)}${l.error.detail === null ? '' : `: ${l.error.detail}`}`;
     if (want !== undefined) {
       const expected = want.ok ? 'loaded' : `refused${want.errno === undefined ? '' : ` with ${want.errno}`}${want.message === undefined ? '' : ` (message containing ${JSON.stringify(want.message)})`}`;
       const ok = want.ok
         ? l.error === null
-        : l.error !== null && (want.errno === undefined || errnoName(l.error.errno) === want.errno) && (want.message === undefined || (l.error.verifier ?? '').includes(want.message));
+        : l.error !== null && (want.errno === undefined || errnoName(l.error.errno) === want.errno) && (want.message === undefined || (l.error.detail ?? '').includes(want.message));
       out.push({ what: `load of ${l.object}`, ok, expected, actual });
       continue;
     }

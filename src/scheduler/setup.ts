@@ -19,49 +19,75 @@ import { NewTaskSchema } from '../model/task/syscall_schema.ts';
 import { charge } from '../model/world/budget.ts';
 import { TaskRecord } from '../model/task/record.ts';
 import { ownTask } from '../model/task/task.ts';
-import { EACCES } from '../model/kernel/errno.ts';
+import { EACCES, strerror } from '../model/kernel/errno.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
-import { verifyProgram, type Verdict } from '../model/verifier/verify.ts';
+import { externVerdict, verifyLoaded, type Verdict } from '../model/verifier/verify.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 
 /**
- * `bpf_object__load` + attach: verify every program (a rejection fails the load with -EACCES, as
- * `BPF_PROG_LOAD` does, and the verifier's message is in the trace), create the maps (a refused map fails the load with its errno), the
- * globals, and the programs; programs with a hook are attached to it, in the object's order (a hook's
- * list is in the order its programs run: `runsNewestFirst`). The loader keeps one user reference on
- * each map and one reference on each program.
+ * `bpf_object__load` + attach, in libbpf's order (libbpf 1.1's `bpf_object__load`, the loader of the
+ * conformance tiers): the object's externs (an unresolved kfunc fails the load with -EINVAL before
+ * anything is made), then every map (a refused map fails the load with its errno, and the maps made
+ * before it are closed), then each program in order, libbpf's own checks and the kernel's verifier (a
+ * refusal fails the load with the check's errno, the verifier's message is in the trace, and the maps
+ * are closed); then the globals and the programs, attached to their hooks in the object's order (a
+ * hook's list is in the order its programs run: `runsNewestFirst`). The loader keeps one user
+ * reference on each map and one reference on each program.
  */
-export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { ret: number; obj: ObjId | null; rejected: Verdict | null } {
+export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): LoadResult {
   checkKern('k', k);
-  checkOptions('opts', opts, ['unverified', 'autoload', 'attach']);
+  checkOptions('opts', opts, ['unverified', 'autoload', 'noAutoload', 'attach']);
   if (opts.unverified !== undefined) checkBoolean('opts.unverified', opts.unverified);
-  for (const key of ['autoload', 'attach'] as const) {
+  for (const key of ['autoload', 'noAutoload', 'attach'] as const) {
     const v = opts[key];
     if (v !== undefined && (!Array.isArray(v) || v.some((n) => typeof n !== 'string'))) throw new ArgumentError(`opts.${key}`, v, 'an array of program names');
   }
   // A program value may come from anywhere: it is checked (and copied) as the format says.
   const def: BpfObject = checkObject('obj', obj);
-  // bpf_object__load loads the programs whose autoload is on: every one but a `?` section's, unless
-  // the loader turned it on (bpf_program__set_autoload).
-  const loaded = def.programs.filter((p) => !p.section.startsWith('?') || (opts.autoload ?? []).includes(p.name));
-  if (opts.unverified !== true) {
-    const opt = { features: k.features, kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> };
-    const rejected = loaded.map((p) => verifyProgram(def, p, opt)).find((v) => !v.ok);
-    if (rejected !== undefined) {
-      emit(k, { kind: 'verifier', t: k.t.now, program: rejected.program, ok: false, message: rejected.message ?? '' });
-      return { ret: rejected.errno ?? -EACCES, obj: null, rejected };
-    }
+  for (const key of ['autoload', 'noAutoload', 'attach'] as const) {
+    for (const n of opts[key] ?? []) if (!def.programs.some((p) => p.name === n)) throw new ArgumentError(`opts.${key}`, n, `the name of a program of ${def.name}`);
   }
+  // bpf_object__load loads the programs whose autoload is on: every one but a `?` section's, unless
+  // the loader turned it on, and but those the loader turned off (bpf_program__set_autoload).
+  const loaded = def.programs.filter((p) => (!p.section.startsWith('?') || (opts.autoload ?? []).includes(p.name)) && !(opts.noAutoload ?? []).includes(p.name));
+  const verified = opts.unverified !== true;
+  const opt = { features: k.features, kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> };
+  const refuse = (v: Verdict): LoadResult => {
+    emit(k, { kind: 'verifier', t: k.t.now, program: v.program, ok: false, message: v.message ?? '' });
+    return { ret: v.errno ?? -EACCES, obj: null, rejected: v, map: null };
+  };
+  // bpf_object__resolve_externs, for the whole object (the verdict names the first program to load).
+  const first = loaded[0] ?? def.programs[0];
+  if (verified && first !== undefined) {
+    const v = externVerdict(def, first, opt);
+    if (v !== null) return refuse(v);
+  }
+  // bpf_object__create_maps; on an error libbpf closes the maps it made for the object: they are freed.
   const maps = new Map<string, number>();
+  const closeMaps = (): void => {
+    for (const made of maps.values()) closeUnusedMap(k, made);
+  };
   for (const decl of def.maps) {
     const id = createMap(k, decl);
     emit(k, { kind: 'map', t: k.t.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
     if (id < 0) {
-      // libbpf fails the load and closes the maps it made for the object: they are freed.
-      for (const made of maps.values()) closeUnusedMap(k, made);
-      return { ret: id, obj: null, rejected: null };
+      closeMaps();
+      return { ret: id, obj: null, rejected: null, map: decl.name };
     }
     maps.set(decl.name, id);
+  }
+  // bpf_object__load_progs: each program in order; the first refusal fails the load, and
+  // bpf_object_unload closes every map (and every program loaded before, which the model makes only
+  // once all are in).
+  if (verified) {
+    for (const p of loaded) {
+      const v = verifyLoaded(def, p, opt);
+      if (!v.ok) {
+        const r = refuse(v);
+        closeMaps();
+        return r;
+      }
+    }
   }
   const globals = new Map<string, Uint8Array>();
   for (const g of def.globals) if (g.kind === 'bytes' || g.kind === 'u64s') charge(k, g.kind === 'u64s' ? g.size * 8 : g.size, `global ${g.name} of ${def.name}`);
@@ -83,7 +109,26 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): { r
       k.s.hooks.set(info.hook, list);
     }
   }
-  return { ret: 0, obj: id, rejected: null };
+  return { ret: 0, obj: id, rejected: null, map: null };
+}
+
+/** What `loadObject` did: the object, or the errno and what failed (a program's verdict, a map). */
+export interface LoadResult {
+  /** 0, or the negative errno the load failed with. */
+  readonly ret: number;
+  readonly obj: ObjId | null;
+  /** The refused program's verdict (libbpf's checks or the verifier's), when a program failed the load. */
+  readonly rejected: Verdict | null;
+  /** The map whose creation failed the load (`BPF_MAP_CREATE`'s errno is `ret`). */
+  readonly map: string | null;
+}
+
+/**
+ * What libbpf prints when a map of the object is refused (libbpf 1.1 `bpf_object__create_maps`): the
+ * map's name and the errno as `strerror` words it.
+ */
+export function mapCreateFailure(map: string, errno: number): string {
+  return `libbpf: map '${map}': failed to create: ${strerror(-errno)}(${errno})`;
 }
 
 export interface LoadOptions {
@@ -94,6 +139,11 @@ export interface LoadOptions {
   readonly unverified?: boolean;
   /** Programs of `?` sections to load too (`bpf_program__set_autoload(prog, true)`). */
   readonly autoload?: readonly string[];
+  /**
+   * Programs not to load (`bpf_program__set_autoload(prog, false)`): libbpf still resolves the
+   * object's externs and creates every map, so these can fail the load; the program is not loaded.
+   */
+  readonly noAutoload?: readonly string[];
   /**
    * The programs to attach to their hooks (`bpf_program__attach`); default: every loaded program
    * that has one (a skeleton's `__attach`).

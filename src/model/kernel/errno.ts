@@ -33,6 +33,26 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [EINVAL, 'EINVAL'], [EFBIG, 'EFBIG'], [ENOSPC, 'ENOSPC'], [ESPIPE, 'ESPIPE'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
 ]);
 
+/**
+ * What the C library's `strerror` says for each errno above (glibc's words, as libbpf prints them);
+ * the kernel-internal ENOTSUPP has none: "Unknown error 524".
+ */
+const TEXTS: ReadonlyMap<number, string> = new Map([
+  [EPERM, 'Operation not permitted'], [ENOENT, 'No such file or directory'], [ESRCH, 'No such process'], [EIO, 'Input/output error'],
+  [E2BIG, 'Argument list too long'], [EBADF, 'Bad file descriptor'], [ECHILD, 'No child processes'], [EAGAIN, 'Resource temporarily unavailable'],
+  [ENOMEM, 'Cannot allocate memory'], [EFAULT, 'Bad address'], [EACCES, 'Permission denied'], [EBUSY, 'Device or resource busy'], [EEXIST, 'File exists'],
+  [EINVAL, 'Invalid argument'], [EFBIG, 'File too large'], [ENOSPC, 'No space left on device'], [ESPIPE, 'Illegal seek'],
+  [ERANGE, 'Numerical result out of range'], [ENAMETOOLONG, 'File name too long'], [EOPNOTSUPP, 'Operation not supported'],
+]);
+
+/** `strerror(e)` for one of the errnos above (`e` positive): glibc's text. */
+export function strerror(e: number): string {
+  if (e === ENOTSUPP) return `Unknown error ${ENOTSUPP}`;
+  const text = TEXTS.get(e);
+  if (text === undefined) throw new ArgumentError('e', e, `a positive errno the model returns (${[...NAMES.values()].join(', ')})`);
+  return text;
+}
+
 /** `-22` → `"-EINVAL"`; other values are printed as they are. */
 export function errnoName(ret: number): string {
   if (typeof ret !== 'number') throw new ArgumentError('ret', ret, 'a number (a return value)');

@@ -9,7 +9,7 @@
  * Instruction numbers are op indices (the kernel's instruction numbers for `asm` programs).
  */
 import type { BpfObject, Program } from '../program/program.ts';
-import { attachName, attachProblemOf, sectionInfo } from '../program/sections.ts';
+import { attachName, attachProblemOf, sectionInfo, type SectionInfo } from '../program/sections.ts';
 import { EINVAL, ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { initLocals } from './locals.ts';
@@ -21,10 +21,19 @@ export type { AVal, Specialization, Verdict, VerifyOptions } from './types.ts';
 /** The LSM hooks whose first argument is the `struct file` (include/linux/lsm_hook_defs.h). */
 const FILE_HOOKS: ReadonlySet<string> = new Set(['lsm/file_open', 'lsm/mmap_file', 'lsm/file_release']);
 
-/** Verify one program of an object. */
+/**
+ * Verify one program of an object, as loading it alone does (libbpf's `bpf_object__load` with the
+ * other programs' autoload off): the object's externs (`externVerdict`), then the program's own
+ * preparation and the kernel's verifier (`verifyLoaded`). The maps libbpf creates between the two are
+ * not this function's: `loadObject` (src/scheduler/setup.ts) does the whole order.
+ */
 export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
+  return externVerdict(obj, prog, opts) ?? verifyLoaded(obj, prog, opts);
+}
+
+/** The walker of one program and its early verdicts (refusals before any instruction is walked). */
+function start(obj: BpfObject, prog: Program, opts: VerifyOptions): { w: Walker; info: SectionInfo | null; hookFile: boolean; ctxNullable: boolean; base: Pick<Verdict, 'program' | 'specializations' | 'guessedRegisters'>; early: (message: string, insn: number | null, errno?: number) => Verdict } {
   const info = sectionInfo(prog.section);
-  const type = info?.type ?? 'UNSPEC';
   // The LSM hooks the model fires take a `struct file *` first: a trusted pointer (btf_ctx_access),
   // which may be NULL for mmap_file from 7.0 (kernel/bpf/bpf_lsm_proto.c declares the hook's
   // parameter `file__nullable`: PTR_MAYBE_NULL; an anonymous mapping has no file).
@@ -32,35 +41,58 @@ export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions
   const ctxNullable = info?.hook === 'lsm/mmap_file' && opts.features.lsmMmapFileNullable;
   const w = new Walker(obj, opts, { name: prog.name, type: info?.type ?? 'SYSCALL', sleepable: info?.sleepable ?? false, hookFile, ctxNullable, attachType: info?.attachType ?? null, hook: info?.hook ?? null });
   const base = { program: prog.name, specializations: w.specializations, guessedRegisters: false };
-  const early = (message: string, insn: number | null): Verdict => ({ ...base, ok: false, message, log: [message], insn, states: 0 });
-  const name = prog.section.startsWith('?') ? prog.section.slice(1) : prog.section;
-  if (info === null) return early(w.m.unknownSection(prog.name, name), null);
-  if (!info.modelled) return early(w.m.notModelled(name, type), null);
-  // libbpf_prepare_prog_load: a BTF-attached section names its target after the '/'. Without one
-  // (`SEC("lsm")`) the load fails at once with -EINVAL; an empty one (`SEC("lsm/")`) is looked up,
-  // found nowhere, and fails with -ESRCH (libbpf_find_attach_btf_id).
-  if (info.secDef.endsWith('+') && (info.type === 'TRACING' || info.type === 'LSM' || info.type === 'EXT') && (info.target === null || info.target === '')) {
-    return info.target === null ? { ...early(w.m.noBtfTarget(prog.name), null), errno: -EINVAL } : { ...early(w.m.noAttachTarget(prog.name, ''), null), errno: -ESRCH };
-  }
-  // libbpf resolves an LSM or tp_btf program's attach target (`bpf_lsm_<hook>`, `btf_trace_<name>`)
-  // before the program is loaded.
-  if (attachProblemOf(info) !== null) return { ...early(w.m.noAttachTarget(prog.name, attachName(info) ?? ''), null), errno: -ESRCH };
-  // libbpf resolves every extern kfunc of the object before the kernel verifies anything.
+  const early = (message: string, insn: number | null, errno?: number): Verdict => ({ ...base, ok: false, message, log: [message], insn, states: 0, ...(errno === undefined ? {} : { errno }) });
+  return { w, info, hookFile, ctxNullable, base, early };
+}
+
+/**
+ * libbpf's `bpf_object__resolve_externs`, the first step of `bpf_object__load`, before any map or
+ * program: a kfunc the object calls (in any of its functions, loaded or not) that the kernel's BTF
+ * does not have fails the whole load with -EINVAL. The verdict names `prog`, the program the caller
+ * is loading; null when every extern resolves.
+ */
+export function externVerdict(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict | null {
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
     for (let pc = 0; pc < body.length; pc += 1) {
       const op = body[pc];
       if (op === undefined || op.op !== 'call') continue;
       const def = opts.kfuncs[op.fn];
-      // bpf_object__resolve_externs: any kfunc it cannot resolve fails the load with -EINVAL.
-      if (def !== undefined && !availableIn(def, opts.features.version)) return { ...early(w.m.missingKfunc(op.fn), pc), errno: -EINVAL };
+      if (def === undefined || availableIn(def, opts.features.version)) continue;
+      const { w, early } = start(obj, prog, opts);
+      return early(w.m.missingKfunc(op.fn), pc, -EINVAL);
     }
   }
+  return null;
+}
+
+/**
+ * One program's load once the object's externs resolved and its maps exist (libbpf's
+ * `bpf_object_load_prog`, then `BPF_PROG_LOAD`): libbpf's own checks of the program (its section,
+ * its attach target: `libbpf_prepare_prog_load`), then the kernel's verifier.
+ */
+export function verifyLoaded(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
+  const { w, info, hookFile, ctxNullable, base, early } = start(obj, prog, opts);
+  const type = info?.type ?? 'UNSPEC';
+  const name = prog.section.startsWith('?') ? prog.section.slice(1) : prog.section;
+  // bpf_object_load_prog: a section libbpf does not know left the program's type unset; the load
+  // fails with -EINVAL before the kernel sees it.
+  if (info === null) return early(w.m.unknownSection(prog.name, name), null, -EINVAL);
+  if (!info.modelled) return early(w.m.notModelled(name, type), null);
+  // libbpf_prepare_prog_load: a BTF-attached section names its target after the '/'. Without one
+  // (`SEC("lsm")`) the load fails at once with -EINVAL; an empty one (`SEC("lsm/")`) is looked up,
+  // found nowhere, and fails with -ESRCH (libbpf_find_attach_btf_id).
+  if (info.secDef.endsWith('+') && (info.type === 'TRACING' || info.type === 'LSM' || info.type === 'EXT') && (info.target === null || info.target === '')) {
+    return info.target === null ? early(w.m.noBtfTarget(prog.name), null, -EINVAL) : early(w.m.noAttachTarget(prog.name, ''), null, -ESRCH);
+  }
+  // libbpf resolves an LSM or tp_btf program's attach target (`bpf_lsm_<hook>`, `btf_trace_<name>`)
+  // before the program is loaded.
+  if (attachProblemOf(info) !== null) return early(w.m.noAttachTarget(prog.name, attachName(info) ?? ''), null, -ESRCH);
   // resolve_pseudo_ldimm64 → check_map_prog_compatibility, as each map the code names is added,
   // before any instruction is verified: a sleepable program may not use some map types (of the
   // model's, a bloom filter).
   if (info.sleepable) {
     const bad = mapsNamed(obj, prog).map((n) => obj.maps.find((m) => m.name === n)).find((m) => m !== undefined && !SLEEPABLE_MAP_TYPES.has(m.type));
-    if (bad !== undefined) return { ...early(w.m.sleepableMap(), null), errno: -EINVAL };
+    if (bad !== undefined) return early(w.m.sleepableMap(), null, -EINVAL);
   }
   try {
     const init: AState = { frames: [programFrame(prog, hookFile, ctxNullable)], refs: new Map() };
