@@ -49,7 +49,7 @@ import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
-import { sysLine, sysPairs, sysRecord, sysRecords } from './cases/lib.ts';
+import { refusedMap, sysLine, sysPairs, sysRecord, sysRecords } from './cases/lib.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
 import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
 import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
@@ -256,6 +256,9 @@ function refused(v: Verdict, obj: BpfObject): Prediction {
 export function predict(c: GuestCase, exe: Uint8Array, resident: string, env: Env, prevPos: bigint): Prediction {
   const verdict = verify(c.object, VERSION)[0];
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
+  // Loaded alone, the program meets the object's maps before the verifier (as on the host).
+  const map = refusedMap(c.object, VERSION, env.cpus);
+  if (map !== null) return { ok: false, message: map.detail, err: map.errno, lines: map.detail === null ? [] : [map.detail] };
   if (!verdict.ok) return refused(verdict, c.object);
   try {
     const s = newSession(env, exe);

@@ -30,7 +30,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, errnoName, LoadError, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
 import { EACCES } from '../src/model/kernel/errno.ts';
 import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { localCases } from './cases/local.ts';
@@ -71,7 +71,7 @@ import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
 import { RESOLUTIONS } from './cases/resolutions.ts';
-import { sysLine, sysPairs, sysRecord, sysRecords, USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
+import { refusedMap, sysLine, sysPairs, sysRecord, sysRecords, USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
 import { guestTier } from './guest-tier.ts';
 import { hostPossibleCpus } from './cpus.ts';
@@ -136,16 +136,6 @@ function u64s(bytes: Uint8Array): bigint[] {
   return out;
 }
 
-/** The load of `obj`'s first program alone, when one of the object's maps fails it (null otherwise). */
-function refusedMap(obj: BpfObject, version: KernelVersion): LoadError | null {
-  try {
-    new Session({ version, cpus: HOST_CPUS }).load(obj, { noAutoload: obj.programs.slice(1).map((p) => p.name) });
-  } catch (e) {
-    if (e instanceof LoadError && e.map !== null) return e;
-  }
-  return null;
-}
-
 function predict(c: ConfCase, version: KernelVersion): Prediction {
   const verdict = verify(c.object, version)[0];
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
@@ -153,7 +143,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
   const asm = c.object.programs.every((p) => p.asm === true);
   // Loaded alone (the loader's fallback: the others' autoload off), the program meets the object's
   // maps before the verifier: libbpf makes every map first (setup.ts `loadObject`).
-  const map = refusedMap(c.object, version);
+  const map = refusedMap(c.object, version, HOST_CPUS);
   if (map !== null) return { ok: false, message: map.detail, guessed: false, insnBlind: false, after: [], err: map.errno };
   if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm, after: refusalLines(verdict).slice(1), err: verdict.errno ?? -EACCES };
   try {

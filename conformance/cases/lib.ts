@@ -5,7 +5,7 @@
  * LOCAL dynptr's memory), `<id>_out` (read destination) and `<id>_sbuf` (slice buffer). The source
  * of a write is the rets array itself, so writes move non-zero bytes and the memory is compared too.
  */
-import { program as P, type BpfObject, type MapDecl, type Op, type Session } from '../../src/index.ts';
+import { LoadError, program as P, Session, type BpfObject, type KernelVersion, type MapDecl, type Op } from '../../src/index.ts';
 
 export const RETS = 64;
 export const OUT = 64;
@@ -338,3 +338,17 @@ export function currentFieldOps(i: number, cur: string, field: 'pid' | 'tgid', v
 
 export const currentFieldText = (field: 'pid' | 'tgid'): string => `current->${field} == bpf_get_current_pid_tgid()${field === 'pid' ? ' & 0xffffffff' : ' >> 32'}`;
 
+
+/**
+ * How the loaders (the host's loader.c, the guest's driver.c) load a refused case's program: alone, the
+ * object's other programs' autoload off. libbpf still makes every map of the object first
+ * (src/scheduler/setup.ts `loadObject`): the load error when one of them refuses it, else null.
+ */
+export function refusedMap(obj: BpfObject, version: KernelVersion, cpus: number): LoadError | null {
+  try {
+    new Session({ version, cpus }).load(obj, { noAutoload: obj.programs.slice(1).map((p) => p.name) });
+  } catch (e) {
+    if (e instanceof LoadError && e.map !== null) return e;
+  }
+  return null;
+}
