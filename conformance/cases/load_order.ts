@@ -5,10 +5,12 @@
  * every extern and makes every map first: a refused map refuses every program of its object, with the
  * map's errno and libbpf's "map '…': failed to create: …" line; an extern only another program calls
  * refuses this one before its own problem. A section libbpf does not know fails with -EINVAL ("missing
- * BPF prog type"). Host tier (6.18, which has no bpf_dynptr_from_file).
+ * BPF prog type"). Host tier (6.18, which has no bpf_dynptr_from_file): `lo_*`; guest tier (7.2): `flo_*`.
  */
 import { program as P, type BpfObject, type MapDecl, type Op, type Program } from '../../src/index.ts';
 import type { ConfCase } from './lib.ts';
+import type { FileCase } from './file.ts';
+import { refusedFileCase } from './file_verifier.ts';
 
 const RULE = 'libbpf\'s load order (setup.ts loadObject)';
 
@@ -32,3 +34,28 @@ export const loadOrderCases: readonly ConfCase[] = [
       P.call('bpf_dynptr_from_file', [P.NULL, P.imm(0), P.dynptr('d')], 'v0'),
     ])])),
 ];
+
+/** A guest case (lsm/file_open programs, 7.2): `refusedFileCase`'s object with these maps and programs beside the case's. */
+function fileCase(id: string, note: string, body: (g: (name: string) => string) => Op[], more: { readonly maps?: MapDecl[]; readonly programs?: Program[]; readonly section?: string } = {}): FileCase {
+  const c = refusedFileCase(id, 'lsm/file_open', RULE, note, body);
+  const [main] = c.object.programs;
+  if (main === undefined) throw new Error(`${id}: no program`);
+  const programs = [{ ...main, section: more.section ?? main.section }, ...(more.programs ?? [])];
+  return { ...c, object: { ...c.object, maps: more.maps ?? [], programs } };
+}
+
+/**
+ * The guest's (7.2): the same order, without an extern case. The model knows no kfunc 7.2's BTF lacks:
+ * the `_impl` kfuncs it says 7.0 removed are still in 7.2's BTF (the counterparts of KF_IMPLICIT_ARGS
+ * kfuncs, verifier.c `find_kfunc_impl_proto`) with a prototype of their own, so libbpf fails them with
+ * "func_proto [N] incompatible with kernel [M]" (-EINVAL, as the model), not "not found".
+ */
+export function loadOrderFileCases(): FileCase[] {
+  return [
+    fileCase('flo_map_first', 'a refused map (a hash of 0 entries, -EINVAL) and a program the verifier refuses: the map fails the load first',
+      () => [P.call('bpf_dynptr_size', [P.dynptr('d')], 'n')], { maps: [hash('flo_map_first_a', 4), hash('flo_map_first_b', 0)] }),
+    fileCase('flo_map_e2big', 'a hash whose value is 4 MiB (-E2BIG) refuses the program beside it, which the verifier accepts',
+      () => [], { maps: [hash('flo_map_e2big_m', 4, 1 << 22)] }),
+    fileCase('flo_unknown_section', 'a section libbpf does not know: -EINVAL, "missing BPF prog type"', () => [], { section: 'kernsim_nosuch' }),
+  ];
+}
