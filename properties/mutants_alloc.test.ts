@@ -3,7 +3,7 @@
  * `bpf_dynptr_from_file`. Expected values from SEMANTICS.md, computed here.
  */
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, refSnapshot, Session } from '../src/index.ts';
 

@@ -4,7 +4,7 @@
  * of the task's executable. Expected values come from SEMANTICS.md, computed here.
  */
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { content, program as P, Session, type BpfObject } from '../src/index.ts';
 import { expectIs } from './fast_expect.ts';
 

@@ -8,7 +8,7 @@
  * schedule has no outcome yet (`open`).
  */
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
 import { content, Session, traceEvents } from '../src/index.ts';
 import { syscallTaskWorkObject } from './scenarios.ts';

@@ -4,7 +4,7 @@
  * through the task_work callback.
  */
 import { describe, expect, test } from 'vitest';
-import { E2BIG, EFAULT, refSnapshot, traceEvents, type TraceEvent } from '../src/index.ts';
+import { E2BIG, EFAULT, refSnapshot, type TraceEvent } from '../src/index.ts';
 import { directReaderObject, EXE, FILE_SIZE, fileReaderObject, scenario } from '../examples/file_reader.ts';
 
 const PAGES = Math.ceil(FILE_SIZE / 4096); // 63 pages: 0-62

@@ -118,9 +118,6 @@ export interface SessionExample {
 
 export type KfuncExample = Scenario | SessionExample;
 
-/** `size` bytes 0, 1, 2, …: a frame as `BPF_PROG_TEST_RUN` would be given it. */
-const frame = (size: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => i & 0xff);
-
 /** The user-memory kfuncs: copy "hello world" (and its NUL) from the task into a 16-byte dynptr; an address with no memory. */
 function userCopyExample(fn: string, str: boolean, task: boolean): Scenario {
   const tsk = task ? [r('r6')] : [];

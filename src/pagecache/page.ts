@@ -122,7 +122,6 @@ export interface DetachedFolio {
 }
 
 type MapField = 'refs' | 'gens' | 'detached' | 'blocks';
-const MAP_FIELDS: readonly MapField[] = ['refs', 'gens', 'detached', 'blocks'];
 
 function emptyTree(): RunTree {
   const t = new BTree<number, Run>(undefined, cmp);

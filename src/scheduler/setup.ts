@@ -9,7 +9,7 @@ import type { BpfObject } from '../model/program/program.ts';
 import { initialBytes } from '../model/program/globals.ts';
 import { runsNewestFirst, sectionInfo } from '../model/program/sections.ts';
 import type { ObjId } from '../model/program/loaded.ts';
-import type { Pid, Syscall } from '../model/task/types.ts';
+import type { Pid } from '../model/task/types.ts';
 import { checkKern, emit, type Kern } from '../model/world/world.ts';
 import type { z } from 'zod';
 import { checkBoolean, checkData, checkOptions } from '../model/kernel/args.ts';

@@ -16,13 +16,12 @@ import { writeLE } from '../model/program/globals.ts';
 import { deleteFromUser, mapByName, mapPutUref, sysGetNextKey, updateFromUser, userValueSize, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
-import type { Activity, RegVal, Syscall, Task } from '../model/task/types.ts';
+import type { Syscall, Task } from '../model/task/types.ts';
 import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
 import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
-import { settle } from '../task_work/settle.ts';
 
 import { BLOCKED, done, PUSHED, pushHookProgram, restart, type SyscallActivity, type SyscallStep } from './stage.ts';
 import { fork, waitChild } from './fork.ts';

@@ -21,7 +21,7 @@
  * dynptr. The kernel one copies byte by byte.
  */
 import { EFAULT } from '../kernel/errno.ts';
-import { ArgumentError, KernsimError } from '../kernel/errors.ts';
+import { KernsimError } from '../kernel/errors.ts';
 import { defineKfunc, type ArgSpec } from '../kfunc/kfunc.ts';
 import { current } from '../helpers/current.ts';
 import { accessProcessVm, copyFromUserNofault, copyRemoteVmStr, userAccessOk, strncpyFromUser, strncpyFromUserNofault, userRead } from '../helpers/user.ts';

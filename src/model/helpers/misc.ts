@@ -5,7 +5,7 @@
  * whose callback only the interpreter can run.
  */
 import { copyFromKernelNofault, kernelSource } from './kernel_mem.ts';
-import { EFAULT, ERANGE, EINVAL, E2BIG } from '../kernel/errno.ts';
+import { EINVAL, E2BIG } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { defineKfunc } from '../kfunc/kfunc.ts';
 import { taskOf } from '../task/task.ts';

@@ -16,7 +16,6 @@ import { checkContext, checkFunction, checkWorld } from '../kernel/args.ts';
 import { WorldValue, type ColdState, type World, type WorldFields } from './state.ts';
 import { emptyHotState, Tables } from './tables.ts';
 import { RunQueue } from '../task/runqueue.ts';
-import { describeWorld } from './inspect.ts';
 import { trackedCold, type ReadLog } from './footprint.ts';
 
 enableMapSet();
