@@ -57,13 +57,39 @@ describe('the order of bpf_object__load', () => {
     expect(e.detail).toBe("libbpf: map 'b': failed to create: Invalid argument(-22)");
     // The program never reached the verifier: no verdict in the trace.
     expect(s.events().some((ev) => ev.kind === 'verifier')).toBe(false);
-    expect(mapOps(s)).toEqual(['a create', 'b create', 'a uref_put', 'a free']);
+    // b, declared with BTF, is tried again without it (libbpf's "Retrying without BTF."), and refused again.
+    expect(mapOps(s)).toEqual(['a create', 'b create', 'b create_no_btf', 'a uref_put', 'a free']);
   });
 
-  test('the errno a map is refused with is in the words (-E2BIG: a TASK_STORAGE value over 65,407 bytes)', () => {
-    const e = loadError(new Session(), object([fine('p')], [{ name: 'big', type: 'task_storage', maxEntries: 0, valueSize: 65408, taskWorkFields: 0, flags: 1 }]));
+  test('the errno a map is refused with is in the words (-E2BIG: a hash whose value is 4 MiB)', () => {
+    const e = loadError(new Session(), object([fine('p')], [{ name: 'big', type: 'hash', maxEntries: 4, valueSize: 1 << 22, taskWorkFields: 0 }]));
     expect(e.errno).toBe(E2BIG);
     expect(e.detail).toBe("libbpf: map 'big': failed to create: Argument list too long(-7)");
+  });
+
+  test('libbpf tries a map the kernel refused with BTF once more without it: the errno is the second try\'s', () => {
+    // A TASK_STORAGE value over 65,407 bytes: -E2BIG with BTF, then -EINVAL (it needs BTF).
+    const s = new Session();
+    const e = loadError(s, object([fine('p')], [{ name: 'big', type: 'task_storage', maxEntries: 0, valueSize: 65408, taskWorkFields: 0, flags: 1 }]));
+    expect(e.errno).toBe(EINVAL);
+    expect(s.events().flatMap((ev) => (ev.kind === 'map' ? [`${ev.op} ${ev.ret}`] : []))).toEqual(['create -7', 'create_no_btf -22']);
+    // A ring buffer is declared without BTF: no second try.
+    const r = new Session();
+    loadError(r, object([fine('p')], [{ name: 'rb', type: 'ringbuf', maxEntries: 4095, valueSize: 0, taskWorkFields: 0 }]));
+    expect(mapOps(r)).toEqual(['rb create']);
+  });
+
+  test('special fields refused with BTF become plain bytes: the programs are verified against the map as made', () => {
+    // An ARRAY value with two bpf_task_work fields (-E2BIG with BTF): 24 plain bytes, which a program may read.
+    const twoTw: MapDecl = { name: 'm', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 2 };
+    const read: Program = { name: 'p', section: 'tc', locals: [P.local('k', { bytes: 4 }, 'zero')], body: [
+      P.call('bpf_map_lookup_elem', [P.map('m'), P.buf('k')], 'v'), P.goto('out', P.when('v', '==', P.imm(0))), P.ld('x', 8, P.r('v'), 16), P.label('out'), P.ret(P.imm(0)),
+    ] };
+    const s = new Session();
+    s.load(object([read], [twoTw]));
+    expect([...s.world.maps.values()][0]?.valueSize).toBe(24);
+    // Declared as made, the program's read at offset 16 is of the field the kernel would keep from it.
+    expect(verify(object([read], [twoTw]), '7.2')[0]?.ok).toBe(false);
   });
 
   test('a refused program fails the load after the maps were made; they are closed and freed', () => {

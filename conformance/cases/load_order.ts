@@ -26,6 +26,18 @@ export const loadOrderCases: readonly ConfCase[] = [
     object('lo_map_first', [unreadable('lo_map_first')], [hash('lo_map_first_a', 4), hash('lo_map_first_b', 0)])),
   kase('lo_map_e2big', 'a hash whose value is 4 MiB (-E2BIG) refuses the program beside it, which the verifier accepts',
     object('lo_map_e2big', [prog('lo_map_e2big', [])], [hash('lo_map_e2big_m', 4, 1 << 22)])),
+  // libbpf's second try without BTF (bpf_object__create_map): special fields the kernel refuses become
+  // plain bytes; a task storage map, which needs BTF, is then -EINVAL whatever the first refusal was.
+  kase('lo_retry_two_tw', 'an ARRAY value with two bpf_task_work fields: refused with BTF (-E2BIG), made again without it; the program loads',
+    object('lo_retry_two_tw', [prog('lo_retry_two_tw', [], 'syscall')], [{ name: 'lo_retry_two_tw_m', type: 'array', maxEntries: 2, valueSize: 8, taskWorkFields: 2 }])),
+  kase('lo_retry_percpu_tw', 'a PERCPU_ARRAY value with a bpf_task_work: refused with BTF (-EOPNOTSUPP), made again without it; the program loads',
+    object('lo_retry_percpu_tw', [prog('lo_retry_percpu_tw', [], 'syscall')], [{ name: 'lo_retry_percpu_tw_m', type: 'percpu_array', maxEntries: 2, valueSize: 8, taskWorkFields: 1 }])),
+  kase('lo_retry_ts_tw', 'a TASK_STORAGE value with a bpf_task_work: -EOPNOTSUPP with BTF, then -EINVAL without it (a task storage map needs BTF)',
+    object('lo_retry_ts_tw', [prog('lo_retry_ts_tw', [], 'syscall')], [{ name: 'lo_retry_ts_tw_m', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 1, flags: 1 }])),
+  kase('lo_retry_ts_big', 'a TASK_STORAGE value of 65,408 bytes: -E2BIG with BTF, then -EINVAL without it (the BTF test comes before the size)',
+    object('lo_retry_ts_big', [prog('lo_retry_ts_big', [], 'syscall')], [{ name: 'lo_retry_ts_big_m', type: 'task_storage', maxEntries: 0, valueSize: 65408, taskWorkFields: 0, flags: 1 }])),
+  kase('lo_retry_file_kptr', 'an ARRAY value with a referenced kptr of struct file: no destructor (-ENOENT with BTF), made again without it; the program loads',
+    object('lo_retry_file_kptr', [prog('lo_retry_file_kptr', [], 'syscall')], [{ name: 'lo_retry_file_kptr_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'f', type: 'file' }] }])),
   kase('lo_unknown_section', 'a section libbpf does not know: the type is left unset and bpf_object_load_prog fails with -EINVAL',
     object('lo_unknown_section', [prog('lo_unknown_section', [], 'kernsim_nosuch')])),
   kase('lo_extern_first', 'an unknown section, and another program calling a kfunc 6.18 lacks: the extern fails the load before the section is looked at',
@@ -56,6 +68,8 @@ export function loadOrderFileCases(): FileCase[] {
       () => [P.call('bpf_dynptr_size', [P.dynptr('d')], 'n')], { maps: [hash('flo_map_first_a', 4), hash('flo_map_first_b', 0)] }),
     fileCase('flo_map_e2big', 'a hash whose value is 4 MiB (-E2BIG) refuses the program beside it, which the verifier accepts',
       () => [], { maps: [hash('flo_map_e2big_m', 4, 1 << 22)] }),
+    fileCase('flo_retry_ts_tw', 'a TASK_STORAGE value with a bpf_task_work: -EOPNOTSUPP with BTF, then -EINVAL without it',
+      () => [], { maps: [{ name: 'flo_retry_ts_tw_m', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 1, flags: 1 }] }),
     fileCase('flo_unknown_section', 'a section libbpf does not know: -EINVAL, "missing BPF prog type"', () => [], { section: 'kernsim_nosuch' }),
   ];
 }

@@ -182,8 +182,8 @@ function semanticCases(): DocCase[] {
     c('two operand keys', sc({ objects: [obj([prog([{ op: 'ret', src: { imm: 0, r: 'r0' } }])])] })),
     // Loads the kernel refuses: a failed check unless expected.
     c('verifier rejection not expected', sc({ objects: [obj([prog([{ op: 'call', fn: 'bpf_dynptr_size', args: [{ dynptr: 'd' }], dst: 'r0' }, R0])])] }), 'fail'),
-    c('two task_work fields', sc({ objects: [obj([prog([R0])], { maps: [{ name: 'm', type: 'hash', maxEntries: 1, taskWorkFields: 2 }] })] }), 'fail'),
-    c('task_work in a percpu map', sc({ objects: [obj([prog([R0])], { maps: [{ name: 'm', type: 'percpu_array', maxEntries: 1, taskWorkFields: 1 }] })] }), 'fail'),
+    c('a map the kernel refuses without BTF too', sc({ objects: [obj([prog([R0])], { maps: [{ name: 'm', type: 'hash', maxEntries: 0 }] })] }), 'fail'),
+    c('task_work in a task storage map (libbpf\'s second try, without BTF, is -EINVAL)', sc({ objects: [obj([prog([R0])], { maps: [{ name: 'm', type: 'task_storage', maxEntries: 0, flags: 1, taskWorkFields: 1 }] })] }), 'fail'),
     c('from_file on 6.18', sc({ version: '6.18', objects: [obj([prog([{ op: 'call', fn: 'bpf_dynptr_from_file', args: [{ null: true }, { imm: 0 }, { dynptr: 'd' }], dst: 'r0' }, R0])])] }), 'fail'),
     c('a leaked reference', sc({ objects: [obj([prog([{ op: 'call', fn: 'bpf_get_current_task_btf', args: [], dst: 'r6' }, { op: 'call', fn: 'bpf_get_task_exe_file', args: [{ r: 'r6' }], dst: 'r7' }, R0], 'lsm/file_open')])] }), 'fail'),
   ];

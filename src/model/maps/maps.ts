@@ -91,10 +91,9 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
   const kptrs = decl.kptrs ?? [];
   // btf_parse_kptr: a referenced kptr needs a destructor kfunc for its type (btf_find_dtor_kfunc),
-  // which struct task_struct has and struct file and inode do not. The map is then refused, and
-  // libbpf creates it again without BTF: a different map, which the model does not make.
-  const noDtor = kptrs.find((p) => p.untrusted !== true && p.type !== 'task_struct');
-  if (noDtor !== undefined) throw new NotModelledError(`kptr ${noDtor.name} of map ${decl.name}, a referenced kptr of struct ${noDtor.type},`, 'the kernel has no destructor for one, so it refuses the map and libbpf creates it again without BTF (declare the field untrusted)');
+  // which struct task_struct has and struct file and inode do not (map_check_btf, below: -ENOENT;
+  // libbpf then creates the map again without BTF, setup.ts `loadObject`).
+  const noDtor = kptrs.some((p) => p.untrusted !== true && p.type !== 'task_struct');
   if (new Set(kptrs.map((p) => p.name)).size !== kptrs.length) throw new ArgumentError('kptrs', kptrs.map((p) => p.name).join(', '), 'kptr fields of distinct names');
   // map_create takes BPF_F_TOKEN_FD out of the flags before any type sees them, to find the token.
   if ((flags & BPF_F_TOKEN_FD) !== 0) throw new NotModelledError(`BPF_F_TOKEN_FD of map ${decl.name}`, 'BPF tokens are not modelled');
@@ -126,14 +125,16 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   // same way.
   if ((queue || bloom) && (decl.taskWorkFields > 0 || kptrs.length > 0)) throw new NotModelledError(`special fields in ${decl.type} map ${decl.name}`, `the kernel refuses them in a ${decl.type} map and libbpf creates the map again without BTF`);
   // A task storage map refuses a bpf_task_work (map_check_btf: -EOPNOTSUPP; libbpf's second try
-  // without BTF is then refused by bpf_local_storage_map_alloc_check, -EINVAL). It takes kptrs, which
-  // a deleted element frees after an RCU Tasks Trace grace period (bpf_selem_free), which the model
-  // does not have.
-  if (storage && decl.taskWorkFields > 0) throw new NotModelledError(`a bpf_task_work field in task_storage map ${decl.name}`, 'the kernel refuses it (-EOPNOTSUPP) and libbpf creates the map again without BTF, which a task storage map refuses (-EINVAL)');
+  // without BTF, setup.ts `loadObject`, is then refused by bpf_local_storage_map_alloc_check,
+  // -EINVAL). It takes kptrs, which a deleted element frees after an RCU Tasks Trace grace period
+  // (bpf_selem_free), which the model does not have.
+  if (storage && decl.taskWorkFields > 0) return -EOPNOTSUPP;
   if (storage && kptrs.length > 0) throw new NotModelledError(`kptr fields in task_storage map ${decl.name}`, 'a deleted element\'s kptrs are released after an RCU Tasks Trace grace period (bpf_selem_free), which the model does not have');
   const maxEntries = rounded as number;
-  // map_check_btf, once the map is made: its special fields.
+  // map_check_btf, once the map is made: its special fields (btf_parse_fields finds them all, then
+  // parses each: a kptr's destructor).
   if (decl.taskWorkFields > 1) return -E2BIG;
+  if (noDtor) return -ENOENT;
   if ((decl.taskWorkFields > 0 || kptrs.length > 0) && progAccessWithFields(flags)) return -EACCES;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;

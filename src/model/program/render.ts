@@ -431,6 +431,15 @@ function mapFlags(m: { readonly noPrealloc?: boolean | undefined; readonly flags
   return [`\t__uint(map_flags, ${names.join(' | ')});`, ...extra];
 }
 
+/**
+ * Whether `renderC` declares a map's key and value with BTF (`__type(key, …)`, `__type(value, …)`):
+ * every type but a ring buffer (no key, no value), a queue, a stack and a bloom filter (sizes only).
+ * libbpf creates a map with BTF again without it when the kernel refuses it (setup.ts `loadObject`).
+ */
+export function mapHasBtf(type: MapDecl['type']): boolean {
+  return type !== 'ringbuf' && type !== 'queue' && type !== 'stack' && type !== 'bloom_filter';
+}
+
 /** Render `obj` as one BPF C source file. `kfuncs` gives the signatures of the externs. */
 export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc>>): string {
   const lines: string[] = [
@@ -461,7 +470,7 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     }
     // A queue or stack has no key, and no BTF for its value (map_check_no_btf): its size only. A
     // bloom filter has no key either; its value's size is all it needs.
-    if (m.type === 'queue' || m.type === 'stack' || m.type === 'bloom_filter') {
+    if (!mapHasBtf(m.type)) {
       lines.push('struct {', `\t__uint(type, ${MAP_TYPES[m.type]});`, `\t__uint(max_entries, ${m.maxEntries});`, `\t__uint(value_size, ${m.valueSize});`, ...mapFlags(m), `} ${m.name} SEC(".maps");`, '');
       continue;
     }

@@ -18,8 +18,11 @@ export type TraceEvent =
   /** A readahead (mm/readahead.c): which entry point, the window, the folios added and the marker. */
   | { readonly kind: 'readahead'; readonly t: number; readonly ino: number; readonly file: number; readonly how: string; readonly pages: readonly number[]; readonly marker: number | null }
   | { readonly kind: 'fault'; readonly t: number; readonly what: 'alloc'; readonly count: number }
-  /** A map syscall of user space (or a user reference dropped): `key` -1 for none (a NULL key: a queue's or stack's push and pop). */
-  | { readonly kind: 'map'; readonly t: number; readonly op: 'update' | 'delete' | 'lookup_and_delete' | 'uref_put' | 'create' | 'freeze' | 'free'; readonly map: string; readonly key: number; readonly ret: number }
+  /**
+   * A map syscall of user space (or a user reference dropped): `key` -1 for none (a NULL key: a queue's
+   * or stack's push and pop). `create_no_btf`: libbpf's second try at a map the kernel refused with BTF.
+   */
+  | { readonly kind: 'map'; readonly t: number; readonly op: 'update' | 'delete' | 'lookup_and_delete' | 'uref_put' | 'create' | 'create_no_btf' | 'freeze' | 'free'; readonly map: string; readonly key: number; readonly ret: number }
   | { readonly kind: 'syscall'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit' | 'restart'; readonly call: string; readonly ret?: string }
   | { readonly kind: 'task'; readonly t: number; readonly pid: number; readonly op: 'spawn' | 'fork' | 'free' | 'sleep' | 'wake' | 'user' | 'exit_mm' | 'exit_files' | 'exit_task_work' | 'dead' | 'reap' | 'signal_wake'; readonly detail: string }
   /** `tr`: on the run of a BPF task_work callback, T5 (it starts) or T5x (it found its context FREED), as shared/semantics/task_work.md §2.4 names them. */
