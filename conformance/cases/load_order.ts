@@ -36,8 +36,6 @@ export const loadOrderCases: readonly ConfCase[] = [
     object('lo_retry_ts_tw', [prog('lo_retry_ts_tw', [], 'syscall')], [{ name: 'lo_retry_ts_tw_m', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 1, flags: 1 }])),
   kase('lo_retry_ts_big', 'a TASK_STORAGE value of 65,408 bytes: -E2BIG with BTF, then -EINVAL without it (the BTF test comes before the size)',
     object('lo_retry_ts_big', [prog('lo_retry_ts_big', [], 'syscall')], [{ name: 'lo_retry_ts_big_m', type: 'task_storage', maxEntries: 0, valueSize: 65408, taskWorkFields: 0, flags: 1 }])),
-  kase('lo_retry_file_kptr', 'an ARRAY value with a referenced kptr of struct file: no destructor (-ENOENT with BTF), made again without it; the program loads',
-    object('lo_retry_file_kptr', [prog('lo_retry_file_kptr', [], 'syscall')], [{ name: 'lo_retry_file_kptr_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'f', type: 'file' }] }])),
   kase('lo_unknown_section', 'a section libbpf does not know: the type is left unset and bpf_object_load_prog fails with -EINVAL',
     object('lo_unknown_section', [prog('lo_unknown_section', [], 'kernsim_nosuch')])),
   kase('lo_extern_first', 'an unknown section, and another program calling a kfunc 6.18 lacks: the extern fails the load before the section is looked at',

@@ -91,9 +91,12 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
   const kptrs = decl.kptrs ?? [];
   // btf_parse_kptr: a referenced kptr needs a destructor kfunc for its type (btf_find_dtor_kfunc),
-  // which struct task_struct has and struct file and inode do not (map_check_btf, below: -ENOENT;
-  // libbpf then creates the map again without BTF, setup.ts `loadObject`).
-  const noDtor = kptrs.some((p) => p.untrusted !== true && p.type !== 'task_struct');
+  // which struct task_struct has and struct file and inode do not. The kernel then refuses the
+  // object's whole BTF when libbpf loads it (BPF_BTF_LOAD: btf_parse_struct_metas parses every struct
+  // with a kptr member, -ENOENT), and libbpf loads the object without BTF: every map of it made
+  // without BTF, which the model does not do.
+  const noDtor = kptrs.find((p) => p.untrusted !== true && p.type !== 'task_struct');
+  if (noDtor !== undefined) throw new NotModelledError(`kptr ${noDtor.name} of map ${decl.name}, a referenced kptr of struct ${noDtor.type},`, 'the kernel has no destructor for one, so it refuses the object\'s BTF (btf_parse_struct_metas) and libbpf loads the whole object without BTF (declare the field untrusted)');
   if (new Set(kptrs.map((p) => p.name)).size !== kptrs.length) throw new ArgumentError('kptrs', kptrs.map((p) => p.name).join(', '), 'kptr fields of distinct names');
   // map_create takes BPF_F_TOKEN_FD out of the flags before any type sees them, to find the token.
   if ((flags & BPF_F_TOKEN_FD) !== 0) throw new NotModelledError(`BPF_F_TOKEN_FD of map ${decl.name}`, 'BPF tokens are not modelled');
@@ -131,10 +134,8 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   if (storage && decl.taskWorkFields > 0) return -EOPNOTSUPP;
   if (storage && kptrs.length > 0) throw new NotModelledError(`kptr fields in task_storage map ${decl.name}`, 'a deleted element\'s kptrs are released after an RCU Tasks Trace grace period (bpf_selem_free), which the model does not have');
   const maxEntries = rounded as number;
-  // map_check_btf, once the map is made: its special fields (btf_parse_fields finds them all, then
-  // parses each: a kptr's destructor).
+  // map_check_btf, once the map is made: its special fields.
   if (decl.taskWorkFields > 1) return -E2BIG;
-  if (noDtor) return -ENOENT;
   if ((decl.taskWorkFields > 0 || kptrs.length > 0) && progAccessWithFields(flags)) return -EACCES;
   if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
