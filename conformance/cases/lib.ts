@@ -345,6 +345,8 @@ export const currentFieldText = (field: 'pid' | 'tgid'): string => `current->${f
  * (src/scheduler/setup.ts `loadObject`): the load error when one of them refuses it, else null.
  */
 export function refusedMap(obj: BpfObject, version: KernelVersion, cpus: number): LoadError | null {
+  // An object without maps has none to refuse it (the load would verify the program once more).
+  if (obj.maps.length === 0) return null;
   try {
     new Session({ version, cpus }).load(obj, { noAutoload: obj.programs.slice(1).map((p) => p.name) });
   } catch (e) {

@@ -91,13 +91,13 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
     decls.push(made);
   }
   // The object as the kernel has it: its maps as made.
-  const made: BpfObject = decls.every((d, i) => d === def.maps[i]) ? def : { ...def, maps: decls };
+  const asMade: BpfObject = decls.every((d, i) => d === def.maps[i]) ? def : { ...def, maps: decls };
   // bpf_object__load_progs: each program in order; the first refusal fails the load, and
   // bpf_object_unload closes every map (and every program loaded before, which the model makes only
   // once all are in).
   if (verified) {
     for (const p of loaded) {
-      const v = verifyLoaded(made, p, opt);
+      const v = verifyLoaded(asMade, p, opt);
       if (!v.ok) {
         const r = refuse(v);
         closeMaps();
@@ -110,7 +110,7 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
   for (const g of def.globals) globals.set(g.name, initialBytes(g));
   const id = k.t.nextId('obj');
   const progs = new Map<string, number>();
-  k.t.addObject({ id, def: made, globals, maps, progs });
+  k.t.addObject({ id, def: asMade, globals, maps, progs });
   for (const p of loaded) {
     const info = sectionInfo(p.section);
     if (info === null) throw new ArgumentError('section', p.section, 'a section kernsim knows (lsm/, lsm.s/, syscall, perf_event, fentry/, …)');

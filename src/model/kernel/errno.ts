@@ -27,27 +27,25 @@ export const EOPNOTSUPP = 95;
 /** Kernel-internal `ENOTSUPP` (include/linux/errno.h), which some map operations return to user space. */
 export const ENOTSUPP = 524;
 
-const NAMES: ReadonlyMap<number, string> = new Map([
-  [EPERM, 'EPERM'], [ENOENT, 'ENOENT'], [ESRCH, 'ESRCH'], [EIO, 'EIO'], [E2BIG, 'E2BIG'],
-  [EBADF, 'EBADF'], [ECHILD, 'ECHILD'], [EAGAIN, 'EAGAIN'], [ENOMEM, 'ENOMEM'], [EFAULT, 'EFAULT'], [EACCES, 'EACCES'], [EBUSY, 'EBUSY'], [EEXIST, 'EEXIST'],
-  [EINVAL, 'EINVAL'], [EFBIG, 'EFBIG'], [ENOSPC, 'ENOSPC'], [ESPIPE, 'ESPIPE'], [ERANGE, 'ERANGE'], [ENAMETOOLONG, 'ENAMETOOLONG'], [EOPNOTSUPP, 'EOPNOTSUPP'], [ENOTSUPP, 'ENOTSUPP'],
-]);
-
 /**
- * What the C library's `strerror` says for each errno above (glibc's words, as libbpf prints them);
- * the kernel-internal ENOTSUPP has none: "Unknown error 524".
+ * Each errno above: its name, and what the C library's `strerror` says for it (glibc's words, as
+ * libbpf prints them); the kernel-internal ENOTSUPP has none ("Unknown error 524").
  */
-const TEXTS: ReadonlyMap<number, string> = new Map([
-  [EPERM, 'Operation not permitted'], [ENOENT, 'No such file or directory'], [ESRCH, 'No such process'], [EIO, 'Input/output error'],
-  [E2BIG, 'Argument list too long'], [EBADF, 'Bad file descriptor'], [ECHILD, 'No child processes'], [EAGAIN, 'Resource temporarily unavailable'],
-  [ENOMEM, 'Cannot allocate memory'], [EFAULT, 'Bad address'], [EACCES, 'Permission denied'], [EBUSY, 'Device or resource busy'], [EEXIST, 'File exists'],
-  [EINVAL, 'Invalid argument'], [EFBIG, 'File too large'], [ENOSPC, 'No space left on device'], [ESPIPE, 'Illegal seek'],
-  [ERANGE, 'Numerical result out of range'], [ENAMETOOLONG, 'File name too long'], [EOPNOTSUPP, 'Operation not supported'],
-]);
+const ERRNOS: readonly (readonly [number, string, string])[] = [
+  [EPERM, 'EPERM', 'Operation not permitted'], [ENOENT, 'ENOENT', 'No such file or directory'], [ESRCH, 'ESRCH', 'No such process'],
+  [EIO, 'EIO', 'Input/output error'], [E2BIG, 'E2BIG', 'Argument list too long'], [EBADF, 'EBADF', 'Bad file descriptor'],
+  [ECHILD, 'ECHILD', 'No child processes'], [EAGAIN, 'EAGAIN', 'Resource temporarily unavailable'], [ENOMEM, 'ENOMEM', 'Cannot allocate memory'],
+  [EFAULT, 'EFAULT', 'Bad address'], [EACCES, 'EACCES', 'Permission denied'], [EBUSY, 'EBUSY', 'Device or resource busy'],
+  [EEXIST, 'EEXIST', 'File exists'], [EINVAL, 'EINVAL', 'Invalid argument'], [EFBIG, 'EFBIG', 'File too large'],
+  [ENOSPC, 'ENOSPC', 'No space left on device'], [ESPIPE, 'ESPIPE', 'Illegal seek'], [ERANGE, 'ERANGE', 'Numerical result out of range'],
+  [ENAMETOOLONG, 'ENAMETOOLONG', 'File name too long'], [EOPNOTSUPP, 'EOPNOTSUPP', 'Operation not supported'],
+  [ENOTSUPP, 'ENOTSUPP', `Unknown error ${ENOTSUPP}`],
+];
+const NAMES: ReadonlyMap<number, string> = new Map(ERRNOS.map(([e, name]) => [e, name]));
+const TEXTS: ReadonlyMap<number, string> = new Map(ERRNOS.map(([e, , text]) => [e, text]));
 
 /** `strerror(e)` for one of the errnos above (`e` positive): glibc's text. */
 export function strerror(e: number): string {
-  if (e === ENOTSUPP) return `Unknown error ${ENOTSUPP}`;
   const text = TEXTS.get(e);
   if (text === undefined) throw new ArgumentError('e', e, `a positive errno the model returns (${[...NAMES.values()].join(', ')})`);
   return text;
