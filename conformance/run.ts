@@ -30,7 +30,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, errnoName, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { content, errnoName, objectBtfRefusal, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
 import { EACCES } from '../src/model/kernel/errno.ts';
 import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { localCases } from './cases/local.ts';
@@ -409,14 +409,16 @@ async function main(): Promise<number> {
   const predictions = new Map(cases.map((c) => [c.id, predict(c, version)]));
   const tModel = Date.now() - t0;
 
-  // Cases the model accepts share objects; each case the model rejects gets its own object.
+  // Cases the model accepts share objects; each case the model rejects gets its own object, and so does
+  // each whose BTF the kernel refuses (libbpf then loads the whole object without BTF: src/model/btf/object.ts).
   const groups: { name: string; cases: ConfCase[] }[] = [];
+  const alone = (c: ConfCase): boolean => predictions.get(c.id)?.ok === false || objectBtfRefusal(c.object) !== null;
   // Objects with kptr fields are batched apart (another compiler: conformance/clang.ts).
-  const accepted = cases.filter((c) => predictions.get(c.id)?.ok === true && !needsTypeTags(c.object));
+  const accepted = cases.filter((c) => !alone(c) && !needsTypeTags(c.object));
   for (let i = 0; i < accepted.length; i += BATCH) groups.push({ name: `batch${i / BATCH}`, cases: accepted.slice(i, i + BATCH) });
-  const tagged = cases.filter((c) => predictions.get(c.id)?.ok === true && needsTypeTags(c.object));
+  const tagged = cases.filter((c) => !alone(c) && needsTypeTags(c.object));
   for (let i = 0; i < tagged.length; i += BATCH) groups.push({ name: `tbatch${i / BATCH}`, cases: tagged.slice(i, i + BATCH) });
-  for (const c of cases.filter((x) => predictions.get(x.id)?.ok === false)) groups.push({ name: c.id, cases: [c] });
+  for (const c of cases.filter(alone)) groups.push({ name: c.id, cases: [c] });
 
   const t1 = Date.now();
   const jobs = Math.max(1, cpus().length);

@@ -71,6 +71,7 @@ export { LRU_LIST_NAMES, lruNodes, type LruList, type LruState } from './model/m
 export type { ObjId, ProgId } from './model/program/loaded.ts';
 export { defaultChooser, seededChooser, listChooser, type Chooser } from './scheduler/chooser.ts';
 export { loadObject, mapCreateFailure, spawnTask, reapTask, type NewTask, type LoadOptions, type LoadResult } from './scheduler/setup.ts';
+export { objectBtfRefusal, type BtfRefusal } from './model/btf/object.ts';
 export { run, step, stepIndex, readyActions, type Action, type RunOptions } from './scheduler/step.ts';
 export { settle } from './task_work/settle.ts';
 export { taskWorkOutcomes, twTransitions, type Outcomes } from './task_work/outcomes.ts';

@@ -14,12 +14,30 @@ import { refusedFileCase } from './file_verifier.ts';
 
 const RULE = 'libbpf\'s load order (setup.ts loadObject)';
 
-const prog = (name: string, body: Op[], section = 'tc'): Program => ({ name, section, locals: [], body: [...body, P.ret(P.imm(0))] });
+const prog = (name: string, body: Op[], section = 'tc', locals: Program['locals'] = []): Program => ({ name, section, locals, body: [...body, P.ret(P.imm(0))] });
 const object = (id: string, programs: Program[], maps: MapDecl[] = []): BpfObject => ({ name: id, maps, globals: [], subprogs: [], programs });
 const kase = (id: string, note: string, object: BpfObject): ConfCase => ({ id, rule: RULE, note, object, calls: [], verifier: true });
 /** A program the verifier refuses: bpf_dynptr_size of a dynptr never initialized. */
 const unreadable = (name: string): Program => prog(name, [P.call('bpf_dynptr_size', [P.dynptr('d')], 'n')]);
 const hash = (name: string, maxEntries: number, valueSize = 8): MapDecl => ({ name, type: 'hash', maxEntries, valueSize, taskWorkFields: 0 });
+
+/**
+ * An object with a HASH map `<id>_m` whose value is 8 bytes and `struct file __kptr *f` (untrusted:
+ * `__kptr_untrusted`), and a syscall program `<id>` that inserts key 0 (from the global `<id>_val`),
+ * looks it up into `v` and runs `body` (then returns 0), beside more maps.
+ */
+function btfObject(id: string, body: Op[], locals: Program['locals'] = [], more: MapDecl[] = [], untrusted = false): BpfObject {
+  const m = `${id}_m`;
+  const map: MapDecl = { name: m, type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'f', type: 'file', ...(untrusted ? { untrusted } : {}) }] };
+  return {
+    name: id, maps: [map, ...more], globals: [{ name: `${id}_val`, kind: 'bytes', size: 16 }], subprogs: [],
+    programs: [prog(id, [
+      P.call('bpf_map_update_elem', [P.map(m), P.imm(0), P.buf(`${id}_val`), P.imm(0)], 'u'),
+      P.call('bpf_map_lookup_elem', [P.map(m), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
+      ...body, P.label('out'),
+    ], 'syscall', locals)],
+  };
+}
 
 export const loadOrderCases: readonly ConfCase[] = [
   kase('lo_map_first', 'a refused map (a hash of 0 entries, -EINVAL) and a program the verifier refuses: the map fails the load first',
@@ -32,10 +50,32 @@ export const loadOrderCases: readonly ConfCase[] = [
     object('lo_retry_two_tw', [prog('lo_retry_two_tw', [], 'syscall')], [{ name: 'lo_retry_two_tw_m', type: 'array', maxEntries: 2, valueSize: 8, taskWorkFields: 2 }])),
   kase('lo_retry_percpu_tw', 'a PERCPU_ARRAY value with a bpf_task_work: refused with BTF (-EOPNOTSUPP), made again without it; the program loads',
     object('lo_retry_percpu_tw', [prog('lo_retry_percpu_tw', [], 'syscall')], [{ name: 'lo_retry_percpu_tw_m', type: 'percpu_array', maxEntries: 2, valueSize: 8, taskWorkFields: 1 }])),
+  kase('lo_retry_xchg', 'a PERCPU_ARRAY value with a bpf_task_work and a task kptr, made again without BTF: bpf_kptr_xchg on it is refused (process_kptr_func)',
+    object('lo_retry_xchg', [prog('lo_retry_xchg', [
+      P.call('bpf_map_lookup_elem', [P.map('lo_retry_xchg_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
+      P.call('bpf_kptr_xchg', [P.kptr('v', 't'), P.NULL], 'o'), P.label('out'),
+    ], 'syscall')], [{ name: 'lo_retry_xchg_m', type: 'percpu_array', maxEntries: 2, valueSize: 8, taskWorkFields: 1, kptrs: [{ name: 't', type: 'task_struct' }] }])),
   kase('lo_retry_ts_tw', 'a TASK_STORAGE value with a bpf_task_work: -EOPNOTSUPP with BTF, then -EINVAL without it (a task storage map needs BTF)',
     object('lo_retry_ts_tw', [prog('lo_retry_ts_tw', [], 'syscall')], [{ name: 'lo_retry_ts_tw_m', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 1, flags: 1 }])),
   kase('lo_retry_ts_big', 'a TASK_STORAGE value of 65,408 bytes: -E2BIG with BTF, then -EINVAL without it (the BTF test comes before the size)',
     object('lo_retry_ts_big', [prog('lo_retry_ts_big', [], 'syscall')], [{ name: 'lo_retry_ts_big_m', type: 'task_storage', maxEntries: 0, valueSize: 65408, taskWorkFields: 0, flags: 1 }])),
+  // An object whose BTF the kernel refuses (model/btf/object.ts): a referenced kptr of struct file has
+  // no destructor (btf_parse_kptr, -ENOENT at BPF_BTF_LOAD), and libbpf loads the object without BTF.
+  kase('lo_btf_plain', 'a referenced file kptr refuses the object\'s BTF: the map is made without fields, and the program stores 5 in the field\'s bytes and reads it back',
+    btfObject('lo_btf_plain', [P.st(8, P.kptr('v', 'f'), 0, P.imm(5)), P.ld('x', 8, P.kptr('v', 'f')), P.ret(P.r('x'))])),
+  kase('lo_btf_xchg', 'bpf_kptr_xchg on the file kptr field of a map made without BTF: refused (process_kptr_func)',
+    btfObject('lo_btf_xchg', [P.call('bpf_kptr_xchg', [P.kptr('v', 'f'), P.NULL], 'o')])),
+  kase('lo_btf_global', 'without func_info a global function is verified as a static one: its pointer argument is the caller\'s stack (7 read through it)',
+    { ...btfObject('lo_btf_global', [P.st(8, P.addr('x'), 0, P.imm(7)), P.call('lo_btf_global_g', [P.addr('x')], 'a'), P.ret(P.r('a'))], [{ name: 'x', type: 'u64', init: 'zero' }]),
+      subprogs: [{ name: 'lo_btf_global_g', isStatic: false, returns: 'int', params: [{ name: 'p', type: 'ptr' }], body: [P.ld('y', 8, P.r('p')), P.ret(P.r('y'))] }] }),
+  kase('lo_btf_callback', 'without func_info a callback\'s address is refused: bpf_loop with a static callback (check_ld_imm, -EINVAL)',
+    { ...btfObject('lo_btf_callback', [P.call('bpf_loop', [P.imm(3), P.cb('lo_btf_callback_cb'), P.NULL, P.imm(0)], 'n'), P.ret(P.r('n'))]),
+      subprogs: [{ name: 'lo_btf_callback_cb', isStatic: true, params: [{ name: 'i', type: 'u32' }, { name: 'c', type: 'ptr' }], body: [P.ret(P.imm(0))] }] }),
+  kase('lo_btf_ts', 'a task storage map beside a file kptr: made without BTF, which it needs (-EINVAL); the load fails at the map',
+    btfObject('lo_btf_ts', [], [], [{ name: 'lo_btf_ts_s', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 0, flags: 1 }])),
+  kase('lo_btf_untrusted', 'an untrusted file kptr needs no destructor: the BTF loads, and bpf_loop\'s callback runs 3 times',
+    { ...btfObject('lo_btf_untrusted', [P.call('bpf_loop', [P.imm(3), P.cb('lo_btf_untrusted_cb'), P.NULL, P.imm(0)], 'n'), P.ret(P.r('n'))], [], [], true),
+      subprogs: [{ name: 'lo_btf_untrusted_cb', isStatic: true, params: [{ name: 'i', type: 'u32' }, { name: 'c', type: 'ptr' }], body: [P.ret(P.imm(0))] }] }),
   kase('lo_unknown_section', 'a section libbpf does not know: the type is left unset and bpf_object_load_prog fails with -EINVAL',
     object('lo_unknown_section', [prog('lo_unknown_section', [], 'kernsim_nosuch')])),
   kase('lo_extern_first', 'an unknown section, and another program calling a kfunc 6.18 lacks: the extern fails the load before the section is looked at',
@@ -46,13 +86,16 @@ export const loadOrderCases: readonly ConfCase[] = [
 ];
 
 /** A guest case (lsm/file_open programs, 7.2): `refusedFileCase`'s object with these maps and programs beside the case's. */
-function fileCase(id: string, note: string, body: (g: (name: string) => string) => Op[], more: { readonly maps?: MapDecl[]; readonly programs?: Program[]; readonly section?: string } = {}): FileCase {
+function fileCase(id: string, note: string, body: (g: (name: string) => string) => Op[], more: { readonly maps?: MapDecl[]; readonly programs?: Program[]; readonly section?: string; readonly subprogs?: BpfObject['subprogs'] } = {}): FileCase {
   const c = refusedFileCase(id, 'lsm/file_open', RULE, note, body);
   const [main] = c.object.programs;
   if (main === undefined) throw new Error(`${id}: no program`);
   const programs = [{ ...main, section: more.section ?? main.section }, ...(more.programs ?? [])];
-  return { ...c, object: { ...c.object, maps: more.maps ?? [], programs } };
+  return { ...c, object: { ...c.object, maps: more.maps ?? [], programs, subprogs: more.subprogs ?? [] } };
 }
+
+/** A HASH map `<id>_m` whose value is 8 bytes and a referenced `struct file __kptr *f`: the object's BTF is refused. */
+const fileKptrMap = (id: string): MapDecl => ({ name: `${id}_m`, type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'f', type: 'file' }] });
 
 /**
  * The guest's (7.2): the same order, without an extern case. The model knows no kfunc 7.2's BTF lacks:
@@ -69,5 +112,13 @@ export function loadOrderFileCases(): FileCase[] {
     fileCase('flo_retry_ts_tw', 'a TASK_STORAGE value with a bpf_task_work: -EOPNOTSUPP with BTF, then -EINVAL without it',
       () => [], { maps: [{ name: 'flo_retry_ts_tw_m', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 1, flags: 1 }] }),
     fileCase('flo_unknown_section', 'a section libbpf does not know: -EINVAL, "missing BPF prog type"', () => [], { section: 'kernsim_nosuch' }),
+    fileCase('flo_btf_xchg', 'a referenced file kptr refuses the object\'s BTF; bpf_kptr_xchg on the field of the map made without BTF is refused',
+      () => [P.call('bpf_map_lookup_elem', [P.map('flo_btf_xchg_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)), P.call('bpf_kptr_xchg', [P.kptr('v', 'f'), P.NULL], 'o')],
+      { maps: [fileKptrMap('flo_btf_xchg')] }),
+    fileCase('flo_btf_callback', 'a referenced file kptr refuses the object\'s BTF; without func_info, bpf_loop\'s callback address is refused',
+      () => [P.call('bpf_loop', [P.imm(3), P.cb('flo_btf_callback_cb'), P.NULL, P.imm(0)], 'n')],
+      { maps: [fileKptrMap('flo_btf_callback')], subprogs: [{ name: 'flo_btf_callback_cb', isStatic: true, params: [{ name: 'i', type: 'u32' }, { name: 'c', type: 'ptr' }], body: [P.ret(P.imm(0))] }] }),
+    fileCase('flo_btf_ts', 'a task storage map beside a referenced file kptr: made without BTF, which it needs (-EINVAL)',
+      () => [], { maps: [fileKptrMap('flo_btf_ts'), { name: 'flo_btf_ts_s', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 0, flags: 1 }] }),
   ];
 }

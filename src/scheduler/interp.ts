@@ -25,7 +25,7 @@ import type { Arg, BpfObject, Op, Program, Subprog } from '../model/program/prog
 import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
 import { memberValue } from '../model/btf/values.ts';
 import type { KptrRef } from '../model/kptr/types.ts';
-import { kptrAt, kptrField } from '../model/maps/layout.ts';
+import { kptrAt, kptrField, mapLayout } from '../model/maps/layout.ts';
 import { eachNext } from '../model/maps/foreach.ts';
 import { peekWrites } from '../model/maps/bloom.ts';
 import type { EachCursor } from '../model/maps/types.ts';
@@ -186,11 +186,13 @@ function valueOf(run: Run, a: Arg): RegVal {
   }
   if ('cb' in a) return { ptr: 'func', name: a.cb };
   if ('kptr' in a) {
-    // `&v->field`: the value pointer, at the kptr field's offset.
+    // `&v->field`: the value pointer, at the kptr field's offset in the value struct the object
+    // declares (a map made without BTF has the same bytes, with no field the kernel knows of).
     const v = readReg(run, a.kptr);
     if (v === null || typeof v !== 'object' || v.ptr !== 'map_value') throw new ArgumentError(a.kptr, v, 'a map value pointer (&->' + a.field + ')');
-    const layout = run.k.cold.maps.get(v.map)?.layout;
-    const f = layout === undefined ? undefined : kptrField(layout, a.field);
+    const name = run.k.cold.maps.get(v.map)?.name;
+    const layout = name === undefined ? null : mapLayout(run.def.maps, name);
+    const f = layout === null ? undefined : kptrField(layout, a.field);
     if (f === undefined) throw new ArgumentError('field', a.field, `a kptr field of the map value in ${a.kptr}`);
     return { ...v, off: (v.off ?? 0) + f.off };
   }

@@ -6,8 +6,7 @@ import { ArgumentError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { inodeByPath, openFile } from '../model/fs/files.ts';
 import { closeUnusedMap, createMap } from '../model/maps/maps.ts';
 import type { BpfObject, MapDecl } from '../model/program/program.ts';
-import { mapHasBtf } from '../model/program/render.ts';
-import { valueLayout } from '../model/maps/layout.ts';
+import { asLoaded, btfRefusalText, withoutBtf } from '../model/btf/object.ts';
 import { initialBytes } from '../model/program/globals.ts';
 import { runsNewestFirst, sectionInfo } from '../model/program/sections.ts';
 import type { ObjId } from '../model/program/loaded.ts';
@@ -64,23 +63,29 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
     const v = externVerdict(def, first, opt);
     if (v !== null) return refuse(v);
   }
+  // bpf_object__sanitize_and_load_btf: the kernel may refuse the object's BTF (btf/object.ts); libbpf
+  // then goes on without it: every map is made without BTF and the programs without func_info.
+  const view = asLoaded(def);
+  if (view.refusal !== null) emit(k, { kind: 'btf', t: k.t.now, object: def.name, ret: view.refusal.errno, detail: btfRefusalText(view.refusal) });
   // bpf_object__create_maps; on an error libbpf closes the maps it made for the object: they are freed.
   const maps = new Map<string, number>();
   const closeMaps = (): void => {
     for (const made of maps.values()) closeUnusedMap(k, made);
   };
-  // libbpf 1.1's bpf_object__create_map: a map declared with BTF for its key and value (`renderC`
-  // writes it for every type but a ring buffer, a queue, a stack and a bloom filter) that the kernel
-  // refuses is created a second time without BTF ("Retrying without BTF."): its special fields are
-  // then plain bytes of the value, and the programs are verified against the map as made.
+  // libbpf 1.1's bpf_object__create_map: a map declared with BTF for its key and value (`mapHasBtf`)
+  // that the kernel refuses is created a second time without BTF ("Retrying without BTF."): its
+  // special fields are then plain bytes of the value, and the programs are verified against the map
+  // as made.
   const decls: MapDecl[] = [];
-  for (const decl of def.maps) {
+  const mapsWithout = new Set(view.btf.mapsWithout);
+  for (const decl of view.obj.maps) {
     let made = decl;
-    let id = createMap(k, decl);
+    let id = createMap(k, decl, !mapsWithout.has(decl.name));
     emit(k, { kind: 'map', t: k.t.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
-    if (id < 0 && mapHasBtf(decl.type)) {
+    if (id < 0 && !mapsWithout.has(decl.name)) {
       made = withoutBtf(decl);
       id = createMap(k, made, false);
+      mapsWithout.add(decl.name);
       emit(k, { kind: 'map', t: k.t.now, op: 'create_no_btf', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
     }
     if (id < 0) {
@@ -92,12 +97,13 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
   }
   // The object as the kernel has it: its maps as made.
   const asMade: BpfObject = decls.every((d, i) => d === def.maps[i]) ? def : { ...def, maps: decls };
+  const btf = { funcInfo: view.btf.funcInfo, mapsWithout };
   // bpf_object__load_progs: each program in order; the first refusal fails the load, and
   // bpf_object_unload closes every map (and every program loaded before, which the model makes only
   // once all are in).
   if (verified) {
     for (const p of loaded) {
-      const v = verifyLoaded(asMade, p, opt);
+      const v = verifyLoaded(asMade, p, { ...opt, btf, source: def });
       if (!v.ok) {
         const r = refuse(v);
         closeMaps();
@@ -110,7 +116,7 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
   for (const g of def.globals) globals.set(g.name, initialBytes(g));
   const id = k.t.nextId('obj');
   const progs = new Map<string, number>();
-  k.t.addObject({ id, def: asMade, globals, maps, progs });
+  k.t.addObject({ id, def, globals, maps, progs });
   for (const p of loaded) {
     const info = sectionInfo(p.section);
     if (info === null) throw new ArgumentError('section', p.section, 'a section kernsim knows (lsm/, lsm.s/, syscall, perf_event, fentry/, …)');
@@ -137,15 +143,6 @@ export interface LoadResult {
   readonly rejected: Verdict | null;
   /** The map whose creation failed the load (`BPF_MAP_CREATE`'s errno is `ret`). */
   readonly map: string | null;
-}
-
-/**
- * A map declaration as libbpf's second try creates it, without BTF: the value is `value_size` plain
- * bytes (its special fields' too: layout.ts), and the kernel sees no fields.
- */
-function withoutBtf(decl: MapDecl): MapDecl {
-  const { kptrs: _kptrs, ...rest } = decl;
-  return { ...rest, valueSize: valueLayout(decl).size, taskWorkFields: 0 };
 }
 
 /**

@@ -55,7 +55,7 @@ function pidOf(ev: TraceEvent): number | null {
 function columns(all: readonly TraceEvent[]): { ev: TraceEvent; pages: number[] }[] {
   const out: { ev: TraceEvent; pages: number[] }[] = [];
   for (const ev of all) {
-    if (ev.kind === 'file' || ev.kind === 'bpf_tw' || ev.kind === 'pagecache' || ev.kind === 'fault' || ev.kind === 'map' || ev.kind === 'verifier' || ev.kind === 'ringbuf') continue;
+    if (ev.kind === 'file' || ev.kind === 'bpf_tw' || ev.kind === 'pagecache' || ev.kind === 'fault' || ev.kind === 'map' || ev.kind === 'verifier' || ev.kind === 'btf' || ev.kind === 'ringbuf') continue;
     const last = out[out.length - 1];
     if ((ev.kind === 'io_submit' || ev.kind === 'io_complete') && last !== undefined && last.ev.kind === ev.kind && last.ev.t === ev.t) {
       last.pages.push(ev.pgoff);

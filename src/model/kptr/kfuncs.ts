@@ -19,7 +19,7 @@ export const bpf_kptr_xchg = defineKfunc({
   // ptr is released (OBJ_RELEASE); the result is a reference (is_acquire_function), maybe NULL.
   flags: ['OBJ_RELEASE', 'ACQUIRE', 'RET_NULL'],
   checks: [
-    'dst is not a map value at the constant offset of a referenced kptr field → the verifier refuses the program (R1 has no valid kptr; off=N doesn\'t point to kptr; off=N kptr isn\'t referenced kptr)',
+    'dst is not a map value at the constant offset of a referenced kptr field → the verifier refuses the program (map \'m\' has to have BTF in order to use bpf_kptr_xchg, when the map was made without BTF; R1 has no valid kptr; off=N doesn\'t point to kptr; off=N kptr isn\'t referenced kptr)',
     'ptr is not NULL and not a referenced pointer of the field\'s type → the verifier refuses the program (invalid kptr access; release helper bpf_kptr_xchg expects referenced PTR_TO_BTF_ID passed to R2)',
     'the pointer returned is a reference the program must release (or put back) → the verifier refuses a program that keeps it past its end',
   ],

@@ -3,7 +3,7 @@
  * `map_alloc_check` and `map_alloc`): the `map_flags` each type knows and the sizes it takes, checked in
  * the kernel's order, each refusal the kernel's errno. A ring buffer's are in ringbuf/ring.ts.
  */
-import { E2BIG, EINVAL, ENOTSUPP } from '../kernel/errno.ts';
+import { E2BIG, EACCES, EINVAL, ENOTSUPP, EOPNOTSUPP } from '../kernel/errno.ts';
 import { NotModelledError } from '../kernel/errors.ts';
 import { elemSize, type LayoutView } from './layout.ts';
 import { isPercpu } from './percpu.ts';
@@ -199,6 +199,29 @@ export function notModelledKey(a: CreateAttr): void {
  */
 export function progAccessWithFields(flags: number): boolean {
   return (flags & (F.BPF_F_RDONLY_PROG | F.BPF_F_WRONLY_PROG)) !== 0;
+}
+
+/** Map types whose values may hold a `bpf_task_work` (syscall.c `map_check_btf`). */
+const TASK_WORK_MAPS: ReadonlySet<string> = new Set(['array', 'hash', 'lru_hash']);
+/** Map types whose values may hold kptrs (syscall.c `map_check_btf`): every type of the model's but the ring buffer. */
+const KPTR_MAPS: ReadonlySet<string> = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'task_storage']);
+
+/**
+ * `map_check_btf`'s verdict on a value's special fields, once the map is allocated: 0, or the errno
+ * BPF_MAP_CREATE with BTF fails with (libbpf then makes the map again without BTF: btf/object.ts). A
+ * task storage map refuses a `bpf_task_work` (-EOPNOTSUPP, H); two `bpf_task_work`s fail BTF parsing
+ * (-E2BIG: the field is a singleton, M); fields in a map programs may only read or only write are
+ * -EACCES; a `bpf_task_work` or a kptr in a map type that takes none, -EOPNOTSUPP.
+ */
+export function mapCheckBtf(decl: { readonly type: string; readonly flags?: number; readonly taskWorkFields: number; readonly kptrs?: readonly unknown[] }): number {
+  const tw = decl.taskWorkFields;
+  const kptrs = decl.kptrs?.length ?? 0;
+  if (isTaskStorage(decl) && tw > 0) return -EOPNOTSUPP;
+  if (tw > 1) return -E2BIG;
+  if ((tw > 0 || kptrs > 0) && progAccessWithFields(decl.flags ?? 0)) return -EACCES;
+  if (tw === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
+  if (kptrs > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
+  return 0;
 }
 
 /**

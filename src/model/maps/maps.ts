@@ -29,7 +29,7 @@
  * holds (NULL unless a callback scheduled on a deleted element's value: see docs/task_work.md), and on
  * 7.2 whatever kptr.
  */
-import { E2BIG, EACCES, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTSUPP, EOPNOTSUPP, EPERM } from '../kernel/errno.ts';
+import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTSUPP, EOPNOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
@@ -41,7 +41,8 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { declKeySize, elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
-import { arrayAllocCheck, bloomAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isBloom, isLru, isQueueStack, isTaskStorage, localStorageAllocCheck, MAP_FLAGS, mapExtraCheck, notModelledKey, progAccessWithFields, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
+import { hasDestructor } from '../btf/object.ts';
+import { arrayAllocCheck, bloomAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isBloom, isLru, isQueueStack, isTaskStorage, localStorageAllocCheck, MAP_FLAGS, mapExtraCheck, mapCheckBtf, notModelledKey, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
 import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
 import { bloomPeek, bloomPush, newBloom } from './bloom.ts';
 import { TASK_STORAGE_SYS_ERR, taskStorageDelete, taskStorageGet } from './task_storage.ts';
@@ -56,9 +57,6 @@ export const BPF_EXIST = 2n;
 /** Update under the value's `bpf_spin_lock` (include/uapi/linux/bpf.h); no value in the model has one. */
 export const BPF_F_LOCK = 4n;
 
-const TASK_WORK_MAPS = new Set(['array', 'hash', 'lru_hash']);
-/** Map types whose values may hold kptrs (syscall.c `map_check_btf`): every type of the model's but the ring buffer. */
-const KPTR_MAPS = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'task_storage']);
 const { BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED, BPF_F_TOKEN_FD } = MAP_FLAGS;
 
 /**
@@ -90,13 +88,12 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   const flags = decl.flags ?? 0;
   if (!Number.isSafeInteger(flags) || flags < 0 || flags > 0xffff_ffff) throw new ArgumentError('flags', decl.flags, 'a u32');
   const kptrs = decl.kptrs ?? [];
-  // btf_parse_kptr: a referenced kptr needs a destructor kfunc for its type (btf_find_dtor_kfunc),
-  // which struct task_struct has and struct file and inode do not. The kernel then refuses the
-  // object's whole BTF when libbpf loads it (BPF_BTF_LOAD: btf_parse_struct_metas parses every struct
-  // with a kptr member, -ENOENT), and libbpf loads the object without BTF: every map of it made
-  // without BTF, which the model does not do.
-  const noDtor = kptrs.find((p) => p.untrusted !== true && p.type !== 'task_struct');
-  if (noDtor !== undefined) throw new NotModelledError(`kptr ${noDtor.name} of map ${decl.name}, a referenced kptr of struct ${noDtor.type},`, 'the kernel has no destructor for one, so it refuses the object\'s BTF (btf_parse_struct_metas) and libbpf loads the whole object without BTF (declare the field untrusted)');
+  // btf_parse_kptr: a referenced kptr needs a destructor kfunc for its type (btf/object.ts
+  // `hasDestructor`). The kernel refuses such a value type when its BTF is loaded (BPF_BTF_LOAD,
+  // before any map can name it), so no map is ever made with it: `loadObject` makes an object that
+  // declares one without BTF, every map of it without fields (btf/object.ts `asLoaded`).
+  const noDtor = kptrs.find((p) => p.untrusted !== true && !hasDestructor(p.type));
+  if (noDtor !== undefined) throw new NotModelledError(`kptr ${noDtor.name} of map ${decl.name}, a referenced kptr of struct ${noDtor.type}, in a map made on its own`, 'the kernel refuses the BTF of such a value type (BPF_BTF_LOAD: btf_parse_kptr finds no destructor, -ENOENT), so no map is made with it; declare the map in an object (Session.load), which libbpf then loads without BTF');
   if (new Set(kptrs.map((p) => p.name)).size !== kptrs.length) throw new ArgumentError('kptrs', kptrs.map((p) => p.name).join(', '), 'kptr fields of distinct names');
   // map_create takes BPF_F_TOKEN_FD out of the flags before any type sees them, to find the token.
   if ((flags & BPF_F_TOKEN_FD) !== 0) throw new NotModelledError(`BPF_F_TOKEN_FD of map ${decl.name}`, 'BPF tokens are not modelled');
@@ -131,14 +128,11 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   // without BTF, setup.ts `loadObject`, is then refused by bpf_local_storage_map_alloc_check,
   // -EINVAL). It takes kptrs, which a deleted element frees after an RCU Tasks Trace grace period
   // (bpf_selem_free), which the model does not have.
-  if (storage && decl.taskWorkFields > 0) return -EOPNOTSUPP;
-  if (storage && kptrs.length > 0) throw new NotModelledError(`kptr fields in task_storage map ${decl.name}`, 'a deleted element\'s kptrs are released after an RCU Tasks Trace grace period (bpf_selem_free), which the model does not have');
+  if (storage && decl.taskWorkFields === 0 && kptrs.length > 0) throw new NotModelledError(`kptr fields in task_storage map ${decl.name}`, 'a deleted element\'s kptrs are released after an RCU Tasks Trace grace period (bpf_selem_free), which the model does not have');
   const maxEntries = rounded as number;
   // map_check_btf, once the map is made: its special fields.
-  if (decl.taskWorkFields > 1) return -E2BIG;
-  if ((decl.taskWorkFields > 0 || kptrs.length > 0) && progAccessWithFields(flags)) return -EACCES;
-  if (decl.taskWorkFields === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
-  if (kptrs.length > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;
+  const fieldErr = mapCheckBtf(decl);
+  if (fieldErr !== 0) return fieldErr;
   // map_create (7.2): the fd's mode.
   if (fileErr !== 0) return fileErr;
   if (keyed) notModelledKey(attr);

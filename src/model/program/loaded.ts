@@ -23,6 +23,7 @@ export interface LoadedProg {
 /** A loaded object as a world holds it (a transition changes its own copy, `Tables.object`). */
 export interface ReadonlyLoadedObject {
   readonly id: ObjId;
+  /** The object as its file declares it (its maps as made are the world's maps: a map made without BTF has no special fields). */
   readonly def: BpfObject;
   readonly globals: ReadonlyMap<string, Uint8Array>;
   readonly maps: ReadonlyMap<string, MapId>;

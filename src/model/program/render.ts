@@ -9,6 +9,7 @@
  * makes (the verifier judges each one).
  */
 import { fieldDecl } from '../btf/structs.ts';
+import { mapHasBtf } from '../btf/object.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import type { AnyKfunc, ArgSpec, RetType } from '../kfunc/kfunc.ts';
 import { frameLocals } from './layout.ts';
@@ -429,15 +430,6 @@ function mapFlags(m: { readonly noPrealloc?: boolean | undefined; readonly flags
   }
   if (f !== 0) names.push(`0x${(f >>> 0).toString(16)}`);
   return [`\t__uint(map_flags, ${names.join(' | ')});`, ...extra];
-}
-
-/**
- * Whether `renderC` declares a map's key and value with BTF (`__type(key, …)`, `__type(value, …)`):
- * every type but a ring buffer (no key, no value), a queue, a stack and a bloom filter (sizes only).
- * libbpf creates a map with BTF again without it when the kernel refuses it (setup.ts `loadObject`).
- */
-export function mapHasBtf(type: MapDecl['type']): boolean {
-  return type !== 'ringbuf' && type !== 'queue' && type !== 'stack' && type !== 'bloom_filter';
 }
 
 /** Render `obj` as one BPF C source file. `kfuncs` gives the signatures of the externs. */

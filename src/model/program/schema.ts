@@ -142,7 +142,8 @@ export const MAP_TYPES = ['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_h
  * moved in and out with `bpf_kptr_xchg`), or with `untrusted` `struct S __kptr_untrusted *name` (a
  * plain pointer a program stores and loads). Only `struct task_struct` has a destructor for a
  * referenced kptr among the model's structures (kernel/bpf/btf.c `btf_parse_kptr` →
- * `btf_find_dtor_kfunc`); src/model/kptr.
+ * `btf_find_dtor_kfunc`); one of another makes the kernel refuse the object's BTF (src/model/btf/object.ts);
+ * src/model/kptr.
  */
 export const KptrDeclSchema = z.strictObject({
   name: Ident,

@@ -35,6 +35,8 @@ export function messages(f: VersionFeatures) {
      */
     sleepableHelper: (fn: string, id: number, where: string) => (!f.sleepableCtxDesc && where === 'non-sleepable prog' ? 'helper call might sleep in a non-sleepable prog' : `sleepable helper ${fn}#${id} in ${where}`),
     notStatic: () => 'callback function not static',
+    /** check_ld_imm: a callback's address (BPF_PSEUDO_FUNC) in a program loaded without func_info. */
+    missingFuncInfo: () => 'missing btf func_info',
     overwriteReferenced: () => 'cannot overwrite referenced dynptr',
     rawWriteDynptr: (off: number) => `potential write to dynptr at off=${off} disallowed`,
     notDynptrSlot: (i: number) => `${arg ? `arg#${i}` : reg(i)} expected pointer to stack or const struct bpf_dynptr`,

@@ -8,6 +8,7 @@ import type { StructName } from '../btf/structs.ts';
 import type { AnyKfunc } from '../kfunc/types.ts';
 import type { VersionFeatures } from '../kernel/version.ts';
 import type { BpfObject } from '../program/program.ts';
+import type { ObjectBtf } from '../btf/object.ts';
 import type { ProgType } from '../program/sections.ts';
 import type { Messages } from './messages.ts';
 import type { Scalar } from './scalar.ts';
@@ -175,6 +176,17 @@ export interface VerifyOptions {
   readonly kfuncs: Readonly<Record<string, AnyKfunc>>;
   /** `log_level` of the load (2 prints pruning lines). */
   readonly logLevel?: number;
+  /**
+   * What of the object's BTF the kernel has (model/btf/object.ts): without func_info every function
+   * is static and a callback's address is refused; a map made without BTF takes no `bpf_kptr_xchg`.
+   * Default: the object as declared (`asLoaded`).
+   */
+  readonly btf?: ObjectBtf;
+  /**
+   * The object as its C declares it, when the object verified is the kernel's view of it (maps made
+   * without BTF, whose values have no fields): C's offsets (`&v->field`) come from its value structs.
+   */
+  readonly source?: BpfObject;
 }
 
 /**
@@ -215,6 +227,8 @@ export interface Checker {
   readonly m: Messages;
   readonly obj: BpfObject;
   readonly opts: VerifyOptions;
+  /** What of the object's BTF the kernel has (`opts.btf`, else the object as declared). */
+  readonly btf: ObjectBtf;
   readonly prog: ProgCtx;
   readonly specializations: Specialization[];
   /** A fresh id (`++env->id_gen`): references, dynptrs, maybe-NULL pointers. */

@@ -13,6 +13,7 @@ import { attachName, attachProblemOf, sectionInfo, type SectionInfo } from '../p
 import { EINVAL, ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { initLocals } from './locals.ts';
+import { asMade } from '../btf/object.ts';
 import { Reject, type AState, type Verdict, type VerifyOptions } from './types.ts';
 import { programFrame, Walker } from './walker.ts';
 
@@ -24,11 +25,14 @@ const FILE_HOOKS: ReadonlySet<string> = new Set(['lsm/file_open', 'lsm/mmap_file
 /**
  * Verify one program of an object, as loading it alone does (libbpf's `bpf_object__load` with the
  * other programs' autoload off): the object's externs (`externVerdict`), then the program's own
- * preparation and the kernel's verifier (`verifyLoaded`). The maps libbpf creates between the two are
- * not this function's: `loadObject` (src/scheduler/setup.ts) does the whole order.
+ * preparation and the kernel's verifier (`verifyLoaded`), against the object as the kernel gets it
+ * (btf/object.ts `asMade`: without BTF when the kernel refuses the object's, and each map whose fields
+ * BPF_MAP_CREATE refuses made again without BTF). Making the maps, and a map refused for another
+ * reason, are not this function's: `loadObject` (src/scheduler/setup.ts) does the whole order.
  */
 export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
-  return externVerdict(obj, prog, opts) ?? verifyLoaded(obj, prog, opts);
+  const view = asMade(obj);
+  return externVerdict(obj, prog, opts) ?? verifyLoaded(view.obj, prog, { ...opts, btf: opts.btf ?? view.btf, source: opts.source ?? obj });
 }
 
 /** The walker of one program and its early verdicts (refusals before any instruction is walked). */

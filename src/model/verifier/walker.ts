@@ -22,6 +22,7 @@ import { isObjPtr, mapRegs, newKeyMemo, nullableType, release, stateKey, top, wi
 import { Reject, type AState, type AVal, type FState, type ProgCtx, type Specialization, type VerifyOptions } from './types.ts';
 import { kptrOffset } from './kptr.ts';
 import { mapLayout } from '../maps/layout.ts';
+import { asLoaded, type ObjectBtf } from '../btf/object.ts';
 
 /** `in_rcu_cs`: inside a bpf_rcu_read_lock section, or outside a sleepable program or callback. */
 function inRcuCs(s: AState, f: FState, ctx: CallCtx): boolean {
@@ -123,9 +124,11 @@ export class Walker implements LoopWalker {
   /** The object's `.rodata` map as libbpf fills and freezes it before the programs load (its name, its bytes). */
   readonly #rodata: { readonly map: string; readonly bytes: Uint8Array } | null;
   prog: ProgCtx;
+  readonly btf: ObjectBtf;
 
   constructor(readonly obj: BpfObject, readonly opts: VerifyOptions, prog: ProgCtx) {
     this.m = messages(opts.features);
+    this.btf = opts.btf ?? asLoaded(obj).btf;
     this.prog = prog;
     // libbpf puts globals in .bss (zero), .data (initialized) and .rodata (const): one array map each.
     const sections = new Map<string, number>();
@@ -244,12 +247,15 @@ export class Walker implements LoopWalker {
     }
     if ('map' in a) return { t: 'map', map: a.map };
     if ('ctx' in a) return a.ctx === 'file' ? { t: 'file', ref: null, maybeNull: this.prog.ctxNullable, id: 0 } : { t: 'ctx', off: 0 };
-    if ('cb' in a) return { t: 'func', name: a.cb };
+    if ('cb' in a) {
+      if (!this.btf.funcInfo) throw new Reject(this.m.missingFuncInfo(), insn, [], -EINVAL);
+      return { t: 'func', name: a.cb };
+    }
     if ('tw' in a) return this.operand(s, { r: a.tw }, insn);
     if ('kptr' in a) {
       // `&v->field`: the value pointer plus the field's offset (pointer arithmetic when it is not 0).
       const v = this.operand(s, { r: a.kptr }, insn);
-      const off = v.t === 'map_value' ? kptrOffset(this.obj, v.map, a.field) : null;
+      const off = v.t === 'map_value' ? kptrOffset(this.opts.source ?? this.obj, v.map, a.field) : null;
       if (off === null) throw new Reject(`R${this.regno(a.kptr)} &->${a.field}: not a map value whose value has a kptr field ${a.field} (model)`, insn);
       return off === 0 ? v : pointerArith(this, v, 'add', known(BigInt(off)), this.regno(a.kptr), insn);
     }
@@ -428,10 +434,13 @@ export class Walker implements LoopWalker {
           return this.advance(at, pc, s);
         }
         case 'call': {
+          // check_ld_imm: the ld_imm64 of a callback's address, before the call, needs func_info.
+          if (!this.btf.funcInfo && op.args.some((a) => 'cb' in a)) throw new Reject(this.m.missingFuncInfo(), insn, [], -EINVAL);
           const cctx: CallCtx = { ...ctx, sleepable: f.async ? true : ctx.sleepable, asm };
           const sub = this.obj.subprogs.find((x) => x.name === op.fn);
           if (sub !== undefined) {
-            if (!sub.isStatic) {
+            // bpf_subprog_is_global: the linkage is func_info's; without it every function is static.
+            if (!sub.isStatic && this.btf.funcInfo) {
               s = checkGlobalCallArgs(this, s, sub, op, insn, cctx);
               this.verifyGlobal(sub, cctx);
               if (asm) s = withoutRegs(s, ['r1', 'r2', 'r3', 'r4', 'r5']);

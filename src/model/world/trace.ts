@@ -33,6 +33,11 @@ export type TraceEvent =
   | { readonly kind: 'prog'; readonly t: number; readonly pid: number; readonly op: 'enter' | 'exit'; readonly name: string; readonly detail: string }
   | { readonly kind: 'verifier'; readonly t: number; readonly program: string; readonly ok: boolean; readonly message: string }
   /**
+   * The kernel refused an object's BTF at BPF_BTF_LOAD (`ret`, a negative errno; why in `detail`), and
+   * libbpf loads the object without it (model/btf/object.ts).
+   */
+  | { readonly kind: 'btf'; readonly t: number; readonly object: string; readonly ret: number; readonly detail: string }
+  /**
    * A `BPF_PROG_TEST_RUN` finished: what `bpf()` returned, the program's return value, and the
    * packet it ran on (its id; `data_size_out` is its size after the run), or null without one.
    */
@@ -120,6 +125,8 @@ export function formatEvent(ev: TraceEvent): string {
       return `${t} bpf_task_work ctx#${ev.ctx}: ${ev.from} → ${ev.to} (${ev.why}; refcnt ${ev.refcnt})`;
     case 'verifier':
       return `${t} verifier: ${ev.program} ${ev.ok ? 'accepted' : `rejected: ${ev.message}`}`;
+    case 'btf':
+      return `${t} btf: object ${ev.object}: BPF_BTF_LOAD = ${errnoName(ev.ret)}: ${ev.detail}`;
     case 'prog':
       return `${t} pid ${ev.pid} ${ev.op === 'enter' ? 'run' : 'end'} ${ev.name}${ev.detail ? ` ${ev.detail}` : ''}`;
     case 'test_run':
