@@ -49,7 +49,7 @@ import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { isUptodate } from '../src/pagecache/index.ts';
 import { directReaderObject, fileReaderObject } from '../examples/file_reader.ts';
 import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from './cases/file.ts';
-import { refusedMap, sysLine, sysPairs, sysRecord, sysRecords } from './cases/lib.ts';
+import { mergeObjects, refusedMap, sysLine, sysPairs, sysRecord, sysRecords } from './cases/lib.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
 import { loadOrderFileCases } from './cases/load_order.ts';
 import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
@@ -345,12 +345,6 @@ export function predictScript(c: ScriptCase, exe: Uint8Array, tpl: Uint8Array, e
 // Build and run
 // ---------------------------------------------------------------------------------------------
 
-function merge(name: string, objs: readonly BpfObject[]): BpfObject {
-  return {
-    name, maps: objs.flatMap((o) => o.maps), globals: objs.flatMap((o) => o.globals),
-    programs: objs.flatMap((o) => o.programs), subprogs: objs.flatMap((o) => o.subprogs),
-  };
-}
 
 /** `printk`: the case's lines in the trace buffer (hex), null when tracefs could not be used, absent from an older driver. */
 interface CaseRun { resident: string; after: string; attached: boolean; open: number; err: number; printk?: string[] | null }
@@ -546,7 +540,7 @@ export async function guestTier(): Promise<number> {
       if (!existsSync(join(disk, `${g.name}.bpf.o`))) for (const c of g.cases) compileErrors.set(idOf(c), 'not compiled in the run reused');
       return;
     }
-    const obj = g.cases.length === 1 ? objectOf(g.cases[0] as AnyCase) : merge(g.name, g.cases.map(objectOf));
+    const obj = g.cases.length === 1 ? objectOf(g.cases[0] as AnyCase) : mergeObjects(g.name, g.cases.map(objectOf));
     const src = join(work, `${g.name}.bpf.c`);
     writeFileSync(src, renderC(obj));
     const cc = clangFor(obj);

@@ -71,7 +71,7 @@ import { kindVerifierCases } from './cases/kinds_verifier.ts';
 import { generatedKindCases } from './generate-kinds.ts';
 import { generatedLanguageCases } from './generate-language.ts';
 import { RESOLUTIONS } from './cases/resolutions.ts';
-import { refusedMap, sysLine, sysPairs, sysRecord, sysRecords, USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
+import { mergeObjects, refusedMap, sysLine, sysPairs, sysRecord, sysRecords, USER_PAGE, type ConfCase, type UserPages } from './cases/lib.ts';
 import { generatedCases } from './generate.ts';
 import { guestTier } from './guest-tier.ts';
 import { hostPossibleCpus } from './cpus.ts';
@@ -248,9 +248,6 @@ async function pool<T, R>(items: readonly T[], n: number, f: (t: T) => Promise<R
   return out;
 }
 
-function merge(name: string, objs: readonly BpfObject[]): BpfObject {
-  return { name, maps: objs.flatMap((o) => o.maps), globals: objs.flatMap((o) => o.globals), programs: objs.flatMap((o) => o.programs), subprogs: objs.flatMap((o) => o.subprogs) };
-}
 
 async function compile(name: string, obj: BpfObject): Promise<{ ok: boolean; path: string; err: string }> {
   const c = join(work, `${name}.bpf.c`);
@@ -424,7 +421,7 @@ async function main(): Promise<number> {
   const jobs = Math.max(1, cpus().length);
   const kernel = new Map<string, KernelRun | { compileError: string }>();
   await pool(groups, jobs, async (g) => {
-    const built = await compile(g.name, merge(g.name, g.cases.map((c) => c.object)));
+    const built = await compile(g.name, mergeObjects(g.name, g.cases.map((c) => c.object)));
     if (!built.ok) {
       for (const c of g.cases) kernel.set(c.id, { compileError: built.err.trim() });
       return;

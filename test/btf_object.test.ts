@@ -104,6 +104,28 @@ describe('libbpf loads the object without BTF', () => {
     expect(e.detail).toBe("libbpf: map 'ts': failed to create: Invalid argument(-22)");
   });
 
+  test('nor a task_work: check_map_field_pointer asks for BTF before the field', () => {
+    // A bpf_task_work in a map programs may only read (BPF_F_RDONLY_PROG, 1 << 7) is -EACCES with BTF;
+    // the second try makes the map without it.
+    const m: MapDecl = { name: 'tw', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1, flags: 1 << 7 };
+    const p = prog('p', [
+      P.call('bpf_map_lookup_elem', [P.map('tw'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)), P.call('bpf_get_current_task_btf', [], 't'),
+      P.call('bpf_task_work_schedule_signal', [P.r('t'), P.tw('v'), P.map('tw'), P.cb('cb')], 'e'), P.label('out'),
+    ]);
+    const twCb: Subprog = { name: 'cb', isStatic: true, body: [P.ret(P.imm(0))] };
+    const s = new Session({ version: '7.2' });
+    const e = loadError(s, object([m], [p], [twCb]));
+    expect(e.errno).toBe(EINVAL);
+    expect(e.detail).toBe("p: map 'tw' has to have BTF in order to use bpf_task_work");
+    expect(verify(object([m], [p], [twCb]), '7.2')[0]?.message).toBe("map 'tw' has to have BTF in order to use bpf_task_work");
+    // Two bpf_task_work fields fail to parse: the map is made with BTF and no fields (map_check_btf
+    // keeps the parse error as the record), where a program finds no bpf_task_work.
+    const two: MapDecl = { name: 'tw', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 2 };
+    expect(loadError(new Session({ version: '7.2' }), object([two], [p], [twCb])).detail).toBe("p: map 'tw' has no valid bpf_task_work");
+    // With one field and no flag the map keeps its BTF and the program loads.
+    new Session({ version: '7.2' }).load(object([{ ...two, taskWorkFields: 1 }], [p], [twCb]));
+  });
+
   test('a map libbpf made again without BTF takes no bpf_kptr_xchg either', () => {
     // A PERCPU_ARRAY refuses a bpf_task_work with BTF (-EOPNOTSUPP); the second try makes it without
     // its fields, the task kptr's too.

@@ -238,6 +238,12 @@ export const languageCases: readonly ConfCase[] = [
     subprogs: (id) => [{ name: `${id}_cb`, isStatic: true, params: [{ name: 'index', type: 'u32' }, { name: 'ctx', type: 'ptr' }], body: [ret(imm(2))] }],
     body: (_res, id) => [call('bpf_loop', [imm(3), cb(`${id}_cb`), NULL, imm(0)], 'n'), ret(imm(0))],
   }),
+  lang('l_ksym', 'language: weak kfuncs (bpf_ksym_exists)', 'bpf_ksym_exists of bpf_task_work_schedule_signal (7.0\'s name), bpf_dynptr_from_file (6.19) and bpf_task_acquire: 0, 0, 1 on 6.18; 1, 1, 1 on 7.2', {
+    body: (res) => [
+      mov('a', P.ksym('bpf_task_work_schedule_signal')), mov('b', P.ksym('bpf_dynptr_from_file')), mov('c', P.ksym('bpf_task_acquire')),
+      out(res, 0, 'a'), out(res, 1, 'b'), out(res, 2, 'c'), ret(imm(0)),
+    ],
+  }),
 ];
 
 /**

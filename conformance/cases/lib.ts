@@ -354,3 +354,18 @@ export function refusedMap(obj: BpfObject, version: KernelVersion, cpus: number)
   }
   return null;
 }
+
+/**
+ * One object of several cases' objects (a batch): their maps, globals, programs and functions, and
+ * the kfuncs any declares `__weak` (src/model/program/ksym.ts; a resolved kfunc loads the same weak
+ * or not, and a case whose weak kfunc the kernel lacks cannot share an object with one that calls it
+ * unguarded).
+ */
+export function mergeObjects(name: string, objs: readonly BpfObject[]): BpfObject {
+  const weak = [...new Set(objs.flatMap((o) => o.weak ?? []))];
+  return {
+    name, maps: objs.flatMap((o) => o.maps), globals: objs.flatMap((o) => o.globals),
+    programs: objs.flatMap((o) => o.programs), subprogs: objs.flatMap((o) => o.subprogs),
+    ...(weak.length > 0 ? { weak } : {}),
+  };
+}

@@ -46,8 +46,8 @@ export const loadOrderCases: readonly ConfCase[] = [
     object('lo_map_e2big', [prog('lo_map_e2big', [])], [hash('lo_map_e2big_m', 4, 1 << 22)])),
   // libbpf's second try without BTF (bpf_object__create_map): special fields the kernel refuses become
   // plain bytes; a task storage map, which needs BTF, is then -EINVAL whatever the first refusal was.
-  kase('lo_retry_two_tw', 'an ARRAY value with two bpf_task_work fields: refused with BTF (-E2BIG), made again without it; the program loads',
-    object('lo_retry_two_tw', [prog('lo_retry_two_tw', [], 'syscall')], [{ name: 'lo_retry_two_tw_m', type: 'array', maxEntries: 2, valueSize: 8, taskWorkFields: 2 }])),
+  kase('lo_two_tw', 'an ARRAY value with two bpf_task_work fields: the parse fails (-E2BIG) and map_check_btf ignores it, so the map is made with BTF and no fields; the program loads',
+    object('lo_two_tw', [prog('lo_two_tw', [], 'syscall')], [{ name: 'lo_two_tw_m', type: 'array', maxEntries: 2, valueSize: 8, taskWorkFields: 2 }])),
   kase('lo_retry_percpu_tw', 'a PERCPU_ARRAY value with a bpf_task_work: refused with BTF (-EOPNOTSUPP), made again without it; the program loads',
     object('lo_retry_percpu_tw', [prog('lo_retry_percpu_tw', [], 'syscall')], [{ name: 'lo_retry_percpu_tw_m', type: 'percpu_array', maxEntries: 2, valueSize: 8, taskWorkFields: 1 }])),
   kase('lo_retry_xchg', 'a PERCPU_ARRAY value with a bpf_task_work and a task kptr, made again without BTF: bpf_kptr_xchg on it is refused (process_kptr_func)',
@@ -55,6 +55,20 @@ export const loadOrderCases: readonly ConfCase[] = [
       P.call('bpf_map_lookup_elem', [P.map('lo_retry_xchg_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
       P.call('bpf_kptr_xchg', [P.kptr('v', 't'), P.NULL], 'o'), P.label('out'),
     ], 'syscall')], [{ name: 'lo_retry_xchg_m', type: 'percpu_array', maxEntries: 2, valueSize: 8, taskWorkFields: 1, kptrs: [{ name: 't', type: 'task_struct' }] }])),
+  kase('lo_two_tw_use', 'an ARRAY value with two bpf_task_work fields: made with BTF and no fields (the parse fails, map_check_btf ignores it); scheduling a task_work on it is refused',
+    { ...object('lo_two_tw_use', [prog('lo_two_tw_use', [
+      P.call('bpf_map_lookup_elem', [P.map('lo_two_tw_use_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
+      P.call('bpf_get_current_task_btf', [], 't'),
+      P.call('bpf_task_work_schedule_signal_impl', [P.r('t'), P.tw('v'), P.map('lo_two_tw_use_m'), P.cb('lo_two_tw_use_cb'), P.NULL], 'e'), P.label('out'),
+    ], 'syscall')], [{ name: 'lo_two_tw_use_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 2 }]),
+    subprogs: [{ name: 'lo_two_tw_use_cb', isStatic: true, body: [P.ret(P.imm(0))] }] }),
+  kase('lo_retry_tw_use', 'a bpf_task_work in a BPF_F_RDONLY_PROG ARRAY: -EACCES with BTF, made again without it; scheduling a task_work on it is refused (the map has no BTF)',
+    { ...object('lo_retry_tw_use', [prog('lo_retry_tw_use', [
+      P.call('bpf_map_lookup_elem', [P.map('lo_retry_tw_use_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
+      P.call('bpf_get_current_task_btf', [], 't'),
+      P.call('bpf_task_work_schedule_signal_impl', [P.r('t'), P.tw('v'), P.map('lo_retry_tw_use_m'), P.cb('lo_retry_tw_use_cb'), P.NULL], 'e'), P.label('out'),
+    ], 'syscall')], [{ name: 'lo_retry_tw_use_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1, flags: 1 << 7 }]),
+    subprogs: [{ name: 'lo_retry_tw_use_cb', isStatic: true, body: [P.ret(P.imm(0))] }] }),
   kase('lo_retry_ts_tw', 'a TASK_STORAGE value with a bpf_task_work: -EOPNOTSUPP with BTF, then -EINVAL without it (a task storage map needs BTF)',
     object('lo_retry_ts_tw', [prog('lo_retry_ts_tw', [], 'syscall')], [{ name: 'lo_retry_ts_tw_m', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 1, flags: 1 }])),
   kase('lo_retry_ts_big', 'a TASK_STORAGE value of 65,408 bytes: -E2BIG with BTF, then -EINVAL without it (the BTF test comes before the size)',
@@ -76,6 +90,15 @@ export const loadOrderCases: readonly ConfCase[] = [
   kase('lo_btf_untrusted', 'an untrusted file kptr needs no destructor: the BTF loads, and bpf_loop\'s callback runs 3 times',
     { ...btfObject('lo_btf_untrusted', [P.call('bpf_loop', [P.imm(3), P.cb('lo_btf_untrusted_cb'), P.NULL, P.imm(0)], 'n'), P.ret(P.r('n'))], [], [], true),
       subprogs: [{ name: 'lo_btf_untrusted_cb', isStatic: true, params: [{ name: 'i', type: 'u32' }, { name: 'c', type: 'ptr' }], body: [P.ret(P.imm(0))] }] }),
+  // Weak kfuncs (model/program/ksym.ts): bpf_task_work_schedule_signal is 7.0's name; 6.18 lacks it.
+  kase('lo_weak_dead', 'a weak kfunc 6.18 lacks, called only where bpf_ksym_exists said yes: libbpf leaves it unresolved, the branch is dead, the program loads (returns 7)',
+    object('lo_weak_dead', [{ name: 'lo_weak_dead', section: 'syscall', locals: [], body: [
+      P.mov('e', P.ksym('bpf_task_work_schedule_signal')), P.goto('skip', P.when('e', '==', P.imm(0))),
+      P.call('bpf_task_work_schedule_signal', [P.NULL, P.NULL, P.NULL, P.NULL], 'x'),
+      P.label('skip'), P.ret(P.imm(7)),
+    ] }])),
+  kase('lo_weak_reached', 'a weak kfunc 6.18 lacks, called on every path: the verifier walks past the call (btf_id 0) and fixup_kfunc_call refuses it (-EINVAL)',
+    { ...object('lo_weak_reached', [prog('lo_weak_reached', [P.call('bpf_task_work_schedule_signal', [P.NULL, P.NULL, P.NULL, P.NULL])], 'syscall')]), weak: ['bpf_task_work_schedule_signal'] }),
   kase('lo_unknown_section', 'a section libbpf does not know: the type is left unset and bpf_object_load_prog fails with -EINVAL',
     object('lo_unknown_section', [prog('lo_unknown_section', [], 'kernsim_nosuch')])),
   kase('lo_extern_first', 'an unknown section, and another program calling a kfunc 6.18 lacks: the extern fails the load before the section is looked at',
@@ -118,6 +141,20 @@ export function loadOrderFileCases(): FileCase[] {
     fileCase('flo_btf_callback', 'a referenced file kptr refuses the object\'s BTF; without func_info, bpf_loop\'s callback address is refused',
       () => [P.call('bpf_loop', [P.imm(3), P.cb('flo_btf_callback_cb'), P.NULL, P.imm(0)], 'n')],
       { maps: [fileKptrMap('flo_btf_callback')], subprogs: [{ name: 'flo_btf_callback_cb', isStatic: true, params: [{ name: 'i', type: 'u32' }, { name: 'c', type: 'ptr' }], body: [P.ret(P.imm(0))] }] }),
+    fileCase('flo_two_tw_use', 'an ARRAY value with two bpf_task_work fields: made with BTF and no fields (the parse fails, map_check_btf ignores it); scheduling a task_work on it is refused',
+      () => [
+        P.call('bpf_map_lookup_elem', [P.map('flo_two_tw_use_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
+        P.call('bpf_get_current_task_btf', [], 't'),
+        P.call('bpf_task_work_schedule_signal', [P.r('t'), P.tw('v'), P.map('flo_two_tw_use_m'), P.cb('flo_two_tw_use_cb')], 'e'),
+      ],
+      { maps: [{ name: 'flo_two_tw_use_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 2 }], subprogs: [{ name: 'flo_two_tw_use_cb', isStatic: true, body: [P.ret(P.imm(0))] }] }),
+    fileCase('flo_retry_tw_use', 'a bpf_task_work in a BPF_F_RDONLY_PROG ARRAY: -EACCES with BTF, made again without it; scheduling a task_work on it is refused (the map has no BTF)',
+      () => [
+        P.call('bpf_map_lookup_elem', [P.map('flo_retry_tw_use_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
+        P.call('bpf_get_current_task_btf', [], 't'),
+        P.call('bpf_task_work_schedule_signal', [P.r('t'), P.tw('v'), P.map('flo_retry_tw_use_m'), P.cb('flo_retry_tw_use_cb')], 'e'),
+      ],
+      { maps: [{ name: 'flo_retry_tw_use_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1, flags: 1 << 7 }], subprogs: [{ name: 'flo_retry_tw_use_cb', isStatic: true, body: [P.ret(P.imm(0))] }] }),
     fileCase('flo_btf_ts', 'a task storage map beside a referenced file kptr: made without BTF, which it needs (-EINVAL)',
       () => [], { maps: [fileKptrMap('flo_btf_ts'), { name: 'flo_btf_ts_s', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 0, flags: 1 }] }),
   ];

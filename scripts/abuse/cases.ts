@@ -66,9 +66,9 @@ const TEXT_FIELDS = new Set(['ret', 'seed', 'description', '$schema', 'message',
 /** Keys whose absence is valid (optional, or defaulted). */
 const OPTIONAL = new Set(['$schema', 'description', 'version', 'unverified', 'schedule', 'expect', 'size', 'content', 'cache', 'ioLatency', 'secretmem', 'ioErrors',
   'maps', 'globals', 'subprogs', 'isStatic', 'valueSize', 'taskWorkFields', 'init', 'dst', 'index', 'if', 'into', 'then', 'nth', 'message', 'exe', 'errno',
-  'calls', 'results', 'refs', 'verifier', 'load', 'pages', 'runs', 'seed', 'choices', 'rodata', 'off', 'flags', 'mapExtra', 'hashrnd', 'kptrs', 'params']);
+  'calls', 'results', 'refs', 'verifier', 'load', 'pages', 'runs', 'seed', 'choices', 'rodata', 'off', 'flags', 'mapExtra', 'hashrnd', 'kptrs', 'params', 'weak']);
 /** Fields that name something declared elsewhere (a typo is a dangling reference). */
-const REFERENCES = new Set(['to', 'global', 'buf', 'map', 'cb', 'fn', 'prog', 'program', 'object', 'into', 'exe', 'section']);
+const REFERENCES = new Set(['to', 'global', 'buf', 'map', 'cb', 'fn', 'prog', 'program', 'object', 'into', 'exe', 'section', 'ksym']);
 /** Fields with an enumerated value. */
 const ENUMS = new Set(['version', 'type', 'kind', 'cmp', 'op', 'sys', 'mode', 'cache']);
 

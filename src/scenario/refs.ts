@@ -85,6 +85,9 @@ export function referenceProblems(sc: Scenario): Problem[] {
       else if (prev.oi !== oi) add(at, `a program name not used before (also ${prev.at})`);
     });
     for (const sp of o.subprogs) callbacks.add(sp.name);
+    (o.weak ?? []).forEach((n, wi) => {
+      if (kfuncDef(n)?.kind !== 'kfunc') add(ptr('objects', oi, 'weak', wi), `a kfunc kernsim models, to declare __weak${didYouMean(n, kfuncNames())}`);
+    });
     o.programs.forEach((p, pi) => {
       const at = ptr('objects', oi, 'programs', pi, 'section');
       if (sectionInfo(p.section) === null) add(at, `a section libbpf knows and kernsim models (lsm/HOOK, lsm.s/HOOK, fentry/FN, syscall, …)${didYouMean(p.section, sectionNames())}`);
@@ -229,6 +232,7 @@ function bodyProblems(o: BpfObject, fn: Program | Subprog, at: Seg[], add: (path
     if ('map' in a && !mapNames.includes(a.map)) add(ptr(...where, 'map'), `a map of object ${o.name}${didYouMean(a.map, mapNames)}`);
     if ('cb' in a && !subNames.includes(a.cb)) add(ptr(...where, 'cb'), `a subprogram of object ${o.name}${didYouMean(a.cb, subNames)}`);
     if ('kptr' in a && !kptrNames.includes(a.field)) add(ptr(...where, 'field'), `a kptr field of a map of object ${o.name}${didYouMean(a.field, kptrNames)}`);
+    if ('ksym' in a && kfuncDef(a.ksym)?.kind !== 'kfunc') add(ptr(...where, 'ksym'), `a kfunc kernsim models (bpf_ksym_exists tests a __ksym extern)${didYouMean(a.ksym, kfuncNames())}`);
   };
   body.forEach((op, i) => {
     const here = [...at, i];

@@ -11,7 +11,7 @@
  * so a store into its slots ends it, as in the verifier.
  */
 import { ArgumentError, BudgetError, KernsimError, NotModelledError, UnknownHandleError } from '../model/kernel/errors.ts';
-import { argBits, attempt, convertArgs, type AnyKfunc, type ArgSpec, type RingSample, type TwRef } from '../model/kfunc/kfunc.ts';
+import { argBits, attempt, availableIn, convertArgs, type AnyKfunc, type ArgSpec, type RingSample, type TwRef } from '../model/kfunc/kfunc.ts';
 import { locateSlice } from '../model/dynptr/locate.ts';
 import type { Dynptr } from '../model/dynptr/types.ts';
 import { ctxField } from '../model/packet/run.ts';
@@ -185,6 +185,12 @@ function valueOf(run: Run, a: Arg): RegVal {
     return run.frame.ctxFile === null ? null : { ptr: 'file', file: run.frame.ctxFile };
   }
   if ('cb' in a) return { ptr: 'func', name: a.cb };
+  if ('ksym' in a) {
+    // bpf_ksym_exists: whether libbpf resolved the weak kfunc (model/program/ksym.ts).
+    const def = (ALL_KFUNCS as Record<string, AnyKfunc>)[a.ksym];
+    if (def === undefined || def.kind !== 'kfunc') throw new ArgumentError('ksym', a.ksym, 'a kfunc');
+    return availableIn(def, run.k.features.version) ? 1n : 0n;
+  }
   if ('kptr' in a) {
     // `&v->field`: the value pointer, at the kptr field's offset in the value struct the object
     // declares (a map made without BTF has the same bytes, with no field the kernel knows of).

@@ -6,7 +6,7 @@ import { ArgumentError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { inodeByPath, openFile } from '../model/fs/files.ts';
 import { closeUnusedMap, createMap } from '../model/maps/maps.ts';
 import type { BpfObject, MapDecl } from '../model/program/program.ts';
-import { asLoaded, btfRefusalText, withoutBtf } from '../model/btf/object.ts';
+import { asLoaded, btfRefusalText, parsedFields, withoutBtf } from '../model/btf/object.ts';
 import { initialBytes } from '../model/program/globals.ts';
 import { runsNewestFirst, sectionInfo } from '../model/program/sections.ts';
 import type { ObjId } from '../model/program/loaded.ts';
@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { checkBoolean, checkData, checkOptions } from '../model/kernel/args.ts';
 import type { DeepReadonly } from '../model/kernel/schema.ts';
 import { checkObject } from '../model/program/names.ts';
+import { checkWeak } from '../model/program/ksym.ts';
 import { NewTaskSchema } from '../model/task/syscall_schema.ts';
 import { charge } from '../model/world/budget.ts';
 import { TaskRecord } from '../model/task/record.ts';
@@ -45,6 +46,7 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
   }
   // A program value may come from anywhere: it is checked (and copied) as the format says.
   const def: BpfObject = checkObject('obj', obj);
+  checkWeak(def, ALL_KFUNCS);
   for (const key of ['autoload', 'noAutoload', 'attach'] as const) {
     for (const n of opts[key] ?? []) if (!def.programs.some((p) => p.name === n)) throw new ArgumentError(`opts.${key}`, n, `the name of a program of ${def.name}`);
   }
@@ -79,7 +81,8 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
   const decls: MapDecl[] = [];
   const mapsWithout = new Set(view.btf.mapsWithout);
   for (const decl of view.obj.maps) {
-    let made = decl;
+    // The fields as BPF_MAP_CREATE parses them (createMap does the same).
+    let made = mapsWithout.has(decl.name) ? decl : parsedFields(decl);
     let id = createMap(k, decl, !mapsWithout.has(decl.name));
     emit(k, { kind: 'map', t: k.t.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
     if (id < 0 && !mapsWithout.has(decl.name)) {

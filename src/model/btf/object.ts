@@ -80,6 +80,18 @@ export function withoutBtf(decl: MapDecl): MapDecl {
 }
 
 /**
+ * A map value's fields as BPF_MAP_CREATE records them (kernel/bpf/syscall.c `map_check_btf` →
+ * btf.c `btf_parse_fields`): as declared, unless they fail to parse. Two `bpf_task_work`s do (the
+ * field is a singleton: `btf_find_field` returns -E2BIG), and `map_check_btf` then keeps the error as
+ * the record and checks nothing: the map is made, with BTF, and has no fields at all (its kptrs
+ * neither); a program finds "no valid bpf_task_work" in it. Such a value is plain bytes (`withoutBtf`'s
+ * shape), though the map has BTF.
+ */
+export function parsedFields(decl: MapDecl): MapDecl {
+  return decl.taskWorkFields > 1 ? withoutBtf(decl) : decl;
+}
+
+/**
  * What of an object's BTF the kernel has, as the verifier needs it: whether the programs come with
  * func_info (the object's BTF loaded), and the maps made without BTF.
  */
@@ -103,17 +115,20 @@ export function asLoaded(obj: BpfObject): { readonly obj: BpfObject; readonly bt
 
 /**
  * `obj` as `bpf_object__create_maps` makes its maps, predicted without making them (for `verify`,
- * which makes none): `asLoaded`, then each map declared with BTF whose special fields BPF_MAP_CREATE
- * refuses (maps/alloc_check.ts `mapCheckBtf`) made again without BTF, as libbpf's second try does. A
- * map refused for another reason fails the load; `loadObject` makes the maps and says which.
+ * which makes none): `asLoaded`, each map made with BTF holding the fields as parsed (`parsedFields`),
+ * and each one whose fields BPF_MAP_CREATE then refuses (maps/alloc_check.ts `mapCheckBtf`) made
+ * again without BTF, as libbpf's second try does. A map refused for another reason fails the load;
+ * `loadObject` makes the maps and says which.
  */
 export function asMade(obj: BpfObject): { readonly obj: BpfObject; readonly btf: ObjectBtf } {
   const view = asLoaded(obj);
-  const retried = view.obj.maps.filter((m) => !view.btf.mapsWithout.has(m.name) && mapCheckBtf(m) !== 0).map((m) => m.name);
-  if (retried.length === 0) return view;
+  const withBtf = (m: MapDecl): boolean => !view.btf.mapsWithout.has(m.name);
+  const parsed = view.obj.maps.map((m) => (withBtf(m) ? parsedFields(m) : m));
+  const retried = parsed.filter((m) => withBtf(m) && mapCheckBtf(m) !== 0).map((m) => m.name);
+  if (retried.length === 0 && parsed.every((m, i) => m === view.obj.maps[i])) return view;
   const again = new Set(retried);
   return {
-    obj: { ...view.obj, maps: view.obj.maps.map((m) => (again.has(m.name) ? withoutBtf(m) : m)) },
+    obj: { ...view.obj, maps: parsed.map((m) => (again.has(m.name) ? withoutBtf(m) : m)) },
     btf: { funcInfo: view.btf.funcInfo, mapsWithout: new Set([...view.btf.mapsWithout, ...retried]) },
   };
 }

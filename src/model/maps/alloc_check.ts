@@ -207,17 +207,16 @@ const TASK_WORK_MAPS: ReadonlySet<string> = new Set(['array', 'hash', 'lru_hash'
 const KPTR_MAPS: ReadonlySet<string> = new Set(['array', 'hash', 'lru_hash', 'percpu_array', 'percpu_hash', 'lru_percpu_hash', 'task_storage']);
 
 /**
- * `map_check_btf`'s verdict on a value's special fields, once the map is allocated: 0, or the errno
- * BPF_MAP_CREATE with BTF fails with (libbpf then makes the map again without BTF: btf/object.ts). A
- * task storage map refuses a `bpf_task_work` (-EOPNOTSUPP, H); two `bpf_task_work`s fail BTF parsing
- * (-E2BIG: the field is a singleton, M); fields in a map programs may only read or only write are
- * -EACCES; a `bpf_task_work` or a kptr in a map type that takes none, -EOPNOTSUPP.
+ * `map_check_btf`'s verdict on a value's special fields as parsed (btf/object.ts `parsedFields`), once
+ * the map is allocated: 0, or the errno BPF_MAP_CREATE with BTF fails with (libbpf then makes the map
+ * again without BTF: btf/object.ts). A task storage map refuses a `bpf_task_work` (-EOPNOTSUPP, H);
+ * fields in a map programs may only read or only write are -EACCES; a `bpf_task_work` or a kptr in a
+ * map type that takes none, -EOPNOTSUPP.
  */
 export function mapCheckBtf(decl: { readonly type: string; readonly flags?: number; readonly taskWorkFields: number; readonly kptrs?: readonly unknown[] }): number {
   const tw = decl.taskWorkFields;
   const kptrs = decl.kptrs?.length ?? 0;
   if (isTaskStorage(decl) && tw > 0) return -EOPNOTSUPP;
-  if (tw > 1) return -E2BIG;
   if ((tw > 0 || kptrs > 0) && progAccessWithFields(decl.flags ?? 0)) return -EACCES;
   if (tw === 1 && !TASK_WORK_MAPS.has(decl.type)) return -EOPNOTSUPP;
   if (kptrs > 0 && !KPTR_MAPS.has(decl.type)) return -EOPNOTSUPP;

@@ -41,7 +41,7 @@ import { addRing, ringbufMapAllocCheck } from '../ringbuf/ring.ts';
 import { charge } from '../world/budget.ts';
 import { freeKptrs } from '../kptr/fields.ts';
 import { declKeySize, elemSize, valueLayout, type LayoutView, type ValueLayout } from './layout.ts';
-import { hasDestructor } from '../btf/object.ts';
+import { hasDestructor, parsedFields } from '../btf/object.ts';
 import { arrayAllocCheck, bloomAllocCheck, fileFlagCheck, htabAllocCheck, isArray, isBloom, isLru, isQueueStack, isTaskStorage, localStorageAllocCheck, MAP_FLAGS, mapExtraCheck, mapCheckBtf, notModelledKey, queueStackAllocCheck, sysAccess, type CreateAttr } from './alloc_check.ts';
 import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
 import { bloomPeek, bloomPush, newBloom } from './bloom.ts';
@@ -62,8 +62,9 @@ const { BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_ZERO_SEED, BPF_F_TOKEN_FD 
 /**
  * `map_create` / `map_check_btf`: the type's flags and sizes (alloc_check.ts: `noPrealloc` is
  * BPF_F_NO_PREALLOC, which an array refuses with -EINVAL and an LRU map with -ENOTSUPP); a value with a `bpf_task_work`
- * is refused in other map types (-EOPNOTSUPP, H); two such fields fail BTF parsing (-E2BIG: the field
- * is a singleton, M). A ring buffer is allocated first (`ringbuf_map_alloc`'s checks: ringbuf/ring.ts),
+ * is refused in other map types (-EOPNOTSUPP, H); two such fields fail BTF parsing (the field is a
+ * singleton), which `map_check_btf` ignores: the map is made with no fields (btf/object.ts
+ * `parsedFields`; kernel source and both tiers). A ring buffer is allocated first (`ringbuf_map_alloc`'s checks: ringbuf/ring.ts),
  * and since its value size is 0 no value type can match it: a `bpf_task_work` value is -EINVAL there
  * (M: the allocation runs before `map_check_btf`, which compares the value type's size with
  * value_size); BPF_F_RDONLY with BPF_F_WRONLY is -EINVAL (`bpf_get_file_flag`) after `map_extra` and
@@ -108,9 +109,11 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
     if (err !== 0) return err;
     if (decl.taskWorkFields > 0 || kptrs.length > 0) return -EINVAL;
   }
+  // btf_parse_fields: a value whose fields fail to parse has none (btf/object.ts `parsedFields`).
+  const eff = parsedFields(decl);
   const noPrealloc = decl.noPrealloc === true || (!ringbuf && (flags & BPF_F_NO_PREALLOC) !== 0);
   const percpuLru = !ringbuf && (flags & BPF_F_NO_COMMON_LRU) !== 0;
-  const layout = valueLayout(decl);
+  const layout = valueLayout(eff);
   // A per-CPU LRU's max_entries becomes a multiple of the possible CPUs (htab_map_alloc), so that each
   // CPU's list has as many elements (at least one); past 2^32, -E2BIG (htabAllocCheck).
   const rounded = percpuLru && isLru(decl) ? percpuLruEntries(decl.maxEntries, k.t.cpus) : decl.maxEntries;
@@ -131,7 +134,7 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   if (storage && decl.taskWorkFields === 0 && kptrs.length > 0) throw new NotModelledError(`kptr fields in task_storage map ${decl.name}`, 'a deleted element\'s kptrs are released after an RCU Tasks Trace grace period (bpf_selem_free), which the model does not have');
   const maxEntries = rounded as number;
   // map_check_btf, once the map is made: its special fields.
-  const fieldErr = mapCheckBtf(decl);
+  const fieldErr = mapCheckBtf(eff);
   if (fieldErr !== 0) return fieldErr;
   // map_create (7.2): the fd's mode.
   if (fileErr !== 0) return fileErr;
@@ -147,8 +150,8 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   }
   const id = k.t.nextId('map');
   const m: BpfMap = {
-    id, name: decl.name, type: decl.type, maxEntries, valueSize: decl.valueSize,
-    taskWork: decl.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd, frozen: false,
+    id, name: decl.name, type: decl.type, maxEntries, valueSize: eff.valueSize,
+    taskWork: eff.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd, frozen: false,
     usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
     lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
     qs: queue ? newQueueStack(maxEntries) : null,

@@ -90,6 +90,8 @@ export const tw = (reg: string): Arg => ({ tw: reg });
 /** `&value->field`: kptr field `field` of the map value register `reg` holds (src/model/kptr). */
 export const kptr = (reg: string, field: string): Arg => ({ kptr: reg, field });
 export const cb = (name: string): Arg => ({ cb: name });
+/** `bpf_ksym_exists(name)`: whether the kernel has kfunc `name` (1 or 0; the kfunc becomes a `__weak` extern). */
+export const ksym = (name: string): Arg => ({ ksym: name });
 export const ctxFile: Arg = { ctx: 'file' };
 export const ctxPtr: Arg = { ctx: 'ctx' };
 /** The frame pointer (`r10`), for assembly-style programs. */

@@ -10,6 +10,7 @@
  */
 import { fieldDecl } from '../btf/structs.ts';
 import { mapHasBtf } from '../btf/object.ts';
+import { weakKfuncs } from './ksym.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import type { AnyKfunc, ArgSpec, RetType } from '../kfunc/kfunc.ts';
 import { frameLocals } from './layout.ts';
@@ -95,6 +96,7 @@ function arg(s: Scope, a: Arg): string {
     return t !== undefined && t.startsWith('struct ') && t.endsWith('_value *') ? `&${a.kptr}->${a.field}` : `&((struct ${mapOfReg(s, a.kptr, a.field)}_value *)${a.kptr})->${a.field}`;
   }
   if ('cb' in a) return a.cb;
+  if ('ksym' in a) return `bpf_ksym_exists(${a.ksym})`;
   return a.ctx === 'file' ? 'file' : 'ctx';
 }
 
@@ -183,7 +185,7 @@ function registerTypes(fn: Program | Subprog, obj: BpfObject, kfuncs: Readonly<R
         case 'mov': {
           const src = op.src;
           if ('r' in src) { const t = types.get(src.r); if (t !== undefined) set(op.dst, t); }
-          else if ('imm' in src) set(op.dst, '__u64');
+          else if ('imm' in src || 'ksym' in src) set(op.dst, '__u64');
           else if ('global' in src) set(op.dst, obj.globals.find((g) => g.name === src.global)?.kind === 'bytes' || obj.globals.find((g) => g.name === src.global)?.kind === 'u64s' ? 'void *' : '__u64');
           else if ('ctx' in src) set(op.dst, src.ctx === 'file' ? 'struct file *' : 'void *');
           else set(op.dst, 'void *');
@@ -501,6 +503,9 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
       if (op.op === 'memcmp') memcmpUsed = true;
     }
   }
+  // A kfunc the object tests with bpf_ksym_exists is declared __weak (program/ksym.ts), called or not.
+  const weak = weakKfuncs(obj);
+  for (const n of weak) used.add(n);
   const externs = [...used].sort().map((n) => kfuncs[n]).filter((d): d is AnyKfunc => d !== undefined && d.kind === 'kfunc');
   for (const d of externs) {
     // A pointer the model takes as an integer, or a signed integer it takes as unsigned (`s32 pid`), is
@@ -508,9 +513,11 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     const cOf = (a: ArgSpec): string => (a.cType === 's32' ? '__s32' : a.cType?.endsWith('*') === true && a.byRef !== true ? a.cType : C_ARG[a.type]);
     const params = d.args.filter((a) => a.type !== 'choice').map((a) => `${cOf(a)}${cOf(a).endsWith('*') ? '' : ' '}${a.name}`).join(', ');
     const ret = d.ret === 'bool' ? '__u64' : d.ret === 'ptr' && d.name === 'bpf_iter_num_next' ? 'int *' : C_RET[d.ret];
-    lines.push(`extern ${ret}${ret.endsWith('*') ? '' : ' '}${d.name}(${params || 'void'}) __ksym;`);
+    lines.push(`extern ${ret}${ret.endsWith('*') ? '' : ' '}${d.name}(${params || 'void'}) __ksym${weak.has(d.name) ? ' __weak' : ''};`);
   }
   if (externs.length > 0) lines.push('');
+  // libbpf 1.2's bpf_helpers.h macro (1.1 has none): the weak symbol's address, as 0 or 1.
+  if (weak.size > 0) lines.push('#ifndef bpf_ksym_exists', '#define bpf_ksym_exists(sym) (!!(sym))', '#endif', '');
   // libbpf's bpf_helper_defs.h before 1.5 declares these helpers' offset and length __u32, so clang
   // truncates a u64 argument at the call site; the kernel takes u64 since 6.19 (and truncates itself
   // on 6.18). Found by the guest conformance tier: offset 0x100000000 read byte 0 of the file.

@@ -33,9 +33,14 @@ export const ArgSchema = z.union([
   z.strictObject({ cb: Ident }).meta({ description: 'a function of the object as a callback' }),
   /** The hook's file argument (`lsm/file_open`), or the program's context pointer (R1 on entry). */
   z.strictObject({ ctx: z.enum(['file', 'ctx']) }).meta({ description: "the hook's file argument, or the program's context pointer" }),
+  /**
+   * `bpf_ksym_exists(kfunc)`: 1 when the running kernel has the kfunc, else 0. The object then
+   * declares the kfunc `__weak`, so that a kernel without it still loads the object (program/ksym.ts).
+   */
+  z.strictObject({ ksym: Ident }).meta({ description: 'bpf_ksym_exists(kfunc): 1 when the kernel has the kfunc, else 0 (the kfunc is then a __weak extern)' }),
 ]).meta({
   id: 'arg',
-  description: 'an operand, one key: {"r": register}, {"imm": integer}, {"null": true}, {"dynptr": slot, "off"?}, {"buf": array, "off"?}, {"global": name}, {"addr": variable, "off"?}, {"map": name}, {"tw": register}, {"kptr": register, "field": name}, {"cb": function} or {"ctx": "file" | "ctx"}',
+  description: 'an operand, one key: {"r": register}, {"imm": integer}, {"null": true}, {"dynptr": slot, "off"?}, {"buf": array, "off"?}, {"global": name}, {"addr": variable, "off"?}, {"map": name}, {"tw": register}, {"kptr": register, "field": name}, {"cb": function}, {"ctx": "file" | "ctx"} or {"ksym": kfunc}',
 });
 
 /** 64-bit ALU operations (BPF_ADD … BPF_ARSH), wrapping as the BPF ISA does; `div`/`mod` by 0 give 0 / the dividend. */
@@ -158,7 +163,7 @@ export const MapDeclSchema = z.strictObject({
   maxEntries: z.int().min(0).max(0xffff_ffff),
   /** Bytes of plain data in the value (beside the special fields). */
   valueSize: z.int().min(0).max(0xffff_ffff).default(0),
-  /** How many `struct bpf_task_work` fields the value holds (0 or 1; 2 is refused at load). */
+  /** How many `struct bpf_task_work` fields the value holds (0 or 1; with 2 or more the kernel parses none: btf/object.ts `parsedFields`). */
   taskWorkFields: z.int().min(0).max(16).default(0),
   /** The value's kptr fields, after the data and the task_work field (maps/layout.ts). */
   kptrs: z.array(KptrDeclSchema).max(8).optional(),
@@ -200,4 +205,9 @@ export const BpfObjectSchema = compiled(z.strictObject({
   globals: z.array(GlobalDeclSchema).max(LIMITS.items).default([]),
   programs: z.array(ProgramSchema).max(LIMITS.items),
   subprogs: z.array(SubprogSchema).max(LIMITS.items).default([]),
+  /**
+   * Kfuncs declared `__weak` (`extern … __ksym __weak`) besides those a `ksym` operand tests: libbpf
+   * leaves one the kernel lacks unresolved instead of failing the load (program/ksym.ts).
+   */
+  weak: z.array(Ident).max(LIMITS.items).optional(),
 }));

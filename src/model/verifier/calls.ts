@@ -57,6 +57,10 @@ export interface CallCtx {
 /** What the walker gives the call checks: the operands' values. */
 export interface CallWalker extends Checker {
   operand(s: AState, a: Arg, insn: number): AVal;
+  /** The object's weak kfuncs (program/ksym.ts). */
+  readonly weak: ReadonlySet<string>;
+  /** A path reached a call to a weak kfunc the kernel lacks (its instruction): the load fails after the walk. */
+  reachedUnresolved(insn: number): void;
   /** Verify a task_work callback as its own sleepable program (once per callback and map). */
   verifyAsyncCallback(caller: CallCtx, sub: string, map: string, insn: number): void;
 }
@@ -201,8 +205,17 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   const m = w.m;
   const def = w.opts.kfuncs[op.fn];
   if (def === undefined) throw new Reject(m.unknownFunc(op.fn), insn);
-  // libbpf's bpf_object__resolve_externs turns a kfunc it cannot resolve into -EINVAL.
-  if (!availableIn(def, w.opts.features.version)) throw new Reject(m.missingKfunc(op.fn), insn, [], -EINVAL);
+  if (!availableIn(def, w.opts.features.version)) {
+    // A weak kfunc libbpf left unresolved: its call has btf_id 0, which check_kfunc_call skips (no
+    // argument checked, no register written) and fixup_kfunc_call refuses if it is still there
+    // (program/ksym.ts). The model drops the call's result variable, which C reads from R0.
+    if (def.kind === 'kfunc' && w.weak.has(op.fn)) {
+      w.reachedUnresolved(insn);
+      return op.dst === undefined || op.dst === 'r0' ? s0 : withoutRegs(s0, [op.dst]);
+    }
+    // libbpf's bpf_object__resolve_externs turns a kfunc it cannot resolve into -EINVAL.
+    throw new Reject(m.missingKfunc(op.fn), insn, [], -EINVAL);
+  }
   // The kernel's program types for the kfunc (the model's `progTypes` may list fewer: the ones it runs).
   const allowed: readonly string[] | undefined = def.kernelProgTypes ?? def.progTypes;
   if (allowed !== undefined && !allowed.includes(ctx.type)) {
@@ -257,6 +270,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       const v = 'tw' in a ? w.operand(s, { r: a.tw }, insn) : w.operand(s, a, insn);
       if (isNull(v) || (v.t === 'map_value' && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
       if (v.t !== 'map_value') throw new Reject(m.notMapValue(i), insn, [], -EINVAL);
+      // check_map_field_pointer: a map made without BTF first, then the field.
+      if (w.btf.mapsWithout.has(v.map)) throw new Reject(m.mapNeedsBtf(v.map, 'bpf_task_work'), insn, [], -EINVAL);
       const decl = w.obj.maps.find((x) => x.name === v.map);
       if (decl === undefined || decl.taskWorkFields !== 1) throw new Reject(m.noTaskWorkField(v.map), insn, [], -EINVAL);
       twMap = v.map;

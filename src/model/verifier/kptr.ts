@@ -103,9 +103,8 @@ export function kptrMatch(f: KptrField, v: AVal, regno: number, insn: number): v
  */
 export function kptrDest(c: Checker, v: AVal, regno: number, insn: number): KptrField {
   if (v.t !== 'map_value' || v.maybeNull) throw new Reject(`R${regno} type=${regTypeStr(v)} expected=map_value, ptr_, ptr_, rcu_ptr_`, insn);
-  // A map made without BTF has no record of fields to look in. Its name as the kernel has it: libbpf
-  // copies it into BPF_MAP_CREATE's map_name, 15 characters and a NUL (bpf.c `bpf_map_create`).
-  if (c.btf.mapsWithout.has(v.map)) throw new Reject(`map '${v.map.slice(0, 15)}' has to have BTF in order to use bpf_kptr_xchg`, insn, [], -EINVAL);
+  // A map made without BTF has no record of fields to look in.
+  if (c.btf.mapsWithout.has(v.map)) throw new Reject(c.m.mapNeedsBtf(v.map, 'bpf_kptr_xchg'), insn, [], -EINVAL);
   const layout = mapLayout(c.obj.maps, v.map);
   const konst = varConst(v.var);
   if (konst === null) throw new Reject(`R${regno} doesn't have constant offset. kptr has to be at the constant offset`, insn, [], -EINVAL);

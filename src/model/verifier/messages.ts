@@ -5,6 +5,14 @@
  */
 import type { VersionFeatures } from '../kernel/version.ts';
 
+/**
+ * A map's name as the kernel has it (`map->name`): libbpf copies the object's name for it into
+ * BPF_MAP_CREATE's `map_name`, 15 characters and a NUL (bpf.c `bpf_map_create`, `libbpf_strlcpy`).
+ */
+export function kernelMapName(name: string): string {
+  return name.slice(0, 15);
+}
+
 export function messages(f: VersionFeatures) {
   const reg = (i: number): string => `R${i + 1}`;
   const arg = f.verifierArgStyle === 'arg';
@@ -18,7 +26,9 @@ export function messages(f: VersionFeatures) {
     releaseHelperUnreferenced: (fn: string, regno: number) => (arg ? `R${regno} must be referenced when passed to release function` : `release helper ${fn} expects referenced PTR_TO_BTF_ID passed to R${regno}`),
     notMapValue: (i: number) => `${arg ? `arg#${i}` : reg(i)} doesn't point to a map value`,
     mapMismatch: (twArg: number, mapArg: number) => `bpf_task_work pointer in ${reg(twArg)} map_uid=0 doesn't match map pointer in ${reg(mapArg)} map_uid=0`,
-    noTaskWorkField: (map: string) => `map '${map}' has no valid bpf_task_work`,
+    noTaskWorkField: (map: string) => `map '${kernelMapName(map)}' has no valid bpf_task_work`,
+    /** check_map_field_pointer, process_kptr_func: a map made without BTF has no record of fields (`what`: bpf_task_work, bpf_kptr_xchg). */
+    mapNeedsBtf: (map: string, what: string) => `map '${kernelMapName(map)}' has to have BTF in order to use ${what}`,
     unreleased: (id: number, insn: number) => `Unreleased reference id=${id} alloc_insn=${insn}`,
     /** Releasing a file while a dynptr made from it is live (the selftest's `Leaking reference … Release it first.`). */
     leakingChild: (id: number, insn: number) => `Leaking reference id=${id} alloc_insn=${insn}. Release it first.`,
@@ -37,6 +47,8 @@ export function messages(f: VersionFeatures) {
     notStatic: () => 'callback function not static',
     /** check_ld_imm: a callback's address (BPF_PSEUDO_FUNC) in a program loaded without func_info. */
     missingFuncInfo: () => 'missing btf func_info',
+    /** fixup_kfunc_call: a call to an unresolved weak kfunc (btf_id 0) that a path reached. */
+    unresolvedCall: () => 'invalid kernel function call not eliminated in verifier pass',
     overwriteReferenced: () => 'cannot overwrite referenced dynptr',
     rawWriteDynptr: (off: number) => `potential write to dynptr at off=${off} disallowed`,
     notDynptrSlot: (i: number) => `${arg ? `arg#${i}` : reg(i)} expected pointer to stack or const struct bpf_dynptr`,

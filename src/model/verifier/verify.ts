@@ -14,6 +14,7 @@ import { EINVAL, ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { initLocals } from './locals.ts';
 import { asMade } from '../btf/object.ts';
+import { checkWeak, weakKfuncs } from '../program/ksym.ts';
 import { Reject, type AState, type Verdict, type VerifyOptions } from './types.ts';
 import { programFrame, Walker } from './walker.ts';
 
@@ -56,12 +57,15 @@ function start(obj: BpfObject, prog: Program, opts: VerifyOptions): { w: Walker;
  * is loading; null when every extern resolves.
  */
 export function externVerdict(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict | null {
+  // A weak kfunc the kernel lacks stays unresolved (program/ksym.ts).
+  checkWeak(obj, opts.kfuncs);
+  const weak = weakKfuncs(obj);
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
     for (let pc = 0; pc < body.length; pc += 1) {
       const op = body[pc];
       if (op === undefined || op.op !== 'call') continue;
       const def = opts.kfuncs[op.fn];
-      if (def === undefined || availableIn(def, opts.features.version)) continue;
+      if (def === undefined || availableIn(def, opts.features.version) || (def.kind === 'kfunc' && weak.has(op.fn))) continue;
       const { w, early } = start(obj, prog, opts);
       return early(w.m.missingKfunc(op.fn), pc, -EINVAL);
     }
@@ -101,6 +105,11 @@ export function verifyLoaded(obj: BpfObject, prog: Program, opts: VerifyOptions)
   try {
     const init: AState = { frames: [programFrame(prog, hookFile, ctxNullable)], refs: new Map() };
     w.run(initLocals(w, init, prog), { sleepable: info.sleepable, type: info.type, asm: prog.asm === true });
+    // fixup_kfunc_call, after the walk: a call to an unresolved weak kfunc some path reached (program/ksym.ts).
+    if (w.unresolvedCall !== null) {
+      const message = w.m.unresolvedCall();
+      return { ...base, ok: false, message, log: [...w.log, message], insn: w.unresolvedCall, states: w.states, errno: -EINVAL };
+    }
     return { ...base, ok: true, message: null, log: w.log, insn: null, states: w.states };
   } catch (e) {
     if (e instanceof Reject) {

@@ -23,6 +23,8 @@ import { Reject, type AState, type AVal, type FState, type ProgCtx, type Special
 import { kptrOffset } from './kptr.ts';
 import { mapLayout } from '../maps/layout.ts';
 import { asLoaded, type ObjectBtf } from '../btf/object.ts';
+import { weakKfuncs } from '../program/ksym.ts';
+import { availableIn } from '../kfunc/kfunc.ts';
 
 /** `in_rcu_cs`: inside a bpf_rcu_read_lock section, or outside a sleepable program or callback. */
 function inRcuCs(s: AState, f: FState, ctx: CallCtx): boolean {
@@ -125,10 +127,14 @@ export class Walker implements LoopWalker {
   readonly #rodata: { readonly map: string; readonly bytes: Uint8Array } | null;
   prog: ProgCtx;
   readonly btf: ObjectBtf;
+  readonly weak: ReadonlySet<string>;
+  /** The first call to an unresolved weak kfunc a path reached (program/ksym.ts), or null. */
+  unresolvedCall: number | null = null;
 
   constructor(readonly obj: BpfObject, readonly opts: VerifyOptions, prog: ProgCtx) {
     this.m = messages(opts.features);
     this.btf = opts.btf ?? asLoaded(obj).btf;
+    this.weak = weakKfuncs(obj);
     this.prog = prog;
     // libbpf puts globals in .bss (zero), .data (initialized) and .rodata (const): one array map each.
     const sections = new Map<string, number>();
@@ -155,6 +161,10 @@ export class Walker implements LoopWalker {
   /** The bytes of `map` when it is the object's frozen `.rodata` (`bpf_map_is_rdonly`), else undefined. */
   frozen(map: string): Uint8Array | undefined {
     return this.#rodata !== null && this.#rodata.map === map ? this.#rodata.bytes : undefined;
+  }
+
+  reachedUnresolved(insn: number): void {
+    this.unresolvedCall ??= insn;
   }
 
   newId(): number {
@@ -250,6 +260,12 @@ export class Walker implements LoopWalker {
     if ('cb' in a) {
       if (!this.btf.funcInfo) throw new Reject(this.m.missingFuncInfo(), insn, [], -EINVAL);
       return { t: 'func', name: a.cb };
+    }
+    if ('ksym' in a) {
+      // bpf_ksym_exists: the branch on the weak symbol's address is known either way (program/ksym.ts).
+      const def = this.opts.kfuncs[a.ksym];
+      if (def === undefined || def.kind !== 'kfunc') throw new Reject(`bpf_ksym_exists(${a.ksym}): not a kfunc (model wording)`, insn);
+      return known(availableIn(def, this.opts.features.version) ? 1n : 0n);
     }
     if ('tw' in a) return this.operand(s, { r: a.tw }, insn);
     if ('kptr' in a) {
