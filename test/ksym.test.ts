@@ -58,6 +58,20 @@ describe('bpf_ksym_exists and weak kfuncs', () => {
     expect(c).toContain('bpf_ksym_exists(bpf_dynptr_from_file)');
   });
 
+  test('an _impl kfunc on 7.x: the name is still in BTF with another prototype, so libbpf refuses it weak or not', () => {
+    // 7.0's KF_IMPLICIT_ARGS: bpf_task_work_schedule_signal_impl stays, taking struct bpf_prog_aux *
+    // (7.2.13's BTF; the guest tier's flo_impl_call and flo_impl_weak).
+    const tested: BpfObject = { name: 'i', maps: [], globals: [{ name: 'has', kind: 'u64' }], subprogs: [], programs: [{ name: 'p', section: 'lsm/file_open', locals: [], body: [
+      mov('e', ksym('bpf_task_work_schedule_signal_impl')), P.store('has', r('e')), ret(imm(0)),
+    ] }] };
+    const incompatible = "libbpf: extern (func ksym) 'bpf_task_work_schedule_signal_impl': func_proto [N] incompatible with kernel [M]";
+    expect(verify(tested, '7.2')[0]).toMatchObject({ ok: false, message: incompatible, errno: EINVAL });
+    expect(verify(tested, '7.0')[0]?.message).toBe(incompatible);
+    expect(verify(tested, '6.18')[0]?.ok).toBe(true);
+    // A kfunc removed without a trace would be left unresolved: bpf_dynptr_from_file is weak and absent on 6.18.
+    expect(verify(reader(), '6.18')[0]?.ok).toBe(true);
+  });
+
   test('a weak name or a tested name that is no kfunc is a typed error', () => {
     expect(() => verify({ ...reader(), weak: ['bpf_no_such_kfunc'] }, '7.2')).toThrow(ArgumentError);
     // bpf_map_lookup_elem is a helper: no __ksym extern to declare weak.

@@ -121,10 +121,10 @@ function fileCase(id: string, note: string, body: (g: (name: string) => string) 
 const fileKptrMap = (id: string): MapDecl => ({ name: `${id}_m`, type: 'hash', maxEntries: 4, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'f', type: 'file' }] });
 
 /**
- * The guest's (7.2): the same order, without an extern case. The model knows no kfunc 7.2's BTF lacks:
- * the `_impl` kfuncs it says 7.0 removed are still in 7.2's BTF (the counterparts of KF_IMPLICIT_ARGS
- * kfuncs, verifier.c `find_kfunc_impl_proto`) with a prototype of their own, so libbpf fails them with
- * "func_proto [N] incompatible with kernel [M]" (-EINVAL, as the model), not "not found".
+ * The guest's (7.2): the same order. The model knows no kfunc 7.2's BTF lacks, but the `_impl` kfuncs it
+ * says 7.0 removed are still in 7.2's BTF (the counterparts of KF_IMPLICIT_ARGS kfuncs, verifier.c
+ * `find_kfunc_impl_proto`) with a prototype of their own, so libbpf fails them with "func_proto [N]
+ * incompatible with kernel [M]" (-EINVAL), weak or not (kfunc `keptInBtf`): `flo_impl_*`.
  */
 export function loadOrderFileCases(): FileCase[] {
   return [
@@ -155,6 +155,15 @@ export function loadOrderFileCases(): FileCase[] {
         P.call('bpf_task_work_schedule_signal', [P.r('t'), P.tw('v'), P.map('flo_retry_tw_use_m'), P.cb('flo_retry_tw_use_cb')], 'e'),
       ],
       { maps: [{ name: 'flo_retry_tw_use_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1, flags: 1 << 7 }], subprogs: [{ name: 'flo_retry_tw_use_cb', isStatic: true, body: [P.ret(P.imm(0))] }] }),
+    // 7.0's KF_IMPLICIT_ARGS kept the _impl functions in BTF with another prototype (kfunc `keptInBtf`).
+    fileCase('flo_impl_call', 'a call of bpf_task_work_schedule_signal_impl (6.18\'s name): 7.2\'s BTF keeps the name with a struct bpf_prog_aux * argument, so libbpf refuses the extern\'s prototype (-EINVAL)',
+      () => [
+        P.call('bpf_map_lookup_elem', [P.map('flo_impl_call_m'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)), P.call('bpf_get_current_task_btf', [], 't'),
+        P.call('bpf_task_work_schedule_signal_impl', [P.r('t'), P.tw('v'), P.map('flo_impl_call_m'), P.cb('flo_impl_call_cb'), P.NULL], 'e'),
+      ],
+      { maps: [{ name: 'flo_impl_call_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1 }], subprogs: [{ name: 'flo_impl_call_cb', isStatic: true, body: [P.ret(P.imm(0))] }] }),
+    fileCase('flo_impl_weak', 'bpf_ksym_exists(bpf_task_work_schedule_signal_impl): weak, but 7.2\'s BTF has the name with another prototype, and libbpf refuses it all the same (-EINVAL)',
+      (g) => [P.mov('e', P.ksym('bpf_task_work_schedule_signal_impl')), P.store(g('pid'), P.r('e'))]),
     fileCase('flo_btf_ts', 'a task storage map beside a referenced file kptr: made without BTF, which it needs (-EINVAL)',
       () => [], { maps: [fileKptrMap('flo_btf_ts'), { name: 'flo_btf_ts_s', type: 'task_storage', maxEntries: 0, valueSize: 8, taskWorkFields: 0, flags: 1 }] }),
   ];

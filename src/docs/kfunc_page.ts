@@ -99,6 +99,7 @@ export function kfuncMarkdown(def: AnyKfunc): string {
     `- Kind: ${def.kind === 'kfunc' ? 'kfunc' : 'BPF helper'}${def.flags.length > 0 ? ` (${def.flags.join(', ')})` : ''}`,
     `- Mirrors: ${def.mirrors}`,
     `- Modelled in: Linux ${versions(def)}`,
+    ...(def.keptInBtf === true && def.until !== undefined ? [`- From ${def.until} on: the kernel's BTF keeps the name with another prototype (the function the new name calls), so libbpf refuses an extern of it, \`__weak\` or not: -EINVAL, "func_proto [N] incompatible with kernel [M]"`] : []),
     `- Program types: ${progTypes(def)}`,
     `- Confidence: ${def.confidence}`,
     '',

@@ -34,14 +34,14 @@ const EFFECTS = (mode: string): string[] => [
 const MIRRORS = 'kernel/bpf/helpers.c: bpf_task_work_schedule, bpf_task_work_acquire_ctx';
 
 export const bpf_task_work_schedule_signal_impl = defineKfunc({
-  name: 'bpf_task_work_schedule_signal_impl', mirrors: MIRRORS, kind: 'kfunc', since: '6.18', until: '7.0',
+  name: 'bpf_task_work_schedule_signal_impl', mirrors: MIRRORS, kind: 'kfunc', since: '6.18', until: '7.0', keptInBtf: true,
   summary: 'Schedule `callback` to run as `task` with TWA_SIGNAL (breaks an interruptible sleep).',
   args: ARGS5, ret: 'int', flags: ['KF_TRUSTED_ARGS'], checks: CHECKS, effects: EFFECTS('TWA_SIGNAL'), confidence: 'H (source)',
   impl: (k, task, tw, map, callback) => scheduleTaskWork(k, task, tw, map, callback, 'TWA_SIGNAL'),
 });
 
 export const bpf_task_work_schedule_resume_impl = defineKfunc({
-  name: 'bpf_task_work_schedule_resume_impl', mirrors: MIRRORS, kind: 'kfunc', since: '6.18', until: '7.0',
+  name: 'bpf_task_work_schedule_resume_impl', mirrors: MIRRORS, kind: 'kfunc', since: '6.18', until: '7.0', keptInBtf: true,
   summary: 'Schedule `callback` to run as `task` with TWA_RESUME (does not wake a sleeping task).',
   args: ARGS5, ret: 'int', flags: ['KF_TRUSTED_ARGS'], checks: CHECKS, effects: EFFECTS('TWA_RESUME'), confidence: 'H (source)',
   impl: (k, task, tw, map, callback) => scheduleTaskWork(k, task, tw, map, callback, 'TWA_RESUME'),

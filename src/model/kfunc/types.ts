@@ -173,6 +173,14 @@ export interface KfuncDef<A extends readonly ArgSpec[] = readonly ArgSpec[], R e
   readonly since: KernelVersion;
   /** The first kernel version that no longer has it (renamed or removed). */
   readonly until?: KernelVersion;
+  /**
+   * From `until` on, vmlinux BTF still has a function of this name, with another prototype, that no
+   * program may call: 7.0's KF_IMPLICIT_ARGS kept each `_impl` function the new name is implemented
+   * by, taking `struct bpf_prog_aux *aux` where programs passed `void *aux__prog` (verifier.c
+   * `find_kfunc_impl_proto`). libbpf finds it and refuses the extern's prototype, weak or not
+   * (program/ksym.ts).
+   */
+  readonly keptInBtf?: true;
   /** Program types allowed to call it when a kfunc filter restricts it (`bpf_fs_kfuncs_filter`). */
   readonly progTypes?: readonly ProgType[];
   /**

@@ -63,6 +63,8 @@ export function messages(f: VersionFeatures) {
     structMismatch: (fn: string, i: number, want: string, got: string) => `kernel function ${fn} ${arg ? `args#${i}` : reg(i)} expected pointer to STRUCT ${want} but ${reg(i)} has a pointer to STRUCT ${got}`,
     notReadable: (r: string) => `${/^r\d+$/.test(r) ? `R${r.slice(1)}` : r} !read_ok`,
     missingKfunc: (fn: string) => `libbpf: extern (func ksym) '${fn}': not found in kernel or module BTFs`,
+    /** libbpf's prototype check of an extern whose name the kernel's BTF keeps (`keptInBtf`); N and M stand for the two BTF ids, which the model cannot know. */
+    incompatibleKfunc: (fn: string) => `libbpf: extern (func ksym) '${fn}': func_proto [N] incompatible with kernel [M]`,
     unknownFunc: (fn: string) => `unknown func ${fn}`,
     notCallback: (i: number) => `arg${i} expected pointer to func`,
     unknownLabel: (l: string) => `jump to unknown label ${l} (model wording)`,

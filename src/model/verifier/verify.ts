@@ -12,6 +12,8 @@ import type { BpfObject, Program } from '../program/program.ts';
 import { attachName, attachProblemOf, sectionInfo, type SectionInfo } from '../program/sections.ts';
 import { EINVAL, ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
+import { versionAtLeast } from '../kernel/version.ts';
+import { messages } from './messages.ts';
 import { initLocals } from './locals.ts';
 import { asMade } from '../btf/object.ts';
 import { checkWeak, weakKfuncs } from '../program/ksym.ts';
@@ -53,22 +55,39 @@ function start(obj: BpfObject, prog: Program, opts: VerifyOptions): { w: Walker;
 /**
  * libbpf's `bpf_object__resolve_externs`, the first step of `bpf_object__load`, before any map or
  * program: a kfunc the object calls (in any of its functions, loaded or not) that the kernel's BTF
- * does not have fails the whole load with -EINVAL. The verdict names `prog`, the program the caller
- * is loading; null when every extern resolves.
+ * does not have fails the whole load with -EINVAL, unless it is weak (program/ksym.ts); one whose
+ * name the kernel's BTF keeps with another prototype (`keptInBtf`) fails it weak or not, as does a
+ * weak one the object only tests. The verdict names `prog`, the program the caller is loading; null
+ * when every extern resolves.
  */
 export function externVerdict(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict | null {
-  // A weak kfunc the kernel lacks stays unresolved (program/ksym.ts).
   checkWeak(obj, opts.kfuncs);
   const weak = weakKfuncs(obj);
+  const version = opts.features.version;
+  const m = messages(opts.features);
+  /** The extern's failure, or null when libbpf resolves it (or leaves a weak one unresolved). */
+  const problem = (fn: string): string | null => {
+    const def = opts.kfuncs[fn];
+    if (def === undefined || def.kind !== 'kfunc' || availableIn(def, version)) return null;
+    // bpf_object__resolve_ksym_func_btf_id: found by name, then its prototype checked.
+    if (def.keptInBtf === true && def.until !== undefined && versionAtLeast(version, def.until)) return m.incompatibleKfunc(fn);
+    return weak.has(fn) ? null : m.missingKfunc(fn);
+  };
+  const called = new Set<string>();
   for (const body of [...obj.programs.map((p) => p.body), ...obj.subprogs.map((p) => p.body)]) {
     for (let pc = 0; pc < body.length; pc += 1) {
       const op = body[pc];
       if (op === undefined || op.op !== 'call') continue;
-      const def = opts.kfuncs[op.fn];
-      if (def === undefined || availableIn(def, opts.features.version) || (def.kind === 'kfunc' && weak.has(op.fn))) continue;
-      const { w, early } = start(obj, prog, opts);
-      return early(w.m.missingKfunc(op.fn), pc, -EINVAL);
+      called.add(op.fn);
+      const message = problem(op.fn);
+      if (message !== null) return start(obj, prog, opts).early(message, pc, -EINVAL);
     }
+  }
+  // The externs only tested with bpf_ksym_exists.
+  for (const fn of weak) {
+    if (called.has(fn)) continue;
+    const message = problem(fn);
+    if (message !== null) return start(obj, prog, opts).early(message, null, -EINVAL);
   }
   return null;
 }
