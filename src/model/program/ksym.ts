@@ -17,6 +17,11 @@
  *   offset 0) and fails the load afterwards if any path reached it ("invalid kernel function call not
  *   eliminated in verifier pass", -EINVAL, `fixup_kfunc_call`). A call no path reaches is removed as
  *   dead code.
+ *
+ * The loader is libbpf 1.1.2's, as the conformance tiers'. A name the kernel's BTF has with another
+ * prototype (kfunc `keptInBtf`) fails the load there weak or not ("func_proto [N] incompatible with
+ * kernel [M]"); libbpf's later `___flavor` series (the kernel selftests' `bpf_task_acquire___two`)
+ * leaves such a weak extern unresolved as well and says "vmlinux" for "kernel". Not modelled.
  */
 import type { Arg, BpfObject } from './program.ts';
 import { argsOf } from './program.ts';
