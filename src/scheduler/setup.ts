@@ -99,14 +99,14 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
     decls.push(made);
   }
   // The object as the kernel has it: its maps as made.
-  const asMade: BpfObject = decls.every((d, i) => d === def.maps[i]) ? def : { ...def, maps: decls };
+  const kernelView: BpfObject = decls.every((d, i) => d === def.maps[i]) ? def : { ...def, maps: decls };
   const btf = { funcInfo: view.btf.funcInfo, mapsWithout };
   // bpf_object__load_progs: each program in order; the first refusal fails the load, and
   // bpf_object_unload closes every map (and every program loaded before, which the model makes only
   // once all are in).
   if (verified) {
     for (const p of loaded) {
-      const v = verifyLoaded(asMade, p, { ...opt, btf, source: def });
+      const v = verifyLoaded(kernelView, p, { ...opt, btf, source: def });
       if (!v.ok) {
         const r = refuse(v);
         closeMaps();
