@@ -47,6 +47,17 @@ describe('bpf_ksym_exists and weak kfuncs', () => {
     expect(verify(reader({ unguarded: true }), '7.2')[0]?.ok).toBe(true);
   });
 
+  test('the result of a skipped call: no register was written, so reading it fails (R0 in C, a register the compiler chooses)', () => {
+    const o: BpfObject = { name: 'r', maps: [], globals: [], subprogs: [], weak: ['bpf_dynptr_file_discard'], programs: [{ name: 'p', section: 'lsm.s/file_open', locals: [], body: [
+      call('bpf_dynptr_file_discard', [dynptr('d')], 'e'), ret(r('e')),
+    ] }] };
+    const v = verify(o, '6.18')[0];
+    expect(v?.ok).toBe(false);
+    expect(v?.message).toMatch(/^R\d+ !read_ok$/);
+    // The register is the compiler's (the host tier's lo_weak_r0: R0): compared register-blind.
+    expect(v?.guessedRegisters).toBe(true);
+  });
+
   test('a kfunc not declared weak still fails libbpf\'s extern resolution', () => {
     expect(verify(reader({ weak: [] }), '6.18')[0]).toMatchObject({ ok: false, message: "libbpf: extern (func ksym) 'bpf_dynptr_file_discard': not found in kernel or module BTFs", errno: EINVAL });
   });

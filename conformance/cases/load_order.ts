@@ -99,6 +99,10 @@ export const loadOrderCases: readonly ConfCase[] = [
     ] }])),
   kase('lo_weak_reached', 'a weak kfunc 6.18 lacks, called on every path: the verifier walks past the call (btf_id 0) and fixup_kfunc_call refuses it (-EINVAL)',
     { ...object('lo_weak_reached', [prog('lo_weak_reached', [P.call('bpf_task_work_schedule_signal', [P.NULL, P.NULL, P.NULL, P.NULL])], 'syscall')]), weak: ['bpf_task_work_schedule_signal'] }),
+  kase('lo_weak_r0', 'the result of a call to a weak kfunc 6.18 lacks, returned: the skipped call wrote no R0, which nothing wrote before (R0 !read_ok)',
+    { ...object('lo_weak_r0', [{ name: 'lo_weak_r0', section: 'syscall', locals: [], body: [
+      P.call('bpf_task_work_schedule_signal', [P.NULL, P.NULL, P.NULL, P.NULL], 'e'), P.ret(P.r('e')),
+    ] }]), weak: ['bpf_task_work_schedule_signal'] }),
   kase('lo_unknown_section', 'a section libbpf does not know: the type is left unset and bpf_object_load_prog fails with -EINVAL',
     object('lo_unknown_section', [prog('lo_unknown_section', [], 'kernsim_nosuch')])),
   kase('lo_extern_first', 'an unknown section, and another program calling a kfunc 6.18 lacks: the extern fails the load before the section is looked at',

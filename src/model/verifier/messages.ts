@@ -61,7 +61,7 @@ export function messages(f: VersionFeatures) {
     typeMismatch: (regno: number, got: string, want: string) => `R${regno} type=${got} expected=${want}`,
     /** `process_kf_arg_ptr_to_btf_id`: a BTF pointer to another structure (6.x numbers the argument from 0, `args#`). */
     structMismatch: (fn: string, i: number, want: string, got: string) => `kernel function ${fn} ${arg ? `args#${i}` : reg(i)} expected pointer to STRUCT ${want} but ${reg(i)} has a pointer to STRUCT ${got}`,
-    notReadable: (r: string) => `${/^r\d+$/.test(r) ? `R${r.slice(1)}` : r} !read_ok`,
+    notReadable: (regno: number) => `R${regno} !read_ok`,
     missingKfunc: (fn: string) => `libbpf: extern (func ksym) '${fn}': not found in kernel or module BTFs`,
     /** libbpf's prototype check of an extern whose name the kernel's BTF keeps (`keptInBtf`); N and M stand for the two BTF ids, which the model cannot know. */
     incompatibleKfunc: (fn: string) => `libbpf: extern (func ksym) '${fn}': func_proto [N] incompatible with kernel [M]`,

@@ -227,7 +227,8 @@ export class Walker implements LoopWalker {
     if ('r' in a) {
       if (a.r === 'r10') return { t: 'fp', frame: f.frameno, off: 0, var: null };
       const v = f.regs.get(a.r);
-      if (v === undefined) throw new Reject(this.m.notReadable(a.r), insn);
+      // The kernel names the register: a C variable's is the compiler's choice (a guessed number).
+      if (v === undefined) throw new Reject(this.m.notReadable(this.regno(a.r)), insn);
       return v;
     }
     if ('imm' in a) return known(BigInt(a.imm));
