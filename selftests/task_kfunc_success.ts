@@ -27,7 +27,9 @@ const SEC = 'tp_btf/task_newtask';
 const EXE = '/proc/self/exe';
 const DRIVER = 'prog_tests/task_kfunc.c run_success_test: err == 0 after the parent forked a child (fork(), _exit(0), waitpid)';
 
-const KSYM = 'checks that kfuncs exist with bpf_ksym_exists (weak __ksym declarations libbpf resolves at load, one of them in bpf_testmod): not modelled';
+/** bpf_ksym_exists and weak kfuncs are modelled (src/model/program/ksym.ts); these programs test kfuncs the model cannot have. */
+const TESTMOD = 'tests bpf_ksym_exists of bpf_testmod_test_mod_kfunc (a kfunc of the selftests\' module, which the model does not have) and of invalid_kfunc (a name no kernel has, which a program value cannot call)';
+const FLAVOR = 'names bpf_task_acquire___one, ___two and ___three (bpf_ksym_exists, calls): ___flavor kfunc names, which libbpf resolves from 1.3 on (the model\'s libbpf is 1.1.2, the tiers\' loader)';
 
 /** `lookup_compare_pid(p)`: bpf_task_from_pid(p->pid); NULL → err = 1; `acquired->pid != p->pid` → err = 2; release. */
 function lookupComparePid(p: string): Op[] {
@@ -97,10 +99,10 @@ function successCheck(fn: string, obj: BpfObject): (version: KernelVersion) => s
 }
 
 const NOT_EXPRESSIBLE: Readonly<Record<string, string>> = {
-  test_task_kfunc_flavor_relo: `${KSYM} (and ___flavor kfunc names)`,
-  test_task_kfunc_flavor_relo_not_found: `${KSYM} (and ___flavor kfunc names)`,
-  test_task_acquire_release_argument: `test_acquire_release ${KSYM}`,
-  test_task_acquire_release_current: `test_acquire_release ${KSYM}`,
+  test_task_kfunc_flavor_relo: FLAVOR,
+  test_task_kfunc_flavor_relo_not_found: FLAVOR,
+  test_task_acquire_release_argument: `test_acquire_release ${TESTMOD}`,
+  test_task_acquire_release_current: `test_acquire_release ${TESTMOD}`,
   test_task_xchg_release: 'moves the task from the map into a local object (bpf_obj_new, bpf_kptr_xchg into its kptr, bpf_obj_drop): local objects are not modelled',
   test_task_from_pid_invalid: 'reads `task->comm` (bpf_strncmp on a char array of task_struct): the model reads no array member',
   test_task_from_vpid_current: 'runs in a child made with clone(CLONE_NEWPID): the model has one pid namespace',
