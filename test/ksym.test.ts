@@ -97,3 +97,11 @@ describe('bpf_ksym_exists and weak kfuncs', () => {
     expect(() => s.simulate()).toThrow(KfuncUnavailableError);
   });
 });
+
+describe('the prototypes the C declares', () => {
+  test('bpf_path_d_path takes char *buf, as the kernel declares it (libbpf refuses void *: a pointer to void is not compatible with one to char)', () => {
+    // Found by the conformance case l_ksym_all on 6.18.44: "func_proto [402] incompatible with kernel [65256]".
+    const o: BpfObject = { name: 'd', maps: [], globals: [], subprogs: [], programs: [{ name: 'p', section: 'lsm/file_open', locals: [], body: [mov('e', ksym('bpf_path_d_path')), ret(imm(0))] }] };
+    expect(renderC(o)).toContain('extern int bpf_path_d_path(const struct path *path, char *buf, __u64 buf__sz) __ksym __weak;');
+  });
+});

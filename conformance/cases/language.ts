@@ -8,7 +8,7 @@
  * the kernel must refuse them with the model's message (register numbers of C variables are the
  * compiler's: compared register-blind).
  */
-import { program as P, type BpfObject, type Local, type MapDecl, type Op, type Subprog } from '../../src/index.ts';
+import { ALL_KFUNCS, program as P, type BpfObject, type Local, type MapDecl, type Op, type Subprog } from '../../src/index.ts';
 import { RETS, type ConfCase } from './lib.ts';
 import { pidFilterOps, type FileCase } from './file.ts';
 
@@ -45,6 +45,13 @@ const MEM = 'language: stack, global and map memory';
 const LOOPS = 'language: loops and calls';
 const HELPERS = 'language: helpers';
 const STACK = 'language: verifier stack and memory rules';
+
+/**
+ * Every kfunc of the model's but those a kernel keeps under another prototype (`keptInBtf`: flo_impl_*),
+ * for `l_ksym_all`: each declared `__weak` with the model's prototype, so that the load also checks
+ * every prototype against the kernel's BTF (libbpf refuses an incompatible one, weak or not).
+ */
+const TESTED_KFUNCS: readonly string[] = Object.values(ALL_KFUNCS).filter((d) => d.kind === 'kfunc' && d.keptInBtf !== true).map((d) => d.name);
 
 export const languageCases: readonly ConfCase[] = [
   lang('l_stack_sizes', MEM, 'an 8-byte store to a stack u64, then 1/2/4/8-byte loads at each offset, signed and not', {
@@ -237,6 +244,14 @@ export const languageCases: readonly ConfCase[] = [
     verifier: true,
     subprogs: (id) => [{ name: `${id}_cb`, isStatic: true, params: [{ name: 'index', type: 'u32' }, { name: 'ctx', type: 'ptr' }], body: [ret(imm(2))] }],
     body: (_res, id) => [call('bpf_loop', [imm(3), cb(`${id}_cb`), NULL, imm(0)], 'n'), ret(imm(0))],
+  }),
+  // The answers go to <id>_out, which the guest tier compares too (it compares no <id>_res).
+  lang('l_ksym_all', 'language: weak kfuncs (bpf_ksym_exists)', `bpf_ksym_exists of every kfunc the model has (${TESTED_KFUNCS.length}), one u64 each in <id>_out: which the kernel's BTF has, and every prototype the model writes accepted by libbpf`, {
+    globals: (id) => [{ name: `${id}_out`, kind: 'bytes', size: 8 * TESTED_KFUNCS.length }],
+    body: (_res, id) => [
+      ...TESTED_KFUNCS.flatMap((fn, i) => [mov(`k${i}`, P.ksym(fn)), st(8, addr(`${id}_out`), 8 * i, r(`k${i}`))]),
+      ret(imm(0)),
+    ],
   }),
   lang('l_ksym', 'language: weak kfuncs (bpf_ksym_exists)', 'bpf_ksym_exists of bpf_task_work_schedule_signal (7.0\'s name), bpf_dynptr_from_file (6.19) and bpf_task_acquire: 0, 0, 1 on 6.18; 1, 1, 1 on 7.2', {
     body: (res) => [

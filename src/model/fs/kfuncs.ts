@@ -66,7 +66,7 @@ export const bpf_path_d_path = defineKfunc({
   since: '6.18',
   progTypes: ['LSM'],
   summary: 'Write the full path of `path` into `buf`.',
-  args: [{ name: 'path', type: 'path' }, { name: 'buf', type: 'mem', out: true, size: 2 }, { name: 'buf__sz', type: 'u64' }],
+  args: [{ name: 'path', type: 'path' }, { name: 'buf', type: 'mem', out: true, size: 2, cType: 'char *' }, { name: 'buf__sz', type: 'u64' }],
   ret: 'int',
   returns: 'the length of the path with its NUL, or a negative errno',
   flags: ['KF_TRUSTED_ARGS'],

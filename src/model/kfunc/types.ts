@@ -64,8 +64,10 @@ export interface ArgSpec {
    */
   readonly dynptrKind?: 'local' | 'file' | 'ringbuf' | 'skb' | 'skb_meta' | 'xdp';
   /**
-   * The C type in the kernel's declaration, where it is not the one `type` implies (docs only: a map
-   * helper's `key` is `const void *` pointing at the key the model takes by value).
+   * The C type in the kernel's declaration, where it is not the one `type` implies: a map helper's
+   * `key` is `const void *` pointing at the key the model takes by value (docs); a pointer type here is
+   * also how `renderC` declares a kfunc's parameter, which libbpf checks against the kernel's BTF
+   * (`bpf_path_d_path`'s `char *buf`: a `void *` is refused).
    */
   readonly cType?: string;
   /**
