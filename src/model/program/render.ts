@@ -516,7 +516,7 @@ export function renderC(obj: BpfObject, kfuncs: Readonly<Record<string, AnyKfunc
     lines.push(`extern ${ret}${ret.endsWith('*') ? '' : ' '}${d.name}(${params || 'void'}) __ksym${weak.has(d.name) ? ' __weak' : ''};`);
   }
   if (externs.length > 0) lines.push('');
-  // libbpf 1.2's bpf_helpers.h macro (1.1 has none): the weak symbol's address, as 0 or 1.
+  // Later libbpf's bpf_helpers.h macro (1.1.2's has none): the weak symbol's address, as 0 or 1.
   if (weak.size > 0) lines.push('#ifndef bpf_ksym_exists', '#define bpf_ksym_exists(sym) (!!(sym))', '#endif', '');
   // libbpf's bpf_helper_defs.h before 1.5 declares these helpers' offset and length __u32, so clang
   // truncates a u64 argument at the call site; the kernel takes u64 since 6.19 (and truncates itself
