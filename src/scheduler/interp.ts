@@ -206,6 +206,8 @@ function valueOf(run: Run, a: Arg): RegVal {
 }
 
 function scalar(v: RegVal, what: string): bigint {
+  // NULL is the value 0 (C passes it to an integer parameter as 0, and the verifier sees a scalar 0).
+  if (v === null) return 0n;
   if (typeof v !== 'bigint') throw new ArgumentError(what, v === null ? 'NULL' : typeof v === 'object' ? `${v.ptr} pointer` : v, 'a scalar');
   return v;
 }
@@ -288,6 +290,8 @@ function toKfuncArg(run: Run, def: AnyKfunc, i: number, args: readonly Arg[]): u
     case 'iter_uninit':
       if (v === null || v === 0n) {
         if (spec.type === 'mem_or_null' || spec.type === 'percpu') return null;
+        // A NULL of size 0 passes the verifier (check_kfunc_mem_size_reg, check_mem_size_reg): no bytes.
+        if (spec.type === 'mem' && spec.size !== undefined && memLen(run, def, spec, args) === 0) return new Uint8Array(0);
         throw new ArgumentError(spec.name, 'NULL', 'a memory pointer');
       }
       if (isPointer(v)) {
