@@ -52,6 +52,7 @@ import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from
 import { mergeObjects, refusedMap, sysLine, sysPairs, sysRecord, sysRecords } from './cases/lib.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
 import { loadOrderFileCases } from './cases/load_order.ts';
+import { progTypeFileCases } from './cases/prog_types.ts';
 import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
 import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
 import { clangFor, needsTypeTags } from './clang.ts';
@@ -498,7 +499,7 @@ export async function guestTier(): Promise<number> {
 
   const nGen = Number(process.env.KERNSIM_GUEST_GENERATED ?? 320);
   const nScripts = Number(process.env.KERNSIM_GUEST_SCRIPTS ?? 320);
-  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...loadOrderFileCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...queueFileCases(), ...bloomFileCases(), ...taskStorageFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
+  const hand: GuestCase[] = [...handFileCases(layout), taskRefFileCase(), fileInodeCase(false), fileInodeCase(true), ...taskWorkMapCases(), ...fileVerifierCases(), ...loadOrderFileCases(), ...progTypeFileCases(), ...kptrFileCases(), ...kptrFileVerifierCases(), ...lruFileCases(), ...percpuFileCases(), ...bucketFileCases(), ...mapAccessFileCases(), ...forEachFileCases(), ...batchFileCases(), ...printfFileCases(), ...strtoxFileCases(), ...queueFileCases(), ...bloomFileCases(), ...taskStorageFileCases(), ...languageFileCases(modelRefuses)].map((c) => ({ ...c, prog: c.id, alone: c.verifier }));
   const nKptr = Number(process.env.KERNSIM_GUEST_GENERATED_KPTR ?? 60);
   const nLru = Number(process.env.KERNSIM_GUEST_GENERATED_LRU ?? 60);
   const nPcpu = Number(process.env.KERNSIM_GUEST_GENERATED_PERCPU ?? 40);

@@ -65,7 +65,9 @@ function versions(def: AnyKfunc): string {
 }
 
 function progTypes(def: AnyKfunc): string {
-  if (def.kernelProgTypes !== undefined) return `${def.kernelProgTypes.join(', ')} only`;
+  // A kfunc registered for TRACING is in the hook LSM, PERF_EVENT, TRACEPOINT and RAW_TRACEPOINT share (kfunc/hooks.ts).
+  const shared = (types: readonly string[]): string => (def.kind === 'kfunc' && types.includes('TRACING') ? ' (TRACING\'s kfunc hook: also LSM, PERF_EVENT, TRACEPOINT, RAW_TRACEPOINT)' : '');
+  if (def.kernelProgTypes !== undefined) return `${def.kernelProgTypes.join(', ')} only${shared(def.kernelProgTypes)}`;
   if (def.progTypes === undefined) return 'any program type';
   if (def.name.startsWith('bpf_dynptr_') && def.progTypes.length > 1) {
     return FILE_DYNPTR_PROG_TYPES.map((r) => `${r.type}${r.since === null ? '' : ` (${r.since})`}`).join(', ');

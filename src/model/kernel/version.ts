@@ -182,6 +182,12 @@ export interface VersionFeatures {
    * 2026 that log map_create's refusals still check it early).
    */
   readonly mapFileFlagFirst: boolean;
+  /**
+   * Every kfunc's pointer arguments are trusted (7.0's "trusted args by default": KF_TRUSTED_ARGS is
+   * gone; 7.2.13's `check_kfunc_args` refuses any NULL pointer argument not named `__nullable`, H for
+   * 7.2, M for 7.0); before, only a kfunc flagged KF_TRUSTED_ARGS or KF_RCU (6.18 on the host tier).
+   */
+  readonly kfuncTrustedDefault: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -190,28 +196,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true, kfuncTrustedDefault: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true, kfuncTrustedDefault: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: true, mapFileFlagFirst: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: true, mapFileFlagFirst: true, kfuncTrustedDefault: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false, sleepableCtxDesc: true, mapFileFlagFirst: false,
+    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false, sleepableCtxDesc: true, mapFileFlagFirst: false, kfuncTrustedDefault: true,
   },
 };
 

@@ -6,6 +6,7 @@
  */
 import { EACCES, EINVAL } from '../kernel/errno.ts';
 import { argBits, availableIn } from '../kfunc/kfunc.ts';
+import { kfuncAllowedIn } from '../kfunc/hooks.ts';
 import type { AnyKfunc, ArgSpec } from '../kfunc/types.ts';
 import type { Arg, Op } from '../program/program.ts';
 import type { ProgType } from '../program/sections.ts';
@@ -66,6 +67,9 @@ export interface CallWalker extends Checker {
 }
 
 const isNull = (v: AVal): boolean => v.t === 'scalar' && constOf(v) === 0n;
+
+/** A kfunc's arguments that are pointers the kernel may require non-NULL (the `_or_null` types may be NULL). */
+const KFUNC_POINTER_ARGS: ReadonlySet<string> = new Set(['dynptr', 'dynptr_uninit', 'mem', 'file', 'task', 'path', 'map', 'tw', 'callback', 'skb', 'xdp_md', 'iter', 'iter_uninit']);
 
 /** The dynptr kind a constructor makes. */
 function constructorKind(fn: string): string | null {
@@ -218,7 +222,11 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   }
   // The kernel's program types for the kfunc (the model's `progTypes` may list fewer: the ones it runs).
   const allowed: readonly string[] | undefined = def.kernelProgTypes ?? def.progTypes;
-  if (allowed !== undefined && !allowed.includes(ctx.type)) {
+  // A kfunc registered for some types (`kernelProgTypes`): any type of the same kfunc hook
+  // (kfunc/hooks.ts); one a filter restricts (`progTypes` alone, `bpf_fs_kfuncs_filter`) and a helper:
+  // those types only.
+  const permitted = allowed === undefined || (def.kind === 'kfunc' && def.kernelProgTypes !== undefined ? kfuncAllowedIn(def.kernelProgTypes, ctx.type) : allowed.includes(ctx.type));
+  if (!permitted) {
     // check_helper_call: the program type's get_func_proto has no such helper.
     // get_helper_proto's -EINVAL; a kfunc outside the program type's sets, fetch_kfunc_meta's -EACCES.
     throw new Reject(def.kind === 'helper' ? `program of this type cannot use helper ${op.fn}#${HELPER_IDS[op.fn] ?? 0}` : m.notAllowed(op.fn), insn, [], def.kind === 'helper' ? -EINVAL : -EACCES);
@@ -251,8 +259,13 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   const vals: AVal[] = [];
   // The bytes of each constant string argument, from its offset to the end of its map value.
   const constStrs = new Map<number, Uint8Array>();
+  // is_kfunc_trusted_args (a release kfunc's arguments are trusted too) or is_kfunc_rcu; 7.x: every kfunc.
+  const trusted = def.kind === 'kfunc' && (w.opts.features.kfuncTrustedDefault || def.flags.includes('KF_TRUSTED_ARGS') || def.flags.includes('KF_RELEASE') || def.flags.includes('KF_RCU'));
   specs.forEach((spec: ArgSpec, i: number) => {
     const a = op.args[i] as Arg;
+    // check_kfunc_args: a NULL pointer argument of a trusted kfunc is refused before its type is looked
+    // at, unless the argument may be NULL (`__nullable`) or is not checked (`__ign`).
+    if (trusted && KFUNC_POINTER_ARGS.has(spec.type) && !spec.name.endsWith('__ign') && ('null' in a || ('r' in a && isNull(w.operand(s, a, insn))))) throw new Reject(m.possiblyNull(i), insn);
     if (spec.type === 'callback') {
       vals.push(UNKNOWN);
       if (!('cb' in a)) throw new Reject(m.notCallback(i), insn, [], -EINVAL);
@@ -324,6 +337,10 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       case 'path':
       case 'file':
       case 'task': {
+        // 6.x, a kfunc without KF_TRUSTED_ARGS: a NULL (a scalar) is no BTF pointer, so
+        // get_kfunc_ptr_arg_type takes the argument for memory, which a structure with pointer members
+        // cannot be (-EINVAL).
+        if (!trusted && def.kind === 'kfunc' && isNull(v)) throw new Reject(`arg#${i} pointer type STRUCT ${spec.type === 'task' ? 'task_struct' : spec.type} must point to scalar, or struct with scalar`, insn, [], -EINVAL);
         if (isNull(v) || (isObjPtr(v) && v.maybeNull)) throw new Reject(m.possiblyNull(i), insn);
         // 7.x: a release kfunc's R1 must hold a reference before its type is looked at (`releaseArgFirst`).
         const referenced = isObjPtr(v) && v.ref !== null;
