@@ -185,7 +185,8 @@ export interface VersionFeatures {
   /**
    * Every kfunc's pointer arguments are trusted (7.0's "trusted args by default": KF_TRUSTED_ARGS is
    * gone; 7.2.13's `check_kfunc_args` refuses any NULL pointer argument not named `__nullable`, H for
-   * 7.2, M for 7.0); before, only a kfunc flagged KF_TRUSTED_ARGS or KF_RCU (6.18 on the host tier).
+   * 7.2, M for 7.0); before, only a kfunc flagged KF_TRUSTED_ARGS or KF_RCU and a release kfunc (6.18
+   * on the host tier).
    */
   readonly kfuncTrustedDefault: boolean;
 }
