@@ -6,27 +6,27 @@
  * pointer argument of a trusted kfunc is refused before its type is looked at (verifier.c
  * `check_kfunc_args`; `VersionFeatures.kfuncTrustedDefault`).
  */
-import { ALL_KFUNCS, program as P, type BpfObject } from '../../src/index.ts';
+import { ALL_KFUNCS, program as P, type BpfObject, type Op } from '../../src/index.ts';
 import type { ConfCase } from './lib.ts';
 import type { FileCase } from './file.ts';
 import { refusedFileCase } from './file_verifier.ts';
 
 const RULE = 'kfuncs a program type may call (fetch_kfunc_meta)';
 
+/** Every kfunc, and its call with NULL for each argument the program writes. */
+const nullCalls = (): { readonly name: string; readonly call: Op }[] => Object.values(ALL_KFUNCS).filter((d) => d.kind === 'kfunc')
+  .map((d) => ({ name: d.name, call: P.call(d.name, d.args.filter((a) => a.type !== 'choice').map(() => P.NULL)) }));
+
 /** `pt_<kfunc>`: a syscall program calling the kfunc with NULL arguments. */
 export function progTypeCases(): ConfCase[] {
-  return Object.values(ALL_KFUNCS).filter((d) => d.kind === 'kfunc').map((d) => {
+  return nullCalls().map((d) => {
     const id = `pt_${d.name}`;
-    const args = d.args.filter((a) => a.type !== 'choice').map(() => P.NULL);
-    const object: BpfObject = { name: id, maps: [], globals: [], subprogs: [], programs: [{ name: id, section: 'syscall', locals: [], body: [P.call(d.name, args), P.ret(P.imm(0))] }] };
+    const object: BpfObject = { name: id, maps: [], globals: [], subprogs: [], programs: [{ name: id, section: 'syscall', locals: [], body: [d.call, P.ret(P.imm(0))] }] };
     return { id, rule: RULE, note: `${d.name} with NULL arguments from a syscall program`, object, calls: [], verifier: true };
   });
 }
 
 /** The guest's (7.2, where every kfunc's pointer arguments are trusted): `fpt_<kfunc>`, the same call from a sleepable `lsm.s/file_open` program. */
 export function progTypeFileCases(): FileCase[] {
-  return Object.values(ALL_KFUNCS).filter((d) => d.kind === 'kfunc').map((d) => {
-    const args = d.args.filter((a) => a.type !== 'choice').map(() => P.NULL);
-    return refusedFileCase(`fpt_${d.name}`, 'lsm.s/file_open', `${RULE} (7.2)`, `${d.name} with NULL arguments from a sleepable LSM program`, () => [P.call(d.name, args)]);
-  });
+  return nullCalls().map((d) => refusedFileCase(`fpt_${d.name}`, 'lsm.s/file_open', `${RULE} (7.2)`, `${d.name} with NULL arguments from a sleepable LSM program`, () => [d.call]));
 }

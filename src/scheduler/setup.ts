@@ -81,11 +81,12 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
   const decls: MapDecl[] = [];
   const mapsWithout = new Set(view.btf.mapsWithout);
   for (const decl of view.obj.maps) {
+    const withBtf = !mapsWithout.has(decl.name);
     // The fields as BPF_MAP_CREATE parses them (createMap does the same).
-    let made = mapsWithout.has(decl.name) ? decl : parsedFields(decl);
-    let id = createMap(k, decl, !mapsWithout.has(decl.name));
+    let made = withBtf ? parsedFields(decl) : decl;
+    let id = createMap(k, decl, withBtf);
     emit(k, { kind: 'map', t: k.t.now, op: 'create', map: decl.name, key: -1, ret: id < 0 ? id : 0 });
-    if (id < 0 && !mapsWithout.has(decl.name)) {
+    if (id < 0 && withBtf) {
       made = withoutBtf(decl);
       id = createMap(k, made, false);
       mapsWithout.add(decl.name);

@@ -38,10 +38,14 @@ export function weakKfuncs(obj: Pick<BpfObject, 'programs' | 'subprogs' | 'weak'
   return out;
 }
 
-/** Each weak name of `obj` (its `weak` list, its `ksym` operands) names a kfunc of `kfuncs`, else an ArgumentError. */
-export function checkWeak(obj: Pick<BpfObject, 'programs' | 'subprogs' | 'weak'>, kfuncs: Readonly<Record<string, { readonly kind: string }>>): void {
-  for (const name of weakKfuncs(obj)) {
+/**
+ * `obj`'s weak kfuncs (`weakKfuncs`), each checked to name a kfunc of `kfuncs` (else an ArgumentError).
+ */
+export function checkWeak(obj: Pick<BpfObject, 'programs' | 'subprogs' | 'weak'>, kfuncs: Readonly<Record<string, { readonly kind: string }>>): ReadonlySet<string> {
+  const weak = weakKfuncs(obj);
+  for (const name of weak) {
     const def = Object.prototype.hasOwnProperty.call(kfuncs, name) ? kfuncs[name] : undefined;
     if (def === undefined || def.kind !== 'kfunc') throw new ArgumentError('weak', name, `a kfunc (a __ksym extern), for __weak and bpf_ksym_exists${def === undefined ? '' : `: ${name} is a helper`}`);
   }
+  return weak;
 }

@@ -16,7 +16,7 @@ import { versionAtLeast } from '../kernel/version.ts';
 import { messages } from './messages.ts';
 import { initLocals } from './locals.ts';
 import { asMade } from '../btf/object.ts';
-import { checkWeak, weakKfuncs } from '../program/ksym.ts';
+import { checkWeak } from '../program/ksym.ts';
 import { Reject, type AState, type Verdict, type VerifyOptions } from './types.ts';
 import { programFrame, Walker } from './walker.ts';
 
@@ -34,8 +34,10 @@ const FILE_HOOKS: ReadonlySet<string> = new Set(['lsm/file_open', 'lsm/mmap_file
  * reason, are not this function's: `loadObject` (src/scheduler/setup.ts) does the whole order.
  */
 export function verifyProgram(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict {
+  const refused = externVerdict(obj, prog, opts);
+  if (refused !== null) return refused;
   const view = asMade(obj);
-  return externVerdict(obj, prog, opts) ?? verifyLoaded(view.obj, prog, { ...opts, btf: opts.btf ?? view.btf, source: opts.source ?? obj });
+  return verifyLoaded(view.obj, prog, { ...opts, btf: opts.btf ?? view.btf, source: opts.source ?? obj });
 }
 
 /** The walker of one program and its early verdicts (refusals before any instruction is walked). */
@@ -61,8 +63,7 @@ function start(obj: BpfObject, prog: Program, opts: VerifyOptions): { w: Walker;
  * when every extern resolves.
  */
 export function externVerdict(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict | null {
-  checkWeak(obj, opts.kfuncs);
-  const weak = weakKfuncs(obj);
+  const weak = checkWeak(obj, opts.kfuncs);
   const version = opts.features.version;
   const m = messages(opts.features);
   /** The extern's failure, or null when libbpf resolves it (or leaves a weak one unresolved). */
