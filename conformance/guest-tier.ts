@@ -52,6 +52,8 @@ import { handFileCases, NO_FILE, stateText, type ExeLayout, type FileCase } from
 import { mergeObjects, refusedMap, sysLine, sysPairs, sysRecord, sysRecords } from './cases/lib.ts';
 import { fileVerifierCases } from './cases/file_verifier.ts';
 import { loadOrderFileCases } from './cases/load_order.ts';
+import { oopsCases } from './cases/oops.ts';
+import { kernelOops, modelOops, oopsAgree, oopsCommand, type OopsResult } from './oops.ts';
 import { progTypeFileCases } from './cases/prog_types.ts';
 import { fileInodeCase, taskRefFileCase } from './cases/task_ref.ts';
 import { kptrFileCases, kptrFileVerifierCases } from './cases/kptr.ts';
@@ -536,22 +538,29 @@ export async function guestTier(): Promise<number> {
   for (const x of all.filter((y) => y.kind === 'exe' && y.c.alone === true)) groups.push({ name: idOf(x), cases: [x] });
   const t1 = Date.now();
   const compileErrors = new Map<string, string>();
-  await pool(groups, Math.max(1, cpus().length), async (g) => {
-    if (reuse) {
-      if (!existsSync(join(disk, `${g.name}.bpf.o`))) for (const c of g.cases) compileErrors.set(idOf(c), 'not compiled in the run reused');
-      return;
-    }
-    const obj = g.cases.length === 1 ? objectOf(g.cases[0] as AnyCase) : mergeObjects(g.name, g.cases.map(objectOf));
-    const src = join(work, `${g.name}.bpf.c`);
+  /** Compile `obj` to `<name>.bpf.o` on the guest's disk: null, or why it did not compile. */
+  const compile = async (name: string, obj: BpfObject): Promise<string | null> => {
+    if (reuse) return existsSync(join(disk, `${name}.bpf.o`)) ? null : 'not compiled in the run reused';
+    const src = join(work, `${name}.bpf.c`);
     writeFileSync(src, renderC(obj));
     const cc = clangFor(obj);
-    if (cc === null) {
-      for (const c of g.cases) compileErrors.set(idOf(c), 'no clang 15 or later here (kptr fields need BTF type tags: conformance/clang.ts)');
-      return;
-    }
+    if (cc === null) return 'no clang 15 or later here (kptr fields need BTF type tags: conformance/clang.ts)';
     const r = await exec(cc, ['-O2', '-g', '-target', 'bpf', '-fms-extensions', '-Wno-microsoft-anon-tag', '-D__TARGET_ARCH_x86',
-      '-I', join(work, 'include'), '-c', src, '-o', join(disk, `${g.name}.bpf.o`)]);
-    if (r.code !== 0) for (const c of g.cases) compileErrors.set(idOf(c), r.err.trim().split('\n').slice(0, 4).join(' '));
+      '-I', join(work, 'include'), '-c', src, '-o', join(disk, `${name}.bpf.o`)]);
+    return r.code === 0 ? null : r.err.trim().split('\n').slice(0, 4).join(' ');
+  };
+  await pool(groups, Math.max(1, cpus().length), async (g) => {
+    const err = await compile(g.name, g.cases.length === 1 ? objectOf(g.cases[0] as AnyCase) : mergeObjects(g.name, g.cases.map(objectOf)));
+    if (err !== null) for (const c of g.cases) compileErrors.set(idOf(c), err);
+  });
+  // The programs that oops the kernel (conformance/cases/oops.ts): an object and a manifest each,
+  // loaded after everything else, each by a driver of its own.
+  const oops = oopsCases().filter((c) => only === null || only.test(c.id));
+  const oopsCompile = new Map<string, string>();
+  await pool(oops, Math.max(1, cpus().length), async (c) => {
+    const err = await compile(c.id, c.object);
+    if (err !== null) oopsCompile.set(c.id, err);
+    else if (!reuse) writeFileSync(join(disk, `oops-${c.id}.manifest`), `OBJ /t/${c.id}.bpf.o\n`);
   });
   const tCompile = Date.now() - t1;
   const manifest: string[] = [];
@@ -569,7 +578,7 @@ export async function guestTier(): Promise<number> {
   // One boot for everything.
   const t2 = Date.now();
   const outDir = join(work, 'back');
-  const g = reuse ? { code: 0, out: '', err: '' } : await exec('bash', [join(gdir, 'run-guest.sh'), disk, `mkdir -p /mnt/ext4/out && ${EXE} /t/manifest > /mnt/ext4/out/results.jsonl 2>/mnt/ext4/out/stderr.txt; echo driver rc=$?`],
+  const g = reuse ? { code: 0, out: '', err: '' } : await exec('bash', [join(gdir, 'run-guest.sh'), disk, `mkdir -p /mnt/ext4/out && ${EXE} /t/manifest > /mnt/ext4/out/results.jsonl 2>/mnt/ext4/out/stderr.txt; echo driver rc=$?; ${oopsCommand(EXE)}`],
     { ...process.env, GUEST_OUT_DIR: outDir, GUEST_TIMEOUT: process.env.GUEST_TIMEOUT ?? '900' });
   const tGuest = Date.now() - t2;
   if (g.code >= 10 && g.code <= 15) {
@@ -742,18 +751,30 @@ export async function guestTier(): Promise<number> {
     if (ok) caseAgreed += 1;
     if (ok && generated) genAgreed += 1;
   }
+  // The programs that oops the kernel, from the kernel's log.
+  const dmesgPath = join(outDir, 'out', 'dmesg.txt');
+  const dmesg = existsSync(dmesgPath) ? readFileSync(dmesgPath, 'utf8') : '';
+  const oopsResults: OopsResult[] = oops.map((c) => {
+    const kernel = oopsCompile.get(c.id) ?? kernelOops(dmesg, c.id);
+    const model = modelOops(c.object);
+    const ok = oopsAgree(kernel, model);
+    bump('a load that oopses the kernel: the function and the address', ok);
+    if (!ok) disagreements.push({ id: c.id, what: 'oops', kernel, model });
+    return { c, kernel, model, ok };
+  });
   const tModel = Date.now() - t3;
   const race = process.env.KERNSIM_CONF_RACE === '0' ? null : await raceTier(exe);
   say(`  compile ${tCompile} ms (${groups.length} objects); guest boot and run ${tGuest} ms; model ${tModel} ms`);
   say(`  cases: ${caseAgreed}/${ordered.length} agree (generated ${genAgreed}/${genTotal}); residency ${residencyAgreed}/${residencyCompared}; ` +
     `exe states warm ${stateCount.warm}, cold ${stateCount.cold}, partial ${stateCount.partial}; scripts ${stateCount.script}`);
+  say(`  loads that oops the kernel: ${oopsResults.filter((o) => o.ok).length}/${oopsResults.length} agree`);
   const show = Number(process.env.KERNSIM_GUEST_SHOW ?? 40);
   for (const y of disagreements.slice(0, show)) say(`  DISAGREE ${y.id} ${y.what}: kernel ${y.kernel}; model ${y.model}`);
   if (disagreements.length > show) say(`  … ${disagreements.length - show} more`);
   if (process.env.KERNSIM_CONF_NODOCS !== '1') {
     writeDocs({
       cases: ordered.length, hand: [...hand, ...seedCases()], handScripts, caseAgreed, genRun: genTotal, genAgreed, rows, disagreements, seed, layout, stateCount,
-      secs: Math.round((Date.now() - t0) / 1000), env, residencyAgreed, residencyCompared,
+      secs: Math.round((Date.now() - t0) / 1000), env, residencyAgreed, residencyCompared, oops: oopsResults,
     });
     if (race !== null && race.kernel !== null) writeRaceDocs(race);
     say('  wrote docs/conformance.md (guest tier)');
@@ -870,6 +891,7 @@ interface DocInput {
   cases: number; hand: GuestCase[]; handScripts: ScriptCase[]; caseAgreed: number; genRun: number; genAgreed: number; rows: Map<string, Row>;
   disagreements: Disagreement[]; seed: number; layout: ExeLayout; stateCount: Record<string, number>; secs: number; env: Env;
   residencyAgreed: number; residencyCompared: number;
+  oops: readonly OopsResult[];
 }
 
 function writeDocs(d: DocInput): void {
@@ -908,6 +930,15 @@ function writeDocs(d: DocInput): void {
     '|---|---|---|---|',
     ...d.hand.map((c) => `| \`${c.id}\` | ${esc(c.rule)} | ${c.verifier === true ? 'refused (not run)' : typeof c.state === 'string' ? c.state : 'partial'} | ${esc(c.note)} |`),
     ...d.handScripts.map((c) => `| \`${c.id}\` | ${esc(c.rule)} | script: ${esc(c.steps.map(describeStep).join('; '))} | ${esc(c.note)} |`),
+    '',
+    '### Loads that oops the kernel',
+    '',
+    'Each is loaded after every other case, by a driver of its own (`conformance/cases/oops.ts`, `conformance/oops.ts`); the kernel\'s log ' +
+      'tells where it oopsed, and the model stops the load with a `KernelBugError` naming the function. They agree when the function and the faulting address do.',
+    '',
+    '| Case | What | Kernel | Model |',
+    '|---|---|---|---|',
+    ...d.oops.map((o) => `| \`${o.c.id}\` | ${esc(o.c.note)} | ${esc(o.kernel)} | ${esc(o.model)} |`),
     '',
     '### Disagreements',
     '',

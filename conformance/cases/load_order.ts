@@ -113,8 +113,8 @@ export const loadOrderCases: readonly ConfCase[] = [
 ];
 
 /** A guest case (lsm/file_open programs, 7.2): `refusedFileCase`'s object with these maps and programs beside the case's. */
-function fileCase(id: string, note: string, body: (g: (name: string) => string) => Op[], more: { readonly maps?: MapDecl[]; readonly programs?: Program[]; readonly section?: string; readonly subprogs?: BpfObject['subprogs'] } = {}): FileCase {
-  const c = refusedFileCase(id, 'lsm/file_open', RULE, note, body);
+function fileCase(id: string, note: string, body: (g: (name: string) => string) => Op[], more: { readonly maps?: MapDecl[]; readonly programs?: Program[]; readonly section?: string; readonly subprogs?: BpfObject['subprogs']; readonly globals?: readonly { readonly name: string; readonly kind: 'u32' | 'int' }[] } = {}): FileCase {
+  const c = refusedFileCase(id, 'lsm/file_open', RULE, note, body, more.globals === undefined ? {} : { globals: more.globals });
   const [main] = c.object.programs;
   if (main === undefined) throw new Error(`${id}: no program`);
   const programs = [{ ...main, section: more.section ?? main.section }, ...(more.programs ?? [])];
@@ -159,6 +159,23 @@ export function loadOrderFileCases(): FileCase[] {
         P.call('bpf_task_work_schedule_signal', [P.r('t'), P.tw('v'), P.map('flo_retry_tw_use_m'), P.cb('flo_retry_tw_use_cb')], 'e'),
       ],
       { maps: [{ name: 'flo_retry_tw_use_m', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1, flags: 1 << 7 }], subprogs: [{ name: 'flo_retry_tw_use_cb', isStatic: true, body: [P.ret(P.imm(0))] }] }),
+    // shared/semantics/task_work.md Q3: check_kfunc_args compares the map argument with the
+    // bpf_task_work's map only when its record has a task_work or workqueue field. A map whose record
+    // holds a kptr is let through; the call itself stays behind a global the verifier cannot know (0
+    // at run time): the model stops at it (bpf_task_work_schedule's map_val from the other map's
+    // record). A map with no record at all oopses the verifier: conformance/cases/oops.ts.
+    fileCase('flo_tw_kptr_map', 'bpf_task_work_schedule_signal(task, &a->tw, &b, cb) where b\'s value holds a task kptr and no bpf_task_work: the verifier does not compare the maps, the program loads',
+      (g) => [
+        P.mov('go', P.glob(g('go'))), P.goto('out', P.when('go', '==', P.imm(0))),
+        P.call('bpf_map_lookup_elem', [P.map('flo_tw_kptr_map_a'), P.imm(0)], 'v'), P.goto('out', P.when('v', '==', P.NULL)),
+        P.call('bpf_get_current_task_btf', [], 't'),
+        P.call('bpf_task_work_schedule_signal', [P.r('t'), P.tw('v'), P.map('flo_tw_kptr_map_b'), P.cb('flo_tw_kptr_map_cb')], 'e'),
+      ],
+      {
+        maps: [{ name: 'flo_tw_kptr_map_a', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 1 }, { name: 'flo_tw_kptr_map_b', type: 'array', maxEntries: 1, valueSize: 8, taskWorkFields: 0, kptrs: [{ name: 'k', type: 'task_struct' }] }],
+        subprogs: [{ name: 'flo_tw_kptr_map_cb', isStatic: true, body: [P.ret(P.imm(0))] }],
+        globals: [{ name: 'go', kind: 'int' }],
+      }),
     // 7.0's KF_IMPLICIT_ARGS kept the _impl functions in BTF with another prototype (kfunc `keptInBtf`).
     fileCase('flo_impl_call', 'a call of bpf_task_work_schedule_signal_impl (6.18\'s name): 7.2\'s BTF keeps the name with a struct bpf_prog_aux * argument, so libbpf refuses the extern\'s prototype (-EINVAL)',
       () => [

@@ -12,7 +12,7 @@
  * model (a valid linearization of the kernel's compare-and-exchange steps).
  */
 import { EBADF, EBUSY, ENOMEM } from '../model/kernel/errno.ts';
-import { KernelBugError, KernsimError } from '../model/kernel/errors.ts';
+import { ArgumentError, KernelBugError, KernsimError } from '../model/kernel/errors.ts';
 import { allocate } from '../model/world/faults.ts';
 import { mapOf, twSlot } from '../model/maps/maps.ts';
 import { ownTask, rcuUsers } from '../model/task/task.ts';
@@ -96,6 +96,12 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   // bpf_task_acquire: refcount_inc_not_zero(&task->rcu_users) (task.ts `rcuUsers`); the reference is
   // taken below, once the context is ours.
   if (t === undefined || rcuUsers(t) === 0) return -EBADF;
+  // A map argument no verified program passes (check_kfunc_args refuses another map with a
+  // bpf_task_work and oopses on one without special fields): only the API gets here with it.
+  const fields = mapOf(k, map).layout.fields;
+  if (map !== tw.map && (fields.some((f) => f.kind === 'task_work') || !fields.some((f) => f.kind === 'kptr'))) {
+    throw new ArgumentError('map__map', map, `the bpf_task_work's map #${tw.map} (the verifier refuses another map with a bpf_task_work, and oopses on a map without special fields: docs/task_work.md, Q3)`);
+  }
   if (k.resume !== undefined) return scheduleAcquired(k, (k.resume as { ctx: number }).ctx, task, tw, map, callback, mode, prog.id);
   const slot = tw.slot ?? -1;
   const elem = twSlot(k, tw.map, slot);
@@ -141,6 +147,13 @@ function scheduleAcquired(k: Kern, ctx: number, task: Pid, tw: TwRef, map: MapId
       cancelAndFree(k, c.id);
     }
     return -EBUSY;
+  }
+  // ctx->map_val = (void *)tw - map->record->task_work_off: the map argument's offset. The verifier
+  // lets another map through when its record has neither a task_work nor a workqueue field
+  // (btf/object.ts `recordError`), whose task_work_off is -EINVAL.
+  if (map !== tw.map) {
+    const other = mapOf(k, map).name;
+    throw new KernelBugError('bpf_task_work_schedule', `map__map is map '${other}', not the bpf_task_work's map '${mapOf(k, tw.map).name}' (check_kfunc_args compares them only when '${other}' has a task_work or workqueue field): ctx->map_val = tw - ${other}'s record->task_work_off (-EINVAL) points 22 bytes past the bpf_task_work, and the callback gets that address as its value of map '${other}'`);
   }
   prog.refs += 1;
   ownTask(k, task).usage += 1;

@@ -24,6 +24,7 @@ const CHECKS = [
   'the context\'s refcount is 0 (being freed) → -EBUSY',
   'the slot is not STANDBY (PENDING, SCHEDULING, SCHEDULED, RUNNING — also from its own callback — or FREED) → -EBUSY',
   'the map has no user references (usercnt 0) → -EBUSY, and the slot\'s context is cancelled and freed',
+  'map__map is not the bpf_task_work\'s map: the verifier refuses another map with a bpf_task_work field (map_uid mismatch), oopses on one without a btf_record (NULL record->wq_off, check_kfunc_args) and lets one with only other fields (a kptr) through, whose task_work_off marks no field (the negated EINVAL), so this call would set map_val 22 bytes past tw: KernelBugError (btf/object.ts recordError)',
 ];
 const EFFECTS = (mode: string): string[] => [
   'STANDBY → PENDING; the context takes references on the program and the task; an irq_work is queued',

@@ -21,7 +21,7 @@
  *   callback's address ("missing btf func_info", `check_ld_imm`).
  */
 import type { BpfObject, MapDecl } from '../program/program.ts';
-import { ENOENT } from '../kernel/errno.ts';
+import { E2BIG, ENOENT } from '../kernel/errno.ts';
 import { valueLayout } from '../maps/layout.ts';
 import { mapCheckBtf } from '../maps/alloc_check.ts';
 import type { StructName } from './structs.ts';
@@ -89,6 +89,35 @@ export function withoutBtf(decl: MapDecl): MapDecl {
  */
 export function parsedFields(decl: MapDecl): MapDecl {
   return decl.taskWorkFields > 1 ? withoutBtf(decl) : decl;
+}
+
+/**
+ * What `map->record` of map `declared` holds once BPF_MAP_CREATE made it (`withBtf`: made with BTF):
+ * null for a record (its value has a special field); 0 for NULL (no special field, or no BTF:
+ * kernel/bpf/btf.c `btf_parse_fields` returns NULL, and a map without BTF keeps the NULL it started
+ * with); a negative errno for the error pointer of fields that failed to parse (two `bpf_task_work`s:
+ * -E2BIG), which syscall.c `map_check_btf` stores as it is (`parsedFields`).
+ */
+export function recordError(declared: MapDecl, withBtf: boolean): number | null {
+  if (!withBtf) return 0;
+  if (declared.taskWorkFields > 1) return -E2BIG;
+  return declared.taskWorkFields === 1 || (declared.kptrs?.length ?? 0) > 0 ? null : 0;
+}
+
+/** `offsetof(struct btf_record, wq_off)` (include/linux/bpf.h, 7.2.13; the same fields before it in 6.18). */
+const WQ_OFF_OFFSET = 0x14;
+
+/**
+ * Why a kernel oopses at a `map__map` argument of a map without a record (`recordError` not null),
+ * after a `bpf_task_work` argument (kernel/bpf/verifier.c `check_kfunc_args`, KF_ARG_PTR_TO_MAP, 6.18
+ * and 7.2.13 alike): it reads `reg->map_ptr->record->wq_off` to decide whether to compare the two
+ * maps, without a NULL or error check. The address is the field's offset from NULL or from the error
+ * pointer.
+ */
+export function noRecordText(map: string, arg: number, err: number): string {
+  const addr = (WQ_OFF_OFFSET + err).toString(16).padStart(16, '0');
+  const what = err === 0 ? 'a NULL record (no special field in its value, or no BTF)' : `the error pointer ${err} as its record (its fields failed to parse)`;
+  return `map '${map}' (arg#${arg}) has ${what}: the verifier reads record->wq_off unchecked, a kernel NULL pointer dereference at address ${addr}`;
 }
 
 /**

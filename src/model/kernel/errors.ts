@@ -47,8 +47,10 @@ export class UseAfterFreeError extends KernsimError {
 
 /**
  * A kernel code path the model follows that the kernel itself would not survive (a NULL pointer
- * dereference in a race window): like a use after free, the model stops the transition and names the
- * kernel function and why, so that the interleaving that leads there is a finding, not a crash.
+ * dereference in a race window, or in the verifier at a load), or that hands a program memory that is
+ * not what the verifier typed it as: like a use after free, the model stops the transition (or the
+ * load) and names the kernel function and why, so that the program or interleaving that leads there
+ * is a finding, not a crash.
  */
 export class KernelBugError extends KernsimError {
   override name = 'KernelBugError';

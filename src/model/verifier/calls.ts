@@ -22,6 +22,8 @@ import { btfPointer, invalidatePacket, invalidateRcu, isObjPtr, release, withReg
 import { Reject, type AState, type AVal, type Checker, type DynptrSlot } from './types.ts';
 import { kptrDest, kptrMatch, type KptrField } from './kptr.ts';
 import { declKeySize, mapLayout } from '../maps/layout.ts';
+import { noRecordText, recordError } from '../btf/object.ts';
+import { KernelBugError } from '../kernel/errors.ts';
 import { bprintfPrepare } from '../bprintf/prepare.ts';
 
 
@@ -272,7 +274,8 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
       const sub = w.obj.subprogs.find((x) => x.name === a.cb);
       if (sub === undefined) throw new Reject(m.notCallback(i), insn, [], -EINVAL);
       if (!sub.isStatic) throw new Reject(m.notStatic(), insn, [], -EINVAL);
-      w.verifyAsyncCallback(ctx, sub.name, twMap ?? '', insn);
+      // set_task_work_schedule_callback_state: the callback's map, key and value are the map argument's (R3).
+      w.verifyAsyncCallback(ctx, sub.name, mapArg ?? twMap ?? '', insn);
       return;
     }
     if (spec.type === 'aux') { vals.push(UNKNOWN); return; }
@@ -417,7 +420,15 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
         if (isNull(v)) throw new Reject(m.possiblyNull(i), insn);
         if (v.t !== 'map') throw new Reject(`pointer in R${i + 1} isn't map pointer`, insn, [], -EINVAL);
         mapArg = v.map;
-        if (twMap !== null && v.map !== twMap) throw new Reject(m.mapMismatch(twArg, i), insn, [], -EINVAL);
+        // check_kfunc_args (KF_ARG_PTR_TO_MAP): after a bpf_task_work argument, the map must be its map,
+        // but the comparison is made only when this map's record has a workqueue or task_work field, and
+        // the record is read without a NULL check (btf/object.ts `recordError`).
+        if (twMap !== null) {
+          const declared = (w.opts.source ?? w.obj).maps.find((x) => x.name === v.map);
+          const err = declared === undefined ? 0 : recordError(declared, !w.btf.mapsWithout.has(v.map));
+          if (err !== null) throw new KernelBugError('check_kfunc_args', noRecordText(v.map, i, err));
+          if (declared?.taskWorkFields === 1 && v.map !== twMap) throw new Reject(m.mapMismatch(twArg, i), insn, [], -EINVAL);
+        }
         return;
       }
       case 'iter':
