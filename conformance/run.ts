@@ -30,7 +30,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, errnoName, objectBtfRefusal, renderC, Session, verify, type BpfObject, type KernelVersion, type Syscall } from '../src/index.ts';
+import { content, errnoName, KernelBugError, KERNEL_VERSIONS, objectBtfRefusal, renderC, Session, verify, type BpfObject, type FeatureOverrides, type KernelVersion, type Syscall } from '../src/index.ts';
 import { EACCES } from '../src/model/kernel/errno.ts';
 import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { localCases } from './cases/local.ts';
@@ -137,8 +137,8 @@ function u64s(bytes: Uint8Array): bigint[] {
   return out;
 }
 
-function predict(c: ConfCase, version: KernelVersion): Prediction {
-  const verdict = verify(c.object, version)[0];
+function predict(c: ConfCase, version: KernelVersion, features: FeatureOverrides | undefined): Prediction {
+  const verdict = verify(c.object, version, features)[0];
   if (verdict === undefined) throw new Error(`${c.id}: no program`);
   // A C program's instruction numbers (`alloc_insn=`) are the compiler's: compared number-blind.
   const asm = c.object.programs.every((p) => p.asm === true);
@@ -148,7 +148,7 @@ function predict(c: ConfCase, version: KernelVersion): Prediction {
   if (map !== null) return { ok: false, message: map.detail, guessed: false, insnBlind: false, after: [], err: map.errno };
   if (!verdict.ok) return { ok: false, message: verdict.message, guessed: verdict.guessedRegisters, insnBlind: !asm, after: refusalLines(verdict).slice(1), err: verdict.errno ?? -EACCES };
   try {
-    const s = new Session({ version, cpus: HOST_CPUS });
+    const s = new Session({ version, cpus: HOST_CPUS, ...(features === undefined ? {} : { features }) });
     s.load(c.object);
     // The loader that runs every case is a user process: the model's task runs it with an executable
     // (so an mm), where a program that reads user memory looks (copy_from_user_nofault's
@@ -337,6 +337,25 @@ function showVal(fn: string, v: bigint): string {
   return fn === 'bpf_dynptr_size' && v === 4294967274n ? `${v} (-EINVAL as u32)` : `${v}`;
 }
 
+/**
+ * The host kernel's build, where it differs from its version's rules (`WorldOptions.features`): a
+ * vendor build of 6.18.44 (the fc-v1045 one) carries 7.0's "trusted kfunc arguments by default"
+ * (bpf-next, January 2026), another (fc-v769) does not. One program tells them apart:
+ * `bpf_dynptr_size(NULL)`, whose argument is trusted only under that rule ("Possibly NULL pointer
+ * passed to trusted arg0"; without it the NULL is refused as no dynptr). It is not a case: the
+ * `pt_*` cases then check what the rule implies for every other kfunc.
+ */
+async function probeBuild(version: KernelVersion): Promise<{ features: FeatureOverrides | undefined; note: string | null }> {
+  if (KERNEL_VERSIONS[version].kfuncTrustedDefault) return { features: undefined, note: null };
+  const obj: BpfObject = { name: 'probe_trusted', maps: [], globals: [], subprogs: [], programs: [{ name: 'probe_trusted', section: 'syscall', body: [{ op: 'call', fn: 'bpf_dynptr_size', args: [{ null: true }] }, { op: 'ret', src: { imm: 0 } }] }] };
+  const c = await compile('probe_trusted', obj);
+  if (!c.ok) throw new Error(`conformance (host): clang failed on the build probe:\n${c.err}`);
+  const r = (await runObject(c.path)).get('probe_trusted');
+  if (r === undefined || r.loaded) throw new Error(`conformance (host): the build probe bpf_dynptr_size(NULL) loaded (${JSON.stringify(r)}): no rule of the model's says it may`);
+  if (!r.log.includes('Possibly NULL pointer passed to trusted arg0')) return { features: undefined, note: null };
+  return { features: { kfuncTrustedDefault: true }, note: 'this 6.18 build has 7.0\'s trusted kfunc arguments (bpf_dynptr_size(NULL): "Possibly NULL pointer passed to trusted arg0"); the model runs with { kfuncTrustedDefault: true }' };
+}
+
 async function main(): Promise<number> {
   const rel = release();
   const setup = spawnSync('bash', [join(here, 'setup.sh')], { encoding: 'utf8' });
@@ -368,6 +387,9 @@ async function main(): Promise<number> {
     say(`conformance (host): skipped — the kernel refused a trivial SEC("syscall") program (bpf() err ${pr?.err ?? '?'}): ${pr?.log.trim().split('\n').slice(-3).join(' | ') ?? ''}`);
     return 0;
   }
+
+  const build = await probeBuild(version);
+  if (build.note !== null) say(`conformance (host): ${build.note}`);
 
   const seed = Number(process.env.KERNSIM_SEED ?? 20261127);
   const nGen = Number(process.env.KERNSIM_CONF_GENERATED ?? 400);
@@ -404,7 +426,16 @@ async function main(): Promise<number> {
   say(`conformance (host): Linux ${rel} (model version ${version}); ${cases.length} cases (${nGen} generated, seed ${seed})`);
 
   const t0 = Date.now();
-  const predictions = new Map(cases.map((c) => [c.id, predict(c, version)]));
+  // Every prediction before any load: a case whose load the model says oopses the kernel stops the
+  // tier here, since this kernel is the machine's own (such cases are the guest's: cases/oops.ts).
+  const predictions = new Map(cases.map((c) => {
+    try {
+      return [c.id, predict(c, version, build.features)];
+    } catch (e) {
+      if (e instanceof KernelBugError) throw new Error(`conformance (host): case ${c.id}: the model says its load or run hits a kernel bug (${e.message}); not loaded on the host's own kernel (guest tier: conformance/cases/oops.ts)`);
+      throw e;
+    }
+  }));
   const tModel = Date.now() - t0;
 
   // Cases the model accepts share objects; each case the model rejects gets its own object, and so does
@@ -579,14 +610,14 @@ async function main(): Promise<number> {
   if (disagreements.length > 30) say(`  … ${disagreements.length - 30} more`);
 
   if (process.env.KERNSIM_CONF_NODOCS !== '1' && only === undefined) {
-    writeDocs({ rel, version, cases, caseAgreed, genRun, genAgreed, rows, disagreements, seed });
+    writeDocs({ rel, version, build: build.note, cases, caseAgreed, genRun, genAgreed, rows, disagreements, seed });
     say('  wrote docs/conformance.md (host tier)');
   }
   return disagreements.length === 0 ? 0 : 1;
 }
 
 interface DocInput {
-  rel: string; version: KernelVersion; cases: ConfCase[]; caseAgreed: number; genRun: number; genAgreed: number;
+  rel: string; version: KernelVersion; build: string | null; cases: ConfCase[]; caseAgreed: number; genRun: number; genAgreed: number;
   rows: Map<string, Row>; disagreements: Disagreement[]; seed: number;
 }
 
@@ -601,6 +632,7 @@ function writeDocs(d: DocInput): void {
     BEGIN,
     `## Host tier: Linux ${d.rel} (modelled as ${d.version})`,
     '',
+    ...(d.build === null ? [] : [`The build: ${d.build} (\`probeBuild\` in \`conformance/run.ts\`; \`WorldOptions.features\`).`, '']),
     `The running kernel: \`SEC("syscall")\` programs, and packet programs (\`tc\`, \`cgroup_skb\`, \`socket\`, \`xdp\`) on packet data, run with \`BPF_PROG_TEST_RUN\`: ${d.cases.length} cases ` +
       `(${hand.length} hand-written in \`conformance/cases/\`, ${d.genRun} generated by \`conformance/generate.ts\`, \`generate-language.ts\` and \`generate-kinds.ts\`, seed ${d.seed}; ` +
       `${kinds.length} of them over the dynptr kinds of issue 14 — RINGBUF, SKB, SKB_META, XDP — and the kfuncs and helpers around them, ${kindsGen} generated); ` +

@@ -23,7 +23,7 @@ import { ALL_KFUNCS, ALL_KFUNC_METHODS } from './task_work/kfuncs.ts';
 import { settle } from './task_work/settle.ts';
 import { verifyObject as verifyObjectImpl, verifyProgram as verifyProgramImpl, type Verdict, type VerifyOptions } from './model/verifier/verify.ts';
 import { renderC as renderCImpl } from './model/program/render.ts';
-import { DEFAULT_VERSION, isKernelVersion, KERNEL_VERSIONS, type KernelVersion } from './model/kernel/version.ts';
+import { DEFAULT_VERSION, isKernelVersion, KERNEL_VERSIONS, withOverrides, type FeatureOverrides, type KernelVersion } from './model/kernel/version.ts';
 import type { BpfObject, Program } from './model/program/program.ts';
 import type { KfuncDef } from './model/kfunc/kfunc.ts';
 
@@ -31,7 +31,7 @@ export * from './model/kernel/errno.ts';
 export * from './model/kernel/errors.ts';
 export { U32_MAX, U64_MAX, S64_MAX, toU32, toU64, type Int } from './model/kernel/ctypes.ts';
 export { content, type Content } from './model/fs/content.ts';
-export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, type KernelVersion, type VersionFeatures } from './model/kernel/version.ts';
+export { KERNEL_VERSIONS, DEFAULT_VERSION, versionAtLeast, withOverrides, type FeatureOverrides, type KernelVersion, type VersionFeatures } from './model/kernel/version.ts';
 export { createWorld, transact, featuresOf, SLEEPABLE, NON_SLEEPABLE, type CallContext, type Kern, type WorldOptions } from './model/world/world.ts';
 export { type World } from './model/world/state.ts';
 export type { ColdState, WorldState } from './model/world/state.ts';
@@ -198,10 +198,13 @@ export const bpf_copy_from_user_task_dynptr = pure('bpf_copy_from_user_task_dynp
 /** kernel/trace/bpf_trace.c `bpf_copy_from_user_task_str_dynptr`. */
 export const bpf_copy_from_user_task_str_dynptr = pure('bpf_copy_from_user_task_str_dynptr');
 
-/** Verify every program of `obj` as Linux `version` would (default 6.19). */
-export function verify(obj: BpfObject, version: KernelVersion = DEFAULT_VERSION): Verdict[] {
+/**
+ * Verify every program of `obj` as Linux `version` would (default 6.19); `features`: the build's own
+ * rules where they differ from its version's (`WorldOptions.features`).
+ */
+export function verify(obj: BpfObject, version: KernelVersion = DEFAULT_VERSION, features?: FeatureOverrides): Verdict[] {
   if (!isKernelVersion(version)) throw new ArgumentError('version', version, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
-  return verifyObjectImpl(checkObject('obj', obj), { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>> });
+  return verifyObjectImpl(checkObject('obj', obj), { features: withOverrides(KERNEL_VERSIONS[version], features, 'features'), kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, KfuncDef>> });
 }
 
 /** Verify one program of `obj` with explicit options (`verify` does every program of an object). */

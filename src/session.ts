@@ -156,7 +156,7 @@ export class Session {
   context: CallContext;
 
   constructor(opts: SessionOptions = {}) {
-    checkOptions('opts', opts, ['version', 'sleepable', 'budgets', 'smp', 'cpus', 'hashrnd']);
+    checkOptions('opts', opts, ['version', 'sleepable', 'budgets', 'smp', 'cpus', 'hashrnd', 'features']);
     if (opts.sleepable !== undefined) checkBoolean('opts.sleepable', opts.sleepable);
     this.world = createWorld(opts);
     this.context = opts.sleepable === true ? SLEEPABLE : NON_SLEEPABLE;

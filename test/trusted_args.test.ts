@@ -9,7 +9,7 @@
  * (6.18.44) and `fpt_*` (7.2) are the same calls.
  */
 import { describe, expect, test } from 'vitest';
-import { program as P, Session, verify, type BpfObject, type KernelVersion } from '../src/index.ts';
+import { parseScenario, program as P, runScenario, Session, verify, type BpfObject, type KernelVersion } from '../src/index.ts';
 import { kfuncAllowedIn } from '../src/model/kfunc/hooks.ts';
 
 const EACCES = -13;
@@ -57,5 +57,50 @@ describe('kfunc hooks: program types that share a kfunc set', () => {
     expect(kfuncAllowedIn(['CGROUP_SKB'], 'SOCK_OPS')).toBe(true);
     expect(kfuncAllowedIn(['SYSCALL'], 'EXT')).toBe(false);
     expect(kfuncAllowedIn(['UNSPEC'], 'EXT')).toBe(true);
+  });
+});
+
+describe('a kernel build with another version\'s rule (WorldOptions.features)', () => {
+  // A vendor 6.18.44 build with 7.0's "trusted args by default" (the host tier's fc-v1045): every
+  // kfunc's NULL pointer is refused as trusted, in 6.18's words (arg<i>, not R<n>).
+  const trusted = { kfuncTrustedDefault: true } as const;
+
+  test('verify: 6.18 with trusted arguments refuses a NULL dynptr as a trusted argument, plain 6.18 does not', () => {
+    const o = nullCall('bpf_dynptr_size', 1, 'syscall');
+    expect(verify(o, '6.18', trusted)[0]).toMatchObject({ ok: false, message: 'Possibly NULL pointer passed to trusted arg0', errno: EACCES });
+    expect(verify(o, '6.18')[0]?.message).not.toContain('trusted');
+    // The untrusted NULL struct rule goes with it.
+    expect(verify(nullCall('bpf_copy_from_user_task_str', 5, 'syscall'), '6.18', trusted)[0]).toMatchObject({ message: 'Possibly NULL pointer passed to trusted arg0', errno: EACCES });
+  });
+
+  test('a Session and its world carry the build\'s rules', () => {
+    const s = new Session({ version: '6.18', features: trusted });
+    expect(s.world.features.kfuncTrustedDefault).toBe(true);
+    expect(s.world.features.dynptrBits).toBe(32);
+    expect(new Session({ version: '6.18' }).world.features.kfuncTrustedDefault).toBe(false);
+  });
+
+  test.each([
+    ['an unknown rule', { noSuchRule: true }],
+    ['the version itself', { version: '7.2' }],
+    ['a value no modelled version has', { dynptrBits: 16 }],
+    ['a value of the wrong type', { kfuncTrustedDefault: 'yes' }],
+    ['not an object', 'kfuncTrustedDefault'],
+  ])('%s is an ArgumentError naming the option', (_what, features) => {
+    // The message names the rule (or the option) and what it takes.
+    const want = typeof features === 'string' ? /argument opts\.features: expected an object of VersionFeatures rules/ : /argument opts\.features\.\w+: expected (a rule of VersionFeatures|one of the values a modelled version has)/;
+    expect(() => new Session({ version: '6.18', features: features as never })).toThrow(want);
+    expect(() => verify(nullCall('bpf_dynptr_size', 1, 'syscall'), '6.18', features as never)).toThrow(new RegExp(want.source.replace('opts\\.', '')));
+  });
+
+  test('a scenario says it with `features`: its verifier expectation holds only with the rule', () => {
+    const doc = (features?: object) => ({
+      name: 'trusted', version: '6.18', ...(features === undefined ? {} : { features }), files: [], tasks: [],
+      objects: [nullCall('bpf_dynptr_size', 1, 'syscall')],
+      expect: { verifier: [{ program: 'p', ok: false, message: 'Possibly NULL pointer passed to trusted arg0' }] },
+    });
+    expect(runScenario(parseScenario(doc(trusted), 't')).ok).toBe(true);
+    expect(runScenario(parseScenario(doc(), 't')).ok).toBe(false);
+    expect(() => parseScenario(doc({ kfuncTrustedDefault: 'yes' }), 't')).toThrow(/features/);
   });
 });

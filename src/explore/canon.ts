@@ -215,9 +215,12 @@ class Out {
   }
 }
 
-/** World fields the walk knows; any other is written generically (and marks the key raw). */
+/**
+ * World fields the walk knows; any other is written generically (and marks the key raw). `features`
+ * (the kernel's rules) never changes after the world is made: it is not written.
+ */
 const KNOWN_WORLD = new Set([
-  'version', 'maps', 'twctx', 'progs', 'hooks', 'kernelMem', 'clock', 'inodes', 'paths', 'files', 'pagecache', 'dynptrs',
+  'version', 'features', 'maps', 'twctx', 'progs', 'hooks', 'kernelMem', 'clock', 'inodes', 'paths', 'files', 'pagecache', 'dynptrs',
   'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'ids', 'faults', 'irqWork', 'current', 'budgets', 'smp',
   'cpus', 'hashrnd', 'allocated', 'trace',
 ]);

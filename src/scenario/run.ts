@@ -12,7 +12,7 @@ import { budgetsWith, type Budgets } from '../model/kernel/budget.ts';
 import { validateWith, type Problem } from '../model/kernel/validate.ts';
 import { refSnapshot } from '../model/world/inspect.ts';
 import { traceEvents } from '../model/world/trace.ts';
-import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
+import { KERNEL_VERSIONS, withOverrides, type FeatureOverrides, type KernelVersion } from '../model/kernel/version.ts';
 import { verifyObject } from '../model/verifier/verify.ts';
 import type { AnyKfunc } from '../model/kfunc/kfunc.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
@@ -154,7 +154,7 @@ export interface BuiltScenario {
 /** Build `sc`'s world (what `runScenario` runs): files, objects, tasks. `budgets` are the world's. */
 export function buildScenario(sc: Scenario, budgets: Budgets): BuiltScenario {
   const version = sc.version ?? '6.19';
-  const s = new Session({ version, budgets, smp: sc.smp === true, ...(sc.cpus === undefined ? {} : { cpus: sc.cpus }), ...(sc.hashrnd === undefined ? {} : { hashrnd: sc.hashrnd }) });
+  const s = new Session({ version, budgets, smp: sc.smp === true, ...(sc.cpus === undefined ? {} : { cpus: sc.cpus }), ...(sc.hashrnd === undefined ? {} : { hashrnd: sc.hashrnd }), ...(sc.features === undefined ? {} : { features: sc.features as FeatureOverrides }) });
   let room = budgets.bytes;
   for (const f of sc.files) {
     const { content, size } = fileContent(f, room, sc.name);
@@ -281,7 +281,7 @@ export function checkExpectations(sc: Scenario, s: Session, version: KernelVersi
 /** The verifier's verdict on each program of `sc` (they do not depend on the run). */
 export function verifierVerdicts(sc: Scenario, version: KernelVersion): readonly { program: string; ok: boolean; message?: string | null }[] {
   if (sc.expect?.verifier === undefined) return [];
-  return sc.objects.flatMap((o) => verifyObject(o, { features: KERNEL_VERSIONS[version], kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }));
+  return sc.objects.flatMap((o) => verifyObject(o, { features: withOverrides(KERNEL_VERSIONS[version], sc.features, 'features'), kfuncs: ALL_KFUNCS as unknown as Readonly<Record<string, AnyKfunc>> }));
 }
 
 /** An expectation written as a value or as `{ value, class }`: the value and the class. */

@@ -100,6 +100,14 @@ export const ScheduleSchema = z.strictObject({
   choices: list(Count, LIMITS.choices).optional(),
 });
 
+/** Each rule of `VersionFeatures` (but `version`), taking the values the modelled versions have. */
+const FeatureOverridesSchema = z.strictObject(Object.fromEntries(
+  Object.keys(KERNEL_VERSIONS['6.18']).filter((key) => key !== 'version').map((key) => {
+    const seen = [...new Set(Object.values(KERNEL_VERSIONS).map((f) => f[key as keyof typeof f]))] as [string | number | boolean, ...(string | number | boolean)[]];
+    return [key, z.union(seen.map((v) => z.literal(v)) as [z.ZodLiteral<string | number | boolean>, ...z.ZodLiteral<string | number | boolean>[]]).optional()];
+  }),
+));
+
 export const ScenarioSchema = compiled(z.strictObject({
   $schema: Text.optional(),
   name: z.string().min(1).max(256),
@@ -124,6 +132,12 @@ export const ScenarioSchema = compiled(z.strictObject({
    * which bits a bloom filter's values set (its `hash_seed`).
    */
   hashrnd: z.number().int().min(0).max(0xffff_ffff).optional(),
+  /**
+   * The kernel build's own rules where they differ from its version's (a vendor kernel with
+   * backports; `WorldOptions.features`): `{ "kfuncTrustedDefault": true }` is a 6.18 with 7.0's
+   * trusted kfunc arguments.
+   */
+  features: FeatureOverridesSchema.optional(),
   files: list(FileSpecSchema),
   objects: list(BpfObjectSchema, 64),
   tasks: list(TaskSpecSchema),

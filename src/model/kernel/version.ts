@@ -224,6 +224,29 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
 
 export const DEFAULT_VERSION: KernelVersion = '6.19';
 
+/** A kernel build's own rules where they differ from its version's (`WorldOptions.features`). */
+export type FeatureOverrides = Partial<Omit<VersionFeatures, 'version'>>;
+
+/**
+ * `base` with `overrides` (undefined: `base` itself). Each key must be a rule of `VersionFeatures` and
+ * its value one that some modelled version has: the model knows how a kernel behaves with each of
+ * them, not with an invented one. A misuse is an `ArgumentError` naming `argument`.
+ */
+export function withOverrides(base: VersionFeatures, overrides: unknown, argument: string): VersionFeatures {
+  if (overrides === undefined) return base;
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) throw new ArgumentError(argument, overrides, 'an object of VersionFeatures rules ({ kfuncTrustedDefault: true }, …)');
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key === 'version' || !Object.prototype.hasOwnProperty.call(base, key)) {
+      throw new ArgumentError(`${argument}.${key}`, value, `a rule of VersionFeatures (${Object.keys(base).filter((k) => k !== 'version').join(', ')})`);
+    }
+    const seen = [...new Set(Object.values(KERNEL_VERSIONS).map((f) => f[key as keyof VersionFeatures]))];
+    if (!seen.includes(value as never)) throw new ArgumentError(`${argument}.${key}`, value, `one of the values a modelled version has (${seen.map((v) => JSON.stringify(v)).join(', ')})`);
+    out[key] = value;
+  }
+  return Object.freeze(out) as unknown as VersionFeatures;
+}
+
 const ORDER: Readonly<Record<KernelVersion, number>> = { '6.18': 0, '6.19': 1, '7.0': 2, '7.2': 3 };
 
 /** Ordering of versions: `versionAtLeast('7.0', '6.19')` is true. */

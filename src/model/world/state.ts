@@ -9,7 +9,7 @@ import type { Immutable } from 'immer';
 import type { HotPatch, HotState } from './tables.ts';
 import type { Log } from './log.ts';
 import type { Trace } from './trace.ts';
-import type { KernelVersion } from '../kernel/version.ts';
+import type { KernelVersion, VersionFeatures } from '../kernel/version.ts';
 import type { BpfMap, MapId } from '../maps/types.ts';
 import type { LoadedProg, ProgId } from '../program/loaded.ts';
 import type { RunQueue } from '../task/runqueue.ts';
@@ -30,11 +30,17 @@ export interface ColdState {
 export type WorldState = ColdState & HotState;
 
 /** The fields of a world. */
-export type WorldFields = Immutable<ColdState> & Readonly<HotState> & { readonly trace: Trace };
+export type WorldFields = Immutable<ColdState> & Readonly<HotState> & {
+  readonly trace: Trace;
+  /** The kernel's rules: its version's (`KERNEL_VERSIONS`), with the build's own where it differs (`WorldOptions.features`). */
+  readonly features: VersionFeatures;
+};
 
 /** A world: one immutable value (see world.ts for its transitions). */
 export class WorldValue {
   readonly version: KernelVersion;
+  /** The rules of the kernel this world models: `version`'s, with the build's own (`WorldOptions.features`). */
+  readonly features: VersionFeatures;
   readonly maps: Immutable<ColdState>['maps'];
   readonly twctx: Immutable<ColdState>['twctx'];
   readonly progs: Immutable<ColdState>['progs'];
@@ -70,6 +76,7 @@ export class WorldValue {
   constructor(base: WorldFields, hot: HotPatch | null, cold: Immutable<ColdState> | null, trace: Trace, choices: Log<number>, rq: RunQueue) {
     const c = cold ?? base;
     this.version = base.version;
+    this.features = base.features;
     this.maps = c.maps;
     this.twctx = c.twctx;
     this.progs = c.progs;

@@ -8,7 +8,7 @@
 import { enableMapSet, Immer, type Draft, type Immutable } from 'immer';
 import { emptyTrace, type TraceEvent } from './trace.ts';
 import { Log } from './log.ts';
-import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
+import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, withOverrides, type FeatureOverrides, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { LIMITS } from '../kernel/schema.ts';
 import { budgetsWith, type Budgets } from '../kernel/budget.ts';
@@ -91,7 +91,7 @@ class Transition implements Kern {
   constructor(readonly engine: Immer, readonly base: World, readonly ctx: CallContext, public resume: unknown, rq: RunQueue | undefined, readonly log: ReadLog | null = null) {
     const baseRq = WorldValue.runQueue(base);
     this.t = new Tables(base, baseRq.owner === base ? baseRq : null, rq ?? null, log);
-    this.features = KERNEL_VERSIONS[base.version];
+    this.features = base.features;
   }
 
   /**
@@ -222,11 +222,17 @@ export interface WorldOptions {
    * gives every map created without BPF_F_ZERO_SEED this one.
    */
   readonly hashrnd?: number;
+  /**
+   * The kernel build's own rules where they differ from its version's (a vendor kernel with
+   * backports): each a field of `VersionFeatures` with a value some modelled version has. The
+   * conformance host tier's 6.18.44 build has 7.0's trusted kfunc arguments: `{ kfuncTrustedDefault: true }`.
+   */
+  readonly features?: FeatureOverrides;
 }
 
 
 export function createWorld(opts: WorldOptions = {}): World {
-  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp?, cpus?, hashrnd? })');
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError('opts', opts, 'an options object ({ version?, budgets?, smp?, cpus?, hashrnd?, features? })');
   if (opts.smp !== undefined && typeof opts.smp !== 'boolean') throw new ArgumentError('opts.smp', opts.smp, 'a boolean');
   const cpus = opts.cpus ?? (opts.smp === true ? 2 : 1);
   if (!Number.isSafeInteger(cpus) || cpus < 1 || cpus > LIMITS.cpus) throw new ArgumentError('opts.cpus', opts.cpus, `an integer from 1 to ${LIMITS.cpus} (CONFIG_NR_CPUS)`);
@@ -239,7 +245,7 @@ export function createWorld(opts: WorldOptions = {}): World {
     throw new ArgumentError('version', version, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
   }
   const fields: WorldFields = {
-    version, maps: new Map(), twctx: new Map(), progs: new Map(), hooks: new Map(), kernelMem: [],
+    version, features: withOverrides(KERNEL_VERSIONS[version], opts.features, 'opts.features'), maps: new Map(), twctx: new Map(), progs: new Map(), hooks: new Map(), kernelMem: [],
     ...emptyHotState(budgets, opts.smp === true, cpus, hashrnd),
     trace: emptyTrace,
   };
@@ -254,7 +260,7 @@ export const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 export function featuresOf(world: World): VersionFeatures {
   checkWorld('world', world);
-  return KERNEL_VERSIONS[world.version];
+  return world.features;
 }
 
 /**
