@@ -342,8 +342,9 @@ const one = (section: string, body: Op[]): BpfObject => ({
 });
 
 describe('mutants: the verifier on program sections, paths and constants', () => {
-  test('mutants: the section decides the program type and sleepability: sleepable kfuncs, bpf_dynptr_from_file (not KPROBE), writable slices (packet types only)', () => {
-    // SEMANTICS.md: file dynptr program types ("Not KPROBE"); KF_SLEEPABLE kfuncs only in sleepable
+  test('mutants: the section decides the program type and sleepability: sleepable kfuncs, bpf_dynptr_from_file (every type), writable slices (packet types only)', () => {
+    // kernel/bpf/helpers.c: bpf_dynptr_from_file is in `common_btf_ids` (the common kfunc hook: every
+    // program type, KPROBE too, whatever the kfunc's page says); KF_SLEEPABLE kfuncs only in sleepable
     // programs (P9's `program must be sleepable to call sleepable kfunc`); docs/conformance.md: slice_rdwr
     // needs direct packet write access (verifier.c may_access_direct_pkt_data: of the model's types,
     // SCHED_CLS and XDP).
@@ -365,8 +366,8 @@ describe('mutants: the verifier on program sections, paths and constants', () =>
         if (sleepable) expectMatch(v, { ok: true });
         else expectMatch(v, { ok: false, insn: 0, message: 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_str' });
       } else if (what === 'from_file') {
-        // A NULL file is refused by KF_TRUSTED_ARGS, but only once the kfunc is allowed at all.
-        expectMatch(v, { ok: false, insn: 0, message: type === 'KPROBE' ? 'calling kernel function bpf_dynptr_from_file is not allowed' : possiblyNull(version, 0) });
+        // A NULL file is refused by KF_TRUSTED_ARGS, once the kfunc is allowed, as it is in every type.
+        expectMatch(v, { ok: false, insn: 0, message: possiblyNull(version, 0) });
       } else if (type === 'SCHED_CLS' || type === 'XDP') {
         expectMatch(v, { ok: true });
       } else {

@@ -28,5 +28,16 @@ export function progTypeCases(): ConfCase[] {
 
 /** The guest's (7.2, where every kfunc's pointer arguments are trusted): `fpt_<kfunc>`, the same call from a sleepable `lsm.s/file_open` program. */
 export function progTypeFileCases(): FileCase[] {
-  return nullCalls().map((d) => refusedFileCase(`fpt_${d.name}`, 'lsm.s/file_open', `${RULE} (7.2)`, `${d.name} with NULL arguments from a sleepable LSM program`, () => [d.call]));
+  return [
+    ...nullCalls().map((d) => refusedFileCase(`fpt_${d.name}`, 'lsm.s/file_open', `${RULE} (7.2)`, `${d.name} with NULL arguments from a sleepable LSM program`, () => [d.call])),
+    // Two non-sleepable types of other kfunc hooks: KPROBE (its own hook: the common set and the sets
+    // registered for KPROBE) and RAW_TRACEPOINT (TRACING's hook). Never attached: each is refused.
+    ...nullCalls().map((d) => inSection(refusedFileCase(`fpk_${d.name}`, 'lsm/file_open', `${RULE} (7.2)`, `${d.name} with NULL arguments from a kprobe program`, () => [d.call]), 'kprobe/do_sys_openat2')),
+    ...nullCalls().map((d) => inSection(refusedFileCase(`fpr_${d.name}`, 'lsm/file_open', `${RULE} (7.2)`, `${d.name} with NULL arguments from a raw_tp program`, () => [d.call]), 'raw_tp/sys_enter')),
+  ];
+}
+
+/** Case `c` with its program in `section`. */
+function inSection(c: FileCase, section: string): FileCase {
+  return { ...c, object: { ...c.object, programs: c.object.programs.map((p) => ({ ...p, section })) } };
 }

@@ -6,7 +6,6 @@
  */
 import type { AnyKfunc, ArgSpec, RetType } from '../model/kfunc/kfunc.ts';
 import { availableIn } from '../model/kfunc/kfunc.ts';
-import { FILE_DYNPTR_PROG_TYPES } from '../model/program/prog_types.ts';
 import { C_ARG, C_RET } from '../model/program/render.ts';
 import { KERNEL_VERSIONS, type KernelVersion, type VersionFeatures } from '../model/kernel/version.ts';
 import { kfuncExample, runKfuncExample } from './kfunc_examples.ts';
@@ -69,9 +68,6 @@ function progTypes(def: AnyKfunc): string {
   const shared = (types: readonly string[]): string => (def.kind === 'kfunc' && types.includes('TRACING') ? ' (TRACING\'s kfunc hook: also LSM, PERF_EVENT, TRACEPOINT, RAW_TRACEPOINT)' : '');
   if (def.kernelProgTypes !== undefined) return `${def.kernelProgTypes.join(', ')} only${shared(def.kernelProgTypes)}`;
   if (def.progTypes === undefined) return 'any program type';
-  if (def.name.startsWith('bpf_dynptr_') && def.progTypes.length > 1) {
-    return FILE_DYNPTR_PROG_TYPES.map((r) => `${r.type}${r.since === null ? '' : ` (${r.since})`}`).join(', ');
-  }
   return `${def.progTypes.join(', ')} only`;
 }
 

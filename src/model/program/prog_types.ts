@@ -1,10 +1,12 @@
 /**
- * Which program types may call `bpf_dynptr_from_file` (and the other file-dynptr kfuncs), with the
- * first kernel in which each may, as the kfunc's documentation page lists them (SEMANTICS.md, "Program
- * types that may call bpf_dynptr_from_file"). `null`: the page gives no version. This is data the
- * verifier uses and `npm run docs` renders as docs/program-types.md.
+ * Which program types the kfunc's documentation page says may call `bpf_dynptr_from_file` (and the
+ * other file-dynptr kfuncs), with the first kernel in which each may (SEMANTICS.md, "Program types
+ * that may call bpf_dynptr_from_file", L). `null`: the page gives no version. The kernel's rule is
+ * wider, and it is the one the verifier model follows: both kfuncs are in kernel/bpf/helpers.c's
+ * `common_btf_ids`, registered for BPF_PROG_TYPE_UNSPEC, the common kfunc hook every program type
+ * may call (btf.c `btf_kfunc_is_allowed`), KPROBE and RAW_TRACEPOINT included (the guest tier's
+ * `fpk_*` and `fpr_*` cases). `npm run docs` renders both as docs/program-types.md.
  */
-import { PROG_TYPES, type ProgType } from './sections.ts';
 
 export interface ProgTypeRow {
   /** `BPF_PROG_TYPE_…` without the prefix. */
@@ -39,8 +41,6 @@ export const FILE_DYNPTR_PROG_TYPES: readonly ProgTypeRow[] = [
   { type: 'XDP', since: null },
 ];
 
-/** Program types the documentation says may not call it. */
+/** Program types the documentation page says may not call it (the kernel's common set says they may). */
 export const FILE_DYNPTR_EXCLUDED: readonly string[] = ['KPROBE'];
 
-/** The model's program types among them (for the kfunc definitions' `progTypes`). */
-export const FILE_DYNPTR_TYPES: readonly ProgType[] = PROG_TYPES.filter((t) => FILE_DYNPTR_PROG_TYPES.some((row) => row.type === t));

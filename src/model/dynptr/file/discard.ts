@@ -1,7 +1,6 @@
 import { ArgumentError } from '../../kernel/errors.ts';
 import { defineKfunc } from '../../kfunc/kfunc.ts';
 import { dynptrAt, fileStateOf, setNull } from '../core.ts';
-import { FILE_DYNPTR_TYPES } from '../../program/prog_types.ts';
 import { releaseReader } from './freader.ts';
 
 /** `bpf_dynptr_file_discard` (kernel/bpf/helpers.c): release a FILE dynptr's reader and state. */
@@ -10,7 +9,6 @@ export const bpf_dynptr_file_discard = defineKfunc({
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_file_discard; lib/buildid.c: freader_cleanup',
   kind: 'kfunc',
   since: '6.19',
-  progTypes: FILE_DYNPTR_TYPES,
   summary: 'Release the FILE dynptr (KF_RELEASE pairing for bpf_dynptr_from_file).',
   args: [{ name: 'dynptr', type: 'dynptr', dynptrKind: 'file' }],
   ret: 'int',

@@ -6,19 +6,20 @@ import { defineKfunc } from '../../kfunc/kfunc.ts';
 import { FileDynptr } from '../types.ts';
 import { FileDynptrState } from './state.ts';
 import { setNull, uninitSlot } from '../core.ts';
-import { FILE_DYNPTR_TYPES } from '../../program/prog_types.ts';
 
 /**
  * `bpf_dynptr_from_file` (kernel/bpf/helpers.c: `make_file_dynptr`, `bpf_dynptr_from_file`,
  * `bpf_dynptr_from_file_sleepable`). The verifier gives a sleepable call site the sleepable
  * constructor, so the reader's ability to fault pages in is fixed here, from the calling context.
+ * Like `bpf_dynptr_file_discard` it is in helpers.c's `common_btf_ids`, the set registered for
+ * BPF_PROG_TYPE_UNSPEC (the common kfunc hook): every program type may call it, KPROBE included,
+ * whatever the kfunc's documentation page lists (src/model/program/prog_types.ts).
  */
 export const bpf_dynptr_from_file = defineKfunc({
   name: 'bpf_dynptr_from_file',
   mirrors: 'kernel/bpf/helpers.c: bpf_dynptr_from_file, make_file_dynptr; lib/buildid.c: freader_init_from_file',
   kind: 'kfunc',
   since: '6.19',
-  progTypes: FILE_DYNPTR_TYPES,
   summary: 'Make a read-only FILE dynptr that reads `file` through the page cache.',
   args: [
     { name: 'file', type: 'file' },
