@@ -36,7 +36,7 @@ import { comparePrintk, kernelPrintk, modelPrintk } from './printk.ts';
 import { localCases } from './cases/local.ts';
 import { verifierCases } from './cases/verifier.ts';
 import { loadOrderCases } from './cases/load_order.ts';
-import { progTypeCases } from './cases/prog_types.ts';
+import { progTypeCases, progTypeSweepCases } from './cases/prog_types.ts';
 import { taskWorkCases } from './cases/task_work.ts';
 import { languageCases } from './cases/language.ts';
 import { kindCases } from './cases/kinds.ts';
@@ -409,7 +409,7 @@ async function main(): Promise<number> {
   const nCreate = Number(process.env.KERNSIM_CONF_GENERATED_CREATE ?? 30);
   const only = process.env.KERNSIM_CONF_ONLY;
   const all: ConfCase[] = [
-    ...localCases, ...verifierCases, ...loadOrderCases, ...progTypeCases(), ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases, ...taskStorageCases,
+    ...localCases, ...verifierCases, ...loadOrderCases, ...progTypeCases(), ...(process.env.KERNSIM_CONF_SWEEP === '1' ? progTypeSweepCases() : []), ...taskWorkCases, ...languageCases, ...kindCases, ...userStrCases, ...kindVerifierCases, ...hookCases, ...rcuCases, ...kptrCases, ...kptrVerifierCases, ...lruCases, ...percpuCases, ...bucketCases, ...mapAccessCases, ...forEachCases, ...batchCases, ...printfCases, ...strtoxCases, ...queueCases, ...bloomCases, ...taskStorageCases,
     ...generatedCases(nGen, seed), ...generatedLanguageCases(nLang, seed), ...generatedKindCases(nKinds, seed), ...generatedKptrCases(nKptr, seed),
     ...generatedLruCases(nLru, seed), ...generatedPercpuCases(nPcpu, seed), ...generatedBucketCases(nBuckets, seed), ...generatedForEachCases(nEach, seed), ...generatedBatchCases(nBatch, seed), ...generatedPrintfCases(nPrintf, seed), ...generatedStrtoxCases(nStrtox, seed), ...generatedQueueCases(nQueue, seed), ...generatedBloomCases(nBloom, seed), ...generatedTaskStorageCases(nTs, seed), ...generatedCreateCases(nCreate, seed),
   ];

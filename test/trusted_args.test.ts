@@ -60,6 +60,24 @@ describe('kfunc hooks: program types that share a kfunc set', () => {
   });
 });
 
+describe('RAW_TRACEPOINT and TRACING\'s kfunc hook (rawTpKfuncHook)', () => {
+  // btf.c bpf_prog_type_to_kfunc_hook: raw_tp joined TRACING's hook with "bpf: allow calling kfuncs
+  // from raw_tp programs" (7.0); before, only the common set. helpers.c registers generic_kfunc_set
+  // (bpf_task_acquire) for TRACING; bpf_dynptr_size is common.
+  test('6.18: a raw_tp program may not call bpf_task_acquire; 7.2: it may (and its NULL is then a trusted argument)', () => {
+    expect(verdict(nullCall('bpf_task_acquire', 1, 'raw_tp/sys_enter'), '6.18')).toMatchObject({ ok: false, message: 'calling kernel function bpf_task_acquire is not allowed', errno: EACCES });
+    expect(verdict(nullCall('bpf_task_acquire', 1, 'raw_tp/sys_enter'), '7.2')).toMatchObject({ ok: false, message: 'Possibly NULL pointer passed to trusted R1', errno: EACCES });
+    // A common kfunc passes the program-type check on both.
+    expect(verdict(nullCall('bpf_dynptr_size', 1, 'raw_tp/sys_enter'), '6.18')?.message).not.toContain('not allowed');
+    // The other types of TRACING's hook had it before (6.12): tracepoint.
+    expect(verdict(nullCall('bpf_task_acquire', 1, 'tracepoint/syscalls/sys_enter_openat'), '6.18')?.message).toBe('Possibly NULL pointer passed to trusted arg0');
+  });
+
+  test('a 6.18 build with the rule backported is the 6.18 row with rawTpKfuncHook', () => {
+    expect(verify(nullCall('bpf_task_acquire', 1, 'raw_tp/sys_enter'), '6.18', { rawTpKfuncHook: true })[0]?.message).toBe('Possibly NULL pointer passed to trusted arg0');
+  });
+});
+
 describe('a kernel build with another version\'s rule (WorldOptions.features)', () => {
   // A vendor 6.18.44 build with 7.0's "trusted args by default" (the host tier's fc-v1045): every
   // kfunc's NULL pointer is refused as trusted, in 6.18's words (arg<i>, not R<n>).

@@ -64,8 +64,15 @@ function versions(def: AnyKfunc): string {
 }
 
 function progTypes(def: AnyKfunc): string {
-  // A kfunc registered for TRACING is in the hook LSM, PERF_EVENT, TRACEPOINT and RAW_TRACEPOINT share (kfunc/hooks.ts).
-  const shared = (types: readonly string[]): string => (def.kind === 'kfunc' && types.includes('TRACING') ? ' (TRACING\'s kfunc hook: also LSM, PERF_EVENT, TRACEPOINT, RAW_TRACEPOINT)' : '');
+  // A kfunc registered for TRACING is in the hook LSM, PERF_EVENT, TRACEPOINT and (from 7.0) RAW_TRACEPOINT share (kfunc/hooks.ts).
+  const shared = (types: readonly string[]): string => {
+    if (def.kind !== 'kfunc') return '';
+    const hooks = [
+      ...(types.includes('TRACING') ? ['TRACING\'s kfunc hook: also LSM, PERF_EVENT, TRACEPOINT, and RAW_TRACEPOINT from 7.0'] : []),
+      ...(types.includes('CGROUP_SKB') ? ['the cgroup hook: also every other CGROUP_ type and SOCK_OPS'] : []),
+    ];
+    return hooks.length === 0 ? '' : ` (${hooks.join('; ')})`;
+  };
   if (def.kernelProgTypes !== undefined) return `${def.kernelProgTypes.join(', ')} only${shared(def.kernelProgTypes)}`;
   if (def.progTypes === undefined) return 'any program type';
   return `${def.progTypes.join(', ')} only`;

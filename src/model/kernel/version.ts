@@ -189,6 +189,13 @@ export interface VersionFeatures {
    * on the host tier).
    */
   readonly kfuncTrustedDefault: boolean;
+  /**
+   * RAW_TRACEPOINT programs are in TRACING's kfunc hook (btf.c `bpf_prog_type_to_kfunc_hook`; "bpf:
+   * allow calling kfuncs from raw_tp programs", bpf-next, December 2025: 7.0, M; 7.2.13 read, H);
+   * before, they had no hook and only the common kfunc set: 6.18.44 on the host tier refuses
+   * `bpf_task_acquire` in a `raw_tp/` program ("calling kernel function … is not allowed").
+   */
+  readonly rawTpKfuncHook: boolean;
 }
 
 export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> = {
@@ -197,28 +204,28 @@ export const KERNEL_VERSIONS: Readonly<Record<KernelVersion, VersionFeatures>> =
     ringbufOverwrite: false, skbTestRunFrags: false, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: false,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true, kfuncTrustedDefault: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true, kfuncTrustedDefault: false, rawTpKfuncHook: false,
   },
   '6.19': {
     version: '6.19', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'impl', verifierArgStyle: 'arg', releaseArgFirst: false, divModBounds: false,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: false, helperStackReadWord: '', dynptrRefFirst: false,
     dynptrRules7: false, lsmMmapFileNullable: false, freaderKernelRead: true, twDestroyDeferred: false, ext4ZeroEofOnWrite: false,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true, kfuncTrustedDefault: false,
+    cancelFieldsOnReuse: false, percpuCpuFlags: false, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: false, mapFileFlagFirst: true, kfuncTrustedDefault: false, rawTpKfuncHook: false,
   },
   '7.0': {
     version: '7.0', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: true, mapFileFlagFirst: true, kfuncTrustedDefault: true,
+    cancelFieldsOnReuse: false, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: true, sleepableCtxDesc: true, mapFileFlagFirst: true, kfuncTrustedDefault: true, rawTpKfuncHook: true,
   },
   '7.2': {
     version: '7.2', fileDynptr: true, dynptrBits: 64, taskWorkNames: 'plain', verifierArgStyle: 'reg', releaseArgFirst: true, divModBounds: true,
     ringbufOverwrite: true, skbTestRunFrags: true, skbMetaUncloneOnWrite: true, helperStackReadWord: '', dynptrRefFirst: true,
     dynptrRules7: true, lsmMmapFileNullable: true, freaderKernelRead: true, twDestroyDeferred: true, ext4ZeroEofOnWrite: true,
     nestedRcuLocks: true,
-    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false, sleepableCtxDesc: true, mapFileFlagFirst: false, kfuncTrustedDefault: true,
+    cancelFieldsOnReuse: true, percpuCpuFlags: true, bprintfUtf8: true, regFixedOff: false, sleepableCtxDesc: true, mapFileFlagFirst: false, kfuncTrustedDefault: true, rawTpKfuncHook: true,
   },
 };
 

@@ -12,14 +12,11 @@ import type { Pid } from './types.ts';
 
 /**
  * The program types the kernel registers `generic_kfunc_set` for (kernel/bpf/helpers.c
- * `kfunc_init`), as kernel/bpf/btf.c `bpf_prog_type_to_kfunc_hook` maps them: the tracing hook
- * (tracing, tracepoint, raw tracepoint, perf event, LSM), tc, XDP, struct_ops, syscall, and the
- * cgroup hook (every cgroup program type and sock_ops).
+ * `kfunc_init`); kernel/bpf/btf.c `bpf_prog_type_to_kfunc_hook` puts each in its hook, and the types
+ * that share a hook may call them too (kfunc/hooks.ts): TRACING's (tracepoint, perf event, LSM, and
+ * raw tracepoint from 7.0) and the cgroup hook (every cgroup program type and sock_ops).
  */
-const GENERIC_KFUNC_TYPES = [
-  'TRACING', 'TRACEPOINT', 'RAW_TRACEPOINT', 'PERF_EVENT', 'LSM', 'SCHED_CLS', 'XDP', 'STRUCT_OPS', 'SYSCALL',
-  'CGROUP_SKB', 'CGROUP_SOCK', 'CGROUP_DEVICE', 'CGROUP_SOCK_ADDR', 'CGROUP_SOCKOPT', 'CGROUP_SYSCTL', 'SOCK_OPS',
-];
+const GENERIC_KFUNC_TYPES = ['TRACING', 'SCHED_CLS', 'XDP', 'STRUCT_OPS', 'SYSCALL', 'CGROUP_SKB'];
 
 const RELEASE = 'release it with bpf_task_release (the verifier refuses a program that keeps it past its end)';
 

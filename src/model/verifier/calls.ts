@@ -227,7 +227,7 @@ export function checkCall(w: CallWalker, ctx: CallCtx, s0: AState, op: Extract<O
   // A kfunc registered for some types (`kernelProgTypes`): any type of the same kfunc hook
   // (kfunc/hooks.ts); one a filter restricts (`progTypes` alone, `bpf_fs_kfuncs_filter`) and a helper:
   // those types only.
-  const permitted = allowed === undefined || (def.kind === 'kfunc' && def.kernelProgTypes !== undefined ? kfuncAllowedIn(def.kernelProgTypes, ctx.type) : allowed.includes(ctx.type));
+  const permitted = allowed === undefined || (def.kind === 'kfunc' && def.kernelProgTypes !== undefined ? kfuncAllowedIn(def.kernelProgTypes, ctx.type, w.opts.features.rawTpKfuncHook) : allowed.includes(ctx.type));
   if (!permitted) {
     // check_helper_call: the program type's get_func_proto has no such helper.
     // get_helper_proto's -EINVAL; a kfunc outside the program type's sets, fetch_kfunc_meta's -EACCES.
