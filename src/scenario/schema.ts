@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { AbsPath, cint, compiled, Count, Ident, LIMITS, Text, type DeepReadonly } from '../model/kernel/schema.ts';
 import { BpfObjectSchema } from '../model/program/schema.ts';
 import { NewTaskSchema } from '../model/task/syscall_schema.ts';
-import { KERNEL_VERSIONS, type KernelVersion } from '../model/kernel/version.ts';
+import { featureValues, KERNEL_VERSIONS, type KernelVersion, type VersionFeatures } from '../model/kernel/version.ts';
 
 const list = <T extends z.ZodType>(item: T, max: number = LIMITS.items) => z.array(item).max(max);
 
@@ -103,7 +103,7 @@ export const ScheduleSchema = z.strictObject({
 /** Each rule of `VersionFeatures` (but `version`), taking the values the modelled versions have. */
 const FeatureOverridesSchema = z.strictObject(Object.fromEntries(
   Object.keys(KERNEL_VERSIONS['6.18']).filter((key) => key !== 'version').map((key) => {
-    const seen = [...new Set(Object.values(KERNEL_VERSIONS).map((f) => f[key as keyof typeof f]))] as [string | number | boolean, ...(string | number | boolean)[]];
+    const seen = featureValues(key as keyof VersionFeatures) as [string | number | boolean, ...(string | number | boolean)[]];
     return [key, z.union(seen.map((v) => z.literal(v)) as [z.ZodLiteral<string | number | boolean>, ...z.ZodLiteral<string | number | boolean>[]]).optional()];
   }),
 ));

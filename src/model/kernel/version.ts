@@ -234,6 +234,11 @@ export const DEFAULT_VERSION: KernelVersion = '6.19';
 /** A kernel build's own rules where they differ from its version's (`WorldOptions.features`). */
 export type FeatureOverrides = Partial<Omit<VersionFeatures, 'version'>>;
 
+/** The values rule `key` of `VersionFeatures` has in the modelled versions (the values a build may give it). */
+export function featureValues(key: keyof VersionFeatures): readonly (string | number | boolean)[] {
+  return [...new Set(Object.values(KERNEL_VERSIONS).map((f) => f[key]))];
+}
+
 /**
  * `base` with `overrides` (undefined: `base` itself). Each key must be a rule of `VersionFeatures` and
  * its value one that some modelled version has: the model knows how a kernel behaves with each of
@@ -247,7 +252,7 @@ export function withOverrides(base: VersionFeatures, overrides: unknown, argumen
     if (key === 'version' || !Object.prototype.hasOwnProperty.call(base, key)) {
       throw new ArgumentError(`${argument}.${key}`, value, `a rule of VersionFeatures (${Object.keys(base).filter((k) => k !== 'version').join(', ')})`);
     }
-    const seen = [...new Set(Object.values(KERNEL_VERSIONS).map((f) => f[key as keyof VersionFeatures]))];
+    const seen = featureValues(key as keyof VersionFeatures);
     if (!seen.includes(value as never)) throw new ArgumentError(`${argument}.${key}`, value, `one of the values a modelled version has (${seen.map((v) => JSON.stringify(v)).join(', ')})`);
     out[key] = value;
   }
