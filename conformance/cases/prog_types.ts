@@ -17,32 +17,32 @@ const RULE = 'kfuncs a program type may call (fetch_kfunc_meta)';
 const nullCalls = (): { readonly name: string; readonly call: Op }[] => Object.values(ALL_KFUNCS).filter((d) => d.kind === 'kfunc')
   .map((d) => ({ name: d.name, call: P.call(d.name, d.args.filter((a) => a.type !== 'choice').map(() => P.NULL)) }));
 
+/** `<prefix>_<kfunc>`: a program in `section` calling each kfunc with NULL arguments (`what` names the program's kind). */
+function nullCallCases(prefix: string, section: string, what: string): ConfCase[] {
+  return nullCalls().map((d): ConfCase => {
+    const id = `${prefix}_${d.name}`;
+    const object: BpfObject = { name: id, maps: [], globals: [], subprogs: [], programs: [{ name: id, section, locals: [], body: [d.call, P.ret(P.imm(0))] }] };
+    return { id, rule: RULE, note: `${d.name} with NULL arguments from a ${what} program`, object, calls: [], verifier: true };
+  });
+}
+
 /**
  * `pt_<kfunc>`: a syscall program calling the kfunc with NULL arguments; `prt_<kfunc>`: the same call
  * from a `raw_tp/` program (RAW_TRACEPOINT had no kfunc hook before 7.0: `rawTpKfuncHook`).
  */
 export function progTypeCases(): ConfCase[] {
-  const at = (prefix: string, section: string, what: string) => nullCalls().map((d): ConfCase => {
-    const id = `${prefix}_${d.name}`;
-    const object: BpfObject = { name: id, maps: [], globals: [], subprogs: [], programs: [{ name: id, section, locals: [], body: [d.call, P.ret(P.imm(0))] }] };
-    return { id, rule: RULE, note: `${d.name} with NULL arguments from a ${what} program`, object, calls: [], verifier: true };
-  });
-  return [...at('pt', 'syscall', 'syscall'), ...at('prt', 'raw_tp/sys_enter', 'raw_tp')];
+  return [...nullCallCases('pt', 'syscall', 'syscall'), ...nullCallCases('prt', 'raw_tp/sys_enter', 'raw_tp')];
 }
 
 /**
- * `KERNSIM_CONF_SWEEP=1` (not part of a default run: some 400 objects): the same calls from a
- * program of each of the model's other types (`ps_<n>_<kfunc>`): which kfunc sets each type's hook
- * holds, and the checks of non-sleepable types.
+ * `KERNSIM_CONF_SWEEP=1` (not part of a default run: 360 objects): the same calls from a program of
+ * each of the model's other types (`ps_<n>_<kfunc>`): which kfunc sets each type's hook holds, and the
+ * checks of non-sleepable types. raw_tp is `prt_*` (always run); `lsm/` programs need a kernel with
+ * the BPF LSM (the host's has none: -EPERM).
  */
-// raw_tp is prt_* (always run); lsm/ programs need a kernel with the BPF LSM (the host's has none: -EPERM).
 export const SWEEP_SECTIONS: readonly string[] = ['socket', 'tc', 'xdp', 'cgroup_skb/ingress', 'perf_event', 'tracepoint/syscalls/sys_enter_openat', 'kprobe/do_sys_openat2', 'tp_btf/sched_switch', 'lsm/file_open'];
 export function progTypeSweepCases(): ConfCase[] {
-  return SWEEP_SECTIONS.flatMap((section, n) => nullCalls().map((d) => {
-    const id = `ps_${n}_${d.name}`;
-    const object: BpfObject = { name: id, maps: [], globals: [], subprogs: [], programs: [{ name: id, section, locals: [], body: [d.call, P.ret(P.imm(0))] }] };
-    return { id, rule: RULE, note: `${d.name} with NULL arguments from a ${section} program`, object, calls: [], verifier: true };
-  }));
+  return SWEEP_SECTIONS.flatMap((section, n) => nullCallCases(`ps_${n}`, section, section));
 }
 
 /** The guest's (7.2, where every kfunc's pointer arguments are trusted): `fpt_<kfunc>`, the same call from a sleepable `lsm.s/file_open` program. */

@@ -98,9 +98,11 @@ export function scheduleTaskWork(k: Kern, task: Pid, tw: TwRef, map: MapId, call
   if (t === undefined || rcuUsers(t) === 0) return -EBADF;
   // A map argument no verified program passes (check_kfunc_args refuses another map with a
   // bpf_task_work and oopses on one without special fields): only the API gets here with it.
-  const fields = mapOf(k, map).layout.fields;
-  if (map !== tw.map && (fields.some((f) => f.kind === 'task_work') || !fields.some((f) => f.kind === 'kptr'))) {
-    throw new ArgumentError('map__map', map, `the bpf_task_work's map #${tw.map} (the verifier refuses another map with a bpf_task_work, and oopses on a map without special fields: docs/task_work.md, Q3)`);
+  if (map !== tw.map) {
+    const fields = mapOf(k, map).layout.fields;
+    if (fields.some((f) => f.kind === 'task_work') || !fields.some((f) => f.kind === 'kptr')) {
+      throw new ArgumentError('map__map', map, `the bpf_task_work's map #${tw.map} (the verifier refuses another map with a bpf_task_work, and oopses on a map without special fields: docs/task_work.md, Q3)`);
+    }
   }
   if (k.resume !== undefined) return scheduleAcquired(k, (k.resume as { ctx: number }).ctx, task, tw, map, callback, mode, prog.id);
   const slot = tw.slot ?? -1;
