@@ -2,7 +2,7 @@
  * Screenshots of timelines in headless Chromium (Debian's `chromium`, driven by playwright-core).
  * `npx tsx scripts/screenshot.ts` writes docs/timeline.png from the seed scenario over a cold cache.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,20 +12,24 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Open `html` in headless Chromium, let `inspect` look at it, and save a screenshot to `png`. */
+/** Open `html` in headless Chromium, let `inspect` look at it, and save a screenshot to `png` (the page and the browser's profile go in a temporary folder, removed after). */
 export async function capture<T>(html: string, png: string, inspect: (page: Page) => Promise<T>, width = 1400): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'kernsim-shot-'));
   const file = join(dir, 'page.html');
   writeFileSync(file, html);
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width, height: 700 } });
   try {
-    const page = await browser.newPage();
-    await page.goto(pathToFileURL(file).href);
-    const result = await inspect(page);
-    await page.screenshot({ path: png, fullPage: true });
-    return result;
+    const browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width, height: 700 } });
+    try {
+      const page = await browser.newPage();
+      await page.goto(pathToFileURL(file).href);
+      const result = await inspect(page);
+      await page.screenshot({ path: png, fullPage: true });
+      return result;
+    } finally {
+      await browser.close();
+    }
   } finally {
-    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,11 +1,12 @@
 /** The kernsim command line, run as a user runs it (node bin/kernsim.mjs). */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { tempDirs } from './support/tmpdir.ts';
 
 const ROOT = join(import.meta.dirname, '..');
+const tempDir = tempDirs('kernsim-cli-');
 const kernsim = (...args: string[]) => {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/kernsim.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -21,7 +22,7 @@ describe('kernsim CLI', () => {
   });
 
   test('run: a mismatch exits 1 and says what differed', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kernsim-cli-'));
+    const dir = tempDir();
     const doc = JSON.parse(readFileSync(join(ROOT, 'examples/bounds.json'), 'utf8')) as { expect: { calls: { ret: unknown }[] } };
     const first = doc.expect.calls[3];
     if (first !== undefined) first.ret = 0;
@@ -40,7 +41,7 @@ describe('kernsim CLI', () => {
   });
 
   test('a bad scenario file: kernsim: FILE: lines naming the place, exit 2, no stack trace, the next file still runs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kernsim-cli-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ name: 'x', files: [], objects: [], tasks: [{ comm: 'a', script: [{ sys: 'read', fd: 'f' }] }] }));
     const bad = join(dir, 'bad.json');
     const r = kernsim('run', bad, 'examples/bounds.json');
@@ -51,7 +52,7 @@ describe('kernsim CLI', () => {
   });
 
   test('exit status: the worst of the files (0 pass, 1 mismatch, 2 bad input); documented in --help', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kernsim-cli-'));
+    const dir = tempDir();
     const doc = JSON.parse(readFileSync(join(ROOT, 'examples/bounds.json'), 'utf8')) as { expect: { calls: { ret: unknown }[] } };
     const first = doc.expect.calls[3];
     if (first !== undefined) first.ret = 0;
@@ -68,7 +69,7 @@ describe('kernsim CLI', () => {
   });
 
   test('a section typo is refused with did-you-mean; integer text like "-0x1" runs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kernsim-cli-'));
+    const dir = tempDir();
     const prog = (section: string) => ({ name: 'x', files: [], objects: [{ name: 'o', programs: [{ name: 'p', section, body: [{ op: 'ret', src: { imm: '-0x1' } }] }] }],
       tasks: [{ comm: 't', script: [{ sys: 'prog_test_run', prog: 'p' }] }], expect: { results: [{ task: 0, syscall: 0, ret: -1 }] } });
     writeFileSync(join(dir, 'typo.json'), JSON.stringify(prog('lsm/file_opne')));
@@ -109,7 +110,7 @@ describe('kernsim CLI', () => {
   });
 
   test('trace prints the events; --timeline writes an SVG', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kernsim-cli-'));
+    const dir = tempDir();
     const r = kernsim('trace', 'examples/ebusy_second_schedule.json', '--timeline', join(dir, 't.svg'));
     expect(r.code).toBe(0);
     expect(r.out).toContain('bpf_task_work_schedule_signal_impl(');
@@ -118,7 +119,7 @@ describe('kernsim CLI', () => {
   });
 
   test('trace --perfetto writes trace-event JSON; --timeline x.png is refused before anything runs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kernsim-cli-'));
+    const dir = tempDir();
     const r = kernsim('trace', 'examples/ebusy_second_schedule.json', '--perfetto', join(dir, 't.json'));
     expect(r.code).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')) as { traceEvents: { ph: string; name: string; args?: { ret?: string } }[] };
@@ -159,7 +160,7 @@ describe('kernsim CLI', () => {
 
 describe('kernsim explore', () => {
   const busy = 'examples/explore/second_schedule_busy.json';
-  const dir = mkdtempSync(join(tmpdir(), 'kernsim-explore-'));
+  const dir = tempDir();
   const withClass = (cls: string): string => {
     const doc = JSON.parse(readFileSync(join(ROOT, busy), 'utf8')) as { expect: { calls: { class?: string }[] } };
     const second = doc.expect.calls[1];

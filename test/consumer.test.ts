@@ -10,19 +10,20 @@
  *      scenario's verdict.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/screenshot.ts';
+import { tempDirs } from './support/tmpdir.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const TSC = join(ROOT, 'node_modules/.bin/tsc');
 const TSC5 = join(ROOT, 'tools/deps/node_modules/typescript/bin/tsc');
 
+const tempDir = tempDirs('kernsim-consumer-');
 let work = '';
 let consumer = '';
 let packed: string[] = [];
@@ -33,7 +34,7 @@ function checkoutFiles(): string[] {
 }
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'kernsim-consumer-'));
+  work = tempDir();
   // A copy of the checkout without dist/ (as a fresh clone has it), with the installed node_modules.
   const pkg = join(work, 'kernsim');
   for (const f of checkoutFiles()) {

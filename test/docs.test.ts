@@ -3,15 +3,16 @@
  * TypeDoc API reference matches the sources (TypeDoc lives in tools/apidoc: `npm ci --prefix tools/apidoc`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { generatedPages } from '../scripts/gen-docs.ts';
 import { ALL_KFUNCS, kfuncExample, parseScenario, runScenario, scenarioMarkdown } from '../src/index.ts';
 import { kfuncExampleNames, runKfuncExample } from '../src/docs/kfunc_examples.ts';
+import { tempDirs } from './support/tmpdir.ts';
 
 const ROOT = join(import.meta.dirname, '..');
+const tempDir = tempDirs('kernsim-api-');
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
@@ -37,7 +38,7 @@ describe('generated docs are up to date (run `npm run docs` after changing the m
   test('docs/api (TypeDoc) matches the sources', () => {
     const typedoc = join(ROOT, 'tools/apidoc/node_modules/.bin/typedoc');
     expect(existsSync(typedoc), 'TypeDoc is not installed: npm ci --prefix tools/apidoc').toBe(true);
-    const out = mkdtempSync(join(tmpdir(), 'kernsim-api-'));
+    const out = tempDir();
     execFileSync(typedoc, ['--out', out, '--logLevel', 'Error'], { cwd: join(ROOT, 'tools/apidoc') });
     const fresh = files(out).map((f) => relative(out, f)).sort();
     const committed = files(join(ROOT, 'docs/api')).map((f) => relative(join(ROOT, 'docs/api'), f)).sort();

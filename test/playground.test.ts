@@ -4,19 +4,21 @@
  * scenario in the browser bundle (`run_success=1 err=0`, every expectation holds), shows the trace
  * and the timeline, and reports an edited scenario's mismatch and a broken document's problem.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { buildPlayground } from '../scripts/build-playground.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/screenshot.ts';
+import { tempDirs } from './support/tmpdir.ts';
+
+const tempDir = tempDirs('kernsim-playground-');
 
 describe('the playground page in headless Chromium', () => {
   test('runs the seed scenario and other examples, shows verdicts, trace and timeline, and reports bad input', async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
-    const dir = mkdtempSync(join(tmpdir(), 'kernsim-playground-'));
+    const dir = tempDir();
     await buildPlayground(join(dir, 'site'));
     const browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {

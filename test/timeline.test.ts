@@ -3,13 +3,15 @@
  * checked in headless Chromium (Debian's package, driven by playwright-core): it loads, shows the
  * lanes and the return values, and can be captured.
  */
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { timelineFormatProblem, timelineHtml, timelineSvg } from '../src/timeline/svg.ts';
 import { directReaderObject, fileReaderObject, scenario } from '../examples/file_reader.ts';
 import { capture, CHROMIUM } from '../scripts/screenshot.ts';
+import { tempDirs } from './support/tmpdir.ts';
+
+const tempDir = tempDirs('kernsim-timeline-');
 
 
 describe('timeline SVG', () => {
@@ -53,7 +55,7 @@ describe('timeline in headless Chromium', () => {
   test('no two labels overlap, as the browser lays them out (the seed scenario, whose callback makes many calls)', async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
     const s = scenario({ object: fileReaderObject(), cache: 'cold' }).simulate();
-    const shot = join(mkdtempSync(join(tmpdir(), 'kernsim-timeline-')), 'timeline.png');
+    const shot = join(tempDir(), 'timeline.png');
     // Each text's box as the browser laid it out (SVG getBBox), read in the page.
     const boxes = await capture(timelineHtml(s.world, 'seed'), shot, async (tab) => (await tab.evaluate(`
       [...document.querySelectorAll('svg text')].map((t) => {
@@ -77,7 +79,7 @@ describe('timeline in headless Chromium', () => {
   test('the HTML page loads, shows the lanes and the return values, and can be captured', async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
     const s = scenario({ object: directReaderObject('lsm/file_open'), cache: 'cold' }).simulate();
-    const shot = join(mkdtempSync(join(tmpdir(), 'kernsim-timeline-')), 'timeline.png');
+    const shot = join(tempDir(), 'timeline.png');
     const seen = await capture(timelineHtml(s.world, 'on_open_expect_fault'), shot, async (tab) => ({
       tasks: await tab.locator('g[data-lane="task"]').count(),
       io: await tab.locator('g[data-lane="io"]').count(),

@@ -7,7 +7,7 @@
  *     npx tsx scripts/abuse/run.ts            # ABUSE_FUZZ=6000 ABUSE_SEED=16 by default
  */
 import { fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,18 +66,22 @@ function runApi(): { id: string; outcome: 'ok' | 'silent' | 'crash' | 'unplaced'
 function runCli(): { id: string; outcome: 'ok' | 'crash' | 'hang' | 'wrong-exit' | 'unplaced'; detail: string }[] {
   return cliCases().map((c) => {
     const dir = mkdtempSync(join(tmpdir(), 'kernsim-abuse-'));
-    for (const [name, text] of Object.entries(c.files ?? {})) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), text);
+    try {
+      for (const [name, text] of Object.entries(c.files ?? {})) {
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      const args = c.args.map((a) => a.replace(/^DIR/, dir));
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin/kernsim.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: WATCHDOG_MS * 2, env: { ...process.env, NO_COLOR: '1', KERNSIM_DEBUG: '' } });
+      const all = `${r.stdout}${r.stderr}`;
+      if (r.error !== undefined || r.signal !== null) return { id: c.id, outcome: 'hang' as const, detail: String(r.error ?? r.signal) };
+      if (/\n\s+at \S+ \(|node:internal|^\s+at /m.test(all) || r.status === 3) return { id: c.id, outcome: 'crash' as const, detail: all.slice(0, 400) };
+      if (r.status !== c.exit) return { id: c.id, outcome: 'wrong-exit' as const, detail: `exit ${r.status}, wanted ${c.exit}: ${all.slice(0, 300)}` };
+      if (c.exit === 2 && !/^kernsim: /m.test(r.stderr)) return { id: c.id, outcome: 'unplaced' as const, detail: r.stderr.slice(0, 300) };
+      return { id: c.id, outcome: 'ok' as const, detail: '' };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    const args = c.args.map((a) => a.replace(/^DIR/, dir));
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/kernsim.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: WATCHDOG_MS * 2, env: { ...process.env, NO_COLOR: '1', KERNSIM_DEBUG: '' } });
-    const all = `${r.stdout}${r.stderr}`;
-    if (r.error !== undefined || r.signal !== null) return { id: c.id, outcome: 'hang' as const, detail: String(r.error ?? r.signal) };
-    if (/\n\s+at \S+ \(|node:internal|^\s+at /m.test(all) || r.status === 3) return { id: c.id, outcome: 'crash' as const, detail: all.slice(0, 400) };
-    if (r.status !== c.exit) return { id: c.id, outcome: 'wrong-exit' as const, detail: `exit ${r.status}, wanted ${c.exit}: ${all.slice(0, 300)}` };
-    if (c.exit === 2 && !/^kernsim: /m.test(r.stderr)) return { id: c.id, outcome: 'unplaced' as const, detail: r.stderr.slice(0, 300) };
-    return { id: c.id, outcome: 'ok' as const, detail: '' };
   });
 }
 
