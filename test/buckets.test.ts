@@ -53,6 +53,21 @@ describe('BPF_MAP_GET_NEXT_KEY', () => {
     expect(s.mapGetNextKey(m, want[7] as number)).toBe(-ENOENT);
   });
 
+  test('a bucket\'s list is its keys newest first, whatever their values: five keys of one bucket linked out of order', () => {
+    // Keys of bucket 0 of a map of 8 (jhash2([k], 0) & 7 === 0), linked in an order unlike their values'.
+    const inBucket0: number[] = [];
+    for (let k = 0; inBucket0.length < 5; k += 1) if ((jhash2([k], 0) & 7) === 0) inBucket0.push(k);
+    const [k0, k1, k2, k3, k4] = inBucket0 as [number, number, number, number, number];
+    const s = new Session();
+    const m = s.createMap({ type: 'hash', maxEntries: 8, flags: ZERO_SEED }) as number;
+    for (const k of [k4, k1, k3, k0, k2]) expect(s.mapUpdate(m, k, new Uint8Array(8))).toBe(0);
+    // hlist_nulls_add_head_rcu: the last linked first.
+    expect(walk(s, m)).toEqual([k2, k0, k3, k1, k4]);
+    // A replacing update links the key again, at the head.
+    expect(s.mapUpdate(m, k3, new Uint8Array(8))).toBe(0);
+    expect(walk(s, m)).toEqual([k3, k2, k0, k1, k4]);
+  });
+
   test('the world\'s hashrnd seeds a map created without BPF_F_ZERO_SEED', () => {
     const orders = new Set<string>();
     for (const hashrnd of [0, 1, 2, 0xdeadbeef]) {

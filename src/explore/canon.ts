@@ -51,6 +51,7 @@ import type { Inode } from '../model/fs/types.ts';
 import type { Activity, Frame, ReadonlyTask, RegVal, Work, WorkFn } from '../model/task/types.ts';
 import { runsOf, type MappingState } from '../pagecache/index.ts';
 import type { ReadonlyLoadedObject } from '../model/program/loaded.ts';
+import { inLinkOrder } from '../model/maps/buckets.ts';
 
 type Kind = 'file' | 'frame' | 'work' | 'ctx' | 'fstate';
 const KINDS: readonly Kind[] = ['file', 'frame', 'work', 'ctx', 'fstate'];
@@ -230,9 +231,9 @@ const KNOWN_CALLER = new Set(['id', 'fn', 'pc', 'regs', 'stack', 'spills', 'dst'
 const KNOWN_CTX = new Set(['id', 'state', 'refcnt', 'freed', 'map', 'slot', 'prog', 'task', 'mode', 'callback', 'work']);
 const KNOWN_FILE = new Set(['id', 'ino', 'f_count', 'freed', 'fmode', 'append', 'pos', 'ra']);
 const KNOWN_FSTATE = new Set(['id', 'file', 'ino', 'offset', 'size', 'maySleep', 'folio', 'freed']);
-const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'frozen', 'usercnt', 'elems', 'slots', 'free', 'extra', 'lru', 'qs', 'bloom']);
+const KNOWN_MAP = new Set(['id', 'name', 'type', 'maxEntries', 'valueSize', 'taskWork', 'layout', 'noPrealloc', 'flags', 'hashrnd', 'frozen', 'usercnt', 'elems', 'links', 'slots', 'free', 'fresh', 'extra', 'lru', 'qs', 'bloom']);
 // An element's hash is its key's under the map's hashrnd (maps/buckets.ts): written by the two.
-const KNOWN_ELEM = new Set(['slot', 'hash']);
+const KNOWN_ELEM = new Set(['slot', 'hash', 'seq']);
 const KNOWN_SLOT = new Set(['key', 'data', 'tw', 'kptrs']);
 /** Syscalls whose `scratch` is a plain number (bytes, a time, a return value) in every stage. */
 const NUMERIC_SCRATCH = new Set(['read', 'close', 'fadvise_dontneed', 'sleep', 'set_global', 'map_update', 'map_delete', 'map_close', 'map_get_next_key', 'task_work_add', 'user_write', 'prog_test_run', 'ringbuf_consume', 'exit', 'fork', 'wait']);
@@ -1125,7 +1126,7 @@ function walkRest(world: World, w: Walk): void {
     // context name it too); every memory follows with the key bytes it holds, its value and its context.
     o.s(',[');
     first = true;
-    for (const [key, e] of m.elems) {
+    for (const [key, e] of inLinkOrder(m)) {
       if (!first) o.c(44);
       first = false;
       o.t(key); o.s(':@'); o.t(e.slot);
@@ -1133,27 +1134,28 @@ function walkRest(world: World, w: Walk): void {
     }
     o.s('],[');
     first = true;
-    for (const [sid, sl] of sortedEntries(m.slots)) {
+    // Element memory in ascending ids (a SlotTable iterates so).
+    for (const [sid, sl] of m.slots) {
       if (!first) o.c(44);
       first = false;
       o.c(64); o.t(sid); o.c(58); o.t(sl.key); o.c(58); w.bytes(sl.data); o.c(58); w.ctx(sl.tw);
       for (const kp of sl.kptrs) { o.c(58); w.reg(kp); }
       w.extra(sl, KNOWN_SLOT);
     }
-    o.s('],free['); o.s(m.free.join(','));
+    o.s('],free['); o.s(m.free.join(',')); o.c(47); o.t(m.fresh);
     o.s('],x'); o.t(m.extra ?? 'N');
     // An LRU_HASH's lists (the eviction order and reference bits: maps/lru.ts), as they are.
     if (m.lru !== null) { o.s(',lru'); w.gen(m.lru); }
     // A QUEUE's or STACK's ring (maps/queue_stack.ts): its ends and the values in its slots (no ids).
     if (m.qs !== null) {
       o.s(',qs'); o.t(m.qs.head); o.c(44); o.t(m.qs.tail);
-      for (const [i, v] of sortedEntries(m.qs.elements)) { o.c(44); o.t(i); o.c(58); w.bytes(v); }
+      for (const [i, v] of m.qs.elements) { o.c(44); o.t(i); o.c(58); w.bytes(v); }
     }
     // A BLOOM_FILTER's geometry and its set bits (maps/bloom.ts), sorted: the order they were set in
     // is not state.
     if (m.bloom !== null) {
       o.s(',bl'); o.t(m.bloom.nrHash); o.c(44); o.t(m.bloom.mask); o.c(44); o.t(m.bloom.seed);
-      for (const b of [...m.bloom.bits].sort((x, y) => x - y)) { o.c(44); o.t(b); }
+      for (const b of m.bloom.bits.keys()) { o.c(44); o.t(b); }
     }
     w.extra(m, KNOWN_MAP);
     o.c(41);

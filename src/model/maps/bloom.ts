@@ -19,6 +19,7 @@ import { EINVAL, ENOENT } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { jhash, jhash2, le32 } from '../kernel/jhash.ts';
 import type { BloomFilter, BpfMap } from './types.ts';
+import { SlotTable } from './slots.ts';
 
 /** The helpers a bloom filter takes (check_map_func_compatibility), and no other. */
 export const BLOOM_FUNCS: ReadonlySet<string> = new Set(['bpf_map_push_elem', 'bpf_map_peek_elem']);
@@ -48,7 +49,7 @@ export function bloomGeometry(maxEntries: number, mapExtra: number): { readonly 
 /** A new, empty filter for a map of `maxEntries` values and `mapExtra`, seeded with `seed`. */
 export function newBloom(maxEntries: number, mapExtra: number, seed: number): BloomFilter {
   const { nrHash, mask } = bloomGeometry(maxEntries, mapExtra);
-  return { nrHash, mask, seed, bits: new Set() };
+  return { nrHash, mask, seed, bits: new SlotTable<true>() };
 }
 
 /** The filter of a BLOOM_FILTER map. */
@@ -76,7 +77,7 @@ export function bloomPush(m: BpfMap, value: Uint8Array, flags: bigint): number {
   const f = filterOf(m);
   if (flags !== 0n) return -EINVAL;
   checkValue(m, value);
-  for (const b of bitsOf(f, value, m.valueSize)) f.bits.add(b);
+  for (const b of bitsOf(f, value, m.valueSize)) f.bits.set(b, true);
   return 0;
 }
 

@@ -11,8 +11,9 @@
  * - **A bucket's list** has its newest element first: an insert links the new element at the head
  *   (`hlist_nulls_add_head_rcu`), and so does an update that replaces a present key with new memory
  *   (HASH, LRU_HASH: the new element at the head, the old one unlinked), while a PERCPU_HASH or
- *   LRU_PERCPU_HASH updates a present key in place, where it is. The model keeps a map's elements in
- *   the order they were linked (`link`), so a bucket's list is its elements in that order, reversed.
+ *   LRU_PERCPU_HASH updates a present key in place, where it is. The model numbers a map's elements
+ *   in the order they were linked (`MapElem.seq`, given by `link`), so a bucket's list is its
+ *   elements in that order, reversed.
  * - **`htab_map_get_next_key`**: the element after the key's in its bucket, else the first element of
  *   the next non-empty bucket; a key that is not there (or none: a NULL key) starts from bucket 0; past
  *   the last bucket, -ENOENT.
@@ -38,8 +39,13 @@ export function keyHash(m: Pick<BpfMap, 'hashrnd'>, key: number): number {
  * of any element the key had (`hlist_nulls_del_rcu` of the old one).
  */
 export function link(m: BpfMap, key: number, slot: number): void {
-  m.elems.delete(key);
-  m.elems.set(key, { slot, hash: keyHash(m, key) });
+  m.elems.set(key, { slot, hash: keyHash(m, key), seq: m.links });
+  m.links += 1;
+}
+
+/** The map's elements in the order they were linked, oldest first. */
+export function inLinkOrder<E extends { readonly seq: number }>(m: { readonly elems: Iterable<readonly [number, E]> }): (readonly [number, E])[] {
+  return [...m.elems].sort((a, b) => a[1].seq - b[1].seq);
 }
 
 const bucketOf = (e: MapElem, mask: number): number => ((e.hash as number) & mask) >>> 0;
@@ -58,9 +64,12 @@ export function nextInBucket(m: BpfMap, key: number): BucketElem | null {
   const mask = nBuckets(m.maxEntries) - 1;
   const b = bucketOf(at, mask);
   let next: BucketElem | null = null;
+  let seq = -1;
   for (const [k, e] of m.elems) {
-    if (k === key) break;
-    if (bucketOf(e, mask) === b) next = { key: k, slot: e.slot, bucket: b };
+    if (e.seq < at.seq && e.seq > seq && bucketOf(e, mask) === b) {
+      next = { key: k, slot: e.slot, bucket: b };
+      seq = e.seq;
+    }
   }
   return next;
 }
@@ -69,9 +78,13 @@ export function nextInBucket(m: BpfMap, key: number): BucketElem | null {
 export function firstFrom(m: BpfMap, from: number): BucketElem | null {
   const mask = nBuckets(m.maxEntries) - 1;
   let found: BucketElem | null = null;
+  let seq = -1;
   for (const [k, e] of m.elems) {
     const b = bucketOf(e, mask);
-    if (b >= from && (found === null || b <= found.bucket)) found = { key: k, slot: e.slot, bucket: b };
+    if (b >= from && (found === null || b < found.bucket || (b === found.bucket && e.seq > seq))) {
+      found = { key: k, slot: e.slot, bucket: b };
+      seq = e.seq;
+    }
   }
   return found;
 }

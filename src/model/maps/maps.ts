@@ -33,6 +33,7 @@ import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTSUPP, EOPNOTSUPP, EPERM } fr
 import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/errors.ts';
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
+import { SlotTable } from './slots.ts';
 import type { Immutable } from 'immer';
 import { checkKern, defer, emit, type Kern } from '../world/world.ts';
 import { checkShape } from '../kernel/args.ts';
@@ -47,7 +48,7 @@ import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
 import { bloomPeek, bloomPush, newBloom } from './bloom.ts';
 import { TASK_STORAGE_SYS_ERR, taskStorageDelete, taskStorageGet } from './task_storage.ts';
 import type { Pid } from '../task/types.ts';
-import { arrayGetNextKey, htabGetNextKey, link } from './buckets.ts';
+import { arrayGetNextKey, htabGetNextKey, inLinkOrder, link } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
 
@@ -152,7 +153,7 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries, valueSize: eff.valueSize,
     taskWork: eff.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd, frozen: false,
-    usercnt: 1, elems: new Map(), slots: new Map(), free: [], extra: null,
+    usercnt: 1, elems: new SlotTable<MapElem>(), links: 0, slots: new SlotTable<MapSlot>(), free: [], fresh: 0, extra: null,
     lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
     qs: queue ? newQueueStack(maxEntries) : null,
     bloom: bloom ? newBloom(maxEntries, mapExtra, (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd) : null,
@@ -162,15 +163,15 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   if (isArray(decl)) {
     for (let i = 0; i < decl.maxEntries; i += 1) {
       m.slots.set(i, fresh(i));
-      m.elems.set(i, { slot: i });
+      m.elems.set(i, { slot: i, seq: i });
     }
+    m.links = decl.maxEntries;
   } else if (!noPrealloc && keyed) {
-    // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first
-    // (an LRU_HASH's nodes are on its LRU's global free list, in the same order).
-    for (let i = 0; i < maxEntries; i += 1) {
-      m.slots.set(i, fresh(0));
-      if (!isLru(decl)) m.free.push(i);
-    }
+    // prealloc_init + pcpu_freelist_populate: element i pushed in order, so the last is popped first:
+    // `fresh` stands for them until an insert takes one (an LRU_HASH's nodes are on its LRU's global
+    // free list, in the same order, and made here).
+    if (isLru(decl)) for (let i = 0; i < maxEntries; i += 1) m.slots.set(i, fresh(0));
+    else m.fresh = maxEntries;
     if (hasExtra(decl)) {
       m.slots.set(decl.maxEntries, fresh(0));
       m.extra = decl.maxEntries;
@@ -245,6 +246,12 @@ export function slotOf(m: BpfMap, id: number): MapSlot {
 function allocSlot(k: Kern, m: BpfMap): number | null {
   const id = m.free.pop();
   if (id !== undefined) return id;
+  if (m.fresh > 0) {
+    // Preallocated memory no element has used: zeros, as `bpf_map_area_alloc` left it.
+    m.fresh -= 1;
+    m.slots.set(m.fresh, freshSlot(m.layout, 0, isPercpu(m) ? k.t.cpus : 0));
+    return m.fresh;
+  }
   if (!m.noPrealloc) return null;
   const fresh = m.slots.size;
   const copies = isPercpu(m) ? k.t.cpus : 0;
@@ -292,7 +299,7 @@ export function lookupElem(k: Kern, id: MapId, key: number): ElemRef | null {
   if (isTaskStorage(seen)) throw taskStorageOnly(seen, 'bpf_map_lookup_elem#1');
   const e = seen.elems.get(key);
   if (e === undefined) return null;
-  if (seen.lru !== null && seen.lru.ref[e.slot] === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
+  if (seen.lru !== null && seen.lru.ref.get(e.slot) === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
   return { key, slot: e.slot };
 }
 
@@ -308,7 +315,7 @@ export function lookupPercpuElem(k: Kern, id: MapId, key: number, cpu: number): 
   const e = seen.elems.get(key);
   if (e === undefined) return null;
   // An LRU_PERCPU_HASH element's node gets its reference bit (htab_lru_percpu_map_lookup_percpu_elem).
-  if (seen.lru !== null && seen.lru.ref[e.slot] === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
+  if (seen.lru !== null && seen.lru.ref.get(e.slot) === 0) lruSetRef(mapOf(k, id).lru as LruState, e.slot);
   return { key, slot: e.slot, cpu };
 }
 
@@ -561,7 +568,7 @@ export function mapPutUref(k: Kern, id: MapId): void {
   emit(k, { kind: 'map', t: k.t.now, op: 'uref_put', map: m.name, key: -1, ret: m.usercnt });
   if (m.usercnt > 0) return;
   // Only the internal structs (timers, workqueues, task_work): kptrs are freed with the map itself.
-  if (m.noPrealloc) for (const e of m.elems.values()) cancelFields(k, slotOf(m, e.slot));
+  if (m.noPrealloc) for (const [, e] of inLinkOrder(m)) cancelFields(k, slotOf(m, e.slot));
   else for (const slot of m.slots.values()) cancelFields(k, slot);
 }
 

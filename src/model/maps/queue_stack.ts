@@ -18,13 +18,14 @@
 import { E2BIG, EINVAL, ENOENT } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import type { BpfMap, QueueStack } from './types.ts';
+import { SlotTable } from './slots.ts';
 
 const BPF_NOEXIST = 1n;
 const BPF_EXIST = 2n;
 
 /** A new, empty ring for `maxEntries` values. */
 export function newQueueStack(maxEntries: number): QueueStack {
-  return { head: 0, tail: 0, size: maxEntries + 1, elements: new Map() };
+  return { head: 0, tail: 0, size: maxEntries + 1, elements: new SlotTable<Uint8Array>() };
 }
 
 /** The ring of a QUEUE or STACK map. */

@@ -67,7 +67,7 @@ export function taskStorageGet(k: Kern, m: BpfMap, pid: Pid, value: Uint8Array |
   const first = !hasLocalStorage(k, pid);
   charge(k, SELEM_HEADER + elemSize(m.layout) + (first ? LOCAL_STORAGE_BYTES : 0), `allocating task ${pid}'s element of task storage map ${m.name}`);
   const slot = newSlot(value);
-  m.elems.set(pid, { slot });
+  m.elems.set(pid, { slot, seq: m.links++ });
   return slot;
 }
 

@@ -11,6 +11,7 @@ import type { MapType } from '../program/program.ts';
 import type { KptrVal } from '../kptr/types.ts';
 import type { ValueLayout } from './layout.ts';
 import type { LruState } from './lru.ts';
+import type { SlotTable } from './slots.ts';
 
 export type MapId = number;
 
@@ -30,6 +31,8 @@ export interface MapSlot {
 export interface MapElem {
   slot: number;
   hash?: number;
+  /** When it was linked: the map's `links` then. A hash bucket's list is its elements newest first (buckets.ts). */
+  seq: number;
 }
 
 export interface BpfMap {
@@ -52,12 +55,23 @@ export interface BpfMap {
   hashrnd: number;
   /** User references (fds, pins): `map->usercnt`. */
   usercnt: number;
-  /** Linked elements by key, in the order they were linked (a hash map's bucket lists: buckets.ts). */
-  elems: Map<number, MapElem>;
-  /** Every element memory the map has (preallocated: all of them, free ones included). */
-  slots: Map<number, MapSlot>;
+  /** Linked elements by key (slots.ts: ascending keys); `seq` orders them as they were linked (a hash map's bucket lists: buckets.ts). */
+  elems: SlotTable<MapElem>;
+  /** Elements linked so far: the next one's `seq`. */
+  links: number;
+  /**
+   * Every element memory the map has used (slots.ts), free ones included; a preallocated HASH or
+   * PERCPU_HASH map's memory that no element has taken yet is `fresh`, not here.
+   */
+  slots: SlotTable<MapSlot>;
   /** Free element memory, the next insert taking the last (the free lists are LIFO); an LRU_HASH keeps its own (`lru`). */
   free: number[];
+  /**
+   * A preallocated HASH or PERCPU_HASH map's element memory no element has taken yet: ids 0 … fresh − 1,
+   * under every id of `free` (`pcpu_freelist_populate` pushed them first, in order), so an insert that
+   * finds `free` empty takes `fresh − 1`. Its bytes are zeros (`bpf_map_area_alloc`), made when taken.
+   */
+  fresh: number;
   /** Preallocated HASH: this CPU's extra element (`htab->extra_elems`), taken by an update of a present key. */
   extra: number | null;
   /** LRU_HASH: the lists that decide which element an update evicts (lru.ts); null for other types. */
@@ -78,7 +92,8 @@ export interface QueueStack {
   head: number;
   tail: number;
   readonly size: number;
-  elements: Map<number, Uint8Array>;
+  /** Written slots by index (slots.ts). */
+  elements: SlotTable<Uint8Array>;
 }
 
 /**
@@ -89,7 +104,8 @@ export interface BloomFilter {
   readonly nrHash: number;
   readonly mask: number;
   readonly seed: number;
-  bits: Set<number>;
+  /** The bits set (slots.ts: a table of bit numbers). */
+  bits: SlotTable<true>;
 }
 
 /** Where a `bpf_for_each_map_elem` walk stands between two callbacks (foreach.ts): the bucket (an array's next index) and the element after the one given. */
