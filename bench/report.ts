@@ -53,6 +53,11 @@ export interface Results {
     hugeFile: { bytes: number; ms: number; stateBytes: number; onePageMs: number; goals: { ms: number; bytes: number } };
     coldRead: { pagesCached: number; noneUs: number; cachedUs: number; ratio: number; goal: number };
   };
+  /**
+   * A map update against the map's size (bench/maps.ts writes it): µs of CPU an update of a present key
+   * in a map of `elements` keys whose max_entries is `small` and `large`, by map type.
+   */
+  readonly maps?: { small: number; large: number; elements: number; rows: readonly { type: string; smallUs: number; largeUs: number; ratio: number }[]; goal: number; cpu: string; loadavgStart: readonly number[] };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
   readonly cliStartup?: { nodeMs: number; helpMs: number; helpRatio: number; goal: number; runMs: number; runRatio: number; runs: number };
   /**
@@ -104,6 +109,10 @@ export function performanceTable(r: Results): string {
   const pc = r.pagecache;
   rows.push([`caching a whole 2^${Math.log2(pc.hugeFile.bytes)}-byte file (\`populate\`, from none cached)`, `${pc.hugeFile.ms.toFixed(3)} ms, +${(pc.hugeFile.stateBytes / 1024).toFixed(1)} KiB state`, `a one-page file: ${pc.hugeFile.onePageMs.toFixed(3)} ms`, `${(pc.hugeFile.ms / pc.hugeFile.onePageMs).toFixed(1)}×`, `< ${pc.hugeFile.goals.ms} ms, < ${pc.hugeFile.goals.bytes / 1e6} MB`, met(pc.hugeFile.ms < pc.hugeFile.goals.ms && pc.hugeFile.stateBytes < pc.hugeFile.goals.bytes)]);
   rows.push([`cold 16-byte FILE read (sleepable, I/O included) with ${pc.coldRead.pagesCached.toLocaleString('en')} pages cached`, `${pc.coldRead.cachedUs.toFixed(1)} µs`, `none cached: ${pc.coldRead.noneUs.toFixed(1)} µs`, `${pc.coldRead.ratio.toFixed(2)}×`, `≤ ${pc.coldRead.goal}×`, met(pc.coldRead.ratio <= pc.coldRead.goal)]);
+  const mp = r.maps;
+  if (mp !== undefined) {
+    for (const m of mp.rows) rows.push([`\`mapUpdate\` of a present key, ${m.type.toUpperCase()} map of ${mp.elements} keys and ${mp.large.toLocaleString('en')} entries (\`bench/maps.ts\`, ${mp.cpu}, load ${mp.loadavgStart[0] ?? '?'} at the start)`, `${m.largeUs.toFixed(1)} µs`, `${mp.small} entries: ${m.smallUs.toFixed(1)} µs`, `${m.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(m.ratio <= mp.goal)]);
+  }
   const c2 = r.cliStartup;
   if (c2 !== undefined) {
     rows.push([`\`kernsim --help\` start-up (median of ${c2.runs}; \`bench/cli_startup.ts\`, wall time)`, `${c2.helpMs.toFixed(0)} ms`, `\`node -e 0\`: ${c2.nodeMs.toFixed(0)} ms`, c2.helpRatio.toFixed(2), `≤ ${c2.goal}`, met(c2.helpRatio <= c2.goal)]);
