@@ -246,15 +246,15 @@ export function slotOf(m: BpfMap, id: number): MapSlot {
 function allocSlot(k: Kern, m: BpfMap): number | null {
   const id = m.free.pop();
   if (id !== undefined) return id;
+  const copies = isPercpu(m) ? k.t.cpus : 0;
   if (m.fresh > 0) {
     // Preallocated memory no element has used: zeros, as `bpf_map_area_alloc` left it.
     m.fresh -= 1;
-    m.slots.set(m.fresh, freshSlot(m.layout, 0, isPercpu(m) ? k.t.cpus : 0));
+    m.slots.set(m.fresh, freshSlot(m.layout, 0, copies));
     return m.fresh;
   }
   if (!m.noPrealloc) return null;
   const fresh = m.slots.size;
-  const copies = isPercpu(m) ? k.t.cpus : 0;
   // New element memory (bpf_mem_cache_alloc), charged as a preallocated map's is at creation.
   charge(k, elemSize(m.layout) * Math.max(copies, 1) + 64, `allocating an element of map ${m.name}`);
   m.slots.set(fresh, freshSlot(m.layout, 0, copies));
