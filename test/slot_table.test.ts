@@ -117,6 +117,25 @@ describe('a map syscall copies the paths it touches, not the map (100,000 entrie
     });
   }
 
+  test('a HASH map\'s free list of 3,000 deleted elements: an insert takes the last freed memory and copies a path of it', () => {
+    const s = new Session();
+    const id = s.createMap({ name: 'h', type: 'hash', maxEntries: 100_000, valueSize: 8 }) as number;
+    const keys = Array.from({ length: 3000 }, (_, i) => i);
+    expect(s.mapUpdateBatch(id, keys, new Uint8Array(8 * keys.length)).count).toBe(3000);
+    const slotOfKey = (key: number): number | undefined => s.world.maps.get(id)?.elems.get(key)?.slot;
+    const lastFreed = slotOfKey(2999);
+    expect(s.mapDeleteBatch(id, keys).count).toBe(3000);
+    const before = s.world.maps.get(id);
+    expect(before?.free.size).toBe(3000);
+    expect(s.mapUpdate(id, 7, new Uint8Array(8))).toBe(0);
+    const after = s.world.maps.get(id);
+    if (before === undefined || after === undefined) throw new Error('no map');
+    // LIFO: the memory deleted last (key 2999's) is taken first; the list's other nodes are shared.
+    expect(slotOfKey(7)).toBe(lastFreed);
+    expect(after.free.size).toBe(2999);
+    expect(nodesNotShared(after.free.root as unknown[], before.free.root as unknown[])).toBeLessThanOrEqual(4);
+  });
+
   test('a preallocated HASH map makes element memory when an element first takes it, the last first', () => {
     const s = new Session();
     const id = s.createMap({ name: 'h', type: 'hash', maxEntries: 100_000, valueSize: 8 }) as number;

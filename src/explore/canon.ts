@@ -1142,7 +1142,7 @@ function walkRest(world: World, w: Walk): void {
       for (const kp of sl.kptrs) { o.c(58); w.reg(kp); }
       w.extra(sl, KNOWN_SLOT);
     }
-    o.s('],free['); o.s(m.free.join(',')); o.c(47); o.t(m.fresh);
+    o.s('],free['); o.s([...m.free.values()].join(',')); o.c(47); o.t(m.fresh);
     o.s('],x'); o.t(m.extra ?? 'N');
     // An LRU_HASH's lists (the eviction order and reference bits: maps/lru.ts), as they are.
     if (m.lru !== null) { o.s(',lru'); w.gen(m.lru); }

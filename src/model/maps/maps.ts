@@ -153,7 +153,7 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
   const m: BpfMap = {
     id, name: decl.name, type: decl.type, maxEntries, valueSize: eff.valueSize,
     taskWork: eff.taskWorkFields === 1, layout, noPrealloc, flags, hashrnd: (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd, frozen: false,
-    usercnt: 1, elems: new SlotTable<MapElem>(), links: 0, slots: new SlotTable<MapSlot>(), free: [], fresh: 0, extra: null,
+    usercnt: 1, elems: new SlotTable<MapElem>(), links: 0, slots: new SlotTable<MapSlot>(), free: new SlotTable<number>(), fresh: 0, extra: null,
     lru: isLru(decl) ? newLru(maxEntries, k.t.cpus, percpuLru) : null,
     qs: queue ? newQueueStack(maxEntries) : null,
     bloom: bloom ? newBloom(maxEntries, mapExtra, (flags & BPF_F_ZERO_SEED) !== 0 ? 0 : k.t.hashrnd) : null,
@@ -243,8 +243,21 @@ export function slotOf(m: BpfMap, id: number): MapSlot {
 }
 
 /** Element memory for a new element: the free list's last, or (NO_PREALLOC, cache empty) new memory. */
+/** Element memory `slot` onto the free list's top (`pcpu_freelist_push`, `bpf_mem_cache_free`). */
+function pushFree(m: BpfMap, slot: number): void {
+  m.free.set(m.free.size, slot);
+}
+
+/** The free list's top, taken off it; undefined when it is empty. */
+function popFree(m: BpfMap): number | undefined {
+  const top = m.free.size - 1;
+  const id = m.free.get(top);
+  if (id !== undefined) m.free.delete(top);
+  return id;
+}
+
 function allocSlot(k: Kern, m: BpfMap): number | null {
-  const id = m.free.pop();
+  const id = popFree(m);
   if (id !== undefined) return id;
   const copies = isPercpu(m) ? k.t.cpus : 0;
   if (m.fresh > 0) {
@@ -454,9 +467,9 @@ export function updateElem(k: Kern, id: MapId, key: number, value: Uint8Array | 
     const got = allocSlot(k, m);
     if (old !== undefined) {
       releaseFields(k, m, slotOf(m, old.slot));
-      m.free.push(old.slot);
+      pushFree(m, old.slot);
     }
-    slot = got ?? (m.free.pop() as number);
+    slot = got ?? (popFree(m) as number);
   }
   fill(m, slot, key, value);
   link(m, key, slot);
@@ -551,7 +564,7 @@ export function deleteElem(k: Kern, id: MapId, key: number): number {
   m.elems.delete(key);
   releaseFields(k, m, slotOf(m, old.slot));
   if (m.lru !== null) lruPushFree(m.lru, old.slot);
-  else m.free.push(old.slot);
+  else pushFree(m, old.slot);
   return 0;
 }
 

@@ -64,8 +64,11 @@ export interface BpfMap {
    * PERCPU_HASH map's memory that no element has taken yet is `fresh`, not here.
    */
   slots: SlotTable<MapSlot>;
-  /** Free element memory, the next insert taking the last (the free lists are LIFO); an LRU_HASH keeps its own (`lru`). */
-  free: number[];
+  /**
+   * Free element memory, a stack: entry i is the i-th from the bottom (slots.ts), the next insert taking
+   * the top (the free lists are LIFO); an LRU_HASH keeps its own (`lru`).
+   */
+  free: SlotTable<number>;
   /**
    * A preallocated HASH or PERCPU_HASH map's element memory no element has taken yet: ids 0 … fresh − 1,
    * under every id of `free` (`pcpu_freelist_populate` pushed them first, in order), so an insert that
