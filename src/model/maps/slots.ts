@@ -25,6 +25,17 @@ function newNode(): Node {
   return new Array<unknown>(WIDTH).fill(undefined);
 }
 
+/**
+ * The bottom-level node of `t` that holds `id`, if there is one. A function, not a private method: a
+ * draft is a proxy of the table, which a `#` member would refuse.
+ */
+function leafOf(t: { readonly root: unknown[]; readonly shift: number }, id: number): Node | undefined {
+  if (!Number.isSafeInteger(id) || id < 0 || id >= WIDTH * 2 ** t.shift) return undefined;
+  let node: Node | undefined = t.root;
+  for (let s = t.shift; s > 0 && node !== undefined; s -= BITS) node = node[Math.floor(id / 2 ** s) & MASK] as Node | undefined;
+  return node;
+}
+
 export class SlotTable<V> implements Iterable<[number, V]> {
   [immerable] = true;
   /** The root node (`WIDTH` children: nodes, or entries at the bottom level); ids below 32 · 2^shift fit under it. */
@@ -40,10 +51,7 @@ export class SlotTable<V> implements Iterable<[number, V]> {
   }
 
   get(id: number): V | undefined {
-    if (!Number.isSafeInteger(id) || id < 0 || id >= WIDTH * 2 ** this.shift) return undefined;
-    let node: Node | undefined = this.root;
-    for (let s = this.shift; s > 0 && node !== undefined; s -= BITS) node = node[Math.floor(id / 2 ** s) & MASK] as Node | undefined;
-    return node === undefined ? undefined : (node[id & MASK] as V | undefined);
+    return leafOf(this, id)?.[id & MASK] as V | undefined;
   }
 
   has(id: number): boolean {
@@ -74,13 +82,13 @@ export class SlotTable<V> implements Iterable<[number, V]> {
   }
 
   delete(id: number): boolean {
-    if (!this.has(id)) return false;
-    let node = this.root;
-    for (let s = this.shift; s > 0; s -= BITS) node = node[Math.floor(id / 2 ** s) & MASK] as Node;
-    node[id & MASK] = undefined;
+    const leaf = leafOf(this, id);
+    if (leaf === undefined || leaf[id & MASK] === undefined) return false;
+    leaf[id & MASK] = undefined;
     this.size -= 1;
     return true;
   }
+
 
   *entries(): Generator<[number, V]> {
     const stack: { node: Node; shift: number; base: number; i: number }[] = [{ node: this.root, shift: this.shift, base: 0, i: 0 }];
