@@ -18,9 +18,13 @@
  *   the next non-empty bucket; a key that is not there (or none: a NULL key) starts from bucket 0; past
  *   the last bucket, -ENOENT.
  */
+import type { Immutable } from 'immer';
 import { ENOENT } from '../kernel/errno.ts';
 import { jhash2 } from '../kernel/jhash.ts';
 import type { BpfMap, MapElem } from './types.ts';
+
+/** A map as the walks read it (a draft or the world's own: they change nothing). */
+type Seen = Pick<Immutable<BpfMap>, 'elems' | 'maxEntries'>;
 
 /** `roundup_pow_of_two(max_entries)`: a hash map's buckets (max_entries is at most 2^31). */
 export function nBuckets(maxEntries: number): number {
@@ -48,7 +52,7 @@ export function inLinkOrder<E extends { readonly seq: number }>(m: { readonly el
   return [...m.elems].sort((a, b) => a[1].seq - b[1].seq);
 }
 
-const bucketOf = (e: MapElem, mask: number): number => ((e.hash as number) & mask) >>> 0;
+const bucketOf = (e: Immutable<MapElem>, mask: number): number => ((e.hash as number) & mask) >>> 0;
 
 /** An element as a walk of the buckets meets it: its key, its memory and its bucket. */
 export interface BucketElem {
@@ -58,7 +62,7 @@ export interface BucketElem {
 }
 
 /** The element after linked `key` in its bucket's list (the newest of those linked before it), or null at the list's end. */
-export function nextInBucket(m: BpfMap, key: number): BucketElem | null {
+export function nextInBucket(m: Seen, key: number): BucketElem | null {
   const at = m.elems.get(key);
   if (at === undefined) return null;
   const mask = nBuckets(m.maxEntries) - 1;
@@ -75,7 +79,7 @@ export function nextInBucket(m: BpfMap, key: number): BucketElem | null {
 }
 
 /** The head of the first non-empty bucket from bucket `from` (the lowest such bucket's newest element), or null. */
-export function firstFrom(m: BpfMap, from: number): BucketElem | null {
+export function firstFrom(m: Seen, from: number): BucketElem | null {
   const mask = nBuckets(m.maxEntries) - 1;
   let found: BucketElem | null = null;
   let seq = -1;
@@ -93,7 +97,7 @@ export function firstFrom(m: BpfMap, from: number): BucketElem | null {
  * `htab_map_get_next_key`: the key after `key` in the walk of the buckets, or the first key for a
  * NULL `key` or one not in the map; -ENOENT after the last. Linear in the map's elements.
  */
-export function htabGetNextKey(m: BpfMap, key: number | null): number {
+export function htabGetNextKey(m: Seen, key: number | null): number {
   const at = key === null ? undefined : m.elems.get(key);
   let from = 0;
   if (at !== undefined && key !== null) {

@@ -763,7 +763,8 @@ export function sysFreeze(k: Kern, id: MapId): number {
  * (`ringbuf_map_get_next_key`).
  */
 export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
-  const m = mapOf(k, id);
+  // A walk changes nothing: the map is read as it is, not drafted.
+  const m = mapSeen(k, id);
   if (!sysAccess(m).read) return -EPERM;
   if (m.type === 'ringbuf') return key === null ? -ENOTSUPP : -EINVAL;
   // A queue or stack: a key is -EINVAL (key_size 0), and so is NULL (queue_stack_map_get_next_key);
