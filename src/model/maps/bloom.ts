@@ -61,11 +61,17 @@ function filterOf(m: BpfMap): BloomFilter {
 /** `hash(bloom, value, value_size, i)` for each i: the bits of the value's first `size` bytes. */
 function bitsOf(f: BloomFilter, value: Uint8Array, size: number): number[] {
   const key = value.subarray(0, size);
-  const words = size % 4 === 0 ? Array.from({ length: size / 4 }, (_, j) => le32(key, 4 * j)) : null;
-  return Array.from({ length: f.nrHash }, (_, i) => {
+  let words: number[] | null = null;
+  if (size % 4 === 0) {
+    words = new Array<number>(size / 4);
+    for (let j = 0; j < words.length; j += 1) words[j] = le32(key, 4 * j);
+  }
+  const bits = new Array<number>(f.nrHash);
+  for (let i = 0; i < f.nrHash; i += 1) {
     const seed = (f.seed + i) >>> 0;
-    return ((words === null ? jhash(key, seed) : jhash2(words, seed)) & f.mask) >>> 0;
-  });
+    bits[i] = ((words === null ? jhash(key, seed) : jhash2(words, seed)) & f.mask) >>> 0;
+  }
+  return bits;
 }
 
 function checkValue(m: BpfMap, value: Uint8Array): void {
