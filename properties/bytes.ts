@@ -13,3 +13,13 @@ export function expectBytes(actual: unknown, expected: Uint8Array, message?: str
   ) return;
   expect(actual, message).toEqual(expected);
 }
+
+/**
+ * `n` bytes, byte i being `f(i) & 0xff`: what `Uint8Array.from({ length: n }, f)` makes, by a loop (the
+ * builtin reads each index of the array-like through its prototype chain: 15 times slower at 4 KiB).
+ */
+export function bytesFrom(n: number, f: (i: number) => number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 1) out[i] = f(i);
+  return out;
+}

@@ -52,6 +52,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
+import { bytesFrom } from './bytes.ts';
 import { ArgumentError, content, LoadError, program as P, Session, UnknownHandleError, type BpfObject } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
 import { jhash2 } from '../src/model/kernel/jhash.ts';
@@ -122,7 +123,7 @@ const object = (type: MapType, maxEntries: number, valueSize: number, names: rea
 
 /** The value an update writes: bytes fill, fill+1, …; `long` adds bytes past value_size, which are not copied. */
 const valueOf = (fill: number, size: number, long: boolean): Uint8Array =>
-  Uint8Array.from({ length: size + (long ? 3 : 0) }, (_, i) => (fill + i) & 0xff);
+  bytesFrom(size + (long ? 3 : 0), (i) => fill + i);
 
 /**
  * bpf_lru_list.c's lists for one CPU, each an array head first; nodes are numbers. `evict(node)` is

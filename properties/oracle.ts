@@ -7,6 +7,7 @@
  */
 import { patternByte } from '../src/model/fs/content.ts';
 import { fillBytes, PAGE, U64_MAX, type ContentSpec } from './arbitraries.ts';
+import { bytesFrom } from './bytes.ts';
 
 export const EIO = -5;
 export const E2BIG = -7;
@@ -517,7 +518,30 @@ export function fileRead(m: CacheModel, fileOff: bigint, len: bigint, sleepable:
  * `bytes` is the file's content (indexed from 0), grown as needed. Returns the bytes written or -EIO.
  * `zeroEofFirst` (7.x): a write past the end zeroes the old end's block first (`zeroEofBlock`).
  */
-export function write(m: CacheModel, bytes: number[], off: number, data: Uint8Array, zeroEofFirst = false): number {
+/**
+ * A file's bytes as the oracle keeps them: the first `length` bytes of `data` (a typed array: a plain
+ * array of more than ~16,000 numbers is a large object, and copying one for each run cost a
+ * millisecond).
+ */
+export interface FileBytes {
+  data: Uint8Array;
+  length: number;
+}
+
+/** `bytes` of `length` bytes, those past the old length zero. */
+function resize(bytes: FileBytes, length: number): void {
+  if (length > bytes.data.length) {
+    const data = new Uint8Array(Math.max(length, 2 * bytes.data.length));
+    data.set(bytes.data.subarray(0, bytes.length));
+    bytes.data = data;
+  } else if (length > bytes.length) bytes.data.fill(0, bytes.length, length);
+  bytes.length = length;
+}
+
+/** Byte `pos` of `bytes` (0 past its end). */
+export const byteOf = (bytes: FileBytes, pos: number): number => (pos < bytes.length ? bytes.data[pos] as number : 0);
+
+export function write(m: CacheModel, bytes: FileBytes, off: number, data: Uint8Array, zeroEofFirst = false): number {
   const bs = m.blockSize;
   const page = Number(PAGE);
   let done = 0;
@@ -557,8 +581,8 @@ export function write(m: CacheModel, bytes: number[], off: number, data: Uint8Ar
     const oldEnd = Math.ceil(Number(m.size) / bs);
     for (let b = oldEnd; b * bs < at - (at % bs); b += 1) m.holes.add(b);
     for (let b = Math.floor(at / bs); b * bs < at + n; b += 1) m.holes.delete(b);
-    while (bytes.length < at + n) bytes.push(0);
-    for (let i = 0; i < n; i += 1) bytes[at + i] = data[done + i] as number;
+    if (bytes.length < at + n) resize(bytes, at + n);
+    bytes.data.set(data.subarray(done, done + n), at);
     done += n;
     if (BigInt(at + n) > m.size) m.size = BigInt(at + n);
   }
@@ -596,7 +620,7 @@ function zeroEofBlock(m: CacheModel, eof: number): void {
  * same way (fs/ext4/inode.c `ext4_setattr`, read in 7.2.13: the kernel source over these notes, which
  * said growing adds nothing); the new blocks are holes.
  */
-export function truncate(m: CacheModel, bytes: number[], size: number, held: ReadonlySet<number>, detached: Map<number, Uint8Array>): number {
+export function truncate(m: CacheModel, bytes: FileBytes, size: number, held: ReadonlySet<number>, detached: Map<number, Uint8Array>): number {
   const old = Number(m.size);
   const bs = m.blockSize;
   const page = Number(PAGE);
@@ -606,7 +630,7 @@ export function truncate(m: CacheModel, bytes: number[], size: number, held: Rea
     zeroEofBlock(m, size);
     for (const p of [...m.uptodate, ...m.failed, ...m.partial, ...m.marked]) {
       if (p < first) continue;
-      if (held.has(p) && !detached.has(p)) detached.set(p, Uint8Array.from({ length: page }, (_, i) => bytes[p * page + i] ?? 0));
+      if (held.has(p) && !detached.has(p)) detached.set(p, bytesFrom(page, (i) => byteOf(bytes, p * page + i)));
       m.uptodate.delete(p);
       m.failed.delete(p);
       m.partial.delete(p);
@@ -615,7 +639,7 @@ export function truncate(m: CacheModel, bytes: number[], size: number, held: Rea
       m.dirty.delete(p);
     }
     for (const b of [...m.holes]) if (b * bs >= size) m.holes.delete(b);
-    bytes.length = Math.min(bytes.length, size);
+    resize(bytes, Math.min(bytes.length, size));
   } else {
     zeroEofBlock(m, old);
     for (let b = Math.ceil(old / bs); b * bs < size; b += 1) m.holes.add(b);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { expectEqual, expectIs } from './fast_expect.ts';
-import { expectBytes } from './bytes.ts';
+import { bytesFrom, expectBytes } from './bytes.ts';
 import { content, listChooser, pageMap, program as Pr, refSnapshot, seededChooser, Session, U64_MAX, type BpfObject, type KernelVersion, type World } from '../src/index.ts';
 import { mapPutUref } from '../src/model/maps/maps.ts';
 import { expandRuns } from '../src/pagecache/index.ts';
@@ -267,7 +267,7 @@ describe('files that change under a reader (notes §6)', () => {
     const size0 = NP * P - 300;
     // The file's first bytes, as the oracle reads them: the same for every run (computed once, copied).
     const at0 = O.byteSource({ kind: 'pattern', seed: 13 }, BigInt(size0));
-    const bytes0 = Array.from({ length: size0 }, (_, i) => at0(BigInt(i)));
+    const bytes0 = bytesFrom(size0, (i) => at0(BigInt(i)));
     // The kernel version too: 7.x zeroes the old end's block before a write past it.
     fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: NP - 1 }), { maxLength: NP }), fc.array(step, { minLength: 1, maxLength: 12 }), fc.constantFrom(4096, 1024, 512, 2048), fc.constantFrom('6.19' as const, '7.2' as const), (warm, steps, blockSize, version) => {
       const s = new Session({ version });
@@ -280,13 +280,13 @@ describe('files that change under a reader (notes §6)', () => {
       expectIs(s.bpf_dynptr_from_file(rw, 0, 's'), 0);
       s.sleepable(false);
       const m = O.cacheModel(BigInt(size0), false, warm, [], blockSize);
-      const bytes = [...bytes0];
+      const bytes: O.FileBytes = { data: bytes0.slice(), length: bytes0.length };
       const reader: O.ReaderModel = { folio: null };
       const detached = new Map<number, Uint8Array>();
       for (const st of steps) {
         switch (st.k) {
           case 'pwrite': case 'append': {
-            const data = Uint8Array.from({ length: st.len }, (_, i) => (st.fill + 3 * i) & 0xff);
+            const data = bytesFrom(st.len, (i) => st.fill + 3 * i);
             const off = st.k === 'append' ? Number(m.size) : st.off;
             const got = st.k === 'append' ? s.write(ap, data) : s.pwrite(rw, data, st.off);
             expectIs(got, O.write(m, bytes, off, data, version === '7.2'));
@@ -320,11 +320,11 @@ describe('files that change under a reader (notes §6)', () => {
             if (before !== null && (reader.folio !== before || (!st.sleepable && startPage !== before))) detached.delete(before);
             expectIs(got, want.ret);
             if (got === 0) {
-              const exp = Uint8Array.from({ length: st.len }, (_, i) => {
+              const exp = bytesFrom(st.len, (i) => {
                 const pos = st.off + i;
                 const page = Math.floor(pos / P);
                 const snap = page === heldPage ? held : undefined;
-                return snap !== undefined ? (snap[pos - page * P] as number) : pos < Number(m.size) ? (bytes[pos] ?? 0) : 0;
+                return snap !== undefined ? (snap[pos - page * P] as number) : pos < Number(m.size) ? O.byteOf(bytes, pos) : 0;
               });
               expectBytes(dst, exp);
             }
