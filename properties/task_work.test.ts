@@ -146,7 +146,12 @@ describe('P7 task_work', () => {
           want.shift();
         }
       }
-    }));
+    }), {
+      // A task adding three works in a row: one batch of three, at any seed and number of runs.
+      examples: [[{ version: '6.19', mapType: 'array', mode: 'resume', cold: true, scripts: [[
+        { sys: 'task_work_add', label: 'first', mode: 'TWA_NONE' }, { sys: 'task_work_add', label: 'second', mode: 'TWA_NONE' }, { sys: 'task_work_add', label: 'third', mode: 'TWA_SIGNAL' },
+      ]] }, []]],
+    });
     // The scenarios do put several works in one batch (otherwise the order would be untested).
     expect(multi).toBeGreaterThan(0);
   });
