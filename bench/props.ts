@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordEntry } from './record.ts';
@@ -49,6 +49,7 @@ const props = {
   files: report.testResults.length,
   tests: report.numPassedTests,
   workers: availableParallelism(),
+  cpu: cpus()[0]?.model ?? '?',
   wallMs: Math.round(wallMs),
   cpuMs: cpu0 === null || cpu1 === null ? null : Math.round(cpu1 - cpu0),
   goalMs: 45_000,
