@@ -14,8 +14,8 @@ export function kernelMapName(name: string): string {
 }
 
 /**
- * The messages of one version's verifier: one object per verification, its texts made only when a
- * check fails (methods on the prototype, not closures made per verification).
+ * The messages of one version's verifier and libbpf, made where a verification starts: its texts are
+ * methods on the prototype, so making one is one small object (not ~90 closures).
  */
 export class Messages {
   /** 6.19 names an argument by its index (`arg #0`), 7.x by its register (`R1`). */
@@ -277,10 +277,5 @@ export class Messages {
   safe(insn: number): string {
     return `${insn}: safe`;
   }
-}
-
-/** The messages of the version whose features are `f`. */
-export function messages(f: VersionFeatures): Messages {
-  return new Messages(f);
 }
 

@@ -13,7 +13,7 @@ import { attachName, attachProblemOf, sectionInfo, type SectionInfo } from '../p
 import { EINVAL, ESRCH } from '../kernel/errno.ts';
 import { availableIn } from '../kfunc/kfunc.ts';
 import { versionAtLeast } from '../kernel/version.ts';
-import { messages } from './messages.ts';
+import { Messages } from './messages.ts';
 import { initLocals } from './locals.ts';
 import { asMade } from '../btf/object.ts';
 import { checkWeak } from '../program/ksym.ts';
@@ -65,7 +65,7 @@ function start(obj: BpfObject, prog: Program, opts: VerifyOptions): { w: Walker;
 export function externVerdict(obj: BpfObject, prog: Program, opts: VerifyOptions): Verdict | null {
   const weak = checkWeak(obj, opts.kfuncs);
   const version = opts.features.version;
-  const m = messages(opts.features);
+  const m = new Messages(opts.features);
   /** The extern's failure, or null when libbpf resolves it (or leaves a weak one unresolved). */
   const problem = (fn: string): string | null => {
     const def = opts.kfuncs[fn];

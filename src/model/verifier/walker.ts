@@ -15,7 +15,7 @@ import { buildCfg, type Cfg } from './cfg.ts';
 import { startLoop, loopReturn, checkGlobalCallArgs, type LoopWalker } from './loops.ts';
 import { initLocals } from './locals.ts';
 import { checkField, checkLoad, checkStore, pointerArith } from './mem.ts';
-import { messages, type Messages } from './messages.ts';
+import { Messages } from './messages.ts';
 import { aluScalar, constOf, globalScalar, known, refine, UNKNOWN, type Scalar } from './scalar.ts';
 import { dropFrameStack } from './stack.ts';
 import { isObjPtr, mapRegs, newKeyMemo, nullableType, release, stateKey, top, widen, withReg, withoutRegs, type KeyMemo } from './state.ts';
@@ -132,7 +132,7 @@ export class Walker implements LoopWalker {
   unresolvedCall: number | null = null;
 
   constructor(readonly obj: BpfObject, readonly opts: VerifyOptions, prog: ProgCtx) {
-    this.m = messages(opts.features);
+    this.m = new Messages(opts.features);
     this.btf = opts.btf ?? asLoaded(obj).btf;
     this.weak = weakKfuncs(obj);
     this.prog = prog;
