@@ -1,12 +1,17 @@
 /**
  * `npm run bench:maps` (and the end of `npm run bench`): a map syscall's cost against the map's size
- * (issue 17: every call costs the same however large the world grows). For HASH, ARRAY and LRU_HASH:
- * an update of a present key (`Session.mapUpdate`, one transition each) on a map of 16 elements whose
- * `max_entries` is 64, and on one whose `max_entries` is 100,000; CPU time (process.cpuUsage), batches
- * of 100 updates from the same starting world, the two sizes alternated, the median of 31 batches each.
- * Until stop 42 a map's element memory, elements and LRU lists were whole `Map`s and arrays in immer's
- * state, copied by the first look from a transition: 36 ms an update (HASH), 102 ms (ARRAY), 14 ms
- * (LRU_HASH) at 100,000 entries, against 0.1–0.2 ms at 64 (src/model/maps/slots.ts). Goal ≤ 2×.
+ * (issue 17: every call costs the same however large the world grows). For HASH, ARRAY and LRU_HASH,
+ * three commands through the Session, each one transition from the same world: an update of a present
+ * key, a lookup of one, and a batch lookup of up to 64 elements (a hash map's 16, an ARRAY's indexes
+ * 0–63); on a map of 16 elements whose `max_entries`
+ * is 64, and on one whose `max_entries` is 100,000. CPU time (process.cpuUsage), samples of 100
+ * commands, the two sizes alternated, the median of 31 samples each. Goal ≤ 2×.
+ * - Until stop 42 a map's element memory, elements and LRU lists were whole `Map`s and arrays in immer's
+ *   state, copied by the first look from a transition: 36 ms an update (HASH), 102 ms (ARRAY), 14 ms
+ *   (LRU_HASH) at 100,000 entries, against 0.1–0.2 ms at 64 (src/model/maps/slots.ts).
+ * - Until stop 45 a hash map's batch lookup looked for each bucket's elements among all the map's, through
+ *   immer's draft, bucket after bucket: 2.1 ms (HASH) and 1.0 ms (LRU_HASH) at 64 entries, 1.5 s at 100,000
+ *   (src/model/maps/batch.ts lists the buckets once, reading the map undrafted).
  * Writes `maps` in bench/results.json (the other entries left as they are) and so the README's table.
  */
 import { cpus, loadavg } from 'node:os';
@@ -25,33 +30,48 @@ const SAMPLES = 31;
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 
-/** A batch of `BATCH` updates of present keys on a map of `maxEntries` holding `ELEMENTS` keys: µs of CPU an update. */
-function updates(type: (typeof TYPES)[number], maxEntries: number): () => number {
+/** What a sample does, `BATCH` times from the same world: the command on a map holding `ELEMENTS` keys. */
+const OPS = {
+  /** `bpf(BPF_MAP_UPDATE_ELEM)` of a present key. */
+  update: (s: Session, id: number, i: number, value: Uint8Array) => s.mapUpdate(id, i % ELEMENTS, value),
+  /** `bpf(BPF_MAP_LOOKUP_ELEM)` of a present key. */
+  lookup: (s: Session, id: number, i: number, value: Uint8Array) => s.mapLookup(id, i % ELEMENTS, value),
+  /** `bpf(BPF_MAP_LOOKUP_BATCH)` of up to `SMALL` elements from the start: a hash map's every key, an ARRAY's first `SMALL` indexes. */
+  lookup_batch: (s: Session, id: number) => s.mapLookupBatch(id, null, SMALL).ret,
+} as const;
+type Op = keyof typeof OPS;
+
+/** A sample: `BATCH` commands `op` on a map of `maxEntries` holding `ELEMENTS` keys, each from the same world: µs of CPU a command. */
+function sampler(type: (typeof TYPES)[number], op: Op, maxEntries: number): () => number {
   const s = new Session();
   const id = s.createMap({ name: 'm', type, maxEntries, valueSize: 8 });
   if (typeof id !== 'number' || id < 0) throw new Error(`BPF_MAP_CREATE of a ${type} map of ${maxEntries} entries: ${id}`);
   const value = new Uint8Array(8);
   for (let key = 0; key < ELEMENTS; key += 1) if (s.mapUpdate(id, key, value) !== 0) throw new Error(`update of key ${key}`);
   const w0 = s.world;
+  const run = OPS[op];
   return () => {
     s.world = w0;
     const c0 = process.cpuUsage();
-    for (let i = 0; i < BATCH; i += 1) s.mapUpdate(id, i % ELEMENTS, value);
+    for (let i = 0; i < BATCH; i += 1) {
+      s.world = w0;
+      run(s, id, i, value);
+    }
     const c = process.cpuUsage(c0);
     return (c.user + c.system) / BATCH;
   };
 }
 
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
-const rows = TYPES.map((type) => {
-  const small = updates(type, SMALL);
-  const large = updates(type, LARGE);
+const rows = (Object.keys(OPS) as Op[]).flatMap((op) => TYPES.map((type) => {
+  const small = sampler(type, op, SMALL);
+  const large = sampler(type, op, LARGE);
   for (let i = 0; i < 5; i += 1) { small(); large(); }
   const s: number[] = [];
   const l: number[] = [];
   for (let i = 0; i < SAMPLES; i += 1) { s.push(small()); l.push(large()); }
-  const row = { type, smallUs: median(s), largeUs: median(l), ratio: median(l) / median(s) };
-  console.log(`${type}: ${row.largeUs.toFixed(1)} µs an update at ${LARGE.toLocaleString('en')} entries, ${row.smallUs.toFixed(1)} µs at ${SMALL} (${row.ratio.toFixed(2)}×)`);
+  const row = { op, type, smallUs: median(s), largeUs: median(l), ratio: median(l) / median(s) };
+  console.log(`${op} ${type}: ${row.largeUs.toFixed(1)} µs at ${LARGE.toLocaleString('en')} entries, ${row.smallUs.toFixed(1)} µs at ${SMALL} (${row.ratio.toFixed(2)}×)`);
   return row;
-});
+}));
 recordEntry(ROOT, 'maps', { small: SMALL, large: LARGE, elements: ELEMENTS, rows, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });

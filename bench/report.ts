@@ -54,10 +54,11 @@ export interface Results {
     coldRead: { pagesCached: number; noneUs: number; cachedUs: number; ratio: number; goal: number };
   };
   /**
-   * A map update against the map's size (bench/maps.ts writes it): µs of CPU an update of a present key
-   * in a map of `elements` keys whose max_entries is `small` and `large`, by map type.
+   * A map syscall against the map's size (bench/maps.ts writes it): µs of CPU a command `op` (an update or
+   * a lookup of a present key, a batch lookup of up to `small` elements) on a map of `elements` keys whose
+   * max_entries is `small` and `large`, by map type.
    */
-  readonly maps?: { small: number; large: number; elements: number; rows: readonly { type: string; smallUs: number; largeUs: number; ratio: number }[]; goal: number; cpu: string; loadavgStart: readonly number[] };
+  readonly maps?: { small: number; large: number; elements: number; rows: readonly { op: 'update' | 'lookup' | 'lookup_batch'; type: string; smallUs: number; largeUs: number; ratio: number }[]; goal: number; cpu: string; loadavgStart: readonly number[] };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
   readonly cliStartup?: { nodeMs: number; helpMs: number; helpRatio: number; goal: number; runMs: number; runRatio: number; runs: number };
   /**
@@ -112,7 +113,8 @@ export function performanceTable(r: Results): string {
   rows.push([`cold 16-byte FILE read (sleepable, I/O included) with ${pc.coldRead.pagesCached.toLocaleString('en')} pages cached`, `${pc.coldRead.cachedUs.toFixed(1)} µs`, `none cached: ${pc.coldRead.noneUs.toFixed(1)} µs`, `${pc.coldRead.ratio.toFixed(2)}×`, `≤ ${pc.coldRead.goal}×`, met(pc.coldRead.ratio <= pc.coldRead.goal)]);
   const mp = r.maps;
   if (mp !== undefined) {
-    for (const m of mp.rows) rows.push([`\`mapUpdate\` of a present key, ${m.type.toUpperCase()} map of ${mp.elements} keys and ${mp.large.toLocaleString('en')} entries (\`bench/maps.ts\`, ${mp.cpu}, load ${mp.loadavgStart[0] ?? '?'} at the start)`, `${m.largeUs.toFixed(1)} µs`, `${mp.small} entries: ${m.smallUs.toFixed(1)} µs`, `${m.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(m.ratio <= mp.goal)]);
+    const what = { update: '`mapUpdate` of a present key', lookup: '`mapLookup` of a present key', lookup_batch: `\`mapLookupBatch\` of up to ${mp.small} elements` } as const;
+    for (const m of mp.rows) rows.push([`${what[m.op]}, ${m.type.toUpperCase()} map of ${mp.elements} keys and ${mp.large.toLocaleString('en')} entries (\`bench/maps.ts\`, ${mp.cpu}, load ${mp.loadavgStart[0] ?? '?'} at the start)`, `${m.largeUs.toFixed(1)} µs`, `${mp.small} entries: ${m.smallUs.toFixed(1)} µs`, `${m.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(m.ratio <= mp.goal)]);
   }
   const c2 = r.cliStartup;
   if (c2 !== undefined) {

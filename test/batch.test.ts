@@ -4,6 +4,7 @@
  * `generic_map_delete_batch`) and hashtab.c (`__htab_map_lookup_and_delete_batch`). The host tier's
  * `bt_*` cases (6.18) and the guest's `fbt_*` (7.2) run the same commands on the kernels.
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, E2BIG, EINVAL, ENOENT, ENOSPC, ENOTSUPP, EPERM, Session } from '../src/index.ts';
 import { jhash2 } from '../src/model/kernel/jhash.ts';
@@ -63,6 +64,87 @@ describe('BPF_MAP_LOOKUP_BATCH on a hash map', () => {
     const rest = s.mapLookupBatch(m, null, 100);
     expect(new Set([...r.keys, ...rest.keys])).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
     expect(rest.count).toBe(8 - r.count);
+  });
+});
+
+/** `roundup_pow_of_two(max)`. */
+const pow2 = (max: number): number => 2 ** Math.ceil(Math.log2(max));
+
+/**
+ * The kernel's loop (`__htab_map_lookup_and_delete_batch`), written out over every bucket of `bkts`
+ * (each newest first): from bucket `inBatch`, whole buckets while they fit in `count`.
+ */
+function kernelBatch(bkts: readonly (readonly number[])[], inBatch: number | null, count: number): { ret: number; outBatch: number | null; keys: number[] } {
+  if (count === 0) return { ret: 0, outBatch: null, keys: [] };
+  let batch = inBatch ?? 0;
+  if (batch >= bkts.length) return { ret: -ENOENT, outBatch: null, keys: [] };
+  const keys: number[] = [];
+  for (;;) {
+    const b = bkts[batch] as readonly number[];
+    if (b.length > count - keys.length) return { ret: keys.length === 0 ? -ENOSPC : 0, outBatch: batch, keys };
+    keys.push(...b);
+    batch += 1;
+    if (batch >= bkts.length) return { ret: -ENOENT, outBatch: batch, keys };
+  }
+}
+
+describe('a batch walk of any hash map', () => {
+  /** Updates (key, value byte) and deletes (key, null) of keys 0–99 on a HASH of `max` entries (BPF_F_ZERO_SEED). */
+  const opsArb = fc.array(fc.tuple(fc.nat(99), fc.option(fc.nat(255), { nil: null })), { maxLength: 60 });
+  const walkArb = fc.array(fc.record({ from: fc.option(fc.nat(), { nil: null }), count: fc.nat(24), del: fc.boolean() }), { minLength: 1, maxLength: 6 });
+
+  test('each batch is the kernel loop over the buckets: keys, values, ret, out_batch; a lookup-and-delete leaves the rest', () => {
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 65, max: 5000 })), opsArb, walkArb, (max, ops, walk) => {
+      const s = new Session();
+      const m = s.createMap({ type: 'hash', maxEntries: max, valueSize: 4, flags: ZERO_SEED }) as number;
+      // The oracle: the keys in the order they were linked (an update of a present key links it anew) and their values.
+      let linked: number[] = [];
+      const value = new Map<number, number>();
+      for (const [key, v] of ops) {
+        if (v === null) {
+          expect(s.mapDelete(m, key)).toBe(value.has(key) ? 0 : -ENOENT);
+          linked = linked.filter((x) => x !== key);
+          value.delete(key);
+        } else {
+          const full = !value.has(key) && value.size >= max;
+          expect(s.mapUpdate(m, key, Uint8Array.of(v, key, 0, 0))).toBe(full ? -E2BIG : 0);
+          if (full) continue;
+          linked = [...linked.filter((x) => x !== key), key];
+          value.set(key, v);
+        }
+      }
+      const n = pow2(max);
+      for (const { from, count, del } of walk) {
+        const inBatch = from === null ? null : from % (n + 2);
+        const want = kernelBatch(buckets(n, linked), inBatch, count);
+        const got = del ? s.mapLookupAndDeleteBatch(m, inBatch, count) : s.mapLookupBatch(m, inBatch, count);
+        expect([got.ret, got.count, got.outBatch, got.keys]).toEqual([want.ret, want.keys.length, want.outBatch, want.keys]);
+        expect([...got.values]).toEqual(want.keys.flatMap((key) => [value.get(key), key, 0, 0]));
+        if (del) {
+          linked = linked.filter((x) => !want.keys.includes(x));
+          for (const key of want.keys) value.delete(key);
+        }
+      }
+      // What is left, walked whole.
+      expect(s.mapLookupBatch(m, null, 100).keys).toEqual(buckets(n, linked).flat());
+    }));
+  });
+
+  test('a map of 100,000 entries: its 131,072 buckets walked, the 16 keys in bucket order', () => {
+    const keys = Array.from({ length: 16 }, (_, i) => i * 7919);
+    const { s, m } = hash(100_000, keys);
+    const want = kernelBatch(buckets(131_072, keys), null, 64);
+    expect(s.mapLookupBatch(m, null, 64)).toMatchObject({ ret: -ENOENT, count: 16, outBatch: 131_072, keys: want.keys });
+    // From the bucket after the first key's, in batches of 1: every key but the first, one at a time.
+    const first = jhash2([want.keys[0] as number], 0) & (131_072 - 1);
+    let from: number | null = first + 1;
+    const seen: number[] = [];
+    for (let i = 0; i < 20 && from !== null; i += 1) {
+      const r = s.mapLookupBatch(m, from, 1);
+      seen.push(...r.keys);
+      from = r.ret === 0 ? r.outBatch : null;
+    }
+    expect(seen).toEqual(want.keys.filter((k) => (jhash2([k], 0) & (131_072 - 1)) > first));
   });
 });
 

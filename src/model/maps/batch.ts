@@ -25,10 +25,14 @@ import { EINVAL, ENOENT, ENOSPC, ENOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { emit, type Kern } from '../world/world.ts';
 import { isArray, isBloom, isQueueStack, isTaskStorage, sysAccess } from './alloc_check.ts';
-import { nBuckets, firstFrom, nextInBucket } from './buckets.ts';
-import { copyValueOut, deleteElem, mapOf, slotOf, sysGetNextKey, updateValue } from './maps.ts';
+import { bucketLists, nBuckets } from './buckets.ts';
+import { copyValueOut, deleteElem, mapOf, mapSeen, slotOf, sysGetNextKey, updateValue } from './maps.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyToUser, isPercpu, percpuUserSize } from './percpu.ts';
+import type { Immutable } from 'immer';
 import type { BpfMap, MapId } from './types.ts';
+
+/** A map as a command reads it: the world's (or the transition's draft), not drafted for it. */
+type Seen = Immutable<BpfMap>;
 
 const BPF_F_LOCK = 4n;
 
@@ -48,34 +52,38 @@ export interface BatchWrite {
 }
 
 /** The bytes of one value in a batch (`bpf_map_value_size`): every CPU's copy of a per-CPU map's, one with BPF_F_CPU or BPF_F_ALL_CPUS (7.0). */
-export function batchValueSize(k: Kern, m: BpfMap, elemFlags: bigint): number {
+export function batchValueSize(k: Kern, m: Seen, elemFlags: bigint): number {
   if (!isPercpu(m)) return m.layout.size;
   return percpuUserSize(m.layout, k.t.cpus, k.features.percpuCpuFlags ? elemFlags : 0n);
 }
 
 /** `elem_flags`: before 7.0 none (BPF_F_LOCK needs a spin lock no value has); from 7.0 `bpf_map_check_op_flags` with `allowed`. */
-function elemFlagsCheck(k: Kern, m: BpfMap, elemFlags: bigint, allowed: bigint): number {
+function elemFlagsCheck(k: Kern, m: Seen, elemFlags: bigint, allowed: bigint): number {
   if (!k.features.percpuCpuFlags) return elemFlags !== 0n ? -EINVAL : 0;
   return checkOpFlags(m, elemFlags, allowed, k.t.cpus);
 }
 
 /** `bpf_map_do_batch`'s checks of the fd and of the map type: 0, or the errno. */
-function batchAccess(m: BpfMap, read: boolean, write: boolean, has: boolean): number {
+function batchAccess(m: Seen, read: boolean, write: boolean, has: boolean): number {
   const a = sysAccess(m);
   if ((read && !a.read) || (write && !a.write)) return -EPERM;
   return has ? 0 : -ENOTSUPP;
 }
 
 /** The types with batch commands at all: not a ring buffer, a queue, a stack, a bloom filter or a task storage (their ops have none). */
-const batched = (m: BpfMap): boolean => m.type !== 'ringbuf' && !isQueueStack(m) && !isBloom(m) && !isTaskStorage(m);
-const hashLike = (m: BpfMap): boolean => batched(m) && !isArray(m);
+const batched = (m: Seen): boolean => m.type !== 'ringbuf' && !isQueueStack(m) && !isBloom(m) && !isTaskStorage(m);
+const hashLike = (m: Seen): boolean => batched(m) && !isArray(m);
 
 /** A batch lookup that copied nothing: its result, and `count` as the kernel left it (the user's, or 0 once it wrote that). */
 const none = (ret: number, count = 0): BatchLookup => ({ ret, count, outBatch: null, keys: [], values: new Uint8Array(0) });
 
-/** BPF_MAP_LOOKUP_BATCH (`del` false) or BPF_MAP_LOOKUP_AND_DELETE_BATCH (`del` true) of up to `maxCount` elements. */
+/**
+ * BPF_MAP_LOOKUP_BATCH (`del` false) or BPF_MAP_LOOKUP_AND_DELETE_BATCH (`del` true) of up to
+ * `maxCount` elements. The map is read as it is (not drafted); only a lookup-and-delete's deletes
+ * change it, bucket by bucket, after the buckets were listed (a delete moves no other element).
+ */
 export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCount: number, elemFlags: bigint, flags: bigint, del: boolean): BatchLookup {
-  const m = mapOf(k, id);
+  const m = mapSeen(k, id);
   const access = batchAccess(m, true, del, batched(m) && (!del || hashLike(m)));
   if (access !== 0) return none(access, maxCount);
   if (isArray(m)) return arrayLookupBatch(k, m, inBatch, maxCount, elemFlags);
@@ -87,16 +95,20 @@ export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCo
   let batch = inBatch ?? 0;
   if (batch >= n) return none(-ENOENT);
   const size = batchValueSize(k, m, elemFlags);
+  const { buckets, lists } = bucketLists(m);
   const keys: number[] = [];
   const chunks: Uint8Array[] = [];
   let ret = 0;
+  // The first non-empty bucket from `batch` (the empty ones before it copy nothing).
+  let i = lowerBound(buckets, batch);
   for (;;) {
-    // The bucket's elements, from its head.
-    const bucket: { key: number; slot: number }[] = [];
-    const head = firstFrom(m, batch);
-    if (head !== null && head.bucket === batch) {
-      for (let e: { key: number; slot: number } | null = head; e !== null; e = nextInBucket(m, e.key)) bucket.push(e);
+    if (i >= buckets.length) {
+      batch = n;
+      ret = -ENOENT;
+      break;
     }
+    batch = buckets[i] as number;
+    const bucket = lists.get(batch) ?? [];
     if (bucket.length > maxCount - keys.length) {
       if (keys.length === 0) ret = -ENOSPC;
       break;
@@ -108,6 +120,7 @@ export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCo
     // node_to_free: the bucket's elements freed last first.
     if (del) for (const e of [...bucket].reverse()) emit(k, { kind: 'map', t: k.t.now, op: 'lookup_and_delete', map: m.name, key: e.key, ret: deleteElem(k, id, e.key) });
     batch += 1;
+    i += 1;
     if (batch >= n) {
       ret = -ENOENT;
       break;
@@ -116,8 +129,20 @@ export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCo
   return { ret, count: keys.length, outBatch: batch, keys, values: concat(chunks, size) };
 }
 
+/** The index of the first of ascending `xs` at least `x` (`xs.length` if none). */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** `generic_map_lookup_batch` (ARRAY, PERCPU_ARRAY): BPF_MAP_GET_NEXT_KEY from `inBatch`, each value copied. */
-function arrayLookupBatch(k: Kern, m: BpfMap, inBatch: number | null, maxCount: number, elemFlags: bigint): BatchLookup {
+function arrayLookupBatch(k: Kern, m: Seen, inBatch: number | null, maxCount: number, elemFlags: bigint): BatchLookup {
   const err = elemFlagsCheck(k, m, elemFlags, BPF_F_LOCK | BPF_F_CPU);
   if (err !== 0) return none(err, maxCount);
   if (maxCount === 0) return none(0);
@@ -178,7 +203,7 @@ export function sysDeleteBatch(k: Kern, id: MapId, keys: readonly number[], elem
 }
 
 /** An element's value as a lookup copies it out (`size` bytes: every CPU's copy of a per-CPU value, or BPF_F_CPU's one). */
-function valueOut(k: Kern, m: BpfMap, slot: number, size: number, elemFlags: bigint): Uint8Array {
+function valueOut(k: Kern, m: Seen, slot: number, size: number, elemFlags: bigint): Uint8Array {
   const out = new Uint8Array(size);
   if (isPercpu(m)) copyToUser(slotOf(m, slot).data, m.layout, k.t.cpus, out, elemFlags);
   else copyValueOut(m, slotOf(m, slot), out);

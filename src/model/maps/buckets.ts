@@ -94,6 +94,25 @@ export function firstFrom(m: Seen, from: number): BucketElem | null {
 }
 
 /**
+ * The walk of a batch (`__htab_map_lookup_and_delete_batch`) in one pass over the elements: the
+ * non-empty buckets in ascending order, each with its list from its head (newest first). The kernel
+ * visits the empty buckets too; they copy nothing and only move `batch` on, so a walk may jump them.
+ */
+export function bucketLists(m: Seen): { readonly buckets: readonly number[]; readonly lists: ReadonlyMap<number, readonly BucketElem[]> } {
+  const mask = nBuckets(m.maxEntries) - 1;
+  const lists = new Map<number, (BucketElem & { readonly seq: number })[]>();
+  for (const [key, e] of m.elems) {
+    const bucket = bucketOf(e, mask);
+    const at = { key, slot: e.slot, bucket, seq: e.seq };
+    const list = lists.get(bucket);
+    if (list === undefined) lists.set(bucket, [at]);
+    else list.push(at);
+  }
+  for (const list of lists.values()) list.sort((a, b) => b.seq - a.seq);
+  return { buckets: [...lists.keys()].sort((a, b) => a - b), lists };
+}
+
+/**
  * `htab_map_get_next_key`: the key after `key` in the walk of the buckets, or the first key for a
  * NULL `key` or one not in the map; -ENOENT after the last. Linear in the map's elements.
  */

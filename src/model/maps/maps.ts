@@ -189,7 +189,7 @@ export function mapOf(k: Kern, id: MapId, argument = 'map'): BpfMap {
 }
 
 /** Map `id` as it is, to read (`mapOf` drafts it, to change). */
-function mapSeen(k: Kern, id: MapId, argument = 'map'): Immutable<BpfMap> {
+export function mapSeen(k: Kern, id: MapId, argument = 'map'): Immutable<BpfMap> {
   const m = k.cold.maps.get(id);
   if (m === undefined) throw new UnknownHandleError(argument, id, 'map');
   return m;
@@ -236,7 +236,8 @@ function releaseFields(k: Kern, m: BpfMap, slot: MapSlot): void {
   if (!k.features.cancelFieldsOnReuse) freeKptrs(k, slot, m.layout);
 }
 
-export function slotOf(m: BpfMap, id: number): MapSlot {
+/** Element memory `id` of map `m` (a draft's, to change; the world's, to read). */
+export function slotOf<S = MapSlot>(m: { readonly name: string; readonly slots: { get(id: number): S | undefined } }, id: number): S {
   const s = m.slots.get(id);
   if (s === undefined) throw new UnknownHandleError('slot', id, `element memory of map ${m.name}`);
   return s;
@@ -643,7 +644,7 @@ export function sysLookupElem(k: Kern, id: MapId, key: number | null, value: Uin
  * A value copied out to user space (`copy_map_value`, then `check_and_init_map_value`): its plain bytes,
  * the special fields as zeros, as many bytes as `value` has room for.
  */
-export function copyValueOut(m: BpfMap, slot: MapSlot, value: Uint8Array): void {
+export function copyValueOut(m: { readonly layout: { readonly size: number } }, slot: { readonly data: Uint8Array }, value: Uint8Array): void {
   const data = slot.data;
   value.set(data.subarray(0, Math.min(data.length, value.length)));
   if (value.length > data.length) value.fill(0, data.length, Math.min(m.layout.size, value.length));
