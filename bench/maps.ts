@@ -11,7 +11,10 @@
  *   (LRU_HASH) at 100,000 entries, against 0.1–0.2 ms at 64 (src/model/maps/slots.ts).
  * - Until stop 45 a hash map's batch lookup looked for each bucket's elements among all the map's, through
  *   immer's draft, bucket after bucket: 2.1 ms (HASH) and 1.0 ms (LRU_HASH) at 64 entries, 1.5 s at 100,000
- *   (src/model/maps/batch.ts lists the buckets once, reading the map undrafted).
+ *   (src/model/maps/buckets.ts now lists a world's buckets once; bench/README.md "Maps, stop 45").
+ * - A walk of a whole HASH map by BPF_MAP_GET_NEXT_KEY, µs a key, with 1,000 and 100,000 keys (the
+ *   median of 5 walks each): until stop 45 each call looked for the next key among all the map's
+ *   elements, 168 µs a call with 1,000 keys, 2.4 ms with 50,000 (a walk of 50,000 keys: two minutes).
  * Writes `maps` in bench/results.json (the other entries left as they are) and so the README's table.
  */
 import { cpus, loadavg } from 'node:os';
@@ -74,4 +77,39 @@ const rows = (Object.keys(OPS) as Op[]).flatMap((op) => TYPES.map((type) => {
   console.log(`${op} ${type}: ${row.largeUs.toFixed(1)} µs at ${LARGE.toLocaleString('en')} entries, ${row.smallUs.toFixed(1)} µs at ${SMALL} (${row.ratio.toFixed(2)}×)`);
   return row;
 }));
-recordEntry(ROOT, 'maps', { small: SMALL, large: LARGE, elements: ELEMENTS, rows, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
+
+/**
+ * A walk of a whole HASH map by BPF_MAP_GET_NEXT_KEY (NULL, then each key, until -ENOENT) holding
+ * `keys` keys (its max_entries): µs of CPU a key. Each sample first updates a key, so that the walk
+ * is of a world no walk has seen (its buckets are listed by the walk, not found listed).
+ */
+function walker(keys: number): () => number {
+  const s = new Session();
+  const id = s.createMap({ name: 'm', type: 'hash', maxEntries: keys, valueSize: 8 }) as number;
+  const value = new Uint8Array(8);
+  for (let key = 0; key < keys; key += 1) if (s.mapUpdate(id, key, value) !== 0) throw new Error(`update of key ${key}`);
+  const w0 = s.world;
+  return () => {
+    s.world = w0;
+    s.mapUpdate(id, 0, value);
+    const c0 = process.cpuUsage();
+    let n = 0;
+    for (let key = s.mapGetNextKey(id, null); key >= 0; key = s.mapGetNextKey(id, key)) n += 1;
+    const c = process.cpuUsage(c0);
+    if (n !== keys) throw new Error(`a walk of ${keys} keys met ${n}`);
+    return (c.user + c.system) / n;
+  };
+}
+const WALK_SMALL = 1_000;
+const WALK_LARGE = 100_000;
+const walkSmall = walker(WALK_SMALL);
+const walkLarge = walker(WALK_LARGE);
+walkSmall();
+walkLarge();
+const ws: number[] = [];
+const wl: number[] = [];
+for (let i = 0; i < 5; i += 1) { ws.push(walkSmall()); wl.push(walkLarge()); }
+const walk = { smallKeys: WALK_SMALL, largeKeys: WALK_LARGE, smallUs: median(ws), largeUs: median(wl), ratio: median(wl) / median(ws) };
+console.log(`get_next_key walk: ${walk.largeUs.toFixed(2)} µs a key with ${WALK_LARGE.toLocaleString('en')} keys, ${walk.smallUs.toFixed(2)} µs with ${WALK_SMALL.toLocaleString('en')} (${walk.ratio.toFixed(2)}×)`);
+
+recordEntry(ROOT, 'maps', { small: SMALL, large: LARGE, elements: ELEMENTS, rows, walk, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });

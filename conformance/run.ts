@@ -776,7 +776,9 @@ const RESOLVED: readonly string[] = [
     'gets into an order-sensitive fingerprint (`acc * 31 + key`), counts its calls, sums the values and writes each; user space ' +
     'reads the values back. A hash map\'s walk is its buckets\' (BPF_F_ZERO_SEED), each from its newest element, the next element ' +
     'taken before the callback runs (`fe_hash_del` deletes each element it is given; with the next element not taken ahead, 4 of ' +
-    'the 8 runtime cases disagree); an array\'s is its indexes; a return of 1 stops it. The verifier cases (`fe_v_*`): a store ' +
+    'the 8 runtime cases disagree); a key the callback inserts is visited if its bucket is still ahead of the walk (`fe_hash_add`: ' +
+    'given key 4, in bucket 1, the callback inserts key 5, bucket 6, which the walk visits, and key 0, bucket 0, which it does not; a ' +
+    'walk that listed the buckets once, before the callback, misses key 5); an array\'s is its indexes; a return of 1 stops it. The verifier cases (`fe_v_*`): a store ' +
     'through the key ("write to change key"), a read past it ("invalid access to map key"), the key as a helper\'s destination ' +
     '("cannot write into map_key": the model let a helper write into read-only memory until this case), a return of 2.',
   '- **Formatted output** (cases `pf_*`, generated `gpf*`; the guest\'s `fpf_*`, `fgpf*`; `src/model/bprintf`; the generated formats, ' +

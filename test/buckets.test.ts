@@ -6,6 +6,7 @@
  * `map_get_next_key`, `__bpf_copy_key`). The host tier's `hb_*` cases (6.18) and the guest's `fhb_*`
  * (7.2) run the same calls on the kernels.
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, E2BIG, EINVAL, ENOENT, NotModelledError, parseScenario, program as P, renderC, Session } from '../src/index.ts';
 import { jhash2 } from '../src/model/kernel/jhash.ts';
@@ -26,10 +27,13 @@ const HASHWORD: readonly (readonly [number, number, number])[] = [
   [3735928559, 5, 922210568], [3735928559, 6, 1502060145], [3735928559, 7, 2850668035],
 ];
 
-/** Every key of map `m` from user space: the first, then the next of each, until -ENOENT. */
+/** Every key of map `m` from user space: the first, then the next of each, until -ENOENT (a walk longer than any map here is an error). */
 function walk(s: Session, m: number | string): number[] {
   const keys: number[] = [];
-  for (let k = s.mapGetNextKey(m, null); k >= 0; k = s.mapGetNextKey(m, k)) keys.push(k);
+  for (let k = s.mapGetNextKey(m, null); k >= 0; k = s.mapGetNextKey(m, k)) {
+    keys.push(k);
+    if (keys.length > 10_000) throw new Error(`the walk of map ${m} does not end: ${keys.slice(0, 20).join(', ')}, …`);
+  }
   return keys;
 }
 
@@ -94,6 +98,33 @@ describe('BPF_MAP_GET_NEXT_KEY', () => {
       const inPlace = type === 'percpu_hash' || type === 'lru_percpu_hash';
       expect([type, walk(s, m)]).toEqual([type, inPlace ? [...same].reverse() : [same[0], same[2], same[1]]]);
     }
+  });
+
+  test('every world walks its own buckets: walks of earlier worlds after later updates and deletes, and of a large map, are their bucket order', () => {
+    // Updates (key, true) and deletes (key, false) of keys 0–299 on a HASH of `max` entries; the
+    // worlds after each step walked in a random order, each walk against the buckets of that world.
+    const stepsArb = fc.array(fc.tuple(fc.nat(299), fc.boolean()), { minLength: 1, maxLength: 40 });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), stepsArb, fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), (max, steps, order) => {
+      const s = new Session();
+      const m = s.createMap({ type: 'hash', maxEntries: max, valueSize: 4, flags: ZERO_SEED }) as number;
+      for (let k = 0; k < Math.min(max, 150); k += 1) s.mapUpdate(m, k * 2, new Uint8Array(4));
+      let linked = Array.from({ length: Math.min(max, 150) }, (_, k) => k * 2);
+      const worlds = [{ w: s.world, linked }];
+      for (const [key, up] of steps) {
+        if (up) {
+          if (s.mapUpdate(m, key, new Uint8Array(4)) === 0) linked = [...linked.filter((x) => x !== key), key];
+        } else if (s.mapDelete(m, key) === 0) linked = linked.filter((x) => x !== key);
+        worlds.push({ w: s.world, linked });
+      }
+      const n = 2 ** Math.ceil(Math.log2(max));
+      for (const i of order) {
+        const at = worlds[i % worlds.length] as (typeof worlds)[number];
+        s.world = at.w;
+        const want = Array.from({ length: n }, () => [] as number[]);
+        for (const k of at.linked) (want[jhash2([k], 0) & (n - 1)] as number[]).unshift(k);
+        expect(walk(s, m)).toEqual(want.flat());
+      }
+    }));
   });
 
   test('an array walks its indexes: 0 after NULL or an index out of range, -ENOENT after the last', () => {

@@ -69,6 +69,15 @@ describe('bpf_for_each_map_elem', () => {
     expect(walk(s)).toEqual([]);
   });
 
+  test('a key the callback inserts is visited when the walk reaches its bucket later, not when its bucket was passed', () => {
+    // A map of 8 buckets (seed 0): key 4 in bucket 1; the callback, given it, inserts key 5 (bucket 6) and key 0 (bucket 0).
+    expect([4, 5, 0].map((k) => jhash2([k], 0) & 7)).toEqual([1, 6, 0]);
+    const adds = [P.goto('noadd', P.when('key', '!=', P.imm(4))), ...[5, 0].map((a) => P.call('bpf_map_update_elem', [P.map('m'), P.imm(a), P.buf('val'), P.imm(0)])), P.label('noadd')];
+    const { s, seen, ret } = run(obj({ type: 'hash', maxEntries: 8, flags: ZERO_SEED }, [4], adds));
+    expect([seen, ret]).toEqual([[4, 5], 2n]);
+    expect(walk(s)).toEqual([0, 4, 5]);
+  });
+
   test('deleting the next element of the walk is a NotModelledError (the kernel goes on through its stale link)', () => {
     // Two keys of one bucket of a map of 2 (2 buckets): the newer is visited first, the older is next.
     const keys = Array.from({ length: 64 }, (_, i) => i).filter((k) => (jhash2([k], 0) & 1) === (jhash2([0], 0) & 1));

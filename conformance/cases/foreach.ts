@@ -23,6 +23,8 @@ export interface EachSeq {
   readonly stopAt?: number;
   /** The callback deletes the element it was given. */
   readonly del?: boolean;
+  /** The callback, given the first key inserted, inserts these keys (a later bucket's is visited, an earlier one's not). */
+  readonly adds?: readonly number[];
   readonly flags?: number;
   /** Ops put first in the callback, and whether the verifier should refuse the program for them. */
   readonly cbFirst?: readonly Op[];
@@ -34,6 +36,7 @@ const SEQS: readonly EachSeq[] = [
   { id: 'hash', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, keys: [0, 1, 2, 3, 4, 5, 6, 7], note: 'eight keys of a HASH in bucket order, newest first within a bucket' },
   { id: 'hash_stop', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, keys: [5, 3, 1, 7, 2], stopAt: 1, note: 'a callback returning 1 stops the walk; the element it stopped at counts' },
   { id: 'hash_del', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, keys: [0, 1, 2, 3, 4, 5, 6, 7], del: true, note: 'a callback deleting the element it was given: the walk goes on (the next one was taken before the call), and the map ends empty' },
+  { id: 'hash_add', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, keys: [4], adds: [5, 0], note: 'a callback inserting keys: key 5 (bucket 6, after key 4\'s bucket 1) is visited when the walk reaches its bucket, key 0 (bucket 0) is not' },
   { id: 'lru_percpu', map: { type: 'lru_percpu_hash', maxEntries: 8, flags: ZERO_SEED }, keys: [9, 4, 11, 2], note: 'an LRU_PERCPU_HASH: the value given is this CPU\'s copy' },
   { id: 'array', map: { type: 'array', maxEntries: 4 }, keys: [], note: 'an ARRAY: every index in order' },
   { id: 'array_stop', map: { type: 'percpu_array', maxEntries: 6 }, keys: [], stopAt: 2, note: 'a PERCPU_ARRAY, stopped at index 2' },
@@ -65,6 +68,11 @@ function object(id: string, q: EachSeq, guest: boolean): { object: BpfObject; ca
     P.ld('x', 8, P.r('v'), 0), P.mov('s', P.glob(g('sum'))), P.alu('add', 's', P.r('x')), P.store(g('sum'), P.r('s')),
     P.mov('y', P.r('key')), P.alu('mul', 'y', P.imm(2)), P.alu('add', 'y', P.imm(1)), P.st(8, P.r('v'), 0, P.r('y')),
     ...(q.del === true ? [P.call('bpf_map_delete_elem', [P.map(g('map')), P.r('k')])] : []),
+    ...(q.adds === undefined ? [] : [
+      P.goto('noadd', P.when('key', '!=', P.imm(q.keys[0] ?? 0))),
+      ...q.adds.map((a) => P.call('bpf_map_update_elem', [P.map(g('map')), P.imm(a), P.buf(g('val')), P.imm(0)])),
+      P.label('noadd'),
+    ]),
     ...(q.stopAt === undefined ? [] : [P.goto('stop', P.when('key', '==', P.imm(q.stopAt)))]),
     P.ret(P.imm(0)),
     ...(q.stopAt === undefined ? [] : [P.label('stop'), P.ret(P.imm(1))]),
@@ -91,7 +99,7 @@ function object(id: string, q: EachSeq, guest: boolean): { object: BpfObject; ca
 
 /** After the walk, user space reads every key a map of the case may hold: the values the callback wrote. */
 function sysOf(id: string, q: EachSeq): SysMapOp[] {
-  const keys = q.keys.length > 0 ? q.keys : Array.from({ length: q.map.maxEntries }, (_, i) => i);
+  const keys = q.keys.length > 0 ? [...q.keys, ...(q.adds ?? [])] : Array.from({ length: q.map.maxEntries }, (_, i) => i);
   return keys.map((key) => ({ op: 'lookup' as const, map: `${id}_map`, key, flags: 0n, bytes: new Uint8Array(64).fill(0xee) }));
 }
 

@@ -25,8 +25,8 @@ import { EINVAL, ENOENT, ENOSPC, ENOTSUPP, EPERM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { emit, type Kern } from '../world/world.ts';
 import { isArray, isBloom, isQueueStack, isTaskStorage, sysAccess } from './alloc_check.ts';
-import { bucketLists, nBuckets } from './buckets.ts';
-import { copyValueOut, deleteElem, mapOf, mapSeen, slotOf, sysGetNextKey, updateValue } from './maps.ts';
+import { nBuckets, type BucketElem } from './buckets.ts';
+import { bucketsSeen, copyValueOut, deleteElem, mapOf, mapSeen, slotOf, sysGetNextKey, updateValue } from './maps.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyToUser, isPercpu, percpuUserSize } from './percpu.ts';
 import type { Immutable } from 'immer';
 import type { BpfMap, MapId } from './types.ts';
@@ -95,20 +95,21 @@ export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCo
   let batch = inBatch ?? 0;
   if (batch >= n) return none(-ENOENT);
   const size = batchValueSize(k, m, elemFlags);
-  const { buckets, lists } = bucketLists(m);
+  // The buckets as they are before any delete (a delete moves no other element).
+  const buckets = bucketsSeen(k, m);
   const keys: number[] = [];
   const chunks: Uint8Array[] = [];
   let ret = 0;
-  // The first non-empty bucket from `batch` (the empty ones before it copy nothing).
-  let i = lowerBound(buckets, batch);
-  for (;;) {
-    if (i >= buckets.length) {
+  // The head of the first non-empty bucket from `batch` (the empty ones before it copy nothing).
+  for (let head = buckets.first(batch); ; head = buckets.first(batch)) {
+    if (head === null) {
       batch = n;
       ret = -ENOENT;
       break;
     }
-    batch = buckets[i] as number;
-    const bucket = lists.get(batch) ?? [];
+    batch = head.bucket;
+    const bucket: BucketElem[] = [];
+    for (let e: BucketElem | null = head; e !== null; e = buckets.next(e.key)) bucket.push(e);
     if (bucket.length > maxCount - keys.length) {
       if (keys.length === 0) ret = -ENOSPC;
       break;
@@ -120,25 +121,12 @@ export function sysLookupBatch(k: Kern, id: MapId, inBatch: number | null, maxCo
     // node_to_free: the bucket's elements freed last first.
     if (del) for (const e of [...bucket].reverse()) emit(k, { kind: 'map', t: k.t.now, op: 'lookup_and_delete', map: m.name, key: e.key, ret: deleteElem(k, id, e.key) });
     batch += 1;
-    i += 1;
     if (batch >= n) {
       ret = -ENOENT;
       break;
     }
   }
   return { ret, count: keys.length, outBatch: batch, keys, values: concat(chunks, size) };
-}
-
-/** The index of the first of ascending `xs` at least `x` (`xs.length` if none). */
-function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((xs[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** `generic_map_lookup_batch` (ARRAY, PERCPU_ARRAY): BPF_MAP_GET_NEXT_KEY from `inBatch`, each value copied. */

@@ -61,70 +61,193 @@ export interface BucketElem {
   readonly bucket: number;
 }
 
-/** The element after linked `key` in its bucket's list (the newest of those linked before it), or null at the list's end. */
-export function nextInBucket(m: Seen, key: number): BucketElem | null {
-  const at = m.elems.get(key);
-  if (at === undefined) return null;
-  const mask = nBuckets(m.maxEntries) - 1;
-  const b = bucketOf(at, mask);
-  let next: BucketElem | null = null;
-  let seq = -1;
-  for (const [k, e] of m.elems) {
-    if (e.seq < at.seq && e.seq > seq && bucketOf(e, mask) === b) {
-      next = { key: k, slot: e.slot, bucket: b };
-      seq = e.seq;
-    }
-  }
-  return next;
-}
-
-/** The head of the first non-empty bucket from bucket `from` (the lowest such bucket's newest element), or null. */
-export function firstFrom(m: Seen, from: number): BucketElem | null {
-  const mask = nBuckets(m.maxEntries) - 1;
-  let found: BucketElem | null = null;
-  let seq = -1;
-  for (const [k, e] of m.elems) {
-    const b = bucketOf(e, mask);
-    if (b >= from && (found === null || b < found.bucket || (b === found.bucket && e.seq > seq))) {
-      found = { key: k, slot: e.slot, bucket: b };
-      seq = e.seq;
-    }
-  }
-  return found;
+/** A map's buckets as the walks read them. */
+export interface Buckets {
+  /** The head of the first non-empty bucket from bucket `from` (the lowest such bucket's newest element), or null. */
+  first(from: number): BucketElem | null;
+  /** The element after `key` in its bucket's list (the newest of those linked before it), or null at the list's end or for a key not in the map. */
+  next(key: number): BucketElem | null;
+  /** The element after `key` in the whole walk (its bucket's next, else the head of the next non-empty bucket), null after the last; undefined for a key not in the map. */
+  after(key: number): BucketElem | null | undefined;
 }
 
 /**
- * The walk of a batch (`__htab_map_lookup_and_delete_batch`) in one pass over the elements: the
- * non-empty buckets in ascending order, each with its list from its head (newest first). The kernel
- * visits the empty buckets too; they copy nothing and only move `batch` on, so a walk may jump them.
+ * The buckets of a map as it is now (a transition's draft, which may change after the step): each
+ * step a pass over the elements, nothing kept.
  */
-export function bucketLists(m: Seen): { readonly buckets: readonly number[]; readonly lists: ReadonlyMap<number, readonly BucketElem[]> } {
-  const mask = nBuckets(m.maxEntries) - 1;
-  const lists = new Map<number, (BucketElem & { readonly seq: number })[]>();
-  for (const [key, e] of m.elems) {
-    const bucket = bucketOf(e, mask);
-    const at = { key, slot: e.slot, bucket, seq: e.seq };
-    const list = lists.get(bucket);
-    if (list === undefined) lists.set(bucket, [at]);
-    else list.push(at);
+class ScannedBuckets implements Buckets {
+  constructor(readonly m: Seen, readonly mask: number) {}
+
+  first(from: number): BucketElem | null {
+    let found: BucketElem | null = null;
+    let seq = -1;
+    for (const [key, e] of this.m.elems) {
+      const b = bucketOf(e, this.mask);
+      if (b >= from && (found === null || b < found.bucket || (b === found.bucket && e.seq > seq))) {
+        found = { key, slot: e.slot, bucket: b };
+        seq = e.seq;
+      }
+    }
+    return found;
   }
-  for (const list of lists.values()) list.sort((a, b) => b.seq - a.seq);
-  return { buckets: [...lists.keys()].sort((a, b) => a - b), lists };
+
+  next(key: number): BucketElem | null {
+    const at = this.m.elems.get(key);
+    if (at === undefined) return null;
+    const b = bucketOf(at, this.mask);
+    let next: BucketElem | null = null;
+    let seq = -1;
+    for (const [k, e] of this.m.elems) {
+      if (e.seq < at.seq && e.seq > seq && bucketOf(e, this.mask) === b) {
+        next = { key: k, slot: e.slot, bucket: b };
+        seq = e.seq;
+      }
+    }
+    return next;
+  }
+
+  after(key: number): BucketElem | null | undefined {
+    const e = this.m.elems.get(key);
+    return e === undefined ? undefined : (this.next(key) ?? this.first(bucketOf(e, this.mask) + 1));
+  }
+}
+
+/**
+ * The buckets of a map that nothing changes any more, listed once: its elements in the walk's order
+ * (bucket ascending, then newest first), then each step a binary search of that order.
+ */
+class ListedBuckets implements Buckets {
+  readonly #keys: Float64Array;
+  readonly #slots: Float64Array;
+  readonly #buckets: Float64Array;
+  readonly #seqs: Float64Array;
+
+  constructor(readonly m: Seen, readonly mask: number) {
+    const n = m.elems.size;
+    const keys = new Float64Array(n);
+    const slots = new Float64Array(n);
+    const buckets = new Float64Array(n);
+    const seqs = new Float64Array(n);
+    let i = 0;
+    for (const [key, e] of m.elems) {
+      keys[i] = key;
+      slots[i] = e.slot;
+      buckets[i] = bucketOf(e, mask);
+      seqs[i] = e.seq;
+      i += 1;
+    }
+    const order = walkOrder(buckets, seqs, mask + 1);
+    this.#keys = new Float64Array(n);
+    this.#slots = new Float64Array(n);
+    this.#buckets = new Float64Array(n);
+    this.#seqs = new Float64Array(n);
+    order.forEach((from, to) => {
+      this.#keys[to] = keys[from] as number;
+      this.#slots[to] = slots[from] as number;
+      this.#buckets[to] = buckets[from] as number;
+      this.#seqs[to] = seqs[from] as number;
+    });
+  }
+
+  /** The element at place `i` of the walk's order, or null past the end. */
+  #at(i: number): BucketElem | null {
+    return i < this.#keys.length ? { key: this.#keys[i] as number, slot: this.#slots[i] as number, bucket: this.#buckets[i] as number } : null;
+  }
+
+  /** The first place whose (bucket, newest first) is not before (`bucket`, `seq`). */
+  #place(bucket: number, seq: number): number {
+    let lo = 0;
+    let hi = this.#keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const b = this.#buckets[mid] as number;
+      if (b < bucket || (b === bucket && (this.#seqs[mid] as number) > seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  first(from: number): BucketElem | null {
+    return this.#at(this.#place(from, Infinity));
+  }
+
+  next(key: number): BucketElem | null {
+    const e = this.m.elems.get(key);
+    if (e === undefined) return null;
+    const bucket = bucketOf(e, this.mask);
+    const after = this.#at(this.#place(bucket, e.seq) + 1);
+    return after !== null && after.bucket === bucket ? after : null;
+  }
+
+  after(key: number): BucketElem | null | undefined {
+    const e = this.m.elems.get(key);
+    return e === undefined ? undefined : this.#at(this.#place(bucketOf(e, this.mask), e.seq) + 1);
+  }
+}
+
+/**
+ * The elements (their buckets and link numbers) in the walk's order, as places: bucket ascending, then
+ * newest first. By buckets counted (linear) when there are not many more buckets than elements, else
+ * by a sort; a bucket's own elements by their numbers.
+ */
+function walkOrder(buckets: Float64Array, seqs: Float64Array, nBuckets: number): Uint32Array {
+  const n = buckets.length;
+  const order = new Uint32Array(n);
+  const newestFirst = (a: number, b: number): number => (seqs[b] as number) - (seqs[a] as number);
+  if (nBuckets > 4 * n) {
+    for (let j = 0; j < n; j += 1) order[j] = j;
+    return order.sort((a, b) => (buckets[a] as number) - (buckets[b] as number) || newestFirst(a, b));
+  }
+  // end[b]: where bucket b's run ends (counted, summed, then each element put at its run's next place).
+  const end = new Uint32Array(nBuckets + 1);
+  for (let j = 0; j < n; j += 1) {
+    const at = (buckets[j] as number) + 1;
+    end[at] = (end[at] as number) + 1;
+  }
+  for (let b = 0; b < nBuckets; b += 1) end[b + 1] = (end[b + 1] as number) + (end[b] as number);
+  for (let j = 0; j < n; j += 1) {
+    const b = buckets[j] as number;
+    order[end[b] as number] = j;
+    end[b] = (end[b] as number) + 1;
+  }
+  let from = 0;
+  for (let b = 0; b < nBuckets; b += 1) {
+    const to = end[b] as number;
+    if (to - from > 1) order.subarray(from, to).sort(newestFirst);
+    from = to;
+  }
+  return order;
+}
+
+/**
+ * The listed buckets of elements tables that nothing changes any more (a world's: `settled`), by
+ * table: a memo, and what a walk returns is the same with or without it.
+ */
+const settledBuckets = new WeakMap<object, ListedBuckets>();
+
+/**
+ * Map `m`'s buckets. `settled`: `m` is a world's own map, which no transition changes: its buckets
+ * are listed once and kept for the next walk (a walk of a whole map by BPF_MAP_GET_NEXT_KEY, a batch
+ * lookup, lists it once). Otherwise (a transition's draft, which the next step may change, as a
+ * `bpf_for_each_map_elem` callback does) each step scans the elements.
+ */
+export function bucketsOf(m: Seen, settled: boolean): Buckets {
+  const mask = nBuckets(m.maxEntries) - 1;
+  if (!settled) return new ScannedBuckets(m, mask);
+  const known = settledBuckets.get(m.elems);
+  if (known !== undefined && known.mask === mask) return known;
+  const listed = new ListedBuckets(m, mask);
+  settledBuckets.set(m.elems, listed);
+  return listed;
 }
 
 /**
  * `htab_map_get_next_key`: the key after `key` in the walk of the buckets, or the first key for a
- * NULL `key` or one not in the map; -ENOENT after the last. Linear in the map's elements.
+ * NULL `key` or one not in the map; -ENOENT after the last.
  */
-export function htabGetNextKey(m: Seen, key: number | null): number {
-  const at = key === null ? undefined : m.elems.get(key);
-  let from = 0;
-  if (at !== undefined && key !== null) {
-    const next = nextInBucket(m, key);
-    if (next !== null) return next.key;
-    from = bucketOf(at, nBuckets(m.maxEntries) - 1) + 1;
-  }
-  return firstFrom(m, from)?.key ?? -ENOENT;
+export function htabGetNextKey(b: Buckets, key: number | null): number {
+  const after = key === null ? undefined : b.after(key);
+  return (after === undefined ? b.first(0) : after)?.key ?? -ENOENT;
 }
 
 /**

@@ -34,7 +34,7 @@ import { ArgumentError, NotModelledError, UnknownHandleError } from '../kernel/e
 import type { MapDecl } from '../program/program.ts';
 import type { BpfMap, MapElem, MapId, MapSlot } from './types.ts';
 import { SlotTable } from './slots.ts';
-import type { Immutable } from 'immer';
+import { isDraft, type Immutable } from 'immer';
 import { checkKern, defer, emit, type Kern } from '../world/world.ts';
 import { checkShape } from '../kernel/args.ts';
 import { MapDeclSchema } from '../program/schema.ts';
@@ -48,7 +48,7 @@ import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
 import { bloomPeek, bloomPush, newBloom } from './bloom.ts';
 import { TASK_STORAGE_SYS_ERR, taskStorageDelete, taskStorageGet } from './task_storage.ts';
 import type { Pid } from '../task/types.ts';
-import { arrayGetNextKey, htabGetNextKey, inLinkOrder, link } from './buckets.ts';
+import { arrayGetNextKey, bucketsOf, htabGetNextKey, inLinkOrder, link, type Buckets } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
 
@@ -193,6 +193,14 @@ export function mapSeen(k: Kern, id: MapId, argument = 'map'): Immutable<BpfMap>
   const m = k.cold.maps.get(id);
   if (m === undefined) throw new UnknownHandleError(argument, id, 'map');
   return m;
+}
+
+/**
+ * Map `m`'s buckets as a walk reads them (buckets.ts), `m` from `mapSeen`: listed and kept while the
+ * transition has changed no cold state (the map is then the world's own, which nothing changes).
+ */
+export function bucketsSeen(k: Kern, m: Immutable<BpfMap>): Buckets {
+  return bucketsOf(m, !isDraft(k.cold));
 }
 
 export function mapByName(k: Kern, name: string, argument = 'map'): Immutable<BpfMap> {
@@ -774,7 +782,7 @@ export function sysGetNextKey(k: Kern, id: MapId, key: number | null): number {
   if (isBloom(m)) return key === null ? -EOPNOTSUPP : -EINVAL;
   // A task storage map: notsupp_get_next_key.
   if (isTaskStorage(m)) return -ENOTSUPP;
-  return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(m, key);
+  return isArray(m) ? arrayGetNextKey(m, key) : htabGetNextKey(bucketsSeen(k, m), key);
 }
 
 /**
