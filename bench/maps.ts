@@ -53,6 +53,9 @@ function sampler(type: (typeof TYPES)[number], op: Op, maxEntries: number): () =
   for (let key = 0; key < ELEMENTS; key += 1) if (s.mapUpdate(id, key, value) !== 0) throw new Error(`update of key ${key}`);
   const w0 = s.world;
   const run = OPS[op];
+  // What is measured does what it says: an update or a lookup finds its key (0), a batch ends or fills (0 or -ENOENT).
+  const ret = run(s, id, 1, value);
+  if (ret !== 0 && !(op === 'lookup_batch' && ret === -2)) throw new Error(`${op} on a ${type} map of ${maxEntries} entries: ${ret}`);
   return () => {
     s.world = w0;
     const c0 = process.cpuUsage();

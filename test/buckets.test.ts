@@ -104,7 +104,7 @@ describe('BPF_MAP_GET_NEXT_KEY', () => {
     // Updates (key, true) and deletes (key, false) of keys 0–299 on a HASH of `max` entries; the
     // worlds after each step walked in a random order, each walk against the buckets of that world.
     const stepsArb = fc.array(fc.tuple(fc.nat(299), fc.boolean()), { minLength: 1, maxLength: 40 });
-    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), stepsArb, fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), (max, steps, order) => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), stepsArb, fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), fc.array(fc.nat(299), { maxLength: 20 }), (max, steps, order, probes) => {
       const s = new Session();
       const m = s.createMap({ type: 'hash', maxEntries: max, valueSize: 4, flags: ZERO_SEED }) as number;
       for (let k = 0; k < Math.min(max, 150); k += 1) s.mapUpdate(m, k * 2, new Uint8Array(4));
@@ -122,7 +122,13 @@ describe('BPF_MAP_GET_NEXT_KEY', () => {
         s.world = at.w;
         const want = Array.from({ length: n }, () => [] as number[]);
         for (const k of at.linked) (want[jhash2([k], 0) & (n - 1)] as number[]).unshift(k);
-        expect(walk(s, m)).toEqual(want.flat());
+        const flat = want.flat();
+        expect(walk(s, m)).toEqual(flat);
+        // Keys asked in any order: a key's next in the walk (-ENOENT after the last), the first for a key not there.
+        for (const p of probes) {
+          const i = flat.indexOf(p);
+          expect([p, s.mapGetNextKey(m, p)]).toEqual([p, i < 0 ? (flat[0] ?? -ENOENT) : (flat[i + 1] ?? -ENOENT)]);
+        }
       }
     }));
   });

@@ -121,6 +121,8 @@ class ListedBuckets implements Buckets {
   readonly #slots: Float64Array;
   readonly #buckets: Float64Array;
   readonly #seqs: Float64Array;
+  /** The place after the one `after` found last (a hint only: a key's place is the same whatever it holds). */
+  #hint = 0;
 
   constructor(readonly m: Seen, readonly mask: number) {
     const n = m.elems.size;
@@ -180,8 +182,15 @@ class ListedBuckets implements Buckets {
   }
 
   after(key: number): BucketElem | null | undefined {
-    const e = this.m.elems.get(key);
-    return e === undefined ? undefined : this.#at(this.#place(bucketOf(e, this.mask), e.seq) + 1);
+    // A walk asks for the key it was given last: its place is then the one after the last asked for.
+    let i = this.#hint;
+    if (this.#keys[i] !== key) {
+      const e = this.m.elems.get(key);
+      if (e === undefined) return undefined;
+      i = this.#place(bucketOf(e, this.mask), e.seq);
+    }
+    this.#hint = i + 1;
+    return this.#at(i + 1);
   }
 }
 

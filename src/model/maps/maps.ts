@@ -625,7 +625,8 @@ export function twSlot(k: Kern, id: MapId, slot: number, argument = 'tw'): MapSl
  * `bpf_lru_node_set_ref` is skipped). A per-CPU map's value is every CPU's copy (`sysLookupPercpu`).
  */
 export function sysLookupElem(k: Kern, id: MapId, key: number | null, value: Uint8Array, flags: bigint): number {
-  const m = mapOf(k, id);
+  // A lookup changes nothing: the map is read as it is, not drafted.
+  const m = mapSeen(k, id);
   // Before 7.0 flags other than BPF_F_LOCK are refused before the fd's mode is looked at; since,
   // after (bpf_map_check_op_flags, of the BPF_F_CPU series).
   if (!k.features.percpuCpuFlags && (flags & ~BPF_F_LOCK) !== 0n) return -EINVAL;
@@ -634,7 +635,8 @@ export function sysLookupElem(k: Kern, id: MapId, key: number | null, value: Uin
   // peek. A bloom filter's peek reads `value` (map_lookup_elem copies it in first) and writes nothing.
   if (isQueueStack(m) || isBloom(m)) {
     if (flags !== 0n || key !== null) return -EINVAL;
-    return isBloom(m) ? bloomPeek(m, value) : qsGet(m, value, false, false);
+    const q = mapOf(k, id);
+    return isBloom(q) ? bloomPeek(q, value) : qsGet(q, value, false, false);
   }
   if (key === null) throw keyNeeded(m);
   if (isPercpu(m)) return sysLookupPercpu(k, m, key, value, flags);
@@ -659,7 +661,7 @@ export function copyValueOut(m: { readonly layout: { readonly size: number } }, 
 }
 
 /** The bytes user space passes for a value of per-CPU map `m` with `flags` (`bpf_map_value_size`), checked. */
-function checkPercpuBuffer(k: Kern, m: BpfMap, value: Uint8Array, flags: bigint): void {
+function checkPercpuBuffer(k: Kern, m: Immutable<BpfMap>, value: Uint8Array, flags: bigint): void {
   const need = k.features.percpuCpuFlags ? percpuUserSize(m.layout, k.t.cpus, flags) : percpuBytes(m.layout, k.t.cpus);
   if (value.length < need) {
     throw new ArgumentError('value', value, `a Uint8Array of at least ${need} bytes (bpf_map_value_size: ${(flags & (BPF_F_CPU | BPF_F_ALL_CPUS)) !== 0n && k.features.percpuCpuFlags ? 'value_size with BPF_F_CPU or BPF_F_ALL_CPUS' : `round_up(value_size, 8) × ${k.t.cpus} possible CPU(s)`})`);
@@ -671,7 +673,7 @@ function checkPercpuBuffer(k: Kern, m: BpfMap, value: Uint8Array, flags: bigint)
  * since, `bpf_map_check_op_flags` with BPF_F_LOCK and BPF_F_CPU allowed), then -ENOENT for a key
  * out of range or missing (`bpf_percpu_array_copy`, `bpf_percpu_hash_copy`), else every CPU's copy.
  */
-function sysLookupPercpu(k: Kern, m: BpfMap, key: number, value: Uint8Array, flags: bigint): number {
+function sysLookupPercpu(k: Kern, m: Immutable<BpfMap>, key: number, value: Uint8Array, flags: bigint): number {
   const err = k.features.percpuCpuFlags ? checkOpFlags(m, flags, BPF_F_LOCK | BPF_F_CPU, k.t.cpus) : flags !== 0n ? -EINVAL : 0;
   if (err !== 0) return err;
   checkPercpuBuffer(k, m, value, flags);
@@ -851,6 +853,6 @@ function taskStorageOnly(m: { readonly name: string }, fn: string): ArgumentErro
 }
 
 /** A NULL key for a map that has keys: the model's user space passes one (the kernel would copy 4 bytes from NULL). */
-function keyNeeded(m: BpfMap): ArgumentError {
+function keyNeeded(m: { readonly name: string; readonly type: string }): ArgumentError {
   return new ArgumentError('key', null, `a key: map ${m.name} is a ${m.type} map (only a queue, a stack or a bloom filter takes NULL)`);
 }
