@@ -117,6 +117,20 @@ describe('a map syscall copies the paths it touches, not the map (100,000 entrie
     });
   }
 
+  test('the world\'s maps are a trie too: an update of one of 2,000 maps copies a path of it, every other map shared', () => {
+    const s = new Session();
+    const ids = Array.from({ length: 2000 }, (_, i) => s.createMap({ name: `m${i}`, type: 'hash', maxEntries: 4, valueSize: 8 }) as number);
+    const target = ids[1234] as number;
+    const before = s.world;
+    expect(s.mapUpdate(target, 1, new Uint8Array(8).fill(3))).toBe(0);
+    const after = s.world;
+    // ids up to 2,000 take three levels of 32: the root and one node a level changed.
+    expect(nodesNotShared(after.maps.root as unknown[], before.maps.root as unknown[])).toBe(3);
+    expect(ids.filter((id) => after.maps.get(id) !== before.maps.get(id))).toEqual([target]);
+    expect(before.maps.get(target)?.elems.size).toBe(0);
+    expect(after.maps.get(target)?.elems.size).toBe(1);
+  });
+
   test('a HASH map\'s free list of 3,000 deleted elements: an insert takes the last freed memory and copies a path of it', () => {
     const s = new Session();
     const id = s.createMap({ name: 'h', type: 'hash', maxEntries: 100_000, valueSize: 8 }) as number;

@@ -950,7 +950,7 @@ function pathList(paths: World['paths']): readonly (readonly [string, number])[]
  * once per table: a world never changes a table it holds.
  */
 const sortedLists = new WeakMap<object, readonly (readonly [number | string, unknown])[]>();
-function sortedEntries<K extends number | string, V>(table: ReadonlyMap<K, V>): readonly (readonly [K, V])[] {
+function sortedEntries<K extends number | string, V>(table: Iterable<readonly [K, V]> & object): readonly (readonly [K, V])[] {
   let l = sortedLists.get(table) as readonly (readonly [K, V])[] | undefined;
   if (l === undefined) {
     l = [...table].sort(byKey);

@@ -63,7 +63,7 @@ interface SchedView {
 }
 
 /** The parts of a world or transition the smp actions look at. */
-type SmpView = SchedView & { readonly twctx: ReadonlyMap<number, Readonly<TwCtx>>; readonly hooks: ReadonlyMap<string, readonly number[]> };
+type SmpView = SchedView & { readonly twctx: { get(id: number): Readonly<TwCtx> | undefined }; readonly hooks: ReadonlyMap<string, readonly number[]> };
 
 /** The ordinary ready actions (without the smp ones). */
 function baseCount(world: SchedView, rq: RunQueue): number {

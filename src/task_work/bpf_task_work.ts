@@ -246,7 +246,7 @@ export function taskWorkIrq(k: Kern, ctx: number, stage: 0 | 1 | 2 = 0, stop: Ir
 }
 
 /** Whether the context of a queued `bpf_task_work_irq` could stop at `stop` (a split that changes nothing is not offered). */
-export function irqCanStop(world: { readonly twctx: ReadonlyMap<number, Readonly<TwCtx>>; readonly tasks: ReadonlyMap<Pid, { readonly works: { readonly exited: boolean } }> }, ctx: number, stage: 0 | 1 | 2, stop: IrqStop): boolean {
+export function irqCanStop(world: { readonly twctx: { get(id: number): Readonly<TwCtx> | undefined }; readonly tasks: ReadonlyMap<Pid, { readonly works: { readonly exited: boolean } }> }, ctx: number, stage: 0 | 1 | 2, stop: IrqStop): boolean {
   const c = world.twctx.get(ctx);
   if (c === undefined) return false;
   if (stage === 0 && c.state !== 'PENDING') return false;

@@ -10,7 +10,8 @@ import type { HotPatch, HotState } from './tables.ts';
 import type { Log } from './log.ts';
 import type { Trace } from './trace.ts';
 import type { KernelVersion, VersionFeatures } from '../kernel/version.ts';
-import type { BpfMap, MapId } from '../maps/types.ts';
+import type { BpfMap } from '../maps/types.ts';
+import type { SlotTable } from '../maps/slots.ts';
 import type { LoadedProg, ProgId } from '../program/loaded.ts';
 import type { RunQueue } from '../task/runqueue.ts';
 import type { TwCtx } from '../task/types.ts';
@@ -18,9 +19,12 @@ import type { TwCtx } from '../task/types.ts';
 /** The part of the world immer drafts (`k.s` in a transition; the rest is in `HotState`, tables.ts). */
 export interface ColdState {
   version: KernelVersion;
-  maps: Map<MapId, BpfMap>;
-  twctx: Map<number, TwCtx>;
-  progs: Map<ProgId, LoadedProg>;
+  /** BPF maps by id: a persistent trie (maps/slots.ts), so a transition that changes one map copies a few nodes, not a table of every map. */
+  maps: SlotTable<BpfMap>;
+  /** `bpf_task_work` contexts by id: a persistent trie like `maps`. */
+  twctx: SlotTable<TwCtx>;
+  /** Loaded programs by id: a persistent trie like `maps` (a scheduled `bpf_task_work` takes a reference on its program). */
+  progs: SlotTable<LoadedProg>;
   /** Programs attached to each hook, in the order they run (`runsNewestFirst`: a trampoline's newest first, a tracepoint's in attach order). */
   hooks: Map<string, ProgId[]>;
   /** Kernel memory a probe may read (`copy_from_kernel_nofault`): regions of bytes by start address (helpers/kernel_mem.ts). */

@@ -17,6 +17,10 @@ import { WorldValue, type ColdState, type World, type WorldFields } from './stat
 import { emptyHotState, Tables } from './tables.ts';
 import { RunQueue } from '../task/runqueue.ts';
 import { trackedCold, type ReadLog } from './footprint.ts';
+import { SlotTable } from '../maps/slots.ts';
+import type { BpfMap } from '../maps/types.ts';
+import type { TwCtx } from '../task/types.ts';
+import type { LoadedProg } from '../program/loaded.ts';
 
 enableMapSet();
 
@@ -245,7 +249,7 @@ export function createWorld(opts: WorldOptions = {}): World {
     throw new ArgumentError('version', version, `one of ${Object.keys(KERNEL_VERSIONS).join(', ')}`);
   }
   const fields: WorldFields = {
-    version, features: withOverrides(KERNEL_VERSIONS[version], opts.features, 'opts.features'), maps: new Map(), twctx: new Map(), progs: new Map(), hooks: new Map(), kernelMem: [],
+    version, features: withOverrides(KERNEL_VERSIONS[version], opts.features, 'opts.features'), maps: new SlotTable<BpfMap>(), twctx: new SlotTable<TwCtx>(), progs: new SlotTable<LoadedProg>(), hooks: new Map(), kernelMem: [],
     ...emptyHotState(budgets, opts.smp === true, cpus, hashrnd),
     trace: emptyTrace,
   };
