@@ -1,6 +1,7 @@
 /**
  * A table of numbered entries in a map's state: its element memory (`BpfMap.slots`), its elements by
- * key (`elems`), an LRU's links, lists and bits, a QUEUE's or STACK's ring, a BLOOM_FILTER's bits. A
+ * key (`elems`), an LRU's links, lists and bits, a QUEUE's or STACK's ring, a BLOOM_FILTER's bits; and
+ * the world's own tables by id of maps, `bpf_task_work` contexts and programs (world/state.ts). A
  * persistent 32-way trie of plain arrays, which immer drafts node by node. A `Map` or an array in the
  * cold state is drafted whole: the first look at one of its values from a transition copied it, and a
  * map of `max_entries` preallocated elements paid for all of them on every syscall (issue 17: a HASH
