@@ -123,8 +123,11 @@ class ListedBuckets implements Buckets {
   readonly #seqs: Float64Array;
   /** The place after the one `after` found last (a hint only: a key's place is the same whatever it holds). */
   #hint = 0;
+  /** The elements table listed (the map itself is not kept: a later world's map may share the table). */
+  readonly #elems: Seen['elems'];
 
-  constructor(readonly m: Seen, readonly mask: number) {
+  constructor(m: Seen, readonly mask: number) {
+    this.#elems = m.elems;
     const n = m.elems.size;
     const keys = new Float64Array(n);
     const slots = new Float64Array(n);
@@ -174,7 +177,7 @@ class ListedBuckets implements Buckets {
   }
 
   next(key: number): BucketElem | null {
-    const e = this.m.elems.get(key);
+    const e = this.#elems.get(key);
     if (e === undefined) return null;
     const bucket = bucketOf(e, this.mask);
     const after = this.#at(this.#place(bucket, e.seq) + 1);
@@ -185,7 +188,7 @@ class ListedBuckets implements Buckets {
     // A walk asks for the key it was given last: its place is then the one after the last asked for.
     let i = this.#hint;
     if (this.#keys[i] !== key) {
-      const e = this.m.elems.get(key);
+      const e = this.#elems.get(key);
       if (e === undefined) return undefined;
       i = this.#place(bucketOf(e, this.mask), e.seq);
     }
