@@ -21,7 +21,7 @@
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session } from '../src/index.ts';
+import { ENOENT, Session } from '../src/index.ts';
 import { recordEntry } from './record.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,7 +34,38 @@ const SAMPLES = 31;
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 
-/** What a sample does, `BATCH` times from the same world: the command on a map holding `ELEMENTS` keys. */
+/** A map of `maxEntries` (in session `s`, a new one by default) holding keys 0 to `keys` − 1: its id. */
+function filled(type: (typeof TYPES)[number], maxEntries: number, keys: number, s: Session, name = 'm'): number {
+  const id = s.createMap({ name, type, maxEntries, valueSize: 8 });
+  if (typeof id !== 'number' || id < 0) throw new Error(`BPF_MAP_CREATE of a ${type} map of ${maxEntries} entries: ${id}`);
+  for (let key = 0; key < keys; key += 1) if (s.mapUpdate(id, key, new Uint8Array(8)) !== 0) throw new Error(`update of key ${key}`);
+  return id;
+}
+
+/** A sample: `BATCH` calls of `command`, each from `s`'s world as it is now: µs of CPU a call. */
+function sampler(s: Session, command: (i: number) => unknown): () => number {
+  const w0 = s.world;
+  return () => {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < BATCH; i += 1) {
+      s.world = w0;
+      command(i);
+    }
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / BATCH;
+  };
+}
+
+/** `small` and `large` alternated (`warm` pairs first, not kept), the medians of `samples` each, and their ratio. */
+function alternated(small: () => number, large: () => number, warm: number, samples: number): { smallUs: number; largeUs: number; ratio: number } {
+  for (let i = 0; i < warm; i += 1) { small(); large(); }
+  const s: number[] = [];
+  const l: number[] = [];
+  for (let i = 0; i < samples; i += 1) { s.push(small()); l.push(large()); }
+  return { smallUs: median(s), largeUs: median(l), ratio: median(l) / median(s) };
+}
+
+/** The commands measured on a map holding `ELEMENTS` keys; each answers 0, a batch also -ENOENT (it reached the end). */
 const OPS = {
   /** `bpf(BPF_MAP_UPDATE_ELEM)` of a present key. */
   update: (s: Session, id: number, i: number, value: Uint8Array) => s.mapUpdate(id, i % ELEMENTS, value),
@@ -45,39 +76,21 @@ const OPS = {
 } as const;
 type Op = keyof typeof OPS;
 
-/** A sample: `BATCH` commands `op` on a map of `maxEntries` holding `ELEMENTS` keys, each from the same world: µs of CPU a command. */
-function sampler(type: (typeof TYPES)[number], op: Op, maxEntries: number): () => number {
+/** Command `op` on a map of `maxEntries` holding `ELEMENTS` keys, checked once (what is measured finds its keys), then sampled. */
+function opSampler(type: (typeof TYPES)[number], op: Op, maxEntries: number): () => number {
   const s = new Session();
-  const id = s.createMap({ name: 'm', type, maxEntries, valueSize: 8 });
-  if (typeof id !== 'number' || id < 0) throw new Error(`BPF_MAP_CREATE of a ${type} map of ${maxEntries} entries: ${id}`);
+  const id = filled(type, maxEntries, ELEMENTS, s);
   const value = new Uint8Array(8);
-  for (let key = 0; key < ELEMENTS; key += 1) if (s.mapUpdate(id, key, value) !== 0) throw new Error(`update of key ${key}`);
-  const w0 = s.world;
   const run = OPS[op];
-  // What is measured does what it says: an update or a lookup finds its key (0), a batch ends or fills (0 or -ENOENT).
+  const sample = sampler(s, (i) => run(s, id, i, value));
   const ret = run(s, id, 1, value);
-  if (ret !== 0 && !(op === 'lookup_batch' && ret === -2)) throw new Error(`${op} on a ${type} map of ${maxEntries} entries: ${ret}`);
-  return () => {
-    s.world = w0;
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < BATCH; i += 1) {
-      s.world = w0;
-      run(s, id, i, value);
-    }
-    const c = process.cpuUsage(c0);
-    return (c.user + c.system) / BATCH;
-  };
+  if (ret !== 0 && !(op === 'lookup_batch' && ret === -ENOENT)) throw new Error(`${op} on a ${type} map of ${maxEntries} entries: ${ret}`);
+  return sample;
 }
 
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 const rows = (Object.keys(OPS) as Op[]).flatMap((op) => TYPES.map((type) => {
-  const small = sampler(type, op, SMALL);
-  const large = sampler(type, op, LARGE);
-  for (let i = 0; i < 5; i += 1) { small(); large(); }
-  const s: number[] = [];
-  const l: number[] = [];
-  for (let i = 0; i < SAMPLES; i += 1) { s.push(small()); l.push(large()); }
-  const row = { op, type, smallUs: median(s), largeUs: median(l), ratio: median(l) / median(s) };
+  const row = { op, type, ...alternated(opSampler(type, op, SMALL), opSampler(type, op, LARGE), 5, SAMPLES) };
   console.log(`${op} ${type}: ${row.largeUs.toFixed(1)} µs at ${LARGE.toLocaleString('en')} entries, ${row.smallUs.toFixed(1)} µs at ${SMALL} (${row.ratio.toFixed(2)}×)`);
   return row;
 }));
@@ -89,9 +102,8 @@ const rows = (Object.keys(OPS) as Op[]).flatMap((op) => TYPES.map((type) => {
  */
 function walker(keys: number): () => number {
   const s = new Session();
-  const id = s.createMap({ name: 'm', type: 'hash', maxEntries: keys, valueSize: 8 }) as number;
+  const id = filled('hash', keys, keys, s);
   const value = new Uint8Array(8);
-  for (let key = 0; key < keys; key += 1) if (s.mapUpdate(id, key, value) !== 0) throw new Error(`update of key ${key}`);
   const w0 = s.world;
   return () => {
     s.world = w0;
@@ -106,48 +118,25 @@ function walker(keys: number): () => number {
 }
 const WALK_SMALL = 1_000;
 const WALK_LARGE = 100_000;
-const walkSmall = walker(WALK_SMALL);
-const walkLarge = walker(WALK_LARGE);
-walkSmall();
-walkLarge();
-const ws: number[] = [];
-const wl: number[] = [];
-for (let i = 0; i < 5; i += 1) { ws.push(walkSmall()); wl.push(walkLarge()); }
-const walk = { smallKeys: WALK_SMALL, largeKeys: WALK_LARGE, smallUs: median(ws), largeUs: median(wl), ratio: median(wl) / median(ws) };
+const walk = { smallKeys: WALK_SMALL, largeKeys: WALK_LARGE, ...alternated(walker(WALK_SMALL), walker(WALK_LARGE), 1, 5) };
 console.log(`get_next_key walk: ${walk.largeUs.toFixed(2)} µs a key with ${WALK_LARGE.toLocaleString('en')} keys, ${walk.smallUs.toFixed(2)} µs with ${WALK_SMALL.toLocaleString('en')} (${walk.ratio.toFixed(2)}×)`);
-
 
 /**
  * An update of a present key (a HASH of 64 entries holding 16 keys) in a world holding `maps` maps:
- * µs of CPU an update, samples of 100 from the same world. Until stop 45 the world's maps were a `Map`
- * in immer's state, copied whole by any change of a map: 18 µs with 16 maps, 178 µs with 4,000.
+ * µs of CPU an update. Until stop 45 the world's maps were a `Map` in immer's state, copied whole by
+ * any change of a map: 18 µs with 16 maps, 178 µs with 4,000.
  */
 function inWorldOf(maps: number): () => number {
   const s = new Session();
-  const ids = Array.from({ length: maps }, (_, i) => s.createMap({ name: `m${i}`, type: 'hash', maxEntries: SMALL, valueSize: 8 }) as number);
+  // The map updated is the middle one, holding `ELEMENTS` keys; the others are empty.
+  const ids = Array.from({ length: maps }, (_, i) => filled('hash', SMALL, i === maps >> 1 ? ELEMENTS : 0, s, `m${i}`));
   const id = ids[maps >> 1] as number;
   const value = new Uint8Array(8);
-  for (let key = 0; key < ELEMENTS; key += 1) if (s.mapUpdate(id, key, value) !== 0) throw new Error(`update of key ${key}`);
-  const w0 = s.world;
-  return () => {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < BATCH; i += 1) {
-      s.world = w0;
-      s.mapUpdate(id, i % ELEMENTS, value);
-    }
-    const c = process.cpuUsage(c0);
-    return (c.user + c.system) / BATCH;
-  };
+  return sampler(s, (i) => s.mapUpdate(id, i % ELEMENTS, value));
 }
 const FEW_MAPS = 16;
 const MANY_MAPS = 4_000;
-const few = inWorldOf(FEW_MAPS);
-const many = inWorldOf(MANY_MAPS);
-for (let i = 0; i < 5; i += 1) { few(); many(); }
-const fs: number[] = [];
-const ms: number[] = [];
-for (let i = 0; i < SAMPLES; i += 1) { fs.push(few()); ms.push(many()); }
-const manyMaps = { smallMaps: FEW_MAPS, largeMaps: MANY_MAPS, smallUs: median(fs), largeUs: median(ms), ratio: median(ms) / median(fs) };
+const manyMaps = { smallMaps: FEW_MAPS, largeMaps: MANY_MAPS, ...alternated(inWorldOf(FEW_MAPS), inWorldOf(MANY_MAPS), 5, SAMPLES) };
 console.log(`update in a world of maps: ${manyMaps.largeUs.toFixed(1)} µs with ${MANY_MAPS.toLocaleString('en')} maps, ${manyMaps.smallUs.toFixed(1)} µs with ${FEW_MAPS} (${manyMaps.ratio.toFixed(2)}×)`);
 
 recordEntry(ROOT, 'maps', { small: SMALL, large: LARGE, elements: ELEMENTS, rows, walk, manyMaps, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
