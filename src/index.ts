@@ -67,7 +67,7 @@ export type { Task, ReadonlyTask, TaskState, TwCtx, TwState, TwaMode, Syscall, P
 export { TW_STATES } from './model/task/types.ts';
 export type { MapId, MapElem, MapSlot } from './model/maps/types.ts';
 /** A map's element memory, elements, LRU lists, queue ring and bloom bits (`world.maps.get(id).slots`, `.elems`, `.lru.next`, …): a table of numbered entries, iterated in ascending order. */
-export type { SlotTable } from './model/maps/slots.ts';
+export type { ReadonlySlotTable, SlotTable } from './model/maps/slots.ts';
 /** An LRU_HASH map's lists (`world.maps.get(id).lru`): which list each node is on, by `LRU_LIST_NAMES`, and the links. */
 export { LRU_LIST_NAMES, lruNodes, type LruList, type LruState } from './model/maps/lru.ts';
 export type { ObjId, ProgId } from './model/program/loaded.ts';

@@ -37,7 +37,17 @@ function leafOf(t: { readonly root: unknown[]; readonly shift: number }, id: num
   return node;
 }
 
-export class SlotTable<V> implements Iterable<[number, V]> {
+/** A table as a world's reader sees it: the `ReadonlyMap` reads the model makes, none of the methods that change it. */
+export interface ReadonlySlotTable<V> extends Iterable<[number, V]> {
+  readonly size: number;
+  get(id: number): V | undefined;
+  has(id: number): boolean;
+  keys(): Iterable<number>;
+  values(): Iterable<V>;
+  entries(): Iterable<[number, V]>;
+}
+
+export class SlotTable<V> implements ReadonlySlotTable<V> {
   [immerable] = true;
   /** The root node (`WIDTH` children: nodes, or entries at the bottom level); ids below 32 · 2^shift fit under it. */
   root: unknown[];

@@ -11,7 +11,7 @@ import type { Log } from './log.ts';
 import type { Trace } from './trace.ts';
 import type { KernelVersion, VersionFeatures } from '../kernel/version.ts';
 import type { BpfMap } from '../maps/types.ts';
-import type { SlotTable } from '../maps/slots.ts';
+import type { ReadonlySlotTable, SlotTable } from '../maps/slots.ts';
 import type { LoadedProg, ProgId } from '../program/loaded.ts';
 import type { RunQueue } from '../task/runqueue.ts';
 import type { TwCtx } from '../task/types.ts';
@@ -34,7 +34,20 @@ export interface ColdState {
 export type WorldState = ColdState & HotState;
 
 /** The fields of a world. */
-export type WorldFields = Immutable<ColdState> & Readonly<HotState> & {
+/**
+ * The cold state as it is read (a world's, or a transition's `k.cold`): immer's `Immutable`, with the
+ * tables by id seen through `ReadonlySlotTable`, which has no method that changes them.
+ */
+export type ColdView = Omit<Immutable<ColdState>, 'maps' | 'twctx' | 'progs'> & {
+  /** BPF maps by id. */
+  readonly maps: ReadonlySlotTable<Immutable<BpfMap>>;
+  /** `bpf_task_work` contexts by id. */
+  readonly twctx: ReadonlySlotTable<Immutable<TwCtx>>;
+  /** Loaded programs by id. */
+  readonly progs: ReadonlySlotTable<Immutable<LoadedProg>>;
+};
+
+export type WorldFields = ColdView & Readonly<HotState> & {
   readonly trace: Trace;
   /** The kernel's rules: its version's (`KERNEL_VERSIONS`), with the build's own where it differs (`WorldOptions.features`). */
   readonly features: VersionFeatures;
@@ -45,11 +58,14 @@ export class WorldValue {
   readonly version: KernelVersion;
   /** The rules of the kernel this world models: `version`'s, with the build's own (`WorldOptions.features`). */
   readonly features: VersionFeatures;
-  readonly maps: Immutable<ColdState>['maps'];
-  readonly twctx: Immutable<ColdState>['twctx'];
-  readonly progs: Immutable<ColdState>['progs'];
-  readonly hooks: Immutable<ColdState>['hooks'];
-  readonly kernelMem: Immutable<ColdState>['kernelMem'];
+  /** BPF maps by id (a world never changes: a transition makes a new one). */
+  readonly maps: ColdView['maps'];
+  /** `bpf_task_work` contexts by id. */
+  readonly twctx: ColdView['twctx'];
+  /** Loaded programs by id. */
+  readonly progs: ColdView['progs'];
+  readonly hooks: ColdView['hooks'];
+  readonly kernelMem: ColdView['kernelMem'];
   readonly clock: HotState['clock'];
   readonly inodes: HotState['inodes'];
   readonly paths: HotState['paths'];
@@ -77,7 +93,7 @@ export class WorldValue {
   readonly #rq: RunQueue;
 
   /** The world `base` with what a transition changed: hot tables, cold state (immer's), trace. */
-  constructor(base: WorldFields, hot: HotPatch | null, cold: Immutable<ColdState> | null, trace: Trace, choices: Log<number>, rq: RunQueue) {
+  constructor(base: WorldFields, hot: HotPatch | null, cold: ColdView | null, trace: Trace, choices: Log<number>, rq: RunQueue) {
     const c = cold ?? base;
     this.version = base.version;
     this.features = base.features;

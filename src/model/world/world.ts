@@ -5,7 +5,7 @@
  * (copy-on-write, `t`, see tables.ts), immer's draft of the cold state (`s`), the calling context,
  * and the version's features. If the batch throws, nothing of it is applied.
  */
-import { enableMapSet, Immer, type Draft, type Immutable } from 'immer';
+import { enableMapSet, Immer, type Draft } from 'immer';
 import { emptyTrace, type TraceEvent } from './trace.ts';
 import { Log } from './log.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, withOverrides, type FeatureOverrides, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
@@ -13,7 +13,7 @@ import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { LIMITS } from '../kernel/schema.ts';
 import { budgetsWith, type Budgets } from '../kernel/budget.ts';
 import { checkContext, checkFunction, checkWorld } from '../kernel/args.ts';
-import { WorldValue, type ColdState, type World, type WorldFields } from './state.ts';
+import { WorldValue, type ColdState, type ColdView, type World, type WorldFields } from './state.ts';
 import { emptyHotState, Tables } from './tables.ts';
 import { RunQueue } from '../task/runqueue.ts';
 import { trackedCold, type ReadLog } from './footprint.ts';
@@ -64,7 +64,7 @@ export interface Kern {
   /** immer's draft of the world's cold state (maps, bpf_task_work contexts, programs, hooks); made on first use. */
   readonly s: Draft<ColdState>;
   /** The cold state to read: immer's draft once there is one, else the world's own (no draft is made). */
-  readonly cold: Immutable<ColdState>;
+  readonly cold: ColdView;
   /** The hot state (files, page caches, dynptrs, tasks, objects, ids, the clock): read directly, `own` to change. */
   readonly t: Tables;
   readonly ctx: CallContext;
@@ -111,9 +111,9 @@ class Transition implements Kern {
     return this.log === null ? this.#draft : this.#through(this.#draft);
   }
 
-  get cold(): Immutable<ColdState> {
+  get cold(): ColdView {
     const c = this.#draft ?? this.base;
-    return this.log === null ? c : (this.#through(c as Draft<ColdState>) as Immutable<ColdState>);
+    return this.log === null ? c : (this.#through(c as Draft<ColdState>) as ColdView);
   }
 
   /** `c` seen through the read log (one view per object). */
@@ -142,7 +142,7 @@ class Transition implements Kern {
     const t = this.t;
     const patch = t.commit();
     const rq = t.committedRunQueue;
-    const cold = this.#draft === undefined ? null : (this.engine.finishDraft(this.#draft) as Immutable<ColdState>);
+    const cold = this.#draft === undefined ? null : (this.engine.finishDraft(this.#draft) as ColdView);
     const changedCold = cold !== null && (cold.maps !== base.maps || cold.twctx !== base.twctx || cold.progs !== base.progs || cold.hooks !== base.hooks || cold.kernelMem !== base.kernelMem);
     const choices = t.choices;
     const events = this.#events;
@@ -169,7 +169,7 @@ class Context implements Kern {
   get s(): Draft<ColdState> {
     return this.tx.s;
   }
-  get cold(): Immutable<ColdState> {
+  get cold(): ColdView {
     return this.tx.cold;
   }
   get outbox(): Deferred[] {
