@@ -9,7 +9,11 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, E2BIG, EINVAL, ENOENT, NotModelledError, parseScenario, program as P, renderC, Session } from '../src/index.ts';
+import { Immer } from 'immer';
 import { jhash2 } from '../src/model/kernel/jhash.ts';
+import { bucketsOf, link, nBuckets, unlink, type BucketElem } from '../src/model/maps/buckets.ts';
+import { SlotTable } from '../src/model/maps/slots.ts';
+import type { BpfMap, MapElem } from '../src/model/maps/types.ts';
 
 const ENOTSUPP = 524;
 const ZERO_SEED = 64;
@@ -131,6 +135,85 @@ describe('BPF_MAP_GET_NEXT_KEY', () => {
         }
       }
     }));
+  });
+
+  test('a transition\'s draft walks its buckets as they are now: links and unlinks after the listing, any number, with walks between', () => {
+    // A map of `max` entries (hash seed 0) with keys linked in a world, then drafted (as a transition
+    // does) and changed by link and unlink; between changes, walks asked from random buckets and keys,
+    // against each bucket's list kept here (newest first).
+    type Step = { readonly op: 'link' | 'unlink' | 'first' | 'next' | 'after'; readonly key: number };
+    const stepArb = fc.record({ op: fc.constantFrom('link' as const, 'link' as const, 'link' as const, 'unlink' as const, 'first' as const, 'next' as const, 'after' as const), key: fc.nat(599) });
+    const engine = new Immer({ autoFreeze: false });
+    // `burst`: links and unlinks made before the steps, sometimes more than the draft keeps (over 1,024
+    // and over twice the map's elements: the walk then lists the draft anew).
+    const burstArb = fc.oneof(fc.constant(0), fc.integer({ min: 1000, max: 2500 }));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 1024 }), fc.array(fc.nat(599), { maxLength: 400, size: 'max' }), burstArb, fc.nat(), fc.array(stepArb, { maxLength: 600, size: 'max' }), (max, initial, burst, seed, steps: Step[]) => {
+      const n = nBuckets(max);
+      const lists = Array.from({ length: n }, () => [] as { key: number; slot: number }[]);
+      const where = (key: number): number => jhash2([key], 0) & (n - 1);
+      let slots = 0;
+      const model = (key: number, slot: number): void => {
+        const b = where(key);
+        lists[b] = [{ key, slot }, ...(lists[b] as { key: number; slot: number }[]).filter((e) => e.key !== key)];
+      };
+      const world: BpfMap = { name: 'm', maxEntries: max, hashrnd: 0, elems: new SlotTable<MapElem>(), links: 0 } as BpfMap;
+      for (const key of initial) {
+        link(world, key, slots);
+        model(key, slots);
+        slots += 1;
+      }
+      const draft = engine.createDraft({ m: world });
+      const m = draft.m as BpfMap;
+      const firstFrom = (from: number): BucketElem | null => {
+        for (let b = from; b < n; b += 1) {
+          const head = lists[b]?.[0];
+          if (head !== undefined) return { ...head, bucket: b };
+        }
+        return null;
+      };
+      const nextOf = (key: number): BucketElem | null | undefined => {
+        const list = lists[where(key)] as { key: number; slot: number }[];
+        const i = list.findIndex((e) => e.key === key);
+        if (i < 0) return undefined;
+        const next = list[i + 1];
+        return next === undefined ? null : { ...next, bucket: where(key) };
+      };
+      for (let i = 0; i < burst; i += 1) {
+        const key = (seed + i * 7919) % 600;
+        if (((seed >> (i % 16)) & 1) === 0) {
+          link(m, key, slots);
+          model(key, slots);
+          slots += 1;
+        } else {
+          unlink(m, key);
+          lists[where(key)] = (lists[where(key)] as { key: number; slot: number }[]).filter((e) => e.key !== key);
+        }
+      }
+      for (const { op, key } of steps) {
+        const buckets = bucketsOf(m, false);
+        if (op === 'link') {
+          link(m, key, slots);
+          model(key, slots);
+          slots += 1;
+        } else if (op === 'unlink') {
+          const had = nextOf(key) !== undefined;
+          expect(unlink(m, key) !== undefined).toBe(had);
+          lists[where(key)] = (lists[where(key)] as { key: number; slot: number }[]).filter((e) => e.key !== key);
+        } else if (op === 'first') expect([op, key % n, buckets.first(key % n)]).toEqual([op, key % n, firstFrom(key % n)]);
+        else if (op === 'next') expect([op, key, buckets.next(key)]).toEqual([op, key, nextOf(key) ?? null]);
+        else {
+          const next = nextOf(key);
+          expect([op, key, buckets.after(key)]).toEqual([op, key, next === undefined ? undefined : (next ?? firstFrom(where(key) + 1))]);
+        }
+      }
+      // The whole walk at the end, from the first key.
+      const keys: number[] = [];
+      const b = bucketsOf(m, false);
+      for (let e = b.first(0); e !== null && keys.length <= 600; e = b.after(e.key) ?? null) keys.push(e.key);
+      expect(keys).toEqual(lists.flat().map((e) => e.key));
+      // The world's map is as it was: its own walk is the keys linked there.
+      expect(world.elems.size).toBe(new Set(initial).size);
+    }), { numRuns: 150 });
   });
 
   test('an array walks its indexes: 0 after NULL or an index out of range, -ENOENT after the last', () => {

@@ -4,6 +4,7 @@
  * (`set_map_elem_callback_state`, `check_mem_access` for PTR_TO_MAP_KEY). The host tier's `fe_*` cases
  * (6.18) and the guest's `ffe_*` (7.2) run the same programs on the kernels.
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { EINVAL, KernsimError, NotModelledError, program as P, Session, verify, type BpfObject, type MapDecl, type Op } from '../src/index.ts';
 import { jhash2 } from '../src/model/kernel/jhash.ts';
@@ -94,6 +95,92 @@ describe('bpf_for_each_map_elem', () => {
     const m = s.createMap({ type: 'array', maxEntries: 2 }) as number;
     expect(() => s.bpf_for_each_map_elem(m, 'cb', null, 0n)).toThrow(KernsimError);
     expect(s.bpf_for_each_map_elem(m, 'cb', null, 1n)).toBe(-EINVAL);
+  });
+});
+
+describe('bpf_for_each_map_elem whose callback changes the map it walks', () => {
+  const KEYS = 160;
+  const BUCKETS = 256;
+  const bucket = (k: number): number => jhash2([k], 0) & (BUCKETS - 1);
+  type Change = { readonly put: boolean; readonly key: number };
+
+  /**
+   * The kernel's walk (`bpf_for_each_hash_elem` since 75673fda0c55: each bucket from its head as it is
+   * when reached, the next element taken before the callback runs), over buckets kept as lists newest
+   * first: an update links its key at the head (a PERCPU_HASH updates a present key in place), a delete
+   * unlinks it. The keys visited, and the buckets after the walk in user space's order.
+   */
+  function kernelWalk(percpu: boolean, initial: readonly number[], before: readonly Change[], changes: ReadonlyMap<number, readonly Change[]>): { seen: number[]; after: number[] } {
+    const lists: number[][] = Array.from({ length: BUCKETS }, () => []);
+    const put = (k: number): void => {
+      const list = lists[bucket(k)] as number[];
+      if (percpu && list.includes(k)) return;
+      lists[bucket(k)] = [k, ...list.filter((x) => x !== k)];
+    };
+    const del = (k: number): void => { lists[bucket(k)] = (lists[bucket(k)] as number[]).filter((x) => x !== k); };
+    initial.forEach(put);
+    for (const c of before) (c.put ? put : del)(c.key);
+    const seen: number[] = [];
+    for (let b = 0; b < BUCKETS; b += 1) {
+      for (let e = lists[b]?.[0]; e !== undefined;) {
+        const list = lists[b] as number[];
+        const next = list[list.indexOf(e) + 1];
+        seen.push(e);
+        for (const c of changes.get(e) ?? []) (c.put ? put : del)(c.key);
+        e = next;
+      }
+    }
+    return { seen, after: lists.flat() };
+  }
+
+  const change = (c: Change): Op => c.put ? P.call('bpf_map_update_elem', [P.map('m'), P.imm(c.key), P.buf('val'), P.imm(0)]) : P.call('bpf_map_delete_elem', [P.map('m'), P.imm(c.key)]);
+
+  /** The program: the changes `before`, then the walk; the callback records each key (`seen`) and makes the changes listed for it. */
+  function changer(type: 'hash' | 'percpu_hash', before: readonly Change[], changes: ReadonlyMap<number, readonly Change[]>): BpfObject {
+    const record = Array.from({ length: KEYS }, (_, j): Op[] => [P.goto(`no${j}`, P.when('i', '!=', P.imm(j))), P.storeAt('seen', j, P.r('key')), P.label(`no${j}`)]).flat();
+    const make = [...changes].flatMap(([v, cs]): Op[] => [
+      P.goto(`not${v}`, P.when('key', '!=', P.imm(v))),
+      ...cs.map(change),
+      P.label(`not${v}`),
+    ]);
+    return {
+      name: 'o', maps: [{ name: 'm', type, maxEntries: BUCKETS, valueSize: 8, taskWorkFields: 0, flags: ZERO_SEED }],
+      globals: [{ name: 'val', kind: 'bytes', size: 8 }, { name: 'seen', kind: 'u64s', size: KEYS }, { name: 'n', kind: 'u64' }, { name: 'ret', kind: 'u64' }],
+      subprogs: [{ name: 'cb', isStatic: true, returns: 'long', params: [{ name: 'mp', type: 'map' }, { name: 'k', type: 'ptr' }, { name: 'v', type: 'ptr' }, { name: 'ctx', type: 'ptr' }], body: [
+        P.ld('key', 4, P.r('k'), 0), P.mov('i', P.glob('n')), ...record, P.alu('add', 'i', P.imm(1)), P.store('n', P.r('i')), ...make, P.ret(P.imm(0)),
+      ] }],
+      programs: [{ name: 'p', section: 'syscall', body: [
+        ...before.map(change),
+        P.call('bpf_for_each_map_elem', [P.map('m'), P.cb('cb'), P.NULL, P.imm(0)], 'r'), P.store('ret', P.r('r')),
+        P.ret(P.imm(0)),
+      ] }],
+    };
+  }
+
+  test('deletes, inserts and updates of any keys but the walk\'s next, before it and from its callback: the keys visited, the result, the buckets after, against the kernel\'s walk', () => {
+    const changeArb = fc.record({ put: fc.boolean(), key: fc.nat(KEYS - 1) });
+    // Keys inserted from user space (the world's map, whose buckets are listed), then changes by the
+    // program before its walk and from the callback (the draft's: applied to that listing).
+    fc.assert(fc.property(
+      fc.constantFrom('hash' as const, 'percpu_hash' as const),
+      fc.array(fc.nat(KEYS - 1), { maxLength: 120, size: 'max' }),
+      fc.array(changeArb, { maxLength: 160, size: 'max' }),
+      fc.array(fc.tuple(fc.nat(KEYS - 1), fc.array(changeArb, { maxLength: 6 })), { maxLength: 40, size: 'max' }),
+      (type, initial, before, listed) => {
+        // The element after the visited one is in its bucket: a change to another key of that bucket
+        // may unlink it, which the model refuses (NotModelledError, tested above).
+        const changes = new Map(listed.map(([v, cs]) => [v, cs.filter((c) => c.key === v || bucket(c.key) !== bucket(v))] as const));
+        const want = kernelWalk(type === 'percpu_hash', initial, before, changes);
+        const s = new Session();
+        s.load(changer(type, before, changes));
+        for (const k of initial) expect(s.mapUpdate('m', k, new Uint8Array(8))).toBe(0);
+        expect(s.progTestRun('p').err).toBe(0);
+        const got = [...(s.global('seen') as Uint8Array)].filter((_, i) => i % 8 === 0).slice(0, Number(s.global('n')));
+        expect(got).toEqual(want.seen);
+        expect(s.global('ret')).toBe(BigInt(want.seen.length));
+        expect(walk(s)).toEqual(want.after);
+      },
+    ), { numRuns: 40 });
   });
 });
 

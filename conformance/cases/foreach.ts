@@ -25,6 +25,8 @@ export interface EachSeq {
   readonly del?: boolean;
   /** The callback, given the first key inserted, inserts these keys (a later bucket's is visited, an earlier one's not). */
   readonly adds?: readonly number[];
+  /** The callback, given a key below `moves`, inserts that key + `moves` (after deleting the element it was given, with `del`). */
+  readonly moves?: number;
   readonly flags?: number;
   /** Ops put first in the callback, and whether the verifier should refuse the program for them. */
   readonly cbFirst?: readonly Op[];
@@ -37,6 +39,10 @@ const SEQS: readonly EachSeq[] = [
   { id: 'hash_stop', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, keys: [5, 3, 1, 7, 2], stopAt: 1, note: 'a callback returning 1 stops the walk; the element it stopped at counts' },
   { id: 'hash_del', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, keys: [0, 1, 2, 3, 4, 5, 6, 7], del: true, note: 'a callback deleting the element it was given: the walk goes on (the next one was taken before the call), and the map ends empty' },
   { id: 'hash_add', map: { type: 'hash', maxEntries: 8, flags: ZERO_SEED }, keys: [4], adds: [5, 0], note: 'a callback inserting keys: key 5 (bucket 6, after key 4\'s bucket 1) is visited when the walk reaches its bucket, key 0 (bucket 0) is not' },
+  {
+    id: 'hash_moves', map: { type: 'hash', maxEntries: 256, flags: ZERO_SEED }, keys: Array.from({ length: 100 }, (_, i) => i), del: true, moves: 100,
+    note: 'a callback deleting each element of 100 and inserting key + 100 for each key below 100: an inserted key whose bucket the walk has not reached yet is visited (and deleted), one in a bucket passed stays; 200 links and 200 unlinks in one walk',
+  },
   { id: 'lru_percpu', map: { type: 'lru_percpu_hash', maxEntries: 8, flags: ZERO_SEED }, keys: [9, 4, 11, 2], note: 'an LRU_PERCPU_HASH: the value given is this CPU\'s copy' },
   { id: 'array', map: { type: 'array', maxEntries: 4 }, keys: [], note: 'an ARRAY: every index in order' },
   { id: 'array_stop', map: { type: 'percpu_array', maxEntries: 6 }, keys: [], stopAt: 2, note: 'a PERCPU_ARRAY, stopped at index 2' },
@@ -73,6 +79,12 @@ function object(id: string, q: EachSeq, guest: boolean): { object: BpfObject; ca
       ...q.adds.map((a) => P.call('bpf_map_update_elem', [P.map(g('map')), P.imm(a), P.buf(g('val')), P.imm(0)])),
       P.label('noadd'),
     ]),
+    ...(q.moves === undefined ? [] : [
+      P.goto('nomove', P.when('key', '>=', P.imm(q.moves))),
+      P.mov('nk', P.r('key')), P.alu('add', 'nk', P.imm(q.moves)), P.store(g('nk'), P.r('nk')),
+      P.call('bpf_map_update_elem', [P.map(g('map')), P.addr(g('nk')), P.buf(g('val')), P.imm(0)]),
+      P.label('nomove'),
+    ]),
     ...(q.stopAt === undefined ? [] : [P.goto('stop', P.when('key', '==', P.imm(q.stopAt)))]),
     P.ret(P.imm(0)),
     ...(q.stopAt === undefined ? [] : [P.label('stop'), P.ret(P.imm(1))]),
@@ -89,6 +101,7 @@ function object(id: string, q: EachSeq, guest: boolean): { object: BpfObject; ca
     globals: [
       { name: g('rets'), kind: 'u64s', size: FRETS }, { name: g('val'), kind: 'bytes', size: 8, init: [3, 0, 0, 0, 0, 0, 0, 0] },
       { name: g('acc'), kind: 'u64' }, { name: g('cnt'), kind: 'u64' }, { name: g('sum'), kind: 'u64' },
+      ...(q.moves === undefined ? [] : [{ name: g('nk'), kind: 'u64' as const }]),
       ...(guest ? [{ name: g('pid'), kind: 'int' as const }] : []),
     ],
     subprogs: [{ name: g('cb'), isStatic: true, returns: 'long', params: [{ name: 'm', type: 'map' }, { name: 'k', type: 'ptr' }, { name: 'v', type: 'ptr' }, { name: 'ctx', type: 'ptr' }], body: cb }],
@@ -99,7 +112,8 @@ function object(id: string, q: EachSeq, guest: boolean): { object: BpfObject; ca
 
 /** After the walk, user space reads every key a map of the case may hold: the values the callback wrote. */
 function sysOf(id: string, q: EachSeq): SysMapOp[] {
-  const keys = q.keys.length > 0 ? [...q.keys, ...(q.adds ?? [])] : Array.from({ length: q.map.maxEntries }, (_, i) => i);
+  const moved = q.moves === undefined ? [] : q.keys.filter((k) => k < (q.moves as number)).map((k) => k + (q.moves as number));
+  const keys = q.keys.length > 0 ? [...q.keys, ...(q.adds ?? []), ...moved] : Array.from({ length: q.map.maxEntries }, (_, i) => i);
   return keys.map((key) => ({ op: 'lookup' as const, map: `${id}_map`, key, flags: 0n, bytes: new Uint8Array(64).fill(0xee) }));
 }
 

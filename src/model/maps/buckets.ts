@@ -18,13 +18,14 @@
  *   the next non-empty bucket; a key that is not there (or none: a NULL key) starts from bucket 0; past
  *   the last bucket, -ENOENT.
  */
-import type { Immutable } from 'immer';
+import { isDraft, original, type Draft, type Immutable } from 'immer';
 import { ENOENT } from '../kernel/errno.ts';
+import { KernsimError } from '../kernel/errors.ts';
 import { jhash2 } from '../kernel/jhash.ts';
 import type { BpfMap, MapElem } from './types.ts';
 
 /** A map as the walks read it (a draft or the world's own: they change nothing). */
-type Seen = Pick<Immutable<BpfMap>, 'elems' | 'maxEntries'>;
+type Seen = Pick<Immutable<BpfMap>, 'elems' | 'maxEntries' | 'name'>;
 
 /** `roundup_pow_of_two(max_entries)`: a hash map's buckets (max_entries is at most 2^31). */
 export function nBuckets(maxEntries: number): number {
@@ -39,12 +40,54 @@ export function keyHash(m: Pick<BpfMap, 'hashrnd'>, key: number): number {
 }
 
 /**
+ * A change to a drafted elements table, in the order the transition made them: an element linked
+ * (`link`) or unlinked (`unlink`), with what places it in the walk.
+ */
+interface Edit {
+  readonly linked: boolean;
+  readonly key: number;
+  readonly slot: number;
+  readonly hash: number;
+  readonly seq: number;
+}
+
+/**
+ * The edits of each drafted elements table not applied yet, by draft (which lives as long as its
+ * transition): what a walk of the draft applies to a listing (`bucketsOf`). Null when there were too
+ * many to keep: more than 1,024 and more than twice the map's elements since the draft was last walked
+ * (a program updating a map in a long loop); the next walk then lists the draft anew.
+ */
+const draftEdits = new WeakMap<object, Edit[] | null>();
+
+function edited(m: BpfMap, e: Edit): void {
+  if (!isDraft(m.elems)) return;
+  const edits = draftEdits.get(m.elems);
+  if (edits === undefined) draftEdits.set(m.elems, [e]);
+  else if (edits !== null) {
+    edits.push(e);
+    if (edits.length > 1024 && edits.length > 2 * m.elems.size) draftEdits.set(m.elems, null);
+  }
+}
+
+/**
  * Link `key` to element memory `slot` at the head of its bucket (`hlist_nulls_add_head_rcu`), in place
  * of any element the key had (`hlist_nulls_del_rcu` of the old one).
  */
 export function link(m: BpfMap, key: number, slot: number): void {
-  m.elems.set(key, { slot, hash: keyHash(m, key), seq: m.links });
+  unlink(m, key);
+  const e = { slot, hash: keyHash(m, key), seq: m.links };
+  m.elems.set(key, e);
   m.links += 1;
+  edited(m, { linked: true, key, ...e });
+}
+
+/** Unlink `key`'s element (`hlist_nulls_del_rcu`): the element it had, if any. */
+export function unlink(m: BpfMap, key: number): Immutable<MapElem> | undefined {
+  const e = m.elems.get(key);
+  if (e === undefined) return undefined;
+  m.elems.delete(key);
+  edited(m, { linked: false, key, slot: e.slot, hash: e.hash ?? 0, seq: e.seq });
+  return e;
 }
 
 /** The map's elements in the order they were linked, oldest first. */
@@ -112,22 +155,44 @@ class ScannedBuckets implements Buckets {
   }
 }
 
+/** An element of a listing: where a walk meets it, and its link number (`MapElem.seq`). */
+interface Listed extends BucketElem {
+  readonly seq: number;
+}
+
 /**
- * The buckets of a map that nothing changes any more, listed once: its elements in the walk's order
- * (bucket ascending, then newest first), then each step a binary search of that order.
+ * The buckets of a map listed once: its elements in the walk's order (bucket ascending, then newest
+ * first), then each step a binary search of that order. A listing of a world's map is kept as it is;
+ * a listing of a transition's draft (`liveBuckets`) follows the draft's edits: an unlinked element is
+ * passed over (`#skip`), a linked one kept beside the listing in the same order (`#linked`), until
+ * there are enough of them to list again.
  */
 class ListedBuckets implements Buckets {
-  readonly #keys: Float64Array;
-  readonly #slots: Float64Array;
-  readonly #buckets: Float64Array;
-  readonly #seqs: Float64Array;
+  #keys: Float64Array;
+  #slots: Float64Array;
+  #buckets: Float64Array;
+  #seqs: Float64Array;
+  /**
+   * Null while every listed element is still linked; else for each place (and one past the end), the
+   * place itself when its element is linked, or a later place to look at (the next live place, found
+   * by following them: path halving keeps the chains short).
+   */
+  #skip: Int32Array | null = null;
+  /** The elements linked since the listing, in the walk's order (each newer than every listed one). */
+  #linked: Listed[] = [];
+  /** How many elements the listing holds: the listed ones still linked, and the linked ones. */
+  #count: number;
   /** The place after the one `after` found last (a hint only: a key's place is the same whatever it holds). */
   #hint = 0;
-  /** The elements table listed (the map itself is not kept: a later world's map may share the table). */
-  readonly #elems: Seen['elems'];
-
-  constructor(m: Seen, readonly mask: number) {
+  /** The elements table read to find a key (not the map: a later world's map may share the table). */
+  #elems: Seen['elems'];
+  constructor(m: Seen, readonly mask: number, from?: ListedBuckets) {
     this.#elems = m.elems;
+    if (from !== undefined) {
+      // A world's listing, to edit: its places are never changed in place (a merge makes new ones), so they are shared.
+      [this.#keys, this.#slots, this.#buckets, this.#seqs, this.#count] = [from.#keys, from.#slots, from.#buckets, from.#seqs, from.#count];
+      return;
+    }
     const n = m.elems.size;
     const keys = new Float64Array(n);
     const slots = new Float64Array(n);
@@ -146,6 +211,7 @@ class ListedBuckets implements Buckets {
     this.#slots = new Float64Array(n);
     this.#buckets = new Float64Array(n);
     this.#seqs = new Float64Array(n);
+    this.#count = n;
     order.forEach((from, to) => {
       this.#keys[to] = keys[from] as number;
       this.#slots[to] = slots[from] as number;
@@ -154,12 +220,7 @@ class ListedBuckets implements Buckets {
     });
   }
 
-  /** The element at place `i` of the walk's order, or null past the end. */
-  #at(i: number): BucketElem | null {
-    return i < this.#keys.length ? { key: this.#keys[i] as number, slot: this.#slots[i] as number, bucket: this.#buckets[i] as number } : null;
-  }
-
-  /** The first place whose (bucket, newest first) is not before (`bucket`, `seq`). */
+  /** The first place of the listing whose (bucket, newest first) is not before (`bucket`, `seq`). */
   #place(bucket: number, seq: number): number {
     let lo = 0;
     let hi = this.#keys.length;
@@ -172,28 +233,120 @@ class ListedBuckets implements Buckets {
     return lo;
   }
 
+  /** The first place from `i` whose element is still linked (the end: `#keys.length`). */
+  #live(i: number): number {
+    const skip = this.#skip;
+    if (skip === null) return i;
+    let at = i;
+    while (skip[at] !== at) {
+      const next = skip[at] as number;
+      skip[at] = skip[next] as number;
+      at = next;
+    }
+    return at;
+  }
+
+  /** The first place of `#linked` whose (bucket, newest first) is not before (`bucket`, `seq`). */
+  #linkedPlace(bucket: number, seq: number): number {
+    let lo = 0;
+    let hi = this.#linked.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = this.#linked[mid] as Listed;
+      if (e.bucket < bucket || (e.bucket === bucket && e.seq > seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The first element of the walk not before (`bucket`, `seq`): the listed one or the linked one, whichever comes first. */
+  #from(bucket: number, seq: number): BucketElem | null {
+    const i = this.#live(this.#place(bucket, seq));
+    const linked = this.#linked.length === 0 ? undefined : this.#linked[this.#linkedPlace(bucket, seq)];
+    if (i < this.#keys.length) {
+      const b = this.#buckets[i] as number;
+      // A linked element is newer than every listed one: first in a bucket they share.
+      if (linked === undefined || b < linked.bucket) return { key: this.#keys[i] as number, slot: this.#slots[i] as number, bucket: b };
+    }
+    return linked === undefined ? null : { key: linked.key, slot: linked.slot, bucket: linked.bucket };
+  }
+
   first(from: number): BucketElem | null {
-    return this.#at(this.#place(from, Infinity));
+    return this.#from(from, Infinity);
   }
 
   next(key: number): BucketElem | null {
     const e = this.#elems.get(key);
     if (e === undefined) return null;
     const bucket = bucketOf(e, this.mask);
-    const after = this.#at(this.#place(bucket, e.seq) + 1);
+    const after = this.#from(bucket, e.seq - 1);
     return after !== null && after.bucket === bucket ? after : null;
   }
 
   after(key: number): BucketElem | null | undefined {
-    // A walk asks for the key it was given last: its place is then the one after the last asked for.
+    // A walk asks for the key it was given last: its place is then the one after the last asked for
+    // (while the listing is as it was made: no place skipped, none linked beside it).
+    const plain = this.#skip === null && this.#linked.length === 0;
     let i = this.#hint;
-    if (this.#keys[i] !== key) {
+    if (!plain || this.#keys[i] !== key) {
       const e = this.#elems.get(key);
       if (e === undefined) return undefined;
+      if (!plain) return this.#from(bucketOf(e, this.mask), e.seq - 1);
       i = this.#place(bucketOf(e, this.mask), e.seq);
     }
     this.#hint = i + 1;
-    return this.#at(i + 1);
+    return i + 1 < this.#keys.length ? { key: this.#keys[i + 1] as number, slot: this.#slots[i + 1] as number, bucket: this.#buckets[i + 1] as number } : null;
+  }
+
+  /** Apply `edits`, a draft's (`elems`: the draft's table, `size` its elements now, which the listing must then hold). */
+  apply(elems: Seen['elems'], edits: readonly Edit[], size: number, what: string): void {
+    this.#elems = elems;
+    for (const e of edits) {
+      const bucket = ((e.hash & this.mask) >>> 0);
+      if (e.linked) {
+        this.#linked.splice(this.#linkedPlace(bucket, e.seq), 0, { key: e.key, slot: e.slot, bucket, seq: e.seq });
+        this.#count += 1;
+      } else this.#unlink(e.key, bucket, e.seq, what);
+    }
+    if (this.#count !== size) throw new KernsimError(`the listed buckets of ${what} hold ${this.#count} element(s), the map ${size}: a change to its elements went around buckets.ts's link and unlink`);
+    // Linked elements cost a search each; past a few, list again (a merge of the two orders).
+    if (this.#linked.length > 64 + Math.sqrt(this.#keys.length)) this.#merge();
+  }
+
+  /** Pass over the element `key` had (`bucket`, `seq`): listed, or linked since. */
+  #unlink(key: number, bucket: number, seq: number, what: string): void {
+    const j = this.#linkedPlace(bucket, seq);
+    const linked = this.#linked[j];
+    if (linked !== undefined && linked.key === key && linked.seq === seq) this.#linked.splice(j, 1);
+    else {
+      const i = this.#place(bucket, seq);
+      if (this.#keys[i] !== key || this.#seqs[i] !== seq) throw new KernsimError(`the listed buckets of ${what} have no key ${key} linked as ${seq}`);
+      if (this.#skip === null) this.#skip = Int32Array.from({ length: this.#keys.length + 1 }, (_, p) => p);
+      this.#skip[i] = i + 1;
+    }
+    this.#count -= 1;
+  }
+
+  /** List again: the listed elements still linked and the linked ones, merged in the walk's order. */
+  #merge(): void {
+    const n = this.#count;
+    const [keys, slots, buckets, seqs] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+    let i = this.#live(0);
+    let j = 0;
+    for (let to = 0; to < n; to += 1) {
+      const linked = this.#linked[j];
+      if (linked !== undefined && (i >= this.#keys.length || linked.bucket <= (this.#buckets[i] as number))) {
+        [keys[to], slots[to], buckets[to], seqs[to]] = [linked.key, linked.slot, linked.bucket, linked.seq];
+        j += 1;
+      } else {
+        [keys[to], slots[to], buckets[to], seqs[to]] = [this.#keys[i] as number, this.#slots[i] as number, this.#buckets[i] as number, this.#seqs[i] as number];
+        i = this.#live(i + 1);
+      }
+    }
+    [this.#keys, this.#slots, this.#buckets, this.#seqs] = [keys, slots, buckets, seqs];
+    this.#skip = null;
+    this.#linked = [];
+    this.#hint = 0;
   }
 }
 
@@ -233,24 +386,49 @@ function walkOrder(buckets: Float64Array, seqs: Float64Array, nBuckets: number):
 
 /**
  * The listed buckets of elements tables that nothing changes any more (a world's: `settled`), by
- * table: a memo, and what a walk returns is the same with or without it.
+ * table; and of drafts, by draft, following their edits. Memos: what a walk returns is the same with
+ * or without them.
  */
 const settledBuckets = new WeakMap<object, ListedBuckets>();
+const draftBuckets = new WeakMap<object, ListedBuckets>();
+
+function listed(m: Seen, mask: number): ListedBuckets {
+  const known = settledBuckets.get(m.elems);
+  if (known !== undefined && known.mask === mask) return known;
+  const made = new ListedBuckets(m, mask);
+  settledBuckets.set(m.elems, made);
+  return made;
+}
 
 /**
  * Map `m`'s buckets. `settled`: `m` is a world's own map, which no transition changes: its buckets
  * are listed once and kept for the next walk (a walk of a whole map by BPF_MAP_GET_NEXT_KEY, a batch
- * lookup, lists it once). Otherwise (a transition's draft, which the next step may change, as a
- * `bpf_for_each_map_elem` callback does) each step scans the elements.
+ * lookup, lists it once). A transition's draft of a world's map (a `bpf_for_each_map_elem` whose
+ * callback changes the map) is read as the world's listing with the draft's links and unlinks applied
+ * (`draftEdits`), each once: a step of the walk costs a few binary searches whatever the map's size,
+ * and reads nothing through the draft but the key asked for (after more edits than the draft has
+ * elements, the draft is listed anew, once). A map made in this transition is scanned at each step.
  */
 export function bucketsOf(m: Seen, settled: boolean): Buckets {
   const mask = nBuckets(m.maxEntries) - 1;
-  if (!settled) return new ScannedBuckets(m, mask);
-  const known = settledBuckets.get(m.elems);
-  if (known !== undefined && known.mask === mask) return known;
-  const listed = new ListedBuckets(m, mask);
-  settledBuckets.set(m.elems, listed);
-  return listed;
+  if (settled) return listed(m, mask);
+  if (!isDraft(m.elems)) return new ScannedBuckets(m, mask);
+  const edits = draftEdits.get(m.elems);
+  // The world's table, and its listing.
+  const world = (): ListedBuckets => listed({ elems: original(m.elems as Draft<Seen['elems']>) as Seen['elems'], maxEntries: m.maxEntries, name: m.name }, mask);
+  if (edits === undefined) return world();
+  let live = draftBuckets.get(m.elems);
+  if (edits === null) {
+    // Too many edits to keep: the draft listed as it is (a pass over its elements), its edits kept from here.
+    live = new ListedBuckets(m, mask);
+  } else {
+    live ??= new ListedBuckets(m, mask, world());
+    live.apply(m.elems, edits, m.elems.size, `map ${m.name}`);
+  }
+  draftBuckets.set(m.elems, live);
+  if (edits === null) draftEdits.set(m.elems, []);
+  else edits.length = 0;
+  return live;
 }
 
 /**

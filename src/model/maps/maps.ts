@@ -48,7 +48,7 @@ import { newQueueStack, qsGet, qsPush } from './queue_stack.ts';
 import { bloomPeek, bloomPush, newBloom } from './bloom.ts';
 import { TASK_STORAGE_SYS_ERR, taskStorageDelete, taskStorageGet } from './task_storage.ts';
 import type { Pid } from '../task/types.ts';
-import { arrayGetNextKey, bucketsOf, htabGetNextKey, inLinkOrder, link, type Buckets } from './buckets.ts';
+import { arrayGetNextKey, bucketsOf, htabGetNextKey, inLinkOrder, link, unlink, type Buckets } from './buckets.ts';
 import { lruPop, lruPushFree, lruSetRef, newLru, percpuLruEntries, type LruState } from './lru.ts';
 import { BPF_F_ALL_CPUS, BPF_F_CPU, checkOpFlags, copyFromUser, copyToUser, initOneCpu, isPercpu, percpuBytes, percpuUpdateFlagsBad, percpuUserSize, writeCpu } from './percpu.ts';
 
@@ -196,8 +196,9 @@ export function mapSeen(k: Kern, id: MapId, argument = 'map'): Immutable<BpfMap>
 }
 
 /**
- * Map `m`'s buckets as a walk reads them (buckets.ts), `m` from `mapSeen`: listed and kept while the
- * transition has changed no cold state (the map is then the world's own, which nothing changes).
+ * Map `m`'s buckets as a walk reads them (buckets.ts), `m` from `mapSeen`: the world's own map while the
+ * transition has changed no cold state, else its draft (a listing of the world's map, with the draft's
+ * links and unlinks applied).
  */
 export function bucketsSeen(k: Kern, m: Immutable<BpfMap>): Buckets {
   return bucketsOf(m, !isDraft(k.cold));
@@ -378,7 +379,7 @@ export function elemOf(k: Kern, id: MapId, key: number): MapElem | undefined {
 function evictNode(k: Kern, m: BpfMap, slot: number): boolean {
   const mem = slotOf(m, slot);
   if (m.elems.get(mem.key)?.slot !== slot) return false;
-  m.elems.delete(mem.key);
+  unlink(m, mem.key);
   releaseFields(k, m, mem);
   return true;
 }
@@ -568,9 +569,8 @@ export function deleteElem(k: Kern, id: MapId, key: number): number {
   if (m.type === 'ringbuf') return -ENOTSUPP;
   if (m.type === 'array' || m.type === 'percpu_array') return -EINVAL;
   if (isTaskStorage(m)) throw taskStorageOnly(m, 'bpf_map_delete_elem#3');
-  const old = m.elems.get(key);
+  const old = unlink(m, key);
   if (old === undefined) return -ENOENT;
-  m.elems.delete(key);
   releaseFields(k, m, slotOf(m, old.slot));
   if (m.lru !== null) lruPushFree(m.lru, old.slot);
   else pushFree(m, old.slot);
