@@ -579,9 +579,9 @@ export function deleteElem(k: Kern, id: MapId, key: number): number {
 
 /**
  * Drop one user reference (`close` of a map fd, unpin); at zero the special fields are freed
- * (`bpf_map_put_uref` → `map_release_uref`): every element memory of an array or a preallocated hash
- * map, free ones included (`htab_free_prealloced_internal_structs`); only the linked elements of a
- * NO_PREALLOC hash map (`htab_free_malloced_internal_structs`).
+ * (`bpf_map_put_uref` → `map_release_uref`), when the value has any: every element memory of an array
+ * or a preallocated hash map, free ones included (`htab_free_prealloced_internal_structs`); only the
+ * linked elements of a NO_PREALLOC hash map (`htab_free_malloced_internal_structs`).
  */
 export function mapPutUref(k: Kern, id: MapId): void {
   const m = mapOf(k, id);
@@ -589,7 +589,10 @@ export function mapPutUref(k: Kern, id: MapId): void {
   m.usercnt -= 1;
   emit(k, { kind: 'map', t: k.t.now, op: 'uref_put', map: m.name, key: -1, ret: m.usercnt });
   if (m.usercnt > 0) return;
-  // Only the internal structs (timers, workqueues, task_work): kptrs are freed with the map itself.
+  // Only the internal structs (timers, workqueues, task_work): kptrs are freed with the map itself. A
+  // value without one has nothing to cancel, and no element is looked at (`bpf_map_has_internal_structs`;
+  // the model's one internal struct is the task_work field).
+  if (!m.taskWork) return;
   if (m.noPrealloc) for (const [, e] of inLinkOrder(m)) cancelFields(k, slotOf(m, e.slot));
   else for (const slot of m.slots.values()) cancelFields(k, slot);
 }
