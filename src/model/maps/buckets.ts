@@ -97,6 +97,9 @@ export function inLinkOrder<E extends { readonly seq: number }>(m: { readonly el
 
 const bucketOf = (e: Immutable<MapElem>, mask: number): number => ((e.hash as number) & mask) >>> 0;
 
+/** Whether the element linked as `seq` in `bucket` comes before the one linked as `seq2` in `bucket2` in a walk: buckets ascending, each newest first. */
+const walksBefore = (bucket: number, seq: number, bucket2: number, seq2: number): boolean => bucket < bucket2 || (bucket === bucket2 && seq > seq2);
+
 /** An element as a walk of the buckets meets it: its key, its memory and its bucket. */
 export interface BucketElem {
   readonly key: number;
@@ -226,8 +229,7 @@ class ListedBuckets implements Buckets {
     let hi = this.#keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const b = this.#buckets[mid] as number;
-      if (b < bucket || (b === bucket && (this.#seqs[mid] as number) > seq)) lo = mid + 1;
+      if (walksBefore(this.#buckets[mid] as number, this.#seqs[mid] as number, bucket, seq)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -253,7 +255,7 @@ class ListedBuckets implements Buckets {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const e = this.#linked[mid] as Listed;
-      if (e.bucket < bucket || (e.bucket === bucket && e.seq > seq)) lo = mid + 1;
+      if (walksBefore(e.bucket, e.seq, bucket, seq)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -265,8 +267,7 @@ class ListedBuckets implements Buckets {
     const linked = this.#linked.length === 0 ? undefined : this.#linked[this.#linkedPlace(bucket, seq)];
     if (i < this.#keys.length) {
       const b = this.#buckets[i] as number;
-      // A linked element is newer than every listed one: first in a bucket they share.
-      if (linked === undefined || b < linked.bucket) return { key: this.#keys[i] as number, slot: this.#slots[i] as number, bucket: b };
+      if (linked === undefined || walksBefore(b, this.#seqs[i] as number, linked.bucket, linked.seq)) return { key: this.#keys[i] as number, slot: this.#slots[i] as number, bucket: b };
     }
     return linked === undefined ? null : { key: linked.key, slot: linked.slot, bucket: linked.bucket };
   }
@@ -335,7 +336,7 @@ class ListedBuckets implements Buckets {
     let j = 0;
     for (let to = 0; to < n; to += 1) {
       const linked = this.#linked[j];
-      if (linked !== undefined && (i >= this.#keys.length || linked.bucket <= (this.#buckets[i] as number))) {
+      if (linked !== undefined && (i >= this.#keys.length || walksBefore(linked.bucket, linked.seq, this.#buckets[i] as number, this.#seqs[i] as number))) {
         [keys[to], slots[to], buckets[to], seqs[to]] = [linked.key, linked.slot, linked.bucket, linked.seq];
         j += 1;
       } else {
