@@ -68,6 +68,11 @@ export interface Results {
     manyMaps?: { smallMaps: number; largeMaps: number; smallUs: number; largeUs: number; ratio: number };
     goal: number; cpu: string; loadavgStart: readonly number[];
   };
+  /** A file created in a world of `smallFiles` and of `largeFiles` files: µs of CPU a `createFile` (bench/files.ts writes it). */
+  readonly files?: {
+    create: { smallFiles: number; largeFiles: number; smallUs: number; largeUs: number; ratio: number };
+    goal: number; cpu: string; loadavgStart: readonly number[];
+  };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
   readonly cliStartup?: { nodeMs: number; helpMs: number; helpRatio: number; goal: number; runMs: number; runRatio: number; runs: number };
   /**
@@ -131,6 +136,8 @@ export function performanceTable(r: Results): string {
     const fe = mp.forEach;
     if (fe !== undefined) rows.push([`\`bpf_for_each_map_elem\` whose callback deletes each element, a HASH map of ${fe.largeKeys.toLocaleString('en')} keys, an element (\`bench/maps.ts\`, ${mp.cpu})`, `${fe.largeUs.toFixed(1)} µs`, `${fe.smallKeys.toLocaleString('en')} keys: ${fe.smallUs.toFixed(1)} µs`, `${fe.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(fe.ratio <= mp.goal)]);
   }
+  const fl = r.files;
+  if (fl !== undefined) rows.push([`\`createFile\` in a world of ${fl.create.largeFiles.toLocaleString('en')} files (\`bench/files.ts\`, ${fl.cpu}, load ${fl.loadavgStart[0] ?? '?'} at the start)`, `${fl.create.largeUs.toFixed(1)} µs`, `${fl.create.smallFiles} files: ${fl.create.smallUs.toFixed(1)} µs`, `${fl.create.ratio.toFixed(2)}×`, `≤ ${fl.goal}×`, met(fl.create.ratio <= fl.goal)]);
   const c2 = r.cliStartup;
   if (c2 !== undefined) {
     rows.push([`\`kernsim --help\` start-up (median of ${c2.runs}; \`bench/cli_startup.ts\`, wall time)`, `${c2.helpMs.toFixed(0)} ms`, `\`node -e 0\`: ${c2.nodeMs.toFixed(0)} ms`, c2.helpRatio.toFixed(2), `≤ ${c2.goal}`, met(c2.helpRatio <= c2.goal)]);

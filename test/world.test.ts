@@ -41,6 +41,28 @@ describe('a transition copies only what it changes (src/model/tables.ts)', () =>
     }).world;
   }
 
+  test('files created from one world of many: each world has its own paths, the earlier one none of the later\'s', () => {
+    // The paths are a B+ tree cloned by each transition that adds one (src/pagecache/btree.ts): a
+    // clone written to in place of a copy would show the new paths in the world it was cloned from.
+    const s = new Session();
+    for (let i = 0; i < 3000; i += 1) s.createFile({ path: `/f${i}`, content: content.pattern(1), size: 16 });
+    const w0 = s.world;
+    const made = ['/a', '/f2999x', '/g/0', '/f1500 '].map((path) => {
+      s.world = w0;
+      s.createFile({ path, content: content.pattern(2), size: 16 });
+      return { path, world: s.world };
+    });
+    expect(w0.paths.size).toBe(3000);
+    for (const { path, world } of made) {
+      expect([path, w0.paths.has(path), world.paths.size, world.paths.has(path), world.paths.has('/f0'), world.paths.has('/f2999')]).toEqual([path, false, 3001, true, true, true]);
+      for (const other of made) if (other.path !== path) expect([path, other.path, world.paths.has(other.path)]).toEqual([path, other.path, false]);
+    }
+    // Made from the same world, each new file has the same next inode number.
+    expect(new Set(made.map(({ path, world }) => world.paths.get(path))).size).toBe(1);
+    s.world = made[0]?.world as World;
+    expect(() => s.createFile({ path: '/a', content: content.pattern(2), size: 16 })).toThrow(/a path not yet created/);
+  });
+
   test('kfunc calls on the hot tables leave the immer state and the untouched tables shared', () => {
     const w = warm(NON_SLEEPABLE);
     const dst = new Uint8Array(8);

@@ -23,14 +23,7 @@
  * folio even when a reader holds it (mm/truncate.c), and the reader's reference then keeps a folio that
  * is no longer in the cache (a *detached* folio) while a new folio may take its index.
  */
-import sortedBtree from 'sorted-btree';
-
-// A CommonJS package whose class is `exports.default`: Node's ESM loader gives the exports object as
-// the default import, bundlers that honour `__esModule` (vite, so vitest) give the class itself.
-type BTreeClass = typeof sortedBtree.default;
-const loaded = sortedBtree as unknown as BTreeClass & { readonly default?: BTreeClass };
-const BTree: BTreeClass = typeof loaded.default === 'function' ? loaded.default : loaded;
-type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
+import { BTree } from './btree.ts';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;

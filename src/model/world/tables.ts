@@ -14,7 +14,7 @@
  * Copy-on-write at the granularity of a transition is what immer did for these maps; here it is
  * written out, so a call costs map lookups, not proxy traps.
  */
-import { Mapping, type MappingState } from '../../pagecache/index.ts';
+import { BTree, Mapping, type MappingState } from '../../pagecache/index.ts';
 import { UnknownHandleError } from '../kernel/errors.ts';
 import type { Dynptr, DynptrSlot } from '../dynptr/types.ts';
 import type { FileDynptrState } from '../dynptr/file/state.ts';
@@ -160,7 +160,7 @@ export const TRACK_TAG: Readonly<Record<HotName, string>> = { inodes: 'I', paths
 export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1, hashrnd = 0): HotState {
   return {
     clock: Object.freeze({ now: 0 }),
-    inodes: new IdTable(), paths: new Table(), files: new IdTable(), pagecache: new IdTable(),
+    inodes: new IdTable(), paths: new Table(new BTree<string, Ino>() as unknown as ReadonlyMap<string, Ino>), files: new IdTable(), pagecache: new IdTable(),
     dynptrs: new Table(), fileStates: new IdTable(), io: new Table(), tasks: new IdTable(), objects: new IdTable(),
     rings: new Table(), packets: new Table(),
     ids: Object.freeze({ ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 }),
@@ -312,14 +312,15 @@ export class Tables {
 
   /**
    * Table `name`, to change: a table keyed by ids gets an overlay of this transition's changes (its
-   * paths are copied when the transition ends); another table is copied on its first write.
+   * paths are copied when the transition ends); the table of paths, a B+ tree, is cloned (its nodes
+   * shared, each copied when first changed); another table is copied on its first write.
    */
   own<N extends HotName>(name: N): TableWriter<KeyOf<N>, ValueOf<N>> {
     const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
     const bit = BIT[name];
     if ((this.#owned & bit) === 0) {
       const cur = untracked(self[name]);
-      const copy = ID_NAMES.has(name) ? new Overlay(cur as IdTable<unknown>) : new Map(cur);
+      const copy = ID_NAMES.has(name) ? new Overlay(cur as IdTable<unknown>) : cur instanceof BTree ? ((cur as BTree<unknown, unknown>).clone() as unknown as ReadonlyMap<unknown, unknown>) : new Map(cur);
       self[name] = this.#log === null ? copy : new TrackedView(copy, TRACK_TAG[name], this.#log);
       this.#owned |= bit;
     }
