@@ -66,6 +66,8 @@ export interface Results {
     forEach?: { smallKeys: number; largeKeys: number; smallUs: number; largeUs: number; ratio: number };
     /** An update of a present key in a world of `smallMaps` and of `largeMaps` maps: µs. */
     manyMaps?: { smallMaps: number; largeMaps: number; smallUs: number; largeUs: number; ratio: number };
+    /** An update of a map given by name among `smallObjects` and `largeObjects` loaded objects: µs. */
+    byName?: { smallObjects: number; largeObjects: number; smallUs: number; largeUs: number; ratio: number };
     goal: number; cpu: string; loadavgStart: readonly number[];
   };
   /** A file created in a world of `smallFiles` and of `largeFiles` files: µs of CPU a `createFile` (bench/files.ts writes it). */
@@ -133,6 +135,8 @@ export function performanceTable(r: Results): string {
     if (wm !== undefined) rows.push([`\`mapUpdate\` of a present key, a HASH map of ${mp.elements} keys in a world of ${wm.largeMaps.toLocaleString('en')} maps (\`bench/maps.ts\`, ${mp.cpu})`, `${wm.largeUs.toFixed(1)} µs`, `${wm.smallMaps} maps: ${wm.smallUs.toFixed(1)} µs`, `${wm.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(wm.ratio <= mp.goal)]);
     const w = mp.walk;
     if (w !== undefined) rows.push([`\`mapGetNextKey\` from NULL to -ENOENT, a HASH map of ${w.largeKeys.toLocaleString('en')} keys, a key (\`bench/maps.ts\`, ${mp.cpu})`, `${w.largeUs.toFixed(2)} µs`, `${w.smallKeys.toLocaleString('en')} keys: ${w.smallUs.toFixed(2)} µs`, `${w.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(w.ratio <= mp.goal)]);
+    const bn = mp.byName;
+    if (bn !== undefined) rows.push([`\`mapUpdate\` of a present key of a map given by name, among ${bn.largeObjects.toLocaleString('en')} loaded objects (\`bench/maps.ts\`, ${mp.cpu})`, `${bn.largeUs.toFixed(1)} µs`, `${bn.smallObjects} objects: ${bn.smallUs.toFixed(1)} µs`, `${bn.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(bn.ratio <= mp.goal)]);
     const fe = mp.forEach;
     if (fe !== undefined) rows.push([`\`bpf_for_each_map_elem\` whose callback deletes each element, a HASH map of ${fe.largeKeys.toLocaleString('en')} keys, an element (\`bench/maps.ts\`, ${mp.cpu})`, `${fe.largeUs.toFixed(1)} µs`, `${fe.smallKeys.toLocaleString('en')} keys: ${fe.smallUs.toFixed(1)} µs`, `${fe.ratio.toFixed(2)}×`, `≤ ${mp.goal}×`, met(fe.ratio <= mp.goal)]);
   }

@@ -110,6 +110,29 @@ export interface NewMap {
 /** The shape of `createMap`'s spec: a map declaration whose name may be left out. */
 const NEW_MAP = MapDeclSchema.partial({ name: true });
 
+/**
+ * The loaded objects' maps by name, each name's ids in the order of the objects, per table of loaded
+ * objects: a memo (a world never changes its table; a load, or a program writing a global, makes a new
+ * one), so that a map given by name costs the same however many objects are loaded.
+ */
+const mapsByName = new WeakMap<object, ReadonlyMap<string, readonly MapId[]>>();
+function mapsNamed(objects: World['objects'], name: string): readonly MapId[] {
+  let index = mapsByName.get(objects);
+  if (index === undefined) {
+    const made = new Map<string, MapId[]>();
+    for (const o of objects.values()) {
+      for (const [n, id] of o.maps) {
+        const ids = made.get(n);
+        if (ids === undefined) made.set(n, [id]);
+        else ids.push(id);
+      }
+    }
+    index = made;
+    mapsByName.set(objects, index);
+  }
+  return index.get(name) ?? [];
+}
+
 export interface SessionOptions extends WorldOptions {
   /** Whether kfunc calls run in a sleepable context (default false, like an `lsm/` program). */
   readonly sleepable?: boolean;
@@ -494,7 +517,7 @@ export class Session {
       return id;
     }
     if (typeof name !== 'string') throw new ArgumentError('name', name, 'a map name');
-    const ids = [...this.world.objects.values()].flatMap((o) => { const id = o.maps.get(name); return id === undefined ? [] : [id]; });
+    const ids = mapsNamed(this.world.objects, name);
     if (ids.length === 0) throw new UnknownHandleError('map', name, 'loaded map named');
     if (ids.length > 1) throw new ArgumentError('map', name, `one map of that name (${ids.length} objects have one: pass obj)`);
     return ids[0] as MapId;

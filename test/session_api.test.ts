@@ -267,6 +267,23 @@ describe('global(obj, name)', () => {
   });
 });
 
+describe('mapId(name)', () => {
+  test('each world answers with its own objects: a later load of the same map name makes it ambiguous there, not in the world before', () => {
+    const s = new Session();
+    s.load(demo('first', 1));
+    const w1 = s.world;
+    const id = s.mapId('arrmap');
+    const second = s.load(demo('second', 2));
+    expect(() => s.mapId('arrmap')).toThrow(/2 objects have one/);
+    const other = s.mapId('arrmap', second);
+    expect(other).not.toBe(id);
+    s.world = w1;
+    expect(s.mapId('arrmap')).toBe(id);
+    expect(() => s.mapId('arrmap', 'second')).toThrow(UnknownHandleError);
+    expect(() => s.mapId('nope')).toThrow(UnknownHandleError);
+  });
+});
+
 describe('kfunc methods', () => {
   test('a method taken off a session calls the kfunc on that session, not on another one', () => {
     // SEMANTICS.md (LOCAL dynptrs): bpf_dynptr_from_mem makes a dynptr of the buffer's size;
