@@ -166,7 +166,7 @@ interface Listed extends BucketElem {
 /**
  * The buckets of a map listed once: its elements in the walk's order (bucket ascending, then newest
  * first), then each step a binary search of that order. A listing of a world's map is kept as it is;
- * a listing of a transition's draft (`liveBuckets`) follows the draft's edits: an unlinked element is
+ * a listing of a transition's draft (`bucketsOf`) follows the draft's edits: an unlinked element is
  * passed over (`#skip`), a linked one kept beside the listing in the same order (`#linked`), until
  * there are enough of them to list again.
  */
