@@ -118,8 +118,8 @@ export interface Buckets {
 }
 
 /**
- * The buckets of a map as it is now (a transition's draft, which may change after the step): each
- * step a pass over the elements, nothing kept.
+ * The buckets of a map made in this transition (its table plain, not a draft, and as large as the one
+ * syscall that made it filled it): each step a pass over the elements, nothing kept.
  */
 class ScannedBuckets implements Buckets {
   constructor(readonly m: Seen, readonly mask: number) {}
