@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordEntry } from './record.ts';
+import { median } from './sampling.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 30);
@@ -34,7 +35,6 @@ function once(args: string[]): number {
 const times: Record<string, number[]> = { node: [], help: [], run: [] };
 for (let i = 0; i < 3; i += 1) for (const args of Object.values(commands)) once(args);
 for (let i = 0; i < RUNS; i += 1) for (const [k, args] of Object.entries(commands)) times[k]?.push(once(args));
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 const nodeMs = median(times.node ?? []);
 const helpMs = median(times.help ?? []);
 const runMs = median(times.run ?? []);

@@ -14,14 +14,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { content, Session } from '../src/index.ts';
 import { recordEntry } from './record.ts';
+import { alternated } from './sampling.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FEW = 100;
 const MANY = 30_000;
 const CALLS = 100;
 const SAMPLES = 15;
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 
 /** A sample of `CALLS` file creations, each from a world of `files` files: µs of CPU a call. */
 function creator(files: number): () => number {
@@ -43,12 +42,6 @@ function creator(files: number): () => number {
 }
 
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
-const few = creator(FEW);
-const many = creator(MANY);
-for (let i = 0; i < 3; i += 1) { few(); many(); }
-const a: number[] = [];
-const b: number[] = [];
-for (let i = 0; i < SAMPLES; i += 1) { a.push(few()); b.push(many()); }
-const create = { smallFiles: FEW, largeFiles: MANY, smallUs: median(a), largeUs: median(b), ratio: median(b) / median(a) };
+const create = { smallFiles: FEW, largeFiles: MANY, ...alternated(creator(FEW), creator(MANY), 3, SAMPLES) };
 console.log(`createFile: ${create.largeUs.toFixed(1)} µs in a world of ${MANY.toLocaleString('en')} files, ${create.smallUs.toFixed(1)} µs with ${FEW} (${create.ratio.toFixed(2)}×)`);
 recordEntry(ROOT, 'files', { create, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });

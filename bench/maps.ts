@@ -27,6 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENOENT, program as P, Session } from '../src/index.ts';
 import { recordEntry } from './record.ts';
+import { alternated } from './sampling.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = ['hash', 'array', 'lru_hash'] as const;
@@ -36,7 +37,6 @@ const ELEMENTS = 16;
 const BATCH = 100;
 const SAMPLES = 31;
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 
 /** A map of `maxEntries` (in session `s`, a new one by default) holding keys 0 to `keys` − 1: its id. */
 function filled(type: (typeof TYPES)[number], maxEntries: number, keys: number, s: Session, name = 'm'): number {
@@ -58,15 +58,6 @@ function sampler(s: Session, command: (i: number) => unknown): () => number {
     const c = process.cpuUsage(c0);
     return (c.user + c.system) / BATCH;
   };
-}
-
-/** `small` and `large` alternated (`warm` pairs first, not kept), the medians of `samples` each, and their ratio. */
-function alternated(small: () => number, large: () => number, warm: number, samples: number): { smallUs: number; largeUs: number; ratio: number } {
-  for (let i = 0; i < warm; i += 1) { small(); large(); }
-  const s: number[] = [];
-  const l: number[] = [];
-  for (let i = 0; i < samples; i += 1) { s.push(small()); l.push(large()); }
-  return { smallUs: median(s), largeUs: median(l), ratio: median(l) / median(s) };
 }
 
 /** The commands measured on a map holding `ELEMENTS` keys; each answers 0, a batch also -ENOENT (it reached the end). */
