@@ -151,17 +151,16 @@ describe('BPF_MAP_GET_NEXT_KEY', () => {
       const n = nBuckets(max);
       const lists = Array.from({ length: n }, () => [] as { key: number; slot: number }[]);
       const where = (key: number): number => jhash2([key], 0) & (n - 1);
+      const without = (key: number): { key: number; slot: number }[] => (lists[where(key)] as { key: number; slot: number }[]).filter((e) => e.key !== key);
       let slots = 0;
-      const model = (key: number, slot: number): void => {
-        const b = where(key);
-        lists[b] = [{ key, slot }, ...(lists[b] as { key: number; slot: number }[]).filter((e) => e.key !== key)];
+      // Link `key` in `on` to new memory, and at the head of its bucket's list here.
+      const linkBoth = (on: BpfMap, key: number): void => {
+        link(on, key, slots);
+        lists[where(key)] = [{ key, slot: slots }, ...without(key)];
+        slots += 1;
       };
       const world: BpfMap = { name: 'm', maxEntries: max, hashrnd: 0, elems: new SlotTable<MapElem>(), links: 0 } as BpfMap;
-      for (const key of initial) {
-        link(world, key, slots);
-        model(key, slots);
-        slots += 1;
-      }
+      for (const key of initial) linkBoth(world, key);
       const draft = engine.createDraft({ m: world });
       const m = draft.m as BpfMap;
       const firstFrom = (from: number): BucketElem | null => {
@@ -178,28 +177,22 @@ describe('BPF_MAP_GET_NEXT_KEY', () => {
         const next = list[i + 1];
         return next === undefined ? null : { ...next, bucket: where(key) };
       };
+      // Unlink `key` from the draft (which had it when the list here has it), and from the list here.
+      const unlinkBoth = (key: number): void => {
+        const had = nextOf(key) !== undefined;
+        expect([key, unlink(m, key) !== undefined]).toEqual([key, had]);
+        lists[where(key)] = without(key);
+      };
       for (let i = 0; i < burst; i += 1) {
         const key = (seed + i * 7919) % 600;
-        if (((seed >> (i % 16)) & 1) === 0) {
-          link(m, key, slots);
-          model(key, slots);
-          slots += 1;
-        } else {
-          unlink(m, key);
-          lists[where(key)] = (lists[where(key)] as { key: number; slot: number }[]).filter((e) => e.key !== key);
-        }
+        if (((seed >> (i % 16)) & 1) === 0) linkBoth(m, key);
+        else unlinkBoth(key);
       }
       for (const { op, key } of steps) {
         const buckets = bucketsOf(m, false);
-        if (op === 'link') {
-          link(m, key, slots);
-          model(key, slots);
-          slots += 1;
-        } else if (op === 'unlink') {
-          const had = nextOf(key) !== undefined;
-          expect(unlink(m, key) !== undefined).toBe(had);
-          lists[where(key)] = (lists[where(key)] as { key: number; slot: number }[]).filter((e) => e.key !== key);
-        } else if (op === 'first') expect([op, key % n, buckets.first(key % n)]).toEqual([op, key % n, firstFrom(key % n)]);
+        if (op === 'link') linkBoth(m, key);
+        else if (op === 'unlink') unlinkBoth(key);
+        else if (op === 'first') expect([op, key % n, buckets.first(key % n)]).toEqual([op, key % n, firstFrom(key % n)]);
         else if (op === 'next') expect([op, key, buckets.next(key)]).toEqual([op, key, nextOf(key) ?? null]);
         else {
           const next = nextOf(key);
