@@ -312,7 +312,7 @@ const pagecache = ((): Results['pagecache'] => {
 
 const cores = cpus();
 const resultsUrl = new URL('./results.json', import.meta.url);
-// bench/cli_startup.ts, bench/maps.ts and bench/files.ts (run after this), bench/explore.ts and bench/props.ts keep their entries in the same file: leave them as they are.
+// bench/cli_startup.ts, bench/maps.ts, bench/files.ts and bench/tables.ts (run after this), bench/explore.ts and bench/props.ts keep their entries in the same file: leave them as they are.
 const previous = existsSync(resultsUrl) ? (JSON.parse(readFileSync(resultsUrl, 'utf8')) as Partial<Results>) : {};
 const results: Results = {
   calls, bigRead, scheduler, caseShape, pagecache,
@@ -321,6 +321,7 @@ const results: Results = {
   ...(previous.props === undefined ? {} : { props: previous.props }),
   ...(previous.maps === undefined ? {} : { maps: previous.maps }),
   ...(previous.files === undefined ? {} : { files: previous.files }),
+  ...(previous.tables === undefined ? {} : { tables: previous.tables }),
   machine: {
     cores: cores.length, cpu: cores[0]?.model ?? '?', node: process.version, platform: `${process.platform}/${process.arch}`,
     loadavgStart: loadStart.map((x) => Math.round(x * 100) / 100), loadavgEnd: loadavg().map((x) => Math.round(x * 100) / 100),

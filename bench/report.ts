@@ -75,6 +75,17 @@ export interface Results {
     create: { smallFiles: number; largeFiles: number; smallUs: number; largeUs: number; ratio: number };
     goal: number; cpu: string; loadavgStart: readonly number[];
   };
+  /**
+   * Calls and steps against the size of the tables kept in insertion order (bench/tables.ts writes it):
+   * a dynptr made and discarded (µs a call) and the kernel case shape (µs a case) in worlds of `small`
+   * and `large` dynptr slots; a scheduler step with `small` and `large` reads in flight (µs).
+   */
+  readonly tables?: {
+    dynptr: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
+    program: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
+    io: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
+    goal: number; cpu: string; loadavgStart: readonly number[];
+  };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
   readonly cliStartup?: { nodeMs: number; helpMs: number; helpRatio: number; goal: number; runMs: number; runRatio: number; runs: number };
   /**
@@ -142,6 +153,13 @@ export function performanceTable(r: Results): string {
   }
   const fl = r.files;
   if (fl !== undefined) rows.push([`\`createFile\` in a world of ${fl.create.largeFiles.toLocaleString('en')} files (\`bench/files.ts\`, ${fl.cpu}, load ${fl.loadavgStart[0] ?? '?'} at the start)`, `${fl.create.largeUs.toFixed(1)} µs`, `${fl.create.smallFiles} files: ${fl.create.smallUs.toFixed(1)} µs`, `${fl.create.ratio.toFixed(2)}×`, `≤ ${fl.goal}×`, met(fl.create.ratio <= fl.goal)]);
+  const tb = r.tables;
+  if (tb !== undefined) {
+    const where = `\`bench/tables.ts\`, ${tb.cpu}, load ${tb.loadavgStart[0] ?? '?'} at the start`;
+    rows.push([`A FILE dynptr made and discarded through the Session, in a world of ${tb.dynptr.large.toLocaleString('en')} dynptr slots (${where})`, `${tb.dynptr.largeUs.toFixed(1)} µs a call`, `${tb.dynptr.small} slots: ${tb.dynptr.smallUs.toFixed(1)} µs`, `${tb.dynptr.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(tb.dynptr.ratio <= tb.goal)]);
+    rows.push([`The kernel case shape in a world of ${tb.program.large.toLocaleString('en')} dynptr slots (${where})`, `${tb.program.largeUs.toFixed(0)} µs a case`, `${tb.program.small} slots: ${tb.program.smallUs.toFixed(0)} µs`, `${tb.program.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(tb.program.ratio <= tb.goal)]);
+    rows.push([`A scheduler step with ${tb.io.large.toLocaleString('en')} page reads in flight (${where})`, `${tb.io.largeUs.toFixed(1)} µs`, `${tb.io.small} reads: ${tb.io.smallUs.toFixed(1)} µs`, `${tb.io.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(tb.io.ratio <= tb.goal)]);
+  }
   const c2 = r.cliStartup;
   if (c2 !== undefined) {
     rows.push([`\`kernsim --help\` start-up (median of ${c2.runs}; \`bench/cli_startup.ts\`, wall time)`, `${c2.helpMs.toFixed(0)} ms`, `\`node -e 0\`: ${c2.nodeMs.toFixed(0)} ms`, c2.helpRatio.toFixed(2), `≤ ${c2.goal}`, met(c2.helpRatio <= c2.goal)]);

@@ -13,7 +13,8 @@
 import { ArgumentError, BudgetError, KernsimError, NotModelledError, UnknownHandleError } from '../model/kernel/errors.ts';
 import { argBits, attempt, availableIn, convertArgs, type AnyKfunc, type ArgSpec, type RingSample, type TwRef } from '../model/kfunc/kfunc.ts';
 import { locateSlice } from '../model/dynptr/locate.ts';
-import type { Dynptr } from '../model/dynptr/types.ts';
+import { frameSlot, type Dynptr } from '../model/dynptr/types.ts';
+import { dropFrameSlots } from '../model/dynptr/core.ts';
 import { ctxField } from '../model/packet/run.ts';
 import { KfuncEvent } from '../model/kfunc/event.ts';
 import { Sleep } from '../model/fs/io.ts';
@@ -49,8 +50,6 @@ function objectOf(k: Kern, frame: Frame): LoadedObject {
   return obj;
 }
 
-/** The dynptr slot of a frame: slots are per frame, as stack slots are. */
-export const frameSlot = (frame: { id: number }, slot: string): string => `${slot}@${frame.id}`;
 
 /** A compiled function: its ops, labels and frame layout, looked up once per run. */
 interface Fn {
@@ -127,7 +126,7 @@ class Run implements MemEnv {
   slotKey(frameId: number, off: number): string {
     const fn = this.#fnOfFrame.get(frameId);
     const name = fn === undefined ? undefined : this.fn(fn).at.get(off);
-    return name === undefined ? `fp${off}@${frameId}` : `${name}@${frameId}`;
+    return frameSlot(frameId, name ?? `fp${off}`);
   }
 
   /** The stack pointer to variable `name` of the running function, or null when it has none. */
@@ -518,18 +517,6 @@ function initLocals(run: Run): void {
   }
 }
 
-/** End the running function: its dynptr slots die with its stack. */
-function dropFrameSlots(run: Run, id: number): void {
-  const suffix = `@${id}`;
-  let own: { delete(key: string): boolean } | null = null;
-  for (const slot of run.k.t.dynptrs.keys()) {
-    if (slot.endsWith(suffix)) {
-      own ??= run.k.t.own('dynptrs');
-      own.delete(slot);
-    }
-  }
-}
-
 /**
  * Return `value` from the running function: to the caller (its destination register), or, for a
  * `bpf_loop` callback, to the loop, which calls the callback again or finishes. Returns true when
@@ -540,7 +527,7 @@ function returnFrom(run: Run, value: bigint): boolean {
   const callers = frame.callers ?? [];
   const caller = callers.pop();
   if (caller === undefined) return true;
-  dropFrameSlots(run, frame.id);
+  dropFrameSlots(run.k, frame.id);
   frame.id = caller.id;
   frame.fn = caller.fn;
   frame.pc = caller.pc;

@@ -8,6 +8,7 @@
 import { ArgumentError, BudgetError, KernsimError } from '../model/kernel/errors.ts';
 import { checkChooser, checkWorld } from '../model/kernel/args.ts';
 import { freeFile, putFile } from '../model/fs/files.ts';
+import { dropFrameSlots } from '../model/dynptr/core.ts';
 import { completeRead } from '../model/fs/io.ts';
 import { ioKey } from '../model/fs/types.ts';
 import type { Activity, IrqWork, Pid, ReadonlyTask, TwCtx, Work } from '../model/task/types.ts';
@@ -288,7 +289,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
           return;
         }
         task.stack.pop();
-        for (const slot of [...k.t.dynptrs.keys()]) if (slot.endsWith(`@${frame.id}`)) k.t.own('dynptrs').delete(slot);
+        dropFrameSlots(k, frame.id);
         emit(k, { kind: 'prog', t: k.t.now, pid, op: 'exit', name: frame.fn, detail: `= ${r.ret}${frame.callback ? ' (ignored)' : ''}` });
         if (frame.twCtx !== null) callbackDone(k, frame.twCtx);
         const parent = top(task);

@@ -50,6 +50,14 @@ export function uninitSlot(k: Kern, slot: DynptrSlot, argument: string): DynptrS
   return slot;
 }
 
+/** A call frame ends: the dynptrs in its stack's slots die with it. */
+export function dropFrameSlots(k: Kern, frame: number): void {
+  const slots = k.t.frameSlots(frame);
+  if (slots.length === 0) return;
+  const own = k.t.own('dynptrs');
+  for (const slot of slots) own.delete(slot);
+}
+
 /** `bpf_dynptr_set_null`. */
 export function setNull(k: Kern, slot: DynptrSlot): void {
   k.t.own('dynptrs').set(slot, NULL_DYNPTR);

@@ -7,8 +7,22 @@
  */
 import type { MapId } from '../maps/types.ts';
 
-/** A dynptr lives in a named slot (a stack slot of the BPF program: `"d"`, `"clone"`, …). */
+/**
+ * A dynptr lives in a named slot: a session's (`"d"`, `"clone"`, …), or one on the stack of a BPF
+ * program's call frame, `name@frame` (`frameSlot`).
+ */
 export type DynptrSlot = string;
+
+/** The slot of stack variable `name` (or `fp<off>`) of call frame `frame`: it dies with the frame. */
+export const frameSlot = (frame: number, name: string): DynptrSlot => `${name}@${frame}`;
+
+const FRAME_SLOT = /@(0|[1-9][0-9]*)$/;
+
+/** The call frame whose stack holds `slot` (what follows its last `@`), or null for a session's slot. */
+export function slotFrame(slot: DynptrSlot): number | null {
+  const m = FRAME_SLOT.exec(slot);
+  return m === null ? null : Number(m[1]);
+}
 
 /** A null dynptr: `data == NULL` (bpf_dynptr_set_null). */
 export class NullDynptr {

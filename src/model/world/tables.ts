@@ -7,7 +7,9 @@
  * - In a world, each is a `Table`: a read-only map that immer treats as an opaque value (it never
  *   drafts or walks it), shared between worlds until a transition changes it.
  * - In a transition, `Tables` (the `t` of a `Kern`) holds them: reads go straight to the maps; the
- *   first write of a table in the transition copies it (`own`), later writes change the copy; a page
+ *   first write of a table in the transition makes it the transition's own (`own`) without copying it
+ *   whole (an overlay of a table keyed by ids, an O(1) clone of a persistent tree), later writes
+ *   change that; a page
  *   cache is changed through a `Mapping`, which copies each of its two maps on first write. When the
  *   transition ends, `commit` stores the changed tables in the new world as new `Table`s.
  *
@@ -15,8 +17,8 @@
  * written out, so a call costs map lookups, not proxy traps.
  */
 import { BTree, Mapping, type MappingState } from '../../pagecache/index.ts';
-import { UnknownHandleError } from '../kernel/errors.ts';
-import type { Dynptr, DynptrSlot } from '../dynptr/types.ts';
+import { KernsimError, UnknownHandleError } from '../kernel/errors.ts';
+import { slotFrame, type Dynptr, type DynptrSlot } from '../dynptr/types.ts';
 import type { FileDynptrState } from '../dynptr/file/state.ts';
 import type { FileId, FileObj, Ino, Inode, IoRequest } from '../fs/types.ts';
 import type { MapId } from '../maps/types.ts';
@@ -25,6 +27,7 @@ import type { RingState } from '../ringbuf/state.ts';
 import type { LoadedObject, ObjId, ReadonlyLoadedObject } from '../program/loaded.ts';
 import { RunQueue } from '../task/runqueue.ts';
 import { IdTable, Overlay } from './idtable.ts';
+import { OrderedTree } from './ordered.ts';
 import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
 import type { IrqWork, Pid, ReadonlyTask } from '../task/types.ts';
@@ -161,8 +164,8 @@ export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1,
   return {
     clock: Object.freeze({ now: 0 }),
     inodes: new IdTable(), paths: new Table(new BTree<string, Ino>() as unknown as ReadonlyMap<string, Ino>), files: new IdTable(), pagecache: new IdTable(),
-    dynptrs: new Table(), fileStates: new IdTable(), io: new Table(), tasks: new IdTable(), objects: new IdTable(),
-    rings: new Table(), packets: new Table(),
+    dynptrs: new Table(new OrderedTree(slotFrame)), fileStates: new IdTable(), io: new Table(new OrderedTree()), tasks: new IdTable(), objects: new IdTable(),
+    rings: new Table(new OrderedTree()), packets: new Table(new OrderedTree()),
     ids: Object.freeze({ ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 }),
     faults: Object.freeze({ alloc: 0, io: new Map<string, number>() }),
     irqWork: Object.freeze([]),
@@ -213,7 +216,7 @@ function markDirty(more: More, t: TaskRecord): void {
 /** What a transition changed in the hot state, for the new world. */
 export type HotPatch = Partial<HotState>;
 
-/** The hot tables during one transition: read directly, copied on a table's first write. */
+/** The hot tables during one transition: read directly, made its own (never copied whole) on a table's first write. */
 export class Tables {
   /** Virtual time in ticks (the world's `clock.now`). */
   now: number;
@@ -312,15 +315,20 @@ export class Tables {
 
   /**
    * Table `name`, to change: a table keyed by ids gets an overlay of this transition's changes (its
-   * paths are copied when the transition ends); the table of paths, a B+ tree, is cloned (its nodes
-   * shared, each copied when first changed); another table is copied on its first write.
+   * paths are copied when the transition ends); the table of paths, a B+ tree, and the tables kept in
+   * insertion order (ordered.ts) are cloned in O(1) (their nodes shared, each copied when first
+   * changed). No table is copied whole.
    */
   own<N extends HotName>(name: N): TableWriter<KeyOf<N>, ValueOf<N>> {
     const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
     const bit = BIT[name];
     if ((this.#owned & bit) === 0) {
       const cur = untracked(self[name]);
-      const copy = ID_NAMES.has(name) ? new Overlay(cur as IdTable<unknown>) : cur instanceof BTree ? ((cur as BTree<unknown, unknown>).clone() as unknown as ReadonlyMap<unknown, unknown>) : new Map(cur);
+      const copy = ID_NAMES.has(name) ? new Overlay(cur as IdTable<unknown>)
+        : cur instanceof BTree ? ((cur as BTree<unknown, unknown>).clone() as unknown as ReadonlyMap<unknown, unknown>)
+        : cur instanceof OrderedTree ? (cur as OrderedTree<unknown, unknown>).clone()
+        : null;
+      if (copy === null) throw new KernsimError(`table ${name} is neither keyed by ids nor a persistent tree`);
       self[name] = this.#log === null ? copy : new TrackedView(copy, TRACK_TAG[name], this.#log);
       this.#owned |= bit;
     }
@@ -330,6 +338,12 @@ export class Tables {
   #extra(): More {
     this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0 };
     return this.#more;
+  }
+
+  /** The dynptr slots on the stack of call frame `frame` (`frameSlot`), oldest first, found without a walk of the table. */
+  frameSlots(frame: number): DynptrSlot[] {
+    this.#log?.readAll(TRACK_TAG.dynptrs);
+    return (untracked(this.dynptrs) as OrderedTree<DynptrSlot, Dynptr>).keysOf(frame);
   }
 
   /** Task `pid`, to change: this transition's own copy (made on first use). */

@@ -1,0 +1,100 @@
+/**
+ * `npm run bench:tables` (and the end of `npm run bench`): calls and steps against the size of the
+ * world's tables kept in insertion order (issue 17: every call and every step costs the same however
+ * large the world grows). CPU time (process.cpuUsage), the two sizes alternated, the median of 11
+ * samples each. Goal ≤ 2×.
+ * - `dynptr`: a FILE dynptr made and discarded through the Session (`bpf_dynptr_from_file`,
+ *   `bpf_dynptr_file_discard`), each pair from the same world, in a world holding 16 and 10,000 dynptr
+ *   slots: µs a call.
+ * - `program`: the kernel case shape (a task opens a file, an `lsm/file_open` program makes a FILE
+ *   dynptr of it, reads 16 bytes and discards it, the task closes the file and exits) in those two
+ *   worlds: µs a case.
+ * - `io`: a scheduler step (`Session.step`) with 100 and with 10,000 page reads in flight, each of a
+ *   task of its own; 50 steps a sample after one untimed step from the same world (a step from an
+ *   earlier world builds its run queue anew: bench/README.md, "Tables, stop 47").
+ * Until stop 47 these tables were `Map`s copied whole by each transition that changed them, and a
+ * program's end looked for its frame's slots among all of them: 3.3 ms a dynptr call with 10,000
+ * slots (2.9 µs with 16), 1.3 ms a case (0.32 ms), 4.2 ms a step with 10,000 reads in flight (15 µs
+ * with 100). They are persistent trees now (src/model/world/ordered.ts).
+ * Writes `tables` in bench/results.json (the other entries left as they are) and so the README's table.
+ */
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { content, Session } from '../src/index.ts';
+import { CASE_SCRIPT, caseObject } from './cases.ts';
+import { recordEntry } from './record.ts';
+import { alternated } from './sampling.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const FEW_SLOTS = 16;
+const MANY_SLOTS = 10_000;
+const FEW_READS = 100;
+const MANY_READS = 10_000;
+const SAMPLES = 11;
+
+/** A session with the case object loaded and `slots` FILE dynptrs of the trigger file, and that file's fd. */
+function withSlots(slots: number): { s: Session; fd: number } {
+  const s = new Session();
+  s.createFile({ path: '/bin/driver', content: content.pattern(2), size: 8192 });
+  s.createFile({ path: '/tmp/trigger', content: content.pattern(3), size: 4096 });
+  s.populate('/tmp/trigger');
+  s.load(caseObject());
+  const fd = s.open('/tmp/trigger');
+  for (let i = 0; i < slots; i += 1) if (s.bpf_dynptr_from_file(fd, 0, `d${i}`) !== 0) throw new Error(`dynptr d${i}`);
+  return { s, fd };
+}
+
+/** CPU µs of `fn` run `n` times, a call. */
+function perCall(n: number, fn: () => void): number {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i += 1) fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+
+function dynptrSampler(slots: number): () => number {
+  const { s, fd } = withSlots(slots);
+  const w0 = s.world;
+  return () => perCall(100, () => {
+    s.world = w0;
+    if (s.bpf_dynptr_from_file(fd, 0, 'x') !== 0 || s.bpf_dynptr_file_discard('x') !== 0) throw new Error('from_file or discard failed');
+  }) / 2;
+}
+
+function programSampler(slots: number): () => number {
+  const { s } = withSlots(slots);
+  const w0 = s.world;
+  return () => perCall(20, () => {
+    s.world = w0;
+    s.spawn({ comm: 'driver', exe: '/bin/driver', script: CASE_SCRIPT });
+    s.simulate();
+    if (s.world.dynptrs.size !== slots) throw new Error(`${s.world.dynptrs.size} dynptrs after a case in a world of ${slots}`);
+  });
+}
+
+function ioSampler(reads: number): () => number {
+  const s = new Session({ sleepable: true });
+  for (let i = 0; i < reads; i += 1) {
+    s.createFile({ path: `/f${i}`, content: content.pattern(i), size: 4096 });
+    s.spawn({ comm: `t${i}`, script: [{ sys: 'open', path: `/f${i}`, fd: 'f' }, { sys: 'read', fd: 'f', offset: 0, len: 16 }] });
+  }
+  while (s.world.io.size < reads) s.step();
+  const w1 = s.world;
+  return () => {
+    s.world = w1;
+    s.step();
+    const us = perCall(50, () => { s.step(); });
+    if (s.world.io.size > reads - 10) throw new Error(`only ${reads - s.world.io.size} of ${reads} reads completed in 51 steps`);
+    return us;
+  };
+}
+
+const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
+const dynptr = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(dynptrSampler(FEW_SLOTS), dynptrSampler(MANY_SLOTS), 3, SAMPLES) };
+console.log(`dynptr made and discarded: ${dynptr.largeUs.toFixed(1)} µs a call with ${MANY_SLOTS.toLocaleString('en')} slots, ${dynptr.smallUs.toFixed(1)} µs with ${FEW_SLOTS} (${dynptr.ratio.toFixed(2)}×)`);
+const program = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(programSampler(FEW_SLOTS), programSampler(MANY_SLOTS), 3, SAMPLES) };
+console.log(`kernel case shape: ${program.largeUs.toFixed(0)} µs a case with ${MANY_SLOTS.toLocaleString('en')} slots, ${program.smallUs.toFixed(0)} µs with ${FEW_SLOTS} (${program.ratio.toFixed(2)}×)`);
+const io = { small: FEW_READS, large: MANY_READS, ...alternated(ioSampler(FEW_READS), ioSampler(MANY_READS), 2, SAMPLES) };
+console.log(`scheduler step: ${io.largeUs.toFixed(1)} µs with ${MANY_READS.toLocaleString('en')} reads in flight, ${io.smallUs.toFixed(1)} µs with ${FEW_READS} (${io.ratio.toFixed(2)}×)`);
+recordEntry(ROOT, 'tables', { dynptr, program, io, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });

@@ -1,0 +1,126 @@
+/**
+ * The world's tables kept in insertion order (dynptr slots, reads in flight, ring buffers, packets)
+ * are `OrderedTree`s (src/model/world/ordered.ts): persistent, cloned in O(1) by a transition's first
+ * write. Checked here against a `Map` (the order it iterates in, what it holds), a clone changed
+ * apart from its original, the dynptr table's groups (the slots of a call frame) against the rule the
+ * scheduler used before (a slot whose name ends in `@<frame>`), and worlds made from one world of many
+ * dynptrs (issue 17: a call that makes one costs the same however many the world holds).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { OrderedTree } from '../src/model/world/ordered.ts';
+import { frameSlot, slotFrame } from '../src/model/dynptr/types.ts';
+import { content, describeWorld, formatTrace, program as P, Session } from '../src/index.ts';
+
+
+/** Slot names as the model makes them (`d@3`, `fp-8@12`), a session's, and ones that only look like a frame's. */
+const keyArb = fc.oneof(
+  fc.tuple(fc.constantFrom('d', 'e', 'fp-8', 'fp16', 'x@y', ''), fc.nat(12)).map(([n, f]) => frameSlot(f, n)),
+  fc.constantFrom('d', 'clone', 'a@', 'a@05', 'a@1e3', 'b@-1', '@', 'q@3x'),
+);
+const opsArb = fc.array(fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant('set' as const), key: keyArb, v: fc.integer() }), weight: 6 },
+  { arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }), weight: 3 },
+  { arbitrary: fc.constant({ op: 'clone' as const }), weight: 1 },
+), { maxLength: 150 });
+
+/** The keys of `m` in frame `f` by the scheduler's rule before the groups: the name ends in `@<f>`. */
+const endsIn = (m: ReadonlyMap<string, number>, f: number): string[] => [...m.keys()].filter((k) => k.endsWith(`@${f}`));
+
+function expectSame(t: OrderedTree<string, number>, m: Map<string, number>): void {
+  expect([...t]).toEqual([...m]);
+  expect([...t.keys()]).toEqual([...m.keys()]);
+  expect([...t.values()]).toEqual([...m.values()]);
+  expect(t.size).toBe(m.size);
+  for (let f = 0; f <= 12; f += 1) expect([f, t.keysOf(f)]).toEqual([f, endsIn(m, f)]);
+}
+
+describe('OrderedTree', () => {
+  test('it holds and iterates what a Map does; a clone and its original each keep their own changes', () => {
+    fc.assert(fc.property(opsArb, opsArb, (ops, after) => {
+      // Each live copy with the Map that says what it holds; a clone starts a new pair.
+      const pairs: [OrderedTree<string, number>, Map<string, number>][] = [[new OrderedTree<string, number>(slotFrame), new Map()]];
+      for (const o of [...ops, ...after]) {
+        const [t, m] = pairs[pairs.length - 1] as [OrderedTree<string, number>, Map<string, number>];
+        if (o.op === 'clone') pairs.push([t.clone(), new Map(m)]);
+        else if (o.op === 'set') { t.set(o.key, o.v); m.set(o.key, o.v); }
+        else expect(t.delete(o.key)).toBe(m.delete(o.key));
+        for (const key of ['d@0', 'd', 'a@05']) {
+          expect(t.get(key)).toBe(m.get(key));
+          expect(t.has(key)).toBe(m.has(key));
+        }
+      }
+      // The earlier copies kept what they held when they were cloned, and what was done to them before.
+      for (const [t, m] of pairs) expectSame(t, m);
+    }));
+  });
+
+  test('a table without groups lists none', () => {
+    const t = new OrderedTree<string, number>();
+    t.set('d@3', 1);
+    expect([t.keysOf(3), [...t.keys()]]).toEqual([[], ['d@3']]);
+  });
+});
+
+describe('dynptr slots of a call frame', () => {
+  test('slotFrame names the frame whose slots the old rule (a name ending in @<frame>) gave', () => {
+    const slotArb = fc.oneof(fc.string({ unit: fc.constantFrom('a', '@', '0', '1', '5', '-', 'e') }), keyArb);
+    fc.assert(fc.property(slotArb, fc.nat(60), (slot, f) => {
+      expect([slot, f, slotFrame(slot) === f]).toEqual([slot, f, slot.endsWith(`@${f}`)]);
+    }));
+  });
+
+  test("a program's end drops its frame's slots and keeps the session's", () => {
+    const { imm, dynptr, buf, call, ret, ctxFile } = P;
+    const s = new Session();
+    s.createFile({ path: '/bin/driver', content: content.pattern(2), size: 8192 });
+    s.createFile({ path: '/tmp/trigger', content: content.pattern(3), size: 4096 });
+    s.populate('/tmp/trigger');
+    for (const name of ['keep', 'also']) expect(s.bpf_dynptr_from_file(s.open('/tmp/trigger'), 0, name)).toBe(0);
+    s.load({
+      name: 'frames', maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 16 }], subprogs: [],
+      programs: [{
+        name: 'on_open', section: 'lsm/file_open', body: [
+          call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')], 'r0'),
+          call('bpf_dynptr_read', [buf('buf'), imm(16), dynptr('d'), imm(0), imm(0)], 'r0'),
+          call('bpf_dynptr_file_discard', [dynptr('d')]),
+          ret(imm(0)),
+        ],
+      }],
+    });
+    s.spawn({ comm: 'driver', exe: '/bin/driver', script: [{ sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'close', fd: 't' }] });
+    s.simulate();
+    // The program ran (its read is in the trace) and left no slot of its own.
+    expect(formatTrace(s.world.trace)).toMatch(/bpf_dynptr_read\(.*\) = 0/);
+    expect([...s.world.dynptrs.keys()]).toEqual(['keep', 'also']);
+  });
+});
+
+describe('a world of many dynptrs', () => {
+  test('dynptrs made from one world of 2,000: each new world has its own slot, the earlier one none of them; the order is the order of creation of the slots', () => {
+    const s = new Session();
+    s.createFile({ path: '/f', content: content.pattern(1), size: 4096 });
+    const fd = s.open('/f');
+    for (let i = 0; i < 2000; i += 1) expect(s.bpf_dynptr_from_file(fd, 0, `d${i}`)).toBe(0);
+    // d5 is discarded (its slot then holds a null dynptr) and made again: it keeps its place, as a
+    // present key of a Map does.
+    expect(s.bpf_dynptr_file_discard('d5')).toBe(0);
+    expect(s.world.dynptrs.get('d5')?.kind).toBe('null');
+    expect(s.bpf_dynptr_from_file(fd, 0, 'd5')).toBe(0);
+    const w0 = s.world;
+    const names = ['a', 'b', 'c', 'd'];
+    const made = names.map((name) => {
+      s.world = w0;
+      expect(s.bpf_dynptr_from_file(fd, 0, name)).toBe(0);
+      return s.world;
+    });
+    const order = Array.from({ length: 2000 }, (_, i) => `d${i}`);
+    expect([...w0.dynptrs.keys()]).toEqual(order);
+    made.forEach((w, i) => {
+      expect([...w.dynptrs.keys()]).toEqual([...order, names[i]]);
+      // What a person reads lists them in the same order.
+      const listed = describeWorld(w).split('\n').filter((l) => l.startsWith('  dynptr ')).map((l) => l.split(' ')[3]?.replace(/:$/, ''));
+      expect(listed).toEqual([...order, names[i]]);
+    });
+  });
+});
