@@ -78,12 +78,14 @@ export interface Results {
   /**
    * Calls and steps against the size of the tables kept in insertion order (bench/tables.ts writes it):
    * a dynptr made and discarded (µs a call) and the kernel case shape (µs a case) in worlds of `small`
-   * and `large` dynptr slots; a scheduler step with `small` and `large` reads in flight (µs).
+   * and `large` dynptr slots; a scheduler step with `small` and `large` reads in flight (µs); a fork
+   * and two waits among `small` and `large` exited tasks (µs).
    */
   readonly tables?: {
     dynptr: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     program: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     io: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
+    wait: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     goal: number; cpu: string; loadavgStart: readonly number[];
   };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
@@ -159,6 +161,7 @@ export function performanceTable(r: Results): string {
     rows.push([`A FILE dynptr made and discarded through the Session, in a world of ${tb.dynptr.large.toLocaleString('en')} dynptr slots (${where})`, `${tb.dynptr.largeUs.toFixed(1)} µs a call`, `${tb.dynptr.small} slots: ${tb.dynptr.smallUs.toFixed(1)} µs`, `${tb.dynptr.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(tb.dynptr.ratio <= tb.goal)]);
     rows.push([`The kernel case shape in a world of ${tb.program.large.toLocaleString('en')} dynptr slots (${where})`, `${tb.program.largeUs.toFixed(0)} µs a case`, `${tb.program.small} slots: ${tb.program.smallUs.toFixed(0)} µs`, `${tb.program.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(tb.program.ratio <= tb.goal)]);
     rows.push([`A scheduler step with ${tb.io.large.toLocaleString('en')} page reads in flight (${where})`, `${tb.io.largeUs.toFixed(1)} µs`, `${tb.io.small} reads: ${tb.io.smallUs.toFixed(1)} µs`, `${tb.io.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(tb.io.ratio <= tb.goal)]);
+    rows.push([`A fork and two waits among ${tb.wait.large.toLocaleString('en')} exited tasks (${where})`, `${tb.wait.largeUs.toFixed(1)} µs`, `${tb.wait.small} tasks: ${tb.wait.smallUs.toFixed(1)} µs`, `${tb.wait.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(tb.wait.ratio <= tb.goal)]);
   }
   const c2 = r.cliStartup;
   if (c2 !== undefined) {

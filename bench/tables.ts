@@ -1,8 +1,8 @@
 /**
  * `npm run bench:tables` (and the end of `npm run bench`): calls and steps against the size of the
- * world's tables kept in insertion order (issue 17: every call and every step costs the same however
- * large the world grows). CPU time (process.cpuUsage), the two sizes alternated, the median of 11
- * samples each. Goal ≤ 2×.
+ * world's tables: its dynptr slots, reads in flight and tasks (issue 17: every call and every step
+ * costs the same however large the world grows). CPU time (process.cpuUsage), the two sizes
+ * alternated, the median of 11 samples each. Goal ≤ 2×.
  * - `dynptr`: a FILE dynptr made and discarded through the Session (`bpf_dynptr_from_file`,
  *   `bpf_dynptr_file_discard`), each pair from the same world, in a world holding 16 and 10,000 dynptr
  *   slots: µs a call.
@@ -12,16 +12,21 @@
  * - `io`: a scheduler step (`Session.step`) with 100 and with 10,000 page reads in flight, each of a
  *   task of its own; 50 steps a sample after one untimed step from the same world (a step from an
  *   earlier world builds its run queue anew: bench/README.md, "Tables, stop 47").
- * Until stop 47 these tables were `Map`s copied whole by each transition that changed them, and a
- * program's end looked for its frame's slots among all of them: 3.3 ms a dynptr call with 10,000
- * slots (2.9 µs with 16), 1.3 ms a case (0.32 ms), 4.2 ms a step with 10,000 reads in flight (15 µs
- * with 100). They are persistent trees now (src/model/world/ordered.ts).
+ * - `wait`: a task forks a child that exits at once, then waits twice (the child's pid, then -ECHILD),
+ *   among 16 and 10,000 tasks that exited before; the run to the end after the task's first step
+ *   (that step, untimed, builds the run queue of the world the sample starts from): µs a run.
+ * Until stop 47 the first two tables were `Map`s copied whole by each transition that changed them, a
+ * program's end looked for its frame's slots among all of them, and a `wait` looked for the children
+ * of its task among all tasks: 3.5 ms a dynptr call with 10,000 slots (3.1 µs with 16), 4.6 ms a case
+ * (0.13 ms), 3.9 ms a step with 10,000 reads in flight (15 µs with 100), 2.3 ms the fork and waits
+ * among 10,000 tasks (26 µs among 16). The tables are persistent trees now (src/model/world/ordered.ts),
+ * and the run queue files each task's children (src/model/task/runqueue.ts).
  * Writes `tables` in bench/results.json (the other entries left as they are) and so the README's table.
  */
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, Session } from '../src/index.ts';
+import { content, ECHILD, Session } from '../src/index.ts';
 import { CASE_SCRIPT, caseObject } from './cases.ts';
 import { recordEntry } from './record.ts';
 import { alternated } from './sampling.ts';
@@ -90,6 +95,25 @@ function ioSampler(reads: number): () => number {
   };
 }
 
+function waitSampler(exited: number): () => number {
+  const s = new Session();
+  for (let i = 0; i < exited; i += 1) s.spawn({ comm: `z${i}`, script: [] });
+  s.simulate();
+  const w0 = s.world;
+  return () => {
+    let us = 0;
+    for (let i = 0; i < 20; i += 1) {
+      s.world = w0;
+      const pid = s.spawn({ comm: 'parent', script: [{ sys: 'fork', script: [] }, { sys: 'wait' }, { sys: 'wait' }] });
+      s.step();
+      us += perCall(1, () => { s.simulate(); });
+      const results = s.world.tasks.get(pid)?.results ?? [];
+      if (results.length !== 3 || results[1] !== results[0] || results[2] !== BigInt(-ECHILD)) throw new Error(`fork and waits: ${results.join(', ')}`);
+    }
+    return us / 20;
+  };
+}
+
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 const dynptr = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(dynptrSampler(FEW_SLOTS), dynptrSampler(MANY_SLOTS), 3, SAMPLES) };
 console.log(`dynptr made and discarded: ${dynptr.largeUs.toFixed(1)} µs a call with ${MANY_SLOTS.toLocaleString('en')} slots, ${dynptr.smallUs.toFixed(1)} µs with ${FEW_SLOTS} (${dynptr.ratio.toFixed(2)}×)`);
@@ -97,4 +121,6 @@ const program = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(programSamp
 console.log(`kernel case shape: ${program.largeUs.toFixed(0)} µs a case with ${MANY_SLOTS.toLocaleString('en')} slots, ${program.smallUs.toFixed(0)} µs with ${FEW_SLOTS} (${program.ratio.toFixed(2)}×)`);
 const io = { small: FEW_READS, large: MANY_READS, ...alternated(ioSampler(FEW_READS), ioSampler(MANY_READS), 2, SAMPLES) };
 console.log(`scheduler step: ${io.largeUs.toFixed(1)} µs with ${MANY_READS.toLocaleString('en')} reads in flight, ${io.smallUs.toFixed(1)} µs with ${FEW_READS} (${io.ratio.toFixed(2)}×)`);
-recordEntry(ROOT, 'tables', { dynptr, program, io, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
+const wait = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(waitSampler(FEW_SLOTS), waitSampler(MANY_SLOTS), 3, SAMPLES) };
+console.log(`fork and two waits: ${wait.largeUs.toFixed(1)} µs among ${MANY_SLOTS.toLocaleString('en')} exited tasks, ${wait.smallUs.toFixed(1)} µs among ${FEW_SLOTS} (${wait.ratio.toFixed(2)}×)`);
+recordEntry(ROOT, 'tables', { dynptr, program, io, wait, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });

@@ -14,6 +14,8 @@ import { content, formatTrace, listChooser, readyActions, refSnapshot, run, seed
 import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { Log } from '../src/model/world/log.ts';
 import { RunQueue } from '../src/model/task/runqueue.ts';
+import { runQueueOf } from '../src/model/world/world.ts';
+import type { Syscall } from '../src/model/task/types.ts';
 import type { ReadonlyTask } from '../src/model/task/types.ts';
 import { buildTaskWorkWorld, twScenario } from '../properties/scenarios.ts';
 
@@ -88,6 +90,36 @@ describe('the run queue gives the ready actions their definition gives', () => {
       // The later world still steps as its own definition says.
       expect(readyActions(w)).toEqual(definedActions(w));
     }
+  });
+
+  test("each task's children, as wait walks them: the tasks it forked not yet reaped, in fork order, after branches too", () => {
+    // By definition (kernel/fork.c, kernel/exit.c `do_wait`): the tasks whose parent is `pid` and that
+    // are not reaped, in the order they were forked (pids count up).
+    const defined = (w: World, pid: number): number[] => [...w.tasks.values()].filter((t) => t.parent === pid && !t.reaped).map((t) => t.pid).sort((a, b) => a - b);
+    // Scripts of forks (whose children may fork in turn), waits and sleeps.
+    const leaf: fc.Arbitrary<Syscall> = fc.oneof(fc.constant({ sys: 'wait' as const }), fc.nat(2).map((ticks) => ({ sys: 'sleep' as const, ticks })));
+    const script = (depth: number): fc.Arbitrary<Syscall[]> => fc.array(depth === 0 ? leaf : fc.oneof(leaf, script(depth - 1).map((s) => ({ sys: 'fork' as const, script: s }))), { maxLength: 5 });
+    fc.assert(fc.property(fc.array(script(2), { minLength: 1, maxLength: 3 }), fc.nat(), (scripts, seed) => {
+      const s = new Session();
+      scripts.forEach((sc, i) => s.spawn({ comm: `p${i}`, script: sc }));
+      const chooser = seededChooser(`children-${seed}`);
+      const worlds: World[] = [];
+      let w = s.world;
+      for (let n = 0; n < 400; n += 1) {
+        worlds.push(w);
+        const r = step(w, chooser);
+        if (r.done) break;
+        w = r.world;
+        // The run queue the step brought along, and one built from the world.
+        for (const rq of [runQueueOf(w), RunQueue.of(w.io, w.tasks, w.clock.now)]) {
+          for (const t of w.tasks.values()) expect([t.pid, [...rq.childrenOf(t.pid)]]).toEqual([t.pid, defined(w, t.pid)]);
+        }
+      }
+      // A step from an earlier world (its run queue rebuilt) waits as the definition says too.
+      const b = worlds[seed % worlds.length] as World;
+      const r = step(b, seededChooser(`branch-${seed}`)).world;
+      for (const t of r.tasks.values()) expect([t.pid, [...runQueueOf(r).childrenOf(t.pid)]]).toEqual([t.pid, defined(r, t.pid)]);
+    }), { numRuns: 60 });
   });
 
   test('after a kfunc call that sleeps for a read (the clock jumps while tasks wait)', () => {

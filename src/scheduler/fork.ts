@@ -118,8 +118,9 @@ function copied(k: Kern, kk: Kern, parent: Task, pid: number): void {
  */
 export function waitChild(k: Kern, kk: Kern, task: Task, act: SyscallActivity): SyscallStep {
   let alive = false;
-  for (const t of k.t.tasks.values()) {
-    if (t.parent !== task.pid || t.reaped) continue;
+  for (const pid of k.t.childrenOf(task.pid)) {
+    const t = k.t.tasks.get(pid);
+    if (t === undefined || t.reaped) continue;
     if (t.state === 'dead') {
       reapTask(kk, t.pid);
       return done(kk, t.pid);

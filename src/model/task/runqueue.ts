@@ -2,8 +2,10 @@
  * The scheduler's index of a world (kernel/sched/core.c keeps a run queue; kernel/time keeps timers
  * ordered by expiry; mm/filemap.c a wait queue per folio): which tasks are runnable, which timed
  * events are pending (page reads in flight, sleeps), ordered as the scheduler lists its ready
- * actions, and which tasks wait for each page. With it a scheduler step costs the same whatever the
- * number of tasks and events, instead of sorting every task and scanning every event.
+ * actions, which tasks wait for each page, and each task's children (kernel/fork.c links a new task
+ * into its parent's `children` list; `do_wait` walks that list). With it a scheduler step costs the
+ * same whatever the number of tasks and events, instead of sorting every task and scanning every
+ * event, and a `wait` looks at the children of its task, not at every task.
  *
  * It holds nothing a world does not: it is derived from the world's tasks, reads in flight and clock,
  * and describes one world at a time (`owner`). A transition from that world updates it in place from
@@ -159,6 +161,12 @@ export class RunQueue {
   /** The page each task waits for, by pid. */
   readonly #pageOf: (string | undefined)[] = [];
   readonly #waiters = new Map<string, Set<Pid>>();
+  /**
+   * The children of each task not yet reaped, by parent pid, in the order they were forked (a set
+   * keeps the order of its additions: a parent's children are filed as they are forked, or in pid
+   * order when the index is built, and a later fork has a higher pid).
+   */
+  readonly #children = new Map<Pid, Set<Pid>>();
 
   constructor(now: number) {
     this.now = now;
@@ -172,9 +180,10 @@ export class RunQueue {
     return rq;
   }
 
-  /** File task `t` by its state: runnable, asleep on a timer, or waiting for a page. */
+  /** File task `t` by its state: runnable, asleep on a timer, or waiting for a page; as a child of its parent until reaped. */
   syncTask(t: ReadonlyTask): void {
     const pid = t.pid;
+    if (t.parent !== null) this.#fileChild(t.parent, pid, !t.reaped);
     if (runnableState(t.state)) this.runnable.add(pid);
     else this.runnable.delete(pid);
 
@@ -289,6 +298,25 @@ export class RunQueue {
     return set === undefined ? [] : [...set].sort((a, b) => a - b);
   }
 
+  /** The children of task `parent` not yet reaped, in the order they were forked. */
+  childrenOf(parent: Pid): Iterable<Pid> {
+    return this.#children.get(parent) ?? NO_CHILDREN;
+  }
+
+  #fileChild(parent: Pid, pid: Pid, filed: boolean): void {
+    let set = this.#children.get(parent);
+    if (filed) {
+      if (set === undefined) {
+        set = new Set();
+        this.#children.set(parent, set);
+      }
+      set.add(pid);
+    } else if (set !== undefined) {
+      set.delete(pid);
+      if (set.size === 0) this.#children.delete(parent);
+    }
+  }
+
   #group(at: number): EventGroup {
     let g = this.#future.get(at);
     if (g === undefined) {
@@ -312,6 +340,7 @@ export class RunQueue {
 }
 
 const byNumber = (a: number, b: number): number => a - b;
+const NO_CHILDREN: ReadonlySet<Pid> = new Set();
 
 /** `a[i] = v`, filling the holes before `i` first (an array written far past its end becomes a dictionary). */
 function setAt<T>(a: (T | undefined)[], i: number, v: T): void {

@@ -474,6 +474,19 @@ export class Tables {
     return this.rq;
   }
 
+  /**
+   * The children of task `parent` not yet reaped, in the order they were forked, to read from `tasks`
+   * (a task taken out of the table, a fork that failed, may be listed). The run queue files them as
+   * they were when this scheduler step began (it is brought up to date between steps, never inside
+   * one: a task's later changes in the step would not be seen). That is enough: only the parent's own
+   * fork and wait change its children, and each ends the step it is in. Read as a walk of every task
+   * would be (the explorer's footprint).
+   */
+  childrenOf(parent: Pid): Pid[] {
+    this.#log?.readAll(TRACK_TAG.tasks);
+    return [...this.runQueue().childrenOf(parent)];
+  }
+
   /** The page cache of inode `ino`, to read or change. */
   mapping(ino: Ino): Mapping {
     let m = this.#more?.mappings?.get(ino);
