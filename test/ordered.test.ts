@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { OrderedTree } from '../src/model/world/ordered.ts';
 import { frameSlot, slotFrame } from '../src/model/dynptr/types.ts';
-import { content, describeWorld, formatTrace, program as P, Session } from '../src/index.ts';
+import { content, describeWorld, formatTrace, Session } from '../src/index.ts';
+import { CASE_SCRIPT, caseObject } from '../bench/cases.ts';
 
 
 /** Slot names as the model makes them (`d@3`, `fp-8@12`), a session's, and ones that only look like a frame's. */
@@ -71,24 +72,14 @@ describe('dynptr slots of a call frame', () => {
   });
 
   test("a program's end drops its frame's slots and keeps the session's", () => {
-    const { imm, dynptr, buf, call, ret, ctxFile } = P;
     const s = new Session();
     s.createFile({ path: '/bin/driver', content: content.pattern(2), size: 8192 });
     s.createFile({ path: '/tmp/trigger', content: content.pattern(3), size: 4096 });
     s.populate('/tmp/trigger');
     for (const name of ['keep', 'also']) expect(s.bpf_dynptr_from_file(s.open('/tmp/trigger'), 0, name)).toBe(0);
-    s.load({
-      name: 'frames', maps: [], globals: [{ name: 'buf', kind: 'bytes', size: 16 }], subprogs: [],
-      programs: [{
-        name: 'on_open', section: 'lsm/file_open', body: [
-          call('bpf_dynptr_from_file', [ctxFile, imm(0), dynptr('d')], 'r0'),
-          call('bpf_dynptr_read', [buf('buf'), imm(16), dynptr('d'), imm(0), imm(0)], 'r0'),
-          call('bpf_dynptr_file_discard', [dynptr('d')]),
-          ret(imm(0)),
-        ],
-      }],
-    });
-    s.spawn({ comm: 'driver', exe: '/bin/driver', script: [{ sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'close', fd: 't' }] });
+    // lsm/file_open: a FILE dynptr `d` of the opened file in the program's frame, a read, a discard.
+    s.load(caseObject());
+    s.spawn({ comm: 'driver', exe: '/bin/driver', script: CASE_SCRIPT });
     s.simulate();
     // The program ran (its read is in the trace) and left no slot of its own.
     expect(formatTrace(s.world.trace)).toMatch(/bpf_dynptr_read\(.*\) = 0/);

@@ -9,9 +9,9 @@
  * - In a transition, `Tables` (the `t` of a `Kern`) holds them: reads go straight to the maps; the
  *   first write of a table in the transition makes it the transition's own (`own`) without copying it
  *   whole (an overlay of a table keyed by ids, an O(1) clone of a persistent tree), later writes
- *   change that; a page
- *   cache is changed through a `Mapping`, which copies each of its two maps on first write. When the
- *   transition ends, `commit` stores the changed tables in the new world as new `Table`s.
+ *   change that; a page cache is changed through a `Mapping`, which copies each of its two maps on
+ *   first write. When the transition ends, `commit` stores the changed tables in the new world as new
+ *   `Table`s.
  *
  * Copy-on-write at the granularity of a transition is what immer did for these maps; here it is
  * written out, so a call costs map lookups, not proxy traps.
