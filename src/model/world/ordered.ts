@@ -2,10 +2,11 @@
  * A persistent map that iterates in insertion order, as a `Map` does: the world's tables keyed by
  * strings or by ids whose order is not the order of the keys (dynptr slots, reads in flight in the
  * order they were submitted, ring buffers, packets). Two B+ trees (sorted-btree, whose `clone()`
- * costs O(1) and shares every node): the entries by key, each with the sequence number it was
- * inserted at, and the keys by sequence number. A transition's first write clones the table instead
- * of copying it, so a call that changes one slot costs the logarithm of the table's size, however
- * many slots the world holds (`Tables.own`, tables.ts).
+ * costs O(1) and shares every node) of the same entries (a key, the sequence number it was inserted
+ * at, its value): by key, for a lookup, and by sequence number, for a walk in insertion order without
+ * a lookup per entry (the explorer walks the tables of every state). A transition's first write
+ * clones the table instead of copying it, so a call that changes one slot costs the logarithm of the
+ * table's size, however many slots the world holds (`Tables.own`, tables.ts).
  *
  * Like a `Map`: setting a present key keeps its place; a key deleted and set again goes to the end.
  *
@@ -14,7 +15,8 @@
  */
 import { BTree } from '../../pagecache/index.ts';
 
-interface Entry<V> {
+interface Entry<K, V> {
+  readonly key: K;
   readonly seq: number;
   readonly value: V;
 }
@@ -24,8 +26,8 @@ type GroupKey = readonly [group: number, seq: number];
 const byGroup = (a: GroupKey, b: GroupKey): number => a[0] - b[0] || a[1] - b[1];
 
 export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
-  #byKey: BTree<K, Entry<V>>;
-  #bySeq: BTree<number, K>;
+  #byKey: BTree<K, Entry<K, V>>;
+  #bySeq: BTree<number, Entry<K, V>>;
   /** The sequence number the next new key gets. */
   #next: number;
   #groupOf: ((key: K) => number | null) | null;
@@ -34,8 +36,8 @@ export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
 
   /** An empty table; `groupOf` gives a key's group (null: in none). */
   constructor(groupOf: ((key: K) => number | null) | null = null) {
-    this.#byKey = new BTree<K, Entry<V>>();
-    this.#bySeq = new BTree<number, K>();
+    this.#byKey = new BTree<K, Entry<K, V>>();
+    this.#bySeq = new BTree<number, Entry<K, V>>();
     this.#next = 0;
     this.#groupOf = groupOf;
     this.#groups = groupOf === null ? null : new BTree<GroupKey, K>(undefined, byGroup);
@@ -67,13 +69,16 @@ export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
   set(key: K, value: V): this {
     const old = this.#byKey.get(key);
     if (old !== undefined) {
-      this.#byKey.set(key, { seq: old.seq, value });
+      const e = { key, seq: old.seq, value };
+      this.#byKey.set(key, e);
+      this.#bySeq.set(old.seq, e);
       return this;
     }
     const seq = this.#next;
     this.#next = seq + 1;
-    this.#byKey.set(key, { seq, value });
-    this.#bySeq.set(seq, key);
+    const e = { key, seq, value };
+    this.#byKey.set(key, e);
+    this.#bySeq.set(seq, e);
     const group = this.#groupOf?.(key) ?? null;
     if (group !== null) this.#groups?.set([group, seq], key);
     return this;
@@ -96,20 +101,28 @@ export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
     return out;
   }
 
-  *entries(): MapIterator<[K, V]> {
-    for (const key of this.#bySeq.values()) yield [key, (this.#byKey.get(key) as Entry<V>).value];
+  // The walks collect the entries first (one callback walk of the tree, no generator): a table is
+  // walked whole in any case, and most are a few entries long.
+  entries(): MapIterator<[K, V]> {
+    const out: [K, V][] = [];
+    this.#bySeq.forEachPair((_, e) => { out.push([e.key, e.value]); });
+    return out[Symbol.iterator]() as MapIterator<[K, V]>;
   }
 
-  *keys(): MapIterator<K> {
-    yield* this.#bySeq.values();
+  keys(): MapIterator<K> {
+    const out: K[] = [];
+    this.#bySeq.forEachPair((_, e) => { out.push(e.key); });
+    return out[Symbol.iterator]() as MapIterator<K>;
   }
 
-  *values(): MapIterator<V> {
-    for (const key of this.#bySeq.values()) yield (this.#byKey.get(key) as Entry<V>).value;
+  values(): MapIterator<V> {
+    const out: V[] = [];
+    this.#bySeq.forEachPair((_, e) => { out.push(e.value); });
+    return out[Symbol.iterator]() as MapIterator<V>;
   }
 
   forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
-    for (const [key, value] of this.entries()) fn(value, key, this);
+    this.#bySeq.forEachPair((_, e) => { fn(e.value, e.key, this); });
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
