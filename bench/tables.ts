@@ -2,7 +2,7 @@
  * `npm run bench:tables` (and the end of `npm run bench`): calls and steps against the size of the
  * world's tables: its dynptr slots, reads in flight and tasks (issue 17: every call and every step
  * costs the same however large the world grows). CPU time (process.cpuUsage), the two sizes
- * alternated, the median of 11 samples each. Goal ≤ 2×.
+ * alternated, the median of 31 samples each. Goal ≤ 2×.
  * - `dynptr`: a FILE dynptr made and discarded through the Session (`bpf_dynptr_from_file`,
  *   `bpf_dynptr_file_discard`), each pair from the same world, in a world holding 16 and 10,000 dynptr
  *   slots: µs a call.
@@ -17,10 +17,11 @@
  *   (that step, untimed, builds the run queue of the world the sample starts from): µs a run.
  * Until stop 47 the first two tables were `Map`s copied whole by each transition that changed them, a
  * program's end looked for its frame's slots among all of them, and a `wait` looked for the children
- * of its task among all tasks: 3.5 ms a dynptr call with 10,000 slots (3.1 µs with 16), 4.6 ms a case
- * (0.13 ms), 3.9 ms a step with 10,000 reads in flight (15 µs with 100), 2.3 ms the fork and waits
- * among 10,000 tasks (26 µs among 16). The tables are persistent trees now (src/model/world/ordered.ts),
- * and the run queue files each task's children (src/model/task/runqueue.ts).
+ * of its task among all tasks. This script on stop 46's code: 3.4 ms a dynptr call with 10,000 slots
+ * (2.6 µs with 16), 3.8 ms a case (36 µs), 3.8 ms a step with 10,000 reads in flight (11.6 µs with
+ * 100), 1.8 ms the fork and waits among 10,000 tasks (15.8 µs among 16). The tables are persistent
+ * trees now (src/model/world/ordered.ts), and the run queue files each task's children
+ * (src/model/task/runqueue.ts).
  * Writes `tables` in bench/results.json (the other entries left as they are) and so the README's table.
  */
 import { cpus, loadavg } from 'node:os';
@@ -36,7 +37,7 @@ const FEW_SLOTS = 16;
 const MANY_SLOTS = 10_000;
 const FEW_READS = 100;
 const MANY_READS = 10_000;
-const SAMPLES = 11;
+const SAMPLES = 31;
 
 /** A session with the case object loaded and `slots` FILE dynptrs of the trigger file, and that file's fd. */
 function withSlots(slots: number): { s: Session; fd: number } {
@@ -70,7 +71,7 @@ function dynptrSampler(slots: number): () => number {
 function programSampler(slots: number): () => number {
   const { s } = withSlots(slots);
   const w0 = s.world;
-  return () => perCall(20, () => {
+  return () => perCall(100, () => {
     s.world = w0;
     s.spawn({ comm: 'driver', exe: '/bin/driver', script: CASE_SCRIPT });
     s.simulate();
