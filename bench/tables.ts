@@ -37,6 +37,8 @@ const FEW_SLOTS = 16;
 const MANY_SLOTS = 10_000;
 const FEW_READS = 100;
 const MANY_READS = 10_000;
+const FEW_TASKS = 16;
+const MANY_TASKS = 10_000;
 const SAMPLES = 31;
 
 /** A session with the case object loaded and `slots` FILE dynptrs of the trigger file, and that file's fd. */
@@ -122,6 +124,6 @@ const program = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(programSamp
 console.log(`kernel case shape: ${program.largeUs.toFixed(0)} µs a case with ${MANY_SLOTS.toLocaleString('en')} slots, ${program.smallUs.toFixed(0)} µs with ${FEW_SLOTS} (${program.ratio.toFixed(2)}×)`);
 const io = { small: FEW_READS, large: MANY_READS, ...alternated(ioSampler(FEW_READS), ioSampler(MANY_READS), 2, SAMPLES) };
 console.log(`scheduler step: ${io.largeUs.toFixed(1)} µs with ${MANY_READS.toLocaleString('en')} reads in flight, ${io.smallUs.toFixed(1)} µs with ${FEW_READS} (${io.ratio.toFixed(2)}×)`);
-const wait = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(waitSampler(FEW_SLOTS), waitSampler(MANY_SLOTS), 3, SAMPLES) };
-console.log(`fork and two waits: ${wait.largeUs.toFixed(1)} µs among ${MANY_SLOTS.toLocaleString('en')} exited tasks, ${wait.smallUs.toFixed(1)} µs among ${FEW_SLOTS} (${wait.ratio.toFixed(2)}×)`);
+const wait = { small: FEW_TASKS, large: MANY_TASKS, ...alternated(waitSampler(FEW_TASKS), waitSampler(MANY_TASKS), 3, SAMPLES) };
+console.log(`fork and two waits: ${wait.largeUs.toFixed(1)} µs among ${MANY_TASKS.toLocaleString('en')} exited tasks, ${wait.smallUs.toFixed(1)} µs among ${FEW_TASKS} (${wait.ratio.toFixed(2)}×)`);
 recordEntry(ROOT, 'tables', { dynptr, program, io, wait, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
