@@ -19,6 +19,8 @@ interface Entry<K, V> {
   readonly key: K;
   readonly seq: number;
   readonly value: V;
+  /** The key's group (`groupOf`, worked out once when the key is added), or null. */
+  readonly group: number | null;
 }
 
 /** A grouped key's place in the tree of groups: its group, then its sequence number. */
@@ -69,17 +71,17 @@ export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
   set(key: K, value: V): this {
     const old = this.#byKey.get(key);
     if (old !== undefined) {
-      const e = { key, seq: old.seq, value };
+      const e = { key, seq: old.seq, value, group: old.group };
       this.#byKey.set(key, e);
       this.#bySeq.set(old.seq, e);
       return this;
     }
     const seq = this.#next;
     this.#next = seq + 1;
-    const e = { key, seq, value };
+    const group = this.#groupOf?.(key) ?? null;
+    const e = { key, seq, value, group };
     this.#byKey.set(key, e);
     this.#bySeq.set(seq, e);
-    const group = this.#groupOf?.(key) ?? null;
     if (group !== null) this.#groups?.set([group, seq], key);
     return this;
   }
@@ -89,8 +91,7 @@ export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
     if (old === undefined) return false;
     this.#byKey.delete(key);
     this.#bySeq.delete(old.seq);
-    const group = this.#groupOf?.(key) ?? null;
-    if (group !== null) this.#groups?.delete([group, old.seq]);
+    if (old.group !== null) this.#groups?.delete([old.group, old.seq]);
     return true;
   }
 

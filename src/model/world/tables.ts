@@ -37,7 +37,8 @@ import type { Budgets } from '../kernel/budget.ts';
 export class Table<K, V> implements ReadonlyMap<K, V> {
   readonly #map: ReadonlyMap<K, V>;
 
-  constructor(map: ReadonlyMap<K, V> = new Map()) {
+  /** `map`: a persistent tree (B+ tree, ordered.ts) a transition clones, never a `Map` it would copy whole. */
+  constructor(map: ReadonlyMap<K, V>) {
     this.#map = map;
     Object.freeze(this);
   }
