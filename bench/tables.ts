@@ -15,6 +15,16 @@
  * - `wait`: a task forks a child that exits at once, then waits twice (the child's pid, then -ECHILD),
  *   among 16 and 10,000 tasks that exited before; the run to the end after the task's first step
  *   (that step, untimed, builds the run queue of the world the sample starts from): µs a run.
+ * - `mapName`: a task whose one syscall is a `map_update` of a map it names, the newest of 16 and of
+ *   4,000 maps: µs a run (spawn to exit).
+ * - `objects`: a task that writes a global and test-runs a program, each given by name, of the newest
+ *   of 16 and of 1,000 loaded objects: µs a run.
+ * - `taskStorage`: a task opens a file and an `lsm/file_open` program makes the task's first element
+ *   of a task storage map, in a world of 16 and of 4,000 other maps: µs a case.
+ * Until stop 48 a name was found by a walk of every map or every loaded object, and a task's first
+ * task storage element walked every map, drafting each (stop 47's code: 38 against 238 µs, 18 against
+ * 124 µs and 13.5 against 146 µs, 81 µs against 3.7 ms); the world now keeps an index of names
+ * (src/model/world/names.ts).
  * Until stop 47 the first two tables were `Map`s copied whole by each transition that changed them, a
  * program's end looked for its frame's slots among all of them, and a `wait` looked for the children
  * of its task among all tasks. This script on stop 46's code: 3.4 ms a dynptr call with 10,000 slots
@@ -27,7 +37,7 @@
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, ECHILD, Session } from '../src/index.ts';
+import { content, ECHILD, program as P, Session } from '../src/index.ts';
 import { CASE_SCRIPT, caseObject } from './cases.ts';
 import { recordEntry } from './record.ts';
 import { alternated } from './sampling.ts';
@@ -39,6 +49,10 @@ const FEW_READS = 100;
 const MANY_READS = 10_000;
 const FEW_TASKS = 16;
 const MANY_TASKS = 10_000;
+const FEW_MAPS = 16;
+const MANY_MAPS = 4_000;
+const FEW_OBJECTS = 16;
+const MANY_OBJECTS = 1_000;
 const SAMPLES = 31;
 
 /** A session with the case object loaded and `slots` FILE dynptrs of the trigger file, and that file's fd. */
@@ -117,6 +131,63 @@ function waitSampler(exited: number): () => number {
   };
 }
 
+/** A session with `maps` HASH maps, named m0, m1, …, made by BPF_MAP_CREATE. */
+function withMaps(maps: number): Session {
+  const s = new Session();
+  for (let i = 0; i < maps; i += 1) if (s.createMap({ type: 'hash', maxEntries: 4, valueSize: 8, name: `m${i}` }) !== i + 1) throw new Error(`map m${i}`);
+  return s;
+}
+
+function mapNameSampler(maps: number): () => number {
+  const s = withMaps(maps);
+  const w0 = s.world;
+  const name = `m${maps - 1}`;
+  return () => perCall(100, () => {
+    s.world = w0;
+    const pid = s.spawn({ comm: 'upd', script: [{ sys: 'map_update', map: name, key: 1 }] });
+    s.simulate();
+    if (s.world.tasks.get(pid)?.results[0] !== 0n) throw new Error(`map_update of ${name}`);
+  });
+}
+
+function objectsSampler(objects: number): () => number {
+  const s = new Session();
+  for (let i = 0; i < objects; i += 1) {
+    s.load({ name: `o${i}`, maps: [], subprogs: [], globals: [{ name: `g${i}`, kind: 'u64' }], programs: [{ name: `p${i}`, section: 'syscall', body: [P.ret(P.imm(i))] }] });
+  }
+  const w0 = s.world;
+  const last = objects - 1;
+  return () => perCall(100, () => {
+    s.world = w0;
+    const pid = s.spawn({ comm: 'run', script: [{ sys: 'set_global', global: `g${last}`, value: 7n }, { sys: 'prog_test_run', prog: `p${last}` }] });
+    s.simulate();
+    if (s.world.tasks.get(pid)?.results[1] !== BigInt(last)) throw new Error(`prog_test_run of p${last}`);
+  });
+}
+
+function taskStorageSampler(maps: number): () => number {
+  const s = withMaps(maps);
+  s.createFile({ path: '/data', content: content.pattern(1), size: 4096 });
+  s.populate('/data');
+  s.load({
+    name: 'opens', subprogs: [], globals: [],
+    maps: [{ name: 'count', type: 'task_storage', maxEntries: 0, valueSize: 8, flags: 1, taskWorkFields: 0 }],
+    programs: [{ name: 'on_open', section: 'lsm/file_open', body: [
+      P.call('bpf_get_current_task_btf', [], 't'),
+      P.call('bpf_task_storage_get', [P.map('count'), P.r('t'), P.NULL, P.imm(1)], 'p'),
+      P.ret(P.imm(0)),
+    ] }],
+  });
+  const w0 = s.world;
+  const count = s.mapId('count');
+  return () => perCall(100, () => {
+    s.world = w0;
+    const pid = s.spawn({ comm: 'x', script: [{ sys: 'open', path: '/data', fd: 'f' }, { sys: 'close', fd: 'f' }] });
+    s.simulate();
+    if (s.world.maps.get(count)?.elems.has(pid) !== true) throw new Error(`no element of task ${pid}`);
+  });
+}
+
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 const dynptr = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(dynptrSampler(FEW_SLOTS), dynptrSampler(MANY_SLOTS), 3, SAMPLES) };
 console.log(`dynptr made and discarded: ${dynptr.largeUs.toFixed(1)} µs a call with ${MANY_SLOTS.toLocaleString('en')} slots, ${dynptr.smallUs.toFixed(1)} µs with ${FEW_SLOTS} (${dynptr.ratio.toFixed(2)}×)`);
@@ -126,4 +197,10 @@ const io = { small: FEW_READS, large: MANY_READS, ...alternated(ioSampler(FEW_RE
 console.log(`scheduler step: ${io.largeUs.toFixed(1)} µs with ${MANY_READS.toLocaleString('en')} reads in flight, ${io.smallUs.toFixed(1)} µs with ${FEW_READS} (${io.ratio.toFixed(2)}×)`);
 const wait = { small: FEW_TASKS, large: MANY_TASKS, ...alternated(waitSampler(FEW_TASKS), waitSampler(MANY_TASKS), 3, SAMPLES) };
 console.log(`fork and two waits: ${wait.largeUs.toFixed(1)} µs among ${MANY_TASKS.toLocaleString('en')} exited tasks, ${wait.smallUs.toFixed(1)} µs among ${FEW_TASKS} (${wait.ratio.toFixed(2)}×)`);
-recordEntry(ROOT, 'tables', { dynptr, program, io, wait, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
+const mapName = { small: FEW_MAPS, large: MANY_MAPS, ...alternated(mapNameSampler(FEW_MAPS), mapNameSampler(MANY_MAPS), 3, SAMPLES) };
+console.log(`map_update by name: ${mapName.largeUs.toFixed(1)} µs a run among ${MANY_MAPS.toLocaleString('en')} maps, ${mapName.smallUs.toFixed(1)} µs among ${FEW_MAPS} (${mapName.ratio.toFixed(2)}×)`);
+const objects = { small: FEW_OBJECTS, large: MANY_OBJECTS, ...alternated(objectsSampler(FEW_OBJECTS), objectsSampler(MANY_OBJECTS), 3, SAMPLES) };
+console.log(`set_global and prog_test_run by name: ${objects.largeUs.toFixed(1)} µs a run among ${MANY_OBJECTS.toLocaleString('en')} objects, ${objects.smallUs.toFixed(1)} µs among ${FEW_OBJECTS} (${objects.ratio.toFixed(2)}×)`);
+const taskStorage = { small: FEW_MAPS, large: MANY_MAPS, ...alternated(taskStorageSampler(FEW_MAPS), taskStorageSampler(MANY_MAPS), 3, SAMPLES) };
+console.log(`a task's first task storage element: ${taskStorage.largeUs.toFixed(1)} µs a case among ${MANY_MAPS.toLocaleString('en')} other maps, ${taskStorage.smallUs.toFixed(1)} µs among ${FEW_MAPS} (${taskStorage.ratio.toFixed(2)}×)`);
+recordEntry(ROOT, 'tables', { dynptr, program, io, wait, mapName, objects, taskStorage, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });

@@ -51,6 +51,7 @@ export { createMap } from './model/maps/maps.ts';
 export type { FileDynptrState } from './model/dynptr/file/state.ts';
 export type { FileId, FileObj, Ino, Inode } from './model/fs/types.ts';
 export type { Faults, HotName, HotState, Ids, Table, Tables, TableWriter } from './model/world/tables.ts';
+export type { NameKey, NameKind } from './model/world/names.ts';
 export type { IdTable } from './model/world/idtable.ts';
 export type { Log } from './model/world/log.ts';
 export type { WorldValue } from './model/world/state.ts';

@@ -7,6 +7,7 @@ import * as cache from './model/fs/cache.ts';
 import * as faults from './model/world/faults.ts';
 import * as files from './model/fs/files.ts';
 import { describeWorld, pageMap, pageStates, refSnapshot, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
+import { named } from './model/world/names.ts';
 import type { MethodsOf } from './model/kfunc/methods.ts';
 import type { BpfObject, GlobalDecl, KptrDecl, MapType } from './model/program/program.ts';
 import { globalValue } from './model/program/globals.ts';
@@ -109,29 +110,6 @@ export interface NewMap {
 
 /** The shape of `createMap`'s spec: a map declaration whose name may be left out. */
 const NEW_MAP = MapDeclSchema.partial({ name: true });
-
-/**
- * The loaded objects' maps by name, each name's ids in the order of the objects, per table of loaded
- * objects: a memo (a world never changes its table; a load, or a program writing a global, makes a new
- * one), so that a map given by name costs the same however many objects are loaded.
- */
-const mapsByName = new WeakMap<object, ReadonlyMap<string, readonly MapId[]>>();
-function mapsNamed(objects: World['objects'], name: string): readonly MapId[] {
-  let index = mapsByName.get(objects);
-  if (index === undefined) {
-    const made = new Map<string, MapId[]>();
-    for (const o of objects.values()) {
-      for (const [n, id] of o.maps) {
-        const ids = made.get(n);
-        if (ids === undefined) made.set(n, [id]);
-        else ids.push(id);
-      }
-    }
-    index = made;
-    mapsByName.set(objects, index);
-  }
-  return index.get(name) ?? [];
-}
 
 export interface SessionOptions extends WorldOptions {
   /** Whether kfunc calls run in a sleepable context (default false, like an `lsm/` program). */
@@ -418,9 +396,11 @@ export class Session {
     const { data, ctx, dataSizeOut, exe } = opts;
     if (dataSizeOut !== undefined) checkInt('opts.dataSizeOut', dataSizeOut);
     const hex = data instanceof Uint8Array ? testRunHex(data) : data;
+    const before = this.world.trace.length;
     const pid = this.spawn({ comm: 'test_run', ...(exe === undefined ? {} : { exe }), script: [{ sys: 'prog_test_run', prog, ...(hex === undefined ? {} : { data: hex }), ...(ctx === undefined ? {} : { ctx }) }, { sys: 'exit' }] });
     this.simulate();
-    const ev = traceEvents(this.world.trace).filter((e): e is Extract<TraceEvent, { kind: 'test_run' }> => e.kind === 'test_run' && e.pid === pid).pop();
+    // The run's event, among the events of this call only (not the whole history).
+    const ev = this.world.trace.from(before).filter((e): e is Extract<TraceEvent, { kind: 'test_run' }> => e.kind === 'test_run' && e.pid === pid).pop();
     if (ev === undefined) throw new KernsimError(`progTestRun(${prog}): the test run did not happen (is ${prog} a loaded program?)`);
     const pkt = ev.packet === null ? undefined : this.world.packets.get(ev.packet);
     // Refused before the run: data_size_out and retval are not written (user space keeps what it passed).
@@ -486,11 +466,9 @@ export class Session {
     };
     if (b === undefined) {
       if (typeof a !== 'string') throw new ArgumentError('name', a, 'a global\'s name (or global(obj, name))');
-      for (const o of this.world.objects.values()) {
-        const v = read(o as LoadedObject, a);
-        if (v !== undefined) return v;
-      }
-      return undefined;
+      const obj = named(this.world.names, 'global', a)[0];
+      const o = obj === undefined ? undefined : this.world.objects.get(obj);
+      return o === undefined ? undefined : read(o as LoadedObject, a);
     }
     return read(this.object(a), b);
   }
@@ -503,10 +481,10 @@ export class Session {
       return o as LoadedObject;
     }
     if (typeof obj !== 'string') throw new ArgumentError('obj', obj, 'an object id (from load) or an object name');
-    const named = [...this.world.objects.values()].filter((o) => o.def.name === obj);
-    if (named.length === 0) throw new UnknownHandleError('obj', obj, 'loaded object named');
-    if (named.length > 1) throw new ArgumentError('obj', obj, `one object of that name (${named.length} are loaded: pass the id load() returned)`);
-    return named[0] as LoadedObject;
+    const ids = named(this.world.names, 'object', obj);
+    if (ids.length === 0) throw new UnknownHandleError('obj', obj, 'loaded object named');
+    if (ids.length > 1) throw new ArgumentError('obj', obj, `one object of that name (${ids.length} are loaded: pass the id load() returned)`);
+    return this.world.objects.get(ids[0] as ObjId) as LoadedObject;
   }
 
   /** The id of map `name` of object `obj`; `mapId(name)` alone: the map of that name when only one loaded map has it. */
@@ -517,7 +495,7 @@ export class Session {
       return id;
     }
     if (typeof name !== 'string') throw new ArgumentError('name', name, 'a map name');
-    const ids = mapsNamed(this.world.objects, name);
+    const ids = named(this.world.names, 'objectMap', name);
     if (ids.length === 0) throw new UnknownHandleError('map', name, 'loaded map named');
     if (ids.length > 1) throw new ArgumentError('map', name, `one map of that name (${ids.length} objects have one: pass obj)`);
     return ids[0] as MapId;

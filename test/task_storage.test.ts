@@ -119,6 +119,31 @@ describe('bpf_task_storage_get and bpf_task_storage_delete', () => {
     const b = s.global('rets') as Uint8Array;
     expect([0, 1, 2, 3].map((i) => new DataView(b.buffer, b.byteOffset).getBigInt64(8 * i, true))).toEqual([-1n, -1n, 7n, 7n]);
   });
+  test('the task\'s struct bpf_local_storage is charged with its first element of any task storage map, and again once its last is deleted', () => {
+    // What a test run charges, its programs' bodies apart: the bytes world.allocated grows by.
+    const charged = (body: Op[]): number => {
+      const s = new Session();
+      // Maps of other types around the task storage maps: only the latter hold a task's elements.
+      for (let i = 0; i < 3; i += 1) s.createMap({ type: 'hash', maxEntries: 4, valueSize: 8 });
+      s.load(obj([cur, ...body], { maps: [decl(), decl({ name: 'ts2' }), decl({ name: 'ts3' })] }));
+      const before = s.world.allocated;
+      s.progTestRun('p', { data: new Uint8Array(64) });
+      return s.world.allocated - before;
+    };
+    const del = (map: string): Op => P.call('bpf_task_storage_delete', [P.map(map), P.r('t')], 'd');
+    const one = charged(get(0, null, F_CREATE));
+    // An element: sizeof(struct bpf_local_storage_elem), 128 bytes, and the 8-byte value (bpf_selem_alloc's charge).
+    const ELEM = 128 + 8;
+    // A second and a third map's element find the task's storage allocated (bpf_local_storage_update).
+    expect(charged([...get(0, null, F_CREATE), ...get(1, null, F_CREATE, P.r('t'), 'ts2')]) - one).toBe(ELEM);
+    expect(charged([...get(0, null, F_CREATE), ...get(1, null, F_CREATE, P.r('t'), 'ts2'), ...get(2, null, F_CREATE, P.r('t'), 'ts3')]) - one).toBe(2 * ELEM);
+    // The storage is freed with the task's last element (bpf_selem_unlink_storage_nolock): the next
+    // element allocates it again; while another element is left, it is kept.
+    const storage = charged([...get(0, null, F_CREATE), del('ts'), ...get(1, null, F_CREATE, P.r('t'), 'ts2')]) - one - ELEM;
+    expect(storage).toBeGreaterThan(0);
+    expect(charged([...get(0, null, F_CREATE), ...get(1, null, F_CREATE, P.r('t'), 'ts3'), del('ts'), ...get(2, null, F_CREATE, P.r('t'), 'ts2')]) - one).toBe(2 * ELEM);
+    expect(one - storage).toBe(ELEM);
+  });
 });
 
 describe('user space: the key is a pidfd', () => {

@@ -36,7 +36,7 @@ export interface Footprint {
 
 export const EVERYTHING: Footprint = { reads: new Set(), writes: new Set(), all: true };
 
-const HOT: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 'dynptrs', 'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects'];
+const HOT: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 'dynptrs', 'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'names'];
 const COLD = ['maps', 'twctx', 'progs', 'hooks', 'kernelMem'] as const;
 
 /** Whether `key` (a write) is in `set`, directly or as its table's whole (`T*`). */

@@ -120,7 +120,6 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
   for (const g of def.globals) globals.set(g.name, initialBytes(g));
   const id = k.t.nextId('obj');
   const progs = new Map<string, number>();
-  k.t.addObject({ id, def, globals, maps, progs });
   for (const p of loaded) {
     const info = sectionInfo(p.section);
     if (info === null) throw new ArgumentError('section', p.section, 'a section kernsim knows (lsm/, lsm.s/, syscall, perf_event, fentry/, …)');
@@ -135,6 +134,7 @@ export function loadObject(k: Kern, obj: BpfObject, opts: LoadOptions = {}): Loa
       k.s.hooks.set(info.hook, list);
     }
   }
+  k.t.addObject({ id, def, globals, maps, progs });
   return { ret: 0, obj: id, rejected: null, map: null };
 }
 

@@ -59,10 +59,10 @@ function adviceName(a: string): string {
   return a.startsWith('POSIX_FADV_') ? a : `POSIX_FADV_${a}`;
 }
 
-/** A global of the loaded objects, by name (the first object that has it). */
+/** A global of the loaded objects, by name (the first object that has it: world/names.ts). */
 function findGlobal(k: Kern, name: string): { obj: number } | null {
-  for (const o of k.t.objects.values()) if (o.globals.has(name)) return { obj: o.id };
-  return null;
+  const obj = k.t.named('global', name)[0];
+  return obj === undefined ? null : { obj };
 }
 
 /** The hooks `nanosleep` fires, in order: `sys_enter_nanosleep`, then the fentry of `__x64_sys_nanosleep`. */
@@ -92,8 +92,9 @@ function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extra
     if (act.packet !== undefined && pushHookProgram(k, task, act, ['tp_btf/kfree_skb'], [{ ptr: 'skb', packet: act.packet }, 0n, 0n, 0n])) return PUSHED;
     return done(kk, act.scratch);
   }
-  let prog: number | undefined;
-  for (const o of k.t.objects.values()) prog ??= o.progs.get(sys.prog);
+  // The program of that name of the first object that has one (world/names.ts).
+  const obj = k.t.named('prog', sys.prog)[0];
+  const prog = obj === undefined ? undefined : k.t.objects.get(obj)?.progs.get(sys.prog);
   const lp = prog === undefined ? undefined : k.cold.progs.get(prog);
   if (lp === undefined) return done(kk, -ENOENT);
   if (act.stage === 1) {

@@ -178,6 +178,8 @@ export function createMap(k: Kern, decl: MapDecl, btf = true): MapId | number {
     }
   }
   k.s.maps.set(id, m);
+  k.t.fileName('map', decl.name, id);
+  k.t.fileName('mapType', decl.type, id);
   if (ringbuf) addRing(k, id, decl.name, { keySize, valueSize: decl.valueSize, maxEntries: decl.maxEntries, flags });
   return id;
 }
@@ -204,10 +206,12 @@ export function bucketsSeen(k: Kern, m: Immutable<BpfMap>): Buckets {
   return bucketsOf(m, !isDraft(k.cold));
 }
 
+/** The map named `name` with the lowest id (the world's index of names: world/names.ts), to read. */
 export function mapByName(k: Kern, name: string, argument = 'map'): Immutable<BpfMap> {
+  const id = k.t.named('map', name)[0];
+  if (id === undefined) throw new UnknownHandleError(argument, name, 'map named');
   // Read, not drafted: a lookup by name changes nothing (callers take the id).
-  for (const m of k.cold.maps.values()) if (m.name === name) return m;
-  throw new UnknownHandleError(argument, name, 'map named');
+  return mapSeen(k, id, argument);
 }
 
 /** A preallocated hash map has this CPU's extra element (`htab_has_extra_elems`): not a per-CPU or LRU one. */
@@ -608,6 +612,8 @@ export function closeUnusedMap(k: Kern, id: MapId): void {
   mapPutUref(k, id);
   if (m.type === 'ringbuf') k.t.own('rings').delete(id);
   k.s.maps.delete(id);
+  k.t.unfileName('map', m.name, id);
+  k.t.unfileName('mapType', m.type, id);
   emit(k, { kind: 'map', t: k.t.now, op: 'free', map: m.name, key: -1, ret: 0 });
 }
 

@@ -12,6 +12,7 @@
  * The chunks are private (`#`): a log's fields, as `JSON.stringify` or a spread sees them, are only
  * what it holds (`toJSON` is its values).
  */
+import { ArgumentError } from '../kernel/errors.ts';
 
 /** One chunk; `start` is the number of values before it. */
 interface Chunk<T> {
@@ -67,6 +68,22 @@ export class Log<T> implements Iterable<T> {
     for (let c = this.#head; c !== null && end > 0; c = c.prev) {
       const n = end - c.start;
       for (let i = 0; i < n; i += 1) out[c.start + i] = c.items[i] as T;
+      end = c.start;
+    }
+    return out;
+  }
+
+  /**
+   * The values from index `start` on, oldest first (a new array): its cost is theirs and that of the
+   * chunks that hold them, not the length of the log.
+   */
+  from(start: number): T[] {
+    if (!Number.isSafeInteger(start) || start < 0) throw new ArgumentError('start', start, 'an index (a non-negative integer)');
+    const s = Math.min(start, this.#length);
+    const out = new Array<T>(this.#length - s);
+    let end = this.#length;
+    for (let c = this.#head; c !== null && end > s; c = c.prev) {
+      for (let i = Math.max(c.start, s); i < end; i += 1) out[i - s] = c.items[i - c.start] as T;
       end = c.start;
     }
     return out;

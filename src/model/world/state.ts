@@ -78,6 +78,8 @@ export class WorldValue {
   readonly packets: HotState['packets'];
   readonly tasks: HotState['tasks'];
   readonly objects: HotState['objects'];
+  /** What the names of objects, globals, programs and maps stand for (names.ts `named`). */
+  readonly names: HotState['names'];
   readonly ids: HotState['ids'];
   readonly faults: HotState['faults'];
   readonly irqWork: HotState['irqWork'];
@@ -115,6 +117,7 @@ export class WorldValue {
     this.packets = h.packets ?? base.packets;
     this.tasks = h.tasks ?? base.tasks;
     this.objects = h.objects ?? base.objects;
+    this.names = h.names ?? base.names;
     this.ids = h.ids ?? base.ids;
     this.faults = h.faults ?? base.faults;
     this.irqWork = h.irqWork ?? base.irqWork;

@@ -1,6 +1,6 @@
 /**
  * The model's hot tables (inodes, paths, open files, page caches, dynptr slots, FILE dynptr states,
- * reads in flight), kept out of immer. Every kfunc call reads several of them; through immer each read
+ * reads in flight, tasks, loaded objects, the index of names), kept out of immer. Every kfunc call reads several of them; through immer each read
  * went through a draft proxy, and immer's check whether a value is draftable dominated the profile
  * (bench/README.md). So:
  *
@@ -28,6 +28,7 @@ import type { LoadedObject, ObjId, ReadonlyLoadedObject } from '../program/loade
 import { RunQueue } from '../task/runqueue.ts';
 import { IdTable, Overlay } from './idtable.ts';
 import { OrderedTree } from './ordered.ts';
+import { nameKey, named, withId, withoutId, type NameKey, type NameKind } from './names.ts';
 import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
 import type { IrqWork, Pid, ReadonlyTask } from '../task/types.ts';
@@ -113,6 +114,8 @@ export interface HotState {
   packets: Table<number, Packet>;
   tasks: IdTable<ReadonlyTask>;
   objects: IdTable<ReadonlyLoadedObject>;
+  /** What each name of an object, a global, a program or a map stands for (names.ts): ids by `nameKey`. */
+  names: Table<NameKey, readonly number[]>;
   ids: Readonly<Ids>;
   faults: Faults;
   /** Queued irq_work, oldest first. */
@@ -142,7 +145,7 @@ export interface HotState {
   allocated: number;
 }
 
-export type HotName = 'inodes' | 'paths' | 'files' | 'pagecache' | 'dynptrs' | 'fileStates' | 'io' | 'tasks' | 'objects' | 'rings' | 'packets';
+export type HotName = 'inodes' | 'paths' | 'files' | 'pagecache' | 'dynptrs' | 'fileStates' | 'io' | 'tasks' | 'objects' | 'rings' | 'packets' | 'names';
 type KeyOf<N extends HotName> = HotState[N] extends Table<infer K, unknown> ? K : number;
 type ValueOf<N extends HotName> = HotState[N] extends Table<unknown, infer V> ? V : HotState[N] extends IdTable<infer V> ? V : never;
 
@@ -154,19 +157,19 @@ export interface TableWriter<K, V> {
   delete(key: K): boolean;
 }
 
-const HOT_NAMES: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 'dynptrs', 'fileStates', 'io', 'tasks', 'objects', 'rings', 'packets'];
+const HOT_NAMES: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 'dynptrs', 'fileStates', 'io', 'tasks', 'objects', 'rings', 'packets', 'names'];
 /** The tables keyed by ids the world hands out: persistent tries (idtable.ts). */
 const ID_NAMES: ReadonlySet<HotName> = new Set<HotName>(['inodes', 'files', 'pagecache', 'fileStates', 'tasks', 'objects']);
-const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, pagecache: 8, dynptrs: 16, fileStates: 32, io: 64, tasks: 128, objects: 256, rings: 512, packets: 1024 };
+const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, pagecache: 8, dynptrs: 16, fileStates: 32, io: 64, tasks: 128, objects: 256, rings: 512, packets: 1024, names: 2048 };
 /** The key prefix of each table in a `ReadLog` (C is the page caches, by inode). */
-export const TRACK_TAG: Readonly<Record<HotName, string>> = { inodes: 'I', paths: 'P', files: 'F', pagecache: 'C', dynptrs: 'D', fileStates: 'S', io: 'O', tasks: 'T', objects: 'B', rings: 'R', packets: 'K' };
+export const TRACK_TAG: Readonly<Record<HotName, string>> = { inodes: 'I', paths: 'P', files: 'F', pagecache: 'C', dynptrs: 'D', fileStates: 'S', io: 'O', tasks: 'T', objects: 'B', rings: 'R', packets: 'K', names: 'N' };
 
 export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1, hashrnd = 0): HotState {
   return {
     clock: Object.freeze({ now: 0 }),
     inodes: new IdTable(), paths: new Table(new BTree<string, Ino>() as unknown as ReadonlyMap<string, Ino>), files: new IdTable(), pagecache: new IdTable(),
     dynptrs: new Table(new OrderedTree(slotFrame)), fileStates: new IdTable(), io: new Table(new OrderedTree()), tasks: new IdTable(), objects: new IdTable(),
-    rings: new Table(new OrderedTree()), packets: new Table(new OrderedTree()),
+    rings: new Table(new OrderedTree()), packets: new Table(new OrderedTree()), names: new Table(new BTree<NameKey, readonly number[]>() as unknown as ReadonlyMap<NameKey, readonly number[]>),
     ids: Object.freeze({ ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 }),
     faults: Object.freeze({ alloc: 0, io: new Map<string, number>() }),
     irqWork: Object.freeze([]),
@@ -233,6 +236,8 @@ export class Tables {
   tasks: ReadonlyMap<Pid, ReadonlyTask>;
   /** Loaded objects, to read; `object(id)` gives one to change. */
   objects: ReadonlyMap<ObjId, ReadonlyLoadedObject>;
+  /** The index of names, to read through `named`. */
+  names: ReadonlyMap<NameKey, readonly number[]>;
   ids: Readonly<Ids>;
   faults: Faults;
   irqWork: readonly IrqWork[];
@@ -283,6 +288,7 @@ export class Tables {
     this.packets = Table.mapOf(base.packets);
     this.tasks = base.tasks;
     this.objects = base.objects;
+    this.names = Table.mapOf(base.names);
     this.ids = base.ids;
     this.faults = base.faults;
     this.irqWork = base.irqWork;
@@ -395,10 +401,38 @@ export class Tables {
     return copy;
   }
 
-  /** Add a new loaded object (it is this transition's to change). */
+  /**
+   * Add a new loaded object (it is this transition's to change), with its maps and programs made, and
+   * file its names: its own, its globals', its programs' and its maps'.
+   */
   addObject(o: LoadedObject): void {
     (this.#extra().objects ??= new Map()).set(o.id, o);
     this.own('objects').set(o.id, o);
+    this.fileName('object', o.def.name, o.id);
+    for (const g of o.globals.keys()) this.fileName('global', g, o.id);
+    for (const p of o.progs.keys()) this.fileName('prog', p, o.id);
+    for (const [m, id] of o.maps) this.fileName('objectMap', m, id);
+  }
+
+  /** The ids filed under `name` as `kind` (names.ts), ascending. */
+  named(kind: NameKind, name: string): readonly number[] {
+    return named(this.names, kind, name);
+  }
+
+  /** File `id`, newer than every id filed under `name` as `kind`, under it. */
+  fileName(kind: NameKind, name: string, id: number): void {
+    const key = nameKey(kind, name);
+    const w = this.own('names');
+    w.set(key, withId(w.get(key), id));
+  }
+
+  /** Take `id` from under `name` as `kind`. */
+  unfileName(kind: NameKind, name: string, id: number): void {
+    const key = nameKey(kind, name);
+    const w = this.own('names');
+    const rest = withoutId(w.get(key), id);
+    if (rest === undefined) w.delete(key);
+    else w.set(key, rest);
   }
 
   /** The next id of kind `name` (the counter moves on). */

@@ -1,0 +1,142 @@
+/**
+ * The world's index of names (src/model/world/names.ts): what a name of an object, a global, a program
+ * or a map stands for, kept as objects are loaded and maps made and freed, so that a lookup by name
+ * costs one lookup (issue 17). Checked against its definition, computed here from the world's objects
+ * and maps at every step of generated sessions and in every earlier world, and through the lookups
+ * that read it: a global by name, a test run by name, a task's `map_update` by name and `mapId`, each
+ * against "the first by id that has it" worked out from the objects and maps.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { LoadError, program as P, Session, type BpfObject, type World } from '../src/index.ts';
+import { Log } from '../src/model/world/log.ts';
+
+const NAMES = ['a', 'b', 'c'] as const;
+type Name = (typeof NAMES)[number];
+const nameArb = fc.constantFrom(...NAMES);
+
+/** A name of an object's C file: a global, a program (loaded or not: a `?` section), or a map; one ELF symbol each. */
+interface Symbol { readonly name: Name; readonly kind: 'global' | 'prog' | 'prog?' | 'map' }
+interface LoadOp { readonly op: 'load'; readonly name: Name; readonly symbols: Symbol[]; readonly fail: boolean }
+interface MapOp { readonly op: 'createMap'; readonly name: Name; readonly type: 'hash' | 'array' | 'task_storage' }
+interface BackOp { readonly op: 'back'; readonly at: number }
+type Op = LoadOp | MapOp | BackOp;
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({
+    op: fc.constant('load' as const), name: nameArb,
+    symbols: fc.uniqueArray(fc.record({ name: nameArb, kind: fc.constantFrom('global' as const, 'prog' as const, 'prog?' as const, 'map' as const) }), { selector: (x) => x.name }),
+    fail: fc.boolean(),
+  }), weight: 4 },
+  // A task storage map made by BPF_MAP_CREATE has no BTF: -EINVAL, and nothing is filed.
+  { arbitrary: fc.record({ op: fc.constant('createMap' as const), name: nameArb, type: fc.constantFrom('hash' as const, 'array' as const, 'task_storage' as const) }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant('back' as const), at: fc.nat() }), weight: 1 },
+);
+
+/**
+ * An object of the op: each global holds `tag`, each program returns it. A failing load declares, after
+ * its maps, an ARRAY map of 0 entries (`array_map_alloc_check`: -EINVAL), so libbpf closes the maps it
+ * made for the object, and they are freed.
+ */
+function objectOf(o: LoadOp, tag: number): BpfObject {
+  const of = (kind: Symbol['kind']): Name[] => o.symbols.filter((x) => x.kind === kind).map((x) => x.name);
+  return {
+    name: o.name,
+    globals: of('global').map((g) => ({ name: g, kind: 'u64' as const, init: tag })),
+    maps: [...of('map').map((m) => ({ name: m, type: 'hash' as const, maxEntries: 4, valueSize: 8, taskWorkFields: 0 })),
+      ...(o.fail ? [{ name: 'zero', type: 'array' as const, maxEntries: 0, valueSize: 8, taskWorkFields: 0 }] : [])],
+    subprogs: [],
+    programs: o.symbols.filter((x) => x.kind === 'prog' || x.kind === 'prog?').map((p) => ({ name: p.name, section: p.kind === 'prog' ? 'syscall' : '?syscall', body: [P.ret(P.imm(tag))] })),
+  };
+}
+
+/** The index as its definition gives it, from the world's objects and maps (ascending ids), sorted by key. */
+function definition(w: World): [string, number[]][] {
+  const out = new Map<string, number[]>();
+  const add = (key: string, id: number): void => { const ids = out.get(key); if (ids === undefined) out.set(key, [id]); else ids.push(id); };
+  const objects = [...w.objects.values()].sort((x, y) => x.id - y.id);
+  for (const o of objects) {
+    add(`object ${o.def.name}`, o.id);
+    for (const g of o.globals.keys()) add(`global ${g}`, o.id);
+    for (const p of o.progs.keys()) add(`prog ${p}`, o.id);
+    for (const id of o.maps.values()) add(`objectMap ${w.maps.get(id)?.name ?? '?'}`, id);
+  }
+  for (const [id, m] of [...w.maps].sort((x, y) => x[0] - y[0])) { add(`map ${m.name}`, id); add(`mapType ${m.type}`, id); }
+  return [...out].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+}
+
+/** What the session looks up by name, against the first by id worked out from the world's objects and maps. */
+function checkLookups(s: Session, tags: ReadonlyMap<number, number>): void {
+  const w = s.world;
+  const objects = [...w.objects.values()].sort((x, y) => x.id - y.id);
+  for (const n of NAMES) {
+    const withGlobal = objects.find((o) => o.globals.has(n));
+    expect([n, s.global(n)]).toEqual([n, withGlobal === undefined ? undefined : BigInt(tags.get(withGlobal.id) ?? -1)]);
+    const withProg = objects.find((o) => o.progs.has(n));
+    if (withProg !== undefined) {
+      expect([n, s.progTestRun(n).retval]).toEqual([n, tags.get(withProg.id)]);
+      s.world = w;
+    }
+    const objectMaps = objects.flatMap((o) => [...o.maps].filter(([name]) => name === n).map(([, id]) => id));
+    if (objectMaps.length === 1) expect(s.mapId(n)).toBe(objectMaps[0]);
+    else expect(() => s.mapId(n)).toThrow(objectMaps.length === 0 ? /no loaded map named/ : /one map of that name/);
+    const first = [...w.maps].filter(([, m]) => m.name === n && m.type === 'hash').sort((x, y) => x[0] - y[0])[0];
+    const anyFirst = [...w.maps].filter(([, m]) => m.name === n).sort((x, y) => x[0] - y[0])[0];
+    if (first !== undefined && first[0] === anyFirst?.[0]) {
+      // A task's map_update names its map: key 1 goes into the first map of that name, and only there.
+      s.spawn({ comm: 'upd', script: [{ sys: 'map_update', map: n, key: 1 }] });
+      s.simulate();
+      const named = [...w.maps].filter(([, m]) => m.name === n && m.type === 'hash').map(([id]) => [id, s.mapLookup(id, 1, new Uint8Array(8))]);
+      expect(named).toEqual(named.map(([id]) => [id, id === first[0] ? 0 : -2]));
+      s.world = w;
+    }
+  }
+}
+
+describe('the index of names (world/names.ts)', () => {
+  test('is its definition at every step, in every earlier world, and the lookups by name answer as the first by id', () => {
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 14 }), (ops) => {
+      const s = new Session();
+      const worlds: World[] = [s.world];
+      const tags = new Map<number, number>();
+      ops.forEach((op, i) => {
+        if (op.op === 'back') s.world = worlds[op.at % worlds.length] as World;
+        else if (op.op === 'createMap') s.createMap({ type: op.type, name: op.name, maxEntries: 4, valueSize: 8 });
+        else {
+          try {
+            tags.set(s.load(objectOf(op, 100 + i)), 100 + i);
+            expect(op.fail).toBe(false);
+          } catch (e) {
+            expect(e).toBeInstanceOf(LoadError);
+            expect(op.fail).toBe(true);
+          }
+        }
+        worlds.push(s.world);
+        expect([...s.world.names].map(([k, ids]) => [k, [...ids]])).toEqual(definition(s.world));
+        checkLookups(s, tags);
+      });
+      for (const w of worlds) expect([...w.names].map(([k, ids]) => [k, [...ids]])).toEqual(definition(w));
+    }), { numRuns: 60 });
+  });
+});
+
+describe('Log.from (the events of one call, not the whole history)', () => {
+  test('gives the values from an index on, on branched logs', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(fc.integer(), { maxLength: 5 }))), fc.nat(), (steps, start) => {
+      const logs: Log<number>[] = [Log.empty()];
+      const arrays: number[][] = [[]];
+      for (const [at, xs] of steps) {
+        const i = at % logs.length;
+        logs.push((logs[i] as Log<number>).appendAll(xs));
+        arrays.push([...(arrays[i] as number[]), ...xs]);
+      }
+      logs.forEach((l, i) => {
+        const a = arrays[i] as number[];
+        const from = start % (a.length + 2);
+        expect(l.from(from)).toEqual(a.slice(from));
+      });
+    }));
+    expect(() => Log.empty<number>().from(-1)).toThrow(/argument start/);
+    expect(() => Log.empty<number>().from(0.5)).toThrow(/argument start/);
+  });
+});
