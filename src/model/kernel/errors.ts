@@ -7,15 +7,32 @@ export class KernsimError extends Error {
   override name = 'KernsimError';
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+/** The longest text of a value an error's message gives (a value can be as large as its caller made it). */
+const SHOWN = 120;
+
+/** `text`, cut at `SHOWN` characters (the cut marked, with the whole length). */
+function clip(text: string): string {
+  return text.length <= SHOWN ? text : `${text.slice(0, SHOWN)}… (${text.length} characters)`;
+}
+
+/** A value as JSON, bigints written `1n` and byte arrays by their length; a value JSON cannot hold (a cycle) by its tag. */
+function asJson(value: unknown): string {
   try {
-    return String(value);
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `Uint8Array(${v.length})` : v)) ?? String(value);
   } catch {
     return Object.prototype.toString.call(value);
   }
+}
+
+/** A value as a message shows it: what it is, in at most about `SHOWN` characters. */
+function show(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return clip(JSON.stringify(value));
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  if (Array.isArray(value)) return `an array of ${value.length} item(s): ${clip(asJson(value))}`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return clip(asJson(value));
+  return String(value);
 }
 
 /** An argument of the wrong TypeScript shape: names the argument and the value received. */
