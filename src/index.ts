@@ -53,6 +53,7 @@ export type { FileId, FileObj, Ino, Inode } from './model/fs/types.ts';
 export type { Faults, HotName, HotState, Ids, Table, Tables, TableWriter } from './model/world/tables.ts';
 export type { NameKey, NameKind } from './model/world/names.ts';
 export type { IdTable } from './model/world/idtable.ts';
+export type { OrderedTree } from './model/world/ordered.ts';
 export type { Log } from './model/world/log.ts';
 export type { WorldValue } from './model/world/state.ts';
 export type { TaskRecord } from './model/task/record.ts';

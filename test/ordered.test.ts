@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { OrderedTree } from '../src/model/world/ordered.ts';
 import { frameSlot, slotFrame } from '../src/model/dynptr/types.ts';
-import { content, describeWorld, formatTrace, Session } from '../src/index.ts';
+import { content, describeWorld, formatTrace, Session, type World } from '../src/index.ts';
 import { CASE_SCRIPT, caseObject } from '../bench/cases.ts';
 
 /**
@@ -116,5 +116,31 @@ describe('a world of many dynptrs', () => {
       const listed = describeWorld(w).split('\n').filter((l) => l.startsWith('  dynptr ')).map((l) => l.split(' ')[3]?.replace(/:$/, ''));
       expect(listed).toEqual([...order, names[i]]);
     });
+  });
+});
+
+describe('a task\'s descriptors (Task.fds)', () => {
+  test('step by step, each world keeps the descriptors its task had then; the exit closes them in the order they were opened', () => {
+    const s = new Session();
+    const paths = ['/c', '/a', '/b', '/d'];
+    for (const p of paths) s.createFile({ path: p, content: content.pattern(1), size: 4096 });
+    // Names whose sorted order is not the order of the opens.
+    const names = ['z', 'a', 'm', 'b'];
+    const pid = s.spawn({ comm: 'x', script: [...paths.map((path, i) => ({ sys: 'open' as const, path, fd: names[i] as string })), { sys: 'close', fd: 'a' }, { sys: 'close', fd: 'b' }, { sys: 'open', path: '/a', fd: 'a' }] });
+    // Each world and the names its task holds open after the syscalls so far, worked out from the script.
+    const seen: [World, string[]][] = [];
+    const expected = [['z'], ['z', 'a'], ['z', 'a', 'm'], ['z', 'a', 'm', 'b'], ['z', 'm', 'b'], ['z', 'm'], ['z', 'm', 'a']];
+    while (s.world.tasks.get(pid)?.state !== 'dead') {
+      s.step();
+      const done = s.world.tasks.get(pid)?.results.length ?? 0;
+      if (done > 0 && done <= expected.length && seen.length < done) seen.push([s.world, expected[done - 1] as string[]]);
+    }
+    expect(seen.length).toBe(expected.length);
+    for (const [w, open] of seen) expect([...(w.tasks.get(pid)?.fds.keys() ?? [])]).toEqual(open);
+    expect(s.world.tasks.get(pid)?.fds.size).toBe(0);
+    expect([...(s.world.tasks.get(pid)?.fds.entries() ?? [])]).toEqual([]);
+    // close_files: the files in the order of their descriptors (handed out as they were opened).
+    const puts = s.trace().split('\n').filter((l) => / put, f_count=0$/.test(l)).map((l) => /file#\d+ (\S+):/.exec(l)?.[1]);
+    expect(puts.slice(-3)).toEqual(['/c', '/b', '/a']);
   });
 });

@@ -3,11 +3,13 @@
  *
  * Tasks are values shared between worlds. A transition that changes a task works on its own copy
  * (`Tables.task`, world/tables.ts), made on the first change: `clone` copies what a transition
- * changes in place (flags, the task_work list, the kernel stack and its frames, the descriptor
- * table) and shares the rest (the script, user memory regions, results). The syscall results are a
- * persistent log (world/log.ts), so recording one costs the same whatever the number before it.
+ * changes in place (flags, the task_work list, the kernel stack and its frames), clones the
+ * descriptor table (a persistent map: O(1), whatever its size) and shares the rest (the script, user
+ * memory regions, results). The syscall results are a persistent log (world/log.ts), so recording
+ * one costs the same whatever the number before it.
  */
 import { Log } from '../world/log.ts';
+import { OrderedTree } from '../world/ordered.ts';
 import type { FileId } from '../fs/types.ts';
 import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskState, TaskWait, TaskWorks } from './types.ts';
 
@@ -58,7 +60,7 @@ export class TaskRecord implements Task {
   tgid: Pid;
   comm: string;
   mm: { exe_file: FileId } | null;
-  fds: Map<string, FileId>;
+  fds: OrderedTree<string, FileId>;
   userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
   flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
@@ -81,7 +83,7 @@ export class TaskRecord implements Task {
       this.tgid = from.tgid;
       this.comm = from.comm;
       this.mm = from.mm;
-      this.fds = new Map(from.fds);
+      this.fds = from.fds.clone();
       // Regions are replaced, never changed in place (the user_write syscall).
       this.userMem = from.userMem;
       this.state = from.state;
@@ -104,7 +106,7 @@ export class TaskRecord implements Task {
     this.tgid = spec.fork?.tgid ?? spec.pid;
     this.comm = spec.comm;
     this.mm = spec.mm;
-    this.fds = new Map();
+    this.fds = new OrderedTree();
     this.userMem = [];
     this.state = spec.fork === undefined ? 'runnable' : 'new';
     this.flags = { notifySignal: false, notifyResume: false, pfExiting: false };

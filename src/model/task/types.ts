@@ -11,6 +11,7 @@ import type { ProgId } from '../program/loaded.ts';
 import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
 import type { SyscallSchema, TWA_MODES } from './syscall_schema.ts';
+import type { OrderedTree } from '../world/ordered.ts';
 
 export type Pid = number;
 
@@ -162,7 +163,11 @@ export interface Task {
   comm: string;
   /** `task->mm`; it holds a reference on its exe file. NULL for kernel threads and after `exit_mm`. */
   mm: { exe_file: FileId } | null;
-  fds: Map<string, FileId>;
+  /**
+   * Its open files by descriptor name, in the order they were opened: a persistent map (an
+   * `OrderedTree`, world/ordered.ts), which a transition's copy of the task clones in O(1).
+   */
+  fds: OrderedTree<string, FileId>;
   /** The user memory the scenario wrote (`user_write`): regions of bytes by start address. */
   userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
