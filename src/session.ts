@@ -12,7 +12,7 @@ import type { MethodsOf } from './model/kfunc/methods.ts';
 import type { BpfObject, GlobalDecl, KptrDecl, MapType } from './model/program/program.ts';
 import { globalValue } from './model/program/globals.ts';
 import type { MapId } from './model/maps/types.ts';
-import { createMap, mapByName, mapPutUref, sysDeleteElem, sysFreeze, sysGetNextKey, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
+import { createMap, mapPutUref, sysDeleteElem, sysFreeze, sysGetNextKey, sysLookupAndDeleteElem, sysLookupElem, sysUpdateElem } from './model/maps/maps.ts';
 import { sysDeleteBatch, sysLookupBatch, sysUpdateBatch, type BatchLookup, type BatchWrite } from './model/maps/batch.ts';
 import { ringbufConsume, ringInfo, ringOf, type RingInfo } from './model/ringbuf/ring.ts';
 import { newPacket, testRunHex, type PacketSpec } from './model/packet/create.ts';
@@ -354,11 +354,6 @@ export class Session {
       return id;
     });
   }
-  /** The map id of a ring buffer given by id or by name. */
-  private ringId(map: MapId | string): MapId {
-    if (typeof map !== 'string') checkInt('map', map);
-    return typeof map === 'string' ? this.run((k) => mapByName(k, map).id) : map;
-  }
   /**
    * Read a ring buffer as libbpf's `ring_buffer__consume` does (at most `n` records: `…consume_n`):
    * the payloads of the committed records in order, up to the first one still reserved; discarded
@@ -366,12 +361,12 @@ export class Session {
    */
   ringbufConsume(map: MapId | string, n?: number): Uint8Array[] {
     if (n !== undefined) checkInt('n', n);
-    const id = this.ringId(map);
+    const id = this.mapRef(map);
     return this.run((k) => ringbufConsume(k, id, n).map((r) => r.data));
   }
   /** A ring buffer's positions and counters. */
   ringbuf(map: MapId | string): RingInfo {
-    const id = this.ringId(map);
+    const id = this.mapRef(map);
     return this.run((k) => ringInfo(ringOf(k, id)));
   }
   /**
@@ -487,7 +482,10 @@ export class Session {
     return this.world.objects.get(ids[0] as ObjId) as LoadedObject;
   }
 
-  /** The id of map `name` of object `obj`; `mapId(name)` alone: the map of that name when only one loaded map has it. */
+  /**
+   * The id of map `name` of object `obj`; `mapId(name)` alone: the map of that name when only one map
+   * of the world has it (an object's, or one `createMap` made).
+   */
   mapId(name: string, obj?: ObjRef): MapId {
     if (obj !== undefined) {
       const id = this.object(obj).maps.get(name);
@@ -495,9 +493,9 @@ export class Session {
       return id;
     }
     if (typeof name !== 'string') throw new ArgumentError('name', name, 'a map name');
-    const ids = named(this.world.names, 'objectMap', name);
-    if (ids.length === 0) throw new UnknownHandleError('map', name, 'loaded map named');
-    if (ids.length > 1) throw new ArgumentError('map', name, `one map of that name (${ids.length} objects have one: pass obj)`);
+    const ids = named(this.world.names, 'map', name);
+    if (ids.length === 0) throw new UnknownHandleError('map', name, 'map named');
+    if (ids.length > 1) throw new ArgumentError('map', name, `one map of that name (${ids.length} maps have it, ids ${ids.join(', ')}: pass the id, or obj for an object's map)`);
     return ids[0] as MapId;
   }
 

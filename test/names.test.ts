@@ -3,8 +3,9 @@
  * or a map stands for, kept as objects are loaded and maps made and freed, so that a lookup by name
  * costs one lookup (issue 17). Checked against its definition, computed here from the world's objects
  * and maps at every step of generated sessions and in every earlier world, and through the lookups
- * that read it: a global by name, a test run by name, a task's `map_update` by name and `mapId`, each
- * against "the first by id that has it" worked out from the objects and maps.
+ * that read it: a global by name, a test run by name and a task's `map_update` by name, each against
+ * "the first by id that has it" worked out from the objects and maps, and `mapId`, against "the one
+ * map of the world with that name".
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -59,7 +60,6 @@ function definition(w: World): [string, number[]][] {
     add(`object ${o.def.name}`, o.id);
     for (const g of o.globals.keys()) add(`global ${g}`, o.id);
     for (const p of o.progs.keys()) add(`prog ${p}`, o.id);
-    for (const id of o.maps.values()) add(`objectMap ${w.maps.get(id)?.name ?? '?'}`, id);
   }
   for (const [id, m] of [...w.maps].sort((x, y) => x[0] - y[0])) { add(`map ${m.name}`, id); add(`mapType ${m.type}`, id); }
   return [...out].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
@@ -77,9 +77,12 @@ function checkLookups(s: Session, tags: ReadonlyMap<number, number>): void {
       expect([n, s.progTestRun(n).retval]).toEqual([n, tags.get(withProg.id)]);
       s.world = w;
     }
-    const objectMaps = objects.flatMap((o) => [...o.maps].filter(([name]) => name === n).map(([, id]) => id));
-    if (objectMaps.length === 1) expect(s.mapId(n)).toBe(objectMaps[0]);
-    else expect(() => s.mapId(n)).toThrow(objectMaps.length === 0 ? /no loaded map named/ : /one map of that name/);
+    // The Session's map by name: the one map of the world with that name (an object's or createMap's).
+    const maps = [...w.maps].filter(([, m]) => m.name === n).map(([id]) => id);
+    if (maps.length === 1) expect(s.mapId(n)).toBe(maps[0]);
+    else expect(() => s.mapId(n)).toThrow(maps.length === 0 ? /no map named/ : /one map of that name/);
+    // With the object named, its own map of that name, whatever other maps have it.
+    for (const o of objects) if (o.maps.has(n)) expect(s.mapId(n, o.id)).toBe(o.maps.get(n));
     const first = [...w.maps].filter(([, m]) => m.name === n && m.type === 'hash').sort((x, y) => x[0] - y[0])[0];
     const anyFirst = [...w.maps].filter(([, m]) => m.name === n).sort((x, y) => x[0] - y[0])[0];
     if (first !== undefined && first[0] === anyFirst?.[0]) {

@@ -274,13 +274,27 @@ describe('mapId(name)', () => {
     const w1 = s.world;
     const id = s.mapId('arrmap');
     const second = s.load(demo('second', 2));
-    expect(() => s.mapId('arrmap')).toThrow(/2 objects have one/);
+    expect(() => s.mapId('arrmap')).toThrow(/2 maps have it/);
     const other = s.mapId('arrmap', second);
     expect(other).not.toBe(id);
     s.world = w1;
     expect(s.mapId('arrmap')).toBe(id);
     expect(() => s.mapId('arrmap', 'second')).toThrow(UnknownHandleError);
     expect(() => s.mapId('nope')).toThrow(UnknownHandleError);
+  });
+  test('a map createMap made is a map of the world: found by its name, and a name it shares with an object\'s map is ambiguous', () => {
+    const s = new Session();
+    const solo = s.createMap({ type: 'hash', maxEntries: 4, valueSize: 8, name: 'solo' });
+    expect(s.mapId('solo')).toBe(solo);
+    expect(s.mapUpdate('solo', 1, new Uint8Array(8))).toBe(0);
+    expect(s.mapLookup(solo as number, 1, new Uint8Array(8))).toBe(0);
+    const rb = s.createMap({ type: 'ringbuf', maxEntries: 4096, name: 'rb' });
+    expect(s.ringbuf('rb')).toEqual(s.ringbuf(rb as number));
+    const obj = s.load(demo('first', 1));
+    const mine = s.mapId('arrmap', obj);
+    const made = s.createMap({ type: 'array', maxEntries: 4, valueSize: 8, name: 'arrmap' });
+    expect(() => s.mapId('arrmap')).toThrow(new RegExp(`2 maps have it, ids ${mine}, ${made}:`));
+    expect(s.mapId('arrmap', obj)).toBe(mine);
   });
 });
 

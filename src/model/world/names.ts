@@ -16,11 +16,10 @@
  * - `object`: loaded objects (`BpfObject.name`), by object id;
  * - `global`: the loaded objects that have a global of that name, by object id;
  * - `prog`: the loaded objects that have a loaded program of that name, by object id;
- * - `objectMap`: the maps of loaded objects declared with that name, by map id;
  * - `map`: every map of the world with that name (an object's, or one made by `BPF_MAP_CREATE`), by map id;
  * - `mapType`: every map of the world of that type (`task_storage`, …: `MapType`), by map id.
  */
-export type NameKind = 'object' | 'global' | 'prog' | 'objectMap' | 'map' | 'mapType';
+export type NameKind = 'object' | 'global' | 'prog' | 'map' | 'mapType';
 
 /** A key of the index: the kind, a space, the name (the first space ends the kind: a name may hold spaces). */
 export type NameKey = string;

@@ -1,8 +1,8 @@
 /**
  * The model's hot tables (inodes, paths, open files, page caches, dynptr slots, FILE dynptr states,
- * reads in flight, tasks, loaded objects, the index of names), kept out of immer. Every kfunc call reads several of them; through immer each read
- * went through a draft proxy, and immer's check whether a value is draftable dominated the profile
- * (bench/README.md). So:
+ * reads in flight, tasks, loaded objects, the index of names), kept out of immer. Every kfunc call
+ * reads several of them; through immer each read went through a draft proxy, and immer's check
+ * whether a value is draftable dominated the profile (bench/README.md). So:
  *
  * - In a world, each is a `Table`: a read-only map that immer treats as an opaque value (it never
  *   drafts or walks it), shared between worlds until a transition changes it.
@@ -403,7 +403,7 @@ export class Tables {
 
   /**
    * Add a new loaded object (it is this transition's to change), with its maps and programs made, and
-   * file its names: its own, its globals', its programs' and its maps'.
+   * file its names: its own, its globals' and its programs' (`createMap` filed its maps').
    */
   addObject(o: LoadedObject): void {
     (this.#extra().objects ??= new Map()).set(o.id, o);
@@ -411,7 +411,6 @@ export class Tables {
     this.fileName('object', o.def.name, o.id);
     for (const g of o.globals.keys()) this.fileName('global', g, o.id);
     for (const p of o.progs.keys()) this.fileName('prog', p, o.id);
-    for (const [m, id] of o.maps) this.fileName('objectMap', m, id);
   }
 
   /** The ids filed under `name` as `kind` (names.ts), ascending. */
