@@ -48,9 +48,10 @@ const LOCAL_STORAGE_BYTES = 200;
 /**
  * Whether task `pid` has an element in any task storage map: its `task->bpf_storage` is allocated
  * (`bpf_local_storage_alloc`, with the first element) and freed with the last element
- * (`bpf_selem_unlink_storage_nolock`), so it exists exactly while the task has one. Only the task storage maps are looked at (the world's index of maps by type:
- * world/names.ts), and each is read, not drafted: a walk of every map from a transition drafted each
- * one, and a task's first element cost 3.7 ms among 4,000 other maps against 81 µs among 16.
+ * (`bpf_selem_unlink_storage_nolock`), so it exists exactly while the task has one. Only the task
+ * storage maps are looked at (the world's index of maps by type: world/names.ts), and each is read,
+ * not drafted: a walk of every map from a transition drafted each one, and a task's first element
+ * cost 3.7 ms among 4,000 other maps against 81 µs among 16.
  */
 function hasLocalStorage(k: Kern, pid: Pid): boolean {
   for (const id of k.t.named('mapType', 'task_storage' satisfies MapType)) if (k.cold.maps.get(id)?.elems.has(pid) === true) return true;

@@ -2,14 +2,14 @@
  * A persistent map that iterates in insertion order, as a `Map` does: the world's tables keyed by
  * strings or by ids whose order is not the order of the keys (dynptr slots, reads in flight in the
  * order they were submitted, ring buffers, packets), and a task's descriptors (`Task.fds`, in the
- * order they were opened). Two B+ trees (sorted-btree, whose `clone()`
- * costs O(1) and shares every node) of the same entries (a key, the sequence number it was inserted
- * at, its value): by key, for a lookup, and by sequence number, for a walk in insertion order without
- * a lookup per entry (the explorer walks the tables of every state). A transition's first write
- * clones the table instead of copying it, so a call that changes one slot costs the logarithm of the
- * table's size, however many slots the world holds (`Tables.own`, tables.ts); a transition's copy of
- * a task (`TaskRecord.clone`) clones its descriptors the same way, so a step of a task with 9,000 open
- * files costs what a step of a task with a few does.
+ * order they were opened). Two B+ trees (sorted-btree, whose `clone()` costs O(1) and shares every
+ * node) of the same entries (a key, the sequence number it was inserted at, its value): by key, for a
+ * lookup, and by sequence number, for a walk in insertion order without a lookup per entry (the
+ * explorer walks the tables of every state). A transition's first write clones the table instead of
+ * copying it, so a call that changes one slot costs the logarithm of the table's size, however many
+ * slots the world holds (`Tables.own`, tables.ts); a transition's copy of a task (`TaskRecord.clone`)
+ * clones its descriptors the same way, so a step of a task with 9,000 open files costs what a step of
+ * a task with a few does.
  *
  * Like a `Map`: setting a present key keeps its place; a key deleted and set again goes to the end.
  *
