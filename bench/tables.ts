@@ -23,8 +23,8 @@
  *   of a task storage map, in a world of 16 and of 4,000 other maps: µs a case.
  * - `fds`: a scheduler step (`Session.step`, a sleep) of a task with 16 and with 9,000 open files: µs.
  * Until stop 48 a name was found by a walk of every map or every loaded object, and a task's first
- * task storage element walked every map, drafting each (stop 47's code: 38 against 238 µs, 18 against
- * 124 µs and 13.5 against 146 µs, 81 µs against 3.7 ms); the world now keeps an index of names
+ * task storage element walked every map, drafting each (this script on stop 47's code: 39.8 against
+ * 269 µs, 18.4 against 222 µs, 72 µs against 4.0 ms); the world now keeps an index of names
  * (src/model/world/names.ts). And a task's descriptors were a `Map`, copied by each transition that
  * changed the task: 7.5 µs a step with 16 open files, 2.9 ms with 9,000 (and opening the 9,000 one step
  * at a time took 18 s); they are an `OrderedTree` now, which the copy clones in O(1).
