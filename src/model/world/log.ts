@@ -63,14 +63,7 @@ export class Log<T> implements Iterable<T> {
 
   /** The values in order, oldest first (a new array). */
   toArray(): T[] {
-    const out = new Array<T>(this.#length);
-    let end = this.#length;
-    for (let c = this.#head; c !== null && end > 0; c = c.prev) {
-      const n = end - c.start;
-      for (let i = 0; i < n; i += 1) out[c.start + i] = c.items[i] as T;
-      end = c.start;
-    }
-    return out;
+    return this.from(0);
   }
 
   /**
