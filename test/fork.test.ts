@@ -22,6 +22,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { taskWorkAdd } from '../src/task_work/queue.ts';
+import { runQueueOf } from '../src/model/world/world.ts';
 import { ArgumentError, content, program as P, refSnapshot, Session, type BpfObject, type Op, type Syscall } from '../src/index.ts';
 
 const { r, imm, NULL, call, ld, field, goto, when, label, ret, store, alu, ctxPtr } = P;
@@ -141,6 +142,8 @@ describe('fork: copy_process as glibc fork() calls it', () => {
     for (let i = 0; i < 50 && (s.world.tasks.get(parent)?.results.length ?? 0) < 2; i += 1) s.step();
     expect(s.world.tasks.get(parent)?.results[1]).toBe(-EPERM);
     expect([...s.world.tasks.keys()]).toEqual([parent]);
+    // The run queue's index of children (what wait walks) has no child for it either.
+    expect([...runQueueOf(s.world).childrenOf(parent)]).toEqual([]);
     const data = s.world.tasks.get(parent)?.fds.get('d') as number;
     expect(refSnapshot(s.world).files[exe]).toBe(1);
     expect(refSnapshot(s.world).files[data]).toBe(1);

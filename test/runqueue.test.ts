@@ -139,7 +139,7 @@ describe('the run queue gives the ready actions their definition gives', () => {
 describe('the run queue files a task by its latest state', () => {
   const task = (pid: number, state: ReadonlyTask['state'], wait: ReadonlyTask['wait']): ReadonlyTask => ({ pid, state, wait } as unknown as ReadonlyTask);
   test('a timer moved to another time, a page wait moved to another page, a task made runnable', () => {
-    const rq = RunQueue.of([], { eachValue: () => undefined }, 0);
+    const rq = RunQueue.of({ forEachSeq: () => undefined }, { eachValue: () => undefined }, 0);
     rq.syncTask(task(100, 'interruptible', { kind: 'timer', until: 5 }));
     rq.syncTask(task(101, 'io_wait', { kind: 'page', ino: 1, pgoff: 2 }));
     expect(rq.nextGroup()?.at).toBe(5);

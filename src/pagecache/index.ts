@@ -1,3 +1,3 @@
 export * from './page.ts';
 export * from './mapping.ts';
-export { BTree } from './btree.ts';
+export { BTree, diffAgainst } from './btree.ts';

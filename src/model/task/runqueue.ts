@@ -9,12 +9,15 @@
  *
  * It holds nothing a world does not: it is derived from the world's tasks, reads in flight and clock,
  * and describes one world at a time (`owner`). A transition from that world updates it in place from
- * what the transition changed (`syncTask`, `syncIo`, `advance`) and hands it to the new world; a
- * transition from any other world (a branch) rebuilds one from that world (`RunQueue.of`). So the
- * worlds stay values: an index is never read for a world it does not describe.
+ * what the transition changed (`syncTask`, `syncIo`, `advance`) and hands it to the new world. A step
+ * from another world of the same history (a branch: an earlier world, a sibling) moves it to that
+ * world: it is updated from the tasks and reads the two worlds do not share, and from the clock
+ * (`retreat` when that world's is earlier; world/rebase.ts finds what differs without a walk of what
+ * is shared). So the worlds stay values: an index is never read for a world it does not describe.
  *
  * Orders (they are the scheduler's, src/scheduler/step.ts):
- * - reads in flight in the order they were submitted (the order of the world's `io` table);
+ * - reads in flight in the order they were submitted: the order of the world's `io` table, whose
+ *   insertion number (`seq`) each read is filed with, so that a read filed again keeps its place;
  * - timers and tasks by pid (the order of the world's `tasks` table: pids only grow);
  * - an event is due when its time is at or before the clock; the pending ones are grouped by time.
  */
@@ -123,13 +126,13 @@ export interface IoEvent {
   readonly ino: number;
   readonly pgoff: number;
   readonly at: number;
-  /** Its place in the order of submission. */
+  /** Its place in the order of submission: its insertion number in the world's `io` table. */
   readonly seq: number;
   readonly req: IoRequest;
   due: boolean;
 }
 
-/** The events pending at one future time: reads by submission, timers by pid. */
+/** The events pending at one future time: reads by submission (`seq`), timers by pid. */
 export interface EventGroup {
   readonly at: number;
   readonly ios: IoEvent[];
@@ -139,9 +142,19 @@ export interface EventGroup {
 
 const runnableState = (s: string): boolean => s === 'runnable' || s === 'running' || s === 'exiting';
 
+/** The reads in flight of a world, each with its insertion number in the `io` table (world/tables.ts `Table.forEachSeq`). */
+export interface IoSource {
+  forEachSeq(fn: (req: IoRequest, key: string, seq: number) => void): void;
+}
+
 export class RunQueue {
   /** The world this index describes (see the file comment). */
   owner: object | null = null;
+  /**
+   * A transition has taken this index and has not ended: it may be changing it, so it must not be
+   * moved to another world (a run queue is then built for that one). Set and cleared by world/tables.ts.
+   */
+  held = false;
   /** The clock of that world. */
   now: number;
   readonly runnable = new IntSet();
@@ -149,7 +162,6 @@ export class RunQueue {
   readonly dueTimers = new IntSet();
   readonly #ios = new Map<string, IoEvent>();
   readonly #bySeq = new Map<number, IoEvent>();
-  #nextSeq = 0;
   /**
    * The time of each task's pending timer, by pid (arrays by pid here: pids are small and dense); it
    * is due when `dueTimers` has the pid, else it is in the group of its time.
@@ -162,33 +174,49 @@ export class RunQueue {
   readonly #pageOf: (string | undefined)[] = [];
   readonly #waiters = new Map<string, Set<Pid>>();
   /**
-   * The children of each task not yet reaped, by parent pid, in the order they were forked (a set
-   * keeps the order of its additions: a parent's children are filed as they are forked, or in pid
-   * order when the index is built, and a later fork has a higher pid).
+   * The children of each task not yet reaped, by parent pid, in the order they were forked: by pid,
+   * since a later fork has a higher pid (a sorted array: a child filed again, when the index moves to
+   * an earlier world, goes back to its place).
    */
-  readonly #children = new Map<Pid, Set<Pid>>();
+  readonly #children = new Map<Pid, Pid[]>();
+  /**
+   * The parent under which each task is filed, by pid (undefined: under none). Two worlds of a
+   * history may give one pid different parents (each branch forked its own task with the next pid).
+   */
+  readonly #parentOf: (Pid | undefined)[] = [];
 
   constructor(now: number) {
     this.now = now;
   }
 
-  /** An index of a world: its reads in flight (in table order), its tasks, its clock. */
-  static of(io: Iterable<[string, IoRequest]>, tasks: { eachValue(fn: (t: ReadonlyTask) => void): void }, now: number): RunQueue {
+  /** An index of a world: its reads in flight (with their places in its `io` table), its tasks, its clock. */
+  static of(io: IoSource, tasks: { eachValue(fn: (t: ReadonlyTask) => void): void }, now: number): RunQueue {
     const rq = new RunQueue(now);
-    for (const [key, req] of io) rq.syncIo(key, req);
+    io.forEachSeq((req, key, seq) => rq.syncIo(key, req, seq));
     tasks.eachValue((t) => rq.syncTask(t));
     return rq;
   }
 
   /** File task `t` by its state: runnable, asleep on a timer, or waiting for a page; as a child of its parent until reaped. */
   syncTask(t: ReadonlyTask): void {
-    const pid = t.pid;
-    if (t.parent !== null) this.#fileChild(t.parent, pid, !t.reaped);
-    if (runnableState(t.state)) this.runnable.add(pid);
+    const wait = t.wait;
+    this.#file(
+      t.pid, t.parent, !t.reaped, runnableState(t.state),
+      t.state === 'interruptible' && wait?.kind === 'timer' ? wait.until : null,
+      t.state === 'io_wait' && wait?.kind === 'page' ? ioKey(wait.ino, wait.pgoff) : null,
+    );
+  }
+
+  /** Task `pid` (a child of `parent`) is in no table: file it nowhere (the index moved to a world without it). */
+  dropTask(pid: Pid, parent: Pid | null): void {
+    this.#file(pid, parent, false, false, null, null);
+  }
+
+  #file(pid: Pid, parent: Pid | null, child: boolean, runnable: boolean, until: number | null, page: string | null): void {
+    this.#fileChild(parent, pid, child);
+    if (runnable) this.runnable.add(pid);
     else this.runnable.delete(pid);
 
-    const wait = t.wait;
-    const until = t.state === 'interruptible' && wait?.kind === 'timer' ? wait.until : null;
     const at = this.#timers[pid];
     if (at !== undefined && at !== until) {
       this.#timers[pid] = undefined;
@@ -205,7 +233,6 @@ export class RunQueue {
       }
     }
 
-    const page = t.state === 'io_wait' && wait?.kind === 'page' ? ioKey(wait.ino, wait.pgoff) : null;
     const was = this.#pageOf[pid] ?? null;
     if (was !== page) {
       if (was !== null) {
@@ -226,10 +253,13 @@ export class RunQueue {
     }
   }
 
-  /** File the read in flight under `key` (`req`), or its end (undefined). */
-  syncIo(key: string, req: IoRequest | undefined): void {
+  /**
+   * File the read in flight under `key` (`req`, filed at `seq` in the world's `io` table), or its end
+   * (`req` undefined).
+   */
+  syncIo(key: string, req: IoRequest | undefined, seq: number): void {
     const cur = this.#ios.get(key);
-    if (cur !== undefined && cur.req === req) return;
+    if (cur !== undefined && cur.req === req && cur.seq === seq) return;
     if (cur !== undefined) {
       this.#ios.delete(key);
       this.#bySeq.delete(cur.seq);
@@ -237,12 +267,11 @@ export class RunQueue {
       else this.#leave(cur.at, 'ios', cur);
     }
     if (req === undefined) return;
-    const ev: IoEvent = { key, ino: req.ino, pgoff: req.pgoff, at: req.completesAt, seq: this.#nextSeq++, req, due: req.completesAt <= this.now };
+    const ev: IoEvent = { key, ino: req.ino, pgoff: req.pgoff, at: req.completesAt, seq, req, due: req.completesAt <= this.now };
     this.#ios.set(key, ev);
-    this.#bySeq.set(ev.seq, ev);
-    if (ev.due) this.dueIo.add(ev.seq);
-    // A new read has the highest sequence number: pushing keeps a group's reads in order.
-    else this.#group(ev.at).ios.push(ev);
+    this.#bySeq.set(seq, ev);
+    if (ev.due) this.dueIo.add(seq);
+    else insertBySeq(this.#group(ev.at).ios, ev);
   }
 
   /** The clock moved to `now`: the events at or before it are due. */
@@ -259,6 +288,35 @@ export class RunQueue {
         this.dueIo.add(ev.seq);
       }
       for (const pid of g.timers) this.dueTimers.add(pid);
+    }
+  }
+
+  /**
+   * The clock moved back to `now` (the index moves to an earlier world): the due events after it are
+   * pending again, in the groups of their times. Costs O(due events · log n).
+   */
+  retreat(now: number): void {
+    this.now = now;
+    const ios: IoEvent[] = [];
+    for (let i = 0; i < this.dueIo.size; i += 1) {
+      const ev = this.#bySeq.get(this.dueIo.kth(i)) as IoEvent;
+      if (ev.at > now) ios.push(ev);
+    }
+    for (const ev of ios) {
+      this.dueIo.delete(ev.seq);
+      ev.due = false;
+      insertBySeq(this.#group(ev.at).ios, ev);
+    }
+    const timers: Pid[] = [];
+    for (let i = 0; i < this.dueTimers.size; i += 1) {
+      const pid = this.dueTimers.kth(i);
+      if ((this.#timers[pid] as number) > now) timers.push(pid);
+    }
+    for (const pid of timers) {
+      this.dueTimers.delete(pid);
+      const g = this.#group(this.#timers[pid] as number);
+      g.timers.push(pid);
+      g.sorted = false;
     }
   }
 
@@ -303,18 +361,23 @@ export class RunQueue {
     return this.#children.get(parent) ?? NO_CHILDREN;
   }
 
-  #fileChild(parent: Pid, pid: Pid, filed: boolean): void {
-    let set = this.#children.get(parent);
-    if (filed) {
-      if (set === undefined) {
-        set = new Set();
-        this.#children.set(parent, set);
-      }
-      set.add(pid);
-    } else if (set !== undefined) {
-      set.delete(pid);
-      if (set.size === 0) this.#children.delete(parent);
+  #fileChild(parent: Pid | null, pid: Pid, filed: boolean): void {
+    const now = filed && parent !== null ? parent : undefined;
+    const was = this.#parentOf[pid];
+    if (was === now) return;
+    if (was !== undefined) {
+      const list = this.#children.get(was) as Pid[];
+      list.splice(list.indexOf(pid), 1);
+      if (list.length === 0) this.#children.delete(was);
     }
+    if (now === undefined) {
+      this.#parentOf[pid] = undefined;
+      return;
+    }
+    const list = this.#children.get(now);
+    if (list === undefined) this.#children.set(now, [pid]);
+    else insertSorted(list, pid);
+    setAt(this.#parentOf, pid, now);
   }
 
   #group(at: number): EventGroup {
@@ -322,6 +385,8 @@ export class RunQueue {
     if (g === undefined) {
       g = { at, ios: [], timers: [], sorted: true };
       this.#future.set(at, g);
+      // A time may still be in the heap with its group gone (`nextGroup` skips those, `retreat`
+      // files events at it again): it is pushed once more, and the stale entry is skipped.
       heapPush(this.#times, at);
     }
     return g;
@@ -340,7 +405,22 @@ export class RunQueue {
 }
 
 const byNumber = (a: number, b: number): number => a - b;
-const NO_CHILDREN: ReadonlySet<Pid> = new Set();
+const NO_CHILDREN: readonly Pid[] = Object.freeze([]);
+
+/** Insert `x` into the ascending array `a` (not there yet): a new pid is usually the highest, so look from the end. */
+function insertSorted(a: number[], x: number): void {
+  let i = a.length;
+  while (i > 0 && (a[i - 1] as number) > x) i -= 1;
+  if (a[i - 1] === x) return;
+  a.splice(i, 0, x);
+}
+
+/** Insert read `ev` into a group's reads, kept by `seq` (a new read has the highest: it goes last). */
+function insertBySeq(ios: IoEvent[], ev: IoEvent): void {
+  let i = ios.length;
+  while (i > 0 && (ios[i - 1] as IoEvent).seq > ev.seq) i -= 1;
+  ios.splice(i, 0, ev);
+}
 
 /** `a[i] = v`, filling the holes before `i` first (an array written far past its end becomes a dictionary). */
 function setAt<T>(a: (T | undefined)[], i: number, v: T): void {

@@ -16,7 +16,7 @@
  * A table may also group its keys by a number (`groupOf`: a dynptr slot by the call frame whose stack
  * holds it), in a third tree; `keysOf(group)` lists a group's keys without a walk of the table.
  */
-import { BTree } from '../../pagecache/index.ts';
+import { BTree, diffAgainst } from '../../pagecache/index.ts';
 
 interface Entry<K, V> {
   readonly key: K;
@@ -65,6 +65,11 @@ export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
 
   get(key: K): V | undefined {
     return this.#byKey.get(key)?.value;
+  }
+
+  /** The insertion number of `key` (its place in the order of the walks), or undefined. */
+  seqOf(key: K): number | undefined {
+    return this.#byKey.get(key)?.seq;
   }
 
   has(key: K): boolean {
@@ -134,6 +139,21 @@ export class OrderedTree<K, V> implements ReadonlyMap<K, V> {
 
   forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
     this.#bySeq.forEachPair((_, e) => { fn(e.value, e.key, this); });
+  }
+
+  /** `fn` on every entry with its insertion number, in insertion order. */
+  forEachSeq(fn: (value: V, key: K, seq: number) => void): void {
+    this.#bySeq.forEachPair((seq, e) => { fn(e.value, e.key, seq); });
+  }
+
+  /**
+   * `fn` on each key whose entry differs between `a` and `b`: in one only, or set again (a new value,
+   * or deleted and set again: a new place). The trees' shared nodes are skipped (sorted-btree's
+   * `diffAgainst`), so two tables one of which was cloned from the other cost O(changes · log n).
+   */
+  static diffKeys<K, V>(a: OrderedTree<K, V>, b: OrderedTree<K, V>, fn: (key: K) => void): void {
+    const each = (key: K): void => { fn(key); };
+    diffAgainst(a.#byKey, b.#byKey, each, each, each);
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {

@@ -25,7 +25,7 @@ import type { MapId } from '../maps/types.ts';
 import type { Packet } from '../packet/types.ts';
 import type { RingState } from '../ringbuf/state.ts';
 import type { LoadedObject, ObjId, ReadonlyLoadedObject } from '../program/loaded.ts';
-import { RunQueue } from '../task/runqueue.ts';
+import type { RunQueue } from '../task/runqueue.ts';
 import { IdTable, Overlay } from './idtable.ts';
 import { OrderedTree } from './ordered.ts';
 import { nameKey, named, withId, withoutId, type NameKey, type NameKind } from './names.ts';
@@ -80,6 +80,28 @@ export class Table<K, V> implements ReadonlyMap<K, V> {
   static mapOf<K, V>(t: Table<K, V>): ReadonlyMap<K, V> {
     return t.#map;
   }
+
+  /** The insertion number of `key` (`OrderedTree.seqOf`), or undefined. */
+  seqOf(key: K): number | undefined {
+    return orderedOf(this).seqOf(key);
+  }
+
+  /** `fn` on every entry with its insertion number (`OrderedTree.forEachSeq`), in insertion order. */
+  forEachSeq(fn: (value: V, key: K, seq: number) => void): void {
+    orderedOf(this).forEachSeq(fn);
+  }
+
+  /** `fn` on each key whose entry differs between `a` and `b` (`OrderedTree.diffKeys`: what they share is skipped). */
+  static diffKeys<K, V>(a: Table<K, V>, b: Table<K, V>, fn: (key: K) => void): void {
+    if (a.#map !== b.#map) OrderedTree.diffKeys(orderedOf(a), orderedOf(b), fn);
+  }
+}
+
+/** The `OrderedTree` a table kept in insertion order holds (the reads in flight, the dynptr slots, …). */
+function orderedOf<K, V>(t: Table<K, V>): OrderedTree<K, V> {
+  const m = Table.mapOf(t);
+  if (!(m instanceof OrderedTree)) throw new KernsimError('a table without an insertion order has no insertion numbers');
+  return m as OrderedTree<K, V>;
 }
 // immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
 // draft; without one the answer is an immediate no (and `instanceof` still works).
@@ -267,15 +289,28 @@ export class Tables {
   /** Memory made in this transition (see `fresh`); made on first use. */
   #fresh: WeakSet<object> | undefined;
 
-  /**
-   * `baseRq`: the run queue of the world `base`, when it describes that world (see
-   * model/task/runqueue.ts); null otherwise.
-   */
   /** Where lookups are recorded (a transition begun with a `ReadLog`), or null. */
   readonly #log: ReadLog | null;
+  /** The run queue of the world `base`, when it describes that world (model/task/runqueue.ts); null otherwise. */
+  private readonly baseRq: RunQueue | null;
 
-  constructor(private readonly base: Readonly<HotState>, private readonly baseRq: RunQueue | null, private rq: RunQueue | null, log: ReadLog | null = null) {
+  /**
+   * `worldRq`: the run queue `base` holds (it may describe another world of its history); `rq`: the
+   * one the caller found for `base` (the scheduler, which looked at it before the step), or null;
+   * `find`: how to find one for `base` when the transition needs it (world/rebase.ts `runQueueFor`).
+   * A run queue this transition takes is `held` until it commits.
+   */
+  constructor(
+    private readonly base: Readonly<HotState>,
+    private readonly worldRq: RunQueue,
+    private rq: RunQueue | null,
+    private readonly find: (world: Readonly<HotState>, rq: RunQueue) => RunQueue,
+    log: ReadLog | null = null,
+  ) {
     this.#log = log;
+    this.baseRq = worldRq.owner === base ? worldRq : null;
+    if (this.baseRq !== null) this.baseRq.held = true;
+    if (rq !== null) rq.held = true;
     this.now = base.clock.now;
     this.inodes = base.inodes;
     this.paths = Table.mapOf(base.paths);
@@ -500,17 +535,20 @@ export class Tables {
 
   /**
    * The run queue of the world this transition started from: `rq` when the caller has it (the
-   * scheduler, which looked at it before the step), the one of the world when it describes it, or
-   * a new one built from the world.
+   * scheduler, which looked at it before the step), the one of the world when it describes it, else
+   * the history's one moved to the world, or one built from it (`find`).
    */
   runQueue(): RunQueue {
-    this.rq ??= this.baseRq ?? RunQueue.of(this.base.io, this.base.tasks, this.base.clock.now);
+    if (this.rq === null) {
+      this.rq = this.baseRq ?? this.find(this.base, this.worldRq);
+      this.rq.held = true;
+    }
     return this.rq;
   }
 
   /**
    * The children of task `parent` not yet reaped, in the order they were forked, to read from `tasks`
-   * (a task taken out of the table, a fork that failed, may be listed). The run queue files them as
+   * (a task taken out of the table, a fork that failed, is no one's child). The run queue files them as
    * they were when this scheduler step began (it is brought up to date between steps, never inside
    * one: a task's later changes in the step would not be seen). That is enough: only the parent's own
    * fork and wait change its children, and each ends the step it is in. Read as a walk of every task
@@ -581,7 +619,11 @@ export class Tables {
     if (this.current !== base.current) (patch ??= {}).current = this.current;
     if (this.allocated !== base.allocated) (patch ??= {}).allocated = this.allocated;
     const rq = this.rq ?? this.baseRq;
-    if (rq !== null) this.#sync(rq);
+    if (rq !== null) {
+      this.#sync(rq);
+      rq.held = false;
+    }
+    if (this.baseRq !== null) this.baseRq.held = false;
     this.committedRunQueue = rq;
     return patch;
   }
@@ -605,15 +647,21 @@ export class Tables {
     if (more !== null) {
       const io = more.io;
       if (io !== null) {
+        const table = untracked(this.io) as OrderedTree<string, IoRequest>;
         for (let i = more.ioSynced; i < io.length; i += 1) {
           const key = io[i] as string;
-          rq.syncIo(key, this.io.get(key));
+          rq.syncIo(key, table.get(key), table.seqOf(key) ?? -1);
         }
         more.ioSynced = io.length;
       }
       const dirty = more.dirty;
       if (dirty !== null) {
-        for (let i = 0; i < more.dirtyN; i += 1) rq.syncTask(dirty[i] as TaskRecord);
+        for (let i = 0; i < more.dirtyN; i += 1) {
+          const t = dirty[i] as TaskRecord;
+          // A task taken out of the table (`removeTask`) is filed nowhere, as in an index built anew.
+          if (this.tasks.get(t.pid) === t) rq.syncTask(t);
+          else rq.dropTask(t.pid, t.parent);
+        }
         more.dirtyN = 0;
       }
     }

@@ -16,6 +16,7 @@ import { checkContext, checkFunction, checkWorld } from '../kernel/args.ts';
 import { WorldValue, type ColdState, type ColdView, type World, type WorldFields } from './state.ts';
 import { emptyHotState, Tables } from './tables.ts';
 import { RunQueue } from '../task/runqueue.ts';
+import { runQueueFor } from './rebase.ts';
 import { trackedCold, type ReadLog } from './footprint.ts';
 import { SlotTable } from '../maps/slots.ts';
 import type { BpfMap } from '../maps/types.ts';
@@ -93,8 +94,7 @@ class Transition implements Kern {
   readonly features: VersionFeatures;
 
   constructor(readonly engine: Immer, readonly base: World, readonly ctx: CallContext, public resume: unknown, rq: RunQueue | undefined, readonly log: ReadLog | null = null) {
-    const baseRq = WorldValue.runQueue(base);
-    this.t = new Tables(base, baseRq.owner === base ? baseRq : null, rq ?? null, log);
+    this.t = new Tables(base, WorldValue.runQueue(base), rq ?? null, runQueueFor, log);
     this.features = base.features;
   }
 
@@ -306,10 +306,10 @@ export function end(k: Kern): World {
 }
 
 /**
- * The run queue of `world` (model/task/runqueue.ts): the one it holds when that describes it, else
- * one built from it. Pass it to `begin` so the transition keeps it up to date.
+ * The run queue of `world` (model/task/runqueue.ts): the one it holds, moved to describe it when it
+ * describes another world of its history (world/rebase.ts), else one built from it. Pass it to
+ * `begin` so the transition keeps it up to date.
  */
 export function runQueueOf(world: World): RunQueue {
-  const rq = WorldValue.runQueue(world);
-  return rq.owner === world ? rq : RunQueue.of(world.io, world.tasks, world.clock.now);
+  return runQueueFor(world, WorldValue.runQueue(world));
 }
