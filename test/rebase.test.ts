@@ -16,11 +16,11 @@ import { describe, expect, test } from 'vitest';
 import { content, formatTrace, listChooser, readyActions, seededChooser, Session, step, type Action, type World } from '../src/index.ts';
 import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { OrderedTree } from '../src/model/world/ordered.ts';
-import { RunQueue } from '../src/model/task/runqueue.ts';
+import { RunQueue, type EventGroup } from '../src/model/task/runqueue.ts';
 import { NON_SLEEPABLE, runQueueOf, transact } from '../src/model/world/world.ts';
 import { stepTask } from '../src/scheduler/step.ts';
 import { ioKey } from '../src/model/fs/types.ts';
-import type { Syscall } from '../src/model/task/types.ts';
+import type { ReadonlyTask, Syscall } from '../src/model/task/types.ts';
 
 describe('the diffs of persistent tables', () => {
   test('IdTable.diffKeys gives the keys whose values differ, between any two versions', () => {
@@ -197,6 +197,50 @@ describe('a step from any world of a history', () => {
       }
     }), { numRuns: 40 });
   }, 120_000);
+
+  test('a long history of many ticks, due timers left pending while the clock moves on, stepped back in any order', () => {
+    // Timers of several lengths; the chooser often takes the last ready action (the earliest future
+    // event: the clock moves while due timers wait), so many ticks hold timers due and not yet run.
+    const s = new Session();
+    for (let i = 0; i < 30; i += 1) s.spawn({ comm: `s${i}`, script: Array.from({ length: 8 }, () => ({ sys: 'sleep' as const, ticks: 1 + (i % 7) })) });
+    let n = 0;
+    const chooser = { choose: (_: string, count: number): number => (n++ % 3 === 0 ? 0 : count - 1) };
+    let w = s.world;
+    const worlds: World[] = [w];
+    for (let i = 0; i < 3000; i += 1) {
+      const r = step(w, chooser);
+      if (r.done) break;
+      w = r.world;
+      worlds.push(w);
+    }
+    expect(new Set(worlds.map((x) => x.clock.now)).size).toBeGreaterThan(40);
+    const order = fc.sample(fc.shuffledSubarray([...worlds.keys()], { minLength: worlds.length }), { numRuns: 1, seed: 49 })[0] as number[];
+    for (const i of [...worlds.keys()].reverse().concat(order)) {
+      const x = worlds[i] as World;
+      expect(readyActions(x)).toEqual(definedActions(x));
+    }
+  });
+
+  test('retreat finds a timer that fell due long ago among many ticks whose timers ran since', () => {
+    const task = (pid: number, state: ReadonlyTask['state'], until: number | null): ReadonlyTask =>
+      ({ pid, parent: null, reaped: false, state, wait: until === null ? null : { kind: 'timer', until } } as unknown as ReadonlyTask);
+    const rq = RunQueue.of({ forEachSeq: () => undefined }, { eachValue: () => undefined }, 0);
+    rq.syncTask(task(100, 'interruptible', 1));
+    rq.advance(1);
+    // Tick after tick, another task's timer falls due and runs (its record of the tick is gone).
+    for (let t = 2; t < 300; t += 1) {
+      rq.syncTask(task(101, 'interruptible', t));
+      rq.advance(t);
+      expect(rq.dueTimers.has(101)).toBe(true);
+      rq.syncTask(task(101, 'runnable', null));
+    }
+    expect([rq.dueTimers.has(100), rq.dueTimers.size]).toEqual([true, 1]);
+    // Back before tick 1: task 100's timer is pending again, at its time.
+    rq.retreat(0);
+    expect(rq.dueTimers.size).toBe(0);
+    expect(rq.nextGroup()?.at).toBe(1);
+    expect(rq.timersOf(rq.nextGroup() as EventGroup)).toEqual([100]);
+  });
 
   test('a step across a clock move in both directions, with many timers due at one tick', () => {
     const s = new Session();

@@ -140,6 +140,13 @@ export interface EventGroup {
   sorted: boolean;
 }
 
+/** The events that fell due at one time (see `RunQueue.#dueAt`). */
+interface DueRecord {
+  readonly ios: IoEvent[];
+  readonly timers: Pid[];
+  live: number;
+}
+
 const runnableState = (s: string): boolean => s === 'runnable' || s === 'running' || s === 'exiting';
 
 /** The reads in flight of a world, each with its insertion number in the `io` table (world/tables.ts `Table.forEachSeq`). */
@@ -170,6 +177,14 @@ export class RunQueue {
   readonly #future = new Map<number, EventGroup>();
   /** The times of the future groups, a binary min-heap (a time whose group is gone is skipped). */
   readonly #times: number[] = [];
+  /**
+   * The due events by the time they fell due at, for `retreat` to find those after a time without a
+   * walk of every due event. A record keeps an event that has left the due sets since (`live`
+   * counts those that have not); it goes when none is left.
+   */
+  readonly #dueAt = new Map<number, DueRecord>();
+  /** The times of `#dueAt`, negated, in a binary min-heap: the latest first (a time whose record is gone is skipped). */
+  readonly #dueTimes: number[] = [];
   /** The page each task waits for, by pid. */
   readonly #pageOf: (string | undefined)[] = [];
   readonly #waiters = new Map<string, Set<Pid>>();
@@ -220,13 +235,19 @@ export class RunQueue {
     const at = this.#timers[pid];
     if (at !== undefined && at !== until) {
       this.#timers[pid] = undefined;
-      if (this.dueTimers.has(pid)) this.dueTimers.delete(pid);
-      else this.#leave(at, 'timers', pid);
+      if (this.dueTimers.has(pid)) {
+        this.dueTimers.delete(pid);
+        this.#leftDue(at);
+      } else this.#leave(at, 'timers', pid);
     }
     if (until !== null && at !== until) {
       setAt(this.#timers, pid, until);
-      if (until <= this.now) this.dueTimers.add(pid);
-      else {
+      if (until <= this.now) {
+        this.dueTimers.add(pid);
+        const r = this.#dueRecord(until);
+        r.timers.push(pid);
+        r.live += 1;
+      } else {
         const g = this.#group(until);
         g.timers.push(pid);
         g.sorted = false;
@@ -263,15 +284,21 @@ export class RunQueue {
     if (cur !== undefined) {
       this.#ios.delete(key);
       this.#bySeq.delete(cur.seq);
-      if (cur.due) this.dueIo.delete(cur.seq);
-      else this.#leave(cur.at, 'ios', cur);
+      if (cur.due) {
+        this.dueIo.delete(cur.seq);
+        this.#leftDue(cur.at);
+      } else this.#leave(cur.at, 'ios', cur);
     }
     if (req === undefined) return;
     const ev: IoEvent = { key, ino: req.ino, pgoff: req.pgoff, at: req.completesAt, seq, req, due: req.completesAt <= this.now };
     this.#ios.set(key, ev);
     this.#bySeq.set(seq, ev);
-    if (ev.due) this.dueIo.add(seq);
-    else insertBySeq(this.#group(ev.at).ios, ev);
+    if (ev.due) {
+      this.dueIo.add(seq);
+      const r = this.#dueRecord(ev.at);
+      r.ios.push(ev);
+      r.live += 1;
+    } else insertBySeq(this.#group(ev.at).ios, ev);
   }
 
   /** The clock moved to `now`: the events at or before it are due. */
@@ -288,35 +315,47 @@ export class RunQueue {
         this.dueIo.add(ev.seq);
       }
       for (const pid of g.timers) this.dueTimers.add(pid);
+      // The group's lists become the record of what fell due at its time.
+      const r = this.#dueAt.get(at);
+      if (r === undefined) {
+        this.#dueAt.set(at, { ios: g.ios, timers: g.timers, live: g.ios.length + g.timers.length });
+        this.#pushDueTime(at);
+      } else {
+        for (const ev of g.ios) r.ios.push(ev);
+        for (const pid of g.timers) r.timers.push(pid);
+        r.live += g.ios.length + g.timers.length;
+      }
     }
   }
 
   /**
    * The clock moved back to `now` (the index moves to an earlier world): the due events after it are
-   * pending again, in the groups of their times. Costs O(due events · log n).
+   * pending again, in the groups of their times. Costs O(log n) for each event that fell due after
+   * `now`, as `advance` does for each event it makes due.
    */
   retreat(now: number): void {
     this.now = now;
-    const ios: IoEvent[] = [];
-    for (let i = 0; i < this.dueIo.size; i += 1) {
-      const ev = this.#bySeq.get(this.dueIo.kth(i)) as IoEvent;
-      if (ev.at > now) ios.push(ev);
-    }
-    for (const ev of ios) {
-      this.dueIo.delete(ev.seq);
-      ev.due = false;
-      insertBySeq(this.#group(ev.at).ios, ev);
-    }
-    const timers: Pid[] = [];
-    for (let i = 0; i < this.dueTimers.size; i += 1) {
-      const pid = this.dueTimers.kth(i);
-      if ((this.#timers[pid] as number) > now) timers.push(pid);
-    }
-    for (const pid of timers) {
-      this.dueTimers.delete(pid);
-      const g = this.#group(this.#timers[pid] as number);
-      g.timers.push(pid);
-      g.sorted = false;
+    const times = this.#dueTimes;
+    while (times.length > 0 && -(times[0] as number) > now) {
+      const at = -heapPop(times);
+      const r = this.#dueAt.get(at);
+      if (r === undefined) continue;
+      this.#dueAt.delete(at);
+      let g: EventGroup | null = null;
+      // The record may list events that left the due sets since: only those still there go back.
+      for (const ev of r.ios) {
+        if (!ev.due || this.#ios.get(ev.key) !== ev) continue;
+        this.dueIo.delete(ev.seq);
+        ev.due = false;
+        insertBySeq((g ??= this.#group(at)).ios, ev);
+      }
+      for (const pid of r.timers) {
+        if (this.#timers[pid] !== at || !this.dueTimers.has(pid)) continue;
+        this.dueTimers.delete(pid);
+        g ??= this.#group(at);
+        g.timers.push(pid);
+        g.sorted = false;
+      }
     }
   }
 
@@ -359,6 +398,36 @@ export class RunQueue {
   /** The children of task `parent` not yet reaped, in the order they were forked. */
   childrenOf(parent: Pid): Iterable<Pid> {
     return this.#children.get(parent) ?? NO_CHILDREN;
+  }
+
+  /** The record of the events due at time `at`, made when there is none. */
+  #dueRecord(at: number): DueRecord {
+    let r = this.#dueAt.get(at);
+    if (r === undefined) {
+      r = { ios: [], timers: [], live: 0 };
+      this.#dueAt.set(at, r);
+      this.#pushDueTime(at);
+    }
+    return r;
+  }
+
+  #pushDueTime(at: number): void {
+    const times = this.#dueTimes;
+    // Times whose records are gone stay in the heap until popped; when they are most of it (a long
+    // run never moves back), it is made again from the records.
+    if (times.length > 2 * this.#dueAt.size + 32) {
+      times.length = 0;
+      for (const t of this.#dueAt.keys()) if (t !== at) heapPush(times, -t);
+    }
+    heapPush(times, -at);
+  }
+
+  /** An event due since time `at` left the due sets. */
+  #leftDue(at: number): void {
+    const r = this.#dueAt.get(at);
+    if (r === undefined) return;
+    r.live -= 1;
+    if (r.live === 0) this.#dueAt.delete(at);
   }
 
   #fileChild(parent: Pid | null, pid: Pid, filed: boolean): void {
