@@ -18,6 +18,7 @@ import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { OrderedTree } from '../src/model/world/ordered.ts';
 import { RunQueue, type EventGroup } from '../src/model/task/runqueue.ts';
 import { NON_SLEEPABLE, runQueueOf, transact } from '../src/model/world/world.ts';
+import { SMALL_WORLD } from '../src/model/world/rebase.ts';
 import { stepTask } from '../src/scheduler/step.ts';
 import { ioKey } from '../src/model/fs/types.ts';
 import type { ReadonlyTask, Syscall } from '../src/model/task/types.ts';
@@ -123,9 +124,20 @@ const leaf: fc.Arbitrary<Syscall> = fc.oneof(
 );
 const script = (depth: number): fc.Arbitrary<Syscall[]> => fc.array(depth === 0 ? leaf : fc.oneof(leaf, leaf, script(depth - 1).map((s) => ({ sys: 'fork' as const, script: s }))), { maxLength: 5 });
 
+/**
+ * A session whose worlds are large enough to have their history's run queue moved to them (a world of
+ * `SMALL_WORLD` tasks and reads or fewer gets one built anew): as many tasks ran and exited first.
+ */
+function sized(): Session {
+  const s = new Session();
+  for (let i = 0; i <= SMALL_WORLD; i += 1) s.spawn({ comm: `done${i}`, script: [] });
+  s.simulate();
+  return s;
+}
+
 /** The tasks of `scripts`, each opening the file first (a forked child has its parent's descriptors). */
 function session(scripts: Syscall[][]): Session {
-  const s = new Session();
+  const s = sized();
   s.createFile({ path: '/f', content: content.pattern(3), size: 4 * 4096 });
   scripts.forEach((sc, i) => s.spawn({ comm: `p${i}`, script: [{ sys: 'open', path: '/f', fd: 'f' }, ...sc] }));
   return s;
@@ -140,17 +152,20 @@ function replay(w: World, choices: readonly number[]): World {
 
 describe('a step from any world of a history', () => {
   test('a run queue a transition holds is not moved to another world meanwhile', () => {
-    const s = new Session();
-    for (let i = 0; i < 6; i += 1) s.spawn({ comm: `t${i}`, script: [{ sys: 'sleep', ticks: i % 3 }, { sys: 'sleep', ticks: 1 }] });
+    const s = sized();
+    const pids = Array.from({ length: 6 }, (_, i) => s.spawn({ comm: `t${i}`, script: [{ sys: 'sleep', ticks: i % 3 }, { sys: 'sleep', ticks: 1 }] }));
     const start = s.world;
     const later = replay(start, [0, 0, 0, 1, 0]);
     const w = replay(start, [2]);
     // A transition from `w` (which owns the history's run queue) that, while it runs, asks for the
     // ready actions of another world of the history, and then lets a task of `w` run.
+    const runs = pids[1] as number;
+    expect(w.tasks.get(runs)?.state).toBe('runnable');
     const { world: after } = transact(w, NON_SLEEPABLE, (k) => {
       expect(readyActions(later)).toEqual(definedActions(later));
-      stepTask(k, 101);
+      stepTask(k, runs);
     });
+    expect(after.tasks.get(runs)?.state).not.toBe('runnable');
     expect(readyActions(after)).toEqual(definedActions(after));
     expect(readyActions(later)).toEqual(definedActions(later));
   });
@@ -198,10 +213,28 @@ describe('a step from any world of a history', () => {
     }), { numRuns: 40 });
   }, 120_000);
 
+  test("a parent's children filed again in fork order when the index moves back across its waits", () => {
+    const s = sized();
+    const parent = s.spawn({ comm: 'parent', script: [
+      { sys: 'fork', script: [] }, { sys: 'fork', script: [] }, { sys: 'fork', script: [] },
+      { sys: 'sleep', ticks: 1 }, { sys: 'wait' }, { sys: 'wait' }, { sys: 'wait' },
+    ] });
+    const worlds: World[] = [s.world];
+    for (;;) {
+      const r = step(worlds[worlds.length - 1] as World, listChooser([]));
+      if (r.done) break;
+      worlds.push(r.world);
+    }
+    // The parent reaped its three children, one by one.
+    expect(worlds.map((w) => definedRelations(w).children.find(([pid]) => pid === parent)?.[1].length)).toContain(3);
+    expect((worlds[worlds.length - 1] as World).tasks.get(parent)?.results.slice(4)).toHaveLength(3);
+    for (const w of [...worlds].reverse()) expect(relationsOf(runQueueOf(w), w)).toEqual(definedRelations(w));
+  });
+
   test('a long history of many ticks, due timers left pending while the clock moves on, stepped back in any order', () => {
     // Timers of several lengths; the chooser often takes the last ready action (the earliest future
     // event: the clock moves while due timers wait), so many ticks hold timers due and not yet run.
-    const s = new Session();
+    const s = sized();
     for (let i = 0; i < 30; i += 1) s.spawn({ comm: `s${i}`, script: Array.from({ length: 8 }, () => ({ sys: 'sleep' as const, ticks: 1 + (i % 7) })) });
     let n = 0;
     const chooser = { choose: (_: string, count: number): number => (n++ % 3 === 0 ? 0 : count - 1) };
@@ -243,7 +276,7 @@ describe('a step from any world of a history', () => {
   });
 
   test('a step across a clock move in both directions, with many timers due at one tick', () => {
-    const s = new Session();
+    const s = sized();
     for (let i = 0; i < 40; i += 1) s.spawn({ comm: `s${i}`, script: [{ sys: 'sleep', ticks: 1 + (i % 2) }, { sys: 'sleep', ticks: 1 }] });
     let w = s.world;
     const worlds: World[] = [w];
