@@ -18,7 +18,7 @@ import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { OrderedTree } from '../src/model/world/ordered.ts';
 import { RunQueue, type EventGroup } from '../src/model/task/runqueue.ts';
 import { NON_SLEEPABLE, runQueueOf, transact } from '../src/model/world/world.ts';
-import { SMALL_WORLD } from '../src/model/world/rebase.ts';
+import { MOVE_BELOW } from '../src/model/world/rebase.ts';
 import { stepTask } from '../src/scheduler/step.ts';
 import { ioKey } from '../src/model/fs/types.ts';
 import type { ReadonlyTask, Syscall } from '../src/model/task/types.ts';
@@ -125,12 +125,13 @@ const leaf: fc.Arbitrary<Syscall> = fc.oneof(
 const script = (depth: number): fc.Arbitrary<Syscall[]> => fc.array(depth === 0 ? leaf : fc.oneof(leaf, leaf, script(depth - 1).map((s) => ({ sys: 'fork' as const, script: s }))), { maxLength: 5 });
 
 /**
- * A session whose worlds are large enough to have their history's run queue moved to them (a world of
- * `SMALL_WORLD` tasks and reads or fewer gets one built anew): as many tasks ran and exited first.
+ * A session whose worlds are large enough to have their history's run queue moved to them: one
+ * built anew is cheaper when a quarter or more of a world's tasks and reads differ (`MOVE_BELOW`),
+ * so 16 times as many tasks as the differences of a step ran and exited first.
  */
 function sized(): Session {
   const s = new Session();
-  for (let i = 0; i <= SMALL_WORLD; i += 1) s.spawn({ comm: `done${i}`, script: [] });
+  for (let i = 0; i < 16 * MOVE_BELOW; i += 1) s.spawn({ comm: `done${i}`, script: [] });
   s.simulate();
   return s;
 }

@@ -11,19 +11,22 @@
  * what the world holds: stepping the world of 16 or of 10,000 tasks again costs the same.
  *
  * A run queue is built anew instead when no world owns it (a run stopped by an error), when a
- * transition holds it (`held`), when the owner is not a world, and for a small world (`SMALL_WORLD`
- * tasks and reads or fewer), whose index costs about what a move costs to build. The new one is the
- * world's own: measured (bench/README.md, "Branches, stop 49"), a history's run queue moved back and
- * forth made each step of a one-task run about 0.3 µs slower than one built for the run, its maps
- * having aged in the collector's old generation.
+ * transition holds it (`held`), when the owner is not a world, and when building one costs about
+ * what the move would: when a quarter or more of the world's tasks and reads differ (a run started
+ * again from its first world, whose end differs in every task; the sibling states of a small
+ * scenario). The new index is the world's own, and that is worth having: measured
+ * (bench/README.md, "Branches, stop 49"), the steps of runs started again and again from one world
+ * were 0.3 µs slower (one task) and 15 to 20 % slower (1,000 tasks) with the history's index moved
+ * back to their start than with one built for each run; the index's maps, long-lived, cost V8's
+ * collector more.
  */
 import { RunQueue } from '../task/runqueue.ts';
 import type { ReadonlyTask } from '../task/types.ts';
 import { IdTable } from './idtable.ts';
 import { Table, type HotState } from './tables.ts';
 
-/** Worlds of at most this many tasks and reads in flight get a run queue built anew (see above). */
-export const SMALL_WORLD = 64;
+/** A run queue is moved when fewer than one in this many of the world's tasks and reads differ. */
+export const MOVE_BELOW = 4;
 
 /** What the run queue is filed from: a world's reads in flight, its tasks and its clock. */
 type Indexed = Pick<HotState, 'io' | 'tasks' | 'clock'>;
@@ -32,26 +35,32 @@ type Indexed = Pick<HotState, 'io' | 'tasks' | 'clock'>;
 export function runQueueFor(world: Indexed, rq: RunQueue): RunQueue {
   if (rq.owner === world) return rq;
   const from = rq.owner as Partial<Indexed> | null;
-  if (from === null || rq.held || world.tasks.size + world.io.size <= SMALL_WORLD || !(from.io instanceof Table) || !(from.tasks instanceof IdTable) || typeof from.clock?.now !== 'number') {
+  if (from === null || rq.held || !(from.io instanceof Table) || !(from.tasks instanceof IdTable) || typeof from.clock?.now !== 'number') {
     return RunQueue.of(world.io, world.tasks, world.clock.now);
   }
-  rebase(rq, from as Indexed, world);
+  const o = from as Indexed;
+  const keys: string[] = [];
+  const pids: number[] = [];
+  Table.diffKeys(o.io, world.io, (key) => { keys.push(key); });
+  IdTable.diffKeys(o.tasks, world.tasks, (pid) => { pids.push(pid); });
+  if ((keys.length + pids.length) * MOVE_BELOW >= world.tasks.size + world.io.size) return RunQueue.of(world.io, world.tasks, world.clock.now);
+  rebase(rq, o, world, keys, pids);
   rq.owner = world;
   return rq;
 }
 
-/** Move `rq` from describing `from` to describing `to`. */
-function rebase(rq: RunQueue, from: Indexed, to: Indexed): void {
+/** Move `rq` from describing `from` to describing `to`, whose reads `keys` and tasks `pids` differ. */
+function rebase(rq: RunQueue, from: Indexed, to: Indexed, keys: readonly string[], pids: readonly number[]): void {
   // The clock first: the events filed below are due or pending by `to`'s clock.
   const now = to.clock.now;
   if (now > rq.now) rq.advance(now);
   else if (now < rq.now) rq.retreat(now);
   const io = to.io;
-  Table.diffKeys(from.io, io, (key) => rq.syncIo(key, io.get(key), io.seqOf(key) ?? -1));
+  for (const key of keys) rq.syncIo(key, io.get(key), io.seqOf(key) ?? -1);
   const tasks = to.tasks;
-  IdTable.diffKeys(from.tasks, tasks, (pid) => {
+  for (const pid of pids) {
     const t = tasks.get(pid);
     if (t !== undefined) rq.syncTask(t);
     else rq.dropTask(pid, (from.tasks.get(pid) as ReadonlyTask).parent);
-  });
+  }
 }
