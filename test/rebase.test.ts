@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { content, formatTrace, listChooser, readyActions, seededChooser, Session, step, type Action, type World } from '../src/index.ts';
+import { content, formatTrace, listChooser, readyActions, seededChooser, Session, step, type World } from '../src/index.ts';
 import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { OrderedTree } from '../src/model/world/ordered.ts';
 import { RunQueue, type EventGroup } from '../src/model/task/runqueue.ts';
@@ -21,6 +21,7 @@ import { NON_SLEEPABLE, runQueueOf, transact } from '../src/model/world/world.ts
 import { MOVE_BELOW } from '../src/model/world/rebase.ts';
 import { stepTask } from '../src/scheduler/step.ts';
 import { ioKey } from '../src/model/fs/types.ts';
+import { definedActions } from './support/ready_actions.ts';
 import type { ReadonlyTask, Syscall } from '../src/model/task/types.ts';
 
 describe('the diffs of persistent tables', () => {
@@ -75,26 +76,6 @@ describe('the diffs of persistent tables', () => {
     }));
   });
 });
-
-/** The ready actions by their definition (the same as test/runqueue.test.ts's). */
-function definedActions(world: World): Action[] {
-  const out: Action[] = [];
-  if (world.irqWork.length > 0) out.push({ kind: 'irq' });
-  const timed: Extract<Action, { at: number }>[] = [];
-  for (const req of world.io.values()) timed.push({ kind: 'io', ino: req.ino, pgoff: req.pgoff, at: req.completesAt });
-  for (const t of world.tasks.values()) if (t.state === 'interruptible' && t.wait?.kind === 'timer') timed.push({ kind: 'timer', pid: t.pid, at: t.wait.until });
-  const now = world.clock.now;
-  out.push(...timed.filter((a) => a.at <= now));
-  const runnable = [...world.tasks.values()].filter((t) => t.state === 'runnable' || t.state === 'running' || t.state === 'exiting').map((t) => t.pid).sort((a, b) => a - b);
-  if (world.current !== null && runnable.includes(world.current)) out.push({ kind: 'task', pid: world.current });
-  for (const pid of runnable) if (pid !== world.current) out.push({ kind: 'task', pid });
-  const future = timed.filter((a) => a.at > now);
-  if (future.length > 0) {
-    const first = Math.min(...future.map((a) => a.at));
-    out.push(...future.filter((a) => a.at === first));
-  }
-  return out;
-}
 
 /** Each task's children (not reaped, by pid: the fork order) and each page's waiters, by definition. */
 function definedRelations(w: World): { children: [number, number[]][]; waiters: [string, number[]][] } {

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { content, formatTrace, listChooser, readyActions, refSnapshot, run, seededChooser, Session, step, type Action, type World } from '../src/index.ts';
+import { content, formatTrace, listChooser, readyActions, refSnapshot, run, seededChooser, Session, step, type World } from '../src/index.ts';
 import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { Log } from '../src/model/world/log.ts';
 import { RunQueue } from '../src/model/task/runqueue.ts';
@@ -18,26 +18,7 @@ import { runQueueOf } from '../src/model/world/world.ts';
 import type { Syscall } from '../src/model/task/types.ts';
 import type { ReadonlyTask } from '../src/model/task/types.ts';
 import { buildTaskWorkWorld, twScenario } from '../properties/scenarios.ts';
-
-/** The ready actions by their definition (README "The scheduler"; src/scheduler/step.ts). */
-function definedActions(world: World): Action[] {
-  const out: Action[] = [];
-  if (world.irqWork.length > 0) out.push({ kind: 'irq' });
-  const timed: Extract<Action, { at: number }>[] = [];
-  for (const req of world.io.values()) timed.push({ kind: 'io', ino: req.ino, pgoff: req.pgoff, at: req.completesAt });
-  for (const t of world.tasks.values()) if (t.state === 'interruptible' && t.wait?.kind === 'timer') timed.push({ kind: 'timer', pid: t.pid, at: t.wait.until });
-  const now = world.clock.now;
-  out.push(...timed.filter((a) => a.at <= now));
-  const runnable = [...world.tasks.values()].filter((t) => t.state === 'runnable' || t.state === 'running' || t.state === 'exiting').map((t) => t.pid).sort((a, b) => a - b);
-  if (world.current !== null && runnable.includes(world.current)) out.push({ kind: 'task', pid: world.current });
-  for (const pid of runnable) if (pid !== world.current) out.push({ kind: 'task', pid });
-  const future = timed.filter((a) => a.at > now);
-  if (future.length > 0) {
-    const first = Math.min(...future.map((a) => a.at));
-    out.push(...future.filter((a) => a.at === first));
-  }
-  return out;
-}
+import { definedActions } from './support/ready_actions.ts';
 
 /** Many tasks that sleep, read a cold file (so reads are in flight) and open a file, in a session. */
 function busy(tasks: number): Session {
