@@ -298,7 +298,7 @@ export class RunQueue {
       const r = this.#dueRecord(ev.at);
       r.ios.push(ev);
       r.live += 1;
-    } else insertBySeq(this.#group(ev.at).ios, ev);
+    } else insertInOrder(this.#group(ev.at).ios, ev, bySeq);
   }
 
   /** The clock moved to `now`: the events at or before it are due. */
@@ -347,7 +347,7 @@ export class RunQueue {
         if (!ev.due || this.#ios.get(ev.key) !== ev) continue;
         this.dueIo.delete(ev.seq);
         ev.due = false;
-        insertBySeq((g ??= this.#group(at)).ios, ev);
+        insertInOrder((g ??= this.#group(at)).ios, ev, bySeq);
       }
       for (const pid of r.timers) {
         if (this.#timers[pid] !== at || !this.dueTimers.has(pid)) continue;
@@ -445,7 +445,7 @@ export class RunQueue {
     }
     const list = this.#children.get(now);
     if (list === undefined) this.#children.set(now, [pid]);
-    else insertSorted(list, pid);
+    else insertInOrder(list, pid, itself);
     setAt(this.#parentOf, pid, now);
   }
 
@@ -476,20 +476,18 @@ export class RunQueue {
 const byNumber = (a: number, b: number): number => a - b;
 const NO_CHILDREN: readonly Pid[] = Object.freeze([]);
 
-/** Insert `x` into the ascending array `a` (not there yet): a new pid is usually the highest, so look from the end. */
-function insertSorted(a: number[], x: number): void {
+/**
+ * Insert `x` into `a`, kept ascending by `key`: a parent's children by pid, a group's reads by `seq`.
+ * A new one is usually the highest (a new pid, a new read), so the place is looked for from the end.
+ */
+function insertInOrder<T>(a: T[], x: T, key: (y: T) => number): void {
+  const k = key(x);
   let i = a.length;
-  while (i > 0 && (a[i - 1] as number) > x) i -= 1;
-  if (a[i - 1] === x) return;
+  while (i > 0 && key(a[i - 1] as T) > k) i -= 1;
   a.splice(i, 0, x);
 }
-
-/** Insert read `ev` into a group's reads, kept by `seq` (a new read has the highest: it goes last). */
-function insertBySeq(ios: IoEvent[], ev: IoEvent): void {
-  let i = ios.length;
-  while (i > 0 && (ios[i - 1] as IoEvent).seq > ev.seq) i -= 1;
-  ios.splice(i, 0, ev);
-}
+const bySeq = (ev: IoEvent): number => ev.seq;
+const itself = (pid: Pid): number => pid;
 
 /** `a[i] = v`, filling the holes before `i` first (an array written far past its end becomes a dictionary). */
 function setAt<T>(a: (T | undefined)[], i: number, v: T): void {

@@ -35,18 +35,21 @@ type Indexed = Pick<HotState, 'io' | 'tasks' | 'clock'>;
 export function runQueueFor(world: Indexed, rq: RunQueue): RunQueue {
   if (rq.owner === world) return rq;
   const from = rq.owner as Partial<Indexed> | null;
-  if (from === null || rq.held || !(from.io instanceof Table) || !(from.tasks instanceof IdTable) || typeof from.clock?.now !== 'number') {
-    return RunQueue.of(world.io, world.tasks, world.clock.now);
-  }
+  if (from === null || rq.held || !(from.io instanceof Table) || !(from.tasks instanceof IdTable) || typeof from.clock?.now !== 'number') return built(world);
   const o = from as Indexed;
   const keys: string[] = [];
   const pids: number[] = [];
   Table.diffKeys(o.io, world.io, (key) => { keys.push(key); });
   IdTable.diffKeys(o.tasks, world.tasks, (pid) => { pids.push(pid); });
-  if ((keys.length + pids.length) * MOVE_BELOW >= world.tasks.size + world.io.size) return RunQueue.of(world.io, world.tasks, world.clock.now);
+  if ((keys.length + pids.length) * MOVE_BELOW >= world.tasks.size + world.io.size) return built(world);
   rebase(rq, o, world, keys, pids);
   rq.owner = world;
   return rq;
+}
+
+/** A run queue built anew for `world`. */
+function built(world: Indexed): RunQueue {
+  return RunQueue.of(world.io, world.tasks, world.clock.now);
 }
 
 /** Move `rq` from describing `from` to describing `to`, whose reads `keys` and tasks `pids` differ. */
