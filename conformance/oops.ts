@@ -48,4 +48,24 @@ export function oopsAgree(kernel: string, model: string): boolean {
   return kernel.replace(/ \(driver exit status \d+\)$/, '') === model;
 }
 
+/**
+ * Why a guest died, from its console log: the first line of a kernel oops or panic (`BUG:`,
+ * `Oops:`, `int3:`, `general protection fault`, `Kernel panic`) with the function of the first
+ * `RIP:` after it, or the console's last non-empty line when it shows none. `exit` is run-guest.sh's
+ * status (124 timed out, 125 the command never finished).
+ */
+export function guestDeath(exit: number, console: string): string {
+  // The firmware's terminal escapes and control characters are not text.
+  const lines = console.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[A-Za-z]|[\x00-\x09\x0b-\x1f\x7f]/g, '').split('\n');
+  const at = lines.findIndex((l) => /(BUG: |Oops: |int3: |general protection fault|Kernel panic)/.test(l));
+  const how = exit === 124 ? 'timed out' : exit === 125 ? 'the command never finished' : `exit ${exit}`;
+  if (at < 0) {
+    const last = lines.map((l) => l.trim()).filter((l) => l !== '').pop() ?? '(empty console)';
+    return `${how}; no oops in the console, its last line: ${last.slice(0, 160)}`;
+  }
+  const head = lines[at]!.replace(/^\[[ \d.]+\]\s*/, '').trim();
+  const rip = lines.slice(at).map((l) => /RIP: 0010:([A-Za-z0-9_.]+\+0x[0-9a-f]+)/.exec(l)?.[1]).find((x) => x !== undefined);
+  return `${how}; the kernel: ${head.slice(0, 160)}${rip === undefined ? '' : ` at ${rip}`}`;
+}
+
 export interface OopsResult { readonly c: OopsCase; readonly kernel: string; readonly model: string; readonly ok: boolean }
