@@ -94,6 +94,8 @@ export interface Results {
     taskStorage?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     /** A scheduler step of a task with `small` and `large` open files (µs). */
     fds?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
+    /** A scheduler step of a task with `small` and `large` task_works queued (µs); absent before stop 50. */
+    works?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     /** A scheduler step from a world not the newest of its history, among `small` and `large` tasks (µs); absent before stop 49. */
     branch?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     goal: number; cpu: string; loadavgStart: readonly number[];
@@ -180,6 +182,8 @@ export function performanceTable(r: Results): string {
     if (ts !== undefined) rows.push([`A task's first task storage element (an \`lsm/file_open\` program) among ${ts.large.toLocaleString('en')} other maps (${where})`, `${ts.largeUs.toFixed(1)} µs a case`, `${ts.small} maps: ${ts.smallUs.toFixed(1)} µs`, `${ts.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(ts.ratio <= tb.goal)]);
     const fd = tb.fds;
     if (fd !== undefined) rows.push([`A scheduler step of a task with ${fd.large.toLocaleString('en')} open files (${where})`, `${fd.largeUs.toFixed(1)} µs`, `${fd.small} files: ${fd.smallUs.toFixed(1)} µs`, `${fd.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(fd.ratio <= tb.goal)]);
+    const wk = tb.works;
+    if (wk !== undefined) rows.push([`A scheduler step of a task with ${wk.large.toLocaleString('en')} task_works queued (${where})`, `${wk.largeUs.toFixed(1)} µs`, `${wk.small} works: ${wk.smallUs.toFixed(1)} µs`, `${wk.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(wk.ratio <= tb.goal)]);
     const br = tb.branch;
     if (br !== undefined) rows.push([`A scheduler step from a world that is not the newest of its history, among ${br.large.toLocaleString('en')} tasks (${where})`, `${br.largeUs.toFixed(1)} µs`, `${br.small} tasks: ${br.smallUs.toFixed(1)} µs`, `${br.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(br.ratio <= tb.goal)]);
   }

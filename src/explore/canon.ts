@@ -586,10 +586,12 @@ class Walk {
     this.workFn(w.fn);
   }
 
-  works(ws: readonly Work[]): void {
-    for (let i = 0; i < ws.length; i += 1) {
-      if (i > 0) this.o.c(44);
-      this.work(ws[i] as Work);
+  works(ws: Iterable<Work>): void {
+    let first = true;
+    for (const w of ws) {
+      if (!first) this.o.c(44);
+      first = false;
+      this.work(w);
     }
   }
 

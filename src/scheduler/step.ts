@@ -15,6 +15,7 @@ import type { Activity, IrqWork, Pid, ReadonlyTask, TwCtx, Work } from '../model
 import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
+import { WorkList } from '../model/task/work_list.ts';
 import { begin, emit, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
 import { type World } from '../model/world/state.ts';
 import type { ReadLog } from '../model/world/footprint.ts';
@@ -328,7 +329,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (task.flags.notifySignal || task.flags.notifyResume) {
           if (task.flags.notifySignal) task.flags.notifySignal = false;
           else task.flags.notifyResume = false;
-          if (task.works.queue.length > 0) task.stack.push({ a: 'task_work_run', batch: [], exiting: false });
+          if (task.works.queue.length > 0) task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: false });
           continue;
         }
         task.stack.pop();
@@ -338,8 +339,9 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         return;
       }
       case 'task_work_run': {
-        const w = act.batch.shift();
+        const w = act.batch.head;
         if (w !== undefined) {
+          act.batch = act.batch.rest;
           if (runWork(k, task, w) && stop === 'T5') {
             if (task.state === 'running') task.state = 'runnable';
             return;
@@ -398,7 +400,7 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
       return;
     case 4:
       emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_task_work', detail: '' });
-      task.stack.push({ a: 'task_work_run', batch: [], exiting: true });
+      task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: true });
       return;
     default:
       task.stack.pop();

@@ -14,6 +14,7 @@
 import { ESRCH } from '../model/kernel/errno.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { Pid, TwaMode, Work, WorkFn } from '../model/task/types.ts';
+import { WorkList } from '../model/task/work_list.ts';
 import { emit, type Kern } from '../model/world/world.ts';
 
 export function describeWork(fn: WorkFn): string {
@@ -35,7 +36,7 @@ export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret
     return { ret: -ESRCH, work: null };
   }
   const work: Work = { id: k.t.nextId('work'), fn };
-  t.works.queue.unshift(work);
+  t.works.queue = t.works.queue.add(work);
   emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = 0` });
   if (mode === 'TWA_RESUME') t.flags.notifyResume = true;
   if (mode === 'TWA_SIGNAL') {
@@ -53,10 +54,10 @@ export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret
 /** `task_work_cancel(task, work)`: true when the work was still queued and is now unlinked. */
 export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
   const t = ownTask(k, pid);
-  const i = t.works.queue.findIndex((w) => w.id === workId);
-  if (i < 0) return false;
-  const [w] = t.works.queue.splice(i, 1);
-  if (w !== undefined) emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'cancel', work: describeWork(w.fn), detail: '' });
+  const removed = t.works.queue.remove(workId);
+  if (removed === null) return false;
+  t.works.queue = removed.list;
+  emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'cancel', work: describeWork(removed.work.fn), detail: '' });
   return true;
 }
 
@@ -64,15 +65,17 @@ export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
  * One round of `task_work_run`: take the whole list (newest first is the run order). An empty list
  * of an exiting task gets the `work_exited` sentinel instead.
  */
-export function takeBatch(k: Kern, pid: Pid): Work[] {
+export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
   const t = ownTask(k, pid);
   const batch = t.works.queue;
-  t.works.queue = [];
+  t.works.queue = WorkList.empty();
   if (batch.length === 0 && t.flags.pfExiting && !t.works.exited) {
     t.works.exited = true;
     emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'exited', work: 'work_exited', detail: 'task_work_add now returns -ESRCH' });
   } else if (batch.length > 0) {
-    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: batch.map((w) => describeWork(w.fn)).join(', '), detail: `${batch.length} work(s), newest first` });
+    let works = '';
+    for (let l = batch; l.head !== undefined; l = l.rest) works += `${works === '' ? '' : ', '}${describeWork(l.head.fn)}`;
+    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: works, detail: `${batch.length} work(s), newest first` });
   }
   return batch;
 }

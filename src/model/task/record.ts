@@ -10,6 +10,7 @@
  */
 import { Log } from '../world/log.ts';
 import { OrderedTree } from '../world/ordered.ts';
+import { WorkList } from './work_list.ts';
 import type { FileId } from '../fs/types.ts';
 import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskState, TaskWait, TaskWorks } from './types.ts';
 
@@ -49,7 +50,7 @@ function cloneActivity(a: Activity): Activity {
     case 'syscall': return { ...a };
     case 'prog': return { a: 'prog', frame: cloneFrame(a.frame), started: a.started };
     case 'exit_to_user': return a;
-    case 'task_work_run': return { a: 'task_work_run', batch: a.batch.slice(), exiting: a.exiting };
+    case 'task_work_run': return { a: 'task_work_run', batch: a.batch, exiting: a.exiting };
     case 'fput': return { a: 'fput', file: a.file, stage: a.stage };
     case 'do_exit': return { ...a };
   }
@@ -92,7 +93,8 @@ export class TaskRecord implements Task {
       this.reaped = from.reaped;
       this.parent = from.parent;
       this.forking = from.forking;
-      this.works = { queue: from.works.queue.slice(), exited: from.works.exited };
+      // The list of works is persistent (work_list.ts): the copy shares it.
+      this.works = { queue: from.works.queue, exited: from.works.exited };
       this.script = from.script;
       this.pc = from.pc;
       this.stack = from.stack.map(cloneActivity);
@@ -114,7 +116,7 @@ export class TaskRecord implements Task {
     this.reaped = false;
     this.parent = spec.fork?.parent ?? null;
     this.forking = spec.fork !== undefined;
-    this.works = { queue: [], exited: false };
+    this.works = { queue: WorkList.empty(), exited: false };
     this.script = spec.script;
     this.pc = 0;
     this.stack = [];

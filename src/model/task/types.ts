@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
 import type { SyscallSchema, TWA_MODES } from './syscall_schema.ts';
 import type { OrderedTree } from '../world/ordered.ts';
+import type { WorkList } from './work_list.ts';
 
 export type Pid = number;
 
@@ -38,7 +39,8 @@ export interface Work {
 
 /** `task->task_works`: newest first (the list head); `exited` is the `work_exited` sentinel. */
 export interface TaskWorks {
-  queue: Work[];
+  /** The queued works, newest first: a persistent list (work_list.ts) that a task's copy shares. */
+  queue: WorkList<Work>;
   exited: boolean;
 }
 
@@ -145,7 +147,8 @@ export type Activity =
   | { a: 'syscall'; sys: Syscall; /** Its text in the trace (`describeSyscall`, made on entry). */ call: string; stage: number; ret: bigint | null; scratch: number; hooks?: number; packet?: number; resume?: unknown }
   | { a: 'prog'; frame: Frame; started: boolean }
   | { a: 'exit_to_user' }
-  | { a: 'task_work_run'; batch: Work[]; exiting: boolean }
+  /** `batch`: the works the run detached and has not run yet, newest first. */
+  | { a: 'task_work_run'; batch: WorkList<Work>; exiting: boolean }
   /** `____fput` → `__fput`: the `lsm/file_release` programs run (`security_file_release`), then the file is freed. */
   | { a: 'fput'; file: FileId; stage: number }
   /** `hooks`: the tp_btf/sched_process_exit programs run so far. */
