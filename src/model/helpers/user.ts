@@ -9,25 +9,50 @@ import { current } from './current.ts';
 import { zeroedOnError } from './zeroed.ts';
 import { PAGE_SIZE, PAGE_SIZE_N } from '../../pagecache/index.ts';
 
+/**
+ * The index of the last of `t`'s user memory regions that starts at or before `addr`, or -1. The
+ * regions are disjoint and kept in order of address (`userWrite`), so only that one can hold `addr`.
+ */
+function regionBefore(t: ReadonlyTask, addr: bigint): number {
+  const rs = t.userMem;
+  let lo = 0;
+  let hi = rs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((rs[mid] as { addr: bigint }).addr <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 /** The byte of `t`'s user memory at `addr`, or null where nothing is mapped (a fault); a task without mm has none. */
 export function userByte(t: ReadonlyTask, addr: bigint): number | null {
   if (t.mm === null) return null;
-  for (const r of t.userMem) {
-    if (addr >= r.addr && addr < r.addr + BigInt(r.bytes.length)) return r.bytes[Number(addr - r.addr)] ?? 0;
-  }
-  return null;
+  const r = t.userMem[regionBefore(t, addr)];
+  if (r === undefined || addr >= r.addr + BigInt(r.bytes.length)) return null;
+  return r.bytes[Number(addr - r.addr)] ?? 0;
 }
 
 /**
  * Copy `len` bytes of `t`'s user memory from `addr` into `dst` at `at`, stopping at the first byte
  * not mapped. Returns the bytes copied (`len` when nothing faulted). The model's user memory is byte
- * granular: a fault happens at the first byte outside every region the task wrote.
+ * granular: a fault happens at the first byte outside every region the task wrote. The bytes are
+ * copied a region at a time: a read goes on into the next region only where it begins at the byte
+ * after the previous one's last.
  */
 export function userRead(t: ReadonlyTask, addr: bigint, dst: Uint8Array, at: number, len: number): number {
-  for (let i = 0; i < len; i += 1) {
-    const b = userByte(t, addr + BigInt(i));
-    if (b === null) return i;
-    dst[at + i] = b;
+  if (t.mm === null) return 0;
+  let done = 0;
+  let i = regionBefore(t, addr);
+  while (done < len) {
+    const r = t.userMem[i];
+    const pos = addr + BigInt(done);
+    if (r === undefined || pos < r.addr || pos >= r.addr + BigInt(r.bytes.length)) return done;
+    const from = Number(pos - r.addr);
+    const n = Math.min(len - done, r.bytes.length - from);
+    dst.set(r.bytes.subarray(from, from + n), at + done);
+    done += n;
+    i += 1;
   }
   return len;
 }
@@ -74,10 +99,12 @@ export function accessProcessVm(t: ReadonlyTask, addr: bigint, dst: Uint8Array, 
 export const WORD = 8;
 
 /** The user page holding `addr` has something mapped: the task wrote a byte somewhere in it. */
-function pageMapped(t: ReadonlyTask, addr: bigint): boolean {
+export function pageMapped(t: ReadonlyTask, addr: bigint): boolean {
   if (t.mm === null) return false;
   const start = addr - (addr % PAGE_SIZE_N);
-  return t.userMem.some((r) => r.addr < start + PAGE_SIZE_N && r.addr + BigInt(r.bytes.length) > start);
+  // The region starting last before the page's end ends last of those (the regions are disjoint).
+  const r = t.userMem[regionBefore(t, start + PAGE_SIZE_N - 1n)];
+  return r !== undefined && r.addr + BigInt(r.bytes.length) > start;
 }
 
 /**
@@ -228,14 +255,24 @@ export function copyRemoteVmStr(t: ReadonlyTask, dst: Uint8Array, at: number, ad
   return pos;
 }
 
-/** User space writes `bytes` at `addr` in its own memory (replacing what overlapped): a stack buffer, a string. */
+/**
+ * User space writes `bytes` at `addr` in its own memory, a stack buffer or a string: the region
+ * replaces every region it overlaps (the model's user memory is the regions written, whole). A write
+ * of no bytes changes nothing (until stop 50 it dropped the region holding `addr` and, inside a
+ * page, made the page count as mapped).
+ */
 export function userWrite(k: Kern, pid: Pid, addr: bigint, bytes: Uint8Array): void {
   checkKern('k', k);
   if (typeof addr !== 'bigint' || addr < 0n) throw new ArgumentError('addr', addr, 'a user address (a non-negative bigint)');
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', bytes, 'a Uint8Array');
   const task = ownTask(k, pid, 'pid');
+  if (bytes.length === 0) return;
   const end = addr + BigInt(bytes.length);
-  task.userMem = [...task.userMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end), { addr, bytes: bytes.slice() }];
+  // Kept disjoint and in order of address (regionBefore's binary search relies on both).
+  const kept = task.userMem.filter((r) => r.addr + BigInt(r.bytes.length) <= addr || r.addr >= end);
+  const i = kept.findIndex((r) => r.addr > addr);
+  kept.splice(i < 0 ? kept.length : i, 0, { addr, bytes: bytes.slice() });
+  task.userMem = kept;
 }
 
 /** BPF_F_PAD_ZEROS (include/uapi/linux/bpf.h). */
