@@ -171,7 +171,7 @@ export interface Task {
    * `OrderedTree`, world/ordered.ts), which a transition's copy of the task clones in O(1).
    */
   fds: OrderedTree<string, FileId>;
-  /** The user memory the scenario wrote (`user_write`): regions of bytes by start address. */
+  /** The user memory the scenario wrote (`user_write`): disjoint regions of bytes, in order of start address. */
   userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
   flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
