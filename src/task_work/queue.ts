@@ -73,9 +73,7 @@ export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
     t.works.exited = true;
     emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'exited', work: 'work_exited', detail: 'task_work_add now returns -ESRCH' });
   } else if (batch.length > 0) {
-    let works = '';
-    for (let l = batch; l.head !== undefined; l = l.rest) works += `${works === '' ? '' : ', '}${describeWork(l.head.fn)}`;
-    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: works, detail: `${batch.length} work(s), newest first` });
+    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: batch.toArray().map((w) => describeWork(w.fn)).join(', '), detail: `${batch.length} work(s), newest first` });
   }
   return batch;
 }

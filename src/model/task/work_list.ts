@@ -18,14 +18,6 @@ export class WorkList<Work extends { readonly id: number }> implements Iterable<
 
   static readonly #EMPTY: WorkList<{ readonly id: number }> = new WorkList<{ readonly id: number }>(undefined, undefined, 0);
 
-  /** A list of `works`, given newest first. */
-  static of<W extends { readonly id: number }>(works: Iterable<W>): WorkList<W> {
-    const all = Array.from(works);
-    let list = WorkList.empty<W>();
-    for (let i = all.length - 1; i >= 0; i -= 1) list = list.add(all[i] as W);
-    return list;
-  }
-
   /** The newest work (the list's head), undefined for the empty list. */
   readonly head: Work | undefined;
   /** How many works the list holds. */
