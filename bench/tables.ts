@@ -30,7 +30,8 @@
  * - `works`: a scheduler step (`Session.step`, a sleep) of a task with 16 and with 9,000 task_works
  *   queued (`task_work_add` with `TWA_NONE`: nothing runs them before the task exits): µs. Until stop
  *   50 a transition's copy of the task copied the list (and an add moved every work queued): this
- *   script on stop 49's code measured 4.4 µs against 13.0 µs (2.95×); the list is persistent now
+ *   sampler on stop 49's code measured 4.1–4.7 µs against 12.5–19.1 µs (2.65–4.60×, three runs on
+ *   an Intel Xeon, bench/README.md "Tasks, stop 50"); the list is persistent now
  *   (src/model/task/work_list.ts), as the kernel's singly linked one.
  * Until stop 48 a name was found by a walk of every map or every loaded object, and a task's first
  * task storage element walked every map, drafting each (this script on stop 47's code: 39.8 against
@@ -50,7 +51,7 @@
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { content, ECHILD, program as P, seededChooser, Session, type Syscall } from '../src/index.ts';
+import { content, ECHILD, program as P, seededChooser, Session, type ReadonlyTask, type Syscall } from '../src/index.ts';
 import { CASE_SCRIPT, caseObject } from './cases.ts';
 import { recordEntry } from './record.ts';
 import { alternated } from './sampling.ts';
@@ -233,33 +234,33 @@ function taskStorageSampler(maps: number): () => number {
   });
 }
 
-function fdsSampler(fds: number): () => number {
-  const s = new Session();
-  s.createFile({ path: '/f', content: content.pattern(1), size: 4096 });
-  const script: Syscall[] = Array.from({ length: fds }, (_, i) => ({ sys: 'open', path: '/f', fd: `f${i}` }));
-  const pid = s.spawn({ comm: 'x', script: [...script, ...Array.from({ length: 900 }, (): Syscall => ({ sys: 'sleep', ticks: 1 }))] });
-  while (s.world.tasks.get(pid)?.fds.size !== fds) s.step();
+/**
+ * A scheduler step (a sleep) of a task that first ran `first`, one syscall each of the `n` things
+ * `count` counts (open files, queued works), timed from the world where it holds all `n`: µs.
+ */
+function holdingSampler(s: Session, first: Syscall[], count: (t: ReadonlyTask | undefined) => number | undefined, what: string): () => number {
+  const n = first.length;
+  const pid = s.spawn({ comm: 'x', script: [...first, ...Array.from({ length: 900 }, (): Syscall => ({ sys: 'sleep', ticks: 1 }))] });
+  while (count(s.world.tasks.get(pid)) !== n) s.step();
   const w0 = s.world;
   return () => {
     s.world = w0;
     const us = perCall(50, () => { s.step(); });
-    if (s.world.tasks.get(pid)?.fds.size !== fds) throw new Error(`a task of ${fds} open files`);
+    if (count(s.world.tasks.get(pid)) !== n) throw new Error(`a task of ${n} ${what}`);
     return us;
   };
 }
 
-function worksSampler(works: number): () => number {
+function fdsSampler(fds: number): () => number {
   const s = new Session();
+  s.createFile({ path: '/f', content: content.pattern(1), size: 4096 });
+  const opens: Syscall[] = Array.from({ length: fds }, (_, i) => ({ sys: 'open', path: '/f', fd: `f${i}` }));
+  return holdingSampler(s, opens, (t) => t?.fds.size, 'open files');
+}
+
+function worksSampler(works: number): () => number {
   const adds: Syscall[] = Array.from({ length: works }, (_, i) => ({ sys: 'task_work_add', label: `w${i}`, mode: 'TWA_NONE' }));
-  const pid = s.spawn({ comm: 'x', script: [...adds, ...Array.from({ length: 900 }, (): Syscall => ({ sys: 'sleep', ticks: 1 }))] });
-  while (s.world.tasks.get(pid)?.works.queue.length !== works) s.step();
-  const w0 = s.world;
-  return () => {
-    s.world = w0;
-    const us = perCall(50, () => { s.step(); });
-    if (s.world.tasks.get(pid)?.works.queue.length !== works) throw new Error(`a task of ${works} queued works`);
-    return us;
-  };
+  return holdingSampler(new Session(), adds, (t) => t?.works.queue.length, 'queued works');
 }
 
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
