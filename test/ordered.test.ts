@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { OrderedTree } from '../src/model/world/ordered.ts';
+import { OrderedTree, SMALL } from '../src/model/world/ordered.ts';
 import { frameSlot, slotFrame } from '../src/model/dynptr/types.ts';
 import { content, describeWorld, formatTrace, Session, type World } from '../src/index.ts';
 import { CASE_SCRIPT, caseObject } from '../bench/cases.ts';
@@ -57,6 +57,66 @@ describe('OrderedTree', () => {
       // Every copy holds what was done to it, before and after its clones were made, and nothing else.
       for (const [t, m] of pairs) expectSame(t, m);
     }));
+  });
+
+  test('insertion numbers, and the keys two copies differ in, are those of the changes made to each (tables small enough for the array and large enough for the trees)', () => {
+    // A key's version: a new one at each set (a new entry), the same in a clone (a shared entry).
+    interface Model { m: Map<string, { v: number; ver: number; seq: number }>; next: number }
+    const manyKeys = fc.oneof(keyArb, fc.nat(24).map((i) => `k${i}`));
+    const ops = fc.array(fc.oneof(
+      { arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), key: manyKeys, v: fc.nat(2) }), weight: 6 },
+      { arbitrary: fc.record({ op: fc.constant('delete' as const), at: fc.nat(), key: manyKeys }), weight: 3 },
+      { arbitrary: fc.record({ op: fc.constant('clone' as const), at: fc.nat() }), weight: 1 },
+      { arbitrary: fc.record({ op: fc.constant('clear' as const), at: fc.nat() }), weight: 1 },
+    ), { maxLength: 200 });
+    fc.assert(fc.property(ops, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 12 }), (list, pairsToDiff) => {
+      let ver = 0;
+      const copies: [OrderedTree<string, number>, Model][] = [[new OrderedTree<string, number>(slotFrame), { m: new Map(), next: 0 }]];
+      for (const o of list) {
+        const [t, model] = copies[o.at % copies.length] as [OrderedTree<string, number>, Model];
+        if (o.op === 'clone') copies.push([t.clone(), { m: new Map(model.m), next: model.next }]);
+        else if (o.op === 'clear') { t.clear(); model.m.clear(); }
+        else if (o.op === 'delete') expect(t.delete(o.key)).toBe(model.m.delete(o.key));
+        else {
+          t.set(o.key, o.v);
+          ver += 1;
+          const old = model.m.get(o.key);
+          if (old === undefined) { model.m.set(o.key, { v: o.v, ver, seq: model.next }); model.next += 1; }
+          else model.m.set(o.key, { v: o.v, ver, seq: old.seq });
+        }
+      }
+      for (const [t, model] of copies) {
+        const seqs: [string, number, number][] = [];
+        t.forEachSeq((v, key, seq) => { seqs.push([key, v, seq]); });
+        expect(seqs).toEqual([...model.m].map(([key, e]) => [key, e.v, e.seq]));
+        for (const key of model.m.keys()) expect([key, t.seqOf(key)]).toEqual([key, model.m.get(key)?.seq]);
+        expect(t.seqOf('absent')).toBeUndefined();
+      }
+      for (const [i, j] of pairsToDiff) {
+        const [a, ma] = copies[i % copies.length] as [OrderedTree<string, number>, Model];
+        const [b, mb] = copies[j % copies.length] as [OrderedTree<string, number>, Model];
+        const got: string[] = [];
+        OrderedTree.diffKeys(a, b, (key) => { got.push(key); });
+        const keys = new Set([...ma.m.keys(), ...mb.m.keys()]);
+        const want = [...keys].filter((key) => ma.m.get(key)?.ver !== mb.m.get(key)?.ver);
+        expect(got.length).toBe(new Set(got).size);
+        expect(got.sort()).toEqual(want.sort());
+      }
+    }));
+  });
+
+  test('two copies of a small table that both outgrow the array still share the entries neither changed', () => {
+    const t = new OrderedTree<string, number>();
+    for (let i = 0; i < SMALL - 1; i += 1) t.set(`k${i}`, i);
+    const u = t.clone();
+    for (let i = 0; i < 3; i += 1) {
+      t.set(`t${i}`, i);
+      u.set(`u${i}`, i);
+    }
+    u.set('k0', 0);
+    const got: string[] = [];
+    OrderedTree.diffKeys(t, u, (key) => { got.push(key); });
+    expect(got.sort()).toEqual(['k0', 't0', 't1', 't2', 'u0', 'u1', 'u2']);
   });
 
   test('a table without groups lists none', () => {

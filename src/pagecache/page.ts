@@ -124,11 +124,18 @@ function emptyTree(): RunTree {
 
 const EMPTY: MappingState = Object.freeze({ runs: emptyTree(), cached: 0, refs: new Map(), gens: new Map(), detached: new Map(), blocks: new Map() });
 
+/**
+ * The pair `getPairOrNextLower` fills in, instead of making one per call (a lookup is made for every
+ * page a read touches); emptied after each use, so that it holds no run.
+ */
+const PAIR: [number, Run | undefined] = [0, undefined];
+
 /** The run holding page `p` in `runs`, or undefined. */
 export function runAt(runs: RunTree, p: number): Run | undefined {
-  const pair = runs.getPairOrNextLower(p);
+  const pair = runs.getPairOrNextLower(p, PAIR as [number, Run]);
   if (pair === undefined) return undefined;
   const r = pair[1];
+  PAIR[1] = undefined;
   return p < r.end ? r : undefined;
 }
 
