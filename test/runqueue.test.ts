@@ -177,13 +177,14 @@ describe('run makes the steps step makes', () => {
 });
 
 describe('persistent structures', () => {
-  test('a log: appends from any version see only their own values', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(fc.integer(), { maxLength: 4 })), { maxLength: 40 }), (ops) => {
+  test('a log: appends from any version see only their own values (appendOwned: from an array given up, as a transition gives its events)', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(fc.integer(), { maxLength: 4 }), fc.boolean()), { maxLength: 40 }), (ops) => {
       const logs: Log<number>[] = [Log.empty()];
       const arrays: number[][] = [[]];
-      for (const [from, xs] of ops) {
+      for (const [from, xs, owned] of ops) {
         const i = from % logs.length;
-        logs.push(xs.length === 1 ? (logs[i] as Log<number>).append(xs[0] as number) : (logs[i] as Log<number>).appendAll(xs));
+        const l = logs[i] as Log<number>;
+        logs.push(owned ? l.appendOwned([...xs]) : xs.length === 1 ? l.append(xs[0] as number) : l.appendAll(xs));
         arrays.push([...(arrays[i] as number[]), ...xs]);
       }
       logs.forEach((l, i) => {

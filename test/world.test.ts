@@ -6,7 +6,7 @@
 import { Immer } from 'immer';
 import { describe, expect, test } from 'vitest';
 import { cache, content, createWorld, describeWorld, files, formatTrace, kfuncsOf, NON_SLEEPABLE, refSnapshot, Session, SLEEPABLE, stateBytes, transact, type CallContext, type World } from '../src/index.ts';
-import { transactWith } from '../src/model/world/world.ts';
+import { begin, emit, end, transactWith } from '../src/model/world/world.ts';
 import { TaskRecord } from '../src/model/task/record.ts';
 import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
@@ -23,6 +23,24 @@ describe('worlds are values', () => {
     for (let i = 0; i < 400 && s.step(); i += 1) history.push([s.world, fingerprint(s.world)]);
     expect(history.length).toBeGreaterThan(50);
     for (const [w, before] of history) expect(fingerprint(w)).toBe(before);
+  });
+
+  test('a transition ends once: its events become a chunk of the new trace, and a second end is refused', () => {
+    const w0 = createWorld();
+    const k = begin(w0, NON_SLEEPABLE);
+    emit(k, { kind: 'warn', t: 0, what: 'once' });
+    const w1 = end(k);
+    expect(() => end(k)).toThrow(/a transition ended twice/);
+    // Two transitions from the same world each have their own chunk; a step from either leaves the other as it was.
+    const k2 = begin(w0, NON_SLEEPABLE);
+    emit(k2, { kind: 'warn', t: 0, what: 'other' });
+    const w2 = end(k2);
+    const k3 = begin(w1, NON_SLEEPABLE);
+    emit(k3, { kind: 'warn', t: 0, what: 'after' });
+    const w3 = end(k3);
+    expect([w0, w1, w2, w3].map((w) => formatTrace(w.trace).split('\n').filter((l) => l !== '').length)).toEqual([0, 1, 1, 2]);
+    expect(formatTrace(w2.trace)).toContain('other');
+    expect(formatTrace(w3.trace)).not.toContain('other');
   });
 
   test('the same scenario run twice gives the same final world', () => {

@@ -51,6 +51,16 @@ export class Log<T> implements Iterable<T> {
     return new Log({ items: xs.slice(), prev: head, start: this.#length }, this.#length + n);
   }
 
+  /**
+   * This log with `xs` appended, as `appendAll`, from an array its caller gives up (a transition's
+   * events or choices): when the values need a chunk of their own, the array is that chunk, not copied.
+   */
+  appendOwned(xs: T[]): Log<T> {
+    const head = this.#head;
+    if (xs.length === 0 || (head !== null && head.start + head.items.length === this.#length)) return this.appendAll(xs);
+    return new Log({ items: xs, prev: head, start: this.#length }, this.#length + xs.length);
+  }
+
   /** This log with `x` appended. */
   append(x: T): Log<T> {
     const head = this.#head;

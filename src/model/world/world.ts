@@ -89,6 +89,7 @@ class Transition implements Kern {
   /** The draft (or the world) seen through the read log, when there is one. */
   #tracked: { of: unknown; view: Draft<ColdState> } | null = null;
   #events: TraceEvent[] | null = null;
+  #finished = false;
   #outbox: Deferred[] = NO_REQUESTS;
   readonly t: Tables;
   readonly features: VersionFeatures;
@@ -138,6 +139,9 @@ class Transition implements Kern {
 
   /** The new world: the changed hot state, immer's result for the cold state, the events and choices. */
   finish(): World {
+    // Its event and choice arrays become chunks of the new world's logs (`appendOwned`): it ends once.
+    if (this.#finished) throw new KernsimError('a transition ended twice (end or transact made its world already)');
+    this.#finished = true;
     const base = this.base;
     const t = this.t;
     const patch = t.commit();
@@ -150,9 +154,10 @@ class Transition implements Kern {
       // Nothing changed: the same world (its run queue, if it has one, still describes it).
       return base;
     }
-    const trace = events === null ? base.trace : base.trace.appendAll(events);
+    // The transition's arrays are its own and end with it: the logs may keep them as chunks.
+    const trace = events === null ? base.trace : base.trace.appendOwned(events);
     const log = WorldValue.choiceLog(base);
-    const w = new WorldValue(base, patch, changedCold ? cold : null, trace, choices === null ? log : log.appendAll(choices), rq ?? WorldValue.runQueue(base));
+    const w = new WorldValue(base, patch, changedCold ? cold : null, trace, choices === null ? log : log.appendOwned(choices), rq ?? WorldValue.runQueue(base));
     if (rq !== null) rq.owner = w;
     return w;
   }
