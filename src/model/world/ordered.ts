@@ -19,7 +19,8 @@
  * A table of at most `SMALL` entries (a task's descriptors, most of the world's tables) keeps them in
  * one array in insertion order instead, which a clone shares until either copy writes it: a lookup is
  * then a few loads in one place rather than a walk of two trees, and a clone's first write copies a
- * few entries rather than a node of each tree. The trees are made when the table outgrows it.
+ * few entries rather than a node of each tree. The trees are made when the table outgrows it, and kept
+ * (a table that shrank again keeps them, until `clear`).
  */
 import { BTree, diffAgainst } from '../../pagecache/index.ts';
 
