@@ -25,7 +25,7 @@ describe('worlds are values', () => {
     for (const [w, before] of history) expect(fingerprint(w)).toBe(before);
   });
 
-  test('a transition ends once: its events become a chunk of the new trace, and a second end is refused', () => {
+  test('a transition ends once (its events are kept by the new trace), and transitions from one world each keep their own events', () => {
     const w0 = createWorld();
     const k = begin(w0, NON_SLEEPABLE);
     emit(k, { kind: 'warn', t: 0, what: 'once' });
