@@ -10,15 +10,86 @@ export class KernsimError extends Error {
 /** The longest text of a value an error's message gives (a value can be as large as its caller made it). */
 const SHOWN = 120;
 
-/** `text`, cut at `SHOWN` characters (the cut marked, with the whole length). */
-function clip(text: string): string {
-  return text.length <= SHOWN ? text : `${text.slice(0, SHOWN)}… (${text.length} characters)`;
+/** A cycle met while writing a value (JSON cannot write one). */
+const CYCLE = Symbol('cycle');
+
+/**
+ * The start of `value`'s JSON, as `JSON.stringify` writes it (its own `toJSON` called, properties
+ * whose value JSON cannot write left out, a cycle refused), bigints written `1n` and byte arrays by
+ * their length: written until it passes `SHOWN` characters, so that the message of a misuse costs the
+ * same whatever the size of the value (an array is read no further than its first `SHOWN` items, a
+ * string no further than its first `SHOWN` characters, an object's properties no further than its
+ * first `SHOWN`, though the engine lists an object's keys whole for the walk). `cut`: whether it
+ * stopped before the end. Null when JSON writes nothing for it.
+ */
+function jsonStart(value: unknown): { text: string; cut: boolean } | null {
+  let out = '';
+  let cut = false;
+  const open: object[] = [];
+  // Writes `v`; false when JSON writes nothing for it (an object then leaves the property out).
+  const write = (raw: unknown, inArray: boolean): boolean => {
+    let v = raw;
+    if (typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(): unknown }).toJSON();
+    if (typeof v === 'bigint') v = `${v}n`;
+    else if (v instanceof Uint8Array) v = `Uint8Array(${v.length})`;
+    if (typeof v === 'string') {
+      if (v.length > SHOWN) cut = true;
+      out += JSON.stringify(v.length > SHOWN ? v.slice(0, SHOWN) : v);
+      return true;
+    }
+    if (typeof v === 'number') out += Number.isFinite(v) ? String(v) : 'null';
+    else if (typeof v === 'boolean') out += String(v);
+    else if (v === null) out += 'null';
+    else if (typeof v !== 'object') {
+      if (!inArray) return false;
+      out += 'null';
+    } else {
+      if (open.includes(v)) throw CYCLE;
+      open.push(v);
+      if (Array.isArray(v)) {
+        out += '[';
+        for (let i = 0; i < v.length; i += 1) {
+          if (out.length > SHOWN) {
+            cut = true;
+            break;
+          }
+          if (i > 0) out += ',';
+          write(v[i], true);
+        }
+        out += ']';
+      } else {
+        out += '{';
+        let seen = 0;
+        let first = true;
+        const o = v as Record<string, unknown>;
+        for (const key in o) {
+          if (out.length > SHOWN || seen >= SHOWN) {
+            cut = true;
+            break;
+          }
+          seen += 1;
+          if (!Object.hasOwn(o, key)) continue;
+          const mark = out.length;
+          out += `${first ? '' : ','}${JSON.stringify(key)}:`;
+          if (write(o[key], false)) first = false;
+          else out = out.slice(0, mark);
+        }
+        out += '}';
+      }
+      open.pop();
+    }
+    return true;
+  };
+  if (!write(value, false)) return null;
+  return { text: out, cut: cut || out.length > SHOWN };
 }
 
-/** A value as JSON, bigints written `1n` and byte arrays by their length; a value JSON cannot hold (a cycle) by its tag. */
+/** `value`'s JSON cut at `SHOWN` characters (the cut marked); a value JSON cannot hold (a cycle) by its tag. */
 function asJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `Uint8Array(${v.length})` : v)) ?? String(value);
+    const j = jsonStart(value);
+    if (j === null) return String(value);
+    return j.cut ? `${j.text.slice(0, SHOWN)}…` : j.text;
   } catch {
     return Object.prototype.toString.call(value);
   }
@@ -27,11 +98,14 @@ function asJson(value: unknown): string {
 /** A value as a message shows it: what it is, in at most about `SHOWN` characters. */
 function show(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'string') return clip(JSON.stringify(value));
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value.length > SHOWN ? value.slice(0, SHOWN) : value);
+    return value.length > SHOWN || text.length > SHOWN ? `${text.slice(0, SHOWN)}… (${value.length} characters)` : text;
+  }
   if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
-  if (Array.isArray(value)) return `an array of ${value.length} item(s): ${clip(asJson(value))}`;
+  if (Array.isArray(value)) return `an array of ${value.length} item(s): ${asJson(value)}`;
   if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object' && value !== null) return clip(asJson(value));
+  if (typeof value === 'object' && value !== null) return asJson(value);
   return String(value);
 }
 
