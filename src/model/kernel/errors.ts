@@ -10,6 +10,9 @@ export class KernsimError extends Error {
 /** The longest text of a value an error's message gives (a value can be as large as its caller made it). */
 const SHOWN = 120;
 
+/** `s` as a JSON string, of its first `SHOWN` characters at most. */
+const quoted = (s: string): string => JSON.stringify(s.length > SHOWN ? s.slice(0, SHOWN) : s);
+
 /** A cycle met while writing a value (JSON cannot write one). */
 const CYCLE = Symbol('cycle');
 
@@ -34,7 +37,7 @@ function jsonStart(value: unknown): { text: string; cut: boolean } | null {
     else if (v instanceof Uint8Array) v = `Uint8Array(${v.length})`;
     if (typeof v === 'string') {
       if (v.length > SHOWN) cut = true;
-      out += JSON.stringify(v.length > SHOWN ? v.slice(0, SHOWN) : v);
+      out += quoted(v);
       return true;
     }
     if (typeof v === 'number') out += Number.isFinite(v) ? String(v) : 'null';
@@ -99,7 +102,7 @@ function asJson(value: unknown): string {
 function show(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'string') {
-    const text = JSON.stringify(value.length > SHOWN ? value.slice(0, SHOWN) : value);
+    const text = quoted(value);
     return value.length > SHOWN || text.length > SHOWN ? `${text.slice(0, SHOWN)}… (${value.length} characters)` : text;
   }
   if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
