@@ -15,8 +15,10 @@ export const BLOCKED: SyscallStep = Object.freeze({ kind: 'blocked' });
 /**
  * Push the next program attached to one of `hooks` (the activity's `hooks` counts the ones run: a
  * syscall's, do_exit's): it runs in the task, with its context in R1. Returns false when all have run.
+ * `args` (the tracepoint's arguments) may be given as a function of the task, called only when a
+ * program is pushed: a hook every task passes, most often with nothing attached, then makes none.
  */
-export function pushHookProgram(k: Kern, task: Task, act: { hooks?: number }, hooks: readonly string[], args?: RegVal[]): boolean {
+export function pushHookProgram(k: Kern, task: Task, act: { hooks?: number }, hooks: readonly string[], args?: RegVal[] | ((task: Task) => RegVal[])): boolean {
   const i = act.hooks ?? 0;
   // Program i of the hooks' lists one after the other (no list made: most syscalls have none).
   let prog: number | undefined;
@@ -38,7 +40,7 @@ export function pushHookProgram(k: Kern, task: Task, act: { hooks?: number }, ho
     a: 'prog', started: false,
     frame: {
       id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null,
-      ...(args === undefined ? {} : { ctxArgs: args }),
+      ...(args === undefined ? {} : { ctxArgs: typeof args === 'function' ? args(task) : args }),
     },
   });
   return true;

@@ -11,7 +11,7 @@ import { freeFile, putFile } from '../model/fs/files.ts';
 import { dropFrameSlots } from '../model/dynptr/core.ts';
 import { completeRead } from '../model/fs/io.ts';
 import { ioKey } from '../model/fs/types.ts';
-import type { Activity, IrqWork, Pid, ReadonlyTask, TwCtx, Work } from '../model/task/types.ts';
+import type { Activity, IrqWork, Pid, ReadonlyTask, RegVal, Task, TwCtx, Work } from '../model/task/types.ts';
 import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
@@ -367,6 +367,9 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
 
 /** The do_exit stage (PF_EXITING set) after which the sched_process_exit programs run. */
 const EXIT_TRACEPOINT_STAGE = 1;
+const EXIT_HOOKS: readonly string[] = ['tp_btf/sched_process_exit'];
+/** `trace_sched_process_exit(tsk, group_dead)`'s arguments. */
+const exitTracepointArgs = (task: Task): RegVal[] => [{ ptr: 'task', pid: task.pid }, 1n];
 
 /**
  * `do_exit` in the order that matters here: PF_EXITING (`exit_signals`); the tp_btf/sched_process_exit
@@ -374,9 +377,8 @@ const EXIT_TRACEPOINT_STAGE = 1;
  * thread group), at the start of the next stage; exit_mm, exit_files, exit_task_work, dead.
  */
 function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_exit' }>): void {
-  const kk = withContext(k, taskContext(task));
   const pid = task.pid;
-  if (act.stage === EXIT_TRACEPOINT_STAGE && pushHookProgram(k, task, act, ['tp_btf/sched_process_exit'], [{ ptr: 'task', pid }, 1n])) return;
+  if (act.stage === EXIT_TRACEPOINT_STAGE && pushHookProgram(k, task, act, EXIT_HOOKS, exitTracepointArgs)) return;
   act.stage += 1;
   switch (act.stage) {
     case 1:
@@ -388,16 +390,21 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
         const exe = task.mm.exe_file;
         task.mm = null;
         emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_mm', detail: 'mm released' });
+        const kk = withContext(k, taskContext(task));
         putFile(kk, exe);
         settle(kk);
       }
       return;
-    case 3:
+    case 3: {
       emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_files', detail: `${task.fds.size} open file(s) closed` });
+      // Nothing deferred is pending here (each step ends by settling): with no file open, nothing to do.
+      if (task.fds.size === 0) return;
+      const kk = withContext(k, taskContext(task));
       for (const f of [...task.fds.values()]) putFile(kk, f);
       task.fds.clear();
       settle(kk);
       return;
+    }
     case 4:
       emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_task_work', detail: '' });
       task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: true });
