@@ -1,0 +1,81 @@
+/**
+ * What a scheduler step costs in counts, not in time: each size of a scheduler workload run under
+ * valgrind's cachegrind, which counts the instructions the process executes (the collector's threads
+ * included) and simulates its caches. On a machine whose speed drifts from minute to minute, times of
+ * two sizes measured minutes apart say little; these counts are the same from run to run, up to the
+ * collector's timing.
+ *
+ *   npx tsx bench/cachegrind.ts tasks 100 1000      (or sleeps 1000 10000)
+ *
+ * Each size runs twice, after the same warm-up: with no measured steps, and with about 180,000; the
+ * difference over the steps is what a step costs, the start-up of Node and of the model cancelling
+ * out. The last-level cache is simulated at 2 MiB (16-way), the size of this machine's L2 (`--LL`): a
+ * miss there is a read the core waits for. Four valgrind processes, two at a time: a few minutes.
+ * valgrind must be installed (Debian: `apt-get install valgrind`).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const what = process.argv[2] ?? 'tasks';
+const sizes = (process.argv.length > 3 ? process.argv.slice(3) : ['100', '1000']).map(Number);
+if ((what !== 'tasks' && what !== 'sleeps') || sizes.length !== 2 || !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) {
+  throw new Error(`usage: bench/cachegrind.ts tasks|sleeps <small> <large> (got ${process.argv.slice(2).join(' ')})`);
+}
+try {
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+} catch {
+  throw new Error('bench/cachegrind.ts needs valgrind on the PATH (Debian: apt-get install valgrind)');
+}
+
+const STEPS = 180_000;
+const WARM = 54_000;
+const child = fileURLToPath(new URL('./cachegrind_child.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'kernsim-cg-'));
+
+interface Counts { steps: number; ir: number; d1: number; ll: number; llRead: number }
+
+/** One valgrind run: the workload of `size` with `measured` steps (about) after the warm-up. */
+function once(size: number, measured: number): Promise<Counts> {
+  const out = join(dir, `cg.${size}.${measured}`);
+  return new Promise((resolve, reject) => {
+    const p = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=yes', '--LL=2097152,16,64', `--cachegrind-out-file=${out}`,
+      process.execPath, ...(process.env.CG_NODE_FLAGS ?? '--predictable').split(' ').filter(Boolean), '--import', 'tsx', child, what, String(size), String(WARM), String(measured)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const num = (re: RegExp): number => Number((re.exec(stderr)?.[1] ?? 'NaN').replaceAll(',', ''));
+      const steps = Number(/steps (\d+)/.exec(stdout)?.[1]);
+      const c = { steps, ir: num(/I\s+refs:\s+([\d,]+)/), d1: num(/D1\s+misses:\s+([\d,]+)/), ll: num(/LL misses:\s+([\d,]+)/), llRead: num(/LL misses:\s+[\d,]+\s+\(\s*([\d,]+) rd/) };
+      if (code !== 0 || !Object.values(c).every(Number.isFinite)) reject(new Error(`valgrind on ${what} ${size} (${measured} steps) failed (exit ${code}):\n${stderr.slice(-2000)}`));
+      else resolve(c);
+    });
+  });
+}
+
+async function size(n: number): Promise<{ ir: number; d1: number; ll: number; llRead: number }> {
+  const [a, b] = await Promise.all([once(n, 0), once(n, STEPS)]);
+  const steps = b.steps - a.steps;
+  return { ir: (b.ir - a.ir) / steps, d1: (b.d1 - a.d1) / steps, ll: (b.ll - a.ll) / steps, llRead: (b.llRead - a.llRead) / steps };
+}
+
+try {
+  const [small, large] = sizes as [number, number];
+  const s = await size(small);
+  const l = await size(large);
+  const row = (name: string, x: typeof s): string => `${name.padEnd(8)} ${x.ir.toFixed(0).padStart(8)} ${x.d1.toFixed(1).padStart(10)} ${x.ll.toFixed(1).padStart(10)} ${x.llRead.toFixed(1).padStart(10)}`;
+  console.log(`${what}: per step, the difference of two runs over about ${STEPS} steps`);
+  console.log(`${'size'.padEnd(8)} ${'instr'.padStart(8)} ${'D1 misses'.padStart(10)} ${'LL misses'.padStart(10)} ${'(reads)'.padStart(10)}`);
+  console.log(row(String(small), s));
+  console.log(row(String(large), l));
+  console.log(`ratio    ${(l.ir / s.ir).toFixed(2).padStart(8)} ${(l.d1 / s.d1).toFixed(2).padStart(10)} ${(l.ll / s.ll).toFixed(2).padStart(10)}`);
+  console.log(`per-function counts: cg_annotate ${dir}/cg.<size>.<steps> (kept)`);
+} catch (e) {
+  rmSync(dir, { recursive: true, force: true });
+  throw e;
+}
