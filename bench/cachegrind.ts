@@ -1,9 +1,11 @@
 /**
  * What a scheduler step costs in counts, not in time: each size of a scheduler workload run under
- * valgrind's cachegrind, which counts the instructions the process executes (the collector's threads
- * included) and simulates its caches. On a machine whose speed drifts from minute to minute, times of
- * two sizes measured minutes apart say little; these counts are the same from run to run, up to the
- * collector's timing.
+ * valgrind's cachegrind, which counts the instructions the process executes and simulates its caches.
+ * Node runs with `--predictable` (`CG_NODE_FLAGS` replaces it): V8 then compiles and collects on the
+ * main thread, so the collector's work is counted too. On a machine whose speed drifts from minute to
+ * minute, times of two sizes measured minutes apart say little; these counts vary less, though not
+ * nothing: two runs of the same code gave 8,545 and 9,655 instructions a step for 100 tasks, 10,830
+ * and 11,058 for 1,000 (bench/README.md, "Scheduler, stop 52").
  *
  *   npx tsx bench/cachegrind.ts tasks 100 1000      (or sleeps 1000 10000)
  *

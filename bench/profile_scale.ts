@@ -39,9 +39,9 @@ async function profile(size: number): Promise<Map<string, number>> {
   const usPerSample = (p.endTime - p.startTime) / p.samples.length;
   const out = new Map<string, number>();
   for (const node of p.nodes) {
+    if (node.hitCount === 0) continue;
     const cf = node.callFrame;
     const file = cf.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
-    if (node.hitCount === 0) continue;
     const key = `${cf.functionName === '' ? '(anonymous)' : cf.functionName} ${file}`;
     out.set(key, (out.get(key) ?? 0) + (node.hitCount * usPerSample * 1000) / steps);
   }
