@@ -38,17 +38,25 @@ export class Log<T> implements Iterable<T> {
     return this.#length;
   }
 
+  /**
+   * The head chunk, when this log is the newest of it (its values end where the chunk's do): a value
+   * appended may then go into it in place (older logs stop at their own length). Null otherwise.
+   */
+  #openHead(): Chunk<T> | null {
+    const head = this.#head;
+    return head !== null && head.start + head.items.length === this.#length ? head : null;
+  }
+
   /** This log with `xs` appended (the array is read, not kept). */
   appendAll(xs: readonly T[]): Log<T> {
     const n = xs.length;
     if (n === 0) return this;
-    const head = this.#head;
-    if (head !== null && head.start + head.items.length === this.#length) {
-      // The newest log of its chunk: push in place (older logs stop at their own length).
-      for (let i = 0; i < n; i += 1) head.items.push(xs[i] as T);
-      return new Log(head, this.#length + n);
+    const open = this.#openHead();
+    if (open !== null) {
+      for (let i = 0; i < n; i += 1) open.items.push(xs[i] as T);
+      return new Log(open, this.#length + n);
     }
-    return new Log({ items: xs.slice(), prev: head, start: this.#length }, this.#length + n);
+    return new Log({ items: xs.slice(), prev: this.#head, start: this.#length }, this.#length + n);
   }
 
   /**
@@ -56,19 +64,18 @@ export class Log<T> implements Iterable<T> {
    * events or choices): when the values need a chunk of their own, the array is that chunk, not copied.
    */
   appendOwned(xs: T[]): Log<T> {
-    const head = this.#head;
-    if (xs.length === 0 || (head !== null && head.start + head.items.length === this.#length)) return this.appendAll(xs);
-    return new Log({ items: xs, prev: head, start: this.#length }, this.#length + xs.length);
+    if (xs.length === 0 || this.#openHead() !== null) return this.appendAll(xs);
+    return new Log({ items: xs, prev: this.#head, start: this.#length }, this.#length + xs.length);
   }
 
   /** This log with `x` appended. */
   append(x: T): Log<T> {
-    const head = this.#head;
-    if (head !== null && head.start + head.items.length === this.#length) {
-      head.items.push(x);
-      return new Log(head, this.#length + 1);
+    const open = this.#openHead();
+    if (open !== null) {
+      open.items.push(x);
+      return new Log(open, this.#length + 1);
     }
-    return new Log({ items: [x], prev: head, start: this.#length }, this.#length + 1);
+    return new Log({ items: [x], prev: this.#head, start: this.#length }, this.#length + 1);
   }
 
   /** The values in order, oldest first (a new array). */
