@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { LoadError, program as P, Session, type BpfObject, type World } from '../src/index.ts';
-import { Log } from '../src/model/world/log.ts';
+import { Log, LogBuffer } from '../src/model/world/log.ts';
 
 const NAMES = ['a', 'b', 'c'] as const;
 type Name = (typeof NAMES)[number];
@@ -141,5 +141,33 @@ describe('Log.from (the events of one call, not the whole history)', () => {
     }));
     expect(() => Log.empty<number>().from(-1)).toThrow(/argument start/);
     expect(() => Log.empty<number>().from(0.5)).toThrow(/argument start/);
+  });
+
+  test('a buffer of any length (a long run fills several chunks) appends its values in order, on branched logs', () => {
+    // Lengths around the buffer's chunk sizes (256 values grown as an array, then chunks of 4,096).
+    const len = fc.oneof(fc.nat(300), fc.integer({ min: 4000, max: 9000 }));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), len), { maxLength: 6 }), fc.nat(), (steps, probe) => {
+      const logs: Log<number>[] = [Log.empty()];
+      const arrays: number[][] = [[]];
+      let next = 0;
+      for (const [at, n] of steps) {
+        const i = at % logs.length;
+        const xs = Array.from({ length: n }, () => (next += 1));
+        const buf = new LogBuffer<number>();
+        for (const x of xs) buf.push(x);
+        logs.push((logs[i] as Log<number>).appendBuffer(buf));
+        arrays.push([...(arrays[i] as number[]), ...xs]);
+        // The buffer gave its values up: it starts again empty.
+        expect(buf.take()).toEqual([[]]);
+      }
+      logs.forEach((l, i) => {
+        const a = arrays[i] as number[];
+        expect(l.length).toBe(a.length);
+        expect(l.toArray()).toEqual(a);
+        const j = a.length === 0 ? 0 : probe % a.length;
+        expect(l.at(j)).toBe(a[j]);
+        expect(l.from(j)).toEqual(a.slice(j));
+      });
+    }), { numRuns: 40 });
   });
 });

@@ -68,6 +68,22 @@ export class Log<T> implements Iterable<T> {
     return new Log({ items: xs, prev: this.#head, start: this.#length }, this.#length + xs.length);
   }
 
+  /**
+   * This log with a buffer's values appended (`LogBuffer.take`, which the buffer gives up): a single
+   * chunk as `appendOwned`; several each become a chunk of the log as they are, none copied.
+   */
+  appendBuffer(buf: LogBuffer<T>): Log<T> {
+    const chunks = buf.take();
+    if (chunks.length === 1) return this.appendOwned(chunks[0] as T[]);
+    let head = this.#head;
+    let length = this.#length;
+    for (const items of chunks) {
+      head = { items, prev: head, start: length };
+      length += items.length;
+    }
+    return new Log(head, length);
+  }
+
   /** This log with `x` appended. */
   append(x: T): Log<T> {
     const open = this.#openHead();
@@ -117,3 +133,50 @@ export class Log<T> implements Iterable<T> {
 // immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
 // draft; without one the answer is an immediate no (a log is a value immer never walks).
 delete (Log.prototype as { constructor?: unknown }).constructor;
+
+/** Values a `LogBuffer` collects in its first chunk, which grows as an array does, before it fills chunks made at their full size. */
+const FIRST_CHUNK = 256;
+/** The size of each later chunk. */
+const CHUNK = 4096;
+
+/**
+ * The values a transition appends to a log (its events, its choices), collected until it ends
+ * (`Log.appendBuffer`). A transition of a few values keeps one array, as a push would; a long one (a
+ * `run` of many steps) fills chunks made at their full size, so no value is copied into a larger
+ * array as it grows, and no chunk is large enough for V8 to make it in its large-object space (an
+ * old-generation object, into which each stored young value is a pointer the collector must track).
+ */
+export class LogBuffer<T> {
+  /** The chunks filled before the current one, oldest first. */
+  #full: T[][] | null = null;
+  #cur: T[] = [];
+  /** How many values `#cur` holds (a chunk made at its full size has holes past them). */
+  #n = 0;
+
+  push(x: T): void {
+    const n = this.#n;
+    const cur = this.#cur;
+    if (n < cur.length) cur[n] = x;
+    else if (n < FIRST_CHUNK) cur.push(x);
+    else {
+      (this.#full ??= []).push(cur);
+      const next = new Array<T>(CHUNK);
+      next[0] = x;
+      this.#cur = next;
+      this.#n = 1;
+      return;
+    }
+    this.#n = n + 1;
+  }
+
+  /** The chunks, oldest first, each holding only values (the last cut to its count); the buffer is then empty. */
+  take(): T[][] {
+    const cur = this.#cur;
+    cur.length = this.#n;
+    const out = this.#full === null ? [cur] : [...this.#full, cur];
+    this.#full = null;
+    this.#cur = [];
+    this.#n = 0;
+    return out;
+  }
+}

@@ -33,6 +33,7 @@ import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
 import type { IrqWork, Pid, ReadonlyTask } from '../task/types.ts';
 import type { Budgets } from '../kernel/budget.ts';
+import { LogBuffer } from './log.ts';
 
 /** A read-only map stored in a world. immer passes over it: its prototype has no own `constructor`. */
 export class Table<K, V> implements ReadonlyMap<K, V> {
@@ -277,7 +278,7 @@ export class Tables {
   /** What only some transitions need (page caches opened, tasks and objects copied, reads touched), made on first use. */
   #more: More | null = null;
   /** The scheduler's choices made in this transition. */
-  choices: number[] | null = null;
+  choices: LogBuffer<number> | null = null;
   /**
    * The task running in this step is to stop at its next point where another CPU may act (before a
    * helper or kfunc call of a BPF program, inside `bpf_task_work_schedule`): an smp world's `call`
@@ -530,7 +531,7 @@ export class Tables {
 
   /** Record the scheduler's choice of this step. */
   choose(i: number): void {
-    (this.choices ??= []).push(i);
+    (this.choices ??= new LogBuffer()).push(i);
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { enableMapSet, Immer, type Draft } from 'immer';
 import { emptyTrace, type TraceEvent } from './trace.ts';
-import { Log } from './log.ts';
+import { Log, LogBuffer } from './log.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, withOverrides, type FeatureOverrides, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { LIMITS } from '../kernel/schema.ts';
@@ -88,7 +88,7 @@ class Transition implements Kern {
   #draft: Draft<ColdState> | undefined = undefined;
   /** The draft (or the world) seen through the read log, when there is one. */
   #tracked: { of: unknown; view: Draft<ColdState> } | null = null;
-  #events: TraceEvent[] | null = null;
+  #events: LogBuffer<TraceEvent> | null = null;
   #finished = false;
   #outbox: Deferred[] = NO_REQUESTS;
   readonly t: Tables;
@@ -128,8 +128,7 @@ class Transition implements Kern {
   }
 
   push(ev: TraceEvent): void {
-    if (this.#events === null) this.#events = [ev];
-    else this.#events.push(ev);
+    (this.#events ??= new LogBuffer()).push(ev);
   }
 
   defer(d: Deferred): void {
@@ -139,7 +138,7 @@ class Transition implements Kern {
 
   /** The new world: the changed hot state, immer's result for the cold state, the events and choices. */
   finish(): World {
-    // Its event and choice arrays become chunks of the new world's logs (`appendOwned`): it ends once.
+    // Its event and choice buffers become chunks of the new world's logs (`appendBuffer`): it ends once.
     if (this.#finished) throw new KernsimError('a transition ended twice (end or transact made its world already)');
     this.#finished = true;
     const base = this.base;
@@ -154,10 +153,10 @@ class Transition implements Kern {
       // Nothing changed: the same world (its run queue, if it has one, still describes it).
       return base;
     }
-    // The transition's arrays are its own and end with it: the logs may keep them as chunks.
-    const trace = events === null ? base.trace : base.trace.appendOwned(events);
+    // The transition's buffers are its own and end with it: the logs keep their chunks.
+    const trace = events === null ? base.trace : base.trace.appendBuffer(events);
     const log = WorldValue.choiceLog(base);
-    const w = new WorldValue(base, patch, changedCold ? cold : null, trace, choices === null ? log : log.appendOwned(choices), rq ?? WorldValue.runQueue(base));
+    const w = new WorldValue(base, patch, changedCold ? cold : null, trace, choices === null ? log : log.appendBuffer(choices), rq ?? WorldValue.runQueue(base));
     if (rq !== null) rq.owner = w;
     return w;
   }
