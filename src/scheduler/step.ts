@@ -159,14 +159,7 @@ function readyAt(world: SchedView, rq: RunQueue, i: number, smp: Action[] | null
   }
   j -= rq.dueTimers.size;
   const runnable = rq.runnable;
-  if (j < runnable.size) {
-    const cur = world.current;
-    if (cur === null || !runnable.has(cur)) return { kind: 'task', pid: runnable.kth(j) };
-    if (j === 0) return { kind: 'task', pid: cur };
-    // The others by pid, the current one left out.
-    const r = j - 1;
-    return { kind: 'task', pid: runnable.kth(r < runnable.rank(cur) ? r : r + 1) };
-  }
+  if (j < runnable.size) return { kind: 'task', pid: runnableAt(world, rq, j) };
   j -= runnable.size;
   const g = rq.nextGroup();
   if (g !== null) {
@@ -176,6 +169,26 @@ function readyAt(world: SchedView, rq: RunQueue, i: number, smp: Action[] | null
     if (pid !== undefined) return { kind: 'timer', pid, at: g.at };
   }
   throw new KernsimError(`no ready action ${i}`);
+}
+
+/** The `j`-th runnable task as the actions list them: the current one first, the others by pid. */
+function runnableAt(world: SchedView, rq: RunQueue, j: number): Pid {
+  const runnable = rq.runnable;
+  const cur = world.current;
+  if (cur === null || !runnable.has(cur)) return runnable.kth(j);
+  if (j === 0) return cur;
+  // The others by pid, the current one left out.
+  const r = j - 1;
+  return runnable.kth(r < runnable.rank(cur) ? r : r + 1);
+}
+
+/**
+ * The pid of ready action `i` when it is a task's step (`{ kind: 'task', pid }`, as `readyAt` would
+ * make it), else -1: `run` carries out its most common step without an action object.
+ */
+function readyTaskAt(world: SchedView, rq: RunQueue, i: number): number {
+  const j = i - (world.irqWork.length > 0 ? 1 : 0) - rq.dueIo.size - rq.dueTimers.size;
+  return j >= 0 && j < rq.runnable.size ? runnableAt(world, rq, j) : -1;
 }
 
 export function describeAction(a: Action): string {
@@ -469,6 +482,13 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
   settle(k);
 }
 
+/** `perform(k, { kind: 'task', pid })`, without the object (`run`'s most common step). */
+function performTask(k: Kern, pid: Pid): void {
+  k.t.preempt = false;
+  stepTask(k, pid);
+  settle(k);
+}
+
 /** One step: pick a ready action with the chooser and carry it out. `done` when nothing is ready. */
 export function step(world: World, chooser: Chooser): { world: World; done: boolean } {
   checkWorld('world', world);
@@ -538,9 +558,11 @@ export function run(world: World, chooser: Chooser, opts: RunOptions = {}): Worl
       if (count === 0) return end(k);
       const i = chooser.choose('step', count);
       if (!Number.isInteger(i) || i < 0 || i >= count) throw new KernsimError(`chooser picked ${i} of ${count} actions`);
-      const action = readyAt(k.t, rq, i, smp);
+      const pid = smp === null ? readyTaskAt(k.t, rq, i) : -1;
+      const action = pid < 0 ? readyAt(k.t, rq, i, smp) : null;
       k.t.choose(i);
-      perform(k, action);
+      if (action === null) performTask(k, pid);
+      else perform(k, action);
       if (k.t.now > time) throw new BudgetError('time', time, `virtual time reached t=${k.t.now} after ${n + 1} steps`);
     }
   } catch (e) {
