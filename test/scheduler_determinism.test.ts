@@ -3,7 +3,10 @@
  * explicit choice): the same seed gives a byte-identical trace, the recorded choices replay the same
  * run, the default chooser is index 0 at every step, and different seeds explore different schedules.
  */
+import fc from 'fast-check';
+import seedrandom from 'seedrandom';
 import { describe, expect, test } from 'vitest';
+import { Arc4Stream } from '../src/scheduler/chooser.ts';
 import {
   content, defaultChooser, formatTrace, listChooser, program as P, readyActions, refSnapshot, seededChooser, Session,
   type BpfObject, type Chooser, type Syscall,
@@ -128,6 +131,28 @@ describe('determinism', () => {
       expect(Object.values(snap.tasks).every((u) => u === 0)).toBe(true);
       expect(snap).toMatchObject({ twctx: {}, irqWork: 0, taskWorks: 0, ioInFlight: 0, liveFileStates: 0, folioRefs: 0 });
       expect(Object.values(snap.files).every((c) => c === 0)).toBe(true);
+    }
+  });
+});
+
+describe('seededChooser', () => {
+  test('draws the numbers seedrandom draws for the stream `${seed}/${purpose}`', () => {
+    // seedrandom itself is the oracle: the chooser makes its values from seedrandom's ARC4 state.
+    fc.assert(fc.property(fc.string(), fc.integer({ min: 1, max: 600 }), (seed, n) => {
+      const lib = seedrandom(seed);
+      const mine = new Arc4Stream(seed);
+      for (let i = 0; i < n; i += 1) expect(mine.double()).toBe(lib());
+    }), { numRuns: 60 });
+  });
+
+  test('each purpose has its own stream: index floor(value × n) of that stream', () => {
+    const c = seededChooser(7);
+    const step = seedrandom('7/step');
+    const other = seedrandom('7/other');
+    for (let i = 0; i < 500; i += 1) {
+      const n = 1 + (i % 13);
+      expect(c.choose('step', n)).toBe(Math.floor(step() * n));
+      if (i % 3 === 0) expect(c.choose('other', n + 1)).toBe(Math.floor(other() * (n + 1)));
     }
   });
 });

@@ -21,17 +21,81 @@ export const defaultChooser: Chooser = { choose: () => 0 };
  */
 export function seededChooser(seed: string | number): Chooser {
   if (typeof seed !== 'string' && !Number.isSafeInteger(seed)) throw new ArgumentError('seed', seed, 'an integer or a string');
-  const streams = new Map<string, seedrandom.PRNG>();
+  const streams = new Map<string, Arc4Stream>();
   return {
     choose(purpose, n) {
       let rng = streams.get(purpose);
       if (rng === undefined) {
-        rng = seedrandom(`${seed}/${purpose}`);
+        rng = new Arc4Stream(`${seed}/${purpose}`);
         streams.set(purpose, rng);
       }
-      return Math.floor(rng() * n);
+      return rng.below(n);
     },
   };
+}
+
+/** seedrandom's constants: 48 bits to start with, 52 significant, below 2^53. */
+const START = 2 ** 48;
+const SIGNIFICANCE = 2 ** 52;
+const OVERFLOW = 2 ** 53;
+
+/**
+ * The values of `seedrandom(seed)`, the same numbers, made without an allocation each. seedrandom
+ * makes the ARC4 state from the seed (its key schedule, its first 256 bytes dropped) and gives it
+ * (`state: true`); the values are made here from that state as its `prng()` makes them: six bytes,
+ * then one more at a time until 52 bits are significant, shifted below 2^53. Its own `prng()` returns
+ * each value, and each six bytes, as a number object (a double returned by a call that is not
+ * inlined), and a run makes a choice a step (bench/README.md, "Scheduler, stop 53").
+ */
+export class Arc4Stream {
+  readonly #s: Uint8Array;
+  #i: number;
+  #j: number;
+
+  constructor(seed: string) {
+    const state = seedrandom(seed, { state: true }).state();
+    this.#s = Uint8Array.from(state.S);
+    this.#i = state.i;
+    this.#j = state.j;
+  }
+
+  /** A double in [0, 1): `seedrandom(seed)()`'s next value. */
+  double(): number {
+    let n = 0;
+    for (let c = 0; c < 6; c += 1) n = n * 256 + this.#byte();
+    let d = START;
+    let x = 0;
+    while (n < SIGNIFICANCE) {
+      n = (n + x) * 256;
+      d *= 256;
+      x = this.#byte();
+    }
+    while (n >= OVERFLOW) {
+      n /= 2;
+      d /= 2;
+      x >>>= 1;
+    }
+    return (n + x) / d;
+  }
+
+  /** An index in [0, count): `Math.floor` of the next value times `count` (an integer: nothing to box). */
+  below(count: number): number {
+    return Math.floor(this.double() * count);
+  }
+
+  /** ARC4's next byte (seedrandom's `ARC4.g`): i steps, j adds S[i], the two swap, the byte is S[S[i] + S[j]]. */
+  #byte(): number {
+    const s = this.#s;
+    const i = (this.#i + 1) & 255;
+    const t = s[i] as number;
+    const j = (this.#j + t) & 255;
+    const u = s[j] as number;
+    s[i] = u;
+    s[j] = t;
+    this.#i = i;
+    this.#j = j;
+    return s[(u + t) & 255] as number;
+  }
 }
 
 /**
