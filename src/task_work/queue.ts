@@ -73,7 +73,8 @@ export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
     t.works.exited = true;
     emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'exited', work: 'work_exited', detail: 'task_work_add now returns -ESRCH' });
   } else if (batch.length > 0) {
-    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: batch.toArray().map((w) => describeWork(w.fn)).join(', '), detail: `${batch.length} work(s), newest first` });
+    const works = batch.length === 1 ? describeWork((batch.head as Work).fn) : batch.toArray().map((w) => describeWork(w.fn)).join(', ');
+    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: works, detail: `${batch.length} work(s), newest first` });
   }
   return batch;
 }

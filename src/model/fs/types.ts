@@ -123,11 +123,22 @@ export class FileObj implements FileFields {
   readonly pos!: bigint;
   readonly ra!: RaState;
   constructor(fields: FileFields) {
-    Object.assign(this, fields);
+    this.id = fields.id;
+    this.ino = fields.ino;
+    this.f_count = fields.f_count;
+    this.freed = fields.freed;
+    this.fmode = fields.fmode;
+    this.append = fields.append;
+    this.pos = fields.pos;
+    this.ra = fields.ra;
   }
 
+  /** This file with `patch`'s fields in place of its own (no field of a file is undefined, so an absent one keeps this file's). */
   with(patch: Partial<FileFields>): FileObj {
-    return new FileObj({ ...this, ...patch });
+    return new FileObj({
+      id: patch.id ?? this.id, ino: patch.ino ?? this.ino, f_count: patch.f_count ?? this.f_count, freed: patch.freed ?? this.freed,
+      fmode: patch.fmode ?? this.fmode, append: patch.append ?? this.append, pos: patch.pos ?? this.pos, ra: patch.ra ?? this.ra,
+    });
   }
 }
 
