@@ -40,12 +40,12 @@ const SIGNIFICANCE = 2 ** 52;
 const OVERFLOW = 2 ** 53;
 
 /**
- * The values of `seedrandom(seed)`, the same numbers, made without an allocation each. seedrandom
- * makes the ARC4 state from the seed (its key schedule, its first 256 bytes dropped) and gives it
+ * The stream of `seedrandom(seed)`, the same values, without an allocation a draw. seedrandom makes
+ * the ARC4 state from the seed (its key schedule, its first 256 bytes dropped) and gives it
  * (`state: true`); the values are made here from that state as its `prng()` makes them: six bytes,
  * then one more at a time until 52 bits are significant, shifted below 2^53. Its own `prng()` returns
  * each value, and each six bytes, as a number object (a double returned by a call that is not
- * inlined), and a run makes a choice a step (bench/README.md, "Scheduler, stop 53").
+ * inlined), and a run draws once a step (bench/README.md, "Scheduler, stop 53").
  */
 export class Arc4Stream {
   readonly #s: Uint8Array;
@@ -59,8 +59,11 @@ export class Arc4Stream {
     this.#j = state.j;
   }
 
-  /** A double in [0, 1): `seedrandom(seed)()`'s next value. */
-  double(): number {
+  /**
+   * `Math.floor(seedrandom(seed)() * count)` for its next value: an index in [0, count). The value
+   * stays in this method (a double returned from a call would be a number object).
+   */
+  below(count: number): number {
     let n = 0;
     for (let c = 0; c < 6; c += 1) n = n * 256 + this.#byte();
     let d = START;
@@ -75,12 +78,7 @@ export class Arc4Stream {
       d /= 2;
       x >>>= 1;
     }
-    return (n + x) / d;
-  }
-
-  /** An index in [0, count): `Math.floor` of the next value times `count` (an integer: nothing to box). */
-  below(count: number): number {
-    return Math.floor(this.double() * count);
+    return Math.floor(((n + x) / d) * count);
   }
 
   /** ARC4's next byte (seedrandom's `ARC4.g`): i steps, j adds S[i], the two swap, the byte is S[S[i] + S[j]]. */
