@@ -222,6 +222,16 @@ interface ReadPiece {
   readonly size: bigint;
 }
 
+/** The size of the byte-array global `name`, 0 when there is none. */
+function globalRoom(k: Kern, name: string): number {
+  const where = findGlobal(k, name);
+  const g = where === null ? undefined : k.t.object(where.obj)?.globals.get(name);
+  return g instanceof Uint8Array ? g.length : 0;
+}
+
+/** A sink that keeps nothing (a read whose bytes go nowhere). */
+function discard(): void {}
+
 /** Copy the pieces a read collected into the byte-array global `name` (bytes past its end are dropped). */
 function storeInto(k: Kern, name: string, pieces: readonly ReadPiece[]): void {
   const where = findGlobal(k, name);
@@ -262,15 +272,12 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
       // vfs_read → filemap_read. The bytes go to the `into` global, copied once when the call ends.
-      const pieces: ReadPiece[] = [...((act.resume as { pieces?: ReadPiece[] } | undefined)?.pieces ?? [])];
       const prior = (act.resume as { read?: unknown } | undefined)?.read;
-      // Only the bytes that fit in the global are kept (a read longer than it is cut at its size).
-      const where = sys.into === undefined ? null : findGlobal(k, sys.into);
-      const room = where === null || sys.into === undefined ? 0 : (() => {
-        const g = k.t.object(where.obj)?.globals.get(sys.into);
-        return g instanceof Uint8Array ? g.length : 0;
-      })();
-      const sink = (pos: bigint, n: number, at: number): void => {
+      // Only the bytes that fit in the global are kept (a read longer than it is cut at its size):
+      // without room for any (no `into`), nothing is collected.
+      const room = sys.into === undefined ? 0 : globalRoom(k, sys.into);
+      const pieces: ReadPiece[] = room === 0 ? [] : [...((act.resume as { pieces?: ReadPiece[] } | undefined)?.pieces ?? [])];
+      const sink = room === 0 ? discard : (pos: bigint, n: number, at: number): void => {
         const fit = Math.max(0, Math.min(n, room - at));
         if (fit === 0) return;
         const inode = inodeOf(kk, liveFile(kk, fileId).ino);
