@@ -15,7 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  content, defaultChooser, formatTrace, listChooser, parseScenario, program, refSnapshot, runScenario, seededChooser, Session, verify,
+  content, defaultChooser, formatTrace, listChooser, traceEvents, parseScenario, program, refSnapshot, runScenario, seededChooser, Session, verify,
   type Chooser, type Syscall,
 } from '../src/index.ts';
 import { fileReaderObject, directReaderObject, scenario as fileReaderScenario } from '../examples/file_reader.ts';
@@ -31,6 +31,7 @@ function record(s: Session, threw: unknown): string {
   for (const o of s.world.objects.values()) for (const [name, v] of o.globals) globals[`${o.id}.${name}`] = v;
   return [
     formatTrace(s.world.trace),
+    `events ${text(traceEvents(s.world.trace))}`,
     `choices ${text([...s.world.choices])}`,
     `clock ${s.world.clock.now}`,
     `refs ${text(refSnapshot(s.world))}`,

@@ -106,7 +106,5 @@ export function readsOf(a: World, logged: ReadonlySet<string>, extra: readonly s
 
 /** The step's new trace events (those `b` has beyond `a`'s). */
 export function newEvents(a: World, b: World): TraceEvent[] {
-  const out: TraceEvent[] = [];
-  for (let i = a.trace.length; i < b.trace.length; i += 1) out.push(b.trace.at(i) as TraceEvent);
-  return out;
+  return b.trace.from(a.trace.length);
 }

@@ -33,7 +33,7 @@ import { getFile } from '../model/fs/files.ts';
 import { TaskRecord } from '../model/task/record.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { RegVal, Syscall, Task } from '../model/task/types.ts';
-import { emit, type Kern } from '../model/world/world.ts';
+import { emitTask, type Kern } from '../model/world/world.ts';
 import { BLOCKED, done, PUSHED, pushHookProgram, restart, type SyscallActivity, type SyscallStep } from './stage.ts';
 import { reapTask } from './setup.ts';
 
@@ -52,7 +52,7 @@ export function fork(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: E
   if (act.stage === 0) {
     const pid = k.t.nextId('pid');
     k.t.addTask(new TaskRecord({ pid, comm: task.comm, mm: task.mm, script: sys.script, fork: { parent: task.pid, tgid: task.tgid } }));
-    emit(k, { kind: 'task', t: k.t.now, pid, op: 'fork', detail: `dup_task_struct of pid ${task.pid} (${task.comm}): TASK_NEW, no pid yet` });
+    emitTask(k, pid, 'fork', `dup_task_struct of pid ${task.pid} (${task.comm}): TASK_NEW, no pid yet`);
     act.scratch = pid;
     act.stage = 1;
     act.hooks = 0;
@@ -74,7 +74,7 @@ export function fork(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: E
     const child = ownTask(k, pid);
     if (child.usage > 0) throw new KernelBugError(`fork by pid ${task.pid}`, `a reference is still held on the task being forked (pid ${pid}), which copy_process frees regardless (free_task)`);
     k.t.removeTask(pid);
-    emit(k, { kind: 'task', t: k.t.now, pid, op: 'free', detail: `security_task_alloc failed: ${String(act.ret)}; delayed_free_task` });
+    emitTask(k, pid, 'free', `security_task_alloc failed: ${String(act.ret)}; delayed_free_task`);
     return done(kk, act.ret ?? 0n);
   }
   if (act.stage === 3) {
@@ -87,7 +87,7 @@ export function fork(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: E
   if (pushHookProgram(k, task, act, ['tp_btf/sched_process_fork'], [{ ptr: 'task', pid: task.pid }, self])) return PUSHED;
   ownTask(k, pid).state = 'runnable';
   // As a spawned task, it is now a runnable task in user mode (the timelines open its lane here).
-  emit(k, { kind: 'task', t: k.t.now, pid, op: 'spawn', detail: `${task.comm}, forked by pid ${task.pid} (wake_up_new_task)` });
+  emitTask(k, pid, 'spawn', `${task.comm}, forked by pid ${task.pid} (wake_up_new_task)`);
   return done(kk, pid);
 }
 
@@ -131,7 +131,7 @@ export function waitChild(k: Kern, kk: Kern, task: Task, act: SyscallActivity): 
   if (task.flags.notifySignal) return restart(k, task, act);
   task.state = 'interruptible';
   task.wait = { kind: 'child' };
-  emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: 'interruptible until a child exits' });
+  emitTask(k, task.pid, 'sleep', 'interruptible until a child exits');
   return BLOCKED;
 }
 
@@ -143,5 +143,5 @@ export function wakeParent(k: Kern, child: Task): void {
   const w = ownTask(k, child.parent);
   w.state = 'runnable';
   w.wait = null;
-  emit(k, { kind: 'task', t: k.t.now, pid: child.parent, op: 'wake', detail: `child pid ${child.pid} exited` });
+  emitTask(k, child.parent, 'wake', `child pid ${child.pid} exited`);
 }

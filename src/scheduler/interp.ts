@@ -31,7 +31,7 @@ import { eachNext } from '../model/maps/foreach.ts';
 import { peekWrites } from '../model/maps/bloom.ts';
 import type { EachCursor } from '../model/maps/types.ts';
 import type { LoadedObject } from '../model/program/loaded.ts';
-import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
+import { emit, emitTask, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { ALL_KFUNCS } from '../task_work/kfuncs.ts';
 import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
@@ -778,7 +778,7 @@ export function runFrame(k: Kern, task: Task, frame: Frame, chooser: Chooser = d
           frame.resume = r.resume;
           task.state = 'io_wait';
           task.wait = { kind: 'page', ino: r.wait.ino, pgoff: r.wait.pgoff };
-          emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${op.fn}` });
+          emitTask(k, task.pid, 'sleep', `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${op.fn}`);
           return { done: false };
         }
         frame.resume = null;

@@ -11,7 +11,7 @@ import { initialBytes } from '../model/program/globals.ts';
 import { runsNewestFirst, sectionInfo } from '../model/program/sections.ts';
 import type { ObjId } from '../model/program/loaded.ts';
 import type { Pid } from '../model/task/types.ts';
-import { checkKern, emit, type Kern } from '../model/world/world.ts';
+import { checkKern, emit, emitTask, type Kern } from '../model/world/world.ts';
 import type { z } from 'zod';
 import { checkBoolean, checkData, checkOptions } from '../model/kernel/args.ts';
 import type { DeepReadonly } from '../model/kernel/schema.ts';
@@ -192,7 +192,7 @@ export function spawnTask(k: Kern, task: NewTask): Pid {
     mm = { exe_file: openFile(k, spec.exe) };
   }
   k.t.addTask(new TaskRecord({ pid, comm: spec.comm, mm, script: spec.script }));
-  emit(k, { kind: 'task', t: k.t.now, pid, op: 'spawn', detail: `${spec.comm}${spec.exe === undefined ? ' (kernel thread)' : `, exe ${spec.exe}`}` });
+  emitTask(k, pid, 'spawn', `${spec.comm}${spec.exe === undefined ? ' (kernel thread)' : `, exe ${spec.exe}`}`);
   return pid;
 }
 
@@ -203,5 +203,5 @@ export function reapTask(k: Kern, pid: Pid): void {
   if (t === undefined) throw new UnknownHandleError('pid', pid, 'task');
   if (t.state !== 'dead') throw new ArgumentError('pid', pid, 'a task that has exited');
   ownTask(k, pid).reaped = true;
-  emit(k, { kind: 'task', t: k.t.now, pid, op: 'reap', detail: '' });
+  emitTask(k, pid, 'reap', '');
 }

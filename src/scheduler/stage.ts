@@ -4,7 +4,7 @@
  */
 import { EXIT_TO_USER } from '../model/task/record.ts';
 import type { Activity, RegVal, Task } from '../model/task/types.ts';
-import { emit, type Kern } from '../model/world/world.ts';
+import { emitSyscall, type Kern } from '../model/world/world.ts';
 import { settle } from '../task_work/settle.ts';
 
 export type SyscallActivity = Extract<Activity, { a: 'syscall' }>;
@@ -59,7 +59,7 @@ export function done(kk: Kern, ret: bigint | number): SyscallStep {
  * stays under the pushed return to user mode).
  */
 export function restart(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
-  emit(k, { kind: 'syscall', t: k.t.now, pid: task.pid, op: 'restart', call: act.call });
+  emitSyscall(k, task.pid, 'restart', act.call);
   task.stack.push(EXIT_TO_USER);
   return PUSHED;
 }

@@ -16,7 +16,7 @@ import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
 import { WorkList } from '../model/task/work_list.ts';
-import { begin, emit, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
+import { begin, emit, emitTask, emitSyscall, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
 import { type World } from '../model/world/state.ts';
 import type { ReadLog } from '../model/world/footprint.ts';
 import { callbackDone, callbackStart, callbackWouldRun, cancelScheduledIrq, destroyIrq, irqCanStop, taskWorkIrq, type IrqStop } from '../task_work/bpf_task_work.ts';
@@ -274,7 +274,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
       task.pc += 1;
       // Its description, made once: the trace's enter, restart, sleep and exit lines share it.
       const call = describeSyscall(sys);
-      emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'enter', call });
+      emitSyscall(k, pid, 'enter', call);
       task.stack.push({ a: 'syscall', sys, call, stage: 0, ret: null, scratch: 0 });
       continue;
     }
@@ -285,7 +285,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (r.kind === 'pushed') continue;
         task.stack.pop();
         task.addResult(r.ret);
-        emit(k, { kind: 'syscall', t: k.t.now, pid, op: 'exit', call: act.call, ret: retText(r.ret) });
+        emitSyscall(k, pid, 'exit', act.call, retText(r.ret));
         task.stack.push(EXIT_TO_USER);
         task.state = 'runnable';
         return;
@@ -347,7 +347,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         }
         task.stack.pop();
         if (top(task) !== undefined) continue; // a restarted syscall continues
-        emit(k, { kind: 'task', t: k.t.now, pid, op: 'user', detail: 'returned to user mode' });
+        emitTask(k, pid, 'user', 'returned to user mode');
         task.state = 'runnable';
         return;
       }
@@ -402,14 +402,14 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
       if (task.mm !== null) {
         const exe = task.mm.exe_file;
         task.mm = null;
-        emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_mm', detail: 'mm released' });
+        emitTask(k, pid, 'exit_mm', 'mm released');
         const kk = withContext(k, taskContext(task));
         putFile(kk, exe);
         settle(kk);
       }
       return;
     case 3: {
-      emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_files', detail: `${task.fds.size} open file(s) closed` });
+      emitTask(k, pid, 'exit_files', `${task.fds.size} open file(s) closed`);
       // Nothing deferred is pending here (each step ends by settling): with no file open, nothing to do.
       if (task.fds.size === 0) return;
       const kk = withContext(k, taskContext(task));
@@ -419,14 +419,14 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
       return;
     }
     case 4:
-      emit(k, { kind: 'task', t: k.t.now, pid, op: 'exit_task_work', detail: '' });
+      emitTask(k, pid, 'exit_task_work', '');
       task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: true });
       return;
     default:
       task.stack.pop();
       task.state = 'dead';
       task.wait = null;
-      emit(k, { kind: 'task', t: k.t.now, pid, op: 'dead', detail: '' });
+      emitTask(k, pid, 'dead', '');
       wakeParent(k, task);
   }
 }
@@ -439,7 +439,7 @@ function wakePageWaiters(k: Kern, ino: number, pgoff: number): void {
       const w = ownTask(k, pid);
       w.state = 'runnable';
       w.wait = null;
-      emit(k, { kind: 'task', t: k.t.now, pid, op: 'wake', detail: `ino ${ino} page ${pgoff} unlocked` });
+      emitTask(k, pid, 'wake', `ino ${ino} page ${pgoff} unlocked`);
     }
   }
 }
@@ -475,7 +475,7 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
       if (k.t.now < a.at) k.t.now = a.at;
       t.state = 'runnable';
       t.wait = null;
-      emit(k, { kind: 'task', t: k.t.now, pid: a.pid, op: 'wake', detail: 'timer expired' });
+      emitTask(k, a.pid, 'wake', 'timer expired');
       break;
     }
   }

@@ -20,7 +20,7 @@ import type { Syscall, Task } from '../model/task/types.ts';
 import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
-import { emit, withContext, type CallContext, type Kern } from '../model/world/world.ts';
+import { emit, emitTask, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
 
 import { BLOCKED, done, PUSHED, pushHookProgram, restart, type SyscallActivity, type SyscallStep } from './stage.ts';
@@ -203,7 +203,7 @@ function sleepOn(k: Kern, task: Task, act: SyscallActivity, r: Sleep, resume: un
   act.resume = resume;
   task.state = 'io_wait';
   task.wait = { kind: 'page', ino: r.wait.ino, pgoff: r.wait.pgoff };
-  emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${call}` });
+  emitTask(k, task.pid, 'sleep', `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${call}`);
   return BLOCKED;
 }
 
@@ -355,7 +355,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       act.stage = 1;
       task.state = 'interruptible';
       task.wait = { kind: 'timer', until: act.scratch };
-      emit(k, { kind: 'task', t: k.t.now, pid: task.pid, op: 'sleep', detail: `interruptible until t=${act.scratch}` });
+      emitTask(k, task.pid, 'sleep', `interruptible until t=${act.scratch}`);
       return BLOCKED;
     }
     case 'set_global': {

@@ -15,7 +15,7 @@ import { ESRCH } from '../model/kernel/errno.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { Pid, TwaMode, Work, WorkFn } from '../model/task/types.ts';
 import { WorkList } from '../model/task/work_list.ts';
-import { emit, type Kern } from '../model/world/world.ts';
+import { emit, emitTask, type Kern } from '../model/world/world.ts';
 
 export function describeWork(fn: WorkFn): string {
   switch (fn.kind) {
@@ -45,7 +45,7 @@ export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret
       // wake_up_state(task, TASK_INTERRUPTIBLE): signal_pending() is now true, the sleep is broken.
       t.state = 'runnable';
       t.wait = null;
-      emit(k, { kind: 'task', t: k.t.now, pid, op: 'signal_wake', detail: 'TIF_NOTIFY_SIGNAL broke an interruptible sleep' });
+      emitTask(k, pid, 'signal_wake', 'TIF_NOTIFY_SIGNAL broke an interruptible sleep');
     }
   }
   return { ret: 0, work };

@@ -104,13 +104,24 @@ export class Log<T> implements Iterable<T> {
    * chunks that hold them, not the length of the log.
    */
   from(start: number): T[] {
+    return this.slice(start, this.#length);
+  }
+
+  /**
+   * The values at indices `[start, end)`, oldest first (a new array; indices past the length are
+   * cut): its cost is theirs and that of the chunks from the newest to the one that holds `start`.
+   */
+  slice(start: number, end: number): T[] {
     if (!Number.isSafeInteger(start) || start < 0) throw new ArgumentError('start', start, 'an index (a non-negative integer)');
-    const s = Math.min(start, this.#length);
-    const out = new Array<T>(this.#length - s);
-    let end = this.#length;
-    for (let c = this.#head; c !== null && end > s; c = c.prev) {
-      for (let i = Math.max(c.start, s); i < end; i += 1) out[i - s] = c.items[i - c.start] as T;
-      end = c.start;
+    if (!Number.isSafeInteger(end) || end < 0) throw new ArgumentError('end', end, 'an index (a non-negative integer)');
+    const e = Math.min(end, this.#length);
+    const s = Math.min(start, e);
+    const out = new Array<T>(e - s);
+    let top = this.#length;
+    for (let c = this.#head; c !== null && top > s; c = c.prev) {
+      const hi = Math.min(top, e);
+      for (let i = Math.max(c.start, s); i < hi; i += 1) out[i - s] = c.items[i - c.start] as T;
+      top = c.start;
     }
     return out;
   }

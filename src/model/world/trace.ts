@@ -4,7 +4,7 @@
  */
 import { ArgumentError } from '../kernel/errors.ts';
 import { errnoName } from '../kernel/errno.ts';
-import { Log } from './log.ts';
+import { Log, LogBuffer } from './log.ts';
 import type { PageRun } from '../../pagecache/index.ts';
 
 export type TraceEvent =
@@ -64,20 +64,268 @@ export type TwTransition = 'T0' | 'T1' | 'T1x' | 'T2' | 'T2x' | 'T3' | 'T4' | 'T
 export const TW_TRANSITIONS: readonly TwTransition[] = Object.freeze(['T0', 'T1', 'T1x', 'T2', 'T2x', 'T3', 'T4', 'T5', 'T5x', 'T6', 'T9']);
 
 /**
- * The trace: a persistent append-only log (log.ts). Appending a transition's events costs what they
- * are, whatever the length of the trace, and a world keeps its whole history without copying it.
+ * The ops of each kind of event the trace keeps as a record (`encode`); an op a list lacks is kept
+ * as its object.
  */
-export type Trace = Log<TraceEvent>;
+const SYSCALL_OPS = ['enter', 'exit', 'restart'] as const satisfies readonly Op<'syscall'>[];
+const TASK_OPS = ['spawn', 'fork', 'free', 'sleep', 'wake', 'user', 'exit_mm', 'exit_files', 'exit_task_work', 'dead', 'reap', 'signal_wake'] as const satisfies readonly Op<'task'>[];
+const TASK_WORK_OPS = ['add', 'run', 'cancel', 'batch', 'exited'] as const satisfies readonly Op<'task_work'>[];
+const FILE_OPS = ['create', 'open', 'get', 'put', 'free'] as const satisfies readonly Op<'file'>[];
+type Op<K extends 'syscall' | 'task' | 'task_work' | 'file'> = Extract<TraceEvent, { kind: K }>['op'];
+/** The first header of each kind written as a record; each op takes two (its optional field absent, present). */
+const SYSCALL_AT = 0;
+const TASK_AT = SYSCALL_AT + 2 * SYSCALL_OPS.length;
+const TASK_WORK_AT = TASK_AT + 2 * TASK_OPS.length;
+const FILE_AT = TASK_WORK_AT + 2 * TASK_WORK_OPS.length;
+const HEADERS = FILE_AT + 2 * FILE_OPS.length;
 
-export const emptyTrace: Trace = Log.empty<TraceEvent>();
+/** The slots of each header's record, the header included. */
+const SLOTS: readonly number[] = Array.from({ length: HEADERS }, (_, h) => {
+  const opt = h & 1;
+  if (h < TASK_AT) return 4 + opt;
+  if (h < TASK_WORK_AT) return 4;
+  if (h < FILE_AT) return 5 + opt;
+  return 5 + opt;
+});
+
+/** The event whose record starts at `s[i]` (or the event object there), made again in the key order its emitters use. */
+function decode(s: readonly unknown[], i: number): TraceEvent {
+  const h = s[i];
+  if (typeof h !== 'number') return h as TraceEvent;
+  const t = s[i + 1] as number;
+  const opt = (h & 1) === 1;
+  if (h < TASK_AT) {
+    const op = SYSCALL_OPS[(h - SYSCALL_AT) >> 1] as (typeof SYSCALL_OPS)[number];
+    return opt
+      ? { kind: 'syscall', t, pid: s[i + 2] as number, op, call: s[i + 3] as string, ret: s[i + 4] as string }
+      : { kind: 'syscall', t, pid: s[i + 2] as number, op, call: s[i + 3] as string };
+  }
+  if (h < TASK_WORK_AT) {
+    return { kind: 'task', t, pid: s[i + 2] as number, op: TASK_OPS[(h - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: s[i + 3] as string };
+  }
+  if (h < FILE_AT) {
+    const op = TASK_WORK_OPS[(h - TASK_WORK_AT) >> 1] as (typeof TASK_WORK_OPS)[number];
+    return opt
+      ? { kind: 'task_work', t, pid: s[i + 2] as number, op, work: s[i + 3] as string, detail: s[i + 4] as string, tr: s[i + 5] as TwTransition }
+      : { kind: 'task_work', t, pid: s[i + 2] as number, op, work: s[i + 3] as string, detail: s[i + 4] as string };
+  }
+  const op = FILE_OPS[(h - FILE_AT) >> 1] as (typeof FILE_OPS)[number];
+  return opt
+    ? { kind: 'file', t, op, file: s[i + 2] as number, path: s[i + 3] as string, count: s[i + 4] as number, detail: s[i + 5] as string }
+    : { kind: 'file', t, op, file: s[i + 2] as number, path: s[i + 3] as string, count: s[i + 4] as number };
+}
+
+/** The slots an event takes from `s[i]`. */
+const slotsAt = (s: readonly unknown[], i: number): number => {
+  const h = s[i];
+  return typeof h === 'number' ? (SLOTS[h] as number) : 1;
+};
+
+/**
+ * The events a transition emits until it ends (`Trace.appendBuffer`): their slots, and the slot where
+ * each starts, counted from the end of the trace it will be appended to (`base`, its slots).
+ *
+ * A record is a header (a small integer: the event's kind and op, and whether its optional field is
+ * there), then the event's fields in the order of its type. An event of another kind, or of an op not
+ * listed, is its own object, in one slot. The frequent events' emitters write their records with
+ * `syscall` and `task`, without making the object (world.ts `emitSyscall`, `emitTask`).
+ */
+export class TraceBuffer {
+  readonly #slots = new LogBuffer<unknown>();
+  readonly #starts = new LogBuffer<number>();
+  readonly #base: number;
+  #n = 0;
+
+  constructor(base: Trace | null = null) {
+    this.#base = base === null ? 0 : base.slots;
+  }
+
+  push(ev: TraceEvent): void {
+    switch (ev.kind) {
+      case 'syscall': return this.syscall(ev.t, ev.pid, ev.op, ev.call, ev.ret);
+      case 'task': return this.task(ev.t, ev.pid, ev.op, ev.detail);
+      case 'task_work': {
+        const op = TASK_WORK_OPS.indexOf(ev.op);
+        if (op < 0) break;
+        const tr = ev.tr;
+        const h = this.#record(TASK_WORK_AT + 2 * op + (tr === undefined ? 0 : 1));
+        h.push(ev.t);
+        h.push(ev.pid);
+        h.push(ev.work);
+        h.push(ev.detail);
+        if (tr !== undefined) h.push(tr);
+        return;
+      }
+      case 'file': {
+        const op = FILE_OPS.indexOf(ev.op);
+        if (op < 0) break;
+        const detail = ev.detail;
+        const h = this.#record(FILE_AT + 2 * op + (detail === undefined ? 0 : 1));
+        h.push(ev.t);
+        h.push(ev.file);
+        h.push(ev.path);
+        h.push(ev.count);
+        if (detail !== undefined) h.push(detail);
+        return;
+      }
+      default:
+        break;
+    }
+    this.#object(ev);
+  }
+
+  /** `push({ kind: 'syscall', t, pid, op, call, ret })` (`ret` only when given). */
+  syscall(t: number, pid: number, op: Op<'syscall'>, call: string, ret?: string): void {
+    const i = SYSCALL_OPS.indexOf(op);
+    if (i < 0) return this.#object(ret === undefined ? { kind: 'syscall', t, pid, op, call } : { kind: 'syscall', t, pid, op, call, ret });
+    const h = this.#record(SYSCALL_AT + 2 * i + (ret === undefined ? 0 : 1));
+    h.push(t);
+    h.push(pid);
+    h.push(call);
+    if (ret !== undefined) h.push(ret);
+  }
+
+  /** `push({ kind: 'task', t, pid, op, detail })`. */
+  task(t: number, pid: number, op: Op<'task'>, detail: string): void {
+    const i = TASK_OPS.indexOf(op);
+    if (i < 0) return this.#object({ kind: 'task', t, pid, op, detail });
+    const h = this.#record(TASK_AT + 2 * i);
+    h.push(t);
+    h.push(pid);
+    h.push(detail);
+  }
+
+  /** Start the record of header `h`: the slots to push its fields into (it counts them). */
+  #record(h: number): LogBuffer<unknown> {
+    this.#starts.push(this.#base + this.#n);
+    this.#slots.push(h);
+    this.#n += SLOTS[h] as number;
+    return this.#slots;
+  }
+
+  #object(ev: TraceEvent): void {
+    this.#starts.push(this.#base + this.#n);
+    this.#slots.push(ev);
+    this.#n += 1;
+  }
+
+  /** The buffer's slots and starts (each a `LogBuffer`, to be given up), the trace length they count from, and the number of slots. */
+  contents(): { slots: LogBuffer<unknown>; starts: LogBuffer<number>; base: number; n: number } {
+    return { slots: this.#slots, starts: this.#starts, base: this.#base, n: this.#n };
+  }
+}
+
+/**
+ * The trace: every event of a world's history, in a persistent append-only log (log.ts). Appending a
+ * transition's events costs what they are, whatever the length of the trace, and a world keeps its
+ * whole history without copying it.
+ *
+ * The most frequent events (a syscall's enter, exit and restart; a task's life; the generic task_work;
+ * a file's references) are kept as records of slots in the log's chunks: a header (a small integer)
+ * and their fields, strings and numbers, with no object of their own. Any other event is its object,
+ * in one slot. A long run so keeps its trace without an object per event, which the collector would
+ * scavenge, promote and mark (bench/README.md, "Scheduler, stop 53"). An event read is made again, as
+ * an object with the fields and key order of the one emitted (a new object at each read).
+ */
+export class Trace implements Iterable<TraceEvent> {
+  /** The records. */
+  readonly #slots: Log<unknown>;
+  /** The slot where each event's record starts. */
+  readonly #starts: Log<number>;
+
+  private constructor(slots: Log<unknown>, starts: Log<number>) {
+    this.#slots = slots;
+    this.#starts = starts;
+  }
+
+  static empty(): Trace {
+    return new Trace(Log.empty<unknown>(), Log.empty<number>());
+  }
+
+  /** The number of events. */
+  get length(): number {
+    return this.#starts.length;
+  }
+
+  /** This trace with `events` appended (each one's fields as they are now). */
+  appendAll(events: readonly TraceEvent[]): Trace {
+    if (events.length === 0) return this;
+    const buf = new TraceBuffer(this);
+    for (const ev of events) buf.push(ev);
+    return this.appendBuffer(buf);
+  }
+
+  /** This trace with `ev` appended. */
+  append(ev: TraceEvent): Trace {
+    return this.appendAll([ev]);
+  }
+
+  /** This trace with a transition's events appended (the buffer is given up). */
+  appendBuffer(buf: TraceBuffer): Trace {
+    const { slots, starts, base, n } = buf.contents();
+    if (n === 0) return this;
+    const at = this.#slots.length;
+    if (base === at) return new Trace(this.#slots.appendBuffer(slots), this.#starts.appendBuffer(starts));
+    // Counted from another trace's end: moved to this one's.
+    const moved = new LogBuffer<number>();
+    for (const chunk of starts.take()) for (const s of chunk) moved.push(s - base + at);
+    return new Trace(this.#slots.appendBuffer(slots), this.#starts.appendBuffer(moved));
+  }
+
+  /** The number of slots its records take (where the next event's record will start). */
+  get slots(): number {
+    return this.#slots.length;
+  }
+
+  /** The events from index `start` on, oldest first (new objects): their cost, not the length of the trace. */
+  from(start: number): TraceEvent[] {
+    if (!Number.isSafeInteger(start) || start < 0) throw new ArgumentError('start', start, 'an index (a non-negative integer)');
+    const n = this.length;
+    if (start >= n) return [];
+    const first = this.#starts.at(start) as number;
+    const slots = this.#slots.slice(first, this.#slots.length);
+    const out = new Array<TraceEvent>(n - start);
+    for (let i = 0, e = 0; e < out.length; e += 1) {
+      out[e] = decode(slots, i);
+      i += slotsAt(slots, i);
+    }
+    return out;
+  }
+
+  /** The event at index `i` (a new object; undefined outside `[0, length)`). */
+  at(i: number): TraceEvent | undefined {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) return undefined;
+    const first = this.#starts.at(i) as number;
+    const end = i + 1 < this.length ? (this.#starts.at(i + 1) as number) : this.#slots.length;
+    return decode(this.#slots.slice(first, end), 0);
+  }
+
+  /** The events in order, oldest first (new objects). */
+  toArray(): TraceEvent[] {
+    return this.from(0);
+  }
+
+  [Symbol.iterator](): Iterator<TraceEvent> {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  toJSON(): TraceEvent[] {
+    return this.toArray();
+  }
+}
+// As `Log` (log.ts): immer asks for the prototype's own `constructor` to decide whether to draft it.
+delete (Trace.prototype as { constructor?: unknown }).constructor;
+
+export const emptyTrace: Trace = Trace.empty();
 
 /** The trace with `events` appended. */
 export function appendEvents(trace: Trace, events: readonly TraceEvent[]): Trace {
+  checkTrace(trace);
   return trace.appendAll(events);
 }
 
 function checkTrace(trace: unknown): void {
-  if (!(trace instanceof Log)) throw new ArgumentError('trace', trace, 'a trace (world.trace)');
+  if (!(trace instanceof Trace)) throw new ArgumentError('trace', trace, 'a trace (world.trace)');
 }
 
 /** The events in order, oldest first. */

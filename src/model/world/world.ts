@@ -6,8 +6,8 @@
  * and the version's features. If the batch throws, nothing of it is applied.
  */
 import { enableMapSet, Immer, type Draft } from 'immer';
-import { emptyTrace, type TraceEvent } from './trace.ts';
-import { Log, LogBuffer } from './log.ts';
+import { emptyTrace, TraceBuffer, type TraceEvent } from './trace.ts';
+import { Log } from './log.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, withOverrides, type FeatureOverrides, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 import { LIMITS } from '../kernel/schema.ts';
@@ -88,7 +88,7 @@ class Transition implements Kern {
   #draft: Draft<ColdState> | undefined = undefined;
   /** The draft (or the world) seen through the read log, when there is one. */
   #tracked: { of: unknown; view: Draft<ColdState> } | null = null;
-  #events: LogBuffer<TraceEvent> | null = null;
+  #events: TraceBuffer | null = null;
   #finished = false;
   #outbox: Deferred[] = NO_REQUESTS;
   readonly t: Tables;
@@ -127,8 +127,9 @@ class Transition implements Kern {
     return this.#outbox;
   }
 
-  push(ev: TraceEvent): void {
-    (this.#events ??= new LogBuffer()).push(ev);
+  /** This transition's events so far (made on the first). */
+  get events(): TraceBuffer {
+    return (this.#events ??= new TraceBuffer(this.base.trace));
   }
 
   defer(d: Deferred): void {
@@ -202,7 +203,17 @@ export function defer(k: Kern, d: Deferred): void {
 }
 
 export function emit(k: Kern, ev: TraceEvent): void {
-  transitionOf(k).push(ev);
+  transitionOf(k).events.push(ev);
+}
+
+/** `emit(k, { kind: 'syscall', t, pid, op, call, ret })` at the current time, without the object (the trace keeps a record: trace.ts). */
+export function emitSyscall(k: Kern, pid: number, op: 'enter' | 'exit' | 'restart', call: string, ret?: string): void {
+  transitionOf(k).events.syscall(k.t.now, pid, op, call, ret);
+}
+
+/** `emit(k, { kind: 'task', t, pid, op, detail })` at the current time, without the object (the trace keeps a record: trace.ts). */
+export function emitTask(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'task' }>['op'], detail: string): void {
+  transitionOf(k).events.task(k.t.now, pid, op, detail);
 }
 
 export interface WorldOptions {

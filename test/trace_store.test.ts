@@ -1,0 +1,89 @@
+/**
+ * The trace's storage (model/world/trace.ts): the frequent events kept as records of slots and made
+ * again when read, the others kept as their objects. Whatever is appended, in whatever pieces and
+ * from whichever earlier trace, is read back field for field and in the same key order.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { emptyTrace, Trace, TraceBuffer, type TraceEvent } from '../src/model/world/trace.ts';
+
+const t = fc.nat(1_000_000);
+const pid = fc.integer({ min: 1, max: 1 << 22 });
+const text = fc.string({ maxLength: 12 });
+const tr = fc.constantFrom('T0', 'T1', 'T5', 'T6', 'T9' as const);
+
+/** Events of every kind the trace keeps as records, each op and each optional field, in the key order of their emitters; and two kinds kept as objects. */
+const event: fc.Arbitrary<TraceEvent> = fc.oneof(
+  fc.record({ kind: fc.constant('syscall' as const), t, pid, op: fc.constantFrom('enter' as const, 'restart' as const), call: text }),
+  fc.record({ kind: fc.constant('syscall' as const), t, pid, op: fc.constant('exit' as const), call: text, ret: text }),
+  fc.record({
+    kind: fc.constant('task' as const), t, pid,
+    op: fc.constantFrom('spawn', 'fork', 'free', 'sleep', 'wake', 'user', 'exit_mm', 'exit_files', 'exit_task_work', 'dead', 'reap', 'signal_wake' as const),
+    detail: text,
+  }),
+  fc.record({ kind: fc.constant('task_work' as const), t, pid, op: fc.constantFrom('add', 'run', 'cancel', 'batch', 'exited' as const), work: text, detail: text }),
+  fc.record({ kind: fc.constant('task_work' as const), t, pid, op: fc.constantFrom('add', 'run' as const), work: text, detail: text, tr }),
+  fc.record({ kind: fc.constant('file' as const), t, op: fc.constantFrom('create', 'open', 'get', 'put', 'free' as const), file: fc.nat(), path: text, count: fc.nat(9) }),
+  fc.record({ kind: fc.constant('file' as const), t, op: fc.constantFrom('open', 'put' as const), file: fc.nat(), path: text, count: fc.nat(9), detail: text }),
+  fc.record({ kind: fc.constant('sleep' as const), t, reason: text }),
+  fc.record({ kind: fc.constant('map' as const), t, op: fc.constant('update' as const), map: text, key: fc.integer({ min: -1, max: 9 }), ret: fc.integer({ min: -30, max: 0 }) }),
+);
+
+/** Each event as its JSON text: equal texts are equal fields in the same order. */
+const json = (evs: readonly TraceEvent[]): string[] => evs.map((e) => JSON.stringify(e));
+
+describe('the trace keeps its events', () => {
+  test('appended in pieces (by a transition\'s buffer or as a list), on branches: read back in order, at any index', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(event, { maxLength: 30 }), fc.boolean()), { maxLength: 8 }), fc.nat(), (steps, probe) => {
+      const traces: Trace[] = [emptyTrace];
+      const lists: TraceEvent[][] = [[]];
+      for (const [from, evs, viaBuffer] of steps) {
+        const i = from % traces.length;
+        const base = traces[i] as Trace;
+        let next: Trace;
+        if (viaBuffer) {
+          const buf = new TraceBuffer(base);
+          for (const ev of evs) buf.push(ev);
+          next = base.appendBuffer(buf);
+        } else {
+          next = base.appendAll(evs);
+        }
+        traces.push(next);
+        lists.push([...(lists[i] as TraceEvent[]), ...evs]);
+      }
+      traces.forEach((tr, i) => {
+        const want = lists[i] as TraceEvent[];
+        expect(tr.length).toBe(want.length);
+        expect(json(tr.toArray())).toEqual(json(want));
+        const j = want.length === 0 ? 0 : probe % want.length;
+        expect(json(tr.from(j))).toEqual(json(want.slice(j)));
+        if (want.length > 0) expect(JSON.stringify(tr.at(j))).toBe(JSON.stringify(want[j]));
+        expect(tr.at(want.length)).toBeUndefined();
+      });
+    }), { numRuns: 150 });
+  });
+
+  test('a buffer made for one trace and appended to another counts its records from the other one\'s end', () => {
+    const a = emptyTrace.appendAll([{ kind: 'sleep', t: 0, reason: 'x' }]);
+    const b = emptyTrace.appendAll([{ kind: 'task', t: 1, pid: 2, op: 'user', detail: 'y' }, { kind: 'syscall', t: 1, pid: 2, op: 'enter', call: 'z' }]);
+    const buf = new TraceBuffer(a);
+    const ev: TraceEvent = { kind: 'file', t: 2, op: 'get', file: 3, path: '/p', count: 2 };
+    buf.push(ev);
+    const c = b.appendBuffer(buf);
+    expect(c.at(2)).toEqual(ev);
+    expect(c.from(1).map((e) => e.kind)).toEqual(['syscall', 'file']);
+  });
+
+  test('a long run\'s events (several chunks of slots) read back', () => {
+    const evs: TraceEvent[] = Array.from({ length: 20_000 }, (_, i) => (i % 3 === 0
+      ? { kind: 'syscall', t: i, pid: i % 97, op: 'exit', call: `c${i % 7}`, ret: String(i % 5) }
+      : i % 3 === 1 ? { kind: 'task', t: i, pid: i % 97, op: 'user', detail: 'returned to user mode' } : { kind: 'sleep', t: i, reason: `r${i}` }));
+    const buf = new TraceBuffer(emptyTrace);
+    for (const ev of evs) buf.push(ev);
+    const tr = emptyTrace.appendBuffer(buf);
+    expect(tr.length).toBe(evs.length);
+    expect(tr.toArray()).toEqual(evs);
+    expect(tr.at(12_345)).toEqual(evs[12_345]);
+    expect(tr.from(19_990)).toEqual(evs.slice(19_990));
+  });
+});
