@@ -1,0 +1,88 @@
+/**
+ * What a scheduler step allocates and what a run keeps, in bytes, for a workload's two sizes in one
+ * process: counts that do not drift with the machine's speed, as times do.
+ *
+ *   npx tsx bench/alloc_scale.ts tasks 100 1000      (or sleeps 1000 10000)
+ *
+ * - Allocated: V8's sampling heap profiler (one sample every 32 bytes, objects the collector has
+ *   already freed counted too) over about 200,000 steps of whole runs, after a warm-up; by function,
+ *   the largest first. A function the compiler inlined is counted in its caller (`NODE_OPTIONS=
+ *   --no-turbo-inlining` names each one, at some cost to what is measured).
+ * - Kept: the heap after a full collection with ten ended runs held, less the heap without them,
+ *   over their steps: what a run's world keeps (its trace, choices, tasks) that a collection copies.
+ */
+import { Session } from 'node:inspector/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { manyTasksWorld, runToEnd, sleepsWorld } from './cases.ts';
+import { run, seededChooser, type World } from '../src/index.ts';
+
+const what = process.argv[2] ?? 'tasks';
+const sizes = (process.argv.length > 3 ? process.argv.slice(3) : ['100', '1000']).map(Number);
+if ((what !== 'tasks' && what !== 'sleeps') || sizes.length !== 2 || !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) {
+  throw new Error(`usage: bench/alloc_scale.ts tasks|sleeps <small> <large> (got ${process.argv.slice(2).join(' ')})`);
+}
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+interface AllocNode { callFrame: { functionName: string; url: string }; selfSize: number; children: AllocNode[] }
+
+/** Bytes allocated per step, in all and by `function file`, for the workload of `size`. */
+async function allocated(world: World): Promise<{ total: number; by: Map<string, number> }> {
+  for (let n = 0; n < 60_000;) n += runToEnd(world);
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  let steps = 0;
+  while (steps < 200_000) steps += runToEnd(world);
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: AllocNode } };
+  session.disconnect();
+  const by = new Map<string, number>();
+  let total = 0;
+  const visit = (node: AllocNode): void => {
+    if (node.selfSize > 0) {
+      const cf = node.callFrame;
+      const file = cf.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
+      const key = `${cf.functionName === '' ? '(anonymous)' : cf.functionName} ${file}`;
+      by.set(key, (by.get(key) ?? 0) + node.selfSize / steps);
+      total += node.selfSize;
+    }
+    for (const c of node.children) visit(c);
+  };
+  visit(profile.head);
+  return { total: total / steps, by };
+}
+
+/** Bytes a run keeps per step: ten ended runs held through a full collection. */
+function kept(world: World): number {
+  const held: World[] = [];
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let steps = 0;
+  for (let i = 0; i < 10; i += 1) {
+    const end = run(world, seededChooser(1));
+    steps += end.choices.length - world.choices.length;
+    held.push(end);
+  }
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (held.length !== 10) throw new Error('the runs were not held');
+  return (after - before) / steps;
+}
+
+const make = (n: number): World => (what === 'tasks' ? manyTasksWorld(n) : sleepsWorld(n));
+const [small, large] = sizes as [number, number];
+const ws = make(small);
+const wl = make(large);
+const a = await allocated(ws);
+const b = await allocated(wl);
+console.log(`${what}: bytes per step, ${small} then ${large}`);
+console.log(`allocated ${a.total.toFixed(0).padStart(6)} ${b.total.toFixed(0).padStart(6)}`);
+console.log(`kept      ${kept(ws).toFixed(0).padStart(6)} ${kept(wl).toFixed(0).padStart(6)}`);
+console.log('allocated by function (the largest at the larger size first):');
+const rows = [...new Set([...a.by.keys(), ...b.by.keys()])].map((k) => ({ k, x: a.by.get(k) ?? 0, y: b.by.get(k) ?? 0 }));
+rows.sort((p, q) => q.y - p.y);
+for (const { k, x, y } of rows.slice(0, Number(process.env.ROWS ?? 25))) console.log(`${x.toFixed(1).padStart(8)} ${y.toFixed(1).padStart(8)}  ${k}`);
