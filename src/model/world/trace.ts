@@ -64,8 +64,8 @@ export type TwTransition = 'T0' | 'T1' | 'T1x' | 'T2' | 'T2x' | 'T3' | 'T4' | 'T
 export const TW_TRANSITIONS: readonly TwTransition[] = Object.freeze(['T0', 'T1', 'T1x', 'T2', 'T2x', 'T3', 'T4', 'T5', 'T5x', 'T6', 'T9']);
 
 /**
- * The ops of each kind of event the trace keeps as a record (`encode`); an op a list lacks is kept
- * as its object.
+ * The ops of each kind of event the trace keeps as a record (`TraceBuffer`); an op a list lacks is
+ * kept as its object.
  */
 const SYSCALL_OPS = ['enter', 'exit', 'restart'] as const satisfies readonly Op<'syscall'>[];
 const TASK_OPS = ['spawn', 'fork', 'free', 'sleep', 'wake', 'user', 'exit_mm', 'exit_files', 'exit_task_work', 'dead', 'reap', 'signal_wake'] as const satisfies readonly Op<'task'>[];

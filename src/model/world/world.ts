@@ -207,7 +207,7 @@ export function emit(k: Kern, ev: TraceEvent): void {
 }
 
 /** `emit(k, { kind: 'syscall', t, pid, op, call, ret })` at the current time, without the object (the trace keeps a record: trace.ts). */
-export function emitSyscall(k: Kern, pid: number, op: 'enter' | 'exit' | 'restart', call: string, ret?: string): void {
+export function emitSyscall(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'syscall' }>['op'], call: string, ret?: string): void {
   transitionOf(k).events.syscall(k.t.now, pid, op, call, ret);
 }
 
