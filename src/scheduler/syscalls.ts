@@ -13,6 +13,7 @@ import { Sleep } from '../model/fs/io.ts';
 import { FMODE_READ, type FileId, type Inode } from '../model/fs/types.ts';
 import { fsync, ftruncate, isTruncateResume, isWriteResume, vfsWrite } from '../model/fs/write.ts';
 import { writeLE } from '../model/program/globals.ts';
+import type { LoadedObject } from '../model/program/loaded.ts';
 import { deleteFromUser, mapByName, mapPutUref, sysGetNextKey, updateFromUser, userValueSize, BPF_ANY } from '../model/maps/maps.ts';
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
@@ -222,11 +223,12 @@ interface ReadPiece {
   readonly size: bigint;
 }
 
-/** The size of the byte-array global `name`, 0 when there is none. */
-function globalRoom(k: Kern, name: string): number {
+/** The byte-array global `name` and the object (this transition's copy) that holds it, or null. */
+function byteGlobal(k: Kern, name: string): { obj: LoadedObject; bytes: Uint8Array } | null {
   const where = findGlobal(k, name);
-  const g = where === null ? undefined : k.t.object(where.obj)?.globals.get(name);
-  return g instanceof Uint8Array ? g.length : 0;
+  const obj = where === null ? undefined : k.t.object(where.obj);
+  const bytes = obj?.globals.get(name);
+  return obj !== undefined && bytes instanceof Uint8Array ? { obj, bytes } : null;
 }
 
 /** A sink that keeps nothing (a read whose bytes go nowhere). */
@@ -234,16 +236,14 @@ function discard(): void {}
 
 /** Copy the pieces a read collected into the byte-array global `name` (bytes past its end are dropped). */
 function storeInto(k: Kern, name: string, pieces: readonly ReadPiece[]): void {
-  const where = findGlobal(k, name);
-  const obj = where === null ? undefined : k.t.object(where.obj);
-  const old = obj?.globals.get(name);
-  if (obj === undefined || !(old instanceof Uint8Array)) return;
-  const next = old.slice();
+  const g = byteGlobal(k, name);
+  if (g === null) return;
+  const next = g.bytes.slice();
   for (const p of pieces) {
     const n = Math.min(p.n, next.length - p.at);
     if (n > 0) readFileBytes(p.content, p.overlay, p.size, p.pos, next, p.at, n);
   }
-  obj.globals.set(name, next);
+  g.obj.globals.set(name, next);
 }
 
 /** One stage of the syscall on top of `task`'s stack. */
@@ -275,7 +275,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       const prior = (act.resume as { read?: unknown } | undefined)?.read;
       // Only the bytes that fit in the global are kept (a read longer than it is cut at its size):
       // without room for any (no `into`), nothing is collected.
-      const room = sys.into === undefined ? 0 : globalRoom(k, sys.into);
+      const room = sys.into === undefined ? 0 : (byteGlobal(k, sys.into)?.bytes.length ?? 0);
       const pieces: ReadPiece[] = room === 0 ? [] : [...((act.resume as { pieces?: ReadPiece[] } | undefined)?.pieces ?? [])];
       const sink = room === 0 ? discard : (pos: bigint, n: number, at: number): void => {
         const fit = Math.max(0, Math.min(n, room - at));
