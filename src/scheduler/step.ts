@@ -16,7 +16,7 @@ import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
 import { WorkList } from '../model/task/work_list.ts';
-import { begin, emit, emitTask, emitSyscall, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
+import { begin, emit, emitSyscall, emitTask, emitTaskWork, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
 import { type World } from '../model/world/state.ts';
 import type { ReadLog } from '../model/world/footprint.ts';
 import { callbackDone, callbackStart, callbackWouldRun, cancelScheduledIrq, destroyIrq, irqCanStop, taskWorkIrq, type IrqStop } from '../task_work/bpf_task_work.ts';
@@ -216,9 +216,9 @@ function top(task: TaskRecord): Activity | undefined {
 function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
   if (w.fn.kind === 'bpf_task_work') {
     const tr = callbackWouldRun(k.cold.twctx.get(w.fn.ctx)) ? 'T5' : 'T5x';
-    emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '', tr });
+    emitTaskWork(k, task.pid, 'run', describeWork(w.fn), '', tr);
   } else {
-    emit(k, { kind: 'task_work', t: k.t.now, pid: task.pid, op: 'run', work: describeWork(w.fn), detail: '' });
+    emitTaskWork(k, task.pid, 'run', describeWork(w.fn), '');
   }
   const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {

@@ -15,7 +15,7 @@ import { ESRCH } from '../model/kernel/errno.ts';
 import { ownTask } from '../model/task/task.ts';
 import type { Pid, TwaMode, Work, WorkFn } from '../model/task/types.ts';
 import { WorkList } from '../model/task/work_list.ts';
-import { emit, emitTask, type Kern } from '../model/world/world.ts';
+import { emitTask, emitTaskWork, type Kern } from '../model/world/world.ts';
 
 export function describeWork(fn: WorkFn): string {
   switch (fn.kind) {
@@ -32,12 +32,12 @@ export function describeWork(fn: WorkFn): string {
 export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret: number; work: Work | null } {
   const t = ownTask(k, pid);
   if (t.works.exited) {
-    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = -ESRCH` });
+    emitTaskWork(k, pid, 'add', describeWork(fn), `${mode} = -ESRCH`);
     return { ret: -ESRCH, work: null };
   }
   const work: Work = { id: k.t.nextId('work'), fn };
   t.works.queue = t.works.queue.add(work);
-  emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'add', work: describeWork(fn), detail: `${mode} = 0` });
+  emitTaskWork(k, pid, 'add', describeWork(fn), `${mode} = 0`);
   if (mode === 'TWA_RESUME') t.flags.notifyResume = true;
   if (mode === 'TWA_SIGNAL') {
     t.flags.notifySignal = true;
@@ -57,7 +57,7 @@ export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
   const removed = t.works.queue.remove(workId);
   if (removed === null) return false;
   t.works.queue = removed.list;
-  emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'cancel', work: describeWork(removed.work.fn), detail: '' });
+  emitTaskWork(k, pid, 'cancel', describeWork(removed.work.fn), '');
   return true;
 }
 
@@ -71,10 +71,10 @@ export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
   t.works.queue = WorkList.empty();
   if (batch.length === 0 && t.flags.pfExiting && !t.works.exited) {
     t.works.exited = true;
-    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'exited', work: 'work_exited', detail: 'task_work_add now returns -ESRCH' });
+    emitTaskWork(k, pid, 'exited', 'work_exited', 'task_work_add now returns -ESRCH');
   } else if (batch.length > 0) {
     const works = batch.length === 1 ? describeWork((batch.head as Work).fn) : batch.toArray().map((w) => describeWork(w.fn)).join(', ');
-    emit(k, { kind: 'task_work', t: k.t.now, pid, op: 'batch', work: works, detail: `${batch.length} work(s), newest first` });
+    emitTaskWork(k, pid, 'batch', works, `${batch.length} work(s), newest first`);
   }
   return batch;
 }

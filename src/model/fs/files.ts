@@ -16,7 +16,7 @@ import { contentLength, content as contents, type Content } from './content.ts';
 import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { FileObj, FMODE_CAN_READ, FMODE_CAN_WRITE, FMODE_OPENED, FMODE_READ, FMODE_WRITE, Inode, type Bdi, type FileId, type Ino, type RaState } from './types.ts';
-import { checkKern, defer, emit, type Kern } from '../world/world.ts';
+import { checkKern, defer, emitFile, type Kern } from '../world/world.ts';
 import { z } from 'zod';
 import { checkShape, checkString } from '../kernel/args.ts';
 
@@ -182,7 +182,7 @@ export function allocFile(k: Kern, path: string, flags: OpenFlags = O_RDONLY): F
   const id = k.t.nextId('file');
   const fmode = (flags.read ? FMODE_READ : 0) | (flags.write ? FMODE_WRITE : 0);
   k.t.own('files').set(id, new FileObj({ id, ino: inode.ino, f_count: 1, freed: false, fmode, append: flags.append, pos: 0n, ra: RA_ZERO }));
-  emit(k, { kind: 'file', t: k.t.now, op: 'open', file: id, path, count: 1, detail: describeOpenFlags(flags) });
+  emitFile(k, 'open', id, path, 1, describeOpenFlags(flags));
   return id;
 }
 
@@ -221,7 +221,7 @@ export function getFile(k: Kern, id: FileId): void {
   const old = liveFile(k, id);
   const f = old.with({ f_count: old.f_count + 1 });
   k.t.own('files').set(id, f);
-  emit(k, { kind: 'file', t: k.t.now, op: 'get', file: id, path: inodeOf(k, f.ino).path, count: f.f_count });
+  emitFile(k, 'get', id, inodeOf(k, f.ino).path, f.f_count);
 }
 
 /**
@@ -234,7 +234,7 @@ export function putFile(k: Kern, id: FileId): void {
   const f = old.with({ f_count: old.f_count - 1 });
   k.t.own('files').set(id, f);
   const path = inodeOf(k, f.ino).path;
-  emit(k, { kind: 'file', t: k.t.now, op: 'put', file: id, path, count: f.f_count });
+  emitFile(k, 'put', id, path, f.f_count);
   if (f.f_count > 0) return;
   if (k.ctx.task !== undefined) defer(k, { kind: 'fput', file: id, task: k.ctx.task });
   else freeFile(k, id);
@@ -246,5 +246,5 @@ export function freeFile(k: Kern, id: FileId): void {
   if (f === undefined) throw new UnknownHandleError('file', id, 'file');
   if (f.freed || f.f_count !== 0) throw new UseAfterFreeError('file', `file#${id} (released twice or still referenced)`);
   k.t.own('files').set(id, f.with({ freed: true }));
-  emit(k, { kind: 'file', t: k.t.now, op: 'free', file: id, path: inodeOf(k, f.ino).path, count: 0 });
+  emitFile(k, 'free', id, inodeOf(k, f.ino).path, 0);
 }

@@ -128,7 +128,8 @@ const slotsAt = (s: readonly unknown[], i: number): number => {
  * A record is a header (a small integer: the event's kind and op, and whether its optional field is
  * there), then the event's fields in the order of its type. An event of another kind, or of an op not
  * listed, is its own object, in one slot. The frequent events' emitters write their records with
- * `syscall` and `task`, without making the object (world.ts `emitSyscall`, `emitTask`).
+ * `syscall`, `task`, `taskWork` and `file`, without making the object (world.ts `emitSyscall`,
+ * `emitTask`, `emitTaskWork`, `emitFile`).
  */
 export class TraceBuffer {
   readonly #slots = new LogBuffer<unknown>();
@@ -144,30 +145,8 @@ export class TraceBuffer {
     switch (ev.kind) {
       case 'syscall': return this.syscall(ev.t, ev.pid, ev.op, ev.call, ev.ret);
       case 'task': return this.task(ev.t, ev.pid, ev.op, ev.detail);
-      case 'task_work': {
-        const op = TASK_WORK_OPS.indexOf(ev.op);
-        if (op < 0) break;
-        const tr = ev.tr;
-        const h = this.#record(TASK_WORK_AT + 2 * op + (tr === undefined ? 0 : 1));
-        h.push(ev.t);
-        h.push(ev.pid);
-        h.push(ev.work);
-        h.push(ev.detail);
-        if (tr !== undefined) h.push(tr);
-        return;
-      }
-      case 'file': {
-        const op = FILE_OPS.indexOf(ev.op);
-        if (op < 0) break;
-        const detail = ev.detail;
-        const h = this.#record(FILE_AT + 2 * op + (detail === undefined ? 0 : 1));
-        h.push(ev.t);
-        h.push(ev.file);
-        h.push(ev.path);
-        h.push(ev.count);
-        if (detail !== undefined) h.push(detail);
-        return;
-      }
+      case 'task_work': return this.taskWork(ev.t, ev.pid, ev.op, ev.work, ev.detail, ev.tr);
+      case 'file': return this.file(ev.t, ev.op, ev.file, ev.path, ev.count, ev.detail);
       default:
         break;
     }
@@ -193,6 +172,30 @@ export class TraceBuffer {
     h.push(t);
     h.push(pid);
     h.push(detail);
+  }
+
+  /** `push({ kind: 'task_work', t, pid, op, work, detail, tr })` (`tr` only when given). */
+  taskWork(t: number, pid: number, op: Op<'task_work'>, work: string, detail: string, tr?: TwTransition): void {
+    const i = TASK_WORK_OPS.indexOf(op);
+    if (i < 0) return this.#object(tr === undefined ? { kind: 'task_work', t, pid, op, work, detail } : { kind: 'task_work', t, pid, op, work, detail, tr });
+    const h = this.#record(TASK_WORK_AT + 2 * i + (tr === undefined ? 0 : 1));
+    h.push(t);
+    h.push(pid);
+    h.push(work);
+    h.push(detail);
+    if (tr !== undefined) h.push(tr);
+  }
+
+  /** `push({ kind: 'file', t, op, file, path, count, detail })` (`detail` only when given). */
+  file(t: number, op: Op<'file'>, file: number, path: string, count: number, detail?: string): void {
+    const i = FILE_OPS.indexOf(op);
+    if (i < 0) return this.#object(detail === undefined ? { kind: 'file', t, op, file, path, count } : { kind: 'file', t, op, file, path, count, detail });
+    const h = this.#record(FILE_AT + 2 * i + (detail === undefined ? 0 : 1));
+    h.push(t);
+    h.push(file);
+    h.push(path);
+    h.push(count);
+    if (detail !== undefined) h.push(detail);
   }
 
   /** Start the record of header `h`: the slots to push its fields into (it counts them). */

@@ -6,7 +6,7 @@
  * and the version's features. If the batch throws, nothing of it is applied.
  */
 import { enableMapSet, Immer, type Draft } from 'immer';
-import { emptyTrace, TraceBuffer, type TraceEvent } from './trace.ts';
+import { emptyTrace, TraceBuffer, type TraceEvent, type TwTransition } from './trace.ts';
 import { Log } from './log.ts';
 import { DEFAULT_VERSION, KERNEL_VERSIONS, isKernelVersion, withOverrides, type FeatureOverrides, type KernelVersion, type VersionFeatures } from '../kernel/version.ts';
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
@@ -214,6 +214,16 @@ export function emitSyscall(k: Kern, pid: number, op: Extract<TraceEvent, { kind
 /** `emit(k, { kind: 'task', t, pid, op, detail })` at the current time, without the object (the trace keeps a record: trace.ts). */
 export function emitTask(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'task' }>['op'], detail: string): void {
   transitionOf(k).events.task(k.t.now, pid, op, detail);
+}
+
+/** `emit(k, { kind: 'task_work', t, pid, op, work, detail, tr })` at the current time, without the object (the trace keeps a record: trace.ts). */
+export function emitTaskWork(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'task_work' }>['op'], work: string, detail: string, tr?: TwTransition): void {
+  transitionOf(k).events.taskWork(k.t.now, pid, op, work, detail, tr);
+}
+
+/** `emit(k, { kind: 'file', t, op, file, path, count, detail })` at the current time, without the object (the trace keeps a record: trace.ts). */
+export function emitFile(k: Kern, op: Extract<TraceEvent, { kind: 'file' }>['op'], file: number, path: string, count: number, detail?: string): void {
+  transitionOf(k).events.file(k.t.now, op, file, path, count, detail);
 }
 
 export interface WorldOptions {
