@@ -214,12 +214,9 @@ function top(task: TaskRecord): Activity | undefined {
 
 /** Run one work of a `task_work_run` batch; true when it started a BPF task_work callback. */
 function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
-  if (w.fn.kind === 'bpf_task_work') {
-    const tr = callbackWouldRun(k.cold.twctx.get(w.fn.ctx)) ? 'T5' : 'T5x';
-    emitTaskWork(k, task.pid, 'run', describeWork(w.fn), '', tr);
-  } else {
-    emitTaskWork(k, task.pid, 'run', describeWork(w.fn), '');
-  }
+  // A BPF callback's run names its transition (T5, or T5x when it finds its context FREED).
+  const tr = w.fn.kind !== 'bpf_task_work' ? undefined : callbackWouldRun(k.cold.twctx.get(w.fn.ctx)) ? 'T5' : 'T5x';
+  emitTaskWork(k, task.pid, 'run', describeWork(w.fn), '', tr);
   const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {
     case 'note':
