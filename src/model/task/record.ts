@@ -5,10 +5,9 @@
  * (`Tables.task`, world/tables.ts), made on the first change: `clone` copies what a transition
  * changes in place (flags, the task_work list, the kernel stack and its frames), clones the
  * descriptor table (a persistent map: O(1), whatever its size) and shares the rest (the script, user
- * memory regions, results). The syscall results are a persistent log (world/log.ts), so recording
- * one costs the same whatever the number before it.
+ * memory regions, results). The syscall results are a persistent list, newest first (`Result`), so
+ * recording one costs the same whatever the number before it, and reads nothing but the task itself.
  */
-import { Log } from '../world/log.ts';
 import { OrderedTree } from '../world/ordered.ts';
 import { WorkList } from './work_list.ts';
 import type { FileId } from '../fs/types.ts';
@@ -42,6 +41,21 @@ function cloneCaller(c: Caller): Caller {
   return out;
 }
 
+/**
+ * A syscall's return value and the ones before it, newest first: a persistent list, which a task's
+ * copy shares. A value in an int's range is kept as a number, which the engine holds without an
+ * object of its own; any other as its bigint.
+ */
+class Result {
+  constructor(
+    readonly ret: number | bigint,
+    readonly prev: Result | null,
+  ) {}
+}
+
+/** A return value as `Result` keeps it. */
+const kept = (ret: bigint): number | bigint => (ret >= -0x8000_0000n && ret < 0x8000_0000n ? Number(ret) : ret);
+
 /** The return to user mode: it has no state of its own, so every task's stack may hold this one. */
 export const EXIT_TO_USER: Activity = Object.freeze({ a: 'exit_to_user' });
 
@@ -74,7 +88,9 @@ export class TaskRecord implements Task {
   pc: number;
   stack: Activity[];
   wait: TaskWait | null;
-  #results: Log<bigint>;
+  /** The newest result (null: none yet), and how many there are. */
+  #results: Result | null;
+  #resultCount: number;
   #resultsArray: readonly bigint[] | null = null;
 
   /** A new task (`spec`), or a copy of `from` a transition may change. */
@@ -100,6 +116,7 @@ export class TaskRecord implements Task {
       this.stack = from.stack.map(cloneActivity);
       this.wait = from.wait;
       this.#results = from.#results;
+      this.#resultCount = from.#resultCount;
       this.#resultsArray = from.#resultsArray;
       return;
     }
@@ -121,18 +138,28 @@ export class TaskRecord implements Task {
     this.pc = 0;
     this.stack = [];
     this.wait = null;
-    this.#results = Log.empty();
+    this.#results = null;
+    this.#resultCount = 0;
   }
 
   /** Return value of each finished syscall, in order. */
   get results(): readonly bigint[] {
-    this.#resultsArray ??= Object.freeze(this.#results.toArray());
+    if (this.#resultsArray === null) {
+      const out = new Array<bigint>(this.#resultCount);
+      let i = this.#resultCount;
+      for (let r = this.#results; r !== null; r = r.prev) {
+        i -= 1;
+        out[i] = typeof r.ret === 'number' ? BigInt(r.ret) : r.ret;
+      }
+      this.#resultsArray = Object.freeze(out);
+    }
     return this.#resultsArray;
   }
 
   /** Record the return value of a finished syscall. */
   addResult(ret: bigint): void {
-    this.#results = this.#results.append(ret);
+    this.#results = new Result(kept(ret), this.#results);
+    this.#resultCount += 1;
     this.#resultsArray = null;
   }
 
