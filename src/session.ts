@@ -6,6 +6,7 @@
 import * as cache from './model/fs/cache.ts';
 import * as faults from './model/world/faults.ts';
 import * as files from './model/fs/files.ts';
+import { parseOpenFlags } from './model/fs/open_flags.ts';
 import { describeWorld, pageMap, pageStates, refSnapshot, type PageInfo, type RefSnapshot } from './model/world/inspect.ts';
 import { named } from './model/world/names.ts';
 import type { MethodsOf } from './model/kfunc/methods.ts';
@@ -217,7 +218,7 @@ export class Session {
   }
   /** `open(path, flags)` (`filp_open`): flags `O_RDONLY` (default), `O_WRONLY`, `O_RDWR`, optionally `|O_APPEND`. */
   open(path: string, flags?: string): FileId {
-    return this.run((k) => files.openFile(k, path, files.parseOpenFlags(flags)));
+    return this.run((k) => files.openFile(k, path, parseOpenFlags(flags)));
   }
   /**
    * `pread64(file, buf, buf.length, offset)` through `vfs_read` and `filemap_read` (readahead, I/O;

@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { ArgumentError, E2BIG, EFAULT, EINVAL, ENOMEM, packets, Session, type KernelVersion, type SkbSpec } from '../src/index.ts';
 import { skbLoadBytes } from '../src/model/packet/skb.ts';
-import { testRunBytes, testRunHex, testRunLength } from '../src/model/packet/create.ts';
+import { testRunBytes, testRunHex } from '../src/model/packet/create.ts';
+import { testRunLength } from '../src/model/packet/types.ts';
 import fc from 'fast-check';
 
 const pat = (i: number): number => (i * 7 + 3) & 0xff;

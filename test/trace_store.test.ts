@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { emptyTrace, Trace, TraceBuffer, type TraceEvent } from '../src/model/world/trace.ts';
+import type { Syscall } from '../src/model/task/types.ts';
 
 const t = fc.nat(1_000_000);
 const pid = fc.integer({ min: 1, max: 1 << 22 });
@@ -85,5 +86,27 @@ describe('the trace keeps its events', () => {
     expect(tr.toArray()).toEqual(evs);
     expect(tr.at(12_345)).toEqual(evs[12_345]);
     expect(tr.from(19_990)).toEqual(evs.slice(19_990));
+  });
+
+  test('a syscall record given the syscall itself reads back with the syscall\'s text, as if the text had been given', () => {
+    // The texts as the trace writes them (model/task/describe.ts), written out here by hand.
+    const calls: [Syscall, string][] = [
+      [{ sys: 'open', path: '/f', fd: 'f' }, 'open("/f") as f'],
+      [{ sys: 'open', path: '/f', fd: 'g', flags: 'O_RDWR|O_APPEND' }, 'open("/f", O_RDWR|O_APPEND) as g'],
+      [{ sys: 'read', fd: 'f', offset: 0, len: 16 }, 'pread(f, 16, 0)'],
+      [{ sys: 'sleep', ticks: 2 }, 'nanosleep(2)'],
+      [{ sys: 'exit' }, 'exit()'],
+    ];
+    const given = new TraceBuffer(emptyTrace);
+    const want: TraceEvent[] = [];
+    calls.forEach(([sys, text], i) => {
+      given.syscall(i, 5, 'enter', sys);
+      given.syscall(i, 5, 'exit', sys, String(-i));
+      given.syscall(i, 5, 'restart', sys);
+      want.push({ kind: 'syscall', t: i, pid: 5, op: 'enter', call: text }, { kind: 'syscall', t: i, pid: 5, op: 'exit', call: text, ret: String(-i) }, { kind: 'syscall', t: i, pid: 5, op: 'restart', call: text });
+    });
+    const tr = emptyTrace.appendBuffer(given);
+    expect(json(tr.toArray())).toEqual(json(want));
+    expect(JSON.stringify(tr.at(7))).toBe(JSON.stringify(want[7]));
   });
 });

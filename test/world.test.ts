@@ -128,7 +128,7 @@ describe("a transition's copy of a task (src/model/task/record.ts)", () => {
   function busyTask(): TaskRecord {
     const t = new TaskRecord({ pid: 7, comm: 'busy', mm: null, script: [{ sys: 'prog_test_run', prog: 'p' }] });
     const callerStack = new Uint8Array(512).fill(1);
-    t.stack.push({ a: 'syscall', sys: { sys: 'prog_test_run', prog: 'p' }, call: 'bpf(BPF_PROG_TEST_RUN, p)', stage: 1, ret: null, scratch: 3, hooks: 1, packet: 4, resume: { at: 1 } });
+    t.stack.push({ a: 'syscall', sys: { sys: 'prog_test_run', prog: 'p' }, stage: 1, ret: null, scratch: 3, hooks: 1, packet: 4, resume: { at: 1 } });
     t.stack.push({
       a: 'prog', started: true,
       frame: {

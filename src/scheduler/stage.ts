@@ -59,7 +59,7 @@ export function done(kk: Kern, ret: bigint | number): SyscallStep {
  * stays under the pushed return to user mode).
  */
 export function restart(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
-  emitSyscall(k, task.pid, 'restart', act.call);
+  emitSyscall(k, task.pid, 'restart', act.sys);
   task.stack.push(EXIT_TO_USER);
   return PUSHED;
 }

@@ -11,7 +11,7 @@ import { freeFile, putFile } from '../model/fs/files.ts';
 import { dropFrameSlots } from '../model/dynptr/core.ts';
 import { completeRead } from '../model/fs/io.ts';
 import { ioKey } from '../model/fs/types.ts';
-import type { Activity, IrqWork, Pid, ReadonlyTask, RegVal, Task, TwCtx, Work } from '../model/task/types.ts';
+import type { Activity, IrqWork, Pid, ReadonlyTask, RegVal, Syscall, Task, TwCtx, Work } from '../model/task/types.ts';
 import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import type { RunQueue } from '../model/task/runqueue.ts';
 import { ownTask } from '../model/task/task.ts';
@@ -26,7 +26,7 @@ import { defaultChooser, type Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
 import { wakeParent } from './fork.ts';
 import { pushHookProgram } from './stage.ts';
-import { describeSyscall, stepSyscall, taskContext } from './syscalls.ts';
+import { stepSyscall, taskContext } from './syscalls.ts';
 
 export type Action =
   /** Run the oldest irq_work; `stop`: a `bpf_task_work_irq` that stops part-way (smp worlds only). */
@@ -208,6 +208,9 @@ function retText(ret: bigint): string {
   return ret >= -0x8000_0000n && ret < 0x8000_0000n ? String(Number(ret)) : String(ret);
 }
 
+/** The `exit` a script ends with when it does not end with one. */
+const IMPLICIT_EXIT: Syscall = Object.freeze({ sys: 'exit' });
+
 function top(task: TaskRecord): Activity | undefined {
   return task.stack[task.stack.length - 1];
 }
@@ -267,12 +270,10 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         continue;
       }
       // The next syscall of the script (an implicit exit at its end).
-      const sys = task.script[task.pc] ?? { sys: 'exit' as const };
+      const sys = task.script[task.pc] ?? IMPLICIT_EXIT;
       task.pc += 1;
-      // Its description, made once: the trace's enter, restart, sleep and exit lines share it.
-      const call = describeSyscall(sys);
-      emitSyscall(k, pid, 'enter', call);
-      task.stack.push({ a: 'syscall', sys, call, stage: 0, ret: null, scratch: 0 });
+      emitSyscall(k, pid, 'enter', sys);
+      task.stack.push({ a: 'syscall', sys, stage: 0, ret: null, scratch: 0 });
       continue;
     }
     switch (act.a) {
@@ -282,7 +283,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (r.kind === 'pushed') continue;
         task.stack.pop();
         task.addResult(r.ret);
-        emitSyscall(k, pid, 'exit', act.call, retText(r.ret));
+        emitSyscall(k, pid, 'exit', act.sys, retText(r.ret));
         task.stack.push(EXIT_TO_USER);
         task.state = 'runnable';
         return;

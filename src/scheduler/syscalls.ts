@@ -8,7 +8,8 @@ import { ArgumentError } from '../model/kernel/errors.ts';
 import { MAX_WRITE_LEN, readFileBytes, writeBytes } from '../model/fs/content.ts';
 import { adviceOf, fadvise } from '../model/fs/fadvise.ts';
 import { isFilemapResume, vfsPread } from '../model/fs/filemap.ts';
-import { allocFile, describeOpenFlags, finishOpen, inodeOf, liveFile, parseOpenFlags, putFile } from '../model/fs/files.ts';
+import { allocFile, finishOpen, inodeOf, liveFile, putFile } from '../model/fs/files.ts';
+import { parseOpenFlags } from '../model/fs/open_flags.ts';
 import { Sleep } from '../model/fs/io.ts';
 import { FMODE_READ, type FileId, type Inode } from '../model/fs/types.ts';
 import { fsync, ftruncate, isTruncateResume, isWriteResume, vfsWrite } from '../model/fs/write.ts';
@@ -18,7 +19,8 @@ import { deleteFromUser, mapByName, mapPutUref, sysGetNextKey, updateFromUser, u
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Syscall, Task } from '../model/task/types.ts';
-import { newPacket, testRunBytes, testRunLength } from '../model/packet/create.ts';
+import { describeSyscall } from '../model/task/describe.ts';
+import { newPacket, testRunBytes } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
 import { emit, emitTask, withContext, type CallContext, type Kern } from '../model/world/world.ts';
@@ -28,37 +30,6 @@ import { BLOCKED, done, PUSHED, pushHookProgram, restart, type SyscallActivity, 
 import { fork, waitChild } from './fork.ts';
 
 export type { SyscallStep } from './stage.ts';
-
-export function describeSyscall(sys: Syscall): string {
-  switch (sys.sys) {
-    case 'open': return `open("${sys.path}"${sys.flags === undefined ? '' : `, ${describeOpenFlags(parseOpenFlags(sys.flags))}`}) as ${sys.fd}`;
-    case 'read': return `pread(${sys.fd}, ${sys.len}, ${sys.offset})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
-    case 'write': return sys.offset === undefined ? `write(${sys.fd}, ${sys.len})` : `pwrite(${sys.fd}, ${sys.len}, ${sys.offset})`;
-    case 'ftruncate': return `ftruncate(${sys.fd}, ${sys.length})`;
-    case 'fsync': return `fsync(${sys.fd})`;
-    case 'fadvise': return `posix_fadvise(${sys.fd}, ${sys.offset}, ${sys.len}, ${typeof sys.advice === 'number' ? sys.advice : adviceName(sys.advice)})`;
-    case 'mmap': return `mmap(NULL, 4096, PROT_READ, MAP_SHARED, ${sys.fd}, 0)`;
-    case 'close': return `close(${sys.fd})`;
-    case 'fadvise_dontneed': return `posix_fadvise(${sys.fd}, 0, 0, POSIX_FADV_DONTNEED)`;
-    case 'sleep': return `nanosleep(${sys.ticks})`;
-    case 'set_global': return `(user space) skel->bss->${sys.global} = ${sys.value === 'pid' ? 'getpid()' : String(sys.value)}`;
-    case 'map_update': return `bpf(BPF_MAP_UPDATE_ELEM, ${sys.map}[${sys.key}])`;
-    case 'map_delete': return `bpf(BPF_MAP_DELETE_ELEM, ${sys.map}[${sys.key}])`;
-    case 'map_get_next_key': return `bpf(BPF_MAP_GET_NEXT_KEY, ${sys.map}, ${sys.key ?? 'NULL'})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
-    case 'map_close': return `close(${sys.map} fd)`;
-    case 'task_work_add': return `task_work_add(self, ${sys.label}, ${sys.mode})`;
-    case 'prog_test_run': return `bpf(BPF_PROG_TEST_RUN, ${sys.prog}${sys.data === undefined ? '' : `, data_in[${testRunLength(sys.data)}]`})`;
-    case 'ringbuf_consume': return `ring_buffer__consume(${sys.map})${sys.into === undefined ? '' : ` into ${sys.into}`}`;
-    case 'user_write': return `(user space) strcpy(${String(sys.addr)}, ${JSON.stringify(sys.text)})`;
-    case 'exit': return 'exit()';
-    case 'fork': return `fork() (the child: ${sys.script.length} syscall${sys.script.length === 1 ? '' : 's'})`;
-    case 'wait': return 'wait4(-1, NULL, 0, NULL)';
-  }
-}
-
-function adviceName(a: string): string {
-  return a.startsWith('POSIX_FADV_') ? a : `POSIX_FADV_${a}`;
-}
 
 /** A global of the loaded objects, by name (the first object that has it: world/names.ts). */
 function findGlobal(k: Kern, name: string): { obj: number } | null {
@@ -200,11 +171,11 @@ function runHooks(k: Kern, task: Task, act: SyscallActivity, hook: string, file:
 }
 
 /** Block the task on the folio a read, write or truncation waits for; it continues with `resume`. */
-function sleepOn(k: Kern, task: Task, act: SyscallActivity, r: Sleep, resume: unknown, call: string): SyscallStep {
+function sleepOn(k: Kern, task: Task, act: SyscallActivity, r: Sleep, resume: unknown): SyscallStep {
   act.resume = resume;
   task.state = 'io_wait';
   task.wait = { kind: 'page', ino: r.wait.ino, pgoff: r.wait.pgoff };
-  emitTask(k, task.pid, 'sleep', `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${call}`);
+  emitTask(k, task.pid, 'sleep', `io_wait on ino ${r.wait.ino} page ${r.wait.pgoff} in ${describeSyscall(act.sys)}`);
   return BLOCKED;
 }
 
@@ -284,7 +255,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
         pieces.push({ at, pos, n: fit, content: inode.content, overlay: inode.overlay, size: inode.size });
       };
       const r = vfsPread(kk, fileId, BigInt(sys.offset), sys.len, sink, isFilemapResume(prior) ? prior : undefined);
-      if (r instanceof Sleep) return sleepOn(k, task, act, r, { read: r.resume, pieces }, act.call);
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, { read: r.resume, pieces });
       act.resume = undefined;
       if (sys.into !== undefined && pieces.length > 0) storeInto(k, sys.into, pieces);
       return done(kk, r);
@@ -295,7 +266,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       if (!Number.isSafeInteger(sys.len) || sys.len < 0 || sys.len > MAX_WRITE_LEN) throw new ArgumentError('len', sys.len, `a write length in [0, ${MAX_WRITE_LEN}]`);
       const data = writeBytes(sys.len, sys.fill ?? 0);
       const r = vfsWrite(kk, fileId, sys.offset === undefined ? null : BigInt(sys.offset), data, isWriteResume(act.resume) ? act.resume : undefined);
-      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, act.call);
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume);
       act.resume = undefined;
       return done(kk, r);
     }
@@ -303,7 +274,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
       const r = ftruncate(kk, fileId, BigInt(sys.length), isTruncateResume(act.resume) ? act.resume : undefined);
-      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume, act.call);
+      if (r instanceof Sleep) return sleepOn(k, task, act, r, r.resume);
       act.resume = undefined;
       return done(kk, r);
     }

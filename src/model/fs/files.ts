@@ -17,6 +17,9 @@ import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../kernel/
 import { S64_MAX } from '../kernel/ctypes.ts';
 import { FileObj, FMODE_CAN_READ, FMODE_CAN_WRITE, FMODE_OPENED, FMODE_READ, FMODE_WRITE, Inode, type Bdi, type FileId, type Ino, type RaState } from './types.ts';
 import { checkKern, defer, emitFile, type Kern } from '../world/world.ts';
+import { describeOpenFlags, O_RDONLY, type OpenFlags } from './open_flags.ts';
+
+export { describeOpenFlags, O_RDONLY, parseOpenFlags, type OpenFlags } from './open_flags.ts';
 import { z } from 'zod';
 import { checkShape, checkString } from '../kernel/args.ts';
 
@@ -132,39 +135,6 @@ export function inodeByPath(k: Kern, path: string, argument = 'path'): Inode {
 /** The page cache of inode `ino`, to read or change. */
 export function mappingOf(k: Kern, ino: Ino): Mapping {
   return k.t.mapping(ino);
-}
-
-/** The access mode and flags of an open (`O_RDONLY`, `O_WRONLY`, `O_RDWR`, `O_APPEND`). */
-export interface OpenFlags {
-  readonly read: boolean;
-  readonly write: boolean;
-  readonly append: boolean;
-}
-
-export const O_RDONLY: OpenFlags = Object.freeze({ read: true, write: false, append: false });
-
-const ACCESS: Readonly<Record<string, { read: boolean; write: boolean }>> = {
-  O_RDONLY: { read: true, write: false }, O_WRONLY: { read: false, write: true }, O_RDWR: { read: true, write: true },
-};
-
-/** Parse `"O_WRONLY|O_APPEND"`: one access mode (default `O_RDONLY`) and optionally `O_APPEND`. */
-export function parseOpenFlags(text: string | undefined, argument = 'flags'): OpenFlags {
-  if (text === undefined) return O_RDONLY;
-  if (typeof text !== 'string') throw new ArgumentError(argument, text, 'open flags such as "O_RDWR|O_APPEND"');
-  let access: { read: boolean; write: boolean } | null = null;
-  let append = false;
-  for (const part of text.split('|').map((x) => x.trim())) {
-    const a = ACCESS[part];
-    if (a !== undefined && access === null) access = a;
-    else if (part === 'O_APPEND' && !append) append = true;
-    else throw new ArgumentError(argument, text, 'one of O_RDONLY, O_WRONLY, O_RDWR, optionally |O_APPEND');
-  }
-  return { read: (access ?? O_RDONLY).read, write: (access ?? O_RDONLY).write, append };
-}
-
-/** `OPEN_FMODE` of the open flags. */
-export function describeOpenFlags(f: OpenFlags): string {
-  return `${f.read && f.write ? 'O_RDWR' : f.write ? 'O_WRONLY' : 'O_RDONLY'}${f.append ? '|O_APPEND' : ''}`;
 }
 
 /** A readahead state before `file_ra_state_init` (all zero, as the file is allocated). */

@@ -10,9 +10,10 @@
 import { EINVAL, ENOMEM } from '../kernel/errno.ts';
 import { ArgumentError } from '../kernel/errors.ts';
 import { checkKern, type Kern } from '../world/world.ts';
-import { isSkbProgType, SKB_PROG_TYPES, type SkbPacket, type SkbProgType, type XdpPacket } from './types.ts';
+import { ETH_HLEN, isSkbProgType, PKT_V4_LEN, SKB_PROG_TYPES, type SkbPacket, type SkbProgType, type XdpPacket } from './types.ts';
 
-export const ETH_HLEN = 14;
+export { ETH_HLEN, testRunLength } from './types.ts';
+
 const PAGE = 4096;
 const SHINFO = 320;
 /** `PAGE_SIZE - NET_SKB_PAD - NET_IP_ALIGN - SKB_DATA_ALIGN(sizeof(struct skb_shared_info))` (M). */
@@ -159,9 +160,6 @@ export function newPacket(k: Kern, spec: PacketSpec): number {
   throw new ArgumentError('kind', (spec as { kind?: unknown }).kind, "'skb' or 'xdp'");
 }
 
-/** The length of `pkt_v4`: an Ethernet, an IPv4 and a TCP header. */
-const PKT_V4_LEN = ETH_HLEN + 20 + 20;
-
 /**
  * The selftests' `pkt_v4` (tools/testing/selftests/bpf/network_helpers.h, `struct ipv4_packet`): an
  * Ethernet header with `h_proto` ETH_P_IP, an IPv4 header with `ihl` 5, `protocol` TCP and `tot_len`
@@ -201,9 +199,3 @@ export function testRunHex(data: Uint8Array): string {
   return out;
 }
 
-/** `testRunBytes(spec).length`, without making the bytes (the trace's text of the syscall shows it). */
-export function testRunLength(spec: 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string }): number {
-  if (spec === 'pkt_v4') return PKT_V4_LEN;
-  if (typeof spec === 'string') return spec.length >> 1; // two hex digits a byte (an odd last one makes none)
-  return spec.size;
-}

@@ -8,7 +8,7 @@
 import { ENOSPC } from '../kernel/errno.ts';
 import { ArgumentError, UnknownHandleError } from '../kernel/errors.ts';
 import type { Kern } from '../world/world.ts';
-import { ETH_HLEN } from './create.ts';
+import { ETH_HLEN } from './types.ts';
 import { packetLen, SKB_PROG_TYPES, type Packet } from './types.ts';
 
 /** A piece of a packet: -1 the metadata, 0 the linear part, i > 0 frag i - 1. */

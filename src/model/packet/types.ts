@@ -6,6 +6,19 @@
  */
 import { ArgumentError } from '../kernel/errors.ts';
 
+/** The length of an Ethernet header (`ETH_HLEN`). */
+export const ETH_HLEN = 14;
+
+/** The length of the selftests' `pkt_v4` (create.ts `pktV4`): an Ethernet, an IPv4 and a TCP header. */
+export const PKT_V4_LEN = ETH_HLEN + 20 + 20;
+
+/** `testRunBytes(spec).length` (create.ts), without making the bytes (the trace's text of the syscall shows it). */
+export function testRunLength(spec: 'pkt_v4' | string | { readonly size: number; readonly fill?: number; readonly head?: string }): number {
+  if (spec === 'pkt_v4') return PKT_V4_LEN;
+  if (typeof spec === 'string') return spec.length >> 1; // two hex digits a byte (an odd last one makes none)
+  return spec.size;
+}
+
 /**
  * The program types whose context is an `sk_buff` (`struct __sk_buff`), with what the model needs of
  * each: whether it may write packet data (kernel/bpf/verifier.c `may_access_direct_pkt_data` for

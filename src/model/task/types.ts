@@ -144,7 +144,7 @@ export type Activity =
    * `scratch`: the new file (open), the wake-up time (sleep), the program's return (test run);
    * `resume`: how a read, write or truncation that slept continues.
    */
-  | { a: 'syscall'; sys: Syscall; /** Its text in the trace (`describeSyscall`, made on entry). */ call: string; stage: number; ret: bigint | null; scratch: number; hooks?: number; packet?: number; resume?: unknown }
+  | { a: 'syscall'; sys: Syscall; stage: number; ret: bigint | null; scratch: number; hooks?: number; packet?: number; resume?: unknown }
   | { a: 'prog'; frame: Frame; started: boolean }
   | { a: 'exit_to_user' }
   /** `batch`: the works the run detached and has not run yet, newest first. */

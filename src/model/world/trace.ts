@@ -6,6 +6,8 @@ import { ArgumentError } from '../kernel/errors.ts';
 import { errnoName } from '../kernel/errno.ts';
 import { Log, LogBuffer } from './log.ts';
 import type { PageRun } from '../../pagecache/index.ts';
+import { describeSyscall } from '../task/describe.ts';
+import type { Syscall } from '../task/types.ts';
 
 export type TraceEvent =
   | { readonly kind: 'kfunc'; readonly t: number; readonly name: string; readonly args: readonly string[]; readonly ret: string; readonly ctx: string }
@@ -96,9 +98,10 @@ function decode(s: readonly unknown[], i: number): TraceEvent {
   const opt = (h & 1) === 1;
   if (h < TASK_AT) {
     const op = SYSCALL_OPS[(h - SYSCALL_AT) >> 1] as (typeof SYSCALL_OPS)[number];
+    const call = callText(s[i + 3] as string | Syscall);
     return opt
-      ? { kind: 'syscall', t, pid: s[i + 2] as number, op, call: s[i + 3] as string, ret: s[i + 4] as string }
-      : { kind: 'syscall', t, pid: s[i + 2] as number, op, call: s[i + 3] as string };
+      ? { kind: 'syscall', t, pid: s[i + 2] as number, op, call, ret: s[i + 4] as string }
+      : { kind: 'syscall', t, pid: s[i + 2] as number, op, call };
   }
   if (h < TASK_WORK_AT) {
     return { kind: 'task', t, pid: s[i + 2] as number, op: TASK_OPS[(h - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: s[i + 3] as string };
@@ -114,6 +117,9 @@ function decode(s: readonly unknown[], i: number): TraceEvent {
     ? { kind: 'file', t, op, file: s[i + 2] as number, path: s[i + 3] as string, count: s[i + 4] as number, detail: s[i + 5] as string }
     : { kind: 'file', t, op, file: s[i + 2] as number, path: s[i + 3] as string, count: s[i + 4] as number };
 }
+
+/** A syscall record's `call`: its text, or the syscall, whose text is made now. */
+const callText = (c: string | Syscall): string => (typeof c === 'string' ? c : describeSyscall(c));
 
 /** The slots an event takes from `s[i]`. */
 const slotsAt = (s: readonly unknown[], i: number): number => {
@@ -153,10 +159,17 @@ export class TraceBuffer {
     this.#object(ev);
   }
 
-  /** `push({ kind: 'syscall', t, pid, op, call, ret })` (`ret` only when given). */
-  syscall(t: number, pid: number, op: Op<'syscall'>, call: string, ret?: string): void {
+  /**
+   * `push({ kind: 'syscall', t, pid, op, call, ret })` (`ret` only when given). `call` may be the
+   * syscall itself: the record keeps it (the world keeps it anyway, in its task's script) and its text
+   * (`describeSyscall`) is made when the event is read.
+   */
+  syscall(t: number, pid: number, op: Op<'syscall'>, call: string | Syscall, ret?: string): void {
     const i = SYSCALL_OPS.indexOf(op);
-    if (i < 0) return this.#object(ret === undefined ? { kind: 'syscall', t, pid, op, call } : { kind: 'syscall', t, pid, op, call, ret });
+    if (i < 0) {
+      const text = callText(call);
+      return this.#object(ret === undefined ? { kind: 'syscall', t, pid, op, call: text } : { kind: 'syscall', t, pid, op, call: text, ret });
+    }
     const h = this.#record(SYSCALL_AT + 2 * i + (ret === undefined ? 0 : 1));
     h.push(t);
     h.push(pid);
@@ -225,7 +238,8 @@ export class TraceBuffer {
  *
  * The most frequent events (a syscall's enter, exit and restart; a task's life; the generic task_work;
  * a file's references) are kept as records of slots in the log's chunks: a header (a small integer)
- * and their fields, strings and numbers, with no object of their own. Any other event is its object,
+ * and their fields, strings and numbers, with no object of their own; a syscall's text is kept as the
+ * syscall itself (its task's script holds it anyway) and written when read. Any other event is its object,
  * in one slot. A long run so keeps its trace without an object per event, which the collector would
  * scavenge, promote and mark (bench/README.md, "Scheduler, stop 53"). An event read is made again, as
  * an object with the fields and key order of the one emitted (a new object at each read).

@@ -20,7 +20,7 @@ import { runQueueFor } from './rebase.ts';
 import { trackedCold, type ReadLog } from './footprint.ts';
 import { SlotTable } from '../maps/slots.ts';
 import type { BpfMap } from '../maps/types.ts';
-import type { TwCtx } from '../task/types.ts';
+import type { Syscall, TwCtx } from '../task/types.ts';
 import type { LoadedProg } from '../program/loaded.ts';
 
 enableMapSet();
@@ -206,8 +206,12 @@ export function emit(k: Kern, ev: TraceEvent): void {
   transitionOf(k).events.push(ev);
 }
 
-/** `emit(k, { kind: 'syscall', t, pid, op, call, ret })` at the current time, without the object (the trace keeps a record: trace.ts). */
-export function emitSyscall(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'syscall' }>['op'], call: string, ret?: string): void {
+/**
+ * `emit(k, { kind: 'syscall', t, pid, op, call, ret })` at the current time, without the object (the
+ * trace keeps a record: trace.ts); `call` may be the syscall itself, whose text the trace writes when
+ * it is read (`describeSyscall`).
+ */
+export function emitSyscall(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'syscall' }>['op'], call: string | Syscall, ret?: string): void {
   transitionOf(k).events.syscall(k.t.now, pid, op, call, ret);
 }
 
