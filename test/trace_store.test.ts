@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { emptyTrace, Trace, TraceBuffer, type TraceEvent } from '../src/model/world/trace.ts';
-import type { Syscall } from '../src/model/task/types.ts';
+import type { Syscall, WorkFn } from '../src/model/task/types.ts';
 
 const t = fc.nat(1_000_000);
 const pid = fc.integer({ min: 1, max: 1 << 22 });
@@ -34,20 +34,22 @@ const event: fc.Arbitrary<TraceEvent> = fc.oneof(
 const json = (evs: readonly TraceEvent[]): string[] => evs.map((e) => JSON.stringify(e));
 
 describe('the trace keeps its events', () => {
-  test('appended in pieces (by a transition\'s buffer or as a list), on branches: read back in order, at any index', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(event, { maxLength: 30 }), fc.boolean()), { maxLength: 8 }), fc.nat(), (steps, probe) => {
+  test('appended in pieces (by a transition\'s buffer, by one made for another trace, or as a list), on branches: read back in order, at every index', () => {
+    const how = fc.constantFrom('list' as const, 'buffer' as const, 'other' as const);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(event, { maxLength: 30 }), how, fc.nat()), { maxLength: 8 }), fc.nat(), (steps, probe) => {
       const traces: Trace[] = [emptyTrace];
       const lists: TraceEvent[][] = [[]];
-      for (const [from, evs, viaBuffer] of steps) {
+      for (const [from, evs, via, other] of steps) {
         const i = from % traces.length;
         const base = traces[i] as Trace;
         let next: Trace;
-        if (viaBuffer) {
-          const buf = new TraceBuffer(base);
+        if (via === 'list') {
+          next = base.appendAll(evs);
+        } else {
+          // A buffer counts its records as if it followed the trace it was made for.
+          const buf = new TraceBuffer(via === 'buffer' ? base : (traces[other % traces.length] as Trace));
           for (const ev of evs) buf.push(ev);
           next = base.appendBuffer(buf);
-        } else {
-          next = base.appendAll(evs);
         }
         traces.push(next);
         lists.push([...(lists[i] as TraceEvent[]), ...evs]);
@@ -58,7 +60,7 @@ describe('the trace keeps its events', () => {
         expect(json(tr.toArray())).toEqual(json(want));
         const j = want.length === 0 ? 0 : probe % want.length;
         expect(json(tr.from(j))).toEqual(json(want.slice(j)));
-        if (want.length > 0) expect(JSON.stringify(tr.at(j))).toBe(JSON.stringify(want[j]));
+        for (let k = 0; k < want.length; k += 1) expect(JSON.stringify(tr.at(k))).toBe(JSON.stringify(want[k]));
         expect(tr.at(want.length)).toBeUndefined();
       });
     }), { numRuns: 150 });
@@ -73,6 +75,20 @@ describe('the trace keeps its events', () => {
     const c = b.appendBuffer(buf);
     expect(c.at(2)).toEqual(ev);
     expect(c.from(1).map((e) => e.kind)).toEqual(['syscall', 'file']);
+  });
+
+  test('a buffer made for a trace of as many slots but other events is indexed again from the one it is appended to', () => {
+    // One record of 4 slots against 4 events of one slot each.
+    const a = emptyTrace.appendAll([{ kind: 'syscall', t: 0, pid: 1, op: 'enter', call: 'c' }]);
+    const b = emptyTrace.appendAll(Array.from({ length: 4 }, (_, i): TraceEvent => ({ kind: 'sleep', t: i, reason: `b${i}` })));
+    expect(a.slots).toBe(b.slots);
+    const evs = Array.from({ length: 40 }, (_, i): TraceEvent => (i % 2 === 0 ? { kind: 'sleep', t: i, reason: `r${i}` } : { kind: 'task', t: i, pid: 3, op: 'user', detail: 'u' }));
+    const buf = new TraceBuffer(a);
+    for (const ev of evs) buf.push(ev);
+    const c = b.appendBuffer(buf);
+    const want = [...b.toArray(), ...evs];
+    for (let k = 0; k < want.length; k += 1) expect(JSON.stringify(c.at(k))).toBe(JSON.stringify(want[k]));
+    expect(json(c.from(17))).toEqual(json(want.slice(17)));
   });
 
   test('a long run\'s events (several chunks of slots) read back', () => {
@@ -108,5 +124,24 @@ describe('the trace keeps its events', () => {
     const tr = emptyTrace.appendBuffer(given);
     expect(json(tr.toArray())).toEqual(json(want));
     expect(JSON.stringify(tr.at(7))).toBe(JSON.stringify(want[7]));
+  });
+
+  test('a task_work record given the work\'s function reads back with its text, as if the text had been given', () => {
+    const works: [WorkFn, string][] = [
+      [{ kind: 'fput', file: 12 }, '____fput(file#12)'],
+      [{ kind: 'bpf_task_work', ctx: 3 }, 'bpf_task_work_callback(ctx#3)'],
+      [{ kind: 'note', label: 'a', then: { label: 'b', mode: 'TWA_RESUME' } }, 'note(a)'],
+    ];
+    const given = new TraceBuffer(emptyTrace);
+    const want: TraceEvent[] = [];
+    works.forEach(([fn, text], i) => {
+      given.taskWork(i, 2, 'add', fn, 'TWA_RESUME = 0');
+      given.taskWork(i, 2, 'run', fn, '', 'T5');
+      given.taskWork(i, 2, 'cancel', fn, '');
+      want.push({ kind: 'task_work', t: i, pid: 2, op: 'add', work: text, detail: 'TWA_RESUME = 0' }, { kind: 'task_work', t: i, pid: 2, op: 'run', work: text, detail: '', tr: 'T5' }, { kind: 'task_work', t: i, pid: 2, op: 'cancel', work: text, detail: '' });
+    });
+    const tr = emptyTrace.appendBuffer(given);
+    expect(json(tr.toArray())).toEqual(json(want));
+    expect(JSON.stringify(tr.at(4))).toBe(JSON.stringify(want[4]));
   });
 });

@@ -20,7 +20,7 @@ import { begin, emit, emitSyscall, emitTask, emitTaskWork, end, NON_SLEEPABLE, r
 import { type World } from '../model/world/state.ts';
 import type { ReadLog } from '../model/world/footprint.ts';
 import { callbackDone, callbackStart, callbackWouldRun, cancelScheduledIrq, destroyIrq, irqCanStop, taskWorkIrq, type IrqStop } from '../task_work/bpf_task_work.ts';
-import { describeWork, takeBatch, taskWorkAdd } from '../task_work/queue.ts';
+import { takeBatch, taskWorkAdd } from '../task_work/queue.ts';
 import { settle } from '../task_work/settle.ts';
 import { defaultChooser, type Chooser } from './chooser.ts';
 import { runFrame } from './interp.ts';
@@ -219,7 +219,7 @@ function top(task: TaskRecord): Activity | undefined {
 function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
   // A BPF callback's run names its transition (T5, or T5x when it finds its context FREED).
   const tr = w.fn.kind !== 'bpf_task_work' ? undefined : callbackWouldRun(k.cold.twctx.get(w.fn.ctx)) ? 'T5' : 'T5x';
-  emitTaskWork(k, task.pid, 'run', describeWork(w.fn), '', tr);
+  emitTaskWork(k, task.pid, 'run', w.fn, '', tr);
   const kk = withContext(k, taskContext(task));
   switch (w.fn.kind) {
     case 'note':

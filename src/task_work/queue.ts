@@ -16,28 +16,22 @@ import { ownTask } from '../model/task/task.ts';
 import type { Pid, TwaMode, Work, WorkFn } from '../model/task/types.ts';
 import { WorkList } from '../model/task/work_list.ts';
 import { emitTask, emitTaskWork, type Kern } from '../model/world/world.ts';
+import { TWA_MODES } from '../model/task/syscall_schema.ts';
+import { describeWork } from '../model/task/describe.ts';
 
-export function describeWork(fn: WorkFn): string {
-  switch (fn.kind) {
-    case 'bpf_task_work':
-      return `bpf_task_work_callback(ctx#${fn.ctx})`;
-    case 'fput':
-      return `____fput(file#${fn.file})`;
-    case 'note':
-      return `note(${fn.label})`;
-  }
-}
+/** The trace's detail of a work added in each mode (`TWA_RESUME = 0`), made once. */
+const ADDED = Object.fromEntries(TWA_MODES.map((m) => [m, `${m} = 0`])) as Readonly<Record<TwaMode, string>>;
 
 /** `task_work_add(task, work, mode)`: 0, or -ESRCH once the task ran its exit-time task_work. */
 export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret: number; work: Work | null } {
   const t = ownTask(k, pid);
   if (t.works.exited) {
-    emitTaskWork(k, pid, 'add', describeWork(fn), `${mode} = -ESRCH`);
+    emitTaskWork(k, pid, 'add', fn, `${mode} = -ESRCH`);
     return { ret: -ESRCH, work: null };
   }
   const work: Work = { id: k.t.nextId('work'), fn };
   t.works.queue = t.works.queue.add(work);
-  emitTaskWork(k, pid, 'add', describeWork(fn), `${mode} = 0`);
+  emitTaskWork(k, pid, 'add', fn, ADDED[mode]);
   if (mode === 'TWA_RESUME') t.flags.notifyResume = true;
   if (mode === 'TWA_SIGNAL') {
     t.flags.notifySignal = true;
@@ -57,9 +51,12 @@ export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
   const removed = t.works.queue.remove(workId);
   if (removed === null) return false;
   t.works.queue = removed.list;
-  emitTaskWork(k, pid, 'cancel', describeWork(removed.work.fn), '');
+  emitTaskWork(k, pid, 'cancel', removed.work.fn, '');
   return true;
 }
+
+/** The trace's detail of a batch of one work. */
+const ONE_WORK = '1 work(s), newest first';
 
 /**
  * One round of `task_work_run`: take the whole list (newest first is the run order). An empty list
@@ -73,8 +70,8 @@ export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
     t.works.exited = true;
     emitTaskWork(k, pid, 'exited', 'work_exited', 'task_work_add now returns -ESRCH');
   } else if (batch.length > 0) {
-    const works = batch.length === 1 ? describeWork((batch.head as Work).fn) : batch.toArray().map((w) => describeWork(w.fn)).join(', ');
-    emitTaskWork(k, pid, 'batch', works, `${batch.length} work(s), newest first`);
+    if (batch.length === 1) emitTaskWork(k, pid, 'batch', (batch.head as Work).fn, ONE_WORK);
+    else emitTaskWork(k, pid, 'batch', batch.toArray().map((w) => describeWork(w.fn)).join(', '), `${batch.length} work(s), newest first`);
   }
   return batch;
 }

@@ -1,11 +1,12 @@
 /**
- * A syscall of a task's script as the trace writes it (`open("/f") as f`, `pread(f, 16, 0)`, …). A
- * function of the syscall alone: the trace keeps the syscall and writes its text when it is read
- * (world/trace.ts), so a run makes no text for the syscalls it enters.
+ * A syscall of a task's script and a queued work as the trace writes them (`open("/f") as f`,
+ * `pread(f, 16, 0)`, `____fput(file#3)`, …). Functions of the syscall or the work alone: the trace
+ * keeps the syscall or the work's function and writes its text when it is read (world/trace.ts), so
+ * a run makes no text for the syscalls it enters nor for the works it queues and runs.
  */
 import { describeOpenFlags, parseOpenFlags } from '../fs/open_flags.ts';
 import { testRunLength } from '../packet/types.ts';
-import type { Syscall } from './types.ts';
+import type { Syscall, WorkFn } from './types.ts';
 
 /** The text of `sys` in the trace. */
 export function describeSyscall(sys: Syscall): string {
@@ -37,4 +38,16 @@ export function describeSyscall(sys: Syscall): string {
 
 function adviceName(a: string): string {
   return a.startsWith('POSIX_FADV_') ? a : `POSIX_FADV_${a}`;
+}
+
+/** The text of a queued work's function in the trace. */
+export function describeWork(fn: WorkFn): string {
+  switch (fn.kind) {
+    case 'bpf_task_work':
+      return `bpf_task_work_callback(ctx#${fn.ctx})`;
+    case 'fput':
+      return `____fput(file#${fn.file})`;
+    case 'note':
+      return `note(${fn.label})`;
+  }
 }

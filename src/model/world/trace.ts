@@ -6,8 +6,8 @@ import { ArgumentError } from '../kernel/errors.ts';
 import { errnoName } from '../kernel/errno.ts';
 import { Log, LogBuffer } from './log.ts';
 import type { PageRun } from '../../pagecache/index.ts';
-import { describeSyscall } from '../task/describe.ts';
-import type { Syscall } from '../task/types.ts';
+import { describeSyscall, describeWork } from '../task/describe.ts';
+import type { Syscall, WorkFn } from '../task/types.ts';
 
 export type TraceEvent =
   | { readonly kind: 'kfunc'; readonly t: number; readonly name: string; readonly args: readonly string[]; readonly ret: string; readonly ctx: string }
@@ -108,9 +108,10 @@ function decode(s: readonly unknown[], i: number): TraceEvent {
   }
   if (h < FILE_AT) {
     const op = TASK_WORK_OPS[(h - TASK_WORK_AT) >> 1] as (typeof TASK_WORK_OPS)[number];
+    const work = workText(s[i + 3] as string | WorkFn);
     return opt
-      ? { kind: 'task_work', t, pid: s[i + 2] as number, op, work: s[i + 3] as string, detail: s[i + 4] as string, tr: s[i + 5] as TwTransition }
-      : { kind: 'task_work', t, pid: s[i + 2] as number, op, work: s[i + 3] as string, detail: s[i + 4] as string };
+      ? { kind: 'task_work', t, pid: s[i + 2] as number, op, work, detail: s[i + 4] as string, tr: s[i + 5] as TwTransition }
+      : { kind: 'task_work', t, pid: s[i + 2] as number, op, work, detail: s[i + 4] as string };
   }
   const op = FILE_OPS[(h - FILE_AT) >> 1] as (typeof FILE_OPS)[number];
   return opt
@@ -120,6 +121,8 @@ function decode(s: readonly unknown[], i: number): TraceEvent {
 
 /** A syscall record's `call`: its text, or the syscall, whose text is made now. */
 const callText = (c: string | Syscall): string => (typeof c === 'string' ? c : describeSyscall(c));
+/** A task_work record's `work`: its text, or the work's function, whose text is made now. */
+const workText = (w: string | WorkFn): string => (typeof w === 'string' ? w : describeWork(w));
 
 /** The slots an event takes from `s[i]`. */
 const slotsAt = (s: readonly unknown[], i: number): number => {
@@ -128,8 +131,16 @@ const slotsAt = (s: readonly unknown[], i: number): number => {
 };
 
 /**
+ * Every `INDEXED`-th event's record start is indexed (events 0, 16, 32, …): an event is found from the
+ * indexed one before it, by stepping over at most 15 records (`slotsAt`).
+ */
+const INDEX_SHIFT = 4;
+const INDEXED = 1 << INDEX_SHIFT;
+
+/**
  * The events a transition emits until it ends (`Trace.appendBuffer`): their slots, and the slot where
- * each starts, counted from the end of the trace it will be appended to (`base`, its slots).
+ * every `INDEXED`-th event starts, counted as if the buffer followed the trace it was made for (`base`:
+ * its events and slots).
  *
  * A record is a header (a small integer: the event's kind and op, and whether its optional field is
  * there), then the event's fields in the order of its type. An event of another kind, or of an op not
@@ -139,12 +150,17 @@ const slotsAt = (s: readonly unknown[], i: number): number => {
  */
 export class TraceBuffer {
   readonly #slots = new LogBuffer<unknown>();
-  readonly #starts = new LogBuffer<number>();
-  readonly #base: number;
+  readonly #index = new LogBuffer<number>();
+  /** The base trace's slots and events. */
+  readonly #baseSlots: number;
+  readonly #baseEvents: number;
+  /** The slots and events pushed. */
   #n = 0;
+  #events = 0;
 
   constructor(base: Trace | null = null) {
-    this.#base = base === null ? 0 : base.slots;
+    this.#baseSlots = base === null ? 0 : base.slots;
+    this.#baseEvents = base === null ? 0 : base.length;
   }
 
   push(ev: TraceEvent): void {
@@ -187,10 +203,16 @@ export class TraceBuffer {
     h.push(detail);
   }
 
-  /** `push({ kind: 'task_work', t, pid, op, work, detail, tr })` (`tr` only when given). */
-  taskWork(t: number, pid: number, op: Op<'task_work'>, work: string, detail: string, tr?: TwTransition): void {
+  /**
+   * `push({ kind: 'task_work', t, pid, op, work, detail, tr })` (`tr` only when given). `work` may be
+   * the work's function: the record keeps it and its text (`describeWork`) is made when read.
+   */
+  taskWork(t: number, pid: number, op: Op<'task_work'>, work: string | WorkFn, detail: string, tr?: TwTransition): void {
     const i = TASK_WORK_OPS.indexOf(op);
-    if (i < 0) return this.#object(tr === undefined ? { kind: 'task_work', t, pid, op, work, detail } : { kind: 'task_work', t, pid, op, work, detail, tr });
+    if (i < 0) {
+      const text = workText(work);
+      return this.#object(tr === undefined ? { kind: 'task_work', t, pid, op, work: text, detail } : { kind: 'task_work', t, pid, op, work: text, detail, tr });
+    }
     const h = this.#record(TASK_WORK_AT + 2 * i + (tr === undefined ? 0 : 1));
     h.push(t);
     h.push(pid);
@@ -213,21 +235,27 @@ export class TraceBuffer {
 
   /** Start the record of header `h`: the slots to push its fields into (it counts them). */
   #record(h: number): LogBuffer<unknown> {
-    this.#starts.push(this.#base + this.#n);
+    this.#start();
     this.#slots.push(h);
     this.#n += SLOTS[h] as number;
     return this.#slots;
   }
 
   #object(ev: TraceEvent): void {
-    this.#starts.push(this.#base + this.#n);
+    this.#start();
     this.#slots.push(ev);
     this.#n += 1;
   }
 
-  /** The buffer's slots and starts (each a `LogBuffer`, to be given up), the trace length they count from, and the number of slots. */
-  contents(): { slots: LogBuffer<unknown>; starts: LogBuffer<number>; base: number; n: number } {
-    return { slots: this.#slots, starts: this.#starts, base: this.#base, n: this.#n };
+  /** An event starts at the next slot: indexed when it is an `INDEXED`-th one. */
+  #start(): void {
+    if (((this.#baseEvents + this.#events) & (INDEXED - 1)) === 0) this.#index.push(this.#baseSlots + this.#n);
+    this.#events += 1;
+  }
+
+  /** What the buffer holds (its slots and index, `LogBuffer`s to be given up), the base they count from, and how many slots and events. */
+  contents(): { slots: LogBuffer<unknown>; index: LogBuffer<number>; baseSlots: number; baseEvents: number; n: number; events: number } {
+    return { slots: this.#slots, index: this.#index, baseSlots: this.#baseSlots, baseEvents: this.#baseEvents, n: this.#n, events: this.#events };
   }
 }
 
@@ -239,7 +267,7 @@ export class TraceBuffer {
  * The most frequent events (a syscall's enter, exit and restart; a task's life; the generic task_work;
  * a file's references) are kept as records of slots in the log's chunks: a header (a small integer)
  * and their fields, strings and numbers, with no object of their own; a syscall's text is kept as the
- * syscall itself (its task's script holds it anyway) and written when read. Any other event is its object,
+ * syscall itself (its task's script holds it anyway), a work's as its function, each written when read. Any other event is its object,
  * in one slot. A long run so keeps its trace without an object per event, which the collector would
  * scavenge, promote and mark (bench/README.md, "Scheduler, stop 53"). An event read is made again, as
  * an object with the fields and key order of the one emitted (a new object at each read).
@@ -247,21 +275,24 @@ export class TraceBuffer {
 export class Trace implements Iterable<TraceEvent> {
   /** The records. */
   readonly #slots: Log<unknown>;
-  /** The slot where each event's record starts. */
-  readonly #starts: Log<number>;
+  /** The slot where every `INDEXED`-th event's record starts. */
+  readonly #index: Log<number>;
+  /** The number of events. */
+  readonly #length: number;
 
-  private constructor(slots: Log<unknown>, starts: Log<number>) {
+  private constructor(slots: Log<unknown>, index: Log<number>, length: number) {
     this.#slots = slots;
-    this.#starts = starts;
+    this.#index = index;
+    this.#length = length;
   }
 
   static empty(): Trace {
-    return new Trace(Log.empty<unknown>(), Log.empty<number>());
+    return new Trace(Log.empty<unknown>(), Log.empty<number>(), 0);
   }
 
   /** The number of events. */
   get length(): number {
-    return this.#starts.length;
+    return this.#length;
   }
 
   /** This trace with `events` appended (each one's fields as they are now). */
@@ -279,14 +310,17 @@ export class Trace implements Iterable<TraceEvent> {
 
   /** This trace with a transition's events appended (the buffer is given up). */
   appendBuffer(buf: TraceBuffer): Trace {
-    const { slots, starts, base, n } = buf.contents();
-    if (n === 0) return this;
-    const at = this.#slots.length;
-    if (base === at) return new Trace(this.#slots.appendBuffer(slots), this.#starts.appendBuffer(starts));
-    // Counted from another trace's end: moved to this one's.
-    const moved = new LogBuffer<number>();
-    for (const chunk of starts.take()) for (const s of chunk) moved.push(s - base + at);
-    return new Trace(this.#slots.appendBuffer(slots), this.#starts.appendBuffer(moved));
+    const { slots, index, baseSlots, baseEvents, n, events } = buf.contents();
+    if (events === 0) return this;
+    if (baseSlots === this.#slots.length && baseEvents === this.#length) {
+      return new Trace(this.#slots.appendBuffer(slots), this.#index.appendBuffer(index), this.#length + events);
+    }
+    // Made for another trace: its events indexed again, from this one's end.
+    const chunks = slots.take();
+    const flat = chunks.length === 1 ? (chunks[0] as unknown[]) : chunks.flat();
+    const moved: number[] = [];
+    for (let i = 0, e = this.#length; i < n; i += slotsAt(flat, i), e += 1) if ((e & (INDEXED - 1)) === 0) moved.push(this.#slots.length + i);
+    return new Trace(this.#slots.appendAll(flat), this.#index.appendAll(moved), this.#length + events);
   }
 
   /** The number of slots its records take (where the next event's record will start). */
@@ -297,12 +331,11 @@ export class Trace implements Iterable<TraceEvent> {
   /** The events from index `start` on, oldest first (new objects): their cost, not the length of the trace. */
   from(start: number): TraceEvent[] {
     if (!Number.isSafeInteger(start) || start < 0) throw new ArgumentError('start', start, 'an index (a non-negative integer)');
-    const n = this.length;
+    const n = this.#length;
     if (start >= n) return [];
-    const first = this.#starts.at(start) as number;
-    const slots = this.#slots.slice(first, this.#slots.length);
+    const { slots, i: first } = this.#recordsFrom(start, this.#slots.length);
     const out = new Array<TraceEvent>(n - start);
-    for (let i = 0, e = 0; e < out.length; e += 1) {
+    for (let i = first, e = 0; e < out.length; e += 1) {
       out[e] = decode(slots, i);
       i += slotsAt(slots, i);
     }
@@ -311,10 +344,22 @@ export class Trace implements Iterable<TraceEvent> {
 
   /** The event at index `i` (a new object; undefined outside `[0, length)`). */
   at(i: number): TraceEvent | undefined {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) return undefined;
-    const first = this.#starts.at(i) as number;
-    const end = i + 1 < this.length ? (this.#starts.at(i + 1) as number) : this.#slots.length;
-    return decode(this.#slots.slice(first, end), 0);
+    if (!Number.isInteger(i) || i < 0 || i >= this.#length) return undefined;
+    const next = (i >> INDEX_SHIFT) + 1;
+    const end = next < this.#index.length ? (this.#index.at(next) as number) : this.#slots.length;
+    const { slots, i: first } = this.#recordsFrom(i, end);
+    return decode(slots, first);
+  }
+
+  /**
+   * The slots from the indexed event at or before event `e` up to slot `end`, and where in them event
+   * `e`'s record starts (found by stepping over the records before it).
+   */
+  #recordsFrom(e: number, end: number): { slots: unknown[]; i: number } {
+    const slots = this.#slots.slice(this.#index.at(e >> INDEX_SHIFT) as number, end);
+    let i = 0;
+    for (let skip = e & (INDEXED - 1); skip > 0; skip -= 1) i += slotsAt(slots, i);
+    return { slots, i };
   }
 
   /** The events in order, oldest first (new objects). */

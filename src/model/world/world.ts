@@ -20,7 +20,7 @@ import { runQueueFor } from './rebase.ts';
 import { trackedCold, type ReadLog } from './footprint.ts';
 import { SlotTable } from '../maps/slots.ts';
 import type { BpfMap } from '../maps/types.ts';
-import type { Syscall, TwCtx } from '../task/types.ts';
+import type { Syscall, TwCtx, WorkFn } from '../task/types.ts';
 import type { LoadedProg } from '../program/loaded.ts';
 
 enableMapSet();
@@ -220,8 +220,12 @@ export function emitTask(k: Kern, pid: number, op: Extract<TraceEvent, { kind: '
   transitionOf(k).events.task(k.t.now, pid, op, detail);
 }
 
-/** `emit(k, { kind: 'task_work', t, pid, op, work, detail, tr })` at the current time, without the object (the trace keeps a record: trace.ts). */
-export function emitTaskWork(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'task_work' }>['op'], work: string, detail: string, tr?: TwTransition): void {
+/**
+ * `emit(k, { kind: 'task_work', t, pid, op, work, detail, tr })` at the current time, without the
+ * object (the trace keeps a record: trace.ts); `work` may be the work's function, whose text the trace
+ * writes when it is read (`describeWork`).
+ */
+export function emitTaskWork(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'task_work' }>['op'], work: string | WorkFn, detail: string, tr?: TwTransition): void {
   transitionOf(k).events.taskWork(k.t.now, pid, op, work, detail, tr);
 }
 
