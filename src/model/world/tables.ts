@@ -230,6 +230,11 @@ interface More {
    */
   dirty: TaskRecord[] | null;
   dirtyN: number;
+  /**
+   * A task was taken out of the table in this transition (`removeTask`): a listed task may then no
+   * longer be in it (until then, each one listed is the table's).
+   */
+  removed: boolean;
 }
 
 function markDirty(more: More, t: TaskRecord): void {
@@ -379,7 +384,7 @@ export class Tables {
   }
 
   #extra(): More {
-    this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0 };
+    this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0, removed: false };
     return this.#more;
   }
 
@@ -421,7 +426,9 @@ export class Tables {
     const t = this.task(pid);
     if (t === undefined) return;
     t.state = 'dead';
-    this.#more?.tasks?.delete(pid);
+    const more = this.#extra();
+    more.removed = true;
+    more.tasks?.delete(pid);
     this.own('tasks').delete(pid);
   }
 
@@ -660,7 +667,7 @@ export class Tables {
         for (let i = 0; i < more.dirtyN; i += 1) {
           const t = dirty[i] as TaskRecord;
           // A task taken out of the table (`removeTask`) is filed nowhere, as in an index built anew.
-          if (this.tasks.get(t.pid) === t) rq.syncTask(t);
+          if (!more.removed || this.tasks.get(t.pid) === t) rq.syncTask(t);
           else rq.dropTask(t.pid, t.parent);
         }
         more.dirtyN = 0;
