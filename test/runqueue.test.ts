@@ -6,14 +6,14 @@
  *   after branches (a step from an earlier world) and after kfunc calls that sleep;
  * - `run` (all steps in one transition) gives the world `step` after `step` gives;
  * - a persistent log (world/log.ts) and an id table (world/idtable.ts) behave as an array and a `Map`
- *   copied at every change.
+ *   copied at every change; the run queue's set of pids (`IntSet`) as a sorted array.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { content, formatTrace, listChooser, readyActions, refSnapshot, run, seededChooser, Session, step, type World } from '../src/index.ts';
 import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { Log } from '../src/model/world/log.ts';
-import { RunQueue } from '../src/model/task/runqueue.ts';
+import { IntSet, RunQueue } from '../src/model/task/runqueue.ts';
 import { runQueueOf } from '../src/model/world/world.ts';
 import type { Syscall } from '../src/model/task/types.ts';
 import type { ReadonlyTask } from '../src/model/task/types.ts';
@@ -222,5 +222,25 @@ describe('persistent structures', () => {
         for (const k of m.keys()) expect(t.get(k)).toBe(m.get(k));
       });
     }));
+  });
+});
+
+describe('IntSet (the run queue\'s sets of pids)', () => {
+  test('has, size, rank and kth are those of a sorted array of its elements, through every growth of its capacity', () => {
+    // Values up to 3,000: capacities 128 to 4,096, a set grown while it holds elements.
+    const op = fc.record({ add: fc.boolean(), x: fc.oneof(fc.nat(140), fc.nat(3000)) });
+    fc.assert(fc.property(fc.array(op, { maxLength: 400 }), fc.nat(), (ops, probe) => {
+      const set = new IntSet();
+      let want: number[] = [];
+      for (const { add, x } of ops) {
+        if (add) { set.add(x); if (!want.includes(x)) want = [...want, x].sort((a, b) => a - b); }
+        else { set.delete(x); want = want.filter((y) => y !== x); }
+        expect(set.size).toBe(want.length);
+        expect(set.has(x)).toBe(add);
+        if (want.length > 0) expect(set.kth(probe % want.length)).toBe(want[probe % want.length]);
+        expect(set.rank(x)).toBe(want.filter((y) => y < x).length);
+      }
+      want.forEach((x, r) => expect(set.kth(r)).toBe(x));
+    }), { numRuns: 200 });
   });
 });
