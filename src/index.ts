@@ -66,7 +66,7 @@ export type { AnyKfunc, KfuncDef, ArgSpec, RetType, TwRef } from './model/kfunc/
 export type { KptrArg, KptrRef, KptrVal } from './model/kptr/types.ts';
 export * as program from './model/program/program.ts';
 export type { BpfObject, Program, Subprog, Op, Arg, MapDecl, KptrDecl, GlobalDecl, Local, LocalType, Param, MemSize, AluFn, Cmp } from './model/program/program.ts';
-export type { Task, ReadonlyTask, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid, IrqWork, Work, WorkFn } from './model/task/types.ts';
+export type { Task, ReadonlyTask, TaskFlags, TaskState, TwCtx, TwState, TwaMode, Syscall, Pid, IrqWork, Work, WorkFn } from './model/task/types.ts';
 export { TW_STATES } from './model/task/types.ts';
 export type { MapId, MapElem, MapSlot } from './model/maps/types.ts';
 /** A map's element memory, elements, LRU lists, queue ring and bloom bits (`world.maps.get(id).slots`, `.elems`, `.lru.next`, …): a table of numbered entries, iterated in ascending order. */

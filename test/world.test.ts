@@ -12,7 +12,7 @@ import { fileReaderObject, scenario } from '../examples/file_reader.ts';
 
 /** Everything observable about a world, as text. */
 function fingerprint(w: World): string {
-  const tasks = [...w.tasks.values()].map((t) => JSON.stringify({ ...t, fds: [...t.fds], stack: t.stack.length, userMem: t.userMem.length, results: t.results }, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+  const tasks = [...w.tasks.values()].map((t) => JSON.stringify({ ...t, flags: t.flags, fds: [...t.fds], stack: t.stack.length, userMem: t.userMem.length, results: t.results }, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
   return [describeWorld(w), formatTrace(w.trace), JSON.stringify(refSnapshot(w)), String(stateBytes(w)), ...tasks, JSON.stringify([...w.choices]), String(w.clock.now)].join('\n');
 }
 
@@ -166,5 +166,27 @@ describe("a transition's copy of a task (src/model/task/record.ts)", () => {
     (caller.spills as Record<number, unknown>)[-16] = null;
     f.callers?.pop();
     expect(t.stack).toEqual(before);
+  });
+
+  test('its flags: the copy starts with the original\'s, and each changes its own', () => {
+    const t = busyTask();
+    t.notifyResume = true;
+    t.pfExiting = true;
+    const c = t.clone();
+    expect(c.flags).toEqual({ notifySignal: false, notifyResume: true, pfExiting: true });
+    c.notifySignal = true;
+    c.notifyResume = false;
+    expect(c.flags).toEqual({ notifySignal: true, notifyResume: false, pfExiting: true });
+    expect(t.flags).toEqual({ notifySignal: false, notifyResume: true, pfExiting: true });
+    expect([t.notifyPending, c.notifyPending]).toEqual([true, true]);
+    c.notifySignal = false;
+    expect(c.notifyPending).toBe(false);
+    // A read is a frozen copy: it does not change with the task, and cannot change it.
+    const seen = t.flags;
+    t.pfExiting = false;
+    expect(seen.pfExiting).toBe(true);
+    expect(Object.isFrozen(seen)).toBe(true);
+    // The record's JSON keeps the flags, after the state, as a plain field did.
+    expect(Object.keys(JSON.parse(JSON.stringify(t, (_k, v) => (typeof v === 'bigint' ? String(v) : v))) as object).slice(6, 9)).toEqual(['state', 'flags', 'usage']);
   });
 });

@@ -821,7 +821,8 @@ class Walk {
     o.rotate(at, fdsEnd);
     o.s('},'); this.gen(t.userMem);
     o.c(44); o.t(t.state);
-    o.c(44); o.c(t.flags.notifySignal ? 49 : 48); o.c(t.flags.notifyResume ? 49 : 48); o.c(t.flags.pfExiting ? 49 : 48);
+    const flags = t.flags;
+    o.c(44); o.c(flags.notifySignal ? 49 : 48); o.c(flags.notifyResume ? 49 : 48); o.c(flags.pfExiting ? 49 : 48);
     o.c(44); o.t(t.usage);
     o.s(t.reaped ? ',1,' : ',0,');
     if (t.parent === null) o.c(78);

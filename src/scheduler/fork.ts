@@ -116,7 +116,7 @@ function copied(k: Kern, kk: Kern, parent: Task, pid: number): void {
  * signal (TIF_NOTIFY_SIGNAL counts: `signal_pending`) ends the wait with -ERESTARTSYS, which the return
  * to user mode turns into a restart after the task_work ran, as for `nanosleep`.
  */
-export function waitChild(k: Kern, kk: Kern, task: Task, act: SyscallActivity): SyscallStep {
+export function waitChild(k: Kern, kk: Kern, task: TaskRecord, act: SyscallActivity): SyscallStep {
   let alive = false;
   for (const pid of k.t.childrenOf(task.pid)) {
     const t = k.t.tasks.get(pid);
@@ -128,7 +128,7 @@ export function waitChild(k: Kern, kk: Kern, task: Task, act: SyscallActivity): 
     alive = true;
   }
   if (!alive) return done(kk, -ECHILD);
-  if (task.flags.notifySignal) return restart(k, task, act);
+  if (task.notifySignal) return restart(k, task, act);
   task.state = 'interruptible';
   task.wait = { kind: 'child' };
   emitTask(k, task.pid, 'sleep', 'interruptible until a child exits');

@@ -265,7 +265,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
     if (act === undefined) {
       // User mode. A notify flag set meanwhile (the kick IPI of task_work_add) brings the task into
       // the kernel; it runs its task_work on the return from that interrupt.
-      if (task.flags.notifySignal || task.flags.notifyResume) {
+      if (task.notifyPending) {
         task.stack.push(EXIT_TO_USER);
         continue;
       }
@@ -337,9 +337,9 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
       case 'exit_to_user': {
         // exit_to_user_mode_loop: TIF_NOTIFY_SIGNAL (get_signal) first, then TIF_NOTIFY_RESUME; each
         // runs task_work_run if works are queued, and the loop repeats until no flag is set.
-        if (task.flags.notifySignal || task.flags.notifyResume) {
-          if (task.flags.notifySignal) task.flags.notifySignal = false;
-          else task.flags.notifyResume = false;
+        if (task.notifyPending) {
+          if (task.notifySignal) task.notifySignal = false;
+          else task.notifyResume = false;
           if (task.works.queue.length > 0) task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: false });
           continue;
         }
@@ -393,7 +393,7 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
   act.stage += 1;
   switch (act.stage) {
     case 1:
-      task.flags.pfExiting = true;
+      task.pfExiting = true;
       task.state = 'exiting';
       return;
     case 2:

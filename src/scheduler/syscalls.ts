@@ -19,6 +19,7 @@ import { deleteFromUser, mapByName, mapPutUref, sysGetNextKey, updateFromUser, u
 import { userWrite } from '../model/helpers/user.ts';
 import { ringbufConsume } from '../model/ringbuf/ring.ts';
 import type { Syscall, Task } from '../model/task/types.ts';
+import type { TaskRecord } from '../model/task/record.ts';
 import { describeSyscall } from '../model/task/describe.ts';
 import { newPacket, testRunBytes } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
@@ -218,7 +219,7 @@ function storeInto(k: Kern, name: string, pieces: readonly ReadPiece[]): void {
 }
 
 /** One stage of the syscall on top of `task`'s stack. */
-export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
+export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): SyscallStep {
   const sys = act.sys;
   const kk = withContext(k, taskContext(task));
   switch (sys.sys) {
@@ -319,7 +320,7 @@ export function stepSyscall(k: Kern, task: Task, act: SyscallActivity): SyscallS
       if (act.stage === 0 && pushHookProgram(k, task, act, NANOSLEEP_HOOKS)) return PUSHED;
       if (act.stage === 0) act.scratch = k.t.now + sys.ticks;
       if (act.stage === 1 && k.t.now >= act.scratch) return done(kk, 0);
-      if (act.stage === 1 || (act.stage !== 1 && task.flags.notifySignal)) {
+      if (act.stage === 1 || (act.stage !== 1 && task.notifySignal)) {
         act.stage = 2;
         return restart(k, task, act);
       }

@@ -32,9 +32,9 @@ export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret
   const work: Work = { id: k.t.nextId('work'), fn };
   t.works.queue = t.works.queue.add(work);
   emitTaskWork(k, pid, 'add', fn, ADDED[mode]);
-  if (mode === 'TWA_RESUME') t.flags.notifyResume = true;
+  if (mode === 'TWA_RESUME') t.notifyResume = true;
   if (mode === 'TWA_SIGNAL') {
-    t.flags.notifySignal = true;
+    t.notifySignal = true;
     if (t.state === 'interruptible') {
       // wake_up_state(task, TASK_INTERRUPTIBLE): signal_pending() is now true, the sleep is broken.
       t.state = 'runnable';
@@ -66,7 +66,7 @@ export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
   const t = ownTask(k, pid);
   const batch = t.works.queue;
   t.works.queue = WorkList.empty();
-  if (batch.length === 0 && t.flags.pfExiting && !t.works.exited) {
+  if (batch.length === 0 && t.pfExiting && !t.works.exited) {
     t.works.exited = true;
     emitTaskWork(k, pid, 'exited', 'work_exited', 'task_work_add now returns -ESRCH');
   } else if (batch.length > 0) {

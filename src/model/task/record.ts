@@ -11,7 +11,7 @@
 import { OrderedTree } from '../world/ordered.ts';
 import { WorkList } from './work_list.ts';
 import type { FileId } from '../fs/types.ts';
-import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskState, TaskWait, TaskWorks } from './types.ts';
+import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskFlags, TaskState, TaskWait, TaskWorks } from './types.ts';
 
 /** What a new task starts with (`fork` + `exec`). */
 export interface NewTaskRecord {
@@ -70,6 +70,11 @@ function cloneActivity(a: Activity): Activity {
   }
 }
 
+/** The task's flags, as bits of one number kept in the record itself (read at nearly every step). */
+const NOTIFY_SIGNAL = 1;
+const NOTIFY_RESUME = 2;
+const PF_EXITING = 4;
+
 export class TaskRecord implements Task {
   pid: Pid;
   tgid: Pid;
@@ -78,7 +83,6 @@ export class TaskRecord implements Task {
   fds: OrderedTree<string, FileId>;
   userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
-  flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
   usage: number;
   reaped: boolean;
   parent: Pid | null;
@@ -92,6 +96,8 @@ export class TaskRecord implements Task {
   #results: Result | null;
   #resultCount: number;
   #resultsArray: readonly bigint[] | null = null;
+  /** `TIF_NOTIFY_SIGNAL`, `TIF_NOTIFY_RESUME` and `PF_EXITING` (bits). */
+  #flags = 0;
 
   /** A new task (`spec`), or a copy of `from` a transition may change. */
   constructor(spec: NewTaskRecord | null, from?: TaskRecord) {
@@ -104,7 +110,7 @@ export class TaskRecord implements Task {
       // Regions are replaced, never changed in place (the user_write syscall).
       this.userMem = from.userMem;
       this.state = from.state;
-      this.flags = { notifySignal: from.flags.notifySignal, notifyResume: from.flags.notifyResume, pfExiting: from.flags.pfExiting };
+      this.#flags = from.#flags;
       this.usage = from.usage;
       this.reaped = from.reaped;
       this.parent = from.parent;
@@ -128,7 +134,6 @@ export class TaskRecord implements Task {
     this.fds = new OrderedTree();
     this.userMem = [];
     this.state = spec.fork === undefined ? 'runnable' : 'new';
-    this.flags = { notifySignal: false, notifyResume: false, pfExiting: false };
     this.usage = 0;
     this.reaped = false;
     this.parent = spec.fork?.parent ?? null;
@@ -140,6 +145,43 @@ export class TaskRecord implements Task {
     this.wait = null;
     this.#results = null;
     this.#resultCount = 0;
+  }
+
+  /** Its flags as they are now (a frozen copy: change them through `notifySignal`, `notifyResume`, `pfExiting`). */
+  get flags(): Readonly<TaskFlags> {
+    return Object.freeze({ notifySignal: this.notifySignal, notifyResume: this.notifyResume, pfExiting: this.pfExiting });
+  }
+
+  /** `TIF_NOTIFY_SIGNAL`. */
+  get notifySignal(): boolean {
+    return (this.#flags & NOTIFY_SIGNAL) !== 0;
+  }
+
+  set notifySignal(on: boolean) {
+    this.#flags = on ? this.#flags | NOTIFY_SIGNAL : this.#flags & ~NOTIFY_SIGNAL;
+  }
+
+  /** `TIF_NOTIFY_RESUME`. */
+  get notifyResume(): boolean {
+    return (this.#flags & NOTIFY_RESUME) !== 0;
+  }
+
+  set notifyResume(on: boolean) {
+    this.#flags = on ? this.#flags | NOTIFY_RESUME : this.#flags & ~NOTIFY_RESUME;
+  }
+
+  /** `PF_EXITING`. */
+  get pfExiting(): boolean {
+    return (this.#flags & PF_EXITING) !== 0;
+  }
+
+  set pfExiting(on: boolean) {
+    this.#flags = on ? this.#flags | PF_EXITING : this.#flags & ~PF_EXITING;
+  }
+
+  /** Either notify flag is set: the return to user mode has work to look at. */
+  get notifyPending(): boolean {
+    return (this.#flags & (NOTIFY_SIGNAL | NOTIFY_RESUME)) !== 0;
   }
 
   /** Return value of each finished syscall, in order. */
@@ -169,7 +211,9 @@ export class TaskRecord implements Task {
   }
 
   toJSON(): object {
-    return { ...this, results: this.results };
+    // The fields in the order of `Task`, the flags after the state.
+    const { pid, tgid, comm, mm, fds, userMem, state, ...rest } = this;
+    return { pid, tgid, comm, mm, fds, userMem, state, flags: this.flags, ...rest, results: this.results };
   }
 }
 // immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to

@@ -160,6 +160,13 @@ export type TaskWait =
   /** `do_wait`: asleep on `signal->wait_chldexit` until a child exits (`__wake_up_parent`). */
   | { readonly kind: 'child' };
 
+/** A task's flags: `TIF_NOTIFY_SIGNAL` and `TIF_NOTIFY_RESUME` (thread_info), `PF_EXITING` (task->flags). */
+export interface TaskFlags {
+  notifySignal: boolean;
+  notifyResume: boolean;
+  pfExiting: boolean;
+}
+
 export interface Task {
   pid: Pid;
   tgid: Pid;
@@ -174,7 +181,8 @@ export interface Task {
   /** The user memory the scenario wrote (`user_write`): disjoint regions of bytes, in order of start address. */
   userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
-  flags: { notifySignal: boolean; notifyResume: boolean; pfExiting: boolean };
+  /** `TIF_NOTIFY_SIGNAL`, `TIF_NOTIFY_RESUME`, `PF_EXITING`, as they are when read. */
+  readonly flags: Readonly<TaskFlags>;
   /** References on the task_struct held by others (`bpf_task_acquire`); baseline 0. */
   usage: number;
   /** Released by its parent (`release_task`): `rcu_users` is 0, `bpf_task_acquire` fails. */

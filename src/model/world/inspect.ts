@@ -125,7 +125,8 @@ export function describeWorld(world: World): string {
     lines.push(`  file#${f.id} ${path}: ${f.freed ? 'freed' : `f_count=${f.f_count}`}`);
   }
   for (const t of world.tasks.values()) {
-    const flags = [t.flags.notifySignal ? 'NOTIFY_SIGNAL' : '', t.flags.notifyResume ? 'NOTIFY_RESUME' : '', t.flags.pfExiting ? 'PF_EXITING' : ''].filter(Boolean).join('|');
+    const f = t.flags;
+    const flags = [f.notifySignal ? 'NOTIFY_SIGNAL' : '', f.notifyResume ? 'NOTIFY_RESUME' : '', f.pfExiting ? 'PF_EXITING' : ''].filter(Boolean).join('|');
     lines.push(`  task ${t.pid} ${t.comm}: ${t.state}${flags ? ` [${flags}]` : ''}, ${t.works.queue.length} task_work queued, syscall ${t.pc}/${t.script.length}`);
   }
   for (const m of world.maps.values()) {
