@@ -81,42 +81,76 @@ const TASK_WORK_AT = TASK_AT + 2 * TASK_OPS.length;
 const FILE_AT = TASK_WORK_AT + 2 * TASK_WORK_OPS.length;
 const HEADERS = FILE_AT + 2 * FILE_OPS.length;
 
-/** The slots of each header's record, the header included. */
-const SLOTS: readonly number[] = Array.from({ length: HEADERS }, (_, h) => {
+/** The slots of each header's fields after its `t` and `pid` (a file record has no `pid`). */
+const FIELDS: readonly number[] = Array.from({ length: HEADERS }, (_, h) => {
   const opt = h & 1;
-  if (h < TASK_AT) return 4 + opt;
-  if (h < TASK_WORK_AT) return 4;
-  if (h < FILE_AT) return 5 + opt;
-  return 5 + opt;
+  if (h < TASK_AT) return 1 + opt;
+  if (h < TASK_WORK_AT) return 1;
+  if (h < FILE_AT) return 2 + opt;
+  return 3 + opt;
 });
 
-/** The event whose record starts at `s[i]` (or the event object there), made again in the key order its emitters use. */
-function decode(s: readonly unknown[], i: number): TraceEvent {
+/**
+ * A record's first slot: its header (`KIND_MASK`), and two ways to leave a slot out. `SAME_T`: the
+ * event's `t` is the one before it in the trace (an event indexed never has it, nor the first of a
+ * buffer, so a reader walking from an indexed event knows it). `PID_IN_HEAD`: the `pid` is the number
+ * above `PID_SHIFT` (a pid from 0 to `PID_LIMIT` - 1; a record of another pid keeps it in a slot).
+ * Below 2^30: a small integer, which the engine keeps in the slot itself.
+ */
+const KIND_MASK = 63;
+const SAME_T = 64;
+const PID_IN_HEAD = 128;
+const PID_SHIFT = 8;
+const PID_LIMIT = 1 << 21;
+
+/** The slots of the record whose first slot is `h`, that one included. */
+const recordSlots = (h: number): number => {
+  const k = h & KIND_MASK;
+  return 1 + ((h & SAME_T) === 0 ? 1 : 0) + (k < FILE_AT && (h & PID_IN_HEAD) === 0 ? 1 : 0) + (FIELDS[k] as number);
+};
+
+/** The `t` of the event at `s[i]`, `prev` being the one of the event before it. */
+function tAt(s: readonly unknown[], i: number, prev: number): number {
+  const h = s[i];
+  if (typeof h !== 'number') return (h as TraceEvent).t;
+  return (h & SAME_T) === 0 ? (s[i + 1] as number) : prev;
+}
+
+/**
+ * The event whose record starts at `s[i]` (or the event object there), made again in the key order
+ * its emitters use; `t` is its time (`tAt`).
+ */
+function decode(s: readonly unknown[], i: number, t: number): TraceEvent {
   const h = s[i];
   if (typeof h !== 'number') return h as TraceEvent;
-  const t = s[i + 1] as number;
-  const opt = (h & 1) === 1;
-  if (h < TASK_AT) {
-    const op = SYSCALL_OPS[(h - SYSCALL_AT) >> 1] as (typeof SYSCALL_OPS)[number];
-    const call = callText(s[i + 3] as string | Syscall);
+  const k = h & KIND_MASK;
+  const opt = (k & 1) === 1;
+  let j = (h & SAME_T) === 0 ? i + 2 : i + 1;
+  if (k >= FILE_AT) {
+    const op = FILE_OPS[(k - FILE_AT) >> 1] as (typeof FILE_OPS)[number];
     return opt
-      ? { kind: 'syscall', t, pid: s[i + 2] as number, op, call, ret: s[i + 4] as string }
-      : { kind: 'syscall', t, pid: s[i + 2] as number, op, call };
+      ? { kind: 'file', t, op, file: s[j] as number, path: s[j + 1] as string, count: s[j + 2] as number, detail: s[j + 3] as string }
+      : { kind: 'file', t, op, file: s[j] as number, path: s[j + 1] as string, count: s[j + 2] as number };
   }
-  if (h < TASK_WORK_AT) {
-    return { kind: 'task', t, pid: s[i + 2] as number, op: TASK_OPS[(h - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: s[i + 3] as string };
+  let pid: number;
+  if ((h & PID_IN_HEAD) !== 0) pid = h >> PID_SHIFT;
+  else {
+    pid = s[j] as number;
+    j += 1;
   }
-  if (h < FILE_AT) {
-    const op = TASK_WORK_OPS[(h - TASK_WORK_AT) >> 1] as (typeof TASK_WORK_OPS)[number];
-    const work = workText(s[i + 3] as string | WorkFn);
-    return opt
-      ? { kind: 'task_work', t, pid: s[i + 2] as number, op, work, detail: s[i + 4] as string, tr: s[i + 5] as TwTransition }
-      : { kind: 'task_work', t, pid: s[i + 2] as number, op, work, detail: s[i + 4] as string };
+  if (k < TASK_AT) {
+    const op = SYSCALL_OPS[(k - SYSCALL_AT) >> 1] as (typeof SYSCALL_OPS)[number];
+    const call = callText(s[j] as string | Syscall);
+    return opt ? { kind: 'syscall', t, pid, op, call, ret: s[j + 1] as string } : { kind: 'syscall', t, pid, op, call };
   }
-  const op = FILE_OPS[(h - FILE_AT) >> 1] as (typeof FILE_OPS)[number];
+  if (k < TASK_WORK_AT) {
+    return { kind: 'task', t, pid, op: TASK_OPS[(k - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: s[j] as string };
+  }
+  const op = TASK_WORK_OPS[(k - TASK_WORK_AT) >> 1] as (typeof TASK_WORK_OPS)[number];
+  const work = workText(s[j] as string | WorkFn);
   return opt
-    ? { kind: 'file', t, op, file: s[i + 2] as number, path: s[i + 3] as string, count: s[i + 4] as number, detail: s[i + 5] as string }
-    : { kind: 'file', t, op, file: s[i + 2] as number, path: s[i + 3] as string, count: s[i + 4] as number };
+    ? { kind: 'task_work', t, pid, op, work, detail: s[j + 1] as string, tr: s[j + 2] as TwTransition }
+    : { kind: 'task_work', t, pid, op, work, detail: s[j + 1] as string };
 }
 
 /** A syscall record's `call`: its text, or the syscall, whose text is made now. */
@@ -127,7 +161,7 @@ const workText = (w: string | WorkFn): string => (typeof w === 'string' ? w : de
 /** The slots an event takes from `s[i]`. */
 const slotsAt = (s: readonly unknown[], i: number): number => {
   const h = s[i];
-  return typeof h === 'number' ? (SLOTS[h] as number) : 1;
+  return typeof h === 'number' ? recordSlots(h) : 1;
 };
 
 /**
@@ -142,11 +176,12 @@ const INDEXED = 1 << INDEX_SHIFT;
  * every `INDEXED`-th event starts, counted as if the buffer followed the trace it was made for (`base`:
  * its events and slots).
  *
- * A record is a header (a small integer: the event's kind and op, and whether its optional field is
- * there), then the event's fields in the order of its type. An event of another kind, or of an op not
- * listed, is its own object, in one slot. The frequent events' emitters write their records with
- * `syscall`, `task`, `taskWork` and `file`, without making the object (world.ts `emitSyscall`,
- * `emitTask`, `emitTaskWork`, `emitFile`).
+ * A record is a header (a small integer: the event's kind and op, whether its optional field is there,
+ * most often its pid, and whether its time is the previous event's), then the event's fields in the
+ * order of its type, its time and pid only when the header does not give them. An event of another
+ * kind, or of an op not listed, is its own object, in one slot. The frequent events' emitters write
+ * their records with `syscall`, `task`, `taskWork` and `file`, without making the object (world.ts
+ * `emitSyscall`, `emitTask`, `emitTaskWork`, `emitFile`).
  */
 export class TraceBuffer {
   readonly #slots = new LogBuffer<unknown>();
@@ -157,6 +192,8 @@ export class TraceBuffer {
   /** The slots and events pushed. */
   #n = 0;
   #events = 0;
+  /** The `t` of the last event pushed (none yet: the first record keeps its own). */
+  #lastT = Number.NaN;
 
   constructor(base: Trace | null = null) {
     this.#baseSlots = base === null ? 0 : base.slots;
@@ -186,9 +223,7 @@ export class TraceBuffer {
       const text = callText(call);
       return this.#object(ret === undefined ? { kind: 'syscall', t, pid, op, call: text } : { kind: 'syscall', t, pid, op, call: text, ret });
     }
-    const h = this.#record(SYSCALL_AT + 2 * i + (ret === undefined ? 0 : 1));
-    h.push(t);
-    h.push(pid);
+    const h = this.#record(SYSCALL_AT + 2 * i + (ret === undefined ? 0 : 1), t, pid);
     h.push(call);
     if (ret !== undefined) h.push(ret);
   }
@@ -197,9 +232,7 @@ export class TraceBuffer {
   task(t: number, pid: number, op: Op<'task'>, detail: string): void {
     const i = TASK_OPS.indexOf(op);
     if (i < 0) return this.#object({ kind: 'task', t, pid, op, detail });
-    const h = this.#record(TASK_AT + 2 * i);
-    h.push(t);
-    h.push(pid);
+    const h = this.#record(TASK_AT + 2 * i, t, pid);
     h.push(detail);
   }
 
@@ -213,9 +246,7 @@ export class TraceBuffer {
       const text = workText(work);
       return this.#object(tr === undefined ? { kind: 'task_work', t, pid, op, work: text, detail } : { kind: 'task_work', t, pid, op, work: text, detail, tr });
     }
-    const h = this.#record(TASK_WORK_AT + 2 * i + (tr === undefined ? 0 : 1));
-    h.push(t);
-    h.push(pid);
+    const h = this.#record(TASK_WORK_AT + 2 * i + (tr === undefined ? 0 : 1), t, pid);
     h.push(work);
     h.push(detail);
     if (tr !== undefined) h.push(tr);
@@ -225,32 +256,45 @@ export class TraceBuffer {
   file(t: number, op: Op<'file'>, file: number, path: string, count: number, detail?: string): void {
     const i = FILE_OPS.indexOf(op);
     if (i < 0) return this.#object(detail === undefined ? { kind: 'file', t, op, file, path, count } : { kind: 'file', t, op, file, path, count, detail });
-    const h = this.#record(FILE_AT + 2 * i + (detail === undefined ? 0 : 1));
-    h.push(t);
+    const h = this.#record(FILE_AT + 2 * i + (detail === undefined ? 0 : 1), t, -1);
     h.push(file);
     h.push(path);
     h.push(count);
     if (detail !== undefined) h.push(detail);
   }
 
-  /** Start the record of header `h`: the slots to push its fields into (it counts them). */
-  #record(h: number): LogBuffer<unknown> {
-    this.#start();
-    this.#slots.push(h);
-    this.#n += SLOTS[h] as number;
-    return this.#slots;
+  /**
+   * Start the record of header `h` at time `t` (with `pid`; -1 for a kind without one): its first
+   * slot, `t` unless it is the previous event's, `pid` unless the first slot holds it. Returns the
+   * slots to push its other fields into (it counts them).
+   */
+  #record(h: number, t: number, pid: number): LogBuffer<unknown> {
+    const indexed = this.#start();
+    let head = h;
+    if (!indexed && t === this.#lastT) head |= SAME_T;
+    this.#lastT = t;
+    if (pid >= 0 && pid < PID_LIMIT && Number.isInteger(pid)) head |= PID_IN_HEAD | (pid << PID_SHIFT);
+    const slots = this.#slots;
+    slots.push(head);
+    if ((head & SAME_T) === 0) slots.push(t);
+    if (h < FILE_AT && (head & PID_IN_HEAD) === 0) slots.push(pid);
+    this.#n += recordSlots(head);
+    return slots;
   }
 
   #object(ev: TraceEvent): void {
     this.#start();
+    this.#lastT = ev.t;
     this.#slots.push(ev);
     this.#n += 1;
   }
 
-  /** An event starts at the next slot: indexed when it is an `INDEXED`-th one. */
-  #start(): void {
-    if (((this.#baseEvents + this.#events) & (INDEXED - 1)) === 0) this.#index.push(this.#baseSlots + this.#n);
+  /** An event starts at the next slot: indexed (the result) when it is an `INDEXED`-th one. */
+  #start(): boolean {
+    const indexed = ((this.#baseEvents + this.#events) & (INDEXED - 1)) === 0;
+    if (indexed) this.#index.push(this.#baseSlots + this.#n);
     this.#events += 1;
+    return indexed;
   }
 
   /** What the buffer holds (its slots and index, `LogBuffer`s to be given up), the base they count from, and how many slots and events. */
@@ -315,12 +359,16 @@ export class Trace implements Iterable<TraceEvent> {
     if (baseSlots === this.#slots.length && baseEvents === this.#length) {
       return new Trace(this.#slots.appendBuffer(slots), this.#index.appendBuffer(index), this.#length + events);
     }
-    // Made for another trace: its events indexed again, from this one's end.
+    // Made for another trace: its events written again for this one (which of them are indexed, and so
+    // keep their own `t`, depends on where they start).
     const chunks = slots.take();
     const flat = chunks.length === 1 ? (chunks[0] as unknown[]) : chunks.flat();
-    const moved: number[] = [];
-    for (let i = 0, e = this.#length; i < n; i += slotsAt(flat, i), e += 1) if ((e & (INDEXED - 1)) === 0) moved.push(this.#slots.length + i);
-    return new Trace(this.#slots.appendAll(flat), this.#index.appendAll(moved), this.#length + events);
+    const again = new TraceBuffer(this);
+    for (let i = 0, t = Number.NaN; i < n; i += slotsAt(flat, i)) {
+      t = tAt(flat, i, t);
+      again.push(decode(flat, i, t));
+    }
+    return this.appendBuffer(again);
   }
 
   /** The number of slots its records take (where the next event's record will start). */
@@ -333,10 +381,13 @@ export class Trace implements Iterable<TraceEvent> {
     if (!Number.isSafeInteger(start) || start < 0) throw new ArgumentError('start', start, 'an index (a non-negative integer)');
     const n = this.#length;
     if (start >= n) return [];
-    const { slots, i: first } = this.#recordsFrom(start, this.#slots.length);
+    const from = this.#recordsFrom(start, this.#slots.length);
+    const slots = from.slots;
     const out = new Array<TraceEvent>(n - start);
-    for (let i = first, e = 0; e < out.length; e += 1) {
-      out[e] = decode(slots, i);
+    let t = from.t;
+    for (let i = from.i, e = 0; e < out.length; e += 1) {
+      t = tAt(slots, i, t);
+      out[e] = decode(slots, i, t);
       i += slotsAt(slots, i);
     }
     return out;
@@ -347,19 +398,24 @@ export class Trace implements Iterable<TraceEvent> {
     if (!Number.isInteger(i) || i < 0 || i >= this.#length) return undefined;
     const next = (i >> INDEX_SHIFT) + 1;
     const end = next < this.#index.length ? (this.#index.at(next) as number) : this.#slots.length;
-    const { slots, i: first } = this.#recordsFrom(i, end);
-    return decode(slots, first);
+    const { slots, i: first, t } = this.#recordsFrom(i, end);
+    return decode(slots, first, tAt(slots, first, t));
   }
 
   /**
-   * The slots from the indexed event at or before event `e` up to slot `end`, and where in them event
-   * `e`'s record starts (found by stepping over the records before it).
+   * The slots from the indexed event at or before event `e` up to slot `end`, where in them event
+   * `e`'s record starts (found by stepping over the records before it), and the `t` of the event
+   * before it (NaN for an indexed one, which keeps its own).
    */
-  #recordsFrom(e: number, end: number): { slots: unknown[]; i: number } {
+  #recordsFrom(e: number, end: number): { slots: unknown[]; i: number; t: number } {
     const slots = this.#slots.slice(this.#index.at(e >> INDEX_SHIFT) as number, end);
     let i = 0;
-    for (let skip = e & (INDEXED - 1); skip > 0; skip -= 1) i += slotsAt(slots, i);
-    return { slots, i };
+    let t = Number.NaN;
+    for (let skip = e & (INDEXED - 1); skip > 0; skip -= 1) {
+      t = tAt(slots, i, t);
+      i += slotsAt(slots, i);
+    }
+    return { slots, i, t };
   }
 
   /** The events in order, oldest first (new objects). */
