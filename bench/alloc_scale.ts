@@ -9,7 +9,8 @@
  *   the largest first. A function the compiler inlined is counted in its caller (`NODE_OPTIONS=
  *   --no-turbo-inlining` names each one, at some cost to what is measured).
  * - Kept: the heap after a full collection with ten ended runs held, less the heap without them,
- *   over their steps: what a run's world keeps (its trace, choices, tasks) that a collection copies.
+ *   over their steps: what a run's world keeps (its trace, choices, tasks) that a collection copies;
+ *   by function, the sampling heap profiler's samples of those runs still alive after it.
  */
 import { Session } from 'node:inspector/promises';
 import v8 from 'node:v8';
@@ -38,39 +39,50 @@ async function allocated(world: World): Promise<{ total: number; by: Map<string,
   while (steps < 200_000) steps += runToEnd(world);
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: AllocNode } };
   session.disconnect();
+  const by = byFunction(profile.head, steps);
+  return { total: [...by.values()].reduce((x, y) => x + y, 0), by };
+}
+
+/** A sampling heap profile's bytes per step by `function file`. */
+function byFunction(head: AllocNode, steps: number): Map<string, number> {
   const by = new Map<string, number>();
-  let total = 0;
   const visit = (node: AllocNode): void => {
     if (node.selfSize > 0) {
       const cf = node.callFrame;
       const file = cf.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
       const key = `${cf.functionName === '' ? '(anonymous)' : cf.functionName} ${file}`;
       by.set(key, (by.get(key) ?? 0) + node.selfSize / steps);
-      total += node.selfSize;
     }
     for (const c of node.children) visit(c);
   };
-  visit(profile.head);
-  return { total: total / steps, by };
+  visit(head);
+  return by;
 }
 
-/** Bytes a run keeps per step: ten ended runs held through a full collection. */
-function kept(world: World): number {
+/**
+ * Bytes a run keeps per step: ten ended runs held through a full collection, in all (the heap with
+ * them less the heap without) and by the function that allocated them (the sampling heap profiler's
+ * samples still alive then). The steps are counted on a run before (the same seed makes the same
+ * run): a held world's `choices` is not read, which would make and keep an array of them.
+ */
+async function kept(world: World): Promise<{ total: number; by: Map<string, number> }> {
+  const steps = 10 * runToEnd(world);
   const held: World[] = [];
   gc();
   gc();
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32 });
   const before = process.memoryUsage().heapUsed;
-  let steps = 0;
-  for (let i = 0; i < 10; i += 1) {
-    const end = run(world, seededChooser(1));
-    steps += end.choices.length - world.choices.length;
-    held.push(end);
-  }
+  for (let i = 0; i < 10; i += 1) held.push(run(world, seededChooser(1)));
   gc();
   gc();
   const after = process.memoryUsage().heapUsed;
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: AllocNode } };
+  session.disconnect();
   if (held.length !== 10) throw new Error('the runs were not held');
-  return (after - before) / steps;
+  return { total: (after - before) / steps, by: byFunction(profile.head, steps) };
 }
 
 const make = (n: number): World => (what === 'tasks' ? manyTasksWorld(n) : sleepsWorld(n));
@@ -79,10 +91,18 @@ const ws = make(small);
 const wl = make(large);
 const a = await allocated(ws);
 const b = await allocated(wl);
+const ka = await kept(ws);
+const kb = await kept(wl);
 console.log(`${what}: bytes per step, ${small} then ${large}`);
 console.log(`allocated ${a.total.toFixed(0).padStart(6)} ${b.total.toFixed(0).padStart(6)}`);
-console.log(`kept      ${kept(ws).toFixed(0).padStart(6)} ${kept(wl).toFixed(0).padStart(6)}`);
+console.log(`kept      ${ka.total.toFixed(0).padStart(6)} ${kb.total.toFixed(0).padStart(6)}`);
+/** The rows of two profiles by function, the largest at the larger size first. */
+function table(x: Map<string, number>, y: Map<string, number>): void {
+  const rows = [...new Set([...x.keys(), ...y.keys()])].map((k) => ({ k, p: x.get(k) ?? 0, q: y.get(k) ?? 0 }));
+  rows.sort((r, t) => t.q - r.q);
+  for (const { k, p, q } of rows.slice(0, Number(process.env.ROWS ?? 25))) console.log(`${p.toFixed(1).padStart(8)} ${q.toFixed(1).padStart(8)}  ${k}`);
+}
 console.log('allocated by function (the largest at the larger size first):');
-const rows = [...new Set([...a.by.keys(), ...b.by.keys()])].map((k) => ({ k, x: a.by.get(k) ?? 0, y: b.by.get(k) ?? 0 }));
-rows.sort((p, q) => q.y - p.y);
-for (const { k, x, y } of rows.slice(0, Number(process.env.ROWS ?? 25))) console.log(`${x.toFixed(1).padStart(8)} ${y.toFixed(1).padStart(8)}  ${k}`);
+table(a.by, b.by);
+console.log('kept by function (the largest at the larger size first):');
+table(ka.by, kb.by);
