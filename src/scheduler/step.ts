@@ -7,6 +7,7 @@
  */
 import { ArgumentError, BudgetError, KernsimError } from '../model/kernel/errors.ts';
 import { checkChooser, checkWorld } from '../model/kernel/args.ts';
+import { isS32 } from '../model/kernel/ctypes.ts';
 import { freeFile, putFile } from '../model/fs/files.ts';
 import { dropFrameSlots } from '../model/dynptr/core.ts';
 import { completeRead } from '../model/fs/io.ts';
@@ -205,7 +206,7 @@ export function describeAction(a: Action): string {
  * whose text the engine keeps for small values: a trace of many syscalls does not hold a string each.
  */
 function retText(ret: bigint): string {
-  return ret >= -0x8000_0000n && ret < 0x8000_0000n ? String(Number(ret)) : String(ret);
+  return isS32(ret) ? String(Number(ret)) : String(ret);
 }
 
 /** The `exit` a script ends with when it does not end with one. */

@@ -60,6 +60,9 @@ export const INT_RANGES: Readonly<Record<IntKind, readonly [bigint, bigint]>> = 
   reg64: [-(1n << 63n), U64_MAX],
 };
 
+/** Whether `v` is in an `int`'s range (`INT_RANGES.s32`): the values a JS number holds as a small integer. */
+export const isS32 = (v: bigint): boolean => v >= -0x8000_0000n && v < 0x8000_0000n;
+
 /** Decimal or hexadecimal, with an optional minus sign: `-0x1`, `9007199254740993`, `0xffffffffffffffff`. */
 export const INT_TEXT = /^-?(0[xX][0-9a-fA-F]{1,32}|[0-9]{1,40})$/;
 

@@ -9,6 +9,7 @@
  * recording one costs the same whatever the number before it, and reads nothing but the task itself.
  */
 import { OrderedTree } from '../world/ordered.ts';
+import { isS32 } from '../kernel/ctypes.ts';
 import { WorkList } from './work_list.ts';
 import type { FileId } from '../fs/types.ts';
 import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskFlags, TaskState, TaskWait, TaskWorks } from './types.ts';
@@ -54,7 +55,7 @@ class Result {
 }
 
 /** A return value as `Result` keeps it. */
-const kept = (ret: bigint): number | bigint => (ret >= -0x8000_0000n && ret < 0x8000_0000n ? Number(ret) : ret);
+const kept = (ret: bigint): number | bigint => (isS32(ret) ? Number(ret) : ret);
 
 /** The return to user mode: it has no state of its own, so every task's stack may hold this one. */
 export const EXIT_TO_USER: Activity = Object.freeze({ a: 'exit_to_user' });

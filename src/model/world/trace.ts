@@ -311,10 +311,11 @@ export class TraceBuffer {
  * The most frequent events (a syscall's enter, exit and restart; a task's life; the generic task_work;
  * a file's references) are kept as records of slots in the log's chunks: a header (a small integer)
  * and their fields, strings and numbers, with no object of their own; a syscall's text is kept as the
- * syscall itself (its task's script holds it anyway), a work's as its function, each written when read. Any other event is its object,
- * in one slot. A long run so keeps its trace without an object per event, which the collector would
- * scavenge, promote and mark (bench/README.md, "Scheduler, stop 53"). An event read is made again, as
- * an object with the fields and key order of the one emitted (a new object at each read).
+ * syscall itself (its task's script holds it anyway), a work's as its function, each written when
+ * read. Any other event is its object, in one slot. A long run so keeps its trace without an object
+ * per event, which the collector would scavenge, promote and mark (bench/README.md, "Scheduler, stops
+ * 53 and 54"). An event read is made again, as an object with the fields and key order of the one
+ * emitted (a new object at each read).
  */
 export class Trace implements Iterable<TraceEvent> {
   /** The records. */
