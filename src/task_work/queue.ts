@@ -55,8 +55,9 @@ export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
   return true;
 }
 
-/** The trace's detail of a batch of one work. */
-const ONE_WORK = '1 work(s), newest first';
+/** The trace's detail of a batch of `n` works, and of a batch of one (made once). */
+const batchDetail = (n: number): string => `${n} work(s), newest first`;
+const ONE_WORK = batchDetail(1);
 
 /**
  * One round of `task_work_run`: take the whole list (newest first is the run order). An empty list
@@ -71,7 +72,7 @@ export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
     emitTaskWork(k, pid, 'exited', 'work_exited', 'task_work_add now returns -ESRCH');
   } else if (batch.length > 0) {
     if (batch.length === 1) emitTaskWork(k, pid, 'batch', (batch.head as Work).fn, ONE_WORK);
-    else emitTaskWork(k, pid, 'batch', batch.toArray().map((w) => describeWork(w.fn)).join(', '), `${batch.length} work(s), newest first`);
+    else emitTaskWork(k, pid, 'batch', batch.toArray().map((w) => describeWork(w.fn)).join(', '), batchDetail(batch.length));
   }
   return batch;
 }
