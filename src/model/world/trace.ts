@@ -74,6 +74,15 @@ const TASK_OPS = ['spawn', 'fork', 'free', 'sleep', 'wake', 'user', 'exit_mm', '
 const TASK_WORK_OPS = ['add', 'run', 'cancel', 'batch', 'exited'] as const satisfies readonly Op<'task_work'>[];
 const FILE_OPS = ['create', 'open', 'get', 'put', 'free'] as const satisfies readonly Op<'file'>[];
 type Op<K extends 'syscall' | 'task' | 'task_work' | 'file'> = Extract<TraceEvent, { kind: K }>['op'];
+/** Each op's place in its list, or -1 for one the list lacks (found without a walk of the list). */
+const placeIn = <O extends string>(ops: readonly O[]): ((op: string) => number) => {
+  const at = new Map<string, number>(ops.map((op, i) => [op, i]));
+  return (op) => at.get(op) ?? -1;
+};
+const syscallOp = placeIn(SYSCALL_OPS);
+const taskOp = placeIn(TASK_OPS);
+const taskWorkOp = placeIn(TASK_WORK_OPS);
+const fileOp = placeIn(FILE_OPS);
 /** The first header of each kind written as a record; each op takes two (its optional field absent, present). */
 const SYSCALL_AT = 0;
 const TASK_AT = SYSCALL_AT + 2 * SYSCALL_OPS.length;
@@ -218,7 +227,7 @@ export class TraceBuffer {
    * (`describeSyscall`) is made when the event is read.
    */
   syscall(t: number, pid: number, op: Op<'syscall'>, call: string | Syscall, ret?: string): void {
-    const i = SYSCALL_OPS.indexOf(op);
+    const i = syscallOp(op);
     if (i < 0) {
       const text = callText(call);
       return this.#object(ret === undefined ? { kind: 'syscall', t, pid, op, call: text } : { kind: 'syscall', t, pid, op, call: text, ret });
@@ -230,7 +239,7 @@ export class TraceBuffer {
 
   /** `push({ kind: 'task', t, pid, op, detail })`. */
   task(t: number, pid: number, op: Op<'task'>, detail: string): void {
-    const i = TASK_OPS.indexOf(op);
+    const i = taskOp(op);
     if (i < 0) return this.#object({ kind: 'task', t, pid, op, detail });
     const h = this.#record(TASK_AT + 2 * i, t, pid);
     h.push(detail);
@@ -241,7 +250,7 @@ export class TraceBuffer {
    * the work's function: the record keeps it and its text (`describeWork`) is made when read.
    */
   taskWork(t: number, pid: number, op: Op<'task_work'>, work: string | WorkFn, detail: string, tr?: TwTransition): void {
-    const i = TASK_WORK_OPS.indexOf(op);
+    const i = taskWorkOp(op);
     if (i < 0) {
       const text = workText(work);
       return this.#object(tr === undefined ? { kind: 'task_work', t, pid, op, work: text, detail } : { kind: 'task_work', t, pid, op, work: text, detail, tr });
@@ -254,7 +263,7 @@ export class TraceBuffer {
 
   /** `push({ kind: 'file', t, op, file, path, count, detail })` (`detail` only when given). */
   file(t: number, op: Op<'file'>, file: number, path: string, count: number, detail?: string): void {
-    const i = FILE_OPS.indexOf(op);
+    const i = fileOp(op);
     if (i < 0) return this.#object(detail === undefined ? { kind: 'file', t, op, file, path, count } : { kind: 'file', t, op, file, path, count, detail });
     const h = this.#record(FILE_AT + 2 * i + (detail === undefined ? 0 : 1), t, -1);
     h.push(file);
