@@ -422,7 +422,9 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
       task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: true });
       return;
     default:
-      task.stack.pop();
+      // do_exit was all the stack held: a dead task keeps an empty one, not the array it ran on (with
+      // the room its pushes made).
+      task.stack = [];
       task.state = 'dead';
       task.wait = null;
       emitTask(k, pid, 'dead', '');
