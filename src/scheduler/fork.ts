@@ -96,7 +96,7 @@ function copied(k: Kern, kk: Kern, parent: Task, pid: number): void {
   const child = ownTask(k, pid);
   for (const [name, file] of parent.fds) {
     getFile(kk, file);
-    child.fds.set(name, file);
+    child.ownFds().set(name, file);
   }
   if (parent.mm !== null) {
     getFile(kk, parent.mm.exe_file);

@@ -237,7 +237,7 @@ export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): Sy
         return done(kk, act.ret);
       }
       finishOpen(kk, file);
-      task.fds.set(sys.fd, file);
+      task.ownFds().set(sys.fd, file);
       return done(kk, 2 + task.fds.size);
     }
     case 'read': {
@@ -301,7 +301,7 @@ export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): Sy
     case 'close': {
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
-      task.fds.delete(sys.fd);
+      task.ownFds().delete(sys.fd);
       putFile(kk, fileId);
       return done(kk, 0);
     }

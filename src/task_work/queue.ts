@@ -30,7 +30,7 @@ export function taskWorkAdd(k: Kern, pid: Pid, fn: WorkFn, mode: TwaMode): { ret
     return { ret: -ESRCH, work: null };
   }
   const work: Work = { id: k.t.nextId('work'), fn };
-  t.works.queue = t.works.queue.add(work);
+  t.works = { queue: t.works.queue.add(work), exited: false };
   emitTaskWork(k, pid, 'add', fn, ADDED[mode]);
   if (mode === 'TWA_RESUME') t.notifyResume = true;
   if (mode === 'TWA_SIGNAL') {
@@ -50,7 +50,7 @@ export function taskWorkCancel(k: Kern, pid: Pid, workId: number): boolean {
   const t = ownTask(k, pid);
   const removed = t.works.queue.remove(workId);
   if (removed === null) return false;
-  t.works.queue = removed.list;
+  t.works = { queue: removed.list, exited: t.works.exited };
   emitTaskWork(k, pid, 'cancel', removed.work.fn, '');
   return true;
 }
@@ -66,9 +66,9 @@ const ONE_WORK = batchDetail(1);
 export function takeBatch(k: Kern, pid: Pid): WorkList<Work> {
   const t = ownTask(k, pid);
   const batch = t.works.queue;
-  t.works.queue = WorkList.empty();
+  if (batch.length > 0) t.works = { queue: WorkList.empty(), exited: t.works.exited };
   if (batch.length === 0 && t.pfExiting && !t.works.exited) {
-    t.works.exited = true;
+    t.works = { queue: batch, exited: true };
     emitTaskWork(k, pid, 'exited', 'work_exited', 'task_work_add now returns -ESRCH');
   } else if (batch.length > 0) {
     if (batch.length === 1) emitTaskWork(k, pid, 'batch', (batch.head as Work).fn, ONE_WORK);

@@ -3,9 +3,10 @@
  *
  * Tasks are values shared between worlds. A transition that changes a task works on its own copy
  * (`Tables.task`, world/tables.ts), made on the first change: `clone` copies what a transition
- * changes in place (flags, the task_work list, the kernel stack and its frames), clones the
- * descriptor table (a persistent map: O(1), whatever its size) and shares the rest (the script, user
- * memory regions, results). The syscall results are a persistent list, newest first (`Result`), so
+ * changes in place (the kernel stack and its frames) and shares the rest (the script, user memory
+ * regions, the task_work list, results). It shares the descriptor table too, until the copy changes
+ * a descriptor (`ownFds`: a clone of the persistent map, O(1) whatever its size); a step that opens
+ * or closes nothing so never reads it. The syscall results are a persistent list, newest first (`Result`), so
  * recording one costs the same whatever the number before it, and reads nothing but the task itself.
  */
 import { OrderedTree } from '../world/ordered.ts';
@@ -81,7 +82,6 @@ export class TaskRecord implements Task {
   tgid: Pid;
   comm: string;
   mm: { exe_file: FileId } | null;
-  fds: OrderedTree<string, FileId>;
   userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
   usage: number;
@@ -99,6 +99,9 @@ export class TaskRecord implements Task {
   #resultsArray: readonly bigint[] | null = null;
   /** `TIF_NOTIFY_SIGNAL`, `TIF_NOTIFY_RESUME` and `PF_EXITING` (bits). */
   #flags = 0;
+  /** The descriptor table, and whether it is this record's own (else the record it was copied from holds it too). */
+  #fds: OrderedTree<string, FileId>;
+  #fdsOwn: boolean;
 
   /** A new task (`spec`), or a copy of `from` a transition may change. */
   constructor(spec: NewTaskRecord | null, from?: TaskRecord) {
@@ -107,7 +110,8 @@ export class TaskRecord implements Task {
       this.tgid = from.tgid;
       this.comm = from.comm;
       this.mm = from.mm;
-      this.fds = from.fds.clone();
+      this.#fds = from.#fds;
+      this.#fdsOwn = false;
       // Regions are replaced, never changed in place (the user_write syscall).
       this.userMem = from.userMem;
       this.state = from.state;
@@ -116,8 +120,8 @@ export class TaskRecord implements Task {
       this.reaped = from.reaped;
       this.parent = from.parent;
       this.forking = from.forking;
-      // The list of works is persistent (work_list.ts): the copy shares it.
-      this.works = { queue: from.works.queue, exited: from.works.exited };
+      // A value (a change makes a new one): the copy shares it.
+      this.works = from.works;
       this.script = from.script;
       this.pc = from.pc;
       this.stack = from.stack.map(cloneActivity);
@@ -132,7 +136,8 @@ export class TaskRecord implements Task {
     this.tgid = spec.fork?.tgid ?? spec.pid;
     this.comm = spec.comm;
     this.mm = spec.mm;
-    this.fds = new OrderedTree();
+    this.#fds = new OrderedTree();
+    this.#fdsOwn = true;
     this.userMem = [];
     this.state = spec.fork === undefined ? 'runnable' : 'new';
     this.usage = 0;
@@ -146,6 +151,20 @@ export class TaskRecord implements Task {
     this.wait = null;
     this.#results = null;
     this.#resultCount = 0;
+  }
+
+  /** Its open files by descriptor name (read-only: change them through `ownFds`). */
+  get fds(): ReadonlyMap<string, FileId> {
+    return this.#fds;
+  }
+
+  /** The descriptor table to change: this record's own, cloned (O(1)) on the first call after a copy. */
+  ownFds(): OrderedTree<string, FileId> {
+    if (!this.#fdsOwn) {
+      this.#fds = this.#fds.clone();
+      this.#fdsOwn = true;
+    }
+    return this.#fds;
   }
 
   /** Its flags as they are now (a frozen copy: change them through `notifySignal`, `notifyResume`, `pfExiting`). */

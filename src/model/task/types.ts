@@ -11,7 +11,6 @@ import type { ProgId } from '../program/loaded.ts';
 import type { z } from 'zod';
 import type { DeepReadonly } from '../kernel/schema.ts';
 import type { SyscallSchema, TWA_MODES } from './syscall_schema.ts';
-import type { OrderedTree } from '../world/ordered.ts';
 import type { WorkList } from './work_list.ts';
 
 export type Pid = number;
@@ -37,11 +36,14 @@ export interface Work {
   readonly fn: WorkFn;
 }
 
-/** `task->task_works`: newest first (the list head); `exited` is the `work_exited` sentinel. */
+/**
+ * `task->task_works`: newest first (the list head); `exited` is the `work_exited` sentinel. A value:
+ * a change makes a new one (task_work/queue.ts), so a task's copy shares it.
+ */
 export interface TaskWorks {
-  /** The queued works, newest first: a persistent list (work_list.ts) that a task's copy shares. */
-  queue: WorkList<Work>;
-  exited: boolean;
+  /** The queued works, newest first: a persistent list (work_list.ts). */
+  readonly queue: WorkList<Work>;
+  readonly exited: boolean;
 }
 
 /** What a task does from user space, in order (the schemas are in syscall_schema.ts). */
@@ -175,9 +177,10 @@ export interface Task {
   mm: { exe_file: FileId } | null;
   /**
    * Its open files by descriptor name, in the order they were opened: a persistent map (an
-   * `OrderedTree`, world/ordered.ts), which a transition's copy of the task clones in O(1).
+   * `OrderedTree`, world/ordered.ts). A transition's copy of the task shares it until it changes a
+   * descriptor (`TaskRecord.ownFds`), then clones it in O(1).
    */
-  fds: OrderedTree<string, FileId>;
+  readonly fds: ReadonlyMap<string, FileId>;
   /** The user memory the scenario wrote (`user_write`): disjoint regions of bytes, in order of start address. */
   userMem: { addr: bigint; bytes: Uint8Array }[];
   state: TaskState;
