@@ -178,9 +178,10 @@ function runnableAt(world: SchedView, rq: RunQueue, j: number): Pid {
   const cur = world.current;
   if (cur === null || !runnable.has(cur)) return runnable.kth(j);
   if (j === 0) return cur;
-  // The others by pid, the current one left out.
-  const r = j - 1;
-  return runnable.kth(r < runnable.rank(cur) ? r : r + 1);
+  // The others by pid, the current one left out: the (j - 1)-th runnable one when it comes before the
+  // current one, else the one after it.
+  const p = runnable.kth(j - 1);
+  return p < cur ? p : runnable.kth(j);
 }
 
 /**

@@ -24,13 +24,13 @@
 import { ioKey, type IoRequest } from '../fs/types.ts';
 import type { Pid, ReadonlyTask } from './types.ts';
 
-/**
- * A set of small non-negative integers with rank and k-th element in O(log n) (a Fenwick tree over
- * the integers present).
- */
 const EMPTY_TREE = new Int32Array(1);
 const EMPTY_PRESENT = new Uint8Array(0);
 
+/**
+ * A set of small non-negative integers with its k-th element in O(log n) (a Fenwick tree over the
+ * integers present).
+ */
 export class IntSet {
   // Made on the first add (a run queue is built for every branch; most of its sets stay empty).
   #tree = EMPTY_TREE;
@@ -58,18 +58,6 @@ export class IntSet {
     this.#present[x] = 0;
     this.#size -= 1;
     this.#bump(x, -1);
-  }
-
-  /** How many elements are below `x`. */
-  rank(x: number): number {
-    const tree = this.#tree;
-    let i = Math.min(x, this.#present.length);
-    let s = 0;
-    while (i > 0) {
-      s += tree[i] as number;
-      i -= i & -i;
-    }
-    return s;
   }
 
   /**
