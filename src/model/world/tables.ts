@@ -238,7 +238,13 @@ interface More {
 }
 
 function markDirty(more: More, t: TaskRecord): void {
-  const dirty = (more.dirty ??= []);
+  const dirty = more.dirty;
+  if (dirty === null) {
+    // Most transitions change one task: an array of one (a first store into an empty one makes room for 17).
+    more.dirty = [t];
+    more.dirtyN = 1;
+    return;
+  }
   const n = more.dirtyN;
   if (n > 0 && dirty[n - 1] === t) return;
   dirty[n] = t;
