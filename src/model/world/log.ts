@@ -73,8 +73,9 @@ export class Log<T> implements Iterable<T> {
    * chunk as `appendOwned`; several each become a chunk of the log as they are, none copied.
    */
   appendBuffer(buf: LogBuffer<T>): Log<T> {
+    const one = buf.takeOne();
+    if (one !== null) return this.appendOwned(one);
     const chunks = buf.take();
-    if (chunks.length === 1) return this.appendOwned(chunks[0] as T[]);
     let head = this.#head;
     let length = this.#length;
     for (const items of chunks) {
@@ -178,6 +179,19 @@ export class LogBuffer<T> {
       return;
     }
     this.#n = n + 1;
+  }
+
+  /**
+   * Its values when they are all in the first chunk (the buffer is then empty), without the list `take`
+   * makes (a transition of a few values has one chunk); else null, and the buffer keeps them.
+   */
+  takeOne(): T[] | null {
+    if (this.#full !== null) return null;
+    // The first chunk grows by push: it holds its values and nothing past them.
+    const cur = this.#cur;
+    this.#cur = [];
+    this.#n = 0;
+    return cur;
   }
 
   /** The chunks, oldest first, each holding only values (the last cut to its count); the buffer is then empty. */
