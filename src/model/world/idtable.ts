@@ -181,7 +181,12 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
 
   /** The table with `changes` made (copying only the paths to the changed keys). */
   static apply<V>(t: IdTable<V>, changes: ReadonlyMap<number, Change<V>>): IdTable<V> {
-    if (changes.size === 0) return t;
+    return IdTable.applyPairs(t, changes.size, changes);
+  }
+
+  /** `apply` of `count` changes, given as pairs of a key and its change. */
+  static applyPairs<V>(t: IdTable<V>, count: number, changes: Iterable<readonly [number, Change<V>]>): IdTable<V> {
+    if (count === 0) return t;
     let root = t.#root;
     let shift = t.#shift;
     let size = t.#size;
@@ -270,13 +275,40 @@ delete (IdTable.prototype as { constructor?: unknown }).constructor;
  * A table being changed in a transition: reads see the changes first, then the table it started from.
  * Iterates as the changed table will: its keys ascending.
  */
+/** `first`, then the entries of `others`. */
+function* firstThen<V>(first: readonly [number, V], others: ReadonlyMap<number, V>): Generator<readonly [number, V]> {
+  yield first;
+  yield* others;
+}
+
 export class Overlay<V> implements ReadonlyMap<number, V> {
-  readonly changes = new Map<number, Change<V>>();
+  /**
+   * The first key changed and its change, kept apart (most transitions change one key of a table,
+   * and a `Map` of one entry is some 200 bytes); the others, in a `Map` made for the second.
+   */
+  #first = false;
+  #key = 0;
+  #change: Change<V> | undefined = undefined;
+  #others: Map<number, Change<V>> | null = null;
 
   constructor(readonly base: IdTable<V>) {}
 
+  /** The change of `key` (undefined: none). */
+  #changeOf(key: number): Change<V> | undefined {
+    if (this.#first && this.#key === key) return this.#change;
+    return this.#others?.get(key);
+  }
+
+  #put(key: number, change: Change<V>): void {
+    if (!this.#first || this.#key === key) {
+      this.#first = true;
+      this.#key = key;
+      this.#change = change;
+    } else (this.#others ??= new Map()).set(key, change);
+  }
+
   get(key: number): V | undefined {
-    const c = this.changes.get(key);
+    const c = this.#changeOf(key);
     if (c !== undefined) return c === GONE ? undefined : c;
     return this.base.get(key);
   }
@@ -286,18 +318,26 @@ export class Overlay<V> implements ReadonlyMap<number, V> {
   }
 
   set(key: number, value: V): this {
-    this.changes.set(key, value);
+    this.#put(key, value);
     return this;
   }
 
   delete(key: number): boolean {
     const had = this.has(key);
-    this.changes.set(key, GONE);
+    this.#put(key, GONE);
     return had;
   }
 
+  /** The table it started from with its changes made (`IdTable.apply`). */
+  applied(): IdTable<V> {
+    if (!this.#first) return this.base;
+    const first: readonly [number, Change<V>] = [this.#key, this.#change as Change<V>];
+    const others = this.#others;
+    return others === null ? IdTable.applyPairs(this.base, 1, [first]) : IdTable.applyPairs(this.base, 1 + others.size, firstThen(first, others));
+  }
+
   #merged(): IdTable<V> {
-    return IdTable.apply(this.base, this.changes);
+    return this.applied();
   }
 
   get size(): number {

@@ -217,7 +217,11 @@ const IRQ = 1 << 14;
 
 interface More {
   mappings: Map<Ino, Mapping> | null;
-  /** This transition's copies of tasks, by pid. */
+  /**
+   * This transition's copies of tasks: the first apart (most transitions change one task, and a `Map`
+   * of one entry is some 200 bytes), the others by pid.
+   */
+  task: TaskRecord | null;
   tasks: Map<Pid, TaskRecord> | null;
   objects: Map<ObjId, LoadedObject> | null;
   /** Reads in flight submitted or completed, and how many of them the run queue has seen. */
@@ -390,7 +394,7 @@ export class Tables {
   }
 
   #extra(): More {
-    this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0, removed: false };
+    this.#more ??= { mappings: null, task: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0, removed: false };
     return this.#more;
   }
 
@@ -403,11 +407,14 @@ export class Tables {
   /** Task `pid`, to change: this transition's own copy (made on first use). */
   task(pid: Pid): TaskRecord | undefined {
     const more = this.#more;
-    const mine = more?.tasks?.get(pid);
-    if (mine !== undefined) {
-      // Changed again: the run queue is to look at it again (see `syncRunQueue`).
-      markDirty(more as More, mine);
-      return mine;
+    if (more !== null) {
+      const one = more.task;
+      const mine = one !== null && one.pid === pid ? one : more.tasks?.get(pid);
+      if (mine !== undefined) {
+        // Changed again: the run queue is to look at it again (see `syncRunQueue`).
+        markDirty(more, mine);
+        return mine;
+      }
     }
     const t = this.tasks.get(pid) as TaskRecord | undefined;
     if (t === undefined) return undefined;
@@ -419,7 +426,8 @@ export class Tables {
   /** Add a new task (or this transition's copy of one). */
   addTask(t: TaskRecord): void {
     const more = this.#extra();
-    (more.tasks ??= new Map()).set(t.pid, t);
+    if (more.task === null || more.task.pid === t.pid) more.task = t;
+    else (more.tasks ??= new Map()).set(t.pid, t);
     markDirty(more, t);
     this.own('tasks').set(t.pid, t);
   }
@@ -434,6 +442,7 @@ export class Tables {
     t.state = 'dead';
     const more = this.#extra();
     more.removed = true;
+    if (more.task?.pid === pid) more.task = null;
     more.tasks?.delete(pid);
     this.own('tasks').delete(pid);
   }
@@ -621,7 +630,7 @@ export class Tables {
       for (const name of HOT_NAMES) {
         if ((owned & BIT[name]) === 0) continue;
         const t = untracked(self[name]);
-        out[name] = t instanceof Overlay ? IdTable.apply(t.base, t.changes) : new Table(t);
+        out[name] = t instanceof Overlay ? t.applied() : new Table(t);
       }
       patch = out as HotPatch;
       if ((owned & IDS) !== 0) patch.ids = this.ids;
