@@ -190,7 +190,7 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
     let root = t.#root;
     let shift = t.#shift;
     let size = t.#size;
-    const fresh = new Fresh();
+    const fresh = new Fresh(count > 1);
     for (const [key, change] of changes) {
       if (!Number.isInteger(key) || key < 0 || key >= MAX_KEY) throw new KernsimError(`id ${key} outside the table's range [0, 2^30)`);
       if (change === GONE && (root === null || key >= capacity(shift))) continue;
@@ -230,13 +230,20 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
 /**
  * The nodes one `apply` has copied: a later change on the same path changes them in place. A list
  * while it is short (most transitions change a few keys), a set past that: a scan of a long list
- * made `apply` quadratic in its changes (a run over 10,000 tasks changes 10,000).
+ * made `apply` quadratic in its changes (a run over 10,000 tasks changes 10,000). An `apply` of one
+ * change visits no node twice: it keeps none (`track` false).
  */
 class Fresh {
+  readonly #track: boolean;
   readonly #list: Node[] = [];
   #set: Set<Node> | null = null;
 
+  constructor(track: boolean) {
+    this.#track = track;
+  }
+
   has(node: Node): boolean {
+    if (!this.#track) return false;
     if (this.#set !== null) return this.#set.has(node);
     const list = this.#list;
     for (let i = 0; i < list.length; i += 1) if (list[i] === node) return true;
@@ -244,6 +251,7 @@ class Fresh {
   }
 
   add(node: Node): void {
+    if (!this.#track) return;
     if (this.#set !== null) {
       this.#set.add(node);
       return;
