@@ -6,8 +6,9 @@
  * changes in place (the kernel stack and its frames) and shares the rest (the script, user memory
  * regions, the task_work list, results). It shares the descriptor table too, until the copy changes
  * a descriptor (`ownFds`: a clone of the persistent map, O(1) whatever its size); a step that opens
- * or closes nothing so never reads it. The syscall results are a persistent list, newest first (`Result`), so
- * recording one costs the same whatever the number before it, and reads nothing but the task itself.
+ * or closes nothing so never reads it. The syscall results are a persistent list, newest first
+ * (`Result`), so recording one costs the same whatever the number before it, and reads nothing but
+ * the task itself.
  */
 import { OrderedTree } from '../world/ordered.ts';
 import { isS32 } from '../kernel/ctypes.ts';

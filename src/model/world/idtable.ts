@@ -5,10 +5,11 @@
  * files opened or tasks spawned so far. It iterates in key order, which is the order the ids were
  * handed out: the order a `Map` filled by the same transitions iterates in.
  *
- * During a transition the changes go to an `Overlay` (reads see them first); `IdTable.apply` makes the
+ * During a transition the changes go to an `Overlay` (reads see them first); `Overlay.applied` makes the
  * new table from the old one and the changes when the transition ends.
  */
 import { KernsimError } from '../kernel/errors.ts';
+import { FirstMap } from './first_map.ts';
 
 const BITS = 4;
 const WIDTH = 1 << BITS;
@@ -180,50 +181,68 @@ export class IdTable<V> implements ReadonlyMap<number, V> {
   }
 
   /** The table with `changes` made (copying only the paths to the changed keys). */
-  static apply<V>(t: IdTable<V>, changes: ReadonlyMap<number, Change<V>>): IdTable<V> {
-    return IdTable.applyPairs(t, changes.size, changes);
+  static apply<V>(t: IdTable<V>, changes: Changes<V>): IdTable<V> {
+    if (changes.size === 0) return t;
+    const edit = new Edit<V>(t.#root, t.#shift, t.#size, changes.size > 1);
+    changes.forEach((change, key) => { edit.change(key, change); });
+    return new IdTable<V>(edit.root, edit.shift, edit.size);
+  }
+}
+
+/** What `IdTable.apply` takes: the changes by key (a `Map`, a `FirstMap`). */
+export interface Changes<V> {
+  readonly size: number;
+  forEach(fn: (change: Change<V>, key: number) => void): void;
+}
+
+/** A trie being changed by one `apply`: its root, height and size so far, and the nodes it copied. */
+class Edit<V> {
+  readonly #fresh: Fresh;
+
+  constructor(
+    public root: Node | null,
+    public shift: number,
+    public size: number,
+    track: boolean,
+  ) {
+    this.#fresh = new Fresh(track);
   }
 
-  /** `apply` of `count` changes, given as pairs of a key and its change. */
-  static applyPairs<V>(t: IdTable<V>, count: number, changes: Iterable<readonly [number, Change<V>]>): IdTable<V> {
-    if (count === 0) return t;
-    let root = t.#root;
-    let shift = t.#shift;
-    let size = t.#size;
-    const fresh = new Fresh(count > 1);
-    for (const [key, change] of changes) {
-      if (!Number.isInteger(key) || key < 0 || key >= MAX_KEY) throw new KernsimError(`id ${key} outside the table's range [0, 2^30)`);
-      if (change === GONE && (root === null || key >= capacity(shift))) continue;
-      if (root === null) {
-        root = freshNode(fresh);
-        shift = 0;
-      }
-      while (key >= capacity(shift)) {
-        const up = freshNode(fresh);
-        up[0] = root;
-        root = up;
-        shift += BITS;
-      }
-      root = ownNode(root, fresh);
-      let node = root;
-      for (let s = shift; s > 0; s -= BITS) {
-        const i = (key >>> s) & MASK;
-        const child = node[i] as Node | undefined;
-        const mine = child === undefined ? freshNode(fresh) : ownNode(child, fresh);
-        node[i] = mine;
-        node = mine;
-      }
-      const i = key & MASK;
-      const had = node[i] !== undefined;
-      if (change === GONE) {
-        if (had) size -= 1;
-        node[i] = undefined;
-      } else {
-        if (!had) size += 1;
-        node[i] = change;
-      }
+  /** Make the change of `key`. */
+  change(key: number, change: Change<V>): void {
+    if (!Number.isInteger(key) || key < 0 || key >= MAX_KEY) throw new KernsimError(`id ${key} outside the table's range [0, 2^30)`);
+    if (change === GONE && (this.root === null || key >= capacity(this.shift))) return;
+    const fresh = this.#fresh;
+    let root = this.root;
+    if (root === null) {
+      root = freshNode(fresh);
+      this.shift = 0;
     }
-    return new IdTable<V>(root, shift, size);
+    while (key >= capacity(this.shift)) {
+      const up = freshNode(fresh);
+      up[0] = root;
+      root = up;
+      this.shift += BITS;
+    }
+    root = ownNode(root, fresh);
+    this.root = root;
+    let node = root;
+    for (let s = this.shift; s > 0; s -= BITS) {
+      const i = (key >>> s) & MASK;
+      const child = node[i] as Node | undefined;
+      const mine = child === undefined ? freshNode(fresh) : ownNode(child, fresh);
+      node[i] = mine;
+      node = mine;
+    }
+    const i = key & MASK;
+    const had = node[i] !== undefined;
+    if (change === GONE) {
+      if (had) this.size -= 1;
+      node[i] = undefined;
+    } else {
+      if (!had) this.size += 1;
+      node[i] = change;
+    }
   }
 }
 
@@ -283,40 +302,13 @@ delete (IdTable.prototype as { constructor?: unknown }).constructor;
  * A table being changed in a transition: reads see the changes first, then the table it started from.
  * Iterates as the changed table will: its keys ascending.
  */
-/** `first`, then the entries of `others`. */
-function* firstThen<V>(first: readonly [number, V], others: ReadonlyMap<number, V>): Generator<readonly [number, V]> {
-  yield first;
-  yield* others;
-}
-
 export class Overlay<V> implements ReadonlyMap<number, V> {
-  /**
-   * The first key changed and its change, kept apart (most transitions change one key of a table,
-   * and a `Map` of one entry is some 200 bytes); the others, in a `Map` made for the second.
-   */
-  #first = false;
-  #key = 0;
-  #change: Change<V> | undefined = undefined;
-  #others: Map<number, Change<V>> | null = null;
+  readonly #changes = new FirstMap<number, Change<V>>();
 
   constructor(readonly base: IdTable<V>) {}
 
-  /** The change of `key` (undefined: none). */
-  #changeOf(key: number): Change<V> | undefined {
-    if (this.#first && this.#key === key) return this.#change;
-    return this.#others?.get(key);
-  }
-
-  #put(key: number, change: Change<V>): void {
-    if (!this.#first || this.#key === key) {
-      this.#first = true;
-      this.#key = key;
-      this.#change = change;
-    } else (this.#others ??= new Map()).set(key, change);
-  }
-
   get(key: number): V | undefined {
-    const c = this.#changeOf(key);
+    const c = this.#changes.get(key);
     if (c !== undefined) return c === GONE ? undefined : c;
     return this.base.get(key);
   }
@@ -326,42 +318,35 @@ export class Overlay<V> implements ReadonlyMap<number, V> {
   }
 
   set(key: number, value: V): this {
-    this.#put(key, value);
+    this.#changes.set(key, value);
     return this;
   }
 
   delete(key: number): boolean {
     const had = this.has(key);
-    this.#put(key, GONE);
+    this.#changes.set(key, GONE);
     return had;
   }
 
   /** The table it started from with its changes made (`IdTable.apply`). */
   applied(): IdTable<V> {
-    if (!this.#first) return this.base;
-    const first: readonly [number, Change<V>] = [this.#key, this.#change as Change<V>];
-    const others = this.#others;
-    return others === null ? IdTable.applyPairs(this.base, 1, [first]) : IdTable.applyPairs(this.base, 1 + others.size, firstThen(first, others));
-  }
-
-  #merged(): IdTable<V> {
-    return this.applied();
+    return IdTable.apply(this.base, this.#changes);
   }
 
   get size(): number {
-    return this.#merged().size;
+    return this.applied().size;
   }
 
   entries(): MapIterator<[number, V]> {
-    return this.#merged().entries();
+    return this.applied().entries();
   }
 
   keys(): MapIterator<number> {
-    return this.#merged().keys();
+    return this.applied().keys();
   }
 
   values(): MapIterator<V> {
-    return this.#merged().values();
+    return this.applied().values();
   }
 
   forEach(fn: (value: V, key: number, map: ReadonlyMap<number, V>) => void): void {

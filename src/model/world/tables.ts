@@ -27,6 +27,7 @@ import type { RingState } from '../ringbuf/state.ts';
 import type { LoadedObject, ObjId, ReadonlyLoadedObject } from '../program/loaded.ts';
 import type { RunQueue } from '../task/runqueue.ts';
 import { IdTable, Overlay } from './idtable.ts';
+import { FirstMap } from './first_map.ts';
 import { OrderedTree } from './ordered.ts';
 import { nameKey, named, withId, withoutId, type NameKey, type NameKind } from './names.ts';
 import { TrackedView, untracked, type ReadLog } from './footprint.ts';
@@ -217,12 +218,8 @@ const IRQ = 1 << 14;
 
 interface More {
   mappings: Map<Ino, Mapping> | null;
-  /**
-   * This transition's copies of tasks: the first apart (most transitions change one task, and a `Map`
-   * of one entry is some 200 bytes), the others by pid.
-   */
-  task: TaskRecord | null;
-  tasks: Map<Pid, TaskRecord> | null;
+  /** This transition's copies of tasks, by pid. */
+  tasks: FirstMap<Pid, TaskRecord> | null;
   objects: Map<ObjId, LoadedObject> | null;
   /** Reads in flight submitted or completed, and how many of them the run queue has seen. */
   io: string[] | null;
@@ -394,7 +391,7 @@ export class Tables {
   }
 
   #extra(): More {
-    this.#more ??= { mappings: null, task: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0, removed: false };
+    this.#more ??= { mappings: null, tasks: null, objects: null, io: null, ioSynced: 0, dirty: null, dirtyN: 0, removed: false };
     return this.#more;
   }
 
@@ -407,14 +404,11 @@ export class Tables {
   /** Task `pid`, to change: this transition's own copy (made on first use). */
   task(pid: Pid): TaskRecord | undefined {
     const more = this.#more;
-    if (more !== null) {
-      const one = more.task;
-      const mine = one !== null && one.pid === pid ? one : more.tasks?.get(pid);
-      if (mine !== undefined) {
-        // Changed again: the run queue is to look at it again (see `syncRunQueue`).
-        markDirty(more, mine);
-        return mine;
-      }
+    const mine = more?.tasks?.get(pid);
+    if (mine !== undefined) {
+      // Changed again: the run queue is to look at it again (see `syncRunQueue`).
+      markDirty(more as More, mine);
+      return mine;
     }
     const t = this.tasks.get(pid) as TaskRecord | undefined;
     if (t === undefined) return undefined;
@@ -426,8 +420,7 @@ export class Tables {
   /** Add a new task (or this transition's copy of one). */
   addTask(t: TaskRecord): void {
     const more = this.#extra();
-    if (more.task === null || more.task.pid === t.pid) more.task = t;
-    else (more.tasks ??= new Map()).set(t.pid, t);
+    (more.tasks ??= new FirstMap()).set(t.pid, t);
     markDirty(more, t);
     this.own('tasks').set(t.pid, t);
   }
@@ -442,7 +435,6 @@ export class Tables {
     t.state = 'dead';
     const more = this.#extra();
     more.removed = true;
-    if (more.task?.pid === pid) more.task = null;
     more.tasks?.delete(pid);
     this.own('tasks').delete(pid);
   }
