@@ -303,7 +303,7 @@ delete (IdTable.prototype as { constructor?: unknown }).constructor;
  * Iterates as the changed table will: its keys ascending.
  */
 export class Overlay<V> implements ReadonlyMap<number, V> {
-  readonly #changes = new FirstMap<number, Change<V>>();
+  readonly #changes = new FirstMap<Change<V>>();
 
   constructor(readonly base: IdTable<V>) {}
 

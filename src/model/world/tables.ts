@@ -219,7 +219,7 @@ const IRQ = 1 << 14;
 interface More {
   mappings: Map<Ino, Mapping> | null;
   /** This transition's copies of tasks, by pid. */
-  tasks: FirstMap<Pid, TaskRecord> | null;
+  tasks: FirstMap<TaskRecord> | null;
   objects: Map<ObjId, LoadedObject> | null;
   /** Reads in flight submitted or completed, and how many of them the run queue has seen. */
   io: string[] | null;
