@@ -128,6 +128,26 @@ describe('the trace keeps its events', () => {
     expect(JSON.stringify(tr.at(7))).toBe(JSON.stringify(want[7]));
   });
 
+  test('a timer sleep\'s record, given the time it ends, reads back with its detail\'s text, among other events', () => {
+    // The text as the trace writes it (model/task/describe.ts), written out here by hand.
+    fc.assert(fc.property(fc.array(fc.oneof(fc.record({ until: fc.oneof(fc.nat(), fc.constant(2 ** 40)), t, pid }), event), { maxLength: 40 }), (items) => {
+      const buf = new TraceBuffer(emptyTrace);
+      const want: TraceEvent[] = [];
+      for (const it of items) {
+        if ('until' in it) {
+          buf.timerSleep(it.t, it.pid, it.until);
+          want.push({ kind: 'task', t: it.t, pid: it.pid, op: 'sleep', detail: `interruptible until t=${it.until}` });
+        } else {
+          buf.push(it);
+          want.push(it);
+        }
+      }
+      const tr = emptyTrace.appendBuffer(buf);
+      expect(json(tr.toArray())).toEqual(json(want));
+      for (let k = 0; k < want.length; k += 1) expect(JSON.stringify(tr.at(k))).toBe(JSON.stringify(want[k]));
+    }), { numRuns: 150 });
+  });
+
   test('a task_work record given the work\'s function reads back with its text, as if the text had been given', () => {
     const works: [WorkFn, string][] = [
       [{ kind: 'fput', file: 12 }, '____fput(file#12)'],

@@ -24,7 +24,7 @@ import { describeSyscall } from '../model/task/describe.ts';
 import { newPacket, testRunBytes } from '../model/packet/create.ts';
 import { testRunOut } from '../model/packet/run.ts';
 import { isSkbProgType, type SkbProgType } from '../model/packet/types.ts';
-import { emit, emitTask, withContext, type CallContext, type Kern } from '../model/world/world.ts';
+import { emit, emitTask, emitTimerSleep, withContext, type CallContext, type Kern } from '../model/world/world.ts';
 import { taskWorkAdd } from '../task_work/queue.ts';
 
 import { BLOCKED, done, PUSHED, pushHookProgram, restart, type SyscallActivity, type SyscallStep } from './stage.ts';
@@ -327,7 +327,7 @@ export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): Sy
       act.stage = 1;
       task.state = 'interruptible';
       task.wait = { kind: 'timer', until: act.scratch };
-      emitTask(k, task.pid, 'sleep', `interruptible until t=${act.scratch}`);
+      emitTimerSleep(k, task.pid, act.scratch);
       return BLOCKED;
     }
     case 'set_global': {

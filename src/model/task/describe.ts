@@ -2,11 +2,17 @@
  * A syscall of a task's script and a queued work as the trace writes them (`open("/f") as f`,
  * `pread(f, 16, 0)`, `____fput(file#3)`, …). Functions of the syscall or the work alone: the trace
  * keeps the syscall or the work's function and writes its text when it is read (world/trace.ts), so
- * a run makes no text for the syscalls it enters nor for the works it queues and runs.
+ * a run makes no text for the syscalls it enters nor for the works it queues and runs, nor for the
+ * timer sleeps it starts (`describeTimerSleep`).
  */
 import { describeOpenFlags, parseOpenFlags } from '../fs/open_flags.ts';
 import { testRunLength } from '../packet/types.ts';
 import type { Syscall, WorkFn } from './types.ts';
+
+/** The detail of a task's `sleep` event when it sleeps until a timer (nanosleep) expires at `until`. */
+export function describeTimerSleep(until: number): string {
+  return `interruptible until t=${until}`;
+}
 
 /** The text of `sys` in the trace. */
 export function describeSyscall(sys: Syscall): string {

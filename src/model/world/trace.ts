@@ -6,7 +6,7 @@ import { ArgumentError } from '../kernel/errors.ts';
 import { errnoName } from '../kernel/errno.ts';
 import { Log, LogBuffer } from './log.ts';
 import type { PageRun } from '../../pagecache/index.ts';
-import { describeSyscall, describeWork } from '../task/describe.ts';
+import { describeSyscall, describeTimerSleep, describeWork } from '../task/describe.ts';
 import type { Syscall, WorkFn } from '../task/types.ts';
 
 export type TraceEvent =
@@ -89,6 +89,8 @@ const TASK_AT = SYSCALL_AT + 2 * SYSCALL_OPS.length;
 const TASK_WORK_AT = TASK_AT + 2 * TASK_OPS.length;
 const FILE_AT = TASK_WORK_AT + 2 * TASK_WORK_OPS.length;
 const HEADERS = FILE_AT + 2 * FILE_OPS.length;
+/** The header of a task's `sleep` (`TraceBuffer.timerSleep`). */
+const TASK_SLEEP = TASK_AT + 2 * taskOp('sleep');
 
 /** The slots of each header's fields after its `t` and `pid` (a file record has no `pid`). */
 const FIELDS: readonly number[] = Array.from({ length: HEADERS }, (_, h) => {
@@ -153,7 +155,7 @@ function decode(s: readonly unknown[], i: number, t: number): TraceEvent {
     return opt ? { kind: 'syscall', t, pid, op, call, ret: s[j + 1] as string } : { kind: 'syscall', t, pid, op, call };
   }
   if (k < TASK_WORK_AT) {
-    return { kind: 'task', t, pid, op: TASK_OPS[(k - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: s[j] as string };
+    return { kind: 'task', t, pid, op: TASK_OPS[(k - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: detailText(s[j] as string | number) };
   }
   const op = TASK_WORK_OPS[(k - TASK_WORK_AT) >> 1] as (typeof TASK_WORK_OPS)[number];
   const work = workText(s[j] as string | WorkFn);
@@ -164,6 +166,8 @@ function decode(s: readonly unknown[], i: number, t: number): TraceEvent {
 
 /** A syscall record's `call`: its text, or the syscall, whose text is made now. */
 const callText = (c: string | Syscall): string => (typeof c === 'string' ? c : describeSyscall(c));
+/** A task record's `detail`: its text, or the time a timer sleep ends, whose text is made now. */
+const detailText = (d: string | number): string => (typeof d === 'string' ? d : describeTimerSleep(d));
 /** A task_work record's `work`: its text, or the work's function, whose text is made now. */
 const workText = (w: string | WorkFn): string => (typeof w === 'string' ? w : describeWork(w));
 
@@ -243,6 +247,15 @@ export class TraceBuffer {
     if (i < 0) return this.#object({ kind: 'task', t, pid, op, detail });
     const h = this.#record(TASK_AT + 2 * i, t, pid);
     h.push(detail);
+  }
+
+  /**
+   * `task(t, pid, 'sleep', describeTimerSleep(until))`: the record keeps `until`, a number, and the
+   * text is made when the event is read, so a long run of sleeps keeps no string a sleep.
+   */
+  timerSleep(t: number, pid: number, until: number): void {
+    const h = this.#record(TASK_SLEEP, t, pid);
+    h.push(until);
   }
 
   /**

@@ -221,6 +221,14 @@ export function emitTask(k: Kern, pid: number, op: Extract<TraceEvent, { kind: '
 }
 
 /**
+ * `emitTask(k, pid, 'sleep', describeTimerSleep(until))` (model/task/describe.ts) at the current time:
+ * a sleep until a timer expires at `until`, its text made when the trace is read.
+ */
+export function emitTimerSleep(k: Kern, pid: number, until: number): void {
+  transitionOf(k).events.timerSleep(k.t.now, pid, until);
+}
+
+/**
  * `emit(k, { kind: 'task_work', t, pid, op, work, detail, tr })` at the current time, without the
  * object (the trace keeps a record: trace.ts); `work` may be the work's function, whose text the trace
  * writes when it is read (`describeWork`).
