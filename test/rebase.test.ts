@@ -176,6 +176,29 @@ describe('a step from any world of a history', () => {
     expect(crossed).toBeGreaterThan(100);
   }, 120_000);
 
+  test('two branches that gave one insertion number to different reads: the index moved between them files both', () => {
+    const start = session([[{ sys: 'read', fd: 'f', offset: 0, len: 64 }], [{ sys: 'read', fd: 'f', offset: 4096, len: 64 }]]).world;
+    const [p0, p1] = [...start.tasks.values()].filter((t) => t.comm.startsWith('p')).map((t) => t.pid) as [number, number];
+    // Run `pid` until a read of page `pgoff` is in flight.
+    const submit = (w0: World, pid: number, pgoff: number): World => {
+      let w = w0;
+      while (!w.io.has(`1:${pgoff}`)) w = step(w, listChooser([readyActions(w).findIndex((a) => a.kind === 'task' && a.pid === pid)])).world;
+      return w;
+    };
+    // Branch A: p1's read of page 1 first. Branch B: p0's of page 0 and its read-ahead (pages 1 to
+    // 3), then the completion of page 3 (the clock moves to it): the others are due then.
+    const a = submit(start, p1, 1);
+    let b = submit(start, p0, 0);
+    b = step(b, listChooser([readyActions(b).findIndex((x) => x.kind === 'io' && x.pgoff === 3)])).world;
+    // The collision: A's read of page 1 has the insertion number of B's read of page 0, due.
+    expect(a.io.seqOf('1:1')).toBe(b.io.seqOf('1:0'));
+    expect(b.io.get('1:0')?.completesAt).toBeLessThanOrEqual(b.clock.now);
+    for (const w of [a, b, a, b]) {
+      expect(readyActions(w)).toEqual(definedActions(w));
+      expect(runQueueOf(w).owner).toBe(w);
+    }
+  });
+
   test('the walk makes the worlds that stepping each world with an index of its own makes', () => {
     fc.assert(fc.property(fc.array(script(1), { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { minLength: 1, maxLength: 60 }), (scripts, picks) => {
       const start = session(scripts).world;

@@ -59,7 +59,14 @@ function rebase(rq: RunQueue, from: Indexed, to: Indexed, keys: readonly string[
   if (now > rq.now) rq.advance(now);
   else if (now < rq.now) rq.retreat(now);
   const io = to.io;
-  for (const key of keys) rq.syncIo(key, io.get(key), io.seqOf(key) ?? -1);
+  // Every read that differs leaves its place before any is filed: two branches number their reads
+  // each from the same point on, so a read of `to` may have the insertion number a different read of
+  // `from` has (filing it first, then taking the other out, took it out as well).
+  for (const key of keys) rq.syncIo(key, undefined, -1);
+  for (const key of keys) {
+    const req = io.get(key);
+    if (req !== undefined) rq.syncIo(key, req, io.seqOf(key) ?? -1);
+  }
   const tasks = to.tasks;
   for (const pid of pids) {
     const t = tasks.get(pid);
