@@ -8,8 +8,9 @@
  *
  * The scenarios: the examples (examples/*.json, the seed scenario files, examples/file_reader.ts),
  * the property suite's generated task_work scenarios (properties/scenarios.ts) and generated
- * programs (properties/programs.ts) under seeded and listed schedules, many tasks sleeping and
- * opening, and batches of kfunc calls through a Session (errors included).
+ * programs (properties/programs.ts) under seeded and listed schedules (the task_work ones on an smp
+ * machine too), many tasks sleeping and opening, and batches of kfunc calls through a Session (errors
+ * included).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +74,9 @@ function* runs(): Generator<[string, () => string]> {
     runsOf.push([`tw ${i} list`, () => simulate(buildTaskWorkWorld(sc), listChooser(choices))]);
     runsOf.push([`tw ${i} seed`, () => simulate(buildTaskWorkWorld(sc), seededChooser(i))]);
     runsOf.push([`tw ${i} default`, () => simulate(buildTaskWorkWorld(sc), defaultChooser)]);
+    // On an smp machine: the irq_work's and the tasks' stops are ready actions too.
+    runsOf.push([`tw ${i} smp list`, () => simulate(buildTaskWorkWorld(sc, { smp: true }), listChooser(choices))]);
+    runsOf.push([`tw ${i} smp seed`, () => simulate(buildTaskWorkWorld(sc, { smp: true }), seededChooser(i))]);
   });
   yield* runsOf.splice(0);
   // Generated programs (verified or not), run to the end.
@@ -87,11 +91,11 @@ function* runs(): Generator<[string, () => string]> {
     }]);
   });
   yield* runsOf.splice(0);
-  // Many tasks sleeping, opening and reading, under seeds.
-  for (const n of [1, 5, 30]) {
+  // Many tasks sleeping, opening and reading, under seeds, on one CPU and on an smp machine.
+  for (const [n, smp] of [[1, false], [5, false], [30, false], [5, true], [30, true]] as const) {
     for (const seed of [undefined, 1, 2, 3]) {
-      yield [`tasks ${n} seed ${String(seed)}`, () => {
-        const s = new Session();
+      yield [`tasks ${n}${smp ? ' smp' : ''} seed ${String(seed)}`, () => {
+        const s = new Session({ smp });
         s.createFile({ path: '/bin/app', content: content.pattern(5), size: 5 * 4096 });
         s.createFile({ path: '/tmp/trigger', content: content.zero(), size: 16 });
         s.load(fileReaderObject('6.19', 8192));

@@ -110,16 +110,16 @@ const script = (depth: number): fc.Arbitrary<Syscall[]> => fc.array(depth === 0 
  * built anew is cheaper when a quarter or more of a world's tasks and reads differ (`MOVE_BELOW`),
  * so 16 times as many tasks as the differences of a step ran and exited first.
  */
-function sized(): Session {
-  const s = new Session();
+function sized(smp = false): Session {
+  const s = new Session({ smp });
   for (let i = 0; i < 16 * MOVE_BELOW; i += 1) s.spawn({ comm: `done${i}`, script: [] });
   s.simulate();
   return s;
 }
 
 /** The tasks of `scripts`, each opening the file first (a forked child has its parent's descriptors). */
-function session(scripts: Syscall[][]): Session {
-  const s = sized();
+function session(scripts: Syscall[][], smp = false): Session {
+  const s = sized(smp);
   s.createFile({ path: '/f', content: content.pattern(3), size: 4 * 4096 });
   scripts.forEach((sc, i) => s.spawn({ comm: `p${i}`, script: [{ sys: 'open', path: '/f', fd: 'f' }, ...sc] }));
   return s;
@@ -152,17 +152,17 @@ describe('a step from any world of a history', () => {
     expect(readyActions(later)).toEqual(definedActions(later));
   });
 
-  test('the index moved to the world stepped gives what the definitions give, and what an index built for it gives', () => {
+  test('the index moved to the world stepped gives what the definitions give, and what an index built for it gives (on one CPU and on several)', () => {
     let crossed = 0;
     // A pick is a world made so far, or (null, as often) the newest: the walk goes deep and branches.
     const picks = fc.array(fc.option(fc.nat(), { freq: 2 }), { minLength: 60, maxLength: 150 });
-    fc.assert(fc.property(fc.array(script(2), { minLength: 1, maxLength: 5 }), picks, fc.nat(), (scripts, picks, seed) => {
-      const worlds: World[] = [session(scripts).world];
+    fc.assert(fc.property(fc.array(script(2), { minLength: 1, maxLength: 5 }), picks, fc.nat(), fc.boolean(), (scripts, picks, seed, smp) => {
+      const worlds: World[] = [session(scripts, smp).world];
       for (const [n, pick] of picks.entries()) {
         const w = worlds[pick === null ? worlds.length - 1 : pick % worlds.length] as World;
         const rq = runQueueOf(w);
         expect(rq.owner).toBe(w);
-        const fresh = RunQueue.of(w.io, w.tasks, w.clock.now);
+        const fresh = RunQueue.of(w.io, w.tasks, w.clock.now, w.smp);
         expect(readyActions(w)).toEqual(definedActions(w));
         expect(relationsOf(rq, w)).toEqual(definedRelations(w));
         expect(relationsOf(fresh, w)).toEqual(definedRelations(w));
@@ -262,7 +262,7 @@ describe('a step from any world of a history', () => {
   test('retreat finds a timer that fell due long ago among many ticks whose timers ran since', () => {
     const task = (pid: number, state: ReadonlyTask['state'], until: number | null): ReadonlyTask =>
       ({ pid, parent: null, reaped: false, state, wait: until === null ? null : { kind: 'timer', until } } as unknown as ReadonlyTask);
-    const rq = RunQueue.of({ forEachSeq: () => undefined }, { eachValue: () => undefined }, 0);
+    const rq = RunQueue.of({ forEachSeq: () => undefined }, { eachValue: () => undefined }, 0, false);
     rq.syncTask(task(100, 'interruptible', 1));
     rq.advance(1);
     // Tick after tick, another task's timer falls due and runs (its record of the tick is gone).

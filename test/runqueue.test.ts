@@ -10,7 +10,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { content, formatTrace, listChooser, readyActions, refSnapshot, run, seededChooser, Session, step, type World } from '../src/index.ts';
+import { readFileSync } from 'node:fs';
+import { content, DEFAULT_BUDGETS, formatTrace, listChooser, parseScenario, program as P, readyActions, refSnapshot, run, seededChooser, Session, step, type BpfObject, type World } from '../src/index.ts';
+import { buildScenario } from '../src/scenario/run.ts';
 import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { Log } from '../src/model/world/log.ts';
 import { IntSet, RunQueue } from '../src/model/task/runqueue.ts';
@@ -21,9 +23,15 @@ import { buildTaskWorkWorld, twScenario } from '../properties/scenarios.ts';
 import { definedActions } from './support/ready_actions.ts';
 
 /** Many tasks that sleep, read a cold file (so reads are in flight) and open a file, in a session. */
-function busy(tasks: number): Session {
-  const s = new Session();
+function busy(tasks: number, smp = false): Session {
+  const s = new Session({ smp });
   s.createFile({ path: '/f', content: content.pattern(4), size: 6 * 4096 });
+  if (smp) {
+    // A task that forks children which open a file: a branch to a world before a fork moves the run
+    // queue to a world without the child (filed nowhere, its marks gone with it).
+    const child: Syscall[] = [{ sys: 'open', path: '/f', fd: 'g' }, { sys: 'close', fd: 'g' }];
+    s.spawn({ comm: 'forker', script: [{ sys: 'sleep', ticks: 2 }, { sys: 'fork', script: child }, { sys: 'fork', script: child }, { sys: 'wait' }, { sys: 'wait' }] });
+  }
   for (let i = 0; i < tasks; i += 1) {
     s.spawn({ comm: `t${i}`, script: [
       { sys: 'sleep', ticks: i % 3 },
@@ -50,17 +58,114 @@ describe('the run queue gives the ready actions their definition gives', () => {
     }), { numRuns: 60 });
   }, 120_000);
 
-  test('with many tasks, sleeps and reads in flight, and after branching from earlier worlds', () => {
+  test('on an smp machine, at every step of generated task_work scenarios (the irq_work and the tasks stopping part-way)', () => {
+    let stops = 0;
+    fc.assert(fc.property(twScenario, fc.array(fc.nat({ max: 9 }), { maxLength: 60 }), (sc, choices) => {
+      let w = buildTaskWorkWorld(sc, { smp: true }).world;
+      const chooser = listChooser(choices);
+      for (let n = 0; n < 400; n += 1) {
+        const actions = readyActions(w);
+        expect(actions).toEqual(definedActions(w));
+        if (actions.some((a) => a.kind === 'task' && a.stop === 'T5')) stops += 1;
+        const r = step(w, chooser);
+        if (r.done) break;
+        w = r.world;
+      }
+    }), { numRuns: 60 });
+    // Some worlds had a callback about to start (so the filtered tasks were not always none).
+    expect(stops).toBeGreaterThan(0);
+  }, 120_000);
+
+  test('on an smp machine, with forks and exits through attached sched_process_exit programs, and after branches', () => {
+    let merged = 0;
+    for (const file of ['process_lifecycle.json', 'task_storage.json']) {
+      const sc = parseScenario(JSON.parse(readFileSync(new URL(`../examples/${file}`, import.meta.url), 'utf8')), file);
+      for (const seed of ['a', 'b', 'c', 'd']) {
+        const worlds: World[] = [];
+        let w = buildScenario({ ...sc, smp: true }, DEFAULT_BUDGETS).session.world;
+        const chooser = seededChooser(seed);
+        for (let n = 0; n < 3000; n += 1) {
+          const actions = readyActions(w);
+          expect(actions).toEqual(definedActions(w));
+          // A task in do_exit that stops at a call, beside others that stop at one for another reason.
+          const calls = actions.filter((a) => a.kind === 'task' && a.stop === 'call');
+          if (calls.length > 1 && calls.some((a) => a.kind === 'task' && w.tasks.get(a.pid)?.stack.some((x) => x.a === 'do_exit') === true)) merged += 1;
+          worlds.push(w);
+          const r = step(w, chooser);
+          if (r.done) break;
+          w = r.world;
+        }
+        for (const i of [1, worlds.length >> 1, worlds.length - 2]) {
+          const b = worlds[i] as World;
+          const r = step(b, seededChooser(`branch-${seed}-${i}`));
+          expect(readyActions(r.world)).toEqual(definedActions(r.world));
+          expect(readyActions(w)).toEqual(definedActions(w));
+        }
+      }
+    }
+    expect(merged).toBeGreaterThan(0);
+  });
+
+  test('on an smp machine, a task stopped inside task_work_run with a BPF work still in its batch', () => {
+    // Two contexts (elements 0 and 1) scheduled on the opener: its task_work_run takes both works in
+    // one batch; stopped at the first callback's helper call, the second is in the batch only.
+    const { r, imm, NULL, map, tw, cb, call, label, goto, ret, when } = P;
+    const schedule = (key: number, next: string) => [
+      call('bpf_map_lookup_elem', [map('twmap'), imm(key)], 'r6'),
+      goto(next, when('r6', '==', NULL)),
+      call('bpf_task_work_schedule_signal', [r('r7'), tw('r6'), map('twmap'), cb('cb')], 'r0'),
+      label(next),
+    ];
+    const obj: BpfObject = {
+      name: 'tw_two',
+      maps: [{ name: 'twmap', type: 'array', maxEntries: 2, valueSize: 8, taskWorkFields: 1 }],
+      globals: [],
+      programs: [{ name: 'hook', section: 'lsm/file_open', body: [call('bpf_get_current_task_btf', [], 'r7'), ...schedule(0, 'second'), ...schedule(1, 'out'), ret(imm(0))] }],
+      subprogs: [{ name: 'cb', isStatic: true, body: [call('bpf_get_current_task_btf', [], 'r6'), ret(imm(0))] }],
+    };
+    const s = new Session({ version: '7.2', smp: true });
+    s.createFile({ path: '/tmp/trigger', content: content.zero(), size: 16 });
+    s.load(obj);
+    s.spawn({ comm: 'opener', script: [{ sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'close', fd: 't' }] });
+    s.spawn({ comm: 'other', script: [{ sys: 'sleep', ticks: 1 }, { sys: 'open', path: '/tmp/trigger', fd: 't' }, { sys: 'close', fd: 't' }] });
+    const start = s.world;
+    let batchOnly = 0;
+    for (let seed = 0; seed < 60; seed += 1) {
+      let w = start;
+      const chooser = seededChooser(seed);
+      for (let n = 0; n < 400; n += 1) {
+        const actions = readyActions(w);
+        expect(actions).toEqual(definedActions(w));
+        for (const a of actions) {
+          if (a.kind !== 'task' || a.stop !== 'T5') continue;
+          if (![...(w.tasks.get(a.pid)?.works.queue ?? [])].some((x) => x.fn.kind === 'bpf_task_work')) batchOnly += 1;
+        }
+        const r = step(w, chooser);
+        if (r.done) break;
+        w = r.world;
+      }
+    }
+    expect(batchOnly).toBeGreaterThan(0);
+  });
+
+  for (const smp of [false, true]) test(`with many tasks, sleeps and reads in flight, and after branching from earlier worlds${smp ? ', on an smp machine' : ''}`, () => {
     const worlds: World[] = [];
-    let w = busy(12).world;
+    let w = busy(12, smp).world;
     const chooser = seededChooser('rq');
+    let forks = 0;
     for (let n = 0; n < 2000; n += 1) {
       expect(readyActions(w)).toEqual(definedActions(w));
       worlds.push(w);
       const r = step(w, chooser);
       if (r.done) break;
+      if (r.world.tasks.size > w.tasks.size) {
+        // Back to the world before the fork: the run queue moves there, and files the child nowhere.
+        forks += 1;
+        expect(readyActions(w)).toEqual(definedActions(w));
+      }
       w = r.world;
     }
+    expect(forks).toBe(smp ? 2 : 0);
     expect(worlds.length).toBeGreaterThan(100);
     // A step from an earlier world: its run queue describes a later one and is rebuilt.
     for (const i of [3, 50, 17, worlds.length - 2, 0]) {
@@ -92,7 +197,7 @@ describe('the run queue gives the ready actions their definition gives', () => {
         if (r.done) break;
         w = r.world;
         // The run queue the step brought along, and one built from the world.
-        for (const rq of [runQueueOf(w), RunQueue.of(w.io, w.tasks, w.clock.now)]) {
+        for (const rq of [runQueueOf(w), RunQueue.of(w.io, w.tasks, w.clock.now, w.smp)]) {
           for (const t of w.tasks.values()) expect([t.pid, [...rq.childrenOf(t.pid)]]).toEqual([t.pid, defined(w, t.pid)]);
         }
       }
@@ -120,7 +225,7 @@ describe('the run queue gives the ready actions their definition gives', () => {
 describe('the run queue files a task by its latest state', () => {
   const task = (pid: number, state: ReadonlyTask['state'], wait: ReadonlyTask['wait']): ReadonlyTask => ({ pid, state, wait } as unknown as ReadonlyTask);
   test('a timer moved to another time, a page wait moved to another page, a task made runnable', () => {
-    const rq = RunQueue.of({ forEachSeq: () => undefined }, { eachValue: () => undefined }, 0);
+    const rq = RunQueue.of({ forEachSeq: () => undefined }, { eachValue: () => undefined }, 0, false);
     rq.syncTask(task(100, 'interruptible', { kind: 'timer', until: 5 }));
     rq.syncTask(task(101, 'io_wait', { kind: 'page', ino: 1, pgoff: 2 }));
     expect(rq.nextGroup()?.at).toBe(5);
@@ -226,7 +331,7 @@ describe('persistent structures', () => {
 });
 
 describe('IntSet (the run queue\'s sets of pids)', () => {
-  test('has, size and kth are those of a sorted array of its elements, through every growth of its capacity', () => {
+  test('has, size, kth and rank are those of a sorted array of its elements, through every growth of its capacity', () => {
     // Values up to 3,000: capacities 128 to 4,096, a set grown while it holds elements.
     const op = fc.record({ add: fc.boolean(), x: fc.oneof(fc.nat(140), fc.nat(3000)) });
     fc.assert(fc.property(fc.array(op, { maxLength: 400 }), fc.nat(), (ops, probe) => {
@@ -238,6 +343,8 @@ describe('IntSet (the run queue\'s sets of pids)', () => {
         expect(set.size).toBe(want.length);
         expect(set.has(x)).toBe(add);
         if (want.length > 0) expect(set.kth(probe % want.length)).toBe(want[probe % want.length]);
+        // rank: how many are below, for a value in the set, one next to it, and one past every capacity.
+        for (const y of [x, x + 1, probe % 5000]) expect(set.rank(y)).toBe(want.filter((z) => z < y).length);
       }
       want.forEach((x, r) => expect(set.kth(r)).toBe(x));
     }), { numRuns: 200 });

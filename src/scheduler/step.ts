@@ -14,7 +14,8 @@ import { completeRead } from '../model/fs/io.ts';
 import { ioKey } from '../model/fs/types.ts';
 import type { Activity, IrqWork, Pid, ReadonlyTask, RegVal, Syscall, Task, TwCtx, Work } from '../model/task/types.ts';
 import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
-import type { RunQueue } from '../model/task/runqueue.ts';
+import type { IntSet, RunQueue } from '../model/task/runqueue.ts';
+import { EXIT_TRACEPOINT_STAGE } from '../model/task/stops.ts';
 import { ownTask } from '../model/task/task.ts';
 import { WorkList } from '../model/task/work_list.ts';
 import { begin, emit, emitSyscall, emitTask, emitTaskWork, end, NON_SLEEPABLE, runQueueOf, withContext, type Kern } from '../model/world/world.ts';
@@ -76,47 +77,91 @@ function baseCount(world: SchedView, rq: RunQueue): number {
 
 /**
  * The smp actions, after the ordinary ones (so that index 0 and every ordinary index keep their
- * meaning): the head `bpf_task_work_irq` stopping after T2 or after `task_work_add`, then each
- * runnable task (by pid) stopping at the start of a BPF task_work callback it has queued. Only the
- * splits that can happen are offered.
+ * meaning): the head `bpf_task_work_irq` stopping after T2 or after `task_work_add`; then each
+ * runnable task (by pid) stopping at the start of a BPF task_work callback it has queued or taken;
+ * then each runnable task (by pid) stopping at its next helper or kfunc call, when its next step may
+ * run a BPF program. Only the splits that can happen are offered.
+ *
+ * Found without a look at every runnable task: the run queue files them by what the task alone
+ * decides (model/task/stops.ts); the context states and the hook's programs are then looked at for
+ * the tasks filed with a BPF task_work, or in `do_exit` before its tracepoint, only.
  */
-function smpActions(world: SmpView, rq: RunQueue): Action[] {
-  const out: Action[] = [];
-  const head = world.irqWork[0];
-  if (head !== undefined && head.kind === 'bpf_task_work_irq') {
-    const stage = head.stage ?? 0;
-    if (irqCanStop(world, head.ctx, stage, 'T2')) out.push({ kind: 'irq', stop: 'T2' });
-    if (irqCanStop(world, head.ctx, stage, 'add')) out.push({ kind: 'irq', stop: 'add' });
+class SmpActions {
+  /**
+   * `irq`: the irq_work's stops; `t5`: the pids that stop at a callback's start; `calls`: the tasks
+   * filed as may-call; `extra`: the other pids that stop at a call (ascending, none of them in `calls`).
+   */
+  constructor(
+    private readonly irq: readonly Action[],
+    private readonly t5: readonly Pid[],
+    private readonly calls: IntSet,
+    private readonly extra: readonly Pid[],
+  ) {}
+
+  get size(): number {
+    return this.irq.length + this.t5.length + this.calls.size + this.extra.length;
   }
-  for (let j = 0; j < rq.runnable.size; j += 1) {
-    const pid = rq.runnable.kth(j);
-    const t = world.tasks.get(pid);
-    if (t !== undefined && hasCallbackToStart(world, t)) out.push({ kind: 'task', pid, stop: 'T5' });
+
+  /** Smp action `i` (`0 <= i < size`). */
+  at(i: number): Action {
+    let j = i;
+    if (j < this.irq.length) return this.irq[j] as Action;
+    j -= this.irq.length;
+    if (j < this.t5.length) return { kind: 'task', pid: this.t5[j] as Pid, stop: 'T5' };
+    j -= this.t5.length;
+    return { kind: 'task', pid: this.callAt(j), stop: 'call' };
   }
-  for (let j = 0; j < rq.runnable.size; j += 1) {
-    const pid = rq.runnable.kth(j);
-    const t = world.tasks.get(pid);
-    if (t !== undefined && mayRunProgram(world, t)) out.push({ kind: 'task', pid, stop: 'call' });
+
+  /**
+   * The `j`-th pid of `calls` and `extra` merged by pid: an extra pid comes after the pids of
+   * `calls` below it and the extra ones before it; past the extras that come before place `j`, the
+   * place is one of `calls`'.
+   */
+  private callAt(j: number): Pid {
+    const extra = this.extra;
+    let m = 0;
+    for (; m < extra.length; m += 1) {
+      const pid = extra[m] as Pid;
+      const place = this.calls.rank(pid) + m;
+      if (place === j) return pid;
+      if (place > j) break;
+    }
+    if (j - m >= this.calls.size) throw new KernsimError(`no smp call action ${j}`);
+    return this.calls.kth(j - m);
   }
+}
+
+/** The pids of `set`, ascending. */
+function pidsOf(set: IntSet): Pid[] {
+  const out: Pid[] = [];
+  for (let r = 0; r < set.size; r += 1) out.push(set.kth(r));
   return out;
 }
 
-/** Syscalls that run BPF programs of their own (hooks, a test run). */
-const RUNS_PROGRAMS: ReadonlySet<string> = new Set(['open', 'prog_test_run', 'fork']);
-
-/** Whether `t`'s next step may run a BPF program (so that stopping at a call may mean something). */
-function mayRunProgram(world: SmpView, t: ReadonlyTask): boolean {
-  for (const a of t.stack) {
-    if (a.a === 'prog') return true;
-    if (a.a === 'syscall' && RUNS_PROGRAMS.has(a.sys.sys)) return true;
-    // do_exit before its tracepoint has run its sched_process_exit programs.
-    if (a.a === 'do_exit' && a.stage <= EXIT_TRACEPOINT_STAGE && (world.hooks.get('tp_btf/sched_process_exit')?.length ?? 0) > 0) return true;
+function smpActions(world: SmpView, rq: RunQueue): SmpActions {
+  const irq: Action[] = [];
+  const head = world.irqWork[0];
+  if (head !== undefined && head.kind === 'bpf_task_work_irq') {
+    const stage = head.stage ?? 0;
+    if (irqCanStop(world, head.ctx, stage, 'T2')) irq.push({ kind: 'irq', stop: 'T2' });
+    if (irqCanStop(world, head.ctx, stage, 'add')) irq.push({ kind: 'irq', stop: 'add' });
   }
-  if (t.stack.length === 0) {
-    const next = t.script[t.pc];
-    if (next !== undefined && RUNS_PROGRAMS.has(next.sys)) return true;
+  const t5: Pid[] = [];
+  if (rq.hasBpfWork.size > 0) {
+    for (const pid of pidsOf(rq.hasBpfWork)) {
+      const t = world.tasks.get(pid);
+      if (t !== undefined && hasCallbackToStart(world, t)) t5.push(pid);
+    }
   }
-  return hasCallbackToStart(world, t);
+  // A task stops at a call when its next step may run a program: one of `rq.mayCall`; one in do_exit
+  // before sched_process_exit programs that are attached; one whose callback would start.
+  const calls = rq.mayCall;
+  let extra: Pid[] = t5.filter((pid) => !calls.has(pid));
+  if (rq.beforeExitHook.size > 0 && (world.hooks.get(EXIT_HOOK)?.length ?? 0) > 0) {
+    const exiting = pidsOf(rq.beforeExitHook).filter((pid) => !calls.has(pid));
+    if (exiting.length > 0) extra = [...new Set([...extra, ...exiting])].sort((a, b) => a - b);
+  }
+  return new SmpActions(irq, t5, calls, extra);
 }
 
 /** Whether `t` has a BPF task_work callback queued (or taken in its current run) that would start. */
@@ -130,18 +175,17 @@ function hasCallbackToStart(world: SmpView, t: ReadonlyTask): boolean {
 }
 
 /** How many actions are ready in `world` (`rq` is its run queue; `smp`: the smp actions, when the world has them). */
-function readyCount(world: SchedView, rq: RunQueue, smp: Action[] | null): number {
-  return baseCount(world, rq) + (smp === null ? 0 : smp.length);
+function readyCount(world: SchedView, rq: RunQueue, smp: SmpActions | null): number {
+  return baseCount(world, rq) + (smp === null ? 0 : smp.size);
 }
 
 /** Ready action `i` of `world`, in the order of `readyActions`. */
-function readyAt(world: SchedView, rq: RunQueue, i: number, smp: Action[] | null = null): Action {
+function readyAt(world: SchedView, rq: RunQueue, i: number, smp: SmpActions | null = null): Action {
   if (smp !== null) {
     const n = baseCount(world, rq);
     if (i >= n) {
-      const a = smp[i - n];
-      if (a === undefined) throw new KernsimError(`no ready action ${i}`);
-      return a;
+      if (i - n >= smp.size) throw new KernsimError(`no ready action ${i}`);
+      return smp.at(i - n);
     }
   }
   let j = i;
@@ -378,9 +422,9 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
   }
 }
 
-/** The do_exit stage (PF_EXITING set) after which the sched_process_exit programs run. */
-const EXIT_TRACEPOINT_STAGE = 1;
-const EXIT_HOOKS: readonly string[] = ['tp_btf/sched_process_exit'];
+/** The hook whose programs `do_exit` runs at its tracepoint (stage `EXIT_TRACEPOINT_STAGE`, model/task/stops.ts). */
+const EXIT_HOOK = 'tp_btf/sched_process_exit';
+const EXIT_HOOKS: readonly string[] = [EXIT_HOOK];
 /** `trace_sched_process_exit(tsk, group_dead)`'s arguments. */
 const exitTracepointArgs = (task: Task): RegVal[] => [{ ptr: 'task', pid: task.pid }, 1n];
 

@@ -22,6 +22,7 @@
  * - an event is due when its time is at or before the clock; the pending ones are grouped by time.
  */
 import { ioKey, type IoRequest } from '../fs/types.ts';
+import { BEFORE_EXIT_HOOK, HAS_BPF_WORK, MAY_CALL, stopMarks } from './stops.ts';
 import type { Pid, ReadonlyTask } from './types.ts';
 
 const EMPTY_TREE = new Int32Array(1);
@@ -78,6 +79,14 @@ export class IntSet {
       rem -= t & past;
     }
     return pos;
+  }
+
+  /** How many elements are below `x` (`x >= 0`). */
+  rank(x: number): number {
+    const tree = this.#tree;
+    let n = 0;
+    for (let i = Math.min(x, this.#present.length); i > 0; i -= i & -i) n += tree[i] as number;
+    return n;
   }
 
   #bump(x: number, d: number): void {
@@ -157,6 +166,14 @@ export class RunQueue {
   /** The clock of that world. */
   now: number;
   readonly runnable = new IntSet();
+  /**
+   * In an smp world (`smp`), the runnable tasks by their marks (stops.ts `stopMarks`): those whose
+   * next step may run a BPF program, those in `do_exit` before its tracepoint, those with a BPF
+   * task_work queued or taken. Empty in a world of one CPU, which has no smp actions.
+   */
+  readonly mayCall = new IntSet();
+  readonly beforeExitHook = new IntSet();
+  readonly hasBpfWork = new IntSet();
   readonly dueIo = new IntSet();
   readonly dueTimers = new IntSet();
   readonly #ios = new Map<string, IoEvent>();
@@ -192,13 +209,17 @@ export class RunQueue {
    */
   readonly #parentOf: (Pid | undefined)[] = [];
 
-  constructor(now: number) {
+  /** `smp`: the world's (`World.smp`, which never changes): whether tasks are filed by their marks too. */
+  constructor(
+    now: number,
+    readonly smp: boolean,
+  ) {
     this.now = now;
   }
 
   /** An index of a world: its reads in flight (with their places in its `io` table), its tasks, its clock. */
-  static of(io: IoSource, tasks: { eachValue(fn: (t: ReadonlyTask) => void): void }, now: number): RunQueue {
-    const rq = new RunQueue(now);
+  static of(io: IoSource, tasks: { eachValue(fn: (t: ReadonlyTask) => void): void }, now: number, smp: boolean): RunQueue {
+    const rq = new RunQueue(now, smp);
     io.forEachSeq((req, key, seq) => rq.syncIo(key, req, seq));
     tasks.eachValue((t) => rq.syncTask(t));
     return rq;
@@ -207,16 +228,28 @@ export class RunQueue {
   /** File task `t` by its state: runnable, asleep on a timer, or waiting for a page; as a child of its parent until reaped. */
   syncTask(t: ReadonlyTask): void {
     const wait = t.wait;
+    const runnable = runnableState(t.state);
     this.#file(
-      t.pid, t.parent, !t.reaped, runnableState(t.state),
+      t.pid, t.parent, !t.reaped, runnable,
       t.state === 'interruptible' && wait?.kind === 'timer' ? wait.until : null,
       t.state === 'io_wait' && wait?.kind === 'page' ? ioKey(wait.ino, wait.pgoff) : null,
     );
+    if (this.smp) this.#mark(t.pid, runnable ? stopMarks(t) : 0);
   }
 
   /** Task `pid` (a child of `parent`) is in no table: file it nowhere (the index moved to a world without it). */
   dropTask(pid: Pid, parent: Pid | null): void {
     this.#file(pid, parent, false, false, null, null);
+    if (this.smp) this.#mark(pid, 0);
+  }
+
+  #mark(pid: Pid, marks: number): void {
+    if ((marks & MAY_CALL) !== 0) this.mayCall.add(pid);
+    else this.mayCall.delete(pid);
+    if ((marks & BEFORE_EXIT_HOOK) !== 0) this.beforeExitHook.add(pid);
+    else this.beforeExitHook.delete(pid);
+    if ((marks & HAS_BPF_WORK) !== 0) this.hasBpfWork.add(pid);
+    else this.hasBpfWork.delete(pid);
   }
 
   #file(pid: Pid, parent: Pid | null, child: boolean, runnable: boolean, until: number | null, page: string | null): void {

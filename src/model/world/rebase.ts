@@ -29,13 +29,13 @@ import { Table, type HotState } from './tables.ts';
 export const MOVE_BELOW = 4;
 
 /** What the run queue is filed from: a world's reads in flight, its tasks and its clock. */
-type Indexed = Pick<HotState, 'io' | 'tasks' | 'clock'>;
+type Indexed = Pick<HotState, 'io' | 'tasks' | 'clock' | 'smp'>;
 
 /** The run queue `rq` of `world`'s history, made to describe `world`; or a new one built from it. */
 export function runQueueFor(world: Indexed, rq: RunQueue): RunQueue {
   if (rq.owner === world) return rq;
   const from = rq.owner as Partial<Indexed> | null;
-  if (from === null || rq.held || !(from.io instanceof Table) || !(from.tasks instanceof IdTable) || typeof from.clock?.now !== 'number') return built(world);
+  if (from === null || rq.held || rq.smp !== world.smp || !(from.io instanceof Table) || !(from.tasks instanceof IdTable) || typeof from.clock?.now !== 'number') return built(world);
   const o = from as Indexed;
   const keys: string[] = [];
   const pids: number[] = [];
@@ -49,7 +49,7 @@ export function runQueueFor(world: Indexed, rq: RunQueue): RunQueue {
 
 /** A run queue built anew for `world`. */
 function built(world: Indexed): RunQueue {
-  return RunQueue.of(world.io, world.tasks, world.clock.now);
+  return RunQueue.of(world.io, world.tasks, world.clock.now, world.smp);
 }
 
 /** Move `rq` from describing `from` to describing `to`, whose reads `keys` and tasks `pids` differ. */

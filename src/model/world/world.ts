@@ -294,7 +294,7 @@ export function createWorld(opts: WorldOptions = {}): World {
     ...emptyHotState(budgets, opts.smp === true, cpus, hashrnd),
     trace: emptyTrace,
   };
-  const rq = new RunQueue(0);
+  const rq = new RunQueue(0, opts.smp === true);
   const w = new WorldValue(fields, null, null, emptyTrace, Log.empty<number>(), rq);
   rq.owner = w;
   return w;
