@@ -138,25 +138,31 @@ function pidsOf(set: IntSet): Pid[] {
   return out;
 }
 
+/** No actions, no pids (most steps of an smp world have no irq_work stop and no callback to start). */
+const NO_ACTIONS: readonly Action[] = Object.freeze([]);
+const NO_PIDS: readonly Pid[] = Object.freeze([]);
+
 function smpActions(world: SmpView, rq: RunQueue): SmpActions {
-  const irq: Action[] = [];
+  let irq = NO_ACTIONS;
   const head = world.irqWork[0];
   if (head !== undefined && head.kind === 'bpf_task_work_irq') {
     const stage = head.stage ?? 0;
-    if (irqCanStop(world, head.ctx, stage, 'T2')) irq.push({ kind: 'irq', stop: 'T2' });
-    if (irqCanStop(world, head.ctx, stage, 'add')) irq.push({ kind: 'irq', stop: 'add' });
+    const stops: Action[] = [];
+    if (irqCanStop(world, head.ctx, stage, 'T2')) stops.push({ kind: 'irq', stop: 'T2' });
+    if (irqCanStop(world, head.ctx, stage, 'add')) stops.push({ kind: 'irq', stop: 'add' });
+    irq = stops;
   }
-  const t5: Pid[] = [];
+  let t5 = NO_PIDS;
   if (rq.hasBpfWork.size > 0) {
-    for (const pid of pidsOf(rq.hasBpfWork)) {
+    t5 = pidsOf(rq.hasBpfWork).filter((pid) => {
       const t = world.tasks.get(pid);
-      if (t !== undefined && hasCallbackToStart(world, t)) t5.push(pid);
-    }
+      return t !== undefined && hasCallbackToStart(world, t);
+    });
   }
   // A task stops at a call when its next step may run a program: one of `rq.mayCall`; one in do_exit
   // before sched_process_exit programs that are attached; one whose callback would start.
   const calls = rq.mayCall;
-  let extra: Pid[] = t5.filter((pid) => !calls.has(pid));
+  let extra = t5.length === 0 ? NO_PIDS : t5.filter((pid) => !calls.has(pid));
   if (rq.beforeExitHook.size > 0 && (world.hooks.get(EXIT_HOOK)?.length ?? 0) > 0) {
     const exiting = pidsOf(rq.beforeExitHook).filter((pid) => !calls.has(pid));
     if (exiting.length > 0) extra = [...new Set([...extra, ...exiting])].sort((a, b) => a - b);

@@ -8,6 +8,12 @@
  */
 import type { ReadonlyTask } from './types.ts';
 
+/** A list of works as `WorkList` links them (read-only, as a world's task holds it). */
+interface Links {
+  readonly head: { readonly fn: { readonly kind: string } } | undefined;
+  readonly rest: Links;
+}
+
 /** Syscalls that run BPF programs of their own: the `lsm/file_open` hook, a test run, `fork`'s hooks. */
 export const RUNS_PROGRAMS: ReadonlySet<string> = new Set(['open', 'prog_test_run', 'fork']);
 
@@ -27,26 +33,18 @@ export function stopMarks(t: ReadonlyTask): number {
   for (const a of t.stack) {
     if (a.a === 'prog' || (a.a === 'syscall' && RUNS_PROGRAMS.has(a.sys.sys))) m |= MAY_CALL;
     else if (a.a === 'do_exit' && a.stage <= EXIT_TRACEPOINT_STAGE) m |= BEFORE_EXIT_HOOK;
-    else if (a.a === 'task_work_run' && (m & HAS_BPF_WORK) === 0) {
-      for (const w of a.batch) {
-        if (w.fn.kind === 'bpf_task_work') {
-          m |= HAS_BPF_WORK;
-          break;
-        }
-      }
-    }
+    else if (a.a === 'task_work_run' && (m & HAS_BPF_WORK) === 0 && holdsBpfWork(a.batch)) m |= HAS_BPF_WORK;
   }
   if (t.stack.length === 0) {
     const next = t.script[t.pc];
     if (next !== undefined && RUNS_PROGRAMS.has(next.sys)) m |= MAY_CALL;
   }
-  if ((m & HAS_BPF_WORK) === 0) {
-    for (const w of t.works.queue) {
-      if (w.fn.kind === 'bpf_task_work') {
-        m |= HAS_BPF_WORK;
-        break;
-      }
-    }
-  }
+  if ((m & HAS_BPF_WORK) === 0 && holdsBpfWork(t.works.queue)) m |= HAS_BPF_WORK;
   return m;
+}
+
+/** Whether `list` holds a BPF task_work (walked by its links: no iterator made for the many empty lists). */
+function holdsBpfWork(list: Links): boolean {
+  for (let l = list; l.head !== undefined; l = l.rest) if (l.head.fn.kind === 'bpf_task_work') return true;
+  return false;
 }
