@@ -218,12 +218,13 @@ class Out {
 
 /**
  * World fields the walk knows; any other is written generically (and marks the key raw). `features`
- * (the kernel's rules) never changes after the world is made, and `names` is an index of the objects'
- * and the maps' names (world/names.ts): neither is written.
+ * (the kernel's rules) never changes after the world is made, `names` is an index of the objects'
+ * and the maps' names (world/names.ts), and `scripts` one copy of each script tasks were spawned with
+ * (each task's own is written with it): none is written.
  */
 const KNOWN_WORLD = new Set([
   'version', 'features', 'maps', 'twctx', 'progs', 'hooks', 'kernelMem', 'clock', 'inodes', 'paths', 'files', 'pagecache', 'dynptrs',
-  'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'names', 'ids', 'faults', 'irqWork', 'current', 'budgets', 'smp',
+  'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'names', 'scripts', 'ids', 'faults', 'irqWork', 'current', 'budgets', 'smp',
   'cpus', 'hashrnd', 'allocated', 'trace',
 ]);
 const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'parent', 'forking', 'works', 'script', 'pc', 'stack', 'wait']);

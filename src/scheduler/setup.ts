@@ -191,7 +191,7 @@ export function spawnTask(k: Kern, task: NewTask): Pid {
     // do_open_execat: O_RDONLY | __FMODE_EXEC, opened completely before the task runs.
     mm = { exe_file: openFile(k, spec.exe) };
   }
-  k.t.addTask(new TaskRecord({ pid, comm: spec.comm, mm, script: spec.script }));
+  k.t.addTask(new TaskRecord({ pid, comm: spec.comm, mm, script: k.t.sharedScript(spec.script) }));
   emitTask(k, pid, 'spawn', `${spec.comm}${spec.exe === undefined ? ' (kernel thread)' : `, exe ${spec.exe}`}`);
   return pid;
 }

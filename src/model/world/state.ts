@@ -80,6 +80,8 @@ export class WorldValue {
   readonly objects: HotState['objects'];
   /** What the names of objects, globals, programs and maps stand for (names.ts `named`). */
   readonly names: HotState['names'];
+  /** One copy of each script a spawned task runs (tables.ts `HotState.scripts`). */
+  readonly scripts: HotState['scripts'];
   readonly ids: HotState['ids'];
   readonly faults: HotState['faults'];
   readonly irqWork: HotState['irqWork'];
@@ -118,6 +120,7 @@ export class WorldValue {
     this.tasks = h.tasks ?? base.tasks;
     this.objects = h.objects ?? base.objects;
     this.names = h.names ?? base.names;
+    this.scripts = h.scripts ?? base.scripts;
     this.ids = h.ids ?? base.ids;
     this.faults = h.faults ?? base.faults;
     this.irqWork = h.irqWork ?? base.irqWork;

@@ -32,7 +32,7 @@ import { OrderedTree } from './ordered.ts';
 import { nameKey, named, withId, withoutId, type NameKey, type NameKind } from './names.ts';
 import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
-import type { IrqWork, Pid, ReadonlyTask } from '../task/types.ts';
+import type { IrqWork, Pid, ReadonlyTask, Syscall } from '../task/types.ts';
 import type { Budgets } from '../kernel/budget.ts';
 import { LogBuffer } from './log.ts';
 
@@ -140,6 +140,13 @@ export interface HotState {
   objects: IdTable<ReadonlyLoadedObject>;
   /** What each name of an object, a global, a program or a map stands for (names.ts): ids by `nameKey`. */
   names: Table<NameKey, readonly number[]>;
+  /**
+   * One copy of each script a spawned task runs, by its JSON text: tasks spawned with equal scripts
+   * share it (`Tables.sharedScript`), so a world of many like tasks holds their script once, and a
+   * step reads it where the other tasks' steps left it in the caches. Nothing reads it but a spawn:
+   * what a task does is its own `script`.
+   */
+  scripts: ReadonlyMap<string, readonly Syscall[]>;
   ids: Readonly<Ids>;
   faults: Faults;
   /** Queued irq_work, oldest first. */
@@ -194,6 +201,7 @@ export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1,
     inodes: new IdTable(), paths: new Table(new BTree<string, Ino>() as unknown as ReadonlyMap<string, Ino>), files: new IdTable(), pagecache: new IdTable(),
     dynptrs: new Table(new OrderedTree(slotFrame)), fileStates: new IdTable(), io: new Table(new OrderedTree()), tasks: new IdTable(), objects: new IdTable(),
     rings: new Table(new OrderedTree()), packets: new Table(new OrderedTree()), names: new Table(new BTree<NameKey, readonly number[]>() as unknown as ReadonlyMap<NameKey, readonly number[]>),
+    scripts: new BTree<string, readonly Syscall[]>() as unknown as ReadonlyMap<string, readonly Syscall[]>,
     ids: Object.freeze({ ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 }),
     faults: Object.freeze({ alloc: 0, io: new Map<string, number>() }),
     irqWork: Object.freeze([]),
@@ -215,6 +223,10 @@ function cloneObject(o: ReadonlyLoadedObject): LoadedObject {
 const IDS = 1 << 12;
 const FAULTS = 1 << 13;
 const IRQ = 1 << 14;
+
+/** A script's value as its JSON text writes it: a bigint (an integer given as text) as its digits and `n`. */
+const scriptValue = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+const SCRIPTS = 1 << 15;
 
 interface More {
   mappings: Map<Ino, Mapping> | null;
@@ -273,6 +285,8 @@ export class Tables {
   objects: ReadonlyMap<ObjId, ReadonlyLoadedObject>;
   /** The index of names, to read through `named`. */
   names: ReadonlyMap<NameKey, readonly number[]>;
+  /** The scripts of spawned tasks, one copy of each (`sharedScript`). */
+  scripts: ReadonlyMap<string, readonly Syscall[]>;
   ids: Readonly<Ids>;
   faults: Faults;
   irqWork: readonly IrqWork[];
@@ -337,6 +351,7 @@ export class Tables {
     this.tasks = base.tasks;
     this.objects = base.objects;
     this.names = Table.mapOf(base.names);
+    this.scripts = base.scripts;
     this.ids = base.ids;
     this.faults = base.faults;
     this.irqWork = base.irqWork;
@@ -496,6 +511,25 @@ export class Tables {
     return id;
   }
 
+  /**
+   * `script` as a new task is to keep it: the copy the world has of an equal script (the same JSON
+   * text, an integer given as text written as its bigint's digits and `n`: a parsed script holds
+   * nothing else, and no field holds both a string and an integer), else `script` itself, filed as
+   * that copy.
+   */
+  sharedScript(script: readonly Syscall[]): readonly Syscall[] {
+    const text = JSON.stringify(script, scriptValue);
+    const kept = this.scripts.get(text);
+    if (kept !== undefined) return kept;
+    if ((this.#owned & SCRIPTS) === 0) {
+      // sorted-btree's clone shares every node; a set copies the path it changes.
+      this.scripts = (this.scripts as unknown as BTree<string, readonly Syscall[]>).clone() as unknown as ReadonlyMap<string, readonly Syscall[]>;
+      this.#owned |= SCRIPTS;
+    }
+    (this.scripts as unknown as BTree<string, readonly Syscall[]>).set(text, script);
+    return script;
+  }
+
   /** The injected faults, to change. */
   ownFaults(): { alloc: number; io: Map<string, number> } {
     if ((this.#owned & FAULTS) === 0) {
@@ -628,6 +662,7 @@ export class Tables {
       if ((owned & IDS) !== 0) patch.ids = this.ids;
       if ((owned & FAULTS) !== 0) patch.faults = this.faults;
       if ((owned & IRQ) !== 0) patch.irqWork = this.irqWork;
+      if ((owned & SCRIPTS) !== 0) patch.scripts = this.scripts;
     }
     const base = this.base;
     if (this.now !== base.clock.now) (patch ??= {}).clock = { now: this.now };
