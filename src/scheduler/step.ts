@@ -534,10 +534,10 @@ export function perform(k: Kern, a: Action, chooser: Chooser = defaultChooser): 
   settle(k);
 }
 
-/** `perform(k, { kind: 'task', pid })`, without the object (`run`'s most common step). */
-function performTask(k: Kern, pid: Pid): void {
+/** `perform(k, { kind: 'task', pid }, chooser)`, without the object (`run`'s most common step). */
+function performTask(k: Kern, pid: Pid, chooser: Chooser): void {
   k.t.preempt = false;
-  stepTask(k, pid);
+  stepTask(k, pid, chooser);
   settle(k);
 }
 
@@ -613,8 +613,8 @@ export function run(world: World, chooser: Chooser, opts: RunOptions = {}): Worl
       const pid = smp === null ? readyTaskAt(k.t, rq, i) : -1;
       const action = pid < 0 ? readyAt(k.t, rq, i, smp) : null;
       k.t.choose(i);
-      if (action === null) performTask(k, pid);
-      else perform(k, action);
+      if (action === null) performTask(k, pid, chooser);
+      else perform(k, action, chooser);
       if (k.t.now > time) throw new BudgetError('time', time, `virtual time reached t=${k.t.now} after ${n + 1} steps`);
     }
   } catch (e) {
