@@ -245,9 +245,9 @@ describe('the run queue files a task by its latest state', () => {
 });
 
 describe('run makes the steps step makes', () => {
-  test('the same final world (trace, choices, clock, references, task results) as stepping one at a time', () => {
-    fc.assert(fc.property(twScenario, fc.integer({ min: 0, max: 1000 }), (sc, seed) => {
-      const a = buildTaskWorkWorld(sc);
+  test('the same final world (trace, choices, clock, references, task results) as stepping one at a time, on one CPU and on several', () => {
+    fc.assert(fc.property(twScenario, fc.integer({ min: 0, max: 1000 }), fc.boolean(), (sc, seed, smp) => {
+      const a = buildTaskWorkWorld(sc, { smp });
       const start = a.world;
       const end = run(start, seededChooser(seed));
       let w = start;

@@ -610,7 +610,8 @@ export function run(world: World, chooser: Chooser, opts: RunOptions = {}): Worl
       if (count === 0) return end(k);
       const i = chooser.choose('step', count);
       if (!Number.isInteger(i) || i < 0 || i >= count) throw new KernsimError(`chooser picked ${i} of ${count} actions`);
-      const pid = smp === null ? readyTaskAt(k.t, rq, i) : -1;
+      // A task's plain step (in an smp world too: the smp actions come after every ordinary one).
+      const pid = readyTaskAt(k.t, rq, i);
       const action = pid < 0 ? readyAt(k.t, rq, i, smp) : null;
       k.t.choose(i);
       if (action === null) performTask(k, pid, chooser);
