@@ -54,6 +54,7 @@ export type { Faults, HotName, HotState, Ids, Table, Tables, TableWriter } from 
 export type { NameKey, NameKind } from './model/world/names.ts';
 export type { IdTable } from './model/world/idtable.ts';
 export type { OrderedTree } from './model/world/ordered.ts';
+export type { ScriptTable } from './model/world/scripts.ts';
 export type { WorkList } from './model/task/work_list.ts';
 export type { Log } from './model/world/log.ts';
 export type { WorldValue } from './model/world/state.ts';

@@ -5,6 +5,7 @@
 import { checkString, checkWorld } from '../kernel/args.ts';
 import { Table } from './tables.ts';
 import { IdTable } from './idtable.ts';
+import { ScriptTable } from './scripts.ts';
 import { compactRuns } from './trace.ts';
 import { isRunTree, PG_DIRTY, PG_READAHEAD, segmentsOf, type PageRun, type PageState } from '../../pagecache/index.ts';
 import { UnknownHandleError } from '../kernel/errors.ts';
@@ -193,9 +194,9 @@ export function stateBytes(world: World): number {
         if (seen.has(v)) return 0;
         seen.add(v);
         if (ArrayBuffer.isView(v)) return 64 + v.byteLength;
-        if (v instanceof Map || v instanceof Table || v instanceof IdTable || isRunTree(v)) {
+        if (v instanceof Map || v instanceof Table || v instanceof IdTable || v instanceof ScriptTable || isRunTree(v)) {
           let n = 32;
-          for (const [key, value] of isRunTree(v) ? v.entries() : v) n += 16 + walk(key) + walk(value);
+          for (const [key, value] of isRunTree(v) || v instanceof ScriptTable ? v.entries() : v) n += 16 + walk(key) + walk(value);
           return n;
         }
         let n = 24;

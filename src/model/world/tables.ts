@@ -29,6 +29,7 @@ import type { RunQueue } from '../task/runqueue.ts';
 import { IdTable, Overlay } from './idtable.ts';
 import { FirstMap } from './first_map.ts';
 import { OrderedTree } from './ordered.ts';
+import { ScriptTable } from './scripts.ts';
 import { nameKey, named, withId, withoutId, type NameKey, type NameKind } from './names.ts';
 import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
@@ -140,13 +141,8 @@ export interface HotState {
   objects: IdTable<ReadonlyLoadedObject>;
   /** What each name of an object, a global, a program or a map stands for (names.ts): ids by `nameKey`. */
   names: Table<NameKey, readonly number[]>;
-  /**
-   * One copy of each script a spawned task runs, by its JSON text: tasks spawned with equal scripts
-   * share it (`Tables.sharedScript`), so a world of many like tasks holds their script once, and a
-   * step reads it where the other tasks' steps left it in the caches. Nothing reads it but a spawn:
-   * what a task does is its own `script`.
-   */
-  scripts: ReadonlyMap<string, readonly Syscall[]>;
+  /** One copy of each script a spawned task runs, by its JSON text (scripts.ts). */
+  scripts: ScriptTable;
   ids: Readonly<Ids>;
   faults: Faults;
   /** Queued irq_work, oldest first. */
@@ -201,7 +197,7 @@ export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1,
     inodes: new IdTable(), paths: new Table(new BTree<string, Ino>() as unknown as ReadonlyMap<string, Ino>), files: new IdTable(), pagecache: new IdTable(),
     dynptrs: new Table(new OrderedTree(slotFrame)), fileStates: new IdTable(), io: new Table(new OrderedTree()), tasks: new IdTable(), objects: new IdTable(),
     rings: new Table(new OrderedTree()), packets: new Table(new OrderedTree()), names: new Table(new BTree<NameKey, readonly number[]>() as unknown as ReadonlyMap<NameKey, readonly number[]>),
-    scripts: new BTree<string, readonly Syscall[]>() as unknown as ReadonlyMap<string, readonly Syscall[]>,
+    scripts: ScriptTable.EMPTY,
     ids: Object.freeze({ ino: 1, file: 1, fstate: 1, pid: 100, work: 1, map: 1, prog: 1, obj: 1, twctx: 1, irq: 1, frame: 1, packet: 1 }),
     faults: Object.freeze({ alloc: 0, io: new Map<string, number>() }),
     irqWork: Object.freeze([]),
@@ -286,7 +282,7 @@ export class Tables {
   /** The index of names, to read through `named`. */
   names: ReadonlyMap<NameKey, readonly number[]>;
   /** The scripts of spawned tasks, one copy of each (`sharedScript`). */
-  scripts: ReadonlyMap<string, readonly Syscall[]>;
+  scripts: ScriptTable;
   ids: Readonly<Ids>;
   faults: Faults;
   irqWork: readonly IrqWork[];
@@ -521,12 +517,8 @@ export class Tables {
     const text = JSON.stringify(script, scriptValue);
     const kept = this.scripts.get(text);
     if (kept !== undefined) return kept;
-    if ((this.#owned & SCRIPTS) === 0) {
-      // sorted-btree's clone shares every node; a set copies the path it changes.
-      this.scripts = (this.scripts as unknown as BTree<string, readonly Syscall[]>).clone() as unknown as ReadonlyMap<string, readonly Syscall[]>;
-      this.#owned |= SCRIPTS;
-    }
-    (this.scripts as unknown as BTree<string, readonly Syscall[]>).set(text, script);
+    this.scripts = this.scripts.with(text, script);
+    this.#owned |= SCRIPTS;
     return script;
   }
 

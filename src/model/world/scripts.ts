@@ -1,0 +1,49 @@
+/**
+ * The scripts of a world's spawned tasks, one copy of each, by its JSON text (`HotState.scripts`):
+ * tasks spawned with equal scripts share that copy (`Tables.sharedScript`), so a world of many like
+ * tasks holds their script once, and a step reads it where the other tasks' steps left it in the
+ * caches. Nothing reads it but a spawn: what a task does is its own `script`.
+ *
+ * A value: `with` makes a new table that shares every node with this one (sorted-btree's `clone`,
+ * O(1), then a `set` that copies the path it changes), so every earlier world keeps the copies it had.
+ */
+import { BTree } from '../../pagecache/index.ts';
+import type { Syscall } from '../task/types.ts';
+
+export class ScriptTable {
+  static readonly EMPTY = new ScriptTable(new BTree<string, readonly Syscall[]>());
+
+  // Private: a world written as JSON shows the table as `{}`, as it shows its other tables.
+  readonly #tree: BTree<string, readonly Syscall[]>;
+
+  private constructor(tree: BTree<string, readonly Syscall[]>) {
+    this.#tree = tree;
+  }
+
+  /** How many distinct scripts it holds. */
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  /** The copy filed under `text`, or undefined. */
+  get(text: string): readonly Syscall[] | undefined {
+    return this.#tree.get(text);
+  }
+
+  /** The texts and their scripts, in the order of the texts. */
+  entries(): IterableIterator<[string, readonly Syscall[]]> {
+    return this.#tree.entries();
+  }
+
+  /** The scripts, in the order of their texts. */
+  values(): IterableIterator<readonly Syscall[]> {
+    return this.#tree.values();
+  }
+
+  /** This table with `script` filed under `text`. */
+  with(text: string, script: readonly Syscall[]): ScriptTable {
+    const tree = this.#tree.clone();
+    tree.set(text, script);
+    return new ScriptTable(tree);
+  }
+}
