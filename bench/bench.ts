@@ -216,6 +216,7 @@ const scheduler: Results['scheduler'] = {
   sleeps: { ...scale(() => sleepsWorld(1000), () => sleepsWorld(10_000)), what: 'one task, 1,000 vs 10,000 sleeps' },
   longSleeps: { ...scale(() => sleepsWorld(1000, 10), () => sleepsWorld(10_000, 10)), what: '10 tasks, 1,000 vs 10,000 sleeps each' },
   longTasks: { ...scale(() => manyTasksWorld(1000), () => manyTasksWorld(10_000)), what: '1,000 vs 10,000 tasks' },
+  smpTasks: { ...scale(() => manyTasksWorld(100, true), () => manyTasksWorld(1000, true)), what: '100 vs 1,000 tasks on an smp machine (`smp: true`: each task that may run a program may also stop at its next call)' },
 };
 for (const [k, v] of Object.entries(scheduler)) log(`scheduler ${k}: ${v.small.ms.toFixed(0)} ms vs ${v.large.ms.toFixed(0)} ms, ${v.ratio.toFixed(1)}x; ${v.small.opsPerStep.toFixed(2)} vs ${v.large.opsPerStep.toFixed(2)} Map/Set calls a step`);
 

@@ -65,9 +65,11 @@ export function runCase(s: Session): void {
 /**
  * `tasks` tasks, each: sleep, open a cached file, read 16 bytes of it, close it, sleep; run under a
  * seeded schedule (so the run queue is asked for any of the ready actions, not only the first).
+ * `smp`: on a machine of several CPUs, where a task whose next step may run a program (an open runs
+ * the `lsm/file_open` hook) may also stop at its next call: one more ready action for each.
  */
-export function manyTasksWorld(tasks: number): World {
-  const s = new Session();
+export function manyTasksWorld(tasks: number, smp = false): World {
+  const s = new Session({ smp });
   s.createFile({ path: '/f', content: content.pattern(4), size: 4096 });
   s.populate('/f');
   for (let i = 0; i < tasks; i += 1) {
