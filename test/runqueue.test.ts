@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { content, DEFAULT_BUDGETS, formatTrace, listChooser, parseScenario, program as P, readyActions, refSnapshot, run, seededChooser, Session, step, type BpfObject, type World } from '../src/index.ts';
+import { content, DEFAULT_BUDGETS, formatTrace, listChooser, parseScenario, program as P, readyActions, refSnapshot, run, seededChooser, Session, step, type BpfObject, type Chooser, type World } from '../src/index.ts';
 import { buildScenario } from '../src/scenario/run.ts';
 import { GONE, IdTable, type Change } from '../src/model/world/idtable.ts';
 import { Log } from '../src/model/world/log.ts';
@@ -42,6 +42,16 @@ function busy(tasks: number, smp = false): Session {
     ] });
   }
   return s;
+}
+
+/** `start` stepped one step at a time by `chooser` until nothing is ready (what `run` does in one transition). */
+function stepped(start: World, chooser: Chooser): World {
+  let w = start;
+  for (;;) {
+    const r = step(w, chooser);
+    if (r.done) return w;
+    w = r.world;
+  }
 }
 
 describe('the run queue gives the ready actions their definition gives', () => {
@@ -250,13 +260,7 @@ describe('run makes the steps step makes', () => {
       const a = buildTaskWorkWorld(sc, { smp });
       const start = a.world;
       const end = run(start, seededChooser(seed));
-      let w = start;
-      const chooser = seededChooser(seed);
-      for (;;) {
-        const r = step(w, chooser);
-        if (r.done) break;
-        w = r.world;
-      }
+      const w = stepped(start, seededChooser(seed));
       expect(formatTrace(end.trace)).toBe(formatTrace(w.trace));
       expect(end.choices).toEqual(w.choices);
       expect(end.clock.now).toBe(w.clock.now);
@@ -282,13 +286,7 @@ describe('run makes the steps step makes', () => {
       const start = s.world;
       for (const seed of [1, 2, 3, 4]) {
         const end = run(start, seededChooser(seed));
-        let w = start;
-        const chooser = seededChooser(seed);
-        for (;;) {
-          const r = step(w, chooser);
-          if (r.done) break;
-          w = r.world;
-        }
+        const w = stepped(start, seededChooser(seed));
         expect([...end.choices]).toEqual([...w.choices]);
         expect(formatTrace(end.trace)).toBe(formatTrace(w.trace));
         const x = (v: World) => [...v.objects.values()][0]?.globals.get('x');
