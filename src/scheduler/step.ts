@@ -75,17 +75,7 @@ function baseCount(world: SchedView, rq: RunQueue): number {
   return (world.irqWork.length > 0 ? 1 : 0) + rq.dueIo.size + rq.dueTimers.size + rq.runnable.size + (g === null ? 0 : g.ios.length + g.timers.length);
 }
 
-/**
- * The smp actions, after the ordinary ones (so that index 0 and every ordinary index keep their
- * meaning): the head `bpf_task_work_irq` stopping after T2 or after `task_work_add`; then each
- * runnable task (by pid) stopping at the start of a BPF task_work callback it has queued or taken;
- * then each runnable task (by pid) stopping at its next helper or kfunc call, when its next step may
- * run a BPF program. Only the splits that can happen are offered.
- *
- * Found without a look at every runnable task: the run queue files them by what the task alone
- * decides (model/task/stops.ts); the context states and the hook's programs are then looked at for
- * the tasks filed with a BPF task_work, or in `do_exit` before its tracepoint, only.
- */
+/** The smp actions of a world, in their order (`smpActions`), each found without making the list. */
 class SmpActions {
   /**
    * `irq`: the irq_work's stops; `t5`: the pids that stop at a callback's start; `calls`: the tasks
@@ -142,6 +132,17 @@ function pidsOf(set: IntSet): Pid[] {
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 const NO_PIDS: readonly Pid[] = Object.freeze([]);
 
+/**
+ * The smp actions, after the ordinary ones (so that index 0 and every ordinary index keep their
+ * meaning): the head `bpf_task_work_irq` stopping after T2 or after `task_work_add`; then each
+ * runnable task (by pid) stopping at the start of a BPF task_work callback it has queued or taken;
+ * then each runnable task (by pid) stopping at its next helper or kfunc call, when its next step may
+ * run a BPF program. Only the splits that can happen are offered.
+ *
+ * Found without a look at every runnable task: the run queue files them by what the task alone
+ * decides (model/task/stops.ts); the context states and the hook's programs are then looked at for
+ * the tasks filed with a BPF task_work, or in `do_exit` before its tracepoint, only.
+ */
 function smpActions(world: SmpView, rq: RunQueue): SmpActions {
   let irq = NO_ACTIONS;
   const head = world.irqWork[0];

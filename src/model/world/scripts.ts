@@ -10,6 +10,18 @@
 import { BTree } from '../../pagecache/index.ts';
 import type { Syscall } from '../task/types.ts';
 
+/** A script's value as its text writes it: a bigint (an integer given as text) as its digits and `n`. */
+const scriptValue = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+
+/**
+ * The text a script is filed under: its JSON, an integer given as text written as its bigint's digits
+ * and `n`. A parsed script holds nothing else, and no field holds both a string and an integer, so two
+ * scripts have the same text exactly when they are equal.
+ */
+export function scriptText(script: readonly Syscall[]): string {
+  return JSON.stringify(script, scriptValue);
+}
+
 export class ScriptTable {
   static readonly EMPTY = new ScriptTable(new BTree<string, readonly Syscall[]>());
 

@@ -29,7 +29,7 @@ import type { RunQueue } from '../task/runqueue.ts';
 import { IdTable, Overlay } from './idtable.ts';
 import { FirstMap } from './first_map.ts';
 import { OrderedTree } from './ordered.ts';
-import { ScriptTable } from './scripts.ts';
+import { ScriptTable, scriptText } from './scripts.ts';
 import { nameKey, named, withId, withoutId, type NameKey, type NameKind } from './names.ts';
 import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
@@ -219,9 +219,6 @@ function cloneObject(o: ReadonlyLoadedObject): LoadedObject {
 const IDS = 1 << 12;
 const FAULTS = 1 << 13;
 const IRQ = 1 << 14;
-
-/** A script's value as its JSON text writes it: a bigint (an integer given as text) as its digits and `n`. */
-const scriptValue = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 const SCRIPTS = 1 << 15;
 
 interface More {
@@ -508,13 +505,11 @@ export class Tables {
   }
 
   /**
-   * `script` as a new task is to keep it: the copy the world has of an equal script (the same JSON
-   * text, an integer given as text written as its bigint's digits and `n`: a parsed script holds
-   * nothing else, and no field holds both a string and an integer), else `script` itself, filed as
-   * that copy.
+   * `script` as a new task is to keep it: the copy the world has of an equal script (the same text,
+   * scripts.ts `scriptText`), else `script` itself, filed as that copy.
    */
   sharedScript(script: readonly Syscall[]): readonly Syscall[] {
-    const text = JSON.stringify(script, scriptValue);
+    const text = scriptText(script);
     const kept = this.scripts.get(text);
     if (kept !== undefined) return kept;
     this.scripts = this.scripts.with(text, script);
