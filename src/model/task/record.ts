@@ -14,7 +14,7 @@ import { OrderedTree } from '../world/ordered.ts';
 import { isS32 } from '../kernel/ctypes.ts';
 import { WorkList } from './work_list.ts';
 import type { FileId } from '../fs/types.ts';
-import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskFlags, TaskState, TaskWait, TaskWorks } from './types.ts';
+import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskFlags, TaskState, TaskWait, TaskWorks, Work } from './types.ts';
 
 /** What a new task starts with (`fork` + `exec`). */
 export interface NewTaskRecord {
@@ -72,6 +72,11 @@ function cloneActivity(a: Activity): Activity {
     case 'do_exit': return { ...a };
   }
 }
+
+/** What a new task starts with: no descriptors, no user memory written, no task_work queued. */
+const NO_FDS = new OrderedTree<string, FileId>();
+const NO_REGIONS = Object.freeze([]) as unknown as { addr: bigint; bytes: Uint8Array }[];
+const NO_WORKS: TaskWorks = Object.freeze({ queue: WorkList.empty<Work>(), exited: false });
 
 /** The task's flags, as bits of one number kept in the record itself (read at nearly every step). */
 const NOTIFY_SIGNAL = 1;
@@ -137,15 +142,17 @@ export class TaskRecord implements Task {
     this.tgid = spec.fork?.tgid ?? spec.pid;
     this.comm = spec.comm;
     this.mm = spec.mm;
-    this.#fds = new OrderedTree();
-    this.#fdsOwn = true;
-    this.userMem = [];
+    // Shared empties: a task's first change replaces them (ownFds clones the table; regions and
+    // works are replaced, never changed in place), so a world of many tasks holds one of each.
+    this.#fds = NO_FDS;
+    this.#fdsOwn = false;
+    this.userMem = NO_REGIONS;
     this.state = spec.fork === undefined ? 'runnable' : 'new';
     this.usage = 0;
     this.reaped = false;
     this.parent = spec.fork?.parent ?? null;
     this.forking = spec.fork !== undefined;
-    this.works = { queue: WorkList.empty(), exited: false };
+    this.works = NO_WORKS;
     this.script = spec.script;
     this.pc = 0;
     this.stack = [];
