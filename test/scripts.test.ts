@@ -63,7 +63,7 @@ describe('scripts of spawned tasks', () => {
     s.spawn({ comm: 'same', script: sleeps(3) });
     const w2 = s.world;
     expect([w0.scripts.size, w1.scripts.size, w2.scripts.size]).toEqual([1, 2, 1]);
-    expect([...w0.scripts.values()][0]).toBe([...w0.tasks.values()][0]?.script);
+    expect([...w0.scripts.entries()][0]?.[1]).toBe([...w0.tasks.values()][0]?.script);
     // The branch's task shares the copy the world it came from had.
     const [first, same] = [...w2.tasks.values()];
     expect(same?.script).toBe(first?.script);

@@ -47,11 +47,6 @@ export class ScriptTable {
     return this.#tree.entries();
   }
 
-  /** The scripts, in the order of their texts. */
-  values(): IterableIterator<readonly Syscall[]> {
-    return this.#tree.values();
-  }
-
   /** This table with `script` filed under `text`. */
   with(text: string, script: readonly Syscall[]): ScriptTable {
     const tree = this.#tree.clone();
