@@ -76,6 +76,7 @@ export class Log<T> implements Iterable<T> {
    * chunk as `appendOwned`; several each become a chunk of the log as they are, none copied.
    */
   appendBuffer(buf: LogBuffer<T>): Log<T> {
+    if (buf.empty) return this;
     const one = buf.takeOne();
     if (one !== null) return this.appendOwned(one);
     const chunks = buf.take();
@@ -164,14 +165,23 @@ const CHUNK = 4096;
 export class LogBuffer<T> {
   /** The chunks filled before the current one, oldest first. */
   #full: T[][] | null = null;
-  #cur: T[] = [];
+  /** The current chunk; none until the first value (a transition that appends nothing makes no array). */
+  #cur: T[] | null = null;
   /** How many values `#cur` holds (a chunk made at its full size has holes past them). */
   #n = 0;
+
+  /** Whether it holds no value. */
+  get empty(): boolean {
+    return this.#cur === null;
+  }
 
   push(x: T): void {
     const n = this.#n;
     const cur = this.#cur;
-    if (n < cur.length) cur[n] = x;
+    // The first chunk starts as an array of one, which V8 makes at that size: a transition of one value
+    // (a kfunc call's event) does not pay for the 17 slots a push onto an empty array reserves.
+    if (cur === null) this.#cur = [x];
+    else if (n < cur.length) cur[n] = x;
     else if (n < FIRST_CHUNK) cur.push(x);
     else {
       (this.#full ??= []).push(cur);
@@ -191,19 +201,19 @@ export class LogBuffer<T> {
   takeOne(): T[] | null {
     if (this.#full !== null) return null;
     // The first chunk grows by push: it holds its values and nothing past them.
-    const cur = this.#cur;
-    this.#cur = [];
+    const cur = this.#cur ?? [];
+    this.#cur = null;
     this.#n = 0;
     return cur;
   }
 
   /** The chunks, oldest first, each holding only values (the last cut to its count); the buffer is then empty. */
   take(): T[][] {
-    const cur = this.#cur;
+    const cur = this.#cur ?? [];
     cur.length = this.#n;
     const out = this.#full === null ? [cur] : [...this.#full, cur];
     this.#full = null;
-    this.#cur = [];
+    this.#cur = null;
     this.#n = 0;
     return out;
   }

@@ -198,7 +198,8 @@ const INDEXED = 1 << INDEX_SHIFT;
  */
 export class TraceBuffer {
   readonly #slots = new LogBuffer<unknown>();
-  readonly #index = new LogBuffer<number>();
+  /** Made at the first indexed event: most transitions emit fewer than `INDEXED` events, and many none indexed. */
+  #index: LogBuffer<number> | null = null;
   /** The base trace's slots and events. */
   readonly #baseSlots: number;
   readonly #baseEvents: number;
@@ -314,14 +315,33 @@ export class TraceBuffer {
   /** An event starts at the next slot: indexed (the result) when it is an `INDEXED`-th one. */
   #start(): boolean {
     const indexed = ((this.#baseEvents + this.#events) & (INDEXED - 1)) === 0;
-    if (indexed) this.#index.push(this.#baseSlots + this.#n);
+    if (indexed) (this.#index ??= new LogBuffer<number>()).push(this.#baseSlots + this.#n);
     this.#events += 1;
     return indexed;
   }
 
-  /** What the buffer holds (its slots and index, `LogBuffer`s to be given up), the base they count from, and how many slots and events. */
-  contents(): { slots: LogBuffer<unknown>; index: LogBuffer<number>; baseSlots: number; baseEvents: number; n: number; events: number } {
-    return { slots: this.#slots, index: this.#index, baseSlots: this.#baseSlots, baseEvents: this.#baseEvents, n: this.#n, events: this.#events };
+  // What the buffer holds, for `Trace.appendBuffer` (read field by field: no object made a transition).
+  /** Its slots, a `LogBuffer` to be given up. */
+  get slotBuffer(): LogBuffer<unknown> {
+    return this.#slots;
+  }
+  /** Its index (null: no event of it is indexed), a `LogBuffer` to be given up. */
+  get indexBuffer(): LogBuffer<number> | null {
+    return this.#index;
+  }
+  /** The base trace's slots and events, which the buffer counts from. */
+  get baseSlots(): number {
+    return this.#baseSlots;
+  }
+  get baseEvents(): number {
+    return this.#baseEvents;
+  }
+  /** How many slots and events it holds. */
+  get slotCount(): number {
+    return this.#n;
+  }
+  get eventCount(): number {
+    return this.#events;
   }
 }
 
@@ -377,14 +397,16 @@ export class Trace implements Iterable<TraceEvent> {
 
   /** This trace with a transition's events appended (the buffer is given up). */
   appendBuffer(buf: TraceBuffer): Trace {
-    const { slots, index, baseSlots, baseEvents, n, events } = buf.contents();
+    const events = buf.eventCount;
     if (events === 0) return this;
-    if (baseSlots === this.#slots.length && baseEvents === this.#length) {
-      return new Trace(this.#slots.appendBuffer(slots), this.#index.appendBuffer(index), this.#length + events);
+    if (buf.baseSlots === this.#slots.length && buf.baseEvents === this.#length) {
+      const index = buf.indexBuffer;
+      return new Trace(this.#slots.appendBuffer(buf.slotBuffer), index === null ? this.#index : this.#index.appendBuffer(index), this.#length + events);
     }
     // Made for another trace: its events written again for this one (which of them are indexed, and so
     // keep their own `t`, depends on where they start).
-    const chunks = slots.take();
+    const n = buf.slotCount;
+    const chunks = buf.slotBuffer.take();
     const flat = chunks.length === 1 ? (chunks[0] as unknown[]) : chunks.flat();
     const again = new TraceBuffer(this);
     for (let i = 0, t = Number.NaN; i < n; i += slotsAt(flat, i)) {
