@@ -36,8 +36,8 @@ const event: fc.Arbitrary<TraceEvent> = fc.oneof(
 const json = (evs: readonly TraceEvent[]): string[] => evs.map((e) => JSON.stringify(e));
 
 describe('the trace keeps its events', () => {
-  test('appended in pieces (by a transition\'s buffer, by one made for another trace, or as a list), on branches: read back in order, at every index', () => {
-    const how = fc.constantFrom('list' as const, 'buffer' as const, 'other' as const);
+  test('appended in pieces (by a transition\'s buffer, by one made for another trace, as a list, or one by one), on branches: read back in order, at every index', () => {
+    const how = fc.constantFrom('list' as const, 'buffer' as const, 'other' as const, 'one' as const);
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.array(event, { maxLength: 30 }), how, fc.nat()), { maxLength: 8 }), fc.nat(), (steps, probe) => {
       const traces: Trace[] = [emptyTrace];
       const lists: TraceEvent[][] = [[]];
@@ -47,6 +47,10 @@ describe('the trace keeps its events', () => {
         let next: Trace;
         if (via === 'list') {
           next = base.appendAll(evs);
+        } else if (via === 'one') {
+          // A kfunc call's transition: one event, kept as its object without a buffer (`append`).
+          next = base;
+          for (const ev of evs) next = next.append(ev);
         } else {
           // A buffer counts its records as if it followed the trace it was made for.
           const buf = new TraceBuffer(via === 'buffer' ? base : (traces[other % traces.length] as Trace));

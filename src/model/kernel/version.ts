@@ -284,6 +284,7 @@ export function versionAtLeast(v: KernelVersion, min: KernelVersion): boolean {
   return a >= b;
 }
 
+/** Whether `v` is a modelled version (the pure API asks it of every world it is given: `checkWorld`). */
 export function isKernelVersion(v: unknown): v is KernelVersion {
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(KERNEL_VERSIONS, v);
+  return orderOf(v) >= 0;
 }

@@ -390,9 +390,17 @@ export class Trace implements Iterable<TraceEvent> {
     return this.appendBuffer(buf);
   }
 
-  /** This trace with `ev` appended. */
+  /**
+   * This trace with `ev` appended, as `appendAll([ev])`. An event the trace keeps as its object (a kfunc
+   * call's, and any other of a kind it never writes as a record) goes in without a buffer: its slot, and
+   * its index entry when it is an `INDEXED`-th event. A transition of one kfunc call ends this way
+   * (world.ts `finish`).
+   */
   append(ev: TraceEvent): Trace {
-    return this.appendAll([ev]);
+    if (ev.kind === 'syscall' || ev.kind === 'task' || ev.kind === 'task_work' || ev.kind === 'file') return this.appendAll([ev]);
+    const n = this.#length;
+    const index = (n & (INDEXED - 1)) === 0 ? this.#index.append(this.#slots.length) : this.#index;
+    return new Trace(this.#slots.append(ev), index, n + 1);
   }
 
   /** This trace with a transition's events appended (the buffer is given up). */

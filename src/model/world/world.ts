@@ -89,6 +89,11 @@ class Transition implements Kern {
   /** The draft (or the world) seen through the read log, when there is one. */
   #tracked: { of: unknown; view: Draft<ColdState> } | null = null;
   #events: TraceBuffer | null = null;
+  /**
+   * The transition's first event, while it is its only one (a kfunc call's transition emits one): it
+   * goes into the trace without a buffer (`Trace.append`). A second event makes the buffer, this one first.
+   */
+  #only: TraceEvent | null = null;
   #finished = false;
   #outbox: Deferred[] = NO_REQUESTS;
   readonly t: Tables;
@@ -127,9 +132,24 @@ class Transition implements Kern {
     return this.#outbox;
   }
 
-  /** This transition's events so far (made on the first). */
+  /** This transition's events so far (made on the second, or on the first written as a record). */
   get events(): TraceBuffer {
-    return (this.#events ??= new TraceBuffer(this.base.trace));
+    let buf = this.#events;
+    if (buf === null) {
+      buf = this.#events = new TraceBuffer(this.base.trace);
+      const only = this.#only;
+      if (only !== null) {
+        this.#only = null;
+        buf.push(only);
+      }
+    }
+    return buf;
+  }
+
+  /** `ev` as the transition's next event. */
+  emit(ev: TraceEvent): void {
+    if (this.#events === null && this.#only === null) this.#only = ev;
+    else this.events.push(ev);
   }
 
   defer(d: Deferred): void {
@@ -150,12 +170,13 @@ class Transition implements Kern {
     const changedCold = cold !== null && (cold.maps !== base.maps || cold.twctx !== base.twctx || cold.progs !== base.progs || cold.hooks !== base.hooks || cold.kernelMem !== base.kernelMem);
     const choices = t.choices;
     const events = this.#events;
-    if (patch === null && !changedCold && events === null && choices === null) {
+    const only = this.#only;
+    if (patch === null && !changedCold && events === null && only === null && choices === null) {
       // Nothing changed: the same world (its run queue, if it has one, still describes it).
       return base;
     }
     // The transition's buffers are its own and end with it: the logs keep their chunks.
-    const trace = events === null ? base.trace : base.trace.appendBuffer(events);
+    const trace = events !== null ? base.trace.appendBuffer(events) : only !== null ? base.trace.append(only) : base.trace;
     const log = WorldValue.choiceLog(base);
     const w = new WorldValue(base, patch, changedCold ? cold : null, trace, choices === null ? log : log.appendBuffer(choices), rq ?? WorldValue.runQueue(base));
     if (rq !== null) rq.owner = w;
@@ -203,7 +224,7 @@ export function defer(k: Kern, d: Deferred): void {
 }
 
 export function emit(k: Kern, ev: TraceEvent): void {
-  transitionOf(k).events.push(ev);
+  transitionOf(k).emit(ev);
 }
 
 /**
