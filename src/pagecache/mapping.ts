@@ -6,7 +6,7 @@
  * holds in runs and folios with references, not what it spans.
  */
 import {
-  PageCacheInvariantError, PG_DIRTY, PG_READAHEAD, runAt, runsIn,
+  folioPages, PageCacheInvariantError, PG_DIRTY, PG_READAHEAD, runAt, runsIn,
   type FolioRef, type Mapping, type MappingState, type Page, type PageRun, type PageState, type Run,
 } from './page.ts';
 
@@ -45,12 +45,12 @@ export function toRuns(pages: readonly number[]): PageRun[] {
 export function folioAt(m: MappingState, pgoff: number): { head: number; nr: number } | undefined {
   const r = runAt(m.runs, pgoff);
   if (r === undefined) return undefined;
-  const nr = 2 ** r.order;
+  const nr = folioPages(r.order);
   return { head: pgoff - (pgoff % nr), nr };
 }
 
 function pageOf(m: MappingState, r: Run, pgoff: number): Page {
-  const nr = 2 ** r.order;
+  const nr = folioPages(r.order);
   const head = pgoff - (pgoff % nr);
   return { state: r.state, refs: m.refs.get(head) ?? 0, head, nr, readahead: (r.flags & PG_READAHEAD) !== 0, dirty: (r.flags & PG_DIRTY) !== 0 };
 }
@@ -100,7 +100,7 @@ export function* segmentsOf(m: MappingState, first = 0, last = MAX_PAGE): Genera
   for (const r of runsIn(m.runs, first, last)) {
     const a = Math.max(first, r.start);
     const b = Math.min(last, r.end - 1);
-    const nr = 2 ** r.order;
+    const nr = folioPages(r.order);
     let cur = a;
     for (const [head, n] of heldIn(m, a - (a % nr), b + 1)) {
       if (head > cur) yield { a: cur, b: head - 1, run: r, refs: 0 };
@@ -152,7 +152,7 @@ export function folioRef(m: MappingState, pgoff: number): FolioRef {
 /** Whether `ref` is still the folio in the cache at its index (not truncated out since). */
 export function isAttached(m: MappingState, ref: FolioRef): boolean {
   const r = runAt(m.runs, ref.head);
-  return r !== undefined && ref.head % 2 ** r.order === 0 && folioGen(m, ref.head) === ref.gen;
+  return r !== undefined && ref.head % folioPages(r.order) === 0 && folioGen(m, ref.head) === ref.gen;
 }
 
 /**
@@ -166,7 +166,7 @@ export function uptodateThroughHolding(m: MappingState, held: FolioRef | null, f
   if (held !== null) {
     if (r !== undefined && held.head >= r.start && held.head < r.end) {
       // The run holding the held folio's head: attached when that page heads a folio of the run, of its generation.
-      if (held.head % 2 ** r.order !== 0 || folioGen(m, held.head) !== held.gen) return undefined;
+      if (held.head % folioPages(r.order) !== 0 || folioGen(m, held.head) !== held.gen) return undefined;
     } else if (!isAttached(m, held)) {
       return undefined;
     }
@@ -182,7 +182,7 @@ export function uptodateThroughHolding(m: MappingState, held: FolioRef | null, f
 function setState(m: Mapping, pgoff: number, state: PageState): void {
   const r = runAt(m.runs, pgoff);
   const order = r?.order ?? 0;
-  const nr = 2 ** order;
+  const nr = folioPages(order);
   const head = pgoff - (pgoff % nr);
   m.assign(head, head + nr, { state, order, flags: r?.flags ?? 0 });
   // A folio's uptodate blocks outlive its locking and a failed read of the others (their buffer heads
@@ -243,7 +243,7 @@ function applyBlocks(m: Mapping, pgoff: number, mask: number, n: number, commit 
  * (returns false, nothing added) when any of its pages is cached (-EEXIST in the kernel).
  */
 export function addFolio(m: Mapping, head: number, order = 0): boolean {
-  const nr = 2 ** order;
+  const nr = folioPages(order);
   if (head % nr !== 0) throw new PageCacheInvariantError(`folio of order ${order} at unaligned index ${head}`);
   for (const _ of runsIn(m.runs, head, head + nr - 1)) return false;
   m.assign(head, head + nr, { state: 'locked', order, flags: 0 });
@@ -258,7 +258,7 @@ export function addFolio(m: Mapping, head: number, order = 0): boolean {
  */
 export function addWriteFolio(m: Mapping, pgoff: number, order: number): number {
   for (let o = order; o > 0; o -= 1) {
-    const nr = 2 ** o;
+    const nr = folioPages(o);
     if (pgoff % nr !== 0) throw new PageCacheInvariantError(`write folio of order ${o} at unaligned index ${pgoff}`);
     let free = true;
     for (const _ of runsIn(m.runs, pgoff, pgoff + nr - 1)) { free = false; break; }
@@ -283,7 +283,7 @@ export function startRead(m: Mapping, pgoff: number): number | null {
   }
   if (r.state !== 'failed' && r.state !== 'partial') return null;
   setState(m, pgoff, 'locked');
-  return pgoff - (pgoff % 2 ** r.order);
+  return pgoff - (pgoff % folioPages(r.order));
 }
 
 /**
@@ -362,7 +362,7 @@ export function populateRange(m: Mapping, first: number, last: number): PageRun[
     if (r.state !== 'failed' && r.state !== 'partial') continue;
     const a = Math.max(first, r.start);
     const b = Math.min(last, r.end - 1);
-    const nr = 2 ** r.order;
+    const nr = folioPages(r.order);
     const lo = a - (a % nr);
     const hi = b - (b % nr) + nr;
     m.assign(lo, hi, { state: 'uptodate', order: r.order, flags: r.flags });
@@ -415,7 +415,7 @@ function setFlag(m: Mapping, head: number, flag: number, on: boolean): void {
   if (r === undefined) throw new PageCacheInvariantError(`flag ${flag} on page ${head}, which is not cached`);
   const next = on ? r.flags | flag : r.flags & ~flag;
   if (next === r.flags) return;
-  const nr = 2 ** r.order;
+  const nr = folioPages(r.order);
   const h = head - (head % nr);
   m.assign(h, h + nr, { state: r.state, order: r.order, flags: next });
 }
@@ -466,7 +466,7 @@ export function cleanAll(m: Mapping, first = 0, last = MAX_PAGE): number[] {
   const heads: number[] = [];
   for (const r of [...runsIn(m.runs, first, last)]) {
     if ((r.flags & PG_DIRTY) === 0) continue;
-    const nr = 2 ** r.order;
+    const nr = folioPages(r.order);
     const lo = Math.max(r.start, Math.ceil(first / nr) * nr);
     const hi = Math.min(r.end, last - (last % nr) + nr);
     if (lo >= hi) continue;
@@ -514,7 +514,7 @@ export function invalidateRange(m: Mapping, first: number, last: number): EvictR
       pushRun(kept, a, b);
       continue;
     }
-    const nr = 2 ** r.order;
+    const nr = folioPages(r.order);
     // The folios wholly inside [first, last]: heads from lo, ends before hi.
     const lo = Math.max(r.start, Math.ceil(first / nr) * nr);
     const hi = Math.min(r.end, Math.floor((last + 1) / nr) * nr);
@@ -552,7 +552,7 @@ export function firstLockedFrom(m: MappingState, first: number): number | null {
   for (const r of runsIn(m.runs, first, MAX_PAGE)) {
     if (r.state !== 'locked') continue;
     const p = Math.max(first, r.start);
-    return p - (p % 2 ** r.order);
+    return p - (p % folioPages(r.order));
   }
   return null;
 }
@@ -579,7 +579,7 @@ export function truncateFrom(m: Mapping, first: number, memory: (head: number, n
   if (runs.length === 0) return { removed, detached };
   let from = first;
   const r0 = runs[0] as Run;
-  const nr0 = 2 ** r0.order;
+  const nr0 = folioPages(r0.order);
   const h0 = first - (first % nr0);
   if (r0.start < first && h0 < first) {
     if ((m.refs.get(h0) ?? 0) > 0) {

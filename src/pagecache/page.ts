@@ -139,6 +139,15 @@ export function runAt(runs: RunTree, p: number): Run | undefined {
   return p < r.end ? r : undefined;
 }
 
+/**
+ * The pages of a folio of order `order`, 2^`order`, as an integer. Orders are 0 to 11 (`createFile`'s
+ * `maxFolioOrder` bounds every run's), so a shift makes it; `2 ** order` is a double to V8, and a page
+ * index `%` a double is computed by fmod: some 22 ns, against 2 (bench/README.md, stop 58).
+ */
+export function folioPages(order: number): number {
+  return 1 << order;
+}
+
 /** The runs overlapping pages `[first, last]`, ascending (whole runs: they may reach outside). */
 export function* runsIn(runs: RunTree, first: number, last: number): Generator<Run> {
   if (first > last) return;
@@ -207,7 +216,7 @@ export class Mapping implements MappingState {
   #split(t: RunTree, at: number): void {
     const r = runAt(t, at);
     if (r === undefined || r.start === at) return;
-    if (at % 2 ** r.order !== 0) throw new PageCacheInvariantError(`split of a folio of order ${r.order} at page ${at}`);
+    if (at % folioPages(r.order) !== 0) throw new PageCacheInvariantError(`split of a folio of order ${r.order} at page ${at}`);
     t.set(r.start, { ...r, end: at });
     t.set(at, { ...r, start: at });
   }
@@ -219,7 +228,7 @@ export class Mapping implements MappingState {
    */
   assign(first: number, end: number, what: Omit<Run, 'start' | 'end'> | null): void {
     if (first >= end) return;
-    if (what !== null && (first % 2 ** what.order !== 0 || end % 2 ** what.order !== 0)) {
+    if (what !== null && (first % folioPages(what.order) !== 0 || end % folioPages(what.order) !== 0)) {
       throw new PageCacheInvariantError(`run [${first}, ${end}) not aligned to folios of order ${what.order}`);
     }
     const t = this.#tree();

@@ -20,7 +20,7 @@
  *   checked again on reuse: if a truncation removed it from the cache meanwhile, the reader still
  *   copies from its memory (the bytes it had when it was removed).
  */
-import { detachedBytes, folioAt, folioGen, folioGet, folioPut, folioRef, isUptodate, PAGE_SIZE, pageIndex, pageStart, uptodateThroughHolding, type MappingState } from '../../../pagecache/index.ts';
+import { detachedBytes, folioAt, folioGen, folioGet, folioPages, folioPut, folioRef, isUptodate, PAGE_SIZE, pageIndex, pageStart, uptodateThroughHolding, type MappingState } from '../../../pagecache/index.ts';
 import { readFileBytes } from '../../fs/content.ts';
 import { EFAULT, EIO } from '../../kernel/errno.ts';
 import { ArgumentError } from '../../kernel/errors.ts';
@@ -71,7 +71,7 @@ function fetchFromCache(k: Kern, st: FileDynptrState, inode: Inode, fileOff: big
     if (r !== undefined) {
       // The same fetch, folio by folio, would find every folio uptodate and end holding the last one.
       readFileBytes(inode.content, inode.overlay, inode.size, fileOff, dst, 0, n);
-      const nr = 2 ** r.order;
+      const nr = folioPages(r.order);
       const head = last - (last % nr);
       const gen = folioGen(m, head);
       if (held === null || held.head !== head || held.gen !== gen) settleFolio(k, inode.ino, st, { head, gen, nr });
