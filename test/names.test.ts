@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { LoadError, program as P, Session, type BpfObject, type World } from '../src/index.ts';
-import { Log, LogBuffer } from '../src/model/world/log.ts';
+import { Log, LogBuffer, pushAt, valuesAt, type LogHead } from '../src/model/world/log.ts';
 
 const NAMES = ['a', 'b', 'c'] as const;
 type Name = (typeof NAMES)[number];
@@ -141,6 +141,35 @@ describe('Log.from (the events of one call, not the whole history)', () => {
     }));
     expect(() => Log.empty<number>().from(-1)).toThrow(/argument start/);
     expect(() => Log.empty<number>().from(0.5)).toThrow(/argument start/);
+  });
+
+  test('a log kept as its parts (a task\'s syscall results: pushAt, valuesAt) appends one value at a time, on branched logs', () => {
+    // Up to 5,000 values a branch: past 4,096 the next value starts a new chunk (exercised; only the values are observable).
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5000 })), { maxLength: 8 }), fc.nat(), (steps, probe) => {
+      const logs: { head: LogHead<number>; length: number }[] = [{ head: null, length: 0 }];
+      const arrays: number[][] = [[]];
+      let next = 0;
+      for (const [at, n] of steps) {
+        const i = at % logs.length;
+        let { head, length } = logs[i] as { head: LogHead<number>; length: number };
+        const xs: number[] = [];
+        for (let j = 0; j < n; j += 1) {
+          next += 1;
+          head = pushAt(head, length, next);
+          length += 1;
+          xs.push(next);
+        }
+        logs.push({ head, length });
+        arrays.push([...(arrays[i] as number[]), ...xs]);
+      }
+      logs.forEach(({ head, length }, i) => {
+        const a = arrays[i] as number[];
+        expect(length).toBe(a.length);
+        expect(valuesAt(head, length, 0, length)).toEqual(a);
+        const j = a.length === 0 ? 0 : probe % a.length;
+        expect(valuesAt(head, length, j, length + 3)).toEqual(a.slice(j));
+      });
+    }), { numRuns: 40 });
   });
 
   test('a buffer of any length (a long run fills several chunks) appends its values in order, on branched logs', () => {

@@ -6,13 +6,14 @@
  * changes in place (the kernel stack and its frames) and shares the rest (the script, user memory
  * regions, the task_work list, results). It shares the descriptor table too, until the copy changes
  * a descriptor (`ownFds`: a clone of the persistent map, O(1) whatever its size); a step that opens
- * or closes nothing so never reads it. The syscall results are a persistent list, newest first
- * (`Result`), so recording one costs the same whatever the number before it, and reads nothing but
- * the task itself.
+ * or closes nothing so never reads it. The syscall results are a persistent log kept in the record's
+ * own fields (world/log.ts `pushAt`), so recording one costs the same whatever the number before it,
+ * and reads nothing but the task itself.
  */
 import { OrderedTree } from '../world/ordered.ts';
 import { isS32 } from '../kernel/ctypes.ts';
 import { WorkList } from './work_list.ts';
+import { pushAt, valuesAt, type LogHead } from '../world/log.ts';
 import type { FileId } from '../fs/types.ts';
 import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskFlags, TaskState, TaskWait, TaskWorks, Work } from './types.ts';
 
@@ -45,18 +46,9 @@ function cloneCaller(c: Caller): Caller {
 }
 
 /**
- * A syscall's return value and the ones before it, newest first: a persistent list, which a task's
- * copy shares. A value in an int's range is kept as a number, which the engine holds without an
- * object of its own; any other as its bigint.
+ * A return value as a task keeps it: one in an int's range as a number, which the engine holds in an
+ * array's slot without an object of its own; any other as its bigint.
  */
-class Result {
-  constructor(
-    readonly ret: number | bigint,
-    readonly prev: Result | null,
-  ) {}
-}
-
-/** A return value as `Result` keeps it. */
 const kept = (ret: bigint): number | bigint => (isS32(ret) ? Number(ret) : ret);
 
 /** The return to user mode: it has no state of its own, so every task's stack may hold this one. */
@@ -99,8 +91,12 @@ export class TaskRecord implements Task {
   pc: number;
   stack: Activity[];
   wait: TaskWait | null;
-  /** The newest result (null: none yet), and how many there are. */
-  #results: Result | null;
+  /**
+   * The syscall results, a persistent log kept as its parts (world/log.ts `LogHead`): the copy shares
+   * its chunks and appends in place, so a result costs a slot of an array, not an object (a long run
+   * keeps every one, and a collection copies what it keeps).
+   */
+  #results: LogHead<number | bigint>;
   #resultCount: number;
   #resultsArray: readonly bigint[] | null = null;
   /** `TIF_NOTIFY_SIGNAL`, `TIF_NOTIFY_RESUME` and `PF_EXITING` (bits). */
@@ -215,12 +211,7 @@ export class TaskRecord implements Task {
   /** Return value of each finished syscall, in order. */
   get results(): readonly bigint[] {
     if (this.#resultsArray === null) {
-      const out = new Array<bigint>(this.#resultCount);
-      let i = this.#resultCount;
-      for (let r = this.#results; r !== null; r = r.prev) {
-        i -= 1;
-        out[i] = typeof r.ret === 'number' ? BigInt(r.ret) : r.ret;
-      }
+      const out = valuesAt(this.#results, this.#resultCount, 0, this.#resultCount).map((r) => (typeof r === 'number' ? BigInt(r) : r));
       this.#resultsArray = Object.freeze(out);
     }
     return this.#resultsArray;
@@ -228,7 +219,7 @@ export class TaskRecord implements Task {
 
   /** Record the return value of a finished syscall. */
   addResult(ret: bigint): void {
-    this.#results = new Result(kept(ret), this.#results);
+    this.#results = pushAt(this.#results, this.#resultCount, kept(ret));
     this.#resultCount += 1;
     this.#resultsArray = null;
   }

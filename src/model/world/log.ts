@@ -21,6 +21,44 @@ interface Chunk<T> {
   readonly start: number;
 }
 
+/**
+ * A log as its parts: its newest chunk (null: empty), kept with the log's length by an owner in its own
+ * fields (a task's syscall results), which appends with `pushAt` and reads with `valuesAt`, without a
+ * `Log` object an append. Opaque outside this file.
+ */
+export type LogHead<T> = Chunk<T> | null;
+
+/**
+ * The head of the log (`head`, `length`) with `x` appended (its length is then `length + 1`): `x` goes
+ * into the head chunk in place when this log is the newest of it and the chunk has room, else into a
+ * new chunk on top (older logs sharing the chunk stop at their own length).
+ */
+export function pushAt<T>(head: LogHead<T>, length: number, x: T): Chunk<T> {
+  if (head !== null && head.start + head.items.length === length && head.items.length < CHUNK) {
+    head.items.push(x);
+    return head;
+  }
+  return { items: [x], prev: head, start: length };
+}
+
+/**
+ * The values at indices `[start, end)` of the log (`head`, `length`), oldest first (a new array;
+ * indices past the length are cut): its cost is theirs and that of the chunks from the newest to the
+ * one that holds `start`.
+ */
+export function valuesAt<T>(head: LogHead<T>, length: number, start: number, end: number): T[] {
+  const e = Math.min(end, length);
+  const s = Math.min(start, e);
+  const out = new Array<T>(e - s);
+  let top = length;
+  for (let c = head; c !== null && top > s; c = c.prev) {
+    const hi = Math.min(top, e);
+    for (let i = Math.max(c.start, s); i < hi; i += 1) out[i - s] = c.items[i - c.start] as T;
+    top = c.start;
+  }
+  return out;
+}
+
 export class Log<T> implements Iterable<T> {
   readonly #head: Chunk<T> | null;
   readonly #length: number;
@@ -91,12 +129,7 @@ export class Log<T> implements Iterable<T> {
 
   /** This log with `x` appended. */
   append(x: T): Log<T> {
-    const open = this.#openHead(1);
-    if (open !== null) {
-      open.items.push(x);
-      return new Log(open, this.#length + 1);
-    }
-    return new Log({ items: [x], prev: this.#head, start: this.#length }, this.#length + 1);
+    return new Log(pushAt(this.#head, this.#length, x), this.#length + 1);
   }
 
   /** The values in order, oldest first (a new array). */
@@ -119,16 +152,7 @@ export class Log<T> implements Iterable<T> {
   slice(start: number, end: number): T[] {
     if (!Number.isSafeInteger(start) || start < 0) throw new ArgumentError('start', start, 'an index (a non-negative integer)');
     if (!Number.isSafeInteger(end) || end < 0) throw new ArgumentError('end', end, 'an index (a non-negative integer)');
-    const e = Math.min(end, this.#length);
-    const s = Math.min(start, e);
-    const out = new Array<T>(e - s);
-    let top = this.#length;
-    for (let c = this.#head; c !== null && top > s; c = c.prev) {
-      const hi = Math.min(top, e);
-      for (let i = Math.max(c.start, s); i < hi; i += 1) out[i - s] = c.items[i - c.start] as T;
-      top = c.start;
-    }
-    return out;
+    return valuesAt(this.#head, this.#length, start, end);
   }
 
   /** The value at index `i` (undefined outside `[0, length)`). */
