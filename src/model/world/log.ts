@@ -34,11 +34,23 @@ export type LogHead<T> = Chunk<T> | null;
  * new chunk on top (older logs sharing the chunk stop at their own length).
  */
 export function pushAt<T>(head: LogHead<T>, length: number, x: T): Chunk<T> {
-  if (head !== null && head.start + head.items.length === length && head.items.length < CHUNK) {
-    head.items.push(x);
-    return head;
+  const open = openHead(head, length, 1);
+  if (open !== null) {
+    open.items.push(x);
+    return open;
   }
   return { items: [x], prev: head, start: length };
+}
+
+/**
+ * The head chunk of the log (`head`, `length`), when the log is the newest of it (its values end where
+ * the chunk's do) and it has room for `n` more (`CHUNK` in all): they may then go into it in place
+ * (older logs stop at their own length). Null otherwise. A chunk stops growing at `CHUNK` values: a log
+ * stepped one transition at a time would otherwise keep its whole history in one array, which each
+ * growth copies (and past 128 KiB makes anew in the large-object space).
+ */
+function openHead<T>(head: LogHead<T>, length: number, n: number): Chunk<T> | null {
+  return head !== null && head.start + head.items.length === length && head.items.length + n <= CHUNK ? head : null;
 }
 
 /**
@@ -76,23 +88,11 @@ export class Log<T> implements Iterable<T> {
     return this.#length;
   }
 
-  /**
-   * The head chunk, when this log is the newest of it (its values end where the chunk's do) and it has
-   * room for `n` more (`CHUNK` in all): they may then go into it in place (older logs stop at their own
-   * length). Null otherwise. A chunk stops growing at `CHUNK` values: a log stepped one transition at a
-   * time would otherwise keep its whole history in one array, which each growth copies (and past
-   * 128 KiB makes anew in the large-object space).
-   */
-  #openHead(n: number): Chunk<T> | null {
-    const head = this.#head;
-    return head !== null && head.start + head.items.length === this.#length && head.items.length + n <= CHUNK ? head : null;
-  }
-
   /** This log with `xs` appended (the array is read, not kept). */
   appendAll(xs: readonly T[]): Log<T> {
     const n = xs.length;
     if (n === 0) return this;
-    const open = this.#openHead(n);
+    const open = openHead(this.#head, this.#length, n);
     if (open !== null) {
       for (let i = 0; i < n; i += 1) open.items.push(xs[i] as T);
       return new Log(open, this.#length + n);
@@ -105,7 +105,7 @@ export class Log<T> implements Iterable<T> {
    * events or choices): when the values need a chunk of their own, the array is that chunk, not copied.
    */
   appendOwned(xs: T[]): Log<T> {
-    if (xs.length === 0 || this.#openHead(xs.length) !== null) return this.appendAll(xs);
+    if (xs.length === 0 || openHead(this.#head, this.#length, xs.length) !== null) return this.appendAll(xs);
     return new Log({ items: xs, prev: this.#head, start: this.#length }, this.#length + xs.length);
   }
 
