@@ -101,7 +101,7 @@ export class WorldValue {
    * state (immer's), trace. Every field is read from `base` first, then the changes are laid over them:
    * so the loads see one shape (a world's), where reading each field from "the patch, else `base`" saw
    * every patch's, and the constructor's bytecode is small enough (343 bytes) for V8 to inline it where
-   * a transition ends. Making a world took some 75 ns, and now 50–57 (bench/README.md, stop 58).
+   * a transition ends. Making a world took some 75 ns, and now 49–57 (bench/README.md, stop 58).
    */
   constructor(base: WorldFields, hot: HotPatch | null, cold: ColdView | null, trace: Trace, choices: Log<number>, rq: RunQueue) {
     this.version = base.version;
