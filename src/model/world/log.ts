@@ -114,7 +114,6 @@ export class Log<T> implements Iterable<T> {
    * chunk as `appendOwned`; several each become a chunk of the log as they are, none copied.
    */
   appendBuffer(buf: LogBuffer<T>): Log<T> {
-    if (buf.empty) return this;
     const one = buf.takeOne();
     if (one !== null) return this.appendOwned(one);
     const chunks = buf.take();
@@ -193,11 +192,6 @@ export class LogBuffer<T> {
   #cur: T[] | null = null;
   /** How many values `#cur` holds (a chunk made at its full size has holes past them). */
   #n = 0;
-
-  /** Whether it holds no value. */
-  get empty(): boolean {
-    return this.#cur === null;
-  }
 
   push(x: T): void {
     const n = this.#n;
