@@ -128,8 +128,8 @@ describe("a transition's copy of a task (src/model/task/record.ts)", () => {
   function busyTask(): TaskRecord {
     const t = new TaskRecord({ pid: 7, comm: 'busy', mm: null, script: [{ sys: 'prog_test_run', prog: 'p' }] });
     const callerStack = new Uint8Array(512).fill(1);
-    t.stack.push({ a: 'syscall', sys: { sys: 'prog_test_run', prog: 'p' }, stage: 1, ret: null, scratch: 3, hooks: 1, packet: 4, resume: { at: 1 } });
-    t.stack.push({
+    t.pushActivity({ a: 'syscall', sys: { sys: 'prog_test_run', prog: 'p' }, stage: 1, ret: null, scratch: 3, hooks: 1, packet: 4, resume: { at: 1 } });
+    t.pushActivity({
       a: 'prog', started: true,
       frame: {
         id: 9, prog: 2, fn: 'cb', callback: false, pc: 5, regs: { r1: 1n, r6: { ptr: 'ctx' } }, resume: null, sleepable: false, ctxFile: null, twCtx: null,

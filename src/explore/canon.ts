@@ -831,9 +831,9 @@ class Walk {
     o.s(t.forking ? ',1,[' : ',0,['); this.works(t.works.queue);
     o.s(t.works.exited ? '],1,' : '],0,'); o.t(t.pc);
     o.s(',[');
-    for (let i = 0; i < t.stack.length; i += 1) {
+    for (let i = 0; i < t.stackDepth; i += 1) {
       if (i > 0) o.c(44);
-      this.activity(t.stack[i] as Activity);
+      this.activity(t.activityAt(i) as Activity);
     }
     o.s('],');
     const wait = t.wait;

@@ -48,7 +48,7 @@ export const FORK_CLONE_FLAGS = 0x0120_0000n;
  * Stages: 0 dup_task_struct; 1 the lsm/task_alloc programs; 2 after an error, the lsm/task_free
  * programs; 3 the tp_btf/task_newtask programs; 4 the tp_btf/sched_process_fork programs.
  */
-export function fork(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extract<Syscall, { sys: 'fork' }>): SyscallStep {
+export function fork(k: Kern, kk: Kern, task: TaskRecord, act: SyscallActivity, sys: Extract<Syscall, { sys: 'fork' }>): SyscallStep {
   if (act.stage === 0) {
     const pid = k.t.nextId('pid');
     k.t.addTask(new TaskRecord({ pid, comm: task.comm, mm: task.mm, script: sys.script, fork: { parent: task.pid, tgid: task.tgid } }));

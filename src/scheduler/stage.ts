@@ -2,7 +2,7 @@
  * What a syscall's stage returns (syscalls.ts, fork.ts), and what stages do: run the next program
  * attached to a hook, finish, or restart after the return to user mode.
  */
-import { EXIT_TO_USER } from '../model/task/record.ts';
+import { EXIT_TO_USER, type TaskRecord } from '../model/task/record.ts';
 import type { Activity, RegVal, Task } from '../model/task/types.ts';
 import { emitSyscall, type Kern } from '../model/world/world.ts';
 import { settle } from '../task_work/settle.ts';
@@ -18,7 +18,7 @@ export const BLOCKED: SyscallStep = Object.freeze({ kind: 'blocked' });
  * `args` (the tracepoint's arguments) may be given as a function of the task, called only when a
  * program is pushed: a hook every task passes, most often with nothing attached, then makes none.
  */
-export function pushHookProgram(k: Kern, task: Task, act: { hooks?: number }, hooks: readonly string[], args?: RegVal[] | ((task: Task) => RegVal[])): boolean {
+export function pushHookProgram(k: Kern, task: TaskRecord, act: { hooks?: number }, hooks: readonly string[], args?: RegVal[] | ((task: Task) => RegVal[])): boolean {
   const i = act.hooks ?? 0;
   // Program i of the hooks' lists one after the other (no list made: most syscalls have none).
   let prog: number | undefined;
@@ -36,7 +36,7 @@ export function pushHookProgram(k: Kern, task: Task, act: { hooks?: number }, ho
   act.hooks = i + 1;
   const lp = k.cold.progs.get(prog);
   if (lp === undefined) return true;
-  task.stack.push({
+  task.pushActivity({
     a: 'prog', started: false,
     frame: {
       id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'ctx' } }, resume: null, sleepable: lp.sleepable, ctxFile: null, twCtx: null,
@@ -58,8 +58,8 @@ export function done(kk: Kern, ret: bigint | number): SyscallStep {
  * signal, so the return to user mode runs the task_work and the syscall starts again (the activity
  * stays under the pushed return to user mode).
  */
-export function restart(k: Kern, task: Task, act: SyscallActivity): SyscallStep {
+export function restart(k: Kern, task: TaskRecord, act: SyscallActivity): SyscallStep {
   emitSyscall(k, task.pid, 'restart', act.sys);
-  task.stack.push(EXIT_TO_USER);
+  task.pushActivity(EXIT_TO_USER);
   return PUSHED;
 }

@@ -174,7 +174,8 @@ function smpActions(world: SmpView, rq: RunQueue): SmpActions {
 /** Whether `t` has a BPF task_work callback queued (or taken in its current run) that would start. */
 function hasCallbackToStart(world: SmpView, t: ReadonlyTask): boolean {
   for (const w of t.works.queue) if (w.fn.kind === 'bpf_task_work' && callbackWouldRun(world.twctx.get(w.fn.ctx))) return true;
-  for (const a of t.stack) {
+  for (let i = 0; i < t.stackDepth; i += 1) {
+    const a = t.activityAt(i) as Activity;
     if (a.a !== 'task_work_run') continue;
     for (const w of a.batch) if (w.fn.kind === 'bpf_task_work' && callbackWouldRun(world.twctx.get(w.fn.ctx))) return true;
   }
@@ -264,10 +265,6 @@ function retText(ret: bigint): string {
 /** The `exit` a script ends with when it does not end with one. */
 const IMPLICIT_EXIT: Syscall = Object.freeze({ sys: 'exit' });
 
-function top(task: TaskRecord): Activity | undefined {
-  return task.stack[task.stack.length - 1];
-}
-
 /** Run one work of a `task_work_run` batch; true when it started a BPF task_work callback. */
 function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
   // A BPF callback's run names its transition (T5, or T5x when it finds its context FREED).
@@ -279,7 +276,7 @@ function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
       if (w.fn.then !== undefined) taskWorkAdd(kk, task.pid, { kind: 'note', label: w.fn.then.label }, w.fn.then.mode);
       return false;
     case 'fput':
-      task.stack.push({ a: 'fput', file: w.fn.file, stage: 0 });
+      task.pushActivity({ a: 'fput', file: w.fn.file, stage: 0 });
       return false;
     case 'bpf_task_work': {
       const ctx = k.cold.twctx.get(w.fn.ctx);
@@ -289,7 +286,7 @@ function runWork(k: Kern, task: TaskRecord, w: Work): boolean {
       const map = ctx.map;
       const slot = ctx.slot;
       const key = k.s.maps.get(map)?.slots.get(slot)?.key ?? 0;
-      task.stack.push({
+      task.pushActivity({
         a: 'prog', started: false,
         frame: {
           id: k.t.nextId('frame'), prog: ctx.prog ?? -1, fn: ctx.callback ?? '?', callback: true, pc: 0,
@@ -314,19 +311,19 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
   if (task.state === 'runnable') task.state = 'running';
   for (;;) {
     if (task.state !== 'running' && task.state !== 'exiting') return;
-    const act = top(task);
+    const act = task.topActivity;
     if (act === undefined) {
       // User mode. A notify flag set meanwhile (the kick IPI of task_work_add) brings the task into
       // the kernel; it runs its task_work on the return from that interrupt.
       if (task.notifyPending) {
-        task.stack.push(EXIT_TO_USER);
+        task.pushActivity(EXIT_TO_USER);
         continue;
       }
       // The next syscall of the script (an implicit exit at its end).
       const sys = task.script[task.pc] ?? IMPLICIT_EXIT;
       task.pc += 1;
       emitSyscall(k, pid, 'enter', sys);
-      task.stack.push({ a: 'syscall', sys, stage: 0, ret: null, scratch: 0 });
+      task.pushActivity({ a: 'syscall', sys, stage: 0, ret: null, scratch: 0 });
       continue;
     }
     switch (act.a) {
@@ -334,10 +331,10 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         const r = stepSyscall(k, task, act);
         if (r.kind === 'blocked') return;
         if (r.kind === 'pushed') continue;
-        task.stack.pop();
+        task.popActivity();
         task.addResult(r.ret);
         emitSyscall(k, pid, 'exit', act.sys, retText(r.ret));
-        task.stack.push(EXIT_TO_USER);
+        task.pushActivity(EXIT_TO_USER);
         task.state = 'runnable';
         return;
       }
@@ -353,11 +350,11 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
           if (task.state === 'running') task.state = 'runnable';
           return;
         }
-        task.stack.pop();
+        task.popActivity();
         dropFrameSlots(k, frame.id);
         emit(k, { kind: 'prog', t: k.t.now, pid, op: 'exit', name: frame.fn, detail: `= ${r.ret}${frame.callback ? ' (ignored)' : ''}` });
         if (frame.twCtx !== null) callbackDone(k, frame.twCtx);
-        const parent = top(task);
+        const parent = task.topActivity;
         if (!frame.callback && parent?.a === 'syscall' && r.ret !== 0n && parent.ret === null) parent.ret = BigInt.asIntN(32, r.ret);
         // The tested program's return value (the kfree_skb programs a test run fires after it do not count).
         if (!frame.callback && parent?.a === 'syscall' && parent.sys.sys === 'prog_test_run' && parent.stage === 1) parent.scratch = Number(BigInt.asIntN(32, r.ret));
@@ -376,14 +373,14 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
           act.stage += 1;
           const lp = k.cold.progs.get(prog);
           if (lp !== undefined) {
-            task.stack.push({
+            task.pushActivity({
               a: 'prog', started: false,
               frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file: act.file } }, resume: null, sleepable: lp.sleepable, ctxFile: act.file, twCtx: null },
             });
           }
           continue;
         }
-        task.stack.pop();
+        task.popActivity();
         freeFile(withContext(k, taskContext(task)), act.file);
         continue;
       }
@@ -393,11 +390,11 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (task.notifyPending) {
           if (task.notifySignal) task.notifySignal = false;
           else task.notifyResume = false;
-          if (task.works.queue.length > 0) task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: false });
+          if (task.works.queue.length > 0) task.pushActivity({ a: 'task_work_run', batch: WorkList.empty(), exiting: false });
           continue;
         }
-        task.stack.pop();
-        if (top(task) !== undefined) continue; // a restarted syscall continues
+        task.popActivity();
+        if (task.topActivity !== undefined) continue; // a restarted syscall continues
         emitTask(k, pid, 'user', 'returned to user mode');
         task.state = 'runnable';
         return;
@@ -413,7 +410,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
           continue;
         }
         const batch = takeBatch(k, pid);
-        if (batch.length === 0) task.stack.pop();
+        if (batch.length === 0) task.popActivity();
         else act.batch = batch;
         continue;
       }
@@ -421,7 +418,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         // Each stage of do_exit is a preemption point: irq_work may run between exit_mm and
         // exit_task_work (then the work runs at exit, with no mm).
         doExitStage(k, task, act);
-        const next = top(task)?.a;
+        const next = task.topActivity?.a;
         if (next === 'task_work_run' || next === 'prog') continue;
         return;
       }
@@ -471,12 +468,12 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
     }
     case 4:
       emitTask(k, pid, 'exit_task_work', '');
-      task.stack.push({ a: 'task_work_run', batch: WorkList.empty(), exiting: true });
+      task.pushActivity({ a: 'task_work_run', batch: WorkList.empty(), exiting: true });
       return;
     default:
       // do_exit was all the stack held: a dead task keeps an empty one, not the array it ran on (with
       // the room its pushes made).
-      task.stack = [];
+      task.clearStack();
       task.state = 'dead';
       task.wait = null;
       emitTask(k, pid, 'dead', '');

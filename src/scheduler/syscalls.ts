@@ -60,7 +60,7 @@ function setIntGlobal(k: Kern, name: string, value: bigint): void {
  * then frees the skb: `kfree_skb` fires the `tp_btf/kfree_skb` programs (stage 2 runs them); the
  * result is the program's return value.
  */
-function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extract<Syscall, { sys: 'prog_test_run' }>): SyscallStep {
+function testRun(k: Kern, kk: Kern, task: TaskRecord, act: SyscallActivity, sys: Extract<Syscall, { sys: 'prog_test_run' }>): SyscallStep {
   if (act.stage === 2) {
     if (act.packet !== undefined && pushHookProgram(k, task, act, ['tp_btf/kfree_skb'], [{ ptr: 'skb', packet: act.packet }, 0n, 0n, 0n])) return PUSHED;
     return done(kk, act.scratch);
@@ -124,7 +124,7 @@ function testRun(k: Kern, kk: Kern, task: Task, act: SyscallActivity, sys: Extra
   }
   act.stage = 1;
   if (ctxPacket !== undefined) act.packet = ctxPacket;
-  task.stack.push({
+  task.pushActivity({
     a: 'prog', started: false,
     frame: {
       id: k.t.nextId('frame'), prog: lp.id, fn: lp.name, callback: false, pc: 0, regs: ctxPacket === undefined ? {} : { r1: { ptr: 'ctx' } }, resume: null,
@@ -157,14 +157,14 @@ class TaskContext implements CallContext {
  * the hook's list holds them (newest first: a trampoline's), stopping at the first error one returns.
  * True when a program was pushed to run first.
  */
-function runHooks(k: Kern, task: Task, act: SyscallActivity, hook: string, file: FileId): boolean {
+function runHooks(k: Kern, task: TaskRecord, act: SyscallActivity, hook: string, file: FileId): boolean {
   const hooks = k.cold.hooks.get(hook) ?? [];
   if (act.stage >= hooks.length || act.ret !== null) return false;
   const prog = hooks[act.stage] as number;
   act.stage += 1;
   const lp = k.cold.progs.get(prog);
   if (lp === undefined) return true;
-  task.stack.push({
+  task.pushActivity({
     a: 'prog', started: false,
     frame: { id: k.t.nextId('frame'), prog, fn: lp.name, callback: false, pc: 0, regs: { r1: { ptr: 'file', file } }, resume: null, sleepable: lp.sleepable, ctxFile: file, twCtx: null },
   });
@@ -172,7 +172,7 @@ function runHooks(k: Kern, task: Task, act: SyscallActivity, hook: string, file:
 }
 
 /** Block the task on the folio a read, write or truncation waits for; it continues with `resume`. */
-function sleepOn(k: Kern, task: Task, act: SyscallActivity, r: Sleep, resume: unknown): SyscallStep {
+function sleepOn(k: Kern, task: TaskRecord, act: SyscallActivity, r: Sleep, resume: unknown): SyscallStep {
   act.resume = resume;
   task.state = 'io_wait';
   task.wait = { kind: 'page', ino: r.wait.ino, pgoff: r.wait.pgoff };
@@ -394,8 +394,8 @@ export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): Sy
     case 'wait':
       return waitChild(k, kk, task, act);
     case 'exit':
-      task.stack.pop();
-      task.stack.push({ a: 'do_exit', stage: 0 });
+      task.popActivity();
+      task.pushActivity({ a: 'do_exit', stage: 0 });
       return PUSHED;
   }
 }

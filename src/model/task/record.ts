@@ -68,6 +68,8 @@ function cloneActivity(a: Activity): Activity {
 /** What a new task starts with: no descriptors, no user memory written, no task_work queued. */
 const NO_FDS = new OrderedTree<string, FileId>();
 const NO_REGIONS = Object.freeze([]) as unknown as { addr: bigint; bytes: Uint8Array }[];
+/** An empty stack under the top, shared until a task's first push onto a top (never pushed onto itself). */
+const NO_ACTIVITIES: Activity[] = Object.freeze([]) as unknown as Activity[];
 const NO_WORKS: TaskWorks = Object.freeze({ queue: WorkList.empty<Work>(), exited: false });
 
 /** The task's flags, as bits of one number kept in the record itself (read at nearly every step). */
@@ -89,8 +91,14 @@ export class TaskRecord implements Task {
   works: TaskWorks;
   script: readonly Syscall[];
   pc: number;
-  stack: Activity[];
   wait: TaskWait | null;
+  /**
+   * The kernel stack: its top apart from the activities under it (the bottom first), so that a step
+   * reads what runs next from the record itself, not through an array and its elements. `#under` is
+   * `NO_ACTIVITIES` until a push lands on a top (most stacks are one activity deep).
+   */
+  #top: Activity | undefined;
+  #under: Activity[];
   /**
    * The syscall results, a persistent log kept as its parts (world/log.ts `LogHead`): the copy shares
    * its chunks and appends in place, so a result costs a slot of an array, not an object (a long run
@@ -126,8 +134,9 @@ export class TaskRecord implements Task {
       this.works = from.works;
       this.script = from.script;
       this.pc = from.pc;
-      this.stack = from.stack.map(cloneActivity);
       this.wait = from.wait;
+      this.#top = from.#top === undefined ? undefined : cloneActivity(from.#top);
+      this.#under = from.#under.length === 0 ? NO_ACTIVITIES : from.#under.map(cloneActivity);
       this.#results = from.#results;
       this.#resultCount = from.#resultCount;
       this.#resultsArray = from.#resultsArray;
@@ -151,10 +160,54 @@ export class TaskRecord implements Task {
     this.works = NO_WORKS;
     this.script = spec.script;
     this.pc = 0;
-    this.stack = [];
     this.wait = null;
+    this.#top = undefined;
+    this.#under = NO_ACTIVITIES;
     this.#results = null;
     this.#resultCount = 0;
+  }
+
+  /** The kernel stack, the bottom first (a new array: change it through `pushActivity`, `popActivity`, `clearStack`). */
+  get stack(): readonly Activity[] {
+    return this.#top === undefined ? [] : [...this.#under, this.#top];
+  }
+
+  /** How many activities the kernel stack holds. */
+  get stackDepth(): number {
+    return this.#top === undefined ? 0 : this.#under.length + 1;
+  }
+
+  /** The activity `i` from the bottom of the kernel stack (undefined past its top). */
+  activityAt(i: number): Activity | undefined {
+    const under = this.#under;
+    return i < under.length ? under[i] : i === under.length ? this.#top : undefined;
+  }
+
+  /** What runs next in the kernel (the top of its stack); undefined in user mode. */
+  get topActivity(): Activity | undefined {
+    return this.#top;
+  }
+
+  /** Push `a` onto the kernel stack. */
+  pushActivity(a: Activity): void {
+    const top = this.#top;
+    if (top !== undefined) {
+      if (this.#under === NO_ACTIVITIES) this.#under = [top];
+      else this.#under.push(top);
+    }
+    this.#top = a;
+  }
+
+  /** Pop the top of the kernel stack (nothing when it is empty). */
+  popActivity(): void {
+    const under = this.#under;
+    this.#top = under.length === 0 ? undefined : under.pop();
+  }
+
+  /** Empty the kernel stack (a dead task keeps no activity, nor the room its pushes made). */
+  clearStack(): void {
+    this.#top = undefined;
+    this.#under = NO_ACTIVITIES;
   }
 
   /** Its open files by descriptor name (read-only: change them through `ownFds`). */
@@ -231,8 +284,8 @@ export class TaskRecord implements Task {
 
   toJSON(): object {
     // The fields in the order of `Task`, the flags after the state.
-    const { pid, tgid, comm, mm, fds, userMem, state, ...rest } = this;
-    return { pid, tgid, comm, mm, fds, userMem, state, flags: this.flags, ...rest, results: this.results };
+    const { pid, tgid, comm, mm, fds, userMem, state, usage, reaped, parent, forking, works, script, pc, wait } = this;
+    return { pid, tgid, comm, mm, fds, userMem, state, flags: this.flags, usage, reaped, parent, forking, works, script, pc, stack: this.stack, wait, results: this.results };
   }
 }
 // immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to

@@ -6,7 +6,7 @@
  * depends on the rest of the world (a context's state, the programs attached to a hook) on those
  * tasks alone.
  */
-import type { ReadonlyTask } from './types.ts';
+import type { Activity, ReadonlyTask } from './types.ts';
 
 /** A list of works as `WorkList` links them (read-only, as a world's task holds it). */
 interface Links {
@@ -30,12 +30,14 @@ export const HAS_BPF_WORK = 4;
 /** The marks of `t` (bits `MAY_CALL`, `BEFORE_EXIT_HOOK`, `HAS_BPF_WORK`). Walks its stack and its queued works once. */
 export function stopMarks(t: ReadonlyTask): number {
   let m = 0;
-  for (const a of t.stack) {
+  const depth = t.stackDepth;
+  for (let i = 0; i < depth; i += 1) {
+    const a = t.activityAt(i) as Activity;
     if (a.a === 'prog' || (a.a === 'syscall' && RUNS_PROGRAMS.has(a.sys.sys))) m |= MAY_CALL;
     else if (a.a === 'do_exit' && a.stage <= EXIT_TRACEPOINT_STAGE) m |= BEFORE_EXIT_HOOK;
     else if (a.a === 'task_work_run' && (m & HAS_BPF_WORK) === 0 && holdsBpfWork(a.batch)) m |= HAS_BPF_WORK;
   }
-  if (t.stack.length === 0) {
+  if (depth === 0) {
     const next = t.script[t.pc];
     if (next !== undefined && RUNS_PROGRAMS.has(next.sys)) m |= MAY_CALL;
   }

@@ -200,7 +200,14 @@ export interface Task {
   works: TaskWorks;
   script: readonly Syscall[];
   pc: number;
-  stack: Activity[];
+  /** The kernel stack of activities, the bottom first: a new array at each read (a step reads `topActivity`). */
+  readonly stack: readonly Activity[];
+  /** How many activities the kernel stack holds. */
+  readonly stackDepth: number;
+  /** The top of the kernel stack, what runs next in the kernel (undefined in user mode). */
+  readonly topActivity: Activity | undefined;
+  /** The activity `i` from the bottom of the kernel stack (undefined past its top): a walk that makes no array. */
+  activityAt(i: number): Activity | undefined;
   wait: TaskWait | null;
   /** Return value of each finished syscall, in order (task.ts keeps them in a persistent log). */
   readonly results: readonly bigint[];
