@@ -143,7 +143,7 @@ describe('Log.from (the events of one call, not the whole history)', () => {
     expect(() => Log.empty<number>().from(0.5)).toThrow(/argument start/);
   });
 
-  test('a log kept as its parts (a task\'s syscall results: pushAt, valuesAt) appends one value at a time, on branched logs', () => {
+  test('a log kept as its parts (pushAt, valuesAt: Log.append, Log.slice) appends one value at a time, on branched logs', () => {
     // Up to 5,000 values a branch: past 4,096 the next value starts a new chunk (exercised; only the values are observable).
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 5000 })), { maxLength: 8 }), fc.nat(), (steps, probe) => {
       const logs: { head: LogHead<number>; length: number }[] = [{ head: null, length: 0 }];

@@ -1,11 +1,14 @@
 /**
- * A task's syscall results (src/model/task/record.ts): a persistent list, newest first, that a task's
- * copies share. Each copy records its own results; every earlier copy keeps what it had; a value of
- * any 64-bit return, in an int's range or not, reads back exactly as it was recorded.
+ * A task's syscall results (src/model/task/record.ts): a list through a world's log of results
+ * (world/log.ts `appendLinked`), which the task's copies share and all the tasks of a world append
+ * to. Each copy records its own results; every earlier copy keeps what it had; a value of any 64-bit
+ * return, in an int's range or not, reads back exactly as it was recorded, on branches from earlier
+ * worlds and across the log's chunks.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { TaskRecord } from '../src/model/task/record.ts';
+import { EMPTY_LINKED, type LinkedChunk } from '../src/model/world/log.ts';
 import { run, seededChooser, Session } from '../src/index.ts';
 
 /** Returns of every width a syscall may give (a long), the edges of an int's range most often. */
@@ -16,33 +19,91 @@ const retArb = fc.oneof(
 );
 
 const newTask = (): TaskRecord => new TaskRecord({ pid: 1, comm: 't', mm: null, script: [] });
+type Cursor = { head: LinkedChunk; length: number };
+const newLog = (from: Cursor = EMPTY_LINKED): Cursor => ({ head: from.head, length: from.length });
 
 describe('a task record\'s results', () => {
   test('each copy records its own results, in order, exactly; every earlier copy keeps what it held', () => {
-    // A tree of copies: each op copies one version made so far and records returns on the copy.
-    const opsArb = fc.array(fc.record({ from: fc.nat(), rets: fc.array(retArb, { maxLength: 6 }) }), { maxLength: 30 });
+    // A tree of worlds of two tasks: each op takes a world made so far and makes a new one from it (a
+    // transition: a branch when that world was stepped before), whose copies of the tasks record
+    // returns through the log of results moved on from that world's: the first task's, or both
+    // tasks' alternately.
+    const opsArb = fc.array(fc.record({ from: fc.nat(), both: fc.boolean(), rets: fc.array(retArb, { maxLength: 6 }) }), { maxLength: 30 });
     fc.assert(fc.property(opsArb, (ops) => {
-      const versions: { task: TaskRecord; want: bigint[] }[] = [{ task: newTask(), want: [] }];
+      const worlds: { tasks: TaskRecord[]; want: bigint[][]; log: Cursor }[] = [{ tasks: [newTask(), newTask()], want: [[], []], log: newLog() }];
       for (const o of ops) {
-        const base = versions[o.from % versions.length]!;
-        const task = base.task.clone();
+        const base = worlds[o.from % worlds.length]!;
+        const tasks = base.tasks.map((t) => t.clone());
         // Read before the new results, so that a stale read would show.
-        expect(task.results).toEqual(base.want);
-        for (const r of o.rets) task.addResult(r);
-        versions.push({ task, want: [...base.want, ...o.rets] });
+        for (const [j, t] of tasks.entries()) expect(t.results).toEqual(base.want[j]);
+        const log = newLog(base.log);
+        const want = base.want.map((w) => [...w]);
+        for (const r of o.rets) {
+          tasks[0]!.addResult(log, r);
+          want[0]!.push(r);
+          if (o.both) {
+            tasks[1]!.addResult(log, -r);
+            want[1]!.push(-r);
+          }
+        }
+        worlds.push({ tasks, want, log });
       }
-      for (const v of versions) {
-        expect(v.task.results).toEqual(v.want);
-        expect(v.task.results.every((r) => typeof r === 'bigint')).toBe(true);
+      for (const w of worlds) {
+        for (const [j, t] of w.tasks.entries()) {
+          expect(t.results).toEqual(w.want[j]);
+          expect(t.results.every((r) => typeof r === 'bigint')).toBe(true);
+        }
       }
     }));
   });
 
+  test('lists across many chunks of the log: three tasks interleaved, and a branch from the middle', () => {
+    // 3 × 3,000 results of two slots each fill several chunks of the log (4,096 slots each).
+    const log = newLog();
+    const tasks = [newTask(), newTask(), newTask()];
+    const want: bigint[][] = [[], [], []];
+    let mid: { tasks: TaskRecord[]; want: bigint[][]; log: Cursor } | null = null;
+    for (let i = 0; i < 3000; i += 1) {
+      for (const [j, t] of tasks.entries()) {
+        const r = BigInt(i * 3 + j) * (i % 2 === 0 ? 1n : 2n ** 33n);
+        t.addResult(log, r);
+        want[j]!.push(r);
+      }
+      if (i === 1499) mid = { tasks: tasks.map((t) => t.clone()), want: want.map((w) => [...w]), log: newLog(log) };
+    }
+    if (mid === null) throw new Error('no middle');
+    // The branch appends from the middle of a chunk the main line has filled past it.
+    for (const [j, t] of mid.tasks.entries()) for (let i = 0; i < 2000; i += 1) {
+      t.addResult(mid.log, BigInt(-i - j));
+      mid.want[j]!.push(BigInt(-i - j));
+    }
+    for (const [j, t] of tasks.entries()) expect(t.results).toEqual(want[j]);
+    for (const [j, t] of mid.tasks.entries()) expect(t.results).toEqual(mid.want[j]);
+  });
+
+  test("a world's log of results holds two slots for each result of its tasks, from step to step and on a branch", () => {
+    const s = new Session();
+    const script = Array.from({ length: 40 }, () => ({ sys: 'sleep' as const, ticks: 1 }));
+    const pids = [s.spawn({ comm: 'a', script }), s.spawn({ comm: 'b', script: script.slice(0, 25) })];
+    const slots = (w: typeof s.world): number => 2 * pids.reduce((n, pid) => n + (w.tasks.get(pid)?.results.length ?? 0), 0);
+    const worlds = [s.world];
+    while (s.step()) worlds.push(s.world);
+    worlds.push(s.world);
+    expect(slots(s.world)).toBe(2 * (40 + 25));
+    for (const w of worlds) expect(w.results.length).toBe(slots(w));
+    // A run from a world of the middle of that history: its log goes on from that world's.
+    const mid = worlds[Math.floor(worlds.length / 2)]!;
+    const end = run(mid, seededChooser(3));
+    expect(end.results.length).toBe(slots(end));
+    for (const pid of pids) expect(end.tasks.get(pid)?.results).toEqual(s.world.tasks.get(pid)?.results);
+  });
+
   test('results read before more are recorded are not changed by them', () => {
     const t = newTask();
-    t.addResult(5n);
+    const log = newLog();
+    t.addResult(log, 5n);
     const before = t.results;
-    t.addResult(2n ** 40n);
+    t.addResult(log, 2n ** 40n);
     expect(before).toEqual([5n]);
     expect(t.results).toEqual([5n, 2n ** 40n]);
     expect(Object.isFrozen(t.results)).toBe(true);

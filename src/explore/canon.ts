@@ -219,13 +219,14 @@ class Out {
 /**
  * World fields the walk knows; any other is written generically (and marks the key raw). `features`
  * (the kernel's rules) never changes after the world is made, `names` is an index of the objects'
- * and the maps' names (world/names.ts), and `scripts` one copy of each script tasks were spawned with
- * (each task's own is written with it): none is written.
+ * and the maps' names (world/names.ts), `scripts` one copy of each script tasks were spawned with
+ * (each task's own is written with it), and `results` the log the tasks' syscall results are kept in
+ * (each task's are written with it): none is written.
  */
 const KNOWN_WORLD = new Set([
   'version', 'features', 'maps', 'twctx', 'progs', 'hooks', 'kernelMem', 'clock', 'inodes', 'paths', 'files', 'pagecache', 'dynptrs',
   'fileStates', 'io', 'rings', 'packets', 'tasks', 'objects', 'names', 'scripts', 'ids', 'faults', 'irqWork', 'current', 'budgets', 'smp',
-  'cpus', 'hashrnd', 'allocated', 'trace',
+  'cpus', 'hashrnd', 'allocated', 'results', 'trace',
 ]);
 const KNOWN_TASK = new Set(['pid', 'tgid', 'comm', 'mm', 'fds', 'userMem', 'state', 'flags', 'usage', 'reaped', 'parent', 'forking', 'works', 'script', 'pc', 'stack', 'wait']);
 const KNOWN_FRAME = new Set(['id', 'prog', 'fn', 'callback', 'pc', 'regs', 'resume', 'sleepable', 'ctxFile', 'twCtx', 'stack', 'spills', 'callers', 'entry', 'ctxPacket']);

@@ -332,7 +332,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (r.kind === 'blocked') return;
         if (r.kind === 'pushed') continue;
         task.popActivity();
-        task.addResult(r.ret);
+        task.addResult(k.t.results(), r.ret);
         emitSyscall(k, pid, 'exit', act.sys, retText(r.ret));
         task.pushActivity(EXIT_TO_USER);
         task.state = 'runnable';

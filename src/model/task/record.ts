@@ -6,14 +6,14 @@
  * changes in place (the kernel stack and its frames) and shares the rest (the script, user memory
  * regions, the task_work list, results). It shares the descriptor table too, until the copy changes
  * a descriptor (`ownFds`: a clone of the persistent map, O(1) whatever its size); a step that opens
- * or closes nothing so never reads it. The syscall results are a persistent log kept in the record's
- * own fields (world/log.ts `pushAt`), so recording one costs the same whatever the number before it,
- * and reads nothing but the task itself.
+ * or closes nothing so never reads it. The syscall results are a list through the world's log of
+ * results (world/log.ts `appendLinked`), of which the record keeps its newest entry: recording one
+ * costs the same whatever the number before it, and reads no memory of the task's but the record.
  */
 import { OrderedTree } from '../world/ordered.ts';
 import { isS32 } from '../kernel/ctypes.ts';
 import { WorkList } from './work_list.ts';
-import { pushAt, valuesAt, type LogHead } from '../world/log.ts';
+import { appendLinked, linkedValues, type LinkedChunk } from '../world/log.ts';
 import type { FileId } from '../fs/types.ts';
 import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskFlags, TaskState, TaskWait, TaskWorks, Work } from './types.ts';
 
@@ -100,11 +100,13 @@ export class TaskRecord implements Task {
   #top: Activity | undefined;
   #under: Activity[];
   /**
-   * The syscall results, a persistent log kept as its parts (world/log.ts `LogHead`): the copy shares
-   * its chunks and appends in place, so a result costs a slot of an array, not an object (a long run
-   * keeps every one, and a collection copies what it keeps).
+   * The syscall results: the newest entry of their list through the world's log of results (its chunk
+   * and slot, world/log.ts `LinkedLog`), and how many there are. A result costs two slots of the
+   * log's array, not an object (a long run keeps every one, and a collection copies what it keeps),
+   * and the copy shares the list.
    */
-  #results: LogHead<number | bigint>;
+  #resChunk: LinkedChunk;
+  #resSlot: number;
   #resultCount: number;
   #resultsArray: readonly bigint[] | null = null;
   /** `TIF_NOTIFY_SIGNAL`, `TIF_NOTIFY_RESUME` and `PF_EXITING` (bits). */
@@ -137,7 +139,8 @@ export class TaskRecord implements Task {
       this.wait = from.wait;
       this.#top = from.#top === undefined ? undefined : cloneActivity(from.#top);
       this.#under = from.#under.length === 0 ? NO_ACTIVITIES : from.#under.map(cloneActivity);
-      this.#results = from.#results;
+      this.#resChunk = from.#resChunk;
+      this.#resSlot = from.#resSlot;
       this.#resultCount = from.#resultCount;
       this.#resultsArray = from.#resultsArray;
       return;
@@ -163,7 +166,8 @@ export class TaskRecord implements Task {
     this.wait = null;
     this.#top = undefined;
     this.#under = NO_ACTIVITIES;
-    this.#results = null;
+    this.#resChunk = null;
+    this.#resSlot = -1;
     this.#resultCount = 0;
   }
 
@@ -264,15 +268,19 @@ export class TaskRecord implements Task {
   /** Return value of each finished syscall, in order. */
   get results(): readonly bigint[] {
     if (this.#resultsArray === null) {
-      const out = valuesAt(this.#results, this.#resultCount, 0, this.#resultCount).map((r) => (typeof r === 'number' ? BigInt(r) : r));
+      const out = (linkedValues(this.#resChunk, this.#resSlot, this.#resultCount) as (number | bigint)[]).map((r) => (typeof r === 'number' ? BigInt(r) : r));
       this.#resultsArray = Object.freeze(out);
     }
     return this.#resultsArray;
   }
 
-  /** Record the return value of a finished syscall. */
-  addResult(ret: bigint): void {
-    this.#results = pushAt(this.#results, this.#resultCount, kept(ret));
+  /**
+   * Record the return value of a finished syscall, through `log`: the log of results of the world the
+   * task is in, as the transition moved it on (`Tables.results`; world/log.ts `LinkedLog`).
+   */
+  addResult(log: { head: LinkedChunk; length: number }, ret: bigint): void {
+    this.#resSlot = appendLinked(log, kept(ret), this.#resSlot);
+    this.#resChunk = log.head;
     this.#resultCount += 1;
     this.#resultsArray = null;
   }

@@ -177,7 +177,8 @@ export function describeWorld(world: World): string {
 /**
  * An estimate of the bytes the model state occupies: every object, map entry, string and number it
  * holds, counted structurally (typed-array bytes included; file content is counted only where it is
- * held as bytes). Deterministic, unlike heap measurements. The trace is not counted.
+ * held as bytes). Deterministic, unlike heap measurements. The trace and the log of the tasks' syscall
+ * results (`results`, whose chunks later worlds append to in place) are not counted.
  */
 export function stateBytes(world: World): number {
   checkWorld('world', world);
@@ -206,6 +207,6 @@ export function stateBytes(world: World): number {
       default: return 8;
     }
   };
-  const { trace: _trace, ...rest } = world;
+  const { trace: _trace, results: _results, ...rest } = world;
   return walk(rest);
 }

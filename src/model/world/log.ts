@@ -1,6 +1,6 @@
 /**
- * A persistent append-only sequence: the trace, the scheduler's recorded choices, a task's syscall
- * results. Every world keeps its own `Log` value, which never changes; appending gives a new one.
+ * A persistent append-only sequence: the trace, the scheduler's recorded choices, the tasks' syscall
+ * results (`LinkedLog`). Every world keeps its own `Log` value, which never changes; appending gives a new one.
  *
  * Values are stored in chunks (arrays), newest chunk first, each pointing at the one before. A log
  * sees the first `length` values of its chunks. Appending to the newest log of a chunk pushes onto
@@ -12,7 +12,7 @@
  * The chunks are private (`#`): a log's fields, as `JSON.stringify` or a spread sees them, are only
  * what it holds (`toJSON` is its values).
  */
-import { ArgumentError } from '../kernel/errors.ts';
+import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 
 /** One chunk; `start` is the number of values before it. */
 interface Chunk<T> {
@@ -22,9 +22,8 @@ interface Chunk<T> {
 }
 
 /**
- * A log as its parts: its newest chunk (null: empty), kept with the log's length by an owner in its own
- * fields (a task's syscall results), which appends with `pushAt` and reads with `valuesAt`, without a
- * `Log` object an append. Opaque outside this file.
+ * A log as its parts: its newest chunk (null: empty), kept with the log's length (a `Log`'s fields),
+ * appended to with `pushAt` and read with `valuesAt`. Opaque outside this file.
  */
 export type LogHead<T> = Chunk<T> | null;
 
@@ -67,6 +66,62 @@ export function valuesAt<T>(head: LogHead<T>, length: number, start: number, end
     const hi = Math.min(top, e);
     for (let i = Math.max(c.start, s); i < hi; i += 1) out[i - s] = c.items[i - c.start] as T;
     top = c.start;
+  }
+  return out;
+}
+
+/**
+ * Where a log of linked lists is appended: its newest chunk and its length, in slots. One such log holds
+ * the syscall results of every task of a world (`HotState.results`), each task's a list through it: an
+ * entry is two slots (a value, then the slot of the entry before it in its list, -1 for the first), and
+ * the list's owner keeps only its newest entry's chunk and slot. So an append writes at the log's end,
+ * which every owner shares, and reads no memory of the owner's own (with 1,000 tasks a chunk of each
+ * task's, read at each of its results, is a cache miss).
+ *
+ * A slot is found from the chunk of an entry after it, through the chunks before that one: so an owner
+ * appends only through the log of the world it is in (or of a later world of that world's history),
+ * which holds every chunk its entries are in.
+ */
+export interface LinkedLog {
+  readonly head: LinkedChunk;
+  readonly length: number;
+}
+
+/** A chunk of a linked log (null: none), opaque outside this file. */
+export type LinkedChunk = Chunk<unknown> | null;
+
+/** A linked log with no entry. */
+export const EMPTY_LINKED: LinkedLog = Object.freeze({ head: null, length: 0 });
+
+/**
+ * Append to the log at `log` (which moves to its new end) an entry of `value` whose list's entry before
+ * it is at slot `prev` (-1: none); the new entry's slot (its chunk is then `log.head`). The entry goes
+ * into the head chunk in place when `log` is the newest log of it and the chunk has room, as `pushAt`.
+ */
+export function appendLinked(log: { head: LinkedChunk; length: number }, value: unknown, prev: number): number {
+  const slot = log.length;
+  const open = openHead(log.head, slot, 2);
+  if (open !== null) open.items.push(value, prev);
+  else log.head = { items: [value, prev], prev: log.head, start: slot };
+  log.length = slot + 2;
+  return slot;
+}
+
+/**
+ * The values of the list whose newest entry is at `slot` of `chunk` and which holds `count` entries,
+ * oldest first (a new array): its cost is theirs and that of the chunks from `chunk` to the one that
+ * holds the oldest.
+ */
+export function linkedValues(chunk: LinkedChunk, slot: number, count: number): unknown[] {
+  const out = new Array<unknown>(count);
+  let c = chunk;
+  let s = slot;
+  for (let i = count - 1; i >= 0; i -= 1) {
+    while (c !== null && c.start > s) c = c.prev;
+    if (c === null || s < 0) throw new KernsimError(`a linked list of ${count} entries ends after ${count - 1 - i}`);
+    const o = s - c.start;
+    out[i] = c.items[o];
+    s = c.items[o + 1] as number;
   }
   return out;
 }

@@ -91,6 +91,7 @@ export class WorldValue {
   readonly cpus: HotState['cpus'];
   readonly hashrnd: HotState['hashrnd'];
   readonly allocated: HotState['allocated'];
+  readonly results: HotState['results'];
   readonly trace: Trace;
   readonly #choices: Log<number>;
   #choicesArray: readonly number[] | null = null;
@@ -134,6 +135,7 @@ export class WorldValue {
     this.cpus = base.cpus;
     this.hashrnd = base.hashrnd;
     this.allocated = base.allocated;
+    this.results = base.results;
     this.trace = trace;
     this.#choices = choices;
     this.#rq = rq;

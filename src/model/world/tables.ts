@@ -35,7 +35,7 @@ import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
 import type { IrqWork, Pid, ReadonlyTask, Syscall } from '../task/types.ts';
 import type { Budgets } from '../kernel/budget.ts';
-import { LogBuffer } from './log.ts';
+import { EMPTY_LINKED, LogBuffer, type LinkedChunk, type LinkedLog } from './log.ts';
 
 /** A read-only map stored in a world. immer passes over it: its prototype has no own `constructor`. */
 export class Table<K, V> implements ReadonlyMap<K, V> {
@@ -170,6 +170,12 @@ export interface HotState {
   hashrnd: number;
   /** Bytes charged against `budgets.bytes` so far (world/budget.ts). */
   allocated: number;
+  /**
+   * The log the tasks' syscall results are kept in (log.ts `LinkedLog`): each task's are a list through
+   * it, and the task keeps where its newest is (task/record.ts). A world's own, so that a result is
+   * written where the last one was, not into an array of the task's (world/log.ts `appendLinked`).
+   */
+  results: LinkedLog;
 }
 
 export type HotName = 'inodes' | 'paths' | 'files' | 'pagecache' | 'dynptrs' | 'fileStates' | 'io' | 'tasks' | 'objects' | 'rings' | 'packets' | 'names';
@@ -207,6 +213,7 @@ export function emptyHotState(budgets: Readonly<Budgets>, smp = false, cpus = 1,
     cpus,
     hashrnd,
     allocated: 0,
+    results: EMPTY_LINKED,
   };
 }
 
@@ -298,6 +305,8 @@ export class Tables {
   #more: More | null = null;
   /** The scheduler's choices made in this transition. */
   choices: LogBuffer<number> | null = null;
+  /** The log of results as this transition appended to it (`results`); null until its first result. */
+  #results: { head: LinkedChunk; length: number } | null = null;
   /**
    * The task running in this step is to stop at its next point where another CPU may act (before a
    * helper or kfunc call of a BPF program, inside `bpf_task_work_schedule`): an smp world's `call`
@@ -601,6 +610,11 @@ export class Tables {
     return [...this.runQueue().childrenOf(parent)];
   }
 
+  /** The log of results to append a task's to (`TaskRecord.addResult`): the world's, moved on by each. */
+  results(): { head: LinkedChunk; length: number } {
+    return (this.#results ??= { head: this.base.results.head, length: this.base.results.length });
+  }
+
   /** The page cache of inode `ino`, to read or change. */
   mapping(ino: Ino): Mapping {
     let m = this.#more?.mappings?.get(ino);
@@ -661,6 +675,8 @@ export class Tables {
     if (this.now !== base.clock.now) (patch ??= {}).clock = { now: this.now };
     if (this.current !== base.current) (patch ??= {}).current = this.current;
     if (this.allocated !== base.allocated) (patch ??= {}).allocated = this.allocated;
+    const results = this.#results;
+    if (results !== null && results.length !== base.results.length) (patch ??= {}).results = Object.freeze({ head: results.head, length: results.length });
     const rq = this.rq ?? this.baseRq;
     if (rq !== null) {
       this.#sync(rq);
