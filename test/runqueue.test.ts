@@ -368,4 +368,26 @@ describe('IntSet (the run queue\'s sets of pids)', () => {
       want.forEach((x, r) => expect(set.kth(r)).toBe(x));
     }), { numRuns: 200 });
   });
+
+  test('a dense set of 20,000 with holes: every kth and every rank, words full and words with their top bit', () => {
+    const set = new IntSet();
+    const want: number[] = [];
+    for (let x = 20_000; x >= 0; x -= 1) set.add(x);
+    for (let x = 0; x <= 20_000; x += 1) {
+      // Holes: every 7th integer, and bit 31 of every third word (the sign bit of an int32).
+      if (x % 7 === 3 || (x % 32 === 31 && (x >> 5) % 3 === 0)) set.delete(x);
+      else want.push(x);
+    }
+    expect(set.size).toBe(want.length);
+    let bad = 0;
+    want.forEach((x, r) => { if (set.kth(r) !== x) bad += 1; });
+    expect(bad).toBe(0);
+    let below = 0;
+    let j = 0;
+    for (let x = 0; x <= 20_040; x += 1) {
+      while (j < want.length && (want[j] as number) < x) j += 1;
+      if (set.rank(x) !== j) below += 1;
+    }
+    expect(below).toBe(0);
+  });
 });

@@ -26,16 +26,27 @@ import { BEFORE_EXIT_HOOK, HAS_BPF_WORK, MAY_CALL, stopMarks } from './stops.ts'
 import type { Pid, ReadonlyTask } from './types.ts';
 
 const EMPTY_TREE = new Int32Array(1);
-const EMPTY_PRESENT = new Uint8Array(0);
+const EMPTY_WORDS = new Int32Array(0);
+
+/** How many bits of the 32-bit word `v` are set. */
+function popcount(v: number): number {
+  let x = v - ((v >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
 
 /**
- * A set of small non-negative integers with its k-th element in O(log n) (a Fenwick tree over the
- * integers present).
+ * A set of small non-negative integers with its k-th element in O(log n): a bit for each integer, 32 to
+ * a word, and a Fenwick tree over the words' counts. A step of the scheduler looks up a task this way
+ * at random (`kth`); the tree has a node for 32 integers, not one for each, so with 10,000 tasks the
+ * set is 2.5 KB (a tree of a node an integer was 64 KB), which the core's first cache holds.
  */
 export class IntSet {
   // Made on the first add (a run queue is built for every branch; most of its sets stay empty).
+  /** Bit `x & 31` of word `x >>> 5` is set when `x` is present. */
+  #words = EMPTY_WORDS;
+  /** `tree[i]` counts the elements of the words `(i - (i & -i), i]`, 1-based; the number of words is a power of two. */
   #tree = EMPTY_TREE;
-  #present = EMPTY_PRESENT;
   #size = 0;
 
   get size(): number {
@@ -43,80 +54,87 @@ export class IntSet {
   }
 
   has(x: number): boolean {
-    return x < this.#present.length && this.#present[x] === 1;
+    const w = x >>> 5;
+    return w < this.#words.length && (((this.#words[w] as number) >>> (x & 31)) & 1) === 1;
   }
 
   add(x: number): void {
-    if (x >= this.#present.length) this.#grow(x);
-    if (this.#present[x] === 1) return;
-    this.#present[x] = 1;
+    const w = x >>> 5;
+    if (w >= this.#words.length) this.#grow(w);
+    const bit = 1 << (x & 31);
+    const old = this.#words[w] as number;
+    if ((old & bit) !== 0) return;
+    this.#words[w] = old | bit;
     this.#size += 1;
-    this.#bump(x, 1);
+    this.#bump(w, 1);
   }
 
   delete(x: number): void {
     if (!this.has(x)) return;
-    this.#present[x] = 0;
+    const w = x >>> 5;
+    this.#words[w] = (this.#words[w] as number) & ~(1 << (x & 31));
     this.#size -= 1;
-    this.#bump(x, -1);
+    this.#bump(w, -1);
   }
 
   /**
-   * The element with `r` elements below it (`0 <= r < size`). A descent from the root's halves
-   * (`tree[cap]` counts every element, more than `r`), without a branch on the data: which half holds
-   * it is a random choice in a run, which a predicted branch would guess wrong half the time.
+   * The element with `r` elements below it (`0 <= r < size`). A descent from the root's halves to the
+   * word that holds it (`tree[words]` counts every element, more than `r`), without a branch on the
+   * data: which half holds it is a random choice in a run, which a predicted branch would guess wrong
+   * half the time. Then the word's bits below it are cleared, lowest first, and its own is the lowest.
    */
   kth(r: number): number {
     const tree = this.#tree;
     let pos = 0;
     let rem = r;
-    // The capacity is a power of two: `pos + step` stays below it.
-    for (let step = this.#present.length >> 1; step > 0; step >>= 1) {
+    // The number of words is a power of two: `pos + step` stays below it.
+    for (let step = this.#words.length >> 1; step > 0; step >>= 1) {
       const t = tree[pos + step] as number;
       // All ones when this part holds no more than `rem` elements (the element is past it), else 0.
       const past = ~((rem - t) >> 31);
       pos += step & past;
       rem -= t & past;
     }
-    return pos;
+    let v = this.#words[pos] as number;
+    for (; rem > 0; rem -= 1) v &= v - 1;
+    return (pos << 5) + 31 - Math.clz32(v & -v);
   }
 
   /** How many elements are below `x` (`x >= 0`). */
   rank(x: number): number {
+    const w = x >>> 5;
+    if (w >= this.#words.length) return this.#size;
     const tree = this.#tree;
-    let n = 0;
-    for (let i = Math.min(x, this.#present.length); i > 0; i -= i & -i) n += tree[i] as number;
+    let n = popcount((this.#words[w] as number) & ((1 << (x & 31)) - 1));
+    for (let i = w; i > 0; i -= i & -i) n += tree[i] as number;
     return n;
   }
 
-  #bump(x: number, d: number): void {
+  #bump(w: number, d: number): void {
     const tree = this.#tree;
-    const cap = this.#present.length;
-    for (let i = x + 1; i <= cap; i += i & -i) tree[i] = (tree[i] as number) + d;
+    const n = this.#words.length;
+    for (let i = w + 1; i <= n; i += i & -i) tree[i] = (tree[i] as number) + d;
   }
 
-  #grow(x: number): void {
-    let cap = Math.max(this.#present.length, 128);
-    while (cap <= x) cap *= 2;
-    // One buffer for both (the tree first, 4-aligned): a run queue is built for every branch of an
-    // exploration, and each allocation of a typed array's memory costs more than its size.
-    const buf = new ArrayBuffer(4 * (cap + 1) + cap);
-    const tree = new Int32Array(buf, 0, cap + 1);
-    const present = new Uint8Array(buf, 4 * (cap + 1), cap);
-    if (this.#size === 0) {
-      // Nothing to carry over (a new set): zeros are its tree.
-      this.#present = present;
-      this.#tree = tree;
-      return;
+  /** Room for word `w`: the number of words doubled past it (4 at least: 128 integers). */
+  #grow(w: number): void {
+    let n = Math.max(this.#words.length, 4);
+    while (n <= w) n *= 2;
+    // One buffer for both: a run queue is built for every branch of an exploration, and each
+    // allocation of a typed array's memory costs more than its size.
+    const buf = new ArrayBuffer(4 * (2 * n + 1));
+    const tree = new Int32Array(buf, 0, n + 1);
+    const words = new Int32Array(buf, 4 * (n + 1), n);
+    if (this.#size !== 0) {
+      words.set(this.#words);
+      // Linear build: each node adds itself to its parent.
+      for (let i = 1; i <= n; i += 1) {
+        tree[i] = (tree[i] as number) + popcount(words[i - 1] as number);
+        const parent = i + (i & -i);
+        if (parent <= n) tree[parent] = (tree[parent] as number) + (tree[i] as number);
+      }
     }
-    present.set(this.#present);
-    // Linear build: each node adds itself to its parent.
-    for (let i = 1; i <= cap; i += 1) {
-      tree[i] = (tree[i] as number) + (present[i - 1] as number);
-      const parent = i + (i & -i);
-      if (parent <= cap) tree[parent] = (tree[parent] as number) + (tree[i] as number);
-    }
-    this.#present = present;
+    this.#words = words;
     this.#tree = tree;
   }
 }
