@@ -81,21 +81,56 @@ describe('a task record\'s results', () => {
     for (const [j, t] of mid.tasks.entries()) expect(t.results).toEqual(mid.want[j]);
   });
 
-  test("a world's log of results holds two slots for each result of its tasks, from step to step and on a branch", () => {
+  test("a world's log of results holds a slot for each small result of its tasks, from step to step and on a branch", () => {
     const s = new Session();
     const script = Array.from({ length: 40 }, () => ({ sys: 'sleep' as const, ticks: 1 }));
     const pids = [s.spawn({ comm: 'a', script }), s.spawn({ comm: 'b', script: script.slice(0, 25) })];
-    const slots = (w: typeof s.world): number => 2 * pids.reduce((n, pid) => n + (w.tasks.get(pid)?.results.length ?? 0), 0);
+    // Every result is a sleep's 0, and the entry before it in its task's list is near: one slot each.
+    const slots = (w: typeof s.world): number => pids.reduce((n, pid) => n + (w.tasks.get(pid)?.results.length ?? 0), 0);
     const worlds = [s.world];
     while (s.step()) worlds.push(s.world);
     worlds.push(s.world);
-    expect(slots(s.world)).toBe(2 * (40 + 25));
+    expect(slots(s.world)).toBe(40 + 25);
     for (const w of worlds) expect(w.results.length).toBe(slots(w));
     // A run from a world of the middle of that history: its log goes on from that world's.
     const mid = worlds[Math.floor(worlds.length / 2)]!;
     const end = run(mid, seededChooser(3));
     expect(end.results.length).toBe(slots(end));
     for (const pid of pids) expect(end.tasks.get(pid)?.results).toEqual(s.world.tasks.get(pid)?.results);
+  });
+
+  test('entries far from the one before them in their list, and values of every width, between entries of one slot', () => {
+    const log = newLog();
+    const [a, b] = [newTask(), newTask()];
+    const want = new Map<TaskRecord, bigint[]>([[a, []], [b, []]]);
+    // The log's length as its format gives it (world/log.ts): an entry is one slot when its value is a
+    // number of [-8192, 8192) and the entry before it in its list is fewer than 32,768 slots back, else two.
+    let slots = 0;
+    const last = new Map<TaskRecord, number>();
+    const add = (t: TaskRecord, r: bigint): void => {
+      t.addResult(log, r);
+      want.get(t)!.push(r);
+      const prev = last.get(t);
+      const one = r >= -8192n && r < 8192n && (prev === undefined || slots - prev < 32_768);
+      last.set(t, slots);
+      slots += one ? 1 : 2;
+    };
+    add(a, 7n);
+    // 32,767 results of b: a's next entry is exactly 32,768 slots from its first, one too far for one slot.
+    for (let i = 0; i < 32_767; i += 1) add(b, BigInt((i % 16_384) - 8_192));
+    add(a, 5n);
+    // 32,765 more after a's entry of two slots: a's next is 32,767 slots back, the farthest one slot holds.
+    for (let i = 0; i < 32_765; i += 1) add(b, 1n);
+    add(a, 4n);
+    add(a, -8_193n);
+    add(a, 8_191n);
+    add(a, 8_192n);
+    add(a, -(2n ** 63n));
+    add(b, 0n);
+    add(a, -8_192n);
+    expect(a.results).toEqual(want.get(a));
+    expect(b.results).toEqual(want.get(b));
+    expect(log.length).toBe(slots);
   });
 
   test('results read before more are recorded are not changed by them', () => {

@@ -101,8 +101,8 @@ export class TaskRecord implements Task {
   #under: Activity[];
   /**
    * The syscall results: the newest entry of their list through the world's log of results (its chunk
-   * and slot, world/log.ts `LinkedLog`), and how many there are. A result costs two slots of the
-   * log's array, not an object (a long run keeps every one, and a collection copies what it keeps),
+   * and slot, world/log.ts `LinkedLog`), and how many there are. A result costs a slot of the log's
+   * array (two for a large value or a far entry before it), not an object (a long run keeps every one, and a collection copies what it keeps),
    * and the copy shares the list.
    */
   #resChunk: LinkedChunk;
@@ -268,7 +268,7 @@ export class TaskRecord implements Task {
   /** Return value of each finished syscall, in order. */
   get results(): readonly bigint[] {
     if (this.#resultsArray === null) {
-      const out = (linkedValues(this.#resChunk, this.#resSlot, this.#resultCount) as (number | bigint)[]).map((r) => (typeof r === 'number' ? BigInt(r) : r));
+      const out = linkedValues(this.#resChunk, this.#resSlot, this.#resultCount).map((r) => (typeof r === 'number' ? BigInt(r) : r));
       this.#resultsArray = Object.freeze(out);
     }
     return this.#resultsArray;

@@ -72,13 +72,17 @@ export function valuesAt<T>(head: LogHead<T>, length: number, start: number, end
 
 /**
  * Where a log of linked lists is appended: its newest chunk and its length, in slots. One such log holds
- * the syscall results of every task of a world (`HotState.results`), each task's a list through it: an
- * entry is two slots (a value, then the slot of the entry before it in its list, -1 for the first), and
- * the list's owner keeps only its newest entry's chunk and slot. So an append writes at the log's end,
- * which every owner shares, and reads no memory of the owner's own (with 1,000 tasks a chunk of each
+ * the syscall results of every task of a world (`HotState.results`), each task's a list through it, of
+ * which the task keeps only its newest entry's chunk and slot. So an append writes at the log's end,
+ * which every task shares, and reads no memory of the task's own (with 1,000 tasks a chunk of each
  * task's, read at each of its results, is a cache miss).
  *
- * A slot is found from the chunk of an entry after it, through the chunks before that one: so an owner
+ * An entry is a value (a number in an int's range, or a bigint) and the slot of the entry before it in
+ * its list. Most take one slot (`packEntry`): a small value and a near entry before it, or none; the
+ * others take two, the link first (negative) and then the value. A long run keeps every entry, and the
+ * collector copies what a run keeps: so a result costs four bytes, as a value alone would.
+ *
+ * A slot is found from the chunk of an entry after it, through the chunks before that one: so a task
  * appends only through the log of the world it is in (or of a later world of that world's history),
  * which holds every chunk its entries are in.
  */
@@ -93,17 +97,38 @@ export type LinkedChunk = Chunk<unknown> | null;
 /** A linked log with no entry. */
 export const EMPTY_LINKED: LinkedLog = Object.freeze({ head: null, length: 0 });
 
+/** Values `-PACK_VALUES / 2 <= v < PACK_VALUES / 2` and distances below `2 ** PACK_BITS` pack into one slot. */
+const PACK_VALUES = 16384;
+const PACK_BITS = 15;
+const PACK_MASK = (1 << PACK_BITS) - 1;
+
+/**
+ * An entry of `value` at slot `slot`, whose list's entry before it is at `prev` (-1: none), as one
+ * non-negative integer below 2^29, which V8 keeps in an array's slot without a number object: the
+ * value offset to be non-negative, shifted past the distance back to `prev` (0: none) in the low bits.
+ * -1 when it does not fit.
+ */
+function packEntry(value: number | bigint, slot: number, prev: number): number {
+  const distance = prev < 0 ? 0 : slot - prev;
+  if (typeof value !== 'number' || value < -PACK_VALUES / 2 || value >= PACK_VALUES / 2 || distance > PACK_MASK) return -1;
+  return ((value + PACK_VALUES / 2) << PACK_BITS) | distance;
+}
+
 /**
  * Append to the log at `log` (which moves to its new end) an entry of `value` whose list's entry before
  * it is at slot `prev` (-1: none); the new entry's slot (its chunk is then `log.head`). The entry goes
  * into the head chunk in place when `log` is the newest log of it and the chunk has room, as `pushAt`.
  */
-export function appendLinked(log: { head: LinkedChunk; length: number }, value: unknown, prev: number): number {
+export function appendLinked(log: { head: LinkedChunk; length: number }, value: number | bigint, prev: number): number {
   const slot = log.length;
-  const open = openHead(log.head, slot, 2);
-  if (open !== null) open.items.push(value, prev);
-  else log.head = { items: [value, prev], prev: log.head, start: slot };
-  log.length = slot + 2;
+  const packed = packEntry(value, slot, prev);
+  const width = packed < 0 ? 2 : 1;
+  const open = openHead(log.head, slot, width);
+  if (open !== null) {
+    if (packed >= 0) open.items.push(packed);
+    else open.items.push(-prev - 2, value);
+  } else log.head = { items: packed >= 0 ? [packed] : [-prev - 2, value], prev: log.head, start: slot };
+  log.length = slot + width;
   return slot;
 }
 
@@ -112,16 +137,23 @@ export function appendLinked(log: { head: LinkedChunk; length: number }, value: 
  * oldest first (a new array): its cost is theirs and that of the chunks from `chunk` to the one that
  * holds the oldest.
  */
-export function linkedValues(chunk: LinkedChunk, slot: number, count: number): unknown[] {
-  const out = new Array<unknown>(count);
+export function linkedValues(chunk: LinkedChunk, slot: number, count: number): (number | bigint)[] {
+  const out = new Array<number | bigint>(count);
   let c = chunk;
   let s = slot;
   for (let i = count - 1; i >= 0; i -= 1) {
     while (c !== null && c.start > s) c = c.prev;
-    if (c === null || s < 0) throw new KernsimError(`a linked list of ${count} entries ends after ${count - 1 - i}`);
+    if (c === null) throw new KernsimError(`a linked list of ${count} entries ends after ${count - 1 - i}`);
     const o = s - c.start;
-    out[i] = c.items[o];
-    s = c.items[o + 1] as number;
+    const x = c.items[o] as number;
+    if (x >= 0) {
+      const distance = x & PACK_MASK;
+      out[i] = (x >> PACK_BITS) - PACK_VALUES / 2;
+      s -= distance;
+    } else {
+      out[i] = c.items[o + 1] as number | bigint;
+      s = -x - 2;
+    }
   }
   return out;
 }
