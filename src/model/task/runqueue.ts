@@ -39,7 +39,7 @@ function popcount(v: number): number {
  * A set of small non-negative integers with its k-th element in O(log n): a bit for each integer, 32 to
  * a word, and a Fenwick tree over the words' counts. A step of the scheduler looks up a task this way
  * at random (`kth`); the tree has a node for 32 integers, not one for each, so with 10,000 tasks the
- * set is 2.5 KB (a tree of a node an integer was 64 KB), which the core's first cache holds.
+ * set is 4 KB (a tree of a node an integer and a byte each was 80 KB), which the core's first cache holds.
  */
 export class IntSet {
   // Made on the first add (a run queue is built for every branch; most of its sets stay empty).
