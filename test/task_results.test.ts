@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { TaskRecord } from '../src/model/task/record.ts';
-import { EMPTY_LINKED, type LinkedChunk } from '../src/model/world/log.ts';
+import { EMPTY_LINKED, type LinkedEnd } from '../src/model/world/log.ts';
 import { run, seededChooser, Session } from '../src/index.ts';
 
 /** Returns of every width a syscall may give (a long), the edges of an int's range most often. */
@@ -19,7 +19,7 @@ const retArb = fc.oneof(
 );
 
 const newTask = (): TaskRecord => new TaskRecord({ pid: 1, comm: 't', mm: null, script: [] });
-type Cursor = { head: LinkedChunk; length: number };
+type Cursor = LinkedEnd;
 const newLog = (from: Cursor = EMPTY_LINKED): Cursor => ({ head: from.head, length: from.length });
 
 describe('a task record\'s results', () => {

@@ -13,7 +13,7 @@
 import { OrderedTree } from '../world/ordered.ts';
 import { isS32 } from '../kernel/ctypes.ts';
 import { WorkList } from './work_list.ts';
-import { appendLinked, linkedValues, type LinkedChunk } from '../world/log.ts';
+import { appendLinked, linkedValues, type LinkedChunk, type LinkedEnd } from '../world/log.ts';
 import type { FileId } from '../fs/types.ts';
 import type { Activity, Caller, Frame, Pid, Syscall, Task, TaskFlags, TaskState, TaskWait, TaskWorks, Work } from './types.ts';
 
@@ -102,8 +102,8 @@ export class TaskRecord implements Task {
   /**
    * The syscall results: the newest entry of their list through the world's log of results (its chunk
    * and slot, world/log.ts `LinkedLog`), and how many there are. A result costs a slot of the log's
-   * array (two for a large value or a far entry before it), not an object (a long run keeps every one, and a collection copies what it keeps),
-   * and the copy shares the list.
+   * array (two for a large value or a far entry before it), not an object: a long run keeps every
+   * one, and a collection copies what it keeps. The copy shares the list.
    */
   #resChunk: LinkedChunk;
   #resSlot: number;
@@ -278,7 +278,7 @@ export class TaskRecord implements Task {
    * Record the return value of a finished syscall, through `log`: the log of results of the world the
    * task is in, as the transition moved it on (`Tables.results`; world/log.ts `LinkedLog`).
    */
-  addResult(log: { head: LinkedChunk; length: number }, ret: bigint): void {
+  addResult(log: LinkedEnd, ret: bigint): void {
     this.#resSlot = appendLinked(log, kept(ret), this.#resSlot);
     this.#resChunk = log.head;
     this.#resultCount += 1;

@@ -94,6 +94,12 @@ export interface LinkedLog {
 /** A chunk of a linked log (null: none), opaque outside this file. */
 export type LinkedChunk = Chunk<unknown> | null;
 
+/** The end of a linked log, which a transition moves as it appends (`appendLinked`). */
+export interface LinkedEnd {
+  head: LinkedChunk;
+  length: number;
+}
+
 /** A linked log with no entry. */
 export const EMPTY_LINKED: LinkedLog = Object.freeze({ head: null, length: 0 });
 
@@ -119,7 +125,7 @@ function packEntry(value: number | bigint, slot: number, prev: number): number {
  * it is at slot `prev` (-1: none); the new entry's slot (its chunk is then `log.head`). The entry goes
  * into the head chunk in place when `log` is the newest log of it and the chunk has room, as `pushAt`.
  */
-export function appendLinked(log: { head: LinkedChunk; length: number }, value: number | bigint, prev: number): number {
+export function appendLinked(log: LinkedEnd, value: number | bigint, prev: number): number {
   const slot = log.length;
   const packed = packEntry(value, slot, prev);
   const width = packed < 0 ? 2 : 1;

@@ -35,7 +35,7 @@ import { TrackedView, untracked, type ReadLog } from './footprint.ts';
 import type { TaskRecord } from '../task/record.ts';
 import type { IrqWork, Pid, ReadonlyTask, Syscall } from '../task/types.ts';
 import type { Budgets } from '../kernel/budget.ts';
-import { EMPTY_LINKED, LogBuffer, type LinkedChunk, type LinkedLog } from './log.ts';
+import { EMPTY_LINKED, LogBuffer, type LinkedEnd, type LinkedLog } from './log.ts';
 
 /** A read-only map stored in a world. immer passes over it: its prototype has no own `constructor`. */
 export class Table<K, V> implements ReadonlyMap<K, V> {
@@ -306,7 +306,7 @@ export class Tables {
   /** The scheduler's choices made in this transition. */
   choices: LogBuffer<number> | null = null;
   /** The log of results as this transition appended to it (`results`); null until its first result. */
-  #results: { head: LinkedChunk; length: number } | null = null;
+  #results: LinkedEnd | null = null;
   /**
    * The task running in this step is to stop at its next point where another CPU may act (before a
    * helper or kfunc call of a BPF program, inside `bpf_task_work_schedule`): an smp world's `call`
@@ -611,7 +611,7 @@ export class Tables {
   }
 
   /** The log of results to append a task's to (`TaskRecord.addResult`): the world's, moved on by each. */
-  results(): { head: LinkedChunk; length: number } {
+  results(): LinkedEnd {
     return (this.#results ??= { head: this.base.results.head, length: this.base.results.length });
   }
 
