@@ -358,9 +358,9 @@ async function probeBuild(version: KernelVersion): Promise<{ features: FeatureOv
 
 /**
  * Another build difference, with no rule of the model's behind it: a vendor build of 6.18.44 (the
- * fc-v1272 one) refuses every call of `bpf_dynptr_slice_rdwr` ("bpf_dynptr_slice_rdwr() is not
- * allowed", EPERM, before the verifier looks at the program type), where upstream allows it in a
- * program that may write packet data. The probe is such a program: a tc one, a slice of an skb
+ * fc-v1272 one) refuses every call of `bpf_dynptr_slice_rdwr`, in every program type: the verifier
+ * stops at the call ("bpf_dynptr_slice_rdwr() is not allowed") and the load fails with EPERM, where
+ * upstream allows the call in a program that may write packet data. The probe is such a program: a tc one, a slice of an skb
  * dynptr with a buffer. On a build that refuses it, the cases that call the kfunc are left out here;
  * the guest tier (upstream 7.2) runs them.
  */
@@ -373,13 +373,9 @@ async function probeSliceRdwr(): Promise<string | null> {
   return `this build refuses bpf_dynptr_slice_rdwr in every program (a tc program's load fails, err ${r.err}: "bpf_dynptr_slice_rdwr() is not allowed"; upstream allows it there)`;
 }
 
-/** Whether `x` (a case's object) holds a call of kfunc `fn` anywhere: a program's body, a subprogram, a loop's. */
-function callsKfunc(x: unknown, fn: string): boolean {
-  if (Array.isArray(x)) return x.some((y) => callsKfunc(y, fn));
-  if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return false;
-  const o = x as Record<string, unknown>;
-  if (o.op === 'call' && o.fn === fn) return true;
-  return Object.values(o).some((y) => callsKfunc(y, fn));
+/** Whether a program or a subprogram of `obj` calls `fn` (the calls `renderC` declares). */
+function callsKfunc(obj: BpfObject, fn: string): boolean {
+  return [...obj.programs, ...obj.subprogs].some((f) => f.body.some((op) => op.op === 'call' && op.fn === fn));
 }
 
 async function main(): Promise<number> {
