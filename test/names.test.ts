@@ -199,4 +199,50 @@ describe('Log.from (the events of one call, not the whole history)', () => {
       });
     }), { numRuns: 40 });
   });
+
+  test('a long buffer\'s values of every kind (its chunks past the first keep numbers apart from the rest) read back as they were pushed', () => {
+    // Numbers a float64 holds exactly (-0, NaN, fractions, beyond 2^53, the largest) and values that are
+    // not numbers, mixed: each value at each index is the one pushed there (`Object.is`).
+    const value = fc.oneof(
+      fc.double(), fc.integer(), fc.constantFrom(-0, 0, Number.NaN, Number.MAX_VALUE, -(2 ** 60), 2 ** 31, -(2 ** 31)),
+      fc.string({ maxLength: 3 }), fc.bigInt(), fc.constantFrom(null, undefined, true), fc.record({ x: fc.nat() }),
+    );
+    const len = fc.oneof(fc.nat(300), fc.integer({ min: 4000, max: 9000 }));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), len, value, value, fc.nat(5)), { maxLength: 5 }), fc.nat(), (steps, probe) => {
+      const logs: Log<unknown>[] = [Log.empty()];
+      const arrays: unknown[][] = [[]];
+      for (const [at, n, x, y, every] of steps) {
+        const i = at % logs.length;
+        // Runs of one kind and alternations: `y` at every `every + 1`-th index, `x` elsewhere, each of
+        // them numbered apart when it is an object (a pushed object is that object when read).
+        const xs = Array.from({ length: n }, (_, k) => (k % (every + 1) === 0 ? y : typeof x === 'object' && x !== null ? { ...x, k } : x));
+        const buf = new LogBuffer<unknown>();
+        for (const v of xs) buf.push(v);
+        logs.push((logs[i] as Log<unknown>).appendBuffer(buf));
+        arrays.push([...(arrays[i] as unknown[]), ...xs]);
+      }
+      logs.forEach((l, i) => {
+        const a = arrays[i] as unknown[];
+        expect(l.length).toBe(a.length);
+        const all = l.toArray();
+        for (let k = 0; k < a.length; k += 1) expect(Object.is(all[k], a[k])).toBe(true);
+        const j = a.length === 0 ? 0 : probe % a.length;
+        expect(Object.is(l.at(j), a[j])).toBe(true);
+        const from = l.from(j);
+        for (let k = 0; k < from.length; k += 1) expect(Object.is(from[k], a[j + k])).toBe(true);
+      });
+    }), { numRuns: 30 });
+  });
+
+  test('a long buffer\'s values taken as one array (takeValues) are its values in order; the buffer is then empty', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 9000 }), (n) => {
+      const xs: unknown[] = Array.from({ length: n }, (_, k) => (k % 4 === 0 ? `s${k}` : k % 4 === 1 ? -k / 2 : k % 4 === 2 ? BigInt(k) : -0));
+      const buf = new LogBuffer<unknown>();
+      for (const v of xs) buf.push(v);
+      const all = buf.takeValues();
+      expect(all.length).toBe(n);
+      for (let k = 0; k < n; k += 1) expect(Object.is(all[k], xs[k])).toBe(true);
+      expect(buf.takeValues()).toEqual([]);
+    }), { numRuns: 20 });
+  });
 });

@@ -108,6 +108,14 @@ describe('the trace keeps its events', () => {
     expect(tr.toArray()).toEqual(evs);
     expect(tr.at(12_345)).toEqual(evs[12_345]);
     expect(tr.from(19_990)).toEqual(evs.slice(19_990));
+    // The same events in a buffer made for another trace: taken out of its chunks and written again.
+    const other = emptyTrace.appendAll([{ kind: 'sleep', t: 0, reason: 'first' }]);
+    const again = new TraceBuffer(emptyTrace);
+    for (const ev of evs) again.push(ev);
+    const tr2 = other.appendBuffer(again);
+    expect(tr2.length).toBe(evs.length + 1);
+    expect(tr2.from(1)).toEqual(evs);
+    expect(tr2.at(12_346)).toEqual(evs[12_345]);
   });
 
   test('a syscall record given the syscall itself reads back with the syscall\'s text, as if the text had been given', () => {

@@ -14,12 +14,18 @@
  */
 import { ArgumentError, KernsimError } from '../kernel/errors.ts';
 
-/** One chunk; `start` is the number of values before it. */
-interface Chunk<T> {
-  readonly items: T[];
-  readonly prev: Chunk<T> | null;
+/**
+ * One chunk; `start` is the number of values before it. Its values are an array, or (the full-size
+ * chunks of a long transition, `LogBuffer`) a `Packed`.
+ */
+interface Chunk<T, I extends T[] | Packed = T[] | Packed> {
+  readonly items: I;
+  readonly prev: Chunk<T, I> | null;
   readonly start: number;
 }
+
+/** The value at `i` of a chunk's values. */
+const itemAt = <T>(items: T[] | Packed, i: number): T => (items instanceof Packed ? (items.at(i) as T) : (items[i] as T));
 
 /**
  * A log as its parts: its newest chunk (null: empty), kept with the log's length (a `Log`'s fields),
@@ -48,8 +54,11 @@ export function pushAt<T>(head: LogHead<T>, length: number, x: T): Chunk<T> {
  * stepped one transition at a time would otherwise keep its whole history in one array, which each
  * growth copies (and past 128 KiB makes anew in the large-object space).
  */
-function openHead<T>(head: LogHead<T>, length: number, n: number): Chunk<T> | null {
-  return head !== null && head.start + head.items.length === length && head.items.length + n <= CHUNK ? head : null;
+function openHead<T, I extends T[] | Packed>(head: Chunk<T, I> | null, length: number, n: number): Chunk<T, I & T[]> | null {
+  if (head === null) return null;
+  const items = head.items;
+  if (items instanceof Packed) return null;
+  return head.start + items.length === length && items.length + n <= CHUNK ? (head as Chunk<T, I & T[]>) : null;
 }
 
 /**
@@ -64,7 +73,9 @@ export function valuesAt<T>(head: LogHead<T>, length: number, start: number, end
   let top = length;
   for (let c = head; c !== null && top > s; c = c.prev) {
     const hi = Math.min(top, e);
-    for (let i = Math.max(c.start, s); i < hi; i += 1) out[i - s] = c.items[i - c.start] as T;
+    const items = c.items;
+    if (items instanceof Packed) for (let i = Math.max(c.start, s); i < hi; i += 1) out[i - s] = items.at(i - c.start) as T;
+    else for (let i = Math.max(c.start, s); i < hi; i += 1) out[i - s] = items[i - c.start] as T;
     top = c.start;
   }
   return out;
@@ -92,7 +103,7 @@ export interface LinkedLog {
 }
 
 /** A chunk of a linked log (null: none), opaque outside this file. */
-export type LinkedChunk = Chunk<unknown> | null;
+export type LinkedChunk = Chunk<unknown, unknown[]> | null;
 
 /** The end of a linked log, which a transition moves as it appends (`appendLinked`). */
 export interface LinkedEnd {
@@ -250,7 +261,7 @@ export class Log<T> implements Iterable<T> {
   /** The value at index `i` (undefined outside `[0, length)`). */
   at(i: number): T | undefined {
     if (!Number.isInteger(i) || i < 0 || i >= this.#length) return undefined;
-    for (let c = this.#head; c !== null; c = c.prev) if (i >= c.start) return c.items[i - c.start];
+    for (let c = this.#head; c !== null; c = c.prev) if (i >= c.start) return itemAt(c.items, i - c.start);
     return undefined;
   }
 
@@ -272,37 +283,88 @@ const FIRST_CHUNK = 256;
 const CHUNK = 4096;
 
 /**
+ * A full-size chunk of a long transition's values (`LogBuffer`, past its first chunk), kept mostly
+ * outside the collector's heap: its numbers in a `Float64Array`, whose store the collector neither
+ * copies nor scans, where a young array of 4,096 values is copied and scanned at each minor collection
+ * until it is promoted. A run of 10,000 steps and more keeps its trace and choices in such chunks.
+ *
+ * A value that is not a number (a string, an object, a bigint) goes in `refs`: its slot in `nums`
+ * holds its index there, and its bit in `isRef` is set. Every value reads back as it was pushed
+ * (`Object.is`: a float64 keeps -0 and every number exactly).
+ */
+class Packed {
+  #nums = new Float64Array(CHUNK);
+  /** One bit a slot: set when the slot's value is in `#refs`. Made at the first value not a number. */
+  #isRef: Uint32Array | null = null;
+  #refs: unknown[] | null = null;
+  /** How many values it holds (at most `CHUNK`, or, once `trim`med, its size). */
+  length = 0;
+
+  push(x: unknown): void {
+    const n = this.length;
+    if (typeof x === 'number') this.#nums[n] = x;
+    else {
+      const refs = (this.#refs ??= []);
+      const isRef = (this.#isRef ??= new Uint32Array(CHUNK >> 5));
+      isRef[n >> 5] = (isRef[n >> 5] as number) | (1 << (n & 31));
+      this.#nums[n] = refs.length;
+      refs.push(x);
+    }
+    this.length = n + 1;
+  }
+
+  at(i: number): unknown {
+    const isRef = this.#isRef;
+    const x = this.#nums[i] as number;
+    return isRef !== null && ((isRef[i >> 5] as number) & (1 << (i & 31))) !== 0 ? (this.#refs as unknown[])[x] : x;
+  }
+
+  /** Cut its stores to the values it holds (a transition's last chunk, which takes no more). */
+  trim(): void {
+    const n = this.length;
+    if (n === this.#nums.length) return;
+    this.#nums = this.#nums.slice(0, n);
+    if (this.#isRef !== null) this.#isRef = this.#isRef.slice(0, (n + 31) >> 5);
+  }
+}
+
+/**
  * The values a transition appends to a log (its events, its choices), collected until it ends
- * (`Log.appendBuffer`). A transition of a few values keeps one array, as a push would; a long one (a
- * `run` of many steps) fills chunks made at their full size, so no value is copied into a larger
- * array as it grows, and no chunk is large enough for V8 to make it in its large-object space (an
- * old-generation object, into which each stored young value is a pointer the collector must track).
+ * (`Log.appendBuffer`). A transition of a few values keeps one array, as a push would (up to
+ * `FIRST_CHUNK`); a long one (a `run` of many steps) then fills `Packed` chunks made at their full
+ * size: no value is copied into a larger array as it grows, and what a long run keeps is, but for its
+ * values that are not numbers, outside the collector's heap.
  */
 export class LogBuffer<T> {
-  /** The chunks filled before the current one, oldest first. */
-  #full: T[][] | null = null;
-  /** The current chunk; none until the first value (a transition that appends nothing makes no array). */
-  #cur: T[] | null = null;
-  /** How many values `#cur` holds (a chunk made at its full size has holes past them). */
-  #n = 0;
+  /** The first chunk; none until the first value (a transition that appends nothing makes no array). */
+  #first: T[] | null = null;
+  /** The full-size chunks filled after the first, oldest first. */
+  #full: Packed[] | null = null;
+  /** The chunk being filled after the first (none while the first has room). */
+  #cur: Packed | null = null;
 
   push(x: T): void {
-    const n = this.#n;
     const cur = this.#cur;
-    // The first chunk starts as an array of one, which V8 makes at that size: a transition of one value
-    // (a kfunc call's event) does not pay for the 17 slots a push onto an empty array reserves.
-    if (cur === null) this.#cur = [x];
-    else if (n < cur.length) cur[n] = x;
-    else if (n < FIRST_CHUNK) cur.push(x);
-    else {
-      (this.#full ??= []).push(cur);
-      const next = new Array<T>(CHUNK);
-      next[0] = x;
-      this.#cur = next;
-      this.#n = 1;
+    if (cur !== null) {
+      if (cur.length < CHUNK) cur.push(x);
+      else {
+        (this.#full ??= []).push(cur);
+        this.#startChunk(x);
+      }
       return;
     }
-    this.#n = n + 1;
+    const first = this.#first;
+    // The first chunk starts as an array of one, which V8 makes at that size: a transition of one value
+    // (a kfunc call's event) does not pay for the 17 slots a push onto an empty array reserves.
+    if (first === null) this.#first = [x];
+    else if (first.length < FIRST_CHUNK) first.push(x);
+    else this.#startChunk(x);
+  }
+
+  #startChunk(x: T): void {
+    const next = new Packed();
+    next.push(x);
+    this.#cur = next;
   }
 
   /**
@@ -310,22 +372,31 @@ export class LogBuffer<T> {
    * makes (a transition of a few values has one chunk); else null, and the buffer keeps them.
    */
   takeOne(): T[] | null {
-    if (this.#full !== null) return null;
-    // The first chunk grows by push: it holds its values and nothing past them.
-    const cur = this.#cur ?? [];
-    this.#cur = null;
-    this.#n = 0;
-    return cur;
+    if (this.#cur !== null) return null;
+    const first = this.#first ?? [];
+    this.#first = null;
+    return first;
   }
 
   /** The chunks, oldest first, each holding only values (the last cut to its count); the buffer is then empty. */
-  take(): T[][] {
-    const cur = this.#cur ?? [];
-    cur.length = this.#n;
-    const out = this.#full === null ? [cur] : [...this.#full, cur];
+  take(): (T[] | Packed)[] {
+    const out: (T[] | Packed)[] = [this.#first ?? []];
+    if (this.#full !== null) for (const c of this.#full) out.push(c);
+    const cur = this.#cur;
+    if (cur !== null) {
+      cur.trim();
+      out.push(cur);
+    }
+    this.#first = null;
     this.#full = null;
     this.#cur = null;
-    this.#n = 0;
+    return out;
+  }
+
+  /** Its values in one array, oldest first; the buffer is then empty. */
+  takeValues(): T[] {
+    const out: T[] = [];
+    for (const c of this.take()) for (let i = 0; i < c.length; i += 1) out.push(itemAt(c, i));
     return out;
   }
 }

@@ -414,8 +414,7 @@ export class Trace implements Iterable<TraceEvent> {
     // Made for another trace: its events written again for this one (which of them are indexed, and so
     // keep their own `t`, depends on where they start).
     const n = buf.slotCount;
-    const chunks = buf.slotBuffer.take();
-    const flat = chunks.length === 1 ? (chunks[0] as unknown[]) : chunks.flat();
+    const flat = buf.slotBuffer.takeValues();
     const again = new TraceBuffer(this);
     for (let i = 0, t = Number.NaN; i < n; i += slotsAt(flat, i)) {
       t = tAt(flat, i, t);
