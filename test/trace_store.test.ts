@@ -22,7 +22,8 @@ const event: fc.Arbitrary<TraceEvent> = fc.oneof(
   fc.record({
     kind: fc.constant('task' as const), t, pid,
     op: fc.constantFrom('spawn', 'fork', 'free', 'sleep', 'wake', 'user', 'exit_mm', 'exit_files', 'exit_task_work', 'dead', 'reap', 'signal_wake' as const),
-    detail: text,
+    // Any text, and the ones a record keeps as a number (but for a sleep, whose number is a time).
+    detail: fc.oneof(text, fc.constantFrom('returned to user mode', 'timer expired', '')),
   }),
   fc.record({ kind: fc.constant('task_work' as const), t, pid, op: fc.constantFrom('add', 'run', 'cancel', 'batch', 'exited' as const), work: text, detail: text }),
   fc.record({ kind: fc.constant('task_work' as const), t, pid, op: fc.constantFrom('add', 'run' as const), work: text, detail: text, tr }),
@@ -116,6 +117,17 @@ describe('the trace keeps its events', () => {
     expect(tr2.length).toBe(evs.length + 1);
     expect(tr2.from(1)).toEqual(evs);
     expect(tr2.at(12_346)).toEqual(evs[12_345]);
+  });
+
+  test('a syscall record given its return value as a number reads back with the value\'s decimal text, as if the text had been given', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), t), { minLength: 1, maxLength: 400 }), (rets) => {
+      const buf = new TraceBuffer(emptyTrace);
+      for (const [ret, at] of rets) buf.syscall(at, 7, 'exit', 'c', ret);
+      const got = emptyTrace.appendBuffer(buf).toArray();
+      // The text written out from the number by hand: its sign, then its digits.
+      const text = (n: number): string => (n < 0 ? '-' : '') + [...Array.from({ length: 10 }, (_, d) => Math.floor(Math.abs(n) / 10 ** (9 - d)) % 10)].join('').replace(/^0+(?=.)/, '');
+      expect(got).toEqual(rets.map(([ret, at]) => ({ kind: 'syscall', t: at, pid: 7, op: 'exit', call: 'c', ret: text(ret) })));
+    }), { numRuns: 60 });
   });
 
   test('a syscall record given the syscall itself reads back with the syscall\'s text, as if the text had been given', () => {

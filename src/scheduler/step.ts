@@ -255,11 +255,12 @@ export function describeAction(a: Action): string {
 }
 
 /**
- * A syscall's return value as the trace writes it. One of an int's range goes through a JS number,
- * whose text the engine keeps for small values: a trace of many syscalls does not hold a string each.
+ * A syscall's return value as the trace keeps it: one of an int's range as a number, whose text the
+ * trace writes when it is read (trace.ts `TraceBuffer.syscall`: a long run's trace keeps it outside the
+ * collector's heap); another as its text.
  */
-function retText(ret: bigint): string {
-  return isS32(ret) ? String(Number(ret)) : String(ret);
+function retText(ret: bigint): string | number {
+  return isS32(ret) ? Number(ret) : String(ret);
 }
 
 /** The `exit` a script ends with when it does not end with one. */

@@ -91,6 +91,14 @@ const FILE_AT = TASK_WORK_AT + 2 * TASK_WORK_OPS.length;
 const HEADERS = FILE_AT + 2 * FILE_OPS.length;
 /** The header of a task's `sleep` (`TraceBuffer.timerSleep`). */
 const TASK_SLEEP = TASK_AT + 2 * taskOp('sleep');
+/**
+ * The details a record of a task event other than `sleep` keeps as a number, its index here: the texts
+ * of every return to user mode and every timer's wake-up (a long run's chunks keep numbers outside the
+ * collector's heap, log.ts `Packed`, and a pointer a slot on it). A `sleep` record's number is the time
+ * its timer expires (`TraceBuffer.timerSleep`).
+ */
+const TASK_DETAILS = ['returned to user mode', 'timer expired', ''] as const;
+const taskDetail = placeIn(TASK_DETAILS);
 
 /** The slots of each header's fields after its `t` and `pid` (a file record has no `pid`). */
 const FIELDS: readonly number[] = Array.from({ length: HEADERS }, (_, h) => {
@@ -152,10 +160,10 @@ function decode(s: readonly unknown[], i: number, t: number): TraceEvent {
   if (k < TASK_AT) {
     const op = SYSCALL_OPS[(k - SYSCALL_AT) >> 1] as (typeof SYSCALL_OPS)[number];
     const call = callText(s[j] as string | Syscall);
-    return opt ? { kind: 'syscall', t, pid, op, call, ret: s[j + 1] as string } : { kind: 'syscall', t, pid, op, call };
+    return opt ? { kind: 'syscall', t, pid, op, call, ret: retText(s[j + 1] as string | number) } : { kind: 'syscall', t, pid, op, call };
   }
   if (k < TASK_WORK_AT) {
-    return { kind: 'task', t, pid, op: TASK_OPS[(k - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: detailText(s[j] as string | number) };
+    return { kind: 'task', t, pid, op: TASK_OPS[(k - TASK_AT) >> 1] as (typeof TASK_OPS)[number], detail: detailText(k, s[j] as string | number) };
   }
   const op = TASK_WORK_OPS[(k - TASK_WORK_AT) >> 1] as (typeof TASK_WORK_OPS)[number];
   const work = workText(s[j] as string | WorkFn);
@@ -166,8 +174,13 @@ function decode(s: readonly unknown[], i: number, t: number): TraceEvent {
 
 /** A syscall record's `call`: its text, or the syscall, whose text is made now. */
 const callText = (c: string | Syscall): string => (typeof c === 'string' ? c : describeSyscall(c));
-/** A task record's `detail`: its text, or the time a timer sleep ends, whose text is made now. */
-const detailText = (d: string | number): string => (typeof d === 'string' ? d : describeTimerSleep(d));
+/**
+ * The `detail` of a task record of header `k`: its text; or a number, for a `sleep` the time its timer
+ * expires, whose text is made now, for another op a text of `TASK_DETAILS`.
+ */
+const detailText = (k: number, d: string | number): string => (typeof d === 'string' ? d : k === TASK_SLEEP ? describeTimerSleep(d) : (TASK_DETAILS[d] as string));
+/** A syscall record's `ret`: its text, or a number (an int), whose decimal text is made now. */
+const retText = (r: string | number): string => (typeof r === 'string' ? r : String(r));
 /** A task_work record's `work`: its text, or the work's function, whose text is made now. */
 const workText = (w: string | WorkFn): string => (typeof w === 'string' ? w : describeWork(w));
 
@@ -229,13 +242,14 @@ export class TraceBuffer {
   /**
    * `push({ kind: 'syscall', t, pid, op, call, ret })` (`ret` only when given). `call` may be the
    * syscall itself: the record keeps it (the world keeps it anyway, in its task's script) and its text
-   * (`describeSyscall`) is made when the event is read.
+   * (`describeSyscall`) is made when the event is read; `ret` may be a number (an int, the value the
+   * syscall returned), whose decimal text is made when the event is read.
    */
-  syscall(t: number, pid: number, op: Op<'syscall'>, call: string | Syscall, ret?: string): void {
+  syscall(t: number, pid: number, op: Op<'syscall'>, call: string | Syscall, ret?: string | number): void {
     const i = syscallOp(op);
     if (i < 0) {
       const text = callText(call);
-      return this.#object(ret === undefined ? { kind: 'syscall', t, pid, op, call: text } : { kind: 'syscall', t, pid, op, call: text, ret });
+      return this.#object(ret === undefined ? { kind: 'syscall', t, pid, op, call: text } : { kind: 'syscall', t, pid, op, call: text, ret: retText(ret) });
     }
     const h = this.#record(SYSCALL_AT + 2 * i + (ret === undefined ? 0 : 1), t, pid);
     h.push(call);
@@ -247,7 +261,8 @@ export class TraceBuffer {
     const i = taskOp(op);
     if (i < 0) return this.#object({ kind: 'task', t, pid, op, detail });
     const h = this.#record(TASK_AT + 2 * i, t, pid);
-    h.push(detail);
+    const known = TASK_AT + 2 * i === TASK_SLEEP ? -1 : taskDetail(detail);
+    h.push(known < 0 ? detail : known);
   }
 
   /**

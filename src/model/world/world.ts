@@ -230,9 +230,9 @@ export function emit(k: Kern, ev: TraceEvent): void {
 /**
  * `emit(k, { kind: 'syscall', t, pid, op, call, ret })` at the current time, without the object (the
  * trace keeps a record: trace.ts); `call` may be the syscall itself, whose text the trace writes when
- * it is read (`describeSyscall`).
+ * it is read (`describeSyscall`), and `ret` a number (an int), whose decimal text it writes then.
  */
-export function emitSyscall(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'syscall' }>['op'], call: string | Syscall, ret?: string): void {
+export function emitSyscall(k: Kern, pid: number, op: Extract<TraceEvent, { kind: 'syscall' }>['op'], call: string | Syscall, ret?: string | number): void {
   transitionOf(k).events.syscall(k.t.now, pid, op, call, ret);
 }
 
