@@ -10,7 +10,8 @@
  *   --no-turbo-inlining` names each one, at some cost to what is measured).
  * - Kept: the heap after a full collection with ten ended runs held, less the heap without them,
  *   over their steps: what a run's world keeps (its trace, choices, tasks) that a collection copies;
- *   by function, the sampling heap profiler's samples of those runs still alive after it.
+ *   by function, the sampling heap profiler's samples of those runs still alive after it. Apart, what
+ *   they keep off the heap: the stores of typed arrays (a long run's logs keep their numbers in them).
  */
 import { Session } from 'node:inspector/promises';
 import v8 from 'node:v8';
@@ -65,7 +66,7 @@ function byFunction(head: AllocNode, steps: number): Map<string, number> {
  * samples still alive then). The steps are counted on a run before (the same seed makes the same
  * run): a held world's `choices` is not read, which would make and keep an array of them.
  */
-async function kept(world: World): Promise<{ total: number; by: Map<string, number> }> {
+async function kept(world: World): Promise<{ total: number; external: number; by: Map<string, number> }> {
   const steps = 10 * runToEnd(world);
   const held: World[] = [];
   gc();
@@ -74,15 +75,15 @@ async function kept(world: World): Promise<{ total: number; by: Map<string, numb
   session.connect();
   await session.post('HeapProfiler.enable');
   await session.post('HeapProfiler.startSampling', { samplingInterval: 32 });
-  const before = process.memoryUsage().heapUsed;
+  const before = process.memoryUsage();
   for (let i = 0; i < 10; i += 1) held.push(run(world, seededChooser(1)));
   gc();
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = process.memoryUsage();
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: AllocNode } };
   session.disconnect();
   if (held.length !== 10) throw new Error('the runs were not held');
-  return { total: (after - before) / steps, by: byFunction(profile.head, steps) };
+  return { total: (after.heapUsed - before.heapUsed) / steps, external: (after.arrayBuffers - before.arrayBuffers) / steps, by: byFunction(profile.head, steps) };
 }
 
 const make = (n: number): World => (what === 'tasks' ? manyTasksWorld(n) : sleepsWorld(n));
@@ -96,6 +97,9 @@ const kb = await kept(wl);
 console.log(`${what}: bytes per step, ${small} then ${large}`);
 console.log(`allocated ${a.total.toFixed(0).padStart(6)} ${b.total.toFixed(0).padStart(6)}`);
 console.log(`kept      ${ka.total.toFixed(0).padStart(6)} ${kb.total.toFixed(0).padStart(6)}`);
+// A long run's logs keep their numbers in typed arrays (model/world/log.ts `Packed`), whose stores are
+// outside the collector's heap: memory it neither copies nor scans, counted apart.
+console.log(`kept off the heap ${ka.external.toFixed(0).padStart(6)} ${kb.external.toFixed(0).padStart(6)}`);
 /** The rows of two profiles by function, the largest at the larger size first. */
 function table(x: Map<string, number>, y: Map<string, number>): void {
   const rows = [...new Set([...x.keys(), ...y.keys()])].map((k) => ({ k, p: x.get(k) ?? 0, q: y.get(k) ?? 0 }));

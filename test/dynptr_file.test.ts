@@ -203,6 +203,16 @@ describe('FILE: bpf_dynptr_read bounds and arguments', () => {
     expect(s.bpf_dynptr_read(new Uint8Array(4), 4, 'd', 0, 1)).toBe(-EINVAL);
   });
 
+  test('a destination shorter than len by one byte is a misuse naming dst (the verifier pairs the two); as long as len, a read', () => {
+    const { s, data } = fileSetup(100, { warm: true });
+    for (const len of [1, 16, 100]) {
+      expect(() => s.bpf_dynptr_read(new Uint8Array(len - 1), len, 'd', 0, 0)).toThrow(new RegExp(`argument dst: .*a buffer of at least ${len} bytes`));
+      const dst = new Uint8Array(len);
+      expect(s.bpf_dynptr_read(dst, len, 'd', 0, 0)).toBe(0);
+      expect(dst).toEqual(data.slice(0, len));
+    }
+  });
+
   test('dst NULL → -EINVAL (also for len 0)', () => {
     const { s } = fileSetup(100, { warm: true });
     expect(s.bpf_dynptr_read(null, 0, 'd', 0, 0)).toBe(-EINVAL);

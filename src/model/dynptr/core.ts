@@ -98,22 +98,16 @@ export function dynptrRdonly(d: Dynptr): boolean {
  */
 export function checkOffLen(size: bigint, offset: bigint, len: bigint): number {
   if (len > size) return -E2BIG;
-  if (size <= MAX_EXACT) {
-    // In numbers (no bigint made): size - len is exact, and an offset past 2^53 converts to a number
-    // above it, so the comparison gives the same answer.
-    return Number(offset) > Number(size) - Number(len) ? -E2BIG : 0;
-  }
   return offset > size - len ? -E2BIG : 0;
 }
 
-const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
-
 /** A destination or source buffer must hold the `len` bytes the verifier paired with it. */
 export function requireCapacity(buf: Uint8Array, len: bigint, argument: string): number {
-  if (Number(len) > buf.length) {
+  const n = Number(len);
+  if (n > buf.length) {
     throw new ArgumentError(argument, buf, `a buffer of at least ${len} bytes (the verifier pairs it with the length)`);
   }
-  return Number(len);
+  return n;
 }
 
 /** A buffer that may be NULL only when the length paired with it is 0 (`ARG_CONST_SIZE_OR_ZERO`). */
