@@ -256,8 +256,8 @@ export function describeAction(a: Action): string {
 
 /**
  * A syscall's return value as the trace keeps it: one of an int's range as a number, whose text the
- * trace writes when it is read (trace.ts `TraceBuffer.syscall`: a long run's trace keeps it outside the
- * collector's heap); another as its text.
+ * trace writes when it is read (trace.ts `TraceBuffer.syscall`: a long run's trace keeps an int32 outside
+ * the collector's heap); another as its text.
  */
 function retText(ret: bigint): string | number {
   return isS32(ret) ? Number(ret) : String(ret);

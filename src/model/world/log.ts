@@ -284,17 +284,18 @@ const CHUNK = 4096;
 
 /**
  * A full-size chunk of a long transition's values (`LogBuffer`, past its first chunk), kept mostly
- * outside the collector's heap: its numbers in a `Float64Array`, whose store the collector neither
+ * outside the collector's heap: its int32 values in an `Int32Array`, whose store the collector neither
  * copies nor scans, where a young array of 4,096 values is copied and scanned at each minor collection
- * until it is promoted. A run of 10,000 steps and more keeps its trace and choices in such chunks.
+ * until it is promoted. A run of 10,000 steps and more keeps its trace and choices in such chunks, most
+ * of whose values (headers, times, pids, choices) are small integers.
  *
- * A value that is not a number (a string, an object, a bigint) goes in `refs`: its slot in `nums`
- * holds its index there, and its bit in `isRef` is set. Every value reads back as it was pushed
- * (`Object.is`: a float64 keeps -0 and every number exactly).
+ * Any other value (a string, an object, a bigint, a number that is not an int32, -0) goes in `refs`:
+ * its slot in `ints` holds its index there, and its bit in `isRef` is set. Every value reads back as it
+ * was pushed (`Object.is`).
  */
 class Packed {
-  #nums = new Float64Array(CHUNK);
-  /** One bit a slot: set when the slot's value is in `#refs`. Made at the first value not a number. */
+  #ints = new Int32Array(CHUNK);
+  /** One bit a slot: set when the slot's value is in `#refs`. Made at the first value not an int32. */
   #isRef: Uint32Array | null = null;
   #refs: unknown[] | null = null;
   /** How many values it holds (at most `CHUNK`, or, once `trim`med, its size). */
@@ -302,12 +303,13 @@ class Packed {
 
   push(x: unknown): void {
     const n = this.length;
-    if (typeof x === 'number') this.#nums[n] = x;
+    // An int32, but not -0 (which `| 0` makes 0).
+    if (typeof x === 'number' && (x | 0) === x && (x !== 0 || 1 / x > 0)) this.#ints[n] = x;
     else {
       const refs = (this.#refs ??= []);
       const isRef = (this.#isRef ??= new Uint32Array(CHUNK >> 5));
       isRef[n >> 5] = (isRef[n >> 5] as number) | (1 << (n & 31));
-      this.#nums[n] = refs.length;
+      this.#ints[n] = refs.length;
       refs.push(x);
     }
     this.length = n + 1;
@@ -315,15 +317,15 @@ class Packed {
 
   at(i: number): unknown {
     const isRef = this.#isRef;
-    const x = this.#nums[i] as number;
+    const x = this.#ints[i] as number;
     return isRef !== null && ((isRef[i >> 5] as number) & (1 << (i & 31))) !== 0 ? (this.#refs as unknown[])[x] : x;
   }
 
   /** Cut its stores to the values it holds (a transition's last chunk, which takes no more). */
   trim(): void {
     const n = this.length;
-    if (n === this.#nums.length) return;
-    this.#nums = this.#nums.slice(0, n);
+    if (n === this.#ints.length) return;
+    this.#ints = this.#ints.slice(0, n);
     if (this.#isRef !== null) this.#isRef = this.#isRef.slice(0, (n + 31) >> 5);
   }
 }
@@ -333,7 +335,7 @@ class Packed {
  * (`Log.appendBuffer`). A transition of a few values keeps one array, as a push would (up to
  * `FIRST_CHUNK`); a long one (a `run` of many steps) then fills `Packed` chunks made at their full
  * size: no value is copied into a larger array as it grows, and what a long run keeps is, but for its
- * values that are not numbers, outside the collector's heap.
+ * values that are not int32s, outside the collector's heap.
  */
 export class LogBuffer<T> {
   /** The first chunk; none until the first value (a transition that appends nothing makes no array). */
