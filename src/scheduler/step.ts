@@ -259,7 +259,7 @@ export function describeAction(a: Action): string {
  * trace writes when it is read (trace.ts `TraceBuffer.syscall`: a long run's trace keeps an int32 outside
  * the collector's heap); another as its text.
  */
-function retText(ret: bigint): string | number {
+function tracedRet(ret: bigint): string | number {
   return isS32(ret) ? Number(ret) : String(ret);
 }
 
@@ -334,7 +334,7 @@ export function stepTask(k: Kern, pid: Pid, chooser: Chooser = defaultChooser, s
         if (r.kind === 'pushed') continue;
         task.popActivity();
         task.addResult(k.t.results(), r.ret);
-        emitSyscall(k, pid, 'exit', act.sys, retText(r.ret));
+        emitSyscall(k, pid, 'exit', act.sys, tracedRet(r.ret));
         task.pushActivity(EXIT_TO_USER);
         task.state = 'runnable';
         return;

@@ -94,8 +94,8 @@ const TASK_SLEEP = TASK_AT + 2 * taskOp('sleep');
 /**
  * The details a record of a task event other than `sleep` keeps as a number, its index here: the texts
  * of every return to user mode and every timer's wake-up (a long run's chunks keep small integers
- * outside the collector's heap, log.ts `Packed`, and a pointer a slot on it). A `sleep` record's number is the time
- * its timer expires (`TraceBuffer.timerSleep`).
+ * outside the collector's heap, log.ts `Packed`, and a pointer a slot on it). A `sleep` record's
+ * number is the time its timer expires (`TraceBuffer.timerSleep`).
  */
 const TASK_DETAILS = ['returned to user mode', 'timer expired', ''] as const;
 const taskDetail = placeIn(TASK_DETAILS);
