@@ -360,8 +360,8 @@ async function probeBuild(version: KernelVersion): Promise<{ features: FeatureOv
  * Another build difference, with no rule of the model's behind it: a vendor build of 6.18.44 (the
  * fc-v1272 one) refuses every call of `bpf_dynptr_slice_rdwr`, in every program type: the verifier
  * stops at the call ("bpf_dynptr_slice_rdwr() is not allowed") and the load fails with EPERM, where
- * upstream allows the call in a program that may write packet data. The probe is such a program: a tc one, a slice of an skb
- * dynptr with a buffer. On a build that refuses it, the cases that call the kfunc are left out here;
+ * upstream allows the call in a program that may write packet data. The probe is such a program: a
+ * tc one, a slice of an skb dynptr with a buffer. On a build that refuses it, the cases that call the kfunc are left out here;
  * the guest tier (upstream 7.2) runs them.
  */
 async function probeSliceRdwr(): Promise<string | null> {
@@ -444,8 +444,9 @@ async function main(): Promise<number> {
   // What this host cannot run, said now and written in the docs.
   const leftOut: string[] = [];
   const leave = (n: number, why: string): void => {
-    leftOut.push(`${n} case(s) left out: ${why}`);
-    say(`conformance (host): ${n} case(s) left out: ${why}`);
+    const line = `${n} case(s) left out: ${why}`;
+    leftOut.push(line);
+    say(`conformance (host): ${line}`);
   };
   if (traced.length < chosen.length) leave(chosen.length - traced.length, 'tracefs is not mounted and could not be (their tp/ programs attach through it)');
   // kptr fields need a clang that writes BTF type tags (conformance/clang.ts; setup.sh installs clang-19).

@@ -2,7 +2,8 @@
  * A persistent append-only sequence: the trace, the scheduler's recorded choices, the tasks' syscall
  * results (`LinkedLog`). Every world keeps its own `Log` value, which never changes; appending gives a new one.
  *
- * Values are stored in chunks (arrays), newest chunk first, each pointing at the one before. A log
+ * Values are stored in chunks (arrays; a long transition's full-size ones are `Packed`, which no
+ * append writes into again), newest chunk first, each pointing at the one before. A log
  * sees the first `length` values of its chunks. Appending to the newest log of a chunk pushes onto
  * that chunk in place: older logs sharing the chunk do not see the new values, since each sees only
  * up to its own length. Appending to an older log (a branch: another step from an earlier world)
