@@ -26,6 +26,8 @@ import { BEFORE_EXIT_HOOK, HAS_BPF_WORK, MAY_CALL, stopMarks } from './stops.ts'
 import type { Pid, ReadonlyTask } from './types.ts';
 
 const EMPTY_TREE = new Int32Array(1);
+/** The most words an `IntSet` keeps in arrays of their own (a tree of 9 slots: 36 bytes, under V8's 64 for a typed array in its heap). */
+const SMALL_WORDS = 8;
 const EMPTY_WORDS = new Int32Array(0);
 
 /** How many bits of the 32-bit word `v` are set. */
@@ -120,11 +122,22 @@ export class IntSet {
   #grow(w: number): void {
     let n = Math.max(this.#words.length, 4);
     while (n <= w) n *= 2;
-    // One buffer for both: a run queue is built for every branch of an exploration, and each
-    // allocation of a typed array's memory costs more than its size.
-    const buf = new ArrayBuffer(4 * (2 * n + 1));
-    const tree = new Int32Array(buf, 0, n + 1);
-    const words = new Int32Array(buf, 4 * (n + 1), n);
+    // A run queue is built for every branch of an exploration and for every case started again from
+    // one world, and most of its sets hold a few small pids. Up to 8 words, two arrays of their own:
+    // V8 keeps a typed array of at most 64 bytes in its heap, made as cheaply as any object (some 50
+    // ns for both), where a typed array over an `ArrayBuffer` has its memory allocated outside the
+    // heap (400 ns or more, bench/README.md "Cases, stop 61"). Past that, one buffer for both: one
+    // allocation outside the heap rather than two.
+    let tree: Int32Array<ArrayBuffer>;
+    let words: Int32Array<ArrayBuffer>;
+    if (n <= SMALL_WORDS) {
+      tree = new Int32Array(n + 1);
+      words = new Int32Array(n);
+    } else {
+      const buf = new ArrayBuffer(4 * (2 * n + 1));
+      tree = new Int32Array(buf, 0, n + 1);
+      words = new Int32Array(buf, 4 * (n + 1), n);
+    }
     if (this.#size !== 0) {
       words.set(this.#words);
       // Linear build: each node adds itself to its parent.
