@@ -115,6 +115,7 @@ export interface DetachedFolio {
 }
 
 type MapField = 'refs' | 'gens' | 'detached' | 'blocks';
+const FIELD_BIT: Readonly<Record<MapField, number>> = Object.freeze({ refs: 1, gens: 2, detached: 4, blocks: 8 });
 
 function emptyTree(): RunTree {
   const t = new BTree<number, Run>(undefined, cmp);
@@ -172,7 +173,8 @@ export class Mapping implements MappingState {
   #ownRuns = false;
   #cached: number;
   #cur: Record<MapField, ReadonlyMap<unknown, unknown>>;
-  readonly #owned = new Set<MapField>();
+  /** The sparse maps copied since the last `state()`, as bits of `FIELD_BIT`. */
+  #owned = 0;
   #changed = false;
 
   constructor(base: MappingState = EMPTY) {
@@ -190,9 +192,9 @@ export class Mapping implements MappingState {
 
   #write<K, V>(f: MapField): Map<K, V> {
     this.#changed = true;
-    if (!this.#owned.has(f)) {
+    if ((this.#owned & FIELD_BIT[f]) === 0) {
       this.#cur[f] = new Map(this.#cur[f]);
-      this.#owned.add(f);
+      this.#owned |= FIELD_BIT[f];
     }
     return this.#cur[f] as Map<K, V>;
   }
@@ -266,8 +268,10 @@ export class Mapping implements MappingState {
       this.#runs.freeze();
       this.#ownRuns = false;
     }
-    this.#owned.clear();
-    return Object.freeze({ runs: this.#runs, cached: this.#cached, ...this.#cur }) as MappingState;
+    this.#owned = 0;
+    // Each field written out: a spread of `#cur` walks its keys (some 0.2 µs a folio taken or dropped).
+    const cur = this.#cur;
+    return Object.freeze({ runs: this.#runs, cached: this.#cached, refs: cur.refs, gens: cur.gens, detached: cur.detached, blocks: cur.blocks }) as MappingState;
   }
 }
 

@@ -20,7 +20,7 @@ import { KfuncEvent } from '../model/kfunc/event.ts';
 import { Sleep } from '../model/fs/io.ts';
 import { Preempt } from '../model/kfunc/preempt.ts';
 import { copy, destroyDynptrs, fill, filled, isPointer, load, needPointer, offsetPointer, spill, store, view, type MemEnv, type Pointer } from '../model/memory/memory.ts';
-import { isScalarGlobal, scalarValue } from '../model/program/globals.ts';
+import { isScalarGlobal, scalarValue, writeU32LE } from '../model/program/globals.ts';
 import { frameLayout, type FrameLayout } from '../model/program/layout.ts';
 import type { Arg, BpfObject, Op, Program, Subprog } from '../model/program/program.ts';
 import type { Caller, Frame, RegVal, Task } from '../model/task/types.ts';
@@ -594,7 +594,7 @@ function startLoop(run: Run, op: Extract<Op, { op: 'call' }>): boolean {
 /** The callback's arguments for an element of map `map`: the map, its key (a copy: the verifier lets it only be read), its value (CPU 0's copy), the context. */
 function eachArgs(map: number, e: { key: number; slot: number }, ctx: RegVal): RegVal[] {
   const key = new Uint8Array(4);
-  new DataView(key.buffer).setUint32(0, e.key, true);
+  writeU32LE(key, 0, e.key);
   return [{ ptr: 'map', map }, { ptr: 'mem', bytes: key }, { ptr: 'map_value', map, key: e.key, slot: e.slot }, ctx];
 }
 

@@ -14,6 +14,7 @@
  * Not modelled: the lock failing (`rqspinlock` time-outs, the NMI trylock): no NMI context exists in
  * the model, so a reservation fails only for lack of space.
  */
+import { readU32LE, writeU32LE } from '../program/globals.ts';
 import { EINVAL, ENOMEM } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
 import type { MapId } from '../maps/types.ts';
@@ -110,15 +111,13 @@ function ringWrite(k: Kern, r: RingState, pos: number, src: Uint8Array): Readonl
 /** The 8-byte header at `pos`: `u32 len`, `u32 pg_off` (little-endian, as on x86-64). */
 function header(r: RingState, pos: number): { len: number; pgOff: number } {
   const b = ringRead(r, pos, BPF_RINGBUF_HDR_SZ);
-  const v = new DataView(b.buffer);
-  return { len: v.getUint32(0, true), pgOff: v.getUint32(4, true) };
+  return { len: readU32LE(b, 0), pgOff: readU32LE(b, 4) };
 }
 
 function headerBytes(len: number, pgOff: number): Uint8Array {
   const b = new Uint8Array(BPF_RINGBUF_HDR_SZ);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, len >>> 0, true);
-  v.setUint32(4, pgOff >>> 0, true);
+  writeU32LE(b, 0, len);
+  writeU32LE(b, 4, pgOff);
   return b;
 }
 

@@ -193,7 +193,10 @@ export interface TableWriter<K, V> {
 const HOT_NAMES: readonly HotName[] = ['inodes', 'paths', 'files', 'pagecache', 'dynptrs', 'fileStates', 'io', 'tasks', 'objects', 'rings', 'packets', 'names'];
 /** The tables keyed by ids the world hands out: persistent tries (idtable.ts). */
 const ID_NAMES: ReadonlySet<HotName> = new Set<HotName>(['inodes', 'files', 'pagecache', 'fileStates', 'tasks', 'objects']);
-const BIT: Readonly<Record<HotName, number>> = { inodes: 1, paths: 2, files: 4, pagecache: 8, dynptrs: 16, fileStates: 32, io: 64, tasks: 128, objects: 256, rings: 512, packets: 1024, names: 2048 };
+/** Each table's bit in `Tables.#owned`: bit i for `HOT_NAMES[i]`. */
+const BIT = Object.freeze(Object.fromEntries(HOT_NAMES.map((name, i) => [name, 1 << i]))) as Readonly<Record<HotName, number>>;
+/** Every table's bit. */
+const TABLE_BITS = (1 << HOT_NAMES.length) - 1;
 /** The key prefix of each table in a `ReadLog` (C is the page caches, by inode). */
 export const TRACK_TAG: Readonly<Record<HotName, string>> = { inodes: 'I', paths: 'P', files: 'F', pagecache: 'C', dynptrs: 'D', fileStates: 'S', io: 'O', tasks: 'T', objects: 'B', rings: 'R', packets: 'K', names: 'N' };
 
@@ -223,10 +226,11 @@ function cloneObject(o: ReadonlyLoadedObject): LoadedObject {
   return { id: o.id, def: o.def, globals: new Map(o.globals), maps: o.maps as Map<string, number>, progs: o.progs as Map<string, number> };
 }
 
-const IDS = 1 << 12;
-const FAULTS = 1 << 13;
-const IRQ = 1 << 14;
-const SCRIPTS = 1 << 15;
+// The other parts a transition may change, in the bits above the tables'.
+const IDS = TABLE_BITS + 1;
+const FAULTS = IDS << 1;
+const IRQ = IDS << 2;
+const SCRIPTS = IDS << 3;
 
 interface More {
   mappings: Map<Ino, Mapping> | null;
@@ -665,8 +669,9 @@ export class Tables {
     if (owned !== 0) {
       const out: Partial<Record<HotName, Table<unknown, unknown> | IdTable<unknown>>> = {};
       const self = this as unknown as Record<HotName, ReadonlyMap<unknown, unknown>>;
-      for (const name of HOT_NAMES) {
-        if ((owned & BIT[name]) === 0) continue;
+      // The tables changed, in the order of `HOT_NAMES`: a bit at a time, lowest first.
+      for (let bits = owned & TABLE_BITS; bits !== 0; bits &= bits - 1) {
+        const name = HOT_NAMES[31 - Math.clz32(bits & -bits)] as HotName;
         const t = untracked(self[name]);
         out[name] = t instanceof Overlay ? t.applied() : new Table(t);
       }
