@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { content } from '../src/index.ts';
+import { content, Session } from '../src/index.ts';
 import { copyFileBytes, patternByte, PATTERN_MEMO_PAGES } from '../src/model/fs/content.ts';
 
 /** The index of the first byte where `a` and `b` differ, or -1 (a plain loop: large arrays compare fast). */
@@ -41,6 +41,20 @@ describe('pattern content', () => {
       },
     ), { numRuns: 100 });
   }, 120_000);
+
+  test('a FILE dynptr\'s cached read past 2^53 gives the defined bytes (the reader passes the offset as a number only while exact)', () => {
+    const s = new Session();
+    s.createFile({ path: '/huge', content: content.pattern(5), size: 2n ** 62n });
+    // Pages on both sides of 2^53 (a page index of 2^41), read at offsets a double cannot hold.
+    const at = [2n ** 53n - 4096n * 3n + 4093n, 2n ** 53n + 1n, 2n ** 53n + 4096n * 5n + 7n, 2n ** 61n + 12345n];
+    for (const off of at) s.populate('/huge', off - (off % 4096n), 2n * 4096n);
+    expect(s.bpf_dynptr_from_file(s.open('/huge'), 0, 'd')).toBe(0);
+    for (const off of at) {
+      const dst = new Uint8Array(21);
+      expect(s.bpf_dynptr_read(dst, 21, 'd', off, 0)).toBe(0);
+      expect([...dst]).toEqual([...defined(5, off, 21)]);
+    }
+  });
 
   test('large reads give the defined bytes after the memo dropped pages, and bytes past EOF are zero', () => {
     const c = content.pattern(77);

@@ -70,7 +70,7 @@ function fetchFromCache(k: Kern, st: FileDynptrState, inode: Inode, fileOff: big
     const r = uptodateThroughHolding(m, held, first, last);
     if (r !== undefined) {
       // The same fetch, folio by folio, would find every folio uptodate and end holding the last one.
-      readFileBytes(inode.content, inode.overlay, inode.size, fileOff, dst, 0, n);
+      readFileBytes(inode.content, inode.overlay, inode.size, fileOff, dst, 0, n, off <= Number.MAX_SAFE_INTEGER ? off : -1);
       const nr = folioPages(r.order);
       const head = last - (last % nr);
       const gen = folioGen(m, head);
