@@ -9,6 +9,7 @@
  *
  *   npx tsx bench/cachegrind.ts tasks 100 1000      (or sleeps 1000 10000)
  *   npx tsx bench/cachegrind.ts read16              (a cached 16-byte read through the Session)
+ *   npx tsx bench/cachegrind.ts case                (the kernel case shape, from the loaded world)
  *
  * Each size runs twice, after the same warm-up: with no measured steps, and with about 180,000; the
  * difference over the steps is what a step costs, the start-up of Node and of the model cancelling
@@ -23,9 +24,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const what = process.argv[2] ?? 'tasks';
-const sizes = what === 'read16' && process.argv.length === 3 ? [0] : (process.argv.length > 3 ? process.argv.slice(3) : ['100', '1000']).map(Number);
-if (what === 'read16' ? sizes.length !== 1 : (what !== 'tasks' && what !== 'sleeps') || sizes.length !== 2 || !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) {
-  throw new Error(`usage: bench/cachegrind.ts tasks|sleeps <small> <large>, or read16 (got ${process.argv.slice(2).join(' ')})`);
+/** The workloads of one size: a call or a case, not a scheduler pair. */
+const single = what === 'read16' || what === 'case';
+const sizes = single && process.argv.length === 3 ? [0] : (process.argv.length > 3 ? process.argv.slice(3) : ['100', '1000']).map(Number);
+if (single ? sizes.length !== 1 : (what !== 'tasks' && what !== 'sleeps') || sizes.length !== 2 || !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) {
+  throw new Error(`usage: bench/cachegrind.ts tasks|sleeps <small> <large>, read16 or case (got ${process.argv.slice(2).join(' ')})`);
 }
 try {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
@@ -33,9 +36,10 @@ try {
   throw new Error('bench/cachegrind.ts needs valgrind on the PATH (Debian: apt-get install valgrind)');
 }
 
-// A read is some 30 times cheaper than a step: as many times more of them, for counts of the same weight.
-const STEPS = what === 'read16' ? 1_000_000 : 180_000;
-const WARM = what === 'read16' ? 1_000_000 : 54_000;
+// A read is some 30 times cheaper than a step, a case some 20 times dearer: as many times more or
+// fewer of them, for counts of the same weight.
+const STEPS = what === 'read16' ? 1_000_000 : what === 'case' ? 6_000 : 180_000;
+const WARM = what === 'read16' ? 1_000_000 : what === 'case' ? 3_000 : 54_000;
 const child = fileURLToPath(new URL('./cachegrind_child.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kernsim-cg-'));
 
@@ -69,9 +73,9 @@ async function size(n: number): Promise<{ ir: number; d1: number; ll: number; ll
 }
 
 try {
-  if (what === 'read16') {
+  if (single) {
     const r = await size(0);
-    console.log(`read16: per 16-byte cached read (Session), the difference of two runs over ${STEPS} reads`);
+    console.log(what === 'read16' ? `read16: per 16-byte cached read (Session), the difference of two runs over ${STEPS} reads` : `case: per kernel case from the loaded world, the difference of two runs over ${STEPS} cases`);
     console.log(`${'instr'.padStart(8)} ${'D1 misses'.padStart(10)} ${'LL misses'.padStart(10)}`);
     console.log(`${r.ir.toFixed(0).padStart(8)} ${r.d1.toFixed(2).padStart(10)} ${r.ll.toFixed(2).padStart(10)}`);
     process.exit(0);
