@@ -361,8 +361,8 @@ async function probeBuild(version: KernelVersion): Promise<{ features: FeatureOv
  * fc-v1272 one) refuses every call of `bpf_dynptr_slice_rdwr`, in every program type: the verifier
  * stops at the call ("bpf_dynptr_slice_rdwr() is not allowed") and the load fails with EPERM, where
  * upstream allows the call in a program that may write packet data. The probe is such a program: a
- * tc one, a slice of an skb dynptr with a buffer. On a build that refuses it, the cases that call the kfunc are left out here;
- * the guest tier (upstream 7.2) runs them.
+ * tc one, a slice of an skb dynptr with a buffer. On a build that refuses it, the cases that call the
+ * kfunc are left out here; the guest tier (upstream 7.2) runs them.
  */
 async function probeSliceRdwr(): Promise<string | null> {
   const probe = new KindBuilder('probe_slice_rdwr', 'tc').fromSkb().slice(0, 14, true, true).build('probe', 'a tc program may write packet data');
