@@ -44,6 +44,9 @@ describe('toU32', () => {
   test.each<[number | bigint, bigint]>([
     [0, 0n],
     [1, 1n],
+    [4095, 4095n],
+    [4096, 4096n],
+    [2 ** 31, 2147483648n],
     [0xffffffff, 4294967295n],
     [2 ** 32, 0n],
     [2 ** 32 + 1, 1n],
@@ -82,6 +85,9 @@ describe('toU64', () => {
 describe('toU32/toU64 refuse non-integers, naming the argument and the value', () => {
   test.each<[unknown, string]>([
     [1.5, '1.5'],
+    [4095.5, '4095.5'],
+    [2 ** 32 - 0.5, '4294967295.5'],
+    [-0.5, '-0.5'],
     [Number.NaN, 'NaN'],
     [Number.POSITIVE_INFINITY, 'Infinity'],
     ['8', '"8"'],

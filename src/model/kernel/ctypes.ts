@@ -12,21 +12,26 @@ export const U32_MAX = 0xffff_ffffn;
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 export const S64_MAX = 0x7fff_ffff_ffff_ffffn;
 
-function toBigInt(value: unknown, argument: string): bigint {
+/** An argument's name, or what holds it (a kfunc's argument spec: its name is read only for an error). */
+export type ArgName = string | { readonly name: string };
+
+function toBigInt(value: unknown, argument: ArgName): bigint {
   if (typeof value === 'bigint') return value;
+  const name = typeof argument === 'string' ? argument : argument.name;
   if (typeof value === 'number' && Number.isInteger(value)) {
     if (!Number.isSafeInteger(value)) {
-      throw new ArgumentError(argument, value, 'an integer that a number holds exactly (use a bigint)');
+      throw new ArgumentError(name, value, 'an integer that a number holds exactly (use a bigint)');
     }
     return BigInt(value);
   }
-  throw new ArgumentError(argument, value, 'an integer (number or bigint)');
+  throw new ArgumentError(name, value, 'an integer (number or bigint)');
 }
 
-/** The value of `value` converted to an unsigned C type of `bits` bits. */
-export function toUnsigned(value: unknown, bits: 32 | 64, argument: string): bigint {
-  // The common case, a small non-negative number, is its own value in either type.
-  if (typeof value === 'number' && value >= 0 && value <= 0xffff_ffff && Number.isInteger(value)) {
+/** The value of `value` converted to an unsigned C type of `bits` bits (`argument`: the name an error gives). */
+export function toUnsigned(value: unknown, bits: 32 | 64, argument: ArgName): bigint {
+  // The common case, an integer number in [0, 2^32), is its own value in either type (`>>> 0` keeps
+  // exactly those: it truncates a fraction and wraps anything outside).
+  if (typeof value === 'number' && value >>> 0 === value) {
     return value < SMALL.length ? (SMALL[value] as bigint) : BigInt(value);
   }
   return BigInt.asUintN(bits, toBigInt(value, argument));
