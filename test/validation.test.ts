@@ -12,6 +12,7 @@ import { plainCopy } from '../src/model/kernel/validate.ts';
 import {
   ArgumentError, BudgetError, content, createWorld, DEFAULT_BUDGETS, parseIntText, parseScenario, program as P, runScenario,
   ScenarioError, Session, transact, SLEEPABLE, call, verify, renderC, seededChooser, listChooser, UnknownHandleError, readyActions, type BpfObject,
+  bpf_dynptr_size, defaultChooser, describeWorld, NON_SLEEPABLE, run,
 } from '../src/index.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples');
@@ -475,6 +476,29 @@ describe('the public API refuses wrong shapes with ArgumentError naming the argu
     expect(misuse(() => content.pattern('x' as never)).argument).toBe('seed');
     expect(misuse(() => parseScenario({}, 5 as never)).argument).toBe('source');
     expect(misuse(() => runScenario(null as never)).argument).toBe('scenario');
+  });
+
+  test('a copy of a world is not a world: every entry refuses it, naming the world, before any of it is read', () => {
+    const s = new Session();
+    expect(s.bpf_dynptr_from_mem(new Uint8Array(8), 8, 0, 'd')).toBe(0);
+    const w = s.world;
+    // The same fields (a spread copy), and what JSON keeps of them: neither is a world.
+    const copies: unknown[] = [{ ...w }, Object.assign(Object.create(Object.getPrototypeOf(w) as object) as object, w), JSON.parse(JSON.stringify({ version: w.version, clock: w.clock, budgets: w.budgets }))];
+    for (const copy of copies) {
+      expect(misuse(() => bpf_dynptr_size(copy as never, NON_SLEEPABLE, 'd')).argument).toBe('world');
+      expect(misuse(() => transact(copy as never, SLEEPABLE, () => 0)).argument).toBe('world');
+      expect(misuse(() => run(copy as never, defaultChooser)).argument).toBe('world');
+      expect(misuse(() => describeWorld(copy as never)).argument).toBe('world');
+      // A session's world is a field its user may set: the next call refuses what it holds, and leaves it.
+      const t = new Session();
+      t.world = copy as never;
+      const e = misuse(() => t.bpf_dynptr_size('d'));
+      expect(e.argument).toBe('world');
+      expect(e.message).toContain('not a copy of one');
+      expect(t.world).toBe(copy);
+    }
+    // The world itself still is one, and answers.
+    expect(bpf_dynptr_size(w, NON_SLEEPABLE, 'd').ret).toBe(8n);
   });
 
   test('a program value with a bigint immediate is accepted as it is written in TypeScript', () => {

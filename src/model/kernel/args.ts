@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import { ArgumentError } from './errors.ts';
-import { isKernelVersion } from './version.ts';
+import { WorldValue } from '../world/state.ts';
 import { problemsOf, validateWith, type Problem } from './validate.ts';
 
 /** `/programs/0/body/3` → `.programs[0].body[3]`. */
@@ -83,10 +83,9 @@ export function checkOptions(argument: string, value: unknown, keys: readonly st
 
 /** A world (a value made by `createWorld` or a transition of one). */
 export function checkWorld(argument: string, value: unknown): void {
-  const w = value as { version?: unknown; tasks?: { get?: unknown }; clock?: { now?: unknown }; budgets?: unknown } | null;
-  if (w === null || typeof w !== 'object' || !isKernelVersion(w.version) || typeof w.tasks?.get !== 'function' || typeof w.clock?.now !== 'number' || typeof w.budgets !== 'object') {
-    throw new ArgumentError(argument, value, 'a world (made by createWorld)');
-  }
+  // A value of the world's class, not one of its shape: a copy (`{ ...world }`) or a parse of one has
+  // the fields, not what a transition reads besides them (its run queue, its log of choices).
+  if (!WorldValue.is(value)) throw new ArgumentError(argument, value, 'a world made by createWorld or by a transition (not a copy of one)');
 }
 
 /** A calling context (`SLEEPABLE`, `NON_SLEEPABLE`, or `{ sleepable, … }`). */

@@ -165,6 +165,14 @@ export class WorldValue {
   static runQueue(w: WorldValue): RunQueue {
     return w.#rq;
   }
+
+  /**
+   * `v` is a world: made by `createWorld` or a transition (its class's own fields, which a copy of one,
+   * `{ ...world }`, or one parsed from JSON has not).
+   */
+  static is(v: unknown): v is WorldValue {
+    return typeof v === 'object' && v !== null && #rq in v;
+  }
 }
 // immer asks a value's prototype for its own `constructor` to decide whether it is a plain object to
 // draft; without one the answer is an immediate no (a world is never drafted whole: world.ts drafts
