@@ -100,6 +100,8 @@ export interface Results {
     works?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     /** A scheduler step from a world not the newest of its history, among `small` and `large` tasks (µs); absent before stop 49. */
     branch?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
+    /** A 16-byte FILE read that moves its reader's folio, among `small` and `large` folios other readers hold (µs); absent before stop 62. */
+    folios?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     goal: number; cpu: string; loadavgStart: readonly number[];
   };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
@@ -188,6 +190,8 @@ export function performanceTable(r: Results): string {
     if (wk !== undefined) rows.push([`A scheduler step of a task with ${wk.large.toLocaleString('en')} task_works queued (${where})`, `${wk.largeUs.toFixed(1)} µs`, `${wk.small} works: ${wk.smallUs.toFixed(1)} µs`, `${wk.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(wk.ratio <= tb.goal)]);
     const br = tb.branch;
     if (br !== undefined) rows.push([`A scheduler step from a world that is not the newest of its history, among ${br.large.toLocaleString('en')} tasks (${where})`, `${br.largeUs.toFixed(1)} µs`, `${br.small} tasks: ${br.smallUs.toFixed(1)} µs`, `${br.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(br.ratio <= tb.goal)]);
+    const fo = tb.folios;
+    if (fo !== undefined) rows.push([`A 16-byte FILE read that moves its reader to another folio, among ${fo.large.toLocaleString('en')} folios other readers hold (${where})`, `${fo.largeUs.toFixed(1)} µs`, `${fo.small} folios: ${fo.smallUs.toFixed(1)} µs`, `${fo.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(fo.ratio <= tb.goal)]);
   }
   const c2 = r.cliStartup;
   if (c2 !== undefined) {

@@ -33,6 +33,13 @@
  *   sampler on stop 49's code measured 4.1–4.7 µs against 12.5–19.1 µs (2.65–4.60×, three runs on
  *   an Intel Xeon, bench/README.md "Tasks, stop 50"); the list is persistent now
  *   (src/model/task/work_list.ts), as the kernel's singly linked one.
+ * - `folios`: a 16-byte read through a FILE dynptr that moves the folio its reader holds to another
+ *   (the reader drops one folio and takes the next: `freader_put_folio`, `freader_get_folio`), each
+ *   read from the same world, where 16 and 10,000 other FILE dynptrs of the file each hold a folio of
+ *   it: µs a call. Until stop 62 a `Mapping` copied its map of reader references (a `Map` of every
+ *   held folio) at its first change in a transition: this sampler's code on stop 61's (measured from
+ *   a script of the same calls, built package) took 7–10 µs with 16 holders, 36–40 µs with 1,000 and
+ *   3.0 ms with 10,000; the map is persistent now (src/pagecache/sparse.ts).
  * Until stop 48 a name was found by a walk of every map or every loaded object, and a task's first
  * task storage element walked every map, drafting each (this script on stop 47's code: 39.8 against
  * 269 µs, 18.4 against 222 µs, 72 µs against 4.0 ms); the world now keeps an index of names
@@ -263,6 +270,27 @@ function worksSampler(works: number): () => number {
   return holdingSampler(new Session(), adds, (t) => t?.works.queue.length, 'queued works');
 }
 
+function foliosSampler(holders: number): () => number {
+  const s = new Session();
+  s.createFile({ path: '/f', content: content.pattern(5), size: (holders + 2) * 4096 });
+  s.populate('/f');
+  const fd = s.open('/f');
+  const buf = new Uint8Array(16);
+  // Each holder reads its own page, so each holds its own folio (populate caches pages as folios of one page).
+  for (let i = 0; i < holders; i += 1) {
+    if (s.bpf_dynptr_from_file(fd, 0, `d${i}`) !== 0 || s.bpf_dynptr_read(buf, 16, `d${i}`, i * 4096, 0) !== 0) throw new Error(`holder d${i}`);
+  }
+  if (s.bpf_dynptr_from_file(fd, 0, 'x') !== 0 || s.bpf_dynptr_read(buf, 16, 'x', 0, 0) !== 0) throw new Error('the moving reader');
+  const w0 = s.world;
+  const held = s.pageStates('/f').filter((p) => p.refs > 0).length;
+  if (held < holders) throw new Error(`folios held: ${held}, expected at least ${holders}`);
+  // From page 0, which it holds, to the last page: a folio put and a folio got.
+  return () => perCall(100, () => {
+    s.world = w0;
+    if (s.bpf_dynptr_read(buf, 16, 'x', (holders + 1) * 4096, 0) !== 0) throw new Error('read failed');
+  });
+}
+
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 const dynptr = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(dynptrSampler(FEW_SLOTS), dynptrSampler(MANY_SLOTS), 3, SAMPLES) };
 console.log(`dynptr made and discarded: ${dynptr.largeUs.toFixed(1)} µs a call with ${MANY_SLOTS.toLocaleString('en')} slots, ${dynptr.smallUs.toFixed(1)} µs with ${FEW_SLOTS} (${dynptr.ratio.toFixed(2)}×)`);
@@ -284,4 +312,6 @@ const works = { small: FEW_WORKS, large: MANY_WORKS, ...alternated(worksSampler(
 console.log(`a step of a task with queued task_works: ${works.largeUs.toFixed(1)} µs with ${MANY_WORKS.toLocaleString('en')}, ${works.smallUs.toFixed(1)} µs with ${FEW_WORKS} (${works.ratio.toFixed(2)}×)`);
 const branch = { small: FEW_TASKS, large: MANY_TASKS, ...alternated(branchSampler(FEW_TASKS), branchSampler(MANY_TASKS), 3, SAMPLES) };
 console.log(`a step from a world not the newest of its history: ${branch.largeUs.toFixed(1)} µs among ${MANY_TASKS.toLocaleString('en')} tasks, ${branch.smallUs.toFixed(1)} µs among ${FEW_TASKS} (${branch.ratio.toFixed(2)}×)`);
-recordEntry(ROOT, 'tables', { dynptr, program, io, wait, mapName, objects, taskStorage, fds, works, branch, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
+const folios = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(foliosSampler(FEW_SLOTS), foliosSampler(MANY_SLOTS), 3, SAMPLES) };
+console.log(`a read that moves its reader's folio: ${folios.largeUs.toFixed(1)} µs among ${MANY_SLOTS.toLocaleString('en')} folios held, ${folios.smallUs.toFixed(1)} µs among ${FEW_SLOTS} (${folios.ratio.toFixed(2)}×)`);
+recordEntry(ROOT, 'tables', { dynptr, program, io, wait, mapName, objects, taskStorage, fds, works, branch, folios, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });

@@ -24,6 +24,7 @@
  * is no longer in the cache (a *detached* folio) while a new folio may take its index.
  */
 import { BTree } from './btree.ts';
+import { SparseMap } from './sparse.ts';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -123,7 +124,7 @@ function emptyTree(): RunTree {
   return t;
 }
 
-const EMPTY: MappingState = Object.freeze({ runs: emptyTree(), cached: 0, refs: new Map(), gens: new Map(), detached: new Map(), blocks: new Map() });
+const EMPTY: MappingState = Object.freeze({ runs: emptyTree(), cached: 0, refs: SparseMap.empty<number, number>(), gens: SparseMap.empty<number, number>(), detached: SparseMap.empty<string, DetachedFolio>(), blocks: SparseMap.empty<number, number>() });
 
 /**
  * The pair `getPairOrNextLower` fills in, instead of making one per call (a lookup is made for every
@@ -172,7 +173,7 @@ export class Mapping implements MappingState {
   #runs: RunTree;
   #ownRuns = false;
   #cached: number;
-  #cur: Record<MapField, ReadonlyMap<unknown, unknown>>;
+  #cur: Record<MapField, SparseMap<unknown, unknown>>;
   /** The sparse maps copied since the last `state()`, as bits of `FIELD_BIT`. */
   #owned = 0;
   #changed = false;
@@ -180,7 +181,7 @@ export class Mapping implements MappingState {
   constructor(base: MappingState = EMPTY) {
     this.#runs = base.runs;
     this.#cached = base.cached;
-    this.#cur = { refs: base.refs, gens: base.gens, detached: base.detached, blocks: base.blocks };
+    this.#cur = { refs: SparseMap.of(base.refs), gens: SparseMap.of(base.gens), detached: SparseMap.of(base.detached), blocks: SparseMap.of(base.blocks) } as Record<MapField, SparseMap<unknown, unknown>>;
   }
 
   get runs(): RunTree { return this.#runs; }
@@ -190,20 +191,21 @@ export class Mapping implements MappingState {
   get detached(): ReadonlyMap<string, DetachedFolio> { return this.#cur.detached as ReadonlyMap<string, DetachedFolio>; }
   get blocks(): ReadonlyMap<number, number> { return this.#cur.blocks as ReadonlyMap<number, number>; }
 
-  #write<K, V>(f: MapField): Map<K, V> {
+  /** Map `f` to change: this mapping's own clone of it (O(1): sparse.ts), made on the first change. */
+  #write<K, V>(f: MapField): SparseMap<K, V> {
     this.#changed = true;
     if ((this.#owned & FIELD_BIT[f]) === 0) {
-      this.#cur[f] = new Map(this.#cur[f]);
+      this.#cur[f] = this.#cur[f].clone();
       this.#owned |= FIELD_BIT[f];
     }
-    return this.#cur[f] as Map<K, V>;
+    return this.#cur[f] as SparseMap<K, V>;
   }
 
   /** The reader references, to change. */
-  writeRefs(): Map<number, number> { return this.#write('refs'); }
-  writeGens(): Map<number, number> { return this.#write('gens'); }
-  writeDetached(): Map<string, DetachedFolio> { return this.#write('detached'); }
-  writeBlocks(): Map<number, number> { return this.#write('blocks'); }
+  writeRefs(): SparseMap<number, number> { return this.#write('refs'); }
+  writeGens(): SparseMap<number, number> { return this.#write('gens'); }
+  writeDetached(): SparseMap<string, DetachedFolio> { return this.#write('detached'); }
+  writeBlocks(): SparseMap<number, number> { return this.#write('blocks'); }
 
   #tree(): RunTree {
     this.#changed = true;
@@ -268,9 +270,15 @@ export class Mapping implements MappingState {
       this.#runs.freeze();
       this.#ownRuns = false;
     }
+    // The maps this mapping changed are frozen as the state takes them; a later change clones again.
+    const cur = this.#cur;
+    const owned = this.#owned;
+    if ((owned & FIELD_BIT.refs) !== 0) cur.refs.freeze();
+    if ((owned & FIELD_BIT.gens) !== 0) cur.gens.freeze();
+    if ((owned & FIELD_BIT.detached) !== 0) cur.detached.freeze();
+    if ((owned & FIELD_BIT.blocks) !== 0) cur.blocks.freeze();
     this.#owned = 0;
     // Each field written out: a spread of `#cur` walks its keys (some 0.2 µs a folio taken or dropped).
-    const cur = this.#cur;
     return Object.freeze({ runs: this.#runs, cached: this.#cached, refs: cur.refs, gens: cur.gens, detached: cur.detached, blocks: cur.blocks }) as MappingState;
   }
 }

@@ -7,7 +7,7 @@ import { Table } from './tables.ts';
 import { IdTable } from './idtable.ts';
 import { ScriptTable } from './scripts.ts';
 import { compactRuns } from './trace.ts';
-import { isRunTree, PG_DIRTY, PG_READAHEAD, segmentsOf, type PageRun, type PageState } from '../../pagecache/index.ts';
+import { isRunTree, PG_DIRTY, PG_READAHEAD, segmentsOf, SparseMap, type PageRun, type PageState } from '../../pagecache/index.ts';
 import { UnknownHandleError } from '../kernel/errors.ts';
 import type { World } from './state.ts';
 
@@ -195,7 +195,7 @@ export function stateBytes(world: World): number {
         if (seen.has(v)) return 0;
         seen.add(v);
         if (ArrayBuffer.isView(v)) return 64 + v.byteLength;
-        if (v instanceof Map || v instanceof Table || v instanceof IdTable || v instanceof ScriptTable || isRunTree(v)) {
+        if (v instanceof Map || v instanceof SparseMap || v instanceof Table || v instanceof IdTable || v instanceof ScriptTable || isRunTree(v)) {
           let n = 32;
           for (const [key, value] of isRunTree(v) || v instanceof ScriptTable ? v.entries() : v) n += 16 + walk(key) + walk(value);
           return n;
