@@ -27,7 +27,7 @@ export class SparseMap<K, V> implements ReadonlyMap<K, V> {
     return new SparseMap(t);
   }
 
-  /** `m` itself when it is one, else one of its entries (a state made by hand, with `Map`s). */
+  /** `m` itself when it is one, else a frozen copy of its entries (a state made by hand, with `Map`s). */
   static of<K, V>(m: ReadonlyMap<K, V>): SparseMap<K, V> {
     if (m instanceof SparseMap) return m as SparseMap<K, V>;
     const t = new BTree<K, V>();
