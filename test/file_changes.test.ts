@@ -206,6 +206,25 @@ describe('writes and truncation (mm/filemap.c generic_perform_write, mm/truncate
     expect(s.pages('/f')).toEqual({ 'partial+dirty': '1' });
   });
 
+  test('a truncate that takes a partial page out of the cache drops its uptodate blocks with it; one that keeps it keeps them', () => {
+    const s = new Session({ version: '7.2' });
+    s.createFile({ path: '/f', content: content.pattern(2), size: 3 * P + 1000, blockSize: 1024 });
+    const f = s.open('/f', 'O_RDWR');
+    // Up from an unaligned size: the old end block's page (3) is made partial, its first block uptodate.
+    expect(s.ftruncate(f, 5 * P)).toBe(0);
+    expect(s.pages('/f')).toEqual({ 'partial+dirty': '3' });
+    const blocks = (): [number, number][] => [...(s.world.pagecache.get(1)?.blocks ?? new Map<number, number>())];
+    expect(blocks()).toEqual([[3, 0b0001]]);
+    // Down to the start of page 4: page 3 stays, and so does its mask.
+    expect(s.ftruncate(f, 4 * P)).toBe(0);
+    expect(s.pages('/f')).toEqual({ 'partial+dirty': '3' });
+    expect(blocks()).toEqual([[3, 0b0001]]);
+    // Down to the start of page 3, the last page cached: it leaves the cache, and its mask with it.
+    expect(s.ftruncate(f, 3 * P)).toBe(0);
+    expect(s.pages('/f')).toEqual({});
+    expect(blocks()).toEqual([]);
+  });
+
   test('a truncate up from a block-aligned size touches no folio', () => {
     const s = new Session({ version: '7.2' });
     s.createFile({ path: '/f', content: content.pattern(2), size: P + 1024, blockSize: 1024 });

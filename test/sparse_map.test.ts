@@ -60,6 +60,10 @@ describe('SparseMap', () => {
         expect([...m.keys()]).toEqual(keys);
         expect([...m.values()]).toEqual(keys.map((k) => want.get(k)));
         expect([...m]).toEqual(keys.map((k) => [k, want.get(k)]));
+        // A range's keys, as a filter of them all would give.
+        for (const [lo, hi] of [[0, 41], [5, 6], [10, 20], [20, 10], [-3, 3], [40, 100]] as const) {
+          expect(m.keysIn(lo, hi)).toEqual(keys.filter((k) => k >= lo && k < hi));
+        }
         const each: [number, number][] = [];
         m.forEach((v, k, map) => { expect(map).toBe(m); each.push([k, v]); });
         expect(each).toEqual(keys.map((k) => [k, want.get(k)]));

@@ -368,7 +368,7 @@ export function populateRange(m: Mapping, first: number, last: number): PageRun[
     m.assign(lo, hi, { state: 'uptodate', order: r.order, flags: r.flags });
     if (nr === 1) pushRun(added, a, b);
     else for (let h = lo; h < hi; h += nr) pushRun(added, Math.max(a, h), Math.max(a, h));
-    if (m.blocks.size > 0) for (const p of [...m.blocks.keys()]) if (p >= lo && p < hi) m.writeBlocks().delete(p);
+    if (m.blocks.size > 0) m.dropBlocks(lo, hi);
   }
   if (cur <= last) {
     m.assign(cur, last + 1, uptodate);
@@ -494,7 +494,7 @@ export interface EvictResult {
 /** Pages `[a, b)` leave the cache, with the uptodate blocks of partial pages among them. */
 function removePages(m: Mapping, a: number, b: number): void {
   m.assign(a, b, null);
-  if (m.blocks.size > 0) for (const p of [...m.blocks.keys()]) if (p >= a && p < b) m.writeBlocks().delete(p);
+  if (m.blocks.size > 0) m.dropBlocks(a, b);
 }
 
 /**

@@ -191,6 +191,14 @@ export class Mapping implements MappingState {
   get detached(): ReadonlyMap<string, DetachedFolio> { return this.#cur.detached as ReadonlyMap<string, DetachedFolio>; }
   get blocks(): ReadonlyMap<number, number> { return this.#cur.blocks as ReadonlyMap<number, number>; }
 
+  /** Drop the uptodate blocks of the partial pages in `[lo, hi)` (found in the map by range, not by a walk of it). */
+  dropBlocks(lo: number, hi: number): void {
+    const keys = (this.#cur.blocks as SparseMap<number, number>).keysIn(lo, hi);
+    if (keys.length === 0) return;
+    const w = this.writeBlocks();
+    for (const p of keys) w.delete(p);
+  }
+
   /** Map `f` to change: this mapping's own clone of it (O(1): sparse.ts), made on the first change. */
   #write<K, V>(f: MapField): SparseMap<K, V> {
     this.#changed = true;

@@ -67,6 +67,11 @@ export class SparseMap<K, V> implements ReadonlyMap<K, V> {
     return this.#tree.delete(key);
   }
 
+  /** The keys in `[low, high)`, ascending: O(log n + their number), not a walk of the map. */
+  keysIn(low: K, high: K): K[] {
+    return this.#tree.getRange(low, high, false).map(([k]) => k);
+  }
+
   forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
     this.#tree.forEachPair((k, v) => { fn(v, k, this); });
   }
