@@ -32,7 +32,7 @@ import { settle } from './task_work/settle.ts';
 import { defaultChooser, type Chooser } from './scheduler/chooser.ts';
 import { loadObject, mapCreateFailure, reapTask, spawnTask, type LoadOptions, type NewTask } from './scheduler/setup.ts';
 import { ArgumentError, KernsimError, UnknownHandleError } from './model/kernel/errors.ts';
-import { checkBoolean, checkChooser, checkFunction, checkInt, checkOptions, checkShape, checkString } from './model/kernel/args.ts';
+import { checkBoolean, checkChooser, checkFunction, checkInt, checkOptions, checkShape, checkString, checkWorld } from './model/kernel/args.ts';
 import { MapDeclSchema } from './model/program/schema.ts';
 import { errnoName } from './model/kernel/errno.ts';
 import { describeAction, readyActions, run as runScheduler, step as stepScheduler, type Action, type RunOptions } from './scheduler/step.ts';
@@ -775,6 +775,8 @@ function batchKeys(keys: unknown): number[] {
 }
 
 function callKfunc(s: Session, def: AnyKfunc, args: unknown[]): unknown {
+  // A session's world is a field its user may set (`s.world = w`): to anything.
+  checkWorld('world', s.world);
   const k = begin(s.world, s.context);
   const ret = invoke(k, def, args);
   settle(k);

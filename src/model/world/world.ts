@@ -354,8 +354,6 @@ export function transactWith<T>(engine: Immer, world: World, ctx: CallContext, b
  * it is applied. `rq`: the run queue of `world` when the caller has looked at it (the scheduler).
  */
 export function begin(world: World, ctx: CallContext, rq?: RunQueue, log?: ReadLog): Kern {
-  // A session's world is a field its user may set (`s.world = w`): to anything.
-  checkWorld('world', world);
   return new Transition(immer, world, ctx, undefined, rq, log ?? null);
 }
 
