@@ -339,3 +339,59 @@ describe('BPF_F_RB_OVERWRITE (6.19)', () => {
     expect(s.bpf_ringbuf_reserve_dynptr(map, 2000, 0, 'c')).toBe(0);
   });
 });
+
+describe('a ring is a value: worlds made from one world each see their own records (ring.ts, persistent maps)', () => {
+  // 300 records of 4,000 bytes (one page each, ~300 pages and 150 records outstanding: trees of
+  // several levels), each filled with its own byte; the even ones submitted. Three worlds are then
+  // made from that one; every expected record is computed here from the fills and the positions.
+  const N = 300;
+  const SIZE = 4000;
+  const fill = (i: number): number => (i * 7 + 1) & 0xff;
+  const posOf = (i: number): number => i * rec(SIZE);
+  const readAll = (s: Session, name: string): number[] => {
+    const out = new Uint8Array(SIZE);
+    expect(s.bpf_dynptr_read(out, SIZE, name, 0, 0)).toBe(0);
+    return [...new Set(out)];
+  };
+
+  test('submits, discards, writes and reads in one world change no other', () => {
+    const { s, map } = ring(1 << 21);
+    for (let i = 0; i < N; i += 1) {
+      expect(s.bpf_ringbuf_reserve_dynptr(map, SIZE, 0, `r${i}`)).toBe(0);
+      expect(s.bpf_dynptr_memset(`r${i}`, 0, SIZE, fill(i))).toBe(0);
+    }
+    for (let i = 0; i < N; i += 2) s.bpf_ringbuf_submit_dynptr(`r${i}`, 0);
+    const w0 = s.world;
+    const info0 = s.ringbuf(map);
+    expect(info0.busy).toBe(N / 2);
+    const odd = Array.from({ length: N / 2 }, (_, j) => 2 * j + 1);
+    // The records still reserved, by position (the map iterates in key order).
+    expect([...(w0.rings.get(map)?.samples.keys() ?? [])]).toEqual(odd.map(posOf));
+
+    // A: the odd records rewritten (0xee) and submitted: every record, in order.
+    s.world = w0;
+    for (const i of odd) {
+      expect(s.bpf_dynptr_memset(`r${i}`, 0, SIZE, 0xee)).toBe(0);
+      s.bpf_ringbuf_submit_dynptr(`r${i}`, 0);
+    }
+    const a = s.ringbufConsume(map);
+    expect(a.map((r) => [r.length, ...new Set(r)])).toEqual(Array.from({ length: N }, (_, i) => [SIZE, i % 2 === 0 ? fill(i) : 0xee]));
+    expect(s.ringbufConsume(map)).toEqual([]);
+
+    // B: the odd records discarded: the even ones only.
+    s.world = w0;
+    for (const i of odd) s.bpf_ringbuf_discard_dynptr(`r${i}`, 0);
+    expect(s.ringbufConsume(map).map((r) => [...new Set(r)])).toEqual(Array.from({ length: N / 2 }, (_, j) => [fill(2 * j)]));
+
+    // C: read from w0 itself: the reader stops at the first record still reserved (r1).
+    s.world = w0;
+    expect(s.ringbufConsume(map).map((r) => [...new Set(r)])).toEqual([[fill(0)]]);
+
+    // w0 as it was: its positions, its reserved records' bytes (A's rewrite is not in them), its data area.
+    s.world = w0;
+    expect(s.ringbuf(map)).toEqual(info0);
+    for (const i of odd) expect(readAll(s, `r${i}`)).toEqual([fill(i)]);
+    for (const i of odd) s.bpf_ringbuf_submit_dynptr(`r${i}`, 0);
+    expect(s.ringbufConsume(map).map((r) => [...new Set(r)])).toEqual(Array.from({ length: N }, (_, i) => [fill(i)]));
+  });
+});

@@ -19,6 +19,7 @@ import { EINVAL, ENOMEM } from '../kernel/errno.ts';
 import { ArgumentError, KernsimError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
 import type { MapId } from '../maps/types.ts';
 import { allocate } from '../world/faults.ts';
+import { SparseMap } from '../../pagecache/index.ts';
 import { checkKern, emit, type Kern } from '../world/world.ts';
 import {
   BPF_F_NUMA_NODE, BPF_F_RB_OVERWRITE, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT,
@@ -56,7 +57,7 @@ export function ringbufMapAllocCheck(k: Kern, attr: RingbufAttr): number {
 export function addRing(k: Kern, map: MapId, name: string, attr: RingbufAttr): void {
   k.t.own('rings').set(map, new RingState({
     map, name, size: attr.maxEntries, overwrite: (attr.flags & BPF_F_RB_OVERWRITE) !== 0,
-    consumerPos: 0, producerPos: 0, pendingPos: 0, overwritePos: 0, pages: new Map(), samples: new Map(), wakeups: 0,
+    consumerPos: 0, producerPos: 0, pendingPos: 0, overwritePos: 0, pages: SparseMap.empty(), samples: SparseMap.empty(), wakeups: 0,
   }));
 }
 
@@ -90,9 +91,13 @@ export function ringRead(r: RingState, pos: number, len: number): Uint8Array {
   return out;
 }
 
-/** The data area with `src` written at free-running position `pos` (pages copied before their first write). */
-function ringWrite(k: Kern, r: RingState, pos: number, src: Uint8Array): ReadonlyMap<number, Uint8Array> {
-  const pages = new Map(r.pages);
+/**
+ * The data area with `src` written at free-running position `pos` (pages copied before their first
+ * write in the transition). The map of pages is cloned (O(1)) and copies only the paths to the pages it
+ * sets: a write costs the logarithm of the pages written before, not a copy of them.
+ */
+function ringWrite(k: Kern, r: RingState, pos: number, src: Uint8Array): SparseMap<number, Uint8Array> {
+  const pages = r.pages.clone();
   let done = 0;
   while (done < src.length) {
     const at = (pos + done) & r.mask;
@@ -105,7 +110,17 @@ function ringWrite(k: Kern, r: RingState, pos: number, src: Uint8Array): Readonl
     pages.set(page, bytes);
     done += n;
   }
+  pages.freeze();
   return pages;
+}
+
+/** `samples` with `rec` set to `sample` (undefined: deleted), as a new frozen map (O(log n), as `ringWrite`'s pages). */
+function changed(samples: SparseMap<number, Uint8Array>, rec: number, sample: Uint8Array | undefined): SparseMap<number, Uint8Array> {
+  const out = samples.clone();
+  if (sample === undefined) out.delete(rec);
+  else out.set(rec, sample);
+  out.freeze();
+  return out;
 }
 
 /** The 8-byte header at `pos`: `u32 len`, `u32 pg_off` (little-endian, as on x86-64). */
@@ -171,8 +186,7 @@ export function ringbufReserve(k: Kern, map: MapId, size: number): number | null
   const pgOff = RINGBUF_DATA_PGOFF + Math.floor((prodPos & r.mask) / PAGE);
   const pages = ringWrite(k, r, prodPos, headerBytes((size | BPF_RINGBUF_BUSY_BIT) >>> 0, pgOff));
   const sample = k.t.made(ringRead(r, prodPos + BPF_RINGBUF_HDR_SZ, size));
-  const samples = new Map(r.samples);
-  samples.set(prodPos, sample);
+  const samples = changed(r.samples, prodPos, sample);
   k.t.own('rings').set(map, r.with({ pages, samples, pendingPos: pendPos, producerPos: newProd, overwritePos: overPos }));
   return prodPos;
 }
@@ -190,9 +204,7 @@ export function sampleToWrite(k: Kern, map: MapId, rec: number, argument: string
   const w = k.t.fresh(s);
   if (w !== s) {
     const r = ringOf(k, map, argument);
-    const samples = new Map(r.samples);
-    samples.set(rec, w);
-    k.t.own('rings').set(map, r.with({ samples }));
+    k.t.own('rings').set(map, r.with({ samples: changed(r.samples, rec, w) }));
   }
   return w;
 }
@@ -213,8 +225,7 @@ export function ringbufCommit(k: Kern, map: MapId, rec: number, flags: bigint, d
   body.set(headerBytes(newLen, h.pgOff), 0);
   body.set(sample, BPF_RINGBUF_HDR_SZ);
   const pages = ringWrite(k, r, rec, body);
-  const samples = new Map(r.samples);
-  samples.delete(rec);
+  const samples = changed(r.samples, rec, undefined);
   const wakeup = (flags & BPF_RB_FORCE_WAKEUP) !== 0n
     || ((r.consumerPos & r.mask) === (rec & r.mask) && (flags & BPF_RB_NO_WAKEUP) === 0n);
   k.t.own('rings').set(map, r.with({ pages, samples, wakeups: r.wakeups + (wakeup ? 1 : 0) }));

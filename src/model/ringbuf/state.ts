@@ -12,9 +12,14 @@
  *   the difference.
  * - `wakeups` counts the wake-ups of the ring's wait queue the commits asked for (`irq_work_queue`
  *   of `rb->work`).
+ *
+ * `pages` and `samples` are persistent maps (pagecache/sparse.ts `SparseMap`, frozen): a change
+ * clones one in O(1) and copies the nodes on its path, where a copy of a `Map` cost every page written
+ * and every record outstanding. They iterate in key order (position), whatever order the writes came in.
  */
 import type { MapId } from '../maps/types.ts';
 import { MAP_FLAGS } from '../maps/alloc_check.ts';
+import { SparseMap } from '../../pagecache/index.ts';
 
 /** `BPF_RINGBUF_BUSY_BIT` (include/uapi/linux/bpf.h): the record is reserved, not yet committed. */
 export const BPF_RINGBUF_BUSY_BIT = 0x8000_0000;
@@ -53,6 +58,13 @@ export interface RingFields {
   readonly wakeups: number;
 }
 
+/** `m` as a frozen `SparseMap` (itself when it is one: ring.ts freezes what it makes). */
+function frozen<V>(m: ReadonlyMap<number, V>): SparseMap<number, V> {
+  const t = SparseMap.of(m);
+  t.freeze();
+  return t;
+}
+
 /** One ring buffer's state. Immutable: a change is a new state (`with`). */
 export class RingState implements RingFields {
   readonly map: MapId;
@@ -63,8 +75,10 @@ export class RingState implements RingFields {
   readonly producerPos: number;
   readonly pendingPos: number;
   readonly overwritePos: number;
-  readonly pages: ReadonlyMap<number, Uint8Array>;
-  readonly samples: ReadonlyMap<number, Uint8Array>;
+  /** The data area by page, a persistent tree (frozen; a change clones it in O(1): ring.ts). */
+  readonly pages: SparseMap<number, Uint8Array>;
+  /** The payloads of the records reserved and not yet committed, by header position; a persistent tree as `pages`. */
+  readonly samples: SparseMap<number, Uint8Array>;
   readonly wakeups: number;
 
   constructor(f: RingFields) {
@@ -76,8 +90,8 @@ export class RingState implements RingFields {
     this.producerPos = f.producerPos;
     this.pendingPos = f.pendingPos;
     this.overwritePos = f.overwritePos;
-    this.pages = f.pages;
-    this.samples = f.samples;
+    this.pages = frozen(f.pages);
+    this.samples = frozen(f.samples);
     this.wakeups = f.wakeups;
     Object.freeze(this);
   }
