@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { content, Session } from '../src/index.ts';
-import { copyFileBytes, patternByte, PATTERN_MEMO_PAGES } from '../src/model/fs/content.ts';
+import { copyFileBytes, patternByte, PATTERN_MEMO_BYTES } from '../src/model/fs/content.ts';
 
 /** The index of the first byte where `a` and `b` differ, or -1 (a plain loop: large arrays compare fast). */
 const firstDiff = (a: Uint8Array, b: Uint8Array): number => {
@@ -56,9 +56,29 @@ describe('pattern content', () => {
     }
   });
 
+  test('reads in any order from one content give the defined bytes, whatever pages and blocks of the memo they made before', () => {
+    // A region past what the memo holds (so blocks are dropped), read by ranges that start and end
+    // anywhere: each meets blocks of which some pages were made by earlier reads and some were not.
+    const seed = 0x5eed;
+    const REGION = PATTERN_MEMO_BYTES + 5 * 4096 + 123;
+    const expected = defined(seed, 0n, REGION);
+    fc.assert(fc.property(
+      fc.array(fc.record({ off: fc.integer({ min: 0, max: REGION - 1 }), len: fc.integer({ min: 1, max: 200_000 }) }), { minLength: 1, maxLength: 12 }),
+      (reads) => {
+        const c = content.pattern(seed);
+        for (const { off, len } of reads) {
+          const n = Math.min(len, REGION - off);
+          const dst = new Uint8Array(n);
+          copyFileBytes(c, BigInt(REGION), BigInt(off), dst, 0, n);
+          expect(firstDiff(dst, expected.subarray(off, off + n))).toBe(-1);
+        }
+      },
+    ), { numRuns: 60 });
+  }, 120_000);
+
   test('large reads give the defined bytes after the memo dropped pages, and bytes past EOF are zero', () => {
     const c = content.pattern(77);
-    const size = BigInt((PATTERN_MEMO_PAGES + 40) * 4096);
+    const size = BigInt(PATTERN_MEMO_BYTES + 40 * 4096);
     const all = new Uint8Array(Number(size) + 100);
     copyFileBytes(c, size, 0n, all, 0, all.length);
     expect(firstDiff(all.subarray(0, Number(size)), defined(77, 0n, Number(size)))).toBe(-1);

@@ -19,36 +19,58 @@ export type Content =
 /**
  * Pattern content, with a memo of the pages it has generated for large reads (`copyFileBytes`): a
  * 256 KiB read of cached pages then copies bytes, as the kernel copies from the page cache, instead of
- * computing 65,536 words. The memo holds at most `PATTERN_MEMO_PAGES` pages (1 MiB), dropped oldest
- * first; it is invisible (a page's bytes are a function of the seed and the page) and is not part of
- * the world (stateBytes does not count it).
+ * computing 65,536 words. The memo keeps pages in blocks of `BLOCK_PAGES` pages (64 KiB), each page
+ * generated the first time a read needs it, so that a read copies a block's run of pages with one
+ * `Uint8Array.set`: a `set` a page cost some 50 ns each, as much again as the copy of 256 KiB
+ * (bench/README.md, "Calls, stop 63"). It holds at most `PATTERN_MEMO_BLOCKS` blocks (1 MiB), dropped
+ * oldest first; it is invisible (a page's bytes are a function of the seed and the page) and is not
+ * part of the world (stateBytes does not count it).
  */
 export class PatternContent {
   readonly kind = 'pattern' as const;
-  readonly #pages = new Map<number, Uint8Array>();
+  readonly #blocks = new Map<number, MemoBlock>();
   constructor(readonly seed: number) {}
 
-  /** The 4096 bytes of page `pgoff` (below 2^41, i.e. offsets below 2^53). */
-  page(pgoff: number): Uint8Array {
-    let p = this.#pages.get(pgoff);
-    if (p === undefined) {
-      p = new Uint8Array(PAGE_BYTES);
-      const word = pgoff * (PAGE_BYTES / 4);
+  /**
+   * The bytes of block `block` (64 KiB from byte `block * BLOCK_BYTES`, below 2^53), of which those in
+   * `[from, to)` (offsets in the block) are generated: the pages they meet are made if not yet.
+   */
+  block(block: number, from: number, to: number): Uint8Array {
+    let b = this.#blocks.get(block);
+    if (b === undefined) {
+      b = { bytes: new Uint8Array(BLOCK_BYTES), made: 0 };
+      if (this.#blocks.size >= PATTERN_MEMO_BLOCKS) this.#blocks.delete(this.#blocks.keys().next().value as number);
+      this.#blocks.set(block, b);
+    }
+    const end = Math.ceil(to / PAGE_BYTES);
+    for (let p = Math.floor(from / PAGE_BYTES); p < end; p += 1) {
+      if ((b.made & (1 << p)) !== 0) continue;
+      const word = (block * BLOCK_PAGES + p) * (PAGE_BYTES / 4);
       // A page's 1024 words never straddle a multiple of 2^32 words: one high half for the page.
       const hi = Math.floor(word / 0x1_0000_0000);
-      fillWords(p, 0, PAGE_BYTES / 4, this.seed, hi, word - hi * 0x1_0000_0000);
-      if (this.#pages.size >= PATTERN_MEMO_PAGES) this.#pages.delete(this.#pages.keys().next().value as number);
-      this.#pages.set(pgoff, p);
+      fillWords(b.bytes, p * PAGE_BYTES, PAGE_BYTES / 4, this.seed, hi, word - hi * 0x1_0000_0000);
+      b.made |= 1 << p;
     }
-    return p;
+    return b.bytes;
   }
 }
 // The model keeps no instance of this class in immer (inodes live in hand-written tables); still, a
 // prototype without its own `constructor` is what immer's plain-object test answers "no" to at once.
 delete (PatternContent.prototype as { constructor?: unknown }).constructor;
 
+/** A block of the memo: its bytes, and a bit a page for the pages generated in them. */
+interface MemoBlock {
+  readonly bytes: Uint8Array;
+  made: number;
+}
+
 const PAGE_BYTES = 4096;
-export const PATTERN_MEMO_PAGES = 256;
+/** Pages in a block of the memo (at most 32: `MemoBlock.made` has a bit for each). */
+const BLOCK_PAGES = 16;
+const BLOCK_BYTES = BLOCK_PAGES * PAGE_BYTES;
+export const PATTERN_MEMO_BLOCKS = 16;
+/** Bytes the memo holds at most. */
+export const PATTERN_MEMO_BYTES = PATTERN_MEMO_BLOCKS * BLOCK_BYTES;
 
 export const content = {
   /** The given bytes (shared, never copied; do not change them afterwards). */
@@ -160,15 +182,15 @@ function fillWords(dst: Uint8Array, at: number, words: number, seed: number, hi:
 /** Copy `len` bytes of pattern content from `fileOff` (all before EOF; `exact` as `copyFileBytes`) into `dst` at `dstOff`. */
 function copyPattern(c: Extract<Content, { kind: 'pattern' }>, fileOff: bigint, exact: number, dst: Uint8Array, dstOff: number, len: number): void {
   if (len >= PAGE_BYTES && c instanceof PatternContent && exact >= 0 && exact + len <= Number.MAX_SAFE_INTEGER) {
-    // A large read: page by page from the memo of generated pages.
+    // A large read: block by block from the memo of generated pages.
     let off = exact;
     let i = 0;
     while (i < len) {
-      const pg = Math.floor(off / PAGE_BYTES);
-      const inPage = off - pg * PAGE_BYTES;
-      const n = Math.min(PAGE_BYTES - inPage, len - i);
-      const src = c.page(pg);
-      dst.set(inPage === 0 && n === PAGE_BYTES ? src : src.subarray(inPage, inPage + n), dstOff + i);
+      const b = Math.floor(off / BLOCK_BYTES);
+      const inBlock = off - b * BLOCK_BYTES;
+      const n = Math.min(BLOCK_BYTES - inBlock, len - i);
+      const src = c.block(b, inBlock, inBlock + n);
+      dst.set(inBlock === 0 && n === BLOCK_BYTES ? src : src.subarray(inBlock, inBlock + n), dstOff + i);
       i += n;
       off += n;
     }
