@@ -203,4 +203,40 @@ describe('a task\'s descriptors (Task.fds)', () => {
     const puts = s.trace().split('\n').filter((l) => / put, f_count=0$/.test(l)).map((l) => /file#\d+ (\S+):/.exec(l)?.[1]);
     expect(puts.slice(-3)).toEqual(['/c', '/b', '/a']);
   });
+
+  test('a task that closed every descriptor opens again into a table of its own: no other task, in any world, sees its files', () => {
+    // A table left empty by a close (or by the exit) is the table a new task starts with, shared by all
+    // (task/record.ts `closeFd`): an open after it must make the task's own again.
+    const s = new Session();
+    s.createFile({ path: '/f', content: content.pattern(1), size: 4096 });
+    const script = [{ sys: 'open' as const, path: '/f', fd: 'a' }, { sys: 'close' as const, fd: 'a' }, { sys: 'open' as const, path: '/f', fd: 'b' }, { sys: 'open' as const, path: '/f', fd: 'c' }, { sys: 'close' as const, fd: 'b' }, { sys: 'sleep' as const, ticks: 1 }];
+    const pids = [s.spawn({ comm: 'one', script }), s.spawn({ comm: 'two', script })];
+    const fresh = s.spawn({ comm: 'idle', script: [{ sys: 'sleep', ticks: 50 }] });
+    // The descriptors each task holds after each of its first five results, from the script (after the
+    // sleep's, the exit closes 'c' with no result of its own).
+    const expected = [['a'], [], ['b'], ['b', 'c'], ['c']];
+    const seen: [World, number, number][] = [];
+    for (let n = 0; n < 500 && pids.some((p) => s.world.tasks.get(p)?.state !== 'dead'); n += 1) {
+      s.step();
+      for (const pid of pids) {
+        const done = s.world.tasks.get(pid)?.results.length ?? 0;
+        if (done > 0 && done <= expected.length) seen.push([s.world, pid, done]);
+      }
+    }
+    expect(new Set(seen.map(([, pid, done]) => `${pid}:${done}`)).size).toBe(2 * expected.length);
+    for (const [w, pid, done] of seen) {
+      expect([pid, done, ...(w.tasks.get(pid)?.fds.keys() ?? [])]).toEqual([pid, done, ...(expected[done - 1] as string[])]);
+      expect(w.tasks.get(fresh)?.fds.size).toBe(0);
+    }
+    for (const pid of pids) expect(s.world.tasks.get(pid)?.fds.size).toBe(0);
+
+    // The same in one transition (a run), where a record is copied once: each exit closes what its
+    // task still held, 'c' for the two, nothing for the idle task.
+    const r = new Session();
+    r.createFile({ path: '/f', content: content.pattern(1), size: 4096 });
+    const rp = [r.spawn({ comm: 'one', script }), r.spawn({ comm: 'two', script }), r.spawn({ comm: 'idle', script: [{ sys: 'sleep', ticks: 50 }] })];
+    r.simulate();
+    const closed = r.trace().split('\n').filter((l) => l.includes('exit_files')).map((l) => [/pid (\d+)/.exec(l)?.[1], /(\d+) open file/.exec(l)?.[1]]);
+    expect(closed.sort()).toEqual(rp.map((p, i) => [String(p), i < 2 ? '1' : '0']).sort());
+  });
 });

@@ -463,7 +463,7 @@ function doExitStage(k: Kern, task: TaskRecord, act: Extract<Activity, { a: 'do_
       if (task.fds.size === 0) return;
       const kk = withContext(k, taskContext(task));
       for (const f of [...task.fds.values()]) putFile(kk, f);
-      task.ownFds().clear();
+      task.closeAllFds();
       settle(kk);
       return;
     }

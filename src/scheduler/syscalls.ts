@@ -301,7 +301,7 @@ export function stepSyscall(k: Kern, task: TaskRecord, act: SyscallActivity): Sy
     case 'close': {
       const fileId = task.fds.get(sys.fd);
       if (fileId === undefined) return done(kk, -EBADF);
-      task.ownFds().delete(sys.fd);
+      task.closeFd(sys.fd);
       putFile(kk, fileId);
       return done(kk, 0);
     }

@@ -6,7 +6,8 @@
  * changes in place (the kernel stack and its frames) and shares the rest (the script, user memory
  * regions, the task_work list, results). It shares the descriptor table too, until the copy changes
  * a descriptor (`ownFds`: a clone of the persistent map, O(1) whatever its size); a step that opens
- * or closes nothing so never reads it. The syscall results are a list through the world's log of
+ * or closes nothing so never reads it. A table a close leaves empty is the shared empty one again
+ * (`closeFd`), so a task that closed its files keeps no table of its own. The syscall results are a list through the world's log of
  * results (world/log.ts `appendLinked`), of which the record keeps its newest entry: recording one
  * costs the same whatever the number before it, and reads no memory of the task's but the record.
  */
@@ -226,6 +227,26 @@ export class TaskRecord implements Task {
       this.#fdsOwn = true;
     }
     return this.#fds;
+  }
+
+  /**
+   * Close descriptor `name` (`close_fd`): the table without it. A table left empty is the shared empty
+   * one again, as a new task's, so that a task that closed its files keeps no tree of its own (a run
+   * of many tasks holds every task's record until it ends).
+   */
+  closeFd(name: string): void {
+    const fds = this.ownFds();
+    fds.delete(name);
+    if (fds.size === 0) {
+      this.#fds = NO_FDS;
+      this.#fdsOwn = false;
+    }
+  }
+
+  /** Every descriptor closed (`exit_files`): the shared empty table. */
+  closeAllFds(): void {
+    this.#fds = NO_FDS;
+    this.#fdsOwn = false;
   }
 
   /** Its flags as they are now (a frozen copy: change them through `notifySignal`, `notifyResume`, `pfExiting`). */
