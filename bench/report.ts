@@ -102,8 +102,6 @@ export interface Results {
     branch?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     /** A 16-byte FILE read that moves its reader's folio, among `small` and `large` folios other readers hold (µs); absent before stop 62. */
     folios?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
-    /** A 16-byte ring buffer record reserved and submitted, among `small` and `large` records reserved (µs); absent before stop 63. */
-    rings?: { small: number; large: number; smallUs: number; largeUs: number; ratio: number };
     goal: number; cpu: string; loadavgStart: readonly number[];
   };
   /** `kernsim` start-up against `node -e 0` (bench/cli_startup.ts writes it). */
@@ -194,8 +192,6 @@ export function performanceTable(r: Results): string {
     if (br !== undefined) rows.push([`A scheduler step from a world that is not the newest of its history, among ${br.large.toLocaleString('en')} tasks (${where})`, `${br.largeUs.toFixed(1)} µs`, `${br.small} tasks: ${br.smallUs.toFixed(1)} µs`, `${br.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(br.ratio <= tb.goal)]);
     const fo = tb.folios;
     if (fo !== undefined) rows.push([`A 16-byte FILE read that moves its reader to another folio, among ${fo.large.toLocaleString('en')} folios other readers hold (${where})`, `${fo.largeUs.toFixed(1)} µs`, `${fo.small} folios: ${fo.smallUs.toFixed(1)} µs`, `${fo.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(fo.ratio <= tb.goal)]);
-    const rg = tb.rings;
-    if (rg !== undefined) rows.push([`A 16-byte ring buffer record reserved and submitted, among ${rg.large.toLocaleString('en')} records reserved (${where})`, `${rg.largeUs.toFixed(1)} µs`, `${rg.small} records: ${rg.smallUs.toFixed(1)} µs`, `${rg.ratio.toFixed(2)}×`, `≤ ${tb.goal}×`, met(rg.ratio <= tb.goal)]);
   }
   const c2 = r.cliStartup;
   if (c2 !== undefined) {

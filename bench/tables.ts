@@ -40,13 +40,6 @@
  *   held folio) at its first change in a transition: this sampler's code on stop 61's (measured from
  *   a script of the same calls, built package) took 7–10 µs with 16 holders, 36–40 µs with 1,000 and
  *   3.0 ms with 10,000; the map is persistent now (src/pagecache/sparse.ts).
- * - `rings`: a 16-byte ring buffer record reserved and submitted (`bpf_ringbuf_reserve_dynptr`,
- *   `bpf_ringbuf_submit_dynptr`), each pair from the same world, where 16 and 10,000 records of 1,000
- *   bytes are reserved and not submitted (some 2,500 pages of the ring written): µs a pair. Until stop
- *   63 a ring's pages and reserved records were `Map`s, copied whole by each reserve, write and commit:
- *   a script of the same calls on stop 62's code took 22 µs a pair with none outstanding, 363 µs with
- *   4,000 pages written, 395 µs with 4,000 records reserved, 1.2 ms with both; they are persistent now
- *   (src/model/ringbuf/state.ts, `SparseMap`).
  * Until stop 48 a name was found by a walk of every map or every loaded object, and a task's first
  * task storage element walked every map, drafting each (this script on stop 47's code: 39.8 against
  * 269 µs, 18.4 against 222 µs, 72 µs against 4.0 ms); the world now keeps an index of names
@@ -298,22 +291,6 @@ function foliosSampler(holders: number): () => number {
   });
 }
 
-function ringsSampler(reserved: number): () => number {
-  const s = new Session({ version: '6.19' });
-  // 1,000-byte records (1,008 in the ring): 10,000 of them write some 2,500 pages of a 16 MiB ring.
-  const map = s.createMap({ name: 'rb', type: 'ringbuf', maxEntries: 1 << 24 });
-  for (let i = 0; i < reserved; i += 1) {
-    if (s.bpf_ringbuf_reserve_dynptr(map, 1000, 0, `r${i}`) !== 0) throw new Error(`record r${i}`);
-  }
-  const w0 = s.world;
-  if (s.ringbuf(map).busy !== reserved) throw new Error(`records reserved: ${s.ringbuf(map).busy}, expected ${reserved}`);
-  return () => perCall(100, () => {
-    s.world = w0;
-    if (s.bpf_ringbuf_reserve_dynptr(map, 16, 0, 'x') !== 0) throw new Error('reserve failed');
-    s.bpf_ringbuf_submit_dynptr('x', 0);
-  });
-}
-
 const load0 = loadavg().map((x) => Math.round(x * 100) / 100);
 const dynptr = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(dynptrSampler(FEW_SLOTS), dynptrSampler(MANY_SLOTS), 3, SAMPLES) };
 console.log(`dynptr made and discarded: ${dynptr.largeUs.toFixed(1)} µs a call with ${MANY_SLOTS.toLocaleString('en')} slots, ${dynptr.smallUs.toFixed(1)} µs with ${FEW_SLOTS} (${dynptr.ratio.toFixed(2)}×)`);
@@ -337,6 +314,4 @@ const branch = { small: FEW_TASKS, large: MANY_TASKS, ...alternated(branchSample
 console.log(`a step from a world not the newest of its history: ${branch.largeUs.toFixed(1)} µs among ${MANY_TASKS.toLocaleString('en')} tasks, ${branch.smallUs.toFixed(1)} µs among ${FEW_TASKS} (${branch.ratio.toFixed(2)}×)`);
 const folios = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(foliosSampler(FEW_SLOTS), foliosSampler(MANY_SLOTS), 3, SAMPLES) };
 console.log(`a read that moves its reader's folio: ${folios.largeUs.toFixed(1)} µs among ${MANY_SLOTS.toLocaleString('en')} folios held, ${folios.smallUs.toFixed(1)} µs among ${FEW_SLOTS} (${folios.ratio.toFixed(2)}×)`);
-const rings = { small: FEW_SLOTS, large: MANY_SLOTS, ...alternated(ringsSampler(FEW_SLOTS), ringsSampler(MANY_SLOTS), 3, SAMPLES) };
-console.log(`a ring buffer record reserved and submitted: ${rings.largeUs.toFixed(1)} µs among ${MANY_SLOTS.toLocaleString('en')} records reserved, ${rings.smallUs.toFixed(1)} µs among ${FEW_SLOTS} (${rings.ratio.toFixed(2)}×)`);
-recordEntry(ROOT, 'tables', { dynptr, program, io, wait, mapName, objects, taskStorage, fds, works, branch, folios, rings, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
+recordEntry(ROOT, 'tables', { dynptr, program, io, wait, mapName, objects, taskStorage, fds, works, branch, folios, goal: 2, cpu: cpus()[0]?.model ?? '?', loadavgStart: load0 });
