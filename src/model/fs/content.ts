@@ -68,7 +68,7 @@ const PAGE_BYTES = 4096;
 /** Pages in a block of the memo (at most 32: `MemoBlock.made` has a bit for each). */
 const BLOCK_PAGES = 16;
 const BLOCK_BYTES = BLOCK_PAGES * PAGE_BYTES;
-export const PATTERN_MEMO_BLOCKS = 16;
+const PATTERN_MEMO_BLOCKS = 16;
 /** Bytes the memo holds at most. */
 export const PATTERN_MEMO_BYTES = PATTERN_MEMO_BLOCKS * BLOCK_BYTES;
 

@@ -93,8 +93,9 @@ export function ringRead(r: RingState, pos: number, len: number): Uint8Array {
 
 /**
  * The data area with `src` written at free-running position `pos` (pages copied before their first
- * write in the transition). The map of pages is cloned (O(1)) and copies only the paths to the pages it
- * sets: a write costs the logarithm of the pages written before, not a copy of them.
+ * write in the transition), as a new map: a clone of the state's (O(1)), which copies only the paths to
+ * the pages it sets, so a write costs the logarithm of the pages written before, not a copy of them. The
+ * state made from it freezes it (state.ts).
  */
 function ringWrite(k: Kern, r: RingState, pos: number, src: Uint8Array): SparseMap<number, Uint8Array> {
   const pages = r.pages.clone();
@@ -110,16 +111,14 @@ function ringWrite(k: Kern, r: RingState, pos: number, src: Uint8Array): SparseM
     pages.set(page, bytes);
     done += n;
   }
-  pages.freeze();
   return pages;
 }
 
-/** `samples` with `rec` set to `sample` (undefined: deleted), as a new frozen map (O(log n), as `ringWrite`'s pages). */
+/** `samples` with `rec` set to `sample` (undefined: deleted), as a new map (O(log n), as `ringWrite`'s pages). */
 function changed(samples: SparseMap<number, Uint8Array>, rec: number, sample: Uint8Array | undefined): SparseMap<number, Uint8Array> {
   const out = samples.clone();
   if (sample === undefined) out.delete(rec);
   else out.set(rec, sample);
-  out.freeze();
   return out;
 }
 

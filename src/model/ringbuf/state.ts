@@ -58,7 +58,7 @@ export interface RingFields {
   readonly wakeups: number;
 }
 
-/** `m` as a frozen `SparseMap` (itself when it is one: ring.ts freezes what it makes). */
+/** `m` as a frozen `SparseMap` (itself, frozen, when it is one: ring.ts's clones, which no one changes after). */
 function frozen<V>(m: ReadonlyMap<number, V>): SparseMap<number, V> {
   const t = SparseMap.of(m);
   t.freeze();

@@ -7,9 +7,10 @@
  * regions, the task_work list, results). It shares the descriptor table too, until the copy changes
  * a descriptor (`ownFds`: a clone of the persistent map, O(1) whatever its size); a step that opens
  * or closes nothing so never reads it. A table a close leaves empty is the shared empty one again
- * (`closeFd`), so a task that closed its files keeps no table of its own. The syscall results are a list through the world's log of
- * results (world/log.ts `appendLinked`), of which the record keeps its newest entry: recording one
- * costs the same whatever the number before it, and reads no memory of the task's but the record.
+ * (`closeFd`), so a task that closed its files keeps no table of its own. The syscall results are a
+ * list through the world's log of results (world/log.ts `appendLinked`), of which the record keeps its
+ * newest entry: recording one costs the same whatever the number before it, and reads no memory of the
+ * task's but the record.
  */
 import { OrderedTree } from '../world/ordered.ts';
 import { isS32 } from '../kernel/ctypes.ts';
