@@ -122,10 +122,22 @@ function changed(samples: SparseMap<number, Uint8Array>, rec: number, sample: Ui
   return out;
 }
 
-/** The 8-byte header at `pos`: `u32 len`, `u32 pg_off` (little-endian, as on x86-64). */
+/**
+ * The 8-byte header at `pos`: `u32 len`, `u32 pg_off` (little-endian, as on x86-64). A reserved record's
+ * is what the reserve wrote (its size with the BUSY bit, its page offset), which the model keeps as the
+ * record's sample rather than in the pages: so a reserve copies no page, and only the commit writes
+ * the record into the data area (state.ts).
+ */
 function header(r: RingState, pos: number): { len: number; pgOff: number } {
+  const reserved = r.samples.get(pos);
+  if (reserved !== undefined) return { len: (reserved.length | BPF_RINGBUF_BUSY_BIT) >>> 0, pgOff: pgOffAt(r, pos) };
   const b = ringRead(r, pos, BPF_RINGBUF_HDR_SZ);
   return { len: readU32LE(b, 0), pgOff: readU32LE(b, 4) };
+}
+
+/** A header's `pg_off` at `pos`: the pages from the start of `struct bpf_ringbuf` to the header's. */
+function pgOffAt(r: RingState, pos: number): number {
+  return RINGBUF_DATA_PGOFF + Math.floor((pos & r.mask) / PAGE);
 }
 
 function headerBytes(len: number, pgOff: number): Uint8Array {
@@ -182,11 +194,10 @@ export function ringbufReserve(k: Kern, map: MapId, size: number): number | null
   if (r.overwrite) {
     while (newProd - overPos > r.mask) overPos += recordSize(payloadLen(header(r, overPos).len));
   }
-  const pgOff = RINGBUF_DATA_PGOFF + Math.floor((prodPos & r.mask) / PAGE);
-  const pages = ringWrite(k, r, prodPos, headerBytes((size | BPF_RINGBUF_BUSY_BIT) >>> 0, pgOff));
+  // The BUSY header (`hdr->len = size | BUSY`, `hdr->pg_off`) is the record's sample's to give (`header`).
   const sample = k.t.made(ringRead(r, prodPos + BPF_RINGBUF_HDR_SZ, size));
   const samples = changed(r.samples, prodPos, sample);
-  k.t.own('rings').set(map, r.with({ pages, samples, pendingPos: pendPos, producerPos: newProd, overwritePos: overPos }));
+  k.t.own('rings').set(map, r.with({ samples, pendingPos: pendPos, producerPos: newProd, overwritePos: overPos }));
   return prodPos;
 }
 

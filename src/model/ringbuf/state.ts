@@ -5,11 +5,13 @@
  * - `consumerPos`, `producerPos`, `pendingPos`, `overwritePos` are the kernel's free-running
  *   positions (never wrapped; the byte in the data area is `pos & mask`).
  * - `pages` is the data area, page by page (absent pages are zero: the kernel allocates them
- *   zeroed). It holds the 8-byte record headers and the committed records' bytes.
+ *   zeroed). It holds the committed (and discarded) records, their 8-byte headers and their bytes.
  * - A record that is reserved and not yet committed (its header has the BUSY bit) keeps its payload
  *   in `samples`, by header position: that is the memory a RINGBUF dynptr and its slices point at.
- *   The commit copies it into `pages`. A reader of the ring stops at a BUSY header, so it never sees
- *   the difference.
+ *   Its header, which the kernel writes at the reserve, is read from there too (its size, BUSY; ring.ts
+ *   `header`), not written into `pages`: the commit writes header and payload there at once. A reader
+ *   of the ring stops at a BUSY header, and a new record never covers a reserved one, so none sees the
+ *   difference.
  * - `wakeups` counts the wake-ups of the ring's wait queue the commits asked for (`irq_work_queue`
  *   of `rb->work`).
  *
