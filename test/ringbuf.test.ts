@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   ArgumentError, BPF_F_NUMA_NODE, BPF_F_RB_OVERWRITE, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, E2BIG, EINVAL, ENOMEM, ENOTSUPP,
-  refSnapshot, Session, UseAfterFreeError, type KernelVersion,
+  content, program as P, refSnapshot, Session, UseAfterFreeError, type BpfObject, type KernelVersion,
 } from '../src/index.ts';
 
 const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
@@ -128,6 +128,44 @@ describe('bpf_ringbuf_reserve_dynptr: checks in order, the dynptr null on each f
     expect(() => s.bpf_dynptr_from_mem(new Uint8Array(4), 4, 0, 'd')).toThrow(ArgumentError);
     s.bpf_ringbuf_discard_dynptr('d', 0);
     expect(s.bpf_dynptr_from_mem(new Uint8Array(4), 4, 0, 'd')).toBe(0);
+  });
+
+  test('a clone may be overwritten while another slot holds the record; the last holder may not', () => {
+    const { s, map } = ring();
+    expect(s.bpf_ringbuf_reserve_dynptr(map, 8, 0, 'd')).toBe(0);
+    expect(s.bpf_dynptr_clone('d', 'c')).toBe(0);
+    // 'd' still holds the record at 0: 'c' takes a record of its own, at rec(8).
+    expect(s.bpf_ringbuf_reserve_dynptr(map, 8, 0, 'c')).toBe(0);
+    expect(s.bpf_dynptr_memset('c', 0, 8, 2)).toBe(0);
+    expect(s.bpf_dynptr_memset('d', 0, 8, 1)).toBe(0);
+    expect(() => s.bpf_ringbuf_reserve_dynptr(map, 8, 0, 'd')).toThrow(/cannot overwrite referenced dynptr/);
+    s.bpf_ringbuf_submit_dynptr('c', 0);
+    s.bpf_ringbuf_submit_dynptr('d', 0);
+    expect(s.ringbuf(map).producerPos).toBe(2 * rec(8));
+    expect(s.ringbufConsume(map).map((r) => [...r])).toEqual([new Array(8).fill(1), new Array(8).fill(2)]);
+  });
+
+  test('a program that overwrites a clone: 7.x loads and runs it (a clone still holds the reference), 6.19 refuses it', () => {
+    const { imm, dynptr, call, ret, map } = P;
+    const object = (): BpfObject => ({
+      name: 'o', maps: [{ name: 'rb', type: 'ringbuf', maxEntries: 4096, valueSize: 0, taskWorkFields: 0 }], globals: [], subprogs: [],
+      programs: [{ name: 'p', section: 'lsm/file_open', body: [
+        call('bpf_ringbuf_reserve_dynptr', [map('rb'), imm(8), imm(0), dynptr('d')]),
+        call('bpf_dynptr_clone', [dynptr('d'), dynptr('c')]),
+        call('bpf_ringbuf_reserve_dynptr', [map('rb'), imm(16), imm(0), dynptr('c')]),
+        call('bpf_ringbuf_submit_dynptr', [dynptr('c'), imm(0)]),
+        call('bpf_ringbuf_submit_dynptr', [dynptr('d'), imm(0)]),
+        ret(imm(0)),
+      ] }],
+    });
+    const s = new Session({ version: '7.2' });
+    s.createFile({ path: '/f', content: content.pattern(1), size: 4096 });
+    s.load(object());
+    s.spawn({ comm: 't', script: [{ sys: 'open', path: '/f', fd: 'f' }] });
+    s.simulate();
+    // The record of 8 bytes at 0 ('d'), then the one of 16 at rec(8) ('c'): both submitted.
+    expect(s.ringbufConsume('rb').map((r) => r.length)).toEqual([8, 16]);
+    expect(() => new Session({ version: '6.19' }).load(object())).toThrow(/cannot overwrite referenced dynptr/);
   });
 });
 

@@ -32,22 +32,31 @@ export function dynptrAt(k: Kern, slot: DynptrSlot, argument: string): Dynptr {
 }
 
 /**
- * Check a constructor's `ptr__uninit` slot. Overwriting a live referenced dynptr (FILE, or RINGBUF
- * whose record is not yet submitted or discarded) would leak it: the verifier refuses ("cannot
- * overwrite referenced dynptr"), so the model refuses it as a misuse.
+ * Check a constructor's `ptr__uninit` slot. Overwriting the last slot of a live referenced dynptr (FILE,
+ * or RINGBUF whose record is not yet submitted or discarded) would leak its reference: the verifier
+ * refuses ("cannot overwrite referenced dynptr"), so the model refuses it as a misuse. Overwriting a
+ * clone while another slot still holds the reference is fine: the other slot releases it (7.x's
+ * verifier accepts such a program: verifier/stack.ts `destroyIfDynptr`; 6.x's refuses it at load).
  */
 export function uninitSlot(k: Kern, slot: DynptrSlot, argument: string): DynptrSlot {
   const old = k.t.dynptrs.get(slot);
   if (old?.kind === 'file' && k.t.fileStates.get(old.state)?.freed === false) {
-    // Overwriting a clone is fine (another slot still holds the state and releases it); overwriting
-    // the last slot of a live state would leak it, which the verifier refuses ("Unreleased reference").
-    const shared = [...k.t.dynptrs].some(([s, d]) => s !== slot && d.kind === 'file' && d.state === old.state);
-    if (!shared) throw new ArgumentError(argument, slot, 'a slot that does not hold the last reference to a live file dynptr (discard it first)');
+    if (!heldElsewhere(k, slot, (d) => d.kind === 'file' && d.state === old.state)) {
+      throw new ArgumentError(argument, slot, 'a slot that does not hold the last reference to a live file dynptr (discard it first)');
+    }
   }
   if (old?.kind === 'ringbuf' && k.t.rings.get(old.map)?.samples.has(old.rec) === true) {
-    throw new ArgumentError(argument, slot, 'a slot that does not hold a reserved ringbuf dynptr (submit or discard it first: "cannot overwrite referenced dynptr")');
+    if (!heldElsewhere(k, slot, (d) => d.kind === 'ringbuf' && d.map === old.map && d.rec === old.rec)) {
+      throw new ArgumentError(argument, slot, 'a slot that does not hold the last reference to a reserved ringbuf dynptr (submit or discard it first: "cannot overwrite referenced dynptr")');
+    }
   }
   return slot;
+}
+
+/** Whether a slot other than `slot` holds a dynptr `same` accepts (a clone of the one in `slot`). */
+function heldElsewhere(k: Kern, slot: DynptrSlot, same: (d: Dynptr) => boolean): boolean {
+  for (const [s, d] of k.t.dynptrs) if (s !== slot && same(d as Dynptr)) return true;
+  return false;
 }
 
 /** A call frame ends: the dynptrs in its stack's slots die with it. */
