@@ -426,6 +426,8 @@ export const kindCases: readonly ConfCase[] = [
     .build('bpf_ringbuf_reserve_dynptr', 'the second record does not fit beside the first (counted from the consumer) → -EINVAL'),
   K('rb_clone', 'syscall').reserveDynptr(32).clone().adjust(8, 16, 'e').write(0, 8, 0, 'e').size('e').read(32, 0).submitDynptr('e')
     .build('bpf_dynptr_clone', 'a clone of a RINGBUF dynptr shares the record; submitting the clone submits it'),
+  K('rb_clone_overwrite', 'syscall').reserveDynptr(8).clone().reserveDynptr(16, 0, 'e').write(0, 16, 0, 'e').write(0, 8).submitDynptr('e').submitDynptr('d')
+    .build('bpf_dynptr_clone', 'a new record into the slot of a clone while the original still holds the record: 6.x refuses it ("cannot overwrite referenced dynptr"), 7.x accepts it (a clone still holds the reference); both records submitted'),
   K('rb_data', 'syscall').reserveDynptr(24).data(0, 8, 'd', { load: true, store: 0x42 }).data(16, 8).data(17, 8).data(0, 25).read(1, 0).submitDynptr()
     .build('bpf_dynptr_data', 'RINGBUF: a direct pointer into the record; a store through it lands in what user space reads'),
   K('rb_slice', 'syscall').reserveDynptr(24).slice(0, 8, false, false, 'd', { load: true, store: null }).slice(20, 8, true, false).write(0, 4).slice(0, 4, false, false, 'd', { load: true, store: null }).submitDynptr()
