@@ -379,9 +379,9 @@ describe('BPF_F_RB_OVERWRITE (6.19)', () => {
 });
 
 describe('a ring is a value: worlds made from one world each see their own records (ring.ts, persistent maps)', () => {
-  // 300 records of 4,000 bytes (one page each, ~300 pages and 150 records outstanding: trees of
-  // several levels), each filled with its own byte; the even ones submitted. Three worlds are then
-  // made from that one; every expected record is computed here from the fills and the positions.
+  // 300 records of 4,000 bytes, each filled with its own byte; the even ones submitted (293 pages
+  // written), the odd ones still reserved (150): trees of several levels. Three worlds are then made
+  // from that one; every expected record is computed here from the fills and the positions.
   const N = 300;
   const SIZE = 4000;
   const fill = (i: number): number => (i * 7 + 1) & 0xff;
