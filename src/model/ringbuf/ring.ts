@@ -16,7 +16,7 @@
  */
 import { readU32LE, writeU32LE } from '../program/globals.ts';
 import { EINVAL, ENOMEM } from '../kernel/errno.ts';
-import { ArgumentError, KernsimError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
+import { ArgumentError, UnknownHandleError, UseAfterFreeError } from '../kernel/errors.ts';
 import type { MapId } from '../maps/types.ts';
 import { allocate } from '../world/faults.ts';
 import { SparseMap } from '../../pagecache/index.ts';
@@ -228,11 +228,10 @@ export function sampleToWrite(k: Kern, map: MapId, rec: number, argument: string
 export function ringbufCommit(k: Kern, map: MapId, rec: number, flags: bigint, discard: boolean, argument: string): void {
   const sample = sampleOf(k, map, rec, argument);
   const r = ringOf(k, map, argument);
-  const h = header(r, rec);
-  if ((h.len & BPF_RINGBUF_BUSY_BIT) === 0) throw new KernsimError(`ring buffer record at pos ${rec} of map#${map} has no BUSY bit`);
-  const newLen = ((h.len ^ BPF_RINGBUF_BUSY_BIT) | (discard ? BPF_RINGBUF_DISCARD_BIT : 0)) >>> 0;
+  // Its header as the reserve wrote it (`header`: the sample's size, BUSY) with BUSY cleared, DISCARD set for a discard.
+  const newLen = (sample.length | (discard ? BPF_RINGBUF_DISCARD_BIT : 0)) >>> 0;
   const body = new Uint8Array(BPF_RINGBUF_HDR_SZ + sample.length);
-  body.set(headerBytes(newLen, h.pgOff), 0);
+  body.set(headerBytes(newLen, pgOffAt(r, rec)), 0);
   body.set(sample, BPF_RINGBUF_HDR_SZ);
   const pages = ringWrite(k, r, rec, body);
   const samples = changed(r.samples, rec, undefined);
