@@ -282,6 +282,8 @@ delete (Log.prototype as { constructor?: unknown }).constructor;
 const FIRST_CHUNK = 256;
 /** The size of each later chunk. */
 const CHUNK = 4096;
+/** The values other than int32s a chunk indexes, to keep each once (`Packed.#seen`). */
+const SEEN = 256;
 
 /**
  * A full-size chunk of a long transition's values (`LogBuffer`, past its first chunk), kept mostly
@@ -291,15 +293,24 @@ const CHUNK = 4096;
  * of whose values (headers, times, pids, choices) are small integers.
  *
  * Any other value (a string, an object, a bigint, a number that is not an int32, -0) goes in `refs`:
- * its slot in `ints` holds its index there, and its bit in `isRef` is set. Every value reads back as it
- * was pushed (`Object.is`).
+ * its slot in `ints` holds its index there, and its bit in `isRef` is set. A value pushed again takes
+ * the index it has (a run's records keep the same few values over and over: a task's syscall, from the
+ * script its tasks share, a file's path, a work's function): `refs` keeps one slot a value, not one a
+ * push. Every value reads back as it was pushed (`Object.is`; the values a `Map` takes for one key,
+ * `SameValueZero`, are the same by `Object.is` but for 0 and -0, of which only -0 is ever here).
  */
 class Packed {
   #ints = new Int32Array(CHUNK);
   /** One bit a slot: set when the slot's value is in `#refs`. Made at the first value not an int32. */
   #isRef: Uint32Array | null = null;
   #refs: unknown[] | null = null;
-  /** How many values it holds (at most `CHUNK`, or, once `trim`med, its size). */
+  /**
+   * The index in `#refs` of each value there, while the chunk takes values (`seal` drops it): up to
+   * `SEEN` of them, so that a chunk of values each pushed once (a long run's events of programs) does
+   * not grow a large table for nothing; a value past those is looked up, and kept once a push.
+   */
+  #seen: Map<unknown, number> | null = null;
+  /** How many values it holds (at most `CHUNK`, or, once `seal`ed, its size). */
   length = 0;
 
   push(x: unknown): void {
@@ -310,8 +321,14 @@ class Packed {
       const refs = (this.#refs ??= []);
       const isRef = (this.#isRef ??= new Uint32Array(CHUNK >> 5));
       isRef[n >> 5] = (isRef[n >> 5] as number) | (1 << (n & 31));
-      this.#ints[n] = refs.length;
-      refs.push(x);
+      const seen = (this.#seen ??= new Map());
+      let at = seen.get(x);
+      if (at === undefined) {
+        at = refs.length;
+        refs.push(x);
+        if (at < SEEN) seen.set(x, at);
+      }
+      this.#ints[n] = at;
     }
     this.length = n + 1;
   }
@@ -322,8 +339,9 @@ class Packed {
     return isRef !== null && ((isRef[i >> 5] as number) & (1 << (i & 31))) !== 0 ? (this.#refs as unknown[])[x] : x;
   }
 
-  /** Cut its stores to the values it holds (a transition's last chunk, which takes no more). */
-  trim(): void {
+  /** It takes no more values: its index of values goes, and its stores are cut to the values it holds. */
+  seal(): void {
+    this.#seen = null;
     const n = this.length;
     if (n === this.#ints.length) return;
     this.#ints = this.#ints.slice(0, n);
@@ -351,6 +369,7 @@ export class LogBuffer<T> {
     if (cur !== null) {
       if (cur.length < CHUNK) cur.push(x);
       else {
+        cur.seal();
         (this.#full ??= []).push(cur);
         this.#startChunk(x);
       }
@@ -387,7 +406,7 @@ export class LogBuffer<T> {
     if (this.#full !== null) for (const c of this.#full) out.push(c);
     const cur = this.#cur;
     if (cur !== null) {
-      cur.trim();
+      cur.seal();
       out.push(cur);
     }
     this.#first = null;
