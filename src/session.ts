@@ -764,16 +764,16 @@ export class Session {
   }
 }
 
-/**
- * One kfunc call as one transition of the session's world: begun, called, settled and ended in line
- * (no closure, no bound table), since this is the call a user makes once per transition.
- */
 /** The keys of a batch command: an array of u32s (a C u32 each: -1 is 0xffffffff, as for the single commands). */
 function batchKeys(keys: unknown): number[] {
   if (!Array.isArray(keys)) throw new ArgumentError('keys', keys, 'an array of u32 keys');
   return keys.map((key, i) => Number(toUnsigned(key, 32, `keys[${i}]`)));
 }
 
+/**
+ * One kfunc call as one transition of the session's world: begun, called, settled and ended in line
+ * (no closure, no bound table), since this is the call a user makes once per transition.
+ */
 function callKfunc(s: Session, def: AnyKfunc, args: unknown[]): unknown {
   // A session's world is a field its user may set (`s.world = w`): to anything.
   checkWorld('world', s.world);
